@@ -1,0 +1,51 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using TradeChain.Customs.Domain;
+using TradeChain.ServiceDefaults.Persistence;
+
+namespace TradeChain.Customs.Infrastructure;
+
+public sealed class CustomsDbContext(DbContextOptions<CustomsDbContext> options, ServiceIdentity service) : ServiceDbContext(options, service)
+{
+    public DbSet<Declaration> Declarations => Set<Declaration>();
+
+    protected override void ConfigureDomain(ModelBuilder model)
+    {
+        model.Entity<Declaration>(e =>
+        {
+            e.ToTable("declarations");
+            e.HasKey(d => d.Id);
+            e.HasIndex(d => new { d.DeclarantParty, d.LocalReferenceNumber }).IsUnique();
+            e.HasIndex(d => d.Status);
+            e.HasIndex(d => d.PaymentReference);
+            e.Property(d => d.Type).HasConversion<string>();
+            e.Property(d => d.Status).HasConversion<string>();
+            e.Property(d => d.Lane).HasConversion<string>();
+            e.Property(d => d.Items).HasConversion(Json.Converter<List<GoodsItem>>(), Json.Comparer<List<GoodsItem>>());
+            e.Property(d => d.DocumentHashes).HasConversion(Json.Converter<List<string>>(), Json.Comparer<List<string>>());
+            e.Property(d => d.Assessment).HasConversion(Json.NullableConverter<AssessmentNotice>());
+            e.Property(d => d.Version).IsConcurrencyToken();
+            e.Ignore(d => d.PendingTransitions);
+            e.Ignore(d => d.Currency);
+            e.Ignore(d => d.TotalCustomsValue);
+        });
+    }
+}
+
+/// <summary>Value objects stored as JSON text, so the model stays plain C#.</summary>
+internal static class Json
+{
+    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+
+    public static Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<T, string> Converter<T>() where T : class =>
+        new(v => JsonSerializer.Serialize(v, Options), s => JsonSerializer.Deserialize<T>(s, Options)!);
+
+    public static Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<T?, string?> NullableConverter<T>() where T : class =>
+        new(v => v == null ? null : JsonSerializer.Serialize(v, Options), s => s == null ? null : JsonSerializer.Deserialize<T>(s, Options));
+
+    public static ValueComparer<T> Comparer<T>() where T : class =>
+        new((a, b) => JsonSerializer.Serialize(a, Options) == JsonSerializer.Serialize(b, Options),
+            v => JsonSerializer.Serialize(v, Options).GetHashCode(),
+            v => JsonSerializer.Deserialize<T>(JsonSerializer.Serialize(v, Options), Options)!);
+}

@@ -1,0 +1,23 @@
+using Microsoft.EntityFrameworkCore;
+using TradeChain.Messages;
+using TradeChain.Payments.Domain;
+using TradeChain.Payments.Infrastructure;
+using TradeChain.ServiceDefaults.Messaging;
+
+namespace TradeChain.Payments.Consumers;
+
+/// <summary>Customs asked for duties: open a payment for a bank to settle. Idempotent on the payment reference.</summary>
+public sealed class DutyPaymentRequestedConsumer(PaymentsDbContext db, TimeProvider clock, ILogger<DutyPaymentRequestedConsumer> logger)
+    : IdempotentConsumer<DutyPaymentRequested>(db, logger)
+{
+    protected override async Task HandleAsync(DutyPaymentRequested message, CancellationToken cancellationToken)
+    {
+        if (await db.DutyPayments.AnyAsync(p => p.Reference == message.PaymentReference, cancellationToken))
+        {
+            logger.LogInformation("Duty payment {Reference} already exists; request ignored", message.PaymentReference);
+            return;
+        }
+        db.DutyPayments.Add(DutyPayment.Request(message.PaymentReference, message.DeclarationId, message.DeclarantParty,
+            message.Amount, message.Currency, "customs", clock.GetUtcNow()));
+    }
+}

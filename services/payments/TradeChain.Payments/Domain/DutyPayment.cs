@@ -1,0 +1,70 @@
+using TradeChain.Domain;
+
+namespace TradeChain.Payments.Domain;
+
+public enum DutyPaymentStatus { Requested, Settled }
+
+/// <summary>Duties customs asked to collect on a declaration, and their settlement by a bank.</summary>
+public sealed class DutyPayment : Aggregate
+{
+    private DutyPayment() { }
+
+    /// <summary>The payment reference customs issued; unique, and the key of idempotency.</summary>
+    public string Reference { get; private set; } = "";
+
+    public Guid DeclarationId { get; private set; }
+
+    /// <summary>The declarant who owes the duties.</summary>
+    public string PayerParty { get; private set; } = "";
+
+    public decimal Amount { get; private set; }
+
+    public string Currency { get; private set; } = "";
+
+    public DutyPaymentStatus Status { get; private set; }
+
+    public string? SettledByBank { get; private set; }
+
+    public string? DebtorAccount { get; private set; }
+
+    public long RequestedAtUnixMs { get; private set; }
+
+    public long? SettledAtUnixMs { get; private set; }
+
+    public override string AggregateType => "duty-payment";
+
+    public override string AggregateKey => Reference;
+
+    public static DutyPayment Request(string reference, Guid declarationId, string payerParty, decimal amount, string currency, string actor, DateTimeOffset at)
+    {
+        if (amount <= 0) throw new DomainRuleViolation("amount-positive", $"A duty payment must be for a positive amount, not {amount}.");
+        var payment = new DutyPayment
+        {
+            Reference = reference,
+            DeclarationId = declarationId,
+            PayerParty = payerParty,
+            Amount = amount,
+            Currency = currency,
+            Status = DutyPaymentStatus.Requested,
+            RequestedAtUnixMs = at.ToUnixTimeMilliseconds(),
+        };
+        payment.RecordTransition("new", nameof(DutyPaymentStatus.Requested), actor,
+            $"customs requested {amount:0.00} {currency} from {payerParty} for declaration {declarationId}", null, at);
+        return payment;
+    }
+
+    /// <summary>A bank settles the duties. Settling twice is refused: the money moves once.</summary>
+    public void Settle(string bankParty, string debtorAccount, string actor, DateTimeOffset at)
+    {
+        if (Status == DutyPaymentStatus.Settled)
+            throw new DomainRuleViolation("settle-once", $"Payment {Reference} was already settled by {SettledByBank}.");
+        if (string.IsNullOrWhiteSpace(debtorAccount))
+            throw new DomainRuleViolation("debtor-account-required", "The account to debit is required.");
+        Status = DutyPaymentStatus.Settled;
+        SettledByBank = bankParty;
+        DebtorAccount = debtorAccount;
+        SettledAtUnixMs = at.ToUnixTimeMilliseconds();
+        RecordTransition(nameof(DutyPaymentStatus.Requested), nameof(DutyPaymentStatus.Settled), actor,
+            $"{Amount:0.00} {Currency} settled by {bankParty} from account {debtorAccount} to the customs treasury", null, at);
+    }
+}

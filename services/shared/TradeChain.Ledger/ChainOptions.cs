@@ -1,0 +1,25 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace TradeChain.Ledger;
+
+/// <summary>How a service reaches the chain and which account it signs with (section "Chain").</summary>
+public sealed class ChainOptions
+{
+    public const string Section = "Chain";
+
+    [Required, Url] public string RpcUrl { get; set; } = "http://127.0.0.1:8545";
+
+    [Range(1, long.MaxValue)] public long ChainId { get; set; } = DevelopmentAccounts.ChainId;
+
+    /// <summary>This service's signing key. Locally one of <see cref="DevelopmentAccounts"/>; in production from the secret store.</summary>
+    [Required] public string PrivateKey { get; set; } = "";
+
+    [Required] public string DocumentStoreAddress { get; set; } = "";
+
+    [Required] public string TransitionAnchorAddress { get; set; } = "";
+
+    /// <summary>Attempts for a transaction that fails for a transient reason (node unreachable, timeout).</summary>
+    [Range(1, 100)] public int MaxAttempts { get; set; } = 5;
+
+    [Range(1, 3600)] public int ReceiptTimeoutSeconds { get; set; } = 60;
+}

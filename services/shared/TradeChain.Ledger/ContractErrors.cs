@@ -1,0 +1,45 @@
+using Nethereum.ABI.FunctionEncoding.Attributes;
+using Nethereum.Contracts;
+using TradeChain.Ledger.Contracts.DocumentStore;
+using TradeChain.Ledger.Contracts.TransitionAnchor;
+
+namespace TradeChain.Ledger;
+
+/// <summary>Turns a contract's custom error into a sentence a user can act on.</summary>
+public static class ContractErrors
+{
+    public static string Describe(SmartContractCustomErrorRevertException revert)
+    {
+        if (revert.IsCustomErrorFor<DocumentAlreadyIssuedError>())
+            return $"DocumentAlreadyIssued: document {Merkle.Hex.Encode(revert.DecodeError<DocumentAlreadyIssuedError>().Document)} is already issued";
+        if (revert.IsCustomErrorFor<DocumentAlreadyRevokedError>())
+            return $"DocumentAlreadyRevoked: document {Merkle.Hex.Encode(revert.DecodeError<DocumentAlreadyRevokedError>().Document)} is already revoked";
+        if (revert.IsCustomErrorFor<RootAlreadyAnchoredError>())
+        {
+            var error = revert.DecodeError<RootAlreadyAnchoredError>();
+            return $"RootAlreadyAnchored: root {Merkle.Hex.Encode(error.Root)} was anchored in block {error.BlockNumber}";
+        }
+        if (revert.IsCustomErrorFor<EmptyBatchError>()) return "EmptyBatch: a batch must hold at least one transition";
+        if (revert.IsCustomErrorFor<InvalidRootError>()) return "InvalidRoot: the zero hash is not a Merkle root";
+        if (revert.IsCustomErrorFor<Contracts.DocumentStore.AccessControlUnauthorizedAccountError>())
+        {
+            var error = revert.DecodeError<Contracts.DocumentStore.AccessControlUnauthorizedAccountError>();
+            return $"AccessControlUnauthorizedAccount: account {error.Account} lacks role {RoleName(error.NeededRole)}";
+        }
+        return $"custom error {revert.ExceptionEncodedData}";
+    }
+
+    /// <summary>True when the revert carries the custom error <typeparamref name="TError"/>.</summary>
+    public static bool Is<TError>(this ChainRevertedException e) where TError : class, new() =>
+        e.InnerException is SmartContractCustomErrorRevertException revert && revert.IsCustomErrorFor<TError>();
+
+    public static string RoleName(byte[] role)
+    {
+        foreach (var name in (string[])["DEFAULT_ADMIN_ROLE", "ISSUER_ROLE", "REVOKER_ROLE", "ANCHOR_ROLE"])
+        {
+            var hash = name == "DEFAULT_ADMIN_ROLE" ? new byte[32] : Nethereum.Util.Sha3Keccack.Current.CalculateHash(System.Text.Encoding.UTF8.GetBytes(name));
+            if (hash.AsSpan().SequenceEqual(role)) return name;
+        }
+        return Merkle.Hex.Encode(role);
+    }
+}

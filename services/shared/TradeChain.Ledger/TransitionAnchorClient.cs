@@ -1,0 +1,48 @@
+using Nethereum.Contracts;
+using Nethereum.RPC.Eth.DTOs;
+using TradeChain.Ledger.Contracts.TransitionAnchor;
+
+namespace TradeChain.Ledger;
+
+/// <summary>A root as the TransitionAnchor contract records it.</summary>
+public sealed record AnchorRecord(string Submitter, long BlockNumber, int TransitionCount);
+
+/// <summary>Writes and reads Merkle roots of transition batches on the TransitionAnchor contract.</summary>
+public sealed class TransitionAnchorClient(ChainWriter writer, ChainOptions options)
+{
+    public string ContractAddress => options.TransitionAnchorAddress;
+
+    /// <summary>Anchors <paramref name="root"/>. If the root is already on chain (a retry after a crash), returns the original anchoring.</summary>
+    public async Task<ChainReceipt> AnchorAsync(byte[] root, int transitionCount, CancellationToken cancellationToken)
+    {
+        var existing = await GetAsync(root);
+        if (existing is not null) return await FindAnchoringAsync(root, existing);
+        try
+        {
+            return await writer.SendAsync(ContractAddress,
+                new AnchorFunction { Root = root, TransitionCount = transitionCount }, cancellationToken);
+        }
+        catch (ChainRevertedException e) when (e.Is<RootAlreadyAnchoredError>())
+        {
+            return await FindAnchoringAsync(root, (await GetAsync(root))!);
+        }
+    }
+
+    /// <summary>The anchoring of <paramref name="root"/>, or null if the chain does not know it.</summary>
+    public async Task<AnchorRecord?> GetAsync(byte[] root)
+    {
+        var output = await writer.QueryOutputAsync<AnchorOfFunction, AnchorOfOutputDTO>(ContractAddress, new AnchorOfFunction { Root = root });
+        return output.BlockNumber == 0
+            ? null
+            : new AnchorRecord(output.Submitter, (long)output.BlockNumber, (int)output.TransitionCount);
+    }
+
+    private async Task<ChainReceipt> FindAnchoringAsync(byte[] root, AnchorRecord record)
+    {
+        var anchored = writer.Web3.Eth.GetEvent<TransitionsAnchoredEventDTO>(ContractAddress);
+        var filter = anchored.CreateFilterInput(root, new BlockParameter((ulong)record.BlockNumber), new BlockParameter((ulong)record.BlockNumber));
+        var logs = await anchored.GetAllChangesAsync(filter);
+        var log = logs.FirstOrDefault();
+        return new ChainReceipt(log?.Log.TransactionHash ?? "", record.BlockNumber, 0);
+    }
+}

@@ -1,0 +1,37 @@
+namespace TradeChain.Messages;
+
+/// <summary>Customs asks the documents service to verify the documents a declaration references.</summary>
+public sealed record DocumentVerificationRequested(
+    Guid DeclarationId,
+    string DeclarantParty,
+    IReadOnlyList<string> DocumentHashes);
+
+/// <summary>The verdict on one referenced document.</summary>
+public sealed record DocumentVerdict(
+    string DocumentHash,
+    bool Valid,
+    string? DocumentType,
+    string Reason);
+
+/// <summary>The documents service's answer to <see cref="DocumentVerificationRequested"/>.</summary>
+public sealed record DocumentVerificationCompleted(
+    Guid DeclarationId,
+    bool AllValid,
+    IReadOnlyList<DocumentVerdict> Verdicts);
+
+/// <summary>Customs asks payments to collect the duties assessed on a declaration.</summary>
+public sealed record DutyPaymentRequested(
+    string PaymentReference,
+    Guid DeclarationId,
+    string DeclarantParty,
+    decimal Amount,
+    string Currency);
+
+/// <summary>A bank settled a duty payment.</summary>
+public sealed record DutyPaymentSettled(
+    string PaymentReference,
+    Guid DeclarationId,
+    decimal Amount,
+    string Currency,
+    string SettledByBank,
+    long SettledAtUnixMs);

@@ -1,0 +1,53 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using TradeChain.ServiceDefaults.Persistence;
+
+namespace TradeChain.ServiceDefaults.Messaging;
+
+/// <summary>
+/// A consumer whose effect happens once per MessageId: the inbox row, the state change, the transitions and
+/// any outgoing messages are saved in one transaction. A redelivered message is acknowledged and changes nothing.
+/// </summary>
+public abstract class IdempotentConsumer<TMessage>(ServiceDbContext db, ILogger logger) : IConsumer<TMessage>
+    where TMessage : class
+{
+    public async Task Consume(ConsumeContext<TMessage> context)
+    {
+        var messageId = context.MessageId ?? throw new InvalidOperationException($"{typeof(TMessage).Name} arrived without a MessageId.");
+        var consumer = GetType().Name;
+        if (await db.ProcessedMessages.AnyAsync(p => p.MessageId == messageId && p.Consumer == consumer, context.CancellationToken))
+        {
+            logger.LogInformation("{Consumer} already handled message {MessageId}; ignoring the redelivery", consumer, messageId);
+            return;
+        }
+
+        await HandleAsync(context.Message, context.CancellationToken);
+
+        db.ProcessedMessages.Add(new ProcessedMessage
+        {
+            MessageId = messageId,
+            Consumer = consumer,
+            ProcessedAtUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+        });
+        try
+        {
+            await db.SaveChangesAsync(context.CancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // A concurrent delivery of the same message may have won the race: its effect stands, ours is discarded.
+            if (!await AlreadyProcessedAsync(messageId, consumer)) throw;
+            logger.LogInformation("{Consumer} lost a race on message {MessageId}; the other delivery's effect stands", consumer, messageId);
+        }
+    }
+
+    /// <summary>Applies the message to the domain. Do not save: the base class saves everything at once.</summary>
+    protected abstract Task HandleAsync(TMessage message, CancellationToken cancellationToken);
+
+    private async Task<bool> AlreadyProcessedAsync(Guid messageId, string consumer)
+    {
+        db.ChangeTracker.Clear();
+        return await db.ProcessedMessages.AnyAsync(p => p.MessageId == messageId && p.Consumer == consumer);
+    }
+}

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Text.Json;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TradeChain.Messages;
+using TradeChain.ServiceDefaults.Persistence;
+
+namespace TradeChain.ServiceDefaults.Messaging;
+
+public sealed class OutboxOptions
+{
+    public const string Section = "Outbox";
+
+    /// <summary>False stops publishing (messages stay in the outbox). Used to prove a crash before publishing loses nothing.</summary>
+    public bool DispatchEnabled { get; set; } = true;
+
+    public int BatchSize { get; set; } = 100;
+
+    public int PollIntervalMs { get; set; } = 1000;
+}
+
+/// <summary>
+/// Publishes what the outbox holds, oldest first, each with its stored MessageId, and marks it sent. A crash
+/// between publishing and marking means the message is published again: consumers are idempotent on the
+/// MessageId, so delivery is at least once and the effect exactly once.
+/// </summary>
+public sealed class OutboxDispatcher(
+    IServiceScopeFactory scopes, IBus bus, WorkSignal signal, IOptions<OutboxOptions> options, ILogger<OutboxDispatcher> logger)
+    : BackgroundService
+{
+    private readonly WorkSignal.WakeUp _wakeUp = signal.Register();
+
+    private static readonly ActivitySource Source = new("TradeChain.Outbox");
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.DispatchEnabled)
+        {
+            logger.LogWarning("Outbox dispatch is disabled (Outbox:DispatchEnabled=false): messages stay in the outbox");
+            return;
+        }
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var published = await DispatchBatchAsync(stoppingToken);
+                if (published < options.Value.BatchSize)
+                    await _wakeUp.WaitAsync(TimeSpan.FromMilliseconds(options.Value.PollIntervalMs), stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Outbox dispatch failed; retrying");
+                await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken);
+            }
+        }
+    }
+
+    public async Task<int> DispatchBatchAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ServiceDbContext>();
+        var pending = await db.Outbox.Where(m => m.SentAtUnixMs == null).OrderBy(m => m.Id).Take(options.Value.BatchSize).ToListAsync(ct);
+        foreach (var row in pending)
+        {
+            try
+            {
+                var type = MessageTypes.Resolve(row.MessageType);
+                var message = JsonSerializer.Deserialize(row.Payload, type, ServiceDbContext.MessageJson)!;
+                using var activity = row.TraceParent is null
+                    ? Source.StartActivity($"outbox publish {row.MessageType}", ActivityKind.Producer)
+                    : Source.StartActivity($"outbox publish {row.MessageType}", ActivityKind.Producer, row.TraceParent);
+                await bus.Publish(message, type, Pipe.Execute<PublishContext>(ctx => ctx.MessageId = row.MessageId), ct);
+                row.SentAtUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                row.Attempts++;
+                row.LastError = e.Message;
+                logger.LogWarning(e, "Publishing outbox message {MessageId} ({Type}) failed, attempt {Attempts}", row.MessageId, row.MessageType, row.Attempts);
+                await db.SaveChangesAsync(ct);
+                throw;
+            }
+            // Marked one by one: a crash repeats at most one message.
+            await db.SaveChangesAsync(ct);
+        }
+        return pending.Count;
+    }
+}

@@ -1,0 +1,14 @@
+namespace TradeChain.ServiceDefaults;
+
+/// <summary>One page of a list: the items, which page, how many per page and how many in all.</summary>
+public sealed record PagedResult<T>(IReadOnlyList<T> Items, int PageNumber, int PageSize, int Total);
+
+public static class Paging
+{
+    public const int DefaultSize = 50;
+    public const int MaxSize = 200;
+
+    /// <summary>Clamps the requested page (1-based) and size to sensible bounds.</summary>
+    public static (int Number, int Size) Normalise(int? page, int? pageSize) =>
+        (Math.Max(page ?? 1, 1), Math.Clamp(pageSize ?? DefaultSize, 1, MaxSize));
+}

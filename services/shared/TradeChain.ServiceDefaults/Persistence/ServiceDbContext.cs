@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using TradeChain.Domain;
+using TradeChain.Ledger.Merkle;
+using TradeChain.Messages;
+
+namespace TradeChain.ServiceDefaults.Persistence;
+
+/// <summary>
+/// The base of every service's database: besides the service's own tables it holds the outbox, the inbox and
+/// the transition log. Saving an aggregate writes its pending transitions in the same transaction, and
+/// <see cref="Publish{T}"/> adds a message to the same transaction — state, messages and chain record commit
+/// together or not at all.
+/// </summary>
+public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity service) : DbContext(options)
+{
+    public static readonly JsonSerializerOptions MessageJson = new(JsonSerializerDefaults.Web);
+
+    public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
+
+    public DbSet<ProcessedMessage> ProcessedMessages => Set<ProcessedMessage>();
+
+    public DbSet<TransitionRecord> Transitions => Set<TransitionRecord>();
+
+    public string ServiceName => service.Name;
+
+    /// <summary>Queues <paramref name="message"/> for publishing once this unit of work commits.</summary>
+    public void Publish<T>(T message) where T : class
+    {
+        Outbox.Add(new OutboxMessage
+        {
+            MessageId = Guid.NewGuid(),
+            MessageType = MessageTypes.NameOf(typeof(T)),
+            Payload = JsonSerializer.Serialize(message, MessageJson),
+            TraceParent = Activity.Current?.Id,
+            CreatedAtUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+        });
+    }
+
+    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        var aggregates = ChangeTracker.Entries<Aggregate>().Select(e => e.Entity).Where(a => a.PendingTransitions.Count > 0).ToList();
+        foreach (var aggregate in aggregates)
+        {
+            foreach (var t in aggregate.PendingTransitions)
+            {
+                var record = new TransitionRecord
+                {
+                    Service = service.Name,
+                    AggregateType = aggregate.AggregateType,
+                    AggregateId = aggregate.AggregateKey,
+                    Sequence = t.Sequence,
+                    FromState = t.FromState,
+                    ToState = t.ToState,
+                    Actor = t.Actor,
+                    Reason = t.Reason,
+                    ResponseCode = t.ResponseCode,
+                    OccurredAtUnixMs = t.OccurredAtUnixMs,
+                };
+                record.LeafHash = Hex.Encode(record.ToLeaf().Hash());
+                Transitions.Add(record);
+            }
+        }
+        var written = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        foreach (var aggregate in aggregates) aggregate.ClearPendingTransitions();
+        return written;
+    }
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess) =>
+        throw new NotSupportedException("Use SaveChangesAsync: it records the aggregates' transitions.");
+
+    protected override void OnModelCreating(ModelBuilder model)
+    {
+        model.Entity<OutboxMessage>(e =>
+        {
+            e.ToTable("outbox");
+            e.HasKey(m => m.Id);
+            e.HasIndex(m => m.MessageId).IsUnique();
+            e.HasIndex(m => new { m.SentAtUnixMs, m.Id });
+        });
+        model.Entity<ProcessedMessage>(e =>
+        {
+            e.ToTable("inbox");
+            e.HasKey(m => new { m.MessageId, m.Consumer });
+        });
+        model.Entity<TransitionRecord>(e =>
+        {
+            e.ToTable("transitions");
+            e.HasKey(t => t.Id);
+            // A transition is recorded once: a replayed command cannot write the same step twice.
+            e.HasIndex(t => new { t.AggregateType, t.AggregateId, t.Sequence }).IsUnique();
+            e.HasIndex(t => new { t.BatchRoot, t.Id });
+        });
+        model.Ignore<StateTransition>();
+        ConfigureDomain(model);
+    }
+
+    protected abstract void ConfigureDomain(ModelBuilder model);
+}
+
+/// <summary>The running service's name, as it appears in the transition log and the bus's queue names.</summary>
+public sealed record ServiceIdentity(string Name);

@@ -1,0 +1,51 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using TradeChain.Domain;
+
+namespace TradeChain.ServiceDefaults;
+
+/// <summary>RFC 9457 problem details for every refusal, naming the field or rule.</summary>
+public static class Problems
+{
+    /// <summary>400 with every failing field at once: errors[field] = rules broken.</summary>
+    public static IResult Validation(params (string Field, string Rule)[] errors) =>
+        Results.ValidationProblem(
+            errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Rule).ToArray()),
+            title: "The request is not valid.",
+            type: "https://tradechain.dev/problems/validation");
+
+    public static IResult Validation(IReadOnlyList<(string Field, string Rule)> errors) => Validation(errors.ToArray());
+
+    public static IResult NotFound(string what, string id) =>
+        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"{what} not found.", detail: $"No {what} '{id}' that you may see.",
+            type: "https://tradechain.dev/problems/not-found");
+
+    public static IResult Conflict(DomainRuleViolation violation) =>
+        Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The operation breaks a business rule.", detail: violation.Message,
+            type: "https://tradechain.dev/problems/rule", extensions: new Dictionary<string, object?> { ["rule"] = violation.Rule });
+}
+
+/// <summary>Maps the exceptions that reach the pipeline to problem details: bad JSON is a 400, a broken rule a 409.</summary>
+public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, title, detail, rule) = exception switch
+        {
+            BadHttpRequestException bad => (bad.StatusCode, "The request could not be read.", bad.InnerException?.Message ?? bad.Message, (string?)"readable-json"),
+            DomainRuleViolation violation => (StatusCodes.Status409Conflict, "The operation breaks a business rule.", violation.Message, violation.Rule),
+            _ => (StatusCodes.Status500InternalServerError, "An unexpected error occurred.", "The failure was logged with this trace id.", null),
+        };
+        if (status >= 500) logger.LogError(exception, "Unhandled exception");
+        context.Response.StatusCode = status;
+        var extensions = new Dictionary<string, object?>();
+        if (rule is not null) extensions["rule"] = rule;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            Exception = exception,
+            ProblemDetails = { Status = status, Title = title, Detail = detail, Extensions = extensions },
+        });
+    }
+}

@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using TradeChain.ServiceDefaults.Auth;
+
+namespace TradeChain.Cli;
+
+public sealed class GoldenPathException(string message) : Exception(message);
+
+public sealed record GoldenPathResult(
+    Guid DeclarationId,
+    string PaymentReference,
+    IReadOnlyList<string> DocumentHashes,
+    IReadOnlyList<Guid> DocumentIds,
+    JsonArray History,
+    TimeSpan Elapsed);
+
+/// <summary>
+/// One export trade end to end through the three services' HTTP APIs, as its users would do it: the exporter
+/// submits a certificate of origin and an invoice and lodges the declaration; customs verifies, assesses and
+/// asks for the duty; a bank settles it; customs releases. Prints each step with its transaction hash.
+/// </summary>
+public sealed class GoldenPath(Uri documents, Uri customs, Uri payments, AuthOptions auth, TextWriter log)
+{
+    public const string ExporterParty = "EXP-ACME-VN";
+    public const string BankParty = "BNK-VIETCOMBANK";
+    public const string OfficerParty = "CUS-VNSGN";
+
+    public TimeSpan StepTimeout { get; init; } = TimeSpan.FromSeconds(90);
+
+    public string LocalReferenceNumber { get; init; } = $"LRN-{DateTime.UtcNow:yyyyMMddHHmmss}-{Random.Shared.Next(1000, 9999)}";
+
+    public async Task<GoldenPathResult> RunAsync(CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        using var exporter = Client(Roles.Exporter, ExporterParty, "anh.nguyen");
+        using var bank = Client(Roles.Bank, BankParty, "treasury.ops");
+        using var officer = Client(Roles.CustomsOfficer, OfficerParty, "officer.tran");
+
+        Step("1", "exporter submits a certificate of origin and a commercial invoice to documents");
+        var certificate = await PostAsync(exporter, new Uri(documents, "/documents"), new
+        {
+            type = "certificate-of-origin",
+            content = new
+            {
+                certificateNumber = $"CO-{LocalReferenceNumber}",
+                exporter = "ACME Coffee Export JSC, Ho Chi Minh City",
+                consignee = "Hamburg Roasters GmbH, Hamburg",
+                originCountry = "VN",
+                goodsDescription = "Green Robusta coffee beans, grade 1, 320 bags of 60 kg",
+                hsCode = "090111",
+            },
+        }, ct);
+        var invoice = await PostAsync(exporter, new Uri(documents, "/documents"), new
+        {
+            type = "commercial-invoice",
+            content = new
+            {
+                invoiceNumber = $"INV-{LocalReferenceNumber}",
+                seller = "ACME Coffee Export JSC",
+                buyer = "Hamburg Roasters GmbH",
+                totalAmount = "48000.00",
+                currency = "USD",
+                incoterm = "FOB",
+            },
+        }, ct);
+        var documentIds = new[] { Guid.Parse(certificate["id"]!.GetValue<string>()), Guid.Parse(invoice["id"]!.GetValue<string>()) };
+        var hashes = new List<string>();
+        foreach (var id in documentIds)
+        {
+            var issued = await PollAsync(exporter, new Uri(documents, $"/documents/{id}"), d => d["status"]?.GetValue<string>() == "Issued", "document issued", ct);
+            hashes.Add(issued["hash"]!.GetValue<string>());
+            Info($"{issued["type"]} {issued["hash"]} issued on document store {issued["documentStore"]} in block {issued["issuedInBlock"]}, tx {issued["issueTransactionHash"]}");
+        }
+
+        Step("2", "exporter lodges an export declaration referencing the documents by hash");
+        var lodged = await PostAsync(exporter, new Uri(customs, "/declarations"), new
+        {
+            type = "export",
+            localReferenceNumber = LocalReferenceNumber,
+            exporterName = "ACME Coffee Export JSC",
+            importerName = "Hamburg Roasters GmbH",
+            officeOfDeclaration = "VNSGN",
+            incoterm = "FOB",
+            items = new[]
+            {
+                new { hsCode = "090111", description = "Green Robusta coffee beans, not roasted", originCountry = "VN", quantity = 320m, unit = "NAR",
+                      grossMassKg = 19500m, netMassKg = 19200m, customsValue = 48000m, currency = "USD" },
+            },
+            documentHashes = hashes,
+        }, ct);
+        var declarationId = Guid.Parse(lodged["id"]!.GetValue<string>());
+        Info($"declaration {declarationId} {lodged["status"]}; customs asked documents over the bus to verify {hashes.Count} documents");
+
+        Step("3", "customs verifies the documents, selects the lane and assesses the duty");
+        var assessed = await PollAsync(exporter, new Uri(customs, $"/declarations/{declarationId}"),
+            d => d["status"]?.GetValue<string>() is "Assessed" or "Rejected", "declaration assessed", ct);
+        if (assessed["status"]!.GetValue<string>() == "Rejected") throw new GoldenPathException($"declaration rejected: {assessed["statusReason"]}");
+        var reference = assessed["paymentReference"]!.GetValue<string>();
+        Info($"lane {assessed["lane"]} ({assessed["laneRule"]})");
+        foreach (var line in assessed["assessment"]!["lines"]!.AsArray()) Info($"  {line!["computation"]}");
+        Info($"duty payable {assessed["assessment"]!["totalPayable"]} {assessed["assessment"]!["currency"]}; payment {reference} requested from payments");
+
+        Step("4", "a bank settles the duty; payments confirms to customs over the bus");
+        await PollAsync(bank, new Uri(payments, $"/duty-payments/{reference}"), p => p["status"] is not null, "payment request received", ct);
+        var settled = await PostAsync(bank, new Uri(payments, $"/duty-payments/{reference}/settle"), new { debtorAccount = "VN12VCB0001234567890" }, ct);
+        Info($"payment {reference}: {settled["status"]} {settled["amount"]} {settled["currency"]} by {settled["settledByBank"]}");
+
+        Step("5", "customs marks the declaration paid and releases it");
+        var released = await PollAsync(officer, new Uri(customs, $"/declarations/{declarationId}"),
+            d => d["status"]?.GetValue<string>() == "Released", "declaration released", ct);
+        Info($"declaration {declarationId}: {released["status"]} — {released["statusReason"]}");
+
+        Step("6", "every transition is anchored on chain; the history's proofs check against the anchored roots");
+        var history = await PollAsync(exporter, new Uri(customs, $"/declarations/{declarationId}/history"),
+            h => h["transitions"]!.AsArray().All(t => t!["anchor"]!["proofValid"]?.GetValue<bool>() == true && t["anchor"]!["rootOnChain"]?.GetValue<bool>() == true),
+            "transitions anchored", ct);
+        var transitions = history["transitions"]!.AsArray();
+        foreach (var t in transitions)
+        {
+            var a = t!["anchor"]!;
+            Info($"#{t["sequence"]} {t["fromState"]} → {t["toState"]} [{t["responseCode"]}] root {Short(a["root"])} batch {a["batchSize"]} block {a["blockNumber"]} tx {a["transactionHash"]}: {a["verdict"]}");
+        }
+        var paymentHistory = await PollAsync(bank, new Uri(payments, $"/duty-payments/{reference}/history"),
+            h => h["transitions"]!.AsArray().All(t => t!["anchor"]!["rootOnChain"]?.GetValue<bool>() == true), "payment anchored", ct);
+        foreach (var t in paymentHistory["transitions"]!.AsArray())
+            Info($"payment #{t!["sequence"]} {t["fromState"]} → {t["toState"]} anchored in tx {t["anchor"]!["transactionHash"]}");
+
+        return new GoldenPathResult(declarationId, reference, hashes, documentIds, transitions, clock.Elapsed);
+    }
+
+    private HttpClient Client(string role, string party, string subject)
+    {
+        var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", DevelopmentTokens.Mint(auth, subject, role, party, TimeSpan.FromHours(1)));
+        return client;
+    }
+
+    private static async Task<JsonNode> PostAsync(HttpClient client, Uri uri, object body, CancellationToken ct)
+    {
+        using var response = await client.PostAsJsonAsync(uri, body, ct);
+        var text = await response.Content.ReadAsStringAsync(ct);
+        if (!response.IsSuccessStatusCode) throw new GoldenPathException($"POST {uri} answered {(int)response.StatusCode}: {text}");
+        return JsonNode.Parse(text)!;
+    }
+
+    private async Task<JsonNode> PollAsync(HttpClient client, Uri uri, Func<JsonNode, bool> done, string what, CancellationToken ct)
+    {
+        var deadline = Stopwatch.StartNew();
+        string last = "";
+        while (deadline.Elapsed < StepTimeout)
+        {
+            using var response = await client.GetAsync(uri, ct);
+            last = await response.Content.ReadAsStringAsync(ct);
+            if (response.IsSuccessStatusCode)
+            {
+                var node = JsonNode.Parse(last)!;
+                if (done(node)) return node;
+            }
+            await Task.Delay(200, ct);
+        }
+        throw new GoldenPathException($"timed out after {StepTimeout.TotalSeconds:0} s waiting for {what} at {uri}; last answer: {last}");
+    }
+
+    private void Step(string number, string text) => log.WriteLine($"\n[{number}] {text}");
+
+    private void Info(string text) => log.WriteLine($"    {text}");
+
+    private static string Short(JsonNode? hash) => hash?.GetValue<string>() is { Length: > 14 } h ? h[..10] + "…" : hash?.ToString() ?? "";
+}

@@ -1,0 +1,92 @@
+using TradeChain.Cli;
+using TradeChain.Ledger;
+using TradeChain.ServiceDefaults.Auth;
+
+return await Cli.RunAsync(args);
+
+namespace TradeChain.Cli
+{
+    public static class Cli
+    {
+        private const string Usage = """
+            tradechain — TradeChain command line
+
+              deploy  [--rpc URL] [--out FILE]        deploy the contracts with the development deployer account and grant
+                                                      each service its roles; idempotent when FILE names an earlier deployment
+              token   --role ROLE --party PARTY [--subject NAME] [--key KEY]
+                                                      mint a development token (roles: customs-officer, exporter, bank)
+              demo    [--customs URL] [--documents URL] [--payments URL]
+                                                      drive one export trade through the three services and print each step
+            """;
+
+        public static async Task<int> RunAsync(string[] args)
+        {
+            if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+            {
+                Console.WriteLine(Usage);
+                return args.Length == 0 ? 2 : 0;
+            }
+            var options = ParseOptions(args.Skip(1).ToArray());
+            try
+            {
+                switch (args[0])
+                {
+                    case "deploy":
+                        var rpc = options.GetValueOrDefault("rpc", "http://127.0.0.1:8545");
+                        var outFile = options.GetValueOrDefault("out");
+                        var existing = outFile is null ? null : ChainDeployment.Load(outFile);
+                        var deployment = await LedgerDeployer.DeployAsync(rpc, DevelopmentAccounts.ChainId, DevelopmentAccounts.DeployerKey,
+                            LedgerDeployer.DevelopmentServiceAccounts(), existing, Console.Out);
+                        if (outFile is not null)
+                        {
+                            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outFile))!);
+                            await File.WriteAllTextAsync(outFile, deployment.ToJson());
+                        }
+                        Console.WriteLine(deployment.ToJson());
+                        return 0;
+                    case "token":
+                        if (!options.TryGetValue("role", out var role) || !options.TryGetValue("party", out var party))
+                        {
+                            Console.Error.WriteLine("token needs --role and --party");
+                            return 2;
+                        }
+                        var auth = new AuthOptions { SigningKey = options.GetValueOrDefault("key", DevelopmentTokens.DevelopmentSigningKey) };
+                        Console.WriteLine(DevelopmentTokens.Mint(auth, options.GetValueOrDefault("subject", party), role, party, TimeSpan.FromHours(8)));
+                        return 0;
+                    case "demo":
+                        var demo = new GoldenPath(
+                            new Uri(options.GetValueOrDefault("documents", "http://127.0.0.1:5102")),
+                            new Uri(options.GetValueOrDefault("customs", "http://127.0.0.1:5101")),
+                            new Uri(options.GetValueOrDefault("payments", "http://127.0.0.1:5103")),
+                            new AuthOptions { SigningKey = options.GetValueOrDefault("key", DevelopmentTokens.DevelopmentSigningKey) },
+                            Console.Out);
+                        var result = await demo.RunAsync(CancellationToken.None);
+                        Console.WriteLine();
+                        Console.WriteLine($"Golden path complete in {result.Elapsed.TotalSeconds:0.0} s: declaration {result.DeclarationId} released; " +
+                                          $"{result.History.Count} transitions, all anchored and verified on chain.");
+                        return 0;
+                    default:
+                        Console.Error.WriteLine($"unknown command '{args[0]}'");
+                        Console.Error.WriteLine(Usage);
+                        return 2;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or GoldenPathException or ArgumentException or InvalidOperationException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+        }
+
+        private static Dictionary<string, string> ParseOptions(string[] args)
+        {
+            var options = new Dictionary<string, string>(StringComparer.Ordinal);
+            for (var i = 0; i < args.Length; i++)
+            {
+                if (!args[i].StartsWith("--", StringComparison.Ordinal)) throw new ArgumentException($"unexpected argument '{args[i]}'");
+                options[args[i][2..]] = i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            }
+            return options;
+        }
+    }
+}
