@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using TradeChain.Ledger;
+
+namespace TradeChain.IntegrationTests.Infrastructure;
+
+/// <summary>A real anvil chain on a free port, with TradeChain's contracts deployed and the service roles granted.</summary>
+public sealed class AnvilNode : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private AnvilNode(Process process, int port, ChainDeployment deployment)
+    {
+        _process = process;
+        Port = port;
+        Deployment = deployment;
+    }
+
+    public int Port { get; }
+
+    public string RpcUrl => $"http://127.0.0.1:{Port}";
+
+    public ChainDeployment Deployment { get; }
+
+    public static async Task<AnvilNode> StartAsync()
+    {
+        if (!File.Exists(TestEnvironment.AnvilPath))
+            throw new InvalidOperationException($"anvil not found at {TestEnvironment.AnvilPath}: run scripts/test.sh (it installs contracts/node_modules).");
+        var port = TestEnvironment.FreePort();
+        var process = Process.Start(new ProcessStartInfo(TestEnvironment.AnvilPath,
+            ["--port", port.ToString(), "--host", "127.0.0.1", "--chain-id", DevelopmentAccounts.ChainId.ToString(), "--silent"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var rpc = $"http://127.0.0.1:{port}";
+        await WaitForRpcAsync(rpc);
+        var deployment = await LedgerDeployer.DeployAsync(rpc, DevelopmentAccounts.ChainId, DevelopmentAccounts.DeployerKey,
+            LedgerDeployer.DevelopmentServiceAccounts());
+        return new AnvilNode(process, port, deployment);
+    }
+
+    public ChainOptions OptionsFor(string privateKey) => new()
+    {
+        RpcUrl = RpcUrl,
+        ChainId = DevelopmentAccounts.ChainId,
+        PrivateKey = privateKey,
+        DocumentStoreAddress = Deployment.DocumentStoreAddress,
+        TransitionAnchorAddress = Deployment.TransitionAnchorAddress,
+        MaxAttempts = 3,
+    };
+
+    private static async Task WaitForRpcAsync(string rpc)
+    {
+        using var http = new HttpClient();
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                var response = await http.PostAsJsonAsync(rpc, new { jsonrpc = "2.0", id = 1, method = "eth_blockNumber", @params = Array.Empty<object>() });
+                if (response.IsSuccessStatusCode && (await response.Content.ReadFromJsonAsync<JsonObject>())?["result"] is not null) return;
+            }
+            catch (HttpRequestException) when (deadline.Elapsed < TimeSpan.FromSeconds(20)) { }
+            if (deadline.Elapsed > TimeSpan.FromSeconds(20)) throw new TimeoutException($"anvil at {rpc} did not answer within 20 s");
+            await Task.Delay(100);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try { _process.Kill(entireProcessTree: true); await _process.WaitForExitAsync(); }
+        catch (InvalidOperationException) { }
+        _process.Dispose();
+    }
+}
