@@ -1,0 +1,56 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+
+namespace TradeChain.IntegrationTests.Infrastructure;
+
+/// <summary>A private virtual host on the real test broker, so tests never see each other's queues.</summary>
+public sealed class RabbitVirtualHost : IAsyncDisposable
+{
+    private readonly HttpClient _management;
+
+    private RabbitVirtualHost(HttpClient management, string name)
+    {
+        _management = management;
+        Name = name;
+    }
+
+    public string Name { get; }
+
+    public string AmqpUrl => new UriBuilder(TestEnvironment.RabbitAmqp) { Path = "/" + Uri.EscapeDataString(Name) }.Uri.ToString();
+
+    public static async Task<RabbitVirtualHost> CreateAsync()
+    {
+        var management = new HttpClient { BaseAddress = TestEnvironment.RabbitManagement, Timeout = TimeSpan.FromSeconds(15) };
+        management.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.ASCII.GetBytes("guest:guest")));
+        var name = $"test-{Guid.NewGuid():N}";
+        try
+        {
+            (await management.PutAsJsonAsync($"api/vhosts/{name}", new { })).EnsureSuccessStatusCode();
+            (await management.PutAsJsonAsync($"api/permissions/{name}/guest", new { configure = ".*", write = ".*", read = ".*" })).EnsureSuccessStatusCode();
+        }
+        catch (HttpRequestException e)
+        {
+            throw new InvalidOperationException(
+                $"The test RabbitMQ management API at {TestEnvironment.RabbitManagement} is not reachable ({e.Message}). " +
+                "Run the tests with scripts/test.sh, which starts a real RabbitMQ for them.", e);
+        }
+        return new RabbitVirtualHost(management, name);
+    }
+
+    /// <summary>Messages waiting in the error queues (a consumer gave up on them).</summary>
+    public async Task<int> ErrorQueueDepthAsync()
+    {
+        var queues = await _management.GetFromJsonAsync<List<QueueInfo>>($"api/queues/{Name}") ?? [];
+        return queues.Where(q => q.Name.EndsWith("_error", StringComparison.Ordinal)).Sum(q => q.Messages);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try { await _management.DeleteAsync($"api/vhosts/{Name}"); }
+        catch (HttpRequestException) { }
+        _management.Dispose();
+    }
+
+    private sealed record QueueInfo(string Name, int Messages);
+}
