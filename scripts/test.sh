@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, builds, starts a real RabbitMQ for the integration tests
+# (each test starts its own anvil chain and service processes), runs every test project, and ends with
+# "N passed, N failed".
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+# shellcheck source=infra.sh
+source "$ROOT/scripts/infra.sh"
+
+TEST_DIR="$ROOT/.test-run"
+RABBIT_DIR="$TEST_DIR/rabbitmq"
+AMQP_PORT="${TRADECHAIN_TEST_AMQP_PORT:-5673}"
+MGMT_PORT="${TRADECHAIN_TEST_MGMT_PORT:-15673}"
+RESULTS="$TEST_DIR/results"
+
+tc_install_prereqs
+echo "[test] building"
+dotnet build TradeChain.sln -c Release --nologo -v quiet -clp:ErrorsOnly
+
+rm -rf "$RABBIT_DIR" "$RESULTS"
+mkdir -p "$TEST_DIR"
+cleanup() { tc_stop_rabbitmq "$RABBIT_DIR" "$AMQP_PORT" >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+tc_start_rabbitmq "$RABBIT_DIR" "$AMQP_PORT" "$MGMT_PORT"
+export TRADECHAIN_TEST_AMQP="amqp://guest:guest@127.0.0.1:$AMQP_PORT/"
+export TRADECHAIN_TEST_RABBIT_MGMT="http://127.0.0.1:$MGMT_PORT/"
+
+echo "[test] running tests"
+status=0
+dotnet test TradeChain.sln -c Release --no-build --nologo --logger "trx" --logger "console;verbosity=normal" \
+  --results-directory "$RESULTS" || status=$?
+
+passed=0; failed=0
+for trx in "$RESULTS"/*.trx; do
+  [ -e "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+done
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; echo "[test] dotnet test failed before reporting results"; fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$status" -eq 0 ]
