@@ -34,6 +34,16 @@ _tc_pid_alive() {
   return 0
 }
 
+# _tc_pid_matches <pid> [substring]: alive, and (if given) its command line contains substring.
+# Guards against stale pid files whose pid now belongs to an unrelated process.
+_tc_pid_matches() {
+  local pid="$1" want="${2:-}" cmdline=""
+  _tc_pid_alive "$pid" || return 1
+  [[ -z "$want" || ! -r "/proc/$pid/cmdline" ]] && return 0
+  cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)"
+  [[ "$cmdline" == *"$want"* ]]
+}
+
 # _tc_read_pid <file>: print the pid in the file (nothing if missing/garbage).
 _tc_read_pid() {
   local pid=""
@@ -59,11 +69,13 @@ _tc_as_root() {
 }
 
 # ---------------------------------------------------------------------------
-# tc_stop_pidfile <file>: TERM the process in <file>, wait up to 10 s, then KILL. Removes the file.
+# tc_stop_pidfile <file> [cmdline_substring]: TERM the process in <file>, wait up to 10 s, then KILL.
+# Removes the file. Only that pid is signalled (not its children). With a substring, a pid whose
+# command line does not contain it is treated as stale and left alone.
 tc_stop_pidfile() {
-  local file="${1:?usage: tc_stop_pidfile <pidfile>}" pid i
+  local file="${1:?usage: tc_stop_pidfile <pidfile> [cmdline_substring]}" want="${2:-}" pid i
   pid="$(_tc_read_pid "$file")"
-  if [[ -z "$pid" ]] || ! _tc_pid_alive "$pid"; then
+  if [[ -z "$pid" ]] || ! _tc_pid_matches "$pid" "$want"; then
     rm -f -- "$file"
     return 0
   fi
@@ -105,8 +117,9 @@ tc_wait_http() {
 # to leave it alone. $1 = "disable" also disables the unit so it does not come back on boot.
 _tc_stop_system_rabbitmq() {
   [[ "${TC_KEEP_SYSTEM_RABBITMQ:-0}" == 1 ]] && return 0
-  local disable="${1:-}" acted=0
+  local disable="${1:-}" acted=0 systemd=0 names=""
   if [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null 2>&1; then
+    systemd=1
     if systemctl is-active --quiet rabbitmq-server 2>/dev/null; then
       _tc_log "stopping the Debian rabbitmq-server service (systemd) so it does not hold port 5672"
       _tc_as_root systemctl stop rabbitmq-server || true
@@ -115,26 +128,28 @@ _tc_stop_system_rabbitmq() {
     if [[ "$disable" == disable ]] && systemctl is-enabled --quiet rabbitmq-server 2>/dev/null; then
       _tc_as_root systemctl disable --quiet rabbitmq-server 2>/dev/null || true
     fi
-    if [[ $acted == 1 ]]; then
-      _tc_as_root systemctl stop epmd.socket epmd.service 2>/dev/null || true
+  elif [[ "$disable" == disable ]] && command -v update-rc.d >/dev/null 2>&1; then
+    _tc_as_root update-rc.d rabbitmq-server disable >/dev/null 2>&1 || true
+  fi
+  # Without systemd the package's postinst starts it through /etc/init.d (unless a policy-rc.d
+  # forbids it, as in containers). The Debian node registers in epmd as "rabbit".
+  if _tc_system_rabbit_registered; then
+    _tc_log "stopping the Debian rabbitmq-server (node rabbit@$(hostname -s)) so it does not hold port 5672"
+    if [[ -x /etc/init.d/rabbitmq-server ]]; then
+      _tc_as_root /etc/init.d/rabbitmq-server stop >/dev/null 2>&1 || true
     fi
-  else
-    # No systemd: the package's postinst may have started it through /etc/init.d (unless a
-    # policy-rc.d forbade it, as in containers). The system node registers as "rabbit" in epmd.
     if _tc_system_rabbit_registered; then
-      _tc_log "stopping the Debian rabbitmq-server (node rabbit@$(hostname -s)) so it does not hold port 5672"
-      if [[ -x /etc/init.d/rabbitmq-server ]]; then
-        _tc_as_root /etc/init.d/rabbitmq-server stop >/dev/null 2>&1 || true
-      fi
-      if _tc_system_rabbit_registered; then
-        _tc_as_root /usr/sbin/rabbitmqctl stop >/dev/null 2>&1 || true
-      fi
-      acted=1
+      _tc_as_root /usr/sbin/rabbitmqctl stop >/dev/null 2>&1 || true
     fi
-    if [[ "$disable" == disable ]] && command -v update-rc.d >/dev/null 2>&1; then
-      _tc_as_root update-rc.d rabbitmq-server disable >/dev/null 2>&1 || true
+    acted=1
+  fi
+  if [[ $acted == 1 ]]; then
+    # Its epmd goes too, unless some other Erlang node (e.g. a running tc node) is registered.
+    names="$(epmd -names 2>/dev/null || true)"
+    if [[ $systemd == 1 ]] && ! grep -q '^name ' <<<"$names"; then
+      _tc_as_root systemctl stop epmd.socket epmd.service >/dev/null 2>&1 || true
     fi
-    [[ $acted == 1 ]] && _tc_kill_epmd_if_unused
+    _tc_kill_epmd_if_unused
   fi
   return 0
 }
@@ -279,7 +294,7 @@ _tc_amqp_handshake() {
 _tc_rabbit_running() {
   local pid
   pid="$(_tc_read_pid "$1/rabbitmq.pid")"
-  [[ -n "$pid" ]] && _tc_pid_alive "$pid" && _tc_amqp_handshake "$2"
+  [[ -n "$pid" ]] && _tc_pid_matches "$pid" "-home $1 " && _tc_amqp_handshake "$2"
 }
 
 _tc_rabbit_fail() {
@@ -412,7 +427,9 @@ tc_stop_rabbitmq() {
   node="$(_tc_rabbit_node "$port")"
   pid="$(_tc_read_pid "$dir/rabbitmq.pid")"
   start="$(_tc_now)"
-  if { [[ -n "$pid" ]] && _tc_pid_alive "$pid"; } || _tc_amqp_handshake "$port"; then
+  # The beam's command line contains "-home <state_dir>"; anything else is a stale pid file.
+  [[ -n "$pid" ]] && ! _tc_pid_matches "$pid" "-home $dir " && pid=""
+  if [[ -n "$pid" ]] || _tc_amqp_handshake "$port"; then
     _tc_rabbit_envvars "$dir" "$port"
     if ! timeout 60 env "${_TC_RABBIT_ENV[@]}" "$TC_RABBITMQ_BIN_DIR/rabbitmqctl" -q -n "$node" stop \
       >>"$dir/stdout.log" 2>&1; then
@@ -426,12 +443,12 @@ tc_stop_rabbitmq() {
       done
       if _tc_pid_alive "$pid"; then
         echo "$pid" >"$dir/rabbitmq.pid"
-        tc_stop_pidfile "$dir/rabbitmq.pid" || true
+        tc_stop_pidfile "$dir/rabbitmq.pid" "-home $dir " || true
       fi
     fi
     _tc_log "rabbitmq $node stopped in $(_tc_elapsed "$start")s"
   fi
-  tc_stop_pidfile "$dir/launcher.pid" || true
+  tc_stop_pidfile "$dir/launcher.pid" rabbitmq-server || true
   rm -f "$dir/rabbitmq.pid"
   _tc_kill_epmd_if_unused
   return 0
@@ -481,7 +498,7 @@ tc_start_anvil() {
   log="$dir/anvil.log"
 
   pid="$(_tc_read_pid "$pidfile")"
-  if [[ -n "$pid" ]] && _tc_pid_alive "$pid"; then
+  if [[ -n "$pid" ]] && _tc_pid_matches "$pid" " --state $state "; then
     if [[ -n "$fresh" ]]; then
       _tc_err "anvil (pid $pid) is already running from $dir; stop it before starting with --fresh"
       return 1
@@ -523,7 +540,7 @@ tc_start_anvil() {
   done
   if _tc_pid_alive "$pid"; then
     _tc_err "anvil did not answer eth_blockNumber on port $port within 20 s; stopping it"
-    tc_stop_pidfile "$pidfile" || true
+    tc_stop_pidfile "$pidfile" " --state $state " || true
   else
     if [[ -z "$fresh" && -f "$state" ]]; then
       _tc_err "anvil exited during startup (if $state is corrupt, start with --fresh)"
@@ -545,13 +562,13 @@ tc_stop_anvil() {
   [[ -d "$1" ]] || return 0
   dir="$(cd -- "$1" && pwd -P)"
   pid="$(_tc_read_pid "$dir/anvil.pid")"
-  if [[ -z "$pid" ]] || ! _tc_pid_alive "$pid"; then
+  if [[ -z "$pid" ]] || ! _tc_pid_matches "$pid" " --state $dir/anvil-state.json "; then
     rm -f "$dir/anvil.pid"
     return 0
   fi
   local marker="$dir/.anvil-stop-marker"
   : >"$marker"
-  if ! tc_stop_pidfile "$dir/anvil.pid"; then
+  if ! tc_stop_pidfile "$dir/anvil.pid" " --state $dir/anvil-state.json "; then
     _tc_err "could not stop anvil (pid $pid)"
     rm -f "$marker"
     return 1
