@@ -35,11 +35,12 @@ dotnet build TradeChain.sln -c Release --nologo -v quiet -clp:ErrorsOnly
 
 stop_all() {
   trap - INT TERM EXIT
-  echo; echo "[run] stopping"
+  trap '' PIPE   # keep stopping even if whatever read our output (a pipe, tee) is already gone
+  { echo; echo "[run] stopping"; } 2>/dev/null || true
   for service in customs documents payments; do tc_stop_pidfile "$STATE/$service.pid" || true; done
   tc_stop_anvil "$STATE/anvil" || true
   tc_stop_rabbitmq "$STATE/rabbitmq" "$AMQP_PORT" || true
-  echo "[run] stopped"
+  echo "[run] stopped" 2>/dev/null || true
 }
 trap stop_all INT TERM EXIT
 
