@@ -1,17 +1,10 @@
 using TradeChain.Payments.Api;
 using TradeChain.Payments.Infrastructure;
 using TradeChain.ServiceDefaults;
-using TradeChain.ServiceDefaults.Chain;
-using TradeChain.ServiceDefaults.Messaging;
-using TradeChain.ServiceDefaults.Persistence;
 
 var builder = WebApplication.CreateBuilder(args);
 
-builder.AddServiceDefaults("payments");
-builder.AddServiceDatabase<PaymentsDbContext>();
-builder.AddLedger();
-builder.AddServiceBus(typeof(Program).Assembly);
-builder.Services.AddSingleton(TimeProvider.System);
+builder.AddTradeChainService<PaymentsDbContext>("payments", typeof(Program).Assembly);
 
 var app = builder.Build();
 
