@@ -51,7 +51,15 @@ public sealed class TradeChainSystem : IAsyncDisposable
         }
         var system = new TradeChainSystem(chain, broker, directory,
             Service("customs", "TradeChain.Customs"), Service("documents", "TradeChain.Documents"), Service("payments", "TradeChain.Payments"));
-        await Task.WhenAll(system.Customs.StartAsync(), system.Documents.StartAsync(), system.Payments.StartAsync());
+        try
+        {
+            await Task.WhenAll(system.Customs.StartAsync(), system.Documents.StartAsync(), system.Payments.StartAsync());
+        }
+        catch
+        {
+            await system.DisposeAsync(); // leave no processes, chain or virtual host behind
+            throw;
+        }
         return system;
     }
 
