@@ -6,6 +6,7 @@ using Microsoft.Data.Sqlite;
 using Nethereum.Web3.Accounts;
 using TradeChain.Cli;
 using TradeChain.IntegrationTests.Infrastructure;
+using static TradeChain.IntegrationTests.Infrastructure.Api;
 using TradeChain.Ledger;
 using TradeChain.ServiceDefaults.Auth;
 using Xunit.Abstractions;
@@ -15,8 +16,6 @@ namespace TradeChain.IntegrationTests;
 /// <summary>The three services as separate processes over a real RabbitMQ and a real anvil chain.</summary>
 public sealed class EndToEndTests(ITestOutputHelper output)
 {
-    private static readonly AuthOptions Auth = new() { SigningKey = DevelopmentTokens.DevelopmentSigningKey };
-
     [Fact]
     public async Task An_export_trade_goes_from_documents_to_release_and_every_transition_checks_against_the_chain()
     {
@@ -114,7 +113,7 @@ public sealed class EndToEndTests(ITestOutputHelper output)
         Assert.Equal("application/problem+json", bad.Content.Headers.ContentType?.MediaType);
         var errors = (await bad.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!.AsObject();
         Assert.Contains("items[0].hsCode", errors.Select(e => e.Key));
-        Assert.Contains("documentHashes", errors.Select(e => e.Key));
+        Assert.Contains("documents", errors.Select(e => e.Key));
         var garbage = await owner.PostAsync(new Uri(system.Customs.BaseAddress, "declarations"), new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, garbage.StatusCode);
     }
@@ -130,21 +129,25 @@ public sealed class EndToEndTests(ITestOutputHelper output)
         using var exporter = Client(Roles.Exporter, GoldenPath.ExporterParty);
         using var bank = Client(Roles.Bank, GoldenPath.BankParty);
 
-        var submitted = await Post(exporter, new Uri(system.Documents.BaseAddress, "documents"), new
+        var certificate = await Post(exporter, new Uri(system.Documents.BaseAddress, "documents"), new
         {
             type = "certificate-of-origin",
             content = new { certificateNumber = "CO-1", exporter = "ACME", consignee = "Hamburg Roasters", originCountry = "VN", goodsDescription = "coffee" },
         });
-        var document = await Poll(exporter, new Uri(system.Documents.BaseAddress, $"documents/{submitted["id"]}"), d => d["status"]!.GetValue<string>() == "Issued");
-        var lodged = await Post(exporter, new Uri(system.Customs.BaseAddress, "declarations"), new
+        var invoice = await Post(exporter, new Uri(system.Documents.BaseAddress, "documents"), new
         {
-            type = "export", localReferenceNumber = "LRN-CRASH-1", exporterName = "ACME", importerName = "Hamburg Roasters",
-            officeOfDeclaration = "VNSGN", incoterm = "FOB",
-            items = new[] { new { hsCode = "090111", description = "coffee", originCountry = "VN", quantity = 10m, unit = "NAR", grossMassKg = 600m, netMassKg = 590m, customsValue = 5000m, currency = "USD" } },
-            documentHashes = new[] { document["hash"]!.GetValue<string>() },
+            type = "commercial-invoice",
+            content = new { invoiceNumber = "INV-1", seller = "ACME", buyer = "Hamburg Roasters", totalAmount = "5000.00", currency = "USD" },
         });
+        var hashes = new List<string>();
+        foreach (var submitted in new[] { certificate, invoice })
+        {
+            var issued = await Poll(exporter, new Uri(system.Documents.BaseAddress, $"documents/{submitted["id"]}"), d => d["status"]!.GetValue<string>() == "Issued");
+            hashes.Add(issued["hash"]!.GetValue<string>());
+        }
+        var lodged = await Post(exporter, new Uri(system.Customs.BaseAddress, "declarations"), GoldenPath.ExportDeclaration("LRN-CRASH-1", hashes[0], hashes[1], 5_000m));
         var id = lodged["id"]!.GetValue<string>();
-        Assert.Equal(1, await Scalar(system.DatabasePath("customs"), "SELECT COUNT(*) FROM outbox WHERE SentAtUnixMs IS NULL"));
+        Assert.Equal(1, await Count(system.DatabasePath("customs"), "SELECT COUNT(*) FROM outbox WHERE SentAtUnixMs IS NULL"));
 
         await system.Customs.KillAsync();
         system.Customs.SetSetting("Outbox:DispatchEnabled", "true");
@@ -159,44 +162,8 @@ public sealed class EndToEndTests(ITestOutputHelper output)
         var history = await Poll(exporter, new Uri(system.Customs.BaseAddress, $"declarations/{id}/history"),
             h => h["transitions"]!.AsArray().All(t => t!["anchor"]!["rootOnChain"]?.GetValue<bool>() == true));
         Assert.Equal(["Registered", "Assessed", "Paid", "Released"], history["transitions"]!.AsArray().Select(t => t!["toState"]!.GetValue<string>()));
-        Assert.Equal(4, await Scalar(system.DatabasePath("customs"), $"SELECT COUNT(*) FROM transitions WHERE AggregateId = '{id}'"));
-        Assert.Equal(1, await Scalar(system.DatabasePath("payments"), "SELECT COUNT(*) FROM duty_payments"));
-        Assert.Equal(0, await Scalar(system.DatabasePath("customs"), "SELECT COUNT(*) FROM outbox WHERE SentAtUnixMs IS NULL"));
-    }
-
-    private static HttpClient Client(string role, string party)
-    {
-        var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", DevelopmentTokens.Mint(Auth, "tester", role, party, TimeSpan.FromHours(1)));
-        return client;
-    }
-
-    private static async Task<JsonObject> Post(HttpClient client, Uri uri, object body)
-    {
-        using var response = await client.PostAsJsonAsync(uri, body);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"POST {uri}: {(int)response.StatusCode} {text}");
-        return JsonNode.Parse(text)!.AsObject();
-    }
-
-    private static async Task<JsonObject> Poll(HttpClient client, Uri uri, Func<JsonObject, bool> done)
-    {
-        var last = "";
-        for (var clock = System.Diagnostics.Stopwatch.StartNew(); clock.Elapsed < TimeSpan.FromSeconds(90); await Task.Delay(200))
-        {
-            using var response = await client.GetAsync(uri);
-            last = await response.Content.ReadAsStringAsync();
-            if (response.IsSuccessStatusCode && JsonNode.Parse(last) is JsonObject node && done(node)) return node;
-        }
-        throw new Xunit.Sdk.XunitException($"timed out polling {uri}; last answer: {last}");
-    }
-
-    private static async Task<long> Scalar(string database, string sql)
-    {
-        await using var connection = new SqliteConnection($"Data Source={database}");
-        await connection.OpenAsync();
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return (long)(await command.ExecuteScalarAsync())!;
+        Assert.Equal(4, await Count(system.DatabasePath("customs"), $"SELECT COUNT(*) FROM transitions WHERE AggregateId = '{id}'"));
+        Assert.Equal(1, await Count(system.DatabasePath("payments"), "SELECT COUNT(*) FROM duty_payments"));
+        Assert.Equal(0, await Count(system.DatabasePath("customs"), "SELECT COUNT(*) FROM outbox WHERE SentAtUnixMs IS NULL"));
     }
 }

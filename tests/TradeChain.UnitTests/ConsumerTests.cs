@@ -18,7 +18,8 @@ public sealed class ConsumerTests : IAsyncLifetime
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "tradechain-consumers-" + Guid.NewGuid().ToString("N"));
     private readonly List<ServiceProvider> _providers = [];
 
-    private static readonly Tariff Tariff = new([new TariffLine("0901", "Coffee", 0.08m, 0.02m)], 0.15m);
+    private static readonly CustomsProcess Customs = new(CustomsFixtures.SampleTariff, CustomsFixtures.SampleRates,
+        new SelectivityEngine([], new Dictionary<Lane, decimal>(), seed: 1));
 
     public Task InitializeAsync()
     {
@@ -38,7 +39,7 @@ public sealed class ConsumerTests : IAsyncLifetime
     {
         var services = new ServiceCollection()
             .AddSingleton(new ServiceIdentity(service))
-            .AddSingleton(Tariff)
+            .AddSingleton(Customs)
             .AddSingleton(TimeProvider.System)
             .AddDbContext<TContext>(o => o.UseSqlite($"Data Source={Path.Combine(_dir, service + ".db")}"))
             .AddScoped<ServiceDbContext>(sp => sp.GetRequiredService<TContext>())
@@ -101,7 +102,7 @@ public sealed class ConsumerTests : IAsyncLifetime
     {
         await using var scope = provider.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CustomsDbContext>();
-        var declaration = DeclarationTests.Lodged(DeclarationTests.Coffee(48_000m));
+        var declaration = CustomsFixtures.Lodged(CustomsFixtures.Content(DeclarationType.Export, CustomsFixtures.Item(value: 48_000m)));
         db.Declarations.Add(declaration);
         await db.SaveChangesAsync();
         return declaration;
@@ -132,7 +133,7 @@ public sealed class ConsumerTests : IAsyncLifetime
     {
         var (provider, harness) = await StartAsync<CustomsDbContext>("customs", x => x.AddConsumer<DocumentVerificationCompletedConsumer>());
         var declaration = await SeedDeclarationAsync(provider);
-        var verdicts = new DocumentVerificationCompleted(declaration.Id, true, [new DocumentVerdict(declaration.DocumentHashes[0], true, "commercial-invoice", "issued")]);
+        var verdicts = new DocumentVerificationCompleted(declaration.Id, true, [new DocumentVerdict(declaration.DocumentHashes[0], true, "certificate-of-origin", "issued")]);
         var messageId = Guid.NewGuid();
 
         await PublishAndWaitAsync<DocumentVerificationCompleted>(harness, verdicts, messageId, 1);
@@ -143,10 +144,10 @@ public sealed class ConsumerTests : IAsyncLifetime
         var assessed = await db.Declarations.SingleAsync();
         Assert.Equal(DeclarationStatus.Assessed, assessed.Status);
         Assert.Equal(Lane.Green, assessed.Lane);
-        Assert.Equal(960m, assessed.Assessment!.TotalPayable); // 48,000 × 2 % export duty
+        Assert.Equal(24_000_000m, assessed.Assessment!.TotalPayable); // 48,000 USD × 25,000 VND × 2 % export duty
         var outbox = await db.Outbox.SingleAsync();
         Assert.Equal(nameof(DutyPaymentRequested), outbox.MessageType);
-        Assert.Contains("\"amount\":960", outbox.Payload);
+        Assert.Contains("\"amount\":24000000", outbox.Payload);
         Assert.Equal(["Registered", "Assessed"], await db.Transitions.OrderBy(t => t.Sequence).Select(t => t.ToState).ToListAsync());
     }
 
@@ -184,7 +185,7 @@ public sealed class ConsumerTests : IAsyncLifetime
         await using (var scope = provider.CreateAsyncScope())
             reference = (await scope.ServiceProvider.GetRequiredService<CustomsDbContext>().Declarations.SingleAsync()).PaymentReference!;
 
-        var settled = new DutyPaymentSettled(reference, declaration.Id, 960m, "USD", "BNK-1", 0);
+        var settled = new DutyPaymentSettled(reference, declaration.Id, 24_000_000m, "VND", "BNK-1", 0);
         await PublishAndWaitAsync<DutyPaymentSettled>(harness, settled, Guid.NewGuid(), 2);
         await PublishAndWaitAsync<DutyPaymentSettled>(harness, settled, Guid.NewGuid(), 3);
 

@@ -1,19 +1,14 @@
 using TradeChain.Customs.Domain;
 using TradeChain.Domain;
+using static TradeChain.UnitTests.CustomsFixtures;
 
 namespace TradeChain.UnitTests;
 
 public class DeclarationTests
 {
-    private static readonly DateTimeOffset Now = new(2026, 11, 25, 9, 0, 0, TimeSpan.Zero);
+    private const string Officer = "tran@CUS-VNSGN";
 
-    internal static GoodsItem Coffee(decimal value = 48_000m, string hs = "090111") =>
-        new(1, hs, "Green coffee", "VN", 320, "NAR", 19_500, 19_200, value, "USD");
-
-    internal static Declaration Lodged(params GoodsItem[] items) => Declaration.Lodge(Guid.NewGuid(), DeclarationType.Export, "LRN-1", "EXP-ACME",
-        "ACME", "Hamburg Roasters", "VNSGN", "FOB", items.Length == 0 ? [Coffee()] : items, ["0x" + new string('a', 64)], "anh@EXP-ACME", Now);
-
-    private static AssessmentNotice Notice(decimal total) => new([], total, 0, 0, total, "USD", Tariff.Rounding);
+    private static string[] States(Declaration d) => d.PendingTransitions.Select(t => t.ToState).ToArray();
 
     [Fact]
     public void Lodging_registers_the_declaration_with_response_code_02()
@@ -25,55 +20,189 @@ public class DeclarationTests
         Assert.Equal("anh@EXP-ACME", transition.Actor);
     }
 
-    [Fact]
-    public void Green_lane_goods_are_released_as_soon_as_the_duty_is_paid()
+    [Theory]
+    [InlineData(Lane.Green)]
+    [InlineData(Lane.Blue)]
+    public void Green_and_blue_lane_goods_are_released_as_soon_as_the_duty_is_paid(Lane lane)
     {
-        var declaration = Lodged();
-        declaration.Assess(Lane.Green, "G0", Notice(720m), "DUTY-1", "customs", Now);
-        declaration.RecordPayment("DUTY-1", 720m, "USD", "BNK", "customs", Now);
+        var declaration = Paid(lane);
         Assert.Equal(DeclarationStatus.Released, declaration.Status);
-        Assert.Equal(["Registered", "Assessed", "Paid", "Released"], declaration.PendingTransitions.Select(t => t.ToState));
-        Assert.Equal([1, 2, 3, 4], declaration.PendingTransitions.Select(t => t.Sequence));
-        Assert.Equal("08", declaration.PendingTransitions[^1].ResponseCode);
+        Assert.Equal(["Registered", "Assessed", "Paid", "Released"], States(declaration));
+        Assert.Equal("08", declaration.ResponseCode);
+        Assert.Equal(lane == Lane.Blue, declaration.StatusReason!.Contains("post-clearance audit"));
     }
 
     [Fact]
-    public void Yellow_lane_goods_wait_for_an_officer_after_payment()
+    public void Yellow_lane_documentary_check_with_a_request_for_documents_that_the_exporter_answers()
     {
-        var declaration = Lodged();
-        declaration.Assess(Lane.Yellow, "Y1", Notice(720m), "DUTY-1", "customs", Now);
-        declaration.RecordPayment("DUTY-1", 720m, "USD", "BNK", "customs", Now);
+        var declaration = Paid(Lane.Yellow);
         Assert.Equal(DeclarationStatus.Paid, declaration.Status);
-        declaration.Release("officer@CUS", "documentary check passed", Now);
+        declaration.Assign(Officer, Now);
+        Assert.Equal(DeclarationStatus.UnderDocumentaryCheck, declaration.Status);
+
+        declaration.RequestDocuments(["packing-list"], "weights on the invoice need a packing list", Officer, Now);
+        Assert.Equal((DeclarationStatus.AwaitingDocuments, "06"), (declaration.Status, declaration.ResponseCode));
+
+        var wrongAnswer = Assert.Throws<DomainRuleViolation>(() =>
+            declaration.SubmitAdditionalDocuments([new AttachedDocument("bill-of-lading", "0x" + new string('c', 64))], "anh", Now));
+        Assert.Equal("requested-documents", wrongAnswer.Rule);
+
+        declaration.SubmitAdditionalDocuments([new AttachedDocument("packing-list", "0x" + new string('d', 64))], "anh", Now);
+        Assert.Equal(DeclarationStatus.AwaitingDocuments, declaration.Status);
+        Assert.Contains(declaration.Content.Documents, d => d.Type == "packing-list");
+
+        declaration.AdditionalDocumentsVerified(false, "0xdd…: not issued", "customs", Now);
+        Assert.Equal(DeclarationStatus.AwaitingDocuments, declaration.Status);
+        declaration.AdditionalDocumentsVerified(true, "issued", "customs", Now);
+        Assert.Equal(DeclarationStatus.UnderDocumentaryCheck, declaration.Status);
+
+        declaration.CompleteDocumentaryCheck("invoice, packing list and certificate consistent", Officer, Now);
+        Assert.Equal((DeclarationStatus.ReadyForRelease, "09"), (declaration.Status, declaration.ResponseCode));
+        declaration.Release("documentary check passed", Officer, Now);
+        Assert.Equal((DeclarationStatus.Released, "08"), (declaration.Status, declaration.ResponseCode));
+    }
+
+    [Fact]
+    public void Red_lane_examination_without_discrepancy_clears_the_goods()
+    {
+        var declaration = Paid(Lane.Red);
+        declaration.Assign(Officer, Now);
+        Assert.Equal((DeclarationStatus.UnderExamination, "05"), (declaration.Status, declaration.ResponseCode));
+        declaration.RecordExamination("seals intact, 320 bags counted", [], _ => throw new InvalidOperationException("no reassessment"), "SUPP", Officer, Now);
+        Assert.Equal(DeclarationStatus.ReadyForRelease, declaration.Status);
+        Assert.Equal(1, declaration.ContentVersion);
+    }
+
+    [Fact]
+    public void An_examination_discrepancy_reassesses_and_the_difference_is_paid_before_release()
+    {
+        var declaration = Paid(Lane.Red, due: 500_000m);
+        declaration.Assign(Officer, Now);
+        declaration.RecordExamination("net mass 1,200 kg, not 1,000", [new ItemCorrection(1, null, null, null, 1_200m, null)],
+            content => { Assert.Equal(1_200m, content.Items[0].NetMassKg); return Notice(650_000m); }, "SUPP-1", Officer, Now);
+
+        Assert.Equal(DeclarationStatus.AwaitingSupplementaryPayment, declaration.Status);
+        Assert.Equal((150_000m, "SUPP-1"), (declaration.SupplementaryAmount, declaration.SupplementaryPaymentReference));
+        Assert.Equal(2, declaration.ContentVersion);
+        Assert.Equal(1_000m, Assert.Single(declaration.PreviousVersions).Content.Items[0].NetMassKg);
+        Assert.Throws<DomainRuleViolation>(() => declaration.Release("too early", Officer, Now));
+
+        Assert.Equal("payment-amount", Assert.Throws<DomainRuleViolation>(() => declaration.RecordPayment("SUPP-1", 100_000m, "VND", "BNK", "c", Now)).Rule);
+        declaration.RecordPayment("SUPP-1", 150_000m, "VND", "BNK", "customs", Now);
+        Assert.Equal(DeclarationStatus.ReadyForRelease, declaration.Status);
+        Assert.Equal(650_000m, declaration.AmountPaid);
+        declaration.Release("examined and paid", Officer, Now);
         Assert.Equal(DeclarationStatus.Released, declaration.Status);
     }
 
     [Fact]
-    public void Release_is_refused_until_duties_are_paid()
+    public void A_discrepancy_that_lowers_the_duty_clears_without_a_further_payment()
     {
-        var declaration = Lodged();
-        declaration.Assess(Lane.Red, "R1", Notice(720m), "DUTY-1", "customs", Now);
-        var refused = Assert.Throws<DomainRuleViolation>(() => declaration.Release("officer@CUS", "examined", Now));
-        Assert.Equal("invalid-transition", refused.Rule);
+        var declaration = Paid(Lane.Red, due: 500_000m);
+        declaration.Assign(Officer, Now);
+        declaration.RecordExamination("fewer bags", [new ItemCorrection(1, null, null, 8m, null, null)], _ => Notice(400_000m), "SUPP-1", Officer, Now);
+        Assert.Equal(DeclarationStatus.ReadyForRelease, declaration.Status);
+        Assert.Null(declaration.SupplementaryPaymentReference);
     }
 
     [Fact]
-    public void A_payment_of_the_wrong_amount_is_refused()
+    public void Release_is_refused_until_the_lanes_check_is_done()
+    {
+        foreach (var lane in new[] { Lane.Yellow, Lane.Red })
+        {
+            var declaration = Paid(lane);
+            Assert.Equal("invalid-transition", Assert.Throws<DomainRuleViolation>(() => declaration.Release("no check", Officer, Now)).Rule);
+        }
+        var assessed = Lodged();
+        assessed.Assess(Decision(Lane.Green), Notice(1m), "DUTY-1", "customs", Now);
+        Assert.Throws<DomainRuleViolation>(() => assessed.Release("unpaid", Officer, Now));
+    }
+
+    [Fact]
+    public void Rerouting_moves_the_declaration_to_the_new_lanes_step_and_keeps_the_reason()
+    {
+        var assessed = Lodged();
+        assessed.Assess(Decision(Lane.Green), Notice(1m), "DUTY-1", "customs", Now);
+        assessed.Reroute(Lane.Red, "intelligence report on the consignee", Officer, Now);
+        Assert.Equal((DeclarationStatus.Assessed, Lane.Red), (assessed.Status, assessed.Lane));
+        Assert.Equal(("intelligence report on the consignee", Officer), (assessed.LaneDecision!.RerouteReason, assessed.LaneDecision.ReroutedBy));
+
+        var underCheck = Paid(Lane.Yellow);
+        underCheck.Assign(Officer, Now);
+        underCheck.Reroute(Lane.Red, "invoice looks altered", Officer, Now);
+        Assert.Equal(DeclarationStatus.UnderExamination, underCheck.Status);
+
+        var paid = Paid(Lane.Red);
+        paid.Reroute(Lane.Green, "false positive: known consignor", Officer, Now);
+        Assert.Equal(DeclarationStatus.ReadyForRelease, paid.Status);
+
+        Assert.Equal("reason-required", Assert.Throws<DomainRuleViolation>(() => Paid(Lane.Yellow).Reroute(Lane.Red, " ", Officer, Now)).Rule);
+        Assert.Equal("lane-unchanged", Assert.Throws<DomainRuleViolation>(() => Paid(Lane.Yellow).Reroute(Lane.Yellow, "same", Officer, Now)).Rule);
+    }
+
+    [Fact]
+    public void An_amendment_before_payment_keeps_the_earlier_version_and_starts_again_with_code_07()
     {
         var declaration = Lodged();
-        declaration.Assess(Lane.Green, "G0", Notice(720m), "DUTY-1", "customs", Now);
-        Assert.Equal("payment-amount", Assert.Throws<DomainRuleViolation>(() => declaration.RecordPayment("DUTY-1", 700m, "USD", "BNK", "c", Now)).Rule);
-        Assert.Equal("payment-reference", Assert.Throws<DomainRuleViolation>(() => declaration.RecordPayment("DUTY-2", 720m, "USD", "BNK", "c", Now)).Rule);
+        declaration.Assess(Decision(Lane.Green), Notice(500m), "DUTY-1", "customs", Now);
+        var amended = Content(DeclarationType.Export, Item(value: 1_200m));
+
+        var obsolete = declaration.Amend(amended, "invoice corrected", "anh", Now);
+
+        Assert.Equal("DUTY-1", obsolete);
+        Assert.Equal((DeclarationStatus.Registered, "07", 2), (declaration.Status, declaration.ResponseCode, declaration.ContentVersion));
+        Assert.Equal(1_000m, Assert.Single(declaration.PreviousVersions).Content.Items[0].CustomsValue);
+        Assert.Equal(1_200m, declaration.Items[0].CustomsValue);
+        Assert.Null(declaration.Assessment);
+        Assert.Null(declaration.Lane);
+    }
+
+    [Fact]
+    public void An_amendment_after_payment_is_refused()
+    {
+        var declaration = Paid(Lane.Yellow);
+        Assert.Equal("invalid-transition", Assert.Throws<DomainRuleViolation>(() => declaration.Amend(Content(DeclarationType.Export), "late", "anh", Now)).Rule);
+    }
+
+    [Fact]
+    public void Cancellation_is_possible_only_before_release_and_withdraws_an_unpaid_payment()
+    {
+        var assessed = Lodged();
+        assessed.Assess(Decision(Lane.Green), Notice(1m), "DUTY-1", "customs", Now);
+        Assert.Equal("DUTY-1", assessed.Cancel("shipment postponed", "anh", Now));
+        Assert.Equal((DeclarationStatus.Cancelled, "10"), (assessed.Status, assessed.ResponseCode));
+
+        Assert.Null(Lodged().Cancel("changed our mind", "anh", Now));
+        Assert.Equal("cancel-before-release", Assert.Throws<DomainRuleViolation>(() => Paid(Lane.Green).Cancel("too late", "anh", Now)).Rule);
+    }
+
+    [Fact]
+    public void Rejection_needs_a_reason_and_is_not_possible_after_release()
+    {
+        var declaration = Paid(Lane.Red);
+        Assert.Equal("reason-required", Assert.Throws<DomainRuleViolation>(() => declaration.Reject("", Officer, Now)).Rule);
+        declaration.Reject("goods prohibited for export", Officer, Now);
+        Assert.Equal((DeclarationStatus.Rejected, "03"), (declaration.Status, declaration.ResponseCode));
+        Assert.Throws<DomainRuleViolation>(() => Paid(Lane.Green).Reject("after release", Officer, Now));
+    }
+
+    [Fact]
+    public void Exit_is_confirmed_only_after_release()
+    {
+        Assert.Throws<DomainRuleViolation>(() => Paid(Lane.Yellow).ConfirmExit("left", Officer, Now));
+        var released = Paid(Lane.Green);
+        released.ConfirmExit("vessel departed", Officer, Now);
+        Assert.Equal((DeclarationStatus.Exited, "16"), (released.Status, released.ResponseCode));
+    }
+
+    [Fact]
+    public void A_payment_of_the_wrong_amount_or_reference_is_refused()
+    {
+        var declaration = Lodged();
+        declaration.Assess(Decision(Lane.Green), Notice(720m), "DUTY-1", "customs", Now);
+        Assert.Equal("payment-amount", Assert.Throws<DomainRuleViolation>(() => declaration.RecordPayment("DUTY-1", 700m, "VND", "BNK", "c", Now)).Rule);
+        Assert.Equal("payment-reference", Assert.Throws<DomainRuleViolation>(() => declaration.RecordPayment("DUTY-2", 720m, "VND", "BNK", "c", Now)).Rule);
         Assert.Equal(DeclarationStatus.Assessed, declaration.Status);
-    }
-
-    [Fact]
-    public void Assessment_happens_once()
-    {
-        var declaration = Lodged();
-        declaration.Assess(Lane.Green, "G0", Notice(1m), "DUTY-1", "customs", Now);
-        Assert.Throws<DomainRuleViolation>(() => declaration.Assess(Lane.Green, "G0", Notice(1m), "DUTY-1", "customs", Now));
-        Assert.Equal(2, declaration.Version);
     }
 
     [Fact]
@@ -81,32 +210,16 @@ public class DeclarationTests
     {
         var declaration = Lodged();
         declaration.RejectForDocuments("0xaa…: revoked", "customs", Now);
-        Assert.Equal(DeclarationStatus.Rejected, declaration.Status);
-        Assert.Equal("03", declaration.PendingTransitions[^1].ResponseCode);
+        Assert.Equal((DeclarationStatus.Rejected, "03"), (declaration.Status, declaration.ResponseCode));
     }
 
     [Fact]
-    public void Cancellation_is_possible_only_before_release()
+    public void Only_the_assigned_officer_works_the_check()
     {
-        var open = Lodged();
-        open.Cancel("anh@EXP-ACME", "shipment postponed", Now);
-        Assert.Equal(DeclarationStatus.Cancelled, open.Status);
-        Assert.Equal("10", open.PendingTransitions[^1].ResponseCode);
-
-        var released = Lodged();
-        released.Assess(Lane.Green, "G0", Notice(1m), "DUTY-1", "customs", Now);
-        released.RecordPayment("DUTY-1", 1m, "USD", "BNK", "customs", Now);
-        Assert.Equal("cancel-before-release", Assert.Throws<DomainRuleViolation>(() => released.Cancel("anh", "too late", Now)).Rule);
-    }
-
-    [Fact]
-    public void Exit_is_confirmed_only_after_release()
-    {
-        var declaration = Lodged();
-        Assert.Throws<DomainRuleViolation>(() => declaration.ConfirmExit("officer", "left", Now));
-        declaration.Assess(Lane.Green, "G0", Notice(1m), "DUTY-1", "customs", Now);
-        declaration.RecordPayment("DUTY-1", 1m, "USD", "BNK", "customs", Now);
-        declaration.ConfirmExit("officer", "vessel departed", Now);
-        Assert.Equal(("Exited", "16"), (declaration.Status.ToString(), declaration.PendingTransitions[^1].ResponseCode));
+        var declaration = Paid(Lane.Yellow);
+        Assert.Equal("assigned-officer", Assert.Throws<DomainRuleViolation>(() => CustomsProcess.EnsureAssigned(declaration, Officer)).Rule);
+        declaration.Assign(Officer, Now);
+        CustomsProcess.EnsureAssigned(declaration, Officer);
+        Assert.Equal("assigned-officer", Assert.Throws<DomainRuleViolation>(() => CustomsProcess.EnsureAssigned(declaration, "other@CUS")).Rule);
     }
 }

@@ -23,7 +23,8 @@ public sealed record GoldenPathResult(
 /// </summary>
 public sealed class GoldenPath(Uri documents, Uri customs, Uri payments, AuthOptions auth, TextWriter log)
 {
-    public const string ExporterParty = "EXP-ACME-VN";
+    // An authorised economic operator: the selectivity rule B-AEO routes it blue (release on payment, post-clearance audit), so the demo is deterministic.
+    public const string ExporterParty = "EXP-AEO-SAIGON";
     public const string BankParty = "BNK-VIETCOMBANK";
     public const string OfficerParty = "CUS-VNSGN";
 
@@ -45,11 +46,11 @@ public sealed class GoldenPath(Uri documents, Uri customs, Uri payments, AuthOpt
             content = new
             {
                 certificateNumber = $"CO-{LocalReferenceNumber}",
-                exporter = "ACME Coffee Export JSC, Ho Chi Minh City",
-                consignee = "Hamburg Roasters GmbH, Hamburg",
+                exporter = "ACME Rubber Export JSC, Ho Chi Minh City",
+                consignee = "Nordsee Reifenwerke GmbH, Hamburg",
                 originCountry = "VN",
-                goodsDescription = "Green Robusta coffee beans, grade 1, 320 bags of 60 kg",
-                hsCode = "090111",
+                goodsDescription = "Technically specified natural rubber SVR 10, 576 bales of 35 kg",
+                hsCode = "400122",
             },
         }, ct);
         var invoice = await PostAsync(exporter, new Uri(documents, "/documents"), new
@@ -58,8 +59,8 @@ public sealed class GoldenPath(Uri documents, Uri customs, Uri payments, AuthOpt
             content = new
             {
                 invoiceNumber = $"INV-{LocalReferenceNumber}",
-                seller = "ACME Coffee Export JSC",
-                buyer = "Hamburg Roasters GmbH",
+                seller = "ACME Rubber Export JSC",
+                buyer = "Nordsee Reifenwerke GmbH",
                 totalAmount = "48000.00",
                 currency = "USD",
                 incoterm = "FOB",
@@ -75,21 +76,7 @@ public sealed class GoldenPath(Uri documents, Uri customs, Uri payments, AuthOpt
         }
 
         Step("2", "exporter lodges an export declaration referencing the documents by hash");
-        var lodged = await PostAsync(exporter, new Uri(customs, "/declarations"), new
-        {
-            type = "export",
-            localReferenceNumber = LocalReferenceNumber,
-            exporterName = "ACME Coffee Export JSC",
-            importerName = "Hamburg Roasters GmbH",
-            officeOfDeclaration = "VNSGN",
-            incoterm = "FOB",
-            items = new[]
-            {
-                new { hsCode = "090111", description = "Green Robusta coffee beans, not roasted", originCountry = "VN", quantity = 320m, unit = "NAR",
-                      grossMassKg = 19500m, netMassKg = 19200m, customsValue = 48000m, currency = "USD" },
-            },
-            documentHashes = hashes,
-        }, ct);
+        var lodged = await PostAsync(exporter, new Uri(customs, "/declarations"), ExportDeclaration(LocalReferenceNumber, hashes[0], hashes[1]), ct);
         var declarationId = Guid.Parse(lodged["id"]!.GetValue<string>());
         Info($"declaration {declarationId} {lodged["status"]}; customs asked documents over the bus to verify {hashes.Count} documents");
 
@@ -98,8 +85,8 @@ public sealed class GoldenPath(Uri documents, Uri customs, Uri payments, AuthOpt
             d => d["status"]?.GetValue<string>() is "Assessed" or "Rejected", "declaration assessed", ct);
         if (assessed["status"]!.GetValue<string>() == "Rejected") throw new GoldenPathException($"declaration rejected: {assessed["statusReason"]}");
         var reference = assessed["paymentReference"]!.GetValue<string>();
-        Info($"lane {assessed["lane"]} ({assessed["laneRule"]})");
-        foreach (var line in assessed["assessment"]!["lines"]!.AsArray()) Info($"  {line!["computation"]}");
+        Info($"lane {assessed["lane"]}: {assessed["laneDecision"]!["explanation"]}");
+        foreach (var line in assessed["assessment"]!["lines"]!.AsArray()) Info($"  item {line!["itemNumber"]}: {line["dutyComputation"]}; VAT {line["vatComputation"]}");
         Info($"duty payable {assessed["assessment"]!["totalPayable"]} {assessed["assessment"]!["currency"]}; payment {reference} requested from payments");
 
         Step("4", "a bank settles the duty; payments confirms to customs over the bus");
@@ -129,6 +116,28 @@ public sealed class GoldenPath(Uri documents, Uri customs, Uri payments, AuthOpt
 
         return new GoldenPathResult(declarationId, reference, hashes, documentIds, transitions, clock.Elapsed);
     }
+
+    /// <summary>An export of natural rubber (2 % export duty) from Ho Chi Minh City to Hamburg, in the WCO data model the customs API takes.</summary>
+    public static object ExportDeclaration(string localReferenceNumber, string certificateOfOriginHash, string invoiceHash, decimal customsValue = 48_000m) => new
+    {
+        type = "export",
+        localReferenceNumber,
+        officeOfDeclaration = "VNSGN",
+        incoterm = "FOB",
+        exporter = new { name = "ACME Rubber Export JSC", identifier = "VN0312345678", country = "VN" },
+        importer = new { name = "Nordsee Reifenwerke GmbH", identifier = "DE123456789012345", country = "DE" },
+        consignment = new { transportMode = 1, meansOfTransport = "MAERSK SELETAR 245W", containers = new[] { "CSQU3054383" }, placeOfLoading = "VNSGN", placeOfDischarge = "DEHAM" },
+        items = new[]
+        {
+            new { itemNumber = 1, hsCode = "40012290", description = "Technically specified natural rubber SVR 10, 576 bales of 35 kg", originCountry = "VN", quantity = 576m, unit = "NAR",
+                  grossMassKg = 20500m, netMassKg = 20160m, customsValue, currency = "USD", valuationMethod = 1, procedureCode = "1000", preferenceCode = "100" },
+        },
+        documents = new[]
+        {
+            new { type = "certificate-of-origin", hash = certificateOfOriginHash },
+            new { type = "commercial-invoice", hash = invoiceHash },
+        },
+    };
 
     private HttpClient Client(string role, string party, string subject)
     {

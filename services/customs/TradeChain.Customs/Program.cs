@@ -6,7 +6,13 @@ using TradeChain.ServiceDefaults;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddTradeChainService<CustomsDbContext>("customs", typeof(Program).Assembly);
-builder.Services.AddSingleton(_ => Tariff.Load(Path.Combine(AppContext.BaseDirectory, "Data", "tariff.json")));
+var data = Path.Combine(AppContext.BaseDirectory, "Data");
+builder.Services.AddSingleton(_ => Tariff.Load(Path.Combine(data, "tariff.json")));
+builder.Services.AddSingleton(_ => ExchangeRates.Load(Path.Combine(data, "exchange-rates.json")));
+builder.Services.AddSingleton(_ => SelectivityEngine.Load(Path.Combine(data, "selectivity.json")));
+builder.Services.AddSingleton(_ => ReferenceData.Load(data));
+builder.Services.AddSingleton<CustomsProcess>();
+builder.Services.AddSingleton<DeclarationValidator>();
 
 var app = builder.Build();
 

@@ -35,3 +35,9 @@ public sealed record DutyPaymentSettled(
     string Currency,
     string SettledByBank,
     long SettledAtUnixMs);
+
+/// <summary>Customs no longer needs a requested payment (the declaration was amended or cancelled before payment).</summary>
+public sealed record DutyPaymentWithdrawn(
+    string PaymentReference,
+    Guid DeclarationId,
+    string Reason);

@@ -11,17 +11,37 @@ using TradeChain.ServiceDefaults.Transitions;
 namespace TradeChain.Customs.Api;
 
 public sealed record DeclarationView(
-    Guid Id, string Type, string LocalReferenceNumber, string DeclarantParty, string ExporterName, string ImporterName,
-    string OfficeOfDeclaration, string Incoterm, string Status, string? StatusReason, string? Lane, string? LaneRule,
-    IReadOnlyList<GoodsItem> Items, IReadOnlyList<string> DocumentHashes, AssessmentNotice? Assessment, string? PaymentReference,
-    long LodgedAtUnixMs, int Version)
+    Guid Id, string LocalReferenceNumber, string DeclarantParty, string Type, string OfficeOfDeclaration, string Status, string? ResponseCode,
+    string? StatusReason, string? Lane, LaneDecision? LaneDecision, AssessmentNotice? Assessment, string? PaymentReference, decimal AmountPaid,
+    string? SupplementaryPaymentReference, decimal SupplementaryAmount, string? AssignedOfficer, IReadOnlyList<string> RequestedDocumentTypes,
+    string? ExaminationFindings, int ContentVersion, DeclarationContent Content, IReadOnlyList<DeclarationVersion> PreviousVersions,
+    long LodgedAtUnixMs, long UpdatedAtUnixMs)
 {
-    public static DeclarationView From(Declaration d) => new(d.Id, d.Type.ToString().ToLowerInvariant(), d.LocalReferenceNumber,
-        d.DeclarantParty, d.ExporterName, d.ImporterName, d.OfficeOfDeclaration, d.Incoterm, d.Status.ToString(), d.StatusReason,
-        d.Lane?.ToString(), d.LaneRule, d.Items, d.DocumentHashes, d.Assessment, d.PaymentReference, d.LodgedAtUnixMs, d.Version);
+    public static DeclarationView From(Declaration d) => new(d.Id, d.LocalReferenceNumber, d.DeclarantParty, d.Type.ToString().ToLowerInvariant(),
+        d.OfficeOfDeclaration, d.Status.ToString(), d.ResponseCode, d.StatusReason, d.Lane?.ToString(), d.LaneDecision, d.Assessment, d.PaymentReference,
+        d.AmountPaid, d.SupplementaryPaymentReference, d.SupplementaryAmount, d.AssignedOfficer, d.RequestedDocumentTypes, d.ExaminationFindings,
+        d.ContentVersion, d.Content, d.PreviousVersions, d.LodgedAtUnixMs, d.UpdatedAtUnixMs);
+}
+
+/// <summary>A line of the officers' work queue.</summary>
+public sealed record WorkItem(Guid Id, string LocalReferenceNumber, string DeclarantParty, string Type, string OfficeOfDeclaration, string Status,
+    string? ResponseCode, string? Lane, string? AssignedOfficer, long LodgedAtUnixMs, long UpdatedAtUnixMs)
+{
+    public static WorkItem From(Declaration d) => new(d.Id, d.LocalReferenceNumber, d.DeclarantParty, d.Type.ToString().ToLowerInvariant(),
+        d.OfficeOfDeclaration, d.Status.ToString(), d.ResponseCode, d.Lane?.ToString(), d.AssignedOfficer, d.LodgedAtUnixMs, d.UpdatedAtUnixMs);
 }
 
 public sealed record ReasonRequest(string? Reason);
+
+public sealed record RerouteRequest(string? Lane, string? Reason);
+
+public sealed record RequestDocumentsRequest(IReadOnlyList<string>? DocumentTypes, string? Reason);
+
+public sealed record AdditionalDocumentsRequest(IReadOnlyList<DocumentRequest>? Documents);
+
+public sealed record FindingsRequest(string? Findings);
+
+public sealed record ExaminationRequest(string? Findings, IReadOnlyList<ItemCorrection>? Corrections);
 
 public static class DeclarationEndpoints
 {
@@ -30,64 +50,194 @@ public static class DeclarationEndpoints
         var group = app.MapGroup("/declarations").WithTags("declarations");
 
         group.MapPost("/", LodgeAsync).RequireAuthorization(Roles.Exporter)
-            .WithSummary("Lodges a goods declaration; customs registers it and has its documents verified.");
+            .WithSummary("Lodges a goods declaration (02); customs has its documents verified, selects the lane and assesses the duties.");
+        group.MapPut("/{id:guid}", AmendAsync).RequireAuthorization(Roles.Exporter)
+            .WithSummary("Amends a declaration before payment (07): a new version, verified, routed and assessed again; the earlier version stays in history.");
         group.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyParty)
-            .WithSummary("Lists declarations (an exporter sees only its own), newest first.");
+            .WithSummary("The work queue: filter by status, lane, office, lodgement date (from/to, yyyy-MM-dd) and assignedTo (an officer, or 'me'); paged. Exporters see only their own.");
         group.MapGet("/{id:guid}", GetAsync).RequireAuthorization(Policies.AnyParty);
         group.MapGet("/{id:guid}/history", HistoryAsync).RequireAuthorization(Policies.AnyParty)
             .WithSummary("Every status change with who, when and why, each with its Merkle proof and on-chain anchoring.");
-        group.MapPost("/{id:guid}/release", (Guid id, ReasonRequest body, ClaimsPrincipal user, CustomsDbContext db, TimeProvider clock, CancellationToken ct) =>
-                ActAsync(id, user, db, ct, d => d.Release(user.Actor(), body.Reason ?? "", clock.GetUtcNow())))
-            .RequireAuthorization(Roles.CustomsOfficer).WithSummary("An officer releases paid goods on the yellow or red lane.");
-        group.MapPost("/{id:guid}/exit", (Guid id, ReasonRequest body, ClaimsPrincipal user, CustomsDbContext db, TimeProvider clock, CancellationToken ct) =>
-                ActAsync(id, user, db, ct, d => d.ConfirmExit(user.Actor(), body.Reason ?? "exit confirmed", clock.GetUtcNow())))
-            .RequireAuthorization(Roles.CustomsOfficer).WithSummary("An officer confirms the goods left the territory.");
-        group.MapPost("/{id:guid}/cancel", (Guid id, ReasonRequest body, ClaimsPrincipal user, CustomsDbContext db, TimeProvider clock, CancellationToken ct) =>
-                ActAsync(id, user, db, ct, d => d.Cancel(user.Actor(), body.Reason ?? "", clock.GetUtcNow())))
-            .RequireAuthorization(Roles.Exporter).WithSummary("The declarant cancels its declaration before release.");
+
+        Officer(group, "/{id:guid}/assign", "Takes the declaration; a paid yellow declaration goes to documentary check, a red one to examination (05).",
+            (d, officer, _, at) => d.Assign(officer, at));
+        group.MapPost("/{id:guid}/reroute", (Guid id, RerouteRequest body, ClaimsPrincipal user, CustomsDbContext db, TimeProvider clock, CancellationToken ct) =>
+                !Enum.TryParse<Lane>(body.Lane, true, out var lane) || int.TryParse(body.Lane, out _)
+                    ? Task.FromResult(Problems.Validation(("lane", "must be one of Green, Blue, Yellow, Red")))
+                    : ActAsync(id, user, db, ct, d => d.Reroute(lane, body.Reason ?? "", user.Actor(), clock.GetUtcNow())))
+            .RequireAuthorization(Roles.CustomsOfficer).WithSummary("An officer changes the lane, with a reason.");
+        group.MapPost("/{id:guid}/request-documents", (Guid id, RequestDocumentsRequest body, ClaimsPrincipal user, CustomsDbContext db, TimeProvider clock, CancellationToken ct) =>
+            {
+                var unknown = (body.DocumentTypes ?? []).Where(t => !ReferenceData.DocumentTypes.Contains(t)).ToList();
+                return unknown.Count > 0
+                    ? Task.FromResult(Problems.Validation(("documentTypes", $"unknown document type(s) {string.Join(", ", unknown)}; use {string.Join(", ", ReferenceData.DocumentTypes)}")))
+                    : ActAsync(id, user, db, ct, d =>
+                    {
+                        CustomsProcess.EnsureAssigned(d, user.Actor());
+                        d.RequestDocuments(body.DocumentTypes ?? [], body.Reason ?? "", user.Actor(), clock.GetUtcNow());
+                    });
+            })
+            .RequireAuthorization(Roles.CustomsOfficer).WithSummary("During a documentary check, asks the declarant for more documents (06).");
+        group.MapPost("/{id:guid}/additional-documents", AnswerAsync).RequireAuthorization(Roles.Exporter)
+            .WithSummary("The declarant answers a request for documents; they are verified and the check resumes.");
+        group.MapPost("/{id:guid}/documentary-check", (Guid id, FindingsRequest body, ClaimsPrincipal user, CustomsDbContext db, TimeProvider clock, CancellationToken ct) =>
+                ActAsync(id, user, db, ct, d =>
+                {
+                    CustomsProcess.EnsureAssigned(d, user.Actor());
+                    d.CompleteDocumentaryCheck(body.Findings ?? "", user.Actor(), clock.GetUtcNow());
+                }))
+            .RequireAuthorization(Roles.CustomsOfficer).WithSummary("Completes the documentary check with its findings: cleared for release (09).");
+        group.MapPost("/{id:guid}/examination", ExamineAsync).RequireAuthorization(Roles.CustomsOfficer)
+            .WithSummary("Records physical examination findings; corrections lead to reassessment and, if more is due, a supplementary payment.");
+        Officer(group, "/{id:guid}/release", "Releases cleared goods (08).", (d, officer, reason, at) =>
+        {
+            CustomsProcess.EnsureAssigned(d, officer);
+            d.Release(reason, officer, at);
+        });
+        Officer(group, "/{id:guid}/reject", "Rejects the declaration with a reason (03).", (d, officer, reason, at) => d.Reject(reason, officer, at));
+        Officer(group, "/{id:guid}/exit", "Confirms the goods left the customs territory (16).", (d, officer, reason, at) => d.ConfirmExit(reason, officer, at));
+        group.MapPost("/{id:guid}/cancel", CancelAsync).RequireAuthorization(Roles.Exporter)
+            .WithSummary("The declarant cancels its declaration before release (10).");
         return app;
     }
 
-    private static async Task<IResult> LodgeAsync(LodgeDeclarationRequest request, ClaimsPrincipal user, CustomsDbContext db, Tariff tariff,
+    private static void Officer(RouteGroupBuilder group, string pattern, string summary, Action<Declaration, string, string, DateTimeOffset> act) =>
+        group.MapPost(pattern, (Guid id, ReasonRequest? body, ClaimsPrincipal user, CustomsDbContext db, TimeProvider clock, CancellationToken ct) =>
+                ActAsync(id, user, db, ct, d => act(d, user.Actor(), body?.Reason ?? "", clock.GetUtcNow())))
+            .RequireAuthorization(Roles.CustomsOfficer).WithSummary(summary);
+
+    private static async Task<IResult> LodgeAsync(LodgeDeclarationRequest request, ClaimsPrincipal user, CustomsDbContext db, DeclarationValidator validator,
         TimeProvider clock, CancellationToken ct)
     {
-        var errors = request.Validate(tariff);
-        if (errors.Count > 0) return Problems.Validation(errors);
+        var (content, errors) = validator.Validate(request);
+        if (content is null) return Problems.Validation(errors);
         var party = user.Party();
         var existing = await db.Declarations.AsNoTracking()
-            .SingleOrDefaultAsync(d => d.DeclarantParty == party && d.LocalReferenceNumber == request.LocalReferenceNumber, ct);
+            .Where(d => d.DeclarantParty == party && d.LocalReferenceNumber == request.LocalReferenceNumber).Select(d => (Guid?)d.Id).SingleOrDefaultAsync(ct);
         if (existing is not null)
         {
             return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Local reference number already used.",
-                detail: $"Declaration {existing.Id} already has local reference number {request.LocalReferenceNumber}.",
+                detail: $"Declaration {existing} already has local reference number {request.LocalReferenceNumber}; amend it instead.",
                 type: "https://tradechain.dev/problems/rule",
-                extensions: new Dictionary<string, object?> { ["rule"] = "lrn-unique-per-declarant", ["declarationId"] = existing.Id });
+                extensions: new Dictionary<string, object?> { ["rule"] = "lrn-unique-per-declarant", ["declarationId"] = existing });
         }
 
-        var hashes = request.DocumentHashes!.Select(h => h.ToLowerInvariant()).ToList();
-        var declaration = Declaration.Lodge(Guid.NewGuid(), Enum.Parse<DeclarationType>(request.Type!, ignoreCase: true),
-            request.LocalReferenceNumber!, party, request.ExporterName!.Trim(), request.ImporterName!.Trim(), request.OfficeOfDeclaration!,
-            request.Incoterm!, request.ToItems(), hashes, user.Actor(), clock.GetUtcNow());
+        var declaration = Declaration.Lodge(Guid.NewGuid(), request.LocalReferenceNumber!, party, content, user.Actor(), clock.GetUtcNow());
         db.Declarations.Add(declaration);
-        db.Publish(new DocumentVerificationRequested(declaration.Id, party, hashes));
+        db.Publish(new DocumentVerificationRequested(declaration.Id, party, declaration.DocumentHashes));
         await db.SaveChangesAsync(ct);
         return Results.Created($"/declarations/{declaration.Id}", DeclarationView.From(declaration));
     }
 
-    private static async Task<IResult> ListAsync(ClaimsPrincipal user, CustomsDbContext db, string? status, int? page, int? pageSize, CancellationToken ct)
+    private static async Task<IResult> AmendAsync(Guid id, LodgeDeclarationRequest request, ClaimsPrincipal user, CustomsDbContext db, DeclarationValidator validator,
+        TimeProvider clock, CancellationToken ct)
+    {
+        var declaration = await FindVisibleAsync(id, user, db, ct, tracked: true);
+        if (declaration is null) return Problems.NotFound("declaration", id.ToString());
+        var (content, errors) = validator.Validate(request);
+        if (request.LocalReferenceNumber is not null && request.LocalReferenceNumber != declaration.LocalReferenceNumber)
+            errors.Add(("localReferenceNumber", $"cannot change on amendment (it is {declaration.LocalReferenceNumber})"));
+        if (string.IsNullOrWhiteSpace(request.Reason)) errors.Add(("reason", "an amendment needs a reason"));
+        if (content is null || errors.Count > 0) return Problems.Validation(errors);
+        return await SaveAsync(declaration, db, ct, () =>
+        {
+            var obsolete = declaration.Amend(content, request.Reason!, user.Actor(), clock.GetUtcNow());
+            if (obsolete is not null) db.Publish(new DutyPaymentWithdrawn(obsolete, declaration.Id, $"declaration amended to version {declaration.ContentVersion}"));
+            db.Publish(new DocumentVerificationRequested(declaration.Id, declaration.DeclarantParty, declaration.DocumentHashes));
+        });
+    }
+
+    private static async Task<IResult> AnswerAsync(Guid id, AdditionalDocumentsRequest request, ClaimsPrincipal user, CustomsDbContext db, TimeProvider clock, CancellationToken ct)
+    {
+        var errors = new List<(string, string)>();
+        var documents = new List<AttachedDocument>();
+        if (request.Documents is null || request.Documents.Count == 0) errors.Add(("documents", "at least one document is required"));
+        for (var i = 0; i < (request.Documents?.Count ?? 0); i++)
+        {
+            var d = request.Documents![i];
+            if (d?.Type is null || !ReferenceData.DocumentTypes.Contains(d.Type)) errors.Add(($"documents[{i}].type", $"must be one of {string.Join(", ", ReferenceData.DocumentTypes)}"));
+            if (!TradeChain.Ledger.Merkle.Hex.IsHash32(d?.Hash)) errors.Add(($"documents[{i}].hash", "must be a 0x-prefixed 32-byte hex hash"));
+            else if (d!.Type is not null) documents.Add(new AttachedDocument(d.Type, d.Hash!.ToLowerInvariant()));
+        }
+        if (errors.Count > 0) return Problems.Validation(errors);
+        var declaration = await FindVisibleAsync(id, user, db, ct, tracked: true);
+        if (declaration is null) return Problems.NotFound("declaration", id.ToString());
+        return await SaveAsync(declaration, db, ct, () =>
+        {
+            declaration.SubmitAdditionalDocuments(documents, user.Actor(), clock.GetUtcNow());
+            db.Publish(new DocumentVerificationRequested(declaration.Id, declaration.DeclarantParty, documents.Select(d => d.Hash).ToList()));
+        });
+    }
+
+    private static async Task<IResult> ExamineAsync(Guid id, ExaminationRequest request, ClaimsPrincipal user, CustomsDbContext db, CustomsProcess customs,
+        TimeProvider clock, CancellationToken ct)
+    {
+        var errors = new List<(string, string)>();
+        var corrections = request.Corrections ?? [];
+        for (var i = 0; i < corrections.Count; i++)
+        {
+            var c = corrections[i];
+            if (c.HsCode is not null && customs.Tariff.Find(c.HsCode) is null) errors.Add(($"corrections[{i}].hsCode", $"{c.HsCode} is not in the tariff"));
+            if (c.CustomsValue is <= 0) errors.Add(($"corrections[{i}].customsValue", "must be greater than 0"));
+            if (c.NetMassKg is <= 0) errors.Add(($"corrections[{i}].netMassKg", "must be greater than 0"));
+            if (c.Quantity is <= 0) errors.Add(($"corrections[{i}].quantity", "must be greater than 0"));
+            if (c is { HsCode: null, OriginCountry: null, Quantity: null, NetMassKg: null, CustomsValue: null })
+                errors.Add(($"corrections[{i}]", "must correct at least one value"));
+        }
+        if (errors.Count > 0) return Problems.Validation(errors);
+        var declaration = await FindVisibleAsync(id, user, db, ct, tracked: true);
+        if (declaration is null) return Problems.NotFound("declaration", id.ToString());
+        return await SaveAsync(declaration, db, ct, () =>
+        {
+            CustomsProcess.EnsureAssigned(declaration, user.Actor());
+            declaration.RecordExamination(request.Findings ?? "", corrections, customs.Assess, CustomsProcess.SupplementaryReference(declaration),
+                user.Actor(), clock.GetUtcNow());
+            if (declaration.Status == DeclarationStatus.AwaitingSupplementaryPayment)
+            {
+                db.Publish(new DutyPaymentRequested(declaration.SupplementaryPaymentReference!, declaration.Id, declaration.DeclarantParty,
+                    declaration.SupplementaryAmount, declaration.Assessment!.Currency));
+            }
+        });
+    }
+
+    private static async Task<IResult> CancelAsync(Guid id, ReasonRequest body, ClaimsPrincipal user, CustomsDbContext db, TimeProvider clock, CancellationToken ct)
+    {
+        var declaration = await FindVisibleAsync(id, user, db, ct, tracked: true);
+        if (declaration is null) return Problems.NotFound("declaration", id.ToString());
+        return await SaveAsync(declaration, db, ct, () =>
+        {
+            var withdraw = declaration.Cancel(body.Reason ?? "", user.Actor(), clock.GetUtcNow());
+            if (withdraw is not null) db.Publish(new DutyPaymentWithdrawn(withdraw, declaration.Id, "declaration cancelled"));
+        });
+    }
+
+    private static async Task<IResult> ListAsync(ClaimsPrincipal user, CustomsDbContext db, string? status, string? lane, string? office, DateOnly? from, DateOnly? to,
+        string? assignedTo, int? page, int? pageSize, CancellationToken ct)
     {
         var (number, size) = Paging.Normalise(page, pageSize);
         var query = db.Declarations.AsNoTracking();
         if (user.IsInRole(Roles.Exporter)) { var party = user.Party(); query = query.Where(d => d.DeclarantParty == party); }
         else if (!user.IsInRole(Roles.CustomsOfficer)) return Results.Forbid();
+        var errors = new List<(string, string)>();
         if (status is not null)
         {
-            if (!Enum.TryParse<DeclarationStatus>(status, true, out var parsed)) return Problems.Validation(("status", $"must be one of {string.Join(", ", Enum.GetNames<DeclarationStatus>())}"));
-            query = query.Where(d => d.Status == parsed);
+            if (Enum.TryParse<DeclarationStatus>(status, true, out var s) && !int.TryParse(status, out _)) query = query.Where(d => d.Status == s);
+            else errors.Add(("status", $"must be one of {string.Join(", ", Enum.GetNames<DeclarationStatus>())}"));
         }
+        if (lane is not null)
+        {
+            if (Enum.TryParse<Lane>(lane, true, out var l) && !int.TryParse(lane, out _)) query = query.Where(d => d.Lane == l);
+            else errors.Add(("lane", "must be one of Green, Blue, Yellow, Red"));
+        }
+        if (from > to) errors.Add(("from", "must not be after to"));
+        if (errors.Count > 0) return Problems.Validation(errors);
+        if (office is not null) query = query.Where(d => d.OfficeOfDeclaration == office);
+        if (from is { } f) { var ms = new DateTimeOffset(f.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToUnixTimeMilliseconds(); query = query.Where(d => d.LodgedAtUnixMs >= ms); }
+        if (to is { } t) { var ms = new DateTimeOffset(t.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToUnixTimeMilliseconds(); query = query.Where(d => d.LodgedAtUnixMs < ms); }
+        if (assignedTo is not null) { var officer = assignedTo == "me" ? user.Actor() : assignedTo; query = query.Where(d => d.AssignedOfficer == officer); }
         var total = await query.CountAsync(ct);
         var items = await query.OrderByDescending(d => d.LodgedAtUnixMs).Skip((number - 1) * size).Take(size).ToListAsync(ct);
-        return Results.Ok(new PagedResult<DeclarationView>(items.Select(DeclarationView.From).ToList(), number, size, total));
+        return Results.Ok(new PagedResult<WorkItem>(items.Select(WorkItem.From).ToList(), number, size, total));
     }
 
     private static async Task<IResult> GetAsync(Guid id, ClaimsPrincipal user, CustomsDbContext db, CancellationToken ct)
@@ -105,8 +255,12 @@ public static class DeclarationEndpoints
     private static async Task<IResult> ActAsync(Guid id, ClaimsPrincipal user, CustomsDbContext db, CancellationToken ct, Action<Declaration> act)
     {
         var declaration = await FindVisibleAsync(id, user, db, ct, tracked: true);
-        if (declaration is null) return Problems.NotFound("declaration", id.ToString());
-        try { act(declaration); }
+        return declaration is null ? Problems.NotFound("declaration", id.ToString()) : await SaveAsync(declaration, db, ct, () => act(declaration));
+    }
+
+    private static async Task<IResult> SaveAsync(Declaration declaration, CustomsDbContext db, CancellationToken ct, Action act)
+    {
+        try { act(); }
         catch (DomainRuleViolation violation) { return Problems.Conflict(violation); }
         try { await db.SaveChangesAsync(ct); }
         catch (DbUpdateConcurrencyException)

@@ -4,84 +4,195 @@ using TradeChain.Ledger.Merkle;
 
 namespace TradeChain.Customs.Api;
 
-public sealed record GoodsItemRequest(
-    string? HsCode, string? Description, string? OriginCountry, decimal? Quantity, string? Unit,
-    decimal? GrossMassKg, decimal? NetMassKg, decimal? CustomsValue, string? Currency);
+public sealed record PartyRequest(string? Name, string? Identifier, string? Country);
 
-/// <summary>A declaration as the exporter lodges it (WCO data model, first subset).</summary>
+public sealed record ConsignmentRequest(int? TransportMode, string? MeansOfTransport, IReadOnlyList<string>? Containers, string? PlaceOfLoading, string? PlaceOfDischarge);
+
+public sealed record GoodsItemRequest(
+    int? ItemNumber, string? HsCode, string? Description, string? OriginCountry, decimal? Quantity, string? Unit,
+    decimal? GrossMassKg, decimal? NetMassKg, decimal? CustomsValue, string? Currency,
+    int? ValuationMethod, string? ProcedureCode, string? PreferenceCode);
+
+public sealed record DocumentRequest(string? Type, string? Hash);
+
+/// <summary>A declaration as the declarant lodges or amends it (WCO data model subset).</summary>
 public sealed record LodgeDeclarationRequest(
     string? Type,
     string? LocalReferenceNumber,
-    string? ExporterName,
-    string? ImporterName,
+    DateOnly? DeclarationDate,
     string? OfficeOfDeclaration,
     string? Incoterm,
+    PartyRequest? Exporter,
+    PartyRequest? Importer,
+    ConsignmentRequest? Consignment,
     IReadOnlyList<GoodsItemRequest>? Items,
-    IReadOnlyList<string>? DocumentHashes)
-{
-    private static readonly HashSet<string> Incoterms2020 = ["EXW", "FCA", "CPT", "CIP", "DAP", "DPU", "DDP", "FAS", "FOB", "CFR", "CIF"];
-    private static readonly HashSet<string> Units = ["KGM", "TNE", "NAR", "LTR", "MTQ", "MTR", "PR", "SET"];
+    IReadOnlyList<DocumentRequest>? Documents,
+    string? Reason = null);
 
-    /// <summary>Checks every field and returns every failure at once, each naming the field path and the rule.</summary>
-    public List<(string Field, string Rule)> Validate(Tariff tariff)
+/// <summary>
+/// Checks a declaration and reports every failure at once, each naming the field path and the rule:
+/// reference data, formats, tariff presence, and cross-field rules.
+/// </summary>
+public sealed class DeclarationValidator(ReferenceData reference, Tariff tariff, ExchangeRates rates, TimeProvider clock)
+{
+    private static readonly Regex UnLocode = new("^[A-Z]{2}[A-Z2-9]{3}$", RegexOptions.Compiled);
+    private static readonly Regex HsCode = new("^[0-9]{6,10}$", RegexOptions.Compiled);
+    private static readonly Regex Procedure = new("^[0-9]{4}$", RegexOptions.Compiled);
+    private static readonly int[] TransportModes = [1, 2, 3, 4, 5, 7, 8, 9];
+
+    public (DeclarationContent? Content, List<(string Field, string Rule)> Errors) Validate(LodgeDeclarationRequest r)
     {
         var errors = new List<(string, string)>();
-        if (!Enum.TryParse<DeclarationType>(Type, ignoreCase: true, out _) || int.TryParse(Type, out _))
-            errors.Add(("type", "must be one of export, import, transit"));
-        if (string.IsNullOrWhiteSpace(LocalReferenceNumber) || LocalReferenceNumber.Length > 35)
-            errors.Add(("localReferenceNumber", "is required, at most 35 characters"));
-        if (string.IsNullOrWhiteSpace(ExporterName)) errors.Add(("exporterName", "is required"));
-        if (string.IsNullOrWhiteSpace(ImporterName)) errors.Add(("importerName", "is required"));
-        if (OfficeOfDeclaration is null || !Regex.IsMatch(OfficeOfDeclaration, "^[A-Z]{2}[A-Z0-9]{3}$"))
-            errors.Add(("officeOfDeclaration", "must be a UN/LOCODE: 2-letter country then 3 letters or digits, e.g. SGSIN"));
-        if (Incoterm is null || !Incoterms2020.Contains(Incoterm))
-            errors.Add(("incoterm", $"must be an Incoterms 2020 rule: {string.Join(", ", Incoterms2020)}"));
+        void Fail(string field, string rule) => errors.Add((field, rule));
 
-        if (Items is null || Items.Count == 0) errors.Add(("items", "at least one goods item is required"));
+        DeclarationType type = default;
+        if (r.Type is null || int.TryParse(r.Type, out _) || !Enum.TryParse(r.Type, ignoreCase: true, out type))
+            Fail("type", "must be one of export, import, transit");
+        if (string.IsNullOrWhiteSpace(r.LocalReferenceNumber) || r.LocalReferenceNumber.Length > 35)
+            Fail("localReferenceNumber", "is required, at most 35 characters");
+        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+        var date = r.DeclarationDate ?? today;
+        if (date > today) Fail("declarationDate", "must not be in the future");
+        if (date < today.AddDays(-30)) Fail("declarationDate", "must be within the last 30 days");
+        Locode("officeOfDeclaration", r.OfficeOfDeclaration);
+        if (r.Incoterm is null || !ReferenceData.Incoterms2020.Contains(r.Incoterm))
+            Fail("incoterm", $"must be an Incoterms 2020 rule: {string.Join(", ", ReferenceData.Incoterms2020)}");
+        CheckParty("exporter", r.Exporter);
+        CheckParty("importer", r.Importer);
+
+        var c = r.Consignment;
+        if (c is null) Fail("consignment", "is required");
         else
         {
-            string? firstCurrency = null;
-            for (var i = 0; i < Items.Count; i++)
+            if (c.TransportMode is not { } mode || !TransportModes.Contains(mode))
+                Fail("consignment.transportMode", "must be a UN Rec 19 mode: 1 sea, 2 rail, 3 road, 4 air, 5 post, 7 fixed installation, 8 inland waterway, 9 own propulsion");
+            if (string.IsNullOrWhiteSpace(c.MeansOfTransport)) Fail("consignment.meansOfTransport", "is required (vessel and voyage, flight, truck plate…)");
+            for (var i = 0; i < (c.Containers?.Count ?? 0); i++)
             {
-                var item = Items[i];
+                if (!ContainerNumber.IsValid(c.Containers![i]))
+                    Fail($"consignment.containers[{i}]", "must be an ISO 6346 container number with a correct check digit, e.g. CSQU3054383");
+            }
+            Locode("consignment.placeOfLoading", c.PlaceOfLoading);
+            Locode("consignment.placeOfDischarge", c.PlaceOfDischarge);
+        }
+
+        var items = new List<GoodsItem>();
+        if (r.Items is null || r.Items.Count == 0) Fail("items", "at least one goods item is required");
+        else
+        {
+            if (r.Items.Count > 999) Fail("items", "at most 999 goods items");
+            string? currency = null;
+            for (var i = 0; i < r.Items.Count; i++)
+            {
+                var item = r.Items[i];
                 var at = $"items[{i}]";
-                if (item is null) { errors.Add((at, "is required")); continue; }
-                if (item.HsCode is null || !Regex.IsMatch(item.HsCode, "^[0-9]{6,10}$"))
-                    errors.Add(($"{at}.hsCode", "must be 6 to 10 digits"));
-                else if (tariff.Find(item.HsCode) is null)
-                    errors.Add(($"{at}.hsCode", $"{item.HsCode} is not in the tariff"));
-                if (string.IsNullOrWhiteSpace(item.Description)) errors.Add(($"{at}.description", "is required"));
-                if (item.OriginCountry is null || !Regex.IsMatch(item.OriginCountry, "^[A-Z]{2}$"))
-                    errors.Add(($"{at}.originCountry", "must be an ISO 3166-1 alpha-2 code, e.g. VN"));
-                if (item.Quantity is not > 0) errors.Add(($"{at}.quantity", "must be greater than 0"));
-                if (item.Unit is null || !Units.Contains(item.Unit))
-                    errors.Add(($"{at}.unit", $"must be a UN/ECE Rec 20 unit: {string.Join(", ", Units)}"));
-                if (item.GrossMassKg is not > 0) errors.Add(($"{at}.grossMassKg", "must be greater than 0"));
-                if (item.NetMassKg is not > 0) errors.Add(($"{at}.netMassKg", "must be greater than 0"));
-                else if (item.GrossMassKg is > 0 && item.NetMassKg > item.GrossMassKg)
-                    errors.Add(($"{at}.netMassKg", "must not exceed grossMassKg"));
-                if (item.CustomsValue is not > 0) errors.Add(($"{at}.customsValue", "must be greater than 0"));
-                if (item.Currency is null || !Regex.IsMatch(item.Currency, "^[A-Z]{3}$"))
-                    errors.Add(($"{at}.currency", "must be an ISO 4217 code, e.g. USD"));
-                else if (firstCurrency is null) firstCurrency = item.Currency;
-                else if (item.Currency != firstCurrency)
-                    errors.Add(($"{at}.currency", $"every item must be declared in the same currency ({firstCurrency})"));
+                if (item is null) { Fail(at, "is required"); continue; }
+                var before = errors.Count;
+                if (item.ItemNumber != i + 1) Fail($"{at}.itemNumber", $"items must be numbered 1, 2, 3… in order: expected {i + 1}");
+                TariffLine? line = null;
+                if (item.HsCode is null || !HsCode.IsMatch(item.HsCode)) Fail($"{at}.hsCode", "must be 6 to 10 digits");
+                else if ((line = tariff.Find(item.HsCode)) is null) Fail($"{at}.hsCode", $"{item.HsCode} is not in the tariff");
+                if (string.IsNullOrWhiteSpace(item.Description) || item.Description.Length > 512) Fail($"{at}.description", "is required, at most 512 characters");
+                if (item.OriginCountry is null || !reference.Countries.Contains(item.OriginCountry))
+                    Fail($"{at}.originCountry", "must be an ISO 3166-1 alpha-2 country code, e.g. VN");
+                if (item.Quantity is not > 0) Fail($"{at}.quantity", "must be greater than 0");
+                if (item.Unit is null || !reference.Units.Contains(item.Unit)) Fail($"{at}.unit", "must be a UN/ECE Rec 20 unit code, e.g. KGM, NAR, LTR");
+                if (item.GrossMassKg is not > 0) Fail($"{at}.grossMassKg", "must be greater than 0");
+                if (item.NetMassKg is not > 0) Fail($"{at}.netMassKg", "must be greater than 0");
+                else if (item.GrossMassKg is > 0 && item.NetMassKg > item.GrossMassKg) Fail($"{at}.netMassKg", "must not exceed grossMassKg");
+                if (item.CustomsValue is not > 0) Fail($"{at}.customsValue", "must be greater than 0");
+                if (item.Currency is null || !reference.Currencies.ContainsKey(item.Currency))
+                    Fail($"{at}.currency", "must be an ISO 4217 currency code, e.g. USD");
+                else
+                {
+                    if (item.CustomsValue is { } value && decimal.Round(value, reference.Currencies[item.Currency]) != value)
+                        Fail($"{at}.customsValue", $"has more decimals than {item.Currency} allows ({reference.Currencies[item.Currency]})");
+                    if (currency is null) currency = item.Currency;
+                    else if (item.Currency != currency) Fail($"{at}.currency", $"every item must be invoiced in the same currency ({currency})");
+                    if (item.Currency != tariff.NationalCurrency && rates.Find(item.Currency, date) is null)
+                        Fail($"{at}.currency", $"no {item.Currency} exchange rate is valid on the declaration date {date:yyyy-MM-dd}");
+                }
+                if (item.ValuationMethod is not (null or >= 1 and <= 6)) Fail($"{at}.valuationMethod", "must be a WTO valuation method 1 to 6");
+                var procedure = item.ProcedureCode ?? DefaultProcedure(type);
+                if (!Procedure.IsMatch(procedure)) Fail($"{at}.procedureCode", "must be 4 digits");
+                else if (!ProcedureFits(type, procedure)) Fail($"{at}.procedureCode", $"{procedure} is not a procedure for a {type.ToString().ToLowerInvariant()} declaration");
+                var preference = item.PreferenceCode ?? PreferenceCodes.General;
+                if (preference is not (PreferenceCodes.General or PreferenceCodes.Preferential))
+                    Fail($"{at}.preferenceCode", "must be 100 (general duty) or 300 (preferential rate claimed)");
+                else if (preference == PreferenceCodes.Preferential)
+                {
+                    if (type != DeclarationType.Import) Fail($"{at}.preferenceCode", "a preferential rate can only be claimed on an import");
+                    else if (line is not null && item.OriginCountry is not null && tariff.PreferencesFor(line, item.OriginCountry).Count == 0)
+                        Fail($"{at}.originCountry", $"origin {item.OriginCountry} qualifies for no preferential rate on tariff line {line.HsCode}");
+                }
+                if (line is not null && item.Unit is not null)
+                {
+                    var rate = type == DeclarationType.Export ? line.Export : line.Import;
+                    foreach (var unit in (rate?.QuantityUnits() ?? []).Where(u => u is not ("KGM" or "TNE") && u != item.Unit).Distinct())
+                        Fail($"{at}.unit", $"tariff line {line.HsCode} charges duty per {unit}: declare the quantity in {unit}");
+                }
+                if (errors.Count == before)
+                {
+                    items.Add(new GoodsItem(i + 1, item.HsCode!, item.Description!.Trim(), item.OriginCountry!, item.Quantity!.Value, item.Unit!,
+                        item.GrossMassKg!.Value, item.NetMassKg!.Value, item.CustomsValue!.Value, item.Currency!, item.ValuationMethod ?? 1, procedure, preference));
+                }
             }
         }
 
-        if (DocumentHashes is null || DocumentHashes.Count == 0) errors.Add(("documentHashes", "at least one supporting document is required"));
+        var documents = new List<AttachedDocument>();
+        if (r.Documents is null || r.Documents.Count == 0) Fail("documents", "at least one supporting document is required");
         else
         {
-            for (var i = 0; i < DocumentHashes.Count; i++)
+            for (var i = 0; i < r.Documents.Count; i++)
             {
-                if (!Hex.IsHash32(DocumentHashes[i])) errors.Add(($"documentHashes[{i}]", "must be a 0x-prefixed 32-byte hex hash"));
+                var d = r.Documents[i];
+                if (d?.Type is null || !ReferenceData.DocumentTypes.Contains(d.Type))
+                    Fail($"documents[{i}].type", $"must be one of {string.Join(", ", ReferenceData.DocumentTypes)}");
+                if (!Hex.IsHash32(d?.Hash)) Fail($"documents[{i}].hash", "must be a 0x-prefixed 32-byte hex hash");
+                else if (d!.Type is not null) documents.Add(new AttachedDocument(d.Type, d.Hash!.ToLowerInvariant()));
             }
-            if (DocumentHashes.Distinct(StringComparer.OrdinalIgnoreCase).Count() != DocumentHashes.Count)
-                errors.Add(("documentHashes", "must not repeat a document"));
+            if (r.Documents.Where(d => d?.Hash is not null).GroupBy(d => d.Hash!.ToLowerInvariant()).Any(g => g.Count() > 1))
+                Fail("documents", "must not attach the same document twice");
         }
-        return errors;
+        // A preference claimed without a certificate of origin is not refused here: selectivity routes it to a
+        // documentary check (rule Y-PREFERENCE-WITHOUT-CO), where the officer can ask for the certificate.
+
+        if (errors.Count > 0) return (null, errors);
+        var content = new DeclarationContent(type, date, r.OfficeOfDeclaration!, r.Incoterm!,
+            ToParty(r.Exporter!), ToParty(r.Importer!),
+            new Consignment(c!.TransportMode!.Value, c.MeansOfTransport!.Trim(), c.Containers ?? [], c.PlaceOfLoading!, c.PlaceOfDischarge!),
+            items, documents);
+        return (content, errors);
+
+        void Locode(string field, string? code)
+        {
+            if (code is null || !UnLocode.IsMatch(code)) Fail(field, "must be a UN/LOCODE: 2-letter country and 3 letters or digits 2–9, e.g. VNSGN");
+            else if (!reference.Countries.Contains(code[..2])) Fail(field, $"{code[..2]} is not an ISO 3166-1 country");
+        }
+
+        void CheckParty(string field, PartyRequest? p)
+        {
+            if (p is null) { Fail(field, "is required"); return; }
+            if (string.IsNullOrWhiteSpace(p.Name)) Fail($"{field}.name", "is required");
+            if (string.IsNullOrWhiteSpace(p.Identifier) || p.Identifier.Length > 35) Fail($"{field}.identifier", "is required (TIN, EORI or trader number), at most 35 characters");
+            if (p.Country is null || !reference.Countries.Contains(p.Country)) Fail($"{field}.country", "must be an ISO 3166-1 alpha-2 country code");
+        }
     }
 
-    public IReadOnlyList<GoodsItem> ToItems() => Items!.Select((i, n) => new GoodsItem(n + 1, i.HsCode!, i.Description!.Trim(), i.OriginCountry!,
-        i.Quantity!.Value, i.Unit!, i.GrossMassKg!.Value, i.NetMassKg!.Value, i.CustomsValue!.Value, i.Currency!)).ToList();
+    private static Party ToParty(PartyRequest p) => new(p.Name!.Trim(), p.Identifier!.Trim(), p.Country!);
+
+    private static string DefaultProcedure(DeclarationType type) => type switch
+    {
+        DeclarationType.Import => "4000",
+        DeclarationType.Transit => "8000",
+        _ => "1000",
+    };
+
+    /// <summary>The first digit of the procedure code must match the declaration type: 1–3 export, 4–7 import, 8 transit.</summary>
+    private static bool ProcedureFits(DeclarationType type, string code) => type switch
+    {
+        DeclarationType.Export => code[0] is '1' or '2' or '3',
+        DeclarationType.Import => code[0] is '4' or '5' or '6' or '7',
+        _ => code[0] == '8',
+    };
 }

@@ -6,8 +6,11 @@ using TradeChain.ServiceDefaults.Messaging;
 
 namespace TradeChain.Customs.Consumers;
 
-/// <summary>Documents verified: select the lane, assess the duties and ask payments to collect them — or reject.</summary>
-public sealed class DocumentVerificationCompletedConsumer(CustomsDbContext db, Tariff tariff, TimeProvider clock, ILogger<DocumentVerificationCompletedConsumer> logger)
+/// <summary>
+/// Documents verified. At lodgement (or after an amendment): select the lane, assess the duties and ask payments to
+/// collect them — or reject. For additional documents an officer asked for: resume the documentary check.
+/// </summary>
+public sealed class DocumentVerificationCompletedConsumer(CustomsDbContext db, CustomsProcess customs, TimeProvider clock, ILogger<DocumentVerificationCompletedConsumer> logger)
     : IdempotentConsumer<DocumentVerificationCompleted>(db, logger)
 {
     public const string Actor = "customs-system";
@@ -20,31 +23,44 @@ public sealed class DocumentVerificationCompletedConsumer(CustomsDbContext db, T
             logger.LogWarning("Verification result for unknown declaration {DeclarationId} ignored", message.DeclarationId);
             return;
         }
-        if (declaration.Status != DeclarationStatus.Registered)
-        {
-            logger.LogInformation("Declaration {DeclarationId} is {Status}; verification result ignored", declaration.Id, declaration.Status);
-            return;
-        }
-
+        var failures = Failures(declaration, message);
         var now = clock.GetUtcNow();
-        if (!message.AllValid)
+        switch (declaration.Status)
         {
-            var failures = message.Verdicts.Where(v => !v.Valid).Select(v => $"{v.DocumentHash}: {v.Reason}");
-            declaration.RejectForDocuments($"document verification failed: {string.Join("; ", failures)}", Actor, now);
-            return;
+            case DeclarationStatus.Registered when failures.Count > 0:
+                declaration.RejectForDocuments($"document verification failed: {string.Join("; ", failures)}", Actor, now);
+                break;
+            case DeclarationStatus.Registered:
+                var (decision, notice) = customs.SelectAndAssess(declaration);
+                var reference = CustomsProcess.PaymentReference(declaration);
+                declaration.Assess(decision, notice, reference, Actor, now);
+                if (notice.TotalPayable > 0)
+                    db.Publish(new DutyPaymentRequested(reference, declaration.Id, declaration.DeclarantParty, notice.TotalPayable, notice.Currency));
+                else
+                    declaration.RecordPayment(reference, 0m, notice.Currency, "none (nothing due)", Actor, now);
+                break;
+            case DeclarationStatus.AwaitingDocuments:
+                declaration.AdditionalDocumentsVerified(failures.Count == 0,
+                    failures.Count == 0 ? string.Join("; ", message.Verdicts.Select(v => $"{v.DocumentType} {v.DocumentHash}: {v.Reason}")) : string.Join("; ", failures),
+                    Actor, now);
+                break;
+            default:
+                logger.LogInformation("Declaration {DeclarationId} is {Status}; verification result ignored", declaration.Id, declaration.Status);
+                break;
         }
+    }
 
-        var (lane, rule) = LaneSelection.Select(declaration.Items);
-        var assessment = tariff.Assess(declaration.Type, declaration.Items);
-        var reference = $"DUTY-{declaration.Id:N}"[..21].ToUpperInvariant();
-        declaration.Assess(lane, rule, assessment, reference, Actor, now);
-        if (assessment.TotalPayable > 0)
+    /// <summary>Every verdict that failed, and every document whose issued type differs from the type it was declared as.</summary>
+    private static List<string> Failures(Declaration declaration, DocumentVerificationCompleted message)
+    {
+        var failures = new List<string>();
+        foreach (var verdict in message.Verdicts)
         {
-            db.Publish(new DutyPaymentRequested(reference, declaration.Id, declaration.DeclarantParty, assessment.TotalPayable, assessment.Currency));
+            if (!verdict.Valid) { failures.Add($"{verdict.DocumentHash}: {verdict.Reason}"); continue; }
+            var declared = declaration.Content.Documents.FirstOrDefault(d => d.Hash == verdict.DocumentHash);
+            if (declared is not null && verdict.DocumentType is not null && declared.Type != verdict.DocumentType)
+                failures.Add($"{verdict.DocumentHash}: declared as {declared.Type} but issued as {verdict.DocumentType}");
         }
-        else
-        {
-            declaration.RecordPayment(reference, 0m, assessment.Currency, "none (no duty due)", Actor, now);
-        }
+        return failures;
     }
 }

@@ -6,7 +6,7 @@ using TradeChain.ServiceDefaults.Messaging;
 
 namespace TradeChain.Customs.Consumers;
 
-/// <summary>A bank settled the duties: the declaration is paid, and released when its lane allows.</summary>
+/// <summary>A bank settled duties: the declaration is paid (and released when its lane allows), or its supplementary duties are.</summary>
 public sealed class DutyPaymentSettledConsumer(CustomsDbContext db, TimeProvider clock, ILogger<DutyPaymentSettledConsumer> logger)
     : IdempotentConsumer<DutyPaymentSettled>(db, logger)
 {
@@ -18,9 +18,17 @@ public sealed class DutyPaymentSettledConsumer(CustomsDbContext db, TimeProvider
             logger.LogWarning("Payment {Reference} for unknown declaration {DeclarationId} ignored", message.PaymentReference, message.DeclarationId);
             return;
         }
-        if (declaration.Status != DeclarationStatus.Assessed)
+        var expected = (declaration.Status, message.PaymentReference) switch
         {
-            logger.LogInformation("Declaration {DeclarationId} is {Status}; payment {Reference} already applied", declaration.Id, declaration.Status, message.PaymentReference);
+            (DeclarationStatus.Assessed, var r) when r == declaration.PaymentReference => true,
+            (DeclarationStatus.AwaitingSupplementaryPayment, var r) when r == declaration.SupplementaryPaymentReference => true,
+            _ => false,
+        };
+        if (!expected)
+        {
+            // Already applied, or for a reference an amendment or cancellation withdrew: a refund is a bank matter.
+            logger.LogWarning("Payment {Reference} does not settle declaration {DeclarationId} in status {Status}; not applied",
+                message.PaymentReference, declaration.Id, declaration.Status);
             return;
         }
         declaration.RecordPayment(message.PaymentReference, message.Amount, message.Currency, message.SettledByBank,

@@ -17,18 +17,24 @@ public sealed class CustomsDbContext(DbContextOptions<CustomsDbContext> options,
             e.ToTable("declarations");
             e.HasKey(d => d.Id);
             e.HasIndex(d => new { d.DeclarantParty, d.LocalReferenceNumber }).IsUnique();
-            e.HasIndex(d => d.Status);
+            e.HasIndex(d => new { d.Status, d.Lane, d.OfficeOfDeclaration, d.LodgedAtUnixMs });
+            e.HasIndex(d => d.AssignedOfficer);
             e.HasIndex(d => d.PaymentReference);
             e.Property(d => d.Type).HasConversion<string>();
             e.Property(d => d.Status).HasConversion<string>();
             e.Property(d => d.Lane).HasConversion<string>();
-            e.Property(d => d.Items).HasConversion(Json.Converter<List<GoodsItem>>(), Json.Comparer<List<GoodsItem>>());
-            e.Property(d => d.DocumentHashes).HasConversion(Json.Converter<List<string>>(), Json.Comparer<List<string>>());
+            e.Property(d => d.AmountPaid).HasConversion<string>();
+            e.Property(d => d.SupplementaryAmount).HasConversion<string>();
+            e.Property(d => d.Content).HasConversion(Json.Converter<DeclarationContent>(), Json.Comparer<DeclarationContent>());
+            e.Property(d => d.PreviousVersions).HasConversion(Json.Converter<List<DeclarationVersion>>(), Json.Comparer<List<DeclarationVersion>>());
+            e.Property(d => d.RequestedDocumentTypes).HasConversion(Json.Converter<List<string>>(), Json.Comparer<List<string>>());
+            e.Property(d => d.LaneDecision).HasConversion(Json.NullableConverter<LaneDecision>());
             e.Property(d => d.Assessment).HasConversion(Json.NullableConverter<AssessmentNotice>());
             e.Property(d => d.Version).IsConcurrencyToken();
             e.Ignore(d => d.PendingTransitions);
-            e.Ignore(d => d.Currency);
-            e.Ignore(d => d.TotalCustomsValue);
+            e.Ignore(d => d.Items);
+            e.Ignore(d => d.DocumentHashes);
+            e.Ignore(d => d.IsFinal);
         });
     }
 }
@@ -36,7 +42,7 @@ public sealed class CustomsDbContext(DbContextOptions<CustomsDbContext> options,
 /// <summary>Value objects stored as JSON text, so the model stays plain C#.</summary>
 internal static class Json
 {
-    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
 
     public static Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<T, string> Converter<T>() where T : class =>
         new(v => JsonSerializer.Serialize(v, Options), s => JsonSerializer.Deserialize<T>(s, Options)!);

@@ -44,5 +44,8 @@ public static class DocumentTypes
     {
         ["certificate-of-origin"] = ["certificateNumber", "exporter", "consignee", "originCountry", "goodsDescription"],
         ["commercial-invoice"] = ["invoiceNumber", "seller", "buyer", "totalAmount", "currency"],
+        ["packing-list"] = ["packingListNumber", "shipper", "consignee", "packages", "grossMassKg"],
+        ["bill-of-lading"] = ["billOfLadingNumber", "carrier", "shipper", "consignee", "portOfLoading", "portOfDischarge", "vessel"],
+        ["phytosanitary-certificate"] = ["certificateNumber", "exporter", "consignee", "originCountry", "botanicalName", "treatment"],
     };
 }

@@ -2,7 +2,7 @@ using TradeChain.Domain;
 
 namespace TradeChain.Payments.Domain;
 
-public enum DutyPaymentStatus { Requested, Settled }
+public enum DutyPaymentStatus { Requested, Settled, Withdrawn }
 
 /// <summary>Duties customs asked to collect on a declaration, and their settlement by a bank.</summary>
 public sealed class DutyPayment : Aggregate
@@ -26,6 +26,8 @@ public sealed class DutyPayment : Aggregate
     public string? SettledByBank { get; private set; }
 
     public string? DebtorAccount { get; private set; }
+
+    public string? WithdrawalReason { get; private set; }
 
     public long RequestedAtUnixMs { get; private set; }
 
@@ -58,6 +60,8 @@ public sealed class DutyPayment : Aggregate
     {
         if (Status == DutyPaymentStatus.Settled)
             throw new DomainRuleViolation("settle-once", $"Payment {Reference} was already settled by {SettledByBank}.");
+        if (Status == DutyPaymentStatus.Withdrawn)
+            throw new DomainRuleViolation("payment-withdrawn", $"Payment {Reference} was withdrawn by customs: {WithdrawalReason}.");
         if (string.IsNullOrWhiteSpace(debtorAccount))
             throw new DomainRuleViolation("debtor-account-required", "The account to debit is required.");
         Status = DutyPaymentStatus.Settled;
@@ -66,5 +70,16 @@ public sealed class DutyPayment : Aggregate
         SettledAtUnixMs = at.ToUnixTimeMilliseconds();
         RecordTransition(nameof(DutyPaymentStatus.Requested), nameof(DutyPaymentStatus.Settled), actor,
             $"{Amount:0.00} {Currency} settled by {bankParty} from account {debtorAccount} to the customs treasury", null, at);
+    }
+
+    /// <summary>Customs no longer needs the payment. A settled payment cannot be withdrawn (a refund is a separate matter).</summary>
+    /// <returns>False when there was nothing to withdraw (already withdrawn, or settled).</returns>
+    public bool Withdraw(string reason, string actor, DateTimeOffset at)
+    {
+        if (Status != DutyPaymentStatus.Requested) return false;
+        Status = DutyPaymentStatus.Withdrawn;
+        WithdrawalReason = reason;
+        RecordTransition(nameof(DutyPaymentStatus.Requested), nameof(DutyPaymentStatus.Withdrawn), actor, $"withdrawn by customs: {reason}", null, at);
+        return true;
     }
 }

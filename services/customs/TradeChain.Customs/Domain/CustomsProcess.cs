@@ -1,0 +1,33 @@
+using TradeChain.Domain;
+
+namespace TradeChain.Customs.Domain;
+
+/// <summary>The customs administration's decisions that need its configuration: lane selection and assessment, and payment references.</summary>
+public sealed class CustomsProcess(Tariff tariff, ExchangeRates rates, SelectivityEngine selectivity)
+{
+    public Tariff Tariff => tariff;
+
+    public AssessmentNotice Assess(DeclarationContent content) => tariff.Assess(content, rates);
+
+    /// <summary>Selects the lane on the customs value in national currency, then assesses the duties.</summary>
+    public (LaneDecision Decision, AssessmentNotice Notice) SelectAndAssess(Declaration declaration)
+    {
+        var notice = Assess(declaration.Content);
+        var valueNational = notice.Lines.Sum(l => l.CustomsValueNational);
+        return (selectivity.Select(declaration.Id, declaration.DeclarantParty, declaration.Content, valueNational), notice);
+    }
+
+    public static string PaymentReference(Declaration d) => $"DUTY-{d.Id.ToString("N")[..12].ToUpperInvariant()}-V{d.ContentVersion}";
+
+    public static string SupplementaryReference(Declaration d) => $"SUPP-{d.Id.ToString("N")[..12].ToUpperInvariant()}-V{d.ContentVersion + 1}";
+
+    /// <summary>Officers act on declarations they have taken; others must assign them first.</summary>
+    public static void EnsureAssigned(Declaration declaration, string officer)
+    {
+        if (declaration.AssignedOfficer != officer)
+            throw new DomainRuleViolation("assigned-officer",
+                declaration.AssignedOfficer is null
+                    ? "Assign the declaration to yourself first."
+                    : $"The declaration is assigned to {declaration.AssignedOfficer}; only that officer may act on its check.");
+    }
+}
