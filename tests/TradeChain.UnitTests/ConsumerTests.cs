@@ -98,6 +98,22 @@ public sealed class ConsumerTests : IAsyncLifetime
         }
     }
 
+    private static DocumentVerificationCompleted AllValid(Declaration declaration) => new(declaration.Id, true,
+        declaration.Content.Documents.Select(d => new DocumentVerdict(d.Hash, true, d.Type, "issued")).ToList());
+
+    [Fact]
+    public async Task A_verification_result_for_an_earlier_version_is_ignored()
+    {
+        var (provider, harness) = await StartAsync<CustomsDbContext>("customs", x => x.AddConsumer<DocumentVerificationCompletedConsumer>());
+        var declaration = await SeedDeclarationAsync(provider);
+        var stale = new DocumentVerificationCompleted(declaration.Id, true, [new DocumentVerdict("0x" + new string('9', 64), true, "commercial-invoice", "issued")]);
+
+        await PublishAndWaitAsync<DocumentVerificationCompleted>(harness, stale, Guid.NewGuid(), 1);
+
+        await using var scope = provider.CreateAsyncScope();
+        Assert.Equal(DeclarationStatus.Registered, (await scope.ServiceProvider.GetRequiredService<CustomsDbContext>().Declarations.SingleAsync()).Status);
+    }
+
     private static async Task<Declaration> SeedDeclarationAsync(ServiceProvider provider)
     {
         await using var scope = provider.CreateAsyncScope();
@@ -133,7 +149,7 @@ public sealed class ConsumerTests : IAsyncLifetime
     {
         var (provider, harness) = await StartAsync<CustomsDbContext>("customs", x => x.AddConsumer<DocumentVerificationCompletedConsumer>());
         var declaration = await SeedDeclarationAsync(provider);
-        var verdicts = new DocumentVerificationCompleted(declaration.Id, true, [new DocumentVerdict(declaration.DocumentHashes[0], true, "certificate-of-origin", "issued")]);
+        var verdicts = AllValid(declaration);
         var messageId = Guid.NewGuid();
 
         await PublishAndWaitAsync<DocumentVerificationCompleted>(harness, verdicts, messageId, 1);
@@ -157,7 +173,8 @@ public sealed class ConsumerTests : IAsyncLifetime
         var (provider, harness) = await StartAsync<CustomsDbContext>("customs", x => x.AddConsumer<DocumentVerificationCompletedConsumer>());
         var declaration = await SeedDeclarationAsync(provider);
         var hash = declaration.DocumentHashes[0];
-        var verdicts = new DocumentVerificationCompleted(declaration.Id, false, [new DocumentVerdict(hash, false, "certificate-of-origin", "revoked in block 9")]);
+        var verdicts = new DocumentVerificationCompleted(declaration.Id, false,
+            [new DocumentVerdict(hash, false, "certificate-of-origin", "revoked in block 9"), new DocumentVerdict(declaration.DocumentHashes[1], true, "commercial-invoice", "issued")]);
 
         await PublishAndWaitAsync<DocumentVerificationCompleted>(harness, verdicts, Guid.NewGuid(), 1);
 
@@ -180,7 +197,7 @@ public sealed class ConsumerTests : IAsyncLifetime
         });
         var declaration = await SeedDeclarationAsync(provider);
         await PublishAndWaitAsync<DocumentVerificationCompleted>(harness,
-            new DocumentVerificationCompleted(declaration.Id, true, []), Guid.NewGuid(), 1);
+            AllValid(declaration), Guid.NewGuid(), 1);
         string reference;
         await using (var scope = provider.CreateAsyncScope())
             reference = (await scope.ServiceProvider.GetRequiredService<CustomsDbContext>().Declarations.SingleAsync()).PaymentReference!;

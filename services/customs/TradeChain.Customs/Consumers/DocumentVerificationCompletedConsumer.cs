@@ -23,6 +23,12 @@ public sealed class DocumentVerificationCompletedConsumer(CustomsDbContext db, C
             logger.LogWarning("Verification result for unknown declaration {DeclarationId} ignored", message.DeclarationId);
             return;
         }
+        if (declaration.Status == DeclarationStatus.Registered && !declaration.DocumentHashes.All(h => message.Verdicts.Any(v => v.DocumentHash == h)))
+        {
+            // A result for the documents of an earlier version (the declaration was amended meanwhile): the new request's result follows.
+            logger.LogInformation("Stale verification result for declaration {DeclarationId} ignored", declaration.Id);
+            return;
+        }
         var failures = Failures(declaration, message);
         var now = clock.GetUtcNow();
         switch (declaration.Status)
