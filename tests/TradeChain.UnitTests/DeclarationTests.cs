@@ -151,6 +151,7 @@ public class DeclarationTests
 
         Assert.Equal("DUTY-1", obsolete);
         Assert.Equal((DeclarationStatus.Registered, "07", 2), (declaration.Status, declaration.ResponseCode, declaration.ContentVersion));
+        Assert.Equal(DeclarationFunction.Amendment, declaration.Function);
         Assert.Equal(1_000m, Assert.Single(declaration.PreviousVersions).Content.Items[0].CustomsValue);
         Assert.Equal(1_200m, declaration.Items[0].CustomsValue);
         Assert.Null(declaration.Assessment);
@@ -170,7 +171,7 @@ public class DeclarationTests
         var assessed = Lodged();
         assessed.Assess(Decision(Lane.Green), Notice(1m), "DUTY-1", "customs", Now);
         Assert.Equal("DUTY-1", assessed.Cancel("shipment postponed", "anh", Now));
-        Assert.Equal((DeclarationStatus.Cancelled, "10"), (assessed.Status, assessed.ResponseCode));
+        Assert.Equal((DeclarationStatus.Cancelled, "10", DeclarationFunction.Cancellation), (assessed.Status, assessed.ResponseCode, assessed.Function));
 
         Assert.Null(Lodged().Cancel("changed our mind", "anh", Now));
         Assert.Equal("cancel-before-release", Assert.Throws<DomainRuleViolation>(() => Paid(Lane.Green).Cancel("too late", "anh", Now)).Rule);

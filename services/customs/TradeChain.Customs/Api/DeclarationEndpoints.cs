@@ -11,14 +11,14 @@ using TradeChain.ServiceDefaults.Transitions;
 namespace TradeChain.Customs.Api;
 
 public sealed record DeclarationView(
-    Guid Id, string LocalReferenceNumber, string DeclarantParty, string Type, string OfficeOfDeclaration, string Status, string? ResponseCode,
+    Guid Id, string LocalReferenceNumber, string DeclarantParty, string Type, string Function, string OfficeOfDeclaration, string Status, string? ResponseCode,
     string? StatusReason, string? Lane, LaneDecision? LaneDecision, AssessmentNotice? Assessment, string? PaymentReference, decimal AmountPaid,
     string? SupplementaryPaymentReference, decimal SupplementaryAmount, string? AssignedOfficer, IReadOnlyList<string> RequestedDocumentTypes,
     string? ExaminationFindings, int ContentVersion, DeclarationContent Content, IReadOnlyList<DeclarationVersion> PreviousVersions,
     long LodgedAtUnixMs, long UpdatedAtUnixMs)
 {
     public static DeclarationView From(Declaration d) => new(d.Id, d.LocalReferenceNumber, d.DeclarantParty, d.Type.ToString().ToLowerInvariant(),
-        d.OfficeOfDeclaration, d.Status.ToString(), d.ResponseCode, d.StatusReason, d.Lane?.ToString(), d.LaneDecision, d.Assessment, d.PaymentReference,
+        d.Function.ToString().ToLowerInvariant(), d.OfficeOfDeclaration, d.Status.ToString(), d.ResponseCode, d.StatusReason, d.Lane?.ToString(), d.LaneDecision, d.Assessment, d.PaymentReference,
         d.AmountPaid, d.SupplementaryPaymentReference, d.SupplementaryAmount, d.AssignedOfficer, d.RequestedDocumentTypes, d.ExaminationFindings,
         d.ContentVersion, d.Content, d.PreviousVersions, d.LodgedAtUnixMs, d.UpdatedAtUnixMs);
 }

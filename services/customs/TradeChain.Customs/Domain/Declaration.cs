@@ -105,6 +105,10 @@ public sealed class Declaration : Aggregate
 
     public bool IsFinal => Final.Contains(Status);
 
+    /// <summary>The WCO function of the declaration as it now stands: the original, an amendment of it, or its cancellation.</summary>
+    public DeclarationFunction Function => Status == DeclarationStatus.Cancelled ? DeclarationFunction.Cancellation
+        : ContentVersion > 1 ? DeclarationFunction.Amendment : DeclarationFunction.Original;
+
     /// <summary>Lodges a declaration: registered (02), waiting for its documents to be verified.</summary>
     public static Declaration Lodge(Guid id, string localReferenceNumber, string declarantParty, DeclarationContent content, string actor, DateTimeOffset at)
     {

@@ -35,6 +35,7 @@ public sealed class CustomsDbContext(DbContextOptions<CustomsDbContext> options,
             e.Ignore(d => d.Items);
             e.Ignore(d => d.DocumentHashes);
             e.Ignore(d => d.IsFinal);
+            e.Ignore(d => d.Function);
         });
     }
 }
