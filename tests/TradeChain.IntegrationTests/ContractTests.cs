@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Nethereum.Contracts;
 using Nethereum.Util;
 using TradeChain.IntegrationTests.Infrastructure;
+using TradeChain.Testing;
 using TradeChain.Ledger;
 using TradeChain.Ledger.Contracts.DocumentStore;
 using TradeChain.Ledger.Contracts.TransitionAnchor;

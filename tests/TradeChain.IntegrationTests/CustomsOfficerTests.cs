@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using TradeChain.Cli;
 using TradeChain.IntegrationTests.Infrastructure;
+using TradeChain.Testing;
 using TradeChain.ServiceDefaults.Auth;
 using static TradeChain.IntegrationTests.Infrastructure.Api;
 

@@ -6,6 +6,7 @@ using Microsoft.Data.Sqlite;
 using Nethereum.Web3.Accounts;
 using TradeChain.Cli;
 using TradeChain.IntegrationTests.Infrastructure;
+using TradeChain.Testing;
 using static TradeChain.IntegrationTests.Infrastructure.Api;
 using TradeChain.Ledger;
 using TradeChain.ServiceDefaults.Auth;

@@ -5,7 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Nethereum.Util;
 
-namespace TradeChain.IntegrationTests.Infrastructure;
+namespace TradeChain.Testing;
 
 /// <summary>
 /// Checks a transition from the history API against the chain the way an outside party would: rebuild the leaf
@@ -62,6 +62,13 @@ public sealed class IndependentVerifier(string rpcUrl) : IDisposable
         var receipt = await CallAsync("eth_getTransactionReceipt", new object[] { transactionHash });
         var topics = receipt["logs"]!.AsArray().SelectMany(l => l!["topics"]!.AsArray().Select(t => t!.GetValue<string>())).ToList();
         return (receipt["status"]!.GetValue<string>() == "0x1", Convert.ToInt64(receipt["blockNumber"]!.GetValue<string>(), 16), topics);
+    }
+
+    /// <summary>Gas the transaction used, from its receipt.</summary>
+    public async Task<long> GasUsedAsync(string transactionHash)
+    {
+        var receipt = await CallAsync("eth_getTransactionReceipt", new object[] { transactionHash });
+        return Convert.ToInt64(receipt["gasUsed"]!.GetValue<string>(), 16);
     }
 
     private async Task<JsonNode> CallAsync(string method, object[] parameters)

@@ -1,4 +1,4 @@
-namespace TradeChain.IntegrationTests.Infrastructure;
+namespace TradeChain.Testing;
 
 /// <summary>The whole system for one test: a fresh anvil with the contracts, a private RabbitMQ virtual host, and the three services as processes.</summary>
 public sealed class TradeChainSystem : IAsyncDisposable

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using TradeChain.Ledger;
 
-namespace TradeChain.IntegrationTests.Infrastructure;
+namespace TradeChain.Testing;
 
 /// <summary>A real anvil chain on a free port, with TradeChain's contracts deployed and the service roles granted.</summary>
 public sealed class AnvilNode : IAsyncDisposable

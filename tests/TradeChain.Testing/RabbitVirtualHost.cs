@@ -2,7 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 
-namespace TradeChain.IntegrationTests.Infrastructure;
+namespace TradeChain.Testing;
 
 /// <summary>A private virtual host on the real test broker, so tests never see each other's queues.</summary>
 public sealed class RabbitVirtualHost : IAsyncDisposable

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 
-namespace TradeChain.IntegrationTests.Infrastructure;
+namespace TradeChain.Testing;
 
 /// <summary>One TradeChain service running as its own process from its build output, as in production.</summary>
 public sealed class ServiceProcess : IAsyncDisposable
@@ -59,6 +59,14 @@ public sealed class ServiceProcess : IAsyncDisposable
             await Task.Delay(250);
         }
         throw new TimeoutException($"{Name} was not ready within 90 s:\n{RecentOutput}");
+    }
+
+    /// <summary>CPU time used and peak resident memory (VmHWM) so far; null when the process is not running.</summary>
+    public (TimeSpan Cpu, long PeakBytes)? Usage()
+    {
+        if (_process is null || _process.HasExited) return null;
+        _process.Refresh();
+        return (_process.TotalProcessorTime, _process.PeakWorkingSet64);
     }
 
     /// <summary>Kills the process at once, as a crash would: no graceful shutdown, nothing flushed.</summary>

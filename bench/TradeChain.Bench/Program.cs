@@ -1,0 +1,19 @@
+using BenchmarkDotNet.Running;
+using TradeChain.Bench;
+
+if (args.Contains("--micro"))
+{
+    BenchmarkRunner.Run<MicroBenchmarks>();
+    return 0;
+}
+
+BenchOptions options;
+try { options = BenchOptions.Parse(args); }
+catch (Exception e) when (e is ArgumentException or FormatException)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    Console.Error.WriteLine("usage: bench [--quick] [--declarations N] [--concurrency C] [--batch-sizes 1,256] [--documents M] [--anchoring-transitions K] | --micro");
+    return 2;
+}
+var report = await BenchRunner.RunAsync(options, Console.Out);
+return report.EveryAnchoredTransitionVerifies ? 0 : 1;
