@@ -130,6 +130,32 @@ public sealed class ContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reissuing_after_a_crash_issues_only_what_is_missing()
+    {
+        var store = new DocumentStoreClient(Writer(DevelopmentAccounts.DocumentsKey), _chain.OptionsFor(DevelopmentAccounts.DocumentsKey));
+        var (first, second) = (Hash("batch doc 1"), Hash("batch doc 2"));
+        await store.IssueAsync([first], CancellationToken.None);
+
+        var receipt = await store.IssueAsync([first, second], CancellationToken.None);
+
+        Assert.NotNull(receipt);
+        Assert.Equal(receipt!.BlockNumber, (await store.GetStatusAsync(second)).IssuedInBlock);
+        Assert.Null(await store.IssueAsync([first, second], CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Anchoring_a_root_again_returns_the_original_anchoring()
+    {
+        var anchor = new TransitionAnchorClient(Writer(DevelopmentAccounts.CustomsKey), _chain.OptionsFor(DevelopmentAccounts.CustomsKey));
+        var root = Hash("anchored before the crash");
+        var original = await anchor.AnchorAsync(root, 5, CancellationToken.None);
+
+        var again = await anchor.AnchorAsync(root, 5, CancellationToken.None);
+
+        Assert.Equal((original.TransactionHash, original.BlockNumber), (again.TransactionHash, again.BlockNumber));
+    }
+
+    [Fact]
     public async Task Concurrent_sends_from_one_writer_never_collide_on_a_nonce()
     {
         var customs = Writer(DevelopmentAccounts.CustomsKey);

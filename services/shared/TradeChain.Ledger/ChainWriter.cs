@@ -41,6 +41,8 @@ public sealed class ChainWriter
         _account = new Account(options.PrivateKey, options.ChainId);
         Web3 = new Web3(_account, options.RpcUrl) { TransactionManager = { UseLegacyAsDefault = false } };
         _account.NonceService = new InMemoryNonceService(_account.Address, Web3.Client);
+        Web3.TransactionManager.TransactionReceiptService =
+            new Nethereum.RPC.TransactionReceipts.TransactionReceiptPollingService(Web3.TransactionManager, options.ReceiptPollIntervalMs);
     }
 
     public IWeb3 Web3 { get; }

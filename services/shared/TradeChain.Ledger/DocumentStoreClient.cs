@@ -13,16 +13,26 @@ public sealed class DocumentStoreClient(ChainWriter writer, ChainOptions options
     /// <summary>Issues every hash not yet issued in one transaction; returns null when all were already issued.</summary>
     public async Task<ChainReceipt?> IssueAsync(IReadOnlyList<byte[]> documents, CancellationToken cancellationToken)
     {
-        var pending = new List<byte[]>();
-        foreach (var document in documents)
+        try
         {
-            if (!(await GetStatusAsync(document)).Issued) pending.Add(document);
+            return await SendIssueAsync(documents, cancellationToken);
         }
-        if (pending.Count == 0) return null;
-        return pending.Count == 1
-            ? await writer.SendAsync(ContractAddress, new IssueFunction { Document = pending[0] }, cancellationToken)
-            : await writer.SendAsync(ContractAddress, new BulkIssueFunction { Documents = pending }, cancellationToken);
+        catch (ChainRevertedException e) when (e.Is<DocumentAlreadyIssuedError>())
+        {
+            // A retry after a crash: some were issued by the earlier attempt. Only now is each one's status worth reading.
+            var pending = new List<byte[]>();
+            foreach (var document in documents)
+            {
+                if (!(await GetStatusAsync(document)).Issued) pending.Add(document);
+            }
+            return pending.Count == 0 ? null : await SendIssueAsync(pending, cancellationToken);
+        }
     }
+
+    private Task<ChainReceipt> SendIssueAsync(IReadOnlyList<byte[]> documents, CancellationToken cancellationToken) =>
+        documents.Count == 1
+            ? writer.SendAsync(ContractAddress, new IssueFunction { Document = documents[0] }, cancellationToken)
+            : writer.SendAsync(ContractAddress, new BulkIssueFunction { Documents = documents.ToList() }, cancellationToken);
 
     public Task<ChainReceipt> RevokeAsync(byte[] document, CancellationToken cancellationToken) =>
         writer.SendAsync(ContractAddress, new RevokeFunction { Document = document }, cancellationToken);

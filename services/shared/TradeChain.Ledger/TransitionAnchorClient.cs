@@ -15,8 +15,7 @@ public sealed class TransitionAnchorClient(ChainWriter writer, ChainOptions opti
     /// <summary>Anchors <paramref name="root"/>. If the root is already on chain (a retry after a crash), returns the original anchoring.</summary>
     public async Task<ChainReceipt> AnchorAsync(byte[] root, int transitionCount, CancellationToken cancellationToken)
     {
-        var existing = await GetAsync(root);
-        if (existing is not null) return await FindAnchoringAsync(root, existing);
+        // No read before the write: the contract refuses a known root, and only that rare case pays for the lookup.
         try
         {
             return await writer.SendAsync(ContractAddress,
@@ -40,9 +39,10 @@ public sealed class TransitionAnchorClient(ChainWriter writer, ChainOptions opti
     private async Task<ChainReceipt> FindAnchoringAsync(byte[] root, AnchorRecord record)
     {
         var anchored = writer.Web3.Eth.GetEvent<TransitionsAnchoredEventDTO>(ContractAddress);
-        var filter = anchored.CreateFilterInput(root, new BlockParameter((ulong)record.BlockNumber), new BlockParameter((ulong)record.BlockNumber));
+        // The anchoring block is known: read its TransitionsAnchored events and pick this root's.
+        var filter = anchored.CreateFilterInput(new BlockParameter((ulong)record.BlockNumber), new BlockParameter((ulong)record.BlockNumber));
         var logs = await anchored.GetAllChangesAsync(filter);
-        var log = logs.FirstOrDefault();
+        var log = logs.FirstOrDefault(l => l.Event.Root.AsSpan().SequenceEqual(root));
         return new ChainReceipt(log?.Log.TransactionHash ?? "", record.BlockNumber, 0);
     }
 }
