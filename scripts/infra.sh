@@ -581,3 +581,47 @@ tc_stop_anvil() {
   rm -f "$marker"
   return 0
 }
+
+# ---------------------------------------------------------------------------------------------------------
+# PostgreSQL: a private cluster for the tests (the production database; SQLite is the local default).
+
+# tc_install_postgres: installs Debian's postgresql server if no server binary is present.
+tc_install_postgres() {
+  if ! compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null; then
+    _tc_log "installing postgresql from apt"
+    _tc_as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive _tc_as_root apt-get install -y -qq postgresql >/dev/null
+  fi
+}
+
+_tc_pg_bin() { compgen -G "/usr/lib/postgresql/*/bin" | sort -V | tail -1; }
+
+# _tc_as_pg <cmd...>: initdb and postgres refuse to run as root; as root run them as the postgres user.
+_tc_as_pg() {
+  if [[ "$(id -u)" == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# tc_start_postgres <state_dir> <port>: a fresh or reused cluster in <state_dir>/data on 127.0.0.1:<port>,
+# trust authentication for user postgres on loopback only. Waits until it accepts connections.
+tc_start_postgres() {
+  local dir="$1" port="$2" bin
+  bin="$(_tc_pg_bin)" || { _tc_err "no PostgreSQL server found (tc_install_postgres)"; return 1; }
+  mkdir -p "$dir"
+  dir="$(cd -- "$dir" && pwd -P)"
+  [[ "$(id -u)" == 0 ]] && chown postgres "$dir"
+  if [[ ! -f "$dir/data/PG_VERSION" ]]; then
+    _tc_as_pg "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 >"$dir/initdb.log" 2>&1 \
+      || { _tc_err "initdb failed"; tail -n 20 "$dir/initdb.log" >&2; return 1; }
+  fi
+  _tc_as_pg "$bin/pg_ctl" -D "$dir/data" -o "-p $port -k $dir -c listen_addresses=127.0.0.1" -l "$dir/postgres.log" -w -t 60 start >/dev/null \
+    || { _tc_err "PostgreSQL did not start"; tail -n 20 "$dir/postgres.log" >&2; return 1; }
+  _tc_log "postgresql ready (127.0.0.1:$port, state $dir)"
+}
+
+# tc_stop_postgres <state_dir>
+tc_stop_postgres() {
+  local dir="$1" bin
+  [[ -f "$dir/data/postmaster.pid" ]] || return 0
+  bin="$(_tc_pg_bin)" || return 0
+  _tc_as_pg "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+}

@@ -13,16 +13,24 @@ RABBIT_DIR="$TEST_DIR/rabbitmq"
 AMQP_PORT="${TRADECHAIN_TEST_AMQP_PORT:-5673}"
 MGMT_PORT="${TRADECHAIN_TEST_MGMT_PORT:-15673}"
 RESULTS="$TEST_DIR/results"
+PG_DIR="$TEST_DIR/postgres"
+PG_PORT="${TRADECHAIN_TEST_PG_PORT:-55433}"
 
 tc_install_prereqs
+tc_install_postgres
 echo "[test] building"
 dotnet build TradeChain.sln -c Release --nologo -v quiet -clp:ErrorsOnly
 
-rm -rf "$RABBIT_DIR" "$RESULTS"
+rm -rf "$RABBIT_DIR" "$RESULTS" "$PG_DIR"
 mkdir -p "$TEST_DIR"
-cleanup() { tc_stop_rabbitmq "$RABBIT_DIR" "$AMQP_PORT" >/dev/null 2>&1 || true; }
+cleanup() {
+  tc_stop_rabbitmq "$RABBIT_DIR" "$AMQP_PORT" >/dev/null 2>&1 || true
+  tc_stop_postgres "$PG_DIR" >/dev/null 2>&1 || true
+}
 trap cleanup EXIT
 tc_start_rabbitmq "$RABBIT_DIR" "$AMQP_PORT" "$MGMT_PORT"
+tc_start_postgres "$PG_DIR" "$PG_PORT"
+export TRADECHAIN_TEST_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres"
 export TRADECHAIN_TEST_AMQP="amqp://guest:guest@127.0.0.1:$AMQP_PORT/"
 export TRADECHAIN_TEST_RABBIT_MGMT="http://127.0.0.1:$MGMT_PORT/"
 

@@ -5,15 +5,20 @@ using TradeChain.Ledger;
 
 namespace TradeChain.Testing;
 
-/// <summary>A real anvil chain on a free port, with TradeChain's contracts deployed and the service roles granted.</summary>
+/// <summary>
+/// A real anvil chain on a free port, with TradeChain's contracts deployed and the service roles granted. Its state
+/// is kept in a file, so it can be stopped (an outage) and started again with everything on it.
+/// </summary>
 public sealed class AnvilNode : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly string _statePath;
+    private Process _process;
 
-    private AnvilNode(Process process, int port, ChainDeployment deployment)
+    private AnvilNode(Process process, int port, string statePath, ChainDeployment deployment)
     {
         _process = process;
         Port = port;
+        _statePath = statePath;
         Deployment = deployment;
     }
 
@@ -28,8 +33,35 @@ public sealed class AnvilNode : IAsyncDisposable
         if (!File.Exists(TestEnvironment.AnvilPath))
             throw new InvalidOperationException($"anvil not found at {TestEnvironment.AnvilPath}: run scripts/test.sh (it installs contracts/node_modules).");
         var port = TestEnvironment.FreePort();
+        var statePath = Path.Combine(Path.GetTempPath(), $"tradechain-anvil-{port}-{Guid.NewGuid():N}.json");
+        var process = Launch(port, statePath);
+        var rpc = $"http://127.0.0.1:{port}";
+        await WaitForRpcAsync(rpc);
+        var deployment = await LedgerDeployer.DeployAsync(rpc, DevelopmentAccounts.ChainId, DevelopmentAccounts.DeployerKey,
+            LedgerDeployer.DevelopmentServiceAccounts());
+        return new AnvilNode(process, port, statePath, deployment);
+    }
+
+    /// <summary>Stops the node (it saves its state on SIGTERM): the chain is down until <see cref="StartAgainAsync"/>.</summary>
+    public async Task StopAsync()
+    {
+        if (_process.HasExited) return;
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()])) await kill.WaitForExitAsync();
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary>Starts the node again on the same port from its saved state: same contracts, same history.</summary>
+    public async Task StartAgainAsync()
+    {
+        _process.Dispose();
+        _process = Launch(Port, _statePath);
+        await WaitForRpcAsync(RpcUrl);
+    }
+
+    private static Process Launch(int port, string statePath)
+    {
         var process = Process.Start(new ProcessStartInfo(TestEnvironment.AnvilPath,
-            ["--port", port.ToString(), "--host", "127.0.0.1", "--chain-id", DevelopmentAccounts.ChainId.ToString(), "--silent"])
+            ["--port", port.ToString(), "--host", "127.0.0.1", "--chain-id", DevelopmentAccounts.ChainId.ToString(), "--silent", "--state", statePath])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -38,11 +70,7 @@ public sealed class AnvilNode : IAsyncDisposable
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var rpc = $"http://127.0.0.1:{port}";
-        await WaitForRpcAsync(rpc);
-        var deployment = await LedgerDeployer.DeployAsync(rpc, DevelopmentAccounts.ChainId, DevelopmentAccounts.DeployerKey,
-            LedgerDeployer.DevelopmentServiceAccounts());
-        return new AnvilNode(process, port, deployment);
+        return process;
     }
 
     public ChainOptions OptionsFor(string privateKey) => new()
@@ -77,5 +105,6 @@ public sealed class AnvilNode : IAsyncDisposable
         try { _process.Kill(entireProcessTree: true); await _process.WaitForExitAsync(); }
         catch (InvalidOperationException) { }
         _process.Dispose();
+        File.Delete(_statePath);
     }
 }
