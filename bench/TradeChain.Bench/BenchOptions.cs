@@ -7,7 +7,7 @@ namespace TradeChain.Bench;
 /// <param name="AnchoringTransitions">Transitions for the isolated anchoring-capacity measurement.</param>
 public sealed record BenchOptions(int Declarations, int Concurrency, IReadOnlyList<int> BatchSizes, int Documents, int AnchoringTransitions)
 {
-    public static readonly BenchOptions Default = new(40, 8, [1, 256], 1_000, 2_000);
+    public static readonly BenchOptions Default = new(24, 8, [1, 256], 1_000, 600);
 
     /// <summary>The smoke test: a few of everything, to prove the harness works and every anchored transition verifies.</summary>
     public static readonly BenchOptions Quick = new(3, 3, [1, 256], 50, 100);
