@@ -1,0 +1,205 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Nethereum.Util;
+using TradeChain.Ledger.Merkle;
+
+namespace TradeChain.Documents.Domain;
+
+/// <summary>The integrity verdict on an OpenAttestation v2 document.</summary>
+public sealed record IntegrityCheck(bool Valid, string Reason, string ComputedTargetHash);
+
+/// <summary>
+/// OpenAttestation v2 wrapping, byte-compatible with npm @govtechsg/open-attestation 6.x: every primitive value salted
+/// as "uuid:type:value", the data flattened to dotted paths, each path/value pair hashed as
+/// keccak256(JSON.stringify({path: value})), those hashes (with any obfuscated ones) sorted and hashed into the
+/// document's targetHash; a batch's target hashes, sorted, form a Merkle tree of sorted pairs whose root is what the
+/// document store issues. Each document carries its proof ("SHA3MerkleProof").
+/// This is the groundwork of the documents issue; the API does not wrap documents this way yet.
+/// </summary>
+public static class OpenAttestationV2
+{
+    public const string SchemaVersion = "https://schema.openattestation.com/2.0/schema.json";
+    public const string ProofType = "SHA3MerkleProof";
+
+    /// <summary>Wraps a batch: salts each document's data, computes its targetHash, and gives every document the batch's root and its proof.</summary>
+    public static IReadOnlyList<JsonObject> WrapBatch(IReadOnlyList<JsonObject> documents, Func<Guid>? salt = null)
+    {
+        if (documents.Count == 0) throw new ArgumentException("A batch needs at least one document.", nameof(documents));
+        salt ??= Guid.NewGuid;
+        var salted = documents.Select(d => (JsonObject)Salt(d, salt)).ToList();
+        var targets = salted.Select(d => TargetHash(d, [])).ToList();
+        var leaves = targets.Select(Convert.FromHexString).OrderBy(h => h, ByteOrder.Instance).ToList();
+        var tree = new MerkleTree(leaves);
+        var root = Convert.ToHexStringLower(tree.Root);
+        return salted.Select((data, i) =>
+        {
+            var index = leaves.FindIndex(l => Convert.ToHexStringLower(l) == targets[i]);
+            return new JsonObject
+            {
+                ["version"] = SchemaVersion,
+                ["data"] = data,
+                ["signature"] = new JsonObject
+                {
+                    ["type"] = ProofType,
+                    ["targetHash"] = targets[i],
+                    ["proof"] = new JsonArray(tree.ProofFor(index).Select(p => (JsonNode)Convert.ToHexStringLower(p)).ToArray()),
+                    ["merkleRoot"] = root,
+                },
+            };
+        }).ToList();
+    }
+
+    /// <summary>Checks a wrapped document's integrity: its data (and obfuscated hashes) give its targetHash, and its proof leads to its merkleRoot.</summary>
+    public static IntegrityCheck VerifyIntegrity(JsonObject wrapped)
+    {
+        if (wrapped["data"] is not JsonObject data) return new IntegrityCheck(false, "no data object", "");
+        if (wrapped["signature"] is not JsonObject signature || signature["type"]?.GetValue<string>() != ProofType)
+            return new IntegrityCheck(false, $"signature.type is not {ProofType}", "");
+        var obfuscated = (wrapped["privacy"]?["obfuscatedData"] as JsonArray)?.Select(h => h!.GetValue<string>()).ToList() ?? [];
+        var computed = TargetHash(data, obfuscated);
+        var targetHash = signature["targetHash"]?.GetValue<string>() ?? "";
+        if (computed != targetHash)
+            return new IntegrityCheck(false, $"tampered: the data hashes to {computed}, but the document claims targetHash {targetHash}", computed);
+        var folded = MerkleTree.ComputeRoot(Convert.FromHexString(targetHash),
+            (signature["proof"] as JsonArray ?? []).Select(p => Convert.FromHexString(p!.GetValue<string>())));
+        var root = signature["merkleRoot"]?.GetValue<string>() ?? "";
+        return Convert.ToHexStringLower(folded) == root
+            ? new IntegrityCheck(true, "the data matches its targetHash and the proof leads to its merkleRoot", computed)
+            : new IntegrityCheck(false, $"the proof does not lead from targetHash {targetHash} to merkleRoot {root}", computed);
+    }
+
+    /// <summary>Hides the fields at <paramref name="paths"/> (dotted, as flattened) and moves their hashes to privacy.obfuscatedData: the copy still verifies.</summary>
+    public static JsonObject Obfuscate(JsonObject wrapped, IEnumerable<string> paths)
+    {
+        var copy = (JsonObject)wrapped.DeepClone();
+        var data = (JsonObject)copy["data"]!;
+        var flat = Flatten(data);
+        var hidden = new List<string>();
+        foreach (var path in paths)
+        {
+            var matches = flat.Keys.Where(k => k == path || k.StartsWith(path + ".", StringComparison.Ordinal)).ToList();
+            if (matches.Count == 0) throw new ArgumentException($"No field {path} in the document.", nameof(paths));
+            hidden.AddRange(matches.Select(k => LeafHash(k, flat[k])));
+            Remove(data, path.Split('.'));
+        }
+        var existing = (copy["privacy"]?["obfuscatedData"] as JsonArray)?.Select(h => h!.GetValue<string>()) ?? [];
+        copy["privacy"] = new JsonObject { ["obfuscatedData"] = new JsonArray(existing.Concat(hidden).Select(h => (JsonNode)h).ToArray()) };
+        return copy;
+    }
+
+    public static string TargetHash(JsonObject data, IEnumerable<string> obfuscatedHashes)
+    {
+        var hashes = Flatten(data).Select(p => LeafHash(p.Key, p.Value)).Concat(obfuscatedHashes).Order(StringComparer.Ordinal).ToList();
+        return Keccak("[" + string.Join(",", hashes.Select(h => JsString(h))) + "]");
+    }
+
+    /// <summary>keccak256(JSON.stringify({path: value})), hex without 0x.</summary>
+    public static string LeafHash(string path, JsonNode? value) => Keccak("{" + JsString(path) + ":" + JsStringify(value) + "}");
+
+    /// <summary>Flattens like npm flatley: dotted keys, array indices as keys, empty objects and arrays kept as values.</summary>
+    public static Dictionary<string, JsonNode?> Flatten(JsonNode? node)
+    {
+        var result = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
+        void Walk(JsonNode? n, string prefix)
+        {
+            switch (n)
+            {
+                case JsonObject o when o.Count > 0:
+                    foreach (var (key, child) in o)
+                    {
+                        if (key.Contains('.')) throw new ArgumentException($"Key names must not contain '.': {key}");
+                        Walk(child, prefix.Length == 0 ? key : $"{prefix}.{key}");
+                    }
+                    break;
+                case JsonArray a when a.Count > 0:
+                    for (var i = 0; i < a.Count; i++) Walk(a[i], prefix.Length == 0 ? i.ToString(CultureInfo.InvariantCulture) : $"{prefix}.{i}");
+                    break;
+                default:
+                    result[prefix] = n;
+                    break;
+            }
+        }
+        Walk(node, "");
+        return result;
+    }
+
+    private static JsonNode Salt(JsonNode? node, Func<Guid> salt) => node switch
+    {
+        JsonObject o => new JsonObject(o.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Salt(p.Value, salt)))),
+        JsonArray a => new JsonArray(a.Select(v => (JsonNode?)Salt(v, salt)).ToArray()),
+        _ => JsonValue.Create($"{salt()}:{TypedString(node)}"),
+    };
+
+    private static string TypedString(JsonNode? value)
+    {
+        if (value is null) return "null:null";
+        return value.GetValueKind() switch
+        {
+            JsonValueKind.String => "string:" + value.GetValue<string>(),
+            JsonValueKind.Number => "number:" + JsNumber(value.GetValue<double>()),
+            JsonValueKind.True => "boolean:true",
+            JsonValueKind.False => "boolean:false",
+            _ => "null:null",
+        };
+    }
+
+    /// <summary>A number as JavaScript's String(number) writes it (integers below 1e21 without exponent, others shortest round-trip).</summary>
+    private static string JsNumber(double d)
+    {
+        return d == Math.Floor(d) && Math.Abs(d) < 1e21 ? ((decimal)d).ToString(CultureInfo.InvariantCulture) : d.ToString("R", CultureInfo.InvariantCulture);
+    }
+
+    private static string JsStringify(JsonNode? value) => value switch
+    {
+        null => "null",
+        JsonObject o => o.Count == 0 ? "{}" : throw new InvalidOperationException("only empty objects remain after flattening"),
+        JsonArray a => a.Count == 0 ? "[]" : throw new InvalidOperationException("only empty arrays remain after flattening"),
+        _ => value.GetValueKind() == JsonValueKind.String ? JsString(value.GetValue<string>()) : value.ToJsonString(),
+    };
+
+    /// <summary>A string exactly as JavaScript's JSON.stringify writes it.</summary>
+    public static string JsString(string s)
+    {
+        var b = new StringBuilder(s.Length + 2).Append('"');
+        for (var i = 0; i < s.Length; i++)
+        {
+            var c = s[i];
+            switch (c)
+            {
+                case '"': b.Append("\\\""); break;
+                case '\\': b.Append("\\\\"); break;
+                case '\b': b.Append("\\b"); break;
+                case '\f': b.Append("\\f"); break;
+                case '\n': b.Append("\\n"); break;
+                case '\r': b.Append("\\r"); break;
+                case '\t': b.Append("\\t"); break;
+                default:
+                    if (c < 0x20) b.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                    else if (char.IsHighSurrogate(c) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1])) b.Append(c).Append(s[++i]);
+                    else if (char.IsSurrogate(c)) b.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                    else b.Append(c);
+                    break;
+            }
+        }
+        return b.Append('"').ToString();
+    }
+
+    private static void Remove(JsonNode node, string[] path)
+    {
+        for (var i = 0; i < path.Length - 1; i++)
+            node = node is JsonArray a ? a[int.Parse(path[i], CultureInfo.InvariantCulture)]! : node[path[i]]!;
+        if (node is JsonObject o) o.Remove(path[^1]);
+        else throw new ArgumentException("Hiding single array elements is not supported; hide the whole array.");
+    }
+
+    private static string Keccak(string text) => Convert.ToHexStringLower(Sha3Keccack.Current.CalculateHash(Encoding.UTF8.GetBytes(text)));
+
+    private sealed class ByteOrder : IComparer<byte[]>
+    {
+        public static readonly ByteOrder Instance = new();
+
+        public int Compare(byte[]? x, byte[]? y) => x.AsSpan().SequenceCompareTo(y);
+    }
+}
