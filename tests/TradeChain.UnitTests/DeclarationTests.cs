@@ -170,10 +170,10 @@ public class DeclarationTests
     {
         var assessed = Lodged();
         assessed.Assess(Decision(Lane.Green), Notice(1m), "DUTY-1", "customs", Now);
-        Assert.Equal("DUTY-1", assessed.Cancel("shipment postponed", "anh", Now));
+        Assert.Equal(["DUTY-1"], assessed.Cancel("shipment postponed", "anh", Now));
         Assert.Equal((DeclarationStatus.Cancelled, "10", DeclarationFunction.Cancellation), (assessed.Status, assessed.ResponseCode, assessed.Function));
 
-        Assert.Null(Lodged().Cancel("changed our mind", "anh", Now));
+        Assert.Empty(Lodged().Cancel("changed our mind", "anh", Now));
         Assert.Equal("cancel-before-release", Assert.Throws<DomainRuleViolation>(() => Paid(Lane.Green).Cancel("too late", "anh", Now)).Rule);
     }
 
@@ -182,9 +182,18 @@ public class DeclarationTests
     {
         var declaration = Paid(Lane.Red);
         Assert.Equal("reason-required", Assert.Throws<DomainRuleViolation>(() => declaration.Reject("", Officer, Now)).Rule);
-        declaration.Reject("goods prohibited for export", Officer, Now);
+        Assert.Empty(declaration.Reject("goods prohibited for export", Officer, Now)); // paid: nothing to withdraw
         Assert.Equal((DeclarationStatus.Rejected, "03"), (declaration.Status, declaration.ResponseCode));
         Assert.Throws<DomainRuleViolation>(() => Paid(Lane.Green).Reject("after release", Officer, Now));
+    }
+
+    [Fact]
+    public void Rejecting_or_cancelling_withdraws_the_unpaid_supplementary_payment_too()
+    {
+        var declaration = Paid(Lane.Red, due: 500_000m);
+        declaration.Assign(Officer, Now);
+        declaration.RecordExamination("undervalued", [new ItemCorrection(1, null, null, null, null, 2_000m)], _ => Notice(900_000m), "SUPP-1", Officer, Now);
+        Assert.Equal(["SUPP-1"], declaration.Reject("false invoice", Officer, Now));
     }
 
     [Fact]

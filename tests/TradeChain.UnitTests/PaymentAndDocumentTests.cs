@@ -28,6 +28,14 @@ public class PaymentAndDocumentTests
     }
 
     [Fact]
+    public void A_withdrawal_that_overtook_its_request_leaves_a_payment_no_bank_can_settle()
+    {
+        var payment = DutyPayment.WithdrawnBeforeRequest("DUTY-9", Guid.NewGuid(), "declaration cancelled", "customs", Now);
+        Assert.Equal(DutyPaymentStatus.Withdrawn, payment.Status);
+        Assert.Equal("payment-withdrawn", Assert.Throws<DomainRuleViolation>(() => payment.Settle("BNK", "VN12", "ops", Now)).Rule);
+    }
+
+    [Fact]
     public void A_document_is_issued_once()
     {
         var document = TradeDocument.Submit(Guid.NewGuid(), "commercial-invoice", "EXP-ACME", "{}", "0x" + new string('c', 64), "anh", Now);

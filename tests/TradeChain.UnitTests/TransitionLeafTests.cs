@@ -22,6 +22,13 @@ public class TransitionLeafTests
     }
 
     [Fact]
+    public void Emoji_control_characters_and_line_separators_are_written_as_JSON_stringify_writes_them()
+    {
+        var json = (Sample with { Reason = "ok 😀\u001f\u2028\u007f\"q\"" }).CanonicalJson();
+        Assert.Contains("\"ok 😀\\u001f\u2028\u007f\\\"q\\\"\"", json);
+    }
+
+    [Fact]
     public void Changing_any_field_changes_the_leaf()
     {
         var original = Sample.Hash();

@@ -62,7 +62,7 @@ public static class DeclarationEndpoints
         Officer(group, "/{id:guid}/assign", "Takes the declaration; a paid yellow declaration goes to documentary check, a red one to examination (05).",
             (d, officer, _, at) => d.Assign(officer, at));
         group.MapPost("/{id:guid}/reroute", (Guid id, RerouteRequest body, ClaimsPrincipal user, CustomsDbContext db, TimeProvider clock, CancellationToken ct) =>
-                !Enum.TryParse<Lane>(body.Lane, true, out var lane) || int.TryParse(body.Lane, out _)
+                !Codes.TryParse<Lane>(body.Lane, out var lane)
                     ? Task.FromResult(Problems.Validation(("lane", "must be one of Green, Blue, Yellow, Red")))
                     : ActAsync(id, user, db, ct, d => d.Reroute(lane, body.Reason ?? "", user.Actor(), clock.GetUtcNow())))
             .RequireAuthorization(Roles.CustomsOfficer).WithSummary("An officer changes the lane, with a reason.");
@@ -94,7 +94,13 @@ public static class DeclarationEndpoints
             CustomsProcess.EnsureAssigned(d, officer);
             d.Release(reason, officer, at);
         });
-        Officer(group, "/{id:guid}/reject", "Rejects the declaration with a reason (03).", (d, officer, reason, at) => d.Reject(reason, officer, at));
+        group.MapPost("/{id:guid}/reject", (Guid id, ReasonRequest? body, ClaimsPrincipal user, CustomsDbContext db, TimeProvider clock, CancellationToken ct) =>
+                ActAsync(id, user, db, ct, d =>
+                {
+                    foreach (var reference in d.Reject(body?.Reason ?? "", user.Actor(), clock.GetUtcNow()))
+                        db.Publish(new DutyPaymentWithdrawn(reference, d.Id, "declaration rejected"));
+                }))
+            .RequireAuthorization(Roles.CustomsOfficer).WithSummary("Rejects the declaration with a reason (03); unpaid payment requests are withdrawn.");
         Officer(group, "/{id:guid}/exit", "Confirms the goods left the customs territory (16).", (d, officer, reason, at) => d.ConfirmExit(reason, officer, at));
         group.MapPost("/{id:guid}/cancel", CancelAsync).RequireAuthorization(Roles.Exporter)
             .WithSummary("The declarant cancels its declaration before release (10).");
@@ -125,7 +131,16 @@ public static class DeclarationEndpoints
         var declaration = Declaration.Lodge(Guid.NewGuid(), request.LocalReferenceNumber!, party, content, user.Actor(), clock.GetUtcNow());
         db.Declarations.Add(declaration);
         db.Publish(new DocumentVerificationRequested(declaration.Id, party, declaration.DocumentHashes));
-        await db.SaveChangesAsync(ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            // The same local reference number lodged at the same moment (a double click, a client retry): the first one stands.
+            if (!await db.Declarations.AsNoTracking().AnyAsync(d => d.DeclarantParty == party && d.LocalReferenceNumber == request.LocalReferenceNumber, CancellationToken.None)) throw;
+            return Problems.Conflict(new DomainRuleViolation("lrn-unique-per-declarant", $"Local reference number {request.LocalReferenceNumber} is already used."));
+        }
         return Results.Created($"/declarations/{declaration.Id}", DeclarationView.From(declaration));
     }
 
@@ -162,6 +177,9 @@ public static class DeclarationEndpoints
         if (errors.Count > 0) return Problems.Validation(errors);
         var declaration = await FindVisibleAsync(id, user, db, ct, tracked: true);
         if (declaration is null) return Problems.NotFound("declaration", id.ToString());
+        var reused = documents.Select((d, i) => (d, i)).Where(x => declaration.DocumentHashes.Contains(x.d.Hash)).ToList();
+        if (reused.Count > 0)
+            return Problems.Validation(reused.Select(x => ($"documents[{x.i}].hash", "is already attached to the declaration: answer with the document asked for")).ToArray());
         return await SaveAsync(declaration, db, ct, () =>
         {
             declaration.SubmitAdditionalDocuments(documents, user.Actor(), clock.GetUtcNow());
@@ -170,17 +188,21 @@ public static class DeclarationEndpoints
     }
 
     private static async Task<IResult> ExamineAsync(Guid id, ExaminationRequest request, ClaimsPrincipal user, CustomsDbContext db, CustomsProcess customs,
-        TimeProvider clock, CancellationToken ct)
+        ReferenceData reference, TimeProvider clock, CancellationToken ct)
     {
         var errors = new List<(string, string)>();
         var corrections = request.Corrections ?? [];
         for (var i = 0; i < corrections.Count; i++)
         {
             var c = corrections[i];
-            if (c.HsCode is not null && customs.Tariff.Find(c.HsCode) is null) errors.Add(($"corrections[{i}].hsCode", $"{c.HsCode} is not in the tariff"));
-            if (c.CustomsValue is <= 0) errors.Add(($"corrections[{i}].customsValue", "must be greater than 0"));
-            if (c.NetMassKg is <= 0) errors.Add(($"corrections[{i}].netMassKg", "must be greater than 0"));
-            if (c.Quantity is <= 0) errors.Add(($"corrections[{i}].quantity", "must be greater than 0"));
+            if (c is null) { errors.Add(($"corrections[{i}]", "is required")); continue; }
+            if (c.HsCode is not null && (!System.Text.RegularExpressions.Regex.IsMatch(c.HsCode, "^[0-9]{6,10}$") || customs.Tariff.Find(c.HsCode) is null))
+                errors.Add(($"corrections[{i}].hsCode", $"must be 6 to 10 digits and in the tariff"));
+            if (c.OriginCountry is not null && !reference.Countries.Contains(c.OriginCountry)) errors.Add(($"corrections[{i}].originCountry", "must be an ISO 3166-1 alpha-2 country code"));
+            if (c.CustomsValue is <= 0 or > DeclarationValidator.MaxCustomsValue) errors.Add(($"corrections[{i}].customsValue", "must be greater than 0 and within bounds"));
+            if (c.NetMassKg is <= 0 or > DeclarationValidator.MaxMassKg) errors.Add(($"corrections[{i}].netMassKg", "must be greater than 0 and within bounds"));
+            if (c.Quantity is <= 0 or > DeclarationValidator.MaxQuantity) errors.Add(($"corrections[{i}].quantity", "must be greater than 0 and within bounds"));
+            if (corrections.Take(i).Any(p => p?.ItemNumber == c.ItemNumber)) errors.Add(($"corrections[{i}].itemNumber", $"item {c.ItemNumber} is corrected twice"));
             if (c is { HsCode: null, OriginCountry: null, Quantity: null, NetMassKg: null, CustomsValue: null })
                 errors.Add(($"corrections[{i}]", "must correct at least one value"));
         }
@@ -206,8 +228,8 @@ public static class DeclarationEndpoints
         if (declaration is null) return Problems.NotFound("declaration", id.ToString());
         return await SaveAsync(declaration, db, ct, () =>
         {
-            var withdraw = declaration.Cancel(body.Reason ?? "", user.Actor(), clock.GetUtcNow());
-            if (withdraw is not null) db.Publish(new DutyPaymentWithdrawn(withdraw, declaration.Id, "declaration cancelled"));
+            foreach (var reference in declaration.Cancel(body.Reason ?? "", user.Actor(), clock.GetUtcNow()))
+                db.Publish(new DutyPaymentWithdrawn(reference, declaration.Id, "declaration cancelled"));
         });
     }
 
@@ -221,12 +243,12 @@ public static class DeclarationEndpoints
         var errors = new List<(string, string)>();
         if (status is not null)
         {
-            if (Enum.TryParse<DeclarationStatus>(status, true, out var s) && !int.TryParse(status, out _)) query = query.Where(d => d.Status == s);
+            if (Codes.TryParse<DeclarationStatus>(status, out var s)) query = query.Where(d => d.Status == s);
             else errors.Add(("status", $"must be one of {string.Join(", ", Enum.GetNames<DeclarationStatus>())}"));
         }
         if (lane is not null)
         {
-            if (Enum.TryParse<Lane>(lane, true, out var l) && !int.TryParse(lane, out _)) query = query.Where(d => d.Lane == l);
+            if (Codes.TryParse<Lane>(lane, out var l)) query = query.Where(d => d.Lane == l);
             else errors.Add(("lane", "must be one of Green, Blue, Yellow, Red"));
         }
         if (from > to) errors.Add(("from", "must not be after to"));

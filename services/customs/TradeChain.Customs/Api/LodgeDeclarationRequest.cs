@@ -40,13 +40,18 @@ public sealed class DeclarationValidator(ReferenceData reference, Tariff tariff,
     private static readonly Regex Procedure = new("^[0-9]{4}$", RegexOptions.Compiled);
     private static readonly int[] TransportModes = [1, 2, 3, 4, 5, 7, 8, 9];
 
+    // Bounds keep every computation far inside decimal's range (value × exchange rate × rate, quantity × specific amount).
+    public const decimal MaxCustomsValue = 1_000_000_000_000m;
+    public const decimal MaxQuantity = 1_000_000_000m;
+    public const decimal MaxMassKg = 1_000_000_000m;
+
     public (DeclarationContent? Content, List<(string Field, string Rule)> Errors) Validate(LodgeDeclarationRequest r)
     {
         var errors = new List<(string, string)>();
         void Fail(string field, string rule) => errors.Add((field, rule));
 
         DeclarationType type = default;
-        if (r.Type is null || int.TryParse(r.Type, out _) || !Enum.TryParse(r.Type, ignoreCase: true, out type))
+        if (!Codes.TryParse(r.Type, out type))
             Fail("type", "must be one of export, import, transit");
         if (string.IsNullOrWhiteSpace(r.LocalReferenceNumber) || r.LocalReferenceNumber.Length > 35)
             Fail("localReferenceNumber", "is required, at most 35 characters");
@@ -95,12 +100,12 @@ public sealed class DeclarationValidator(ReferenceData reference, Tariff tariff,
                 if (string.IsNullOrWhiteSpace(item.Description) || item.Description.Length > 512) Fail($"{at}.description", "is required, at most 512 characters");
                 if (item.OriginCountry is null || !reference.Countries.Contains(item.OriginCountry))
                     Fail($"{at}.originCountry", "must be an ISO 3166-1 alpha-2 country code, e.g. VN");
-                if (item.Quantity is not > 0) Fail($"{at}.quantity", "must be greater than 0");
+                if (item.Quantity is not > 0 || item.Quantity > MaxQuantity) Fail($"{at}.quantity", $"must be greater than 0 and at most {MaxQuantity:0}");
                 if (item.Unit is null || !reference.Units.Contains(item.Unit)) Fail($"{at}.unit", "must be a UN/ECE Rec 20 unit code, e.g. KGM, NAR, LTR");
-                if (item.GrossMassKg is not > 0) Fail($"{at}.grossMassKg", "must be greater than 0");
-                if (item.NetMassKg is not > 0) Fail($"{at}.netMassKg", "must be greater than 0");
+                if (item.GrossMassKg is not > 0 || item.GrossMassKg > MaxMassKg) Fail($"{at}.grossMassKg", $"must be greater than 0 and at most {MaxMassKg:0}");
+                if (item.NetMassKg is not > 0 || item.NetMassKg > MaxMassKg) Fail($"{at}.netMassKg", $"must be greater than 0 and at most {MaxMassKg:0}");
                 else if (item.GrossMassKg is > 0 && item.NetMassKg > item.GrossMassKg) Fail($"{at}.netMassKg", "must not exceed grossMassKg");
-                if (item.CustomsValue is not > 0) Fail($"{at}.customsValue", "must be greater than 0");
+                if (item.CustomsValue is not > 0 || item.CustomsValue > MaxCustomsValue) Fail($"{at}.customsValue", $"must be greater than 0 and at most {MaxCustomsValue:0}");
                 if (item.Currency is null || !reference.Currencies.ContainsKey(item.Currency))
                     Fail($"{at}.currency", "must be an ISO 4217 currency code, e.g. USD");
                 else

@@ -301,13 +301,23 @@ public sealed class Declaration : Aggregate
         Move(DeclarationStatus.Released, reason, ResponseCodes.Released, officer, at);
     }
 
-    /// <summary>An officer rejects the declaration, with a reason (03). Not after release.</summary>
-    public void Reject(string reason, string officer, DateTimeOffset at)
+    /// <summary>An officer rejects the declaration, with a reason (03). Not after release. Returns the unpaid payment requests to withdraw.</summary>
+    public IReadOnlyList<string> Reject(string reason, string officer, DateTimeOffset at)
     {
         RequireNotFinal("reject");
         RequireReason(reason);
+        var withdraw = OpenPaymentReferences();
         Move(DeclarationStatus.Rejected, reason, ResponseCodes.Rejected, officer, at);
+        return withdraw;
     }
+
+    /// <summary>Payment requests sent to payments and not yet paid.</summary>
+    private List<string> OpenPaymentReferences() => Status switch
+    {
+        DeclarationStatus.Assessed when PaymentReference is not null => [PaymentReference],
+        DeclarationStatus.AwaitingSupplementaryPayment when SupplementaryPaymentReference is not null => [SupplementaryPaymentReference],
+        _ => [],
+    };
 
     /// <summary>The goods left the customs territory (16).</summary>
     public void ConfirmExit(string reason, string officer, DateTimeOffset at)
@@ -316,12 +326,12 @@ public sealed class Declaration : Aggregate
         Move(DeclarationStatus.Exited, string.IsNullOrWhiteSpace(reason) ? "exit confirmed" : reason, ResponseCodes.GoodsExited, officer, at);
     }
 
-    /// <summary>The declarant withdraws the declaration; only before release (10). Returns a payment reference to withdraw, if any.</summary>
-    public string? Cancel(string reason, string actor, DateTimeOffset at)
+    /// <summary>The declarant withdraws the declaration; only before release (10). Returns the unpaid payment requests to withdraw.</summary>
+    public IReadOnlyList<string> Cancel(string reason, string actor, DateTimeOffset at)
     {
         if (IsFinal) throw new DomainRuleViolation("cancel-before-release", $"A declaration that is {Status} can no longer be cancelled.");
         RequireReason(reason);
-        var withdraw = Status == DeclarationStatus.Assessed ? PaymentReference : null;
+        var withdraw = OpenPaymentReferences();
         Move(DeclarationStatus.Cancelled, reason, ResponseCodes.Cancelled, actor, at);
         return withdraw;
     }

@@ -109,6 +109,18 @@ public sealed class Tariff
 
     public AssessmentNotice Assess(DeclarationContent content, ExchangeRates rates)
     {
+        try
+        {
+            return AssessChecked(content, rates);
+        }
+        catch (OverflowException)
+        {
+            throw new DomainRuleViolation("amount-range", "The declared values are too large to assess; check quantities, masses and values.");
+        }
+    }
+
+    private AssessmentNotice AssessChecked(DeclarationContent content, ExchangeRates rates)
+    {
         var lines = new List<AssessmentLine>();
         foreach (var item in content.Items)
         {

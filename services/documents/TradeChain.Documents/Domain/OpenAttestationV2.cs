@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Nethereum.Util;
+using TradeChain.Ledger;
 using TradeChain.Ledger.Merkle;
 
 namespace TradeChain.Documents.Domain;
@@ -160,31 +161,7 @@ public static class OpenAttestationV2
     };
 
     /// <summary>A string exactly as JavaScript's JSON.stringify writes it.</summary>
-    public static string JsString(string s)
-    {
-        var b = new StringBuilder(s.Length + 2).Append('"');
-        for (var i = 0; i < s.Length; i++)
-        {
-            var c = s[i];
-            switch (c)
-            {
-                case '"': b.Append("\\\""); break;
-                case '\\': b.Append("\\\\"); break;
-                case '\b': b.Append("\\b"); break;
-                case '\f': b.Append("\\f"); break;
-                case '\n': b.Append("\\n"); break;
-                case '\r': b.Append("\\r"); break;
-                case '\t': b.Append("\\t"); break;
-                default:
-                    if (c < 0x20) b.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                    else if (char.IsHighSurrogate(c) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1])) b.Append(c).Append(s[++i]);
-                    else if (char.IsSurrogate(c)) b.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                    else b.Append(c);
-                    break;
-            }
-        }
-        return b.Append('"').ToString();
-    }
+    public static string JsString(string s) => JsJson.String(s);
 
     private static void Remove(JsonNode node, string[] path)
     {

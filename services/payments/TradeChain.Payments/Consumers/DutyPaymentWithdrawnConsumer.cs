@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using TradeChain.Messages;
+using TradeChain.Payments.Domain;
 using TradeChain.Payments.Infrastructure;
 using TradeChain.ServiceDefaults.Messaging;
 
@@ -14,8 +15,9 @@ public sealed class DutyPaymentWithdrawnConsumer(PaymentsDbContext db, TimeProvi
         var payment = await db.DutyPayments.SingleOrDefaultAsync(p => p.Reference == message.PaymentReference, cancellationToken);
         if (payment is null)
         {
-            // The withdrawal overtook its request on the bus: fail so the bus retries it once the request has arrived.
-            throw new InvalidOperationException($"Payment {message.PaymentReference} not yet known; retrying the withdrawal.");
+            // The withdrawal overtook its request on the bus: record it, so the request is ignored when it comes.
+            db.DutyPayments.Add(DutyPayment.WithdrawnBeforeRequest(message.PaymentReference, message.DeclarationId, message.Reason, "customs", clock.GetUtcNow()));
+            return;
         }
         if (!payment.Withdraw(message.Reason, "customs", clock.GetUtcNow()))
             logger.LogWarning("Payment {Reference} is {Status}; withdrawal ({Reason}) not applied", payment.Reference, payment.Status, message.Reason);

@@ -55,6 +55,24 @@ public sealed class DutyPayment : Aggregate
         return payment;
     }
 
+    /// <summary>
+    /// A withdrawal that overtook its request on the bus: the payment is recorded as withdrawn, so the request,
+    /// when it arrives, finds it and no bank can settle it.
+    /// </summary>
+    public static DutyPayment WithdrawnBeforeRequest(string reference, Guid declarationId, string reason, string actor, DateTimeOffset at)
+    {
+        var payment = new DutyPayment
+        {
+            Reference = reference,
+            DeclarationId = declarationId,
+            Status = DutyPaymentStatus.Withdrawn,
+            WithdrawalReason = reason,
+            RequestedAtUnixMs = at.ToUnixTimeMilliseconds(),
+        };
+        payment.RecordTransition("new", nameof(DutyPaymentStatus.Withdrawn), actor, $"withdrawn by customs before its request arrived: {reason}", null, at);
+        return payment;
+    }
+
     /// <summary>A bank settles the duties. Settling twice is refused: the money moves once.</summary>
     public void Settle(string bankParty, string debtorAccount, string actor, DateTimeOffset at)
     {

@@ -47,7 +47,7 @@ public sealed class TransitionHistory(ServiceDbContext db, TransitionAnchorClien
         var records = await db.Transitions.AsNoTracking()
             .Where(t => t.AggregateType == aggregateType && t.AggregateId == aggregateId)
             .OrderBy(t => t.Sequence).ToListAsync(ct);
-        var roots = new Dictionary<string, bool>();
+        var roots = new Dictionary<string, bool?>();
         var views = new List<TransitionView>();
         foreach (var r in records)
         {
@@ -64,14 +64,16 @@ public sealed class TransitionHistory(ServiceDbContext db, TransitionAnchorClien
                 var proofValid = MerkleTree.Verify(leaf, proof.Select(Hex.Decode), Hex.Decode(r.BatchRoot));
                 if (!roots.TryGetValue(r.BatchRoot, out var onChain))
                 {
-                    onChain = await anchor.GetAsync(Hex.Decode(r.BatchRoot)) is not null;
+                    try { onChain = await anchor.GetAsync(Hex.Decode(r.BatchRoot)) is not null; }
+                    catch (Exception e) when (e is not OperationCanceledException) { onChain = null; } // chain unreachable: say so, do not fail
                     roots[r.BatchRoot] = onChain;
                 }
                 var verdict = (proofValid, onChain) switch
                 {
-                    (true, true) => "verified: the transition is in a root recorded on chain",
                     (false, _) => "tampered: the transition's fields do not hash to a leaf of its anchored root",
+                    (true, true) => "verified: the transition is in a root recorded on chain",
                     (true, false) => "unknown root: the chain does not record this transition's root",
+                    (true, null) => "proof valid; the chain is unreachable, so the root was not checked",
                 };
                 view = new AnchorView("anchored", r.BatchRoot, proof, r.BatchSize, r.BlockNumber, r.TransactionHash,
                     anchor.ContractAddress, proofValid, onChain, verdict);
