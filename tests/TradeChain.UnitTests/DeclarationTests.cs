@@ -159,6 +159,31 @@ public class DeclarationTests
     }
 
     [Fact]
+    public void An_amendment_cannot_undo_an_officers_re_route()
+    {
+        var declaration = Lodged();
+        declaration.Assess(Decision(Lane.Green), Notice(500m), "DUTY-1", "customs", Now);
+        declaration.Reroute(Lane.Red, "intelligence report", Officer, Now);
+        declaration.Amend(Content(DeclarationType.Export, Item(value: 900m)), "value corrected", "anh", Now);
+
+        var process = new CustomsProcess(SampleTariff, SampleRates, new SelectivityEngine([], new Dictionary<Lane, decimal>(), seed: 1));
+        var (decision, _) = process.SelectAndAssess(declaration);
+
+        Assert.Equal(Lane.Red, decision.Lane);
+        Assert.Contains("intelligence report", decision.Explanation);
+    }
+
+    [Fact]
+    public void An_officer_cannot_take_over_a_check_in_progress()
+    {
+        var declaration = Paid(Lane.Red);
+        declaration.Assign(Officer, Now);
+        Assert.Equal("assigned-officer", Assert.Throws<DomainRuleViolation>(() => declaration.Assign("other@CUS", Now)).Rule);
+        declaration.Assign(Officer, Now); // the same officer again changes nothing
+        Assert.Equal(DeclarationStatus.UnderExamination, declaration.Status);
+    }
+
+    [Fact]
     public void An_amendment_after_payment_is_refused()
     {
         var declaration = Paid(Lane.Yellow);

@@ -13,6 +13,9 @@ builder.Services.AddSingleton(_ => SelectivityEngine.Load(Path.Combine(data, "se
 builder.Services.AddSingleton(_ => ReferenceData.Load(data));
 builder.Services.AddSingleton<CustomsProcess>();
 builder.Services.AddSingleton<DeclarationValidator>();
+builder.Services.Configure<VerificationSweeperOptions>(builder.Configuration.GetSection(VerificationSweeperOptions.Section));
+builder.Services.AddSingleton<VerificationSweeper>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<VerificationSweeper>());
 
 var app = builder.Build();
 

@@ -64,7 +64,12 @@ public static class DeclarationEndpoints
         group.MapPost("/{id:guid}/reroute", (Guid id, RerouteRequest body, ClaimsPrincipal user, CustomsDbContext db, TimeProvider clock, CancellationToken ct) =>
                 !Codes.TryParse<Lane>(body.Lane, out var lane)
                     ? Task.FromResult(Problems.Validation(("lane", "must be one of Green, Blue, Yellow, Red")))
-                    : ActAsync(id, user, db, ct, d => d.Reroute(lane, body.Reason ?? "", user.Actor(), clock.GetUtcNow())))
+                    : ActAsync(id, user, db, ct, d =>
+                    {
+                        // A declaration in the middle of its check is re-routed only by the officer doing the check.
+                        if (d.Status is DeclarationStatus.UnderDocumentaryCheck or DeclarationStatus.UnderExamination) CustomsProcess.EnsureAssigned(d, user.Actor());
+                        d.Reroute(lane, body.Reason ?? "", user.Actor(), clock.GetUtcNow());
+                    }))
             .RequireAuthorization(Roles.CustomsOfficer).WithSummary("An officer changes the lane, with a reason.");
         group.MapPost("/{id:guid}/request-documents", (Guid id, RequestDocumentsRequest body, ClaimsPrincipal user, CustomsDbContext db, TimeProvider clock, CancellationToken ct) =>
             {

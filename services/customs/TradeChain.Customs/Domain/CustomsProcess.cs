@@ -14,7 +14,11 @@ public sealed class CustomsProcess(Tariff tariff, ExchangeRates rates, Selectivi
     {
         var notice = Assess(declaration.Content);
         var valueNational = notice.Lines.Sum(l => l.CustomsValueNational);
-        return (selectivity.Select(declaration.Id, declaration.DeclarantParty, declaration.Content, valueNational), notice);
+        var decision = selectivity.Select(declaration.Id, declaration.DeclarantParty, declaration.Content, valueNational);
+        // An officer's re-route outlives amendments: the stricter of the two lanes applies.
+        if (declaration.OfficerLane is { } officerLane && officerLane > decision.Lane)
+            decision = decision with { Lane = officerLane, Explanation = $"{declaration.OfficerLaneReason} (kept across amendment; risk rules gave {decision.Lane})" };
+        return (decision, notice);
     }
 
     public static string PaymentReference(Declaration d) => $"DUTY-{d.Id.ToString("N")[..12].ToUpperInvariant()}-V{d.ContentVersion}";

@@ -81,6 +81,11 @@ public sealed class Declaration : Aggregate
 
     public string? AssignedOfficer { get; private set; }
 
+    /// <summary>The lane an officer re-routed to, kept across amendments: an amendment cannot undo an officer's decision.</summary>
+    public Lane? OfficerLane { get; private set; }
+
+    public string? OfficerLaneReason { get; private set; }
+
     /// <summary>Document types the officer asked for (response 06) and that are still outstanding.</summary>
     public List<string> RequestedDocumentTypes { get; private set; } = [];
 
@@ -104,6 +109,13 @@ public sealed class Declaration : Aggregate
     public IReadOnlyList<string> DocumentHashes => Content.Documents.Select(d => d.Hash).ToList();
 
     public bool IsFinal => Final.Contains(Status);
+
+    /// <summary>Registered for longer than <paramref name="after"/>: its verification request (or result) was lost and is asked again.</summary>
+    public bool VerificationOverdue(DateTimeOffset now, TimeSpan after) =>
+        Status == DeclarationStatus.Registered && now.ToUnixTimeMilliseconds() - UpdatedAtUnixMs >= after.TotalMilliseconds;
+
+    /// <summary>Notes that document verification was asked again (not a change of status, so no transition).</summary>
+    public void VerificationRequestedAgain(DateTimeOffset at) => UpdatedAtUnixMs = at.ToUnixTimeMilliseconds();
 
     /// <summary>The WCO function of the declaration as it now stands: the original, an amendment of it, or its cancellation.</summary>
     public DeclarationFunction Function => Status == DeclarationStatus.Cancelled ? DeclarationFunction.Cancellation
@@ -178,6 +190,8 @@ public sealed class Declaration : Aggregate
     public void Assign(string officer, DateTimeOffset at)
     {
         RequireNotFinal("assign");
+        if (AssignedOfficer is not null && AssignedOfficer != officer && Status is DeclarationStatus.UnderDocumentaryCheck or DeclarationStatus.UnderExamination)
+            throw new DomainRuleViolation("assigned-officer", $"{AssignedOfficer} is in the middle of this declaration's check; it cannot be taken over.");
         AssignedOfficer = officer;
         if (Status == DeclarationStatus.Paid && Lane == Domain.Lane.Yellow)
             Move(DeclarationStatus.UnderDocumentaryCheck, $"documentary check started by {officer}", null, officer, at);
@@ -282,6 +296,8 @@ public sealed class Declaration : Aggregate
         var from = Lane;
         Lane = lane;
         LaneDecision = LaneDecision! with { Lane = lane, ReroutedBy = officer, RerouteReason = reason };
+        OfficerLane = lane;
+        OfficerLaneReason = $"re-routed to {lane} by {officer}: {reason}";
         var why = $"re-routed from {from} to {lane} by {officer}: {reason}";
         if (Status == DeclarationStatus.Assessed) { Move(DeclarationStatus.Assessed, why, null, officer, at); return; }
         AssignedOfficer ??= officer;
