@@ -48,6 +48,18 @@ public class SelectivityTests
     }
 
     [Fact]
+    public void An_item_rules_value_limit_looks_at_the_matching_items_only()
+    {
+        var engine = new SelectivityEngine([new SelectivityRule("R-TOBACCO-LOW", "cheap tobacco", Lane.Red, 70, new RuleCriteria(HsPrefixes: ["24"], MaxCustomsValue: 50_000_000m))],
+            new Dictionary<Lane, decimal>(), seed: 1);
+        var tobaccoOnly = Content(DeclarationType.Import, Item(hs: "240220", value: 1_000m));
+        var withExpensiveLaptops = Content(DeclarationType.Import, Item(hs: "240220", value: 1_000m), Item(hs: "847130", value: 99_000m, number: 2));
+        // 1,000 USD of cigarettes is 25 million VND either way; the laptops must not lift it over the limit.
+        Assert.Equal(Lane.Red, engine.Select(Guid.Empty, "EXP", tobaccoOnly, 25_000_000m).Lane);
+        Assert.Equal(Lane.Red, engine.Select(Guid.Empty, "EXP", withExpensiveLaptops, 2_500_000_000m).Lane);
+    }
+
+    [Fact]
     public void The_value_threshold_is_inclusive()
     {
         Assert.Contains(Select(Content(DeclarationType.Export), value: 5_000_000_000m).FiredRules, r => r.Id == "Y-HIGH-VALUE");

@@ -9,6 +9,8 @@ public static class Paging
     public const int MaxSize = 200;
 
     /// <summary>Clamps the requested page (1-based) and size to sensible bounds.</summary>
+    public const int MaxPage = 1_000_000;
+
     public static (int Number, int Size) Normalise(int? page, int? pageSize) =>
-        (Math.Max(page ?? 1, 1), Math.Clamp(pageSize ?? DefaultSize, 1, MaxSize));
+        (Math.Clamp(page ?? 1, 1, MaxPage), Math.Clamp(pageSize ?? DefaultSize, 1, MaxSize));
 }

@@ -130,7 +130,7 @@ public sealed class DeclarationValidator(ReferenceData reference, Tariff tariff,
                     else if (line is not null && item.OriginCountry is not null && tariff.PreferencesFor(line, item.OriginCountry).Count == 0)
                         Fail($"{at}.originCountry", $"origin {item.OriginCountry} qualifies for no preferential rate on tariff line {line.HsCode}");
                 }
-                if (line is not null && item.Unit is not null)
+                if (line is not null && item.Unit is not null && type != DeclarationType.Transit)
                 {
                     var rate = type == DeclarationType.Export ? line.Export : line.Import;
                     foreach (var unit in (rate?.QuantityUnits() ?? []).Where(u => u is not ("KGM" or "TNE") && u != item.Unit).Distinct())

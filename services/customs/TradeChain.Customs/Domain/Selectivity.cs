@@ -84,15 +84,23 @@ public sealed class SelectivityEngine(IReadOnlyList<SelectivityRule> rules, IRea
     {
         if (c.Declarants is { Count: > 0 } && !c.Declarants.Contains(declarant)) return false;
         if (c.DeclarationTypes is { Count: > 0 } && !c.DeclarationTypes.Contains(content.Type.ToString(), StringComparer.OrdinalIgnoreCase)) return false;
-        if (c.MinCustomsValue is { } min && value < min) return false;
-        if (c.MaxCustomsValue is { } max && value > max) return false;
         if (c.PreferenceClaimed is { } claimed && content.Items.Any(i => i.ClaimsPreference) != claimed) return false;
         if (c.MissingDocumentTypes is { Count: > 0 } && !c.MissingDocumentTypes.All(t => content.Documents.All(d => d.Type != t))) return false;
         var itemCriteria = c.HsPrefixes is { Count: > 0 } || c.Origins is { Count: > 0 };
-        return !itemCriteria || content.Items.Any(i =>
+        if (!itemCriteria) return InRange(c, value);
+        var matching = content.Items.Where(i =>
             (c.HsPrefixes is not { Count: > 0 } || c.HsPrefixes.Any(p => i.HsCode.StartsWith(p, StringComparison.Ordinal))) &&
-            (c.Origins is not { Count: > 0 } || c.Origins.Contains(i.OriginCountry)));
+            (c.Origins is not { Count: > 0 } || c.Origins.Contains(i.OriginCountry))).ToList();
+        if (matching.Count == 0) return false;
+        // Value limits of an item rule apply to the matching items' share of the value (in national currency), so
+        // adding unrelated items cannot lift goods over a threshold.
+        var total = content.Items.Sum(i => i.CustomsValue);
+        var share = total == 0 ? 0 : value * matching.Sum(i => i.CustomsValue) / total;
+        return InRange(c, share);
     }
+
+    private static bool InRange(RuleCriteria c, decimal value) =>
+        (c.MinCustomsValue is not { } min || value >= min) && (c.MaxCustomsValue is not { } max || value <= max);
 
     private sealed record SelectivityFile(long Seed, Dictionary<Lane, decimal> RandomRates, List<SelectivityRule> Rules);
 }

@@ -15,8 +15,11 @@ public sealed record SettleRequest(string? DebtorAccount);
 public sealed record DutyPaymentView(string Reference, Guid DeclarationId, string PayerParty, decimal Amount, string Currency, string Status,
     string? SettledByBank, string? DebtorAccount, long RequestedAtUnixMs, long? SettledAtUnixMs, bool AlreadySettled = false)
 {
-    public static DutyPaymentView From(DutyPayment p, bool alreadySettled = false) => new(p.Reference, p.DeclarationId, p.PayerParty, p.Amount,
-        p.Currency, p.Status.ToString(), p.SettledByBank, p.DebtorAccount, p.RequestedAtUnixMs, p.SettledAtUnixMs, alreadySettled);
+    /// <param name="viewerParty">The debtor's account is shown only to the bank that debited it and to the payer.</param>
+    public static DutyPaymentView From(DutyPayment p, string? viewerParty = null, bool alreadySettled = false) => new(p.Reference, p.DeclarationId, p.PayerParty, p.Amount,
+        p.Currency, p.Status.ToString(), p.SettledByBank,
+        viewerParty is null || viewerParty == p.SettledByBank || viewerParty == p.PayerParty ? p.DebtorAccount : null,
+        p.RequestedAtUnixMs, p.SettledAtUnixMs, alreadySettled);
 }
 
 public static class DutyPaymentEndpoints
@@ -44,7 +47,7 @@ public static class DutyPaymentEndpoints
         {
             // Idempotent on the reference: a retried settlement returns the first one and moves no money.
             return payment.SettledByBank == user.Party()
-                ? Results.Ok(DutyPaymentView.From(payment, alreadySettled: true))
+                ? Results.Ok(DutyPaymentView.From(payment, user.Party(), alreadySettled: true))
                 : Problems.Conflict(new DomainRuleViolation("settle-once", $"Payment {reference} was already settled by another bank."));
         }
         var now = clock.GetUtcNow();
@@ -55,7 +58,7 @@ public static class DutyPaymentEndpoints
         {
             return Problems.Conflict(new DomainRuleViolation("settle-once", $"Payment {reference} was settled concurrently; read it again."));
         }
-        return Results.Ok(DutyPaymentView.From(payment));
+        return Results.Ok(DutyPaymentView.From(payment, user.Party()));
     }
 
     private static async Task<IResult> ListAsync(ClaimsPrincipal user, PaymentsDbContext db, string? status, int? page, int? pageSize, CancellationToken ct)
@@ -71,13 +74,13 @@ public static class DutyPaymentEndpoints
         }
         var total = await query.CountAsync(ct);
         var items = await query.OrderByDescending(p => p.RequestedAtUnixMs).Skip((number - 1) * size).Take(size).ToListAsync(ct);
-        return Results.Ok(new PagedResult<DutyPaymentView>(items.Select(p => DutyPaymentView.From(p)).ToList(), number, size, total));
+        return Results.Ok(new PagedResult<DutyPaymentView>(items.Select(p => DutyPaymentView.From(p, user.Party())).ToList(), number, size, total));
     }
 
     private static async Task<IResult> GetAsync(string reference, ClaimsPrincipal user, PaymentsDbContext db, CancellationToken ct)
     {
         var payment = await FindVisibleAsync(reference, user, db, ct);
-        return payment is null ? Problems.NotFound("duty payment", reference) : Results.Ok(DutyPaymentView.From(payment));
+        return payment is null ? Problems.NotFound("duty payment", reference) : Results.Ok(DutyPaymentView.From(payment, user.Party()));
     }
 
     private static async Task<IResult> HistoryAsync(string reference, ClaimsPrincipal user, PaymentsDbContext db, TransitionHistory history, CancellationToken ct)

@@ -21,6 +21,9 @@ public sealed class OutboxOptions
     public int BatchSize { get; set; } = 100;
 
     public int PollIntervalMs { get; set; } = 1000;
+
+    /// <summary>A message that fails this often is left in the outbox (with its last error) for an operator, not retried for ever.</summary>
+    public int MaxAttempts { get; set; } = 20;
 }
 
 /// <summary>
@@ -64,7 +67,8 @@ public sealed class OutboxDispatcher(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ServiceDbContext>();
-        var pending = await db.Outbox.Where(m => m.SentAtUnixMs == null).OrderBy(m => m.Id).Take(options.Value.BatchSize).ToListAsync(ct);
+        var maxAttempts = options.Value.MaxAttempts;
+        var pending = await db.Outbox.Where(m => m.SentAtUnixMs == null && m.Attempts < maxAttempts).OrderBy(m => m.Id).Take(options.Value.BatchSize).ToListAsync(ct);
         foreach (var row in pending)
         {
             try
@@ -81,9 +85,10 @@ public sealed class OutboxDispatcher(
             {
                 row.Attempts++;
                 row.LastError = e.Message;
-                logger.LogWarning(e, "Publishing outbox message {MessageId} ({Type}) failed, attempt {Attempts}", row.MessageId, row.MessageType, row.Attempts);
+                logger.LogWarning(e, "Publishing outbox message {MessageId} ({Type}) failed, attempt {Attempts} of {MaxAttempts}", row.MessageId, row.MessageType, row.Attempts, maxAttempts);
                 await db.SaveChangesAsync(ct);
-                throw;
+                if (e is not (InvalidOperationException or JsonException)) throw; // the broker is the problem: stop and retry the batch later
+                continue; // this message is the problem: do not hold back the ones behind it
             }
             // Marked one by one: a crash repeats at most one message.
             await db.SaveChangesAsync(ct);
