@@ -106,9 +106,12 @@ public sealed class ChainWriter
                 }
             }
         }
-        catch (Exception e) when (e is not ChainRevertedException)
+        catch (Exception e)
         {
-            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
+            // Whatever failed, the next transaction takes its nonce from the chain again, so a nonce used (or skipped)
+            // by a failed attempt cannot leave a gap that blocks every later transaction.
+            await ResetNonceAsync();
+            if (e is not ChainRevertedException) activity?.SetStatus(ActivityStatusCode.Error, e.Message);
             throw;
         }
         finally
