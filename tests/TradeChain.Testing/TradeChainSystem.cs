@@ -33,7 +33,13 @@ public sealed class TradeChainSystem : IAsyncDisposable
     public static async Task<TradeChainSystem> StartAsync(Action<string, ServiceProcess>? configure = null)
     {
         var chain = await AnvilNode.StartAsync();
-        var broker = await RabbitVirtualHost.CreateAsync();
+        RabbitVirtualHost broker;
+        try { broker = await RabbitVirtualHost.CreateAsync(); }
+        catch
+        {
+            await chain.DisposeAsync(); // no broker: leave no chain running behind
+            throw;
+        }
         var directory = TestEnvironment.NewTempDirectory("e2e");
         ServiceProcess Service(string name, string project)
         {
