@@ -125,7 +125,8 @@ public class DeclarationTests
         assessed.Assess(Decision(Lane.Green), Notice(1m), "DUTY-1", "customs", Now);
         assessed.Reroute(Lane.Red, "intelligence report on the consignee", Officer, Now);
         Assert.Equal((DeclarationStatus.Assessed, Lane.Red), (assessed.Status, assessed.Lane));
-        Assert.Equal(("intelligence report on the consignee", Officer), (assessed.LaneDecision!.RerouteReason, assessed.LaneDecision.ReroutedBy));
+        Assert.Equal($"re-routed to Red by {Officer}: intelligence report on the consignee", assessed.OfficerLaneReason);
+        Assert.Equal(Lane.Green, assessed.LaneDecision!.Lane); // the committed selectivity decision is kept as it was
 
         var underCheck = Paid(Lane.Yellow);
         underCheck.Assign(Officer, Now);
@@ -171,6 +172,23 @@ public class DeclarationTests
 
         Assert.Equal(Lane.Red, decision.Lane);
         Assert.Contains("intelligence report", decision.Explanation);
+    }
+
+    [Fact]
+    public void The_assessment_record_commits_to_the_selectivity_decision_without_revealing_the_rules()
+    {
+        var rules = new SelectivityEngine([new SelectivityRule("R-WATCH", "declarant on the watch list", Lane.Red, 90, new RuleCriteria(Declarants: ["EXP-ACME"]))],
+            new Dictionary<Lane, decimal>(), seed: 1);
+        var declaration = Lodged();
+        var (decision, notice) = new CustomsProcess(SampleTariff, SampleRates, rules).SelectAndAssess(declaration);
+        declaration.Assess(decision, notice, "DUTY-1", "customs", Now);
+
+        var reason = declaration.PendingTransitions[^1].Reason;
+        Assert.Contains(decision.Commitment!, reason);
+        Assert.DoesNotContain("watch list", reason);
+        Assert.DoesNotContain("R-WATCH", reason);
+        Assert.Equal(decision.Commitment, CustomsProcess.Commit(decision)); // officers can check it
+        Assert.NotEqual(decision.Commitment, CustomsProcess.Commit(decision with { FiredRules = [] }));
     }
 
     [Fact]

@@ -85,7 +85,8 @@ public sealed class GoldenPath(Uri documents, Uri customs, Uri payments, AuthOpt
             d => d["status"]?.GetValue<string>() is "Assessed" or "Rejected", "declaration assessed", ct);
         if (assessed["status"]!.GetValue<string>() == "Rejected") throw new GoldenPathException($"declaration rejected: {assessed["statusReason"]}");
         var reference = assessed["paymentReference"]!.GetValue<string>();
-        Info($"lane {assessed["lane"]}: {assessed["laneDecision"]!["explanation"]}");
+        var decision = await PollAsync(officer, new Uri(customs, $"/declarations/{declarationId}"), _ => true, "officer's view", ct);
+        Info($"lane {assessed["lane"]} — the officer sees why: {decision["laneDecision"]!["explanation"]} (the exporter sees only the lane)");
         foreach (var line in assessed["assessment"]!["lines"]!.AsArray()) Info($"  item {line!["itemNumber"]}: {line["dutyComputation"]}; VAT {line["vatComputation"]}");
         Info($"duty payable {assessed["assessment"]!["totalPayable"]} {assessed["assessment"]!["currency"]}; payment {reference} requested from payments");
 

@@ -12,13 +12,15 @@ namespace TradeChain.Customs.Api;
 
 public sealed record DeclarationView(
     Guid Id, string LocalReferenceNumber, string DeclarantParty, string Type, string Function, string OfficeOfDeclaration, string Status, string? ResponseCode,
-    string? StatusReason, string? Lane, LaneDecision? LaneDecision, AssessmentNotice? Assessment, string? PaymentReference, decimal AmountPaid,
+    string? StatusReason, string? Lane, LaneDecision? LaneDecision, string? OfficerLaneReason, AssessmentNotice? Assessment, string? PaymentReference, decimal AmountPaid,
     string? SupplementaryPaymentReference, decimal SupplementaryAmount, string? AssignedOfficer, IReadOnlyList<string> RequestedDocumentTypes,
     string? ExaminationFindings, int ContentVersion, DeclarationContent Content, IReadOnlyList<DeclarationVersion> PreviousVersions,
     long LodgedAtUnixMs, long UpdatedAtUnixMs)
 {
-    public static DeclarationView From(Declaration d) => new(d.Id, d.LocalReferenceNumber, d.DeclarantParty, d.Type.ToString().ToLowerInvariant(),
-        d.Function.ToString().ToLowerInvariant(), d.OfficeOfDeclaration, d.Status.ToString(), d.ResponseCode, d.StatusReason, d.Lane?.ToString(), d.LaneDecision, d.Assessment, d.PaymentReference,
+    /// <param name="officer">Only customs officers see the selectivity decision (which risk rules fired).</param>
+    public static DeclarationView From(Declaration d, bool officer) => new(d.Id, d.LocalReferenceNumber, d.DeclarantParty, d.Type.ToString().ToLowerInvariant(),
+        d.Function.ToString().ToLowerInvariant(), d.OfficeOfDeclaration, d.Status.ToString(), d.ResponseCode, d.StatusReason, d.Lane?.ToString(),
+        officer ? d.LaneDecision : null, officer ? d.OfficerLaneReason : null, d.Assessment, d.PaymentReference,
         d.AmountPaid, d.SupplementaryPaymentReference, d.SupplementaryAmount, d.AssignedOfficer, d.RequestedDocumentTypes, d.ExaminationFindings,
         d.ContentVersion, d.Content, d.PreviousVersions, d.LodgedAtUnixMs, d.UpdatedAtUnixMs);
 }
@@ -146,7 +148,7 @@ public static class DeclarationEndpoints
             if (!await db.Declarations.AsNoTracking().AnyAsync(d => d.DeclarantParty == party && d.LocalReferenceNumber == request.LocalReferenceNumber, CancellationToken.None)) throw;
             return Problems.Conflict(new DomainRuleViolation("lrn-unique-per-declarant", $"Local reference number {request.LocalReferenceNumber} is already used."));
         }
-        return Results.Created($"/declarations/{declaration.Id}", DeclarationView.From(declaration));
+        return Results.Created($"/declarations/{declaration.Id}", DeclarationView.From(declaration, officer: false));
     }
 
     private static async Task<IResult> AmendAsync(Guid id, LodgeDeclarationRequest request, ClaimsPrincipal user, CustomsDbContext db, DeclarationValidator validator,
@@ -159,7 +161,7 @@ public static class DeclarationEndpoints
             errors.Add(("localReferenceNumber", $"cannot change on amendment (it is {declaration.LocalReferenceNumber})"));
         if (string.IsNullOrWhiteSpace(request.Reason)) errors.Add(("reason", "an amendment needs a reason"));
         if (content is null || errors.Count > 0) return Problems.Validation(errors);
-        return await SaveAsync(declaration, db, ct, () =>
+        return await SaveAsync(declaration, db, user, ct, () =>
         {
             var obsolete = declaration.Amend(content, request.Reason!, user.Actor(), clock.GetUtcNow());
             if (obsolete is not null) db.Publish(new DutyPaymentWithdrawn(obsolete, declaration.Id, $"declaration amended to version {declaration.ContentVersion}"));
@@ -185,7 +187,7 @@ public static class DeclarationEndpoints
         var reused = documents.Select((d, i) => (d, i)).Where(x => declaration.DocumentHashes.Contains(x.d.Hash)).ToList();
         if (reused.Count > 0)
             return Problems.Validation(reused.Select(x => ($"documents[{x.i}].hash", "is already attached to the declaration: answer with the document asked for")).ToArray());
-        return await SaveAsync(declaration, db, ct, () =>
+        return await SaveAsync(declaration, db, user, ct, () =>
         {
             declaration.SubmitAdditionalDocuments(documents, user.Actor(), clock.GetUtcNow());
             db.Publish(new DocumentVerificationRequested(declaration.Id, declaration.DeclarantParty, documents.Select(d => d.Hash).ToList()));
@@ -214,7 +216,7 @@ public static class DeclarationEndpoints
         if (errors.Count > 0) return Problems.Validation(errors);
         var declaration = await FindVisibleAsync(id, user, db, ct, tracked: true);
         if (declaration is null) return Problems.NotFound("declaration", id.ToString());
-        return await SaveAsync(declaration, db, ct, () =>
+        return await SaveAsync(declaration, db, user, ct, () =>
         {
             CustomsProcess.EnsureAssigned(declaration, user.Actor());
             declaration.RecordExamination(request.Findings ?? "", corrections, customs.Assess, CustomsProcess.SupplementaryReference(declaration),
@@ -231,7 +233,7 @@ public static class DeclarationEndpoints
     {
         var declaration = await FindVisibleAsync(id, user, db, ct, tracked: true);
         if (declaration is null) return Problems.NotFound("declaration", id.ToString());
-        return await SaveAsync(declaration, db, ct, () =>
+        return await SaveAsync(declaration, db, user, ct, () =>
         {
             foreach (var reference in declaration.Cancel(body.Reason ?? "", user.Actor(), clock.GetUtcNow()))
                 db.Publish(new DutyPaymentWithdrawn(reference, declaration.Id, "declaration cancelled"));
@@ -270,7 +272,7 @@ public static class DeclarationEndpoints
     private static async Task<IResult> GetAsync(Guid id, ClaimsPrincipal user, CustomsDbContext db, CancellationToken ct)
     {
         var declaration = await FindVisibleAsync(id, user, db, ct);
-        return declaration is null ? Problems.NotFound("declaration", id.ToString()) : Results.Ok(DeclarationView.From(declaration));
+        return declaration is null ? Problems.NotFound("declaration", id.ToString()) : Results.Ok(DeclarationView.From(declaration, user.IsInRole(Roles.CustomsOfficer)));
     }
 
     private static async Task<IResult> HistoryAsync(Guid id, ClaimsPrincipal user, CustomsDbContext db, TransitionHistory history, CancellationToken ct)
@@ -282,10 +284,10 @@ public static class DeclarationEndpoints
     private static async Task<IResult> ActAsync(Guid id, ClaimsPrincipal user, CustomsDbContext db, CancellationToken ct, Action<Declaration> act)
     {
         var declaration = await FindVisibleAsync(id, user, db, ct, tracked: true);
-        return declaration is null ? Problems.NotFound("declaration", id.ToString()) : await SaveAsync(declaration, db, ct, () => act(declaration));
+        return declaration is null ? Problems.NotFound("declaration", id.ToString()) : await SaveAsync(declaration, db, user, ct, () => act(declaration));
     }
 
-    private static async Task<IResult> SaveAsync(Declaration declaration, CustomsDbContext db, CancellationToken ct, Action act)
+    private static async Task<IResult> SaveAsync(Declaration declaration, CustomsDbContext db, ClaimsPrincipal user, CancellationToken ct, Action act)
     {
         try { act(); }
         catch (DomainRuleViolation violation) { return Problems.Conflict(violation); }
@@ -294,7 +296,7 @@ public static class DeclarationEndpoints
         {
             return Problems.Conflict(new DomainRuleViolation("concurrent-change", "The declaration changed meanwhile; read it again and retry."));
         }
-        return Results.Ok(DeclarationView.From(declaration));
+        return Results.Ok(DeclarationView.From(declaration, user.IsInRole(Roles.CustomsOfficer)));
     }
 
     /// <summary>Customs officers see every declaration; exporters only their own; banks none.</summary>

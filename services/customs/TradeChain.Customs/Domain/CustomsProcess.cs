@@ -18,8 +18,17 @@ public sealed class CustomsProcess(Tariff tariff, ExchangeRates rates, Selectivi
         // An officer's re-route outlives amendments: the stricter of the two lanes applies.
         if (declaration.OfficerLane is { } officerLane && officerLane > decision.Lane)
             decision = decision with { Lane = officerLane, Explanation = $"{declaration.OfficerLaneReason} (kept across amendment; risk rules gave {decision.Lane})" };
-        return (decision, notice);
+        return (decision with { Commitment = Commit(decision) }, notice);
     }
+
+    private static readonly System.Text.Json.JsonSerializerOptions DecisionJson = new(System.Text.Json.JsonSerializerDefaults.Web)
+    {
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+    };
+
+    /// <summary>keccak256 of the decision as JSON (web casing, enums as names, Commitment null), 0x-hex.</summary>
+    public static string Commit(LaneDecision decision) => TradeChain.Ledger.Merkle.Hex.Encode(Nethereum.Util.Sha3Keccack.Current.CalculateHash(
+        System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(decision with { Commitment = null }, DecisionJson)));
 
     public static string PaymentReference(Declaration d) => $"DUTY-{d.Id.ToString("N")[..12].ToUpperInvariant()}-V{d.ContentVersion}";
 

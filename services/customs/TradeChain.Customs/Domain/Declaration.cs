@@ -149,7 +149,9 @@ public sealed class Declaration : Aggregate
         LaneDecision = decision;
         Assessment = assessment;
         PaymentReference = paymentReference;
-        Move(DeclarationStatus.Assessed, $"documents verified; lane {decision.Lane}: {decision.Explanation}; payable {assessment.TotalPayable} {assessment.Currency}",
+        // The lane is told; the risk rules behind it are not: the record commits to the decision by its hash.
+        Move(DeclarationStatus.Assessed,
+            $"documents verified; lane {decision.Lane} (selectivity decision {decision.Commitment ?? "not committed"}); payable {assessment.TotalPayable} {assessment.Currency}",
             ResponseCodes.Accepted, actor, at);
     }
 
@@ -295,7 +297,7 @@ public sealed class Declaration : Aggregate
         if (lane == Lane) throw new DomainRuleViolation("lane-unchanged", $"The declaration is already on the {lane} lane.");
         var from = Lane;
         Lane = lane;
-        LaneDecision = LaneDecision! with { Lane = lane, ReroutedBy = officer, RerouteReason = reason };
+        // The selectivity decision stays as committed; the officer's re-route is recorded beside it and in the transition.
         OfficerLane = lane;
         OfficerLaneReason = $"re-routed to {lane} by {officer}: {reason}";
         var why = $"re-routed from {from} to {lane} by {officer}: {reason}";

@@ -21,8 +21,13 @@ public sealed record SelectivityRule(string Id, string Description, Lane Lane, i
 
 public sealed record FiredRule(string Id, string Description, Lane Lane, int Weight);
 
-/// <summary>The lane and why: which rules fired, or the random draw that chose it; and a re-routing, if an officer made one.</summary>
-public sealed record LaneDecision(Lane Lane, IReadOnlyList<FiredRule> FiredRules, decimal? RandomDraw, string Explanation, string? ReroutedBy = null, string? RerouteReason = null);
+/// <summary>
+/// The lane selectivity chose and why: which rules fired, or the random draw that chose it. An officer's re-route is
+/// kept beside it on the declaration, so this stays the decision that was committed.
+/// Risk rules are confidential to customs: declarants see the lane, and the anchored record carries only the
+/// <see cref="Commitment"/> (keccak256 of this decision as JSON with Commitment null), which officers can check.
+/// </summary>
+public sealed record LaneDecision(Lane Lane, IReadOnlyList<FiredRule> FiredRules, decimal? RandomDraw, string Explanation, string? Commitment = null);
 
 /// <summary>
 /// Risk-based lane selection configured as data (Data/selectivity.json). The fired rule with the highest weight sets
