@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 using TradeChain.Cli;
@@ -35,6 +33,13 @@ public sealed record EndToEndResult(
 public sealed class EndToEndRun(BenchOptions options, int batchSize, TextWriter log)
 {
     private static readonly AuthOptions Auth = new() { SigningKey = DevelopmentTokens.DevelopmentSigningKey };
+    private static readonly TimeSpan PollTimeout = TimeSpan.FromMinutes(3);
+
+    private static HttpClient Client(string role, string party) => TradeChainHttp.Client(Auth, role, party, "bench", TimeSpan.FromSeconds(60));
+
+    private static Task<JsonObject> Post(HttpClient client, Uri uri, object body) => TradeChainHttp.PostAsync(client, uri, body);
+
+    private static Task<JsonObject> Poll(HttpClient client, Uri uri, Func<JsonObject, bool> done) => TradeChainHttp.PollAsync(client, uri, done, PollTimeout);
     private static readonly string[] Services = ["customs", "documents", "payments"];
 
     public async Task<EndToEndResult> RunAsync()
@@ -124,7 +129,7 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, TextWriter 
         for (var clock = Stopwatch.StartNew(); clock.Elapsed < TimeSpan.FromMinutes(5); await Task.Delay(100))
         {
             long pending = 0;
-            foreach (var service in Services) pending += await CountAsync(system.DatabasePath(service), "SELECT COUNT(*) FROM transitions WHERE BatchRoot IS NULL");
+            foreach (var service in Services) pending += await TradeChainSystem.CountAsync(system.DatabasePath(service), "SELECT COUNT(*) FROM transitions WHERE BatchRoot IS NULL");
             if (pending == 0) return;
         }
         throw new TimeoutException("transitions still pending anchoring after 5 minutes");
@@ -152,43 +157,5 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, TextWriter 
             });
         }
         return rows;
-    }
-
-    private static async Task<long> CountAsync(string database, string sql)
-    {
-        await using var connection = new SqliteConnection($"Data Source={database}");
-        await connection.OpenAsync();
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
-
-    private static HttpClient Client(string role, string party)
-    {
-        var client = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", DevelopmentTokens.Mint(Auth, "bench", role, party, TimeSpan.FromHours(2)));
-        return client;
-    }
-
-    private static async Task<JsonObject> Post(HttpClient client, Uri uri, object body)
-    {
-        using var response = await client.PostAsJsonAsync(uri, body);
-        var text = await response.Content.ReadAsStringAsync();
-        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"POST {uri}: {(int)response.StatusCode} {text}");
-        return JsonNode.Parse(text)!.AsObject();
-    }
-
-    private static async Task<JsonObject> Poll(HttpClient client, Uri uri, Func<JsonObject, bool> done)
-    {
-        // Polls back off from 25 ms to 250 ms: the harness's own reads were a large share of the services' CPU.
-        var last = "";
-        var delay = 25.0;
-        for (var clock = Stopwatch.StartNew(); clock.Elapsed < TimeSpan.FromMinutes(3); await Task.Delay((int)delay), delay = Math.Min(250, delay * 1.5))
-        {
-            using var response = await client.GetAsync(uri);
-            last = await response.Content.ReadAsStringAsync();
-            if (response.IsSuccessStatusCode && JsonNode.Parse(last) is JsonObject node && done(node)) return node;
-        }
-        throw new TimeoutException($"timed out polling {uri}; last answer: {last}");
     }
 }

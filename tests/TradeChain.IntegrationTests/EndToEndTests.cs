@@ -28,7 +28,7 @@ public sealed class EndToEndTests(ITestOutputHelper output)
             result = await new GoldenPath(system.Documents.BaseAddress, system.Customs.BaseAddress, system.Payments.BaseAddress, Auth, log)
                 .RunAsync(CancellationToken.None);
         }
-        catch (GoldenPathException e)
+        catch (ApiCallException e)
         {
             throw new Xunit.Sdk.XunitException($"{e.Message}\n{log}\n{system.Diagnostics}");
         }

@@ -25,7 +25,7 @@ public sealed class PostgresTests(ITestOutputHelper output)
             Assert.Equal(["Registered", "Assessed", "Paid", "Released"], result.History.Select(t => t!["toState"]!.GetValue<string>()));
             Assert.All(result.History, t => Assert.True(t!["anchor"]!["proofValid"]!.GetValue<bool>()));
         }
-        catch (GoldenPathException e)
+        catch (ApiCallException e)
         {
             throw new Xunit.Sdk.XunitException($"{e.Message}\n{log}\n{system.Diagnostics}");
         }

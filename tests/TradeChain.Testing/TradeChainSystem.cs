@@ -27,6 +27,16 @@ public sealed class TradeChainSystem : IAsyncDisposable
 
     public string DatabasePath(string service) => Path.Combine(Directory, $"{service}.db");
 
+    /// <summary>A COUNT(*) (or any single integer) read straight from a service's SQLite database.</summary>
+    public static async Task<long> CountAsync(string database, string sql)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database}");
+        await connection.OpenAsync();
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
     public string Diagnostics =>
         $"--- customs ---\n{Customs.RecentOutput}\n--- documents ---\n{Documents.RecentOutput}\n--- payments ---\n{Payments.RecentOutput}";
 

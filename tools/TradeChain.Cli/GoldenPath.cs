@@ -6,7 +6,7 @@ using TradeChain.ServiceDefaults.Auth;
 
 namespace TradeChain.Cli;
 
-public sealed class GoldenPathException(string message) : Exception(message);
+public sealed class GoldenPathException(string message) : ApiCallException(message);
 
 public sealed record GoldenPathResult(
     Guid DeclarationId,
@@ -140,38 +140,12 @@ public sealed class GoldenPath(Uri documents, Uri customs, Uri payments, AuthOpt
         },
     };
 
-    private HttpClient Client(string role, string party, string subject)
-    {
-        var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", DevelopmentTokens.Mint(auth, subject, role, party, TimeSpan.FromHours(1)));
-        return client;
-    }
+    private HttpClient Client(string role, string party, string subject) => TradeChainHttp.Client(auth, role, party, subject);
 
-    private static async Task<JsonNode> PostAsync(HttpClient client, Uri uri, object body, CancellationToken ct)
-    {
-        using var response = await client.PostAsJsonAsync(uri, body, ct);
-        var text = await response.Content.ReadAsStringAsync(ct);
-        if (!response.IsSuccessStatusCode) throw new GoldenPathException($"POST {uri} answered {(int)response.StatusCode}: {text}");
-        return JsonNode.Parse(text)!;
-    }
+    private static Task<JsonObject> PostAsync(HttpClient client, Uri uri, object body, CancellationToken ct) => TradeChainHttp.PostAsync(client, uri, body, ct);
 
-    private async Task<JsonNode> PollAsync(HttpClient client, Uri uri, Func<JsonNode, bool> done, string what, CancellationToken ct)
-    {
-        var deadline = Stopwatch.StartNew();
-        string last = "";
-        while (deadline.Elapsed < StepTimeout)
-        {
-            using var response = await client.GetAsync(uri, ct);
-            last = await response.Content.ReadAsStringAsync(ct);
-            if (response.IsSuccessStatusCode)
-            {
-                var node = JsonNode.Parse(last)!;
-                if (done(node)) return node;
-            }
-            await Task.Delay(200, ct);
-        }
-        throw new GoldenPathException($"timed out after {StepTimeout.TotalSeconds:0} s waiting for {what} at {uri}; last answer: {last}");
-    }
+    private Task<JsonObject> PollAsync(HttpClient client, Uri uri, Func<JsonObject, bool> done, string what, CancellationToken ct) =>
+        TradeChainHttp.PollAsync(client, uri, done, StepTimeout, ct, what);
 
     private void Step(string number, string text) => log.WriteLine($"\n[{number}] {text}");
 

@@ -71,7 +71,7 @@ namespace TradeChain.Cli
                         return 2;
                 }
             }
-            catch (Exception e) when (e is HttpRequestException or GoldenPathException or ArgumentException or InvalidOperationException)
+            catch (Exception e) when (e is HttpRequestException or ApiCallException or ArgumentException or InvalidOperationException)
             {
                 Console.Error.WriteLine($"error: {e.Message}");
                 return 1;

@@ -33,13 +33,12 @@ public static class ContractErrors
     public static bool Is<TError>(this ChainRevertedException e) where TError : class, new() =>
         e.InnerException is SmartContractCustomErrorRevertException revert && revert.IsCustomErrorFor<TError>();
 
-    public static string RoleName(byte[] role)
+    public static string RoleName(byte[] role) => role switch
     {
-        foreach (var name in (string[])["DEFAULT_ADMIN_ROLE", "ISSUER_ROLE", "REVOKER_ROLE", "ANCHOR_ROLE"])
-        {
-            var hash = name == "DEFAULT_ADMIN_ROLE" ? new byte[32] : Nethereum.Util.Sha3Keccack.Current.CalculateHash(System.Text.Encoding.UTF8.GetBytes(name));
-            if (hash.AsSpan().SequenceEqual(role)) return name;
-        }
-        return Merkle.Hex.Encode(role);
-    }
+        _ when role.AsSpan().SequenceEqual(new byte[32]) => "DEFAULT_ADMIN_ROLE",
+        _ when role.AsSpan().SequenceEqual(LedgerDeployer.IssuerRole) => "ISSUER_ROLE",
+        _ when role.AsSpan().SequenceEqual(LedgerDeployer.RevokerRole) => "REVOKER_ROLE",
+        _ when role.AsSpan().SequenceEqual(LedgerDeployer.AnchorRole) => "ANCHOR_ROLE",
+        _ => Merkle.Hex.Encode(role),
+    };
 }

@@ -1,10 +1,7 @@
-using TradeChain.Testing;
-using System.Diagnostics;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Data.Sqlite;
+using TradeChain.Cli;
 using TradeChain.ServiceDefaults.Auth;
+using TradeChain.Testing;
 
 namespace TradeChain.IntegrationTests.Infrastructure;
 
@@ -13,60 +10,22 @@ public static class Api
 {
     public static readonly AuthOptions Auth = new() { SigningKey = DevelopmentTokens.DevelopmentSigningKey };
 
-    public static HttpClient Client(string role, string party, string subject = "tester")
-    {
-        var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", DevelopmentTokens.Mint(Auth, subject, role, party, TimeSpan.FromHours(1)));
-        return client;
-    }
+    private static readonly TimeSpan PollTimeout = TimeSpan.FromSeconds(90);
 
-    public static async Task<JsonObject> Post(HttpClient client, Uri uri, object body)
-    {
-        using var response = await client.PostAsJsonAsync(uri, body);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"POST {uri}: {(int)response.StatusCode} {text}");
-        return JsonNode.Parse(text)!.AsObject();
-    }
+    public static HttpClient Client(string role, string party, string subject = "tester") => TradeChainHttp.Client(Auth, role, party, subject);
 
-    public static async Task<JsonObject> Put(HttpClient client, Uri uri, object body)
-    {
-        using var response = await client.PutAsJsonAsync(uri, body);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"PUT {uri}: {(int)response.StatusCode} {text}");
-        return JsonNode.Parse(text)!.AsObject();
-    }
+    public static Task<JsonObject> Post(HttpClient client, Uri uri, object body) => TradeChainHttp.PostAsync(client, uri, body);
 
-    public static async Task<JsonObject> Get(HttpClient client, Uri uri)
-    {
-        using var response = await client.GetAsync(uri);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"GET {uri}: {(int)response.StatusCode} {text}");
-        return JsonNode.Parse(text)!.AsObject();
-    }
+    public static Task<JsonObject> Put(HttpClient client, Uri uri, object body) => TradeChainHttp.PutAsync(client, uri, body);
 
-    public static async Task<JsonObject> Poll(HttpClient client, Uri uri, Func<JsonObject, bool> done)
-    {
-        var last = "";
-        for (var clock = Stopwatch.StartNew(); clock.Elapsed < TimeSpan.FromSeconds(90); await Task.Delay(200))
-        {
-            using var response = await client.GetAsync(uri);
-            last = await response.Content.ReadAsStringAsync();
-            if (response.IsSuccessStatusCode && JsonNode.Parse(last) is JsonObject node && done(node)) return node;
-        }
-        throw new Xunit.Sdk.XunitException($"timed out polling {uri}; last answer: {last}");
-    }
+    public static Task<JsonObject> Get(HttpClient client, Uri uri) => TradeChainHttp.GetAsync(client, uri);
+
+    public static Task<JsonObject> Poll(HttpClient client, Uri uri, Func<JsonObject, bool> done) => TradeChainHttp.PollAsync(client, uri, done, PollTimeout);
 
     public static Task<JsonObject> PollStatus(HttpClient client, Uri uri, string status) =>
         Poll(client, uri, d => d["status"]?.GetValue<string>() == status);
 
-    public static async Task<long> Count(string database, string sql)
-    {
-        await using var connection = new SqliteConnection($"Data Source={database}");
-        await connection.OpenAsync();
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
+    public static Task<long> Count(string database, string sql) => TradeChainSystem.CountAsync(database, sql);
 
     /// <summary>Submits a document to the documents service and waits until it is issued on chain; returns its hash.</summary>
     public static async Task<string> IssueDocument(HttpClient exporter, Uri documents, string type, object content)

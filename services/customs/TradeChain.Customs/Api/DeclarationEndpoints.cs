@@ -171,16 +171,8 @@ public static class DeclarationEndpoints
 
     private static async Task<IResult> AnswerAsync(Guid id, AdditionalDocumentsRequest request, ClaimsPrincipal user, CustomsDbContext db, TimeProvider clock, CancellationToken ct)
     {
-        var errors = new List<(string, string)>();
-        var documents = new List<AttachedDocument>();
-        if (request.Documents is null || request.Documents.Count == 0) errors.Add(("documents", "at least one document is required"));
-        for (var i = 0; i < (request.Documents?.Count ?? 0); i++)
-        {
-            var d = request.Documents![i];
-            if (d?.Type is null || !ReferenceData.DocumentTypes.Contains(d.Type)) errors.Add(($"documents[{i}].type", $"must be one of {string.Join(", ", ReferenceData.DocumentTypes)}"));
-            if (!TradeChain.Ledger.Merkle.Hex.IsHash32(d?.Hash)) errors.Add(($"documents[{i}].hash", "must be a 0x-prefixed 32-byte hex hash"));
-            else if (d!.Type is not null) documents.Add(new AttachedDocument(d.Type, d.Hash!.ToLowerInvariant()));
-        }
+        var errors = new List<(string Field, string Rule)>();
+        var documents = DeclarationValidator.ValidateDocuments(request.Documents, errors);
         if (errors.Count > 0) return Problems.Validation(errors);
         var declaration = await FindVisibleAsync(id, user, db, ct, tracked: true);
         if (declaration is null) return Problems.NotFound("declaration", id.ToString());

@@ -144,21 +144,7 @@ public sealed class DeclarationValidator(ReferenceData reference, Tariff tariff,
             }
         }
 
-        var documents = new List<AttachedDocument>();
-        if (r.Documents is null || r.Documents.Count == 0) Fail("documents", "at least one supporting document is required");
-        else
-        {
-            for (var i = 0; i < r.Documents.Count; i++)
-            {
-                var d = r.Documents[i];
-                if (d?.Type is null || !ReferenceData.DocumentTypes.Contains(d.Type))
-                    Fail($"documents[{i}].type", $"must be one of {string.Join(", ", ReferenceData.DocumentTypes)}");
-                if (!Hex.IsHash32(d?.Hash)) Fail($"documents[{i}].hash", "must be a 0x-prefixed 32-byte hex hash");
-                else if (d!.Type is not null) documents.Add(new AttachedDocument(d.Type, d.Hash!.ToLowerInvariant()));
-            }
-            if (r.Documents.Where(d => d?.Hash is not null).GroupBy(d => d.Hash!.ToLowerInvariant()).Any(g => g.Count() > 1))
-                Fail("documents", "must not attach the same document twice");
-        }
+        var documents = ValidateDocuments(r.Documents, errors);
         // A preference claimed without a certificate of origin is not refused here: selectivity routes it to a
         // documentary check (rule Y-PREFERENCE-WITHOUT-CO), where the officer can ask for the certificate.
 
@@ -182,6 +168,28 @@ public sealed class DeclarationValidator(ReferenceData reference, Tariff tariff,
             if (string.IsNullOrWhiteSpace(p.Identifier) || p.Identifier.Length > 35) Fail($"{field}.identifier", "is required (TIN, EORI or trader number), at most 35 characters");
             if (p.Country is null || !reference.Countries.Contains(p.Country)) Fail($"{field}.country", "must be an ISO 3166-1 alpha-2 country code");
         }
+    }
+
+    /// <summary>Attached documents: a known type and a 32-byte hash each, at least one, none twice. Failures go into <paramref name="errors"/>.</summary>
+    public static List<AttachedDocument> ValidateDocuments(IReadOnlyList<DocumentRequest>? requested, List<(string Field, string Rule)> errors)
+    {
+        var documents = new List<AttachedDocument>();
+        if (requested is null || requested.Count == 0)
+        {
+            errors.Add(("documents", "at least one document is required"));
+            return documents;
+        }
+        for (var i = 0; i < requested.Count; i++)
+        {
+            var d = requested[i];
+            if (d?.Type is null || !ReferenceData.DocumentTypes.Contains(d.Type))
+                errors.Add(($"documents[{i}].type", $"must be one of {string.Join(", ", ReferenceData.DocumentTypes)}"));
+            if (!Hex.IsHash32(d?.Hash)) errors.Add(($"documents[{i}].hash", "must be a 0x-prefixed 32-byte hex hash"));
+            else if (d!.Type is not null) documents.Add(new AttachedDocument(d.Type, d.Hash!.ToLowerInvariant()));
+        }
+        if (requested.Where(d => d?.Hash is not null).GroupBy(d => d.Hash!.ToLowerInvariant()).Any(g => g.Count() > 1))
+            errors.Add(("documents", "must not attach the same document twice"));
+        return documents;
     }
 
     private static Party ToParty(PartyRequest p) => new(p.Name!.Trim(), p.Identifier!.Trim(), p.Country!);

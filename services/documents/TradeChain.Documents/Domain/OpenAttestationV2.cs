@@ -93,11 +93,11 @@ public static class OpenAttestationV2
     public static string TargetHash(JsonObject data, IEnumerable<string> obfuscatedHashes)
     {
         var hashes = Flatten(data).Select(p => LeafHash(p.Key, p.Value)).Concat(obfuscatedHashes).Order(StringComparer.Ordinal).ToList();
-        return Keccak("[" + string.Join(",", hashes.Select(h => JsString(h))) + "]");
+        return Keccak("[" + string.Join(",", hashes.Select(h => JsJson.String(h))) + "]");
     }
 
     /// <summary>keccak256(JSON.stringify({path: value})), hex without 0x.</summary>
-    public static string LeafHash(string path, JsonNode? value) => Keccak("{" + JsString(path) + ":" + JsStringify(value) + "}");
+    public static string LeafHash(string path, JsonNode? value) => Keccak("{" + JsJson.String(path) + ":" + JsStringify(value) + "}");
 
     /// <summary>Flattens like npm flatley: dotted keys, array indices as keys, empty objects and arrays kept as values.</summary>
     public static Dictionary<string, JsonNode?> Flatten(JsonNode? node)
@@ -157,11 +157,8 @@ public static class OpenAttestationV2
         null => "null",
         JsonObject o => o.Count == 0 ? "{}" : throw new InvalidOperationException("only empty objects remain after flattening"),
         JsonArray a => a.Count == 0 ? "[]" : throw new InvalidOperationException("only empty arrays remain after flattening"),
-        _ => value.GetValueKind() == JsonValueKind.String ? JsString(value.GetValue<string>()) : value.ToJsonString(),
+        _ => value.GetValueKind() == JsonValueKind.String ? JsJson.String(value.GetValue<string>()) : value.ToJsonString(),
     };
-
-    /// <summary>A string exactly as JavaScript's JSON.stringify writes it.</summary>
-    public static string JsString(string s) => JsJson.String(s);
 
     private static void Remove(JsonNode node, string[] path)
     {

@@ -59,9 +59,6 @@ public sealed class TransitionRecord
 
     public long OccurredAtUnixMs { get; set; }
 
-    /// <summary>The leaf hash computed when the transition was recorded (kept for diagnosis; verification recomputes it).</summary>
-    public string LeafHash { get; set; } = "";
-
     public string? BatchRoot { get; set; }
 
     /// <summary>JSON array of 0x-hex sibling hashes from the leaf to <see cref="BatchRoot"/>.</summary>

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using TradeChain.Domain;
-using TradeChain.Ledger.Merkle;
 using TradeChain.Messages;
 
 namespace TradeChain.ServiceDefaults.Persistence;
@@ -45,7 +44,7 @@ public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity
         {
             foreach (var t in aggregate.PendingTransitions)
             {
-                var record = new TransitionRecord
+                Transitions.Add(new TransitionRecord
                 {
                     Service = service.Name,
                     AggregateType = aggregate.AggregateType,
@@ -57,9 +56,7 @@ public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity
                     Reason = t.Reason,
                     ResponseCode = t.ResponseCode,
                     OccurredAtUnixMs = t.OccurredAtUnixMs,
-                };
-                record.LeafHash = Hex.Encode(record.ToLeaf().Hash());
-                Transitions.Add(record);
+                });
             }
         }
         var written = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
