@@ -22,6 +22,7 @@ using Scalar.AspNetCore;
 using TradeChain.Ledger;
 using TradeChain.ServiceDefaults.Auth;
 using TradeChain.ServiceDefaults.Persistence;
+using TradeChain.ServiceDefaults.Secrets;
 
 namespace TradeChain.ServiceDefaults;
 
@@ -30,6 +31,7 @@ public static class ServiceDefaultsExtensions
     /// <summary>Structured logs, OpenTelemetry, problem details, JWT auth with roles and party, OpenAPI and health checks.</summary>
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string serviceName)
     {
+        builder.AddDaprSecrets(serviceName);
         builder.Services.AddSingleton(new ServiceIdentity(serviceName));
 
         builder.Logging.ClearProviders();
