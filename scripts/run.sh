@@ -51,6 +51,7 @@ CLI="$ROOT/tools/TradeChain.Cli/bin/Release/net10.0/tradechain.dll"
 dotnet "$CLI" deploy --rpc "$RPC" --out "$STATE/chain.json" | sed 's/^/[deploy] /'
 DOCUMENT_STORE=$(node -p "require('$STATE/chain.json').documentStoreAddress")
 TRANSITION_ANCHOR=$(node -p "require('$STATE/chain.json').transitionAnchorAddress")
+TITLE_REGISTRY=$(node -p "require('$STATE/chain.json').titleRegistryAddress")
 
 start_service() { # name project port
   local name="$1" project="$2" port="$3"
@@ -59,7 +60,7 @@ start_service() { # name project port
     ASPNETCORE_ENVIRONMENT=Development Urls="http://127.0.0.1:$port" \
     ConnectionStrings__Database="Data Source=$STATE/data/$name.db" \
     ConnectionStrings__RabbitMq="amqp://guest:guest@127.0.0.1:$AMQP_PORT/" \
-    Chain__RpcUrl="$RPC" Chain__DocumentStoreAddress="$DOCUMENT_STORE" Chain__TransitionAnchorAddress="$TRANSITION_ANCHOR" \
+    Chain__RpcUrl="$RPC" Chain__DocumentStoreAddress="$DOCUMENT_STORE" Chain__TransitionAnchorAddress="$TRANSITION_ANCHOR" Chain__TitleRegistryAddress="$TITLE_REGISTRY" \
     exec dotnet "$project.dll" ) >"$STATE/logs/$name.log" 2>&1 &
   echo $! >"$STATE/$name.pid"
 }

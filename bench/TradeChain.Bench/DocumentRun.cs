@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
 using TradeChain.Documents.Domain;
 using TradeChain.Ledger;
-using TradeChain.Ledger.Merkle;
 using TradeChain.Testing;
 
 namespace TradeChain.Bench;
@@ -18,8 +17,8 @@ public sealed record DocumentResult(
     double FullVerificationsPerSecondConcurrent);
 
 /// <summary>
-/// Document throughput on a real anvil chain: canonicalise and hash certificates of origin, build the batch's Merkle
-/// root, issue them on the document store in batches, then verify them — integrity only, and with the on-chain status.
+/// Document throughput on a real anvil chain: wrap certificates of origin as OpenAttestation v2 in Merkle trees of
+/// IssueBatch, issue every root in one transaction, then verify them — integrity only, and with the on-chain status.
 /// </summary>
 public sealed class DocumentRun(BenchOptions options, TextWriter log)
 {
@@ -43,19 +42,18 @@ public sealed class DocumentRun(BenchOptions options, TextWriter log)
         log.WriteLine($"  documents: {options.Documents} certificates of origin, issued {IssueBatch} per transaction");
 
         var clock = Stopwatch.StartNew();
-        var wrapped = contents.Select(c => DocumentHashing.Canonicalise("certificate-of-origin", "EXP-BENCH", c, Guid.NewGuid())).ToList();
-        var root = new MerkleTree(wrapped.Select(w => Hex.Decode(w.Hash)).ToList()).Root;
+        // OpenAttestation v2: salt every field, targetHash per document, one Merkle tree per batch of IssueBatch.
+        var batches = contents.Chunk(IssueBatch).Select(chunk => OpenAttestationV2.WrapBatch(chunk)).ToList();
+        var wrapped = batches.SelectMany(b => b).ToList();
         var wrapSeconds = clock.Elapsed.TotalSeconds;
         var transactions = 0;
-        foreach (var chunk in wrapped.Chunk(IssueBatch))
-        {
-            if (await store.IssueAsync(chunk.Select(w => Hex.Decode(w.Hash)).ToList(), CancellationToken.None) is not null) transactions++;
-        }
+        // Every batch's root in one transaction, as the documents service does for a window.
+        var roots = batches.Select(b => Convert.FromHexString(Root(b[0]))).ToList();
+        if (await store.IssueAsync(roots, CancellationToken.None) is not null) transactions++;
         var issueSeconds = clock.Elapsed.TotalSeconds;
-        GC.KeepAlive(root);
 
         clock.Restart();
-        var intact = wrapped.Count(w => DocumentHashing.HashOf(w.CanonicalJson) == w.Hash);
+        var intact = wrapped.Count(w => OpenAttestationV2.VerifyIntegrity(w).Valid);
         var integritySeconds = clock.Elapsed.TotalSeconds;
         if (intact != wrapped.Count) throw new InvalidOperationException("integrity check failed on an untouched document");
 
@@ -63,8 +61,9 @@ public sealed class DocumentRun(BenchOptions options, TextWriter log)
         clock.Restart();
         foreach (var w in sample)
         {
-            if (DocumentHashing.HashOf(w.CanonicalJson) != w.Hash || !(await store.GetStatusAsync(Hex.Decode(w.Hash))).Issued)
-                throw new InvalidOperationException($"document {w.Hash} does not verify");
+            if (!OpenAttestationV2.VerifyIntegrity(w).Valid || !(await store.GetStatusAsync(Convert.FromHexString(Root(w)))).Issued
+                || (await store.GetStatusAsync(Convert.FromHexString(Target(w)))).Revoked)
+                throw new InvalidOperationException($"document {Target(w)} does not verify");
         }
         var fullMs = clock.Elapsed.TotalMilliseconds / sample.Count;
 
@@ -73,7 +72,11 @@ public sealed class DocumentRun(BenchOptions options, TextWriter log)
         await Task.WhenAll(wrapped.Select(async w =>
         {
             await gate.WaitAsync();
-            try { if (!(await store.GetStatusAsync(Hex.Decode(w.Hash))).Issued) throw new InvalidOperationException($"{w.Hash} not issued"); }
+            try
+            {
+                if (!OpenAttestationV2.VerifyIntegrity(w).Valid || !(await store.GetStatusAsync(Convert.FromHexString(Root(w)))).Issued)
+                    throw new InvalidOperationException($"{Target(w)} not issued");
+            }
             finally { gate.Release(); }
         }));
         var concurrentSeconds = clock.Elapsed.TotalSeconds;
@@ -81,4 +84,8 @@ public sealed class DocumentRun(BenchOptions options, TextWriter log)
         return new DocumentResult(options.Documents, options.Documents / wrapSeconds, options.Documents / issueSeconds, transactions,
             options.Documents / Math.Max(integritySeconds, 1e-6), fullMs, options.Documents / concurrentSeconds);
     }
+
+    private static string Root(JsonObject wrapped) => wrapped["signature"]!["merkleRoot"]!.GetValue<string>();
+
+    private static string Target(JsonObject wrapped) => wrapped["signature"]!["targetHash"]!.GetValue<string>();
 }

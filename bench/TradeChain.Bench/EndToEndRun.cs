@@ -104,12 +104,12 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, TextWriter 
             Post(exporter, new Uri(documents, "documents"), new
             {
                 type = "certificate-of-origin",
-                content = new { certificateNumber = $"CO-{lrn}", exporter = "ACME Rubber Export JSC", consignee = "Nordsee Reifenwerke GmbH", originCountry = "VN", goodsDescription = "natural rubber SVR 10" },
+                content = new { certificateNumber = $"CO-{lrn}", exporter = new { name = "ACME Rubber Export JSC", country = "VN" }, consignee = new { name = "Nordsee Reifenwerke GmbH", country = "DE" }, originCountry = "VN", goodsDescription = "natural rubber SVR 10" },
             }),
             Post(exporter, new Uri(documents, "documents"), new
             {
                 type = "commercial-invoice",
-                content = new { invoiceNumber = $"INV-{lrn}", seller = "ACME Rubber Export JSC", buyer = "Nordsee Reifenwerke GmbH", totalAmount = "48000.00", currency = "USD" },
+                content = new { invoiceNumber = $"INV-{lrn}", seller = new { name = "ACME Rubber Export JSC", country = "VN" }, buyer = new { name = "Nordsee Reifenwerke GmbH", country = "DE" }, totalAmount = "48000.00", currency = "USD" },
             }));
         var hashes = await Task.WhenAll(submitted.Select(async s =>
             (await Poll(exporter, new Uri(documents, $"documents/{s["id"]}"), d => d["status"]?.GetValue<string>() == "Issued"))["hash"]!.GetValue<string>()));

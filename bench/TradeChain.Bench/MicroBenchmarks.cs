@@ -27,5 +27,5 @@ public class MicroBenchmarks
     public byte[] MerkleTreeOf256() => new MerkleTree(_leaves).Root;
 
     [Benchmark]
-    public string CanonicaliseCertificate() => DocumentHashing.Canonicalise("certificate-of-origin", "EXP", _certificate, Guid.Empty).Hash;
+    public string WrapCertificate() => OpenAttestationV2.TargetHash(OpenAttestationV2.SaltData(_certificate), []);
 }

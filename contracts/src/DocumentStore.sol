@@ -47,6 +47,10 @@ contract DocumentStore is AccessControl {
     /// @dev Emitted when `document` is revoked.
     event DocumentRevoked(bytes32 indexed document);
 
+    /// @dev Emitted with {DocumentRevoked} by {revokeWithReason}: `reason` is the keccak256 of the revocation
+    /// notice kept off chain, so the notice can be proven without putting its text on chain.
+    event DocumentRevocationReason(bytes32 indexed document, bytes32 reason);
+
     /**
      * @dev Sets the store's `name_` and grants `DEFAULT_ADMIN_ROLE`, `ISSUER_ROLE` and `REVOKER_ROLE` to `admin`.
      */
@@ -101,11 +105,20 @@ contract DocumentStore is AccessControl {
      * Emits a {DocumentRevoked} event.
      */
     function revoke(bytes32 document) external onlyRole(REVOKER_ROLE) {
-        if (documentRevoked[document] != 0) {
-            revert DocumentAlreadyRevoked(document);
-        }
-        documentRevoked[document] = block.number;
-        emit DocumentRevoked(document);
+        _revoke(document);
+    }
+
+    /**
+     * @notice Revokes `document` (a document's target hash, or a batch's Merkle root to revoke the whole batch)
+     * and records `reason`, the keccak256 of the off-chain revocation notice.
+     *
+     * Requirements: as {revoke}.
+     *
+     * Emits a {DocumentRevoked} and a {DocumentRevocationReason} event.
+     */
+    function revokeWithReason(bytes32 document, bytes32 reason) external onlyRole(REVOKER_ROLE) {
+        _revoke(document);
+        emit DocumentRevocationReason(document, reason);
     }
 
     /**
@@ -120,6 +133,18 @@ contract DocumentStore is AccessControl {
      */
     function isRevoked(bytes32 document) external view returns (bool) {
         return documentRevoked[document] != 0;
+    }
+
+    /**
+     * @dev Records `document` as revoked in the current block. Reverts with {DocumentAlreadyRevoked} if it was
+     * revoked before. Emits a {DocumentRevoked} event.
+     */
+    function _revoke(bytes32 document) private {
+        if (documentRevoked[document] != 0) {
+            revert DocumentAlreadyRevoked(document);
+        }
+        documentRevoked[document] = block.number;
+        emit DocumentRevoked(document);
     }
 
     /**

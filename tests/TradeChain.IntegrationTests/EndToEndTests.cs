@@ -36,8 +36,8 @@ public sealed class EndToEndTests(ITestOutputHelper output)
         output.WriteLine($"golden path took {result.Elapsed.TotalSeconds:0.00} s");
 
         using var verifier = new IndependentVerifier(system.Chain.RpcUrl);
-        foreach (var hash in result.DocumentHashes)
-            Assert.True(await verifier.IsIssuedAsync(system.Chain.Deployment.DocumentStoreAddress, hash), $"document {hash} issued on chain");
+        foreach (var root in result.DocumentRoots.Distinct())
+            Assert.True(await verifier.IsIssuedAsync(system.Chain.Deployment.DocumentStoreAddress, "0x" + root), $"batch root {root} issued on chain");
 
         Assert.Equal(["Registered", "Assessed", "Paid", "Released"], result.History.Select(t => t!["toState"]!.GetValue<string>()));
         Assert.Equal([1, 2, 3, 4], result.History.Select(t => t!["sequence"]!.GetValue<int>()));
@@ -133,12 +133,12 @@ public sealed class EndToEndTests(ITestOutputHelper output)
         var certificate = await Post(exporter, new Uri(system.Documents.BaseAddress, "documents"), new
         {
             type = "certificate-of-origin",
-            content = new { certificateNumber = "CO-1", exporter = "ACME", consignee = "Hamburg Roasters", originCountry = "VN", goodsDescription = "coffee" },
+            content = Api.CertificateOfOrigin("CO-1"),
         });
         var invoice = await Post(exporter, new Uri(system.Documents.BaseAddress, "documents"), new
         {
             type = "commercial-invoice",
-            content = new { invoiceNumber = "INV-1", seller = "ACME", buyer = "Hamburg Roasters", totalAmount = "5000.00", currency = "USD" },
+            content = Api.Invoice("INV-1", "5000.00"),
         });
         var hashes = new List<string>();
         foreach (var submitted in new[] { certificate, invoice })

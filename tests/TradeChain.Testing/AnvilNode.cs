@@ -80,6 +80,7 @@ public sealed class AnvilNode : IAsyncDisposable
         PrivateKey = privateKey,
         DocumentStoreAddress = Deployment.DocumentStoreAddress,
         TransitionAnchorAddress = Deployment.TransitionAnchorAddress,
+        TitleRegistryAddress = Deployment.TitleRegistryAddress,
         MaxAttempts = 3,
     };
 

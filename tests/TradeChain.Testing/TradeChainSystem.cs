@@ -60,6 +60,7 @@ public sealed class TradeChainSystem : IAsyncDisposable
                 ["Chain:RpcUrl"] = chain.RpcUrl,
                 ["Chain:DocumentStoreAddress"] = chain.Deployment.DocumentStoreAddress,
                 ["Chain:TransitionAnchorAddress"] = chain.Deployment.TransitionAnchorAddress,
+                ["Chain:TitleRegistryAddress"] = chain.Deployment.TitleRegistryAddress,
                 ["Anchoring:MaxWaitMs"] = "200",
             });
             configure?.Invoke(name, process);

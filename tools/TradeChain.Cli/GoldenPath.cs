@@ -12,6 +12,7 @@ public sealed record GoldenPathResult(
     Guid DeclarationId,
     string PaymentReference,
     IReadOnlyList<string> DocumentHashes,
+    IReadOnlyList<string> DocumentRoots,
     IReadOnlyList<Guid> DocumentIds,
     JsonArray History,
     TimeSpan Elapsed);
@@ -46,9 +47,11 @@ public sealed class GoldenPath(Uri documents, Uri customs, Uri payments, AuthOpt
             content = new
             {
                 certificateNumber = $"CO-{LocalReferenceNumber}",
-                exporter = "ACME Rubber Export JSC, Ho Chi Minh City",
-                consignee = "Nordsee Reifenwerke GmbH, Hamburg",
+                issueDate = DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+                exporter = new { name = "ACME Rubber Export JSC", address = "12 Nguyen Hue, District 1, Ho Chi Minh City", country = "VN" },
+                consignee = new { name = "Nordsee Reifenwerke GmbH", address = "Hafenstrasse 4, Hamburg", country = "DE" },
                 originCountry = "VN",
+                importingCountry = "DE",
                 goodsDescription = "Technically specified natural rubber SVR 10, 576 bales of 35 kg",
                 hsCode = "400122",
             },
@@ -59,8 +62,8 @@ public sealed class GoldenPath(Uri documents, Uri customs, Uri payments, AuthOpt
             content = new
             {
                 invoiceNumber = $"INV-{LocalReferenceNumber}",
-                seller = "ACME Rubber Export JSC",
-                buyer = "Nordsee Reifenwerke GmbH",
+                seller = new { name = "ACME Rubber Export JSC", country = "VN" },
+                buyer = new { name = "Nordsee Reifenwerke GmbH", country = "DE" },
                 totalAmount = "48000.00",
                 currency = "USD",
                 incoterm = "FOB",
@@ -68,11 +71,13 @@ public sealed class GoldenPath(Uri documents, Uri customs, Uri payments, AuthOpt
         }, ct);
         var documentIds = new[] { Guid.Parse(certificate["id"]!.GetValue<string>()), Guid.Parse(invoice["id"]!.GetValue<string>()) };
         var hashes = new List<string>();
+        var roots = new List<string>();
         foreach (var id in documentIds)
         {
             var issued = await PollAsync(exporter, new Uri(documents, $"/documents/{id}"), d => d["status"]?.GetValue<string>() == "Issued", "document issued", ct);
             hashes.Add(issued["hash"]!.GetValue<string>());
-            Info($"{issued["type"]} {issued["hash"]} issued on document store {issued["documentStore"]} in block {issued["issuedInBlock"]}, tx {issued["issueTransactionHash"]}");
+            roots.Add(issued["merkleRoot"]!.GetValue<string>());
+            Info($"{issued["type"]} targetHash {issued["targetHash"]} wrapped (OpenAttestation v2); batch root {issued["merkleRoot"]} issued on document store {issued["documentStore"]} in block {issued["issuedInBlock"]}, tx {issued["issueTransactionHash"]}");
         }
 
         Step("2", "exporter lodges an export declaration referencing the documents by hash");
@@ -115,7 +120,7 @@ public sealed class GoldenPath(Uri documents, Uri customs, Uri payments, AuthOpt
         foreach (var t in paymentHistory["transitions"]!.AsArray())
             Info($"payment #{t!["sequence"]} {t["fromState"]} → {t["toState"]} anchored in tx {t["anchor"]!["transactionHash"]}");
 
-        return new GoldenPathResult(declarationId, reference, hashes, documentIds, transitions, clock.Elapsed);
+        return new GoldenPathResult(declarationId, reference, hashes, roots, documentIds, transitions, clock.Elapsed);
     }
 
     /// <summary>An export of natural rubber (2 % export duty) from Ho Chi Minh City to Hamburg, in the WCO data model the customs API takes.</summary>

@@ -1,17 +1,29 @@
 using TradeChain.Documents.Api;
 using TradeChain.Documents.Infrastructure;
+using TradeChain.Documents.Verification;
+using TradeChain.Ledger;
 using TradeChain.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddTradeChainService<DocumentsDbContext>("documents", typeof(Program).Assembly);
 builder.Services.Configure<IssuanceOptions>(builder.Configuration.GetSection(IssuanceOptions.Section));
+builder.Services.AddSingleton(builder.Configuration.GetSection(IssuerRegistryOptions.Section).Get<IssuerRegistryOptions>() ?? new IssuerRegistryOptions());
+builder.Services.AddSingleton(builder.Configuration.GetSection(PartyAccountOptions.Section).Get<PartyAccountOptions>() ?? new PartyAccountOptions());
+builder.Services.AddSingleton<IssuerRegistry>();
+builder.Services.AddSingleton<TitleRegistryClient>();
+builder.Services.AddSingleton<PartyWallets>();
+builder.Services.AddSingleton<PartyDirectory>();
+builder.Services.AddScoped<DocumentVerifier>();
 builder.Services.AddHostedService<DocumentIssuer>();
+builder.Services.AddOptions<ChainOptions>().Validate(o => o.TitleRegistryAddress.Length > 0,
+    "Chain:TitleRegistryAddress is required by the documents service (bills of lading are titles on it).");
 
 var app = builder.Build();
 
 app.MapServiceDefaults();
 app.MapDocuments();
+app.MapTitles();
 
 app.Run();
 

@@ -18,6 +18,9 @@ public sealed class ChainOptions
 
     [Required] public string TransitionAnchorAddress { get; set; } = "";
 
+    /// <summary>The title registry of transferable documents (bills of lading); only the documents service needs it.</summary>
+    public string TitleRegistryAddress { get; set; } = "";
+
     /// <summary>Attempts for a transaction that fails for a transient reason (node unreachable, timeout).</summary>
     [Range(1, 100)] public int MaxAttempts { get; set; } = 5;
 

@@ -120,6 +120,27 @@ public sealed class ChainWriter
         }
     }
 
+    /// <summary>Sends <paramref name="wei"/> of the chain's native currency to <paramref name="to"/> (gas for a party's own account).</summary>
+    public async Task<string> SendValueAsync(string to, System.Numerics.BigInteger wei, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var receipt = await Web3.Eth.GetEtherTransferService()
+                .TransferEtherAndWaitForReceiptAsync(to, Nethereum.Web3.Web3.Convert.FromWei(wei), cancellationToken: cancellationToken);
+            return receipt.TransactionHash;
+        }
+        catch
+        {
+            await ResetNonceAsync();
+            throw;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     /// <summary>Reads a view function.</summary>
     public Task<TResult> QueryAsync<TFunction, TResult>(string contractAddress, TFunction function)
         where TFunction : FunctionMessage, new() =>

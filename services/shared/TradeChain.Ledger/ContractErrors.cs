@@ -26,7 +26,7 @@ public static class ContractErrors
             var error = revert.DecodeError<Contracts.DocumentStore.AccessControlUnauthorizedAccountError>();
             return $"AccessControlUnauthorizedAccount: account {error.Account} lacks role {RoleName(error.NeededRole)}";
         }
-        return $"custom error {revert.ExceptionEncodedData}";
+        return TitleErrors.Describe(revert) ?? $"custom error {revert.ExceptionEncodedData}";
     }
 
     /// <summary>True when the revert carries the custom error <typeparamref name="TError"/>.</summary>
@@ -39,6 +39,8 @@ public static class ContractErrors
         _ when role.AsSpan().SequenceEqual(LedgerDeployer.IssuerRole) => "ISSUER_ROLE",
         _ when role.AsSpan().SequenceEqual(LedgerDeployer.RevokerRole) => "REVOKER_ROLE",
         _ when role.AsSpan().SequenceEqual(LedgerDeployer.AnchorRole) => "ANCHOR_ROLE",
+        _ when role.AsSpan().SequenceEqual(LedgerDeployer.MinterRole) => "MINTER_ROLE",
+        _ when role.AsSpan().SequenceEqual(LedgerDeployer.AccepterRole) => "ACCEPTER_ROLE",
         _ => Merkle.Hex.Encode(role),
     };
 }

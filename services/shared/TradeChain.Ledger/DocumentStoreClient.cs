@@ -1,9 +1,15 @@
+using Nethereum.Contracts;
+using Nethereum.Hex.HexTypes;
+using Nethereum.RPC.Eth.DTOs;
 using TradeChain.Ledger.Contracts.DocumentStore;
 
 namespace TradeChain.Ledger;
 
 /// <summary>The on-chain status of one document hash.</summary>
 public sealed record DocumentChainStatus(bool Issued, long IssuedInBlock, bool Revoked, long RevokedInBlock);
+
+/// <summary>Where and why a hash was revoked, from the store's events.</summary>
+public sealed record RevocationRecord(string Hash, string TransactionHash, long BlockNumber, long Timestamp, string? ReasonHash);
 
 /// <summary>Issues, revokes and reads document hashes on the OpenAttestation-style DocumentStore contract.</summary>
 public sealed class DocumentStoreClient(ChainWriter writer, ChainOptions options)
@@ -37,10 +43,54 @@ public sealed class DocumentStoreClient(ChainWriter writer, ChainOptions options
     public Task<ChainReceipt> RevokeAsync(byte[] document, CancellationToken cancellationToken) =>
         writer.SendAsync(ContractAddress, new RevokeFunction { Document = document }, cancellationToken);
 
-    public async Task<DocumentChainStatus> GetStatusAsync(byte[] document)
+    /// <summary>Revokes a target hash (one document) or a Merkle root (its whole batch), recording the keccak256 of the notice.</summary>
+    public async Task<ChainReceipt> RevokeWithReasonAsync(byte[] document, byte[] reasonHash, CancellationToken cancellationToken)
     {
-        var issued = await writer.QueryAsync<DocumentIssuedFunction, System.Numerics.BigInteger>(ContractAddress, new DocumentIssuedFunction { Document = document });
-        var revoked = await writer.QueryAsync<DocumentRevokedFunction, System.Numerics.BigInteger>(ContractAddress, new DocumentRevokedFunction { Document = document });
+        try
+        {
+            return await writer.SendAsync(ContractAddress, new RevokeWithReasonFunction { Document = document, Reason = reasonHash }, cancellationToken);
+        }
+        catch (ChainRevertedException e) when (e.Is<DocumentAlreadyRevokedError>())
+        {
+            // A retry after a crash: the earlier attempt went through.
+            var record = await FindRevocationAsync(ContractAddress, document);
+            return new ChainReceipt(record?.TransactionHash ?? "", record?.BlockNumber ?? 0, 0);
+        }
+    }
+
+    public Task<DocumentChainStatus> GetStatusAsync(byte[] document) => GetStatusAsync(ContractAddress, document);
+
+    /// <summary>The status of <paramref name="document"/> on the store at <paramref name="store"/> (any store on the chain).</summary>
+    public async Task<DocumentChainStatus> GetStatusAsync(string store, byte[] document)
+    {
+        var issued = await writer.QueryAsync<DocumentIssuedFunction, System.Numerics.BigInteger>(store, new DocumentIssuedFunction { Document = document });
+        var revoked = await writer.QueryAsync<DocumentRevokedFunction, System.Numerics.BigInteger>(store, new DocumentRevokedFunction { Document = document });
         return new DocumentChainStatus(issued > 0, (long)issued, revoked > 0, (long)revoked);
+    }
+
+    /// <summary>True when <paramref name="address"/> holds contract code.</summary>
+    public async Task<bool> HasCodeAsync(string address)
+    {
+        var code = await writer.Web3.Eth.GetCode.SendRequestAsync(address);
+        return code is { Length: > 2 };
+    }
+
+    /// <summary>The transaction, block, time and recorded reason hash of the revocation of <paramref name="document"/>, or null.</summary>
+    public async Task<RevocationRecord?> FindRevocationAsync(string store, byte[] document)
+    {
+        var status = await GetStatusAsync(store, document);
+        if (!status.Revoked) return null;
+        var block = new BlockParameter((ulong)status.RevokedInBlock);
+        var topic = "0x" + Convert.ToHexStringLower(document);
+        var logs = await writer.Web3.Eth.Filters.GetLogs.SendRequestAsync(new NewFilterInput
+        {
+            Address = [store], FromBlock = block, ToBlock = block, Topics = [null, topic],
+        });
+        var revoked = logs.FirstOrDefault(l => l.IsLogForEvent<DocumentRevokedEventDTO>());
+        var reason = logs.Where(l => l.IsLogForEvent<DocumentRevocationReasonEventDTO>())
+            .Select(l => l.DecodeEvent<DocumentRevocationReasonEventDTO>().Event.Reason).FirstOrDefault();
+        var header = await writer.Web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(new HexBigInteger(status.RevokedInBlock));
+        return new RevocationRecord(Merkle.Hex.Encode(document), revoked?.TransactionHash ?? "", status.RevokedInBlock, (long)header.Timestamp.Value,
+            reason is null ? null : Merkle.Hex.Encode(reason));
     }
 }

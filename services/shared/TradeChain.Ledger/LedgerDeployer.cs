@@ -3,6 +3,7 @@ using Nethereum.Util;
 using Nethereum.Web3;
 using Nethereum.Web3.Accounts;
 using TradeChain.Ledger.Contracts.DocumentStore;
+using TradeChain.Ledger.Contracts.TitleRegistry;
 using TradeChain.Ledger.Contracts.TransitionAnchor;
 
 namespace TradeChain.Ledger;
@@ -13,7 +14,8 @@ public sealed record ChainDeployment(
     string RpcUrl,
     string DocumentStoreAddress,
     string TransitionAnchorAddress,
-    IReadOnlyDictionary<string, string> ServiceAccounts)
+    IReadOnlyDictionary<string, string> ServiceAccounts,
+    string TitleRegistryAddress = "")
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
@@ -32,6 +34,8 @@ public static class LedgerDeployer
     public static readonly byte[] IssuerRole = Role("ISSUER_ROLE");
     public static readonly byte[] RevokerRole = Role("REVOKER_ROLE");
     public static readonly byte[] AnchorRole = Role("ANCHOR_ROLE");
+    public static readonly byte[] MinterRole = Role("MINTER_ROLE");
+    public static readonly byte[] AccepterRole = Role("ACCEPTER_ROLE");
 
     /// <param name="serviceAccounts">service name → address: "customs", "documents", "payments".</param>
     public static async Task<ChainDeployment> DeployAsync(
@@ -60,18 +64,36 @@ public static class LedgerDeployer
             log?.WriteLine($"TransitionAnchor deployed at {anchor} (tx {anchorReceipt.TransactionHash})");
         }
 
+        // The title registry came later than the other two: an older deployment gains it without redeploying them.
+        string titleRegistry;
+        if (existing is not null && existing.ChainId == chainId && !string.IsNullOrEmpty(existing.TitleRegistryAddress)
+            && await HasCodeAsync(web3, existing.TitleRegistryAddress) && existing.DocumentStoreAddress == documentStore)
+        {
+            titleRegistry = existing.TitleRegistryAddress;
+            log?.WriteLine($"contract already deployed: TitleRegistry {titleRegistry}");
+        }
+        else
+        {
+            var receipt = await web3.Eth.GetContractDeploymentHandler<TitleRegistryDeployment>().SendRequestAndWaitForReceiptAsync(
+                new TitleRegistryDeployment { Name = "TradeChain Bills of Lading", Symbol = "TCBL", Admin = web3.TransactionManager.Account.Address });
+            titleRegistry = receipt.ContractAddress;
+            log?.WriteLine($"TitleRegistry deployed at {titleRegistry} (tx {receipt.TransactionHash})");
+        }
+
         // Documents issues and revokes; every service anchors its own transitions. Nothing else.
         if (serviceAccounts.TryGetValue("documents", out var documents))
         {
             await GrantAsync(web3, documentStore, IssuerRole, documents, log);
             await GrantAsync(web3, documentStore, RevokerRole, documents, log);
+            await GrantAsync(web3, titleRegistry, MinterRole, documents, log);
+            await GrantAsync(web3, titleRegistry, AccepterRole, documents, log);
         }
         foreach (var (service, address) in serviceAccounts.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             await GrantAsync(web3, anchor, AnchorRole, address, log, service);
         }
 
-        return new ChainDeployment(chainId, rpcUrl, documentStore, anchor, serviceAccounts);
+        return new ChainDeployment(chainId, rpcUrl, documentStore, anchor, serviceAccounts, titleRegistry);
     }
 
     /// <summary>The local service accounts: the well-known development keys (see <see cref="DevelopmentAccounts"/>).</summary>

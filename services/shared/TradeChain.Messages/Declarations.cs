@@ -6,12 +6,16 @@ public sealed record DocumentVerificationRequested(
     string DeclarantParty,
     IReadOnlyList<string> DocumentHashes);
 
-/// <summary>The verdict on one referenced document.</summary>
+/// <summary>One check of a document's verification (integrity, issuance, revocation, issuerIdentity): valid, invalid, skipped or error.</summary>
+public sealed record DocumentCheck(string Name, string Status, string Reason);
+
+/// <summary>The verdict on one referenced document: the same checks and reasons as the documents API's verification.</summary>
 public sealed record DocumentVerdict(
     string DocumentHash,
     bool Valid,
     string? DocumentType,
-    string Reason);
+    string Reason,
+    IReadOnlyList<DocumentCheck>? Checks = null);
 
 /// <summary>The documents service's answer to <see cref="DocumentVerificationRequested"/>.</summary>
 public sealed record DocumentVerificationCompleted(

@@ -35,6 +35,11 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         {
             BadHttpRequestException bad => (bad.StatusCode, "The request could not be read.", bad.InnerException?.Message ?? bad.Message, (string?)"readable-json"),
             DomainRuleViolation violation => (StatusCodes.Status409Conflict, "The operation breaks a business rule.", violation.Message, violation.Rule),
+            TradeChain.Ledger.ChainRevertedException refused => (StatusCodes.Status409Conflict, "The contract refused the transaction.", refused.Error,
+                "contract:" + refused.Error.Split(':')[0]),
+            TradeChain.Ledger.UnknownPartyAccountException party => (StatusCodes.Status409Conflict, "The party has no chain account.", party.Message, "party-account"),
+            HttpRequestException or Nethereum.JsonRpc.Client.RpcClientUnknownException or Nethereum.JsonRpc.Client.RpcClientTimeoutException =>
+                (StatusCodes.Status503ServiceUnavailable, "A dependency is unavailable.", "The chain node or another service could not be reached; try again shortly.", "dependency-unavailable"),
             _ => (StatusCodes.Status500InternalServerError, "An unexpected error occurred.", "The failure was logged with this trace id.", null),
         };
         if (status >= 500) logger.LogError(exception, "Unhandled exception");

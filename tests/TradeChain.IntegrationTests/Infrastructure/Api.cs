@@ -35,10 +35,21 @@ public static class Api
         return issued["hash"]!.GetValue<string>();
     }
 
+    public static object CertificateOfOrigin(string number) => new
+    {
+        certificateNumber = number, exporter = new { name = "ACME Coffee JSC", country = "VN" }, consignee = new { name = "Hamburg Roasters GmbH", country = "DE" },
+        originCountry = "VN", goodsDescription = "Green coffee beans, Robusta grade 1", hsCode = "090111",
+    };
+
+    public static object Invoice(string number, string amount = "5000.00") => new
+    {
+        invoiceNumber = number, seller = new { name = "ACME Coffee JSC", country = "VN" }, buyer = new { name = "Hamburg Roasters GmbH", country = "DE" },
+        totalAmount = amount, currency = "USD", incoterm = "FOB",
+    };
+
     public static Task<string> IssueCertificateOfOrigin(HttpClient exporter, Uri documents, string number) =>
-        IssueDocument(exporter, documents, "certificate-of-origin",
-            new { certificateNumber = number, exporter = "ACME", consignee = "Hamburg Roasters", originCountry = "VN", goodsDescription = "coffee" });
+        IssueDocument(exporter, documents, "certificate-of-origin", CertificateOfOrigin(number));
 
     public static Task<string> IssueInvoice(HttpClient exporter, Uri documents, string number, string amount = "5000.00") =>
-        IssueDocument(exporter, documents, "commercial-invoice", new { invoiceNumber = number, seller = "ACME", buyer = "Hamburg Roasters", totalAmount = amount, currency = "USD" });
+        IssueDocument(exporter, documents, "commercial-invoice", Invoice(number, amount));
 }

@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using TradeChain.Documents.Domain;
 using TradeChain.Documents.Infrastructure;
-using TradeChain.Ledger;
+using TradeChain.Documents.Verification;
 using TradeChain.Ledger.Merkle;
 using TradeChain.Messages;
 using TradeChain.ServiceDefaults.Messaging;
@@ -13,10 +13,11 @@ public sealed class DocumentsNotYetIssuedException(IEnumerable<string> hashes)
     : Exception($"Documents not yet issued on chain: {string.Join(", ", hashes)}");
 
 /// <summary>
-/// Verifies the documents a declaration references: known here, submitted by the declarant, issued on the
-/// document store and not revoked — each checked against the chain, not only the database.
+/// Verifies the documents a declaration (or a credit presentation) references by hash: each must be known here,
+/// belong to the party presenting it, and pass the same verification as POST /documents/verify — integrity,
+/// issuance, revocation and issuer identity, each checked against the chain.
 /// </summary>
-public sealed class DocumentVerificationRequestedConsumer(DocumentsDbContext db, DocumentStoreClient store, ILogger<DocumentVerificationRequestedConsumer> logger)
+public sealed class DocumentVerificationRequestedConsumer(DocumentsDbContext db, DocumentVerifier verifier, ILogger<DocumentVerificationRequestedConsumer> logger)
     : IdempotentConsumer<DocumentVerificationRequested>(db, logger)
 {
     protected override async Task HandleAsync(DocumentVerificationRequested message, CancellationToken cancellationToken)
@@ -29,24 +30,19 @@ public sealed class DocumentVerificationRequestedConsumer(DocumentsDbContext db,
         var verdicts = new List<DocumentVerdict>();
         foreach (var hash in hashes)
         {
-            verdicts.Add(await VerifyAsync(hash, documents.GetValueOrDefault(hash), message.DeclarantParty));
+            verdicts.Add(await VerifyAsync(hash, documents.GetValueOrDefault(hash), message.DeclarantParty, cancellationToken));
         }
         db.Publish(new DocumentVerificationCompleted(message.DeclarationId, verdicts.All(v => v.Valid), verdicts));
     }
 
-    private async Task<DocumentVerdict> VerifyAsync(string hash, TradeDocument? document, string declarant)
+    private async Task<DocumentVerdict> VerifyAsync(string hash, TradeDocument? document, string declarant, CancellationToken cancellationToken)
     {
         if (!Hex.IsHash32(hash)) return new DocumentVerdict(hash, false, null, "not a 32-byte document hash");
-        if (document is null) return new DocumentVerdict(hash, false, null, "unknown: no document with this hash was submitted to TradeChain");
+        if (document is null) return new DocumentVerdict(hash, false, null, "unknown: no document with this targetHash was issued through TradeChain");
         if (document.OwnerParty != declarant)
-            return new DocumentVerdict(hash, false, document.DocumentType, "not the declarant's: the document was submitted by another party");
-        if (DocumentHashing.HashOf(document.CanonicalJson) != document.Hash)
-            return new DocumentVerdict(hash, false, document.DocumentType, "tampered: the stored content no longer matches its hash");
-        var status = await store.GetStatusAsync(Hex.Decode(hash));
-        if (status.Revoked)
-            return new DocumentVerdict(hash, false, document.DocumentType, $"revoked on document store {store.ContractAddress} in block {status.RevokedInBlock}");
-        if (!status.Issued)
-            return new DocumentVerdict(hash, false, document.DocumentType, $"not issued on document store {store.ContractAddress}");
-        return new DocumentVerdict(hash, true, document.DocumentType, $"issued on document store {store.ContractAddress} in block {status.IssuedInBlock}, not revoked");
+            return new DocumentVerdict(hash, false, document.DocumentType, "not the declarant's: the document was issued by another party");
+        var report = await verifier.VerifyAsync(document.Wrapped!, cancellationToken);
+        return new DocumentVerdict(hash, report.Valid, document.DocumentType, report.Summary,
+            report.Checks.Select(c => new DocumentCheck(c.Name, c.Status, c.Reason)).ToList());
     }
 }

@@ -8,6 +8,12 @@ using TradeChain.Ledger.Merkle;
 
 namespace TradeChain.Documents.Domain;
 
+/// <summary>Fields of a presented document that differ from the original: changed, added, and missing (not hidden).</summary>
+public sealed record FieldComparison(IReadOnlyList<string> Changed, IReadOnlyList<string> Added, IReadOnlyList<string> Removed)
+{
+    public bool Any => Changed.Count + Added.Count + Removed.Count > 0;
+}
+
 /// <summary>The integrity verdict on an OpenAttestation v2 document.</summary>
 public sealed record IntegrityCheck(bool Valid, string Reason, string ComputedTargetHash);
 
@@ -17,7 +23,6 @@ public sealed record IntegrityCheck(bool Valid, string Reason, string ComputedTa
 /// keccak256(JSON.stringify({path: value})), those hashes (with any obfuscated ones) sorted and hashed into the
 /// document's targetHash; a batch's target hashes, sorted, form a Merkle tree of sorted pairs whose root is what the
 /// document store issues. Each document carries its proof ("SHA3MerkleProof").
-/// This is the groundwork of the documents issue; the API does not wrap documents this way yet.
 /// </summary>
 public static class OpenAttestationV2
 {
@@ -28,28 +33,79 @@ public static class OpenAttestationV2
     public static IReadOnlyList<JsonObject> WrapBatch(IReadOnlyList<JsonObject> documents, Func<Guid>? salt = null)
     {
         if (documents.Count == 0) throw new ArgumentException("A batch needs at least one document.", nameof(documents));
-        salt ??= Guid.NewGuid;
-        var salted = documents.Select(d => (JsonObject)Salt(d, salt)).ToList();
+        var salted = documents.Select(d => SaltData(d, salt)).ToList();
         var targets = salted.Select(d => TargetHash(d, [])).ToList();
-        var leaves = targets.Select(Convert.FromHexString).OrderBy(h => h, ByteOrder.Instance).ToList();
+        var (root, proofs) = BuildTree(targets);
+        return salted.Select((data, i) => Wrap(data, targets[i], proofs[i], root)).ToList();
+    }
+
+    /// <summary>Salts every primitive value of <paramref name="data"/> as "uuid:type:value".</summary>
+    public static JsonObject SaltData(JsonObject data, Func<Guid>? salt = null) => (JsonObject)Salt(data, salt ?? Guid.NewGuid);
+
+    /// <summary>
+    /// The Merkle tree of a batch's target hashes (sorted, as OpenAttestation builds it): its root and, in the order of
+    /// <paramref name="targetHashes"/>, each one's proof. One target hash is its own root with an empty proof.
+    /// </summary>
+    public static (string Root, IReadOnlyList<IReadOnlyList<string>> Proofs) BuildTree(IReadOnlyList<string> targetHashes)
+    {
+        if (targetHashes.Count == 0) throw new ArgumentException("A batch needs at least one document.", nameof(targetHashes));
+        var leaves = targetHashes.Select(Convert.FromHexString).OrderBy(h => h, ByteOrder.Instance).ToList();
         var tree = new MerkleTree(leaves);
-        var root = Convert.ToHexStringLower(tree.Root);
-        return salted.Select((data, i) =>
+        var index = leaves.Select((l, i) => (Hex: Convert.ToHexStringLower(l), i)).GroupBy(x => x.Hex).ToDictionary(g => g.Key, g => g.First().i);
+        var proofs = targetHashes.Select(t => (IReadOnlyList<string>)tree.ProofFor(index[t.ToLowerInvariant()]).Select(Convert.ToHexStringLower).ToList()).ToList();
+        return (Convert.ToHexStringLower(tree.Root), proofs);
+    }
+
+    /// <summary>The wrapped document: version, salted data and its SHA3MerkleProof signature.</summary>
+    public static JsonObject Wrap(JsonObject saltedData, string targetHash, IReadOnlyList<string> proof, string merkleRoot) => new()
+    {
+        ["version"] = SchemaVersion,
+        ["data"] = saltedData.DeepClone(),
+        ["signature"] = new JsonObject
         {
-            var index = leaves.FindIndex(l => Convert.ToHexStringLower(l) == targets[i]);
-            return new JsonObject
-            {
-                ["version"] = SchemaVersion,
-                ["data"] = data,
-                ["signature"] = new JsonObject
-                {
-                    ["type"] = ProofType,
-                    ["targetHash"] = targets[i],
-                    ["proof"] = new JsonArray(tree.ProofFor(index).Select(p => (JsonNode)Convert.ToHexStringLower(p)).ToArray()),
-                    ["merkleRoot"] = root,
-                },
-            };
-        }).ToList();
+            ["type"] = ProofType,
+            ["targetHash"] = targetHash,
+            ["proof"] = new JsonArray(proof.Select(p => (JsonNode)p).ToArray()),
+            ["merkleRoot"] = merkleRoot,
+        },
+    };
+
+    /// <summary>
+    /// Which fields of <paramref name="presented"/> differ from <paramref name="original"/> (both salted data): changed
+    /// values, fields added, and fields missing that were not hidden (hidden ones have their hash in <paramref name="obfuscated"/>).
+    /// </summary>
+    public static FieldComparison CompareFields(JsonObject original, JsonObject presented, IReadOnlyCollection<string> obfuscated)
+    {
+        var before = Flatten(original);
+        var after = Flatten(presented);
+        var hidden = obfuscated.ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var changed = after.Keys.Where(k => before.ContainsKey(k) && LeafHash(k, before[k]) != LeafHash(k, after[k])).Order(StringComparer.Ordinal).ToList();
+        var added = after.Keys.Where(k => !before.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
+        var removed = before.Keys.Where(k => !after.ContainsKey(k) && !hidden.Contains(LeafHash(k, before[k]))).Order(StringComparer.Ordinal).ToList();
+        return new FieldComparison(changed, added, removed);
+    }
+
+    /// <summary>The data with every salt removed ("uuid:number:5" → 5), as OpenAttestation's getData shows it.</summary>
+    public static JsonNode? Unsalt(JsonNode? node) => node switch
+    {
+        JsonObject o => new JsonObject(o.Select(p => KeyValuePair.Create(p.Key, Unsalt(p.Value)))),
+        JsonArray a => new JsonArray(a.Select(Unsalt).ToArray()),
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => UnsaltValue(v.GetValue<string>()),
+        _ => node?.DeepClone(),
+    };
+
+    private static JsonNode? UnsaltValue(string salted)
+    {
+        var parts = salted.Split(':', 3);
+        if (parts.Length < 3 || parts[0].Length != 36) return JsonValue.Create(salted);
+        return parts[1] switch
+        {
+            "string" => JsonValue.Create(parts[2]),
+            "number" => JsonValue.Create(double.Parse(parts[2], CultureInfo.InvariantCulture)),
+            "boolean" => JsonValue.Create(parts[2] == "true"),
+            "null" => null,
+            _ => JsonValue.Create(parts[2]),
+        };
     }
 
     /// <summary>Checks a wrapped document's integrity: its data (and obfuscated hashes) give its targetHash, and its proof leads to its merkleRoot.</summary>
@@ -126,7 +182,7 @@ public static class OpenAttestationV2
         return result;
     }
 
-    private static JsonNode Salt(JsonNode? node, Func<Guid> salt) => node switch
+    internal static JsonNode Salt(JsonNode? node, Func<Guid> salt) => node switch
     {
         JsonObject o => new JsonObject(o.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Salt(p.Value, salt)))),
         JsonArray a => new JsonArray(a.Select(v => (JsonNode?)Salt(v, salt)).ToArray()),
@@ -139,7 +195,7 @@ public static class OpenAttestationV2
         return value.GetValueKind() switch
         {
             JsonValueKind.String => "string:" + value.GetValue<string>(),
-            JsonValueKind.Number => "number:" + JsNumber(value.GetValue<double>()),
+            JsonValueKind.Number => "number:" + JsNumber(double.Parse(value.ToJsonString(), CultureInfo.InvariantCulture)),
             JsonValueKind.True => "boolean:true",
             JsonValueKind.False => "boolean:false",
             _ => "null:null",

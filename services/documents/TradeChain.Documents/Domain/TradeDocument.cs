@@ -1,10 +1,18 @@
+using System.Text.Json.Nodes;
 using TradeChain.Domain;
 
 namespace TradeChain.Documents.Domain;
 
 public enum DocumentStatus { Submitted, Issued, Revoked }
 
-/// <summary>A trade document: its content stays here; only its hash goes on chain.</summary>
+/// <summary>Where a document's issuance is recorded: a document store (verifiable documents) or a title registry (transferable records).</summary>
+public enum IssuanceMethod { DocumentStore, TokenRegistry }
+
+/// <summary>
+/// A trade document, wrapped as OpenAttestation v2: its salted data and targetHash are fixed at submission (so the
+/// exporter can reference the document at once); its batch's Merkle root and its proof are added at issuance.
+/// Only the root (or, for a bill of lading, the title token) goes on chain.
+/// </summary>
 public sealed class TradeDocument : Aggregate
 {
     private TradeDocument() { }
@@ -16,13 +24,24 @@ public sealed class TradeDocument : Aggregate
     /// <summary>The party that submitted the document and may see it among exporters.</summary>
     public string OwnerParty { get; private set; } = "";
 
-    /// <summary>The canonical JSON that was hashed (salt, type, owner and content), stored so the hash can be recomputed.</summary>
-    public string CanonicalJson { get; private set; } = "";
+    /// <summary>The OpenAttestation data, every value salted: what the targetHash is computed from.</summary>
+    public string DataJson { get; private set; } = "";
 
-    /// <summary>keccak256 of <see cref="CanonicalJson"/>, 0x-hex: what the document store records.</summary>
+    /// <summary>"0x" + the OpenAttestation targetHash: the reference customs and banks use.</summary>
     public string Hash { get; private set; } = "";
 
+    public IssuanceMethod Method { get; private set; }
+
     public DocumentStatus Status { get; private set; }
+
+    /// <summary>The batch the document was issued in (null while waiting).</summary>
+    public Guid? BatchId { get; private set; }
+
+    /// <summary>The batch's Merkle root, hex without 0x as OpenAttestation writes it.</summary>
+    public string? MerkleRoot { get; private set; }
+
+    /// <summary>The document's Merkle proof in its batch, a JSON array of hex strings.</summary>
+    public string? ProofJson { get; private set; }
 
     public string? IssueTransactionHash { get; private set; }
 
@@ -30,35 +49,130 @@ public sealed class TradeDocument : Aggregate
 
     public long SubmittedAtUnixMs { get; private set; }
 
+    /// <summary>For a bill of lading: the parties the title is first issued to.</summary>
+    public string? InitialBeneficiaryParty { get; private set; }
+
+    public string? InitialHolderParty { get; private set; }
+
+    public string? RevocationReason { get; private set; }
+
+    /// <summary>"document" or "batch": what was revoked on chain (the targetHash or the batch's root).</summary>
+    public string? RevocationScope { get; private set; }
+
+    public string? RevocationTransactionHash { get; private set; }
+
+    public long? RevokedInBlock { get; private set; }
+
+    public long? RevokedAtUnixMs { get; private set; }
+
     public override string AggregateType => "document";
 
     public override string AggregateKey => Id.ToString();
 
-    public static TradeDocument Submit(Guid id, string documentType, string ownerParty, string canonicalJson, string hash, string actor, DateTimeOffset at)
+    public string TargetHash => Hash[2..];
+
+    public JsonObject Data => (JsonObject)JsonNode.Parse(DataJson)!;
+
+    public IReadOnlyList<string> Proof => ProofJson is null ? [] : JsonNode.Parse(ProofJson)!.AsArray().Select(p => p!.GetValue<string>()).ToList();
+
+    public bool IsTransferable => Method == IssuanceMethod.TokenRegistry;
+
+    /// <summary>The wrapped OpenAttestation document once issued; null while waiting for its batch.</summary>
+    public JsonObject? Wrapped => MerkleRoot is null ? null : OpenAttestationV2.Wrap(Data, TargetHash, Proof, MerkleRoot);
+
+    public static TradeDocument Submit(Guid id, string documentType, string ownerParty, JsonObject saltedData, IssuanceMethod method,
+        string? beneficiaryParty, string? holderParty, string actor, DateTimeOffset at)
     {
+        var targetHash = OpenAttestationV2.TargetHash(saltedData, []);
         var document = new TradeDocument
         {
             Id = id,
             DocumentType = documentType,
             OwnerParty = ownerParty,
-            CanonicalJson = canonicalJson,
-            Hash = hash,
+            DataJson = saltedData.ToJsonString(),
+            Hash = "0x" + targetHash,
+            Method = method,
             Status = DocumentStatus.Submitted,
             SubmittedAtUnixMs = at.ToUnixTimeMilliseconds(),
+            InitialBeneficiaryParty = beneficiaryParty,
+            InitialHolderParty = holderParty,
         };
-        document.RecordTransition("new", nameof(DocumentStatus.Submitted), actor, $"{documentType} submitted; hash {hash}", null, at);
+        document.RecordTransition("new", nameof(DocumentStatus.Submitted), actor, $"{documentType} submitted; targetHash {targetHash}", null, at);
         return document;
     }
 
-    /// <summary>The document store recorded the hash.</summary>
-    public void MarkIssued(string transactionHash, long block, string documentStore, string actor, DateTimeOffset at)
+    /// <summary>The document joined a batch: its Merkle root and proof are fixed before the root is sent to the chain.</summary>
+    public void AssignToBatch(Guid batchId, string merkleRoot, IReadOnlyList<string> proof)
     {
-        if (Status != DocumentStatus.Submitted)
-            throw new DomainRuleViolation("invalid-transition", $"Cannot issue: the document is {Status}, not Submitted.");
+        if (Status != DocumentStatus.Submitted || BatchId is not null)
+            throw new DomainRuleViolation("invalid-transition", $"Cannot batch: the document is {Status}{(BatchId is null ? "" : " and already batched")}.");
+        BatchId = batchId;
+        MerkleRoot = merkleRoot;
+        ProofJson = new JsonArray(proof.Select(p => (JsonNode)p).ToArray()).ToJsonString();
+    }
+
+    /// <summary>The chain recorded the batch's root (document store) or minted the title (title registry).</summary>
+    public void MarkIssued(string transactionHash, long block, string contract, string actor, DateTimeOffset at)
+    {
+        if (Status != DocumentStatus.Submitted || MerkleRoot is null)
+            throw new DomainRuleViolation("invalid-transition", $"Cannot issue: the document is {Status}, not Submitted in a batch.");
         Status = DocumentStatus.Issued;
         IssueTransactionHash = transactionHash;
         IssuedInBlock = block;
+        var where = IsTransferable ? $"title minted on title registry {contract}" : $"root {MerkleRoot} issued on document store {contract}";
         RecordTransition(nameof(DocumentStatus.Submitted), nameof(DocumentStatus.Issued), actor,
-            $"issued on document store {documentStore} in block {block}" + (transactionHash.Length > 0 ? $" (tx {transactionHash})" : ""), null, at);
+            $"{where} in block {block}" + (transactionHash.Length > 0 ? $" (tx {transactionHash})" : ""), null, at);
+    }
+
+    /// <summary>The document (or its whole batch) was revoked on chain.</summary>
+    public void MarkRevoked(string scope, string reason, string transactionHash, long block, string actor, DateTimeOffset at)
+    {
+        if (Status != DocumentStatus.Issued)
+            throw new DomainRuleViolation("invalid-transition", $"Cannot revoke: the document is {Status}, not Issued.");
+        Status = DocumentStatus.Revoked;
+        RevocationScope = scope;
+        RevocationReason = reason;
+        RevocationTransactionHash = transactionHash;
+        RevokedInBlock = block;
+        RevokedAtUnixMs = at.ToUnixTimeMilliseconds();
+        RecordTransition(nameof(DocumentStatus.Issued), nameof(DocumentStatus.Revoked), actor,
+            $"revoked ({scope}) in block {block} (tx {transactionHash}): {reason}", null, at);
+    }
+}
+
+/// <summary>One Merkle tree of documents, sent to the chain in one transaction with others of its window.</summary>
+public sealed class IssuanceBatch
+{
+    private IssuanceBatch() { }
+
+    public Guid Id { get; private set; }
+
+    public string MerkleRoot { get; private set; } = "";
+
+    public string OwnerParty { get; private set; } = "";
+
+    public IssuanceMethod Method { get; private set; }
+
+    public int DocumentCount { get; private set; }
+
+    /// <summary>False until the chain confirmed the root (or title): the issuer resends unconfirmed batches.</summary>
+    public bool Confirmed { get; private set; }
+
+    public string? TransactionHash { get; private set; }
+
+    public long? BlockNumber { get; private set; }
+
+    public long CreatedAtUnixMs { get; private set; }
+
+    public static IssuanceBatch Create(Guid id, string merkleRoot, string ownerParty, IssuanceMethod method, int count, DateTimeOffset at) => new()
+    {
+        Id = id, MerkleRoot = merkleRoot, OwnerParty = ownerParty, Method = method, DocumentCount = count, CreatedAtUnixMs = at.ToUnixTimeMilliseconds(),
+    };
+
+    public void Confirm(string transactionHash, long block)
+    {
+        Confirmed = true;
+        TransactionHash = transactionHash;
+        BlockNumber = block;
     }
 }

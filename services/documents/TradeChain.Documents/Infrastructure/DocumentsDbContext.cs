@@ -4,9 +4,21 @@ using TradeChain.ServiceDefaults.Persistence;
 
 namespace TradeChain.Documents.Infrastructure;
 
+/// <summary>A party's chain account, remembered so the endorsement chain can name parties instead of addresses.</summary>
+public sealed class PartyAccount
+{
+    public string Address { get; set; } = "";
+
+    public string Party { get; set; } = "";
+}
+
 public sealed class DocumentsDbContext(DbContextOptions<DocumentsDbContext> options, ServiceIdentity service) : ServiceDbContext(options, service)
 {
     public DbSet<TradeDocument> Documents => Set<TradeDocument>();
+
+    public DbSet<IssuanceBatch> Batches => Set<IssuanceBatch>();
+
+    public DbSet<PartyAccount> PartyAccounts => Set<PartyAccount>();
 
     protected override void ConfigureDomain(ModelBuilder model)
     {
@@ -15,11 +27,32 @@ public sealed class DocumentsDbContext(DbContextOptions<DocumentsDbContext> opti
             e.ToTable("documents");
             e.HasKey(d => d.Id);
             e.HasIndex(d => d.Hash).IsUnique();
+            e.HasIndex(d => d.MerkleRoot);
+            e.HasIndex(d => d.BatchId);
             e.HasIndex(d => new { d.Status, d.SubmittedAtUnixMs });
             e.HasIndex(d => d.OwnerParty);
             e.Property(d => d.Status).HasConversion<string>();
+            e.Property(d => d.Method).HasConversion<string>();
             e.Property(d => d.Version).IsConcurrencyToken();
             e.Ignore(d => d.PendingTransitions);
+            e.Ignore(d => d.Data);
+            e.Ignore(d => d.Proof);
+            e.Ignore(d => d.Wrapped);
+            e.Ignore(d => d.TargetHash);
+            e.Ignore(d => d.IsTransferable);
+        });
+        model.Entity<IssuanceBatch>(e =>
+        {
+            e.ToTable("issuance_batches");
+            e.HasKey(b => b.Id);
+            e.HasIndex(b => b.MerkleRoot).IsUnique();
+            e.HasIndex(b => b.Confirmed);
+            e.Property(b => b.Method).HasConversion<string>();
+        });
+        model.Entity<PartyAccount>(e =>
+        {
+            e.ToTable("party_accounts");
+            e.HasKey(p => p.Address);
         });
     }
 }

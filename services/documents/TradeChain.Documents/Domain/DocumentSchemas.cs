@@ -1,0 +1,90 @@
+using System.Collections.Frozen;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Json.Schema;
+
+namespace TradeChain.Documents.Domain;
+
+/// <summary>One problem with a submitted document's content: the dotted field path and the rule it breaks.</summary>
+public sealed record SchemaError(string Field, string Rule);
+
+/// <summary>
+/// The JSON Schemas (draft 2020-12, shipped in Schemas/*.schema.json and served at /documents/schemas/{type}) of the
+/// document types TradeChain issues. Unknown fields are refused, so a misspelled field is named rather than ignored.
+/// </summary>
+public static partial class DocumentSchemas
+{
+    private static readonly EvaluationOptions Options = new() { OutputFormat = OutputFormat.List, RequireFormatValidation = true };
+
+    private static readonly FrozenDictionary<string, (JsonSchema Schema, string Text)> Schemas = Load();
+
+    public static IReadOnlyCollection<string> Types => Schemas.Keys;
+
+    public static bool IsKnown(string? type) => type is not null && Schemas.ContainsKey(type);
+
+    /// <summary>The schema's JSON text, or null for an unknown type.</summary>
+    public static string? Text(string type) => Schemas.TryGetValue(type, out var s) ? s.Text : null;
+
+    /// <summary>Every error in <paramref name="content"/> against the schema of <paramref name="type"/>, fields prefixed with <paramref name="prefix"/>.</summary>
+    public static IReadOnlyList<SchemaError> Validate(string type, JsonObject content, string prefix = "content")
+    {
+        var (schema, _) = Schemas[type];
+        using var document = JsonDocument.Parse(content.ToJsonString());
+        var results = schema.Evaluate(document.RootElement, Options);
+        if (results.IsValid) return [];
+        var errors = new List<SchemaError>();
+        foreach (var detail in results.Details ?? [])
+        {
+            if (detail.Errors is null) continue;
+            var field = FieldOf(prefix, detail.InstanceLocation.ToString());
+            var keyword = detail.EvaluationPath.ToString().Split('/').LastOrDefault(s => s.Length > 0) ?? "";
+            foreach (var (errorKeyword, message) in detail.Errors)
+            {
+                if (errorKeyword == "required")
+                {
+                    foreach (Match m in QuotedName().Matches(message)) errors.Add(new SchemaError($"{field}.{m.Groups[1].Value}", $"is required for a {type}"));
+                }
+                else if (errorKeyword == "false" || keyword == "additionalProperties")
+                {
+                    errors.Add(new SchemaError(field, $"is not a field of a {type} (see /documents/schemas/{type})"));
+                }
+                else
+                {
+                    errors.Add(new SchemaError(field, Describe(errorKeyword, message)));
+                }
+            }
+        }
+        if (errors.Count == 0) errors.Add(new SchemaError(prefix, $"does not match the {type} schema"));
+        return errors.DistinctBy(e => (e.Field, e.Rule)).ToList();
+    }
+
+    private static string Describe(string keyword, string message) => keyword switch
+    {
+        "pattern" => $"has the wrong form ({message})",
+        "format" => $"has the wrong format ({message})",
+        "type" => $"has the wrong type ({message})",
+        "enum" => $"is not one of the allowed values ({message})",
+        _ => $"breaks the {keyword} rule ({message})",
+    };
+
+    private static string FieldOf(string prefix, string pointer) =>
+        pointer.Length == 0 ? prefix : prefix + "." + string.Join('.', pointer.TrimStart('/').Split('/').Select(p => p.Replace("~1", "/").Replace("~0", "~")));
+
+    private static FrozenDictionary<string, (JsonSchema, string)> Load()
+    {
+        var assembly = typeof(DocumentSchemas).Assembly;
+        var result = new Dictionary<string, (JsonSchema, string)>(StringComparer.Ordinal);
+        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith("schemas/", StringComparison.Ordinal)))
+        {
+            using var stream = assembly.GetManifestResourceStream(name)!;
+            var text = new StreamReader(stream).ReadToEnd();
+            var type = name["schemas/".Length..^".schema.json".Length];
+            result[type] = (JsonSchema.FromText(text, new BuildOptions { SchemaRegistry = new SchemaRegistry() }), text);
+        }
+        return result.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+
+    [GeneratedRegex("\"([^\"]+)\"")]
+    private static partial Regex QuotedName();
+}

@@ -1,0 +1,280 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Nethereum.Util;
+using TradeChain.Documents.Domain;
+using TradeChain.Documents.Infrastructure;
+using TradeChain.Ledger;
+using TradeChain.Ledger.Merkle;
+
+namespace TradeChain.Documents.Verification;
+
+public static class CheckStatus
+{
+    public const string Valid = "valid";
+    public const string Invalid = "invalid";
+    public const string Skipped = "skipped";
+    public const string Error = "error";
+}
+
+/// <summary>One check of a verification, with its own precise reason.</summary>
+public sealed record VerificationCheck(string Name, string Status, string Reason, JsonObject? Details = null);
+
+/// <summary>The verdict on a wrapped document: valid only when every check is valid (or skipped because it does not apply).</summary>
+public sealed record VerificationReport(bool Valid, string Summary, string? TargetHash, string? MerkleRoot, IReadOnlyList<VerificationCheck> Checks)
+{
+    public VerificationCheck Check(string name) => Checks.Single(c => c.Name == name);
+}
+
+/// <summary>
+/// Verifies an OpenAttestation v2 document the way the public verifiers do, check by check — integrity, issuance,
+/// revocation, issuer identity — against the chain itself, and says precisely why a check fails: which fields were
+/// tampered with, which root was never issued, in which transaction, when and why a document was revoked. The API,
+/// the CLI (through the API) and the bus consumer all use this one verifier, so their verdicts agree.
+/// </summary>
+public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient stores, TitleRegistryClient titles, IssuerRegistry issuers, ChainOptions chain)
+{
+    public const string Integrity = "integrity";
+    public const string Issuance = "issuance";
+    public const string Revocation = "revocation";
+    public const string IssuerIdentity = "issuerIdentity";
+
+    public async Task<VerificationReport> VerifyAsync(JsonObject wrapped, CancellationToken cancellationToken)
+    {
+        var shape = ShapeProblem(wrapped);
+        if (shape is not null)
+        {
+            return Report(null, null, [
+                new VerificationCheck(Integrity, CheckStatus.Invalid, $"not an OpenAttestation v2 wrapped document: {shape}"),
+                Skip(Issuance, "the document could not be read"), Skip(Revocation, "the document could not be read"), Skip(IssuerIdentity, "the document could not be read"),
+            ]);
+        }
+        var signature = wrapped["signature"]!.AsObject();
+        var targetHash = signature["targetHash"]!.GetValue<string>().ToLowerInvariant();
+        var merkleRoot = signature["merkleRoot"]!.GetValue<string>().ToLowerInvariant();
+        var proof = signature["proof"]!.AsArray().Select(p => p!.GetValue<string>().ToLowerInvariant()).ToList();
+        var data = wrapped["data"]!.AsObject();
+
+        var integrity = await IntegrityAsync(wrapped, targetHash, cancellationToken);
+        // The data is salted ("uuid:string:0x…"): read the issuers as OpenAttestation's getData does.
+        var plain = OpenAttestationV2.Unsalt(data) as JsonObject ?? [];
+        var issuerList = (plain["issuers"] as JsonArray)?.Select(i => i as JsonObject).ToList() ?? [];
+        var declared = issuerList.Select(Declared).ToList();
+        if (issuerList.Count == 0 || declared.Any(d => d is null))
+        {
+            var why = issuerList.Count == 0 ? "data.issuers is missing or empty" : "an issuer names no documentStore, certificateStore or tokenRegistry";
+            return Report(targetHash, merkleRoot, [integrity, new VerificationCheck(Issuance, CheckStatus.Invalid, why), Skip(Revocation, why), new VerificationCheck(IssuerIdentity, CheckStatus.Invalid, why)]);
+        }
+
+        VerificationCheck issuance, revocation;
+        var contracts = declared.Select(d => d!.Value).ToList();
+        try
+        {
+            issuance = await IssuanceAsync(contracts, merkleRoot);
+            revocation = await RevocationAsync(contracts, targetHash, proof, merkleRoot, cancellationToken);
+        }
+        catch (Exception e) when (e is HttpRequestException or Nethereum.JsonRpc.Client.RpcClientUnknownException or Nethereum.JsonRpc.Client.RpcClientTimeoutException)
+        {
+            var why = $"the chain at {chain.RpcUrl} could not be reached, so the status could not be checked: {e.Message}";
+            issuance = new VerificationCheck(Issuance, CheckStatus.Error, why);
+            revocation = new VerificationCheck(Revocation, CheckStatus.Error, why);
+        }
+        var identity = Identity(issuerList!, contracts);
+        return Report(targetHash, merkleRoot, [integrity, issuance, revocation, identity]);
+    }
+
+    private async Task<VerificationCheck> IntegrityAsync(JsonObject wrapped, string targetHash, CancellationToken cancellationToken)
+    {
+        IntegrityCheck result;
+        try
+        {
+            result = OpenAttestationV2.VerifyIntegrity(wrapped);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException)
+        {
+            return new VerificationCheck(Integrity, CheckStatus.Invalid, $"the data cannot be hashed: {e.Message}");
+        }
+        if (result.Valid) return new VerificationCheck(Integrity, CheckStatus.Valid, result.Reason);
+
+        var details = new JsonObject { ["computedTargetHash"] = result.ComputedTargetHash, ["claimedTargetHash"] = targetHash };
+        if (result.ComputedTargetHash != targetHash)
+        {
+            var original = await db.Documents.AsNoTracking().SingleOrDefaultAsync(d => d.Hash == "0x" + targetHash, cancellationToken);
+            if (original is null)
+                return new VerificationCheck(Integrity, CheckStatus.Invalid,
+                    $"tampered: the data hashes to {result.ComputedTargetHash}, not the targetHash {targetHash} it claims; TradeChain holds no original of this document, so it cannot say which fields changed", details);
+            var obfuscated = (wrapped["privacy"]?["obfuscatedData"] as JsonArray)?.Select(h => h!.GetValue<string>()).ToList() ?? [];
+            var fields = OpenAttestationV2.CompareFields(original.Data, wrapped["data"]!.AsObject(), obfuscated);
+            details["changedFields"] = Strings(fields.Changed);
+            details["addedFields"] = Strings(fields.Added);
+            details["removedFields"] = Strings(fields.Removed);
+            var parts = new List<string>();
+            if (fields.Changed.Count > 0) parts.Add($"changed: {string.Join(", ", fields.Changed)}");
+            if (fields.Added.Count > 0) parts.Add($"added: {string.Join(", ", fields.Added)}");
+            if (fields.Removed.Count > 0) parts.Add($"removed without obfuscation: {string.Join(", ", fields.Removed)}");
+            if (parts.Count == 0) parts.Add("privacy.obfuscatedData was altered");
+            return new VerificationCheck(Integrity, CheckStatus.Invalid, $"tampered: the data no longer matches targetHash {targetHash} — {string.Join("; ", parts)}", details);
+        }
+        return new VerificationCheck(Integrity, CheckStatus.Invalid, result.Reason, details);
+    }
+
+    private async Task<VerificationCheck> IssuanceAsync(IReadOnlyList<(string Kind, string Address)> declared, string merkleRoot)
+    {
+        var root = Convert.FromHexString(merkleRoot);
+        var lines = new List<string>();
+        var details = new JsonArray();
+        foreach (var (kind, address) in declared)
+        {
+            if (!Nethereum.Util.AddressUtil.Current.IsValidEthereumAddressHexFormat(address))
+                return new VerificationCheck(Issuance, CheckStatus.Invalid, $"{kind} {address} is not an Ethereum address");
+            if (!await stores.HasCodeAsync(address))
+                return new VerificationCheck(Issuance, CheckStatus.Invalid, $"there is no contract at {kind} {address} on chain {chain.ChainId}");
+            if (kind == "tokenRegistry")
+            {
+                var title = await titles.GetAsync(address, root);
+                if (!title.Exists)
+                {
+                    var history = await titles.HistoryAsync(root, address);
+                    var burned = history.LastOrDefault(e => e.Action == "surrender-accepted");
+                    return burned is not null
+                        ? new VerificationCheck(Issuance, CheckStatus.Invalid,
+                            $"the title {merkleRoot} was surrendered and the surrender accepted (burned) in transaction {burned.TransactionHash}, block {burned.BlockNumber}, at {Time(burned.Timestamp)}: the document no longer carries title")
+                        : new VerificationCheck(Issuance, CheckStatus.Invalid, $"the title {merkleRoot} has not been issued on title registry {address}");
+                }
+                lines.Add(title.Surrendered
+                    ? $"title {merkleRoot} exists on title registry {address}, returned to its issuer (surrender not yet accepted)"
+                    : $"title {merkleRoot} is live on title registry {address} (holder {title.Holder}, beneficiary {title.Beneficiary})");
+                details.Add(new JsonObject { ["tokenRegistry"] = address, ["holder"] = title.Holder, ["beneficiary"] = title.Beneficiary, ["surrendered"] = title.Surrendered });
+                continue;
+            }
+            var status = await stores.GetStatusAsync(address, root);
+            if (!status.Issued)
+                return new VerificationCheck(Issuance, CheckStatus.Invalid, $"the merkleRoot {merkleRoot} has not been issued on document store {address}");
+            lines.Add($"merkleRoot {merkleRoot} issued on document store {address} in block {status.IssuedInBlock}");
+            details.Add(new JsonObject { ["documentStore"] = address, ["issuedInBlock"] = status.IssuedInBlock });
+        }
+        return new VerificationCheck(Issuance, CheckStatus.Valid, string.Join("; ", lines), new JsonObject { ["issuers"] = details });
+    }
+
+    private async Task<VerificationCheck> RevocationAsync(IReadOnlyList<(string Kind, string Address)> declared, string targetHash, IReadOnlyList<string> proof,
+        string merkleRoot, CancellationToken cancellationToken)
+    {
+        var stores_ = declared.Where(d => d.Kind != "tokenRegistry").ToList();
+        if (stores_.Count == 0)
+            return Skip(Revocation, "a transferable record is not revoked: its title is surrendered and burned instead (see issuance)");
+        // As OpenAttestation does: the targetHash, every intermediate hash of the proof and the root may each be revoked.
+        var hashes = new List<string> { targetHash };
+        var current = Convert.FromHexString(targetHash);
+        foreach (var p in proof)
+        {
+            current = MerkleTree.HashPair(current, Convert.FromHexString(p));
+            hashes.Add(Convert.ToHexStringLower(current));
+        }
+        foreach (var (_, address) in stores_)
+        {
+            foreach (var hash in hashes)
+            {
+                var record = await stores.FindRevocationAsync(address, Convert.FromHexString(hash));
+                if (record is null) continue;
+                var scope = hash == targetHash ? "this document" : hash == merkleRoot ? "its whole batch" : "part of its batch";
+                var details = new JsonObject
+                {
+                    ["documentStore"] = address, ["revokedHash"] = hash, ["scope"] = scope, ["transactionHash"] = record.TransactionHash,
+                    ["blockNumber"] = record.BlockNumber, ["revokedAt"] = Time(record.Timestamp), ["reasonHash"] = record.ReasonHash,
+                };
+                var why = await ReasonAsync(hash, record.ReasonHash, cancellationToken);
+                details["reason"] = why;
+                return new VerificationCheck(Revocation, CheckStatus.Invalid,
+                    $"revoked ({scope}) on document store {address} in transaction {record.TransactionHash}, block {record.BlockNumber}, at {Time(record.Timestamp)}; reason: {why}", details);
+            }
+        }
+        return new VerificationCheck(Revocation, CheckStatus.Valid,
+            $"none of the document's {hashes.Count} hash(es) (targetHash, proof, merkleRoot) is revoked on {string.Join(", ", stores_.Select(s => s.Address))}");
+    }
+
+    /// <summary>The revocation notice kept off chain, checked against the hash the chain recorded.</summary>
+    private async Task<string> ReasonAsync(string revokedHash, string? reasonHash, CancellationToken cancellationToken)
+    {
+        if (reasonHash is null) return "none recorded on chain (revoked without a reason)";
+        var notice = await db.Documents.AsNoTracking()
+            .Where(d => d.RevocationReason != null && (d.Hash == "0x" + revokedHash || d.MerkleRoot == revokedHash))
+            .Select(d => d.RevocationReason).FirstOrDefaultAsync(cancellationToken);
+        if (notice is null) return $"the chain records reason hash {reasonHash}; the notice itself is not held by this TradeChain";
+        return ReasonHash(notice) == reasonHash
+            ? $"\"{notice}\" (matches the reason hash recorded on chain)"
+            : $"\"{notice}\" — WARNING: this notice does not match the reason hash {reasonHash} recorded on chain";
+    }
+
+    private VerificationCheck Identity(IReadOnlyList<JsonObject> issuerList, IReadOnlyList<(string Kind, string Address)> declared)
+    {
+        var lines = new List<string>();
+        var details = new JsonArray();
+        var allKnown = true;
+        for (var i = 0; i < issuerList.Count; i++)
+        {
+            var (kind, address) = declared[i];
+            var name = issuerList[i]["name"]?.ToString() ?? "(no name)";
+            var proofType = issuerList[i]["identityProof"]?["type"]?.ToString();
+            var location = issuerList[i]["identityProof"]?["location"]?.ToString();
+            var dns = proofType is "DNS-TXT" or "DNS-DID"
+                ? $"its {proofType} proof at {location} was not checked: this deployment cannot make DNS lookups"
+                : proofType is null ? "it declares no identity proof" : $"its {proofType} identity proof is not supported here";
+            var known = issuers.Find(address);
+            if (known is null)
+            {
+                allKnown = false;
+                lines.Add($"issuer \"{name}\": {kind} {address} is not in TradeChain's issuer registry; {dns}");
+            }
+            else
+            {
+                lines.Add($"issuer \"{name}\": {kind} {address} belongs to {known.Name} in TradeChain's issuer registry; {dns}");
+            }
+            details.Add(new JsonObject
+            {
+                ["name"] = name, [kind] = address, ["registered"] = known is not null, ["registeredAs"] = known?.Name,
+                ["identityProof"] = proofType, ["identityProofLocation"] = location, ["dnsChecked"] = false,
+            });
+        }
+        return new VerificationCheck(IssuerIdentity, allKnown ? CheckStatus.Valid : CheckStatus.Invalid, string.Join("; ", lines), new JsonObject { ["issuers"] = details });
+    }
+
+    public static string ReasonHash(string notice) => Convert.ToHexStringLower(Sha3Keccack.Current.CalculateHash(Encoding.UTF8.GetBytes(notice)));
+
+    private static (string Kind, string Address)? Declared(JsonObject? issuer)
+    {
+        if (issuer is null) return null;
+        foreach (var kind in new[] { "documentStore", "certificateStore", "tokenRegistry" })
+        {
+            if (issuer[kind] is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.String) return (kind, v.GetValue<string>());
+        }
+        return null;
+    }
+
+    private static string? ShapeProblem(JsonObject wrapped)
+    {
+        if (wrapped["data"] is not JsonObject) return "data is missing or not an object";
+        if (wrapped["signature"] is not JsonObject signature) return "signature is missing or not an object";
+        if (signature["type"]?.ToString() != OpenAttestationV2.ProofType) return $"signature.type must be \"{OpenAttestationV2.ProofType}\"";
+        if (signature["targetHash"]?.ToString() is not { } t || !Hex.IsHash32("0x" + t)) return "signature.targetHash must be 64 hex digits";
+        if (signature["merkleRoot"]?.ToString() is not { } r || !Hex.IsHash32("0x" + r)) return "signature.merkleRoot must be 64 hex digits";
+        if (signature["proof"] is not JsonArray proof || proof.Any(p => p?.ToString() is not { } h || !Hex.IsHash32("0x" + h)))
+            return "signature.proof must be an array of 64-hex-digit hashes";
+        return null;
+    }
+
+    private static VerificationReport Report(string? targetHash, string? merkleRoot, IReadOnlyList<VerificationCheck> checks)
+    {
+        var failed = checks.Where(c => c.Status is CheckStatus.Invalid or CheckStatus.Error).ToList();
+        var summary = failed.Count == 0
+            ? "valid: " + string.Join("; ", checks.Where(c => c.Status == CheckStatus.Valid).Select(c => $"{c.Name} — {c.Reason}"))
+            : "invalid: " + string.Join("; ", failed.Select(c => $"{c.Name} — {c.Reason}"));
+        return new VerificationReport(failed.Count == 0, summary, targetHash, merkleRoot, checks);
+    }
+
+    private static VerificationCheck Skip(string name, string why) => new(name, CheckStatus.Skipped, why);
+
+    private static JsonArray Strings(IEnumerable<string> values) => new(values.Select(v => (JsonNode)v).ToArray());
+
+    private static string Time(long unixSeconds) => DateTimeOffset.FromUnixTimeSeconds(unixSeconds).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,167 @@
+using System.Numerics;
+using Nethereum.Contracts;
+using Nethereum.Hex.HexTypes;
+using Nethereum.RPC.Eth.DTOs;
+using TradeChain.Ledger.Contracts.TitleRegistry;
+
+namespace TradeChain.Ledger;
+
+/// <summary>The current parties of one title, as the TitleRegistry contract holds them.</summary>
+public sealed record TitleState(bool Exists, string Beneficiary, string Holder, string? Nominee, bool Surrendered);
+
+/// <summary>One step in a title's life, rebuilt from the contract's events.</summary>
+/// <remarks>For "issued", <see cref="To"/> is the first beneficiary and <see cref="Holder"/> the first holder.</remarks>
+public sealed record TitleEvent(string Action, string? From, string? To, string? By, string TransactionHash, long BlockNumber, long Timestamp, string? Holder = null);
+
+/// <summary>
+/// Mints and reads titles on the TitleRegistry. Steps taken by a holder or beneficiary are sent by that party's
+/// own <see cref="ChainWriter"/> (<see cref="SendAsync{TFunction}"/>), so the contract checks the party itself.
+/// </summary>
+public sealed class TitleRegistryClient(ChainWriter writer, ChainOptions options)
+{
+    public string ContractAddress => options.TitleRegistryAddress;
+
+    public static BigInteger TokenId(byte[] root) => new(root, isUnsigned: true, isBigEndian: true);
+
+    /// <summary>Issues the title; if a crashed earlier attempt already minted it, returns null.</summary>
+    public async Task<ChainReceipt?> MintAsync(byte[] root, string beneficiary, string holder, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await writer.SendAsync(ContractAddress, new MintFunction { TokenId = TokenId(root), Beneficiary = beneficiary, Holder = holder }, cancellationToken);
+        }
+        catch (ChainRevertedException e) when (e.Is<ERC721InvalidSenderError>())
+        {
+            return null; // the id exists already: minted by that earlier attempt (ids are Merkle roots, unique per document)
+        }
+    }
+
+    /// <summary>Sends a title step signed by <paramref name="party"/>, the caller's own account.</summary>
+    public Task<ChainReceipt> SendAsync<TFunction>(ChainWriter party, TFunction function, CancellationToken cancellationToken)
+        where TFunction : Nethereum.Contracts.FunctionMessage, new() => party.SendAsync(ContractAddress, function, cancellationToken);
+
+    /// <summary>Accepts or rejects a surrender: signed by the service's own account, which holds ACCEPTER_ROLE.</summary>
+    public Task<ChainReceipt> SendAsIssuerAsync<TFunction>(TFunction function, CancellationToken cancellationToken)
+        where TFunction : Nethereum.Contracts.FunctionMessage, new() => writer.SendAsync(ContractAddress, function, cancellationToken);
+
+    public Task<TitleState> GetAsync(byte[] root) => GetAsync(ContractAddress, root);
+
+    /// <summary>The title <paramref name="root"/> on the registry at <paramref name="registry"/> (any registry on the chain).</summary>
+    public async Task<TitleState> GetAsync(string registry, byte[] root)
+    {
+        var title = await writer.QueryOutputAsync<TitleOfFunction, TitleOfOutputDTO>(registry, new TitleOfFunction { TokenId = TokenId(root) });
+        return new TitleState(title.Exists, title.Beneficiary, title.Holder, IsZero(title.Nominee) ? null : title.Nominee, title.Surrendered);
+    }
+
+    /// <summary>Every step of the title, oldest first, from the registry's events (the chain is the record, not our database).</summary>
+    public async Task<IReadOnlyList<TitleEvent>> HistoryAsync(byte[] root, string? registry = null)
+    {
+        var logs = await writer.Web3.Eth.Filters.GetLogs.SendRequestAsync(new NewFilterInput
+        {
+            Address = [registry ?? ContractAddress],
+            FromBlock = BlockParameter.CreateEarliest(),
+            ToBlock = BlockParameter.CreateLatest(),
+            Topics = [null, "0x" + Convert.ToHexStringLower(root)],
+        });
+        var events = new List<TitleEvent>();
+        var timestamps = new Dictionary<BigInteger, long>();
+        foreach (var log in logs.OrderBy(l => l.BlockNumber.Value).ThenBy(l => l.LogIndex.Value))
+        {
+            var step = Decode(log);
+            if (step is null) continue;
+            var block = log.BlockNumber.Value;
+            if (!timestamps.TryGetValue(block, out var timestamp))
+            {
+                var header = await writer.Web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(new HexBigInteger(block));
+                timestamps[block] = timestamp = (long)header.Timestamp.Value;
+            }
+            events.Add(new TitleEvent(step.Value.Action, step.Value.From, step.Value.To, step.Value.By, log.TransactionHash, (long)block, timestamp, step.Value.Holder));
+        }
+        return events;
+    }
+
+    private static (string Action, string? From, string? To, string? By, string? Holder)? Decode(FilterLog log)
+    {
+        if (log.IsLogForEvent<TitleIssuedEventDTO>())
+        {
+            var e = log.DecodeEvent<TitleIssuedEventDTO>().Event;
+            return ("issued", null, e.Beneficiary, null, e.Holder);
+        }
+        if (log.IsLogForEvent<BeneficiaryNominatedEventDTO>())
+        {
+            var e = log.DecodeEvent<BeneficiaryNominatedEventDTO>().Event;
+            return ("beneficiary-nominated", e.Beneficiary, e.Nominee, e.Beneficiary, null);
+        }
+        if (log.IsLogForEvent<BeneficiaryTransferredEventDTO>())
+        {
+            var e = log.DecodeEvent<BeneficiaryTransferredEventDTO>().Event;
+            return ("beneficiary-endorsed", e.From, e.To, null, null);
+        }
+        if (log.IsLogForEvent<HolderTransferredEventDTO>())
+        {
+            var e = log.DecodeEvent<HolderTransferredEventDTO>().Event;
+            return ("holder-transferred", e.From, e.To, e.From, null);
+        }
+        if (log.IsLogForEvent<HolderTransferRejectedEventDTO>())
+        {
+            var e = log.DecodeEvent<HolderTransferRejectedEventDTO>().Event;
+            return ("holder-transfer-rejected", e.By, e.ReturnedTo, e.By, null);
+        }
+        if (log.IsLogForEvent<BeneficiaryTransferRejectedEventDTO>())
+        {
+            var e = log.DecodeEvent<BeneficiaryTransferRejectedEventDTO>().Event;
+            return ("beneficiary-endorsement-rejected", e.By, e.ReturnedTo, e.By, null);
+        }
+        if (log.IsLogForEvent<ReturnedToIssuerEventDTO>())
+        {
+            var e = log.DecodeEvent<ReturnedToIssuerEventDTO>().Event;
+            return ("surrendered", e.By, null, e.By, null);
+        }
+        if (log.IsLogForEvent<SurrenderRejectedEventDTO>())
+        {
+            var e = log.DecodeEvent<SurrenderRejectedEventDTO>().Event;
+            return ("surrender-rejected", null, e.RestoredTo, e.By, null);
+        }
+        if (log.IsLogForEvent<SurrenderAcceptedEventDTO>())
+        {
+            var e = log.DecodeEvent<SurrenderAcceptedEventDTO>().Event;
+            return ("surrender-accepted", null, null, e.By, null);
+        }
+        return null; // ERC-721 Transfer events repeat what the title events say
+    }
+
+    private static bool IsZero(string? address) => string.IsNullOrEmpty(address) || address.TrimStart('0', 'x').Length == 0;
+}
+
+/// <summary>The TitleRegistry's custom errors in words.</summary>
+internal static class TitleErrors
+{
+    public static string? Describe(SmartContractCustomErrorRevertException revert)
+    {
+        if (revert.IsCustomErrorFor<NotHolderError>())
+            return $"NotHolder: {revert.DecodeError<NotHolderError>().Caller} is not the title's holder";
+        if (revert.IsCustomErrorFor<NotBeneficiaryError>())
+            return $"NotBeneficiary: {revert.DecodeError<NotBeneficiaryError>().Caller} is not the title's beneficiary";
+        if (revert.IsCustomErrorFor<NotHolderAndBeneficiaryError>())
+            return $"NotHolderAndBeneficiary: {revert.DecodeError<NotHolderAndBeneficiaryError>().Caller} must be both holder and beneficiary to surrender the title";
+        if (revert.IsCustomErrorFor<NotNomineeError>())
+        {
+            var e = revert.DecodeError<NotNomineeError>();
+            return $"NotNominee: the holder may endorse only to the beneficiary's nominee ({(e.Nominee.TrimStart('0', 'x').Length == 0 ? "none nominated" : e.Nominee)}), not {e.Proposed}";
+        }
+        if (revert.IsCustomErrorFor<TitleSurrenderedError>()) return "TitleSurrendered: the title has been returned to the issuer; only the issuer may accept or reject the surrender";
+        if (revert.IsCustomErrorFor<TitleNotSurrenderedError>()) return "TitleNotSurrendered: the title has not been returned to the issuer";
+        if (revert.IsCustomErrorFor<UnknownTitleError>()) return "UnknownTitle: no such title (never issued, or surrendered and burned)";
+        if (revert.IsCustomErrorFor<InvalidPartyError>()) return "InvalidParty: the zero address cannot take part in a title";
+        if (revert.IsCustomErrorFor<NoChangeError>()) return $"NoChange: {revert.DecodeError<NoChangeError>().Party} already has that place";
+        if (revert.IsCustomErrorFor<NothingToRejectError>()) return "NothingToReject: there is no transfer to this party that may still be rejected";
+        if (revert.IsCustomErrorFor<UseTitleFunctionsError>()) return "UseTitleFunctions: ERC-721 transfers and approvals are disabled";
+        if (revert.IsCustomErrorFor<ERC721InvalidSenderError>()) return "ERC721InvalidSender: a title with this id already exists";
+        if (revert.IsCustomErrorFor<Contracts.TitleRegistry.AccessControlUnauthorizedAccountError>())
+        {
+            var error = revert.DecodeError<Contracts.TitleRegistry.AccessControlUnauthorizedAccountError>();
+            return $"AccessControlUnauthorizedAccount: account {error.Account} lacks role {ContractErrors.RoleName(error.NeededRole)}";
+        }
+        return null;
+    }
+}

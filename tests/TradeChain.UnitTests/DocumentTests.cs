@@ -1,0 +1,129 @@
+using System.Text.Json.Nodes;
+using TradeChain.Documents.Domain;
+using TradeChain.Domain;
+
+namespace TradeChain.UnitTests;
+
+public class DocumentTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 25, 9, 0, 0, TimeSpan.Zero);
+
+    private static JsonObject Invoice() => JsonNode.Parse("""
+        {"invoiceNumber":"INV-7","seller":{"name":"ACME Coffee JSC","country":"VN"},"buyer":{"name":"Hamburg Roasters GmbH","country":"DE"},
+         "totalAmount":"5000.00","currency":"USD","incoterm":"FOB","invoiceDate":"2026-11-20",
+         "lineItems":[{"description":"Robusta grade 1","quantity":19200,"unit":"KGM","unitPrice":"2.6042","amount":"5000.00"}]}
+        """)!.AsObject();
+
+    [Fact]
+    public void A_valid_invoice_passes_its_schema()
+    {
+        Assert.Empty(DocumentSchemas.Validate("commercial-invoice", Invoice()));
+    }
+
+    [Fact]
+    public void Every_schema_error_names_its_field_and_rule_at_once()
+    {
+        var invoice = Invoice();
+        invoice.Remove("currency");
+        invoice["totalAmount"] = "5,000";
+        invoice["sellr"] = "typo";
+        invoice["buyer"]!["country"] = "Germany";
+        invoice["invoiceDate"] = "20/11/2026";
+        invoice["lineItems"]![0]!["quantity"] = -1;
+
+        var errors = DocumentSchemas.Validate("commercial-invoice", invoice).ToDictionary(e => e.Field, e => e.Rule);
+
+        Assert.Contains("required", errors["content.currency"]);
+        Assert.Contains("wrong form", errors["content.totalAmount"]);
+        Assert.Contains("not a field of a commercial-invoice", errors["content.sellr"]);
+        Assert.Contains("wrong form", errors["content.buyer.country"]);
+        Assert.Contains("format", errors["content.invoiceDate"]);
+        Assert.True(errors.ContainsKey("content.lineItems.0.quantity"), string.Join("; ", errors));
+    }
+
+    [Theory]
+    [InlineData("certificate-of-origin")]
+    [InlineData("commercial-invoice")]
+    [InlineData("packing-list")]
+    [InlineData("bill-of-lading")]
+    [InlineData("phytosanitary-certificate")]
+    public void Each_type_has_a_schema_that_requires_its_key_fields(string type)
+    {
+        var errors = DocumentSchemas.Validate(type, new JsonObject());
+        Assert.True(errors.Count >= 4, $"{type}: {string.Join("; ", errors)}");
+        Assert.All(errors, e => Assert.Contains("is required", e.Rule));
+    }
+
+    [Fact]
+    public void The_target_hash_ignores_key_order_but_not_any_value_and_salts_differ()
+    {
+        var salt = Guid.Parse("0f2c4d5e-1a2b-4c3d-8e9f-001122334455");
+        var a = OpenAttestationV2.TargetHash(OpenAttestationV2.SaltData(JsonNode.Parse("""{"b":1,"a":{"y":2,"x":[1,2]}}""")!.AsObject(), () => salt), []);
+        var b = OpenAttestationV2.TargetHash(OpenAttestationV2.SaltData(JsonNode.Parse("""{"a":{"x":[1,2],"y":2},"b":1}""")!.AsObject(), () => salt), []);
+        var c = OpenAttestationV2.TargetHash(OpenAttestationV2.SaltData(JsonNode.Parse("""{"a":{"x":[1,2],"y":3},"b":1}""")!.AsObject(), () => salt), []);
+        var d = OpenAttestationV2.TargetHash(OpenAttestationV2.SaltData(JsonNode.Parse("""{"b":1,"a":{"y":2,"x":[1,2]}}""")!.AsObject()), []);
+        Assert.Equal(a, b);
+        Assert.NotEqual(a, c);
+        Assert.NotEqual(a, d);
+    }
+
+    [Fact]
+    public void Field_comparison_names_changed_added_and_removed_fields_but_not_hidden_ones()
+    {
+        var original = OpenAttestationV2.SaltData(Invoice());
+        var wrapped = OpenAttestationV2.Wrap(original, OpenAttestationV2.TargetHash(original, []), [], OpenAttestationV2.TargetHash(original, []));
+        var hidden = OpenAttestationV2.Obfuscate(wrapped, ["buyer"]);
+        var presented = (JsonObject)hidden["data"]!.DeepClone();
+        presented["totalAmount"] = "3a6c1e0e-0000-4000-8000-000000000000:string:50000.00";
+        presented["discount"] = "x";
+        presented.Remove("incoterm");
+
+        var diff = OpenAttestationV2.CompareFields(original, presented,
+            hidden["privacy"]!["obfuscatedData"]!.AsArray().Select(h => h!.GetValue<string>()).ToList());
+
+        Assert.Equal(["totalAmount"], diff.Changed);
+        Assert.Equal(["discount"], diff.Added);
+        Assert.Equal(["incoterm"], diff.Removed);
+        Assert.True(OpenAttestationV2.VerifyIntegrity(hidden).Valid);
+    }
+
+    [Fact]
+    public void Unsalting_restores_the_values_with_their_types()
+    {
+        var data = OpenAttestationV2.Unsalt(OpenAttestationV2.SaltData(Invoice()))!;
+        Assert.Equal(Invoice().ToJsonString(), data.ToJsonString());
+    }
+
+    [Fact]
+    public void A_batch_gives_each_document_a_proof_to_the_same_root()
+    {
+        var targets = Enumerable.Range(0, 5).Select(i => OpenAttestationV2.TargetHash(OpenAttestationV2.SaltData(new JsonObject { ["n"] = i }), [])).ToList();
+        var (root, proofs) = OpenAttestationV2.BuildTree(targets);
+        for (var i = 0; i < targets.Count; i++)
+        {
+            var folded = TradeChain.Ledger.Merkle.MerkleTree.ComputeRoot(Convert.FromHexString(targets[i]), proofs[i].Select(Convert.FromHexString));
+            Assert.Equal(root, Convert.ToHexStringLower(folded));
+        }
+        Assert.Equal((targets[0], 0), (OpenAttestationV2.BuildTree([targets[0]]).Root, OpenAttestationV2.BuildTree([targets[0]]).Proofs[0].Count));
+    }
+
+    [Fact]
+    public void A_document_is_batched_then_issued_once_then_revoked_once()
+    {
+        var data = OpenAttestationV2.SaltData(Invoice());
+        var document = TradeDocument.Submit(Guid.NewGuid(), "commercial-invoice", "EXP-ACME", data, IssuanceMethod.DocumentStore, null, null, "anh", Now);
+        Assert.Equal("0x" + OpenAttestationV2.TargetHash(data, []), document.Hash);
+        Assert.Null(document.Wrapped);
+        Assert.Throws<DomainRuleViolation>(() => document.MarkIssued("0xtx", 7, "0xstore", "issuer", Now));
+
+        document.AssignToBatch(Guid.NewGuid(), document.TargetHash, []);
+        document.MarkIssued("0xtx", 7, "0xstore", "issuer", Now);
+        Assert.Equal(DocumentStatus.Issued, document.Status);
+        Assert.True(OpenAttestationV2.VerifyIntegrity(document.Wrapped!).Valid);
+        Assert.Throws<DomainRuleViolation>(() => document.MarkIssued("0xtx2", 8, "0xstore", "issuer", Now));
+
+        document.MarkRevoked("document", "issued in error", "0xtx3", 9, "anh", Now);
+        Assert.Equal(DocumentStatus.Revoked, document.Status);
+        Assert.Throws<DomainRuleViolation>(() => document.MarkRevoked("document", "again", "0xtx4", 10, "anh", Now));
+    }
+}
