@@ -15,6 +15,9 @@ namespace TradeChain.Cli
                                                       each service its roles; idempotent when FILE names an earlier deployment
               token   --role ROLE --party PARTY [--subject NAME] [--key KEY]
                                                       mint a development token (roles: customs-officer, exporter, bank)
+              verify  FILE [--documents URL] [--role ROLE --party PARTY] [--json]
+                                                      verify a wrapped OpenAttestation document through the documents
+                                                      service: each check with its reason; exit 0 valid, 3 invalid
               demo    [--customs URL] [--documents URL] [--payments URL]
                                                       drive one export trade through the three services and print each step
             """;
@@ -26,7 +29,9 @@ namespace TradeChain.Cli
                 Console.WriteLine(Usage);
                 return args.Length == 0 ? 2 : 0;
             }
-            var options = ParseOptions(args.Skip(1).ToArray());
+            // verify takes the document's path before its options.
+            var positional = args[0] == "verify" && args.Length > 1 && !args[1].StartsWith("--", StringComparison.Ordinal) ? args[1] : null;
+            var options = ParseOptions(args.Skip(positional is null ? 1 : 2).ToArray());
             try
             {
                 switch (args[0])
@@ -53,6 +58,8 @@ namespace TradeChain.Cli
                         var auth = new AuthOptions { SigningKey = options.GetValueOrDefault("key", DevelopmentTokens.DevelopmentSigningKey) };
                         Console.WriteLine(DevelopmentTokens.Mint(auth, options.GetValueOrDefault("subject", party), role, party, TimeSpan.FromHours(8)));
                         return 0;
+                    case "verify":
+                        return await VerifyCommand.RunAsync(options, positional, Console.Out);
                     case "demo":
                         var demo = new GoldenPath(
                             new Uri(options.GetValueOrDefault("documents", "http://127.0.0.1:5102")),
@@ -84,7 +91,8 @@ namespace TradeChain.Cli
             for (var i = 0; i < args.Length; i++)
             {
                 if (!args[i].StartsWith("--", StringComparison.Ordinal)) throw new ArgumentException($"unexpected argument '{args[i]}'");
-                options[args[i][2..]] = i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+                // A switch (--json) has no value: the next argument is another option or there is none.
+                options[args[i][2..]] = i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? args[++i] : "true";
             }
             return options;
         }
