@@ -19,7 +19,7 @@ PG_PORT="${TRADECHAIN_TEST_PG_PORT:-55433}"
 tc_install_prereqs
 tc_install_postgres
 # The public OpenAttestation library, for the interoperability tests.
-[ -d tests/interop/node_modules/@govtechsg/open-attestation ] || npm ci --prefix tests/interop --no-audit --no-fund --silent
+[ -d tests/interop/node_modules/@govtechsg/open-attestation ] && [ -d tests/interop/node_modules/@tradetrust-tt/tt-verify ] || npm ci --prefix tests/interop --no-audit --no-fund --silent
 echo "[test] building"
 dotnet build TradeChain.sln -c Release --nologo -v quiet -clp:ErrorsOnly
 

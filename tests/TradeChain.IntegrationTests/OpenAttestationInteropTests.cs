@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using TradeChain.Documents.Domain;
 using TradeChain.Testing;
@@ -23,26 +22,7 @@ public sealed class OpenAttestationInteropTests
         }
         """)!.AsObject();
 
-    private static async Task<JsonNode> Node(string command, JsonNode input)
-    {
-        var dir = Path.Combine(TestEnvironment.RepoRoot, "tests", "interop");
-        if (!Directory.Exists(Path.Combine(dir, "node_modules", "@govtechsg", "open-attestation")))
-            throw new InvalidOperationException("tests/interop/node_modules is missing: run scripts/test.sh (it runs npm ci there).");
-        using var process = Process.Start(new ProcessStartInfo("node", ["oa.mjs", command])
-        {
-            WorkingDirectory = dir,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        await process.StandardInput.WriteAsync(input.ToJsonString());
-        process.StandardInput.Close();
-        var output = await process.StandardOutput.ReadToEndAsync();
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"node oa.mjs {command} failed: {error}");
-        return JsonNode.Parse(output)!;
-    }
+    private static Task<JsonNode> Node(string command, JsonNode input) => Infrastructure.OpenAttestationNode.RunAsync(command, input);
 
     [Fact]
     public async Task Documents_wrapped_by_TradeChain_verify_with_the_OpenAttestation_library()

@@ -198,10 +198,11 @@ public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient 
     {
         if (reasonHash is null) return "none recorded on chain (revoked without a reason)";
         var notice = await db.Documents.AsNoTracking()
-            .Where(d => d.RevocationReason != null && (d.Hash == "0x" + revokedHash || d.MerkleRoot == revokedHash))
+            .Where(d => d.RevocationReason != null
+                && ((d.RevocationScope == "document" && d.Hash == "0x" + revokedHash) || (d.RevocationScope == "batch" && d.MerkleRoot == revokedHash)))
             .Select(d => d.RevocationReason).FirstOrDefaultAsync(cancellationToken);
         if (notice is null) return $"the chain records reason hash {reasonHash}; the notice itself is not held by this TradeChain";
-        return ReasonHash(notice) == reasonHash
+        return string.Equals("0x" + ReasonHash(notice), reasonHash, StringComparison.OrdinalIgnoreCase)
             ? $"\"{notice}\" (matches the reason hash recorded on chain)"
             : $"\"{notice}\" — WARNING: this notice does not match the reason hash {reasonHash} recorded on chain";
     }

@@ -1,0 +1,360 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Numerics;
+using System.Text.Json.Nodes;
+using Nethereum.Util;
+using Nethereum.Web3;
+using Nethereum.Web3.Accounts;
+using TradeChain.IntegrationTests.Infrastructure;
+using TradeChain.Ledger;
+using TradeChain.Ledger.Contracts.DocumentStore;
+using TradeChain.ServiceDefaults.Auth;
+using TradeChain.Testing;
+using Xunit.Abstractions;
+using static TradeChain.IntegrationTests.Infrastructure.Api;
+
+namespace TradeChain.IntegrationTests;
+
+/// <summary>One running system for the documents tests; its issuer registry knows one outside document store.</summary>
+public sealed class DocumentsFixture : IAsyncLifetime
+{
+    /// <summary>The outsider account's first contract: a partner's document store, registered with TradeChain.</summary>
+    public static readonly string PartnerStore = ContractUtils.CalculateContractAddress(new Account(DevelopmentAccounts.OutsiderKey).Address, new BigInteger(0));
+
+    public TradeChainSystem System { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        System = await TradeChainSystem.StartAsync((name, process) =>
+        {
+            if (name != "documents") return;
+            // A window long enough that documents submitted together (concurrently) always share a batch.
+            process.SetSetting("Issuance:WindowMs", "1500");
+            process.SetSetting("IssuerRegistry:Issuers:0:Name", "Partner Trade Services Pte Ltd");
+            process.SetSetting("IssuerRegistry:Issuers:0:Address", PartnerStore);
+            process.SetSetting("IssuerRegistry:Issuers:0:Domain", "partner-trade.example");
+        });
+    }
+
+    public async Task DisposeAsync() => await System.DisposeAsync();
+}
+
+/// <summary>
+/// Verifiable documents through the API on a real chain: OpenAttestation v2 wrapping checked by the public npm
+/// libraries (open-attestation for integrity, tt-verify for the document-store status), tampering, revocation,
+/// unknown issuers, selective disclosure, schema validation, the transferable bill of lading, and the bus verdict.
+/// </summary>
+public sealed class DocumentsTests(DocumentsFixture fixture, ITestOutputHelper output) : IClassFixture<DocumentsFixture>
+{
+    private TradeChainSystem System => fixture.System;
+
+    private Uri Documents(string path) => new(System.Documents.BaseAddress, path);
+
+    private async Task<(JsonObject View, JsonObject Wrapped)> IssueAsync(HttpClient exporter, string id)
+    {
+        var view = await PollStatus(exporter, Documents($"documents/{id}"), "Issued");
+        return (view, view["wrapped"]!.AsObject());
+    }
+
+    private async Task<JsonObject> VerifyAsync(JsonObject wrapped)
+    {
+        using var anyone = Client(Roles.Bank, "BNK-VERIFIER");
+        var report = await Post(anyone, Documents("documents/verify"), wrapped);
+        output.WriteLine(report["summary"]!.GetValue<string>());
+        return report;
+    }
+
+    private static JsonObject Check(JsonObject report, string name) =>
+        report["checks"]!.AsArray().Single(c => c!["name"]!.GetValue<string>() == name)!.AsObject();
+
+    private static string Status(JsonObject report, string name) => Check(report, name)["status"]!.GetValue<string>();
+
+    private static string Reason(JsonObject report, string name) => Check(report, name)["reason"]!.GetValue<string>();
+
+    private static async Task<(HttpStatusCode Status, JsonNode? Body)> Send(HttpClient client, HttpMethod method, Uri uri, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, uri) { Content = body is null ? null : JsonContent.Create(body) };
+        using var response = await client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));
+    }
+
+    [Fact]
+    public async Task A_document_issued_through_the_API_verifies_with_the_public_OpenAttestation_libraries_against_the_chain()
+    {
+        using var exporter = Client(Roles.Exporter, "EXP-DOCS-1");
+        var submitted = await Task.WhenAll(
+            Post(exporter, Documents("documents"), new { type = "certificate-of-origin", content = CertificateOfOrigin("CO-DOCS-1") }),
+            Post(exporter, Documents("documents"), new { type = "commercial-invoice", content = Invoice("INV-DOCS-1") }));
+        var (certificate, invoice) = (submitted[0], submitted[1]);
+        Assert.Equal("Submitted", certificate["status"]!.GetValue<string>());
+        Assert.Null(certificate["wrapped"]);
+
+        var (view, wrapped) = await IssueAsync(exporter, certificate["id"]!.GetValue<string>());
+        var (_, invoiceWrapped) = await IssueAsync(exporter, invoice["id"]!.GetValue<string>());
+        // Submitted within one window by one exporter: one Merkle tree, one root on chain.
+        Assert.Equal(wrapped["signature"]!["merkleRoot"]!.GetValue<string>(), invoiceWrapped["signature"]!["merkleRoot"]!.GetValue<string>());
+        Assert.NotEmpty(wrapped["signature"]!["proof"]!.AsArray());
+        Assert.Equal(view["hash"]!.GetValue<string>(), "0x" + wrapped["signature"]!["targetHash"]!.GetValue<string>());
+
+        Assert.True(await OpenAttestationNode.SignatureValidAsync(wrapped), "open-attestation verifySignature");
+        var data = (await OpenAttestationNode.RunAsync("verify", new JsonArray(wrapped.DeepClone())))[0]!["data"]!;
+        Assert.Equal("CO-DOCS-1", data["certificateNumber"]!.GetValue<string>());
+        Assert.Equal(System.Chain.Deployment.DocumentStoreAddress, data["issuers"]![0]!["documentStore"]!.GetValue<string>(), ignoreCase: true);
+
+        var status = await OpenAttestationNode.StatusAsync(System.Chain.RpcUrl, wrapped);
+        output.WriteLine(status.ToJsonString());
+        Assert.True(status["valid"]!.GetValue<bool>(), status.ToJsonString());
+        Assert.Contains(status["fragments"]!.AsArray(), f => f!["name"]!.GetValue<string>() == "OpenAttestationEthereumDocumentStoreStatus" && f["status"]!.GetValue<string>() == "VALID");
+
+        var report = await VerifyAsync(wrapped);
+        Assert.True(report["valid"]!.GetValue<bool>());
+        Assert.Equal(["valid", "valid", "valid", "valid"], new[] { "integrity", "issuance", "revocation", "issuerIdentity" }.Select(n => Status(report, n)));
+        Assert.Contains("not checked", Reason(report, "issuerIdentity"));
+        Assert.Contains("TradeChain Document Store", Reason(report, "issuerIdentity"));
+    }
+
+    [Fact]
+    public async Task Tampering_with_any_field_is_detected_and_named()
+    {
+        using var exporter = Client(Roles.Exporter, "EXP-DOCS-2");
+        var submitted = await Post(exporter, Documents("documents"), new { type = "commercial-invoice", content = Invoice("INV-DOCS-2", "5000.00") });
+        var (_, wrapped) = await IssueAsync(exporter, submitted["id"]!.GetValue<string>());
+
+        var tampered = (JsonObject)wrapped.DeepClone();
+        var salt = tampered["data"]!["totalAmount"]!.GetValue<string>().Split(':')[0];
+        tampered["data"]!["totalAmount"] = $"{salt}:string:50000.00";
+        tampered["data"]!["buyer"]!["name"] = $"{Guid.NewGuid()}:string:Someone Else GmbH";
+
+        var report = await VerifyAsync(tampered);
+        Assert.False(report["valid"]!.GetValue<bool>());
+        Assert.Equal("invalid", Status(report, "integrity"));
+        Assert.Equal(["buyer.name", "totalAmount"], Check(report, "integrity")["details"]!["changedFields"]!.AsArray().Select(f => f!.GetValue<string>()));
+        Assert.Contains("changed: buyer.name, totalAmount", Reason(report, "integrity"));
+        Assert.Equal("valid", Status(report, "issuance")); // the root is on chain; it is the data that lies
+
+        Assert.False(await OpenAttestationNode.SignatureValidAsync(tampered), "open-attestation also refuses the tampered copy");
+        Assert.False((await OpenAttestationNode.StatusAsync(System.Chain.RpcUrl, tampered))["valid"]!.GetValue<bool>());
+
+        // The CLI gives the same verdict, check by check, with its exit code.
+        var file = Path.Combine(System.Directory, "tampered-invoice.tt");
+        await File.WriteAllTextAsync(file, tampered.ToJsonString());
+        var cli = new StringWriter();
+        var options = new Dictionary<string, string> { ["documents"] = System.Documents.BaseAddress.ToString() };
+        Assert.Equal(3, await TradeChain.Cli.VerifyCommand.RunAsync(options, file, cli));
+        Assert.Contains("INVALID", cli.ToString());
+        Assert.Contains("changed: buyer.name, totalAmount", cli.ToString());
+        await File.WriteAllTextAsync(file, wrapped.ToJsonString());
+        Assert.Equal(0, await TradeChain.Cli.VerifyCommand.RunAsync(options, file, new StringWriter()));
+
+        var noSignature = (JsonObject)wrapped.DeepClone();
+        noSignature.Remove("signature");
+        Assert.Contains("signature is missing", Reason(await VerifyAsync(noSignature), "integrity"));
+    }
+
+    [Fact]
+    public async Task A_revoked_document_fails_with_its_revocation_details_and_revoking_a_batch_reaches_every_document_in_it()
+    {
+        using var exporter = Client(Roles.Exporter, "EXP-DOCS-3");
+        var ids = (await Task.WhenAll(new[] { "A", "B", "C" }.Select(n =>
+            Post(exporter, Documents("documents"), new { type = "commercial-invoice", content = Invoice($"INV-DOCS-3{n}") }))))
+            .Select(d => d["id"]!.GetValue<string>()).ToList();
+        var wrapped = new List<JsonObject>();
+        foreach (var id in ids) wrapped.Add((await IssueAsync(exporter, id)).Wrapped);
+        Assert.Single(wrapped.Select(w => w["signature"]!["merkleRoot"]!.GetValue<string>()).Distinct());
+
+        using var other = Client(Roles.Exporter, "EXP-SOMEONE-ELSE");
+        Assert.Equal(HttpStatusCode.NotFound, (await Send(other, HttpMethod.Post, Documents($"documents/{ids[0]}/revoke"), new { reason = "not mine to revoke" })).Status);
+        var (badStatus, badBody) = await Send(exporter, HttpMethod.Post, Documents($"documents/{ids[0]}/revoke"), new { scope = "everything" });
+        Assert.Equal(HttpStatusCode.BadRequest, badStatus);
+        Assert.NotNull(badBody!["errors"]!["reason"]);
+        Assert.NotNull(badBody["errors"]!["scope"]);
+
+        var revoked = await Post(exporter, Documents($"documents/{ids[0]}/revoke"), new { reason = "issued in error: wrong consignee", scope = "document" });
+        var tx = revoked["transactionHash"]!.GetValue<string>();
+
+        var report = await VerifyAsync(wrapped[0]);
+        Assert.False(report["valid"]!.GetValue<bool>());
+        Assert.Equal("invalid", Status(report, "revocation"));
+        Assert.Equal(["valid", "valid"], new[] { "integrity", "issuance" }.Select(n => Status(report, n)));
+        var reason = Reason(report, "revocation");
+        Assert.Contains("this document", reason);
+        Assert.Contains(tx, reason);
+        Assert.Contains("issued in error: wrong consignee", reason);
+        Assert.Contains("matches the reason hash recorded on chain", reason);
+        Assert.Equal(revoked["blockNumber"]!.GetValue<long>(), Check(report, "revocation")["details"]!["blockNumber"]!.GetValue<long>());
+        var status = await OpenAttestationNode.StatusAsync(System.Chain.RpcUrl, wrapped[0]);
+        Assert.False(status["valid"]!.GetValue<bool>(), "tt-verify sees the revocation too");
+        Assert.True((await VerifyAsync(wrapped[1]))["valid"]!.GetValue<bool>(), "the batch's other documents are untouched");
+
+        await Post(exporter, Documents($"documents/{ids[1]}/revoke"), new { reason = "the whole shipment was cancelled", scope = "batch" });
+        var third = await VerifyAsync(wrapped[2]);
+        Assert.Contains("its whole batch", Reason(third, "revocation"));
+        Assert.Contains("the whole shipment was cancelled", Reason(third, "revocation"));
+        Assert.Equal("Revoked", (await Get(exporter, Documents($"documents/{ids[2]}")))["status"]!.GetValue<string>());
+
+        // Customs, asking over the bus, gets the same verdict and refuses the declaration for it.
+        using var aeo = Client(Roles.Exporter, "EXP-DOCS-3");
+        var lodged = await Post(aeo, new Uri(System.Customs.BaseAddress, "declarations"),
+            TradeChain.Cli.GoldenPath.ExportDeclaration("LRN-DOCS-REVOKED", (await Get(exporter, Documents($"documents/{ids[2]}")))["hash"]!.GetValue<string>(),
+                (await Get(exporter, Documents($"documents/{ids[1]}")))["hash"]!.GetValue<string>(), 5_000m));
+        var rejected = await PollStatus(aeo, new Uri(System.Customs.BaseAddress, $"declarations/{lodged["id"]}"), "Rejected");
+        Assert.Contains("its whole batch", rejected["statusReason"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_partly_hidden_copy_still_verifies_here_and_with_the_OpenAttestation_library()
+    {
+        using var exporter = Client(Roles.Exporter, "EXP-DOCS-4");
+        var submitted = await Post(exporter, Documents("documents"), new { type = "commercial-invoice", content = Invoice("INV-DOCS-4") });
+        var (_, wrapped) = await IssueAsync(exporter, submitted["id"]!.GetValue<string>());
+
+        var copy = await Post(exporter, Documents($"documents/{submitted["id"]}/disclosures"), new { hide = new[] { "buyer", "totalAmount" } });
+        Assert.Null(copy["data"]!["buyer"]);
+        Assert.Null(copy["data"]!["totalAmount"]);
+        Assert.Equal(3, copy["privacy"]!["obfuscatedData"]!.AsArray().Count); // buyer.name, buyer.country, totalAmount
+        Assert.Equal(wrapped["signature"]!.ToJsonString(), copy["signature"]!.ToJsonString());
+
+        Assert.True((await VerifyAsync(copy))["valid"]!.GetValue<bool>());
+        Assert.True(await OpenAttestationNode.SignatureValidAsync(copy));
+
+        var (status, body) = await Send(exporter, HttpMethod.Post, Documents($"documents/{submitted["id"]}/disclosures"), new { hide = new[] { "buyer", "nonsense", "issuers" } });
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("no field nonsense", body!["errors"]!["hide[1]"]![0]!.GetValue<string>());
+        Assert.NotNull(body["errors"]!["hide[2]"]);
+    }
+
+    [Fact]
+    public async Task Documents_wrapped_by_the_OpenAttestation_library_verify_with_TradeChain_and_an_unknown_issuer_is_named()
+    {
+        // A partner runs its own document store (registered with TradeChain); a stranger runs another (not registered).
+        var web3 = new Web3(new Account(DevelopmentAccounts.OutsiderKey, DevelopmentAccounts.ChainId), System.Chain.RpcUrl);
+        var admin = web3.TransactionManager.Account.Address;
+        var partner = (await web3.Eth.GetContractDeploymentHandler<DocumentStoreDeployment>()
+            .SendRequestAndWaitForReceiptAsync(new DocumentStoreDeployment { Name = "Partner", Admin = admin })).ContractAddress;
+        Assert.Equal(DocumentsFixture.PartnerStore, partner, ignoreCase: true);
+        var stranger = (await web3.Eth.GetContractDeploymentHandler<DocumentStoreDeployment>()
+            .SendRequestAndWaitForReceiptAsync(new DocumentStoreDeployment { Name = "Stranger", Admin = admin })).ContractAddress;
+
+        JsonObject Raw(string store, string number) => JsonNode.Parse($$"""
+            { "$template": { "name": "packing-list", "type": "EMBEDDED_RENDERER", "url": "https://renderer.example" },
+              "issuers": [{ "name": "Issuer of {{number}}", "documentStore": "{{store}}", "identityProof": { "type": "DNS-TXT", "location": "issuer.example" } }],
+              "packingListNumber": "{{number}}", "packages": 576, "grossMassKg": 20500.5 }
+            """)!.AsObject();
+        var wrappedByThem = (await OpenAttestationNode.RunAsync("wrap", new JsonArray(Raw(partner, "PL-P"), Raw(stranger, "PL-S")))).AsArray();
+        var root = wrappedByThem[0]!["signature"]!["merkleRoot"]!.GetValue<string>();
+        var never = (await OpenAttestationNode.RunAsync("wrap", new JsonArray(Raw(partner, "PL-NEVER")))).AsArray()[0]!.AsObject();
+        foreach (var store in new[] { partner, stranger })
+        {
+            await web3.Eth.GetContractTransactionHandler<IssueFunction>()
+                .SendRequestAndWaitForReceiptAsync(store, new IssueFunction { Document = Convert.FromHexString(root) });
+        }
+
+        var partners = await VerifyAsync(wrappedByThem[0]!.AsObject());
+        Assert.True(partners["valid"]!.GetValue<bool>(), partners["summary"]!.GetValue<string>());
+        Assert.Contains("Partner Trade Services Pte Ltd", Reason(partners, "issuerIdentity"));
+
+        var strangers = await VerifyAsync(wrappedByThem[1]!.AsObject());
+        Assert.False(strangers["valid"]!.GetValue<bool>());
+        Assert.Equal(["valid", "valid", "valid", "invalid"], new[] { "integrity", "issuance", "revocation", "issuerIdentity" }.Select(n => Status(strangers, n)));
+        Assert.Contains($"{stranger} is not in TradeChain's issuer registry", Reason(strangers, "issuerIdentity"), StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("cannot make DNS lookups", Reason(strangers, "issuerIdentity"));
+
+        var unissued = await VerifyAsync(never);
+        Assert.Equal("invalid", Status(unissued, "issuance"));
+        Assert.Contains("has not been issued on document store", Reason(unissued, "issuance"));
+    }
+
+    [Fact]
+    public async Task A_submission_is_checked_against_its_schema_and_every_broken_field_is_named()
+    {
+        using var exporter = Client(Roles.Exporter, "EXP-DOCS-5");
+        var (status, body) = await Send(exporter, HttpMethod.Post, Documents("documents"), new
+        {
+            type = "bill-of-lading",
+            content = new
+            {
+                billOfLadingNumber = "MAEU 123", carrier = new { name = "Maersk" }, shipper = new { name = "ACME" }, consignee = new { name = "TO ORDER" },
+                portOfLoading = "Saigon", portOfDischarge = "DEHAM", vesel = "MAERSK SELETAR", shippedOnBoardDate = "2026-13-01",
+            },
+        });
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        var errors = body!["errors"]!.AsObject();
+        output.WriteLine(errors.ToJsonString());
+        Assert.Equal(["content.billOfLadingNumber", "content.portOfLoading", "content.shippedOnBoardDate", "content.vesel", "content.vessel"],
+            errors.Select(e => e.Key).Order(StringComparer.Ordinal));
+        Assert.Contains("not a field of a bill-of-lading", errors["content.vesel"]![0]!.GetValue<string>());
+
+        var (typeStatus, typeBody) = await Send(exporter, HttpMethod.Post, Documents("documents"), new { type = "letter", content = new { } });
+        Assert.Equal(HttpStatusCode.BadRequest, typeStatus);
+        Assert.Contains("bill-of-lading", typeBody!["errors"]!["type"]![0]!.GetValue<string>());
+        var schema = await Get(exporter, Documents("documents/schemas/bill-of-lading"));
+        Assert.Contains("shippedOnBoardDate", schema["required"]!.AsArray().Select(r => r!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task A_bill_of_lading_is_transferred_endorsed_and_surrendered_on_chain_with_its_endorsement_chain()
+    {
+        using var shipper = Client(Roles.Exporter, "SHIPPER-ACME");
+        using var bank = Client(Roles.Bank, "BNK-VCB");
+        using var importer = Client(Roles.Exporter, "IMP-HAMBURG");
+        using var stranger = Client(Roles.Exporter, "EXP-NOSY");
+        var submitted = await Post(shipper, Documents("documents"), new
+        {
+            type = "bill-of-lading",
+            content = new
+            {
+                billOfLadingNumber = "MAEU-240001", carrier = new { name = "Maersk A/S", country = "DK" }, shipper = new { name = "ACME Coffee JSC", country = "VN" },
+                consignee = new { name = "TO ORDER" }, portOfLoading = "VNSGN", portOfDischarge = "DEHAM", vessel = "MAERSK SELETAR", voyageNumber = "245W",
+                shippedOnBoardDate = "2026-11-20", containers = new[] { new { number = "CSQU3054383" } },
+            },
+        });
+        Assert.True(submitted["transferable"]!.GetValue<bool>());
+        var (view, wrapped) = await IssueAsync(shipper, submitted["id"]!.GetValue<string>());
+        Assert.Equal(view["targetHash"]!.GetValue<string>(), view["merkleRoot"]!.GetValue<string>()); // its own tree: the root is the title's id
+        var title = Documents($"documents/{submitted["id"]}/title/");
+
+        var state = await Get(shipper, title);
+        Assert.Equal("active", state["state"]!.GetValue<string>());
+        Assert.Equal("SHIPPER-ACME", state["holder"]!["party"]!.GetValue<string>());
+        Assert.Equal("SHIPPER-ACME", state["beneficiary"]!["party"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.NotFound, (await Send(stranger, HttpMethod.Get, title)).Status);
+        var ttVerify = await OpenAttestationNode.StatusAsync(System.Chain.RpcUrl, wrapped);
+        Assert.True(ttVerify["valid"]!.GetValue<bool>(), ttVerify.ToJsonString()); // tt-verify's token-registry check: the title is minted
+        Assert.True((await VerifyAsync(wrapped))["valid"]!.GetValue<bool>());
+
+        // Only the holder can transfer: the bank is refused by the contract itself.
+        var (refused, problem) = await Send(bank, HttpMethod.Post, new Uri(title, "transfer-holder"), new { to = "BNK-VCB" });
+        Assert.Equal(HttpStatusCode.Conflict, refused);
+        Assert.Equal("contract:NotHolder", problem!["rule"]!.GetValue<string>());
+
+        await Post(shipper, new Uri(title, "endorse"), new { to = "IMP-HAMBURG" });          // holder = beneficiary: endorse directly
+        await Post(shipper, new Uri(title, "transfer-holder"), new { to = "BNK-VCB" });      // documents go to the bank
+        await Post(bank, new Uri(title, "transfer-holder"), new { to = "IMP-HAMBURG" });     // the bank releases them to the importer
+        await Post(importer, new Uri(title, "reject-holder"), new { });                      // who first refuses…
+        Assert.Equal("BNK-VCB", (await Get(bank, title))["holder"]!["party"]!.GetValue<string>());
+        await Post(bank, new Uri(title, "transfer-holder"), new { to = "IMP-HAMBURG" });     // …then takes them
+        var (early, earlyProblem) = await Send(shipper, HttpMethod.Post, new Uri(title, "accept-surrender"), new { });
+        Assert.Equal(HttpStatusCode.Conflict, early);
+        Assert.Equal("contract:TitleNotSurrendered", earlyProblem!["rule"]!.GetValue<string>());
+        await Post(importer, new Uri(title, "surrender"), new { });
+        Assert.Equal("returned-to-issuer", (await Get(importer, title))["state"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Forbidden, (await Send(importer, HttpMethod.Post, new Uri(title, "accept-surrender"), new { })).Status);
+        var burned = await Post(shipper, new Uri(title, "accept-surrender"), new { });
+
+        Assert.Equal("surrendered-and-burned", burned["state"]!.GetValue<string>());
+        var chain = burned["endorsementChain"]!.AsArray();
+        output.WriteLine(chain.ToJsonString());
+        Assert.Equal(
+            ["issued", "beneficiary-endorsed", "holder-transferred", "holder-transferred", "holder-transfer-rejected", "holder-transferred", "surrendered", "surrender-accepted"],
+            chain.Select(e => e!["action"]!.GetValue<string>()));
+        Assert.Equal(["SHIPPER-ACME", "IMP-HAMBURG", "BNK-VCB", "IMP-HAMBURG", "BNK-VCB", "IMP-HAMBURG"],
+            chain.Skip(0).Take(6).Select(e => e!["to"]?["party"]?.GetValue<string>() ?? e!["holder"]!["party"]!.GetValue<string>()).ToList()
+                .Select((p, i) => i == 0 ? chain[0]!["holder"]!["party"]!.GetValue<string>() : p));
+        Assert.All(chain, e => Assert.StartsWith("0x", e!["transactionHash"]!.GetValue<string>()));
+
+        var spent = await VerifyAsync(wrapped);
+        Assert.Equal("invalid", Status(spent, "issuance"));
+        Assert.Contains("surrender accepted (burned)", Reason(spent, "issuance"));
+    }
+}

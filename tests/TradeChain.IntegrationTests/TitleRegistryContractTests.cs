@@ -1,0 +1,94 @@
+using System.Numerics;
+using Microsoft.Extensions.Logging.Abstractions;
+using Nethereum.Web3.Accounts;
+using TradeChain.Ledger;
+using TradeChain.Ledger.Contracts.TitleRegistry;
+using TradeChain.Testing;
+
+namespace TradeChain.IntegrationTests;
+
+/// <summary>The TitleRegistry compiled from contracts/, on a real anvil chain: every rule is enforced by the contract itself.</summary>
+public sealed class TitleRegistryContractTests : IAsyncLifetime
+{
+    private AnvilNode _chain = null!;
+
+    public async Task InitializeAsync() => _chain = await AnvilNode.StartAsync();
+
+    public async Task DisposeAsync() => await _chain.DisposeAsync();
+
+    private ChainWriter Writer(string key) => new(_chain.OptionsFor(key), NullLogger<ChainWriter>.Instance);
+
+    private string Registry => _chain.Deployment.TitleRegistryAddress;
+
+    /// <summary>A party account with gas (public development keys).</summary>
+    private async Task<ChainWriter> PartyAsync(string party)
+    {
+        var writer = Writer(PartyWallets.DevelopmentKey(party));
+        await Writer(DevelopmentAccounts.DeployerKey).SendValueAsync(writer.Address, BigInteger.Pow(10, 18), CancellationToken.None);
+        return writer;
+    }
+
+    private static async Task<string> RefusedAsync(Func<Task> action) => (await Assert.ThrowsAsync<ChainRevertedException>(action)).Error;
+
+    [Fact]
+    public async Task Only_the_holder_moves_the_title_and_the_beneficiary_must_nominate_before_an_endorsement()
+    {
+        var documents = Writer(DevelopmentAccounts.DocumentsKey);
+        var titles = new TitleRegistryClient(documents, _chain.OptionsFor(DevelopmentAccounts.DocumentsKey));
+        var (shipper, bank, buyer) = (await PartyAsync("SHIPPER"), await PartyAsync("BANK"), await PartyAsync("BUYER"));
+        var root = Guid.NewGuid().ToByteArray().Concat(Guid.NewGuid().ToByteArray()).ToArray();
+        var id = TitleRegistryClient.TokenId(root);
+
+        Assert.StartsWith("AccessControlUnauthorizedAccount", await RefusedAsync(() =>
+            shipper.SendAsync(Registry, new MintFunction { TokenId = id, Beneficiary = shipper.Address, Holder = shipper.Address }, CancellationToken.None)));
+        await titles.MintAsync(root, beneficiary: shipper.Address, holder: bank.Address, CancellationToken.None);
+        Assert.Null(await titles.MintAsync(root, shipper.Address, bank.Address, CancellationToken.None)); // a retry finds it minted
+
+        Assert.StartsWith("NotHolder", await RefusedAsync(() =>
+            shipper.SendAsync(Registry, new TransferHolderFunction { TokenId = id, NewHolder = shipper.Address }, CancellationToken.None)));
+        Assert.StartsWith("UseTitleFunctions", await RefusedAsync(() =>
+            bank.SendAsync(Registry, new TransferFromFunction { From = bank.Address, To = buyer.Address, TokenId = id }, CancellationToken.None)));
+        // The holder (bank) is not the beneficiary: it may endorse only to the beneficiary's nominee.
+        Assert.StartsWith("NotNominee", await RefusedAsync(() =>
+            bank.SendAsync(Registry, new TransferBeneficiaryFunction { TokenId = id, NewBeneficiary = buyer.Address }, CancellationToken.None)));
+        Assert.StartsWith("NotBeneficiary", await RefusedAsync(() =>
+            bank.SendAsync(Registry, new NominateFunction { TokenId = id, Nominee = buyer.Address }, CancellationToken.None)));
+        await shipper.SendAsync(Registry, new NominateFunction { TokenId = id, Nominee = buyer.Address }, CancellationToken.None);
+        await bank.SendAsync(Registry, new TransferBeneficiaryFunction { TokenId = id, NewBeneficiary = buyer.Address }, CancellationToken.None);
+        await bank.SendAsync(Registry, new TransferHolderFunction { TokenId = id, NewHolder = buyer.Address }, CancellationToken.None);
+
+        var state = await titles.GetAsync(root);
+        Assert.Equal((true, buyer.Address, buyer.Address, false), (state.Exists, state.Beneficiary, state.Holder, state.Surrendered));
+        Assert.Equal(buyer.Address, await documents.QueryAsync<OwnerOfFunction, string>(Registry, new OwnerOfFunction { TokenId = id }), ignoreCase: true);
+    }
+
+    [Fact]
+    public async Task A_surrender_is_accepted_once_by_an_accepter_and_the_burned_title_can_never_move_again()
+    {
+        var documents = Writer(DevelopmentAccounts.DocumentsKey);
+        var titles = new TitleRegistryClient(documents, _chain.OptionsFor(DevelopmentAccounts.DocumentsKey));
+        var (owner, other) = (await PartyAsync("OWNER"), await PartyAsync("OTHER"));
+        var root = Guid.NewGuid().ToByteArray().Concat(Guid.NewGuid().ToByteArray()).ToArray();
+        var id = TitleRegistryClient.TokenId(root);
+        await titles.MintAsync(root, owner.Address, owner.Address, CancellationToken.None);
+
+        Assert.StartsWith("NotHolderAndBeneficiary", await RefusedAsync(() =>
+            other.SendAsync(Registry, new ReturnToIssuerFunction { TokenId = id }, CancellationToken.None)));
+        await owner.SendAsync(Registry, new ReturnToIssuerFunction { TokenId = id }, CancellationToken.None);
+        Assert.StartsWith("TitleSurrendered", await RefusedAsync(() =>
+            owner.SendAsync(Registry, new TransferHolderFunction { TokenId = id, NewHolder = other.Address }, CancellationToken.None)));
+        Assert.StartsWith("AccessControlUnauthorizedAccount", await RefusedAsync(() =>
+            owner.SendAsync(Registry, new AcceptSurrenderFunction { TokenId = id }, CancellationToken.None)));
+
+        await titles.SendAsIssuerAsync(new RejectSurrenderFunction { TokenId = id }, CancellationToken.None);
+        Assert.False((await titles.GetAsync(root)).Surrendered);
+        await owner.SendAsync(Registry, new ReturnToIssuerFunction { TokenId = id }, CancellationToken.None);
+        await titles.SendAsIssuerAsync(new AcceptSurrenderFunction { TokenId = id }, CancellationToken.None);
+
+        Assert.False((await titles.GetAsync(root)).Exists);
+        Assert.StartsWith("TitleNotSurrendered", await RefusedAsync(() => titles.SendAsIssuerAsync(new AcceptSurrenderFunction { TokenId = id }, CancellationToken.None)));
+        Assert.StartsWith("UnknownTitle", await RefusedAsync(() =>
+            owner.SendAsync(Registry, new ReturnToIssuerFunction { TokenId = id }, CancellationToken.None)));
+        Assert.Equal(["issued", "surrendered", "surrender-rejected", "surrendered", "surrender-accepted"], (await titles.HistoryAsync(root)).Select(e => e.Action));
+    }
+}
