@@ -22,16 +22,7 @@ public sealed class EndToEndTests(ITestOutputHelper output)
     {
         await using var system = await TradeChainSystem.StartAsync();
         var log = new StringWriter();
-        GoldenPathResult result;
-        try
-        {
-            result = await new GoldenPath(system.Documents.BaseAddress, system.Customs.BaseAddress, system.Payments.BaseAddress, Auth, log)
-                .RunAsync(CancellationToken.None);
-        }
-        catch (ApiCallException e)
-        {
-            throw new Xunit.Sdk.XunitException($"{e.Message}\n{log}\n{system.Diagnostics}");
-        }
+        var result = await RunGoldenPath(system, log);
         output.WriteLine(log.ToString());
         output.WriteLine($"golden path took {result.Elapsed.TotalSeconds:0.00} s");
 

@@ -23,6 +23,7 @@ using TradeChain.Ledger;
 using TradeChain.ServiceDefaults.Auth;
 using TradeChain.ServiceDefaults.Persistence;
 using TradeChain.ServiceDefaults.Secrets;
+using TradeChain.ServiceDefaults.Telemetry;
 
 namespace TradeChain.ServiceDefaults;
 
@@ -93,7 +94,8 @@ public static class ServiceDefaultsExtensions
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddMeter(MassTransit.Monitoring.InstrumentationOptions.MeterName)
-                .AddMeter(LedgerTelemetry.Name));
+                .AddMeter(LedgerTelemetry.Name)
+                .AddMeter(TradeChainMetrics.MeterName));
         if (otlp) otel.UseOtlpExporter();
     }
 

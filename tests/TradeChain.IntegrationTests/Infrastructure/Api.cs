@@ -25,6 +25,20 @@ public static class Api
     public static Task<JsonObject> PollStatus(HttpClient client, Uri uri, string status) =>
         Poll(client, uri, d => d["status"]?.GetValue<string>() == status);
 
+    /// <summary>Runs the golden path through <paramref name="system"/>; a failed step fails the test with the log and the services' output.</summary>
+    public static async Task<GoldenPathResult> RunGoldenPath(TradeChainSystem system, TextWriter log)
+    {
+        try
+        {
+            return await new GoldenPath(system.Documents.BaseAddress, system.Customs.BaseAddress, system.Payments.BaseAddress, Auth, log)
+                .RunAsync(CancellationToken.None);
+        }
+        catch (ApiCallException e)
+        {
+            throw new Xunit.Sdk.XunitException($"{e.Message}\n{log}\n{system.Diagnostics}");
+        }
+    }
+
     public static Task<long> Count(string database, string sql) => TradeChainSystem.CountAsync(database, sql);
 
     /// <summary>Submits a document to the documents service and waits until it is issued on chain; returns its hash.</summary>

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using TradeChain.Customs.Domain;
 using TradeChain.ServiceDefaults.Persistence;
+using TradeChain.ServiceDefaults.Telemetry;
 
 namespace TradeChain.Customs.Infrastructure;
 
@@ -37,6 +38,16 @@ public sealed class CustomsDbContext(DbContextOptions<CustomsDbContext> options,
             e.Ignore(d => d.IsFinal);
             e.Ignore(d => d.Function);
         });
+    }
+
+    /// <summary>Counts each committed declaration transition in <c>tradechain.declarations</c> by the status it entered.</summary>
+    protected override void OnTransitionsCommitted(IReadOnlyList<TransitionRecord> transitions)
+    {
+        foreach (var t in transitions)
+        {
+            if (t.AggregateType == "declaration")
+                TradeChainMetrics.Declarations.Add(1, new KeyValuePair<string, object?>("status", t.ToState));
+        }
     }
 }
 

@@ -20,6 +20,7 @@ public static class BusRegistration
         var rabbit = builder.Configuration.GetConnectionString("RabbitMq") ?? "amqp://guest:guest@localhost:5672/";
         builder.Services.Configure<OutboxOptions>(builder.Configuration.GetSection(OutboxOptions.Section));
         builder.Services.AddHostedService<OutboxDispatcher>();
+        builder.Services.AddHostedService<OutboxDepthGauge>();
         builder.Services.AddMassTransit(x =>
         {
             x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(service, false));

@@ -2,17 +2,34 @@ using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using TradeChain.ServiceDefaults.Persistence;
+using TradeChain.ServiceDefaults.Telemetry;
 
 namespace TradeChain.ServiceDefaults.Messaging;
 
 /// <summary>
 /// A consumer whose effect happens once per MessageId: the inbox row, the state change, the transitions and
 /// any outgoing messages are saved in one transaction. A redelivered message is acknowledged and changes nothing.
+/// Every failed attempt counts in <c>tradechain.consumer.errors</c> (labels consumer, message_type) before the bus retries it.
 /// </summary>
 public abstract class IdempotentConsumer<TMessage>(ServiceDbContext db, ILogger logger) : IConsumer<TMessage>
     where TMessage : class
 {
     public async Task Consume(ConsumeContext<TMessage> context)
+    {
+        try
+        {
+            await ConsumeOnceAsync(context);
+        }
+        catch (Exception) when (!context.CancellationToken.IsCancellationRequested) // a shutdown is no error
+        {
+            TradeChainMetrics.ConsumerErrors.Add(1,
+                new KeyValuePair<string, object?>("consumer", GetType().Name),
+                new KeyValuePair<string, object?>("message_type", typeof(TMessage).Name));
+            throw;
+        }
+    }
+
+    private async Task ConsumeOnceAsync(ConsumeContext<TMessage> context)
     {
         var messageId = context.MessageId ?? throw new InvalidOperationException($"{typeof(TMessage).Name} arrived without a MessageId.");
         var consumer = GetType().Name;

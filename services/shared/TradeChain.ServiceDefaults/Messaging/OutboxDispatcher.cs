@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TradeChain.Messages;
 using TradeChain.ServiceDefaults.Persistence;
+using TradeChain.ServiceDefaults.Telemetry;
 
 namespace TradeChain.ServiceDefaults.Messaging;
 
@@ -75,9 +76,9 @@ public sealed class OutboxDispatcher(
             {
                 var type = MessageTypes.Resolve(row.MessageType);
                 var message = JsonSerializer.Deserialize(row.Payload, type, ServiceDbContext.MessageJson)!;
-                using var activity = row.TraceParent is null
-                    ? Source.StartActivity($"outbox publish {row.MessageType}", ActivityKind.Producer)
-                    : Source.StartActivity($"outbox publish {row.MessageType}", ActivityKind.Producer, row.TraceParent);
+                // The trace of the work that wrote the message continues here, and over the bus through MassTransit's headers.
+                using var activity = Source.StartActivity($"outbox publish {row.MessageType}", ActivityKind.Producer,
+                    TraceContext.Parse(row.TraceParent, row.TraceState) ?? default);
                 await bus.Publish(message, type, Pipe.Execute<PublishContext>(ctx => ctx.MessageId = row.MessageId), ct);
                 row.SentAtUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             }

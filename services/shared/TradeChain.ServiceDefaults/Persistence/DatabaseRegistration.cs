@@ -57,6 +57,29 @@ internal sealed class DatabaseInitializer<TContext>(IServiceProvider services) :
         var db = scope.ServiceProvider.GetRequiredService<TContext>();
         await db.Database.EnsureCreatedAsync(cancellationToken);
         if (db.Database.IsSqlite()) await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+        await AddColumnsAddedSinceAsync(db, cancellationToken);
+    }
+
+    /// <summary>
+    /// EnsureCreated leaves an existing database as it is: give one made before these nullable columns existed
+    /// (the trace context of outbox rows and transitions) the columns, so a kept database still starts.
+    /// </summary>
+    private static async Task AddColumnsAddedSinceAsync(TContext db, CancellationToken ct)
+    {
+        (string Table, string Column)[] added = [("outbox", "TraceState"), ("transitions", "TraceParent"), ("transitions", "TraceState")];
+        foreach (var (table, column) in added) // our own constant names: nothing from outside reaches the SQL
+        {
+            if (db.Database.IsNpgsql())
+            {
+                var alter = $"ALTER TABLE \"{table}\" ADD COLUMN IF NOT EXISTS \"{column}\" text";
+                await db.Database.ExecuteSqlRawAsync(alter, ct);
+                continue;
+            }
+            var exists = await db.Database.SqlQuery<long>($"SELECT COUNT(*) AS \"Value\" FROM pragma_table_info({table}) WHERE name = {column}")
+                .SingleAsync(ct);
+            var add = $"ALTER TABLE \"{table}\" ADD COLUMN \"{column}\" TEXT";
+            if (exists == 0) await db.Database.ExecuteSqlRawAsync(add, ct);
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

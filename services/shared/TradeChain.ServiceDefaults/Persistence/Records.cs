@@ -15,6 +15,9 @@ public sealed class OutboxMessage
     /// <summary>W3C traceparent of the request that caused the message, so the trace continues over the bus.</summary>
     public string? TraceParent { get; set; }
 
+    /// <summary>W3C tracestate that came with <see cref="TraceParent"/>.</summary>
+    public string? TraceState { get; set; }
+
     public long CreatedAtUnixMs { get; set; }
 
     public long? SentAtUnixMs { get; set; }
@@ -71,6 +74,12 @@ public sealed class TransitionRecord
     public string? TransactionHash { get; set; }
 
     public long? AnchoredAtUnixMs { get; set; }
+
+    /// <summary>W3C traceparent of the work that made the transition: its anchoring transaction joins that trace.</summary>
+    public string? TraceParent { get; set; }
+
+    /// <summary>W3C tracestate that came with <see cref="TraceParent"/>.</summary>
+    public string? TraceState { get; set; }
 
     public Ledger.TransitionLeaf ToLeaf() =>
         new(Service, AggregateType, AggregateId, Sequence, FromState, ToState, Actor, Reason, ResponseCode, OccurredAtUnixMs);

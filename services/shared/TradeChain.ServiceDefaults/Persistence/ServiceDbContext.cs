@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using TradeChain.Domain;
 using TradeChain.Messages;
+using TradeChain.ServiceDefaults.Telemetry;
 
 namespace TradeChain.ServiceDefaults.Persistence;
 
@@ -27,12 +27,14 @@ public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity
     /// <summary>Queues <paramref name="message"/> for publishing once this unit of work commits.</summary>
     public void Publish<T>(T message) where T : class
     {
+        var (traceParent, traceState) = TraceContext.Capture();
         Outbox.Add(new OutboxMessage
         {
             MessageId = Guid.NewGuid(),
             MessageType = MessageTypes.NameOf(typeof(T)),
             Payload = JsonSerializer.Serialize(message, MessageJson),
-            TraceParent = Activity.Current?.Id,
+            TraceParent = traceParent,
+            TraceState = traceState,
             CreatedAtUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
         });
     }
@@ -40,11 +42,13 @@ public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
         var aggregates = ChangeTracker.Entries<Aggregate>().Select(e => e.Entity).Where(a => a.PendingTransitions.Count > 0).ToList();
+        var (traceParent, traceState) = TraceContext.Capture();
+        var recorded = new List<TransitionRecord>();
         foreach (var aggregate in aggregates)
         {
             foreach (var t in aggregate.PendingTransitions)
             {
-                Transitions.Add(new TransitionRecord
+                var record = new TransitionRecord
                 {
                     Service = service.Name,
                     AggregateType = aggregate.AggregateType,
@@ -56,13 +60,21 @@ public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity
                     Reason = t.Reason,
                     ResponseCode = t.ResponseCode,
                     OccurredAtUnixMs = t.OccurredAtUnixMs,
-                });
+                    TraceParent = traceParent,
+                    TraceState = traceState,
+                };
+                Transitions.Add(record);
+                recorded.Add(record);
             }
         }
         var written = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
         foreach (var aggregate in aggregates) aggregate.ClearPendingTransitions();
+        if (recorded.Count > 0) OnTransitionsCommitted(recorded);
         return written;
     }
+
+    /// <summary>Called after a save that recorded transitions has committed (a service counts them in its metrics).</summary>
+    protected virtual void OnTransitionsCommitted(IReadOnlyList<TransitionRecord> transitions) { }
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess) =>
         throw new NotSupportedException("Use SaveChangesAsync: it records the aggregates' transitions.");
