@@ -8,9 +8,9 @@ using TradeChain.ServiceDefaults.Messaging;
 
 namespace TradeChain.Documents.Consumers;
 
-/// <summary>Thrown while a referenced document waits for issuance: the bus retries the message later.</summary>
+/// <summary>Thrown while a referenced document waits for issuance, or its status cannot be read: the bus retries the message later.</summary>
 public sealed class DocumentsNotYetIssuedException(IEnumerable<string> hashes)
-    : Exception($"Documents not yet issued on chain: {string.Join(", ", hashes)}");
+    : Exception($"Documents not yet verifiable on chain: {string.Join(", ", hashes)}");
 
 /// <summary>
 /// Verifies the documents a declaration (or a credit presentation) references by hash: each must be known here,
@@ -42,6 +42,8 @@ public sealed class DocumentVerificationRequestedConsumer(DocumentsDbContext db,
         if (document.OwnerParty != declarant)
             return new DocumentVerdict(hash, false, document.DocumentType, "not the declarant's: the document was issued by another party");
         var report = await verifier.VerifyAsync(document.Wrapped!, cancellationToken);
+        // The chain could not be read: no verdict yet. Throwing lets the bus retry rather than fail a declaration for an outage.
+        if (report.Checks.Any(c => c.Status == CheckStatus.Error)) throw new DocumentsNotYetIssuedException([$"{hash} (chain unreachable: {report.Summary})"]);
         return new DocumentVerdict(hash, report.Valid, document.DocumentType, report.Summary,
             report.Checks.Select(c => new DocumentCheck(c.Name, c.Status, c.Reason)).ToList());
     }
