@@ -11,8 +11,12 @@ namespace TradeChain.Cli
         private const string Usage = """
             tradechain — TradeChain command line
 
-              deploy  [--rpc URL] [--out FILE]        deploy the contracts with the development deployer account and grant
-                                                      each service its roles; idempotent when FILE names an earlier deployment
+              deploy  [--rpc URL] [--out FILE] [--chain-id N (--deployer-key-env NAME | --deployer-key-file FILE)
+                       --customs ADDRESS --documents ADDRESS --payments ADDRESS]
+                                                      deploy the contracts and grant each service account its roles; idempotent
+                                                      when FILE names an earlier deployment. A network needs all the bracketed
+                                                      options (the key is read from the variable or file, never given itself);
+                                                      with none of them: the public development accounts on chain 31337
               token   --role ROLE --party PARTY [--subject NAME] [--key KEY]
                                                       mint a development token (roles: customs-officer, exporter, bank)
               verify  FILE [--documents URL] [--role ROLE --party PARTY] [--json]
@@ -37,18 +41,7 @@ namespace TradeChain.Cli
                 switch (args[0])
                 {
                     case "deploy":
-                        var rpc = options.GetValueOrDefault("rpc", "http://127.0.0.1:8545");
-                        var outFile = options.GetValueOrDefault("out");
-                        var existing = outFile is null ? null : ChainDeployment.Load(outFile);
-                        var deployment = await LedgerDeployer.DeployAsync(rpc, DevelopmentAccounts.ChainId, DevelopmentAccounts.DeployerKey,
-                            LedgerDeployer.DevelopmentServiceAccounts(), existing, Console.Out);
-                        if (outFile is not null)
-                        {
-                            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outFile))!);
-                            await File.WriteAllTextAsync(outFile, deployment.ToJson());
-                        }
-                        Console.WriteLine(deployment.ToJson());
-                        return 0;
+                        return await DeployCommand.RunAsync(options, Console.Out, Console.Error);
                     case "token":
                         if (!options.TryGetValue("role", out var role) || !options.TryGetValue("party", out var party))
                         {

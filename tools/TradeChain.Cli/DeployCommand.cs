@@ -1,0 +1,118 @@
+using Nethereum.Util;
+using Nethereum.Web3.Accounts;
+using TradeChain.Ledger;
+
+namespace TradeChain.Cli;
+
+/// <summary>
+/// `tradechain deploy`: deploys the contracts and grants each service account its roles (idempotent given the earlier
+/// deployment in --out). For a real network every one of --chain-id, the deployer key (--deployer-key-env NAME or
+/// --deployer-key-file FILE: never the key itself on the command line) and --customs/--documents/--payments ADDRESS is
+/// required; with none of them it uses the public local development values (chain 31337, anvil accounts #0–#3).
+/// </summary>
+public static class DeployCommand
+{
+    private static readonly string[] Services = ["customs", "documents", "payments"];
+    private static readonly string[] NetworkOptions = ["chain-id", "deployer-key-env", "deployer-key-file", .. Services];
+
+    public static async Task<int> RunAsync(IReadOnlyDictionary<string, string> options, TextWriter output, TextWriter error)
+    {
+        if (options.ContainsKey("deployer-key"))
+        {
+            await error.WriteLineAsync("deploy does not take the key itself (it would stay in the shell history and the process list): " +
+                                       "use --deployer-key-env NAME or --deployer-key-file FILE");
+            return 2;
+        }
+        var rpc = options.GetValueOrDefault("rpc", "http://127.0.0.1:8545");
+        long chainId;
+        string deployerKey;
+        IReadOnlyDictionary<string, string> accounts;
+        if (!NetworkOptions.Any(options.ContainsKey))
+        {
+            chainId = DevelopmentAccounts.ChainId;
+            deployerKey = DevelopmentAccounts.DeployerKey;
+            accounts = LedgerDeployer.DevelopmentServiceAccounts();
+            await error.WriteLineAsync($"deploy: no --chain-id, deployer key or service accounts given: using the PUBLIC development deployer and " +
+                                       $"service accounts on chain {chainId} (local chains only)");
+        }
+        else
+        {
+            var problems = new List<string>();
+            chainId = 0;
+            if (!options.TryGetValue("chain-id", out var chain) || !long.TryParse(chain, out chainId) || chainId <= 0)
+                problems.Add("--chain-id needs the chain's id (a positive number)");
+            deployerKey = ReadDeployerKey(options, problems) ?? "";
+            var given = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var service in Services)
+            {
+                if (options.TryGetValue(service, out var address) && AddressUtil.Current.IsValidEthereumAddressHexFormat(address))
+                    given[service] = address;
+                else
+                    problems.Add($"--{service} needs the {service} service's account address (0x followed by 40 hex digits)");
+            }
+            accounts = given;
+            if (problems.Count > 0)
+            {
+                await error.WriteLineAsync("deploy for a network needs all of --chain-id, --deployer-key-env or --deployer-key-file, --customs, --documents " +
+                                           "and --payments (none of them: the local development values):");
+                foreach (var problem in problems) await error.WriteLineAsync("  " + problem);
+                return 2;
+            }
+            await output.WriteLineAsync($"deploying on chain {chainId} as {new Account(deployerKey, chainId).Address}");
+        }
+
+        try
+        {
+            // A key signs for one chain id: a node on another chain would refuse every transaction with a vaguer message.
+            var nodeChainId = (long)(await new Nethereum.Web3.Web3(rpc).Eth.ChainId.SendRequestAsync()).Value;
+            if (nodeChainId != chainId)
+            {
+                await error.WriteLineAsync($"the node at {rpc} runs chain id {nodeChainId}, not {chainId}");
+                return 1;
+            }
+        }
+        catch (Nethereum.JsonRpc.Client.RpcClientUnknownException e)
+        {
+            await error.WriteLineAsync($"the node at {rpc} does not answer: {e.InnerException?.Message ?? e.Message}");
+            return 1;
+        }
+
+        var outFile = options.GetValueOrDefault("out");
+        var existing = outFile is null ? null : ChainDeployment.Load(outFile);
+        var deployment = await LedgerDeployer.DeployAsync(rpc, chainId, deployerKey, accounts, existing, output);
+        if (outFile is not null)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outFile))!);
+            await File.WriteAllTextAsync(outFile, deployment.ToJson());
+        }
+        await output.WriteLineAsync(deployment.ToJson());
+        return 0;
+    }
+
+    /// <summary>The deployer's private key from the named environment variable or file; never echoed.</summary>
+    private static string? ReadDeployerKey(IReadOnlyDictionary<string, string> options, List<string> problems)
+    {
+        string? key = null;
+        if (options.TryGetValue("deployer-key-env", out var variable) && options.ContainsKey("deployer-key-file"))
+            problems.Add("give the deployer key once: --deployer-key-env or --deployer-key-file");
+        else if (variable is not null)
+            key = Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value ? value : Missing($"environment variable {variable} is not set");
+        else if (options.TryGetValue("deployer-key-file", out var file))
+            key = File.Exists(file) ? File.ReadAllText(file) : Missing($"deployer key file {file} does not exist");
+        else
+            problems.Add("--deployer-key-env NAME or --deployer-key-file FILE needs to name where the deployer's private key is");
+        key = key?.Trim();
+        if (key is not null)
+        {
+            var hex = key.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? key[2..] : key;
+            if (hex.Length != 64 || !hex.All(Uri.IsHexDigit)) key = Missing("the deployer key is not 32 bytes of hex (the key is not shown)");
+        }
+        return key;
+
+        string? Missing(string problem)
+        {
+            problems.Add(problem);
+            return null;
+        }
+    }
+}
