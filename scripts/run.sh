@@ -52,6 +52,8 @@ dotnet "$CLI" deploy --rpc "$RPC" --out "$STATE/chain.json" | sed 's/^/[deploy] 
 DOCUMENT_STORE=$(node -p "require('$STATE/chain.json').documentStoreAddress")
 TRANSITION_ANCHOR=$(node -p "require('$STATE/chain.json').transitionAnchorAddress")
 TITLE_REGISTRY=$(node -p "require('$STATE/chain.json').titleRegistryAddress")
+# Settlement token and credit escrow per currency, as Chain__Settlement__USD__Token=... (payments uses them)
+SETTLEMENT_ENV=$(node -p "Object.entries(require('$STATE/chain.json').settlement || {}).map(([c, a]) => 'Chain__Settlement__' + c + '__Token=' + a.token + ' Chain__Settlement__' + c + '__Escrow=' + a.escrow).join(' ')")
 
 start_service() { # name project port
   local name="$1" project="$2" port="$3"
@@ -61,7 +63,7 @@ start_service() { # name project port
     ConnectionStrings__Database="Data Source=$STATE/data/$name.db" \
     ConnectionStrings__RabbitMq="amqp://guest:guest@127.0.0.1:$AMQP_PORT/" \
     Chain__RpcUrl="$RPC" Chain__DocumentStoreAddress="$DOCUMENT_STORE" Chain__TransitionAnchorAddress="$TRANSITION_ANCHOR" Chain__TitleRegistryAddress="$TITLE_REGISTRY" \
-    exec dotnet "$project.dll" ) >"$STATE/logs/$name.log" 2>&1 &
+    exec env $SETTLEMENT_ENV dotnet "$project.dll" ) >"$STATE/logs/$name.log" 2>&1 &
   echo $! >"$STATE/$name.pid"
 }
 start_service customs TradeChain.Customs "$CUSTOMS_PORT"

@@ -38,7 +38,7 @@ public sealed class AnvilNode : IAsyncDisposable
         var rpc = $"http://127.0.0.1:{port}";
         await WaitForRpcAsync(rpc);
         var deployment = await LedgerDeployer.DeployAsync(rpc, DevelopmentAccounts.ChainId, DevelopmentAccounts.DeployerKey,
-            LedgerDeployer.DevelopmentServiceAccounts());
+            LedgerDeployer.DevelopmentServiceAccounts(), bankAccounts: LedgerDeployer.DevelopmentBanks());
         return new AnvilNode(process, port, statePath, deployment);
     }
 
@@ -81,6 +81,8 @@ public sealed class AnvilNode : IAsyncDisposable
         DocumentStoreAddress = Deployment.DocumentStoreAddress,
         TransitionAnchorAddress = Deployment.TransitionAnchorAddress,
         TitleRegistryAddress = Deployment.TitleRegistryAddress,
+        Settlement = Deployment.Settlement.ToDictionary(p => p.Key, p => new SettlementContractAddresses { Token = p.Value.Token, Escrow = p.Value.Escrow },
+            StringComparer.OrdinalIgnoreCase),
         MaxAttempts = 3,
     };
 

@@ -63,6 +63,11 @@ public sealed class TradeChainSystem : IAsyncDisposable
                 ["Chain:TitleRegistryAddress"] = chain.Deployment.TitleRegistryAddress,
                 ["Anchoring:MaxWaitMs"] = "200",
             });
+            foreach (var (currency, contracts) in chain.Deployment.Settlement)
+            {
+                process.SetSetting($"Chain:Settlement:{currency}:Token", contracts.Token);
+                process.SetSetting($"Chain:Settlement:{currency}:Escrow", contracts.Escrow);
+            }
             configure?.Invoke(name, process);
             return process;
         }

@@ -27,11 +27,13 @@ public static class DeployCommand
         long chainId;
         string deployerKey;
         IReadOnlyDictionary<string, string> accounts;
+        IReadOnlyCollection<string>? banks = null;
         if (!NetworkOptions.Any(options.ContainsKey))
         {
             chainId = DevelopmentAccounts.ChainId;
             deployerKey = DevelopmentAccounts.DeployerKey;
             accounts = LedgerDeployer.DevelopmentServiceAccounts();
+            banks = LedgerDeployer.DevelopmentBanks(); // BANK_ROLE and an own account on every settlement token
             await error.WriteLineAsync($"deploy: no --chain-id, deployer key or service accounts given: using the PUBLIC development deployer and " +
                                        $"service accounts on chain {chainId} (local chains only)");
         }
@@ -79,7 +81,7 @@ public static class DeployCommand
 
         var outFile = options.GetValueOrDefault("out");
         var existing = outFile is null ? null : ChainDeployment.Load(outFile);
-        var deployment = await LedgerDeployer.DeployAsync(rpc, chainId, deployerKey, accounts, existing, output);
+        var deployment = await LedgerDeployer.DeployAsync(rpc, chainId, deployerKey, accounts, existing, output, banks);
         if (outFile is not null)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outFile))!);

@@ -21,6 +21,12 @@ public sealed class ChainOptions
     /// <summary>The title registry of transferable documents (bills of lading); only the documents service needs it.</summary>
     public string TitleRegistryAddress { get; set; } = "";
 
+    /// <summary>
+    /// The settlement token and credit escrow of each currency, keyed by ISO 4217 code ("USD", "VND"):
+    /// Chain:Settlement:USD:Token, Chain:Settlement:USD:Escrow. Only the payments service needs them.
+    /// </summary>
+    public Dictionary<string, SettlementContractAddresses> Settlement { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Attempts for a transaction that fails for a transient reason (node unreachable, timeout).</summary>
     [Range(1, 100)] public int MaxAttempts { get; set; } = 5;
 
@@ -31,4 +37,12 @@ public sealed class ChainOptions
     /// transaction on an instantly mining chain; on Besu QBFT a block takes about a second, so polling stays cheap.
     /// </summary>
     [Range(1, 10_000)] public int ReceiptPollIntervalMs { get; set; } = 20;
+}
+
+/// <summary>The contracts of one settlement currency: its SettlementToken and the CreditEscrow holding that token.</summary>
+public sealed class SettlementContractAddresses
+{
+    public string Token { get; set; } = "";
+
+    public string Escrow { get; set; } = "";
 }

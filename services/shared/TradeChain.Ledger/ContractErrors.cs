@@ -26,7 +26,7 @@ public static class ContractErrors
             var error = revert.DecodeError<Contracts.DocumentStore.AccessControlUnauthorizedAccountError>();
             return $"AccessControlUnauthorizedAccount: account {error.Account} lacks role {RoleName(error.NeededRole)}";
         }
-        return TitleErrors.Describe(revert) ?? $"custom error {revert.ExceptionEncodedData}";
+        return TitleErrors.Describe(revert) ?? SettlementErrors.Describe(revert) ?? $"custom error {revert.ExceptionEncodedData}";
     }
 
     /// <summary>True when the revert carries the custom error <typeparamref name="TError"/>.</summary>
@@ -41,6 +41,9 @@ public static class ContractErrors
         _ when role.AsSpan().SequenceEqual(LedgerDeployer.AnchorRole) => "ANCHOR_ROLE",
         _ when role.AsSpan().SequenceEqual(LedgerDeployer.MinterRole) => "MINTER_ROLE",
         _ when role.AsSpan().SequenceEqual(LedgerDeployer.AccepterRole) => "ACCEPTER_ROLE",
+        _ when role.AsSpan().SequenceEqual(LedgerDeployer.BankRole) => "BANK_ROLE",
+        _ when role.AsSpan().SequenceEqual(LedgerDeployer.EscrowRole) => "ESCROW_ROLE",
+        _ when role.AsSpan().SequenceEqual(LedgerDeployer.CustomsRole) => "CUSTOMS_ROLE",
         _ => Merkle.Hex.Encode(role),
     };
 }

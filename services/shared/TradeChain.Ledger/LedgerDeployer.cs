@@ -2,7 +2,9 @@ using System.Text.Json;
 using Nethereum.Util;
 using Nethereum.Web3;
 using Nethereum.Web3.Accounts;
+using TradeChain.Ledger.Contracts.CreditEscrow;
 using TradeChain.Ledger.Contracts.DocumentStore;
+using TradeChain.Ledger.Contracts.SettlementToken;
 using TradeChain.Ledger.Contracts.TitleRegistry;
 using TradeChain.Ledger.Contracts.TransitionAnchor;
 
@@ -15,8 +17,13 @@ public sealed record ChainDeployment(
     string DocumentStoreAddress,
     string TransitionAnchorAddress,
     IReadOnlyDictionary<string, string> ServiceAccounts,
-    string TitleRegistryAddress = "")
+    string TitleRegistryAddress = "",
+    IReadOnlyDictionary<string, SettlementContractAddresses>? Settlement = null)
 {
+    /// <summary>Settlement token and credit escrow per ISO 4217 currency; empty in a deployment made before they existed.</summary>
+    public IReadOnlyDictionary<string, SettlementContractAddresses> Settlement { get; init; } =
+        Settlement ?? new Dictionary<string, SettlementContractAddresses>(StringComparer.OrdinalIgnoreCase);
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
@@ -36,11 +43,23 @@ public static class LedgerDeployer
     public static readonly byte[] AnchorRole = Role("ANCHOR_ROLE");
     public static readonly byte[] MinterRole = Role("MINTER_ROLE");
     public static readonly byte[] AccepterRole = Role("ACCEPTER_ROLE");
+    public static readonly byte[] BankRole = Role("BANK_ROLE");
+    public static readonly byte[] EscrowRole = Role("ESCROW_ROLE");
+    public static readonly byte[] CustomsRole = Role("CUSTOMS_ROLE");
+
+    /// <summary>The currencies that get a settlement token and a credit escrow (ISO 4217).</summary>
+    public static readonly IReadOnlyList<string> SettlementCurrencies = ["USD", "VND"];
+
+    /// <summary>The development bank parties (BNK-TREASURY services the customs treasury's account).</summary>
+    public static readonly IReadOnlyList<string> DevelopmentBankParties = ["BNK-VCB", "BNK-HSBC", "BNK-TREASURY"];
 
     /// <param name="serviceAccounts">service name → address: "customs", "documents", "payments".</param>
+    /// <param name="bankAccounts">
+    /// Accounts of the banks: each gets BANK_ROLE on every settlement token and its own token account (serviced by itself).
+    /// </param>
     public static async Task<ChainDeployment> DeployAsync(
         string rpcUrl, long chainId, string adminKey, IReadOnlyDictionary<string, string> serviceAccounts,
-        ChainDeployment? existing = null, TextWriter? log = null)
+        ChainDeployment? existing = null, TextWriter? log = null, IReadOnlyCollection<string>? bankAccounts = null)
     {
         var web3 = new Web3(new Account(adminKey, chainId), rpcUrl);
         string documentStore, anchor;
@@ -93,8 +112,58 @@ public static class LedgerDeployer
             await GrantAsync(web3, anchor, AnchorRole, address, log, service);
         }
 
-        return new ChainDeployment(chainId, rpcUrl, documentStore, anchor, serviceAccounts, titleRegistry);
+        var settlement = new Dictionary<string, SettlementContractAddresses>(StringComparer.OrdinalIgnoreCase);
+        foreach (var currency in SettlementCurrencies)
+        {
+            settlement[currency] = await DeploySettlementAsync(web3, chainId, currency, serviceAccounts, bankAccounts ?? [], existing, log);
+        }
+
+        return new ChainDeployment(chainId, rpcUrl, documentStore, anchor, serviceAccounts, titleRegistry, settlement);
     }
+
+    /// <summary>
+    /// One currency's SettlementToken and CreditEscrow: the escrow gets ESCROW_ROLE and its own token account (serviced by
+    /// itself, so no bank can mint into or debit it), customs gets CUSTOMS_ROLE on the escrow, each bank gets BANK_ROLE
+    /// and its own account.
+    /// </summary>
+    private static async Task<SettlementContractAddresses> DeploySettlementAsync(Web3 web3, long chainId, string currency,
+        IReadOnlyDictionary<string, string> serviceAccounts, IReadOnlyCollection<string> bankAccounts, ChainDeployment? existing, TextWriter? log)
+    {
+        var admin = web3.TransactionManager.Account.Address;
+        SettlementContractAddresses addresses;
+        if (existing is not null && existing.ChainId == chainId && existing.Settlement.TryGetValue(currency, out var earlier)
+            && await HasCodeAsync(web3, earlier.Token) && await HasCodeAsync(web3, earlier.Escrow))
+        {
+            addresses = new SettlementContractAddresses { Token = earlier.Token, Escrow = earlier.Escrow };
+            log?.WriteLine($"contracts already deployed: SettlementToken {currency} {addresses.Token}, CreditEscrow {currency} {addresses.Escrow}");
+        }
+        else
+        {
+            var tokenReceipt = await web3.Eth.GetContractDeploymentHandler<SettlementTokenDeployment>().SendRequestAndWaitForReceiptAsync(
+                new SettlementTokenDeployment { Name = $"TradeChain {currency} Deposit", Symbol = $"tc{currency}", Currency = currency, Admin = admin });
+            var token = tokenReceipt.ContractAddress;
+            log?.WriteLine($"SettlementToken {currency} deployed at {token} (tx {tokenReceipt.TransactionHash})");
+            var escrowReceipt = await web3.Eth.GetContractDeploymentHandler<CreditEscrowDeployment>().SendRequestAndWaitForReceiptAsync(
+                new CreditEscrowDeployment { Token = token, Admin = admin });
+            log?.WriteLine($"CreditEscrow {currency} deployed at {escrowReceipt.ContractAddress} (tx {escrowReceipt.TransactionHash})");
+            addresses = new SettlementContractAddresses { Token = token, Escrow = escrowReceipt.ContractAddress };
+        }
+
+        await GrantAsync(web3, addresses.Token, EscrowRole, addresses.Escrow, log, $"{currency} escrow");
+        await OpenAccountForAsync(web3, addresses.Token, addresses.Escrow, addresses.Escrow, log, $"{currency} escrow");
+        if (serviceAccounts.TryGetValue("customs", out var customs))
+            await GrantAsync(web3, addresses.Escrow, CustomsRole, customs, log, "customs");
+        foreach (var bank in bankAccounts)
+        {
+            await GrantAsync(web3, addresses.Token, BankRole, bank, log, "bank");
+            await OpenAccountForAsync(web3, addresses.Token, bank, bank, log, $"{currency} bank");
+        }
+        return addresses;
+    }
+
+    /// <summary>The development banks' accounts: the public <see cref="PartyWallets.DevelopmentKey"/>s of <see cref="DevelopmentBankParties"/>.</summary>
+    public static IReadOnlyList<string> DevelopmentBanks() =>
+        DevelopmentBankParties.Select(party => new Account(PartyWallets.DevelopmentKey(party)).Address).ToList();
 
     /// <summary>The local service accounts: the well-known development keys (see <see cref="DevelopmentAccounts"/>).</summary>
     public static IReadOnlyDictionary<string, string> DevelopmentServiceAccounts() => new Dictionary<string, string>
@@ -114,8 +183,19 @@ public static class LedgerDeployer
         log?.WriteLine($"granted {ContractErrors.RoleName(role)} on {contract} to {service ?? "documents"} {account} (tx {receipt.TransactionHash})");
     }
 
+    private static async Task OpenAccountForAsync(Web3 web3, string token, string account, string bank, TextWriter? log, string what)
+    {
+        var current = await web3.Eth.GetContractQueryHandler<ServicingBankFunction>()
+            .QueryAsync<string>(token, new ServicingBankFunction { Account = account });
+        if (current is not null && current.TrimStart('0', 'x').Length > 0) return;
+        var receipt = await web3.Eth.GetContractTransactionHandler<OpenAccountForFunction>()
+            .SendRequestAndWaitForReceiptAsync(token, new OpenAccountForFunction { Account = account, Bank = bank });
+        log?.WriteLine($"opened the token account of {what} {account} on {token}, serviced by {bank} (tx {receipt.TransactionHash})");
+    }
+
     private static async Task<bool> HasCodeAsync(Web3 web3, string address)
     {
+        if (string.IsNullOrEmpty(address)) return false;
         var code = await web3.Eth.GetCode.SendRequestAsync(address);
         return code is { Length: > 2 };
     }

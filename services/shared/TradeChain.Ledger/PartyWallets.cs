@@ -63,7 +63,7 @@ public sealed class PartyWallets(ChainOptions chain, PartyAccountOptions options
         {
             RpcUrl = chain.RpcUrl, ChainId = chain.ChainId, PrivateKey = KeyOf(p),
             DocumentStoreAddress = chain.DocumentStoreAddress, TransitionAnchorAddress = chain.TransitionAnchorAddress,
-            TitleRegistryAddress = chain.TitleRegistryAddress, MaxAttempts = chain.MaxAttempts,
+            TitleRegistryAddress = chain.TitleRegistryAddress, Settlement = chain.Settlement, MaxAttempts = chain.MaxAttempts,
             ReceiptTimeoutSeconds = chain.ReceiptTimeoutSeconds, ReceiptPollIntervalMs = chain.ReceiptPollIntervalMs,
         }, loggers.CreateLogger<ChainWriter>()));
         var topUp = BigInteger.Parse(options.GasTopUpWei, System.Globalization.CultureInfo.InvariantCulture);

@@ -1,0 +1,434 @@
+using System.Collections.Concurrent;
+using System.Numerics;
+using System.Text;
+using Nethereum.Contracts;
+using Nethereum.RPC.Eth.DTOs;
+using Nethereum.Util;
+using TradeChain.Ledger.Contracts.CreditEscrow;
+using TradeChain.Ledger.Contracts.SettlementToken;
+using Escrow = TradeChain.Ledger.Contracts.CreditEscrow;
+using Token = TradeChain.Ledger.Contracts.SettlementToken;
+
+namespace TradeChain.Ledger;
+
+/// <summary>The state of a credit in its escrow contract (CreditEscrow.State).</summary>
+public enum EscrowCreditState
+{
+    /// <summary>Never opened in this escrow.</summary>
+    None = 0,
+
+    /// <summary>Funds held; payable to the beneficiary.</summary>
+    Funded = 1,
+
+    /// <summary>Paid in full or refunded: nothing more can move.</summary>
+    Closed = 2,
+}
+
+/// <summary>
+/// A documentary credit as its escrow contract holds it. Amounts are in minor units of <see cref="Currency"/>;
+/// <see cref="AdvisingBank"/> and <see cref="CustomsReference"/> are null when the credit has none.
+/// </summary>
+public sealed record EscrowCredit(
+    string Currency,
+    string Escrow,
+    string IssuingBank,
+    string Applicant,
+    string Beneficiary,
+    string? AdvisingBank,
+    BigInteger Amount,
+    BigInteger Released,
+    DateTimeOffset Expiry,
+    byte[]? CustomsReference,
+    bool CancellationConsented,
+    EscrowCreditState State)
+{
+    /// <summary>What the escrow still holds for this credit (zero once closed).</summary>
+    public BigInteger Held => State == EscrowCreditState.Funded ? Amount - Released : BigInteger.Zero;
+}
+
+/// <summary>
+/// One movement of a settlement token with its payer's reference (the Payment event): <see cref="From"/> is null for a
+/// mint, <see cref="To"/> null for a burn. <see cref="Reference"/> is the 32-byte reference as 0x hex.
+/// </summary>
+public sealed record SettlementPayment(
+    string Reference, string? From, string? To, BigInteger Amount, string TransactionHash, long BlockNumber, long LogIndex);
+
+/// <summary>
+/// The settlement token (tokenised deposits, one per currency) and the documentary-credit escrow on chain.
+/// Every step a bank, a beneficiary or customs takes is sent by that party's own <see cref="ChainWriter"/>, so the
+/// contract — not this service — decides whether that party may take it. Reads go through the service's writer.
+/// Amounts are <see cref="BigInteger"/> minor units (cents; the token has 2 decimals).
+/// <para>
+/// <c>currency</c> parameters take an ISO 4217 code configured in <see cref="ChainOptions.Settlement"/> ("USD", "VND")
+/// or a token address. References (payment references, credit and presentation ids, customs references) are 32 bytes:
+/// <see cref="Reference(string)"/> makes one from a text identifier.
+/// </para>
+/// <para>
+/// Retry safety: a step that an earlier attempt already took on chain (same payment reference, same credit opened by
+/// the same bank, same presentation paid, same customs release attested) returns null instead of a receipt.
+/// </para>
+/// </summary>
+public sealed class SettlementClient(ChainWriter service, ChainOptions options)
+{
+    private readonly ConcurrentDictionary<string, string> _creditEscrows = new(StringComparer.Ordinal);
+
+    /// <summary>keccak256 of the UTF-8 text: the 32-byte on-chain reference of a payment, credit or presentation id.</summary>
+    public static byte[] Reference(string text) => Sha3Keccack.Current.CalculateHash(Encoding.UTF8.GetBytes(text));
+
+    /// <summary>The configured currencies (ISO 4217 codes).</summary>
+    public IReadOnlyCollection<string> Currencies => options.Settlement.Keys;
+
+    /// <summary>The SettlementToken of <paramref name="currency"/> (an ISO code, or a token address returned as is).</summary>
+    public string TokenAddress(string currency) =>
+        IsAddress(currency) ? currency : Addresses(currency).Token;
+
+    /// <summary>The CreditEscrow of <paramref name="currency"/>.</summary>
+    public string EscrowAddress(string currency) => Addresses(currency).Escrow;
+
+    // ---- token -------------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// <paramref name="bank"/> opens <paramref name="account"/> and becomes its servicing bank. Null when the account is
+    /// already open at this bank.
+    /// </summary>
+    public async Task<ChainReceipt?> OpenAccountAsync(ChainWriter bank, string currency, string account, CancellationToken cancellationToken)
+    {
+        var token = TokenAddress(currency);
+        if (SameAddress(await ServicingBankAsync(currency, account), bank.Address)) return null;
+        return await bank.SendAsync(token, new OpenAccountFunction { Account = account }, cancellationToken);
+    }
+
+    /// <summary><paramref name="bank"/> closes its customer's empty account.</summary>
+    public Task<ChainReceipt> CloseAccountAsync(ChainWriter bank, string currency, string account, CancellationToken cancellationToken) =>
+        bank.SendAsync(TokenAddress(currency), new CloseAccountFunction { Account = account }, cancellationToken);
+
+    /// <summary>The servicing bank of <paramref name="account"/>; null when the account is not open.</summary>
+    public async Task<string?> ServicingBankAsync(string currency, string account)
+    {
+        var bank = await service.QueryAsync<ServicingBankFunction, string>(TokenAddress(currency), new ServicingBankFunction { Account = account });
+        return IsZero(bank) ? null : bank;
+    }
+
+    /// <summary><paramref name="bank"/> credits <paramref name="amount"/> to its customer <paramref name="to"/> against its books. Null: the reference was used already.</summary>
+    public Task<ChainReceipt?> MintAsync(ChainWriter bank, string currency, string to, BigInteger amount, byte[] reference, CancellationToken cancellationToken) =>
+        OnceAsync(() => bank.SendAsync(TokenAddress(currency), new Token.MintFunction { To = to, Amount = amount, PaymentReference = reference }, cancellationToken));
+
+    /// <summary><paramref name="bank"/> debits <paramref name="amount"/> from its customer <paramref name="from"/> back to its books. Null: the reference was used already.</summary>
+    public Task<ChainReceipt?> BurnAsync(ChainWriter bank, string currency, string from, BigInteger amount, byte[] reference, CancellationToken cancellationToken) =>
+        OnceAsync(() => bank.SendAsync(TokenAddress(currency), new BurnFunction { From = from, Amount = amount, PaymentReference = reference }, cancellationToken));
+
+    /// <summary>
+    /// <paramref name="bank"/> pays <paramref name="amount"/> from its customer <paramref name="from"/> to the open account
+    /// <paramref name="to"/> (at any bank). Null: the reference was used already.
+    /// </summary>
+    public Task<ChainReceipt?> BankTransferAsync(ChainWriter bank, string currency, string from, string to, BigInteger amount, byte[] reference,
+        CancellationToken cancellationToken) =>
+        OnceAsync(() => bank.SendAsync(TokenAddress(currency),
+            new BankTransferFunction { From = from, To = to, Amount = amount, PaymentReference = reference }, cancellationToken));
+
+    /// <summary>Whether a bank payment (mint, burn, transfer) with <paramref name="reference"/> was made on chain.</summary>
+    public Task<bool> IsReferenceUsedAsync(string currency, byte[] reference) =>
+        service.QueryAsync<IsReferenceUsedFunction, bool>(TokenAddress(currency), new IsReferenceUsedFunction { PaymentReference = reference });
+
+    /// <summary>The balance of <paramref name="account"/> in minor units.</summary>
+    public Task<BigInteger> BalanceOfAsync(string currency, string account) =>
+        service.QueryAsync<BalanceOfFunction, BigInteger>(TokenAddress(currency), new BalanceOfFunction { Account = account });
+
+    /// <summary>All tokens in circulation in minor units.</summary>
+    public Task<BigInteger> TotalSupplyAsync(string currency) =>
+        service.QueryAsync<TotalSupplyFunction, BigInteger>(TokenAddress(currency), new TotalSupplyFunction());
+
+    /// <summary>
+    /// Every Payment event of the token from block <paramref name="fromBlock"/> to the latest, oldest first: mints, burns,
+    /// bank transfers and the escrow's pulls and payments — for reconciliation against the service's ledger.
+    /// </summary>
+    public async Task<IReadOnlyList<SettlementPayment>> PaymentsAsync(string currency, long fromBlock = 0)
+    {
+        var payments = service.Web3.Eth.GetEvent<PaymentEventDTO>(TokenAddress(currency));
+        var filter = payments.CreateFilterInput(new BlockParameter((ulong)fromBlock), BlockParameter.CreateLatest());
+        var logs = await payments.GetAllChangesAsync(filter);
+        return logs
+            .OrderBy(l => l.Log.BlockNumber.Value).ThenBy(l => l.Log.LogIndex.Value)
+            .Select(l => new SettlementPayment("0x" + Convert.ToHexStringLower(l.Event.PaymentReference),
+                IsZero(l.Event.From) ? null : l.Event.From, IsZero(l.Event.To) ? null : l.Event.To, l.Event.Amount,
+                l.Log.TransactionHash, (long)l.Log.BlockNumber.Value, (long)l.Log.LogIndex.Value))
+            .ToList();
+    }
+
+    // ---- credit escrow -----------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// <paramref name="issuingBank"/> (the servicing bank of <paramref name="applicant"/>) issues credit
+    /// <paramref name="creditId"/>: <paramref name="amount"/> moves from the applicant into the currency's escrow, payable to
+    /// <paramref name="beneficiary"/> until <paramref name="expiry"/>, by the issuing bank or <paramref name="advisingBank"/>
+    /// (null: none), and — when <paramref name="customsReference"/> is given — only after customs attested that release.
+    /// Null: an earlier attempt of this bank opened it already.
+    /// </summary>
+    public async Task<ChainReceipt?> OpenCreditAsync(ChainWriter issuingBank, string currency, byte[] creditId, string applicant, string beneficiary,
+        string? advisingBank, BigInteger amount, DateTimeOffset expiry, byte[]? customsReference, CancellationToken cancellationToken)
+    {
+        var escrow = EscrowAddress(currency);
+        try
+        {
+            var receipt = await issuingBank.SendAsync(escrow, new OpenFunction
+            {
+                CreditId = creditId, Applicant = applicant, Beneficiary = beneficiary, AdvisingBank = advisingBank ?? AddressUtil.ZERO_ADDRESS,
+                Amount = amount, Expiry = (ulong)expiry.ToUnixTimeSeconds(), CustomsReference = customsReference ?? new byte[32],
+            }, cancellationToken);
+            _creditEscrows[Key(creditId)] = escrow;
+            return receipt;
+        }
+        catch (ChainRevertedException e) when (e.Is<CreditExistsError>())
+        {
+            var existing = await CreditInAsync(currency, escrow, creditId);
+            if (existing is not null && SameAddress(existing.IssuingBank, issuingBank.Address) && SameAddress(existing.Applicant, applicant)
+                && existing.Beneficiary.Equals(beneficiary, StringComparison.OrdinalIgnoreCase)) return null;
+            throw;
+        }
+    }
+
+    /// <summary><paramref name="issuingBank"/> changes the credit's amount (an amendment): the difference moves from or back to the applicant.</summary>
+    public async Task<ChainReceipt> AdjustAsync(ChainWriter issuingBank, byte[] creditId, BigInteger newAmount, CancellationToken cancellationToken) =>
+        await issuingBank.SendAsync(await EscrowOfAsync(creditId), new AdjustFunction { CreditId = creditId, NewAmount = newAmount }, cancellationToken);
+
+    /// <summary>
+    /// <paramref name="bank"/> (the credit's issuing or advising bank) pays <paramref name="amount"/> to the beneficiary for
+    /// presentation <paramref name="presentationId"/>. Null: this presentation was paid already (by an earlier attempt).
+    /// </summary>
+    public async Task<ChainReceipt?> ReleaseAsync(ChainWriter bank, byte[] creditId, byte[] presentationId, BigInteger amount, CancellationToken cancellationToken)
+    {
+        var escrow = await EscrowOfAsync(creditId);
+        try
+        {
+            return await bank.SendAsync(escrow, new ReleaseFunction { CreditId = creditId, PresentationId = presentationId, Amount = amount }, cancellationToken);
+        }
+        catch (ChainRevertedException e) when (e.Is<AlreadyPaidError>())
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Whether presentation <paramref name="presentationId"/> of the credit was paid on chain.</summary>
+    public async Task<bool> IsPaidAsync(byte[] creditId, byte[] presentationId) =>
+        await service.QueryAsync<IsPaidFunction, bool>(await EscrowOfAsync(creditId), new IsPaidFunction { CreditId = creditId, PresentationId = presentationId });
+
+    /// <summary>The beneficiary, with its own account, agrees to cancel the credit before expiry.</summary>
+    public async Task<ChainReceipt> ConsentToCancelAsync(ChainWriter beneficiary, byte[] creditId, CancellationToken cancellationToken) =>
+        await beneficiary.SendAsync(await EscrowOfAsync(creditId), new ConsentToCancelFunction { CreditId = creditId }, cancellationToken);
+
+    /// <summary><paramref name="issuingBank"/> returns the unpaid remainder to the applicant (after expiry, or with the beneficiary's consent) and closes the credit.</summary>
+    public async Task<ChainReceipt> RefundAsync(ChainWriter issuingBank, byte[] creditId, CancellationToken cancellationToken) =>
+        await issuingBank.SendAsync(await EscrowOfAsync(creditId), new RefundFunction { CreditId = creditId }, cancellationToken);
+
+    /// <summary>
+    /// Customs (holding CUSTOMS_ROLE) attests the release of goods under <paramref name="customsReference"/> on every
+    /// configured escrow (or only <paramref name="currency"/>'s). Returns the receipts of the escrows it was new on.
+    /// </summary>
+    public async Task<IReadOnlyList<ChainReceipt>> AttestCustomsReleaseAsync(ChainWriter customs, byte[] customsReference,
+        CancellationToken cancellationToken, string? currency = null)
+    {
+        var receipts = new List<ChainReceipt>();
+        foreach (var escrow in currency is null ? options.Settlement.Values.Select(a => a.Escrow).Where(a => a != "").Distinct() : [EscrowAddress(currency)])
+        {
+            try
+            {
+                receipts.Add(await customs.SendAsync(escrow, new AttestCustomsReleaseFunction { CustomsReference = customsReference }, cancellationToken));
+            }
+            catch (ChainRevertedException e) when (e.Is<CustomsReleaseAlreadyAttestedError>())
+            {
+                // attested by an earlier attempt
+            }
+        }
+        return receipts;
+    }
+
+    /// <summary>When customs attested <paramref name="customsReference"/> on <paramref name="currency"/>'s escrow; null if not.</summary>
+    public async Task<DateTimeOffset?> CustomsReleasedAtAsync(string currency, byte[] customsReference)
+    {
+        var at = await service.QueryAsync<CustomsReleasedAtFunction, BigInteger>(EscrowAddress(currency), new CustomsReleasedAtFunction { CustomsReference = customsReference });
+        return at == 0 ? null : DateTimeOffset.FromUnixTimeSeconds((long)at);
+    }
+
+    /// <summary>The credit <paramref name="creditId"/> from whichever configured escrow holds it; null when none does.</summary>
+    public async Task<EscrowCredit?> GetCreditAsync(byte[] creditId)
+    {
+        foreach (var (currency, addresses) in options.Settlement)
+        {
+            if (addresses.Escrow == "") continue;
+            var credit = await CreditInAsync(currency, addresses.Escrow, creditId);
+            if (credit is not null)
+            {
+                _creditEscrows[Key(creditId)] = addresses.Escrow;
+                return credit;
+            }
+        }
+        return null;
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------------------------
+
+    private async Task<EscrowCredit?> CreditInAsync(string currency, string escrow, byte[] creditId)
+    {
+        var c = await service.QueryOutputAsync<CreditOfFunction, CreditOfOutputDTO>(escrow, new CreditOfFunction { CreditId = creditId });
+        if (c.State.IsZero) return null;
+        return new EscrowCredit(currency.ToUpperInvariant(), escrow, c.IssuingBank, c.Applicant, c.Beneficiary, IsZero(c.AdvisingBank) ? null : c.AdvisingBank,
+            c.Amount, c.Released, DateTimeOffset.FromUnixTimeSeconds((long)c.Expiry),
+            c.CustomsReference.All(b => b == 0) ? null : c.CustomsReference, c.CancellationConsented, (EscrowCreditState)(int)c.State);
+    }
+
+    /// <summary>The escrow holding the credit: the one it was opened on, else whichever configured escrow knows it.</summary>
+    private async Task<string> EscrowOfAsync(byte[] creditId)
+    {
+        if (_creditEscrows.TryGetValue(Key(creditId), out var escrow)) return escrow;
+        var credit = await GetCreditAsync(creditId);
+        // Unknown everywhere: send to the only escrow if there is one, so the contract names the error (UnknownCredit).
+        return credit?.Escrow ?? (options.Settlement.Count == 1 ? options.Settlement.Values.First().Escrow
+            : throw new UnknownCreditException(creditId));
+    }
+
+    private SettlementContractAddresses Addresses(string currency) =>
+        options.Settlement.TryGetValue(currency, out var addresses) && addresses.Token != ""
+            ? addresses
+            : throw new InvalidOperationException($"No settlement contracts configured for currency '{currency}': set Chain:Settlement:{currency}:Token and :Escrow.");
+
+    private static async Task<ChainReceipt?> OnceAsync(Func<Task<ChainReceipt>> send)
+    {
+        try
+        {
+            return await send();
+        }
+        catch (ChainRevertedException e) when (e.Is<DuplicateReferenceError>())
+        {
+            return null; // this payment reference was used on chain already: by an earlier attempt of the same payment
+        }
+    }
+
+    private static string Key(byte[] id) => Convert.ToHexStringLower(id);
+
+    private static bool IsAddress(string value) => value.StartsWith("0x", StringComparison.OrdinalIgnoreCase) && value.Length == 42;
+
+    private static bool IsZero(string? address) => string.IsNullOrEmpty(address) || address.TrimStart('0', 'x').Length == 0;
+
+    private static bool SameAddress(string? a, string? b) => a is not null && b is not null && a.Equals(b, StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>No configured escrow holds the credit.</summary>
+public sealed class UnknownCreditException(byte[] creditId)
+    : Exception($"No configured credit escrow holds credit 0x{Convert.ToHexStringLower(creditId)}.")
+{
+    public byte[] CreditId { get; } = creditId;
+}
+
+/// <summary>The SettlementToken's and CreditEscrow's custom errors in words.</summary>
+internal static class SettlementErrors
+{
+    public static string? Describe(SmartContractCustomErrorRevertException revert)
+    {
+        // SettlementToken
+        if (revert.IsCustomErrorFor<Token.AccountNotOpenError>())
+            return $"AccountNotOpen: account {revert.DecodeError<Token.AccountNotOpenError>().Account} has no servicing bank, so it may not hold, send or receive settlement tokens";
+        if (revert.IsCustomErrorFor<AccountAlreadyOpenError>())
+        {
+            var e = revert.DecodeError<AccountAlreadyOpenError>();
+            return $"AccountAlreadyOpen: account {e.Account} is already open at bank {e.Bank}";
+        }
+        if (revert.IsCustomErrorFor<NotServicingBankError>())
+        {
+            var e = revert.DecodeError<NotServicingBankError>();
+            return IsZero(e.Bank)
+                ? $"NotServicingBank: {e.Caller} does not service account {e.Account} (the account is not open)"
+                : $"NotServicingBank: {e.Caller} does not service account {e.Account}; its servicing bank is {e.Bank}";
+        }
+        if (revert.IsCustomErrorFor<AccountNotEmptyError>())
+        {
+            var e = revert.DecodeError<AccountNotEmptyError>();
+            return $"AccountNotEmpty: account {e.Account} still holds {e.Balance} (minor units); only an empty account can be closed";
+        }
+        if (revert.IsCustomErrorFor<InvalidAccountError>()) return "InvalidAccount: the zero address cannot be an account or a servicing bank";
+        if (revert.IsCustomErrorFor<Token.ZeroAmountError>()) return "ZeroAmount: the amount must be positive";
+        if (revert.IsCustomErrorFor<DuplicateReferenceError>())
+            return $"DuplicateReference: a bank payment with reference {Merkle.Hex.Encode(revert.DecodeError<DuplicateReferenceError>().PaymentReference)} was made already";
+        if (revert.IsCustomErrorFor<ERC20InsufficientBalanceError>())
+        {
+            var e = revert.DecodeError<ERC20InsufficientBalanceError>();
+            return $"ERC20InsufficientBalance: account {e.Sender} holds {e.Balance} (minor units), {e.Needed} needed";
+        }
+        if (revert.IsCustomErrorFor<ERC20InsufficientAllowanceError>())
+        {
+            var e = revert.DecodeError<ERC20InsufficientAllowanceError>();
+            return $"ERC20InsufficientAllowance: {e.Spender} may spend {e.Allowance}, {e.Needed} needed";
+        }
+        if (revert.IsCustomErrorFor<ERC20InvalidReceiverError>())
+            return $"ERC20InvalidReceiver: {revert.DecodeError<ERC20InvalidReceiverError>().Receiver} cannot receive tokens";
+        if (revert.IsCustomErrorFor<ERC20InvalidSenderError>())
+            return $"ERC20InvalidSender: {revert.DecodeError<ERC20InvalidSenderError>().Sender} cannot send tokens";
+
+        // CreditEscrow
+        if (revert.IsCustomErrorFor<UnknownCreditError>())
+            return $"UnknownCredit: no credit {Hex(revert.DecodeError<UnknownCreditError>().CreditId)} was opened in this escrow";
+        if (revert.IsCustomErrorFor<CreditExistsError>())
+            return $"CreditExists: credit {Hex(revert.DecodeError<CreditExistsError>().CreditId)} was opened already";
+        if (revert.IsCustomErrorFor<NotApplicantBankError>())
+        {
+            var e = revert.DecodeError<NotApplicantBankError>();
+            return $"NotApplicantBank: {e.Caller} is not the servicing bank of the applicant {e.Applicant}, so it cannot issue a credit for it";
+        }
+        if (revert.IsCustomErrorFor<NotIssuingBankError>())
+        {
+            var e = revert.DecodeError<NotIssuingBankError>();
+            return $"NotIssuingBank: {e.Caller} is not the issuing bank of credit {Hex(e.CreditId)}";
+        }
+        if (revert.IsCustomErrorFor<NotPartyBankError>())
+        {
+            var e = revert.DecodeError<NotPartyBankError>();
+            return $"NotPartyBank: {e.Caller} is neither the issuing nor the advising bank of credit {Hex(e.CreditId)}, so it cannot move its funds";
+        }
+        if (revert.IsCustomErrorFor<Escrow.NotBeneficiaryError>())
+        {
+            var e = revert.DecodeError<Escrow.NotBeneficiaryError>();
+            return $"NotBeneficiary: {e.Caller} is not the beneficiary of credit {Hex(e.CreditId)}";
+        }
+        if (revert.IsCustomErrorFor<InvalidReferenceError>()) return "InvalidReference: the zero hash is not a credit, presentation or customs reference";
+        if (revert.IsCustomErrorFor<ExpiryInPastError>())
+        {
+            var e = revert.DecodeError<ExpiryInPastError>();
+            return $"ExpiryInPast: the expiry {At(e.Expiry)} is not after the chain's current time {At(e.CurrentTime)}";
+        }
+        if (revert.IsCustomErrorFor<AlreadyPaidError>())
+        {
+            var e = revert.DecodeError<AlreadyPaidError>();
+            return $"AlreadyPaid: presentation {Hex(e.PresentationId)} of credit {Hex(e.CreditId)} has been paid already";
+        }
+        if (revert.IsCustomErrorFor<ExceedsCreditError>())
+        {
+            var e = revert.DecodeError<ExceedsCreditError>();
+            return $"ExceedsCredit: paying {e.Amount} would exceed what remains of credit {Hex(e.CreditId)} ({e.Remaining}, minor units)";
+        }
+        if (revert.IsCustomErrorFor<BelowReleasedError>())
+        {
+            var e = revert.DecodeError<BelowReleasedError>();
+            return $"BelowReleased: credit {Hex(e.CreditId)} cannot be reduced to {e.NewAmount}: {e.Released} has been paid already (minor units)";
+        }
+        if (revert.IsCustomErrorFor<CustomsReleaseRequiredError>())
+        {
+            var e = revert.DecodeError<CustomsReleaseRequiredError>();
+            return $"CustomsReleaseRequired: credit {Hex(e.CreditId)} pays only after customs attests the release of goods {Hex(e.CustomsReference)}, which it has not";
+        }
+        if (revert.IsCustomErrorFor<CustomsReleaseAlreadyAttestedError>())
+            return $"CustomsReleaseAlreadyAttested: customs release {Hex(revert.DecodeError<CustomsReleaseAlreadyAttestedError>().CustomsReference)} was attested already";
+        if (revert.IsCustomErrorFor<CreditClosedError>())
+            return $"CreditClosed: credit {Hex(revert.DecodeError<CreditClosedError>().CreditId)} is closed (paid in full or refunded); nothing more can move";
+        if (revert.IsCustomErrorFor<NotExpiredError>())
+        {
+            var e = revert.DecodeError<NotExpiredError>();
+            return $"NotExpired: credit {Hex(e.CreditId)} expires at {At(e.Expiry)} and its beneficiary has not agreed to cancel it, so it cannot be refunded yet";
+        }
+        return null;
+    }
+
+    private static string Hex(byte[] value) => Merkle.Hex.Encode(value);
+
+    private static string At(BigInteger unixSeconds) => DateTimeOffset.FromUnixTimeSeconds((long)unixSeconds).ToString("u", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static bool IsZero(string? address) => string.IsNullOrEmpty(address) || address.TrimStart('0', 'x').Length == 0;
+}
