@@ -144,8 +144,10 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
     /// </summary>
     public async Task<IReadOnlyList<SettlementPayment>> PaymentsAsync(string currency, long fromBlock = 0)
     {
+        var latest = (long)(await service.Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync()).Value;
+        if (fromBlock > latest) return []; // nothing mined there yet (anvil refuses a range beyond its head)
         var payments = service.Web3.Eth.GetEvent<PaymentEventDTO>(TokenAddress(currency));
-        var filter = payments.CreateFilterInput(new BlockParameter((ulong)fromBlock), BlockParameter.CreateLatest());
+        var filter = payments.CreateFilterInput(new BlockParameter((ulong)fromBlock), new BlockParameter((ulong)latest));
         var logs = await payments.GetAllChangesAsync(filter);
         return logs
             .OrderBy(l => l.Log.BlockNumber.Value).ThenBy(l => l.Log.LogIndex.Value)

@@ -1,0 +1,264 @@
+using System.Numerics;
+using Microsoft.Extensions.Logging.Abstractions;
+using Nethereum.RPC.Eth.DTOs;
+using TradeChain.Ledger;
+using TradeChain.Testing;
+using Escrow = TradeChain.Ledger.Contracts.CreditEscrow;
+using Token = TradeChain.Ledger.Contracts.SettlementToken;
+
+namespace TradeChain.IntegrationTests;
+
+/// <summary>
+/// The SettlementToken and CreditEscrow compiled from contracts/, on a real anvil chain deployed as every test chain is
+/// (development banks BNK-VCB, BNK-HSBC, BNK-TREASURY with BANK_ROLE): each money rule is enforced by the contracts.
+/// </summary>
+public sealed class SettlementContractTests : IAsyncLifetime
+{
+    private AnvilNode _chain = null!;
+    private SettlementClient _settlement = null!;
+    private ChainWriter _vcb = null!, _hsbc = null!, _treasury = null!, _importer = null!, _exporter = null!, _outsider = null!;
+
+    public async Task InitializeAsync()
+    {
+        _chain = await AnvilNode.StartAsync();
+        _settlement = new SettlementClient(Writer(DevelopmentAccounts.PaymentsKey), _chain.OptionsFor(DevelopmentAccounts.PaymentsKey));
+        (_vcb, _hsbc, _treasury) = (await PartyAsync("BNK-VCB"), await PartyAsync("BNK-HSBC"), await PartyAsync("BNK-TREASURY"));
+        (_importer, _exporter, _outsider) = (await PartyAsync("IMPORTER"), await PartyAsync("EXPORTER"), await PartyAsync("OUTSIDER"));
+    }
+
+    public async Task DisposeAsync() => await _chain.DisposeAsync();
+
+    private static CancellationToken None => CancellationToken.None;
+
+    private ChainWriter Writer(string key) => new(_chain.OptionsFor(key), NullLogger<ChainWriter>.Instance);
+
+    private string UsdToken => _chain.Deployment.Settlement["USD"].Token;
+
+    private string UsdEscrow => _chain.Deployment.Settlement["USD"].Escrow;
+
+    /// <summary>A party account with gas (public development keys).</summary>
+    private async Task<ChainWriter> PartyAsync(string party)
+    {
+        var writer = Writer(PartyWallets.DevelopmentKey(party));
+        await Writer(DevelopmentAccounts.DeployerKey).SendValueAsync(writer.Address, BigInteger.Pow(10, 18), None);
+        return writer;
+    }
+
+    private static async Task<string> RefusedAsync(Func<Task> action) => (await Assert.ThrowsAsync<ChainRevertedException>(action)).Error;
+
+    private static byte[] Ref(string text) => SettlementClient.Reference(text);
+
+    /// <summary>Importer at VCB with <paramref name="balance"/>, exporter at HSBC.</summary>
+    private async Task OpenCustomerAccountsAsync(BigInteger balance)
+    {
+        await _settlement.OpenAccountAsync(_vcb, "USD", _importer.Address, None);
+        await _settlement.OpenAccountAsync(_hsbc, "USD", _exporter.Address, None);
+        if (balance > 0) await _settlement.MintAsync(_vcb, "USD", _importer.Address, balance, Ref("deposit " + Guid.NewGuid()), None);
+    }
+
+    private async Task<DateTimeOffset> ChainTimeAsync()
+    {
+        var block = await _vcb.Web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(BlockParameter.CreateLatest());
+        return DateTimeOffset.FromUnixTimeSeconds((long)block.Timestamp.Value);
+    }
+
+    private async Task<ChainReceipt?> OpenCreditAsync(byte[] creditId, BigInteger amount, DateTimeOffset expiry, byte[]? customsReference = null) =>
+        await _settlement.OpenCreditAsync(_vcb, "USD", creditId, _importer.Address, _exporter.Address, _hsbc.Address, amount, expiry, customsReference, None);
+
+    [Fact]
+    public async Task The_deployment_gives_each_currency_a_token_and_escrow_and_each_development_bank_its_role_and_account_and_is_idempotent()
+    {
+        Assert.Equal(["USD", "VND"], _chain.Deployment.Settlement.Keys.Order());
+        var payments = Writer(DevelopmentAccounts.PaymentsKey);
+        Assert.Equal(2, await payments.QueryAsync<Token.DecimalsFunction, BigInteger>(UsdToken, new Token.DecimalsFunction()));
+        Assert.Equal("VND", await payments.QueryAsync<Token.CurrencyFunction, string>(_chain.Deployment.Settlement["VND"].Token, new Token.CurrencyFunction()));
+        foreach (var bank in LedgerDeployer.DevelopmentBanks())
+        {
+            Assert.True(await payments.QueryAsync<Token.HasRoleFunction, bool>(UsdToken, new Token.HasRoleFunction { Role = LedgerDeployer.BankRole, Account = bank }));
+            Assert.Equal(bank, await _settlement.ServicingBankAsync("VND", bank), ignoreCase: true);
+        }
+        Assert.Equal(UsdEscrow, await _settlement.ServicingBankAsync("USD", UsdEscrow), ignoreCase: true); // the escrow services itself
+        Assert.True(await payments.QueryAsync<Escrow.HasRoleFunction, bool>(UsdEscrow,
+            new Escrow.HasRoleFunction { Role = LedgerDeployer.CustomsRole, Account = LedgerDeployer.DevelopmentServiceAccounts()["customs"] }));
+
+        var again = await LedgerDeployer.DeployAsync(_chain.RpcUrl, DevelopmentAccounts.ChainId, DevelopmentAccounts.DeployerKey,
+            LedgerDeployer.DevelopmentServiceAccounts(), _chain.Deployment, bankAccounts: LedgerDeployer.DevelopmentBanks());
+        foreach (var currency in LedgerDeployer.SettlementCurrencies)
+        {
+            Assert.Equal(_chain.Deployment.Settlement[currency].Token, again.Settlement[currency].Token);
+            Assert.Equal(_chain.Deployment.Settlement[currency].Escrow, again.Settlement[currency].Escrow);
+        }
+        // An older chain.json without "settlement" still loads (then the settlement contracts are deployed fresh).
+        var old = System.Text.Json.JsonSerializer.Deserialize<ChainDeployment>(
+            """{"chainId":31337,"rpcUrl":"x","documentStoreAddress":"a","transitionAnchorAddress":"b","serviceAccounts":{}}""",
+            new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web))!;
+        Assert.Empty(old.Settlement);
+        Assert.Contains("\"settlement\"", again.ToJson());
+    }
+
+    [Fact]
+    public async Task Only_a_bank_mints_burns_and_debits_and_only_for_accounts_it_services_and_only_open_accounts_hold_tokens()
+    {
+        await OpenCustomerAccountsAsync(0);
+
+        Assert.StartsWith("AccessControlUnauthorizedAccount", await RefusedAsync(() =>
+            _settlement.MintAsync(_importer, "USD", _importer.Address, 100_00, Ref("self-mint"), None)));
+        Assert.StartsWith("AccessControlUnauthorizedAccount", await RefusedAsync(() =>
+            _settlement.OpenAccountAsync(_outsider, "USD", _outsider.Address, None)));
+        // HSBC does not service the importer (VCB does): no mint, burn or debit against VCB's customer.
+        Assert.StartsWith("NotServicingBank", await RefusedAsync(() =>
+            _settlement.MintAsync(_hsbc, "USD", _importer.Address, 100_00, Ref("hsbc-mint"), None)));
+
+        var deposit = Ref("deposit 1");
+        Assert.NotNull(await _settlement.MintAsync(_vcb, "USD", _importer.Address, 1_000_00, deposit, None));
+        Assert.Null(await _settlement.MintAsync(_vcb, "USD", _importer.Address, 1_000_00, deposit, None)); // a retry: the reference is spent
+        Assert.StartsWith("DuplicateReference", await RefusedAsync(() =>
+            _vcb.SendAsync(UsdToken, new Token.MintFunction { To = _importer.Address, Amount = 1, PaymentReference = deposit }, None)));
+        Assert.Equal(1_000_00, await _settlement.BalanceOfAsync("USD", _importer.Address));
+
+        Assert.StartsWith("NotServicingBank", await RefusedAsync(() =>
+            _settlement.BurnAsync(_hsbc, "USD", _importer.Address, 1_00, Ref("hsbc-burn"), None)));
+        Assert.StartsWith("NotServicingBank", await RefusedAsync(() =>
+            _settlement.BankTransferAsync(_hsbc, "USD", _importer.Address, _exporter.Address, 1_00, Ref("hsbc-debit"), None)));
+        // The outsider has no servicing bank: it can receive nothing, by any path.
+        Assert.StartsWith("AccountNotOpen", await RefusedAsync(() =>
+            _settlement.BankTransferAsync(_vcb, "USD", _importer.Address, _outsider.Address, 1_00, Ref("to-outsider"), None)));
+        Assert.StartsWith("AccountNotOpen", await RefusedAsync(() =>
+            _importer.SendAsync(UsdToken, new Token.TransferFunction { To = _outsider.Address, Value = 1_00 }, None)));
+        Assert.StartsWith("ZeroAmount", await RefusedAsync(() =>
+            _settlement.BankTransferAsync(_vcb, "USD", _importer.Address, _exporter.Address, 0, Ref("nothing"), None)));
+        Assert.StartsWith("ERC20InsufficientBalance", await RefusedAsync(() =>
+            _settlement.BankTransferAsync(_vcb, "USD", _importer.Address, _exporter.Address, 2_000_00, Ref("too much"), None)));
+
+        var duty = Ref("duty DEC-1");
+        await _settlement.BankTransferAsync(_vcb, "USD", _importer.Address, _exporter.Address, 300_00, duty, None);
+        await _settlement.BurnAsync(_hsbc, "USD", _exporter.Address, 100_00, Ref("withdrawal 1"), None);
+        Assert.Equal(700_00, await _settlement.BalanceOfAsync("USD", _importer.Address));
+        Assert.Equal(200_00, await _settlement.BalanceOfAsync("USD", _exporter.Address));
+        Assert.Equal(900_00, await _settlement.TotalSupplyAsync("USD"));
+        Assert.True(await _settlement.IsReferenceUsedAsync("USD", duty));
+
+        Assert.StartsWith("AccountNotEmpty", await RefusedAsync(() => _settlement.CloseAccountAsync(_vcb, "USD", _importer.Address, None)));
+        Assert.StartsWith("NotServicingBank", await RefusedAsync(() => _settlement.CloseAccountAsync(_vcb, "USD", _exporter.Address, None)));
+
+        var payments = await _settlement.PaymentsAsync("USD");
+        Assert.Equal(3, payments.Count);
+        Assert.Equal((null, _importer.Address.ToLowerInvariant(), (BigInteger)1_000_00), (payments[0].From, payments[0].To?.ToLowerInvariant(), payments[0].Amount));
+        Assert.Equal("0x" + Convert.ToHexStringLower(duty), payments[1].Reference);
+        Assert.Equal((_importer.Address.ToLowerInvariant(), _exporter.Address.ToLowerInvariant(), (BigInteger)300_00),
+            (payments[1].From?.ToLowerInvariant(), payments[1].To?.ToLowerInvariant(), payments[1].Amount));
+        Assert.Null(payments[2].To); // burned
+        Assert.Empty(await _settlement.PaymentsAsync("USD", payments[2].BlockNumber + 1));
+    }
+
+    [Fact]
+    public async Task Only_the_applicants_bank_issues_a_credit_and_only_its_banks_pay_it_once_per_presentation_within_the_amount()
+    {
+        await OpenCustomerAccountsAsync(1_000_00);
+        var creditId = Ref("LC-1");
+        var expiry = (await ChainTimeAsync()).AddDays(30);
+
+        Assert.StartsWith("NotApplicantBank", await RefusedAsync(() =>
+            _settlement.OpenCreditAsync(_hsbc, "USD", creditId, _importer.Address, _exporter.Address, null, 500_00, expiry, null, None)));
+        Assert.StartsWith("AccountNotOpen", await RefusedAsync(() =>
+            _settlement.OpenCreditAsync(_vcb, "USD", creditId, _importer.Address, _outsider.Address, null, 500_00, expiry, null, None)));
+        Assert.NotNull(await OpenCreditAsync(creditId, 500_00, expiry));
+        Assert.Null(await OpenCreditAsync(creditId, 500_00, expiry)); // a retry finds it opened by this bank
+        Assert.Equal(500_00, await _settlement.BalanceOfAsync("USD", _importer.Address));
+        Assert.Equal(500_00, await _settlement.BalanceOfAsync("USD", UsdEscrow));
+        var credit = (await _settlement.GetCreditAsync(creditId))!;
+        Assert.Equal((EscrowCreditState.Funded, "USD", (BigInteger)500_00, BigInteger.Zero), (credit.State, credit.Currency, credit.Amount, credit.Released));
+        Assert.Equal(_hsbc.Address, credit.AdvisingBank, ignoreCase: true);
+
+        // A bank not party to the credit, and the beneficiary itself, cannot move the funds.
+        Assert.StartsWith("NotPartyBank", await RefusedAsync(() => _settlement.ReleaseAsync(_treasury, creditId, Ref("P1"), 100_00, None)));
+        Assert.StartsWith("NotPartyBank", await RefusedAsync(() => _settlement.ReleaseAsync(_exporter, creditId, Ref("P1"), 100_00, None)));
+        Assert.StartsWith("NotIssuingBank", await RefusedAsync(() => _settlement.RefundAsync(_hsbc, creditId, None)));
+
+        Assert.NotNull(await _settlement.ReleaseAsync(_hsbc, creditId, Ref("P1"), 200_00, None));
+        Assert.Equal(200_00, await _settlement.BalanceOfAsync("USD", _exporter.Address));
+        // The same presentation again: refused on chain (the client reports it as already done), nothing moves.
+        Assert.StartsWith("AlreadyPaid", await RefusedAsync(() =>
+            _vcb.SendAsync(UsdEscrow, new Escrow.ReleaseFunction { CreditId = creditId, PresentationId = Ref("P1"), Amount = 200_00 }, None)));
+        Assert.Null(await _settlement.ReleaseAsync(_vcb, creditId, Ref("P1"), 200_00, None));
+        Assert.True(await _settlement.IsPaidAsync(creditId, Ref("P1")));
+        Assert.Equal(200_00, await _settlement.BalanceOfAsync("USD", _exporter.Address));
+        Assert.StartsWith("ExceedsCredit", await RefusedAsync(() => _settlement.ReleaseAsync(_vcb, creditId, Ref("P2"), 300_01, None)));
+
+        // Amendments: the issuing bank alone, never below what was paid; the difference moves with the applicant.
+        Assert.StartsWith("NotIssuingBank", await RefusedAsync(() => _settlement.AdjustAsync(_hsbc, creditId, 600_00, None)));
+        Assert.StartsWith("BelowReleased", await RefusedAsync(() => _settlement.AdjustAsync(_vcb, creditId, 199_99, None)));
+        await _settlement.AdjustAsync(_vcb, creditId, 600_00, None);
+        Assert.Equal(400_00, await _settlement.BalanceOfAsync("USD", _importer.Address));
+        await _settlement.AdjustAsync(_vcb, creditId, 550_00, None);
+        Assert.Equal(450_00, await _settlement.BalanceOfAsync("USD", _importer.Address));
+
+        await _settlement.ReleaseAsync(_vcb, creditId, Ref("P2"), 350_00, None); // the rest: the credit is paid in full
+        credit = (await _settlement.GetCreditAsync(creditId))!;
+        Assert.Equal((EscrowCreditState.Closed, (BigInteger)550_00, BigInteger.Zero), (credit.State, credit.Released, credit.Held));
+        Assert.StartsWith("CreditClosed", await RefusedAsync(() => _settlement.ReleaseAsync(_vcb, creditId, Ref("P3"), 1, None)));
+        Assert.Equal(550_00, await _settlement.BalanceOfAsync("USD", _exporter.Address));
+        Assert.Equal(0, await _settlement.BalanceOfAsync("USD", UsdEscrow));
+        Assert.Null(await _settlement.GetCreditAsync(Ref("LC-unknown")));
+    }
+
+    [Fact]
+    public async Task A_credit_with_a_customs_condition_pays_only_after_customs_attests_the_release_of_goods()
+    {
+        await OpenCustomerAccountsAsync(1_000_00);
+        var creditId = Ref("LC-customs");
+        var customsReference = Ref("DEC-2024-000123 released");
+        await OpenCreditAsync(creditId, 400_00, (await ChainTimeAsync()).AddDays(30), customsReference);
+
+        Assert.StartsWith("CustomsReleaseRequired", await RefusedAsync(() => _settlement.ReleaseAsync(_hsbc, creditId, Ref("P1"), 400_00, None)));
+        Assert.StartsWith("AccessControlUnauthorizedAccount", await RefusedAsync(() =>
+            _settlement.AttestCustomsReleaseAsync(_vcb, customsReference, None, "USD")));
+        Assert.Null(await _settlement.CustomsReleasedAtAsync("USD", customsReference));
+
+        var customs = Writer(DevelopmentAccounts.CustomsKey);
+        Assert.Equal(2, (await _settlement.AttestCustomsReleaseAsync(customs, customsReference, None)).Count); // USD and VND escrows
+        Assert.Empty(await _settlement.AttestCustomsReleaseAsync(customs, customsReference, None)); // a retry: already attested
+        Assert.NotNull(await _settlement.CustomsReleasedAtAsync("USD", customsReference));
+
+        await _settlement.ReleaseAsync(_hsbc, creditId, Ref("P1"), 400_00, None);
+        Assert.Equal(400_00, await _settlement.BalanceOfAsync("USD", _exporter.Address));
+    }
+
+    [Fact]
+    public async Task A_credit_is_refunded_before_expiry_only_with_the_beneficiarys_consent_and_after_expiry_without_and_then_pays_nothing()
+    {
+        await OpenCustomerAccountsAsync(1_000_00);
+        var now = await ChainTimeAsync();
+        Assert.StartsWith("ExpiryInPast", await RefusedAsync(() => OpenCreditAsync(Ref("LC-past"), 100_00, now.AddSeconds(-1))));
+
+        // Irrevocable: before expiry the issuing bank cannot take the funds back on its own.
+        var consented = Ref("LC-consented");
+        await OpenCreditAsync(consented, 300_00, now.AddDays(30));
+        await _settlement.ReleaseAsync(_hsbc, consented, Ref("P1"), 100_00, None);
+        Assert.StartsWith("NotExpired", await RefusedAsync(() => _settlement.RefundAsync(_vcb, consented, None)));
+        Assert.StartsWith("NotBeneficiary", await RefusedAsync(() => _settlement.ConsentToCancelAsync(_importer, consented, None)));
+        await _settlement.ConsentToCancelAsync(_exporter, consented, None);
+        Assert.True((await _settlement.GetCreditAsync(consented))!.CancellationConsented);
+        Assert.StartsWith("NotIssuingBank", await RefusedAsync(() => _settlement.RefundAsync(_hsbc, consented, None)));
+        await _settlement.RefundAsync(_vcb, consented, None);
+        Assert.Equal(900_00, await _settlement.BalanceOfAsync("USD", _importer.Address)); // 1000 - 300 + the unpaid 200
+        Assert.StartsWith("CreditClosed", await RefusedAsync(() => _settlement.ReleaseAsync(_hsbc, consented, Ref("P2"), 1, None)));
+        Assert.StartsWith("CreditClosed", await RefusedAsync(() => _settlement.RefundAsync(_vcb, consented, None)));
+
+        // Expired: the issuing bank refunds without consent; afterwards nothing can be paid.
+        var expiring = Ref("LC-expiring");
+        await OpenCreditAsync(expiring, 500_00, now.AddHours(1));
+        await _settlement.ReleaseAsync(_hsbc, expiring, Ref("P1"), 50_00, None);
+        Assert.StartsWith("NotExpired", await RefusedAsync(() => _settlement.RefundAsync(_vcb, expiring, None)));
+        await _vcb.Web3.Client.SendRequestAsync<object>("evm_increaseTime", null, 2 * 3600);
+        await _vcb.Web3.Client.SendRequestAsync<object>("evm_mine", null);
+        await _settlement.RefundAsync(_vcb, expiring, None);
+        var credit = (await _settlement.GetCreditAsync(expiring))!;
+        Assert.Equal((EscrowCreditState.Closed, (BigInteger)50_00), (credit.State, credit.Released));
+        Assert.Equal(850_00, await _settlement.BalanceOfAsync("USD", _importer.Address));
+        Assert.Equal(150_00, await _settlement.BalanceOfAsync("USD", _exporter.Address));
+        Assert.Equal(0, await _settlement.BalanceOfAsync("USD", UsdEscrow));
+        Assert.StartsWith("CreditClosed", await RefusedAsync(() => _settlement.ReleaseAsync(_hsbc, expiring, Ref("P2"), 1, None)));
+        Assert.StartsWith("CreditClosed", await RefusedAsync(() => _settlement.AdjustAsync(_vcb, expiring, 600_00, None)));
+    }
+}
