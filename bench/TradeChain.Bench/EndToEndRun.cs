@@ -119,7 +119,8 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, TextWriter 
         if (assessed["status"]!.GetValue<string>() != "Assessed") throw new InvalidOperationException($"{lrn} rejected: {assessed["statusReason"]}");
         var payment = new Uri(system.Payments.BaseAddress, $"duty-payments/{assessed["paymentReference"]}");
         await Poll(bank, payment, _ => true);
-        await Post(bank, new Uri(payment + "/settle"), new { debtorAccount = "VN12VCB0001234567890" });
+        using var treasury = Client(Roles.Bank, GoldenPath.TreasuryBankParty);
+        await GoldenPath.FundAndSettleAsync(bank, treasury, system.Payments.BaseAddress, assessed["paymentReference"]!.GetValue<string>(), TimeSpan.FromSeconds(90));
         await Poll(exporter, declaration, d => d["status"]?.GetValue<string>() == "Released");
         return clock.Elapsed.TotalMilliseconds;
     }

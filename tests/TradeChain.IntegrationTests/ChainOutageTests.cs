@@ -40,7 +40,7 @@ public sealed class ChainOutageTests
         var assessed = await PollStatus(exporter, declaration, "Assessed");
         var payment = new Uri(system.Payments.BaseAddress, $"duty-payments/{assessed["paymentReference"]}");
         await PollStatus(bank, payment, "Requested");
-        await Post(bank, new Uri(payment + "/settle"), new { debtorAccount = "VN12VCB0001234567890" });
+        await SettleDuty(bank, system.Payments.BaseAddress, assessed["paymentReference"]!.GetValue<string>());
         await PollStatus(exporter, declaration, "Released");
         var history = await Poll(exporter, new Uri(declaration + "/history"),
             h => h["transitions"]!.AsArray().All(t => t!["anchor"]!["rootOnChain"]?.GetValue<bool>() == true));

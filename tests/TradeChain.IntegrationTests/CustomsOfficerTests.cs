@@ -49,11 +49,11 @@ public sealed class CustomsOfficerTests
         Assert.NotEqual(firstReference, reference);
         Assert.Equal(250_000m, reassessed["previousVersions"]![0]!["content"]!["items"]![0]!["customsValue"]!.GetValue<decimal>());
         await PollStatus(bank, new Uri(payments, $"duty-payments/{firstReference}"), "Withdrawn");
-        var refused = await bank.PostAsJsonAsync(new Uri(payments, $"duty-payments/{firstReference}/settle"), new { debtorAccount = "VN12VCB0001234567890" });
+        var refused = await bank.PostAsJsonAsync(new Uri(payments, $"duty-payments/{firstReference}/settle"), new { });
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
 
         await PollStatus(bank, new Uri(payments, $"duty-payments/{reference}"), "Requested");
-        await Post(bank, new Uri(payments, $"duty-payments/{reference}/settle"), new { debtorAccount = "VN12VCB0001234567890" });
+        await SettleDuty(bank, payments, reference);
         await PollStatus(exporter, yellow, "Paid");
 
         var queue = await Get(officer, new Uri(customs, "declarations?status=Paid&lane=Yellow&office=VNSGN"));
@@ -95,7 +95,7 @@ public sealed class CustomsOfficerTests
         Assert.Equal("Red", redAssessed["lane"]!.GetValue<string>());
         var firstDue = redAssessed["assessment"]!["totalPayable"]!.GetValue<decimal>();
         await PollStatus(bank, new Uri(payments, $"duty-payments/{redAssessed["paymentReference"]}"), "Requested");
-        await Post(bank, new Uri(payments, $"duty-payments/{redAssessed["paymentReference"]}/settle"), new { debtorAccount = "VN98ACB000111222" });
+        await SettleDuty(bank, payments, redAssessed["paymentReference"]!.GetValue<string>());
         await PollStatus(officer, red, "Paid");
 
         // The other exporter sees nothing of this declaration.
@@ -117,7 +117,7 @@ public sealed class CustomsOfficerTests
 
         var supplementary = await PollStatus(bank, new Uri(payments, $"duty-payments/{supplement}"), "Requested");
         Assert.Equal(extra, supplementary["amount"]!.GetValue<decimal>());
-        await Post(bank, new Uri(payments, $"duty-payments/{supplement}/settle"), new { debtorAccount = "VN98ACB000111222" });
+        await SettleDuty(bank, payments, supplement);
         await PollStatus(officer, red, "ReadyForRelease");
         await Post(officer, new Uri(red, $"{redLodged["id"]}/release"), new { reason = "examined; supplementary duties paid" });
         await Post(officer, new Uri(red, $"{redLodged["id"]}/exit"), new { reason = "vessel MAERSK SELETAR departed" });

@@ -89,13 +89,13 @@ public sealed class EndToEndTests(ITestOutputHelper output)
         using var owner = Client(Roles.Exporter, GoldenPath.ExporterParty);
         Assert.Equal(HttpStatusCode.OK, (await owner.GetAsync(declaration)).StatusCode);
         // An exporter may not settle duties nor release goods.
-        Assert.Equal(HttpStatusCode.Forbidden, (await owner.PostAsJsonAsync(new Uri(system.Payments.BaseAddress, $"duty-payments/{result.PaymentReference}/settle"), new { debtorAccount = "X" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await owner.PostAsJsonAsync(new Uri(system.Payments.BaseAddress, $"duty-payments/{result.PaymentReference}/settle"), new { })).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await owner.PostAsJsonAsync(new Uri(declaration, $"{result.DeclarationId}/release"), new { reason = "x" })).StatusCode);
 
         using var bank = Client(Roles.Bank, GoldenPath.BankParty);
         Assert.Equal(HttpStatusCode.NotFound, (await bank.GetAsync(declaration)).StatusCode);
         // Settling again is idempotent on the reference: the first settlement is returned, nothing moves twice.
-        var again = await bank.PostAsJsonAsync(new Uri(system.Payments.BaseAddress, $"duty-payments/{result.PaymentReference}/settle"), new { debtorAccount = "VN12VCB0001234567890" });
+        var again = await bank.PostAsJsonAsync(new Uri(system.Payments.BaseAddress, $"duty-payments/{result.PaymentReference}/settle"), new { });
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         Assert.True((await again.Content.ReadFromJsonAsync<JsonObject>())!["alreadySettled"]!.GetValue<bool>());
 
@@ -148,7 +148,7 @@ public sealed class EndToEndTests(ITestOutputHelper output)
         var assessed = await Poll(exporter, new Uri(system.Customs.BaseAddress, $"declarations/{id}"), d => d["status"]!.GetValue<string>() == "Assessed");
         var reference = assessed["paymentReference"]!.GetValue<string>();
         await Poll(bank, new Uri(system.Payments.BaseAddress, $"duty-payments/{reference}"), _ => true);
-        await Post(bank, new Uri(system.Payments.BaseAddress, $"duty-payments/{reference}/settle"), new { debtorAccount = "VN12VCB0001234567890" });
+        await SettleDuty(bank, system.Payments.BaseAddress, reference);
         await Poll(exporter, new Uri(system.Customs.BaseAddress, $"declarations/{id}"), d => d["status"]!.GetValue<string>() == "Released");
 
         var history = await Poll(exporter, new Uri(system.Customs.BaseAddress, $"declarations/{id}/history"),

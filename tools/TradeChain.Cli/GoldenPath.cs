@@ -26,12 +26,33 @@ public sealed class GoldenPath(Uri documents, Uri customs, Uri payments, AuthOpt
 {
     // An authorised economic operator: the selectivity rule B-AEO routes it blue (release on payment, post-clearance audit), so the demo is deterministic.
     public const string ExporterParty = "EXP-AEO-SAIGON";
-    public const string BankParty = "BNK-VIETCOMBANK";
+    public const string BankParty = "BNK-VCB";
+
+    /// <summary>The bank that keeps the customs treasury's account.</summary>
+    public const string TreasuryBankParty = "BNK-TREASURY";
     public const string OfficerParty = "CUS-VNSGN";
 
     public TimeSpan StepTimeout { get; init; } = TimeSpan.FromSeconds(90);
 
     public string LocalReferenceNumber { get; init; } = $"LRN-{DateTime.UtcNow:yyyyMMddHHmmss}-{Random.Shared.Next(1000, 9999)}";
+
+    /// <summary>
+    /// What a bank does to pay a declarant's duties: its customer's settlement account in the duty currency is opened and
+    /// credited (a deposit against the bank's books), the customs treasury's account is opened by the treasury's bank, and
+    /// the payment is settled — a token transfer on chain. Opening and depositing again are harmless (idempotent).
+    /// </summary>
+    public static async Task<JsonObject> FundAndSettleAsync(HttpClient bank, HttpClient treasuryBank, Uri payments, string reference, TimeSpan timeout,
+        CancellationToken ct = default)
+    {
+        var payment = await TradeChainHttp.PollAsync(bank, new Uri(payments, $"/duty-payments/{reference}"), p => p["status"] is not null, timeout, ct, "payment request received");
+        var payer = payment["payerParty"]!.GetValue<string>();
+        var currency = payment["currency"]!.GetValue<string>();
+        await TradeChainHttp.PostAsync(bank, new Uri(payments, "/accounts"), new { party = payer, currency }, ct);
+        await TradeChainHttp.PostAsync(treasuryBank, new Uri(payments, "/accounts"), new { party = "CUSTOMS-TREASURY", currency }, ct);
+        await TradeChainHttp.PostAsync(bank, new Uri(payments, $"/accounts/{payer}/{currency}/deposits"),
+            new { amount = payment["amount"]!.GetValue<decimal>(), reference = $"DEP-{reference}" }, ct);
+        return await TradeChainHttp.PostAsync(bank, new Uri(payments, $"/duty-payments/{reference}/settle"), new { }, ct);
+    }
 
     public async Task<GoldenPathResult> RunAsync(CancellationToken ct)
     {
@@ -95,10 +116,10 @@ public sealed class GoldenPath(Uri documents, Uri customs, Uri payments, AuthOpt
         foreach (var line in assessed["assessment"]!["lines"]!.AsArray()) Info($"  item {line!["itemNumber"]}: {line["dutyComputation"]}; VAT {line["vatComputation"]}");
         Info($"duty payable {assessed["assessment"]!["totalPayable"]} {assessed["assessment"]!["currency"]}; payment {reference} requested from payments");
 
-        Step("4", "a bank settles the duty; payments confirms to customs over the bus");
-        await PollAsync(bank, new Uri(payments, $"/duty-payments/{reference}"), p => p["status"] is not null, "payment request received", ct);
-        var settled = await PostAsync(bank, new Uri(payments, $"/duty-payments/{reference}/settle"), new { debtorAccount = "VN12VCB0001234567890" }, ct);
-        Info($"payment {reference}: {settled["status"]} {settled["amount"]} {settled["currency"]} by {settled["settledByBank"]}");
+        Step("4", "the exporter's bank pays the duty from the exporter's settlement account to the customs treasury's, on chain; payments confirms to customs over the bus");
+        using var treasury = Client(Roles.Bank, TreasuryBankParty, "treasury.desk");
+        var settled = await FundAndSettleAsync(bank, treasury, payments, reference, StepTimeout, ct);
+        Info($"payment {reference}: {settled["status"]} {settled["amount"]} {settled["currency"]} by {settled["settledByBank"]} (token transfer, tx {settled["settlementTransactionHash"]})");
 
         Step("5", "customs marks the declaration paid and releases it");
         var released = await PollAsync(officer, new Uri(customs, $"/declarations/{declarationId}"),

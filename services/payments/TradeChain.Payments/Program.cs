@@ -1,3 +1,4 @@
+using TradeChain.Ledger;
 using TradeChain.Payments.Api;
 using TradeChain.Payments.Infrastructure;
 using TradeChain.ServiceDefaults;
@@ -5,11 +6,23 @@ using TradeChain.ServiceDefaults;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddTradeChainService<PaymentsDbContext>("payments", typeof(Program).Assembly);
+builder.Services.Configure<PaymentsOptions>(builder.Configuration.GetSection(PaymentsOptions.Section));
+builder.Services.AddSingleton(builder.Configuration.GetSection(PartyAccountOptions.Section).Get<PartyAccountOptions>() ?? new PartyAccountOptions());
+builder.Services.AddSingleton<PartyWallets>();
+builder.Services.AddSingleton<SettlementClient>();
+builder.Services.AddSingleton<SettlementLedger>();
+builder.Services.AddSingleton<Iso20022Recorder>();
+builder.Services.AddOptions<ChainOptions>().Validate(o => o.Settlement.Count > 0 && o.Settlement.Values.All(s => s.Token.Length > 0 && s.Escrow.Length > 0),
+    "Chain:Settlement:<currency>:Token and :Escrow are required by the payments service (the settlement token and credit escrow per currency).");
 
 var app = builder.Build();
 
 app.MapServiceDefaults();
 app.MapDutyPayments();
+app.MapAccounts();
+app.MapCredits();
+app.MapReconciliation();
+app.MapIso20022Messages();
 
 app.Run();
 

@@ -1,10 +1,22 @@
 namespace TradeChain.Messages;
 
-/// <summary>Customs asks the documents service to verify the documents a declaration references.</summary>
+/// <summary>
+/// Customs (for a declaration) or payments (for a presentation under a credit) asks the documents service to verify the
+/// documents it references. <paramref name="DeclarationId"/> identifies the request's subject (the declaration, or the
+/// presentation); <paramref name="DeclarantParty"/> the party that must have issued them; <paramref name="RequestedBy"/>
+/// the asking service, echoed in the answer so each service takes only its own. A bank examining a presentation needs
+/// the documents' data: <paramref name="IncludeContent"/> puts it in the verdicts.
+/// </summary>
 public sealed record DocumentVerificationRequested(
     Guid DeclarationId,
     string DeclarantParty,
-    IReadOnlyList<string> DocumentHashes);
+    IReadOnlyList<string> DocumentHashes,
+    string RequestedBy = DocumentVerificationRequested.Customs,
+    bool IncludeContent = false)
+{
+    public const string Customs = "customs";
+    public const string Payments = "payments";
+}
 
 /// <summary>One check of a document's verification (integrity, issuance, revocation, issuerIdentity): valid, invalid, skipped or error.</summary>
 public sealed record DocumentCheck(string Name, string Status, string Reason);
@@ -15,13 +27,15 @@ public sealed record DocumentVerdict(
     bool Valid,
     string? DocumentType,
     string Reason,
-    IReadOnlyList<DocumentCheck>? Checks = null);
+    IReadOnlyList<DocumentCheck>? Checks = null,
+    string? ContentJson = null);
 
 /// <summary>The documents service's answer to <see cref="DocumentVerificationRequested"/>.</summary>
 public sealed record DocumentVerificationCompleted(
     Guid DeclarationId,
     bool AllValid,
-    IReadOnlyList<DocumentVerdict> Verdicts);
+    IReadOnlyList<DocumentVerdict> Verdicts,
+    string RequestedBy = DocumentVerificationRequested.Customs);
 
 /// <summary>Customs asks payments to collect the duties assessed on a declaration.</summary>
 public sealed record DutyPaymentRequested(
@@ -45,3 +59,9 @@ public sealed record DutyPaymentWithdrawn(
     string PaymentReference,
     Guid DeclarationId,
     string Reason);
+
+/// <summary>Customs released a declaration's goods (08). Customs attests it on the credit escrows, whose credits may wait for it.</summary>
+public sealed record GoodsReleased(
+    Guid DeclarationId,
+    string DeclarantParty,
+    long ReleasedAtUnixMs);

@@ -39,6 +39,13 @@ public static class Api
         }
     }
 
+    /// <summary>The bank funds the payer's settlement account and settles the duty payment (see <see cref="GoldenPath.FundAndSettleAsync"/>).</summary>
+    public static async Task<JsonObject> SettleDuty(HttpClient bank, Uri payments, string reference)
+    {
+        using var treasury = Client(Roles.Bank, GoldenPath.TreasuryBankParty);
+        return await GoldenPath.FundAndSettleAsync(bank, treasury, payments, reference, PollTimeout);
+    }
+
     public static Task<long> Count(string database, string sql) => TradeChainSystem.CountAsync(database, sql);
 
     /// <summary>Submits a document to the documents service and waits until it is issued on chain; returns its hash.</summary>

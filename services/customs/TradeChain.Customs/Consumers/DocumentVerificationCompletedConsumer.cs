@@ -17,6 +17,7 @@ public sealed class DocumentVerificationCompletedConsumer(CustomsDbContext db, C
 
     protected override async Task HandleAsync(DocumentVerificationCompleted message, CancellationToken cancellationToken)
     {
+        if (message.RequestedBy != DocumentVerificationRequested.Customs) return; // a bank's presentation, not a declaration
         var declaration = await db.Declarations.SingleOrDefaultAsync(d => d.Id == message.DeclarationId, cancellationToken);
         if (declaration is null)
         {

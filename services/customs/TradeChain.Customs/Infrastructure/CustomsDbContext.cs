@@ -40,6 +40,18 @@ public sealed class CustomsDbContext(DbContextOptions<CustomsDbContext> options,
         });
     }
 
+    /// <summary>A release (08) announces itself in the same transaction as the state change (outbox): GoodsReleased.</summary>
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        foreach (var declaration in ChangeTracker.Entries<Declaration>().Select(e => e.Entity))
+        {
+            var release = declaration.PendingTransitions.FirstOrDefault(t => t.ToState == nameof(DeclarationStatus.Released));
+            if (release is not null)
+                Publish(new TradeChain.Messages.GoodsReleased(declaration.Id, declaration.DeclarantParty, release.OccurredAtUnixMs));
+        }
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
     /// <summary>Counts each committed declaration transition in <c>tradechain.declarations</c> by the status it entered.</summary>
     protected override void OnTransitionsCommitted(IReadOnlyList<TransitionRecord> transitions)
     {

@@ -30,9 +30,12 @@ public sealed class DocumentVerificationRequestedConsumer(DocumentsDbContext db,
         var verdicts = new List<DocumentVerdict>();
         foreach (var hash in hashes)
         {
-            verdicts.Add(await VerifyAsync(hash, documents.GetValueOrDefault(hash), message.DeclarantParty, cancellationToken));
+            var verdict = await VerifyAsync(hash, documents.GetValueOrDefault(hash), message.DeclarantParty, cancellationToken);
+            if (message.IncludeContent && documents.GetValueOrDefault(hash) is { } document && document.OwnerParty == message.DeclarantParty)
+                verdict = verdict with { ContentJson = OpenAttestationV2.Unsalt(document.Data)!.ToJsonString() };
+            verdicts.Add(verdict);
         }
-        db.Publish(new DocumentVerificationCompleted(message.DeclarationId, verdicts.All(v => v.Valid), verdicts));
+        db.Publish(new DocumentVerificationCompleted(message.DeclarationId, verdicts.All(v => v.Valid), verdicts, message.RequestedBy));
     }
 
     private async Task<DocumentVerdict> VerifyAsync(string hash, TradeDocument? document, string declarant, CancellationToken cancellationToken)

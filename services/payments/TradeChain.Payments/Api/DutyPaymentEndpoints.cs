@@ -10,16 +10,15 @@ using TradeChain.ServiceDefaults.Transitions;
 
 namespace TradeChain.Payments.Api;
 
-public sealed record SettleRequest(string? DebtorAccount);
 
 public sealed record DutyPaymentView(string Reference, Guid DeclarationId, string PayerParty, decimal Amount, string Currency, string Status,
-    string? SettledByBank, string? DebtorAccount, long RequestedAtUnixMs, long? SettledAtUnixMs, bool AlreadySettled = false)
+    string? SettledByBank, string? DebtorAccount, long RequestedAtUnixMs, long? SettledAtUnixMs, string? SettlementTransactionHash, bool AlreadySettled = false)
 {
     /// <param name="viewerParty">The debtor's account is shown only to the bank that debited it and to the payer.</param>
     public static DutyPaymentView From(DutyPayment p, string? viewerParty = null, bool alreadySettled = false) => new(p.Reference, p.DeclarationId, p.PayerParty, p.Amount,
         p.Currency, p.Status.ToString(), p.SettledByBank,
         viewerParty is null || viewerParty == p.SettledByBank || viewerParty == p.PayerParty ? p.DebtorAccount : null,
-        p.RequestedAtUnixMs, p.SettledAtUnixMs, alreadySettled);
+        p.RequestedAtUnixMs, p.SettledAtUnixMs, p.SettlementTransactionHash, alreadySettled);
 }
 
 public static class DutyPaymentEndpoints
@@ -32,15 +31,15 @@ public static class DutyPaymentEndpoints
         group.MapGet("/{reference}/history", HistoryAsync).RequireAuthorization(Policies.AnyParty)
             .WithSummary("The payment's transitions with their Merkle proofs; the Settled transition's anchoring transaction is the receipt on chain.");
         group.MapPost("/{reference}/settle", SettleAsync).RequireAuthorization(Roles.Bank)
-            .WithSummary("A bank settles the duties; customs is notified over the bus. Settling again returns the existing settlement.");
+            .WithSummary("The declarant's bank pays the duties from the declarant's settlement account to the customs treasury's (a token transfer on chain); customs is notified over the bus. Settling again returns the existing settlement.");
+        group.MapGet("/{reference}/messages", MessagesAsync).RequireAuthorization(Policies.AnyParty)
+            .WithSummary("The settlement's ISO 20022 messages: pacs.008 between the banks, camt.054 debit and credit notifications.");
         return app;
     }
 
-    private static async Task<IResult> SettleAsync(string reference, SettleRequest request, ClaimsPrincipal user, PaymentsDbContext db,
-        TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> SettleAsync(string reference, ClaimsPrincipal user, PaymentsDbContext db, SettlementLedger ledger,
+        Iso20022Recorder iso, Microsoft.Extensions.Options.IOptions<PaymentsOptions> options, TimeProvider clock, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(request.DebtorAccount) || request.DebtorAccount.Length > 34)
-            return Problems.Validation(("debtorAccount", "is required: the declarant's account to debit (IBAN or account number, at most 34 characters)"));
         var payment = await db.DutyPayments.SingleOrDefaultAsync(p => p.Reference == reference, ct);
         if (payment is null) return Problems.NotFound("duty payment", reference);
         if (payment.Status == DutyPaymentStatus.Settled)
@@ -50,15 +49,33 @@ public static class DutyPaymentEndpoints
                 ? Results.Ok(DutyPaymentView.From(payment, user.Party(), alreadySettled: true))
                 : Problems.Conflict(new DomainRuleViolation("settle-once", $"Payment {reference} was already settled by another bank."));
         }
+        if (payment.Status == DutyPaymentStatus.Withdrawn)
+            return Problems.Conflict(new DomainRuleViolation("payment-withdrawn", $"Payment {reference} was withdrawn by customs: {payment.WithdrawalReason}."));
+        if (!ledger.Supports(payment.Currency))
+            return Problems.Conflict(new DomainRuleViolation("currency-not-settled", $"{payment.Currency} has no settlement token on this network."));
+
+        var bank = user.Party();
+        var from = await ledger.RequireAccountAsync(db, payment.PayerParty, payment.Currency, "payer", ct);
+        var to = await ledger.RequireAccountAsync(db, options.Value.CustomsTreasuryParty, payment.Currency, "customs treasury", ct);
+        var tx = await ledger.TransferAsync(db, bank, from, to, payment.Amount, "duty-payment", reference, ct);
         var now = clock.GetUtcNow();
-        payment.Settle(user.Party(), request.DebtorAccount, user.Actor(), now);
-        db.Publish(new DutyPaymentSettled(payment.Reference, payment.DeclarationId, payment.Amount, payment.Currency, user.Party(), now.ToUnixTimeMilliseconds()));
+        payment.Settle(bank, from.Address, user.Actor(), now, tx);
+        iso.Record(db, new MovementReport(reference, reference, payment.Amount, payment.Currency, payment.PayerParty, from.Address, bank,
+            to.Party, to.Address, to.ServicingBank, tx, $"Customs duties, declaration {payment.DeclarationId}, payment {reference}"));
+        db.Publish(new DutyPaymentSettled(payment.Reference, payment.DeclarationId, payment.Amount, payment.Currency, bank, now.ToUnixTimeMilliseconds()));
         try { await db.SaveChangesAsync(ct); }
-        catch (DbUpdateConcurrencyException)
+        catch (DbUpdateException)
         {
             return Problems.Conflict(new DomainRuleViolation("settle-once", $"Payment {reference} was settled concurrently; read it again."));
         }
         return Results.Ok(DutyPaymentView.From(payment, user.Party()));
+    }
+
+    private static async Task<IResult> MessagesAsync(string reference, ClaimsPrincipal user, PaymentsDbContext db, CancellationToken ct)
+    {
+        var payment = await FindVisibleAsync(reference, user, db, ct);
+        if (payment is null) return Problems.NotFound("duty payment", reference);
+        return Results.Ok(await MessageEndpoints.ListAsync(db, reference, user, ct));
     }
 
     private static async Task<IResult> ListAsync(ClaimsPrincipal user, PaymentsDbContext db, string? status, int? page, int? pageSize, CancellationToken ct)

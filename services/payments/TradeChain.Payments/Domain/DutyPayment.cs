@@ -33,6 +33,9 @@ public sealed class DutyPayment : Aggregate
 
     public long? SettledAtUnixMs { get; private set; }
 
+    /// <summary>The token transfer from the declarant's account to the customs treasury: the receipt on chain.</summary>
+    public string? SettlementTransactionHash { get; private set; }
+
     public override string AggregateType => "duty-payment";
 
     public override string AggregateKey => Reference;
@@ -74,7 +77,7 @@ public sealed class DutyPayment : Aggregate
     }
 
     /// <summary>A bank settles the duties. Settling twice is refused: the money moves once.</summary>
-    public void Settle(string bankParty, string debtorAccount, string actor, DateTimeOffset at)
+    public void Settle(string bankParty, string debtorAccount, string actor, DateTimeOffset at, string? transactionHash = null)
     {
         if (Status == DutyPaymentStatus.Settled)
             throw new DomainRuleViolation("settle-once", $"Payment {Reference} was already settled by {SettledByBank}.");
@@ -86,8 +89,10 @@ public sealed class DutyPayment : Aggregate
         SettledByBank = bankParty;
         DebtorAccount = debtorAccount;
         SettledAtUnixMs = at.ToUnixTimeMilliseconds();
+        SettlementTransactionHash = transactionHash;
         RecordTransition(nameof(DutyPaymentStatus.Requested), nameof(DutyPaymentStatus.Settled), actor,
-            $"{Amount:0.00} {Currency} settled by {bankParty} from account {debtorAccount} to the customs treasury", null, at);
+            $"{Amount:0.00} {Currency} settled by {bankParty} from account {debtorAccount} to the customs treasury"
+            + (transactionHash is null ? "" : $" (token transfer, tx {transactionHash})"), null, at);
     }
 
     /// <summary>Customs no longer needs the payment. A settled payment cannot be withdrawn (a refund is a separate matter).</summary>

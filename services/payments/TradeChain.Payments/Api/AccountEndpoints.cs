@@ -1,0 +1,96 @@
+using System.Security.Claims;
+using Microsoft.EntityFrameworkCore;
+using TradeChain.Payments.Domain;
+using TradeChain.Payments.Infrastructure;
+using TradeChain.ServiceDefaults;
+using TradeChain.ServiceDefaults.Auth;
+
+namespace TradeChain.Payments.Api;
+
+public sealed record OpenAccountRequest(string? Party, string? Currency);
+
+public sealed record BookingRequest(decimal? Amount, string? Reference);
+
+public sealed record AccountView(string Party, string Currency, string Address, string ServicingBank, decimal Balance, decimal ChainBalance, bool Agrees,
+    IReadOnlyList<LedgerEntryView> Entries);
+
+public sealed record LedgerEntryView(string Kind, string Reference, decimal Amount, string TransactionHash, long AtUnixMs);
+
+/// <summary>
+/// Settlement-token accounts: a bank opens (allow-lists) an account for a party it services, and books deposits and
+/// withdrawals against its own books (mint and burn). Balances are shown from the service's ledger and from the chain.
+/// </summary>
+public static class AccountEndpoints
+{
+    public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/accounts").WithTags("accounts");
+        group.MapPost("/", OpenAsync).RequireAuthorization(Roles.Bank)
+            .WithSummary("The calling bank opens a settlement account for a party in a currency (allow-listed on chain, serviced by this bank).");
+        group.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyParty).WithSummary("A bank's serviced accounts, or an exporter's own.");
+        group.MapGet("/{party}/{currency}", GetAsync).RequireAuthorization(Policies.AnyParty)
+            .WithSummary("Balance from the service's ledger and from the chain, and the movements.");
+        group.MapPost("/{party}/{currency}/deposits", (string party, string currency, BookingRequest r, ClaimsPrincipal u, PaymentsDbContext db, SettlementLedger l, CancellationToken ct) =>
+            BookAsync(party, currency, r, u, db, l, deposit: true, ct)).RequireAuthorization(Roles.Bank)
+            .WithSummary("The account's bank credits it against its books (mints tokens). Idempotent on the reference.");
+        group.MapPost("/{party}/{currency}/withdrawals", (string party, string currency, BookingRequest r, ClaimsPrincipal u, PaymentsDbContext db, SettlementLedger l, CancellationToken ct) =>
+            BookAsync(party, currency, r, u, db, l, deposit: false, ct)).RequireAuthorization(Roles.Bank)
+            .WithSummary("The account's bank debits it to its books (burns tokens). Idempotent on the reference.");
+        return app;
+    }
+
+    private static async Task<IResult> OpenAsync(OpenAccountRequest request, ClaimsPrincipal user, PaymentsDbContext db, SettlementLedger ledger, CancellationToken ct)
+    {
+        var errors = new List<(string, string)>();
+        if (string.IsNullOrWhiteSpace(request.Party) || request.Party.Length > 64) errors.Add(("party", "is required: the party the account is for (at most 64 characters)"));
+        else if (!ledger.Wallets.HasAccount(request.Party)) errors.Add(("party", $"{request.Party} has no chain account configured"));
+        if (request.Currency is null || !ledger.Supports(request.Currency))
+            errors.Add(("currency", $"must be a settlement currency of this network: {string.Join(", ", ledger.Chain.Currencies)}"));
+        if (errors.Count > 0) return Problems.Validation(errors);
+        var account = await ledger.OpenAccountAsync(db, user.Party(), request.Party!, request.Currency!.ToUpperInvariant(), ct);
+        return Results.Created($"/accounts/{account.Party}/{account.Currency}", await ViewAsync(db, ledger, account, ct));
+    }
+
+    private static async Task<IResult> ListAsync(ClaimsPrincipal user, PaymentsDbContext db, CancellationToken ct)
+    {
+        var party = user.Party();
+        var query = db.Accounts.AsNoTracking();
+        query = user.IsInRole(Roles.Bank) ? query.Where(a => a.ServicingBank == party || a.Party == party) : query.Where(a => a.Party == party);
+        return Results.Ok(await query.OrderBy(a => a.Party).ThenBy(a => a.Currency).ToListAsync(ct));
+    }
+
+    private static async Task<IResult> GetAsync(string party, string currency, ClaimsPrincipal user, PaymentsDbContext db, SettlementLedger ledger, CancellationToken ct)
+    {
+        var account = await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Party == party && a.Currency == currency.ToUpper(), ct);
+        // The holder and its bank see an account; nobody else learns it exists.
+        if (account is null || (user.Party() != account.Party && user.Party() != account.ServicingBank)) return Problems.NotFound("account", $"{party}/{currency}");
+        return Results.Ok(await ViewAsync(db, ledger, account, ct));
+    }
+
+    private static async Task<IResult> BookAsync(string party, string currency, BookingRequest request, ClaimsPrincipal user, PaymentsDbContext db,
+        SettlementLedger ledger, bool deposit, CancellationToken ct)
+    {
+        var errors = new List<(string, string)>();
+        if (request.Amount is not > 0 || request.Amount * 100 != decimal.Truncate(request.Amount.Value * 100))
+            errors.Add(("amount", "is required: a positive amount with at most 2 decimals"));
+        if (string.IsNullOrWhiteSpace(request.Reference) || request.Reference.Length > 35)
+            errors.Add(("reference", "is required: the bank's booking reference (at most 35 characters); repeating it books nothing twice"));
+        if (errors.Count > 0) return Problems.Validation(errors);
+        var account = await db.Accounts.SingleOrDefaultAsync(a => a.Party == party && a.Currency == currency.ToUpper(), ct);
+        if (account is null || account.ServicingBank != user.Party()) return Problems.NotFound("account", $"{party}/{currency}");
+        if (!deposit && await SettlementLedger.BalanceAsync(db, party, account.Currency, ct) < LedgerEntry.ToMinor(request.Amount!.Value))
+            return Problems.Conflict(new TradeChain.Domain.DomainRuleViolation("insufficient-funds", $"{party}'s {account.Currency} account does not hold {request.Amount}."));
+        await ledger.BookAsync(db, account, user.Party(), request.Amount!.Value, request.Reference!, deposit, ct);
+        await db.SaveChangesAsync(ct);
+        return Results.Ok(await ViewAsync(db, ledger, account, ct));
+    }
+
+    public static async Task<AccountView> ViewAsync(PaymentsDbContext db, SettlementLedger ledger, SettlementAccount account, CancellationToken ct)
+    {
+        var entries = await db.Entries.AsNoTracking().Where(e => e.Party == account.Party && e.Currency == account.Currency).OrderBy(e => e.Id).ToListAsync(ct);
+        var balance = entries.Sum(e => e.AmountMinor);
+        var chain = (long)await ledger.Chain.BalanceOfAsync(account.Currency, account.Address);
+        return new AccountView(account.Party, account.Currency, account.Address, account.ServicingBank, LedgerEntry.FromMinor(balance), LedgerEntry.FromMinor(chain),
+            balance == chain, entries.Select(e => new LedgerEntryView(e.Kind, e.Reference, LedgerEntry.FromMinor(e.AmountMinor), e.TransactionHash, e.AtUnixMs)).ToList());
+    }
+}

@@ -1,0 +1,119 @@
+using System.Numerics;
+using Microsoft.EntityFrameworkCore;
+using TradeChain.Domain;
+using TradeChain.Ledger;
+using TradeChain.Payments.Domain;
+
+namespace TradeChain.Payments.Infrastructure;
+
+/// <summary>Section "Payments".</summary>
+public sealed class PaymentsOptions
+{
+    public const string Section = "Payments";
+
+    /// <summary>The party whose token account receives duties (opened by its bank like any other).</summary>
+    public string CustomsTreasuryParty { get; set; } = "CUSTOMS-TREASURY";
+}
+
+/// <summary>
+/// The service's side of the settlement token: opens accounts, books deposits and withdrawals, and moves money — each
+/// time first on chain, signed by the acting bank's own account (the contract checks it may), then in the service's
+/// ledger, idempotently: a retried step finds its movement on chain and books it once.
+/// </summary>
+public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallets, TimeProvider clock)
+{
+    public SettlementClient Chain => chain;
+
+    public PartyWallets Wallets => wallets;
+
+    public bool Supports(string currency) => chain.Currencies.Contains(currency, StringComparer.OrdinalIgnoreCase);
+
+    public async Task<SettlementAccount> OpenAccountAsync(PaymentsDbContext db, string bankParty, string party, string currency, CancellationToken ct)
+    {
+        var existing = await db.Accounts.SingleOrDefaultAsync(a => a.Party == party && a.Currency == currency, ct);
+        if (existing is not null)
+        {
+            return existing.ServicingBank == bankParty
+                ? existing
+                : throw new DomainRuleViolation("account-at-another-bank", $"{party}'s {currency} account is serviced by {existing.ServicingBank}.");
+        }
+        var bank = await wallets.ForAsync(bankParty, ct);
+        var address = wallets.AddressOf(party);
+        var receipt = await chain.OpenAccountAsync(bank, currency, address, ct);
+        var account = new SettlementAccount
+        {
+            Party = party, Currency = currency, Address = address, ServicingBank = bankParty,
+            OpenTransactionHash = receipt?.TransactionHash ?? "", OpenedAtUnixMs = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+        };
+        db.Accounts.Add(account);
+        await db.SaveChangesAsync(ct);
+        return account;
+    }
+
+    public async Task<SettlementAccount> RequireAccountAsync(PaymentsDbContext db, string party, string currency, string field, CancellationToken ct) =>
+        await db.Accounts.SingleOrDefaultAsync(a => a.Party == party && a.Currency == currency, ct)
+        ?? throw new DomainRuleViolation("no-account", $"{field}: {party} has no {currency} settlement account; its bank opens one with POST /accounts.");
+
+    /// <summary>A deposit (mint) or withdrawal (burn) by the account's own bank against its books.</summary>
+    public async Task<LedgerEntry> BookAsync(PaymentsDbContext db, SettlementAccount account, string bankParty, decimal amount, string reference, bool deposit, CancellationToken ct)
+    {
+        if (account.ServicingBank != bankParty)
+            throw new DomainRuleViolation("not-servicing-bank", $"{account.Party}'s {account.Currency} account is serviced by {account.ServicingBank}, not {bankParty}.");
+        var kind = deposit ? "deposit" : "withdrawal";
+        var booked = await db.Entries.SingleOrDefaultAsync(e => e.Kind == kind && e.Reference == reference && e.Party == account.Party, ct);
+        if (booked is not null) return booked;
+        var minor = LedgerEntry.ToMinor(amount);
+        var bank = await wallets.ForAsync(bankParty, ct);
+        var reference32 = SettlementClient.Reference($"{kind}:{account.Party}:{reference}");
+        var receipt = deposit
+            ? await chain.MintAsync(bank, account.Currency, account.Address, minor, reference32, ct)
+            : await chain.BurnAsync(bank, account.Currency, account.Address, minor, reference32, ct);
+        var entry = new LedgerEntry
+        {
+            Party = account.Party, Currency = account.Currency, AmountMinor = deposit ? minor : -minor, Kind = kind, Reference = reference,
+            TransactionHash = receipt?.TransactionHash ?? await TransactionOfAsync(account.Currency, reference32), AtUnixMs = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+        };
+        db.Entries.Add(entry);
+        return entry;
+    }
+
+    /// <summary>The bank debits its customer <paramref name="from"/> and credits <paramref name="to"/> (a duty payment).</summary>
+    public async Task<string> TransferAsync(PaymentsDbContext db, string bankParty, SettlementAccount from, SettlementAccount to, decimal amount, string kind,
+        string reference, CancellationToken ct)
+    {
+        if (from.ServicingBank != bankParty)
+            throw new DomainRuleViolation("not-servicing-bank", $"{from.Party}'s {from.Currency} account is serviced by {from.ServicingBank}, not {bankParty}: only its own bank may debit it.");
+        var minor = LedgerEntry.ToMinor(amount);
+        var balance = await BalanceAsync(db, from.Party, from.Currency, ct);
+        if (balance < minor)
+            throw new DomainRuleViolation("insufficient-funds", $"{from.Party}'s {from.Currency} account holds {LedgerEntry.FromMinor(balance)}; {amount} is needed.");
+        var bank = await wallets.ForAsync(bankParty, ct);
+        var reference32 = SettlementClient.Reference($"{kind}:{reference}");
+        var receipt = await chain.BankTransferAsync(bank, from.Currency, from.Address, to.Address, minor, reference32, ct);
+        var tx = receipt?.TransactionHash ?? await TransactionOfAsync(from.Currency, reference32);
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        db.Entries.Add(new LedgerEntry { Party = from.Party, Currency = from.Currency, AmountMinor = -minor, Kind = kind, Reference = reference, TransactionHash = tx, AtUnixMs = now });
+        db.Entries.Add(new LedgerEntry { Party = to.Party, Currency = to.Currency, AmountMinor = minor, Kind = kind, Reference = reference, TransactionHash = tx, AtUnixMs = now });
+        return tx;
+    }
+
+    /// <summary>Books a movement between a party and the escrow (funding, adjustment, release, refund).</summary>
+    public void BookEscrow(PaymentsDbContext db, string party, string currency, long partyMinor, string kind, string reference, string tx)
+    {
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        db.Entries.Add(new LedgerEntry { Party = party, Currency = currency, AmountMinor = partyMinor, Kind = kind, Reference = reference, TransactionHash = tx, AtUnixMs = now });
+        db.Entries.Add(new LedgerEntry { Party = LedgerEntry.Escrow, Currency = currency, AmountMinor = -partyMinor, Kind = kind, Reference = reference, TransactionHash = tx, AtUnixMs = now });
+    }
+
+    public static async Task<long> BalanceAsync(PaymentsDbContext db, string party, string currency, CancellationToken ct) =>
+        (await db.Entries.Where(e => e.Party == party && e.Currency == currency).Select(e => e.AmountMinor).ToListAsync(ct)).Sum();
+
+    /// <summary>The transaction that carried <paramref name="reference32"/> (for a step an earlier attempt took).</summary>
+    private async Task<string> TransactionOfAsync(string currency, byte[] reference32)
+    {
+        var hex = "0x" + Convert.ToHexStringLower(reference32);
+        return (await chain.PaymentsAsync(currency)).FirstOrDefault(p => p.Reference.Equals(hex, StringComparison.OrdinalIgnoreCase))?.TransactionHash ?? "";
+    }
+
+    public static BigInteger Minor(decimal amount) => LedgerEntry.ToMinor(amount);
+}

@@ -1,0 +1,168 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using System.Xml.Linq;
+using TradeChain.IntegrationTests.Infrastructure;
+using TradeChain.ServiceDefaults.Auth;
+using TradeChain.Testing;
+using Xunit.Abstractions;
+using static TradeChain.IntegrationTests.Infrastructure.Api;
+
+namespace TradeChain.IntegrationTests;
+
+/// <summary>
+/// A documentary credit from application to settlement on the real system: funds locked in and released from the
+/// escrow contract, documents from the documents service verified over the bus and examined under UCP 600, one
+/// refusal notice with every discrepancy, the applicant's waiver, ISO 20022 messages and the reconciliation report.
+/// </summary>
+public sealed class CreditTests(ITestOutputHelper output)
+{
+    private const string Importer = "IMP-HAMBURG-ROASTERS";
+    private const string Exporter = "EXP-SAIGON-COFFEE";
+    private const string IssuingBank = "BNK-HSBC";
+    private const string AdvisingBank = "BNK-VCB";
+
+    private static async Task<(HttpStatusCode Status, JsonNode? Body)> Send(HttpClient client, HttpMethod method, Uri uri, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, uri) { Content = body is null ? null : JsonContent.Create(body) };
+        using var response = await client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));
+    }
+
+    [Fact]
+    public async Task A_bank_issues_a_credit_refuses_a_discrepant_presentation_in_one_notice_and_settles_it_from_escrow_after_a_waiver()
+    {
+        await using var system = await TradeChainSystem.StartAsync();
+        var payments = system.Payments.BaseAddress;
+        using var importer = Client(Roles.Exporter, Importer);
+        using var exporter = Client(Roles.Exporter, Exporter);
+        using var hsbc = Client(Roles.Bank, IssuingBank);
+        using var vcb = Client(Roles.Bank, AdvisingBank);
+        using var stranger = Client(Roles.Bank, "BNK-TREASURY");
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+
+        // Accounts: each bank services its customer; the importer's bank credits 60,000 USD against its books.
+        await Post(hsbc, new Uri(payments, "accounts"), new { party = Importer, currency = "USD" });
+        await Post(vcb, new Uri(payments, "accounts"), new { party = Exporter, currency = "USD" });
+        await Post(hsbc, new Uri(payments, $"accounts/{Importer}/USD/deposits"), new { amount = 60_000m, reference = "DEP-0001" });
+        var again = await Post(hsbc, new Uri(payments, $"accounts/{Importer}/USD/deposits"), new { amount = 60_000m, reference = "DEP-0001" });
+        Assert.Equal(60_000m, again["balance"]!.GetValue<decimal>()); // the same booking reference books nothing twice
+        Assert.True(again["agrees"]!.GetValue<bool>());
+        Assert.Equal(HttpStatusCode.NotFound, (await Send(vcb, HttpMethod.Post, new Uri(payments, $"accounts/{Importer}/USD/deposits"), new { amount = 1m, reference = "X" })).Status);
+
+        var (badStatus, badBody) = await Send(importer, HttpMethod.Post, new Uri(payments, "credits"), new
+        {
+            beneficiary = Exporter, issuingBank = IssuingBank,
+            terms = new { currency = "XYZ", amount = -5m, expiryDate = today.AddDays(5), latestShipmentDate = today.AddDays(9) },
+        });
+        Assert.Equal(HttpStatusCode.BadRequest, badStatus);
+        foreach (var field in new[] { "terms.currency", "terms.amount", "terms.latestShipmentDate", "terms.requiredDocuments", "terms.expiryPlaceCountry" })
+            Assert.True(badBody!["errors"]![field] is not null, $"{field} named in {badBody.ToJsonString()}");
+
+        var applied = await Post(importer, new Uri(payments, "credits"), new
+        {
+            beneficiary = Exporter, issuingBank = IssuingBank, advisingBank = AdvisingBank,
+            terms = new
+            {
+                currency = "USD", amount = 48_000m, tolerancePercent = 5m, expiryDate = today.AddDays(45), expiryPlaceCountry = "VN",
+                latestShipmentDate = today.AddDays(20), partialShipmentsAllowed = true,
+                applicantName = "Hamburg Roasters GmbH", beneficiaryName = "Saigon Coffee JSC", portOfLoading = "VNSGN", portOfDischarge = "DEHAM",
+                goodsDescription = "Robusta green coffee beans grade 1",
+                requiredDocuments = new object[]
+                {
+                    new { type = "commercial-invoice", matchFields = new[] { "amount", "currency", "applicant", "beneficiary", "goodsDescription" } },
+                    new { type = "bill-of-lading", matchFields = new[] { "portOfLoading", "portOfDischarge", "shipmentDate" } },
+                    new { type = "certificate-of-origin", matchFields = Array.Empty<string>() },
+                },
+            },
+        });
+        var credit = new Uri(payments, $"credits/{applied["id"]}/");
+        Assert.Equal("Applied", applied["status"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.NotFound, (await Send(stranger, HttpMethod.Get, credit)).Status); // not party: it does not exist for it
+        Assert.Equal("issuing-bank-only", (await Send(vcb, HttpMethod.Post, new Uri(credit, "issue"))).Body!["rule"]!.GetValue<string>());
+
+        var issued = await Post(hsbc, new Uri(credit, "issue"), new { });
+        Assert.Equal("Issued", issued["status"]!.GetValue<string>());
+        var importerAccount = await Get(importer, new Uri(payments, $"accounts/{Importer}/USD"));
+        Assert.Equal((12_000m, 12_000m), (importerAccount["balance"]!.GetValue<decimal>(), importerAccount["chainBalance"]!.GetValue<decimal>()));
+        await Post(vcb, new Uri(credit, "advise"), new { });
+
+        // Amendment: +2,000 USD, accepted by the beneficiary: the escrow takes the difference from the applicant.
+        var amended = await Post(hsbc, new Uri(credit, "amendments"), new { terms = new { amount = 50_000m }, reason = "price increase agreed" });
+        Assert.Equal("proposed", amended["amendments"]![0]!["status"]!.GetValue<string>());
+        Assert.Equal("beneficiary-only", (await Send(importer, HttpMethod.Post, new Uri(credit, "amendments/1/accept"))).Body!["rule"]!.GetValue<string>());
+        var accepted = await Post(exporter, new Uri(credit, "amendments/1/accept"), new { });
+        Assert.Equal(50_000m, accepted["terms"]!["amount"]!.GetValue<decimal>());
+        Assert.Equal(10_000m, (await Get(importer, new Uri(payments, $"accounts/{Importer}/USD")))["chainBalance"]!.GetValue<decimal>());
+
+        // The exporter issues its documents; the bill of lading names the wrong port of discharge, the invoice the wrong
+        // buyer, and the certificate of origin is missing from the presentation: three discrepancies.
+        var documents = system.Documents.BaseAddress;
+        var invoice = await IssueDocument(exporter, documents, "commercial-invoice", new
+        {
+            invoiceNumber = "INV-SGC-77", seller = new { name = "Saigon Coffee JSC", country = "VN" }, buyer = new { name = "Bremen Coffee Traders", country = "DE" },
+            totalAmount = "49000.00", currency = "USD", incoterm = "FOB",
+            lineItems = new[] { new { description = "Robusta green coffee beans grade 1", quantity = 19_200, unit = "KGM", unitPrice = "2.5521", amount = "49000.00" } },
+        });
+        var bill = await IssueDocument(exporter, documents, "bill-of-lading", new
+        {
+            billOfLadingNumber = "MAEU-77001", carrier = new { name = "Maersk A/S" }, shipper = new { name = "Saigon Coffee JSC" }, consignee = new { name = "TO ORDER" },
+            portOfLoading = "VNSGN", portOfDischarge = "DEBRV", vessel = "MAERSK SELETAR", shippedOnBoardDate = today.AddDays(-2).ToString("yyyy-MM-dd"),
+            goodsDescription = "Robusta green coffee beans grade 1",
+        });
+        var presented = await Post(exporter, new Uri(credit, "presentations"), new { documentHashes = new[] { invoice, bill } });
+        var presentationId = presented["presentations"]![0]!["id"]!.GetValue<string>();
+        var examined = await Poll(hsbc, credit, c => c["presentations"]![0]!["status"]!.GetValue<string>() != "Verifying");
+        var presentation = examined["presentations"]![0]!;
+        output.WriteLine(presentation.ToJsonString());
+        Assert.Equal("Discrepant", presentation["status"]!.GetValue<string>());
+        var codes = presentation["discrepancies"]!.AsArray().Select(d => d!["code"]!.GetValue<string>()).ToList();
+        Assert.Contains("document-missing", codes);
+        Assert.Contains("port-of-discharge", codes);
+        Assert.Contains("applicant-mismatch", codes);
+        var deadline = DateOnly.Parse(presentation["examinationDeadline"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(deadline.DayNumber - today.DayNumber, 5, 11); // five banking days: at least five calendar days, more over weekends and holidays
+
+        var p = new Uri(credit, $"presentations/{presentationId}/");
+        Assert.Equal("not-acceptable", (await Send(hsbc, HttpMethod.Post, new Uri(p, "accept"))).Body!["rule"]!.GetValue<string>());
+        var refused = await Post(hsbc, new Uri(p, "refuse"), new { });
+        var notice = refused["presentations"]![0]!["refusalNotice"]!.GetValue<string>();
+        output.WriteLine(notice);
+        Assert.Contains("(1)", notice);
+        Assert.Contains($"({codes.Count})", notice); // every discrepancy, in one notice
+        Assert.Equal("applicant-only", (await Send(exporter, HttpMethod.Post, new Uri(p, "waive"))).Body!["rule"]!.GetValue<string>());
+        await Post(importer, new Uri(p, "waive"), new { });
+        await Post(hsbc, new Uri(p, "accept"), new { });
+
+        // The advising bank pays from escrow; paying the same presentation again moves nothing.
+        var settled = await Post(vcb, new Uri(p, "settle"), new { });
+        Assert.Equal("Settled", settled["presentations"]![0]!["status"]!.GetValue<string>());
+        Assert.Equal(49_000m, settled["drawn"]!.GetValue<decimal>());
+        Assert.Equal("not-accepted", (await Send(vcb, HttpMethod.Post, new Uri(p, "settle"))).Body!["rule"]!.GetValue<string>());
+        var exporterAccount = await Get(exporter, new Uri(payments, $"accounts/{Exporter}/USD"));
+        Assert.Equal((49_000m, 49_000m), (exporterAccount["balance"]!.GetValue<decimal>(), exporterAccount["chainBalance"]!.GetValue<decimal>()));
+
+        // ISO 20022: the exporter has its credit notification; the banks the pacs.008.
+        var exporterMessages = (await Client(Roles.Exporter, Exporter).GetFromJsonAsync<JsonArray>(new Uri(credit, "messages")))!;
+        var camt = Assert.Single(exporterMessages);
+        Assert.Equal("camt.054.001.08", camt!["messageType"]!.GetValue<string>());
+        var camtXml = XDocument.Parse(await exporter.GetStringAsync(new Uri(payments, camt["href"]!.GetValue<string>().TrimStart('/'))));
+        Assert.Equal("urn:iso:std:iso:20022:tech:xsd:camt.054.001.08", camtXml.Root!.Name.NamespaceName);
+        Assert.Contains(camtXml.Descendants(), e => e.Name.LocalName == "CdtDbtInd" && e.Value == "CRDT");
+        var bankMessages = (await vcb.GetFromJsonAsync<JsonArray>(new Uri(credit, "messages")))!;
+        Assert.Contains(bankMessages, m => m!["messageType"]!.GetValue<string>() == "pacs.008.001.08");
+
+        // The beneficiary agrees to cancel the rest; the issuing bank refunds 1,000 USD to the applicant.
+        await Post(exporter, new Uri(credit, "consent-to-cancel"), new { });
+        var refunded = await Post(hsbc, new Uri(credit, "refund"), new { });
+        Assert.Equal("Refunded", refunded["status"]!.GetValue<string>());
+        Assert.Equal(11_000m, (await Get(importer, new Uri(payments, $"accounts/{Importer}/USD")))["chainBalance"]!.GetValue<decimal>());
+
+        var report = await Get(hsbc, new Uri(payments, "reconciliation"));
+        output.WriteLine(report.ToJsonString());
+        Assert.True(report["inAgreement"]!.GetValue<bool>(), report["differences"]!.ToJsonString());
+        Assert.Contains(report["credits"]!.AsArray(), c => c!["number"]!.GetValue<string>() == applied["number"]!.GetValue<string>() && c["agrees"]!.GetValue<bool>());
+        Assert.Contains(report["accounts"]!.AsArray(), a => a!["party"]!.GetValue<string>() == Importer && a["agrees"]!.GetValue<bool>());
+    }
+}
