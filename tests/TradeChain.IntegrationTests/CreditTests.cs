@@ -22,14 +22,6 @@ public sealed class CreditTests(ITestOutputHelper output)
     private const string IssuingBank = "BNK-HSBC";
     private const string AdvisingBank = "BNK-VCB";
 
-    private static async Task<(HttpStatusCode Status, JsonNode? Body)> Send(HttpClient client, HttpMethod method, Uri uri, object? body = null)
-    {
-        using var request = new HttpRequestMessage(method, uri) { Content = body is null ? null : JsonContent.Create(body) };
-        using var response = await client.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));
-    }
-
     [Fact]
     public async Task A_bank_issues_a_credit_refuses_a_discrepant_presentation_in_one_notice_and_settles_it_from_escrow_after_a_waiver()
     {

@@ -71,14 +71,6 @@ public sealed class DocumentsTests(DocumentsFixture fixture, ITestOutputHelper o
 
     private static string Reason(JsonObject report, string name) => Check(report, name)["reason"]!.GetValue<string>();
 
-    private static async Task<(HttpStatusCode Status, JsonNode? Body)> Send(HttpClient client, HttpMethod method, Uri uri, object? body = null)
-    {
-        using var request = new HttpRequestMessage(method, uri) { Content = body is null ? null : JsonContent.Create(body) };
-        using var response = await client.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));
-    }
-
     [Fact]
     public async Task A_document_issued_through_the_API_verifies_with_the_public_OpenAttestation_libraries_against_the_chain()
     {

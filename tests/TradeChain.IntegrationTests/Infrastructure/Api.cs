@@ -46,6 +46,15 @@ public static class Api
         return await GoldenPath.FundAndSettleAsync(bank, treasury, payments, reference, PollTimeout);
     }
 
+    /// <summary>Sends a request and returns its status and body whatever the status (for checking refusals).</summary>
+    public static async Task<(System.Net.HttpStatusCode Status, JsonNode? Body)> Send(HttpClient client, HttpMethod method, Uri uri, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, uri) { Content = body is null ? null : System.Net.Http.Json.JsonContent.Create(body) };
+        using var response = await client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));
+    }
+
     public static Task<long> Count(string database, string sql) => TradeChainSystem.CountAsync(database, sql);
 
     /// <summary>Submits a document to the documents service and waits until it is issued on chain; returns its hash.</summary>

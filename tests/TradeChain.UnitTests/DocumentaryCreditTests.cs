@@ -1,0 +1,93 @@
+using TradeChain.Domain;
+using TradeChain.Payments.Domain.Credits;
+
+namespace TradeChain.UnitTests;
+
+public class DocumentaryCreditTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 25, 9, 0, 0, TimeSpan.Zero);
+
+    private static readonly CreditTerms Terms = new("USD", 50_000m, 5m, new DateOnly(2027, 1, 15), "VN", new DateOnly(2026, 12, 31), 21, true,
+        "Hamburg Roasters GmbH", "Saigon Coffee JSC", "VNSGN", "DEHAM", "Robusta green coffee beans",
+        [new RequiredDocument("commercial-invoice", ["amount"])]);
+
+    private static DocumentaryCredit Issued()
+    {
+        var credit = DocumentaryCredit.Apply(Guid.NewGuid(), "LC-1", "IMP", "EXP", "BNK-HSBC", "BNK-VCB", Terms, null, "imp", Now);
+        credit.Issue("BNK-HSBC", "0xtx", "hsbc", Now);
+        return credit;
+    }
+
+    private static ExaminationResult Discrepant(DateOnly deadline) =>
+        new(false, [new Discrepancy("port-of-discharge", "bill-of-lading", "portOfDischarge", "UCP 600 art. 20(a)(iii)", "port DEBRV, credit DEHAM")], 49_000m, deadline);
+
+    [Fact]
+    public void Only_the_issuing_bank_issues_and_only_once()
+    {
+        var credit = DocumentaryCredit.Apply(Guid.NewGuid(), "LC-1", "IMP", "EXP", "BNK-HSBC", null, Terms, null, "imp", Now);
+        Assert.Equal("issuing-bank-only", Assert.Throws<DomainRuleViolation>(() => credit.Issue("BNK-VCB", "0x", "vcb", Now)).Rule);
+        credit.Issue("BNK-HSBC", "0xtx", "hsbc", Now);
+        Assert.Equal("invalid-transition", Assert.Throws<DomainRuleViolation>(() => credit.Issue("BNK-HSBC", "0x", "hsbc", Now)).Rule);
+    }
+
+    [Fact]
+    public void A_discrepant_presentation_is_refused_in_one_notice_waived_by_the_applicant_only_then_accepted_and_settled_once()
+    {
+        var credit = Issued();
+        var p = credit.Present(Guid.NewGuid(), ["0xaa"], new DateOnly(2026, 12, 1), "exp", Now);
+        Assert.Equal("presentation-open", Assert.Throws<DomainRuleViolation>(() => credit.Present(Guid.NewGuid(), ["0xbb"], new DateOnly(2026, 12, 1), "exp", Now)).Rule);
+        credit.RecordExamination(p.Id, Discrepant(new DateOnly(2026, 12, 8)), "examiner", Now);
+        Assert.Equal("not-acceptable", Assert.Throws<DomainRuleViolation>(() => credit.Accept(p.Id, "BNK-HSBC", "hsbc", Now)).Rule);
+
+        var refused = credit.Refuse(p.Id, "BNK-HSBC", new DateOnly(2026, 12, 8), "hsbc", Now);
+        Assert.Contains("(1) port DEBRV, credit DEHAM [UCP 600 art. 20(a)(iii)]", refused.RefusalNotice);
+        Assert.Equal("applicant-only", Assert.Throws<DomainRuleViolation>(() => credit.Waive(p.Id, "EXP", "exp", Now)).Rule);
+        credit.Waive(p.Id, "IMP", "imp", Now);
+        credit.Accept(p.Id, "BNK-HSBC", "hsbc", Now);
+        credit.Settle(p.Id, "0xpay", "vcb", Now);
+
+        Assert.Equal(49_000m, credit.Drawn);
+        Assert.Equal(CreditStatus.Issued, credit.Status); // 1,000 still available until expiry
+        Assert.Equal("not-accepted", Assert.Throws<DomainRuleViolation>(() => credit.Settle(p.Id, "0xpay2", "vcb", Now)).Rule);
+    }
+
+    [Fact]
+    public void After_the_fifth_banking_day_the_bank_is_precluded_from_refusing()
+    {
+        var credit = Issued();
+        var p = credit.Present(Guid.NewGuid(), ["0xaa"], new DateOnly(2026, 12, 1), "exp", Now);
+        credit.RecordExamination(p.Id, Discrepant(new DateOnly(2026, 12, 8)), "examiner", Now);
+        Assert.Equal("examination-period-over", Assert.Throws<DomainRuleViolation>(() => credit.Refuse(p.Id, "BNK-HSBC", new DateOnly(2026, 12, 9), "hsbc", Now)).Rule);
+    }
+
+    [Fact]
+    public void An_amendment_binds_only_once_the_beneficiary_accepts_it_and_one_waits_at_a_time()
+    {
+        var credit = Issued();
+        credit.ProposeAmendment(Terms with { Amount = 52_000m }, "price", "hsbc", Now);
+        Assert.Equal(50_000m, credit.Terms.Amount);
+        Assert.Equal("one-amendment-at-a-time", Assert.Throws<DomainRuleViolation>(() => credit.ProposeAmendment(Terms, "again", "hsbc", Now)).Rule);
+        credit.DecideAmendment(1, accept: true, "exp", Now);
+        Assert.Equal(52_000m, credit.Terms.Amount);
+        Assert.Equal("no-such-amendment", Assert.Throws<DomainRuleViolation>(() => credit.DecideAmendment(1, accept: false, "exp", Now)).Rule);
+        credit.ProposeAmendment(Terms with { Amount = 40_000m }, "less", "hsbc", Now);
+        credit.DecideAmendment(2, accept: false, "exp", Now);
+        Assert.Equal(52_000m, credit.Terms.Amount);
+    }
+
+    [Fact]
+    public void A_credit_is_refunded_only_after_expiry_or_with_the_beneficiarys_consent_and_only_by_the_issuing_bank()
+    {
+        var credit = Issued();
+        Assert.Equal("credit-not-expired", Assert.Throws<DomainRuleViolation>(() => credit.EnsureRefundable("BNK-HSBC", new DateOnly(2027, 1, 15))).Rule);
+        Assert.Equal("issuing-bank-only", Assert.Throws<DomainRuleViolation>(() => credit.EnsureRefundable("BNK-VCB", new DateOnly(2027, 1, 16))).Rule);
+        credit.EnsureRefundable("BNK-HSBC", new DateOnly(2027, 1, 16));
+
+        var consented = Issued();
+        Assert.Equal("beneficiary-only", Assert.Throws<DomainRuleViolation>(() => consented.ConsentToCancel("IMP", "imp", Now)).Rule);
+        consented.ConsentToCancel("EXP", "exp", Now);
+        consented.Refund("BNK-HSBC", "0xrefund", new DateOnly(2026, 12, 1), "hsbc", Now);
+        Assert.Equal(CreditStatus.Refunded, consented.Status);
+        Assert.Equal("credit-not-open", Assert.Throws<DomainRuleViolation>(() => consented.Present(Guid.NewGuid(), ["0xaa"], new DateOnly(2026, 12, 1), "exp", Now)).Rule);
+    }
+}
