@@ -73,7 +73,7 @@ public sealed class CustomsOfficerTests
         Assert.Contains("packing list", seen["statusReason"]!.GetValue<string>());
 
         var packingList = await IssueDocument(exporter, system.Documents.BaseAddress, "packing-list",
-            new { packingListNumber = "PL-Y1", shipper = "ACME", consignee = "Hamburg Roasters", packages = "320 bags", grossMassKg = "19500" });
+            new { packingListNumber = "PL-Y1", shipper = new { name = "ACME Coffee JSC" }, consignee = new { name = "Hamburg Roasters GmbH" }, packages = 320, packageType = "bags", grossMassKg = 19_500 });
         await Post(exporter, new Uri(yellow, $"{lodged["id"]}/additional-documents"), new { documents = new[] { new { type = "packing-list", hash = packingList } } });
         await PollStatus(officer, yellow, "UnderDocumentaryCheck");
 

@@ -39,14 +39,33 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
         }
         var bank = await wallets.ForAsync(bankParty, ct);
         var address = wallets.AddressOf(party);
-        var receipt = await chain.OpenAccountAsync(bank, currency, address, ct);
+        ChainReceipt? receipt;
+        try
+        {
+            receipt = await chain.OpenAccountAsync(bank, currency, address, ct);
+        }
+        catch (ChainRevertedException e) when (e.Error.StartsWith("AccountAlreadyOpen", StringComparison.Ordinal))
+        {
+            // A concurrent request of the same bank opened it a moment ago; at another bank, the refusal stands.
+            if (!string.Equals(await chain.ServicingBankAsync(currency, address), bank.Address, StringComparison.OrdinalIgnoreCase)) throw;
+            receipt = null;
+        }
         var account = new SettlementAccount
         {
             Party = party, Currency = currency, Address = address, ServicingBank = bankParty,
             OpenTransactionHash = receipt?.TransactionHash ?? "", OpenedAtUnixMs = clock.GetUtcNow().ToUnixTimeMilliseconds(),
         };
         db.Accounts.Add(account);
-        await db.SaveChangesAsync(ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            // Recorded concurrently by the same bank's other request: that record stands.
+            db.Entry(account).State = EntityState.Detached;
+            return await db.Accounts.SingleAsync(a => a.Party == party && a.Currency == currency, ct);
+        }
         return account;
     }
 
