@@ -12,7 +12,9 @@ import {SettlementToken} from "./SettlementToken.sol";
  *   applicant's account into this escrow's account. The credit may require customs' release of the goods
  *   (`customsReference` not zero) before anything is paid.
  * - The issuing bank {adjust}s the amount for an amendment: the difference is pulled from or returned to the
- *   applicant; never below what has been paid already.
+ *   applicant; never below what has been paid already. An increase is the issuing bank's alone (it only adds funds);
+ *   a decrease of an irrevocable credit needs the beneficiary's prior approval of exactly that amount
+ *   ({approveAdjustment}, signed by the beneficiary's own account), used up by the decrease.
  * - Customs (`CUSTOMS_ROLE`) {attestCustomsRelease}s a release of goods.
  * - A bank party to the credit (issuing or advising) {release}s an amount to the beneficiary against a presentation:
  *   each presentation is paid at most once and the total paid never exceeds the credit, so no path pays twice.
@@ -57,6 +59,8 @@ contract CreditEscrow is AccessControl {
     mapping(bytes32 creditId => Credit) private _credits;
     mapping(bytes32 creditId => mapping(bytes32 presentationId => bool)) private _paid;
     mapping(bytes32 customsReference => uint64 timestamp) private _customsReleasedAt;
+    // The reduced amount the beneficiary approved for each credit (zero: none), until the issuing bank uses it.
+    mapping(bytes32 creditId => uint256 newAmount) private _approvedAdjustment;
 
     /// @dev No credit `creditId` was ever opened.
     error UnknownCredit(bytes32 creditId);
@@ -97,6 +101,9 @@ contract CreditEscrow is AccessControl {
     /// @dev The new amount `newAmount` of `creditId` is below what has been paid already (`released`).
     error BelowReleased(bytes32 creditId, uint256 newAmount, uint256 released);
 
+    /// @dev Reducing `creditId` to `newAmount` needs its beneficiary's approval of exactly that amount, not given.
+    error AdjustmentNotApproved(bytes32 creditId, uint256 newAmount);
+
     /// @dev `creditId` waits for customs' release of the goods (`customsReference`), not attested yet.
     error CustomsReleaseRequired(bytes32 creditId, bytes32 customsReference);
 
@@ -123,6 +130,9 @@ contract CreditEscrow is AccessControl {
 
     /// @notice The amount of `creditId` changed from `oldAmount` to `newAmount` (an amendment).
     event CreditAdjusted(bytes32 indexed creditId, uint256 oldAmount, uint256 newAmount);
+
+    /// @notice The beneficiary of `creditId` approved reducing its amount to `newAmount`.
+    event AdjustmentApproved(bytes32 indexed creditId, address indexed beneficiary, uint256 newAmount);
 
     /// @notice Customs attested release of the goods under `customsReference`.
     event CustomsReleaseAttested(bytes32 indexed customsReference, address indexed by);
@@ -176,7 +186,9 @@ contract CreditEscrow is AccessControl {
     /**
      * @notice Changes the amount of `creditId` to `newAmount` (an amendment): the difference is pulled from or
      * returned to the applicant.
-     * Requirements: the caller is the issuing bank; the credit is funded; `newAmount` is not below what was paid.
+     * Requirements: the caller is the issuing bank; the credit is funded; `newAmount` is positive and not below what
+     * was paid; for a decrease, the beneficiary approved exactly `newAmount` ({approveAdjustment}) — the approval is
+     * used up.
      */
     function adjust(bytes32 creditId, uint256 newAmount) external {
         Credit storage credit = _funded(creditId);
@@ -185,6 +197,10 @@ contract CreditEscrow is AccessControl {
         if (newAmount < credit.released) revert BelowReleased(creditId, newAmount, credit.released);
         uint256 oldAmount = credit.amount;
         if (newAmount == oldAmount) return;
+        if (newAmount < oldAmount) {
+            if (_approvedAdjustment[creditId] != newAmount) revert AdjustmentNotApproved(creditId, newAmount);
+            delete _approvedAdjustment[creditId];
+        }
         credit.amount = newAmount;
         if (newAmount == credit.released) credit.state = State.Closed;
         if (newAmount > oldAmount) {
@@ -193,6 +209,19 @@ contract CreditEscrow is AccessControl {
             token.escrowPay(credit.applicant, oldAmount - newAmount, creditId);
         }
         emit CreditAdjusted(creditId, oldAmount, newAmount);
+    }
+
+    /**
+     * @notice The beneficiary approves reducing `creditId` to `newAmount`; the issuing bank may then {adjust} it to
+     * exactly that amount, once. A later approval replaces an unused one.
+     * Requirements: the caller is the credit's beneficiary; the credit is funded; `newAmount` is positive.
+     */
+    function approveAdjustment(bytes32 creditId, uint256 newAmount) external {
+        Credit storage credit = _funded(creditId);
+        if (msg.sender != credit.beneficiary) revert NotBeneficiary(creditId, msg.sender);
+        if (newAmount == 0) revert ZeroAmount();
+        _approvedAdjustment[creditId] = newAmount;
+        emit AdjustmentApproved(creditId, msg.sender, newAmount);
     }
 
     /**

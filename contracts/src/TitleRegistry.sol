@@ -18,10 +18,12 @@ import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
  *   nominee — a holder who is also the beneficiary may endorse to anyone directly;
  * - the holder {transferHolder}s possession;
  * - the receiver of the last holder or beneficiary transfer may {rejectTransferHolder} /
- *   {rejectTransferBeneficiary} it, returning the title to the previous party, until anything else happens;
+ *   {rejectTransferBeneficiary} it, returning the title to the previous party, until anything else happens (a new
+ *   nomination included); a rejected endorsement also withdraws any nomination made since, so the restored
+ *   beneficiary nominates afresh;
  * - a holder who is also the beneficiary {returnToIssuer}s (surrenders) the title: the token is held by this
  *   registry until an accepter {acceptSurrender}s (burns it: the goods are delivered) or {rejectSurrender}s
- *   (restores it to the surrendering party).
+ *   (restores it to the surrendering party). A burned title is spent: its id can never be issued again.
  *
  * The usual ERC-721 transfers and approvals are disabled: title moves only through these functions, each
  * checked against the caller's own account. Roles ({AccessControl}): `MINTER_ROLE` issues titles,
@@ -48,8 +50,14 @@ contract TitleRegistry is ERC721, AccessControl {
 
     mapping(uint256 tokenId => Title) private _titles;
 
+    // Titles surrendered and burned: their ids can never be issued again.
+    mapping(uint256 tokenId => bool) private _spent;
+
     /// @dev No title `tokenId` exists (never issued, or surrendered and burned).
     error UnknownTitle(uint256 tokenId);
+
+    /// @dev `tokenId` was surrendered and burned (the goods were delivered): it can never be issued again.
+    error TitleSpent(uint256 tokenId);
 
     /// @dev `caller` is not the holder of `tokenId`.
     error NotHolder(uint256 tokenId, address caller);
@@ -100,9 +108,11 @@ contract TitleRegistry is ERC721, AccessControl {
 
     /**
      * @notice Issues title `tokenId` (the document's Merkle root) to `beneficiary`, held by `holder`.
-     * Requirements: the caller has `MINTER_ROLE`; `tokenId` was never issued; neither party is zero.
+     * Requirements: the caller has `MINTER_ROLE`; `tokenId` was never issued (nor surrendered and burned);
+     * neither party is zero.
      */
     function mint(uint256 tokenId, address beneficiary, address holder) external onlyRole(MINTER_ROLE) {
+        if (_spent[tokenId]) revert TitleSpent(tokenId);
         if (beneficiary == address(0)) revert InvalidParty(beneficiary);
         if (holder == address(0)) revert InvalidParty(holder);
         _titles[tokenId] = Title(beneficiary, holder, address(0), address(0), address(0), false);
@@ -111,7 +121,8 @@ contract TitleRegistry is ERC721, AccessControl {
     }
 
     /**
-     * @notice The beneficiary proposes `nominee` as the next beneficiary; the holder endorses.
+     * @notice The beneficiary proposes `nominee` as the next beneficiary; the holder endorses. A nomination ends
+     * the window in which the last holder or beneficiary transfer could be rejected.
      */
     function nominate(uint256 tokenId, address nominee) external {
         Title storage title = _active(tokenId);
@@ -119,6 +130,8 @@ contract TitleRegistry is ERC721, AccessControl {
         if (nominee == address(0)) revert InvalidParty(nominee);
         if (nominee == title.beneficiary) revert NoChange(tokenId, nominee);
         title.nominee = nominee;
+        title.previousBeneficiary = address(0);
+        title.previousHolder = address(0);
         emit BeneficiaryNominated(tokenId, msg.sender, nominee);
     }
 
@@ -174,7 +187,8 @@ contract TitleRegistry is ERC721, AccessControl {
     }
 
     /**
-     * @notice The beneficiary named by the last endorsement refuses it: the previous beneficiary is restored.
+     * @notice The beneficiary named by the last endorsement refuses it: the previous beneficiary is restored, with no
+     * nominee (the restored beneficiary nominates afresh).
      */
     function rejectTransferBeneficiary(uint256 tokenId) external {
         Title storage title = _active(tokenId);
@@ -183,6 +197,7 @@ contract TitleRegistry is ERC721, AccessControl {
         if (previous == address(0)) revert NothingToReject(tokenId);
         title.beneficiary = previous;
         title.previousBeneficiary = address(0);
+        title.nominee = address(0);
         emit BeneficiaryTransferRejected(tokenId, msg.sender, previous);
     }
 
@@ -204,11 +219,12 @@ contract TitleRegistry is ERC721, AccessControl {
     }
 
     /**
-     * @notice Accepts a surrendered title: the token is burned and can never be used again.
+     * @notice Accepts a surrendered title: the token is burned and can never be used, nor issued, again.
      */
     function acceptSurrender(uint256 tokenId) external onlyRole(ACCEPTER_ROLE) {
         if (!_titles[tokenId].surrendered) revert TitleNotSurrendered(tokenId);
         delete _titles[tokenId];
+        _spent[tokenId] = true;
         _burn(tokenId);
         emit SurrenderAccepted(tokenId, msg.sender);
     }

@@ -185,11 +185,13 @@ public sealed class SettlementContractTests : IAsyncLifetime
         Assert.Equal(200_00, await _settlement.BalanceOfAsync("USD", _exporter.Address));
         Assert.StartsWith("ExceedsCredit", await RefusedAsync(() => _settlement.ReleaseAsync(_vcb, creditId, Ref("P2"), 300_01, None)));
 
-        // Amendments: the issuing bank alone, never below what was paid; the difference moves with the applicant.
+        // Amendments: sent by the issuing bank alone (a decrease approved by the beneficiary first), never below what was
+        // paid; the difference moves with the applicant.
         Assert.StartsWith("NotIssuingBank", await RefusedAsync(() => _settlement.AdjustAsync(_hsbc, creditId, 600_00, None)));
         Assert.StartsWith("BelowReleased", await RefusedAsync(() => _settlement.AdjustAsync(_vcb, creditId, 199_99, None)));
         await _settlement.AdjustAsync(_vcb, creditId, 600_00, None);
         Assert.Equal(400_00, await _settlement.BalanceOfAsync("USD", _importer.Address));
+        await _settlement.ApproveAdjustmentAsync(_exporter, creditId, 550_00, None);
         await _settlement.AdjustAsync(_vcb, creditId, 550_00, None);
         Assert.Equal(450_00, await _settlement.BalanceOfAsync("USD", _importer.Address));
 
@@ -200,6 +202,43 @@ public sealed class SettlementContractTests : IAsyncLifetime
         Assert.Equal(550_00, await _settlement.BalanceOfAsync("USD", _exporter.Address));
         Assert.Equal(0, await _settlement.BalanceOfAsync("USD", UsdEscrow));
         Assert.Null(await _settlement.GetCreditAsync(Ref("LC-unknown")));
+    }
+
+    [Fact]
+    public async Task A_credit_is_reduced_only_to_an_amount_its_beneficiary_approved_and_increased_by_the_issuing_bank_alone()
+    {
+        await OpenCustomerAccountsAsync(1_000_00);
+        var creditId = Ref("LC-amended");
+        await OpenCreditAsync(creditId, 500_00, (await ChainTimeAsync()).AddDays(30));
+
+        // Irrevocable: without the beneficiary the issuing bank cannot pull escrowed funds back to the applicant.
+        Assert.StartsWith("AdjustmentNotApproved", await RefusedAsync(() => _settlement.AdjustAsync(_vcb, creditId, 300_00, None)));
+        // Only the beneficiary's own account approves: not the applicant, either bank, or an outsider.
+        foreach (var other in new[] { _importer, _vcb, _hsbc, _outsider })
+            Assert.StartsWith("NotBeneficiary", await RefusedAsync(() => _settlement.ApproveAdjustmentAsync(other, creditId, 300_00, None)));
+        Assert.StartsWith("AdjustmentNotApproved", await RefusedAsync(() => _settlement.AdjustAsync(_vcb, creditId, 300_00, None)));
+        Assert.StartsWith("ZeroAmount", await RefusedAsync(() => _settlement.ApproveAdjustmentAsync(_exporter, creditId, 0, None)));
+
+        // The approval is of exactly one amount, and lets only the issuing bank adjust.
+        await _settlement.ApproveAdjustmentAsync(_exporter, creditId, 300_00, None);
+        Assert.StartsWith("AdjustmentNotApproved", await RefusedAsync(() => _settlement.AdjustAsync(_vcb, creditId, 250_00, None)));
+        Assert.StartsWith("NotIssuingBank", await RefusedAsync(() => _settlement.AdjustAsync(_hsbc, creditId, 300_00, None)));
+        await _settlement.AdjustAsync(_vcb, creditId, 300_00, None);
+        Assert.Equal(700_00, await _settlement.BalanceOfAsync("USD", _importer.Address));
+        Assert.Equal(300_00, await _settlement.BalanceOfAsync("USD", UsdEscrow));
+
+        // An increase only adds funds: the issuing bank's alone, no approval needed.
+        await _settlement.AdjustAsync(_vcb, creditId, 450_00, None);
+        Assert.Equal(550_00, await _settlement.BalanceOfAsync("USD", _importer.Address));
+
+        // The approval was used up: reducing to the same amount again needs a new one.
+        Assert.StartsWith("AdjustmentNotApproved", await RefusedAsync(() => _settlement.AdjustAsync(_vcb, creditId, 300_00, None)));
+        await _settlement.ApproveAdjustmentAsync(_exporter, creditId, 300_00, None);
+        await _settlement.AdjustAsync(_vcb, creditId, 300_00, None);
+        var credit = (await _settlement.GetCreditAsync(creditId))!;
+        Assert.Equal((EscrowCreditState.Funded, (BigInteger)300_00), (credit.State, credit.Amount));
+        Assert.Equal(700_00, await _settlement.BalanceOfAsync("USD", _importer.Address));
+        Assert.Equal(300_00, await _settlement.BalanceOfAsync("USD", UsdEscrow));
     }
 
     [Fact]

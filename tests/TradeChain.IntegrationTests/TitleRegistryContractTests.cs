@@ -90,5 +90,67 @@ public sealed class TitleRegistryContractTests : IAsyncLifetime
         Assert.StartsWith("UnknownTitle", await RefusedAsync(() =>
             owner.SendAsync(Registry, new ReturnToIssuerFunction { TokenId = id }, CancellationToken.None)));
         Assert.Equal(["issued", "surrendered", "surrender-rejected", "surrendered", "surrender-accepted"], (await titles.HistoryAsync(root)).Select(e => e.Action));
+
+        // The burned title is spent: its id can never be issued again, to anyone (the client does not mistake it for a retry).
+        Assert.StartsWith("TitleSpent", await RefusedAsync(() => titles.MintAsync(root, other.Address, other.Address, CancellationToken.None)));
+        Assert.StartsWith("TitleSpent", await RefusedAsync(() =>
+            documents.SendAsync(Registry, new MintFunction { TokenId = id, Beneficiary = owner.Address, Holder = owner.Address }, CancellationToken.None)));
+        Assert.False((await titles.GetAsync(root)).Exists);
+    }
+
+    [Fact]
+    public async Task A_rejected_endorsement_leaves_no_nominee_the_restored_beneficiary_did_not_nominate()
+    {
+        var documents = Writer(DevelopmentAccounts.DocumentsKey);
+        var titles = new TitleRegistryClient(documents, _chain.OptionsFor(DevelopmentAccounts.DocumentsKey));
+        var (holder, a, b, c) = (await PartyAsync("HOLDER"), await PartyAsync("BENEFICIARY-A"), await PartyAsync("NOMINEE-B"), await PartyAsync("NOMINEE-C"));
+
+        // A nominates B; the holder endorses to B; B nominates C — which ends B's window to reject the endorsement, so A
+        // cannot come back with B's nominee C attached.
+        var root = Guid.NewGuid().ToByteArray().Concat(Guid.NewGuid().ToByteArray()).ToArray();
+        var id = TitleRegistryClient.TokenId(root);
+        await titles.MintAsync(root, beneficiary: a.Address, holder: holder.Address, CancellationToken.None);
+        await a.SendAsync(Registry, new NominateFunction { TokenId = id, Nominee = b.Address }, CancellationToken.None);
+        await holder.SendAsync(Registry, new TransferBeneficiaryFunction { TokenId = id, NewBeneficiary = b.Address }, CancellationToken.None);
+        await b.SendAsync(Registry, new NominateFunction { TokenId = id, Nominee = c.Address }, CancellationToken.None);
+        Assert.StartsWith("NothingToReject", await RefusedAsync(() =>
+            b.SendAsync(Registry, new RejectTransferBeneficiaryFunction { TokenId = id }, CancellationToken.None)));
+        var state = await titles.GetAsync(root);
+        Assert.Equal((b.Address, c.Address), (state.Beneficiary, state.Nominee)); // C is B's own nomination
+
+        // B rejects before nominating: A is restored with no nominee, so the holder cannot endorse to anyone A did not nominate.
+        var root2 = Guid.NewGuid().ToByteArray().Concat(Guid.NewGuid().ToByteArray()).ToArray();
+        var id2 = TitleRegistryClient.TokenId(root2);
+        await titles.MintAsync(root2, beneficiary: a.Address, holder: holder.Address, CancellationToken.None);
+        await a.SendAsync(Registry, new NominateFunction { TokenId = id2, Nominee = b.Address }, CancellationToken.None);
+        await holder.SendAsync(Registry, new TransferBeneficiaryFunction { TokenId = id2, NewBeneficiary = b.Address }, CancellationToken.None);
+        await b.SendAsync(Registry, new RejectTransferBeneficiaryFunction { TokenId = id2 }, CancellationToken.None);
+        state = await titles.GetAsync(root2);
+        Assert.Equal((a.Address, (string?)null), (state.Beneficiary, state.Nominee));
+        Assert.StartsWith("NotNominee", await RefusedAsync(() =>
+            holder.SendAsync(Registry, new TransferBeneficiaryFunction { TokenId = id2, NewBeneficiary = c.Address }, CancellationToken.None)));
+        Assert.StartsWith("NotNominee", await RefusedAsync(() =>
+            holder.SendAsync(Registry, new TransferBeneficiaryFunction { TokenId = id2, NewBeneficiary = b.Address }, CancellationToken.None)));
+        // A nominates afresh; then the holder endorses.
+        await a.SendAsync(Registry, new NominateFunction { TokenId = id2, Nominee = c.Address }, CancellationToken.None);
+        await holder.SendAsync(Registry, new TransferBeneficiaryFunction { TokenId = id2, NewBeneficiary = c.Address }, CancellationToken.None);
+        Assert.Equal(c.Address, (await titles.GetAsync(root2)).Beneficiary, ignoreCase: true);
+    }
+
+    [Fact]
+    public async Task A_nomination_ends_the_window_to_reject_the_last_holder_transfer()
+    {
+        var documents = Writer(DevelopmentAccounts.DocumentsKey);
+        var titles = new TitleRegistryClient(documents, _chain.OptionsFor(DevelopmentAccounts.DocumentsKey));
+        var (holder, beneficiary, next, nominee) = (await PartyAsync("HOLDER"), await PartyAsync("BENEFICIARY-A"), await PartyAsync("NOMINEE-B"), await PartyAsync("NOMINEE-C"));
+        var root = Guid.NewGuid().ToByteArray().Concat(Guid.NewGuid().ToByteArray()).ToArray();
+        var id = TitleRegistryClient.TokenId(root);
+        await titles.MintAsync(root, beneficiary: beneficiary.Address, holder: holder.Address, CancellationToken.None);
+
+        await holder.SendAsync(Registry, new TransferHolderFunction { TokenId = id, NewHolder = next.Address }, CancellationToken.None);
+        await beneficiary.SendAsync(Registry, new NominateFunction { TokenId = id, Nominee = nominee.Address }, CancellationToken.None);
+        Assert.StartsWith("NothingToReject", await RefusedAsync(() =>
+            next.SendAsync(Registry, new RejectTransferHolderFunction { TokenId = id }, CancellationToken.None)));
+        Assert.Equal(next.Address, (await titles.GetAsync(root)).Holder, ignoreCase: true);
     }
 }

@@ -189,7 +189,11 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
         }
     }
 
-    /// <summary><paramref name="issuingBank"/> changes the credit's amount (an amendment): the difference moves from or back to the applicant.</summary>
+    /// <summary>
+    /// <paramref name="issuingBank"/> changes the credit's amount (an amendment): the difference moves from or back to the applicant.
+    /// A decrease needs the beneficiary's prior approval of exactly <paramref name="newAmount"/> (<see cref="ApproveAdjustmentAsync"/>),
+    /// which it uses up; an increase is the issuing bank's alone.
+    /// </summary>
     public async Task<ChainReceipt> AdjustAsync(ChainWriter issuingBank, byte[] creditId, BigInteger newAmount, CancellationToken cancellationToken) =>
         await issuingBank.SendAsync(await EscrowOfAsync(creditId), new AdjustFunction { CreditId = creditId, NewAmount = newAmount }, cancellationToken);
 
@@ -217,6 +221,13 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
     /// <summary>The beneficiary, with its own account, agrees to cancel the credit before expiry.</summary>
     public async Task<ChainReceipt> ConsentToCancelAsync(ChainWriter beneficiary, byte[] creditId, CancellationToken cancellationToken) =>
         await beneficiary.SendAsync(await EscrowOfAsync(creditId), new ConsentToCancelFunction { CreditId = creditId }, cancellationToken);
+
+    /// <summary>
+    /// The beneficiary, with its own account, approves reducing the credit to exactly <paramref name="newAmount"/>; the issuing
+    /// bank may then <see cref="AdjustAsync"/> it to that amount, once.
+    /// </summary>
+    public async Task<ChainReceipt> ApproveAdjustmentAsync(ChainWriter beneficiary, byte[] creditId, BigInteger newAmount, CancellationToken cancellationToken) =>
+        await beneficiary.SendAsync(await EscrowOfAsync(creditId), new ApproveAdjustmentFunction { CreditId = creditId, NewAmount = newAmount }, cancellationToken);
 
     /// <summary><paramref name="issuingBank"/> returns the unpaid remainder to the applicant (after expiry, or with the beneficiary's consent) and closes the credit.</summary>
     public async Task<ChainReceipt> RefundAsync(ChainWriter issuingBank, byte[] creditId, CancellationToken cancellationToken) =>
@@ -410,6 +421,11 @@ internal static class SettlementErrors
         {
             var e = revert.DecodeError<BelowReleasedError>();
             return $"BelowReleased: credit {Hex(e.CreditId)} cannot be reduced to {e.NewAmount}: {e.Released} has been paid already (minor units)";
+        }
+        if (revert.IsCustomErrorFor<AdjustmentNotApprovedError>())
+        {
+            var e = revert.DecodeError<AdjustmentNotApprovedError>();
+            return $"AdjustmentNotApproved: credit {Hex(e.CreditId)} can be reduced to {e.NewAmount} (minor units) only after its beneficiary approves exactly that amount, which it has not";
         }
         if (revert.IsCustomErrorFor<CustomsReleaseRequiredError>())
         {

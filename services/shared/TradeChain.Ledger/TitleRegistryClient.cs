@@ -151,6 +151,7 @@ internal static class TitleErrors
         }
         if (revert.IsCustomErrorFor<TitleSurrenderedError>()) return "TitleSurrendered: the title has been returned to the issuer; only the issuer may accept or reject the surrender";
         if (revert.IsCustomErrorFor<TitleNotSurrenderedError>()) return "TitleNotSurrendered: the title has not been returned to the issuer";
+        if (revert.IsCustomErrorFor<TitleSpentError>()) return "TitleSpent: this title was surrendered and burned (the goods were delivered); its id can never be issued again";
         if (revert.IsCustomErrorFor<UnknownTitleError>()) return "UnknownTitle: no such title (never issued, or surrendered and burned)";
         if (revert.IsCustomErrorFor<InvalidPartyError>()) return "InvalidParty: the zero address cannot take part in a title";
         if (revert.IsCustomErrorFor<NoChangeError>()) return $"NoChange: {revert.DecodeError<NoChangeError>().Party} already has that place";
