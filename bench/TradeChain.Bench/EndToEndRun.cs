@@ -120,7 +120,7 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, TextWriter 
         var payment = new Uri(system.Payments.BaseAddress, $"duty-payments/{assessed["paymentReference"]}");
         await Poll(bank, payment, _ => true);
         using var treasury = Client(Roles.Bank, GoldenPath.TreasuryBankParty);
-        await GoldenPath.FundAndSettleAsync(bank, treasury, system.Payments.BaseAddress, assessed["paymentReference"]!.GetValue<string>(), TimeSpan.FromSeconds(90));
+        await GoldenPath.FundAndSettleAsync(exporter, bank, GoldenPath.BankParty, treasury, system.Payments.BaseAddress, assessed["paymentReference"]!.GetValue<string>(), TimeSpan.FromSeconds(90));
         await Poll(exporter, declaration, d => d["status"]?.GetValue<string>() == "Released");
         return clock.Elapsed.TotalMilliseconds;
     }

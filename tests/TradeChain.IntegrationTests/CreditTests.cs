@@ -34,7 +34,12 @@ public sealed class CreditTests(ITestOutputHelper output)
         using var stranger = Client(Roles.Bank, "BNK-TREASURY");
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
 
-        // Accounts: each bank services its customer; the importer's bank credits 60,000 USD against its books.
+        // Accounts: each party mandates its bank, which opens the account; the importer's bank credits 60,000 USD against its books.
+        Assert.Equal("no-mandate", (await Send(hsbc, HttpMethod.Post, new Uri(payments, "accounts"), new { party = Importer, currency = "USD" })).Body!["rule"]!.GetValue<string>());
+        Assert.Equal("no-mandate", (await Send(hsbc, HttpMethod.Post, new Uri(payments, "accounts"), new { party = "CUSTOMS-TREASURY", currency = "USD" })).Body!["rule"]!.GetValue<string>());
+        await Post(importer, new Uri(payments, "accounts/mandates"), new { bank = IssuingBank, currency = "USD" });
+        await Post(exporter, new Uri(payments, "accounts/mandates"), new { bank = AdvisingBank, currency = "USD" });
+        Assert.Equal("no-mandate", (await Send(vcb, HttpMethod.Post, new Uri(payments, "accounts"), new { party = Importer, currency = "USD" })).Body!["rule"]!.GetValue<string>());
         await Post(hsbc, new Uri(payments, "accounts"), new { party = Importer, currency = "USD" });
         await Post(vcb, new Uri(payments, "accounts"), new { party = Exporter, currency = "USD" });
         await Post(hsbc, new Uri(payments, $"accounts/{Importer}/USD/deposits"), new { amount = 60_000m, reference = "DEP-0001" });
@@ -77,16 +82,17 @@ public sealed class CreditTests(ITestOutputHelper output)
         var issued = await Post(hsbc, new Uri(credit, "issue"), new { });
         Assert.Equal("Issued", issued["status"]!.GetValue<string>());
         var importerAccount = await Get(importer, new Uri(payments, $"accounts/{Importer}/USD"));
-        Assert.Equal((12_000m, 12_000m), (importerAccount["balance"]!.GetValue<decimal>(), importerAccount["chainBalance"]!.GetValue<decimal>()));
+        // Locked: the amount and its 5 % tolerance, all that may be drawn (48,000 × 1.05).
+        Assert.Equal((9_600m, 9_600m), (importerAccount["balance"]!.GetValue<decimal>(), importerAccount["chainBalance"]!.GetValue<decimal>()));
         await Post(vcb, new Uri(credit, "advise"), new { });
 
-        // Amendment: +2,000 USD, accepted by the beneficiary: the escrow takes the difference from the applicant.
+        // Amendment: 50,000 USD, accepted by the beneficiary: the escrow takes the difference (with tolerance: 52,500 − 50,400).
         var amended = await Post(hsbc, new Uri(credit, "amendments"), new { terms = new { amount = 50_000m }, reason = "price increase agreed" });
         Assert.Equal("proposed", amended["amendments"]![0]!["status"]!.GetValue<string>());
         Assert.Equal("beneficiary-only", (await Send(importer, HttpMethod.Post, new Uri(credit, "amendments/1/accept"))).Body!["rule"]!.GetValue<string>());
         var accepted = await Post(exporter, new Uri(credit, "amendments/1/accept"), new { });
         Assert.Equal(50_000m, accepted["terms"]!["amount"]!.GetValue<decimal>());
-        Assert.Equal(10_000m, (await Get(importer, new Uri(payments, $"accounts/{Importer}/USD")))["chainBalance"]!.GetValue<decimal>());
+        Assert.Equal(7_500m, (await Get(importer, new Uri(payments, $"accounts/{Importer}/USD")))["chainBalance"]!.GetValue<decimal>());
 
         // The exporter issues its documents; the bill of lading names the wrong port of discharge, the invoice the wrong
         // buyer, and the certificate of origin is missing from the presentation: three discrepancies.
@@ -145,7 +151,7 @@ public sealed class CreditTests(ITestOutputHelper output)
         var bankMessages = (await vcb.GetFromJsonAsync<JsonArray>(new Uri(credit, "messages")))!;
         Assert.Contains(bankMessages, m => m!["messageType"]!.GetValue<string>() == "pacs.008.001.08");
 
-        // The beneficiary agrees to cancel the rest; the issuing bank refunds 1,000 USD to the applicant.
+        // The beneficiary agrees to cancel the rest; the issuing bank refunds the 3,500 USD still in escrow to the applicant.
         await Post(exporter, new Uri(credit, "consent-to-cancel"), new { });
         var refunded = await Post(hsbc, new Uri(credit, "refund"), new { });
         Assert.Equal("Refunded", refunded["status"]!.GetValue<string>());

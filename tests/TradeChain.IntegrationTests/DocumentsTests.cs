@@ -315,12 +315,16 @@ public sealed class DocumentsTests(DocumentsFixture fixture, ITestOutputHelper o
         Assert.True(ttVerify["valid"]!.GetValue<bool>(), ttVerify.ToJsonString()); // tt-verify's token-registry check: the title is minted
         Assert.True((await VerifyAsync(wrapped))["valid"]!.GetValue<bool>());
 
-        // Only the holder can transfer: the bank is refused by the contract itself.
-        var (refused, problem) = await Send(bank, HttpMethod.Post, new Uri(title, "transfer-holder"), new { to = "BNK-VCB" });
+        // A party with no part in the title does not see it; browsing documents shows a bank nothing either.
+        Assert.Equal(HttpStatusCode.NotFound, (await Send(bank, HttpMethod.Get, title)).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await Send(bank, HttpMethod.Get, Documents($"documents/{submitted["id"]}"))).Status);
+
+        await Post(shipper, new Uri(title, "endorse"), new { to = "IMP-HAMBURG" });          // holder = beneficiary: endorse directly
+        // Only the holder can transfer: the new beneficiary is refused by the contract itself.
+        var (refused, problem) = await Send(importer, HttpMethod.Post, new Uri(title, "transfer-holder"), new { to = "IMP-HAMBURG" });
         Assert.Equal(HttpStatusCode.Conflict, refused);
         Assert.Equal("contract:NotHolder", problem!["rule"]!.GetValue<string>());
 
-        await Post(shipper, new Uri(title, "endorse"), new { to = "IMP-HAMBURG" });          // holder = beneficiary: endorse directly
         await Post(shipper, new Uri(title, "transfer-holder"), new { to = "BNK-VCB" });      // documents go to the bank
         await Post(bank, new Uri(title, "transfer-holder"), new { to = "IMP-HAMBURG" });     // the bank releases them to the importer
         await Post(importer, new Uri(title, "reject-holder"), new { });                      // who first refuses…
@@ -332,6 +336,8 @@ public sealed class DocumentsTests(DocumentsFixture fixture, ITestOutputHelper o
         await Post(importer, new Uri(title, "surrender"), new { });
         Assert.Equal("returned-to-issuer", (await Get(importer, title))["state"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.Forbidden, (await Send(importer, HttpMethod.Post, new Uri(title, "accept-surrender"), new { })).Status);
+        var pending = await VerifyAsync(wrapped);
+        Assert.Contains("returned to its issuer", Reason(pending, "issuance")); // surrendered: no longer title for anyone
         var burned = await Post(shipper, new Uri(title, "accept-surrender"), new { });
 
         Assert.Equal("surrendered-and-burned", burned["state"]!.GetValue<string>());

@@ -37,13 +37,14 @@ public class DocumentaryCreditTests
         var p = credit.Present(Guid.NewGuid(), ["0xaa"], new DateOnly(2026, 12, 1), "exp", Now);
         Assert.Equal("presentation-open", Assert.Throws<DomainRuleViolation>(() => credit.Present(Guid.NewGuid(), ["0xbb"], new DateOnly(2026, 12, 1), "exp", Now)).Rule);
         credit.RecordExamination(p.Id, Discrepant(new DateOnly(2026, 12, 8)), "examiner", Now);
-        Assert.Equal("not-acceptable", Assert.Throws<DomainRuleViolation>(() => credit.Accept(p.Id, "BNK-HSBC", "hsbc", Now)).Rule);
+        Assert.Equal("not-acceptable", Assert.Throws<DomainRuleViolation>(() => credit.Accept(p.Id, "BNK-HSBC", new DateOnly(2026, 12, 8), "hsbc", Now)).Rule);
 
         var refused = credit.Refuse(p.Id, "BNK-HSBC", new DateOnly(2026, 12, 8), "hsbc", Now);
         Assert.Contains("(1) port DEBRV, credit DEHAM [UCP 600 art. 20(a)(iii)]", refused.RefusalNotice);
         Assert.Equal("applicant-only", Assert.Throws<DomainRuleViolation>(() => credit.Waive(p.Id, "EXP", "exp", Now)).Rule);
         credit.Waive(p.Id, "IMP", "imp", Now);
-        credit.Accept(p.Id, "BNK-HSBC", "hsbc", Now);
+        credit.Accept(p.Id, "BNK-HSBC", new DateOnly(2026, 12, 8), "hsbc", Now);
+        Assert.Equal("presentation-open", Assert.Throws<DomainRuleViolation>(() => credit.EnsureRefundable("BNK-HSBC", new DateOnly(2027, 3, 1))).Rule);
         credit.Settle(p.Id, "0xpay", "vcb", Now);
 
         Assert.Equal(49_000m, credit.Drawn);
@@ -58,6 +59,30 @@ public class DocumentaryCreditTests
         var p = credit.Present(Guid.NewGuid(), ["0xaa"], new DateOnly(2026, 12, 1), "exp", Now);
         credit.RecordExamination(p.Id, Discrepant(new DateOnly(2026, 12, 8)), "examiner", Now);
         Assert.Equal("examination-period-over", Assert.Throws<DomainRuleViolation>(() => credit.Refuse(p.Id, "BNK-HSBC", new DateOnly(2026, 12, 9), "hsbc", Now)).Rule);
+        // Precluded from refusing, the bank must honour: it may accept the discrepant presentation.
+        Assert.Equal(PresentationStatus.Accepted, credit.Accept(p.Id, "BNK-HSBC", new DateOnly(2026, 12, 9), "hsbc", Now).Status);
+    }
+
+    [Fact]
+    public void After_a_refusal_the_beneficiary_may_present_anew_and_the_refused_documents_are_returned()
+    {
+        var credit = Issued();
+        var first = credit.Present(Guid.NewGuid(), ["0xaa"], new DateOnly(2026, 12, 1), "exp", Now);
+        credit.RecordExamination(first.Id, Discrepant(new DateOnly(2026, 12, 8)), "examiner", Now);
+        credit.Refuse(first.Id, "BNK-HSBC", new DateOnly(2026, 12, 2), "hsbc", Now);
+        var second = credit.Present(Guid.NewGuid(), ["0xbb"], new DateOnly(2026, 12, 3), "exp", Now);
+        Assert.Equal(PresentationStatus.Returned, credit.Find(first.Id).Status);
+        Assert.Equal((2, PresentationStatus.Verifying), (second.Number, credit.Find(second.Id).Status));
+    }
+
+    [Fact]
+    public void The_escrow_holds_the_amount_with_its_tolerance_until_the_examination_of_a_last_day_presentation_could_end()
+    {
+        Assert.Equal(52_500m, Terms.MaximumAmount);
+        // Expiry Friday 15 January 2027 in VN: a presentation that day, five banking days to examine it → Friday 22 January.
+        Assert.Equal(new DateOnly(2027, 1, 22), Terms.EscrowExpiry);
+        var saturday = Terms with { ExpiryDate = new DateOnly(2027, 1, 16) };
+        Assert.Equal(new DateOnly(2027, 1, 25), saturday.EscrowExpiry); // extended to Monday 18th, then five banking days
     }
 
     [Fact]
@@ -79,9 +104,9 @@ public class DocumentaryCreditTests
     public void A_credit_is_refunded_only_after_expiry_or_with_the_beneficiarys_consent_and_only_by_the_issuing_bank()
     {
         var credit = Issued();
-        Assert.Equal("credit-not-expired", Assert.Throws<DomainRuleViolation>(() => credit.EnsureRefundable("BNK-HSBC", new DateOnly(2027, 1, 15))).Rule);
-        Assert.Equal("issuing-bank-only", Assert.Throws<DomainRuleViolation>(() => credit.EnsureRefundable("BNK-VCB", new DateOnly(2027, 1, 16))).Rule);
-        credit.EnsureRefundable("BNK-HSBC", new DateOnly(2027, 1, 16));
+        Assert.Equal("credit-not-expired", Assert.Throws<DomainRuleViolation>(() => credit.EnsureRefundable("BNK-HSBC", new DateOnly(2027, 1, 22))).Rule);
+        Assert.Equal("issuing-bank-only", Assert.Throws<DomainRuleViolation>(() => credit.EnsureRefundable("BNK-VCB", new DateOnly(2027, 1, 23))).Rule);
+        credit.EnsureRefundable("BNK-HSBC", new DateOnly(2027, 1, 23));
 
         var consented = Issued();
         Assert.Equal("beneficiary-only", Assert.Throws<DomainRuleViolation>(() => consented.ConsentToCancel("IMP", "imp", Now)).Rule);

@@ -37,16 +37,17 @@ public sealed class GoldenPath(Uri documents, Uri customs, Uri payments, AuthOpt
     public string LocalReferenceNumber { get; init; } = $"LRN-{DateTime.UtcNow:yyyyMMddHHmmss}-{Random.Shared.Next(1000, 9999)}";
 
     /// <summary>
-    /// What a bank does to pay a declarant's duties: its customer's settlement account in the duty currency is opened and
+    /// What a declarant and its bank do to pay duties: the declarant mandates its bank, its settlement account in the duty currency is opened and
     /// credited (a deposit against the bank's books), the customs treasury's account is opened by the treasury's bank, and
     /// the payment is settled — a token transfer on chain. Opening and depositing again are harmless (idempotent).
     /// </summary>
-    public static async Task<JsonObject> FundAndSettleAsync(HttpClient bank, HttpClient treasuryBank, Uri payments, string reference, TimeSpan timeout,
-        CancellationToken ct = default)
+    public static async Task<JsonObject> FundAndSettleAsync(HttpClient payerClient, HttpClient bank, string bankParty, HttpClient treasuryBank, Uri payments,
+        string reference, TimeSpan timeout, CancellationToken ct = default)
     {
         var payment = await TradeChainHttp.PollAsync(bank, new Uri(payments, $"/duty-payments/{reference}"), p => p["status"] is not null, timeout, ct, "payment request received");
         var payer = payment["payerParty"]!.GetValue<string>();
         var currency = payment["currency"]!.GetValue<string>();
+        await TradeChainHttp.PostAsync(payerClient, new Uri(payments, "/accounts/mandates"), new { bank = bankParty, currency }, ct);
         await TradeChainHttp.PostAsync(bank, new Uri(payments, "/accounts"), new { party = payer, currency }, ct);
         await TradeChainHttp.PostAsync(treasuryBank, new Uri(payments, "/accounts"), new { party = "CUSTOMS-TREASURY", currency }, ct);
         await TradeChainHttp.PostAsync(bank, new Uri(payments, $"/accounts/{payer}/{currency}/deposits"),
@@ -118,7 +119,7 @@ public sealed class GoldenPath(Uri documents, Uri customs, Uri payments, AuthOpt
 
         Step("4", "the exporter's bank pays the duty from the exporter's settlement account to the customs treasury's, on chain; payments confirms to customs over the bus");
         using var treasury = Client(Roles.Bank, TreasuryBankParty, "treasury.desk");
-        var settled = await FundAndSettleAsync(bank, treasury, payments, reference, StepTimeout, ct);
+        var settled = await FundAndSettleAsync(exporter, bank, BankParty, treasury, payments, reference, StepTimeout, ct);
         Info($"payment {reference}: {settled["status"]} {settled["amount"]} {settled["currency"]} by {settled["settledByBank"]} (token transfer, tx {settled["settlementTransactionHash"]})");
 
         Step("5", "customs marks the declaration paid and releases it");

@@ -37,6 +37,8 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             DomainRuleViolation violation => (StatusCodes.Status409Conflict, "The operation breaks a business rule.", violation.Message, violation.Rule),
             TradeChain.Ledger.ChainRevertedException refused => (StatusCodes.Status409Conflict, "The contract refused the transaction.", refused.Error,
                 "contract:" + refused.Error.Split(':')[0]),
+            Microsoft.EntityFrameworkCore.DbUpdateException => (StatusCodes.Status409Conflict, "The record changed meanwhile.",
+                "Another request changed the same record at the same time; read it again and retry.", "concurrent-change"),
             TradeChain.Ledger.UnknownPartyAccountException party => (StatusCodes.Status409Conflict, "The party has no chain account.", party.Message, "party-account"),
             HttpRequestException or Nethereum.JsonRpc.Client.RpcClientUnknownException or Nethereum.JsonRpc.Client.RpcClientTimeoutException =>
                 (StatusCodes.Status503ServiceUnavailable, "A dependency is unavailable.", "The chain node or another service could not be reached; try again shortly.", "dependency-unavailable"),

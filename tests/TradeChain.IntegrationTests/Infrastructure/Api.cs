@@ -43,7 +43,9 @@ public static class Api
     public static async Task<JsonObject> SettleDuty(HttpClient bank, Uri payments, string reference)
     {
         using var treasury = Client(Roles.Bank, GoldenPath.TreasuryBankParty);
-        return await GoldenPath.FundAndSettleAsync(bank, treasury, payments, reference, PollTimeout);
+        var payment = await TradeChainHttp.PollAsync(bank, new Uri(payments, $"duty-payments/{reference}"), p => p["status"] is not null, PollTimeout);
+        using var payer = Client(Roles.Exporter, payment["payerParty"]!.GetValue<string>());
+        return await GoldenPath.FundAndSettleAsync(payer, bank, GoldenPath.BankParty, treasury, payments, reference, PollTimeout);
     }
 
     /// <summary>Sends a request and returns its status and body whatever the status (for checking refusals).</summary>

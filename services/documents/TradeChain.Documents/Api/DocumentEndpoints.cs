@@ -39,6 +39,14 @@ public sealed record DocumentView(Guid Id, string Type, string OwnerParty, strin
 
 public static class DocumentEndpoints
 {
+    /// <summary>
+    /// A document's content is its issuer's: customs officers see the documents declarants present to them; banks and
+    /// other parties receive a document's data only when it is presented to them (a credit presentation, over the bus)
+    /// or as a disclosed copy — never by browsing, which would defeat selective disclosure.
+    /// </summary>
+    public static bool MayRead(ClaimsPrincipal user, string ownerParty) =>
+        user.IsInRole(Roles.CustomsOfficer) || string.Equals(user.FindFirst(Claims.Party)?.Value, ownerParty, StringComparison.Ordinal);
+
     private const string RendererUrl = "https://renderer.tradechain.example";
 
     public static IEndpointRouteBuilder MapDocuments(this IEndpointRouteBuilder app)
@@ -46,7 +54,7 @@ public static class DocumentEndpoints
         var group = app.MapGroup("/documents").WithTags("documents");
         group.MapPost("/", SubmitAsync).RequireAuthorization(Roles.Exporter)
             .WithSummary("Submits a trade document: validated against its schema, wrapped as OpenAttestation v2 and queued for issuance (202; poll until Issued).");
-        group.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyParty).WithSummary("Lists documents (an exporter sees only its own).");
+        group.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyParty).WithSummary("Lists documents: a party sees the documents it issued; customs officers see all.");
         group.MapGet("/{id:guid}", GetAsync).RequireAuthorization(Policies.AnyParty)
             .WithSummary("The document, its status and, once issued, the wrapped OpenAttestation document.");
         group.MapGet("/{id:guid}/wrapped", WrappedAsync).RequireAuthorization(Policies.AnyParty)
@@ -119,7 +127,7 @@ public static class DocumentEndpoints
     {
         var (number, size) = Paging.Normalise(page, pageSize);
         var query = db.Documents.AsNoTracking();
-        if (user.IsInRole(Roles.Exporter)) { var party = user.Party(); query = query.Where(d => d.OwnerParty == party); }
+        if (!user.IsInRole(Roles.CustomsOfficer)) { var party = user.Party(); query = query.Where(d => d.OwnerParty == party); }
         if (type is not null) query = query.Where(d => d.DocumentType == type);
         var total = await query.CountAsync(ct);
         var items = await query.OrderByDescending(d => d.SubmittedAtUnixMs).Skip((number - 1) * size).Take(size).ToListAsync(ct);
@@ -129,7 +137,7 @@ public static class DocumentEndpoints
     private static async Task<IResult> GetAsync(Guid id, ClaimsPrincipal user, DocumentsDbContext db, ChainOptions chain, CancellationToken ct)
     {
         var document = await db.Documents.AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, ct);
-        return document is null || !user.MaySee(document.OwnerParty)
+        return document is null || !MayRead(user, document.OwnerParty)
             ? Problems.NotFound("document", id.ToString())
             : Results.Ok(DocumentView.From(document, chain));
     }
@@ -137,7 +145,7 @@ public static class DocumentEndpoints
     private static async Task<IResult> WrappedAsync(Guid id, ClaimsPrincipal user, DocumentsDbContext db, CancellationToken ct)
     {
         var document = await db.Documents.AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, ct);
-        if (document is null || !user.MaySee(document.OwnerParty)) return Problems.NotFound("document", id.ToString());
+        if (document is null || !MayRead(user, document.OwnerParty)) return Problems.NotFound("document", id.ToString());
         return document.Wrapped is { } wrapped
             ? Results.Text(wrapped.ToJsonString(), "application/json")
             : Problems.Conflict(new TradeChain.Domain.DomainRuleViolation("not-yet-issued",
@@ -147,7 +155,7 @@ public static class DocumentEndpoints
     private static async Task<IResult> HistoryAsync(Guid id, ClaimsPrincipal user, DocumentsDbContext db, TransitionHistory history, CancellationToken ct)
     {
         var document = await db.Documents.AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, ct);
-        return document is null || !user.MaySee(document.OwnerParty)
+        return document is null || !MayRead(user, document.OwnerParty)
             ? Problems.NotFound("document", id.ToString())
             : Results.Ok(await history.GetAsync(document.AggregateType, document.AggregateKey, ct));
     }
@@ -197,8 +205,9 @@ public static class DocumentEndpoints
         var errors = new List<(string, string)>();
         for (var i = 0; i < request.Hide.Count; i++)
         {
-            var path = request.Hide[i];
-            if (path is "issuers" or "$template" || path.StartsWith("issuers.", StringComparison.Ordinal) || path.StartsWith("$template.", StringComparison.Ordinal))
+            var path = request.Hide[i] ?? "";
+            if (path.Length == 0) errors.Add(($"hide[{i}]", "must be a dotted field path"));
+            else if (path is "issuers" or "$template" || path.StartsWith("issuers.", StringComparison.Ordinal) || path.StartsWith("$template.", StringComparison.Ordinal))
                 errors.Add(($"hide[{i}]", $"{path} cannot be hidden: verifiers need the issuer and template to check the document"));
             else if (!flat.Keys.Any(k => k == path || k.StartsWith(path + ".", StringComparison.Ordinal)))
                 errors.Add(($"hide[{i}]", $"the document has no field {path}"));

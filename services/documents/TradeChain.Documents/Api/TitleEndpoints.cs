@@ -112,13 +112,13 @@ public static class TitleEndpoints
 
     /// <summary>
     /// The bill of lading, when the caller may see its title: its issuer, or a party that holds, is entitled to, is
-    /// nominated for or once took part in the title (banks and officers see every document, as elsewhere).
+    /// nominated for or once took part in the title, or a customs officer.
     /// </summary>
     private static async Task<(TradeDocument?, IResult?)> FindAsync(Guid id, ClaimsPrincipal user, Deps deps, CancellationToken ct)
     {
         var document = await deps.Db.Documents.AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, ct);
         if (document is null) return (null, Problems.NotFound("document", id.ToString()));
-        if (!user.MaySee(document.OwnerParty))
+        if (!DocumentEndpoints.MayRead(user, document.OwnerParty))
         {
             var party = user.Party();
             var mine = deps.Parties.Wallets.HasAccount(party) ? deps.Parties.Wallets.AddressOf(party) : null;

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using TradeChain.Documents.Domain;
 using TradeChain.Documents.Infrastructure;
 using TradeChain.Documents.Verification;
+using TradeChain.Ledger;
 using TradeChain.Ledger.Merkle;
 using TradeChain.Messages;
 using TradeChain.ServiceDefaults.Messaging;
@@ -17,7 +18,8 @@ public sealed class DocumentsNotYetIssuedException(IEnumerable<string> hashes)
 /// belong to the party presenting it, and pass the same verification as POST /documents/verify — integrity,
 /// issuance, revocation and issuer identity, each checked against the chain.
 /// </summary>
-public sealed class DocumentVerificationRequestedConsumer(DocumentsDbContext db, DocumentVerifier verifier, ILogger<DocumentVerificationRequestedConsumer> logger)
+public sealed class DocumentVerificationRequestedConsumer(DocumentsDbContext db, DocumentVerifier verifier, TitleRegistryClient titles, PartyWallets wallets,
+    ILogger<DocumentVerificationRequestedConsumer> logger)
     : IdempotentConsumer<DocumentVerificationRequested>(db, logger)
 {
     protected override async Task HandleAsync(DocumentVerificationRequested message, CancellationToken cancellationToken)
@@ -31,11 +33,26 @@ public sealed class DocumentVerificationRequestedConsumer(DocumentsDbContext db,
         foreach (var hash in hashes)
         {
             var verdict = await VerifyAsync(hash, documents.GetValueOrDefault(hash), message.DeclarantParty, cancellationToken);
+            if (verdict.Valid && message.RequestedBy == DocumentVerificationRequested.Payments && documents.GetValueOrDefault(hash) is { IsTransferable: true } bill)
+                verdict = await RequireHolderAsync(verdict, bill, message.DeclarantParty);
             if (message.IncludeContent && documents.GetValueOrDefault(hash) is { } document && document.OwnerParty == message.DeclarantParty)
                 verdict = verdict with { ContentJson = OpenAttestationV2.Unsalt(document.Data)!.ToJsonString() };
             verdicts.Add(verdict);
         }
         db.Publish(new DocumentVerificationCompleted(message.DeclarationId, verdicts.All(v => v.Valid), verdicts, message.RequestedBy));
+    }
+
+    /// <summary>
+    /// A bill of lading presented for payment must be in the presenter's exclusive control: the presenter holds the
+    /// title (MLETR). An exporter that endorsed or handed it on cannot be paid against it.
+    /// </summary>
+    private async Task<DocumentVerdict> RequireHolderAsync(DocumentVerdict verdict, TradeDocument bill, string presenter)
+    {
+        var title = await titles.GetAsync(Convert.FromHexString(bill.MerkleRoot!));
+        var mine = wallets.HasAccount(presenter) ? wallets.AddressOf(presenter) : "";
+        return string.Equals(title.Holder, mine, StringComparison.OrdinalIgnoreCase)
+            ? verdict
+            : verdict with { Valid = false, Reason = $"not in the presenter's control: {presenter} is not the holder of this bill of lading's title (the holder is {title.Holder})" };
     }
 
     private async Task<DocumentVerdict> VerifyAsync(string hash, TradeDocument? document, string declarant, CancellationToken cancellationToken)

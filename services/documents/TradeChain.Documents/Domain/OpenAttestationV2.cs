@@ -101,7 +101,7 @@ public static class OpenAttestationV2
         return parts[1] switch
         {
             "string" => JsonValue.Create(parts[2]),
-            "number" => JsonValue.Create(double.Parse(parts[2], CultureInfo.InvariantCulture)),
+            "number" => double.TryParse(parts[2], NumberStyles.Float, CultureInfo.InvariantCulture, out var n) ? JsonValue.Create(n) : JsonValue.Create(parts[2]),
             "boolean" => JsonValue.Create(parts[2] == "true"),
             "null" => null,
             _ => JsonValue.Create(parts[2]),
@@ -114,7 +114,7 @@ public static class OpenAttestationV2
         if (wrapped["data"] is not JsonObject data) return new IntegrityCheck(false, "no data object", "");
         if (wrapped["signature"] is not JsonObject signature || signature["type"]?.GetValue<string>() != ProofType)
             return new IntegrityCheck(false, $"signature.type is not {ProofType}", "");
-        var obfuscated = (wrapped["privacy"]?["obfuscatedData"] as JsonArray)?.Select(h => h!.GetValue<string>()).ToList() ?? [];
+        var obfuscated = (wrapped["privacy"]?["obfuscatedData"] as JsonArray)?.Select(h => h?.ToString() ?? "").ToList() ?? [];
         var computed = TargetHash(data, obfuscated);
         var targetHash = signature["targetHash"]?.GetValue<string>() ?? "";
         if (computed != targetHash)

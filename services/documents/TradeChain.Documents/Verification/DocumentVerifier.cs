@@ -104,7 +104,7 @@ public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient 
             if (original is null)
                 return new VerificationCheck(Integrity, CheckStatus.Invalid,
                     $"tampered: the data hashes to {result.ComputedTargetHash}, not the targetHash {targetHash} it claims; TradeChain holds no original of this document, so it cannot say which fields changed", details);
-            var obfuscated = (wrapped["privacy"]?["obfuscatedData"] as JsonArray)?.Select(h => h!.GetValue<string>()).ToList() ?? [];
+            var obfuscated = (wrapped["privacy"]?["obfuscatedData"] as JsonArray)?.Select(h => h?.ToString() ?? "").ToList() ?? [];
             var fields = OpenAttestationV2.CompareFields(original.Data, wrapped["data"]!.AsObject(), obfuscated);
             details["changedFields"] = Strings(fields.Changed);
             details["addedFields"] = Strings(fields.Added);
@@ -142,9 +142,10 @@ public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient 
                             $"the title {merkleRoot} was surrendered and the surrender accepted (burned) in transaction {burned.TransactionHash}, block {burned.BlockNumber}, at {Time(burned.Timestamp)}: the document no longer carries title")
                         : new VerificationCheck(Issuance, CheckStatus.Invalid, $"the title {merkleRoot} has not been issued on title registry {address}");
                 }
-                lines.Add(title.Surrendered
-                    ? $"title {merkleRoot} exists on title registry {address}, returned to its issuer (surrender not yet accepted)"
-                    : $"title {merkleRoot} is live on title registry {address} (holder {title.Holder}, beneficiary {title.Beneficiary})");
+                if (title.Surrendered)
+                    return new VerificationCheck(Issuance, CheckStatus.Invalid,
+                        $"the title {merkleRoot} has been returned to its issuer on title registry {address} (surrender pending acceptance): the document carries no title for anyone else");
+                lines.Add($"title {merkleRoot} is live on title registry {address} (holder {title.Holder}, beneficiary {title.Beneficiary})");
                 details.Add(new JsonObject { ["tokenRegistry"] = address, ["holder"] = title.Holder, ["beneficiary"] = title.Beneficiary, ["surrendered"] = title.Surrendered });
                 continue;
             }

@@ -11,6 +11,8 @@ public sealed record OpenAccountRequest(string? Party, string? Currency);
 
 public sealed record BookingRequest(decimal? Amount, string? Reference);
 
+public sealed record MandateRequest(string? Bank, string? Currency);
+
 public sealed record AccountView(string Party, string Currency, string Address, string ServicingBank, decimal Balance, decimal ChainBalance, bool Agrees,
     IReadOnlyList<LedgerEntryView> Entries);
 
@@ -25,6 +27,8 @@ public static class AccountEndpoints
     public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/accounts").WithTags("accounts");
+        group.MapPost("/mandates", MandateAsync).RequireAuthorization(Policies.AnyParty)
+            .WithSummary("The caller's party mandates a bank to open and keep its settlement account in a currency (a bank opens no account unasked).");
         group.MapPost("/", OpenAsync).RequireAuthorization(Roles.Bank)
             .WithSummary("The calling bank opens a settlement account for a party in a currency (allow-listed on chain, serviced by this bank).");
         group.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyParty).WithSummary("A bank's serviced accounts, or an exporter's own.");
@@ -51,6 +55,24 @@ public static class AccountEndpoints
         return Results.Created($"/accounts/{account.Party}/{account.Currency}", await ViewAsync(db, ledger, account, ct));
     }
 
+    private static async Task<IResult> MandateAsync(MandateRequest request, ClaimsPrincipal user, PaymentsDbContext db, SettlementLedger ledger, TimeProvider clock, CancellationToken ct)
+    {
+        var errors = new List<(string, string)>();
+        if (string.IsNullOrWhiteSpace(request.Bank) || request.Bank.Length > 35) errors.Add(("bank", "is required: the bank's party name (at most 35 characters)"));
+        if (request.Currency is null || !ledger.Supports(request.Currency))
+            errors.Add(("currency", $"must be a settlement currency of this network: {string.Join(", ", ledger.Chain.Currencies)}"));
+        if (errors.Count > 0) return Problems.Validation(errors);
+        var party = user.Party();
+        var currency = request.Currency!.ToUpperInvariant();
+        var existing = await db.Mandates.SingleOrDefaultAsync(m => m.Party == party && m.Currency == currency, ct);
+        if (existing is not null && existing.Bank != request.Bank && await db.Accounts.AnyAsync(a => a.Party == party && a.Currency == currency, ct))
+            return Problems.Conflict(new TradeChain.Domain.DomainRuleViolation("account-open", $"Your {currency} account is already kept by {existing.Bank}; it must be closed before another bank keeps it."));
+        if (existing is null) db.Mandates.Add(new AccountMandate { Party = party, Currency = currency, Bank = request.Bank!, GrantedAtUnixMs = clock.GetUtcNow().ToUnixTimeMilliseconds() });
+        else existing.Bank = request.Bank!;
+        await db.SaveChangesAsync(ct);
+        return Results.Ok(new { party, currency, bank = request.Bank });
+    }
+
     private static async Task<IResult> ListAsync(ClaimsPrincipal user, PaymentsDbContext db, CancellationToken ct)
     {
         var party = user.Party();
@@ -71,8 +93,9 @@ public static class AccountEndpoints
         SettlementLedger ledger, bool deposit, CancellationToken ct)
     {
         var errors = new List<(string, string)>();
-        if (request.Amount is not > 0 || request.Amount * 100 != decimal.Truncate(request.Amount.Value * 100))
-            errors.Add(("amount", "is required: a positive amount with at most 2 decimals"));
+        var decimals = Iso20022.CurrencyAmount.IsActive(currency.ToUpperInvariant()) ? Math.Min(2, Iso20022.CurrencyAmount.MinorUnits(currency.ToUpperInvariant())) : 2;
+        if (request.Amount is not (> 0 and <= 1_000_000_000_000m) || decimal.Round(request.Amount.Value, decimals) != request.Amount)
+            errors.Add(("amount", $"is required: positive, at most 1,000,000,000,000, with at most {decimals} decimals"));
         if (string.IsNullOrWhiteSpace(request.Reference) || request.Reference.Length > 35)
             errors.Add(("reference", "is required: the bank's booking reference (at most 35 characters); repeating it books nothing twice"));
         if (errors.Count > 0) return Problems.Validation(errors);

@@ -26,7 +26,7 @@ public sealed record CreditApplication(string? Beneficiary, string? IssuingBank,
 
 public sealed record AmendmentRequest(CreditTermsRequest? Terms, string? Reason);
 
-public sealed record PresentationRequest(IReadOnlyList<string>? DocumentHashes, DateOnly? PresentedOn);
+public sealed record PresentationRequest(IReadOnlyList<string?>? DocumentHashes);
 
 public sealed record CreditView(Guid Id, string Number, string Status, string Applicant, string Beneficiary, string IssuingBank, string? AdvisingBank,
     CreditTerms Terms, decimal Drawn, Guid? CustomsDeclarationId, string? EscrowTransactionHash, string? RefundTransactionHash, bool BeneficiaryConsentedToCancel,
@@ -88,14 +88,16 @@ public static class CreditEndpoints
         var errors = new List<(string, string)>();
         foreach (var (field, party) in new[] { ("beneficiary", request.Beneficiary), ("issuingBank", request.IssuingBank) })
         {
-            if (string.IsNullOrWhiteSpace(party) || party.Length > 64) errors.Add((field, "is required: a party name (at most 64 characters)"));
+            if (string.IsNullOrWhiteSpace(party) || party.Length > 35) errors.Add((field, "is required: a party name (at most 35 characters, the ISO 20022 identifier length)"));
         }
-        if (request.AdvisingBank is { Length: 0 or > 64 }) errors.Add(("advisingBank", "must be a party name (at most 64 characters) or omitted"));
+        if (request.AdvisingBank is { Length: 0 or > 35 }) errors.Add(("advisingBank", "must be a party name (at most 35 characters) or omitted"));
+        if (request.AdvisingBank is not null && request.AdvisingBank == request.IssuingBank) errors.Add(("advisingBank", "must differ from the issuing bank"));
         if (request.Beneficiary == user.Party()) errors.Add(("beneficiary", "must be another party than the applicant"));
         var terms = Terms(request.Terms, null, errors, ledger);
         if (errors.Count > 0) return Problems.Validation(errors);
         var now = clock.GetUtcNow();
-        var number = $"LC-{request.IssuingBank!.Replace("BNK-", "", StringComparison.Ordinal)}-{now:yyyyMMdd}-{Random.Shared.Next(100000, 999999)}";
+        // Short enough for an ISO 20022 end-to-end id with a presentation suffix (Max35Text).
+        var number = $"LC{now:yyMMdd}{Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(5))}";
         var credit = DocumentaryCredit.Apply(Guid.NewGuid(), number, user.Party(), request.Beneficiary!, request.IssuingBank!, request.AdvisingBank, terms!,
             request.CustomsDeclarationId, user.Actor(), now);
         db.Credits.Add(credit);
@@ -122,7 +124,9 @@ public static class CreditEndpoints
         var currency = (r.Currency ?? current?.Currency)?.ToUpperInvariant();
         if (currency is null || !ledger.Supports(currency)) errors.Add(("terms.currency", $"must be a settlement currency of this network: {string.Join(", ", ledger.Chain.Currencies)}"));
         var amount = Need(r.Amount, current?.Amount, "amount", "is required: the credit amount");
-        if (amount <= 0 || amount * 100 != decimal.Truncate(amount * 100)) errors.Add(("terms.amount", "must be positive with at most 2 decimals"));
+        var decimals = currency is not null && Iso20022.CurrencyAmount.IsActive(currency) ? Math.Min(2, Iso20022.CurrencyAmount.MinorUnits(currency)) : 2;
+        if (amount is <= 0 or > 1_000_000_000_000m || decimal.Round(amount, decimals) != amount)
+            errors.Add(("terms.amount", $"must be positive, at most 1,000,000,000,000, with at most {decimals} decimals for {currency}"));
         var tolerance = r.TolerancePercent ?? current?.TolerancePercent ?? 0m;
         if (tolerance is < 0 or > 10) errors.Add(("terms.tolerancePercent", "must be between 0 and 10 (UCP 600 art. 30: \"about\" allows 10 %)"));
         var expiry = Need(r.ExpiryDate, current?.ExpiryDate, "expiryDate", "is required (UCP 600 art. 6d: a credit must state an expiry date)");
@@ -135,6 +139,7 @@ public static class CreditEndpoints
         var partial = r.PartialShipmentsAllowed ?? current?.PartialShipmentsAllowed ?? true; // art. 31a: allowed unless stated
         var documents = r.RequiredDocuments?.Select((d, i) =>
         {
+            if (d is null) { errors.Add(($"terms.requiredDocuments[{i}]", "must be an object with a type")); return new RequiredDocument("", [], 1); }
             if (d.Type is null || !KnownTypes.Contains(d.Type)) errors.Add(($"terms.requiredDocuments[{i}].type", $"must be one of {string.Join(", ", KnownTypes)}"));
             foreach (var f in d.MatchFields ?? [])
                 if (!KnownMatchFields.Contains(f)) errors.Add(($"terms.requiredDocuments[{i}].matchFields", $"{f} is not one of {string.Join(", ", KnownMatchFields)}"));
@@ -142,6 +147,8 @@ public static class CreditEndpoints
             return new RequiredDocument(d.Type ?? "", d.MatchFields ?? [], d.Originals ?? 1);
         }).ToList() ?? current?.RequiredDocuments.ToList();
         if (documents is not { Count: > 0 }) errors.Add(("terms.requiredDocuments", "must list at least one document"));
+        else if (!documents.Any(d => d.Type == "commercial-invoice"))
+            errors.Add(("terms.requiredDocuments", "must include a commercial-invoice: the amount drawn is the invoice's (UCP 600 art. 18)"));
         var terms = new CreditTerms(currency ?? "", amount, tolerance, expiry, place, latest, period, partial,
             Text(r.ApplicantName, current?.ApplicantName, "applicantName", 140), Text(r.BeneficiaryName, current?.BeneficiaryName, "beneficiaryName", 140),
             Text(r.PortOfLoading, current?.PortOfLoading, "portOfLoading", 5), Text(r.PortOfDischarge, current?.PortOfDischarge, "portOfDischarge", 5),
@@ -194,13 +201,15 @@ public static class CreditEndpoints
         var bank = await d.Ledger.Wallets.ForAsync(user.Party(), ct);
         var beneficiary = d.Ledger.Wallets.AddressOf(credit.BeneficiaryParty);
         var advising = credit.AdvisingBankParty is { } a ? d.Ledger.Wallets.AddressOf(a) : null;
-        // The escrow pays until the end of the expiry day at the place of expiry (UTC is used for that day's end).
-        var expiry = new DateTimeOffset(terms.ExpiryDate.ToDateTime(TimeOnly.MaxValue), TimeSpan.Zero);
-        var minor = LedgerEntry.ToMinor(terms.Amount);
+        // The escrow holds the amount plus tolerance (all that may be drawn) until the end of the day the last
+        // presentation's examination may end (UTC is used for that day's end).
+        var expiry = new DateTimeOffset(terms.EscrowExpiry.ToDateTime(TimeOnly.MaxValue), TimeSpan.Zero);
+        var minor = LedgerEntry.ToMinor(terms.MaximumAmount);
         if (await SettlementLedger.BalanceAsync(d.Db, credit.ApplicantParty, terms.Currency, ct) < minor)
-            return Problems.Conflict(new DomainRuleViolation("insufficient-funds", $"The applicant's {terms.Currency} account does not hold {terms.Amount} to lock in escrow."));
+            return Problems.Conflict(new DomainRuleViolation("insufficient-funds",
+                $"The applicant's {terms.Currency} account does not hold {terms.MaximumAmount} (the amount and its tolerance) to lock in escrow."));
         var receipt = await d.Ledger.Chain.OpenCreditAsync(bank, terms.Currency, Id32(credit.Number), applicant.Address, beneficiary, advising, minor, expiry, CustomsReference(credit), ct);
-        var tx = receipt?.TransactionHash ?? credit.EscrowTransactionHash ?? "";
+        var tx = receipt?.TransactionHash ?? await d.Ledger.TransactionOfAsync(terms.Currency, Id32(credit.Number));
         credit.Issue(user.Party(), tx, user.Actor(), d.Clock.GetUtcNow());
         d.Ledger.BookEscrow(d.Db, credit.ApplicantParty, terms.Currency, -minor, "credit-escrow", credit.Number, tx);
         await d.Db.SaveChangesAsync(ct);
@@ -235,12 +244,12 @@ public static class CreditEndpoints
             return Problems.Conflict(new DomainRuleViolation("beneficiary-only", "Only the beneficiary accepts or rejects an amendment (UCP 600 art. 10b)."));
         var before = credit.Terms;
         var amendment = credit.DecideAmendment(number, accept, user.Actor(), d.Clock.GetUtcNow());
-        if (accept && amendment.Terms.Amount != before.Amount)
+        if (accept && amendment.Terms.MaximumAmount != before.MaximumAmount)
         {
             // The escrowed amount follows the amendment: signed by the issuing bank, which proposed it.
             var bank = await d.Ledger.Wallets.ForAsync(credit.IssuingBankParty, ct);
-            var receipt = await d.Ledger.Chain.AdjustAsync(bank, Id32(credit.Number), LedgerEntry.ToMinor(amendment.Terms.Amount), ct);
-            d.Ledger.BookEscrow(d.Db, credit.ApplicantParty, before.Currency, LedgerEntry.ToMinor(before.Amount - amendment.Terms.Amount), "credit-adjustment",
+            var receipt = await d.Ledger.Chain.AdjustAsync(bank, Id32(credit.Number), LedgerEntry.ToMinor(amendment.Terms.MaximumAmount), ct);
+            d.Ledger.BookEscrow(d.Db, credit.ApplicantParty, before.Currency, LedgerEntry.ToMinor(before.MaximumAmount - amendment.Terms.MaximumAmount), "credit-adjustment",
                 $"{credit.Number}/A{number}", receipt.TransactionHash);
         }
         await d.Db.SaveChangesAsync(ct);
@@ -253,15 +262,14 @@ public static class CreditEndpoints
         if (credit is null) return Problems.NotFound("credit", id.ToString());
         if (credit.BeneficiaryParty != user.Party()) return Problems.Conflict(new DomainRuleViolation("beneficiary-only", "Only the beneficiary presents documents under the credit."));
         var errors = new List<(string, string)>();
-        var hashes = request.DocumentHashes?.Select(h => h.Trim().ToLowerInvariant()).ToList() ?? [];
+        var hashes = request.DocumentHashes?.Select(h => h?.Trim().ToLowerInvariant() ?? "").ToList() ?? [];
         if (hashes.Count is 0 or > 20) errors.Add(("documentHashes", "is required: 1 to 20 document references (0x + 64 hex digits, as the documents service gives them)"));
         for (var i = 0; i < hashes.Count; i++)
             if (!TradeChain.Ledger.Merkle.Hex.IsHash32(hashes[i])) errors.Add(($"documentHashes[{i}]", "must be 0x followed by 64 hex digits"));
         if (hashes.Distinct().Count() != hashes.Count) errors.Add(("documentHashes", "must not repeat a document"));
         if (errors.Count > 0) return Problems.Validation(errors);
-        var today = DateOnly.FromDateTime(d.Clock.GetUtcNow().UtcDateTime);
-        var presentedOn = request.PresentedOn ?? today;
-        if (presentedOn > today) return Problems.Validation(("presentedOn", "cannot be in the future"));
+        // Presented when the bank receives it: the service's clock, never a date the presenter chooses.
+        var presentedOn = DateOnly.FromDateTime(d.Clock.GetUtcNow().UtcDateTime);
         var presentation = credit.Present(Guid.NewGuid(), hashes, presentedOn, user.Actor(), d.Clock.GetUtcNow());
         d.Db.Publish(new DocumentVerificationRequested(presentation.Id, credit.BeneficiaryParty, hashes, DocumentVerificationRequested.Payments, IncludeContent: true));
         await d.Db.SaveChangesAsync(ct);
@@ -275,7 +283,7 @@ public static class CreditEndpoints
         Step(id, user, d, ct, credit => credit.Waive(presentation, user.Party(), user.Actor(), d.Clock.GetUtcNow()));
 
     private static Task<IResult> AcceptAsync(Guid id, Guid presentation, ClaimsPrincipal user, [AsParameters] CreditDeps d, CancellationToken ct) =>
-        Step(id, user, d, ct, credit => credit.Accept(presentation, user.Party(), user.Actor(), d.Clock.GetUtcNow()));
+        Step(id, user, d, ct, credit => credit.Accept(presentation, user.Party(), DateOnly.FromDateTime(d.Clock.GetUtcNow().UtcDateTime), user.Actor(), d.Clock.GetUtcNow()));
 
     private static async Task<IResult> SettleAsync(Guid id, Guid presentation, ClaimsPrincipal user, [AsParameters] CreditDeps d, CancellationToken ct)
     {
@@ -289,14 +297,19 @@ public static class CreditEndpoints
         // Signed by the calling bank's own account: the escrow itself refuses a bank that is not party to the credit.
         var bank = await d.Ledger.Wallets.ForAsync(user.Party(), ct);
         var minor = LedgerEntry.ToMinor(current.AmountClaimed);
-        var receipt = await d.Ledger.Chain.ReleaseAsync(bank, Id32(credit.Number), Id32(presentation.ToString()), minor, ct);
-        var tx = receipt?.TransactionHash ?? "";
+        var applicant = await d.Ledger.RequireAccountAsync(d.Db, credit.ApplicantParty, terms.Currency, "applicant", ct);
+        var report = new MovementReport(credit.Number, $"{credit.Number}/P{current.Number}", current.AmountClaimed, terms.Currency, credit.ApplicantParty,
+            applicant.Address, credit.IssuingBankParty, credit.BeneficiaryParty, beneficiary.Address, beneficiary.ServicingBank, Iso20022Recorder.Placeholder,
+            $"Documentary credit {credit.Number}, presentation {current.Number}");
+        // Before any money moves: a message that cannot be written must not strand a payment.
+        if (d.Iso.Problem(report) is { } isoProblem) return Problems.Conflict(new DomainRuleViolation("iso20022", isoProblem));
+        var paymentId = Id32(presentation.ToString());
+        var receipt = await d.Ledger.Chain.ReleaseAsync(bank, Id32(credit.Number), paymentId, minor, ct);
+        // null: an earlier attempt paid it and could not record it; the chain's Payment event says in which transaction.
+        var tx = receipt?.TransactionHash ?? await d.Ledger.TransactionOfAsync(terms.Currency, paymentId);
         credit.Settle(presentation, tx, user.Actor(), d.Clock.GetUtcNow());
         d.Ledger.BookEscrow(d.Db, credit.BeneficiaryParty, terms.Currency, minor, "credit-release", $"{credit.Number}/P{current.Number}", tx);
-        var applicant = await d.Ledger.RequireAccountAsync(d.Db, credit.ApplicantParty, terms.Currency, "applicant", ct);
-        d.Iso.Record(d.Db, new MovementReport(credit.Number, $"{credit.Number}/P{current.Number}", current.AmountClaimed, terms.Currency, credit.ApplicantParty,
-            applicant.Address, credit.IssuingBankParty, credit.BeneficiaryParty, beneficiary.Address, beneficiary.ServicingBank, tx,
-            $"Documentary credit {credit.Number}, presentation {current.Number}"));
+        d.Iso.Record(d.Db, report with { ChainTransactionHash = tx });
         await d.Db.SaveChangesAsync(ct);
         return Results.Ok(CreditView.From(credit));
     }
@@ -317,14 +330,23 @@ public static class CreditEndpoints
         var credit = await FindAsync(d.Db, id, user, ct);
         if (credit is null) return Problems.NotFound("credit", id.ToString());
         var now = d.Clock.GetUtcNow();
-        var remaining = credit.Terms.Amount - credit.Drawn;
         // The rules first (issuing bank, open, expired or consented), so a refused refund sends nothing to the chain.
         var today = DateOnly.FromDateTime(now.UtcDateTime);
         credit.EnsureRefundable(user.Party(), today);
         var bank = await d.Ledger.Wallets.ForAsync(user.Party(), ct);
-        var receipt = await d.Ledger.Chain.RefundAsync(bank, Id32(credit.Number), ct);
-        credit.Refund(user.Party(), receipt.TransactionHash, today, user.Actor(), now);
-        d.Ledger.BookEscrow(d.Db, credit.ApplicantParty, credit.Terms.Currency, LedgerEntry.ToMinor(remaining), "credit-refund", credit.Number, receipt.TransactionHash);
+        string tx;
+        try
+        {
+            tx = (await d.Ledger.Chain.RefundAsync(bank, Id32(credit.Number), ct)).TransactionHash;
+        }
+        catch (ChainRevertedException e) when (e.Error.StartsWith("CreditClosed", StringComparison.Ordinal)
+                                               && credit.Drawn < credit.Terms.MaximumAmount)
+        {
+            // An earlier attempt refunded it and could not record it: the escrow is closed; its last payment to the applicant is the refund.
+            tx = await d.Ledger.TransactionOfAsync(credit.Terms.Currency, Id32(credit.Number), credit.ApplicantParty == "" ? null : d.Ledger.Wallets.AddressOf(credit.ApplicantParty));
+        }
+        credit.Refund(user.Party(), tx, today, user.Actor(), now);
+        d.Ledger.BookEscrow(d.Db, credit.ApplicantParty, credit.Terms.Currency, LedgerEntry.ToMinor(credit.Terms.MaximumAmount - credit.Drawn), "credit-refund", credit.Number, tx);
         await d.Db.SaveChangesAsync(ct);
         return Results.Ok(CreditView.From(credit));
     }

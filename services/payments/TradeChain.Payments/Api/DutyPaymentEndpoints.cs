@@ -57,11 +57,14 @@ public static class DutyPaymentEndpoints
         var bank = user.Party();
         var from = await ledger.RequireAccountAsync(db, payment.PayerParty, payment.Currency, "payer", ct);
         var to = await ledger.RequireAccountAsync(db, options.Value.CustomsTreasuryParty, payment.Currency, "customs treasury", ct);
+        var report = new MovementReport(reference, reference, payment.Amount, payment.Currency, payment.PayerParty, from.Address, bank,
+            to.Party, to.Address, to.ServicingBank, Iso20022Recorder.Placeholder, $"Customs duties, declaration {payment.DeclarationId}, payment {reference}");
+        // Before any money moves: a message that cannot be written must not strand a payment.
+        if (iso.Problem(report) is { } isoProblem) return Problems.Conflict(new DomainRuleViolation("iso20022", isoProblem));
         var tx = await ledger.TransferAsync(db, bank, from, to, payment.Amount, "duty-payment", reference, ct);
         var now = clock.GetUtcNow();
         payment.Settle(bank, from.Address, user.Actor(), now, tx);
-        iso.Record(db, new MovementReport(reference, reference, payment.Amount, payment.Currency, payment.PayerParty, from.Address, bank,
-            to.Party, to.Address, to.ServicingBank, tx, $"Customs duties, declaration {payment.DeclarationId}, payment {reference}"));
+        iso.Record(db, report with { ChainTransactionHash = tx });
         db.Publish(new DutyPaymentSettled(payment.Reference, payment.DeclarationId, payment.Amount, payment.Currency, bank, now.ToUnixTimeMilliseconds()));
         try { await db.SaveChangesAsync(ct); }
         catch (DbUpdateException)

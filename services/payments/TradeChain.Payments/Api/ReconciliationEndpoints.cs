@@ -18,9 +18,9 @@ public sealed record ReconciliationReport(DateTimeOffset At, bool InAgreement, I
     IReadOnlyList<CreditLine> Credits);
 
 /// <summary>
-/// Compares the service's ledger with the chain: each account's booked balance with its token balance, each escrow's
-/// booked holding with the escrow contract's balance, and each credit's state with the escrow's record of it. Every
-/// difference is listed. A bank sees the accounts it services and the credits it is party to.
+/// Compares the service's ledger with the chain: each account's booked balance with its token balance, and each
+/// credit's state, amount, drawings and booked escrow holding with the escrow's record of it. Every difference is
+/// listed. A bank sees the accounts it services and the credits it is party to — nothing of other banks' business.
 /// </summary>
 public static class ReconciliationEndpoints
 {
@@ -44,15 +44,6 @@ public static class ReconciliationEndpoints
             if (booked != onChain)
                 differences.Add($"account {account.Party}/{account.Currency} ({account.Address}): ledger {LedgerEntry.FromMinor(booked)}, chain {LedgerEntry.FromMinor(onChain)}");
         }
-        // The escrows as a whole: what the ledger says they hold for every credit, against their token balance.
-        foreach (var currency in ledger.Chain.Currencies)
-        {
-            var booked = await SettlementLedger.BalanceAsync(db, LedgerEntry.Escrow, currency, ct);
-            var onChain = (long)await ledger.Chain.BalanceOfAsync(currency, ledger.Chain.EscrowAddress(currency));
-            accounts.Add(new AccountLine(LedgerEntry.Escrow, currency, ledger.Chain.EscrowAddress(currency), LedgerEntry.FromMinor(booked), LedgerEntry.FromMinor(onChain), booked == onChain));
-            if (booked != onChain) differences.Add($"escrow {currency}: ledger holds {LedgerEntry.FromMinor(booked)}, chain {LedgerEntry.FromMinor(onChain)}");
-        }
-
         var credits = new List<CreditLine>();
         foreach (var credit in await db.Credits.AsNoTracking().Where(c => c.IssuingBankParty == bank || c.AdvisingBankParty == bank)
                      .OrderBy(c => c.AppliedAtUnixMs).ToListAsync(ct))
@@ -68,10 +59,12 @@ public static class ReconciliationEndpoints
             var state = escrow?.State ?? EscrowCreditState.None;
             string? difference = null;
             if (state != expected) difference = $"the service has it {credit.Status}, the escrow {state}";
-            else if (escrow is not null && escrow.Amount != LedgerEntry.ToMinor(terms.Amount) && state == EscrowCreditState.Funded)
-                difference = $"amount {terms.Amount} in the service, {LedgerEntry.FromMinor((long)escrow.Amount)} in escrow";
+            else if (escrow is not null && escrow.Amount != LedgerEntry.ToMinor(terms.MaximumAmount) && state == EscrowCreditState.Funded)
+                difference = $"amount with tolerance {terms.MaximumAmount} in the service, {LedgerEntry.FromMinor((long)escrow.Amount)} in escrow";
             else if (escrow is not null && escrow.Released != LedgerEntry.ToMinor(credit.Drawn))
                 difference = $"drawn {credit.Drawn} in the service, {LedgerEntry.FromMinor((long)escrow.Released)} released by the escrow";
+            else if (escrow is not null && await HeldAsync(db, credit, ct) is var held && held != (long)escrow.Held)
+                difference = $"the ledger books {LedgerEntry.FromMinor(held)} held in escrow, the escrow holds {LedgerEntry.FromMinor((long)escrow.Held)}";
             if (difference is not null) differences.Add($"credit {credit.Number}: {difference}");
             credits.Add(new CreditLine(credit.Number, terms.Currency, credit.Status.ToString(), terms.Amount, credit.Drawn, escrow?.State.ToString(),
                 escrow is null ? null : LedgerEntry.FromMinor((long)escrow.Amount), escrow is null ? null : LedgerEntry.FromMinor((long)escrow.Released),
@@ -80,5 +73,11 @@ public static class ReconciliationEndpoints
         return Results.Ok(new ReconciliationReport(clock.GetUtcNow(), differences.Count == 0, differences, accounts, credits));
     }
 
-    private static decimal Major(BigInteger minor) => LedgerEntry.FromMinor((long)minor);
+    /// <summary>What the ledger books as held in escrow for this credit: its escrow entries (funding, adjustments, releases, refund).</summary>
+    private static async Task<long> HeldAsync(PaymentsDbContext db, DocumentaryCredit credit, CancellationToken ct)
+    {
+        var prefix = credit.Number + "/";
+        return (await db.Entries.Where(e => e.Party == LedgerEntry.Escrow && (e.Reference == credit.Number || e.Reference.StartsWith(prefix)))
+            .Select(e => e.AmountMinor).ToListAsync(ct)).Sum();
+    }
 }

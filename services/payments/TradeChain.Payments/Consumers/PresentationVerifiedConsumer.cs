@@ -19,8 +19,9 @@ public sealed class PresentationVerifiedConsumer(PaymentsDbContext db, TimeProvi
     protected override async Task HandleAsync(DocumentVerificationCompleted message, CancellationToken cancellationToken)
     {
         if (message.RequestedBy != DocumentVerificationRequested.Payments) return; // a declaration's documents: customs' business
-        var id = message.DeclarationId.ToString();
-        var credit = await db.Credits.SingleOrDefaultAsync(c => c.PresentationsJson.Contains(id), cancellationToken);
+        var id = $"\"id\":\"{message.DeclarationId}\"";
+        var credit = (await db.Credits.Where(c => c.PresentationsJson.Contains(id)).ToListAsync(cancellationToken))
+            .SingleOrDefault(c => c.Presentations.Any(p => p.Id == message.DeclarationId));
         var presentation = credit?.Presentations.SingleOrDefault(p => p.Id == message.DeclarationId);
         if (credit is null || presentation is null)
         {

@@ -17,6 +17,18 @@ public sealed class SettlementAccount
     public long OpenedAtUnixMs { get; set; }
 }
 
+/// <summary>A party's instruction that <see cref="Bank"/> may open and keep its account in <see cref="Currency"/>: no bank opens an account unasked.</summary>
+public sealed class AccountMandate
+{
+    public string Party { get; set; } = "";
+
+    public string Currency { get; set; } = "";
+
+    public string Bank { get; set; } = "";
+
+    public long GrantedAtUnixMs { get; set; }
+}
+
 /// <summary>
 /// One movement in the service's own ledger, mirroring a token movement on chain: the reconciliation report compares
 /// the sum per account with the chain's balance. Amounts in the currency's minor units (the token has 2 decimals).

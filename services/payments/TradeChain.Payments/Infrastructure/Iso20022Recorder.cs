@@ -13,7 +13,29 @@ public sealed record MovementReport(string Subject, string EndToEndId, decimal A
 /// </summary>
 public sealed class Iso20022Recorder(TimeProvider clock)
 {
+    /// <summary>A well-formed transaction hash for <see cref="Validate"/>, before the real one exists.</summary>
+    public const string Placeholder = "0x0000000000000000000000000000000000000000000000000000000000000001";
+
+    /// <summary>Builds the messages without keeping them: why they cannot be written (naming the field), or null.</summary>
+    public string? Problem(MovementReport m)
+    {
+        try
+        {
+            _ = Build(m).ToList();
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            return $"the ISO 20022 messages of this settlement cannot be written: {e.Message}";
+        }
+    }
+
     public void Record(PaymentsDbContext db, MovementReport m)
+    {
+        foreach (var (type, party, xml) in Build(m)) Add(db, type, m.Subject, party, xml, clock.GetUtcNow());
+    }
+
+    private IEnumerable<(string Type, string Party, System.Xml.Linq.XDocument Xml)> Build(MovementReport m)
     {
         var now = clock.GetUtcNow();
         var today = DateOnly.FromDateTime(now.UtcDateTime);
@@ -24,13 +46,12 @@ public sealed class Iso20022Recorder(TimeProvider clock)
         var creditorAgent = FinancialInstitution.ByMemberId(m.CreditorBank, name: m.CreditorBank);
         var pacs = Pacs008.Build(new Settlement(MessageId(), now, m.EndToEndId, uetr, m.Amount, m.Currency, today, debtor, debtorAgent, creditor,
             creditorAgent, m.Remittance, m.ChainTransactionHash));
-        Add(db, "pacs.008.001.08", m.Subject, $"{m.DebtorBank},{m.CreditorBank}", pacs, now);
-        var debit = Camt054.Build(MessageId(), now, new AccountEntry(debtor.Account, EntryDirection.Debit, m.Amount, m.Currency, today, today, m.EndToEndId,
-            m.ChainTransactionHash, creditor, uetr, creditorAgent, RemittanceInformation: m.Remittance));
-        Add(db, "camt.054.001.08", m.Subject, m.DebtorParty, debit, now);
-        var credit = Camt054.Build(MessageId(), now, new AccountEntry(creditor.Account, EntryDirection.Credit, m.Amount, m.Currency, today, today, m.EndToEndId,
-            m.ChainTransactionHash, debtor, uetr, debtorAgent, RemittanceInformation: m.Remittance));
-        Add(db, "camt.054.001.08", m.Subject, m.CreditorParty, credit, now);
+        // Each notification goes to the account holder and its bank (the bank keeps the customs treasury's account).
+        yield return ("pacs.008.001.08", $"{m.DebtorBank},{m.CreditorBank}", pacs);
+        yield return ("camt.054.001.08", $"{m.DebtorParty},{m.DebtorBank}", Camt054.Build(MessageId(), now, new AccountEntry(debtor.Account, EntryDirection.Debit,
+            m.Amount, m.Currency, today, today, m.EndToEndId, m.ChainTransactionHash, creditor, uetr, creditorAgent, RemittanceInformation: m.Remittance)));
+        yield return ("camt.054.001.08", $"{m.CreditorParty},{m.CreditorBank}", Camt054.Build(MessageId(), now, new AccountEntry(creditor.Account, EntryDirection.Credit,
+            m.Amount, m.Currency, today, today, m.EndToEndId, m.ChainTransactionHash, debtor, uetr, debtorAgent, RemittanceInformation: m.Remittance)));
     }
 
     private static void Add(PaymentsDbContext db, string type, string subject, string party, System.Xml.Linq.XDocument xml, DateTimeOffset at) =>

@@ -14,6 +14,8 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
 
     public DbSet<LedgerEntry> Entries => Set<LedgerEntry>();
 
+    public DbSet<AccountMandate> Mandates => Set<AccountMandate>();
+
     public DbSet<Iso20022Message> Messages => Set<Iso20022Message>();
 
     protected override void ConfigureDomain(ModelBuilder model)
@@ -48,6 +50,11 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
         {
             e.ToTable("accounts");
             e.HasKey(a => new { a.Party, a.Currency });
+        });
+        model.Entity<AccountMandate>(e =>
+        {
+            e.ToTable("account_mandates");
+            e.HasKey(m => new { m.Party, m.Currency });
         });
         model.Entity<LedgerEntry>(e =>
         {

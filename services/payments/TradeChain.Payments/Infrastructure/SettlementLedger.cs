@@ -11,8 +11,11 @@ public sealed class PaymentsOptions
 {
     public const string Section = "Payments";
 
-    /// <summary>The party whose token account receives duties (opened by its bank like any other).</summary>
+    /// <summary>The party whose token account receives duties.</summary>
     public string CustomsTreasuryParty { get; set; } = "CUSTOMS-TREASURY";
+
+    /// <summary>The only bank that may open and keep the customs treasury's account (the treasury's mandate, configured).</summary>
+    public string CustomsTreasuryBank { get; set; } = "BNK-TREASURY";
 }
 
 /// <summary>
@@ -20,7 +23,7 @@ public sealed class PaymentsOptions
 /// time first on chain, signed by the acting bank's own account (the contract checks it may), then in the service's
 /// ledger, idempotently: a retried step finds its movement on chain and books it once.
 /// </summary>
-public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallets, TimeProvider clock)
+public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallets, TimeProvider clock, Microsoft.Extensions.Options.IOptions<PaymentsOptions> options)
 {
     public SettlementClient Chain => chain;
 
@@ -30,6 +33,14 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
 
     public async Task<SettlementAccount> OpenAccountAsync(PaymentsDbContext db, string bankParty, string party, string currency, CancellationToken ct)
     {
+        // A bank opens an account only on the holder's mandate; the customs treasury's bank is configured.
+        var mandated = party == options.Value.CustomsTreasuryParty
+            ? options.Value.CustomsTreasuryBank
+            : await db.Mandates.Where(m => m.Party == party && m.Currency == currency).Select(m => m.Bank).SingleOrDefaultAsync(ct);
+        if (mandated != bankParty)
+            throw new DomainRuleViolation("no-mandate", mandated is null
+                ? $"{party} has not mandated a bank to keep its {currency} account: it does so with POST /accounts/mandates."
+                : $"{party} mandated {mandated}, not {bankParty}, to keep its {currency} account.");
         var existing = await db.Accounts.SingleOrDefaultAsync(a => a.Party == party && a.Currency == currency, ct);
         if (existing is not null)
         {
@@ -127,11 +138,16 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
     public static async Task<long> BalanceAsync(PaymentsDbContext db, string party, string currency, CancellationToken ct) =>
         (await db.Entries.Where(e => e.Party == party && e.Currency == currency).Select(e => e.AmountMinor).ToListAsync(ct)).Sum();
 
-    /// <summary>The transaction that carried <paramref name="reference32"/> (for a step an earlier attempt took).</summary>
-    private async Task<string> TransactionOfAsync(string currency, byte[] reference32)
+    /// <summary>
+    /// The transaction that carried <paramref name="reference32"/> (for a step an earlier attempt took and could not
+    /// record): the last Payment event with that reference (to <paramref name="to"/>, when given).
+    /// </summary>
+    public async Task<string> TransactionOfAsync(string currency, byte[] reference32, string? to = null)
     {
         var hex = "0x" + Convert.ToHexStringLower(reference32);
-        return (await chain.PaymentsAsync(currency)).FirstOrDefault(p => p.Reference.Equals(hex, StringComparison.OrdinalIgnoreCase))?.TransactionHash ?? "";
+        return (await chain.PaymentsAsync(currency))
+            .LastOrDefault(p => p.Reference.Equals(hex, StringComparison.OrdinalIgnoreCase) && (to is null || string.Equals(p.To, to, StringComparison.OrdinalIgnoreCase)))
+            ?.TransactionHash ?? "";
     }
 
     public static BigInteger Minor(decimal amount) => LedgerEntry.ToMinor(amount);

@@ -31,7 +31,17 @@ public sealed record CreditTerms(
     string PortOfLoading,
     string PortOfDischarge,
     string GoodsDescription,
-    IReadOnlyList<RequiredDocument> RequiredDocuments);
+    IReadOnlyList<RequiredDocument> RequiredDocuments)
+{
+    /// <summary>The most that may be drawn: the amount plus its tolerance (UCP 600 art. 30), in cents. The escrow holds this.</summary>
+    public decimal MaximumAmount => decimal.Floor(Amount * (100m + TolerancePercent)) / 100m;
+
+    /// <summary>
+    /// Until when the escrow must hold the funds: a presentation may arrive on the expiry date — extended to the next
+    /// banking day at the place of expiry (art. 29a) — and its examination may take five banking days after (art. 14b).
+    /// </summary>
+    public DateOnly EscrowExpiry => BankingCalendar.AddBankingDays(BankingCalendar.NextBankingDay(ExpiryDate, ExpiryPlaceCountry), 5, ExpiryPlaceCountry);
+}
 
 /// <summary>One presented document: its reference, the documents service's verdict on it, and its content (unsalted).</summary>
 public sealed record PresentedDocument(string Hash, string? Type, bool Verified, string VerificationReason, JsonObject? Content);

@@ -5,7 +5,8 @@ namespace TradeChain.Payments.Domain.Credits;
 
 public enum CreditStatus { Applied, Issued, Advised, Closed, Refunded }
 
-public enum PresentationStatus { Verifying, Complying, Discrepant, Refused, Waived, Accepted, Settled }
+/// <summary>Returned: refused, and the beneficiary presented anew instead of waiting for a waiver (the documents go back).</summary>
+public enum PresentationStatus { Verifying, Complying, Discrepant, Refused, Waived, Accepted, Settled, Returned }
 
 /// <summary>A proposed change to the terms: binding on the beneficiary only once it accepts (UCP 600 art. 10).</summary>
 public sealed record Amendment(int Number, CreditTerms Terms, string Reason, string Status, long ProposedAtUnixMs, long? DecidedAtUnixMs);
@@ -152,8 +153,11 @@ public sealed class DocumentaryCredit : Aggregate
     {
         RequireOpen("present documents under");
         var presentations = Presentations.ToList();
-        if (presentations.Any(p => p.Status is PresentationStatus.Verifying or PresentationStatus.Complying or PresentationStatus.Discrepant or PresentationStatus.Refused or PresentationStatus.Waived or PresentationStatus.Accepted))
+        if (presentations.Any(IsOpen))
             throw new DomainRuleViolation("presentation-open", "An earlier presentation is still being examined or settled.");
+        // A refused presentation whose discrepancies were not waived: the beneficiary presents anew, the documents go back.
+        for (var i = 0; i < presentations.Count; i++)
+            if (presentations[i].Status == PresentationStatus.Refused) presentations[i] = presentations[i] with { Status = PresentationStatus.Returned };
         var presentation = new Presentation(presentations.Count + 1, presentationId, hashes, presentedOn, PresentationStatus.Verifying, [], 0, null, null, null, null);
         presentations.Add(presentation);
         PresentationsJson = JsonSerializer.Serialize(presentations, Json);
@@ -204,13 +208,19 @@ public sealed class DocumentaryCredit : Aggregate
         return presentation;
     }
 
-    public Presentation Accept(Guid presentationId, string bank, string actor, DateTimeOffset at)
+    /// <summary>
+    /// The issuing bank honours a complying presentation, one whose discrepancies the applicant waived, or a discrepant
+    /// one it did not refuse within the examination period (precluded from refusing, UCP 600 art. 16f).
+    /// </summary>
+    public Presentation Accept(Guid presentationId, string bank, DateOnly today, string actor, DateTimeOffset at)
     {
         RequireBank(bank, IssuingBankParty, "accept");
+        RequireOpen("accept a presentation under");
         var current = Find(presentationId);
-        if (current.Status is not (PresentationStatus.Complying or PresentationStatus.Waived))
+        var precluded = current.Status == PresentationStatus.Discrepant && current.ExaminationDeadline is { } deadline && today > deadline;
+        if (current.Status is not (PresentationStatus.Complying or PresentationStatus.Waived) && !precluded)
             throw new DomainRuleViolation("not-acceptable",
-                $"Presentation {current.Number} is {current.Status}: only a complying presentation, or one whose discrepancies the applicant waived, is accepted.");
+                $"Presentation {current.Number} is {current.Status}: only a complying presentation, one whose discrepancies the applicant waived, or one not refused within the examination period is accepted.");
         var presentation = Update(presentationId, current.Status, "accept", p => p with { Status = PresentationStatus.Accepted });
         RecordTransition(Status.ToString(), Status.ToString(), actor, $"presentation {presentation.Number} accepted: {presentation.AmountClaimed} {Terms.Currency} to be paid", null, at);
         return presentation;
@@ -227,7 +237,7 @@ public sealed class DocumentaryCredit : Aggregate
         var from = Status;
         // Fully drawn: the escrow has paid out everything and is closed too. Otherwise the rest stays available until
         // expiry (or an agreed cancellation), when the issuing bank refunds it to the applicant.
-        if (Drawn >= Terms.Amount) Status = CreditStatus.Closed;
+        if (Drawn >= Terms.MaximumAmount) Status = CreditStatus.Closed;
         RecordTransition(from.ToString(), Status.ToString(), actor,
             $"presentation {presentation.Number} settled: {presentation.AmountClaimed} {Terms.Currency} released from escrow to {BeneficiaryParty} (tx {transaction}); drawn {Drawn}", null, at);
         return presentation;
@@ -256,9 +266,11 @@ public sealed class DocumentaryCredit : Aggregate
     {
         RequireBank(bank, IssuingBankParty, "refund");
         RequireOpen("refund");
-        if (today <= Terms.ExpiryDate && !BeneficiaryConsentedToCancel)
+        if (Presentations.FirstOrDefault(IsOpen) is { } open)
+            throw new DomainRuleViolation("presentation-open", $"Presentation {open.Number} is {open.Status}: it must be settled or refused before the credit is refunded.");
+        if (today <= Terms.EscrowExpiry && !BeneficiaryConsentedToCancel)
             throw new DomainRuleViolation("credit-not-expired",
-                $"The credit expires on {Terms.ExpiryDate:yyyy-MM-dd}; before then it is refunded only if the beneficiary agrees to cancel it.");
+                $"The credit expires on {Terms.ExpiryDate:yyyy-MM-dd}; the escrow holds the funds until {Terms.EscrowExpiry:yyyy-MM-dd} (a presentation on the last day, extended over non-banking days, and five banking days to examine it). Before then it is refunded only if the beneficiary agrees to cancel it.");
     }
 
     public Presentation Find(Guid presentationId) =>
@@ -275,6 +287,9 @@ public sealed class DocumentaryCredit : Aggregate
         PresentationsJson = JsonSerializer.Serialize(presentations, Json);
         return presentations[index];
     }
+
+    private static bool IsOpen(Presentation p) =>
+        p.Status is PresentationStatus.Verifying or PresentationStatus.Complying or PresentationStatus.Discrepant or PresentationStatus.Waived or PresentationStatus.Accepted;
 
     private void Require(CreditStatus status, string what)
     {
