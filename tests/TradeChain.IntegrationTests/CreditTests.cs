@@ -93,6 +93,10 @@ public sealed class CreditTests(ITestOutputHelper output)
         var accepted = await Post(exporter, new Uri(credit, "amendments/1/accept"), new { });
         Assert.Equal(50_000m, accepted["terms"]!["amount"]!.GetValue<decimal>());
         Assert.Equal(7_500m, (await Get(importer, new Uri(payments, $"accounts/{Importer}/USD")))["chainBalance"]!.GetValue<decimal>());
+        // A decrease binds the escrow only with the beneficiary's own approval on chain, given when it accepts.
+        await Post(hsbc, new Uri(credit, "amendments"), new { terms = new { amount = 49_500m }, reason = "quantity reduced" });
+        await Post(exporter, new Uri(credit, "amendments/2/accept"), new { });
+        Assert.Equal(8_025m, (await Get(importer, new Uri(payments, $"accounts/{Importer}/USD")))["chainBalance"]!.GetValue<decimal>()); // 60,000 − 49,500 × 1.05
 
         // The exporter issues its documents; the bill of lading names the wrong port of discharge, the invoice the wrong
         // buyer, and the certificate of origin is missing from the presentation: three discrepancies.
@@ -151,7 +155,7 @@ public sealed class CreditTests(ITestOutputHelper output)
         var bankMessages = (await vcb.GetFromJsonAsync<JsonArray>(new Uri(credit, "messages")))!;
         Assert.Contains(bankMessages, m => m!["messageType"]!.GetValue<string>() == "pacs.008.001.08");
 
-        // The beneficiary agrees to cancel the rest; the issuing bank refunds the 3,500 USD still in escrow to the applicant.
+        // The beneficiary agrees to cancel the rest; the issuing bank refunds the 2,975 USD still in escrow to the applicant.
         await Post(exporter, new Uri(credit, "consent-to-cancel"), new { });
         var refunded = await Post(hsbc, new Uri(credit, "refund"), new { });
         Assert.Equal("Refunded", refunded["status"]!.GetValue<string>());

@@ -246,9 +246,13 @@ public static class CreditEndpoints
         var amendment = credit.DecideAmendment(number, accept, user.Actor(), d.Clock.GetUtcNow());
         if (accept && amendment.Terms.MaximumAmount != before.MaximumAmount)
         {
-            // The escrowed amount follows the amendment: signed by the issuing bank, which proposed it.
+            // The escrowed amount follows the amendment, signed by the issuing bank, which proposed it. A decrease first
+            // carries the beneficiary's own approval on chain: an irrevocable credit is never cut without it.
+            var newAmount = LedgerEntry.ToMinor(amendment.Terms.MaximumAmount);
+            if (amendment.Terms.MaximumAmount < before.MaximumAmount)
+                await d.Ledger.Chain.ApproveAdjustmentAsync(await d.Ledger.Wallets.ForAsync(credit.BeneficiaryParty, ct), Id32(credit.Number), newAmount, ct);
             var bank = await d.Ledger.Wallets.ForAsync(credit.IssuingBankParty, ct);
-            var receipt = await d.Ledger.Chain.AdjustAsync(bank, Id32(credit.Number), LedgerEntry.ToMinor(amendment.Terms.MaximumAmount), ct);
+            var receipt = await d.Ledger.Chain.AdjustAsync(bank, Id32(credit.Number), newAmount, ct);
             d.Ledger.BookEscrow(d.Db, credit.ApplicantParty, before.Currency, LedgerEntry.ToMinor(before.MaximumAmount - amendment.Terms.MaximumAmount), "credit-adjustment",
                 $"{credit.Number}/A{number}", receipt.TransactionHash);
         }
