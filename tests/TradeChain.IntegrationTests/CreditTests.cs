@@ -161,6 +161,13 @@ public sealed class CreditTests(ITestOutputHelper output)
         Assert.Equal("Refunded", refunded["status"]!.GetValue<string>());
         Assert.Equal(11_000m, (await Get(importer, new Uri(payments, $"accounts/{Importer}/USD")))["chainBalance"]!.GetValue<decimal>());
 
+        // The applicant is notified of every movement of its account: locked in escrow, adjusted twice, refunded (the
+        // payout left the escrow, not its account).
+        var importerMessages = (await importer.GetFromJsonAsync<JsonArray>(new Uri(credit, "messages")))!;
+        Assert.Equal(4, importerMessages.Count(m => m!["messageType"]!.GetValue<string>() == "camt.054.001.08"));
+        var deposits = (await hsbc.GetFromJsonAsync<JsonArray>(new Uri(payments, $"accounts/{Importer}/USD/messages")))!;
+        Assert.Single(deposits); // the one deposit, booked once
+
         var report = await Get(hsbc, new Uri(payments, "reconciliation"));
         output.WriteLine(report.ToJsonString());
         Assert.True(report["inAgreement"]!.GetValue<bool>(), report["differences"]!.ToJsonString());

@@ -32,13 +32,16 @@ public static class AccountEndpoints
         group.MapPost("/", OpenAsync).RequireAuthorization(Roles.Bank)
             .WithSummary("The calling bank opens a settlement account for a party in a currency (allow-listed on chain, serviced by this bank).");
         group.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyParty).WithSummary("A bank's serviced accounts, or an exporter's own.");
+        group.MapGet("/{party}/{currency}/messages", async (string party, string currency, ClaimsPrincipal u, PaymentsDbContext db, CancellationToken ct) =>
+                Results.Ok(await MessageEndpoints.ListAsync(db, $"{party}/{currency.ToUpperInvariant()}", u, ct)))
+            .RequireAuthorization(Policies.AnyParty).WithSummary("The account's camt.054 notifications of deposits and withdrawals (for its holder and its bank).");
         group.MapGet("/{party}/{currency}", GetAsync).RequireAuthorization(Policies.AnyParty)
             .WithSummary("Balance from the service's ledger and from the chain, and the movements.");
-        group.MapPost("/{party}/{currency}/deposits", (string party, string currency, BookingRequest r, ClaimsPrincipal u, PaymentsDbContext db, SettlementLedger l, CancellationToken ct) =>
-            BookAsync(party, currency, r, u, db, l, deposit: true, ct)).RequireAuthorization(Roles.Bank)
+        group.MapPost("/{party}/{currency}/deposits", (string party, string currency, BookingRequest r, ClaimsPrincipal u, PaymentsDbContext db, SettlementLedger l, Iso20022Recorder iso, CancellationToken ct) =>
+            BookAsync(party, currency, r, u, db, l, iso, deposit: true, ct)).RequireAuthorization(Roles.Bank)
             .WithSummary("The account's bank credits it against its books (mints tokens). Idempotent on the reference.");
-        group.MapPost("/{party}/{currency}/withdrawals", (string party, string currency, BookingRequest r, ClaimsPrincipal u, PaymentsDbContext db, SettlementLedger l, CancellationToken ct) =>
-            BookAsync(party, currency, r, u, db, l, deposit: false, ct)).RequireAuthorization(Roles.Bank)
+        group.MapPost("/{party}/{currency}/withdrawals", (string party, string currency, BookingRequest r, ClaimsPrincipal u, PaymentsDbContext db, SettlementLedger l, Iso20022Recorder iso, CancellationToken ct) =>
+            BookAsync(party, currency, r, u, db, l, iso, deposit: false, ct)).RequireAuthorization(Roles.Bank)
             .WithSummary("The account's bank debits it to its books (burns tokens). Idempotent on the reference.");
         return app;
     }
@@ -67,9 +70,20 @@ public static class AccountEndpoints
         var existing = await db.Mandates.SingleOrDefaultAsync(m => m.Party == party && m.Currency == currency, ct);
         if (existing is not null && existing.Bank != request.Bank && await db.Accounts.AnyAsync(a => a.Party == party && a.Currency == currency, ct))
             return Problems.Conflict(new TradeChain.Domain.DomainRuleViolation("account-open", $"Your {currency} account is already kept by {existing.Bank}; it must be closed before another bank keeps it."));
+        if (existing?.Bank == request.Bank) return Results.Ok(new { party, currency, bank = request.Bank }); // the same mandate again: nothing changes
         if (existing is null) db.Mandates.Add(new AccountMandate { Party = party, Currency = currency, Bank = request.Bank!, GrantedAtUnixMs = clock.GetUtcNow().ToUnixTimeMilliseconds() });
         else existing.Bank = request.Bank!;
-        await db.SaveChangesAsync(ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (Microsoft.EntityFrameworkCore.DbUpdateException) when (existing is null)
+        {
+            // Granted concurrently by another request of the same party: the same mandate stands; a different one is a conflict.
+            db.ChangeTracker.Clear();
+            var stored = await db.Mandates.AsNoTracking().SingleAsync(m => m.Party == party && m.Currency == currency, ct);
+            if (stored.Bank != request.Bank) throw;
+        }
         return Results.Ok(new { party, currency, bank = request.Bank });
     }
 
@@ -90,7 +104,7 @@ public static class AccountEndpoints
     }
 
     private static async Task<IResult> BookAsync(string party, string currency, BookingRequest request, ClaimsPrincipal user, PaymentsDbContext db,
-        SettlementLedger ledger, bool deposit, CancellationToken ct)
+        SettlementLedger ledger, Iso20022Recorder iso, bool deposit, CancellationToken ct)
     {
         var errors = new List<(string, string)>();
         var decimals = Iso20022.CurrencyAmount.IsActive(currency.ToUpperInvariant()) ? Math.Min(2, Iso20022.CurrencyAmount.MinorUnits(currency.ToUpperInvariant())) : 2;
@@ -103,7 +117,13 @@ public static class AccountEndpoints
         if (account is null || account.ServicingBank != user.Party()) return Problems.NotFound("account", $"{party}/{currency}");
         if (!deposit && await SettlementLedger.BalanceAsync(db, party, account.Currency, ct) < LedgerEntry.ToMinor(request.Amount!.Value))
             return Problems.Conflict(new TradeChain.Domain.DomainRuleViolation("insufficient-funds", $"{party}'s {account.Currency} account does not hold {request.Amount}."));
-        await ledger.BookAsync(db, account, user.Party(), request.Amount!.Value, request.Reference!, deposit, ct);
+        var entry = await ledger.BookAsync(db, account, user.Party(), request.Amount!.Value, request.Reference!, deposit, ct);
+        if (db.Entry(entry).State == Microsoft.EntityFrameworkCore.EntityState.Added && entry.TransactionHash.Length > 0)
+        {
+            var bank = ledger.Wallets.AddressOf(user.Party());
+            iso.Notify(db, $"{account.Party}/{account.Currency}", account.Party, account.Address, account.ServicingBank, deposit, request.Amount!.Value, account.Currency,
+                request.Reference!, user.Party(), bank, entry.TransactionHash, deposit ? $"Deposit {request.Reference}" : $"Withdrawal {request.Reference}");
+        }
         await db.SaveChangesAsync(ct);
         return Results.Ok(await ViewAsync(db, ledger, account, ct));
     }

@@ -212,6 +212,7 @@ public static class CreditEndpoints
         var tx = receipt?.TransactionHash ?? await d.Ledger.TransactionOfAsync(terms.Currency, Id32(credit.Number));
         credit.Issue(user.Party(), tx, user.Actor(), d.Clock.GetUtcNow());
         d.Ledger.BookEscrow(d.Db, credit.ApplicantParty, terms.Currency, -minor, "credit-escrow", credit.Number, tx);
+        if (tx.Length > 0) NotifyEscrow(d, credit, applicant, isCredit: false, terms.MaximumAmount, credit.Number, tx, $"Documentary credit {credit.Number}: amount with tolerance held in escrow");
         await d.Db.SaveChangesAsync(ct);
         return Results.Ok(CreditView.From(credit));
     }
@@ -255,6 +256,9 @@ public static class CreditEndpoints
             var receipt = await d.Ledger.Chain.AdjustAsync(bank, Id32(credit.Number), newAmount, ct);
             d.Ledger.BookEscrow(d.Db, credit.ApplicantParty, before.Currency, LedgerEntry.ToMinor(before.MaximumAmount - amendment.Terms.MaximumAmount), "credit-adjustment",
                 $"{credit.Number}/A{number}", receipt.TransactionHash);
+            var applicant = await d.Ledger.RequireAccountAsync(d.Db, credit.ApplicantParty, before.Currency, "applicant", ct);
+            NotifyEscrow(d, credit, applicant, isCredit: amendment.Terms.MaximumAmount < before.MaximumAmount, Math.Abs(before.MaximumAmount - amendment.Terms.MaximumAmount),
+                $"{credit.Number}/A{number}", receipt.TransactionHash, $"Documentary credit {credit.Number}, amendment {number}: escrow adjusted");
         }
         await d.Db.SaveChangesAsync(ct);
         return Results.Ok(CreditView.From(credit));
@@ -304,7 +308,8 @@ public static class CreditEndpoints
         var applicant = await d.Ledger.RequireAccountAsync(d.Db, credit.ApplicantParty, terms.Currency, "applicant", ct);
         var report = new MovementReport(credit.Number, $"{credit.Number}/P{current.Number}", current.AmountClaimed, terms.Currency, credit.ApplicantParty,
             applicant.Address, credit.IssuingBankParty, credit.BeneficiaryParty, beneficiary.Address, beneficiary.ServicingBank, Iso20022Recorder.Placeholder,
-            $"Documentary credit {credit.Number}, presentation {current.Number}");
+            $"Documentary credit {credit.Number}, presentation {current.Number}",
+            NotifyDebtor: false); // the applicant was notified of its debit when the funds went into escrow
         // Before any money moves: a message that cannot be written must not strand a payment.
         if (d.Iso.Problem(report) is { } isoProblem) return Problems.Conflict(new DomainRuleViolation("iso20022", isoProblem));
         var paymentId = Id32(presentation.ToString());
@@ -350,10 +355,19 @@ public static class CreditEndpoints
             tx = await d.Ledger.TransactionOfAsync(credit.Terms.Currency, Id32(credit.Number), credit.ApplicantParty == "" ? null : d.Ledger.Wallets.AddressOf(credit.ApplicantParty));
         }
         credit.Refund(user.Party(), tx, today, user.Actor(), now);
-        d.Ledger.BookEscrow(d.Db, credit.ApplicantParty, credit.Terms.Currency, LedgerEntry.ToMinor(credit.Terms.MaximumAmount - credit.Drawn), "credit-refund", credit.Number, tx);
+        var returned = credit.Terms.MaximumAmount - credit.Drawn;
+        d.Ledger.BookEscrow(d.Db, credit.ApplicantParty, credit.Terms.Currency, LedgerEntry.ToMinor(returned), "credit-refund", credit.Number, tx);
+        if (tx.Length > 0 && returned > 0)
+            NotifyEscrow(d, credit, await d.Ledger.RequireAccountAsync(d.Db, credit.ApplicantParty, credit.Terms.Currency, "applicant", ct), isCredit: true, returned,
+                $"{credit.Number}/R", tx, $"Documentary credit {credit.Number}: unused balance returned from escrow");
         await d.Db.SaveChangesAsync(ct);
         return Results.Ok(CreditView.From(credit));
     }
+
+    /// <summary>The applicant's camt.054 for money locked in, or returned from, the credit's escrow.</summary>
+    private static void NotifyEscrow(CreditDeps d, DocumentaryCredit credit, SettlementAccount applicant, bool isCredit, decimal amount, string endToEndId, string tx, string remittance) =>
+        d.Iso.Notify(d.Db, credit.Number, applicant.Party, applicant.Address, applicant.ServicingBank, isCredit, amount, credit.Terms.Currency, endToEndId,
+            "Documentary credit escrow", d.Ledger.Chain.EscrowAddress(credit.Terms.Currency), tx, remittance);
 
     private static async Task<IResult> Step(Guid id, ClaimsPrincipal user, CreditDeps d, CancellationToken ct, Action<DocumentaryCredit> step)
     {

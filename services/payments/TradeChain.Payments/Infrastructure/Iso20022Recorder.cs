@@ -5,7 +5,8 @@ namespace TradeChain.Payments.Infrastructure;
 
 /// <summary>One money movement to report: who paid whom, through which banks, carried by which chain transaction.</summary>
 public sealed record MovementReport(string Subject, string EndToEndId, decimal Amount, string Currency, string DebtorParty, string DebtorAddress,
-    string DebtorBank, string CreditorParty, string CreditorAddress, string CreditorBank, string ChainTransactionHash, string Remittance);
+    string DebtorBank, string CreditorParty, string CreditorAddress, string CreditorBank, string ChainTransactionHash, string Remittance,
+    bool NotifyDebtor = true);
 
 /// <summary>
 /// Writes the ISO 20022 messages of a settlement: a pacs.008 between the banks, and a camt.054 debit notification to
@@ -48,10 +49,26 @@ public sealed class Iso20022Recorder(TimeProvider clock)
             creditorAgent, m.Remittance, m.ChainTransactionHash));
         // Each notification goes to the account holder and its bank (the bank keeps the customs treasury's account).
         yield return ("pacs.008.001.08", $"{m.DebtorBank},{m.CreditorBank}", pacs);
-        yield return ("camt.054.001.08", $"{m.DebtorParty},{m.DebtorBank}", Camt054.Build(MessageId(), now, new AccountEntry(debtor.Account, EntryDirection.Debit,
+        if (m.NotifyDebtor)
+            yield return ("camt.054.001.08", $"{m.DebtorParty},{m.DebtorBank}", Camt054.Build(MessageId(), now, new AccountEntry(debtor.Account, EntryDirection.Debit,
             m.Amount, m.Currency, today, today, m.EndToEndId, m.ChainTransactionHash, creditor, uetr, creditorAgent, RemittanceInformation: m.Remittance)));
         yield return ("camt.054.001.08", $"{m.CreditorParty},{m.CreditorBank}", Camt054.Build(MessageId(), now, new AccountEntry(creditor.Account, EntryDirection.Credit,
             m.Amount, m.Currency, today, today, m.EndToEndId, m.ChainTransactionHash, debtor, uetr, debtorAgent, RemittanceInformation: m.Remittance)));
+    }
+
+    /// <summary>
+    /// A camt.054 for one booking on one account that is not a transfer between two customers — a deposit or withdrawal
+    /// against the bank's books, money locked in or returned from a credit's escrow — addressed to the holder and its bank.
+    /// </summary>
+    public void Notify(PaymentsDbContext db, string subject, string holder, string holderAddress, string holderBank, bool credit, decimal amount,
+        string currency, string endToEndId, string counterpartyName, string counterpartyAddress, string chainTransactionHash, string remittance)
+    {
+        var now = clock.GetUtcNow();
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var xml = Camt054.Build(MessageId(), now, new AccountEntry(AccountId.Chain(holderAddress, "account"), credit ? EntryDirection.Credit : EntryDirection.Debit,
+            amount, currency, today, today, endToEndId, chainTransactionHash, new Party(counterpartyName, AccountId.Chain(counterpartyAddress, "counterparty")),
+            RemittanceInformation: remittance));
+        Add(db, "camt.054.001.08", subject, $"{holder},{holderBank}", xml, now);
     }
 
     private static void Add(PaymentsDbContext db, string type, string subject, string party, System.Xml.Linq.XDocument xml, DateTimeOffset at) =>
