@@ -174,4 +174,64 @@ public sealed class CreditTests(ITestOutputHelper output)
         Assert.Contains(report["credits"]!.AsArray(), c => c!["number"]!.GetValue<string>() == applied["number"]!.GetValue<string>() && c["agrees"]!.GetValue<bool>());
         Assert.Contains(report["accounts"]!.AsArray(), a => a!["party"]!.GetValue<string>() == Importer && a["agrees"]!.GetValue<bool>());
     }
+
+    [Fact]
+    public async Task A_credit_conditioned_on_customs_release_pays_only_after_customs_attested_the_release_on_chain()
+    {
+        await using var system = await TradeChainSystem.StartAsync();
+        var payments = system.Payments.BaseAddress;
+        // The golden path releases a declaration; customs attests it on the escrows (GoodsReleased → attestor).
+        var released = await RunGoldenPath(system, new StringWriter());
+        using var importer = Client(Roles.Exporter, Importer);
+        using var exporter = Client(Roles.Exporter, GoldenPathExporter);
+        using var hsbc = Client(Roles.Bank, IssuingBank);
+        using var vcb = Client(Roles.Bank, AdvisingBank);
+        await Post(importer, new Uri(payments, "accounts/mandates"), new { bank = IssuingBank, currency = "USD" });
+        await Post(exporter, new Uri(payments, "accounts/mandates"), new { bank = AdvisingBank, currency = "USD" });
+        await Post(hsbc, new Uri(payments, "accounts"), new { party = Importer, currency = "USD" });
+        await Post(vcb, new Uri(payments, "accounts"), new { party = GoldenPathExporter, currency = "USD" });
+        await Post(hsbc, new Uri(payments, $"accounts/{Importer}/USD/deposits"), new { amount = 10_000m, reference = "DEP-C1" });
+
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        async Task<(Uri Credit, string Presentation)> AcceptedAsync(Guid declaration, string invoiceNumber)
+        {
+            var applied = await Post(importer, new Uri(payments, "credits"), new
+            {
+                beneficiary = GoldenPathExporter, issuingBank = IssuingBank, advisingBank = AdvisingBank, customsDeclarationId = declaration,
+                terms = new
+                {
+                    currency = "USD", amount = 4_000m, expiryDate = today.AddDays(30), expiryPlaceCountry = "VN", latestShipmentDate = today.AddDays(10),
+                    applicantName = "Hamburg Roasters GmbH", beneficiaryName = "ACME Rubber Export JSC", portOfLoading = "VNSGN", portOfDischarge = "DEHAM",
+                    goodsDescription = "natural rubber SVR 10",
+                    requiredDocuments = new[] { new { type = "commercial-invoice", matchFields = new[] { "amount", "currency" } } },
+                },
+            });
+            var credit = new Uri(payments, $"credits/{applied["id"]}/");
+            await Post(hsbc, new Uri(credit, "issue"), new { });
+            var invoice = await IssueDocument(exporter, system.Documents.BaseAddress, "commercial-invoice", new
+            {
+                invoiceNumber, seller = new { name = "ACME Rubber Export JSC" }, buyer = new { name = "Hamburg Roasters GmbH" }, totalAmount = "2000.00", currency = "USD",
+                lineItems = new[] { new { description = "natural rubber SVR 10", quantity = 1, unitPrice = "2000.00", amount = "2000.00" } },
+            });
+            var presented = await Post(exporter, new Uri(credit, "presentations"), new { documentHashes = new[] { invoice } });
+            var id = presented["presentations"]![0]!["id"]!.GetValue<string>();
+            var examined = await Poll(hsbc, credit, c => c["presentations"]![0]!["status"]!.GetValue<string>() != "Verifying");
+            Assert.Equal("Complying", examined["presentations"]![0]!["status"]!.GetValue<string>());
+            await Post(hsbc, new Uri(credit, $"presentations/{id}/accept"), new { });
+            return (credit, id);
+        }
+
+        // Goods never released: the escrow refuses to pay, whoever asks.
+        var (waiting, waitingPresentation) = await AcceptedAsync(Guid.NewGuid(), "INV-C-1");
+        var (status, problem) = await Send(vcb, HttpMethod.Post, new Uri(waiting, $"presentations/{waitingPresentation}/settle"));
+        Assert.Equal(HttpStatusCode.Conflict, status);
+        Assert.Equal("contract:CustomsReleaseRequired", problem!["rule"]!.GetValue<string>());
+
+        // Goods released by customs: it pays.
+        var (paid, paidPresentation) = await AcceptedAsync(released.DeclarationId, "INV-C-2");
+        var settled = await Post(vcb, new Uri(paid, $"presentations/{paidPresentation}/settle"), new { });
+        Assert.Equal(2_000m, settled["drawn"]!.GetValue<decimal>());
+    }
+
+    private const string GoldenPathExporter = TradeChain.Cli.GoldenPath.ExporterParty;
 }
