@@ -32,6 +32,7 @@ const POD_TEMPLATE_PATHS = {
 const RUN_TO_COMPLETION = new Set(['Job', 'CronJob']);
 // Names of settings that hold secrets: never with a literal value (use valueFrom.secretKeyRef or a secret store).
 const SECRET_NAME = /(key|secret|password|passwd|token|cookie|credentials?)$/i;
+const PUBLIC_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 // Literal credentials inside a value: Password=… in a connection string, user:password@ in a URL.
 const SECRET_VALUE = [/(?:^|[;\s])(?:password|pwd)\s*=\s*(?!["']?\$)[^;\s"']+/i, /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i];
 
@@ -241,7 +242,8 @@ function secretProblems(object) {
   const valueLooksSecret = v => typeof v === 'string' && SECRET_VALUE.some(r => r.test(v));
   if (object.kind === 'ConfigMap') {
     for (const [k, v] of Object.entries(object.data ?? {})) {
-      if (SECRET_NAME.test(k)) p.push(`ConfigMap key ${k} looks like a secret`);
+      // A contract's address (20 bytes, e.g. a settlement *token's*) is public; a private key (32 bytes) is not exempt.
+      if (SECRET_NAME.test(k) && !PUBLIC_ADDRESS.test(String(v))) p.push(`ConfigMap key ${k} looks like a secret`);
       else if (valueLooksSecret(v)) p.push(`ConfigMap key ${k} holds a literal credential`);
     }
   }

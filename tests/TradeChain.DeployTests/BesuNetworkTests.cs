@@ -90,6 +90,12 @@ public sealed partial class BesuNetworkTests
         Assert.Equal(Configured("Chain__DocumentStoreAddress"), expected.RootElement.GetProperty("documentStoreAddress").GetString());
         Assert.Equal(Configured("Chain__TransitionAnchorAddress"), expected.RootElement.GetProperty("transitionAnchorAddress").GetString());
         Assert.Equal(Configured("Chain__TitleRegistryAddress"), expected.RootElement.GetProperty("titleRegistryAddress").GetString());
+        foreach (var currency in LedgerDeployer.SettlementCurrencies)
+        {
+            var settlement = expected.RootElement.GetProperty("settlement").GetProperty(currency);
+            Assert.Equal(Configured($"Chain__Settlement__{currency}__Token"), settlement.GetProperty("token").GetString());
+            Assert.Equal(Configured($"Chain__Settlement__{currency}__Escrow"), settlement.GetProperty("escrow").GetString());
+        }
         Assert.Contains($"Chain__ChainId: \"{DevelopmentAccounts.ChainId}\"", config);
     }
 
