@@ -37,6 +37,16 @@ public sealed class PresentationVerifiedConsumer(PaymentsDbContext db, TimeProvi
             v.ContentJson is null ? null : JsonNode.Parse(v.ContentJson) as JsonObject)).ToList();
         var earlier = credit.Presentations.Count(p => p.Status == PresentationStatus.Settled);
         var result = Ucp600Examiner.Examine(credit.Terms, new PresentationInput(presentation.PresentedOn, documents, credit.Drawn, earlier));
+        // Money moves in the currency's smallest unit (and the token's cents): a claim finer than that cannot be paid.
+        var decimals = Math.Min(2, Iso20022.CurrencyAmount.IsActive(credit.Terms.Currency) ? Iso20022.CurrencyAmount.MinorUnits(credit.Terms.Currency) : 2);
+        if (decimal.Round(result.AmountClaimed, decimals) != result.AmountClaimed)
+            result = result with
+            {
+                Complying = false,
+                Discrepancies = [.. result.Discrepancies, new Discrepancy("amount-precision", Ucp600Examiner.CommercialInvoice, "totalAmount",
+                    "UCP 600 art. 18(b) (the invoice amount is the amount drawn)",
+                    $"the invoice total {result.AmountClaimed} has more than the {decimals} decimals of {credit.Terms.Currency}: it cannot be paid as stated")],
+            };
         credit.RecordExamination(presentation.Id, result, Actor, clock.GetUtcNow());
         logger.LogInformation("Presentation {Number} under credit {Credit}: {Outcome}", presentation.Number, credit.Number,
             result.Complying ? "complying" : $"{result.Discrepancies.Count} discrepancies");
