@@ -18,8 +18,10 @@ PG_PORT="${TRADECHAIN_TEST_PG_PORT:-55433}"
 
 tc_install_prereqs
 tc_install_postgres
-# The public OpenAttestation library, for the interoperability tests.
+# The public OpenAttestation and TradeTrust libraries, for the interoperability tests.
 [ -d tests/interop/node_modules/@govtechsg/open-attestation ] && [ -d tests/interop/node_modules/@tradetrust-tt/tt-verify ] || npm ci --prefix tests/interop --no-audit --no-fund --silent
+# kubectl renders the Kubernetes overlays offline (`kubectl kustomize`) for the manifest tests; the machine image has it.
+command -v kubectl >/dev/null 2>&1 || { apt-get install -y -qq kubectl >/dev/null 2>&1 || echo "[test] kubectl is missing and could not be installed: the manifest tests will fail" >&2; }
 echo "[test] building"
 dotnet build TradeChain.sln -c Release --nologo -v quiet -clp:ErrorsOnly
 
