@@ -118,7 +118,7 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, TextWriter 
         var assessed = await Poll(exporter, declaration, d => d["status"]?.GetValue<string>() is "Assessed" or "Rejected");
         if (assessed["status"]!.GetValue<string>() != "Assessed") throw new InvalidOperationException($"{lrn} rejected: {assessed["statusReason"]}");
         var payment = new Uri(system.Payments.BaseAddress, $"duty-payments/{assessed["paymentReference"]}");
-        await Poll(bank, payment, _ => true);
+        await Poll(exporter, payment, _ => true);
         using var treasury = Client(Roles.Bank, GoldenPath.TreasuryBankParty);
         await GoldenPath.FundAndSettleAsync(exporter, bank, GoldenPath.BankParty, treasury, system.Payments.BaseAddress, assessed["paymentReference"]!.GetValue<string>(), TimeSpan.FromSeconds(90));
         await Poll(exporter, declaration, d => d["status"]?.GetValue<string>() == "Released");

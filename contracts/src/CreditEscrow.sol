@@ -196,7 +196,11 @@ contract CreditEscrow is AccessControl {
         if (newAmount == 0) revert ZeroAmount();
         if (newAmount < credit.released) revert BelowReleased(creditId, newAmount, credit.released);
         uint256 oldAmount = credit.amount;
-        if (newAmount == oldAmount) return;
+        if (newAmount == oldAmount) {
+            // Nothing to move; an approval of this amount is spent all the same, so it cannot cut the credit later.
+            if (_approvedAdjustment[creditId] == newAmount) delete _approvedAdjustment[creditId];
+            return;
+        }
         if (newAmount < oldAmount) {
             if (_approvedAdjustment[creditId] != newAmount) revert AdjustmentNotApproved(creditId, newAmount);
             delete _approvedAdjustment[creditId];

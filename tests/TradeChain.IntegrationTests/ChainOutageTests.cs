@@ -39,8 +39,8 @@ public sealed class ChainOutageTests
 
         var assessed = await PollStatus(exporter, declaration, "Assessed");
         var payment = new Uri(system.Payments.BaseAddress, $"duty-payments/{assessed["paymentReference"]}");
-        await PollStatus(bank, payment, "Requested");
-        await SettleDuty(bank, system.Payments.BaseAddress, assessed["paymentReference"]!.GetValue<string>());
+        await PollStatus(exporter, payment, "Requested");
+        await SettleDuty(bank, system.Payments.BaseAddress, assessed["paymentReference"]!.GetValue<string>(), GoldenPath.ExporterParty);
         await PollStatus(exporter, declaration, "Released");
         var history = await Poll(exporter, new Uri(declaration + "/history"),
             h => h["transitions"]!.AsArray().All(t => t!["anchor"]!["rootOnChain"]?.GetValue<bool>() == true));

@@ -48,12 +48,14 @@ public sealed class CustomsOfficerTests
         var reference = reassessed["paymentReference"]!.GetValue<string>();
         Assert.NotEqual(firstReference, reference);
         Assert.Equal(250_000m, reassessed["previousVersions"]![0]!["content"]!["items"]![0]!["customsValue"]!.GetValue<decimal>());
-        await PollStatus(bank, new Uri(payments, $"duty-payments/{firstReference}"), "Withdrawn");
+        var withdrawn = await PollStatus(exporter, new Uri(payments, $"duty-payments/{firstReference}"), "Withdrawn");
+        // The declarant mandates its bank, which then sees its duties — and cannot settle a withdrawn one.
+        await Post(exporter, new Uri(payments, "accounts/mandates"), new { bank = GoldenPath.BankParty, currency = withdrawn["currency"]!.GetValue<string>() });
         var refused = await bank.PostAsJsonAsync(new Uri(payments, $"duty-payments/{firstReference}/settle"), new { });
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
 
-        await PollStatus(bank, new Uri(payments, $"duty-payments/{reference}"), "Requested");
-        await SettleDuty(bank, payments, reference);
+        await PollStatus(exporter, new Uri(payments, $"duty-payments/{reference}"), "Requested");
+        await SettleDuty(bank, payments, reference, Exporter);
         await PollStatus(exporter, yellow, "Paid");
 
         var queue = await Get(officer, new Uri(customs, "declarations?status=Paid&lane=Yellow&office=VNSGN"));
@@ -94,8 +96,8 @@ public sealed class CustomsOfficerTests
         var redAssessed = await PollStatus(watchlisted, red, "Assessed");
         Assert.Equal("Red", redAssessed["lane"]!.GetValue<string>());
         var firstDue = redAssessed["assessment"]!["totalPayable"]!.GetValue<decimal>();
-        await PollStatus(bank, new Uri(payments, $"duty-payments/{redAssessed["paymentReference"]}"), "Requested");
-        await SettleDuty(bank, payments, redAssessed["paymentReference"]!.GetValue<string>());
+        await PollStatus(watchlisted, new Uri(payments, $"duty-payments/{redAssessed["paymentReference"]}"), "Requested");
+        await SettleDuty(bank, payments, redAssessed["paymentReference"]!.GetValue<string>(), Watchlisted);
         await PollStatus(officer, red, "Paid");
 
         // The other exporter sees nothing of this declaration.
@@ -115,9 +117,9 @@ public sealed class CustomsOfficerTests
         Assert.True(extra > 0);
         Assert.Equal(2, found["contentVersion"]!.GetValue<int>());
 
-        var supplementary = await PollStatus(bank, new Uri(payments, $"duty-payments/{supplement}"), "Requested");
+        var supplementary = await PollStatus(watchlisted, new Uri(payments, $"duty-payments/{supplement}"), "Requested");
         Assert.Equal(extra, supplementary["amount"]!.GetValue<decimal>());
-        await SettleDuty(bank, payments, supplement);
+        await SettleDuty(bank, payments, supplement, Watchlisted);
         await PollStatus(officer, red, "ReadyForRelease");
         await Post(officer, new Uri(red, $"{redLodged["id"]}/release"), new { reason = "examined; supplementary duties paid" });
         await Post(officer, new Uri(red, $"{redLodged["id"]}/exit"), new { reason = "vessel MAERSK SELETAR departed" });

@@ -147,8 +147,8 @@ public sealed class EndToEndTests(ITestOutputHelper output)
 
         var assessed = await Poll(exporter, new Uri(system.Customs.BaseAddress, $"declarations/{id}"), d => d["status"]!.GetValue<string>() == "Assessed");
         var reference = assessed["paymentReference"]!.GetValue<string>();
-        await Poll(bank, new Uri(system.Payments.BaseAddress, $"duty-payments/{reference}"), _ => true);
-        await SettleDuty(bank, system.Payments.BaseAddress, reference);
+        await Poll(exporter, new Uri(system.Payments.BaseAddress, $"duty-payments/{reference}"), _ => true);
+        await SettleDuty(bank, system.Payments.BaseAddress, reference, GoldenPath.ExporterParty);
         await Poll(exporter, new Uri(system.Customs.BaseAddress, $"declarations/{id}"), d => d["status"]!.GetValue<string>() == "Released");
 
         var history = await Poll(exporter, new Uri(system.Customs.BaseAddress, $"declarations/{id}/history"),

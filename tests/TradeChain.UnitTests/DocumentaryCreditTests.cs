@@ -44,7 +44,7 @@ public class DocumentaryCreditTests
         Assert.Equal("applicant-only", Assert.Throws<DomainRuleViolation>(() => credit.Waive(p.Id, "EXP", "exp", Now)).Rule);
         credit.Waive(p.Id, "IMP", "imp", Now);
         credit.Accept(p.Id, "BNK-HSBC", new DateOnly(2026, 12, 8), "hsbc", Now);
-        Assert.Equal("presentation-open", Assert.Throws<DomainRuleViolation>(() => credit.EnsureRefundable("BNK-HSBC", new DateOnly(2027, 3, 1))).Rule);
+        Assert.Equal("presentation-open", Assert.Throws<DomainRuleViolation>(() => credit.EnsureRefundable("BNK-HSBC", new DateOnly(2026, 12, 10))).Rule);
         credit.Settle(p.Id, "0xpay", "vcb", Now);
 
         Assert.Equal(49_000m, credit.Drawn);
@@ -114,5 +114,26 @@ public class DocumentaryCreditTests
         consented.Refund("BNK-HSBC", "0xrefund", new DateOnly(2026, 12, 1), "hsbc", Now);
         Assert.Equal(CreditStatus.Refunded, consented.Status);
         Assert.Equal("credit-not-open", Assert.Throws<DomainRuleViolation>(() => consented.Present(Guid.NewGuid(), ["0xaa"], new DateOnly(2026, 12, 1), "exp", Now)).Rule);
+    }
+
+    [Fact]
+    public void The_maximum_amount_keeps_to_the_currencys_smallest_unit()
+    {
+        var vnd = Terms with { Currency = "VND", Amount = 1_234_567m, TolerancePercent = 5m };
+        Assert.Equal(1_296_295m, vnd.MaximumAmount); // 1,296,295.35 rounded down: VND has no minor unit
+        Assert.Equal(50_400.52m, (Terms with { Amount = 48_000.50m }).MaximumAmount); // 50,400.525 rounded down to cents
+    }
+
+    [Fact]
+    public void Nothing_is_accepted_that_the_escrow_cannot_pay_and_nothing_is_presented_after_expiry()
+    {
+        var credit = Issued();
+        var p = credit.Present(Guid.NewGuid(), ["0xaa"], new DateOnly(2026, 12, 1), "exp", Now);
+        credit.RecordExamination(p.Id, new ExaminationResult(true, [], 52_500.01m, new DateOnly(2026, 12, 8)), "examiner", Now);
+        Assert.Equal("cannot-pay", Assert.Throws<DomainRuleViolation>(() => credit.Accept(p.Id, "BNK-HSBC", new DateOnly(2026, 12, 2), "hsbc", Now)).Rule);
+
+        var late = Issued();
+        // Expiry Friday 15 January 2027: the 18th (Monday) is too late.
+        Assert.Equal("credit-expired", Assert.Throws<DomainRuleViolation>(() => late.Present(Guid.NewGuid(), ["0xaa"], new DateOnly(2027, 1, 18), "exp", Now)).Rule);
     }
 }

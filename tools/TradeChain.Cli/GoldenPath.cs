@@ -44,7 +44,8 @@ public sealed class GoldenPath(Uri documents, Uri customs, Uri payments, AuthOpt
     public static async Task<JsonObject> FundAndSettleAsync(HttpClient payerClient, HttpClient bank, string bankParty, HttpClient treasuryBank, Uri payments,
         string reference, TimeSpan timeout, CancellationToken ct = default)
     {
-        var payment = await TradeChainHttp.PollAsync(bank, new Uri(payments, $"/duty-payments/{reference}"), p => p["status"] is not null, timeout, ct, "payment request received");
+        // The declarant sees what it owes and mandates its bank, which from then on sees the declarant's duties.
+        var payment = await TradeChainHttp.PollAsync(payerClient, new Uri(payments, $"/duty-payments/{reference}"), p => p["status"] is not null, timeout, ct, "payment request received");
         var payer = payment["payerParty"]!.GetValue<string>();
         var currency = payment["currency"]!.GetValue<string>();
         await TradeChainHttp.PostAsync(payerClient, new Uri(payments, "/accounts/mandates"), new { bank = bankParty, currency }, ct);

@@ -212,6 +212,12 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
         {
             return null;
         }
+        catch (ChainRevertedException e) when (e.Is<CreditClosedError>())
+        {
+            // A payment that drew the last of the credit closed it; retried, it finds the credit closed. Paid is paid.
+            if (await IsPaidAsync(creditId, presentationId)) return null;
+            throw;
+        }
     }
 
     /// <summary>Whether presentation <paramref name="presentationId"/> of the credit was paid on chain.</summary>

@@ -39,12 +39,14 @@ public static class Api
         }
     }
 
-    /// <summary>The bank funds the payer's settlement account and settles the duty payment (see <see cref="GoldenPath.FundAndSettleAsync"/>).</summary>
-    public static async Task<JsonObject> SettleDuty(HttpClient bank, Uri payments, string reference)
+    /// <summary>
+    /// The payer mandates the bank, which funds the payer's settlement account and settles the duty payment (see
+    /// <see cref="GoldenPath.FundAndSettleAsync"/>).
+    /// </summary>
+    public static async Task<JsonObject> SettleDuty(HttpClient bank, Uri payments, string reference, string payerParty)
     {
         using var treasury = Client(Roles.Bank, GoldenPath.TreasuryBankParty);
-        var payment = await TradeChainHttp.PollAsync(bank, new Uri(payments, $"duty-payments/{reference}"), p => p["status"] is not null, PollTimeout);
-        using var payer = Client(Roles.Exporter, payment["payerParty"]!.GetValue<string>());
+        using var payer = Client(Roles.Exporter, payerParty);
         return await GoldenPath.FundAndSettleAsync(payer, bank, GoldenPath.BankParty, treasury, payments, reference, PollTimeout);
     }
 

@@ -183,6 +183,11 @@ public static class DocumentEndpoints
             ? await db.Documents.Where(d => d.BatchId == document.BatchId && d.Status == DocumentStatus.Issued).ToListAsync(ct)
             : [document];
         var hash = scope == "batch" ? document.MerkleRoot! : document.TargetHash;
+        // Revoked on chain already (a retry after a failed save, or revoked outside TradeChain)? Then its reason must be this one.
+        if (await store.FindRevocationAsync(store.ContractAddress, Convert.FromHexString(hash)) is { } earlier
+            && !string.Equals(earlier.ReasonHash, "0x" + DocumentVerifier.ReasonHash(reason!), StringComparison.OrdinalIgnoreCase))
+            return Problems.Conflict(new TradeChain.Domain.DomainRuleViolation("already-revoked",
+                $"{hash} was already revoked on chain in transaction {earlier.TransactionHash} with another reason (hash {earlier.ReasonHash ?? "none"})."));
         var receipt = await store.RevokeWithReasonAsync(Convert.FromHexString(hash), Convert.FromHexString(DocumentVerifier.ReasonHash(reason!)), ct);
         var now = clock.GetUtcNow();
         foreach (var d in affected) d.MarkRevoked(scope, reason!, receipt.TransactionHash, receipt.BlockNumber, user.Actor(), now);

@@ -132,6 +132,7 @@ public static class CreditEndpoints
         var expiry = Need(r.ExpiryDate, current?.ExpiryDate, "expiryDate", "is required (UCP 600 art. 6d: a credit must state an expiry date)");
         var place = Text(r.ExpiryPlaceCountry, current?.ExpiryPlaceCountry, "expiryPlaceCountry", 2);
         if (place.Length > 0 && (place.Length != 2 || !place.All(char.IsAsciiLetterUpper))) errors.Add(("terms.expiryPlaceCountry", "must be an ISO 3166 alpha-2 country code"));
+        if (expiry > DateOnly.FromDateTime(DateTime.UtcNow).AddYears(5)) errors.Add(("terms.expiryDate", "must be within five years"));
         var latest = Need(r.LatestShipmentDate, current?.LatestShipmentDate, "latestShipmentDate", "is required");
         if (latest > expiry) errors.Add(("terms.latestShipmentDate", "must not be after the expiry date"));
         var period = r.PresentationPeriodDays ?? current?.PresentationPeriodDays ?? Ucp600Examiner.DefaultPresentationPeriodDays;

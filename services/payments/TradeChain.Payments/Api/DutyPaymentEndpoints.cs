@@ -41,7 +41,7 @@ public static class DutyPaymentEndpoints
         Iso20022Recorder iso, Microsoft.Extensions.Options.IOptions<PaymentsOptions> options, TimeProvider clock, CancellationToken ct)
     {
         var payment = await db.DutyPayments.SingleOrDefaultAsync(p => p.Reference == reference, ct);
-        if (payment is null) return Problems.NotFound("duty payment", reference);
+        if (payment is null || await FindVisibleAsync(reference, user, db, ct) is null) return Problems.NotFound("duty payment", reference);
         if (payment.Status == DutyPaymentStatus.Settled)
         {
             // Idempotent on the reference: a retried settlement returns the first one and moves no money.
@@ -85,8 +85,12 @@ public static class DutyPaymentEndpoints
     {
         var (number, size) = Paging.Normalise(page, pageSize);
         var query = db.DutyPayments.AsNoTracking();
-        if (user.IsInRole(Roles.Exporter)) { var party = user.Party(); query = query.Where(p => p.PayerParty == party); }
-        else if (!user.IsInRole(Roles.Bank)) return Results.Forbid();
+        var caller = user.Party();
+        if (user.IsInRole(Roles.Exporter)) query = query.Where(p => p.PayerParty == caller);
+        else if (user.IsInRole(Roles.Bank))
+            // A bank sees the duties of the declarants that mandated it (in the duty's currency), and those it settled.
+            query = query.Where(p => p.SettledByBank == caller || db.Mandates.Any(m => m.Party == p.PayerParty && m.Currency == p.Currency && m.Bank == caller));
+        else return Results.Forbid();
         if (status is not null)
         {
             if (!Enum.TryParse<DutyPaymentStatus>(status, true, out var parsed)) return Problems.Validation(("status", "must be Requested or Settled"));
@@ -109,11 +113,19 @@ public static class DutyPaymentEndpoints
         return payment is null ? Problems.NotFound("duty payment", reference) : Results.Ok(await history.GetAsync(payment.AggregateType, payment.AggregateKey, ct));
     }
 
-    /// <summary>Banks see every duty payment; an exporter only those it owes; customs officers use the customs service.</summary>
+    /// <summary>
+    /// An exporter sees the duties it owes; a bank those of declarants that mandated it (and those it settled); customs
+    /// officers use the customs service.
+    /// </summary>
     private static async Task<DutyPayment?> FindVisibleAsync(string reference, ClaimsPrincipal user, PaymentsDbContext db, CancellationToken ct)
     {
         if (!user.IsInRole(Roles.Bank) && !user.IsInRole(Roles.Exporter)) return null;
         var payment = await db.DutyPayments.AsNoTracking().SingleOrDefaultAsync(p => p.Reference == reference, ct);
-        return payment is not null && user.MaySee(payment.PayerParty) ? payment : null;
+        if (payment is null) return null;
+        var caller = user.Party();
+        if (user.IsInRole(Roles.Exporter)) return payment.PayerParty == caller ? payment : null;
+        return payment.SettledByBank == caller
+               || await db.Mandates.AnyAsync(m => m.Party == payment.PayerParty && m.Currency == payment.Currency && m.Bank == caller, ct)
+            ? payment : null;
     }
 }

@@ -33,13 +33,25 @@ public sealed record CreditTerms(
     string GoodsDescription,
     IReadOnlyList<RequiredDocument> RequiredDocuments)
 {
-    /// <summary>The most that may be drawn: the amount plus its tolerance (UCP 600 art. 30), in cents. The escrow holds this.</summary>
-    public decimal MaximumAmount => decimal.Floor(Amount * (100m + TolerancePercent)) / 100m;
+    /// <summary>
+    /// The most that may be drawn: the amount plus its tolerance (UCP 600 art. 30), rounded down to the currency's
+    /// smallest unit (and the token's cents). The escrow holds this.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public decimal MaximumAmount
+    {
+        get
+        {
+            var unit = Iso20022.CurrencyAmount.IsActive(Currency) ? (decimal)Math.Pow(10, Math.Min(2, Iso20022.CurrencyAmount.MinorUnits(Currency))) : 100m;
+            return decimal.Floor(Amount * (100m + TolerancePercent) / 100m * unit) / unit;
+        }
+    }
 
     /// <summary>
     /// Until when the escrow must hold the funds: a presentation may arrive on the expiry date — extended to the next
     /// banking day at the place of expiry (art. 29a) — and its examination may take five banking days after (art. 14b).
     /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public DateOnly EscrowExpiry => BankingCalendar.AddBankingDays(BankingCalendar.NextBankingDay(ExpiryDate, ExpiryPlaceCountry), 5, ExpiryPlaceCountry);
 }
 

@@ -152,6 +152,9 @@ public sealed class DocumentaryCredit : Aggregate
     public Presentation Present(Guid presentationId, IReadOnlyList<string> hashes, DateOnly presentedOn, string actor, DateTimeOffset at)
     {
         RequireOpen("present documents under");
+        var lastDay = BankingCalendar.NextBankingDay(Terms.ExpiryDate, Terms.ExpiryPlaceCountry);
+        if (presentedOn > lastDay)
+            throw new DomainRuleViolation("credit-expired", $"The credit expired on {Terms.ExpiryDate:yyyy-MM-dd} (the last day for presentation was {lastDay:yyyy-MM-dd}, UCP 600 art. 6d, 29a).");
         var presentations = Presentations.ToList();
         if (presentations.Any(IsOpen))
             throw new DomainRuleViolation("presentation-open", "An earlier presentation is still being examined or settled.");
@@ -221,6 +224,10 @@ public sealed class DocumentaryCredit : Aggregate
         if (current.Status is not (PresentationStatus.Complying or PresentationStatus.Waived) && !precluded)
             throw new DomainRuleViolation("not-acceptable",
                 $"Presentation {current.Number} is {current.Status}: only a complying presentation, one whose discrepancies the applicant waived, or one not refused within the examination period is accepted.");
+        var available = Terms.MaximumAmount - Drawn;
+        if (current.AmountClaimed <= 0 || current.AmountClaimed > available)
+            throw new DomainRuleViolation("cannot-pay",
+                $"Presentation {current.Number} claims {current.AmountClaimed} {Terms.Currency}; the credit can pay more than 0 and at most {available} (with tolerance, less what was drawn).");
         var presentation = Update(presentationId, current.Status, "accept", p => p with { Status = PresentationStatus.Accepted });
         RecordTransition(Status.ToString(), Status.ToString(), actor, $"presentation {presentation.Number} accepted: {presentation.AmountClaimed} {Terms.Currency} to be paid", null, at);
         return presentation;
@@ -255,6 +262,8 @@ public sealed class DocumentaryCredit : Aggregate
     public void Refund(string bank, string transaction, DateOnly today, string actor, DateTimeOffset at)
     {
         EnsureRefundable(bank, today);
+        // After the escrow's expiry nothing can be paid any more: presentations still open are returned unpaid.
+        PresentationsJson = JsonSerializer.Serialize(Presentations.Select(p => IsOpen(p) ? p with { Status = PresentationStatus.Returned } : p).ToList(), Json);
         var from = Status;
         Status = CreditStatus.Refunded;
         RefundTransactionHash = transaction;
@@ -266,7 +275,7 @@ public sealed class DocumentaryCredit : Aggregate
     {
         RequireBank(bank, IssuingBankParty, "refund");
         RequireOpen("refund");
-        if (Presentations.FirstOrDefault(IsOpen) is { } open)
+        if (today <= Terms.EscrowExpiry && Presentations.FirstOrDefault(IsOpen) is { } open)
             throw new DomainRuleViolation("presentation-open", $"Presentation {open.Number} is {open.Status}: it must be settled or refused before the credit is refunded.");
         if (today <= Terms.EscrowExpiry && !BeneficiaryConsentedToCancel)
             throw new DomainRuleViolation("credit-not-expired",
