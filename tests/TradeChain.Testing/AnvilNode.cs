@@ -28,7 +28,8 @@ public sealed class AnvilNode : IAsyncDisposable
 
     public ChainDeployment Deployment { get; }
 
-    public static async Task<AnvilNode> StartAsync()
+    /// <param name="deploy">False: an empty chain, for tests that deploy themselves.</param>
+    public static async Task<AnvilNode> StartAsync(bool deploy = true)
     {
         if (!File.Exists(TestEnvironment.AnvilPath))
             throw new InvalidOperationException($"anvil not found at {TestEnvironment.AnvilPath}: run scripts/test.sh (it installs contracts/node_modules).");
@@ -37,8 +38,10 @@ public sealed class AnvilNode : IAsyncDisposable
         var process = Launch(port, statePath);
         var rpc = $"http://127.0.0.1:{port}";
         await WaitForRpcAsync(rpc);
-        var deployment = await LedgerDeployer.DeployAsync(rpc, DevelopmentAccounts.ChainId, DevelopmentAccounts.DeployerKey,
-            LedgerDeployer.DevelopmentServiceAccounts(), bankAccounts: LedgerDeployer.DevelopmentBanks());
+        var deployment = deploy
+            ? await LedgerDeployer.DeployAsync(rpc, DevelopmentAccounts.ChainId, DevelopmentAccounts.DeployerKey,
+                LedgerDeployer.DevelopmentServiceAccounts(), bankAccounts: LedgerDeployer.DevelopmentBanks())
+            : new ChainDeployment(DevelopmentAccounts.ChainId, rpc, "", "", new Dictionary<string, string>());
         return new AnvilNode(process, port, statePath, deployment);
     }
 

@@ -53,6 +53,14 @@ public static class DeployCommand
                     problems.Add($"--{service} needs the {service} service's account address (0x followed by 40 hex digits)");
             }
             accounts = given;
+            // --banks 0xA,0xB: the banks' accounts, given BANK_ROLE and an own account on every settlement token.
+            if (options.TryGetValue("banks", out var bankList))
+            {
+                var listed = bankList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                foreach (var bank in listed.Where(b => !AddressUtil.Current.IsValidEthereumAddressHexFormat(b)))
+                    problems.Add($"--banks: {bank} is not an account address (0x followed by 40 hex digits)");
+                banks = listed;
+            }
             if (problems.Count > 0)
             {
                 await error.WriteLineAsync("deploy for a network needs all of --chain-id, --deployer-key-env or --deployer-key-file, --customs, --documents " +

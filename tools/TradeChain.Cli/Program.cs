@@ -12,7 +12,7 @@ namespace TradeChain.Cli
             tradechain — TradeChain command line
 
               deploy  [--rpc URL] [--out FILE] [--chain-id N (--deployer-key-env NAME | --deployer-key-file FILE)
-                       --customs ADDRESS --documents ADDRESS --payments ADDRESS]
+                       --customs ADDRESS --documents ADDRESS --payments ADDRESS [--banks 0xA,0xB]]
                                                       deploy the contracts and grant each service account its roles; idempotent
                                                       when FILE names an earlier deployment. A network needs all the bracketed
                                                       options (the key is read from the variable or file, never given itself);
