@@ -61,6 +61,8 @@ contract CreditEscrow is AccessControl {
     mapping(bytes32 customsReference => uint64 timestamp) private _customsReleasedAt;
     // The reduced amount the beneficiary approved for each credit (zero: none), until the issuing bank uses it.
     mapping(bytes32 creditId => uint256 newAmount) private _approvedAdjustment;
+    // The amount the issuing bank accepted for a presentation: what the advising bank may then pay out.
+    mapping(bytes32 creditId => mapping(bytes32 presentationId => uint256 amount)) private _acceptedPayment;
 
     /// @dev No credit `creditId` was ever opened.
     error UnknownCredit(bytes32 creditId);
@@ -76,6 +78,9 @@ contract CreditEscrow is AccessControl {
 
     /// @dev `caller` is not a bank party to `creditId` (its issuing or advising bank).
     error NotPartyBank(bytes32 creditId, address caller);
+
+    /// @dev The advising bank pays only what the issuing bank accepted for that presentation (`accepted`; zero if nothing).
+    error PaymentNotAccepted(bytes32 creditId, bytes32 presentationId, uint256 amount, uint256 accepted);
 
     /// @dev `caller` is not the beneficiary of `creditId`.
     error NotBeneficiary(bytes32 creditId, address caller);
@@ -139,6 +144,9 @@ contract CreditEscrow is AccessControl {
 
     /// @notice `amount` of `creditId` was paid to `beneficiary` for presentation `presentationId`.
     event CreditReleased(bytes32 indexed creditId, bytes32 indexed presentationId, address indexed beneficiary, uint256 amount);
+
+    /// @dev The issuing bank accepted `amount` for presentation `presentationId`: the advising bank may pay it.
+    event PaymentAccepted(bytes32 indexed creditId, bytes32 indexed presentationId, uint256 amount);
 
     /// @notice The beneficiary of `creditId` agreed to its cancellation.
     event CancellationConsented(bytes32 indexed creditId, address indexed beneficiary);
@@ -245,15 +253,34 @@ contract CreditEscrow is AccessControl {
     }
 
     /**
+     * @notice The issuing bank accepts presentation `presentationId` of `creditId` for `amount` (it honours it): the
+     * advising bank may then pay exactly that. Accepting again replaces the amount until it is paid.
+     * Requirements: the caller is the credit's issuing bank; the credit is funded; the presentation was not paid;
+     * `amount` is positive.
+     */
+    function acceptPayment(bytes32 creditId, bytes32 presentationId, uint256 amount) external {
+        Credit storage credit = _funded(creditId);
+        if (msg.sender != credit.issuingBank) revert NotIssuingBank(creditId, msg.sender);
+        if (presentationId == bytes32(0)) revert InvalidReference();
+        if (_paid[creditId][presentationId]) revert AlreadyPaid(creditId, presentationId);
+        if (amount == 0) revert ZeroAmount();
+        _acceptedPayment[creditId][presentationId] = amount;
+        emit PaymentAccepted(creditId, presentationId, amount);
+    }
+
+    /**
      * @notice Pays `amount` of `creditId` to its beneficiary against presentation `presentationId`.
-     * Requirements: the caller is the credit's issuing or advising bank; the credit is funded; the presentation was
-     * not paid before; `amount` is positive and within what remains; customs attested the credit's customs reference,
-     * if it has one.
+     * Requirements: the caller is the credit's issuing bank, or its advising bank paying exactly what the issuing bank
+     * accepted for that presentation ({acceptPayment}); the credit is funded; the presentation was not paid before;
+     * `amount` is positive and within what remains; customs attested the credit's customs reference, if it has one.
      */
     function release(bytes32 creditId, bytes32 presentationId, uint256 amount) external {
         Credit storage credit = _funded(creditId);
         if (msg.sender != credit.issuingBank && (msg.sender != credit.advisingBank || msg.sender == address(0))) {
             revert NotPartyBank(creditId, msg.sender);
+        }
+        if (msg.sender != credit.issuingBank && _acceptedPayment[creditId][presentationId] != amount) {
+            revert PaymentNotAccepted(creditId, presentationId, amount, _acceptedPayment[creditId][presentationId]);
         }
         if (presentationId == bytes32(0)) revert InvalidReference();
         if (_paid[creditId][presentationId]) revert AlreadyPaid(creditId, presentationId);

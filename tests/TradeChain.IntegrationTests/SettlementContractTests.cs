@@ -175,6 +175,11 @@ public sealed class SettlementContractTests : IAsyncLifetime
         Assert.StartsWith("NotPartyBank", await RefusedAsync(() => _settlement.ReleaseAsync(_exporter, creditId, Ref("P1"), 100_00, None)));
         Assert.StartsWith("NotIssuingBank", await RefusedAsync(() => _settlement.RefundAsync(_hsbc, creditId, None)));
 
+        // The advising bank pays only what the issuing bank accepted for that presentation, on chain.
+        Assert.StartsWith("PaymentNotAccepted", await RefusedAsync(() => _settlement.ReleaseAsync(_hsbc, creditId, Ref("P1"), 200_00, None)));
+        Assert.StartsWith("NotIssuingBank", await RefusedAsync(() => _settlement.AcceptPaymentAsync(_hsbc, creditId, Ref("P1"), 200_00, None)));
+        await _settlement.AcceptPaymentAsync(_vcb, creditId, Ref("P1"), 200_00, None);
+        Assert.StartsWith("PaymentNotAccepted", await RefusedAsync(() => _settlement.ReleaseAsync(_hsbc, creditId, Ref("P1"), 250_00, None)));
         Assert.NotNull(await _settlement.ReleaseAsync(_hsbc, creditId, Ref("P1"), 200_00, None));
         Assert.Equal(200_00, await _settlement.BalanceOfAsync("USD", _exporter.Address));
         // The same presentation again: refused on chain (the client reports it as already done), nothing moves.
@@ -249,6 +254,7 @@ public sealed class SettlementContractTests : IAsyncLifetime
         var customsReference = Ref("DEC-2024-000123 released");
         await OpenCreditAsync(creditId, 400_00, (await ChainTimeAsync()).AddDays(30), customsReference);
 
+        await _settlement.AcceptPaymentAsync(_vcb, creditId, Ref("P1"), 400_00, None);
         Assert.StartsWith("CustomsReleaseRequired", await RefusedAsync(() => _settlement.ReleaseAsync(_hsbc, creditId, Ref("P1"), 400_00, None)));
         Assert.StartsWith("AccessControlUnauthorizedAccount", await RefusedAsync(() =>
             _settlement.AttestCustomsReleaseAsync(_vcb, customsReference, None, "USD")));
@@ -273,6 +279,7 @@ public sealed class SettlementContractTests : IAsyncLifetime
         // Irrevocable: before expiry the issuing bank cannot take the funds back on its own.
         var consented = Ref("LC-consented");
         await OpenCreditAsync(consented, 300_00, now.AddDays(30));
+        await _settlement.AcceptPaymentAsync(_vcb, consented, Ref("P1"), 100_00, None);
         await _settlement.ReleaseAsync(_hsbc, consented, Ref("P1"), 100_00, None);
         Assert.StartsWith("NotExpired", await RefusedAsync(() => _settlement.RefundAsync(_vcb, consented, None)));
         Assert.StartsWith("NotBeneficiary", await RefusedAsync(() => _settlement.ConsentToCancelAsync(_importer, consented, None)));
@@ -287,6 +294,7 @@ public sealed class SettlementContractTests : IAsyncLifetime
         // Expired: the issuing bank refunds without consent; afterwards nothing can be paid.
         var expiring = Ref("LC-expiring");
         await OpenCreditAsync(expiring, 500_00, now.AddHours(1));
+        await _settlement.AcceptPaymentAsync(_vcb, expiring, Ref("P1"), 50_00, None);
         await _settlement.ReleaseAsync(_hsbc, expiring, Ref("P1"), 50_00, None);
         Assert.StartsWith("NotExpired", await RefusedAsync(() => _settlement.RefundAsync(_vcb, expiring, None)));
         await _vcb.Web3.Client.SendRequestAsync<object>("evm_increaseTime", null, 2 * 3600);

@@ -221,6 +221,24 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
     }
 
     /// <summary>Whether presentation <paramref name="presentationId"/> of the credit was paid on chain.</summary>
+    /// <summary>
+    /// <paramref name="issuingBank"/> accepts presentation <paramref name="presentationId"/> for <paramref name="amount"/>:
+    /// the advising bank may then pay exactly that. Null when the presentation was paid already.
+    /// </summary>
+    public async Task<ChainReceipt?> AcceptPaymentAsync(ChainWriter issuingBank, byte[] creditId, byte[] presentationId, BigInteger amount,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await issuingBank.SendAsync(await EscrowOfAsync(creditId),
+                new AcceptPaymentFunction { CreditId = creditId, PresentationId = presentationId, Amount = amount }, cancellationToken);
+        }
+        catch (ChainRevertedException e) when (e.Is<AlreadyPaidError>())
+        {
+            return null;
+        }
+    }
+
     public async Task<bool> IsPaidAsync(byte[] creditId, byte[] presentationId) =>
         await service.QueryAsync<IsPaidFunction, bool>(await EscrowOfAsync(creditId), new IsPaidFunction { CreditId = creditId, PresentationId = presentationId });
 
@@ -396,6 +414,11 @@ internal static class SettlementErrors
         {
             var e = revert.DecodeError<NotIssuingBankError>();
             return $"NotIssuingBank: {e.Caller} is not the issuing bank of credit {Hex(e.CreditId)}";
+        }
+        if (revert.IsCustomErrorFor<PaymentNotAcceptedError>())
+        {
+            var e = revert.DecodeError<PaymentNotAcceptedError>();
+            return $"PaymentNotAccepted: the advising bank may pay only what the issuing bank accepted for this presentation ({e.Accepted} accepted, {e.Amount} asked)";
         }
         if (revert.IsCustomErrorFor<NotPartyBankError>())
         {

@@ -291,8 +291,17 @@ public static class CreditEndpoints
     private static Task<IResult> WaiveAsync(Guid id, Guid presentation, ClaimsPrincipal user, [AsParameters] CreditDeps d, CancellationToken ct) =>
         Step(id, user, d, ct, credit => credit.Waive(presentation, user.Party(), user.Actor(), d.Clock.GetUtcNow()));
 
-    private static Task<IResult> AcceptAsync(Guid id, Guid presentation, ClaimsPrincipal user, [AsParameters] CreditDeps d, CancellationToken ct) =>
-        Step(id, user, d, ct, credit => credit.Accept(presentation, user.Party(), DateOnly.FromDateTime(d.Clock.GetUtcNow().UtcDateTime), user.Actor(), d.Clock.GetUtcNow()));
+    private static async Task<IResult> AcceptAsync(Guid id, Guid presentation, ClaimsPrincipal user, [AsParameters] CreditDeps d, CancellationToken ct)
+    {
+        var credit = await FindAsync(d.Db, id, user, ct);
+        if (credit is null) return Problems.NotFound("credit", id.ToString());
+        var accepted = credit.Accept(presentation, user.Party(), DateOnly.FromDateTime(d.Clock.GetUtcNow().UtcDateTime), user.Actor(), d.Clock.GetUtcNow());
+        // On chain too, signed by the issuing bank: the advising bank can then pay exactly this amount and nothing else.
+        var bank = await d.Ledger.Wallets.ForAsync(user.Party(), ct);
+        await d.Ledger.Chain.AcceptPaymentAsync(bank, Id32(credit.Number), Id32(presentation.ToString()), LedgerEntry.ToMinor(accepted.AmountClaimed), ct);
+        await d.Db.SaveChangesAsync(ct);
+        return Results.Ok(CreditView.From(credit));
+    }
 
     private static async Task<IResult> SettleAsync(Guid id, Guid presentation, ClaimsPrincipal user, [AsParameters] CreditDeps d, CancellationToken ct)
     {
