@@ -31,5 +31,9 @@ public class PaymentTests
         var payment = DutyPayment.WithdrawnBeforeRequest("DUTY-9", Guid.NewGuid(), "declaration cancelled", "customs", Now);
         Assert.Equal(DutyPaymentStatus.Withdrawn, payment.Status);
         Assert.Equal("payment-withdrawn", Assert.Throws<DomainRuleViolation>(() => payment.Settle("BNK", "VN12", "ops", Now)).Rule);
+        // The request arrives later: the payment learns whose it was (so the declarant sees it) and stays withdrawn.
+        Assert.True(payment.CompleteWithdrawnRequest("EXP-ACME", 720m, "VND"));
+        Assert.Equal(("EXP-ACME", 720m, DutyPaymentStatus.Withdrawn), (payment.PayerParty, payment.Amount, payment.Status));
+        Assert.False(payment.CompleteWithdrawnRequest("EXP-OTHER", 1m, "USD"));
     }
 }

@@ -12,9 +12,12 @@ public sealed class DutyPaymentRequestedConsumer(PaymentsDbContext db, TimeProvi
 {
     protected override async Task HandleAsync(DutyPaymentRequested message, CancellationToken cancellationToken)
     {
-        if (await db.DutyPayments.AnyAsync(p => p.Reference == message.PaymentReference, cancellationToken))
+        var existing = await db.DutyPayments.SingleOrDefaultAsync(p => p.Reference == message.PaymentReference, cancellationToken);
+        if (existing is not null)
         {
-            logger.LogInformation("Duty payment {Reference} already exists; request ignored", message.PaymentReference);
+            // Overtaken by its withdrawal: record whose it was, so the declarant (and its bank) can see it was withdrawn.
+            if (!existing.CompleteWithdrawnRequest(message.DeclarantParty, message.Amount, message.Currency))
+                logger.LogInformation("Duty payment {Reference} already exists; request ignored", message.PaymentReference);
             return;
         }
         db.DutyPayments.Add(DutyPayment.Request(message.PaymentReference, message.DeclarationId, message.DeclarantParty,

@@ -76,6 +76,19 @@ public sealed class DutyPayment : Aggregate
         return payment;
     }
 
+    /// <summary>
+    /// The request that a withdrawal overtook has arrived: the withdrawn payment learns whom and what it was for (so the
+    /// declarant and its bank can see it), and stays withdrawn.
+    /// </summary>
+    public bool CompleteWithdrawnRequest(string payerParty, decimal amount, string currency)
+    {
+        if (Status != DutyPaymentStatus.Withdrawn || PayerParty.Length > 0) return false;
+        PayerParty = payerParty;
+        Amount = amount;
+        Currency = currency;
+        return true;
+    }
+
     /// <summary>A bank settles the duties. Settling twice is refused: the money moves once.</summary>
     public void Settle(string bankParty, string debtorAccount, string actor, DateTimeOffset at, string? transactionHash = null)
     {
