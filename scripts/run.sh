@@ -34,15 +34,17 @@ echo "[run] building"
 dotnet build TradeChain.sln -c Release --nologo -v quiet -clp:ErrorsOnly
 
 stop_all() {
-  trap - INT TERM EXIT
-  trap '' PIPE   # keep stopping even if whatever read our output (a pipe, tee) is already gone
+  trap - EXIT
+  trap '' INT TERM PIPE   # a second Ctrl-C (or a signal forwarded by a wrapper) must not cut the stopping short;
+                          # PIPE: keep stopping even if whatever read our output (a pipe, tee) is already gone
   { echo; echo "[run] stopping"; } 2>/dev/null || true
   for service in customs documents payments; do tc_stop_pidfile "$STATE/$service.pid" || true; done
   tc_stop_anvil "$STATE/anvil" || true
   tc_stop_rabbitmq "$STATE/rabbitmq" "$AMQP_PORT" || true
   echo "[run] stopped" 2>/dev/null || true
 }
-trap stop_all INT TERM EXIT
+trap 'stop_all; exit 130' INT TERM
+trap stop_all EXIT
 
 tc_start_rabbitmq "$STATE/rabbitmq" "$AMQP_PORT" "$RABBIT_MGMT_PORT"
 tc_start_anvil "$STATE/anvil" "$ANVIL_PORT"
