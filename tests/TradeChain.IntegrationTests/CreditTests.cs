@@ -123,8 +123,11 @@ public sealed class CreditTests(ITestOutputHelper output)
         Assert.Contains("document-missing", codes);
         Assert.Contains("port-of-discharge", codes);
         Assert.Contains("applicant-mismatch", codes);
-        var deadline = DateOnly.Parse(presentation["examinationDeadline"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
-        Assert.InRange(deadline.DayNumber - today.DayNumber, 5, 11); // five banking days: at least five calendar days, more over weekends and holidays
+        // Five banking days at the place of expiry (VN) after the day the bank received the presentation (UCP 600 art. 14b).
+        var presentedOn = DateOnly.Parse(presentation["presentedOn"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(TradeChain.Payments.Domain.Credits.BankingCalendar.AddBankingDays(presentedOn, 5, "VN"),
+            DateOnly.Parse(presentation["examinationDeadline"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.InRange(presentedOn.DayNumber - today.DayNumber, 0, 1); // received now (the service's clock), not a date the presenter chose
 
         var p = new Uri(credit, $"presentations/{presentationId}/");
         Assert.Equal("not-acceptable", (await Send(hsbc, HttpMethod.Post, new Uri(p, "accept"))).Body!["rule"]!.GetValue<string>());

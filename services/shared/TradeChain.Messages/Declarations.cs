@@ -2,14 +2,14 @@ namespace TradeChain.Messages;
 
 /// <summary>
 /// Customs (for a declaration) or payments (for a presentation under a credit) asks the documents service to verify the
-/// documents it references. <paramref name="DeclarationId"/> identifies the request's subject (the declaration, or the
-/// presentation); <paramref name="DeclarantParty"/> the party that must have issued them; <paramref name="RequestedBy"/>
+/// documents it references. <paramref name="SubjectId"/> identifies what the documents were presented for (the declaration,
+/// or the presentation); <paramref name="PresenterParty"/> the party that must have issued them; <paramref name="RequestedBy"/>
 /// the asking service, echoed in the answer so each service takes only its own. A bank examining a presentation needs
 /// the documents' data: <paramref name="IncludeContent"/> puts it in the verdicts.
 /// </summary>
 public sealed record DocumentVerificationRequested(
-    Guid DeclarationId,
-    string DeclarantParty,
+    Guid SubjectId,
+    string PresenterParty,
     IReadOnlyList<string> DocumentHashes,
     string RequestedBy = DocumentVerificationRequested.Customs,
     bool IncludeContent = false)
@@ -32,7 +32,7 @@ public sealed record DocumentVerdict(
 
 /// <summary>The documents service's answer to <see cref="DocumentVerificationRequested"/>.</summary>
 public sealed record DocumentVerificationCompleted(
-    Guid DeclarationId,
+    Guid SubjectId,
     bool AllValid,
     IReadOnlyList<DocumentVerdict> Verdicts,
     string RequestedBy = DocumentVerificationRequested.Customs);

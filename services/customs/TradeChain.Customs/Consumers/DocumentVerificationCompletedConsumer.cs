@@ -18,10 +18,10 @@ public sealed class DocumentVerificationCompletedConsumer(CustomsDbContext db, C
     protected override async Task HandleAsync(DocumentVerificationCompleted message, CancellationToken cancellationToken)
     {
         if (message.RequestedBy != DocumentVerificationRequested.Customs) return; // a bank's presentation, not a declaration
-        var declaration = await db.Declarations.SingleOrDefaultAsync(d => d.Id == message.DeclarationId, cancellationToken);
+        var declaration = await db.Declarations.SingleOrDefaultAsync(d => d.Id == message.SubjectId, cancellationToken);
         if (declaration is null)
         {
-            logger.LogWarning("Verification result for unknown declaration {DeclarationId} ignored", message.DeclarationId);
+            logger.LogWarning("Verification result for unknown declaration {DeclarationId} ignored", message.SubjectId);
             return;
         }
         if (declaration.Status == DeclarationStatus.Registered && !declaration.DocumentHashes.All(h => message.Verdicts.Any(v => v.DocumentHash == h)))

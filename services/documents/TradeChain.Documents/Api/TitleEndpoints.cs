@@ -34,28 +34,28 @@ public static class TitleEndpoints
         var group = app.MapGroup("/documents/{id:guid}/title").WithTags("titles").RequireAuthorization(Policies.AnyParty);
         group.MapGet("/", GetAsync).WithSummary("The title: holder, beneficiary, nominee, state, and the endorsement chain from the chain's events.");
         group.MapPost("/nominate", (Guid id, TitleStepRequest r, ClaimsPrincipal u, [AsParameters] Deps d, CancellationToken ct) =>
-                PartyStepAsync(id, r, u, d, to => new NominateFunction { Nominee = to }, ct))
+                PartyStepAsync(id, r, u, d, (token, to) => new NominateFunction { TokenId = token, Nominee = to }, ct))
             .WithSummary("The beneficiary nominates the next beneficiary (signed by the beneficiary's account).");
         group.MapPost("/endorse", (Guid id, TitleStepRequest r, ClaimsPrincipal u, [AsParameters] Deps d, CancellationToken ct) =>
-                PartyStepAsync(id, r, u, d, to => new TransferBeneficiaryFunction { NewBeneficiary = to }, ct))
+                PartyStepAsync(id, r, u, d, (token, to) => new TransferBeneficiaryFunction { TokenId = token, NewBeneficiary = to }, ct))
             .WithSummary("The holder endorses the title to the nominee (or to anyone, when the holder is the beneficiary).");
         group.MapPost("/transfer-holder", (Guid id, TitleStepRequest r, ClaimsPrincipal u, [AsParameters] Deps d, CancellationToken ct) =>
-                PartyStepAsync(id, r, u, d, to => new TransferHolderFunction { NewHolder = to }, ct))
+                PartyStepAsync(id, r, u, d, (token, to) => new TransferHolderFunction { TokenId = token, NewHolder = to }, ct))
             .WithSummary("The holder hands possession of the title to another party.");
         group.MapPost("/reject-holder", (Guid id, ClaimsPrincipal u, [AsParameters] Deps d, CancellationToken ct) =>
-                PartyStepAsync(id, null, u, d, _ => new RejectTransferHolderFunction(), ct))
+                PartyStepAsync(id, null, u, d, (token, _) => new RejectTransferHolderFunction { TokenId = token }, ct))
             .WithSummary("The new holder refuses the transfer: the title returns to the previous holder.");
         group.MapPost("/reject-endorsement", (Guid id, ClaimsPrincipal u, [AsParameters] Deps d, CancellationToken ct) =>
-                PartyStepAsync(id, null, u, d, _ => new RejectTransferBeneficiaryFunction(), ct))
+                PartyStepAsync(id, null, u, d, (token, _) => new RejectTransferBeneficiaryFunction { TokenId = token }, ct))
             .WithSummary("The new beneficiary refuses the endorsement: the previous beneficiary is restored.");
         group.MapPost("/surrender", (Guid id, ClaimsPrincipal u, [AsParameters] Deps d, CancellationToken ct) =>
-                PartyStepAsync(id, null, u, d, _ => new ReturnToIssuerFunction(), ct))
+                PartyStepAsync(id, null, u, d, (token, _) => new ReturnToIssuerFunction { TokenId = token }, ct))
             .WithSummary("The holder, who must also be the beneficiary, returns the title to the issuer to take delivery.");
         group.MapPost("/accept-surrender", (Guid id, ClaimsPrincipal u, [AsParameters] Deps d, CancellationToken ct) =>
-                IssuerStepAsync(id, u, d, new AcceptSurrenderFunction(), ct))
+                IssuerStepAsync(id, u, d, t => new AcceptSurrenderFunction { TokenId = t }, ct))
             .WithSummary("The issuer accepts the surrender: the title is burned and the bill of lading is spent.");
         group.MapPost("/reject-surrender", (Guid id, ClaimsPrincipal u, [AsParameters] Deps d, CancellationToken ct) =>
-                IssuerStepAsync(id, u, d, new RejectSurrenderFunction(), ct))
+                IssuerStepAsync(id, u, d, t => new RejectSurrenderFunction { TokenId = t }, ct))
             .WithSummary("The issuer rejects the surrender: the title returns to the party that surrendered it.");
         return app;
     }
@@ -70,7 +70,7 @@ public static class TitleEndpoints
     }
 
     private static async Task<IResult> PartyStepAsync<TFunction>(Guid id, TitleStepRequest? request, ClaimsPrincipal user, Deps deps,
-        Func<string, TFunction> step, CancellationToken ct) where TFunction : FunctionMessage, new()
+        Func<System.Numerics.BigInteger, string, TFunction> step, CancellationToken ct) where TFunction : FunctionMessage, new()
     {
         var (document, problem) = await FindAsync(id, user, deps, ct);
         if (problem is not null) return problem;
@@ -85,13 +85,12 @@ public static class TitleEndpoints
         }
         await deps.Parties.AddressAsync(user.Party(), ct);
         var signer = await deps.Parties.Wallets.ForAsync(user.Party(), ct);
-        var function = step(to);
-        SetToken(function, document!);
-        var receipt = await deps.Titles.SendAsync(signer, function, ct);
+        var receipt = await deps.Titles.SendAsync(signer, step(TokenOf(document!), to), ct);
         return Results.Ok(await ViewAsync(document!, deps, receipt.TransactionHash, ct));
     }
 
-    private static async Task<IResult> IssuerStepAsync<TFunction>(Guid id, ClaimsPrincipal user, Deps deps, TFunction function, CancellationToken ct)
+    private static async Task<IResult> IssuerStepAsync<TFunction>(Guid id, ClaimsPrincipal user, Deps deps, Func<System.Numerics.BigInteger, TFunction> step,
+        CancellationToken ct)
         where TFunction : FunctionMessage, new()
     {
         var (document, problem) = await FindAsync(id, user, deps, ct);
@@ -99,16 +98,11 @@ public static class TitleEndpoints
         if (document!.OwnerParty != user.Party())
             return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Only the issuer may decide on a surrender.",
                 detail: $"The bill of lading was issued by {document.OwnerParty}; you act for {user.Party()}.", type: "https://tradechain.dev/problems/forbidden");
-        SetToken(function, document);
-        var receipt = await deps.Titles.SendAsIssuerAsync(function, ct);
+        var receipt = await deps.Titles.SendAsIssuerAsync(step(TokenOf(document)), ct);
         return Results.Ok(await ViewAsync(document, deps, receipt.TransactionHash, ct));
     }
 
-    private static void SetToken<TFunction>(TFunction function, TradeDocument document)
-    {
-        // Every title function takes the token id first; the generated classes name it TokenId.
-        typeof(TFunction).GetProperty("TokenId")!.SetValue(function, TitleRegistryClient.TokenId(Convert.FromHexString(document.MerkleRoot!)));
-    }
+    private static System.Numerics.BigInteger TokenOf(TradeDocument document) => TitleRegistryClient.TokenId(Convert.FromHexString(document.MerkleRoot!));
 
     /// <summary>
     /// The bill of lading, when the caller may see its title: its issuer, or a party that holds, is entitled to, is

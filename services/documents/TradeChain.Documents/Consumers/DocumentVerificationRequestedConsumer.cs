@@ -26,20 +26,20 @@ public sealed class DocumentVerificationRequestedConsumer(DocumentsDbContext db,
     {
         var hashes = message.DocumentHashes.Select(h => h.ToLowerInvariant()).ToList();
         var documents = await db.Documents.AsNoTracking().Where(d => hashes.Contains(d.Hash)).ToDictionaryAsync(d => d.Hash, cancellationToken);
-        var waiting = documents.Values.Where(d => d.Status == DocumentStatus.Submitted && d.OwnerParty == message.DeclarantParty).Select(d => d.Hash).ToList();
+        var waiting = documents.Values.Where(d => d.Status == DocumentStatus.Submitted && d.OwnerParty == message.PresenterParty).Select(d => d.Hash).ToList();
         if (waiting.Count > 0) throw new DocumentsNotYetIssuedException(waiting);
 
         var verdicts = new List<DocumentVerdict>();
         foreach (var hash in hashes)
         {
-            var verdict = await VerifyAsync(hash, documents.GetValueOrDefault(hash), message.DeclarantParty, cancellationToken);
+            var verdict = await VerifyAsync(hash, documents.GetValueOrDefault(hash), message.PresenterParty, cancellationToken);
             if (verdict.Valid && message.RequestedBy == DocumentVerificationRequested.Payments && documents.GetValueOrDefault(hash) is { IsTransferable: true } bill)
-                verdict = await RequireHolderAsync(verdict, bill, message.DeclarantParty);
-            if (message.IncludeContent && documents.GetValueOrDefault(hash) is { } document && document.OwnerParty == message.DeclarantParty)
+                verdict = await RequireHolderAsync(verdict, bill, message.PresenterParty);
+            if (message.IncludeContent && documents.GetValueOrDefault(hash) is { } document && document.OwnerParty == message.PresenterParty)
                 verdict = verdict with { ContentJson = OpenAttestationV2.Unsalt(document.Data)!.ToJsonString() };
             verdicts.Add(verdict);
         }
-        db.Publish(new DocumentVerificationCompleted(message.DeclarationId, verdicts.All(v => v.Valid), verdicts, message.RequestedBy));
+        db.Publish(new DocumentVerificationCompleted(message.SubjectId, verdicts.All(v => v.Valid), verdicts, message.RequestedBy));
     }
 
     /// <summary>

@@ -19,18 +19,18 @@ public sealed class PresentationVerifiedConsumer(PaymentsDbContext db, TimeProvi
     protected override async Task HandleAsync(DocumentVerificationCompleted message, CancellationToken cancellationToken)
     {
         if (message.RequestedBy != DocumentVerificationRequested.Payments) return; // a declaration's documents: customs' business
-        var id = $"\"id\":\"{message.DeclarationId}\"";
+        var id = $"\"id\":\"{message.SubjectId}\"";
         var credit = (await db.Credits.Where(c => c.PresentationsJson.Contains(id)).ToListAsync(cancellationToken))
-            .SingleOrDefault(c => c.Presentations.Any(p => p.Id == message.DeclarationId));
-        var presentation = credit?.Presentations.SingleOrDefault(p => p.Id == message.DeclarationId);
+            .SingleOrDefault(c => c.Presentations.Any(p => p.Id == message.SubjectId));
+        var presentation = credit?.Presentations.SingleOrDefault(p => p.Id == message.SubjectId);
         if (credit is null || presentation is null)
         {
-            logger.LogWarning("Verification result for unknown presentation {PresentationId} ignored", message.DeclarationId);
+            logger.LogWarning("Verification result for unknown presentation {PresentationId} ignored", message.SubjectId);
             return;
         }
         if (presentation.Status != PresentationStatus.Verifying)
         {
-            logger.LogInformation("Presentation {PresentationId} was already examined; result ignored", message.DeclarationId);
+            logger.LogInformation("Presentation {PresentationId} was already examined; result ignored", message.SubjectId);
             return;
         }
         var documents = message.Verdicts.Select(v => new PresentedDocument(v.DocumentHash, v.DocumentType, v.Valid, v.Reason,
