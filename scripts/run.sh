@@ -5,7 +5,7 @@
 #   scripts/run.sh           bring the system up
 #   scripts/run.sh --demo    ... and drive one export trade through it (the golden path)
 #   scripts/run.sh --fresh   start from an empty chain and empty databases
-# Ports: CUSTOMS_PORT (5101), DOCUMENTS_PORT (5102), PAYMENTS_PORT (5103), AMQP_PORT (5672),
+# Ports: CONSOLE_PORT (5100), CUSTOMS_PORT (5101), DOCUMENTS_PORT (5102), PAYMENTS_PORT (5103), AMQP_PORT (5672),
 #        RABBIT_MGMT_PORT (15672), ANVIL_PORT (8545). State lives in .run/ and survives a restart.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -23,7 +23,7 @@ for arg in "$@"; do
   esac
 done
 
-CUSTOMS_PORT="${CUSTOMS_PORT:-5101}"; DOCUMENTS_PORT="${DOCUMENTS_PORT:-5102}"; PAYMENTS_PORT="${PAYMENTS_PORT:-5103}"
+CONSOLE_PORT="${CONSOLE_PORT:-5100}"; CUSTOMS_PORT="${CUSTOMS_PORT:-5101}"; DOCUMENTS_PORT="${DOCUMENTS_PORT:-5102}"; PAYMENTS_PORT="${PAYMENTS_PORT:-5103}"
 AMQP_PORT="${AMQP_PORT:-5672}"; RABBIT_MGMT_PORT="${RABBIT_MGMT_PORT:-15672}"; ANVIL_PORT="${ANVIL_PORT:-8545}"
 STATE="$ROOT/.run"
 [ "$FRESH" -eq 1 ] && rm -rf "$STATE"
@@ -38,7 +38,7 @@ stop_all() {
   trap '' INT TERM PIPE   # a second Ctrl-C (or a signal forwarded by a wrapper) must not cut the stopping short;
                           # PIPE: keep stopping even if whatever read our output (a pipe, tee) is already gone
   { echo; echo "[run] stopping"; } 2>/dev/null || true
-  for service in customs documents payments; do tc_stop_pidfile "$STATE/$service.pid" || true; done
+  for service in console customs documents payments; do tc_stop_pidfile "$STATE/$service.pid" || true; done
   tc_stop_anvil "$STATE/anvil" || true
   tc_stop_rabbitmq "$STATE/rabbitmq" "$AMQP_PORT" || true
   echo "[run] stopped" 2>/dev/null || true
@@ -71,7 +71,14 @@ start_service() { # name project port
 start_service customs TradeChain.Customs "$CUSTOMS_PORT"
 start_service documents TradeChain.Documents "$DOCUMENTS_PORT"
 start_service payments TradeChain.Payments "$PAYMENTS_PORT"
-for port in "$CUSTOMS_PORT" "$DOCUMENTS_PORT" "$PAYMENTS_PORT"; do
+# The console: the web application people work in. It talks to the services' APIs only, with the user's own token.
+( cd "$ROOT/services/console/TradeChain.Console/bin/Release/net10.0" && \
+  ASPNETCORE_ENVIRONMENT=Development Urls="http://127.0.0.1:$CONSOLE_PORT" \
+  Services__Customs="http://127.0.0.1:$CUSTOMS_PORT" Services__Documents="http://127.0.0.1:$DOCUMENTS_PORT" Services__Payments="http://127.0.0.1:$PAYMENTS_PORT" \
+  Chain__RpcUrl="$RPC" Chain__TransitionAnchorAddress="$TRANSITION_ANCHOR" \
+  exec dotnet TradeChain.Console.dll ) >"$STATE/logs/console.log" 2>&1 &
+echo $! >"$STATE/console.pid"
+for port in "$CUSTOMS_PORT" "$DOCUMENTS_PORT" "$PAYMENTS_PORT" "$CONSOLE_PORT"; do
   if ! tc_wait_http "http://127.0.0.1:$port/health/ready" 90; then
     echo "[run] a service did not become ready; see $STATE/logs/" >&2
     tail -n 20 "$STATE"/logs/*.log >&2
@@ -82,6 +89,7 @@ done
 cat <<INFO
 
 TradeChain is up.
+  console    http://127.0.0.1:$CONSOLE_PORT    the web console: sign in as an exporter, a customs officer or a bank; public verifier at /verify
   customs    http://127.0.0.1:$CUSTOMS_PORT    API browser http://127.0.0.1:$CUSTOMS_PORT/scalar    OpenAPI /openapi/v1.json
   documents  http://127.0.0.1:$DOCUMENTS_PORT    API browser http://127.0.0.1:$DOCUMENTS_PORT/scalar
   payments   http://127.0.0.1:$PAYMENTS_PORT    API browser http://127.0.0.1:$PAYMENTS_PORT/scalar

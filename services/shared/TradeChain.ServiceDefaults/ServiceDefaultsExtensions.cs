@@ -74,7 +74,8 @@ public static class ServiceDefaultsExtensions
         return app;
     }
 
-    private static void AddTelemetry(this WebApplicationBuilder builder, string serviceName)
+    /// <summary>One way to configure OpenTelemetry for every process (the services and the console): traces, metrics, logs; OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.</summary>
+    public static void AddTelemetry(this WebApplicationBuilder builder, string serviceName)
     {
         var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         builder.Logging.AddOpenTelemetry(o =>

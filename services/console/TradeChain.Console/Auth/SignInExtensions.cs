@@ -1,0 +1,176 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+using TradeChain.Console.Auth;
+using TradeChain.ServiceDefaults.Auth;
+
+namespace TradeChain.Console;
+
+public static class SignInExtensions
+{
+    /// <summary>
+    /// Cookie session holding the user's role, party and own API token. Development mode mints the token with the public
+    /// development key (refused outside the Development environment); production signs in with OpenID Connect and keeps
+    /// the identity provider's token, which the services validate themselves.
+    /// </summary>
+    public static WebApplicationBuilder AddConsoleSignIn(this WebApplicationBuilder builder)
+    {
+        var signIn = builder.Configuration.GetSection(SignInOptions.Section).Get<SignInOptions>() ?? new SignInOptions();
+        builder.Services.Configure<SignInOptions>(builder.Configuration.GetSection(SignInOptions.Section));
+        builder.Services.Configure<OidcOptions>(builder.Configuration.GetSection(OidcOptions.Section));
+        builder.Services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.Section));
+
+        if (signIn.IsDevelopment && !builder.Environment.IsDevelopment())
+            throw new InvalidOperationException("SignIn:Mode=Development mints tokens with the public development key and is refused outside the Development environment; configure OpenID Connect (Oidc:Authority, Oidc:ClientId).");
+
+        var authentication = builder.Services.AddAuthentication(o =>
+        {
+            o.DefaultScheme = CookieAuthenticationDefaults.AuthenticationScheme;
+            o.DefaultChallengeScheme = signIn.IsDevelopment ? CookieAuthenticationDefaults.AuthenticationScheme : OpenIdConnectDefaults.AuthenticationScheme;
+        }).AddCookie(o =>
+        {
+            o.Cookie.Name = "tradechain.console";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Lax;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            o.LoginPath = "/sign-in";
+            o.LogoutPath = "/sign-out";
+            o.AccessDeniedPath = "/forbidden";
+            o.ExpireTimeSpan = TimeSpan.FromHours(signIn.SessionHours);
+            o.SlidingExpiration = false;
+        });
+
+        if (!signIn.IsDevelopment)
+        {
+            var oidc = builder.Configuration.GetSection(OidcOptions.Section).Get<OidcOptions>() ?? new OidcOptions();
+            if (string.IsNullOrWhiteSpace(oidc.Authority) || string.IsNullOrWhiteSpace(oidc.ClientId))
+                throw new InvalidOperationException("OpenID Connect sign-in needs Oidc:Authority and Oidc:ClientId (or SignIn:Mode=Development in the Development environment).");
+            authentication.AddOpenIdConnect(o =>
+            {
+                o.Authority = oidc.Authority;
+                o.ClientId = oidc.ClientId;
+                if (!string.IsNullOrEmpty(oidc.ClientSecret)) o.ClientSecret = oidc.ClientSecret;
+                o.ResponseType = OpenIdConnectResponseType.Code;
+                o.UsePkce = true;
+                o.SaveTokens = false;
+                o.MapInboundClaims = false;
+                o.GetClaimsFromUserInfoEndpoint = false;
+                o.RequireHttpsMetadata = oidc.RequireHttpsMetadata;
+                o.Scope.Clear();
+                foreach (var scope in oidc.Scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries)) o.Scope.Add(scope);
+                o.Events.OnTokenValidated = context =>
+                {
+                    var token = oidc.ApiToken == "id_token" ? context.TokenEndpointResponse?.IdToken : context.TokenEndpointResponse?.AccessToken;
+                    var principal = ConsolePrincipal.FromIdentityProvider(context.Principal!, token, oidc);
+                    if (principal is null)
+                    {
+                        context.Fail($"The identity provider's token carries no TradeChain role in '{oidc.RoleClaim}' or no party in '{oidc.PartyClaim}', or no {oidc.ApiToken} to forward.");
+                        return Task.CompletedTask;
+                    }
+                    context.Principal = principal;
+                    return Task.CompletedTask;
+                };
+            });
+        }
+
+        builder.Services.AddAuthorization();
+        builder.Services.AddCascadingAuthenticationState();
+        builder.Services.AddHealthChecks();
+        return builder;
+    }
+
+    /// <summary>POST /account/dev-sign-in (Development only), GET /account/sign-in (OpenID Connect challenge), POST /account/sign-out. Forms carry an antiforgery token.</summary>
+    public static WebApplication MapSignInEndpoints(this WebApplication app)
+    {
+        var signIn = app.Services.GetRequiredService<IOptions<SignInOptions>>().Value;
+        if (signIn.IsDevelopment)
+        {
+            app.MapPost("/account/dev-sign-in", async ([FromForm] DevSignInForm form, HttpContext http, IOptions<AuthOptions> auth) =>
+            {
+                var errors = form.Validate();
+                if (errors.Count > 0) return Results.Redirect($"/sign-in?error={Uri.EscapeDataString(string.Join(" ", errors))}");
+                var lifetime = TimeSpan.FromHours(signIn.SessionHours);
+                var token = DevelopmentTokens.Mint(auth.Value, form.Subject!.Trim(), form.Role!, form.Party!.Trim(), lifetime);
+                await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme,
+                    ConsolePrincipal.Create(form.Subject.Trim(), form.Subject.Trim(), form.Role!, form.Party.Trim(), token),
+                    new AuthenticationProperties { ExpiresUtc = DateTimeOffset.UtcNow.Add(lifetime), IsPersistent = false });
+                return Results.LocalRedirect(SafeReturnUrl(form.ReturnUrl));
+            });
+        }
+        else
+        {
+            app.MapGet("/account/sign-in", (string? returnUrl) =>
+                Results.Challenge(new AuthenticationProperties { RedirectUri = SafeReturnUrl(returnUrl) }, [OpenIdConnectDefaults.AuthenticationScheme]));
+        }
+        app.MapPost("/account/sign-out", async ([FromForm] string? returnUrl, HttpContext http) =>
+        {
+            await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            if (!signIn.IsDevelopment)
+                return Results.SignOut(new AuthenticationProperties { RedirectUri = "/" }, [OpenIdConnectDefaults.AuthenticationScheme]);
+            return Results.LocalRedirect("/");
+        });
+        return app;
+    }
+
+    /// <summary>Only a local path: a sign-in link must never send the user to another site.</summary>
+    internal static string SafeReturnUrl(string? url) =>
+        !string.IsNullOrEmpty(url) && url.Length <= 2000 && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal)
+            ? url : "/";
+}
+
+public sealed class DevSignInForm
+{
+    public string? Role { get; set; }
+
+    public string? Party { get; set; }
+
+    public string? Subject { get; set; }
+
+    public string? ReturnUrl { get; set; }
+
+    public List<string> Validate()
+    {
+        var errors = new List<string>();
+        if (Role is null || !Roles.All.Contains(Role)) errors.Add($"Role must be one of {string.Join(", ", Roles.All)}.");
+        if (string.IsNullOrWhiteSpace(Party)) errors.Add("Party is required (for example EXP-AEO-SAIGON).");
+        else if (Party.Trim().Length > 64 || !Party.Trim().All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')) errors.Add("Party must be at most 64 letters, digits, '-', '_' or '.'.");
+        if (string.IsNullOrWhiteSpace(Subject)) errors.Add("Your name is required.");
+        else if (Subject.Trim().Length > 64) errors.Add("Your name must be at most 64 characters.");
+        return errors;
+    }
+}
+
+/// <summary>The console's session principal: who, which role, which party, and the API token to forward.</summary>
+public static class ConsolePrincipal
+{
+    public static ClaimsPrincipal Create(string subject, string name, string role, string party, string apiToken) =>
+        new(new ClaimsIdentity(
+        [
+            new Claim(Claims.Subject, subject),
+            new Claim(ConsoleClaims.Name, name),
+            new Claim(Claims.Role, role),
+            new Claim(Claims.Party, party),
+            new Claim(ConsoleClaims.ApiToken, apiToken),
+        ], CookieAuthenticationDefaults.AuthenticationScheme, ConsoleClaims.Name, Claims.Role));
+
+    /// <summary>Reads role and party from the configured claims of the identity provider's token; null when either is missing or not a TradeChain role.</summary>
+    public static ClaimsPrincipal? FromIdentityProvider(ClaimsPrincipal external, string? apiToken, OidcOptions oidc)
+    {
+        var role = external.FindAll(oidc.RoleClaim).Select(c => c.Value).FirstOrDefault(Roles.All.Contains);
+        var party = external.FindFirst(oidc.PartyClaim)?.Value;
+        var subject = external.FindFirst(JwtRegisteredClaimNames.Sub)?.Value;
+        if (role is null || string.IsNullOrWhiteSpace(party) || string.IsNullOrWhiteSpace(apiToken) || subject is null) return null;
+        return Create(subject, external.FindFirst(oidc.NameClaim)?.Value ?? subject, role, party, apiToken);
+    }
+
+    public static string? Role(this ClaimsPrincipal user) => user.FindFirst(Claims.Role)?.Value;
+
+    public static string? PartyOrNull(this ClaimsPrincipal user) => user.FindFirst(Claims.Party)?.Value;
+
+    public static string DisplayName(this ClaimsPrincipal user) => user.FindFirst(ConsoleClaims.Name)?.Value ?? user.FindFirst(Claims.Subject)?.Value ?? "unknown";
+}

@@ -1,0 +1,115 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Components.Authorization;
+using TradeChain.Console.Auth;
+
+namespace TradeChain.Console.Services;
+
+/// <summary>
+/// One backend service's HTTP API, called with the signed-in user's own token (never a console identity), so the API's
+/// role and party rules hold exactly as for any other client. Works in server-rendered requests and in interactive
+/// circuits alike: the token is read from the user's authentication state.
+/// </summary>
+public abstract class ServiceApi(HttpClient http, AuthenticationStateProvider authentication, IHttpContextAccessor httpContext, string serviceName)
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter() },
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public string ServiceName { get; } = serviceName;
+
+    public Uri? BaseAddress => http.BaseAddress;
+
+    public Task<ApiResult<T>> GetAsync<T>(string path, CancellationToken ct = default) => SendAsync<T>(HttpMethod.Get, path, null, ct);
+
+    public Task<ApiResult<T>> PostAsync<T>(string path, object? body, CancellationToken ct = default) => SendAsync<T>(HttpMethod.Post, path, body ?? new { }, ct);
+
+    public Task<ApiResult<T>> PutAsync<T>(string path, object body, CancellationToken ct = default) => SendAsync<T>(HttpMethod.Put, path, body, ct);
+
+    /// <summary>A call whose answer is read as loose JSON (for records the page only shows).</summary>
+    public Task<ApiResult<JsonNode>> GetJsonAsync(string path, CancellationToken ct = default) => SendAsync<JsonNode>(HttpMethod.Get, path, null, ct);
+
+    public Task<ApiResult<JsonNode>> PostJsonAsync(string path, object? body, CancellationToken ct = default) => SendAsync<JsonNode>(HttpMethod.Post, path, body ?? new { }, ct);
+
+    /// <summary>A body already in JSON text (an uploaded file), sent as it is.</summary>
+    public async Task<ApiResult<JsonNode>> SendRawJsonAsync(HttpMethod method, string path, string json, CancellationToken ct = default)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
+        return await SendCoreAsync<JsonNode>(request, ct);
+    }
+
+    /// <summary>The raw text of an answer (XML, a wrapped document), with its content type.</summary>
+    public async Task<ApiResult<(string Text, string ContentType)>> GetTextAsync(string path, CancellationToken ct = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        await AuthorizeAsync(request);
+        try
+        {
+            using var response = await http.SendAsync(request, ct);
+            var text = await response.Content.ReadAsStringAsync(ct);
+            if (!response.IsSuccessStatusCode) return ApiResult<(string, string)>.Failure(ApiProblem.Parse((int)response.StatusCode, text, response.ReasonPhrase ?? "Request failed"));
+            return ApiResult<(string, string)>.Success((text, response.Content.Headers.ContentType?.ToString() ?? "text/plain"));
+        }
+        catch (HttpRequestException e) { return ApiResult<(string, string)>.Failure(Unreachable(e)); }
+    }
+
+    private async Task<ApiResult<T>> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null) request.Content = JsonContent.Create(body, body.GetType(), options: Json);
+        return await SendCoreAsync<T>(request, ct);
+    }
+
+    private async Task<ApiResult<T>> SendCoreAsync<T>(HttpRequestMessage request, CancellationToken ct)
+    {
+        await AuthorizeAsync(request);
+        try
+        {
+            using var response = await http.SendAsync(request, ct);
+            var text = await response.Content.ReadAsStringAsync(ct);
+            if (!response.IsSuccessStatusCode)
+                return ApiResult<T>.Failure(ApiProblem.Parse((int)response.StatusCode, text, Describe((int)response.StatusCode)));
+            if (string.IsNullOrWhiteSpace(text)) return ApiResult<T>.Success(default!);
+            return ApiResult<T>.Success(JsonSerializer.Deserialize<T>(text, Json)!);
+        }
+        catch (HttpRequestException e) { return ApiResult<T>.Failure(Unreachable(e)); }
+        catch (JsonException e) { return ApiResult<T>.Failure(new ApiProblem(502, $"The {ServiceName} service answered in an unexpected shape", e.Message, null, new Dictionary<string, string[]>())); }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return ApiResult<T>.Failure(new ApiProblem(504, $"The {ServiceName} service did not answer in time", "Try again in a moment.", null, new Dictionary<string, string[]>()));
+        }
+    }
+
+    private async Task AuthorizeAsync(HttpRequestMessage request)
+    {
+        System.Security.Claims.ClaimsPrincipal? user;
+        // Components (server-rendered or interactive) know the user from their authentication state; plain endpoints (downloads) from the request.
+        try { user = (await authentication.GetAuthenticationStateAsync()).User; }
+        catch (InvalidOperationException) { user = httpContext.HttpContext?.User; }
+        var token = user?.FindFirst(ConsoleClaims.ApiToken)?.Value;
+        if (!string.IsNullOrEmpty(token)) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+    }
+
+    private ApiProblem Unreachable(HttpRequestException e) =>
+        new(503, $"The {ServiceName} service cannot be reached", e.Message, null, new Dictionary<string, string[]>());
+
+    private string Describe(int status) => status switch
+    {
+        401 => "Your session has ended: sign in again",
+        403 => "Your role or party may not do this",
+        404 => "Not found (or not yours to see)",
+        409 => "This record changed meanwhile: reload and try again",
+        _ => $"The {ServiceName} service refused the request ({status})",
+    };
+}
+
+public sealed class CustomsApi(HttpClient http, AuthenticationStateProvider authentication, IHttpContextAccessor request) : ServiceApi(http, authentication, request, "customs");
+
+public sealed class DocumentsApi(HttpClient http, AuthenticationStateProvider authentication, IHttpContextAccessor request) : ServiceApi(http, authentication, request, "documents");
+
+public sealed class PaymentsApi(HttpClient http, AuthenticationStateProvider authentication, IHttpContextAccessor request) : ServiceApi(http, authentication, request, "payments");

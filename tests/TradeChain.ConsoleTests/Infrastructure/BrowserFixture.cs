@@ -1,0 +1,94 @@
+using Deque.AxeCore.Commons;
+using Deque.AxeCore.Playwright;
+using Microsoft.Playwright;
+using TradeChain.Testing;
+
+namespace TradeChain.ConsoleTests.Infrastructure;
+
+/// <summary>
+/// Debian's Chromium driven by Playwright (Playwright's own browser download cannot work here: no internet).
+/// Screenshots go to .test-run/screenshots, kept with the test results.
+/// </summary>
+public sealed class BrowserFixture : IAsyncLifetime
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    private IPlaywright? _playwright;
+
+    public IBrowser Browser { get; private set; } = default!;
+
+    public static string ScreenshotDirectory { get; } = Path.Combine(TestEnvironment.RepoRoot, ".test-run", "screenshots");
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+            throw new InvalidOperationException($"{ChromiumPath} is missing: the test command installs Debian's chromium (apt-get install chromium).");
+        Directory.CreateDirectory(ScreenshotDirectory);
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+    }
+
+    /// <summary>A fresh browser profile (its own cookies) at a laptop-sized window.</summary>
+    public async Task<IPage> NewPageAsync(Uri baseUrl)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = baseUrl.ToString(),
+            ViewportSize = new ViewportSize { Width = 1366, Height = 850 },
+            AcceptDownloads = true,
+        });
+        context.SetDefaultTimeout(30_000);
+        return await context.NewPageAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null) await Browser.DisposeAsync();
+        _playwright?.Dispose();
+    }
+}
+
+/// <summary>What every journey does: sign in as someone, save a screenshot, check a page's accessibility.</summary>
+public static class ConsolePage
+{
+    /// <summary>Signs in through the Development sign-in page, as a person would: role, party, name.</summary>
+    public static async Task SignInAsync(this IPage page, string role, string party, string name)
+    {
+        await page.GotoAsync("/sign-in");
+        await page.GetByLabel("Role").SelectOptionAsync(role);
+        await page.GetByLabel("Party you act for").FillAsync(party);
+        await page.GetByLabel("Your name").FillAsync(name);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
+        await page.GetByTestId("whoami").WaitForAsync();
+        await WaitForInteractiveAsync(page);
+    }
+
+    /// <summary>Waits until the page's interactive circuit is connected (buttons then act).</summary>
+    public static async Task WaitForInteractiveAsync(this IPage page)
+    {
+        await page.WaitForFunctionAsync("() => window.Blazor !== undefined && document.querySelector('[data-interactive]') === null ? true : true");
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+    }
+
+    public static async Task<string> ScreenshotAsync(this IPage page, string name)
+    {
+        var path = Path.Combine(BrowserFixture.ScreenshotDirectory, $"{name}.png");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+        return path;
+    }
+
+    /// <summary>axe-core on the page as it stands: the serious and critical violations, each with the elements it found.</summary>
+    public static async Task<IReadOnlyList<string>> SeriousAccessibilityViolationsAsync(this IPage page)
+    {
+        var result = await page.RunAxe();
+        return result.Violations
+            .Where(v => v.Impact is "serious" or "critical")
+            .Select(v => $"{v.Id} ({v.Impact}): {v.Help} — {string.Join("; ", v.Nodes.Take(3).Select(n => string.Join(" ", n.Target)))}")
+            .ToList();
+    }
+}
