@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Text;
 using System.Text.Json;
 using MassTransit;
@@ -70,7 +71,10 @@ public static class ServiceDefaultsExtensions
         app.MapOpenApi();
         app.MapScalarApiReference();
 
-        if (app.Environment.IsDevelopment()) app.MapDevelopmentTokens();
+        app.MapCaller();
+        // The development issuer mints HMAC tokens; a service that accepts only the identity provider's would refuse them.
+        if (app.Environment.IsDevelopment() && !app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.UsesIdentityProvider)
+            app.MapDevelopmentTokens();
         return app;
     }
 
@@ -103,14 +107,19 @@ public static class ServiceDefaultsExtensions
     private static void AddAuth(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.Section))
-            .Validate(o => Encoding.UTF8.GetByteCount(o.SigningKey) >= 32, "Auth:SigningKey must be at least 32 bytes")
+            .Validate(o => o.UsesIdentityProvider || Encoding.UTF8.GetByteCount(o.SigningKey) >= 32, "Auth:SigningKey must be at least 32 bytes (or set Auth:Authority to accept the identity provider's tokens)")
+            .Validate(o => !o.UsesIdentityProvider || Uri.TryCreate(o.Authority, UriKind.Absolute, out _), "Auth:Authority must be an absolute URL (the identity provider's issuer)")
+            .Validate(o => !o.UsesIdentityProvider || !o.RequireHttpsMetadata || o.Authority.StartsWith("https://", StringComparison.OrdinalIgnoreCase),
+                "Auth:Authority must be https (Auth:RequireHttpsMetadata=false only for a provider on loopback in tests)")
+            .Validate(o => !o.UsesIdentityProvider || !string.IsNullOrWhiteSpace(o.Audience), "Auth:Audience is required with Auth:Authority")
             .ValidateOnStart();
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<AuthOptions>>((jwt, auth) =>
             {
                 jwt.MapInboundClaims = false;
-                jwt.TokenValidationParameters = new TokenValidationParameters
+                if (auth.Value.UsesIdentityProvider) UseIdentityProvider(jwt, auth.Value);
+                else jwt.TokenValidationParameters = new TokenValidationParameters
                 {
                     ValidIssuer = auth.Value.Issuer,
                     ValidAudience = auth.Value.Audience,
@@ -125,6 +134,58 @@ public static class ServiceDefaultsExtensions
             .AddPolicy(Roles.CustomsOfficer, p => p.RequireRole(Roles.CustomsOfficer).RequireClaim(Claims.Party))
             .AddPolicy(Roles.Bank, p => p.RequireRole(Roles.Bank).RequireClaim(Claims.Party))
             .AddPolicy(Policies.AnyParty, p => p.RequireRole(Roles.Exporter, Roles.CustomsOfficer, Roles.Bank).RequireClaim(Claims.Party));
+    }
+
+    /// <summary>
+    /// The identity provider's tokens: issuer and signing keys from its discovery document, the configured audience, and
+    /// role and party read from the provider's claims (Auth:RoleClaim, Auth:PartyClaim) into the "role" and "party" the
+    /// endpoints check. A genuine token that does not say who the user acts as is refused with a 401 saying what it lacks.
+    /// </summary>
+    private static void UseIdentityProvider(JwtBearerOptions jwt, AuthOptions auth)
+    {
+        jwt.Authority = auth.Authority;
+        jwt.Audience = auth.Audience;
+        jwt.RequireHttpsMetadata = auth.RequireHttpsMetadata;
+        jwt.TokenValidationParameters = new TokenValidationParameters
+        {
+            ValidAudience = auth.Audience,
+            NameClaimType = Claims.Subject,
+            RoleClaimType = Claims.Role,
+            ClockSkew = TimeSpan.FromSeconds(30),
+        };
+        jwt.Events = new JwtBearerEvents
+        {
+            OnTokenValidated = context =>
+            {
+                var reading = IdentityProviderClaims.Read(context.Principal!, auth.RoleClaim, auth.PartyClaim);
+                if (reading.Ok) context.Principal = reading.ToPrincipal(context.Principal!, JwtBearerDefaults.AuthenticationScheme);
+                else context.Fail(new TokenClaimsException(reading.Problem!));
+                return Task.CompletedTask;
+            },
+            OnChallenge = async context =>
+            {
+                if (context.AuthenticateFailure is not TokenClaimsException lacking) return;
+                context.HandleResponse();
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\", error_description=\"the token does not say which role and party the user acts as\"";
+                await Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "The token does not say who you act as.",
+                    detail: lacking.Message, type: "https://tradechain.dev/problems/token-claims",
+                    extensions: new Dictionary<string, object?> { ["rule"] = "token-claims" }).ExecuteAsync(context.HttpContext);
+            },
+        };
+    }
+
+    /// <summary>GET /me: who this service takes the caller to be, so a client (the console's "Your sign-in" page) can show it.</summary>
+    private static void MapCaller(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/me", (ClaimsPrincipal user, [Microsoft.AspNetCore.Mvc.FromServices] ServiceIdentity service) => Results.Ok(new CallerView(
+                service.Name,
+                user.FindFirst(Claims.Subject)?.Value ?? "",
+                user.FindFirst(Claims.Role)?.Value ?? "",
+                user.Party(),
+                user.FindFirst("iss")?.Value ?? "")))
+            .RequireAuthorization(Policies.AnyParty)
+            .WithTags("caller").WithSummary("Who this service takes the caller to be: subject, role, party and the token's issuer.");
     }
 
     private static void MapDevelopmentTokens(this IEndpointRouteBuilder app)
@@ -150,6 +211,9 @@ public static class ServiceDefaultsExtensions
         }));
     }
 }
+
+/// <summary>The caller as a service sees it (GET /me).</summary>
+public sealed record CallerView(string Service, string Subject, string Role, string Party, string Issuer);
 
 public sealed record DevTokenRequest(string Role, string Party, string? Subject);
 
