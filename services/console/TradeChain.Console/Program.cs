@@ -3,6 +3,9 @@ using TradeChain.Console.Components;
 using TradeChain.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
+// Serve the build output's static assets (Blazor's script, the CSS bundle) in every environment, not only Development:
+// the browser tests run the console from bin/ as Production. A published app has no such manifest and this does nothing.
+builder.WebHost.UseStaticWebAssets();
 
 builder.AddTelemetry("console");
 builder.AddConsoleSignIn();

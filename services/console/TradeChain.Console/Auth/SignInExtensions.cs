@@ -48,8 +48,8 @@ public static class SignInExtensions
         if (!signIn.IsDevelopment)
         {
             var oidc = builder.Configuration.GetSection(OidcOptions.Section).Get<OidcOptions>() ?? new OidcOptions();
-            if (string.IsNullOrWhiteSpace(oidc.Authority) || string.IsNullOrWhiteSpace(oidc.ClientId))
-                throw new InvalidOperationException("OpenID Connect sign-in needs Oidc:Authority and Oidc:ClientId (or SignIn:Mode=Development in the Development environment).");
+            var problems = oidc.Validate();
+            if (problems.Count > 0) throw new InvalidOperationException($"OpenID Connect sign-in is not configured: {string.Join(" ", problems)} (or SignIn:Mode=Development in the Development environment).");
             authentication.AddOpenIdConnect(o =>
             {
                 o.Authority = oidc.Authority;
@@ -57,6 +57,7 @@ public static class SignInExtensions
                 if (!string.IsNullOrEmpty(oidc.ClientSecret)) o.ClientSecret = oidc.ClientSecret;
                 o.ResponseType = OpenIdConnectResponseType.Code;
                 o.UsePkce = true;
+                // The cookie keeps only what the console needs: the API token as a claim, the id_token for signing out.
                 o.SaveTokens = false;
                 o.MapInboundClaims = false;
                 o.GetClaimsFromUserInfoEndpoint = false;
@@ -65,14 +66,30 @@ public static class SignInExtensions
                 foreach (var scope in oidc.Scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries)) o.Scope.Add(scope);
                 o.Events.OnTokenValidated = context =>
                 {
-                    var token = oidc.ApiToken == "id_token" ? context.TokenEndpointResponse?.IdToken : context.TokenEndpointResponse?.AccessToken;
-                    var principal = ConsolePrincipal.FromIdentityProvider(context.Principal!, token, oidc);
-                    if (principal is null)
+                    var response = context.TokenEndpointResponse;
+                    var apiToken = oidc.ForwardsIdToken ? response?.IdToken : response?.AccessToken;
+                    var session = ConsolePrincipal.FromIdentityProvider(context.Principal!, apiToken, oidc, TimeSpan.FromHours(signIn.SessionHours));
+                    if (session.Problem is not null)
                     {
-                        context.Fail($"The identity provider's token carries no TradeChain role in '{oidc.RoleClaim}' or no party in '{oidc.PartyClaim}', or no {oidc.ApiToken} to forward.");
+                        context.Fail(new TokenClaimsException(session.Problem));
                         return Task.CompletedTask;
                     }
-                    context.Principal = principal;
+                    context.Principal = session.Principal;
+                    context.Properties!.ExpiresUtc = session.ExpiresUtc;
+                    context.Properties.IsPersistent = false;
+                    if (response?.IdToken is { } idToken) context.Properties.StoreTokens([new AuthenticationToken { Name = OpenIdConnectParameterNames.IdToken, Value = idToken }]);
+                    return Task.CompletedTask;
+                };
+                // Back to the sign-in page with words a person can act on, not an exception page.
+                o.Events.OnRemoteFailure = context =>
+                {
+                    var message = context.Failure is TokenClaimsException lacking
+                        ? $"You are signed in with your identity provider, but TradeChain cannot tell who you act as. {lacking.Message} Ask your administrator to add it to your account."
+                        : "Signing in with your identity provider did not complete. Try again; if it keeps failing, tell your administrator.";
+                    context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("TradeChain.Console.SignIn")
+                        .LogWarning(context.Failure, "OpenID Connect sign-in failed");
+                    context.Response.Redirect($"/sign-in?error={Uri.EscapeDataString(message)}");
+                    context.HandleResponse();
                     return Task.CompletedTask;
                 };
             });
@@ -138,7 +155,7 @@ public sealed class DevSignInForm
         var errors = new List<string>();
         if (Role is null || !Roles.All.Contains(Role)) errors.Add($"Role must be one of {string.Join(", ", Roles.All)}.");
         if (string.IsNullOrWhiteSpace(Party)) errors.Add("Party is required (for example EXP-AEO-SAIGON).");
-        else if (Party.Trim().Length > 64 || !Party.Trim().All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')) errors.Add("Party must be at most 64 letters, digits, '-', '_' or '.'.");
+        else if (!PartyNames.IsWellFormed(Party.Trim())) errors.Add($"Party must be {PartyNames.Rule}");
         if (string.IsNullOrWhiteSpace(Subject)) errors.Add("Your name is required.");
         else if (Subject.Trim().Length > 64) errors.Add("Your name must be at most 64 characters.");
         return errors;
@@ -158,14 +175,31 @@ public static class ConsolePrincipal
             new Claim(ConsoleClaims.ApiToken, apiToken),
         ], CookieAuthenticationDefaults.AuthenticationScheme, ConsoleClaims.Name, Claims.Role));
 
-    /// <summary>Reads role and party from the configured claims of the identity provider's token; null when either is missing or not a TradeChain role.</summary>
-    public static ClaimsPrincipal? FromIdentityProvider(ClaimsPrincipal external, string? apiToken, OidcOptions oidc)
+    /// <summary>The console session an identity provider's sign-in gives, or why it gives none.</summary>
+    public sealed record ProviderSession(ClaimsPrincipal? Principal, DateTimeOffset ExpiresUtc, string? Problem);
+
+    /// <summary>
+    /// Who the user acts as, read from the token the console forwards — the one the services judge, with the same
+    /// reader and (configured alike) the same claim names — so the console never shows a role the services would not
+    /// grant. The name comes from the validated id_token. The session ends when the forwarded token does, or after
+    /// <paramref name="sessionLimit"/>, whichever is first.
+    /// </summary>
+    public static ProviderSession FromIdentityProvider(ClaimsPrincipal idToken, string? apiToken, OidcOptions oidc, TimeSpan sessionLimit)
     {
-        var role = external.FindAll(oidc.RoleClaim).Select(c => c.Value).FirstOrDefault(Roles.All.Contains);
-        var party = external.FindFirst(oidc.PartyClaim)?.Value;
-        var subject = external.FindFirst(JwtRegisteredClaimNames.Sub)?.Value;
-        if (role is null || string.IsNullOrWhiteSpace(party) || string.IsNullOrWhiteSpace(apiToken) || subject is null) return null;
-        return Create(subject, external.FindFirst(oidc.NameClaim)?.Value ?? subject, role, party, apiToken);
+        var subject = idToken.FindFirst(JwtRegisteredClaimNames.Sub)?.Value;
+        if (string.IsNullOrWhiteSpace(apiToken))
+            return new(null, default, $"The identity provider returned no {oidc.ApiToken} for the console to forward to the services.");
+        var handler = new JsonWebTokenHandler();
+        if (!handler.CanReadToken(apiToken))
+            return new(null, default, $"The identity provider's {oidc.ApiToken} is not a JWT, so the services cannot validate it: configure the provider to issue JWT access tokens for the TradeChain audience, or set Oidc:ApiToken=id_token.");
+        var forwarded = handler.ReadJsonWebToken(apiToken);
+        var reading = IdentityProviderClaims.Read(new ClaimsPrincipal(new ClaimsIdentity(forwarded.Claims)), oidc.RoleClaim, oidc.PartyClaim);
+        if (!reading.Ok) return new(null, default, reading.Problem);
+        if (subject is null) return new(null, default, "The identity provider's id_token carries no subject ('sub').");
+        var expires = DateTimeOffset.UtcNow.Add(sessionLimit);
+        if (forwarded.ValidTo > DateTime.MinValue && forwarded.ValidTo < expires.UtcDateTime) expires = new DateTimeOffset(forwarded.ValidTo, TimeSpan.Zero);
+        var name = idToken.FindFirst(oidc.NameClaim)?.Value is { Length: > 0 } n ? n : subject;
+        return new(Create(subject, name, reading.Role!, reading.Party!, apiToken), expires, null);
     }
 
     public static string? Role(this ClaimsPrincipal user) => user.FindFirst(Claims.Role)?.Value;
