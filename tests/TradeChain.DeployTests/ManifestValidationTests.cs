@@ -9,6 +9,9 @@ public sealed class ManifestValidationTests
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
     private static readonly Lazy<Task> Installed = new(InstallValidatorAsync);
 
+    /// <summary>deploy/validate's npm packages (kubernetes-models, yaml), installed once per test run.</summary>
+    internal static Task EnsureValidatorInstalledAsync() => Installed.Value;
+
     private static async Task InstallValidatorAsync()
     {
         var validate = Repo.PathOf("deploy", "validate");
@@ -40,6 +43,9 @@ public sealed class ManifestValidationTests
         // The checks really ran on the workloads, not just on an empty render.
         foreach (var check in new[] { "schema", "probes", "resources", "images", "non-root", "secrets" })
             Assert.Contains($"PASS  {check}", result.Output);
+        // The console is a workload like the services: every rule ran on it too.
+        foreach (var check in new[] { "schema", "probes", "resources", "images", "non-root", "secrets" })
+            Assert.Contains($"PASS  {check.PadRight(9)} deploy/k8s/overlays/{overlay} Deployment/console", result.Output);
     }
 
     [Fact]
