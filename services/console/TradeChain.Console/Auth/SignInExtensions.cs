@@ -84,7 +84,7 @@ public static class SignInExtensions
                 o.Events.OnRemoteFailure = context =>
                 {
                     var message = context.Failure is TokenClaimsException lacking
-                        ? $"You are signed in with your identity provider, but TradeChain cannot tell who you act as. {lacking.Message} Ask your administrator to add it to your account."
+                        ? $"You are signed in with your identity provider, but TradeChain cannot tell who you act as. {lacking.Message} Show this message to your administrator."
                         : "Signing in with your identity provider did not complete. Try again; if it keeps failing, tell your administrator.";
                     context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("TradeChain.Console.SignIn")
                         .LogWarning(context.Failure, "OpenID Connect sign-in failed");
