@@ -7,6 +7,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddTelemetry("console");
 builder.AddConsoleSignIn();
 builder.AddServiceApis();
+builder.Services.AddSingleton<TradeChain.Console.Services.Payments.ChainReceipts>();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 
 var app = builder.Build();
