@@ -52,6 +52,7 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
             var exporter = await SignedInAsync(Roles.Exporter, declarant, "anh.nguyen");
             await GoAsync(exporter, "/duty-payments");
             await Expect(exporter.Locator($"tr[data-reference='{reference}']")).ToContainTextAsync("Requested", SlowContains);
+            Assert.Empty(await exporter.SeriousAccessibilityViolationsAsync());
             await GoAsync(exporter, "/accounts");
             await exporter.GetByLabel("Bank", new() { Exact = true }).FillAsync(Bank);
             await exporter.GetByLabel("Currency", new() { Exact = true }).FillAsync(currency);
@@ -111,6 +112,7 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
             await account.GetByRole(AriaRole.Link).ClickAsync();
             await Expect(bank.GetByTestId("entries")).ToContainTextAsync("Duty payment");
             await Expect(bank.GetByTestId("messages")).ToContainTextAsync("camt.054");
+            Assert.Empty(await bank.SeriousAccessibilityViolationsAsync());
 
             await GoAsync(bank, "/reconciliation");
             await Expect(bank.GetByTestId("reconciliation-accounts").Locator($"tr[data-party='{declarant}']").GetByTestId("agreement")).ToHaveTextAsync("agree");
@@ -143,14 +145,15 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
             await importer.GetByLabel("Place of expiry (country)").FillAsync("VN");
             await importer.GetByLabel("Applicant's name (the buyer)").FillAsync("Hamburg Roasters GmbH");
             await importer.GetByLabel("Beneficiary's name (the seller)").FillAsync("Saigon Coffee JSC");
-            await importer.GetByLabel("Port of loading").FillAsync("VNSGN");
-            await importer.GetByLabel("Port of discharge").FillAsync("DEHAM");
-            await importer.GetByLabel("Goods description").FillAsync(Goods);
+            await importer.GetByLabel("Port of loading", new() { Exact = true }).FillAsync("VNSGN");
+            await importer.GetByLabel("Port of discharge", new() { Exact = true }).FillAsync("DEHAM");
+            await importer.GetByLabel("Goods description", new() { Exact = true }).FillAsync(Goods);
             await importer.GetByRole(AriaRole.Button, new() { Name = "Add a required document" }).ClickAsync();
             await importer.GetByLabel("Document 2: type").SelectOptionAsync("bill-of-lading");
             await importer.GetByTestId("apply").ClickAsync();
             await Expect(importer.Locator(".field-error[data-field='terms.tolerancePercent']")).ToContainTextAsync("between 0 and 10");
             await Expect(importer.GetByLabel("Tolerance (%)")).ToHaveAttributeAsync("aria-invalid", "true");
+            await importer.ScreenshotAsync("credit-application");
             Assert.Empty(await importer.SeriousAccessibilityViolationsAsync());
             await importer.GetByLabel("Tolerance (%)").FillAsync("5");
             await importer.GetByTestId("apply").ClickAsync();
@@ -251,6 +254,8 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
             var notice = issuing.GetByTestId("refusal-notice");
             await Expect(notice).ToContainTextAsync("REFUSAL NOTICE", SlowContains);
             await Expect(notice).ToContainTextAsync($"({count})");
+            await issuing.ScreenshotAsync("credit-refused");
+            Assert.Empty(await issuing.SeriousAccessibilityViolationsAsync());
 
             var importer = await SignedInAsync(Roles.Exporter, applicant, "greta.hansen");
             await GoAsync(importer, $"/credits/{creditId}");

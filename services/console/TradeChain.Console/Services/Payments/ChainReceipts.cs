@@ -15,16 +15,17 @@ public sealed class ChainReceipts(IConfiguration configuration, ILogger<ChainRec
 {
     private readonly ConcurrentDictionary<string, ChainReceipt> _mined = new(StringComparer.OrdinalIgnoreCase);
 
+    private readonly Lazy<Web3?> _chain = new(() => string.IsNullOrWhiteSpace(configuration["Chain:RpcUrl"]) ? null : new Web3(configuration["Chain:RpcUrl"]));
+
     /// <returns>The receipt, or null when the chain has none (not mined yet, or the chain cannot be reached).</returns>
     public async Task<ChainReceipt?> FindAsync(string? transactionHash)
     {
         if (string.IsNullOrWhiteSpace(transactionHash)) return null;
         if (_mined.TryGetValue(transactionHash, out var known)) return known;
-        var rpc = configuration["Chain:RpcUrl"];
-        if (string.IsNullOrWhiteSpace(rpc)) return null;
+        if (_chain.Value is not { } chain) return null;
         try
         {
-            var receipt = await new Web3(rpc).Eth.Transactions.GetTransactionReceipt.SendRequestAsync(transactionHash);
+            var receipt = await chain.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(transactionHash);
             if (receipt?.BlockNumber is null) return null;
             return _mined[transactionHash] = new ChainReceipt(transactionHash, (long)receipt.BlockNumber.Value, receipt.Status?.Value == 1);
         }

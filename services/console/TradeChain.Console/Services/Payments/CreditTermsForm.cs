@@ -15,6 +15,9 @@ public sealed class CreditTermsForm
         ("goodsDescription", "goods description"), ("portOfLoading", "port of loading"), ("portOfDischarge", "port of discharge"), ("shipmentDate", "shipment date"),
     ];
 
+    /// <summary>A match field in words ("port of loading"), or as the API names it when the console does not know it.</summary>
+    public static string MatchFieldLabel(string field) => MatchFields.FirstOrDefault(m => m.Field == field).Label ?? field;
+
     public string Currency { get; set; } = "USD";
 
     public decimal? Amount { get; set; }
