@@ -10,6 +10,7 @@ builder.WebHost.UseStaticWebAssets();
 builder.AddTelemetry("console");
 builder.AddConsoleSignIn();
 builder.AddServiceApis();
+builder.Services.AddSingleton<TradeChain.Console.Services.Payments.ChainReceipts>();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 
 var app = builder.Build();

@@ -13,6 +13,9 @@ public sealed record BookingRequest(decimal? Amount, string? Reference);
 
 public sealed record MandateRequest(string? Bank, string? Currency);
 
+/// <param name="AccountOpen">Whether the mandated bank has opened the account yet.</param>
+public sealed record MandateView(string Party, string Currency, string Bank, long GrantedAtUnixMs, bool AccountOpen);
+
 public sealed record AccountView(string Party, string Currency, string Address, string ServicingBank, decimal Balance, decimal ChainBalance, bool Agrees,
     IReadOnlyList<LedgerEntryView> Entries);
 
@@ -29,6 +32,8 @@ public static class AccountEndpoints
         var group = app.MapGroup("/accounts").WithTags("accounts");
         group.MapPost("/mandates", MandateAsync).RequireAuthorization(Policies.AnyParty)
             .WithSummary("The caller's party mandates a bank to open and keep its settlement account in a currency (a bank opens no account unasked).");
+        group.MapGet("/mandates", ListMandatesAsync).RequireAuthorization(Policies.AnyParty)
+            .WithSummary("A bank's mandates (which parties asked it to keep their account, in which currency), or the caller's own mandates.");
         group.MapPost("/", OpenAsync).RequireAuthorization(Roles.Bank)
             .WithSummary("The calling bank opens a settlement account for a party in a currency (allow-listed on chain, serviced by this bank).");
         group.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyParty).WithSummary("A bank's serviced accounts, or an exporter's own.");
@@ -85,6 +90,18 @@ public static class AccountEndpoints
             if (stored.Bank != request.Bank) throw;
         }
         return Results.Ok(new { party, currency, bank = request.Bank });
+    }
+
+    private static async Task<IResult> ListMandatesAsync(ClaimsPrincipal user, PaymentsDbContext db, CancellationToken ct)
+    {
+        var party = user.Party();
+        // A bank learns only who mandated it; a customer only its own mandates.
+        var mandates = user.IsInRole(Roles.Bank) ? db.Mandates.AsNoTracking().Where(m => m.Bank == party) : db.Mandates.AsNoTracking().Where(m => m.Party == party);
+        var views = await mandates.OrderBy(m => m.Party).ThenBy(m => m.Currency)
+            .Select(m => new MandateView(m.Party, m.Currency, m.Bank, m.GrantedAtUnixMs,
+                db.Accounts.Any(a => a.Party == m.Party && a.Currency == m.Currency && a.ServicingBank == m.Bank)))
+            .ToListAsync(ct);
+        return Results.Ok(views);
     }
 
     private static async Task<IResult> ListAsync(ClaimsPrincipal user, PaymentsDbContext db, CancellationToken ct)

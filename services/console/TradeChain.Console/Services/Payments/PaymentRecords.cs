@@ -1,0 +1,65 @@
+namespace TradeChain.Console.Services.Payments;
+
+// What the payments API answers, as the console reads it (services/payments/TradeChain.Payments/Api/*.cs).
+
+public sealed record Page<T>(IReadOnlyList<T> Items, int PageNumber, int PageSize, int Total)
+{
+    public int Pages => Math.Max(1, (Total + PageSize - 1) / PageSize);
+}
+
+public sealed record DutyPayment(string Reference, Guid DeclarationId, string PayerParty, decimal Amount, string Currency, string Status,
+    string? SettledByBank, string? DebtorAccount, long RequestedAtUnixMs, long? SettledAtUnixMs, string? SettlementTransactionHash, bool AlreadySettled)
+{
+    public bool Requested => Status == "Requested";
+}
+
+/// <summary>An account as the list gives it (no balances: those come with the account itself).</summary>
+public sealed record AccountSummary(string Party, string Currency, string Address, string ServicingBank, string OpenTransactionHash, long OpenedAtUnixMs);
+
+public sealed record Account(string Party, string Currency, string Address, string ServicingBank, decimal Balance, decimal ChainBalance, bool Agrees,
+    IReadOnlyList<LedgerEntry> Entries);
+
+public sealed record LedgerEntry(string Kind, string Reference, decimal Amount, string TransactionHash, long AtUnixMs);
+
+public sealed record Mandate(string Party, string Currency, string Bank, long GrantedAtUnixMs, bool AccountOpen);
+
+public sealed record MessageSummary(Guid Id, string MessageType, string Subject, string Party, long CreatedAtUnixMs, string Href);
+
+public sealed record RequiredDocument(string Type, IReadOnlyList<string> MatchFields, int Originals);
+
+public sealed record CreditTerms(string Currency, decimal Amount, decimal TolerancePercent, DateOnly ExpiryDate, string ExpiryPlaceCountry,
+    DateOnly LatestShipmentDate, int PresentationPeriodDays, bool PartialShipmentsAllowed, string ApplicantName, string BeneficiaryName,
+    string PortOfLoading, string PortOfDischarge, string GoodsDescription, IReadOnlyList<RequiredDocument> RequiredDocuments);
+
+public sealed record Amendment(int Number, CreditTerms Terms, string Reason, string Status, long ProposedAtUnixMs, long? DecidedAtUnixMs);
+
+public sealed record Discrepancy(string Code, string? DocumentType, string? Field, string Rule, string Detail);
+
+public sealed record Presentation(int Number, Guid Id, IReadOnlyList<string> DocumentHashes, DateOnly PresentedOn, string Status,
+    IReadOnlyList<Discrepancy> Discrepancies, decimal AmountClaimed, DateOnly? ExaminationDeadline, string? RefusalNotice,
+    string? SettlementTransactionHash, long? SettledAtUnixMs);
+
+public sealed record Credit(Guid Id, string Number, string Status, string Applicant, string Beneficiary, string IssuingBank, string? AdvisingBank,
+    CreditTerms Terms, decimal Drawn, Guid? CustomsDeclarationId, string? EscrowTransactionHash, string? RefundTransactionHash,
+    bool BeneficiaryConsentedToCancel, IReadOnlyList<Amendment> Amendments, IReadOnlyList<Presentation> Presentations)
+{
+    /// <summary>Changes whenever anything the page shows changes: the timeline reloads on it.</summary>
+    public string Version => $"{Status}|{Amendments.Count}|{string.Join(",", Amendments.Select(a => a.Status))}|{string.Join(",", Presentations.Select(p => p.Status))}|{BeneficiaryConsentedToCancel}";
+}
+
+public sealed record AccountLine(string Party, string Currency, string Address, decimal Ledger, decimal Chain, bool Agrees);
+
+public sealed record CreditLine(string Number, string Currency, string Status, decimal Amount, decimal Drawn, string? EscrowState, decimal? EscrowAmount,
+    decimal? EscrowReleased, bool Agrees, string? Difference);
+
+public sealed record ReconciliationReport(DateTimeOffset At, bool InAgreement, IReadOnlyList<string> Differences, IReadOnlyList<AccountLine> Accounts,
+    IReadOnlyList<CreditLine> Credits);
+
+/// <summary>A document of the signed-in exporter, as the documents API lists it (only what presenting needs).</summary>
+public sealed record OwnDocument(Guid Id, string Type, string Hash, string Status, long SubmittedAtUnixMs, System.Text.Json.Nodes.JsonObject? Content)
+{
+    /// <summary>The document's own number (invoice, bill of lading, certificate…), to tell documents of one type apart.</summary>
+    public string? Number => Content is null ? null
+        : new[] { "invoiceNumber", "billOfLadingNumber", "certificateNumber", "packingListNumber" }
+            .Select(k => Content[k]?.ToString()).FirstOrDefault(v => !string.IsNullOrEmpty(v));
+}

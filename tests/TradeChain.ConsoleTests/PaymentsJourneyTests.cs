@@ -1,0 +1,400 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using TradeChain.Cli;
+using TradeChain.ConsoleTests.Infrastructure;
+using TradeChain.ServiceDefaults.Auth;
+using static Microsoft.Playwright.Assertions;
+
+namespace TradeChain.ConsoleTests;
+
+/// <summary>
+/// Banks and traders paying in the console, on the real system: a bank opens and funds its customer's account and
+/// settles a duty with one action, seeing the receipt on chain while customs releases the goods; a documentary credit
+/// goes from application to settlement by clicking, and a discrepant presentation is refused in one notice and waived;
+/// ISO 20022 messages read as XML. Each journey uses its own parties, so journeys sharing the system do not meet.
+/// </summary>
+[Collection(ConsoleCollection.Name)]
+public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture browser)
+{
+    private const string Bank = "BNK-VCB", IssuingBank = "BNK-HSBC";
+
+    /// <summary>Chain anchoring and the bus take seconds; a step shows within this.</summary>
+    private static readonly LocatorAssertionsToHaveTextOptions Slow = new() { Timeout = 60_000 };
+
+    private static readonly LocatorAssertionsToContainTextOptions SlowContains = new() { Timeout = 60_000 };
+
+    private static readonly LocatorAssertionsToBeVisibleOptions SlowVisible = new() { Timeout = 60_000 };
+
+    private readonly List<IPage> _pages = [];
+
+    private readonly AuthOptions _auth = new() { SigningKey = DevelopmentTokens.DevelopmentSigningKey };
+
+    private Uri Payments => system.Services.Payments.BaseAddress;
+
+    private Uri Documents => system.Services.Documents.BaseAddress;
+
+    private Uri Customs => system.Services.Customs.BaseAddress;
+
+    [Fact]
+    public async Task A_bank_opens_and_funds_its_customers_account_settles_a_duty_with_one_action_and_customs_releases_the_goods()
+    {
+        await JourneyAsync("duty", async () =>
+        {
+            var declarant = Unique("EXP-DUTY");
+            var (declarationId, reference) = await DeclarationWithDutyRequestedAsync(declarant);
+            var payment = await PollAsync(declarant, Roles.Exporter, new Uri(Payments, $"/duty-payments/{reference}"), p => p["status"] is not null);
+            var currency = payment["currency"]!.GetValue<string>();
+            await OpenTreasuryAccountAsync(currency);
+
+            // The declarant sees what it owes and mandates its bank for the duty's currency.
+            var exporter = await SignedInAsync(Roles.Exporter, declarant, "anh.nguyen");
+            await GoAsync(exporter, "/duty-payments");
+            await Expect(exporter.Locator($"tr[data-reference='{reference}']")).ToContainTextAsync("Requested", SlowContains);
+            Assert.Empty(await exporter.SeriousAccessibilityViolationsAsync());
+            await GoAsync(exporter, "/accounts");
+            await exporter.GetByLabel("Bank", new() { Exact = true }).FillAsync(Bank);
+            await exporter.GetByLabel("Currency", new() { Exact = true }).FillAsync(currency);
+            await exporter.GetByTestId("mandate-submit").ClickAsync();
+            await Expect(exporter.GetByTestId("mandated")).ToContainTextAsync($"{Bank} may now open and keep your {currency} account");
+            await Expect(exporter.GetByTestId("mandates")).ToContainTextAsync(Bank);
+            Assert.Empty(await exporter.SeriousAccessibilityViolationsAsync());
+
+            // The bank sees the duty now that it is mandated, opens the account, credits it and settles.
+            var bank = await SignedInAsync(Roles.Bank, Bank, "treasury.ops");
+            await GoAsync(bank, $"/duty-payments/{reference}");
+            await Expect(bank.GetByTestId("payer-no-account")).ToBeVisibleAsync(SlowVisible);
+            await bank.GetByTestId("open-account").ClickAsync();
+            await Expect(bank.GetByTestId("deposits-form")).ToBeVisibleAsync(SlowVisible);
+            // The shortfall and a booking reference tied to the duty are proposed; the bank books them.
+            await Expect(bank.GetByLabel($"Amount ({currency})")).ToHaveValueAsync(new Regex(@"^\d+(\.\d+)?$"));
+            await bank.GetByTestId("deposits-submit").ClickAsync();
+            await Expect(bank.GetByTestId("payer-funded")).ToBeVisibleAsync(SlowVisible);
+
+            await GoAsync(bank, "/duty-payments");
+            var row = bank.Locator($"tr[data-reference='{reference}']");
+            await row.GetByTestId("settle").ClickAsync();
+            await Expect(bank.GetByTestId("settled-receipt-hash")).ToHaveTextAsync(new Regex("^0x[0-9a-f]{64}$"), Slow);
+            await Expect(bank.GetByTestId("settled-receipt-block")).ToHaveTextAsync(new Regex(@"^\d+$"));
+            await Expect(row).ToContainTextAsync("Settled");
+            var settled = await PollAsync(Bank, Roles.Bank, new Uri(Payments, $"/duty-payments/{reference}"), p => p["status"]!.GetValue<string>() == "Settled");
+            await Expect(bank.GetByTestId("settled-receipt-hash")).ToHaveTextAsync(settled["settlementTransactionHash"]!.GetValue<string>());
+            await bank.ScreenshotAsync("duties-bank");
+            Assert.Empty(await bank.SeriousAccessibilityViolationsAsync());
+
+            // Customs heard of it over the bus: the declaration is paid, and released on a green or blue lane.
+            var declaration = await PollAsync(declarant, Roles.Exporter, new Uri(Customs, $"/declarations/{declarationId}"),
+                d => d["status"]!.GetValue<string>() is "Paid" or "Released");
+            Assert.Contains(declaration["status"]!.GetValue<string>(), new[] { "Paid", "Released" });
+
+            // The payment's own page: the receipt, its history and its ISO 20022 messages, the pacs.008 readable as XML.
+            await GoAsync(bank, $"/duty-payments/{reference}");
+            await Expect(bank.GetByTestId("duty-status")).ToHaveTextAsync("Settled");
+            await Expect(bank.GetByTestId("settlement-receipt-hash")).ToHaveTextAsync(settled["settlementTransactionHash"]!.GetValue<string>());
+            await Expect(bank.GetByTestId("timeline")).ToContainTextAsync("Settled", SlowContains);
+            var pacs = bank.Locator("tr[data-message-type^='pacs.008']");
+            await Expect(pacs).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+            var download = await bank.APIRequest.GetAsync(await pacs.GetByRole(AriaRole.Link, new() { Name = "Download" }).GetAttributeAsync("href") ?? "");
+            Assert.Contains("urn:iso:std:iso:20022:tech:xsd:pacs.008", await download.TextAsync(), StringComparison.Ordinal);
+            await pacs.GetByRole(AriaRole.Link, new() { Name = "View XML" }).ClickAsync();
+            await Expect(bank.GetByTestId("message-type")).ToHaveTextAsync(new Regex("^pacs\\.008"));
+            await Expect(bank.GetByTestId("message-xml")).ToContainTextAsync("FIToFICstmrCdtTrf");
+            await Expect(bank.GetByTestId("message-xml")).ToContainTextAsync(reference);
+            Assert.Empty(await bank.SeriousAccessibilityViolationsAsync());
+
+            // The account the bank keeps: ledger and chain side by side, the duty's debit among its entries.
+            await GoAsync(bank, "/accounts");
+            var account = bank.Locator($"[data-testid='accounts'] tr[data-party='{declarant}']");
+            await Expect(account.GetByTestId("agreement")).ToHaveTextAsync("agree", Slow);
+            await bank.ScreenshotAsync("accounts");
+            Assert.Empty(await bank.SeriousAccessibilityViolationsAsync());
+            await account.GetByRole(AriaRole.Link).ClickAsync();
+            await Expect(bank.GetByTestId("entries")).ToContainTextAsync("Duty payment");
+            await Expect(bank.GetByTestId("messages")).ToContainTextAsync("camt.054");
+            Assert.Empty(await bank.SeriousAccessibilityViolationsAsync());
+
+            await GoAsync(bank, "/reconciliation");
+            await Expect(bank.GetByTestId("reconciliation-accounts").Locator($"tr[data-party='{declarant}']").GetByTestId("agreement")).ToHaveTextAsync("agree");
+            await bank.ScreenshotAsync("reconciliation");
+            Assert.Empty(await bank.SeriousAccessibilityViolationsAsync());
+        });
+    }
+
+    [Fact]
+    public async Task A_documentary_credit_goes_from_application_to_settlement_by_clicking()
+    {
+        await JourneyAsync("credit", async () =>
+        {
+            var applicant = Unique("IMP-LC");
+            var beneficiary = Unique("EXP-LC");
+            await FundAccountsAsync(applicant, beneficiary, 30_000m);
+            var invoiceNumber = Unique("INV");
+            var today = DateOnly.FromDateTime(DateTime.UtcNow);
+            await IssueDocumentAsync(beneficiary, "commercial-invoice", Invoice(invoiceNumber, "Hamburg Roasters GmbH", "10000.00"));
+            await IssueDocumentAsync(beneficiary, "bill-of-lading", BillOfLading(Unique("MAEU"), "DEHAM", today.AddDays(-2)));
+
+            // The applicant applies; a term out of bounds is named at its field, then corrected.
+            var importer = await SignedInAsync(Roles.Exporter, applicant, "greta.hansen");
+            await GoAsync(importer, "/credits/new");
+            await importer.GetByLabel("Beneficiary (the seller's party)").FillAsync(beneficiary);
+            await importer.GetByLabel("Issuing bank (your bank)").FillAsync(IssuingBank);
+            await importer.GetByLabel("Advising bank (optional)").FillAsync(Bank);
+            await importer.GetByLabel("Amount", new() { Exact = true }).FillAsync("10000");
+            await importer.GetByLabel("Tolerance (%)").FillAsync("15");
+            await importer.GetByLabel("Place of expiry (country)").FillAsync("VN");
+            await importer.GetByLabel("Applicant's name (the buyer)").FillAsync("Hamburg Roasters GmbH");
+            await importer.GetByLabel("Beneficiary's name (the seller)").FillAsync("Saigon Coffee JSC");
+            await importer.GetByLabel("Port of loading", new() { Exact = true }).FillAsync("VNSGN");
+            await importer.GetByLabel("Port of discharge", new() { Exact = true }).FillAsync("DEHAM");
+            await importer.GetByLabel("Goods description", new() { Exact = true }).FillAsync(Goods);
+            await importer.GetByRole(AriaRole.Button, new() { Name = "Add a required document" }).ClickAsync();
+            await importer.GetByLabel("Document 2: type").SelectOptionAsync("bill-of-lading");
+            await importer.GetByTestId("apply").ClickAsync();
+            await Expect(importer.Locator(".field-error[data-field='terms.tolerancePercent']")).ToContainTextAsync("between 0 and 10");
+            await Expect(importer.GetByLabel("Tolerance (%)")).ToHaveAttributeAsync("aria-invalid", "true");
+            await importer.ScreenshotAsync("credit-application");
+            Assert.Empty(await importer.SeriousAccessibilityViolationsAsync());
+            await importer.GetByLabel("Tolerance (%)").FillAsync("5");
+            await importer.GetByTestId("apply").ClickAsync();
+            await importer.WaitForURLAsync(new Regex("/credits/[0-9a-f-]{36}$"));
+            var creditPath = new Uri(importer.Url).AbsolutePath;
+            await Expect(importer.GetByTestId("credit-status")).ToHaveTextAsync("Applied");
+            await Expect(importer.GetByTestId("capacity")).ToHaveTextAsync("applicant");
+
+            // The issuing bank issues (the amount and its tolerance go into escrow); the advising bank advises.
+            var issuing = await SignedInAsync(Roles.Bank, IssuingBank, "lc.desk");
+            await GoAsync(issuing, creditPath);
+            await issuing.GetByTestId("issue").ClickAsync();
+            await Expect(issuing.GetByTestId("credit-status")).ToHaveTextAsync("Issued", Slow);
+            await Expect(issuing.GetByTestId("escrow-receipt-hash")).ToHaveTextAsync(new Regex("^0x[0-9a-f]{64}$"));
+            var advising = await SignedInAsync(Roles.Bank, Bank, "trade.ops");
+            await GoAsync(advising, creditPath);
+            await Expect(advising.GetByTestId("issue")).ToHaveCountAsync(0); // not the advising bank's step
+            await advising.GetByTestId("advise").ClickAsync();
+            await Expect(advising.GetByTestId("credit-status")).ToHaveTextAsync("Advised", Slow);
+
+            // The issuing bank proposes a higher amount; the beneficiary accepts it and the escrow follows.
+            await Expect(issuing.GetByTestId("credit-status")).ToHaveTextAsync("Advised", Slow); // its open page follows live
+            await issuing.GetByTestId("amend").ClickAsync();
+            await issuing.GetByTestId("amendment-form").GetByLabel("Amount", new() { Exact = true }).FillAsync("12000");
+            await issuing.GetByLabel("Reason").FillAsync("price increase agreed with the seller");
+            await issuing.GetByTestId("amendment-submit").ClickAsync();
+            await Expect(issuing.GetByTestId("amendments")).ToContainTextAsync("proposed", SlowContains);
+            var seller = await SignedInAsync(Roles.Exporter, beneficiary, "minh.le");
+            await GoAsync(seller, creditPath);
+            await Expect(seller.GetByTestId("capacity")).ToHaveTextAsync("beneficiary");
+            await seller.GetByTestId("amendment-accept").ClickAsync();
+            await Expect(seller.GetByTestId("credit-amount")).ToContainTextAsync("12,000.00 USD", SlowContains);
+
+            // The beneficiary presents its issued documents, picked from its own; the examination follows automatically.
+            await seller.GetByLabel(new Regex($"commercial-invoice · {invoiceNumber}")).CheckAsync();
+            await seller.GetByLabel(new Regex("^bill-of-lading")).CheckAsync();
+            await seller.GetByTestId("present-submit").ClickAsync();
+            var presentation = seller.GetByTestId("presentation");
+            await Expect(presentation.GetByTestId("examination")).ToContainTextAsync("Complying", SlowContains);
+            await Expect(presentation.GetByTestId("amount-claimed")).ToHaveTextAsync("10,000.00 USD");
+
+            // The issuing bank accepts; the advising bank pays exactly that from escrow.
+            await issuing.GetByTestId("presentation").GetByTestId("accept").ClickAsync(new() { Timeout = 60_000 });
+            await Expect(issuing.GetByTestId("presentation")).ToHaveAttributeAsync("data-status", "Accepted", new() { Timeout = 60_000 });
+            await advising.GetByTestId("presentation").GetByTestId("settle").ClickAsync(new() { Timeout = 60_000 });
+            await Expect(advising.GetByTestId("presentation")).ToHaveAttributeAsync("data-status", "Settled", new() { Timeout = 60_000 });
+            await Expect(advising.GetByTestId("presentation-1-receipt-hash")).ToHaveTextAsync(new Regex("^0x[0-9a-f]{64}$"));
+            await Expect(advising.GetByTestId("credit-drawn")).ToHaveTextAsync("10,000.00 USD");
+            await Expect(advising.Locator("tr[data-message-type^='pacs.008']")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+            await Expect(seller.GetByTestId("credit-drawn")).ToHaveTextAsync("10,000.00 USD", Slow); // the beneficiary's page follows live
+            await Expect(advising.GetByTestId("timeline")).ToContainTextAsync("settled", SlowContains);
+            await advising.ScreenshotAsync("credit-detail");
+            Assert.Empty(await advising.SeriousAccessibilityViolationsAsync());
+
+            // The beneficiary agrees to cancel the rest; the issuing bank returns it to the applicant.
+            await seller.GetByTestId("consent").ClickAsync();
+            await seller.GetByTestId("consent-confirm").ClickAsync();
+            await Expect(seller.GetByTestId("consent")).ToHaveCountAsync(0, new() { Timeout = 60_000 });
+            await issuing.GetByTestId("refund").ClickAsync(new() { Timeout = 60_000 });
+            await Expect(issuing.GetByTestId("credit-status")).ToHaveTextAsync("Refunded", Slow);
+            await Expect(issuing.GetByTestId("refund-receipt-hash")).ToHaveTextAsync(new Regex("^0x[0-9a-f]{64}$"));
+
+            await GoAsync(issuing, "/credits");
+            await Expect(issuing.GetByTestId("credits")).ToContainTextAsync("Refunded");
+            Assert.Empty(await issuing.SeriousAccessibilityViolationsAsync());
+            await GoAsync(issuing, "/reconciliation");
+            Assert.Empty(await issuing.SeriousAccessibilityViolationsAsync());
+        });
+    }
+
+    [Fact]
+    public async Task A_discrepant_presentation_shows_every_discrepancy_is_refused_in_one_notice_and_paid_after_the_applicants_waiver()
+    {
+        await JourneyAsync("refusal", async () =>
+        {
+            var applicant = Unique("IMP-LC");
+            var beneficiary = Unique("EXP-LC");
+            await FundAccountsAsync(applicant, beneficiary, 20_000m);
+            var creditId = await AdvisedCreditAsync(applicant, beneficiary);
+            // The invoice names another buyer, and no bill of lading is presented: two discrepancies.
+            var invoiceNumber = Unique("INV");
+            await IssueDocumentAsync(beneficiary, "commercial-invoice", Invoice(invoiceNumber, "Bremen Coffee Traders", "9000.00"));
+
+            var seller = await SignedInAsync(Roles.Exporter, beneficiary, "minh.le");
+            await GoAsync(seller, $"/credits/{creditId}");
+            await seller.GetByLabel(new Regex($"commercial-invoice · {invoiceNumber}")).CheckAsync();
+            await seller.GetByTestId("present-submit").ClickAsync();
+            var discrepancies = seller.GetByTestId("discrepancies");
+            await Expect(discrepancies).ToBeVisibleAsync(SlowVisible);
+            await Expect(discrepancies.Locator("li[data-code='document-missing']")).ToContainTextAsync("bill-of-lading");
+            await Expect(discrepancies.Locator("li[data-code='applicant-mismatch']")).ToHaveCountAsync(1);
+            var count = await discrepancies.Locator("li").CountAsync();
+
+            var issuing = await SignedInAsync(Roles.Bank, IssuingBank, "lc.desk");
+            await GoAsync(issuing, $"/credits/{creditId}");
+            await Expect(issuing.GetByTestId("accept")).ToHaveCountAsync(0); // a discrepant presentation is not accepted within the examination period
+            await issuing.GetByTestId("refuse").ClickAsync();
+            var notice = issuing.GetByTestId("refusal-notice");
+            await Expect(notice).ToContainTextAsync("REFUSAL NOTICE", SlowContains);
+            await Expect(notice).ToContainTextAsync($"({count})");
+            await issuing.ScreenshotAsync("credit-refused");
+            Assert.Empty(await issuing.SeriousAccessibilityViolationsAsync());
+
+            var importer = await SignedInAsync(Roles.Exporter, applicant, "greta.hansen");
+            await GoAsync(importer, $"/credits/{creditId}");
+            await importer.GetByTestId("waive").ClickAsync();
+            await Expect(importer.GetByTestId("presentation")).ToHaveAttributeAsync("data-status", "Waived", new() { Timeout = 60_000 });
+
+            await issuing.GetByTestId("accept").ClickAsync(new() { Timeout = 60_000 });
+            await issuing.GetByTestId("settle").ClickAsync(new() { Timeout = 60_000 });
+            await Expect(issuing.GetByTestId("presentation")).ToHaveAttributeAsync("data-status", "Settled", new() { Timeout = 60_000 });
+            await Expect(issuing.GetByTestId("credit-drawn")).ToHaveTextAsync("9,000.00 USD");
+            await Expect(seller.GetByTestId("presentation")).ToHaveAttributeAsync("data-status", "Settled", new() { Timeout = 60_000 });
+        });
+    }
+
+    // ---- setup through the services' APIs, as their users (and the CLI's golden path) do ----
+
+    private const string Goods = "Robusta green coffee beans grade 1";
+
+    private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..8].ToUpperInvariant()}";
+
+    private HttpClient Client(string role, string party) => TradeChainHttp.Client(_auth, role, party, "journey-setup");
+
+    private async Task<JsonObject> PostAsync(string party, string role, Uri uri, object body)
+    {
+        using var client = Client(role, party);
+        return await TradeChainHttp.PostAsync(client, uri, body);
+    }
+
+    private async Task<JsonObject> PollAsync(string party, string role, Uri uri, Func<JsonObject, bool> done)
+    {
+        using var client = Client(role, party);
+        return await TradeChainHttp.PollAsync(client, uri, done, TimeSpan.FromSeconds(90));
+    }
+
+    private async Task<string> IssueDocumentAsync(string owner, string type, object content)
+    {
+        var submitted = await PostAsync(owner, Roles.Exporter, new Uri(Documents, "/documents"), new { type, content });
+        var issued = await PollAsync(owner, Roles.Exporter, new Uri(Documents, $"/documents/{submitted["id"]}"), d => d["status"]!.GetValue<string>() == "Issued");
+        return issued["hash"]!.GetValue<string>();
+    }
+
+    /// <summary>The golden path up to the payment request: documents issued, the export declaration lodged, verified and assessed.</summary>
+    private async Task<(Guid Declaration, string PaymentReference)> DeclarationWithDutyRequestedAsync(string declarant)
+    {
+        var lrn = Unique("LRN");
+        var certificate = await IssueDocumentAsync(declarant, "certificate-of-origin", new
+        {
+            certificateNumber = $"CO-{lrn}", exporter = new { name = "ACME Rubber Export JSC", country = "VN" },
+            consignee = new { name = "Nordsee Reifenwerke GmbH", country = "DE" }, originCountry = "VN", importingCountry = "DE",
+            goodsDescription = "Technically specified natural rubber SVR 10, 576 bales of 35 kg", hsCode = "400122",
+        });
+        var invoice = await IssueDocumentAsync(declarant, "commercial-invoice", new
+        {
+            invoiceNumber = $"INV-{lrn}", seller = new { name = "ACME Rubber Export JSC", country = "VN" }, buyer = new { name = "Nordsee Reifenwerke GmbH", country = "DE" },
+            totalAmount = "48000.00", currency = "USD", incoterm = "FOB",
+        });
+        var lodged = await PostAsync(declarant, Roles.Exporter, new Uri(Customs, "/declarations"), GoldenPath.ExportDeclaration(lrn, certificate, invoice));
+        var assessed = await PollAsync(declarant, Roles.Exporter, new Uri(Customs, $"/declarations/{lodged["id"]}"),
+            d => d["status"]!.GetValue<string>() is "Assessed" or "Rejected");
+        Assert.True(assessed["status"]!.GetValue<string>() == "Assessed", assessed.ToJsonString());
+        return (Guid.Parse(lodged["id"]!.GetValue<string>()), assessed["paymentReference"]!.GetValue<string>());
+    }
+
+    /// <summary>The customs treasury's account, which its configured bank keeps (opening it again changes nothing).</summary>
+    private Task OpenTreasuryAccountAsync(string currency) =>
+        PostAsync(GoldenPath.TreasuryBankParty, Roles.Bank, new Uri(Payments, "/accounts"), new { party = "CUSTOMS-TREASURY", currency });
+
+    /// <summary>The applicant's USD account at the issuing bank holding <paramref name="deposit"/>; the beneficiary's at the advising bank.</summary>
+    private async Task FundAccountsAsync(string applicant, string beneficiary, decimal deposit)
+    {
+        await PostAsync(applicant, Roles.Exporter, new Uri(Payments, "/accounts/mandates"), new { bank = IssuingBank, currency = "USD" });
+        await PostAsync(beneficiary, Roles.Exporter, new Uri(Payments, "/accounts/mandates"), new { bank = Bank, currency = "USD" });
+        await PostAsync(IssuingBank, Roles.Bank, new Uri(Payments, "/accounts"), new { party = applicant, currency = "USD" });
+        await PostAsync(Bank, Roles.Bank, new Uri(Payments, "/accounts"), new { party = beneficiary, currency = "USD" });
+        await PostAsync(IssuingBank, Roles.Bank, new Uri(Payments, $"/accounts/{applicant}/USD/deposits"), new { amount = deposit, reference = Unique("DEP") });
+    }
+
+    private async Task<Guid> AdvisedCreditAsync(string applicant, string beneficiary)
+    {
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var applied = await PostAsync(applicant, Roles.Exporter, new Uri(Payments, "/credits"), new
+        {
+            beneficiary, issuingBank = IssuingBank, advisingBank = Bank,
+            terms = new
+            {
+                currency = "USD", amount = 10_000m, tolerancePercent = 5m, expiryDate = today.AddDays(45), expiryPlaceCountry = "VN", latestShipmentDate = today.AddDays(20),
+                applicantName = "Hamburg Roasters GmbH", beneficiaryName = "Saigon Coffee JSC", portOfLoading = "VNSGN", portOfDischarge = "DEHAM", goodsDescription = Goods,
+                requiredDocuments = new object[]
+                {
+                    new { type = "commercial-invoice", matchFields = new[] { "amount", "currency", "applicant", "beneficiary", "goodsDescription" } },
+                    new { type = "bill-of-lading", matchFields = new[] { "portOfLoading", "portOfDischarge", "shipmentDate" } },
+                },
+            },
+        });
+        var id = Guid.Parse(applied["id"]!.GetValue<string>());
+        await PostAsync(IssuingBank, Roles.Bank, new Uri(Payments, $"/credits/{id}/issue"), new { });
+        await PostAsync(Bank, Roles.Bank, new Uri(Payments, $"/credits/{id}/advise"), new { });
+        return id;
+    }
+
+    private static object Invoice(string number, string buyer, string total) => new
+    {
+        invoiceNumber = number, seller = new { name = "Saigon Coffee JSC", country = "VN" }, buyer = new { name = buyer, country = "DE" },
+        totalAmount = total, currency = "USD", incoterm = "FOB",
+        lineItems = new[] { new { description = Goods, quantity = 4_000, unit = "KGM", unitPrice = (decimal.Parse(total, CultureInfo.InvariantCulture) / 4_000m).ToString("0.####", CultureInfo.InvariantCulture), amount = total } },
+    };
+
+    private static object BillOfLading(string number, string portOfDischarge, DateOnly shippedOnBoard) => new
+    {
+        billOfLadingNumber = number, carrier = new { name = "Maersk A/S" }, shipper = new { name = "Saigon Coffee JSC" }, consignee = new { name = "TO ORDER" },
+        portOfLoading = "VNSGN", portOfDischarge, vessel = "MAERSK SELETAR", shippedOnBoardDate = shippedOnBoard.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        goodsDescription = Goods,
+    };
+
+    // ---- the browser ----
+
+    /// <summary>A failed journey says what the console and the services logged meanwhile, and leaves a screenshot of each open page.</summary>
+    private async Task JourneyAsync(string name, Func<Task> journey)
+    {
+        try { await journey(); }
+        catch (Exception e) when (e is PlaywrightException or TimeoutException or ApiCallException or Xunit.Sdk.XunitException)
+        {
+            for (var i = 0; i < _pages.Count; i++) await _pages[i].ScreenshotAsync($"failed-{name}-{i}");
+            throw new Xunit.Sdk.XunitException($"{e.Message}\n{system.Diagnostics}");
+        }
+    }
+
+    private async Task<IPage> SignedInAsync(string role, string party, string name)
+    {
+        var page = await browser.NewPageAsync(system.ConsoleUrl);
+        _pages.Add(page);
+        await page.SignInAsync(role, party, name);
+        return page;
+    }
+
+    /// <summary>Opens a page and waits until its interactive circuit runs, so that clicks act.</summary>
+    private static async Task GoAsync(IPage page, string path)
+    {
+        await page.GotoAsync(path);
+        await page.Locator("[data-circuit-ready]").WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = 30_000 });
+    }
+}
