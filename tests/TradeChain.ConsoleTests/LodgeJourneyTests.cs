@@ -175,6 +175,7 @@ public sealed partial class LodgeJourneyTests(ConsoleSystem system, BrowserFixtu
         await page.GetByTestId("submit-declaration").ClickAsync();
         await Expect(page.Locator("[data-path='reason'] .field-error")).ToContainTextAsync("reason");
         await Field(page, "reason").FillAsync("contract price revised to 50,000 USD");
+        await page.ScreenshotAsync("declaration-amend");
         await page.GetByTestId("submit-declaration").ClickAsync();
         await page.WaitForURLAsync(new Regex($"/declarations/{id}$"), new() { Timeout = 30_000 });
 
