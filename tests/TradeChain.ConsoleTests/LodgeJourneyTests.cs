@@ -146,6 +146,14 @@ public sealed partial class LodgeJourneyTests(ConsoleSystem system, BrowserFixtu
         await Expect(Field(page, "localReferenceNumber")).ToHaveValueAsync("LRN-FILE-BROKEN");
         await Expect(page.Locator("[data-path='items[0].netMassKg'] .field-error")).ToContainTextAsync("must not exceed grossMassKg");
         await Expect(page.Locator("[data-path='consignment.placeOfDischarge'] .field-error")).ToContainTextAsync("UN/LOCODE");
+
+        // The same file, corrected, chosen again and lodged as it is: straight to its declaration.
+        broken["items"]![0]!["netMassKg"] = 20160;
+        broken["consignment"]!["placeOfDischarge"] = "DEHAM";
+        await File.WriteAllTextAsync(file, broken.ToJsonString());
+        await page.GetByLabel("Declaration file (JSON)").SetInputFilesAsync(file);
+        await page.GetByTestId("submit-file").ClickAsync();
+        await page.WaitForURLAsync(DeclarationUrl(), new() { Timeout = 30_000 });
         File.Delete(file);
     }
 
