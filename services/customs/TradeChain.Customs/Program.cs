@@ -11,6 +11,7 @@ builder.Services.AddSingleton(_ => Tariff.Load(Path.Combine(data, "tariff.json")
 builder.Services.AddSingleton(_ => ExchangeRates.Load(Path.Combine(data, "exchange-rates.json")));
 builder.Services.AddSingleton(_ => SelectivityEngine.Load(Path.Combine(data, "selectivity.json")));
 builder.Services.AddSingleton(_ => ReferenceData.Load(data));
+builder.Services.AddSingleton(_ => DeclarationSamples.Load(Path.Combine(data, "samples")));
 builder.Services.AddSingleton<CustomsProcess>();
 builder.Services.AddSingleton<DeclarationValidator>();
 builder.Services.Configure<VerificationSweeperOptions>(builder.Configuration.GetSection(VerificationSweeperOptions.Section));
@@ -21,6 +22,7 @@ var app = builder.Build();
 
 app.MapServiceDefaults();
 app.MapDeclarations();
+app.MapReferenceData();
 
 app.Run();
 

@@ -15,6 +15,9 @@ public sealed record GoodsItemRequest(
 
 public sealed record DocumentRequest(string? Type, string? Hash);
 
+/// <summary>The procedure codes a declaration type takes: their possible first digits and the default.</summary>
+public sealed record ProcedureRule(string Type, string DefaultCode, string FirstDigits);
+
 /// <summary>A declaration as the declarant lodges or amends it (WCO data model subset).</summary>
 public sealed record LodgeDeclarationRequest(
     string? Type,
@@ -38,12 +41,15 @@ public sealed class DeclarationValidator(ReferenceData reference, Tariff tariff,
     private static readonly Regex UnLocode = new("^[A-Z]{2}[A-Z2-9]{3}$", RegexOptions.Compiled);
     private static readonly Regex HsCode = new("^[0-9]{6,10}$", RegexOptions.Compiled);
     private static readonly Regex Procedure = new("^[0-9]{4}$", RegexOptions.Compiled);
-    private static readonly int[] TransportModes = [1, 2, 3, 4, 5, 7, 8, 9];
 
     // Bounds keep every computation far inside decimal's range (value × exchange rate × rate, quantity × specific amount).
     public const decimal MaxCustomsValue = 1_000_000_000_000m;
     public const decimal MaxQuantity = 1_000_000_000m;
     public const decimal MaxMassKg = 1_000_000_000m;
+    public const int MaxItems = 999;
+    public const int MaxDeclarationAgeDays = 30;
+    public const int MaxReferenceLength = 35;
+    public const int MaxDescriptionLength = 512;
 
     public (DeclarationContent? Content, List<(string Field, string Rule)> Errors) Validate(LodgeDeclarationRequest r)
     {
@@ -53,12 +59,12 @@ public sealed class DeclarationValidator(ReferenceData reference, Tariff tariff,
         DeclarationType type = default;
         if (!Codes.TryParse(r.Type, out type))
             Fail("type", "must be one of export, import, transit");
-        if (string.IsNullOrWhiteSpace(r.LocalReferenceNumber) || r.LocalReferenceNumber.Length > 35)
-            Fail("localReferenceNumber", "is required, at most 35 characters");
+        if (string.IsNullOrWhiteSpace(r.LocalReferenceNumber) || r.LocalReferenceNumber.Length > MaxReferenceLength)
+            Fail("localReferenceNumber", $"is required, at most {MaxReferenceLength} characters");
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
         var date = r.DeclarationDate ?? today;
         if (date > today) Fail("declarationDate", "must not be in the future");
-        if (date < today.AddDays(-30)) Fail("declarationDate", "must be within the last 30 days");
+        if (date < today.AddDays(-MaxDeclarationAgeDays)) Fail("declarationDate", $"must be within the last {MaxDeclarationAgeDays} days");
         Locode("officeOfDeclaration", r.OfficeOfDeclaration);
         if (r.Incoterm is null || !ReferenceData.Incoterms2020.Contains(r.Incoterm))
             Fail("incoterm", $"must be an Incoterms 2020 rule: {string.Join(", ", ReferenceData.Incoterms2020)}");
@@ -69,8 +75,8 @@ public sealed class DeclarationValidator(ReferenceData reference, Tariff tariff,
         if (c is null) Fail("consignment", "is required");
         else
         {
-            if (c.TransportMode is not { } mode || !TransportModes.Contains(mode))
-                Fail("consignment.transportMode", "must be a UN Rec 19 mode: 1 sea, 2 rail, 3 road, 4 air, 5 post, 7 fixed installation, 8 inland waterway, 9 own propulsion");
+            if (c.TransportMode is not { } mode || !ReferenceData.TransportModes.ContainsKey(mode))
+                Fail("consignment.transportMode", $"must be a UN Rec 19 mode: {string.Join(", ", ReferenceData.TransportModes.Select(m => $"{m.Key} {m.Value}"))}");
             if (string.IsNullOrWhiteSpace(c.MeansOfTransport)) Fail("consignment.meansOfTransport", "is required (vessel and voyage, flight, truck plate…)");
             for (var i = 0; i < (c.Containers?.Count ?? 0); i++)
             {
@@ -85,7 +91,7 @@ public sealed class DeclarationValidator(ReferenceData reference, Tariff tariff,
         if (r.Items is null || r.Items.Count == 0) Fail("items", "at least one goods item is required");
         else
         {
-            if (r.Items.Count > 999) Fail("items", "at most 999 goods items");
+            if (r.Items.Count > MaxItems) Fail("items", $"at most {MaxItems} goods items");
             string? currency = null;
             for (var i = 0; i < r.Items.Count; i++)
             {
@@ -97,7 +103,7 @@ public sealed class DeclarationValidator(ReferenceData reference, Tariff tariff,
                 TariffLine? line = null;
                 if (item.HsCode is null || !HsCode.IsMatch(item.HsCode)) Fail($"{at}.hsCode", "must be 6 to 10 digits");
                 else if ((line = tariff.Find(item.HsCode)) is null) Fail($"{at}.hsCode", $"{item.HsCode} is not in the tariff");
-                if (string.IsNullOrWhiteSpace(item.Description) || item.Description.Length > 512) Fail($"{at}.description", "is required, at most 512 characters");
+                if (string.IsNullOrWhiteSpace(item.Description) || item.Description.Length > MaxDescriptionLength) Fail($"{at}.description", $"is required, at most {MaxDescriptionLength} characters");
                 if (item.OriginCountry is null || !reference.Countries.Contains(item.OriginCountry))
                     Fail($"{at}.originCountry", "must be an ISO 3166-1 alpha-2 country code, e.g. VN");
                 if (item.Quantity is not > 0 || item.Quantity > MaxQuantity) Fail($"{at}.quantity", $"must be greater than 0 and at most {MaxQuantity:0}");
@@ -117,7 +123,7 @@ public sealed class DeclarationValidator(ReferenceData reference, Tariff tariff,
                     if (item.Currency != tariff.NationalCurrency && rates.Find(item.Currency, date) is null)
                         Fail($"{at}.currency", $"no {item.Currency} exchange rate is valid on the declaration date {date:yyyy-MM-dd}");
                 }
-                if (item.ValuationMethod is not (null or >= 1 and <= 6)) Fail($"{at}.valuationMethod", "must be a WTO valuation method 1 to 6");
+                if (item.ValuationMethod is { } method && !ReferenceData.ValuationMethods.ContainsKey(method)) Fail($"{at}.valuationMethod", "must be a WTO valuation method 1 to 6");
                 var procedure = item.ProcedureCode ?? DefaultProcedure(type);
                 if (!Procedure.IsMatch(procedure)) Fail($"{at}.procedureCode", "must be 4 digits");
                 else if (!ProcedureFits(type, procedure)) Fail($"{at}.procedureCode", $"{procedure} is not a procedure for a {type.ToString().ToLowerInvariant()} declaration");
@@ -165,7 +171,7 @@ public sealed class DeclarationValidator(ReferenceData reference, Tariff tariff,
         {
             if (p is null) { Fail(field, "is required"); return; }
             if (string.IsNullOrWhiteSpace(p.Name)) Fail($"{field}.name", "is required");
-            if (string.IsNullOrWhiteSpace(p.Identifier) || p.Identifier.Length > 35) Fail($"{field}.identifier", "is required (TIN, EORI or trader number), at most 35 characters");
+            if (string.IsNullOrWhiteSpace(p.Identifier) || p.Identifier.Length > MaxReferenceLength) Fail($"{field}.identifier", $"is required (TIN, EORI or trader number), at most {MaxReferenceLength} characters");
             if (p.Country is null || !reference.Countries.Contains(p.Country)) Fail($"{field}.country", "must be an ISO 3166-1 alpha-2 country code");
         }
     }
@@ -194,18 +200,18 @@ public sealed class DeclarationValidator(ReferenceData reference, Tariff tariff,
 
     private static Party ToParty(PartyRequest p) => new(p.Name!.Trim(), p.Identifier!.Trim(), p.Country!);
 
-    private static string DefaultProcedure(DeclarationType type) => type switch
+    /// <summary>
+    /// Which procedure codes fit each declaration type — the first digit: 1–3 export, 4–7 import, 8 transit — and the
+    /// code assumed when an item names none (permanent export, release for free circulation, transit).
+    /// </summary>
+    public static readonly IReadOnlyDictionary<DeclarationType, ProcedureRule> Procedures = new Dictionary<DeclarationType, ProcedureRule>
     {
-        DeclarationType.Import => "4000",
-        DeclarationType.Transit => "8000",
-        _ => "1000",
+        [DeclarationType.Export] = new("export", "1000", "123"),
+        [DeclarationType.Import] = new("import", "4000", "4567"),
+        [DeclarationType.Transit] = new("transit", "8000", "8"),
     };
 
-    /// <summary>The first digit of the procedure code must match the declaration type: 1–3 export, 4–7 import, 8 transit.</summary>
-    private static bool ProcedureFits(DeclarationType type, string code) => type switch
-    {
-        DeclarationType.Export => code[0] is '1' or '2' or '3',
-        DeclarationType.Import => code[0] is '4' or '5' or '6' or '7',
-        _ => code[0] == '8',
-    };
+    private static string DefaultProcedure(DeclarationType type) => Procedures[type].DefaultCode;
+
+    private static bool ProcedureFits(DeclarationType type, string code) => Procedures[type].FirstDigits.Contains(code[0]);
 }
