@@ -196,6 +196,20 @@ public sealed partial class DocumentsJourneyTests(ConsoleSystem system, BrowserF
         await UploadAsync(page, InvoiceJson(invoice));
         await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync($"Commercial invoice {invoice}");
         await Expect(page.GetByTestId("content").Locator("dd[data-field='buyer.name']")).ToHaveTextAsync("Hamburg Roasters GmbH");
+
+        // A file holding only the content is submitted as the type chosen on the page.
+        var certificate = Unique("CO");
+        await ChooseTypeAsync(page, "certificate-of-origin");
+        await page.GetByLabel("JSON file").SetInputFilesAsync(new FilePayload
+        {
+            Name = "certificate.json", MimeType = "application/json",
+            Buffer = Encoding.UTF8.GetBytes($$$"""
+                {"certificateNumber":"{{{certificate}}}","exporter":{"name":"ACME Coffee JSC"},"consignee":{"name":"Hamburg Roasters GmbH"},
+                 "originCountry":"VN","goodsDescription":"Robusta green coffee beans"}
+                """),
+        });
+        await SubmitAsync(page, "Submit the file");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync($"Certificate of origin {certificate}");
     }
 
     [Fact]
@@ -272,6 +286,7 @@ public sealed partial class DocumentsJourneyTests(ConsoleSystem system, BrowserF
         await title.GetByRole(AriaRole.Button, new() { Name = "Hand the bill to another holder" }).ClickAsync();
         await Expect(title.GetByTestId("title-holder")).ToHaveTextAsync(importer, new() { Timeout = 30_000 });
         await Expect(title.GetByTestId("endorsement-chain").Locator("tbody tr")).ToHaveCountAsync(3);
+        await page.ScreenshotAsync("documents-title");
 
         // The importer finds the bill among those whose title names it, and opens it.
         var other = await SignedInAsync(importer, name: "anna.schmidt");
@@ -286,6 +301,8 @@ public sealed partial class DocumentsJourneyTests(ConsoleSystem system, BrowserF
         await Expect(theirs.GetByTestId("title-beneficiary")).ToHaveTextAsync($"{importer} (you)");
         await Expect(theirs.GetByRole(AriaRole.Button, new() { Name = "Surrender to the issuer" })).ToBeVisibleAsync();
         await Expect(other.GetByTestId("content")).ToHaveCountAsync(0); // the content stays the issuer's
+        await other.ScreenshotAsync("documents-title-holder");
+        Assert.Empty(await other.SeriousAccessibilityViolationsAsync());
     }
 
     [GeneratedRegex(@"/documents/([0-9a-f-]{36})$")]
