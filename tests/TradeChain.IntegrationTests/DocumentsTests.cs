@@ -355,4 +355,48 @@ public sealed class DocumentsTests(DocumentsFixture fixture, ITestOutputHelper o
         Assert.Equal("invalid", Status(spent, "issuance"));
         Assert.Contains("surrender accepted (burned)", Reason(spent, "issuance"));
     }
+
+    [Fact]
+    public async Task Parties_find_the_bills_of_lading_whose_title_names_them_and_no_one_else_does()
+    {
+        using var shipper = Client(Roles.Exporter, "SHIPPER-LIST");
+        using var importer = Client(Roles.Exporter, "IMP-LIST");
+        using var bank = Client(Roles.Bank, "BNK-LIST");
+        using var stranger = Client(Roles.Exporter, "EXP-LIST-NOSY");
+        var submitted = await Post(shipper, Documents("documents"), new
+        {
+            type = "bill-of-lading",
+            content = new
+            {
+                billOfLadingNumber = "MAEU-LIST-1", carrier = new { name = "Maersk A/S" }, shipper = new { name = "ACME Coffee JSC" }, consignee = new { name = "TO ORDER" },
+                portOfLoading = "VNSGN", portOfDischarge = "DEHAM", vessel = "MAERSK SELETAR", shippedOnBoardDate = "2026-11-20",
+            },
+        });
+        var id = submitted["id"]!.GetValue<string>();
+        await IssueAsync(shipper, id);
+        Assert.Empty(await TitlesOf(importer, id));                                                  // nothing names the importer yet
+        var title = Documents($"documents/{id}/title/");
+        await Post(shipper, new Uri(title, "endorse"), new { to = "IMP-LIST" });
+        await Post(shipper, new Uri(title, "transfer-holder"), new { to = "BNK-LIST" });
+
+        var seenByImporter = Assert.Single(await TitlesOf(importer, id))!;
+        Assert.Equal("SHIPPER-LIST", seenByImporter["issuer"]!.GetValue<string>());
+        Assert.Equal("bill-of-lading", seenByImporter["documentType"]!.GetValue<string>());
+        Assert.Equal("active", seenByImporter["state"]!.GetValue<string>());
+        Assert.Equal("BNK-LIST", seenByImporter["holder"]!["party"]!.GetValue<string>());
+        Assert.Equal("IMP-LIST", seenByImporter["beneficiary"]!["party"]!.GetValue<string>());
+        Assert.Equal(seenByImporter.ToJsonString(), Assert.Single(await TitlesOf(bank, id))!.ToJsonString());
+        Assert.Single(await TitlesOf(shipper, id));                                                   // issued to itself, then endorsed and handed on
+        Assert.Empty(await TitlesOf(stranger, id));
+        // Listed, not opened: the content stays the issuer's.
+        Assert.Equal(HttpStatusCode.NotFound, (await Send(bank, HttpMethod.Get, Documents($"documents/{id}"))).Status);
+    }
+
+    /// <summary>The caller's titles listed for the bill <paramref name="id"/> (others' tests share the chain).</summary>
+    private async Task<List<JsonNode?>> TitlesOf(HttpClient party, string id)
+    {
+        var page = await Get(party, Documents("documents/titles?pageSize=200"));
+        Assert.True(page["total"]!.GetValue<int>() >= page["items"]!.AsArray().Count);
+        return page["items"]!.AsArray().Where(t => t!["documentId"]!.GetValue<string>() == id).ToList();
+    }
 }

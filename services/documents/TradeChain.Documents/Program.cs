@@ -23,6 +23,7 @@ var app = builder.Build();
 
 app.MapServiceDefaults();
 app.MapDocuments();
+app.MapTitleList();
 app.MapTitles();
 
 app.Run();
