@@ -34,6 +34,7 @@ public sealed class CustomsJourneyTests(ConsoleSystem system, BrowserFixture bro
         var officer = await browser.NewPageAsync(system.ConsoleUrl);
         await officer.SignInAsync(Roles.CustomsOfficer, Officer, "officer.tran");
         await officer.GotoAsync("/queue");
+        await officer.WaitForInteractiveAsync();
         await officer.GetByLabel("Status").SelectOptionAsync("Paid");
         await officer.GetByLabel("Lane", new() { Exact = true }).SelectOptionAsync("Yellow");
         await officer.GetByLabel("Office of declaration").FillAsync("VNSGN");
@@ -66,6 +67,7 @@ public sealed class CustomsJourneyTests(ConsoleSystem system, BrowserFixture bro
         var exporter = await browser.NewPageAsync(system.ConsoleUrl);
         await exporter.SignInAsync(Roles.Exporter, exporterParty, "lan");
         await exporter.GotoAsync("/declarations");
+        await exporter.WaitForInteractiveAsync();
         await exporter.Locator($"[data-testid=declaration-row][data-lrn='{reference}']").GetByRole(AriaRole.Link).ClickAsync();
         await Expect(exporter.GetByTestId("response-code").First).ToHaveTextAsync("06 additional documents required", Slow);
         await Expect(exporter.GetByTestId("status-reason")).ToContainTextAsync("gross mass needs a packing list");
@@ -115,6 +117,7 @@ public sealed class CustomsJourneyTests(ConsoleSystem system, BrowserFixture bro
         var officer = await browser.NewPageAsync(system.ConsoleUrl);
         await officer.SignInAsync(Roles.CustomsOfficer, Officer, "officer.pham");
         await officer.GotoAsync($"/declarations/{paid["id"]}");
+        await officer.WaitForInteractiveAsync();
         await Expect(officer.GetByTestId("fired-rules")).ToContainTextAsync("R-WATCHLIST", SlowContains);
         await officer.GetByRole(AriaRole.Button, new() { Name = "Assign to me and start the physical examination" }).ClickAsync();
         await Expect(Status(officer)).ToHaveTextAsync("Under examination", Slow);
@@ -153,11 +156,13 @@ public sealed class CustomsJourneyTests(ConsoleSystem system, BrowserFixture bro
         var other = await browser.NewPageAsync(system.ConsoleUrl);
         await other.SignInAsync(Roles.Exporter, "EXP-HANOI-SILK", "thu");
         await other.GotoAsync($"/declarations/{theirs["id"]}");
+        await other.WaitForInteractiveAsync();
         await Expect(other.GetByTestId("not-found")).ToHaveTextAsync("This declaration was not found, or it is not yours to see.", Slow);
         var text = await other.Locator("main").InnerTextAsync();
         Assert.DoesNotContain(reference, text, StringComparison.Ordinal);
         Assert.DoesNotContain("EXP-DELTA-TIMBER", text, StringComparison.Ordinal);
         await other.GotoAsync("/declarations");
+        await other.WaitForInteractiveAsync();
         await Expect(other.GetByTestId("total")).ToContainTextAsync("0 declarations", SlowContains);
     }
 
@@ -172,6 +177,7 @@ public sealed class CustomsJourneyTests(ConsoleSystem system, BrowserFixture bro
         var exporter = await browser.NewPageAsync(system.ConsoleUrl);
         await exporter.SignInAsync(Roles.Exporter, exporterParty, "hoa");
         await exporter.GotoAsync("/declarations");
+        await exporter.WaitForInteractiveAsync();
         var row = exporter.Locator($"[data-testid=declaration-row][data-lrn='{reference}']");
         await Expect(row).ToContainTextAsync("01 accepted", SlowContains);
         Assert.Empty(await exporter.SeriousAccessibilityViolationsAsync());
@@ -202,6 +208,7 @@ public sealed class CustomsJourneyTests(ConsoleSystem system, BrowserFixture bro
         var officer = await browser.NewPageAsync(system.ConsoleUrl);
         await officer.SignInAsync(Roles.CustomsOfficer, Officer, "officer.vo");
         await officer.GotoAsync("/overview");
+        await officer.WaitForInteractiveAsync();
         foreach (var chart in new[] { "chart-status", "chart-lane", "chart-hours" })
         {
             var figure = officer.GetByTestId(chart);
