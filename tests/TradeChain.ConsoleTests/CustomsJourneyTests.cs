@@ -38,9 +38,9 @@ public sealed class CustomsJourneyTests(ConsoleSystem system, BrowserFixture bro
         await officer.GetByLabel("Status").SelectOptionAsync("Paid");
         await officer.GetByLabel("Lane", new() { Exact = true }).SelectOptionAsync("Yellow");
         await officer.GetByLabel("Office of declaration").FillAsync("VNSGN");
+        await Expect(officer.GetByLabel("Status")).ToHaveValueAsync("Paid");
         await officer.GetByRole(AriaRole.Button, new() { Name = "Apply filters" }).ClickAsync();
-        await officer.WaitForURLAsync(url => url.Contains("status=Paid", StringComparison.Ordinal) && url.Contains("lane=Yellow", StringComparison.Ordinal)
-            && url.Contains("office=VNSGN", StringComparison.Ordinal));
+        await Expect(officer).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/queue\\?status=Paid&lane=Yellow&office=VNSGN$"), new() { Timeout = 30_000 });
         var row = officer.Locator($"[data-testid=declaration-row][data-lrn='{reference}']");
         await Expect(row).ToContainTextAsync("Paid", SlowContains);
         await Expect(officer.Locator("[data-testid=lane-counts] [data-lane=Yellow] strong")).Not.ToHaveTextAsync("0");
