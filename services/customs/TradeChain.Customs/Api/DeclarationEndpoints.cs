@@ -15,23 +15,38 @@ public sealed record DeclarationView(
     string? StatusReason, string? Lane, LaneDecision? LaneDecision, string? OfficerLaneReason, AssessmentNotice? Assessment, string? PaymentReference, decimal AmountPaid,
     string? SupplementaryPaymentReference, decimal SupplementaryAmount, string? AssignedOfficer, IReadOnlyList<string> RequestedDocumentTypes,
     string? ExaminationFindings, int ContentVersion, DeclarationContent Content, IReadOnlyList<DeclarationVersion> PreviousVersions,
-    long LodgedAtUnixMs, long UpdatedAtUnixMs)
+    long LodgedAtUnixMs, long UpdatedAtUnixMs, IReadOnlyList<RecordedVerdict> DocumentVerdicts)
 {
     /// <param name="officer">Only customs officers see the selectivity decision (which risk rules fired).</param>
     public static DeclarationView From(Declaration d, bool officer) => new(d.Id, d.LocalReferenceNumber, d.DeclarantParty, d.Type.ToString().ToLowerInvariant(),
         d.Function.ToString().ToLowerInvariant(), d.OfficeOfDeclaration, d.Status.ToString(), d.ResponseCode, d.StatusReason, d.Lane?.ToString(),
         officer ? d.LaneDecision : null, officer ? d.OfficerLaneReason : null, d.Assessment, d.PaymentReference,
         d.AmountPaid, d.SupplementaryPaymentReference, d.SupplementaryAmount, d.AssignedOfficer, d.RequestedDocumentTypes, d.ExaminationFindings,
-        d.ContentVersion, d.Content, d.PreviousVersions, d.LodgedAtUnixMs, d.UpdatedAtUnixMs);
+        d.ContentVersion, d.Content, d.PreviousVersions, d.LodgedAtUnixMs, d.UpdatedAtUnixMs, d.DocumentVerdicts ?? []);
 }
 
-/// <summary>A line of the officers' work queue.</summary>
+/// <summary>A line of the officers' work queue (and of a declarant's list): what is due once assessed, in the assessment's currency.</summary>
 public sealed record WorkItem(Guid Id, string LocalReferenceNumber, string DeclarantParty, string Type, string OfficeOfDeclaration, string Status,
-    string? ResponseCode, string? Lane, string? AssignedOfficer, long LodgedAtUnixMs, long UpdatedAtUnixMs)
+    string? ResponseCode, string? Lane, string? AssignedOfficer, long LodgedAtUnixMs, long UpdatedAtUnixMs, decimal? TotalPayable, string? Currency)
 {
     public static WorkItem From(Declaration d) => new(d.Id, d.LocalReferenceNumber, d.DeclarantParty, d.Type.ToString().ToLowerInvariant(),
-        d.OfficeOfDeclaration, d.Status.ToString(), d.ResponseCode, d.Lane?.ToString(), d.AssignedOfficer, d.LodgedAtUnixMs, d.UpdatedAtUnixMs);
+        d.OfficeOfDeclaration, d.Status.ToString(), d.ResponseCode, d.Lane?.ToString(), d.AssignedOfficer, d.LodgedAtUnixMs, d.UpdatedAtUnixMs,
+        d.Assessment?.TotalPayable, d.Assessment?.Currency);
 }
+
+/// <summary>How many declarations are on each lane; <see cref="NotYetRouted"/> are still waiting for their documents' verification.</summary>
+public sealed record LaneCounts(int Green, int Blue, int Yellow, int Red, int NotYetRouted)
+{
+    public static async Task<LaneCounts> CountAsync(IQueryable<Declaration> query, CancellationToken ct)
+    {
+        var counts = await query.GroupBy(d => d.Lane).Select(g => new { Lane = g.Key, Count = g.Count() }).ToListAsync(ct);
+        int Of(Lane? lane) => counts.Where(c => c.Lane == lane).Sum(c => c.Count);
+        return new LaneCounts(Of(Lane.Green), Of(Lane.Blue), Of(Lane.Yellow), Of(Lane.Red), Of(null));
+    }
+}
+
+/// <summary>One page of the work queue, with how many of all the matching declarations are on each lane (ignoring the lane filter).</summary>
+public sealed record WorkQueuePage(IReadOnlyList<WorkItem> Items, int PageNumber, int PageSize, int Total, LaneCounts CountsByLane);
 
 public sealed record ReasonRequest(string? Reason);
 
@@ -57,6 +72,8 @@ public static class DeclarationEndpoints
             .WithSummary("Amends a declaration before payment (07): a new version, verified, routed and assessed again; the earlier version stays in history.");
         group.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyParty)
             .WithSummary("The work queue: filter by status, lane, office, lodgement date (from/to, yyyy-MM-dd) and assignedTo (an officer, or 'me'); paged. Exporters see only their own.");
+        group.MapGet("/statistics", DeclarationStatistics.GetAsync).RequireAuthorization(Roles.CustomsOfficer)
+            .WithSummary("For officers: declarations by status and by lane, those lodged in each hour (UTC) of a day (default today), and how far anchoring lags behind.");
         group.MapGet("/{id:guid}", GetAsync).RequireAuthorization(Policies.AnyParty);
         group.MapGet("/{id:guid}/history", HistoryAsync).RequireAuthorization(Policies.AnyParty)
             .WithSummary("Every status change with who, when and why, each with its Merkle proof and on-chain anchoring.");
@@ -245,21 +262,26 @@ public static class DeclarationEndpoints
             if (Codes.TryParse<DeclarationStatus>(status, out var s)) query = query.Where(d => d.Status == s);
             else errors.Add(("status", $"must be one of {string.Join(", ", Enum.GetNames<DeclarationStatus>())}"));
         }
+        Lane? laneFilter = null;
         if (lane is not null)
         {
-            if (Codes.TryParse<Lane>(lane, out var l)) query = query.Where(d => d.Lane == l);
+            if (Codes.TryParse<Lane>(lane, out var l)) laneFilter = l;
             else errors.Add(("lane", "must be one of Green, Blue, Yellow, Red"));
         }
         if (from > to) errors.Add(("from", "must not be after to"));
         if (errors.Count > 0) return Problems.Validation(errors);
         if (office is not null) query = query.Where(d => d.OfficeOfDeclaration == office);
-        if (from is { } f) { var ms = new DateTimeOffset(f.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToUnixTimeMilliseconds(); query = query.Where(d => d.LodgedAtUnixMs >= ms); }
-        if (to is { } t) { var ms = new DateTimeOffset(t.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToUnixTimeMilliseconds(); query = query.Where(d => d.LodgedAtUnixMs < ms); }
+        if (from is { } f) { var ms = StartOfDayUnixMs(f); query = query.Where(d => d.LodgedAtUnixMs >= ms); }
+        if (to is { } t) { var ms = StartOfDayUnixMs(t.AddDays(1)); query = query.Where(d => d.LodgedAtUnixMs < ms); }
         if (assignedTo is not null) { var officer = assignedTo == "me" ? user.Actor() : assignedTo; query = query.Where(d => d.AssignedOfficer == officer); }
+        var counts = await LaneCounts.CountAsync(query, ct);
+        if (laneFilter is { } chosen) query = query.Where(d => d.Lane == chosen);
         var total = await query.CountAsync(ct);
         var items = await query.OrderByDescending(d => d.LodgedAtUnixMs).Skip((number - 1) * size).Take(size).ToListAsync(ct);
-        return Results.Ok(new PagedResult<WorkItem>(items.Select(WorkItem.From).ToList(), number, size, total));
+        return Results.Ok(new WorkQueuePage(items.Select(WorkItem.From).ToList(), number, size, total, counts));
     }
+
+    private static long StartOfDayUnixMs(DateOnly day) => new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToUnixTimeMilliseconds();
 
     private static async Task<IResult> GetAsync(Guid id, ClaimsPrincipal user, CustomsDbContext db, CancellationToken ct)
     {

@@ -32,6 +32,8 @@ public sealed class DocumentVerificationCompletedConsumer(CustomsDbContext db, C
         }
         var failures = Failures(declaration, message);
         var now = clock.GetUtcNow();
+        declaration.RecordVerdicts(message.Verdicts.Select(v => new RecordedVerdict(v.DocumentHash, v.DocumentType, v.Valid, v.Reason,
+            (v.Checks ?? []).Select(c => new VerdictCheck(c.Name, c.Status, c.Reason)).ToList(), now.ToUnixTimeMilliseconds())));
         switch (declaration.Status)
         {
             case DeclarationStatus.Registered when failures.Count > 0:

@@ -91,6 +91,9 @@ public sealed class Declaration : Aggregate
 
     public string? ExaminationFindings { get; private set; }
 
+    /// <summary>The latest verification verdict on each referenced document (null in a row stored before verdicts were kept).</summary>
+    public List<RecordedVerdict>? DocumentVerdicts { get; private set; } = [];
+
     public long LodgedAtUnixMs { get; private set; }
 
     public long UpdatedAtUnixMs { get; private set; }
@@ -116,6 +119,13 @@ public sealed class Declaration : Aggregate
 
     /// <summary>Notes that document verification was asked again (not a change of status, so no transition).</summary>
     public void VerificationRequestedAgain(DateTimeOffset at) => UpdatedAtUnixMs = at.ToUnixTimeMilliseconds();
+
+    /// <summary>Keeps the documents service's verdicts, replacing earlier ones on the same documents (not a change of status, so no transition).</summary>
+    public void RecordVerdicts(IEnumerable<RecordedVerdict> verdicts)
+    {
+        var latest = verdicts.ToList();
+        DocumentVerdicts = [.. (DocumentVerdicts ?? []).Where(v => latest.All(l => l.Hash != v.Hash)), .. latest];
+    }
 
     /// <summary>The WCO function of the declaration as it now stands: the original, an amendment of it, or its cancellation.</summary>
     public DeclarationFunction Function => Status == DeclarationStatus.Cancelled ? DeclarationFunction.Cancellation

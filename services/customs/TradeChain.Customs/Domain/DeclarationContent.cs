@@ -61,3 +61,12 @@ public sealed record DeclarationVersion(int Number, DeclarationContent Content, 
 
 /// <summary>Values an officer found at examination that differ from the declared ones (null = as declared).</summary>
 public sealed record ItemCorrection(int ItemNumber, string? HsCode, string? OriginCountry, decimal? Quantity, decimal? NetMassKg, decimal? CustomsValue);
+
+/// <summary>
+/// The documents service's verdict on one referenced document, as customs received it over the bus: valid or not, the
+/// type it was issued as, and each check with its reason.
+/// </summary>
+public sealed record RecordedVerdict(string Hash, string? IssuedType, bool Valid, string Reason, IReadOnlyList<VerdictCheck> Checks, long VerifiedAtUnixMs);
+
+/// <summary>One check of a verification (integrity, issuance, revocation, issuerIdentity): valid, invalid, skipped or error, and why.</summary>
+public sealed record VerdictCheck(string Name, string Status, string Reason);

@@ -11,6 +11,8 @@ public sealed class CustomsDbContext(DbContextOptions<CustomsDbContext> options,
 {
     public DbSet<Declaration> Declarations => Set<Declaration>();
 
+    protected override IReadOnlyList<(string Table, string Column)> ColumnsAddedSinceCreation => [("declarations", "DocumentVerdicts")];
+
     protected override void ConfigureDomain(ModelBuilder model)
     {
         model.Entity<Declaration>(e =>
@@ -29,6 +31,8 @@ public sealed class CustomsDbContext(DbContextOptions<CustomsDbContext> options,
             e.Property(d => d.Content).HasConversion(Json.Converter<DeclarationContent>(), Json.Comparer<DeclarationContent>());
             e.Property(d => d.PreviousVersions).HasConversion(Json.Converter<List<DeclarationVersion>>(), Json.Comparer<List<DeclarationVersion>>());
             e.Property(d => d.RequestedDocumentTypes).HasConversion(Json.Converter<List<string>>(), Json.Comparer<List<string>>());
+            // Replaced whole on each verdict, so reference comparison sees the change.
+            e.Property(d => d.DocumentVerdicts).HasConversion(Json.NullableConverter<List<RecordedVerdict>>());
             e.Property(d => d.LaneDecision).HasConversion(Json.NullableConverter<LaneDecision>());
             e.Property(d => d.Assessment).HasConversion(Json.NullableConverter<AssessmentNotice>());
             e.Property(d => d.Version).IsConcurrencyToken();

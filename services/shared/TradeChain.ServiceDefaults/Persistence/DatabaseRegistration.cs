@@ -66,7 +66,7 @@ internal sealed class DatabaseInitializer<TContext>(IServiceProvider services) :
     /// </summary>
     private static async Task AddColumnsAddedSinceAsync(TContext db, CancellationToken ct)
     {
-        (string Table, string Column)[] added = [("outbox", "TraceState"), ("transitions", "TraceParent"), ("transitions", "TraceState")];
+        (string Table, string Column)[] added = [("outbox", "TraceState"), ("transitions", "TraceParent"), ("transitions", "TraceState"), .. db.ColumnsAddedSinceCreation];
         foreach (var (table, column) in added) // our own constant names: nothing from outside reaches the SQL
         {
             if (db.Database.IsNpgsql())
