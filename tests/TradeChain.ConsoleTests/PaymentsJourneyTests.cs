@@ -395,6 +395,6 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
     private static async Task GoAsync(IPage page, string path)
     {
         await page.GotoAsync(path);
-        await page.Locator("[data-circuit-ready]").WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = 30_000 });
+        await page.WaitForInteractiveAsync();
     }
 }

@@ -68,12 +68,9 @@ public static class ConsolePage
         await WaitForInteractiveAsync(page);
     }
 
-    /// <summary>Waits until the page's interactive circuit is connected (buttons then act).</summary>
-    public static async Task WaitForInteractiveAsync(this IPage page)
-    {
-        await page.WaitForFunctionAsync("() => window.Blazor !== undefined && document.querySelector('[data-interactive]') === null ? true : true");
-        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
-    }
+    /// <summary>Waits until the page's interactive circuit runs (MainLayout marks it), so clicks and choices act.</summary>
+    public static async Task WaitForInteractiveAsync(this IPage page) =>
+        await page.Locator("[data-circuit-ready]").WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = 30_000 });
 
     public static async Task<string> ScreenshotAsync(this IPage page, string name)
     {
