@@ -7,6 +7,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddTelemetry("console");
 builder.AddConsoleSignIn();
 builder.AddServiceApis();
+builder.AddVerifier();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 
 var app = builder.Build();
