@@ -122,6 +122,46 @@ public sealed class VerifyJourneyTests(ConsoleSystem system, BrowserFixture brow
     }
 
     [Fact]
+    public async Task A_file_that_is_not_a_document_is_refused_in_words()
+    {
+        var page = await browser.NewPageAsync(system.ConsoleUrl);
+        await DropAsync(page, "notes.txt", "shipment left on Tuesday");
+        await Expect(page.GetByTestId("file-error")).ToContainTextAsync("notes.txt is not JSON");
+
+        await page.Locator("#document-file").SetInputFilesAsync(new FilePayload { Name = "empty.json", MimeType = "application/json", Buffer = Encoding.UTF8.GetBytes("{}") });
+        await Expect(page.GetByTestId("document-verdict")).ToHaveAttributeAsync("data-valid", "false", new() { Timeout = 60_000 });
+        await Expect(Check(page, "integrity")).ToContainTextAsync("not an OpenAttestation v2 wrapped document: data is missing");
+    }
+
+    [Fact]
+    public async Task A_bill_of_lading_shows_who_holds_its_title_and_who_is_entitled_to_it()
+    {
+        using var shipper = Party(Exporter);
+        var submitted = await PostAsync(shipper, "documents", new
+        {
+            type = "bill-of-lading", holder = "BNK-VCB", beneficiary = "IMP-NORDSEE",
+            content = new
+            {
+                billOfLadingNumber = "MAEU-VJ-6", carrier = new { name = "Maersk A/S", country = "DK" }, shipper = new { name = "ACME Coffee JSC", country = "VN" },
+                consignee = new { name = "TO ORDER" }, portOfLoading = "VNSGN", portOfDischarge = "DEHAM", vessel = "MAERSK SELETAR", shippedOnBoardDate = "2026-11-20",
+            },
+        });
+        var id = submitted["id"]!.GetValue<string>();
+        await PollAsync(shipper, $"documents/{id}", d => d["status"]!.GetValue<string>() == "Issued");
+        var page = await browser.NewPageAsync(system.ConsoleUrl);
+
+        await DropAsync(page, "bill-of-lading.tt", await shipper.GetStringAsync(Documents($"documents/{id}/wrapped")));
+
+        await Expect(page.GetByTestId("document-verdict")).ToHaveAttributeAsync("data-valid", "true", new() { Timeout = 60_000 });
+        await Expect(page.GetByTestId("title-holder")).ToContainTextAsync("BNK-VCB");
+        await Expect(page.GetByTestId("title-beneficiary")).ToContainTextAsync("IMP-NORDSEE");
+        await Expect(page.GetByTestId("title")).ToContainTextAsync("active");
+        await Expect(page.GetByTestId("rendered-document").GetByRole(AriaRole.Heading, new() { Name = "Bill of lading" })).ToBeVisibleAsync();
+        await Expect(Label(page.GetByTestId("rendered-document"), "portOfLoading")).ToHaveTextAsync("Port of loading");
+        await page.ScreenshotAsync("verify-bill-of-lading");
+    }
+
+    [Fact]
     public async Task A_transition_proof_from_a_documents_history_checks_against_the_chain_and_a_changed_reason_does_not()
     {
         using var exporter = Party(Exporter);
