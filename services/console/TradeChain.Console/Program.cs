@@ -11,6 +11,7 @@ builder.AddTelemetry("console");
 builder.AddConsoleSignIn();
 builder.AddServiceApis();
 builder.Services.AddSingleton<TradeChain.Console.Services.Payments.ChainReceipts>();
+builder.AddVerifier();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 
 var app = builder.Build();

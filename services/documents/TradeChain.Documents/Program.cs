@@ -16,15 +16,18 @@ builder.Services.AddSingleton<PartyWallets>();
 builder.Services.AddSingleton<PartyDirectory>();
 builder.Services.AddScoped<DocumentVerifier>();
 builder.Services.AddHostedService<DocumentIssuer>();
+builder.AddPublicVerification();
 builder.Services.AddOptions<ChainOptions>().Validate(o => o.TitleRegistryAddress.Length > 0,
     "Chain:TitleRegistryAddress is required by the documents service (bills of lading are titles on it).");
 
 var app = builder.Build();
 
 app.MapServiceDefaults();
+app.UseRateLimiter();
 app.MapDocuments();
 app.MapTitleList();
 app.MapTitles();
+app.MapPublicVerification();
 
 app.Run();
 

@@ -36,13 +36,16 @@ public sealed class TransitionAnchorClient(ChainWriter writer, ChainOptions opti
             : new AnchorRecord(output.Submitter, (long)output.BlockNumber, (int)output.TransitionCount);
     }
 
-    private async Task<ChainReceipt> FindAnchoringAsync(byte[] root, AnchorRecord record)
+    private async Task<ChainReceipt> FindAnchoringAsync(byte[] root, AnchorRecord record) =>
+        new(await TransactionOfAsync(root, record) ?? "", record.BlockNumber, 0);
+
+    /// <summary>The transaction that anchored <paramref name="root"/> (null if its event is not found in the anchoring block).</summary>
+    public async Task<string?> TransactionOfAsync(byte[] root, AnchorRecord record)
     {
         var anchored = writer.Web3.Eth.GetEvent<TransitionsAnchoredEventDTO>(ContractAddress);
         // The anchoring block is known: read its TransitionsAnchored events and pick this root's.
         var filter = anchored.CreateFilterInput(new BlockParameter((ulong)record.BlockNumber), new BlockParameter((ulong)record.BlockNumber));
         var logs = await anchored.GetAllChangesAsync(filter);
-        var log = logs.FirstOrDefault(l => l.Event.Root.AsSpan().SequenceEqual(root));
-        return new ChainReceipt(log?.Log.TransactionHash ?? "", record.BlockNumber, 0);
+        return logs.FirstOrDefault(l => l.Event.Root.AsSpan().SequenceEqual(root))?.Log.TransactionHash;
     }
 }

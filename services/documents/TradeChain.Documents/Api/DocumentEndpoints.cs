@@ -69,14 +69,17 @@ public static class DocumentEndpoints
             .WithSummary("Verifies a wrapped OpenAttestation v2 document: integrity, issuance, revocation and issuer identity, each with its reason.");
         group.MapGet("/schemas", () => Results.Ok(DocumentSchemas.Types.Order(StringComparer.Ordinal))).RequireAuthorization(Policies.AnyParty)
             .WithSummary("The document types TradeChain issues.");
-        group.MapGet("/schemas/{type}", (string type) => DocumentSchemas.Text(type) is { } text
-                ? Results.Text(text, "application/schema+json")
-                : Problems.NotFound("document schema", type))
+        group.MapGet("/schemas/{type}", Schema)
             .RequireAuthorization(Policies.AnyParty).WithSummary("The JSON Schema of a document type.");
         app.MapGet("/issuers", (IssuerRegistry registry) => Results.Ok(registry.All)).RequireAuthorization(Policies.AnyParty).WithTags("documents")
             .WithSummary("TradeChain's issuer registry: the document stores and title registries whose issuers it knows.");
         return app;
     }
+
+    /// <summary>The JSON Schema of a document type, as published (also to the public verifier).</summary>
+    internal static IResult Schema(string type) => DocumentSchemas.Text(type) is { } text
+        ? Results.Text(text, "application/schema+json")
+        : Problems.NotFound("document schema", type);
 
     private static async Task<IResult> SubmitAsync(SubmitDocumentRequest request, ClaimsPrincipal user, DocumentsDbContext db, ChainOptions chain,
         IssuerRegistry registry, PartyDirectory parties, TimeProvider clock, CancellationToken ct)

@@ -135,21 +135,33 @@ public static class TitleEndpoints
 
     private static async Task<TitleView> ViewAsync(TradeDocument document, Deps deps, string? transactionHash, CancellationToken ct)
     {
-        var root = Convert.FromHexString(document.MerkleRoot!);
+        var standing = await StandingAsync(Convert.FromHexString(document.MerkleRoot!), deps, ct);
+        var chain = new List<EndorsementView>();
+        foreach (var e in standing.History)
+        {
+            chain.Add(new EndorsementView(e.Action, await PartyAsync(e.From, deps, ct), await PartyAsync(e.To, deps, ct), await PartyAsync(e.By, deps, ct),
+                await PartyAsync(e.Holder, deps, ct), e.TransactionHash, e.BlockNumber, DateTimeOffset.FromUnixTimeSeconds(e.Timestamp)));
+        }
+        return new TitleView(document.Id, "0x" + document.MerkleRoot, deps.Titles.ContractAddress, standing.State,
+            standing.Holder, standing.Beneficiary, standing.Nominee, chain, transactionHash);
+    }
+
+    /// <summary>Who holds and is entitled to the title <paramref name="root"/> now, named as parties where TradeChain knows their accounts.</summary>
+    public static async Task<TitleStanding> StandingAsync(byte[] root, Deps deps, CancellationToken ct)
+    {
         var state = await deps.Titles.GetAsync(root);
         var history = await deps.Titles.HistoryAsync(root);
-        async Task<TitlePartyView?> Party(string? address) =>
-            string.IsNullOrEmpty(address) ? null : new TitlePartyView(await deps.Parties.PartyOfAsync(deps.Db, address, ct), address);
-        var chain = new List<EndorsementView>();
-        foreach (var e in history)
-        {
-            chain.Add(new EndorsementView(e.Action, await Party(e.From), await Party(e.To), await Party(e.By), await Party(e.Holder),
-                e.TransactionHash, e.BlockNumber, DateTimeOffset.FromUnixTimeSeconds(e.Timestamp)));
-        }
         var status = !state.Exists ? (history.Any(e => e.Action == "surrender-accepted") ? "surrendered-and-burned" : "not-issued")
             : state.Surrendered ? "returned-to-issuer" : "active";
-        return new TitleView(document.Id, "0x" + document.MerkleRoot, deps.Titles.ContractAddress, status,
-            state.Exists && !state.Surrendered ? await Party(state.Holder) : null,
-            state.Exists ? await Party(state.Beneficiary) : null, await Party(state.Nominee), chain, transactionHash);
+        return new TitleStanding(deps.Titles.ContractAddress, "0x" + Convert.ToHexStringLower(root), status,
+            state.Exists && !state.Surrendered ? await PartyAsync(state.Holder, deps, ct) : null,
+            state.Exists ? await PartyAsync(state.Beneficiary, deps, ct) : null, await PartyAsync(state.Nominee, deps, ct), history);
     }
+
+    private static async Task<TitlePartyView?> PartyAsync(string? address, Deps deps, CancellationToken ct) =>
+        string.IsNullOrEmpty(address) ? null : new TitlePartyView(await deps.Parties.PartyOfAsync(deps.Db, address, ct), address);
 }
+
+/// <summary>A title's state ("active", "returned-to-issuer", "surrendered-and-burned", "not-issued") and its current parties.</summary>
+public sealed record TitleStanding(string TitleRegistry, string TokenId, string State, TitlePartyView? Holder, TitlePartyView? Beneficiary,
+    TitlePartyView? Nominee, [property: System.Text.Json.Serialization.JsonIgnore] IReadOnlyList<TitleEvent> History);

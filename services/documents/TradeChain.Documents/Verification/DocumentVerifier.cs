@@ -18,6 +18,14 @@ public static class CheckStatus
     public const string Error = "error";
 }
 
+/// <summary>
+/// Who asks. A signed-in party learns what TradeChain's copy says about a tampered document (the fields changed, added
+/// or removed against the original). The public — anyone holding a file — learns only what the file itself shows: the
+/// fields it presents that are not as issued, and a revocation's reason only for a document whose integrity holds, so
+/// nobody can learn another document's fields or revocation notice by presenting a made-up file that names its hash.
+/// </summary>
+public enum VerificationAudience { Party, Public }
+
 /// <summary>One check of a verification, with its own precise reason.</summary>
 public sealed record VerificationCheck(string Name, string Status, string Reason, JsonObject? Details = null);
 
@@ -40,7 +48,8 @@ public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient 
     public const string Revocation = "revocation";
     public const string IssuerIdentity = "issuerIdentity";
 
-    public async Task<VerificationReport> VerifyAsync(JsonObject wrapped, CancellationToken cancellationToken)
+    public async Task<VerificationReport> VerifyAsync(JsonObject wrapped, CancellationToken cancellationToken,
+        VerificationAudience audience = VerificationAudience.Party)
     {
         var shape = ShapeProblem(wrapped);
         if (shape is not null)
@@ -56,7 +65,7 @@ public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient 
         var proof = signature["proof"]!.AsArray().Select(p => p!.GetValue<string>().ToLowerInvariant()).ToList();
         var data = wrapped["data"]!.AsObject();
 
-        var integrity = await IntegrityAsync(wrapped, targetHash, cancellationToken);
+        var integrity = await IntegrityAsync(wrapped, targetHash, audience, cancellationToken);
         // The data is salted ("uuid:string:0x…"): read the issuers as OpenAttestation's getData does.
         var plain = OpenAttestationV2.Unsalt(data) as JsonObject ?? [];
         var issuerList = (plain["issuers"] as JsonArray)?.Select(i => i as JsonObject).ToList() ?? [];
@@ -72,7 +81,8 @@ public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient 
         try
         {
             issuance = await IssuanceAsync(contracts, merkleRoot);
-            revocation = await RevocationAsync(contracts, targetHash, proof, merkleRoot, cancellationToken);
+            revocation = await RevocationAsync(contracts, targetHash, proof, merkleRoot,
+                audience == VerificationAudience.Party || integrity.Status == CheckStatus.Valid, cancellationToken);
         }
         catch (Exception e) when (e is HttpRequestException or Nethereum.JsonRpc.Client.RpcClientUnknownException or Nethereum.JsonRpc.Client.RpcClientTimeoutException)
         {
@@ -84,7 +94,7 @@ public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient 
         return Report(targetHash, merkleRoot, [integrity, issuance, revocation, identity]);
     }
 
-    private async Task<VerificationCheck> IntegrityAsync(JsonObject wrapped, string targetHash, CancellationToken cancellationToken)
+    private async Task<VerificationCheck> IntegrityAsync(JsonObject wrapped, string targetHash, VerificationAudience audience, CancellationToken cancellationToken)
     {
         IntegrityCheck result;
         try
@@ -101,6 +111,7 @@ public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient 
         if (result.ComputedTargetHash != targetHash)
         {
             var original = await db.Documents.AsNoTracking().SingleOrDefaultAsync(d => d.Hash == "0x" + targetHash, cancellationToken);
+            if (audience == VerificationAudience.Public) return PublicTampering(wrapped, original?.Data, targetHash, result.ComputedTargetHash, details);
             if (original is null)
                 return new VerificationCheck(Integrity, CheckStatus.Invalid,
                     $"tampered: the data hashes to {result.ComputedTargetHash}, not the targetHash {targetHash} it claims; TradeChain holds no original of this document, so it cannot say which fields changed", details);
@@ -117,6 +128,35 @@ public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient 
             return new VerificationCheck(Integrity, CheckStatus.Invalid, $"tampered: the data no longer matches targetHash {targetHash} — {string.Join("; ", parts)}", details);
         }
         return new VerificationCheck(Integrity, CheckStatus.Invalid, result.Reason, details);
+    }
+
+    /// <summary>
+    /// Names only the fields the presented file itself shows whose salted value is not as issued, and only when the file
+    /// proves its presenter held the document: at least one of its salted fields (or hidden-field hashes) is one TradeChain
+    /// issued — a salt is 122 random bits, so no one guesses one. Nothing of the original's own fields is told.
+    /// </summary>
+    private static VerificationCheck PublicTampering(JsonObject wrapped, JsonObject? original, string targetHash, string computed, JsonObject details)
+    {
+        var presented = OpenAttestationV2.Flatten(wrapped["data"]!.AsObject()).Select(p => (Path: p.Key, Hash: OpenAttestationV2.LeafHash(p.Key, p.Value))).ToList();
+        var obfuscated = (wrapped["privacy"]?["obfuscatedData"] as JsonArray)?.Select(h => h?.ToString().ToLowerInvariant() ?? "").ToList() ?? [];
+        var issued = original is null
+            ? []
+            : OpenAttestationV2.Flatten(original).Select(p => OpenAttestationV2.LeafHash(p.Key, p.Value)).ToHashSet(StringComparer.Ordinal);
+        var prefix = $"tampered: the data hashes to {computed}, not the targetHash {targetHash} it claims";
+        if (!presented.Any(p => issued.Contains(p.Hash)) && !obfuscated.Any(issued.Contains))
+            return new VerificationCheck(Integrity, CheckStatus.Invalid,
+                $"{prefix}; none of its fields is as TradeChain issued it, so it cannot say which fields changed", details);
+        var notAsIssued = presented.Where(p => !issued.Contains(p.Hash)).Select(p => p.Path).Order(StringComparer.Ordinal).ToList();
+        var foreignHidden = obfuscated.Count(h => !issued.Contains(h));
+        var shown = presented.Select(p => p.Hash).Concat(obfuscated).ToHashSet(StringComparer.Ordinal);
+        var missing = issued.Count(h => !shown.Contains(h));
+        details["changedFields"] = Strings(notAsIssued);
+        details["missingFieldCount"] = missing;
+        var parts = new List<string>();
+        if (notAsIssued.Count > 0) parts.Add($"not as issued: {string.Join(", ", notAsIssued)}");
+        if (missing > 0) parts.Add($"{missing} issued field(s) missing without being marked hidden");
+        if (foreignHidden > 0) parts.Add($"privacy.obfuscatedData holds {foreignHidden} hash(es) of no issued field");
+        return new VerificationCheck(Integrity, CheckStatus.Invalid, $"{prefix} — {string.Join("; ", parts)}", details);
     }
 
     private async Task<VerificationCheck> IssuanceAsync(IReadOnlyList<(string Kind, string Address)> declared, string merkleRoot)
@@ -159,7 +199,7 @@ public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient 
     }
 
     private async Task<VerificationCheck> RevocationAsync(IReadOnlyList<(string Kind, string Address)> declared, string targetHash, IReadOnlyList<string> proof,
-        string merkleRoot, CancellationToken cancellationToken)
+        string merkleRoot, bool mayReadNotice, CancellationToken cancellationToken)
     {
         var stores_ = declared.Where(d => d.Kind != "tokenRegistry").ToList();
         if (stores_.Count == 0)
@@ -184,7 +224,9 @@ public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient 
                     ["documentStore"] = address, ["revokedHash"] = hash, ["scope"] = scope, ["transactionHash"] = record.TransactionHash,
                     ["blockNumber"] = record.BlockNumber, ["revokedAt"] = Time(record.Timestamp), ["reasonHash"] = record.ReasonHash,
                 };
-                var why = await ReasonAsync(hash, record.ReasonHash, cancellationToken);
+                var why = mayReadNotice
+                    ? await ReasonAsync(hash, record.ReasonHash, cancellationToken)
+                    : $"the chain records reason hash {record.ReasonHash ?? "(none)"}; the notice is shown only for a document whose integrity holds";
                 details["reason"] = why;
                 return new VerificationCheck(Revocation, CheckStatus.Invalid,
                     $"revoked ({scope}) on document store {address} in transaction {record.TransactionHash}, block {record.BlockNumber}, at {Time(record.Timestamp)}; reason: {why}", details);

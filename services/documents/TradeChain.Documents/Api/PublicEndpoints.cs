@@ -1,0 +1,170 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.EntityFrameworkCore;
+using TradeChain.Documents.Domain;
+using TradeChain.Documents.Infrastructure;
+using TradeChain.Documents.Verification;
+using TradeChain.Ledger;
+using TradeChain.ServiceDefaults;
+
+namespace TradeChain.Documents.Api;
+
+/// <summary>Section "PublicVerification": how much anyone, without signing in, may ask of the public verifier.</summary>
+public sealed class PublicVerificationOptions
+{
+    public const string Section = "PublicVerification";
+
+    /// <summary>Requests one client may make per window (verifications and schema reads together).</summary>
+    public int PermitLimit { get; set; } = 30;
+
+    public int WindowSeconds { get; set; } = 60;
+
+    /// <summary>The largest document accepted, in bytes (a wrapped document is a few kilobytes; 1 MiB leaves room for long lists).</summary>
+    public int MaxDocumentBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Addresses of proxies that verify for their own visitors (the console): from these, the client counted is the last
+    /// address of their X-Forwarded-For, so each visitor has their own allowance. From anyone else the header is ignored.
+    /// </summary>
+    public List<string> TrustedProxies { get; set; } = [];
+}
+
+/// <summary>What the public learns of a presented document: its data as a person reads it (salts removed) and which fields are hidden.</summary>
+/// <param name="Type">The document type its template names (a TradeChain schema at /public/schemas/{type} when known).</param>
+/// <param name="HiddenFieldCount">How many fields the copy hides (privacy.obfuscatedData).</param>
+/// <param name="HiddenFields">
+/// The dotted paths of the hidden fields — the labels of a redacted paper, not its values — named only when the copy's
+/// integrity holds and TradeChain issued it; otherwise null.
+/// </param>
+public sealed record PresentedDocumentView(string? Type, JsonNode? Data, int HiddenFieldCount, IReadOnlyList<string>? HiddenFields);
+
+/// <summary>The public verdict: the four checks with their reasons, the document as presented, and for a bill of lading its title.</summary>
+public sealed record PublicVerificationView(bool Valid, string Summary, string? TargetHash, string? MerkleRoot, IReadOnlyList<VerificationCheck> Checks,
+    PresentedDocumentView? Document, TitleStanding? Title);
+
+/// <summary>
+/// The verifier for anyone holding a document — no sign-in: a consignee, an insurer, a court. It answers only what the
+/// holder of the file may learn (see <see cref="VerificationAudience.Public"/>): never another document's fields, a
+/// revocation notice only for a genuine document, a title's parties only for a genuine bill of lading. Bounded in body
+/// size and rate-limited per client.
+/// </summary>
+public static class PublicEndpoints
+{
+    public const string RateLimitPolicy = "public";
+
+    public static WebApplicationBuilder AddPublicVerification(this WebApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection(PublicVerificationOptions.Section).Get<PublicVerificationOptions>() ?? new PublicVerificationOptions();
+        builder.Services.AddSingleton(options);
+        var trusted = options.TrustedProxies.Select(IPAddress.Parse).ToHashSet();
+        builder.Services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.AddPolicy(RateLimitPolicy, http => RateLimitPartition.GetFixedWindowLimiter(ClientOf(http, trusted), _ => new FixedWindowRateLimiterOptions
+            {
+                PermitLimit = options.PermitLimit,
+                Window = TimeSpan.FromSeconds(options.WindowSeconds),
+                QueueLimit = 0,
+            }));
+            limiter.OnRejected = async (context, ct) =>
+            {
+                var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? (int)Math.Ceiling(after.TotalSeconds) : options.WindowSeconds;
+                context.HttpContext.Response.Headers.RetryAfter = retry.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many verifications from your address.",
+                        detail: $"The public verifier answers {options.PermitLimit} requests per {options.WindowSeconds} s per client; try again in {retry} s.",
+                        type: "https://tradechain.dev/problems/rate-limited")
+                    .ExecuteAsync(context.HttpContext);
+            };
+        });
+        return builder;
+    }
+
+    /// <summary>The client a request counts against: its address, or the visitor a trusted proxy forwards for.</summary>
+    public static string ClientOf(HttpContext http, IReadOnlySet<IPAddress> trustedProxies)
+    {
+        var remote = http.Connection.RemoteIpAddress;
+        if (remote is null) return "unknown";
+        if (remote.IsIPv4MappedToIPv6) remote = remote.MapToIPv4();
+        if (trustedProxies.Contains(remote)
+            && http.Request.Headers["X-Forwarded-For"].ToString().Split(',').Select(a => a.Trim()).LastOrDefault(a => a.Length > 0) is { } forwarded
+            && IPAddress.TryParse(forwarded, out var visitor))
+            return visitor.ToString();
+        return remote.ToString();
+    }
+
+    public static IEndpointRouteBuilder MapPublicVerification(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/public").WithTags("public").AllowAnonymous().RequireRateLimiting(RateLimitPolicy);
+        group.MapPost("/verify", VerifyAsync)
+            .Accepts<JsonObject>("application/json")
+            .Produces<PublicVerificationView>()
+            .WithSummary("Verifies a wrapped OpenAttestation v2 document for anyone, without sign-in: each check with its reason, the document as a person reads it, and a bill of lading's title.");
+        group.MapGet("/schemas/{type}", DocumentEndpoints.Schema)
+            .WithSummary("The JSON Schema of a document type (its field labels and rules), for verifiers that lay a document out.");
+        return app;
+    }
+
+    private static async Task<IResult> VerifyAsync(HttpRequest request, DocumentVerifier verifier, PublicVerificationOptions options,
+        [AsParameters] TitleEndpoints.Deps title, CancellationToken ct)
+    {
+        var (wrapped, problem) = await ReadDocumentAsync(request, options.MaxDocumentBytes, ct);
+        if (problem is not null) return problem;
+        var report = await verifier.VerifyAsync(wrapped!, ct, VerificationAudience.Public);
+        var genuine = report.Check(DocumentVerifier.Integrity).Status == CheckStatus.Valid;
+        var document = await PresentedAsync(wrapped!, genuine, title.Db, ct);
+        TitleStanding? standing = null;
+        if (genuine && report.MerkleRoot is not null && NamesTitleRegistry(report, title.Titles.ContractAddress))
+            standing = await TitleEndpoints.StandingAsync(Convert.FromHexString(report.MerkleRoot), title, ct);
+        return Results.Ok(new PublicVerificationView(report.Valid, report.Summary, report.TargetHash, report.MerkleRoot, report.Checks, document, standing));
+    }
+
+    /// <summary>The body, read only up to the bound, as a JSON object — or the problem saying why not.</summary>
+    private static async Task<(JsonObject?, IResult?)> ReadDocumentAsync(HttpRequest request, int maxBytes, CancellationToken ct)
+    {
+        IResult TooLarge() => Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "The document is too large.",
+            detail: $"The public verifier accepts wrapped documents of at most {maxBytes} bytes.", type: "https://tradechain.dev/problems/too-large");
+        if (request.ContentLength > maxBytes) return (null, TooLarge());
+        var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > maxBytes) return (null, TooLarge());
+            buffer.Write(chunk, 0, read);
+        }
+        if (buffer.Length == 0) return (null, Problems.Validation(("body", "is required: a wrapped OpenAttestation v2 document (.tt)")));
+        try
+        {
+            return JsonNode.Parse(buffer.ToArray()) is JsonObject document
+                ? (document, null)
+                : (null, Problems.Validation(("body", "must be a JSON object: a wrapped OpenAttestation v2 document")));
+        }
+        catch (JsonException e)
+        {
+            return (null, Problems.Validation(("body", $"is not JSON: {e.Message}")));
+        }
+    }
+
+    private static async Task<PresentedDocumentView?> PresentedAsync(JsonObject wrapped, bool genuine, DocumentsDbContext db, CancellationToken ct)
+    {
+        if (wrapped["data"] is not JsonObject data) return null;
+        var readable = OpenAttestationV2.Unsalt(data);
+        var hidden = (wrapped["privacy"]?["obfuscatedData"] as JsonArray)?.Select(h => h?.ToString().ToLowerInvariant() ?? "").ToHashSet(StringComparer.Ordinal) ?? [];
+        IReadOnlyList<string>? hiddenFields = null;
+        if (genuine && hidden.Count > 0 && wrapped["signature"]?["targetHash"]?.ToString() is { } targetHash)
+        {
+            var original = await db.Documents.AsNoTracking().Where(d => d.Hash == "0x" + targetHash.ToLowerInvariant()).Select(d => d.Data).SingleOrDefaultAsync(ct);
+            if (original is not null)
+                hiddenFields = OpenAttestationV2.Flatten(original).Where(p => hidden.Contains(OpenAttestationV2.LeafHash(p.Key, p.Value)))
+                    .Select(p => p.Key).Order(StringComparer.Ordinal).ToList();
+        }
+        return new PresentedDocumentView((readable?["$template"]?["name"] as JsonValue)?.ToString(), readable, hidden.Count, hiddenFields);
+    }
+
+    private static bool NamesTitleRegistry(VerificationReport report, string registry) =>
+        report.Check(DocumentVerifier.Issuance).Details?["issuers"] is JsonArray issuers
+        && issuers.Any(i => string.Equals(i?["tokenRegistry"]?.ToString(), registry, StringComparison.OrdinalIgnoreCase));
+}

@@ -1,0 +1,236 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using TradeChain.ServiceDefaults.Auth;
+using TradeChain.Testing;
+using Xunit.Abstractions;
+using static TradeChain.IntegrationTests.Infrastructure.Api;
+
+namespace TradeChain.IntegrationTests;
+
+/// <summary>A running system whose public verifier has a small allowance, so the limit can be reached in a test.</summary>
+public sealed class PublicVerificationFixture : IAsyncLifetime
+{
+    public const int PermitLimit = 6;
+    public const int MaxDocumentBytes = 64 * 1024;
+
+    public TradeChainSystem System { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        System = await TradeChainSystem.StartAsync((name, process) =>
+        {
+            if (name != "documents") return;
+            process.SetSetting("PublicVerification:PermitLimit", PermitLimit.ToString(CultureInfo.InvariantCulture));
+            process.SetSetting("PublicVerification:MaxDocumentBytes", MaxDocumentBytes.ToString(CultureInfo.InvariantCulture));
+            // The tests stand in for a trusted proxy (as the console is) so that each test is its own visitor.
+            process.SetSetting("PublicVerification:TrustedProxies:0", "127.0.0.1");
+        });
+    }
+
+    public async Task DisposeAsync() => await System.DisposeAsync();
+}
+
+/// <summary>
+/// The documents service's public verifier (POST /public/verify): anyone holding a document checks it without signing in,
+/// and learns what a holder may learn — never another document's fields or revocation notice — within a bounded body
+/// and a per-client allowance.
+/// </summary>
+public sealed class PublicVerificationTests(PublicVerificationFixture fixture, ITestOutputHelper output) : IClassFixture<PublicVerificationFixture>
+{
+    private TradeChainSystem System => fixture.System;
+
+    private Uri Documents(string path) => new(System.Documents.BaseAddress, path);
+
+    /// <summary>An anonymous visitor, counted by the address the "proxy" forwards.</summary>
+    private static HttpClient Visitor(string address)
+    {
+        var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Add("X-Forwarded-For", address);
+        return client;
+    }
+
+    private async Task<(HttpStatusCode Status, JsonObject? Body)> VerifyPublicly(HttpClient visitor, JsonObject wrapped)
+    {
+        using var response = await visitor.PostAsync(Documents("public/verify"), new StringContent(wrapped.ToJsonString(), Encoding.UTF8, "application/json"));
+        var text = await response.Content.ReadAsStringAsync();
+        output.WriteLine($"{(int)response.StatusCode}: {text}");
+        return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text) as JsonObject);
+    }
+
+    private async Task<(string Id, JsonObject Wrapped)> IssueAsync(HttpClient exporter, string type, object content)
+    {
+        var submitted = await Post(exporter, Documents("documents"), new { type, content });
+        var id = submitted["id"]!.GetValue<string>();
+        var issued = await PollStatus(exporter, Documents($"documents/{id}"), "Issued");
+        return (id, issued["wrapped"]!.AsObject());
+    }
+
+    private static JsonObject Check(JsonObject report, string name) =>
+        report["checks"]!.AsArray().Single(c => c!["name"]!.GetValue<string>() == name)!.AsObject();
+
+    /// <summary>A file someone made up: its own fields, but the signature of a real document (its hashes are no secret to them).</summary>
+    private static JsonObject MadeUpWithSignatureOf(JsonObject genuine, string documentStore)
+    {
+        string Salted(string value) => $"{Guid.NewGuid()}:string:{value}";
+        return new JsonObject
+        {
+            ["version"] = genuine["version"]!.DeepClone(),
+            ["data"] = new JsonObject
+            {
+                ["invoiceNumber"] = Salted("INV-FAKE"),
+                ["issuers"] = new JsonArray(new JsonObject { ["name"] = Salted("Someone"), ["documentStore"] = Salted(documentStore) }),
+            },
+            ["signature"] = genuine["signature"]!.DeepClone(),
+        };
+    }
+
+    [Fact]
+    public async Task A_holder_verifies_a_document_without_signing_in_and_reads_it_as_issued()
+    {
+        using var exporter = Client(Roles.Exporter, "EXP-PUBLIC-1");
+        var (_, wrapped) = await IssueAsync(exporter, "commercial-invoice", Invoice("INV-PUBLIC-1"));
+        using var visitor = Visitor("198.51.100.1");
+
+        var (status, report) = await VerifyPublicly(visitor, wrapped);
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.True(report!["valid"]!.GetValue<bool>());
+        Assert.Equal(["valid", "valid", "valid", "valid"], new[] { "integrity", "issuance", "revocation", "issuerIdentity" }.Select(n => Check(report, n)["status"]!.GetValue<string>()));
+        Assert.Equal("commercial-invoice", report["document"]!["type"]!.GetValue<string>());
+        Assert.Equal("INV-PUBLIC-1", report["document"]!["data"]!["invoiceNumber"]!.GetValue<string>()); // salts removed for reading
+        Assert.Equal("Hamburg Roasters GmbH", report["document"]!["data"]!["buyer"]!["name"]!.GetValue<string>());
+        Assert.Equal(0, report["document"]!["hiddenFieldCount"]!.GetValue<int>());
+        Assert.Null(report["title"]);
+
+        // The signed-in verifier stays signed-in only; the type's schema (its labels) is public.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Send(visitor, HttpMethod.Post, Documents("documents/verify"), wrapped)).Status);
+        var schema = JsonNode.Parse(await visitor.GetStringAsync(Documents("public/schemas/commercial-invoice")))!;
+        Assert.Equal("Commercial invoice", schema["title"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_tampered_copy_is_told_which_of_its_own_fields_are_not_as_issued_and_a_made_up_file_learns_nothing_of_the_original()
+    {
+        using var exporter = Client(Roles.Exporter, "EXP-PUBLIC-2");
+        var (_, wrapped) = await IssueAsync(exporter, "commercial-invoice", Invoice("INV-PUBLIC-2", "5000.00"));
+        using var visitor = Visitor("198.51.100.2");
+
+        var tampered = (JsonObject)wrapped.DeepClone();
+        var salt = tampered["data"]!["totalAmount"]!.GetValue<string>().Split(':')[0];
+        tampered["data"]!["totalAmount"] = $"{salt}:string:50000.00";
+        var (_, report) = await VerifyPublicly(visitor, tampered);
+        var integrity = Check(report!, "integrity");
+        Assert.False(report!["valid"]!.GetValue<bool>());
+        Assert.Equal("invalid", integrity["status"]!.GetValue<string>());
+        Assert.Contains("not as issued: totalAmount", integrity["reason"]!.GetValue<string>());
+        Assert.Equal(["totalAmount"], integrity["details"]!["changedFields"]!.AsArray().Select(f => f!.GetValue<string>()));
+        Assert.Null(integrity["details"]!["removedFields"]);
+        Assert.Equal("50000.00", report["document"]!["data"]!["totalAmount"]!.GetValue<string>()); // shown as presented, flagged by the check
+
+        // Someone who never held the invoice but knows its hashes: the signed-in verifier would list the original's
+        // fields missing from the file; the public one tells nothing of them.
+        var madeUp = MadeUpWithSignatureOf(wrapped, System.Chain.Deployment.DocumentStoreAddress);
+        using var party = Client(Roles.Bank, "BNK-PUBLIC");
+        var partyReport = await Post(party, Documents("documents/verify"), madeUp);
+        Assert.Contains("buyer.name", Check(partyReport, "integrity")["reason"]!.GetValue<string>());
+        var (_, publicReport) = await VerifyPublicly(visitor, madeUp);
+        var reason = Check(publicReport!, "integrity")["reason"]!.GetValue<string>();
+        Assert.Contains("cannot say which fields changed", reason);
+        foreach (var field in new[] { "buyer", "seller", "totalAmount", "currency", "incoterm" }) Assert.DoesNotContain(field, publicReport!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task A_revoked_document_tells_its_holder_when_and_why_and_a_file_merely_naming_it_gets_no_notice()
+    {
+        using var exporter = Client(Roles.Exporter, "EXP-PUBLIC-3");
+        var (id, wrapped) = await IssueAsync(exporter, "commercial-invoice", Invoice("INV-PUBLIC-3"));
+        var revoked = await Post(exporter, Documents($"documents/{id}/revoke"), new { reason = "issued in error: wrong buyer", scope = "document" });
+        using var visitor = Visitor("198.51.100.3");
+
+        var (_, report) = await VerifyPublicly(visitor, wrapped);
+        var revocation = Check(report!, "revocation");
+        Assert.Equal("invalid", revocation["status"]!.GetValue<string>());
+        Assert.Contains("issued in error: wrong buyer", revocation["reason"]!.GetValue<string>());
+        Assert.Contains(revoked["transactionHash"]!.GetValue<string>(), revocation["reason"]!.GetValue<string>());
+        Assert.Equal(revoked["blockNumber"]!.GetValue<long>(), revocation["details"]!["blockNumber"]!.GetValue<long>());
+        Assert.NotNull(revocation["details"]!["revokedAt"]);
+
+        var (_, madeUp) = await VerifyPublicly(visitor, MadeUpWithSignatureOf(wrapped, System.Chain.Deployment.DocumentStoreAddress));
+        var notice = Check(madeUp!, "revocation");
+        Assert.Equal("invalid", notice["status"]!.GetValue<string>()); // the chain's revocation is public …
+        Assert.DoesNotContain("wrong buyer", madeUp!.ToJsonString());   // … the notice is the holder's
+        Assert.Contains("shown only for a document whose integrity holds", notice["reason"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_disclosed_copy_verifies_and_names_the_fields_it_hides_without_their_values()
+    {
+        using var exporter = Client(Roles.Exporter, "EXP-PUBLIC-4");
+        var (id, _) = await IssueAsync(exporter, "commercial-invoice", Invoice("INV-PUBLIC-4", "7300.00"));
+        var copy = await Post(exporter, Documents($"documents/{id}/disclosures"), new { hide = new[] { "buyer", "totalAmount" } });
+        using var visitor = Visitor("198.51.100.4");
+
+        var (_, report) = await VerifyPublicly(visitor, copy);
+        Assert.True(report!["valid"]!.GetValue<bool>());
+        Assert.Equal(3, report["document"]!["hiddenFieldCount"]!.GetValue<int>());
+        Assert.Equal(["buyer.country", "buyer.name", "totalAmount"], report["document"]!["hiddenFields"]!.AsArray().Select(f => f!.GetValue<string>()));
+        Assert.DoesNotContain("7300.00", report.ToJsonString());
+        Assert.DoesNotContain("Hamburg Roasters", report.ToJsonString());
+    }
+
+    [Fact]
+    public async Task A_bill_of_lading_shows_who_holds_its_title_and_who_is_entitled_to_it()
+    {
+        using var shipper = Client(Roles.Exporter, "SHIPPER-PUBLIC");
+        var submitted = await Post(shipper, Documents("documents"), new
+        {
+            type = "bill-of-lading", holder = "BNK-VCB", beneficiary = "IMP-HAMBURG",
+            content = new
+            {
+                billOfLadingNumber = "MAEU-PUB-1", carrier = new { name = "Maersk A/S", country = "DK" }, shipper = new { name = "ACME Coffee JSC", country = "VN" },
+                consignee = new { name = "TO ORDER" }, portOfLoading = "VNSGN", portOfDischarge = "DEHAM", vessel = "MAERSK SELETAR", shippedOnBoardDate = "2026-11-20",
+            },
+        });
+        var issued = await PollStatus(shipper, Documents($"documents/{submitted["id"]}"), "Issued");
+        using var visitor = Visitor("198.51.100.5");
+
+        var (_, report) = await VerifyPublicly(visitor, issued["wrapped"]!.AsObject());
+        Assert.True(report!["valid"]!.GetValue<bool>());
+        var title = report["title"]!;
+        Assert.Equal("active", title["state"]!.GetValue<string>());
+        Assert.Equal("BNK-VCB", title["holder"]!["party"]!.GetValue<string>());
+        Assert.Equal("IMP-HAMBURG", title["beneficiary"]!["party"]!.GetValue<string>());
+        Assert.Equal("0x" + issued["merkleRoot"]!.GetValue<string>(), title["tokenId"]!.GetValue<string>());
+        Assert.Null(title["history"]);
+    }
+
+    [Fact]
+    public async Task The_public_verifier_bounds_the_document_and_the_requests_of_each_client()
+    {
+        using var large = Visitor("198.51.100.6");
+        var padded = new JsonObject { ["data"] = new string('x', PublicVerificationFixture.MaxDocumentBytes), ["signature"] = new JsonObject() };
+        var (status, problem) = await VerifyPublicly(large, padded);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
+        Assert.Contains($"at most {PublicVerificationFixture.MaxDocumentBytes} bytes", problem!["detail"]!.GetValue<string>());
+        var (notJson, notJsonProblem) = (await Send(large, HttpMethod.Post, Documents("public/verify"), "just text"));
+        Assert.Equal(HttpStatusCode.BadRequest, notJson);
+        Assert.NotNull(notJsonProblem!["errors"]!["body"]);
+
+        using var busy = Visitor("198.51.100.7");
+        for (var i = 0; i < PublicVerificationFixture.PermitLimit; i++)
+            Assert.Equal(HttpStatusCode.OK, (await busy.GetAsync(Documents("public/schemas/packing-list"))).StatusCode);
+        using var refused = await busy.GetAsync(Documents("public/schemas/packing-list"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.True(refused.Headers.RetryAfter is not null, "a refused client is told when to come back");
+        Assert.Contains("Too many verifications", await refused.Content.ReadAsStringAsync());
+
+        // Another visitor of the same proxy has its own allowance; a client that is no trusted proxy cannot claim one.
+        using var other = Visitor("198.51.100.8");
+        Assert.Equal(HttpStatusCode.OK, (await other.GetAsync(Documents("public/schemas/packing-list"))).StatusCode);
+        var untrusted = new DefaultHttpContext { Connection = { RemoteIpAddress = IPAddress.Parse("203.0.113.9") } };
+        untrusted.Request.Headers["X-Forwarded-For"] = "198.51.100.8";
+        Assert.Equal("203.0.113.9", TradeChain.Documents.Api.PublicEndpoints.ClientOf(untrusted, new HashSet<IPAddress> { IPAddress.Loopback }));
+    }
+}
