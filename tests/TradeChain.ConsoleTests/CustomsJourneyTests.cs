@@ -102,6 +102,12 @@ public sealed class CustomsJourneyTests(ConsoleSystem system, BrowserFixture bro
         foreach (var page in new[] { officer, exporter })
             foreach (var transition in history)
                 await Expect(page.GetByTestId("timeline")).ToContainTextAsync(transition!["reason"]!.GetValue<string>(), SlowContains);
+
+        // ... and the exporter sees every one of them anchored and verified against the chain, without reloading.
+        await Expect(exporter.Locator("li.transition")).ToHaveCountAsync(history.Count, new() { Timeout = 60_000 });
+        await Expect(exporter.Locator("li.transition[data-proof='verified']")).ToHaveCountAsync(history.Count, new() { Timeout = 60_000 });
+        await Expect(exporter.GetByTestId("proof-status").First).ToContainTextAsync("verified against the chain");
+        await exporter.ScreenshotAsync("declaration-exporter-released");
     }
 
     [Fact]
