@@ -96,7 +96,7 @@ TradeChain is up.
   RabbitMQ   amqp://127.0.0.1:$AMQP_PORT        management http://127.0.0.1:$RABBIT_MGMT_PORT (guest/guest)
   chain      $RPC (anvil, chain id 31337)   DocumentStore $DOCUMENT_STORE   TransitionAnchor $TRANSITION_ANCHOR
   logs       $STATE/logs/     databases $STATE/data/
-  tokens     dotnet $CLI token --role exporter --party EXP-ACME-VN
+  tokens     dotnet $CLI token --role exporter --party EXP-ACME
 INFO
 
 if [ "$DEMO" -eq 1 ]; then

@@ -12,7 +12,7 @@ public sealed class SignInTests(ConsoleSystem system, BrowserFixture browser)
         var page = await browser.NewPageAsync(system.ConsoleUrl);
         await page.GotoAsync("/queue");
         await page.WaitForURLAsync(url => url.Contains("/sign-in", StringComparison.Ordinal));
-        Assert.Contains("returnUrl=%2Fqueue", page.Url, StringComparison.Ordinal);
+        Assert.Contains("returnurl=%2fqueue", page.Url, StringComparison.OrdinalIgnoreCase);
 
         await page.GetByLabel("Role").SelectOptionAsync("customs-officer");
         await page.GetByLabel("Party you act for").FillAsync("CUS-VNSGN");

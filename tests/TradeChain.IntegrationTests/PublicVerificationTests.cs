@@ -206,6 +206,20 @@ public sealed class PublicVerificationTests(PublicVerificationFixture fixture, I
         Assert.Null(title["history"]);
     }
 
+    [Theory]
+    [InlineData("""{"version":"v","data":{"a":"x"},"signature":{"type":"SHA3MerkleProof","targetHash":1111111111111111111111111111111111111111111111111111111111111111,"merkleRoot":"11","proof":[]}}""")]
+    [InlineData("""{"version":"v","data":{"a":"x"},"privacy":"x","signature":{"type":"SHA3MerkleProof","targetHash":"1111111111111111111111111111111111111111111111111111111111111111","merkleRoot":"1111111111111111111111111111111111111111111111111111111111111111","proof":[]}}""")]
+    [InlineData("""{"version":"v","data":{"$template":"x"},"signature":{"type":"SHA3MerkleProof","targetHash":"1111111111111111111111111111111111111111111111111111111111111111","merkleRoot":"1111111111111111111111111111111111111111111111111111111111111111","proof":[]}}""")]
+    public async Task A_malformed_document_gets_an_answer_in_words_never_a_server_error(string body)
+    {
+        using var visitor = Visitor($"198.51.100.{Random.Shared.Next(1, 250)}");
+        using var response = await visitor.PostAsync(Documents("public/verify"), new StringContent(body, Encoding.UTF8, "application/json"));
+        var text = await response.Content.ReadAsStringAsync();
+        output.WriteLine($"{(int)response.StatusCode}: {text}");
+        Assert.True((int)response.StatusCode < 500, $"answered {(int)response.StatusCode}: {text}");
+        Assert.False(string.IsNullOrWhiteSpace(text));
+    }
+
     [Fact]
     public async Task The_public_verifier_bounds_the_document_and_the_requests_of_each_client()
     {

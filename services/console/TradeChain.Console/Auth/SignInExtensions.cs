@@ -37,7 +37,8 @@ public static class SignInExtensions
             o.Cookie.Name = "tradechain.console";
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = SameSiteMode.Lax;
-            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            // Local runs are plain http on loopback; anywhere else the session cookie travels only over https.
+            o.Cookie.SecurePolicy = builder.Environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
             o.LoginPath = "/sign-in";
             o.LogoutPath = "/sign-out";
             o.AccessDeniedPath = "/forbidden";
@@ -136,7 +137,9 @@ public static class SignInExtensions
 
     /// <summary>Only a local path: a sign-in link must never send the user to another site.</summary>
     internal static string SafeReturnUrl(string? url) =>
+        // Browsers drop tabs and newlines, so "/\t/evil.example" would become "//evil.example": no control character at all.
         !string.IsNullOrEmpty(url) && url.Length <= 2000 && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal)
+            && !url.Any(char.IsControl)
             ? url : "/";
 }
 

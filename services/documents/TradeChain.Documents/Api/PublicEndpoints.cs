@@ -152,7 +152,7 @@ public static class PublicEndpoints
     {
         if (wrapped["data"] is not JsonObject data) return null;
         var readable = OpenAttestationV2.Unsalt(data);
-        var hidden = (wrapped["privacy"]?["obfuscatedData"] as JsonArray)?.Select(h => h?.ToString().ToLowerInvariant() ?? "").ToHashSet(StringComparer.Ordinal) ?? [];
+        var hidden = ((wrapped["privacy"] as JsonObject)?["obfuscatedData"] as JsonArray)?.Select(h => h?.ToString().ToLowerInvariant() ?? "").ToHashSet(StringComparer.Ordinal) ?? [];
         IReadOnlyList<string>? hiddenFields = null;
         if (genuine && hidden.Count > 0 && wrapped["signature"]?["targetHash"]?.ToString() is { } targetHash)
         {
@@ -161,7 +161,7 @@ public static class PublicEndpoints
                 hiddenFields = OpenAttestationV2.Flatten(original).Where(p => hidden.Contains(OpenAttestationV2.LeafHash(p.Key, p.Value)))
                     .Select(p => p.Key).Order(StringComparer.Ordinal).ToList();
         }
-        return new PresentedDocumentView((readable?["$template"]?["name"] as JsonValue)?.ToString(), readable, hidden.Count, hiddenFields);
+        return new PresentedDocumentView(((readable as JsonObject)?["$template"] as JsonObject)?["name"] is JsonValue name ? name.ToString() : null, readable, hidden.Count, hiddenFields);
     }
 
     private static bool NamesTitleRegistry(VerificationReport report, string registry) =>

@@ -295,14 +295,19 @@ public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient 
         return null;
     }
 
+    private static string? Text(JsonNode? node) => node is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
+
     private static string? ShapeProblem(JsonObject wrapped)
     {
         if (wrapped["data"] is not JsonObject) return "data is missing or not an object";
         if (wrapped["signature"] is not JsonObject signature) return "signature is missing or not an object";
-        if (signature["type"]?.ToString() != OpenAttestationV2.ProofType) return $"signature.type must be \"{OpenAttestationV2.ProofType}\"";
-        if (signature["targetHash"]?.ToString() is not { } t || !Hex.IsHash32("0x" + t)) return "signature.targetHash must be 64 hex digits";
-        if (signature["merkleRoot"]?.ToString() is not { } r || !Hex.IsHash32("0x" + r)) return "signature.merkleRoot must be 64 hex digits";
-        if (signature["proof"] is not JsonArray proof || proof.Any(p => p?.ToString() is not { } h || !Hex.IsHash32("0x" + h)))
+        // Strings only: a 64-digit JSON number prints like a hash but is not one, and would fail later as a 500.
+        if (Text(signature["type"]) != OpenAttestationV2.ProofType) return $"signature.type must be \"{OpenAttestationV2.ProofType}\"";
+        if (Text(signature["targetHash"]) is not { } t || !Hex.IsHash32("0x" + t)) return "signature.targetHash must be a string of 64 hex digits";
+        if (Text(signature["merkleRoot"]) is not { } r || !Hex.IsHash32("0x" + r)) return "signature.merkleRoot must be a string of 64 hex digits";
+        if (wrapped["privacy"] is { } privacy && (privacy is not JsonObject || (privacy["obfuscatedData"] is { } hidden && hidden is not JsonArray)))
+            return "privacy must be an object whose obfuscatedData is an array";
+        if (signature["proof"] is not JsonArray proof || proof.Any(p => Text(p) is not { } h || !Hex.IsHash32("0x" + h)))
             return "signature.proof must be an array of 64-hex-digit hashes";
         return null;
     }
