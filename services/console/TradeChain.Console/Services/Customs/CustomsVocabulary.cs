@@ -18,7 +18,7 @@ public static partial class CustomsVocabulary
         ["08"] = "released",
         ["09"] = "cleared",
         ["10"] = "cancelled",
-        ["16"] = "exited",
+        ["16"] = "goods exited",
     };
 
     public static string ResponseMeaning(string? code) =>
