@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using TradeChain.Console.Services.Customs;
 using TradeChain.ServiceDefaults.Transitions;
@@ -34,8 +33,7 @@ public static class TransitionWords
         _ => $"does not verify: {anchor.Verdict}",
     };
 
-    public static string When(long unixMs) =>
-        DateTimeOffset.FromUnixTimeMilliseconds(unixMs).ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
+    public static string When(long unixMs) => Display.Time(unixMs);
 
     /// <summary>The verifier's address with one transition's JSON prefilled (base64url, so it survives any URL).</summary>
     public static string VerifyLink(string transitionJson) => "/verify?proof=" + Base64Url(Encoding.UTF8.GetBytes(transitionJson)) + "#proof";
