@@ -140,10 +140,10 @@ public sealed class CustomsJourneyTests(ConsoleSystem system, BrowserFixture bro
         var newDue = examined["assessment"]!["totalPayable"]!.GetValue<decimal>();
         var extra = examined["supplementaryAmount"]!.GetValue<decimal>();
         Assert.Equal(newDue - firstDue, extra);
-        await Expect(officer.GetByTestId("item-value")).ToHaveTextAsync("7,500 USD");
+        await Expect(officer.GetByTestId("item-value")).ToHaveTextAsync("7,500.00 USD");
         await Expect(officer.GetByTestId("total-payable")).ToHaveTextAsync($"{Money(newDue)} VND");
         await Expect(officer.GetByTestId("supplementary")).ToContainTextAsync($"{Money(extra)} VND more due");
-        await Expect(officer.GetByTestId("previous-versions")).ToContainTextAsync("item 1 5,000 USD");
+        await Expect(officer.GetByTestId("previous-versions")).ToContainTextAsync("item 1 5,000.00 USD");
         await Expect(officer.GetByTestId("examination-findings")).ToContainTextAsync("contract price 7,500 USD");
         // Nothing more to do for the officer until the supplementary duties are paid.
         await Expect(officer.GetByRole(AriaRole.Button, new() { Name = "Release the goods…" })).ToHaveCountAsync(0);

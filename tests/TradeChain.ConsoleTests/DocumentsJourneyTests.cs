@@ -224,11 +224,13 @@ public sealed partial class DocumentsJourneyTests(ConsoleSystem system, BrowserF
         await UploadAsync(page, InvoiceJson(Unique("INV")));
 
         var revoke = page.GetByTestId("revoke");
-        await revoke.GetByRole(AriaRole.Button, new() { Name = "Revoke on chain" }).ClickAsync();
+        await revoke.GetByRole(AriaRole.Button, new() { Name = "Revoke on chain…" }).ClickAsync();
+        await revoke.GetByRole(AriaRole.Button, new() { Name = "Yes, revoke this document" }).ClickAsync();
         await Expect(revoke.Locator("#revoke-reason-error")).ToContainTextAsync("is required");
 
         await revoke.GetByLabel("Reason for revoking").FillAsync("issued with the wrong total amount");
-        await revoke.GetByRole(AriaRole.Button, new() { Name = "Revoke on chain" }).ClickAsync();
+        await revoke.GetByRole(AriaRole.Button, new() { Name = "Revoke on chain…" }).ClickAsync();
+        await revoke.GetByRole(AriaRole.Button, new() { Name = "Yes, revoke this document" }).ClickAsync();
         await Expect(Issuance(page)).ToHaveAttributeAsync("data-status", "Revoked", Anchored);
         await Expect(page.GetByTestId("revocation-reason")).ToHaveTextAsync("issued with the wrong total amount");
         await Expect(page.GetByTestId("revoke")).ToHaveCountAsync(0);

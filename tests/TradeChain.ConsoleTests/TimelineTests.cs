@@ -96,6 +96,19 @@ public sealed class TimelineTests : IAsyncLifetime
     }
 
     [Fact]
+    public void States_are_shown_in_words_with_their_codes_kept_for_styling()
+    {
+        _history.Transitions = [Transition(1, "UnderDocumentaryCheck", "ReadyForRelease", "09", Anchored(true, true, "verified: the transition is in a root recorded on chain"))];
+        var item = Render().Find("li.transition");
+
+        Assert.Equal("Under documentary check", item.QuerySelector(".from")!.TextContent);
+        var to = item.QuerySelector(".badge")!;
+        Assert.Equal("Ready for release", to.TextContent);
+        Assert.Equal("ReadyForRelease", to.GetAttribute("data-status"));
+        Assert.Contains("09 — cleared (WCO response code)", item.TextContent);
+    }
+
+    [Fact]
     public void A_refusal_by_the_service_is_shown_in_words()
     {
         _history.Status = HttpStatusCode.NotFound;

@@ -7,8 +7,9 @@ namespace TradeChain.Console.Components.Payments;
 
 /// <summary>A payments page or part that adapts to who is signed in: its role and the party it acts for (the API decides what they may do).</summary>
 /// <remarks>
-/// BusyButton and LiveRefresh call plain delegates, which re-render only the child that called them: the payments pages
-/// and parts call StateHasChanged themselves once their state changed (after a load or an action).
+/// BusyButton's OnClick and LiveRefresh's OnTick are EventCallbacks: the page or part that passed one re-renders once it
+/// completes, so a load or an action need not call StateHasChanged. A part calls it only to show its own state before
+/// handing on to its page's callback.
 /// </remarks>
 public abstract class CallerComponentBase : ComponentBase
 {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.RegularExpressions;
 
 namespace TradeChain.Console.Services.Customs;
@@ -18,7 +17,7 @@ public static partial class CustomsVocabulary
         ["08"] = "released",
         ["09"] = "cleared",
         ["10"] = "cancelled",
-        ["16"] = "exited",
+        ["16"] = "goods exited",
     };
 
     public static string ResponseMeaning(string? code) =>
@@ -55,11 +54,9 @@ public static partial class CustomsVocabulary
         return char.ToUpperInvariant(words[0]) + words[1..].Replace('-', ' ');
     }
 
-    public static string Money(decimal amount, string? currency) =>
-        $"{amount.ToString("#,0.##", CultureInfo.InvariantCulture)} {currency}".TrimEnd();
+    public static string Money(decimal amount, string? currency) => Display.Money(amount, currency);
 
-    public static string Time(long unixMs) =>
-        DateTimeOffset.FromUnixTimeMilliseconds(unixMs).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
+    public static string Time(long unixMs) => Display.Time(unixMs);
 
     [GeneratedRegex("(?<=[a-z])([A-Z])")]
     private static partial Regex CamelBoundary();

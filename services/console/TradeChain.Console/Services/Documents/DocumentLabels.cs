@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 
@@ -63,13 +62,11 @@ public static class DocumentLabels
         return null;
     }
 
-    public static string Time(long unixMs) => Time(DateTimeOffset.FromUnixTimeMilliseconds(unixMs));
+    public static string Time(long unixMs) => Display.Time(unixMs);
 
-    public static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
+    public static string Time(DateTimeOffset at) => Display.Time(at);
 
-    /// <summary>A hash short enough for a table cell; the full value goes in a title attribute.</summary>
-    public static string ShortHash(string? hash) =>
-        hash is null ? "" : hash.Length <= 14 ? hash : hash[..8] + "…" + hash[^4..];
+    public static string ShortHash(string? hash) => Display.ShortHash(hash);
 
     /// <summary>A hash as the chain writes it (0x-prefixed), whether or not the API prefixed it.</summary>
     public static string Hex(string hash) => hash.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? hash : "0x" + hash;

@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Text;
+using TradeChain.Console.Services.Customs;
 using TradeChain.ServiceDefaults.Transitions;
 
 namespace TradeChain.Console.Services.Verify;
@@ -10,18 +10,10 @@ public enum ProofState { Verified, Pending, DoesNotVerify, NotChecked }
 /// <summary>What a transition means to a person: its response code, its proof in words, and the link to check it oneself.</summary>
 public static class TransitionWords
 {
-    /// <summary>The WCO response codes customs gives with a status change (services/customs Domain/Declaration.cs).</summary>
-    private static readonly Dictionary<string, string> CustomsCodes = new()
-    {
-        ["01"] = "accepted", ["02"] = "received", ["03"] = "rejected", ["05"] = "physical check",
-        ["06"] = "additional documents required", ["07"] = "amended", ["08"] = "released", ["09"] = "cleared",
-        ["10"] = "cancelled", ["16"] = "goods exited",
-    };
-
     /// <summary>"02 — received (WCO response code)" for customs; the bare code elsewhere.</summary>
     public static string? ResponseCode(string service, string? code) =>
         code is null ? null
-        : service == "customs" && CustomsCodes.TryGetValue(code, out var meaning) ? $"{code} — {meaning} (WCO response code)"
+        : service == "customs" && CustomsVocabulary.ResponseCodes.TryGetValue(code, out var meaning) ? $"{code} — {meaning} (WCO response code)"
         : code;
 
     public static ProofState State(AnchorView anchor) => anchor switch
@@ -41,8 +33,7 @@ public static class TransitionWords
         _ => $"does not verify: {anchor.Verdict}",
     };
 
-    public static string When(long unixMs) =>
-        DateTimeOffset.FromUnixTimeMilliseconds(unixMs).ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
+    public static string When(long unixMs) => Display.Time(unixMs);
 
     /// <summary>The verifier's address with one transition's JSON prefilled (base64url, so it survives any URL).</summary>
     public static string VerifyLink(string transitionJson) => "/verify?proof=" + Base64Url(Encoding.UTF8.GetBytes(transitionJson)) + "#proof";
