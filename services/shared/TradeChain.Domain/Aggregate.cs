@@ -18,6 +18,7 @@ public sealed record StateTransition(
 public abstract class Aggregate
 {
     private readonly List<StateTransition> _pending = [];
+    private readonly List<IDomainEvent> _events = [];
 
     /// <summary>The number of transitions so far; the next one gets Version + 1.</summary>
     public int Version { get; protected set; }
@@ -32,12 +33,26 @@ public abstract class Aggregate
 
     public void ClearPendingTransitions() => _pending.Clear();
 
+    /// <summary>What happened in this unit of work, in order, for the service's one mapping to integration messages.</summary>
+    public IReadOnlyList<IDomainEvent> DomainEvents => _events;
+
+    public void ClearDomainEvents() => _events.Clear();
+
+    /// <summary>Announces a fact the other services may need; the infrastructure turns it into messages in the outbox, in the same transaction.</summary>
+    protected void Raise(IDomainEvent domainEvent) => _events.Add(domainEvent);
+
     protected void RecordTransition(string from, string to, string actor, string reason, string? responseCode, DateTimeOffset at)
     {
         Version++;
         _pending.Add(new StateTransition(Version, from, to, actor, reason, responseCode, at.ToUnixTimeMilliseconds()));
     }
 }
+
+/// <summary>
+/// A fact of the domain ("the declaration was released", "the duty was settled"), raised by an aggregate beside
+/// its transition. Plain C#: each service maps its events to the integration messages on the wire in one place.
+/// </summary>
+public interface IDomainEvent;
 
 /// <summary>A business rule refused an operation. <see cref="Rule"/> names the rule for the caller.</summary>
 public sealed class DomainRuleViolation(string rule, string message) : Exception(message)

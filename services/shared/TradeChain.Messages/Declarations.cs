@@ -1,22 +1,36 @@
 namespace TradeChain.Messages;
 
 /// <summary>
-/// Customs (for a declaration) or payments (for a presentation under a credit) asks the documents service to verify the
-/// documents it references. <paramref name="SubjectId"/> identifies what the documents were presented for (the declaration,
-/// or the presentation); <paramref name="PresenterParty"/> the party that must have issued them; <paramref name="RequestedBy"/>
-/// the asking service, echoed in the answer so each service takes only its own. A bank examining a presentation needs
-/// the documents' data: <paramref name="IncludeContent"/> puts it in the verdicts.
+/// Customs asks the documents service to verify the documents a declaration references: each must have been issued
+/// through TradeChain by the declarant. The answer is a <see cref="DeclarationDocumentsVerified"/>, which only customs
+/// consumes: the conversation is told by the message types, not by a "requested by" field every service discards.
 /// </summary>
-public sealed record DocumentVerificationRequested(
-    Guid SubjectId,
+public sealed record DeclarationDocumentsVerificationRequested(
+    Guid DeclarationId,
+    string DeclarantParty,
+    IReadOnlyList<string> DocumentHashes);
+
+/// <summary>The documents service's verdicts on a declaration's documents, for customs.</summary>
+public sealed record DeclarationDocumentsVerified(
+    Guid DeclarationId,
+    bool AllValid,
+    IReadOnlyList<DocumentVerdict> Verdicts);
+
+/// <summary>
+/// Payments asks the documents service to verify the documents presented under a documentary credit: each issued by
+/// the beneficiary, a bill of lading held by it (MLETR control), and each verdict carrying the document's data for the
+/// bank's examination. Answered by <see cref="PresentationDocumentsVerified"/>, which only payments consumes.
+/// </summary>
+public sealed record PresentationDocumentsVerificationRequested(
+    Guid PresentationId,
     string PresenterParty,
-    IReadOnlyList<string> DocumentHashes,
-    string RequestedBy = DocumentVerificationRequested.Customs,
-    bool IncludeContent = false)
-{
-    public const string Customs = "customs";
-    public const string Payments = "payments";
-}
+    IReadOnlyList<string> DocumentHashes);
+
+/// <summary>The documents service's verdicts (with each document's data) on a presentation's documents, for payments.</summary>
+public sealed record PresentationDocumentsVerified(
+    Guid PresentationId,
+    bool AllValid,
+    IReadOnlyList<DocumentVerdict> Verdicts);
 
 /// <summary>One check of a document's verification (integrity, issuance, revocation, issuerIdentity): valid, invalid, skipped or error.</summary>
 public sealed record DocumentCheck(string Name, string Status, string Reason);
@@ -29,13 +43,6 @@ public sealed record DocumentVerdict(
     string Reason,
     IReadOnlyList<DocumentCheck>? Checks = null,
     string? ContentJson = null);
-
-/// <summary>The documents service's answer to <see cref="DocumentVerificationRequested"/>.</summary>
-public sealed record DocumentVerificationCompleted(
-    Guid SubjectId,
-    bool AllValid,
-    IReadOnlyList<DocumentVerdict> Verdicts,
-    string RequestedBy = DocumentVerificationRequested.Customs);
 
 /// <summary>Customs asks payments to collect the duties assessed on a declaration.</summary>
 public sealed record DutyPaymentRequested(
@@ -65,3 +72,21 @@ public sealed record GoodsReleased(
     Guid DeclarationId,
     string DeclarantParty,
     long ReleasedAtUnixMs);
+
+// The untyped conversation these replace; removed once no service sends or consumes them.
+public sealed record DocumentVerificationRequested(
+    Guid SubjectId,
+    string PresenterParty,
+    IReadOnlyList<string> DocumentHashes,
+    string RequestedBy = DocumentVerificationRequested.Customs,
+    bool IncludeContent = false)
+{
+    public const string Customs = "customs";
+    public const string Payments = "payments";
+}
+
+public sealed record DocumentVerificationCompleted(
+    Guid SubjectId,
+    bool AllValid,
+    IReadOnlyList<DocumentVerdict> Verdicts,
+    string RequestedBy = DocumentVerificationRequested.Customs);

@@ -28,22 +28,36 @@ public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity
     protected internal virtual IReadOnlyList<(string Table, string Column)> ColumnsAddedSinceCreation => [];
 
     /// <summary>Queues <paramref name="message"/> for publishing once this unit of work commits.</summary>
-    public void Publish<T>(T message) where T : class
+    public void Publish<T>(T message) where T : class => PublishMessage(message);
+
+    private void PublishMessage(object message)
     {
         var (traceParent, traceState) = TraceContext.Capture();
         Outbox.Add(new OutboxMessage
         {
             MessageId = Guid.NewGuid(),
-            MessageType = MessageTypes.NameOf(typeof(T)),
-            Payload = JsonSerializer.Serialize(message, MessageJson),
+            MessageType = MessageTypes.NameOf(message.GetType()),
+            Payload = JsonSerializer.Serialize(message, message.GetType(), MessageJson),
             TraceParent = traceParent,
             TraceState = traceState,
             CreatedAtUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
         });
     }
 
+    /// <summary>
+    /// The service's one mapping from a domain event to the integration messages other services receive. Called
+    /// while saving, so the messages enter the outbox in the same transaction as the state that raised the event.
+    /// </summary>
+    protected virtual IEnumerable<object> IntegrationMessagesFor(Aggregate source, IDomainEvent domainEvent) => [];
+
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
+        foreach (var source in ChangeTracker.Entries<Aggregate>().Select(e => e.Entity).Where(a => a.DomainEvents.Count > 0).ToList())
+        {
+            foreach (var domainEvent in source.DomainEvents)
+                foreach (var message in IntegrationMessagesFor(source, domainEvent)) PublishMessage(message);
+            source.ClearDomainEvents(); // now outbox rows in this unit of work: a retried save must not add them twice
+        }
         var aggregates = ChangeTracker.Entries<Aggregate>().Select(e => e.Entity).Where(a => a.PendingTransitions.Count > 0).ToList();
         var (traceParent, traceState) = TraceContext.Capture();
         var recorded = new List<TransitionRecord>();
@@ -106,6 +120,11 @@ public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity
         });
         model.Ignore<StateTransition>();
         ConfigureDomain(model);
+        foreach (var entity in model.Model.GetEntityTypes().Where(t => typeof(Aggregate).IsAssignableFrom(t.ClrType) && t.BaseType is null).ToList())
+        {
+            model.Entity(entity.ClrType).Ignore(nameof(Aggregate.DomainEvents));
+            model.Entity(entity.ClrType).Ignore(nameof(Aggregate.PendingTransitions));
+        }
     }
 
     protected abstract void ConfigureDomain(ModelBuilder model);
