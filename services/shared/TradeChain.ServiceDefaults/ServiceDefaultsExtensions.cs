@@ -37,7 +37,13 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddSingleton(new ServiceIdentity(serviceName));
 
         builder.Logging.ClearProviders();
-        builder.Logging.AddJsonConsole(o => o.IncludeScopes = true);
+        // Each line says when it happened (UTC, ISO 8601), so logs from several pods can be put in order.
+        builder.Logging.AddJsonConsole(o =>
+        {
+            o.IncludeScopes = true;
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+        });
 
         builder.AddTelemetry(serviceName);
 

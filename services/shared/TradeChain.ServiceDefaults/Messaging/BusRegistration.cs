@@ -25,6 +25,8 @@ public static class BusRegistration
         {
             x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(service, false));
             x.AddConsumers(consumers);
+            // MassTransit 8.4+ reports usage to an internet host by default: a trade system sends nothing out unasked.
+            x.ConfigureUsageTelemetryOptions(o => o.Enabled = false);
             x.ConfigureHealthCheckOptions(options =>
             {
                 options.Name = "bus";
