@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using TradeChain.Customs.Domain;
-using TradeChain.Messages;
 
 namespace TradeChain.Customs.Infrastructure;
 
@@ -49,8 +48,7 @@ public sealed class VerificationSweeper(IServiceScopeFactory scopes, TimeProvide
         {
             logger.LogWarning("Declaration {DeclarationId} has waited for document verification since {Since}; asking again", declaration.Id,
                 DateTimeOffset.FromUnixTimeMilliseconds(declaration.UpdatedAtUnixMs));
-            declaration.VerificationRequestedAgain(now);
-            db.Publish(new DocumentVerificationRequested(declaration.Id, declaration.DeclarantParty, declaration.DocumentHashes));
+            declaration.RequestVerificationAgain(now);
         }
         if (overdue.Count > 0) await db.SaveChangesAsync(ct);
         return overdue.Count;
