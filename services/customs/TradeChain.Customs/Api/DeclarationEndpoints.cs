@@ -28,9 +28,18 @@ public sealed record DeclarationView(
 public sealed record WorkItem(Guid Id, string LocalReferenceNumber, string DeclarantParty, string Type, string OfficeOfDeclaration, string Status,
     string? ResponseCode, string? Lane, string? AssignedOfficer, long LodgedAtUnixMs, long UpdatedAtUnixMs, decimal? TotalPayable, string? Currency)
 {
-    public static WorkItem From(Declaration d) => new(d.Id, d.LocalReferenceNumber, d.DeclarantParty, d.Type.ToString().ToLowerInvariant(),
-        d.OfficeOfDeclaration, d.Status.ToString(), d.ResponseCode, d.Lane?.ToString(), d.AssignedOfficer, d.LodgedAtUnixMs, d.UpdatedAtUnixMs,
-        d.Assessment?.TotalPayable, d.Assessment?.Currency);
+    /// <summary>Reads the lines of <paramref name="query"/>: only the declarations' own columns, none of their child rows.</summary>
+    public static async Task<List<WorkItem>> ReadAsync(IQueryable<Declaration> query, CancellationToken ct)
+    {
+        var rows = await query.Select(d => new
+        {
+            d.Id, d.LocalReferenceNumber, d.DeclarantParty, d.Type, d.OfficeOfDeclaration, d.Status, d.ResponseCode, d.Lane, d.AssignedOfficer,
+            d.LodgedAtUnixMs, d.UpdatedAtUnixMs, d.Assessment,
+        }).ToListAsync(ct);
+        return rows.Select(d => new WorkItem(d.Id, d.LocalReferenceNumber, d.DeclarantParty, d.Type.ToString().ToLowerInvariant(), d.OfficeOfDeclaration,
+            d.Status.ToString(), d.ResponseCode, d.Lane?.ToString(), d.AssignedOfficer, d.LodgedAtUnixMs, d.UpdatedAtUnixMs,
+            d.Assessment?.TotalPayable, d.Assessment?.Currency)).ToList();
+    }
 }
 
 /// <summary>How many declarations are on each lane; <see cref="NotYetRouted"/> are still waiting for their documents' verification.</summary>
@@ -218,8 +227,8 @@ public static class DeclarationEndpoints
         var counts = await LaneCounts.CountAsync(query, ct);
         if (laneFilter is { } chosen) query = query.Where(d => d.Lane == chosen);
         var total = await query.CountAsync(ct);
-        var items = await query.OrderByDescending(d => d.LodgedAtUnixMs).Skip((number - 1) * size).Take(size).ToListAsync(ct);
-        return Results.Ok(new WorkQueuePage(items.Select(WorkItem.From).ToList(), number, size, total, counts));
+        var items = await WorkItem.ReadAsync(query.OrderByDescending(d => d.LodgedAtUnixMs).Skip((number - 1) * size).Take(size), ct);
+        return Results.Ok(new WorkQueuePage(items, number, size, total, counts));
     }
 
     private static long StartOfDayUnixMs(DateOnly day) => new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToUnixTimeMilliseconds();

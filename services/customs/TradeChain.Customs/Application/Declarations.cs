@@ -14,12 +14,12 @@ public sealed class Declarations(CustomsDbContext db)
     {
         if (!user.IsInRole(Roles.CustomsOfficer) && !user.IsInRole(Roles.Exporter)) return null;
         var query = tracked ? db.Declarations : db.Declarations.AsNoTracking();
-        var declaration = await query.SingleOrDefaultAsync(d => d.Id == id, ct);
+        var declaration = await query.AsSplitQuery().SingleOrDefaultAsync(d => d.Id == id, ct);
         return declaration is not null && user.MaySee(declaration.DeclarantParty) ? declaration : null;
     }
 
     /// <summary>For a message from another service: the declaration by id, whoever lodged it.</summary>
-    public Task<Declaration?> FindAsync(Guid id, CancellationToken ct) => db.Declarations.SingleOrDefaultAsync(d => d.Id == id, ct);
+    public Task<Declaration?> FindAsync(Guid id, CancellationToken ct) => db.Declarations.AsSplitQuery().SingleOrDefaultAsync(d => d.Id == id, ct);
 
     /// <summary>
     /// Loads a declaration the caller may see, lets the domain change it, and saves the change with its transitions

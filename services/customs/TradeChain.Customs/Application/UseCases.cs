@@ -13,6 +13,7 @@ public static class UseCases
         // The other services' answers
         .AddScoped<ApplyDocumentsVerification>()
         .AddScoped<RecordDutyPayment>()
+        .AddScoped<AttestRelease>()
         // The officer
         .AddScoped<AssignDeclaration>()
         .AddScoped<RerouteDeclaration>()
