@@ -192,8 +192,8 @@ public sealed class ConsumerTests : IAsyncLifetime
         Assert.Equal(["revoked in block 9", "issued"], rejected.DocumentVerdicts.Select(v => v.Reason)); // kept, in the order received
     }
 
-    [Fact]
-    public async Task A_settled_payment_releases_a_green_lane_declaration_once()
+    /// <summary>Customs with both answers' consumers, and a declaration whose documents verified: assessed, its payment requested.</summary>
+    private async Task<(ServiceProvider Provider, ITestHarness Harness, Declaration Declaration, string Reference)> StartAssessedAsync()
     {
         var (provider, harness) = await StartAsync<CustomsDbContext>("customs", x =>
         {
@@ -202,9 +202,15 @@ public sealed class ConsumerTests : IAsyncLifetime
         });
         var declaration = await SeedDeclarationAsync(provider);
         await PublishAndWaitAsync<DeclarationDocumentsVerified>(harness, AllValid(declaration), Guid.NewGuid(), 1);
-        string reference;
-        await using (var scope = provider.CreateAsyncScope())
-            reference = (await scope.ServiceProvider.GetRequiredService<CustomsDbContext>().Declarations.SingleAsync()).PaymentReference!;
+        await using var scope = provider.CreateAsyncScope();
+        var reference = (await scope.ServiceProvider.GetRequiredService<CustomsDbContext>().Declarations.SingleAsync()).PaymentReference!;
+        return (provider, harness, declaration, reference);
+    }
+
+    [Fact]
+    public async Task A_settled_payment_releases_a_green_lane_declaration_once()
+    {
+        var (provider, harness, declaration, reference) = await StartAssessedAsync();
 
         var settled = new DutyPaymentSettled(reference, declaration.Id, 24_000_000m, "VND", "BNK-1", 0);
         await PublishAndWaitAsync<DutyPaymentSettled>(harness, settled, Guid.NewGuid(), 2);
@@ -221,19 +227,11 @@ public sealed class ConsumerTests : IAsyncLifetime
     [Fact]
     public async Task A_payment_for_a_withdrawn_reference_is_not_applied()
     {
-        var (provider, harness) = await StartAsync<CustomsDbContext>("customs", x =>
-        {
-            x.AddConsumer<DeclarationDocumentsVerifiedConsumer>();
-            x.AddConsumer<DutyPaymentSettledConsumer>();
-        });
-        var declaration = await SeedDeclarationAsync(provider);
-        await PublishAndWaitAsync<DeclarationDocumentsVerified>(harness, AllValid(declaration), Guid.NewGuid(), 1);
-        string withdrawn;
+        var (provider, harness, declaration, withdrawn) = await StartAssessedAsync();
         await using (var scope = provider.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<CustomsDbContext>();
             var assessed = await db.Declarations.SingleAsync();
-            withdrawn = assessed.PaymentReference!;
             assessed.Amend(CustomsFixtures.Content(DeclarationType.Export, CustomsFixtures.Item(value: 50_000m)), "value corrected", "anh", CustomsFixtures.Now);
             await db.SaveChangesAsync();
         }

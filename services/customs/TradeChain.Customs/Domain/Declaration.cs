@@ -75,7 +75,9 @@ public sealed class Declaration : Aggregate
     /// <summary>1 for the original; each amendment adds one. Earlier versions are in <see cref="PreviousVersions"/>.</summary>
     public int ContentVersion { get; private set; } = 1;
 
-    public List<DeclarationVersion> PreviousVersions { get; private set; } = [];
+    public IReadOnlyList<DeclarationVersion> PreviousVersions => _previousVersions;
+
+    private readonly List<DeclarationVersion> _previousVersions = [];
 
     public DeclarationStatus Status { get; private set; }
 
@@ -112,8 +114,10 @@ public sealed class Declaration : Aggregate
 
     public string? ExaminationFindings { get; private set; }
 
-    /// <summary>The latest verification verdict on each referenced document.</summary>
-    public List<RecordedVerdict> DocumentVerdicts { get; private set; } = [];
+    /// <summary>The latest verification verdict on each referenced document, in the order they arrived.</summary>
+    public IReadOnlyList<RecordedVerdict> DocumentVerdicts => _documentVerdicts;
+
+    private readonly List<RecordedVerdict> _documentVerdicts = [];
 
     public long LodgedAtUnixMs { get; private set; }
 
@@ -185,7 +189,8 @@ public sealed class Declaration : Aggregate
         if (Status == DeclarationStatus.Registered && !DocumentHashes.All(h => verdicts.Any(v => v.Hash == h)))
             return VerificationOutcome.Stale; // the declaration was amended meanwhile: the new request's result follows
         var failures = Failures(verdicts);
-        DocumentVerdicts = [.. DocumentVerdicts.Where(v => verdicts.All(l => l.Hash != v.Hash)), .. verdicts];
+        _documentVerdicts.RemoveAll(v => verdicts.Any(l => l.Hash == v.Hash));
+        _documentVerdicts.AddRange(verdicts);
         switch (Status)
         {
             case DeclarationStatus.Registered when failures.Count > 0:
@@ -385,7 +390,7 @@ public sealed class Declaration : Aggregate
         var notice = reassess(corrected);
         var additional = notice.TotalPayable - Assessment!.TotalPayable;
         var supplementaryReference = $"SUPP-{ShortId}-V{ContentVersion + 1}";
-        PreviousVersions.Add(new DeclarationVersion(ContentVersion, Content, $"examination findings: {findings}", officer, at.ToUnixTimeMilliseconds()));
+        _previousVersions.Add(new DeclarationVersion(ContentVersion, Content, $"examination findings: {findings}", officer, at.ToUnixTimeMilliseconds()));
         ContentVersion++;
         Content = corrected;
         Assessment = notice;
@@ -460,7 +465,7 @@ public sealed class Declaration : Aggregate
         RequireReason(reason);
         RequireItems(content);
         var obsolete = OpenPaymentReference();
-        PreviousVersions.Add(new DeclarationVersion(ContentVersion, Content, reason, actor, at.ToUnixTimeMilliseconds()));
+        _previousVersions.Add(new DeclarationVersion(ContentVersion, Content, reason, actor, at.ToUnixTimeMilliseconds()));
         ContentVersion++;
         Content = content;
         Type = content.Type;
