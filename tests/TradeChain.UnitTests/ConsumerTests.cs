@@ -2,6 +2,7 @@ using MassTransit;
 using MassTransit.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using TradeChain.Customs.Application;
 using TradeChain.Customs.Consumers;
 using TradeChain.Customs.Domain;
 using TradeChain.Customs.Infrastructure;
@@ -43,6 +44,7 @@ public sealed class ConsumerTests : IAsyncLifetime
             .AddSingleton(TimeProvider.System)
             .AddDbContext<TContext>(o => o.UseSqlite($"Data Source={Path.Combine(_dir, service + ".db")}"))
             .AddScoped<ServiceDbContext>(sp => sp.GetRequiredService<TContext>())
+            .AddCustomsUseCases()
             .AddMassTransitTestHarness(consumers);
         var provider = services.BuildServiceProvider(validateScopes: true);
         _providers.Add(provider);
@@ -98,17 +100,17 @@ public sealed class ConsumerTests : IAsyncLifetime
         }
     }
 
-    private static DocumentVerificationCompleted AllValid(Declaration declaration) => new(declaration.Id, true,
+    private static DeclarationDocumentsVerified AllValid(Declaration declaration) => new(declaration.Id, true,
         declaration.Content.Documents.Select(d => new DocumentVerdict(d.Hash, true, d.Type, "issued")).ToList());
 
     [Fact]
     public async Task A_verification_result_for_an_earlier_version_is_ignored()
     {
-        var (provider, harness) = await StartAsync<CustomsDbContext>("customs", x => x.AddConsumer<DocumentVerificationCompletedConsumer>());
+        var (provider, harness) = await StartAsync<CustomsDbContext>("customs", x => x.AddConsumer<DeclarationDocumentsVerifiedConsumer>());
         var declaration = await SeedDeclarationAsync(provider);
-        var stale = new DocumentVerificationCompleted(declaration.Id, true, [new DocumentVerdict("0x" + new string('9', 64), true, "commercial-invoice", "issued")]);
+        var stale = new DeclarationDocumentsVerified(declaration.Id, true, [new DocumentVerdict("0x" + new string('9', 64), true, "commercial-invoice", "issued")]);
 
-        await PublishAndWaitAsync<DocumentVerificationCompleted>(harness, stale, Guid.NewGuid(), 1);
+        await PublishAndWaitAsync<DeclarationDocumentsVerified>(harness, stale, Guid.NewGuid(), 1);
 
         await using var scope = provider.CreateAsyncScope();
         Assert.Equal(DeclarationStatus.Registered, (await scope.ServiceProvider.GetRequiredService<CustomsDbContext>().Declarations.SingleAsync()).Status);
@@ -147,13 +149,13 @@ public sealed class ConsumerTests : IAsyncLifetime
     [Fact]
     public async Task Verified_documents_lead_to_assessment_and_one_payment_request_even_when_redelivered()
     {
-        var (provider, harness) = await StartAsync<CustomsDbContext>("customs", x => x.AddConsumer<DocumentVerificationCompletedConsumer>());
+        var (provider, harness) = await StartAsync<CustomsDbContext>("customs", x => x.AddConsumer<DeclarationDocumentsVerifiedConsumer>());
         var declaration = await SeedDeclarationAsync(provider);
         var verdicts = AllValid(declaration);
         var messageId = Guid.NewGuid();
 
-        await PublishAndWaitAsync<DocumentVerificationCompleted>(harness, verdicts, messageId, 1);
-        await PublishAndWaitAsync<DocumentVerificationCompleted>(harness, verdicts, messageId, 2);
+        await PublishAndWaitAsync<DeclarationDocumentsVerified>(harness, verdicts, messageId, 1);
+        await PublishAndWaitAsync<DeclarationDocumentsVerified>(harness, verdicts, messageId, 2);
 
         await using var scope = provider.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CustomsDbContext>();
@@ -161,22 +163,24 @@ public sealed class ConsumerTests : IAsyncLifetime
         Assert.Equal(DeclarationStatus.Assessed, assessed.Status);
         Assert.Equal(Lane.Green, assessed.Lane);
         Assert.Equal(24_000_000m, assessed.Assessment!.TotalPayable); // 48,000 USD × 25,000 VND × 2 % export duty
-        var outbox = await db.Outbox.SingleAsync();
-        Assert.Equal(nameof(DutyPaymentRequested), outbox.MessageType);
-        Assert.Contains("\"amount\":24000000", outbox.Payload);
+        // The lodgement's verification request, then one payment request however often the answer came.
+        var outbox = await db.Outbox.OrderBy(m => m.Id).ToListAsync();
+        Assert.Equal([nameof(DeclarationDocumentsVerificationRequested), nameof(DutyPaymentRequested)], outbox.Select(m => m.MessageType));
+        Assert.Contains("\"amount\":24000000", outbox[1].Payload);
+        Assert.Contains($"\"paymentReference\":\"{assessed.PaymentReference}\"", outbox[1].Payload);
         Assert.Equal(["Registered", "Assessed"], await db.Transitions.OrderBy(t => t.Sequence).Select(t => t.ToState).ToListAsync());
     }
 
     [Fact]
     public async Task A_failed_document_rejects_the_declaration_naming_the_document_and_the_reason()
     {
-        var (provider, harness) = await StartAsync<CustomsDbContext>("customs", x => x.AddConsumer<DocumentVerificationCompletedConsumer>());
+        var (provider, harness) = await StartAsync<CustomsDbContext>("customs", x => x.AddConsumer<DeclarationDocumentsVerifiedConsumer>());
         var declaration = await SeedDeclarationAsync(provider);
         var hash = declaration.DocumentHashes[0];
-        var verdicts = new DocumentVerificationCompleted(declaration.Id, false,
+        var verdicts = new DeclarationDocumentsVerified(declaration.Id, false,
             [new DocumentVerdict(hash, false, "certificate-of-origin", "revoked in block 9"), new DocumentVerdict(declaration.DocumentHashes[1], true, "commercial-invoice", "issued")]);
 
-        await PublishAndWaitAsync<DocumentVerificationCompleted>(harness, verdicts, Guid.NewGuid(), 1);
+        await PublishAndWaitAsync<DeclarationDocumentsVerified>(harness, verdicts, Guid.NewGuid(), 1);
 
         await using var scope = provider.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CustomsDbContext>();
@@ -184,23 +188,29 @@ public sealed class ConsumerTests : IAsyncLifetime
         Assert.Equal(DeclarationStatus.Rejected, rejected.Status);
         Assert.Contains(hash, rejected.StatusReason);
         Assert.Contains("revoked in block 9", rejected.StatusReason);
-        Assert.Empty(await db.Outbox.ToListAsync());
+        Assert.Equal([nameof(DeclarationDocumentsVerificationRequested)], await db.Outbox.Select(m => m.MessageType).ToListAsync()); // no payment request
+        Assert.Equal(["revoked in block 9", "issued"], rejected.DocumentVerdicts.Select(v => v.Reason)); // kept, in the order received
+    }
+
+    /// <summary>Customs with both answers' consumers, and a declaration whose documents verified: assessed, its payment requested.</summary>
+    private async Task<(ServiceProvider Provider, ITestHarness Harness, Declaration Declaration, string Reference)> StartAssessedAsync()
+    {
+        var (provider, harness) = await StartAsync<CustomsDbContext>("customs", x =>
+        {
+            x.AddConsumer<DeclarationDocumentsVerifiedConsumer>();
+            x.AddConsumer<DutyPaymentSettledConsumer>();
+        });
+        var declaration = await SeedDeclarationAsync(provider);
+        await PublishAndWaitAsync<DeclarationDocumentsVerified>(harness, AllValid(declaration), Guid.NewGuid(), 1);
+        await using var scope = provider.CreateAsyncScope();
+        var reference = (await scope.ServiceProvider.GetRequiredService<CustomsDbContext>().Declarations.SingleAsync()).PaymentReference!;
+        return (provider, harness, declaration, reference);
     }
 
     [Fact]
     public async Task A_settled_payment_releases_a_green_lane_declaration_once()
     {
-        var (provider, harness) = await StartAsync<CustomsDbContext>("customs", x =>
-        {
-            x.AddConsumer<DocumentVerificationCompletedConsumer>();
-            x.AddConsumer<DutyPaymentSettledConsumer>();
-        });
-        var declaration = await SeedDeclarationAsync(provider);
-        await PublishAndWaitAsync<DocumentVerificationCompleted>(harness,
-            AllValid(declaration), Guid.NewGuid(), 1);
-        string reference;
-        await using (var scope = provider.CreateAsyncScope())
-            reference = (await scope.ServiceProvider.GetRequiredService<CustomsDbContext>().Declarations.SingleAsync()).PaymentReference!;
+        var (provider, harness, declaration, reference) = await StartAssessedAsync();
 
         var settled = new DutyPaymentSettled(reference, declaration.Id, 24_000_000m, "VND", "BNK-1", 0);
         await PublishAndWaitAsync<DutyPaymentSettled>(harness, settled, Guid.NewGuid(), 2);
@@ -210,5 +220,30 @@ public sealed class ConsumerTests : IAsyncLifetime
         var db = check.ServiceProvider.GetRequiredService<CustomsDbContext>();
         Assert.Equal(DeclarationStatus.Released, (await db.Declarations.SingleAsync()).Status);
         Assert.Equal(["Registered", "Assessed", "Paid", "Released"], await db.Transitions.OrderBy(t => t.Sequence).Select(t => t.ToState).ToListAsync());
+        var released = Assert.Single(await db.Outbox.Where(m => m.MessageType == nameof(GoodsReleased)).ToListAsync());
+        Assert.Contains($"\"declarationId\":\"{declaration.Id}\"", released.Payload);
+    }
+
+    [Fact]
+    public async Task A_payment_for_a_withdrawn_reference_is_not_applied()
+    {
+        var (provider, harness, declaration, withdrawn) = await StartAssessedAsync();
+        await using (var scope = provider.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<CustomsDbContext>();
+            var assessed = await db.Declarations.SingleAsync();
+            assessed.Amend(CustomsFixtures.Content(DeclarationType.Export, CustomsFixtures.Item(value: 50_000m)), "value corrected", "anh", CustomsFixtures.Now);
+            await db.SaveChangesAsync();
+        }
+
+        await PublishAndWaitAsync<DutyPaymentSettled>(harness, new DutyPaymentSettled(withdrawn, declaration.Id, 24_000_000m, "VND", "BNK-1", 0), Guid.NewGuid(), 2);
+
+        await using var check = provider.CreateAsyncScope();
+        var checkDb = check.ServiceProvider.GetRequiredService<CustomsDbContext>();
+        var amended = await checkDb.Declarations.SingleAsync();
+        Assert.Equal((DeclarationStatus.Registered, 2, 0m), (amended.Status, amended.ContentVersion, amended.AmountPaid));
+        Assert.Equal(48_000m, Assert.Single(amended.PreviousVersions).Content.Items[0].CustomsValue);
+        var withdrawal = Assert.Single(await checkDb.Outbox.Where(m => m.MessageType == nameof(DutyPaymentWithdrawn)).ToListAsync());
+        Assert.Contains("declaration amended to version 2", withdrawal.Payload);
     }
 }

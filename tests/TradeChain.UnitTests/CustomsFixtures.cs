@@ -42,12 +42,26 @@ internal static class CustomsFixtures
 
     public static LaneDecision Decision(Lane lane) => new(lane, [], null, $"test {lane}");
 
+    /// <summary>The documents service's verdicts: every document of <paramref name="declaration"/> valid, issued as declared.</summary>
+    public static IReadOnlyList<RecordedVerdict> AllValid(Declaration declaration) =>
+        declaration.Content.Documents.Select(d => Verdict(d.Hash, d.Type)).ToList();
+
+    public static RecordedVerdict Verdict(string hash, string? issuedType, bool valid = true, string reason = "issued") =>
+        new(hash, issuedType, valid, reason, [new VerdictCheck("integrity", valid ? "valid" : "invalid", reason)], Now.ToUnixTimeMilliseconds());
+
+    /// <summary>A lodged declaration whose documents verified, routed to <paramref name="lane"/> with <paramref name="due"/> VND payable.</summary>
+    public static Declaration Assessed(Lane lane, decimal due = 500_000m, DeclarationContent? content = null)
+    {
+        var declaration = Lodged(content);
+        Assert.Equal(VerificationOutcome.Assessed, declaration.DocumentsVerified(AllValid(declaration), _ => (Decision(lane), Notice(due)), Now));
+        return declaration;
+    }
+
     /// <summary>A declaration on <paramref name="lane"/> with its duties paid.</summary>
     public static Declaration Paid(Lane lane, decimal due = 500_000m)
     {
-        var declaration = Lodged();
-        declaration.Assess(Decision(lane), Notice(due), "DUTY-1", "customs", Now);
-        declaration.RecordPayment("DUTY-1", due, "VND", "BNK", "customs", Now);
+        var declaration = Assessed(lane, due);
+        declaration.RecordPayment(declaration.PaymentReference!, due, "VND", "BNK", "customs", Now);
         return declaration;
     }
 }

@@ -10,6 +10,10 @@ public class DeclarationTests
 
     private static string[] States(Declaration d) => d.PendingTransitions.Select(t => t.ToState).ToArray();
 
+    private static (LaneDecision, AssessmentNotice) NoAssessment(Declaration _) => throw new InvalidOperationException("not assessed again");
+
+    private static AssessmentNotice NoReassessment(DeclarationContent _) => throw new InvalidOperationException("no reassessment");
+
     [Fact]
     public void Lodging_registers_the_declaration_with_response_code_02()
     {
@@ -51,10 +55,13 @@ public class DeclarationTests
         Assert.Equal(DeclarationStatus.AwaitingDocuments, declaration.Status);
         Assert.Contains(declaration.Content.Documents, d => d.Type == "packing-list");
 
-        declaration.AdditionalDocumentsVerified(false, "0xdd…: not issued", "customs", Now);
-        Assert.Equal(DeclarationStatus.AwaitingDocuments, declaration.Status);
-        declaration.AdditionalDocumentsVerified(true, "issued", "customs", Now);
+        var packingList = "0x" + new string('d', 64);
+        Assert.Equal(VerificationOutcome.StillAwaitingDocuments, declaration.DocumentsVerified([Verdict(packingList, null, valid: false, "not issued")], NoAssessment, Now));
+        Assert.Equal((DeclarationStatus.AwaitingDocuments, "06"), (declaration.Status, declaration.ResponseCode));
+        Assert.Contains("not issued", declaration.StatusReason);
+        Assert.Equal(VerificationOutcome.CheckResumed, declaration.DocumentsVerified([Verdict(packingList, "packing-list")], NoAssessment, Now));
         Assert.Equal(DeclarationStatus.UnderDocumentaryCheck, declaration.Status);
+        Assert.Empty(declaration.RequestedDocumentTypes);
 
         declaration.CompleteDocumentaryCheck("invoice, packing list and certificate consistent", Officer, Now);
         Assert.Equal((DeclarationStatus.ReadyForRelease, "09"), (declaration.Status, declaration.ResponseCode));
@@ -68,7 +75,7 @@ public class DeclarationTests
         var declaration = Paid(Lane.Red);
         declaration.Assign(Officer, Now);
         Assert.Equal((DeclarationStatus.UnderExamination, "05"), (declaration.Status, declaration.ResponseCode));
-        declaration.RecordExamination("seals intact, 320 bags counted", [], _ => throw new InvalidOperationException("no reassessment"), "SUPP", Officer, Now);
+        declaration.RecordExamination("seals intact, 320 bags counted", [], NoReassessment, Officer, Now);
         Assert.Equal(DeclarationStatus.ReadyForRelease, declaration.Status);
         Assert.Equal(1, declaration.ContentVersion);
     }
@@ -79,16 +86,17 @@ public class DeclarationTests
         var declaration = Paid(Lane.Red, due: 500_000m);
         declaration.Assign(Officer, Now);
         declaration.RecordExamination("net mass 1,200 kg, not 1,000", [new ItemCorrection(1, null, null, null, 1_200m, null)],
-            content => { Assert.Equal(1_200m, content.Items[0].NetMassKg); return Notice(650_000m); }, "SUPP-1", Officer, Now);
+            content => { Assert.Equal(1_200m, content.Items[0].NetMassKg); return Notice(650_000m); }, Officer, Now);
 
         Assert.Equal(DeclarationStatus.AwaitingSupplementaryPayment, declaration.Status);
-        Assert.Equal((150_000m, "SUPP-1"), (declaration.SupplementaryAmount, declaration.SupplementaryPaymentReference));
+        var supplementary = $"SUPP-{declaration.Id.ToString("N")[..12].ToUpperInvariant()}-V2";
+        Assert.Equal((150_000m, supplementary), (declaration.SupplementaryAmount, declaration.SupplementaryPaymentReference));
         Assert.Equal(2, declaration.ContentVersion);
         Assert.Equal(1_000m, Assert.Single(declaration.PreviousVersions).Content.Items[0].NetMassKg);
         Assert.Throws<DomainRuleViolation>(() => declaration.Release("too early", Officer, Now));
 
-        Assert.Equal("payment-amount", Assert.Throws<DomainRuleViolation>(() => declaration.RecordPayment("SUPP-1", 100_000m, "VND", "BNK", "c", Now)).Rule);
-        declaration.RecordPayment("SUPP-1", 150_000m, "VND", "BNK", "customs", Now);
+        Assert.Equal("payment-amount", Assert.Throws<DomainRuleViolation>(() => declaration.RecordPayment(supplementary, 100_000m, "VND", "BNK", "c", Now)).Rule);
+        declaration.RecordPayment(supplementary, 150_000m, "VND", "BNK", "customs", Now);
         Assert.Equal(DeclarationStatus.ReadyForRelease, declaration.Status);
         Assert.Equal(650_000m, declaration.AmountPaid);
         declaration.Release("examined and paid", Officer, Now);
@@ -100,7 +108,7 @@ public class DeclarationTests
     {
         var declaration = Paid(Lane.Red, due: 500_000m);
         declaration.Assign(Officer, Now);
-        declaration.RecordExamination("fewer bags", [new ItemCorrection(1, null, null, 8m, null, null)], _ => Notice(400_000m), "SUPP-1", Officer, Now);
+        declaration.RecordExamination("fewer bags", [new ItemCorrection(1, null, null, 8m, null, null)], _ => Notice(400_000m), Officer, Now);
         Assert.Equal(DeclarationStatus.ReadyForRelease, declaration.Status);
         Assert.Null(declaration.SupplementaryPaymentReference);
     }
@@ -111,18 +119,18 @@ public class DeclarationTests
         foreach (var lane in new[] { Lane.Yellow, Lane.Red })
         {
             var declaration = Paid(lane);
+            declaration.Assign(Officer, Now);
             Assert.Equal("invalid-transition", Assert.Throws<DomainRuleViolation>(() => declaration.Release("no check", Officer, Now)).Rule);
         }
-        var assessed = Lodged();
-        assessed.Assess(Decision(Lane.Green), Notice(1m), "DUTY-1", "customs", Now);
-        Assert.Throws<DomainRuleViolation>(() => assessed.Release("unpaid", Officer, Now));
+        var assessed = Assessed(Lane.Green, 1m);
+        assessed.Assign(Officer, Now);
+        Assert.Equal("invalid-transition", Assert.Throws<DomainRuleViolation>(() => assessed.Release("unpaid", Officer, Now)).Rule);
     }
 
     [Fact]
     public void Rerouting_moves_the_declaration_to_the_new_lanes_step_and_keeps_the_reason()
     {
-        var assessed = Lodged();
-        assessed.Assess(Decision(Lane.Green), Notice(1m), "DUTY-1", "customs", Now);
+        var assessed = Assessed(Lane.Green, 1m);
         assessed.Reroute(Lane.Red, "intelligence report on the consignee", Officer, Now);
         Assert.Equal((DeclarationStatus.Assessed, Lane.Red), (assessed.Status, assessed.Lane));
         Assert.Equal($"re-routed to Red by {Officer}: intelligence report on the consignee", assessed.OfficerLaneReason);
@@ -144,13 +152,11 @@ public class DeclarationTests
     [Fact]
     public void An_amendment_before_payment_keeps_the_earlier_version_and_starts_again_with_code_07()
     {
-        var declaration = Lodged();
-        declaration.Assess(Decision(Lane.Green), Notice(500m), "DUTY-1", "customs", Now);
+        var declaration = Assessed(Lane.Green, 500m);
         var amended = Content(DeclarationType.Export, Item(value: 1_200m));
 
-        var obsolete = declaration.Amend(amended, "invoice corrected", "anh", Now);
+        declaration.Amend(amended, "invoice corrected", "anh", Now);
 
-        Assert.Equal("DUTY-1", obsolete);
         Assert.Equal((DeclarationStatus.Registered, "07", 2), (declaration.Status, declaration.ResponseCode, declaration.ContentVersion));
         Assert.Equal(DeclarationFunction.Amendment, declaration.Function);
         Assert.Equal(1_000m, Assert.Single(declaration.PreviousVersions).Content.Items[0].CustomsValue);
@@ -162,8 +168,7 @@ public class DeclarationTests
     [Fact]
     public void An_amendment_cannot_undo_an_officers_re_route()
     {
-        var declaration = Lodged();
-        declaration.Assess(Decision(Lane.Green), Notice(500m), "DUTY-1", "customs", Now);
+        var declaration = Assessed(Lane.Green, 500m);
         declaration.Reroute(Lane.Red, "intelligence report", Officer, Now);
         declaration.Amend(Content(DeclarationType.Export, Item(value: 900m)), "value corrected", "anh", Now);
 
@@ -180,8 +185,8 @@ public class DeclarationTests
         var rules = new SelectivityEngine([new SelectivityRule("R-WATCH", "declarant on the watch list", Lane.Red, 90, new RuleCriteria(Declarants: ["EXP-ACME"]))],
             new Dictionary<Lane, decimal>(), seed: 1);
         var declaration = Lodged();
-        var (decision, notice) = new CustomsProcess(SampleTariff, SampleRates, rules).SelectAndAssess(declaration);
-        declaration.Assess(decision, notice, "DUTY-1", "customs", Now);
+        declaration.DocumentsVerified(AllValid(declaration), new CustomsProcess(SampleTariff, SampleRates, rules).SelectAndAssess, Now);
+        var decision = declaration.LaneDecision!;
 
         var reason = declaration.PendingTransitions[^1].Reason;
         Assert.Contains(decision.Commitment!, reason);
@@ -211,12 +216,16 @@ public class DeclarationTests
     [Fact]
     public void Cancellation_is_possible_only_before_release_and_withdraws_an_unpaid_payment()
     {
-        var assessed = Lodged();
-        assessed.Assess(Decision(Lane.Green), Notice(1m), "DUTY-1", "customs", Now);
-        Assert.Equal(["DUTY-1"], assessed.Cancel("shipment postponed", "anh", Now));
+        var assessed = Assessed(Lane.Green, 1m);
+        assessed.ClearDomainEvents();
+        assessed.Cancel("shipment postponed", "anh", Now);
+        Assert.Equal([new DutyPaymentRequestWithdrawn(assessed.Id, assessed.PaymentReference!, "declaration cancelled")], assessed.DomainEvents);
         Assert.Equal((DeclarationStatus.Cancelled, "10", DeclarationFunction.Cancellation), (assessed.Status, assessed.ResponseCode, assessed.Function));
 
-        Assert.Empty(Lodged().Cancel("changed our mind", "anh", Now));
+        var registered = Lodged();
+        registered.ClearDomainEvents();
+        registered.Cancel("changed our mind", "anh", Now);
+        Assert.Empty(registered.DomainEvents);
         Assert.Equal("cancel-before-release", Assert.Throws<DomainRuleViolation>(() => Paid(Lane.Green).Cancel("too late", "anh", Now)).Rule);
     }
 
@@ -225,7 +234,9 @@ public class DeclarationTests
     {
         var declaration = Paid(Lane.Red);
         Assert.Equal("reason-required", Assert.Throws<DomainRuleViolation>(() => declaration.Reject("", Officer, Now)).Rule);
-        Assert.Empty(declaration.Reject("goods prohibited for export", Officer, Now)); // paid: nothing to withdraw
+        declaration.ClearDomainEvents();
+        declaration.Reject("goods prohibited for export", Officer, Now);
+        Assert.Empty(declaration.DomainEvents); // paid: nothing to withdraw
         Assert.Equal((DeclarationStatus.Rejected, "03"), (declaration.Status, declaration.ResponseCode));
         Assert.Throws<DomainRuleViolation>(() => Paid(Lane.Green).Reject("after release", Officer, Now));
     }
@@ -235,8 +246,10 @@ public class DeclarationTests
     {
         var declaration = Paid(Lane.Red, due: 500_000m);
         declaration.Assign(Officer, Now);
-        declaration.RecordExamination("undervalued", [new ItemCorrection(1, null, null, null, null, 2_000m)], _ => Notice(900_000m), "SUPP-1", Officer, Now);
-        Assert.Equal(["SUPP-1"], declaration.Reject("false invoice", Officer, Now));
+        declaration.RecordExamination("undervalued", [new ItemCorrection(1, null, null, null, null, 2_000m)], _ => Notice(900_000m), Officer, Now);
+        declaration.ClearDomainEvents();
+        declaration.Reject("false invoice", Officer, Now);
+        Assert.Equal([new DutyPaymentRequestWithdrawn(declaration.Id, declaration.SupplementaryPaymentReference!, "declaration rejected")], declaration.DomainEvents);
     }
 
     [Fact]
@@ -251,9 +264,8 @@ public class DeclarationTests
     [Fact]
     public void A_payment_of_the_wrong_amount_or_reference_is_refused()
     {
-        var declaration = Lodged();
-        declaration.Assess(Decision(Lane.Green), Notice(720m), "DUTY-1", "customs", Now);
-        Assert.Equal("payment-amount", Assert.Throws<DomainRuleViolation>(() => declaration.RecordPayment("DUTY-1", 700m, "VND", "BNK", "c", Now)).Rule);
+        var declaration = Assessed(Lane.Green, 720m);
+        Assert.Equal("payment-amount", Assert.Throws<DomainRuleViolation>(() => declaration.RecordPayment(declaration.PaymentReference!, 700m, "VND", "BNK", "c", Now)).Rule);
         Assert.Equal("payment-reference", Assert.Throws<DomainRuleViolation>(() => declaration.RecordPayment("DUTY-2", 720m, "VND", "BNK", "c", Now)).Rule);
         Assert.Equal(DeclarationStatus.Assessed, declaration.Status);
     }
@@ -262,17 +274,44 @@ public class DeclarationTests
     public void Failed_documents_reject_the_declaration_with_code_03()
     {
         var declaration = Lodged();
-        declaration.RejectForDocuments("0xaa…: revoked", "customs", Now);
-        Assert.Equal((DeclarationStatus.Rejected, "03"), (declaration.Status, declaration.ResponseCode));
+        var verdicts = AllValid(declaration).Select((v, i) => i == 0 ? v with { Valid = false, Reason = "revoked in block 9" } : v).ToList();
+        Assert.Equal(VerificationOutcome.Rejected, declaration.DocumentsVerified(verdicts, NoAssessment, Now));
+        Assert.Equal((DeclarationStatus.Rejected, "03", Declaration.SystemActor), (declaration.Status, declaration.ResponseCode, declaration.PendingTransitions[^1].Actor));
+        Assert.Equal($"document verification failed: {declaration.DocumentHashes[0]}: revoked in block 9", declaration.StatusReason);
+        Assert.Equal(2, declaration.DocumentVerdicts.Count); // kept for the declarant to see
     }
 
     [Fact]
     public void Only_the_assigned_officer_works_the_check()
     {
-        var declaration = Paid(Lane.Yellow);
-        Assert.Equal("assigned-officer", Assert.Throws<DomainRuleViolation>(() => CustomsProcess.EnsureAssigned(declaration, Officer)).Rule);
-        declaration.Assign(Officer, Now);
-        CustomsProcess.EnsureAssigned(declaration, Officer);
-        Assert.Equal("assigned-officer", Assert.Throws<DomainRuleViolation>(() => CustomsProcess.EnsureAssigned(declaration, "other@CUS")).Rule);
+        const string other = "other@CUS";
+        var examined = Paid(Lane.Yellow);
+        examined.Reroute(Lane.Red, "a second look", Officer, Now); // re-routing a paid declaration takes it
+        Assert.Equal((DeclarationStatus.UnderExamination, Officer), (examined.Status, examined.AssignedOfficer));
+        Assert.Equal("assigned-officer", Assert.Throws<DomainRuleViolation>(() => examined.RecordExamination("seals intact", [], NoReassessment, other, Now)).Rule);
+        Assert.Equal("assigned-officer", Assert.Throws<DomainRuleViolation>(() => examined.Reroute(Lane.Yellow, "back", other, Now)).Rule);
+
+        var documentary = Paid(Lane.Yellow);
+        Assert.Equal("Assign the declaration to yourself first.",
+            Assert.Throws<DomainRuleViolation>(() => documentary.CompleteDocumentaryCheck("fine", Officer, Now)).Message);
+        documentary.Assign(Officer, Now);
+        Assert.Equal("assigned-officer", Assert.Throws<DomainRuleViolation>(() => documentary.RequestDocuments(["packing-list"], "weights", other, Now)).Rule);
+        Assert.Equal("assigned-officer", Assert.Throws<DomainRuleViolation>(() => documentary.CompleteDocumentaryCheck("fine", other, Now)).Rule);
+        documentary.CompleteDocumentaryCheck("fine", Officer, Now);
+        Assert.Equal("assigned-officer", Assert.Throws<DomainRuleViolation>(() => documentary.Release("cleared", other, Now)).Rule);
+        documentary.Release("cleared", Officer, Now);
+        Assert.Equal(DeclarationStatus.Released, documentary.Status);
+    }
+
+    [Fact]
+    public void Release_needs_the_assigned_officer_but_any_officer_confirms_exit()
+    {
+        var declaration = Paid(Lane.Red);
+        declaration.Reroute(Lane.Green, "false positive: known consignor", Officer, Now);
+        Assert.Equal((DeclarationStatus.ReadyForRelease, Officer), (declaration.Status, declaration.AssignedOfficer));
+        Assert.Equal("assigned-officer", Assert.Throws<DomainRuleViolation>(() => declaration.Release("cleared", "other@CUS", Now)).Rule);
+        declaration.Release("cleared", Officer, Now);
+        declaration.ConfirmExit("vessel departed", "other@CUS", Now);
+        Assert.Equal((DeclarationStatus.Exited, "16"), (declaration.Status, declaration.ResponseCode));
     }
 }

@@ -1,4 +1,5 @@
 using TradeChain.Customs.Api;
+using TradeChain.Customs.Application;
 using TradeChain.Customs.Domain;
 using TradeChain.Customs.Infrastructure;
 using TradeChain.ServiceDefaults;
@@ -14,6 +15,7 @@ builder.Services.AddSingleton(_ => ReferenceData.Load(data));
 builder.Services.AddSingleton(_ => DeclarationSamples.Load(Path.Combine(data, "samples")));
 builder.Services.AddSingleton<CustomsProcess>();
 builder.Services.AddSingleton<DeclarationValidator>();
+builder.Services.AddCustomsUseCases();
 builder.Services.Configure<VerificationSweeperOptions>(builder.Configuration.GetSection(VerificationSweeperOptions.Section));
 builder.Services.AddSingleton<VerificationSweeper>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<VerificationSweeper>());

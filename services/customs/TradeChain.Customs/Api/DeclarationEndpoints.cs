@@ -1,9 +1,8 @@
 using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
+using TradeChain.Customs.Application;
 using TradeChain.Customs.Domain;
 using TradeChain.Customs.Infrastructure;
-using TradeChain.Domain;
-using TradeChain.Messages;
 using TradeChain.ServiceDefaults;
 using TradeChain.ServiceDefaults.Auth;
 using TradeChain.ServiceDefaults.Transitions;
@@ -22,16 +21,25 @@ public sealed record DeclarationView(
         d.Function.ToString().ToLowerInvariant(), d.OfficeOfDeclaration, d.Status.ToString(), d.ResponseCode, d.StatusReason, d.Lane?.ToString(),
         officer ? d.LaneDecision : null, officer ? d.OfficerLaneReason : null, d.Assessment, d.PaymentReference,
         d.AmountPaid, d.SupplementaryPaymentReference, d.SupplementaryAmount, d.AssignedOfficer, d.RequestedDocumentTypes, d.ExaminationFindings,
-        d.ContentVersion, d.Content, d.PreviousVersions, d.LodgedAtUnixMs, d.UpdatedAtUnixMs, d.DocumentVerdicts ?? []);
+        d.ContentVersion, d.Content, d.PreviousVersions, d.LodgedAtUnixMs, d.UpdatedAtUnixMs, d.DocumentVerdicts);
 }
 
 /// <summary>A line of the officers' work queue (and of a declarant's list): what is due once assessed, in the assessment's currency.</summary>
 public sealed record WorkItem(Guid Id, string LocalReferenceNumber, string DeclarantParty, string Type, string OfficeOfDeclaration, string Status,
     string? ResponseCode, string? Lane, string? AssignedOfficer, long LodgedAtUnixMs, long UpdatedAtUnixMs, decimal? TotalPayable, string? Currency)
 {
-    public static WorkItem From(Declaration d) => new(d.Id, d.LocalReferenceNumber, d.DeclarantParty, d.Type.ToString().ToLowerInvariant(),
-        d.OfficeOfDeclaration, d.Status.ToString(), d.ResponseCode, d.Lane?.ToString(), d.AssignedOfficer, d.LodgedAtUnixMs, d.UpdatedAtUnixMs,
-        d.Assessment?.TotalPayable, d.Assessment?.Currency);
+    /// <summary>Reads the lines of <paramref name="query"/>: only the declarations' own columns, none of their child rows.</summary>
+    public static async Task<List<WorkItem>> ReadAsync(IQueryable<Declaration> query, CancellationToken ct)
+    {
+        var rows = await query.Select(d => new
+        {
+            d.Id, d.LocalReferenceNumber, d.DeclarantParty, d.Type, d.OfficeOfDeclaration, d.Status, d.ResponseCode, d.Lane, d.AssignedOfficer,
+            d.LodgedAtUnixMs, d.UpdatedAtUnixMs, d.Assessment,
+        }).ToListAsync(ct);
+        return rows.Select(d => new WorkItem(d.Id, d.LocalReferenceNumber, d.DeclarantParty, d.Type.ToString().ToLowerInvariant(), d.OfficeOfDeclaration,
+            d.Status.ToString(), d.ResponseCode, d.Lane?.ToString(), d.AssignedOfficer, d.LodgedAtUnixMs, d.UpdatedAtUnixMs,
+            d.Assessment?.TotalPayable, d.Assessment?.Currency)).ToList();
+    }
 }
 
 /// <summary>How many declarations are on each lane; <see cref="NotYetRouted"/> are still waiting for their documents' verification.</summary>
@@ -60,6 +68,7 @@ public sealed record FindingsRequest(string? Findings);
 
 public sealed record ExaminationRequest(string? Findings, IReadOnlyList<ItemCorrection>? Corrections);
 
+/// <summary>HTTP onto customs' use cases (Application/): request shapes are checked here, every rule in Domain/Declaration.cs.</summary>
 public static class DeclarationEndpoints
 {
     public static IEndpointRouteBuilder MapDeclarations(this IEndpointRouteBuilder app)
@@ -78,133 +87,97 @@ public static class DeclarationEndpoints
         group.MapGet("/{id:guid}/history", HistoryAsync).RequireAuthorization(Policies.AnyParty)
             .WithSummary("Every status change with who, when and why, each with its Merkle proof and on-chain anchoring.");
 
-        Officer(group, "/{id:guid}/assign", "Takes the declaration; a paid yellow declaration goes to documentary check, a red one to examination (05).",
-            (d, officer, _, at) => d.Assign(officer, at));
-        group.MapPost("/{id:guid}/reroute", (Guid id, RerouteRequest body, ClaimsPrincipal user, CustomsDbContext db, TimeProvider clock, CancellationToken ct) =>
+        group.MapPost("/{id:guid}/assign", async (Guid id, ClaimsPrincipal user, AssignDeclaration assign, CancellationToken ct) =>
+                View(await assign.HandleAsync(id, user, ct), id, user))
+            .RequireAuthorization(Roles.CustomsOfficer).WithSummary("Takes the declaration; a paid yellow declaration goes to documentary check, a red one to examination (05).");
+        group.MapPost("/{id:guid}/reroute", async (Guid id, RerouteRequest body, ClaimsPrincipal user, RerouteDeclaration reroute, CancellationToken ct) =>
                 !Codes.TryParse<Lane>(body.Lane, out var lane)
-                    ? Task.FromResult(Problems.Validation(("lane", "must be one of Green, Blue, Yellow, Red")))
-                    : ActAsync(id, user, db, ct, d =>
-                    {
-                        // A declaration in the middle of its check is re-routed only by the officer doing the check.
-                        if (d.Status is DeclarationStatus.UnderDocumentaryCheck or DeclarationStatus.UnderExamination) CustomsProcess.EnsureAssigned(d, user.Actor());
-                        d.Reroute(lane, body.Reason ?? "", user.Actor(), clock.GetUtcNow());
-                    }))
+                    ? Problems.Validation(("lane", "must be one of Green, Blue, Yellow, Red"))
+                    : View(await reroute.HandleAsync(id, lane, body.Reason ?? "", user, ct), id, user))
             .RequireAuthorization(Roles.CustomsOfficer).WithSummary("An officer changes the lane, with a reason.");
-        group.MapPost("/{id:guid}/request-documents", (Guid id, RequestDocumentsRequest body, ClaimsPrincipal user, CustomsDbContext db, TimeProvider clock, CancellationToken ct) =>
-            {
-                var unknown = (body.DocumentTypes ?? []).Where(t => !ReferenceData.DocumentTypes.Contains(t)).ToList();
-                return unknown.Count > 0
-                    ? Task.FromResult(Problems.Validation(("documentTypes", $"unknown document type(s) {string.Join(", ", unknown)}; use {string.Join(", ", ReferenceData.DocumentTypes)}")))
-                    : ActAsync(id, user, db, ct, d =>
-                    {
-                        CustomsProcess.EnsureAssigned(d, user.Actor());
-                        d.RequestDocuments(body.DocumentTypes ?? [], body.Reason ?? "", user.Actor(), clock.GetUtcNow());
-                    });
-            })
-            .RequireAuthorization(Roles.CustomsOfficer).WithSummary("During a documentary check, asks the declarant for more documents (06).");
+        group.MapPost("/{id:guid}/request-documents", RequestDocumentsAsync).RequireAuthorization(Roles.CustomsOfficer)
+            .WithSummary("During a documentary check, asks the declarant for more documents (06).");
         group.MapPost("/{id:guid}/additional-documents", AnswerAsync).RequireAuthorization(Roles.Exporter)
             .WithSummary("The declarant answers a request for documents; they are verified and the check resumes.");
-        group.MapPost("/{id:guid}/documentary-check", (Guid id, FindingsRequest body, ClaimsPrincipal user, CustomsDbContext db, TimeProvider clock, CancellationToken ct) =>
-                ActAsync(id, user, db, ct, d =>
-                {
-                    CustomsProcess.EnsureAssigned(d, user.Actor());
-                    d.CompleteDocumentaryCheck(body.Findings ?? "", user.Actor(), clock.GetUtcNow());
-                }))
+        group.MapPost("/{id:guid}/documentary-check", async (Guid id, FindingsRequest body, ClaimsPrincipal user, CompleteDocumentaryCheck complete, CancellationToken ct) =>
+                View(await complete.HandleAsync(id, body.Findings ?? "", user, ct), id, user))
             .RequireAuthorization(Roles.CustomsOfficer).WithSummary("Completes the documentary check with its findings: cleared for release (09).");
         group.MapPost("/{id:guid}/examination", ExamineAsync).RequireAuthorization(Roles.CustomsOfficer)
             .WithSummary("Records physical examination findings; corrections lead to reassessment and, if more is due, a supplementary payment.");
-        Officer(group, "/{id:guid}/release", "Releases cleared goods (08).", (d, officer, reason, at) =>
-        {
-            CustomsProcess.EnsureAssigned(d, officer);
-            d.Release(reason, officer, at);
-        });
-        group.MapPost("/{id:guid}/reject", (Guid id, ReasonRequest? body, ClaimsPrincipal user, CustomsDbContext db, TimeProvider clock, CancellationToken ct) =>
-                ActAsync(id, user, db, ct, d =>
-                {
-                    foreach (var reference in d.Reject(body?.Reason ?? "", user.Actor(), clock.GetUtcNow()))
-                        db.Publish(new DutyPaymentWithdrawn(reference, d.Id, "declaration rejected"));
-                }))
+        group.MapPost("/{id:guid}/release", async (Guid id, ReasonRequest? body, ClaimsPrincipal user, ReleaseGoods release, CancellationToken ct) =>
+                View(await release.HandleAsync(id, body?.Reason ?? "", user, ct), id, user))
+            .RequireAuthorization(Roles.CustomsOfficer).WithSummary("Releases cleared goods (08).");
+        group.MapPost("/{id:guid}/reject", async (Guid id, ReasonRequest? body, ClaimsPrincipal user, RejectDeclaration reject, CancellationToken ct) =>
+                View(await reject.HandleAsync(id, body?.Reason ?? "", user, ct), id, user))
             .RequireAuthorization(Roles.CustomsOfficer).WithSummary("Rejects the declaration with a reason (03); unpaid payment requests are withdrawn.");
-        Officer(group, "/{id:guid}/exit", "Confirms the goods left the customs territory (16).", (d, officer, reason, at) => d.ConfirmExit(reason, officer, at));
-        group.MapPost("/{id:guid}/cancel", CancelAsync).RequireAuthorization(Roles.Exporter)
-            .WithSummary("The declarant cancels its declaration before release (10).");
+        group.MapPost("/{id:guid}/exit", async (Guid id, ReasonRequest? body, ClaimsPrincipal user, ConfirmExit exit, CancellationToken ct) =>
+                View(await exit.HandleAsync(id, body?.Reason ?? "", user, ct), id, user))
+            .RequireAuthorization(Roles.CustomsOfficer).WithSummary("Confirms the goods left the customs territory (16).");
+        group.MapPost("/{id:guid}/cancel", async (Guid id, ReasonRequest body, ClaimsPrincipal user, CancelDeclaration cancel, CancellationToken ct) =>
+                View(await cancel.HandleAsync(id, body.Reason ?? "", user, ct), id, user))
+            .RequireAuthorization(Roles.Exporter).WithSummary("The declarant cancels its declaration before release (10).");
         return app;
     }
 
-    private static void Officer(RouteGroupBuilder group, string pattern, string summary, Action<Declaration, string, string, DateTimeOffset> act) =>
-        group.MapPost(pattern, (Guid id, ReasonRequest? body, ClaimsPrincipal user, CustomsDbContext db, TimeProvider clock, CancellationToken ct) =>
-                ActAsync(id, user, db, ct, d => act(d, user.Actor(), body?.Reason ?? "", clock.GetUtcNow())))
-            .RequireAuthorization(Roles.CustomsOfficer).WithSummary(summary);
+    /// <summary>The declaration as the caller may see it after a use case, or 404 when there was none to act on.</summary>
+    private static IResult View(Declaration? declaration, Guid id, ClaimsPrincipal user) => declaration is null
+        ? Problems.NotFound("declaration", id.ToString())
+        : Results.Ok(DeclarationView.From(declaration, user.IsInRole(Roles.CustomsOfficer)));
 
-    private static async Task<IResult> LodgeAsync(LodgeDeclarationRequest request, ClaimsPrincipal user, CustomsDbContext db, DeclarationValidator validator,
-        TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> LodgeAsync(LodgeDeclarationRequest request, ClaimsPrincipal user, DeclarationValidator validator, LodgeDeclaration lodge,
+        CancellationToken ct)
     {
         var (content, errors) = validator.Validate(request);
         if (content is null) return Problems.Validation(errors);
-        var party = user.Party();
-        var existing = await db.Declarations.AsNoTracking()
-            .Where(d => d.DeclarantParty == party && d.LocalReferenceNumber == request.LocalReferenceNumber).Select(d => (Guid?)d.Id).SingleOrDefaultAsync(ct);
-        if (existing is not null)
+        var lodgement = await lodge.HandleAsync(request.LocalReferenceNumber!, content, user, ct);
+        if (lodgement.AlreadyLodgedAs is { } existing)
         {
             return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Local reference number already used.",
                 detail: $"Declaration {existing} already has local reference number {request.LocalReferenceNumber}; amend it instead.",
                 type: "https://tradechain.dev/problems/rule",
                 extensions: new Dictionary<string, object?> { ["rule"] = "lrn-unique-per-declarant", ["declarationId"] = existing });
         }
-
-        var declaration = Declaration.Lodge(Guid.NewGuid(), request.LocalReferenceNumber!, party, content, user.Actor(), clock.GetUtcNow());
-        db.Declarations.Add(declaration);
-        db.Publish(new DocumentVerificationRequested(declaration.Id, party, declaration.DocumentHashes));
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateException)
-        {
-            // The same local reference number lodged at the same moment (a double click, a client retry): the first one stands.
-            if (!await db.Declarations.AsNoTracking().AnyAsync(d => d.DeclarantParty == party && d.LocalReferenceNumber == request.LocalReferenceNumber, CancellationToken.None)) throw;
-            return Problems.Conflict(new DomainRuleViolation("lrn-unique-per-declarant", $"Local reference number {request.LocalReferenceNumber} is already used."));
-        }
-        return Results.Created($"/declarations/{declaration.Id}", DeclarationView.From(declaration, officer: false));
+        return Results.Created($"/declarations/{lodgement.Lodged!.Id}", DeclarationView.From(lodgement.Lodged, officer: false));
     }
 
-    private static async Task<IResult> AmendAsync(Guid id, LodgeDeclarationRequest request, ClaimsPrincipal user, CustomsDbContext db, DeclarationValidator validator,
-        TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> AmendAsync(Guid id, LodgeDeclarationRequest request, ClaimsPrincipal user, DeclarationValidator validator, AmendDeclaration amend,
+        CancellationToken ct)
     {
-        var declaration = await FindVisibleAsync(id, user, db, ct, tracked: true);
-        if (declaration is null) return Problems.NotFound("declaration", id.ToString());
         var (content, errors) = validator.Validate(request);
-        if (request.LocalReferenceNumber is not null && request.LocalReferenceNumber != declaration.LocalReferenceNumber)
-            errors.Add(("localReferenceNumber", $"cannot change on amendment (it is {declaration.LocalReferenceNumber})"));
         if (string.IsNullOrWhiteSpace(request.Reason)) errors.Add(("reason", "an amendment needs a reason"));
         if (content is null || errors.Count > 0) return Problems.Validation(errors);
-        return await SaveAsync(declaration, db, user, ct, () =>
+        return await amend.HandleAsync(id, request.LocalReferenceNumber, content, request.Reason!, user, ct) switch
         {
-            var obsolete = declaration.Amend(content, request.Reason!, user.Actor(), clock.GetUtcNow());
-            if (obsolete is not null) db.Publish(new DutyPaymentWithdrawn(obsolete, declaration.Id, $"declaration amended to version {declaration.ContentVersion}"));
-            db.Publish(new DocumentVerificationRequested(declaration.Id, declaration.DeclarantParty, declaration.DocumentHashes));
-        });
+            null => Problems.NotFound("declaration", id.ToString()),
+            { KeptLocalReferenceNumber: { } kept } => Problems.Validation(("localReferenceNumber", $"cannot change on amendment (it is {kept})")),
+            var amendment => View(amendment.Amended, id, user),
+        };
     }
 
-    private static async Task<IResult> AnswerAsync(Guid id, AdditionalDocumentsRequest request, ClaimsPrincipal user, CustomsDbContext db, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> RequestDocumentsAsync(Guid id, RequestDocumentsRequest body, ClaimsPrincipal user, RequestDocuments request, CancellationToken ct)
+    {
+        var unknown = (body.DocumentTypes ?? []).Where(t => !ReferenceData.DocumentTypes.Contains(t)).ToList();
+        if (unknown.Count > 0)
+            return Problems.Validation(("documentTypes", $"unknown document type(s) {string.Join(", ", unknown)}; use {string.Join(", ", ReferenceData.DocumentTypes)}"));
+        return View(await request.HandleAsync(id, body.DocumentTypes ?? [], body.Reason ?? "", user, ct), id, user);
+    }
+
+    private static async Task<IResult> AnswerAsync(Guid id, AdditionalDocumentsRequest request, ClaimsPrincipal user, SubmitAdditionalDocuments submit, CancellationToken ct)
     {
         var errors = new List<(string Field, string Rule)>();
         var documents = DeclarationValidator.ValidateDocuments(request.Documents, errors);
         if (errors.Count > 0) return Problems.Validation(errors);
-        var declaration = await FindVisibleAsync(id, user, db, ct, tracked: true);
-        if (declaration is null) return Problems.NotFound("declaration", id.ToString());
-        var reused = documents.Select((d, i) => (d, i)).Where(x => declaration.DocumentHashes.Contains(x.d.Hash)).ToList();
-        if (reused.Count > 0)
-            return Problems.Validation(reused.Select(x => ($"documents[{x.i}].hash", "is already attached to the declaration: answer with the document asked for")).ToArray());
-        return await SaveAsync(declaration, db, user, ct, () =>
+        return await submit.HandleAsync(id, documents, user, ct) switch
         {
-            declaration.SubmitAdditionalDocuments(documents, user.Actor(), clock.GetUtcNow());
-            db.Publish(new DocumentVerificationRequested(declaration.Id, declaration.DeclarantParty, documents.Select(d => d.Hash).ToList()));
-        });
+            null => Problems.NotFound("declaration", id.ToString()),
+            { AlreadyAttached.Count: > 0 } reused => Problems.Validation(reused.AlreadyAttached
+                .Select(i => ($"documents[{i}].hash", "is already attached to the declaration: answer with the document asked for")).ToArray()),
+            var answer => View(answer.Answered, id, user),
+        };
     }
 
-    private static async Task<IResult> ExamineAsync(Guid id, ExaminationRequest request, ClaimsPrincipal user, CustomsDbContext db, CustomsProcess customs,
-        ReferenceData reference, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> ExamineAsync(Guid id, ExaminationRequest request, ClaimsPrincipal user, CustomsProcess customs, ReferenceData reference,
+        RecordExamination examine, CancellationToken ct)
     {
         var errors = new List<(string, string)>();
         var corrections = request.Corrections ?? [];
@@ -223,30 +196,7 @@ public static class DeclarationEndpoints
                 errors.Add(($"corrections[{i}]", "must correct at least one value"));
         }
         if (errors.Count > 0) return Problems.Validation(errors);
-        var declaration = await FindVisibleAsync(id, user, db, ct, tracked: true);
-        if (declaration is null) return Problems.NotFound("declaration", id.ToString());
-        return await SaveAsync(declaration, db, user, ct, () =>
-        {
-            CustomsProcess.EnsureAssigned(declaration, user.Actor());
-            declaration.RecordExamination(request.Findings ?? "", corrections, customs.Assess, CustomsProcess.SupplementaryReference(declaration),
-                user.Actor(), clock.GetUtcNow());
-            if (declaration.Status == DeclarationStatus.AwaitingSupplementaryPayment)
-            {
-                db.Publish(new DutyPaymentRequested(declaration.SupplementaryPaymentReference!, declaration.Id, declaration.DeclarantParty,
-                    declaration.SupplementaryAmount, declaration.Assessment!.Currency));
-            }
-        });
-    }
-
-    private static async Task<IResult> CancelAsync(Guid id, ReasonRequest body, ClaimsPrincipal user, CustomsDbContext db, TimeProvider clock, CancellationToken ct)
-    {
-        var declaration = await FindVisibleAsync(id, user, db, ct, tracked: true);
-        if (declaration is null) return Problems.NotFound("declaration", id.ToString());
-        return await SaveAsync(declaration, db, user, ct, () =>
-        {
-            foreach (var reference in declaration.Cancel(body.Reason ?? "", user.Actor(), clock.GetUtcNow()))
-                db.Publish(new DutyPaymentWithdrawn(reference, declaration.Id, "declaration cancelled"));
-        });
+        return View(await examine.HandleAsync(id, request.Findings ?? "", corrections, user, ct), id, user);
     }
 
     private static async Task<IResult> ListAsync(ClaimsPrincipal user, CustomsDbContext db, string? status, string? lane, string? office, DateOnly? from, DateOnly? to,
@@ -277,48 +227,18 @@ public static class DeclarationEndpoints
         var counts = await LaneCounts.CountAsync(query, ct);
         if (laneFilter is { } chosen) query = query.Where(d => d.Lane == chosen);
         var total = await query.CountAsync(ct);
-        var items = await query.OrderByDescending(d => d.LodgedAtUnixMs).Skip((number - 1) * size).Take(size).ToListAsync(ct);
-        return Results.Ok(new WorkQueuePage(items.Select(WorkItem.From).ToList(), number, size, total, counts));
+        var items = await WorkItem.ReadAsync(query.OrderByDescending(d => d.LodgedAtUnixMs).Skip((number - 1) * size).Take(size), ct);
+        return Results.Ok(new WorkQueuePage(items, number, size, total, counts));
     }
 
     private static long StartOfDayUnixMs(DateOnly day) => new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToUnixTimeMilliseconds();
 
-    private static async Task<IResult> GetAsync(Guid id, ClaimsPrincipal user, CustomsDbContext db, CancellationToken ct)
-    {
-        var declaration = await FindVisibleAsync(id, user, db, ct);
-        return declaration is null ? Problems.NotFound("declaration", id.ToString()) : Results.Ok(DeclarationView.From(declaration, user.IsInRole(Roles.CustomsOfficer)));
-    }
+    private static async Task<IResult> GetAsync(Guid id, ClaimsPrincipal user, Declarations declarations, CancellationToken ct) =>
+        View(await declarations.FindVisibleAsync(id, user, ct, tracked: false), id, user);
 
-    private static async Task<IResult> HistoryAsync(Guid id, ClaimsPrincipal user, CustomsDbContext db, TransitionHistory history, CancellationToken ct)
+    private static async Task<IResult> HistoryAsync(Guid id, ClaimsPrincipal user, Declarations declarations, TransitionHistory history, CancellationToken ct)
     {
-        var declaration = await FindVisibleAsync(id, user, db, ct);
+        var declaration = await declarations.FindVisibleAsync(id, user, ct, tracked: false);
         return declaration is null ? Problems.NotFound("declaration", id.ToString()) : Results.Ok(await history.GetAsync(declaration.AggregateType, declaration.AggregateKey, ct));
-    }
-
-    private static async Task<IResult> ActAsync(Guid id, ClaimsPrincipal user, CustomsDbContext db, CancellationToken ct, Action<Declaration> act)
-    {
-        var declaration = await FindVisibleAsync(id, user, db, ct, tracked: true);
-        return declaration is null ? Problems.NotFound("declaration", id.ToString()) : await SaveAsync(declaration, db, user, ct, () => act(declaration));
-    }
-
-    private static async Task<IResult> SaveAsync(Declaration declaration, CustomsDbContext db, ClaimsPrincipal user, CancellationToken ct, Action act)
-    {
-        try { act(); }
-        catch (DomainRuleViolation violation) { return Problems.Conflict(violation); }
-        try { await db.SaveChangesAsync(ct); }
-        catch (DbUpdateConcurrencyException)
-        {
-            return Problems.Conflict(new DomainRuleViolation("concurrent-change", "The declaration changed meanwhile; read it again and retry."));
-        }
-        return Results.Ok(DeclarationView.From(declaration, user.IsInRole(Roles.CustomsOfficer)));
-    }
-
-    /// <summary>Customs officers see every declaration; exporters only their own; banks none.</summary>
-    private static async Task<Declaration?> FindVisibleAsync(Guid id, ClaimsPrincipal user, CustomsDbContext db, CancellationToken ct, bool tracked = false)
-    {
-        if (!user.IsInRole(Roles.CustomsOfficer) && !user.IsInRole(Roles.Exporter)) return null;
-        var query = tracked ? db.Declarations : db.Declarations.AsNoTracking();
-        var declaration = await query.SingleOrDefaultAsync(d => d.Id == id, ct);
-        return declaration is not null && user.MaySee(declaration.DeclarantParty) ? declaration : null;
     }
 }

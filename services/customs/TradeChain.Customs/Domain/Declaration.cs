@@ -37,9 +37,28 @@ public static class ResponseCodes
     public const string GoodsExited = "16";
 }
 
-/// <summary>A goods declaration and its way from lodgement to release and exit. Every change is a recorded transition.</summary>
+/// <summary>What became of a verification result: applied in one of its ways, or ignored and why.</summary>
+public enum VerificationOutcome { Rejected, Assessed, CheckResumed, StillAwaitingDocuments, Stale, NotAwaited }
+
+/// <summary>
+/// A goods declaration and its way from lodgement to release and exit. Every change is a recorded transition; every
+/// rule about when something may happen is here; what the other services must hear is raised as a domain event
+/// (see DeclarationEvents.cs) beside the transition.
+/// <code>
+/// Lodge ─► Registered (02) ─ documents verified ─► Assessed (01) ─ duties paid, or none due ─► Paid
+///          Registered ─ a document fails ─► Rejected (03);  Registered or Assessed ─ amend (07) ─► Registered
+/// Paid ─ green or blue lane ─► Released (08) ─ exit confirmed ─► Exited (16)
+/// Paid ─ yellow, an officer assigns ─► UnderDocumentaryCheck ⇄ AwaitingDocuments (06) ─ check passed ─► ReadyForRelease (09)
+/// Paid ─ red, an officer assigns ─► UnderExamination (05) ─ findings ─► ReadyForRelease, or AwaitingSupplementaryPayment ─ paid ─► ReadyForRelease
+/// ReadyForRelease ─ the assigned officer releases ─► Released (08)
+/// Before release: an officer re-routes between the lanes' steps, or rejects (03); the declarant cancels (10).
+/// </code>
+/// </summary>
 public sealed class Declaration : Aggregate
 {
+    /// <summary>The actor of the steps customs takes by itself on another service's answer.</summary>
+    public const string SystemActor = "customs-system";
+
     private static readonly DeclarationStatus[] Final = [DeclarationStatus.Released, DeclarationStatus.Exited, DeclarationStatus.Rejected, DeclarationStatus.Cancelled];
 
     private Declaration() { }
@@ -56,7 +75,9 @@ public sealed class Declaration : Aggregate
     /// <summary>1 for the original; each amendment adds one. Earlier versions are in <see cref="PreviousVersions"/>.</summary>
     public int ContentVersion { get; private set; } = 1;
 
-    public List<DeclarationVersion> PreviousVersions { get; private set; } = [];
+    public IReadOnlyList<DeclarationVersion> PreviousVersions => _previousVersions;
+
+    private readonly List<DeclarationVersion> _previousVersions = [];
 
     public DeclarationStatus Status { get; private set; }
 
@@ -87,12 +108,16 @@ public sealed class Declaration : Aggregate
     public string? OfficerLaneReason { get; private set; }
 
     /// <summary>Document types the officer asked for (response 06) and that are still outstanding.</summary>
-    public List<string> RequestedDocumentTypes { get; private set; } = [];
+    public IReadOnlyList<string> RequestedDocumentTypes => RequestedDocuments.Select(r => r.Type).ToList();
+
+    private List<RequestedDocument> RequestedDocuments { get; set; } = [];
 
     public string? ExaminationFindings { get; private set; }
 
-    /// <summary>The latest verification verdict on each referenced document (null in a row stored before verdicts were kept).</summary>
-    public List<RecordedVerdict>? DocumentVerdicts { get; private set; } = [];
+    /// <summary>The latest verification verdict on each referenced document, in the order they arrived.</summary>
+    public IReadOnlyList<RecordedVerdict> DocumentVerdicts => _documentVerdicts;
+
+    private readonly List<RecordedVerdict> _documentVerdicts = [];
 
     public long LodgedAtUnixMs { get; private set; }
 
@@ -113,28 +138,16 @@ public sealed class Declaration : Aggregate
 
     public bool IsFinal => Final.Contains(Status);
 
-    /// <summary>Registered for longer than <paramref name="after"/>: its verification request (or result) was lost and is asked again.</summary>
-    public bool VerificationOverdue(DateTimeOffset now, TimeSpan after) =>
-        Status == DeclarationStatus.Registered && now.ToUnixTimeMilliseconds() - UpdatedAtUnixMs >= after.TotalMilliseconds;
-
-    /// <summary>Notes that document verification was asked again (not a change of status, so no transition).</summary>
-    public void VerificationRequestedAgain(DateTimeOffset at) => UpdatedAtUnixMs = at.ToUnixTimeMilliseconds();
-
-    /// <summary>Keeps the documents service's verdicts, replacing earlier ones on the same documents (not a change of status, so no transition).</summary>
-    public void RecordVerdicts(IEnumerable<RecordedVerdict> verdicts)
-    {
-        var latest = verdicts.ToList();
-        DocumentVerdicts = [.. (DocumentVerdicts ?? []).Where(v => latest.All(l => l.Hash != v.Hash)), .. latest];
-    }
-
     /// <summary>The WCO function of the declaration as it now stands: the original, an amendment of it, or its cancellation.</summary>
     public DeclarationFunction Function => Status == DeclarationStatus.Cancelled ? DeclarationFunction.Cancellation
         : ContentVersion > 1 ? DeclarationFunction.Amendment : DeclarationFunction.Original;
 
-    /// <summary>Lodges a declaration: registered (02), waiting for its documents to be verified.</summary>
+    // ── Lodgement and document verification ──────────────────────────────────────────────────────────────────────
+
+    /// <summary>Lodges a declaration: registered (02), its documents to be verified.</summary>
     public static Declaration Lodge(Guid id, string localReferenceNumber, string declarantParty, DeclarationContent content, string actor, DateTimeOffset at)
     {
-        if (content.Items.Count == 0) throw new DomainRuleViolation("items-required", "A declaration needs at least one goods item.");
+        RequireItems(content);
         var declaration = new Declaration
         {
             Id = id,
@@ -148,29 +161,106 @@ public sealed class Declaration : Aggregate
         };
         declaration.Record("lodged", $"lodged with {content.Items.Count} item(s) and {content.Documents.Count} document(s); document verification requested",
             ResponseCodes.Received, actor, at);
+        declaration.Raise(new DocumentsNeedVerifying(id, declarantParty, declaration.DocumentHashes));
         return declaration;
     }
 
-    /// <summary>The documents were verified: the lane is set and the duties assessed (01).</summary>
-    public void Assess(LaneDecision decision, AssessmentNotice assessment, string paymentReference, string actor, DateTimeOffset at)
+    /// <summary>Registered for longer than <paramref name="after"/>: its verification request (or result) was lost and is asked again.</summary>
+    public bool VerificationOverdue(DateTimeOffset now, TimeSpan after) =>
+        Status == DeclarationStatus.Registered && now.ToUnixTimeMilliseconds() - UpdatedAtUnixMs >= after.TotalMilliseconds;
+
+    /// <summary>Asks again for the verification of a registered declaration's documents (not a change of status, so no transition).</summary>
+    public void RequestVerificationAgain(DateTimeOffset at)
     {
-        Require("assess", DeclarationStatus.Registered);
+        Require("ask for document verification again", DeclarationStatus.Registered);
+        UpdatedAtUnixMs = at.ToUnixTimeMilliseconds();
+        Raise(new DocumentsNeedVerifying(Id, DeclarantParty, DocumentHashes));
+    }
+
+    /// <summary>
+    /// The documents service's verdicts arrived; they are kept, replacing earlier ones on the same documents. A
+    /// registered declaration is rejected (03) if a document failed or was issued as another type than declared;
+    /// otherwise its lane is selected and its duties assessed (01). Additional documents an officer asked for resume
+    /// the documentary check, or it keeps waiting, saying why. A result for an earlier version's documents is ignored.
+    /// </summary>
+    public VerificationOutcome DocumentsVerified(IReadOnlyList<RecordedVerdict> verdicts, Func<Declaration, (LaneDecision Decision, AssessmentNotice Notice)> selectAndAssess,
+        DateTimeOffset at)
+    {
+        if (Status == DeclarationStatus.Registered && !DocumentHashes.All(h => verdicts.Any(v => v.Hash == h)))
+            return VerificationOutcome.Stale; // the declaration was amended meanwhile: the new request's result follows
+        var failures = Failures(verdicts);
+        _documentVerdicts.RemoveAll(v => verdicts.Any(l => l.Hash == v.Hash));
+        _documentVerdicts.AddRange(verdicts);
+        switch (Status)
+        {
+            case DeclarationStatus.Registered when failures.Count > 0:
+                Move(DeclarationStatus.Rejected, $"document verification failed: {string.Join("; ", failures)}", ResponseCodes.Rejected, SystemActor, at);
+                return VerificationOutcome.Rejected;
+            case DeclarationStatus.Registered:
+                var (decision, notice) = selectAndAssess(this);
+                Assess(decision, notice, at);
+                return VerificationOutcome.Assessed;
+            case DeclarationStatus.AwaitingDocuments when failures.Count == 0:
+                RequestedDocuments = [];
+                Move(DeclarationStatus.UnderDocumentaryCheck,
+                    $"additional documents verified; documentary check resumes ({string.Join("; ", verdicts.Select(v => $"{v.IssuedType} {v.Hash}: {v.Reason}"))})",
+                    null, SystemActor, at);
+                return VerificationOutcome.CheckResumed;
+            case DeclarationStatus.AwaitingDocuments:
+                Move(DeclarationStatus.AwaitingDocuments, $"additional documents failed verification: {string.Join("; ", failures)}",
+                    ResponseCodes.AdditionalDocumentsRequired, SystemActor, at);
+                return VerificationOutcome.StillAwaitingDocuments;
+            default:
+                return VerificationOutcome.NotAwaited;
+        }
+    }
+
+    /// <summary>Every verdict that failed, and every document whose issued type differs from the type it was declared as.</summary>
+    private List<string> Failures(IEnumerable<RecordedVerdict> verdicts)
+    {
+        var failures = new List<string>();
+        foreach (var verdict in verdicts)
+        {
+            if (!verdict.Valid) { failures.Add($"{verdict.Hash}: {verdict.Reason}"); continue; }
+            var declared = Content.Documents.FirstOrDefault(d => d.Hash == verdict.Hash);
+            if (declared is not null && verdict.IssuedType is not null && declared.Type != verdict.IssuedType)
+                failures.Add($"{verdict.Hash}: declared as {declared.Type} but issued as {verdict.IssuedType}");
+        }
+        return failures;
+    }
+
+    /// <summary>
+    /// The lane is set and the duties assessed (01); payments is asked to collect them under a reference naming this
+    /// version. When nothing is due the declaration is paid at once (and released, on a green or blue lane).
+    /// </summary>
+    private void Assess(LaneDecision decision, AssessmentNotice assessment, DateTimeOffset at)
+    {
         Lane = decision.Lane;
         LaneDecision = decision;
         Assessment = assessment;
-        PaymentReference = paymentReference;
+        PaymentReference = $"DUTY-{ShortId}-V{ContentVersion}";
         // The lane is told; the risk rules behind it are not: the record commits to the decision by its hash.
         Move(DeclarationStatus.Assessed,
             $"documents verified; lane {decision.Lane} (selectivity decision {decision.Commitment ?? "not committed"}); payable {assessment.TotalPayable} {assessment.Currency}",
-            ResponseCodes.Accepted, actor, at);
+            ResponseCodes.Accepted, SystemActor, at);
+        if (assessment.TotalPayable > 0)
+            Raise(new DutyPaymentDue(Id, DeclarantParty, PaymentReference, assessment.TotalPayable, assessment.Currency));
+        else
+            RecordPayment(PaymentReference, 0m, assessment.Currency, "none (nothing due)", SystemActor, at);
     }
 
-    /// <summary>A referenced document failed verification at lodgement: rejected (03).</summary>
-    public void RejectForDocuments(string reason, string actor, DateTimeOffset at)
+    // ── Payment ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+    /// <summary>
+    /// True while <paramref name="paymentReference"/> is the payment this declaration waits for. A settlement of any
+    /// other (already applied, or withdrawn by an amendment or cancellation) is not applied: a refund is a bank matter.
+    /// </summary>
+    public bool AwaitsPayment(string paymentReference) => (Status, paymentReference) switch
     {
-        Require("reject for documents", DeclarationStatus.Registered);
-        Move(DeclarationStatus.Rejected, reason, ResponseCodes.Rejected, actor, at);
-    }
+        (DeclarationStatus.Assessed, var r) when r == PaymentReference => true,
+        (DeclarationStatus.AwaitingSupplementaryPayment, var r) when r == SupplementaryPaymentReference => true,
+        _ => false,
+    };
 
     /// <summary>
     /// A bank paid. The assessed duties make the declaration Paid — green and blue lanes are released at once,
@@ -194,9 +284,11 @@ public sealed class Declaration : Aggregate
         if (Lane is Domain.Lane.Green or Domain.Lane.Blue)
         {
             var audit = Lane == Domain.Lane.Blue ? "; selected for post-clearance audit" : "";
-            Move(DeclarationStatus.Released, $"automatic release on payment: lane {Lane}{audit}", ResponseCodes.Released, actor, at);
+            ReleaseGoods($"automatic release on payment: lane {Lane}{audit}", actor, at);
         }
     }
+
+    // ── The officer's checks ─────────────────────────────────────────────────────────────────────────────────────
 
     /// <summary>An officer takes the declaration. A paid yellow-lane declaration goes to documentary check, a red one to examination (05).</summary>
     public void Assign(string officer, DateTimeOffset at)
@@ -213,95 +305,10 @@ public sealed class Declaration : Aggregate
             Move(Status, $"assigned to {officer}", null, officer, at);
     }
 
-    /// <summary>The documentary check needs more documents from the declarant (06); the check pauses.</summary>
-    public void RequestDocuments(IReadOnlyList<string> documentTypes, string reason, string officer, DateTimeOffset at)
-    {
-        Require("request documents", DeclarationStatus.UnderDocumentaryCheck);
-        if (documentTypes.Count == 0) throw new DomainRuleViolation("document-types-required", "Name at least one document type to request.");
-        RequireReason(reason);
-        RequestedDocumentTypes = [.. documentTypes];
-        Move(DeclarationStatus.AwaitingDocuments, $"additional documents required: {string.Join(", ", documentTypes)} — {reason}",
-            ResponseCodes.AdditionalDocumentsRequired, officer, at);
-    }
-
-    /// <summary>The declarant answers a request for documents; they are verified before the check resumes.</summary>
-    public void SubmitAdditionalDocuments(IReadOnlyList<AttachedDocument> documents, string actor, DateTimeOffset at)
-    {
-        Require("submit additional documents", DeclarationStatus.AwaitingDocuments);
-        var missing = RequestedDocumentTypes.Except(documents.Select(d => d.Type)).ToList();
-        if (missing.Count > 0)
-            throw new DomainRuleViolation("requested-documents", $"The answer must include every requested document type; missing: {string.Join(", ", missing)}.");
-        Content = Content with { Documents = [.. Content.Documents, .. documents.Where(d => !Content.Documents.Any(e => e.Hash == d.Hash))] };
-        Move(DeclarationStatus.AwaitingDocuments, $"additional documents submitted for verification: {string.Join(", ", documents.Select(d => $"{d.Type} {d.Hash}"))}",
-            null, actor, at);
-    }
-
-    /// <summary>The additional documents were verified: the documentary check resumes — or still waits, saying why.</summary>
-    public void AdditionalDocumentsVerified(bool allValid, string reason, string actor, DateTimeOffset at)
-    {
-        Require("resume the documentary check", DeclarationStatus.AwaitingDocuments);
-        if (allValid)
-        {
-            RequestedDocumentTypes = [];
-            Move(DeclarationStatus.UnderDocumentaryCheck, $"additional documents verified; documentary check resumes ({reason})", null, actor, at);
-        }
-        else
-        {
-            Move(DeclarationStatus.AwaitingDocuments, $"additional documents failed verification: {reason}", ResponseCodes.AdditionalDocumentsRequired, actor, at);
-        }
-    }
-
-    /// <summary>The documentary check passed: cleared for release (09).</summary>
-    public void CompleteDocumentaryCheck(string findings, string officer, DateTimeOffset at)
-    {
-        Require("complete the documentary check", DeclarationStatus.UnderDocumentaryCheck);
-        RequireReason(findings);
-        Move(DeclarationStatus.ReadyForRelease, $"documentary check passed: {findings}", ResponseCodes.Cleared, officer, at);
-    }
-
-    /// <summary>
-    /// Examination found the goods as declared: cleared (09). With corrections, the corrected content becomes a new
-    /// version, the duties are reassessed, and any additional amount must be paid before release.
-    /// </summary>
-    public void RecordExamination(string findings, IReadOnlyList<ItemCorrection> corrections, Func<DeclarationContent, AssessmentNotice> reassess,
-        string supplementaryReference, string officer, DateTimeOffset at)
-    {
-        Require("record examination findings", DeclarationStatus.UnderExamination);
-        RequireReason(findings);
-        ExaminationFindings = findings;
-        if (corrections.Count == 0)
-        {
-            Move(DeclarationStatus.ReadyForRelease, $"examination: no discrepancy — {findings}", ResponseCodes.Cleared, officer, at);
-            return;
-        }
-
-        var corrected = Content with { Items = Content.Items.Select(item => Apply(item, corrections)).ToList() };
-        var unknown = corrections.Select(c => c.ItemNumber).Except(Content.Items.Select(i => i.ItemNumber)).ToList();
-        if (unknown.Count > 0) throw new DomainRuleViolation("item-number", $"No item {string.Join(", ", unknown)} on this declaration.");
-        var notice = reassess(corrected);
-        var additional = notice.TotalPayable - Assessment!.TotalPayable;
-        PreviousVersions.Add(new DeclarationVersion(ContentVersion, Content, $"examination findings: {findings}", officer, at.ToUnixTimeMilliseconds()));
-        ContentVersion++;
-        Content = corrected;
-        Assessment = notice;
-        if (additional > 0)
-        {
-            SupplementaryPaymentReference = supplementaryReference;
-            SupplementaryAmount = additional;
-            Move(DeclarationStatus.AwaitingSupplementaryPayment,
-                $"examination: discrepancy — {findings}; reassessed at {notice.TotalPayable} {notice.Currency}, {additional} {notice.Currency} more due (reference {supplementaryReference})",
-                ResponseCodes.PhysicalCheck, officer, at);
-        }
-        else
-        {
-            Move(DeclarationStatus.ReadyForRelease,
-                $"examination: discrepancy — {findings}; reassessed at {notice.TotalPayable} {notice.Currency}, nothing more due", ResponseCodes.Cleared, officer, at);
-        }
-    }
-
-    /// <summary>An officer changes the lane, with a reason. A declaration already in its checks moves to the new lane's step.</summary>
+    /// <summary>An officer changes the lane, with a reason; during a check only the officer doing it. A declaration already in its checks moves to the new lane's step.</summary>
     public void Reroute(Lane lane, string reason, string officer, DateTimeOffset at)
     {
+        if (Status is DeclarationStatus.UnderDocumentaryCheck or DeclarationStatus.UnderExamination) RequireAssigned(officer);
         Require("re-route", DeclarationStatus.Assessed, DeclarationStatus.Paid, DeclarationStatus.UnderDocumentaryCheck, DeclarationStatus.UnderExamination);
         RequireReason(reason);
         if (lane == Lane) throw new DomainRuleViolation("lane-unchanged", $"The declaration is already on the {lane} lane.");
@@ -321,61 +328,144 @@ public sealed class Declaration : Aggregate
         }
     }
 
-    /// <summary>An officer releases goods that are cleared (08).</summary>
+    /// <summary>The assigned officer's documentary check needs more documents from the declarant (06); the check pauses.</summary>
+    public void RequestDocuments(IReadOnlyList<string> documentTypes, string reason, string officer, DateTimeOffset at)
+    {
+        RequireAssigned(officer);
+        Require("request documents", DeclarationStatus.UnderDocumentaryCheck);
+        if (documentTypes.Count == 0) throw new DomainRuleViolation("document-types-required", "Name at least one document type to request.");
+        RequireReason(reason);
+        RequestedDocuments = [.. documentTypes.Select(t => new RequestedDocument(t))];
+        Move(DeclarationStatus.AwaitingDocuments, $"additional documents required: {string.Join(", ", documentTypes)} — {reason}",
+            ResponseCodes.AdditionalDocumentsRequired, officer, at);
+    }
+
+    /// <summary>Of <paramref name="documents"/>, the positions of those already attached to the declaration: an answer must bring new ones.</summary>
+    public IReadOnlyList<int> AlreadyAttached(IReadOnlyList<AttachedDocument> documents) =>
+        documents.Select((d, i) => (d, i)).Where(x => Content.Documents.Any(e => e.Hash == x.d.Hash)).Select(x => x.i).ToList();
+
+    /// <summary>The declarant answers a request for documents with every type asked for; they are verified before the check resumes.</summary>
+    public void SubmitAdditionalDocuments(IReadOnlyList<AttachedDocument> documents, string actor, DateTimeOffset at)
+    {
+        Require("submit additional documents", DeclarationStatus.AwaitingDocuments);
+        var missing = RequestedDocumentTypes.Except(documents.Select(d => d.Type)).ToList();
+        if (missing.Count > 0)
+            throw new DomainRuleViolation("requested-documents", $"The answer must include every requested document type; missing: {string.Join(", ", missing)}.");
+        Content = Content with { Documents = [.. Content.Documents, .. documents.Where(d => !Content.Documents.Any(e => e.Hash == d.Hash))] };
+        Move(DeclarationStatus.AwaitingDocuments, $"additional documents submitted for verification: {string.Join(", ", documents.Select(d => $"{d.Type} {d.Hash}"))}",
+            null, actor, at);
+        Raise(new DocumentsNeedVerifying(Id, DeclarantParty, documents.Select(d => d.Hash).ToList()));
+    }
+
+    /// <summary>The assigned officer's documentary check passed: cleared for release (09).</summary>
+    public void CompleteDocumentaryCheck(string findings, string officer, DateTimeOffset at)
+    {
+        RequireAssigned(officer);
+        Require("complete the documentary check", DeclarationStatus.UnderDocumentaryCheck);
+        RequireReason(findings);
+        Move(DeclarationStatus.ReadyForRelease, $"documentary check passed: {findings}", ResponseCodes.Cleared, officer, at);
+    }
+
+    /// <summary>
+    /// The assigned officer's examination found the goods as declared: cleared (09). With corrections, the corrected
+    /// content becomes a new version, the duties are reassessed, and any additional amount must be paid under a
+    /// supplementary reference before release.
+    /// </summary>
+    public void RecordExamination(string findings, IReadOnlyList<ItemCorrection> corrections, Func<DeclarationContent, AssessmentNotice> reassess,
+        string officer, DateTimeOffset at)
+    {
+        RequireAssigned(officer);
+        Require("record examination findings", DeclarationStatus.UnderExamination);
+        RequireReason(findings);
+        ExaminationFindings = findings;
+        if (corrections.Count == 0)
+        {
+            Move(DeclarationStatus.ReadyForRelease, $"examination: no discrepancy — {findings}", ResponseCodes.Cleared, officer, at);
+            return;
+        }
+
+        var corrected = Content with { Items = Content.Items.Select(item => Apply(item, corrections)).ToList() };
+        var unknown = corrections.Select(c => c.ItemNumber).Except(Content.Items.Select(i => i.ItemNumber)).ToList();
+        if (unknown.Count > 0) throw new DomainRuleViolation("item-number", $"No item {string.Join(", ", unknown)} on this declaration.");
+        var notice = reassess(corrected);
+        var additional = notice.TotalPayable - Assessment!.TotalPayable;
+        var supplementaryReference = $"SUPP-{ShortId}-V{ContentVersion + 1}";
+        _previousVersions.Add(new DeclarationVersion(ContentVersion, Content, $"examination findings: {findings}", officer, at.ToUnixTimeMilliseconds()));
+        ContentVersion++;
+        Content = corrected;
+        Assessment = notice;
+        if (additional > 0)
+        {
+            SupplementaryPaymentReference = supplementaryReference;
+            SupplementaryAmount = additional;
+            Move(DeclarationStatus.AwaitingSupplementaryPayment,
+                $"examination: discrepancy — {findings}; reassessed at {notice.TotalPayable} {notice.Currency}, {additional} {notice.Currency} more due (reference {supplementaryReference})",
+                ResponseCodes.PhysicalCheck, officer, at);
+            Raise(new DutyPaymentDue(Id, DeclarantParty, supplementaryReference, additional, notice.Currency));
+        }
+        else
+        {
+            Move(DeclarationStatus.ReadyForRelease,
+                $"examination: discrepancy — {findings}; reassessed at {notice.TotalPayable} {notice.Currency}, nothing more due", ResponseCodes.Cleared, officer, at);
+        }
+    }
+
+    // ── Release, exit and the ends before release ────────────────────────────────────────────────────────────────
+
+    /// <summary>The officer assigned to the declaration releases goods that are cleared (08).</summary>
     public void Release(string reason, string officer, DateTimeOffset at)
     {
+        RequireAssigned(officer);
         Require("release", DeclarationStatus.ReadyForRelease);
         RequireReason(reason);
-        Move(DeclarationStatus.Released, reason, ResponseCodes.Released, officer, at);
+        ReleaseGoods(reason, officer, at);
     }
 
-    /// <summary>An officer rejects the declaration, with a reason (03). Not after release. Returns the unpaid payment requests to withdraw.</summary>
-    public IReadOnlyList<string> Reject(string reason, string officer, DateTimeOffset at)
+    private void ReleaseGoods(string reason, string actor, DateTimeOffset at)
     {
-        RequireNotFinal("reject");
-        RequireReason(reason);
-        var withdraw = OpenPaymentReferences();
-        Move(DeclarationStatus.Rejected, reason, ResponseCodes.Rejected, officer, at);
-        return withdraw;
+        Move(DeclarationStatus.Released, reason, ResponseCodes.Released, actor, at);
+        Raise(new DeclarationReleased(Id, DeclarantParty, at.ToUnixTimeMilliseconds()));
     }
 
-    /// <summary>Payment requests sent to payments and not yet paid.</summary>
-    private List<string> OpenPaymentReferences() => Status switch
-    {
-        DeclarationStatus.Assessed when PaymentReference is not null => [PaymentReference],
-        DeclarationStatus.AwaitingSupplementaryPayment when SupplementaryPaymentReference is not null => [SupplementaryPaymentReference],
-        _ => [],
-    };
-
-    /// <summary>The goods left the customs territory (16).</summary>
+    /// <summary>Any officer confirms that released goods left the customs territory (16); no assignment needed.</summary>
     public void ConfirmExit(string reason, string officer, DateTimeOffset at)
     {
         Require("confirm exit", DeclarationStatus.Released);
         Move(DeclarationStatus.Exited, string.IsNullOrWhiteSpace(reason) ? "exit confirmed" : reason, ResponseCodes.GoodsExited, officer, at);
     }
 
-    /// <summary>The declarant withdraws the declaration; only before release (10). Returns the unpaid payment requests to withdraw.</summary>
-    public IReadOnlyList<string> Cancel(string reason, string actor, DateTimeOffset at)
+    /// <summary>An officer rejects the declaration, with a reason (03). Not after release. An unpaid payment request is withdrawn.</summary>
+    public void Reject(string reason, string officer, DateTimeOffset at)
+    {
+        RequireNotFinal("reject");
+        RequireReason(reason);
+        var open = OpenPaymentReference();
+        Move(DeclarationStatus.Rejected, reason, ResponseCodes.Rejected, officer, at);
+        Withdraw(open, "declaration rejected");
+    }
+
+    /// <summary>The declarant withdraws the declaration; only before release (10). An unpaid payment request is withdrawn.</summary>
+    public void Cancel(string reason, string actor, DateTimeOffset at)
     {
         if (IsFinal) throw new DomainRuleViolation("cancel-before-release", $"A declaration that is {Status} can no longer be cancelled.");
         RequireReason(reason);
-        var withdraw = OpenPaymentReferences();
+        var open = OpenPaymentReference();
         Move(DeclarationStatus.Cancelled, reason, ResponseCodes.Cancelled, actor, at);
-        return withdraw;
+        Withdraw(open, "declaration cancelled");
     }
 
     /// <summary>
     /// The declarant amends the declaration before payment: the earlier content stays as a previous version, and
-    /// the new one goes through verification, lane selection and assessment again (07). Returns the payment
-    /// reference the amendment makes obsolete, if any.
+    /// the new one goes through verification, lane selection and assessment again (07). The payment requested for the
+    /// earlier version is withdrawn.
     /// </summary>
-    public string? Amend(DeclarationContent content, string reason, string actor, DateTimeOffset at)
+    public void Amend(DeclarationContent content, string reason, string actor, DateTimeOffset at)
     {
         Require("amend", DeclarationStatus.Registered, DeclarationStatus.Assessed);
         RequireReason(reason);
-        if (content.Items.Count == 0) throw new DomainRuleViolation("items-required", "A declaration needs at least one goods item.");
-        var obsolete = Status == DeclarationStatus.Assessed ? PaymentReference : null;
-        PreviousVersions.Add(new DeclarationVersion(ContentVersion, Content, reason, actor, at.ToUnixTimeMilliseconds()));
+        RequireItems(content);
+        var obsolete = OpenPaymentReference();
+        _previousVersions.Add(new DeclarationVersion(ContentVersion, Content, reason, actor, at.ToUnixTimeMilliseconds()));
         ContentVersion++;
         Content = content;
         Type = content.Type;
@@ -385,8 +475,27 @@ public sealed class Declaration : Aggregate
         Assessment = null;
         PaymentReference = null;
         Move(DeclarationStatus.Registered, $"amended to version {ContentVersion}: {reason}; document verification requested again", ResponseCodes.Amended, actor, at);
-        return obsolete;
+        Withdraw(obsolete, $"declaration amended to version {ContentVersion}");
+        Raise(new DocumentsNeedVerifying(Id, DeclarantParty, DocumentHashes));
     }
+
+    /// <summary>The payment request sent to payments and not yet paid, if any.</summary>
+    private string? OpenPaymentReference() => Status switch
+    {
+        DeclarationStatus.Assessed => PaymentReference,
+        DeclarationStatus.AwaitingSupplementaryPayment => SupplementaryPaymentReference,
+        _ => null,
+    };
+
+    private void Withdraw(string? paymentReference, string reason)
+    {
+        if (paymentReference is not null) Raise(new DutyPaymentRequestWithdrawn(Id, paymentReference, reason));
+    }
+
+    // ── Rules and bookkeeping ────────────────────────────────────────────────────────────────────────────────────
+
+    /// <summary>The first twelve hex digits of the id, upper case: what payment references name the declaration by.</summary>
+    private string ShortId => Id.ToString("N")[..12].ToUpperInvariant();
 
     private static GoodsItem Apply(GoodsItem item, IReadOnlyList<ItemCorrection> corrections)
     {
@@ -399,6 +508,21 @@ public sealed class Declaration : Aggregate
             NetMassKg = c.NetMassKg ?? item.NetMassKg,
             CustomsValue = c.CustomsValue ?? item.CustomsValue,
         };
+    }
+
+    /// <summary>Officers act on the checks of declarations they have taken; others must assign them first.</summary>
+    private void RequireAssigned(string officer)
+    {
+        if (AssignedOfficer != officer)
+            throw new DomainRuleViolation("assigned-officer",
+                AssignedOfficer is null
+                    ? "Assign the declaration to yourself first."
+                    : $"The declaration is assigned to {AssignedOfficer}; only that officer may act on its check.");
+    }
+
+    private static void RequireItems(DeclarationContent content)
+    {
+        if (content.Items.Count == 0) throw new DomainRuleViolation("items-required", "A declaration needs at least one goods item.");
     }
 
     private static void RequireAmount(decimal amount, string currency, decimal due)

@@ -59,6 +59,9 @@ public sealed record DeclarationContent(
 /// <summary>An earlier version of a declaration's content, kept when it is amended.</summary>
 public sealed record DeclarationVersion(int Number, DeclarationContent Content, string Reason, string Actor, long ReplacedAtUnixMs);
 
+/// <summary>A document type an officer asked the declarant for during a documentary check.</summary>
+public sealed record RequestedDocument(string Type);
+
 /// <summary>Values an officer found at examination that differ from the declared ones (null = as declared).</summary>
 public sealed record ItemCorrection(int ItemNumber, string? HsCode, string? OriginCountry, decimal? Quantity, decimal? NetMassKg, decimal? CustomsValue);
 
@@ -66,7 +69,10 @@ public sealed record ItemCorrection(int ItemNumber, string? HsCode, string? Orig
 /// The documents service's verdict on one referenced document, as customs received it over the bus: valid or not, the
 /// type it was issued as, and each check with its reason.
 /// </summary>
-public sealed record RecordedVerdict(string Hash, string? IssuedType, bool Valid, string Reason, IReadOnlyList<VerdictCheck> Checks, long VerifiedAtUnixMs);
+public sealed record RecordedVerdict(string Hash, string? IssuedType, bool Valid, string Reason, IReadOnlyList<VerdictCheck> Checks, long VerifiedAtUnixMs)
+{
+    private RecordedVerdict() : this("", null, false, "", new List<VerdictCheck>(), 0) { } // for the database, which sets the checks itself
+}
 
 /// <summary>One check of a verification (integrity, issuance, revocation, issuerIdentity): valid, invalid, skipped or error, and why.</summary>
 public sealed record VerdictCheck(string Name, string Status, string Reason);

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
+using TradeChain.Customs.Application;
 using TradeChain.Customs.Domain;
+using TradeChain.Domain;
 using TradeChain.ServiceDefaults.Persistence;
 using TradeChain.ServiceDefaults.Telemetry;
 
@@ -10,8 +12,6 @@ namespace TradeChain.Customs.Infrastructure;
 public sealed class CustomsDbContext(DbContextOptions<CustomsDbContext> options, ServiceIdentity service) : ServiceDbContext(options, service)
 {
     public DbSet<Declaration> Declarations => Set<Declaration>();
-
-    protected override IReadOnlyList<(string Table, string Column)> ColumnsAddedSinceCreation => [("declarations", "DocumentVerdicts")];
 
     protected override void ConfigureDomain(ModelBuilder model)
     {
@@ -28,35 +28,52 @@ public sealed class CustomsDbContext(DbContextOptions<CustomsDbContext> options,
             e.Property(d => d.Lane).HasConversion<string>();
             e.Property(d => d.AmountPaid).HasConversion<string>();
             e.Property(d => d.SupplementaryAmount).HasConversion<string>();
+            // The declaration as lodged (or amended): one immutable WCO message, read and replaced whole.
             e.Property(d => d.Content).HasConversion(Json.Converter<DeclarationContent>(), Json.Comparer<DeclarationContent>());
-            e.Property(d => d.PreviousVersions).HasConversion(Json.Converter<List<DeclarationVersion>>(), Json.Comparer<List<DeclarationVersion>>());
-            e.Property(d => d.RequestedDocumentTypes).HasConversion(Json.Converter<List<string>>(), Json.Comparer<List<string>>());
-            // Replaced whole on each verdict, so reference comparison sees the change.
-            e.Property(d => d.DocumentVerdicts).HasConversion(Json.NullableConverter<List<RecordedVerdict>>());
+            // Single value objects, replaced whole: the committed selectivity decision and the assessment notice.
             e.Property(d => d.LaneDecision).HasConversion(Json.NullableConverter<LaneDecision>());
             e.Property(d => d.Assessment).HasConversion(Json.NullableConverter<AssessmentNotice>());
+            e.OwnsMany(d => d.PreviousVersions, v =>
+            {
+                v.ToTable("declaration_versions");
+                v.WithOwner().HasForeignKey("DeclarationId");
+                v.HasKey("DeclarationId", nameof(DeclarationVersion.Number));
+                v.Property(x => x.Content).HasConversion(Json.Converter<DeclarationContent>(), Json.Comparer<DeclarationContent>());
+            });
+            // Rows keep the order they were added in (the identity key), which is the order the API shows.
+            e.OwnsMany<RequestedDocument>("RequestedDocuments", r =>
+            {
+                r.ToTable("declaration_requested_documents");
+                r.WithOwner().HasForeignKey("DeclarationId");
+                r.Property<long>("Id");
+                r.HasKey("Id");
+            });
+            e.OwnsMany(d => d.DocumentVerdicts, v =>
+            {
+                v.ToTable("declaration_document_verdicts");
+                v.WithOwner().HasForeignKey("DeclarationId");
+                v.Property<long>("Id");
+                v.HasKey("Id");
+                v.OwnsMany(x => x.Checks, c =>
+                {
+                    c.ToTable("declaration_verdict_checks");
+                    c.WithOwner().HasForeignKey("VerdictId");
+                    c.Property<long>("Id");
+                    c.HasKey("Id");
+                });
+            });
             e.Property(d => d.Version).IsConcurrencyToken();
-            e.Ignore(d => d.PendingTransitions);
             e.Ignore(d => d.Items);
             e.Ignore(d => d.DocumentHashes);
+            e.Ignore(d => d.RequestedDocumentTypes);
             e.Ignore(d => d.IsFinal);
             e.Ignore(d => d.Function);
         });
     }
 
-    /// <summary>A release (08) announces itself in the same transaction as the state change (outbox): GoodsReleased.</summary>
-    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
-    {
-        foreach (var declaration in ChangeTracker.Entries<Declaration>().Select(e => e.Entity))
-        {
-            var release = declaration.PendingTransitions.FirstOrDefault(t => t.ToState == nameof(DeclarationStatus.Released));
-            if (release is not null)
-                Publish(new TradeChain.Messages.GoodsReleased(declaration.Id, declaration.DeclarantParty, release.OccurredAtUnixMs));
-        }
-        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
-    }
+    protected override IEnumerable<object> IntegrationMessagesFor(Aggregate source, IDomainEvent domainEvent) => IntegrationEvents.For(domainEvent);
 
-    /// <summary>Counts each committed declaration transition in <c>tradechain.declarations</c> by the status it entered.</summary>
+/// <summary>Counts each committed declaration transition in <c>tradechain.declarations</c> by the status it entered.</summary>
     protected override void OnTransitionsCommitted(IReadOnlyList<TransitionRecord> transitions)
     {
         foreach (var t in transitions)

@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using TradeChain.Customs.Domain;
-using TradeChain.Messages;
 
 namespace TradeChain.Customs.Infrastructure;
 
@@ -44,13 +43,13 @@ public sealed class VerificationSweeper(IServiceScopeFactory scopes, TimeProvide
         var now = clock.GetUtcNow();
         var after = TimeSpan.FromSeconds(options.Value.RetryAfterSeconds);
         var cutoff = now.ToUnixTimeMilliseconds() - (long)after.TotalMilliseconds;
-        var overdue = await db.Declarations.Where(d => d.Status == DeclarationStatus.Registered && d.UpdatedAtUnixMs <= cutoff).Take(200).ToListAsync(ct);
+        var overdue = await db.Declarations.Where(d => d.Status == DeclarationStatus.Registered && d.UpdatedAtUnixMs <= cutoff)
+            .OrderBy(d => d.UpdatedAtUnixMs).Take(200).AsSplitQuery().ToListAsync(ct);
         foreach (var declaration in overdue.Where(d => d.VerificationOverdue(now, after)))
         {
             logger.LogWarning("Declaration {DeclarationId} has waited for document verification since {Since}; asking again", declaration.Id,
                 DateTimeOffset.FromUnixTimeMilliseconds(declaration.UpdatedAtUnixMs));
-            declaration.VerificationRequestedAgain(now);
-            db.Publish(new DocumentVerificationRequested(declaration.Id, declaration.DeclarantParty, declaration.DocumentHashes));
+            declaration.RequestVerificationAgain(now);
         }
         if (overdue.Count > 0) await db.SaveChangesAsync(ct);
         return overdue.Count;

@@ -1,0 +1,36 @@
+using System.Security.Claims;
+using Microsoft.EntityFrameworkCore;
+using TradeChain.Customs.Domain;
+using TradeChain.Customs.Infrastructure;
+using TradeChain.ServiceDefaults.Auth;
+
+namespace TradeChain.Customs.Application;
+
+/// <summary>The declarations a caller may see, loaded and saved for the use cases.</summary>
+public sealed class Declarations(CustomsDbContext db)
+{
+    /// <summary>Customs officers see every declaration; exporters only their own; banks none.</summary>
+    public async Task<Declaration?> FindVisibleAsync(Guid id, ClaimsPrincipal user, CancellationToken ct, bool tracked = true)
+    {
+        if (!user.IsInRole(Roles.CustomsOfficer) && !user.IsInRole(Roles.Exporter)) return null;
+        var query = tracked ? db.Declarations : db.Declarations.AsNoTracking();
+        var declaration = await query.AsSplitQuery().SingleOrDefaultAsync(d => d.Id == id, ct);
+        return declaration is not null && user.MaySee(declaration.DeclarantParty) ? declaration : null;
+    }
+
+    /// <summary>For a message from another service: the declaration by id, whoever lodged it.</summary>
+    public Task<Declaration?> FindAsync(Guid id, CancellationToken ct) => db.Declarations.AsSplitQuery().SingleOrDefaultAsync(d => d.Id == id, ct);
+
+    /// <summary>
+    /// Loads a declaration the caller may see, lets the domain change it, and saves the change with its transitions
+    /// and outgoing messages in one transaction. Null when there is no such declaration for the caller.
+    /// </summary>
+    public async Task<Declaration?> ChangeAsync(Guid id, ClaimsPrincipal user, Action<Declaration> change, CancellationToken ct)
+    {
+        var declaration = await FindVisibleAsync(id, user, ct);
+        if (declaration is null) return null;
+        change(declaration);
+        await db.SaveChangesAsync(ct);
+        return declaration;
+    }
+}
