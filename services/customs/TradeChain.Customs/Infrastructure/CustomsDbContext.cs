@@ -11,8 +11,6 @@ public sealed class CustomsDbContext(DbContextOptions<CustomsDbContext> options,
 {
     public DbSet<Declaration> Declarations => Set<Declaration>();
 
-    protected override IReadOnlyList<(string Table, string Column)> ColumnsAddedSinceCreation => [("declarations", "DocumentVerdicts")];
-
     protected override void ConfigureDomain(ModelBuilder model)
     {
         model.Entity<Declaration>(e =>
