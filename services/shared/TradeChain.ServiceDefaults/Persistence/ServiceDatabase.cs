@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 
 namespace TradeChain.ServiceDefaults.Persistence;
 
@@ -10,13 +11,15 @@ public static class ServiceDatabase
     /// <summary>
     /// Applies the provider's pending migrations (creating the database if it is missing). Replicas starting together
     /// are safe: EF Core 9+ takes a migration lock — on PostgreSQL <c>LOCK TABLE "__EFMigrationsHistory"</c> inside the
-    /// migration's transaction, on SQLite the <c>__EFMigrationsLock</c> table — and the one that waited then finds
-    /// nothing left to apply. A model changed without a migration fails here (EF's PendingModelChangesWarning is an
+    /// migration's transaction (Npgsql 10), on SQLite the <c>__EFMigrationsLock</c> table — and the one that waited then
+    /// finds nothing left to apply. Only creating a missing PostgreSQL database is outside that lock, so it is done
+    /// here first, and losing that race is fine. A model changed without a migration fails here (EF's PendingModelChangesWarning is an
     /// error): run scripts/migrations.sh. A database made before migrations is refused, see
     /// <see cref="RefuseUnversionedSchemaAsync"/>.
     /// </summary>
     public static async Task MigrateAsync(ServiceDbContext db, CancellationToken cancellationToken = default)
     {
+        if (db.Database.IsNpgsql()) await CreatePostgresDatabaseAsync(db, cancellationToken);
         await RefuseUnversionedSchemaAsync(db, cancellationToken);
         await db.Database.MigrateAsync(cancellationToken);
         // SQLite's write-ahead log, so readers never block the writer (a property of the file: set once, kept).
@@ -42,6 +45,20 @@ public static class ServiceDatabase
             $"The {db.ServiceName} database ({where}) was created before TradeChain used migrations (by EnsureCreated): it has tables but no " +
             "__EFMigrationsHistory, so its schema version is unknown and the service does not touch it. Keep what you need from it, " +
             "drop the database (in development: delete the file), and start again: the service then creates it from its migrations.");
+    }
+
+    private static async Task CreatePostgresDatabaseAsync(DbContext db, CancellationToken ct)
+    {
+        var creator = db.GetService<IRelationalDatabaseCreator>();
+        if (await creator.ExistsAsync(ct)) return;
+        try
+        {
+            await creator.CreateAsync(ct);
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DuplicateDatabase or PostgresErrorCodes.UniqueViolation)
+        {
+            // another replica created it a moment ago
+        }
     }
 
     private static async Task<bool> TableExistsAsync(DbContext db, string table, CancellationToken ct)
