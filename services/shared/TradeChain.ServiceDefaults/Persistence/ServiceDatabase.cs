@@ -13,9 +13,9 @@ public static class ServiceDatabase
     /// are safe: EF Core 9+ takes a migration lock — on PostgreSQL <c>LOCK TABLE "__EFMigrationsHistory"</c> inside the
     /// migration's transaction (Npgsql 10), on SQLite the <c>__EFMigrationsLock</c> table — and the one that waited then
     /// finds nothing left to apply. Only creating a missing PostgreSQL database is outside that lock, so it is done
-    /// here first, and losing that race is fine. A model changed without a migration fails here (EF's PendingModelChangesWarning is an
-    /// error): run scripts/migrations.sh. A database made before migrations is refused, see
-    /// <see cref="RefuseUnversionedSchemaAsync"/>.
+    /// here first, and losing that race is fine. A model changed without a migration fails here (EF's
+    /// PendingModelChangesWarning is an error): run scripts/migrations.sh. A database made before migrations is
+    /// refused, see <see cref="RefuseUnversionedSchemaAsync"/>.
     /// </summary>
     public static async Task MigrateAsync(ServiceDbContext db, CancellationToken cancellationToken = default)
     {
