@@ -1,4 +1,5 @@
 using TradeChain.Cli;
+using TradeChain.ServiceDefaults.Auth;
 using TradeChain.Testing;
 using Xunit.Abstractions;
 using static TradeChain.IntegrationTests.Infrastructure.Api;
@@ -9,25 +10,46 @@ namespace TradeChain.IntegrationTests;
 public sealed class PostgresTests(ITestOutputHelper output)
 {
     [Fact]
-    public async Task The_golden_path_runs_with_every_service_on_PostgreSQL()
+    public async Task The_golden_path_runs_with_every_service_on_PostgreSQL_and_survives_a_restart()
     {
-        var server = Environment.GetEnvironmentVariable("TRADECHAIN_TEST_POSTGRES")
-            ?? throw new InvalidOperationException("TRADECHAIN_TEST_POSTGRES is not set: run the tests with scripts/test.sh, which starts PostgreSQL.");
-        var run = Guid.NewGuid().ToString("N")[..8];
-        await using var system = await TradeChainSystem.StartAsync((name, service) =>
-            service.SetSetting("ConnectionStrings:Database", $"{server};Database=tc_{name}_{run}"));
-        var log = new StringWriter();
+        var databases = new[] { "customs", "documents", "payments" }.ToDictionary(name => name, name => PostgresDatabase.Named(name));
         try
         {
-            var result = await new GoldenPath(system.Documents.BaseAddress, system.Customs.BaseAddress, system.Payments.BaseAddress, Auth, log)
-                .RunAsync(CancellationToken.None);
-            output.WriteLine(log.ToString());
-            Assert.Equal(["Registered", "Assessed", "Paid", "Released"], result.History.Select(t => t!["toState"]!.GetValue<string>()));
-            Assert.All(result.History, t => Assert.True(t!["anchor"]!["proofValid"]!.GetValue<bool>()));
+            await using var system = await TradeChainSystem.StartAsync((name, service) =>
+                service.SetSetting("ConnectionStrings:Database", databases[name].ConnectionString));
+            var log = new StringWriter();
+            try
+            {
+                var result = await new GoldenPath(system.Documents.BaseAddress, system.Customs.BaseAddress, system.Payments.BaseAddress, Auth, log)
+                    .RunAsync(CancellationToken.None);
+                output.WriteLine(log.ToString());
+                Assert.Equal(["Registered", "Assessed", "Paid", "Released"], result.History.Select(t => t!["toState"]!.GetValue<string>()));
+                Assert.All(result.History, t => Assert.True(t!["anchor"]!["proofValid"]!.GetValue<bool>()));
+
+                // Each service starts again on the database its migrations made, and finds everything where it was.
+                foreach (var service in new[] { system.Customs, system.Documents, system.Payments })
+                {
+                    await service.KillAsync();
+                    await service.StartAsync();
+                }
+                using var exporter = Client(Roles.Exporter, GoldenPath.ExporterParty);
+                var declaration = await Get(exporter, new Uri(system.Customs.BaseAddress, $"declarations/{result.DeclarationId}"));
+                Assert.Equal("Released", declaration["status"]!.GetValue<string>());
+                var history = await Get(exporter, new Uri(system.Customs.BaseAddress, $"declarations/{result.DeclarationId}/history"));
+                Assert.Equal(4, history["transitions"]!.AsArray().Count);
+                var payment = await Get(exporter, new Uri(system.Payments.BaseAddress, $"duty-payments/{result.PaymentReference}"));
+                Assert.Equal("Settled", payment["status"]!.GetValue<string>());
+                var document = await Get(exporter, new Uri(system.Documents.BaseAddress, $"documents/{result.DocumentIds[0]}"));
+                Assert.Equal("Issued", document["status"]!.GetValue<string>());
+            }
+            catch (ApiCallException e)
+            {
+                throw new Xunit.Sdk.XunitException($"{e.Message}\n{log}\n{system.Diagnostics}");
+            }
         }
-        catch (ApiCallException e)
+        finally
         {
-            throw new Xunit.Sdk.XunitException($"{e.Message}\n{log}\n{system.Diagnostics}");
+            foreach (var database in databases.Values) await database.DisposeAsync();
         }
     }
 }

@@ -35,7 +35,7 @@ public sealed class AnchoringRig : IAsyncDisposable
         _services = services.BuildServiceProvider();
         using var scope = _services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<ShipmentDb>();
-        db.Database.EnsureCreated();
+        db.Database.EnsureCreated(); // a test-only context (no service's schema, no migrations): made from its model
         db.Database.ExecuteSqlRaw("PRAGMA journal_mode=WAL;");
     }
 

@@ -42,13 +42,13 @@ public sealed class ConsumerTests : IAsyncLifetime
             .AddSingleton(new ServiceIdentity(service))
             .AddSingleton(Customs)
             .AddSingleton(TimeProvider.System)
-            .AddDbContext<TContext>(o => o.UseSqlite($"Data Source={Path.Combine(_dir, service + ".db")}"))
+            .AddDbContext<TContext>(o => o.UseServiceDatabase($"Data Source={Path.Combine(_dir, service + ".db")}"))
             .AddScoped<ServiceDbContext>(sp => sp.GetRequiredService<TContext>())
             .AddCustomsUseCases()
             .AddMassTransitTestHarness(consumers);
         var provider = services.BuildServiceProvider(validateScopes: true);
         _providers.Add(provider);
-        await using (var scope = provider.CreateAsyncScope()) await scope.ServiceProvider.GetRequiredService<TContext>().Database.EnsureCreatedAsync();
+        await using (var scope = provider.CreateAsyncScope()) await ServiceDatabase.MigrateAsync(scope.ServiceProvider.GetRequiredService<TContext>());
         var harness = provider.GetRequiredService<ITestHarness>();
         await harness.Start();
         return (provider, harness);

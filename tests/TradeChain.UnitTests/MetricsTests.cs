@@ -27,12 +27,12 @@ public sealed class MetricsTests : IAsyncLifetime
         _provider = new ServiceCollection()
             .AddSingleton(new ServiceIdentity("payments"))
             .AddSingleton(TimeProvider.System)
-            .AddDbContext<PaymentsDbContext>(o => o.UseSqlite($"Data Source={Path.Combine(_dir, "payments.db")}"))
+            .AddDbContext<PaymentsDbContext>(o => o.UseServiceDatabase($"Data Source={Path.Combine(_dir, "payments.db")}"))
             .AddScoped<ServiceDbContext>(sp => sp.GetRequiredService<PaymentsDbContext>())
             .AddMassTransitTestHarness(x => x.AddConsumer<FailingConsumer>())
             .BuildServiceProvider(validateScopes: true);
         await using var scope = _provider.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<PaymentsDbContext>().Database.EnsureCreatedAsync();
+        await ServiceDatabase.MigrateAsync(scope.ServiceProvider.GetRequiredService<PaymentsDbContext>());
     }
 
     public async Task DisposeAsync()

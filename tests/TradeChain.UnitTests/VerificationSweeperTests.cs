@@ -25,12 +25,12 @@ public sealed class VerificationSweeperTests : IDisposable
         var clock = new FakeTimeProvider(CustomsFixtures.Now);
         await using var services = new ServiceCollection()
             .AddSingleton(new ServiceIdentity("customs"))
-            .AddDbContext<CustomsDbContext>(o => o.UseSqlite($"Data Source={_file}"))
+            .AddDbContext<CustomsDbContext>(o => o.UseServiceDatabase($"Data Source={_file}"))
             .BuildServiceProvider();
         await using (var scope = services.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<CustomsDbContext>();
-            await db.Database.EnsureCreatedAsync();
+            await ServiceDatabase.MigrateAsync(db);
             db.Declarations.Add(CustomsFixtures.Lodged());
             await db.SaveChangesAsync();
         }

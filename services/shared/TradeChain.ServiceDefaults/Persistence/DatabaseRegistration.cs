@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -11,28 +12,36 @@ public static class DatabaseRegistration
 {
     /// <summary>
     /// Registers the service's database from ConnectionStrings:Database: a SQLite file by default,
-    /// PostgreSQL when the connection string names a Host.
+    /// PostgreSQL when the connection string names a Host. The schema is migrated on start.
     /// </summary>
     public static IHostApplicationBuilder AddServiceDatabase<TContext>(this IHostApplicationBuilder builder)
         where TContext : ServiceDbContext
     {
         var connectionString = builder.Configuration.GetConnectionString("Database")
             ?? throw new InvalidOperationException("ConnectionStrings:Database is not configured.");
-        var isPostgres = connectionString.Contains("Host=", StringComparison.OrdinalIgnoreCase);
-        if (!isPostgres) connectionString = PrepareSqlite(connectionString);
+        if (DatabaseProviders.Of(connectionString) == DatabaseProvider.Sqlite) connectionString = PrepareSqlite(connectionString);
 
         builder.Services.AddSingleton<WorkSignal>();
         builder.Services.AddSingleton<WorkSignalInterceptor>();
         builder.Services.AddDbContext<TContext>((sp, options) =>
-        {
-            options.AddInterceptors(sp.GetRequiredService<WorkSignalInterceptor>());
-            if (isPostgres) options.UseNpgsql(connectionString);
-            else options.UseSqlite(connectionString);
-        });
+            options.UseServiceDatabase(connectionString).AddInterceptors(sp.GetRequiredService<WorkSignalInterceptor>()));
         builder.Services.AddScoped<ServiceDbContext>(sp => sp.GetRequiredService<TContext>());
         builder.Services.AddHealthChecks().AddDbContextCheck<TContext>("database", tags: ["ready"]);
         builder.Services.AddHostedService<DatabaseInitializer<TContext>>();
         return builder;
+    }
+
+    /// <summary>
+    /// The provider the connection string names (SQLite, or PostgreSQL when it names a Host), with that provider's
+    /// migrations (<see cref="ProviderMigrationsAssembly"/>). Services, tests and dotnet-ef all configure a service
+    /// context through here, so each sees the same migration set.
+    /// </summary>
+    public static TBuilder UseServiceDatabase<TBuilder>(this TBuilder options, string connectionString) where TBuilder : DbContextOptionsBuilder
+    {
+        if (DatabaseProviders.Of(connectionString) == DatabaseProvider.Postgres) options.UseNpgsql(connectionString);
+        else options.UseSqlite(connectionString);
+        options.ReplaceService<IMigrationsAssembly, ProviderMigrationsAssembly>();
+        return options;
     }
 
     private static string PrepareSqlite(string connectionString)
@@ -48,38 +57,13 @@ public static class DatabaseRegistration
     }
 }
 
-/// <summary>Creates the schema on start (and turns on SQLite's write-ahead log so readers never block the writer).</summary>
+/// <summary>Migrates the schema before any worker reads it (see <see cref="ServiceDatabase.MigrateAsync"/>).</summary>
 internal sealed class DatabaseInitializer<TContext>(IServiceProvider services) : IHostedService where TContext : ServiceDbContext
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await using var scope = services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<TContext>();
-        await db.Database.EnsureCreatedAsync(cancellationToken);
-        if (db.Database.IsSqlite()) await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
-        await AddColumnsAddedSinceAsync(db, cancellationToken);
-    }
-
-    /// <summary>
-    /// EnsureCreated leaves an existing database as it is: give one made before these nullable columns existed
-    /// (the trace context of outbox rows and transitions) the columns, so a kept database still starts.
-    /// </summary>
-    private static async Task AddColumnsAddedSinceAsync(TContext db, CancellationToken ct)
-    {
-        (string Table, string Column)[] added = [("outbox", "TraceState"), ("transitions", "TraceParent"), ("transitions", "TraceState"), .. db.ColumnsAddedSinceCreation];
-        foreach (var (table, column) in added) // our own constant names: nothing from outside reaches the SQL
-        {
-            if (db.Database.IsNpgsql())
-            {
-                var alter = $"ALTER TABLE \"{table}\" ADD COLUMN IF NOT EXISTS \"{column}\" text";
-                await db.Database.ExecuteSqlRawAsync(alter, ct);
-                continue;
-            }
-            var exists = await db.Database.SqlQuery<long>($"SELECT COUNT(*) AS \"Value\" FROM pragma_table_info({table}) WHERE name = {column}")
-                .SingleAsync(ct);
-            var add = $"ALTER TABLE \"{table}\" ADD COLUMN \"{column}\" TEXT";
-            if (exists == 0) await db.Database.ExecuteSqlRawAsync(add, ct);
-        }
+        await ServiceDatabase.MigrateAsync(scope.ServiceProvider.GetRequiredService<TContext>(), cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

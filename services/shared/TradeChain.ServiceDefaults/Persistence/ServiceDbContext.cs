@@ -24,9 +24,6 @@ public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity
 
     public string ServiceName => service.Name;
 
-    /// <summary>The service's own nullable text columns added after databases were first created: added on start to a kept database.</summary>
-    protected internal virtual IReadOnlyList<(string Table, string Column)> ColumnsAddedSinceCreation => [];
-
     /// <summary>Queues <paramref name="message"/> for publishing once this unit of work commits.</summary>
     public void Publish<T>(T message) where T : class => PublishMessage(message);
 

@@ -1,0 +1,176 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
+
+#nullable disable
+
+namespace TradeChain.Customs.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class Initial : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "declarations",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    LocalReferenceNumber = table.Column<string>(type: "text", nullable: false),
+                    DeclarantParty = table.Column<string>(type: "text", nullable: false),
+                    Content = table.Column<string>(type: "text", nullable: false),
+                    ContentVersion = table.Column<int>(type: "integer", nullable: false),
+                    PreviousVersions = table.Column<string>(type: "text", nullable: false),
+                    Status = table.Column<string>(type: "text", nullable: false),
+                    StatusReason = table.Column<string>(type: "text", nullable: true),
+                    ResponseCode = table.Column<string>(type: "text", nullable: true),
+                    Lane = table.Column<string>(type: "text", nullable: true),
+                    LaneDecision = table.Column<string>(type: "text", nullable: true),
+                    Assessment = table.Column<string>(type: "text", nullable: true),
+                    PaymentReference = table.Column<string>(type: "text", nullable: true),
+                    AmountPaid = table.Column<string>(type: "character varying(64)", nullable: false),
+                    SupplementaryPaymentReference = table.Column<string>(type: "text", nullable: true),
+                    SupplementaryAmount = table.Column<string>(type: "character varying(64)", nullable: false),
+                    AssignedOfficer = table.Column<string>(type: "text", nullable: true),
+                    OfficerLane = table.Column<int>(type: "integer", nullable: true),
+                    OfficerLaneReason = table.Column<string>(type: "text", nullable: true),
+                    RequestedDocumentTypes = table.Column<string>(type: "text", nullable: false),
+                    ExaminationFindings = table.Column<string>(type: "text", nullable: true),
+                    DocumentVerdicts = table.Column<string>(type: "text", nullable: true),
+                    LodgedAtUnixMs = table.Column<long>(type: "bigint", nullable: false),
+                    UpdatedAtUnixMs = table.Column<long>(type: "bigint", nullable: false),
+                    Type = table.Column<string>(type: "text", nullable: false),
+                    OfficeOfDeclaration = table.Column<string>(type: "text", nullable: false),
+                    Version = table.Column<int>(type: "integer", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_declarations", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "inbox",
+                columns: table => new
+                {
+                    MessageId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Consumer = table.Column<string>(type: "text", nullable: false),
+                    ProcessedAtUnixMs = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_inbox", x => new { x.MessageId, x.Consumer });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "outbox",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    MessageId = table.Column<Guid>(type: "uuid", nullable: false),
+                    MessageType = table.Column<string>(type: "text", nullable: false),
+                    Payload = table.Column<string>(type: "text", nullable: false),
+                    TraceParent = table.Column<string>(type: "text", nullable: true),
+                    TraceState = table.Column<string>(type: "text", nullable: true),
+                    CreatedAtUnixMs = table.Column<long>(type: "bigint", nullable: false),
+                    SentAtUnixMs = table.Column<long>(type: "bigint", nullable: true),
+                    Attempts = table.Column<int>(type: "integer", nullable: false),
+                    LastError = table.Column<string>(type: "text", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_outbox", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "transitions",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    Service = table.Column<string>(type: "text", nullable: false),
+                    AggregateType = table.Column<string>(type: "text", nullable: false),
+                    AggregateId = table.Column<string>(type: "text", nullable: false),
+                    Sequence = table.Column<int>(type: "integer", nullable: false),
+                    FromState = table.Column<string>(type: "text", nullable: false),
+                    ToState = table.Column<string>(type: "text", nullable: false),
+                    Actor = table.Column<string>(type: "text", nullable: false),
+                    Reason = table.Column<string>(type: "text", nullable: false),
+                    ResponseCode = table.Column<string>(type: "text", nullable: true),
+                    OccurredAtUnixMs = table.Column<long>(type: "bigint", nullable: false),
+                    BatchRoot = table.Column<string>(type: "text", nullable: true),
+                    Proof = table.Column<string>(type: "text", nullable: true),
+                    BatchSize = table.Column<int>(type: "integer", nullable: true),
+                    BlockNumber = table.Column<long>(type: "bigint", nullable: true),
+                    TransactionHash = table.Column<string>(type: "text", nullable: true),
+                    AnchoredAtUnixMs = table.Column<long>(type: "bigint", nullable: true),
+                    TraceParent = table.Column<string>(type: "text", nullable: true),
+                    TraceState = table.Column<string>(type: "text", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_transitions", x => x.Id);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_declarations_AssignedOfficer",
+                table: "declarations",
+                column: "AssignedOfficer");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_declarations_DeclarantParty_LocalReferenceNumber",
+                table: "declarations",
+                columns: new[] { "DeclarantParty", "LocalReferenceNumber" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_declarations_PaymentReference",
+                table: "declarations",
+                column: "PaymentReference");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_declarations_Status_Lane_OfficeOfDeclaration_LodgedAtUnixMs",
+                table: "declarations",
+                columns: new[] { "Status", "Lane", "OfficeOfDeclaration", "LodgedAtUnixMs" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_outbox_MessageId",
+                table: "outbox",
+                column: "MessageId",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_outbox_SentAtUnixMs_Id",
+                table: "outbox",
+                columns: new[] { "SentAtUnixMs", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_transitions_AggregateType_AggregateId_Sequence",
+                table: "transitions",
+                columns: new[] { "AggregateType", "AggregateId", "Sequence" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_transitions_BatchRoot_Id",
+                table: "transitions",
+                columns: new[] { "BatchRoot", "Id" });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "declarations");
+
+            migrationBuilder.DropTable(
+                name: "inbox");
+
+            migrationBuilder.DropTable(
+                name: "outbox");
+
+            migrationBuilder.DropTable(
+                name: "transitions");
+        }
+    }
+}

@@ -1,0 +1,289 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace TradeChain.Payments.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class Initial : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "account_mandates",
+                columns: table => new
+                {
+                    Party = table.Column<string>(type: "TEXT", nullable: false),
+                    Currency = table.Column<string>(type: "TEXT", nullable: false),
+                    Bank = table.Column<string>(type: "TEXT", nullable: false),
+                    GrantedAtUnixMs = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_account_mandates", x => new { x.Party, x.Currency });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "accounts",
+                columns: table => new
+                {
+                    Party = table.Column<string>(type: "TEXT", nullable: false),
+                    Currency = table.Column<string>(type: "TEXT", nullable: false),
+                    Address = table.Column<string>(type: "TEXT", nullable: false),
+                    ServicingBank = table.Column<string>(type: "TEXT", nullable: false),
+                    OpenTransactionHash = table.Column<string>(type: "TEXT", nullable: false),
+                    OpenedAtUnixMs = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_accounts", x => new { x.Party, x.Currency });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "credits",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Number = table.Column<string>(type: "TEXT", nullable: false),
+                    ApplicantParty = table.Column<string>(type: "TEXT", nullable: false),
+                    BeneficiaryParty = table.Column<string>(type: "TEXT", nullable: false),
+                    IssuingBankParty = table.Column<string>(type: "TEXT", nullable: false),
+                    AdvisingBankParty = table.Column<string>(type: "TEXT", nullable: true),
+                    TermsJson = table.Column<string>(type: "TEXT", nullable: false),
+                    AmendmentsJson = table.Column<string>(type: "TEXT", nullable: false),
+                    PresentationsJson = table.Column<string>(type: "TEXT", nullable: false),
+                    CustomsDeclarationId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    Status = table.Column<string>(type: "TEXT", nullable: false),
+                    Drawn = table.Column<string>(type: "TEXT", nullable: false),
+                    EscrowTransactionHash = table.Column<string>(type: "TEXT", nullable: true),
+                    RefundTransactionHash = table.Column<string>(type: "TEXT", nullable: true),
+                    BeneficiaryConsentedToCancel = table.Column<bool>(type: "INTEGER", nullable: false),
+                    AppliedAtUnixMs = table.Column<long>(type: "INTEGER", nullable: false),
+                    Version = table.Column<int>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_credits", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "duty_payments",
+                columns: table => new
+                {
+                    Reference = table.Column<string>(type: "TEXT", nullable: false),
+                    DeclarationId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PayerParty = table.Column<string>(type: "TEXT", nullable: false),
+                    Amount = table.Column<string>(type: "TEXT", nullable: false),
+                    Currency = table.Column<string>(type: "TEXT", nullable: false),
+                    Status = table.Column<string>(type: "TEXT", nullable: false),
+                    SettledByBank = table.Column<string>(type: "TEXT", nullable: true),
+                    DebtorAccount = table.Column<string>(type: "TEXT", nullable: true),
+                    WithdrawalReason = table.Column<string>(type: "TEXT", nullable: true),
+                    RequestedAtUnixMs = table.Column<long>(type: "INTEGER", nullable: false),
+                    SettledAtUnixMs = table.Column<long>(type: "INTEGER", nullable: true),
+                    SettlementTransactionHash = table.Column<string>(type: "TEXT", nullable: true),
+                    Version = table.Column<int>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_duty_payments", x => x.Reference);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "inbox",
+                columns: table => new
+                {
+                    MessageId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Consumer = table.Column<string>(type: "TEXT", nullable: false),
+                    ProcessedAtUnixMs = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_inbox", x => new { x.MessageId, x.Consumer });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "iso20022_messages",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    MessageType = table.Column<string>(type: "TEXT", nullable: false),
+                    Subject = table.Column<string>(type: "TEXT", nullable: false),
+                    Party = table.Column<string>(type: "TEXT", nullable: false),
+                    Xml = table.Column<string>(type: "TEXT", nullable: false),
+                    CreatedAtUnixMs = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_iso20022_messages", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "ledger_entries",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Party = table.Column<string>(type: "TEXT", nullable: false),
+                    Currency = table.Column<string>(type: "TEXT", nullable: false),
+                    AmountMinor = table.Column<long>(type: "INTEGER", nullable: false),
+                    Kind = table.Column<string>(type: "TEXT", nullable: false),
+                    Reference = table.Column<string>(type: "TEXT", nullable: false),
+                    TransactionHash = table.Column<string>(type: "TEXT", nullable: false),
+                    AtUnixMs = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ledger_entries", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "outbox",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    MessageId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    MessageType = table.Column<string>(type: "TEXT", nullable: false),
+                    Payload = table.Column<string>(type: "TEXT", nullable: false),
+                    TraceParent = table.Column<string>(type: "TEXT", nullable: true),
+                    TraceState = table.Column<string>(type: "TEXT", nullable: true),
+                    CreatedAtUnixMs = table.Column<long>(type: "INTEGER", nullable: false),
+                    SentAtUnixMs = table.Column<long>(type: "INTEGER", nullable: true),
+                    Attempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    LastError = table.Column<string>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_outbox", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "transitions",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Service = table.Column<string>(type: "TEXT", nullable: false),
+                    AggregateType = table.Column<string>(type: "TEXT", nullable: false),
+                    AggregateId = table.Column<string>(type: "TEXT", nullable: false),
+                    Sequence = table.Column<int>(type: "INTEGER", nullable: false),
+                    FromState = table.Column<string>(type: "TEXT", nullable: false),
+                    ToState = table.Column<string>(type: "TEXT", nullable: false),
+                    Actor = table.Column<string>(type: "TEXT", nullable: false),
+                    Reason = table.Column<string>(type: "TEXT", nullable: false),
+                    ResponseCode = table.Column<string>(type: "TEXT", nullable: true),
+                    OccurredAtUnixMs = table.Column<long>(type: "INTEGER", nullable: false),
+                    BatchRoot = table.Column<string>(type: "TEXT", nullable: true),
+                    Proof = table.Column<string>(type: "TEXT", nullable: true),
+                    BatchSize = table.Column<int>(type: "INTEGER", nullable: true),
+                    BlockNumber = table.Column<long>(type: "INTEGER", nullable: true),
+                    TransactionHash = table.Column<string>(type: "TEXT", nullable: true),
+                    AnchoredAtUnixMs = table.Column<long>(type: "INTEGER", nullable: true),
+                    TraceParent = table.Column<string>(type: "TEXT", nullable: true),
+                    TraceState = table.Column<string>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_transitions", x => x.Id);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_credits_ApplicantParty",
+                table: "credits",
+                column: "ApplicantParty");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_credits_BeneficiaryParty",
+                table: "credits",
+                column: "BeneficiaryParty");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_credits_Number",
+                table: "credits",
+                column: "Number",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_duty_payments_DeclarationId",
+                table: "duty_payments",
+                column: "DeclarationId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_duty_payments_PayerParty",
+                table: "duty_payments",
+                column: "PayerParty");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_iso20022_messages_Subject",
+                table: "iso20022_messages",
+                column: "Subject");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ledger_entries_Kind_Reference_Party",
+                table: "ledger_entries",
+                columns: new[] { "Kind", "Reference", "Party" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ledger_entries_Party_Currency",
+                table: "ledger_entries",
+                columns: new[] { "Party", "Currency" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_outbox_MessageId",
+                table: "outbox",
+                column: "MessageId",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_outbox_SentAtUnixMs_Id",
+                table: "outbox",
+                columns: new[] { "SentAtUnixMs", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_transitions_AggregateType_AggregateId_Sequence",
+                table: "transitions",
+                columns: new[] { "AggregateType", "AggregateId", "Sequence" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_transitions_BatchRoot_Id",
+                table: "transitions",
+                columns: new[] { "BatchRoot", "Id" });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "account_mandates");
+
+            migrationBuilder.DropTable(
+                name: "accounts");
+
+            migrationBuilder.DropTable(
+                name: "credits");
+
+            migrationBuilder.DropTable(
+                name: "duty_payments");
+
+            migrationBuilder.DropTable(
+                name: "inbox");
+
+            migrationBuilder.DropTable(
+                name: "iso20022_messages");
+
+            migrationBuilder.DropTable(
+                name: "ledger_entries");
+
+            migrationBuilder.DropTable(
+                name: "outbox");
+
+            migrationBuilder.DropTable(
+                name: "transitions");
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using Microsoft.EntityFrameworkCore;
+using TradeChain.Customs.Infrastructure;
+using TradeChain.Documents.Infrastructure;
+using TradeChain.Payments.Infrastructure;
+using TradeChain.ServiceDefaults.Persistence;
+using TradeChain.Testing;
+
+namespace TradeChain.IntegrationTests;
+
+/// <summary>
+/// Every service's migrations on both databases it runs on, from empty: they apply, make every table and column the
+/// model reads, and leave no model change without a migration (if one fails: scripts/migrations.sh &lt;Name&gt;).
+/// </summary>
+public sealed class MigrationTests : IDisposable
+{
+    private readonly string _dir = TestEnvironment.NewTempDirectory("migrations");
+
+    public static TheoryData<string> Services => ["customs", "documents", "payments"];
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+
+    [Theory]
+    [MemberData(nameof(Services))]
+    public Task The_SQLite_migrations_make_the_whole_model_from_an_empty_file_and_keep_data_on_restart(string service) =>
+        MigratesFromEmptyAndRestartsAsync(service, $"Data Source={Path.Combine(_dir, service + ".db")}");
+
+    [Theory]
+    [MemberData(nameof(Services))]
+    public async Task The_PostgreSQL_migrations_make_the_whole_model_from_an_empty_database_and_keep_data_on_restart(string service)
+    {
+        await using var database = PostgresDatabase.Named($"migrate_{service}");
+        await MigratesFromEmptyAndRestartsAsync(service, database.ConnectionString);
+    }
+
+    [Fact]
+    public async Task Replicas_starting_together_on_PostgreSQL_migrate_once()
+    {
+        await using var database = PostgresDatabase.Named("replicas");
+        var replicas = Enumerable.Range(0, 4).Select(_ => Context("payments", database.ConnectionString)).ToList();
+        try
+        {
+            await Task.WhenAll(replicas.Select(db => ServiceDatabase.MigrateAsync(db)));
+        }
+        finally
+        {
+            foreach (var db in replicas) await db.DisposeAsync();
+        }
+
+        await using var check = Context("payments", database.ConnectionString);
+        Assert.Equal(check.Database.GetMigrations(), await check.Database.GetAppliedMigrationsAsync());
+        Assert.False(check.Database.HasPendingModelChanges());
+    }
+
+    [Fact]
+    public async Task A_database_made_by_EnsureCreated_before_migrations_is_refused_with_what_to_do()
+    {
+        var file = Path.Combine(_dir, "legacy.db");
+        await using (var old = Context("customs", $"Data Source={file}")) await old.Database.EnsureCreatedAsync();
+
+        await using var db = Context("customs", $"Data Source={file}");
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => ServiceDatabase.MigrateAsync(db));
+
+        Assert.Contains("created before TradeChain used migrations", refused.Message);
+        Assert.Contains(file, refused.Message);
+        Assert.Empty(await db.Database.GetAppliedMigrationsAsync()); // left as it was
+    }
+
+    private static async Task MigratesFromEmptyAndRestartsAsync(string service, string connectionString)
+    {
+        await using (var db = Context(service, connectionString))
+        {
+            await ServiceDatabase.MigrateAsync(db);
+
+            Assert.False(db.Database.HasPendingModelChanges(), $"The {service} model has changes no migration makes: run scripts/migrations.sh <Name>.");
+            Assert.NotEmpty(db.Database.GetMigrations());
+            Assert.Equal(db.Database.GetMigrations(), await db.Database.GetAppliedMigrationsAsync());
+            await ReadEveryEntityAsync(db); // a missing table or column fails the query
+            db.Outbox.Add(new OutboxMessage { MessageId = Guid.NewGuid(), MessageType = "Kept", Payload = "{}" });
+            await db.SaveChangesAsync();
+        }
+
+        await using (var restarted = Context(service, connectionString))
+        {
+            await ServiceDatabase.MigrateAsync(restarted); // what the service does on every start
+            Assert.Equal("Kept", (await restarted.Outbox.SingleAsync()).MessageType);
+        }
+    }
+
+    /// <summary>Loads every entity type the model maps (owned ones come with their owners): EF selects every mapped column.</summary>
+    private static async Task ReadEveryEntityAsync(DbContext db)
+    {
+        var read = typeof(MigrationTests).GetMethod(nameof(ReadAsync), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
+        foreach (var type in db.Model.GetEntityTypes().Where(t => !t.IsOwned() && t.BaseType is null && t.ClrType != typeof(Dictionary<string, object>)))
+            await (Task)read.MakeGenericMethod(type.ClrType).Invoke(null, [db])!;
+    }
+
+    private static Task ReadAsync<T>(DbContext db) where T : class => db.Set<T>().AsNoTracking().Take(1).ToListAsync();
+
+    private static ServiceDbContext Context(string service, string connectionString) => service switch
+    {
+        "customs" => new CustomsDbContext(Options<CustomsDbContext>(connectionString), new ServiceIdentity(service)),
+        "documents" => new DocumentsDbContext(Options<DocumentsDbContext>(connectionString), new ServiceIdentity(service)),
+        "payments" => new PaymentsDbContext(Options<PaymentsDbContext>(connectionString), new ServiceIdentity(service)),
+        _ => throw new ArgumentOutOfRangeException(nameof(service), service, null),
+    };
+
+    private static DbContextOptions<T> Options<T>(string connectionString) where T : DbContext =>
+        new DbContextOptionsBuilder<T>().UseServiceDatabase(connectionString).Options;
+}
