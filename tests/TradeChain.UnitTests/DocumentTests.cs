@@ -186,4 +186,21 @@ public class DocumentTests
         Assert.False(document.IsVisibleTo("BNK-VCB", isCustomsOfficer: false));
         Assert.False(document.BelongsTo("exp-acme"));
     }
+
+    [Fact]
+    public void Pending_documents_are_issued_in_one_tree_per_owner_and_a_bill_of_lading_in_its_own()
+    {
+        TradeDocument Pending(string owner, IssuanceMethod method = IssuanceMethod.DocumentStore) => TradeDocument.Submit(Guid.NewGuid(),
+            method == IssuanceMethod.TokenRegistry ? "bill-of-lading" : "commercial-invoice", owner, OpenAttestationV2.SaltData(Invoice()), method, null, null, "anh", Now);
+        var acme = new[] { Pending("EXP-ACME"), Pending("EXP-ACME") };
+        var other = Pending("EXP-OTHER");
+        var bills = new[] { Pending("EXP-ACME", IssuanceMethod.TokenRegistry), Pending("EXP-ACME", IssuanceMethod.TokenRegistry) };
+
+        var trees = IssuanceBatch.TreesOf([acme[0], bills[0], other, acme[1], bills[1]]).ToList();
+
+        Assert.Equal(4, trees.Count);
+        Assert.Contains(trees, t => t.SequenceEqual(acme));
+        Assert.Contains(trees, t => t.SequenceEqual([other]));
+        Assert.All(bills, b => Assert.Contains(trees, t => t.SequenceEqual([b])));
+    }
 }

@@ -60,7 +60,7 @@ public sealed class DocumentVerificationResponderTests : IAsyncLifetime
         var type = method == IssuanceMethod.TokenRegistry ? "bill-of-lading" : "commercial-invoice";
         var document = TradeDocument.Submit(Guid.NewGuid(), type, owner, OpenAttestationV2.SaltData(Invoice(number)), method, null, null, "anh", Now);
         document.AssignToBatch(Guid.NewGuid(), document.TargetHash, []);
-        document.MarkIssued("0xtx", 7, "0xstore", DocumentIssuer.Actor, Now);
+        document.MarkIssued("0xtx", 7, "0xstore", IssueDocuments.Actor, Now);
         await using var scope = _provider.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<DocumentsDbContext>();
         db.Documents.Add(document);

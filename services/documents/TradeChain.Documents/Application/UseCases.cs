@@ -7,6 +7,7 @@ public static class UseCases
     /// <summary>One handler per use case, each in its own file here; the endpoints and the bus responders call them.</summary>
     public static IServiceCollection AddDocumentUseCases(this IServiceCollection services) => services
         .AddScoped<SubmitDocument>()
+        .AddScoped<IssueDocuments>()
         .AddScoped<RevokeDocument>()
         .AddScoped<ReadDocuments>()
         .AddScoped<ReadTitles>()

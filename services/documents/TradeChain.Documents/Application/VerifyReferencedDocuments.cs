@@ -35,39 +35,17 @@ public sealed class VerifyReferencedDocuments(DocumentsDbContext db, IDocumentCh
 {
     public async Task<DeclarationDocumentsVerified> ForDeclarationAsync(DeclarationDocumentsVerificationRequested request, CancellationToken ct)
     {
-        var verdicts = await VerdictsAsync(request.DocumentHashes, request.DeclarantParty, "declarant", ForDeclaration, ct);
+        var verdicts = await VerdictsAsync(request.DocumentHashes, request.DeclarantParty, presentation: false, ct);
         return new DeclarationDocumentsVerified(request.DeclarationId, verdicts.All(v => v.Valid), verdicts);
     }
 
     public async Task<PresentationDocumentsVerified> ForPresentationAsync(PresentationDocumentsVerificationRequested request, CancellationToken ct)
     {
-        var verdicts = await VerdictsAsync(request.DocumentHashes, request.PresenterParty, "presenter", ForPresentationAsync, ct);
+        var verdicts = await VerdictsAsync(request.DocumentHashes, request.PresenterParty, presentation: true, ct);
         return new PresentationDocumentsVerified(request.PresentationId, verdicts.All(v => v.Valid), verdicts);
     }
 
-    private static Task<DocumentVerdict> ForDeclaration(DocumentVerdict verdict, TradeDocument document, string party, CancellationToken ct) =>
-        Task.FromResult(verdict);
-
-    /// <summary>
-    /// A bill of lading presented for payment must be in the presenter's exclusive control: the presenter holds the
-    /// title (MLETR); an exporter that endorsed or handed it on cannot be paid against it. The bank examines the
-    /// documents' data, so each of the presenter's documents carries it.
-    /// </summary>
-    private async Task<DocumentVerdict> ForPresentationAsync(DocumentVerdict verdict, TradeDocument document, string presenter, CancellationToken ct)
-    {
-        if (verdict.Valid && document.IsTransferable && await checks.HoldingAsync(document.MerkleRoot!, presenter, ct) is { HeldByParty: false } holding)
-            verdict = verdict with
-            {
-                Valid = false,
-                Reason = $"not in the presenter's control: {presenter} is not the holder of this bill of lading's title (the holder is {holding.Holder})",
-            };
-        return verdict with { ContentJson = OpenAttestationV2.Unsalt(document.Data)!.ToJsonString() };
-    }
-
-    /// <param name="role">How the requester's party is named in a refusal ("declarant", "presenter").</param>
-    /// <param name="ownDocument">What the requester adds to the verdict on one of the party's own documents.</param>
-    private async Task<IReadOnlyList<DocumentVerdict>> VerdictsAsync(IReadOnlyList<string> requested, string party, string role,
-        Func<DocumentVerdict, TradeDocument, string, CancellationToken, Task<DocumentVerdict>> ownDocument, CancellationToken ct)
+    private async Task<IReadOnlyList<DocumentVerdict>> VerdictsAsync(IReadOnlyList<string> requested, string party, bool presentation, CancellationToken ct)
     {
         var hashes = requested.Select(h => h.ToLowerInvariant()).ToList();
         var documents = await db.Documents.AsNoTracking().Where(d => hashes.Contains(d.Hash)).ToDictionaryAsync(d => d.Hash, ct);
@@ -81,10 +59,28 @@ public sealed class VerifyReferencedDocuments(DocumentsDbContext db, IDocumentCh
             if (!Hex.IsHash32(hash)) verdicts.Add(new DocumentVerdict(hash, false, null, "not a 32-byte document hash"));
             else if (document is null) verdicts.Add(new DocumentVerdict(hash, false, null, "unknown: no document with this targetHash was issued through TradeChain"));
             // Not even its type is told: another party's document is none of the requester's business.
-            else if (!document.BelongsTo(party)) verdicts.Add(new DocumentVerdict(hash, false, null, $"not the {role}'s: the document was issued by another party"));
-            else verdicts.Add(await ownDocument(await VerifyAsync(document, ct), document, party, ct));
+            else if (!document.BelongsTo(party))
+                verdicts.Add(new DocumentVerdict(hash, false, null, $"not the {(presentation ? "presenter" : "declarant")}'s: the document was issued by another party"));
+            else if (presentation) verdicts.Add(await PresentedAsync(await VerifyAsync(document, ct), document, party, ct));
+            else verdicts.Add(await VerifyAsync(document, ct));
         }
         return verdicts;
+    }
+
+    /// <summary>
+    /// A bill of lading presented for payment must be in the presenter's exclusive control: the presenter holds the
+    /// title (MLETR); an exporter that endorsed or handed it on cannot be paid against it. The bank examines the
+    /// documents' data, so each of the presenter's documents carries it.
+    /// </summary>
+    private async Task<DocumentVerdict> PresentedAsync(DocumentVerdict verdict, TradeDocument document, string presenter, CancellationToken ct)
+    {
+        if (verdict.Valid && document.IsTransferable && await checks.HoldingAsync(document.MerkleRoot!, presenter, ct) is { HeldByParty: false } holding)
+            verdict = verdict with
+            {
+                Valid = false,
+                Reason = $"not in the presenter's control: {presenter} is not the holder of this bill of lading's title (the holder is {holding.Holder})",
+            };
+        return verdict with { ContentJson = OpenAttestationV2.Unsalt(document.Data)!.ToJsonString() };
     }
 
     private async Task<DocumentVerdict> VerifyAsync(TradeDocument document, CancellationToken ct)

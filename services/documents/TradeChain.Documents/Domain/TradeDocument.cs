@@ -243,6 +243,14 @@ public sealed class IssuanceBatch
 
     public long CreatedAtUnixMs { get; private set; }
 
+    /// <summary>
+    /// The Merkle trees pending documents are issued in: one per owner, so that revoking a batch can never revoke another
+    /// party's documents; a bill of lading is its own tree, since its root is the id of its title.
+    /// </summary>
+    public static IEnumerable<List<TradeDocument>> TreesOf(IReadOnlyList<TradeDocument> pending) =>
+        pending.Where(d => !d.IsTransferable).GroupBy(d => d.OwnerParty).Select(g => g.ToList())
+            .Concat(pending.Where(d => d.IsTransferable).Select(d => new List<TradeDocument> { d }));
+
     public static IssuanceBatch Create(Guid id, string merkleRoot, string ownerParty, IssuanceMethod method, int count, DateTimeOffset at) => new()
     {
         Id = id, MerkleRoot = merkleRoot, OwnerParty = ownerParty, Method = method, DocumentCount = count, CreatedAtUnixMs = at.ToUnixTimeMilliseconds(),
