@@ -2,7 +2,6 @@ using System.Security.Claims;
 using System.Text.Json.Nodes;
 using TradeChain.Documents.Application;
 using TradeChain.Documents.Domain;
-using TradeChain.Documents.Infrastructure;
 using TradeChain.Documents.Verification;
 using TradeChain.Ledger;
 using TradeChain.ServiceDefaults;
@@ -129,10 +128,10 @@ public static class DocumentEndpoints
         }));
     }
 
-    private static async Task<IResult> DiscloseAsync(Guid id, DisclosureRequest request, ClaimsPrincipal user, ReadDocuments read, CancellationToken ct)
+    private static async Task<IResult> DiscloseAsync(Guid id, DisclosureRequest request, ClaimsPrincipal user, DiscloseDocument disclose, CancellationToken ct)
     {
         if (request.Hide is not { Count: > 0 }) return Problems.Validation(("hide", "is required: the dotted paths of the fields to hide, e.g. \"buyer.address\""));
-        return (await read.DiscloseAsync(id, request.Hide, user.Caller(), ct)).ToHttp(copy => Results.Text(copy.ToJsonString(), "application/json"));
+        return (await disclose.HandleAsync(id, request.Hide, user.Caller(), ct)).ToHttp(copy => Results.Text(copy.ToJsonString(), "application/json"));
     }
 
     private static async Task<IResult> VerifyAsync(JsonObject? wrapped, VerifyDocument verify, CancellationToken ct)

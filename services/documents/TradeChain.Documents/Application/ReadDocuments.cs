@@ -44,13 +44,4 @@ public sealed class ReadDocuments(DocumentsDbContext db, TransitionHistory histo
         var found = await FindAsync(id, caller, ct);
         return found.Value is { } document ? await history.GetAsync(document.AggregateType, document.AggregateKey, ct) : found.Refusal!;
     }
-
-    /// <summary>A copy of the caller's own document with the fields at <paramref name="hide"/> hidden, which still verifies.</summary>
-    public async Task<Outcome<JsonObject>> DiscloseAsync(Guid id, IReadOnlyList<string?> hide, Caller caller, CancellationToken ct)
-    {
-        var document = await db.Documents.AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, ct);
-        if (document is null || !document.BelongsTo(caller.Party)) return new NotFound("document", id.ToString());
-        var disclosure = document.Disclose(hide);
-        return disclosure.Copy is { } copy ? copy : new Invalid(disclosure.Problems);
-    }
 }

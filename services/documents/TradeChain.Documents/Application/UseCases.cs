@@ -10,6 +10,7 @@ public static class UseCases
         .AddScoped<IssueDocuments>()
         .AddScoped<RevokeDocument>()
         .AddScoped<ReadDocuments>()
+        .AddScoped<DiscloseDocument>()
         .AddScoped<ReadTitles>()
         .AddScoped<MoveTitle>()
         .AddScoped<VerifyDocument>()
