@@ -126,4 +126,81 @@ public class DocumentTests
         Assert.Equal(DocumentStatus.Revoked, document.Status);
         Assert.Throws<DomainRuleViolation>(() => document.MarkRevoked("document", "again", "0xtx4", 10, "anh", Now));
     }
+
+    private static TradeDocument Issued(IssuanceMethod method = IssuanceMethod.DocumentStore)
+    {
+        var document = TradeDocument.Submit(Guid.NewGuid(), method == IssuanceMethod.TokenRegistry ? "bill-of-lading" : "commercial-invoice", "EXP-ACME",
+            OpenAttestationV2.SaltData(Invoice()), method, null, null, "anh", Now);
+        document.AssignToBatch(Guid.NewGuid(), document.TargetHash, []);
+        document.MarkIssued("0xtx", 7, "0xstore", "issuer", Now);
+        return document;
+    }
+
+    private static string RuleOf(Action action) => Assert.Throws<DomainRuleViolation>(action).Rule;
+
+    [Fact]
+    public void Only_an_issued_verifiable_document_is_revoked_and_a_chain_revocation_keeps_its_reason()
+    {
+        var waiting = TradeDocument.Submit(Guid.NewGuid(), "commercial-invoice", "EXP-ACME", OpenAttestationV2.SaltData(Invoice()), IssuanceMethod.DocumentStore, null, null, "anh", Now);
+        Assert.Equal("not-issued", RuleOf(waiting.RequireRevocable));
+        Assert.Equal("transferable-not-revocable", RuleOf(Issued(IssuanceMethod.TokenRegistry).RequireRevocable));
+        Issued().RequireRevocable();
+
+        TradeDocument.RequireSameRevocation("abc", "0xtx", "0xAB", "0xab");
+        Assert.Equal("already-revoked", RuleOf(() => TradeDocument.RequireSameRevocation("abc", "0xtx", "0xab", "0xcd")));
+        Assert.Equal("already-revoked", RuleOf(() => TradeDocument.RequireSameRevocation("abc", "0xtx", null, "0xcd")));
+    }
+
+    [Fact]
+    public void Only_an_issued_transferable_bill_of_lading_has_a_title()
+    {
+        Assert.Equal("not-transferable", RuleOf(Issued().RequireTitle));
+        var bill = TradeDocument.Submit(Guid.NewGuid(), "bill-of-lading", "EXP-ACME", OpenAttestationV2.SaltData(Invoice()), IssuanceMethod.TokenRegistry, "EXP-ACME", "EXP-ACME", "anh", Now);
+        Assert.Equal("not-yet-issued", RuleOf(bill.RequireTitle));
+        Issued(IssuanceMethod.TokenRegistry).RequireTitle();
+    }
+
+    [Fact]
+    public void A_document_is_handed_out_and_disclosed_once_issued_and_never_without_its_issuer()
+    {
+        var waiting = TradeDocument.Submit(Guid.NewGuid(), "commercial-invoice", "EXP-ACME", OpenAttestationV2.SaltData(Invoice()), IssuanceMethod.DocumentStore, null, null, "anh", Now);
+        Assert.Equal("not-yet-issued", RuleOf(() => waiting.WrappedCopy()));
+        Assert.Equal("not-yet-issued", RuleOf(() => waiting.Disclose(["buyer"])));
+
+        var document = Issued();
+        Assert.True(OpenAttestationV2.VerifyIntegrity(document.WrappedCopy()).Valid);
+        var refused = document.Disclose(["", "issuers.0.name", "colour", "buyer"]);
+        Assert.Null(refused.Copy);
+        Assert.Equal(["hide[0]", "hide[1]", "hide[2]"], refused.Problems.Select(p => p.Field));
+        var copy = document.Disclose(["buyer"]).Copy!;
+        Assert.Null(copy["data"]!["buyer"]);
+        Assert.True(OpenAttestationV2.VerifyIntegrity(copy).Valid);
+    }
+
+    [Fact]
+    public void A_document_is_its_issuers_and_customs_officers_see_every_one()
+    {
+        var document = Issued();
+        Assert.True(document.IsVisibleTo("EXP-ACME", isCustomsOfficer: false));
+        Assert.True(document.IsVisibleTo("CUS-VNSGN", isCustomsOfficer: true));
+        Assert.False(document.IsVisibleTo("BNK-VCB", isCustomsOfficer: false));
+        Assert.False(document.BelongsTo("exp-acme"));
+    }
+
+    [Fact]
+    public void Pending_documents_are_issued_in_one_tree_per_owner_and_a_bill_of_lading_in_its_own()
+    {
+        TradeDocument Pending(string owner, IssuanceMethod method = IssuanceMethod.DocumentStore) => TradeDocument.Submit(Guid.NewGuid(),
+            method == IssuanceMethod.TokenRegistry ? "bill-of-lading" : "commercial-invoice", owner, OpenAttestationV2.SaltData(Invoice()), method, null, null, "anh", Now);
+        var acme = new[] { Pending("EXP-ACME"), Pending("EXP-ACME") };
+        var other = Pending("EXP-OTHER");
+        var bills = new[] { Pending("EXP-ACME", IssuanceMethod.TokenRegistry), Pending("EXP-ACME", IssuanceMethod.TokenRegistry) };
+
+        var trees = IssuanceBatch.TreesOf([acme[0], bills[0], other, acme[1], bills[1]]).ToList();
+
+        Assert.Equal(4, trees.Count);
+        Assert.Contains(trees, t => t.SequenceEqual(acme));
+        Assert.Contains(trees, t => t.SequenceEqual([other]));
+        Assert.All(bills, b => Assert.Contains(trees, t => t.SequenceEqual([b])));
+    }
 }

@@ -1,4 +1,5 @@
 using TradeChain.Documents.Api;
+using TradeChain.Documents.Application;
 using TradeChain.Documents.Infrastructure;
 using TradeChain.Documents.Verification;
 using TradeChain.Ledger;
@@ -15,6 +16,7 @@ builder.Services.AddSingleton<TitleRegistryClient>();
 builder.Services.AddSingleton<PartyWallets>();
 builder.Services.AddSingleton<PartyDirectory>();
 builder.Services.AddScoped<DocumentVerifier>();
+builder.Services.AddDocumentUseCases();
 builder.Services.AddHostedService<DocumentIssuer>();
 builder.AddPublicVerification();
 builder.Services.AddOptions<ChainOptions>().Validate(o => o.TitleRegistryAddress.Length > 0,

@@ -52,7 +52,9 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         {
             HttpContext = context,
             Exception = exception,
-            ProblemDetails = { Status = status, Title = title, Detail = detail, Extensions = extensions },
+            // A broken rule has the type Problems.Conflict gives it, whether the domain or an endpoint refused.
+            ProblemDetails = { Status = status, Title = title, Detail = detail, Extensions = extensions,
+                Type = exception is DomainRuleViolation ? "https://tradechain.dev/problems/rule" : null },
         });
     }
 }

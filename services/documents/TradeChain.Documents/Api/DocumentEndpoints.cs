@@ -1,13 +1,11 @@
 using System.Security.Claims;
 using System.Text.Json.Nodes;
-using Microsoft.EntityFrameworkCore;
+using TradeChain.Documents.Application;
 using TradeChain.Documents.Domain;
-using TradeChain.Documents.Infrastructure;
 using TradeChain.Documents.Verification;
 using TradeChain.Ledger;
 using TradeChain.ServiceDefaults;
 using TradeChain.ServiceDefaults.Auth;
-using TradeChain.ServiceDefaults.Transitions;
 
 namespace TradeChain.Documents.Api;
 
@@ -39,16 +37,6 @@ public sealed record DocumentView(Guid Id, string Type, string OwnerParty, strin
 
 public static class DocumentEndpoints
 {
-    /// <summary>
-    /// A document's content is its issuer's: customs officers see the documents declarants present to them; banks and
-    /// other parties receive a document's data only when it is presented to them (a credit presentation, over the bus)
-    /// or as a disclosed copy — never by browsing, which would defeat selective disclosure.
-    /// </summary>
-    public static bool MayRead(ClaimsPrincipal user, string ownerParty) =>
-        user.IsInRole(Roles.CustomsOfficer) || string.Equals(user.FindFirst(Claims.Party)?.Value, ownerParty, StringComparison.Ordinal);
-
-    private const string RendererUrl = "https://renderer.tradechain.example";
-
     public static IEndpointRouteBuilder MapDocuments(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/documents").WithTags("documents");
@@ -81,8 +69,8 @@ public static class DocumentEndpoints
         ? Results.Text(text, "application/schema+json")
         : Problems.NotFound("document schema", type);
 
-    private static async Task<IResult> SubmitAsync(SubmitDocumentRequest request, ClaimsPrincipal user, DocumentsDbContext db, ChainOptions chain,
-        IssuerRegistry registry, PartyDirectory parties, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> SubmitAsync(SubmitDocumentRequest request, ClaimsPrincipal user, SubmitDocument submit, PartyWallets wallets,
+        ChainOptions chain, CancellationToken ct)
     {
         var errors = new List<(string, string)>();
         if (!DocumentSchemas.IsKnown(request.Type)) errors.Add(("type", $"must be one of {string.Join(", ", DocumentSchemas.Types.Order(StringComparer.Ordinal))}"));
@@ -96,144 +84,59 @@ public static class DocumentEndpoints
             errors.Add((request.Beneficiary is not null ? "beneficiary" : "holder", "applies only to a transferable bill of lading"));
         foreach (var (field, party) in new[] { ("beneficiary", request.Beneficiary), ("holder", request.Holder) })
         {
-            if (party is not null && (party.Length is 0 or > 64 || !parties.Wallets.HasAccount(party)))
+            if (party is not null && (party.Length is 0 or > 64 || !wallets.HasAccount(party)))
                 errors.Add((field, $"must name a party with a chain account (\"{party}\" has none)"));
         }
-        if (transferable && !parties.Wallets.HasAccount(user.Party()))
+        if (transferable && !wallets.HasAccount(user.Party()))
             errors.Add(("transferable", $"your party {user.Party()} has no chain account to hold the title"));
         if (errors.Count > 0) return Problems.Validation(errors);
 
-        var owner = user.Party();
-        var data = (JsonObject)request.Content!.DeepClone();
-        data["$template"] = new JsonObject { ["name"] = request.Type, ["type"] = "EMBEDDED_RENDERER", ["url"] = RendererUrl };
-        var issuer = new JsonObject { ["name"] = owner };
-        if (transferable) issuer["tokenRegistry"] = chain.TitleRegistryAddress;
-        else issuer["documentStore"] = chain.DocumentStoreAddress;
-        issuer["identityProof"] = new JsonObject { ["type"] = "DNS-TXT", ["location"] = registry.OwnDomain };
-        data["issuers"] = new JsonArray(issuer);
-        if (transferable)
-        {
-            // Resolve (and remember) the title parties' accounts now, so the issuer can mint without surprises.
-            await parties.AddressAsync(request.Beneficiary ?? owner, ct);
-            await parties.AddressAsync(request.Holder ?? owner, ct);
-        }
-
-        var document = TradeDocument.Submit(Guid.NewGuid(), request.Type!, owner, OpenAttestationV2.SaltData(data),
-            transferable ? IssuanceMethod.TokenRegistry : IssuanceMethod.DocumentStore,
-            transferable ? request.Beneficiary ?? owner : null, transferable ? request.Holder ?? owner : null, user.Actor(), clock.GetUtcNow());
-        db.Documents.Add(document);
-        await db.SaveChangesAsync(ct);
+        var document = await submit.HandleAsync(
+            new SubmitDocumentCommand(request.Type!, request.Content!, transferable, request.Beneficiary, request.Holder), user.Caller(), ct);
         return Results.Accepted($"/documents/{document.Id}", DocumentView.From(document, chain));
     }
 
-    private static async Task<IResult> ListAsync(ClaimsPrincipal user, DocumentsDbContext db, ChainOptions chain, int? page, int? pageSize, string? type, CancellationToken ct)
+    private static async Task<IResult> ListAsync(ClaimsPrincipal user, ReadDocuments read, ChainOptions chain, int? page, int? pageSize, string? type, CancellationToken ct)
     {
-        var (number, size) = Paging.Normalise(page, pageSize);
-        var query = db.Documents.AsNoTracking();
-        if (!user.IsInRole(Roles.CustomsOfficer)) { var party = user.Party(); query = query.Where(d => d.OwnerParty == party); }
-        if (type is not null) query = query.Where(d => d.DocumentType == type);
-        var total = await query.CountAsync(ct);
-        var items = await query.OrderByDescending(d => d.SubmittedAtUnixMs).Skip((number - 1) * size).Take(size).ToListAsync(ct);
-        return Results.Ok(new PagedResult<DocumentView>(items.Select(d => DocumentView.From(d, chain)).ToList(), number, size, total));
+        var documents = await read.ListAsync(user.Caller(), page, pageSize, type, ct);
+        return Results.Ok(new PagedResult<DocumentView>(documents.Items.Select(d => DocumentView.From(d, chain)).ToList(),
+            documents.PageNumber, documents.PageSize, documents.Total));
     }
 
-    private static async Task<IResult> GetAsync(Guid id, ClaimsPrincipal user, DocumentsDbContext db, ChainOptions chain, CancellationToken ct)
-    {
-        var document = await db.Documents.AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, ct);
-        return document is null || !MayRead(user, document.OwnerParty)
-            ? Problems.NotFound("document", id.ToString())
-            : Results.Ok(DocumentView.From(document, chain));
-    }
+    private static async Task<IResult> GetAsync(Guid id, ClaimsPrincipal user, ReadDocuments read, ChainOptions chain, CancellationToken ct) =>
+        (await read.FindAsync(id, user.Caller(), ct)).ToHttp(document => Results.Ok(DocumentView.From(document, chain)));
 
-    private static async Task<IResult> WrappedAsync(Guid id, ClaimsPrincipal user, DocumentsDbContext db, CancellationToken ct)
-    {
-        var document = await db.Documents.AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, ct);
-        if (document is null || !MayRead(user, document.OwnerParty)) return Problems.NotFound("document", id.ToString());
-        return document.Wrapped is { } wrapped
-            ? Results.Text(wrapped.ToJsonString(), "application/json")
-            : Problems.Conflict(new TradeChain.Domain.DomainRuleViolation("not-yet-issued",
-                $"The document is {document.Status}: it is wrapped and issued with the next batch; poll /documents/{id}."));
-    }
+    private static async Task<IResult> WrappedAsync(Guid id, ClaimsPrincipal user, ReadDocuments read, CancellationToken ct) =>
+        (await read.WrappedAsync(id, user.Caller(), ct)).ToHttp(wrapped => Results.Text(wrapped.ToJsonString(), "application/json"));
 
-    private static async Task<IResult> HistoryAsync(Guid id, ClaimsPrincipal user, DocumentsDbContext db, TransitionHistory history, CancellationToken ct)
-    {
-        var document = await db.Documents.AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, ct);
-        return document is null || !MayRead(user, document.OwnerParty)
-            ? Problems.NotFound("document", id.ToString())
-            : Results.Ok(await history.GetAsync(document.AggregateType, document.AggregateKey, ct));
-    }
+    private static async Task<IResult> HistoryAsync(Guid id, ClaimsPrincipal user, ReadDocuments read, CancellationToken ct) =>
+        (await read.HistoryAsync(id, user.Caller(), ct)).ToHttp(Results.Ok);
 
-    private static async Task<IResult> RevokeAsync(Guid id, RevokeRequest request, ClaimsPrincipal user, DocumentsDbContext db, DocumentStoreClient store,
-        ChainOptions chain, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> RevokeAsync(Guid id, RevokeRequest request, ClaimsPrincipal user, RevokeDocument revoke, ChainOptions chain, CancellationToken ct)
     {
-        var document = await db.Documents.SingleOrDefaultAsync(d => d.Id == id, ct);
-        // Only the issuing party may revoke its documents; to others the document does not exist.
-        if (document is null || document.OwnerParty != user.Party()) return Problems.NotFound("document", id.ToString());
         var errors = new List<(string, string)>();
         var reason = request.Reason?.Trim();
         if (string.IsNullOrEmpty(reason) || reason.Length is < 3 or > 500) errors.Add(("reason", "is required: 3 to 500 characters saying why the document is revoked"));
         var scope = request.Scope ?? "document";
         if (scope is not ("document" or "batch")) errors.Add(("scope", "must be \"document\" (this document) or \"batch\" (every document issued in its Merkle tree)"));
         if (errors.Count > 0) return Problems.Validation(errors);
-        if (document.IsTransferable)
-            return Problems.Conflict(new TradeChain.Domain.DomainRuleViolation("transferable-not-revocable",
-                "A bill of lading issued as a transferable record is not revoked: its holder surrenders it to the issuer (POST /documents/{id}/title/surrender)."));
-        if (document.Status != DocumentStatus.Issued)
-            return Problems.Conflict(new TradeChain.Domain.DomainRuleViolation("not-issued",
-                $"The document is {document.Status}: only an issued document can be revoked."));
 
-        var affected = scope == "batch"
-            ? await db.Documents.Where(d => d.BatchId == document.BatchId && d.Status == DocumentStatus.Issued).ToListAsync(ct)
-            : [document];
-        var hash = scope == "batch" ? document.MerkleRoot! : document.TargetHash;
-        // Revoked on chain already (a retry after a failed save, or revoked outside TradeChain)? Then its reason must be this one.
-        if (await store.FindRevocationAsync(store.ContractAddress, Convert.FromHexString(hash)) is { } earlier
-            && !string.Equals(earlier.ReasonHash, "0x" + DocumentVerifier.ReasonHash(reason!), StringComparison.OrdinalIgnoreCase))
-            return Problems.Conflict(new TradeChain.Domain.DomainRuleViolation("already-revoked",
-                $"{hash} was already revoked on chain in transaction {earlier.TransactionHash} with another reason (hash {earlier.ReasonHash ?? "none"})."));
-        var receipt = await store.RevokeWithReasonAsync(Convert.FromHexString(hash), Convert.FromHexString(DocumentVerifier.ReasonHash(reason!)), ct);
-        var now = clock.GetUtcNow();
-        foreach (var d in affected) d.MarkRevoked(scope, reason!, receipt.TransactionHash, receipt.BlockNumber, user.Actor(), now);
-        await db.SaveChangesAsync(ct);
-        return Results.Ok(new
+        return (await revoke.HandleAsync(new RevokeDocumentCommand(id, reason!, scope), user.Caller(), ct)).ToHttp(r => Results.Ok(new
         {
-            revokedHash = hash, scope, reason, transactionHash = receipt.TransactionHash, blockNumber = receipt.BlockNumber,
-            documents = affected.Select(d => DocumentView.From(d, chain)).ToList(),
-        });
+            revokedHash = r.RevokedHash, scope = r.Scope, reason = r.Reason, transactionHash = r.TransactionHash, blockNumber = r.BlockNumber,
+            documents = r.Documents.Select(d => DocumentView.From(d, chain)).ToList(),
+        }));
     }
 
-    private static async Task<IResult> DiscloseAsync(Guid id, DisclosureRequest request, ClaimsPrincipal user, DocumentsDbContext db, CancellationToken ct)
+    private static async Task<IResult> DiscloseAsync(Guid id, DisclosureRequest request, ClaimsPrincipal user, DiscloseDocument disclose, CancellationToken ct)
     {
-        var document = await db.Documents.AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, ct);
-        if (document is null || document.OwnerParty != user.Party()) return Problems.NotFound("document", id.ToString());
         if (request.Hide is not { Count: > 0 }) return Problems.Validation(("hide", "is required: the dotted paths of the fields to hide, e.g. \"buyer.address\""));
-        if (document.Wrapped is not { } wrapped)
-            return Problems.Conflict(new TradeChain.Domain.DomainRuleViolation("not-yet-issued", $"The document is {document.Status}: disclose it once issued."));
-        var flat = OpenAttestationV2.Flatten(document.Data);
-        var errors = new List<(string, string)>();
-        for (var i = 0; i < request.Hide.Count; i++)
-        {
-            var path = request.Hide[i] ?? "";
-            if (path.Length == 0) errors.Add(($"hide[{i}]", "must be a dotted field path"));
-            else if (path is "issuers" or "$template" || path.StartsWith("issuers.", StringComparison.Ordinal) || path.StartsWith("$template.", StringComparison.Ordinal))
-                errors.Add(($"hide[{i}]", $"{path} cannot be hidden: verifiers need the issuer and template to check the document"));
-            else if (!flat.Keys.Any(k => k == path || k.StartsWith(path + ".", StringComparison.Ordinal)))
-                errors.Add(($"hide[{i}]", $"the document has no field {path}"));
-        }
-        if (errors.Count > 0) return Problems.Validation(errors);
-        try
-        {
-            return Results.Text(OpenAttestationV2.Obfuscate(wrapped, request.Hide).ToJsonString(), "application/json");
-        }
-        catch (ArgumentException e)
-        {
-            return Problems.Validation(("hide", e.Message));
-        }
+        return (await disclose.HandleAsync(id, request.Hide, user.Caller(), ct)).ToHttp(copy => Results.Text(copy.ToJsonString(), "application/json"));
     }
 
-    private static async Task<IResult> VerifyAsync(JsonObject? wrapped, DocumentVerifier verifier, CancellationToken ct)
+    private static async Task<IResult> VerifyAsync(JsonObject? wrapped, VerifyDocument verify, CancellationToken ct)
     {
         if (wrapped is null) return Problems.Validation(("body", "is required: a wrapped OpenAttestation v2 document"));
-        return Results.Ok(await verifier.VerifyAsync(wrapped, ct));
+        return Results.Ok(await verify.ForPartyAsync(wrapped, ct));
     }
 }

@@ -3,11 +3,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
-using Microsoft.EntityFrameworkCore;
-using TradeChain.Documents.Domain;
-using TradeChain.Documents.Infrastructure;
+using TradeChain.Documents.Application;
 using TradeChain.Documents.Verification;
-using TradeChain.Ledger;
 using TradeChain.ServiceDefaults;
 
 namespace TradeChain.Documents.Api;
@@ -31,19 +28,6 @@ public sealed class PublicVerificationOptions
     /// </summary>
     public List<string> TrustedProxies { get; set; } = [];
 }
-
-/// <summary>What the public learns of a presented document: its data as a person reads it (salts removed) and which fields are hidden.</summary>
-/// <param name="Type">The document type its template names (a TradeChain schema at /public/schemas/{type} when known).</param>
-/// <param name="HiddenFieldCount">How many fields the copy hides (privacy.obfuscatedData).</param>
-/// <param name="HiddenFields">
-/// The dotted paths of the hidden fields — the labels of a redacted paper, not its values — named only when the copy's
-/// integrity holds and TradeChain issued it; otherwise null.
-/// </param>
-public sealed record PresentedDocumentView(string? Type, JsonNode? Data, int HiddenFieldCount, IReadOnlyList<string>? HiddenFields);
-
-/// <summary>The public verdict: the four checks with their reasons, the document as presented, and for a bill of lading its title.</summary>
-public sealed record PublicVerificationView(bool Valid, string Summary, string? TargetHash, string? MerkleRoot, IReadOnlyList<VerificationCheck> Checks,
-    PresentedDocumentView? Document, TitleStanding? Title);
 
 /// <summary>
 /// The verifier for anyone holding a document — no sign-in: a consignee, an insurer, a court. It answers only what the
@@ -107,18 +91,10 @@ public static class PublicEndpoints
         return app;
     }
 
-    private static async Task<IResult> VerifyAsync(HttpRequest request, DocumentVerifier verifier, PublicVerificationOptions options,
-        [AsParameters] TitleEndpoints.Deps title, CancellationToken ct)
+    private static async Task<IResult> VerifyAsync(HttpRequest request, VerifyDocument verify, PublicVerificationOptions options, CancellationToken ct)
     {
         var (wrapped, problem) = await ReadDocumentAsync(request, options.MaxDocumentBytes, ct);
-        if (problem is not null) return problem;
-        var report = await verifier.VerifyAsync(wrapped!, ct, VerificationAudience.Public);
-        var genuine = report.Check(DocumentVerifier.Integrity).Status == CheckStatus.Valid;
-        var document = await PresentedAsync(wrapped!, genuine, title.Db, ct);
-        TitleStanding? standing = null;
-        if (genuine && report.MerkleRoot is not null && NamesTitleRegistry(report, title.Titles.ContractAddress))
-            standing = await TitleEndpoints.StandingAsync(Convert.FromHexString(report.MerkleRoot), title, ct);
-        return Results.Ok(new PublicVerificationView(report.Valid, report.Summary, report.TargetHash, report.MerkleRoot, report.Checks, document, standing));
+        return problem ?? Results.Ok(await verify.ForPublicAsync(wrapped!, ct));
     }
 
     /// <summary>The body, read only up to the bound, as a JSON object — or the problem saying why not.</summary>
@@ -147,24 +123,4 @@ public static class PublicEndpoints
             return (null, Problems.Validation(("body", $"is not JSON: {e.Message}")));
         }
     }
-
-    private static async Task<PresentedDocumentView?> PresentedAsync(JsonObject wrapped, bool genuine, DocumentsDbContext db, CancellationToken ct)
-    {
-        if (wrapped["data"] is not JsonObject data) return null;
-        var readable = OpenAttestationV2.Unsalt(data);
-        var hidden = ((wrapped["privacy"] as JsonObject)?["obfuscatedData"] as JsonArray)?.Select(h => h?.ToString().ToLowerInvariant() ?? "").ToHashSet(StringComparer.Ordinal) ?? [];
-        IReadOnlyList<string>? hiddenFields = null;
-        if (genuine && hidden.Count > 0 && wrapped["signature"]?["targetHash"]?.ToString() is { } targetHash)
-        {
-            var original = await db.Documents.AsNoTracking().Where(d => d.Hash == "0x" + targetHash.ToLowerInvariant()).Select(d => d.Data).SingleOrDefaultAsync(ct);
-            if (original is not null)
-                hiddenFields = OpenAttestationV2.Flatten(original).Where(p => hidden.Contains(OpenAttestationV2.LeafHash(p.Key, p.Value)))
-                    .Select(p => p.Key).Order(StringComparer.Ordinal).ToList();
-        }
-        return new PresentedDocumentView(((readable as JsonObject)?["$template"] as JsonObject)?["name"] is JsonValue name ? name.ToString() : null, readable, hidden.Count, hiddenFields);
-    }
-
-    private static bool NamesTitleRegistry(VerificationReport report, string registry) =>
-        report.Check(DocumentVerifier.Issuance).Details?["issuers"] is JsonArray issuers
-        && issuers.Any(i => string.Equals(i?["tokenRegistry"]?.ToString(), registry, StringComparison.OrdinalIgnoreCase));
 }

@@ -80,6 +80,82 @@ public sealed class TradeDocument : Aggregate
     /// <summary>The wrapped OpenAttestation document once issued; null while waiting for its batch.</summary>
     public JsonObject? Wrapped => MerkleRoot is null ? null : OpenAttestationV2.Wrap(Data, TargetHash, Proof, MerkleRoot);
 
+    /// <summary>
+    /// A document's content is its issuer's: customs officers see the documents declarants present to them; banks and
+    /// other parties receive a document's data only when it is presented to them (a credit presentation, over the bus)
+    /// or as a disclosed copy — never by browsing, which would defeat selective disclosure.
+    /// </summary>
+    public bool IsVisibleTo(string party, bool isCustomsOfficer) => isCustomsOfficer || BelongsTo(party);
+
+    /// <summary>The party submitted (issued) this document: only it may revoke, disclose or present it.</summary>
+    public bool BelongsTo(string party) => string.Equals(OwnerParty, party, StringComparison.Ordinal);
+
+    /// <summary>The wrapped document (a .tt file) to hand out: it exists once the document is issued.</summary>
+    public JsonObject WrappedCopy() => Wrapped ?? throw new DomainRuleViolation("not-yet-issued",
+        $"The document is {Status}: it is wrapped and issued with the next batch; poll /documents/{Id}.");
+
+    /// <summary>
+    /// A copy with the fields at <paramref name="hide"/> (dotted paths) hidden, which still verifies (OpenAttestation
+    /// obfuscation) — or, when a path cannot be hidden, why (the issuer and template stay: verifiers need them).
+    /// </summary>
+    public Disclosure Disclose(IReadOnlyList<string?> hide)
+    {
+        if (Wrapped is not { } wrapped) throw new DomainRuleViolation("not-yet-issued", $"The document is {Status}: disclose it once issued.");
+        var flat = OpenAttestationV2.Flatten(Data);
+        var problems = new List<SchemaError>();
+        for (var i = 0; i < hide.Count; i++)
+        {
+            var path = hide[i] ?? "";
+            if (path.Length == 0) problems.Add(new($"hide[{i}]", "must be a dotted field path"));
+            else if (path is "issuers" or "$template" || path.StartsWith("issuers.", StringComparison.Ordinal) || path.StartsWith("$template.", StringComparison.Ordinal))
+                problems.Add(new($"hide[{i}]", $"{path} cannot be hidden: verifiers need the issuer and template to check the document"));
+            else if (!flat.Keys.Any(k => k == path || k.StartsWith(path + ".", StringComparison.Ordinal)))
+                problems.Add(new($"hide[{i}]", $"the document has no field {path}"));
+        }
+        if (problems.Count > 0) return new Disclosure(null, problems);
+        try
+        {
+            return new Disclosure(OpenAttestationV2.Obfuscate(wrapped, hide!), []);
+        }
+        catch (ArgumentException e)
+        {
+            return new Disclosure(null, [new SchemaError("hide", e.Message)]);
+        }
+    }
+
+    /// <summary>
+    /// Revocation is for a verifiable document once issued. A bill of lading issued as a transferable record is not
+    /// revoked: its holder surrenders it to the issuer.
+    /// </summary>
+    public void RequireRevocable()
+    {
+        if (IsTransferable)
+            throw new DomainRuleViolation("transferable-not-revocable",
+                "A bill of lading issued as a transferable record is not revoked: its holder surrenders it to the issuer (POST /documents/{id}/title/surrender).");
+        if (Status != DocumentStatus.Issued)
+            throw new DomainRuleViolation("not-issued", $"The document is {Status}: only an issued document can be revoked.");
+    }
+
+    /// <summary>
+    /// A hash the chain already shows revoked (a retry after a failed save, or a revocation made outside TradeChain)
+    /// is recorded only with the reason the chain holds: a revocation notice cannot be rewritten afterwards.
+    /// </summary>
+    public static void RequireSameRevocation(string revokedHash, string earlierTransaction, string? earlierReasonHash, string reasonHash)
+    {
+        if (!string.Equals(earlierReasonHash, reasonHash, StringComparison.OrdinalIgnoreCase))
+            throw new DomainRuleViolation("already-revoked",
+                $"{revokedHash} was already revoked on chain in transaction {earlierTransaction} with another reason (hash {earlierReasonHash ?? "none"}).");
+    }
+
+    /// <summary>A title exists for a bill of lading issued as a transferable record, once it is issued.</summary>
+    public void RequireTitle()
+    {
+        if (!IsTransferable)
+            throw new DomainRuleViolation("not-transferable", $"The {DocumentType} was not issued as a transferable record: it has no title.");
+        if (Status != DocumentStatus.Issued)
+            throw new DomainRuleViolation("not-yet-issued", $"The bill of lading is {Status}: its title exists once it is issued.");
+    }
+
     public static TradeDocument Submit(Guid id, string documentType, string ownerParty, JsonObject saltedData, IssuanceMethod method,
         string? beneficiaryParty, string? holderParty, string actor, DateTimeOffset at)
     {
@@ -140,6 +216,9 @@ public sealed class TradeDocument : Aggregate
     }
 }
 
+/// <summary>A disclosed copy of a document, or the reasons (per requested path) it could not be made.</summary>
+public sealed record Disclosure(JsonObject? Copy, IReadOnlyList<SchemaError> Problems);
+
 /// <summary>One Merkle tree of documents, sent to the chain in one transaction with others of its window.</summary>
 public sealed class IssuanceBatch
 {
@@ -163,6 +242,14 @@ public sealed class IssuanceBatch
     public long? BlockNumber { get; private set; }
 
     public long CreatedAtUnixMs { get; private set; }
+
+    /// <summary>
+    /// The Merkle trees pending documents are issued in: one per owner, so that revoking a batch can never revoke another
+    /// party's documents; a bill of lading is its own tree, since its root is the id of its title.
+    /// </summary>
+    public static IEnumerable<List<TradeDocument>> TreesOf(IReadOnlyList<TradeDocument> pending) =>
+        pending.Where(d => !d.IsTransferable).GroupBy(d => d.OwnerParty).Select(g => g.ToList())
+            .Concat(pending.Where(d => d.IsTransferable).Select(d => new List<TradeDocument> { d }));
 
     public static IssuanceBatch Create(Guid id, string merkleRoot, string ownerParty, IssuanceMethod method, int count, DateTimeOffset at) => new()
     {

@@ -1,0 +1,47 @@
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using TradeChain.Documents.Domain;
+using TradeChain.Documents.Infrastructure;
+using TradeChain.ServiceDefaults;
+using TradeChain.ServiceDefaults.Transitions;
+
+namespace TradeChain.Documents.Application;
+
+/// <summary>
+/// Reading documents as the caller may (<see cref="TradeDocument.IsVisibleTo"/>): a party its own, a customs officer all.
+/// Another party's document is not found, never forbidden — its existence is not told.
+/// </summary>
+public sealed class ReadDocuments(DocumentsDbContext db, TransitionHistory history)
+{
+    public async Task<Outcome<TradeDocument>> FindAsync(Guid id, Caller caller, CancellationToken ct)
+    {
+        var document = await db.Documents.AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, ct);
+        return document is not null && document.IsVisibleTo(caller.Party, caller.IsCustomsOfficer) ? document : new NotFound("document", id.ToString());
+    }
+
+    /// <summary>The caller's documents (all, for a customs officer), newest first, optionally of one type.</summary>
+    public async Task<PagedResult<TradeDocument>> ListAsync(Caller caller, int? page, int? pageSize, string? type, CancellationToken ct)
+    {
+        var (number, size) = Paging.Normalise(page, pageSize);
+        var query = db.Documents.AsNoTracking();
+        if (!caller.IsCustomsOfficer) query = query.Where(d => d.OwnerParty == caller.Party);
+        if (type is not null) query = query.Where(d => d.DocumentType == type);
+        var total = await query.CountAsync(ct);
+        var items = await query.OrderByDescending(d => d.SubmittedAtUnixMs).Skip((number - 1) * size).Take(size).ToListAsync(ct);
+        return new PagedResult<TradeDocument>(items, number, size, total);
+    }
+
+    /// <summary>The wrapped OpenAttestation document (a .tt file), once issued.</summary>
+    public async Task<Outcome<JsonObject>> WrappedAsync(Guid id, Caller caller, CancellationToken ct)
+    {
+        var found = await FindAsync(id, caller, ct);
+        return found.Value is { } document ? document.WrappedCopy() : found.Refusal!;
+    }
+
+    /// <summary>The document's transitions with their Merkle proofs and on-chain anchoring.</summary>
+    public async Task<Outcome<HistoryView>> HistoryAsync(Guid id, Caller caller, CancellationToken ct)
+    {
+        var found = await FindAsync(id, caller, ct);
+        return found.Value is { } document ? await history.GetAsync(document.AggregateType, document.AggregateKey, ct) : found.Refusal!;
+    }
+}
