@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using BenchmarkDotNet.Attributes;
 using TradeChain.Documents.Domain;
 using TradeChain.Ledger;
-using TradeChain.Ledger.Merkle;
+using TradeChain.Domain.Hashing;
 
 namespace TradeChain.Bench;
 

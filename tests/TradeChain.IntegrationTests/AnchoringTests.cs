@@ -1,5 +1,5 @@
 using Microsoft.Data.Sqlite;
-using TradeChain.Ledger.Merkle;
+using TradeChain.Domain.Hashing;
 using TradeChain.Testing;
 
 namespace TradeChain.IntegrationTests;

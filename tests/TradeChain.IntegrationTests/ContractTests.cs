@@ -1,3 +1,4 @@
+using TradeChain.Domain.Hashing;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Nethereum.Contracts;
@@ -54,7 +55,7 @@ public sealed class ContractTests : IAsyncLifetime
 
         Assert.True(refused.Is<DocumentAlreadyIssuedError>());
         Assert.StartsWith("DocumentAlreadyIssued", refused.Error);
-        Assert.Contains(Ledger.Merkle.Hex.Encode(hash), refused.Error);
+        Assert.Contains(TradeChain.Domain.Hashing.Hex.Encode(hash), refused.Error);
     }
 
     [Fact]

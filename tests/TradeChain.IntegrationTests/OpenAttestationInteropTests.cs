@@ -1,3 +1,4 @@
+using TradeChain.Domain.Hashing;
 using System.Text.Json.Nodes;
 using TradeChain.Documents.Domain;
 using TradeChain.Testing;
@@ -47,7 +48,7 @@ public sealed class OpenAttestationInteropTests
 
         // Rebuilding the batch from the library's target hashes gives the library's root.
         var leaves = wrapped.Select(w => Convert.FromHexString(w["signature"]!["targetHash"]!.GetValue<string>())).OrderBy(h => h, Comparer<byte[]>.Create((a, b) => a.AsSpan().SequenceCompareTo(b))).ToList();
-        Assert.Equal(wrapped[0]["signature"]!["merkleRoot"]!.GetValue<string>(), Convert.ToHexStringLower(new Ledger.Merkle.MerkleTree(leaves).Root));
+        Assert.Equal(wrapped[0]["signature"]!["merkleRoot"]!.GetValue<string>(), Convert.ToHexStringLower(new TradeChain.Domain.Hashing.MerkleTree(leaves).Root));
 
         var tampered = (JsonObject)wrapped[2].DeepClone();
         var salted = tampered["data"]!["items"]![0]!["quantity"]!.GetValue<string>();

@@ -1,3 +1,4 @@
+using TradeChain.Domain.Hashing;
 using System.Text.Json.Nodes;
 using TradeChain.Documents.Domain;
 using TradeChain.Domain;
@@ -101,7 +102,7 @@ public class DocumentTests
         var (root, proofs) = OpenAttestationV2.BuildTree(targets);
         for (var i = 0; i < targets.Count; i++)
         {
-            var folded = TradeChain.Ledger.Merkle.MerkleTree.ComputeRoot(Convert.FromHexString(targets[i]), proofs[i].Select(Convert.FromHexString));
+            var folded = TradeChain.Domain.Hashing.MerkleTree.ComputeRoot(Convert.FromHexString(targets[i]), proofs[i].Select(Convert.FromHexString));
             Assert.Equal(root, Convert.ToHexStringLower(folded));
         }
         Assert.Equal((targets[0], 0), (OpenAttestationV2.BuildTree([targets[0]]).Root, OpenAttestationV2.BuildTree([targets[0]]).Proofs[0].Count));

@@ -1,3 +1,4 @@
+using TradeChain.Domain.Hashing;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -35,7 +36,7 @@ public class Keccak256Tests
         var decision = new LaneDecision(Lane.Red, [new FiredRule("R-WATCH", "declarant on the watch list", Lane.Red, 90)], 0.1234m, "rule R-WATCH", "ignored");
         var json = JsonSerializer.SerializeToUtf8Bytes(decision with { Commitment = null },
             new JsonSerializerOptions(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } });
-        Assert.Equal(TradeChain.Ledger.Merkle.Hex.Encode(Sha3Keccack.Current.CalculateHash(json)), CustomsProcess.Commit(decision));
+        Assert.Equal(TradeChain.Domain.Hashing.Hex.Encode(Sha3Keccack.Current.CalculateHash(json)), CustomsProcess.Commit(decision));
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 using System.Text;
 using Nethereum.Util;
-using TradeChain.Ledger.Merkle;
+using TradeChain.Domain.Hashing;
 
 namespace TradeChain.UnitTests;
 

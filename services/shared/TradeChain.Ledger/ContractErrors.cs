@@ -1,3 +1,4 @@
+using TradeChain.Domain.Hashing;
 using Nethereum.ABI.FunctionEncoding.Attributes;
 using Nethereum.Contracts;
 using TradeChain.Ledger.Contracts.DocumentStore;
@@ -11,13 +12,13 @@ public static class ContractErrors
     public static string Describe(SmartContractCustomErrorRevertException revert)
     {
         if (revert.IsCustomErrorFor<DocumentAlreadyIssuedError>())
-            return $"DocumentAlreadyIssued: document {Merkle.Hex.Encode(revert.DecodeError<DocumentAlreadyIssuedError>().Document)} is already issued";
+            return $"DocumentAlreadyIssued: document {TradeChain.Domain.Hashing.Hex.Encode(revert.DecodeError<DocumentAlreadyIssuedError>().Document)} is already issued";
         if (revert.IsCustomErrorFor<DocumentAlreadyRevokedError>())
-            return $"DocumentAlreadyRevoked: document {Merkle.Hex.Encode(revert.DecodeError<DocumentAlreadyRevokedError>().Document)} is already revoked";
+            return $"DocumentAlreadyRevoked: document {TradeChain.Domain.Hashing.Hex.Encode(revert.DecodeError<DocumentAlreadyRevokedError>().Document)} is already revoked";
         if (revert.IsCustomErrorFor<RootAlreadyAnchoredError>())
         {
             var error = revert.DecodeError<RootAlreadyAnchoredError>();
-            return $"RootAlreadyAnchored: root {Merkle.Hex.Encode(error.Root)} was anchored in block {error.BlockNumber}";
+            return $"RootAlreadyAnchored: root {TradeChain.Domain.Hashing.Hex.Encode(error.Root)} was anchored in block {error.BlockNumber}";
         }
         if (revert.IsCustomErrorFor<EmptyBatchError>()) return "EmptyBatch: a batch must hold at least one transition";
         if (revert.IsCustomErrorFor<InvalidRootError>()) return "InvalidRoot: the zero hash is not a Merkle root";
@@ -44,6 +45,6 @@ public static class ContractErrors
         _ when role.AsSpan().SequenceEqual(LedgerDeployer.BankRole) => "BANK_ROLE",
         _ when role.AsSpan().SequenceEqual(LedgerDeployer.EscrowRole) => "ESCROW_ROLE",
         _ when role.AsSpan().SequenceEqual(LedgerDeployer.CustomsRole) => "CUSTOMS_ROLE",
-        _ => Merkle.Hex.Encode(role),
+        _ => TradeChain.Domain.Hashing.Hex.Encode(role),
     };
 }

@@ -1,3 +1,4 @@
+using TradeChain.Domain.Hashing;
 using Nethereum.Contracts;
 using Nethereum.Hex.HexTypes;
 using Nethereum.RPC.Eth.DTOs;
@@ -90,7 +91,7 @@ public sealed class DocumentStoreClient(ChainWriter writer, ChainOptions options
         var reason = logs.Where(l => l.IsLogForEvent<DocumentRevocationReasonEventDTO>())
             .Select(l => l.DecodeEvent<DocumentRevocationReasonEventDTO>().Event.Reason).FirstOrDefault();
         var header = await writer.Web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(new HexBigInteger(status.RevokedInBlock));
-        return new RevocationRecord(Merkle.Hex.Encode(document), revoked?.TransactionHash ?? "", status.RevokedInBlock, (long)header.Timestamp.Value,
-            reason is null ? null : Merkle.Hex.Encode(reason));
+        return new RevocationRecord(TradeChain.Domain.Hashing.Hex.Encode(document), revoked?.TransactionHash ?? "", status.RevokedInBlock, (long)header.Timestamp.Value,
+            reason is null ? null : TradeChain.Domain.Hashing.Hex.Encode(reason));
     }
 }

@@ -1,3 +1,4 @@
+using TradeChain.Domain.Hashing;
 using System.Collections.Concurrent;
 using System.Numerics;
 using System.Text;
@@ -384,7 +385,7 @@ internal static class SettlementErrors
         if (revert.IsCustomErrorFor<InvalidAccountError>()) return "InvalidAccount: the zero address cannot be an account or a servicing bank";
         if (revert.IsCustomErrorFor<Token.ZeroAmountError>()) return "ZeroAmount: the amount must be positive";
         if (revert.IsCustomErrorFor<DuplicateReferenceError>())
-            return $"DuplicateReference: a bank payment with reference {Merkle.Hex.Encode(revert.DecodeError<DuplicateReferenceError>().PaymentReference)} was made already";
+            return $"DuplicateReference: a bank payment with reference {TradeChain.Domain.Hashing.Hex.Encode(revert.DecodeError<DuplicateReferenceError>().PaymentReference)} was made already";
         if (revert.IsCustomErrorFor<ERC20InsufficientBalanceError>())
         {
             var e = revert.DecodeError<ERC20InsufficientBalanceError>();
@@ -473,7 +474,7 @@ internal static class SettlementErrors
         return null;
     }
 
-    private static string Hex(byte[] value) => Merkle.Hex.Encode(value);
+    private static string Hex(byte[] value) => TradeChain.Domain.Hashing.Hex.Encode(value);
 
     private static string At(BigInteger unixSeconds) => DateTimeOffset.FromUnixTimeSeconds((long)unixSeconds).ToString("u", System.Globalization.CultureInfo.InvariantCulture);
 

@@ -1,3 +1,4 @@
+using TradeChain.Domain.Hashing;
 using System.Text;
 using System.Globalization;
 using Nethereum.Util;

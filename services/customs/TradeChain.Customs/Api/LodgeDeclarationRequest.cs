@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using TradeChain.Customs.Domain;
-using TradeChain.Ledger.Merkle;
+using TradeChain.Domain.Hashing;
 
 namespace TradeChain.Customs.Api;
 

@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using TradeChain.Documents.Domain;
 using TradeChain.Documents.Infrastructure;
 using TradeChain.Documents.Verification;
-using TradeChain.Ledger.Merkle;
+using TradeChain.Domain.Hashing;
 using TradeChain.Messages;
 
 namespace TradeChain.Documents.Application;

@@ -2,9 +2,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Nethereum.Util;
-using TradeChain.Ledger;
-using TradeChain.Ledger.Merkle;
+using TradeChain.Domain;
+using TradeChain.Domain.Hashing;
 
 namespace TradeChain.Documents.Domain;
 
@@ -224,7 +223,7 @@ public static class OpenAttestationV2
         else throw new ArgumentException("Hiding single array elements is not supported; hide the whole array.");
     }
 
-    private static string Keccak(string text) => Convert.ToHexStringLower(Sha3Keccack.Current.CalculateHash(Encoding.UTF8.GetBytes(text)));
+    private static string Keccak(string text) => Convert.ToHexStringLower(Keccak256.Hash(Encoding.UTF8.GetBytes(text)));
 
     private sealed class ByteOrder : IComparer<byte[]>
     {

@@ -6,7 +6,7 @@ using Nethereum.Util;
 using TradeChain.Documents.Domain;
 using TradeChain.Documents.Infrastructure;
 using TradeChain.Ledger;
-using TradeChain.Ledger.Merkle;
+using TradeChain.Domain.Hashing;
 
 namespace TradeChain.Documents.Verification;
 

@@ -1,3 +1,4 @@
+using TradeChain.Domain.Hashing;
 using System.Globalization;
 using System.Security.Claims;
 using System.Text;
@@ -274,7 +275,7 @@ public static class CreditEndpoints
         var hashes = request.DocumentHashes?.Select(h => h?.Trim().ToLowerInvariant() ?? "").ToList() ?? [];
         if (hashes.Count is 0 or > 20) errors.Add(("documentHashes", "is required: 1 to 20 document references (0x + 64 hex digits, as the documents service gives them)"));
         for (var i = 0; i < hashes.Count; i++)
-            if (!TradeChain.Ledger.Merkle.Hex.IsHash32(hashes[i])) errors.Add(($"documentHashes[{i}]", "must be 0x followed by 64 hex digits"));
+            if (!TradeChain.Domain.Hashing.Hex.IsHash32(hashes[i])) errors.Add(($"documentHashes[{i}]", "must be 0x followed by 64 hex digits"));
         if (hashes.Distinct().Count() != hashes.Count) errors.Add(("documentHashes", "must not repeat a document"));
         if (errors.Count > 0) return Problems.Validation(errors);
         // Presented when the bank receives it: the service's clock, never a date the presenter chooses.

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TradeChain.Ledger;
-using TradeChain.Ledger.Merkle;
+using TradeChain.Domain.Hashing;
 using TradeChain.ServiceDefaults.Persistence;
 using TradeChain.ServiceDefaults.Telemetry;
 

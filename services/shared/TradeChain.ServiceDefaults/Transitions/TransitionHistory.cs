@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using TradeChain.Ledger;
-using TradeChain.Ledger.Merkle;
+using TradeChain.Domain.Hashing;
 using TradeChain.ServiceDefaults.Persistence;
 
 namespace TradeChain.ServiceDefaults.Transitions;

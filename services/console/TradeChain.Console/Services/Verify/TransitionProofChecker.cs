@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Nethereum.Util;
 using TradeChain.Ledger;
-using TradeChain.Ledger.Merkle;
+using TradeChain.Domain.Hashing;
 
 namespace TradeChain.Console.Services.Verify;
 

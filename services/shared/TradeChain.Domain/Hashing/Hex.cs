@@ -1,4 +1,4 @@
-namespace TradeChain.Ledger.Merkle;
+namespace TradeChain.Domain.Hashing;
 
 /// <summary>0x-prefixed lower-case hex, the form hashes take in our APIs and on chain.</summary>
 public static class Hex

@@ -1,6 +1,7 @@
-using Nethereum.Util;
+using TradeChain.Domain;
 
-namespace TradeChain.Ledger.Merkle;
+
+namespace TradeChain.Domain.Hashing;
 
 /// <summary>
 /// A keccak256 Merkle tree over 32-byte leaves with sorted pairs (parent = keccak(min ‖ max)), the scheme
@@ -69,6 +70,6 @@ public sealed class MerkleTree
         var buffer = new byte[first.Length + second.Length];
         first.CopyTo(buffer, 0);
         second.CopyTo(buffer, first.Length);
-        return Sha3Keccack.Current.CalculateHash(buffer);
+        return Keccak256.Hash(buffer);
     }
 }

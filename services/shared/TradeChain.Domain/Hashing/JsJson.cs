@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace TradeChain.Ledger;
+namespace TradeChain.Domain.Hashing;
 
 /// <summary>JSON text exactly as JavaScript's JSON.stringify writes it, so hashes over JSON can be rebuilt in any language.</summary>
 public static class JsJson
