@@ -68,8 +68,8 @@ public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity
                 var record = new TransitionRecord
                 {
                     Service = service.Name,
-                    AggregateType = aggregate.AggregateType,
-                    AggregateId = aggregate.AggregateKey,
+                    AggregateType = t.PartType ?? aggregate.AggregateType,
+                    AggregateId = t.PartKey ?? aggregate.AggregateKey,
                     Sequence = t.Sequence,
                     FromState = t.FromState,
                     ToState = t.ToState,
