@@ -61,9 +61,12 @@ public static class CreditEndpoints
         group.MapGet("/{id:guid}", GetAsync);
         group.MapGet("/{id:guid}/history", HistoryAsync).WithSummary("The credit's transitions with their Merkle proofs and on-chain anchoring.");
         group.MapGet("/{id:guid}/messages", MessagesAsync).WithSummary("ISO 20022 messages of the credit's settlements and refund.");
-        group.MapPost("/{id:guid}/issue", (Guid id, ClaimsPrincipal u, IssueCredit issue, CancellationToken ct) => Respond(id, issue.HandleAsync(id, Caller.From(u), ct))).RequireAuthorization(Roles.Bank)
+        group.MapPost("/{id:guid}/issue", (Guid id, ClaimsPrincipal u, IssueCredit issue, CancellationToken ct) =>
+                Respond(id, issue.HandleAsync(id, Caller.From(u), ct))).RequireAuthorization(Roles.Bank)
             .WithSummary("The issuing bank issues the credit: the amount moves from the applicant's account into escrow on chain.");
-        group.MapPost("/{id:guid}/advise", (Guid id, ClaimsPrincipal u, AdviseCredit advise, CancellationToken ct) => Respond(id, advise.HandleAsync(id, Caller.From(u), ct))).RequireAuthorization(Roles.Bank).WithSummary("The advising bank advises the credit to the beneficiary.");
+        group.MapPost("/{id:guid}/advise", (Guid id, ClaimsPrincipal u, AdviseCredit advise, CancellationToken ct) =>
+                Respond(id, advise.HandleAsync(id, Caller.From(u), ct))).RequireAuthorization(Roles.Bank)
+            .WithSummary("The advising bank advises the credit to the beneficiary.");
         group.MapPost("/{id:guid}/amendments", AmendAsync).RequireAuthorization(Roles.Bank).WithSummary("The issuing bank proposes an amendment (UCP 600 art. 10).");
         group.MapPost("/{id:guid}/amendments/{number:int}/accept", (Guid id, int number, ClaimsPrincipal u, DecideAmendment decide, CancellationToken ct) =>
             Respond(id, decide.HandleAsync(id, number, true, Caller.From(u), ct))).WithSummary("The beneficiary accepts the amendment: the terms (and the escrowed amount) change.");
@@ -83,9 +86,11 @@ public static class CreditEndpoints
         group.MapPost("/{id:guid}/presentations/{presentation:guid}/settle", (Guid id, Guid presentation, ClaimsPrincipal u, SettlePresentation settle, CancellationToken ct) =>
                 Respond(id, settle.HandleAsync(id, presentation, Caller.From(u), ct))).RequireAuthorization(Roles.Bank)
             .WithSummary("The issuing or advising bank releases the accepted amount from escrow to the beneficiary (once per presentation, enforced on chain).");
-        group.MapPost("/{id:guid}/consent-to-cancel", (Guid id, ClaimsPrincipal u, ConsentToCancel consent, CancellationToken ct) => Respond(id, consent.HandleAsync(id, Caller.From(u), ct))).RequireAuthorization(Roles.Exporter)
+        group.MapPost("/{id:guid}/consent-to-cancel", (Guid id, ClaimsPrincipal u, ConsentToCancel consent, CancellationToken ct) =>
+                Respond(id, consent.HandleAsync(id, Caller.From(u), ct))).RequireAuthorization(Roles.Exporter)
             .WithSummary("The beneficiary agrees, with its own account, to cancel the credit before expiry.");
-        group.MapPost("/{id:guid}/refund", (Guid id, ClaimsPrincipal u, RefundCredit refund, CancellationToken ct) => Respond(id, refund.HandleAsync(id, Caller.From(u), ct))).RequireAuthorization(Roles.Bank)
+        group.MapPost("/{id:guid}/refund", (Guid id, ClaimsPrincipal u, RefundCredit refund, CancellationToken ct) =>
+                Respond(id, refund.HandleAsync(id, Caller.From(u), ct))).RequireAuthorization(Roles.Bank)
             .WithSummary("The issuing bank returns the unused amount to the applicant: after expiry, or on a cancellation the beneficiary agreed to.");
         return app;
     }
