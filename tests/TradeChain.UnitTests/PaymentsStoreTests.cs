@@ -118,9 +118,32 @@ public sealed class PaymentsStoreTests : IAsyncLifetime
             var credit = await db.Credits.SingleAsync(c => c.Id == creditId);
             var presentation = credit.Find(presentationId);
             Assert.Equal((PresentationStatus.Complying, 49_000m), (presentation.Status, presentation.AmountClaimed));
+            Assert.Equal("0x" + new string('a', 64), Assert.Single(presentation.DocumentHashes));
             var log = await db.Transitions.Where(t => t.AggregateType == "presentation" && t.AggregateId == presentationId.ToString())
                 .OrderBy(t => t.Sequence).Select(t => t.FromState + "->" + t.ToState).ToListAsync();
             Assert.Equal(["new->Presented", "Presented->Verifying", "Verifying->Complying"], log);
+            return 0;
+        });
+    }
+
+    [Fact]
+    public async Task Documents_and_discrepancies_are_rows_kept_in_their_order()
+    {
+        var (creditId, presentationId) = await PresentedAsync();
+        var discrepancies = Enumerable.Range(1, 12).Select(i => new Discrepancy($"code-{i}", "bill-of-lading", "portOfDischarge", "UCP 600 art. 20", $"detail {i}")).ToList();
+        await WithDbAsync(async db =>
+        {
+            var credit = await db.Credits.SingleAsync(c => c.Id == creditId);
+            credit.RecordExamination(presentationId, new ExaminationResult(false, discrepancies, 49_000m, new DateOnly(2026, 12, 8)), "examiner", Now);
+            await db.SaveChangesAsync();
+            return 0;
+        });
+        await WithDbAsync(async db =>
+        {
+            var presentation = (await db.Credits.AsNoTracking().SingleAsync(c => c.Id == creditId)).Find(presentationId);
+            Assert.Equal(discrepancies, presentation.Discrepancies);
+            Assert.Equal(12, await db.Database.SqlQueryRaw<int>("SELECT COUNT(*) AS Value FROM credit_presentation_discrepancies").SingleAsync());
+            Assert.Equal(1, await db.Database.SqlQueryRaw<int>("SELECT COUNT(*) AS Value FROM credit_presentation_documents").SingleAsync());
             return 0;
         });
     }

@@ -73,10 +73,22 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
                 p.Property(x => x.Status).HasConversion<string>();
                 p.Property(x => x.AmountClaimed).HasConversion<string>();
                 p.Property(x => x.Version).IsConcurrencyToken();
-                // The examination's findings, recorded once and never changed: kept with the presentation as the notice lists them.
-                p.Property(x => x.Discrepancies).HasColumnName("DiscrepanciesJson").HasConversion(
-                    v => JsonSerializer.Serialize(v, Json), v => JsonSerializer.Deserialize<List<Discrepancy>>(v, Json)!,
-                    new ValueComparer<IReadOnlyList<Discrepancy>>((a, b) => a!.SequenceEqual(b!), v => v.Aggregate(0, (h, d) => HashCode.Combine(h, d)), v => v.ToList()));
+                p.Ignore(x => x.DocumentHashes);
+                p.Ignore(x => x.Discrepancies);
+                p.OwnsMany<PresentedDocumentReference>("_documents", d =>
+                {
+                    d.ToTable("credit_presentation_documents");
+                    d.WithOwner().HasForeignKey("PresentationId");
+                    d.HasKey("PresentationId", nameof(PresentedDocumentReference.Position));
+                    d.Property(x => x.Position).ValueGeneratedNever();
+                });
+                p.OwnsMany<RecordedDiscrepancy>("_discrepancies", d =>
+                {
+                    d.ToTable("credit_presentation_discrepancies");
+                    d.WithOwner().HasForeignKey("PresentationId");
+                    d.HasKey("PresentationId", nameof(RecordedDiscrepancy.Position));
+                    d.Property(x => x.Position).ValueGeneratedNever();
+                });
             });
             e.Navigation(c => c.Presentations).HasField("_presentations").UsePropertyAccessMode(PropertyAccessMode.Field);
         });

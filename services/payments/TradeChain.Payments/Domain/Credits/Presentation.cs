@@ -23,7 +23,7 @@ public sealed class Presentation
     {
         Id = id;
         Number = number;
-        DocumentHashes = [.. documentHashes];
+        _documents = [.. documentHashes.Select((hash, i) => new PresentedDocumentReference(i + 1, hash))];
         PresentedOn = presentedOn;
         Status = PresentationStatus.Presented;
     }
@@ -33,7 +33,11 @@ public sealed class Presentation
     /// <summary>1 for the credit's first presentation, and so on.</summary>
     public int Number { get; private set; }
 
-    public List<string> DocumentHashes { get; private set; } = [];
+    private readonly List<PresentedDocumentReference> _documents = [];
+    private List<RecordedDiscrepancy> _discrepancies = [];
+
+    /// <summary>The presented documents' references (their target hashes in the documents service), in the order presented.</summary>
+    public IReadOnlyList<string> DocumentHashes => [.. _documents.OrderBy(d => d.Position).Select(d => d.Hash)];
 
     /// <summary>The day the bank received it (the service's clock, never a date the presenter chooses).</summary>
     public DateOnly PresentedOn { get; private set; }
@@ -41,7 +45,7 @@ public sealed class Presentation
     public PresentationStatus Status { get; private set; }
 
     /// <summary>Every discrepancy the examination found, in the order the refusal notice lists them.</summary>
-    public IReadOnlyList<Discrepancy> Discrepancies { get; private set; } = [];
+    public IReadOnlyList<Discrepancy> Discrepancies => [.. _discrepancies.OrderBy(d => d.Position).Select(d => d.ToDiscrepancy())];
 
     public decimal AmountClaimed { get; private set; }
 
@@ -74,7 +78,7 @@ public sealed class Presentation
 
     internal void Examined(ExaminationResult result)
     {
-        Discrepancies = result.Discrepancies;
+        _discrepancies = [.. result.Discrepancies.Select((d, i) => RecordedDiscrepancy.From(i + 1, d))];
         AmountClaimed = result.AmountClaimed;
         ExaminationDeadline = result.ExaminationDeadline;
     }
@@ -86,6 +90,45 @@ public sealed class Presentation
         SettlementTransactionHash = transaction;
         SettledAtUnixMs = at.ToUnixTimeMilliseconds();
     }
+}
+
+/// <summary>One document of a presentation, at its place in it.</summary>
+public sealed class PresentedDocumentReference
+{
+    private PresentedDocumentReference() { }
+
+    internal PresentedDocumentReference(int position, string hash)
+    {
+        Position = position;
+        Hash = hash;
+    }
+
+    public int Position { get; private set; }
+
+    public string Hash { get; private set; } = "";
+}
+
+/// <summary>One discrepancy of an examined presentation, at its place in the refusal notice.</summary>
+public sealed class RecordedDiscrepancy
+{
+    private RecordedDiscrepancy() { }
+
+    public int Position { get; private set; }
+
+    public string Code { get; private set; } = "";
+
+    public string? DocumentType { get; private set; }
+
+    public string? Field { get; private set; }
+
+    public string Rule { get; private set; } = "";
+
+    public string Detail { get; private set; } = "";
+
+    internal static RecordedDiscrepancy From(int position, Discrepancy d) =>
+        new() { Position = position, Code = d.Code, DocumentType = d.DocumentType, Field = d.Field, Rule = d.Rule, Detail = d.Detail };
+
+    internal Discrepancy ToDiscrepancy() => new(Code, DocumentType, Field, Rule, Detail);
 }
 
 /// <summary>A proposed change to a credit's terms: a part of the <see cref="DocumentaryCredit"/>, decided by its beneficiary.</summary>
