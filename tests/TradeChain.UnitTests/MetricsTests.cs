@@ -18,29 +18,16 @@ namespace TradeChain.UnitTests;
 /// </summary>
 public sealed class MetricsTests : IAsyncLifetime
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "tradechain-metrics-" + Guid.NewGuid().ToString("N"));
+    private PaymentsDatabase _payments = null!;
     private ServiceProvider _provider = null!;
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(_dir);
-        _provider = new ServiceCollection()
-            .AddSingleton(new ServiceIdentity("payments"))
-            .AddSingleton(TimeProvider.System)
-            .AddDbContext<PaymentsDbContext>(o => o.UseSqlite($"Data Source={Path.Combine(_dir, "payments.db")}"))
-            .AddScoped<ServiceDbContext>(sp => sp.GetRequiredService<PaymentsDbContext>())
-            .AddMassTransitTestHarness(x => x.AddConsumer<FailingConsumer>())
-            .BuildServiceProvider(validateScopes: true);
-        await using var scope = _provider.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<PaymentsDbContext>().Database.EnsureCreatedAsync();
+        _payments = await PaymentsDatabase.CreateAsync(x => x.AddConsumer<FailingConsumer>());
+        _provider = _payments.Provider;
     }
 
-    public async Task DisposeAsync()
-    {
-        await _provider.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
-    }
+    public async Task DisposeAsync() => await _payments.DisposeAsync();
 
     public sealed record Unprocessable(string Reason);
 

@@ -24,35 +24,13 @@ public sealed class PaymentsStoreTests : IAsyncLifetime
         "Hamburg Roasters GmbH", "Saigon Coffee JSC", "VNSGN", "DEHAM", "Robusta green coffee beans",
         [new RequiredDocument("commercial-invoice", ["amount"])]);
 
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "tradechain-payments-" + Guid.NewGuid().ToString("N"));
-    private ServiceProvider _provider = null!;
+    private PaymentsDatabase _payments = null!;
 
-    public async Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_dir);
-        _provider = new ServiceCollection()
-            .AddSingleton(new ServiceIdentity("payments"))
-            .AddSingleton(TimeProvider.System)
-            .AddDbContext<PaymentsDbContext>(o => o.UseSqlite($"Data Source={Path.Combine(_dir, "payments.db")}"))
-            .AddScoped<ServiceDbContext>(sp => sp.GetRequiredService<PaymentsDbContext>())
-            .AddMassTransitTestHarness(x => x.AddConsumer<PresentationVerifiedConsumer>())
-            .BuildServiceProvider(validateScopes: true);
-        await using var scope = _provider.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<PaymentsDbContext>().Database.EnsureCreatedAsync();
-    }
+    public async Task InitializeAsync() => _payments = await PaymentsDatabase.CreateAsync(x => x.AddConsumer<PresentationVerifiedConsumer>());
 
-    public async Task DisposeAsync()
-    {
-        await _provider.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
-    }
+    public async Task DisposeAsync() => await _payments.DisposeAsync();
 
-    private async Task<T> WithDbAsync<T>(Func<PaymentsDbContext, Task<T>> work)
-    {
-        await using var scope = _provider.CreateAsyncScope();
-        return await work(scope.ServiceProvider.GetRequiredService<PaymentsDbContext>());
-    }
+    private Task<T> WithDbAsync<T>(Func<PaymentsDbContext, Task<T>> work) => _payments.WithDbAsync(work);
 
     /// <summary>An issued credit with one presentation awaiting verification, saved.</summary>
     private async Task<(Guid Credit, Guid Presentation)> PresentedAsync() => await WithDbAsync(async db =>
@@ -100,7 +78,7 @@ public sealed class PaymentsStoreTests : IAsyncLifetime
     public async Task Verified_documents_are_examined_once_even_when_the_verdict_is_redelivered()
     {
         var (creditId, presentationId) = await PresentedAsync();
-        var harness = _provider.GetRequiredService<ITestHarness>();
+        var harness = _payments.Provider.GetRequiredService<ITestHarness>();
         await harness.Start();
         var verified = new PresentationDocumentsVerified(presentationId, true,
             [new DocumentVerdict("0x" + new string('a', 64), true, "commercial-invoice", "issued", ContentJson: Invoice("49000.00"))]);

@@ -27,14 +27,22 @@ public abstract class CreditUseCase(PaymentsDbContext db, TimeProvider clock)
     /// <summary>The credit, or null when it does not exist or the caller is not party to it (then it does not exist for it).</summary>
     protected Task<DocumentaryCredit?> LoadAsync(Guid id, Caller caller, CancellationToken ct) => CreditQueries.FindAsync(db, id, caller.Party, ct);
 
-    protected async Task<DocumentaryCredit?> StepAsync(Guid id, Caller caller, Action<DocumentaryCredit> step, CancellationToken ct)
+    /// <summary>Load → the step → save; null when the caller is not party to the credit.</summary>
+    protected async Task<DocumentaryCredit?> StepAsync(Guid id, Caller caller, Func<DocumentaryCredit, Task> step, CancellationToken ct)
     {
         var credit = await LoadAsync(id, caller, ct);
         if (credit is null) return null;
-        step(credit);
+        await step(credit);
         await db.SaveChangesAsync(ct);
         return credit;
     }
+
+    protected Task<DocumentaryCredit?> StepAsync(Guid id, Caller caller, Action<DocumentaryCredit> step, CancellationToken ct) =>
+        StepAsync(id, caller, credit =>
+        {
+            step(credit);
+            return Task.CompletedTask;
+        }, ct);
 }
 
 /// <summary>A credit use case that moves money through the escrow contract.</summary>
@@ -76,10 +84,8 @@ public sealed class ApplyForCredit(PaymentsDbContext db, TimeProvider clock) : C
 /// </summary>
 public sealed class IssueCredit(PaymentsDbContext db, SettlementLedger ledger, Iso20022Recorder iso, TimeProvider clock) : EscrowUseCase(db, ledger, iso, clock)
 {
-    public async Task<DocumentaryCredit?> HandleAsync(Guid id, Caller bank, CancellationToken ct)
+    public Task<DocumentaryCredit?> HandleAsync(Guid id, Caller bank, CancellationToken ct) => StepAsync(id, bank, async credit =>
     {
-        var credit = await LoadAsync(id, bank, ct);
-        if (credit is null) return null;
         credit.EnsureIssuable(bank.Party);
         var terms = credit.Terms;
         var applicant = await Ledger.RequireAccountAsync(Db, credit.ApplicantParty, terms.Currency, "applicant", ct);
@@ -97,9 +103,7 @@ public sealed class IssueCredit(PaymentsDbContext db, SettlementLedger ledger, I
         credit.Issue(bank.Party, tx, bank.Actor, Now);
         Ledger.BookEscrow(Db, credit.ApplicantParty, terms.Currency, -minor, LedgerEntryKind.CreditEscrow, credit.Number, tx);
         if (tx.Length > 0) NotifyEscrow(credit, applicant, isCredit: false, terms.MaximumAmount, credit.Number, tx, $"Documentary credit {credit.Number}: amount with tolerance held in escrow");
-        await Db.SaveChangesAsync(ct);
-        return credit;
-    }
+    }, ct);
 }
 
 /// <summary>The advising bank advises the credit to the beneficiary.</summary>
@@ -123,10 +127,8 @@ public sealed class ProposeAmendment(PaymentsDbContext db, TimeProvider clock) :
 /// </summary>
 public sealed class DecideAmendment(PaymentsDbContext db, SettlementLedger ledger, Iso20022Recorder iso, TimeProvider clock) : EscrowUseCase(db, ledger, iso, clock)
 {
-    public async Task<DocumentaryCredit?> HandleAsync(Guid id, int number, bool accept, Caller beneficiary, CancellationToken ct)
+    public Task<DocumentaryCredit?> HandleAsync(Guid id, int number, bool accept, Caller beneficiary, CancellationToken ct) => StepAsync(id, beneficiary, async credit =>
     {
-        var credit = await LoadAsync(id, beneficiary, ct);
-        if (credit is null) return null;
         var before = credit.DecideAmendment(number, accept, beneficiary.Party, beneficiary.Actor, Now);
         var after = credit.Terms;
         if (after.MaximumAmount != before.MaximumAmount)
@@ -142,9 +144,7 @@ public sealed class DecideAmendment(PaymentsDbContext db, SettlementLedger ledge
             NotifyEscrow(credit, applicant, isCredit: after.MaximumAmount < before.MaximumAmount, Math.Abs(before.MaximumAmount - after.MaximumAmount),
                 reference, receipt.TransactionHash, $"Documentary credit {credit.Number}, amendment {number}: escrow adjusted");
         }
-        await Db.SaveChangesAsync(ct);
-        return credit;
-    }
+    }, ct);
 }
 
 /// <summary>
@@ -177,16 +177,12 @@ public sealed class WaiveDiscrepancies(PaymentsDbContext db, TimeProvider clock)
 /// </summary>
 public sealed class AcceptPresentation(PaymentsDbContext db, SettlementLedger ledger, Iso20022Recorder iso, TimeProvider clock) : EscrowUseCase(db, ledger, iso, clock)
 {
-    public async Task<DocumentaryCredit?> HandleAsync(Guid id, Guid presentation, Caller bank, CancellationToken ct)
+    public Task<DocumentaryCredit?> HandleAsync(Guid id, Guid presentation, Caller bank, CancellationToken ct) => StepAsync(id, bank, async credit =>
     {
-        var credit = await LoadAsync(id, bank, ct);
-        if (credit is null) return null;
         var accepted = credit.Accept(presentation, bank.Party, Today, bank.Actor, Now);
         await Ledger.Chain.AcceptPaymentAsync(await Ledger.Wallets.ForAsync(bank.Party, ct), Id32(credit.Number), Id32(presentation.ToString()),
             LedgerEntry.ToMinor(accepted.AmountClaimed), ct);
-        await Db.SaveChangesAsync(ct);
-        return credit;
-    }
+    }, ct);
 }
 
 /// <summary>
@@ -195,10 +191,8 @@ public sealed class AcceptPresentation(PaymentsDbContext db, SettlementLedger le
 /// </summary>
 public sealed class SettlePresentation(PaymentsDbContext db, SettlementLedger ledger, Iso20022Recorder iso, TimeProvider clock) : EscrowUseCase(db, ledger, iso, clock)
 {
-    public async Task<DocumentaryCredit?> HandleAsync(Guid id, Guid presentation, Caller bank, CancellationToken ct)
+    public Task<DocumentaryCredit?> HandleAsync(Guid id, Guid presentation, Caller bank, CancellationToken ct) => StepAsync(id, bank, async credit =>
     {
-        var credit = await LoadAsync(id, bank, ct);
-        if (credit is null) return null;
         var current = credit.EnsureSettleable(presentation);
         var terms = credit.Terms;
         var beneficiary = await Ledger.RequireAccountAsync(Db, credit.BeneficiaryParty, terms.Currency, "beneficiary", ct);
@@ -219,32 +213,24 @@ public sealed class SettlePresentation(PaymentsDbContext db, SettlementLedger le
         credit.Settle(presentation, tx, bank.Actor, Now);
         Ledger.BookEscrow(Db, credit.BeneficiaryParty, terms.Currency, minor, LedgerEntryKind.CreditRelease, reference, tx);
         Iso.Record(Db, report with { ChainTransactionHash = tx });
-        await Db.SaveChangesAsync(ct);
-        return credit;
-    }
+    }, ct);
 }
 
 /// <summary>The beneficiary agrees, with its own account on chain, to cancel the credit before expiry.</summary>
 public sealed class ConsentToCancel(PaymentsDbContext db, SettlementLedger ledger, Iso20022Recorder iso, TimeProvider clock) : EscrowUseCase(db, ledger, iso, clock)
 {
-    public async Task<DocumentaryCredit?> HandleAsync(Guid id, Caller beneficiary, CancellationToken ct)
+    public Task<DocumentaryCredit?> HandleAsync(Guid id, Caller beneficiary, CancellationToken ct) => StepAsync(id, beneficiary, async credit =>
     {
-        var credit = await LoadAsync(id, beneficiary, ct);
-        if (credit is null) return null;
         credit.ConsentToCancel(beneficiary.Party, beneficiary.Actor, Now);
         await Ledger.Chain.ConsentToCancelAsync(await Ledger.Wallets.ForAsync(beneficiary.Party, ct), Id32(credit.Number), ct);
-        await Db.SaveChangesAsync(ct);
-        return credit;
-    }
+    }, ct);
 }
 
 /// <summary>The issuing bank returns the unused amount from escrow to the applicant: after expiry, or on a cancellation the beneficiary agreed to.</summary>
 public sealed class RefundCredit(PaymentsDbContext db, SettlementLedger ledger, Iso20022Recorder iso, TimeProvider clock) : EscrowUseCase(db, ledger, iso, clock)
 {
-    public async Task<DocumentaryCredit?> HandleAsync(Guid id, Caller bank, CancellationToken ct)
+    public Task<DocumentaryCredit?> HandleAsync(Guid id, Caller bank, CancellationToken ct) => StepAsync(id, bank, async credit =>
     {
-        var credit = await LoadAsync(id, bank, ct);
-        if (credit is null) return null;
         var now = Now;
         var today = DateOnly.FromDateTime(now.UtcDateTime);
         // The rules first (issuing bank, open, expired or consented), so a refused refund sends nothing to the chain.
@@ -265,9 +251,7 @@ public sealed class RefundCredit(PaymentsDbContext db, SettlementLedger ledger, 
         if (tx.Length > 0 && returned > 0)
             NotifyEscrow(credit, await Ledger.RequireAccountAsync(Db, credit.ApplicantParty, credit.Terms.Currency, "applicant", ct), isCredit: true, returned,
                 $"{credit.Number}/R", tx, $"Documentary credit {credit.Number}: unused balance returned from escrow");
-        await Db.SaveChangesAsync(ct);
-        return credit;
-    }
+    }, ct);
 }
 
 /// <summary>Reading credits: only a party to a credit sees it, with its presentations' histories beside its own.</summary>
