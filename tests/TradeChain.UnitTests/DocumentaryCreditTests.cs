@@ -7,7 +7,8 @@ public class DocumentaryCreditTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 25, 9, 0, 0, TimeSpan.Zero);
 
-    private static readonly CreditTerms Terms = new("USD", 50_000m, 5m, new DateOnly(2027, 1, 15), "VN", new DateOnly(2026, 12, 31), 21, true,
+    /// <summary>USD 50,000 ± 5 %, expiring Friday 15 January 2027 in Viet Nam; an invoice is the one document required.</summary>
+    internal static readonly CreditTerms Terms = new("USD", 50_000m, 5m, new DateOnly(2027, 1, 15), "VN", new DateOnly(2026, 12, 31), 21, true,
         "Hamburg Roasters GmbH", "Saigon Coffee JSC", "VNSGN", "DEHAM", "Robusta green coffee beans",
         [new RequiredDocument("commercial-invoice", ["amount"])]);
 

@@ -20,9 +20,7 @@ public sealed class PaymentsStoreTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 25, 9, 0, 0, TimeSpan.Zero);
 
-    private static readonly CreditTerms Terms = new("USD", 50_000m, 5m, new DateOnly(2027, 1, 15), "VN", new DateOnly(2026, 12, 31), 21, true,
-        "Hamburg Roasters GmbH", "Saigon Coffee JSC", "VNSGN", "DEHAM", "Robusta green coffee beans",
-        [new RequiredDocument("commercial-invoice", ["amount"])]);
+    private static readonly CreditTerms Terms = DocumentaryCreditTests.Terms;
 
     private PaymentsDatabase _payments = null!;
 
