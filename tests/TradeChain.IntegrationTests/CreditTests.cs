@@ -176,6 +176,14 @@ public sealed class CreditTests(ITestOutputHelper output)
         Assert.True(report["inAgreement"]!.GetValue<bool>(), report["differences"]!.ToJsonString());
         Assert.Contains(report["credits"]!.AsArray(), c => c!["number"]!.GetValue<string>() == applied["number"]!.GetValue<string>() && c["agrees"]!.GetValue<bool>());
         Assert.Contains(report["accounts"]!.AsArray(), a => a!["party"]!.GetValue<string>() == Importer && a["agrees"]!.GetValue<bool>());
+
+        // The credit's history carries its presentation's own transitions, under the presentation's key, in their real states.
+        var history = await Get(importer, new Uri(credit, "history"));
+        var steps = history["transitions"]!.AsArray()
+            .Where(t => t!["aggregateType"]!.GetValue<string>() == "presentation" && t["aggregateId"]!.GetValue<string>() == presentationId)
+            .Select(t => $"{t!["fromState"]!.GetValue<string>()}->{t["toState"]!.GetValue<string>()}").ToList();
+        Assert.Equal(["new->Presented", "Presented->Verifying", "Verifying->Discrepant", "Discrepant->Refused", "Refused->Waived", "Waived->Accepted", "Accepted->Settled"], steps);
+        Assert.DoesNotContain(history["transitions"]!.AsArray(), t => t!["aggregateType"]!.GetValue<string>() == "credit" && t["reason"]!.GetValue<string>().Contains("refused"));
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public sealed class CustomsPersistenceTests : IDisposable
 
     public CustomsPersistenceTests() => _services = new ServiceCollection()
         .AddSingleton(new ServiceIdentity("customs"))
-        .AddDbContext<CustomsDbContext>(o => o.UseSqlite($"Data Source={_file}"))
+        .AddDbContext<CustomsDbContext>(o => o.UseServiceDatabase($"Data Source={_file}"))
         .BuildServiceProvider();
 
     public void Dispose()
@@ -54,7 +54,7 @@ public sealed class CustomsPersistenceTests : IDisposable
         var lodged = Lodged(Content(DeclarationType.Export, Item(value: 1_000m)));
         await InScopeAsync(async db =>
         {
-            await db.Database.EnsureCreatedAsync();
+            await ServiceDatabase.MigrateAsync(db);
             db.Declarations.Add(lodged);
             return await db.SaveChangesAsync();
         });

@@ -30,7 +30,7 @@ public sealed class DocumentVerificationResponderTests : IAsyncLifetime
     {
         _provider = new ServiceCollection()
             .AddSingleton(new ServiceIdentity("documents"))
-            .AddDbContext<DocumentsDbContext>(o => o.UseSqlite($"Data Source={_file}"))
+            .AddDbContext<DocumentsDbContext>(o => o.UseServiceDatabase($"Data Source={_file}"))
             .AddSingleton<IDocumentChecks>(_chain)
             .AddScoped<VerifyReferencedDocuments>()
             .AddMassTransitTestHarness(x =>
@@ -39,7 +39,7 @@ public sealed class DocumentVerificationResponderTests : IAsyncLifetime
                 x.AddConsumer<PresentationDocumentsVerificationResponder>();
             })
             .BuildServiceProvider(validateScopes: true);
-        await using (var scope = _provider.CreateAsyncScope()) await scope.ServiceProvider.GetRequiredService<DocumentsDbContext>().Database.EnsureCreatedAsync();
+        await using (var scope = _provider.CreateAsyncScope()) await ServiceDatabase.MigrateAsync(scope.ServiceProvider.GetRequiredService<DocumentsDbContext>());
         _harness = _provider.GetRequiredService<ITestHarness>();
         await _harness.Start();
     }

@@ -7,7 +7,8 @@ public class DocumentaryCreditTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 25, 9, 0, 0, TimeSpan.Zero);
 
-    private static readonly CreditTerms Terms = new("USD", 50_000m, 5m, new DateOnly(2027, 1, 15), "VN", new DateOnly(2026, 12, 31), 21, true,
+    /// <summary>USD 50,000 ± 5 %, expiring Friday 15 January 2027 in Viet Nam; an invoice is the one document required.</summary>
+    internal static readonly CreditTerms Terms = new("USD", 50_000m, 5m, new DateOnly(2027, 1, 15), "VN", new DateOnly(2026, 12, 31), 21, true,
         "Hamburg Roasters GmbH", "Saigon Coffee JSC", "VNSGN", "DEHAM", "Robusta green coffee beans",
         [new RequiredDocument("commercial-invoice", ["amount"])]);
 
@@ -34,8 +35,8 @@ public class DocumentaryCreditTests
     public void A_discrepant_presentation_is_refused_in_one_notice_waived_by_the_applicant_only_then_accepted_and_settled_once()
     {
         var credit = Issued();
-        var p = credit.Present(Guid.NewGuid(), ["0xaa"], new DateOnly(2026, 12, 1), "exp", Now);
-        Assert.Equal("presentation-open", Assert.Throws<DomainRuleViolation>(() => credit.Present(Guid.NewGuid(), ["0xbb"], new DateOnly(2026, 12, 1), "exp", Now)).Rule);
+        var p = credit.Present(Guid.NewGuid(), "EXP", ["0xaa"], new DateOnly(2026, 12, 1), "exp", Now);
+        Assert.Equal("presentation-open", Assert.Throws<DomainRuleViolation>(() => credit.Present(Guid.NewGuid(), "EXP", ["0xbb"], new DateOnly(2026, 12, 1), "exp", Now)).Rule);
         credit.RecordExamination(p.Id, Discrepant(new DateOnly(2026, 12, 8)), "examiner", Now);
         Assert.Equal("not-acceptable", Assert.Throws<DomainRuleViolation>(() => credit.Accept(p.Id, "BNK-HSBC", new DateOnly(2026, 12, 8), "hsbc", Now)).Rule);
 
@@ -56,7 +57,7 @@ public class DocumentaryCreditTests
     public void After_the_fifth_banking_day_the_bank_is_precluded_from_refusing()
     {
         var credit = Issued();
-        var p = credit.Present(Guid.NewGuid(), ["0xaa"], new DateOnly(2026, 12, 1), "exp", Now);
+        var p = credit.Present(Guid.NewGuid(), "EXP", ["0xaa"], new DateOnly(2026, 12, 1), "exp", Now);
         credit.RecordExamination(p.Id, Discrepant(new DateOnly(2026, 12, 8)), "examiner", Now);
         Assert.Equal("examination-period-over", Assert.Throws<DomainRuleViolation>(() => credit.Refuse(p.Id, "BNK-HSBC", new DateOnly(2026, 12, 9), "hsbc", Now)).Rule);
         // Precluded from refusing, the bank must honour: it may accept the discrepant presentation.
@@ -67,10 +68,10 @@ public class DocumentaryCreditTests
     public void After_a_refusal_the_beneficiary_may_present_anew_and_the_refused_documents_are_returned()
     {
         var credit = Issued();
-        var first = credit.Present(Guid.NewGuid(), ["0xaa"], new DateOnly(2026, 12, 1), "exp", Now);
+        var first = credit.Present(Guid.NewGuid(), "EXP", ["0xaa"], new DateOnly(2026, 12, 1), "exp", Now);
         credit.RecordExamination(first.Id, Discrepant(new DateOnly(2026, 12, 8)), "examiner", Now);
         credit.Refuse(first.Id, "BNK-HSBC", new DateOnly(2026, 12, 2), "hsbc", Now);
-        var second = credit.Present(Guid.NewGuid(), ["0xbb"], new DateOnly(2026, 12, 3), "exp", Now);
+        var second = credit.Present(Guid.NewGuid(), "EXP", ["0xbb"], new DateOnly(2026, 12, 3), "exp", Now);
         Assert.Equal(PresentationStatus.Returned, credit.Find(first.Id).Status);
         Assert.Equal((2, PresentationStatus.Verifying), (second.Number, credit.Find(second.Id).Status));
     }
@@ -89,14 +90,14 @@ public class DocumentaryCreditTests
     public void An_amendment_binds_only_once_the_beneficiary_accepts_it_and_one_waits_at_a_time()
     {
         var credit = Issued();
-        credit.ProposeAmendment(Terms with { Amount = 52_000m }, "price", "hsbc", Now);
+        credit.ProposeAmendment("BNK-HSBC", Terms with { Amount = 52_000m }, "price", "hsbc", Now);
         Assert.Equal(50_000m, credit.Terms.Amount);
-        Assert.Equal("one-amendment-at-a-time", Assert.Throws<DomainRuleViolation>(() => credit.ProposeAmendment(Terms, "again", "hsbc", Now)).Rule);
-        credit.DecideAmendment(1, accept: true, "exp", Now);
+        Assert.Equal("one-amendment-at-a-time", Assert.Throws<DomainRuleViolation>(() => credit.ProposeAmendment("BNK-HSBC", Terms, "again", "hsbc", Now)).Rule);
+        credit.DecideAmendment(1, accept: true, "EXP", "exp", Now);
         Assert.Equal(52_000m, credit.Terms.Amount);
-        Assert.Equal("no-such-amendment", Assert.Throws<DomainRuleViolation>(() => credit.DecideAmendment(1, accept: false, "exp", Now)).Rule);
-        credit.ProposeAmendment(Terms with { Amount = 40_000m }, "less", "hsbc", Now);
-        credit.DecideAmendment(2, accept: false, "exp", Now);
+        Assert.Equal("no-such-amendment", Assert.Throws<DomainRuleViolation>(() => credit.DecideAmendment(1, accept: false, "EXP", "exp", Now)).Rule);
+        credit.ProposeAmendment("BNK-HSBC", Terms with { Amount = 40_000m }, "less", "hsbc", Now);
+        credit.DecideAmendment(2, accept: false, "EXP", "exp", Now);
         Assert.Equal(52_000m, credit.Terms.Amount);
     }
 
@@ -113,7 +114,7 @@ public class DocumentaryCreditTests
         consented.ConsentToCancel("EXP", "exp", Now);
         consented.Refund("BNK-HSBC", "0xrefund", new DateOnly(2026, 12, 1), "hsbc", Now);
         Assert.Equal(CreditStatus.Refunded, consented.Status);
-        Assert.Equal("credit-not-open", Assert.Throws<DomainRuleViolation>(() => consented.Present(Guid.NewGuid(), ["0xaa"], new DateOnly(2026, 12, 1), "exp", Now)).Rule);
+        Assert.Equal("credit-not-open", Assert.Throws<DomainRuleViolation>(() => consented.Present(Guid.NewGuid(), "EXP", ["0xaa"], new DateOnly(2026, 12, 1), "exp", Now)).Rule);
     }
 
     [Fact]
@@ -128,12 +129,91 @@ public class DocumentaryCreditTests
     public void Nothing_is_accepted_that_the_escrow_cannot_pay_and_nothing_is_presented_after_expiry()
     {
         var credit = Issued();
-        var p = credit.Present(Guid.NewGuid(), ["0xaa"], new DateOnly(2026, 12, 1), "exp", Now);
+        var p = credit.Present(Guid.NewGuid(), "EXP", ["0xaa"], new DateOnly(2026, 12, 1), "exp", Now);
         credit.RecordExamination(p.Id, new ExaminationResult(true, [], 52_500.01m, new DateOnly(2026, 12, 8)), "examiner", Now);
         Assert.Equal("cannot-pay", Assert.Throws<DomainRuleViolation>(() => credit.Accept(p.Id, "BNK-HSBC", new DateOnly(2026, 12, 2), "hsbc", Now)).Rule);
 
         var late = Issued();
         // Expiry Friday 15 January 2027: the 18th (Monday) is too late.
-        Assert.Equal("credit-expired", Assert.Throws<DomainRuleViolation>(() => late.Present(Guid.NewGuid(), ["0xaa"], new DateOnly(2027, 1, 18), "exp", Now)).Rule);
+        Assert.Equal("credit-expired", Assert.Throws<DomainRuleViolation>(() => late.Present(Guid.NewGuid(), "EXP", ["0xaa"], new DateOnly(2027, 1, 18), "exp", Now)).Rule);
+    }
+
+    [Fact]
+    public void Only_the_beneficiary_presents_and_decides_amendments_and_only_the_issuing_bank_amends()
+    {
+        var credit = Issued();
+        Assert.Equal("beneficiary-only", Assert.Throws<DomainRuleViolation>(() => credit.Present(Guid.NewGuid(), "IMP", ["0xaa"], new DateOnly(2026, 12, 1), "imp", Now)).Rule);
+        Assert.Equal("issuing-bank-only", Assert.Throws<DomainRuleViolation>(() => credit.ProposeAmendment("BNK-VCB", Terms, "price", "vcb", Now)).Rule);
+        credit.ProposeAmendment("BNK-HSBC", Terms with { Amount = 51_000m }, "price", "hsbc", Now);
+        Assert.Equal("beneficiary-only", Assert.Throws<DomainRuleViolation>(() => credit.DecideAmendment(1, accept: true, "IMP", "imp", Now)).Rule);
+        Assert.Equal(AmendmentStatus.Proposed, credit.Amendments.Single().Status);
+        var before = credit.DecideAmendment(1, accept: true, "EXP", "exp", Now);
+        Assert.Equal((50_000m, 51_000m, AmendmentStatus.Accepted), (before.Amount, credit.Terms.Amount, credit.Amendments.Single().Status));
+    }
+
+    [Fact]
+    public void A_presentation_is_logged_under_its_own_key_through_its_real_states()
+    {
+        var credit = Issued();
+        credit.ClearPendingTransitions();
+        var first = credit.Present(Guid.NewGuid(), "EXP", ["0xaa"], new DateOnly(2026, 12, 1), "exp", Now);
+        credit.RecordExamination(first.Id, Discrepant(new DateOnly(2026, 12, 8)), "examiner", Now);
+        credit.Refuse(first.Id, "BNK-HSBC", new DateOnly(2026, 12, 2), "hsbc", Now);
+        var second = credit.Present(Guid.NewGuid(), "EXP", ["0xbb"], new DateOnly(2026, 12, 3), "exp", Now);
+        credit.RecordExamination(second.Id, new ExaminationResult(true, [], 49_000m, new DateOnly(2026, 12, 10)), "examiner", Now);
+        credit.Accept(second.Id, "BNK-HSBC", new DateOnly(2026, 12, 4), "hsbc", Now);
+        credit.Settle(second.Id, "0xpay", "vcb", Now);
+
+        string[] Log(Presentation p) => [.. credit.PendingTransitions
+            .Where(t => t.PartType == DocumentaryCredit.PresentationAggregateType && t.PartKey == p.Id.ToString())
+            .Select(t => $"{t.Sequence}:{t.FromState}->{t.ToState}")];
+        Assert.Equal(["1:new->Presented", "2:Presented->Verifying", "3:Verifying->Discrepant", "4:Discrepant->Refused", "5:Refused->Returned"], Log(first));
+        Assert.Equal(["1:new->Presented", "2:Presented->Verifying", "3:Verifying->Complying", "4:Complying->Accepted", "5:Accepted->Settled"], Log(second));
+        // The credit's own log keeps its own numbering and records only what changed the credit: the drawing.
+        var own = credit.PendingTransitions.Where(t => t.PartType is null).ToList();
+        Assert.Equal([(3, "Issued", "Issued")], own.Select(t => (t.Sequence, t.FromState, t.ToState)));
+        Assert.Equal(3, credit.Version);
+    }
+
+    [Fact]
+    public void Presenting_documents_asks_for_their_verification_and_a_repeated_verdict_changes_nothing()
+    {
+        var credit = Issued();
+        var p = credit.Present(Guid.NewGuid(), "EXP", ["0xaa", "0xbb"], new DateOnly(2026, 12, 1), "exp", Now);
+        var presented = Assert.IsType<DocumentsPresented>(Assert.Single(credit.DomainEvents));
+        Assert.Equal((p.Id, "EXP", "0xaa,0xbb"), (presented.PresentationId, presented.PresenterParty, string.Join(",", presented.DocumentHashes)));
+
+        var invoice = System.Text.Json.Nodes.JsonNode.Parse("""
+            { "seller": { "name": "Saigon Coffee JSC" }, "buyer": { "name": "Hamburg Roasters GmbH" }, "currency": "USD",
+              "totalAmount": "49000.005", "goodsDescription": "Robusta green coffee beans" }
+            """)!.AsObject();
+        Assert.True(credit.Examine(p.Id, [new PresentedDocument("0xaa", "commercial-invoice", true, "issued", invoice)], "examiner", Now));
+        var examined = credit.Find(p.Id);
+        Assert.Equal(PresentationStatus.Discrepant, examined.Status);
+        Assert.Contains(examined.Discrepancies, d => d.Code == "amount-precision"); // cannot be paid to the cent as stated
+        Assert.False(credit.Examine(p.Id, [], "examiner", Now));
+        Assert.Equal(PresentationStatus.Discrepant, credit.Find(p.Id).Status);
+    }
+
+    [Fact]
+    public void Only_an_accepted_presentation_is_paid_from_escrow()
+    {
+        var credit = Issued();
+        var p = credit.Present(Guid.NewGuid(), "EXP", ["0xaa"], new DateOnly(2026, 12, 1), "exp", Now);
+        credit.RecordExamination(p.Id, new ExaminationResult(true, [], 49_000m, new DateOnly(2026, 12, 8)), "examiner", Now);
+        Assert.Equal("not-accepted", Assert.Throws<DomainRuleViolation>(() => credit.EnsureSettleable(p.Id)).Rule);
+        credit.Accept(p.Id, "BNK-HSBC", new DateOnly(2026, 12, 2), "hsbc", Now);
+        Assert.Same(credit.Find(p.Id), credit.EnsureSettleable(p.Id));
+        Assert.Equal("no-such-presentation", Assert.Throws<DomainRuleViolation>(() => credit.EnsureSettleable(Guid.NewGuid())).Rule);
+    }
+
+    [Fact]
+    public void A_refund_returns_an_open_presentation_unpaid()
+    {
+        var credit = Issued();
+        var p = credit.Present(Guid.NewGuid(), "EXP", ["0xaa"], new DateOnly(2026, 12, 1), "exp", Now);
+        credit.Refund("BNK-HSBC", "0xrefund", new DateOnly(2027, 1, 23), "hsbc", Now);
+        Assert.Equal((CreditStatus.Refunded, PresentationStatus.Returned), (credit.Status, credit.Find(p.Id).Status));
+        Assert.Contains(credit.PendingTransitions, t => t.PartKey == p.Id.ToString() && t.FromState == "Verifying" && t.ToState == "Returned");
     }
 }

@@ -18,29 +18,16 @@ namespace TradeChain.UnitTests;
 /// </summary>
 public sealed class MetricsTests : IAsyncLifetime
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "tradechain-metrics-" + Guid.NewGuid().ToString("N"));
+    private PaymentsDatabase _payments = null!;
     private ServiceProvider _provider = null!;
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(_dir);
-        _provider = new ServiceCollection()
-            .AddSingleton(new ServiceIdentity("payments"))
-            .AddSingleton(TimeProvider.System)
-            .AddDbContext<PaymentsDbContext>(o => o.UseServiceDatabase($"Data Source={Path.Combine(_dir, "payments.db")}"))
-            .AddScoped<ServiceDbContext>(sp => sp.GetRequiredService<PaymentsDbContext>())
-            .AddMassTransitTestHarness(x => x.AddConsumer<FailingConsumer>())
-            .BuildServiceProvider(validateScopes: true);
-        await using var scope = _provider.CreateAsyncScope();
-        await ServiceDatabase.MigrateAsync(scope.ServiceProvider.GetRequiredService<PaymentsDbContext>());
+        _payments = await PaymentsDatabase.CreateAsync(x => x.AddConsumer<FailingConsumer>());
+        _provider = _payments.Provider;
     }
 
-    public async Task DisposeAsync()
-    {
-        await _provider.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
-    }
+    public async Task DisposeAsync() => await _payments.DisposeAsync();
 
     public sealed record Unprocessable(string Reason);
 
@@ -76,7 +63,7 @@ public sealed class MetricsTests : IAsyncLifetime
         {
             var db = scope.ServiceProvider.GetRequiredService<PaymentsDbContext>();
             foreach (var reference in new[] { "DUTY-1", "DUTY-2", "DUTY-3" })
-                db.Publish(new TradeChain.Messages.DutyPaymentWithdrawn(reference, Guid.NewGuid(), "amended"));
+                db.Outbox.Add(new OutboxMessage { MessageId = Guid.NewGuid(), MessageType = nameof(TradeChain.Messages.DutyPaymentWithdrawn), Payload = "{}" });
             await db.SaveChangesAsync();
             (await db.Outbox.OrderBy(m => m.Id).FirstAsync()).SentAtUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             await db.SaveChangesAsync();

@@ -1,5 +1,7 @@
 using TradeChain.Domain;
+using TradeChain.Payments.Application;
 using TradeChain.Payments.Domain;
+using TradeChain.Payments.Domain.Credits;
 
 namespace TradeChain.UnitTests;
 
@@ -35,5 +37,67 @@ public class PaymentTests
         Assert.True(payment.CompleteWithdrawnRequest("EXP-ACME", 720m, "VND"));
         Assert.Equal(("EXP-ACME", 720m, DutyPaymentStatus.Withdrawn), (payment.PayerParty, payment.Amount, payment.Status));
         Assert.False(payment.CompleteWithdrawnRequest("EXP-OTHER", 1m, "USD"));
+    }
+
+    [Fact]
+    public void Settling_tells_customs_and_a_settled_or_withdrawn_payment_is_not_settled_again()
+    {
+        var payment = DutyPayment.Request("DUTY-1", Guid.NewGuid(), "EXP-ACME", 720m, "USD", "customs", Now);
+        Assert.Equal("currency-not-settled", Assert.Throws<DomainRuleViolation>(() => payment.EnsureSettleable("BNK-1", currencySettles: false)).Rule);
+        payment.EnsureSettleable("BNK-1", currencySettles: true);
+        Assert.Empty(payment.DomainEvents);
+        payment.Settle("BNK-1", "0xdebtor", "ops@BNK-1", Now, "0xtx");
+
+        var settled = Assert.IsType<DutiesSettled>(Assert.Single(payment.DomainEvents));
+        Assert.Equal(("DUTY-1", 720m, "BNK-1", Now.ToUnixTimeMilliseconds()), (settled.Reference, settled.Amount, settled.Bank, settled.SettledAtUnixMs));
+        Assert.True(payment.IsSettledBy("BNK-1"));
+        Assert.False(payment.IsSettledBy("BNK-2"));
+        Assert.Equal("settle-once", Assert.Throws<DomainRuleViolation>(() => payment.EnsureSettleable("BNK-2", currencySettles: true)).Rule);
+
+        var withdrawn = DutyPayment.Request("DUTY-2", Guid.NewGuid(), "EXP-ACME", 5m, "USD", "customs", Now);
+        Assert.True(withdrawn.Withdraw("amended", "customs", Now));
+        Assert.Equal("payment-withdrawn", Assert.Throws<DomainRuleViolation>(() => withdrawn.EnsureSettleable("BNK-1", currencySettles: true)).Rule);
+        Assert.False(withdrawn.Withdraw("again", "customs", Now));
+    }
+
+    [Fact]
+    public void The_domain_events_become_the_messages_other_services_receive()
+    {
+        var declaration = Guid.NewGuid();
+        var settled = Assert.IsType<TradeChain.Messages.DutyPaymentSettled>(Assert.Single(
+            IntegrationEvents.For(new DutiesSettled("DUTY-1", declaration, 720m, "USD", "BNK-1", 42))));
+        Assert.Equal(new TradeChain.Messages.DutyPaymentSettled("DUTY-1", declaration, 720m, "USD", "BNK-1", 42), settled);
+        var presentation = Guid.NewGuid();
+        var request = Assert.IsType<TradeChain.Messages.PresentationDocumentsVerificationRequested>(Assert.Single(
+            IntegrationEvents.For(new DocumentsPresented(presentation, "EXP", ["0xaa"]))));
+        Assert.Equal((presentation, "EXP", "0xaa"), (request.PresentationId, request.PresenterParty, request.DocumentHashes.Single()));
+    }
+
+    [Fact]
+    public void A_bank_opens_and_keeps_an_account_only_on_the_holders_mandate()
+    {
+        Assert.Equal("no-mandate", Assert.Throws<DomainRuleViolation>(() => SettlementAccount.EnsureMayOpen("EXP", "USD", "BNK-1", null, null)).Rule);
+        Assert.Equal("no-mandate", Assert.Throws<DomainRuleViolation>(() => SettlementAccount.EnsureMayOpen("EXP", "USD", "BNK-1", "BNK-2", null)).Rule);
+        var account = new SettlementAccount { Party = "EXP", Currency = "USD", ServicingBank = "BNK-2" };
+        Assert.Equal("account-at-another-bank", Assert.Throws<DomainRuleViolation>(() => SettlementAccount.EnsureMayOpen("EXP", "USD", "BNK-1", "BNK-1", account)).Rule);
+        SettlementAccount.EnsureMayOpen("EXP", "USD", "BNK-2", "BNK-2", account);
+        Assert.Equal("not-servicing-bank", Assert.Throws<DomainRuleViolation>(() => account.RequireServicedBy("BNK-1")).Rule);
+        Assert.Equal("insufficient-funds", Assert.Throws<DomainRuleViolation>(() => account.RequireFunds(9_999, 100m)).Rule);
+        account.RequireFunds(10_000, 100m);
+        Assert.Equal("no-account", Assert.Throws<DomainRuleViolation>(() => SettlementAccount.Required(null, "EXP", "USD", "payer")).Rule);
+
+        var mandate = new AccountMandate { Party = "EXP", Currency = "USD", Bank = "BNK-1" };
+        Assert.False(mandate.GiveTo("BNK-1", accountOpen: true)); // the same mandate again: nothing changes
+        Assert.Equal("account-open", Assert.Throws<DomainRuleViolation>(() => mandate.GiveTo("BNK-2", accountOpen: true)).Rule);
+        Assert.True(mandate.GiveTo("BNK-2", accountOpen: false));
+        Assert.Equal("iso20022", Assert.Throws<DomainRuleViolation>(() => Movement.RequireReportable("creditor name too long")).Rule);
+    }
+
+    [Fact]
+    public void Ledger_entry_kinds_keep_their_names_in_the_ledger_the_api_and_the_chain_reference()
+    {
+        Assert.Equal(["deposit", "withdrawal", "duty-payment", "credit-escrow", "credit-adjustment", "credit-release", "credit-refund"],
+            Enum.GetValues<LedgerEntryKind>().Select(k => k.Name()));
+        Assert.All(Enum.GetValues<LedgerEntryKind>(), k => Assert.Equal(k, LedgerEntryKinds.Parse(k.Name())));
     }
 }

@@ -1,5 +1,6 @@
 using TradeChain.Ledger;
 using TradeChain.Payments.Api;
+using TradeChain.Payments.Application;
 using TradeChain.Payments.Infrastructure;
 using TradeChain.ServiceDefaults;
 
@@ -12,6 +13,7 @@ builder.Services.AddSingleton<PartyWallets>();
 builder.Services.AddSingleton<SettlementClient>();
 builder.Services.AddSingleton<SettlementLedger>();
 builder.Services.AddSingleton<Iso20022Recorder>();
+builder.Services.AddPaymentsUseCases();
 builder.Services.AddOptions<ChainOptions>().Validate(o => o.Settlement.Count > 0 && o.Settlement.Values.All(s => s.Token.Length > 0 && s.Escrow.Length > 0),
     "Chain:Settlement:<currency>:Token and :Escrow are required by the payments service (the settlement token and credit escrow per currency).");
 

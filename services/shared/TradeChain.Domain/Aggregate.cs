@@ -1,6 +1,8 @@
 namespace TradeChain.Domain;
 
 /// <summary>One change of an aggregate's state: who moved it from where to where, when and why.</summary>
+/// <param name="PartType">Set for a part of the aggregate with its own history (a credit's presentation): the log records
+/// the transition under this type and <paramref name="PartKey"/> instead of the aggregate's.</param>
 public sealed record StateTransition(
     int Sequence,
     string FromState,
@@ -8,7 +10,9 @@ public sealed record StateTransition(
     string Actor,
     string Reason,
     string? ResponseCode,
-    long OccurredAtUnixMs);
+    long OccurredAtUnixMs,
+    string? PartType = null,
+    string? PartKey = null);
 
 /// <summary>
 /// An aggregate whose every state change is recorded as a <see cref="StateTransition"/>. The infrastructure
@@ -46,6 +50,14 @@ public abstract class Aggregate
         Version++;
         _pending.Add(new StateTransition(Version, from, to, actor, reason, responseCode, at.ToUnixTimeMilliseconds()));
     }
+
+    /// <summary>
+    /// Records a transition of a part of this aggregate that has a life of its own (a credit's presentation), under the
+    /// part's own type and key in the log, numbered by the part's own <paramref name="sequence"/>. The aggregate's
+    /// <see cref="Version"/> is not changed.
+    /// </summary>
+    protected void RecordPartTransition(string partType, string partKey, int sequence, string from, string to, string actor, string reason, DateTimeOffset at) =>
+        _pending.Add(new StateTransition(sequence, from, to, actor, reason, null, at.ToUnixTimeMilliseconds(), partType, partKey));
 }
 
 /// <summary>

@@ -73,20 +73,3 @@ public sealed record GoodsReleased(
     string DeclarantParty,
     long ReleasedAtUnixMs);
 
-// The untyped conversation these replace; removed once no service sends or consumes them.
-public sealed record DocumentVerificationRequested(
-    Guid SubjectId,
-    string PresenterParty,
-    IReadOnlyList<string> DocumentHashes,
-    string RequestedBy = DocumentVerificationRequested.Customs,
-    bool IncludeContent = false)
-{
-    public const string Customs = "customs";
-    public const string Payments = "payments";
-}
-
-public sealed record DocumentVerificationCompleted(
-    Guid SubjectId,
-    bool AllValid,
-    IReadOnlyList<DocumentVerdict> Verdicts,
-    string RequestedBy = DocumentVerificationRequested.Customs);

@@ -8,6 +8,9 @@ namespace TradeChain.ServiceDefaults;
 /// <summary>RFC 9457 problem details for every refusal, naming the field or rule.</summary>
 public static class Problems
 {
+    /// <summary>The problem type of a broken business rule, however it reaches the client.</summary>
+    public const string RuleType = "https://tradechain.dev/problems/rule";
+
     /// <summary>400 with every failing field at once: errors[field] = rules broken.</summary>
     public static IResult Validation(params (string Field, string Rule)[] errors) =>
         Results.ValidationProblem(
@@ -23,7 +26,7 @@ public static class Problems
 
     public static IResult Conflict(DomainRuleViolation violation) =>
         Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The operation breaks a business rule.", detail: violation.Message,
-            type: "https://tradechain.dev/problems/rule", extensions: new Dictionary<string, object?> { ["rule"] = violation.Rule });
+            type: RuleType, extensions: new Dictionary<string, object?> { ["rule"] = violation.Rule });
 }
 
 /// <summary>Maps the exceptions that reach the pipeline to problem details: bad JSON is a 400, a broken rule a 409.</summary>
@@ -52,9 +55,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         {
             HttpContext = context,
             Exception = exception,
-            // A broken rule has the type Problems.Conflict gives it, whether the domain or an endpoint refused.
-            ProblemDetails = { Status = status, Title = title, Detail = detail, Extensions = extensions,
-                Type = exception is DomainRuleViolation ? "https://tradechain.dev/problems/rule" : null },
+            ProblemDetails = { Status = status, Title = title, Detail = detail, Extensions = extensions, Type = exception is DomainRuleViolation ? Problems.RuleType : null },
         });
     }
 }

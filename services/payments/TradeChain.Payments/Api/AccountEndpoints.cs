@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
+using TradeChain.Payments.Application;
 using TradeChain.Payments.Domain;
 using TradeChain.Payments.Infrastructure;
 using TradeChain.ServiceDefaults;
@@ -42,16 +43,16 @@ public static class AccountEndpoints
             .RequireAuthorization(Policies.AnyParty).WithSummary("The account's camt.054 notifications of deposits and withdrawals (for its holder and its bank).");
         group.MapGet("/{party}/{currency}", GetAsync).RequireAuthorization(Policies.AnyParty)
             .WithSummary("Balance from the service's ledger and from the chain, and the movements.");
-        group.MapPost("/{party}/{currency}/deposits", (string party, string currency, BookingRequest r, ClaimsPrincipal u, PaymentsDbContext db, SettlementLedger l, Iso20022Recorder iso, CancellationToken ct) =>
-            BookAsync(party, currency, r, u, db, l, iso, deposit: true, ct)).RequireAuthorization(Roles.Bank)
+        group.MapPost("/{party}/{currency}/deposits", (string party, string currency, BookingRequest r, ClaimsPrincipal u, BookOnAccount book, PaymentsDbContext db, SettlementLedger l, CancellationToken ct) =>
+            BookAsync(party, currency, r, u, book, db, l, deposit: true, ct)).RequireAuthorization(Roles.Bank)
             .WithSummary("The account's bank credits it against its books (mints tokens). Idempotent on the reference.");
-        group.MapPost("/{party}/{currency}/withdrawals", (string party, string currency, BookingRequest r, ClaimsPrincipal u, PaymentsDbContext db, SettlementLedger l, Iso20022Recorder iso, CancellationToken ct) =>
-            BookAsync(party, currency, r, u, db, l, iso, deposit: false, ct)).RequireAuthorization(Roles.Bank)
+        group.MapPost("/{party}/{currency}/withdrawals", (string party, string currency, BookingRequest r, ClaimsPrincipal u, BookOnAccount book, PaymentsDbContext db, SettlementLedger l, CancellationToken ct) =>
+            BookAsync(party, currency, r, u, book, db, l, deposit: false, ct)).RequireAuthorization(Roles.Bank)
             .WithSummary("The account's bank debits it to its books (burns tokens). Idempotent on the reference.");
         return app;
     }
 
-    private static async Task<IResult> OpenAsync(OpenAccountRequest request, ClaimsPrincipal user, PaymentsDbContext db, SettlementLedger ledger, CancellationToken ct)
+    private static async Task<IResult> OpenAsync(OpenAccountRequest request, ClaimsPrincipal user, OpenSettlementAccount open, PaymentsDbContext db, SettlementLedger ledger, CancellationToken ct)
     {
         var errors = new List<(string, string)>();
         if (string.IsNullOrWhiteSpace(request.Party) || request.Party.Length > 64) errors.Add(("party", "is required: the party the account is for (at most 64 characters)"));
@@ -59,37 +60,20 @@ public static class AccountEndpoints
         if (request.Currency is null || !ledger.Supports(request.Currency))
             errors.Add(("currency", $"must be a settlement currency of this network: {string.Join(", ", ledger.Chain.Currencies)}"));
         if (errors.Count > 0) return Problems.Validation(errors);
-        var account = await ledger.OpenAccountAsync(db, user.Party(), request.Party!, request.Currency!.ToUpperInvariant(), ct);
+        var account = await open.HandleAsync(Caller.From(user), request.Party!, request.Currency!.ToUpperInvariant(), ct);
         return Results.Created($"/accounts/{account.Party}/{account.Currency}", await ViewAsync(db, ledger, account, ct));
     }
 
-    private static async Task<IResult> MandateAsync(MandateRequest request, ClaimsPrincipal user, PaymentsDbContext db, SettlementLedger ledger, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> MandateAsync(MandateRequest request, ClaimsPrincipal user, GiveAccountMandate mandate, SettlementLedger ledger, CancellationToken ct)
     {
         var errors = new List<(string, string)>();
         if (string.IsNullOrWhiteSpace(request.Bank) || request.Bank.Length > 35) errors.Add(("bank", "is required: the bank's party name (at most 35 characters)"));
         if (request.Currency is null || !ledger.Supports(request.Currency))
             errors.Add(("currency", $"must be a settlement currency of this network: {string.Join(", ", ledger.Chain.Currencies)}"));
         if (errors.Count > 0) return Problems.Validation(errors);
-        var party = user.Party();
         var currency = request.Currency!.ToUpperInvariant();
-        var existing = await db.Mandates.SingleOrDefaultAsync(m => m.Party == party && m.Currency == currency, ct);
-        if (existing is not null && existing.Bank != request.Bank && await db.Accounts.AnyAsync(a => a.Party == party && a.Currency == currency, ct))
-            return Problems.Conflict(new TradeChain.Domain.DomainRuleViolation("account-open", $"Your {currency} account is already kept by {existing.Bank}; it must be closed before another bank keeps it."));
-        if (existing?.Bank == request.Bank) return Results.Ok(new { party, currency, bank = request.Bank }); // the same mandate again: nothing changes
-        if (existing is null) db.Mandates.Add(new AccountMandate { Party = party, Currency = currency, Bank = request.Bank!, GrantedAtUnixMs = clock.GetUtcNow().ToUnixTimeMilliseconds() });
-        else existing.Bank = request.Bank!;
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (Microsoft.EntityFrameworkCore.DbUpdateException) when (existing is null)
-        {
-            // Granted concurrently by another request of the same party: the same mandate stands; a different one is a conflict.
-            db.ChangeTracker.Clear();
-            var stored = await db.Mandates.AsNoTracking().SingleAsync(m => m.Party == party && m.Currency == currency, ct);
-            if (stored.Bank != request.Bank) throw;
-        }
-        return Results.Ok(new { party, currency, bank = request.Bank });
+        await mandate.HandleAsync(Caller.From(user), request.Bank!, currency, ct);
+        return Results.Ok(new { party = user.Party(), currency, bank = request.Bank });
     }
 
     private static async Task<IResult> ListMandatesAsync(ClaimsPrincipal user, PaymentsDbContext db, CancellationToken ct)
@@ -120,8 +104,8 @@ public static class AccountEndpoints
         return Results.Ok(await ViewAsync(db, ledger, account, ct));
     }
 
-    private static async Task<IResult> BookAsync(string party, string currency, BookingRequest request, ClaimsPrincipal user, PaymentsDbContext db,
-        SettlementLedger ledger, Iso20022Recorder iso, bool deposit, CancellationToken ct)
+    private static async Task<IResult> BookAsync(string party, string currency, BookingRequest request, ClaimsPrincipal user, BookOnAccount book,
+        PaymentsDbContext db, SettlementLedger ledger, bool deposit, CancellationToken ct)
     {
         var errors = new List<(string, string)>();
         var decimals = Iso20022.CurrencyAmount.IsActive(currency.ToUpperInvariant()) ? Math.Min(2, Iso20022.CurrencyAmount.MinorUnits(currency.ToUpperInvariant())) : 2;
@@ -130,19 +114,8 @@ public static class AccountEndpoints
         if (string.IsNullOrWhiteSpace(request.Reference) || request.Reference.Length > 35)
             errors.Add(("reference", "is required: the bank's booking reference (at most 35 characters); repeating it books nothing twice"));
         if (errors.Count > 0) return Problems.Validation(errors);
-        var account = await db.Accounts.SingleOrDefaultAsync(a => a.Party == party && a.Currency == currency.ToUpper(), ct);
-        if (account is null || account.ServicingBank != user.Party()) return Problems.NotFound("account", $"{party}/{currency}");
-        if (!deposit && await SettlementLedger.BalanceAsync(db, party, account.Currency, ct) < LedgerEntry.ToMinor(request.Amount!.Value))
-            return Problems.Conflict(new TradeChain.Domain.DomainRuleViolation("insufficient-funds", $"{party}'s {account.Currency} account does not hold {request.Amount}."));
-        var entry = await ledger.BookAsync(db, account, user.Party(), request.Amount!.Value, request.Reference!, deposit, ct);
-        if (db.Entry(entry).State == Microsoft.EntityFrameworkCore.EntityState.Added && entry.TransactionHash.Length > 0)
-        {
-            var bank = ledger.Wallets.AddressOf(user.Party());
-            iso.Notify(db, $"{account.Party}/{account.Currency}", account.Party, account.Address, account.ServicingBank, deposit, request.Amount!.Value, account.Currency,
-                request.Reference!, user.Party(), bank, entry.TransactionHash, deposit ? $"Deposit {request.Reference}" : $"Withdrawal {request.Reference}");
-        }
-        await db.SaveChangesAsync(ct);
-        return Results.Ok(await ViewAsync(db, ledger, account, ct));
+        var account = await book.HandleAsync(Caller.From(user), party, currency.ToUpperInvariant(), request.Amount!.Value, request.Reference!, deposit, ct);
+        return account is null ? Problems.NotFound("account", $"{party}/{currency}") : Results.Ok(await ViewAsync(db, ledger, account, ct));
     }
 
     public static async Task<AccountView> ViewAsync(PaymentsDbContext db, SettlementLedger ledger, SettlementAccount account, CancellationToken ct)
@@ -151,6 +124,6 @@ public static class AccountEndpoints
         var balance = entries.Sum(e => e.AmountMinor);
         var chain = (long)await ledger.Chain.BalanceOfAsync(account.Currency, account.Address);
         return new AccountView(account.Party, account.Currency, account.Address, account.ServicingBank, LedgerEntry.FromMinor(balance), LedgerEntry.FromMinor(chain),
-            balance == chain, entries.Select(e => new LedgerEntryView(e.Kind, e.Reference, LedgerEntry.FromMinor(e.AmountMinor), e.TransactionHash, e.AtUnixMs)).ToList());
+            balance == chain, entries.Select(e => new LedgerEntryView(e.Kind.Name(), e.Reference, LedgerEntry.FromMinor(e.AmountMinor), e.TransactionHash, e.AtUnixMs)).ToList());
     }
 }

@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
-using TradeChain.Domain;
-using TradeChain.Messages;
+using TradeChain.Payments.Application;
 using TradeChain.Payments.Domain;
 using TradeChain.Payments.Infrastructure;
 using TradeChain.ServiceDefaults;
@@ -37,42 +36,10 @@ public static class DutyPaymentEndpoints
         return app;
     }
 
-    private static async Task<IResult> SettleAsync(string reference, ClaimsPrincipal user, PaymentsDbContext db, SettlementLedger ledger,
-        Iso20022Recorder iso, Microsoft.Extensions.Options.IOptions<PaymentsOptions> options, TimeProvider clock, CancellationToken ct)
-    {
-        var payment = await db.DutyPayments.SingleOrDefaultAsync(p => p.Reference == reference, ct);
-        if (payment is null || await FindVisibleAsync(reference, user, db, ct) is null) return Problems.NotFound("duty payment", reference);
-        if (payment.Status == DutyPaymentStatus.Settled)
-        {
-            // Idempotent on the reference: a retried settlement returns the first one and moves no money.
-            return payment.SettledByBank == user.Party()
-                ? Results.Ok(DutyPaymentView.From(payment, user.Party(), alreadySettled: true))
-                : Problems.Conflict(new DomainRuleViolation("settle-once", $"Payment {reference} was already settled by another bank."));
-        }
-        if (payment.Status == DutyPaymentStatus.Withdrawn)
-            return Problems.Conflict(new DomainRuleViolation("payment-withdrawn", $"Payment {reference} was withdrawn by customs: {payment.WithdrawalReason}."));
-        if (!ledger.Supports(payment.Currency))
-            return Problems.Conflict(new DomainRuleViolation("currency-not-settled", $"{payment.Currency} has no settlement token on this network."));
-
-        var bank = user.Party();
-        var from = await ledger.RequireAccountAsync(db, payment.PayerParty, payment.Currency, "payer", ct);
-        var to = await ledger.RequireAccountAsync(db, options.Value.CustomsTreasuryParty, payment.Currency, "customs treasury", ct);
-        var report = new MovementReport(reference, reference, payment.Amount, payment.Currency, payment.PayerParty, from.Address, bank,
-            to.Party, to.Address, to.ServicingBank, Iso20022Recorder.Placeholder, $"Customs duties, declaration {payment.DeclarationId}, payment {reference}");
-        // Before any money moves: a message that cannot be written must not strand a payment.
-        if (iso.Problem(report) is { } isoProblem) return Problems.Conflict(new DomainRuleViolation("iso20022", isoProblem));
-        var tx = await ledger.TransferAsync(db, bank, from, to, payment.Amount, "duty-payment", reference, ct);
-        var now = clock.GetUtcNow();
-        payment.Settle(bank, from.Address, user.Actor(), now, tx);
-        iso.Record(db, report with { ChainTransactionHash = tx });
-        db.Publish(new DutyPaymentSettled(payment.Reference, payment.DeclarationId, payment.Amount, payment.Currency, bank, now.ToUnixTimeMilliseconds()));
-        try { await db.SaveChangesAsync(ct); }
-        catch (DbUpdateException)
-        {
-            return Problems.Conflict(new DomainRuleViolation("settle-once", $"Payment {reference} was settled concurrently; read it again."));
-        }
-        return Results.Ok(DutyPaymentView.From(payment, user.Party()));
-    }
+    private static async Task<IResult> SettleAsync(string reference, ClaimsPrincipal user, SettleDutyPayment settle, CancellationToken ct) =>
+        await settle.HandleAsync(reference, Caller.From(user), ct) is { } settlement
+            ? Results.Ok(DutyPaymentView.From(settlement.Payment, user.Party(), settlement.AlreadySettled))
+            : Problems.NotFound("duty payment", reference);
 
     private static async Task<IResult> MessagesAsync(string reference, ClaimsPrincipal user, PaymentsDbContext db, CancellationToken ct)
     {
@@ -89,7 +56,7 @@ public static class DutyPaymentEndpoints
         if (user.IsInRole(Roles.Exporter)) query = query.Where(p => p.PayerParty == caller);
         else if (user.IsInRole(Roles.Bank))
             // A bank sees the duties of the declarants that mandated it (in the duty's currency), and those it settled.
-            query = query.Where(p => p.SettledByBank == caller || db.Mandates.Any(m => m.Party == p.PayerParty && m.Currency == p.Currency && m.Bank == caller));
+            query = DutyPaymentQueries.VisibleToBank(db, caller).AsNoTracking();
         else return Results.Forbid();
         if (status is not null)
         {
@@ -124,8 +91,6 @@ public static class DutyPaymentEndpoints
         if (payment is null) return null;
         var caller = user.Party();
         if (user.IsInRole(Roles.Exporter)) return payment.PayerParty == caller ? payment : null;
-        return payment.SettledByBank == caller
-               || await db.Mandates.AnyAsync(m => m.Party == payment.PayerParty && m.Currency == payment.Currency && m.Bank == caller, ct)
-            ? payment : null;
+        return await DutyPaymentQueries.BankMaySeeAsync(db, payment, caller, ct) ? payment : null;
     }
 }

@@ -1,8 +1,55 @@
+using TradeChain.Domain;
+
 namespace TradeChain.Payments.Domain;
+
+/// <summary>Rules every movement of money keeps, whatever moves it.</summary>
+public static class Movement
+{
+    /// <summary>
+    /// A movement whose ISO 20022 messages cannot be written is refused before any money moves: a payment that cannot be
+    /// reported to the banks and account holders must not be made.
+    /// </summary>
+    public static void RequireReportable(string? iso20022Problem)
+    {
+        if (iso20022Problem is not null) throw new DomainRuleViolation("iso20022", iso20022Problem);
+    }
+}
 
 /// <summary>A party's settlement-token account in one currency, opened (allow-listed) on chain by its servicing bank.</summary>
 public sealed class SettlementAccount
 {
+    /// <summary>
+    /// Throws unless <paramref name="bankParty"/> may open <paramref name="party"/>'s account: a bank opens an account only
+    /// on the holder's mandate (<paramref name="mandatedBank"/>), and an account is kept by one bank.
+    /// </summary>
+    public static void EnsureMayOpen(string party, string currency, string bankParty, string? mandatedBank, SettlementAccount? existing)
+    {
+        if (mandatedBank != bankParty)
+            throw new DomainRuleViolation("no-mandate", mandatedBank is null
+                ? $"{party} has not mandated a bank to keep its {currency} account: it does so with POST /accounts/mandates."
+                : $"{party} mandated {mandatedBank}, not {bankParty}, to keep its {currency} account.");
+        if (existing is not null && existing.ServicingBank != bankParty)
+            throw new DomainRuleViolation("account-at-another-bank", $"{party}'s {currency} account is serviced by {existing.ServicingBank}.");
+    }
+
+    /// <summary>The account a movement needs: <paramref name="role"/> names it for the caller when it was never opened.</summary>
+    public static SettlementAccount Required(SettlementAccount? account, string party, string currency, string role) =>
+        account ?? throw new DomainRuleViolation("no-account", $"{role}: {party} has no {currency} settlement account; its bank opens one with POST /accounts.");
+
+    /// <summary>Only the account's own bank books on it or debits it.</summary>
+    public void RequireServicedBy(string bankParty, string? why = null)
+    {
+        if (ServicingBank != bankParty)
+            throw new DomainRuleViolation("not-servicing-bank", $"{Party}'s {Currency} account is serviced by {ServicingBank}, not {bankParty}{why}.");
+    }
+
+    /// <summary>Throws unless the balance (<paramref name="balanceMinor"/>) covers <paramref name="amount"/>; <paramref name="explanation"/> replaces the default message.</summary>
+    public void RequireFunds(long balanceMinor, decimal amount, string? explanation = null)
+    {
+        if (balanceMinor < LedgerEntry.ToMinor(amount))
+            throw new DomainRuleViolation("insufficient-funds", explanation ?? $"{Party}'s {Currency} account holds {LedgerEntry.FromMinor(balanceMinor)}; {amount} is needed.");
+    }
+
     public string Party { get; set; } = "";
 
     public string Currency { get; set; } = "";
@@ -20,6 +67,20 @@ public sealed class SettlementAccount
 /// <summary>A party's instruction that <see cref="Bank"/> may open and keep its account in <see cref="Currency"/>: no bank opens an account unasked.</summary>
 public sealed class AccountMandate
 {
+    /// <summary>
+    /// The party gives its mandate to <paramref name="bank"/> (again: nothing changes). Another bank may keep the account
+    /// only once the account the first one opened is closed.
+    /// </summary>
+    /// <returns>Whether anything changed.</returns>
+    public bool GiveTo(string bank, bool accountOpen)
+    {
+        if (Bank == bank) return false;
+        if (accountOpen)
+            throw new DomainRuleViolation("account-open", $"Your {Currency} account is already kept by {Bank}; it must be closed before another bank keeps it.");
+        Bank = bank;
+        return true;
+    }
+
     public string Party { get; set; } = "";
 
     public string Currency { get; set; } = "";
@@ -45,8 +106,7 @@ public sealed class LedgerEntry
     /// <summary>Signed: positive credits the account, negative debits it.</summary>
     public long AmountMinor { get; set; }
 
-    /// <summary>deposit, withdrawal, duty-payment, credit-escrow, credit-adjustment, credit-release, credit-refund.</summary>
-    public string Kind { get; set; } = "";
+    public LedgerEntryKind Kind { get; set; }
 
     public string Reference { get; set; } = "";
 
@@ -60,11 +120,33 @@ public sealed class LedgerEntry
     public static long ToMinor(decimal amount)
     {
         var minor = amount * 100m;
-        if (minor != decimal.Truncate(minor)) throw new TradeChain.Domain.DomainRuleViolation("amount-precision", $"{amount} has more than 2 decimals.");
+        if (minor != decimal.Truncate(minor)) throw new DomainRuleViolation("amount-precision", $"{amount} has more than 2 decimals.");
         return (long)minor;
     }
 
     public static decimal FromMinor(long minor) => minor / 100m;
+}
+
+/// <summary>What moved the money of a <see cref="LedgerEntry"/>; stored and shown as <see cref="LedgerEntryKinds.Name"/> (deposit, duty-payment, credit-escrow…).</summary>
+public enum LedgerEntryKind { Deposit, Withdrawal, DutyPayment, CreditEscrow, CreditAdjustment, CreditRelease, CreditRefund }
+
+public static class LedgerEntryKinds
+{
+    /// <summary>The kind's name in the ledger, the API and the on-chain payment reference: "duty-payment", "credit-escrow"…</summary>
+    public static string Name(this LedgerEntryKind kind) => kind switch
+    {
+        LedgerEntryKind.Deposit => "deposit",
+        LedgerEntryKind.Withdrawal => "withdrawal",
+        LedgerEntryKind.DutyPayment => "duty-payment",
+        LedgerEntryKind.CreditEscrow => "credit-escrow",
+        LedgerEntryKind.CreditAdjustment => "credit-adjustment",
+        LedgerEntryKind.CreditRelease => "credit-release",
+        LedgerEntryKind.CreditRefund => "credit-refund",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
+
+    public static LedgerEntryKind Parse(string name) =>
+        Enum.GetValues<LedgerEntryKind>().Single(k => k.Name() == name);
 }
 
 /// <summary>An ISO 20022 message the service produced for a settlement (pacs.008) or an account notification (camt.054).</summary>

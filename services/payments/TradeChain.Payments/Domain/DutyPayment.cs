@@ -4,7 +4,14 @@ namespace TradeChain.Payments.Domain;
 
 public enum DutyPaymentStatus { Requested, Settled, Withdrawn }
 
-/// <summary>Duties customs asked to collect on a declaration, and their settlement by a bank.</summary>
+/// <summary>A bank paid the duties: customs may release the goods.</summary>
+public sealed record DutiesSettled(string Reference, Guid DeclarationId, decimal Amount, string Currency, string Bank, long SettledAtUnixMs) : IDomainEvent;
+
+/// <summary>
+/// Duties customs asked to collect on a declaration, and their settlement by a bank. Customs requests a payment (or
+/// withdraws it, possibly before the request arrives); one bank settles it once, from the declarant's settlement account
+/// to the customs treasury's, and customs hears of it (<see cref="DutiesSettled"/>). A settled payment is never withdrawn.
+/// </summary>
 public sealed class DutyPayment : Aggregate
 {
     private DutyPayment() { }
@@ -89,7 +96,27 @@ public sealed class DutyPayment : Aggregate
         return true;
     }
 
-    /// <summary>A bank settles the duties. Settling twice is refused: the money moves once.</summary>
+    /// <summary>True when <paramref name="bankParty"/> already settled it: settling again returns that settlement and moves no money.</summary>
+    public bool IsSettledBy(string bankParty) => Status == DutyPaymentStatus.Settled && SettledByBank == bankParty;
+
+    /// <summary>
+    /// Throws unless <paramref name="bankParty"/> may settle the payment now — checked before any money moves: once, never
+    /// after a withdrawal, and only in a currency with a settlement token (and, like every movement, only when it can be
+    /// reported: <see cref="Movement.RequireReportable"/>).
+    /// </summary>
+    /// <param name="currencySettles">Whether the network has a settlement token for the payment's currency.</param>
+    public void EnsureSettleable(string bankParty, bool currencySettles)
+    {
+        if (Status == DutyPaymentStatus.Settled)
+            throw new DomainRuleViolation("settle-once", SettledByBank == bankParty
+                ? $"Payment {Reference} was already settled by {SettledByBank}."
+                : $"Payment {Reference} was already settled by another bank.");
+        if (Status == DutyPaymentStatus.Withdrawn)
+            throw new DomainRuleViolation("payment-withdrawn", $"Payment {Reference} was withdrawn by customs: {WithdrawalReason}.");
+        if (!currencySettles) throw new DomainRuleViolation("currency-not-settled", $"{Currency} has no settlement token on this network.");
+    }
+
+    /// <summary>A bank settled the duties (the token transfer <paramref name="transactionHash"/>). Settling twice is refused: the money moves once.</summary>
     public void Settle(string bankParty, string debtorAccount, string actor, DateTimeOffset at, string? transactionHash = null)
     {
         if (Status == DutyPaymentStatus.Settled)
@@ -106,6 +133,7 @@ public sealed class DutyPayment : Aggregate
         RecordTransition(nameof(DutyPaymentStatus.Requested), nameof(DutyPaymentStatus.Settled), actor,
             $"{Amount:0.00} {Currency} settled by {bankParty} from account {debtorAccount} to the customs treasury"
             + (transactionHash is null ? "" : $" (token transfer, tx {transactionHash})"), null, at);
+        Raise(new DutiesSettled(Reference, DeclarationId, Amount, Currency, bankParty, SettledAtUnixMs.Value));
     }
 
     /// <summary>Customs no longer needs the payment. A settled payment cannot be withdrawn (a refund is a separate matter).</summary>

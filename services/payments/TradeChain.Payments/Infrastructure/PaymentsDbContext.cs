@@ -1,5 +1,10 @@
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using TradeChain.Domain;
+using TradeChain.Payments.Application;
 using TradeChain.Payments.Domain;
+using TradeChain.Payments.Domain.Credits;
 using TradeChain.ServiceDefaults.Persistence;
 
 namespace TradeChain.Payments.Infrastructure;
@@ -8,7 +13,7 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
 {
     public DbSet<DutyPayment> DutyPayments => Set<DutyPayment>();
 
-    public DbSet<Domain.Credits.DocumentaryCredit> Credits => Set<Domain.Credits.DocumentaryCredit>();
+    public DbSet<DocumentaryCredit> Credits => Set<DocumentaryCredit>();
 
     public DbSet<SettlementAccount> Accounts => Set<SettlementAccount>();
 
@@ -17,6 +22,10 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
     public DbSet<AccountMandate> Mandates => Set<AccountMandate>();
 
     public DbSet<Iso20022Message> Messages => Set<Iso20022Message>();
+
+    protected override IEnumerable<object> IntegrationMessagesFor(Aggregate source, IDomainEvent domainEvent) => IntegrationEvents.For(domainEvent);
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     protected override void ConfigureDomain(ModelBuilder model)
     {
@@ -31,7 +40,7 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
             e.Property(p => p.Version).IsConcurrencyToken();
             e.Ignore(p => p.PendingTransitions);
         });
-        model.Entity<Domain.Credits.DocumentaryCredit>(e =>
+        model.Entity<DocumentaryCredit>(e =>
         {
             e.ToTable("credits");
             e.HasKey(c => c.Id);
@@ -40,11 +49,48 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
             e.HasIndex(c => c.BeneficiaryParty);
             e.Property(c => c.Status).HasConversion<string>();
             e.Property(c => c.Drawn).HasConversion<string>();
+            e.Property(c => c.Terms).HasColumnName("TermsJson").HasConversion(TermsConverter, TermsComparer);
             e.Property(c => c.Version).IsConcurrencyToken();
-            e.Ignore(c => c.PendingTransitions);
-            e.Ignore(c => c.Terms);
-            e.Ignore(c => c.Amendments);
-            e.Ignore(c => c.Presentations);
+            e.Property(c => c.Revision).IsConcurrencyToken();
+            e.OwnsMany(c => c.Amendments, a =>
+            {
+                a.ToTable("credit_amendments");
+                a.WithOwner().HasForeignKey("CreditId");
+                a.HasKey("CreditId", nameof(Amendment.Number));
+                a.Property(x => x.Number).ValueGeneratedNever();
+                a.Property(x => x.Terms).HasColumnName("TermsJson").HasConversion(TermsConverter, TermsComparer);
+                // Stored, and shown by the API, as "proposed", "accepted", "rejected".
+                a.Property(x => x.Status).HasConversion(s => s.ToString().ToLowerInvariant(), s => Enum.Parse<AmendmentStatus>(s, true));
+            });
+            e.Navigation(c => c.Amendments).HasField("_amendments").UsePropertyAccessMode(PropertyAccessMode.Field);
+            e.OwnsMany(c => c.Presentations, p =>
+            {
+                p.ToTable("credit_presentations");
+                p.WithOwner().HasForeignKey("CreditId");
+                p.HasKey(x => x.Id);
+                p.Property(x => x.Id).ValueGeneratedNever();
+                p.HasIndex("CreditId", nameof(Presentation.Number)).IsUnique();
+                p.Property(x => x.Status).HasConversion<string>();
+                p.Property(x => x.AmountClaimed).HasConversion<string>();
+                p.Property(x => x.Version).IsConcurrencyToken();
+                p.Ignore(x => x.DocumentHashes);
+                p.Ignore(x => x.Discrepancies);
+                p.OwnsMany<PresentedDocumentReference>("_documents", d =>
+                {
+                    d.ToTable("credit_presentation_documents");
+                    d.WithOwner().HasForeignKey("PresentationId");
+                    d.HasKey("PresentationId", nameof(PresentedDocumentReference.Position));
+                    d.Property(x => x.Position).ValueGeneratedNever();
+                });
+                p.OwnsMany<RecordedDiscrepancy>("_discrepancies", d =>
+                {
+                    d.ToTable("credit_presentation_discrepancies");
+                    d.WithOwner().HasForeignKey("PresentationId");
+                    d.HasKey("PresentationId", nameof(RecordedDiscrepancy.Position));
+                    d.Property(x => x.Position).ValueGeneratedNever();
+                });
+            });
+            e.Navigation(c => c.Presentations).HasField("_presentations").UsePropertyAccessMode(PropertyAccessMode.Field);
         });
         model.Entity<SettlementAccount>(e =>
         {
@@ -62,6 +108,7 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
             e.HasKey(x => x.Id);
             e.HasIndex(x => new { x.Party, x.Currency });
             e.HasIndex(x => new { x.Kind, x.Reference, x.Party }).IsUnique(); // one entry per movement: a retry cannot book twice
+            e.Property(x => x.Kind).HasConversion(k => k.Name(), s => LedgerEntryKinds.Parse(s));
         });
         model.Entity<Iso20022Message>(e =>
         {
@@ -70,4 +117,11 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
             e.HasIndex(m => m.Subject);
         });
     }
+
+    private static readonly Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<CreditTerms, string> TermsConverter = new(
+        t => JsonSerializer.Serialize(t, Json), s => JsonSerializer.Deserialize<CreditTerms>(s, Json)!);
+
+    /// <summary>Terms are replaced whole, never changed in place: compared by their JSON.</summary>
+    private static readonly ValueComparer<CreditTerms> TermsComparer = new(
+        (a, b) => JsonSerializer.Serialize(a, Json) == JsonSerializer.Serialize(b, Json), t => JsonSerializer.Serialize(t, Json).GetHashCode(), t => t);
 }

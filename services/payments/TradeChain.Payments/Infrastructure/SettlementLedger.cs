@@ -1,7 +1,7 @@
 using System.Numerics;
 using Microsoft.EntityFrameworkCore;
-using TradeChain.Domain;
 using TradeChain.Ledger;
+using TradeChain.Ledger.Contracts.SettlementToken;
 using TradeChain.Payments.Domain;
 
 namespace TradeChain.Payments.Infrastructure;
@@ -37,17 +37,9 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
         var mandated = party == options.Value.CustomsTreasuryParty
             ? options.Value.CustomsTreasuryBank
             : await db.Mandates.Where(m => m.Party == party && m.Currency == currency).Select(m => m.Bank).SingleOrDefaultAsync(ct);
-        if (mandated != bankParty)
-            throw new DomainRuleViolation("no-mandate", mandated is null
-                ? $"{party} has not mandated a bank to keep its {currency} account: it does so with POST /accounts/mandates."
-                : $"{party} mandated {mandated}, not {bankParty}, to keep its {currency} account.");
         var existing = await db.Accounts.SingleOrDefaultAsync(a => a.Party == party && a.Currency == currency, ct);
-        if (existing is not null)
-        {
-            return existing.ServicingBank == bankParty
-                ? existing
-                : throw new DomainRuleViolation("account-at-another-bank", $"{party}'s {currency} account is serviced by {existing.ServicingBank}.");
-        }
+        SettlementAccount.EnsureMayOpen(party, currency, bankParty, mandated, existing);
+        if (existing is not null) return existing;
         var bank = await wallets.ForAsync(bankParty, ct);
         var address = wallets.AddressOf(party);
         ChainReceipt? receipt;
@@ -55,7 +47,7 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
         {
             receipt = await chain.OpenAccountAsync(bank, currency, address, ct);
         }
-        catch (ChainRevertedException e) when (e.Error.StartsWith("AccountAlreadyOpen", StringComparison.Ordinal))
+        catch (ChainRevertedException e) when (e.Is<AccountAlreadyOpenError>())
         {
             // A concurrent request of the same bank opened it a moment ago; at another bank, the refusal stands.
             if (!string.Equals(await chain.ServicingBankAsync(currency, address), bank.Address, StringComparison.OrdinalIgnoreCase)) throw;
@@ -80,21 +72,20 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
         return account;
     }
 
-    public async Task<SettlementAccount> RequireAccountAsync(PaymentsDbContext db, string party, string currency, string field, CancellationToken ct) =>
-        await db.Accounts.SingleOrDefaultAsync(a => a.Party == party && a.Currency == currency, ct)
-        ?? throw new DomainRuleViolation("no-account", $"{field}: {party} has no {currency} settlement account; its bank opens one with POST /accounts.");
+    /// <summary>The account a movement needs (<paramref name="role"/> names it when it was never opened).</summary>
+    public async Task<SettlementAccount> RequireAccountAsync(PaymentsDbContext db, string party, string currency, string role, CancellationToken ct) =>
+        SettlementAccount.Required(await db.Accounts.SingleOrDefaultAsync(a => a.Party == party && a.Currency == currency, ct), party, currency, role);
 
     /// <summary>A deposit (mint) or withdrawal (burn) by the account's own bank against its books.</summary>
     public async Task<LedgerEntry> BookAsync(PaymentsDbContext db, SettlementAccount account, string bankParty, decimal amount, string reference, bool deposit, CancellationToken ct)
     {
-        if (account.ServicingBank != bankParty)
-            throw new DomainRuleViolation("not-servicing-bank", $"{account.Party}'s {account.Currency} account is serviced by {account.ServicingBank}, not {bankParty}.");
-        var kind = deposit ? "deposit" : "withdrawal";
+        account.RequireServicedBy(bankParty);
+        var kind = deposit ? LedgerEntryKind.Deposit : LedgerEntryKind.Withdrawal;
         var booked = await db.Entries.SingleOrDefaultAsync(e => e.Kind == kind && e.Reference == reference && e.Party == account.Party, ct);
         if (booked is not null) return booked;
         var minor = LedgerEntry.ToMinor(amount);
         var bank = await wallets.ForAsync(bankParty, ct);
-        var reference32 = SettlementClient.Reference($"{kind}:{account.Party}:{reference}");
+        var reference32 = SettlementClient.Reference($"{kind.Name()}:{account.Party}:{reference}");
         var receipt = deposit
             ? await chain.MintAsync(bank, account.Currency, account.Address, minor, reference32, ct)
             : await chain.BurnAsync(bank, account.Currency, account.Address, minor, reference32, ct);
@@ -108,17 +99,14 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
     }
 
     /// <summary>The bank debits its customer <paramref name="from"/> and credits <paramref name="to"/> (a duty payment).</summary>
-    public async Task<string> TransferAsync(PaymentsDbContext db, string bankParty, SettlementAccount from, SettlementAccount to, decimal amount, string kind,
+    public async Task<string> TransferAsync(PaymentsDbContext db, string bankParty, SettlementAccount from, SettlementAccount to, decimal amount, LedgerEntryKind kind,
         string reference, CancellationToken ct)
     {
-        if (from.ServicingBank != bankParty)
-            throw new DomainRuleViolation("not-servicing-bank", $"{from.Party}'s {from.Currency} account is serviced by {from.ServicingBank}, not {bankParty}: only its own bank may debit it.");
+        from.RequireServicedBy(bankParty, ": only its own bank may debit it");
         var minor = LedgerEntry.ToMinor(amount);
-        var balance = await BalanceAsync(db, from.Party, from.Currency, ct);
-        if (balance < minor)
-            throw new DomainRuleViolation("insufficient-funds", $"{from.Party}'s {from.Currency} account holds {LedgerEntry.FromMinor(balance)}; {amount} is needed.");
+        from.RequireFunds(await BalanceAsync(db, from.Party, from.Currency, ct), amount);
         var bank = await wallets.ForAsync(bankParty, ct);
-        var reference32 = SettlementClient.Reference($"{kind}:{reference}");
+        var reference32 = SettlementClient.Reference($"{kind.Name()}:{reference}");
         var receipt = await chain.BankTransferAsync(bank, from.Currency, from.Address, to.Address, minor, reference32, ct);
         var tx = receipt?.TransactionHash ?? await TransactionOfAsync(from.Currency, reference32);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
@@ -128,7 +116,7 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
     }
 
     /// <summary>Books a movement between a party and the escrow (funding, adjustment, release, refund).</summary>
-    public void BookEscrow(PaymentsDbContext db, string party, string currency, long partyMinor, string kind, string reference, string tx)
+    public void BookEscrow(PaymentsDbContext db, string party, string currency, long partyMinor, LedgerEntryKind kind, string reference, string tx)
     {
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         db.Entries.Add(new LedgerEntry { Party = party, Currency = currency, AmountMinor = partyMinor, Kind = kind, Reference = reference, TransactionHash = tx, AtUnixMs = now });

@@ -19,5 +19,5 @@ public abstract class IdempotentResponder<TRequest, TReply>(ServiceDbContext db,
     protected abstract Task<TReply> AnswerAsync(TRequest request, CancellationToken cancellationToken);
 
     protected sealed override async Task HandleAsync(TRequest message, CancellationToken cancellationToken) =>
-        _db.Publish(await AnswerAsync(message, cancellationToken)); // a reply, not news of a state change: saved with the inbox row by the base
+        _db.Reply(await AnswerAsync(message, cancellationToken)); // a reply, not news of a state change: saved with the inbox row by the base
 }

@@ -24,8 +24,11 @@ public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity
 
     public string ServiceName => service.Name;
 
-    /// <summary>Queues <paramref name="message"/> for publishing once this unit of work commits.</summary>
-    public void Publish<T>(T message) where T : class => PublishMessage(message);
+    /// <summary>
+    /// Queues a reply of a conversation (<see cref="Messaging.IdempotentResponder{TRequest, TReply}"/>) for publishing once
+    /// this unit of work commits. Not for services: what they announce comes from their aggregates' domain events.
+    /// </summary>
+    internal void Reply<T>(T message) where T : class => PublishMessage(message);
 
     private void PublishMessage(object message)
     {
@@ -65,8 +68,8 @@ public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity
                 var record = new TransitionRecord
                 {
                     Service = service.Name,
-                    AggregateType = aggregate.AggregateType,
-                    AggregateId = aggregate.AggregateKey,
+                    AggregateType = t.PartType ?? aggregate.AggregateType,
+                    AggregateId = t.PartKey ?? aggregate.AggregateKey,
                     Sequence = t.Sequence,
                     FromState = t.FromState,
                     ToState = t.ToState,

@@ -49,9 +49,6 @@ namespace TradeChain.Customs.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
-                    b.Property<string>("DocumentVerdicts")
-                        .HasColumnType("text");
-
                     b.Property<string>("ExaminationFindings")
                         .HasColumnType("text");
 
@@ -79,14 +76,6 @@ namespace TradeChain.Customs.Migrations.Postgres
                         .HasColumnType("text");
 
                     b.Property<string>("PaymentReference")
-                        .HasColumnType("text");
-
-                    b.Property<string>("PreviousVersions")
-                        .IsRequired()
-                        .HasColumnType("text");
-
-                    b.Property<string>("RequestedDocumentTypes")
-                        .IsRequired()
                         .HasColumnType("text");
 
                     b.Property<string>("ResponseCode")
@@ -271,6 +260,147 @@ namespace TradeChain.Customs.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("transitions", (string)null);
+                });
+
+            modelBuilder.Entity("TradeChain.Customs.Domain.Declaration", b =>
+                {
+                    b.OwnsMany("TradeChain.Customs.Domain.DeclarationVersion", "PreviousVersions", b1 =>
+                        {
+                            b1.Property<Guid>("DeclarationId")
+                                .HasColumnType("uuid");
+
+                            b1.Property<int>("Number")
+                                .ValueGeneratedOnAdd()
+                                .HasColumnType("integer");
+
+                            NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b1.Property<int>("Number"));
+
+                            b1.Property<string>("Actor")
+                                .IsRequired()
+                                .HasColumnType("text");
+
+                            b1.Property<string>("Content")
+                                .IsRequired()
+                                .HasColumnType("text");
+
+                            b1.Property<string>("Reason")
+                                .IsRequired()
+                                .HasColumnType("text");
+
+                            b1.Property<long>("ReplacedAtUnixMs")
+                                .HasColumnType("bigint");
+
+                            b1.HasKey("DeclarationId", "Number");
+
+                            b1.ToTable("declaration_versions", (string)null);
+
+                            b1.WithOwner()
+                                .HasForeignKey("DeclarationId");
+                        });
+
+                    b.OwnsMany("TradeChain.Customs.Domain.RecordedVerdict", "DocumentVerdicts", b1 =>
+                        {
+                            b1.Property<long>("Id")
+                                .ValueGeneratedOnAdd()
+                                .HasColumnType("bigint");
+
+                            NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b1.Property<long>("Id"));
+
+                            b1.Property<Guid>("DeclarationId")
+                                .HasColumnType("uuid");
+
+                            b1.Property<string>("Hash")
+                                .IsRequired()
+                                .HasColumnType("text");
+
+                            b1.Property<string>("IssuedType")
+                                .HasColumnType("text");
+
+                            b1.Property<string>("Reason")
+                                .IsRequired()
+                                .HasColumnType("text");
+
+                            b1.Property<bool>("Valid")
+                                .HasColumnType("boolean");
+
+                            b1.Property<long>("VerifiedAtUnixMs")
+                                .HasColumnType("bigint");
+
+                            b1.HasKey("Id");
+
+                            b1.HasIndex("DeclarationId");
+
+                            b1.ToTable("declaration_document_verdicts", (string)null);
+
+                            b1.WithOwner()
+                                .HasForeignKey("DeclarationId");
+
+                            b1.OwnsMany("TradeChain.Customs.Domain.VerdictCheck", "Checks", b2 =>
+                                {
+                                    b2.Property<long>("Id")
+                                        .ValueGeneratedOnAdd()
+                                        .HasColumnType("bigint");
+
+                                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b2.Property<long>("Id"));
+
+                                    b2.Property<string>("Name")
+                                        .IsRequired()
+                                        .HasColumnType("text");
+
+                                    b2.Property<string>("Reason")
+                                        .IsRequired()
+                                        .HasColumnType("text");
+
+                                    b2.Property<string>("Status")
+                                        .IsRequired()
+                                        .HasColumnType("text");
+
+                                    b2.Property<long>("VerdictId")
+                                        .HasColumnType("bigint");
+
+                                    b2.HasKey("Id");
+
+                                    b2.HasIndex("VerdictId");
+
+                                    b2.ToTable("declaration_verdict_checks", (string)null);
+
+                                    b2.WithOwner()
+                                        .HasForeignKey("VerdictId");
+                                });
+
+                            b1.Navigation("Checks");
+                        });
+
+                    b.OwnsMany("TradeChain.Customs.Domain.RequestedDocument", "RequestedDocuments", b1 =>
+                        {
+                            b1.Property<long>("Id")
+                                .ValueGeneratedOnAdd()
+                                .HasColumnType("bigint");
+
+                            NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b1.Property<long>("Id"));
+
+                            b1.Property<Guid>("DeclarationId")
+                                .HasColumnType("uuid");
+
+                            b1.Property<string>("Type")
+                                .IsRequired()
+                                .HasColumnType("text");
+
+                            b1.HasKey("Id");
+
+                            b1.HasIndex("DeclarationId");
+
+                            b1.ToTable("declaration_requested_documents", (string)null);
+
+                            b1.WithOwner()
+                                .HasForeignKey("DeclarationId");
+                        });
+
+                    b.Navigation("DocumentVerdicts");
+
+                    b.Navigation("PreviousVersions");
+
+                    b.Navigation("RequestedDocuments");
                 });
 #pragma warning restore 612, 618
         }

@@ -44,9 +44,6 @@ namespace TradeChain.Customs.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("DocumentVerdicts")
-                        .HasColumnType("TEXT");
-
                     b.Property<string>("ExaminationFindings")
                         .HasColumnType("TEXT");
 
@@ -74,14 +71,6 @@ namespace TradeChain.Customs.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<string>("PaymentReference")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("PreviousVersions")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("RequestedDocumentTypes")
-                        .IsRequired()
                         .HasColumnType("TEXT");
 
                     b.Property<string>("ResponseCode")
@@ -262,6 +251,139 @@ namespace TradeChain.Customs.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("transitions", (string)null);
+                });
+
+            modelBuilder.Entity("TradeChain.Customs.Domain.Declaration", b =>
+                {
+                    b.OwnsMany("TradeChain.Customs.Domain.DeclarationVersion", "PreviousVersions", b1 =>
+                        {
+                            b1.Property<Guid>("DeclarationId")
+                                .HasColumnType("TEXT");
+
+                            b1.Property<int>("Number")
+                                .ValueGeneratedOnAdd()
+                                .HasColumnType("INTEGER");
+
+                            b1.Property<string>("Actor")
+                                .IsRequired()
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("Content")
+                                .IsRequired()
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("Reason")
+                                .IsRequired()
+                                .HasColumnType("TEXT");
+
+                            b1.Property<long>("ReplacedAtUnixMs")
+                                .HasColumnType("INTEGER");
+
+                            b1.HasKey("DeclarationId", "Number");
+
+                            b1.ToTable("declaration_versions", (string)null);
+
+                            b1.WithOwner()
+                                .HasForeignKey("DeclarationId");
+                        });
+
+                    b.OwnsMany("TradeChain.Customs.Domain.RecordedVerdict", "DocumentVerdicts", b1 =>
+                        {
+                            b1.Property<long>("Id")
+                                .ValueGeneratedOnAdd()
+                                .HasColumnType("INTEGER");
+
+                            b1.Property<Guid>("DeclarationId")
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("Hash")
+                                .IsRequired()
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("IssuedType")
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("Reason")
+                                .IsRequired()
+                                .HasColumnType("TEXT");
+
+                            b1.Property<bool>("Valid")
+                                .HasColumnType("INTEGER");
+
+                            b1.Property<long>("VerifiedAtUnixMs")
+                                .HasColumnType("INTEGER");
+
+                            b1.HasKey("Id");
+
+                            b1.HasIndex("DeclarationId");
+
+                            b1.ToTable("declaration_document_verdicts", (string)null);
+
+                            b1.WithOwner()
+                                .HasForeignKey("DeclarationId");
+
+                            b1.OwnsMany("TradeChain.Customs.Domain.VerdictCheck", "Checks", b2 =>
+                                {
+                                    b2.Property<long>("Id")
+                                        .ValueGeneratedOnAdd()
+                                        .HasColumnType("INTEGER");
+
+                                    b2.Property<string>("Name")
+                                        .IsRequired()
+                                        .HasColumnType("TEXT");
+
+                                    b2.Property<string>("Reason")
+                                        .IsRequired()
+                                        .HasColumnType("TEXT");
+
+                                    b2.Property<string>("Status")
+                                        .IsRequired()
+                                        .HasColumnType("TEXT");
+
+                                    b2.Property<long>("VerdictId")
+                                        .HasColumnType("INTEGER");
+
+                                    b2.HasKey("Id");
+
+                                    b2.HasIndex("VerdictId");
+
+                                    b2.ToTable("declaration_verdict_checks", (string)null);
+
+                                    b2.WithOwner()
+                                        .HasForeignKey("VerdictId");
+                                });
+
+                            b1.Navigation("Checks");
+                        });
+
+                    b.OwnsMany("TradeChain.Customs.Domain.RequestedDocument", "RequestedDocuments", b1 =>
+                        {
+                            b1.Property<long>("Id")
+                                .ValueGeneratedOnAdd()
+                                .HasColumnType("INTEGER");
+
+                            b1.Property<Guid>("DeclarationId")
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("Type")
+                                .IsRequired()
+                                .HasColumnType("TEXT");
+
+                            b1.HasKey("Id");
+
+                            b1.HasIndex("DeclarationId");
+
+                            b1.ToTable("declaration_requested_documents", (string)null);
+
+                            b1.WithOwner()
+                                .HasForeignKey("DeclarationId");
+                        });
+
+                    b.Navigation("DocumentVerdicts");
+
+                    b.Navigation("PreviousVersions");
+
+                    b.Navigation("RequestedDocuments");
                 });
 #pragma warning restore 612, 618
         }

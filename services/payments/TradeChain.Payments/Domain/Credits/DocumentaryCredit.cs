@@ -1,40 +1,27 @@
-using System.Text.Json;
 using TradeChain.Domain;
 
 namespace TradeChain.Payments.Domain.Credits;
 
 public enum CreditStatus { Applied, Issued, Advised, Closed, Refunded }
 
-/// <summary>Returned: refused, and the beneficiary presented anew instead of waiting for a waiver (the documents go back).</summary>
-public enum PresentationStatus { Verifying, Complying, Discrepant, Refused, Waived, Accepted, Settled, Returned }
-
-/// <summary>A proposed change to the terms: binding on the beneficiary only once it accepts (UCP 600 art. 10).</summary>
-public sealed record Amendment(int Number, CreditTerms Terms, string Reason, string Status, long ProposedAtUnixMs, long? DecidedAtUnixMs);
-
-/// <summary>One presentation of documents under the credit, its examination, and what became of it.</summary>
-public sealed record Presentation(
-    int Number,
-    Guid Id,
-    IReadOnlyList<string> DocumentHashes,
-    DateOnly PresentedOn,
-    PresentationStatus Status,
-    IReadOnlyList<Discrepancy> Discrepancies,
-    decimal AmountClaimed,
-    DateOnly? ExaminationDeadline,
-    string? RefusalNotice,
-    string? SettlementTransactionHash,
-    long? SettledAtUnixMs);
+/// <summary>The beneficiary presented documents: the documents service is asked to verify them (each verdict carrying the document's data).</summary>
+public sealed record DocumentsPresented(Guid PresentationId, string PresenterParty, IReadOnlyList<string> DocumentHashes) : IDomainEvent;
 
 /// <summary>
 /// An irrevocable documentary credit under UCP 600: applied for by the importer (applicant), issued by its bank — with
 /// the amount locked in on-chain escrow — advised to the exporter (beneficiary) by the advising bank, amended with the
 /// beneficiary's consent, drawn by presentations that are examined automatically against the terms, refused with one
 /// notice of every discrepancy, waived by the applicant, accepted and settled from escrow; refunded to the applicant at
-/// expiry or on a cancellation the beneficiary agreed to.
+/// expiry or on a cancellation the beneficiary agreed to. Every rule of who may do what, and when, is here; the steps
+/// that move money are checked first (<c>Ensure…</c>), then done on chain, then recorded with their transaction.
 /// </summary>
 public sealed class DocumentaryCredit : Aggregate
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    /// <summary>A presentation's transitions are logged under this type and the presentation's id.</summary>
+    public const string PresentationAggregateType = "presentation";
+
+    private readonly List<Amendment> _amendments = [];
+    private readonly List<Presentation> _presentations = [];
 
     private DocumentaryCredit() { }
 
@@ -51,11 +38,8 @@ public sealed class DocumentaryCredit : Aggregate
 
     public string? AdvisingBankParty { get; private set; }
 
-    public string TermsJson { get; private set; } = "";
-
-    public string AmendmentsJson { get; private set; } = "[]";
-
-    public string PresentationsJson { get; private set; } = "[]";
+    /// <summary>The terms in force: as issued, or as last amended with the beneficiary's acceptance.</summary>
+    public CreditTerms Terms { get; private set; } = null!;
 
     /// <summary>When set, the escrow pays only after customs attests the release of this declaration's goods.</summary>
     public Guid? CustomsDeclarationId { get; private set; }
@@ -72,15 +56,16 @@ public sealed class DocumentaryCredit : Aggregate
 
     public long AppliedAtUnixMs { get; private set; }
 
+    /// <summary>Changes with every change of the credit or of one of its parts: two concurrent changes cannot both be saved.</summary>
+    public int Revision { get; private set; }
+
     public override string AggregateType => "credit";
 
     public override string AggregateKey => Id.ToString();
 
-    public CreditTerms Terms => JsonSerializer.Deserialize<CreditTerms>(TermsJson, Json)!;
+    public IReadOnlyList<Amendment> Amendments => [.. _amendments.OrderBy(a => a.Number)];
 
-    public IReadOnlyList<Amendment> Amendments => JsonSerializer.Deserialize<List<Amendment>>(AmendmentsJson, Json)!;
-
-    public IReadOnlyList<Presentation> Presentations => JsonSerializer.Deserialize<List<Presentation>>(PresentationsJson, Json)!;
+    public IReadOnlyList<Presentation> Presentations => [.. _presentations.OrderBy(p => p.Number)];
 
     public bool IsParty(string party) => party == ApplicantParty || party == BeneficiaryParty || party == IssuingBankParty || party == AdvisingBankParty;
 
@@ -92,7 +77,7 @@ public sealed class DocumentaryCredit : Aggregate
         var credit = new DocumentaryCredit
         {
             Id = id, Number = number, ApplicantParty = applicant, BeneficiaryParty = beneficiary, IssuingBankParty = issuingBank,
-            AdvisingBankParty = advisingBank, TermsJson = JsonSerializer.Serialize(terms, Json), CustomsDeclarationId = customsDeclarationId,
+            AdvisingBankParty = advisingBank, Terms = terms, CustomsDeclarationId = customsDeclarationId,
             Status = CreditStatus.Applied, AppliedAtUnixMs = at.ToUnixTimeMilliseconds(),
         };
         credit.RecordTransition("new", nameof(CreditStatus.Applied), actor,
@@ -100,13 +85,20 @@ public sealed class DocumentaryCredit : Aggregate
         return credit;
     }
 
+    /// <summary>Throws unless <paramref name="bank"/> may issue the credit: only the issuing bank the applicant chose, once.</summary>
+    public void EnsureIssuable(string bank)
+    {
+        if (bank != IssuingBankParty) throw new DomainRuleViolation("issuing-bank-only", $"Only {IssuingBankParty}, the issuing bank the applicant chose, may issue this credit.");
+        Require(CreditStatus.Applied, "issue");
+    }
+
     /// <summary>The issuing bank issued the credit: its amount is now locked in escrow (transaction <paramref name="escrowTransaction"/>).</summary>
     public void Issue(string bank, string escrowTransaction, string actor, DateTimeOffset at)
     {
-        Require(CreditStatus.Applied, "issue");
-        if (bank != IssuingBankParty) throw new DomainRuleViolation("issuing-bank-only", $"Only {IssuingBankParty}, the issuing bank the applicant chose, may issue this credit.");
+        EnsureIssuable(bank);
         Status = CreditStatus.Issued;
         EscrowTransactionHash = escrowTransaction;
+        Changed();
         RecordTransition(nameof(CreditStatus.Applied), nameof(CreditStatus.Issued), actor,
             $"issued; {Terms.Amount} {Terms.Currency} locked in escrow (tx {escrowTransaction})", null, at);
     }
@@ -116,70 +108,109 @@ public sealed class DocumentaryCredit : Aggregate
         Require(CreditStatus.Issued, "advise");
         if (bank != AdvisingBankParty) throw new DomainRuleViolation("advising-bank-only", $"Only {AdvisingBankParty ?? "an advising bank named in the credit"} may advise it.");
         Status = CreditStatus.Advised;
+        Changed();
         RecordTransition(nameof(CreditStatus.Issued), nameof(CreditStatus.Advised), actor, $"advised to {BeneficiaryParty} by {bank}", null, at);
     }
 
-    public Amendment ProposeAmendment(CreditTerms terms, string reason, string actor, DateTimeOffset at)
+    /// <summary>Throws unless <paramref name="bank"/> may propose an amendment now: the issuing bank, of an open credit.</summary>
+    public void EnsureAmendableBy(string bank)
     {
+        RequireBank(bank, IssuingBankParty, "amend this credit");
         RequireOpen("amend");
-        var amendments = Amendments.ToList();
-        if (amendments.Any(a => a.Status == "proposed"))
+    }
+
+    /// <summary>The issuing bank proposes new terms (UCP 600 art. 10): one amendment waits at a time, and nothing already drawn is taken back.</summary>
+    public Amendment ProposeAmendment(string bank, CreditTerms terms, string reason, string actor, DateTimeOffset at)
+    {
+        EnsureAmendableBy(bank);
+        if (_amendments.Any(a => a.Status == AmendmentStatus.Proposed))
             throw new DomainRuleViolation("one-amendment-at-a-time", "An earlier amendment awaits the beneficiary's acceptance or rejection.");
         if (terms.Amount < Drawn) throw new DomainRuleViolation("amount-below-drawn", $"The amount cannot fall below the {Drawn} {Terms.Currency} already drawn.");
-        var amendment = new Amendment(amendments.Count + 1, terms, reason, "proposed", at.ToUnixTimeMilliseconds(), null);
-        amendments.Add(amendment);
-        AmendmentsJson = JsonSerializer.Serialize(amendments, Json);
+        var amendment = new Amendment(_amendments.Count + 1, terms, reason, at);
+        _amendments.Add(amendment);
+        Changed();
         RecordTransition(Status.ToString(), Status.ToString(), actor, $"amendment {amendment.Number} proposed: {reason}", null, at);
         return amendment;
     }
 
-    /// <summary>The beneficiary accepts (the terms change) or rejects (they stay) the pending amendment.</summary>
-    public Amendment DecideAmendment(int number, bool accept, string actor, DateTimeOffset at)
+    /// <summary>
+    /// The beneficiary accepts (the terms change) or rejects (they stay) the pending amendment (UCP 600 art. 10b).
+    /// Returns the terms before the decision: when the accepted amount differs, the escrow follows it.
+    /// </summary>
+    public CreditTerms DecideAmendment(int number, bool accept, string beneficiary, string actor, DateTimeOffset at)
     {
+        if (beneficiary != BeneficiaryParty) throw new DomainRuleViolation("beneficiary-only", "Only the beneficiary accepts or rejects an amendment (UCP 600 art. 10b).");
         RequireOpen("decide an amendment of");
-        var amendments = Amendments.ToList();
-        var index = amendments.FindIndex(a => a.Number == number);
-        if (index < 0 || amendments[index].Status != "proposed")
+        var amendment = _amendments.SingleOrDefault(a => a.Number == number);
+        if (amendment is not { Status: AmendmentStatus.Proposed })
             throw new DomainRuleViolation("no-such-amendment", $"Amendment {number} is not awaiting a decision.");
-        var decided = amendments[index] with { Status = accept ? "accepted" : "rejected", DecidedAtUnixMs = at.ToUnixTimeMilliseconds() };
-        amendments[index] = decided;
-        AmendmentsJson = JsonSerializer.Serialize(amendments, Json);
-        if (accept) TermsJson = JsonSerializer.Serialize(decided.Terms, Json);
-        RecordTransition(Status.ToString(), Status.ToString(), actor, $"amendment {number} {decided.Status} by the beneficiary", null, at);
-        return decided;
+        var before = Terms;
+        amendment.Decide(accept, at);
+        if (accept) Terms = amendment.Terms;
+        Changed();
+        RecordTransition(Status.ToString(), Status.ToString(), actor, $"amendment {number} {(accept ? "accepted" : "rejected")} by the beneficiary", null, at);
+        return before;
     }
 
-    public Presentation Present(Guid presentationId, IReadOnlyList<string> hashes, DateOnly presentedOn, string actor, DateTimeOffset at)
+    /// <summary>
+    /// The beneficiary presents documents, on or before the last day for presentation (the expiry date, extended to the
+    /// next banking day, UCP 600 art. 6d, 29a), once every earlier presentation is settled, returned or refused — a
+    /// refused one is returned now. Its documents go to the documents service for verification.
+    /// </summary>
+    public Presentation Present(Guid presentationId, string beneficiary, IReadOnlyList<string> hashes, DateOnly presentedOn, string actor, DateTimeOffset at)
     {
+        if (beneficiary != BeneficiaryParty) throw new DomainRuleViolation("beneficiary-only", "Only the beneficiary presents documents under the credit.");
         RequireOpen("present documents under");
         var lastDay = BankingCalendar.NextBankingDay(Terms.ExpiryDate, Terms.ExpiryPlaceCountry);
         if (presentedOn > lastDay)
             throw new DomainRuleViolation("credit-expired", $"The credit expired on {Terms.ExpiryDate:yyyy-MM-dd} (the last day for presentation was {lastDay:yyyy-MM-dd}, UCP 600 art. 6d, 29a).");
-        var presentations = Presentations.ToList();
-        if (presentations.Any(IsOpen))
+        if (_presentations.Any(p => p.IsOpen))
             throw new DomainRuleViolation("presentation-open", "An earlier presentation is still being examined or settled.");
-        // A refused presentation whose discrepancies were not waived: the beneficiary presents anew, the documents go back.
-        for (var i = 0; i < presentations.Count; i++)
-            if (presentations[i].Status == PresentationStatus.Refused) presentations[i] = presentations[i] with { Status = PresentationStatus.Returned };
-        var presentation = new Presentation(presentations.Count + 1, presentationId, hashes, presentedOn, PresentationStatus.Verifying, [], 0, null, null, null, null);
-        presentations.Add(presentation);
-        PresentationsJson = JsonSerializer.Serialize(presentations, Json);
-        RecordTransition(Status.ToString(), Status.ToString(), actor,
-            $"presentation {presentation.Number}: {hashes.Count} document(s) presented on {presentedOn:yyyy-MM-dd}; verification requested", null, at);
+        foreach (var refused in _presentations.Where(p => p.Status == PresentationStatus.Refused).ToList())
+            Move(refused, PresentationStatus.Returned, actor, $"presentation {refused.Number} returned: refused and not waived, the beneficiary presented anew", at);
+        var presentation = new Presentation(presentationId, _presentations.Count + 1, hashes, presentedOn);
+        _presentations.Add(presentation);
+        presentation.MoveTo(PresentationStatus.Presented);
+        Record(presentation, "new", actor,
+            $"presentation {presentation.Number} under credit {Number}: {hashes.Count} document(s) presented on {presentedOn:yyyy-MM-dd}", at);
+        Move(presentation, PresentationStatus.Verifying, actor, $"presentation {presentation.Number}: verification of its documents requested", at);
+        Raise(new DocumentsPresented(presentation.Id, BeneficiaryParty, [.. presentation.DocumentHashes]));
         return presentation;
+    }
+
+    /// <summary>
+    /// The documents service verified the presentation's documents: examine them against the terms under UCP 600 and
+    /// record every discrepancy at once. A claim finer than the currency's smallest unit (or the token's cents) cannot be
+    /// paid as stated and is a discrepancy too.
+    /// </summary>
+    /// <returns>False when the presentation was examined already (a repeated verdict changes nothing).</returns>
+    public bool Examine(Guid presentationId, IReadOnlyList<PresentedDocument> documents, string actor, DateTimeOffset at)
+    {
+        var presentation = Find(presentationId);
+        if (presentation.Status != PresentationStatus.Verifying) return false;
+        var earlier = _presentations.Count(p => p.Status == PresentationStatus.Settled);
+        var result = Ucp600Examiner.Examine(Terms, new PresentationInput(presentation.PresentedOn, documents, Drawn, earlier));
+        var decimals = Math.Min(2, Iso20022.CurrencyAmount.IsActive(Terms.Currency) ? Iso20022.CurrencyAmount.MinorUnits(Terms.Currency) : 2);
+        if (decimal.Round(result.AmountClaimed, decimals) != result.AmountClaimed)
+            result = result with
+            {
+                Complying = false,
+                Discrepancies = [.. result.Discrepancies, new Discrepancy("amount-precision", Ucp600Examiner.CommercialInvoice, "totalAmount",
+                    "UCP 600 art. 18(b) (the invoice amount is the amount drawn)",
+                    $"the invoice total {result.AmountClaimed} has more than the {decimals} decimals of {Terms.Currency}: it cannot be paid as stated")],
+            };
+        RecordExamination(presentationId, result, actor, at);
+        return true;
     }
 
     /// <summary>The automatic examination's result: complying, or discrepant with every discrepancy.</summary>
     public Presentation RecordExamination(Guid presentationId, ExaminationResult result, string actor, DateTimeOffset at)
     {
-        var presentation = Update(presentationId, PresentationStatus.Verifying, "record an examination of", p => p with
-        {
-            Status = result.Complying ? PresentationStatus.Complying : PresentationStatus.Discrepant,
-            Discrepancies = result.Discrepancies, AmountClaimed = result.AmountClaimed, ExaminationDeadline = result.ExaminationDeadline,
-        });
-        RecordTransition(Status.ToString(), Status.ToString(), actor, result.Complying
+        var presentation = Expect(presentationId, PresentationStatus.Verifying, "record an examination of");
+        presentation.Examined(result);
+        Move(presentation, result.Complying ? PresentationStatus.Complying : PresentationStatus.Discrepant, actor, result.Complying
             ? $"presentation {presentation.Number} complies; {result.AmountClaimed} {Terms.Currency} claimed; examination deadline {result.ExaminationDeadline:yyyy-MM-dd}"
-            : $"presentation {presentation.Number} has {result.Discrepancies.Count} discrepancies; examination deadline {result.ExaminationDeadline:yyyy-MM-dd}", null, at);
+            : $"presentation {presentation.Number} has {result.Discrepancies.Count} discrepancies; examination deadline {result.ExaminationDeadline:yyyy-MM-dd}", at);
         return presentation;
     }
 
@@ -191,14 +222,14 @@ public sealed class DocumentaryCredit : Aggregate
     {
         RequireBank(bank, IssuingBankParty, "refuse");
         var current = Find(presentationId);
-        if (current.ExaminationDeadline is { } deadline && today > deadline)
+        if (current.ExaminationPeriodOverOn(today))
             throw new DomainRuleViolation("examination-period-over",
-                $"The examination period ended on {deadline:yyyy-MM-dd}: the bank is precluded from claiming that the documents do not comply (UCP 600 art. 16f).");
-        var notice = $"REFUSAL NOTICE — credit {Number}, presentation {current.Number}: we refuse to honour. Discrepancies: "
-                     + string.Join("; ", current.Discrepancies.Select((d, i) => $"({i + 1}) {d.Detail} [{d.Rule}]"))
-                     + ". We are holding the documents pending a waiver from the applicant (UCP 600 art. 16(c)(iii)(b)).";
-        var presentation = Update(presentationId, PresentationStatus.Discrepant, "refuse", p => p with { Status = PresentationStatus.Refused, RefusalNotice = notice });
-        RecordTransition(Status.ToString(), Status.ToString(), actor, $"presentation {presentation.Number} refused: {current.Discrepancies.Count} discrepancies in one notice", null, at);
+                $"The examination period ended on {current.ExaminationDeadline:yyyy-MM-dd}: the bank is precluded from claiming that the documents do not comply (UCP 600 art. 16f).");
+        var presentation = Expect(presentationId, PresentationStatus.Discrepant, "refuse");
+        presentation.RefusedWith($"REFUSAL NOTICE — credit {Number}, presentation {presentation.Number}: we refuse to honour. Discrepancies: "
+                                 + string.Join("; ", presentation.Discrepancies.Select((d, i) => $"({i + 1}) {d.Detail} [{d.Rule}]"))
+                                 + ". We are holding the documents pending a waiver from the applicant (UCP 600 art. 16(c)(iii)(b)).");
+        Move(presentation, PresentationStatus.Refused, actor, $"presentation {presentation.Number} refused: {presentation.Discrepancies.Count} discrepancies in one notice", at);
         return presentation;
     }
 
@@ -206,21 +237,22 @@ public sealed class DocumentaryCredit : Aggregate
     public Presentation Waive(Guid presentationId, string applicant, string actor, DateTimeOffset at)
     {
         if (applicant != ApplicantParty) throw new DomainRuleViolation("applicant-only", $"Only the applicant {ApplicantParty} may waive discrepancies.");
-        var presentation = Update(presentationId, PresentationStatus.Refused, "waive the discrepancies of", p => p with { Status = PresentationStatus.Waived });
-        RecordTransition(Status.ToString(), Status.ToString(), actor, $"the applicant waived the discrepancies of presentation {presentation.Number}", null, at);
+        var presentation = Expect(presentationId, PresentationStatus.Refused, "waive the discrepancies of");
+        Move(presentation, PresentationStatus.Waived, actor, $"the applicant waived the discrepancies of presentation {presentation.Number}", at);
         return presentation;
     }
 
     /// <summary>
     /// The issuing bank honours a complying presentation, one whose discrepancies the applicant waived, or a discrepant
-    /// one it did not refuse within the examination period (precluded from refusing, UCP 600 art. 16f).
+    /// one it did not refuse within the examination period (precluded from refusing, UCP 600 art. 16f) — never more than
+    /// the escrow can still pay.
     /// </summary>
     public Presentation Accept(Guid presentationId, string bank, DateOnly today, string actor, DateTimeOffset at)
     {
         RequireBank(bank, IssuingBankParty, "accept");
         RequireOpen("accept a presentation under");
         var current = Find(presentationId);
-        var precluded = current.Status == PresentationStatus.Discrepant && current.ExaminationDeadline is { } deadline && today > deadline;
+        var precluded = current.Status == PresentationStatus.Discrepant && current.ExaminationPeriodOverOn(today);
         if (current.Status is not (PresentationStatus.Complying or PresentationStatus.Waived) && !precluded)
             throw new DomainRuleViolation("not-acceptable",
                 $"Presentation {current.Number} is {current.Status}: only a complying presentation, one whose discrepancies the applicant waived, or one not refused within the examination period is accepted.");
@@ -228,22 +260,31 @@ public sealed class DocumentaryCredit : Aggregate
         if (current.AmountClaimed <= 0 || current.AmountClaimed > available)
             throw new DomainRuleViolation("cannot-pay",
                 $"Presentation {current.Number} claims {current.AmountClaimed} {Terms.Currency}; the credit can pay more than 0 and at most {available} (with tolerance, less what was drawn).");
-        var presentation = Update(presentationId, current.Status, "accept", p => p with { Status = PresentationStatus.Accepted });
-        RecordTransition(Status.ToString(), Status.ToString(), actor, $"presentation {presentation.Number} accepted: {presentation.AmountClaimed} {Terms.Currency} to be paid", null, at);
-        return presentation;
+        Move(current, PresentationStatus.Accepted, actor, $"presentation {current.Number} accepted: {current.AmountClaimed} {Terms.Currency} to be paid", at);
+        return current;
     }
 
-    /// <summary>The escrow paid the beneficiary (transaction <paramref name="transaction"/>).</summary>
-    public Presentation Settle(Guid presentationId, string transaction, string actor, DateTimeOffset at)
+    /// <summary>Throws unless the presentation may be paid from escrow: only an accepted one, once.</summary>
+    public Presentation EnsureSettleable(Guid presentationId)
     {
         var current = Find(presentationId);
-        if (current.Status != PresentationStatus.Accepted) throw new DomainRuleViolation("not-accepted", $"Presentation {current.Number} is {current.Status}, not Accepted.");
-        var presentation = Update(presentationId, PresentationStatus.Accepted, "settle",
-            p => p with { Status = PresentationStatus.Settled, SettlementTransactionHash = transaction, SettledAtUnixMs = at.ToUnixTimeMilliseconds() });
+        if (current.Status != PresentationStatus.Accepted)
+            throw new DomainRuleViolation("not-accepted", $"Presentation {current.Number} is {current.Status}: only an accepted presentation is settled.");
+        return current;
+    }
+
+    /// <summary>
+    /// The escrow paid the beneficiary (transaction <paramref name="transaction"/>). Fully drawn, the credit is closed;
+    /// otherwise the rest stays available until expiry (or an agreed cancellation), when it is refunded to the applicant.
+    /// </summary>
+    public Presentation Settle(Guid presentationId, string transaction, string actor, DateTimeOffset at)
+    {
+        var presentation = EnsureSettleable(presentationId);
+        presentation.Paid(transaction, at);
+        Move(presentation, PresentationStatus.Settled, actor,
+            $"presentation {presentation.Number} settled: {presentation.AmountClaimed} {Terms.Currency} released from escrow to {BeneficiaryParty} (tx {transaction})", at);
         Drawn += presentation.AmountClaimed;
         var from = Status;
-        // Fully drawn: the escrow has paid out everything and is closed too. Otherwise the rest stays available until
-        // expiry (or an agreed cancellation), when the issuing bank refunds it to the applicant.
         if (Drawn >= Terms.MaximumAmount) Status = CreditStatus.Closed;
         RecordTransition(from.ToString(), Status.ToString(), actor,
             $"presentation {presentation.Number} settled: {presentation.AmountClaimed} {Terms.Currency} released from escrow to {BeneficiaryParty} (tx {transaction}); drawn {Drawn}", null, at);
@@ -255,7 +296,20 @@ public sealed class DocumentaryCredit : Aggregate
         RequireOpen("consent to cancel");
         if (beneficiary != BeneficiaryParty) throw new DomainRuleViolation("beneficiary-only", "Only the beneficiary may agree to cancel an irrevocable credit (UCP 600 art. 10a).");
         BeneficiaryConsentedToCancel = true;
+        Changed();
         RecordTransition(Status.ToString(), Status.ToString(), actor, "the beneficiary agreed to cancel the credit", null, at);
+    }
+
+    /// <summary>Throws unless <paramref name="bank"/> may refund the credit <paramref name="today"/>: the issuing bank, after expiry or on an agreed cancellation.</summary>
+    public void EnsureRefundable(string bank, DateOnly today)
+    {
+        RequireBank(bank, IssuingBankParty, "refund");
+        RequireOpen("refund");
+        if (today <= Terms.EscrowExpiry && _presentations.Where(p => p.IsOpen).MinBy(p => p.Number) is { } open)
+            throw new DomainRuleViolation("presentation-open", $"Presentation {open.Number} is {open.Status}: it must be settled or refused before the credit is refunded.");
+        if (today <= Terms.EscrowExpiry && !BeneficiaryConsentedToCancel)
+            throw new DomainRuleViolation("credit-not-expired",
+                $"The credit expires on {Terms.ExpiryDate:yyyy-MM-dd}; the escrow holds the funds until {Terms.EscrowExpiry:yyyy-MM-dd} (a presentation on the last day, extended over non-banking days, and five banking days to examine it). Before then it is refunded only if the beneficiary agrees to cancel it.");
     }
 
     /// <summary>The unused balance returned to the applicant from escrow: after expiry, or on an agreed cancellation.</summary>
@@ -263,42 +317,42 @@ public sealed class DocumentaryCredit : Aggregate
     {
         EnsureRefundable(bank, today);
         // After the escrow's expiry nothing can be paid any more: presentations still open are returned unpaid.
-        PresentationsJson = JsonSerializer.Serialize(Presentations.Select(p => IsOpen(p) ? p with { Status = PresentationStatus.Returned } : p).ToList(), Json);
+        foreach (var open in _presentations.Where(p => p.IsOpen).ToList())
+            Move(open, PresentationStatus.Returned, actor, $"presentation {open.Number} returned unpaid: the credit was refunded", at);
         var from = Status;
         Status = CreditStatus.Refunded;
         RefundTransactionHash = transaction;
+        Changed();
         RecordTransition(from.ToString(), Status.ToString(), actor, $"{Terms.Amount - Drawn} {Terms.Currency} returned from escrow to {ApplicantParty} (tx {transaction})", null, at);
     }
 
-    /// <summary>Throws unless <paramref name="bank"/> may refund the credit <paramref name="today"/>.</summary>
-    public void EnsureRefundable(string bank, DateOnly today)
-    {
-        RequireBank(bank, IssuingBankParty, "refund");
-        RequireOpen("refund");
-        if (today <= Terms.EscrowExpiry && Presentations.FirstOrDefault(IsOpen) is { } open)
-            throw new DomainRuleViolation("presentation-open", $"Presentation {open.Number} is {open.Status}: it must be settled or refused before the credit is refunded.");
-        if (today <= Terms.EscrowExpiry && !BeneficiaryConsentedToCancel)
-            throw new DomainRuleViolation("credit-not-expired",
-                $"The credit expires on {Terms.ExpiryDate:yyyy-MM-dd}; the escrow holds the funds until {Terms.EscrowExpiry:yyyy-MM-dd} (a presentation on the last day, extended over non-banking days, and five banking days to examine it). Before then it is refunded only if the beneficiary agrees to cancel it.");
-    }
+    /// <summary>What the refund returns to the applicant: all the escrow holds, less what was drawn.</summary>
+    public decimal Undrawn => Terms.MaximumAmount - Drawn;
 
     public Presentation Find(Guid presentationId) =>
-        Presentations.SingleOrDefault(p => p.Id == presentationId) ?? throw new DomainRuleViolation("no-such-presentation", $"Credit {Number} has no presentation {presentationId}.");
+        _presentations.SingleOrDefault(p => p.Id == presentationId) ?? throw new DomainRuleViolation("no-such-presentation", $"Credit {Number} has no presentation {presentationId}.");
 
-    private Presentation Update(Guid presentationId, PresentationStatus expected, string what, Func<Presentation, Presentation> change)
+    private Presentation Expect(Guid presentationId, PresentationStatus expected, string what)
     {
-        var presentations = Presentations.ToList();
-        var index = presentations.FindIndex(p => p.Id == presentationId);
-        if (index < 0) throw new DomainRuleViolation("no-such-presentation", $"Credit {Number} has no presentation {presentationId}.");
-        if (presentations[index].Status != expected)
-            throw new DomainRuleViolation("invalid-transition", $"Cannot {what} presentation {presentations[index].Number}: it is {presentations[index].Status}, not {expected}.");
-        presentations[index] = change(presentations[index]);
-        PresentationsJson = JsonSerializer.Serialize(presentations, Json);
-        return presentations[index];
+        var presentation = Find(presentationId);
+        if (presentation.Status != expected)
+            throw new DomainRuleViolation("invalid-transition", $"Cannot {what} presentation {presentation.Number}: it is {presentation.Status}, not {expected}.");
+        return presentation;
     }
 
-    private static bool IsOpen(Presentation p) =>
-        p.Status is PresentationStatus.Verifying or PresentationStatus.Complying or PresentationStatus.Discrepant or PresentationStatus.Waived or PresentationStatus.Accepted;
+    private void Move(Presentation presentation, PresentationStatus to, string actor, string reason, DateTimeOffset at)
+    {
+        var from = presentation.MoveTo(to);
+        Record(presentation, from.ToString(), actor, reason, at);
+    }
+
+    private void Record(Presentation presentation, string from, string actor, string reason, DateTimeOffset at)
+    {
+        Changed();
+        RecordPartTransition(PresentationAggregateType, presentation.Id.ToString(), presentation.Version, from, presentation.Status.ToString(), actor, reason, at);
+    }
+
+    private void Changed() => Revision++;
 
     private void Require(CreditStatus status, string what)
     {

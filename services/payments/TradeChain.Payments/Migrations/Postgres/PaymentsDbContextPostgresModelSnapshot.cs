@@ -51,10 +51,6 @@ namespace TradeChain.Payments.Migrations.Postgres
                     b.Property<string>("AdvisingBankParty")
                         .HasColumnType("text");
 
-                    b.Property<string>("AmendmentsJson")
-                        .IsRequired()
-                        .HasColumnType("text");
-
                     b.Property<string>("ApplicantParty")
                         .IsRequired()
                         .HasColumnType("text");
@@ -87,20 +83,21 @@ namespace TradeChain.Payments.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
-                    b.Property<string>("PresentationsJson")
-                        .IsRequired()
-                        .HasColumnType("text");
-
                     b.Property<string>("RefundTransactionHash")
                         .HasColumnType("text");
+
+                    b.Property<int>("Revision")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer");
 
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasColumnType("text");
 
-                    b.Property<string>("TermsJson")
+                    b.Property<string>("Terms")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("TermsJson");
 
                     b.Property<int>("Version")
                         .IsConcurrencyToken()
@@ -417,6 +414,155 @@ namespace TradeChain.Payments.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("transitions", (string)null);
+                });
+
+            modelBuilder.Entity("TradeChain.Payments.Domain.Credits.DocumentaryCredit", b =>
+                {
+                    b.OwnsMany("TradeChain.Payments.Domain.Credits.Amendment", "Amendments", b1 =>
+                        {
+                            b1.Property<Guid>("CreditId")
+                                .HasColumnType("uuid");
+
+                            b1.Property<int>("Number")
+                                .HasColumnType("integer");
+
+                            b1.Property<long?>("DecidedAtUnixMs")
+                                .HasColumnType("bigint");
+
+                            b1.Property<long>("ProposedAtUnixMs")
+                                .HasColumnType("bigint");
+
+                            b1.Property<string>("Reason")
+                                .IsRequired()
+                                .HasColumnType("text");
+
+                            b1.Property<string>("Status")
+                                .IsRequired()
+                                .HasColumnType("text");
+
+                            b1.Property<string>("Terms")
+                                .IsRequired()
+                                .HasColumnType("text")
+                                .HasColumnName("TermsJson");
+
+                            b1.HasKey("CreditId", "Number");
+
+                            b1.ToTable("credit_amendments", (string)null);
+
+                            b1.WithOwner()
+                                .HasForeignKey("CreditId");
+                        });
+
+                    b.OwnsMany("TradeChain.Payments.Domain.Credits.Presentation", "Presentations", b1 =>
+                        {
+                            b1.Property<Guid>("Id")
+                                .HasColumnType("uuid");
+
+                            b1.Property<string>("AmountClaimed")
+                                .IsRequired()
+                                .HasColumnType("character varying(64)");
+
+                            b1.Property<Guid>("CreditId")
+                                .HasColumnType("uuid");
+
+                            b1.Property<DateOnly?>("ExaminationDeadline")
+                                .HasColumnType("date");
+
+                            b1.Property<int>("Number")
+                                .HasColumnType("integer");
+
+                            b1.Property<DateOnly>("PresentedOn")
+                                .HasColumnType("date");
+
+                            b1.Property<string>("RefusalNotice")
+                                .HasColumnType("text");
+
+                            b1.Property<long?>("SettledAtUnixMs")
+                                .HasColumnType("bigint");
+
+                            b1.Property<string>("SettlementTransactionHash")
+                                .HasColumnType("text");
+
+                            b1.Property<string>("Status")
+                                .IsRequired()
+                                .HasColumnType("text");
+
+                            b1.Property<int>("Version")
+                                .IsConcurrencyToken()
+                                .HasColumnType("integer");
+
+                            b1.HasKey("Id");
+
+                            b1.HasIndex("CreditId", "Number")
+                                .IsUnique();
+
+                            b1.ToTable("credit_presentations", (string)null);
+
+                            b1.WithOwner()
+                                .HasForeignKey("CreditId");
+
+                            b1.OwnsMany("TradeChain.Payments.Domain.Credits.PresentedDocumentReference", "_documents", b2 =>
+                                {
+                                    b2.Property<Guid>("PresentationId")
+                                        .HasColumnType("uuid");
+
+                                    b2.Property<int>("Position")
+                                        .HasColumnType("integer");
+
+                                    b2.Property<string>("Hash")
+                                        .IsRequired()
+                                        .HasColumnType("text");
+
+                                    b2.HasKey("PresentationId", "Position");
+
+                                    b2.ToTable("credit_presentation_documents", (string)null);
+
+                                    b2.WithOwner()
+                                        .HasForeignKey("PresentationId");
+                                });
+
+                            b1.OwnsMany("TradeChain.Payments.Domain.Credits.RecordedDiscrepancy", "_discrepancies", b2 =>
+                                {
+                                    b2.Property<Guid>("PresentationId")
+                                        .HasColumnType("uuid");
+
+                                    b2.Property<int>("Position")
+                                        .HasColumnType("integer");
+
+                                    b2.Property<string>("Code")
+                                        .IsRequired()
+                                        .HasColumnType("text");
+
+                                    b2.Property<string>("Detail")
+                                        .IsRequired()
+                                        .HasColumnType("text");
+
+                                    b2.Property<string>("DocumentType")
+                                        .HasColumnType("text");
+
+                                    b2.Property<string>("Field")
+                                        .HasColumnType("text");
+
+                                    b2.Property<string>("Rule")
+                                        .IsRequired()
+                                        .HasColumnType("text");
+
+                                    b2.HasKey("PresentationId", "Position");
+
+                                    b2.ToTable("credit_presentation_discrepancies", (string)null);
+
+                                    b2.WithOwner()
+                                        .HasForeignKey("PresentationId");
+                                });
+
+                            b1.Navigation("_discrepancies");
+
+                            b1.Navigation("_documents");
+                        });
+
+                    b.Navigation("Amendments");
+
+                    b.Navigation("Presentations");
                 });
 #pragma warning restore 612, 618
         }

@@ -21,7 +21,6 @@ namespace TradeChain.Customs.Migrations.Postgres
                     DeclarantParty = table.Column<string>(type: "text", nullable: false),
                     Content = table.Column<string>(type: "text", nullable: false),
                     ContentVersion = table.Column<int>(type: "integer", nullable: false),
-                    PreviousVersions = table.Column<string>(type: "text", nullable: false),
                     Status = table.Column<string>(type: "text", nullable: false),
                     StatusReason = table.Column<string>(type: "text", nullable: true),
                     ResponseCode = table.Column<string>(type: "text", nullable: true),
@@ -35,9 +34,7 @@ namespace TradeChain.Customs.Migrations.Postgres
                     AssignedOfficer = table.Column<string>(type: "text", nullable: true),
                     OfficerLane = table.Column<int>(type: "integer", nullable: true),
                     OfficerLaneReason = table.Column<string>(type: "text", nullable: true),
-                    RequestedDocumentTypes = table.Column<string>(type: "text", nullable: false),
                     ExaminationFindings = table.Column<string>(type: "text", nullable: true),
-                    DocumentVerdicts = table.Column<string>(type: "text", nullable: true),
                     LodgedAtUnixMs = table.Column<long>(type: "bigint", nullable: false),
                     UpdatedAtUnixMs = table.Column<long>(type: "bigint", nullable: false),
                     Type = table.Column<string>(type: "text", nullable: false),
@@ -113,6 +110,110 @@ namespace TradeChain.Customs.Migrations.Postgres
                     table.PrimaryKey("PK_transitions", x => x.Id);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "declaration_document_verdicts",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    Hash = table.Column<string>(type: "text", nullable: false),
+                    IssuedType = table.Column<string>(type: "text", nullable: true),
+                    Valid = table.Column<bool>(type: "boolean", nullable: false),
+                    Reason = table.Column<string>(type: "text", nullable: false),
+                    VerifiedAtUnixMs = table.Column<long>(type: "bigint", nullable: false),
+                    DeclarationId = table.Column<Guid>(type: "uuid", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_declaration_document_verdicts", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_declaration_document_verdicts_declarations_DeclarationId",
+                        column: x => x.DeclarationId,
+                        principalTable: "declarations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "declaration_requested_documents",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    Type = table.Column<string>(type: "text", nullable: false),
+                    DeclarationId = table.Column<Guid>(type: "uuid", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_declaration_requested_documents", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_declaration_requested_documents_declarations_DeclarationId",
+                        column: x => x.DeclarationId,
+                        principalTable: "declarations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "declaration_versions",
+                columns: table => new
+                {
+                    Number = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    DeclarationId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Content = table.Column<string>(type: "text", nullable: false),
+                    Reason = table.Column<string>(type: "text", nullable: false),
+                    Actor = table.Column<string>(type: "text", nullable: false),
+                    ReplacedAtUnixMs = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_declaration_versions", x => new { x.DeclarationId, x.Number });
+                    table.ForeignKey(
+                        name: "FK_declaration_versions_declarations_DeclarationId",
+                        column: x => x.DeclarationId,
+                        principalTable: "declarations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "declaration_verdict_checks",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    Name = table.Column<string>(type: "text", nullable: false),
+                    Status = table.Column<string>(type: "text", nullable: false),
+                    Reason = table.Column<string>(type: "text", nullable: false),
+                    VerdictId = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_declaration_verdict_checks", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_declaration_verdict_checks_declaration_document_verdicts_Ve~",
+                        column: x => x.VerdictId,
+                        principalTable: "declaration_document_verdicts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_declaration_document_verdicts_DeclarationId",
+                table: "declaration_document_verdicts",
+                column: "DeclarationId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_declaration_requested_documents_DeclarationId",
+                table: "declaration_requested_documents",
+                column: "DeclarationId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_declaration_verdict_checks_VerdictId",
+                table: "declaration_verdict_checks",
+                column: "VerdictId");
+
             migrationBuilder.CreateIndex(
                 name: "IX_declarations_AssignedOfficer",
                 table: "declarations",
@@ -161,7 +262,13 @@ namespace TradeChain.Customs.Migrations.Postgres
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropTable(
-                name: "declarations");
+                name: "declaration_requested_documents");
+
+            migrationBuilder.DropTable(
+                name: "declaration_verdict_checks");
+
+            migrationBuilder.DropTable(
+                name: "declaration_versions");
 
             migrationBuilder.DropTable(
                 name: "inbox");
@@ -171,6 +278,12 @@ namespace TradeChain.Customs.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "transitions");
+
+            migrationBuilder.DropTable(
+                name: "declaration_document_verdicts");
+
+            migrationBuilder.DropTable(
+                name: "declarations");
         }
     }
 }

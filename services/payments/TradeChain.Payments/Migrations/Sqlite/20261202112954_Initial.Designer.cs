@@ -11,7 +11,7 @@ using TradeChain.Payments.Infrastructure;
 namespace TradeChain.Payments.Migrations.Sqlite
 {
     [DbContext(typeof(PaymentsDbContext))]
-    [Migration("20261202104650_Initial")]
+    [Migration("20261202112954_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -49,10 +49,6 @@ namespace TradeChain.Payments.Migrations.Sqlite
                     b.Property<string>("AdvisingBankParty")
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("AmendmentsJson")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
                     b.Property<string>("ApplicantParty")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -85,20 +81,21 @@ namespace TradeChain.Payments.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("PresentationsJson")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
                     b.Property<string>("RefundTransactionHash")
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("Revision")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("TermsJson")
+                    b.Property<string>("Terms")
                         .IsRequired()
-                        .HasColumnType("TEXT");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("TermsJson");
 
                     b.Property<int>("Version")
                         .IsConcurrencyToken()
@@ -409,6 +406,155 @@ namespace TradeChain.Payments.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("transitions", (string)null);
+                });
+
+            modelBuilder.Entity("TradeChain.Payments.Domain.Credits.DocumentaryCredit", b =>
+                {
+                    b.OwnsMany("TradeChain.Payments.Domain.Credits.Amendment", "Amendments", b1 =>
+                        {
+                            b1.Property<Guid>("CreditId")
+                                .HasColumnType("TEXT");
+
+                            b1.Property<int>("Number")
+                                .HasColumnType("INTEGER");
+
+                            b1.Property<long?>("DecidedAtUnixMs")
+                                .HasColumnType("INTEGER");
+
+                            b1.Property<long>("ProposedAtUnixMs")
+                                .HasColumnType("INTEGER");
+
+                            b1.Property<string>("Reason")
+                                .IsRequired()
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("Status")
+                                .IsRequired()
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("Terms")
+                                .IsRequired()
+                                .HasColumnType("TEXT")
+                                .HasColumnName("TermsJson");
+
+                            b1.HasKey("CreditId", "Number");
+
+                            b1.ToTable("credit_amendments", (string)null);
+
+                            b1.WithOwner()
+                                .HasForeignKey("CreditId");
+                        });
+
+                    b.OwnsMany("TradeChain.Payments.Domain.Credits.Presentation", "Presentations", b1 =>
+                        {
+                            b1.Property<Guid>("Id")
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("AmountClaimed")
+                                .IsRequired()
+                                .HasColumnType("TEXT");
+
+                            b1.Property<Guid>("CreditId")
+                                .HasColumnType("TEXT");
+
+                            b1.Property<DateOnly?>("ExaminationDeadline")
+                                .HasColumnType("TEXT");
+
+                            b1.Property<int>("Number")
+                                .HasColumnType("INTEGER");
+
+                            b1.Property<DateOnly>("PresentedOn")
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("RefusalNotice")
+                                .HasColumnType("TEXT");
+
+                            b1.Property<long?>("SettledAtUnixMs")
+                                .HasColumnType("INTEGER");
+
+                            b1.Property<string>("SettlementTransactionHash")
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("Status")
+                                .IsRequired()
+                                .HasColumnType("TEXT");
+
+                            b1.Property<int>("Version")
+                                .IsConcurrencyToken()
+                                .HasColumnType("INTEGER");
+
+                            b1.HasKey("Id");
+
+                            b1.HasIndex("CreditId", "Number")
+                                .IsUnique();
+
+                            b1.ToTable("credit_presentations", (string)null);
+
+                            b1.WithOwner()
+                                .HasForeignKey("CreditId");
+
+                            b1.OwnsMany("TradeChain.Payments.Domain.Credits.PresentedDocumentReference", "_documents", b2 =>
+                                {
+                                    b2.Property<Guid>("PresentationId")
+                                        .HasColumnType("TEXT");
+
+                                    b2.Property<int>("Position")
+                                        .HasColumnType("INTEGER");
+
+                                    b2.Property<string>("Hash")
+                                        .IsRequired()
+                                        .HasColumnType("TEXT");
+
+                                    b2.HasKey("PresentationId", "Position");
+
+                                    b2.ToTable("credit_presentation_documents", (string)null);
+
+                                    b2.WithOwner()
+                                        .HasForeignKey("PresentationId");
+                                });
+
+                            b1.OwnsMany("TradeChain.Payments.Domain.Credits.RecordedDiscrepancy", "_discrepancies", b2 =>
+                                {
+                                    b2.Property<Guid>("PresentationId")
+                                        .HasColumnType("TEXT");
+
+                                    b2.Property<int>("Position")
+                                        .HasColumnType("INTEGER");
+
+                                    b2.Property<string>("Code")
+                                        .IsRequired()
+                                        .HasColumnType("TEXT");
+
+                                    b2.Property<string>("Detail")
+                                        .IsRequired()
+                                        .HasColumnType("TEXT");
+
+                                    b2.Property<string>("DocumentType")
+                                        .HasColumnType("TEXT");
+
+                                    b2.Property<string>("Field")
+                                        .HasColumnType("TEXT");
+
+                                    b2.Property<string>("Rule")
+                                        .IsRequired()
+                                        .HasColumnType("TEXT");
+
+                                    b2.HasKey("PresentationId", "Position");
+
+                                    b2.ToTable("credit_presentation_discrepancies", (string)null);
+
+                                    b2.WithOwner()
+                                        .HasForeignKey("PresentationId");
+                                });
+
+                            b1.Navigation("_discrepancies");
+
+                            b1.Navigation("_documents");
+                        });
+
+                    b.Navigation("Amendments");
+
+                    b.Navigation("Presentations");
                 });
 #pragma warning restore 612, 618
         }

@@ -53,8 +53,6 @@ namespace TradeChain.Payments.Migrations.Postgres
                     IssuingBankParty = table.Column<string>(type: "text", nullable: false),
                     AdvisingBankParty = table.Column<string>(type: "text", nullable: true),
                     TermsJson = table.Column<string>(type: "text", nullable: false),
-                    AmendmentsJson = table.Column<string>(type: "text", nullable: false),
-                    PresentationsJson = table.Column<string>(type: "text", nullable: false),
                     CustomsDeclarationId = table.Column<Guid>(type: "uuid", nullable: true),
                     Status = table.Column<string>(type: "text", nullable: false),
                     Drawn = table.Column<string>(type: "character varying(64)", nullable: false),
@@ -62,6 +60,7 @@ namespace TradeChain.Payments.Migrations.Postgres
                     RefundTransactionHash = table.Column<string>(type: "text", nullable: true),
                     BeneficiaryConsentedToCancel = table.Column<bool>(type: "boolean", nullable: false),
                     AppliedAtUnixMs = table.Column<long>(type: "bigint", nullable: false),
+                    Revision = table.Column<int>(type: "integer", nullable: false),
                     Version = table.Column<int>(type: "integer", nullable: false)
                 },
                 constraints: table =>
@@ -191,6 +190,104 @@ namespace TradeChain.Payments.Migrations.Postgres
                     table.PrimaryKey("PK_transitions", x => x.Id);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "credit_amendments",
+                columns: table => new
+                {
+                    Number = table.Column<int>(type: "integer", nullable: false),
+                    CreditId = table.Column<Guid>(type: "uuid", nullable: false),
+                    TermsJson = table.Column<string>(type: "text", nullable: false),
+                    Reason = table.Column<string>(type: "text", nullable: false),
+                    Status = table.Column<string>(type: "text", nullable: false),
+                    ProposedAtUnixMs = table.Column<long>(type: "bigint", nullable: false),
+                    DecidedAtUnixMs = table.Column<long>(type: "bigint", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_credit_amendments", x => new { x.CreditId, x.Number });
+                    table.ForeignKey(
+                        name: "FK_credit_amendments_credits_CreditId",
+                        column: x => x.CreditId,
+                        principalTable: "credits",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "credit_presentations",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    Number = table.Column<int>(type: "integer", nullable: false),
+                    PresentedOn = table.Column<DateOnly>(type: "date", nullable: false),
+                    Status = table.Column<string>(type: "text", nullable: false),
+                    AmountClaimed = table.Column<string>(type: "character varying(64)", nullable: false),
+                    ExaminationDeadline = table.Column<DateOnly>(type: "date", nullable: true),
+                    RefusalNotice = table.Column<string>(type: "text", nullable: true),
+                    SettlementTransactionHash = table.Column<string>(type: "text", nullable: true),
+                    SettledAtUnixMs = table.Column<long>(type: "bigint", nullable: true),
+                    Version = table.Column<int>(type: "integer", nullable: false),
+                    CreditId = table.Column<Guid>(type: "uuid", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_credit_presentations", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_credit_presentations_credits_CreditId",
+                        column: x => x.CreditId,
+                        principalTable: "credits",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "credit_presentation_discrepancies",
+                columns: table => new
+                {
+                    Position = table.Column<int>(type: "integer", nullable: false),
+                    PresentationId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Code = table.Column<string>(type: "text", nullable: false),
+                    DocumentType = table.Column<string>(type: "text", nullable: true),
+                    Field = table.Column<string>(type: "text", nullable: true),
+                    Rule = table.Column<string>(type: "text", nullable: false),
+                    Detail = table.Column<string>(type: "text", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_credit_presentation_discrepancies", x => new { x.PresentationId, x.Position });
+                    table.ForeignKey(
+                        name: "FK_credit_presentation_discrepancies_credit_presentations_Pres~",
+                        column: x => x.PresentationId,
+                        principalTable: "credit_presentations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "credit_presentation_documents",
+                columns: table => new
+                {
+                    Position = table.Column<int>(type: "integer", nullable: false),
+                    PresentationId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Hash = table.Column<string>(type: "text", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_credit_presentation_documents", x => new { x.PresentationId, x.Position });
+                    table.ForeignKey(
+                        name: "FK_credit_presentation_documents_credit_presentations_Presenta~",
+                        column: x => x.PresentationId,
+                        principalTable: "credit_presentations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_credit_presentations_CreditId_Number",
+                table: "credit_presentations",
+                columns: new[] { "CreditId", "Number" },
+                unique: true);
+
             migrationBuilder.CreateIndex(
                 name: "IX_credits_ApplicantParty",
                 table: "credits",
@@ -266,7 +363,13 @@ namespace TradeChain.Payments.Migrations.Postgres
                 name: "accounts");
 
             migrationBuilder.DropTable(
-                name: "credits");
+                name: "credit_amendments");
+
+            migrationBuilder.DropTable(
+                name: "credit_presentation_discrepancies");
+
+            migrationBuilder.DropTable(
+                name: "credit_presentation_documents");
 
             migrationBuilder.DropTable(
                 name: "duty_payments");
@@ -285,6 +388,12 @@ namespace TradeChain.Payments.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "transitions");
+
+            migrationBuilder.DropTable(
+                name: "credit_presentations");
+
+            migrationBuilder.DropTable(
+                name: "credits");
         }
     }
 }

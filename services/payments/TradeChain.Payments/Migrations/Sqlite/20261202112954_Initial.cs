@@ -52,8 +52,6 @@ namespace TradeChain.Payments.Migrations.Sqlite
                     IssuingBankParty = table.Column<string>(type: "TEXT", nullable: false),
                     AdvisingBankParty = table.Column<string>(type: "TEXT", nullable: true),
                     TermsJson = table.Column<string>(type: "TEXT", nullable: false),
-                    AmendmentsJson = table.Column<string>(type: "TEXT", nullable: false),
-                    PresentationsJson = table.Column<string>(type: "TEXT", nullable: false),
                     CustomsDeclarationId = table.Column<Guid>(type: "TEXT", nullable: true),
                     Status = table.Column<string>(type: "TEXT", nullable: false),
                     Drawn = table.Column<string>(type: "TEXT", nullable: false),
@@ -61,6 +59,7 @@ namespace TradeChain.Payments.Migrations.Sqlite
                     RefundTransactionHash = table.Column<string>(type: "TEXT", nullable: true),
                     BeneficiaryConsentedToCancel = table.Column<bool>(type: "INTEGER", nullable: false),
                     AppliedAtUnixMs = table.Column<long>(type: "INTEGER", nullable: false),
+                    Revision = table.Column<int>(type: "INTEGER", nullable: false),
                     Version = table.Column<int>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
@@ -190,6 +189,104 @@ namespace TradeChain.Payments.Migrations.Sqlite
                     table.PrimaryKey("PK_transitions", x => x.Id);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "credit_amendments",
+                columns: table => new
+                {
+                    Number = table.Column<int>(type: "INTEGER", nullable: false),
+                    CreditId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    TermsJson = table.Column<string>(type: "TEXT", nullable: false),
+                    Reason = table.Column<string>(type: "TEXT", nullable: false),
+                    Status = table.Column<string>(type: "TEXT", nullable: false),
+                    ProposedAtUnixMs = table.Column<long>(type: "INTEGER", nullable: false),
+                    DecidedAtUnixMs = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_credit_amendments", x => new { x.CreditId, x.Number });
+                    table.ForeignKey(
+                        name: "FK_credit_amendments_credits_CreditId",
+                        column: x => x.CreditId,
+                        principalTable: "credits",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "credit_presentations",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Number = table.Column<int>(type: "INTEGER", nullable: false),
+                    PresentedOn = table.Column<DateOnly>(type: "TEXT", nullable: false),
+                    Status = table.Column<string>(type: "TEXT", nullable: false),
+                    AmountClaimed = table.Column<string>(type: "TEXT", nullable: false),
+                    ExaminationDeadline = table.Column<DateOnly>(type: "TEXT", nullable: true),
+                    RefusalNotice = table.Column<string>(type: "TEXT", nullable: true),
+                    SettlementTransactionHash = table.Column<string>(type: "TEXT", nullable: true),
+                    SettledAtUnixMs = table.Column<long>(type: "INTEGER", nullable: true),
+                    Version = table.Column<int>(type: "INTEGER", nullable: false),
+                    CreditId = table.Column<Guid>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_credit_presentations", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_credit_presentations_credits_CreditId",
+                        column: x => x.CreditId,
+                        principalTable: "credits",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "credit_presentation_discrepancies",
+                columns: table => new
+                {
+                    Position = table.Column<int>(type: "INTEGER", nullable: false),
+                    PresentationId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Code = table.Column<string>(type: "TEXT", nullable: false),
+                    DocumentType = table.Column<string>(type: "TEXT", nullable: true),
+                    Field = table.Column<string>(type: "TEXT", nullable: true),
+                    Rule = table.Column<string>(type: "TEXT", nullable: false),
+                    Detail = table.Column<string>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_credit_presentation_discrepancies", x => new { x.PresentationId, x.Position });
+                    table.ForeignKey(
+                        name: "FK_credit_presentation_discrepancies_credit_presentations_PresentationId",
+                        column: x => x.PresentationId,
+                        principalTable: "credit_presentations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "credit_presentation_documents",
+                columns: table => new
+                {
+                    Position = table.Column<int>(type: "INTEGER", nullable: false),
+                    PresentationId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Hash = table.Column<string>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_credit_presentation_documents", x => new { x.PresentationId, x.Position });
+                    table.ForeignKey(
+                        name: "FK_credit_presentation_documents_credit_presentations_PresentationId",
+                        column: x => x.PresentationId,
+                        principalTable: "credit_presentations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_credit_presentations_CreditId_Number",
+                table: "credit_presentations",
+                columns: new[] { "CreditId", "Number" },
+                unique: true);
+
             migrationBuilder.CreateIndex(
                 name: "IX_credits_ApplicantParty",
                 table: "credits",
@@ -265,7 +362,13 @@ namespace TradeChain.Payments.Migrations.Sqlite
                 name: "accounts");
 
             migrationBuilder.DropTable(
-                name: "credits");
+                name: "credit_amendments");
+
+            migrationBuilder.DropTable(
+                name: "credit_presentation_discrepancies");
+
+            migrationBuilder.DropTable(
+                name: "credit_presentation_documents");
 
             migrationBuilder.DropTable(
                 name: "duty_payments");
@@ -284,6 +387,12 @@ namespace TradeChain.Payments.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "transitions");
+
+            migrationBuilder.DropTable(
+                name: "credit_presentations");
+
+            migrationBuilder.DropTable(
+                name: "credits");
         }
     }
 }

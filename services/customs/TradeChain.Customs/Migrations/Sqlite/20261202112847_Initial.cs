@@ -20,7 +20,6 @@ namespace TradeChain.Customs.Migrations.Sqlite
                     DeclarantParty = table.Column<string>(type: "TEXT", nullable: false),
                     Content = table.Column<string>(type: "TEXT", nullable: false),
                     ContentVersion = table.Column<int>(type: "INTEGER", nullable: false),
-                    PreviousVersions = table.Column<string>(type: "TEXT", nullable: false),
                     Status = table.Column<string>(type: "TEXT", nullable: false),
                     StatusReason = table.Column<string>(type: "TEXT", nullable: true),
                     ResponseCode = table.Column<string>(type: "TEXT", nullable: true),
@@ -34,9 +33,7 @@ namespace TradeChain.Customs.Migrations.Sqlite
                     AssignedOfficer = table.Column<string>(type: "TEXT", nullable: true),
                     OfficerLane = table.Column<int>(type: "INTEGER", nullable: true),
                     OfficerLaneReason = table.Column<string>(type: "TEXT", nullable: true),
-                    RequestedDocumentTypes = table.Column<string>(type: "TEXT", nullable: false),
                     ExaminationFindings = table.Column<string>(type: "TEXT", nullable: true),
-                    DocumentVerdicts = table.Column<string>(type: "TEXT", nullable: true),
                     LodgedAtUnixMs = table.Column<long>(type: "INTEGER", nullable: false),
                     UpdatedAtUnixMs = table.Column<long>(type: "INTEGER", nullable: false),
                     Type = table.Column<string>(type: "TEXT", nullable: false),
@@ -112,6 +109,109 @@ namespace TradeChain.Customs.Migrations.Sqlite
                     table.PrimaryKey("PK_transitions", x => x.Id);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "declaration_document_verdicts",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Hash = table.Column<string>(type: "TEXT", nullable: false),
+                    IssuedType = table.Column<string>(type: "TEXT", nullable: true),
+                    Valid = table.Column<bool>(type: "INTEGER", nullable: false),
+                    Reason = table.Column<string>(type: "TEXT", nullable: false),
+                    VerifiedAtUnixMs = table.Column<long>(type: "INTEGER", nullable: false),
+                    DeclarationId = table.Column<Guid>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_declaration_document_verdicts", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_declaration_document_verdicts_declarations_DeclarationId",
+                        column: x => x.DeclarationId,
+                        principalTable: "declarations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "declaration_requested_documents",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Type = table.Column<string>(type: "TEXT", nullable: false),
+                    DeclarationId = table.Column<Guid>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_declaration_requested_documents", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_declaration_requested_documents_declarations_DeclarationId",
+                        column: x => x.DeclarationId,
+                        principalTable: "declarations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "declaration_versions",
+                columns: table => new
+                {
+                    Number = table.Column<int>(type: "INTEGER", nullable: false),
+                    DeclarationId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Content = table.Column<string>(type: "TEXT", nullable: false),
+                    Reason = table.Column<string>(type: "TEXT", nullable: false),
+                    Actor = table.Column<string>(type: "TEXT", nullable: false),
+                    ReplacedAtUnixMs = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_declaration_versions", x => new { x.DeclarationId, x.Number });
+                    table.ForeignKey(
+                        name: "FK_declaration_versions_declarations_DeclarationId",
+                        column: x => x.DeclarationId,
+                        principalTable: "declarations",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "declaration_verdict_checks",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Name = table.Column<string>(type: "TEXT", nullable: false),
+                    Status = table.Column<string>(type: "TEXT", nullable: false),
+                    Reason = table.Column<string>(type: "TEXT", nullable: false),
+                    VerdictId = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_declaration_verdict_checks", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_declaration_verdict_checks_declaration_document_verdicts_VerdictId",
+                        column: x => x.VerdictId,
+                        principalTable: "declaration_document_verdicts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_declaration_document_verdicts_DeclarationId",
+                table: "declaration_document_verdicts",
+                column: "DeclarationId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_declaration_requested_documents_DeclarationId",
+                table: "declaration_requested_documents",
+                column: "DeclarationId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_declaration_verdict_checks_VerdictId",
+                table: "declaration_verdict_checks",
+                column: "VerdictId");
+
             migrationBuilder.CreateIndex(
                 name: "IX_declarations_AssignedOfficer",
                 table: "declarations",
@@ -160,7 +260,13 @@ namespace TradeChain.Customs.Migrations.Sqlite
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropTable(
-                name: "declarations");
+                name: "declaration_requested_documents");
+
+            migrationBuilder.DropTable(
+                name: "declaration_verdict_checks");
+
+            migrationBuilder.DropTable(
+                name: "declaration_versions");
 
             migrationBuilder.DropTable(
                 name: "inbox");
@@ -170,6 +276,12 @@ namespace TradeChain.Customs.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "transitions");
+
+            migrationBuilder.DropTable(
+                name: "declaration_document_verdicts");
+
+            migrationBuilder.DropTable(
+                name: "declarations");
         }
     }
 }

@@ -1,0 +1,289 @@
+using Microsoft.EntityFrameworkCore;
+using TradeChain.Ledger;
+using TradeChain.Ledger.Contracts.CreditEscrow;
+using TradeChain.Payments.Domain;
+using TradeChain.Payments.Domain.Credits;
+using TradeChain.Payments.Infrastructure;
+using TradeChain.ServiceDefaults.Transitions;
+
+namespace TradeChain.Payments.Application;
+
+// A documentary credit's use cases, one class each: load the credit (as a party to it), let the credit check and take
+// the step, move the money on chain where the step moves money (signed by the acting party's own account), book it in
+// the ledger with its ISO 20022 messages, and save — state, transitions and outgoing messages in one transaction. The
+// rules are in Domain/Credits/DocumentaryCredit.cs; the verification of presented documents arrives over the bus
+// (Consumers/PresentationVerifiedConsumer).
+
+/// <summary>What every credit use case needs: the credit as the caller may see it, the clock, and saving.</summary>
+public abstract class CreditUseCase(PaymentsDbContext db, TimeProvider clock)
+{
+    protected PaymentsDbContext Db => db;
+
+    protected DateTimeOffset Now => clock.GetUtcNow();
+
+    /// <summary>Today at the bank (UTC).</summary>
+    protected DateOnly Today => DateOnly.FromDateTime(Now.UtcDateTime);
+
+    /// <summary>The credit, or null when it does not exist or the caller is not party to it (then it does not exist for it).</summary>
+    protected Task<DocumentaryCredit?> LoadAsync(Guid id, Caller caller, CancellationToken ct) => CreditQueries.FindAsync(db, id, caller.Party, ct);
+
+    /// <summary>Load → the step → save; null when the caller is not party to the credit.</summary>
+    protected async Task<DocumentaryCredit?> StepAsync(Guid id, Caller caller, Func<DocumentaryCredit, Task> step, CancellationToken ct)
+    {
+        var credit = await LoadAsync(id, caller, ct);
+        if (credit is null) return null;
+        await step(credit);
+        await db.SaveChangesAsync(ct);
+        return credit;
+    }
+
+    protected Task<DocumentaryCredit?> StepAsync(Guid id, Caller caller, Action<DocumentaryCredit> step, CancellationToken ct) =>
+        StepAsync(id, caller, credit =>
+        {
+            step(credit);
+            return Task.CompletedTask;
+        }, ct);
+}
+
+/// <summary>A credit use case that moves money through the escrow contract.</summary>
+public abstract class EscrowUseCase(PaymentsDbContext db, SettlementLedger ledger, Iso20022Recorder iso, TimeProvider clock) : CreditUseCase(db, clock)
+{
+    protected SettlementLedger Ledger => ledger;
+
+    protected Iso20022Recorder Iso => iso;
+
+    /// <summary>The credit's id in the escrow contract, and a presentation's payment id there.</summary>
+    protected static byte[] Id32(string text) => SettlementClient.Reference(text);
+
+    /// <summary>The applicant's camt.054 for money locked in, or returned from, the credit's escrow.</summary>
+    protected void NotifyEscrow(DocumentaryCredit credit, SettlementAccount applicant, bool isCredit, decimal amount, string endToEndId, string tx, string remittance) =>
+        iso.Notify(Db, credit.Number, applicant.Party, applicant.Address, applicant.ServicingBank, isCredit, amount, credit.Terms.Currency, endToEndId,
+            "Documentary credit escrow", ledger.Chain.EscrowAddress(credit.Terms.Currency), tx, remittance);
+}
+
+/// <summary>The importer (applicant) applies to its bank for a credit in favour of the exporter (beneficiary).</summary>
+public sealed class ApplyForCredit(PaymentsDbContext db, TimeProvider clock) : CreditUseCase(db, clock)
+{
+    public async Task<DocumentaryCredit> HandleAsync(Caller applicant, string beneficiary, string issuingBank, string? advisingBank, CreditTerms terms,
+        Guid? customsDeclarationId, CancellationToken ct)
+    {
+        var now = Now;
+        // Short enough for an ISO 20022 end-to-end id with a presentation suffix (Max35Text).
+        var number = $"LC{now:yyMMdd}{Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(5))}";
+        var credit = DocumentaryCredit.Apply(Guid.NewGuid(), number, applicant.Party, beneficiary, issuingBank, advisingBank, terms, customsDeclarationId,
+            applicant.Actor, now);
+        Db.Credits.Add(credit);
+        await Db.SaveChangesAsync(ct);
+        return credit;
+    }
+}
+
+/// <summary>
+/// The issuing bank issues the credit: the amount with its tolerance moves from the applicant's account into escrow
+/// until the end of the day the last presentation's examination may end (UTC).
+/// </summary>
+public sealed class IssueCredit(PaymentsDbContext db, SettlementLedger ledger, Iso20022Recorder iso, TimeProvider clock) : EscrowUseCase(db, ledger, iso, clock)
+{
+    public Task<DocumentaryCredit?> HandleAsync(Guid id, Caller bank, CancellationToken ct) => StepAsync(id, bank, async credit =>
+    {
+        credit.EnsureIssuable(bank.Party);
+        var terms = credit.Terms;
+        var applicant = await Ledger.RequireAccountAsync(Db, credit.ApplicantParty, terms.Currency, "applicant", ct);
+        applicant.RequireFunds(await SettlementLedger.BalanceAsync(Db, credit.ApplicantParty, terms.Currency, ct), terms.MaximumAmount,
+            $"The applicant's {terms.Currency} account does not hold {terms.MaximumAmount} (the amount and its tolerance) to lock in escrow.");
+        var signer = await Ledger.Wallets.ForAsync(bank.Party, ct);
+        var beneficiary = Ledger.Wallets.AddressOf(credit.BeneficiaryParty);
+        var advising = credit.AdvisingBankParty is { } a ? Ledger.Wallets.AddressOf(a) : null;
+        var expiry = new DateTimeOffset(terms.EscrowExpiry.ToDateTime(TimeOnly.MaxValue), TimeSpan.Zero);
+        var minor = LedgerEntry.ToMinor(terms.MaximumAmount);
+        var receipt = await Ledger.Chain.OpenCreditAsync(signer, terms.Currency, Id32(credit.Number), applicant.Address, beneficiary, advising, minor, expiry,
+            credit.CustomsDeclarationId is { } declaration ? CreditQueries.CustomsReleaseReference(declaration) : null, ct);
+        // null: an earlier attempt opened it and could not record it; the chain's Payment event says in which transaction.
+        var tx = receipt?.TransactionHash ?? await Ledger.TransactionOfAsync(terms.Currency, Id32(credit.Number));
+        credit.Issue(bank.Party, tx, bank.Actor, Now);
+        Ledger.BookEscrow(Db, credit.ApplicantParty, terms.Currency, -minor, LedgerEntryKind.CreditEscrow, credit.Number, tx);
+        if (tx.Length > 0) NotifyEscrow(credit, applicant, isCredit: false, terms.MaximumAmount, credit.Number, tx, $"Documentary credit {credit.Number}: amount with tolerance held in escrow");
+    }, ct);
+}
+
+/// <summary>The advising bank advises the credit to the beneficiary.</summary>
+public sealed class AdviseCredit(PaymentsDbContext db, TimeProvider clock) : CreditUseCase(db, clock)
+{
+    public Task<DocumentaryCredit?> HandleAsync(Guid id, Caller bank, CancellationToken ct) =>
+        StepAsync(id, bank, credit => credit.Advise(bank.Party, bank.Actor, Now), ct);
+}
+
+/// <summary>The issuing bank proposes new terms; they bind only once the beneficiary accepts them.</summary>
+public sealed class ProposeAmendment(PaymentsDbContext db, TimeProvider clock) : CreditUseCase(db, clock)
+{
+    public Task<DocumentaryCredit?> HandleAsync(Guid id, Caller bank, CreditTerms terms, string reason, CancellationToken ct) =>
+        StepAsync(id, bank, credit => credit.ProposeAmendment(bank.Party, terms, reason, bank.Actor, Now), ct);
+}
+
+/// <summary>
+/// The beneficiary accepts or rejects the pending amendment. An accepted change of the amount moves the escrow with it,
+/// signed by the issuing bank that proposed it; a decrease first carries the beneficiary's own approval on chain, as an
+/// irrevocable credit is never cut without it.
+/// </summary>
+public sealed class DecideAmendment(PaymentsDbContext db, SettlementLedger ledger, Iso20022Recorder iso, TimeProvider clock) : EscrowUseCase(db, ledger, iso, clock)
+{
+    public Task<DocumentaryCredit?> HandleAsync(Guid id, int number, bool accept, Caller beneficiary, CancellationToken ct) => StepAsync(id, beneficiary, async credit =>
+    {
+        var before = credit.DecideAmendment(number, accept, beneficiary.Party, beneficiary.Actor, Now);
+        var after = credit.Terms;
+        if (after.MaximumAmount != before.MaximumAmount)
+        {
+            var newAmount = LedgerEntry.ToMinor(after.MaximumAmount);
+            if (after.MaximumAmount < before.MaximumAmount)
+                await Ledger.Chain.ApproveAdjustmentAsync(await Ledger.Wallets.ForAsync(credit.BeneficiaryParty, ct), Id32(credit.Number), newAmount, ct);
+            var receipt = await Ledger.Chain.AdjustAsync(await Ledger.Wallets.ForAsync(credit.IssuingBankParty, ct), Id32(credit.Number), newAmount, ct);
+            var reference = $"{credit.Number}/A{number}";
+            Ledger.BookEscrow(Db, credit.ApplicantParty, before.Currency, LedgerEntry.ToMinor(before.MaximumAmount - after.MaximumAmount),
+                LedgerEntryKind.CreditAdjustment, reference, receipt.TransactionHash);
+            var applicant = await Ledger.RequireAccountAsync(Db, credit.ApplicantParty, before.Currency, "applicant", ct);
+            NotifyEscrow(credit, applicant, isCredit: after.MaximumAmount < before.MaximumAmount, Math.Abs(before.MaximumAmount - after.MaximumAmount),
+                reference, receipt.TransactionHash, $"Documentary credit {credit.Number}, amendment {number}: escrow adjusted");
+        }
+    }, ct);
+}
+
+/// <summary>
+/// The beneficiary presents documents issued in the documents service, received today; the credit asks the documents
+/// service to verify them (<see cref="DocumentsPresented"/>), and the answer is examined when it arrives.
+/// </summary>
+public sealed class PresentDocuments(PaymentsDbContext db, TimeProvider clock) : CreditUseCase(db, clock)
+{
+    public Task<DocumentaryCredit?> HandleAsync(Guid id, Caller beneficiary, IReadOnlyList<string> documentHashes, CancellationToken ct) =>
+        StepAsync(id, beneficiary, credit => credit.Present(Guid.NewGuid(), beneficiary.Party, documentHashes, Today, beneficiary.Actor, Now), ct);
+}
+
+/// <summary>The issuing bank refuses a discrepant presentation with one notice of every discrepancy.</summary>
+public sealed class RefusePresentation(PaymentsDbContext db, TimeProvider clock) : CreditUseCase(db, clock)
+{
+    public Task<DocumentaryCredit?> HandleAsync(Guid id, Guid presentation, Caller bank, CancellationToken ct) =>
+        StepAsync(id, bank, credit => credit.Refuse(presentation, bank.Party, Today, bank.Actor, Now), ct);
+}
+
+/// <summary>The applicant waives a refused presentation's discrepancies.</summary>
+public sealed class WaiveDiscrepancies(PaymentsDbContext db, TimeProvider clock) : CreditUseCase(db, clock)
+{
+    public Task<DocumentaryCredit?> HandleAsync(Guid id, Guid presentation, Caller applicant, CancellationToken ct) =>
+        StepAsync(id, applicant, credit => credit.Waive(presentation, applicant.Party, applicant.Actor, Now), ct);
+}
+
+/// <summary>
+/// The issuing bank honours a presentation; on chain too, signed by it, so that the advising bank can then pay exactly
+/// this amount and nothing else.
+/// </summary>
+public sealed class AcceptPresentation(PaymentsDbContext db, SettlementLedger ledger, Iso20022Recorder iso, TimeProvider clock) : EscrowUseCase(db, ledger, iso, clock)
+{
+    public Task<DocumentaryCredit?> HandleAsync(Guid id, Guid presentation, Caller bank, CancellationToken ct) => StepAsync(id, bank, async credit =>
+    {
+        var accepted = credit.Accept(presentation, bank.Party, Today, bank.Actor, Now);
+        await Ledger.Chain.AcceptPaymentAsync(await Ledger.Wallets.ForAsync(bank.Party, ct), Id32(credit.Number), Id32(presentation.ToString()),
+            LedgerEntry.ToMinor(accepted.AmountClaimed), ct);
+    }, ct);
+}
+
+/// <summary>
+/// The issuing or advising bank releases an accepted presentation's amount from escrow to the beneficiary, signed by
+/// its own account: the escrow itself refuses a bank that is not party to the credit, and a second payment.
+/// </summary>
+public sealed class SettlePresentation(PaymentsDbContext db, SettlementLedger ledger, Iso20022Recorder iso, TimeProvider clock) : EscrowUseCase(db, ledger, iso, clock)
+{
+    public Task<DocumentaryCredit?> HandleAsync(Guid id, Guid presentation, Caller bank, CancellationToken ct) => StepAsync(id, bank, async credit =>
+    {
+        var current = credit.EnsureSettleable(presentation);
+        var terms = credit.Terms;
+        var beneficiary = await Ledger.RequireAccountAsync(Db, credit.BeneficiaryParty, terms.Currency, "beneficiary", ct);
+        var signer = await Ledger.Wallets.ForAsync(bank.Party, ct);
+        var minor = LedgerEntry.ToMinor(current.AmountClaimed);
+        var applicant = await Ledger.RequireAccountAsync(Db, credit.ApplicantParty, terms.Currency, "applicant", ct);
+        var reference = $"{credit.Number}/P{current.Number}";
+        var report = new MovementReport(credit.Number, reference, current.AmountClaimed, terms.Currency, credit.ApplicantParty,
+            applicant.Address, credit.IssuingBankParty, credit.BeneficiaryParty, beneficiary.Address, beneficiary.ServicingBank, Iso20022Recorder.Placeholder,
+            $"Documentary credit {credit.Number}, presentation {current.Number}",
+            NotifyDebtor: false); // the applicant was notified of its debit when the funds went into escrow
+        // Before any money moves: a message that cannot be written must not strand a payment.
+        Movement.RequireReportable(Iso.Problem(report));
+        var paymentId = Id32(presentation.ToString());
+        var receipt = await Ledger.Chain.ReleaseAsync(signer, Id32(credit.Number), paymentId, minor, ct);
+        // null: an earlier attempt paid it and could not record it; the chain's Payment event says in which transaction.
+        var tx = receipt?.TransactionHash ?? await Ledger.TransactionOfAsync(terms.Currency, paymentId);
+        credit.Settle(presentation, tx, bank.Actor, Now);
+        Ledger.BookEscrow(Db, credit.BeneficiaryParty, terms.Currency, minor, LedgerEntryKind.CreditRelease, reference, tx);
+        Iso.Record(Db, report with { ChainTransactionHash = tx });
+    }, ct);
+}
+
+/// <summary>The beneficiary agrees, with its own account on chain, to cancel the credit before expiry.</summary>
+public sealed class ConsentToCancel(PaymentsDbContext db, SettlementLedger ledger, Iso20022Recorder iso, TimeProvider clock) : EscrowUseCase(db, ledger, iso, clock)
+{
+    public Task<DocumentaryCredit?> HandleAsync(Guid id, Caller beneficiary, CancellationToken ct) => StepAsync(id, beneficiary, async credit =>
+    {
+        credit.ConsentToCancel(beneficiary.Party, beneficiary.Actor, Now);
+        await Ledger.Chain.ConsentToCancelAsync(await Ledger.Wallets.ForAsync(beneficiary.Party, ct), Id32(credit.Number), ct);
+    }, ct);
+}
+
+/// <summary>The issuing bank returns the unused amount from escrow to the applicant: after expiry, or on a cancellation the beneficiary agreed to.</summary>
+public sealed class RefundCredit(PaymentsDbContext db, SettlementLedger ledger, Iso20022Recorder iso, TimeProvider clock) : EscrowUseCase(db, ledger, iso, clock)
+{
+    public Task<DocumentaryCredit?> HandleAsync(Guid id, Caller bank, CancellationToken ct) => StepAsync(id, bank, async credit =>
+    {
+        var now = Now;
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        // The rules first (issuing bank, open, expired or consented), so a refused refund sends nothing to the chain.
+        credit.EnsureRefundable(bank.Party, today);
+        string tx;
+        try
+        {
+            tx = (await Ledger.Chain.RefundAsync(await Ledger.Wallets.ForAsync(bank.Party, ct), Id32(credit.Number), ct)).TransactionHash;
+        }
+        catch (ChainRevertedException e) when (e.Is<CreditClosedError>() && credit.Drawn < credit.Terms.MaximumAmount)
+        {
+            // An earlier attempt refunded it and could not record it: the escrow is closed; its last payment to the applicant is the refund.
+            tx = await Ledger.TransactionOfAsync(credit.Terms.Currency, Id32(credit.Number), Ledger.Wallets.AddressOf(credit.ApplicantParty));
+        }
+        var returned = credit.Undrawn;
+        credit.Refund(bank.Party, tx, today, bank.Actor, now);
+        Ledger.BookEscrow(Db, credit.ApplicantParty, credit.Terms.Currency, LedgerEntry.ToMinor(returned), LedgerEntryKind.CreditRefund, credit.Number, tx);
+        if (tx.Length > 0 && returned > 0)
+            NotifyEscrow(credit, await Ledger.RequireAccountAsync(Db, credit.ApplicantParty, credit.Terms.Currency, "applicant", ct), isCredit: true, returned,
+                $"{credit.Number}/R", tx, $"Documentary credit {credit.Number}: unused balance returned from escrow");
+    }, ct);
+}
+
+/// <summary>Reading credits: only a party to a credit sees it, with its presentations' histories beside its own.</summary>
+public static class CreditQueries
+{
+    public static async Task<DocumentaryCredit?> FindAsync(PaymentsDbContext db, Guid id, string party, CancellationToken ct)
+    {
+        var credit = await db.Credits.SingleOrDefaultAsync(c => c.Id == id, ct);
+        return credit is not null && credit.IsParty(party) ? credit : null;
+    }
+
+    public static Task<List<DocumentaryCredit>> ListAsync(PaymentsDbContext db, string party, CancellationToken ct) =>
+        db.Credits.AsNoTracking()
+            .Where(c => c.ApplicantParty == party || c.BeneficiaryParty == party || c.IssuingBankParty == party || c.AdvisingBankParty == party)
+            .OrderByDescending(c => c.AppliedAtUnixMs).ToListAsync(ct);
+
+    /// <summary>
+    /// The credit's transitions and its presentations' (each under its own type and key, so each leaf checks as it was
+    /// anchored), in the order they happened.
+    /// </summary>
+    public static async Task<HistoryView> HistoryAsync(TransitionHistory history, DocumentaryCredit credit, CancellationToken ct)
+    {
+        var own = await history.GetAsync(credit.AggregateType, credit.AggregateKey, ct);
+        var transitions = own.Transitions.ToList();
+        foreach (var presentation in credit.Presentations)
+            transitions.AddRange((await history.GetAsync(DocumentaryCredit.PresentationAggregateType, presentation.Id.ToString(), ct)).Transitions);
+        return own with
+        {
+            Transitions = [.. transitions.OrderBy(t => t.OccurredAtUnixMs).ThenBy(t => t.AggregateType == credit.AggregateType ? 0 : 1).ThenBy(t => t.Sequence)],
+        };
+    }
+
+    /// <summary>The reference under which customs attests the release of a declaration's goods on the escrow (as customs' GoodsReleasedAttestor makes it).</summary>
+    public static byte[] CustomsReleaseReference(Guid declarationId) => SettlementClient.Reference($"declaration:{declarationId}");
+}

@@ -1,0 +1,49 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using TradeChain.Payments.Infrastructure;
+using TradeChain.ServiceDefaults.Persistence;
+
+namespace TradeChain.UnitTests;
+
+/// <summary>The payments database in a SQLite file of its own, with MassTransit's in-memory harness and the given consumers.</summary>
+public sealed class PaymentsDatabase : IAsyncDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "tradechain-payments-" + Guid.NewGuid().ToString("N"));
+
+    private PaymentsDatabase(Action<IBusRegistrationConfigurator> consumers)
+    {
+        Directory.CreateDirectory(_dir);
+        Provider = new ServiceCollection()
+            .AddSingleton(new ServiceIdentity("payments"))
+            .AddSingleton(TimeProvider.System)
+            .AddDbContext<PaymentsDbContext>(o => o.UseServiceDatabase($"Data Source={Path.Combine(_dir, "payments.db")}"))
+            .AddScoped<ServiceDbContext>(sp => sp.GetRequiredService<PaymentsDbContext>())
+            .AddMassTransitTestHarness(consumers)
+            .BuildServiceProvider(validateScopes: true);
+    }
+
+    public ServiceProvider Provider { get; }
+
+    public static async Task<PaymentsDatabase> CreateAsync(Action<IBusRegistrationConfigurator> consumers)
+    {
+        var database = new PaymentsDatabase(consumers);
+        await using var scope = database.Provider.CreateAsyncScope();
+        await ServiceDatabase.MigrateAsync(scope.ServiceProvider.GetRequiredService<PaymentsDbContext>());
+        return database;
+    }
+
+    /// <summary>Runs <paramref name="work"/> with a fresh context, as one request or message would.</summary>
+    public async Task<T> WithDbAsync<T>(Func<PaymentsDbContext, Task<T>> work)
+    {
+        await using var scope = Provider.CreateAsyncScope();
+        return await work(scope.ServiceProvider.GetRequiredService<PaymentsDbContext>());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Provider.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+}

@@ -1,0 +1,186 @@
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using TradeChain.Messages;
+using TradeChain.Payments.Consumers;
+using TradeChain.Payments.Domain;
+using TradeChain.Payments.Domain.Credits;
+using TradeChain.Payments.Infrastructure;
+using TradeChain.ServiceDefaults.Persistence;
+
+namespace TradeChain.UnitTests;
+
+/// <summary>
+/// The payments database (SQLite) and its consumers on MassTransit's in-memory harness: a credit's presentations and
+/// amendments in their own tables, the transition log under each presentation's own key, and the messages that leave
+/// the service only through the domain events' mapping into the outbox.
+/// </summary>
+public sealed class PaymentsStoreTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 25, 9, 0, 0, TimeSpan.Zero);
+
+    private static readonly CreditTerms Terms = DocumentaryCreditTests.Terms;
+
+    private PaymentsDatabase _payments = null!;
+
+    public async Task InitializeAsync() => _payments = await PaymentsDatabase.CreateAsync(x => x.AddConsumer<PresentationVerifiedConsumer>());
+
+    public async Task DisposeAsync() => await _payments.DisposeAsync();
+
+    private Task<T> WithDbAsync<T>(Func<PaymentsDbContext, Task<T>> work) => _payments.WithDbAsync(work);
+
+    /// <summary>An issued credit with one presentation awaiting verification, saved.</summary>
+    private async Task<(Guid Credit, Guid Presentation)> PresentedAsync() => await WithDbAsync(async db =>
+    {
+        var credit = DocumentaryCredit.Apply(Guid.NewGuid(), "LC-1", "IMP", "EXP", "BNK-HSBC", "BNK-VCB", Terms, null, "imp", Now);
+        credit.Issue("BNK-HSBC", "0xtx", "hsbc", Now);
+        db.Credits.Add(credit);
+        await db.SaveChangesAsync();
+        var presentation = credit.Present(Guid.NewGuid(), "EXP", ["0x" + new string('a', 64)], new DateOnly(2026, 12, 1), "exp", Now);
+        await db.SaveChangesAsync();
+        return (credit.Id, presentation.Id);
+    });
+
+    private static string Invoice(string total) => $$"""
+        { "seller": { "name": "Saigon Coffee JSC" }, "buyer": { "name": "Hamburg Roasters GmbH" }, "currency": "USD",
+          "totalAmount": "{{total}}", "goodsDescription": "Robusta green coffee beans" }
+        """;
+
+    [Fact]
+    public async Task A_presentation_asks_for_verification_through_the_outbox_and_is_stored_in_its_own_table()
+    {
+        var (creditId, presentationId) = await PresentedAsync();
+
+        await WithDbAsync(async db =>
+        {
+            var request = Assert.Single(await db.Outbox.ToListAsync());
+            Assert.Equal(MessageTypes.NameOf(typeof(PresentationDocumentsVerificationRequested)), request.MessageType);
+            var sent = System.Text.Json.JsonSerializer.Deserialize<PresentationDocumentsVerificationRequested>(request.Payload, ServiceDbContext.MessageJson)!;
+            Assert.Equal((presentationId, "EXP"), (sent.PresentationId, sent.PresenterParty));
+
+            // A real row with a key and its state as a string, found by a query rather than by searching a JSON column.
+            var status = await db.Database.SqlQueryRaw<string>("SELECT Status AS Value FROM credit_presentations WHERE Id = {0}", presentationId).SingleAsync();
+            Assert.Equal("Verifying", status);
+            var found = await db.Credits.SingleAsync(c => c.Presentations.Any(p => p.Id == presentationId));
+            Assert.Equal(creditId, found.Id);
+
+            var log = await db.Transitions.Where(t => t.AggregateType == "presentation" && t.AggregateId == presentationId.ToString())
+                .OrderBy(t => t.Sequence).Select(t => t.FromState + "->" + t.ToState).ToListAsync();
+            Assert.Equal(["new->Presented", "Presented->Verifying"], log);
+            return 0;
+        });
+    }
+
+    [Fact]
+    public async Task Verified_documents_are_examined_once_even_when_the_verdict_is_redelivered()
+    {
+        var (creditId, presentationId) = await PresentedAsync();
+        var harness = _payments.Provider.GetRequiredService<ITestHarness>();
+        await harness.Start();
+        var verified = new PresentationDocumentsVerified(presentationId, true,
+            [new DocumentVerdict("0x" + new string('a', 64), true, "commercial-invoice", "issued", ContentJson: Invoice("49000.00"))]);
+        var messageId = Guid.NewGuid();
+
+        await harness.Bus.Publish(verified, c => c.MessageId = messageId);
+        Assert.True(await harness.Consumed.Any<PresentationDocumentsVerified>(c => c.Context.MessageId == messageId));
+        await WaitForAsync(async () => await WithDbAsync(db => db.ProcessedMessages.CountAsync()) == 1);
+        // The same verdict again, as a new message: the presentation is examined already and nothing changes.
+        await harness.Bus.Publish(verified, c => c.MessageId = Guid.NewGuid());
+        await WaitForAsync(async () => await WithDbAsync(db => db.ProcessedMessages.CountAsync()) == 2);
+
+        await WithDbAsync(async db =>
+        {
+            var credit = await db.Credits.SingleAsync(c => c.Id == creditId);
+            var presentation = credit.Find(presentationId);
+            Assert.Equal((PresentationStatus.Complying, 49_000m), (presentation.Status, presentation.AmountClaimed));
+            Assert.Equal("0x" + new string('a', 64), Assert.Single(presentation.DocumentHashes));
+            var log = await db.Transitions.Where(t => t.AggregateType == "presentation" && t.AggregateId == presentationId.ToString())
+                .OrderBy(t => t.Sequence).Select(t => t.FromState + "->" + t.ToState).ToListAsync();
+            Assert.Equal(["new->Presented", "Presented->Verifying", "Verifying->Complying"], log);
+            return 0;
+        });
+    }
+
+    [Fact]
+    public async Task Documents_and_discrepancies_are_rows_kept_in_their_order()
+    {
+        var (creditId, presentationId) = await PresentedAsync();
+        var discrepancies = Enumerable.Range(1, 12).Select(i => new Discrepancy($"code-{i}", "bill-of-lading", "portOfDischarge", "UCP 600 art. 20", $"detail {i}")).ToList();
+        await WithDbAsync(async db =>
+        {
+            var credit = await db.Credits.SingleAsync(c => c.Id == creditId);
+            credit.RecordExamination(presentationId, new ExaminationResult(false, discrepancies, 49_000m, new DateOnly(2026, 12, 8)), "examiner", Now);
+            await db.SaveChangesAsync();
+            return 0;
+        });
+        await WithDbAsync(async db =>
+        {
+            var presentation = (await db.Credits.AsNoTracking().SingleAsync(c => c.Id == creditId)).Find(presentationId);
+            Assert.Equal(discrepancies, presentation.Discrepancies);
+            Assert.Equal(12, await db.Database.SqlQueryRaw<int>("SELECT COUNT(*) AS Value FROM credit_presentation_discrepancies").SingleAsync());
+            Assert.Equal(1, await db.Database.SqlQueryRaw<int>("SELECT COUNT(*) AS Value FROM credit_presentation_documents").SingleAsync());
+            return 0;
+        });
+    }
+
+    [Fact]
+    public async Task Amendments_and_ledger_kinds_round_trip_with_their_stored_names()
+    {
+        var id = await WithDbAsync(async db =>
+        {
+            var credit = DocumentaryCredit.Apply(Guid.NewGuid(), "LC-2", "IMP", "EXP", "BNK-HSBC", null, Terms, null, "imp", Now);
+            credit.Issue("BNK-HSBC", "0xtx", "hsbc", Now);
+            db.Credits.Add(credit);
+            credit.ProposeAmendment("BNK-HSBC", Terms with { Amount = 51_000m }, "price", "hsbc", Now);
+            db.Entries.Add(new LedgerEntry { Party = "IMP", Currency = "USD", AmountMinor = -5_355_000, Kind = LedgerEntryKind.CreditEscrow, Reference = "LC-2", TransactionHash = "0xtx" });
+            await db.SaveChangesAsync();
+            return credit.Id;
+        });
+        await WithDbAsync(async db =>
+        {
+            var credit = await db.Credits.SingleAsync(c => c.Id == id);
+            credit.DecideAmendment(1, accept: true, "EXP", "exp", Now);
+            await db.SaveChangesAsync();
+            return 0;
+        });
+        await WithDbAsync(async db =>
+        {
+            var credit = await db.Credits.AsNoTracking().SingleAsync(c => c.Id == id);
+            Assert.Equal((51_000m, AmendmentStatus.Accepted, 50_000m), (credit.Terms.Amount, credit.Amendments.Single().Status, credit.Amendments.Single().Terms.Amount - 1_000m));
+            Assert.Equal("accepted", await db.Database.SqlQueryRaw<string>("SELECT Status AS Value FROM credit_amendments").SingleAsync());
+            Assert.Equal("credit-escrow", await db.Database.SqlQueryRaw<string>("SELECT Kind AS Value FROM ledger_entries").SingleAsync());
+            Assert.Equal(LedgerEntryKind.CreditEscrow, (await db.Entries.SingleAsync(e => e.Kind == LedgerEntryKind.CreditEscrow)).Kind);
+            return 0;
+        });
+    }
+
+    [Fact]
+    public async Task A_settled_duty_payment_leaves_for_customs_through_the_outbox_in_the_same_save()
+    {
+        var declaration = Guid.NewGuid();
+        await WithDbAsync(async db =>
+        {
+            db.DutyPayments.Add(DutyPayment.Request("DUTY-1", declaration, "EXP", 720m, "USD", "customs", Now));
+            await db.SaveChangesAsync();
+            var payment = await db.DutyPayments.SingleAsync();
+            payment.Settle("BNK-1", "0xdebtor", "ops", Now, "0xtx");
+            await db.SaveChangesAsync();
+            return 0;
+        });
+        await WithDbAsync(async db =>
+        {
+            var message = Assert.Single(await db.Outbox.ToListAsync());
+            Assert.Equal(MessageTypes.NameOf(typeof(DutyPaymentSettled)), message.MessageType);
+            var settled = System.Text.Json.JsonSerializer.Deserialize<DutyPaymentSettled>(message.Payload, ServiceDbContext.MessageJson)!;
+            Assert.Equal(("DUTY-1", declaration, "BNK-1"), (settled.PaymentReference, settled.DeclarationId, settled.SettledByBank));
+            return 0;
+        });
+    }
+
+    private static async Task WaitForAsync(Func<Task<bool>> condition)
+    {
+        for (var i = 0; i < 200 && !await condition(); i++) await Task.Delay(25);
+        Assert.True(await condition());
+    }
+}
