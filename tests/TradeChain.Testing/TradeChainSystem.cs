@@ -86,7 +86,7 @@ public sealed class TradeChainSystem : IAsyncDisposable
         string[] args =
         [
             $"TradeChain:StateDir={directory}", $"TradeChain:Configuration={TestEnvironment.Configuration}", $"TradeChain:Broker={broker.AmqpUrl}",
-            $"TradeChain:Console={console is not null}", "TradeChain:ChainLog=false", "TradeChain:Telemetry=false", $"TradeChain:AnvilPort={ports["anvil"]}",
+            $"TradeChain:Console={console is not null}", "TradeChain:HostedByTests=true", "TradeChain:ChainLog=false", "TradeChain:Telemetry=false", $"TradeChain:AnvilPort={ports["anvil"]}",
             $"TradeChain:CustomsPort={ports["customs"]}", $"TradeChain:DocumentsPort={ports["documents"]}", $"TradeChain:PaymentsPort={ports["payments"]}",
             $"TradeChain:ConsolePort={ports["console"]}",
         ];

@@ -1,10 +1,11 @@
 using Microsoft.Extensions.Configuration;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace TradeChain.AppHost;
 
 /// <summary>What a user of scripts/run.sh is told once the system is up: where everything is.</summary>
-internal static class Summary
+internal static partial class Summary
 {
     public static void Print(TradeChainSettings s, IConfiguration configuration)
     {
@@ -29,6 +30,24 @@ internal static class Summary
             """);
     }
 
+    /// <summary>
+    /// The test infrastructure is up: its addresses as the tests read them, printed and written to StateDir/environment
+    /// (scripts/test.sh sources that file once it exists).
+    /// </summary>
+    public static void WriteTestEnvironment(TradeChainSettings s)
+    {
+        var environment = $"""
+            export TRADECHAIN_TEST_AMQP=amqp://guest:guest@127.0.0.1:{s.AmqpPort}/
+            export TRADECHAIN_TEST_RABBIT_MGMT=http://127.0.0.1:{s.RabbitManagementPort}/
+            export TRADECHAIN_TEST_POSTGRES="Host=127.0.0.1;Port={s.PostgresPort};Username=postgres"
+
+            """;
+        Console.Write(environment);
+        var file = Path.Combine(s.StateDir, "environment");
+        File.WriteAllText(file + ".tmp", environment);
+        File.Move(file + ".tmp", file, overwrite: true);
+    }
+
     /// <summary>Tells when a resource fails to start or exits with an error: its last log lines here, the rest in the dashboard.</summary>
     public static async Task ReportFailureAsync(DistributedApplication app, CancellationToken cancellation)
     {
@@ -47,7 +66,8 @@ internal static class Summary
         var echo = Task.Run(async () =>
         {
             await foreach (var batch in app.Services.GetRequiredService<ResourceLoggerService>().WatchAsync(Watch.Resource(app, resource)).WithCancellation(following.Token))
-                foreach (var line in batch) Console.WriteLine($"[{resource}] {line.Content}");
+                foreach (var line in batch.Select(l => Timestamp().Replace(l.Content, "")).Where(l => !Orchestration().IsMatch(l)))
+                    Console.WriteLine($"[{resource}] {line}");
         }, CancellationToken.None);
         var exited = await app.ResourceNotifications.WaitForResourceAsync(resource, KnownResourceStates.TerminalStates, cancellation);
         await Task.Delay(TimeSpan.FromSeconds(1), cancellation); // the last lines
@@ -55,4 +75,11 @@ internal static class Summary
         try { await echo; } catch (OperationCanceledException) { }
         Console.WriteLine($"[{resource}] {exited}");
     }
+
+    [GeneratedRegex(@"^\d{4}-\d\d-\d\dT[\d:.]+Z ")]
+    private static partial Regex Timestamp();
+
+    /// <summary>Aspire's own lines in a resource's log (waiting for what it waits for, starting the process).</summary>
+    [GeneratedRegex(@"^(Waiting for resource|Finished waiting for|No custom certificate|\[sys\] )")]
+    private static partial Regex Orchestration();
 }

@@ -17,17 +17,16 @@ public static class TradeChainModel
     /// <summary>Anvil's public test mnemonic (account 0 = 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266).</summary>
     private const string Mnemonic = "test test test test test test test test test test test junk";
 
-    /// <summary>The resources a caller may look at or change before the system starts (a test's extra settings).</summary>
-    public sealed record Resources(
-        IResourceBuilder<ExecutableResource> Chain,
-        IResourceBuilder<ExecutableResource>? Broker,
-        IReadOnlyDictionary<string, IResourceBuilder<ExecutableResource>> Services,
-        IResourceBuilder<ExecutableResource>? Console);
-
-    public static Resources Add(IDistributedApplicationBuilder builder, TradeChainSettings settings)
+    public static void Add(IDistributedApplicationBuilder builder, TradeChainSettings settings)
     {
         if (settings.Fresh && Directory.Exists(settings.StateDir)) Directory.Delete(settings.StateDir, recursive: true);
         Directory.CreateDirectory(Path.Combine(settings.StateDir, "data"));
+        if (settings.TestInfrastructure)
+        {
+            RabbitMq.Add(builder, settings);
+            Postgres.Add(builder, settings);
+            return;
+        }
 
         var (broker, amqpUrl) = settings.Broker is { Length: > 0 } external ? (null, external) : (RabbitMq.Add(builder, settings), $"amqp://guest:guest@127.0.0.1:{settings.AmqpPort}/");
         var chain = AddChain(builder, settings);
@@ -53,10 +52,9 @@ public static class TradeChainModel
             services[name] = service;
         }
 
-        IResourceBuilder<ExecutableResource>? console = null;
         if (settings.Console)
         {
-            console = Web(builder, settings, "console", "TradeChain.Console", settings.ConsolePort)
+            var console = Web(builder, settings, "console", "TradeChain.Console", settings.ConsolePort)
                 .WithEnvironment("Services__Customs", Url(settings.CustomsPort))
                 .WithEnvironment("Services__Documents", Url(settings.DocumentsPort))
                 .WithEnvironment("Services__Payments", Url(settings.PaymentsPort))
@@ -71,7 +69,6 @@ public static class TradeChainModel
                 "tradechain.dll", "demo", "--customs", Url(settings.CustomsPort), "--documents", Url(settings.DocumentsPort), "--payments", Url(settings.PaymentsPort));
             foreach (var service in services.Values) demo.WaitFor(service);
         }
-        return new Resources(chain, broker, services, console);
     }
 
     private static string Url(int port) => $"http://127.0.0.1:{port}/";

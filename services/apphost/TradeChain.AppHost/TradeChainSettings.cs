@@ -35,6 +35,15 @@ public sealed class TradeChainSettings
 
     public int RabbitManagementPort { get; set; } = 15672;
 
+    /// <summary>PostgreSQL's port (the test infrastructure only: the services use SQLite unless told otherwise).</summary>
+    public int PostgresPort { get; set; } = 55433;
+
+    /// <summary>
+    /// Only what the tests share (scripts/test.sh, bench/run.sh): a RabbitMQ with the management API, on which each test
+    /// makes its own virtual host, and a PostgreSQL; each test then builds its own system from this model.
+    /// </summary>
+    public bool TestInfrastructure { get; set; }
+
     /// <summary>An AMQP URL (e.g. a test's own virtual host): use that broker instead of starting RabbitMQ.</summary>
     public string? Broker { get; set; }
 
@@ -49,6 +58,9 @@ public sealed class TradeChainSettings
 
     /// <summary>False: the services send no telemetry (tests have no dashboard to send it to).</summary>
     public bool Telemetry { get; set; } = true;
+
+    /// <summary>Set by the tests' system (Aspire's test host runs Program up to Build, then takes the application over).</summary>
+    public bool HostedByTests { get; set; }
 
     /// <summary>The environment the services and the console run in.</summary>
     public string Environment { get; set; } = "Development";
