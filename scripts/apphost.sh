@@ -44,3 +44,21 @@ _tc_dcp_of() {
 
 # A process that still runs (a zombie nobody reaped does not).
 _tc_alive() { local state; state=$(ps -o stat= -p "$1" 2>/dev/null) && [[ "$state" != Z* ]]; }
+
+# tc_test_infrastructure <state_dir> <amqp_port> <management_port> <postgres_port> <log>: runs the AppHost's test
+# infrastructure (the RabbitMQ and PostgreSQL that the tests and the benchmark share) and exports its addresses
+# (TRADECHAIN_TEST_AMQP, TRADECHAIN_TEST_RABBIT_MGMT, TRADECHAIN_TEST_POSTGRES) once it is up. Stop it with tc_apphost_stop.
+tc_test_infrastructure() {
+  local dir="$1" log="$5"
+  rm -rf "$dir"
+  tc_apphost_start TradeChain:TestInfrastructure=true "TradeChain:StateDir=$dir" "TradeChain:AmqpPort=$2" \
+    "TradeChain:RabbitManagementPort=$3" "TradeChain:PostgresPort=$4" >"$log" 2>&1
+  while [ ! -f "$dir/environment" ] && kill -0 "$TC_APPHOST" 2>/dev/null; do sleep 0.5; done
+  if [ ! -f "$dir/environment" ]; then
+    echo "[apphost] the test infrastructure (RabbitMQ, PostgreSQL) did not come up; $log:" >&2
+    tail -n 40 "$log" >&2
+    return 1
+  fi
+  # shellcheck source=/dev/null
+  source "$dir/environment"
+}

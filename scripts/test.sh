@@ -29,25 +29,12 @@ fi
 echo "[test] building"
 dotnet build TradeChain.sln -c Release --nologo -v quiet -clp:ErrorsOnly
 
-rm -rf "$RESULTS" "$INFRA"
+rm -rf "$RESULTS"
 mkdir -p "$TEST_DIR"
 trap 'tc_apphost_stop >/dev/null 2>&1 || true' EXIT
 trap 'exit 130' INT TERM
-tc_apphost_start TradeChain:TestInfrastructure=true "TradeChain:StateDir=$INFRA" \
-  "TradeChain:AmqpPort=${TRADECHAIN_TEST_AMQP_PORT:-5673}" "TradeChain:RabbitManagementPort=${TRADECHAIN_TEST_MGMT_PORT:-15673}" \
-  "TradeChain:PostgresPort=${TRADECHAIN_TEST_PG_PORT:-55433}" >"$TEST_DIR/infrastructure.log" 2>&1
-for _ in $(seq 1 360); do
-  [ -f "$INFRA/environment" ] && break
-  kill -0 "$TC_APPHOST" 2>/dev/null || break
-  sleep 0.5
-done
-if [ ! -f "$INFRA/environment" ]; then
-  echo "[test] the test infrastructure (RabbitMQ, PostgreSQL) did not come up; $TEST_DIR/infrastructure.log:" >&2
-  tail -n 40 "$TEST_DIR/infrastructure.log" >&2
-  exit 1
-fi
-# shellcheck source=/dev/null
-source "$INFRA/environment"   # TRADECHAIN_TEST_AMQP, TRADECHAIN_TEST_RABBIT_MGMT, TRADECHAIN_TEST_POSTGRES
+tc_test_infrastructure "$INFRA" "${TRADECHAIN_TEST_AMQP_PORT:-5673}" "${TRADECHAIN_TEST_MGMT_PORT:-15673}" \
+  "${TRADECHAIN_TEST_PG_PORT:-55433}" "$TEST_DIR/infrastructure.log"
 echo "[test] RabbitMQ $TRADECHAIN_TEST_AMQP, PostgreSQL $TRADECHAIN_TEST_POSTGRES"
 
 echo "[test] running tests"

@@ -13,10 +13,13 @@ var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOpt
 });
 var settings = TradeChainSettings.From(builder.Configuration);
 TradeChainModel.Add(builder, settings);
-var app = builder.Build();
-// A test (Aspire's test host) builds this same model and then starts and stops the application itself.
-if (settings.HostedByTests) return;
-using var owned = app;
+using var app = builder.Build();
+if (settings.HostedByTests)
+{
+    // A test (Aspire's test host) built this same model; its start and stop go through this call, which it takes over.
+    await app.RunAsync();
+    return;
+}
 var stopping = app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
 _ = Summary.ReportFailureAsync(app, stopping);
 

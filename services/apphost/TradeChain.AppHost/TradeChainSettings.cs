@@ -59,7 +59,7 @@ public sealed class TradeChainSettings
     /// <summary>False: the services send no telemetry (tests have no dashboard to send it to).</summary>
     public bool Telemetry { get; set; } = true;
 
-    /// <summary>Set by the tests' system (Aspire's test host runs Program up to Build, then takes the application over).</summary>
+    /// <summary>Set by the tests' system: Aspire's test host runs Program, and the test starts and stops the application itself.</summary>
     public bool HostedByTests { get; set; }
 
     /// <summary>The environment the services and the console run in.</summary>
