@@ -113,16 +113,6 @@ public sealed class TradeChainSystem : IAsyncDisposable
         try
         {
             app = await builder.BuildAsync();
-            if (Environment.GetEnvironmentVariable("TRADECHAIN_TIMELINE") is { } timeline)
-            {
-                var t0 = clock.Elapsed;
-                _ = Task.Run(async () =>
-                {
-                    await foreach (var e in app.ResourceNotifications.WatchAsync(stop.Token))
-                        File.AppendAllText(timeline, $"{clock.Elapsed.TotalSeconds:0.00} {e.Resource.Name} {e.Snapshot.State?.Text} {e.Snapshot.HealthStatus}\n");
-                });
-                File.AppendAllText(timeline, $"{t0.TotalSeconds:0.00} built\n");
-            }
             foreach (var process in processes.Values) process.Follow(app, stop.Token);
             using var patience = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
             patience.CancelAfter(TimeSpan.FromMinutes(3));
