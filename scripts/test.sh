@@ -1,20 +1,18 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing, builds, starts a real RabbitMQ for the integration tests
-# (each test starts its own anvil chain and service processes), runs every test project, and ends with
-# "N passed, N failed".
+# The test command: installs what is missing, builds, runs the AppHost's test infrastructure (a RabbitMQ and a
+# PostgreSQL that every test shares; each test then builds its own system from the same model: anvil, the deploy,
+# the services, on its own virtual host), runs every test project, and ends with "N passed, N failed".
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-# shellcheck source=infra.sh
-source "$ROOT/scripts/infra.sh"
+# shellcheck source=install.sh
+source "$ROOT/scripts/install.sh"
+# shellcheck source=apphost.sh
+source "$ROOT/scripts/apphost.sh"
 
 TEST_DIR="$ROOT/.test-run"
-RABBIT_DIR="$TEST_DIR/rabbitmq"
-AMQP_PORT="${TRADECHAIN_TEST_AMQP_PORT:-5673}"
-MGMT_PORT="${TRADECHAIN_TEST_MGMT_PORT:-15673}"
 RESULTS="$TEST_DIR/results"
-PG_DIR="$TEST_DIR/postgres"
-PG_PORT="${TRADECHAIN_TEST_PG_PORT:-55433}"
+INFRA="$TEST_DIR/infrastructure"
 
 tc_install_prereqs
 tc_install_postgres
@@ -31,18 +29,13 @@ fi
 echo "[test] building"
 dotnet build TradeChain.sln -c Release --nologo -v quiet -clp:ErrorsOnly
 
-rm -rf "$RABBIT_DIR" "$RESULTS" "$PG_DIR"
+rm -rf "$RESULTS"
 mkdir -p "$TEST_DIR"
-cleanup() {
-  tc_stop_rabbitmq "$RABBIT_DIR" "$AMQP_PORT" >/dev/null 2>&1 || true
-  tc_stop_postgres "$PG_DIR" >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-tc_start_rabbitmq "$RABBIT_DIR" "$AMQP_PORT" "$MGMT_PORT"
-tc_start_postgres "$PG_DIR" "$PG_PORT"
-export TRADECHAIN_TEST_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres"
-export TRADECHAIN_TEST_AMQP="amqp://guest:guest@127.0.0.1:$AMQP_PORT/"
-export TRADECHAIN_TEST_RABBIT_MGMT="http://127.0.0.1:$MGMT_PORT/"
+trap 'tc_apphost_stop >/dev/null 2>&1 || true' EXIT
+trap 'exit 130' INT TERM
+tc_test_infrastructure "$INFRA" "${TRADECHAIN_TEST_AMQP_PORT:-5673}" "${TRADECHAIN_TEST_MGMT_PORT:-15673}" \
+  "${TRADECHAIN_TEST_PG_PORT:-55433}" "$TEST_DIR/infrastructure.log"
+echo "[test] RabbitMQ $TRADECHAIN_TEST_AMQP, PostgreSQL $TRADECHAIN_TEST_POSTGRES"
 
 echo "[test] running tests"
 status=0

@@ -34,42 +34,37 @@ public sealed class OpenIdConnectSystem : IAsyncLifetime
         var consoleUrl = new Uri($"http://127.0.0.1:{consolePort}/");
         Provider = new OpenIdProviderStandIn(TestEnvironment.FreePort(), consoleUrl, "tradechain-console", "console-secret-for-tests-only", "tradechain-api");
         await Provider.StartAsync();
-        Services = await TradeChainSystem.StartAsync((_, service) =>
+        try
         {
-            service.SetSetting("Auth:Authority", Provider.Issuer);
-            service.SetSetting("Auth:Audience", Provider.ApiAudience);
-            service.SetSetting("Auth:RoleClaim", RoleClaim);
-            service.SetSetting("Auth:PartyClaim", PartyClaim);
-            service.SetSetting("Auth:RequireHttpsMetadata", "false");
-        });
-        Console = new ServiceProcess("console", TestEnvironment.ServiceDll("console", "TradeChain.Console"), consolePort, new Dictionary<string, string>
-        {
-            ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            ["Services:Customs"] = Services.Customs.BaseAddress.ToString(),
-            ["Services:Documents"] = Services.Documents.BaseAddress.ToString(),
-            ["Services:Payments"] = Services.Payments.BaseAddress.ToString(),
-            ["Chain:RpcUrl"] = Services.Chain.RpcUrl,
-            ["Chain:TransitionAnchorAddress"] = Services.Chain.Deployment.TransitionAnchorAddress,
-            ["SignIn:Mode"] = "OpenIdConnect",
-            ["Oidc:Authority"] = Provider.Issuer,
-            ["Oidc:ClientId"] = Provider.ClientId,
-            ["Oidc:ClientSecret"] = Provider.ClientSecret,
-            ["Oidc:RoleClaim"] = RoleClaim,
-            ["Oidc:PartyClaim"] = PartyClaim,
-            ["Oidc:RequireHttpsMetadata"] = "false",
-        });
-        try { await Console.StartAsync(); }
+            Services = await TradeChainSystem.StartAsync((_, service) =>
+            {
+                service.SetSetting("Auth:Authority", Provider.Issuer);
+                service.SetSetting("Auth:Audience", Provider.ApiAudience);
+                service.SetSetting("Auth:RoleClaim", RoleClaim);
+                service.SetSetting("Auth:PartyClaim", PartyClaim);
+                service.SetSetting("Auth:RequireHttpsMetadata", "false");
+            }, console: console =>
+            {
+                console.SetSetting("ASPNETCORE_ENVIRONMENT", "Production");
+                console.SetSetting("SignIn:Mode", "OpenIdConnect");
+                console.SetSetting("Oidc:Authority", Provider.Issuer);
+                console.SetSetting("Oidc:ClientId", Provider.ClientId);
+                console.SetSetting("Oidc:ClientSecret", Provider.ClientSecret);
+                console.SetSetting("Oidc:RoleClaim", RoleClaim);
+                console.SetSetting("Oidc:PartyClaim", PartyClaim);
+                console.SetSetting("Oidc:RequireHttpsMetadata", "false");
+            }, consolePort: consolePort);
+        }
         catch
         {
-            await Services.DisposeAsync();
             await Provider.DisposeAsync();
             throw;
         }
+        Console = Services.Console!;
     }
 
     public async Task DisposeAsync()
     {
-        await Console.DisposeAsync();
         await Services.DisposeAsync();
         await Provider.DisposeAsync();
     }

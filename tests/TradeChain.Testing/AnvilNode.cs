@@ -89,7 +89,7 @@ public sealed class AnvilNode : IAsyncDisposable
         MaxAttempts = 3,
     };
 
-    private static async Task WaitForRpcAsync(string rpc)
+    internal static async Task WaitForRpcAsync(string rpc)
     {
         using var http = new HttpClient();
         var deadline = Stopwatch.StartNew();

@@ -1,29 +1,27 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+using TradeChain.AppHost;
 
 namespace TradeChain.Testing;
 
-/// <summary>One TradeChain service running as its own process from its build output, as in production.</summary>
-public sealed class ServiceProcess : IAsyncDisposable
+/// <summary>
+/// One process of a test's system (a service or the console), run by the AppHost's model from its build output as in
+/// production. Settings given before the start (or between <see cref="KillAsync"/> and <see cref="StartAsync"/>) are
+/// added to the model's configuration of it.
+/// </summary>
+public sealed class ServiceProcess
 {
-    private readonly ProcessStartInfo _startInfo;
+    private readonly ConcurrentDictionary<string, string> _settings = new();
     private readonly ConcurrentQueue<string> _output = new();
-    private Process? _process;
+    private DistributedApplication? _app;
 
-    public ServiceProcess(string name, string dll, int port, IReadOnlyDictionary<string, string> settings)
+    internal ServiceProcess(string name, int port)
     {
         Name = name;
         Port = port;
-        _startInfo = new ProcessStartInfo("dotnet", [dll])
-        {
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        _startInfo.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        _startInfo.Environment["Urls"] = BaseAddress.ToString().TrimEnd('/');
-        _startInfo.Environment["Logging__LogLevel__Default"] = "Information";
-        foreach (var (key, value) in settings) _startInfo.Environment[key.Replace(":", "__")] = value;
     }
 
     public string Name { get; }
@@ -34,21 +32,48 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public string RecentOutput => string.Join(Environment.NewLine, _output.TakeLast(60));
 
-    public void SetSetting(string key, string value) => _startInfo.Environment[key.Replace(":", "__")] = value;
+    public void SetSetting(string key, string value) => _settings[key.Replace(":", "__")] = value;
 
+    /// <summary>Adds this handle's settings to the model's resource (read again at every start).</summary>
+    internal void Configure(IResourceBuilder<ExecutableResource> resource) => resource.WithEnvironment(context =>
+    {
+        foreach (var (key, value) in _settings) context.EnvironmentVariables[key] = value;
+    });
+
+    /// <summary>Keeps the process's output for <see cref="RecentOutput"/> until the system is disposed.</summary>
+    internal void Follow(DistributedApplication app, CancellationToken stop)
+    {
+        _app = app;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var batch in app.Services.GetRequiredService<ResourceLoggerService>().WatchAsync(Watch.Resource(app, Name)).WithCancellation(stop))
+                    foreach (var line in batch) Keep(line.Content);
+            }
+            catch (OperationCanceledException) { }
+        }, CancellationToken.None);
+    }
+
+    private DistributedApplication App => _app ?? throw new InvalidOperationException($"{Name} is not part of a started system");
+
+    /// <summary>Starts the process again (after <see cref="KillAsync"/>) and waits until it is ready.</summary>
     public async Task StartAsync()
     {
-        _process = Process.Start(_startInfo)!;
-        _process.OutputDataReceived += (_, e) => Keep(e.Data);
-        _process.ErrorDataReceived += (_, e) => Keep(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        var result = await App.ResourceCommands.ExecuteCommandAsync(Name, KnownResourceCommands.StartCommand);
+        if (!result.Success) throw new InvalidOperationException($"{Name} could not be started: {result.Message}");
+        await WaitReadyAsync();
+    }
 
+    /// <summary>Waits until /health/ready answers; fails at once if the process exits.</summary>
+    internal async Task WaitReadyAsync()
+    {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromSeconds(90))
         {
-            if (_process.HasExited) throw new InvalidOperationException($"{Name} exited with {_process.ExitCode}:\n{RecentOutput}");
+            if (App.ResourceNotifications.TryGetCurrentState(Name, out var e) && e.Snapshot.State?.Text is { } state && KnownResourceStates.TerminalStates.Contains(state))
+                throw new InvalidOperationException($"{Name} {state} (exit code {e.Snapshot.ExitCode}):\n{RecentOutput}");
             try
             {
                 using var response = await http.GetAsync(new Uri(BaseAddress, "health/ready"));
@@ -64,29 +89,33 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>CPU time used and peak resident memory (VmHWM) so far; null when the process is not running.</summary>
     public (TimeSpan Cpu, long PeakBytes)? Usage()
     {
-        if (_process is null || _process.HasExited) return null;
-        _process.Refresh();
-        return (_process.TotalProcessorTime, _process.PeakWorkingSet64);
+        if (_app is null || Watch.ProcessId(_app, Name) is not { } pid) return null;
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return (process.TotalProcessorTime, process.PeakWorkingSet64);
+        }
+        catch (ArgumentException) { return null; } // exited meanwhile
     }
 
     /// <summary>Kills the process at once, as a crash would: no graceful shutdown, nothing flushed.</summary>
     public async Task KillAsync()
     {
-        if (_process is null || _process.HasExited) return;
-        _process.Kill(entireProcessTree: true);
-        await _process.WaitForExitAsync();
+        if (Watch.ProcessId(App, Name) is not { } pid) return;
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+        catch (ArgumentException) { } // already gone
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await App.ResourceNotifications.WaitForResourceAsync(Name, KnownResourceStates.TerminalStates, patience.Token);
     }
 
-    private void Keep(string? line)
+    private void Keep(string line)
     {
-        if (line is null) return;
         _output.Enqueue(line);
         while (_output.Count > 400 && _output.TryDequeue(out _)) { }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await KillAsync();
-        _process?.Dispose();
     }
 }

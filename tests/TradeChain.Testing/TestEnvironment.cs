@@ -14,7 +14,7 @@ public static class TestEnvironment
 
     public static string AnvilPath => Path.Combine(RepoRoot, "contracts", "node_modules", "@foundry-rs", "anvil-linux-amd64", "bin", "anvil");
 
-    /// <summary>The real RabbitMQ the test command starts (scripts/test.sh); each test gets its own virtual host on it.</summary>
+    /// <summary>The real RabbitMQ of the test command (scripts/test.sh runs the AppHost's test infrastructure); each test gets its own virtual host on it.</summary>
     public static Uri RabbitAmqp { get; } = new(Environment.GetEnvironmentVariable("TRADECHAIN_TEST_AMQP") ?? "amqp://guest:guest@127.0.0.1:5673/");
 
     public static Uri RabbitManagement { get; } = new(Environment.GetEnvironmentVariable("TRADECHAIN_TEST_RABBIT_MGMT") ?? "http://127.0.0.1:15673/");

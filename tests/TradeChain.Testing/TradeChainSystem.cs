@@ -1,19 +1,40 @@
+using System.Diagnostics;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using TradeChain.AppHost;
+using TradeChain.Ledger;
+
 namespace TradeChain.Testing;
 
-/// <summary>The whole system for one test: a fresh anvil with the contracts, a private RabbitMQ virtual host, and the three services as processes.</summary>
+/// <summary>
+/// The whole system for one test, started from the AppHost's model (the one scripts/run.sh runs) through Aspire's test
+/// host: a fresh anvil with the contracts deployed by the CLI, a private virtual host on the test broker, the three
+/// services (and the console, when asked) as processes on free ports, their databases in the test's own directory.
+/// </summary>
 public sealed class TradeChainSystem : IAsyncDisposable
 {
-    private TradeChainSystem(AnvilNode chain, RabbitVirtualHost broker, string directory, ServiceProcess customs, ServiceProcess documents, ServiceProcess payments)
+    private readonly DistributedApplication _app;
+    private readonly CancellationTokenSource _stop;
+
+    private TradeChainSystem(DistributedApplication app, CancellationTokenSource stop, SystemChain chain, RabbitVirtualHost broker, string directory,
+        IReadOnlyDictionary<string, ServiceProcess> processes, TimeSpan startup)
     {
+        _app = app;
+        _stop = stop;
         Chain = chain;
         Broker = broker;
         Directory = directory;
-        Customs = customs;
-        Documents = documents;
-        Payments = payments;
+        Customs = processes["customs"];
+        Documents = processes["documents"];
+        Payments = processes["payments"];
+        Console = processes.GetValueOrDefault("console");
+        Startup = startup;
     }
 
-    public AnvilNode Chain { get; }
+    public SystemChain Chain { get; }
 
     public RabbitVirtualHost Broker { get; }
 
@@ -25,7 +46,13 @@ public sealed class TradeChainSystem : IAsyncDisposable
 
     public ServiceProcess Payments { get; }
 
-    public string DatabasePath(string service) => Path.Combine(Directory, $"{service}.db");
+    /// <summary>The console, when the system was started with it.</summary>
+    public ServiceProcess? Console { get; }
+
+    /// <summary>How long the start took, from nothing to every process ready.</summary>
+    public TimeSpan Startup { get; }
+
+    public string DatabasePath(string service) => Path.Combine(Directory, "data", $"{service}.db");
 
     /// <summary>A COUNT(*) (or any single integer) read straight from a service's SQLite database.</summary>
     public static async Task<long> CountAsync(string database, string sql)
@@ -38,59 +65,129 @@ public sealed class TradeChainSystem : IAsyncDisposable
     }
 
     public string Diagnostics =>
+        (Console is null ? "" : $"--- console ---\n{Console.RecentOutput}\n") +
         $"--- customs ---\n{Customs.RecentOutput}\n--- documents ---\n{Documents.RecentOutput}\n--- payments ---\n{Payments.RecentOutput}";
 
-    public static async Task<TradeChainSystem> StartAsync(Action<string, ServiceProcess>? configure = null)
+    /// <param name="configure">Extra settings per service ("customs", "documents", "payments").</param>
+    /// <param name="console">Also start the console, with these extra settings (null: no console).</param>
+    /// <param name="consolePort">The console's port, for a test that must know its address before the start.</param>
+    public static async Task<TradeChainSystem> StartAsync(Action<string, ServiceProcess>? configure = null,
+        Action<ServiceProcess>? console = null, int? consolePort = null)
     {
-        var chain = await AnvilNode.StartAsync();
-        RabbitVirtualHost broker;
-        try { broker = await RabbitVirtualHost.CreateAsync(); }
-        catch
-        {
-            await chain.DisposeAsync(); // no broker: leave no chain running behind
-            throw;
-        }
+        var clock = Stopwatch.StartNew();
         var directory = TestEnvironment.NewTempDirectory("e2e");
-        ServiceProcess Service(string name, string project)
+        var broker = await RabbitVirtualHost.CreateAsync();
+        var ports = new Dictionary<string, int>
         {
-            var process = new ServiceProcess(name, TestEnvironment.ServiceDll(name, project), TestEnvironment.FreePort(), new Dictionary<string, string>
+            ["customs"] = TestEnvironment.FreePort(), ["documents"] = TestEnvironment.FreePort(), ["payments"] = TestEnvironment.FreePort(),
+            ["console"] = consolePort ?? TestEnvironment.FreePort(), ["anvil"] = TestEnvironment.FreePort(),
+        };
+        // The AppHost's own Program builds the model from these settings (TradeChainSettings); Aspire's test host stops it at Build.
+        string[] args =
+        [
+            $"TradeChain:StateDir={directory}", $"TradeChain:Configuration={TestEnvironment.Configuration}", $"TradeChain:Broker={broker.AmqpUrl}",
+            $"TradeChain:Console={console is not null}", "TradeChain:HostedByTests=true", "TradeChain:ChainLog=false", "TradeChain:Telemetry=false", $"TradeChain:AnvilPort={ports["anvil"]}",
+            $"TradeChain:CustomsPort={ports["customs"]}", $"TradeChain:DocumentsPort={ports["documents"]}", $"TradeChain:PaymentsPort={ports["payments"]}",
+            $"TradeChain:ConsolePort={ports["console"]}",
+        ];
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync(typeof(TradeChainModel).Assembly.EntryPoint!.DeclaringType!, args,
+            (options, _) => options.DisableDashboard = true);
+        builder.Services.AddLogging(logging => logging.ClearProviders()); // each process's output is kept by its ServiceProcess
+
+        var processes = new Dictionary<string, ServiceProcess>();
+        foreach (var name in TradeChainModel.Services.Append("console"))
+        {
+            if (builder.Resources.OfType<ExecutableResource>().SingleOrDefault(r => r.Name == name) is not { } resource) continue;
+            var process = processes[name] = new ServiceProcess(name, ports[name]);
+            if (name == "console") console!(process);
+            else
             {
-                ["ConnectionStrings:Database"] = $"Data Source={Path.Combine(directory, name + ".db")}",
-                ["ConnectionStrings:RabbitMq"] = broker.AmqpUrl,
-                ["Chain:RpcUrl"] = chain.RpcUrl,
-                ["Chain:DocumentStoreAddress"] = chain.Deployment.DocumentStoreAddress,
-                ["Chain:TransitionAnchorAddress"] = chain.Deployment.TransitionAnchorAddress,
-                ["Chain:TitleRegistryAddress"] = chain.Deployment.TitleRegistryAddress,
-                ["Anchoring:MaxWaitMs"] = "200",
-            });
-            foreach (var (currency, contracts) in chain.Deployment.Settlement)
-            {
-                process.SetSetting($"Chain:Settlement:{currency}:Token", contracts.Token);
-                process.SetSetting($"Chain:Settlement:{currency}:Escrow", contracts.Escrow);
+                process.SetSetting("Anchoring:MaxWaitMs", "200");
+                configure?.Invoke(name, process);
             }
-            configure?.Invoke(name, process);
-            return process;
+            process.Configure(builder.CreateResourceBuilder(resource));
         }
-        var system = new TradeChainSystem(chain, broker, directory,
-            Service("customs", "TradeChain.Customs"), Service("documents", "TradeChain.Documents"), Service("payments", "TradeChain.Payments"));
+
+        var stop = new CancellationTokenSource();
+        DistributedApplication? app = null;
         try
         {
-            await Task.WhenAll(system.Customs.StartAsync(), system.Documents.StartAsync(), system.Payments.StartAsync());
+            app = await builder.BuildAsync();
+            foreach (var process in processes.Values) process.Follow(app, stop.Token);
+            using var patience = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
+            patience.CancelAfter(TimeSpan.FromMinutes(3));
+            var failure = Watch.FirstFailureAsync(app, patience.Token);
+            var started = app.StartAsync(patience.Token); // returns once every resource has started, after what it waits for
+            if (await Task.WhenAny(started, failure) == failure && failure.IsCompletedSuccessfully)
+            {
+                var (resource, state) = failure.Result;
+                throw new InvalidOperationException($"{resource} {state}:\n{string.Join("\n", await Watch.RecentLogAsync(app, resource, 40))}");
+            }
+            await started;
+            await Task.WhenAll(processes.Values.Select(p => p.WaitReadyAsync()));
+            await patience.CancelAsync();
+            var chain = new SystemChain(app, ports["anvil"], ChainDeployment.Load(Path.Combine(directory, "chain.json"))!);
+            return new TradeChainSystem(app, stop, chain, broker, directory, processes, clock.Elapsed);
         }
         catch
         {
-            await system.DisposeAsync(); // leave no processes, chain or virtual host behind
+            await StopAsync(app, stop, builder); // leave no processes, chain or virtual host behind
+            await broker.DisposeAsync();
             throw;
         }
-        return system;
     }
+
+    private static async Task StopAsync(DistributedApplication? app, CancellationTokenSource stop, IAsyncDisposable builder)
+    {
+        await stop.CancelAsync();
+        if (app is not null)
+        {
+            try { await app.StopAsync(); }
+            catch (OperationCanceledException) { }
+            await app.DisposeAsync();
+        }
+        await builder.DisposeAsync();
+        stop.Dispose();
+    }
+
+    private bool _disposed;
 
     public async ValueTask DisposeAsync()
     {
-        await Customs.DisposeAsync();
-        await Documents.DisposeAsync();
-        await Payments.DisposeAsync();
+        if (_disposed) return;
+        _disposed = true;
+        await _stop.CancelAsync();
+        try { await _app.StopAsync(); }
+        catch (OperationCanceledException) { }
+        await _app.DisposeAsync();
+        _stop.Dispose();
         await Broker.DisposeAsync();
-        await Chain.DisposeAsync();
+    }
+}
+
+/// <summary>The system's anvil (a resource of the model): its address, the deployment on it, and an outage on demand.</summary>
+public sealed class SystemChain(DistributedApplication app, int port, ChainDeployment deployment)
+{
+    public int Port { get; } = port;
+
+    public string RpcUrl => $"http://127.0.0.1:{Port}";
+
+    public ChainDeployment Deployment { get; } = deployment;
+
+    /// <summary>Stops the node (it saves its state on SIGTERM): the chain is down until <see cref="StartAgainAsync"/>.</summary>
+    public async Task StopAsync()
+    {
+        var result = await app.ResourceCommands.ExecuteCommandAsync("anvil", KnownResourceCommands.StopCommand);
+        if (!result.Success) throw new InvalidOperationException($"anvil could not be stopped: {result.Message}");
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await app.ResourceNotifications.WaitForResourceAsync("anvil", KnownResourceStates.TerminalStates, patience.Token);
+    }
+
+    /// <summary>Starts the node again on the same port from its saved state: same contracts, same history.</summary>
+    public async Task StartAgainAsync()
+    {
+        var result = await app.ResourceCommands.ExecuteCommandAsync("anvil", KnownResourceCommands.StartCommand);
+        if (!result.Success) throw new InvalidOperationException($"anvil could not be started: {result.Message}");
+        await AnvilNode.WaitForRpcAsync(RpcUrl);
     }
 }

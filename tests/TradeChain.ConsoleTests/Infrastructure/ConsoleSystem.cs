@@ -3,8 +3,8 @@ using TradeChain.Testing;
 namespace TradeChain.ConsoleTests.Infrastructure;
 
 /// <summary>
-/// The whole system for the browser journeys: anvil with the contracts, a RabbitMQ virtual host, the three services and
-/// the console, each its own process. One system is shared by the journeys of a test class (each journey makes its own
+/// The whole system for the browser journeys (the AppHost's model): anvil with the contracts, a RabbitMQ virtual host,
+/// the three services and the console, each its own process. One system is shared by the journeys of a test class (each journey makes its own
 /// records, under its own reference numbers).
 /// </summary>
 public sealed class ConsoleSystem : IAsyncLifetime
@@ -17,30 +17,13 @@ public sealed class ConsoleSystem : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Services = await TradeChainSystem.StartAsync();
-        Console = new ServiceProcess("console", TestEnvironment.ServiceDll("console", "TradeChain.Console"), TestEnvironment.FreePort(), new Dictionary<string, string>
-        {
-            ["Services:Customs"] = Services.Customs.BaseAddress.ToString(),
-            ["Services:Documents"] = Services.Documents.BaseAddress.ToString(),
-            ["Services:Payments"] = Services.Payments.BaseAddress.ToString(),
-            ["Chain:RpcUrl"] = Services.Chain.RpcUrl,
-            ["Chain:TransitionAnchorAddress"] = Services.Chain.Deployment.TransitionAnchorAddress,
-        });
-        try { await Console.StartAsync(); }
-        catch
-        {
-            await Services.DisposeAsync();
-            throw;
-        }
+        Services = await TradeChainSystem.StartAsync(console: _ => { });
+        Console = Services.Console!;
     }
 
-    public async Task DisposeAsync()
-    {
-        await Console.DisposeAsync();
-        await Services.DisposeAsync();
-    }
+    public Task DisposeAsync() => Services.DisposeAsync().AsTask();
 
-    public string Diagnostics => $"--- console ---\n{Console.RecentOutput}\n{Services.Diagnostics}";
+    public string Diagnostics => Services.Diagnostics;
 }
 
 [CollectionDefinition(Name)]
