@@ -42,10 +42,17 @@ public sealed record CreditTerms(
     {
         get
         {
-            var unit = Iso20022.CurrencyAmount.IsActive(Currency) ? (decimal)Math.Pow(10, Math.Min(2, Iso20022.CurrencyAmount.MinorUnits(Currency))) : 100m;
+            var unit = (decimal)Math.Pow(10, Decimals(Currency));
             return decimal.Floor(Amount * (100m + TolerancePercent) / 100m * unit) / unit;
         }
     }
+
+    /// <summary>
+    /// The decimals an amount in <paramref name="currency"/> may have: its ISO 4217 minor unit, at most the settlement
+    /// token's two (cents); two for a currency ISO 4217 does not know.
+    /// </summary>
+    public static int Decimals(string currency) =>
+        Math.Min(2, Iso20022.CurrencyAmount.IsActive(currency) ? Iso20022.CurrencyAmount.MinorUnits(currency) : 2);
 
     /// <summary>
     /// Until when the escrow must hold the funds: a presentation may arrive on the expiry date — extended to the next
