@@ -59,7 +59,7 @@ public sealed class PaymentsPostgresStoreTests : IAsyncLifetime
             db.Entries.Add(new LedgerEntry { Party = "IMP", Currency = "USD", AmountMinor = -5_250_000, Kind = LedgerEntryKind.CreditEscrow, Reference = "LC-PG-1", TransactionHash = "0xtx" });
             await db.SaveChangesAsync();
             var presentation = credit.Present(Guid.NewGuid(), "EXP", ["0x" + new string('b', 64), "0x" + new string('a', 64)], new DateOnly(2026, 12, 1), "exp", Now);
-            credit.ProposeAmendment("BNK-HSBC", Terms with { Amount = 51_000m }, "price", "hsbc", Now);
+            credit.ProposeAmendment("BNK-HSBC", new ProposedTerms(Amount: 51_000m), "price", "hsbc", Now);
             await db.SaveChangesAsync();
             (creditId, presentationId) = (credit.Id, presentation.Id);
         }

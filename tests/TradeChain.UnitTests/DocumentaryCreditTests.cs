@@ -110,13 +110,13 @@ public class DocumentaryCreditTests
     public void An_amendment_binds_only_once_the_beneficiary_accepts_it_and_one_waits_at_a_time()
     {
         var credit = Issued();
-        credit.ProposeAmendment("BNK-HSBC", Terms with { Amount = 52_000m }, "price", "hsbc", Now);
+        credit.ProposeAmendment("BNK-HSBC", new ProposedTerms(Amount: 52_000m), "price", "hsbc", Now);
         Assert.Equal(50_000m, credit.Terms.Amount);
-        Assert.Equal("one-amendment-at-a-time", Assert.Throws<DomainRuleViolation>(() => credit.ProposeAmendment("BNK-HSBC", Terms, "again", "hsbc", Now)).Rule);
+        Assert.Equal("one-amendment-at-a-time", Assert.Throws<DomainRuleViolation>(() => credit.ProposeAmendment("BNK-HSBC", new ProposedTerms(), "again", "hsbc", Now)).Rule);
         credit.DecideAmendment(1, accept: true, "EXP", "exp", Now);
         Assert.Equal(52_000m, credit.Terms.Amount);
         Assert.Equal("no-such-amendment", Assert.Throws<DomainRuleViolation>(() => credit.DecideAmendment(1, accept: false, "EXP", "exp", Now)).Rule);
-        credit.ProposeAmendment("BNK-HSBC", Terms with { Amount = 40_000m }, "less", "hsbc", Now);
+        credit.ProposeAmendment("BNK-HSBC", new ProposedTerms(Amount: 40_000m), "less", "hsbc", Now);
         credit.DecideAmendment(2, accept: false, "EXP", "exp", Now);
         Assert.Equal(52_000m, credit.Terms.Amount);
     }
@@ -164,8 +164,8 @@ public class DocumentaryCreditTests
     {
         var credit = Issued();
         Assert.Equal("beneficiary-only", Assert.Throws<DomainRuleViolation>(() => credit.Present(Guid.NewGuid(), "IMP", ["0xaa"], new DateOnly(2026, 12, 1), "imp", Now)).Rule);
-        Assert.Equal("issuing-bank-only", Assert.Throws<DomainRuleViolation>(() => credit.ProposeAmendment("BNK-VCB", Terms, "price", "vcb", Now)).Rule);
-        credit.ProposeAmendment("BNK-HSBC", Terms with { Amount = 51_000m }, "price", "hsbc", Now);
+        Assert.Equal("issuing-bank-only", Assert.Throws<DomainRuleViolation>(() => credit.ProposeAmendment("BNK-VCB", new ProposedTerms(), "price", "vcb", Now)).Rule);
+        credit.ProposeAmendment("BNK-HSBC", new ProposedTerms(Amount: 51_000m), "price", "hsbc", Now);
         Assert.Equal("beneficiary-only", Assert.Throws<DomainRuleViolation>(() => credit.DecideAmendment(1, accept: true, "IMP", "imp", Now)).Rule);
         Assert.Equal(AmendmentStatus.Proposed, credit.Amendments.Single().Status);
         var adjustment = credit.DecideAmendment(1, accept: true, "EXP", "exp", Now);
@@ -272,15 +272,15 @@ public class DocumentaryCreditTests
     public void The_credit_says_how_the_escrow_follows_a_decided_amendment()
     {
         var credit = Issued();
-        credit.ProposeAmendment("BNK-HSBC", Terms with { Amount = 40_000m }, "less", "hsbc", Now);
+        credit.ProposeAmendment("BNK-HSBC", new ProposedTerms(Amount: 40_000m), "less", "hsbc", Now);
         Assert.Null(credit.DecideAmendment(1, accept: false, "EXP", "exp", Now)); // rejected: the escrow keeps what it holds
-        credit.ProposeAmendment("BNK-HSBC", Terms with { GoodsDescription = "Robusta coffee" }, "wording", "hsbc", Now);
+        credit.ProposeAmendment("BNK-HSBC", new ProposedTerms(GoodsDescription: "Robusta coffee"), "wording", "hsbc", Now);
         Assert.Null(credit.DecideAmendment(2, accept: true, "EXP", "exp", Now)); // the same maximum amount: nothing moves
-        credit.ProposeAmendment("BNK-HSBC", Terms with { Amount = 40_000m }, "less", "hsbc", Now);
+        credit.ProposeAmendment("BNK-HSBC", new ProposedTerms(Amount: 40_000m), "less", "hsbc", Now);
         var decrease = credit.DecideAmendment(3, accept: true, "EXP", "exp", Now)!;
         Assert.Equal((52_500m, 42_000m, 10_500m, true, true),
             (decrease.From, decrease.To, decrease.Difference, decrease.IsDecrease, decrease.NeedsBeneficiaryApproval));
-        credit.ProposeAmendment("BNK-HSBC", Terms with { Amount = 40_000m, TolerancePercent = 10m }, "about", "hsbc", Now);
+        credit.ProposeAmendment("BNK-HSBC", new ProposedTerms(Amount: 40_000m, TolerancePercent: 10m), "about", "hsbc", Now);
         var increase = credit.DecideAmendment(4, accept: true, "EXP", "exp", Now)!;
         Assert.Equal((42_000m, 44_000m, false, false), (increase.From, increase.To, increase.IsDecrease, increase.NeedsBeneficiaryApproval));
     }

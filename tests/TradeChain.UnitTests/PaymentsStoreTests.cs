@@ -134,7 +134,7 @@ public sealed class PaymentsStoreTests : IAsyncLifetime
             var credit = DocumentaryCredit.Apply(Guid.NewGuid(), "LC-2", "IMP", "EXP", "BNK-HSBC", null, Terms, null, "imp", Now);
             credit.Issue("BNK-HSBC", "0xtx", "hsbc", Now);
             db.Credits.Add(credit);
-            credit.ProposeAmendment("BNK-HSBC", Terms with { Amount = 51_000m }, "price", "hsbc", Now);
+            credit.ProposeAmendment("BNK-HSBC", new ProposedTerms(Amount: 51_000m), "price", "hsbc", Now);
             db.Entries.Add(new LedgerEntry { Party = "IMP", Currency = "USD", AmountMinor = -5_355_000, Kind = LedgerEntryKind.CreditEscrow, Reference = "LC-2", TransactionHash = "0xtx" });
             await db.SaveChangesAsync();
             return credit.Id;

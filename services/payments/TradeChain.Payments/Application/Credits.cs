@@ -115,11 +115,21 @@ public sealed class AdviseCredit(PaymentsDbContext db, TimeProvider clock) : Cre
         StepAsync(id, bank, credit => credit.Advise(bank.Party, bank.Actor, Now), ct);
 }
 
-/// <summary>The issuing bank proposes new terms; they bind only once the beneficiary accepts them.</summary>
+/// <summary>A proposed amendment: the credit after it, or the terms' errors field by field (then nothing was proposed).</summary>
+public sealed record AmendmentOutcome(DocumentaryCredit Credit, IReadOnlyList<TermsError> Errors);
+
+/// <summary>The issuing bank proposes new terms (the fields it changes); they bind only once the beneficiary accepts them.</summary>
 public sealed class ProposeAmendment(PaymentsDbContext db, TimeProvider clock) : CreditUseCase(db, clock)
 {
-    public Task<DocumentaryCredit?> HandleAsync(Guid id, Caller bank, CreditTerms terms, string reason, CancellationToken ct) =>
-        StepAsync(id, bank, credit => credit.ProposeAmendment(bank.Party, terms, reason, bank.Actor, Now), ct);
+    /// <returns>Null when the caller is not party to the credit.</returns>
+    public async Task<AmendmentOutcome?> HandleAsync(Guid id, Caller bank, ProposedTerms change, string reason, CancellationToken ct)
+    {
+        var credit = await LoadAsync(id, bank, ct);
+        if (credit is null) return null;
+        var errors = credit.ProposeAmendment(bank.Party, change, reason, bank.Actor, Now);
+        if (errors.Count == 0) await Db.SaveChangesAsync(ct);
+        return new AmendmentOutcome(credit, errors);
+    }
 }
 
 /// <summary>

@@ -87,9 +87,27 @@ public sealed class DocumentaryCredit : Aggregate
 
     public bool IsBank(string party) => party == IssuingBankParty || party == AdvisingBankParty;
 
+    /// <summary>
+    /// The rules of the parties an application names, field by field: the beneficiary is another party than the
+    /// applicant, and the advising bank another than the issuing bank.
+    /// </summary>
+    public static IReadOnlyList<TermsError> PartyErrors(string applicant, string beneficiary, string issuingBank, string? advisingBank)
+    {
+        var errors = new List<TermsError>();
+        if (advisingBank is not null && advisingBank == issuingBank) errors.Add(new("advisingBank", "must differ from the issuing bank"));
+        if (beneficiary == applicant) errors.Add(new("beneficiary", "must be another party than the applicant"));
+        return errors;
+    }
+
+    /// <summary>
+    /// The applicant applies for a credit: its parties keep to <see cref="PartyErrors"/> and its terms to theirs
+    /// (<see cref="CreditTerms.Errors"/>), or the application is refused.
+    /// </summary>
     public static DocumentaryCredit Apply(Guid id, string number, string applicant, string beneficiary, string issuingBank, string? advisingBank,
         CreditTerms terms, Guid? customsDeclarationId, string actor, DateTimeOffset at)
     {
+        if (PartyErrors(applicant, beneficiary, issuingBank, advisingBank).Concat(terms.Errors(DateOnly.FromDateTime(at.UtcDateTime))).ToList() is [var first, ..] errors)
+            throw new DomainRuleViolation("invalid-application", $"The application breaks {errors.Count} rule(s), first: {first.Field} {first.Rule}.");
         var credit = new DocumentaryCredit
         {
             Id = id, Number = number, ApplicantParty = applicant, BeneficiaryParty = beneficiary, IssuingBankParty = issuingBank,
@@ -132,16 +150,23 @@ public sealed class DocumentaryCredit : Aggregate
     }
 
     /// <summary>Throws unless <paramref name="bank"/> may propose an amendment now: the issuing bank, of an open credit.</summary>
-    public void EnsureAmendableBy(string bank)
+    private void EnsureAmendableBy(string bank)
     {
         RequireBank(bank, IssuingBankParty, "amend this credit");
         RequireOpen("amend");
     }
 
-    /// <summary>The issuing bank proposes new terms (UCP 600 art. 10): one amendment waits at a time, and nothing already drawn is taken back.</summary>
-    public Amendment ProposeAmendment(string bank, CreditTerms terms, string reason, string actor, DateTimeOffset at)
+    /// <summary>
+    /// The issuing bank proposes new terms (UCP 600 art. 10): the fields of <paramref name="change"/> that are set replace
+    /// the credit's, and the result must keep to the terms' rules (<see cref="CreditTerms.Create"/>: the currency and the
+    /// expiry date stay). One amendment waits at a time, and nothing already drawn is taken back.
+    /// </summary>
+    /// <returns>The terms' errors, field by field; when there are any, nothing is proposed.</returns>
+    public IReadOnlyList<TermsError> ProposeAmendment(string bank, ProposedTerms change, string reason, string actor, DateTimeOffset at)
     {
         EnsureAmendableBy(bank);
+        var terms = CreditTerms.Create(change, Terms, DateOnly.FromDateTime(at.UtcDateTime), out var errors);
+        if (errors.Count > 0) return errors;
         if (_amendments.Any(a => a.Status == AmendmentStatus.Proposed))
             throw new DomainRuleViolation("one-amendment-at-a-time", "An earlier amendment awaits the beneficiary's acceptance or rejection.");
         if (terms.Amount < Drawn) throw new DomainRuleViolation("amount-below-drawn", $"The amount cannot fall below the {Drawn} {Terms.Currency} already drawn.");
@@ -149,7 +174,7 @@ public sealed class DocumentaryCredit : Aggregate
         _amendments.Add(amendment);
         Changed();
         RecordTransition(Status.ToString(), Status.ToString(), actor, $"amendment {amendment.Number} proposed: {reason}", null, at);
-        return amendment;
+        return [];
     }
 
     /// <summary>
