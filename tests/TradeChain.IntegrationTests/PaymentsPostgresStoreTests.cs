@@ -40,7 +40,16 @@ public sealed class PaymentsPostgresStoreTests : IAsyncLifetime
     [Fact]
     public async Task A_credits_presentations_and_amendments_round_trip_through_their_own_tables()
     {
-        var discrepancies = Enumerable.Range(1, 3).Select(i => new Discrepancy($"code-{i}", "bill-of-lading", null, "UCP 600 art. 20", $"detail {i}")).ToList();
+        // An invoice that failed verification, for 49,000.50, beside a bill of lading whose content is withheld: several discrepancies.
+        var invoice = System.Text.Json.Nodes.JsonNode.Parse("""
+            { "seller": { "name": "Saigon Coffee JSC" }, "buyer": { "name": "Hamburg Roasters GmbH" }, "currency": "USD", "totalAmount": "49000.5" }
+            """)!.AsObject();
+        PresentedDocument[] documents =
+        [
+            new("0x" + new string('a', 64), "commercial-invoice", false, "revoked", invoice),
+            new("0x" + new string('b', 64), "bill-of-lading", false, "revoked", null),
+        ];
+        IReadOnlyList<Discrepancy> discrepancies;
         Guid creditId, presentationId;
         await using (var db = Db())
         {
@@ -50,14 +59,16 @@ public sealed class PaymentsPostgresStoreTests : IAsyncLifetime
             db.Entries.Add(new LedgerEntry { Party = "IMP", Currency = "USD", AmountMinor = -5_250_000, Kind = LedgerEntryKind.CreditEscrow, Reference = "LC-PG-1", TransactionHash = "0xtx" });
             await db.SaveChangesAsync();
             var presentation = credit.Present(Guid.NewGuid(), "EXP", ["0x" + new string('b', 64), "0x" + new string('a', 64)], new DateOnly(2026, 12, 1), "exp", Now);
-            credit.ProposeAmendment("BNK-HSBC", Terms with { Amount = 51_000m }, "price", "hsbc", Now);
+            credit.ProposeAmendment("BNK-HSBC", new ProposedTerms(Amount: 51_000m), "price", "hsbc", Now);
             await db.SaveChangesAsync();
             (creditId, presentationId) = (credit.Id, presentation.Id);
         }
         await using (var db = Db())
         {
             var credit = await db.Credits.SingleAsync(c => c.Presentations.Any(p => p.Id == presentationId));
-            credit.RecordExamination(presentationId, new ExaminationResult(false, discrepancies, 49_000.5m, new DateOnly(2026, 12, 8)), "examiner", Now);
+            Assert.True(credit.Examine(presentationId, documents, "examiner", Now));
+            discrepancies = credit.Find(presentationId).Discrepancies;
+            Assert.True(discrepancies.Count >= 2);
             credit.DecideAmendment(1, accept: false, "EXP", "exp", Now);
             await db.SaveChangesAsync();
         }

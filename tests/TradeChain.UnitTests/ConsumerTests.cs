@@ -7,6 +7,7 @@ using TradeChain.Customs.Consumers;
 using TradeChain.Customs.Domain;
 using TradeChain.Customs.Infrastructure;
 using TradeChain.Messages;
+using TradeChain.Payments.Application;
 using TradeChain.Payments.Consumers;
 using TradeChain.Payments.Infrastructure;
 using TradeChain.ServiceDefaults.Persistence;
@@ -45,6 +46,7 @@ public sealed class ConsumerTests : IAsyncLifetime
             .AddDbContext<TContext>(o => o.UseServiceDatabase($"Data Source={Path.Combine(_dir, service + ".db")}"))
             .AddScoped<ServiceDbContext>(sp => sp.GetRequiredService<TContext>())
             .AddCustomsUseCases()
+            .AddPaymentsUseCases()
             .AddMassTransitTestHarness(consumers);
         var provider = services.BuildServiceProvider(validateScopes: true);
         _providers.Add(provider);

@@ -19,8 +19,26 @@ public class DocumentaryCreditTests
         return credit;
     }
 
-    private static ExaminationResult Discrepant(DateOnly deadline) =>
-        new(false, [new Discrepancy("port-of-discharge", "bill-of-lading", "portOfDischarge", "UCP 600 art. 20(a)(iii)", "port DEBRV, credit DEHAM")], 49_000m, deadline);
+    /// <summary>The commercial invoice as the documents service hands it over: verified (or not), for <paramref name="total"/> USD.</summary>
+    internal static PresentedDocument Invoice(decimal total, bool verified = true) => new("0xaa", "commercial-invoice", verified,
+        verified ? "issued" : "revoked by its issuer", System.Text.Json.Nodes.JsonNode.Parse($$"""
+            { "seller": { "name": "Saigon Coffee JSC" }, "buyer": { "name": "Hamburg Roasters GmbH" }, "currency": "USD",
+              "totalAmount": "{{total.ToString(System.Globalization.CultureInfo.InvariantCulture)}}", "goodsDescription": "Robusta green coffee beans" }
+            """)!.AsObject());
+
+    /// <summary>The documents service's verdicts arrive: an invoice for <paramref name="claimed"/> that complies.</summary>
+    private static void ExamineComplying(DocumentaryCredit credit, Guid presentation, decimal claimed)
+    {
+        Assert.True(credit.Examine(presentation, [Invoice(claimed)], "examiner", Now));
+        Assert.Equal(PresentationStatus.Complying, credit.Find(presentation).Status);
+    }
+
+    /// <summary>The documents service's verdicts arrive: the invoice failed verification, a discrepancy.</summary>
+    private static void ExamineDiscrepant(DocumentaryCredit credit, Guid presentation)
+    {
+        Assert.True(credit.Examine(presentation, [Invoice(49_000m, verified: false)], "examiner", Now));
+        Assert.Equal(PresentationStatus.Discrepant, credit.Find(presentation).Status);
+    }
 
     [Fact]
     public void Only_the_issuing_bank_issues_and_only_once()
@@ -37,20 +55,22 @@ public class DocumentaryCreditTests
         var credit = Issued();
         var p = credit.Present(Guid.NewGuid(), "EXP", ["0xaa"], new DateOnly(2026, 12, 1), "exp", Now);
         Assert.Equal("presentation-open", Assert.Throws<DomainRuleViolation>(() => credit.Present(Guid.NewGuid(), "EXP", ["0xbb"], new DateOnly(2026, 12, 1), "exp", Now)).Rule);
-        credit.RecordExamination(p.Id, Discrepant(new DateOnly(2026, 12, 8)), "examiner", Now);
+        ExamineDiscrepant(credit, p.Id);
         Assert.Equal("not-acceptable", Assert.Throws<DomainRuleViolation>(() => credit.Accept(p.Id, "BNK-HSBC", new DateOnly(2026, 12, 8), "hsbc", Now)).Rule);
 
         var refused = credit.Refuse(p.Id, "BNK-HSBC", new DateOnly(2026, 12, 8), "hsbc", Now);
-        Assert.Contains("(1) port DEBRV, credit DEHAM [UCP 600 art. 20(a)(iii)]", refused.RefusalNotice);
+        var discrepancy = refused.Discrepancies[0];
+        Assert.Equal("document-not-verified", discrepancy.Code);
+        Assert.Contains($"(1) {discrepancy.Detail} [{discrepancy.Rule}]", refused.RefusalNotice);
         Assert.Equal("applicant-only", Assert.Throws<DomainRuleViolation>(() => credit.Waive(p.Id, "EXP", "exp", Now)).Rule);
         credit.Waive(p.Id, "IMP", "imp", Now);
         credit.Accept(p.Id, "BNK-HSBC", new DateOnly(2026, 12, 8), "hsbc", Now);
         Assert.Equal("presentation-open", Assert.Throws<DomainRuleViolation>(() => credit.EnsureRefundable("BNK-HSBC", new DateOnly(2026, 12, 10))).Rule);
-        credit.Settle(p.Id, "0xpay", "vcb", Now);
+        credit.Settle(p.Id, "BNK-VCB", "0xpay", "vcb", Now);
 
         Assert.Equal(49_000m, credit.Drawn);
         Assert.Equal(CreditStatus.Issued, credit.Status); // 1,000 still available until expiry
-        Assert.Equal("not-accepted", Assert.Throws<DomainRuleViolation>(() => credit.Settle(p.Id, "0xpay2", "vcb", Now)).Rule);
+        Assert.Equal("not-accepted", Assert.Throws<DomainRuleViolation>(() => credit.Settle(p.Id, "BNK-VCB", "0xpay2", "vcb", Now)).Rule);
     }
 
     [Fact]
@@ -58,7 +78,7 @@ public class DocumentaryCreditTests
     {
         var credit = Issued();
         var p = credit.Present(Guid.NewGuid(), "EXP", ["0xaa"], new DateOnly(2026, 12, 1), "exp", Now);
-        credit.RecordExamination(p.Id, Discrepant(new DateOnly(2026, 12, 8)), "examiner", Now);
+        ExamineDiscrepant(credit, p.Id);
         Assert.Equal("examination-period-over", Assert.Throws<DomainRuleViolation>(() => credit.Refuse(p.Id, "BNK-HSBC", new DateOnly(2026, 12, 9), "hsbc", Now)).Rule);
         // Precluded from refusing, the bank must honour: it may accept the discrepant presentation.
         Assert.Equal(PresentationStatus.Accepted, credit.Accept(p.Id, "BNK-HSBC", new DateOnly(2026, 12, 9), "hsbc", Now).Status);
@@ -69,7 +89,7 @@ public class DocumentaryCreditTests
     {
         var credit = Issued();
         var first = credit.Present(Guid.NewGuid(), "EXP", ["0xaa"], new DateOnly(2026, 12, 1), "exp", Now);
-        credit.RecordExamination(first.Id, Discrepant(new DateOnly(2026, 12, 8)), "examiner", Now);
+        ExamineDiscrepant(credit, first.Id);
         credit.Refuse(first.Id, "BNK-HSBC", new DateOnly(2026, 12, 2), "hsbc", Now);
         var second = credit.Present(Guid.NewGuid(), "EXP", ["0xbb"], new DateOnly(2026, 12, 3), "exp", Now);
         Assert.Equal(PresentationStatus.Returned, credit.Find(first.Id).Status);
@@ -90,13 +110,13 @@ public class DocumentaryCreditTests
     public void An_amendment_binds_only_once_the_beneficiary_accepts_it_and_one_waits_at_a_time()
     {
         var credit = Issued();
-        credit.ProposeAmendment("BNK-HSBC", Terms with { Amount = 52_000m }, "price", "hsbc", Now);
+        credit.ProposeAmendment("BNK-HSBC", new ProposedTerms(Amount: 52_000m), "price", "hsbc", Now);
         Assert.Equal(50_000m, credit.Terms.Amount);
-        Assert.Equal("one-amendment-at-a-time", Assert.Throws<DomainRuleViolation>(() => credit.ProposeAmendment("BNK-HSBC", Terms, "again", "hsbc", Now)).Rule);
+        Assert.Equal("one-amendment-at-a-time", Assert.Throws<DomainRuleViolation>(() => credit.ProposeAmendment("BNK-HSBC", new ProposedTerms(), "again", "hsbc", Now)).Rule);
         credit.DecideAmendment(1, accept: true, "EXP", "exp", Now);
         Assert.Equal(52_000m, credit.Terms.Amount);
         Assert.Equal("no-such-amendment", Assert.Throws<DomainRuleViolation>(() => credit.DecideAmendment(1, accept: false, "EXP", "exp", Now)).Rule);
-        credit.ProposeAmendment("BNK-HSBC", Terms with { Amount = 40_000m }, "less", "hsbc", Now);
+        credit.ProposeAmendment("BNK-HSBC", new ProposedTerms(Amount: 40_000m), "less", "hsbc", Now);
         credit.DecideAmendment(2, accept: false, "EXP", "exp", Now);
         Assert.Equal(52_000m, credit.Terms.Amount);
     }
@@ -130,8 +150,9 @@ public class DocumentaryCreditTests
     {
         var credit = Issued();
         var p = credit.Present(Guid.NewGuid(), "EXP", ["0xaa"], new DateOnly(2026, 12, 1), "exp", Now);
-        credit.RecordExamination(p.Id, new ExaminationResult(true, [], 52_500.01m, new DateOnly(2026, 12, 8)), "examiner", Now);
-        Assert.Equal("cannot-pay", Assert.Throws<DomainRuleViolation>(() => credit.Accept(p.Id, "BNK-HSBC", new DateOnly(2026, 12, 2), "hsbc", Now)).Rule);
+        Assert.True(credit.Examine(p.Id, [Invoice(52_500.01m)], "examiner", Now));
+        // Were its discrepancy waived, or the bank precluded from refusing it (after 8 December), the escrow still could not pay more than it holds.
+        Assert.Equal("cannot-pay", Assert.Throws<DomainRuleViolation>(() => credit.Accept(p.Id, "BNK-HSBC", new DateOnly(2026, 12, 9), "hsbc", Now)).Rule);
 
         var late = Issued();
         // Expiry Friday 15 January 2027: the 18th (Monday) is too late.
@@ -143,12 +164,13 @@ public class DocumentaryCreditTests
     {
         var credit = Issued();
         Assert.Equal("beneficiary-only", Assert.Throws<DomainRuleViolation>(() => credit.Present(Guid.NewGuid(), "IMP", ["0xaa"], new DateOnly(2026, 12, 1), "imp", Now)).Rule);
-        Assert.Equal("issuing-bank-only", Assert.Throws<DomainRuleViolation>(() => credit.ProposeAmendment("BNK-VCB", Terms, "price", "vcb", Now)).Rule);
-        credit.ProposeAmendment("BNK-HSBC", Terms with { Amount = 51_000m }, "price", "hsbc", Now);
+        Assert.Equal("issuing-bank-only", Assert.Throws<DomainRuleViolation>(() => credit.ProposeAmendment("BNK-VCB", new ProposedTerms(), "price", "vcb", Now)).Rule);
+        credit.ProposeAmendment("BNK-HSBC", new ProposedTerms(Amount: 51_000m), "price", "hsbc", Now);
         Assert.Equal("beneficiary-only", Assert.Throws<DomainRuleViolation>(() => credit.DecideAmendment(1, accept: true, "IMP", "imp", Now)).Rule);
         Assert.Equal(AmendmentStatus.Proposed, credit.Amendments.Single().Status);
-        var before = credit.DecideAmendment(1, accept: true, "EXP", "exp", Now);
-        Assert.Equal((50_000m, 51_000m, AmendmentStatus.Accepted), (before.Amount, credit.Terms.Amount, credit.Amendments.Single().Status));
+        var adjustment = credit.DecideAmendment(1, accept: true, "EXP", "exp", Now);
+        Assert.Equal((51_000m, AmendmentStatus.Accepted), (credit.Terms.Amount, credit.Amendments.Single().Status));
+        Assert.Equal(new EscrowAdjustment(52_500m, 53_550m), adjustment); // the escrow follows the amount with its 5 % tolerance
     }
 
     [Fact]
@@ -157,12 +179,12 @@ public class DocumentaryCreditTests
         var credit = Issued();
         credit.ClearPendingTransitions();
         var first = credit.Present(Guid.NewGuid(), "EXP", ["0xaa"], new DateOnly(2026, 12, 1), "exp", Now);
-        credit.RecordExamination(first.Id, Discrepant(new DateOnly(2026, 12, 8)), "examiner", Now);
+        ExamineDiscrepant(credit, first.Id);
         credit.Refuse(first.Id, "BNK-HSBC", new DateOnly(2026, 12, 2), "hsbc", Now);
         var second = credit.Present(Guid.NewGuid(), "EXP", ["0xbb"], new DateOnly(2026, 12, 3), "exp", Now);
-        credit.RecordExamination(second.Id, new ExaminationResult(true, [], 49_000m, new DateOnly(2026, 12, 10)), "examiner", Now);
+        ExamineComplying(credit, second.Id, 49_000m);
         credit.Accept(second.Id, "BNK-HSBC", new DateOnly(2026, 12, 4), "hsbc", Now);
-        credit.Settle(second.Id, "0xpay", "vcb", Now);
+        credit.Settle(second.Id, "BNK-HSBC", "0xpay", "hsbc", Now);
 
         string[] Log(Presentation p) => [.. credit.PendingTransitions
             .Where(t => t.PartType == DocumentaryCredit.PresentationAggregateType && t.PartKey == p.Id.ToString())
@@ -200,11 +222,11 @@ public class DocumentaryCreditTests
     {
         var credit = Issued();
         var p = credit.Present(Guid.NewGuid(), "EXP", ["0xaa"], new DateOnly(2026, 12, 1), "exp", Now);
-        credit.RecordExamination(p.Id, new ExaminationResult(true, [], 49_000m, new DateOnly(2026, 12, 8)), "examiner", Now);
-        Assert.Equal("not-accepted", Assert.Throws<DomainRuleViolation>(() => credit.EnsureSettleable(p.Id)).Rule);
+        ExamineComplying(credit, p.Id, 49_000m);
+        Assert.Equal("not-accepted", Assert.Throws<DomainRuleViolation>(() => credit.EnsureSettleable(p.Id, "BNK-VCB")).Rule);
         credit.Accept(p.Id, "BNK-HSBC", new DateOnly(2026, 12, 2), "hsbc", Now);
-        Assert.Same(credit.Find(p.Id), credit.EnsureSettleable(p.Id));
-        Assert.Equal("no-such-presentation", Assert.Throws<DomainRuleViolation>(() => credit.EnsureSettleable(Guid.NewGuid())).Rule);
+        Assert.Same(credit.Find(p.Id), credit.EnsureSettleable(p.Id, "BNK-VCB"));
+        Assert.Equal("no-such-presentation", Assert.Throws<DomainRuleViolation>(() => credit.EnsureSettleable(Guid.NewGuid(), "BNK-VCB")).Rule);
     }
 
     [Fact]
@@ -215,5 +237,51 @@ public class DocumentaryCreditTests
         credit.Refund("BNK-HSBC", "0xrefund", new DateOnly(2027, 1, 23), "hsbc", Now);
         Assert.Equal((CreditStatus.Refunded, PresentationStatus.Returned), (credit.Status, credit.Find(p.Id).Status));
         Assert.Contains(credit.PendingTransitions, t => t.PartKey == p.Id.ToString() && t.FromState == "Verifying" && t.ToState == "Returned");
+    }
+
+    [Fact]
+    public void The_log_states_what_moves_the_amount_with_its_tolerance_into_escrow_and_the_undrawn_rest_back()
+    {
+        var credit = Issued();
+        Assert.Contains("52500 USD (the amount 50000 with its tolerance) locked in escrow (tx 0xtx)", credit.PendingTransitions.Last().Reason);
+        var p = credit.Present(Guid.NewGuid(), "EXP", ["0xaa"], new DateOnly(2026, 12, 1), "exp", Now);
+        ExamineComplying(credit, p.Id, 49_000m);
+        credit.Accept(p.Id, "BNK-HSBC", new DateOnly(2026, 12, 2), "hsbc", Now);
+        credit.Settle(p.Id, "BNK-HSBC", "0xpay", "hsbc", Now);
+        credit.Refund("BNK-HSBC", "0xrefund", new DateOnly(2027, 1, 23), "hsbc", Now);
+        Assert.Equal(3_500m, credit.Undrawn); // 52,500 held − 49,000 drawn, not 50,000 − 49,000
+        Assert.StartsWith("3500 USD returned from escrow to IMP", credit.PendingTransitions.Last().Reason);
+    }
+
+    [Fact]
+    public void Only_the_issuing_or_the_advising_bank_settles_a_presentation()
+    {
+        var credit = Issued();
+        var p = credit.Present(Guid.NewGuid(), "EXP", ["0xaa"], new DateOnly(2026, 12, 1), "exp", Now);
+        ExamineComplying(credit, p.Id, 49_000m);
+        credit.Accept(p.Id, "BNK-HSBC", new DateOnly(2026, 12, 2), "hsbc", Now);
+        foreach (var notABank in new[] { "EXP", "IMP", "BNK-OTHER" })
+            Assert.Equal("credit-bank-only", Assert.Throws<DomainRuleViolation>(() => credit.EnsureSettleable(p.Id, notABank)).Rule);
+        Assert.Equal("credit-bank-only", Assert.Throws<DomainRuleViolation>(() => credit.Settle(p.Id, "EXP", "0xpay", "exp", Now)).Rule);
+        credit.EnsureSettleable(p.Id, "BNK-HSBC");
+        credit.Settle(p.Id, "BNK-VCB", "0xpay", "vcb", Now);
+        Assert.Equal(PresentationStatus.Settled, credit.Find(p.Id).Status);
+    }
+
+    [Fact]
+    public void The_credit_says_how_the_escrow_follows_a_decided_amendment()
+    {
+        var credit = Issued();
+        credit.ProposeAmendment("BNK-HSBC", new ProposedTerms(Amount: 40_000m), "less", "hsbc", Now);
+        Assert.Null(credit.DecideAmendment(1, accept: false, "EXP", "exp", Now)); // rejected: the escrow keeps what it holds
+        credit.ProposeAmendment("BNK-HSBC", new ProposedTerms(GoodsDescription: "Robusta coffee"), "wording", "hsbc", Now);
+        Assert.Null(credit.DecideAmendment(2, accept: true, "EXP", "exp", Now)); // the same maximum amount: nothing moves
+        credit.ProposeAmendment("BNK-HSBC", new ProposedTerms(Amount: 40_000m), "less", "hsbc", Now);
+        var decrease = credit.DecideAmendment(3, accept: true, "EXP", "exp", Now)!;
+        Assert.Equal((52_500m, 42_000m, 10_500m, true, true),
+            (decrease.From, decrease.To, decrease.Difference, decrease.IsDecrease, decrease.NeedsBeneficiaryApproval));
+        credit.ProposeAmendment("BNK-HSBC", new ProposedTerms(Amount: 40_000m, TolerancePercent: 10m), "about", "hsbc", Now);
+        var increase = credit.DecideAmendment(4, accept: true, "EXP", "exp", Now)!;
+        Assert.Equal((42_000m, 44_000m, false, false), (increase.From, increase.To, increase.IsDecrease, increase.NeedsBeneficiaryApproval));
     }
 }

@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using TradeChain.Payments.Application;
 using TradeChain.Payments.Infrastructure;
 using TradeChain.ServiceDefaults.Persistence;
 
@@ -19,6 +20,7 @@ public sealed class PaymentsDatabase : IAsyncDisposable
             .AddSingleton(TimeProvider.System)
             .AddDbContext<PaymentsDbContext>(o => o.UseServiceDatabase($"Data Source={Path.Combine(_dir, "payments.db")}"))
             .AddScoped<ServiceDbContext>(sp => sp.GetRequiredService<PaymentsDbContext>())
+            .AddPaymentsUseCases()
             .AddMassTransitTestHarness(consumers)
             .BuildServiceProvider(validateScopes: true);
     }

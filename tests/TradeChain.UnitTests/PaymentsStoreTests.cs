@@ -106,19 +106,21 @@ public sealed class PaymentsStoreTests : IAsyncLifetime
     public async Task Documents_and_discrepancies_are_rows_kept_in_their_order()
     {
         var (creditId, presentationId) = await PresentedAsync();
-        var discrepancies = Enumerable.Range(1, 12).Select(i => new Discrepancy($"code-{i}", "bill-of-lading", "portOfDischarge", "UCP 600 art. 20", $"detail {i}")).ToList();
-        await WithDbAsync(async db =>
+        // Twelve documents that failed verification, their content withheld: a discrepancy or more each.
+        var documents = Enumerable.Range(1, 12).Select(i => new PresentedDocument($"0x{i:x64}", "commercial-invoice", false, $"revoked {i}", null)).ToList();
+        var discrepancies = await WithDbAsync(async db =>
         {
             var credit = await db.Credits.SingleAsync(c => c.Id == creditId);
-            credit.RecordExamination(presentationId, new ExaminationResult(false, discrepancies, 49_000m, new DateOnly(2026, 12, 8)), "examiner", Now);
+            Assert.True(credit.Examine(presentationId, documents, "examiner", Now));
             await db.SaveChangesAsync();
-            return 0;
+            return credit.Find(presentationId).Discrepancies;
         });
+        Assert.True(discrepancies.Count >= 12);
         await WithDbAsync(async db =>
         {
             var presentation = (await db.Credits.AsNoTracking().SingleAsync(c => c.Id == creditId)).Find(presentationId);
             Assert.Equal(discrepancies, presentation.Discrepancies);
-            Assert.Equal(12, await db.Database.SqlQueryRaw<int>("SELECT COUNT(*) AS Value FROM credit_presentation_discrepancies").SingleAsync());
+            Assert.Equal(discrepancies.Count, await db.Database.SqlQueryRaw<int>("SELECT COUNT(*) AS Value FROM credit_presentation_discrepancies").SingleAsync());
             Assert.Equal(1, await db.Database.SqlQueryRaw<int>("SELECT COUNT(*) AS Value FROM credit_presentation_documents").SingleAsync());
             return 0;
         });
@@ -132,7 +134,7 @@ public sealed class PaymentsStoreTests : IAsyncLifetime
             var credit = DocumentaryCredit.Apply(Guid.NewGuid(), "LC-2", "IMP", "EXP", "BNK-HSBC", null, Terms, null, "imp", Now);
             credit.Issue("BNK-HSBC", "0xtx", "hsbc", Now);
             db.Credits.Add(credit);
-            credit.ProposeAmendment("BNK-HSBC", Terms with { Amount = 51_000m }, "price", "hsbc", Now);
+            credit.ProposeAmendment("BNK-HSBC", new ProposedTerms(Amount: 51_000m), "price", "hsbc", Now);
             db.Entries.Add(new LedgerEntry { Party = "IMP", Currency = "USD", AmountMinor = -5_355_000, Kind = LedgerEntryKind.CreditEscrow, Reference = "LC-2", TransactionHash = "0xtx" });
             await db.SaveChangesAsync();
             return credit.Id;

@@ -61,7 +61,7 @@ public sealed record DutyPaymentSettled(
     string SettledByBank,
     long SettledAtUnixMs);
 
-/// <summary>Customs no longer needs a requested payment (the declaration was amended or cancelled before payment).</summary>
+/// <summary>Customs no longer needs a requested payment (the declaration was amended, cancelled or rejected before payment).</summary>
 public sealed record DutyPaymentWithdrawn(
     string PaymentReference,
     Guid DeclarationId,

@@ -23,10 +23,6 @@ public static class Problems
     public static IResult NotFound(string what, string id) =>
         Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"{what} not found.", detail: $"No {what} '{id}' that you may see.",
             type: "https://tradechain.dev/problems/not-found");
-
-    public static IResult Conflict(DomainRuleViolation violation) =>
-        Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The operation breaks a business rule.", detail: violation.Message,
-            type: RuleType, extensions: new Dictionary<string, object?> { ["rule"] = violation.Rule });
 }
 
 /// <summary>Maps the exceptions that reach the pipeline to problem details: bad JSON is a 400, a broken rule a 409.</summary>

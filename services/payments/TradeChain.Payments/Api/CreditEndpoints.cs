@@ -100,7 +100,8 @@ public static class CreditEndpoints
     private static async Task<IResult> Respond(Guid id, Task<DocumentaryCredit?> step) =>
         await step is { } credit ? Results.Ok(CreditView.From(credit)) : Problems.NotFound("credit", id.ToString());
 
-    private static async Task<IResult> ApplyAsync(CreditApplication request, ClaimsPrincipal user, ApplyForCredit apply, SettlementLedger ledger, CancellationToken ct)
+    private static async Task<IResult> ApplyAsync(CreditApplication request, ClaimsPrincipal user, ApplyForCredit apply, SettlementLedger ledger, TimeProvider clock,
+        CancellationToken ct)
     {
         var errors = new List<(string, string)>();
         foreach (var (field, party) in new[] { ("beneficiary", request.Beneficiary), ("issuingBank", request.IssuingBank) })
@@ -108,47 +109,41 @@ public static class CreditEndpoints
             if (string.IsNullOrWhiteSpace(party) || party.Length > 35) errors.Add((field, "is required: a party name (at most 35 characters, the ISO 20022 identifier length)"));
         }
         if (request.AdvisingBank is { Length: 0 or > 35 }) errors.Add(("advisingBank", "must be a party name (at most 35 characters) or omitted"));
-        if (request.AdvisingBank is not null && request.AdvisingBank == request.IssuingBank) errors.Add(("advisingBank", "must differ from the issuing bank"));
-        if (request.Beneficiary == user.Party()) errors.Add(("beneficiary", "must be another party than the applicant"));
-        var terms = Terms(request.Terms, null, errors, ledger);
+        errors.AddRange(Fields(DocumentaryCredit.PartyErrors(user.Party(), request.Beneficiary ?? "", request.IssuingBank ?? "", request.AdvisingBank)));
+        var proposed = Proposed(request.Terms, application: true, errors, ledger);
+        CreditTerms? terms = null;
+        if (proposed is not null)
+        {
+            // The shape above and the credit's rules below answer together: every failing field at once.
+            terms = CreditTerms.Create(proposed, null, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime), out var broken);
+            errors.AddRange(Fields(broken));
+        }
         if (errors.Count > 0) return Problems.Validation(errors);
         var credit = await apply.HandleAsync(Caller.From(user), request.Beneficiary!, request.IssuingBank!, request.AdvisingBank, terms!, request.CustomsDeclarationId, ct);
         return Results.Created($"/credits/{credit.Id}", CreditView.From(credit));
     }
 
-    /// <summary>Terms from a request: all fields for an application; for an amendment, omitted ones keep <paramref name="current"/>'s.</summary>
-    private static CreditTerms? Terms(CreditTermsRequest? r, CreditTerms? current, List<(string, string)> errors, SettlementLedger ledger)
+    private static IEnumerable<(string, string)> Fields(IEnumerable<TermsError> errors) => errors.Select(e => (e.Field, e.Rule));
+
+    /// <summary>
+    /// The terms' shape: for an application every text field, for an amendment those it sets; the currency one this
+    /// network settles; a country code; known document types, fields to match and originals. The rules are the credit's
+    /// (<see cref="CreditTerms.Create"/>).
+    /// </summary>
+    private static ProposedTerms? Proposed(CreditTermsRequest? r, bool application, List<(string, string)> errors, SettlementLedger ledger)
     {
         if (r is null) { errors.Add(("terms", "is required")); return null; }
-        T Need<T>(T? value, T? fallback, string field, string rule) where T : struct
+        string? Text(string? value, string field, int max)
         {
-            if ((value ?? fallback) is { } v) return v;
-            errors.Add(($"terms.{field}", rule));
-            return default;
+            if (value is null && !application) return null;
+            if (string.IsNullOrWhiteSpace(value) || value.Length > max) { errors.Add(($"terms.{field}", $"is required: at most {max} characters")); return ""; }
+            return value;
         }
-        string Text(string? value, string? fallback, string field, int max)
-        {
-            var v = value ?? fallback;
-            if (string.IsNullOrWhiteSpace(v) || v.Length > max) { errors.Add(($"terms.{field}", $"is required: at most {max} characters")); return ""; }
-            return v;
-        }
-        var currency = (r.Currency ?? current?.Currency)?.ToUpperInvariant();
-        if (currency is null || !ledger.Supports(currency)) errors.Add(("terms.currency", $"must be a settlement currency of this network: {string.Join(", ", ledger.Chain.Currencies)}"));
-        var amount = Need(r.Amount, current?.Amount, "amount", "is required: the credit amount");
-        var decimals = currency is not null && Iso20022.CurrencyAmount.IsActive(currency) ? Math.Min(2, Iso20022.CurrencyAmount.MinorUnits(currency)) : 2;
-        if (amount is <= 0 or > 1_000_000_000_000m || decimal.Round(amount, decimals) != amount)
-            errors.Add(("terms.amount", $"must be positive, at most 1,000,000,000,000, with at most {decimals} decimals for {currency}"));
-        var tolerance = r.TolerancePercent ?? current?.TolerancePercent ?? 0m;
-        if (tolerance is < 0 or > 10) errors.Add(("terms.tolerancePercent", "must be between 0 and 10 (UCP 600 art. 30: \"about\" allows 10 %)"));
-        var expiry = Need(r.ExpiryDate, current?.ExpiryDate, "expiryDate", "is required (UCP 600 art. 6d: a credit must state an expiry date)");
-        var place = Text(r.ExpiryPlaceCountry, current?.ExpiryPlaceCountry, "expiryPlaceCountry", 2);
-        if (place.Length > 0 && (place.Length != 2 || !place.All(char.IsAsciiLetterUpper))) errors.Add(("terms.expiryPlaceCountry", "must be an ISO 3166 alpha-2 country code"));
-        if (expiry > DateOnly.FromDateTime(DateTime.UtcNow).AddYears(5)) errors.Add(("terms.expiryDate", "must be within five years"));
-        var latest = Need(r.LatestShipmentDate, current?.LatestShipmentDate, "latestShipmentDate", "is required");
-        if (latest > expiry) errors.Add(("terms.latestShipmentDate", "must not be after the expiry date"));
-        var period = r.PresentationPeriodDays ?? current?.PresentationPeriodDays ?? Ucp600Examiner.DefaultPresentationPeriodDays;
-        if (period is < 1 or > 180) errors.Add(("terms.presentationPeriodDays", "must be 1 to 180 days (21 unless the credit states otherwise, UCP 600 art. 14c)"));
-        var partial = r.PartialShipmentsAllowed ?? current?.PartialShipmentsAllowed ?? true; // art. 31a: allowed unless stated
+        var currency = r.Currency?.ToUpperInvariant();
+        if ((currency is not null || application) && (currency is null || !ledger.Supports(currency)))
+            errors.Add(("terms.currency", $"must be a settlement currency of this network: {string.Join(", ", ledger.Chain.Currencies)}"));
+        var place = Text(r.ExpiryPlaceCountry, "expiryPlaceCountry", 2);
+        if (place is { Length: > 0 } && (place.Length != 2 || !place.All(char.IsAsciiLetterUpper))) errors.Add(("terms.expiryPlaceCountry", "must be an ISO 3166 alpha-2 country code"));
         var documents = r.RequiredDocuments?.Select((d, i) =>
         {
             if (d is null) { errors.Add(($"terms.requiredDocuments[{i}]", "must be an object with a type")); return new RequiredDocument("", [], 1); }
@@ -157,17 +152,10 @@ public static class CreditEndpoints
                 if (!KnownMatchFields.Contains(f)) errors.Add(($"terms.requiredDocuments[{i}].matchFields", $"{f} is not one of {string.Join(", ", KnownMatchFields)}"));
             if (d.Originals is < 1 or > 3) errors.Add(($"terms.requiredDocuments[{i}].originals", "must be 1 to 3"));
             return new RequiredDocument(d.Type ?? "", d.MatchFields ?? [], d.Originals ?? 1);
-        }).ToList() ?? current?.RequiredDocuments.ToList();
-        if (documents is not { Count: > 0 }) errors.Add(("terms.requiredDocuments", "must list at least one document"));
-        else if (!documents.Any(d => d.Type == "commercial-invoice"))
-            errors.Add(("terms.requiredDocuments", "must include a commercial-invoice: the amount drawn is the invoice's (UCP 600 art. 18)"));
-        var terms = new CreditTerms(currency ?? "", amount, tolerance, expiry, place, latest, period, partial,
-            Text(r.ApplicantName, current?.ApplicantName, "applicantName", 140), Text(r.BeneficiaryName, current?.BeneficiaryName, "beneficiaryName", 140),
-            Text(r.PortOfLoading, current?.PortOfLoading, "portOfLoading", 5), Text(r.PortOfDischarge, current?.PortOfDischarge, "portOfDischarge", 5),
-            Text(r.GoodsDescription, current?.GoodsDescription, "goodsDescription", 2000), documents ?? []);
-        foreach (var unmapped in Ucp600Examiner.UnmappedMatchFields(terms))
-            errors.Add(("terms.requiredDocuments", $"{unmapped} cannot be matched: that document type does not carry the field"));
-        return terms;
+        }).ToList();
+        return new ProposedTerms(currency, r.Amount, r.TolerancePercent, r.ExpiryDate, place, r.LatestShipmentDate, r.PresentationPeriodDays,
+            r.PartialShipmentsAllowed, Text(r.ApplicantName, "applicantName", 140), Text(r.BeneficiaryName, "beneficiaryName", 140),
+            Text(r.PortOfLoading, "portOfLoading", 5), Text(r.PortOfDischarge, "portOfDischarge", 5), Text(r.GoodsDescription, "goodsDescription", 2000), documents);
     }
 
     private static async Task<IResult> ListAsync(ClaimsPrincipal user, PaymentsDbContext db, CancellationToken ct) =>
@@ -186,21 +174,20 @@ public static class CreditEndpoints
             ? Results.Ok(await MessageEndpoints.ListAsync(db, credit.Number, user, ct))
             : Problems.NotFound("credit", id.ToString());
 
-    private static async Task<IResult> AmendAsync(Guid id, AmendmentRequest request, ClaimsPrincipal user, PaymentsDbContext db, SettlementLedger ledger,
-        ProposeAmendment propose, CancellationToken ct)
+    private static async Task<IResult> AmendAsync(Guid id, AmendmentRequest request, ClaimsPrincipal user, SettlementLedger ledger, ProposeAmendment propose,
+        CancellationToken ct)
     {
-        // The terms merge with the credit's current ones (omitted fields keep their value) before their shape is checked.
-        var credit = await CreditQueries.FindAsync(db, id, user.Party(), ct);
-        if (credit is null) return Problems.NotFound("credit", id.ToString());
-        credit.EnsureAmendableBy(user.Party());
         var errors = new List<(string, string)>();
         if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > 500) errors.Add(("reason", "is required: why the credit is amended (at most 500 characters)"));
-        var terms = Terms(request.Terms, credit.Terms, errors, ledger);
-        if (terms is not null && terms.Currency != credit.Terms.Currency) errors.Add(("terms.currency", "cannot change: the amount is held in escrow in the credit's currency"));
-        if (terms is not null && terms.ExpiryDate != credit.Terms.ExpiryDate)
-            errors.Add(("terms.expiryDate", "cannot be amended here: the escrow's expiry is fixed when the credit is issued (the escrow contract has no way to extend it yet)"));
+        // The fields it sets; omitted ones keep the credit's.
+        var change = Proposed(request.Terms, application: false, errors, ledger);
         if (errors.Count > 0) return Problems.Validation(errors);
-        return await Respond(id, propose.HandleAsync(id, Caller.From(user), terms!, request.Reason!, ct));
+        return await propose.HandleAsync(id, Caller.From(user), change!, request.Reason!, ct) switch
+        {
+            null => Problems.NotFound("credit", id.ToString()),
+            { Errors.Count: > 0 } refused => Problems.Validation([.. Fields(refused.Errors)]),
+            var proposed => Results.Ok(CreditView.From(proposed.Credit)),
+        };
     }
 
     private static async Task<IResult> PresentAsync(Guid id, PresentationRequest request, ClaimsPrincipal user, PresentDocuments present, CancellationToken ct)

@@ -1,6 +1,8 @@
+using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using TradeChain.Ledger;
 using TradeChain.Ledger.Contracts.CreditEscrow;
+using TradeChain.Messages;
 using TradeChain.Payments.Domain;
 using TradeChain.Payments.Domain.Credits;
 using TradeChain.Payments.Infrastructure;
@@ -12,7 +14,7 @@ namespace TradeChain.Payments.Application;
 // the step, move the money on chain where the step moves money (signed by the acting party's own account), book it in
 // the ledger with its ISO 20022 messages, and save — state, transitions and outgoing messages in one transaction. The
 // rules are in Domain/Credits/DocumentaryCredit.cs; the verification of presented documents arrives over the bus
-// (Consumers/PresentationVerifiedConsumer).
+// (ExaminePresentation, called by Consumers/PresentationVerifiedConsumer).
 
 /// <summary>What every credit use case needs: the credit as the caller may see it, the clock, and saving.</summary>
 public abstract class CreditUseCase(PaymentsDbContext db, TimeProvider clock)
@@ -113,37 +115,44 @@ public sealed class AdviseCredit(PaymentsDbContext db, TimeProvider clock) : Cre
         StepAsync(id, bank, credit => credit.Advise(bank.Party, bank.Actor, Now), ct);
 }
 
-/// <summary>The issuing bank proposes new terms; they bind only once the beneficiary accepts them.</summary>
+/// <summary>A proposed amendment: the credit after it, or the terms' errors field by field (then nothing was proposed).</summary>
+public sealed record AmendmentOutcome(DocumentaryCredit Credit, IReadOnlyList<TermsError> Errors);
+
+/// <summary>The issuing bank proposes new terms (the fields it changes); they bind only once the beneficiary accepts them.</summary>
 public sealed class ProposeAmendment(PaymentsDbContext db, TimeProvider clock) : CreditUseCase(db, clock)
 {
-    public Task<DocumentaryCredit?> HandleAsync(Guid id, Caller bank, CreditTerms terms, string reason, CancellationToken ct) =>
-        StepAsync(id, bank, credit => credit.ProposeAmendment(bank.Party, terms, reason, bank.Actor, Now), ct);
+    /// <returns>Null when the caller is not party to the credit.</returns>
+    public async Task<AmendmentOutcome?> HandleAsync(Guid id, Caller bank, ProposedTerms change, string reason, CancellationToken ct)
+    {
+        var credit = await LoadAsync(id, bank, ct);
+        if (credit is null) return null;
+        var errors = credit.ProposeAmendment(bank.Party, change, reason, bank.Actor, Now);
+        if (errors.Count == 0) await Db.SaveChangesAsync(ct);
+        return new AmendmentOutcome(credit, errors);
+    }
 }
 
 /// <summary>
-/// The beneficiary accepts or rejects the pending amendment. An accepted change of the amount moves the escrow with it,
-/// signed by the issuing bank that proposed it; a decrease first carries the beneficiary's own approval on chain, as an
-/// irrevocable credit is never cut without it.
+/// The beneficiary accepts or rejects the pending amendment. Where the credit says the escrow must follow
+/// (<see cref="EscrowAdjustment"/>), it moves signed by the issuing bank that proposed it — after the beneficiary's own
+/// approval on chain when the credit says so (a decrease).
 /// </summary>
 public sealed class DecideAmendment(PaymentsDbContext db, SettlementLedger ledger, Iso20022Recorder iso, TimeProvider clock) : EscrowUseCase(db, ledger, iso, clock)
 {
     public Task<DocumentaryCredit?> HandleAsync(Guid id, int number, bool accept, Caller beneficiary, CancellationToken ct) => StepAsync(id, beneficiary, async credit =>
     {
-        var before = credit.DecideAmendment(number, accept, beneficiary.Party, beneficiary.Actor, Now);
-        var after = credit.Terms;
-        if (after.MaximumAmount != before.MaximumAmount)
-        {
-            var newAmount = LedgerEntry.ToMinor(after.MaximumAmount);
-            if (after.MaximumAmount < before.MaximumAmount)
-                await Ledger.Chain.ApproveAdjustmentAsync(await Ledger.Wallets.ForAsync(credit.BeneficiaryParty, ct), Id32(credit.Number), newAmount, ct);
-            var receipt = await Ledger.Chain.AdjustAsync(await Ledger.Wallets.ForAsync(credit.IssuingBankParty, ct), Id32(credit.Number), newAmount, ct);
-            var reference = $"{credit.Number}/A{number}";
-            Ledger.BookEscrow(Db, credit.ApplicantParty, before.Currency, LedgerEntry.ToMinor(before.MaximumAmount - after.MaximumAmount),
-                LedgerEntryKind.CreditAdjustment, reference, receipt.TransactionHash);
-            var applicant = await Ledger.RequireAccountAsync(Db, credit.ApplicantParty, before.Currency, "applicant", ct);
-            NotifyEscrow(credit, applicant, isCredit: after.MaximumAmount < before.MaximumAmount, Math.Abs(before.MaximumAmount - after.MaximumAmount),
-                reference, receipt.TransactionHash, $"Documentary credit {credit.Number}, amendment {number}: escrow adjusted");
-        }
+        if (credit.DecideAmendment(number, accept, beneficiary.Party, beneficiary.Actor, Now) is not { } adjustment) return;
+        var currency = credit.Terms.Currency;
+        var newAmount = LedgerEntry.ToMinor(adjustment.To);
+        if (adjustment.NeedsBeneficiaryApproval)
+            await Ledger.Chain.ApproveAdjustmentAsync(await Ledger.Wallets.ForAsync(credit.BeneficiaryParty, ct), Id32(credit.Number), newAmount, ct);
+        var receipt = await Ledger.Chain.AdjustAsync(await Ledger.Wallets.ForAsync(credit.IssuingBankParty, ct), Id32(credit.Number), newAmount, ct);
+        var reference = $"{credit.Number}/A{number}";
+        Ledger.BookEscrow(Db, credit.ApplicantParty, currency, LedgerEntry.ToMinor(adjustment.From - adjustment.To),
+            LedgerEntryKind.CreditAdjustment, reference, receipt.TransactionHash);
+        var applicant = await Ledger.RequireAccountAsync(Db, credit.ApplicantParty, currency, "applicant", ct);
+        NotifyEscrow(credit, applicant, isCredit: adjustment.IsDecrease, adjustment.Difference,
+            reference, receipt.TransactionHash, $"Documentary credit {credit.Number}, amendment {number}: escrow adjusted");
     }, ct);
 }
 
@@ -155,6 +164,35 @@ public sealed class PresentDocuments(PaymentsDbContext db, TimeProvider clock) :
 {
     public Task<DocumentaryCredit?> HandleAsync(Guid id, Caller beneficiary, IReadOnlyList<string> documentHashes, CancellationToken ct) =>
         StepAsync(id, beneficiary, credit => credit.Present(Guid.NewGuid(), beneficiary.Party, documentHashes, Today, beneficiary.Actor, Now), ct);
+}
+
+/// <summary>
+/// The documents service verified a presentation's documents (on chain, with the same verdicts as its API): the credit
+/// examines the presentation against its terms under UCP 600 and records every discrepancy at once. A repeated verdict
+/// changes nothing. The consumer saves the change together with its inbox row.
+/// </summary>
+public sealed class ExaminePresentation(PaymentsDbContext db, TimeProvider clock, ILogger<ExaminePresentation> logger)
+{
+    public const string Actor = "payments-examiner";
+
+    public async Task HandleAsync(PresentationDocumentsVerified message, CancellationToken ct)
+    {
+        var credit = await db.Credits.SingleOrDefaultAsync(c => c.Presentations.Any(p => p.Id == message.PresentationId), ct);
+        if (credit is null)
+        {
+            logger.LogWarning("Verification result for unknown presentation {PresentationId} ignored", message.PresentationId);
+            return;
+        }
+        var documents = message.Verdicts.Select(v => new PresentedDocument(v.DocumentHash, v.DocumentType, v.Valid, v.Reason,
+            v.ContentJson is null ? null : JsonNode.Parse(v.ContentJson) as JsonObject)).ToList();
+        if (!credit.Examine(message.PresentationId, documents, Actor, clock.GetUtcNow()))
+        {
+            logger.LogInformation("Presentation {PresentationId} was already examined; result ignored", message.PresentationId);
+            return;
+        }
+        var presentation = credit.Find(message.PresentationId);
+        logger.LogInformation("Presentation {Number} under credit {Credit}: {Status}", presentation.Number, credit.Number, presentation.Status);
+    }
 }
 
 /// <summary>The issuing bank refuses a discrepant presentation with one notice of every discrepancy.</summary>
@@ -187,13 +225,13 @@ public sealed class AcceptPresentation(PaymentsDbContext db, SettlementLedger le
 
 /// <summary>
 /// The issuing or advising bank releases an accepted presentation's amount from escrow to the beneficiary, signed by
-/// its own account: the escrow itself refuses a bank that is not party to the credit, and a second payment.
+/// its own account (the credit refuses any other party, and so does the escrow, as it refuses a second payment).
 /// </summary>
 public sealed class SettlePresentation(PaymentsDbContext db, SettlementLedger ledger, Iso20022Recorder iso, TimeProvider clock) : EscrowUseCase(db, ledger, iso, clock)
 {
     public Task<DocumentaryCredit?> HandleAsync(Guid id, Guid presentation, Caller bank, CancellationToken ct) => StepAsync(id, bank, async credit =>
     {
-        var current = credit.EnsureSettleable(presentation);
+        var current = credit.EnsureSettleable(presentation, bank.Party);
         var terms = credit.Terms;
         var beneficiary = await Ledger.RequireAccountAsync(Db, credit.BeneficiaryParty, terms.Currency, "beneficiary", ct);
         var signer = await Ledger.Wallets.ForAsync(bank.Party, ct);
@@ -210,7 +248,7 @@ public sealed class SettlePresentation(PaymentsDbContext db, SettlementLedger le
         var receipt = await Ledger.Chain.ReleaseAsync(signer, Id32(credit.Number), paymentId, minor, ct);
         // null: an earlier attempt paid it and could not record it; the chain's Payment event says in which transaction.
         var tx = receipt?.TransactionHash ?? await Ledger.TransactionOfAsync(terms.Currency, paymentId);
-        credit.Settle(presentation, tx, bank.Actor, Now);
+        credit.Settle(presentation, bank.Party, tx, bank.Actor, Now);
         Ledger.BookEscrow(Db, credit.BeneficiaryParty, terms.Currency, minor, LedgerEntryKind.CreditRelease, reference, tx);
         Iso.Record(Db, report with { ChainTransactionHash = tx });
     }, ct);
@@ -284,6 +322,6 @@ public static class CreditQueries
         };
     }
 
-    /// <summary>The reference under which customs attests the release of a declaration's goods on the escrow (as customs' GoodsReleasedAttestor makes it).</summary>
+    /// <summary>The reference under which customs attests the release of a declaration's goods on the escrow (as customs' AttestRelease.Reference makes it).</summary>
     public static byte[] CustomsReleaseReference(Guid declarationId) => SettlementClient.Reference($"declaration:{declarationId}");
 }

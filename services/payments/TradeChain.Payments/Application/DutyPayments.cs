@@ -12,7 +12,7 @@ public sealed record DutySettlement(DutyPayment Payment, bool AlreadySettled);
 /// A bank pays a declaration's duties: checked by the payment itself, then the token transfer from the declarant's
 /// account to the customs treasury's on chain, the ledger, the ISO 20022 messages, and the payment settled — whose
 /// <see cref="DutiesSettled"/> tells customs. (Customs requests and withdraws payments over the bus:
-/// Consumers/DutyPaymentRequestedConsumer and DutyPaymentWithdrawnConsumer.)
+/// <see cref="RequestDutyPayment"/> and <see cref="WithdrawDutyPayment"/>.)
 /// </summary>
 public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger ledger, Iso20022Recorder iso, IOptions<PaymentsOptions> options, TimeProvider clock)
 {

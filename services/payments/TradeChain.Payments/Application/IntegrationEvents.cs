@@ -18,6 +18,6 @@ public static class IntegrationEvents
         DutiesSettled e => [new DutyPaymentSettled(e.Reference, e.DeclarationId, e.Amount, e.Currency, e.Bank, e.SettledAtUnixMs)],
         // The documents service verifies a presentation's documents and answers with PresentationDocumentsVerified.
         DocumentsPresented e => [new PresentationDocumentsVerificationRequested(e.PresentationId, e.PresenterParty, e.DocumentHashes)],
-        _ => [],
+        _ => throw new ArgumentOutOfRangeException(nameof(domainEvent), domainEvent.GetType().Name, "A payments domain event without an integration message."),
     };
 }

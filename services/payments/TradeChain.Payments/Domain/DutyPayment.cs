@@ -107,22 +107,25 @@ public sealed class DutyPayment : Aggregate
     /// <param name="currencySettles">Whether the network has a settlement token for the payment's currency.</param>
     public void EnsureSettleable(string bankParty, bool currencySettles)
     {
+        EnsureRequested(bankParty);
+        if (!currencySettles) throw new DomainRuleViolation("currency-not-settled", $"{Currency} has no settlement token on this network.");
+    }
+
+    /// <summary>Throws unless the payment still awaits its settlement: once, never after a withdrawal.</summary>
+    private void EnsureRequested(string bankParty)
+    {
         if (Status == DutyPaymentStatus.Settled)
             throw new DomainRuleViolation("settle-once", SettledByBank == bankParty
                 ? $"Payment {Reference} was already settled by {SettledByBank}."
                 : $"Payment {Reference} was already settled by another bank.");
         if (Status == DutyPaymentStatus.Withdrawn)
             throw new DomainRuleViolation("payment-withdrawn", $"Payment {Reference} was withdrawn by customs: {WithdrawalReason}.");
-        if (!currencySettles) throw new DomainRuleViolation("currency-not-settled", $"{Currency} has no settlement token on this network.");
     }
 
     /// <summary>A bank settled the duties (the token transfer <paramref name="transactionHash"/>). Settling twice is refused: the money moves once.</summary>
     public void Settle(string bankParty, string debtorAccount, string actor, DateTimeOffset at, string? transactionHash = null)
     {
-        if (Status == DutyPaymentStatus.Settled)
-            throw new DomainRuleViolation("settle-once", $"Payment {Reference} was already settled by {SettledByBank}.");
-        if (Status == DutyPaymentStatus.Withdrawn)
-            throw new DomainRuleViolation("payment-withdrawn", $"Payment {Reference} was withdrawn by customs: {WithdrawalReason}.");
+        EnsureRequested(bankParty);
         if (string.IsNullOrWhiteSpace(debtorAccount))
             throw new DomainRuleViolation("debtor-account-required", "The account to debit is required.");
         Status = DutyPaymentStatus.Settled;

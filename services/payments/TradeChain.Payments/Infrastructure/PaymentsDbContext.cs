@@ -38,7 +38,6 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
             e.Property(p => p.Status).HasConversion<string>();
             e.Property(p => p.Amount).HasConversion<string>();
             e.Property(p => p.Version).IsConcurrencyToken();
-            e.Ignore(p => p.PendingTransitions);
         });
         model.Entity<DocumentaryCredit>(e =>
         {

@@ -8,6 +8,22 @@ public enum CreditStatus { Applied, Issued, Advised, Closed, Refunded }
 public sealed record DocumentsPresented(Guid PresentationId, string PresenterParty, IReadOnlyList<string> DocumentHashes) : IDomainEvent;
 
 /// <summary>
+/// An accepted amendment moves the escrow from what it held (<paramref name="From"/>, the old maximum amount) to the new
+/// maximum amount (<paramref name="To"/>). A decrease binds the escrow only with the beneficiary's own approval on chain,
+/// given first: an irrevocable credit is never cut without it (UCP 600 art. 10a).
+/// </summary>
+public sealed record EscrowAdjustment(decimal From, decimal To)
+{
+    /// <summary>True when the escrow shrinks: the difference returns to the applicant, and the beneficiary approves first.</summary>
+    public bool IsDecrease => To < From;
+
+    public bool NeedsBeneficiaryApproval => IsDecrease;
+
+    /// <summary>How much moves: into escrow from the applicant, or back to it.</summary>
+    public decimal Difference => Math.Abs(From - To);
+}
+
+/// <summary>
 /// An irrevocable documentary credit under UCP 600: applied for by the importer (applicant), issued by its bank — with
 /// the amount locked in on-chain escrow — advised to the exporter (beneficiary) by the advising bank, amended with the
 /// beneficiary's consent, drawn by presentations that are examined automatically against the terms, refused with one
@@ -27,7 +43,7 @@ public sealed class DocumentaryCredit : Aggregate
 
     public Guid Id { get; private set; }
 
-    /// <summary>The credit number the banks use, e.g. "LC-VCB-20261125-4821".</summary>
+    /// <summary>The credit number the banks use: "LC", the application date (yyMMdd) and ten hex digits, e.g. "LC261125A1B2C3D4E5".</summary>
     public string Number { get; private set; } = "";
 
     public string ApplicantParty { get; private set; } = "";
@@ -71,9 +87,27 @@ public sealed class DocumentaryCredit : Aggregate
 
     public bool IsBank(string party) => party == IssuingBankParty || party == AdvisingBankParty;
 
+    /// <summary>
+    /// The rules of the parties an application names, field by field: the beneficiary is another party than the
+    /// applicant, and the advising bank another than the issuing bank.
+    /// </summary>
+    public static IReadOnlyList<TermsError> PartyErrors(string applicant, string beneficiary, string issuingBank, string? advisingBank)
+    {
+        var errors = new List<TermsError>();
+        if (advisingBank is not null && advisingBank == issuingBank) errors.Add(new("advisingBank", "must differ from the issuing bank"));
+        if (beneficiary == applicant) errors.Add(new("beneficiary", "must be another party than the applicant"));
+        return errors;
+    }
+
+    /// <summary>
+    /// The applicant applies for a credit: its parties keep to <see cref="PartyErrors"/> and its terms to theirs
+    /// (<see cref="CreditTerms.Errors"/>), or the application is refused.
+    /// </summary>
     public static DocumentaryCredit Apply(Guid id, string number, string applicant, string beneficiary, string issuingBank, string? advisingBank,
         CreditTerms terms, Guid? customsDeclarationId, string actor, DateTimeOffset at)
     {
+        if (PartyErrors(applicant, beneficiary, issuingBank, advisingBank).Concat(terms.Errors(DateOnly.FromDateTime(at.UtcDateTime))).ToList() is [var first, ..] errors)
+            throw new DomainRuleViolation("invalid-application", $"The application breaks {errors.Count} rule(s), first: {first.Field} {first.Rule}.");
         var credit = new DocumentaryCredit
         {
             Id = id, Number = number, ApplicantParty = applicant, BeneficiaryParty = beneficiary, IssuingBankParty = issuingBank,
@@ -92,7 +126,10 @@ public sealed class DocumentaryCredit : Aggregate
         Require(CreditStatus.Applied, "issue");
     }
 
-    /// <summary>The issuing bank issued the credit: its amount is now locked in escrow (transaction <paramref name="escrowTransaction"/>).</summary>
+    /// <summary>
+    /// The issuing bank issued the credit: all that may be drawn — the amount with its tolerance,
+    /// <see cref="CreditTerms.MaximumAmount"/> — is now locked in escrow (transaction <paramref name="escrowTransaction"/>).
+    /// </summary>
     public void Issue(string bank, string escrowTransaction, string actor, DateTimeOffset at)
     {
         EnsureIssuable(bank);
@@ -100,7 +137,7 @@ public sealed class DocumentaryCredit : Aggregate
         EscrowTransactionHash = escrowTransaction;
         Changed();
         RecordTransition(nameof(CreditStatus.Applied), nameof(CreditStatus.Issued), actor,
-            $"issued; {Terms.Amount} {Terms.Currency} locked in escrow (tx {escrowTransaction})", null, at);
+            $"issued; {Terms.MaximumAmount} {Terms.Currency} (the amount {Terms.Amount} with its tolerance) locked in escrow (tx {escrowTransaction})", null, at);
     }
 
     public void Advise(string bank, string actor, DateTimeOffset at)
@@ -113,16 +150,23 @@ public sealed class DocumentaryCredit : Aggregate
     }
 
     /// <summary>Throws unless <paramref name="bank"/> may propose an amendment now: the issuing bank, of an open credit.</summary>
-    public void EnsureAmendableBy(string bank)
+    private void EnsureAmendableBy(string bank)
     {
         RequireBank(bank, IssuingBankParty, "amend this credit");
         RequireOpen("amend");
     }
 
-    /// <summary>The issuing bank proposes new terms (UCP 600 art. 10): one amendment waits at a time, and nothing already drawn is taken back.</summary>
-    public Amendment ProposeAmendment(string bank, CreditTerms terms, string reason, string actor, DateTimeOffset at)
+    /// <summary>
+    /// The issuing bank proposes new terms (UCP 600 art. 10): the fields of <paramref name="change"/> that are set replace
+    /// the credit's, and the result must keep to the terms' rules (<see cref="CreditTerms.Create"/>: the currency and the
+    /// expiry date stay). One amendment waits at a time, and nothing already drawn is taken back.
+    /// </summary>
+    /// <returns>The terms' errors, field by field; when there are any, nothing is proposed.</returns>
+    public IReadOnlyList<TermsError> ProposeAmendment(string bank, ProposedTerms change, string reason, string actor, DateTimeOffset at)
     {
         EnsureAmendableBy(bank);
+        var terms = CreditTerms.Create(change, Terms, DateOnly.FromDateTime(at.UtcDateTime), out var errors);
+        if (errors.Count > 0) return errors;
         if (_amendments.Any(a => a.Status == AmendmentStatus.Proposed))
             throw new DomainRuleViolation("one-amendment-at-a-time", "An earlier amendment awaits the beneficiary's acceptance or rejection.");
         if (terms.Amount < Drawn) throw new DomainRuleViolation("amount-below-drawn", $"The amount cannot fall below the {Drawn} {Terms.Currency} already drawn.");
@@ -130,14 +174,14 @@ public sealed class DocumentaryCredit : Aggregate
         _amendments.Add(amendment);
         Changed();
         RecordTransition(Status.ToString(), Status.ToString(), actor, $"amendment {amendment.Number} proposed: {reason}", null, at);
-        return amendment;
+        return [];
     }
 
     /// <summary>
     /// The beneficiary accepts (the terms change) or rejects (they stay) the pending amendment (UCP 600 art. 10b).
-    /// Returns the terms before the decision: when the accepted amount differs, the escrow follows it.
     /// </summary>
-    public CreditTerms DecideAmendment(int number, bool accept, string beneficiary, string actor, DateTimeOffset at)
+    /// <returns>How the escrow must follow the accepted terms; null when it holds what it held (rejected, or the same maximum amount).</returns>
+    public EscrowAdjustment? DecideAmendment(int number, bool accept, string beneficiary, string actor, DateTimeOffset at)
     {
         if (beneficiary != BeneficiaryParty) throw new DomainRuleViolation("beneficiary-only", "Only the beneficiary accepts or rejects an amendment (UCP 600 art. 10b).");
         RequireOpen("decide an amendment of");
@@ -149,7 +193,7 @@ public sealed class DocumentaryCredit : Aggregate
         if (accept) Terms = amendment.Terms;
         Changed();
         RecordTransition(Status.ToString(), Status.ToString(), actor, $"amendment {number} {(accept ? "accepted" : "rejected")} by the beneficiary", null, at);
-        return before;
+        return Terms.MaximumAmount == before.MaximumAmount ? null : new EscrowAdjustment(before.MaximumAmount, Terms.MaximumAmount);
     }
 
     /// <summary>
@@ -190,7 +234,7 @@ public sealed class DocumentaryCredit : Aggregate
         if (presentation.Status != PresentationStatus.Verifying) return false;
         var earlier = _presentations.Count(p => p.Status == PresentationStatus.Settled);
         var result = Ucp600Examiner.Examine(Terms, new PresentationInput(presentation.PresentedOn, documents, Drawn, earlier));
-        var decimals = Math.Min(2, Iso20022.CurrencyAmount.IsActive(Terms.Currency) ? Iso20022.CurrencyAmount.MinorUnits(Terms.Currency) : 2);
+        var decimals = CreditTerms.Decimals(Terms.Currency);
         if (decimal.Round(result.AmountClaimed, decimals) != result.AmountClaimed)
             result = result with
             {
@@ -203,15 +247,14 @@ public sealed class DocumentaryCredit : Aggregate
         return true;
     }
 
-    /// <summary>The automatic examination's result: complying, or discrepant with every discrepancy.</summary>
-    public Presentation RecordExamination(Guid presentationId, ExaminationResult result, string actor, DateTimeOffset at)
+    /// <summary>The automatic examination's result: complying, or discrepant with every discrepancy (only through <see cref="Examine"/>).</summary>
+    private void RecordExamination(Guid presentationId, ExaminationResult result, string actor, DateTimeOffset at)
     {
         var presentation = Expect(presentationId, PresentationStatus.Verifying, "record an examination of");
         presentation.Examined(result);
         Move(presentation, result.Complying ? PresentationStatus.Complying : PresentationStatus.Discrepant, actor, result.Complying
             ? $"presentation {presentation.Number} complies; {result.AmountClaimed} {Terms.Currency} claimed; examination deadline {result.ExaminationDeadline:yyyy-MM-dd}"
             : $"presentation {presentation.Number} has {result.Discrepancies.Count} discrepancies; examination deadline {result.ExaminationDeadline:yyyy-MM-dd}", at);
-        return presentation;
     }
 
     /// <summary>
@@ -264,9 +307,14 @@ public sealed class DocumentaryCredit : Aggregate
         return current;
     }
 
-    /// <summary>Throws unless the presentation may be paid from escrow: only an accepted one, once.</summary>
-    public Presentation EnsureSettleable(Guid presentationId)
+    /// <summary>
+    /// Throws unless <paramref name="bank"/> may pay the presentation from escrow: the issuing or the advising bank, only
+    /// an accepted presentation, once.
+    /// </summary>
+    public Presentation EnsureSettleable(Guid presentationId, string bank)
     {
+        if (!IsBank(bank))
+            throw new DomainRuleViolation("credit-bank-only", $"Only the issuing bank {IssuingBankParty} or the advising bank{(AdvisingBankParty is null ? "" : " " + AdvisingBankParty)} may settle a presentation.");
         var current = Find(presentationId);
         if (current.Status != PresentationStatus.Accepted)
             throw new DomainRuleViolation("not-accepted", $"Presentation {current.Number} is {current.Status}: only an accepted presentation is settled.");
@@ -277,9 +325,9 @@ public sealed class DocumentaryCredit : Aggregate
     /// The escrow paid the beneficiary (transaction <paramref name="transaction"/>). Fully drawn, the credit is closed;
     /// otherwise the rest stays available until expiry (or an agreed cancellation), when it is refunded to the applicant.
     /// </summary>
-    public Presentation Settle(Guid presentationId, string transaction, string actor, DateTimeOffset at)
+    public Presentation Settle(Guid presentationId, string bank, string transaction, string actor, DateTimeOffset at)
     {
-        var presentation = EnsureSettleable(presentationId);
+        var presentation = EnsureSettleable(presentationId, bank);
         presentation.Paid(transaction, at);
         Move(presentation, PresentationStatus.Settled, actor,
             $"presentation {presentation.Number} settled: {presentation.AmountClaimed} {Terms.Currency} released from escrow to {BeneficiaryParty} (tx {transaction})", at);
@@ -323,7 +371,7 @@ public sealed class DocumentaryCredit : Aggregate
         Status = CreditStatus.Refunded;
         RefundTransactionHash = transaction;
         Changed();
-        RecordTransition(from.ToString(), Status.ToString(), actor, $"{Terms.Amount - Drawn} {Terms.Currency} returned from escrow to {ApplicantParty} (tx {transaction})", null, at);
+        RecordTransition(from.ToString(), Status.ToString(), actor, $"{Undrawn} {Terms.Currency} returned from escrow to {ApplicantParty} (tx {transaction})", null, at);
     }
 
     /// <summary>What the refund returns to the applicant: all the escrow holds, less what was drawn.</summary>
