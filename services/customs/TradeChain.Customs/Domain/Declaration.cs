@@ -180,14 +180,17 @@ public sealed class Declaration : Aggregate
     /// <summary>
     /// The documents service's verdicts arrived; they are kept, replacing earlier ones on the same documents. A
     /// registered declaration is rejected (03) if a document failed or was issued as another type than declared;
-    /// otherwise its lane is selected and its duties assessed (01). Additional documents an officer asked for resume
-    /// the documentary check, or it keeps waiting, saying why. A result for an earlier version's documents is ignored.
+    /// otherwise its lane is selected and its duties assessed (01). While additional documents an officer asked for
+    /// are awaited, only verdicts on every document the declarant submitted and not yet had verified resume the
+    /// documentary check (or keep it waiting, saying why); any other result, such as a late or duplicate one on the
+    /// documents verified before, is only kept. A result for an earlier version's documents is ignored.
     /// </summary>
     public VerificationOutcome DocumentsVerified(IReadOnlyList<RecordedVerdict> verdicts, Func<Declaration, (LaneDecision Decision, AssessmentNotice Notice)> selectAndAssess,
         DateTimeOffset at)
     {
-        if (Status == DeclarationStatus.Registered && !DocumentHashes.All(h => verdicts.Any(v => v.Hash == h)))
+        if (Status == DeclarationStatus.Registered && !Covers(verdicts, DocumentHashes))
             return VerificationOutcome.Stale; // the declaration was amended meanwhile: the new request's result follows
+        var submitted = AwaitingVerification();
         var failures = Failures(verdicts);
         _documentVerdicts.RemoveAll(v => verdicts.Any(l => l.Hash == v.Hash));
         _documentVerdicts.AddRange(verdicts);
@@ -200,6 +203,8 @@ public sealed class Declaration : Aggregate
                 var (decision, notice) = selectAndAssess(this);
                 Assess(decision, notice, at);
                 return VerificationOutcome.Assessed;
+            case DeclarationStatus.AwaitingDocuments when submitted.Count == 0 || !Covers(verdicts, submitted):
+                return VerificationOutcome.NotAwaited; // not the answer to the request: the declarant's documents are still being verified, or not yet submitted
             case DeclarationStatus.AwaitingDocuments when failures.Count == 0:
                 RequestedDocuments = [];
                 Move(DeclarationStatus.UnderDocumentaryCheck,
@@ -214,6 +219,14 @@ public sealed class Declaration : Aggregate
                 return VerificationOutcome.NotAwaited;
         }
     }
+
+    private static bool Covers(IReadOnlyList<RecordedVerdict> verdicts, IEnumerable<string> hashes) => hashes.All(h => verdicts.Any(v => v.Hash == h));
+
+    /// <summary>
+    /// The attached documents with no verdict yet: those the declarant submitted in answer to a request for documents
+    /// and whose verification is still out (every other document was verified before the declaration was assessed).
+    /// </summary>
+    private List<string> AwaitingVerification() => DocumentHashes.Where(h => _documentVerdicts.All(v => v.Hash != h)).ToList();
 
     /// <summary>Every verdict that failed, and every document whose issued type differs from the type it was declared as.</summary>
     private List<string> Failures(IEnumerable<RecordedVerdict> verdicts)
@@ -268,16 +281,18 @@ public sealed class Declaration : Aggregate
     /// </summary>
     public void RecordPayment(string paymentReference, decimal amount, string currency, string bank, string actor, DateTimeOffset at)
     {
-        if (Status == DeclarationStatus.AwaitingSupplementaryPayment && paymentReference == SupplementaryPaymentReference)
+        if (!AwaitsPayment(paymentReference))
+        {
+            Require("record a payment", DeclarationStatus.Assessed, DeclarationStatus.AwaitingSupplementaryPayment);
+            throw new DomainRuleViolation("payment-reference", $"Payment {paymentReference} is not the one requested ({OpenPaymentReference()}).");
+        }
+        if (Status == DeclarationStatus.AwaitingSupplementaryPayment)
         {
             RequireAmount(amount, currency, SupplementaryAmount);
             AmountPaid += amount;
             Move(DeclarationStatus.ReadyForRelease, $"supplementary duties {amount} {currency} paid by {bank} (reference {paymentReference})", ResponseCodes.Cleared, actor, at);
             return;
         }
-        Require("record a payment", DeclarationStatus.Assessed);
-        if (paymentReference != PaymentReference)
-            throw new DomainRuleViolation("payment-reference", $"Payment {paymentReference} is not the one requested ({PaymentReference}).");
         RequireAmount(amount, currency, Assessment!.TotalPayable);
         AmountPaid = amount;
         Move(DeclarationStatus.Paid, $"duties {amount} {currency} paid by {bank} (reference {paymentReference})", null, actor, at);
@@ -525,9 +540,13 @@ public sealed class Declaration : Aggregate
         if (content.Items.Count == 0) throw new DomainRuleViolation("items-required", "A declaration needs at least one goods item.");
     }
 
-    private static void RequireAmount(decimal amount, string currency, decimal due)
+    /// <summary>A payment settles exactly what is due, in the assessment's currency.</summary>
+    private void RequireAmount(decimal amount, string currency, decimal due)
     {
-        if (amount != due) throw new DomainRuleViolation("payment-amount", $"Paid {amount} {currency} but {due} is due.");
+        var dueCurrency = Assessment!.Currency;
+        if (currency != dueCurrency)
+            throw new DomainRuleViolation("payment-currency", $"Paid {amount} {currency} but the duties are assessed in {dueCurrency} ({due} {dueCurrency} due).");
+        if (amount != due) throw new DomainRuleViolation("payment-amount", $"Paid {amount} {currency} but {due} {dueCurrency} is due.");
     }
 
     private static void RequireReason(string? reason)
