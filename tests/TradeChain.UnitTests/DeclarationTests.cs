@@ -290,6 +290,37 @@ public class DeclarationTests
     }
 
     [Fact]
+    public void A_local_reference_number_already_used_by_the_declarant_is_refused_naming_its_declaration()
+    {
+        var existing = Guid.NewGuid();
+        var refused = Assert.Throws<DomainRuleViolation>(() =>
+            Declaration.Lodge(Guid.NewGuid(), "LRN-1", "EXP-ACME", Content(DeclarationType.Export), "anh", Now, referenceUsedBy: existing));
+        Assert.Equal("lrn-unique-per-declarant", refused.Rule);
+        Assert.Equal($"Declaration {existing} already has local reference number LRN-1; amend it instead.", refused.Message);
+    }
+
+    [Fact]
+    public void An_amendment_keeps_the_local_reference_number()
+    {
+        var declaration = Lodged();
+        var refused = Assert.Throws<DomainRuleViolation>(() => declaration.Amend(Content(DeclarationType.Export), "typo", "anh", Now, localReferenceNumber: "LRN-2"));
+        Assert.Equal(("lrn-unchanged", 1), (refused.Rule, declaration.ContentVersion));
+        declaration.Amend(Content(DeclarationType.Export), "typo", "anh", Now, localReferenceNumber: "LRN-1");
+        Assert.Equal(2, declaration.ContentVersion);
+    }
+
+    [Fact]
+    public void An_answer_to_a_request_for_documents_must_bring_new_documents()
+    {
+        var declaration = Paid(Lane.Yellow);
+        declaration.Assign(Officer, Now);
+        declaration.RequestDocuments(["certificate-of-origin"], "the certificate is illegible", Officer, Now);
+        var attached = declaration.Content.Documents[0];
+        Assert.Equal("new-documents-required", Assert.Throws<DomainRuleViolation>(() => declaration.SubmitAdditionalDocuments([attached], "anh", Now)).Rule);
+        Assert.Equal(2, declaration.Content.Documents.Count);
+    }
+
+    [Fact]
     public void Only_the_verification_of_the_submitted_documents_resumes_a_paused_documentary_check()
     {
         var declaration = Paid(Lane.Yellow);

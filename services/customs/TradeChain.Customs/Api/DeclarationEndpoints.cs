@@ -130,12 +130,11 @@ public static class DeclarationEndpoints
         var (content, errors) = validator.Validate(request);
         if (content is null) return Problems.Validation(errors);
         var lodgement = await lodge.HandleAsync(request.LocalReferenceNumber!, content, user, ct);
-        if (lodgement.AlreadyLodgedAs is { } existing)
+        if (lodgement is { AlreadyLodgedAs: { } existing, Refusal: { } refusal })
         {
-            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Local reference number already used.",
-                detail: $"Declaration {existing} already has local reference number {request.LocalReferenceNumber}; amend it instead.",
-                type: "https://tradechain.dev/problems/rule",
-                extensions: new Dictionary<string, object?> { ["rule"] = "lrn-unique-per-declarant", ["declarationId"] = existing });
+            // The domain's refusal as the global handler words a broken rule, with its own title and the declaration to amend instead.
+            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Local reference number already used.", detail: refusal.Message,
+                type: Problems.RuleType, extensions: new Dictionary<string, object?> { ["rule"] = refusal.Rule, ["declarationId"] = existing });
         }
         return Results.Created($"/declarations/{lodgement.Lodged!.Id}", DeclarationView.From(lodgement.Lodged, officer: false));
     }

@@ -144,9 +144,24 @@ public sealed class Declaration : Aggregate
 
     // ── Lodgement and document verification ──────────────────────────────────────────────────────────────────────
 
-    /// <summary>Lodges a declaration: registered (02), its documents to be verified.</summary>
-    public static Declaration Lodge(Guid id, string localReferenceNumber, string declarantParty, DeclarationContent content, string actor, DateTimeOffset at)
+    /// <summary>The rule that a declarant's local reference number names one declaration only.</summary>
+    public const string LocalReferenceNumberUniqueRule = "lrn-unique-per-declarant";
+
+    /// <summary>The rule that an amendment keeps the local reference number.</summary>
+    public const string LocalReferenceNumberKeptRule = "lrn-unchanged";
+
+    /// <summary>The rule that an answer to a request for documents brings documents not attached yet.</summary>
+    public const string NewDocumentsRule = "new-documents-required";
+
+    /// <summary>
+    /// Lodges a declaration: registered (02), its documents to be verified. <paramref name="referenceUsedBy"/> is the
+    /// declarant's declaration that already has <paramref name="localReferenceNumber"/>, if any (the database knows):
+    /// then nothing is lodged, the declarant amends that one instead.
+    /// </summary>
+    public static Declaration Lodge(Guid id, string localReferenceNumber, string declarantParty, DeclarationContent content, string actor, DateTimeOffset at,
+        Guid? referenceUsedBy)
     {
+        if (referenceUsedBy is { } existing) throw LocalReferenceNumberUsed(existing, localReferenceNumber);
         RequireItems(content);
         var declaration = new Declaration
         {
@@ -164,6 +179,10 @@ public sealed class Declaration : Aggregate
         declaration.Raise(new DocumentsNeedVerifying(id, declarantParty, declaration.DocumentHashes));
         return declaration;
     }
+
+    /// <summary>The refusal of a second declaration with the same local reference number: it names the declaration that has it.</summary>
+    public static DomainRuleViolation LocalReferenceNumberUsed(Guid usedBy, string localReferenceNumber) =>
+        new(LocalReferenceNumberUniqueRule, $"Declaration {usedBy} already has local reference number {localReferenceNumber}; amend it instead.");
 
     /// <summary>Registered for longer than <paramref name="after"/>: its verification request (or result) was lost and is asked again.</summary>
     public bool VerificationOverdue(DateTimeOffset now, TimeSpan after) =>
@@ -359,14 +378,21 @@ public sealed class Declaration : Aggregate
     public IReadOnlyList<int> AlreadyAttached(IReadOnlyList<AttachedDocument> documents) =>
         documents.Select((d, i) => (d, i)).Where(x => Content.Documents.Any(e => e.Hash == x.d.Hash)).Select(x => x.i).ToList();
 
-    /// <summary>The declarant answers a request for documents with every type asked for; they are verified before the check resumes.</summary>
+    /// <summary>
+    /// The declarant answers a request for documents with every type asked for, each a document not attached yet;
+    /// they are verified before the check resumes.
+    /// </summary>
     public void SubmitAdditionalDocuments(IReadOnlyList<AttachedDocument> documents, string actor, DateTimeOffset at)
     {
+        var reused = AlreadyAttached(documents);
+        if (reused.Count > 0)
+            throw new DomainRuleViolation(NewDocumentsRule,
+                $"An answer must bring new documents; already attached: {string.Join(", ", reused.Select(i => documents[i].Hash))}.");
         Require("submit additional documents", DeclarationStatus.AwaitingDocuments);
         var missing = RequestedDocumentTypes.Except(documents.Select(d => d.Type)).ToList();
         if (missing.Count > 0)
             throw new DomainRuleViolation("requested-documents", $"The answer must include every requested document type; missing: {string.Join(", ", missing)}.");
-        Content = Content with { Documents = [.. Content.Documents, .. documents.Where(d => !Content.Documents.Any(e => e.Hash == d.Hash))] };
+        Content = Content with { Documents = [.. Content.Documents, .. documents] };
         Move(DeclarationStatus.AwaitingDocuments, $"additional documents submitted for verification: {string.Join(", ", documents.Select(d => $"{d.Type} {d.Hash}"))}",
             null, actor, at);
         Raise(new DocumentsNeedVerifying(Id, DeclarantParty, documents.Select(d => d.Hash).ToList()));
@@ -472,10 +498,12 @@ public sealed class Declaration : Aggregate
     /// <summary>
     /// The declarant amends the declaration before payment: the earlier content stays as a previous version, and
     /// the new one goes through verification, lane selection and assessment again (07). The payment requested for the
-    /// earlier version is withdrawn.
+    /// earlier version is withdrawn. The local reference number stays: an amendment naming another one is refused.
     /// </summary>
-    public void Amend(DeclarationContent content, string reason, string actor, DateTimeOffset at)
+    public void Amend(DeclarationContent content, string reason, string actor, DateTimeOffset at, string? localReferenceNumber = null)
     {
+        if (localReferenceNumber is not null && localReferenceNumber != LocalReferenceNumber)
+            throw new DomainRuleViolation(LocalReferenceNumberKeptRule, $"The local reference number cannot change on amendment (it is {LocalReferenceNumber}).");
         Require("amend", DeclarationStatus.Registered, DeclarationStatus.Assessed);
         RequireReason(reason);
         RequireItems(content);
