@@ -175,25 +175,11 @@ public static class DeclarationEndpoints
         };
     }
 
-    private static async Task<IResult> ExamineAsync(Guid id, ExaminationRequest request, ClaimsPrincipal user, CustomsProcess customs, ReferenceData reference,
-        RecordExamination examine, CancellationToken ct)
+    private static async Task<IResult> ExamineAsync(Guid id, ExaminationRequest request, ClaimsPrincipal user, DeclarationValidator validator, RecordExamination examine,
+        CancellationToken ct)
     {
-        var errors = new List<(string, string)>();
         var corrections = request.Corrections ?? [];
-        for (var i = 0; i < corrections.Count; i++)
-        {
-            var c = corrections[i];
-            if (c is null) { errors.Add(($"corrections[{i}]", "is required")); continue; }
-            if (c.HsCode is not null && (!System.Text.RegularExpressions.Regex.IsMatch(c.HsCode, "^[0-9]{6,10}$") || customs.Tariff.Find(c.HsCode) is null))
-                errors.Add(($"corrections[{i}].hsCode", $"must be 6 to 10 digits and in the tariff"));
-            if (c.OriginCountry is not null && !reference.Countries.Contains(c.OriginCountry)) errors.Add(($"corrections[{i}].originCountry", "must be an ISO 3166-1 alpha-2 country code"));
-            if (c.CustomsValue is <= 0 or > DeclarationValidator.MaxCustomsValue) errors.Add(($"corrections[{i}].customsValue", "must be greater than 0 and within bounds"));
-            if (c.NetMassKg is <= 0 or > DeclarationValidator.MaxMassKg) errors.Add(($"corrections[{i}].netMassKg", "must be greater than 0 and within bounds"));
-            if (c.Quantity is <= 0 or > DeclarationValidator.MaxQuantity) errors.Add(($"corrections[{i}].quantity", "must be greater than 0 and within bounds"));
-            if (corrections.Take(i).Any(p => p?.ItemNumber == c.ItemNumber)) errors.Add(($"corrections[{i}].itemNumber", $"item {c.ItemNumber} is corrected twice"));
-            if (c is { HsCode: null, OriginCountry: null, Quantity: null, NetMassKg: null, CustomsValue: null })
-                errors.Add(($"corrections[{i}]", "must correct at least one value"));
-        }
+        var errors = validator.ValidateCorrections(corrections);
         if (errors.Count > 0) return Problems.Validation(errors);
         return View(await examine.HandleAsync(id, request.Findings ?? "", corrections, user, ct), id, user);
     }

@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using TradeChain.Domain;
 
 namespace TradeChain.Customs.Domain;
@@ -184,9 +185,15 @@ public sealed class Declaration : Aggregate
     public static DomainRuleViolation LocalReferenceNumberUsed(Guid usedBy, string localReferenceNumber) =>
         new(LocalReferenceNumberUniqueRule, $"Declaration {usedBy} already has local reference number {localReferenceNumber}; amend it instead.");
 
-    /// <summary>Registered for longer than <paramref name="after"/>: its verification request (or result) was lost and is asked again.</summary>
-    public bool VerificationOverdue(DateTimeOffset now, TimeSpan after) =>
-        Status == DeclarationStatus.Registered && now.ToUnixTimeMilliseconds() - UpdatedAtUnixMs >= after.TotalMilliseconds;
+    /// <summary>
+    /// Registered and unchanged for at least <paramref name="after"/>: its verification request (or result) was lost and
+    /// is asked again. An expression, so that a query selects exactly these declarations.
+    /// </summary>
+    public static Expression<Func<Declaration, bool>> VerificationOverdue(DateTimeOffset now, TimeSpan after)
+    {
+        var cutoff = now.ToUnixTimeMilliseconds() - (long)after.TotalMilliseconds;
+        return d => d.Status == DeclarationStatus.Registered && d.UpdatedAtUnixMs <= cutoff;
+    }
 
     /// <summary>Asks again for the verification of a registered declaration's documents (not a change of status, so no transition).</summary>
     public void RequestVerificationAgain(DateTimeOffset at)
@@ -488,7 +495,7 @@ public sealed class Declaration : Aggregate
     /// <summary>The declarant withdraws the declaration; only before release (10). An unpaid payment request is withdrawn.</summary>
     public void Cancel(string reason, string actor, DateTimeOffset at)
     {
-        if (IsFinal) throw new DomainRuleViolation("cancel-before-release", $"A declaration that is {Status} can no longer be cancelled.");
+        RequireNotFinal("cancel", rule: "cancel-before-release");
         RequireReason(reason);
         var open = OpenPaymentReference();
         Move(DeclarationStatus.Cancelled, reason, ResponseCodes.Cancelled, actor, at);
@@ -588,9 +595,10 @@ public sealed class Declaration : Aggregate
             throw new DomainRuleViolation("invalid-transition", $"Cannot {action}: the declaration is {Status}, not {string.Join(" or ", allowed)}.");
     }
 
-    private void RequireNotFinal(string action)
+    /// <summary>Nothing happens to a declaration after release (or exit), rejection or cancellation; <paramref name="rule"/> names the refusal.</summary>
+    private void RequireNotFinal(string action, string rule = "invalid-transition")
     {
-        if (IsFinal) throw new DomainRuleViolation("invalid-transition", $"Cannot {action}: the declaration is {Status}.");
+        if (IsFinal) throw new DomainRuleViolation(rule, $"Cannot {action}: the declaration is {Status}.");
     }
 
     private void Move(DeclarationStatus to, string reason, string? responseCode, string actor, DateTimeOffset at) =>
