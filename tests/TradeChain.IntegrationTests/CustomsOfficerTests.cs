@@ -42,6 +42,20 @@ public sealed class CustomsOfficerTests
         // The exporter corrects the value before paying: a new version, assessed again; the first payment request is withdrawn.
         var amendment = JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(GoldenPath.ExportDeclaration("LRN-YELLOW-1", co, invoice, 260_000m)))!.AsObject();
         amendment["reason"] = "invoice corrected: freight included";
+        // The local reference number names one declaration of the declarant's: lodging it again is refused, naming the one to amend...
+        var again = await exporter.PostAsJsonAsync(new Uri(customs, "declarations"), GoldenPath.ExportDeclaration("LRN-YELLOW-1", co, invoice, 260_000m));
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        var used = (await again.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Equal(("https://tradechain.dev/problems/rule", "Local reference number already used.", "lrn-unique-per-declarant", lodged["id"]!.GetValue<string>()),
+            (used["type"]!.GetValue<string>(), used["title"]!.GetValue<string>(), used["rule"]!.GetValue<string>(), used["declarationId"]!.GetValue<string>()));
+        Assert.Equal($"Declaration {lodged["id"]} already has local reference number LRN-YELLOW-1; amend it instead.", used["detail"]!.GetValue<string>());
+        // ... and an amendment keeps it.
+        var renaming = amendment.DeepClone().AsObject();
+        renaming["localReferenceNumber"] = "LRN-YELLOW-2";
+        var renamed = await exporter.PutAsJsonAsync(yellow, renaming);
+        Assert.Equal(HttpStatusCode.BadRequest, renamed.StatusCode);
+        Assert.Equal("cannot change on amendment (it is LRN-YELLOW-1)",
+            (await renamed.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!["localReferenceNumber"]![0]!.GetValue<string>());
         var amended = await Put(exporter, yellow, amendment);
         Assert.Equal(("Registered", "07", 2), (amended["status"]!.GetValue<string>(), amended["responseCode"]!.GetValue<string>(), amended["contentVersion"]!.GetValue<int>()));
         var reassessed = await PollStatus(exporter, yellow, "Assessed");
@@ -76,6 +90,11 @@ public sealed class CustomsOfficerTests
 
         var packingList = await IssueDocument(exporter, system.Documents.BaseAddress, "packing-list",
             new { packingListNumber = "PL-Y1", shipper = new { name = "ACME Coffee JSC" }, consignee = new { name = "Hamburg Roasters GmbH" }, packages = 320, packageType = "bags", grossMassKg = 19_500 });
+        // An answer must bring new documents: one already attached is refused.
+        var reused = await exporter.PostAsJsonAsync(new Uri(yellow, $"{lodged["id"]}/additional-documents"), new { documents = new[] { new { type = "packing-list", hash = co } } });
+        Assert.Equal(HttpStatusCode.BadRequest, reused.StatusCode);
+        Assert.Equal("is already attached to the declaration: answer with the document asked for",
+            (await reused.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!["documents[0].hash"]![0]!.GetValue<string>());
         await Post(exporter, new Uri(yellow, $"{lodged["id"]}/additional-documents"), new { documents = new[] { new { type = "packing-list", hash = packingList } } });
         await PollStatus(officer, yellow, "UnderDocumentaryCheck");
 

@@ -35,7 +35,7 @@ internal static class CustomsFixtures
         [new AttachedDocument("certificate-of-origin", "0x" + new string('a', 64)), new AttachedDocument("commercial-invoice", "0x" + new string('b', 64))]);
 
     public static Declaration Lodged(DeclarationContent? content = null) =>
-        Declaration.Lodge(Guid.NewGuid(), "LRN-1", "EXP-ACME", content ?? Content(DeclarationType.Export), "anh@EXP-ACME", Now);
+        Declaration.Lodge(Guid.NewGuid(), "LRN-1", "EXP-ACME", content ?? Content(DeclarationType.Export), "anh@EXP-ACME", Now, referenceUsedBy: null);
 
     public static AssessmentNotice Notice(decimal total) =>
         new([], new Dictionary<string, decimal> { [Tariff.DutyTax] = total, [Tariff.VatTax] = 0m }, total, "VND", "test", Today);

@@ -93,4 +93,34 @@ public sealed class CustomsPersistenceTests : IDisposable
             Requested: await db.Database.SqlQueryRaw<int>("SELECT COUNT(*) AS Value FROM declaration_requested_documents").SingleAsync()));
         Assert.Equal((1, 4, 4, 0), rows); // replaced verdicts and their checks are deleted, not left behind
     }
+
+    [Fact]
+    public async Task A_verdict_kept_without_a_transition_still_checks_the_declarations_version_against_a_concurrent_change()
+    {
+        var paid = Paid(Lane.Yellow);
+        paid.Assign(Officer, Now);
+        await InScopeAsync(async db =>
+        {
+            await ServiceDatabase.MigrateAsync(db);
+            db.Declarations.Add(paid);
+            return await db.SaveChangesAsync();
+        });
+
+        // A late verdict is applied on a read taken before an officer's request for documents commits.
+        await using var late = _services.CreateAsyncScope();
+        var lateDb = late.ServiceProvider.GetRequiredService<CustomsDbContext>();
+        var stale = await lateDb.Declarations.SingleAsync(d => d.Id == paid.Id);
+        await ChangeAsync(paid.Id, d => d.RequestDocuments(["packing-list"], "weights need a packing list", Officer, Now));
+        var hash = stale.DocumentHashes[0];
+        Assert.Equal(VerificationOutcome.NotAwaited, stale.DocumentsVerified([Verdict(hash, "certificate-of-origin", reason: "still issued")],
+            _ => throw new InvalidOperationException(), Now));
+        await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => lateDb.SaveChangesAsync());
+
+        // The consumer's retry reads the current state and keeps the verdict beside the officer's request.
+        var retried = await ChangeAsync(paid.Id, d => d.DocumentsVerified([Verdict(hash, "certificate-of-origin", reason: "still issued")],
+            _ => throw new InvalidOperationException(), Now));
+        var read = await ReadAsync(paid.Id);
+        Assert.Equal((DeclarationStatus.AwaitingDocuments, "still issued"), (read.Status, read.DocumentVerdicts[^1].Reason));
+        Assert.Equal(ApiView(retried), ApiView(read));
+    }
 }

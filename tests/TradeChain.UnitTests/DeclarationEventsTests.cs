@@ -199,13 +199,15 @@ public class DeclarationEventsTests
     public void Verification_is_asked_again_only_for_a_registered_declaration()
     {
         var declaration = Lodged();
-        Assert.False(declaration.VerificationOverdue(Now.AddSeconds(119), TimeSpan.FromSeconds(120)));
-        Assert.True(declaration.VerificationOverdue(Now.AddSeconds(120), TimeSpan.FromSeconds(120)));
+        static bool Overdue(Declaration d, DateTimeOffset now) => Declaration.VerificationOverdue(now, TimeSpan.FromSeconds(120)).Compile()(d);
+        Assert.False(Overdue(declaration, Now.AddSeconds(119)));
+        Assert.True(Overdue(declaration, Now.AddSeconds(120)));
         declaration.ClearDomainEvents();
         declaration.RequestVerificationAgain(Now.AddSeconds(120));
         AssertAsksToVerify(Assert.Single(declaration.DomainEvents), declaration, declaration.DocumentHashes);
         Assert.Single(declaration.PendingTransitions); // not a change of status
-        Assert.False(declaration.VerificationOverdue(Now.AddSeconds(200), TimeSpan.FromSeconds(120)));
+        Assert.False(Overdue(declaration, Now.AddSeconds(200)));
+        Assert.False(Overdue(Paid(Lane.Red), Now.AddDays(1)));
 
         Assert.Equal("invalid-transition", Assert.Throws<DomainRuleViolation>(() => Paid(Lane.Red).RequestVerificationAgain(Now)).Rule);
     }

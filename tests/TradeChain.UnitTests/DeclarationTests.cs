@@ -59,7 +59,9 @@ public class DeclarationTests
         Assert.Equal(VerificationOutcome.StillAwaitingDocuments, declaration.DocumentsVerified([Verdict(packingList, null, valid: false, "not issued")], NoAssessment, Now));
         Assert.Equal((DeclarationStatus.AwaitingDocuments, "06"), (declaration.Status, declaration.ResponseCode));
         Assert.Contains("not issued", declaration.StatusReason);
-        Assert.Equal(VerificationOutcome.CheckResumed, declaration.DocumentsVerified([Verdict(packingList, "packing-list")], NoAssessment, Now));
+        var secondPackingList = "0x" + new string('f', 64);
+        declaration.SubmitAdditionalDocuments([new AttachedDocument("packing-list", secondPackingList)], "anh", Now);
+        Assert.Equal(VerificationOutcome.CheckResumed, declaration.DocumentsVerified([Verdict(secondPackingList, "packing-list")], NoAssessment, Now));
         Assert.Equal(DeclarationStatus.UnderDocumentaryCheck, declaration.Status);
         Assert.Empty(declaration.RequestedDocumentTypes);
 
@@ -268,6 +270,76 @@ public class DeclarationTests
         Assert.Equal("payment-amount", Assert.Throws<DomainRuleViolation>(() => declaration.RecordPayment(declaration.PaymentReference!, 700m, "VND", "BNK", "c", Now)).Rule);
         Assert.Equal("payment-reference", Assert.Throws<DomainRuleViolation>(() => declaration.RecordPayment("DUTY-2", 720m, "VND", "BNK", "c", Now)).Rule);
         Assert.Equal(DeclarationStatus.Assessed, declaration.Status);
+    }
+
+    [Fact]
+    public void A_payment_in_another_currency_than_assessed_is_refused_even_for_the_right_amount()
+    {
+        var declaration = Assessed(Lane.Green, 720m);
+        var refused = Assert.Throws<DomainRuleViolation>(() => declaration.RecordPayment(declaration.PaymentReference!, 720m, "USD", "BNK", "c", Now));
+        Assert.Equal("payment-currency", refused.Rule);
+        Assert.Equal(DeclarationStatus.Assessed, declaration.Status);
+
+        var examined = Paid(Lane.Red, 500m);
+        examined.Assign(Officer, Now);
+        examined.RecordExamination("more bags than declared", [new ItemCorrection(1, null, null, 20m, null, null)], _ => Notice(650m), Officer, Now);
+        Assert.Equal("payment-currency", Assert.Throws<DomainRuleViolation>(() =>
+            examined.RecordPayment(examined.SupplementaryPaymentReference!, 150m, "EUR", "BNK", "c", Now)).Rule);
+        examined.RecordPayment(examined.SupplementaryPaymentReference!, 150m, "VND", "BNK", "c", Now);
+        Assert.Equal(DeclarationStatus.ReadyForRelease, examined.Status);
+    }
+
+    [Fact]
+    public void A_local_reference_number_already_used_by_the_declarant_is_refused_naming_its_declaration()
+    {
+        var existing = Guid.NewGuid();
+        var refused = Assert.Throws<DomainRuleViolation>(() =>
+            Declaration.Lodge(Guid.NewGuid(), "LRN-1", "EXP-ACME", Content(DeclarationType.Export), "anh", Now, referenceUsedBy: existing));
+        Assert.Equal("lrn-unique-per-declarant", refused.Rule);
+        Assert.Equal($"Declaration {existing} already has local reference number LRN-1; amend it instead.", refused.Message);
+    }
+
+    [Fact]
+    public void An_amendment_keeps_the_local_reference_number()
+    {
+        var declaration = Lodged();
+        var refused = Assert.Throws<DomainRuleViolation>(() => declaration.Amend(Content(DeclarationType.Export), "typo", "anh", Now, localReferenceNumber: "LRN-2"));
+        Assert.Equal(("lrn-unchanged", 1), (refused.Rule, declaration.ContentVersion));
+        declaration.Amend(Content(DeclarationType.Export), "typo", "anh", Now, localReferenceNumber: "LRN-1");
+        Assert.Equal(2, declaration.ContentVersion);
+    }
+
+    [Fact]
+    public void An_answer_to_a_request_for_documents_must_bring_new_documents()
+    {
+        var declaration = Paid(Lane.Yellow);
+        declaration.Assign(Officer, Now);
+        declaration.RequestDocuments(["certificate-of-origin"], "the certificate is illegible", Officer, Now);
+        var attached = declaration.Content.Documents[0];
+        Assert.Equal("new-documents-required", Assert.Throws<DomainRuleViolation>(() => declaration.SubmitAdditionalDocuments([attached], "anh", Now)).Rule);
+        Assert.Equal(2, declaration.Content.Documents.Count);
+    }
+
+    [Fact]
+    public void Only_the_verification_of_the_submitted_documents_resumes_a_paused_documentary_check()
+    {
+        var declaration = Paid(Lane.Yellow);
+        declaration.Assign(Officer, Now);
+        declaration.RequestDocuments(["packing-list"], "weights need a packing list", Officer, Now);
+        var version = declaration.Version;
+
+        // A late or duplicate all-valid result on the documents verified at lodgement: kept, but the check stays paused.
+        Assert.Equal(VerificationOutcome.NotAwaited, declaration.DocumentsVerified(AllValid(declaration), NoAssessment, Now));
+        Assert.Equal((DeclarationStatus.AwaitingDocuments, version), (declaration.Status, declaration.Version));
+
+        var packingList = "0x" + new string('d', 64);
+        declaration.SubmitAdditionalDocuments([new AttachedDocument("packing-list", packingList)], "anh", Now);
+        version = declaration.Version;
+        Assert.Equal(VerificationOutcome.NotAwaited, declaration.DocumentsVerified(AllValid(declaration).Where(v => v.Hash != packingList).ToList(), NoAssessment, Now));
+        Assert.Equal((DeclarationStatus.AwaitingDocuments, version), (declaration.Status, declaration.Version));
+
+        Assert.Equal(VerificationOutcome.CheckResumed, declaration.DocumentsVerified([Verdict(packingList, "packing-list")], NoAssessment, Now));
+        Assert.Equal(DeclarationStatus.UnderDocumentaryCheck, declaration.Status);
     }
 
     [Fact]

@@ -111,4 +111,25 @@ public class DeclarationValidatorTests
         Assert.Contains("items[0].unit", Fields(Good("import", wine)));
         Assert.Empty(Validator.Validate(Good("import", wine with { Unit = "LTR" })).Errors);
     }
+
+    [Fact]
+    public void An_examiners_corrections_are_checked_like_lodged_items()
+    {
+        var errors = Validator.ValidateCorrections([
+            new ItemCorrection(1, "999999", "XX", 0m, null, null),
+            new ItemCorrection(1, null, null, null, null, DeclarationValidator.MaxCustomsValue + 1),
+            new ItemCorrection(2, null, null, null, null, null),
+            null,
+            new ItemCorrection(3, "090111", "DE", 5m, 10m, 100m),
+        ]);
+        Assert.Equal([
+            ("corrections[0].hsCode", "must be 6 to 10 digits and in the tariff"),
+            ("corrections[0].originCountry", "must be an ISO 3166-1 alpha-2 country code"),
+            ("corrections[0].quantity", "must be greater than 0 and within bounds"),
+            ("corrections[1].customsValue", "must be greater than 0 and within bounds"),
+            ("corrections[1].itemNumber", "item 1 is corrected twice"),
+            ("corrections[2]", "must correct at least one value"),
+            ("corrections[3]", "is required"),
+        ], errors);
+    }
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using TradeChain.Customs.Application;
 using TradeChain.Customs.Infrastructure;
 using TradeChain.Messages;
 using TradeChain.ServiceDefaults.Persistence;
@@ -25,6 +26,9 @@ public sealed class VerificationSweeperTests : IDisposable
         var clock = new FakeTimeProvider(CustomsFixtures.Now);
         await using var services = new ServiceCollection()
             .AddSingleton(new ServiceIdentity("customs"))
+            .AddSingleton<TimeProvider>(clock)
+            .AddLogging()
+            .AddScoped<AskForOverdueVerifications>()
             .AddDbContext<CustomsDbContext>(o => o.UseServiceDatabase($"Data Source={_file}"))
             .BuildServiceProvider();
         await using (var scope = services.CreateAsyncScope())
@@ -34,7 +38,7 @@ public sealed class VerificationSweeperTests : IDisposable
             db.Declarations.Add(CustomsFixtures.Lodged());
             await db.SaveChangesAsync();
         }
-        var sweeper = new VerificationSweeper(services.GetRequiredService<IServiceScopeFactory>(), clock,
+        var sweeper = new VerificationSweeper(services.GetRequiredService<IServiceScopeFactory>(),
             Options.Create(new VerificationSweeperOptions { RetryAfterSeconds = 120 }), NullLogger<VerificationSweeper>.Instance);
 
         clock.Advance(TimeSpan.FromSeconds(60));

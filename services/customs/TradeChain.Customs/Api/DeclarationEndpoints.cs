@@ -130,12 +130,11 @@ public static class DeclarationEndpoints
         var (content, errors) = validator.Validate(request);
         if (content is null) return Problems.Validation(errors);
         var lodgement = await lodge.HandleAsync(request.LocalReferenceNumber!, content, user, ct);
-        if (lodgement.AlreadyLodgedAs is { } existing)
+        if (lodgement is { AlreadyLodgedAs: { } existing, Refusal: { } refusal })
         {
-            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Local reference number already used.",
-                detail: $"Declaration {existing} already has local reference number {request.LocalReferenceNumber}; amend it instead.",
-                type: "https://tradechain.dev/problems/rule",
-                extensions: new Dictionary<string, object?> { ["rule"] = "lrn-unique-per-declarant", ["declarationId"] = existing });
+            // The domain's refusal as the global handler words a broken rule, with its own title and the declaration to amend instead.
+            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Local reference number already used.", detail: refusal.Message,
+                type: Problems.RuleType, extensions: new Dictionary<string, object?> { ["rule"] = refusal.Rule, ["declarationId"] = existing });
         }
         return Results.Created($"/declarations/{lodgement.Lodged!.Id}", DeclarationView.From(lodgement.Lodged, officer: false));
     }
@@ -176,25 +175,11 @@ public static class DeclarationEndpoints
         };
     }
 
-    private static async Task<IResult> ExamineAsync(Guid id, ExaminationRequest request, ClaimsPrincipal user, CustomsProcess customs, ReferenceData reference,
-        RecordExamination examine, CancellationToken ct)
+    private static async Task<IResult> ExamineAsync(Guid id, ExaminationRequest request, ClaimsPrincipal user, DeclarationValidator validator, RecordExamination examine,
+        CancellationToken ct)
     {
-        var errors = new List<(string, string)>();
         var corrections = request.Corrections ?? [];
-        for (var i = 0; i < corrections.Count; i++)
-        {
-            var c = corrections[i];
-            if (c is null) { errors.Add(($"corrections[{i}]", "is required")); continue; }
-            if (c.HsCode is not null && (!System.Text.RegularExpressions.Regex.IsMatch(c.HsCode, "^[0-9]{6,10}$") || customs.Tariff.Find(c.HsCode) is null))
-                errors.Add(($"corrections[{i}].hsCode", $"must be 6 to 10 digits and in the tariff"));
-            if (c.OriginCountry is not null && !reference.Countries.Contains(c.OriginCountry)) errors.Add(($"corrections[{i}].originCountry", "must be an ISO 3166-1 alpha-2 country code"));
-            if (c.CustomsValue is <= 0 or > DeclarationValidator.MaxCustomsValue) errors.Add(($"corrections[{i}].customsValue", "must be greater than 0 and within bounds"));
-            if (c.NetMassKg is <= 0 or > DeclarationValidator.MaxMassKg) errors.Add(($"corrections[{i}].netMassKg", "must be greater than 0 and within bounds"));
-            if (c.Quantity is <= 0 or > DeclarationValidator.MaxQuantity) errors.Add(($"corrections[{i}].quantity", "must be greater than 0 and within bounds"));
-            if (corrections.Take(i).Any(p => p?.ItemNumber == c.ItemNumber)) errors.Add(($"corrections[{i}].itemNumber", $"item {c.ItemNumber} is corrected twice"));
-            if (c is { HsCode: null, OriginCountry: null, Quantity: null, NetMassKg: null, CustomsValue: null })
-                errors.Add(($"corrections[{i}]", "must correct at least one value"));
-        }
+        var errors = validator.ValidateCorrections(corrections);
         if (errors.Count > 0) return Problems.Validation(errors);
         return View(await examine.HandleAsync(id, request.Findings ?? "", corrections, user, ct), id, user);
     }

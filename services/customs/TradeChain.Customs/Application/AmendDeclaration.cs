@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using TradeChain.Customs.Domain;
 using TradeChain.Customs.Infrastructure;
+using TradeChain.Domain;
 using TradeChain.ServiceDefaults.Auth;
 
 namespace TradeChain.Customs.Application;
@@ -16,9 +17,14 @@ public sealed class AmendDeclaration(Declarations declarations, CustomsDbContext
     {
         var declaration = await declarations.FindVisibleAsync(id, declarant, ct);
         if (declaration is null) return null;
-        if (localReferenceNumber is not null && localReferenceNumber != declaration.LocalReferenceNumber)
-            return new Amendment(null, declaration.LocalReferenceNumber);
-        declaration.Amend(content, reason, declarant.Actor(), clock.GetUtcNow());
+        try
+        {
+            declaration.Amend(content, reason, declarant.Actor(), clock.GetUtcNow(), localReferenceNumber);
+        }
+        catch (DomainRuleViolation refusal) when (refusal.Rule == Declaration.LocalReferenceNumberKeptRule)
+        {
+            return new Amendment(null, declaration.LocalReferenceNumber); // answered as a field error of the request
+        }
         await db.SaveChangesAsync(ct);
         return new Amendment(declaration);
     }

@@ -2,12 +2,13 @@ using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
 using TradeChain.Customs.Domain;
 using TradeChain.Customs.Infrastructure;
+using TradeChain.Domain;
 using TradeChain.ServiceDefaults.Auth;
 
 namespace TradeChain.Customs.Application;
 
-/// <summary>The lodged declaration, or the one that already has the local reference number.</summary>
-public sealed record Lodgement(Declaration? Lodged, Guid? AlreadyLodgedAs);
+/// <summary>The lodged declaration; or the refusal because the declarant's declaration <see cref="AlreadyLodgedAs"/> has the local reference number.</summary>
+public sealed record Lodgement(Declaration? Lodged, Guid? AlreadyLodgedAs = null, DomainRuleViolation? Refusal = null);
 
 /// <summary>A declarant lodges a declaration (02); its documents go to verification.</summary>
 public sealed class LodgeDeclaration(CustomsDbContext db, TimeProvider clock)
@@ -15,8 +16,16 @@ public sealed class LodgeDeclaration(CustomsDbContext db, TimeProvider clock)
     public async Task<Lodgement> HandleAsync(string localReferenceNumber, DeclarationContent content, ClaimsPrincipal declarant, CancellationToken ct)
     {
         var party = declarant.Party();
-        if (await LodgedAsAsync(party, localReferenceNumber, ct) is { } existing) return new Lodgement(null, existing);
-        var declaration = Declaration.Lodge(Guid.NewGuid(), localReferenceNumber, party, content, declarant.Actor(), clock.GetUtcNow());
+        var usedBy = await LodgedAsAsync(party, localReferenceNumber, ct);
+        Declaration declaration;
+        try
+        {
+            declaration = Declaration.Lodge(Guid.NewGuid(), localReferenceNumber, party, content, declarant.Actor(), clock.GetUtcNow(), usedBy);
+        }
+        catch (DomainRuleViolation refusal) when (usedBy is not null && refusal.Rule == Declaration.LocalReferenceNumberUniqueRule)
+        {
+            return new Lodgement(null, usedBy, refusal);
+        }
         db.Declarations.Add(declaration);
         try
         {
@@ -24,11 +33,12 @@ public sealed class LodgeDeclaration(CustomsDbContext db, TimeProvider clock)
         }
         catch (DbUpdateException)
         {
-            // The same local reference number lodged at the same moment (a double click, a client retry): the first one stands.
+            // The same local reference number lodged at the same moment (a double click, a client retry): the unique
+            // index enforces the domain's rule, and the first one stands.
             if (await LodgedAsAsync(party, localReferenceNumber, CancellationToken.None) is not { } first) throw;
-            return new Lodgement(null, first);
+            return new Lodgement(null, first, Declaration.LocalReferenceNumberUsed(first, localReferenceNumber));
         }
-        return new Lodgement(declaration, null);
+        return new Lodgement(declaration);
     }
 
     private Task<Guid?> LodgedAsAsync(string party, string localReferenceNumber, CancellationToken ct) =>

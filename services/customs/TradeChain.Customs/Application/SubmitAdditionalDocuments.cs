@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using TradeChain.Customs.Domain;
 using TradeChain.Customs.Infrastructure;
+using TradeChain.Domain;
 using TradeChain.ServiceDefaults.Auth;
 
 namespace TradeChain.Customs.Application;
@@ -15,9 +16,14 @@ public sealed class SubmitAdditionalDocuments(Declarations declarations, Customs
     {
         var declaration = await declarations.FindVisibleAsync(id, declarant, ct);
         if (declaration is null) return null;
-        var reused = declaration.AlreadyAttached(documents);
-        if (reused.Count > 0) return new AdditionalDocumentsAnswer(null, reused);
-        declaration.SubmitAdditionalDocuments(documents, declarant.Actor(), clock.GetUtcNow());
+        try
+        {
+            declaration.SubmitAdditionalDocuments(documents, declarant.Actor(), clock.GetUtcNow());
+        }
+        catch (DomainRuleViolation refusal) when (refusal.Rule == Declaration.NewDocumentsRule)
+        {
+            return new AdditionalDocumentsAnswer(null, declaration.AlreadyAttached(documents)); // answered as field errors of the request
+        }
         await db.SaveChangesAsync(ct);
         return new AdditionalDocumentsAnswer(declaration, []);
     }

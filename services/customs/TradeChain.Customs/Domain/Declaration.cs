@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using TradeChain.Domain;
 
 namespace TradeChain.Customs.Domain;
@@ -144,9 +145,24 @@ public sealed class Declaration : Aggregate
 
     // ── Lodgement and document verification ──────────────────────────────────────────────────────────────────────
 
-    /// <summary>Lodges a declaration: registered (02), its documents to be verified.</summary>
-    public static Declaration Lodge(Guid id, string localReferenceNumber, string declarantParty, DeclarationContent content, string actor, DateTimeOffset at)
+    /// <summary>The rule that a declarant's local reference number names one declaration only.</summary>
+    public const string LocalReferenceNumberUniqueRule = "lrn-unique-per-declarant";
+
+    /// <summary>The rule that an amendment keeps the local reference number.</summary>
+    public const string LocalReferenceNumberKeptRule = "lrn-unchanged";
+
+    /// <summary>The rule that an answer to a request for documents brings documents not attached yet.</summary>
+    public const string NewDocumentsRule = "new-documents-required";
+
+    /// <summary>
+    /// Lodges a declaration: registered (02), its documents to be verified. <paramref name="referenceUsedBy"/> is the
+    /// declarant's declaration that already has <paramref name="localReferenceNumber"/>, if any (the database knows):
+    /// then nothing is lodged, the declarant amends that one instead.
+    /// </summary>
+    public static Declaration Lodge(Guid id, string localReferenceNumber, string declarantParty, DeclarationContent content, string actor, DateTimeOffset at,
+        Guid? referenceUsedBy)
     {
+        if (referenceUsedBy is { } existing) throw LocalReferenceNumberUsed(existing, localReferenceNumber);
         RequireItems(content);
         var declaration = new Declaration
         {
@@ -165,9 +181,19 @@ public sealed class Declaration : Aggregate
         return declaration;
     }
 
-    /// <summary>Registered for longer than <paramref name="after"/>: its verification request (or result) was lost and is asked again.</summary>
-    public bool VerificationOverdue(DateTimeOffset now, TimeSpan after) =>
-        Status == DeclarationStatus.Registered && now.ToUnixTimeMilliseconds() - UpdatedAtUnixMs >= after.TotalMilliseconds;
+    /// <summary>The refusal of a second declaration with the same local reference number: it names the declaration that has it.</summary>
+    public static DomainRuleViolation LocalReferenceNumberUsed(Guid usedBy, string localReferenceNumber) =>
+        new(LocalReferenceNumberUniqueRule, $"Declaration {usedBy} already has local reference number {localReferenceNumber}; amend it instead.");
+
+    /// <summary>
+    /// Registered and unchanged for at least <paramref name="after"/>: its verification request (or result) was lost and
+    /// is asked again. An expression, so that a query selects exactly these declarations.
+    /// </summary>
+    public static Expression<Func<Declaration, bool>> VerificationOverdue(DateTimeOffset now, TimeSpan after)
+    {
+        var cutoff = now.ToUnixTimeMilliseconds() - (long)after.TotalMilliseconds;
+        return d => d.Status == DeclarationStatus.Registered && d.UpdatedAtUnixMs <= cutoff;
+    }
 
     /// <summary>Asks again for the verification of a registered declaration's documents (not a change of status, so no transition).</summary>
     public void RequestVerificationAgain(DateTimeOffset at)
@@ -180,14 +206,17 @@ public sealed class Declaration : Aggregate
     /// <summary>
     /// The documents service's verdicts arrived; they are kept, replacing earlier ones on the same documents. A
     /// registered declaration is rejected (03) if a document failed or was issued as another type than declared;
-    /// otherwise its lane is selected and its duties assessed (01). Additional documents an officer asked for resume
-    /// the documentary check, or it keeps waiting, saying why. A result for an earlier version's documents is ignored.
+    /// otherwise its lane is selected and its duties assessed (01). While additional documents an officer asked for
+    /// are awaited, only verdicts on every document the declarant submitted and not yet had verified resume the
+    /// documentary check (or keep it waiting, saying why); any other result, such as a late or duplicate one on the
+    /// documents verified before, is only kept. A result for an earlier version's documents is ignored.
     /// </summary>
     public VerificationOutcome DocumentsVerified(IReadOnlyList<RecordedVerdict> verdicts, Func<Declaration, (LaneDecision Decision, AssessmentNotice Notice)> selectAndAssess,
         DateTimeOffset at)
     {
-        if (Status == DeclarationStatus.Registered && !DocumentHashes.All(h => verdicts.Any(v => v.Hash == h)))
+        if (Status == DeclarationStatus.Registered && !Covers(verdicts, DocumentHashes))
             return VerificationOutcome.Stale; // the declaration was amended meanwhile: the new request's result follows
+        var submitted = AwaitingVerification();
         var failures = Failures(verdicts);
         _documentVerdicts.RemoveAll(v => verdicts.Any(l => l.Hash == v.Hash));
         _documentVerdicts.AddRange(verdicts);
@@ -200,6 +229,8 @@ public sealed class Declaration : Aggregate
                 var (decision, notice) = selectAndAssess(this);
                 Assess(decision, notice, at);
                 return VerificationOutcome.Assessed;
+            case DeclarationStatus.AwaitingDocuments when submitted.Count == 0 || !Covers(verdicts, submitted):
+                return VerificationOutcome.NotAwaited; // not the answer to the request: the declarant's documents are still being verified, or not yet submitted
             case DeclarationStatus.AwaitingDocuments when failures.Count == 0:
                 RequestedDocuments = [];
                 Move(DeclarationStatus.UnderDocumentaryCheck,
@@ -214,6 +245,14 @@ public sealed class Declaration : Aggregate
                 return VerificationOutcome.NotAwaited;
         }
     }
+
+    private static bool Covers(IReadOnlyList<RecordedVerdict> verdicts, IEnumerable<string> hashes) => hashes.All(h => verdicts.Any(v => v.Hash == h));
+
+    /// <summary>
+    /// The attached documents with no verdict yet: those the declarant submitted in answer to a request for documents
+    /// and whose verification is still out (every other document was verified before the declaration was assessed).
+    /// </summary>
+    private List<string> AwaitingVerification() => DocumentHashes.Where(h => _documentVerdicts.All(v => v.Hash != h)).ToList();
 
     /// <summary>Every verdict that failed, and every document whose issued type differs from the type it was declared as.</summary>
     private List<string> Failures(IEnumerable<RecordedVerdict> verdicts)
@@ -268,16 +307,18 @@ public sealed class Declaration : Aggregate
     /// </summary>
     public void RecordPayment(string paymentReference, decimal amount, string currency, string bank, string actor, DateTimeOffset at)
     {
-        if (Status == DeclarationStatus.AwaitingSupplementaryPayment && paymentReference == SupplementaryPaymentReference)
+        if (!AwaitsPayment(paymentReference))
+        {
+            Require("record a payment", DeclarationStatus.Assessed, DeclarationStatus.AwaitingSupplementaryPayment);
+            throw new DomainRuleViolation("payment-reference", $"Payment {paymentReference} is not the one requested ({OpenPaymentReference()}).");
+        }
+        if (Status == DeclarationStatus.AwaitingSupplementaryPayment)
         {
             RequireAmount(amount, currency, SupplementaryAmount);
             AmountPaid += amount;
             Move(DeclarationStatus.ReadyForRelease, $"supplementary duties {amount} {currency} paid by {bank} (reference {paymentReference})", ResponseCodes.Cleared, actor, at);
             return;
         }
-        Require("record a payment", DeclarationStatus.Assessed);
-        if (paymentReference != PaymentReference)
-            throw new DomainRuleViolation("payment-reference", $"Payment {paymentReference} is not the one requested ({PaymentReference}).");
         RequireAmount(amount, currency, Assessment!.TotalPayable);
         AmountPaid = amount;
         Move(DeclarationStatus.Paid, $"duties {amount} {currency} paid by {bank} (reference {paymentReference})", null, actor, at);
@@ -344,14 +385,21 @@ public sealed class Declaration : Aggregate
     public IReadOnlyList<int> AlreadyAttached(IReadOnlyList<AttachedDocument> documents) =>
         documents.Select((d, i) => (d, i)).Where(x => Content.Documents.Any(e => e.Hash == x.d.Hash)).Select(x => x.i).ToList();
 
-    /// <summary>The declarant answers a request for documents with every type asked for; they are verified before the check resumes.</summary>
+    /// <summary>
+    /// The declarant answers a request for documents with every type asked for, each a document not attached yet;
+    /// they are verified before the check resumes.
+    /// </summary>
     public void SubmitAdditionalDocuments(IReadOnlyList<AttachedDocument> documents, string actor, DateTimeOffset at)
     {
+        var reused = AlreadyAttached(documents);
+        if (reused.Count > 0)
+            throw new DomainRuleViolation(NewDocumentsRule,
+                $"An answer must bring new documents; already attached: {string.Join(", ", reused.Select(i => documents[i].Hash))}.");
         Require("submit additional documents", DeclarationStatus.AwaitingDocuments);
         var missing = RequestedDocumentTypes.Except(documents.Select(d => d.Type)).ToList();
         if (missing.Count > 0)
             throw new DomainRuleViolation("requested-documents", $"The answer must include every requested document type; missing: {string.Join(", ", missing)}.");
-        Content = Content with { Documents = [.. Content.Documents, .. documents.Where(d => !Content.Documents.Any(e => e.Hash == d.Hash))] };
+        Content = Content with { Documents = [.. Content.Documents, .. documents] };
         Move(DeclarationStatus.AwaitingDocuments, $"additional documents submitted for verification: {string.Join(", ", documents.Select(d => $"{d.Type} {d.Hash}"))}",
             null, actor, at);
         Raise(new DocumentsNeedVerifying(Id, DeclarantParty, documents.Select(d => d.Hash).ToList()));
@@ -447,7 +495,7 @@ public sealed class Declaration : Aggregate
     /// <summary>The declarant withdraws the declaration; only before release (10). An unpaid payment request is withdrawn.</summary>
     public void Cancel(string reason, string actor, DateTimeOffset at)
     {
-        if (IsFinal) throw new DomainRuleViolation("cancel-before-release", $"A declaration that is {Status} can no longer be cancelled.");
+        RequireNotFinal("cancel", rule: "cancel-before-release");
         RequireReason(reason);
         var open = OpenPaymentReference();
         Move(DeclarationStatus.Cancelled, reason, ResponseCodes.Cancelled, actor, at);
@@ -457,10 +505,12 @@ public sealed class Declaration : Aggregate
     /// <summary>
     /// The declarant amends the declaration before payment: the earlier content stays as a previous version, and
     /// the new one goes through verification, lane selection and assessment again (07). The payment requested for the
-    /// earlier version is withdrawn.
+    /// earlier version is withdrawn. The local reference number stays: an amendment naming another one is refused.
     /// </summary>
-    public void Amend(DeclarationContent content, string reason, string actor, DateTimeOffset at)
+    public void Amend(DeclarationContent content, string reason, string actor, DateTimeOffset at, string? localReferenceNumber = null)
     {
+        if (localReferenceNumber is not null && localReferenceNumber != LocalReferenceNumber)
+            throw new DomainRuleViolation(LocalReferenceNumberKeptRule, $"The local reference number cannot change on amendment (it is {LocalReferenceNumber}).");
         Require("amend", DeclarationStatus.Registered, DeclarationStatus.Assessed);
         RequireReason(reason);
         RequireItems(content);
@@ -525,9 +575,13 @@ public sealed class Declaration : Aggregate
         if (content.Items.Count == 0) throw new DomainRuleViolation("items-required", "A declaration needs at least one goods item.");
     }
 
-    private static void RequireAmount(decimal amount, string currency, decimal due)
+    /// <summary>A payment settles exactly what is due, in the assessment's currency.</summary>
+    private void RequireAmount(decimal amount, string currency, decimal due)
     {
-        if (amount != due) throw new DomainRuleViolation("payment-amount", $"Paid {amount} {currency} but {due} is due.");
+        var dueCurrency = Assessment!.Currency;
+        if (currency != dueCurrency)
+            throw new DomainRuleViolation("payment-currency", $"Paid {amount} {currency} but the duties are assessed in {dueCurrency} ({due} {dueCurrency} due).");
+        if (amount != due) throw new DomainRuleViolation("payment-amount", $"Paid {amount} {currency} but {due} {dueCurrency} is due.");
     }
 
     private static void RequireReason(string? reason)
@@ -541,9 +595,10 @@ public sealed class Declaration : Aggregate
             throw new DomainRuleViolation("invalid-transition", $"Cannot {action}: the declaration is {Status}, not {string.Join(" or ", allowed)}.");
     }
 
-    private void RequireNotFinal(string action)
+    /// <summary>Nothing happens to a declaration after release (or exit), rejection or cancellation; <paramref name="rule"/> names the refusal.</summary>
+    private void RequireNotFinal(string action, string rule = "invalid-transition")
     {
-        if (IsFinal) throw new DomainRuleViolation("invalid-transition", $"Cannot {action}: the declaration is {Status}.");
+        if (IsFinal) throw new DomainRuleViolation(rule, $"Cannot {action}: the declaration is {Status}.");
     }
 
     private void Move(DeclarationStatus to, string reason, string? responseCode, string actor, DateTimeOffset at) =>

@@ -73,7 +73,25 @@ public sealed class CustomsDbContext(DbContextOptions<CustomsDbContext> options,
 
     protected override IEnumerable<object> IntegrationMessagesFor(Aggregate source, IDomainEvent domainEvent) => IntegrationEvents.For(domainEvent);
 
-/// <summary>Counts each committed declaration transition in <c>tradechain.declarations</c> by the status it entered.</summary>
+    /// <summary>
+    /// A change to a declaration's own rows only (a late verification verdict kept, with no transition) would not
+    /// touch the declarations row, so its <see cref="Aggregate.Version"/> concurrency token would not be checked and a
+    /// decision taken on a stale read could overwrite a concurrent one. Such a declaration's row is written too
+    /// (Version unchanged), so a concurrent change makes this save fail with a DbUpdateConcurrencyException and the
+    /// caller (a consumer: the bus retries) starts again from the current state.
+    /// </summary>
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        ChangeTracker.DetectChanges();
+        if (ChangeTracker.Entries().Any(e => e.Metadata.IsOwned() && e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted))
+        {
+            foreach (var declaration in ChangeTracker.Entries<Declaration>().Where(e => e.State == EntityState.Unchanged))
+                declaration.Property(d => d.Version).IsModified = true;
+        }
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    /// <summary>Counts each committed declaration transition in <c>tradechain.declarations</c> by the status it entered.</summary>
     protected override void OnTransitionsCommitted(IReadOnlyList<TransitionRecord> transitions)
     {
         foreach (var t in transitions)

@@ -8,8 +8,8 @@ using TradeChain.Messages;
 
 namespace TradeChain.Documents.Application;
 
-/// <summary>Thrown while a referenced document waits for issuance, or its status cannot be read: the bus asks again later.</summary>
-public sealed class DocumentsNotYetIssuedException(IEnumerable<string> hashes)
+/// <summary>Thrown while a referenced document waits for issuance, or the chain cannot be read to verify it: the bus asks again later.</summary>
+public sealed class DocumentsNotYetVerifiableException(IEnumerable<string> hashes)
     : Exception($"Documents not yet verifiable on chain: {string.Join(", ", hashes)}");
 
 /// <summary>Whether a party holds a bill of lading's title now, and who does.</summary>
@@ -50,17 +50,16 @@ public sealed class VerifyReferencedDocuments(DocumentsDbContext db, IDocumentCh
         var hashes = requested.Select(h => h.ToLowerInvariant()).ToList();
         var documents = await db.Documents.AsNoTracking().Where(d => hashes.Contains(d.Hash)).ToDictionaryAsync(d => d.Hash, ct);
         var waiting = documents.Values.Where(d => d.Status == DocumentStatus.Submitted && d.BelongsTo(party)).Select(d => d.Hash).ToList();
-        if (waiting.Count > 0) throw new DocumentsNotYetIssuedException(waiting);
+        if (waiting.Count > 0) throw new DocumentsNotYetVerifiableException(waiting);
 
         var verdicts = new List<DocumentVerdict>();
         foreach (var hash in hashes)
         {
             var document = documents.GetValueOrDefault(hash);
             if (!Hex.IsHash32(hash)) verdicts.Add(new DocumentVerdict(hash, false, null, "not a 32-byte document hash"));
-            else if (document is null) verdicts.Add(new DocumentVerdict(hash, false, null, "unknown: no document with this targetHash was issued through TradeChain"));
-            // Not even its type is told: another party's document is none of the requester's business.
-            else if (!document.BelongsTo(party))
-                verdicts.Add(new DocumentVerdict(hash, false, null, $"not the {(presentation ? "presenter" : "declarant")}'s: the document was issued by another party"));
+            // Another party's document is answered as one that does not exist: neither its type nor that it exists is the requester's business.
+            else if (document is null || !document.BelongsTo(party))
+                verdicts.Add(new DocumentVerdict(hash, false, null, $"unknown: no document with this targetHash was issued through TradeChain by {party}"));
             else if (presentation) verdicts.Add(await PresentedAsync(await VerifyAsync(document, ct), document, party, ct));
             else verdicts.Add(await VerifyAsync(document, ct));
         }
@@ -87,7 +86,7 @@ public sealed class VerifyReferencedDocuments(DocumentsDbContext db, IDocumentCh
     {
         var report = await checks.VerifyAsync(document.Wrapped!, ct);
         // The chain could not be read: no verdict yet. Throwing lets the bus retry rather than fail a declaration for an outage.
-        if (report.Checks.Any(c => c.Status == CheckStatus.Error)) throw new DocumentsNotYetIssuedException([$"{document.Hash} (chain unreachable: {report.Summary})"]);
+        if (report.Checks.Any(c => c.Status == CheckStatus.Error)) throw new DocumentsNotYetVerifiableException([$"{document.Hash} (chain unreachable: {report.Summary})"]);
         return new DocumentVerdict(document.Hash, report.Valid, document.DocumentType, report.Summary,
             report.Checks.Select(c => new DocumentCheck(c.Name, c.Status, c.Reason)).ToList());
     }

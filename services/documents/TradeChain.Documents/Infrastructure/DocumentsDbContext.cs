@@ -34,7 +34,6 @@ public sealed class DocumentsDbContext(DbContextOptions<DocumentsDbContext> opti
             e.Property(d => d.Status).HasConversion<string>();
             e.Property(d => d.Method).HasConversion<string>();
             e.Property(d => d.Version).IsConcurrencyToken();
-            e.Ignore(d => d.PendingTransitions);
             e.Ignore(d => d.Data);
             e.Ignore(d => d.Proof);
             e.Ignore(d => d.Wrapped);

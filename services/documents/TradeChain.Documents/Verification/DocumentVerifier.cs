@@ -39,7 +39,7 @@ public sealed record VerificationReport(bool Valid, string Summary, string? Targ
 /// Verifies an OpenAttestation v2 document the way the public verifiers do, check by check — integrity, issuance,
 /// revocation, issuer identity — against the chain itself, and says precisely why a check fails: which fields were
 /// tampered with, which root was never issued, in which transaction, when and why a document was revoked. The API,
-/// the CLI (through the API) and the bus consumer all use this one verifier, so their verdicts agree.
+/// the CLI (through the API) and the verification responders (Consumers/DocumentVerificationResponders.cs) all use this one verifier, so their verdicts agree.
 /// </summary>
 public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient stores, TitleRegistryClient titles, IssuerRegistry issuers, ChainOptions chain)
 {

@@ -8,9 +8,9 @@ namespace TradeChain.ServiceDefaults.Persistence;
 
 /// <summary>
 /// The base of every service's database: besides the service's own tables it holds the outbox, the inbox and
-/// the transition log. Saving an aggregate writes its pending transitions in the same transaction, and
-/// <see cref="Publish{T}"/> adds a message to the same transaction — state, messages and chain record commit
-/// together or not at all.
+/// the transition log. Saving an aggregate writes its pending transitions in the same transaction, and the
+/// integration messages its domain events map to (<see cref="IntegrationMessagesFor"/>) to the outbox in the same
+/// transaction — state, messages and chain record commit together or not at all.
 /// </summary>
 public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity service) : DbContext(options)
 {
