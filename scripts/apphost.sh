@@ -26,6 +26,8 @@ tc_apphost_wait() {
     dcp=($(_tc_dcp_of "$TC_APPHOST"))
     sleep 0.5 & wait $! || true
   done
+  TC_APPHOST_STATUS=0
+  wait "$TC_APPHOST" 2>/dev/null || TC_APPHOST_STATUS=$?
   for ((i = 0; i < 120; i++)); do
     running=""
     for pid in "${dcp[@]}"; do _tc_alive "$pid" && running="$pid"; done
@@ -53,9 +55,10 @@ tc_test_infrastructure() {
   rm -rf "$dir"
   tc_apphost_start TradeChain:TestInfrastructure=true "TradeChain:StateDir=$dir" "TradeChain:AmqpPort=$2" \
     "TradeChain:RabbitManagementPort=$3" "TradeChain:PostgresPort=$4" >"$log" 2>&1
-  while [ ! -f "$dir/environment" ] && kill -0 "$TC_APPHOST" 2>/dev/null; do sleep 0.5; done
+  local deadline=$((SECONDS + ${TC_INFRASTRUCTURE_TIMEOUT:-240}))
+  while [ ! -f "$dir/environment" ] && kill -0 "$TC_APPHOST" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.5; done
   if [ ! -f "$dir/environment" ]; then
-    echo "[apphost] the test infrastructure (RabbitMQ, PostgreSQL) did not come up; $log:" >&2
+    echo "[apphost] the test infrastructure (RabbitMQ, PostgreSQL) did not come up (ports $2, $3, $4 free?); $log:" >&2
     tail -n 40 "$log" >&2
     return 1
   fi

@@ -92,7 +92,7 @@ _tc_kill_epmd_if_unused() {
 
 # ---------------------------------------------------------------------------
 # tc_install_prereqs: install rabbitmq-server and contracts/node_modules if missing; check dotnet,
-# node, npm and curl. Idempotent and silent when everything is present.
+# node and npm. Idempotent and silent when everything is present.
 tc_install_prereqs() {
   local contracts="$TC_REPO_ROOT/contracts" missing=() installed_rabbit=0
 
@@ -115,7 +115,6 @@ tc_install_prereqs() {
 
   command -v dotnet >/dev/null 2>&1 || missing+=("dotnet (.NET 10 SDK)")
   command -v node >/dev/null 2>&1 || missing+=("node (Node.js >= 20)")
-  command -v curl >/dev/null 2>&1 || missing+=("curl")
 
   if [[ ! -d "$contracts/node_modules" || ! -e "$contracts/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil" ]]; then
     if ! command -v npm >/dev/null 2>&1; then

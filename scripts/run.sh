@@ -41,7 +41,13 @@ export ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL="${ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL:
 export ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL="${ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL:-http://127.0.0.1:18890}"
 export DOTNET_ENVIRONMENT=Development
 tc_apphost_start "${settings[@]}"
-stop() { trap '' INT TERM; trap - EXIT; echo; echo "[run] stopping"; tc_apphost_stop; echo "[run] stopped"; }
+# The terminal may be gone (SIGHUP): stop first, then say so, and never let a failed echo cut the stop short.
+stop() { trap '' INT TERM HUP; trap - EXIT; echo 2>/dev/null || true; echo "[run] stopping" 2>/dev/null || true; tc_apphost_stop; echo "[run] stopped" 2>/dev/null || true; }
 trap 'stop; exit 130' INT TERM
+trap 'stop; exit 129' HUP
 trap stop EXIT
 tc_apphost_wait
+if [ "${TC_APPHOST_STATUS:-0}" -ne 0 ]; then
+  echo "[run] the AppHost exited with status $TC_APPHOST_STATUS (its output is above). State made by an older TradeChain? scripts/run.sh --fresh" >&2
+  exit "$TC_APPHOST_STATUS"
+fi

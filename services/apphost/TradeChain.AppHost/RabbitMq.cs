@@ -13,9 +13,11 @@ internal static class RabbitMq
 
     public static IResourceBuilder<ExecutableResource> Add(IDistributedApplicationBuilder builder, TradeChainSettings settings)
     {
+        if (OperatingSystem.IsWindows()) throw new PlatformNotSupportedException("RabbitMQ is run from Debian's package: Linux only");
         if (!File.Exists(Path.Combine(BinDir, "rabbitmq-server")))
             throw new InvalidOperationException($"RabbitMQ is not installed ({BinDir}/rabbitmq-server missing): run scripts/run.sh, which installs it");
-        var dir = Directory.CreateDirectory(Path.Combine(settings.StateDir, "rabbitmq")).FullName;
+        // Private to the user: it holds the Erlang cookie (whoever reads it controls the node) and crash dumps.
+        var dir = Directory.CreateDirectory(Path.Combine(settings.StateDir, "rabbitmq"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute).FullName;
         var port = settings.AmqpPort;
         var epmdPort = (port + 20010).ToString(); // beside the distribution port, port + 20000, of this and other tc nodes
         WriteConfiguration(dir, port, settings.RabbitManagementPort);
@@ -23,13 +25,16 @@ internal static class RabbitMq
         builder.Services.AddHealthChecks()
             .AddCheck("epmd", new Probes.Tcp(port + 20010))
             .AddCheck("rabbitmq-amqp", new Probes.Amqp(port));
-        var epmd = builder.AddExecutable("epmd", "epmd", dir, "-port", epmdPort)
+        // Everything Erlang listens on stays on the loopback interface: epmd, the distribution port and AMQP.
+        var epmd = builder.AddExecutable("epmd", "epmd", dir, "-port", epmdPort, "-address", "127.0.0.1")
+            .WithEnvironment("ERL_EPMD_ADDRESS", "127.0.0.1")
             .WithHealthCheck("epmd");
         return builder.AddExecutable("rabbitmq", Path.Combine(BinDir, "rabbitmq-server"), dir)
             .WithEnvironment("HOME", dir) // the server and rabbitmqctl share the node's private cookie, dir/.erlang.cookie
             .WithEnvironment("ERL_CRASH_DUMP", Path.Combine(dir, "erl_crash.dump"))
             .WithEnvironment("ERL_EPMD_PORT", epmdPort)
-            .WithEnvironment("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "-start_epmd false")
+            .WithEnvironment("ERL_EPMD_ADDRESS", "127.0.0.1")
+            .WithEnvironment("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "-start_epmd false -kernel inet_dist_use_interface {127,0,0,1}")
             .WithEnvironment("RABBITMQ_MNESIA_BASE", Path.Combine(dir, "mnesia"))
             .WithEnvironment("RABBITMQ_LOG_BASE", Path.Combine(dir, "log"))
             .WithEnvironment("RABBITMQ_LOGS", "-") // to the dashboard's console log
@@ -49,16 +54,20 @@ internal static class RabbitMq
 
     private static void WriteConfiguration(string dir, int port, int managementPort)
     {
+        if (OperatingSystem.IsWindows()) throw new PlatformNotSupportedException("RabbitMQ is run from Debian's package: Linux only");
         var cookie = Path.Combine(dir, ".erlang.cookie");
         if (!File.Exists(cookie))
         {
-            File.WriteAllText(cookie, new string(Enumerable.Range(0, 20).Select(_ => (char)('A' + Random.Shared.Next(26))).ToArray()));
-            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(cookie, UnixFileMode.UserRead);
+            // Created readable by its owner only (never world-readable, not even for a moment), from a cryptographic source.
+            using (var file = new FileStream(cookie, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
+            using (var writer = new StreamWriter(file))
+                writer.Write(System.Security.Cryptography.RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 20));
+            File.SetUnixFileMode(cookie, UnixFileMode.UserRead);
         }
         File.WriteAllText(Path.Combine(dir, "rabbitmq-env.conf"), "");
         File.WriteAllText(Path.Combine(dir, "rabbitmq.conf"), $"""
             # written by the AppHost (RabbitMq.cs) on every start
-            listeners.tcp.default = {port}
+            listeners.tcp.1 = 127.0.0.1:{port}
             loopback_users.guest = true
             management.tcp.port = {managementPort}
             management.tcp.ip = 127.0.0.1

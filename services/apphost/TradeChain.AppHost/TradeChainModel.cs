@@ -20,6 +20,7 @@ public static class TradeChainModel
     public static void Add(IDistributedApplicationBuilder builder, TradeChainSettings settings)
     {
         if (settings.Fresh && Directory.Exists(settings.StateDir)) Directory.Delete(settings.StateDir, recursive: true);
+        RefuseStateOfAnOlderLayout(settings.StateDir);
         Directory.CreateDirectory(Path.Combine(settings.StateDir, "data"));
         if (settings.TestInfrastructure)
         {
@@ -69,6 +70,22 @@ public static class TradeChainModel
                 "tradechain.dll", "demo", "--customs", Url(settings.CustomsPort), "--documents", Url(settings.DocumentsPort), "--payments", Url(settings.PaymentsPort));
             foreach (var service in services.Values) demo.WaitFor(service);
         }
+    }
+
+    /// <summary>
+    /// Databases made before the services applied migrations (no migration history) are refused by the services one by
+    /// one; say it once, before anything starts, with what to do. A state directory this model made carries a marker.
+    /// </summary>
+    private static void RefuseStateOfAnOlderLayout(string stateDir)
+    {
+        var marker = Path.Combine(stateDir, "layout");
+        var data = Path.Combine(stateDir, "data");
+        var databases = Directory.Exists(data) ? Directory.GetFiles(data, "*.db") : [];
+        if (databases.Length > 0 && !File.Exists(marker))
+            throw new InvalidOperationException(
+                $"{stateDir} was made by an older TradeChain (its databases have no migration history). Start again from an empty chain and empty databases: scripts/run.sh --fresh");
+        Directory.CreateDirectory(stateDir);
+        File.WriteAllText(marker, "migrations\n");
     }
 
     private static string Url(int port) => $"http://127.0.0.1:{port}/";
