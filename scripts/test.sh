@@ -19,11 +19,11 @@ tc_install_postgres
 # The public OpenAttestation and TradeTrust libraries, for the interoperability tests.
 [ -d tests/interop/node_modules/@govtechsg/open-attestation ] && [ -d tests/interop/node_modules/@tradetrust-tt/tt-verify ] || npm ci --prefix tests/interop --no-audit --no-fund --silent
 # kubectl renders the Kubernetes overlays offline (`kubectl kustomize`) for the manifest tests; the machine image has it.
-command -v kubectl >/dev/null 2>&1 || { apt-get install -y -qq kubectl >/dev/null 2>&1 || echo "[test] kubectl is missing and could not be installed: the manifest tests will fail" >&2; }
+command -v kubectl >/dev/null 2>&1 || { _tc_as_root apt-get install -y -qq kubectl >/dev/null 2>&1 || echo "[test] kubectl is missing and could not be installed: the manifest tests will fail" >&2; }
 # Debian's Chromium for the console's browser tests (Playwright drives it; its own browser download cannot work offline).
 if [ ! -x /usr/bin/chromium ]; then
   echo "[test] installing chromium (apt-get)"
-  apt-get -q -o DPkg::Lock::Timeout=600 update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=600 chromium >/dev/null \
+  _tc_as_root apt-get -q -o DPkg::Lock::Timeout=600 update >/dev/null && _tc_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=600 chromium >/dev/null \
     || echo "[test] chromium could not be installed: the console's browser tests will fail" >&2
 fi
 echo "[test] building"

@@ -111,7 +111,10 @@ public static class TradeChainModel
         var rpc = Url(settings.AnvilPort);
         builder.Services.AddHealthChecks().AddCheck("anvil-rpc", new Probes.JsonRpc(rpc));
         string[] args = ["--port", settings.AnvilPort.ToString(), "--host", "127.0.0.1", "--chain-id", "31337", "--accounts", "10",
-            "--mnemonic", Mnemonic, "--state", Path.Combine(dir, "anvil-state.json")];
+            "--mnemonic", Mnemonic, "--state", Path.Combine(dir, "anvil-state.json"),
+            // No CORS headers: a web page open in the developer's browser cannot drive the chain (anvil_setCode...);
+            // the console reads the chain from its server, never from the browser.
+            "--no-cors"];
         return builder.AddExecutable("anvil", settings.AnvilPath, dir, settings.ChainLog ? args : [.. args, "--silent"])
             .WithHttpEndpoint(port: settings.AnvilPort, targetPort: settings.AnvilPort, name: "rpc", isProxied: false)
             .WithHealthCheck("anvil-rpc");
