@@ -124,6 +124,27 @@ public sealed class TimelineTests : IAsyncLifetime
         return timeline;
     }
 
+    [Fact]
+    public void In_a_credits_history_copying_a_presentations_proof_marks_that_transition_only_though_the_credits_has_the_same_sequence()
+    {
+        var credit = Transition(1, "Applied", "Issued", null, Anchored(true, true, "verified: the transition is in a root recorded on chain"));
+        var presentation = Transition(1, "new", "Presented", null, Anchored(true, true, "verified: the transition is in a root recorded on chain"));
+        presentation["aggregateType"] = "presentation";
+        presentation["leaf"] = "0x" + new string('b', 64);
+        _history.Transitions = [credit, presentation];
+        _context.JSInterop.Setup<bool>("tradechain.copy", _ => true).SetResult(true);
+        var timeline = Render();
+
+        var copy = timeline.FindAll("li.transition button.link-button");
+        Assert.Equal(2, copy.Count);
+        Assert.Contains("of presentation transition 1", copy[1].TextContent);
+        copy[1].Click();
+
+        var items = timeline.FindAll("li.transition");
+        Assert.DoesNotContain("copied", items[0].TextContent);
+        Assert.Contains("copied", items[1].TextContent);
+    }
+
     private static JsonObject Transition(int sequence, string from, string to, string? responseCode, JsonObject anchor) => new()
     {
         ["sequence"] = sequence, ["fromState"] = from, ["toState"] = to, ["actor"] = "officer.tran", ["reason"] = "documents verified",
