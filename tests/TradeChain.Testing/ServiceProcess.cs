@@ -62,6 +62,17 @@ public sealed class ServiceProcess
     {
         var result = await App.ResourceCommands.ExecuteCommandAsync(Name, KnownResourceCommands.StartCommand);
         if (!result.Success) throw new InvalidOperationException($"{Name} could not be started: {result.Message}");
+        // The snapshot may still show the killed process's end ("Finished", exit code -1) for a moment: wait until the
+        // new process is seen (or 30 s), so that only the new one's end counts as a failure.
+        using (var seen = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            try
+            {
+                await App.ResourceNotifications.WaitForResourceAsync(Name,
+                    e => e.Snapshot.State?.Text is not { } state || !KnownResourceStates.TerminalStates.Contains(state), seen.Token);
+            }
+            catch (OperationCanceledException) { } // WaitReadyAsync reports the state it finds
+        }
         await WaitReadyAsync();
     }
 
