@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using TradeChain.ServiceDefaults.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -24,31 +23,27 @@ public static class ChainRegistration
         builder.Services.AddSingleton<AnchoringWorker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AnchoringWorker>());
         builder.Services.AddScoped<TransitionHistory>();
-        // Not readiness: the services keep serving their APIs while the chain stalls (transitions wait for anchoring).
-        builder.Services.AddHealthChecks().AddCheck<ChainHealthCheck>("chain", HealthStatus.Degraded, tags: [HealthTags.Dependencies], timeout: HealthTags.CheckTimeout);
+        builder.Services.AddHealthChecks().AddCheck<ChainHealthCheck>("chain", tags: ["ready"]);
         return builder;
     }
 }
 
-/// <summary>
-/// Healthy when the chain node answers and the anchor contract exists at the configured address; otherwise degraded.
-/// Its words name no address and no exception: health output is read by whoever can reach the port.
-/// </summary>
+/// <summary>Ready when the chain node answers and the anchor contract exists at the configured address.</summary>
 public sealed class ChainHealthCheck(ChainWriter writer, ChainOptions options) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
-            var block = await writer.Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync().WaitAsync(cancellationToken);
-            var code = await writer.Web3.Eth.GetCode.SendRequestAsync(options.TransitionAnchorAddress).WaitAsync(cancellationToken);
+            var block = await writer.Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync();
+            var code = await writer.Web3.Eth.GetCode.SendRequestAsync(options.TransitionAnchorAddress);
             return code is { Length: > 2 }
                 ? HealthCheckResult.Healthy($"block {block.Value}")
-                : new HealthCheckResult(context.Registration.FailureStatus, "the chain answers but has no TransitionAnchor contract at the configured address");
+                : HealthCheckResult.Unhealthy($"no TransitionAnchor contract at {options.TransitionAnchorAddress}");
         }
-        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e)
         {
-            return new HealthCheckResult(context.Registration.FailureStatus, "the chain node does not answer: transitions wait for anchoring");
+            return HealthCheckResult.Unhealthy($"chain node {options.RpcUrl} unreachable: {e.Message}");
         }
     }
 }
