@@ -29,8 +29,20 @@ public sealed class ChainOutageTests
         Assert.Equal("pending", pending["transitions"]![0]!["anchor"]!["status"]!.GetValue<string>());
         using (var anonymous = new HttpClient())
         {
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await anonymous.GetAsync(new Uri(system.Customs.BaseAddress, "health/ready"))).StatusCode);
+            // Still serving its API, so still ready: the chain's absence is a degraded dependency, said in words
+            // that name neither the node's address nor an exception.
+            Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync(new Uri(system.Customs.BaseAddress, "health/ready"))).StatusCode);
             Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync(new Uri(system.Customs.BaseAddress, "health/live"))).StatusCode);
+            using var dependencies = await anonymous.GetAsync(new Uri(system.Customs.BaseAddress, "health/dependencies"));
+            var body = await dependencies.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.OK, dependencies.StatusCode);
+            var checks = System.Text.Json.Nodes.JsonNode.Parse(body)!;
+            Assert.Equal("Degraded", checks["status"]!.GetValue<string>());
+            Assert.Equal("Degraded", checks["checks"]!["chain"]!["status"]!.GetValue<string>());
+            Assert.Equal("Healthy", checks["checks"]!["bus"]!["status"]!.GetValue<string>());
+            var node = new Uri(system.Chain.RpcUrl);
+            Assert.DoesNotContain($"{node.Host}:{node.Port}", body);
+            Assert.DoesNotContain("Exception", body);
         }
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.Equal("Registered", (await Get(exporter, declaration))["status"]!.GetValue<string>()); // verification needs the chain: it waits, it does not reject

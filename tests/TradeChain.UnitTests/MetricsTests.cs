@@ -78,6 +78,24 @@ public sealed class MetricsTests : IAsyncLifetime
         Assert.Equal([2L], depths);
     }
 
+    [Fact]
+    public async Task Each_health_checks_state_is_a_gauge_so_a_stalled_chain_shows_as_degraded()
+    {
+        var publisher = new HealthGaugePublisher();
+        await publisher.PublishAsync(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthReport(new Dictionary<string, Microsoft.Extensions.Diagnostics.HealthChecks.HealthReportEntry>
+        {
+            ["chain"] = new(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded, "the chain node does not answer", TimeSpan.Zero, null, null),
+            ["database"] = new(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, null, TimeSpan.Zero, null, null),
+        }, TimeSpan.Zero), CancellationToken.None);
+
+        var states = new Dictionary<string, double>();
+        using var listener = Listen<double>(TradeChainMetrics.Health, (value, tags) => states[(string)tags["check"]!] = value);
+        listener.RecordObservableInstruments();
+
+        Assert.Equal(0.5, states["chain"]);
+        Assert.Equal(1, states["database"]);
+    }
+
     private static MeterListener Listen<T>(string instrument, Action<T, Dictionary<string, object?>> measured) where T : struct
     {
         var listener = new MeterListener

@@ -61,6 +61,14 @@ public static class ServiceDefaultsExtensions
             return Task.CompletedTask;
         }));
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"]);
+        // Every check gets a short timeout of its own (a stalled dependency answers "timed out", it never hangs a probe),
+        // and each check's state is published as a metric every 10 s.
+        builder.Services.PostConfigure<HealthCheckServiceOptions>(o =>
+        {
+            foreach (var check in o.Registrations.Where(r => r.Timeout == Timeout.InfiniteTimeSpan)) check.Timeout = HealthTags.CheckTimeout;
+        });
+        builder.Services.Configure<HealthCheckPublisherOptions>(o => o.Period = TimeSpan.FromSeconds(10));
+        builder.Services.AddSingleton<IHealthCheckPublisher, HealthGaugePublisher>();
         return builder;
     }
 
@@ -73,7 +81,14 @@ public static class ServiceDefaultsExtensions
         app.UseAuthorization();
 
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains("live"), ResponseWriter = WriteHealth });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteHealth });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(HealthTags.Ready), ResponseWriter = WriteHealth });
+        // The chain and the broker: 200 when healthy or degraded (the service works on), each check's state in the body.
+        app.MapHealthChecks("/health/dependencies", new HealthCheckOptions
+        {
+            Predicate = c => c.Tags.Contains(HealthTags.Dependencies),
+            ResponseWriter = WriteHealth,
+            ResultStatusCodes = { [HealthStatus.Healthy] = StatusCodes.Status200OK, [HealthStatus.Degraded] = StatusCodes.Status200OK, [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable },
+        });
         app.MapOpenApi();
         app.MapScalarApiReference();
 
@@ -207,13 +222,21 @@ public static class ServiceDefaultsExtensions
         }).WithTags("development").WithSummary("Mints a development token (Development environment only).").AllowAnonymous();
     }
 
+    private static string? SafeDescription(string check, HealthReportEntry entry) => entry switch
+    {
+        { Exception: not null } => entry.Status == HealthStatus.Degraded ? "degraded (timed out or failed; see the service's log)" : "failed (see the service's log)",
+        { Status: HealthStatus.Healthy } => check == "chain" ? entry.Description : null,
+        _ => check == "chain" ? entry.Description : "not available (see the service's log)",
+    };
+
     private static Task WriteHealth(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json";
         return context.Response.WriteAsync(JsonSerializer.Serialize(new
         {
             status = report.Status.ToString(),
-            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
+            // No exception text, addresses or connection strings: a failing check says only that it fails (ours say why in plain words).
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = SafeDescription(e.Key, e.Value) }),
         }));
     }
 }

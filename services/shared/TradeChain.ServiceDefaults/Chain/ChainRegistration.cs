@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using TradeChain.ServiceDefaults.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -23,27 +24,31 @@ public static class ChainRegistration
         builder.Services.AddSingleton<AnchoringWorker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AnchoringWorker>());
         builder.Services.AddScoped<TransitionHistory>();
-        builder.Services.AddHealthChecks().AddCheck<ChainHealthCheck>("chain", tags: ["ready"]);
+        // Not readiness: the services keep serving their APIs while the chain stalls (transitions wait for anchoring).
+        builder.Services.AddHealthChecks().AddCheck<ChainHealthCheck>("chain", HealthStatus.Degraded, tags: [HealthTags.Dependencies], timeout: HealthTags.CheckTimeout);
         return builder;
     }
 }
 
-/// <summary>Ready when the chain node answers and the anchor contract exists at the configured address.</summary>
+/// <summary>
+/// Healthy when the chain node answers and the anchor contract exists at the configured address; otherwise degraded.
+/// Its words name no address and no exception: health output is read by whoever can reach the port.
+/// </summary>
 public sealed class ChainHealthCheck(ChainWriter writer, ChainOptions options) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
-            var block = await writer.Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync();
-            var code = await writer.Web3.Eth.GetCode.SendRequestAsync(options.TransitionAnchorAddress);
+            var block = await writer.Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync().WaitAsync(cancellationToken);
+            var code = await writer.Web3.Eth.GetCode.SendRequestAsync(options.TransitionAnchorAddress).WaitAsync(cancellationToken);
             return code is { Length: > 2 }
                 ? HealthCheckResult.Healthy($"block {block.Value}")
-                : HealthCheckResult.Unhealthy($"no TransitionAnchor contract at {options.TransitionAnchorAddress}");
+                : new HealthCheckResult(context.Registration.FailureStatus, "the chain answers but has no TransitionAnchor contract at the configured address");
         }
-        catch (Exception e)
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
-            return HealthCheckResult.Unhealthy($"chain node {options.RpcUrl} unreachable: {e.Message}");
+            return new HealthCheckResult(context.Registration.FailureStatus, "the chain node does not answer: transitions wait for anchoring");
         }
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using TradeChain.ServiceDefaults.Persistence;
+using TradeChain.ServiceDefaults.Telemetry;
 
 namespace TradeChain.ServiceDefaults.Messaging;
 
@@ -29,8 +30,10 @@ public static class BusRegistration
             x.ConfigureUsageTelemetryOptions(o => o.Enabled = false);
             x.ConfigureHealthCheckOptions(options =>
             {
+                // A dependency, not readiness: the API answers while the broker is away (the outbox keeps the messages).
                 options.Name = "bus";
-                options.Tags.Add("ready");
+                options.Tags.Add(HealthTags.Dependencies);
+                options.MinimalFailureStatus = Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded;
             });
             x.UsingRabbitMq((context, cfg) =>
             {

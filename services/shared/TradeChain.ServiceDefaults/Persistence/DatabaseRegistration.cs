@@ -26,7 +26,7 @@ public static class DatabaseRegistration
         builder.Services.AddDbContext<TContext>((sp, options) =>
             options.UseServiceDatabase(connectionString).AddInterceptors(sp.GetRequiredService<WorkSignalInterceptor>()));
         builder.Services.AddScoped<ServiceDbContext>(sp => sp.GetRequiredService<TContext>());
-        builder.Services.AddHealthChecks().AddDbContextCheck<TContext>("database", tags: ["ready"]);
+        builder.Services.AddHealthChecks().AddDbContextCheck<TContext>("database", tags: [Telemetry.HealthTags.Ready]);
         builder.Services.AddHostedService<DatabaseInitializer<TContext>>();
         return builder;
     }

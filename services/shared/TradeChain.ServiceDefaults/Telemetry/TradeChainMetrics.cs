@@ -23,4 +23,10 @@ public static class TradeChainMetrics
 
     /// <summary><c>tradechain_outbox_depth</c>: unsent outbox rows (see <see cref="Messaging.OutboxDepthGauge"/>).</summary>
     public const string OutboxDepth = "tradechain.outbox.depth";
+
+    /// <summary><c>tradechain_health{check}</c>: each health check's last state, 1 healthy, 0.5 degraded, 0 unhealthy (<see cref="HealthGaugePublisher"/>).</summary>
+    public const string Health = "tradechain.health";
+
+    internal static void ObserveHealth(Func<IEnumerable<Measurement<double>>> observe) =>
+        Meter.CreateObservableGauge(Health, observe, "1", "Each health check's last state: 1 healthy, 0.5 degraded, 0 unhealthy");
 }
