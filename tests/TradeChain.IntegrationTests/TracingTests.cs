@@ -72,7 +72,7 @@ public sealed partial class TracingTests(ITestOutputHelper output)
         // errors, which a clean run has none of (the unit tests record them).
         var charted = DashboardMetricNames();
         var expected = charted.Where(n => n != "tradechain_consumer_errors_total").ToList();
-        Assert.Equal(6, charted.Count);
+        Assert.Equal(7, charted.Count);
         var metricsExported = await PollAsync(() => expected.All(n => receiver.Metrics.Any(m => PrometheusName(m) == n))
             && DeclarationStatuses(receiver).IsSupersetOf(["Registered", "Assessed", "Paid", "Released"]));
         var exported = receiver.Metrics.Where(m => m.Name.StartsWith("tradechain.", StringComparison.Ordinal))

@@ -28,5 +28,5 @@ public static class TradeChainMetrics
     public const string Health = "tradechain.health";
 
     internal static void ObserveHealth(Func<IEnumerable<Measurement<double>>> observe) =>
-        Meter.CreateObservableGauge(Health, observe, "1", "Each health check's last state: 1 healthy, 0.5 degraded, 0 unhealthy");
+        Meter.CreateObservableGauge(Health, observe, "{state}", "Each health check's last state: 1 healthy, 0.5 degraded, 0 unhealthy");
 }
