@@ -5,7 +5,10 @@ namespace TradeChain.Bench;
 /// <param name="BatchSizes">Anchoring:MaxBatchSize values to compare; 1 is one transaction per transition.</param>
 /// <param name="Documents">Documents for the document-throughput measurements.</param>
 /// <param name="AnchoringTransitions">Transitions for the isolated anchoring-capacity measurement.</param>
-public sealed record BenchOptions(int Declarations, int Concurrency, IReadOnlyList<int> BatchSizes, int Documents, int AnchoringTransitions)
+/// <param name="Faults">The fault run instead (<see cref="FaultRun"/>): declarations under kills, a broker restart and a chain stall.</param>
+/// <param name="FaultGapSeconds">Seconds between one fault's end and the next one's start in the fault run.</param>
+public sealed record BenchOptions(int Declarations, int Concurrency, IReadOnlyList<int> BatchSizes, int Documents, int AnchoringTransitions,
+    bool Faults = false, int FaultGapSeconds = 20)
 {
     public static readonly BenchOptions Default = new(24, 8, [1, 256], 1_000, 600);
 
@@ -15,12 +18,14 @@ public sealed record BenchOptions(int Declarations, int Concurrency, IReadOnlyLi
     public static BenchOptions Parse(string[] args)
     {
         var options = args.Contains("--quick") ? Quick : Default;
+        if (args.Contains("--faults")) options = options with { Faults = true, Declarations = 1_000, Concurrency = 16 };
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
             options = args[i] switch
             {
-                "--quick" or "--micro" => options,
+                "--quick" or "--micro" or "--faults" => options,
+                "--fault-gap" => options with { FaultGapSeconds = int.Parse(Next()) },
                 "--declarations" or "-n" => options with { Declarations = int.Parse(Next()) },
                 "--concurrency" or "-c" => options with { Concurrency = int.Parse(Next()) },
                 "--batch-sizes" => options with { BatchSizes = Next().Split(',').Select(int.Parse).ToList() },
@@ -29,8 +34,8 @@ public sealed record BenchOptions(int Declarations, int Concurrency, IReadOnlyLi
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
         }
-        if (options.Declarations < 1 || options.Concurrency < 1 || options.BatchSizes.Count == 0 || options.BatchSizes.Any(b => b < 1))
-            throw new ArgumentException("declarations, concurrency and batch sizes must be positive");
+        if (options.Declarations < 1 || options.Concurrency < 1 || options.BatchSizes.Count == 0 || options.BatchSizes.Any(b => b < 1) || options.FaultGapSeconds < 1)
+            throw new ArgumentException("declarations, concurrency, batch sizes and the fault gap must be positive");
         return options;
     }
 }

@@ -70,16 +70,7 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, TextWriter 
         var transitions = Services.SelectMany(s => ReadTransitions(system.DatabasePath(s))).ToList();
 
         using var verifier = new IndependentVerifier(system.Chain.RpcUrl);
-        var failures = new List<string>();
-        var roots = new Dictionary<string, bool>();
-        foreach (var t in transitions)
-        {
-            var root = t["anchor"]!["root"]!.GetValue<string>();
-            var folded = IndependentVerifier.FoldProof(IndependentVerifier.Leaf(t), t["anchor"]!["proof"]!.AsArray().Select(p => p!.GetValue<string>()));
-            if (!roots.TryGetValue(root, out var anchored))
-                roots[root] = anchored = (await verifier.AnchorOfAsync(system.Chain.Deployment.TransitionAnchorAddress, root)).Block > 0;
-            if (folded != root || !anchored) failures.Add($"{t["service"]} {t["aggregateType"]} {t["aggregateId"]} #{t["sequence"]}");
-        }
+        var failures = await VerifyAsync(system, verifier, transitions);
 
         var gas = 0L;
         var transactions = transitions.Select(t => t["anchor"]!["transactionHash"]!.GetValue<string>()).Distinct().ToList();
@@ -94,6 +85,22 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, TextWriter 
             Stats.Percentile(lags, 50), Stats.Percentile(lags, 95), Stats.Percentile(lags, 99),
             transactions.Count, (double)gas / transitions.Count, (double)transitions.Count / transactions.Count,
             transitions.Count - failures.Count, failures, usage);
+    }
+
+    /// <summary>Each anchored transition checked like an outside verifier would: leaf rebuilt from its fields, proof folded, root read from the chain.</summary>
+    internal static async Task<List<string>> VerifyAsync(TradeChainSystem system, IndependentVerifier verifier, IEnumerable<JsonObject> transitions)
+    {
+        var failures = new List<string>();
+        var roots = new Dictionary<string, bool>();
+        foreach (var t in transitions)
+        {
+            var root = t["anchor"]!["root"]!.GetValue<string>();
+            var folded = IndependentVerifier.FoldProof(IndependentVerifier.Leaf(t), t["anchor"]!["proof"]!.AsArray().Select(p => p!.GetValue<string>()));
+            if (!roots.TryGetValue(root, out var anchored))
+                roots[root] = anchored = (await verifier.AnchorOfAsync(system.Chain.Deployment.TransitionAnchorAddress, root)).Block > 0;
+            if (folded != root || !anchored) failures.Add($"{t["service"]} {t["aggregateType"]} {t["aggregateId"]} #{t["sequence"]}");
+        }
+        return failures;
     }
 
     private static async Task<double> DeclarationAsync(TradeChainSystem system, HttpClient exporter, HttpClient bank, string lrn)
@@ -137,13 +144,13 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, TextWriter 
     }
 
     /// <summary>Each transition as the history API shows it, read straight from a service's database.</summary>
-    private static List<JsonObject> ReadTransitions(string database)
+    internal static List<JsonObject> ReadTransitions(string database)
     {
         using var connection = new SqliteConnection($"Data Source={database};Mode=ReadOnly");
         connection.Open();
         var command = connection.CreateCommand();
         command.CommandText = "SELECT Service, AggregateType, AggregateId, Sequence, FromState, ToState, Actor, Reason, ResponseCode, OccurredAtUnixMs, " +
-                              "BatchRoot, Proof, TransactionHash, AnchoredAtUnixMs FROM transitions";
+                              "BatchRoot, Proof, TransactionHash, AnchoredAtUnixMs FROM transitions WHERE BatchRoot IS NOT NULL";
         using var reader = command.ExecuteReader();
         var rows = new List<JsonObject>();
         while (reader.Read())

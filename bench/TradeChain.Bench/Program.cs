@@ -12,8 +12,16 @@ try { options = BenchOptions.Parse(args); }
 catch (Exception e) when (e is ArgumentException or FormatException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
-    Console.Error.WriteLine("usage: bench [--quick] [--declarations N] [--concurrency C] [--batch-sizes 1,256] [--documents M] [--anchoring-transitions K] | --micro");
+    Console.Error.WriteLine("usage: bench [--quick] [--declarations N] [--concurrency C] [--batch-sizes 1,256] [--documents M] [--anchoring-transitions K]");
+    Console.Error.WriteLine("       bench --faults [--declarations N] [--concurrency C] [--fault-gap S]   |   bench --micro");
     return 2;
+}
+if (options.Faults)
+{
+    Console.WriteLine($"TradeChain fault run on {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+    var faults = await new FaultRun(options, Console.Out).RunAsync();
+    FaultRun.Print(faults, Console.Out);
+    return faults.Clean ? 0 : 1;
 }
 var report = await BenchRunner.RunAsync(options, Console.Out);
 return report.EveryAnchoredTransitionVerifies ? 0 : 1;

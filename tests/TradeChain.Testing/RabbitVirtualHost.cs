@@ -8,16 +8,28 @@ namespace TradeChain.Testing;
 public sealed class RabbitVirtualHost : IAsyncDisposable
 {
     private readonly HttpClient _management;
+    private readonly Uri _amqp;
+    private readonly bool _owned;
 
-    private RabbitVirtualHost(HttpClient management, string name)
+    private RabbitVirtualHost(HttpClient management, string name, Uri? amqp = null, bool owned = true)
     {
         _management = management;
         Name = name;
+        _amqp = amqp ?? TestEnvironment.RabbitAmqp;
+        _owned = owned;
     }
 
     public string Name { get; }
 
-    public string AmqpUrl => new UriBuilder(TestEnvironment.RabbitAmqp) { Path = "/" + Uri.EscapeDataString(Name) }.Uri.ToString();
+    public string AmqpUrl => new UriBuilder(_amqp) { Path = "/" + Uri.EscapeDataString(Name) }.Uri.ToString();
+
+    /// <summary>The default virtual host of a system's own broker (one the system starts and stops itself; nothing to delete).</summary>
+    public static RabbitVirtualHost DefaultOf(Uri amqp, Uri management)
+    {
+        var client = new HttpClient { BaseAddress = management, Timeout = TimeSpan.FromSeconds(15) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.ASCII.GetBytes("guest:guest")));
+        return new RabbitVirtualHost(client, "/", amqp, owned: false);
+    }
 
     public static async Task<RabbitVirtualHost> CreateAsync()
     {
@@ -41,13 +53,13 @@ public sealed class RabbitVirtualHost : IAsyncDisposable
     /// <summary>Messages waiting in the error queues (a consumer gave up on them).</summary>
     public async Task<int> ErrorQueueDepthAsync()
     {
-        var queues = await _management.GetFromJsonAsync<List<QueueInfo>>($"api/queues/{Name}") ?? [];
+        var queues = await _management.GetFromJsonAsync<List<QueueInfo>>($"api/queues/{Uri.EscapeDataString(Name)}") ?? [];
         return queues.Where(q => q.Name.EndsWith("_error", StringComparison.Ordinal)).Sum(q => q.Messages);
     }
 
     public async ValueTask DisposeAsync()
     {
-        try { await _management.DeleteAsync($"api/vhosts/{Name}"); }
+        try { if (_owned) await _management.DeleteAsync($"api/vhosts/{Name}"); }
         catch (HttpRequestException) { }
         _management.Dispose();
     }

@@ -38,6 +38,9 @@ public sealed class TradeChainSystem : IAsyncDisposable
 
     public RabbitVirtualHost Broker { get; }
 
+    /// <summary>The system's own RabbitMQ, when it was started with one (null: a virtual host on the shared test broker).</summary>
+    public SystemBroker? OwnBroker { get; private init; }
+
     public string Directory { get; }
 
     public ServiceProcess Customs { get; }
@@ -71,21 +74,29 @@ public sealed class TradeChainSystem : IAsyncDisposable
     /// <param name="configure">Extra settings per service ("customs", "documents", "payments").</param>
     /// <param name="console">Also start the console, with these extra settings (null: no console).</param>
     /// <param name="consolePort">The console's port, for a test that must know its address before the start.</param>
+    /// <param name="ownBroker">
+    /// Start a RabbitMQ of the system's own (as the run command does) instead of a virtual host on the shared test broker:
+    /// for a run that kills the broker (<see cref="OwnBroker"/>).
+    /// </param>
     public static async Task<TradeChainSystem> StartAsync(Action<string, ServiceProcess>? configure = null,
-        Action<ServiceProcess>? console = null, int? consolePort = null)
+        Action<ServiceProcess>? console = null, int? consolePort = null, bool ownBroker = false)
     {
         var clock = Stopwatch.StartNew();
         var directory = TestEnvironment.NewTempDirectory("e2e");
-        var broker = await RabbitVirtualHost.CreateAsync();
         var ports = new Dictionary<string, int>
         {
             ["customs"] = TestEnvironment.FreePort(), ["documents"] = TestEnvironment.FreePort(), ["payments"] = TestEnvironment.FreePort(),
             ["console"] = consolePort ?? TestEnvironment.FreePort(), ["anvil"] = TestEnvironment.FreePort(),
+            ["amqp"] = TestEnvironment.FreePort(), ["management"] = TestEnvironment.FreePort(),
         };
+        var broker = ownBroker
+            ? RabbitVirtualHost.DefaultOf(new Uri($"amqp://guest:guest@127.0.0.1:{ports["amqp"]}/"), new Uri($"http://127.0.0.1:{ports["management"]}/"))
+            : await RabbitVirtualHost.CreateAsync();
         // The AppHost's own Program builds the model from these settings (TradeChainSettings); Aspire's test host stops it at Build.
         string[] args =
         [
-            $"TradeChain:StateDir={directory}", $"TradeChain:Configuration={TestEnvironment.Configuration}", $"TradeChain:Broker={broker.AmqpUrl}",
+            $"TradeChain:StateDir={directory}", $"TradeChain:Configuration={TestEnvironment.Configuration}",
+            ownBroker ? $"TradeChain:AmqpPort={ports["amqp"]}" : $"TradeChain:Broker={broker.AmqpUrl}", $"TradeChain:RabbitManagementPort={ports["management"]}",
             $"TradeChain:Console={console is not null}", "TradeChain:HostedByTests=true", "TradeChain:ChainLog=false", "TradeChain:Telemetry=false", $"TradeChain:AnvilPort={ports["anvil"]}",
             $"TradeChain:CustomsPort={ports["customs"]}", $"TradeChain:DocumentsPort={ports["documents"]}", $"TradeChain:PaymentsPort={ports["payments"]}",
             $"TradeChain:ConsolePort={ports["console"]}",
@@ -127,7 +138,10 @@ public sealed class TradeChainSystem : IAsyncDisposable
             await Task.WhenAll(processes.Values.Select(p => p.WaitReadyAsync()));
             await patience.CancelAsync();
             var chain = new SystemChain(app, ports["anvil"], ChainDeployment.Load(Path.Combine(directory, "chain.json"))!);
-            return new TradeChainSystem(app, stop, chain, broker, directory, processes, clock.Elapsed);
+            return new TradeChainSystem(app, stop, chain, broker, directory, processes, clock.Elapsed)
+            {
+                OwnBroker = ownBroker ? new SystemBroker(app, Path.Combine(directory, "rabbitmq")) : null,
+            };
         }
         catch
         {
@@ -183,6 +197,15 @@ public sealed class SystemChain(DistributedApplication app, int port, ChainDeplo
         await app.ResourceNotifications.WaitForResourceAsync("anvil", KnownResourceStates.TerminalStates, patience.Token);
     }
 
+    /// <summary>Freezes the node (SIGSTOP) for <paramref name="duration"/>: it accepts connections but answers nothing, like a stalled chain.</summary>
+    public async Task StallAsync(TimeSpan duration)
+    {
+        var pid = Watch.ProcessId(app, "anvil") ?? throw new InvalidOperationException("anvil is not running");
+        Signals.Send(pid, Signals.Stop);
+        try { await Task.Delay(duration); }
+        finally { Signals.Send(pid, Signals.Continue); }
+    }
+
     /// <summary>Starts the node again on the same port from its saved state: same contracts, same history.</summary>
     public async Task StartAgainAsync()
     {
@@ -190,4 +213,40 @@ public sealed class SystemChain(DistributedApplication app, int port, ChainDeplo
         if (!result.Success) throw new InvalidOperationException($"anvil could not be started: {result.Message}");
         await AnvilNode.WaitForRpcAsync(RpcUrl);
     }
+}
+
+/// <summary>A system's own RabbitMQ node (a resource of the model): killed without warning and started again on demand.</summary>
+public sealed class SystemBroker(DistributedApplication app, string stateDir)
+{
+    /// <summary>SIGKILL to the Erlang VM (its pid file; the resource's process is the rabbitmq-server script that waits for it).</summary>
+    public async Task KillAsync()
+    {
+        var pid = int.Parse((await File.ReadAllTextAsync(Path.Combine(stateDir, "rabbitmq.pid"))).Trim());
+        Signals.Send(pid, Signals.Kill);
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await app.ResourceNotifications.WaitForResourceAsync("rabbitmq", KnownResourceStates.TerminalStates, patience.Token);
+    }
+
+    /// <summary>Starts the node again (same state directory: its definitions and durable queues) and waits until AMQP answers.</summary>
+    public async Task StartAgainAsync()
+    {
+        var result = await app.ResourceCommands.ExecuteCommandAsync("rabbitmq", KnownResourceCommands.StartCommand);
+        if (!result.Success) throw new InvalidOperationException($"RabbitMQ could not be started: {result.Message}");
+        using var patience = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await app.ResourceNotifications.WaitForResourceHealthyAsync("rabbitmq", patience.Token);
+    }
+}
+
+/// <summary>POSIX signals by number (kill(2)); .NET has no API to send SIGSTOP or SIGCONT.</summary>
+internal static class Signals
+{
+    public const int Kill = 9, Stop = 19, Continue = 18;
+
+    public static void Send(int pid, int signal)
+    {
+        if (kill(pid, signal) != 0) throw new InvalidOperationException($"kill({pid}, {signal}) failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int sig);
 }
