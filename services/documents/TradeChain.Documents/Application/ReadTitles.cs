@@ -41,13 +41,13 @@ public sealed class ReadTitles(DocumentsDbContext db, TitleRegistryClient titles
 
     /// <summary>
     /// The bill of lading, when the caller may see its title: its issuer, or a party that holds, is entitled to, is
-    /// nominated for or once took part in the title, or a customs officer.
+    /// nominated for or once took part in the title, or a customs officer when a declaration references the bill.
     /// </summary>
     public async Task<Outcome<TradeDocument>> FindAsync(Guid id, Caller caller, CancellationToken ct)
     {
         var document = await db.Documents.AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, ct);
         if (document is null) return new NotFound("document", id.ToString());
-        if (!document.IsVisibleTo(caller.Party, caller.IsCustomsOfficer))
+        if (!document.IsVisibleTo(caller.Party, caller.IsCustomsOfficer, caller.IsCustomsOfficer && await db.IsReferencedByDeclarationAsync(id, ct)))
         {
             var mine = parties.Wallets.HasAccount(caller.Party) ? parties.Wallets.AddressOf(caller.Party) : null;
             var involved = mine is not null && document.MerkleRoot is not null && document.IsTransferable
