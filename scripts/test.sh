@@ -17,7 +17,8 @@ INFRA="$TEST_DIR/infrastructure"
 tc_install_prereqs
 tc_install_postgres
 # The public OpenAttestation and TradeTrust libraries, for the interoperability tests.
-[ -d tests/interop/node_modules/@govtechsg/open-attestation ] && [ -d tests/interop/node_modules/@tradetrust-tt/tt-verify ] || npm ci --prefix tests/interop --no-audit --no-fund --silent
+[ -d tests/interop/node_modules/@govtechsg/open-attestation ] && [ -d tests/interop/node_modules/@tradetrust-tt/tt-verify ] \
+  && [ -d tests/interop/node_modules/@govtechsg/oa-verify ] || npm ci --prefix tests/interop --no-audit --no-fund --silent
 # kubectl renders the Kubernetes overlays offline (`kubectl kustomize`) for the manifest tests; the machine image has it.
 command -v kubectl >/dev/null 2>&1 || { _tc_as_root apt-get install -y -qq kubectl >/dev/null 2>&1 || echo "[test] kubectl is missing and could not be installed: the manifest tests will fail" >&2; }
 # Debian's Chromium for the console's browser tests (Playwright drives it; its own browser download cannot work offline).

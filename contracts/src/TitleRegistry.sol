@@ -25,6 +25,11 @@ import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
  *   registry until an accepter {acceptSurrender}s (burns it: the goods are delivered) or {rejectSurrender}s
  *   (restores it to the surrendering party). A burned title is spent: its id can never be issued again.
  *
+ * Burning follows TradeTrust's token registry: the token moves to the burn address {BURN_ADDRESS} (0x…dEaD), which
+ * no one can sign for, instead of being destroyed. `ownerOf` then still answers, so TradeTrust's verifiers
+ * (oa-verify, tt-verify) and anyone reading the registry tell a surrendered-and-accepted title (owner 0x…dEaD) from
+ * one never issued (ownerOf reverts), and a title returned to the issuer (owner: this registry) from both.
+ *
  * The usual ERC-721 transfers and approvals are disabled: title moves only through these functions, each
  * checked against the caller's own account. Roles ({AccessControl}): `MINTER_ROLE` issues titles,
  * `ACCEPTER_ROLE` accepts or rejects surrenders, `DEFAULT_ADMIN_ROLE` grants both.
@@ -35,6 +40,9 @@ contract TitleRegistry is ERC721, AccessControl {
 
     /// @notice Role allowed to accept (burn) or reject surrendered titles.
     bytes32 public constant ACCEPTER_ROLE = keccak256("ACCEPTER_ROLE");
+
+    /// @notice Where an accepted surrender's token goes (TradeTrust's burn address): the title is spent for good.
+    address public constant BURN_ADDRESS = 0x000000000000000000000000000000000000dEaD;
 
     /// @dev The parties of one title.
     struct Title {
@@ -50,10 +58,7 @@ contract TitleRegistry is ERC721, AccessControl {
 
     mapping(uint256 tokenId => Title) private _titles;
 
-    // Titles surrendered and burned: their ids can never be issued again.
-    mapping(uint256 tokenId => bool) private _spent;
-
-    /// @dev No title `tokenId` exists (never issued, or surrendered and burned).
+    /// @dev No title `tokenId` exists (never issued).
     error UnknownTitle(uint256 tokenId);
 
     /// @dev `tokenId` was surrendered and burned (the goods were delivered): it can never be issued again.
@@ -112,7 +117,7 @@ contract TitleRegistry is ERC721, AccessControl {
      * neither party is zero.
      */
     function mint(uint256 tokenId, address beneficiary, address holder) external onlyRole(MINTER_ROLE) {
-        if (_spent[tokenId]) revert TitleSpent(tokenId);
+        if (_ownerOf(tokenId) == BURN_ADDRESS) revert TitleSpent(tokenId);
         if (beneficiary == address(0)) revert InvalidParty(beneficiary);
         if (holder == address(0)) revert InvalidParty(holder);
         _titles[tokenId] = Title(beneficiary, holder, address(0), address(0), address(0), false);
@@ -219,13 +224,13 @@ contract TitleRegistry is ERC721, AccessControl {
     }
 
     /**
-     * @notice Accepts a surrendered title: the token is burned and can never be used, nor issued, again.
+     * @notice Accepts a surrendered title: the token is burned — moved to {BURN_ADDRESS}, as TradeTrust does — and its
+     * parties cleared; it can never be used, nor issued, again.
      */
     function acceptSurrender(uint256 tokenId) external onlyRole(ACCEPTER_ROLE) {
         if (!_titles[tokenId].surrendered) revert TitleNotSurrendered(tokenId);
         delete _titles[tokenId];
-        _spent[tokenId] = true;
-        _burn(tokenId);
+        _update(BURN_ADDRESS, tokenId, address(0));
         emit SurrenderAccepted(tokenId, msg.sender);
     }
 
@@ -241,15 +246,17 @@ contract TitleRegistry is ERC721, AccessControl {
     }
 
     /**
-     * @notice The parties of title `tokenId`; `exists` is false when it was never issued or has been burned.
+     * @notice Title `tokenId`: `exists` is false when it was never issued; `owner` is the ERC-721 owner — the holder,
+     * this registry while surrendered, or {BURN_ADDRESS} once the surrender was accepted (parties then zero).
      */
     function titleOf(uint256 tokenId)
         external
         view
-        returns (bool exists, address beneficiary, address holder, address nominee, bool surrendered)
+        returns (bool exists, address owner, address beneficiary, address holder, address nominee, bool surrendered)
     {
         Title storage title = _titles[tokenId];
-        return (_ownerOf(tokenId) != address(0), title.beneficiary, title.holder, title.nominee, title.surrendered);
+        address current = _ownerOf(tokenId);
+        return (current != address(0), current, title.beneficiary, title.holder, title.nominee, title.surrendered);
     }
 
     /// @dev ERC-721's own transfers pass the caller as `auth`; the title functions pass zero. Only theirs pass.
@@ -274,7 +281,9 @@ contract TitleRegistry is ERC721, AccessControl {
     }
 
     function _active(uint256 tokenId) private view returns (Title storage title) {
-        if (_ownerOf(tokenId) == address(0)) revert UnknownTitle(tokenId);
+        address current = _ownerOf(tokenId);
+        if (current == address(0)) revert UnknownTitle(tokenId);
+        if (current == BURN_ADDRESS) revert TitleSpent(tokenId);
         title = _titles[tokenId];
         if (title.surrendered) revert TitleSurrendered(tokenId);
     }

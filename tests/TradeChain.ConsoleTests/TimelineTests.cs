@@ -96,6 +96,23 @@ public sealed class TimelineTests : IAsyncLifetime
     }
 
     [Fact]
+    public void A_history_that_does_not_verify_says_so_above_its_transitions_and_a_verified_one_says_that_quietly()
+    {
+        _history.Transitions = [Transition(1, "Registered", "Accepted", "01", Anchored(false, true, "tampered: the transition's fields do not hash to a leaf of its anchored root"))];
+        _history.Verdict = ("does-not-verify", "1 of 1 transition(s) do not verify: #1 tampered: the transition's fields do not hash to a leaf of its anchored root");
+        var verdict = Render().Find("[data-testid=history-verdict]");
+        Assert.Equal("alert", verdict.GetAttribute("role"));
+        Assert.Equal("This history does not verify: 1 of 1 transition(s) do not verify: #1 tampered: the transition's fields do not hash to a leaf of its anchored root",
+            verdict.TextContent.Trim());
+
+        _history.Transitions = [Transition(1, "Registered", "Accepted", "01", Anchored(true, true, "verified: the transition is in a root recorded on chain"))];
+        _history.Verdict = ("verified", "all 1 transition(s) verified against the chain");
+        var verified = Render().Find("[data-testid=history-verdict]");
+        Assert.Null(verified.GetAttribute("role"));
+        Assert.Equal("all 1 transition(s) verified against the chain", verified.TextContent.Trim());
+    }
+
+    [Fact]
     public void States_are_shown_in_words_with_their_codes_kept_for_styling()
     {
         _history.Transitions = [Transition(1, "UnderDocumentaryCheck", "ReadyForRelease", "09", Anchored(true, true, "verified: the transition is in a root recorded on chain"))];
@@ -171,10 +188,17 @@ public sealed class TimelineTests : IAsyncLifetime
 
         public HttpStatusCode Status { get; set; } = HttpStatusCode.OK;
 
+        /// <summary>The history's overall verdict and its reason, when the test sets them.</summary>
+        public (string Verdict, string Reason)? Verdict { get; set; }
+
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             var body = Status == HttpStatusCode.OK
-                ? new JsonObject { ["aggregateType"] = "declaration", ["aggregateId"] = "3f0c", ["transitions"] = Transitions.DeepClone() }.ToJsonString()
+                ? new JsonObject
+                {
+                    ["aggregateType"] = "declaration", ["aggregateId"] = "3f0c", ["transitions"] = Transitions.DeepClone(),
+                    ["verdict"] = Verdict?.Verdict, ["verdictReason"] = Verdict?.Reason,
+                }.ToJsonString()
                 : "{\"title\":\"Not found (or not yours to see)\",\"status\":404}";
             return Task.FromResult(new HttpResponseMessage(Status) { Content = new StringContent(body, Encoding.UTF8, "application/json") });
         }

@@ -77,7 +77,13 @@ public sealed class AnchoringTests : IAsyncLifetime
         var tampered = history.Transitions.Single(t => t.Sequence == 3);
         Assert.False(tampered.Anchor.ProofValid);
         Assert.StartsWith("tampered", tampered.Anchor.Verdict);
+        Assert.Equal("tampered", tampered.Anchor.Status); // not "anchored": it does not verify
         Assert.All(history.Transitions.Where(t => t.Sequence != 3), t => Assert.True(t.Anchor.ProofValid));
+        Assert.All(history.Transitions.Where(t => t.Sequence != 3), t => Assert.Equal("anchored", t.Anchor.Status));
+        // The history as a whole does not verify, and says which transition fails.
+        var json = System.Text.Json.JsonSerializer.SerializeToNode(history, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web))!;
+        Assert.Equal("does-not-verify", json["verdict"]?.GetValue<string>());
+        Assert.StartsWith("1 of 5 transition(s) do not verify: #3 tampered", json["verdictReason"]!.GetValue<string>());
     }
 
     [Fact]

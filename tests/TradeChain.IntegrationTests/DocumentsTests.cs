@@ -314,6 +314,8 @@ public sealed class DocumentsTests(DocumentsFixture fixture, ITestOutputHelper o
         Assert.Equal(HttpStatusCode.NotFound, (await Send(stranger, HttpMethod.Get, title)).Status);
         var ttVerify = await OpenAttestationNode.StatusAsync(System.Chain.RpcUrl, wrapped);
         Assert.True(ttVerify["valid"]!.GetValue<bool>(), ttVerify.ToJsonString()); // tt-verify's token-registry check: the title is minted
+        Assert.True(ttVerify["oaVerify"]!["valid"]!.GetValue<bool>(), ttVerify.ToJsonString()); // and oa-verify's
+        Assert.False(ttVerify["surrendered"]!.GetValue<bool>());
         Assert.True((await VerifyAsync(wrapped))["valid"]!.GetValue<bool>());
 
         // A party with no part in the title does not see it; browsing documents shows a bank nothing either.
@@ -354,7 +356,21 @@ public sealed class DocumentsTests(DocumentsFixture fixture, ITestOutputHelper o
 
         var spent = await VerifyAsync(wrapped);
         Assert.Equal("invalid", Status(spent, "issuance"));
-        Assert.Contains("surrender accepted (burned)", Reason(spent, "issuance"));
+        Assert.Contains("surrender accepted (burned", Reason(spent, "issuance"));
+
+        // TradeTrust's public verifiers see the surrender as TradeTrust marks it: the title was issued on this registry
+        // (its status fragment VALID, not "not found" nor an error) and its owner is TradeTrust's burn address.
+        var theirs = await OpenAttestationNode.StatusAsync(System.Chain.RpcUrl, wrapped);
+        output.WriteLine(theirs.ToJsonString());
+        Assert.True(theirs["surrendered"]!.GetValue<bool>(), theirs.ToJsonString());
+        Assert.Equal("0x000000000000000000000000000000000000dEaD", theirs["owner"]!.GetValue<string>(), ignoreCase: true);
+        foreach (var verifier in new[] { theirs, theirs["oaVerify"]!.AsObject() })
+        {
+            var registryStatus = verifier["fragments"]!.AsArray().Single(f => f!["name"]!.GetValue<string>() == "OpenAttestationEthereumTokenRegistryStatus")!;
+            Assert.Equal("VALID", registryStatus["status"]!.GetValue<string>());
+            Assert.True(verifier["valid"]!.GetValue<bool>(), verifier.ToJsonString());
+        }
+        Assert.Equal("surrendered-and-burned", (await Get(importer, title))["state"]!.GetValue<string>());
     }
 
     [Fact]

@@ -85,17 +85,28 @@ public sealed class TitleRegistryContractTests : IAsyncLifetime
         await owner.SendAsync(Registry, new ReturnToIssuerFunction { TokenId = id }, CancellationToken.None);
         await titles.SendAsIssuerAsync(new AcceptSurrenderFunction { TokenId = id }, CancellationToken.None);
 
-        Assert.False((await titles.GetAsync(root)).Exists);
+        // Burned as TradeTrust burns: the token moves to the burn address, so ownerOf still answers (a destroyed token
+        // would read as never issued to TradeTrust's verifiers) and the parties are cleared.
+        Assert.Equal(TitleRegistryClient.BurnAddress, await documents.QueryAsync<OwnerOfFunction, string>(Registry, new OwnerOfFunction { TokenId = id }), ignoreCase: true);
+        var burned = await titles.GetAsync(root);
+        Assert.True(burned.SurrenderAccepted);
+        Assert.False(burned.Live);
+        Assert.Equal((false, (string?)null), (burned.Surrendered, burned.Nominee));
+        Assert.False(new BigInteger(Convert.FromHexString(burned.Holder[2..]), isUnsigned: true) > 0, "no holder after the burn");
         Assert.StartsWith("TitleNotSurrendered", await RefusedAsync(() => titles.SendAsIssuerAsync(new AcceptSurrenderFunction { TokenId = id }, CancellationToken.None)));
-        Assert.StartsWith("UnknownTitle", await RefusedAsync(() =>
+        Assert.StartsWith("TitleSpent", await RefusedAsync(() =>
             owner.SendAsync(Registry, new ReturnToIssuerFunction { TokenId = id }, CancellationToken.None)));
+        Assert.StartsWith("TitleSpent", await RefusedAsync(() =>
+            owner.SendAsync(Registry, new TransferHolderFunction { TokenId = id, NewHolder = other.Address }, CancellationToken.None)));
         Assert.Equal(["issued", "surrendered", "surrender-rejected", "surrendered", "surrender-accepted"], (await titles.HistoryAsync(root)).Select(e => e.Action));
 
         // The burned title is spent: its id can never be issued again, to anyone (the client does not mistake it for a retry).
         Assert.StartsWith("TitleSpent", await RefusedAsync(() => titles.MintAsync(root, other.Address, other.Address, CancellationToken.None)));
         Assert.StartsWith("TitleSpent", await RefusedAsync(() =>
             documents.SendAsync(Registry, new MintFunction { TokenId = id, Beneficiary = owner.Address, Holder = owner.Address }, CancellationToken.None)));
-        Assert.False((await titles.GetAsync(root)).Exists);
+        Assert.True((await titles.GetAsync(root)).SurrenderAccepted);
+        Assert.StartsWith("UnknownTitle", await RefusedAsync(() => // never issued: no owner at all
+            owner.SendAsync(Registry, new ReturnToIssuerFunction { TokenId = id + 1 }, CancellationToken.None)));
     }
 
     [Fact]

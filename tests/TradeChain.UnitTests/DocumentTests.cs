@@ -179,12 +179,13 @@ public class DocumentTests
     }
 
     [Fact]
-    public void A_document_is_its_issuers_and_customs_officers_see_every_one()
+    public void A_document_is_its_issuers_and_customs_officers_see_those_declarations_reference()
     {
         var document = Issued();
-        Assert.True(document.IsVisibleTo("EXP-ACME", isCustomsOfficer: false));
-        Assert.True(document.IsVisibleTo("CUS-VNSGN", isCustomsOfficer: true));
-        Assert.False(document.IsVisibleTo("BNK-VCB", isCustomsOfficer: false));
+        Assert.True(document.IsVisibleTo("EXP-ACME", isCustomsOfficer: false, referencedByDeclaration: false));
+        Assert.True(document.IsVisibleTo("CUS-VNSGN", isCustomsOfficer: true, referencedByDeclaration: true));
+        Assert.False(document.IsVisibleTo("CUS-VNSGN", isCustomsOfficer: true, referencedByDeclaration: false)); // no declaration shows it to customs
+        Assert.False(document.IsVisibleTo("BNK-VCB", isCustomsOfficer: false, referencedByDeclaration: true));
         Assert.False(document.BelongsTo("exp-acme"));
     }
 

@@ -30,6 +30,7 @@ public sealed class DocumentVerificationResponderTests : IAsyncLifetime
     {
         _provider = new ServiceCollection()
             .AddSingleton(new ServiceIdentity("documents"))
+            .AddSingleton(TimeProvider.System)
             .AddDbContext<DocumentsDbContext>(o => o.UseServiceDatabase($"Data Source={_file}"))
             .AddSingleton<IDocumentChecks>(_chain)
             .AddScoped<VerifyReferencedDocuments>()
@@ -103,6 +104,31 @@ public sealed class DocumentVerificationResponderTests : IAsyncLifetime
             Assert.Equal(["unknown: no document with this targetHash was issued through TradeChain by EXP-ACME"], verdicts.Select(v => v.Reason).Distinct());
         }
         Assert.Equal(0, _chain.Verifications); // nothing of another party's document is even checked
+        Assert.Empty(await ReferencesAsync()); // naming another party's document does not show it to customs officers
+    }
+
+    /// <summary>The documents recorded as referenced by declarations (customs officers may read those).</summary>
+    private async Task<List<DeclarationReference>> ReferencesAsync()
+    {
+        await using var scope = _provider.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<DocumentsDbContext>().DeclarationReferences.AsNoTracking().ToListAsync();
+    }
+
+    [Fact]
+    public async Task A_declarations_own_documents_are_recorded_as_referenced_once_and_a_presentation_records_none()
+    {
+        var mine = await IssuedAsync("EXP-ACME", "INV-REF");
+        await IssuedAsync("EXP-ACME", "INV-NOT-DECLARED");
+        var declarationId = Guid.NewGuid();
+
+        await AskAsync<PresentationDocumentsVerificationRequested, PresentationDocumentsVerified>(new(Guid.NewGuid(), "EXP-ACME", [mine.Hash]));
+        Assert.Empty(await ReferencesAsync());
+        await AskAsync<DeclarationDocumentsVerificationRequested, DeclarationDocumentsVerified>(new(declarationId, "EXP-ACME", [mine.Hash]), deliveries: 2);
+        // Customs asks again for the same declaration (an amendment, or documents it asked for): nothing recorded twice.
+        await AskAsync<DeclarationDocumentsVerificationRequested, DeclarationDocumentsVerified>(new(declarationId, "EXP-ACME", [mine.Hash]));
+
+        var reference = Assert.Single(await ReferencesAsync());
+        Assert.Equal((mine.Id, declarationId), (reference.DocumentId, reference.DeclarationId));
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Nethereum.Contracts;
+using Nethereum.Hex.HexConvertors.Extensions;
 using Nethereum.JsonRpc.Client;
 using Nethereum.RPC.Eth.DTOs;
 using Nethereum.RPC.NonceServices;
@@ -61,6 +62,7 @@ public sealed class ChainWriter
         activity?.SetTag("chain.from", Address);
 
         await _gate.WaitAsync(cancellationToken);
+        SentTransaction? sent = null; // the last transaction sent for this call: its fate is checked before sending another
         try
         {
             for (var attempt = 1; ; attempt++)
@@ -69,8 +71,17 @@ public sealed class ChainWriter
                 {
                     using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                     timeout.CancelAfter(TimeSpan.FromSeconds(_options.ReceiptTimeoutSeconds));
-                    var handler = Web3.Eth.GetContractTransactionHandler<TFunction>();
-                    TransactionReceipt receipt = await handler.SendRequestAndWaitForReceiptAsync(contractAddress, function, timeout);
+                    // A receipt that did not come in time does not mean the transaction failed: it may be mined (or about to be).
+                    // Sending the call again with a fresh nonce would then run it twice — the second refused, or worse done twice.
+                    var receipt = sent is null ? null : await ReceiptOfEarlierAsync(sent, functionName, timeout.Token);
+                    if (receipt is null)
+                    {
+                        sent = await SignAsync(contractAddress, function);
+                        activity?.SetTag("chain.tx_hash", sent.Hash);
+                        // Remembered before sending: if the node takes it but the answer is lost, the next attempt finds it by hash.
+                        await Web3.Eth.Transactions.SendRawTransaction.SendRequestAsync(sent.Raw);
+                        receipt = await Web3.TransactionManager.TransactionReceiptService.PollForReceiptAsync(sent.Hash, timeout.Token);
+                    }
                     if (receipt.Status?.Value != 1)
                         throw new ChainRevertedException(functionName, $"transaction {receipt.TransactionHash} reverted");
 
@@ -118,6 +129,48 @@ public sealed class ChainWriter
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>A transaction this writer signed (and sends): its hash is known before the node answers, so its fate can be asked.</summary>
+    private sealed record SentTransaction(string Hash, System.Numerics.BigInteger Nonce, string Raw);
+
+    /// <summary>Signs the call with the next nonce (estimating its gas: a call the contract refuses throws here, unsent).</summary>
+    private async Task<SentTransaction> SignAsync<TFunction>(string contractAddress, TFunction function) where TFunction : FunctionMessage, new()
+    {
+        var nonce = (await _account.NonceService!.GetNextNonceAsync()).Value;
+        function.Nonce = nonce;
+        try
+        {
+            var signed = (await Web3.Eth.GetContractTransactionHandler<TFunction>().SignTransactionAsync(contractAddress, function)).EnsureHexPrefix();
+            return new SentTransaction(Nethereum.Util.TransactionUtils.CalculateTransactionHash(signed).EnsureHexPrefix(), nonce, signed);
+        }
+        finally
+        {
+            function.Nonce = null; // the caller's message carries no nonce of ours into a later call
+        }
+    }
+
+    /// <summary>
+    /// What became of <paramref name="earlier"/>, sent by a previous attempt of this call: its receipt if it was mined;
+    /// if the node still knows it (pending), its receipt once mined, waiting again rather than sending a second
+    /// transaction; null if it is gone unmined (dropped, or its nonce taken by another transaction), so the call is sent anew.
+    /// </summary>
+    private async Task<TransactionReceipt?> ReceiptOfEarlierAsync(SentTransaction earlier, string functionName, CancellationToken cancellationToken)
+    {
+        var receipt = await Web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(earlier.Hash);
+        if (receipt is not null) return receipt;
+        if (await Web3.Eth.Transactions.GetTransactionByHash.SendRequestAsync(earlier.Hash) is not null)
+        {
+            _logger.LogWarning("Chain transaction {Function} {Hash} is still pending: waiting for it rather than sending it again", functionName, earlier.Hash);
+            return await Web3.TransactionManager.TransactionReceiptService.PollForReceiptAsync(earlier.Hash, cancellationToken);
+        }
+        var mined = await Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(Address, BlockParameter.CreateLatest());
+        // Checked once more: it may have been mined between the two questions above.
+        receipt = await Web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(earlier.Hash);
+        if (receipt is not null) return receipt;
+        _logger.LogWarning("Chain transaction {Function} {Hash} (nonce {Nonce}) is unknown to the node and was not mined ({State}): sending it again",
+            functionName, earlier.Hash, earlier.Nonce, mined.Value > earlier.Nonce ? "its nonce was used by another transaction" : "dropped");
+        return null;
     }
 
     /// <summary>Sends <paramref name="wei"/> of the chain's native currency to <paramref name="to"/> (gas for a party's own account).</summary>

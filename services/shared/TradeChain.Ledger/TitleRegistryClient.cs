@@ -7,7 +7,16 @@ using TradeChain.Ledger.Contracts.TitleRegistry;
 namespace TradeChain.Ledger;
 
 /// <summary>The current parties of one title, as the TitleRegistry contract holds them.</summary>
-public sealed record TitleState(bool Exists, string Beneficiary, string Holder, string? Nominee, bool Surrendered);
+/// <param name="Exists">The title was issued (it may since have been surrendered and burned).</param>
+/// <param name="Owner">The ERC-721 owner: the holder, the registry while surrendered, or the burn address once accepted.</param>
+public sealed record TitleState(bool Exists, string Owner, string Beneficiary, string Holder, string? Nominee, bool Surrendered)
+{
+    /// <summary>The surrender was accepted: the token sits at TradeTrust's burn address (0x…dEaD), spent for good.</summary>
+    public bool SurrenderAccepted => string.Equals(Owner, TitleRegistryClient.BurnAddress, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Issued and not burned: someone holds it, or it waits as surrendered for the issuer's answer.</summary>
+    public bool Live => Exists && !SurrenderAccepted;
+}
 
 /// <summary>One step in a title's life, rebuilt from the contract's events.</summary>
 /// <remarks>For "issued", <see cref="To"/> is the first beneficiary and <see cref="Holder"/> the first holder.</remarks>
@@ -20,6 +29,12 @@ public sealed record TitleEvent(string Action, string? From, string? To, string?
 public sealed class TitleRegistryClient(ChainWriter writer, ChainOptions options)
 {
     public string ContractAddress => options.TitleRegistryAddress;
+
+    /// <summary>
+    /// Where an accepted surrender's token goes (TitleRegistry.BURN_ADDRESS): TradeTrust's convention, which its
+    /// verifiers and website read as "surrendered and accepted", where a destroyed token would read as never issued.
+    /// </summary>
+    public const string BurnAddress = "0x000000000000000000000000000000000000dEaD";
 
     public static BigInteger TokenId(byte[] root) => new(root, isUnsigned: true, isBigEndian: true);
 
@@ -50,7 +65,7 @@ public sealed class TitleRegistryClient(ChainWriter writer, ChainOptions options
     public async Task<TitleState> GetAsync(string registry, byte[] root)
     {
         var title = await writer.QueryOutputAsync<TitleOfFunction, TitleOfOutputDTO>(registry, new TitleOfFunction { TokenId = TokenId(root) });
-        return new TitleState(title.Exists, title.Beneficiary, title.Holder, IsZero(title.Nominee) ? null : title.Nominee, title.Surrendered);
+        return new TitleState(title.Exists, title.Owner, title.Beneficiary, title.Holder, IsZero(title.Nominee) ? null : title.Nominee, title.Surrendered);
     }
 
     /// <summary>Every step of the title, oldest first, from the registry's events (the chain is the record, not our database).</summary>
@@ -152,7 +167,7 @@ internal static class TitleErrors
         if (revert.IsCustomErrorFor<TitleSurrenderedError>()) return "TitleSurrendered: the title has been returned to the issuer; only the issuer may accept or reject the surrender";
         if (revert.IsCustomErrorFor<TitleNotSurrenderedError>()) return "TitleNotSurrendered: the title has not been returned to the issuer";
         if (revert.IsCustomErrorFor<TitleSpentError>()) return "TitleSpent: this title was surrendered and burned (the goods were delivered); its id can never be issued again";
-        if (revert.IsCustomErrorFor<UnknownTitleError>()) return "UnknownTitle: no such title (never issued, or surrendered and burned)";
+        if (revert.IsCustomErrorFor<UnknownTitleError>()) return "UnknownTitle: no such title (never issued)";
         if (revert.IsCustomErrorFor<InvalidPartyError>()) return "InvalidParty: the zero address cannot take part in a title";
         if (revert.IsCustomErrorFor<NoChangeError>()) return $"NoChange: {revert.DecodeError<NoChangeError>().Party} already has that place";
         if (revert.IsCustomErrorFor<NothingToRejectError>()) return "NothingToReject: there is no transfer to this party that may still be rejected";

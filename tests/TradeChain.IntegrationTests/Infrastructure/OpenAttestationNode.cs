@@ -10,7 +10,7 @@ public static class OpenAttestationNode
     public static async Task<JsonNode> RunAsync(string command, JsonNode input)
     {
         var dir = Path.Combine(TestEnvironment.RepoRoot, "tests", "interop");
-        if (!Directory.Exists(Path.Combine(dir, "node_modules", "@tradetrust-tt", "tt-verify")))
+        if (!Directory.Exists(Path.Combine(dir, "node_modules", "@tradetrust-tt", "tt-verify")) || !Directory.Exists(Path.Combine(dir, "node_modules", "@govtechsg", "oa-verify")))
             throw new InvalidOperationException("tests/interop/node_modules is incomplete: run scripts/test.sh (it runs npm ci there).");
         using var process = Process.Start(new ProcessStartInfo("node", ["oa.mjs", command])
         {
@@ -28,7 +28,11 @@ public static class OpenAttestationNode
         return JsonNode.Parse(await output)!;
     }
 
-    /// <summary>@tradetrust-tt/tt-verify's hash and status verifiers against <paramref name="rpc"/>.</summary>
+    /// <summary>
+    /// The hash and status verifiers of @tradetrust-tt/tt-verify (valid, fragments) and @govtechsg/oa-verify (oaVerify)
+    /// against <paramref name="rpc"/>; for a transferable record also its owner as TradeTrust reads it and whether that
+    /// is TradeTrust's burn address (surrendered).
+    /// </summary>
     public static async Task<JsonObject> StatusAsync(string rpc, JsonObject wrapped) =>
         (await RunAsync("status", new JsonObject { ["rpc"] = rpc, ["document"] = wrapped.DeepClone() })).AsObject();
 

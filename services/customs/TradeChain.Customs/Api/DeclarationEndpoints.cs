@@ -16,9 +16,10 @@ public sealed record DeclarationView(
     string? ExaminationFindings, int ContentVersion, DeclarationContent Content, IReadOnlyList<DeclarationVersion> PreviousVersions,
     long LodgedAtUnixMs, long UpdatedAtUnixMs, IReadOnlyList<RecordedVerdict> DocumentVerdicts)
 {
-    /// <param name="officer">Only customs officers see the selectivity decision (which risk rules fired).</param>
+    /// <param name="officer">Only customs officers see the selectivity decision (which risk rules fired) and an officer's reason for a re-route.</param>
     public static DeclarationView From(Declaration d, bool officer) => new(d.Id, d.LocalReferenceNumber, d.DeclarantParty, d.Type.ToString().ToLowerInvariant(),
-        d.Function.ToString().ToLowerInvariant(), d.OfficeOfDeclaration, d.Status.ToString(), d.ResponseCode, d.StatusReason, d.Lane?.ToString(),
+        d.Function.ToString().ToLowerInvariant(), d.OfficeOfDeclaration, d.Status.ToString(), d.ResponseCode,
+        officer || d.StatusReason is null ? d.StatusReason : Declaration.ReasonForDeclarant(d.StatusReason), d.Lane?.ToString(),
         officer ? d.LaneDecision : null, officer ? d.OfficerLaneReason : null, d.Assessment, d.PaymentReference,
         d.AmountPaid, d.SupplementaryPaymentReference, d.SupplementaryAmount, d.AssignedOfficer, d.RequestedDocumentTypes, d.ExaminationFindings,
         d.ContentVersion, d.Content, d.PreviousVersions, d.LodgedAtUnixMs, d.UpdatedAtUnixMs, d.DocumentVerdicts);
@@ -224,6 +225,9 @@ public static class DeclarationEndpoints
     private static async Task<IResult> HistoryAsync(Guid id, ClaimsPrincipal user, Declarations declarations, TransitionHistory history, CancellationToken ct)
     {
         var declaration = await declarations.FindVisibleAsync(id, user, ct, tracked: false);
-        return declaration is null ? Problems.NotFound("declaration", id.ToString()) : Results.Ok(await history.GetAsync(declaration.AggregateType, declaration.AggregateKey, ct));
+        if (declaration is null) return Problems.NotFound("declaration", id.ToString());
+        var transitions = await history.GetAsync(declaration.AggregateType, declaration.AggregateKey, ct);
+        // As the declaration view: an officer's reason for a re-route is customs-internal.
+        return Results.Ok(user.IsInRole(Roles.CustomsOfficer) ? transitions : transitions.Withholding(Declaration.ReasonForDeclarant));
     }
 }

@@ -346,6 +346,19 @@ public sealed class Declaration : Aggregate
             Move(Status, $"assigned to {officer}", null, officer, at);
     }
 
+    private const string ReroutedPrefix = "re-routed from ";
+
+    /// <summary>
+    /// A status or transition reason as the declarant may read it. An officer's reason for a re-route is customs-internal
+    /// (like the selectivity decision and <see cref="OfficerLaneReason"/>): the declarant sees the lanes and the officer, not why.
+    /// </summary>
+    public static string ReasonForDeclarant(string reason)
+    {
+        if (!reason.StartsWith(ReroutedPrefix, StringComparison.Ordinal)) return reason;
+        var why = reason.IndexOf(": ", StringComparison.Ordinal);
+        return why < 0 ? reason : reason[..why] + " (the officer's reason is customs-internal)";
+    }
+
     /// <summary>An officer changes the lane, with a reason; during a check only the officer doing it. A declaration already in its checks moves to the new lane's step.</summary>
     public void Reroute(Lane lane, string reason, string officer, DateTimeOffset at)
     {
@@ -358,7 +371,7 @@ public sealed class Declaration : Aggregate
         // The selectivity decision stays as committed; the officer's re-route is recorded beside it and in the transition.
         OfficerLane = lane;
         OfficerLaneReason = $"re-routed to {lane} by {officer}: {reason}";
-        var why = $"re-routed from {from} to {lane} by {officer}: {reason}";
+        var why = $"{ReroutedPrefix}{from} to {lane} by {officer}: {reason}";
         if (Status == DeclarationStatus.Assessed) { Move(DeclarationStatus.Assessed, why, null, officer, at); return; }
         AssignedOfficer ??= officer;
         switch (lane)

@@ -42,7 +42,7 @@ public static class DocumentEndpoints
         var group = app.MapGroup("/documents").WithTags("documents");
         group.MapPost("/", SubmitAsync).RequireAuthorization(Roles.Exporter)
             .WithSummary("Submits a trade document: validated against its schema, wrapped as OpenAttestation v2 and queued for issuance (202; poll until Issued).");
-        group.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyParty).WithSummary("Lists documents: a party sees the documents it issued; customs officers see all.");
+        group.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyParty).WithSummary("Lists documents: a party sees the documents it issued; customs officers see those that declarations reference.");
         group.MapGet("/{id:guid}", GetAsync).RequireAuthorization(Policies.AnyParty)
             .WithSummary("The document, its status and, once issued, the wrapped OpenAttestation document.");
         group.MapGet("/{id:guid}/wrapped", WrappedAsync).RequireAuthorization(Policies.AnyParty)

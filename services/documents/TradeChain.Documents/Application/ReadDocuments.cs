@@ -8,23 +8,28 @@ using TradeChain.ServiceDefaults.Transitions;
 namespace TradeChain.Documents.Application;
 
 /// <summary>
-/// Reading documents as the caller may (<see cref="TradeDocument.IsVisibleTo"/>): a party its own, a customs officer all.
-/// Another party's document is not found, never forbidden — its existence is not told.
+/// Reading documents as the caller may (<see cref="TradeDocument.IsVisibleTo"/>): a party its own, a customs officer
+/// those that declarations reference. Another party's document is not found, never forbidden — its existence is not told.
 /// </summary>
 public sealed class ReadDocuments(DocumentsDbContext db, TransitionHistory history)
 {
     public async Task<Outcome<TradeDocument>> FindAsync(Guid id, Caller caller, CancellationToken ct)
     {
         var document = await db.Documents.AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, ct);
-        return document is not null && document.IsVisibleTo(caller.Party, caller.IsCustomsOfficer) ? document : new NotFound("document", id.ToString());
+        return document is not null && document.IsVisibleTo(caller.Party, caller.IsCustomsOfficer,
+                caller.IsCustomsOfficer && await db.IsReferencedByDeclarationAsync(id, ct))
+            ? document
+            : new NotFound("document", id.ToString());
     }
 
-    /// <summary>The caller's documents (all, for a customs officer), newest first, optionally of one type.</summary>
+    /// <summary>The caller's documents (for a customs officer, those declarations reference), newest first, optionally of one type.</summary>
     public async Task<PagedResult<TradeDocument>> ListAsync(Caller caller, int? page, int? pageSize, string? type, CancellationToken ct)
     {
         var (number, size) = Paging.Normalise(page, pageSize);
         var query = db.Documents.AsNoTracking();
-        if (!caller.IsCustomsOfficer) query = query.Where(d => d.OwnerParty == caller.Party);
+        query = caller.IsCustomsOfficer
+            ? query.Where(d => d.OwnerParty == caller.Party || db.DeclarationReferences.Any(r => r.DocumentId == d.Id))
+            : query.Where(d => d.OwnerParty == caller.Party);
         if (type is not null) query = query.Where(d => d.DocumentType == type);
         var total = await query.CountAsync(ct);
         var items = await query.OrderByDescending(d => d.SubmittedAtUnixMs).Skip((number - 1) * size).Take(size).ToListAsync(ct);

@@ -41,13 +41,13 @@ public sealed class ReadTitles(DocumentsDbContext db, TitleRegistryClient titles
 
     /// <summary>
     /// The bill of lading, when the caller may see its title: its issuer, or a party that holds, is entitled to, is
-    /// nominated for or once took part in the title, or a customs officer.
+    /// nominated for or once took part in the title, or a customs officer when a declaration references the bill.
     /// </summary>
     public async Task<Outcome<TradeDocument>> FindAsync(Guid id, Caller caller, CancellationToken ct)
     {
         var document = await db.Documents.AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, ct);
         if (document is null) return new NotFound("document", id.ToString());
-        if (!document.IsVisibleTo(caller.Party, caller.IsCustomsOfficer))
+        if (!document.IsVisibleTo(caller.Party, caller.IsCustomsOfficer, caller.IsCustomsOfficer && await db.IsReferencedByDeclarationAsync(id, ct)))
         {
             var mine = parties.Wallets.HasAccount(caller.Party) ? parties.Wallets.AddressOf(caller.Party) : null;
             var involved = mine is not null && document.MerkleRoot is not null && document.IsTransferable
@@ -83,11 +83,9 @@ public sealed class ReadTitles(DocumentsDbContext db, TitleRegistryClient titles
     {
         var state = await titles.GetAsync(root);
         var history = await titles.HistoryAsync(root);
-        var status = !state.Exists ? (history.Any(e => e.Action == "surrender-accepted") ? "surrendered-and-burned" : "not-issued")
-            : state.Surrendered ? "returned-to-issuer" : "active";
-        return new TitleStanding(titles.ContractAddress, "0x" + Convert.ToHexStringLower(root), status,
-            state.Exists && !state.Surrendered ? await PartyAsync(state.Holder, ct) : null,
-            state.Exists ? await PartyAsync(state.Beneficiary, ct) : null, await PartyAsync(state.Nominee, ct), history);
+        return new TitleStanding(titles.ContractAddress, "0x" + Convert.ToHexStringLower(root), StateOf(state),
+            state.Live && !state.Surrendered ? await PartyAsync(state.Holder, ct) : null,
+            state.Live ? await PartyAsync(state.Beneficiary, ct) : null, await PartyAsync(state.Nominee, ct), history);
     }
 
     /// <summary>
@@ -109,10 +107,8 @@ public sealed class ReadTitles(DocumentsDbContext db, TitleRegistryClient titles
         foreach (var d in documents)
         {
             var state = await titles.GetAsync(Convert.FromHexString(d.MerkleRoot!));
-            // Listed because its events name the caller, so it was minted: a title that no longer exists was burned.
-            var standing = !state.Exists ? "surrendered-and-burned" : state.Surrendered ? "returned-to-issuer" : "active";
-            items.Add(new TitleSummaryView(d.Id, d.DocumentType, d.OwnerParty, "0x" + d.MerkleRoot, standing,
-                state.Exists && !state.Surrendered ? await PartyAsync(state.Holder, ct) : null, state.Exists ? await PartyAsync(state.Beneficiary, ct) : null,
+            items.Add(new TitleSummaryView(d.Id, d.DocumentType, d.OwnerParty, "0x" + d.MerkleRoot, StateOf(state),
+                state.Live && !state.Surrendered ? await PartyAsync(state.Holder, ct) : null, state.Live ? await PartyAsync(state.Beneficiary, ct) : null,
                 await PartyAsync(state.Nominee, ct), d.IssueTransactionHash, d.IssuedInBlock, d.SubmittedAtUnixMs));
         }
         return new PagedResult<TitleSummaryView>(items, number, size, total);
@@ -145,6 +141,13 @@ public sealed class ReadTitles(DocumentsDbContext db, TitleRegistryClient titles
         || log.IsLogForEvent<HolderTransferredEventDTO>() || log.IsLogForEvent<HolderTransferRejectedEventDTO>()
         || log.IsLogForEvent<BeneficiaryTransferRejectedEventDTO>() || log.IsLogForEvent<ReturnedToIssuerEventDTO>()
         || log.IsLogForEvent<SurrenderRejectedEventDTO>() || log.IsLogForEvent<SurrenderAcceptedEventDTO>();
+
+    /// <summary>
+    /// Where the title stands, read from the registry as TradeTrust reads it: owner 0x…dEaD (its burn address) is an
+    /// accepted surrender, owner the registry a surrender awaiting the issuer, no owner a title never issued.
+    /// </summary>
+    private static string StateOf(TitleState state) =>
+        state.SurrenderAccepted ? "surrendered-and-burned" : !state.Exists ? "not-issued" : state.Surrendered ? "returned-to-issuer" : "active";
 
     private static bool Mentions(TitleEvent e, string address) =>
         new[] { e.From, e.To, e.By, e.Holder }.Any(a => a is not null && a.Contains(address, StringComparison.OrdinalIgnoreCase));

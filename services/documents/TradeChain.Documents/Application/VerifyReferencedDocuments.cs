@@ -31,12 +31,29 @@ public interface IDocumentChecks
 /// payments for a presentation's, where a bill of lading must also be in the presenter's control and each verdict
 /// carries the document's data for the bank's examination. Nothing changes state: the answer is the reply.
 /// </summary>
-public sealed class VerifyReferencedDocuments(DocumentsDbContext db, IDocumentChecks checks)
+public sealed class VerifyReferencedDocuments(DocumentsDbContext db, IDocumentChecks checks, TimeProvider clock)
 {
     public async Task<DeclarationDocumentsVerified> ForDeclarationAsync(DeclarationDocumentsVerificationRequested request, CancellationToken ct)
     {
         var verdicts = await VerdictsAsync(request.DocumentHashes, request.DeclarantParty, presentation: false, ct);
+        await RecordReferencesAsync(request, ct);
         return new DeclarationDocumentsVerified(request.DeclarationId, verdicts.All(v => v.Valid), verdicts);
+    }
+
+    /// <summary>
+    /// The declaration references these documents of its declarant's: from now on customs officers may read them. Only
+    /// the declarant's own documents count — naming another party's hash shows officers nothing. Saved with the reply
+    /// (and the inbox row), so a redelivered request records nothing twice.
+    /// </summary>
+    private async Task RecordReferencesAsync(DeclarationDocumentsVerificationRequested request, CancellationToken ct)
+    {
+        var hashes = request.DocumentHashes.Select(h => h.ToLowerInvariant()).ToList();
+        var documents = await db.Documents.AsNoTracking().Where(d => hashes.Contains(d.Hash) && d.OwnerParty == request.DeclarantParty)
+            .Select(d => d.Id).ToListAsync(ct);
+        var recorded = await db.DeclarationReferences.Where(r => r.DeclarationId == request.DeclarationId).Select(r => r.DocumentId).ToListAsync(ct);
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        foreach (var id in documents.Except(recorded))
+            db.DeclarationReferences.Add(new DeclarationReference { DocumentId = id, DeclarationId = request.DeclarationId, RecordedAtUnixMs = now });
     }
 
     public async Task<PresentationDocumentsVerified> ForPresentationAsync(PresentationDocumentsVerificationRequested request, CancellationToken ct)

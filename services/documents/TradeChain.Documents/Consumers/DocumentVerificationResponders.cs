@@ -5,7 +5,10 @@ using TradeChain.ServiceDefaults.Messaging;
 
 namespace TradeChain.Documents.Consumers;
 
-/// <summary>Customs asks whether a declaration's documents are the declarant's and genuine; only customs receives the answer.</summary>
+/// <summary>
+/// Customs asks whether a declaration's documents are the declarant's and genuine; only customs receives the answer. The
+/// declarant's documents it names are recorded as referenced by the declaration, which lets customs officers read them.
+/// </summary>
 public sealed class DeclarationDocumentsVerificationResponder(DocumentsDbContext db, VerifyReferencedDocuments verify,
     ILogger<DeclarationDocumentsVerificationResponder> logger)
     : IdempotentResponder<DeclarationDocumentsVerificationRequested, DeclarationDocumentsVerified>(db, logger)

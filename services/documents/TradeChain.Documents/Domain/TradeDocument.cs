@@ -81,11 +81,13 @@ public sealed class TradeDocument : Aggregate
     public JsonObject? Wrapped => MerkleRoot is null ? null : OpenAttestationV2.Wrap(Data, TargetHash, Proof, MerkleRoot);
 
     /// <summary>
-    /// A document's content is its issuer's: customs officers see the documents declarants present to them; banks and
-    /// other parties receive a document's data only when it is presented to them (a credit presentation, over the bus)
-    /// or as a disclosed copy — never by browsing, which would defeat selective disclosure.
+    /// A document's content is its issuer's: customs officers see the documents declarants present to them (those a
+    /// declaration references: <paramref name="referencedByDeclaration"/>), and no other; banks and other parties
+    /// receive a document's data only when it is presented to them (a credit presentation, over the bus) or as a
+    /// disclosed copy — never by browsing, which would defeat selective disclosure.
     /// </summary>
-    public bool IsVisibleTo(string party, bool isCustomsOfficer) => isCustomsOfficer || BelongsTo(party);
+    public bool IsVisibleTo(string party, bool isCustomsOfficer, bool referencedByDeclaration) =>
+        BelongsTo(party) || (isCustomsOfficer && referencedByDeclaration);
 
     /// <summary>The party submitted (issued) this document: only it may revoke, disclose or present it.</summary>
     public bool BelongsTo(string party) => string.Equals(OwnerParty, party, StringComparison.Ordinal);

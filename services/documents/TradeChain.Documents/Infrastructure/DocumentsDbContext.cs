@@ -20,6 +20,12 @@ public sealed class DocumentsDbContext(DbContextOptions<DocumentsDbContext> opti
 
     public DbSet<PartyAccount> PartyAccounts => Set<PartyAccount>();
 
+    public DbSet<DeclarationReference> DeclarationReferences => Set<DeclarationReference>();
+
+    /// <summary>Whether a customs declaration references the document <paramref name="documentId"/> (customs officers may then read it).</summary>
+    public Task<bool> IsReferencedByDeclarationAsync(Guid documentId, CancellationToken ct) =>
+        DeclarationReferences.AnyAsync(r => r.DocumentId == documentId, ct);
+
     protected override void ConfigureDomain(ModelBuilder model)
     {
         model.Entity<TradeDocument>(e =>
@@ -47,6 +53,12 @@ public sealed class DocumentsDbContext(DbContextOptions<DocumentsDbContext> opti
             e.HasIndex(b => b.MerkleRoot).IsUnique();
             e.HasIndex(b => b.Confirmed);
             e.Property(b => b.Method).HasConversion<string>();
+        });
+        model.Entity<DeclarationReference>(e =>
+        {
+            e.ToTable("declaration_references");
+            e.HasKey(r => new { r.DocumentId, r.DeclarationId });
+            e.HasIndex(r => r.DeclarationId);
         });
         model.Entity<PartyAccount>(e =>
         {

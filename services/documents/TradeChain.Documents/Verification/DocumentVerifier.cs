@@ -173,15 +173,16 @@ public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient 
             if (kind == "tokenRegistry")
             {
                 var title = await titles.GetAsync(address, root);
-                if (!title.Exists)
+                if (title.SurrenderAccepted)
                 {
-                    var history = await titles.HistoryAsync(root, address);
-                    var burned = history.LastOrDefault(e => e.Action == "surrender-accepted");
-                    return burned is not null
-                        ? new VerificationCheck(Issuance, CheckStatus.Invalid,
-                            $"the title {merkleRoot} was surrendered and the surrender accepted (burned) in transaction {burned.TransactionHash}, block {burned.BlockNumber}, at {Time(burned.Timestamp)}: the document no longer carries title")
-                        : new VerificationCheck(Issuance, CheckStatus.Invalid, $"the title {merkleRoot} has not been issued on title registry {address}");
+                    // The token sits at the burn address (TradeTrust's convention); the event says when and by which transaction.
+                    var burned = (await titles.HistoryAsync(root, address)).LastOrDefault(e => e.Action == "surrender-accepted");
+                    var when = burned is null ? "" : $" in transaction {burned.TransactionHash}, block {burned.BlockNumber}, at {Time(burned.Timestamp)}";
+                    return new VerificationCheck(Issuance, CheckStatus.Invalid,
+                        $"the title {merkleRoot} was surrendered and the surrender accepted (burned: owner {TitleRegistryClient.BurnAddress}){when}: the document no longer carries title");
                 }
+                if (!title.Exists)
+                    return new VerificationCheck(Issuance, CheckStatus.Invalid, $"the title {merkleRoot} has not been issued on title registry {address}");
                 if (title.Surrendered)
                     return new VerificationCheck(Issuance, CheckStatus.Invalid,
                         $"the title {merkleRoot} has been returned to its issuer on title registry {address} (surrender pending acceptance): the document carries no title for anyone else");

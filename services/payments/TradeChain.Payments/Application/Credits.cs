@@ -316,10 +316,9 @@ public static class CreditQueries
         var transitions = own.Transitions.ToList();
         foreach (var presentation in credit.Presentations)
             transitions.AddRange((await history.GetAsync(DocumentaryCredit.PresentationAggregateType, presentation.Id.ToString(), ct)).Transitions);
-        return own with
-        {
-            Transitions = [.. transitions.OrderBy(t => t.OccurredAtUnixMs).ThenBy(t => t.AggregateType == credit.AggregateType ? 0 : 1).ThenBy(t => t.Sequence)],
-        };
+        // One verdict over the credit's and its presentations' transitions together.
+        return HistoryView.Of(own.AggregateType, own.AggregateId,
+            [.. transitions.OrderBy(t => t.OccurredAtUnixMs).ThenBy(t => t.AggregateType == credit.AggregateType ? 0 : 1).ThenBy(t => t.Sequence)]);
     }
 
     /// <summary>The reference under which customs attests the release of a declaration's goods on the escrow (as customs' AttestRelease.Reference makes it).</summary>

@@ -7,7 +7,11 @@ using TradeChain.ServiceDefaults.Persistence;
 namespace TradeChain.ServiceDefaults.Transitions;
 
 /// <summary>How one transition stands against the chain.</summary>
-/// <param name="Status">"pending" (not yet anchored) or "anchored".</param>
+/// <param name="Status">
+/// "pending" (not yet anchored); "anchored" (its fields fold with the proof to a root the chain records — verified);
+/// "tampered" (its fields no longer hash to a leaf of its root: the stored transition was changed after anchoring);
+/// "unknown-root" (the chain does not record its root); "unchecked" (proof valid, the chain could not be asked).
+/// </param>
 /// <param name="ProofValid">The leaf recomputed from the transition's fields, folded with the proof, gives the root.</param>
 /// <param name="RootOnChain">The TransitionAnchor contract records the root (null when not checked or pending).</param>
 public sealed record AnchorView(
@@ -34,10 +38,45 @@ public sealed record TransitionView(
     string AggregateType,
     string AggregateId,
     string Leaf,
-    string CanonicalLeafData,
-    AnchorView Anchor);
+    string? CanonicalLeafData,
+    AnchorView Anchor,
+    bool ReasonWithheld = false);
 
-public sealed record HistoryView(string AggregateType, string AggregateId, IReadOnlyList<TransitionView> Transitions);
+/// <summary>An aggregate's transitions, with one verdict for them all.</summary>
+/// <param name="Verdict">
+/// "verified" (every transition anchored and verified), "pending" (those anchored verify, the rest wait for anchoring),
+/// "does-not-verify" (at least one is tampered or its root unknown to the chain) or "unchecked" (the chain could not be asked).
+/// </param>
+/// <param name="VerdictReason">The verdict in words, naming the transitions that do not verify.</param>
+public sealed record HistoryView(string AggregateType, string AggregateId, IReadOnlyList<TransitionView> Transitions, string Verdict, string VerdictReason)
+{
+    public static HistoryView Of(string aggregateType, string aggregateId, IReadOnlyList<TransitionView> transitions)
+    {
+        var failing = transitions.Where(t => t.Anchor.Status is "tampered" or "unknown-root").ToList();
+        var pending = transitions.Count(t => t.Anchor.Status == "pending");
+        var (verdict, reason) = failing.Count > 0
+            ? ("does-not-verify", $"{failing.Count} of {transitions.Count} transition(s) do not verify: "
+                + string.Join("; ", failing.Select(t => $"#{t.Sequence} {t.Anchor.Verdict}")))
+            : transitions.Any(t => t.Anchor.Status == "unchecked") ? ("unchecked", "the chain could not be asked: the anchored roots were not checked")
+            : pending > 0 ? ("pending", $"{transitions.Count - pending} transition(s) verified; {pending} not yet anchored")
+            : ("verified", $"all {transitions.Count} transition(s) verified against the chain");
+        return new HistoryView(aggregateType, aggregateId, transitions, verdict, reason);
+    }
+
+    /// <summary>
+    /// This history as a reader who may not see every reason: <paramref name="shownReason"/> gives the reason the reader
+    /// may see. Where it differs, the transition says its reason is withheld and omits its canonical leaf data (which
+    /// would repeat it); its leaf, proof and verdict — checked on the full record — stay.
+    /// </summary>
+    public HistoryView Withholding(Func<string, string> shownReason) => this with
+    {
+        Transitions = [.. Transitions.Select(t =>
+        {
+            var shown = shownReason(t.Reason);
+            return shown == t.Reason ? t : t with { Reason = shown, CanonicalLeafData = null, ReasonWithheld = true };
+        })],
+    };
+}
 
 /// <summary>Reads an aggregate's transitions with their proofs, and checks each against the chain.</summary>
 public sealed class TransitionHistory(ServiceDbContext db, TransitionAnchorClient anchor)
@@ -68,19 +107,19 @@ public sealed class TransitionHistory(ServiceDbContext db, TransitionAnchorClien
                     catch (Exception e) when (e is not OperationCanceledException) { onChain = null; } // chain unreachable: say so, do not fail
                     roots[r.BatchRoot] = onChain;
                 }
-                var verdict = (proofValid, onChain) switch
+                var (status, verdict) = (proofValid, onChain) switch
                 {
-                    (false, _) => "tampered: the transition's fields do not hash to a leaf of its anchored root",
-                    (true, true) => "verified: the transition is in a root recorded on chain",
-                    (true, false) => "unknown root: the chain does not record this transition's root",
-                    (true, null) => "proof valid; the chain is unreachable, so the root was not checked",
+                    (false, _) => ("tampered", "tampered: the transition's fields do not hash to a leaf of its anchored root"),
+                    (true, true) => ("anchored", "verified: the transition is in a root recorded on chain"),
+                    (true, false) => ("unknown-root", "unknown root: the chain does not record this transition's root"),
+                    (true, null) => ("unchecked", "proof valid; the chain is unreachable, so the root was not checked"),
                 };
-                view = new AnchorView("anchored", r.BatchRoot, proof, r.BatchSize, r.BlockNumber, r.TransactionHash,
+                view = new AnchorView(status, r.BatchRoot, proof, r.BatchSize, r.BlockNumber, r.TransactionHash,
                     anchor.ContractAddress, proofValid, onChain, verdict);
             }
             views.Add(new TransitionView(r.Sequence, r.FromState, r.ToState, r.Actor, r.Reason, r.ResponseCode, r.OccurredAtUnixMs,
                 r.Service, r.AggregateType, r.AggregateId, Hex.Encode(leaf), leafData.CanonicalJson(), view));
         }
-        return new HistoryView(aggregateType, aggregateId, views);
+        return HistoryView.Of(aggregateType, aggregateId, views);
     }
 }

@@ -22,6 +22,24 @@ namespace TradeChain.Documents.Migrations.Postgres
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("TradeChain.Documents.Domain.DeclarationReference", b =>
+                {
+                    b.Property<Guid>("DocumentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("DeclarationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("RecordedAtUnixMs")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("DocumentId", "DeclarationId");
+
+                    b.HasIndex("DeclarationId");
+
+                    b.ToTable("declaration_references", (string)null);
+                });
+
             modelBuilder.Entity("TradeChain.Documents.Domain.IssuanceBatch", b =>
                 {
                     b.Property<Guid>("Id")

@@ -17,6 +17,24 @@ namespace TradeChain.Documents.Migrations.Sqlite
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("TradeChain.Documents.Domain.DeclarationReference", b =>
+                {
+                    b.Property<Guid>("DocumentId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("DeclarationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RecordedAtUnixMs")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("DocumentId", "DeclarationId");
+
+                    b.HasIndex("DeclarationId");
+
+                    b.ToTable("declaration_references", (string)null);
+                });
+
             modelBuilder.Entity("TradeChain.Documents.Domain.IssuanceBatch", b =>
                 {
                     b.Property<Guid>("Id")
