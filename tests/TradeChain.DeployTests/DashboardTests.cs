@@ -13,6 +13,8 @@ public sealed class DashboardTests
         "tradechain_gas_used_total",
         "tradechain_outbox_depth",
         "tradechain_consumer_errors_total",
+        "tradechain_messages_redelivered_total",
+        "tradechain_messages_dead_lettered_total",
     ];
 
     [Fact]
@@ -29,6 +31,6 @@ public sealed class DashboardTests
             Assert.Contains(expressions, e => e.Contains(metric, StringComparison.Ordinal));
             Assert.Contains($"`{metric}", readme);
         });
-        Assert.Equal(6, dashboard.RootElement.GetProperty("panels").GetArrayLength());
+        Assert.Equal(7, dashboard.RootElement.GetProperty("panels").GetArrayLength());
     }
 }
