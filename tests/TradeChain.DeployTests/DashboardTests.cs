@@ -14,6 +14,8 @@ public sealed class DashboardTests
         "tradechain_outbox_depth",
         "tradechain_consumer_errors_total",
         "tradechain_health",
+        "tradechain_messages_redelivered_total",
+        "tradechain_messages_dead_lettered_total",
     ];
 
     [Fact]
@@ -30,6 +32,6 @@ public sealed class DashboardTests
             Assert.Contains(expressions, e => e.Contains(metric, StringComparison.Ordinal));
             Assert.Contains($"`{metric}", readme);
         });
-        Assert.Equal(7, dashboard.RootElement.GetProperty("panels").GetArrayLength());
+        Assert.Equal(8, dashboard.RootElement.GetProperty("panels").GetArrayLength());
     }
 }

@@ -51,10 +51,14 @@ public sealed class RabbitVirtualHost : IAsyncDisposable
     }
 
     /// <summary>Messages waiting in the error queues (a consumer gave up on them).</summary>
-    public async Task<int> ErrorQueueDepthAsync()
+    public async Task<int> ErrorQueueDepthAsync() =>
+        (await QueueDepthsAsync()).Where(q => q.Key.EndsWith("_error", StringComparison.Ordinal)).Sum(q => q.Value);
+
+    /// <summary>Messages in each queue of the virtual host, by queue name (the broker's statistics, a few seconds behind).</summary>
+    public async Task<IReadOnlyDictionary<string, int>> QueueDepthsAsync()
     {
         var queues = await _management.GetFromJsonAsync<List<QueueInfo>>($"api/queues/{Uri.EscapeDataString(Name)}") ?? [];
-        return queues.Where(q => q.Name.EndsWith("_error", StringComparison.Ordinal)).Sum(q => q.Messages);
+        return queues.ToDictionary(q => q.Name, q => q.Messages);
     }
 
     public async ValueTask DisposeAsync()

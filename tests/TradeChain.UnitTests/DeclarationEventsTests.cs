@@ -196,23 +196,6 @@ public class DeclarationEventsTests
     }
 
     [Fact]
-    public void Verification_is_asked_again_only_for_a_registered_declaration()
-    {
-        var declaration = Lodged();
-        static bool Overdue(Declaration d, DateTimeOffset now) => Declaration.VerificationOverdue(now, TimeSpan.FromSeconds(120)).Compile()(d);
-        Assert.False(Overdue(declaration, Now.AddSeconds(119)));
-        Assert.True(Overdue(declaration, Now.AddSeconds(120)));
-        declaration.ClearDomainEvents();
-        declaration.RequestVerificationAgain(Now.AddSeconds(120));
-        AssertAsksToVerify(Assert.Single(declaration.DomainEvents), declaration, declaration.DocumentHashes);
-        Assert.Single(declaration.PendingTransitions); // not a change of status
-        Assert.False(Overdue(declaration, Now.AddSeconds(200)));
-        Assert.False(Overdue(Paid(Lane.Red), Now.AddDays(1)));
-
-        Assert.Equal("invalid-transition", Assert.Throws<DomainRuleViolation>(() => Paid(Lane.Red).RequestVerificationAgain(Now)).Rule);
-    }
-
-    [Fact]
     public void Each_domain_event_becomes_its_message_on_the_wire()
     {
         var id = Guid.NewGuid();

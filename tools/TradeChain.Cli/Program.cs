@@ -22,6 +22,11 @@ namespace TradeChain.Cli
               verify  FILE [--documents URL] [--role ROLE --party PARTY] [--json]
                                                       verify a wrapped OpenAttestation document through the documents
                                                       service: each check with its reason; exit 0 valid, 3 invalid
+              replay-errors [--broker AMQP-URL] [--queue NAME[,NAME…]] [--management URL]
+                                                      put the messages of error queues (NAME_error) back on their queues
+                                                      after the cause is fixed; without --queue every error queue of the
+                                                      URL's virtual host that holds messages (listed by the management API,
+                                                      default http://<broker host>:15672/, with the URL's credentials)
               demo    [--customs URL] [--documents URL] [--payments URL]
                                                       drive one export trade through the three services and print each step
             """;
@@ -53,6 +58,8 @@ namespace TradeChain.Cli
                         return 0;
                     case "verify":
                         return await VerifyCommand.RunAsync(options, positional, Console.Out);
+                    case "replay-errors":
+                        return await ReplayErrorsCommand.RunAsync(options, Console.Out);
                     case "demo":
                         var demo = new GoldenPath(
                             new Uri(options.GetValueOrDefault("documents", "http://127.0.0.1:5102")),
@@ -71,7 +78,8 @@ namespace TradeChain.Cli
                         return 2;
                 }
             }
-            catch (Exception e) when (e is HttpRequestException or ApiCallException or ArgumentException or InvalidOperationException)
+            catch (Exception e) when (e is HttpRequestException or ApiCallException or ArgumentException or InvalidOperationException or IOException
+                                           or RabbitMQ.Client.Exceptions.OperationInterruptedException or RabbitMQ.Client.Exceptions.RabbitMQClientException)
             {
                 Console.Error.WriteLine($"error: {e.Message}");
                 return 1;

@@ -16,9 +16,6 @@ builder.Services.AddSingleton(_ => DeclarationSamples.Load(Path.Combine(data, "s
 builder.Services.AddSingleton<CustomsProcess>();
 builder.Services.AddSingleton<DeclarationValidator>();
 builder.Services.AddCustomsUseCases();
-builder.Services.Configure<VerificationSweeperOptions>(builder.Configuration.GetSection(VerificationSweeperOptions.Section));
-builder.Services.AddSingleton<VerificationSweeper>();
-builder.Services.AddHostedService(sp => sp.GetRequiredService<VerificationSweeper>());
 
 var app = builder.Build();
 

@@ -14,8 +14,6 @@ public static class UseCases
         .AddScoped<ApplyDocumentsVerification>()
         .AddScoped<RecordDutyPayment>()
         .AddScoped<AttestRelease>()
-        // Customs by itself
-        .AddScoped<AskForOverdueVerifications>()
         // The officer
         .AddScoped<AssignDeclaration>()
         .AddScoped<RerouteDeclaration>()

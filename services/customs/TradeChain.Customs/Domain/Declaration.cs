@@ -1,4 +1,3 @@
-using System.Linq.Expressions;
 using TradeChain.Domain;
 
 namespace TradeChain.Customs.Domain;
@@ -184,24 +183,6 @@ public sealed class Declaration : Aggregate
     /// <summary>The refusal of a second declaration with the same local reference number: it names the declaration that has it.</summary>
     public static DomainRuleViolation LocalReferenceNumberUsed(Guid usedBy, string localReferenceNumber) =>
         new(LocalReferenceNumberUniqueRule, $"Declaration {usedBy} already has local reference number {localReferenceNumber}; amend it instead.");
-
-    /// <summary>
-    /// Registered and unchanged for at least <paramref name="after"/>: its verification request (or result) was lost and
-    /// is asked again. An expression, so that a query selects exactly these declarations.
-    /// </summary>
-    public static Expression<Func<Declaration, bool>> VerificationOverdue(DateTimeOffset now, TimeSpan after)
-    {
-        var cutoff = now.ToUnixTimeMilliseconds() - (long)after.TotalMilliseconds;
-        return d => d.Status == DeclarationStatus.Registered && d.UpdatedAtUnixMs <= cutoff;
-    }
-
-    /// <summary>Asks again for the verification of a registered declaration's documents (not a change of status, so no transition).</summary>
-    public void RequestVerificationAgain(DateTimeOffset at)
-    {
-        Require("ask for document verification again", DeclarationStatus.Registered);
-        UpdatedAtUnixMs = at.ToUnixTimeMilliseconds();
-        Raise(new DocumentsNeedVerifying(Id, DeclarantParty, DocumentHashes));
-    }
 
     /// <summary>
     /// The documents service's verdicts arrived; they are kept, replacing earlier ones on the same documents. A

@@ -3,6 +3,7 @@ using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using TradeChain.ServiceDefaults.Persistence;
 using TradeChain.ServiceDefaults.Telemetry;
 
@@ -12,14 +13,18 @@ public static class BusRegistration
 {
     /// <summary>
     /// MassTransit on RabbitMQ (ConnectionStrings:RabbitMq), with this assembly's consumers on queues prefixed by
-    /// the service name, redelivery with backoff for transient failures, and the outbox dispatcher. A message that
-    /// cannot be deserialised or keeps failing ends in the queue's _error queue; the service keeps running.
+    /// the service name (one queue per consumer), retries and delayed redeliveries with backoff (<see cref="RetrySchedule"/>),
+    /// and the outbox dispatcher. A message that cannot be deserialised or fails every redelivery ends in the queue's
+    /// _error queue, from which <c>tradechain replay-errors</c> puts it back; the service keeps running.
     /// </summary>
     public static IHostApplicationBuilder AddServiceBus(this IHostApplicationBuilder builder, Assembly consumers)
     {
         var service = builder.Services.ServiceName(builder);
         var rabbit = builder.Configuration.GetConnectionString("RabbitMq") ?? "amqp://guest:guest@localhost:5672/";
         builder.Services.Configure<OutboxOptions>(builder.Configuration.GetSection(OutboxOptions.Section));
+        var schedule = builder.Configuration.GetSection(RetrySchedule.Section).Get<RetrySchedule>() ?? new RetrySchedule();
+        var (retries, redeliveries) = (schedule.RetryIntervals, schedule.RedeliveryDelays); // a wrong setting stops the start, naming it
+        var topology = new RedeliveryTopology(new Uri(rabbit));
         builder.Services.AddHostedService<OutboxDispatcher>();
         builder.Services.AddHostedService<OutboxDepthGauge>();
         builder.Services.AddMassTransit(x =>
@@ -38,9 +43,15 @@ public static class BusRegistration
             x.UsingRabbitMq((context, cfg) =>
             {
                 cfg.Host(new Uri(rabbit));
-                // In-process retries with backoff (about 40 s in all) ride out a chain or database hiccup and a
-                // document still waiting for issuance; after that the message goes to the _error queue.
-                cfg.UseMessageRetry(r => r.Intervals(200, 500, 1000, 2000, 4000, 8000, 10000, 15000));
+                // Redelivery first, so that it wraps the retries: in-process retries (about 41 s in all) ride out a chain
+                // or database hiccup and a document still waiting for issuance; delayed redeliveries (minutes) ride out
+                // an outage without holding the message; after the last one the message goes to the _error queue.
+                cfg.UseRedelivery(redeliveries, topology, context.GetRequiredService<ILoggerFactory>().CreateLogger("TradeChain.Redelivery"));
+                cfg.UseMessageRetry(r =>
+                {
+                    if (retries.Count == 0) r.None();
+                    else r.Intervals(retries.ToArray());
+                });
                 cfg.ConfigureEndpoints(context);
             });
         });

@@ -21,6 +21,20 @@ public static class TradeChainMetrics
     public static readonly Counter<long> ConsumerErrors = Meter.CreateCounter<long>(
         "tradechain.consumer.errors", "{error}", "Failed attempts to handle a bus message (each retry counts)");
 
+    /// <summary>
+    /// <c>tradechain_messages_redelivered_total{queue,message_type}</c>: messages that still failed after their in-process
+    /// retries and were put aside for a delayed redelivery (see <see cref="Messaging.RedeliveryFilter{TMessage}"/>).
+    /// </summary>
+    public static readonly Counter<long> MessagesRedelivered = Meter.CreateCounter<long>(
+        "tradechain.messages.redelivered", "{message}", "Messages put aside for a delayed redelivery after failing their retries");
+
+    /// <summary>
+    /// <c>tradechain_messages_dead_lettered_total{queue,message_type}</c>: messages that failed every redelivery and went to
+    /// their queue's <c>_error</c> queue, where they wait for <c>tradechain replay-errors</c>. Alert on any increase.
+    /// </summary>
+    public static readonly Counter<long> MessagesDeadLettered = Meter.CreateCounter<long>(
+        "tradechain.messages.dead_lettered", "{message}", "Messages that failed every redelivery and went to an error queue");
+
     /// <summary><c>tradechain_outbox_depth</c>: unsent outbox rows (see <see cref="Messaging.OutboxDepthGauge"/>).</summary>
     public const string OutboxDepth = "tradechain.outbox.depth";
 
