@@ -23,7 +23,10 @@ public sealed class OutboxOptions
 
     public int PollIntervalMs { get; set; } = 1000;
 
-    /// <summary>A message that fails this often is left in the outbox (with its last error) for an operator, not retried for ever.</summary>
+    /// <summary>
+    /// A message that cannot be published this often (its type or payload is at fault) is left in the outbox, with its last
+    /// error, for an operator. Failures of the broker do not count: those rows wait for the broker, however long it is away.
+    /// </summary>
     public int MaxAttempts { get; set; } = 20;
 }
 
@@ -84,11 +87,14 @@ public sealed class OutboxDispatcher(
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                row.Attempts++;
+                // Only a message that cannot be published (its type unknown, its payload unreadable) uses up its attempts.
+                // A broker that is away is nobody's message's fault: however long the outage, every row waits for it.
+                var messageAtFault = e is InvalidOperationException or JsonException;
+                if (messageAtFault) row.Attempts++;
                 row.LastError = e.Message;
                 logger.LogWarning(e, "Publishing outbox message {MessageId} ({Type}) failed, attempt {Attempts} of {MaxAttempts}", row.MessageId, row.MessageType, row.Attempts, maxAttempts);
                 await db.SaveChangesAsync(ct);
-                if (e is not (InvalidOperationException or JsonException)) throw; // the broker is the problem: stop and retry the batch later
+                if (!messageAtFault) throw; // the broker is the problem: stop and retry the batch later
                 continue; // this message is the problem: do not hold back the ones behind it
             }
             // Marked one by one: a crash repeats at most one message.
