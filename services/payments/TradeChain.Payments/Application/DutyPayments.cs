@@ -33,6 +33,7 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
         Movement.RequireReportable(iso.Problem(report));
 
         var tx = await ledger.TransferAsync(db, bank.Party, from, to, payment.Amount, LedgerEntryKind.DutyPayment, reference, ct);
+        ledger.BookTransfer(db, from, to, payment.Amount, LedgerEntryKind.DutyPayment, reference, tx);
         payment.Settle(bank.Party, from.Address, bank.Actor, clock.GetUtcNow(), tx);
         iso.Record(db, report with { ChainTransactionHash = tx });
         try
