@@ -13,8 +13,8 @@ using static TradeChain.IntegrationTests.Infrastructure.Api;
 namespace TradeChain.IntegrationTests;
 
 /// <summary>
-/// Duty settlement through the running services (real anvil, RabbitMQ and databases) under attack:
-/// no duty is marked paid without the money reaching the customs treasury.
+/// Duty settlement through the running services (real anvil, RabbitMQ and databases) under attack and under a race:
+/// no duty is marked paid without the money reaching the customs treasury, and no money moves without its record.
 /// </summary>
 public sealed class SettlementIntegrityTests
 {
@@ -45,6 +45,59 @@ public sealed class SettlementIntegrityTests
 
         // Only now — with the duty in the treasury — does customs release the goods.
         await PollStatus(exporter, new Uri(system.Customs.BaseAddress, $"declarations/{declaration}"), "Released");
+    }
+
+    [Fact]
+    public async Task A_settlement_crossing_the_withdrawal_of_its_payment_keeps_the_money_with_its_record()
+    {
+        await using var system = await TradeChainSystem.StartAsync();
+        using var exporter = Client(Roles.Exporter, GoldenPath.ExporterParty);
+        using var bank = Client(Roles.Bank, GoldenPath.BankParty);
+        using var treasuryBank = Client(Roles.Bank, GoldenPath.TreasuryBankParty);
+        var (declaration, reference, amount, currency) = await AssessedDeclarationAsync(system, exporter, "LRN-RACE-1");
+        var payments = system.Payments.BaseAddress;
+        await Post(exporter, new Uri(payments, "accounts/mandates"), new { bank = GoldenPath.BankParty, currency });
+        await Post(bank, new Uri(payments, "accounts"), new { party = GoldenPath.ExporterParty, currency });
+        await Post(treasuryBank, new Uri(payments, "accounts"), new { party = TreasuryParty, currency });
+        await Post(bank, new Uri(payments, $"accounts/{GoldenPath.ExporterParty}/{currency}/deposits"), new { amount, reference = $"DEP-{reference}" });
+
+        // The chain stops mining: the bank's transfer waits in the mempool, sent but not yet made.
+        var rpc = Settlement(system);
+        var vcb = new Nethereum.Web3.Accounts.Account(PartyWallets.DevelopmentKey(GoldenPath.BankParty)).Address;
+        var sent = await rpc.Web3Nonce(vcb, BlockParameter.CreateLatest());
+        await rpc.Rpc("evm_setAutomine", false);
+        var settling = Send(bank, HttpMethod.Post, new Uri(payments, $"duty-payments/{reference}/settle"), new { });
+        try
+        {
+            await Until(async () => await rpc.Web3Nonce(vcb, BlockParameter.CreatePending()) > sent, "the settlement's transfer is sent");
+
+            // Meanwhile the declarant cancels: customs withdraws the payment request over the bus and payments' consumer applies it.
+            await Post(exporter, new Uri(system.Customs.BaseAddress, $"declarations/{declaration}/cancel"), new { reason = "the buyer withdrew" });
+            await Until(async () => await Count(system.DatabasePath("payments"),
+                "SELECT COUNT(*) FROM inbox WHERE Consumer = 'DutyPaymentWithdrawnConsumer'") == 1, "the withdrawal is applied in payments");
+        }
+        finally
+        {
+            await rpc.Rpc("evm_setAutomine", true);
+            await rpc.Rpc("evm_mine");
+        }
+
+        // The transfer was made, so its record must be too: the settlement completes, whatever the withdrawal did.
+        var (status, body) = await settling;
+        Assert.True(status == HttpStatusCode.OK, $"settle answered {(int)status}: {body}\n{system.Diagnostics}");
+        Assert.Equal("Settled", body!["status"]!.GetValue<string>());
+        var minor = (long)(amount * 100m);
+        var treasury = new Nethereum.Web3.Accounts.Account(PartyWallets.DevelopmentKey(TreasuryParty)).Address;
+        Assert.Equal(new BigInteger(minor), await rpc.BalanceOfAsync(currency, treasury));
+        Assert.Equal(2, await Count(system.DatabasePath("payments"), $"SELECT COUNT(*) FROM ledger_entries WHERE Kind = 'duty-payment' AND Reference = '{reference}'"));
+        Assert.Equal(minor, await Count(system.DatabasePath("payments"), $"SELECT COALESCE(SUM(AmountMinor), 0) FROM ledger_entries WHERE Party = '{TreasuryParty}'"));
+        Assert.True(await Count(system.DatabasePath("payments"), $"SELECT COUNT(*) FROM iso20022_messages WHERE Subject = '{reference}'") >= 1);
+        var report = await Get(treasuryBank, new Uri(payments, "reconciliation"));
+        Assert.True(report["inAgreement"]!.GetValue<bool>(), report.ToJsonString());
+        // The withdrawal that came too late is on the payment's record, not lost.
+        var history = await Get(bank, new Uri(payments, $"duty-payments/{reference}/history"));
+        Assert.Equal(["Requested", "Settling", "Settling", "Settled"], history["transitions"]!.AsArray().Select(t => t!["toState"]!.GetValue<string>()));
+        Assert.Contains("declaration cancelled", history["transitions"]![2]!["reason"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     /// <summary>A declaration lodged with two issued documents and assessed: its id and its duty payment.</summary>
