@@ -9,7 +9,8 @@ import {SettlementToken} from "./SettlementToken.sol";
  * @dev Funds of documentary credits (UCP 600 letters of credit) held on chain, for one {SettlementToken}.
  *
  * - The issuing bank — the applicant's servicing bank — {open}s a credit: the credit amount moves from the
- *   applicant's account into this escrow's account. The credit may require customs' release of the goods
+ *   applicant's account into this escrow's account. The credit's id is derived from the issuing bank and its own
+ *   reference ({creditIdOf}), so no other bank — not even one party to the credit — can take that id first. The credit may require customs' release of the goods
  *   (`customsReference` not zero) before anything is paid.
  * - The issuing bank {adjust}s the amount for an amendment: the difference is pulled from or returned to the
  *   applicant; never below what has been paid already. An increase is the issuing bank's alone (it only adds funds);
@@ -22,6 +23,9 @@ import {SettlementToken} from "./SettlementToken.sol";
  * - An irrevocable credit is cancelled only with the beneficiary's agreement ({consentToCancel}, signed by the
  *   beneficiary's own account) or when it has expired: the issuing bank then {refund}s the unpaid remainder to the
  *   applicant, and the credit is closed — nothing more can be paid from it.
+ *
+ * Every movement is recorded with its amount and block ({fundingOf}, {releaseOf}, {refundOf}), so a retry can prove
+ * that its earlier attempt made exactly the intended movement and find its transaction in that one block.
  *
  * This escrow needs `ESCROW_ROLE` and an open account on the token. Roles ({AccessControl}): `CUSTOMS_ROLE`, and
  * `DEFAULT_ADMIN_ROLE`, which grants it.
@@ -56,8 +60,17 @@ contract CreditEscrow is AccessControl {
     /// @notice The token whose funds this escrow holds.
     SettlementToken public immutable token;
 
+    /// @dev One movement of a credit's funds: its amount and the block it was made in (zero: never made).
+    struct Movement {
+        uint256 amount;
+        uint64 blockNumber;
+    }
+
     mapping(bytes32 creditId => Credit) private _credits;
-    mapping(bytes32 creditId => mapping(bytes32 presentationId => bool)) private _paid;
+    // The funding at {open}, each presentation's payment, and the refund — as moved.
+    mapping(bytes32 creditId => Movement) private _funding;
+    mapping(bytes32 creditId => mapping(bytes32 presentationId => Movement)) private _releases;
+    mapping(bytes32 creditId => Movement) private _refunds;
     mapping(bytes32 customsReference => uint64 timestamp) private _customsReleasedAt;
     // The reduced amount the beneficiary approved for each credit (zero: none), until the issuing bank uses it.
     mapping(bytes32 creditId => uint256 newAmount) private _approvedAdjustment;
@@ -162,22 +175,30 @@ contract CreditEscrow is AccessControl {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 
+    /// @notice The id of the credit `issuingBank` opens under its own `creditReference`.
+    function creditIdOf(address issuingBank, bytes32 creditReference) public pure returns (bytes32) {
+        return keccak256(abi.encode(issuingBank, creditReference));
+    }
+
     /**
-     * @notice Issues credit `creditId`: `amount` moves from `applicant` into this escrow, payable to `beneficiary`
-     * until `expiry` (unix seconds), and — when `customsReference` is not zero — only once customs attested it.
+     * @notice Issues the credit {creditIdOf}(caller, `creditReference`): `amount` moves from `applicant` into this
+     * escrow, payable to `beneficiary` until `expiry` (unix seconds), and — when `customsReference` is not zero — only
+     * once customs attested it.
      * Requirements: the caller services `applicant`'s account (it is the issuing bank); the beneficiary's account is
-     * open; `creditId` is new; `amount` is positive and held by the applicant; `expiry` is in the future.
+     * open; the caller has not opened `creditReference` before; `amount` is positive and held by the applicant;
+     * `expiry` is in the future.
      */
     function open(
-        bytes32 creditId,
+        bytes32 creditReference,
         address applicant,
         address beneficiary,
         address advisingBank,
         uint256 amount,
         uint64 expiry,
         bytes32 customsReference
-    ) external {
-        if (creditId == bytes32(0)) revert InvalidReference();
+    ) external returns (bytes32 creditId) {
+        if (creditReference == bytes32(0)) revert InvalidReference();
+        creditId = creditIdOf(msg.sender, creditReference);
         if (_credits[creditId].state != State.None) revert CreditExists(creditId);
         if (token.servicingBank(applicant) != msg.sender || applicant == address(0)) {
             revert NotApplicantBank(applicant, msg.sender);
@@ -187,6 +208,7 @@ contract CreditEscrow is AccessControl {
         if (expiry <= block.timestamp) revert ExpiryInPast(expiry, block.timestamp);
         _credits[creditId] =
             Credit(msg.sender, applicant, beneficiary, advisingBank, amount, 0, expiry, false, State.Funded, customsReference);
+        _funding[creditId] = Movement(amount, uint64(block.number));
         token.escrowPull(applicant, amount, creditId);
         emit CreditFunded(creditId, msg.sender, applicant, beneficiary, advisingBank, amount, expiry, customsReference);
     }
@@ -262,7 +284,7 @@ contract CreditEscrow is AccessControl {
         Credit storage credit = _funded(creditId);
         if (msg.sender != credit.issuingBank) revert NotIssuingBank(creditId, msg.sender);
         if (presentationId == bytes32(0)) revert InvalidReference();
-        if (_paid[creditId][presentationId]) revert AlreadyPaid(creditId, presentationId);
+        if (_releases[creditId][presentationId].blockNumber != 0) revert AlreadyPaid(creditId, presentationId);
         if (amount == 0) revert ZeroAmount();
         _acceptedPayment[creditId][presentationId] = amount;
         emit PaymentAccepted(creditId, presentationId, amount);
@@ -283,7 +305,7 @@ contract CreditEscrow is AccessControl {
             revert PaymentNotAccepted(creditId, presentationId, amount, _acceptedPayment[creditId][presentationId]);
         }
         if (presentationId == bytes32(0)) revert InvalidReference();
-        if (_paid[creditId][presentationId]) revert AlreadyPaid(creditId, presentationId);
+        if (_releases[creditId][presentationId].blockNumber != 0) revert AlreadyPaid(creditId, presentationId);
         if (amount == 0) revert ZeroAmount();
         uint256 remaining = credit.amount - credit.released;
         if (amount > remaining) revert ExceedsCredit(creditId, amount, remaining);
@@ -291,7 +313,7 @@ contract CreditEscrow is AccessControl {
         if (customsReference != bytes32(0) && _customsReleasedAt[customsReference] == 0) {
             revert CustomsReleaseRequired(creditId, customsReference);
         }
-        _paid[creditId][presentationId] = true;
+        _releases[creditId][presentationId] = Movement(amount, uint64(block.number));
         credit.released += amount;
         if (credit.released == credit.amount) credit.state = State.Closed;
         token.escrowPay(credit.beneficiary, amount, presentationId);
@@ -300,7 +322,25 @@ contract CreditEscrow is AccessControl {
 
     /// @notice Whether presentation `presentationId` of `creditId` has been paid.
     function isPaid(bytes32 creditId, bytes32 presentationId) external view returns (bool) {
-        return _paid[creditId][presentationId];
+        return _releases[creditId][presentationId].blockNumber != 0;
+    }
+
+    /// @notice What {open} pulled into escrow for `creditId`, and in which block (all zero: never opened).
+    function fundingOf(bytes32 creditId) external view returns (uint256 amount, uint64 blockNumber) {
+        Movement storage m = _funding[creditId];
+        return (m.amount, m.blockNumber);
+    }
+
+    /// @notice What was paid for presentation `presentationId` of `creditId`, and in which block (all zero: unpaid).
+    function releaseOf(bytes32 creditId, bytes32 presentationId) external view returns (uint256 amount, uint64 blockNumber) {
+        Movement storage m = _releases[creditId][presentationId];
+        return (m.amount, m.blockNumber);
+    }
+
+    /// @notice What {refund} returned to the applicant of `creditId`, and in which block (all zero: not refunded).
+    function refundOf(bytes32 creditId) external view returns (uint256 amount, uint64 blockNumber) {
+        Movement storage m = _refunds[creditId];
+        return (m.amount, m.blockNumber);
     }
 
     /**
@@ -324,6 +364,7 @@ contract CreditEscrow is AccessControl {
         if (block.timestamp <= credit.expiry && !credit.cancellationConsented) revert NotExpired(creditId, credit.expiry);
         uint256 remainder = credit.amount - credit.released;
         credit.state = State.Closed;
+        _refunds[creditId] = Movement(remainder, uint64(block.number));
         if (remainder > 0) token.escrowPay(credit.applicant, remainder, creditId);
         emit CreditRefunded(creditId, credit.applicant, remainder);
     }

@@ -13,8 +13,9 @@ import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
  * allow-listed account) may hold, send or receive tokens — enforced in {_update}, so it holds for every transfer,
  * mint and burn path, including the ERC-20 `transfer` and `transferFrom`.
  *
- * - A bank (`BANK_ROLE`) {openAccount}s an account and becomes its servicing bank (a bank opens its own account the
- *   same way); the admin may open an account for a given servicing bank with {openAccountFor} (the escrow contracts'
+ * - An account holder names the bank it wants with {mandateBank}, signed by its own account; that bank (`BANK_ROLE`)
+ *   then {openAccount}s the account and becomes its servicing bank — no bank can take an account nobody asked it to
+ *   keep. The admin may open an account for a given servicing bank with {openAccountFor} (the escrow contracts'
  *   accounts, the banks' own accounts at deployment). {closeAccount}: the account's bank, at a zero balance.
  * - A bank {mint}s and {burn}s only on accounts it services — against its own books (the customer's deposit).
  * - A bank {bankTransfer}s from an account it services, on its customer's instruction, to any open account.
@@ -22,8 +23,11 @@ import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
  *   escrow enforces who may move them (see CreditEscrow).
  *
  * Each of these emits {Payment} with the caller's reference (alongside ERC-20 `Transfer`), so a ledger can be
- * reconciled against the chain payment by payment. A bank payment's non-zero reference is used at most once, so a
- * retried instruction cannot pay twice. Roles ({AccessControl}): `BANK_ROLE`, `ESCROW_ROLE`, and
+ * reconciled against the chain payment by payment. A bank payment's reference belongs to the bank that sends it: each
+ * bank has its own namespace of references, uses each (non-zero) reference at most once, so a retried instruction
+ * cannot pay twice, and the token binds it to exactly what it moved ({paymentOf}: payer, payee, amount, block) — so a
+ * retry can prove that its earlier attempt made this very payment, and another bank using the same reference proves
+ * nothing about it. Roles ({AccessControl}): `BANK_ROLE`, `ESCROW_ROLE`, and
  * `DEFAULT_ADMIN_ROLE`, which grants them and opens accounts for others.
  */
 contract SettlementToken is ERC20, AccessControl {
@@ -36,8 +40,19 @@ contract SettlementToken is ERC20, AccessControl {
     /// @notice ISO 4217 code of the currency this token is a deposit in (e.g. "USD", "VND").
     string public currency;
 
+    /// @dev What a bank payment moved: the binding of a bank's reference (zero `blockNumber`: the reference is unused).
+    struct PaymentRecord {
+        address from;
+        address to;
+        uint256 amount;
+        uint64 blockNumber;
+    }
+
     mapping(address account => address bank) private _servicingBank;
-    mapping(bytes32 paymentReference => bool) private _referenceUsed;
+    // The bank each account holder asked to keep its account (until that bank opens it).
+    mapping(address account => address bank) private _mandatedBank;
+    // Each bank's own references, each bound to the payment it made.
+    mapping(address bank => mapping(bytes32 paymentReference => PaymentRecord)) private _payments;
 
     /// @dev `account` has no servicing bank: it may not hold, send or receive tokens.
     error AccountNotOpen(address account);
@@ -57,11 +72,20 @@ contract SettlementToken is ERC20, AccessControl {
     /// @dev A payment must move a positive amount.
     error ZeroAmount();
 
-    /// @dev A bank payment (mint, burn, bank transfer) with reference `paymentReference` was made already.
+    /// @dev The calling bank made a payment (mint, burn, bank transfer) with reference `paymentReference` already.
     error DuplicateReference(bytes32 paymentReference);
+
+    /// @dev A bank payment needs a non-zero reference (it is what binds the payment for a retry).
+    error InvalidReference();
+
+    /// @dev `account` has not asked `caller` to keep it (it mandated `mandated`; zero when it mandated no bank).
+    error NotMandated(address account, address caller, address mandated);
 
     /// @notice `account` was opened with `bank` as its servicing bank.
     event AccountOpened(address indexed account, address indexed bank);
+
+    /// @notice `account` asked `bank` to open and keep it (zero: withdrew its mandate).
+    event BankMandated(address indexed account, address indexed bank);
 
     /// @notice `account` was closed by its servicing bank `bank`.
     event AccountClosed(address indexed account, address indexed bank);
@@ -83,10 +107,28 @@ contract SettlementToken is ERC20, AccessControl {
     }
 
     /**
-     * @notice Opens `account` with the caller (a bank) as its servicing bank.
-     * Requirements: the caller has `BANK_ROLE`; `account` is not zero and not open.
+     * @notice The caller — an account holder, with its own account — asks `bank` to open and keep its account (zero
+     * withdraws the mandate). The mandate is used up when that bank opens the account.
+     */
+    function mandateBank(address bank) external {
+        _mandatedBank[msg.sender] = bank;
+        emit BankMandated(msg.sender, bank);
+    }
+
+    /// @notice The bank `account` asked to open it, not yet used; zero when none.
+    function mandatedBank(address account) external view returns (address) {
+        return _mandatedBank[account];
+    }
+
+    /**
+     * @notice Opens `account` with the caller (a bank) as its servicing bank, on the account holder's mandate.
+     * Requirements: the caller has `BANK_ROLE`; `account` mandated the caller ({mandateBank}); `account` is not zero and
+     * not open.
      */
     function openAccount(address account) external onlyRole(BANK_ROLE) {
+        address mandated = _mandatedBank[account];
+        if (mandated != msg.sender) revert NotMandated(account, msg.sender, mandated);
+        delete _mandatedBank[account];
         _open(account, msg.sender);
     }
 
@@ -120,34 +162,34 @@ contract SettlementToken is ERC20, AccessControl {
 
     /**
      * @notice Credits `amount` to `to` against the caller's books (a deposit).
-     * Requirements: the caller has `BANK_ROLE` and services `to`; `amount` is positive; a non-zero `paymentReference`
-     * was never used before.
+     * Requirements: the caller has `BANK_ROLE` and services `to`; `amount` is positive; `paymentReference` is not
+     * zero and the caller never used it before.
      */
     function mint(address to, uint256 amount, bytes32 paymentReference) external onlyRole(BANK_ROLE) {
         _requireServicedByCaller(to);
-        _useReference(paymentReference);
+        _bindReference(paymentReference, address(0), to, amount);
         _pay(address(0), to, amount, paymentReference);
     }
 
     /**
      * @notice Debits `amount` from `from` back onto the caller's books (a withdrawal).
-     * Requirements: the caller has `BANK_ROLE` and services `from`; `from` holds `amount`; a non-zero `paymentReference`
-     * was never used before.
+     * Requirements: the caller has `BANK_ROLE` and services `from`; `from` holds `amount`; `paymentReference` is not zero
+     * and the caller never used it before.
      */
     function burn(address from, uint256 amount, bytes32 paymentReference) external onlyRole(BANK_ROLE) {
         _requireServicedByCaller(from);
-        _useReference(paymentReference);
+        _bindReference(paymentReference, from, address(0), amount);
         _pay(from, address(0), amount, paymentReference);
     }
 
     /**
      * @notice Moves `amount` from the caller's customer `from` to the open account `to`, on the customer's instruction.
-     * Requirements: the caller has `BANK_ROLE` and services `from`; `to` is open; `from` holds `amount`; a non-zero `paymentReference`
-     * was never used before.
+     * Requirements: the caller has `BANK_ROLE` and services `from`; `to` is open; `from` holds `amount`; `paymentReference` is not zero
+     * and the caller never used it before.
      */
     function bankTransfer(address from, address to, uint256 amount, bytes32 paymentReference) external onlyRole(BANK_ROLE) {
         _requireServicedByCaller(from);
-        _useReference(paymentReference);
+        _bindReference(paymentReference, from, to, amount);
         _pay(from, to, amount, paymentReference);
     }
 
@@ -167,9 +209,17 @@ contract SettlementToken is ERC20, AccessControl {
         _pay(msg.sender, to, amount, paymentReference);
     }
 
-    /// @notice Whether a bank payment (mint, burn, bank transfer) used `paymentReference`.
-    function isReferenceUsed(bytes32 paymentReference) external view returns (bool) {
-        return _referenceUsed[paymentReference];
+    /**
+     * @notice The payment `bank` made under its reference `paymentReference`: payer (zero: minted), payee (zero:
+     * burned), amount and block. All zero when that bank never used the reference.
+     */
+    function paymentOf(address bank, bytes32 paymentReference)
+        external
+        view
+        returns (address from, address to, uint256 amount, uint64 blockNumber)
+    {
+        PaymentRecord storage p = _payments[bank][paymentReference];
+        return (p.from, p.to, p.amount, p.blockNumber);
     }
 
     /// @dev Every movement of tokens: both ends that are not zero (mint / burn) must be open accounts.
@@ -192,10 +242,12 @@ contract SettlementToken is ERC20, AccessControl {
         if (bank != msg.sender) revert NotServicingBank(account, msg.sender, bank);
     }
 
-    function _useReference(bytes32 paymentReference) private {
-        if (paymentReference == bytes32(0)) return;
-        if (_referenceUsed[paymentReference]) revert DuplicateReference(paymentReference);
-        _referenceUsed[paymentReference] = true;
+    /// @dev Uses the caller's `paymentReference` once, binding it to exactly this payment.
+    function _bindReference(bytes32 paymentReference, address from, address to, uint256 amount) private {
+        if (paymentReference == bytes32(0)) revert InvalidReference();
+        PaymentRecord storage record = _payments[msg.sender][paymentReference];
+        if (record.blockNumber != 0) revert DuplicateReference(paymentReference);
+        _payments[msg.sender][paymentReference] = PaymentRecord(from, to, amount, uint64(block.number));
     }
 
     function _pay(address from, address to, uint256 amount, bytes32 paymentReference) private {

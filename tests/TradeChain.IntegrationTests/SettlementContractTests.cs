@@ -51,7 +51,9 @@ public sealed class SettlementContractTests : IAsyncLifetime
     /// <summary>Importer at VCB with <paramref name="balance"/>, exporter at HSBC.</summary>
     private async Task OpenCustomerAccountsAsync(BigInteger balance)
     {
+        await _settlement.MandateBankAsync(_importer, "USD", _vcb.Address, None);
         await _settlement.OpenAccountAsync(_vcb, "USD", _importer.Address, None);
+        await _settlement.MandateBankAsync(_exporter, "USD", _hsbc.Address, None);
         await _settlement.OpenAccountAsync(_hsbc, "USD", _exporter.Address, None);
         if (balance > 0) await _settlement.MintAsync(_vcb, "USD", _importer.Address, balance, Ref("deposit " + Guid.NewGuid()), None);
     }
@@ -62,8 +64,11 @@ public sealed class SettlementContractTests : IAsyncLifetime
         return DateTimeOffset.FromUnixTimeSeconds((long)block.Timestamp.Value);
     }
 
-    private async Task<ChainReceipt?> OpenCreditAsync(byte[] creditId, BigInteger amount, DateTimeOffset expiry, byte[]? customsReference = null) =>
-        await _settlement.OpenCreditAsync(_vcb, "USD", creditId, _importer.Address, _exporter.Address, _hsbc.Address, amount, expiry, customsReference, None);
+    private async Task<ChainReceipt> OpenCreditAsync(byte[] creditReference, BigInteger amount, DateTimeOffset expiry, byte[]? customsReference = null) =>
+        await _settlement.OpenCreditAsync(_vcb, "USD", creditReference, _importer.Address, _exporter.Address, _hsbc.Address, amount, expiry, customsReference, None);
+
+    /// <summary>VCB's reference for a credit, and the credit's id in the escrow (VCB's own).</summary>
+    private (byte[] Reference, byte[] Id) Credit(string name) => (Ref(name), SettlementClient.CreditId(_vcb.Address, Ref(name)));
 
     [Fact]
     public async Task The_deployment_gives_each_currency_a_token_and_escrow_and_each_development_bank_its_role_and_account_and_is_idempotent()
@@ -110,8 +115,8 @@ public sealed class SettlementContractTests : IAsyncLifetime
             _settlement.MintAsync(_hsbc, "USD", _importer.Address, 100_00, Ref("hsbc-mint"), None)));
 
         var deposit = Ref("deposit 1");
-        Assert.NotNull(await _settlement.MintAsync(_vcb, "USD", _importer.Address, 1_000_00, deposit, None));
-        Assert.Null(await _settlement.MintAsync(_vcb, "USD", _importer.Address, 1_000_00, deposit, None)); // a retry: the reference is spent
+        var deposited = (await _settlement.MintAsync(_vcb, "USD", _importer.Address, 1_000_00, deposit, None));
+        Assert.Equal(deposited.TransactionHash, (await _settlement.MintAsync(_vcb, "USD", _importer.Address, 1_000_00, deposit, None)).TransactionHash); // a retry: that deposit
         Assert.StartsWith("DuplicateReference", await RefusedAsync(() =>
             _vcb.SendAsync(UsdToken, new Token.MintFunction { To = _importer.Address, Amount = 1, PaymentReference = deposit }, None)));
         Assert.Equal(1_000_00, await _settlement.BalanceOfAsync("USD", _importer.Address));
@@ -136,7 +141,10 @@ public sealed class SettlementContractTests : IAsyncLifetime
         Assert.Equal(700_00, await _settlement.BalanceOfAsync("USD", _importer.Address));
         Assert.Equal(200_00, await _settlement.BalanceOfAsync("USD", _exporter.Address));
         Assert.Equal(900_00, await _settlement.TotalSupplyAsync("USD"));
-        Assert.True(await _settlement.IsReferenceUsedAsync("USD", duty));
+        var bound = (await _settlement.PaymentOfAsync("USD", _vcb.Address, duty))!;
+        Assert.Equal((_importer.Address.ToLowerInvariant(), _exporter.Address.ToLowerInvariant(), (BigInteger)300_00),
+            (bound.From?.ToLowerInvariant(), bound.To?.ToLowerInvariant(), bound.Amount));
+        Assert.Null(await _settlement.PaymentOfAsync("USD", _hsbc.Address, duty)); // HSBC's references are its own
 
         Assert.StartsWith("AccountNotEmpty", await RefusedAsync(() => _settlement.CloseAccountAsync(_vcb, "USD", _importer.Address, None)));
         Assert.StartsWith("NotServicingBank", await RefusedAsync(() => _settlement.CloseAccountAsync(_vcb, "USD", _exporter.Address, None)));
@@ -152,18 +160,80 @@ public sealed class SettlementContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Another_bank_using_the_honest_banks_payment_reference_cannot_make_its_payment_look_done()
+    {
+        await OpenCustomerAccountsAsync(1_000_00);
+        // The duty's reference is predictable: HSBC, colluding with the payer, mints 0.01 to itself under it first.
+        var duty = Ref("duty-payment:DUTY-0123456789AB-V1");
+        var forged = await _settlement.MintAsync(_hsbc, "USD", _hsbc.Address, 1, duty, None);
+        Assert.NotNull(forged);
+
+        // VCB's payment under the same reference is its own: it is made, and moves the real money.
+        var paid = await _settlement.BankTransferAsync(_vcb, "USD", _importer.Address, _treasury.Address, 300_00, duty, None);
+        Assert.NotNull(paid);
+        Assert.NotEqual(forged!.TransactionHash, paid!.TransactionHash);
+        Assert.Equal(300_00, await _settlement.BalanceOfAsync("USD", _treasury.Address));
+        Assert.Equal(700_00, await _settlement.BalanceOfAsync("USD", _importer.Address));
+
+        // A retry of VCB's payment finds it bound to exactly this transfer: the same transaction, nothing moves twice.
+        Assert.Equal(paid.TransactionHash, (await _settlement.BankTransferAsync(_vcb, "USD", _importer.Address, _treasury.Address, 300_00, duty, None)).TransactionHash);
+        Assert.Equal(700_00, await _settlement.BalanceOfAsync("USD", _importer.Address));
+        // A different payment under a reference VCB used is refused, naming what the reference was used for — never taken as done.
+        Assert.StartsWith("DuplicateReference", await RefusedAsync(() =>
+            _settlement.BankTransferAsync(_vcb, "USD", _importer.Address, _treasury.Address, 299_00, duty, None)));
+        Assert.StartsWith("DuplicateReference", await RefusedAsync(() => _settlement.MintAsync(_vcb, "USD", _importer.Address, 1, duty, None)));
+    }
+
+    [Fact]
+    public async Task A_bank_opens_only_an_account_whose_holder_asked_it_to()
+    {
+        // Nobody asked HSBC: it cannot open the importer's account and become its bank.
+        Assert.StartsWith("NotMandated", await RefusedAsync(() => _settlement.OpenAccountAsync(_hsbc, "USD", _importer.Address, None)));
+        // The importer, with its own account, asks VCB: still not HSBC.
+        await _settlement.MandateBankAsync(_importer, "USD", _vcb.Address, None);
+        Assert.StartsWith("NotMandated", await RefusedAsync(() => _settlement.OpenAccountAsync(_hsbc, "USD", _importer.Address, None)));
+        await _settlement.OpenAccountAsync(_vcb, "USD", _importer.Address, None);
+        Assert.Equal(_vcb.Address, await _settlement.ServicingBankAsync("USD", _importer.Address), ignoreCase: true);
+        // The mandate was used by that opening: once closed, the account is reopened only on a new request of its holder.
+        await _settlement.CloseAccountAsync(_vcb, "USD", _importer.Address, None);
+        Assert.StartsWith("NotMandated", await RefusedAsync(() => _settlement.OpenAccountAsync(_vcb, "USD", _importer.Address, None)));
+    }
+
+    [Fact]
+    public async Task A_bank_party_to_a_credit_cannot_take_its_id_by_opening_first()
+    {
+        await OpenCustomerAccountsAsync(1_000_00);
+        var expiry = (await ChainTimeAsync()).AddDays(30);
+        var (reference, id) = Credit("LC-FRONT-RUN");
+        Assert.Equal(id, await _vcb.QueryAsync<Escrow.CreditIdOfFunction, byte[]>(UsdEscrow,
+            new Escrow.CreditIdOfFunction { IssuingBank = _vcb.Address, CreditReference = reference })); // the service derives it as the escrow does
+
+        // HSBC, the advising bank, knows the credit's reference and opens first under it, from an account it services (its own).
+        await _settlement.MintAsync(_hsbc, "USD", _hsbc.Address, 1, Ref("hsbc float"), None);
+        await _settlement.OpenCreditAsync(_hsbc, "USD", reference, _hsbc.Address, _exporter.Address, null, 1, expiry, null, None);
+
+        // It took only its own id: VCB's credit opens under VCB's id, with VCB's terms.
+        await OpenCreditAsync(reference, 500_00, expiry);
+        var credit = (await _settlement.GetCreditAsync(id))!;
+        Assert.Equal((_vcb.Address.ToLowerInvariant(), _importer.Address.ToLowerInvariant(), (BigInteger)500_00),
+            (credit.IssuingBank.ToLowerInvariant(), credit.Applicant.ToLowerInvariant(), credit.Amount));
+        Assert.Equal(_hsbc.Address, (await _settlement.GetCreditAsync(SettlementClient.CreditId(_hsbc.Address, reference)))!.IssuingBank, ignoreCase: true);
+    }
+
+    [Fact]
     public async Task Only_the_applicants_bank_issues_a_credit_and_only_its_banks_pay_it_once_per_presentation_within_the_amount()
     {
         await OpenCustomerAccountsAsync(1_000_00);
-        var creditId = Ref("LC-1");
+        var (creditRef, creditId) = Credit("LC-1");
         var expiry = (await ChainTimeAsync()).AddDays(30);
 
         Assert.StartsWith("NotApplicantBank", await RefusedAsync(() =>
-            _settlement.OpenCreditAsync(_hsbc, "USD", creditId, _importer.Address, _exporter.Address, null, 500_00, expiry, null, None)));
+            _settlement.OpenCreditAsync(_hsbc, "USD", creditRef, _importer.Address, _exporter.Address, null, 500_00, expiry, null, None)));
         Assert.StartsWith("AccountNotOpen", await RefusedAsync(() =>
-            _settlement.OpenCreditAsync(_vcb, "USD", creditId, _importer.Address, _outsider.Address, null, 500_00, expiry, null, None)));
-        Assert.NotNull(await OpenCreditAsync(creditId, 500_00, expiry));
-        Assert.Null(await OpenCreditAsync(creditId, 500_00, expiry)); // a retry finds it opened by this bank
+            _settlement.OpenCreditAsync(_vcb, "USD", creditRef, _importer.Address, _outsider.Address, null, 500_00, expiry, null, None)));
+        var opened = await OpenCreditAsync(creditRef, 500_00, expiry);
+        Assert.Equal(opened.TransactionHash, (await OpenCreditAsync(creditRef, 500_00, expiry)).TransactionHash); // a retry finds it opened by this bank, with these terms
+        Assert.StartsWith("CreditExists", await RefusedAsync(() => OpenCreditAsync(creditRef, 499_00, expiry))); // ... and not with others
         Assert.Equal(500_00, await _settlement.BalanceOfAsync("USD", _importer.Address));
         Assert.Equal(500_00, await _settlement.BalanceOfAsync("USD", UsdEscrow));
         var credit = (await _settlement.GetCreditAsync(creditId))!;
@@ -173,19 +243,20 @@ public sealed class SettlementContractTests : IAsyncLifetime
         // A bank not party to the credit, and the beneficiary itself, cannot move the funds.
         Assert.StartsWith("NotPartyBank", await RefusedAsync(() => _settlement.ReleaseAsync(_treasury, creditId, Ref("P1"), 100_00, None)));
         Assert.StartsWith("NotPartyBank", await RefusedAsync(() => _settlement.ReleaseAsync(_exporter, creditId, Ref("P1"), 100_00, None)));
-        Assert.StartsWith("NotIssuingBank", await RefusedAsync(() => _settlement.RefundAsync(_hsbc, creditId, None)));
+        Assert.StartsWith("NotIssuingBank", await RefusedAsync(() => _settlement.RefundAsync(_hsbc, creditId, 500_00, None)));
 
         // The advising bank pays only what the issuing bank accepted for that presentation, on chain.
         Assert.StartsWith("PaymentNotAccepted", await RefusedAsync(() => _settlement.ReleaseAsync(_hsbc, creditId, Ref("P1"), 200_00, None)));
         Assert.StartsWith("NotIssuingBank", await RefusedAsync(() => _settlement.AcceptPaymentAsync(_hsbc, creditId, Ref("P1"), 200_00, None)));
         await _settlement.AcceptPaymentAsync(_vcb, creditId, Ref("P1"), 200_00, None);
         Assert.StartsWith("PaymentNotAccepted", await RefusedAsync(() => _settlement.ReleaseAsync(_hsbc, creditId, Ref("P1"), 250_00, None)));
-        Assert.NotNull(await _settlement.ReleaseAsync(_hsbc, creditId, Ref("P1"), 200_00, None));
+        var paid = await _settlement.ReleaseAsync(_hsbc, creditId, Ref("P1"), 200_00, None);
         Assert.Equal(200_00, await _settlement.BalanceOfAsync("USD", _exporter.Address));
         // The same presentation again: refused on chain (the client reports it as already done), nothing moves.
         Assert.StartsWith("AlreadyPaid", await RefusedAsync(() =>
             _vcb.SendAsync(UsdEscrow, new Escrow.ReleaseFunction { CreditId = creditId, PresentationId = Ref("P1"), Amount = 200_00 }, None)));
-        Assert.Null(await _settlement.ReleaseAsync(_vcb, creditId, Ref("P1"), 200_00, None));
+        Assert.Equal(paid.TransactionHash, (await _settlement.ReleaseAsync(_vcb, creditId, Ref("P1"), 200_00, None)).TransactionHash);
+        Assert.StartsWith("AlreadyPaid", await RefusedAsync(() => _settlement.ReleaseAsync(_vcb, creditId, Ref("P1"), 100_00, None))); // paid, but not this amount
         Assert.True(await _settlement.IsPaidAsync(creditId, Ref("P1")));
         Assert.Equal(200_00, await _settlement.BalanceOfAsync("USD", _exporter.Address));
         Assert.StartsWith("ExceedsCredit", await RefusedAsync(() => _settlement.ReleaseAsync(_vcb, creditId, Ref("P2"), 300_01, None)));
@@ -213,8 +284,8 @@ public sealed class SettlementContractTests : IAsyncLifetime
     public async Task A_credit_is_reduced_only_to_an_amount_its_beneficiary_approved_and_increased_by_the_issuing_bank_alone()
     {
         await OpenCustomerAccountsAsync(1_000_00);
-        var creditId = Ref("LC-amended");
-        await OpenCreditAsync(creditId, 500_00, (await ChainTimeAsync()).AddDays(30));
+        var (creditRef, creditId) = Credit("LC-amended");
+        await OpenCreditAsync(creditRef, 500_00, (await ChainTimeAsync()).AddDays(30));
 
         // Irrevocable: without the beneficiary the issuing bank cannot pull escrowed funds back to the applicant.
         Assert.StartsWith("AdjustmentNotApproved", await RefusedAsync(() => _settlement.AdjustAsync(_vcb, creditId, 300_00, None)));
@@ -250,9 +321,9 @@ public sealed class SettlementContractTests : IAsyncLifetime
     public async Task A_credit_with_a_customs_condition_pays_only_after_customs_attests_the_release_of_goods()
     {
         await OpenCustomerAccountsAsync(1_000_00);
-        var creditId = Ref("LC-customs");
+        var (creditRef, creditId) = Credit("LC-customs");
         var customsReference = Ref("DEC-2024-000123 released");
-        await OpenCreditAsync(creditId, 400_00, (await ChainTimeAsync()).AddDays(30), customsReference);
+        await OpenCreditAsync(creditRef, 400_00, (await ChainTimeAsync()).AddDays(30), customsReference);
 
         await _settlement.AcceptPaymentAsync(_vcb, creditId, Ref("P1"), 400_00, None);
         Assert.StartsWith("CustomsReleaseRequired", await RefusedAsync(() => _settlement.ReleaseAsync(_hsbc, creditId, Ref("P1"), 400_00, None)));
@@ -277,29 +348,30 @@ public sealed class SettlementContractTests : IAsyncLifetime
         Assert.StartsWith("ExpiryInPast", await RefusedAsync(() => OpenCreditAsync(Ref("LC-past"), 100_00, now.AddSeconds(-1))));
 
         // Irrevocable: before expiry the issuing bank cannot take the funds back on its own.
-        var consented = Ref("LC-consented");
-        await OpenCreditAsync(consented, 300_00, now.AddDays(30));
+        var (consentedRef, consented) = Credit("LC-consented");
+        await OpenCreditAsync(consentedRef, 300_00, now.AddDays(30));
         await _settlement.AcceptPaymentAsync(_vcb, consented, Ref("P1"), 100_00, None);
         await _settlement.ReleaseAsync(_hsbc, consented, Ref("P1"), 100_00, None);
-        Assert.StartsWith("NotExpired", await RefusedAsync(() => _settlement.RefundAsync(_vcb, consented, None)));
+        Assert.StartsWith("NotExpired", await RefusedAsync(() => _settlement.RefundAsync(_vcb, consented, 200_00, None)));
         Assert.StartsWith("NotBeneficiary", await RefusedAsync(() => _settlement.ConsentToCancelAsync(_importer, consented, None)));
         await _settlement.ConsentToCancelAsync(_exporter, consented, None);
         Assert.True((await _settlement.GetCreditAsync(consented))!.CancellationConsented);
-        Assert.StartsWith("NotIssuingBank", await RefusedAsync(() => _settlement.RefundAsync(_hsbc, consented, None)));
-        await _settlement.RefundAsync(_vcb, consented, None);
+        Assert.StartsWith("NotIssuingBank", await RefusedAsync(() => _settlement.RefundAsync(_hsbc, consented, 200_00, None)));
+        var refunded = await _settlement.RefundAsync(_vcb, consented, 200_00, None);
         Assert.Equal(900_00, await _settlement.BalanceOfAsync("USD", _importer.Address)); // 1000 - 300 + the unpaid 200
         Assert.StartsWith("CreditClosed", await RefusedAsync(() => _settlement.ReleaseAsync(_hsbc, consented, Ref("P2"), 1, None)));
-        Assert.StartsWith("CreditClosed", await RefusedAsync(() => _settlement.RefundAsync(_vcb, consented, None)));
+        Assert.Equal(refunded.TransactionHash, (await _settlement.RefundAsync(_vcb, consented, 200_00, None)).TransactionHash); // a retry: that refund
+        Assert.StartsWith("CreditClosed", await RefusedAsync(() => _settlement.RefundAsync(_vcb, consented, 100_00, None)));
 
         // Expired: the issuing bank refunds without consent; afterwards nothing can be paid.
-        var expiring = Ref("LC-expiring");
-        await OpenCreditAsync(expiring, 500_00, now.AddHours(1));
+        var (expiringRef, expiring) = Credit("LC-expiring");
+        await OpenCreditAsync(expiringRef, 500_00, now.AddHours(1));
         await _settlement.AcceptPaymentAsync(_vcb, expiring, Ref("P1"), 50_00, None);
         await _settlement.ReleaseAsync(_hsbc, expiring, Ref("P1"), 50_00, None);
-        Assert.StartsWith("NotExpired", await RefusedAsync(() => _settlement.RefundAsync(_vcb, expiring, None)));
+        Assert.StartsWith("NotExpired", await RefusedAsync(() => _settlement.RefundAsync(_vcb, expiring, 450_00, None)));
         await _vcb.Web3.Client.SendRequestAsync<object>("evm_increaseTime", null, 2 * 3600);
         await _vcb.Web3.Client.SendRequestAsync<object>("evm_mine", null);
-        await _settlement.RefundAsync(_vcb, expiring, None);
+        await _settlement.RefundAsync(_vcb, expiring, 450_00, None);
         var credit = (await _settlement.GetCreditAsync(expiring))!;
         Assert.Equal((EscrowCreditState.Closed, (BigInteger)50_00), (credit.State, credit.Released));
         Assert.Equal(850_00, await _settlement.BalanceOfAsync("USD", _importer.Address));

@@ -13,10 +13,16 @@ public class PaymentTests
     public void A_duty_payment_is_settled_once()
     {
         var payment = DutyPayment.Request("DUTY-1", Guid.NewGuid(), "EXP-ACME", 720m, "USD", "customs", Now);
-        payment.Settle("BNK-1", "VN12VCB0001", "ops@BNK-1", Now);
+        Assert.True(payment.BeginSettlement("BNK-1", "VN12VCB0001", "ops@BNK-1", Now));
+        Assert.Equal(DutyPaymentStatus.Settling, payment.Status);
+        // While BNK-1's transfer is under way no other bank may settle; BNK-1's retry resumes it.
+        Assert.Equal("settle-once", Assert.Throws<DomainRuleViolation>(() => payment.BeginSettlement("BNK-2", "X", "ops@BNK-2", Now)).Rule);
+        Assert.False(payment.BeginSettlement("BNK-1", "VN12VCB0001", "ops@BNK-1", Now));
+        Assert.Equal("settle-once", Assert.Throws<DomainRuleViolation>(() => payment.CompleteSettlement("BNK-2", "ops@BNK-2", Now, "0xtx")).Rule);
+        payment.CompleteSettlement("BNK-1", "ops@BNK-1", Now, "0xtx");
         Assert.Equal(DutyPaymentStatus.Settled, payment.Status);
-        Assert.Equal("settle-once", Assert.Throws<DomainRuleViolation>(() => payment.Settle("BNK-2", "X", "ops@BNK-2", Now)).Rule);
-        Assert.Equal(["Requested", "Settled"], payment.PendingTransitions.Select(t => t.ToState));
+        Assert.Equal("settle-once", Assert.Throws<DomainRuleViolation>(() => payment.BeginSettlement("BNK-2", "X", "ops@BNK-2", Now)).Rule);
+        Assert.Equal(["Requested", "Settling", "Settled"], payment.PendingTransitions.Select(t => t.ToState));
     }
 
     [Fact]
@@ -24,7 +30,7 @@ public class PaymentTests
     {
         Assert.Equal("amount-positive", Assert.Throws<DomainRuleViolation>(() => DutyPayment.Request("D", Guid.NewGuid(), "E", 0m, "USD", "c", Now)).Rule);
         var payment = DutyPayment.Request("DUTY-1", Guid.NewGuid(), "EXP-ACME", 1m, "USD", "customs", Now);
-        Assert.Equal("debtor-account-required", Assert.Throws<DomainRuleViolation>(() => payment.Settle("BNK", " ", "ops", Now)).Rule);
+        Assert.Equal("debtor-account-required", Assert.Throws<DomainRuleViolation>(() => payment.BeginSettlement("BNK", " ", "ops", Now)).Rule);
     }
 
     [Fact]
@@ -32,7 +38,7 @@ public class PaymentTests
     {
         var payment = DutyPayment.WithdrawnBeforeRequest("DUTY-9", Guid.NewGuid(), "declaration cancelled", "customs", Now);
         Assert.Equal(DutyPaymentStatus.Withdrawn, payment.Status);
-        Assert.Equal("payment-withdrawn", Assert.Throws<DomainRuleViolation>(() => payment.Settle("BNK", "VN12", "ops", Now)).Rule);
+        Assert.Equal("payment-withdrawn", Assert.Throws<DomainRuleViolation>(() => payment.BeginSettlement("BNK", "VN12", "ops", Now)).Rule);
         // The request arrives later: the payment learns whose it was (so the declarant sees it) and stays withdrawn.
         Assert.True(payment.CompleteWithdrawnRequest("EXP-ACME", 720m, "VND"));
         Assert.Equal(("EXP-ACME", 720m, DutyPaymentStatus.Withdrawn), (payment.PayerParty, payment.Amount, payment.Status));
@@ -46,7 +52,9 @@ public class PaymentTests
         Assert.Equal("currency-not-settled", Assert.Throws<DomainRuleViolation>(() => payment.EnsureSettleable("BNK-1", currencySettles: false)).Rule);
         payment.EnsureSettleable("BNK-1", currencySettles: true);
         Assert.Empty(payment.DomainEvents);
-        payment.Settle("BNK-1", "0xdebtor", "ops@BNK-1", Now, "0xtx");
+        payment.BeginSettlement("BNK-1", "0xdebtor", "ops@BNK-1", Now);
+        Assert.Empty(payment.DomainEvents); // customs hears only once the money moved
+        payment.CompleteSettlement("BNK-1", "ops@BNK-1", Now, "0xtx");
 
         var settled = Assert.IsType<DutiesSettled>(Assert.Single(payment.DomainEvents));
         Assert.Equal(("DUTY-1", 720m, "BNK-1", Now.ToUnixTimeMilliseconds()), (settled.Reference, settled.Amount, settled.Bank, settled.SettledAtUnixMs));
@@ -58,6 +66,20 @@ public class PaymentTests
         Assert.True(withdrawn.Withdraw("amended", "customs", Now));
         Assert.Equal("payment-withdrawn", Assert.Throws<DomainRuleViolation>(() => withdrawn.EnsureSettleable("BNK-1", currencySettles: true)).Rule);
         Assert.False(withdrawn.Withdraw("again", "customs", Now));
+    }
+
+    [Fact]
+    public void A_withdrawal_arriving_once_a_settlement_began_is_noted_and_does_not_replace_it()
+    {
+        var payment = DutyPayment.Request("DUTY-3", Guid.NewGuid(), "EXP-ACME", 720m, "USD", "customs", Now);
+        payment.BeginSettlement("BNK-1", "0xdebtor", "ops@BNK-1", Now);
+        Assert.False(payment.Withdraw("declaration cancelled", "customs", Now));
+        Assert.Equal((DutyPaymentStatus.Settling, "declaration cancelled"), (payment.Status, payment.WithdrawalReason));
+        Assert.False(payment.Withdraw("declaration cancelled", "customs", Now)); // noted once
+        payment.CompleteSettlement("BNK-1", "ops@BNK-1", Now, "0xtx");
+        Assert.Equal(DutyPaymentStatus.Settled, payment.Status);
+        Assert.Equal(["Requested", "Settling", "Settling", "Settled"], payment.PendingTransitions.Select(t => t.ToState));
+        Assert.Contains("declaration cancelled", payment.PendingTransitions[2].Reason, StringComparison.Ordinal);
     }
 
     [Fact]

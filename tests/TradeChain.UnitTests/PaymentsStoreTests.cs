@@ -166,7 +166,8 @@ public sealed class PaymentsStoreTests : IAsyncLifetime
             db.DutyPayments.Add(DutyPayment.Request("DUTY-1", declaration, "EXP", 720m, "USD", "customs", Now));
             await db.SaveChangesAsync();
             var payment = await db.DutyPayments.SingleAsync();
-            payment.Settle("BNK-1", "0xdebtor", "ops", Now, "0xtx");
+            payment.BeginSettlement("BNK-1", "0xdebtor", "ops", Now);
+            payment.CompleteSettlement("BNK-1", "ops", Now, "0xtx");
             await db.SaveChangesAsync();
             return 0;
         });

@@ -2,6 +2,7 @@ using TradeChain.Domain.Hashing;
 using System.Collections.Concurrent;
 using System.Numerics;
 using System.Text;
+using Nethereum.ABI.FunctionEncoding.Attributes;
 using Nethereum.Contracts;
 using Nethereum.RPC.Eth.DTOs;
 using Nethereum.Util;
@@ -55,6 +56,12 @@ public sealed record SettlementPayment(
     string Reference, string? From, string? To, BigInteger Amount, string TransactionHash, long BlockNumber, long LogIndex);
 
 /// <summary>
+/// A bank payment as the token bound it to the bank's own reference (SettlementToken.paymentOf): <see cref="From"/> is
+/// null for a mint, <see cref="To"/> null for a burn.
+/// </summary>
+public sealed record BoundPayment(string? From, string? To, BigInteger Amount, long BlockNumber);
+
+/// <summary>
 /// The settlement token (tokenised deposits, one per currency) and the documentary-credit escrow on chain.
 /// Every step a bank, a beneficiary or customs takes is sent by that party's own <see cref="ChainWriter"/>, so the
 /// contract — not this service — decides whether that party may take it. Reads go through the service's writer.
@@ -65,8 +72,10 @@ public sealed record SettlementPayment(
 /// <see cref="Reference(string)"/> makes one from a text identifier.
 /// </para>
 /// <para>
-/// Retry safety: a step that an earlier attempt already took on chain (same payment reference, same credit opened by
-/// the same bank, same presentation paid, same customs release attested) returns null instead of a receipt.
+/// Retry safety: a bank payment, a credit's opening, a presentation's payment or a refund that an earlier attempt
+/// already made returns that attempt's receipt — but only once the contract's own record of it (bound to this bank's
+/// reference, or to this bank's credit) shows exactly the intended payer, payee and amount; its transaction is then found
+/// in that one block. Anything else is refused (<see cref="ChainRevertedException"/>), never taken for done.
 /// </para>
 /// </summary>
 public sealed class SettlementClient(ChainWriter service, ChainOptions options)
@@ -89,8 +98,21 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
     // ---- token -------------------------------------------------------------------------------------------------
 
     /// <summary>
-    /// <paramref name="bank"/> opens <paramref name="account"/> and becomes its servicing bank. Null when the account is
-    /// already open at this bank.
+    /// The account holder, signing with its own account, asks <paramref name="bank"/> (an address) to open and keep its
+    /// account: the token lets a bank open only an account that asked it. Null when nothing was needed (already asked,
+    /// or already open at that bank).
+    /// </summary>
+    public async Task<ChainReceipt?> MandateBankAsync(ChainWriter holder, string currency, string bank, CancellationToken cancellationToken)
+    {
+        var token = TokenAddress(currency);
+        if (SameAddress(await ServicingBankAsync(currency, holder.Address), bank)) return null;
+        if (SameAddress(await service.QueryAsync<MandatedBankFunction, string>(token, new MandatedBankFunction { Account = holder.Address }), bank)) return null;
+        return await holder.SendAsync(token, new MandateBankFunction { Bank = bank }, cancellationToken);
+    }
+
+    /// <summary>
+    /// <paramref name="bank"/> opens <paramref name="account"/>, which mandated it (<see cref="MandateBankAsync"/>), and
+    /// becomes its servicing bank. Null when the account is already open at this bank.
     /// </summary>
     public async Task<ChainReceipt?> OpenAccountAsync(ChainWriter bank, string currency, string account, CancellationToken cancellationToken)
     {
@@ -110,26 +132,38 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
         return IsZero(bank) ? null : bank;
     }
 
-    /// <summary><paramref name="bank"/> credits <paramref name="amount"/> to its customer <paramref name="to"/> against its books. Null: the reference was used already.</summary>
-    public Task<ChainReceipt?> MintAsync(ChainWriter bank, string currency, string to, BigInteger amount, byte[] reference, CancellationToken cancellationToken) =>
-        OnceAsync(() => bank.SendAsync(TokenAddress(currency), new Token.MintFunction { To = to, Amount = amount, PaymentReference = reference }, cancellationToken));
+    /// <summary>
+    /// <paramref name="bank"/> credits <paramref name="amount"/> to its customer <paramref name="to"/> against its books, once
+    /// per reference of this bank (a retry returns the earlier attempt's receipt).
+    /// </summary>
+    public Task<ChainReceipt> MintAsync(ChainWriter bank, string currency, string to, BigInteger amount, byte[] reference, CancellationToken cancellationToken) =>
+        PayOnceAsync(bank, currency, null, to, amount, reference,
+            () => bank.SendAsync(TokenAddress(currency), new Token.MintFunction { To = to, Amount = amount, PaymentReference = reference }, cancellationToken));
 
-    /// <summary><paramref name="bank"/> debits <paramref name="amount"/> from its customer <paramref name="from"/> back to its books. Null: the reference was used already.</summary>
-    public Task<ChainReceipt?> BurnAsync(ChainWriter bank, string currency, string from, BigInteger amount, byte[] reference, CancellationToken cancellationToken) =>
-        OnceAsync(() => bank.SendAsync(TokenAddress(currency), new BurnFunction { From = from, Amount = amount, PaymentReference = reference }, cancellationToken));
+    /// <summary>
+    /// <paramref name="bank"/> debits <paramref name="amount"/> from its customer <paramref name="from"/> back to its books,
+    /// once per reference of this bank.
+    /// </summary>
+    public Task<ChainReceipt> BurnAsync(ChainWriter bank, string currency, string from, BigInteger amount, byte[] reference, CancellationToken cancellationToken) =>
+        PayOnceAsync(bank, currency, from, null, amount, reference,
+            () => bank.SendAsync(TokenAddress(currency), new BurnFunction { From = from, Amount = amount, PaymentReference = reference }, cancellationToken));
 
     /// <summary>
     /// <paramref name="bank"/> pays <paramref name="amount"/> from its customer <paramref name="from"/> to the open account
-    /// <paramref name="to"/> (at any bank). Null: the reference was used already.
+    /// <paramref name="to"/> (at any bank), once per reference of this bank.
     /// </summary>
-    public Task<ChainReceipt?> BankTransferAsync(ChainWriter bank, string currency, string from, string to, BigInteger amount, byte[] reference,
+    public Task<ChainReceipt> BankTransferAsync(ChainWriter bank, string currency, string from, string to, BigInteger amount, byte[] reference,
         CancellationToken cancellationToken) =>
-        OnceAsync(() => bank.SendAsync(TokenAddress(currency),
+        PayOnceAsync(bank, currency, from, to, amount, reference, () => bank.SendAsync(TokenAddress(currency),
             new BankTransferFunction { From = from, To = to, Amount = amount, PaymentReference = reference }, cancellationToken));
 
-    /// <summary>Whether a bank payment (mint, burn, transfer) with <paramref name="reference"/> was made on chain.</summary>
-    public Task<bool> IsReferenceUsedAsync(string currency, byte[] reference) =>
-        service.QueryAsync<IsReferenceUsedFunction, bool>(TokenAddress(currency), new IsReferenceUsedFunction { PaymentReference = reference });
+    /// <summary>The payment <paramref name="bank"/> made under its own <paramref name="reference"/>; null when it never used it.</summary>
+    public async Task<BoundPayment?> PaymentOfAsync(string currency, string bank, byte[] reference)
+    {
+        var p = await service.QueryOutputAsync<PaymentOfFunction, PaymentOfOutputDTO>(TokenAddress(currency),
+            new PaymentOfFunction { Bank = bank, PaymentReference = reference });
+        return p.BlockNumber.IsZero ? null : new BoundPayment(IsZero(p.From) ? null : p.From, IsZero(p.To) ? null : p.To, p.Amount, (long)p.BlockNumber);
+    }
 
     /// <summary>The balance of <paramref name="account"/> in minor units.</summary>
     public Task<BigInteger> BalanceOfAsync(string currency, string account) =>
@@ -161,21 +195,35 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
     // ---- credit escrow -----------------------------------------------------------------------------------------
 
     /// <summary>
-    /// <paramref name="issuingBank"/> (the servicing bank of <paramref name="applicant"/>) issues credit
-    /// <paramref name="creditId"/>: <paramref name="amount"/> moves from the applicant into the currency's escrow, payable to
+    /// The credit's id in the escrow: derived from the issuing bank and its own reference for the credit (as
+    /// CreditEscrow.creditIdOf), so no other bank can open a credit under that id first.
+    /// </summary>
+    public static byte[] CreditId(string issuingBank, byte[] creditReference)
+    {
+        var encoded = new byte[64];
+        Convert.FromHexString(issuingBank[2..]).CopyTo(encoded, 12);
+        creditReference.CopyTo(encoded, 32);
+        return Sha3Keccack.Current.CalculateHash(encoded);
+    }
+
+    /// <summary>
+    /// <paramref name="issuingBank"/> (the servicing bank of <paramref name="applicant"/>) issues the credit it knows as
+    /// <paramref name="creditReference"/> (its escrow id is <see cref="CreditId"/>): <paramref name="amount"/> moves from the applicant into the currency's escrow, payable to
     /// <paramref name="beneficiary"/> until <paramref name="expiry"/>, by the issuing bank or <paramref name="advisingBank"/>
     /// (null: none), and — when <paramref name="customsReference"/> is given — only after customs attested that release.
-    /// Null: an earlier attempt of this bank opened it already.
+    /// A retry after an earlier attempt of this bank opened it returns that attempt's receipt, once the escrow shows it
+    /// opened exactly these terms.
     /// </summary>
-    public async Task<ChainReceipt?> OpenCreditAsync(ChainWriter issuingBank, string currency, byte[] creditId, string applicant, string beneficiary,
+    public async Task<ChainReceipt> OpenCreditAsync(ChainWriter issuingBank, string currency, byte[] creditReference, string applicant, string beneficiary,
         string? advisingBank, BigInteger amount, DateTimeOffset expiry, byte[]? customsReference, CancellationToken cancellationToken)
     {
         var escrow = EscrowAddress(currency);
+        var creditId = CreditId(issuingBank.Address, creditReference);
         try
         {
             var receipt = await issuingBank.SendAsync(escrow, new OpenFunction
             {
-                CreditId = creditId, Applicant = applicant, Beneficiary = beneficiary, AdvisingBank = advisingBank ?? AddressUtil.ZERO_ADDRESS,
+                CreditReference = creditReference, Applicant = applicant, Beneficiary = beneficiary, AdvisingBank = advisingBank ?? AddressUtil.ZERO_ADDRESS,
                 Amount = amount, Expiry = (ulong)expiry.ToUnixTimeSeconds(), CustomsReference = customsReference ?? new byte[32],
             }, cancellationToken);
             _creditEscrows[Key(creditId)] = escrow;
@@ -183,10 +231,19 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
         }
         catch (ChainRevertedException e) when (e.Is<CreditExistsError>())
         {
+            // Only this bank can have opened this id: an earlier attempt — recorded as done only if it funded exactly these terms.
             var existing = await CreditInAsync(currency, escrow, creditId);
-            if (existing is not null && SameAddress(existing.IssuingBank, issuingBank.Address) && SameAddress(existing.Applicant, applicant)
-                && existing.Beneficiary.Equals(beneficiary, StringComparison.OrdinalIgnoreCase)) return null;
-            throw;
+            var funding = await service.QueryOutputAsync<FundingOfFunction, FundingOfOutputDTO>(escrow, new FundingOfFunction { CreditId = creditId });
+            if (existing is null || funding.BlockNumber.IsZero || !SameAddress(existing.IssuingBank, issuingBank.Address) || !SameAddress(existing.Applicant, applicant)
+                || !SameAddress(existing.Beneficiary, beneficiary) || !SameParty(existing.AdvisingBank, advisingBank) || funding.Amount != amount
+                || existing.Expiry.ToUnixTimeSeconds() != expiry.ToUnixTimeSeconds()
+                || !(existing.CustomsReference ?? new byte[32]).AsSpan().SequenceEqual(customsReference ?? new byte[32]))
+                throw new ChainRevertedException("open", $"CreditExists: credit {Hex(creditId)} was opened with other terms than these; it is not this credit's issue", e);
+            _creditEscrows[Key(creditId)] = escrow;
+            var events = service.Web3.Eth.GetEvent<CreditFundedEventDTO>(escrow);
+            var block = new BlockParameter((ulong)funding.BlockNumber);
+            return new ChainReceipt(await TransactionInBlockAsync(events, events.CreateFilterInput(new object[] { creditId }, block, block), _ => true, "CreditFunded", (long)funding.BlockNumber),
+                (long)funding.BlockNumber, 0);
         }
     }
 
@@ -200,24 +257,27 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
 
     /// <summary>
     /// <paramref name="bank"/> (the credit's issuing or advising bank) pays <paramref name="amount"/> to the beneficiary for
-    /// presentation <paramref name="presentationId"/>. Null: this presentation was paid already (by an earlier attempt).
+    /// presentation <paramref name="presentationId"/>. A retry after an earlier attempt paid it returns that payment's
+    /// receipt, once the escrow shows it paid exactly <paramref name="amount"/>.
     /// </summary>
-    public async Task<ChainReceipt?> ReleaseAsync(ChainWriter bank, byte[] creditId, byte[] presentationId, BigInteger amount, CancellationToken cancellationToken)
+    public async Task<ChainReceipt> ReleaseAsync(ChainWriter bank, byte[] creditId, byte[] presentationId, BigInteger amount, CancellationToken cancellationToken)
     {
         var escrow = await EscrowOfAsync(creditId);
         try
         {
             return await bank.SendAsync(escrow, new ReleaseFunction { CreditId = creditId, PresentationId = presentationId, Amount = amount }, cancellationToken);
         }
-        catch (ChainRevertedException e) when (e.Is<AlreadyPaidError>())
+        catch (ChainRevertedException e) when (e.Is<AlreadyPaidError>() || e.Is<CreditClosedError>())
         {
-            return null;
-        }
-        catch (ChainRevertedException e) when (e.Is<CreditClosedError>())
-        {
-            // A payment that drew the last of the credit closed it; retried, it finds the credit closed. Paid is paid.
-            if (await IsPaidAsync(creditId, presentationId)) return null;
-            throw;
+            // Paid already (a payment that drew the last of the credit also closed it): by an earlier attempt, if it paid exactly this.
+            var paid = await service.QueryOutputAsync<ReleaseOfFunction, ReleaseOfOutputDTO>(escrow, new ReleaseOfFunction { CreditId = creditId, PresentationId = presentationId });
+            if (paid.BlockNumber.IsZero) throw;
+            if (paid.Amount != amount)
+                throw new ChainRevertedException("release", $"AlreadyPaid: presentation {Hex(presentationId)} of credit {Hex(creditId)} was paid {paid.Amount}, not {amount} (minor units)", e);
+            var events = service.Web3.Eth.GetEvent<CreditReleasedEventDTO>(escrow);
+            var block = new BlockParameter((ulong)paid.BlockNumber);
+            return new ChainReceipt(await TransactionInBlockAsync(events, events.CreateFilterInput(new object[] { creditId }, new object[] { presentationId }, block, block), r => r.Amount == amount,
+                "CreditReleased", (long)paid.BlockNumber), (long)paid.BlockNumber, 0);
         }
     }
 
@@ -254,9 +314,30 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
     public async Task<ChainReceipt> ApproveAdjustmentAsync(ChainWriter beneficiary, byte[] creditId, BigInteger newAmount, CancellationToken cancellationToken) =>
         await beneficiary.SendAsync(await EscrowOfAsync(creditId), new ApproveAdjustmentFunction { CreditId = creditId, NewAmount = newAmount }, cancellationToken);
 
-    /// <summary><paramref name="issuingBank"/> returns the unpaid remainder to the applicant (after expiry, or with the beneficiary's consent) and closes the credit.</summary>
-    public async Task<ChainReceipt> RefundAsync(ChainWriter issuingBank, byte[] creditId, CancellationToken cancellationToken) =>
-        await issuingBank.SendAsync(await EscrowOfAsync(creditId), new RefundFunction { CreditId = creditId }, cancellationToken);
+    /// <summary>
+    /// <paramref name="issuingBank"/> returns the unpaid remainder to the applicant (after expiry, or with the beneficiary's
+    /// consent) and closes the credit. A retry after an earlier attempt refunded it returns that refund's receipt, once the
+    /// escrow shows it returned exactly <paramref name="remainder"/>.
+    /// </summary>
+    public async Task<ChainReceipt> RefundAsync(ChainWriter issuingBank, byte[] creditId, BigInteger remainder, CancellationToken cancellationToken)
+    {
+        var escrow = await EscrowOfAsync(creditId);
+        try
+        {
+            return await issuingBank.SendAsync(escrow, new RefundFunction { CreditId = creditId }, cancellationToken);
+        }
+        catch (ChainRevertedException e) when (e.Is<CreditClosedError>())
+        {
+            var refund = await service.QueryOutputAsync<RefundOfFunction, RefundOfOutputDTO>(escrow, new RefundOfFunction { CreditId = creditId });
+            if (refund.BlockNumber.IsZero) throw; // closed by being paid in full, not refunded
+            if (refund.Amount != remainder)
+                throw new ChainRevertedException("refund", $"CreditClosed: credit {Hex(creditId)} was refunded {refund.Amount}, not {remainder} (minor units)", e);
+            var events = service.Web3.Eth.GetEvent<CreditRefundedEventDTO>(escrow);
+            var block = new BlockParameter((ulong)refund.BlockNumber);
+            return new ChainReceipt(await TransactionInBlockAsync(events, events.CreateFilterInput(new object[] { creditId }, block, block), _ => true, "CreditRefunded",
+                (long)refund.BlockNumber), (long)refund.BlockNumber, 0);
+        }
+    }
 
     /// <summary>
     /// Customs (holding CUSTOMS_ROLE) attests the release of goods under <paramref name="customsReference"/> on every
@@ -329,7 +410,13 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
             ? addresses
             : throw new InvalidOperationException($"No settlement contracts configured for currency '{currency}': set Chain:Settlement:{currency}:Token and :Escrow.");
 
-    private static async Task<ChainReceipt?> OnceAsync(Func<Task<ChainReceipt>> send)
+    /// <summary>
+    /// Sends a bank payment once per reference of this bank. The token refuses a reference the bank used already; that is
+    /// this payment's earlier attempt only if the token bound the reference to exactly this payer, payee and amount — then
+    /// its transaction is looked up in that one block. Otherwise the refusal stands, with what the reference was used for.
+    /// </summary>
+    private async Task<ChainReceipt> PayOnceAsync(ChainWriter bank, string currency, string? from, string? to, BigInteger amount, byte[] reference,
+        Func<Task<ChainReceipt>> send)
     {
         try
         {
@@ -337,9 +424,30 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
         }
         catch (ChainRevertedException e) when (e.Is<DuplicateReferenceError>())
         {
-            return null; // this payment reference was used on chain already: by an earlier attempt of the same payment
+            var made = await PaymentOfAsync(currency, bank.Address, reference)
+                       ?? throw new ChainRevertedException("payment", $"DuplicateReference: reference {Hex(reference)} was refused as used but {bank.Address} has no payment under it", e);
+            if (!SameParty(made.From, from) || !SameParty(made.To, to) || made.Amount != amount)
+                throw new ChainRevertedException("payment",
+                    $"DuplicateReference: {bank.Address} used reference {Hex(reference)} in block {made.BlockNumber} for {made.Amount} from {made.From ?? "(mint)"} to {made.To ?? "(burn)"}, not for this payment of {amount} from {from ?? "(mint)"} to {to ?? "(burn)"}", e);
+            var events = service.Web3.Eth.GetEvent<PaymentEventDTO>(TokenAddress(currency));
+            var block = new BlockParameter((ulong)made.BlockNumber);
+            var filter = events.CreateFilterInput(new object[] { reference }, new object[] { from ?? AddressUtil.ZERO_ADDRESS }, new object[] { to ?? AddressUtil.ZERO_ADDRESS }, block, block);
+            return new ChainReceipt(await TransactionInBlockAsync(events, filter, p => p.Amount == amount, "Payment", made.BlockNumber), made.BlockNumber, 0);
         }
     }
+
+    /// <summary>
+    /// The transaction of the event the contract recorded in <paramref name="block"/> (a one-block log query, never a scan
+    /// of history). Topics go in as object arrays: a bare byte[] would be taken as an array of topics, one per byte.
+    /// </summary>
+    private static async Task<string> TransactionInBlockAsync<TEvent>(Event<TEvent> events, NewFilterInput filter, Func<TEvent, bool> isIt, string name, long block)
+        where TEvent : IEventDTO, new() =>
+        (await events.GetAllChangesAsync(filter)).FirstOrDefault(l => isIt(l.Event))?.Log.TransactionHash
+        ?? throw new InvalidOperationException($"The contract records a {name} in block {block}, but that block holds no matching {name} event.");
+
+    private static string Hex(byte[] value) => TradeChain.Domain.Hashing.Hex.Encode(value);
+
+    private static bool SameParty(string? a, string? b) => a is null || b is null ? a is null && b is null : SameAddress(a, b);
 
     private static string Key(byte[] id) => Convert.ToHexStringLower(id);
 
@@ -384,8 +492,16 @@ internal static class SettlementErrors
         }
         if (revert.IsCustomErrorFor<InvalidAccountError>()) return "InvalidAccount: the zero address cannot be an account or a servicing bank";
         if (revert.IsCustomErrorFor<Token.ZeroAmountError>()) return "ZeroAmount: the amount must be positive";
+        if (revert.IsCustomErrorFor<Token.InvalidReferenceError>()) return "InvalidReference: a bank payment needs a non-zero payment reference";
+        if (revert.IsCustomErrorFor<NotMandatedError>())
+        {
+            var e = revert.DecodeError<NotMandatedError>();
+            return IsZero(e.Mandated)
+                ? $"NotMandated: account {e.Account} has not asked any bank to open it, so {e.Caller} may not"
+                : $"NotMandated: account {e.Account} asked {e.Mandated}, not {e.Caller}, to open it";
+        }
         if (revert.IsCustomErrorFor<DuplicateReferenceError>())
-            return $"DuplicateReference: a bank payment with reference {TradeChain.Domain.Hashing.Hex.Encode(revert.DecodeError<DuplicateReferenceError>().PaymentReference)} was made already";
+            return $"DuplicateReference: this bank made a payment with reference {TradeChain.Domain.Hashing.Hex.Encode(revert.DecodeError<DuplicateReferenceError>().PaymentReference)} already";
         if (revert.IsCustomErrorFor<ERC20InsufficientBalanceError>())
         {
             var e = revert.DecodeError<ERC20InsufficientBalanceError>();
@@ -431,7 +547,7 @@ internal static class SettlementErrors
             var e = revert.DecodeError<Escrow.NotBeneficiaryError>();
             return $"NotBeneficiary: {e.Caller} is not the beneficiary of credit {Hex(e.CreditId)}";
         }
-        if (revert.IsCustomErrorFor<InvalidReferenceError>()) return "InvalidReference: the zero hash is not a credit, presentation or customs reference";
+        if (revert.IsCustomErrorFor<Escrow.InvalidReferenceError>()) return "InvalidReference: the zero hash is not a credit, presentation or customs reference";
         if (revert.IsCustomErrorFor<ExpiryInPastError>())
         {
             var e = revert.DecodeError<ExpiryInPastError>();

@@ -60,7 +60,7 @@ public static class DutyPaymentEndpoints
         else return Results.Forbid();
         if (status is not null)
         {
-            if (!Enum.TryParse<DutyPaymentStatus>(status, true, out var parsed)) return Problems.Validation(("status", "must be Requested, Settled or Withdrawn"));
+            if (!Enum.TryParse<DutyPaymentStatus>(status, true, out var parsed)) return Problems.Validation(("status", "must be Requested, Settling, Settled or Withdrawn"));
             query = query.Where(p => p.Status == parsed);
         }
         var total = await query.CountAsync(ct);

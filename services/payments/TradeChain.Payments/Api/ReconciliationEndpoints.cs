@@ -49,7 +49,7 @@ public static class ReconciliationEndpoints
                      .OrderBy(c => c.AppliedAtUnixMs).ToListAsync(ct))
         {
             var terms = credit.Terms;
-            var escrow = await ledger.Chain.GetCreditAsync(SettlementClient.Reference(credit.Number));
+            var escrow = await ledger.Chain.GetCreditAsync(ledger.CreditId(credit.IssuingBankParty, credit.Number));
             var expected = credit.Status switch
             {
                 CreditStatus.Applied => EscrowCreditState.None,

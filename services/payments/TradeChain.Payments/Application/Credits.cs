@@ -54,8 +54,11 @@ public abstract class EscrowUseCase(PaymentsDbContext db, SettlementLedger ledge
 
     protected Iso20022Recorder Iso => iso;
 
-    /// <summary>The credit's id in the escrow contract, and a presentation's payment id there.</summary>
+    /// <summary>A presentation's payment id in the escrow contract (and the issuing bank's reference for a credit).</summary>
     protected static byte[] Id32(string text) => SettlementClient.Reference(text);
+
+    /// <summary>The credit's id in the escrow contract: its issuing bank's own (<see cref="SettlementLedger.CreditId"/>).</summary>
+    protected byte[] EscrowId(DocumentaryCredit credit) => ledger.CreditId(credit.IssuingBankParty, credit.Number);
 
     /// <summary>The applicant's camt.054 for money locked in, or returned from, the credit's escrow.</summary>
     protected void NotifyEscrow(DocumentaryCredit credit, SettlementAccount applicant, bool isCredit, decimal amount, string endToEndId, string tx, string remittance) =>
@@ -100,8 +103,8 @@ public sealed class IssueCredit(PaymentsDbContext db, SettlementLedger ledger, I
         var minor = LedgerEntry.ToMinor(terms.MaximumAmount);
         var receipt = await Ledger.Chain.OpenCreditAsync(signer, terms.Currency, Id32(credit.Number), applicant.Address, beneficiary, advising, minor, expiry,
             credit.CustomsDeclarationId is { } declaration ? CreditQueries.CustomsReleaseReference(declaration) : null, ct);
-        // null: an earlier attempt opened it and could not record it; the chain's Payment event says in which transaction.
-        var tx = receipt?.TransactionHash ?? await Ledger.TransactionOfAsync(terms.Currency, Id32(credit.Number));
+        // A retry after an earlier attempt opened it gets that attempt's transaction, once the escrow shows exactly these terms.
+        var tx = receipt.TransactionHash;
         credit.Issue(bank.Party, tx, bank.Actor, Now);
         Ledger.BookEscrow(Db, credit.ApplicantParty, terms.Currency, -minor, LedgerEntryKind.CreditEscrow, credit.Number, tx);
         if (tx.Length > 0) NotifyEscrow(credit, applicant, isCredit: false, terms.MaximumAmount, credit.Number, tx, $"Documentary credit {credit.Number}: amount with tolerance held in escrow");
@@ -145,8 +148,8 @@ public sealed class DecideAmendment(PaymentsDbContext db, SettlementLedger ledge
         var currency = credit.Terms.Currency;
         var newAmount = LedgerEntry.ToMinor(adjustment.To);
         if (adjustment.NeedsBeneficiaryApproval)
-            await Ledger.Chain.ApproveAdjustmentAsync(await Ledger.Wallets.ForAsync(credit.BeneficiaryParty, ct), Id32(credit.Number), newAmount, ct);
-        var receipt = await Ledger.Chain.AdjustAsync(await Ledger.Wallets.ForAsync(credit.IssuingBankParty, ct), Id32(credit.Number), newAmount, ct);
+            await Ledger.Chain.ApproveAdjustmentAsync(await Ledger.Wallets.ForAsync(credit.BeneficiaryParty, ct), EscrowId(credit), newAmount, ct);
+        var receipt = await Ledger.Chain.AdjustAsync(await Ledger.Wallets.ForAsync(credit.IssuingBankParty, ct), EscrowId(credit), newAmount, ct);
         var reference = $"{credit.Number}/A{number}";
         Ledger.BookEscrow(Db, credit.ApplicantParty, currency, LedgerEntry.ToMinor(adjustment.From - adjustment.To),
             LedgerEntryKind.CreditAdjustment, reference, receipt.TransactionHash);
@@ -218,7 +221,7 @@ public sealed class AcceptPresentation(PaymentsDbContext db, SettlementLedger le
     public Task<DocumentaryCredit?> HandleAsync(Guid id, Guid presentation, Caller bank, CancellationToken ct) => StepAsync(id, bank, async credit =>
     {
         var accepted = credit.Accept(presentation, bank.Party, Today, bank.Actor, Now);
-        await Ledger.Chain.AcceptPaymentAsync(await Ledger.Wallets.ForAsync(bank.Party, ct), Id32(credit.Number), Id32(presentation.ToString()),
+        await Ledger.Chain.AcceptPaymentAsync(await Ledger.Wallets.ForAsync(bank.Party, ct), EscrowId(credit), Id32(presentation.ToString()),
             LedgerEntry.ToMinor(accepted.AmountClaimed), ct);
     }, ct);
 }
@@ -245,9 +248,8 @@ public sealed class SettlePresentation(PaymentsDbContext db, SettlementLedger le
         // Before any money moves: a message that cannot be written must not strand a payment.
         Movement.RequireReportable(Iso.Problem(report));
         var paymentId = Id32(presentation.ToString());
-        var receipt = await Ledger.Chain.ReleaseAsync(signer, Id32(credit.Number), paymentId, minor, ct);
-        // null: an earlier attempt paid it and could not record it; the chain's Payment event says in which transaction.
-        var tx = receipt?.TransactionHash ?? await Ledger.TransactionOfAsync(terms.Currency, paymentId);
+        // A retry after an earlier attempt paid it gets that payment's transaction, once the escrow shows it paid exactly this amount.
+        var tx = (await Ledger.Chain.ReleaseAsync(signer, EscrowId(credit), paymentId, minor, ct)).TransactionHash;
         credit.Settle(presentation, bank.Party, tx, bank.Actor, Now);
         Ledger.BookEscrow(Db, credit.BeneficiaryParty, terms.Currency, minor, LedgerEntryKind.CreditRelease, reference, tx);
         Iso.Record(Db, report with { ChainTransactionHash = tx });
@@ -260,7 +262,7 @@ public sealed class ConsentToCancel(PaymentsDbContext db, SettlementLedger ledge
     public Task<DocumentaryCredit?> HandleAsync(Guid id, Caller beneficiary, CancellationToken ct) => StepAsync(id, beneficiary, async credit =>
     {
         credit.ConsentToCancel(beneficiary.Party, beneficiary.Actor, Now);
-        await Ledger.Chain.ConsentToCancelAsync(await Ledger.Wallets.ForAsync(beneficiary.Party, ct), Id32(credit.Number), ct);
+        await Ledger.Chain.ConsentToCancelAsync(await Ledger.Wallets.ForAsync(beneficiary.Party, ct), EscrowId(credit), ct);
     }, ct);
 }
 
@@ -273,17 +275,9 @@ public sealed class RefundCredit(PaymentsDbContext db, SettlementLedger ledger, 
         var today = DateOnly.FromDateTime(now.UtcDateTime);
         // The rules first (issuing bank, open, expired or consented), so a refused refund sends nothing to the chain.
         credit.EnsureRefundable(bank.Party, today);
-        string tx;
-        try
-        {
-            tx = (await Ledger.Chain.RefundAsync(await Ledger.Wallets.ForAsync(bank.Party, ct), Id32(credit.Number), ct)).TransactionHash;
-        }
-        catch (ChainRevertedException e) when (e.Is<CreditClosedError>() && credit.Drawn < credit.Terms.MaximumAmount)
-        {
-            // An earlier attempt refunded it and could not record it: the escrow is closed; its last payment to the applicant is the refund.
-            tx = await Ledger.TransactionOfAsync(credit.Terms.Currency, Id32(credit.Number), Ledger.Wallets.AddressOf(credit.ApplicantParty));
-        }
         var returned = credit.Undrawn;
+        // A retry after an earlier attempt refunded it gets that refund's transaction, once the escrow shows it returned exactly this.
+        var tx = (await Ledger.Chain.RefundAsync(await Ledger.Wallets.ForAsync(bank.Party, ct), EscrowId(credit), LedgerEntry.ToMinor(returned), ct)).TransactionHash;
         credit.Refund(bank.Party, tx, today, bank.Actor, now);
         Ledger.BookEscrow(Db, credit.ApplicantParty, credit.Terms.Currency, LedgerEntry.ToMinor(returned), LedgerEntryKind.CreditRefund, credit.Number, tx);
         if (tx.Length > 0 && returned > 0)

@@ -9,13 +9,18 @@ namespace TradeChain.Payments.Application;
 public sealed record DutySettlement(DutyPayment Payment, bool AlreadySettled);
 
 /// <summary>
-/// A bank pays a declaration's duties: checked by the payment itself, then the token transfer from the declarant's
-/// account to the customs treasury's on chain, the ledger, the ISO 20022 messages, and the payment settled — whose
-/// <see cref="DutiesSettled"/> tells customs. (Customs requests and withdraws payments over the bus:
+/// A bank pays a declaration's duties, in three steps so that money never moves without its record: the payment's
+/// checks and the bank's intent saved (Settling) — from then on a withdrawal cannot replace it; the token transfer from
+/// the declarant's account to the customs treasury's on chain (once per reference of this bank); then the ledger, the
+/// ISO 20022 messages and the payment settled — whose <see cref="DutiesSettled"/> tells customs. A retry, after a crash
+/// anywhere, resumes where it stopped. (Customs requests and withdraws payments over the bus:
 /// <see cref="RequestDutyPayment"/> and <see cref="WithdrawDutyPayment"/>.)
 /// </summary>
 public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger ledger, Iso20022Recorder iso, IOptions<PaymentsOptions> options, TimeProvider clock)
 {
+    /// <summary>How often the record is completed against concurrent changes (a withdrawal noted meanwhile) before giving up.</summary>
+    private const int CompletionAttempts = 5;
+
     /// <returns>Null when the bank may not see the payment.</returns>
     public async Task<DutySettlement?> HandleAsync(string reference, Caller bank, CancellationToken ct)
     {
@@ -32,23 +37,46 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
         // Before any money moves: a message that cannot be written must not strand a payment.
         Movement.RequireReportable(iso.Problem(report));
 
+        // 1. The intent, saved before the money moves.
+        if (payment.BeginSettlement(bank.Party, from.Address, bank.Actor, clock.GetUtcNow()))
+        {
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException)
+            {
+                // Changed meanwhile, and nothing has moved: withdrawn or taken by another bank (refused by the payment's rules),
+                // or settled or being settled by this bank's own concurrent request (then this one returns or resumes it).
+                db.ChangeTracker.Clear();
+                payment = await db.DutyPayments.SingleAsync(p => p.Reference == reference, ct);
+                if (payment.IsSettledBy(bank.Party)) return new DutySettlement(payment, AlreadySettled: true);
+                payment.EnsureSettleable(bank.Party, currencySettles: true);
+                if (!payment.IsBeingSettledBy(bank.Party)) throw;
+            }
+        }
+
+        // 2. The money: a retry finds this bank's earlier transfer bound on chain to exactly this payment.
         var tx = await ledger.TransferAsync(db, bank.Party, from, to, payment.Amount, LedgerEntryKind.DutyPayment, reference, ct);
-        payment.Settle(bank.Party, from.Address, bank.Actor, clock.GetUtcNow(), tx);
-        iso.Record(db, report with { ChainTransactionHash = tx });
-        try
+
+        // 3. Its record. A withdrawal noted on the payment meanwhile changes its version: read it again and complete it.
+        for (var attempt = 1; ; attempt++)
         {
-            await db.SaveChangesAsync(ct);
+            if (payment.IsSettledBy(bank.Party)) return new DutySettlement(payment, AlreadySettled: true); // completed by a concurrent retry
+            payment.CompleteSettlement(bank.Party, bank.Actor, clock.GetUtcNow(), tx);
+            ledger.BookTransfer(db, from, to, payment.Amount, LedgerEntryKind.DutyPayment, reference, tx);
+            iso.Record(db, report with { ChainTransactionHash = tx });
+            try
+            {
+                await db.SaveChangesAsync(ct);
+                return new DutySettlement(payment, AlreadySettled: false);
+            }
+            catch (DbUpdateException) when (attempt < CompletionAttempts)
+            {
+                db.ChangeTracker.Clear();
+                payment = await db.DutyPayments.SingleAsync(p => p.Reference == reference, ct);
+            }
         }
-        catch (DbUpdateException)
-        {
-            // Settled concurrently: by this bank, that settlement stands; by another, the payment refuses a second one.
-            db.ChangeTracker.Clear();
-            var stored = await db.DutyPayments.AsNoTracking().SingleAsync(p => p.Reference == reference, ct);
-            if (stored.IsSettledBy(bank.Party)) return new DutySettlement(stored, AlreadySettled: true);
-            stored.EnsureSettleable(bank.Party, currencySettles: true);
-            throw;
-        }
-        return new DutySettlement(payment, AlreadySettled: false);
     }
 }
 

@@ -2,7 +2,8 @@ using TradeChain.Domain;
 
 namespace TradeChain.Payments.Domain;
 
-public enum DutyPaymentStatus { Requested, Settled, Withdrawn }
+/// <summary>Requested → Settling (a bank's transfer is being made: recorded before any money moves) → Settled; or Withdrawn before that.</summary>
+public enum DutyPaymentStatus { Requested, Settling, Settled, Withdrawn }
 
 /// <summary>A bank paid the duties: customs may release the goods.</summary>
 public sealed record DutiesSettled(string Reference, Guid DeclarationId, decimal Amount, string Currency, string Bank, long SettledAtUnixMs) : IDomainEvent;
@@ -10,7 +11,9 @@ public sealed record DutiesSettled(string Reference, Guid DeclarationId, decimal
 /// <summary>
 /// Duties customs asked to collect on a declaration, and their settlement by a bank. Customs requests a payment (or
 /// withdraws it, possibly before the request arrives); one bank settles it once, from the declarant's settlement account
-/// to the customs treasury's, and customs hears of it (<see cref="DutiesSettled"/>). A settled payment is never withdrawn.
+/// to the customs treasury's, and customs hears of it (<see cref="DutiesSettled"/>). The bank's intent is recorded before
+/// the money moves (Settling), so money never moves without its record: from then on a withdrawal no longer applies — it
+/// is noted on the payment, and the settlement completes. A settled payment is never withdrawn.
 /// </summary>
 public sealed class DutyPayment : Aggregate
 {
@@ -34,6 +37,7 @@ public sealed class DutyPayment : Aggregate
 
     public string? DebtorAccount { get; private set; }
 
+    /// <summary>Why customs withdrew it; also set when a withdrawal came after the settlement began (then not applied).</summary>
     public string? WithdrawalReason { get; private set; }
 
     public long RequestedAtUnixMs { get; private set; }
@@ -99,6 +103,9 @@ public sealed class DutyPayment : Aggregate
     /// <summary>True when <paramref name="bankParty"/> already settled it: settling again returns that settlement and moves no money.</summary>
     public bool IsSettledBy(string bankParty) => Status == DutyPaymentStatus.Settled && SettledByBank == bankParty;
 
+    /// <summary>True while <paramref name="bankParty"/>'s settlement is under way: its retry completes it (the transfer is made once).</summary>
+    public bool IsBeingSettledBy(string bankParty) => Status == DutyPaymentStatus.Settling && SettledByBank == bankParty;
+
     /// <summary>
     /// Throws unless <paramref name="bankParty"/> may settle the payment now — checked before any money moves: once, never
     /// after a withdrawal, and only in a currency with a settlement token (and, like every movement, only when it can be
@@ -111,9 +118,11 @@ public sealed class DutyPayment : Aggregate
         if (!currencySettles) throw new DomainRuleViolation("currency-not-settled", $"{Currency} has no settlement token on this network.");
     }
 
-    /// <summary>Throws unless the payment still awaits its settlement: once, never after a withdrawal.</summary>
+    /// <summary>Throws unless the payment still awaits its settlement (or this bank's own settlement is under way): once, never after a withdrawal.</summary>
     private void EnsureRequested(string bankParty)
     {
+        if (Status == DutyPaymentStatus.Settling && SettledByBank != bankParty)
+            throw new DomainRuleViolation("settle-once", $"Payment {Reference} is being settled by another bank.");
         if (Status == DutyPaymentStatus.Settled)
             throw new DomainRuleViolation("settle-once", SettledByBank == bankParty
                 ? $"Payment {Reference} was already settled by {SettledByBank}."
@@ -122,27 +131,53 @@ public sealed class DutyPayment : Aggregate
             throw new DomainRuleViolation("payment-withdrawn", $"Payment {Reference} was withdrawn by customs: {WithdrawalReason}.");
     }
 
-    /// <summary>A bank settled the duties (the token transfer <paramref name="transactionHash"/>). Settling twice is refused: the money moves once.</summary>
-    public void Settle(string bankParty, string debtorAccount, string actor, DateTimeOffset at, string? transactionHash = null)
+    /// <summary>
+    /// A bank begins to settle the duties: recorded (and saved) before the token transfer, so the money never moves
+    /// without this record, and a withdrawal arriving meanwhile cannot replace it. Settling twice is refused: the money
+    /// moves once.
+    /// </summary>
+    /// <returns>False when this bank's settlement is under way already (a retry resumes it).</returns>
+    public bool BeginSettlement(string bankParty, string debtorAccount, string actor, DateTimeOffset at)
     {
         EnsureRequested(bankParty);
+        if (IsBeingSettledBy(bankParty)) return false;
         if (string.IsNullOrWhiteSpace(debtorAccount))
             throw new DomainRuleViolation("debtor-account-required", "The account to debit is required.");
-        Status = DutyPaymentStatus.Settled;
+        Status = DutyPaymentStatus.Settling;
         SettledByBank = bankParty;
         DebtorAccount = debtorAccount;
+        RecordTransition(nameof(DutyPaymentStatus.Requested), nameof(DutyPaymentStatus.Settling), actor,
+            $"{bankParty} settles {Amount:0.00} {Currency} from account {debtorAccount} to the customs treasury: token transfer under way", null, at);
+        return true;
+    }
+
+    /// <summary>The bank's token transfer <paramref name="transactionHash"/> was made: the payment is settled and customs hears of it.</summary>
+    public void CompleteSettlement(string bankParty, string actor, DateTimeOffset at, string transactionHash)
+    {
+        if (!IsBeingSettledBy(bankParty))
+            throw new DomainRuleViolation("settle-once", $"Payment {Reference} is {Status}, not being settled by {bankParty}.");
+        Status = DutyPaymentStatus.Settled;
         SettledAtUnixMs = at.ToUnixTimeMilliseconds();
         SettlementTransactionHash = transactionHash;
-        RecordTransition(nameof(DutyPaymentStatus.Requested), nameof(DutyPaymentStatus.Settled), actor,
-            $"{Amount:0.00} {Currency} settled by {bankParty} from account {debtorAccount} to the customs treasury"
-            + (transactionHash is null ? "" : $" (token transfer, tx {transactionHash})"), null, at);
+        RecordTransition(nameof(DutyPaymentStatus.Settling), nameof(DutyPaymentStatus.Settled), actor,
+            $"{Amount:0.00} {Currency} settled by {bankParty} from account {DebtorAccount} to the customs treasury (token transfer, tx {transactionHash})", null, at);
         Raise(new DutiesSettled(Reference, DeclarationId, Amount, Currency, bankParty, SettledAtUnixMs.Value));
     }
 
-    /// <summary>Customs no longer needs the payment. A settled payment cannot be withdrawn (a refund is a separate matter).</summary>
-    /// <returns>False when there was nothing to withdraw (already withdrawn, or settled).</returns>
+    /// <summary>
+    /// Customs no longer needs the payment. Once a bank's settlement has begun it is not withdrawn — its money moves, or
+    /// moved, under this record — but the withdrawal is noted on it, once (returning the duty is a refund, a separate matter).
+    /// </summary>
+    /// <returns>False when it was not withdrawn (already withdrawn, or being settled or settled).</returns>
     public bool Withdraw(string reason, string actor, DateTimeOffset at)
     {
+        if (Status is DutyPaymentStatus.Settling or DutyPaymentStatus.Settled && WithdrawalReason is null)
+        {
+            WithdrawalReason = reason;
+            RecordTransition(Status.ToString(), Status.ToString(), actor,
+                $"withdrawn by customs after {SettledByBank} began settling it ({reason}): not applied — the settlement stands", null, at);
+            return false;
+        }
         if (Status != DutyPaymentStatus.Requested) return false;
         Status = DutyPaymentStatus.Withdrawn;
         WithdrawalReason = reason;

@@ -21,7 +21,9 @@ public sealed class PaymentsOptions
 /// <summary>
 /// The service's side of the settlement token: opens accounts, books deposits and withdrawals, and moves money — each
 /// time first on chain, signed by the acting bank's own account (the contract checks it may), then in the service's
-/// ledger, idempotently: a retried step finds its movement on chain and books it once.
+/// ledger, idempotently: a retried step finds its movement on chain and books it once. Each bank's payment references
+/// are its own on chain, bound to exactly what they moved: a retry is taken for done only when the chain's record of
+/// this bank's reference is exactly the intended payment (<see cref="SettlementClient"/>).
 /// </summary>
 public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallets, TimeProvider clock, Microsoft.Extensions.Options.IOptions<PaymentsOptions> options)
 {
@@ -45,6 +47,9 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
         ChainReceipt? receipt;
         try
         {
+            // The token opens an account only at the bank its holder asked for, signed by the holder's own account. This
+            // service keeps the parties' keys; it signs that request only on the mandate the holder gave (checked above).
+            await chain.MandateBankAsync(await wallets.ForAsync(party, ct), currency, bank.Address, ct);
             receipt = await chain.OpenAccountAsync(bank, currency, address, ct);
         }
         catch (ChainRevertedException e) when (e.Is<AccountAlreadyOpenError>())
@@ -92,13 +97,16 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
         var entry = new LedgerEntry
         {
             Party = account.Party, Currency = account.Currency, AmountMinor = deposit ? minor : -minor, Kind = kind, Reference = reference,
-            TransactionHash = receipt?.TransactionHash ?? await TransactionOfAsync(account.Currency, reference32), AtUnixMs = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+            TransactionHash = receipt.TransactionHash, AtUnixMs = clock.GetUtcNow().ToUnixTimeMilliseconds(),
         };
         db.Entries.Add(entry);
         return entry;
     }
 
-    /// <summary>The bank debits its customer <paramref name="from"/> and credits <paramref name="to"/> (a duty payment).</summary>
+    /// <summary>
+    /// The bank debits its customer <paramref name="from"/> and credits <paramref name="to"/> on chain (a duty payment),
+    /// once per reference: a retry returns the transaction of the earlier attempt. Book it with <see cref="BookTransfer"/>.
+    /// </summary>
     public async Task<string> TransferAsync(PaymentsDbContext db, string bankParty, SettlementAccount from, SettlementAccount to, decimal amount, LedgerEntryKind kind,
         string reference, CancellationToken ct)
     {
@@ -107,12 +115,16 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
         from.RequireFunds(await BalanceAsync(db, from.Party, from.Currency, ct), amount);
         var bank = await wallets.ForAsync(bankParty, ct);
         var reference32 = SettlementClient.Reference($"{kind.Name()}:{reference}");
-        var receipt = await chain.BankTransferAsync(bank, from.Currency, from.Address, to.Address, minor, reference32, ct);
-        var tx = receipt?.TransactionHash ?? await TransactionOfAsync(from.Currency, reference32);
+        return (await chain.BankTransferAsync(bank, from.Currency, from.Address, to.Address, minor, reference32, ct)).TransactionHash;
+    }
+
+    /// <summary>Books a transfer made on chain (<see cref="TransferAsync"/>, transaction <paramref name="tx"/>): a debit and a credit.</summary>
+    public void BookTransfer(PaymentsDbContext db, SettlementAccount from, SettlementAccount to, decimal amount, LedgerEntryKind kind, string reference, string tx)
+    {
+        var minor = LedgerEntry.ToMinor(amount);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         db.Entries.Add(new LedgerEntry { Party = from.Party, Currency = from.Currency, AmountMinor = -minor, Kind = kind, Reference = reference, TransactionHash = tx, AtUnixMs = now });
         db.Entries.Add(new LedgerEntry { Party = to.Party, Currency = to.Currency, AmountMinor = minor, Kind = kind, Reference = reference, TransactionHash = tx, AtUnixMs = now });
-        return tx;
     }
 
     /// <summary>Books a movement between a party and the escrow (funding, adjustment, release, refund).</summary>
@@ -126,17 +138,9 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
     public static async Task<long> BalanceAsync(PaymentsDbContext db, string party, string currency, CancellationToken ct) =>
         (await db.Entries.Where(e => e.Party == party && e.Currency == currency).Select(e => e.AmountMinor).ToListAsync(ct)).Sum();
 
-    /// <summary>
-    /// The transaction that carried <paramref name="reference32"/> (for a step an earlier attempt took and could not
-    /// record): the last Payment event with that reference (to <paramref name="to"/>, when given).
-    /// </summary>
-    public async Task<string> TransactionOfAsync(string currency, byte[] reference32, string? to = null)
-    {
-        var hex = "0x" + Convert.ToHexStringLower(reference32);
-        return (await chain.PaymentsAsync(currency))
-            .LastOrDefault(p => p.Reference.Equals(hex, StringComparison.OrdinalIgnoreCase) && (to is null || string.Equals(p.To, to, StringComparison.OrdinalIgnoreCase)))
-            ?.TransactionHash ?? "";
-    }
+    /// <summary>The credit's id in its escrow: derived from its issuing bank's account and its number (no other bank can take it).</summary>
+    public byte[] CreditId(string issuingBankParty, string creditNumber) =>
+        SettlementClient.CreditId(wallets.AddressOf(issuingBankParty), SettlementClient.Reference(creditNumber));
 
     public static BigInteger Minor(decimal amount) => LedgerEntry.ToMinor(amount);
 }

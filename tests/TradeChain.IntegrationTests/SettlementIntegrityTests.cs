@@ -1,0 +1,159 @@
+using System.Net;
+using System.Numerics;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging.Abstractions;
+using Nethereum.Hex.HexTypes;
+using Nethereum.RPC.Eth.DTOs;
+using TradeChain.Cli;
+using TradeChain.Ledger;
+using TradeChain.ServiceDefaults.Auth;
+using TradeChain.Testing;
+using static TradeChain.IntegrationTests.Infrastructure.Api;
+
+namespace TradeChain.IntegrationTests;
+
+/// <summary>
+/// Duty settlement through the running services (real anvil, RabbitMQ and databases) under attack and under a race:
+/// no duty is marked paid without the money reaching the customs treasury, and no money moves without its record.
+/// </summary>
+public sealed class SettlementIntegrityTests
+{
+    private const string TreasuryParty = "CUSTOMS-TREASURY";
+
+    [Fact]
+    public async Task A_colluding_bank_minting_under_the_duty_reference_does_not_make_the_honest_settlement_look_done()
+    {
+        await using var system = await TradeChainSystem.StartAsync();
+        using var exporter = Client(Roles.Exporter, GoldenPath.ExporterParty);
+        using var bank = Client(Roles.Bank, GoldenPath.BankParty);
+        var (declaration, reference, amount, currency) = await AssessedDeclarationAsync(system, exporter, "LRN-FORGED-DUTY");
+
+        // The duty's payment reference is predictable; a bank colluding with the declarant (HSBC, which services only
+        // itself here) takes it first on chain: 0.01 minted to its own account under that reference.
+        var chain = Settlement(system);
+        var colluder = await FundedWriterAsync(system, PartyWallets.DevelopmentKey("BNK-HSBC"));
+        var forged = await chain.MintAsync(colluder, currency, colluder.Address, 1, SettlementClient.Reference($"duty-payment:{reference}"), CancellationToken.None);
+        Assert.NotNull(forged);
+
+        // The declarant's own bank settles: the real transfer happens, from the declarant to the treasury.
+        var settled = await SettleDuty(bank, system.Payments.BaseAddress, reference, GoldenPath.ExporterParty);
+        Assert.Equal("Settled", settled["status"]!.GetValue<string>());
+        Assert.NotEqual(forged!.TransactionHash, settled["settlementTransactionHash"]!.GetValue<string>(), StringComparer.OrdinalIgnoreCase);
+        var minor = new BigInteger(amount * 100m);
+        Assert.Equal(minor, await chain.BalanceOfAsync(currency, new Nethereum.Web3.Accounts.Account(PartyWallets.DevelopmentKey(TreasuryParty)).Address));
+        Assert.Equal(BigInteger.Zero, await chain.BalanceOfAsync(currency, new Nethereum.Web3.Accounts.Account(PartyWallets.DevelopmentKey(GoldenPath.ExporterParty)).Address));
+
+        // Only now — with the duty in the treasury — does customs release the goods.
+        await PollStatus(exporter, new Uri(system.Customs.BaseAddress, $"declarations/{declaration}"), "Released");
+    }
+
+    [Fact]
+    public async Task A_settlement_crossing_the_withdrawal_of_its_payment_keeps_the_money_with_its_record()
+    {
+        await using var system = await TradeChainSystem.StartAsync();
+        using var exporter = Client(Roles.Exporter, GoldenPath.ExporterParty);
+        using var bank = Client(Roles.Bank, GoldenPath.BankParty);
+        using var treasuryBank = Client(Roles.Bank, GoldenPath.TreasuryBankParty);
+        var (declaration, reference, amount, currency) = await AssessedDeclarationAsync(system, exporter, "LRN-RACE-1");
+        var payments = system.Payments.BaseAddress;
+        await Post(exporter, new Uri(payments, "accounts/mandates"), new { bank = GoldenPath.BankParty, currency });
+        await Post(bank, new Uri(payments, "accounts"), new { party = GoldenPath.ExporterParty, currency });
+        await Post(treasuryBank, new Uri(payments, "accounts"), new { party = TreasuryParty, currency });
+        await Post(bank, new Uri(payments, $"accounts/{GoldenPath.ExporterParty}/{currency}/deposits"), new { amount, reference = $"DEP-{reference}" });
+
+        // The chain stops mining: the bank's transfer waits in the mempool, sent but not yet made.
+        var rpc = Settlement(system);
+        var vcb = new Nethereum.Web3.Accounts.Account(PartyWallets.DevelopmentKey(GoldenPath.BankParty)).Address;
+        var sent = await rpc.Web3Nonce(vcb, BlockParameter.CreateLatest());
+        await rpc.Rpc("evm_setAutomine", false);
+        var settling = Send(bank, HttpMethod.Post, new Uri(payments, $"duty-payments/{reference}/settle"), new { });
+        try
+        {
+            await Until(async () => await rpc.Web3Nonce(vcb, BlockParameter.CreatePending()) > sent, "the settlement's transfer is sent");
+
+            // Meanwhile the declarant cancels: customs withdraws the payment request over the bus and payments' consumer applies it.
+            await Post(exporter, new Uri(system.Customs.BaseAddress, $"declarations/{declaration}/cancel"), new { reason = "the buyer withdrew" });
+            await Until(async () => await Count(system.DatabasePath("payments"),
+                "SELECT COUNT(*) FROM inbox WHERE Consumer = 'DutyPaymentWithdrawnConsumer'") == 1, "the withdrawal is applied in payments");
+        }
+        finally
+        {
+            await rpc.Rpc("evm_setAutomine", true);
+            await rpc.Rpc("evm_mine");
+        }
+
+        // The transfer was made, so its record must be too: the settlement completes, whatever the withdrawal did.
+        var (status, body) = await settling;
+        Assert.True(status == HttpStatusCode.OK, $"settle answered {(int)status}: {body}\n{system.Diagnostics}");
+        Assert.Equal("Settled", body!["status"]!.GetValue<string>());
+        var minor = (long)(amount * 100m);
+        var treasury = new Nethereum.Web3.Accounts.Account(PartyWallets.DevelopmentKey(TreasuryParty)).Address;
+        Assert.Equal(new BigInteger(minor), await rpc.BalanceOfAsync(currency, treasury));
+        Assert.Equal(2, await Count(system.DatabasePath("payments"), $"SELECT COUNT(*) FROM ledger_entries WHERE Kind = 'duty-payment' AND Reference = '{reference}'"));
+        Assert.Equal(minor, await Count(system.DatabasePath("payments"), $"SELECT COALESCE(SUM(AmountMinor), 0) FROM ledger_entries WHERE Party = '{TreasuryParty}'"));
+        Assert.True(await Count(system.DatabasePath("payments"), $"SELECT COUNT(*) FROM iso20022_messages WHERE Subject = '{reference}'") >= 1);
+        var report = await Get(treasuryBank, new Uri(payments, "reconciliation"));
+        Assert.True(report["inAgreement"]!.GetValue<bool>(), report.ToJsonString());
+        // The withdrawal that came too late is on the payment's record, not lost.
+        var history = await Get(bank, new Uri(payments, $"duty-payments/{reference}/history"));
+        Assert.Equal(["Requested", "Settling", "Settling", "Settled"], history["transitions"]!.AsArray().Select(t => t!["toState"]!.GetValue<string>()));
+        Assert.Contains("declaration cancelled", history["transitions"]![2]!["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    /// <summary>A declaration lodged with two issued documents and assessed: its id and its duty payment.</summary>
+    private static async Task<(string Id, string Reference, decimal Amount, string Currency)> AssessedDeclarationAsync(TradeChainSystem system, HttpClient exporter, string lrn)
+    {
+        var co = await IssueDocument(exporter, system.Documents.BaseAddress, "certificate-of-origin", CertificateOfOrigin($"CO-{lrn}"));
+        var invoice = await IssueDocument(exporter, system.Documents.BaseAddress, "commercial-invoice", Invoice($"INV-{lrn}"));
+        var lodged = await Post(exporter, new Uri(system.Customs.BaseAddress, "declarations"), GoldenPath.ExportDeclaration(lrn, co, invoice, 5_000m));
+        var id = lodged["id"]!.GetValue<string>();
+        var assessed = await PollStatus(exporter, new Uri(system.Customs.BaseAddress, $"declarations/{id}"), "Assessed");
+        var reference = assessed["paymentReference"]!.GetValue<string>();
+        var payment = await Poll(exporter, new Uri(system.Payments.BaseAddress, $"duty-payments/{reference}"), _ => true);
+        return (id, reference, payment["amount"]!.GetValue<decimal>(), payment["currency"]!.GetValue<string>());
+    }
+
+    private static ChainOptions Options(TradeChainSystem system, string key) => new()
+    {
+        RpcUrl = system.Chain.RpcUrl, ChainId = DevelopmentAccounts.ChainId, PrivateKey = key,
+        DocumentStoreAddress = system.Chain.Deployment.DocumentStoreAddress, TransitionAnchorAddress = system.Chain.Deployment.TransitionAnchorAddress,
+        Settlement = system.Chain.Deployment.Settlement.ToDictionary(p => p.Key, p => new SettlementContractAddresses { Token = p.Value.Token, Escrow = p.Value.Escrow },
+            StringComparer.OrdinalIgnoreCase),
+    };
+
+    private static ChainWriter Writer(TradeChainSystem system, string key) => new(Options(system, key), NullLogger<ChainWriter>.Instance);
+
+    private static ChainProbe Settlement(TradeChainSystem system) =>
+        new(new SettlementClient(Writer(system, DevelopmentAccounts.PaymentsKey), Options(system, DevelopmentAccounts.PaymentsKey)), Writer(system, DevelopmentAccounts.PaymentsKey));
+
+    private static async Task<ChainWriter> FundedWriterAsync(TradeChainSystem system, string key)
+    {
+        var writer = Writer(system, key);
+        await Writer(system, DevelopmentAccounts.DeployerKey).SendValueAsync(writer.Address, BigInteger.Pow(10, 18), CancellationToken.None);
+        return writer;
+    }
+
+    private static async Task Until(Func<Task<bool>> done, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(45);
+        while (!await done())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"waited 45 s for: {what}");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>The settlement contracts and the raw chain, as an outside observer sees them.</summary>
+    private sealed class ChainProbe(SettlementClient settlement, ChainWriter reader)
+    {
+        public async Task<ChainReceipt?> MintAsync(ChainWriter bank, string currency, string to, BigInteger amount, byte[] reference, CancellationToken ct) =>
+            await settlement.MintAsync(bank, currency, to, amount, reference, ct);
+
+        public Task<BigInteger> BalanceOfAsync(string currency, string account) => settlement.BalanceOfAsync(currency, account);
+
+        public async Task<BigInteger> Web3Nonce(string account, BlockParameter block) =>
+            (await reader.Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(account, block)).Value;
+
+        public Task Rpc(string method, params object[] parameters) => reader.Web3.Client.SendRequestAsync<object>(method, null, parameters);
+    }
+}
