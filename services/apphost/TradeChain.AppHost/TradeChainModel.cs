@@ -73,19 +73,25 @@ public static class TradeChainModel
     }
 
     /// <summary>
-    /// Databases made before the services applied migrations (no migration history) are refused by the services one by
-    /// one; say it once, before anything starts, with what to do. A state directory this model made carries a marker.
+    /// The layout of the state directory this model makes: bumped when an older chain or database cannot be carried on
+    /// (contracts whose ABI changed are reused by the deploy at their recorded addresses; databases without migration history).
+    /// </summary>
+    private const string Layout = "3: settlement references scoped per bank, titles surrendered to 0x…dEaD\n";
+
+    /// <summary>
+    /// A state directory of an older layout would fail service by service, or worse, half work; say it once, before
+    /// anything starts, with what to do. A state directory this model made carries the layout in a marker.
     /// </summary>
     private static void RefuseStateOfAnOlderLayout(string stateDir)
     {
         var marker = Path.Combine(stateDir, "layout");
         var data = Path.Combine(stateDir, "data");
         var databases = Directory.Exists(data) ? Directory.GetFiles(data, "*.db") : [];
-        if (databases.Length > 0 && !File.Exists(marker))
+        if (databases.Length > 0 && (!File.Exists(marker) || File.ReadAllText(marker) != Layout))
             throw new InvalidOperationException(
-                $"{stateDir} was made by an older TradeChain (its databases have no migration history). Start again from an empty chain and empty databases: scripts/run.sh --fresh");
+                $"{stateDir} was made by an older TradeChain (its contracts or databases predate this version). Start again from an empty chain and empty databases: scripts/run.sh --fresh");
         Directory.CreateDirectory(stateDir);
-        File.WriteAllText(marker, "migrations\n");
+        File.WriteAllText(marker, Layout);
     }
 
     private static string Url(int port) => $"http://127.0.0.1:{port}/";
