@@ -77,7 +77,7 @@ public sealed class InputHardeningTests(InputHardeningFixture fixture, ITestOutp
         output.WriteLine($"fuzz seed {seed} (set TRADECHAIN_FUZZ_SEED to repeat another run)");
         var callers = new Dictionary<string, HttpClient>
         {
-            ["anonymous"] = new HttpClient(),
+            ["anonymous"] = new HttpClient { Timeout = TimeSpan.FromSeconds(30) },
             ["exporter"] = Client(Roles.Exporter, InputHardeningFixture.Exporter, "fuzz-exporter"),
             ["customs-officer"] = Client(Roles.CustomsOfficer, "CUS-VNSGN", "fuzz-officer"),
             ["bank"] = Client(Roles.Bank, "BNK-VCB", "fuzz-bank"),

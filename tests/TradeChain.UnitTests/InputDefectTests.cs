@@ -17,6 +17,10 @@ public class InputDefectTests
     [Fact]
     public void A_lone_surrogate_in_a_documents_content_is_named_not_thrown()
     {
+        // As a request body delivers it: parsed, the escaped surrogate cannot even be read as a string (this threw: a 500).
+        var parsed = JsonNode.Parse("""{"invoiceNumber":"INV-\ud800"}""")!.AsObject();
+        Assert.Contains("lone UTF-16 surrogate", DocumentSchemas.Validate("commercial-invoice", parsed).Single(e => e.Field == "content.invoiceNumber").Rule);
+
         var content = new JsonObject { ["invoiceNumber"] = "INV-\uD800", ["seller"] = new JsonObject { ["name"] = new string('x', 100_000) } };
         var errors = DocumentSchemas.Validate("commercial-invoice", content).ToDictionary(e => e.Field, e => e.Rule);
         Assert.Contains("lone UTF-16 surrogate", errors["content.invoiceNumber"]);
