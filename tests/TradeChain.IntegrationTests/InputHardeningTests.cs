@@ -91,6 +91,10 @@ public sealed class InputHardeningTests(InputHardeningFixture fixture, ITestOutp
         foreach (var (service, process) in new[] { ("customs", System.Customs), ("documents", System.Documents), ("payments", System.Payments) })
             operations.AddRange(await OpenApiFuzzer.OperationsAsync(service, process.BaseAddress));
         Assert.True(operations.Count > 50, $"only {operations.Count} operations were read from the OpenAPI documents");
+        // The bounds are in the documents a client reads: maxLength and maxItems.
+        var lodge = operations.Single(o => o.Service == "customs" && o.Method == HttpMethod.Post && o.Path == "/declarations").BodySchema!;
+        Assert.Equal(140, lodge["properties"]!["exporter"]!["properties"]!["name"]!["maxLength"]!.GetValue<int>());
+        Assert.Equal(999, lodge["properties"]!["consignment"]!["properties"]!["containers"]!["maxItems"]!.GetValue<int>());
 
         var fuzzer = new OpenApiFuzzer(seed, callers, knownIds);
         try
