@@ -22,12 +22,6 @@ public static class InputLimits
     /// <summary>Free text: a goods description, an officer's findings.</summary>
     public const int Text = 2000;
 
-    /// <summary>Any list in a request (items, containers, documents, corrections, fields to hide) that has no tighter bound of its own.</summary>
-    public const int ListItems = 100;
-
-    /// <summary>Any string in a request body, whatever its field: the backstop for fields without a bound of their own.</summary>
-    public const int AnyString = 10_000;
-
     /// <summary>The largest request body a service reads, in bytes.</summary>
     public const int BodyBytes = 2 * 1024 * 1024;
 }
