@@ -13,17 +13,36 @@ public class ProblemsTests
     [Fact]
     public async Task A_broken_rule_thrown_by_an_aggregate_is_a_409_naming_the_rule_with_the_rule_problem_type()
     {
+        var (status, problem) = await HandleAsync(new DomainRuleViolation("settle-once", "Payment DUTY-1 was already settled."));
+
+        Assert.Equal(StatusCodes.Status409Conflict, status);
+        Assert.Equal(("settle-once", Problems.RuleType, "Payment DUTY-1 was already settled."),
+            (problem["rule"]!.GetValue<string>(), problem["type"]!.GetValue<string>(), problem["detail"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task An_unreadable_body_is_a_400_problem_naming_the_field_where_reading_stopped()
+    {
+        var json = new System.Text.Json.JsonException("The JSON value could not be converted to System.Int32.", "$.items[0].quantity", 0, 10);
+
+        var (status, problem) = await HandleAsync(new BadHttpRequestException("Failed to read parameter", json));
+
+        Assert.Equal(StatusCodes.Status400BadRequest, status);
+        Assert.Equal("readable-json", problem["rule"]!.GetValue<string>());
+        Assert.Contains("could not be converted", problem["errors"]!["items[0].quantity"]![0]!.GetValue<string>());
+    }
+
+    /// <summary>The status and problem document the one exception handler answers <paramref name="exception"/> with.</summary>
+    private static async Task<(int Status, JsonNode Problem)> HandleAsync(Exception exception)
+    {
         await using var services = new ServiceCollection().AddLogging().AddProblemDetails().BuildServiceProvider();
         var context = new DefaultHttpContext { RequestServices = services };
         context.Response.Body = new MemoryStream();
         var handler = new ProblemExceptionHandler(services.GetRequiredService<IProblemDetailsService>(), NullLogger<ProblemExceptionHandler>.Instance);
 
-        Assert.True(await handler.TryHandleAsync(context, new DomainRuleViolation("settle-once", "Payment DUTY-1 was already settled."), CancellationToken.None));
+        Assert.True(await handler.TryHandleAsync(context, exception, CancellationToken.None));
 
         context.Response.Body.Position = 0;
-        var problem = JsonNode.Parse(context.Response.Body)!;
-        Assert.Equal(StatusCodes.Status409Conflict, context.Response.StatusCode);
-        Assert.Equal(("settle-once", Problems.RuleType, "Payment DUTY-1 was already settled."),
-            (problem["rule"]!.GetValue<string>(), problem["type"]!.GetValue<string>(), problem["detail"]!.GetValue<string>()));
+        return (context.Response.StatusCode, JsonNode.Parse(context.Response.Body)!);
     }
 }

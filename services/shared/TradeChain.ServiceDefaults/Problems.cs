@@ -1,3 +1,5 @@
+using System.Text;
+using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -20,6 +22,14 @@ public static class Problems
 
     public static IResult Validation(IReadOnlyList<(string Field, string Rule)> errors) => Validation(errors.ToArray());
 
+    /// <summary>A request that could not be read (its encoding, its JSON, its size): the field or header and the rule, like <see cref="Validation(ValueTuple{string, string}[])"/>.</summary>
+    public static IResult Unreadable(int status, string title, string field, string rule, string ruleName) =>
+        Results.Problem(statusCode: status, title: title, detail: $"{field}: {rule}", type: UnreadableType,
+            extensions: new Dictionary<string, object?> { ["rule"] = ruleName, ["errors"] = new Dictionary<string, string[]> { [field] = [rule] } });
+
+    /// <summary>The problem type of a request that could not be read.</summary>
+    public const string UnreadableType = "https://tradechain.dev/problems/unreadable";
+
     public static IResult NotFound(string what, string id) =>
         Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"{what} not found.", detail: $"No {what} '{id}' that you may see.",
             type: "https://tradechain.dev/problems/not-found");
@@ -32,7 +42,9 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
     {
         var (status, title, detail, rule) = exception switch
         {
+            // A body the endpoint could not bind (bad JSON, a wrong type, a repeated key, an invalid string): 400 naming the field.
             BadHttpRequestException bad => (bad.StatusCode, "The request could not be read.", bad.InnerException?.Message ?? bad.Message, (string?)"readable-json"),
+            JsonException or DecoderFallbackException => (StatusCodes.Status400BadRequest, "The request could not be read.", exception.Message, "readable-json"),
             DomainRuleViolation violation => (StatusCodes.Status409Conflict, "The operation breaks a business rule.", violation.Message, violation.Rule),
             TradeChain.Ledger.ChainRevertedException refused => (StatusCodes.Status409Conflict, "The contract refused the transaction.", refused.Error,
                 "contract:" + refused.Error.Split(':')[0]),
@@ -47,11 +59,16 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         context.Response.StatusCode = status;
         var extensions = new Dictionary<string, object?>();
         if (rule is not null) extensions["rule"] = rule;
+        if (rule == "readable-json") extensions["errors"] = new Dictionary<string, string[]> { [UnreadableField(exception)] = [detail] };
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
             Exception = exception,
-            ProblemDetails = { Status = status, Title = title, Detail = detail, Extensions = extensions, Type = exception is DomainRuleViolation ? Problems.RuleType : null },
+            ProblemDetails = { Status = status, Title = title, Detail = detail, Extensions = extensions, Type = exception is DomainRuleViolation ? Problems.RuleType : rule == "readable-json" ? Problems.UnreadableType : null },
         });
     }
+
+    /// <summary>The field an unreadable body names: the JSON path where reading stopped, else the body as a whole.</summary>
+    private static string UnreadableField(Exception exception) =>
+        (exception as JsonException ?? exception.InnerException as JsonException) is { Path: { } path } ? RequestReading.FieldOf(path) : "body";
 }

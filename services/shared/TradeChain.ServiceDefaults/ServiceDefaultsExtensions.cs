@@ -52,6 +52,7 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
 
+        builder.AddRequestReading();
         builder.AddAuth();
 
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
@@ -79,6 +80,7 @@ public static class ServiceDefaultsExtensions
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRequestCharsetCheck();
 
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains("live"), ResponseWriter = WriteHealth });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(HealthTags.Ready), ResponseWriter = WriteHealth });
@@ -215,8 +217,9 @@ public static class ServiceDefaultsExtensions
         {
             if (!Roles.All.Contains(request.Role))
                 return Problems.Validation(("role", $"must be one of {string.Join(", ", Roles.All)}"));
-            if (string.IsNullOrWhiteSpace(request.Party))
-                return Problems.Validation(("party", "is required"));
+            if (string.IsNullOrWhiteSpace(request.Party) || request.Party.Length > TradeChain.Domain.InputLimits.Party
+                || TradeChain.Domain.TextRules.Problem(request.Party, TradeChain.Domain.InputLimits.Party) is not null)
+                return Problems.Validation(("party", $"is required: 1 to {TradeChain.Domain.InputLimits.Party} characters, no control characters"));
             var token = DevelopmentTokens.Mint(auth.Value, request.Subject ?? request.Party, request.Role, request.Party, TimeSpan.FromHours(8));
             return Results.Ok(new { token });
         }).WithTags("development").WithSummary("Mints a development token (Development environment only).").AllowAnonymous();

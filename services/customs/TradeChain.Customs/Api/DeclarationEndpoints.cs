@@ -1,8 +1,10 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
 using TradeChain.Customs.Application;
 using TradeChain.Customs.Domain;
 using TradeChain.Customs.Infrastructure;
+using TradeChain.Domain;
 using TradeChain.ServiceDefaults;
 using TradeChain.ServiceDefaults.Auth;
 using TradeChain.ServiceDefaults.Transitions;
@@ -57,17 +59,17 @@ public sealed record LaneCounts(int Green, int Blue, int Yellow, int Red, int No
 /// <summary>One page of the work queue, with how many of all the matching declarations are on each lane (ignoring the lane filter).</summary>
 public sealed record WorkQueuePage(IReadOnlyList<WorkItem> Items, int PageNumber, int PageSize, int Total, LaneCounts CountsByLane);
 
-public sealed record ReasonRequest(string? Reason);
+public sealed record ReasonRequest([property: MaxLength(InputLimits.Reason)] string? Reason);
 
-public sealed record RerouteRequest(string? Lane, string? Reason);
+public sealed record RerouteRequest(string? Lane, [property: MaxLength(InputLimits.Reason)] string? Reason);
 
-public sealed record RequestDocumentsRequest(IReadOnlyList<string>? DocumentTypes, string? Reason);
+public sealed record RequestDocumentsRequest([property: MaxLength(DeclarationValidator.MaxDocuments)] IReadOnlyList<string>? DocumentTypes, [property: MaxLength(InputLimits.Reason)] string? Reason);
 
-public sealed record AdditionalDocumentsRequest(IReadOnlyList<DocumentRequest>? Documents);
+public sealed record AdditionalDocumentsRequest([property: MaxLength(DeclarationValidator.MaxDocuments)] IReadOnlyList<DocumentRequest>? Documents);
 
-public sealed record FindingsRequest(string? Findings);
+public sealed record FindingsRequest([property: MaxLength(InputLimits.Text)] string? Findings);
 
-public sealed record ExaminationRequest(string? Findings, IReadOnlyList<ItemCorrection>? Corrections);
+public sealed record ExaminationRequest([property: MaxLength(InputLimits.Text)] string? Findings, [property: MaxLength(DeclarationValidator.MaxItems)] IReadOnlyList<ItemCorrection>? Corrections);
 
 /// <summary>HTTP onto customs' use cases (Application/): request shapes are checked here, every rule in Domain/Declaration.cs.</summary>
 public static class DeclarationEndpoints
@@ -94,31 +96,38 @@ public static class DeclarationEndpoints
         group.MapPost("/{id:guid}/reroute", async (Guid id, RerouteRequest body, ClaimsPrincipal user, RerouteDeclaration reroute, CancellationToken ct) =>
                 !Codes.TryParse<Lane>(body.Lane, out var lane)
                     ? Problems.Validation(("lane", "must be one of Green, Blue, Yellow, Red"))
-                    : View(await reroute.HandleAsync(id, lane, body.Reason ?? "", user, ct), id, user))
+                    : Refused("reason", body.Reason) ?? View(await reroute.HandleAsync(id, lane, body.Reason ?? "", user, ct), id, user))
             .RequireAuthorization(Roles.CustomsOfficer).WithSummary("An officer changes the lane, with a reason.");
         group.MapPost("/{id:guid}/request-documents", RequestDocumentsAsync).RequireAuthorization(Roles.CustomsOfficer)
             .WithSummary("During a documentary check, asks the declarant for more documents (06).");
         group.MapPost("/{id:guid}/additional-documents", AnswerAsync).RequireAuthorization(Roles.Exporter)
             .WithSummary("The declarant answers a request for documents; they are verified and the check resumes.");
         group.MapPost("/{id:guid}/documentary-check", async (Guid id, FindingsRequest body, ClaimsPrincipal user, CompleteDocumentaryCheck complete, CancellationToken ct) =>
-                View(await complete.HandleAsync(id, body.Findings ?? "", user, ct), id, user))
+                Refused("findings", body.Findings, InputLimits.Text) ?? View(await complete.HandleAsync(id, body.Findings ?? "", user, ct), id, user))
             .RequireAuthorization(Roles.CustomsOfficer).WithSummary("Completes the documentary check with its findings: cleared for release (09).");
         group.MapPost("/{id:guid}/examination", ExamineAsync).RequireAuthorization(Roles.CustomsOfficer)
             .WithSummary("Records physical examination findings; corrections lead to reassessment and, if more is due, a supplementary payment.");
         group.MapPost("/{id:guid}/release", async (Guid id, ReasonRequest? body, ClaimsPrincipal user, ReleaseGoods release, CancellationToken ct) =>
-                View(await release.HandleAsync(id, body?.Reason ?? "", user, ct), id, user))
+                Refused("reason", body?.Reason) ?? View(await release.HandleAsync(id, body?.Reason ?? "", user, ct), id, user))
             .RequireAuthorization(Roles.CustomsOfficer).WithSummary("Releases cleared goods (08).");
         group.MapPost("/{id:guid}/reject", async (Guid id, ReasonRequest? body, ClaimsPrincipal user, RejectDeclaration reject, CancellationToken ct) =>
-                View(await reject.HandleAsync(id, body?.Reason ?? "", user, ct), id, user))
+                Refused("reason", body?.Reason) ?? View(await reject.HandleAsync(id, body?.Reason ?? "", user, ct), id, user))
             .RequireAuthorization(Roles.CustomsOfficer).WithSummary("Rejects the declaration with a reason (03); unpaid payment requests are withdrawn.");
         group.MapPost("/{id:guid}/exit", async (Guid id, ReasonRequest? body, ClaimsPrincipal user, ConfirmExit exit, CancellationToken ct) =>
-                View(await exit.HandleAsync(id, body?.Reason ?? "", user, ct), id, user))
+                Refused("reason", body?.Reason) ?? View(await exit.HandleAsync(id, body?.Reason ?? "", user, ct), id, user))
             .RequireAuthorization(Roles.CustomsOfficer).WithSummary("Confirms the goods left the customs territory (16).");
         group.MapPost("/{id:guid}/cancel", async (Guid id, ReasonRequest body, ClaimsPrincipal user, CancelDeclaration cancel, CancellationToken ct) =>
-                View(await cancel.HandleAsync(id, body.Reason ?? "", user, ct), id, user))
+                Refused("reason", body.Reason) ?? View(await cancel.HandleAsync(id, body.Reason ?? "", user, ct), id, user))
             .RequireAuthorization(Roles.Exporter).WithSummary("The declarant cancels its declaration before release (10).");
         return app;
     }
+
+    /// <summary>
+    /// A reason or findings as an officer or declarant writes them: free text of at most <paramref name="max"/> characters
+    /// (default <see cref="InputLimits.Reason"/>), line breaks allowed, no other control characters — or null when it may pass.
+    /// </summary>
+    private static IResult? Refused(string field, string? text, int max = InputLimits.Reason) =>
+        TextRules.Problem(text, max, multiline: true) is { } rule ? Problems.Validation((field, rule)) : null;
 
     /// <summary>The declaration as the caller may see it after a use case, or 404 when there was none to act on.</summary>
     private static IResult View(Declaration? declaration, Guid id, ClaimsPrincipal user) => declaration is null
@@ -145,6 +154,7 @@ public static class DeclarationEndpoints
     {
         var (content, errors) = validator.Validate(request);
         if (string.IsNullOrWhiteSpace(request.Reason)) errors.Add(("reason", "an amendment needs a reason"));
+        else if (TextRules.Problem(request.Reason, InputLimits.Reason, multiline: true) is { } broken) errors.Add(("reason", broken));
         if (content is null || errors.Count > 0) return Problems.Validation(errors);
         return await amend.HandleAsync(id, request.LocalReferenceNumber, content, request.Reason!, user, ct) switch
         {
@@ -156,9 +166,12 @@ public static class DeclarationEndpoints
 
     private static async Task<IResult> RequestDocumentsAsync(Guid id, RequestDocumentsRequest body, ClaimsPrincipal user, RequestDocuments request, CancellationToken ct)
     {
-        var unknown = (body.DocumentTypes ?? []).Where(t => !ReferenceData.DocumentTypes.Contains(t)).ToList();
+        if (body.DocumentTypes is { Count: > DeclarationValidator.MaxDocuments })
+            return Problems.Validation(("documentTypes", $"at most {DeclarationValidator.MaxDocuments} document types"));
+        var unknown = (body.DocumentTypes ?? []).Where(t => t is null || !ReferenceData.DocumentTypes.Contains(t)).ToList();
         if (unknown.Count > 0)
-            return Problems.Validation(("documentTypes", $"unknown document type(s) {string.Join(", ", unknown)}; use {string.Join(", ", ReferenceData.DocumentTypes)}"));
+            return Problems.Validation(("documentTypes", $"unknown document type(s) {string.Join(", ", unknown.Select(t => t ?? "null").Distinct().Take(5))}; use {string.Join(", ", ReferenceData.DocumentTypes)}"));
+        if (Refused("reason", body.Reason) is { } refused) return refused;
         return View(await request.HandleAsync(id, body.DocumentTypes ?? [], body.Reason ?? "", user, ct), id, user);
     }
 
@@ -181,6 +194,7 @@ public static class DeclarationEndpoints
     {
         var corrections = request.Corrections ?? [];
         var errors = validator.ValidateCorrections(corrections);
+        if (TextRules.Problem(request.Findings, InputLimits.Text, multiline: true) is { } broken) errors.Add(("findings", broken));
         if (errors.Count > 0) return Problems.Validation(errors);
         return View(await examine.HandleAsync(id, request.Findings ?? "", corrections, user, ct), id, user);
     }

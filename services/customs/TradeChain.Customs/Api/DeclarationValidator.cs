@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using TradeChain.Customs.Domain;
+using TradeChain.Domain;
 using TradeChain.Domain.Hashing;
 
 namespace TradeChain.Customs.Api;
@@ -25,6 +26,9 @@ public sealed class DeclarationValidator(ReferenceData reference, Tariff tariff,
     public const int MaxDeclarationAgeDays = 30;
     public const int MaxReferenceLength = 35;
     public const int MaxDescriptionLength = 512;
+    public const int MaxContainers = 999;
+    public const int MaxDocuments = 100;
+    public const int MaxNameLength = InputLimits.Name;
 
     public (DeclarationContent? Content, List<(string Field, string Rule)> Errors) Validate(LodgeDeclarationRequest r)
     {
@@ -36,6 +40,7 @@ public sealed class DeclarationValidator(ReferenceData reference, Tariff tariff,
             Fail("type", "must be one of export, import, transit");
         if (string.IsNullOrWhiteSpace(r.LocalReferenceNumber) || r.LocalReferenceNumber.Length > MaxReferenceLength)
             Fail("localReferenceNumber", $"is required, at most {MaxReferenceLength} characters");
+        else if (TextRules.Problem(r.LocalReferenceNumber, MaxReferenceLength) is { } lrn) Fail("localReferenceNumber", lrn);
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
         var date = r.DeclarationDate ?? today;
         if (date > today) Fail("declarationDate", "must not be in the future");
@@ -53,7 +58,9 @@ public sealed class DeclarationValidator(ReferenceData reference, Tariff tariff,
             if (c.TransportMode is not { } mode || !ReferenceData.TransportModes.ContainsKey(mode))
                 Fail("consignment.transportMode", $"must be a UN Rec 19 mode: {string.Join(", ", ReferenceData.TransportModes.Select(m => $"{m.Key} {m.Value}"))}");
             if (string.IsNullOrWhiteSpace(c.MeansOfTransport)) Fail("consignment.meansOfTransport", "is required (vessel and voyage, flight, truck plate…)");
-            for (var i = 0; i < (c.Containers?.Count ?? 0); i++)
+            else if (TextRules.Problem(c.MeansOfTransport, MaxNameLength) is { } means) Fail("consignment.meansOfTransport", means);
+            if (c.Containers is { Count: > MaxContainers }) Fail("consignment.containers", $"at most {MaxContainers} containers");
+            for (var i = 0; i < (c.Containers?.Count ?? 0) && i < MaxContainers; i++)
             {
                 if (!ContainerNumber.IsValid(c.Containers![i]))
                     Fail($"consignment.containers[{i}]", "must be an ISO 6346 container number with a correct check digit, e.g. CSQU3054383");
@@ -64,9 +71,9 @@ public sealed class DeclarationValidator(ReferenceData reference, Tariff tariff,
 
         var items = new List<GoodsItem>();
         if (r.Items is null || r.Items.Count == 0) Fail("items", "at least one goods item is required");
+        else if (r.Items.Count > MaxItems) Fail("items", $"at most {MaxItems} goods items");
         else
         {
-            if (r.Items.Count > MaxItems) Fail("items", $"at most {MaxItems} goods items");
             string? currency = null;
             for (var i = 0; i < r.Items.Count; i++)
             {
@@ -79,6 +86,7 @@ public sealed class DeclarationValidator(ReferenceData reference, Tariff tariff,
                 if (item.HsCode is null || !HsCode.IsMatch(item.HsCode)) Fail($"{at}.hsCode", "must be 6 to 10 digits");
                 else if ((line = tariff.Find(item.HsCode)) is null) Fail($"{at}.hsCode", $"{item.HsCode} is not in the tariff");
                 if (string.IsNullOrWhiteSpace(item.Description) || item.Description.Length > MaxDescriptionLength) Fail($"{at}.description", $"is required, at most {MaxDescriptionLength} characters");
+                else if (TextRules.Problem(item.Description, MaxDescriptionLength, multiline: true) is { } description) Fail($"{at}.description", description);
                 if (item.OriginCountry is null || !reference.Countries.Contains(item.OriginCountry))
                     Fail($"{at}.originCountry", "must be an ISO 3166-1 alpha-2 country code, e.g. VN");
                 if (item.Quantity is not > 0 || item.Quantity > MaxQuantity) Fail($"{at}.quantity", $"must be greater than 0 and at most {MaxQuantity:0}");
@@ -146,7 +154,9 @@ public sealed class DeclarationValidator(ReferenceData reference, Tariff tariff,
         {
             if (p is null) { Fail(field, "is required"); return; }
             if (string.IsNullOrWhiteSpace(p.Name)) Fail($"{field}.name", "is required");
+            else if (TextRules.Problem(p.Name, MaxNameLength) is { } name) Fail($"{field}.name", name);
             if (string.IsNullOrWhiteSpace(p.Identifier) || p.Identifier.Length > MaxReferenceLength) Fail($"{field}.identifier", $"is required (TIN, EORI or trader number), at most {MaxReferenceLength} characters");
+            else if (TextRules.Problem(p.Identifier, MaxReferenceLength) is { } identifier) Fail($"{field}.identifier", identifier);
             if (p.Country is null || !reference.Countries.Contains(p.Country)) Fail($"{field}.country", "must be an ISO 3166-1 alpha-2 country code");
         }
     }
@@ -158,6 +168,11 @@ public sealed class DeclarationValidator(ReferenceData reference, Tariff tariff,
         if (requested is null || requested.Count == 0)
         {
             errors.Add(("documents", "at least one document is required"));
+            return documents;
+        }
+        if (requested.Count > MaxDocuments)
+        {
+            errors.Add(("documents", $"at most {MaxDocuments} documents"));
             return documents;
         }
         for (var i = 0; i < requested.Count; i++)
@@ -177,6 +192,8 @@ public sealed class DeclarationValidator(ReferenceData reference, Tariff tariff,
     public List<(string Field, string Rule)> ValidateCorrections(IReadOnlyList<ItemCorrection?> corrections)
     {
         var errors = new List<(string, string)>();
+        if (corrections.Count > MaxItems) return [("corrections", $"at most {MaxItems} corrections, one per goods item")];
+        var corrected = new HashSet<int>();
         for (var i = 0; i < corrections.Count; i++)
         {
             var c = corrections[i];
@@ -187,7 +204,7 @@ public sealed class DeclarationValidator(ReferenceData reference, Tariff tariff,
             if (c.CustomsValue is <= 0 or > MaxCustomsValue) errors.Add(($"corrections[{i}].customsValue", "must be greater than 0 and within bounds"));
             if (c.NetMassKg is <= 0 or > MaxMassKg) errors.Add(($"corrections[{i}].netMassKg", "must be greater than 0 and within bounds"));
             if (c.Quantity is <= 0 or > MaxQuantity) errors.Add(($"corrections[{i}].quantity", "must be greater than 0 and within bounds"));
-            if (corrections.Take(i).Any(p => p?.ItemNumber == c.ItemNumber)) errors.Add(($"corrections[{i}].itemNumber", $"item {c.ItemNumber} is corrected twice"));
+            if (!corrected.Add(c.ItemNumber)) errors.Add(($"corrections[{i}].itemNumber", $"item {c.ItemNumber} is corrected twice"));
             if (c is { HsCode: null, OriginCountry: null, Quantity: null, NetMassKg: null, CustomsValue: null })
                 errors.Add(($"corrections[{i}]", "must correct at least one value"));
         }

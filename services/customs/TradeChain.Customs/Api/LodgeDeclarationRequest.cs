@@ -1,26 +1,32 @@
+using System.ComponentModel.DataAnnotations;
+using TradeChain.Domain;
+
 namespace TradeChain.Customs.Api;
 
-public sealed record PartyRequest(string? Name, string? Identifier, string? Country);
+// [MaxLength] states each bound in the OpenAPI document (maxLength, maxItems); DeclarationValidator enforces them.
 
-public sealed record ConsignmentRequest(int? TransportMode, string? MeansOfTransport, IReadOnlyList<string>? Containers, string? PlaceOfLoading, string? PlaceOfDischarge);
+public sealed record PartyRequest([property: MaxLength(InputLimits.Name)] string? Name, [property: MaxLength(InputLimits.Reference)] string? Identifier, [property: MaxLength(2)] string? Country);
+
+public sealed record ConsignmentRequest(int? TransportMode, [property: MaxLength(InputLimits.Name)] string? MeansOfTransport,
+    [property: MaxLength(DeclarationValidator.MaxContainers)] IReadOnlyList<string>? Containers, [property: MaxLength(5)] string? PlaceOfLoading, [property: MaxLength(5)] string? PlaceOfDischarge);
 
 public sealed record GoodsItemRequest(
-    int? ItemNumber, string? HsCode, string? Description, string? OriginCountry, decimal? Quantity, string? Unit,
+    int? ItemNumber, [property: MaxLength(10)] string? HsCode, [property: MaxLength(DeclarationValidator.MaxDescriptionLength)] string? Description, [property: MaxLength(2)] string? OriginCountry, decimal? Quantity, string? Unit,
     decimal? GrossMassKg, decimal? NetMassKg, decimal? CustomsValue, string? Currency,
     int? ValuationMethod, string? ProcedureCode, string? PreferenceCode);
 
-public sealed record DocumentRequest(string? Type, string? Hash);
+public sealed record DocumentRequest(string? Type, [property: MaxLength(66)] string? Hash);
 
 /// <summary>A declaration as the declarant lodges or amends it (WCO data model subset).</summary>
 public sealed record LodgeDeclarationRequest(
     string? Type,
-    string? LocalReferenceNumber,
+    [property: MaxLength(DeclarationValidator.MaxReferenceLength)] string? LocalReferenceNumber,
     DateOnly? DeclarationDate,
     string? OfficeOfDeclaration,
     string? Incoterm,
     PartyRequest? Exporter,
     PartyRequest? Importer,
     ConsignmentRequest? Consignment,
-    IReadOnlyList<GoodsItemRequest>? Items,
-    IReadOnlyList<DocumentRequest>? Documents,
-    string? Reason = null);
+    [property: MaxLength(DeclarationValidator.MaxItems)] IReadOnlyList<GoodsItemRequest>? Items,
+    [property: MaxLength(DeclarationValidator.MaxDocuments)] IReadOnlyList<DocumentRequest>? Documents,
+    [property: MaxLength(InputLimits.Reason)] string? Reason = null);

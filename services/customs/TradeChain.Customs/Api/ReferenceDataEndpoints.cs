@@ -10,7 +10,7 @@ public sealed record NumberedCode(int Code, string Name);
 
 /// <summary>The bounds the declaration validator applies, so a client can state them beside its inputs.</summary>
 public sealed record DeclarationLimits(int MaxItems, int MaxReferenceLength, int MaxDescriptionLength, int MaxDeclarationAgeDays,
-    decimal MaxQuantity, decimal MaxMassKg, decimal MaxCustomsValue);
+    decimal MaxQuantity, decimal MaxMassKg, decimal MaxCustomsValue, int MaxContainers, int MaxDocuments, int MaxNameLength);
 
 /// <summary>Every code list a declaration is checked against, as the validator uses it.</summary>
 public sealed record ReferenceDataView(
@@ -96,5 +96,6 @@ public static class ReferenceDataEndpoints
         tariff.Lines.Select(l => new CodeName(l.HsCode, l.Description)).ToList(),
         tariff.NationalCurrency,
         new DeclarationLimits(DeclarationValidator.MaxItems, DeclarationValidator.MaxReferenceLength, DeclarationValidator.MaxDescriptionLength,
-            DeclarationValidator.MaxDeclarationAgeDays, DeclarationValidator.MaxQuantity, DeclarationValidator.MaxMassKg, DeclarationValidator.MaxCustomsValue));
+            DeclarationValidator.MaxDeclarationAgeDays, DeclarationValidator.MaxQuantity, DeclarationValidator.MaxMassKg, DeclarationValidator.MaxCustomsValue,
+            DeclarationValidator.MaxContainers, DeclarationValidator.MaxDocuments, DeclarationValidator.MaxNameLength));
 }

@@ -1,8 +1,10 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using System.Text.Json.Nodes;
 using TradeChain.Documents.Application;
 using TradeChain.Documents.Domain;
 using TradeChain.Documents.Verification;
+using TradeChain.Domain;
 using TradeChain.Ledger;
 using TradeChain.ServiceDefaults;
 using TradeChain.ServiceDefaults.Auth;
@@ -14,11 +16,12 @@ namespace TradeChain.Documents.Api;
 /// transferable record whose title goes to <paramref name="Beneficiary"/> and <paramref name="Holder"/> (parties;
 /// default the submitter).
 /// </summary>
-public sealed record SubmitDocumentRequest(string? Type, JsonObject? Content, bool? Transferable = null, string? Beneficiary = null, string? Holder = null);
+public sealed record SubmitDocumentRequest(string? Type, JsonObject? Content, bool? Transferable = null,
+    [property: MaxLength(InputLimits.Party)] string? Beneficiary = null, [property: MaxLength(InputLimits.Party)] string? Holder = null);
 
-public sealed record RevokeRequest(string? Reason, string? Scope);
+public sealed record RevokeRequest([property: MaxLength(InputLimits.Reason)] string? Reason, string? Scope);
 
-public sealed record DisclosureRequest(IReadOnlyList<string>? Hide);
+public sealed record DisclosureRequest([property: MaxLength(TradeDocument.MaxHiddenFields)] IReadOnlyList<string>? Hide);
 
 public sealed record RevocationView(string Scope, string Reason, string? TransactionHash, long? BlockNumber, long? RevokedAtUnixMs);
 
@@ -53,7 +56,7 @@ public static class DocumentEndpoints
             .WithSummary("Revokes the document (scope \"document\") or its whole batch (scope \"batch\") on the document store, with a reason.");
         group.MapPost("/{id:guid}/disclosures", DiscloseAsync).RequireAuthorization(Roles.Exporter)
             .WithSummary("A copy with the chosen fields hidden (OpenAttestation obfuscation) that still verifies.");
-        group.MapPost("/verify", VerifyAsync).RequireAuthorization(Policies.AnyParty)
+        group.MapPost("/verify", VerifyAsync).RequireAuthorization(Policies.AnyParty).RequireRateLimiting(PublicEndpoints.PartyRateLimitPolicy)
             .WithSummary("Verifies a wrapped OpenAttestation v2 document: integrity, issuance, revocation and issuer identity, each with its reason.");
         group.MapGet("/schemas", () => Results.Ok(DocumentSchemas.Types.Order(StringComparer.Ordinal))).RequireAuthorization(Policies.AnyParty)
             .WithSummary("The document types TradeChain issues.");
@@ -84,7 +87,9 @@ public static class DocumentEndpoints
             errors.Add((request.Beneficiary is not null ? "beneficiary" : "holder", "applies only to a transferable bill of lading"));
         foreach (var (field, party) in new[] { ("beneficiary", request.Beneficiary), ("holder", request.Holder) })
         {
-            if (party is not null && (party.Length is 0 or > 64 || !wallets.HasAccount(party)))
+            if (party is not null && (party.Length is 0 or > InputLimits.Party || TextRules.Problem(party, InputLimits.Party) is not null))
+                errors.Add((field, $"must be a party name: 1 to {InputLimits.Party} characters, no control characters"));
+            else if (party is not null && !wallets.HasAccount(party))
                 errors.Add((field, $"must name a party with a chain account (\"{party}\" has none)"));
         }
         if (transferable && !wallets.HasAccount(user.Party()))
@@ -116,7 +121,9 @@ public static class DocumentEndpoints
     {
         var errors = new List<(string, string)>();
         var reason = request.Reason?.Trim();
-        if (string.IsNullOrEmpty(reason) || reason.Length is < 3 or > 500) errors.Add(("reason", "is required: 3 to 500 characters saying why the document is revoked"));
+        if (string.IsNullOrEmpty(reason) || reason.Length is < 3 or > InputLimits.Reason)
+            errors.Add(("reason", $"is required: 3 to {InputLimits.Reason} characters saying why the document is revoked"));
+        else if (TextRules.Problem(reason, InputLimits.Reason, multiline: true) is { } broken) errors.Add(("reason", broken));
         var scope = request.Scope ?? "document";
         if (scope is not ("document" or "batch")) errors.Add(("scope", "must be \"document\" (this document) or \"batch\" (every document issued in its Merkle tree)"));
         if (errors.Count > 0) return Problems.Validation(errors);

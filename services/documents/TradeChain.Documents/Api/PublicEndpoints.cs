@@ -22,6 +22,9 @@ public sealed class PublicVerificationOptions
     /// <summary>The largest document accepted, in bytes (a wrapped document is a few kilobytes; 1 MiB leaves room for long lists).</summary>
     public int MaxDocumentBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>Verifications one signed-in caller (party and subject) may ask of POST /documents/verify per window.</summary>
+    public int PartyPermitLimit { get; set; } = 60;
+
     /// <summary>
     /// Addresses of proxies that verify for their own visitors (the console): from these, the client counted is the last
     /// address of their X-Forwarded-For, so each visitor has their own allowance. From anyone else the header is ignored.
@@ -39,6 +42,9 @@ public static class PublicEndpoints
 {
     public const string RateLimitPolicy = "public";
 
+    /// <summary>POST /documents/verify: each verification is chain calls, so each caller has its own allowance.</summary>
+    public const string PartyRateLimitPolicy = "party-verify";
+
     public static WebApplicationBuilder AddPublicVerification(this WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(PublicVerificationOptions.Section).Get<PublicVerificationOptions>() ?? new PublicVerificationOptions();
@@ -53,18 +59,34 @@ public static class PublicEndpoints
                 Window = TimeSpan.FromSeconds(options.WindowSeconds),
                 QueueLimit = 0,
             }));
+            // A signed-in caller counts as itself (party and subject); a request without one, as its address.
+            limiter.AddPolicy(PartyRateLimitPolicy, http => RateLimitPartition.GetFixedWindowLimiter(CallerOf(http, trusted), _ => new FixedWindowRateLimiterOptions
+            {
+                PermitLimit = options.PartyPermitLimit,
+                Window = TimeSpan.FromSeconds(options.WindowSeconds),
+                QueueLimit = 0,
+            }));
             limiter.OnRejected = async (context, ct) =>
             {
                 var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? (int)Math.Ceiling(after.TotalSeconds) : options.WindowSeconds;
                 context.HttpContext.Response.Headers.RetryAfter = retry.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many verifications from your address.",
-                        detail: $"The public verifier answers {options.PermitLimit} requests per {options.WindowSeconds} s per client; try again in {retry} s.",
-                        type: "https://tradechain.dev/problems/rate-limited")
+                var signedIn = context.HttpContext.User.Identity?.IsAuthenticated == true;
+                var limit = signedIn ? options.PartyPermitLimit : options.PermitLimit;
+                await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests,
+                        title: signedIn ? "Too many verifications from you." : "Too many verifications from your address.",
+                        detail: $"The verifier answers {limit} requests per {options.WindowSeconds} s per {(signedIn ? "caller" : "client")}; try again in {retry} s.",
+                        type: "https://tradechain.dev/problems/rate-limited", extensions: new Dictionary<string, object?> { ["rule"] = "rate-limit" })
                     .ExecuteAsync(context.HttpContext);
             };
         });
         return builder;
     }
+
+    /// <summary>The caller a signed-in request counts against (its party and subject), else its client address.</summary>
+    public static string CallerOf(HttpContext http, IReadOnlySet<IPAddress> trustedProxies) =>
+        http.User.FindFirst(TradeChain.ServiceDefaults.Auth.Claims.Party)?.Value is { } party
+            ? $"party:{party}/{http.User.FindFirst(TradeChain.ServiceDefaults.Auth.Claims.Subject)?.Value}"
+            : "address:" + ClientOf(http, trustedProxies);
 
     /// <summary>The client a request counts against: its address, or the visitor a trusted proxy forwards for.</summary>
     public static string ClientOf(HttpContext http, IReadOnlySet<IPAddress> trustedProxies)
@@ -114,13 +136,12 @@ public static class PublicEndpoints
         if (buffer.Length == 0) return (null, Problems.Validation(("body", "is required: a wrapped OpenAttestation v2 document (.tt)")));
         try
         {
-            return JsonNode.Parse(buffer.ToArray()) is JsonObject document
-                ? (document, null)
-                : (null, Problems.Validation(("body", "must be a JSON object: a wrapped OpenAttestation v2 document")));
+            // Read as every service reads JSON: no key twice, no lone surrogate (StrictJson), so nothing fails later on reading it.
+            return (StrictJson.ParseObject(buffer.ToArray()), null);
         }
         catch (JsonException e)
         {
-            return (null, Problems.Validation(("body", $"is not JSON: {e.Message}")));
+            return (null, Problems.Validation(("body", $"is not a JSON object as a wrapped OpenAttestation v2 document must be: {e.Message}")));
         }
     }
 }

@@ -1,5 +1,7 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using TradeChain.Documents.Application;
+using TradeChain.Domain;
 using TradeChain.Ledger.Contracts.TitleRegistry;
 using TradeChain.ServiceDefaults;
 using TradeChain.ServiceDefaults.Auth;
@@ -7,7 +9,7 @@ using TradeChain.ServiceDefaults.Auth;
 namespace TradeChain.Documents.Api;
 
 /// <summary>The party to move the title to (nominate, transfer-holder, endorse).</summary>
-public sealed record TitleStepRequest(string? To);
+public sealed record TitleStepRequest([property: MaxLength(InputLimits.Party)] string? To);
 
 /// <summary>
 /// The transferable bill of lading's title (<see cref="ReadTitles"/>, <see cref="MoveTitle"/>): each step maps to the
@@ -51,8 +53,8 @@ public static class TitleEndpoints
     private static async Task<IResult> ToAsync<TFunction>(Guid id, TitleStepRequest request, ClaimsPrincipal user, MoveTitle move,
         Func<System.Numerics.BigInteger, string, TFunction> step, CancellationToken ct) where TFunction : Nethereum.Contracts.FunctionMessage, new()
     {
-        if (string.IsNullOrWhiteSpace(request.To) || request.To.Length > 64)
-            return Problems.Validation(("to", "is required: the party to move the title to"));
+        if (string.IsNullOrWhiteSpace(request.To) || request.To.Length > InputLimits.Party || TextRules.Problem(request.To, InputLimits.Party) is not null)
+            return Problems.Validation(("to", $"is required: the party to move the title to (1 to {InputLimits.Party} characters, no control characters)"));
         return (await move.ByPartyAsync(id, request.To, user.Caller(), step, ct)).ToHttp(Results.Ok);
     }
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Json.Schema;
+using TradeChain.Domain;
 
 namespace TradeChain.Documents.Domain;
 
@@ -29,6 +30,9 @@ public static partial class DocumentSchemas
     /// <summary>Every error in <paramref name="content"/> against the schema of <paramref name="type"/>, fields prefixed with <paramref name="prefix"/>.</summary>
     public static IReadOnlyList<SchemaError> Validate(string type, JsonObject content, string prefix = "content")
     {
+        // The bounds first: the schema evaluator reads every string, and a lone surrogate cannot be read as one.
+        var unbounded = Bounds(content, prefix).Take(MaxErrors).ToList();
+        if (unbounded.Count > 0) return unbounded;
         var (schema, _) = Schemas[type];
         using var document = JsonDocument.Parse(content.ToJsonString());
         var results = schema.Evaluate(document.RootElement, Options);
@@ -57,6 +61,54 @@ public static partial class DocumentSchemas
         }
         if (errors.Count == 0) errors.Add(new SchemaError(prefix, $"does not match the {type} schema"));
         return errors.DistinctBy(e => (e.Field, e.Rule)).ToList();
+    }
+
+    /// <summary>The most fields one answer names (a body of ten thousand bad values gets the first of them).</summary>
+    public const int MaxErrors = 50;
+
+    /// <summary>The most elements any array of a document's content may hold (line items, packages, containers).</summary>
+    public const int MaxArrayItems = 999;
+
+    /// <summary>
+    /// What every document type's content keeps, whatever its schema says: each text at most <see cref="InputLimits.Text"/>
+    /// characters of valid Unicode without control characters other than line breaks and tabs, each key a short valid
+    /// name, each array at most <see cref="MaxArrayItems"/> elements.
+    /// </summary>
+    private static IEnumerable<SchemaError> Bounds(JsonNode? node, string field)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var (key, child) in o)
+                {
+                    if (TextRules.Problem(key, MaxKeyLength) is { } badKey) { yield return new SchemaError(field, $"has a key that {badKey}"); continue; }
+                    foreach (var e in Bounds(child, $"{field}.{key}")) yield return e;
+                }
+                break;
+            case JsonArray a:
+                if (a.Count > MaxArrayItems) { yield return new SchemaError(field, $"must have at most {MaxArrayItems} elements"); break; }
+                for (var i = 0; i < a.Count; i++)
+                    foreach (var e in Bounds(a[i], $"{field}.{i}")) yield return e;
+                break;
+            case JsonValue v when v.GetValueKind() == JsonValueKind.String:
+                if (TextRules.Problem(StringOf(v), InputLimits.Text, multiline: true) is { } rule) yield return new SchemaError(field, rule);
+                break;
+        }
+    }
+
+    private const int MaxKeyLength = 100;
+
+    /// <summary>The string of <paramref name="value"/>; one that cannot be read as UTF-16 text reads as a lone surrogate, which the rules refuse.</summary>
+    private static string StringOf(JsonValue value)
+    {
+        try
+        {
+            return value.GetValue<string>();
+        }
+        catch (InvalidOperationException)
+        {
+            return "\uD800";
+        }
     }
 
     private static string Describe(string keyword, string message) => keyword switch

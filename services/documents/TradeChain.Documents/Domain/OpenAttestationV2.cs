@@ -131,10 +131,11 @@ public static class OpenAttestationV2
     {
         var copy = (JsonObject)wrapped.DeepClone();
         var data = (JsonObject)copy["data"]!;
-        var flat = Flatten(data);
         var hidden = new List<string>();
         foreach (var path in paths)
         {
+            // Flattened again for each path: a path inside one already hidden is gone, not hidden twice.
+            var flat = Flatten(data);
             var matches = flat.Keys.Where(k => k == path || k.StartsWith(path + ".", StringComparison.Ordinal)).ToList();
             if (matches.Count == 0) throw new ArgumentException($"No field {path} in the document.", nameof(paths));
             hidden.AddRange(matches.Select(k => LeafHash(k, flat[k])));

@@ -100,15 +100,23 @@ public sealed class TradeDocument : Aggregate
     /// A copy with the fields at <paramref name="hide"/> (dotted paths) hidden, which still verifies (OpenAttestation
     /// obfuscation) — or, when a path cannot be hidden, why (the issuer and template stay: verifiers need them).
     /// </summary>
+    /// <summary>The most fields one disclosure may name.</summary>
+    public const int MaxHiddenFields = 100;
+
     public Disclosure Disclose(IReadOnlyList<string?> hide)
     {
         if (Wrapped is not { } wrapped) throw new DomainRuleViolation("not-yet-issued", $"The document is {Status}: disclose it once issued.");
+        if (hide.Count > MaxHiddenFields) return new Disclosure(null, [new("hide", $"must name at most {MaxHiddenFields} fields")]);
         var flat = OpenAttestationV2.Flatten(Data);
         var problems = new List<SchemaError>();
         for (var i = 0; i < hide.Count; i++)
         {
             var path = hide[i] ?? "";
+            // A field hidden twice (or inside a hidden one) would put its hash twice among the hidden: the copy would not verify.
+            var overlapping = hide.Take(i).Select((earlier, j) => (Path: earlier ?? "", Index: j))
+                .FirstOrDefault(e => e.Path.Length > 0 && (e.Path == path || path.StartsWith(e.Path + ".", StringComparison.Ordinal) || e.Path.StartsWith(path + ".", StringComparison.Ordinal)));
             if (path.Length == 0) problems.Add(new($"hide[{i}]", "must be a dotted field path"));
+            else if (overlapping.Path is { Length: > 0 }) problems.Add(new($"hide[{i}]", $"overlaps hide[{overlapping.Index}] ({overlapping.Path}): name each field once"));
             else if (path is "issuers" or "$template" || path.StartsWith("issuers.", StringComparison.Ordinal) || path.StartsWith("$template.", StringComparison.Ordinal))
                 problems.Add(new($"hide[{i}]", $"{path} cannot be hidden: verifiers need the issuer and template to check the document"));
             else if (!flat.Keys.Any(k => k == path || k.StartsWith(path + ".", StringComparison.Ordinal)))

@@ -48,6 +48,12 @@ public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient 
     public const string Revocation = "revocation";
     public const string IssuerIdentity = "issuerIdentity";
 
+    /// <summary>The most issuers a document may name: each costs chain calls (OpenAttestation documents name one).</summary>
+    public const int MaxIssuers = 3;
+
+    /// <summary>The longest proof read: 32 levels is a batch of four billion documents.</summary>
+    public const int MaxProofLength = 32;
+
     public async Task<VerificationReport> VerifyAsync(JsonObject wrapped, CancellationToken cancellationToken,
         VerificationAudience audience = VerificationAudience.Party)
     {
@@ -70,19 +76,25 @@ public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient 
         var plain = OpenAttestationV2.Unsalt(data) as JsonObject ?? [];
         var issuerList = (plain["issuers"] as JsonArray)?.Select(i => i as JsonObject).ToList() ?? [];
         var declared = issuerList.Select(Declared).ToList();
-        if (issuerList.Count == 0 || declared.Any(d => d is null))
+        if (issuerList.Count is 0 or > MaxIssuers || declared.Any(d => d is null))
         {
-            var why = issuerList.Count == 0 ? "data.issuers is missing or empty" : "an issuer names no documentStore, certificateStore or tokenRegistry";
+            var why = issuerList.Count == 0 ? "data.issuers is missing or empty"
+                : issuerList.Count > MaxIssuers ? $"data.issuers names {issuerList.Count} issuers; at most {MaxIssuers} are checked"
+                : "an issuer names no documentStore, certificateStore or tokenRegistry";
             return Report(targetHash, merkleRoot, [integrity, new VerificationCheck(Issuance, CheckStatus.Invalid, why), Skip(Revocation, why), new VerificationCheck(IssuerIdentity, CheckStatus.Invalid, why)]);
         }
 
         VerificationCheck issuance, revocation;
         var contracts = declared.Select(d => d!.Value).ToList();
+        var intact = integrity.Status == CheckStatus.Valid;
         try
         {
             issuance = await IssuanceAsync(contracts, merkleRoot);
-            revocation = await RevocationAsync(contracts, targetHash, proof, merkleRoot,
-                audience == VerificationAudience.Party || integrity.Status == CheckStatus.Valid, cancellationToken);
+            // Each hash is a chain call per store: a root never issued has nothing to revoke, and the proof of a document
+            // whose integrity failed leads nowhere, so only the hashes it claims (its targetHash and root) are looked up.
+            revocation = issuance.Status != CheckStatus.Valid
+                ? Skip(Revocation, "the merkleRoot is not issued, so nothing of it can be revoked")
+                : await RevocationAsync(contracts, targetHash, intact ? proof : [], merkleRoot, audience == VerificationAudience.Party || intact, cancellationToken);
         }
         catch (Exception e) when (e is HttpRequestException or Nethereum.JsonRpc.Client.RpcClientUnknownException or Nethereum.JsonRpc.Client.RpcClientTimeoutException)
         {
@@ -213,7 +225,8 @@ public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient 
             current = MerkleTree.HashPair(current, Convert.FromHexString(p));
             hashes.Add(Convert.ToHexStringLower(current));
         }
-        foreach (var (_, address) in stores_)
+        if (!hashes.Contains(merkleRoot)) hashes.Add(merkleRoot);
+        foreach (var address in stores_.Select(s => s.Address).Distinct(StringComparer.OrdinalIgnoreCase))
         {
             foreach (var hash in hashes)
             {
@@ -300,6 +313,19 @@ public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient 
 
     private static string? ShapeProblem(JsonObject wrapped)
     {
+        try
+        {
+            return Shape(wrapped);
+        }
+        catch (ArgumentException)
+        {
+            // A JsonObject parsed leniently (not through the services' strict reading) fails on its first read when a key repeats.
+            return "an object repeats a key";
+        }
+    }
+
+    private static string? Shape(JsonObject wrapped)
+    {
         if (wrapped["data"] is not JsonObject) return "data is missing or not an object";
         if (wrapped["signature"] is not JsonObject signature) return "signature is missing or not an object";
         // Strings only: a 64-digit JSON number prints like a hash but is not one, and would fail later as a 500.
@@ -310,6 +336,7 @@ public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient 
             return "privacy must be an object whose obfuscatedData is an array";
         if (signature["proof"] is not JsonArray proof || proof.Any(p => Text(p) is not { } h || !Hex.IsHash32("0x" + h)))
             return "signature.proof must be an array of 64-hex-digit hashes";
+        if (proof.Count > MaxProofLength) return $"signature.proof must have at most {MaxProofLength} hashes";
         return null;
     }
 

@@ -1,5 +1,7 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
+using TradeChain.Domain;
 using TradeChain.Payments.Application;
 using TradeChain.Payments.Domain;
 using TradeChain.Payments.Infrastructure;
@@ -8,11 +10,11 @@ using TradeChain.ServiceDefaults.Auth;
 
 namespace TradeChain.Payments.Api;
 
-public sealed record OpenAccountRequest(string? Party, string? Currency);
+public sealed record OpenAccountRequest([property: MaxLength(InputLimits.Party)] string? Party, [property: MaxLength(3)] string? Currency);
 
-public sealed record BookingRequest(decimal? Amount, string? Reference);
+public sealed record BookingRequest(decimal? Amount, [property: MaxLength(InputLimits.Reference)] string? Reference);
 
-public sealed record MandateRequest(string? Bank, string? Currency);
+public sealed record MandateRequest([property: MaxLength(InputLimits.Reference)] string? Bank, [property: MaxLength(3)] string? Currency);
 
 /// <param name="AccountOpen">Whether the mandated bank has opened the account yet.</param>
 public sealed record MandateView(string Party, string Currency, string Bank, long GrantedAtUnixMs, bool AccountOpen);
@@ -55,7 +57,8 @@ public static class AccountEndpoints
     private static async Task<IResult> OpenAsync(OpenAccountRequest request, ClaimsPrincipal user, OpenSettlementAccount open, PaymentsDbContext db, SettlementLedger ledger, CancellationToken ct)
     {
         var errors = new List<(string, string)>();
-        if (string.IsNullOrWhiteSpace(request.Party) || request.Party.Length > 64) errors.Add(("party", "is required: the party the account is for (at most 64 characters)"));
+        if (string.IsNullOrWhiteSpace(request.Party) || request.Party.Length > InputLimits.Party) errors.Add(("party", $"is required: the party the account is for (at most {InputLimits.Party} characters)"));
+        else if (TextRules.Problem(request.Party, InputLimits.Party) is { } broken) errors.Add(("party", broken));
         else if (!ledger.Wallets.HasAccount(request.Party)) errors.Add(("party", $"{request.Party} has no chain account configured"));
         if (request.Currency is null || !ledger.Supports(request.Currency))
             errors.Add(("currency", $"must be a settlement currency of this network: {string.Join(", ", ledger.Chain.Currencies)}"));
@@ -67,11 +70,14 @@ public static class AccountEndpoints
     private static async Task<IResult> MandateAsync(MandateRequest request, ClaimsPrincipal user, GiveAccountMandate mandate, SettlementLedger ledger, CancellationToken ct)
     {
         var errors = new List<(string, string)>();
-        if (string.IsNullOrWhiteSpace(request.Bank) || request.Bank.Length > 35) errors.Add(("bank", "is required: the bank's party name (at most 35 characters)"));
+        if (string.IsNullOrWhiteSpace(request.Bank) || request.Bank.Length > InputLimits.Reference) errors.Add(("bank", $"is required: the bank's party name (at most {InputLimits.Reference} characters)"));
+        else if (TextRules.Problem(request.Bank, InputLimits.Reference) is { } broken) errors.Add(("bank", broken));
         if (request.Currency is null || !ledger.Supports(request.Currency))
             errors.Add(("currency", $"must be a settlement currency of this network: {string.Join(", ", ledger.Chain.Currencies)}"));
         if (errors.Count > 0) return Problems.Validation(errors);
         var currency = request.Currency!.ToUpperInvariant();
+        if (!await ledger.IsBankAsync(request.Bank!, currency))
+            return Problems.Validation(("bank", $"must name a bank of this network that keeps {currency} accounts ({request.Bank} is none)"));
         await mandate.HandleAsync(Caller.From(user), request.Bank!, currency, ct);
         return Results.Ok(new { party = user.Party(), currency, bank = request.Bank });
     }
@@ -111,8 +117,9 @@ public static class AccountEndpoints
         var decimals = Iso20022.CurrencyAmount.IsActive(currency.ToUpperInvariant()) ? Math.Min(2, Iso20022.CurrencyAmount.MinorUnits(currency.ToUpperInvariant())) : 2;
         if (request.Amount is not (> 0 and <= 1_000_000_000_000m) || decimal.Round(request.Amount.Value, decimals) != request.Amount)
             errors.Add(("amount", $"is required: positive, at most 1,000,000,000,000, with at most {decimals} decimals"));
-        if (string.IsNullOrWhiteSpace(request.Reference) || request.Reference.Length > 35)
-            errors.Add(("reference", "is required: the bank's booking reference (at most 35 characters); repeating it books nothing twice"));
+        if (string.IsNullOrWhiteSpace(request.Reference) || request.Reference.Length > InputLimits.Reference)
+            errors.Add(("reference", $"is required: the bank's booking reference (at most {InputLimits.Reference} characters); repeating it books nothing twice"));
+        else if (TextRules.Problem(request.Reference, InputLimits.Reference) is { } broken) errors.Add(("reference", broken));
         if (errors.Count > 0) return Problems.Validation(errors);
         var account = await book.HandleAsync(Caller.From(user), party, currency.ToUpperInvariant(), request.Amount!.Value, request.Reference!, deposit, ct);
         return account is null ? Problems.NotFound("account", $"{party}/{currency}") : Results.Ok(await ViewAsync(db, ledger, account, ct));

@@ -1,4 +1,6 @@
+using TradeChain.Domain;
 using TradeChain.Domain.Hashing;
+using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using TradeChain.Payments.Application;
 using TradeChain.Payments.Domain.Credits;
@@ -9,18 +11,20 @@ using TradeChain.ServiceDefaults.Transitions;
 
 namespace TradeChain.Payments.Api;
 
-public sealed record RequiredDocumentRequest(string? Type, IReadOnlyList<string>? MatchFields, int? Originals);
+public sealed record RequiredDocumentRequest(string? Type, [property: MaxLength(8)] IReadOnlyList<string>? MatchFields, int? Originals);
 
 /// <summary>The credit's terms as applied for (and, in an amendment, as changed: omitted fields keep their value).</summary>
 public sealed record CreditTermsRequest(string? Currency, decimal? Amount, decimal? TolerancePercent, DateOnly? ExpiryDate, string? ExpiryPlaceCountry,
-    DateOnly? LatestShipmentDate, int? PresentationPeriodDays, bool? PartialShipmentsAllowed, string? ApplicantName, string? BeneficiaryName,
-    string? PortOfLoading, string? PortOfDischarge, string? GoodsDescription, IReadOnlyList<RequiredDocumentRequest>? RequiredDocuments);
+    DateOnly? LatestShipmentDate, int? PresentationPeriodDays, bool? PartialShipmentsAllowed, [property: MaxLength(InputLimits.Name)] string? ApplicantName,
+    [property: MaxLength(InputLimits.Name)] string? BeneficiaryName, [property: MaxLength(5)] string? PortOfLoading, [property: MaxLength(5)] string? PortOfDischarge,
+    [property: MaxLength(InputLimits.Text)] string? GoodsDescription, [property: MaxLength(CreditTerms.MaxRequiredDocuments)] IReadOnlyList<RequiredDocumentRequest>? RequiredDocuments);
 
-public sealed record CreditApplication(string? Beneficiary, string? IssuingBank, string? AdvisingBank, CreditTermsRequest? Terms, Guid? CustomsDeclarationId);
+public sealed record CreditApplication([property: MaxLength(InputLimits.Reference)] string? Beneficiary, [property: MaxLength(InputLimits.Reference)] string? IssuingBank,
+    [property: MaxLength(InputLimits.Reference)] string? AdvisingBank, CreditTermsRequest? Terms, Guid? CustomsDeclarationId);
 
-public sealed record AmendmentRequest(CreditTermsRequest? Terms, string? Reason);
+public sealed record AmendmentRequest(CreditTermsRequest? Terms, [property: MaxLength(InputLimits.Reason)] string? Reason);
 
-public sealed record PresentationRequest(IReadOnlyList<string?>? DocumentHashes);
+public sealed record PresentationRequest([property: MaxLength(20)] IReadOnlyList<string?>? DocumentHashes);
 
 public sealed record AmendmentView(int Number, CreditTerms Terms, string Reason, string Status, long ProposedAtUnixMs, long? DecidedAtUnixMs)
 {
@@ -51,8 +55,6 @@ public sealed record CreditView(Guid Id, string Number, string Status, string Ap
 public static class CreditEndpoints
 {
     private static readonly string[] KnownTypes = ["commercial-invoice", "bill-of-lading", "packing-list", "certificate-of-origin", "phytosanitary-certificate"];
-
-    private static readonly string[] KnownMatchFields = ["amount", "currency", "applicant", "beneficiary", "portOfLoading", "portOfDischarge", "goodsDescription", "shipmentDate"];
 
     public static IEndpointRouteBuilder MapCredits(this IEndpointRouteBuilder app)
     {
@@ -106,9 +108,11 @@ public static class CreditEndpoints
         var errors = new List<(string, string)>();
         foreach (var (field, party) in new[] { ("beneficiary", request.Beneficiary), ("issuingBank", request.IssuingBank) })
         {
-            if (string.IsNullOrWhiteSpace(party) || party.Length > 35) errors.Add((field, "is required: a party name (at most 35 characters, the ISO 20022 identifier length)"));
+            if (string.IsNullOrWhiteSpace(party) || party.Length > InputLimits.Reference) errors.Add((field, $"is required: a party name (at most {InputLimits.Reference} characters, the ISO 20022 identifier length)"));
+            else if (TextRules.Problem(party, InputLimits.Reference) is { } broken) errors.Add((field, broken));
         }
-        if (request.AdvisingBank is { Length: 0 or > 35 }) errors.Add(("advisingBank", "must be a party name (at most 35 characters) or omitted"));
+        if (request.AdvisingBank is { Length: 0 or > InputLimits.Reference }) errors.Add(("advisingBank", $"must be a party name (at most {InputLimits.Reference} characters) or omitted"));
+        else if (TextRules.Problem(request.AdvisingBank, InputLimits.Reference) is { } broken) errors.Add(("advisingBank", broken));
         errors.AddRange(Fields(DocumentaryCredit.PartyErrors(user.Party(), request.Beneficiary ?? "", request.IssuingBank ?? "", request.AdvisingBank)));
         var proposed = Proposed(request.Terms, application: true, errors, ledger);
         CreditTerms? terms = null;
@@ -137,6 +141,7 @@ public static class CreditEndpoints
         {
             if (value is null && !application) return null;
             if (string.IsNullOrWhiteSpace(value) || value.Length > max) { errors.Add(($"terms.{field}", $"is required: at most {max} characters")); return ""; }
+            if (TextRules.Problem(value, max, multiline: field == "goodsDescription") is { } broken) { errors.Add(($"terms.{field}", broken)); return ""; }
             return value;
         }
         var currency = r.Currency?.ToUpperInvariant();
@@ -144,12 +149,20 @@ public static class CreditEndpoints
             errors.Add(("terms.currency", $"must be a settlement currency of this network: {string.Join(", ", ledger.Chain.Currencies)}"));
         var place = Text(r.ExpiryPlaceCountry, "expiryPlaceCountry", 2);
         if (place is { Length: > 0 } && (place.Length != 2 || !place.All(char.IsAsciiLetterUpper))) errors.Add(("terms.expiryPlaceCountry", "must be an ISO 3166 alpha-2 country code"));
+        if (r.RequiredDocuments is { Count: > CreditTerms.MaxRequiredDocuments })
+        {
+            errors.Add(("terms.requiredDocuments", $"must list at most {CreditTerms.MaxRequiredDocuments} documents"));
+            return null;
+        }
         var documents = r.RequiredDocuments?.Select((d, i) =>
         {
             if (d is null) { errors.Add(($"terms.requiredDocuments[{i}]", "must be an object with a type")); return new RequiredDocument("", [], 1); }
             if (d.Type is null || !KnownTypes.Contains(d.Type)) errors.Add(($"terms.requiredDocuments[{i}].type", $"must be one of {string.Join(", ", KnownTypes)}"));
-            foreach (var f in d.MatchFields ?? [])
-                if (!KnownMatchFields.Contains(f)) errors.Add(($"terms.requiredDocuments[{i}].matchFields", $"{f} is not one of {string.Join(", ", KnownMatchFields)}"));
+            var fields = d.MatchFields ?? [];
+            // Null and unknown names are refused here; CreditTerms refuses them too, for terms that come another way.
+            for (var j = 0; j < fields.Count && j < Ucp600Examiner.MatchFieldNames.Count + 1; j++)
+                if (fields[j] is not { } f || !Ucp600Examiner.MatchFieldNames.Contains(f))
+                    errors.Add(($"terms.requiredDocuments[{i}].matchFields[{j}]", $"must be one of {string.Join(", ", Ucp600Examiner.MatchFieldNames)}"));
             if (d.Originals is < 1 or > 3) errors.Add(($"terms.requiredDocuments[{i}].originals", "must be 1 to 3"));
             return new RequiredDocument(d.Type ?? "", d.MatchFields ?? [], d.Originals ?? 1);
         }).ToList();
@@ -178,7 +191,8 @@ public static class CreditEndpoints
         CancellationToken ct)
     {
         var errors = new List<(string, string)>();
-        if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > 500) errors.Add(("reason", "is required: why the credit is amended (at most 500 characters)"));
+        if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > InputLimits.Reason) errors.Add(("reason", $"is required: why the credit is amended (at most {InputLimits.Reason} characters)"));
+        else if (TextRules.Problem(request.Reason, InputLimits.Reason, multiline: true) is { } broken) errors.Add(("reason", broken));
         // The fields it sets; omitted ones keep the credit's.
         var change = Proposed(request.Terms, application: false, errors, ledger);
         if (errors.Count > 0) return Problems.Validation(errors);
@@ -195,7 +209,7 @@ public static class CreditEndpoints
         var errors = new List<(string, string)>();
         var hashes = request.DocumentHashes?.Select(h => h?.Trim().ToLowerInvariant() ?? "").ToList() ?? [];
         if (hashes.Count is 0 or > 20) errors.Add(("documentHashes", "is required: 1 to 20 document references (0x + 64 hex digits, as the documents service gives them)"));
-        for (var i = 0; i < hashes.Count; i++)
+        for (var i = 0; i < Math.Min(hashes.Count, 20); i++)
             if (!TradeChain.Domain.Hashing.Hex.IsHash32(hashes[i])) errors.Add(($"documentHashes[{i}]", "must be 0x followed by 64 hex digits"));
         if (hashes.Distinct().Count() != hashes.Count) errors.Add(("documentHashes", "must not repeat a document"));
         if (errors.Count > 0) return Problems.Validation(errors);

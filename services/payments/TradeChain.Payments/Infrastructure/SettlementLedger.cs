@@ -33,6 +33,17 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
 
     public bool Supports(string currency) => chain.Currencies.Contains(currency, StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Whether <paramref name="party"/> is a bank of this network in <paramref name="currency"/>: its chain account's token
+    /// account is serviced by itself, as the deployment opens every bank's (and no bank opens a customer's for itself).
+    /// </summary>
+    public async Task<bool> IsBankAsync(string party, string currency)
+    {
+        if (!wallets.HasAccount(party)) return false;
+        var address = wallets.AddressOf(party);
+        return string.Equals(await chain.ServicingBankAsync(currency, address), address, StringComparison.OrdinalIgnoreCase);
+    }
+
     public async Task<SettlementAccount> OpenAccountAsync(PaymentsDbContext db, string bankParty, string party, string currency, CancellationToken ct)
     {
         // A bank opens an account only on the holder's mandate; the customs treasury's bank is configured.

@@ -74,6 +74,9 @@ public sealed record CreditTerms(
     /// <summary>The most a credit may be for.</summary>
     public const decimal AmountLimit = 1_000_000_000_000m;
 
+    /// <summary>The most documents a credit may require (five types, some in more than one kind): a bound, so examination stays small.</summary>
+    public const int MaxRequiredDocuments = 10;
+
     /// <summary>The latest expiry a credit may have: five years after <c>today</c>.</summary>
     public const int MaximumYears = 5;
 
@@ -124,8 +127,16 @@ public sealed record CreditTerms(
         if (LatestShipmentDate > ExpiryDate) Add("latestShipmentDate", "must not be after the expiry date");
         if (PresentationPeriodDays is < 1 or > 180) Add("presentationPeriodDays", "must be 1 to 180 days (21 unless the credit states otherwise, UCP 600 art. 14c)");
         if (RequiredDocuments.Count == 0) Add("requiredDocuments", "must list at least one document");
+        else if (RequiredDocuments.Count > MaxRequiredDocuments) Add("requiredDocuments", $"must list at most {MaxRequiredDocuments} documents");
         else if (!RequiredDocuments.Any(d => d.Type == Ucp600Examiner.CommercialInvoice))
             Add("requiredDocuments", "must include a commercial-invoice: the amount drawn is the invoice's (UCP 600 art. 18)");
+        for (var i = 0; i < RequiredDocuments.Count; i++)
+        {
+            var fields = RequiredDocuments[i].MatchFields;
+            if (fields.Count > Ucp600Examiner.MatchFieldNames.Count) Add($"requiredDocuments[{i}].matchFields", $"must name at most {Ucp600Examiner.MatchFieldNames.Count} fields, each once");
+            for (var j = 0; j < fields.Count; j++)
+                if (fields[j] is null) Add($"requiredDocuments[{i}].matchFields[{j}]", $"must be a field name: {string.Join(", ", Ucp600Examiner.MatchFieldNames)}");
+        }
         foreach (var unmapped in Ucp600Examiner.UnmappedMatchFields(this))
             Add("requiredDocuments", $"{unmapped} cannot be matched: that document type does not carry the field");
         if (current is not null && Currency != current.Currency) Add("currency", "cannot change: the amount is held in escrow in the credit's currency");

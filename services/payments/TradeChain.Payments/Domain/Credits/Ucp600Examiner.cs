@@ -44,6 +44,9 @@ public static class Ucp600Examiner
         PortOfLoading = "portOfLoading", PortOfDischarge = "portOfDischarge", GoodsDescription = "goodsDescription",
         ShipmentDate = "shipmentDate";
 
+    /// <summary>The names a required document's MatchFields may use.</summary>
+    public static IReadOnlyList<string> MatchFieldNames { get; } = [Amount, Currency, Applicant, Beneficiary, PortOfLoading, PortOfDischarge, GoodsDescription, ShipmentDate];
+
     /// <summary>
     /// Per document type, the content path of each match field: dotted paths into the document's content; <c>a|b</c>
     /// means <c>a</c> when present, else <c>b</c>; <c>[*]</c> joins every element of an array.
@@ -72,8 +75,10 @@ public static class Ucp600Examiner
     }.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The content path of a match field in a document type, or null when the type does not carry it.</summary>
-    public static string? ContentPath(string documentType, string matchField) =>
-        FieldPaths.TryGetValue(documentType, out var paths) && paths.TryGetValue(matchField, out var path) ? path : null;
+    public static string? ContentPath(string? documentType, string? matchField) =>
+        documentType is not null && matchField is not null && FieldPaths.TryGetValue(documentType, out var paths) && paths.TryGetValue(matchField, out var path)
+            ? path
+            : null;
 
     /// <summary>
     /// The required documents' match fields that their type cannot carry (or an unknown type), as "type: field" —
@@ -83,7 +88,7 @@ public static class Ucp600Examiner
     {
         ArgumentNullException.ThrowIfNull(terms);
         return terms.RequiredDocuments
-            .SelectMany(r => r.MatchFields.Where(f => ContentPath(r.Type, f) is null).Select(f => $"{r.Type}: {f}"))
+            .SelectMany(r => r.MatchFields.Where(f => f is not null && ContentPath(r.Type, f) is null).Select(f => $"{r.Type}: {f}"))
             .Distinct()
             .ToList();
     }
