@@ -41,7 +41,8 @@ public sealed record VerificationReport(bool Valid, string Summary, string? Targ
 /// tampered with, which root was never issued, in which transaction, when and why a document was revoked. The API,
 /// the CLI (through the API) and the verification responders (Consumers/DocumentVerificationResponders.cs) all use this one verifier, so their verdicts agree.
 /// </summary>
-public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient stores, TitleRegistryClient titles, IssuerRegistry issuers, ChainOptions chain)
+public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient stores, TitleRegistryClient titles, TitleEvents titleEvents, IssuerRegistry issuers,
+    ChainOptions chain)
 {
     public const string Integrity = "integrity";
     public const string Issuance = "issuance";
@@ -80,7 +81,7 @@ public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient 
         var contracts = declared.Select(d => d!.Value).ToList();
         try
         {
-            issuance = await IssuanceAsync(contracts, merkleRoot);
+            issuance = await IssuanceAsync(contracts, merkleRoot, cancellationToken);
             revocation = await RevocationAsync(contracts, targetHash, proof, merkleRoot,
                 audience == VerificationAudience.Party || integrity.Status == CheckStatus.Valid, cancellationToken);
         }
@@ -159,7 +160,7 @@ public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient 
         return new VerificationCheck(Integrity, CheckStatus.Invalid, $"{prefix} — {string.Join("; ", parts)}", details);
     }
 
-    private async Task<VerificationCheck> IssuanceAsync(IReadOnlyList<(string Kind, string Address)> declared, string merkleRoot)
+    private async Task<VerificationCheck> IssuanceAsync(IReadOnlyList<(string Kind, string Address)> declared, string merkleRoot, CancellationToken ct)
     {
         var root = Convert.FromHexString(merkleRoot);
         var lines = new List<string>();
@@ -175,12 +176,15 @@ public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient 
                 var title = await titles.GetAsync(address, root);
                 if (!title.Exists)
                 {
-                    var history = await titles.HistoryAsync(root, address);
-                    var burned = history.LastOrDefault(e => e.Action == "surrender-accepted");
+                    // Only this service's registry is in its chain index: of another registry's titles it knows no history.
+                    var history = await titleEvents.HistoryAsync(root, address, ct);
+                    var burned = history?.LastOrDefault(e => e.Action == "surrender-accepted");
                     return burned is not null
                         ? new VerificationCheck(Issuance, CheckStatus.Invalid,
                             $"the title {merkleRoot} was surrendered and the surrender accepted (burned) in transaction {burned.TransactionHash}, block {burned.BlockNumber}, at {Time(burned.Timestamp)}: the document no longer carries title")
-                        : new VerificationCheck(Issuance, CheckStatus.Invalid, $"the title {merkleRoot} has not been issued on title registry {address}");
+                        : history is null
+                            ? new VerificationCheck(Issuance, CheckStatus.Invalid, $"the title {merkleRoot} does not exist on title registry {address} (never issued, or surrendered and burned)")
+                            : new VerificationCheck(Issuance, CheckStatus.Invalid, $"the title {merkleRoot} has not been issued on title registry {address}");
                 }
                 if (title.Surrendered)
                     return new VerificationCheck(Issuance, CheckStatus.Invalid,
