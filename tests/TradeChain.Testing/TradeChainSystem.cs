@@ -71,8 +71,9 @@ public sealed class TradeChainSystem : IAsyncDisposable
     /// <param name="configure">Extra settings per service ("customs", "documents", "payments").</param>
     /// <param name="console">Also start the console, with these extra settings (null: no console).</param>
     /// <param name="consolePort">The console's port, for a test that must know its address before the start.</param>
+    /// <param name="anvilPort">Anvil's port, for a test that must know the chain's address before the start (to put a proxy in front of it).</param>
     public static async Task<TradeChainSystem> StartAsync(Action<string, ServiceProcess>? configure = null,
-        Action<ServiceProcess>? console = null, int? consolePort = null)
+        Action<ServiceProcess>? console = null, int? consolePort = null, int? anvilPort = null)
     {
         var clock = Stopwatch.StartNew();
         var directory = TestEnvironment.NewTempDirectory("e2e");
@@ -80,7 +81,7 @@ public sealed class TradeChainSystem : IAsyncDisposable
         var ports = new Dictionary<string, int>
         {
             ["customs"] = TestEnvironment.FreePort(), ["documents"] = TestEnvironment.FreePort(), ["payments"] = TestEnvironment.FreePort(),
-            ["console"] = consolePort ?? TestEnvironment.FreePort(), ["anvil"] = TestEnvironment.FreePort(),
+            ["console"] = consolePort ?? TestEnvironment.FreePort(), ["anvil"] = anvilPort ?? TestEnvironment.FreePort(),
         };
         // The AppHost's own Program builds the model from these settings (TradeChainSettings); Aspire's test host stops it at Build.
         string[] args =
