@@ -65,7 +65,8 @@ public sealed class ReadTitles(DocumentsDbContext db, TitleRegistryClient titles
     /// <summary>The title of <paramref name="document"/> as it stands after the step <paramref name="step"/> (if any).</summary>
     public async Task<TitleView> ViewAsync(TradeDocument document, ChainReceipt? step, CancellationToken ct)
     {
-        if (step is not null) await events.CaughtUpToAsync(step.BlockNumber, ct); // the step shows in the endorsement chain it returns
+        // Read-your-writes: the index holds the block of the step just taken (or of the issuance), so its chain shows it.
+        if ((step?.BlockNumber ?? document.IssuedInBlock) is { } block) await events.CaughtUpToAsync(block, ct);
         var transactionHash = step?.TransactionHash;
         var standing = await StandingAsync(Convert.FromHexString(document.MerkleRoot!), ct);
         var steps = new List<EndorsementView>();
