@@ -28,6 +28,17 @@ public sealed class TitleRegistryContractTests : IAsyncLifetime
         return writer;
     }
 
+    /// <summary>The title's steps decoded from the registry's logs (read from anvil at once: this chain is a few blocks long).</summary>
+    private async Task<IReadOnlyList<TitleEvent>> StepsAsync(ChainWriter reader, byte[] root)
+    {
+        var logs = await reader.Web3.Eth.Filters.GetLogs.SendRequestAsync(new Nethereum.RPC.Eth.DTOs.NewFilterInput
+        {
+            Address = [Registry], FromBlock = Nethereum.RPC.Eth.DTOs.BlockParameter.CreateEarliest(), ToBlock = Nethereum.RPC.Eth.DTOs.BlockParameter.CreateLatest(),
+            Topics = [null, TitleRegistryClient.TokenTopic(root)],
+        });
+        return TitleRegistryClient.StepsOf(logs.Select(l => (l, 0L)));
+    }
+
     private static async Task<string> RefusedAsync(Func<Task> action) => (await Assert.ThrowsAsync<ChainRevertedException>(action)).Error;
 
     [Fact]
@@ -98,7 +109,7 @@ public sealed class TitleRegistryContractTests : IAsyncLifetime
             owner.SendAsync(Registry, new ReturnToIssuerFunction { TokenId = id }, CancellationToken.None)));
         Assert.StartsWith("TitleSpent", await RefusedAsync(() =>
             owner.SendAsync(Registry, new TransferHolderFunction { TokenId = id, NewHolder = other.Address }, CancellationToken.None)));
-        Assert.Equal(["issued", "surrendered", "surrender-rejected", "surrendered", "surrender-accepted"], (await titles.HistoryAsync(root)).Select(e => e.Action));
+        Assert.Equal(["issued", "surrendered", "surrender-rejected", "surrendered", "surrender-accepted"], (await StepsAsync(documents, root)).Select(e => e.Action));
 
         // The burned title is spent: its id can never be issued again, to anyone (the client does not mistake it for a retry).
         Assert.StartsWith("TitleSpent", await RefusedAsync(() => titles.MintAsync(root, other.Address, other.Address, CancellationToken.None)));

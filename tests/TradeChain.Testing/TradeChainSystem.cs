@@ -74,19 +74,20 @@ public sealed class TradeChainSystem : IAsyncDisposable
     /// <param name="configure">Extra settings per service ("customs", "documents", "payments").</param>
     /// <param name="console">Also start the console, with these extra settings (null: no console).</param>
     /// <param name="consolePort">The console's port, for a test that must know its address before the start.</param>
+    /// <param name="anvilPort">Anvil's port, for a test that must know the chain's address before the start (to put a proxy in front of it).</param>
     /// <param name="ownBroker">
     /// Start a RabbitMQ of the system's own (as the run command does) instead of a virtual host on the shared test broker:
     /// for a run that kills the broker (<see cref="OwnBroker"/>).
     /// </param>
     public static async Task<TradeChainSystem> StartAsync(Action<string, ServiceProcess>? configure = null,
-        Action<ServiceProcess>? console = null, int? consolePort = null, bool ownBroker = false)
+        Action<ServiceProcess>? console = null, int? consolePort = null, int? anvilPort = null, bool ownBroker = false)
     {
         var clock = Stopwatch.StartNew();
         var directory = TestEnvironment.NewTempDirectory("e2e");
         var ports = new Dictionary<string, int>
         {
             ["customs"] = TestEnvironment.FreePort(), ["documents"] = TestEnvironment.FreePort(), ["payments"] = TestEnvironment.FreePort(),
-            ["console"] = consolePort ?? TestEnvironment.FreePort(), ["anvil"] = TestEnvironment.FreePort(),
+            ["console"] = consolePort ?? TestEnvironment.FreePort(), ["anvil"] = anvilPort ?? TestEnvironment.FreePort(),
             ["amqp"] = TestEnvironment.FreePort(), ["management"] = TestEnvironment.FreePort(),
         };
         var broker = ownBroker

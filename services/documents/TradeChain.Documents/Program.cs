@@ -4,6 +4,7 @@ using TradeChain.Documents.Infrastructure;
 using TradeChain.Documents.Verification;
 using TradeChain.Ledger;
 using TradeChain.ServiceDefaults;
+using TradeChain.ServiceDefaults.Chain;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -13,6 +14,8 @@ builder.Services.AddSingleton(builder.Configuration.GetSection(IssuerRegistryOpt
 builder.Services.AddSingleton(builder.Configuration.GetSection(PartyAccountOptions.Section).Get<PartyAccountOptions>() ?? new PartyAccountOptions());
 builder.Services.AddSingleton<IssuerRegistry>();
 builder.Services.AddSingleton<TitleRegistryClient>();
+builder.AddChainIndex(chain => [TitleEvents.SourceFor(chain)]);
+builder.Services.AddScoped<TitleEvents>();
 builder.Services.AddSingleton<PartyWallets>();
 builder.Services.AddSingleton<PartyDirectory>();
 builder.Services.AddScoped<DocumentVerifier>();

@@ -3,6 +3,7 @@ using TradeChain.Payments.Api;
 using TradeChain.Payments.Application;
 using TradeChain.Payments.Infrastructure;
 using TradeChain.ServiceDefaults;
+using TradeChain.ServiceDefaults.Chain;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -12,6 +13,8 @@ builder.Services.AddSingleton(builder.Configuration.GetSection(PartyAccountOptio
 builder.Services.AddSingleton<PartyWallets>();
 builder.Services.AddSingleton<SettlementClient>();
 builder.Services.AddSingleton<SettlementLedger>();
+builder.AddChainIndex(SettlementPayments.SourcesFor);
+builder.Services.AddScoped<SettlementPayments>();
 builder.Services.AddSingleton<Iso20022Recorder>();
 builder.Services.AddPaymentsUseCases();
 builder.Services.AddOptions<ChainOptions>().Validate(o => o.Settlement.Count > 0 && o.Settlement.Values.All(s => s.Token.Length > 0 && s.Escrow.Length > 0),

@@ -37,6 +37,20 @@ public sealed class ChainOptions
     /// transaction on an instantly mining chain; on Besu QBFT a block takes about a second, so polling stays cheap.
     /// </summary>
     [Range(1, 10_000)] public int ReceiptPollIntervalMs { get; set; } = 20;
+
+    /// <summary>
+    /// The widest block range one <c>eth_getLogs</c> may ask for (to − from + 1). Besu refuses more than its
+    /// <c>--rpc-max-logs-range</c> (5,000 by default) with "Requested range exceeds maximum RPC range limit"; stay below
+    /// the node's limit. Every log read (the chain index, <see cref="SettlementClient.PaymentsAsync"/>) walks in steps of this.
+    /// </summary>
+    [Range(1, 100_000)] public int MaxLogBlockRange { get; set; } = 1_000;
+
+    /// <summary>
+    /// How many blocks a block must have on top of it before it counts as final and is indexed. 0 for QBFT (Besu's
+    /// production consensus: a block is final once it is sealed, there are no reorganisations) and for anvil; set it for
+    /// a chain with probabilistic finality (e.g. proof of work or a public proof-of-stake chain without "finalized").
+    /// </summary>
+    [Range(0, 10_000)] public int Confirmations { get; set; }
 }
 
 /// <summary>The contracts of one settlement currency: its SettlementToken and the CreditEscrow holding that token.</summary>

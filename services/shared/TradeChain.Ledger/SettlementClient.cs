@@ -4,6 +4,7 @@ using System.Numerics;
 using System.Text;
 using Nethereum.ABI.FunctionEncoding.Attributes;
 using Nethereum.Contracts;
+using Nethereum.Hex.HexConvertors.Extensions;
 using Nethereum.RPC.Eth.DTOs;
 using Nethereum.Util;
 using TradeChain.Ledger.Contracts.CreditEscrow;
@@ -174,22 +175,35 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
         service.QueryAsync<TotalSupplyFunction, BigInteger>(TokenAddress(currency), new TotalSupplyFunction());
 
     /// <summary>
-    /// Every Payment event of the token from block <paramref name="fromBlock"/> to the latest, oldest first: mints, burns,
-    /// bank transfers and the escrow's pulls and payments — for reconciliation against the service's ledger.
+    /// Every Payment event of the token from block <paramref name="fromBlock"/> to the latest, oldest first, read in
+    /// ranges of at most <see cref="ChainOptions.MaxLogBlockRange"/> blocks (a node refuses wider ones). Reads the whole
+    /// range each time: a service reads Payment events from its chain index instead (<see cref="PaymentOf"/> decodes them).
     /// </summary>
     public async Task<IReadOnlyList<SettlementPayment>> PaymentsAsync(string currency, long fromBlock = 0)
     {
         var latest = (long)(await service.Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync()).Value;
-        if (fromBlock > latest) return []; // nothing mined there yet (anvil refuses a range beyond its head)
         var payments = service.Web3.Eth.GetEvent<PaymentEventDTO>(TokenAddress(currency));
-        var filter = payments.CreateFilterInput(new BlockParameter((ulong)fromBlock), new BlockParameter((ulong)latest));
-        var logs = await payments.GetAllChangesAsync(filter);
-        return logs
-            .OrderBy(l => l.Log.BlockNumber.Value).ThenBy(l => l.Log.LogIndex.Value)
-            .Select(l => new SettlementPayment("0x" + Convert.ToHexStringLower(l.Event.PaymentReference),
-                IsZero(l.Event.From) ? null : l.Event.From, IsZero(l.Event.To) ? null : l.Event.To, l.Event.Amount,
-                l.Log.TransactionHash, (long)l.Log.BlockNumber.Value, (long)l.Log.LogIndex.Value))
-            .ToList();
+        var found = new List<SettlementPayment>();
+        for (var from = fromBlock; from <= latest; from += options.MaxLogBlockRange)
+        {
+            var to = Math.Min(latest, from + options.MaxLogBlockRange - 1);
+            var logs = await service.Web3.Eth.Filters.GetLogs.SendRequestAsync(payments.CreateFilterInput(new BlockParameter((ulong)from), new BlockParameter((ulong)to)));
+            found.AddRange(logs.Select(PaymentOf).OfType<SettlementPayment>());
+        }
+        return found.OrderBy(p => p.BlockNumber).ThenBy(p => p.LogIndex).ToList();
+    }
+
+    /// <summary>The signature hash (topic 0) of the token's Payment event: what a chain index of payments asks for.</summary>
+    public static string PaymentTopic { get; } =
+        EventExtensions.GetEventABI<PaymentEventDTO>().Sha3Signature.EnsureHexPrefix().ToLowerInvariant();
+
+    /// <summary>The payment <paramref name="log"/> records (null when it is another event).</summary>
+    public static SettlementPayment? PaymentOf(FilterLog log)
+    {
+        if (!log.IsLogForEvent<PaymentEventDTO>()) return null;
+        var e = log.DecodeEvent<PaymentEventDTO>().Event;
+        return new SettlementPayment("0x" + Convert.ToHexStringLower(e.PaymentReference), IsZero(e.From) ? null : e.From, IsZero(e.To) ? null : e.To, e.Amount,
+            log.TransactionHash, (long)log.BlockNumber.Value, (long)log.LogIndex.Value);
     }
 
     // ---- credit escrow -----------------------------------------------------------------------------------------

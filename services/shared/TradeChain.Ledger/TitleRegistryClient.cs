@@ -1,6 +1,5 @@
 using System.Numerics;
 using Nethereum.Contracts;
-using Nethereum.Hex.HexTypes;
 using Nethereum.RPC.Eth.DTOs;
 using TradeChain.Ledger.Contracts.TitleRegistry;
 
@@ -68,32 +67,24 @@ public sealed class TitleRegistryClient(ChainWriter writer, ChainOptions options
         return new TitleState(title.Exists, title.Owner, title.Beneficiary, title.Holder, IsZero(title.Nominee) ? null : title.Nominee, title.Surrendered);
     }
 
-    /// <summary>Every step of the title, oldest first, from the registry's events (the chain is the record, not our database).</summary>
-    public async Task<IReadOnlyList<TitleEvent>> HistoryAsync(byte[] root, string? registry = null)
-    {
-        var logs = await writer.Web3.Eth.Filters.GetLogs.SendRequestAsync(new NewFilterInput
-        {
-            Address = [registry ?? ContractAddress],
-            FromBlock = BlockParameter.CreateEarliest(),
-            ToBlock = BlockParameter.CreateLatest(),
-            Topics = [null, "0x" + Convert.ToHexStringLower(root)],
-        });
-        var events = new List<TitleEvent>();
-        var timestamps = new Dictionary<BigInteger, long>();
-        foreach (var log in logs.OrderBy(l => l.BlockNumber.Value).ThenBy(l => l.LogIndex.Value))
-        {
-            var step = Decode(log);
-            if (step is null) continue;
-            var block = log.BlockNumber.Value;
-            if (!timestamps.TryGetValue(block, out var timestamp))
-            {
-                var header = await writer.Web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(new HexBigInteger(block));
-                timestamps[block] = timestamp = (long)header.Timestamp.Value;
-            }
-            events.Add(new TitleEvent(step.Value.Action, step.Value.From, step.Value.To, step.Value.By, log.TransactionHash, (long)block, timestamp, step.Value.Holder));
-        }
-        return events;
-    }
+    /// <summary>
+    /// The title steps among <paramref name="logs"/> (the registry's events, each with its block's timestamp), oldest
+    /// first. The one place title events are read: the services read them from their chain index, never from the
+    /// node's history (see TradeChain.ServiceDefaults.Chain.ChainIndex).
+    /// </summary>
+    public static IReadOnlyList<TitleEvent> StepsOf(IEnumerable<(FilterLog Log, long Timestamp)> logs) =>
+        logs.OrderBy(l => l.Log.BlockNumber.Value).ThenBy(l => l.Log.LogIndex.Value)
+            .Select(l => (l.Log, l.Timestamp, Step: Decode(l.Log)))
+            .Where(l => l.Step is not null)
+            .Select(l => new TitleEvent(l.Step!.Value.Action, l.Step.Value.From, l.Step.Value.To, l.Step.Value.By, l.Log.TransactionHash,
+                (long)l.Log.BlockNumber.Value, l.Timestamp, l.Step.Value.Holder))
+            .ToList();
+
+    /// <summary>Whether <paramref name="log"/> is one of the title's own events (not an ERC-721 or access-control one).</summary>
+    public static bool IsTitleStep(FilterLog log) => Decode(log) is not null;
+
+    /// <summary>The topic a title event indexes first: the token id (the document's Merkle root).</summary>
+    public static string TokenTopic(byte[] root) => "0x" + Convert.ToHexStringLower(root).PadLeft(64, '0');
 
     private static (string Action, string? From, string? To, string? By, string? Holder)? Decode(FilterLog log)
     {

@@ -51,6 +51,8 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             Microsoft.EntityFrameworkCore.DbUpdateException => (StatusCodes.Status409Conflict, "The record changed meanwhile.",
                 "Another request changed the same record at the same time; read it again and retry.", "concurrent-change"),
             TradeChain.Ledger.UnknownPartyAccountException party => (StatusCodes.Status409Conflict, "The party has no chain account.", party.Message, "party-account"),
+            Chain.ChainIndexBehindException => (StatusCodes.Status503ServiceUnavailable, "A dependency is unavailable.",
+                "The service's index of the chain has not caught up with the chain yet; try again shortly.", "dependency-unavailable"),
             HttpRequestException or Nethereum.JsonRpc.Client.RpcClientUnknownException or Nethereum.JsonRpc.Client.RpcClientTimeoutException =>
                 (StatusCodes.Status503ServiceUnavailable, "A dependency is unavailable.", "The chain node or another service could not be reached; try again shortly.", "dependency-unavailable"),
             _ => (StatusCodes.Status500InternalServerError, "An unexpected error occurred.", "The failure was logged with this trace id.", null),

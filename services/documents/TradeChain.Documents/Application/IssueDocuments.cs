@@ -13,7 +13,7 @@ namespace TradeChain.Documents.Application;
 /// durable before the chain sees them, so a crash or a chain outage only delays issuance; on retry, roots already on
 /// chain are not issued twice. Run by the <see cref="DocumentIssuer"/> whenever something was saved.
 /// </summary>
-public sealed class IssueDocuments(DocumentsDbContext db, DocumentStoreClient store, TitleRegistryClient titles, PartyDirectory parties, TimeProvider clock,
+public sealed class IssueDocuments(DocumentsDbContext db, DocumentStoreClient store, TitleRegistryClient titles, TitleEvents titleEvents, PartyDirectory parties, TimeProvider clock,
     IOptions<IssuanceOptions> options, ILogger<IssueDocuments> logger)
 {
     /// <summary>Who issues, in the transition log.</summary>
@@ -78,8 +78,17 @@ public sealed class IssueDocuments(DocumentsDbContext db, DocumentStoreClient st
             var holder = await parties.AddressAsync(document.InitialHolderParty ?? document.OwnerParty, ct);
             var root = Convert.FromHexString(batch.MerkleRoot);
             var minted = await titles.MintAsync(root, beneficiary, holder, ct);
-            var issued = minted is null ? (await titles.HistoryAsync(root)).First(e => e.Action == "issued") : null;
-            receipts[batch.Id] = (minted?.TransactionHash ?? issued!.TransactionHash, minted?.BlockNumber ?? issued!.BlockNumber);
+            if (minted is not null)
+            {
+                receipts[batch.Id] = (minted.TransactionHash, minted.BlockNumber);
+                continue;
+            }
+            // Minted by an earlier attempt that could not record it: its TitleIssued event says where (from the chain index,
+            // once it holds every block up to now; until then this round fails and the batch is retried).
+            await titleEvents.CaughtUpToNowAsync(ct);
+            var issued = (await titleEvents.HistoryAsync(root, ct)).FirstOrDefault(e => e.Action == "issued")
+                ?? throw new InvalidOperationException($"Title 0x{batch.MerkleRoot} exists on chain but its TitleIssued event is not in the chain index.");
+            receipts[batch.Id] = (issued.TransactionHash, issued.BlockNumber);
         }
 
         var ids = batches.Select(b => b.Id).ToList();

@@ -28,7 +28,7 @@ public sealed class MoveTitle(ReadTitles read, TitleRegistryClient titles, Party
         await parties.AddressAsync(caller.Party, ct);
         var signer = await parties.Wallets.ForAsync(caller.Party, ct);
         var receipt = await titles.SendAsync(signer, step(TokenOf(document), toAddress), ct);
-        return await read.ViewAsync(document, receipt.TransactionHash, ct);
+        return await read.ViewAsync(document, receipt, ct);
     }
 
     /// <summary>The issuer's decision on a surrender, signed by the service's issuer account — so it is taken only for the issuing party.</summary>
@@ -40,7 +40,7 @@ public sealed class MoveTitle(ReadTitles read, TitleRegistryClient titles, Party
         if (!document.BelongsTo(caller.Party))
             return new Forbidden("Only the issuer may decide on a surrender.", $"The bill of lading was issued by {document.OwnerParty}; you act for {caller.Party}.");
         var receipt = await titles.SendAsIssuerAsync(step(TokenOf(document)), ct);
-        return await read.ViewAsync(document, receipt.TransactionHash, ct);
+        return await read.ViewAsync(document, receipt, ct);
     }
 
     private static BigInteger TokenOf(TradeDocument document) => TitleRegistryClient.TokenId(Convert.FromHexString(document.MerkleRoot!));

@@ -1,10 +1,7 @@
 using Microsoft.EntityFrameworkCore;
-using Nethereum.Contracts;
-using Nethereum.RPC.Eth.DTOs;
 using TradeChain.Documents.Domain;
 using TradeChain.Documents.Infrastructure;
 using TradeChain.Ledger;
-using TradeChain.Ledger.Contracts.TitleRegistry;
 using TradeChain.ServiceDefaults;
 
 namespace TradeChain.Documents.Application;
@@ -31,10 +28,11 @@ public sealed record TitleSummaryView(Guid DocumentId, string DocumentType, stri
 
 /// <summary>
 /// The transferable bill of lading (UNCITRAL MLETR): its title lives on the TitleRegistry, token id = the document's
-/// Merkle root, and the chain is its record — holder, beneficiary, nominee and the endorsement chain rebuilt from the
-/// contract's events, parties named where TradeChain knows their accounts.
+/// Merkle root, and the chain is its record — holder, beneficiary, nominee read from the contract, the endorsement chain
+/// rebuilt from the contract's events as the service's chain index holds them (<see cref="TitleEvents"/>), parties
+/// named where TradeChain knows their accounts.
 /// </summary>
-public sealed class ReadTitles(DocumentsDbContext db, TitleRegistryClient titles, ChainWriter chain, PartyDirectory parties)
+public sealed class ReadTitles(DocumentsDbContext db, TitleRegistryClient titles, TitleEvents events, PartyDirectory parties)
 {
     /// <summary>The title registry the bills of lading issued here live on.</summary>
     public string Registry => titles.ContractAddress;
@@ -51,7 +49,7 @@ public sealed class ReadTitles(DocumentsDbContext db, TitleRegistryClient titles
         {
             var mine = parties.Wallets.HasAccount(caller.Party) ? parties.Wallets.AddressOf(caller.Party) : null;
             var involved = mine is not null && document.MerkleRoot is not null && document.IsTransferable
-                && (await titles.HistoryAsync(Convert.FromHexString(document.MerkleRoot))).Any(e => Mentions(e, mine));
+                && (await events.HistoryAsync(Convert.FromHexString(document.MerkleRoot), ct)).Any(e => Mentions(e, mine));
             if (!involved) return new NotFound("document", id.ToString());
         }
         document.RequireTitle();
@@ -64,9 +62,12 @@ public sealed class ReadTitles(DocumentsDbContext db, TitleRegistryClient titles
         return found.Value is { } document ? await ViewAsync(document, null, ct) : found.Refusal!;
     }
 
-    /// <summary>The title of <paramref name="document"/> as it stands after the step in <paramref name="transactionHash"/> (if any).</summary>
-    public async Task<TitleView> ViewAsync(TradeDocument document, string? transactionHash, CancellationToken ct)
+    /// <summary>The title of <paramref name="document"/> as it stands after the step <paramref name="step"/> (if any).</summary>
+    public async Task<TitleView> ViewAsync(TradeDocument document, ChainReceipt? step, CancellationToken ct)
     {
+        // Read-your-writes: the index holds the block of the step just taken (or of the issuance), so its chain shows it.
+        if ((step?.BlockNumber ?? document.IssuedInBlock) is { } block) await events.CaughtUpToAsync(block, ct);
+        var transactionHash = step?.TransactionHash;
         var standing = await StandingAsync(Convert.FromHexString(document.MerkleRoot!), ct);
         var steps = new List<EndorsementView>();
         foreach (var e in standing.History)
@@ -82,7 +83,7 @@ public sealed class ReadTitles(DocumentsDbContext db, TitleRegistryClient titles
     public async Task<TitleStanding> StandingAsync(byte[] root, CancellationToken ct)
     {
         var state = await titles.GetAsync(root);
-        var history = await titles.HistoryAsync(root);
+        var history = await events.HistoryAsync(root, ct);
         return new TitleStanding(titles.ContractAddress, "0x" + Convert.ToHexStringLower(root), StateOf(state),
             state.Live && !state.Surrendered ? await PartyAsync(state.Holder, ct) : null,
             state.Live ? await PartyAsync(state.Beneficiary, ct) : null, await PartyAsync(state.Nominee, ct), history);
@@ -91,14 +92,14 @@ public sealed class ReadTitles(DocumentsDbContext db, TitleRegistryClient titles
     /// <summary>
     /// The titles the caller takes part in. A holder or beneficiary who did not issue a bill cannot browse documents, so
     /// without this list it would learn of a bill endorsed or handed to it only by being sent its id. The chain is the
-    /// record: the title registry's events name the parties (indexed), so the list is the tokens whose events name the
-    /// caller's account — at issuance, nomination, endorsement, hand-over, refusal or surrender.
+    /// record: the title registry's events name the parties (indexed), so the list is the tokens whose events — in the
+    /// chain index — name the caller's account: at issuance, nomination, endorsement, hand-over, refusal or surrender.
     /// </summary>
     public async Task<PagedResult<TitleSummaryView>> ListAsync(Caller caller, int? page, int? pageSize, CancellationToken ct)
     {
         var (number, size) = Paging.Normalise(page, pageSize);
         if (!parties.Wallets.HasAccount(caller.Party)) return new PagedResult<TitleSummaryView>([], number, size, 0);
-        var roots = await RootsNamingAsync(parties.Wallets.AddressOf(caller.Party));
+        var roots = await events.RootsNamingAsync(parties.Wallets.AddressOf(caller.Party), ct);
         var query = db.Documents.AsNoTracking()
             .Where(d => d.Method == IssuanceMethod.TokenRegistry && d.MerkleRoot != null && roots.Contains(d.MerkleRoot));
         var total = await query.CountAsync(ct);
@@ -113,34 +114,6 @@ public sealed class ReadTitles(DocumentsDbContext db, TitleRegistryClient titles
         }
         return new PagedResult<TitleSummaryView>(items, number, size, total);
     }
-
-    /// <summary>The Merkle roots (token ids, hex without 0x as documents store them) of the titles whose events name <paramref name="address"/>.</summary>
-    private async Task<List<string>> RootsNamingAsync(string address)
-    {
-        var topic = "0x" + address[2..].ToLowerInvariant().PadLeft(64, '0');
-        var roots = new HashSet<string>(StringComparer.Ordinal);
-        // Every title event has the token id first; the parties come second and third (see TitleRegistry.sol).
-        foreach (var topics in new[] { new object?[] { null, null, topic }, [null, null, null, topic] })
-        {
-            var logs = await chain.Web3.Eth.Filters.GetLogs.SendRequestAsync(new NewFilterInput
-            {
-                Address = [titles.ContractAddress], FromBlock = BlockParameter.CreateEarliest(), ToBlock = BlockParameter.CreateLatest(), Topics = topics,
-            });
-            foreach (var log in logs.Where(IsTitleEvent))
-            {
-                var token = log.Topics[1].ToString()!.ToLowerInvariant();
-                roots.Add(token.StartsWith("0x", StringComparison.Ordinal) ? token[2..] : token);
-            }
-        }
-        return roots.ToList();
-    }
-
-    // ERC-721 Transfer and the access-control events index accounts in the same places; only the title's own events count.
-    private static bool IsTitleEvent(FilterLog log) =>
-        log.IsLogForEvent<TitleIssuedEventDTO>() || log.IsLogForEvent<BeneficiaryNominatedEventDTO>() || log.IsLogForEvent<BeneficiaryTransferredEventDTO>()
-        || log.IsLogForEvent<HolderTransferredEventDTO>() || log.IsLogForEvent<HolderTransferRejectedEventDTO>()
-        || log.IsLogForEvent<BeneficiaryTransferRejectedEventDTO>() || log.IsLogForEvent<ReturnedToIssuerEventDTO>()
-        || log.IsLogForEvent<SurrenderRejectedEventDTO>() || log.IsLogForEvent<SurrenderAcceptedEventDTO>();
 
     /// <summary>
     /// Where the title stands, read from the registry as TradeTrust reads it: owner 0x…dEaD (its burn address) is an

@@ -41,7 +41,8 @@ public sealed record VerificationReport(bool Valid, string Summary, string? Targ
 /// tampered with, which root was never issued, in which transaction, when and why a document was revoked. The API,
 /// the CLI (through the API) and the verification responders (Consumers/DocumentVerificationResponders.cs) all use this one verifier, so their verdicts agree.
 /// </summary>
-public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient stores, TitleRegistryClient titles, IssuerRegistry issuers, ChainOptions chain)
+public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient stores, TitleRegistryClient titles, TitleEvents titleEvents, IssuerRegistry issuers,
+    ChainOptions chain)
 {
     public const string Integrity = "integrity";
     public const string Issuance = "issuance";
@@ -89,7 +90,7 @@ public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient 
         var intact = integrity.Status == CheckStatus.Valid;
         try
         {
-            issuance = await IssuanceAsync(contracts, merkleRoot);
+            issuance = await IssuanceAsync(contracts, merkleRoot, cancellationToken);
             // Each hash is a chain call per store: a root never issued has nothing to revoke, and the proof of a document
             // whose integrity failed leads nowhere, so only the hashes it claims (its targetHash and root) are looked up.
             revocation = issuance.Status != CheckStatus.Valid
@@ -171,7 +172,7 @@ public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient 
         return new VerificationCheck(Integrity, CheckStatus.Invalid, $"{prefix} — {string.Join("; ", parts)}", details);
     }
 
-    private async Task<VerificationCheck> IssuanceAsync(IReadOnlyList<(string Kind, string Address)> declared, string merkleRoot)
+    private async Task<VerificationCheck> IssuanceAsync(IReadOnlyList<(string Kind, string Address)> declared, string merkleRoot, CancellationToken ct)
     {
         var root = Convert.FromHexString(merkleRoot);
         var lines = new List<string>();
@@ -187,8 +188,9 @@ public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient 
                 var title = await titles.GetAsync(address, root);
                 if (title.SurrenderAccepted)
                 {
-                    // The token sits at the burn address (TradeTrust's convention); the event says when and by which transaction.
-                    var burned = (await titles.HistoryAsync(root, address)).LastOrDefault(e => e.Action == "surrender-accepted");
+                    // The token sits at the burn address (TradeTrust's convention). When and by which transaction: from this
+                    // service's chain index, which holds only its own registry (of another registry's titles it knows no history).
+                    var burned = (await titleEvents.HistoryAsync(root, address, ct))?.LastOrDefault(e => e.Action == "surrender-accepted");
                     var when = burned is null ? "" : $" in transaction {burned.TransactionHash}, block {burned.BlockNumber}, at {Time(burned.Timestamp)}";
                     return new VerificationCheck(Issuance, CheckStatus.Invalid,
                         $"the title {merkleRoot} was surrendered and the surrender accepted (burned: owner {TitleRegistryClient.BurnAddress}){when}: the document no longer carries title");

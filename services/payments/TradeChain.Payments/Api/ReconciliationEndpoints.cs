@@ -14,11 +14,19 @@ public sealed record AccountLine(string Party, string Currency, string Address, 
 public sealed record CreditLine(string Number, string Currency, string Status, decimal Amount, decimal Drawn, string? EscrowState, decimal? EscrowAmount,
     decimal? EscrowReleased, bool Agrees, string? Difference);
 
+/// <summary>
+/// A transaction in which an account's movement on chain (its Payment events) and in the ledger differ: one side books
+/// nothing (<see cref="Ledger"/> or <see cref="Chain"/> 0), or another amount. An empty hash: ledger entries recorded
+/// without a transaction.
+/// </summary>
+public sealed record PaymentLine(string Party, string Currency, string TransactionHash, decimal Ledger, decimal Chain);
+
 public sealed record ReconciliationReport(DateTimeOffset At, bool InAgreement, IReadOnlyList<string> Differences, IReadOnlyList<AccountLine> Accounts,
-    IReadOnlyList<CreditLine> Credits);
+    IReadOnlyList<CreditLine> Credits, IReadOnlyList<PaymentLine> UnmatchedPayments);
 
 /// <summary>
-/// Compares the service's ledger with the chain: each account's booked balance with its token balance, and each
+/// Compares the service's ledger with the chain: each account's booked balance with its token balance, each account's
+/// entries transaction by transaction with its Payment events on chain (from the service's chain index), and each
 /// credit's state, amount, drawings and booked escrow holding with the escrow's record of it. Every difference is
 /// listed. A bank sees the accounts it services and the credits it is party to — nothing of other banks' business.
 /// </summary>
@@ -31,18 +39,29 @@ public static class ReconciliationEndpoints
         return app;
     }
 
-    private static async Task<IResult> ReportAsync(ClaimsPrincipal user, PaymentsDbContext db, SettlementLedger ledger, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> ReportAsync(ClaimsPrincipal user, PaymentsDbContext db, SettlementLedger ledger, SettlementPayments payments, TimeProvider clock,
+        CancellationToken ct)
     {
         var bank = user.Party();
         var differences = new List<string>();
         var accounts = new List<AccountLine>();
-        foreach (var account in await db.Accounts.AsNoTracking().Where(a => a.ServicingBank == bank).OrderBy(a => a.Party).ThenBy(a => a.Currency).ToListAsync(ct))
+        var unmatched = new List<PaymentLine>();
+        var serviced = await db.Accounts.AsNoTracking().Where(a => a.ServicingBank == bank).OrderBy(a => a.Party).ThenBy(a => a.Currency).ToListAsync(ct);
+        foreach (var currency in serviced.Select(a => a.Currency).Distinct()) await payments.CaughtUpToNowAsync(currency, ct);
+        foreach (var account in serviced)
         {
             var booked = await SettlementLedger.BalanceAsync(db, account.Party, account.Currency, ct);
             var onChain = (long)await ledger.Chain.BalanceOfAsync(account.Currency, account.Address);
             accounts.Add(new AccountLine(account.Party, account.Currency, account.Address, LedgerEntry.FromMinor(booked), LedgerEntry.FromMinor(onChain), booked == onChain));
             if (booked != onChain)
                 differences.Add($"account {account.Party}/{account.Currency} ({account.Address}): ledger {LedgerEntry.FromMinor(booked)}, chain {LedgerEntry.FromMinor(onChain)}");
+            foreach (var line in await UnmatchedPaymentsAsync(db, payments, account, ct))
+            {
+                unmatched.Add(line);
+                differences.Add(line.Chain == 0 ? $"account {account.Party}/{account.Currency}: the ledger books {line.Ledger} in transaction {Named(line)}, which moved nothing of this account on chain"
+                    : line.Ledger == 0 ? $"account {account.Party}/{account.Currency}: transaction {line.TransactionHash} moved {line.Chain} on chain, which the ledger does not book"
+                    : $"account {account.Party}/{account.Currency}: transaction {line.TransactionHash} moved {line.Chain} on chain, the ledger books {line.Ledger}");
+            }
         }
         var credits = new List<CreditLine>();
         foreach (var credit in await db.Credits.AsNoTracking().Where(c => c.IssuingBankParty == bank || c.AdvisingBankParty == bank)
@@ -70,8 +89,28 @@ public static class ReconciliationEndpoints
                 escrow is null ? null : LedgerEntry.FromMinor((long)escrow.Amount), escrow is null ? null : LedgerEntry.FromMinor((long)escrow.Released),
                 difference is null, difference));
         }
-        return Results.Ok(new ReconciliationReport(clock.GetUtcNow(), differences.Count == 0, differences, accounts, credits));
+        return Results.Ok(new ReconciliationReport(clock.GetUtcNow(), differences.Count == 0, differences, accounts, credits, unmatched));
     }
+
+    /// <summary>The transactions whose movement of <paramref name="account"/> differs between its ledger entries and its Payment events.</summary>
+    private static async Task<IEnumerable<PaymentLine>> UnmatchedPaymentsAsync(PaymentsDbContext db, SettlementPayments payments, SettlementAccount account,
+        CancellationToken ct)
+    {
+        var booked = (await db.Entries.AsNoTracking().Where(e => e.Party == account.Party && e.Currency == account.Currency)
+                .Select(e => new { e.TransactionHash, e.AmountMinor }).ToListAsync(ct))
+            .GroupBy(e => e.TransactionHash.ToLowerInvariant()).ToDictionary(g => g.Key, g => g.Sum(e => e.AmountMinor));
+        var moved = (await payments.OfAccountAsync(account.Currency, account.Address, ct))
+            .GroupBy(p => p.TransactionHash.ToLowerInvariant())
+            .ToDictionary(g => g.Key, g => g.Sum(p => (long)p.Amount * ((Same(p.To, account.Address) ? 1 : 0) - (Same(p.From, account.Address) ? 1 : 0))));
+        return booked.Keys.Union(moved.Keys).Order(StringComparer.Ordinal)
+            .Select(tx => (Tx: tx, Ledger: booked.GetValueOrDefault(tx), Chain: moved.GetValueOrDefault(tx)))
+            .Where(m => m.Ledger != m.Chain)
+            .Select(m => new PaymentLine(account.Party, account.Currency, m.Tx, LedgerEntry.FromMinor(m.Ledger), LedgerEntry.FromMinor(m.Chain)));
+    }
+
+    private static string Named(PaymentLine line) => line.TransactionHash.Length == 0 ? "(none recorded)" : line.TransactionHash;
+
+    private static bool Same(string? a, string b) => a is not null && a.Equals(b, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>What the ledger books as held in escrow for this credit: its escrow entries (funding, adjustments, releases, refund).</summary>
     private static async Task<long> HeldAsync(PaymentsDbContext db, DocumentaryCredit credit, CancellationToken ct)

@@ -28,6 +28,21 @@ public static class ChainRegistration
         builder.Services.AddHealthChecks().AddCheck<ChainHealthCheck>("chain", HealthStatus.Degraded, tags: [HealthTags.Dependencies], timeout: HealthTags.CheckTimeout);
         return builder;
     }
+
+    /// <summary>
+    /// Indexes the contract events the service reads (<paramref name="sources"/>, from its chain configuration) into its
+    /// own database with a hosted <see cref="ChainIndexer"/>; readers use <see cref="ChainIndex"/> (section "ChainIndex").
+    /// </summary>
+    public static IHostApplicationBuilder AddChainIndex(this IHostApplicationBuilder builder, Func<ChainOptions, IEnumerable<ChainEventSource>> sources)
+    {
+        builder.Services.AddOptions<ChainIndexOptions>().Bind(builder.Configuration.GetSection(ChainIndexOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(sp => new ChainIndex(sources(sp.GetRequiredService<ChainOptions>()).ToList(),
+            sp.GetRequiredService<ChainWriter>(), sp.GetRequiredService<ChainOptions>(), sp.GetRequiredService<IOptions<ChainIndexOptions>>()));
+        builder.Services.AddSingleton<ChainIndexer>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ChainIndexer>());
+        return builder;
+    }
 }
 
 /// <summary>

@@ -19,11 +19,45 @@ public static class ServiceDatabase
     /// </summary>
     public static async Task MigrateAsync(ServiceDbContext db, CancellationToken cancellationToken = default)
     {
-        if (db.Database.IsNpgsql()) await CreatePostgresDatabaseAsync(db, cancellationToken);
+        if (db.Database.IsNpgsql())
+        {
+            await CreatePostgresDatabaseAsync(db, cancellationToken);
+            await MigratePostgresAloneAsync(db, cancellationToken);
+            return;
+        }
         await RefuseUnversionedSchemaAsync(db, cancellationToken);
         await db.Database.MigrateAsync(cancellationToken);
         // SQLite's write-ahead log, so readers never block the writer (a property of the file: set once, kept).
         if (db.Database.IsSqlite()) await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+    }
+
+    /// <summary>
+    /// Npgsql's migration lock (<c>LOCK TABLE "__EFMigrationsHistory"</c>) lasts one migration's transaction, while a
+    /// replica decides which migrations to apply before the first: with two or more pending, a replica that waited
+    /// applies the second again ("relation already exists"). A session-level advisory lock (scoped to this database)
+    /// around the whole migration makes the replicas take turns; the one that waited finds nothing left to apply.
+    /// </summary>
+    private static async Task MigratePostgresAloneAsync(ServiceDbContext db, CancellationToken ct)
+    {
+        // One key for TradeChain's migrations (advisory locks are per database, so the services do not wait for each other).
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_lock(8390880587773519969)", ct);
+            try
+            {
+                await RefuseUnversionedSchemaAsync(db, ct);
+                await db.Database.MigrateAsync(ct);
+            }
+            finally
+            {
+                await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_unlock(8390880587773519969)", CancellationToken.None);
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
 
     /// <summary>

@@ -22,6 +22,11 @@ public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity
 
     public DbSet<TransitionRecord> Transitions => Set<TransitionRecord>();
 
+    /// <summary>The contract events the service indexes (<see cref="Chain.ChainIndexer"/>), and how far it has read each source.</summary>
+    public DbSet<Chain.ChainEventRecord> ChainEvents => Set<Chain.ChainEventRecord>();
+
+    public DbSet<Chain.ChainCursor> ChainCursors => Set<Chain.ChainCursor>();
+
     public string ServiceName => service.Name;
 
     /// <summary>
@@ -117,6 +122,23 @@ public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity
             // A transition is recorded once: a replayed command cannot write the same step twice.
             e.HasIndex(t => new { t.AggregateType, t.AggregateId, t.Sequence }).IsUnique();
             e.HasIndex(t => new { t.BatchRoot, t.Id });
+        });
+        model.Entity<Chain.ChainCursor>(e =>
+        {
+            e.ToTable("chain_cursors");
+            e.HasKey(c => c.Source);
+        });
+        model.Entity<Chain.ChainEventRecord>(e =>
+        {
+            e.ToTable("chain_events");
+            e.HasKey(c => c.Id);
+            // A log is stored once, whoever indexes it and however often.
+            e.HasIndex(c => new { c.TransactionHash, c.LogIndex }).IsUnique();
+            e.HasIndex(c => new { c.Contract, c.BlockNumber });
+            // Events are looked up by what they index: a token id or a reference first, parties second and third.
+            e.HasIndex(c => new { c.Contract, c.Topic1 });
+            e.HasIndex(c => new { c.Contract, c.Topic2 });
+            e.HasIndex(c => new { c.Contract, c.Topic3 });
         });
         model.Ignore<StateTransition>();
         ConfigureDomain(model);

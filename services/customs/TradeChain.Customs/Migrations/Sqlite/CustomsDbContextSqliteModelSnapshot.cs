@@ -115,6 +115,81 @@ namespace TradeChain.Customs.Migrations.Sqlite
                     b.ToTable("declarations", (string)null);
                 });
 
+            modelBuilder.Entity("TradeChain.ServiceDefaults.Chain.ChainCursor", b =>
+                {
+                    b.Property<string>("Source")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Contract")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("NextBlock")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UpdatedAtUnixMs")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Source");
+
+                    b.ToTable("chain_cursors", (string)null);
+                });
+
+            modelBuilder.Entity("TradeChain.ServiceDefaults.Chain.ChainEventRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("BlockNumber")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("BlockTimestamp")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Contract")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Data")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LogIndex")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Topic0")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Topic1")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Topic2")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Topic3")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TransactionHash")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Contract", "BlockNumber");
+
+                    b.HasIndex("Contract", "Topic1");
+
+                    b.HasIndex("Contract", "Topic2");
+
+                    b.HasIndex("Contract", "Topic3");
+
+                    b.HasIndex("TransactionHash", "LogIndex")
+                        .IsUnique();
+
+                    b.ToTable("chain_events", (string)null);
+                });
+
             modelBuilder.Entity("TradeChain.ServiceDefaults.Persistence.OutboxMessage", b =>
                 {
                     b.Property<long>("Id")

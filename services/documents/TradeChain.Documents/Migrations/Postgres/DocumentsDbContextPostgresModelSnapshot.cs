@@ -186,6 +186,83 @@ namespace TradeChain.Documents.Migrations.Postgres
                     b.ToTable("party_accounts", (string)null);
                 });
 
+            modelBuilder.Entity("TradeChain.ServiceDefaults.Chain.ChainCursor", b =>
+                {
+                    b.Property<string>("Source")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Contract")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<long>("NextBlock")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("UpdatedAtUnixMs")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Source");
+
+                    b.ToTable("chain_cursors", (string)null);
+                });
+
+            modelBuilder.Entity("TradeChain.ServiceDefaults.Chain.ChainEventRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("BlockNumber")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("BlockTimestamp")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Contract")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Data")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<long>("LogIndex")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Topic0")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Topic1")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Topic2")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Topic3")
+                        .HasColumnType("text");
+
+                    b.Property<string>("TransactionHash")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Contract", "BlockNumber");
+
+                    b.HasIndex("Contract", "Topic1");
+
+                    b.HasIndex("Contract", "Topic2");
+
+                    b.HasIndex("Contract", "Topic3");
+
+                    b.HasIndex("TransactionHash", "LogIndex")
+                        .IsUnique();
+
+                    b.ToTable("chain_events", (string)null);
+                });
+
             modelBuilder.Entity("TradeChain.ServiceDefaults.Persistence.OutboxMessage", b =>
                 {
                     b.Property<long>("Id")

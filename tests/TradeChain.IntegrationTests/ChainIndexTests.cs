@@ -1,0 +1,163 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Nethereum.Hex.HexTypes;
+using Nethereum.RPC.Eth.DTOs;
+using Nethereum.Web3;
+using TradeChain.Documents.Infrastructure;
+using TradeChain.Ledger;
+using TradeChain.ServiceDefaults.Chain;
+using TradeChain.ServiceDefaults.Persistence;
+using TradeChain.Testing;
+
+namespace TradeChain.IntegrationTests;
+
+/// <summary>
+/// The chain index on a real anvil, behind a proxy that refuses log ranges over 100 blocks, with a real database: it
+/// walks in bounded ranges, stores each event once, resumes from its cursor after a restart, re-indexing changes
+/// nothing, and a reader can wait for a block.
+/// </summary>
+public sealed class ChainIndexTests : IAsyncLifetime
+{
+    private const int NodeLimit = 100;
+
+    private AnvilNode _anvil = null!;
+    private LogRangeLimitedRpc _rpc = null!;
+    private readonly string _directory = TestEnvironment.NewTempDirectory("chain-index");
+
+    public async Task InitializeAsync()
+    {
+        _anvil = await AnvilNode.StartAsync();
+        _rpc = new LogRangeLimitedRpc(_anvil.RpcUrl, NodeLimit);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _rpc.DisposeAsync();
+        await _anvil.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
+
+    /// <summary>The documents service's parts that index the title registry: one "process" of it.</summary>
+    private ServiceProvider Service()
+    {
+        var chain = _anvil.OptionsFor(DevelopmentAccounts.DocumentsKey);
+        chain.RpcUrl = _rpc.Url;
+        chain.MaxLogBlockRange = NodeLimit; // to − from = 99: within the node's limit
+        return new ServiceCollection()
+            .AddLogging(l => l.SetMinimumLevel(LogLevel.Warning))
+            .AddSingleton(new ServiceIdentity("documents"))
+            .AddSingleton(TimeProvider.System)
+            .AddSingleton(chain)
+            .AddSingleton(sp => new ChainWriter(chain, sp.GetRequiredService<ILogger<ChainWriter>>()))
+            .AddSingleton(Options.Create(new ChainIndexOptions { PollIntervalMs = 50, CatchUpTimeoutSeconds = 30 }))
+            .AddSingleton(sp => new ChainIndex([TitleEvents.SourceFor(chain)], sp.GetRequiredService<ChainWriter>(), chain,
+                sp.GetRequiredService<IOptions<ChainIndexOptions>>()))
+            .AddSingleton<ChainIndexer>()
+            .AddSingleton<TitleRegistryClient>()
+            .AddDbContext<DocumentsDbContext>(o => o.UseServiceDatabase($"Data Source={Path.Combine(_directory, "documents.db")}"))
+            .AddScoped<ServiceDbContext>(sp => sp.GetRequiredService<DocumentsDbContext>())
+            .AddScoped<TitleEvents>()
+            .BuildServiceProvider(validateScopes: true);
+    }
+
+    [Fact]
+    public async Task The_index_walks_in_bounded_ranges_resumes_from_its_cursor_after_a_restart_and_never_stores_an_event_twice()
+    {
+        var registry = _anvil.Deployment.TitleRegistryAddress;
+        var first = Root(1);
+        long resumeAt;
+        await using (var service = Service())
+        {
+            await using (var scope = service.CreateAsyncScope())
+                await ServiceDatabase.MigrateAsync(scope.ServiceProvider.GetRequiredService<DocumentsDbContext>());
+            var titles = service.GetRequiredService<TitleRegistryClient>();
+            await titles.MintAsync(first, Address(1), Address(1), CancellationToken.None);
+            await ChainHistoryTests.MineAsync(_anvil.RpcUrl, 3 * NodeLimit + 17);
+            Assert.True(await service.GetRequiredService<ChainIndexer>().IndexAsync(CancellationToken.None) > 0);
+            await AssertIndexHoldsTheChainAsync(service, registry);
+            Assert.Single(await HistoryAsync(service, first));
+            resumeAt = await CursorAsync(service);
+            Assert.Equal(await HeadAsync() + 1, resumeAt);
+        }
+        Assert.Empty(_rpc.Refused);
+        Assert.True(_rpc.Ranges.Count >= 4, $"{_rpc.Ranges.Count} ranges"); // 318 blocks in ranges of at most 100
+
+        // The service starts again (a new process: nothing in memory) after more happened on chain.
+        var second = Root(2);
+        await using (var service = Service())
+        {
+            var titles = service.GetRequiredService<TitleRegistryClient>();
+            await titles.MintAsync(second, Address(2), Address(2), CancellationToken.None);
+            await ChainHistoryTests.MineAsync(_anvil.RpcUrl, NodeLimit + 5);
+            var asked = _rpc.Ranges.Count;
+            await service.GetRequiredService<ChainIndexer>().IndexAsync(CancellationToken.None);
+            var ranges = _rpc.Ranges.Skip(asked).ToList();
+            Assert.Equal(resumeAt, ranges[0].From); // from the cursor, not from the start of the chain
+            Assert.All(ranges, r => Assert.True(r.To - r.From < NodeLimit, $"{r.From}-{r.To}"));
+            await AssertIndexHoldsTheChainAsync(service, registry);
+            Assert.Single(await HistoryAsync(service, second));
+
+            // A round repeated over blocks already indexed (another replica, a cursor that lagged) stores nothing again.
+            await using (var scope = service.CreateAsyncScope())
+                await scope.ServiceProvider.GetRequiredService<DocumentsDbContext>().ChainCursors.ExecuteUpdateAsync(c => c.SetProperty(x => x.NextBlock, 0L));
+            Assert.Equal(0, await service.GetRequiredService<ChainIndexer>().IndexAsync(CancellationToken.None));
+            await AssertIndexHoldsTheChainAsync(service, registry);
+
+            // Read-your-writes: with the indexer running, a reader waits for the block of its own transaction.
+            var indexer = service.GetRequiredService<ChainIndexer>();
+            await indexer.StartAsync(CancellationToken.None);
+            try
+            {
+                var third = Root(3);
+                var minted = await titles.MintAsync(third, Address(3), Address(3), CancellationToken.None);
+                await using var scope = service.CreateAsyncScope();
+                var events = scope.ServiceProvider.GetRequiredService<TitleEvents>();
+                await events.CaughtUpToAsync(minted!.BlockNumber, CancellationToken.None);
+                var issued = Assert.Single(await events.HistoryAsync(third, CancellationToken.None));
+                Assert.Equal(("issued", minted.TransactionHash), (issued.Action, issued.TransactionHash));
+            }
+            finally
+            {
+                await indexer.StopAsync(CancellationToken.None);
+            }
+        }
+        Assert.Empty(_rpc.Refused);
+    }
+
+    /// <summary>The index holds exactly the registry's logs on chain (read directly from anvil, all at once), each once.</summary>
+    private async Task AssertIndexHoldsTheChainAsync(ServiceProvider service, string registry)
+    {
+        var web3 = new Web3(_anvil.RpcUrl);
+        var head = await HeadAsync();
+        var logs = await web3.Eth.Filters.GetLogs.SendRequestAsync(new NewFilterInput
+        {
+            Address = [registry], FromBlock = new BlockParameter(0), ToBlock = new BlockParameter(new HexBigInteger(head)),
+        });
+        await using var scope = service.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<DocumentsDbContext>();
+        var rows = await db.ChainEvents.Where(e => e.BlockNumber <= head).OrderBy(e => e.BlockNumber).ThenBy(e => e.LogIndex).ToListAsync();
+        Assert.Equal(logs.Select(l => $"{l.TransactionHash.ToLowerInvariant()}/{l.LogIndex.Value}"), rows.Select(r => $"{r.TransactionHash}/{r.LogIndex}"));
+        Assert.Equal(logs.Select(l => string.Join(",", l.Topics.Select(t => t.ToString()!.ToLowerInvariant()))),
+            rows.Select(r => string.Join(",", r.ToFilterLog().Topics.Select(t => t.ToString()))));
+    }
+
+    private static async Task<IReadOnlyList<TitleEvent>> HistoryAsync(ServiceProvider service, byte[] root)
+    {
+        await using var scope = service.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<TitleEvents>().HistoryAsync(root, CancellationToken.None);
+    }
+
+    private static async Task<long> CursorAsync(ServiceProvider service)
+    {
+        await using var scope = service.CreateAsyncScope();
+        return (await scope.ServiceProvider.GetRequiredService<DocumentsDbContext>().ChainCursors.SingleAsync(c => c.Source == TitleEvents.Source)).NextBlock;
+    }
+
+    private async Task<long> HeadAsync() => (long)(await new Web3(_anvil.RpcUrl).Eth.Blocks.GetBlockNumber.SendRequestAsync()).Value;
+
+    private static byte[] Root(int n) => Nethereum.Util.Sha3Keccack.Current.CalculateHash(System.Text.Encoding.UTF8.GetBytes($"chain-index-title-{n}-{Guid.NewGuid()}"));
+
+    private static string Address(int n) => new Nethereum.Web3.Accounts.Account(PartyWallets.DevelopmentKey($"CHAIN-INDEX-PARTY-{n}")).Address;
+}
