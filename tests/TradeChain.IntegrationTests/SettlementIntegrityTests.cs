@@ -100,6 +100,33 @@ public sealed class SettlementIntegrityTests
         Assert.Contains("declaration cancelled", history["transitions"]![2]!["reason"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_settlement_that_cannot_be_made_leaves_the_payment_free_to_settle_once_the_money_is_there()
+    {
+        await using var system = await TradeChainSystem.StartAsync();
+        using var exporter = Client(Roles.Exporter, GoldenPath.ExporterParty);
+        using var bank = Client(Roles.Bank, GoldenPath.BankParty);
+        using var treasuryBank = Client(Roles.Bank, GoldenPath.TreasuryBankParty);
+        var (declaration, reference, amount, currency) = await AssessedDeclarationAsync(system, exporter, "LRN-NO-FUNDS");
+        var payments = system.Payments.BaseAddress;
+        await Post(exporter, new Uri(payments, "accounts/mandates"), new { bank = GoldenPath.BankParty, currency });
+        await Post(bank, new Uri(payments, "accounts"), new { party = GoldenPath.ExporterParty, currency });
+        await Post(treasuryBank, new Uri(payments, "accounts"), new { party = TreasuryParty, currency });
+
+        // The declarant's account is empty: the settlement is refused, and the payment does not stay held by it.
+        var (refused, problem) = await Send(bank, HttpMethod.Post, new Uri(payments, $"duty-payments/{reference}/settle"), new { });
+        Assert.Equal(HttpStatusCode.Conflict, refused);
+        Assert.Contains("funds", problem!.ToJsonString(), StringComparison.OrdinalIgnoreCase);
+        var payment = await Get(bank, new Uri(payments, $"duty-payments/{reference}"));
+        Assert.Equal("Requested", payment["status"]!.GetValue<string>());
+
+        // Funded, the same bank settles it; customs releases.
+        await Post(bank, new Uri(payments, $"accounts/{GoldenPath.ExporterParty}/{currency}/deposits"), new { amount, reference = $"DEP-{reference}" });
+        var settled = await SettleDuty(bank, payments, reference, GoldenPath.ExporterParty);
+        Assert.Equal("Settled", settled["status"]!.GetValue<string>());
+        await PollStatus(exporter, new Uri(system.Customs.BaseAddress, $"declarations/{declaration}"), "Released");
+    }
+
     /// <summary>A declaration lodged with two issued documents and assessed: its id and its duty payment.</summary>
     private static async Task<(string Id, string Reference, decimal Amount, string Currency)> AssessedDeclarationAsync(TradeChainSystem system, HttpClient exporter, string lrn)
     {

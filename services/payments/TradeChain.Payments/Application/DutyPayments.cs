@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using TradeChain.Domain;
 using Microsoft.Extensions.Options;
 using TradeChain.Payments.Domain;
 using TradeChain.Payments.Infrastructure;
@@ -37,7 +38,9 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
         // Before any money moves: a message that cannot be written must not strand a payment.
         Movement.RequireReportable(iso.Problem(report));
 
-        // 1. The intent, saved before the money moves.
+        // 1. The intent, saved before the money moves — once the payment's checks and the account's have passed, so that a
+        //    settlement that cannot be made does not hold the payment.
+        if (!payment.IsBeingSettledBy(bank.Party)) await ledger.RequireTransferableAsync(db, bank.Party, from, payment.Amount, ct);
         if (payment.BeginSettlement(bank.Party, from.Address, bank.Actor, clock.GetUtcNow()))
         {
             try
@@ -56,8 +59,20 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
             }
         }
 
-        // 2. The money: a retry finds this bank's earlier transfer bound on chain to exactly this payment.
-        var tx = await ledger.TransferAsync(db, bank.Party, from, to, payment.Amount, LedgerEntryKind.DutyPayment, reference, ct);
+        // 2. The money: a retry finds this bank's earlier transfer bound on chain to exactly this payment. A settlement resumed
+        //    after customs withdrew the payment moves nothing if nothing moved yet: the withdrawal applies instead.
+        if (payment.WithdrawalNoted) await GiveUpAsync(payment, bank, "customs withdrew the payment before it was made", ct);
+        string tx;
+        try
+        {
+            tx = await ledger.TransferAsync(db, bank.Party, from, to, payment.Amount, LedgerEntryKind.DutyPayment, reference, ct);
+        }
+        catch (Exception e) when (e is DomainRuleViolation or TradeChain.Ledger.ChainRevertedException)
+        {
+            // Refused (by the account's rules or by the contract): unless the money may still move, the payment is free again.
+            await GiveUpAsync(payment, bank, e.Message, ct);
+            throw;
+        }
 
         // 3. Its record. A withdrawal noted on the payment meanwhile changes its version: read it again and complete it.
         for (var attempt = 1; ; attempt++)
@@ -77,6 +92,26 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
                 payment = await db.DutyPayments.SingleAsync(p => p.Reference == reference, ct);
             }
         }
+    }
+
+    /// <summary>
+    /// Gives up this bank's settlement when its transfer cannot happen any more — not made, nothing of the bank's in flight —
+    /// and saves that (the payment requested again, or withdrawn if customs withdrew it). Otherwise leaves it Settling for a retry.
+    /// </summary>
+    /// <exception cref="DomainRuleViolation">payment-withdrawn, when the payment is now withdrawn.</exception>
+    private async Task GiveUpAsync(DutyPayment payment, Caller bank, string why, CancellationToken ct)
+    {
+        if (await ledger.TransferMayHappenAsync(bank.Party, payment.Currency, LedgerEntryKind.DutyPayment, payment.Reference, ct)) return;
+        var withdrawn = payment.AbandonSettlement(bank.Party, bank.Actor, clock.GetUtcNow(), why);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            return; // changed concurrently: the payment stays Settling, and a retry decides again
+        }
+        if (withdrawn) payment.EnsureSettleable(bank.Party, currencySettles: true); // refused: withdrawn by customs, nothing transferred
     }
 }
 

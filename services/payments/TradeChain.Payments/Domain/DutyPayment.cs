@@ -151,6 +151,28 @@ public sealed class DutyPayment : Aggregate
         return true;
     }
 
+    /// <summary>True when customs withdrew the payment after this settlement began (noted on it, not applied).</summary>
+    public bool WithdrawalNoted => Status == DutyPaymentStatus.Settling && WithdrawalReason is not null;
+
+    /// <summary>
+    /// <paramref name="bankParty"/>'s settlement did not move the money (its transfer was refused, or never sent) and will
+    /// not: the payment awaits a settlement again — or, if customs withdrew it meanwhile, the withdrawal now applies.
+    /// </summary>
+    /// <returns>True when the payment is now withdrawn.</returns>
+    public bool AbandonSettlement(string bankParty, string actor, DateTimeOffset at, string why)
+    {
+        if (!IsBeingSettledBy(bankParty))
+            throw new DomainRuleViolation("settle-once", $"Payment {Reference} is {Status}, not being settled by {bankParty}.");
+        var withdrawn = WithdrawalReason is not null;
+        Status = withdrawn ? DutyPaymentStatus.Withdrawn : DutyPaymentStatus.Requested;
+        SettledByBank = null;
+        DebtorAccount = null;
+        RecordTransition(nameof(DutyPaymentStatus.Settling), Status.ToString(), actor, withdrawn
+            ? $"{bankParty}'s transfer was not made ({why}); customs' withdrawal applies: {WithdrawalReason}"
+            : $"{bankParty}'s transfer was not made ({why}): the payment awaits its settlement again", null, at);
+        return withdrawn;
+    }
+
     /// <summary>The bank's token transfer <paramref name="transactionHash"/> was made: the payment is settled and customs hears of it.</summary>
     public void CompleteSettlement(string bankParty, string actor, DateTimeOffset at, string transactionHash)
     {

@@ -121,12 +121,31 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
     public async Task<string> TransferAsync(PaymentsDbContext db, string bankParty, SettlementAccount from, SettlementAccount to, decimal amount, LedgerEntryKind kind,
         string reference, CancellationToken ct)
     {
-        from.RequireServicedBy(bankParty, ": only its own bank may debit it");
+        await RequireTransferableAsync(db, bankParty, from, amount, ct);
         var minor = LedgerEntry.ToMinor(amount);
-        from.RequireFunds(await BalanceAsync(db, from.Party, from.Currency, ct), amount);
         var bank = await wallets.ForAsync(bankParty, ct);
         var reference32 = SettlementClient.Reference($"{kind.Name()}:{reference}");
         return (await chain.BankTransferAsync(bank, from.Currency, from.Address, to.Address, minor, reference32, ct)).TransactionHash;
+    }
+
+    /// <summary>The bank may debit <paramref name="from"/> by <paramref name="amount"/>: it services the account, and the ledger shows the funds.</summary>
+    public async Task RequireTransferableAsync(PaymentsDbContext db, string bankParty, SettlementAccount from, decimal amount, CancellationToken ct)
+    {
+        from.RequireServicedBy(bankParty, ": only its own bank may debit it");
+        from.RequireFunds(await BalanceAsync(db, from.Party, from.Currency, ct), amount);
+    }
+
+    /// <summary>
+    /// Whether the bank's transfer under <paramref name="reference"/> may still be made on chain (so a settlement cannot be
+    /// given up): made already (bound to the reference), or possibly in flight (the bank has transactions sent but not mined).
+    /// </summary>
+    public async Task<bool> TransferMayHappenAsync(string bankParty, string currency, LedgerEntryKind kind, string reference, CancellationToken ct)
+    {
+        var bank = await wallets.ForAsync(bankParty, ct);
+        if (await chain.PaymentOfAsync(currency, bank.Address, SettlementClient.Reference($"{kind.Name()}:{reference}")) is not null) return true;
+        var count = bank.Web3.Eth.Transactions.GetTransactionCount;
+        return (await count.SendRequestAsync(bank.Address, Nethereum.RPC.Eth.DTOs.BlockParameter.CreatePending())).Value
+               > (await count.SendRequestAsync(bank.Address, Nethereum.RPC.Eth.DTOs.BlockParameter.CreateLatest())).Value;
     }
 
     /// <summary>Books a transfer made on chain (<see cref="TransferAsync"/>, transaction <paramref name="tx"/>): a debit and a credit.</summary>
