@@ -41,7 +41,7 @@ public sealed class ChainOptions
     /// <summary>
     /// The widest block range one <c>eth_getLogs</c> may ask for (to − from + 1). Besu refuses more than its
     /// <c>--rpc-max-logs-range</c> (5,000 by default) with "Requested range exceeds maximum RPC range limit"; stay below
-    /// the node's limit. Every log read (the chain index, <see cref="SettlementClient.PaymentsAsync"/>) walks in steps of this.
+    /// the node's limit. The chain index walks in steps of this.
     /// </summary>
     [Range(1, 100_000)] public int MaxLogBlockRange { get; set; } = 1_000;
 
