@@ -58,6 +58,17 @@ public sealed class SettlementContractTests : IAsyncLifetime
         if (balance > 0) await _settlement.MintAsync(_vcb, "USD", _importer.Address, balance, Ref("deposit " + Guid.NewGuid()), None);
     }
 
+    [Fact]
+    public async Task Concurrent_requests_to_mandate_a_bank_and_open_the_account_all_succeed_and_open_it_once()
+    {
+        // As the services do when several of a declarant's payments are settled at once: each request mandates and opens.
+        await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => _settlement.MandateBankAsync(_importer, "USD", _vcb.Address, None)));
+        var opened = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => _settlement.OpenAccountAsync(_vcb, "USD", _importer.Address, None)));
+        Assert.Equal(_vcb.Address, await _settlement.ServicingBankAsync("USD", _importer.Address), ignoreCase: true);
+        Assert.Single(opened, r => r is not null); // opened once; the others found it open at this bank
+        Assert.Null(await _settlement.MandateBankAsync(_importer, "USD", _vcb.Address, None));
+    }
+
     private async Task<DateTimeOffset> ChainTimeAsync()
     {
         var block = await _vcb.Web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(BlockParameter.CreateLatest());

@@ -108,7 +108,16 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
         var token = TokenAddress(currency);
         if (SameAddress(await ServicingBankAsync(currency, holder.Address), bank)) return null;
         if (SameAddress(await service.QueryAsync<MandatedBankFunction, string>(token, new MandatedBankFunction { Account = holder.Address }), bank)) return null;
-        return await holder.SendAsync(token, new MandateBankFunction { Bank = bank }, cancellationToken);
+        try
+        {
+            return await holder.SendAsync(token, new MandateBankFunction { Bank = bank }, cancellationToken);
+        }
+        catch (ChainRevertedException)
+        {
+            // A concurrent request mandated the bank and it opened the account meanwhile: what was asked holds.
+            if (SameAddress(await ServicingBankAsync(currency, holder.Address), bank)) return null;
+            throw;
+        }
     }
 
     /// <summary>
@@ -119,7 +128,16 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
     {
         var token = TokenAddress(currency);
         if (SameAddress(await ServicingBankAsync(currency, account), bank.Address)) return null;
-        return await bank.SendAsync(token, new OpenAccountFunction { Account = account }, cancellationToken);
+        try
+        {
+            return await bank.SendAsync(token, new OpenAccountFunction { Account = account }, cancellationToken);
+        }
+        catch (ChainRevertedException)
+        {
+            // Opened at this bank by a concurrent request (which used up the mandate): what was asked holds.
+            if (SameAddress(await ServicingBankAsync(currency, account), bank.Address)) return null;
+            throw;
+        }
     }
 
     /// <summary><paramref name="bank"/> closes its customer's empty account.</summary>

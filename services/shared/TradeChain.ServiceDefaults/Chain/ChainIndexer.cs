@@ -57,6 +57,7 @@ public sealed class ChainIndexer(IServiceScopeFactory scopes, ChainIndex index, 
     private async Task<int> IndexSourceAsync(ChainEventSource source, long final, CancellationToken ct)
     {
         var stored = 0;
+        var conflicts = 0;
         while (true)
         {
             await using var scope = scopes.CreateAsyncScope();
@@ -110,7 +111,16 @@ public sealed class ChainIndexer(IServiceScopeFactory scopes, ChainIndex index, 
             cursor.NextBlock = to + 1;
             cursor.UpdatedAtUnixMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
             var added = db.ChangeTracker.Entries<ChainEventRecord>().Count(e => e.State == EntityState.Added);
-            await db.SaveChangesAsync(ct); // the events and the cursor that covers them, together
+            try
+            {
+                await db.SaveChangesAsync(ct); // the events and the cursor that covers them, together
+                conflicts = 0;
+            }
+            catch (DbUpdateException) when (++conflicts <= 3)
+            {
+                // Another replica stored these events (or made the cursor) first: read the range again, store what is missing.
+                continue;
+            }
             stored += added;
             index.Reached(source.Name, to);
             if (added > 0) logger.LogDebug("Chain index {Source}: {Count} event(s) in blocks {From}-{To}", source.Name, added, from, to);
