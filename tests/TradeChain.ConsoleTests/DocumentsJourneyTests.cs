@@ -153,19 +153,24 @@ public sealed partial class DocumentsJourneyTests(ConsoleSystem system, BrowserF
     }
 
     [Fact]
-    public async Task A_customs_officer_sees_every_exporters_documents_read_only()
+    public async Task A_customs_officer_sees_the_documents_a_declaration_cites_read_only_and_no_others()
     {
         var party = Unique("EXP-ACME");
         var exporter = await SignedInAsync(party);
-        var invoice = Unique("INV");
-        var id = await UploadAsync(exporter, InvoiceJson(invoice));
+        var unreferenced = await UploadAsync(exporter, InvoiceJson(Unique("INV")));
+
+        // The exporter lodges a declaration citing a certificate of origin and an invoice (through the API, as a client would).
+        using var api = CustomsTrade.Client(TradeChain.ServiceDefaults.Auth.Roles.Exporter, party);
+        var lrn = CustomsTrade.NewReference("LRN-DOCS");
+        await new CustomsTrade(system).LodgeAssessedExportAsync(api, lrn, 20_000m);
 
         var officer = await SignedInAsync("CUS-VNSGN", "customs-officer", "officer.tran");
         await officer.GotoAsync("/documents");
-        var row = officer.Locator($"tr[data-id='{id}']");
-        await Expect(row).ToContainTextAsync(party);
-        await row.GetByRole(AriaRole.Link).ClickAsync();
-        await Expect(officer.GetByTestId("content")).ToContainTextAsync(invoice);
+        var cited = officer.Locator("tr[data-id]", new() { HasText = party });
+        await Expect(cited).ToHaveCountAsync(2); // the certificate and the invoice the declaration cites
+        await Expect(officer.Locator($"tr[data-id='{unreferenced}']")).ToHaveCountAsync(0); // cited by no declaration: not an officer's
+        await cited.First.GetByRole(AriaRole.Link).ClickAsync();
+        await Expect(officer.GetByTestId("content")).ToContainTextAsync(lrn);
         await Expect(officer.GetByTestId("revoke")).ToHaveCountAsync(0);
         await Expect(officer.GetByTestId("disclose")).ToHaveCountAsync(0);
     }

@@ -105,31 +105,42 @@ public sealed class OpenApiFuzzer(int seed, IReadOnlyDictionary<string, HttpClie
     private async Task<int> SendAsync(FuzzOperation operation, string caller, string bodyCase, string pathCase, CancellationToken ct)
     {
         var uri = BuildUri(operation, pathCase);
-        using var request = new HttpRequestMessage(operation.Method, uri);
-        if (operation.BodySchema is not null) request.Content = Body(operation, bodyCase);
+        using var content = operation.BodySchema is null ? null : Body(operation, bodyCase);
+        if (content is not null) await content.LoadIntoBufferAsync(ct); // sent again as it is if the first connection fails
         Sent++;
         var label = pathCase == "known" ? bodyCase : $"path:{pathCase}";
         HttpResponseMessage response;
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            response = await callers[caller].SendAsync(request, ct);
-        }
-        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
-        {
-            // No answer within the client's timeout: unbounded work, as bad as a 500.
-            Findings.Add(new FuzzFinding(operation, caller, label, uri.ToString(), 0, "", "no answer within the client's timeout"));
-            return 0;
-        }
-        catch (HttpRequestException) when (request.Content?.Headers.ContentLength > LargestBodyRead)
-        {
-            // A body over the services' bound: the server answers 413 and closes the connection while the client is still sending.
-            Statuses[413] = Statuses.GetValueOrDefault(413) + 1;
-            return 413;
-        }
-        catch (HttpRequestException e)
-        {
-            Findings.Add(new FuzzFinding(operation, caller, label, uri.ToString(), 0, "", $"the connection failed: {e.Message}"));
-            return 0;
+            // Not disposed: that would dispose the content, which a second attempt sends again (disposed with it above).
+            var request = new HttpRequestMessage(operation.Method, uri) { Content = content };
+            try
+            {
+                response = await callers[caller].SendAsync(request, ct);
+                break;
+            }
+            catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+            {
+                // No answer within the client's timeout: unbounded work, as bad as a 500.
+                Findings.Add(new FuzzFinding(operation, caller, label, uri.ToString(), 0, "", "no answer within the client's timeout"));
+                return 0;
+            }
+            catch (HttpRequestException) when (content?.Headers.ContentLength > LargestBodyRead)
+            {
+                // A body over the services' bound: the server answers 413 and closes the connection while the client is still sending.
+                Statuses[413] = Statuses.GetValueOrDefault(413) + 1;
+                return 413;
+            }
+            catch (HttpRequestException) when (attempt == 1)
+            {
+                // A pooled connection the server had just closed (after answering a request early, before reading its body)
+                // fails the next request on it: a client-side race, not the service's answer. Sent once more, on a new one.
+            }
+            catch (HttpRequestException e)
+            {
+                Findings.Add(new FuzzFinding(operation, caller, label, uri.ToString(), 0, "", $"the connection failed twice: {e.Message}"));
+                return 0;
+            }
         }
         using var _ = response;
         var text = await response.Content.ReadAsStringAsync(ct);
