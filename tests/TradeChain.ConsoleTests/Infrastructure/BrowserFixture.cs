@@ -43,6 +43,9 @@ public sealed class BrowserFixture : IAsyncLifetime
             AcceptDownloads = true,
         });
         context.SetDefaultTimeout(30_000);
+        // A page load waits on the console's server-side render: on two cores shared with the integration tests' systems
+        // it took over 30 s once (CI); a load is not what these tests judge.
+        context.SetDefaultNavigationTimeout(60_000);
         return await context.NewPageAsync();
     }
 
