@@ -28,7 +28,7 @@ public sealed class TestInfrastructureTests
         [
             "TradeChain:TestInfrastructure=true", "TradeChain:HostedByTests=true", $"TradeChain:StateDir={Path.Combine(home, "checkout", ".test-run")}",
             $"TradeChain:Configuration={TestEnvironment.Configuration}", $"TradeChain:PostgresPort={postgresPort}",
-            $"TradeChain:AmqpPort={TestEnvironment.FreePort()}", $"TradeChain:RabbitManagementPort={TestEnvironment.FreePort()}",
+            $"TradeChain:AmqpPort={TestEnvironment.BrokerPort()}", $"TradeChain:RabbitManagementPort={TestEnvironment.FreePort()}",
         ];
         var builder = await DistributedApplicationTestingBuilder.CreateAsync(typeof(TradeChainModel).Assembly.EntryPoint!.DeclaringType!, args,
             (options, _) => options.DisableDashboard = true);

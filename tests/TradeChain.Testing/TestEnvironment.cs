@@ -29,6 +29,31 @@ public static class TestEnvironment
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>
+    /// A free AMQP port for a node of the system's own whose Erlang distribution port (+20000) and epmd port (+20010), which
+    /// the model derives from it (RabbitMq.cs), are valid and free too: the kernel's ephemeral ports (up to 60999) are not.
+    /// </summary>
+    public static int BrokerPort()
+    {
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var port = Random.Shared.Next(20_000, 45_000);
+            if (new[] { port, port + 20_000, port + 20_010 }.All(IsFree)) return port;
+        }
+        throw new InvalidOperationException("no free port for RabbitMQ between 20000 and 45000 (with +20000 and +20010 free too)");
+
+        static bool IsFree(int port)
+        {
+            try
+            {
+                using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+                listener.Start();
+                return true;
+            }
+            catch (System.Net.Sockets.SocketException) { return false; }
+        }
+    }
+
     public static string NewTempDirectory(string purpose)
     {
         var dir = Path.Combine(RepoRoot, ".test-run", $"{purpose}-{DateTime.UtcNow:HHmmss}-{Guid.NewGuid().ToString("N")[..6]}");

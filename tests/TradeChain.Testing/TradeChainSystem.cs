@@ -88,7 +88,7 @@ public sealed class TradeChainSystem : IAsyncDisposable
         {
             ["customs"] = TestEnvironment.FreePort(), ["documents"] = TestEnvironment.FreePort(), ["payments"] = TestEnvironment.FreePort(),
             ["console"] = consolePort ?? TestEnvironment.FreePort(), ["anvil"] = anvilPort ?? TestEnvironment.FreePort(),
-            ["amqp"] = ownBroker ? AmqpPort() : 0, ["management"] = TestEnvironment.FreePort(),
+            ["amqp"] = ownBroker ? TestEnvironment.BrokerPort() : 0, ["management"] = TestEnvironment.FreePort(),
         };
         var broker = ownBroker
             ? RabbitVirtualHost.DefaultOf(new Uri($"amqp://guest:guest@127.0.0.1:{ports["amqp"]}/"), new Uri($"http://127.0.0.1:{ports["management"]}/"))
@@ -149,31 +149,6 @@ public sealed class TradeChainSystem : IAsyncDisposable
             await StopAsync(app, stop, builder); // leave no processes, chain or virtual host behind
             await broker.DisposeAsync();
             throw;
-        }
-    }
-
-    /// <summary>
-    /// A free AMQP port for a node of the system's own whose Erlang distribution port (+20000) and epmd port (+20010), which
-    /// the model derives from it (RabbitMq.cs), are valid and free too: the kernel's ephemeral ports (up to 60999) are not.
-    /// </summary>
-    private static int AmqpPort()
-    {
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            var port = Random.Shared.Next(20_000, 45_000);
-            if (new[] { port, port + 20_000, port + 20_010 }.All(IsFree)) return port;
-        }
-        throw new InvalidOperationException("no free port for RabbitMQ between 20000 and 45000 (with +20000 and +20010 free too)");
-
-        static bool IsFree(int port)
-        {
-            try
-            {
-                using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
-                listener.Start();
-                return true;
-            }
-            catch (System.Net.Sockets.SocketException) { return false; }
         }
     }
 

@@ -19,6 +19,8 @@ internal static class RabbitMq
         // Private to the user: it holds the Erlang cookie (whoever reads it controls the node) and crash dumps.
         var dir = Directory.CreateDirectory(Path.Combine(settings.StateDir, "rabbitmq"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute).FullName;
         var port = settings.AmqpPort;
+        if (port is < 1 or > 65535 - 20010)
+            throw new InvalidOperationException($"TradeChain:AmqpPort {port} must be between 1 and {65535 - 20010}: the node's distribution port (+20000) and epmd port (+20010) are derived from it");
         var epmdPort = (port + 20010).ToString(); // beside the distribution port, port + 20000, of this and other tc nodes
         WriteConfiguration(dir, port, settings.RabbitManagementPort);
 
