@@ -109,7 +109,7 @@ public sealed class GoldenPath(Uri documents, Uri customs, Uri payments, AuthOpt
         Info($"declaration {declarationId} {lodged["status"]}; customs asked documents over the bus to verify {hashes.Count} documents");
 
         Step("3", "customs verifies the documents, selects the lane and assesses the duty");
-        var assessed = await PollAsync(exporter, new Uri(customs, $"/declarations/{declarationId}"),
+        var assessed = await FollowAsync(exporter, new Uri(customs, $"/declarations/{declarationId}"),
             d => d["status"]?.GetValue<string>() is "Assessed" or "Rejected", "declaration assessed", ct);
         if (assessed["status"]!.GetValue<string>() == "Rejected") throw new GoldenPathException($"declaration rejected: {assessed["statusReason"]}");
         var reference = assessed["paymentReference"]!.GetValue<string>();
@@ -124,7 +124,7 @@ public sealed class GoldenPath(Uri documents, Uri customs, Uri payments, AuthOpt
         Info($"payment {reference}: {settled["status"]} {settled["amount"]} {settled["currency"]} by {settled["settledByBank"]} (token transfer, tx {settled["settlementTransactionHash"]})");
 
         Step("5", "customs marks the declaration paid and releases it");
-        var released = await PollAsync(officer, new Uri(customs, $"/declarations/{declarationId}"),
+        var released = await FollowAsync(officer, new Uri(customs, $"/declarations/{declarationId}"),
             d => d["status"]?.GetValue<string>() == "Released", "declaration released", ct);
         Info($"declaration {declarationId}: {released["status"]} — {released["statusReason"]}");
 
@@ -174,6 +174,10 @@ public sealed class GoldenPath(Uri documents, Uri customs, Uri payments, AuthOpt
 
     private Task<JsonObject> PollAsync(HttpClient client, Uri uri, Func<JsonObject, bool> done, string what, CancellationToken ct) =>
         TradeChainHttp.PollAsync(client, uri, done, StepTimeout, ct, what);
+
+    /// <summary>A declaration, followed by long-poll rather than polled.</summary>
+    private Task<JsonObject> FollowAsync(HttpClient client, Uri uri, Func<JsonObject, bool> done, string what, CancellationToken ct) =>
+        TradeChainHttp.FollowAsync(client, uri, done, StepTimeout, ct, what);
 
     private void Step(string number, string text) => log.WriteLine($"\n[{number}] {text}");
 

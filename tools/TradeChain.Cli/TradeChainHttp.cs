@@ -46,6 +46,27 @@ public static class TradeChainHttp
         throw new ApiCallException($"timed out after {timeout.TotalSeconds:0} s waiting for {what ?? "the expected answer"} at {uri}; last answer: {last}");
     }
 
+    /// <summary>
+    /// Follows a record that has a version and answers a long-poll (a customs declaration: afterVersion and waitSeconds)
+    /// until <paramref name="done"/> holds: one request per change of the record, none in between.
+    /// </summary>
+    public static async Task<JsonObject> FollowAsync(HttpClient client, Uri uri, Func<JsonObject, bool> done, TimeSpan timeout, CancellationToken ct = default,
+        string? what = null)
+    {
+        var clock = Stopwatch.StartNew();
+        var current = await GetAsync(client, uri, ct);
+        while (!done(current))
+        {
+            var left = timeout - clock.Elapsed;
+            if (left <= TimeSpan.Zero)
+                throw new ApiCallException($"timed out after {timeout.TotalSeconds:0} s waiting for {what ?? "the expected answer"} at {uri}; last answer: {current.ToJsonString()}");
+            // Within the client's own timeout, with room for the answer to travel.
+            var wait = (int)Math.Clamp(Math.Min(Math.Ceiling(left.TotalSeconds), client.Timeout.TotalSeconds - 5), 1, 30);
+            current = await GetAsync(client, new Uri(uri, $"{uri.AbsolutePath}?afterVersion={current["version"]!.GetValue<int>()}&waitSeconds={wait}"), ct);
+        }
+        return current;
+    }
+
     private static async Task<JsonObject> SendAsync(HttpClient client, HttpMethod method, Uri uri, object? body, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(method, uri) { Content = body is null ? null : JsonContent.Create(body) };

@@ -16,7 +16,7 @@ public sealed record DeclarationView(
     string? StatusReason, string? Lane, LaneDecision? LaneDecision, string? OfficerLaneReason, AssessmentNotice? Assessment, string? PaymentReference, decimal AmountPaid,
     string? SupplementaryPaymentReference, decimal SupplementaryAmount, string? AssignedOfficer, IReadOnlyList<string> RequestedDocumentTypes,
     string? ExaminationFindings, int ContentVersion, DeclarationContent Content, IReadOnlyList<DeclarationVersion> PreviousVersions,
-    long LodgedAtUnixMs, long UpdatedAtUnixMs, IReadOnlyList<RecordedVerdict> DocumentVerdicts)
+    long LodgedAtUnixMs, long UpdatedAtUnixMs, IReadOnlyList<RecordedVerdict> DocumentVerdicts, int Version)
 {
     /// <param name="officer">Only customs officers see the selectivity decision (which risk rules fired) and an officer's reason for a re-route.</param>
     public static DeclarationView From(Declaration d, bool officer) => new(d.Id, d.LocalReferenceNumber, d.DeclarantParty, d.Type.ToString().ToLowerInvariant(),
@@ -24,7 +24,7 @@ public sealed record DeclarationView(
         officer || d.StatusReason is null ? d.StatusReason : Declaration.ReasonForDeclarant(d.StatusReason), d.Lane?.ToString(),
         officer ? d.LaneDecision : null, officer ? d.OfficerLaneReason : null, d.Assessment, d.PaymentReference,
         d.AmountPaid, d.SupplementaryPaymentReference, d.SupplementaryAmount, d.AssignedOfficer, d.RequestedDocumentTypes, d.ExaminationFindings,
-        d.ContentVersion, d.Content, d.PreviousVersions, d.LodgedAtUnixMs, d.UpdatedAtUnixMs, d.DocumentVerdicts);
+        d.ContentVersion, d.Content, d.PreviousVersions, d.LodgedAtUnixMs, d.UpdatedAtUnixMs, d.DocumentVerdicts, d.Version);
 }
 
 /// <summary>A line of the officers' work queue (and of a declarant's list): what is due once assessed, in the assessment's currency.</summary>
@@ -59,6 +59,19 @@ public sealed record LaneCounts(int Green, int Blue, int Yellow, int Red, int No
 /// <summary>One page of the work queue, with how many of all the matching declarations are on each lane (ignoring the lane filter).</summary>
 public sealed record WorkQueuePage(IReadOnlyList<WorkItem> Items, int PageNumber, int PageSize, int Total, LaneCounts CountsByLane);
 
+/// <summary>Several declarations lodged in one request (a declarant's system sending a day's shipments).</summary>
+public sealed record LodgeDeclarationsRequest([property: MaxLength(DeclarationEndpoints.MaxBatch)] IReadOnlyList<LodgeDeclarationRequest?>? Declarations);
+
+/// <summary>
+/// What became of one declaration of a batch, at its <paramref name="Index"/>: <paramref name="Status"/> 201 with the
+/// declaration, 400 with the broken fields (<paramref name="Errors"/>, named as in a single lodgement), or 409 with the
+/// broken <paramref name="Rule"/> (the local reference number already lodged as <paramref name="DeclarationId"/>).
+/// </summary>
+public sealed record BatchLodgement(int Index, int Status, DeclarationView? Declaration = null, IReadOnlyDictionary<string, string[]>? Errors = null,
+    string? Rule = null, string? Detail = null, Guid? DeclarationId = null);
+
+public sealed record BatchLodgementResult(IReadOnlyList<BatchLodgement> Results, int Lodged, int Refused);
+
 public sealed record ReasonRequest([property: MaxLength(InputLimits.Reason)] string? Reason);
 
 public sealed record RerouteRequest(string? Lane, [property: MaxLength(InputLimits.Reason)] string? Reason);
@@ -74,10 +87,16 @@ public sealed record ExaminationRequest([property: MaxLength(InputLimits.Text)] 
 /// <summary>HTTP onto customs' use cases (Application/): request shapes are checked here, every rule in Domain/Declaration.cs.</summary>
 public static class DeclarationEndpoints
 {
+    /// <summary>The most declarations one batch may hold.</summary>
+    public const int MaxBatch = 100;
+
     public static IEndpointRouteBuilder MapDeclarations(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/declarations").WithTags("declarations");
 
+        group.MapPost("/batch", LodgeBatchAsync).RequireAuthorization(Roles.Exporter)
+            .WithSummary($"Lodges up to {MaxBatch} declarations in one request, each on its own: the answer lists, in order, each one lodged (201), " +
+                "refused for its fields (400) or for its local reference number (409). Sending a batch again is safe: those already lodged come back as 409 naming them.");
         group.MapPost("/", LodgeAsync).RequireAuthorization(Roles.Exporter)
             .WithSummary("Lodges a goods declaration (02); customs has its documents verified, selects the lane and assesses the duties.");
         group.MapPut("/{id:guid}", AmendAsync).RequireAuthorization(Roles.Exporter)
@@ -86,7 +105,9 @@ public static class DeclarationEndpoints
             .WithSummary("The work queue: filter by status, lane, office, lodgement date (from/to, yyyy-MM-dd) and assignedTo (an officer, or 'me'); paged. Exporters see only their own.");
         group.MapGet("/statistics", DeclarationStatistics.GetAsync).RequireAuthorization(Roles.CustomsOfficer)
             .WithSummary("For officers: declarations by status and by lane, those lodged in each hour (UTC) of a day (default today), and how far anchoring lags behind.");
-        group.MapGet("/{id:guid}", GetAsync).RequireAuthorization(Policies.AnyParty);
+        group.MapGet("/{id:guid}", GetAsync).RequireAuthorization(Policies.AnyParty)
+            .WithSummary($"The declaration. With afterVersion (the version the client has) and waitSeconds (at most {DeclarationChanges.MaxWaitSeconds}), " +
+                "answers as soon as its status has moved past that version, or when the wait is over with the declaration unchanged: a client follows a declaration without polling.");
         group.MapGet("/{id:guid}/history", HistoryAsync).RequireAuthorization(Policies.AnyParty)
             .WithSummary("Every status change with who, when and why, each with its Merkle proof and on-chain anchoring.");
 
@@ -233,8 +254,64 @@ public static class DeclarationEndpoints
 
     private static long StartOfDayUnixMs(DateOnly day) => new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToUnixTimeMilliseconds();
 
-    private static async Task<IResult> GetAsync(Guid id, ClaimsPrincipal user, Declarations declarations, CancellationToken ct) =>
-        View(await declarations.FindVisibleAsync(id, user, ct, tracked: false), id, user);
+    /// <summary>The declaration; with afterVersion and waitSeconds, a long-poll for its next transition (see <see cref="DeclarationChanges"/>).</summary>
+    private static async Task<IResult> GetAsync(Guid id, ClaimsPrincipal user, Declarations declarations, DeclarationChanges changes, TimeProvider clock,
+        int? afterVersion, int? waitSeconds, CancellationToken ct)
+    {
+        var errors = new List<(string, string)>();
+        if (waitSeconds is < 0 or > DeclarationChanges.MaxWaitSeconds) errors.Add(("waitSeconds", $"must be between 0 and {DeclarationChanges.MaxWaitSeconds}"));
+        if (afterVersion is < 0) errors.Add(("afterVersion", "must not be negative"));
+        if (waitSeconds is > 0 && afterVersion is null) errors.Add(("afterVersion", "is needed with waitSeconds: the version of the declaration the client has"));
+        if (errors.Count > 0) return Problems.Validation(errors);
+        var deadline = clock.GetUtcNow().AddSeconds(waitSeconds ?? 0);
+        using var lease = waitSeconds is > 0 ? changes.Watch(id) : null;
+        var declaration = await declarations.FindVisibleAsync(id, user, ct, tracked: false);
+        if (declaration is null || lease is null || declaration.Version > afterVersion) return View(declaration, id, user);
+        var watched = lease;
+        while (clock.GetUtcNow() < deadline)
+        {
+            var wait = deadline - clock.GetUtcNow();
+            await Task.WhenAny(watched.Changed, Task.Delay(wait < DeclarationChanges.RecheckInterval ? wait : DeclarationChanges.RecheckInterval, clock, ct));
+            ct.ThrowIfCancellationRequested();
+            // Woken here, or a transition committed by another replica: the version alone is read until it has moved.
+            if (watched.Changed.IsCompleted || await declarations.VersionOfAsync(id, ct) > afterVersion) break;
+        }
+        return View(await declarations.FindVisibleAsync(id, user, ct, tracked: false), id, user);
+    }
+
+    /// <summary>
+    /// Each declaration of the batch is validated and lodged on its own (its own unit of work, so one refused leaves the
+    /// others as they are): the result lists what became of each, in order.
+    /// </summary>
+    private static async Task<IResult> LodgeBatchAsync(LodgeDeclarationsRequest request, ClaimsPrincipal user, DeclarationValidator validator,
+        IServiceScopeFactory scopes, CancellationToken ct)
+    {
+        if (request.Declarations is not { Count: > 0 } batch) return Problems.Validation(("declarations", $"must hold between 1 and {MaxBatch} declarations"));
+        if (batch.Count > MaxBatch) return Problems.Validation(("declarations", $"at most {MaxBatch} declarations in one batch"));
+        var results = new List<BatchLodgement>(batch.Count);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (batch[i] is not { } one)
+            {
+                results.Add(new BatchLodgement(i, StatusCodes.Status400BadRequest, Errors: new Dictionary<string, string[]> { [$"declarations[{i}]"] = ["must be a declaration, not null"] }));
+                continue;
+            }
+            var (content, errors) = validator.Validate(one);
+            if (content is null)
+            {
+                results.Add(new BatchLodgement(i, StatusCodes.Status400BadRequest, Errors: errors.GroupBy(e => $"declarations[{i}].{e.Field}")
+                    .ToDictionary(g => g.Key, g => g.Select(e => e.Rule).ToArray())));
+                continue;
+            }
+            await using var scope = scopes.CreateAsyncScope();
+            var lodgement = await scope.ServiceProvider.GetRequiredService<LodgeDeclaration>().HandleAsync(one.LocalReferenceNumber!, content, user, ct);
+            results.Add(lodgement is { AlreadyLodgedAs: { } existing, Refusal: { } refusal }
+                ? new BatchLodgement(i, StatusCodes.Status409Conflict, Rule: refusal.Rule, Detail: refusal.Message, DeclarationId: existing)
+                : new BatchLodgement(i, StatusCodes.Status201Created, DeclarationView.From(lodgement.Lodged!, officer: false)));
+        }
+        var lodged = results.Count(r => r.Status == StatusCodes.Status201Created);
+        return Results.Ok(new BatchLodgementResult(results, lodged, results.Count - lodged));
+    }
 
     private static async Task<IResult> HistoryAsync(Guid id, ClaimsPrincipal user, Declarations declarations, TransitionHistory history, CancellationToken ct)
     {

@@ -18,6 +18,10 @@ public sealed class Declarations(CustomsDbContext db)
         return declaration is not null && user.MaySee(declaration.DeclarantParty) ? declaration : null;
     }
 
+    /// <summary>The declaration's version (its number of transitions) alone, for a long-poll's re-check; null if there is none.</summary>
+    public Task<int?> VersionOfAsync(Guid id, CancellationToken ct) =>
+        db.Declarations.AsNoTracking().Where(d => d.Id == id).Select(d => (int?)d.Version).SingleOrDefaultAsync(ct);
+
     /// <summary>For a message from another service: the declaration by id, whoever lodged it.</summary>
     public Task<Declaration?> FindAsync(Guid id, CancellationToken ct) => db.Declarations.AsSplitQuery().SingleOrDefaultAsync(d => d.Id == id, ct);
 

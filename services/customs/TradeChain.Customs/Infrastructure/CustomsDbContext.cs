@@ -9,7 +9,9 @@ using TradeChain.ServiceDefaults.Telemetry;
 
 namespace TradeChain.Customs.Infrastructure;
 
-public sealed class CustomsDbContext(DbContextOptions<CustomsDbContext> options, ServiceIdentity service) : ServiceDbContext(options, service)
+/// <param name="changes">Woken when a declaration's transition commits (long-poll of its status); absent outside the service (tools, tests).</param>
+public sealed class CustomsDbContext(DbContextOptions<CustomsDbContext> options, ServiceIdentity service, DeclarationChanges? changes = null)
+    : ServiceDbContext(options, service)
 {
     public DbSet<Declaration> Declarations => Set<Declaration>();
 
@@ -91,14 +93,16 @@ public sealed class CustomsDbContext(DbContextOptions<CustomsDbContext> options,
         return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
     }
 
-    /// <summary>Counts each committed declaration transition in <c>tradechain.declarations</c> by the status it entered.</summary>
+    /// <summary>
+    /// Counts each committed declaration transition in <c>tradechain.declarations</c> by the status it entered, and wakes
+    /// the requests waiting for those declarations to change.
+    /// </summary>
     protected override void OnTransitionsCommitted(IReadOnlyList<TransitionRecord> transitions)
     {
-        foreach (var t in transitions)
-        {
-            if (t.AggregateType == "declaration")
-                TradeChainMetrics.Declarations.Add(1, new KeyValuePair<string, object?>("status", t.ToState));
-        }
+        var declarations = transitions.Where(t => t.AggregateType == "declaration").ToList();
+        foreach (var t in declarations)
+            TradeChainMetrics.Declarations.Add(1, new KeyValuePair<string, object?>("status", t.ToState));
+        changes?.Committed(declarations.Select(t => Guid.TryParse(t.AggregateId, out var id) ? id : Guid.Empty));
     }
 }
 
