@@ -128,6 +128,9 @@ contract CreditEscrow is AccessControl {
     /// @dev Customs' release `customsReference` was attested already.
     error CustomsReleaseAlreadyAttested(bytes32 customsReference);
 
+    /// @dev A batch of attestations must hold between 1 and `MAX_ATTESTATIONS` references; it held `count`.
+    error InvalidBatch(uint256 count);
+
     /// @dev `creditId` is closed (paid in full or refunded): nothing more can move.
     error CreditClosed(bytes32 creditId);
 
@@ -267,6 +270,24 @@ contract CreditEscrow is AccessControl {
         if (_customsReleasedAt[customsReference] != 0) revert CustomsReleaseAlreadyAttested(customsReference);
         _customsReleasedAt[customsReference] = uint64(block.timestamp);
         emit CustomsReleaseAttested(customsReference, msg.sender);
+    }
+
+    /// @notice The most releases one `attestCustomsReleases` call may attest.
+    uint256 public constant MAX_ATTESTATIONS = 256;
+
+    /// @notice Attests several releases of goods in one transaction (customs flushes the releases of a short window at
+    /// once). Each reference not attested yet is attested with its own `CustomsReleaseAttested` event; one attested
+    /// before is skipped, so a batch sent again changes nothing.
+    function attestCustomsReleases(bytes32[] calldata customsReferences) external onlyRole(CUSTOMS_ROLE) {
+        uint256 count = customsReferences.length;
+        if (count == 0 || count > MAX_ATTESTATIONS) revert InvalidBatch(count);
+        for (uint256 i; i < count; ++i) {
+            bytes32 customsReference = customsReferences[i];
+            if (customsReference == bytes32(0)) revert InvalidReference();
+            if (_customsReleasedAt[customsReference] != 0) continue;
+            _customsReleasedAt[customsReference] = uint64(block.timestamp);
+            emit CustomsReleaseAttested(customsReference, msg.sender);
+        }
     }
 
     /// @notice When customs attested the release `customsReference` (unix seconds); zero if it has not.

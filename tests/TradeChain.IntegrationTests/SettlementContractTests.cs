@@ -1,5 +1,6 @@
 using System.Numerics;
 using Microsoft.Extensions.Logging.Abstractions;
+using Nethereum.Contracts;
 using Nethereum.RPC.Eth.DTOs;
 using TradeChain.Ledger;
 using TradeChain.Testing;
@@ -349,6 +350,32 @@ public sealed class SettlementContractTests : IAsyncLifetime
 
         await _settlement.ReleaseAsync(_hsbc, creditId, Ref("P1"), 400_00, None);
         Assert.Equal(400_00, await _settlement.BalanceOfAsync("USD", _exporter.Address));
+    }
+
+    [Fact]
+    public async Task Customs_attests_many_releases_in_one_transaction_per_escrow_with_an_event_for_each_new_one()
+    {
+        var customs = Writer(DevelopmentAccounts.CustomsKey);
+        var earlier = Ref("DEC-earlier released");
+        await _settlement.AttestCustomsReleaseAsync(customs, earlier, None, "USD");
+        var batch = new[] { Ref("DEC-1 released"), earlier, Ref("DEC-2 released"), Ref("DEC-1 released") };
+
+        Assert.StartsWith("AccessControlUnauthorizedAccount", await RefusedAsync(() => _settlement.AttestCustomsReleasesAsync(_vcb, batch, None)));
+        var receipts = await _settlement.AttestCustomsReleasesAsync(customs, batch, None);
+        Assert.Equal(2, receipts.Count); // one transaction for each escrow (USD and VND), however many releases
+        var usd = await customs.Web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(receipts[0].TransactionHash);
+        // An event for each release attested now; the one attested before is skipped, not refused, and the repeated one counted once.
+        Assert.Equal([Convert.ToHexString(batch[0]), Convert.ToHexString(batch[2])],
+            usd.DecodeAllEvents<Escrow.CustomsReleaseAttestedEventDTO>().Select(e => Convert.ToHexString(e.Event.CustomsReference)));
+        foreach (var reference in batch) Assert.NotNull(await _settlement.CustomsReleasedAtAsync("VND", reference));
+        Assert.Null(await _settlement.CustomsReleasedAtAsync("VND", Ref("DEC-3 released")));
+
+        var again = await customs.Web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(
+            (await _settlement.AttestCustomsReleasesAsync(customs, batch, None))[0].TransactionHash);
+        Assert.Empty(again.DecodeAllEvents<Escrow.CustomsReleaseAttestedEventDTO>()); // sent again: nothing changes
+        Assert.StartsWith("InvalidBatch", await RefusedAsync(() => customs.SendAsync(UsdEscrow, new Escrow.AttestCustomsReleasesFunction { CustomsReferences = [] }, None)));
+        Assert.StartsWith("InvalidBatch", await RefusedAsync(() => customs.SendAsync(UsdEscrow,
+            new Escrow.AttestCustomsReleasesFunction { CustomsReferences = [.. Enumerable.Range(0, 257).Select(i => Ref($"DEC-{i}"))] }, None)));
     }
 
     [Fact]

@@ -393,6 +393,20 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
         return receipts;
     }
 
+    /// <summary>
+    /// Attests the releases <paramref name="customsReferences"/> on every escrow, one transaction per escrow for at most
+    /// 256 references (the contract skips those attested before, so a batch sent again changes nothing).
+    /// </summary>
+    public async Task<IReadOnlyList<ChainReceipt>> AttestCustomsReleasesAsync(ChainWriter customs, IReadOnlyList<byte[]> customsReferences,
+        CancellationToken cancellationToken)
+    {
+        var receipts = new List<ChainReceipt>();
+        foreach (var escrow in options.Settlement.Values.Select(a => a.Escrow).Where(a => a != "").Distinct())
+            foreach (var chunk in customsReferences.DistinctBy(Convert.ToHexString).Chunk(256))
+                receipts.Add(await customs.SendAsync(escrow, new AttestCustomsReleasesFunction { CustomsReferences = [.. chunk] }, cancellationToken));
+        return receipts;
+    }
+
     /// <summary>When customs attested <paramref name="customsReference"/> on <paramref name="currency"/>'s escrow; null if not.</summary>
     public async Task<DateTimeOffset?> CustomsReleasedAtAsync(string currency, byte[] customsReference)
     {
@@ -612,6 +626,8 @@ internal static class SettlementErrors
         }
         if (revert.IsCustomErrorFor<CustomsReleaseAlreadyAttestedError>())
             return $"CustomsReleaseAlreadyAttested: customs release {Hex(revert.DecodeError<CustomsReleaseAlreadyAttestedError>().CustomsReference)} was attested already";
+        if (revert.IsCustomErrorFor<InvalidBatchError>())
+            return $"InvalidBatch: a batch of attestations holds 1 to 256 references, not {revert.DecodeError<InvalidBatchError>().Count}";
         if (revert.IsCustomErrorFor<CreditClosedError>())
             return $"CreditClosed: credit {Hex(revert.DecodeError<CreditClosedError>().CreditId)} is closed (paid in full or refunded); nothing more can move";
         if (revert.IsCustomErrorFor<NotExpiredError>())

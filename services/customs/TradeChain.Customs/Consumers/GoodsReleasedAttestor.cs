@@ -1,13 +1,29 @@
+using MassTransit;
 using TradeChain.Customs.Application;
-using TradeChain.Customs.Infrastructure;
 using TradeChain.Messages;
-using TradeChain.ServiceDefaults.Messaging;
 
 namespace TradeChain.Customs.Consumers;
 
-/// <summary>Customs' own GoodsReleased, attested on the credit escrows once per message.</summary>
-public sealed class GoodsReleasedAttestor(CustomsDbContext db, AttestRelease attest, ILogger<GoodsReleasedAttestor> logger)
-    : IdempotentConsumer<GoodsReleased>(db, logger)
+/// <summary>
+/// Customs' own GoodsReleased, attested on the credit escrows a window at a time: the releases wait in the broker's
+/// durable queue, and those that arrive within <see cref="GoodsReleasedAttestorDefinition.Window"/> (at most
+/// <see cref="GoodsReleasedAttestorDefinition.MaxBatch"/>) go to the chain as one transaction per escrow. Attesting is
+/// idempotent on chain (a release attested before is skipped), so a batch that failed is simply redelivered whole and
+/// needs no inbox.
+/// </summary>
+public sealed class GoodsReleasedAttestor(AttestRelease attest) : IConsumer<Batch<GoodsReleased>>
 {
-    protected override Task HandleAsync(GoodsReleased message, CancellationToken cancellationToken) => attest.HandleAsync(message, cancellationToken);
+    public Task Consume(ConsumeContext<Batch<GoodsReleased>> context) =>
+        attest.HandleAsync(context.Message.Select(m => m.Message.DeclarationId).ToList(), context.CancellationToken);
+}
+
+/// <summary>The attestor's window: up to 100 releases, collected for at most 200 ms from the first, one batch at a time.</summary>
+public sealed class GoodsReleasedAttestorDefinition : ConsumerDefinition<GoodsReleasedAttestor>
+{
+    public const int MaxBatch = 100;
+    public static readonly TimeSpan Window = TimeSpan.FromMilliseconds(200);
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<GoodsReleasedAttestor> consumerConfigurator,
+        IRegistrationContext context) =>
+        consumerConfigurator.Options<BatchOptions>(o => o.SetMessageLimit(MaxBatch).SetTimeLimit(Window).SetConcurrencyLimit(1));
 }
