@@ -130,6 +130,35 @@ public sealed class ChainWriterTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(feeReads < Transactions / 2, $"fees read {feeReads} times for {Transactions} transactions");
     }
 
+    [Fact]
+    public async Task A_party_account_is_kept_in_gas_without_a_balance_read_per_transaction()
+    {
+        var (service, _) = Writer();
+        var reads = new RpcCount();
+        service.Web3.Client.OverridingRequestInterceptor = reads;
+        var options = _chain.OptionsFor(DevelopmentAccounts.DocumentsKey);
+        // A top-up that pays for a few transactions only, so the party runs dry unless it is topped up in time.
+        var wallets = new PartyWallets(options, new PartyAccountOptions { DeriveDevelopmentKeys = true, GasTopUpWei = "1000000000000000" }, service,
+            NullLoggerFactory.Instance);
+        var party = "PARTY-" + Guid.NewGuid().ToString("N");
+        Assert.Equal(0, (await service.Web3.Eth.GetBalance.SendRequestAsync(wallets.AddressOf(party))).Value);
+        const int Steps = 30;
+
+        for (var i = 0; i < Steps; i++)
+        {
+            var writer = await wallets.ForAsync(party, CancellationToken.None);
+            Assert.Same(writer, await wallets.ForAsync(party, CancellationToken.None)); // one writer per party
+            Assert.Equal(wallets.AddressOf(party), writer.Address);
+            await writer.SendValueAsync(service.Address, 1, CancellationToken.None); // fails for want of gas if not topped up
+        }
+
+        var balanceReads = reads.ByMethod.GetValueOrDefault("eth_getBalance") - 1; // less the test's own read
+        var topUps = reads.ByMethod.GetValueOrDefault("eth_sendRawTransaction");
+        output.WriteLine($"{Steps} party transactions: {balanceReads} balance reads, {topUps} top-ups");
+        Assert.True(topUps >= 2, "the party was topped up more than once");
+        Assert.True(balanceReads < Steps / 2, $"{balanceReads} balance reads for {Steps} steps");
+    }
+
     private (ChainWriter Writer, TitleRegistryClient Titles) Writer()
     {
         var options = _chain.OptionsFor(DevelopmentAccounts.DocumentsKey);
