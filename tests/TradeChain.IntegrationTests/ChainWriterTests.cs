@@ -1,5 +1,10 @@
+using System.Collections.Concurrent;
+using System.Numerics;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Nethereum.JsonRpc.Client;
 using Nethereum.RPC.Eth.DTOs;
+using Xunit.Abstractions;
 using TradeChain.Ledger;
 using TradeChain.Ledger.Contracts.TitleRegistry;
 using TradeChain.Testing;
@@ -7,8 +12,9 @@ using TradeChain.Testing;
 namespace TradeChain.IntegrationTests;
 
 /// <summary>The chain writer against a real anvil whose mining the test controls.</summary>
-public sealed class ChainWriterTests : IAsyncLifetime
+public sealed class ChainWriterTests(ITestOutputHelper output) : IAsyncLifetime
 {
+    private const int InFlight = 5;
     private AnvilNode _chain = null!;
 
     public async Task InitializeAsync() => _chain = await AnvilNode.StartAsync();
@@ -40,6 +46,210 @@ public sealed class ChainWriterTests : IAsyncLifetime
         var mined = await writer.Web3.Eth.Transactions.GetTransactionByHash.SendRequestAsync(receipt.TransactionHash);
         Assert.Equal(sentBefore, mined.Nonce.Value); // the one transaction is the first one sent
         Assert.True((await titles.GetAsync(root)).Exists);
+    }
+
+    [Fact]
+    public async Task Transactions_of_one_account_are_in_flight_together_and_each_call_returns_its_own_receipt()
+    {
+        var (writer, titles) = Writer();
+        var control = new Nethereum.Web3.Web3(_chain.RpcUrl);
+        var before = await NonceAsync(control, writer.Address, BlockParameter.CreateLatest());
+
+        // The node takes transactions but mines nothing: a writer that waits for each receipt before sending the next has one pending.
+        await control.Client.SendRequestAsync<bool?>("evm_setAutomine", null, false);
+        var roots = Enumerable.Range(0, InFlight).Select(_ => NewRoot()).ToList();
+        List<Task<ChainReceipt>> sending;
+        try
+        {
+            sending = roots.Select(root => Mint(writer, titles, root)).ToList();
+            await UntilAsync(async () => await NonceAsync(control, writer.Address, BlockParameter.CreatePending()) == before + InFlight,
+                $"all {InFlight} transactions pending in the node at once");
+            Assert.All(sending, s => Assert.False(s.IsCompleted)); // none returns before its transaction is mined
+        }
+        finally
+        {
+            await control.Client.SendRequestAsync<bool?>("evm_setAutomine", null, true);
+            await control.Client.SendRequestAsync<string>("evm_mine");
+        }
+
+        var receipts = await Task.WhenAll(sending);
+        await AssertEachOnceWithConsecutiveNoncesAsync(control, writer, titles, roots, receipts, before);
+    }
+
+    [Fact]
+    public async Task A_send_that_fails_in_the_middle_of_a_pipeline_neither_leaves_a_nonce_gap_nor_runs_a_call_twice()
+    {
+        var (writer, titles) = Writer();
+        var control = new Nethereum.Web3.Web3(_chain.RpcUrl);
+        var before = await NonceAsync(control, writer.Address, BlockParameter.CreateLatest());
+        // The 2nd raw transaction never reaches the node; the 4th does, but its answer is lost.
+        var faults = new SendFaults(lostBeforeNode: 2, lostAfterNode: 4);
+        writer.Web3.Client.OverridingRequestInterceptor = faults;
+
+        await control.Client.SendRequestAsync<bool?>("evm_setAutomine", null, false);
+        var roots = Enumerable.Range(0, InFlight).Select(_ => NewRoot()).ToList();
+        List<Task<ChainReceipt>> sending;
+        try
+        {
+            sending = roots.Select(root => Mint(writer, titles, root)).ToList();
+            // With no gap, every call's transaction (retried ones included) is pending: nonces before … before + 4.
+            await UntilAsync(async () => await NonceAsync(control, writer.Address, BlockParameter.CreatePending()) == before + InFlight && faults.Sends >= InFlight + 1,
+                $"{InFlight} consecutive transactions pending after the two failed sends");
+        }
+        finally
+        {
+            await control.Client.SendRequestAsync<bool?>("evm_setAutomine", null, true);
+            await control.Client.SendRequestAsync<string>("evm_mine");
+        }
+
+        var receipts = await Task.WhenAll(sending);
+        Assert.Equal(2, faults.Failed);
+        await AssertEachOnceWithConsecutiveNoncesAsync(control, writer, titles, roots, receipts, before);
+    }
+
+    [Fact]
+    public async Task A_transaction_costs_an_estimate_a_send_and_its_receipt_with_no_nonce_or_fee_read_each_time()
+    {
+        var (writer, titles) = Writer();
+        var calls = new RpcCount();
+        writer.Web3.Client.OverridingRequestInterceptor = calls;
+        const int Sequential = 10, Concurrent = 20;
+
+        for (var i = 0; i < Sequential; i++) await Mint(writer, titles, NewRoot());
+        await Task.WhenAll(Enumerable.Range(0, Concurrent).Select(_ => Mint(writer, titles, NewRoot())));
+
+        var counts = calls.ByMethod;
+        output.WriteLine($"RPC calls for {Sequential + Concurrent} transactions: {string.Join(", ", counts.OrderBy(c => c.Key).Select(c => $"{c.Key}={c.Value}"))}; " +
+                         $"per transaction {counts.Values.Sum() / (double)(Sequential + Concurrent):0.00}");
+        const int Transactions = Sequential + Concurrent;
+        Assert.Equal(Transactions, counts.GetValueOrDefault("eth_sendRawTransaction"));
+        Assert.Equal(Transactions, counts.GetValueOrDefault("eth_estimateGas"));
+        Assert.True(counts.GetValueOrDefault("eth_getTransactionCount") <= 1, "the nonce is read from the node once, then kept");
+        // Fees: fetched at most once per cache window (2 s by default), not per transaction.
+        var feeReads = counts.GetValueOrDefault("eth_getBlockByNumber") + counts.GetValueOrDefault("eth_maxPriorityFeePerGas") + counts.GetValueOrDefault("eth_feeHistory");
+        Assert.True(feeReads < Transactions / 2, $"fees read {feeReads} times for {Transactions} transactions");
+    }
+
+    [Fact]
+    public async Task A_party_account_is_kept_in_gas_without_a_balance_read_per_transaction()
+    {
+        var (service, _) = Writer();
+        var reads = new RpcCount();
+        service.Web3.Client.OverridingRequestInterceptor = reads;
+        var options = _chain.OptionsFor(DevelopmentAccounts.DocumentsKey);
+        // A top-up that pays for a few transactions only, so the party runs dry unless it is topped up in time.
+        var wallets = new PartyWallets(options, new PartyAccountOptions { DeriveDevelopmentKeys = true, GasTopUpWei = "1000000000000000" }, service,
+            NullLoggerFactory.Instance);
+        var party = "PARTY-" + Guid.NewGuid().ToString("N");
+        Assert.Equal(0, (await service.Web3.Eth.GetBalance.SendRequestAsync(wallets.AddressOf(party))).Value);
+        const int Steps = 30;
+
+        for (var i = 0; i < Steps; i++)
+        {
+            var writer = await wallets.ForAsync(party, CancellationToken.None);
+            Assert.Same(writer, await wallets.ForAsync(party, CancellationToken.None)); // one writer per party
+            Assert.Equal(wallets.AddressOf(party), writer.Address);
+            await writer.SendValueAsync(service.Address, 1, CancellationToken.None); // fails for want of gas if not topped up
+        }
+
+        var balanceReads = reads.ByMethod.GetValueOrDefault("eth_getBalance") - 1; // less the test's own read
+        var topUps = reads.ByMethod.GetValueOrDefault("eth_sendRawTransaction");
+        output.WriteLine($"{Steps} party transactions: {balanceReads} balance reads, {topUps} top-ups");
+        Assert.True(topUps >= 2, "the party was topped up more than once");
+        Assert.True(balanceReads < Steps / 2, $"{balanceReads} balance reads for {Steps} steps");
+    }
+
+    private (ChainWriter Writer, TitleRegistryClient Titles) Writer()
+    {
+        var options = _chain.OptionsFor(DevelopmentAccounts.DocumentsKey);
+        options.MaxAttempts = 5;
+        var writer = new ChainWriter(options, NullLogger<ChainWriter>.Instance);
+        return (writer, new TitleRegistryClient(writer, options));
+    }
+
+    private static byte[] NewRoot() => Guid.NewGuid().ToByteArray().Concat(Guid.NewGuid().ToByteArray()).ToArray();
+
+    /// <summary>Mints a title: done twice it would be refused (the title exists), so a call that returns ran exactly once.</summary>
+    private static Task<ChainReceipt> Mint(ChainWriter writer, TitleRegistryClient titles, byte[] root) =>
+        writer.SendAsync(titles.ContractAddress, new MintFunction { TokenId = TitleRegistryClient.TokenId(root), Beneficiary = writer.Address, Holder = writer.Address },
+            CancellationToken.None);
+
+    private static async Task AssertEachOnceWithConsecutiveNoncesAsync(Nethereum.Web3.Web3 control, ChainWriter writer, TitleRegistryClient titles,
+        IReadOnlyList<byte[]> roots, IReadOnlyList<ChainReceipt> receipts, BigInteger before)
+    {
+        Assert.Equal(receipts.Count, receipts.Select(r => r.TransactionHash).Distinct(StringComparer.OrdinalIgnoreCase).Count());
+        var nonces = new List<BigInteger>();
+        foreach (var receipt in receipts)
+            nonces.Add((await control.Eth.Transactions.GetTransactionByHash.SendRequestAsync(receipt.TransactionHash)).Nonce.Value);
+        Assert.Equal(Enumerable.Range(0, receipts.Count).Select(i => before + i), nonces.Order());
+        // Exactly these transactions were mined for the account: none sent twice, none lost.
+        Assert.Equal(before + receipts.Count, await NonceAsync(control, writer.Address, BlockParameter.CreateLatest()));
+        Assert.Equal(before + receipts.Count, await NonceAsync(control, writer.Address, BlockParameter.CreatePending()));
+        foreach (var root in roots) Assert.True((await titles.GetAsync(root)).Exists);
+    }
+
+    private static async Task<BigInteger> NonceAsync(Nethereum.Web3.Web3 control, string address, BlockParameter block) =>
+        (await control.Eth.Transactions.GetTransactionCount.SendRequestAsync(address, block)).Value;
+
+    private static async Task UntilAsync(Func<Task<bool>> condition, string what)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!await condition())
+        {
+            if (deadline.IsCancellationRequested) Assert.Fail($"not reached within 30 s: {what}");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Counts the JSON-RPC calls a writer makes, by method.</summary>
+    private sealed class RpcCount : RequestInterceptor
+    {
+        private readonly ConcurrentDictionary<string, int> _counts = new(StringComparer.Ordinal);
+
+        public IReadOnlyDictionary<string, int> ByMethod => new Dictionary<string, int>(_counts);
+
+        public override Task<object> InterceptSendRequestAsync<T>(Func<RpcRequest, string, Task<T>> interceptedSendRequestAsync, RpcRequest request, string? route = null)
+        {
+            _counts.AddOrUpdate(request.Method, 1, (_, n) => n + 1);
+            return base.InterceptSendRequestAsync(interceptedSendRequestAsync, request, route);
+        }
+
+        public override Task<object> InterceptSendRequestAsync<T>(Func<string, string, object[], Task<T>> interceptedSendRequestAsync, string method, string? route = null,
+            params object[] paramList)
+        {
+            _counts.AddOrUpdate(method, 1, (_, n) => n + 1);
+            return base.InterceptSendRequestAsync(interceptedSendRequestAsync, method, route, paramList);
+        }
+    }
+
+    /// <summary>
+    /// Loses the answer of chosen <c>eth_sendRawTransaction</c> calls (numbered from 1) as a broken connection would: one
+    /// before it reaches the node (the transaction is not taken), one after (taken, but the writer cannot know).
+    /// </summary>
+    private sealed class SendFaults(int lostBeforeNode, int lostAfterNode) : RequestInterceptor
+    {
+        private int _sends;
+        private int _failed;
+
+        public int Sends => Volatile.Read(ref _sends);
+
+        public int Failed => Volatile.Read(ref _failed);
+
+        public override async Task<object> InterceptSendRequestAsync<T>(Func<RpcRequest, string, Task<T>> interceptedSendRequestAsync, RpcRequest request, string? route = null)
+        {
+            if (request.Method != "eth_sendRawTransaction") return (await interceptedSendRequestAsync(request, route!))!;
+            var n = Interlocked.Increment(ref _sends);
+            if (n == lostBeforeNode) Fail();
+            var answer = await interceptedSendRequestAsync(request, route!);
+            if (n == lostAfterNode) Fail();
+            return answer!;
+        }
+
+        private void Fail()
+        {
+            Interlocked.Increment(ref _failed);
+            throw new HttpRequestException("connection reset (injected)");
+        }
     }
 
     /// <summary>A logger that signals the writer's first warning: its wait for a receipt ran out.</summary>

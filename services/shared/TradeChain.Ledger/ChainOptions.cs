@@ -39,6 +39,20 @@ public sealed class ChainOptions
     [Range(1, 10_000)] public int ReceiptPollIntervalMs { get; set; } = 20;
 
     /// <summary>
+    /// How long the fee parameters (EIP-1559 max fee and priority fee) fetched from the node are used for further
+    /// transactions before they are fetched again. The max fee is twice the base fee plus the tip, so it covers several
+    /// blocks of rising base fee; a transaction the node refuses as underpriced drops the cached fees and is retried.
+    /// 0 fetches them for every transaction.
+    /// </summary>
+    [Range(0, 600_000)] public int FeeCacheMilliseconds { get; set; } = 2_000;
+
+    /// <summary>
+    /// Percent added to <c>eth_estimateGas</c>'s answer for the gas limit: transactions of one account are in flight
+    /// together, so a transaction may run on a state its estimate did not see. Only the gas used is charged.
+    /// </summary>
+    [Range(0, 1_000)] public int GasLimitMarginPercent { get; set; } = 25;
+
+    /// <summary>
     /// The widest block range one <c>eth_getLogs</c> may ask for (to − from + 1). Besu refuses more than its
     /// <c>--rpc-max-logs-range</c> (5,000 by default) with "Requested range exceeds maximum RPC range limit"; stay below
     /// the node's limit. The chain index walks in steps of this.
@@ -51,6 +65,14 @@ public sealed class ChainOptions
     /// a chain with probabilistic finality (e.g. proof of work or a public proof-of-stake chain without "finalized").
     /// </summary>
     [Range(0, 10_000)] public int Confirmations { get; set; }
+
+    /// <summary>These options with another signing key (a party's own account).</summary>
+    public ChainOptions WithPrivateKey(string privateKey)
+    {
+        var copy = (ChainOptions)MemberwiseClone();
+        copy.PrivateKey = privateKey;
+        return copy;
+    }
 }
 
 /// <summary>The contracts of one settlement currency: its SettlementToken and the CreditEscrow holding that token.</summary>

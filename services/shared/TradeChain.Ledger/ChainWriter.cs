@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using System.Numerics;
 using Microsoft.Extensions.Logging;
 using Nethereum.Contracts;
-using Nethereum.Hex.HexConvertors.Extensions;
+using Nethereum.Hex.HexTypes;
 using Nethereum.JsonRpc.Client;
 using Nethereum.RPC.Eth.DTOs;
-using Nethereum.RPC.NonceServices;
 using Nethereum.Web3;
 using Nethereum.Web3.Accounts;
 
@@ -24,45 +24,80 @@ public sealed class ChainRevertedException(string function, string error, Except
 }
 
 /// <summary>
-/// The only way a service writes to the chain: one writer per signing account. Sends are serialised so nonces
-/// never collide, every transaction's receipt is awaited and checked, transient failures (node unreachable,
-/// timeouts, nonce races) are retried with backoff, and each transaction is one trace span.
+/// The only way a service writes to the chain: one writer per signing account. Transactions are pipelined: nonces are
+/// assigned here, in order, under a lock that covers only signing and sending, and receipts are awaited outside it,
+/// so many transactions of one account are in flight at once. Every call still returns only once its transaction is
+/// mined and its receipt checked; transient failures (node unreachable, timeouts, nonce races) are retried with
+/// backoff without ever sending a call twice; each transaction is one trace span.
 /// </summary>
 public sealed class ChainWriter
 {
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly SemaphoreSlim _gate = new(1, 1); // held only to sign and send: nonces go to the node in order
     private readonly ChainOptions _options;
     private readonly ILogger<ChainWriter> _logger;
-    private readonly Account _account;
+    private readonly TransactionSigner _signer;
+    private BigInteger? _nextNonce; // null: taken from the node's pending count at the next send (under _gate)
+    private (BigInteger MaxFee, BigInteger PriorityFee, long FetchedAt)? _fees; // under _gate
+    private readonly Lock _spending = new();
+    private BigInteger _committedWei; // the most every transaction sent so far may cost (gas limit × max fee + value)
+    private BigInteger _inFlightWei; // the same, of the transactions sent whose calls have not returned
 
     public ChainWriter(ChainOptions options, ILogger<ChainWriter> logger)
     {
         _options = options;
         _logger = logger;
-        _account = new Account(options.PrivateKey, options.ChainId);
-        Web3 = new Web3(_account, options.RpcUrl) { TransactionManager = { UseLegacyAsDefault = false } };
-        _account.NonceService = new InMemoryNonceService(_account.Address, Web3.Client);
+        _signer = new TransactionSigner(options.PrivateKey, options.ChainId);
+        var account = new Account(options.PrivateKey, options.ChainId); // for reads and estimates (their "from"); this writer signs
+        Web3 = new Web3(account, options.RpcUrl) { TransactionManager = { UseLegacyAsDefault = false } };
         Web3.TransactionManager.TransactionReceiptService =
             new Nethereum.RPC.TransactionReceipts.TransactionReceiptPollingService(Web3.TransactionManager, options.ReceiptPollIntervalMs);
     }
 
     public IWeb3 Web3 { get; }
 
-    public string Address => _account.Address;
+    public string Address => _signer.Address;
+
+    /// <summary>
+    /// What this writer's transactions may have cost so far, as an upper bound: <c>Committed</c>, everything sent;
+    /// <c>InFlight</c>, the part sent by calls that have not returned (possibly not yet charged to the account).
+    /// </summary>
+    public (BigInteger Committed, BigInteger InFlight) Spending()
+    {
+        lock (_spending) return (_committedWei, _inFlightWei);
+    }
 
     /// <summary>Sends <paramref name="function"/> to <paramref name="contractAddress"/> and waits for it to be mined.</summary>
     /// <exception cref="ChainRevertedException">The contract refused the call (decoded custom error when possible).</exception>
-    public async Task<ChainReceipt> SendAsync<TFunction>(string contractAddress, TFunction function, CancellationToken cancellationToken)
+    public Task<ChainReceipt> SendAsync<TFunction>(string contractAddress, TFunction function, CancellationToken cancellationToken)
         where TFunction : FunctionMessage, new()
     {
-        var functionName = typeof(TFunction).Name.Replace("Function", "", StringComparison.Ordinal);
+        var handler = Web3.Eth.GetContractTransactionHandler<TFunction>();
+        var data = Nethereum.Hex.HexConvertors.Extensions.HexByteConvertorExtensions.ToHex(function.GetCallData(), true);
+        return SendCoreAsync(typeof(TFunction).Name.Replace("Function", "", StringComparison.Ordinal), contractAddress, data, function.AmountToSend,
+            // A call the contract refuses throws here, unsent (Nethereum decodes the custom error).
+            () => function.Gas is { } gas ? Task.FromResult(gas) : EstimateAsync(() => handler.EstimateGasAsync(contractAddress, function)),
+            cancellationToken);
+    }
+
+    /// <summary>Sends <paramref name="wei"/> of the chain's native currency to <paramref name="to"/> (gas for a party's own account).</summary>
+    public async Task<string> SendValueAsync(string to, BigInteger wei, CancellationToken cancellationToken) =>
+        (await SendCoreAsync("transfer value", to, null, wei,
+            () => EstimateAsync(() => Web3.Eth.Transactions.EstimateGas.SendRequestAsync(new CallInput { From = Address, To = to, Value = new HexBigInteger(wei) })),
+            cancellationToken)).TransactionHash;
+
+    private async Task<BigInteger> EstimateAsync(Func<Task<HexBigInteger>> estimate) =>
+        (await estimate()).Value * (100 + _options.GasLimitMarginPercent) / 100;
+
+    private async Task<ChainReceipt> SendCoreAsync(string functionName, string to, string? data, BigInteger value, Func<Task<BigInteger>> estimateGas,
+        CancellationToken cancellationToken)
+    {
         using var activity = LedgerTelemetry.Source.StartActivity($"chain.tx {functionName}", ActivityKind.Client);
-        activity?.SetTag("chain.contract", contractAddress);
+        activity?.SetTag("chain.contract", to);
         activity?.SetTag("chain.function", functionName);
         activity?.SetTag("chain.from", Address);
 
-        await _gate.WaitAsync(cancellationToken);
-        SentTransaction? sent = null; // the last transaction sent for this call: its fate is checked before sending another
+        var sent = new List<SignedTransaction>(1); // what this call sent: their fate is checked before sending another
+        BigInteger inFlight = 0;
         try
         {
             for (var attempt = 1; ; attempt++)
@@ -73,17 +108,50 @@ public sealed class ChainWriter
                     timeout.CancelAfter(TimeSpan.FromSeconds(_options.ReceiptTimeoutSeconds));
                     // A receipt that did not come in time does not mean the transaction failed: it may be mined (or about to be).
                     // Sending the call again with a fresh nonce would then run it twice — the second refused, or worse done twice.
-                    var receipt = sent is null ? null : await ReceiptOfEarlierAsync(sent, functionName, timeout.Token);
+                    var (receipt, reuseNonce) = sent.Count == 0 ? (null, null) : await ReceiptOfEarlierAsync(sent, functionName, timeout.Token);
                     if (receipt is null)
                     {
-                        sent = await SignAsync(contractAddress, function);
-                        activity?.SetTag("chain.tx_hash", sent.Hash);
-                        // Remembered before sending: if the node takes it but the answer is lost, the next attempt finds it by hash.
-                        await Web3.Eth.Transactions.SendRawTransaction.SendRequestAsync(sent.Raw);
-                        receipt = await Web3.TransactionManager.TransactionReceiptService.PollForReceiptAsync(sent.Hash, timeout.Token);
+                        var gas = await estimateGas(); // outside the lock: it needs no nonce
+                        SignedTransaction transaction;
+                        await _gate.WaitAsync(cancellationToken);
+                        try
+                        {
+                            _nextNonce ??= (await Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(Address, BlockParameter.CreatePending())).Value;
+                            var (maxFee, priorityFee) = await FeesAsync();
+                            // A dropped transaction of this call is replaced on its own nonce: later transactions wait behind that
+                            // nonce, and should the dropped one come back (another node's pool) only one of the two can be mined.
+                            transaction = _signer.Sign(reuseNonce ?? _nextNonce.Value, priorityFee, maxFee, gas, to, value, data);
+                            sent.Add(transaction); // remembered before sending: if the node takes it but the answer is lost, the next attempt finds it by hash
+                            activity?.SetTag("chain.tx_hash", transaction.Hash);
+                            inFlight += Commit(gas * maxFee + value);
+                            try
+                            {
+                                await Web3.Eth.Transactions.SendRawTransaction.SendRequestAsync(transaction.Raw);
+                                _nextNonce = BigInteger.Max(_nextNonce.Value, transaction.Nonce + 1);
+                            }
+                            catch (Exception e)
+                            {
+                                // The node may or may not hold it: the next transaction (this call's retry or another's) asks the
+                                // node's pending count, here under the lock with nothing else being sent, so no nonce is skipped
+                                // (a gap would block every later transaction) nor used twice.
+                                _nextNonce = null;
+                                if (e is RpcResponseException rpc && IsFeeRefusal(rpc.RpcError?.Message)) _fees = null;
+                                throw;
+                            }
+                        }
+                        finally
+                        {
+                            _gate.Release();
+                        }
+                        receipt = await Web3.TransactionManager.TransactionReceiptService.PollForReceiptAsync(transaction.Hash, timeout.Token);
                     }
                     if (receipt.Status?.Value != 1)
+                    {
+                        // Pipelined, a call's estimate may not have seen an earlier transaction of ours that made it fail: asked
+                        // again now (the state after its block), the contract names its error if it still refuses the call.
+                        await estimateGas();
                         throw new ChainRevertedException(functionName, $"transaction {receipt.TransactionHash} reverted");
+                    }
 
                     var result = new ChainReceipt(receipt.TransactionHash, (long)receipt.BlockNumber.Value, (long)receipt.GasUsed.Value);
                     activity?.SetTag("chain.tx_hash", result.TransactionHash);
@@ -112,86 +180,75 @@ public sealed class ChainWriter
                     var delay = TimeSpan.FromMilliseconds(200 * Math.Pow(2, attempt - 1));
                     _logger.LogWarning(e, "Chain transaction {Function} failed (attempt {Attempt} of {MaxAttempts}); retrying in {Delay}",
                         functionName, attempt, _options.MaxAttempts, delay);
-                    await ResetNonceAsync();
                     await Task.Delay(delay, cancellationToken);
                 }
             }
         }
-        catch (Exception e)
+        catch (Exception e) when (e is not ChainRevertedException)
         {
-            // Whatever failed, the next transaction takes its nonce from the chain again, so a nonce used (or skipped)
-            // by a failed attempt cannot leave a gap that blocks every later transaction.
-            await ResetNonceAsync();
-            if (e is not ChainRevertedException) activity?.SetStatus(ActivityStatusCode.Error, e.Message);
+            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
             throw;
         }
         finally
         {
-            _gate.Release();
+            lock (_spending) _inFlightWei -= inFlight;
         }
     }
 
-    /// <summary>A transaction this writer signed (and sends): its hash is known before the node answers, so its fate can be asked.</summary>
-    private sealed record SentTransaction(string Hash, System.Numerics.BigInteger Nonce, string Raw);
-
-    /// <summary>Signs the call with the next nonce (estimating its gas: a call the contract refuses throws here, unsent).</summary>
-    private async Task<SentTransaction> SignAsync<TFunction>(string contractAddress, TFunction function) where TFunction : FunctionMessage, new()
+    private BigInteger Commit(BigInteger maxCost)
     {
-        var nonce = (await _account.NonceService!.GetNextNonceAsync()).Value;
-        function.Nonce = nonce;
-        try
+        lock (_spending)
         {
-            var signed = (await Web3.Eth.GetContractTransactionHandler<TFunction>().SignTransactionAsync(contractAddress, function)).EnsureHexPrefix();
-            return new SentTransaction(Nethereum.Util.TransactionUtils.CalculateTransactionHash(signed).EnsureHexPrefix(), nonce, signed);
+            _committedWei += maxCost;
+            _inFlightWei += maxCost;
         }
-        finally
-        {
-            function.Nonce = null; // the caller's message carries no nonce of ours into a later call
-        }
+        return maxCost;
+    }
+
+    /// <summary>The fee parameters, fetched at most once per <see cref="ChainOptions.FeeCacheMilliseconds"/> (called under the lock).</summary>
+    private async Task<(BigInteger MaxFee, BigInteger PriorityFee)> FeesAsync()
+    {
+        var now = Environment.TickCount64;
+        if (_fees is { } cached && now - cached.FetchedAt < _options.FeeCacheMilliseconds) return (cached.MaxFee, cached.PriorityFee);
+        var fee = await Web3.TransactionManager.Fee1559SuggestionStrategy.SuggestFeeAsync();
+        var fees = (fee.MaxFeePerGas ?? throw new InvalidOperationException("the node suggested no max fee"),
+            fee.MaxPriorityFeePerGas ?? throw new InvalidOperationException("the node suggested no priority fee"));
+        _fees = (fees.Item1, fees.Item2, now);
+        return fees;
     }
 
     /// <summary>
-    /// What became of <paramref name="earlier"/>, sent by a previous attempt of this call: its receipt if it was mined;
-    /// if the node still knows it (pending), its receipt once mined, waiting again rather than sending a second
-    /// transaction; null if it is gone unmined (dropped, or its nonce taken by another transaction), so the call is sent anew.
+    /// What became of the transactions sent by earlier attempts of this call (<paramref name="earlier"/>, the last one
+    /// last): the receipt of one that was mined; if the node still knows one (pending), its receipt once mined, waiting
+    /// again rather than sending a second transaction. If all are gone unmined the call is sent anew (null receipt): on
+    /// the last one's nonce when no transaction has taken it (it was dropped), else on a fresh nonce.
     /// </summary>
-    private async Task<TransactionReceipt?> ReceiptOfEarlierAsync(SentTransaction earlier, string functionName, CancellationToken cancellationToken)
+    private async Task<(TransactionReceipt? Receipt, BigInteger? ReuseNonce)> ReceiptOfEarlierAsync(IReadOnlyList<SignedTransaction> earlier, string functionName,
+        CancellationToken cancellationToken)
     {
-        var receipt = await Web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(earlier.Hash);
-        if (receipt is not null) return receipt;
-        if (await Web3.Eth.Transactions.GetTransactionByHash.SendRequestAsync(earlier.Hash) is not null)
+        if (await MinedReceiptAsync(earlier) is { } receipt) return (receipt, null);
+        foreach (var transaction in earlier)
         {
-            _logger.LogWarning("Chain transaction {Function} {Hash} is still pending: waiting for it rather than sending it again", functionName, earlier.Hash);
-            return await Web3.TransactionManager.TransactionReceiptService.PollForReceiptAsync(earlier.Hash, cancellationToken);
+            if (await Web3.Eth.Transactions.GetTransactionByHash.SendRequestAsync(transaction.Hash) is null) continue;
+            _logger.LogWarning("Chain transaction {Function} {Hash} is still pending: waiting for it rather than sending it again", functionName, transaction.Hash);
+            return (await Web3.TransactionManager.TransactionReceiptService.PollForReceiptAsync(transaction.Hash, cancellationToken), null);
         }
-        var mined = await Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(Address, BlockParameter.CreateLatest());
-        // Checked once more: it may have been mined between the two questions above.
-        receipt = await Web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(earlier.Hash);
-        if (receipt is not null) return receipt;
+        // Mined or pending, a transaction of ours holds every nonce below this one.
+        var taken = (await Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(Address, BlockParameter.CreatePending())).Value;
+        // Checked once more: one may have been mined between the questions above.
+        if (await MinedReceiptAsync(earlier) is { } late) return (late, null);
+        var last = earlier[^1];
+        var dropped = taken <= last.Nonce;
         _logger.LogWarning("Chain transaction {Function} {Hash} (nonce {Nonce}) is unknown to the node and was not mined ({State}): sending it again",
-            functionName, earlier.Hash, earlier.Nonce, mined.Value > earlier.Nonce ? "its nonce was used by another transaction" : "dropped");
-        return null;
+            functionName, last.Hash, last.Nonce, dropped ? "dropped; its nonce is still free" : "its nonce is used by another transaction");
+        return (null, dropped ? last.Nonce : null);
     }
 
-    /// <summary>Sends <paramref name="wei"/> of the chain's native currency to <paramref name="to"/> (gas for a party's own account).</summary>
-    public async Task<string> SendValueAsync(string to, System.Numerics.BigInteger wei, CancellationToken cancellationToken)
+    private async Task<TransactionReceipt?> MinedReceiptAsync(IReadOnlyList<SignedTransaction> transactions)
     {
-        await _gate.WaitAsync(cancellationToken);
-        try
-        {
-            var receipt = await Web3.Eth.GetEtherTransferService()
-                .TransferEtherAndWaitForReceiptAsync(to, Nethereum.Web3.Web3.Convert.FromWei(wei), cancellationToken: cancellationToken);
-            return receipt.TransactionHash;
-        }
-        catch
-        {
-            await ResetNonceAsync();
-            throw;
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        foreach (var transaction in transactions)
+            if (await Web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(transaction.Hash) is { } receipt) return receipt;
+        return null;
     }
 
     /// <summary>Reads a view function.</summary>
@@ -204,18 +261,6 @@ public sealed class ChainWriter
         where TFunction : FunctionMessage, new()
         where TOutput : Nethereum.ABI.FunctionEncoding.Attributes.IFunctionOutputDTO, new() =>
         Web3.Eth.GetContractQueryHandler<TFunction>().QueryDeserializingToObjectAsync<TOutput>(function, contractAddress);
-
-    private async Task ResetNonceAsync()
-    {
-        try
-        {
-            if (_account.NonceService is not null) await _account.NonceService.ResetNonceAsync();
-        }
-        catch (Exception e)
-        {
-            _logger.LogDebug(e, "Nonce reset failed; the next attempt will retry it");
-        }
-    }
 
     private static bool IsTransient(Exception e, CancellationToken callerToken) => e switch
     {
@@ -230,6 +275,13 @@ public sealed class ChainWriter
     private static bool IsTransientRpcMessage(string? message) =>
         message is not null &&
         (message.Contains("nonce", StringComparison.OrdinalIgnoreCase) ||
-         message.Contains("underpriced", StringComparison.OrdinalIgnoreCase) ||
-         message.Contains("already known", StringComparison.OrdinalIgnoreCase));
+         message.Contains("already known", StringComparison.OrdinalIgnoreCase) ||
+         IsFeeRefusal(message));
+
+    /// <summary>The node refused the fees (the cached ones went stale): "underpriced", "max fee per gas less than block base fee".</summary>
+    private static bool IsFeeRefusal(string? message) =>
+        message is not null &&
+        (message.Contains("underpriced", StringComparison.OrdinalIgnoreCase) ||
+         message.Contains("base fee", StringComparison.OrdinalIgnoreCase) ||
+         message.Contains("fee cap", StringComparison.OrdinalIgnoreCase));
 }

@@ -3,7 +3,6 @@ using System.Numerics;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Nethereum.Util;
-using Nethereum.Web3.Accounts;
 
 namespace TradeChain.Ledger;
 
@@ -42,8 +41,9 @@ public sealed class UnknownPartyAccountException(string party)
 /// </summary>
 public sealed class PartyWallets(ChainOptions chain, PartyAccountOptions options, ChainWriter service, ILoggerFactory loggers)
 {
-    private readonly ConcurrentDictionary<string, ChainWriter> _writers = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _funding = new(1, 1);
+    private readonly ConcurrentDictionary<string, Wallet> _wallets = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _addresses = new(StringComparer.Ordinal);
+    private readonly BigInteger _topUp = BigInteger.Parse(options.GasTopUpWei, System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>
     /// The PUBLIC development key of <paramref name="party"/>: keccak256 of a fixed text and the party's name. Anyone can
@@ -54,33 +54,41 @@ public sealed class PartyWallets(ChainOptions chain, PartyAccountOptions options
 
     public bool HasAccount(string party) => options.Keys.ContainsKey(party) || options.DeriveDevelopmentKeys;
 
-    public string AddressOf(string party) => new Account(KeyOf(party)).Address;
+    /// <summary>The party's account address, derived once.</summary>
+    public string AddressOf(string party) =>
+        _wallets.TryGetValue(party, out var wallet) ? wallet.Writer.Address : _addresses.GetOrAdd(party, p => new TransactionSigner(KeyOf(p), chain.ChainId).Address);
 
     /// <summary>The writer that signs as <paramref name="party"/>, with gas topped up where configured.</summary>
     public async Task<ChainWriter> ForAsync(string party, CancellationToken cancellationToken)
     {
-        var writer = _writers.GetOrAdd(party, p => new ChainWriter(new ChainOptions
+        var wallet = _wallets.GetOrAdd(party, p => new Wallet(new ChainWriter(chain.WithPrivateKey(KeyOf(p)), loggers.CreateLogger<ChainWriter>())));
+        if (_topUp > 0 && wallet.MayNeedGas(_topUp))
         {
-            RpcUrl = chain.RpcUrl, ChainId = chain.ChainId, PrivateKey = KeyOf(p),
-            DocumentStoreAddress = chain.DocumentStoreAddress, TransitionAnchorAddress = chain.TransitionAnchorAddress,
-            TitleRegistryAddress = chain.TitleRegistryAddress, Settlement = chain.Settlement, MaxAttempts = chain.MaxAttempts,
-            ReceiptTimeoutSeconds = chain.ReceiptTimeoutSeconds, ReceiptPollIntervalMs = chain.ReceiptPollIntervalMs,
-        }, loggers.CreateLogger<ChainWriter>()));
-        var topUp = BigInteger.Parse(options.GasTopUpWei, System.Globalization.CultureInfo.InvariantCulture);
-        if (topUp > 0)
-        {
-            await _funding.WaitAsync(cancellationToken);
+            await wallet.Funding.WaitAsync(cancellationToken);
             try
             {
-                var balance = (await service.Web3.Eth.GetBalance.SendRequestAsync(writer.Address)).Value;
-                if (balance < topUp / 2) await service.SendValueAsync(writer.Address, topUp - balance, cancellationToken);
+                if (wallet.MayNeedGas(_topUp)) await TopUpAsync(wallet, cancellationToken);
             }
             finally
             {
-                _funding.Release();
+                wallet.Funding.Release();
             }
         }
-        return writer;
+        return wallet.Writer;
+    }
+
+    /// <summary>Reads the party's balance (the one chain read of its gas) and tops it up to <see cref="PartyAccountOptions.GasTopUpWei"/> when below half of it.</summary>
+    private async Task TopUpAsync(Wallet wallet, CancellationToken cancellationToken)
+    {
+        var spending = wallet.Writer.Spending(); // before the read: whatever it sends later is subtracted from the estimate
+        var balance = (await service.Web3.Eth.GetBalance.SendRequestAsync(wallet.Writer.Address)).Value;
+        if (balance < _topUp / 2)
+        {
+            await service.SendValueAsync(wallet.Writer.Address, _topUp - balance, cancellationToken);
+            balance = _topUp;
+        }
+        // Transactions in flight at the read may not be charged in it yet: counted as spent, at their most.
+        wallet.Estimated(balance - spending.InFlight, spending.Committed);
     }
 
     private string KeyOf(string party)
@@ -88,5 +96,36 @@ public sealed class PartyWallets(ChainOptions chain, PartyAccountOptions options
         if (options.Keys.TryGetValue(party, out var key)) return key;
         if (options.DeriveDevelopmentKeys) return DevelopmentKey(party);
         throw new UnknownPartyAccountException(party);
+    }
+
+    /// <summary>
+    /// A party's writer and what its account holds at least: the balance last read, less the most that its transactions
+    /// sent since may cost (<see cref="ChainWriter.Spending"/>). The balance is read again only once that lower bound
+    /// falls below half the top-up — not once per transaction.
+    /// </summary>
+    private sealed class Wallet(ChainWriter writer)
+    {
+        private readonly Lock _lock = new();
+        private BigInteger? _balanceAtRead; // null: never read
+        private BigInteger _committedAtRead;
+
+        public ChainWriter Writer { get; } = writer;
+
+        public SemaphoreSlim Funding { get; } = new(1, 1);
+
+        public bool MayNeedGas(BigInteger topUp)
+        {
+            lock (_lock)
+                return _balanceAtRead is not { } balance || balance - (Writer.Spending().Committed - _committedAtRead) < topUp / 2;
+        }
+
+        public void Estimated(BigInteger balance, BigInteger committed)
+        {
+            lock (_lock)
+            {
+                _balanceAtRead = balance;
+                _committedAtRead = committed;
+            }
+        }
     }
 }
