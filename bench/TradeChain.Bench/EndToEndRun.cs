@@ -185,7 +185,7 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
             after.Cpu.ToDictionary(p => p.Key, p => p.Value - before.Cpu[p.Key] is { } used ? used.TotalMilliseconds / offered : (double?)null),
             after.Calls.ToDictionary(c => c.Key, c => (double)(c.Value - before.Calls.GetValueOrDefault(c.Key)) / offered).Where(c => c.Value > 0).ToDictionary(),
             (double)await rig.Chain.TransactionsInBlocksAsync(before.Block, after.Block) / offered,
-            settled.Count / duration.TotalSeconds);
+            settled / duration.TotalSeconds);
 
         // Before the next stage: what this one left behind ends (not measured), so that each stage starts from a quiet system.
         await Task.WhenAll(runs);
