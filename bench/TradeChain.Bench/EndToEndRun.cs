@@ -77,17 +77,9 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
 
     private sealed record Snapshot(long UnixMs, IReadOnlyDictionary<string, TimeSpan?> Cpu, IReadOnlyDictionary<string, long> Calls, long Block);
 
-    private sealed class Rig(TradeChainSystem system, JsonRpcProxy rpc, IndependentVerifier chain, IReadOnlyDictionary<string, int?> pids,
-        HttpClient exporter, HttpClient bank, HttpClient treasury)
-    {
-        public TradeChainSystem System => system;
-        public JsonRpcProxy Rpc => rpc;
-        public IndependentVerifier Chain => chain;
-        public IReadOnlyDictionary<string, int?> Pids => pids;
-        public HttpClient Exporter => exporter;
-        public HttpClient Bank => bank;
-        public HttpClient Treasury => treasury;
-    }
+    /// <summary>The running system and what the run measures it with: the counting RPC proxy, a direct chain reader, each process's pid, one client per party.</summary>
+    private sealed record Rig(TradeChainSystem System, JsonRpcProxy Rpc, IndependentVerifier Chain, IReadOnlyDictionary<string, int?> Pids,
+        HttpClient Exporter, HttpClient Bank, HttpClient Treasury);
 
     public async Task<EndToEndResult> RunAsync()
     {
