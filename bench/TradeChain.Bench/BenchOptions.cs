@@ -14,16 +14,17 @@ namespace TradeChain.Bench;
 /// <param name="StartRate">The search's first rate.</param>
 /// <param name="MaxStages">The most stages the search runs.</param>
 /// <param name="DrainSeconds">How long after a stage's last arrival everything must be released and anchored for the stage to count as sustainable.</param>
+/// <param name="SettlementBurst">Duty payments held at the point of settlement and then settled by one bank at once, after the largest batch size's stages (0: none).</param>
 /// <param name="Faults">The fault run instead (<see cref="FaultRun"/>): declarations under kills, a broker restart and a chain stall.</param>
 /// <param name="FaultGapSeconds">Seconds between one fault's end and the next one's start in the fault run.</param>
 public sealed record BenchOptions(int Declarations, int Concurrency, IReadOnlyList<int> BatchSizes, int Documents, int AnchoringTransitions,
     double? Rate = null, int StageSeconds = 15, int WarmupSeconds = 10, double WarmupRate = 1, double StartRate = 1, int MaxStages = 5,
-    int DrainSeconds = 30, bool Faults = false, int FaultGapSeconds = 20)
+    int DrainSeconds = 30, int SettlementBurst = 40, bool Faults = false, int FaultGapSeconds = 20)
 {
     public static readonly BenchOptions Default = new(1_000, 16, [1, 256], 1_000, 600);
 
     /// <summary>The smoke test: a few of everything (3 declarations at 1/s, no warm-up), to prove the harness works and every anchored transition verifies.</summary>
-    public static readonly BenchOptions Quick = new(3, 3, [1, 256], 50, 100, Rate: 1, StageSeconds: 3, WarmupSeconds: 0, DrainSeconds: 60);
+    public static readonly BenchOptions Quick = new(3, 3, [1, 256], 50, 100, Rate: 1, StageSeconds: 3, WarmupSeconds: 0, DrainSeconds: 60, SettlementBurst: 0);
 
     public static BenchOptions Parse(string[] args)
     {
@@ -50,12 +51,13 @@ public sealed record BenchOptions(int Declarations, int Concurrency, IReadOnlyLi
                 "--start-rate" => options with { StartRate = Number() },
                 "--max-stages" => options with { MaxStages = int.Parse(Next()) },
                 "--drain" => options with { DrainSeconds = int.Parse(Next()) },
+                "--settlements" => options with { SettlementBurst = int.Parse(Next()) },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
         }
         if (options.Declarations < 1 || options.Concurrency < 1 || options.BatchSizes.Count == 0 || options.BatchSizes.Any(b => b < 1) || options.FaultGapSeconds < 1)
             throw new ArgumentException("declarations, concurrency, batch sizes and the fault gap must be positive");
-        if (options.Rate <= 0 || options.StartRate <= 0 || options.WarmupRate <= 0 || options.StageSeconds < 1 || options.WarmupSeconds < 0 || options.MaxStages < 1 || options.DrainSeconds < 1)
+        if (options.Rate <= 0 || options.StartRate <= 0 || options.WarmupRate <= 0 || options.StageSeconds < 1 || options.WarmupSeconds < 0 || options.MaxStages < 1 || options.DrainSeconds < 1 || options.SettlementBurst < 0)
             throw new ArgumentException("rates, the stage, the drain and the number of stages must be positive (the warm-up may be 0)");
         return options;
     }

@@ -35,12 +35,14 @@ public sealed record StageResult(
 
 /// <param name="Stages">The measured stages in the order run (the warm-up is not among them).</param>
 /// <param name="HighestSustainable">The highest sustainable rate the run found (with a fixed rate: that rate, if it was).</param>
-/// <param name="Declarations">Every declaration driven, warm-up included.</param>
+/// <param name="BurstSettledPerSecond">Duty payments one bank settled per second when asked for many at once (the settlement burst; null: not run).</param>
+/// <param name="Declarations">Every declaration driven, warm-up and settlement burst included.</param>
 /// <param name="Transitions">Every anchored transition in the three databases at the end.</param>
 public sealed record EndToEndResult(
     int BatchSize,
     IReadOnlyList<StageResult> Stages,
     double? HighestSustainable,
+    double? BurstSettledPerSecond,
     int Declarations,
     IReadOnlyList<string> Failures,
     int Transitions,
@@ -73,7 +75,7 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
     private readonly List<Task<Outcome>> _all = [];
     private int _sequence;
 
-    private sealed record Outcome(double? ReleaseMs, long ReleasedAt, string? Error);
+    private sealed record Outcome(double? ReleaseMs, long ReleasedAt, long SettledAt, string? Error);
 
     private sealed record Snapshot(long UnixMs, IReadOnlyDictionary<string, TimeSpan?> Cpu, IReadOnlyDictionary<string, long> Calls, long Block);
 
@@ -121,6 +123,8 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
                           (stage.Sustainable ? "sustainable" : $"not sustainable ({stage.Outcome.Shortfall})"));
         }
         var highest = rate is null ? search!.Sustained : stages.Any(s => s.Sustainable) ? rate : null;
+        var settledPerSecond = options.SettlementBurst > 0 && batchSize == options.BatchSizes.Max()
+            ? await SettlementBurstAsync(rig, options.SettlementBurst, highest ?? stages.Min(s => s.OfferedPerSecond)) : null;
 
         // Everything driven (leftovers of a failed stage included) ends, is anchored, and is checked like an outsider would.
         var outcomes = await Task.WhenAll(_all);
@@ -130,9 +134,45 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
         var gas = 0L;
         var transactions = transitions.Select(t => t["anchor"]!["transactionHash"]!.GetValue<string>()).Distinct().ToList();
         foreach (var tx in transactions) gas += await verifier.GasUsedAsync(tx);
-        return new EndToEndResult(batchSize, stages, highest, outcomes.Length, outcomes.Where(o => o.Error is not null).Select(o => o.Error!).ToList(),
+        return new EndToEndResult(batchSize, stages, highest, settledPerSecond, outcomes.Length, outcomes.Where(o => o.Error is not null).Select(o => o.Error!).ToList(),
             transitions.Count, transactions.Count, (double)gas / Math.Max(1, transitions.Count), (double)transitions.Count / Math.Max(1, transactions.Count),
             transitions.Count - failures.Count, failures);
+    }
+
+    /// <summary>
+    /// One bank's settlement rate: <paramref name="count"/> declarations arrive at <paramref name="perSecond"/> and are
+    /// driven up to their settlement (documents issued, assessed, the payer's account funded), held there, then all
+    /// their settlements are asked of the one bank at once: payments settled ÷ (last Settled − the burst's start).
+    /// </summary>
+    private async Task<double?> SettlementBurstAsync(Rig rig, int count, double perSecond)
+    {
+        log.WriteLine($"  batch size {batchSize}: settlement burst, {count} duty payments held at the point of settlement, then settled by one bank at once");
+        var ready = 0;
+        var allReady = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Arrived() { if (Interlocked.Increment(ref ready) == count) allReady.TrySetResult(); }
+        var start = Stopwatch.GetTimestamp();
+        var runs = new List<Task<Outcome>>();
+        foreach (var offset in Enumerable.Range(0, count).Select(i => TimeSpan.FromSeconds(i / perSecond)))
+        {
+            var wait = offset - Stopwatch.GetElapsedTime(start);
+            if (wait > TimeSpan.Zero) await Task.Delay(wait);
+            var lrn = $"BENCH-{batchSize}-{Interlocked.Increment(ref _sequence)}-{_runId}";
+            runs.Add(Task.Run(async () =>
+            {
+                var held = false;
+                var outcome = await DeclarationAsync(rig, lrn, Stopwatch.GetTimestamp(), async () => { held = true; Arrived(); await go.Task; });
+                if (!held) Arrived(); // failed before its settlement: not waited for
+                return outcome;
+            }));
+        }
+        _all.AddRange(runs);
+        await Task.WhenAny(allReady.Task, Task.Delay(PollTimeout));
+        var burst = Stopwatch.GetTimestamp();
+        go.SetResult();
+        var settled = (await Task.WhenAll(runs)).Where(o => o.Error is null && o.SettledAt > burst).Select(o => o.SettledAt).ToList();
+        await WaitForAnchoringAsync(rig.System);
+        return settled.Count == 0 ? null : settled.Count / Stopwatch.GetElapsedTime(burst, settled.Max()).TotalSeconds;
     }
 
     private static HttpClient Client(string role, string party) => TradeChainHttp.Client(Auth, role, party, "bench", TimeSpan.FromSeconds(60));
@@ -189,7 +229,8 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
         rig.Pids.ToDictionary(p => p.Key, p => p.Value is { } pid ? ProcessCpu.Of(pid) : null), rig.Rpc.Calls, await rig.Chain.BlockNumberAsync());
 
     /// <summary>One declaration through the golden path; its release latency from its scheduled arrival, or what went wrong.</summary>
-    private static async Task<Outcome> DeclarationAsync(Rig rig, string lrn, long scheduled)
+    /// <param name="beforeSettle">Awaited once the payer's account is funded, before the settlement is asked for.</param>
+    private static async Task<Outcome> DeclarationAsync(Rig rig, string lrn, long scheduled, Func<Task>? beforeSettle = null)
     {
         try
         {
@@ -211,16 +252,19 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
             var lodged = await TradeChainHttp.PostAsync(exporter, new Uri(system.Customs.BaseAddress, "declarations"), GoldenPath.ExportDeclaration(lrn, hashes[0], hashes[1]));
             var declaration = new Uri(system.Customs.BaseAddress, $"declarations/{lodged["id"]}");
             var assessed = await Poll(exporter, declaration, d => d["status"]?.GetValue<string>() is "Assessed" or "Rejected");
-            if (assessed["status"]!.GetValue<string>() != "Assessed") return new Outcome(null, 0, $"{lrn} rejected: {assessed["statusReason"]}");
-            await GoldenPath.FundAndSettleAsync(exporter, rig.Bank, GoldenPath.BankParty, rig.Treasury, system.Payments.BaseAddress,
-                assessed["paymentReference"]!.GetValue<string>(), PollTimeout);
+            if (assessed["status"]!.GetValue<string>() != "Assessed") return new Outcome(null, 0, 0, $"{lrn} rejected: {assessed["statusReason"]}");
+            var reference = assessed["paymentReference"]!.GetValue<string>();
+            await GoldenPath.FundAndSettleAsync(exporter, rig.Bank, GoldenPath.BankParty, rig.Treasury, system.Payments.BaseAddress, reference, PollTimeout,
+                beforeSettle: beforeSettle);
+            await Poll(exporter, new Uri(system.Payments.BaseAddress, $"duty-payments/{reference}"), p => p["status"]?.GetValue<string>() == "Settled");
+            var settledAt = Stopwatch.GetTimestamp();
             await Poll(exporter, declaration, d => d["status"]?.GetValue<string>() == "Released");
             var at = Stopwatch.GetTimestamp();
-            return new Outcome(Stopwatch.GetElapsedTime(scheduled, at).TotalMilliseconds, at, null);
+            return new Outcome(Stopwatch.GetElapsedTime(scheduled, at).TotalMilliseconds, at, settledAt, null);
         }
         catch (Exception e) // any failure of one declaration is its outcome, reported; the run goes on
         {
-            return new Outcome(null, 0, $"{lrn}: {e.Message}");
+            return new Outcome(null, 0, 0, $"{lrn}: {e.Message}");
         }
     }
 
