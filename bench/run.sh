@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The benchmark: builds in Release, runs the AppHost's test infrastructure (a private RabbitMQ), and runs the harness
 # (which starts the system from the AppHost's model, once per anchoring batch size). Arguments go to the harness:
-#   bench/run.sh                      default: 40 declarations, 8 concurrent, batch sizes 1 and 256, 1,000 documents
-#   bench/run.sh --quick              the smoke run the test command also makes
-#   bench/run.sh -n 200 -c 16         a heavier run
+#   bench/run.sh                      capacity: batch size 256 searches for its highest sustainable rate (open loop, stages of
+#                                     15 s after a 10 s warm-up), batch size 1 (the baseline) runs at that rate; 1,000 documents
+#   bench/run.sh --rate 5 --stage 60  one stage at a fixed rate (declarations/s) for each batch size
+#   bench/run.sh --quick              the smoke run the test command also makes (3 declarations at 1/s per batch size)
 #   bench/run.sh --micro              BenchmarkDotNet micro-benchmarks of the CPU-bound hot path
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -1,27 +1,39 @@
+using System.Globalization;
+
 namespace TradeChain.Bench;
 
-/// <param name="Declarations">Declarations driven end to end per anchoring configuration.</param>
-/// <param name="Concurrency">Declarations in flight at once.</param>
-/// <param name="BatchSizes">Anchoring:MaxBatchSize values to compare; 1 is one transaction per transition.</param>
+/// <param name="Declarations">Declarations in the fault run.</param>
+/// <param name="Concurrency">Declarations in flight at once in the fault run.</param>
+/// <param name="BatchSizes">Anchoring:MaxBatchSize values to compare; 1 is one transaction per transition (the baseline).</param>
 /// <param name="Documents">Documents for the document-throughput measurements.</param>
 /// <param name="AnchoringTransitions">Transitions for the isolated anchoring-capacity measurement.</param>
+/// <param name="Rate">A fixed arrival rate (declarations/s) for every batch size; null: search for the highest sustainable rate.</param>
+/// <param name="StageSeconds">How long declarations arrive in each measured stage.</param>
+/// <param name="WarmupSeconds">How long the unmeasured warm-up lasts (0: none).</param>
+/// <param name="WarmupRate">The warm-up's arrival rate.</param>
+/// <param name="StartRate">The search's first rate.</param>
+/// <param name="MaxStages">The most stages the search runs.</param>
+/// <param name="DrainSeconds">How long after a stage's last arrival everything must be released and anchored for the stage to count as sustainable.</param>
+/// <param name="SettlementBurst">Duty payments held at the point of settlement and then settled by one bank at once, after the largest batch size's stages (0: none).</param>
 /// <param name="Faults">The fault run instead (<see cref="FaultRun"/>): declarations under kills, a broker restart and a chain stall.</param>
 /// <param name="FaultGapSeconds">Seconds between one fault's end and the next one's start in the fault run.</param>
 public sealed record BenchOptions(int Declarations, int Concurrency, IReadOnlyList<int> BatchSizes, int Documents, int AnchoringTransitions,
-    bool Faults = false, int FaultGapSeconds = 20)
+    double? Rate = null, int StageSeconds = 15, int WarmupSeconds = 10, double WarmupRate = 1, double StartRate = 1, int MaxStages = 5,
+    int DrainSeconds = 30, int SettlementBurst = 40, bool Faults = false, int FaultGapSeconds = 20)
 {
-    public static readonly BenchOptions Default = new(24, 8, [1, 256], 1_000, 600);
+    public static readonly BenchOptions Default = new(1_000, 16, [1, 256], 1_000, 600);
 
-    /// <summary>The smoke test: a few of everything, to prove the harness works and every anchored transition verifies.</summary>
-    public static readonly BenchOptions Quick = new(3, 3, [1, 256], 50, 100);
+    /// <summary>The smoke test: a few of everything (3 declarations at 1/s, no warm-up), to prove the harness works and every anchored transition verifies.</summary>
+    public static readonly BenchOptions Quick = new(3, 3, [1, 256], 50, 100, Rate: 1, StageSeconds: 3, WarmupSeconds: 0, DrainSeconds: 60, SettlementBurst: 0);
 
     public static BenchOptions Parse(string[] args)
     {
         var options = args.Contains("--quick") ? Quick : Default;
-        if (args.Contains("--faults")) options = options with { Faults = true, Declarations = 1_000, Concurrency = 16 };
+        if (args.Contains("--faults")) options = options with { Faults = true };
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            double Number() => double.Parse(Next(), CultureInfo.InvariantCulture);
             options = args[i] switch
             {
                 "--quick" or "--micro" or "--faults" => options,
@@ -31,11 +43,22 @@ public sealed record BenchOptions(int Declarations, int Concurrency, IReadOnlyLi
                 "--batch-sizes" => options with { BatchSizes = Next().Split(',').Select(int.Parse).ToList() },
                 "--documents" => options with { Documents = int.Parse(Next()) },
                 "--anchoring-transitions" => options with { AnchoringTransitions = int.Parse(Next()) },
+                "--rate" => options with { Rate = Number() },
+                "--search" => options with { Rate = null },
+                "--stage" => options with { StageSeconds = int.Parse(Next()) },
+                "--warmup" => options with { WarmupSeconds = int.Parse(Next()) },
+                "--warmup-rate" => options with { WarmupRate = Number() },
+                "--start-rate" => options with { StartRate = Number() },
+                "--max-stages" => options with { MaxStages = int.Parse(Next()) },
+                "--drain" => options with { DrainSeconds = int.Parse(Next()) },
+                "--settlements" => options with { SettlementBurst = int.Parse(Next()) },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
         }
         if (options.Declarations < 1 || options.Concurrency < 1 || options.BatchSizes.Count == 0 || options.BatchSizes.Any(b => b < 1) || options.FaultGapSeconds < 1)
             throw new ArgumentException("declarations, concurrency, batch sizes and the fault gap must be positive");
+        if (options.Rate <= 0 || options.StartRate <= 0 || options.WarmupRate <= 0 || options.StageSeconds < 1 || options.WarmupSeconds < 0 || options.MaxStages < 1 || options.DrainSeconds < 1 || options.SettlementBurst < 0)
+            throw new ArgumentException("rates, the stage, the drain and the number of stages must be positive (the warm-up may be 0)");
         return options;
     }
 }

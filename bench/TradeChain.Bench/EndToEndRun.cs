@@ -7,84 +7,286 @@ using TradeChain.Testing;
 
 namespace TradeChain.Bench;
 
-public sealed record ServiceUsage(string Service, double CpuSeconds, double PeakMegabytes);
+/// <summary>One stage of the open-loop load at one rate, measured from its first arrival until everything it started was released and anchored (or the drain ran out).</summary>
+/// <param name="CompletedPerSecond">Released declarations ÷ the time from the first arrival to the last release.</param>
+/// <param name="CpuMsPerDeclaration">CPU milliseconds per offered declaration, per process (customs, documents, payments, rabbitmq, anvil, harness).</param>
+/// <param name="RpcCallsPerDeclaration">JSON-RPC calls from the services per offered declaration, per method.</param>
+/// <param name="ChainTransactionsPerDeclaration">Transactions in the blocks mined during the stage per offered declaration.</param>
+/// <param name="SettledPerSecond">Duty payments the one bank (every declaration's) settled in the stage ÷ the stage's arrival time: the declaration rate when sustainable, not the bank's capacity.</param>
+public sealed record StageResult(
+    int BatchSize, double OfferedPerSecond, double Seconds, StageOutcome Outcome, int Errors, double CompletedPerSecond,
+    double ReleaseP50Ms, double ReleaseP95Ms, double ReleaseP99Ms,
+    int Transitions, double AnchorP50Ms, double AnchorP95Ms, double AnchorP99Ms,
+    IReadOnlyDictionary<string, double?> CpuMsPerDeclaration,
+    IReadOnlyDictionary<string, double> RpcCallsPerDeclaration,
+    double ChainTransactionsPerDeclaration,
+    double SettledPerSecond)
+{
+    public static readonly string[] Services = ["customs", "documents", "payments"];
 
+    public bool Sustainable => Outcome.Sustainable;
+
+    /// <summary>CPU-ms per declaration across the three services (null when one was not measured).</summary>
+    public double? ServicesCpuMsPerDeclaration =>
+        Services.All(s => CpuMsPerDeclaration.GetValueOrDefault(s) is not null) ? Services.Sum(s => CpuMsPerDeclaration[s]!.Value) : null;
+
+    public double RpcTotalPerDeclaration => RpcCallsPerDeclaration.Values.Sum();
+}
+
+/// <param name="Stages">The measured stages in the order run (the warm-up is not among them).</param>
+/// <param name="HighestSustainable">The highest sustainable rate the run found (with a fixed rate: that rate, if it was).</param>
+/// <param name="BurstSettledPerSecond">Duty payments one bank settled per second when asked for many at once (the settlement burst; null: not run).</param>
+/// <param name="Declarations">Every declaration driven, warm-up and settlement burst included.</param>
+/// <param name="Transitions">Every anchored transition in the three databases at the end.</param>
 public sealed record EndToEndResult(
     int BatchSize,
+    IReadOnlyList<StageResult> Stages,
+    double? HighestSustainable,
+    double? BurstSettledPerSecond,
     int Declarations,
-    double WallSeconds,
-    double DeclarationsPerSecond,
+    IReadOnlyList<string> Failures,
     int Transitions,
-    double TransitionsAnchoredPerSecond,
-    double ReleaseP50Ms, double ReleaseP95Ms, double ReleaseP99Ms,
-    double AnchorP50Ms, double AnchorP95Ms, double AnchorP99Ms,
     int AnchoringTransactions,
     double GasPerTransition,
     double MeanBatchSize,
     int VerifiedTransitions,
-    IReadOnlyList<string> VerificationFailures,
-    IReadOnlyList<ServiceUsage> Usage);
+    IReadOnlyList<string> VerificationFailures)
+{
+    /// <summary>The stage the capacity table reports: the highest sustainable one, or else the last.</summary>
+    public StageResult? Headline => Stages.Where(s => s.Sustainable).MaxBy(s => s.OfferedPerSecond) ?? Stages.LastOrDefault();
+}
 
 /// <summary>
-/// Drives declarations concurrently through the golden path on the real system (three service processes,
-/// RabbitMQ, anvil) with one anchoring configuration, then reads every transition from the services' databases,
-/// checks each against the chain like an outside verifier, and measures throughput, latency and gas.
+/// The capacity benchmark on the real system (three service processes, RabbitMQ, anvil) with one anchoring
+/// configuration: declarations arrive open-loop at a set rate through the golden path (two documents issued, the
+/// declaration lodged, assessed, its duty paid by one bank, released), after a warm-up that is not measured. Either one
+/// stage at a fixed rate, or a search for the highest sustainable rate (<see cref="CapacitySearch"/>). Each stage is
+/// measured from its first arrival until everything it started is released and anchored: decl/s, release latency
+/// (from the scheduled arrival), transition → anchor lag, CPU per process, the services' RPC calls (through a counting
+/// proxy in front of anvil) and the chain transactions mined. At the end every transition in the three databases is
+/// checked against the chain like an outside verifier would.
 /// </summary>
-public sealed class EndToEndRun(BenchOptions options, int batchSize, TextWriter log)
+/// <param name="rate">A fixed rate (declarations per second) for the one stage; null: search.</param>
+public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rate, TextWriter log)
 {
     private static readonly AuthOptions Auth = new() { SigningKey = DevelopmentTokens.DevelopmentSigningKey };
     private static readonly TimeSpan PollTimeout = TimeSpan.FromMinutes(3);
+    private readonly string _runId = Guid.NewGuid().ToString("N")[..6];
+    private readonly List<Task<Outcome>> _all = [];
+    private int _sequence;
 
-    private static HttpClient Client(string role, string party) => TradeChainHttp.Client(Auth, role, party, "bench", TimeSpan.FromSeconds(60));
+    private sealed record Outcome(double? ReleaseMs, long ReleasedAt, long SettledAt, string? Error);
 
-    private static Task<JsonObject> Post(HttpClient client, Uri uri, object body) => TradeChainHttp.PostAsync(client, uri, body);
+    private sealed record Snapshot(long UnixMs, IReadOnlyDictionary<string, TimeSpan?> Cpu, IReadOnlyDictionary<string, long> Calls, long Block);
 
-    private static Task<JsonObject> Poll(HttpClient client, Uri uri, Func<JsonObject, bool> done) => TradeChainHttp.PollAsync(client, uri, done, PollTimeout);
-    private static readonly string[] Services = ["customs", "documents", "payments"];
+    /// <summary>The running system and what the run measures it with: the counting RPC proxy, a direct chain reader, each process's pid, one client per party.</summary>
+    private sealed record Rig(TradeChainSystem System, JsonRpcProxy Rpc, IndependentVerifier Chain, IReadOnlyDictionary<string, int?> Pids,
+        HttpClient Exporter, HttpClient Bank, HttpClient Treasury);
 
     public async Task<EndToEndResult> RunAsync()
     {
+        var anvilPort = TestEnvironment.FreePort();
+        await using var rpc = new JsonRpcProxy($"http://127.0.0.1:{anvilPort}");
         await using var system = await TradeChainSystem.StartAsync((_, service) =>
         {
+            service.SetSetting("Chain:RpcUrl", rpc.Url);
             service.SetSetting("Anchoring:MaxBatchSize", batchSize.ToString());
             service.SetSetting("Anchoring:MaxWaitMs", batchSize == 1 ? "0" : "250");
             service.SetSetting("Logging:LogLevel:Default", "Warning");
-        });
+        }, anvilPort: anvilPort);
+        using var verifier = new IndependentVerifier(system.Chain.RpcUrl);
+        // One client (one connection pool) per party for the whole run.
         using var exporter = Client(Roles.Exporter, GoldenPath.ExporterParty);
         using var bank = Client(Roles.Bank, GoldenPath.BankParty);
-
-        log.WriteLine($"  batch size {batchSize}: {options.Declarations} declarations, {options.Concurrency} at a time");
-        var gate = new SemaphoreSlim(options.Concurrency);
-        var clock = Stopwatch.StartNew();
-        var latencies = await Task.WhenAll(Enumerable.Range(0, options.Declarations).Select(async i =>
+        using var treasury = Client(Roles.Bank, GoldenPath.TreasuryBankParty);
+        var pids = new Dictionary<string, int?>
         {
-            await gate.WaitAsync();
-            try { return await DeclarationAsync(system, exporter, bank, $"BENCH-{batchSize}-{i}-{Guid.NewGuid().ToString("N")[..6]}"); }
-            finally { gate.Release(); }
-        }));
-        var wall = clock.Elapsed.TotalSeconds;
+            ["customs"] = system.ProcessId("customs"), ["documents"] = system.ProcessId("documents"), ["payments"] = system.ProcessId("payments"),
+            ["rabbitmq"] = ProcessCpu.ListeningOn(new Uri(system.Broker.AmqpUrl).Port), ["anvil"] = system.ProcessId("anvil"),
+            ["harness"] = Environment.ProcessId,
+        };
+        var rig = new Rig(system, rpc, verifier, pids, exporter, bank, treasury);
 
+        if (options.WarmupSeconds > 0)
+        {
+            log.WriteLine($"  batch size {batchSize}: warm-up, {options.WarmupRate:0.##}/s for {options.WarmupSeconds} s (not measured)");
+            await StageAsync(rig, options.WarmupRate, TimeSpan.FromSeconds(options.WarmupSeconds));
+        }
+        var stages = new List<StageResult>();
+        var search = rate is null ? new CapacitySearch(options.StartRate, maxStages: options.MaxStages) : null;
+        for (double? next = rate ?? search!.First; next is { } r; next = search?.Next(r, stages[^1].Sustainable))
+        {
+            var stage = await StageAsync(rig, r, TimeSpan.FromSeconds(options.StageSeconds));
+            stages.Add(stage);
+            log.WriteLine($"  batch size {batchSize}: {r:0.##}/s for {options.StageSeconds} s → released {stage.Outcome.Released}/{stage.Outcome.Offered}, " +
+                          $"p99 release {stage.ReleaseP99Ms:0} ms, {stage.ServicesCpuMsPerDeclaration:0} CPU-ms/decl in the services: " +
+                          (stage.Sustainable ? "sustainable" : $"not sustainable ({stage.Outcome.Shortfall})"));
+        }
+        var highest = rate is null ? search!.Sustained : stages.Any(s => s.Sustainable) ? rate : null;
+        var settledPerSecond = options.SettlementBurst > 0 && batchSize == options.BatchSizes.Max()
+            ? await SettlementBurstAsync(rig, options.SettlementBurst, highest ?? stages.Min(s => s.OfferedPerSecond)) : null;
+
+        // Everything driven (leftovers of a failed stage included) ends, is anchored, and is checked like an outsider would.
+        var outcomes = await Task.WhenAll(_all);
         await WaitForAnchoringAsync(system);
-        var usage = new[] { system.Customs, system.Documents, system.Payments }
-            .Select(s => s.Usage() is { } u ? new ServiceUsage(s.Name, u.Cpu.TotalSeconds, u.PeakBytes / 1024.0 / 1024.0) : new ServiceUsage(s.Name, 0, 0)).ToList();
-        var transitions = Services.SelectMany(s => ReadTransitions(system.DatabasePath(s))).ToList();
-
-        using var verifier = new IndependentVerifier(system.Chain.RpcUrl);
+        var transitions = StageResult.Services.SelectMany(s => ReadTransitions(system.DatabasePath(s))).ToList();
         var failures = await VerifyAsync(system, verifier, transitions);
-
         var gas = 0L;
         var transactions = transitions.Select(t => t["anchor"]!["transactionHash"]!.GetValue<string>()).Distinct().ToList();
         foreach (var tx in transactions) gas += await verifier.GasUsedAsync(tx);
+        return new EndToEndResult(batchSize, stages, highest, settledPerSecond, outcomes.Length, outcomes.Where(o => o.Error is not null).Select(o => o.Error!).ToList(),
+            transitions.Count, transactions.Count, (double)gas / Math.Max(1, transitions.Count), (double)transitions.Count / Math.Max(1, transactions.Count),
+            transitions.Count - failures.Count, failures);
+    }
 
-        var lags = transitions.Select(t => (double)(t["anchoredAtUnixMs"]!.GetValue<long>() - t["occurredAtUnixMs"]!.GetValue<long>())).ToList();
-        var first = transitions.Min(t => t["occurredAtUnixMs"]!.GetValue<long>());
-        var last = transitions.Max(t => t["anchoredAtUnixMs"]!.GetValue<long>());
-        return new EndToEndResult(batchSize, options.Declarations, wall, options.Declarations / wall, transitions.Count,
-            transitions.Count / Math.Max(0.001, (last - first) / 1000.0),
+    /// <summary>
+    /// One bank's settlement rate: <paramref name="count"/> declarations arrive at <paramref name="perSecond"/> and are
+    /// driven up to their settlement (documents issued, assessed, the payer's account funded), held there, then all
+    /// their settlements are asked of the one bank at once: payments settled ÷ (last Settled − the burst's start).
+    /// </summary>
+    private async Task<double?> SettlementBurstAsync(Rig rig, int count, double perSecond)
+    {
+        log.WriteLine($"  batch size {batchSize}: settlement burst, {count} duty payments held at the point of settlement, then settled by one bank at once");
+        var ready = 0;
+        var allReady = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Arrived() { if (Interlocked.Increment(ref ready) == count) allReady.TrySetResult(); }
+        var start = Stopwatch.GetTimestamp();
+        var runs = new List<Task<Outcome>>();
+        foreach (var offset in Enumerable.Range(0, count).Select(i => TimeSpan.FromSeconds(i / perSecond)))
+        {
+            var wait = offset - Stopwatch.GetElapsedTime(start);
+            if (wait > TimeSpan.Zero) await Task.Delay(wait);
+            var lrn = $"BENCH-{batchSize}-{Interlocked.Increment(ref _sequence)}-{_runId}";
+            runs.Add(Task.Run(async () =>
+            {
+                var held = false;
+                var outcome = await DeclarationAsync(rig, lrn, Stopwatch.GetTimestamp(), async () => { held = true; Arrived(); await go.Task; });
+                if (!held) Arrived(); // failed before its settlement: not waited for
+                return outcome;
+            }));
+        }
+        _all.AddRange(runs);
+        await Task.WhenAny(allReady.Task, Task.Delay(PollTimeout));
+        var burst = Stopwatch.GetTimestamp();
+        go.SetResult();
+        var settled = (await Task.WhenAll(runs)).Where(o => o.Error is null && o.SettledAt > burst).Select(o => o.SettledAt).ToList();
+        await WaitForAnchoringAsync(rig.System);
+        return settled.Count == 0 ? null : settled.Count / Stopwatch.GetElapsedTime(burst, settled.Max()).TotalSeconds;
+    }
+
+    private static HttpClient Client(string role, string party) => TradeChainHttp.Client(Auth, role, party, "bench", TimeSpan.FromSeconds(60));
+
+    /// <summary>Declarations arrive at <paramref name="perSecond"/> for <paramref name="duration"/>; measured until they are all released and anchored, or the drain runs out.</summary>
+    private async Task<StageResult> StageAsync(Rig rig, double perSecond, TimeSpan duration)
+    {
+        var before = await SnapshotAsync(rig);
+        var start = Stopwatch.GetTimestamp();
+        var runs = new List<Task<Outcome>>();
+        foreach (var offset in OpenLoop.Arrivals(perSecond, duration))
+        {
+            var wait = offset - Stopwatch.GetElapsedTime(start);
+            if (wait > TimeSpan.Zero) await Task.Delay(wait);
+            var scheduled = start + (long)(offset.TotalSeconds * Stopwatch.Frequency);
+            var lrn = $"BENCH-{batchSize}-{Interlocked.Increment(ref _sequence)}-{_runId}";
+            runs.Add(Task.Run(() => DeclarationAsync(rig, lrn, scheduled)));
+        }
+        _all.AddRange(runs);
+        var drain = TimeSpan.FromSeconds(options.DrainSeconds);
+        var drained = Stopwatch.StartNew();
+        await Task.WhenAny(Task.WhenAll(runs), Task.Delay(drain));
+        var pending = await PendingAnchoringAsync(rig.System, drain - drained.Elapsed);
+        var after = await SnapshotAsync(rig);
+
+        var done = runs.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result).ToList();
+        var released = done.Where(o => o.ReleaseMs is not null).ToList();
+        var latencies = released.Select(o => o.ReleaseMs!.Value).ToList();
+        var lastRelease = released.Count == 0 ? start : released.Max(o => o.ReleasedAt);
+        var outcome = new StageOutcome(runs.Count, released.Count, Stats.Percentile(latencies, 99), pending);
+
+        // The stage's transitions: those that occurred in its window (read once they are anchored, or the drain ran out).
+        var window = StageResult.Services.SelectMany(s => ReadTransitions(rig.System.DatabasePath(s)))
+            .Where(t => t["occurredAtUnixMs"]!.GetValue<long>() is var at && at >= before.UnixMs && at <= after.UnixMs).ToList();
+        var lags = window.Select(t => (double)(t["anchoredAtUnixMs"]!.GetValue<long>() - t["occurredAtUnixMs"]!.GetValue<long>())).ToList();
+        var settled = window.Count(t => t["service"]!.GetValue<string>() == "payments" && t["toState"]!.GetValue<string>() == "Settled");
+        var offered = Math.Max(1, runs.Count);
+        var result = new StageResult(batchSize, perSecond, duration.TotalSeconds, outcome, done.Count(o => o.Error is not null),
+            released.Count / Math.Max(0.001, Stopwatch.GetElapsedTime(start, lastRelease).TotalSeconds),
             Stats.Percentile(latencies, 50), Stats.Percentile(latencies, 95), Stats.Percentile(latencies, 99),
-            Stats.Percentile(lags, 50), Stats.Percentile(lags, 95), Stats.Percentile(lags, 99),
-            transactions.Count, (double)gas / transitions.Count, (double)transitions.Count / transactions.Count,
-            transitions.Count - failures.Count, failures, usage);
+            window.Count, Stats.Percentile(lags, 50), Stats.Percentile(lags, 95), Stats.Percentile(lags, 99),
+            after.Cpu.ToDictionary(p => p.Key, p => p.Value - before.Cpu[p.Key] is { } used ? used.TotalMilliseconds / offered : (double?)null),
+            after.Calls.ToDictionary(c => c.Key, c => (double)(c.Value - before.Calls.GetValueOrDefault(c.Key)) / offered).Where(c => c.Value > 0).ToDictionary(),
+            (double)await rig.Chain.TransactionsInBlocksAsync(before.Block, after.Block) / offered,
+            settled / duration.TotalSeconds);
+
+        // Before the next stage: what this one left behind ends (not measured), so that each stage starts from a quiet system.
+        await Task.WhenAll(runs);
+        await WaitForAnchoringAsync(rig.System);
+        return result;
+    }
+
+    private static async Task<Snapshot> SnapshotAsync(Rig rig) => new(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+        rig.Pids.ToDictionary(p => p.Key, p => p.Value is { } pid ? ProcessCpu.Of(pid) : null), rig.Rpc.Calls, await rig.Chain.BlockNumberAsync());
+
+    /// <summary>One declaration through the golden path; its release latency from its scheduled arrival, or what went wrong.</summary>
+    /// <param name="beforeSettle">Awaited once the payer's account is funded, before the settlement is asked for.</param>
+    private static async Task<Outcome> DeclarationAsync(Rig rig, string lrn, long scheduled, Func<Task>? beforeSettle = null)
+    {
+        try
+        {
+            var (exporter, system) = (rig.Exporter, rig.System);
+            var documents = system.Documents.BaseAddress;
+            var submitted = await Task.WhenAll(
+                TradeChainHttp.PostAsync(exporter, new Uri(documents, "documents"), new
+                {
+                    type = "certificate-of-origin",
+                    content = new { certificateNumber = $"CO-{lrn}", exporter = new { name = "ACME Rubber Export JSC", country = "VN" }, consignee = new { name = "Nordsee Reifenwerke GmbH", country = "DE" }, originCountry = "VN", goodsDescription = "natural rubber SVR 10" },
+                }),
+                TradeChainHttp.PostAsync(exporter, new Uri(documents, "documents"), new
+                {
+                    type = "commercial-invoice",
+                    content = new { invoiceNumber = $"INV-{lrn}", seller = new { name = "ACME Rubber Export JSC", country = "VN" }, buyer = new { name = "Nordsee Reifenwerke GmbH", country = "DE" }, totalAmount = "48000.00", currency = "USD" },
+                }));
+            var hashes = await Task.WhenAll(submitted.Select(async s =>
+                (await Poll(exporter, new Uri(documents, $"documents/{s["id"]}"), d => d["status"]?.GetValue<string>() == "Issued"))["hash"]!.GetValue<string>()));
+            var lodged = await TradeChainHttp.PostAsync(exporter, new Uri(system.Customs.BaseAddress, "declarations"), GoldenPath.ExportDeclaration(lrn, hashes[0], hashes[1]));
+            var declaration = new Uri(system.Customs.BaseAddress, $"declarations/{lodged["id"]}");
+            var assessed = await Poll(exporter, declaration, d => d["status"]?.GetValue<string>() is "Assessed" or "Rejected");
+            if (assessed["status"]!.GetValue<string>() != "Assessed") return new Outcome(null, 0, 0, $"{lrn} rejected: {assessed["statusReason"]}");
+            var reference = assessed["paymentReference"]!.GetValue<string>();
+            await GoldenPath.FundAndSettleAsync(exporter, rig.Bank, GoldenPath.BankParty, rig.Treasury, system.Payments.BaseAddress, reference, PollTimeout,
+                beforeSettle: beforeSettle);
+            await Poll(exporter, new Uri(system.Payments.BaseAddress, $"duty-payments/{reference}"), p => p["status"]?.GetValue<string>() == "Settled");
+            var settledAt = Stopwatch.GetTimestamp();
+            await Poll(exporter, declaration, d => d["status"]?.GetValue<string>() == "Released");
+            var at = Stopwatch.GetTimestamp();
+            return new Outcome(Stopwatch.GetElapsedTime(scheduled, at).TotalMilliseconds, at, settledAt, null);
+        }
+        catch (Exception e) // any failure of one declaration is its outcome, reported; the run goes on
+        {
+            return new Outcome(null, 0, 0, $"{lrn}: {e.Message}");
+        }
+    }
+
+    private static Task<JsonObject> Poll(HttpClient client, Uri uri, Func<JsonObject, bool> done) => TradeChainHttp.PollAsync(client, uri, done, PollTimeout);
+
+    private static async Task<long> PendingAsync(TradeChainSystem system)
+    {
+        long pending = 0;
+        foreach (var service in StageResult.Services) pending += await TradeChainSystem.CountAsync(system.DatabasePath(service), "SELECT COUNT(*) FROM transitions WHERE BatchRoot IS NULL");
+        return pending;
+    }
+
+    /// <summary>Transitions still pending anchoring once none are, or when <paramref name="patience"/> runs out.</summary>
+    private static async Task<long> PendingAnchoringAsync(TradeChainSystem system, TimeSpan patience)
+    {
+        for (var clock = Stopwatch.StartNew(); ; await Task.Delay(100))
+            if (await PendingAsync(system) is var pending && (pending == 0 || clock.Elapsed >= patience)) return pending;
+    }
+
+    private static async Task WaitForAnchoringAsync(TradeChainSystem system)
+    {
+        if (await PendingAnchoringAsync(system, TimeSpan.FromMinutes(5)) > 0) throw new TimeoutException("transitions still pending anchoring after 5 minutes");
     }
 
     /// <summary>Each anchored transition checked like an outside verifier would: leaf rebuilt from its fields, proof folded, root read from the chain.</summary>
@@ -101,46 +303,6 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, TextWriter 
             if (folded != root || !anchored) failures.Add($"{t["service"]} {t["aggregateType"]} {t["aggregateId"]} #{t["sequence"]}");
         }
         return failures;
-    }
-
-    private static async Task<double> DeclarationAsync(TradeChainSystem system, HttpClient exporter, HttpClient bank, string lrn)
-    {
-        var clock = Stopwatch.StartNew();
-        var documents = system.Documents.BaseAddress;
-        var submitted = await Task.WhenAll(
-            Post(exporter, new Uri(documents, "documents"), new
-            {
-                type = "certificate-of-origin",
-                content = new { certificateNumber = $"CO-{lrn}", exporter = new { name = "ACME Rubber Export JSC", country = "VN" }, consignee = new { name = "Nordsee Reifenwerke GmbH", country = "DE" }, originCountry = "VN", goodsDescription = "natural rubber SVR 10" },
-            }),
-            Post(exporter, new Uri(documents, "documents"), new
-            {
-                type = "commercial-invoice",
-                content = new { invoiceNumber = $"INV-{lrn}", seller = new { name = "ACME Rubber Export JSC", country = "VN" }, buyer = new { name = "Nordsee Reifenwerke GmbH", country = "DE" }, totalAmount = "48000.00", currency = "USD" },
-            }));
-        var hashes = await Task.WhenAll(submitted.Select(async s =>
-            (await Poll(exporter, new Uri(documents, $"documents/{s["id"]}"), d => d["status"]?.GetValue<string>() == "Issued"))["hash"]!.GetValue<string>()));
-        var lodged = await Post(exporter, new Uri(system.Customs.BaseAddress, "declarations"), GoldenPath.ExportDeclaration(lrn, hashes[0], hashes[1]));
-        var declaration = new Uri(system.Customs.BaseAddress, $"declarations/{lodged["id"]}");
-        var assessed = await Poll(exporter, declaration, d => d["status"]?.GetValue<string>() is "Assessed" or "Rejected");
-        if (assessed["status"]!.GetValue<string>() != "Assessed") throw new InvalidOperationException($"{lrn} rejected: {assessed["statusReason"]}");
-        var payment = new Uri(system.Payments.BaseAddress, $"duty-payments/{assessed["paymentReference"]}");
-        await Poll(exporter, payment, _ => true);
-        using var treasury = Client(Roles.Bank, GoldenPath.TreasuryBankParty);
-        await GoldenPath.FundAndSettleAsync(exporter, bank, GoldenPath.BankParty, treasury, system.Payments.BaseAddress, assessed["paymentReference"]!.GetValue<string>(), TimeSpan.FromSeconds(90));
-        await Poll(exporter, declaration, d => d["status"]?.GetValue<string>() == "Released");
-        return clock.Elapsed.TotalMilliseconds;
-    }
-
-    private static async Task WaitForAnchoringAsync(TradeChainSystem system)
-    {
-        for (var clock = Stopwatch.StartNew(); clock.Elapsed < TimeSpan.FromMinutes(5); await Task.Delay(100))
-        {
-            long pending = 0;
-            foreach (var service in Services) pending += await TradeChainSystem.CountAsync(system.DatabasePath(service), "SELECT COUNT(*) FROM transitions WHERE BatchRoot IS NULL");
-            if (pending == 0) return;
-        }
-        throw new TimeoutException("transitions still pending anchoring after 5 minutes");
     }
 
     /// <summary>Each transition as the history API shows it, read straight from a service's database.</summary>

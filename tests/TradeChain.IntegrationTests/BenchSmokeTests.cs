@@ -14,9 +14,19 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
         output.WriteLine(log.ToString());
 
         Assert.True(report.EveryAnchoredTransitionVerifies, log.ToString());
+        Assert.True(report.NoDeclarationFailed, log.ToString());
         Assert.Equal(BenchOptions.Quick.BatchSizes, report.EndToEnd.Select(r => r.BatchSize));
         foreach (var run in report.EndToEnd)
         {
+            // One open-loop stage at the quick mode's fixed rate, measured: every process's CPU read, the services' RPC calls
+            // counted by the proxy, and at least the declarations' own chain transactions (two documents, the duty transfer) mined.
+            var stage = Assert.Single(run.Stages);
+            Assert.Equal(run.Declarations, stage.Outcome.Offered);
+            Assert.Equal(stage.Outcome.Offered, stage.Outcome.Released);
+            Assert.All(new[] { "customs", "documents", "payments", "rabbitmq", "anvil" }, p => Assert.True(stage.CpuMsPerDeclaration[p] > 0, p));
+            Assert.True(stage.RpcCallsPerDeclaration.GetValueOrDefault("eth_sendRawTransaction") > 0, string.Join(", ", stage.RpcCallsPerDeclaration));
+            Assert.True(stage.ChainTransactionsPerDeclaration >= 1);
+            Assert.Equal(11 * stage.Outcome.Offered, stage.Transitions);
             // Per declaration: 2 documents × (Submitted, Issued), 4 customs steps to release, 3 payment steps (Requested,
             // Settling, Settled) — none lost, none twice.
             Assert.Equal(11 * run.Declarations, run.Transitions);

@@ -71,6 +71,18 @@ public sealed class IndependentVerifier(string rpcUrl) : IDisposable
         return Convert.ToInt64(receipt["gasUsed"]!.GetValue<string>(), 16);
     }
 
+    /// <summary>The chain's head block number.</summary>
+    public async Task<long> BlockNumberAsync() => Convert.ToInt64((await CallAsync("eth_blockNumber", [])).GetValue<string>(), 16);
+
+    /// <summary>Transactions in the blocks after <paramref name="after"/> up to <paramref name="upTo"/> (both block numbers).</summary>
+    public async Task<long> TransactionsInBlocksAsync(long after, long upTo)
+    {
+        long count = 0;
+        for (var block = after + 1; block <= upTo; block++)
+            count += Convert.ToInt64((await CallAsync("eth_getBlockTransactionCountByNumber", [$"0x{block:x}"])).GetValue<string>(), 16);
+        return count;
+    }
+
     private async Task<JsonNode> CallAsync(string method, object[] parameters)
     {
         using var response = await _http.PostAsJsonAsync(rpcUrl, new { jsonrpc = "2.0", id = 1, method, @params = parameters });

@@ -1,8 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net;
-using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json.Nodes;
 
 namespace TradeChain.Testing;
@@ -14,34 +11,15 @@ namespace TradeChain.Testing;
 /// exceeds maximum RPC range limit" — and counted in <see cref="Refused"/>. Anvil has no such option. Everything else
 /// passes through unchanged.
 /// </summary>
-public sealed class LogRangeLimitedRpc : IAsyncDisposable
+public sealed class LogRangeLimitedRpc(string upstream, long maxRange = LogRangeLimitedRpc.BesuDefaultMaxRange) : JsonRpcProxy(upstream)
 {
     /// <summary>Besu's default --rpc-max-logs-range.</summary>
     public const long BesuDefaultMaxRange = 5_000;
 
-    private readonly HttpListener _listener = new();
-    private readonly HttpClient _upstream = new() { Timeout = TimeSpan.FromSeconds(60) };
-    private readonly Uri _target;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _serving;
     private readonly ConcurrentQueue<(long From, long To)> _ranges = new();
     private readonly ConcurrentQueue<(long From, long To)> _refused = new();
 
-    public LogRangeLimitedRpc(string upstream, long maxRange = BesuDefaultMaxRange)
-    {
-        _target = new Uri(upstream);
-        MaxRange = maxRange;
-        Port = TestEnvironment.FreePort();
-        _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-        _listener.Start();
-        _serving = Task.Run(ServeAsync);
-    }
-
-    public long MaxRange { get; }
-
-    public int Port { get; }
-
-    public string Url => $"http://127.0.0.1:{Port}";
+    public long MaxRange { get; } = maxRange;
 
     /// <summary>Every log range asked for (refused or not), as block numbers.</summary>
     public IReadOnlyList<(long From, long To)> Ranges => _ranges.ToList();
@@ -49,65 +27,8 @@ public sealed class LogRangeLimitedRpc : IAsyncDisposable
     /// <summary>The log ranges refused for exceeding <see cref="MaxRange"/>.</summary>
     public IReadOnlyList<(long From, long To)> Refused => _refused.ToList();
 
-    private async Task ServeAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            HttpListenerContext context;
-            try { context = await _listener.GetContextAsync(); }
-            catch (Exception) when (_stop.IsCancellationRequested) { return; }
-            catch (HttpListenerException) { return; }
-            _ = Task.Run(() => HandleAsync(context));
-        }
-    }
-
-    private async Task HandleAsync(HttpListenerContext context)
-    {
-        try
-        {
-            string body;
-            using (var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8)) body = await reader.ReadToEndAsync();
-            var request = JsonNode.Parse(body);
-            var refusal = request switch
-            {
-                JsonArray batch when await AnyRefusedAsync(batch) is { } refused => refused,
-                JsonObject single => await RefusalAsync(single),
-                _ => null,
-            };
-            string answer;
-            if (refusal is not null) answer = refusal.ToJsonString();
-            else
-            {
-                using var forwarded = await _upstream.PostAsync(_target, new StringContent(body, Encoding.UTF8, "application/json"));
-                answer = await forwarded.Content.ReadAsStringAsync();
-            }
-            var bytes = Encoding.UTF8.GetBytes(answer);
-            context.Response.ContentType = "application/json";
-            context.Response.ContentLength64 = bytes.Length;
-            await context.Response.OutputStream.WriteAsync(bytes);
-            context.Response.Close();
-        }
-        catch (Exception)
-        {
-            try { context.Response.StatusCode = 502; context.Response.Close(); } catch (Exception) { }
-        }
-    }
-
-    private async Task<JsonNode?> AnyRefusedAsync(JsonArray batch)
-    {
-        var answers = new JsonArray();
-        var any = false;
-        foreach (var item in batch.OfType<JsonObject>())
-        {
-            var refusal = await RefusalAsync(item);
-            any |= refusal is not null;
-            answers.Add(refusal);
-        }
-        return any ? answers : null; // a batch with one over-range request is refused whole (simpler than Besu; our clients send none)
-    }
-
     /// <summary>Besu's answer to a log request over the limit, or null when the request may pass.</summary>
-    private async Task<JsonObject?> RefusalAsync(JsonObject request)
+    protected override async Task<JsonObject?> RefusalAsync(JsonObject request)
     {
         var method = request["method"]?.GetValue<string>();
         if (method is not ("eth_getLogs" or "eth_newFilter")) return null;
@@ -131,18 +52,7 @@ public sealed class LogRangeLimitedRpc : IAsyncDisposable
         var text = block?.GetValue<string>() ?? "latest";
         if (text == "earliest") return 0;
         if (text.StartsWith("0x", StringComparison.Ordinal)) return long.Parse(text[2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-        var response = await _upstream.PostAsJsonAsync(_target, new { jsonrpc = "2.0", id = 1, method = "eth_blockNumber", @params = Array.Empty<object>() });
-        var head = (await response.Content.ReadFromJsonAsync<JsonObject>())!["result"]!.GetValue<string>();
+        var head = (await UpstreamAsync("eth_blockNumber"))["result"]!.GetValue<string>();
         return long.Parse(head[2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        _listener.Stop();
-        _listener.Close();
-        try { await _serving; } catch (Exception) { }
-        _upstream.Dispose();
-        _stop.Dispose();
     }
 }

@@ -57,6 +57,9 @@ public sealed class TradeChainSystem : IAsyncDisposable
 
     public string DatabasePath(string service) => Path.Combine(Directory, "data", $"{service}.db");
 
+    /// <summary>The operating-system process of one of the model's executables ("customs", "anvil"...), if it is running.</summary>
+    public int? ProcessId(string resource) => Watch.ProcessId(_app, resource);
+
     /// <summary>A COUNT(*) (or any single integer) read straight from a service's SQLite database.</summary>
     public static async Task<long> CountAsync(string database, string sql)
     {

@@ -41,8 +41,9 @@ public sealed class GoldenPath(Uri documents, Uri customs, Uri payments, AuthOpt
     /// credited (a deposit against the bank's books), the customs treasury's account is opened by the treasury's bank, and
     /// the payment is settled — a token transfer on chain. Opening and depositing again are harmless (idempotent).
     /// </summary>
+    /// <param name="beforeSettle">Awaited once the account is funded, before the settlement is asked for (the benchmark holds settlements back to send them at once).</param>
     public static async Task<JsonObject> FundAndSettleAsync(HttpClient payerClient, HttpClient bank, string bankParty, HttpClient treasuryBank, Uri payments,
-        string reference, TimeSpan timeout, CancellationToken ct = default)
+        string reference, TimeSpan timeout, CancellationToken ct = default, Func<Task>? beforeSettle = null)
     {
         // The declarant sees what it owes and mandates its bank, which from then on sees the declarant's duties.
         var payment = await TradeChainHttp.PollAsync(payerClient, new Uri(payments, $"/duty-payments/{reference}"), p => p["status"] is not null, timeout, ct, "payment request received");
@@ -53,6 +54,7 @@ public sealed class GoldenPath(Uri documents, Uri customs, Uri payments, AuthOpt
         await TradeChainHttp.PostAsync(treasuryBank, new Uri(payments, "/accounts"), new { party = "CUSTOMS-TREASURY", currency }, ct);
         await TradeChainHttp.PostAsync(bank, new Uri(payments, $"/accounts/{payer}/{currency}/deposits"),
             new { amount = payment["amount"]!.GetValue<decimal>(), reference = $"DEP-{reference}" }, ct);
+        if (beforeSettle is not null) await beforeSettle();
         return await TradeChainHttp.PostAsync(bank, new Uri(payments, $"/duty-payments/{reference}/settle"), new { }, ct);
     }
 
