@@ -12,7 +12,8 @@ namespace TradeChain.Testing;
 /// with <c>--rpc-max-logs-range</c> (5,000 blocks by default): a request whose range (to − from, with "earliest" as 0 and
 /// "latest" as the head) exceeds <see cref="MaxRange"/> is answered with Besu's error — code -32005, "Requested range
 /// exceeds maximum RPC range limit" — and counted in <see cref="Refused"/>. Anvil has no such option. Everything else
-/// passes through unchanged.
+/// passes through unchanged. Every request is recorded (<see cref="Calls"/>), so a test can count what a service asks
+/// the node.
 /// </summary>
 public sealed class LogRangeLimitedRpc : IAsyncDisposable
 {
@@ -26,6 +27,7 @@ public sealed class LogRangeLimitedRpc : IAsyncDisposable
     private readonly Task _serving;
     private readonly ConcurrentQueue<(long From, long To)> _ranges = new();
     private readonly ConcurrentQueue<(long From, long To)> _refused = new();
+    private readonly ConcurrentQueue<RpcCall> _calls = new();
 
     public LogRangeLimitedRpc(string upstream, long maxRange = BesuDefaultMaxRange)
     {
@@ -49,6 +51,26 @@ public sealed class LogRangeLimitedRpc : IAsyncDisposable
     /// <summary>The log ranges refused for exceeding <see cref="MaxRange"/>.</summary>
     public IReadOnlyList<(long From, long To)> Refused => _refused.ToList();
 
+    /// <summary>Every request received so far (each of a batch on its own), oldest first.</summary>
+    public IReadOnlyList<RpcCall> Calls => _calls.ToList();
+
+    private void Record(JsonNode? request)
+    {
+        foreach (var item in request is JsonArray batch ? batch.OfType<JsonObject>() : request is JsonObject single ? [single] : [])
+        {
+            var parameters = item["params"] as JsonArray;
+            var first = parameters is { Count: > 0 } ? parameters[0] : null;
+            // The contract a call or a log request is about: eth_call's "to", eth_getLogs' "address", eth_getCode's address.
+            var contract = first switch
+            {
+                JsonObject o => (o["to"] ?? o["address"]) switch { JsonValue v => v.ToString(), JsonArray a => string.Join(",", a), _ => null },
+                JsonValue v => v.ToString(),
+                _ => null,
+            };
+            _calls.Enqueue(new RpcCall(item["method"]?.ToString() ?? "", contract?.ToLowerInvariant()));
+        }
+    }
+
     private async Task ServeAsync()
     {
         while (!_stop.IsCancellationRequested)
@@ -68,6 +90,7 @@ public sealed class LogRangeLimitedRpc : IAsyncDisposable
             string body;
             using (var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8)) body = await reader.ReadToEndAsync();
             var request = JsonNode.Parse(body);
+            Record(request);
             var refusal = request switch
             {
                 JsonArray batch when await AnyRefusedAsync(batch) is { } refused => refused,
@@ -146,3 +169,6 @@ public sealed class LogRangeLimitedRpc : IAsyncDisposable
         _stop.Dispose();
     }
 }
+
+/// <summary>One JSON-RPC request: its method and the contract it names, if any (lower-case).</summary>
+public sealed record RpcCall(string Method, string? Contract);
