@@ -104,4 +104,33 @@ public class OpenAttestationVectorTests
         ];
         foreach (var (path, value, hash) in leaves) Assert.Equal(hash, OpenAttestationV2.LeafHash(path, JsonValue.Create(value)));
     }
+
+    [Fact]
+    public void Target_hashes_of_empty_keys_containers_nulls_escapes_and_odd_hidden_hashes_are_as_before()
+    {
+        // Each pinned with the code before it was optimised. The first has two leaves on one path ("x"): the later wins.
+        (string Data, string TargetHash)[] documents =
+        [
+            ("""{"":{"x":"a"},"x":"b"}""", "e4509b74e832f9fb3ed68d4276a82ce41b3b9330ea6971713d37a2ef7a5f1ba1"),
+            ("""{}""", "7bf4357ed0c1b2ea24add64aaa0daddf6bdb171f8782ce3e1d398277f5e96075"),
+            ("""{"a":{},"b":[],"c":null,"d":[[],{}],"e":{"":"v"}}""", "95bc2d3a04102d3acb75744e5abbe527fd76a11c85338181271b34f51adbc9b0"),
+            ("""{"k\"ey":{"\u00e9\ud83d\ude00":["x",{"y\n":true,"z":1.5}]}}""", "2c9fb7204d5331c62d947a9a5a343093c5edc48a85e89e8b575175044afae404"),
+        ];
+        foreach (var (data, hash) in documents)
+            Assert.Equal(hash, OpenAttestationV2.TargetHash(JsonNode.Parse(data)!.AsObject(), ["ab\"c", "00ff"]));
+    }
+
+    [Fact]
+    public void Salts_are_distinct_random_version_4_uuids()
+    {
+        var salts = Enumerable.Range(0, 2_000)
+            .SelectMany(_ => OpenAttestationV2.Flatten(OpenAttestationV2.SaltData(new JsonObject { ["a"] = "x", ["b"] = 1 })).Values)
+            .Select(v => v!.GetValue<string>()[..36]).ToList();
+        Assert.Equal(salts.Count, salts.Distinct().Count());
+        Assert.All(salts, salt =>
+        {
+            Assert.Equal(4, Guid.Parse(salt).Version);
+            Assert.Contains(salt[19], "89ab"); // the RFC 4122 variant
+        });
+    }
 }
