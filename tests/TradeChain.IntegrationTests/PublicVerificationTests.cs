@@ -18,19 +18,29 @@ public sealed class PublicVerificationFixture : IAsyncLifetime
 
     public TradeChainSystem System { get; private set; } = null!;
 
+    /// <summary>The documents service's way to the chain, recording every request it makes.</summary>
+    public LogRangeLimitedRpc Rpc { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
+        var anvilPort = TestEnvironment.FreePort();
+        Rpc = new LogRangeLimitedRpc($"http://127.0.0.1:{anvilPort}");
         System = await TradeChainSystem.StartAsync((name, process) =>
         {
             if (name != "documents") return;
+            process.SetSetting("Chain:RpcUrl", Rpc.Url);
             process.SetSetting("PublicVerification:PermitLimit", PermitLimit.ToString(CultureInfo.InvariantCulture));
             process.SetSetting("PublicVerification:MaxDocumentBytes", MaxDocumentBytes.ToString(CultureInfo.InvariantCulture));
             // The tests stand in for a trusted proxy (as the console is) so that each test is its own visitor.
             process.SetSetting("PublicVerification:TrustedProxies:0", "127.0.0.1");
-        });
+        }, anvilPort: anvilPort);
     }
 
-    public async Task DisposeAsync() => await System.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await System.DisposeAsync();
+        await Rpc.DisposeAsync();
+    }
 }
 
 /// <summary>
@@ -108,6 +118,49 @@ public sealed class PublicVerificationTests(PublicVerificationFixture fixture, I
         Assert.Equal(HttpStatusCode.Unauthorized, (await Send(visitor, HttpMethod.Post, Documents("documents/verify"), wrapped)).Status);
         var schema = JsonNode.Parse(await visitor.GetStringAsync(Documents("public/schemas/commercial-invoice")))!;
         Assert.Equal("Commercial invoice", schema["title"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_document_of_our_store_is_verified_from_the_chain_index_with_no_chain_read_per_proof_node_and_its_verdict_names_block_and_transaction()
+    {
+        using var exporter = Client(Roles.Exporter, "EXP-PUBLIC-INDEX");
+        // Submitted together, so they share a batch and each one's proof has nodes.
+        var submitted = await Task.WhenAll(Enumerable.Range(1, 3).Select(i =>
+            Post(exporter, Documents("documents"), new { type = "commercial-invoice", content = Invoice($"INV-INDEX-{i}") })));
+        var issued = await Task.WhenAll(submitted.Select(s => PollStatus(exporter, Documents($"documents/{s["id"]}"), "Issued")));
+        var document = issued.FirstOrDefault(d => d["wrapped"]!["signature"]!["proof"]!.AsArray().Count >= 1);
+        Assert.True(document is not null, "the three invoices were issued in separate batches: no document has a proof to walk");
+        var wrapped = document["wrapped"]!.AsObject();
+        var store = System.Chain.Deployment.DocumentStoreAddress.ToLowerInvariant();
+        using var visitor = Visitor("198.51.100.10");
+
+        async Task<(JsonObject Report, List<RpcCall> Calls)> Verify()
+        {
+            var before = fixture.Rpc.Requests.Count;
+            var (status, report) = await VerifyPublicly(visitor, wrapped);
+            Assert.Equal(HttpStatusCode.OK, status);
+            var calls = fixture.Rpc.Requests.Skip(before).ToList();
+            output.WriteLine("chain requests meanwhile: " + string.Join(", ", calls.Select(c => $"{c.Method} {c.Contract}")));
+            return (report!, calls);
+        }
+
+        var (valid, calls) = await Verify();
+        Assert.True(valid["valid"]!.GetValue<bool>());
+        var issuance = Check(valid, "issuance");
+        Assert.Contains($"in block {document["issuedInBlock"]}, transaction {document["issueTransactionHash"]}", issuance["reason"]!.GetValue<string>());
+        Assert.Equal(document["issueTransactionHash"]!.GetValue<string>(), issuance["details"]!["issuers"]![0]!["transactionHash"]!.GetValue<string>());
+        Assert.Contains("as of block", Check(valid, "revocation")["reason"]!.GetValue<string>());
+        // Not one question about a hash: no eth_call (documentIssued / documentRevoked) and no code lookup of the store.
+        Assert.DoesNotContain(calls, c => c.Contract == store && c.Method is "eth_call" or "eth_getCode");
+
+        // Revoked, then verified at once: the index is read only once it holds the revocation's block.
+        var revoked = await Post(exporter, Documents($"documents/{document["id"]}/revoke"), new { reason = "superseded by INV-INDEX-4", scope = "document" });
+        var (report, revokedCalls) = await Verify();
+        var revocation = Check(report, "revocation");
+        Assert.Equal("invalid", revocation["status"]!.GetValue<string>());
+        Assert.Contains($"in transaction {revoked["transactionHash"]}, block {revoked["blockNumber"]}", revocation["reason"]!.GetValue<string>());
+        Assert.Contains("superseded by INV-INDEX-4", revocation["reason"]!.GetValue<string>());
+        Assert.DoesNotContain(revokedCalls, c => c.Contract == store && c.Method is "eth_call" or "eth_getCode");
     }
 
     [Fact]

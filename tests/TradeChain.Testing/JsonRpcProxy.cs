@@ -19,6 +19,7 @@ public class JsonRpcProxy : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _serving;
     private readonly ConcurrentDictionary<string, long> _calls = new();
+    private readonly ConcurrentQueue<RpcCall> _requests = new();
     private long _httpRequests;
 
     public JsonRpcProxy(string upstream)
@@ -36,6 +37,9 @@ public class JsonRpcProxy : IAsyncDisposable
 
     /// <summary>JSON-RPC calls received so far per method (each item of a batch counts as one call), refused ones included.</summary>
     public IReadOnlyDictionary<string, long> Calls => new Dictionary<string, long>(_calls);
+
+    /// <summary>Every call received so far (each of a batch on its own), oldest first, with the contract it names.</summary>
+    public IReadOnlyList<RpcCall> Requests => _requests.ToList();
 
     /// <summary>HTTP requests received so far (a batch is one request).</summary>
     public long HttpRequests => Interlocked.Read(ref _httpRequests);
@@ -71,7 +75,10 @@ public class JsonRpcProxy : IAsyncDisposable
             var request = JsonNode.Parse(body);
             Interlocked.Increment(ref _httpRequests);
             foreach (var call in request switch { JsonArray batch => batch.OfType<JsonObject>(), JsonObject single => [single], _ => [] })
+            {
                 _calls.AddOrUpdate(call["method"]?.GetValue<string>() ?? "?", 1, (_, n) => n + 1);
+                _requests.Enqueue(RpcCall.Of(call));
+            }
             var refusal = request switch
             {
                 JsonArray batch => await AnyRefusedAsync(batch),
@@ -119,5 +126,23 @@ public class JsonRpcProxy : IAsyncDisposable
         _upstream.Dispose();
         _stop.Dispose();
         GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary>One JSON-RPC request: its method and the contract it names, if any (lower-case).</summary>
+public sealed record RpcCall(string Method, string? Contract)
+{
+    public static RpcCall Of(JsonObject call)
+    {
+        var parameters = call["params"] as JsonArray;
+        var first = parameters is { Count: > 0 } ? parameters[0] : null;
+        // The contract a call or a log request is about: eth_call's "to", eth_getLogs' "address", eth_getCode's address.
+        var contract = first switch
+        {
+            JsonObject o => (o["to"] ?? o["address"]) switch { JsonValue v => v.ToString(), JsonArray a => string.Join(",", a), _ => null },
+            JsonValue v => v.ToString(),
+            _ => null,
+        };
+        return new RpcCall(call["method"]?.ToString() ?? "", contract?.ToLowerInvariant());
     }
 }

@@ -14,8 +14,9 @@ builder.Services.AddSingleton(builder.Configuration.GetSection(IssuerRegistryOpt
 builder.Services.AddSingleton(builder.Configuration.GetSection(PartyAccountOptions.Section).Get<PartyAccountOptions>() ?? new PartyAccountOptions());
 builder.Services.AddSingleton<IssuerRegistry>();
 builder.Services.AddSingleton<TitleRegistryClient>();
-builder.AddChainIndex(chain => [TitleEvents.SourceFor(chain)]);
+builder.AddChainIndex(chain => [TitleEvents.SourceFor(chain), DocumentStoreEvents.SourceFor(chain)]);
 builder.Services.AddScoped<TitleEvents>();
+builder.Services.AddScoped<DocumentStoreEvents>();
 builder.Services.AddSingleton<PartyWallets>();
 builder.Services.AddSingleton<PartyDirectory>();
 builder.Services.AddScoped<DocumentVerifier>();

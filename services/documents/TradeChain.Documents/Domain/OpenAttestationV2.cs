@@ -35,11 +35,11 @@ public static class OpenAttestationV2
         var salted = documents.Select(d => SaltData(d, salt)).ToList();
         var targets = salted.Select(d => TargetHash(d, [])).ToList();
         var (root, proofs) = BuildTree(targets);
-        return salted.Select((data, i) => Wrap(data, targets[i], proofs[i], root)).ToList();
+        return salted.Select((data, i) => WrapOwned(data, targets[i], proofs[i], root)).ToList();
     }
 
     /// <summary>Salts every primitive value of <paramref name="data"/> as "uuid:type:value".</summary>
-    public static JsonObject SaltData(JsonObject data, Func<Guid>? salt = null) => (JsonObject)Salt(data, salt ?? Guid.NewGuid);
+    public static JsonObject SaltData(JsonObject data, Func<Guid>? salt = null) => (JsonObject)Salt(data, salt ?? RandomSalt.Next);
 
     /// <summary>
     /// The Merkle tree of a batch's target hashes (sorted, as OpenAttestation builds it): its root and, in the order of
@@ -56,10 +56,14 @@ public static class OpenAttestationV2
     }
 
     /// <summary>The wrapped document: version, salted data and its SHA3MerkleProof signature.</summary>
-    public static JsonObject Wrap(JsonObject saltedData, string targetHash, IReadOnlyList<string> proof, string merkleRoot) => new()
+    public static JsonObject Wrap(JsonObject saltedData, string targetHash, IReadOnlyList<string> proof, string merkleRoot) =>
+        WrapOwned((JsonObject)saltedData.DeepClone(), targetHash, proof, merkleRoot);
+
+    /// <summary>As <see cref="Wrap"/>, taking <paramref name="saltedData"/> itself (made for this document, so not copied).</summary>
+    private static JsonObject WrapOwned(JsonObject saltedData, string targetHash, IReadOnlyList<string> proof, string merkleRoot) => new()
     {
         ["version"] = SchemaVersion,
-        ["data"] = saltedData.DeepClone(),
+        ["data"] = saltedData,
         ["signature"] = new JsonObject
         {
             ["type"] = ProofType,
@@ -146,14 +150,89 @@ public static class OpenAttestationV2
         return copy;
     }
 
+    /// <summary>keccak256(JSON.stringify(sorted leaf hashes and <paramref name="obfuscatedHashes"/>)), hex without 0x.</summary>
     public static string TargetHash(JsonObject data, IEnumerable<string> obfuscatedHashes)
     {
-        var hashes = Flatten(data).Select(p => LeafHash(p.Key, p.Value)).Concat(obfuscatedHashes).Order(StringComparer.Ordinal).ToList();
-        return Keccak("[" + string.Join(",", hashes.Select(h => JsJson.String(h))) + "]");
+        var hashes = new List<string>();
+        if (!LeafHashes(data, new PathText(), hashes)) hashes = Flatten(data).Select(p => LeafHash(p.Key, p.Value)).ToList();
+        hashes.AddRange(obfuscatedHashes);
+        hashes.Sort(StringComparer.Ordinal);
+        var text = KeccakText.Rent().Append('[');
+        for (var i = 0; i < hashes.Count; i++)
+        {
+            if (i > 0) text.Append(',');
+            text.AppendJsString(hashes[i]);
+        }
+        return text.Append(']').HashHex();
     }
 
     /// <summary>keccak256(JSON.stringify({path: value})), hex without 0x.</summary>
-    public static string LeafHash(string path, JsonNode? value) => Keccak("{" + JsJson.String(path) + ":" + JsStringify(value) + "}");
+    public static string LeafHash(string path, JsonNode? value) => HashLeaf(KeccakText.Rent().Append('{').AppendJsString(path), value);
+
+    /// <summary>Ends a leaf's text — <c>{"path"</c> so far — with its value, and hashes it.</summary>
+    private static string HashLeaf(KeccakText text, JsonNode? value)
+    {
+        text.Append(':');
+        if (value is JsonValue v && v.GetValueKind() == JsonValueKind.String) text.AppendJsString(v.GetValue<string>());
+        else text.Append(JsStringify(value));
+        return text.Append('}').HashHex();
+    }
+
+    /// <summary>
+    /// The leaf hashes of <paramref name="node"/> as <see cref="Flatten"/> then <see cref="LeafHash"/> give them, without
+    /// building the flattened paths as strings: the path is kept escaped in <paramref name="path"/> (escaping a dotted path
+    /// is escaping each of its keys). False when a key is empty: two leaves may then share a path, which only
+    /// <see cref="Flatten"/> resolves (the later one wins), so the caller flattens instead.
+    /// </summary>
+    private static bool LeafHashes(JsonNode? node, PathText path, List<string> hashes)
+    {
+        switch (node)
+        {
+            case JsonObject o when o.Count > 0:
+                foreach (var (key, child) in o)
+                {
+                    if (key.Contains('.')) throw new ArgumentException($"Key names must not contain '.': {key}");
+                    if (key.Length == 0) return false;
+                    var mark = path.Length;
+                    path.AppendSegment(key, escape: true);
+                    if (!LeafHashes(child, path, hashes)) return false;
+                    path.Length = mark;
+                }
+                return true;
+            case JsonArray a when a.Count > 0:
+                for (var i = 0; i < a.Count; i++)
+                {
+                    var mark = path.Length;
+                    path.AppendSegment(i.ToString(CultureInfo.InvariantCulture), escape: false);
+                    if (!LeafHashes(a[i], path, hashes)) return false;
+                    path.Length = mark;
+                }
+                return true;
+            default:
+                hashes.Add(HashLeaf(KeccakText.Rent().Append('{').Append('"').Append(path.Chars).Append('"'), node));
+                return true;
+        }
+    }
+
+    /// <summary>A dotted path being walked, its keys JSON-escaped.</summary>
+    private sealed class PathText
+    {
+        private char[] _chars = new char[128];
+
+        public int Length { get; set; }
+
+        public ReadOnlySpan<char> Chars => _chars.AsSpan(0, Length);
+
+        public void AppendSegment(string segment, bool escape)
+        {
+            var text = escape && JsJson.NeedsEscaping(segment) ? JsJson.String(segment)[1..^1] : segment;
+            var needed = Length + 1 + text.Length;
+            if (needed > _chars.Length) Array.Resize(ref _chars, Math.Max(needed, _chars.Length * 2));
+            if (Length > 0) _chars[Length++] = '.';
+            text.CopyTo(_chars.AsSpan(Length));
+            Length += text.Length;
+        }
+    }
 
     /// <summary>Flattens like npm flatley: dotted keys, array indices as keys, empty objects and arrays kept as values.</summary>
     public static Dictionary<string, JsonNode?> Flatten(JsonNode? node)
@@ -186,8 +265,34 @@ public static class OpenAttestationV2
     {
         JsonObject o => new JsonObject(o.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Salt(p.Value, salt)))),
         JsonArray a => new JsonArray(a.Select(v => (JsonNode?)Salt(v, salt)).ToArray()),
-        _ => JsonValue.Create($"{salt()}:{TypedString(node)}"),
+        _ => JsonValue.Create(string.Concat(salt().ToString(), ":", TypedString(node))),
     };
+
+    /// <summary>
+    /// Random version-4 UUIDs as <see cref="Guid.NewGuid"/> makes them (122 random bits, version and variant set), drawn
+    /// from the cryptographic generator 256 at a time instead of one system call each: a salt is what keeps a hidden
+    /// field's value from being guessed from its hash.
+    /// </summary>
+    private static class RandomSalt
+    {
+        private const int PerRefill = 256;
+
+        [ThreadStatic] private static byte[]? t_random;
+        [ThreadStatic] private static int t_used;
+
+        public static Guid Next()
+        {
+            var random = t_random ??= new byte[16 * PerRefill];
+            if (t_used == 0) System.Security.Cryptography.RandomNumberGenerator.Fill(random);
+            var bytes = random.AsSpan(16 * t_used, 16);
+            t_used = (t_used + 1) % PerRefill;
+            bytes[7] = (byte)((bytes[7] & 0x0F) | 0x40); // version 4 (the high nibble of the third group, stored little-endian)
+            bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80); // variant 10xx (RFC 4122)
+            var guid = new Guid(bytes);
+            bytes.Clear(); // a salt used is not kept
+            return guid;
+        }
+    }
 
     private static string TypedString(JsonNode? value)
     {
@@ -223,8 +328,6 @@ public static class OpenAttestationV2
         if (node is JsonObject o) o.Remove(path[^1]);
         else throw new ArgumentException("Hiding single array elements is not supported; hide the whole array.");
     }
-
-    private static string Keccak(string text) => Convert.ToHexStringLower(Keccak256.Hash(Encoding.UTF8.GetBytes(text)));
 
     private sealed class ByteOrder : IComparer<byte[]>
     {

@@ -40,9 +40,16 @@ public sealed record VerificationReport(bool Valid, string Summary, string? Targ
 /// revocation, issuer identity — against the chain itself, and says precisely why a check fails: which fields were
 /// tampered with, which root was never issued, in which transaction, when and why a document was revoked. The API,
 /// the CLI (through the API) and the verification responders (Consumers/DocumentVerificationResponders.cs) all use this one verifier, so their verdicts agree.
+/// <para>
+/// TradeChain's own document store is read from this service's chain index (<see cref="DocumentStoreEvents"/>): one
+/// read of the chain's head per verification, however long the proof, and the verdict names the transaction and block
+/// of the issuance or revocation it relies on. Should the index not reach the head in time, the chain is read instead,
+/// hash by hash, as for any other store: those (another issuer's store, at most <see cref="MaxIssuers"/> with at most
+/// <see cref="MaxProofLength"/> proof hashes each) are not indexed here, so they cost chain reads.
+/// </para>
 /// </summary>
-public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient stores, TitleRegistryClient titles, TitleEvents titleEvents, IssuerRegistry issuers,
-    ChainOptions chain)
+public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient stores, DocumentStoreEvents storeEvents, TitleRegistryClient titles, TitleEvents titleEvents,
+    IssuerRegistry issuers, ChainOptions chain, ILogger<DocumentVerifier> logger)
 {
     public const string Integrity = "integrity";
     public const string Issuance = "issuance";
@@ -88,14 +95,17 @@ public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient 
         VerificationCheck issuance, revocation;
         var contracts = declared.Select(d => d!.Value).ToList();
         var intact = integrity.Status == CheckStatus.Valid;
+        // The proof of a document whose integrity failed leads nowhere, so only the hashes it claims (its targetHash and
+        // root) are looked up.
+        var hashes = RevocableHashes(targetHash, intact ? proof : [], merkleRoot);
         try
         {
-            issuance = await IssuanceAsync(contracts, merkleRoot, cancellationToken);
-            // Each hash is a chain call per store: a root never issued has nothing to revoke, and the proof of a document
-            // whose integrity failed leads nowhere, so only the hashes it claims (its targetHash and root) are looked up.
+            var own = contracts.Any(c => c.Kind != "tokenRegistry" && storeEvents.Indexes(c.Address)) ? await OwnStoreAsync(hashes, cancellationToken) : null;
+            issuance = await IssuanceAsync(contracts, merkleRoot, own, cancellationToken);
+            // A root never issued has nothing to revoke.
             revocation = issuance.Status != CheckStatus.Valid
                 ? Skip(Revocation, "the merkleRoot is not issued, so nothing of it can be revoked")
-                : await RevocationAsync(contracts, targetHash, intact ? proof : [], merkleRoot, audience == VerificationAudience.Party || intact, cancellationToken);
+                : await RevocationAsync(contracts, targetHash, hashes, merkleRoot, own, audience == VerificationAudience.Party || intact, cancellationToken);
         }
         catch (Exception e) when (e is HttpRequestException or Nethereum.JsonRpc.Client.RpcClientUnknownException or Nethereum.JsonRpc.Client.RpcClientTimeoutException)
         {
@@ -172,7 +182,38 @@ public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient 
         return new VerificationCheck(Integrity, CheckStatus.Invalid, $"{prefix} — {string.Join("; ", parts)}", details);
     }
 
-    private async Task<VerificationCheck> IssuanceAsync(IReadOnlyList<(string Kind, string Address)> declared, string merkleRoot, CancellationToken ct)
+    /// <summary>
+    /// What TradeChain's own store's events say of <paramref name="hashes"/>, from the chain index; null (read the chain
+    /// instead) when the index does not reach the chain's head in time.
+    /// </summary>
+    private async Task<DocumentStoreRecords?> OwnStoreAsync(IReadOnlyCollection<string> hashes, CancellationToken ct)
+    {
+        try
+        {
+            return await storeEvents.ReadAsync(hashes, ct);
+        }
+        catch (TradeChain.ServiceDefaults.Chain.ChainIndexBehindException e)
+        {
+            logger.LogWarning(e, "Verifying from the chain: the chain index is behind");
+            return null;
+        }
+    }
+
+    /// <summary>As OpenAttestation does: the targetHash, every intermediate hash of the proof and the root may each be revoked.</summary>
+    private static List<string> RevocableHashes(string targetHash, IReadOnlyList<string> proof, string merkleRoot)
+    {
+        var hashes = new List<string> { targetHash };
+        var current = Convert.FromHexString(targetHash);
+        foreach (var p in proof)
+        {
+            current = MerkleTree.HashPair(current, Convert.FromHexString(p));
+            hashes.Add(Convert.ToHexStringLower(current));
+        }
+        if (!hashes.Contains(merkleRoot)) hashes.Add(merkleRoot);
+        return hashes;
+    }
+
+    private async Task<VerificationCheck> IssuanceAsync(IReadOnlyList<(string Kind, string Address)> declared, string merkleRoot, DocumentStoreRecords? own, CancellationToken ct)
     {
         var root = Convert.FromHexString(merkleRoot);
         var lines = new List<string>();
@@ -181,7 +222,9 @@ public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient 
         {
             if (!Nethereum.Util.AddressUtil.Current.IsValidEthereumAddressHexFormat(address))
                 return new VerificationCheck(Issuance, CheckStatus.Invalid, $"{kind} {address} is not an Ethereum address");
-            if (!await stores.HasCodeAsync(address))
+            var indexed = kind != "tokenRegistry" && own is not null && storeEvents.Indexes(address);
+            // Our own store's code is not asked for: a root issued on it was logged by it, and without code nothing is issued.
+            if (!indexed && !await stores.HasCodeAsync(address))
                 return new VerificationCheck(Issuance, CheckStatus.Invalid, $"there is no contract at {kind} {address} on chain {chain.ChainId}");
             if (kind == "tokenRegistry")
             {
@@ -204,35 +247,27 @@ public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient 
                 details.Add(new JsonObject { ["tokenRegistry"] = address, ["holder"] = title.Holder, ["beneficiary"] = title.Beneficiary, ["surrendered"] = title.Surrendered });
                 continue;
             }
-            var status = await stores.GetStatusAsync(address, root);
-            if (!status.Issued)
+            var issued = indexed ? own!.Issued(merkleRoot) : await stores.FindIssuanceAsync(address, root);
+            if (issued is null)
                 return new VerificationCheck(Issuance, CheckStatus.Invalid, $"the merkleRoot {merkleRoot} has not been issued on document store {address}");
-            lines.Add($"merkleRoot {merkleRoot} issued on document store {address} in block {status.IssuedInBlock}");
-            details.Add(new JsonObject { ["documentStore"] = address, ["issuedInBlock"] = status.IssuedInBlock });
+            lines.Add($"merkleRoot {merkleRoot} issued on document store {address} in block {issued.BlockNumber}, transaction {issued.TransactionHash}");
+            details.Add(new JsonObject { ["documentStore"] = address, ["issuedInBlock"] = issued.BlockNumber, ["transactionHash"] = issued.TransactionHash });
         }
         return new VerificationCheck(Issuance, CheckStatus.Valid, string.Join("; ", lines), new JsonObject { ["issuers"] = details });
     }
 
-    private async Task<VerificationCheck> RevocationAsync(IReadOnlyList<(string Kind, string Address)> declared, string targetHash, IReadOnlyList<string> proof,
-        string merkleRoot, bool mayReadNotice, CancellationToken cancellationToken)
+    private async Task<VerificationCheck> RevocationAsync(IReadOnlyList<(string Kind, string Address)> declared, string targetHash, IReadOnlyList<string> hashes,
+        string merkleRoot, DocumentStoreRecords? own, bool mayReadNotice, CancellationToken cancellationToken)
     {
         var stores_ = declared.Where(d => d.Kind != "tokenRegistry").ToList();
         if (stores_.Count == 0)
             return Skip(Revocation, "a transferable record is not revoked: its title is surrendered and burned instead (see issuance)");
-        // As OpenAttestation does: the targetHash, every intermediate hash of the proof and the root may each be revoked.
-        var hashes = new List<string> { targetHash };
-        var current = Convert.FromHexString(targetHash);
-        foreach (var p in proof)
-        {
-            current = MerkleTree.HashPair(current, Convert.FromHexString(p));
-            hashes.Add(Convert.ToHexStringLower(current));
-        }
-        if (!hashes.Contains(merkleRoot)) hashes.Add(merkleRoot);
         foreach (var address in stores_.Select(s => s.Address).Distinct(StringComparer.OrdinalIgnoreCase))
         {
+            var indexed = own is not null && storeEvents.Indexes(address);
             foreach (var hash in hashes)
             {
-                var record = await stores.FindRevocationAsync(address, Convert.FromHexString(hash));
+                var record = indexed ? own!.Revoked(hash) : await stores.FindRevocationAsync(address, Convert.FromHexString(hash));
                 if (record is null) continue;
                 var scope = hash == targetHash ? "this document" : hash == merkleRoot ? "its whole batch" : "part of its batch";
                 var details = new JsonObject
@@ -248,8 +283,9 @@ public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient 
                     $"revoked ({scope}) on document store {address} in transaction {record.TransactionHash}, block {record.BlockNumber}, at {Time(record.Timestamp)}; reason: {why}", details);
             }
         }
+        var asOf = own is null ? "" : $" (as of block {own.CheckedThrough})";
         return new VerificationCheck(Revocation, CheckStatus.Valid,
-            $"none of the document's {hashes.Count} hash(es) (targetHash, proof, merkleRoot) is revoked on {string.Join(", ", stores_.Select(s => s.Address))}");
+            $"none of the document's {hashes.Count} hash(es) (targetHash, proof, merkleRoot) is revoked on {string.Join(", ", stores_.Select(s => s.Address))}{asOf}");
     }
 
     /// <summary>The revocation notice kept off chain, checked against the hash the chain recorded.</summary>

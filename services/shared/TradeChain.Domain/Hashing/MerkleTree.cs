@@ -67,9 +67,10 @@ public sealed class MerkleTree
     public static byte[] HashPair(byte[] a, byte[] b)
     {
         var (first, second) = a.AsSpan().SequenceCompareTo(b) <= 0 ? (a, b) : (b, a);
-        var buffer = new byte[first.Length + second.Length];
-        first.CopyTo(buffer, 0);
-        second.CopyTo(buffer, first.Length);
+        var length = first.Length + second.Length;
+        Span<byte> buffer = length <= 128 ? stackalloc byte[length] : new byte[length];
+        first.CopyTo(buffer);
+        second.CopyTo(buffer[first.Length..]);
         return Keccak256.Hash(buffer);
     }
 }
