@@ -130,6 +130,30 @@ public sealed class PaymentsStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_booked_balance_is_the_sum_of_every_entry_however_many()
+    {
+        await WithDbAsync(async db =>
+        {
+            for (var i = 1; i <= 600; i++)
+            {
+                db.Entries.Add(new LedgerEntry { Party = "EXP", Currency = "USD", AmountMinor = i % 3 == 0 ? -i : i, Kind = LedgerEntryKind.Deposit, Reference = $"D-{i}", TransactionHash = "0xtx" });
+                db.Entries.Add(new LedgerEntry { Party = "EXP", Currency = "VND", AmountMinor = 1_000_000, Kind = LedgerEntryKind.Deposit, Reference = $"V-{i}", TransactionHash = "0xtx" });
+            }
+            await db.SaveChangesAsync();
+            return 0;
+        });
+        var expected = Enumerable.Range(1, 600).Sum(i => i % 3 == 0 ? -(long)i : i);
+        await WithDbAsync(async db =>
+        {
+            Assert.Equal(expected, await SettlementLedger.BalanceAsync(db, "EXP", "USD", CancellationToken.None));
+            Assert.Equal(600_000_000L, await SettlementLedger.BalanceAsync(db, "EXP", "VND", CancellationToken.None));
+            Assert.Equal(0L, await SettlementLedger.BalanceAsync(db, "IMP", "USD", CancellationToken.None)); // no entries: nothing booked
+            Assert.Empty(db.ChangeTracker.Entries()); // summed by the database: no entry loaded
+            return 0;
+        });
+    }
+
+    [Fact]
     public async Task Amendments_and_ledger_kinds_round_trip_with_their_stored_names()
     {
         var id = await WithDbAsync(async db =>
