@@ -104,7 +104,9 @@ public static class ServiceDefaultsExtensions
     /// <summary>
     /// One way to configure OpenTelemetry for every process (the services and the console): traces, metrics, logs; OTLP when
     /// OTEL_EXPORTER_OTLP_ENDPOINT is set. Without an exporter there is no tracing pipeline at all — no listener on any
-    /// ActivitySource, so no span is created, sampled or processed (it cost 10–13 % of CPU for nothing). With one, traces are
+    /// ActivitySource, so MassTransit, the HTTP client, the ledger and the outbox create no spans and nothing is sampled or
+    /// processed (it cost 10–13 % of CPU for nothing); ASP.NET Core still gives each request its Activity, for the trace id
+    /// in logs and problem details. With one, traces are
     /// sampled parent-based: a trace started elsewhere keeps its caller's decision, and a trace started here is kept with
     /// the probability Telemetry:TraceSampleRatio (0 to 1, default 1: every trace).
     /// </summary>
