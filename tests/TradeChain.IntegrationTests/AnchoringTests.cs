@@ -97,4 +97,18 @@ public sealed class AnchoringTests : IAsyncLifetime
         Assert.Equal(0, result.Anchored);
         Assert.NotNull(result.RetryIn);
     }
+
+    [Fact]
+    public async Task A_full_batch_is_anchored_at_once_however_long_its_window()
+    {
+        await using var rig = Rig(maxBatchSize: 3, "full.db", maxWaitMs: 60_000);
+        await rig.RecordShipmentAsync(2);
+        Assert.Equal(0, (await rig.Worker.AnchorNextBatchAsync(CancellationToken.None)).Anchored); // two of three: its window is open
+        await rig.RecordShipmentAsync(2);
+
+        var result = await rig.Worker.AnchorNextBatchAsync(CancellationToken.None);
+
+        Assert.Equal(3, result.Anchored); // the oldest three; the fourth waits for the next batch
+        Assert.Equal(0, (await rig.Worker.AnchorNextBatchAsync(CancellationToken.None)).Anchored);
+    }
 }

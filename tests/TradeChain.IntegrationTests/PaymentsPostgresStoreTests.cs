@@ -38,6 +38,20 @@ public sealed class PaymentsPostgresStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_booked_balance_is_summed_by_postgres()
+    {
+        await using (var db = Db())
+        {
+            for (var i = 1; i <= 300; i++)
+                db.Entries.Add(new LedgerEntry { Party = "EXP", Currency = "USD", AmountMinor = i % 2 == 0 ? 3_000_000_000L : -1, Kind = LedgerEntryKind.Deposit, Reference = $"D-{i}", TransactionHash = "0xtx" });
+            await db.SaveChangesAsync();
+        }
+        await using var read = Db();
+        Assert.Equal(150 * 3_000_000_000L - 150, await SettlementLedger.BalanceAsync(read, "EXP", "USD", CancellationToken.None)); // beyond 32 bits
+        Assert.Equal(0L, await SettlementLedger.BalanceAsync(read, "IMP", "USD", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_credits_presentations_and_amendments_round_trip_through_their_own_tables()
     {
         // An invoice that failed verification, for 49,000.50, beside a bill of lading whose content is withheld: several discrepancies.

@@ -115,7 +115,9 @@ public sealed class ConsumerTests : IAsyncLifetime
         await PublishAndWaitAsync<DeclarationDocumentsVerified>(harness, stale, Guid.NewGuid(), 1);
 
         await using var scope = provider.CreateAsyncScope();
-        Assert.Equal(DeclarationStatus.Registered, (await scope.ServiceProvider.GetRequiredService<CustomsDbContext>().Declarations.SingleAsync()).Status);
+        var db = scope.ServiceProvider.GetRequiredService<CustomsDbContext>();
+        Assert.Equal(DeclarationStatus.Registered, (await db.Declarations.SingleAsync()).Status);
+        Assert.Empty(await db.ProcessedMessages.ToListAsync()); // ignored: no inbox row, no write at all
     }
 
     private static async Task<Declaration> SeedDeclarationAsync(ServiceProvider provider)
@@ -145,7 +147,8 @@ public sealed class ConsumerTests : IAsyncLifetime
         var payment = await db.DutyPayments.SingleAsync();
         Assert.Equal((720m, "USD", "EXP-ACME"), (payment.Amount, payment.Currency, payment.PayerParty));
         Assert.Equal(1, await db.Transitions.CountAsync());
-        Assert.Equal(2, await db.ProcessedMessages.CountAsync());
+        // The first message's inbox row only: the fresh message for the same reference was ignored, so it left none.
+        Assert.Equal(messageId, (await db.ProcessedMessages.SingleAsync()).MessageId);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using TradeChain.Payments.Application;
 using TradeChain.Payments.Infrastructure;
@@ -12,13 +13,13 @@ public sealed class PaymentsDatabase : IAsyncDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "tradechain-payments-" + Guid.NewGuid().ToString("N"));
 
-    private PaymentsDatabase(Action<IBusRegistrationConfigurator> consumers)
+    private PaymentsDatabase(Action<IBusRegistrationConfigurator> consumers, IInterceptor[] interceptors)
     {
         Directory.CreateDirectory(_dir);
         Provider = new ServiceCollection()
             .AddSingleton(new ServiceIdentity("payments"))
             .AddSingleton(TimeProvider.System)
-            .AddDbContext<PaymentsDbContext>(o => o.UseServiceDatabase($"Data Source={Path.Combine(_dir, "payments.db")}"))
+            .AddDbContext<PaymentsDbContext>(o => o.UseServiceDatabase($"Data Source={Path.Combine(_dir, "payments.db")}").AddInterceptors(interceptors))
             .AddScoped<ServiceDbContext>(sp => sp.GetRequiredService<PaymentsDbContext>())
             .AddPaymentsUseCases()
             .AddMassTransitTestHarness(consumers)
@@ -27,9 +28,10 @@ public sealed class PaymentsDatabase : IAsyncDisposable
 
     public ServiceProvider Provider { get; }
 
-    public static async Task<PaymentsDatabase> CreateAsync(Action<IBusRegistrationConfigurator> consumers)
+    /// <param name="interceptors">EF Core interceptors on every context (a test counting saves, say).</param>
+    public static async Task<PaymentsDatabase> CreateAsync(Action<IBusRegistrationConfigurator> consumers, params IInterceptor[] interceptors)
     {
-        var database = new PaymentsDatabase(consumers);
+        var database = new PaymentsDatabase(consumers, interceptors);
         await using var scope = database.Provider.CreateAsyncScope();
         await ServiceDatabase.MigrateAsync(scope.ServiceProvider.GetRequiredService<PaymentsDbContext>());
         return database;

@@ -19,8 +19,11 @@ public sealed record MandateRequest([property: MaxLength(InputLimits.Reference)]
 /// <param name="AccountOpen">Whether the mandated bank has opened the account yet.</param>
 public sealed record MandateView(string Party, string Currency, string Bank, long GrantedAtUnixMs, bool AccountOpen);
 
+/// <param name="Entries">The movements, oldest first: every one (GET), or the latest <see cref="AccountEndpoints.RecentEntries"/> in the
+/// answer to a booking or an opening.</param>
+/// <param name="EntryCount">How many movements the account has in all.</param>
 public sealed record AccountView(string Party, string Currency, string Address, string ServicingBank, decimal Balance, decimal ChainBalance, bool Agrees,
-    IReadOnlyList<LedgerEntryView> Entries);
+    IReadOnlyList<LedgerEntryView> Entries, int EntryCount);
 
 public sealed record LedgerEntryView(string Kind, string Reference, decimal Amount, string TransactionHash, long AtUnixMs);
 
@@ -64,7 +67,7 @@ public static class AccountEndpoints
             errors.Add(("currency", $"must be a settlement currency of this network: {string.Join(", ", ledger.Chain.Currencies)}"));
         if (errors.Count > 0) return Problems.Validation(errors);
         var account = await open.HandleAsync(Caller.From(user), request.Party!, request.Currency!.ToUpperInvariant(), ct);
-        return Results.Created($"/accounts/{account.Party}/{account.Currency}", await ViewAsync(db, ledger, account, ct));
+        return Results.Created($"/accounts/{account.Party}/{account.Currency}", await ViewAsync(db, ledger, account, ct, RecentEntries));
     }
 
     private static async Task<IResult> MandateAsync(MandateRequest request, ClaimsPrincipal user, GiveAccountMandate mandate, SettlementLedger ledger, CancellationToken ct)
@@ -122,15 +125,27 @@ public static class AccountEndpoints
         else if (TextRules.Problem(request.Reference, InputLimits.Reference) is { } broken) errors.Add(("reference", broken));
         if (errors.Count > 0) return Problems.Validation(errors);
         var account = await book.HandleAsync(Caller.From(user), party, currency.ToUpperInvariant(), request.Amount!.Value, request.Reference!, deposit, ct);
-        return account is null ? Problems.NotFound("account", $"{party}/{currency}") : Results.Ok(await ViewAsync(db, ledger, account, ct));
+        return account is null ? Problems.NotFound("account", $"{party}/{currency}") : Results.Ok(await ViewAsync(db, ledger, account, ct, RecentEntries));
     }
 
-    public static async Task<AccountView> ViewAsync(PaymentsDbContext db, SettlementLedger ledger, SettlementAccount account, CancellationToken ct)
+    /// <summary>How many of the latest movements the answer to an opening, a deposit or a withdrawal carries (GET carries every one).</summary>
+    public const int RecentEntries = 20;
+
+    /// <summary>
+    /// The account with its balance summed by the database and read from the chain, and its movements: every one, or the
+    /// latest <paramref name="latest"/> — so that a booking's answer does not grow with the account's history.
+    /// </summary>
+    public static async Task<AccountView> ViewAsync(PaymentsDbContext db, SettlementLedger ledger, SettlementAccount account, CancellationToken ct, int? latest = null)
     {
-        var entries = await db.Entries.AsNoTracking().Where(e => e.Party == account.Party && e.Currency == account.Currency).OrderBy(e => e.Id).ToListAsync(ct);
-        var balance = entries.Sum(e => e.AmountMinor);
+        var movements = db.Entries.AsNoTracking().Where(e => e.Party == account.Party && e.Currency == account.Currency);
+        var balance = await SettlementLedger.BalanceAsync(db, account.Party, account.Currency, ct);
+        var entries = latest is { } n
+            ? (await movements.OrderByDescending(e => e.Id).Take(n).ToListAsync(ct)).AsEnumerable().Reverse().ToList()
+            : await movements.OrderBy(e => e.Id).ToListAsync(ct);
+        var count = latest is null ? entries.Count : await movements.CountAsync(ct);
         var chain = (long)await ledger.Chain.BalanceOfAsync(account.Currency, account.Address);
         return new AccountView(account.Party, account.Currency, account.Address, account.ServicingBank, LedgerEntry.FromMinor(balance), LedgerEntry.FromMinor(chain),
-            balance == chain, entries.Select(e => new LedgerEntryView(e.Kind.Name(), e.Reference, LedgerEntry.FromMinor(e.AmountMinor), e.TransactionHash, e.AtUnixMs)).ToList());
+            balance == chain, entries.Select(e => new LedgerEntryView(e.Kind.Name(), e.Reference, LedgerEntry.FromMinor(e.AmountMinor), e.TransactionHash, e.AtUnixMs)).ToList(),
+            count);
     }
 }

@@ -165,8 +165,9 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
         db.Entries.Add(new LedgerEntry { Party = LedgerEntry.Escrow, Currency = currency, AmountMinor = -partyMinor, Kind = kind, Reference = reference, TransactionHash = tx, AtUnixMs = now });
     }
 
-    public static async Task<long> BalanceAsync(PaymentsDbContext db, string party, string currency, CancellationToken ct) =>
-        (await db.Entries.Where(e => e.Party == party && e.Currency == currency).Select(e => e.AmountMinor).ToListAsync(ct)).Sum();
+    /// <summary>The party's booked balance in minor units: summed by the database, no entry loaded.</summary>
+    public static Task<long> BalanceAsync(PaymentsDbContext db, string party, string currency, CancellationToken ct) =>
+        db.Entries.Where(e => e.Party == party && e.Currency == currency).SumAsync(e => e.AmountMinor, ct);
 
     /// <summary>The credit's id in its escrow: derived from its issuing bank's account and its number (no other bank can take it).</summary>
     public byte[] CreditId(string issuingBankParty, string creditNumber) =>

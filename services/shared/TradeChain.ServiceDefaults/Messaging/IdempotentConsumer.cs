@@ -9,6 +9,9 @@ namespace TradeChain.ServiceDefaults.Messaging;
 /// <summary>
 /// A consumer whose effect happens once per MessageId: the inbox row, the state change, the transitions and
 /// any outgoing messages are saved in one transaction. A redelivered message is acknowledged and changes nothing.
+/// A message the handler ignores (it left nothing to save: already applied by its key, stale, unknown) writes no inbox
+/// row and no transaction at all; a redelivery of it is handled again and finds the same reason to ignore it. A handler
+/// whose effect lies outside this database (customs' release attestation on chain) must be idempotent by itself.
 /// Every failed attempt counts in <c>tradechain.consumer.errors</c> (labels consumer, message_type) before the bus retries it.
 /// </summary>
 public abstract class IdempotentConsumer<TMessage>(ServiceDbContext db, ILogger logger) : IConsumer<TMessage>
@@ -40,6 +43,11 @@ public abstract class IdempotentConsumer<TMessage>(ServiceDbContext db, ILogger 
         }
 
         await HandleAsync(context.Message, context.CancellationToken);
+        if (!db.ChangeTracker.HasChanges())
+        {
+            logger.LogDebug("{Consumer} changed nothing for message {MessageId}; no inbox row", consumer, messageId);
+            return;
+        }
 
         db.ProcessedMessages.Add(new ProcessedMessage
         {

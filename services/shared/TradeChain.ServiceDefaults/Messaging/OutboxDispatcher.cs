@@ -31,9 +31,9 @@ public sealed class OutboxOptions
 }
 
 /// <summary>
-/// Publishes what the outbox holds, oldest first, each with its stored MessageId, and marks it sent. A crash
-/// between publishing and marking means the message is published again: consumers are idempotent on the
-/// MessageId, so delivery is at least once and the effect exactly once.
+/// Publishes what the outbox holds, oldest first, each with its stored MessageId, and marks a batch of them sent in one
+/// transaction. A crash between publishing and marking means the batch is published again: consumers are idempotent on
+/// the MessageId, so delivery is at least once and the effect exactly once.
 /// </summary>
 public sealed class OutboxDispatcher(
     IServiceScopeFactory scopes, IBus bus, WorkSignal signal, IOptions<OutboxOptions> options, ILogger<OutboxDispatcher> logger)
@@ -73,32 +73,38 @@ public sealed class OutboxDispatcher(
         var db = scope.ServiceProvider.GetRequiredService<ServiceDbContext>();
         var maxAttempts = options.Value.MaxAttempts;
         var pending = await db.Outbox.Where(m => m.SentAtUnixMs == null && m.Attempts < maxAttempts).OrderBy(m => m.Id).Take(options.Value.BatchSize).ToListAsync(ct);
-        foreach (var row in pending)
+        try
         {
-            try
+            foreach (var row in pending)
             {
-                var type = MessageTypes.Resolve(row.MessageType);
-                var message = JsonSerializer.Deserialize(row.Payload, type, ServiceDbContext.MessageJson)!;
-                // The trace of the work that wrote the message continues here, and over the bus through MassTransit's headers.
-                using var activity = Source.StartActivity($"outbox publish {row.MessageType}", ActivityKind.Producer,
-                    TraceContext.Parse(row.TraceParent, row.TraceState) ?? default);
-                await bus.Publish(message, type, Pipe.Execute<PublishContext>(ctx => ctx.MessageId = row.MessageId), ct);
-                row.SentAtUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                try
+                {
+                    var type = MessageTypes.Resolve(row.MessageType);
+                    var message = JsonSerializer.Deserialize(row.Payload, type, ServiceDbContext.MessageJson)!;
+                    // The trace of the work that wrote the message continues here, and over the bus through MassTransit's headers.
+                    using var activity = Source.StartActivity($"outbox publish {row.MessageType}", ActivityKind.Producer,
+                        TraceContext.Parse(row.TraceParent, row.TraceState) ?? default);
+                    await bus.Publish(message, type, Pipe.Execute<PublishContext>(ctx => ctx.MessageId = row.MessageId), ct);
+                    row.SentAtUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Only a message that cannot be published (its type unknown, its payload unreadable) uses up its attempts.
+                    // A broker that is away is nobody's message's fault: however long the outage, every row waits for it.
+                    var messageAtFault = e is InvalidOperationException or JsonException;
+                    if (messageAtFault) row.Attempts++;
+                    row.LastError = e.Message;
+                    logger.LogWarning(e, "Publishing outbox message {MessageId} ({Type}) failed, attempt {Attempts} of {MaxAttempts}", row.MessageId, row.MessageType, row.Attempts, maxAttempts);
+                    if (!messageAtFault) throw; // the broker is the problem: stop and retry the rest of the batch later
+                    // this message is the problem: do not hold back the ones behind it
+                }
             }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // Only a message that cannot be published (its type unknown, its payload unreadable) uses up its attempts.
-                // A broker that is away is nobody's message's fault: however long the outage, every row waits for it.
-                var messageAtFault = e is InvalidOperationException or JsonException;
-                if (messageAtFault) row.Attempts++;
-                row.LastError = e.Message;
-                logger.LogWarning(e, "Publishing outbox message {MessageId} ({Type}) failed, attempt {Attempts} of {MaxAttempts}", row.MessageId, row.MessageType, row.Attempts, maxAttempts);
-                await db.SaveChangesAsync(ct);
-                if (!messageAtFault) throw; // the broker is the problem: stop and retry the batch later
-                continue; // this message is the problem: do not hold back the ones behind it
-            }
-            // Marked one by one: a crash repeats at most one message.
-            await db.SaveChangesAsync(ct);
+        }
+        finally
+        {
+            // Group commit: the batch's rows are marked in one transaction, also when it stopped part-way (what was published
+            // stays published). A crash before it publishes the batch again: consumers are idempotent on the MessageId.
+            if (db.ChangeTracker.HasChanges()) await db.SaveChangesAsync(CancellationToken.None);
         }
         return pending.Count;
     }

@@ -20,11 +20,12 @@ public static class DatabaseRegistration
         var connectionString = builder.Configuration.GetConnectionString("Database")
             ?? throw new InvalidOperationException("ConnectionStrings:Database is not configured.");
         if (DatabaseProviders.Of(connectionString) == DatabaseProvider.Sqlite) connectionString = PrepareSqlite(connectionString);
+        var synchronous = SqlitePragmas.ReadSetting(builder.Configuration[SqlitePragmas.SynchronousSetting]);
 
         builder.Services.AddSingleton<WorkSignal>();
         builder.Services.AddSingleton<WorkSignalInterceptor>();
         builder.Services.AddDbContext<TContext>((sp, options) =>
-            options.UseServiceDatabase(connectionString).AddInterceptors(sp.GetRequiredService<WorkSignalInterceptor>()));
+            options.UseServiceDatabase(connectionString, synchronous).AddInterceptors(sp.GetRequiredService<WorkSignalInterceptor>()));
         builder.Services.AddScoped<ServiceDbContext>(sp => sp.GetRequiredService<TContext>());
         builder.Services.AddHealthChecks().AddDbContextCheck<TContext>("database", tags: [Telemetry.HealthTags.Ready]);
         builder.Services.AddHostedService<DatabaseInitializer<TContext>>();
@@ -34,12 +35,14 @@ public static class DatabaseRegistration
     /// <summary>
     /// The provider the connection string names (SQLite, or PostgreSQL when it names a Host), with that provider's
     /// migrations (<see cref="ProviderMigrationsAssembly"/>). Services, tests and dotnet-ef all configure a service
-    /// context through here, so each sees the same migration set.
+    /// context through here, so each sees the same migration set. On SQLite every connection gets a busy timeout and
+    /// <paramref name="synchronous"/> (<see cref="SqlitePragmas"/>).
     /// </summary>
-    public static TBuilder UseServiceDatabase<TBuilder>(this TBuilder options, string connectionString) where TBuilder : DbContextOptionsBuilder
+    public static TBuilder UseServiceDatabase<TBuilder>(this TBuilder options, string connectionString,
+        SqliteSynchronous synchronous = SqliteSynchronous.Normal) where TBuilder : DbContextOptionsBuilder
     {
         if (DatabaseProviders.Of(connectionString) == DatabaseProvider.Postgres) options.UseNpgsql(connectionString);
-        else options.UseSqlite(connectionString);
+        else options.UseSqlite(connectionString).AddInterceptors(SqlitePragmas.For(synchronous));
         options.ReplaceService<IMigrationsAssembly, ProviderMigrationsAssembly>();
         return options;
     }

@@ -46,8 +46,11 @@ public sealed class AnchoringWorker(
             {
                 var result = await AnchorNextBatchAsync(stoppingToken);
                 failures = 0;
-                if (result.Anchored == 0)
-                    await _wakeUp.WaitAsync(result.RetryIn ?? TimeSpan.FromSeconds(1), stoppingToken);
+                if (result.Anchored > 0) continue; // more may be due at once
+                // A batch's window is open: sleep until it closes rather than waking for every commit meanwhile (each
+                // commit would only find the batch still not due). Nothing pending: the first commit opens a window.
+                if (result.RetryIn is { } window) await Task.Delay(window, stoppingToken);
+                else await _wakeUp.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
             catch (Exception e)
@@ -68,13 +71,9 @@ public sealed class AnchoringWorker(
         var max = Math.Max(1, options.Value.MaxBatchSize);
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ServiceDbContext>();
+        if (!force && await NotDueAsync(db, max, ct) is { } notDue) return notDue;
         var pending = await db.Transitions.Where(t => t.BatchRoot == null).OrderBy(t => t.Id).Take(max).ToListAsync(ct);
         if (pending.Count == 0) return new BatchResult(0, null);
-
-        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var waited = now - pending[0].OccurredAtUnixMs;
-        if (!force && pending.Count < max && waited < options.Value.MaxWaitMs)
-            return new BatchResult(0, TimeSpan.FromMilliseconds(options.Value.MaxWaitMs - waited));
 
         var tree = new MerkleTree(pending.Select(t => t.ToLeaf().Hash()).ToList());
         using var activity = StartBatchActivity(pending);
@@ -97,6 +96,20 @@ public sealed class AnchoringWorker(
         logger.LogInformation("Anchored {Count} transitions under root {Root} in block {Block} (tx {Tx})",
             pending.Count, root, receipt.BlockNumber, receipt.TransactionHash);
         return new BatchResult(pending.Count, null, root, receipt.BlockNumber);
+    }
+
+    /// <summary>
+    /// Whether the next batch is not due yet — nothing pending, or fewer than a full batch with the oldest still inside
+    /// its window — read as the oldest pending transition's time and a bounded count, without loading the rows.
+    /// </summary>
+    private async Task<BatchResult?> NotDueAsync(ServiceDbContext db, int max, CancellationToken ct)
+    {
+        var pending = db.Transitions.AsNoTracking().Where(t => t.BatchRoot == null);
+        var oldest = await pending.OrderBy(t => t.Id).Select(t => (long?)t.OccurredAtUnixMs).FirstOrDefaultAsync(ct);
+        if (oldest is null) return new BatchResult(0, null);
+        var waited = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - oldest.Value;
+        if (waited >= options.Value.MaxWaitMs || await pending.Take(max).CountAsync(ct) >= max) return null;
+        return new BatchResult(0, TimeSpan.FromMilliseconds(options.Value.MaxWaitMs - waited));
     }
 
     /// <summary>
