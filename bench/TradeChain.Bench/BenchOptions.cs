@@ -18,7 +18,7 @@ namespace TradeChain.Bench;
 /// <param name="Faults">The fault run instead (<see cref="FaultRun"/>): declarations under kills, a broker restart and a chain stall.</param>
 /// <param name="FaultGapSeconds">Seconds between one fault's end and the next one's start in the fault run.</param>
 public sealed record BenchOptions(int Declarations, int Concurrency, IReadOnlyList<int> BatchSizes, int Documents, int AnchoringTransitions,
-    double? Rate = null, int StageSeconds = 15, int WarmupSeconds = 10, double WarmupRate = 1, double StartRate = 1, int MaxStages = 5,
+    double? Rate = null, int StageSeconds = 15, int WarmupSeconds = 10, double WarmupRate = 1, double StartRate = 3, int MaxStages = 6,
     int DrainSeconds = 30, int SettlementBurst = 40, bool Faults = false, int FaultGapSeconds = 20)
 {
     public static readonly BenchOptions Default = new(1_000, 16, [1, 256], 1_000, 600);

@@ -83,6 +83,6 @@ public sealed class DeclarationFollowingTests
         var tooMany = await exporter.PostAsJsonAsync(new Uri(customs, "declarations/batch"),
             new { declarations = Enumerable.Repeat(GoldenPath.ExportDeclaration("LRN-X", documents[0].Co, documents[0].Invoice), 101) });
         Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);
-        Assert.Equal("at most 100 declarations in one batch", (await tooMany.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!["declarations"]![0]!.GetValue<string>());
+        Assert.Equal("must hold between 1 and 100 declarations", (await tooMany.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!["declarations"]![0]!.GetValue<string>());
     }
 }

@@ -62,7 +62,11 @@ public static class TradeChainHttp
                 throw new ApiCallException($"timed out after {timeout.TotalSeconds:0} s waiting for {what ?? "the expected answer"} at {uri}; last answer: {current.ToJsonString()}");
             // Within the client's own timeout, with room for the answer to travel.
             var wait = (int)Math.Clamp(Math.Min(Math.Ceiling(left.TotalSeconds), client.Timeout.TotalSeconds - 5), 1, 30);
-            current = await GetAsync(client, new Uri(uri, $"{uri.AbsolutePath}?afterVersion={current["version"]!.GetValue<int>()}&waitSeconds={wait}"), ct);
+            var version = current["version"]!.GetValue<int>();
+            var asked = Stopwatch.StartNew();
+            current = await GetAsync(client, new Uri(uri, $"{uri.AbsolutePath}?afterVersion={version}&waitSeconds={wait}"), ct);
+            // Answered at once with nothing new (the server had too many requests waiting): ask again after a pause, not in a loop.
+            if (current["version"]!.GetValue<int>() == version && asked.Elapsed < TimeSpan.FromSeconds(wait) / 2) await Task.Delay(250, ct);
         }
         return current;
     }

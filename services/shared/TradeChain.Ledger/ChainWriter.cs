@@ -187,11 +187,28 @@ public sealed class ChainWriter
         catch (Exception e) when (e is not ChainRevertedException)
         {
             activity?.SetStatus(ActivityStatusCode.Error, e.Message);
+            // A call that gives up (cancelled, or out of attempts) with a transaction sent but not mined may leave its nonce
+            // unused (dropped by the node): the next send takes the node's pending count again, so it fills that nonce
+            // instead of queueing every later transaction of the account behind a gap for ever.
+            if (sent.Count > 0) await ForgetNonceAsync();
             throw;
         }
         finally
         {
             lock (_spending) _inFlightWei -= inFlight;
+        }
+    }
+
+    private async Task ForgetNonceAsync()
+    {
+        await _gate.WaitAsync(CancellationToken.None); // held only for a send, briefly
+        try
+        {
+            _nextNonce = null;
+        }
+        finally
+        {
+            _gate.Release();
         }
     }
 

@@ -393,16 +393,19 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
         return receipts;
     }
 
+    /// <summary>The most references one attestCustomsReleases transaction takes (CreditEscrow.MAX_ATTESTATIONS).</summary>
+    public const int MaxAttestationsPerTransaction = 256;
+
     /// <summary>
     /// Attests the releases <paramref name="customsReferences"/> on every escrow, one transaction per escrow for at most
-    /// 256 references (the contract skips those attested before, so a batch sent again changes nothing).
+    /// <see cref="MaxAttestationsPerTransaction"/> references (the contract skips those attested before, so a batch sent again changes nothing).
     /// </summary>
     public async Task<IReadOnlyList<ChainReceipt>> AttestCustomsReleasesAsync(ChainWriter customs, IReadOnlyList<byte[]> customsReferences,
         CancellationToken cancellationToken)
     {
         var receipts = new List<ChainReceipt>();
         foreach (var escrow in options.Settlement.Values.Select(a => a.Escrow).Where(a => a != "").Distinct())
-            foreach (var chunk in customsReferences.DistinctBy(Convert.ToHexString).Chunk(256))
+            foreach (var chunk in customsReferences.DistinctBy(Convert.ToHexString).Chunk(MaxAttestationsPerTransaction))
                 receipts.Add(await customs.SendAsync(escrow, new AttestCustomsReleasesFunction { CustomsReferences = [.. chunk] }, cancellationToken));
         return receipts;
     }

@@ -268,10 +268,9 @@ public static class DeclarationEndpoints
         var declaration = await declarations.FindVisibleAsync(id, user, ct, tracked: false);
         if (declaration is null || lease is null || declaration.Version > afterVersion) return View(declaration, id, user);
         var watched = lease;
-        while (clock.GetUtcNow() < deadline)
+        for (var left = deadline - clock.GetUtcNow(); left > TimeSpan.Zero; left = deadline - clock.GetUtcNow())
         {
-            var wait = deadline - clock.GetUtcNow();
-            await Task.WhenAny(watched.Changed, Task.Delay(wait < DeclarationChanges.RecheckInterval ? wait : DeclarationChanges.RecheckInterval, clock, ct));
+            await Task.WhenAny(watched.Changed, Task.Delay(left < DeclarationChanges.RecheckInterval ? left : DeclarationChanges.RecheckInterval, clock, ct));
             ct.ThrowIfCancellationRequested();
             // Woken here, or a transition committed by another replica: the version alone is read until it has moved.
             if (watched.Changed.IsCompleted || await declarations.VersionOfAsync(id, ct) > afterVersion) break;
@@ -286,8 +285,8 @@ public static class DeclarationEndpoints
     private static async Task<IResult> LodgeBatchAsync(LodgeDeclarationsRequest request, ClaimsPrincipal user, DeclarationValidator validator,
         IServiceScopeFactory scopes, CancellationToken ct)
     {
-        if (request.Declarations is not { Count: > 0 } batch) return Problems.Validation(("declarations", $"must hold between 1 and {MaxBatch} declarations"));
-        if (batch.Count > MaxBatch) return Problems.Validation(("declarations", $"at most {MaxBatch} declarations in one batch"));
+        if (request.Declarations is not { Count: > 0 and <= MaxBatch } batch)
+            return Problems.Validation(("declarations", $"must hold between 1 and {MaxBatch} declarations"));
         var results = new List<BatchLodgement>(batch.Count);
         for (var i = 0; i < batch.Count; i++)
         {

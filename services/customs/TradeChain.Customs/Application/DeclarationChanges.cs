@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace TradeChain.Customs.Application;
 
 /// <summary>
@@ -14,33 +12,67 @@ public sealed class DeclarationChanges
     public const int MaxWaitSeconds = 30;
     public static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(2);
 
-    private readonly ConcurrentDictionary<Guid, TaskCompletionSource> _next = new();
-    private int _waiting;
+    private readonly Dictionary<Guid, Waiters> _waiting = new();
+    private readonly Lock _lock = new();
+    private int _count;
 
     /// <summary>
     /// A task that completes at the next transition of <paramref name="id"/> committed here (ask before reading the
     /// declaration, so a transition between the read and the wait is not missed); null when too many requests wait already.
-    /// Dispose the lease when done waiting.
+    /// Dispose the lease when done waiting: the last one to leave a declaration forgets it.
     /// </summary>
     public Lease? Watch(Guid id)
     {
-        if (Interlocked.Increment(ref _waiting) > MaxWaiting)
+        lock (_lock)
         {
-            Interlocked.Decrement(ref _waiting);
-            return null;
+            if (_count >= MaxWaiting) return null;
+            _count++;
+            if (!_waiting.TryGetValue(id, out var waiters)) _waiting[id] = waiters = new Waiters();
+            waiters.Count++;
+            return new Lease(this, id, waiters.Next.Task);
         }
-        var next = _next.GetOrAdd(id, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-        return new Lease(this, next.Task);
+    }
+
+    /// <summary>Requests waiting now (for tests and metrics).</summary>
+    public int Waiting
+    {
+        get { lock (_lock) return _count; }
     }
 
     /// <summary>Wakes every request waiting on these declarations (called once their transitions are committed).</summary>
     public void Committed(IEnumerable<Guid> ids)
     {
         foreach (var id in ids.Distinct())
-            if (_next.TryRemove(id, out var next)) next.TrySetResult();
+        {
+            TaskCompletionSource? next = null;
+            lock (_lock)
+            {
+                if (_waiting.TryGetValue(id, out var waiters))
+                {
+                    next = waiters.Next;
+                    waiters.Next = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
+            }
+            next?.TrySetResult();
+        }
     }
 
-    public sealed class Lease(DeclarationChanges owner, Task changed) : IDisposable
+    private void Leave(Guid id)
+    {
+        lock (_lock)
+        {
+            _count--;
+            if (_waiting.TryGetValue(id, out var waiters) && --waiters.Count == 0) _waiting.Remove(id);
+        }
+    }
+
+    private sealed class Waiters
+    {
+        public int Count;
+        public TaskCompletionSource Next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    public sealed class Lease(DeclarationChanges owner, Guid id, Task changed) : IDisposable
     {
         private int _disposed;
 
@@ -48,7 +80,7 @@ public sealed class DeclarationChanges
 
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0) Interlocked.Decrement(ref owner._waiting);
+            if (Interlocked.Exchange(ref _disposed, 1) == 0) owner.Leave(id);
         }
     }
 }

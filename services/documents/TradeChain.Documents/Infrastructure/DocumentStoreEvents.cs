@@ -43,7 +43,7 @@ public sealed class DocumentStoreEvents(DocumentsDbContext db, ChainIndex index,
     public async Task<DocumentStoreRecords> ReadAsync(IReadOnlyCollection<string> hashes, CancellationToken ct)
     {
         var documents = hashes.Select(TradeChain.Domain.Hashing.Hex.Decode).ToList();
-        var final = await index.FinalBlockAsync();
+        var final = Math.Max(0, await index.FinalBlockAsync()); // a chain younger than the confirmations: only genesis is final
         await index.WaitForBlockAsync(store.ContractAddress, final, ct);
         var topics = documents.Select(DocumentStoreClient.DocumentTopic).ToList();
         var rows = await ChainIndex.EventsOf(db, store.ContractAddress).Where(e => e.Topic1 != null && topics.Contains(e.Topic1)).ToListAsync(ct);

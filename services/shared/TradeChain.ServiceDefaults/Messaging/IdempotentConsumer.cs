@@ -11,7 +11,7 @@ namespace TradeChain.ServiceDefaults.Messaging;
 /// any outgoing messages are saved in one transaction. A redelivered message is acknowledged and changes nothing.
 /// A message the handler ignores (it left nothing to save: already applied by its key, stale, unknown) writes no inbox
 /// row and no transaction at all; a redelivery of it is handled again and finds the same reason to ignore it. A handler
-/// whose effect lies outside this database (customs' release attestation on chain) must be idempotent by itself.
+/// whose effect lies outside this database (a chain transaction) must be idempotent by itself.
 /// Every failed attempt counts in <c>tradechain.consumer.errors</c> (labels consumer, message_type) before the bus retries it.
 /// </summary>
 public abstract class IdempotentConsumer<TMessage>(ServiceDbContext db, ILogger logger) : IConsumer<TMessage>
