@@ -251,14 +251,15 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
                 (await Poll(exporter, new Uri(documents, $"documents/{s["id"]}"), d => d["status"]?.GetValue<string>() == "Issued"))["hash"]!.GetValue<string>()));
             var lodged = await TradeChainHttp.PostAsync(exporter, new Uri(system.Customs.BaseAddress, "declarations"), GoldenPath.ExportDeclaration(lrn, hashes[0], hashes[1]));
             var declaration = new Uri(system.Customs.BaseAddress, $"declarations/{lodged["id"]}");
-            var assessed = await Poll(exporter, declaration, d => d["status"]?.GetValue<string>() is "Assessed" or "Rejected");
+            // Declarations are followed by customs' long-poll (one request per status change), payments and documents polled.
+            var assessed = await TradeChainHttp.FollowAsync(exporter, declaration, d => d["status"]?.GetValue<string>() is "Assessed" or "Rejected", PollTimeout);
             if (assessed["status"]!.GetValue<string>() != "Assessed") return new Outcome(null, 0, 0, $"{lrn} rejected: {assessed["statusReason"]}");
             var reference = assessed["paymentReference"]!.GetValue<string>();
             await GoldenPath.FundAndSettleAsync(exporter, rig.Bank, GoldenPath.BankParty, rig.Treasury, system.Payments.BaseAddress, reference, PollTimeout,
                 beforeSettle: beforeSettle);
             await Poll(exporter, new Uri(system.Payments.BaseAddress, $"duty-payments/{reference}"), p => p["status"]?.GetValue<string>() == "Settled");
             var settledAt = Stopwatch.GetTimestamp();
-            await Poll(exporter, declaration, d => d["status"]?.GetValue<string>() == "Released");
+            await TradeChainHttp.FollowAsync(exporter, declaration, d => d["status"]?.GetValue<string>() == "Released", PollTimeout);
             var at = Stopwatch.GetTimestamp();
             return new Outcome(Stopwatch.GetElapsedTime(scheduled, at).TotalMilliseconds, at, settledAt, null);
         }
