@@ -131,6 +131,46 @@ public sealed class ChainWriterTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Receipts_are_asked_once_per_transaction_and_again_only_when_a_block_arrives()
+    {
+        await using var proxy = new JsonRpcProxy(_chain.RpcUrl);
+        var options = _chain.OptionsFor(DevelopmentAccounts.DocumentsKey);
+        options.RpcUrl = proxy.Url;
+        var writer = new ChainWriter(options, NullLogger<ChainWriter>.Instance);
+        var titles = new TitleRegistryClient(writer, options);
+        var control = new Nethereum.Web3.Web3(_chain.RpcUrl);
+        var before = await NonceAsync(control, writer.Address, BlockParameter.CreateLatest());
+
+        await control.Client.SendRequestAsync<bool?>("evm_setAutomine", null, false);
+        var roots = Enumerable.Range(0, InFlight).Select(_ => NewRoot()).ToList();
+        List<Task<ChainReceipt>> sending;
+        long askedWhilePending, headReads;
+        try
+        {
+            sending = roots.Select(root => Mint(writer, titles, root)).ToList();
+            await UntilAsync(async () => await NonceAsync(control, writer.Address, BlockParameter.CreatePending()) == before + InFlight,
+                $"all {InFlight} transactions pending");
+            // Many poll intervals with no new block: the head is read each time, no receipt asked again.
+            var headReadsAtStart = proxy.Calls.GetValueOrDefault("eth_blockNumber");
+            await UntilAsync(() => Task.FromResult(proxy.Calls.GetValueOrDefault("eth_blockNumber") >= headReadsAtStart + 20), "20 head reads");
+            askedWhilePending = proxy.Calls.GetValueOrDefault("eth_getTransactionReceipt");
+            headReads = proxy.Calls.GetValueOrDefault("eth_blockNumber");
+        }
+        finally
+        {
+            await control.Client.SendRequestAsync<bool?>("evm_setAutomine", null, true);
+            await control.Client.SendRequestAsync<string>("evm_mine");
+        }
+
+        var receipts = await Task.WhenAll(sending);
+        var asked = proxy.Calls.GetValueOrDefault("eth_getTransactionReceipt");
+        output.WriteLine($"{InFlight} transactions: {askedWhilePending} receipt reads while pending over {headReads} head reads, {asked} in all");
+        Assert.True(askedWhilePending <= InFlight, $"{askedWhilePending} receipt reads for {InFlight} pending transactions while no block came");
+        Assert.True(asked <= 2 * InFlight, $"{asked} receipt reads for {InFlight} transactions mined in one block");
+        await AssertEachOnceWithConsecutiveNoncesAsync(control, writer, titles, roots, receipts, before);
+    }
+
+    [Fact]
     public async Task A_party_account_is_kept_in_gas_without_a_balance_read_per_transaction()
     {
         var (service, _) = Writer();

@@ -51,7 +51,10 @@ public sealed class ChainWriter
         Web3 = new Web3(account, options.RpcUrl) { TransactionManager = { UseLegacyAsDefault = false } };
         Web3.TransactionManager.TransactionReceiptService =
             new Nethereum.RPC.TransactionReceipts.TransactionReceiptPollingService(Web3.TransactionManager, options.ReceiptPollIntervalMs);
+        _receipts = ReceiptWatcher.For(options.RpcUrl, options.ReceiptPollIntervalMs);
     }
+
+    private readonly ReceiptWatcher _receipts;
 
     public IWeb3 Web3 { get; }
 
@@ -143,7 +146,7 @@ public sealed class ChainWriter
                         {
                             _gate.Release();
                         }
-                        receipt = await Web3.TransactionManager.TransactionReceiptService.PollForReceiptAsync(transaction.Hash, timeout.Token);
+                        receipt = await _receipts.WaitAsync(transaction.Hash, timeout.Token);
                     }
                     if (receipt.Status?.Value != 1)
                     {
@@ -248,7 +251,7 @@ public sealed class ChainWriter
         {
             if (await Web3.Eth.Transactions.GetTransactionByHash.SendRequestAsync(transaction.Hash) is null) continue;
             _logger.LogWarning("Chain transaction {Function} {Hash} is still pending: waiting for it rather than sending it again", functionName, transaction.Hash);
-            return (await Web3.TransactionManager.TransactionReceiptService.PollForReceiptAsync(transaction.Hash, cancellationToken), null);
+            return (await _receipts.WaitAsync(transaction.Hash, cancellationToken), null);
         }
         // Mined or pending, a transaction of ours holds every nonce below this one.
         var taken = (await Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(Address, BlockParameter.CreatePending())).Value;
