@@ -9,8 +9,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddTradeChainService<PaymentsDbContext>("payments", typeof(Program).Assembly);
 builder.Services.Configure<PaymentsOptions>(builder.Configuration.GetSection(PaymentsOptions.Section));
-builder.Services.AddSingleton(builder.Configuration.GetSection(PartyAccountOptions.Section).Get<PartyAccountOptions>() ?? new PartyAccountOptions());
-builder.Services.AddSingleton<PartyWallets>();
+builder.AddPartyWallets();
 builder.Services.AddSingleton<SettlementClient>();
 builder.Services.AddSingleton<SettlementLedger>();
 builder.AddChainIndex(SettlementPayments.SourcesFor);

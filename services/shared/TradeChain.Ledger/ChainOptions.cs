@@ -11,8 +11,14 @@ public sealed class ChainOptions
 
     [Range(1, long.MaxValue)] public long ChainId { get; set; } = DevelopmentAccounts.ChainId;
 
-    /// <summary>This service's signing key. Locally one of <see cref="DevelopmentAccounts"/>; in production from the secret store.</summary>
-    [Required] public string PrivateKey { get; set; } = "";
+    /// <summary>
+    /// This service's own signing key (its own account, never a party's). Locally one of <see cref="DevelopmentAccounts"/>;
+    /// in production from the secret store — or leave it empty and set <see cref="Signer"/>, so the key stays in a remote signer.
+    /// </summary>
+    public string PrivateKey { get; set; } = "";
+
+    /// <summary>This service's own account held by a remote signer (Chain:Signer:Url, :Address, …) instead of <see cref="PrivateKey"/>.</summary>
+    public RemoteSignerOptions? Signer { get; set; }
 
     [Required] public string DocumentStoreAddress { get; set; } = "";
 
@@ -66,12 +72,22 @@ public sealed class ChainOptions
     /// </summary>
     [Range(0, 10_000)] public int Confirmations { get; set; }
 
-    /// <summary>These options with another signing key (a party's own account).</summary>
-    public ChainOptions WithPrivateKey(string privateKey)
+    /// <summary>The signer of this service's own account: <see cref="Signer"/> if set, else the key (exactly one of them).</summary>
+    public IChainSigner CreateSigner() => Signer is { Url.Length: > 0 } remote
+        ? new RemoteSigner(remote)
+        : new TransactionSigner(PrivateKey, ChainId);
+
+    /// <summary>What is wrong with the service's signing configuration, if anything.</summary>
+    public IEnumerable<string> SigningProblems(bool development)
     {
-        var copy = (ChainOptions)MemberwiseClone();
-        copy.PrivateKey = privateKey;
-        return copy;
+        var remote = Signer is { Url.Length: > 0 };
+        if (remote == PrivateKey.Length > 0)
+        {
+            yield return "Set exactly one of Chain:PrivateKey (the service's own key) and Chain:Signer:Url with Chain:Signer:Address (a remote signer holding it).";
+            yield break;
+        }
+        if (remote)
+            foreach (var problem in Signer!.Problems("Chain:Signer", development)) yield return problem;
     }
 }
 

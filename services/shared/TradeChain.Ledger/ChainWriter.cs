@@ -35,19 +35,26 @@ public sealed class ChainWriter
     private readonly SemaphoreSlim _gate = new(1, 1); // held only to sign and send: nonces go to the node in order
     private readonly ChainOptions _options;
     private readonly ILogger<ChainWriter> _logger;
-    private readonly TransactionSigner _signer;
+    private readonly IChainSigner _signer;
     private BigInteger? _nextNonce; // null: taken from the node's pending count at the next send (under _gate)
     private (BigInteger MaxFee, BigInteger PriorityFee, long FetchedAt)? _fees; // under _gate
     private readonly Lock _spending = new();
     private BigInteger _committedWei; // the most every transaction sent so far may cost (gas limit × max fee + value)
     private BigInteger _inFlightWei; // the same, of the transactions sent whose calls have not returned
 
-    public ChainWriter(ChainOptions options, ILogger<ChainWriter> logger)
+    /// <summary>A writer for the service's own account (<see cref="ChainOptions.PrivateKey"/> or <see cref="ChainOptions.Signer"/>).</summary>
+    public ChainWriter(ChainOptions options, ILogger<ChainWriter> logger) : this(options, options.CreateSigner(), logger)
+    {
+    }
+
+    /// <summary>A writer for the account of <paramref name="signer"/>, wherever its key is held.</summary>
+    public ChainWriter(ChainOptions options, IChainSigner signer, ILogger<ChainWriter> logger)
     {
         _options = options;
         _logger = logger;
-        _signer = new TransactionSigner(options.PrivateKey, options.ChainId);
-        var account = new Account(options.PrivateKey, options.ChainId); // for reads and estimates (their "from"); this writer signs
+        _signer = signer;
+        // The account is only the "from" of reads and estimates: this writer signs through _signer, never through Nethereum.
+        var account = new Nethereum.Web3.Accounts.Managed.ManagedAccount(signer.Address, "");
         Web3 = new Web3(account, options.RpcUrl) { TransactionManager = { UseLegacyAsDefault = false } };
         Web3.TransactionManager.TransactionReceiptService =
             new Nethereum.RPC.TransactionReceipts.TransactionReceiptPollingService(Web3.TransactionManager, options.ReceiptPollIntervalMs);
@@ -123,7 +130,8 @@ public sealed class ChainWriter
                             var (maxFee, priorityFee) = await FeesAsync();
                             // A dropped transaction of this call is replaced on its own nonce: later transactions wait behind that
                             // nonce, and should the dropped one come back (another node's pool) only one of the two can be mined.
-                            transaction = _signer.Sign(reuseNonce ?? _nextNonce.Value, priorityFee, maxFee, gas, to, value, data);
+                            transaction = await _signer.SignAsync(
+                                new UnsignedTransaction(_options.ChainId, reuseNonce ?? _nextNonce.Value, priorityFee, maxFee, gas, to, value, data), cancellationToken);
                             sent.Add(transaction); // remembered before sending: if the node takes it but the answer is lost, the next attempt finds it by hash
                             activity?.SetTag("chain.tx_hash", transaction.Hash);
                             inFlight += Commit(gas * maxFee + value);

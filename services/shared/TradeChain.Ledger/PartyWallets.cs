@@ -6,17 +6,24 @@ using Nethereum.Util;
 
 namespace TradeChain.Ledger;
 
-/// <summary>Which chain account signs for which party (section "Parties").</summary>
+/// <summary>
+/// Which chain account signs for which party (section "Parties"). Outside Development a party's key is never held by a
+/// service: each party's account is behind its own remote signer (<see cref="Signers"/>), and startup fails if a party
+/// key (<see cref="Keys"/>) or the derived development keys are configured (<see cref="Problems"/>).
+/// </summary>
 public sealed class PartyAccountOptions
 {
     public const string Section = "Parties";
 
-    /// <summary>party → private key. In production these come from the secret store (Dapr), one per party.</summary>
+    /// <summary>party → its remote signer (Parties:Signers:BNK-HSBC:Url, :Address, :BearerToken, …): the party holds its key.</summary>
+    public Dictionary<string, RemoteSignerOptions> Signers { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Development only: party → private key held by this service. Refused at startup in any other environment.</summary>
     public Dictionary<string, string> Keys { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Local development only: a party without a configured key signs with
-    /// <see cref="PartyWallets.DevelopmentKey"/> — derived from its name and therefore PUBLIC.
+    /// Development only: a party without a signer or key signs with <see cref="PartyWallets.DevelopmentKey"/> — derived
+    /// from its name and therefore PUBLIC. Refused at startup in any other environment.
     /// </summary>
     public bool DeriveDevelopmentKeys { get; set; }
 
@@ -25,11 +32,27 @@ public sealed class PartyAccountOptions
     /// less than this many wei is topped up to it from the service's own account before it signs. 0 turns it off.
     /// </summary>
     public string GasTopUpWei { get; set; } = "0";
+
+    /// <summary>What is wrong with these options in this environment: outside Development, any party key held by the service.</summary>
+    public IEnumerable<string> Problems(bool development)
+    {
+        if (!development && Keys.Count > 0)
+            yield return $"Parties:Keys holds the keys of {string.Join(", ", Keys.Keys.Order(StringComparer.Ordinal))}: outside Development no service holds a party's key. " +
+                         "Give each party its own remote signer (Parties:Signers:<party>:Url and :Address) — see deploy/README.md, \"Who holds which key\".";
+        if (!development && DeriveDevelopmentKeys)
+            yield return "Parties:DeriveDevelopmentKeys signs for parties with PUBLIC keys derived from their names: Development only.";
+        foreach (var (party, key) in Keys.Where(k => Signers.ContainsKey(k.Key)))
+            yield return $"Party {party} has both a key (Parties:Keys) and a remote signer (Parties:Signers): keep one.";
+        foreach (var (party, signer) in Signers)
+            foreach (var problem in signer.Problems($"Parties:Signers:{party}", development)) yield return problem;
+        if (!System.Numerics.BigInteger.TryParse(GasTopUpWei, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
+            yield return "Parties:GasTopUpWei must be a whole number of wei.";
+    }
 }
 
 /// <summary>A party has no chain account configured.</summary>
 public sealed class UnknownPartyAccountException(string party)
-    : Exception($"Party '{party}' has no chain account: configure Parties:Keys:{party}.")
+    : Exception($"Party '{party}' has no chain account: onboard it (its address and remote signer, Parties:Signers:{party}).")
 {
     public string Party { get; } = party;
 }
@@ -52,16 +75,23 @@ public sealed class PartyWallets(ChainOptions chain, PartyAccountOptions options
     public static string DevelopmentKey(string party) =>
         "0x" + Convert.ToHexStringLower(Sha3Keccack.Current.CalculateHash(Encoding.UTF8.GetBytes("TradeChain PUBLIC development party key: " + party)));
 
-    public bool HasAccount(string party) => options.Keys.ContainsKey(party) || options.DeriveDevelopmentKeys;
+    public bool HasAccount(string party) => options.Signers.ContainsKey(party) || options.Keys.ContainsKey(party) || options.DeriveDevelopmentKeys;
 
-    /// <summary>The party's account address, derived once.</summary>
+    /// <summary>The party's account address: its signer's, or derived once from its development key.</summary>
     public string AddressOf(string party) =>
-        _wallets.TryGetValue(party, out var wallet) ? wallet.Writer.Address : _addresses.GetOrAdd(party, p => new TransactionSigner(KeyOf(p), chain.ChainId).Address);
+        _wallets.TryGetValue(party, out var wallet) ? wallet.Writer.Address
+        : options.Signers.TryGetValue(party, out var remote) ? AddressUtil.Current.ConvertToChecksumAddress(remote.Address)
+        : _addresses.GetOrAdd(party, p => new TransactionSigner(KeyOf(p), chain.ChainId).Address);
+
+    /// <summary>Where <paramref name="party"/>'s key is held ("the remote signer at …", "a key held by this service").</summary>
+    public string KeyHolderOf(string party) =>
+        options.Signers.TryGetValue(party, out var remote) ? $"the remote signer at {new Uri(remote.Url).GetLeftPart(UriPartial.Path)}"
+        : HasAccount(party) ? "a key held by this service (Development)" : "nobody: no account";
 
     /// <summary>The writer that signs as <paramref name="party"/>, with gas topped up where configured.</summary>
     public async Task<ChainWriter> ForAsync(string party, CancellationToken cancellationToken)
     {
-        var wallet = _wallets.GetOrAdd(party, p => new Wallet(new ChainWriter(chain.WithPrivateKey(KeyOf(p)), loggers.CreateLogger<ChainWriter>())));
+        var wallet = _wallets.GetOrAdd(party, p => new Wallet(new ChainWriter(chain, SignerOf(p), loggers.CreateLogger<ChainWriter>())));
         if (_topUp > 0 && wallet.MayNeedGas(_topUp))
         {
             await wallet.Funding.WaitAsync(cancellationToken);
@@ -90,6 +120,9 @@ public sealed class PartyWallets(ChainOptions chain, PartyAccountOptions options
         // Transactions in flight at the read may not be charged in it yet: counted as spent, at their most.
         wallet.Estimated(balance - spending.InFlight, spending.Committed);
     }
+
+    private IChainSigner SignerOf(string party) =>
+        options.Signers.TryGetValue(party, out var remote) ? new RemoteSigner(remote) : new TransactionSigner(KeyOf(party), chain.ChainId);
 
     private string KeyOf(string party)
     {

@@ -14,8 +14,10 @@ public static class ChainRegistration
     /// <summary>The service's chain writer, contract clients, anchoring worker and chain health check (section "Chain").</summary>
     public static IHostApplicationBuilder AddLedger(this IHostApplicationBuilder builder)
     {
+        var development = builder.Environment.IsDevelopment();
         builder.Services.AddOptions<ChainOptions>().Bind(builder.Configuration.GetSection(ChainOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ChainOptions>>(new ProblemsValidation<ChainOptions>(o => o.SigningProblems(development)));
         builder.Services.AddOptions<AnchoringOptions>().Bind(builder.Configuration.GetSection(AnchoringOptions.Section));
         builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<ChainOptions>>().Value);
         builder.Services.AddSingleton(sp => new ChainWriter(sp.GetRequiredService<ChainOptions>(), sp.GetRequiredService<ILogger<ChainWriter>>()));
@@ -27,6 +29,30 @@ public static class ChainRegistration
         // Not readiness: the services keep serving their APIs while the chain stalls (transitions wait for anchoring).
         builder.Services.AddHealthChecks().AddCheck<ChainHealthCheck>("chain", HealthStatus.Degraded, tags: [HealthTags.Dependencies], timeout: HealthTags.CheckTimeout);
         return builder;
+    }
+
+    /// <summary>
+    /// The parties' accounts (section "Parties", <see cref="PartyWallets"/>) for a service that signs parties' steps. Startup
+    /// fails outside Development if a party's key is configured: there each party's key stays with its own remote signer.
+    /// </summary>
+    public static IHostApplicationBuilder AddPartyWallets(this IHostApplicationBuilder builder)
+    {
+        var development = builder.Environment.IsDevelopment();
+        builder.Services.AddOptions<PartyAccountOptions>().Bind(builder.Configuration.GetSection(PartyAccountOptions.Section)).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<PartyAccountOptions>>(new ProblemsValidation<PartyAccountOptions>(o => o.Problems(development)));
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<PartyAccountOptions>>().Value);
+        builder.Services.AddSingleton<PartyWallets>();
+        return builder;
+    }
+
+    /// <summary>Options validation that reports every problem the options name, each as its own failure.</summary>
+    private sealed class ProblemsValidation<TOptions>(Func<TOptions, IEnumerable<string>> problems) : IValidateOptions<TOptions> where TOptions : class
+    {
+        public ValidateOptionsResult Validate(string? name, TOptions options)
+        {
+            var found = problems(options).ToList();
+            return found.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(found);
+        }
     }
 
     /// <summary>

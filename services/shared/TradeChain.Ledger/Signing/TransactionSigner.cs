@@ -15,7 +15,7 @@ public sealed record SignedTransaction(string Hash, BigInteger Nonce, string Raw
 /// public key recovered per signature, as Nethereum's BouncyCastle signer does to find the recovery id. The bytes are
 /// Nethereum's own encoding (<see cref="Transaction1559"/>), the same a <c>Transaction1559Signer</c> produces.
 /// </summary>
-public sealed class TransactionSigner
+public sealed class TransactionSigner : IChainSigner
 {
     private static readonly List<AccessListItem> NoAccessList = [];
     private readonly ECPrivKey _key;
@@ -37,6 +37,15 @@ public sealed class TransactionSigner
 
     /// <summary>The account's address (checksummed), derived once from the key.</summary>
     public string Address { get; }
+
+    public string Description => "a key held by this service";
+
+    public Task<SignedTransaction> SignAsync(UnsignedTransaction transaction, CancellationToken cancellationToken)
+    {
+        if (transaction.ChainId != ChainId) throw new ArgumentException($"This key signs for chain {ChainId}, not {transaction.ChainId}.", nameof(transaction));
+        return Task.FromResult(Sign(transaction.Nonce, transaction.MaxPriorityFeePerGas, transaction.MaxFeePerGas, transaction.GasLimit, transaction.To,
+            transaction.Value, transaction.Data));
+    }
 
     /// <summary>Signs a call (or a value transfer: empty <paramref name="data"/>) to <paramref name="to"/>.</summary>
     public SignedTransaction Sign(BigInteger nonce, BigInteger maxPriorityFeePerGas, BigInteger maxFeePerGas, BigInteger gasLimit,

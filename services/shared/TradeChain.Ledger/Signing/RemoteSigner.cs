@@ -1,0 +1,187 @@
+using System.ComponentModel.DataAnnotations;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Security;
+using System.Numerics;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json.Nodes;
+using Nethereum.Hex.HexConvertors.Extensions;
+using Nethereum.Model;
+using Nethereum.Signer;
+using Nethereum.Util;
+
+namespace TradeChain.Ledger;
+
+/// <summary>
+/// Where an account's key is held when it is not in this process: an Ethereum JSON-RPC endpoint that answers
+/// <c>eth_signTransaction</c> for <see cref="Address"/> (Consensys Web3Signer, or a node holding the account).
+/// </summary>
+public sealed class RemoteSignerOptions
+{
+    /// <summary>The signer's JSON-RPC URL. https outside Development (the transaction and the bearer token travel on it).</summary>
+    [Required, Url] public string Url { get; set; } = "";
+
+    /// <summary>The account the signer signs as: every signature that comes back is checked to be this account's.</summary>
+    [Required, RegularExpression("^0x[0-9a-fA-F]{40}$", ErrorMessage = "an address is 0x and 40 hex digits")]
+    public string Address { get; set; } = "";
+
+    /// <summary>Sent as <c>Authorization: Bearer …</c> when set (from the secret store, never committed).</summary>
+    public string? BearerToken { get; set; }
+
+    /// <summary>A client certificate (PEM) for mutual TLS, with its key (<see cref="ClientKeyPath"/>, PEM).</summary>
+    public string? ClientCertificatePath { get; set; }
+
+    public string? ClientKeyPath { get; set; }
+
+    /// <summary>A private CA (PEM) the signer's server certificate must chain to, instead of the system's trust store.</summary>
+    public string? CaCertificatePath { get; set; }
+
+    [Range(1, 300)] public int TimeoutSeconds { get; set; } = 10;
+
+    /// <summary>What is wrong with these options, if anything (<paramref name="name"/> names them in the message).</summary>
+    public IEnumerable<string> Problems(string name, bool development)
+    {
+        if (!Uri.TryCreate(Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+            yield return $"{name}:Url must be an absolute http(s) URL of the signer's JSON-RPC endpoint.";
+        else if (!development && url.Scheme != "https")
+            yield return $"{name}:Url must be https outside Development: the transactions and the bearer token travel on it.";
+        if (!AddressUtil.Current.IsValidEthereumAddressHexFormat(Address))
+            yield return $"{name}:Address must be the signer's account address (0x and 40 hex digits).";
+        if (ClientCertificatePath is { Length: > 0 } != ClientKeyPath is { Length: > 0 })
+            yield return $"{name}:ClientCertificatePath and {name}:ClientKeyPath go together (a PEM certificate and its PEM key).";
+        if (TimeoutSeconds is < 1 or > 300) yield return $"{name}:TimeoutSeconds must be between 1 and 300.";
+    }
+}
+
+/// <summary>A remote signer refused or failed to sign, or answered with something that is not the transaction asked for.</summary>
+public sealed class RemoteSignerException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// Signs through a remote signer's <c>eth_signTransaction</c> (<see cref="RemoteSignerOptions"/>). Nothing it answers is
+/// taken on trust: the signed transaction is decoded and must be exactly the one asked for (chain, nonce, fees, gas,
+/// recipient, value, data), signed by the configured account; its hash is computed here from its bytes.
+/// </summary>
+public sealed class RemoteSigner : IChainSigner, IDisposable
+{
+    private readonly HttpClient _http;
+    private readonly Uri _url;
+    private long _requestId;
+
+    public RemoteSigner(RemoteSignerOptions options, HttpMessageHandler? handler = null)
+    {
+        _url = new Uri(options.Url);
+        Address = AddressUtil.Current.ConvertToChecksumAddress(options.Address);
+        _http = new HttpClient(handler ?? Handler(options), disposeHandler: true) { Timeout = TimeSpan.FromSeconds(options.TimeoutSeconds) };
+        if (options.BearerToken is { Length: > 0 } token) _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+    }
+
+    public string Address { get; }
+
+    public string Description => $"the remote signer at {_url.GetLeftPart(UriPartial.Path)}";
+
+    public async Task<SignedTransaction> SignAsync(UnsignedTransaction transaction, CancellationToken cancellationToken)
+    {
+        var request = new JsonObject
+        {
+            ["jsonrpc"] = "2.0",
+            ["id"] = Interlocked.Increment(ref _requestId),
+            ["method"] = "eth_signTransaction",
+            ["params"] = new JsonArray(new JsonObject
+            {
+                ["from"] = Address,
+                ["to"] = transaction.To,
+                ["gas"] = Quantity(transaction.GasLimit),
+                ["maxFeePerGas"] = Quantity(transaction.MaxFeePerGas),
+                ["maxPriorityFeePerGas"] = Quantity(transaction.MaxPriorityFeePerGas),
+                ["nonce"] = Quantity(transaction.Nonce),
+                ["value"] = Quantity(transaction.Value),
+                ["data"] = string.IsNullOrEmpty(transaction.Data) ? "0x" : transaction.Data,
+                ["chainId"] = Quantity(transaction.ChainId),
+                ["type"] = "0x2",
+            }),
+        };
+        JsonObject? answer;
+        try
+        {
+            using var response = await _http.PostAsJsonAsync(_url, request, cancellationToken);
+            if (!response.IsSuccessStatusCode)
+                throw new RemoteSignerException($"{Description} answered HTTP {(int)response.StatusCode} for {Address}" +
+                                                (response.StatusCode is System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden
+                                                    ? " (check its bearer token or client certificate)" : ""));
+            answer = await response.Content.ReadFromJsonAsync<JsonObject>(cancellationToken);
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new RemoteSignerException($"{Description} answered something that is not JSON-RPC", e);
+        }
+        if (answer?["error"] is JsonObject error)
+            throw new RemoteSignerException($"{Description} refused to sign for {Address}: {error["message"]?.ToString() ?? error.ToJsonString()}");
+        var raw = answer?["result"] switch
+        {
+            JsonValue value when value.TryGetValue<string>(out var text) => text, // Web3Signer, anvil
+            JsonObject signed => signed["raw"]?.GetValue<string>(), // geth: { raw, tx }
+            _ => null,
+        };
+        if (raw is null || !raw.StartsWith("0x", StringComparison.Ordinal))
+            throw new RemoteSignerException($"{Description} answered no signed transaction for {Address}");
+        return Check(transaction, raw);
+    }
+
+    /// <summary>The signed transaction if <paramref name="raw"/> is exactly <paramref name="expected"/> signed by <see cref="Address"/>.</summary>
+    private SignedTransaction Check(UnsignedTransaction expected, string raw)
+    {
+        Transaction1559 signed;
+        string signer;
+        try
+        {
+            signed = TransactionFactory.CreateTransaction(raw) as Transaction1559
+                     ?? throw new RemoteSignerException($"{Description} signed another type of transaction than the EIP-1559 one asked for");
+            signer = TransactionVerificationAndRecovery.GetSenderAddress(raw);
+        }
+        catch (Exception e) when (e is not RemoteSignerException)
+        {
+            throw new RemoteSignerException($"{Description} answered bytes that are not a signed transaction", e);
+        }
+        var differences = new List<string>();
+        if (signed.ChainId != expected.ChainId) differences.Add("chain id");
+        if (signed.Nonce != expected.Nonce) differences.Add("nonce");
+        if (signed.MaxFeePerGas != expected.MaxFeePerGas || signed.MaxPriorityFeePerGas != expected.MaxPriorityFeePerGas) differences.Add("fees");
+        if (signed.GasLimit != expected.GasLimit) differences.Add("gas limit");
+        if (!string.Equals(signed.ReceiverAddress, expected.To, StringComparison.OrdinalIgnoreCase)) differences.Add("recipient");
+        if ((signed.Amount ?? BigInteger.Zero) != expected.Value) differences.Add("value");
+        if (!string.Equals(Hex(signed.Data), Hex(expected.Data), StringComparison.OrdinalIgnoreCase)) differences.Add("data");
+        if (differences.Count > 0)
+            throw new RemoteSignerException($"{Description} signed a different transaction than the one asked for ({string.Join(", ", differences)} differ): not sent");
+        if (!string.Equals(signer, Address, StringComparison.OrdinalIgnoreCase))
+            throw new RemoteSignerException($"{Description} signed as {signer}, not as {Address}: not sent");
+        var bytes = raw.HexToByteArray();
+        return new SignedTransaction(Sha3Keccack.Current.CalculateHash(bytes).ToHex(true), expected.Nonce, raw);
+    }
+
+    private static string Hex(string? data) => string.IsNullOrEmpty(data) || data == "0x" ? "" : data.StartsWith("0x", StringComparison.Ordinal) ? data[2..] : data;
+
+    private static string Quantity(BigInteger value) => "0x" + (value.IsZero ? "0" : value.ToString("x").TrimStart('0'));
+
+    private static SocketsHttpHandler Handler(RemoteSignerOptions options)
+    {
+        var handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+        if (options.ClientCertificatePath is { Length: > 0 } certificate && options.ClientKeyPath is { Length: > 0 } key)
+            handler.SslOptions.ClientCertificates = new X509CertificateCollection { X509Certificate2.CreateFromPemFile(certificate, key) };
+        if (options.CaCertificatePath is { Length: > 0 } ca)
+        {
+            var authority = X509Certificate2.CreateFromPem(File.ReadAllText(ca));
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, errors) =>
+            {
+                if (presented is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != SslPolicyErrors.None) return false;
+                using var chain = new X509Chain();
+                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(authority);
+                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                return chain.Build(new X509Certificate2(presented));
+            };
+        }
+        return handler;
+    }
+
+    public void Dispose() => _http.Dispose();
+}
