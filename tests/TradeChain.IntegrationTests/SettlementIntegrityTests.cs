@@ -127,6 +127,88 @@ public sealed class SettlementIntegrityTests
         await PollStatus(exporter, new Uri(system.Customs.BaseAddress, $"declarations/{declaration}"), "Released");
     }
 
+    [Fact]
+    public async Task A_bank_that_signs_itself_settles_with_its_own_signed_transaction_and_one_signed_by_another_account_or_for_another_call_is_refused()
+    {
+        await using var system = await TradeChainSystem.StartAsync();
+        using var exporter = Client(Roles.Exporter, GoldenPath.ExporterParty);
+        using var bank = Client(Roles.Bank, GoldenPath.BankParty);
+        using var treasuryBank = Client(Roles.Bank, GoldenPath.TreasuryBankParty);
+        var (declaration, reference, amount, currency) = await AssessedDeclarationAsync(system, exporter, "LRN-SELF-SIGNED");
+        var payments = system.Payments.BaseAddress;
+        await Post(exporter, new Uri(payments, "accounts/mandates"), new { bank = GoldenPath.BankParty, currency });
+        await Post(bank, new Uri(payments, "accounts"), new { party = GoldenPath.ExporterParty, currency });
+        await Post(treasuryBank, new Uri(payments, "accounts"), new { party = TreasuryParty, currency });
+        await Post(bank, new Uri(payments, $"accounts/{GoldenPath.ExporterParty}/{currency}/deposits"), new { amount, reference = $"DEP-{reference}" });
+        var bankKey = BankKey(GoldenPath.BankParty);
+        var bankAddress = new Nethereum.Web3.Accounts.Account(bankKey).Address;
+
+        // The service prepares the transfer for the bank's own account; nothing is sent, the payment is untouched.
+        var unsigned = await Post(bank, new Uri(payments, $"duty-payments/{reference}/settle/transaction"), new { });
+        Assert.Equal(bankAddress, unsigned["from"]!.GetValue<string>(), StringComparer.OrdinalIgnoreCase);
+        Assert.Equal("0x2", unsigned["type"]!.GetValue<string>());
+        Assert.Equal("Requested", (await Get(bank, new Uri(payments, $"duty-payments/{reference}")))["status"]!.GetValue<string>());
+
+        // Signed by another account (HSBC, a bank too, whose signature the contract would take for its own customers): refused, naming the field.
+        var (foreign, foreignProblem) = await Send(bank, HttpMethod.Post, new Uri(payments, $"duty-payments/{reference}/settle"),
+            new { signedTransaction = await SignAsync(unsigned, BankKey("BNK-HSBC"), allowOtherAccount: true) });
+        Assert.Equal(HttpStatusCode.BadRequest, foreign);
+        var error = foreignProblem!["errors"]!["signedTransaction"]![0]!.GetValue<string>();
+        Assert.Contains($"not by {GoldenPath.BankParty}'s account", error);
+        // The bank's own signature of another call (the transfer sent to its own account instead of the treasury's): refused too.
+        var redirected = unsigned.DeepClone().AsObject();
+        redirected["data"] = unsigned["data"]!.GetValue<string>().Replace(
+            (await Get(treasuryBank, new Uri(payments, $"accounts/{TreasuryParty}/{currency}")))["address"]!.GetValue<string>()[2..].ToLowerInvariant(),
+            bankAddress[2..].ToLowerInvariant(), StringComparison.Ordinal);
+        Assert.NotEqual(unsigned["data"]!.GetValue<string>(), redirected["data"]!.GetValue<string>());
+        var (altered, alteredProblem) = await Send(bank, HttpMethod.Post, new Uri(payments, $"duty-payments/{reference}/settle"),
+            new { signedTransaction = await SignAsync(redirected, bankKey) });
+        Assert.Equal(HttpStatusCode.BadRequest, altered);
+        Assert.Contains("data differ", alteredProblem!["errors"]!["signedTransaction"]![0]!.GetValue<string>());
+        Assert.Equal("Requested", (await Get(bank, new Uri(payments, $"duty-payments/{reference}")))["status"]!.GetValue<string>());
+
+        // The bank's own signature (through the CLI, with its key file): settled by exactly that transaction; customs releases.
+        var signed = await SignAsync(unsigned, bankKey);
+        var (status, body) = await Send(bank, HttpMethod.Post, new Uri(payments, $"duty-payments/{reference}/settle"), new { signedTransaction = signed });
+        Assert.True(status == HttpStatusCode.OK, $"settle answered {(int)status}: {body}");
+        var hash = DecodedTransaction.Decode(signed).Hash;
+        Assert.Equal("Settled", body!["status"]!.GetValue<string>());
+        Assert.Equal(hash, body["settlementTransactionHash"]!.GetValue<string>(), StringComparer.OrdinalIgnoreCase);
+        var mined = await Writer(system, DevelopmentAccounts.PaymentsKey).Web3.Eth.Transactions.GetTransactionByHash.SendRequestAsync(hash);
+        Assert.Equal(bankAddress, mined.From, StringComparer.OrdinalIgnoreCase);
+        await PollStatus(exporter, new Uri(system.Customs.BaseAddress, $"declarations/{declaration}"), "Released");
+
+        // Sent again (a retry): the same settlement, no second transfer.
+        var (again, againBody) = await Send(bank, HttpMethod.Post, new Uri(payments, $"duty-payments/{reference}/settle"), new { signedTransaction = signed });
+        Assert.Equal(HttpStatusCode.OK, again);
+        Assert.True(againBody!["alreadySettled"]!.GetValue<bool>());
+    }
+
+    /// <summary>The bank's own key, as the bank holds it (a key file on its side; here the public development key).</summary>
+    private static string BankKey(string bank) => PartyWallets.DevelopmentKey(bank);
+
+    /// <summary>Signs a prepared transaction as the CLI does for a party (<c>tradechain sign --transaction FILE --key-file FILE</c>).</summary>
+    private static async Task<string> SignAsync(JsonObject unsigned, string key, bool allowOtherAccount = false)
+    {
+        var directory = Directory.CreateTempSubdirectory("tradechain-sign-");
+        try
+        {
+            var transaction = unsigned.DeepClone().AsObject();
+            if (allowOtherAccount) transaction.Remove("from"); // the CLI refuses a key that is not the "from" account: this is the attacker's own file
+            var transactionFile = Path.Combine(directory.FullName, "unsigned.json");
+            var keyFile = Path.Combine(directory.FullName, "bank.key");
+            await File.WriteAllTextAsync(transactionFile, transaction.ToJsonString());
+            await File.WriteAllTextAsync(keyFile, key);
+            var output = new StringWriter();
+            Assert.Equal(0, await SignCommand.RunAsync(new Dictionary<string, string> { ["transaction"] = transactionFile, ["key-file"] = keyFile }, output, TextWriter.Null));
+            return output.ToString().Trim();
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
     /// <summary>A declaration lodged with two issued documents and assessed: its id and its duty payment.</summary>
     private static async Task<(string Id, string Reference, decimal Amount, string Currency)> AssessedDeclarationAsync(TradeChainSystem system, HttpClient exporter, string lrn)
     {

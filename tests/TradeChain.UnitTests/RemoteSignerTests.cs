@@ -85,6 +85,29 @@ public sealed class RemoteSignerTests
         Assert.NotEmpty(new ChainOptions { PrivateKey = DevelopmentAccounts.CustomsKey, Signer = Options() }.SigningProblems(development: true));
     }
 
+    [Fact]
+    public async Task A_partys_own_signed_transaction_is_taken_only_for_the_call_it_was_prepared_for_and_only_from_its_account()
+    {
+        var signed = Bank.Sign(Mint.Nonce, Mint.MaxPriorityFeePerGas, Mint.MaxFeePerGas, Mint.GasLimit, Mint.To, Mint.Value, Mint.Data);
+        var presigned = new PresignedSigner(signed.Raw, Bank.Address, "BNK-REMOTE-UNIT");
+
+        // The party's nonce, fees and gas are its own: the writer's differ and the party's transaction is still the one sent.
+        var sent = await presigned.SignAsync(Mint with { Nonce = 99, MaxFeePerGas = 1, GasLimit = 21_000 }, default);
+        Assert.Equal(signed.Hash, sent.Hash);
+        Assert.Equal(Mint.Nonce, sent.Nonce);
+
+        var other = Assert.Throws<PartySignatureException>(() => presigned.Check(Mint with { Data = "0xabcdef02" }));
+        Assert.Contains("data differ", other.Message);
+        Assert.Contains("recipient differ", Assert.Throws<PartySignatureException>(() => presigned.Check(Mint with { To = Bank.Address })).Message);
+
+        var wrongAccount = Assert.Throws<PartySignatureException>(() => new PresignedSigner(signed.Raw, DevelopmentAccountsAddress, "BNK-OTHER"));
+        Assert.Contains($"is signed by {Bank.Address}, not by BNK-OTHER's account", wrongAccount.Message);
+        Assert.Contains("must be a signed transaction", Assert.Throws<PartySignatureException>(() => DecodedTransaction.Decode("0x12zz")).Message);
+        Assert.Contains("can be decoded", Assert.Throws<PartySignatureException>(() => DecodedTransaction.Decode("0x02c0")).Message);
+    }
+
+    private static readonly string DevelopmentAccountsAddress = new TransactionSigner(DevelopmentAccounts.OutsiderKey, DevelopmentAccounts.ChainId).Address;
+
     private static RemoteSignerOptions Options(string? bearer = null) =>
         new() { Url = "https://signer.bank.example/rpc", Address = Bank.Address.ToLowerInvariant(), BearerToken = bearer };
 

@@ -27,6 +27,10 @@ namespace TradeChain.Cli
                                                       after the cause is fixed; without --queue every error queue of the
                                                       URL's virtual host that holds messages (listed by the management API,
                                                       default http://<broker host>:15672/, with the URL's credentials)
+              sign    --transaction FILE|- --key-file FILE [--out FILE]
+                                                      sign, with the party's own key file, a transaction a service prepared
+                                                      for it (e.g. POST /duty-payments/REF/settle/transaction) and print the
+                                                      signed transaction to send back; refuses a key that is not its "from"
               demo    [--customs URL] [--documents URL] [--payments URL]
                                                       drive one export trade through the three services and print each step
             """;
@@ -58,6 +62,8 @@ namespace TradeChain.Cli
                         return 0;
                     case "verify":
                         return await VerifyCommand.RunAsync(options, positional, Console.Out);
+                    case "sign":
+                        return await SignCommand.RunAsync(options, Console.Out, Console.Error);
                     case "replay-errors":
                         return await ReplayErrorsCommand.RunAsync(options, Console.Out);
                     case "demo":

@@ -89,6 +89,50 @@ public sealed class ChainWriter
             cancellationToken);
     }
 
+    /// <summary>The receipt of transaction <paramref name="hash"/> if it was mined and succeeded; null if not mined (or reverted).</summary>
+    public async Task<ChainReceipt?> SucceededAsync(string hash)
+    {
+        var receipt = await Web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(hash);
+        return receipt?.Status?.Value == 1 ? new ChainReceipt(receipt.TransactionHash, (long)receipt.BlockNumber.Value, (long)receipt.GasUsed.Value) : null;
+    }
+
+    /// <summary>
+    /// The transaction <paramref name="from"/> (a party that signs itself) would send for <paramref name="function"/>: its
+    /// pending nonce, the node's current fees, and gas estimated from its account with this writer's margin. A call the
+    /// contract would refuse from that account is refused here, before anyone signs it.
+    /// </summary>
+    /// <exception cref="ChainRevertedException">The contract would refuse the call from <paramref name="from"/>.</exception>
+    public async Task<UnsignedTransaction> PrepareAsync<TFunction>(string from, string contractAddress, TFunction function, CancellationToken cancellationToken)
+        where TFunction : FunctionMessage, new()
+    {
+        var name = typeof(TFunction).Name.Replace("Function", "", StringComparison.Ordinal);
+        function.FromAddress = from;
+        var handler = Web3.Eth.GetContractTransactionHandler<TFunction>();
+        BigInteger gas;
+        try
+        {
+            gas = await EstimateAsync(() => handler.EstimateGasAsync(contractAddress, function));
+        }
+        catch (SmartContractCustomErrorRevertExceptionErrorDecoded decoded)
+        {
+            throw new ChainRevertedException(name, ContractErrors.Describe(decoded.InnerCustomErrorRevert), decoded.InnerCustomErrorRevert);
+        }
+        catch (SmartContractCustomErrorRevertException revert)
+        {
+            throw new ChainRevertedException(name, ContractErrors.Describe(revert), revert);
+        }
+        catch (Nethereum.ABI.FunctionEncoding.SmartContractRevertException revert)
+        {
+            throw new ChainRevertedException(name, revert.RevertMessage ?? revert.Message, revert);
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        var nonce = (await Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(from, BlockParameter.CreatePending())).Value;
+        var fee = await Web3.TransactionManager.Fee1559SuggestionStrategy.SuggestFeeAsync();
+        var data = Nethereum.Hex.HexConvertors.Extensions.HexByteConvertorExtensions.ToHex(function.GetCallData(), true);
+        return new UnsignedTransaction(_options.ChainId, nonce, fee.MaxPriorityFeePerGas ?? BigInteger.Zero, fee.MaxFeePerGas ?? BigInteger.Zero, gas,
+            contractAddress, function.AmountToSend, data);
+    }
+
     /// <summary>Sends <paramref name="wei"/> of the chain's native currency to <paramref name="to"/> (gas for a party's own account).</summary>
     public async Task<string> SendValueAsync(string to, BigInteger wei, CancellationToken cancellationToken) =>
         (await SendCoreAsync("transfer value", to, null, wei,

@@ -18,6 +18,12 @@ public sealed class PartyAccountOptions
     /// <summary>party → its remote signer (Parties:Signers:BNK-HSBC:Url, :Address, :BearerToken, …): the party holds its key.</summary>
     public Dictionary<string, RemoteSignerOptions> Signers { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// party → its account address, for a party that signs every transaction itself: the service prepares each of its
+    /// steps as an unsigned transaction, the party signs it with its own key (CLI, wallet) and sends it back.
+    /// </summary>
+    public Dictionary<string, string> SelfSigned { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>Development only: party → private key held by this service. Refused at startup in any other environment.</summary>
     public Dictionary<string, string> Keys { get; set; } = new(StringComparer.Ordinal);
 
@@ -43,6 +49,10 @@ public sealed class PartyAccountOptions
             yield return "Parties:DeriveDevelopmentKeys signs for parties with PUBLIC keys derived from their names: Development only.";
         foreach (var (party, key) in Keys.Where(k => Signers.ContainsKey(k.Key)))
             yield return $"Party {party} has both a key (Parties:Keys) and a remote signer (Parties:Signers): keep one.";
+        foreach (var party in SelfSigned.Keys.Where(p => Signers.ContainsKey(p) || Keys.ContainsKey(p)))
+            yield return $"Party {party} signs itself (Parties:SelfSigned) and has a signer or key configured too: keep one.";
+        foreach (var (party, address) in SelfSigned.Where(p => !AddressUtil.Current.IsValidEthereumAddressHexFormat(p.Value)))
+            yield return $"Parties:SelfSigned:{party} must be the party's account address (0x and 40 hex digits).";
         foreach (var (party, signer) in Signers)
             foreach (var problem in signer.Problems($"Parties:Signers:{party}", development)) yield return problem;
         if (!System.Numerics.BigInteger.TryParse(GasTopUpWei, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
@@ -75,22 +85,30 @@ public sealed class PartyWallets(ChainOptions chain, PartyAccountOptions options
     public static string DevelopmentKey(string party) =>
         "0x" + Convert.ToHexStringLower(Sha3Keccack.Current.CalculateHash(Encoding.UTF8.GetBytes("TradeChain PUBLIC development party key: " + party)));
 
-    public bool HasAccount(string party) => options.Signers.ContainsKey(party) || options.Keys.ContainsKey(party) || options.DeriveDevelopmentKeys;
+    public bool HasAccount(string party) =>
+        options.Signers.ContainsKey(party) || options.SelfSigned.ContainsKey(party) || options.Keys.ContainsKey(party) || options.DeriveDevelopmentKeys;
+
+    /// <summary>Whether <paramref name="party"/> signs its transactions itself through the API (no signer here).</summary>
+    public bool SignsItself(string party) => options.SelfSigned.ContainsKey(party);
 
     /// <summary>The party's account address: its signer's, or derived once from its development key.</summary>
     public string AddressOf(string party) =>
         _wallets.TryGetValue(party, out var wallet) ? wallet.Writer.Address
         : options.Signers.TryGetValue(party, out var remote) ? AddressUtil.Current.ConvertToChecksumAddress(remote.Address)
+        : options.SelfSigned.TryGetValue(party, out var own) ? AddressUtil.Current.ConvertToChecksumAddress(own)
         : _addresses.GetOrAdd(party, p => new TransactionSigner(KeyOf(p), chain.ChainId).Address);
 
     /// <summary>Where <paramref name="party"/>'s key is held ("the remote signer at …", "a key held by this service").</summary>
     public string KeyHolderOf(string party) =>
         options.Signers.TryGetValue(party, out var remote) ? $"the remote signer at {new Uri(remote.Url).GetLeftPart(UriPartial.Path)}"
+        : options.SelfSigned.ContainsKey(party) ? "the party itself (it signs the transactions prepared for it)"
         : HasAccount(party) ? "a key held by this service (Development)" : "nobody: no account";
 
     /// <summary>The writer that signs as <paramref name="party"/>, with gas topped up where configured.</summary>
+    /// <exception cref="PartySignsItselfException">The party signs itself: this step needs its signed transaction.</exception>
     public async Task<ChainWriter> ForAsync(string party, CancellationToken cancellationToken)
     {
+        if (options.SelfSigned.ContainsKey(party)) throw new PartySignsItselfException(party);
         var wallet = _wallets.GetOrAdd(party, p => new Wallet(new ChainWriter(chain, SignerOf(p), loggers.CreateLogger<ChainWriter>())));
         if (_topUp > 0 && wallet.MayNeedGas(_topUp))
         {

@@ -176,6 +176,18 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
         PayOnceAsync(bank, currency, from, to, amount, reference, () => bank.SendAsync(TokenAddress(currency),
             new BankTransferFunction { From = from, To = to, Amount = amount, PaymentReference = reference }, cancellationToken));
 
+    /// <summary>The transfer of <see cref="BankTransferAsync"/> as an unsigned transaction, for a bank that signs it itself.</summary>
+    public Task<UnsignedTransaction> PrepareBankTransferAsync(string bank, string currency, string from, string to, BigInteger amount, byte[] reference,
+        CancellationToken cancellationToken) =>
+        service.PrepareAsync(bank, TokenAddress(currency), new BankTransferFunction { From = from, To = to, Amount = amount, PaymentReference = reference }, cancellationToken);
+
+    /// <summary>Whether <paramref name="account"/> has transactions sent but not mined yet.</summary>
+    public async Task<bool> HasPendingTransactionsAsync(string account)
+    {
+        var count = service.Web3.Eth.Transactions.GetTransactionCount;
+        return (await count.SendRequestAsync(account, BlockParameter.CreatePending())).Value > (await count.SendRequestAsync(account, BlockParameter.CreateLatest())).Value;
+    }
+
     /// <summary>The payment <paramref name="bank"/> made under its own <paramref name="reference"/>; null when it never used it.</summary>
     public async Task<BoundPayment?> PaymentOfAsync(string currency, string bank, byte[] reference)
     {

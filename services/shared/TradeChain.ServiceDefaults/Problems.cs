@@ -50,6 +50,11 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
                 "contract:" + refused.Error.Split(':')[0]),
             Microsoft.EntityFrameworkCore.DbUpdateException => (StatusCodes.Status409Conflict, "The record changed meanwhile.",
                 "Another request changed the same record at the same time; read it again and retry.", "concurrent-change"),
+            TradeChain.Ledger.PartySignatureException signature => (StatusCodes.Status400BadRequest, "The signed transaction is not accepted.",
+                "signedTransaction " + signature.Message, "signed-transaction"),
+            TradeChain.Ledger.PartySignsItselfException self => (StatusCodes.Status409Conflict, "The party signs its own transactions.", self.Message, "party-signs-itself"),
+            TradeChain.Ledger.RemoteSignerException => (StatusCodes.Status502BadGateway, "The party's signer did not sign.",
+                "The remote signer holding the acting party's key refused or failed to sign this step; nothing was sent. Its operator's logs say why.", "remote-signer"),
             TradeChain.Ledger.UnknownPartyAccountException party => (StatusCodes.Status409Conflict, "The party has no chain account.", party.Message, "party-account"),
             Chain.ChainIndexBehindException => (StatusCodes.Status503ServiceUnavailable, "A dependency is unavailable.",
                 "The service's index of the chain has not caught up with the chain yet; try again shortly.", "dependency-unavailable"),
@@ -62,6 +67,8 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         var extensions = new Dictionary<string, object?>();
         if (rule is not null) extensions["rule"] = rule;
         if (rule == "readable-json") extensions["errors"] = new Dictionary<string, string[]> { [UnreadableField(exception)] = [detail] };
+        if (rule == "signed-transaction") extensions["errors"] = new Dictionary<string, string[]> { ["signedTransaction"] = [exception.Message] };
+        if (exception is TradeChain.Ledger.RemoteSignerException) logger.LogWarning(exception, "A remote signer did not sign");
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,

@@ -20,6 +20,23 @@ public sealed record DutyPaymentView(string Reference, Guid DeclarationId, strin
         p.RequestedAtUnixMs, p.SettledAtUnixMs, p.SettlementTransactionHash, alreadySettled);
 }
 
+/// <param name="SignedTransaction">The bank's own signature of the transaction from <c>/settle/transaction</c> (0x, RLP hex); omitted: the
+/// bank's signer configured in the service signs.</param>
+public sealed record SettleRequest([property: System.ComponentModel.DataAnnotations.MaxLength(TradeChain.Ledger.DecodedTransaction.MaxRawLength)] string? SignedTransaction);
+
+/// <summary>
+/// An unsigned EIP-1559 transaction in the shape of <c>eth_signTransaction</c>'s parameter (hex quantities), so that a wallet,
+/// a remote signer or <c>tradechain sign</c> signs it as is; <see cref="Description"/> says what it does.
+/// </summary>
+public sealed record UnsignedTransactionView(string From, string To, string Data, string Value, string Nonce, string Gas, string MaxFeePerGas,
+    string MaxPriorityFeePerGas, string ChainId, string Type, string Description)
+{
+    public static UnsignedTransactionView Of(TradeChain.Ledger.UnsignedTransaction t, string from, string description) =>
+        new(from, t.To, t.Data ?? "0x", Q(t.Value), Q(t.Nonce), Q(t.GasLimit), Q(t.MaxFeePerGas), Q(t.MaxPriorityFeePerGas), Q(t.ChainId), "0x2", description);
+
+    private static string Q(System.Numerics.BigInteger value) => "0x" + (value.IsZero ? "0" : value.ToString("x").TrimStart('0'));
+}
+
 public static class DutyPaymentEndpoints
 {
     public static IEndpointRouteBuilder MapDutyPayments(this IEndpointRouteBuilder app)
@@ -31,14 +48,24 @@ public static class DutyPaymentEndpoints
             .WithSummary("The payment's transitions with their Merkle proofs; the Settled transition's anchoring transaction is the receipt on chain.");
         group.MapPost("/{reference}/settle", SettleAsync).RequireAuthorization(Roles.Bank)
             .WithSummary("The declarant's bank pays the duties from the declarant's settlement account to the customs treasury's (a token transfer on chain); customs is notified over the bus. Settling again returns the existing settlement.");
+        group.MapPost("/{reference}/settle/transaction", PrepareAsync).RequireAuthorization(Roles.Bank)
+            .WithSummary("For a bank that signs its own transactions: the settlement's token transfer as an unsigned EIP-1559 transaction for the calling bank's account " +
+                         "(its pending nonce, current fees, estimated gas) in eth_signTransaction's shape. Sign it unchanged (tradechain sign, or a wallet) and send it as " +
+                         "signedTransaction to /settle: the bank's key never reaches TradeChain.");
         group.MapGet("/{reference}/messages", MessagesAsync).RequireAuthorization(Policies.AnyParty)
             .WithSummary("The settlement's ISO 20022 messages: pacs.008 between the banks, camt.054 debit and credit notifications.");
         return app;
     }
 
-    private static async Task<IResult> SettleAsync(string reference, ClaimsPrincipal user, SettleDutyPayment settle, CancellationToken ct) =>
-        await settle.HandleAsync(reference, Caller.From(user), ct) is { } settlement
+    private static async Task<IResult> SettleAsync(string reference, SettleRequest? request, ClaimsPrincipal user, SettleDutyPayment settle, CancellationToken ct) =>
+        await settle.HandleAsync(reference, Caller.From(user), ct, request?.SignedTransaction) is { } settlement
             ? Results.Ok(DutyPaymentView.From(settlement.Payment, user.Party(), settlement.AlreadySettled))
+            : Problems.NotFound("duty payment", reference);
+
+    private static async Task<IResult> PrepareAsync(string reference, ClaimsPrincipal user, SettleDutyPayment settle, SettlementLedger ledger, CancellationToken ct) =>
+        await settle.PrepareAsync(reference, Caller.From(user), ct) is { } transaction
+            ? Results.Ok(UnsignedTransactionView.Of(transaction, ledger.Wallets.AddressOf(user.Party()),
+                $"bankTransfer: duty payment {reference} from the declarant's account to the customs treasury's"))
             : Problems.NotFound("duty payment", reference);
 
     private static async Task<IResult> MessagesAsync(string reference, ClaimsPrincipal user, PaymentsDbContext db, CancellationToken ct)

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using TradeChain.Domain;
+using TradeChain.Ledger;
 using Microsoft.Extensions.Options;
 using TradeChain.Payments.Domain;
 using TradeChain.Payments.Infrastructure;
@@ -22,8 +23,25 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
     /// <summary>How often the record is completed against concurrent changes (a withdrawal noted meanwhile) before giving up.</summary>
     private const int CompletionAttempts = 5;
 
+    /// <summary>
+    /// The transfer that settles the payment, unsigned, for a bank that signs its own transactions (its key stays with it):
+    /// it signs it unchanged and sends it back to <see cref="HandleAsync"/>. Null when the bank may not see the payment.
+    /// </summary>
+    public async Task<UnsignedTransaction?> PrepareAsync(string reference, Caller bank, CancellationToken ct)
+    {
+        var payment = await db.DutyPayments.AsNoTracking().SingleOrDefaultAsync(p => p.Reference == reference, ct);
+        if (payment is null || !await DutyPaymentQueries.BankMaySeeAsync(db, payment, bank.Party, ct)) return null;
+        if (payment.IsSettledBy(bank.Party)) throw new DomainRuleViolation("payment-settled", $"Duty payment {reference} is settled already: there is nothing to sign.");
+        payment.EnsureSettleable(bank.Party, ledger.Supports(payment.Currency));
+        var from = await ledger.RequireAccountAsync(db, payment.PayerParty, payment.Currency, "payer", ct);
+        var to = await ledger.RequireAccountAsync(db, options.Value.CustomsTreasuryParty, payment.Currency, "customs treasury", ct);
+        return await ledger.PrepareTransferAsync(db, bank.Party, from, to, payment.Amount, LedgerEntryKind.DutyPayment, reference, ct);
+    }
+
+    /// <param name="signedTransaction">The bank's own signed transfer (from <see cref="PrepareAsync"/>); null: the bank's signer configured here signs.</param>
     /// <returns>Null when the bank may not see the payment.</returns>
-    public async Task<DutySettlement?> HandleAsync(string reference, Caller bank, CancellationToken ct)
+    /// <exception cref="PartySignatureException">The signed transaction is not this payment's transfer signed by the bank's account.</exception>
+    public async Task<DutySettlement?> HandleAsync(string reference, Caller bank, CancellationToken ct, string? signedTransaction = null)
     {
         var payment = await db.DutyPayments.SingleOrDefaultAsync(p => p.Reference == reference, ct);
         if (payment is null || !await DutyPaymentQueries.BankMaySeeAsync(db, payment, bank.Party, ct)) return null;
@@ -33,6 +51,9 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
 
         var from = await ledger.RequireAccountAsync(db, payment.PayerParty, payment.Currency, "payer", ct);
         var to = await ledger.RequireAccountAsync(db, options.Value.CustomsTreasuryParty, payment.Currency, "customs treasury", ct);
+        // A transaction the bank signed itself is checked before anything is saved: its account, exactly this transfer.
+        var signedBy = signedTransaction is null ? null
+            : ledger.SignedTransfer(signedTransaction, bank.Party, from, to, payment.Amount, LedgerEntryKind.DutyPayment, reference);
         var report = new MovementReport(reference, reference, payment.Amount, payment.Currency, payment.PayerParty, from.Address, bank.Party,
             to.Party, to.Address, to.ServicingBank, Iso20022Recorder.Placeholder, $"Customs duties, declaration {payment.DeclarationId}, payment {reference}");
         // Before any money moves: a message that cannot be written must not strand a payment.
@@ -65,7 +86,7 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
         string tx;
         try
         {
-            tx = await ledger.TransferAsync(db, bank.Party, from, to, payment.Amount, LedgerEntryKind.DutyPayment, reference, ct);
+            tx = await ledger.TransferAsync(db, bank.Party, from, to, payment.Amount, LedgerEntryKind.DutyPayment, reference, ct, signedBy);
         }
         catch (Exception e) when (e is DomainRuleViolation or TradeChain.Ledger.ChainRevertedException)
         {

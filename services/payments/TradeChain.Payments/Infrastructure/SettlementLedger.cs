@@ -1,10 +1,14 @@
 using System.Numerics;
 using Microsoft.EntityFrameworkCore;
+using Nethereum.Contracts;
 using TradeChain.Ledger;
 using TradeChain.Ledger.Contracts.SettlementToken;
 using TradeChain.Payments.Domain;
 
 namespace TradeChain.Payments.Infrastructure;
+
+/// <summary>A bank's own signed transfer, checked (<see cref="SettlementLedger.SignedTransfer"/>): the writer that sends only it, and its hash.</summary>
+public sealed record PresignedTransfer(ChainWriter Writer, string Hash);
 
 /// <summary>Section "Payments".</summary>
 public sealed class PaymentsOptions
@@ -25,7 +29,8 @@ public sealed class PaymentsOptions
 /// are its own on chain, bound to exactly what they moved: a retry is taken for done only when the chain's record of
 /// this bank's reference is exactly the intended payment (<see cref="SettlementClient"/>).
 /// </summary>
-public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallets, TimeProvider clock, Microsoft.Extensions.Options.IOptions<PaymentsOptions> options)
+public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallets, TimeProvider clock, Microsoft.Extensions.Options.IOptions<PaymentsOptions> options,
+    ChainOptions chainOptions, Microsoft.Extensions.Logging.ILogger<ChainWriter> writerLog)
 {
     public SettlementClient Chain => chain;
 
@@ -118,14 +123,47 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
     /// The bank debits its customer <paramref name="from"/> and credits <paramref name="to"/> on chain (a duty payment),
     /// once per reference: a retry returns the transaction of the earlier attempt. Book it with <see cref="BookTransfer"/>.
     /// </summary>
+    /// <param name="signed">The bank's own signed transaction (<see cref="SignedTransfer"/>); null: the bank's signer here signs.</param>
     public async Task<string> TransferAsync(PaymentsDbContext db, string bankParty, SettlementAccount from, SettlementAccount to, decimal amount, LedgerEntryKind kind,
-        string reference, CancellationToken ct)
+        string reference, CancellationToken ct, PresignedTransfer? signed = null)
     {
+        // The bank's own transaction, sent by an earlier attempt and mined: it is this transfer (checked), so it is the payment.
+        if (signed is not null && await signed.Writer.SucceededAsync(signed.Hash) is { } mined) return mined.TransactionHash;
         await RequireTransferableAsync(db, bankParty, from, amount, ct);
         var minor = LedgerEntry.ToMinor(amount);
-        var bank = await wallets.ForAsync(bankParty, ct);
+        var bank = signed?.Writer ?? await wallets.ForAsync(bankParty, ct);
         var reference32 = SettlementClient.Reference($"{kind.Name()}:{reference}");
         return (await chain.BankTransferAsync(bank, from.Currency, from.Address, to.Address, minor, reference32, ct)).TransactionHash;
+    }
+
+    /// <summary>
+    /// The transfer of <see cref="TransferAsync"/> as an unsigned transaction for the bank's own account, for the bank to
+    /// sign itself (its key stays with it): the bank's pending nonce, current fees, gas estimated from its account.
+    /// </summary>
+    public async Task<UnsignedTransaction> PrepareTransferAsync(PaymentsDbContext db, string bankParty, SettlementAccount from, SettlementAccount to, decimal amount,
+        LedgerEntryKind kind, string reference, CancellationToken ct)
+    {
+        await RequireTransferableAsync(db, bankParty, from, amount, ct);
+        return await chain.PrepareBankTransferAsync(wallets.AddressOf(bankParty), from.Currency, from.Address, to.Address, LedgerEntry.ToMinor(amount),
+            SettlementClient.Reference($"{kind.Name()}:{reference}"), ct);
+    }
+
+    /// <summary>
+    /// A writer that sends the bank's own signed transfer (<paramref name="raw"/>) and nothing else, after checking that it
+    /// is signed by the bank's account and is exactly the transfer of this payment (token, payer, payee, amount, reference).
+    /// </summary>
+    /// <exception cref="PartySignatureException">Signed by another account, or another call.</exception>
+    public PresignedTransfer SignedTransfer(string raw, string bankParty, SettlementAccount from, SettlementAccount to, decimal amount, LedgerEntryKind kind, string reference)
+    {
+        var signer = new PresignedSigner(raw, wallets.AddressOf(bankParty), bankParty);
+        var call = new BankTransferFunction
+        {
+            From = from.Address, To = to.Address, Amount = LedgerEntry.ToMinor(amount), PaymentReference = SettlementClient.Reference($"{kind.Name()}:{reference}"),
+        };
+        var data = Nethereum.Hex.HexConvertors.Extensions.HexByteConvertorExtensions.ToHex(call.GetCallData(), true);
+        // Checked now, before the intent is saved; the writer checks it again when it sends.
+        signer.Check(new UnsignedTransaction(chainOptions.ChainId, 0, 0, 0, 0, chain.TokenAddress(from.Currency), 0, data));
+        return new PresignedTransfer(new ChainWriter(chainOptions, signer, writerLog), signer.Hash);
     }
 
     /// <summary>The bank may debit <paramref name="from"/> by <paramref name="amount"/>: it services the account, and the ledger shows the funds.</summary>
@@ -141,11 +179,9 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
     /// </summary>
     public async Task<bool> TransferMayHappenAsync(string bankParty, string currency, LedgerEntryKind kind, string reference, CancellationToken ct)
     {
-        var bank = await wallets.ForAsync(bankParty, ct);
-        if (await chain.PaymentOfAsync(currency, bank.Address, SettlementClient.Reference($"{kind.Name()}:{reference}")) is not null) return true;
-        var count = bank.Web3.Eth.Transactions.GetTransactionCount;
-        return (await count.SendRequestAsync(bank.Address, Nethereum.RPC.Eth.DTOs.BlockParameter.CreatePending())).Value
-               > (await count.SendRequestAsync(bank.Address, Nethereum.RPC.Eth.DTOs.BlockParameter.CreateLatest())).Value;
+        var bank = wallets.AddressOf(bankParty);
+        if (await chain.PaymentOfAsync(currency, bank, SettlementClient.Reference($"{kind.Name()}:{reference}")) is not null) return true;
+        return await chain.HasPendingTransactionsAsync(bank);
     }
 
     /// <summary>Books a transfer made on chain (<see cref="TransferAsync"/>, transaction <paramref name="tx"/>): a debit and a credit.</summary>

@@ -5,9 +5,6 @@ using System.Net.Security;
 using System.Numerics;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
-using Nethereum.Hex.HexConvertors.Extensions;
-using Nethereum.Model;
-using Nethereum.Signer;
 using Nethereum.Util;
 
 namespace TradeChain.Ledger;
@@ -130,35 +127,22 @@ public sealed class RemoteSigner : IChainSigner, IDisposable
     /// <summary>The signed transaction if <paramref name="raw"/> is exactly <paramref name="expected"/> signed by <see cref="Address"/>.</summary>
     private SignedTransaction Check(UnsignedTransaction expected, string raw)
     {
-        Transaction1559 signed;
-        string signer;
+        DecodedTransaction signed;
         try
         {
-            signed = TransactionFactory.CreateTransaction(raw) as Transaction1559
-                     ?? throw new RemoteSignerException($"{Description} signed another type of transaction than the EIP-1559 one asked for");
-            signer = TransactionVerificationAndRecovery.GetSenderAddress(raw);
+            signed = DecodedTransaction.Decode(raw);
         }
-        catch (Exception e) when (e is not RemoteSignerException)
+        catch (PartySignatureException e)
         {
-            throw new RemoteSignerException($"{Description} answered bytes that are not a signed transaction", e);
+            throw new RemoteSignerException($"{Description} answered a transaction that {e.Message}", e);
         }
-        var differences = new List<string>();
-        if (signed.ChainId != expected.ChainId) differences.Add("chain id");
-        if (signed.Nonce != expected.Nonce) differences.Add("nonce");
-        if (signed.MaxFeePerGas != expected.MaxFeePerGas || signed.MaxPriorityFeePerGas != expected.MaxPriorityFeePerGas) differences.Add("fees");
-        if (signed.GasLimit != expected.GasLimit) differences.Add("gas limit");
-        if (!string.Equals(signed.ReceiverAddress, expected.To, StringComparison.OrdinalIgnoreCase)) differences.Add("recipient");
-        if ((signed.Amount ?? BigInteger.Zero) != expected.Value) differences.Add("value");
-        if (!string.Equals(Hex(signed.Data), Hex(expected.Data), StringComparison.OrdinalIgnoreCase)) differences.Add("data");
+        var differences = signed.DifferencesFrom(expected, sameEnvelope: true);
         if (differences.Count > 0)
             throw new RemoteSignerException($"{Description} signed a different transaction than the one asked for ({string.Join(", ", differences)} differ): not sent");
-        if (!string.Equals(signer, Address, StringComparison.OrdinalIgnoreCase))
-            throw new RemoteSignerException($"{Description} signed as {signer}, not as {Address}: not sent");
-        var bytes = raw.HexToByteArray();
-        return new SignedTransaction(Sha3Keccack.Current.CalculateHash(bytes).ToHex(true), expected.Nonce, raw);
+        if (!string.Equals(signed.Signer, Address, StringComparison.OrdinalIgnoreCase))
+            throw new RemoteSignerException($"{Description} signed as {signed.Signer}, not as {Address}: not sent");
+        return signed.Signed();
     }
-
-    private static string Hex(string? data) => string.IsNullOrEmpty(data) || data == "0x" ? "" : data.StartsWith("0x", StringComparison.Ordinal) ? data[2..] : data;
 
     private static string Quantity(BigInteger value) => "0x" + (value.IsZero ? "0" : value.ToString("x").TrimStart('0'));
 

@@ -1,0 +1,110 @@
+using System.Numerics;
+using Nethereum.Hex.HexConvertors.Extensions;
+using Nethereum.Model;
+using Nethereum.Signer;
+using Nethereum.Util;
+
+namespace TradeChain.Ledger;
+
+/// <summary>A transaction a party signed itself that is not the one it was asked to sign (or not signed by it).</summary>
+public sealed class PartySignatureException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>A party signs its own transactions through the API (Parties:SelfSigned): the service has no signer for it.</summary>
+public sealed class PartySignsItselfException(string party)
+    : Exception($"{party} signs its own chain transactions: ask for the unsigned transaction of this step, sign it with {party}'s key, and send it back.")
+{
+    public string Party { get; } = party;
+}
+
+/// <summary>
+/// A signed EIP-1559 transaction, decoded: what it does and who signed it. Everything a service sends for a party that
+/// signed elsewhere (a remote signer, or the party itself through the API) is decoded and compared with what was asked
+/// for before it goes to the chain: nobody can make a service relay a different call in a party's name.
+/// </summary>
+public sealed record DecodedTransaction(Transaction1559 Transaction, string Signer, string Raw)
+{
+    /// <summary>The largest raw transaction accepted (a settlement call is a few hundred bytes).</summary>
+    public const int MaxRawLength = 16_384;
+
+    private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789abcdefABCDEF");
+
+    public string Hash => Sha3Keccack.Current.CalculateHash(Raw.HexToByteArray()).ToHex(true);
+
+    /// <exception cref="PartySignatureException">Not a signed EIP-1559 transaction.</exception>
+    public static DecodedTransaction Decode(string raw)
+    {
+        if (string.IsNullOrEmpty(raw) || raw.Length > MaxRawLength || !raw.StartsWith("0x", StringComparison.Ordinal) || raw.Length % 2 != 0 ||
+            raw.AsSpan(2).ContainsAnyExcept(HexDigits))
+            throw new PartySignatureException($"must be a signed transaction: 0x and an even number of hex digits, at most {MaxRawLength} characters.");
+        try
+        {
+            var transaction = TransactionFactory.CreateTransaction(raw) as Transaction1559
+                              ?? throw new PartySignatureException("must be an EIP-1559 (type 2) transaction, as prepared.");
+            return new DecodedTransaction(transaction, AddressUtil.Current.ConvertToChecksumAddress(TransactionVerificationAndRecovery.GetSenderAddress(raw)), raw);
+        }
+        catch (Exception e) when (e is not PartySignatureException)
+        {
+            throw new PartySignatureException("is not a signed transaction that can be decoded (RLP of a signed EIP-1559 transaction).", e);
+        }
+    }
+
+    /// <summary>
+    /// What differs from <paramref name="expected"/>: always the call (chain, recipient, value, data); with
+    /// <paramref name="sameEnvelope"/> also the nonce, fees and gas limit (a remote signer must sign exactly what it was given).
+    /// </summary>
+    public IReadOnlyList<string> DifferencesFrom(UnsignedTransaction expected, bool sameEnvelope)
+    {
+        var differences = new List<string>();
+        if (Transaction.ChainId != expected.ChainId) differences.Add("chain id");
+        if (sameEnvelope && Transaction.Nonce != expected.Nonce) differences.Add("nonce");
+        if (sameEnvelope && (Transaction.MaxFeePerGas != expected.MaxFeePerGas || Transaction.MaxPriorityFeePerGas != expected.MaxPriorityFeePerGas)) differences.Add("fees");
+        if (sameEnvelope && Transaction.GasLimit != expected.GasLimit) differences.Add("gas limit");
+        if (!string.Equals(Transaction.ReceiverAddress, expected.To, StringComparison.OrdinalIgnoreCase)) differences.Add("recipient");
+        if ((Transaction.Amount ?? BigInteger.Zero) != expected.Value) differences.Add("value");
+        if (!string.Equals(Bare(Transaction.Data), Bare(expected.Data), StringComparison.OrdinalIgnoreCase)) differences.Add("data");
+        return differences;
+    }
+
+    public SignedTransaction Signed() => new(Hash, Transaction.Nonce ?? BigInteger.Zero, Raw);
+
+    private static string Bare(string? data) => string.IsNullOrEmpty(data) || data == "0x" ? "" : data.StartsWith("0x", StringComparison.Ordinal) ? data[2..] : data;
+}
+
+/// <summary>
+/// The signer of one transaction a party signed itself and sent through the API: asked to sign a call, it hands over
+/// the party's transaction if it is that call (chain, recipient, value, data) signed by the party's account, with the
+/// party's own nonce, fees and gas. The chain writer then sends and tracks it as any other.
+/// </summary>
+public sealed class PresignedSigner : IChainSigner
+{
+    private readonly DecodedTransaction _signed;
+
+    /// <exception cref="PartySignatureException">Not decodable, or not signed by <paramref name="address"/>.</exception>
+    public PresignedSigner(string raw, string address, string party)
+    {
+        _signed = DecodedTransaction.Decode(raw);
+        Address = AddressUtil.Current.ConvertToChecksumAddress(address);
+        if (!string.Equals(_signed.Signer, Address, StringComparison.OrdinalIgnoreCase))
+            throw new PartySignatureException($"is signed by {_signed.Signer}, not by {party}'s account {Address}.");
+    }
+
+    public string Address { get; }
+
+    /// <summary>The hash of the party's transaction.</summary>
+    public string Hash => _signed.Hash;
+
+    public string Description => "the party itself (a transaction it signed)";
+
+    /// <exception cref="PartySignatureException">The party's transaction is another call than <paramref name="transaction"/>.</exception>
+    public Task<SignedTransaction> SignAsync(UnsignedTransaction transaction, CancellationToken cancellationToken) => Task.FromResult(Check(transaction));
+
+    /// <summary>The party's transaction, if it is the call of <paramref name="transaction"/> (its nonce, fees and gas are the party's).</summary>
+    /// <exception cref="PartySignatureException">Another call.</exception>
+    public SignedTransaction Check(UnsignedTransaction transaction)
+    {
+        var differences = _signed.DifferencesFrom(transaction, sameEnvelope: false);
+        if (differences.Count > 0)
+            throw new PartySignatureException($"is not the transaction of this step ({string.Join(", ", differences)} differ): ask for it again and sign it unchanged.");
+        return _signed.Signed();
+    }
+}
