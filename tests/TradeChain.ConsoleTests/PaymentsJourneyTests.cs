@@ -122,6 +122,60 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
     }
 
     [Fact]
+    public async Task A_bank_that_keeps_its_key_signs_the_settlement_itself_and_a_signature_of_another_account_is_refused_in_words()
+    {
+        await JourneyAsync("self-signed", async () =>
+        {
+            var declarant = Unique("EXP-SELF");
+            var (declarationId, reference) = await DeclarationWithDutyRequestedAsync(declarant);
+            var payment = await PollAsync(declarant, Roles.Exporter, new Uri(Payments, $"/duty-payments/{reference}"), p => p["status"] is not null);
+            var currency = payment["currency"]!.GetValue<string>();
+            await OpenTreasuryAccountAsync(currency);
+            await PostAsync(declarant, Roles.Exporter, new Uri(Payments, "/accounts/mandates"), new { bank = Bank, currency });
+            await PostAsync(Bank, Roles.Bank, new Uri(Payments, "/accounts"), new { party = declarant, currency });
+            await PostAsync(Bank, Roles.Bank, new Uri(Payments, $"/accounts/{declarant}/{currency}/deposits"),
+                new { amount = payment["amount"]!.GetValue<decimal>(), reference = Unique("DEP") });
+
+            // The bank asks for the transfer to sign, on the payment's page.
+            var bank = await SignedInAsync(Roles.Bank, Bank, "treasury.ops");
+            await GoAsync(bank, $"/duty-payments/{reference}");
+            await bank.GetByTestId("self-signing").Locator("summary").ClickAsync();
+            await bank.GetByTestId("prepare-signing").ClickAsync();
+            var unsigned = await bank.GetByTestId("unsigned-transaction").TextContentAsync(new() { Timeout = 30_000 });
+            var transaction = JsonNode.Parse(unsigned!)!.AsObject();
+            Assert.Equal(BankAccount.Address, transaction["from"]!.GetValue<string>(), StringComparer.OrdinalIgnoreCase);
+            await bank.ScreenshotAsync("self-signing");
+            Assert.Empty(await bank.SeriousAccessibilityViolationsAsync());
+
+            // A transaction signed by another account (a mix-up of key files): refused, saying whose it is and whose it should be.
+            transaction.Remove("from");
+            await bank.GetByTestId("signed-transaction").FillAsync(await SignAsync(transaction, PartyWalletsKey(IssuingBank)));
+            await bank.GetByTestId("send-signed").ClickAsync();
+            await Expect(bank.Locator("[data-testid='self-signing'] [role='alert']")).ToContainTextAsync($"not by {Bank}'s account", SlowContains);
+            await Expect(bank.GetByTestId("duty-status")).ToHaveTextAsync("Requested");
+
+            // Signed with the bank's own key (the CLI, as the bank would on its side): settled by exactly that transaction.
+            var signed = await SignAsync(transaction, PartyWalletsKey(Bank));
+            await bank.GetByTestId("signed-transaction").FillAsync(signed);
+            await bank.GetByTestId("send-signed").ClickAsync();
+            await Expect(bank.GetByTestId("duty-status")).ToHaveTextAsync("Settled", Slow);
+            await Expect(bank.GetByTestId("settlement-receipt-hash")).ToHaveTextAsync(TradeChain.Ledger.DecodedTransaction.Decode(signed).Hash);
+            await bank.ScreenshotAsync("self-signed-settled");
+            var declaration = await PollAsync(declarant, Roles.Exporter, new Uri(Customs, $"/declarations/{declarationId}"),
+                d => d["status"]!.GetValue<string>() is "Paid" or "Released");
+            Assert.Contains(declaration["status"]!.GetValue<string>(), new[] { "Paid", "Released" });
+        });
+    }
+
+    /// <summary>A bank's key as the bank itself holds it (here the public development key of its name).</summary>
+    private static string PartyWalletsKey(string bank) => TradeChain.Ledger.PartyWallets.DevelopmentKey(bank);
+
+    private static Nethereum.Web3.Accounts.Account BankAccount => new(PartyWalletsKey(Bank));
+
+    /// <summary>Signs as <c>tradechain sign --transaction FILE --key-file FILE</c> does.</summary>
+    private static Task<string> SignAsync(JsonObject transaction, string key) => Task.FromResult(SignCommand.Sign(transaction.ToJsonString(), key, TextWriter.Null).Raw);
+
+    [Fact]
     public async Task A_documentary_credit_goes_from_application_to_settlement_by_clicking()
     {
         await JourneyAsync("credit", async () =>

@@ -188,25 +188,11 @@ public sealed class SettlementIntegrityTests
     private static string BankKey(string bank) => PartyWallets.DevelopmentKey(bank);
 
     /// <summary>Signs a prepared transaction as the CLI does for a party (<c>tradechain sign --transaction FILE --key-file FILE</c>).</summary>
-    private static async Task<string> SignAsync(JsonObject unsigned, string key, bool allowOtherAccount = false)
+    private static Task<string> SignAsync(JsonObject unsigned, string key, bool allowOtherAccount = false)
     {
-        var directory = Directory.CreateTempSubdirectory("tradechain-sign-");
-        try
-        {
-            var transaction = unsigned.DeepClone().AsObject();
-            if (allowOtherAccount) transaction.Remove("from"); // the CLI refuses a key that is not the "from" account: this is the attacker's own file
-            var transactionFile = Path.Combine(directory.FullName, "unsigned.json");
-            var keyFile = Path.Combine(directory.FullName, "bank.key");
-            await File.WriteAllTextAsync(transactionFile, transaction.ToJsonString());
-            await File.WriteAllTextAsync(keyFile, key);
-            var output = new StringWriter();
-            Assert.Equal(0, await SignCommand.RunAsync(new Dictionary<string, string> { ["transaction"] = transactionFile, ["key-file"] = keyFile }, output, TextWriter.Null));
-            return output.ToString().Trim();
-        }
-        finally
-        {
-            directory.Delete(recursive: true);
-        }
+        var transaction = unsigned.DeepClone().AsObject();
+        if (allowOtherAccount) transaction.Remove("from"); // the CLI refuses a key that is not the "from" account: this is the attacker's own file
+        return Task.FromResult(SignCommand.Sign(transaction.ToJsonString(), key, TextWriter.Null).Raw);
     }
 
     /// <summary>A declaration lodged with two issued documents and assessed: its id and its duty payment.</summary>

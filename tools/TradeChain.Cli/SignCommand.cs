@@ -21,15 +21,24 @@ public static class SignCommand
             return 2;
         }
         var text = transactionPath == "-" ? await Console.In.ReadToEndAsync() : await File.ReadAllTextAsync(transactionPath);
-        var (transaction, from, description) = Parse(text);
-        var signer = new TransactionSigner((await File.ReadAllTextAsync(keyFile)).Trim(), transaction.ChainId);
-        if (from is not null && !string.Equals(from, signer.Address, StringComparison.OrdinalIgnoreCase))
-            throw new ArgumentException($"the key in {keyFile} is the account {signer.Address}, but the transaction is to be sent from {from}: the contract would refuse it");
-        var signed = await signer.SignAsync(transaction, CancellationToken.None);
-        error.WriteLine($"signed as {signer.Address}: {description ?? "a call"} (to {transaction.To}, nonce {transaction.Nonce}, chain {transaction.ChainId}); transaction {signed.Hash}");
+        var signed = Sign(text, (await File.ReadAllTextAsync(keyFile)).Trim(), error);
         if (options.TryGetValue("out", out var outPath)) await File.WriteAllTextAsync(outPath, signed.Raw + "\n");
         else output.WriteLine(signed.Raw);
         return 0;
+    }
+
+    /// <summary>Signs the prepared transaction <paramref name="json"/> with <paramref name="key"/>, saying on <paramref name="log"/> what it signed.</summary>
+    /// <exception cref="ArgumentException">Not a prepared transaction, or the key is not its "from" account.</exception>
+    public static SignedTransaction Sign(string json, string key, TextWriter log)
+    {
+        var (transaction, from, description) = Parse(json);
+        var signer = new TransactionSigner(key, transaction.ChainId);
+        if (from is not null && !string.Equals(from, signer.Address, StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"the key is the account {signer.Address}, but the transaction is to be sent from {from}: the contract would refuse it");
+        var signed = signer.Sign(transaction.Nonce, transaction.MaxPriorityFeePerGas, transaction.MaxFeePerGas, transaction.GasLimit, transaction.To,
+            transaction.Value, transaction.Data);
+        log.WriteLine($"signed as {signer.Address}: {description ?? "a call"} (to {transaction.To}, nonce {transaction.Nonce}, chain {transaction.ChainId}); transaction {signed.Hash}");
+        return signed;
     }
 
     /// <summary>The unsigned transaction of a JSON object with hex quantities (eth_signTransaction's parameter, as the services answer it).</summary>

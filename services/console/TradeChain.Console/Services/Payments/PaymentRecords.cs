@@ -14,6 +14,13 @@ public sealed record DutyPayment(string Reference, Guid DeclarationId, string Pa
     public bool Requested => Status is "Requested" or "Settling";
 }
 
+/// <summary>
+/// A transaction a service prepared for a party to sign itself, in eth_signTransaction's shape (hex quantities): saved as a
+/// file, <c>tradechain sign --transaction FILE --key-file KEY</c> signs it with the party's key, which never reaches TradeChain.
+/// </summary>
+public sealed record UnsignedTransaction(string From, string To, string Data, string Value, string Nonce, string Gas, string MaxFeePerGas,
+    string MaxPriorityFeePerGas, string ChainId, string Type, string Description);
+
 /// <summary>An account as the list gives it (no balances: those come with the account itself).</summary>
 public sealed record AccountSummary(string Party, string Currency, string Address, string ServicingBank, string OpenTransactionHash, long OpenedAtUnixMs);
 
