@@ -106,6 +106,25 @@ public sealed class RemoteSignerTests
         Assert.Contains("can be decoded", Assert.Throws<PartySignatureException>(() => DecodedTransaction.Decode("0x02c0")).Message);
     }
 
+    [Fact]
+    public async Task A_signature_handed_in_with_a_request_counts_for_the_callers_own_party_only_and_without_one_the_step_asks_for_it()
+    {
+        var signed = Bank.Sign(Mint.Nonce, Mint.MaxPriorityFeePerGas, Mint.MaxFeePerGas, Mint.GasLimit, Mint.To, Mint.Value, Mint.Data);
+        var self = new SelfSigner("BNK-REMOTE-UNIT", Bank.Address);
+        await Task.Run(async () =>
+        {
+            var required = await Assert.ThrowsAsync<PartySignatureRequiredException>(() => self.SignAsync(Mint, default));
+            Assert.Equal(Mint, required.Transaction);
+            Assert.Contains("Signed-Transaction", required.Message);
+
+            PartySignatures.Use("SOMEONE-ELSE", signed.Raw); // handed in by another caller: not the bank's
+            await Assert.ThrowsAsync<PartySignatureRequiredException>(() => self.SignAsync(Mint, default));
+            PartySignatures.Use("BNK-REMOTE-UNIT", signed.Raw);
+            Assert.Equal(signed.Hash, (await self.SignAsync(Mint, default)).Hash);
+        });
+        Assert.Null(PartySignatures.Of("BNK-REMOTE-UNIT")); // flow-local: gone outside the request's flow
+    }
+
     private static readonly string DevelopmentAccountsAddress = new TransactionSigner(DevelopmentAccounts.OutsiderKey, DevelopmentAccounts.ChainId).Address;
 
     private static RemoteSignerOptions Options(string? bearer = null) =>

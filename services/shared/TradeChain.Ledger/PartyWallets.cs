@@ -19,8 +19,9 @@ public sealed class PartyAccountOptions
     public Dictionary<string, RemoteSignerOptions> Signers { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// party → its account address, for a party that signs every transaction itself: the service prepares each of its
-    /// steps as an unsigned transaction, the party signs it with its own key (CLI, wallet) and sends it back.
+    /// party → its account address, for a party that signs every transaction itself: a step of it that is a chain
+    /// transaction answers 409 with the unsigned transaction; the party signs it with its own key (<c>tradechain sign</c>,
+    /// its signer) and sends the same request again with it in the <c>Signed-Transaction</c> header.
     /// </summary>
     public Dictionary<string, string> SelfSigned { get; set; } = new(StringComparer.Ordinal);
 
@@ -105,10 +106,12 @@ public sealed class PartyWallets(ChainOptions chain, PartyAccountOptions options
         : HasAccount(party) ? "a key held by this service (Development)" : "nobody: no account";
 
     /// <summary>The writer that signs as <paramref name="party"/>, with gas topped up where configured.</summary>
-    /// <exception cref="PartySignsItselfException">The party signs itself: this step needs its signed transaction.</exception>
+    /// <remarks>
+    /// For a party that signs itself the writer's transactions stop with <see cref="PartySignatureRequiredException"/> (the
+    /// transaction to sign) unless the request carries the party's signature of exactly that transaction.
+    /// </remarks>
     public async Task<ChainWriter> ForAsync(string party, CancellationToken cancellationToken)
     {
-        if (options.SelfSigned.ContainsKey(party)) throw new PartySignsItselfException(party);
         var wallet = _wallets.GetOrAdd(party, p => new Wallet(new ChainWriter(chain, SignerOf(p), loggers.CreateLogger<ChainWriter>())));
         if (_topUp > 0 && wallet.MayNeedGas(_topUp))
         {
@@ -140,7 +143,9 @@ public sealed class PartyWallets(ChainOptions chain, PartyAccountOptions options
     }
 
     private IChainSigner SignerOf(string party) =>
-        options.Signers.TryGetValue(party, out var remote) ? new RemoteSigner(remote) : new TransactionSigner(KeyOf(party), chain.ChainId);
+        options.Signers.TryGetValue(party, out var remote) ? new RemoteSigner(remote)
+        : options.SelfSigned.TryGetValue(party, out var own) ? new SelfSigner(party, own)
+        : new TransactionSigner(KeyOf(party), chain.ChainId);
 
     private string KeyOf(string party)
     {

@@ -24,19 +24,6 @@ public sealed record DutyPaymentView(string Reference, Guid DeclarationId, strin
 /// bank's signer configured in the service signs.</param>
 public sealed record SettleRequest([property: System.ComponentModel.DataAnnotations.MaxLength(TradeChain.Ledger.DecodedTransaction.MaxRawLength)] string? SignedTransaction);
 
-/// <summary>
-/// An unsigned EIP-1559 transaction in the shape of <c>eth_signTransaction</c>'s parameter (hex quantities), so that a wallet,
-/// a remote signer or <c>tradechain sign</c> signs it as is; <see cref="Description"/> says what it does.
-/// </summary>
-public sealed record UnsignedTransactionView(string From, string To, string Data, string Value, string Nonce, string Gas, string MaxFeePerGas,
-    string MaxPriorityFeePerGas, string ChainId, string Type, string Description)
-{
-    public static UnsignedTransactionView Of(TradeChain.Ledger.UnsignedTransaction t, string from, string description) =>
-        new(from, t.To, t.Data ?? "0x", Q(t.Value), Q(t.Nonce), Q(t.GasLimit), Q(t.MaxFeePerGas), Q(t.MaxPriorityFeePerGas), Q(t.ChainId), "0x2", description);
-
-    private static string Q(System.Numerics.BigInteger value) => "0x" + (value.IsZero ? "0" : value.ToString("x").TrimStart('0'));
-}
-
 public static class DutyPaymentEndpoints
 {
     public static IEndpointRouteBuilder MapDutyPayments(this IEndpointRouteBuilder app)
@@ -64,7 +51,7 @@ public static class DutyPaymentEndpoints
 
     private static async Task<IResult> PrepareAsync(string reference, ClaimsPrincipal user, SettleDutyPayment settle, SettlementLedger ledger, CancellationToken ct) =>
         await settle.PrepareAsync(reference, Caller.From(user), ct) is { } transaction
-            ? Results.Ok(UnsignedTransactionView.Of(transaction, ledger.Wallets.AddressOf(user.Party()),
+            ? Results.Ok(TradeChain.Ledger.SigningRequest.Of(transaction, ledger.Wallets.AddressOf(user.Party()),
                 $"bankTransfer: duty payment {reference} from the declarant's account to the customs treasury's"))
             : Problems.NotFound("duty payment", reference);
 

@@ -7,6 +7,19 @@ public sealed record UnsignedTransaction(BigInteger ChainId, BigInteger Nonce, B
     string To, BigInteger Value, string? Data);
 
 /// <summary>
+/// An unsigned EIP-1559 transaction as a party is given it to sign: <c>eth_signTransaction</c>'s parameter (hex quantities),
+/// so a wallet, a remote signer or <c>tradechain sign</c> signs it as is; <see cref="Description"/> says what it does.
+/// </summary>
+public sealed record SigningRequest(string From, string To, string Data, string Value, string Nonce, string Gas, string MaxFeePerGas,
+    string MaxPriorityFeePerGas, string ChainId, string Type, string Description)
+{
+    public static SigningRequest Of(UnsignedTransaction t, string from, string description) =>
+        new(from, t.To, t.Data ?? "0x", Q(t.Value), Q(t.Nonce), Q(t.GasLimit), Q(t.MaxFeePerGas), Q(t.MaxPriorityFeePerGas), Q(t.ChainId), "0x2", description);
+
+    private static string Q(BigInteger value) => "0x" + (value.IsZero ? "0" : value.ToString("x").TrimStart('0'));
+}
+
+/// <summary>
 /// "Sign this transaction as this account." Where the key lives is configuration: in this process for the public
 /// development keys (<see cref="TransactionSigner"/>, Development only), or with the party itself behind a remote signer
 /// (<see cref="RemoteSigner"/>: Ethereum JSON-RPC <c>eth_signTransaction</c>, as Consensys Web3Signer and any node holding

@@ -9,13 +9,6 @@ namespace TradeChain.Ledger;
 /// <summary>A transaction a party signed itself that is not the one it was asked to sign (or not signed by it).</summary>
 public sealed class PartySignatureException(string message, Exception? inner = null) : Exception(message, inner);
 
-/// <summary>A party signs its own transactions through the API (Parties:SelfSigned): the service has no signer for it.</summary>
-public sealed class PartySignsItselfException(string party)
-    : Exception($"{party} signs its own chain transactions: ask for the unsigned transaction of this step, sign it with {party}'s key, and send it back.")
-{
-    public string Party { get; } = party;
-}
-
 /// <summary>
 /// A signed EIP-1559 transaction, decoded: what it does and who signed it. Everything a service sends for a party that
 /// signed elsewhere (a remote signer, or the party itself through the API) is decoded and compared with what was asked
@@ -107,4 +100,54 @@ public sealed class PresignedSigner : IChainSigner
             throw new PartySignatureException($"is not the transaction of this step ({string.Join(", ", differences)} differ): ask for it again and sign it unchanged.");
         return _signed.Signed();
     }
+}
+
+/// <summary>
+/// A step needs the signature of a party that signs itself (<see cref="PartyAccountOptions.SelfSigned"/>): nothing was sent.
+/// <see cref="Transaction"/> is what to sign, unchanged; the same request sent again with it signed (header
+/// <see cref="PartySignatures.Header"/>) takes the step.
+/// </summary>
+public sealed class PartySignatureRequiredException(string party, string address, UnsignedTransaction transaction)
+    : Exception($"This step is a chain transaction of {party}, which signs its own transactions: sign the transaction given here unchanged with {party}'s key " +
+                $"(tradechain sign, or your signer) and send the same request again with the signed transaction in the {PartySignatures.Header} header.")
+{
+    public string Party { get; } = party;
+
+    public string Address { get; } = address;
+
+    public UnsignedTransaction Transaction { get; } = transaction;
+}
+
+/// <summary>
+/// The transaction a party signed itself for the request being handled (from the <see cref="Header"/> header, for the
+/// calling party only): a flow-local value, so the party's <see cref="SelfSigner"/> finds it however deep the step is.
+/// </summary>
+public static class PartySignatures
+{
+    public const string Header = "Signed-Transaction";
+
+    private static readonly AsyncLocal<(string Party, string Raw)?> Current = new();
+
+    /// <summary>Makes <paramref name="raw"/> the signed transaction of <paramref name="party"/> for the rest of this flow.</summary>
+    public static void Use(string party, string raw) => Current.Value = (party, raw);
+
+    /// <summary>The signed transaction <paramref name="party"/> sent with this request, if any.</summary>
+    public static string? Of(string party) => Current.Value is { } signed && signed.Party == party ? signed.Raw : null;
+}
+
+/// <summary>
+/// The signer of a party that signs itself: it holds no key. Asked to sign, it takes the transaction the party signed for
+/// this request (<see cref="PartySignatures"/>) if it is exactly this call signed by the party's account; with none, it stops
+/// the step with <see cref="PartySignatureRequiredException"/> carrying the transaction to sign.
+/// </summary>
+public sealed class SelfSigner(string party, string address) : IChainSigner
+{
+    public string Address { get; } = AddressUtil.Current.ConvertToChecksumAddress(address);
+
+    public string Description => $"{party} itself";
+
+    public Task<SignedTransaction> SignAsync(UnsignedTransaction transaction, CancellationToken cancellationToken) =>
+        PartySignatures.Of(party) is { } raw
+            ? Task.FromResult(new PresignedSigner(raw, Address, party).Check(transaction))
+            : throw new PartySignatureRequiredException(party, Address, transaction);
 }

@@ -1,0 +1,88 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using TradeChain.Cli;
+using TradeChain.Ledger;
+using TradeChain.ServiceDefaults.Auth;
+using TradeChain.Testing;
+using static TradeChain.IntegrationTests.Infrastructure.Api;
+
+namespace TradeChain.IntegrationTests;
+
+/// <summary>
+/// A bank that keeps its key to itself (Parties:SelfSigned): the payments service holds no signer for it, each of its
+/// steps that is a chain transaction stops with the transaction to sign, and goes through when the same request carries
+/// the bank's own signature of exactly that transaction. On the real services, anvil and RabbitMQ.
+/// </summary>
+public sealed class PartySigningTests
+{
+    private const string SelfSignedBank = "BNK-HSBC";
+
+    [Fact]
+    public async Task A_bank_that_signs_itself_opens_and_credits_an_account_with_its_own_signatures_and_a_signature_by_anyone_else_moves_nothing()
+    {
+        // The bank's key is its own (here the public development key of its name, which holds the bank role on chain);
+        // the service knows only its address.
+        var bankKey = PartyWallets.DevelopmentKey(SelfSignedBank);
+        var bankAddress = new TransactionSigner(bankKey, DevelopmentAccounts.ChainId).Address;
+        await using var system = await TradeChainSystem.StartAsync(configure: (service, process) =>
+        {
+            if (service is "payments" or "documents") process.SetSetting($"Parties:SelfSigned:{SelfSignedBank}", bankAddress);
+        });
+        var payments = system.Payments.BaseAddress;
+        var customer = "EXP-SELF-" + Guid.NewGuid().ToString("N")[..6].ToUpperInvariant();
+        using var exporter = Client(Roles.Exporter, customer);
+        using var bank = Client(Roles.Bank, SelfSignedBank);
+        await Post(exporter, new Uri(payments, "accounts/mandates"), new { bank = SelfSignedBank, currency = "USD" });
+
+        // Opening the account is the bank's transaction: the service stops and gives it to sign.
+        var open = new Uri(payments, "accounts");
+        var (status, problem) = await Send(bank, HttpMethod.Post, open, new { party = customer, currency = "USD" });
+        Assert.True(status == HttpStatusCode.Conflict, $"{(int)status}: {problem}");
+        Assert.Equal("signature-required", problem!["rule"]!.GetValue<string>());
+        var toSign = problem["transaction"]!.AsObject();
+        Assert.Equal(bankAddress, toSign["from"]!.GetValue<string>(), StringComparer.OrdinalIgnoreCase);
+
+        // The same request with the bank's signature: opened, by the bank's own transaction.
+        var (opened, account) = await SendSigned(bank, open, new { party = customer, currency = "USD" }, Sign(toSign, bankKey));
+        Assert.True(opened == HttpStatusCode.Created || opened == HttpStatusCode.OK, $"{(int)opened}: {account}");
+
+        // A deposit: the mint's transaction to sign; signed by another bank's key it is refused and nothing is minted.
+        var deposit = new Uri(payments, $"accounts/{customer}/USD/deposits");
+        var body = new { amount = 250.00m, reference = "DEP-SELF-1" };
+        (status, problem) = await Send(bank, HttpMethod.Post, deposit, body);
+        Assert.Equal(HttpStatusCode.Conflict, status);
+        var mint = problem!["transaction"]!.AsObject();
+        var byAnother = mint.DeepClone().AsObject();
+        byAnother.Remove("from");
+        var (refused, refusal) = await SendSigned(bank, deposit, body, Sign(byAnother, PartyWallets.DevelopmentKey("BNK-VCB")));
+        Assert.Equal(HttpStatusCode.BadRequest, refused);
+        Assert.Contains($"not by {SelfSignedBank}'s account {bankAddress}", refusal!["errors"]!["signedTransaction"]![0]!.GetValue<string>());
+        var before = await Get(bank, new Uri(payments, $"accounts/{customer}/USD"));
+        Assert.Equal(0m, before["chainBalance"]!.GetValue<decimal>());
+
+        // Signed by the bank: minted by exactly that transaction, on the ledger and on chain.
+        var signed = Sign(mint, bankKey);
+        var (credited, entry) = await SendSigned(bank, deposit, body, signed);
+        Assert.True(credited is HttpStatusCode.Created or HttpStatusCode.OK, $"{(int)credited}: {entry}");
+        var after = await Get(bank, new Uri(payments, $"accounts/{customer}/USD"));
+        Assert.Equal(250.00m, after["chainBalance"]!.GetValue<decimal>());
+        Assert.Equal(250.00m, after["balance"]!.GetValue<decimal>());
+        Assert.Contains(after["entries"]!.AsArray(), e => string.Equals(e!["transactionHash"]!.GetValue<string>(), DecodedTransaction.Decode(signed).Hash, StringComparison.OrdinalIgnoreCase));
+
+        // An oversized header is refused before anything is read.
+        (status, _) = await SendSigned(bank, deposit, new { amount = 1m, reference = "DEP-SELF-2" }, new string('f', DecodedTransaction.MaxRawLength + 3));
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+    }
+
+    private static string Sign(JsonObject transaction, string key) => SignCommand.Sign(transaction.ToJsonString(), key, TextWriter.Null).Raw;
+
+    private static async Task<(HttpStatusCode Status, JsonNode? Body)> SendSigned(HttpClient client, Uri uri, object body, string signed)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = JsonContent.Create(body) };
+        request.Headers.Add(PartySignatures.Header, signed);
+        using var response = await client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, string.IsNullOrWhiteSpace(text) ? null : JsonNode.Parse(text));
+    }
+}
