@@ -56,10 +56,7 @@ public sealed class SettlementIntegrityTests
         using var treasuryBank = Client(Roles.Bank, GoldenPath.TreasuryBankParty);
         var (declaration, reference, amount, currency) = await AssessedDeclarationAsync(system, exporter, "LRN-RACE-1");
         var payments = system.Payments.BaseAddress;
-        await Post(exporter, new Uri(payments, "accounts/mandates"), new { bank = GoldenPath.BankParty, currency });
-        await Post(bank, new Uri(payments, "accounts"), new { party = GoldenPath.ExporterParty, currency });
-        await Post(treasuryBank, new Uri(payments, "accounts"), new { party = TreasuryParty, currency });
-        await Post(bank, new Uri(payments, $"accounts/{GoldenPath.ExporterParty}/{currency}/deposits"), new { amount, reference = $"DEP-{reference}" });
+        await OpenAccountsAsync(payments, exporter, bank, treasuryBank, currency, depositFor: (amount, reference));
 
         // The chain stops mining: the bank's transfer waits in the mempool, sent but not yet made.
         var rpc = Settlement(system);
@@ -109,9 +106,7 @@ public sealed class SettlementIntegrityTests
         using var treasuryBank = Client(Roles.Bank, GoldenPath.TreasuryBankParty);
         var (declaration, reference, amount, currency) = await AssessedDeclarationAsync(system, exporter, "LRN-NO-FUNDS");
         var payments = system.Payments.BaseAddress;
-        await Post(exporter, new Uri(payments, "accounts/mandates"), new { bank = GoldenPath.BankParty, currency });
-        await Post(bank, new Uri(payments, "accounts"), new { party = GoldenPath.ExporterParty, currency });
-        await Post(treasuryBank, new Uri(payments, "accounts"), new { party = TreasuryParty, currency });
+        await OpenAccountsAsync(payments, exporter, bank, treasuryBank, currency, depositFor: null);
 
         // The declarant's account is empty: the settlement is refused, and the payment does not stay held by it.
         var (refused, problem) = await Send(bank, HttpMethod.Post, new Uri(payments, $"duty-payments/{reference}/settle"), new { });
@@ -136,10 +131,7 @@ public sealed class SettlementIntegrityTests
         using var treasuryBank = Client(Roles.Bank, GoldenPath.TreasuryBankParty);
         var (declaration, reference, amount, currency) = await AssessedDeclarationAsync(system, exporter, "LRN-SELF-SIGNED");
         var payments = system.Payments.BaseAddress;
-        await Post(exporter, new Uri(payments, "accounts/mandates"), new { bank = GoldenPath.BankParty, currency });
-        await Post(bank, new Uri(payments, "accounts"), new { party = GoldenPath.ExporterParty, currency });
-        await Post(treasuryBank, new Uri(payments, "accounts"), new { party = TreasuryParty, currency });
-        await Post(bank, new Uri(payments, $"accounts/{GoldenPath.ExporterParty}/{currency}/deposits"), new { amount, reference = $"DEP-{reference}" });
+        await OpenAccountsAsync(payments, exporter, bank, treasuryBank, currency, depositFor: (amount, reference));
         var bankKey = BankKey(GoldenPath.BankParty);
         var bankAddress = new Nethereum.Web3.Accounts.Account(bankKey).Address;
 
@@ -193,6 +185,17 @@ public sealed class SettlementIntegrityTests
         var transaction = unsigned.DeepClone().AsObject();
         if (allowOtherAccount) transaction.Remove("from"); // the CLI refuses a key that is not the "from" account: this is the attacker's own file
         return Task.FromResult(SignCommand.Sign(transaction.ToJsonString(), key, TextWriter.Null).Raw);
+    }
+
+    /// <summary>The declarant mandates its bank, which opens its account (funded with the duty when <paramref name="depositFor"/> is given); the treasury's is opened.</summary>
+    private static async Task OpenAccountsAsync(Uri payments, HttpClient exporter, HttpClient bank, HttpClient treasuryBank, string currency,
+        (decimal Amount, string Reference)? depositFor)
+    {
+        await Post(exporter, new Uri(payments, "accounts/mandates"), new { bank = GoldenPath.BankParty, currency });
+        await Post(bank, new Uri(payments, "accounts"), new { party = GoldenPath.ExporterParty, currency });
+        await Post(treasuryBank, new Uri(payments, "accounts"), new { party = TreasuryParty, currency });
+        if (depositFor is var (amount, reference))
+            await Post(bank, new Uri(payments, $"accounts/{GoldenPath.ExporterParty}/{currency}/deposits"), new { amount, reference = $"DEP-{reference}" });
     }
 
     /// <summary>A declaration lodged with two issued documents and assessed: its id and its duty payment.</summary>
