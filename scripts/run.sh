@@ -7,7 +7,7 @@
 #   scripts/run.sh --demo    ... and drive one export trade through it (the golden path)
 #   scripts/run.sh --fresh   start from an empty chain and empty databases
 # Ports: CONSOLE_PORT (5100), CUSTOMS_PORT (5101), DOCUMENTS_PORT (5102), PAYMENTS_PORT (5103), AMQP_PORT (5672),
-#        RABBIT_MGMT_PORT (15672), ANVIL_PORT (8545); the dashboard is http://127.0.0.1:18888. State lives in .run/.
+#        RABBIT_MGMT_PORT (15672), ANVIL_PORT (8545), BANK_SIGNER_PORT (8546: the banks' own signer); the dashboard is http://127.0.0.1:18888. State lives in .run/.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -26,7 +26,7 @@ for arg in "$@"; do
   esac
 done
 for pair in CONSOLE_PORT:ConsolePort CUSTOMS_PORT:CustomsPort DOCUMENTS_PORT:DocumentsPort PAYMENTS_PORT:PaymentsPort \
-            AMQP_PORT:AmqpPort RABBIT_MGMT_PORT:RabbitManagementPort ANVIL_PORT:AnvilPort; do
+            AMQP_PORT:AmqpPort RABBIT_MGMT_PORT:RabbitManagementPort ANVIL_PORT:AnvilPort BANK_SIGNER_PORT:BankSignerPort; do
   variable="${pair%%:*}"
   if [ -n "${!variable:-}" ]; then settings+=("TradeChain:${pair#*:}=${!variable}"); fi
 done

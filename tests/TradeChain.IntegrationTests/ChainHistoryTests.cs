@@ -94,7 +94,7 @@ public sealed class ChainHistoryTests(ITestOutputHelper output)
             Assert.Empty(agreed["unmatchedPayments"]!.AsArray());
 
             // The bank credits the customer on chain behind the service's back: the reconciliation names the transaction.
-            var web3 = new Web3(new Account(PartyWallets.DevelopmentKey("BNK-VCB"), DevelopmentAccounts.ChainId), system.Chain.RpcUrl);
+            var web3 = new Web3(new Account(DevelopmentBankKeys.KeyOf("BNK-VCB"), DevelopmentAccounts.ChainId), system.Chain.RpcUrl);
             var behind = await web3.Eth.GetContractTransactionHandler<Token.MintFunction>().SendRequestAndWaitForReceiptAsync(
                 system.Chain.Deployment.Settlement["USD"].Token,
                 new Token.MintFunction { To = account["address"]!.GetValue<string>(), Amount = new BigInteger(1_00), PaymentReference = SettlementClient.Reference("behind-the-ledger") });

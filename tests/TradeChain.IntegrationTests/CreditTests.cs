@@ -25,7 +25,8 @@ public sealed class CreditTests(ITestOutputHelper output)
     [Fact]
     public async Task A_bank_issues_a_credit_refuses_a_discrepant_presentation_in_one_notice_and_settles_it_from_escrow_after_a_waiver()
     {
-        await using var system = await TradeChainSystem.StartAsync();
+        await using var bankSigner = new WatchedBankSigner();
+        await using var system = await TradeChainSystem.StartAsync(bankSigner.Configure, bankSignerPort: bankSigner.Port);
         var payments = system.Payments.BaseAddress;
         using var importer = Client(Roles.Exporter, Importer);
         using var exporter = Client(Roles.Exporter, Exporter);
@@ -162,6 +163,11 @@ public sealed class CreditTests(ITestOutputHelper output)
         await Post(exporter, new Uri(credit, "consent-to-cancel"), new { });
         var refunded = await Post(hsbc, new Uri(credit, "refund"), new { });
         Assert.Equal("Refunded", refunded["status"]!.GetValue<string>());
+        // Each bank's steps were signed by its own signer account, never with a key held by payments: the issue (locked in
+        // escrow) by the issuing bank, the payout by the advising bank, the refund by the issuing bank.
+        await bankSigner.AssertSignedByTheBankAsync(system, IssuingBank, issued["escrowTransactionHash"]!.GetValue<string>());
+        await bankSigner.AssertSignedByTheBankAsync(system, AdvisingBank, settled["presentations"]![0]!["settlementTransactionHash"]!.GetValue<string>());
+        await bankSigner.AssertSignedByTheBankAsync(system, IssuingBank, refunded["refundTransactionHash"]!.GetValue<string>());
         Assert.Equal(11_000m, (await Get(importer, new Uri(payments, $"accounts/{Importer}/USD")))["chainBalance"]!.GetValue<decimal>());
 
         // The applicant is notified of every movement of its account: locked in escrow, adjusted twice, refunded (the

@@ -20,11 +20,17 @@ public sealed class EndToEndTests(ITestOutputHelper output)
     [Fact]
     public async Task An_export_trade_goes_from_documents_to_release_and_every_transition_checks_against_the_chain()
     {
-        await using var system = await TradeChainSystem.StartAsync();
+        await using var bankSigner = new WatchedBankSigner();
+        await using var system = await TradeChainSystem.StartAsync(bankSigner.Configure, bankSignerPort: bankSigner.Port);
         var log = new StringWriter();
         var result = await RunGoldenPath(system, log);
         output.WriteLine(log.ToString());
         output.WriteLine($"golden path took {result.Elapsed.TotalSeconds:0.00} s");
+
+        // The duty was settled by the bank's own account, signed by the bank's signer: payments holds no bank key.
+        using var bank = Client(Roles.Bank, GoldenPath.BankParty);
+        var payment = await Get(bank, new Uri(system.Payments.BaseAddress, $"duty-payments/{result.PaymentReference}"));
+        await bankSigner.AssertSignedByTheBankAsync(system, GoldenPath.BankParty, payment["settlementTransactionHash"]!.GetValue<string>());
 
         using var verifier = new IndependentVerifier(system.Chain.RpcUrl);
         foreach (var root in result.DocumentRoots.Distinct())

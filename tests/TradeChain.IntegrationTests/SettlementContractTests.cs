@@ -37,10 +37,10 @@ public sealed class SettlementContractTests : IAsyncLifetime
 
     private string UsdEscrow => _chain.Deployment.Settlement["USD"].Escrow;
 
-    /// <summary>A party account with gas (public development keys).</summary>
+    /// <summary>A party account with gas (public development keys; a development bank's is its signer account's, which the deploy made a bank).</summary>
     private async Task<ChainWriter> PartyAsync(string party)
     {
-        var writer = Writer(PartyWallets.DevelopmentKey(party));
+        var writer = Writer(DevelopmentBankKeys.KeyOfParty(party));
         await Writer(DevelopmentAccounts.DeployerKey).SendValueAsync(writer.Address, BigInteger.Pow(10, 18), None);
         return writer;
     }

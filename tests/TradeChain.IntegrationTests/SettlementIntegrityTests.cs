@@ -31,7 +31,7 @@ public sealed class SettlementIntegrityTests
         // The duty's payment reference is predictable; a bank colluding with the declarant (HSBC, which services only
         // itself here) takes it first on chain: 0.01 minted to its own account under that reference.
         var chain = Settlement(system);
-        var colluder = await FundedWriterAsync(system, PartyWallets.DevelopmentKey("BNK-HSBC"));
+        var colluder = await FundedWriterAsync(system, DevelopmentBankKeys.KeyOf("BNK-HSBC")); // the bank acting on its own, with its own key
         var forged = await chain.MintAsync(colluder, currency, colluder.Address, 1, SettlementClient.Reference($"duty-payment:{reference}"), CancellationToken.None);
         Assert.NotNull(forged);
 
@@ -60,7 +60,7 @@ public sealed class SettlementIntegrityTests
 
         // The chain stops mining: the bank's transfer waits in the mempool, sent but not yet made.
         var rpc = Settlement(system);
-        var vcb = new Nethereum.Web3.Accounts.Account(PartyWallets.DevelopmentKey(GoldenPath.BankParty)).Address;
+        var vcb = DevelopmentBankSigners.AddressOf(GoldenPath.BankParty);
         var sent = await rpc.Web3Nonce(vcb, BlockParameter.CreateLatest());
         await rpc.Rpc("evm_setAutomine", false);
         var settling = Send(bank, HttpMethod.Post, new Uri(payments, $"duty-payments/{reference}/settle"), new { });

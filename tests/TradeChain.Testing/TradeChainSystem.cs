@@ -20,8 +20,9 @@ public sealed class TradeChainSystem : IAsyncDisposable
     private readonly CancellationTokenSource _stop;
 
     private TradeChainSystem(DistributedApplication app, CancellationTokenSource stop, SystemChain chain, RabbitVirtualHost broker, string directory,
-        IReadOnlyDictionary<string, ServiceProcess> processes, TimeSpan startup)
+        IReadOnlyDictionary<string, ServiceProcess> processes, TimeSpan startup, int bankSignerPort)
     {
+        BankSignerUrl = $"http://127.0.0.1:{bankSignerPort}";
         _app = app;
         _stop = stop;
         Chain = chain;
@@ -35,6 +36,9 @@ public sealed class TradeChainSystem : IAsyncDisposable
     }
 
     public SystemChain Chain { get; }
+
+    /// <summary>The development banks' own signer (the model's "bank-signer" anvil, see <see cref="DevelopmentBankSigners"/>).</summary>
+    public string BankSignerUrl { get; }
 
     public RabbitVirtualHost Broker { get; }
 
@@ -78,12 +82,14 @@ public sealed class TradeChainSystem : IAsyncDisposable
     /// <param name="console">Also start the console, with these extra settings (null: no console).</param>
     /// <param name="consolePort">The console's port, for a test that must know its address before the start.</param>
     /// <param name="anvilPort">Anvil's port, for a test that must know the chain's address before the start (to put a proxy in front of it).</param>
+    /// <param name="bankSignerPort">The bank signer's port, for a test that puts a proxy in front of it.</param>
     /// <param name="ownBroker">
     /// Start a RabbitMQ of the system's own (as the run command does) instead of a virtual host on the shared test broker:
     /// for a run that kills the broker (<see cref="OwnBroker"/>).
     /// </param>
     public static async Task<TradeChainSystem> StartAsync(Action<string, ServiceProcess>? configure = null,
-        Action<ServiceProcess>? console = null, int? consolePort = null, int? anvilPort = null, bool ownBroker = false)
+        Action<ServiceProcess>? console = null, int? consolePort = null, int? anvilPort = null, bool ownBroker = false,
+        int? bankSignerPort = null)
     {
         var clock = Stopwatch.StartNew();
         var directory = TestEnvironment.NewTempDirectory("e2e");
@@ -91,6 +97,7 @@ public sealed class TradeChainSystem : IAsyncDisposable
         {
             ["customs"] = TestEnvironment.FreePort(), ["documents"] = TestEnvironment.FreePort(), ["payments"] = TestEnvironment.FreePort(),
             ["console"] = consolePort ?? TestEnvironment.FreePort(), ["anvil"] = anvilPort ?? TestEnvironment.FreePort(),
+            ["bank-signer"] = bankSignerPort ?? TestEnvironment.FreePort(),
             ["amqp"] = ownBroker ? TestEnvironment.BrokerPort() : 0, ["management"] = TestEnvironment.FreePort(),
         };
         var broker = ownBroker
@@ -102,6 +109,7 @@ public sealed class TradeChainSystem : IAsyncDisposable
             $"TradeChain:StateDir={directory}", $"TradeChain:Configuration={TestEnvironment.Configuration}",
             ownBroker ? $"TradeChain:AmqpPort={ports["amqp"]}" : $"TradeChain:Broker={broker.AmqpUrl}", $"TradeChain:RabbitManagementPort={ports["management"]}",
             $"TradeChain:Console={console is not null}", "TradeChain:HostedByTests=true", "TradeChain:ChainLog=false", "TradeChain:Telemetry=false", $"TradeChain:AnvilPort={ports["anvil"]}",
+            $"TradeChain:BankSignerPort={ports["bank-signer"]}",
             $"TradeChain:CustomsPort={ports["customs"]}", $"TradeChain:DocumentsPort={ports["documents"]}", $"TradeChain:PaymentsPort={ports["payments"]}",
             $"TradeChain:ConsolePort={ports["console"]}",
         ];
@@ -142,7 +150,7 @@ public sealed class TradeChainSystem : IAsyncDisposable
             await Task.WhenAll(processes.Values.Select(p => p.WaitReadyAsync()));
             await patience.CancelAsync();
             var chain = new SystemChain(app, ports["anvil"], ChainDeployment.Load(Path.Combine(directory, "chain.json"))!);
-            return new TradeChainSystem(app, stop, chain, broker, directory, processes, clock.Elapsed)
+            return new TradeChainSystem(app, stop, chain, broker, directory, processes, clock.Elapsed, ports["bank-signer"])
             {
                 OwnBroker = ownBroker ? new SystemBroker(app, Path.Combine(directory, "rabbitmq")) : null,
             };

@@ -25,6 +25,7 @@ internal static partial class Summary
               payments   http://127.0.0.1:{s.PaymentsPort}    API browser http://127.0.0.1:{s.PaymentsPort}/scalar
               RabbitMQ   {broker}
               chain      http://127.0.0.1:{s.AnvilPort} (anvil, chain id 31337)   contracts {s.ChainFile}
+              banks      http://127.0.0.1:{s.BankSignerPort} (the development banks' own signer: anvil holding their keys, eth_signTransaction)
               state      {s.StateDir}   (databases in data/; start with --fresh to empty it)
               tokens     dotnet {cli} token --role exporter --party EXP-ACME
             """);

@@ -32,6 +32,8 @@ public static class TradeChainModel
         var (broker, amqpUrl) = settings.Broker is { Length: > 0 } external ? (null, external) : (RabbitMq.Add(builder, settings), $"amqp://guest:guest@127.0.0.1:{settings.AmqpPort}/");
         var chain = AddChain(builder, settings);
         var rpc = Url(settings.AnvilPort).TrimEnd('/');
+        var bankSigner = AddBankSigner(builder, settings);
+        var bankSignerUrl = Url(settings.BankSignerPort).TrimEnd('/');
 
         // The contracts and the services' roles; idempotent given the chain.json of an earlier run on the same chain.
         var deploy = builder.AddExecutable("deploy", "dotnet", settings.CliDirectory,
@@ -50,6 +52,15 @@ public static class TradeChainModel
                 .WithEnvironment(context => ChainAddresses(settings, context.EnvironmentVariables))
                 .WaitForCompletion(deploy);
             if (broker is not null) service.WaitFor(broker);
+            if (name is "payments" or "documents")
+            {
+                // The banks sign their own steps through their signer; the other parties keep the derived development keys.
+                service.WithEnvironment(context =>
+                    {
+                        foreach (var (key, value) in TradeChain.Ledger.DevelopmentBankSigners.ServiceEnvironment(bankSignerUrl)) context.EnvironmentVariables[key] = value;
+                    })
+                    .WaitFor(bankSigner);
+            }
             services[name] = service;
         }
 
@@ -124,6 +135,23 @@ public static class TradeChainModel
         return builder.AddExecutable("anvil", settings.AnvilPath, dir, settings.ChainLog ? args : [.. args, "--silent"])
             .WithHttpEndpoint(port: settings.AnvilPort, targetPort: settings.AnvilPort, name: "rpc", isProxied: false)
             .WithHealthCheck("anvil-rpc");
+    }
+
+    /// <summary>
+    /// The development banks' own signer: a second anvil holding their keys (<see cref="TradeChain.Ledger.DevelopmentBankSigners"/>),
+    /// which answers <c>eth_signTransaction</c> for its accounts as a bank's Web3Signer would. It only signs — the
+    /// transactions go to the chain above, which has the same chain id — so it mines nothing and keeps no state.
+    /// </summary>
+    private static IResourceBuilder<ExecutableResource> AddBankSigner(IDistributedApplicationBuilder builder, TradeChainSettings settings)
+    {
+        var dir = Directory.CreateDirectory(Path.Combine(settings.StateDir, "bank-signer")).FullName;
+        builder.Services.AddHealthChecks().AddCheck("bank-signer-rpc", new Probes.JsonRpc(Url(settings.BankSignerPort)));
+        string[] args = ["--port", settings.BankSignerPort.ToString(), "--host", "127.0.0.1", "--chain-id", "31337",
+            "--accounts", TradeChain.Ledger.DevelopmentBankSigners.AccountCount.ToString(), "--mnemonic", TradeChain.Ledger.DevelopmentBankSigners.Mnemonic,
+            "--no-mining", "--no-cors"];
+        return builder.AddExecutable("bank-signer", settings.AnvilPath, dir, settings.ChainLog ? args : [.. args, "--silent"])
+            .WithHttpEndpoint(port: settings.BankSignerPort, targetPort: settings.BankSignerPort, name: "rpc", isProxied: false)
+            .WithHealthCheck("bank-signer-rpc");
     }
 
     /// <summary>

@@ -31,6 +31,9 @@ public sealed class TradeChainSettings
 
     public int AnvilPort { get; set; } = 8545;
 
+    /// <summary>The development banks' own signer (a second anvil holding their keys, see <c>DevelopmentBankSigners</c>).</summary>
+    public int BankSignerPort { get; set; } = 8546;
+
     public int AmqpPort { get; set; } = 5672;
 
     public int RabbitManagementPort { get; set; } = 15672;

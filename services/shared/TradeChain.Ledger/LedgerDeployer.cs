@@ -161,9 +161,11 @@ public static class LedgerDeployer
         return addresses;
     }
 
-    /// <summary>The development banks' accounts: the public <see cref="PartyWallets.DevelopmentKey"/>s of <see cref="DevelopmentBankParties"/>.</summary>
-    public static IReadOnlyList<string> DevelopmentBanks() =>
-        DevelopmentBankParties.Select(party => new Account(PartyWallets.DevelopmentKey(party)).Address).ToList();
+    /// <summary>
+    /// The development banks' accounts: those of <see cref="DevelopmentBankParties"/> on their signer
+    /// (<see cref="DevelopmentBankSigners"/>), not keys derived from their names — the services never hold a bank's key.
+    /// </summary>
+    public static IReadOnlyList<string> DevelopmentBanks() => DevelopmentBankParties.Select(DevelopmentBankSigners.AddressOf).ToList();
 
     /// <summary>The local service accounts: the well-known development keys (see <see cref="DevelopmentAccounts"/>).</summary>
     public static IReadOnlyDictionary<string, string> DevelopmentServiceAccounts() => new Dictionary<string, string>
