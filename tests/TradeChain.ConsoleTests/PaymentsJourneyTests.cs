@@ -167,8 +167,8 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
         });
     }
 
-    /// <summary>A bank's key as the bank itself holds it (here the public development key of its name).</summary>
-    private static string PartyWalletsKey(string bank) => TradeChain.Ledger.PartyWallets.DevelopmentKey(bank);
+    /// <summary>A bank's key as the bank itself holds it (here the PUBLIC key its development signer holds).</summary>
+    private static string PartyWalletsKey(string bank) => TradeChain.Testing.DevelopmentBankKeys.KeyOf(bank);
 
     private static Nethereum.Web3.Accounts.Account BankAccount => new(PartyWalletsKey(Bank));
 

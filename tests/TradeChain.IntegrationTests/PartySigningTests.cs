@@ -16,24 +16,24 @@ namespace TradeChain.IntegrationTests;
 /// </summary>
 public sealed class PartySigningTests
 {
-    private const string SelfSignedBank = "BNK-HSBC";
-
     [Fact]
     public async Task A_bank_that_signs_itself_opens_and_credits_an_account_with_its_own_signatures_and_a_signature_by_anyone_else_moves_nothing()
     {
-        // The bank's key is its own (here the public development key of its name, which holds the bank role on chain);
-        // the service knows only its address.
-        var bankKey = PartyWallets.DevelopmentKey(SelfSignedBank);
+        // A bank whose key nobody but the test (the bank) ever sees: a fresh key, its address given the bank role and its own
+        // token account by the contracts' admin (onboarding); the services know only its address.
+        var selfSignedBank = "BNK-SELF-" + Guid.NewGuid().ToString("N")[..6].ToUpperInvariant();
+        var bankKey = Nethereum.Signer.EthECKey.GenerateKey().GetPrivateKey();
         var bankAddress = new TransactionSigner(bankKey, DevelopmentAccounts.ChainId).Address;
         await using var system = await TradeChainSystem.StartAsync(configure: (service, process) =>
         {
-            if (service is "payments" or "documents") process.SetSetting($"Parties:SelfSigned:{SelfSignedBank}", bankAddress);
+            if (service is "payments" or "documents") process.SetSetting($"Parties:SelfSigned:{selfSignedBank}", bankAddress);
         });
+        await OnboardBankAsync(system, bankAddress, "USD");
         var payments = system.Payments.BaseAddress;
         var customer = "EXP-SELF-" + Guid.NewGuid().ToString("N")[..6].ToUpperInvariant();
         using var exporter = Client(Roles.Exporter, customer);
-        using var bank = Client(Roles.Bank, SelfSignedBank);
-        await Post(exporter, new Uri(payments, "accounts/mandates"), new { bank = SelfSignedBank, currency = "USD" });
+        using var bank = Client(Roles.Bank, selfSignedBank);
+        await Post(exporter, new Uri(payments, "accounts/mandates"), new { bank = selfSignedBank, currency = "USD" });
 
         // Opening the account is the bank's transaction: the service stops and gives it to sign.
         var open = new Uri(payments, "accounts");
@@ -55,9 +55,9 @@ public sealed class PartySigningTests
         var mint = problem!["transaction"]!.AsObject();
         var byAnother = mint.DeepClone().AsObject();
         byAnother.Remove("from");
-        var (refused, refusal) = await SendSigned(bank, deposit, body, Sign(byAnother, PartyWallets.DevelopmentKey("BNK-VCB")));
+        var (refused, refusal) = await SendSigned(bank, deposit, body, Sign(byAnother, DevelopmentBankKeys.KeyOf("BNK-VCB")));
         Assert.Equal(HttpStatusCode.BadRequest, refused);
-        Assert.Contains($"not by {SelfSignedBank}'s account {bankAddress}", refusal!["errors"]!["signedTransaction"]![0]!.GetValue<string>());
+        Assert.Contains($"not by {selfSignedBank}'s account {bankAddress}", refusal!["errors"]!["signedTransaction"]![0]!.GetValue<string>());
         var before = await Get(bank, new Uri(payments, $"accounts/{customer}/USD"));
         Assert.Equal(0m, before["chainBalance"]!.GetValue<decimal>());
 
@@ -73,6 +73,16 @@ public sealed class PartySigningTests
         // An oversized header is refused before anything is read.
         (status, _) = await SendSigned(bank, deposit, new { amount = 1m, reference = "DEP-SELF-2" }, new string('f', DecodedTransaction.MaxRawLength + 3));
         Assert.Equal(HttpStatusCode.BadRequest, status);
+    }
+
+    /// <summary>What onboarding does for a bank on chain: the admin grants it the bank role and opens its own token account.</summary>
+    private static async Task OnboardBankAsync(TradeChainSystem system, string bank, string currency)
+    {
+        var options = new ChainOptions { RpcUrl = system.Chain.RpcUrl, ChainId = DevelopmentAccounts.ChainId, PrivateKey = DevelopmentAccounts.DeployerKey };
+        var admin = new ChainWriter(options, Microsoft.Extensions.Logging.Abstractions.NullLogger<ChainWriter>.Instance);
+        var token = system.Chain.Deployment.Settlement[currency].Token;
+        await admin.SendAsync(token, new Ledger.Contracts.SettlementToken.GrantRoleFunction { Role = LedgerDeployer.BankRole, Account = bank }, CancellationToken.None);
+        await admin.SendAsync(token, new Ledger.Contracts.SettlementToken.OpenAccountForFunction { Account = bank, Bank = bank }, CancellationToken.None);
     }
 
     private static string Sign(JsonObject transaction, string key) => SignCommand.Sign(transaction.ToJsonString(), key, TextWriter.Null).Raw;

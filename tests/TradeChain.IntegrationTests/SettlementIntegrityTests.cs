@@ -176,8 +176,8 @@ public sealed class SettlementIntegrityTests
         Assert.True(againBody!["alreadySettled"]!.GetValue<bool>());
     }
 
-    /// <summary>The bank's own key, as the bank holds it (a key file on its side; here the public development key).</summary>
-    private static string BankKey(string bank) => PartyWallets.DevelopmentKey(bank);
+    /// <summary>The bank's own key, as the bank holds it (a key file on its side; here the PUBLIC key its development signer holds).</summary>
+    private static string BankKey(string bank) => DevelopmentBankKeys.KeyOf(bank);
 
     /// <summary>Signs a prepared transaction as the CLI does for a party (<c>tradechain sign --transaction FILE --key-file FILE</c>).</summary>
     private static Task<string> SignAsync(JsonObject unsigned, string key, bool allowOtherAccount = false)
