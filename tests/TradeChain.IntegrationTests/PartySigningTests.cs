@@ -24,16 +24,29 @@ public sealed class PartySigningTests
         var selfSignedBank = "BNK-SELF-" + Guid.NewGuid().ToString("N")[..6].ToUpperInvariant();
         var bankKey = Nethereum.Signer.EthECKey.GenerateKey().GetPrivateKey();
         var bankAddress = new TransactionSigner(bankKey, DevelopmentAccounts.ChainId).Address;
+        // Its customer keeps its key too.
+        var customer = "EXP-SELF-" + Guid.NewGuid().ToString("N")[..6].ToUpperInvariant();
+        var customerKey = Nethereum.Signer.EthECKey.GenerateKey().GetPrivateKey();
+        var customerAddress = new TransactionSigner(customerKey, DevelopmentAccounts.ChainId).Address;
         await using var system = await TradeChainSystem.StartAsync(configure: (service, process) =>
         {
-            if (service is "payments" or "documents") process.SetSetting($"Parties:SelfSigned:{selfSignedBank}", bankAddress);
+            if (service is not ("payments" or "documents")) return;
+            process.SetSetting($"Parties:SelfSigned:{selfSignedBank}", bankAddress);
+            process.SetSetting($"Parties:SelfSigned:{customer}", customerAddress);
         });
         await OnboardBankAsync(system, bankAddress, "USD");
         var payments = system.Payments.BaseAddress;
-        var customer = "EXP-SELF-" + Guid.NewGuid().ToString("N")[..6].ToUpperInvariant();
         using var exporter = Client(Roles.Exporter, customer);
         using var bank = Client(Roles.Bank, selfSignedBank);
-        await Post(exporter, new Uri(payments, "accounts/mandates"), new { bank = selfSignedBank, currency = "USD" });
+
+        // The customer's mandate of its bank is its own transaction on chain: signed by the customer, in its own request.
+        var mandate = new Uri(payments, "accounts/mandates");
+        var (mandating, mandateProblem) = await Send(exporter, HttpMethod.Post, mandate, new { bank = selfSignedBank, currency = "USD" });
+        Assert.True(mandating == HttpStatusCode.Conflict, $"{(int)mandating}: {mandateProblem}");
+        var mandateTransaction = mandateProblem!["transaction"]!.AsObject();
+        Assert.Equal(customerAddress, mandateTransaction["from"]!.GetValue<string>(), StringComparer.OrdinalIgnoreCase);
+        var (mandated, _) = await SendSigned(exporter, mandate, new { bank = selfSignedBank, currency = "USD" }, Sign(mandateTransaction, customerKey));
+        Assert.Equal(HttpStatusCode.OK, mandated);
 
         // Opening the account is the bank's transaction: the service stops and gives it to sign.
         var open = new Uri(payments, "accounts");

@@ -69,9 +69,10 @@ public sealed class UnknownPartyAccountException(string party)
 }
 
 /// <summary>
-/// The parties' own chain accounts, so that a title step is signed by the holder's or beneficiary's account and the
-/// contract — not this service — decides whether that party may take it. The service is the parties' custodian
-/// of keys here; each party's key can equally live in its own wallet, since the contract checks only the signer.
+/// The parties' own chain accounts, so that a money or title step is signed by the acting party's account and the
+/// contract — not this service — decides whether that party may take it. Where each party's key is held is
+/// configuration (<see cref="PartyAccountOptions"/>): its remote signer, the party itself (a signature per step), or —
+/// in Development only — a public key derived from its name.
 /// </summary>
 public sealed class PartyWallets(ChainOptions chain, PartyAccountOptions options, ChainWriter service, ILoggerFactory loggers)
 {
@@ -89,7 +90,8 @@ public sealed class PartyWallets(ChainOptions chain, PartyAccountOptions options
     public bool HasAccount(string party) =>
         options.Signers.ContainsKey(party) || options.SelfSigned.ContainsKey(party) || options.Keys.ContainsKey(party) || options.DeriveDevelopmentKeys;
 
-    /// <summary>Whether <paramref name="party"/> signs its transactions itself through the API (no signer here).</summary>
+
+    /// <summary>Whether <paramref name="party"/> signs each of its transactions itself (no signer for it here).</summary>
     public bool SignsItself(string party) => options.SelfSigned.ContainsKey(party);
 
     /// <summary>The party's account address: its signer's, or derived once from its development key.</summary>

@@ -5,9 +5,19 @@ using TradeChain.Payments.Infrastructure;
 namespace TradeChain.Payments.Application;
 
 /// <summary>A party mandates a bank to open and keep its settlement account in a currency (a bank opens no account unasked).</summary>
-public sealed class GiveAccountMandate(PaymentsDbContext db, TimeProvider clock)
+public sealed class GiveAccountMandate(PaymentsDbContext db, TimeProvider clock, SettlementLedger ledger)
 {
     public async Task HandleAsync(Caller holder, string bank, string currency, CancellationToken ct)
+    {
+        await RecordAsync(holder, bank, currency, ct);
+        // The token needs the holder's own mandate on chain before a bank may open its account. A holder whose key the
+        // service's signer holds has it sent when the bank opens the account; a holder that signs itself signs it here, in
+        // its own request (409 with the transaction to sign, then the same request with its signature).
+        if (ledger.Wallets.SignsItself(holder.Party))
+            await ledger.Chain.MandateBankAsync(await ledger.Wallets.ForAsync(holder.Party, ct), currency, ledger.Wallets.AddressOf(bank), ct);
+    }
+
+    private async Task RecordAsync(Caller holder, string bank, string currency, CancellationToken ct)
     {
         var existing = await db.Mandates.SingleOrDefaultAsync(m => m.Party == holder.Party && m.Currency == currency, ct);
         if (existing is not null)
