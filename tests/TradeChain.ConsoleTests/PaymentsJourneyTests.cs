@@ -148,8 +148,9 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
             Assert.Empty(await bank.SeriousAccessibilityViolationsAsync());
 
             // A transaction signed by another account (a mix-up of key files): refused, saying whose it is and whose it should be.
-            transaction.Remove("from");
-            await bank.GetByTestId("signed-transaction").FillAsync(await SignAsync(transaction, PartyWalletsKey(IssuingBank)));
+            var mixedUp = transaction.DeepClone().AsObject();
+            mixedUp["from"] = new TradeChain.Ledger.TransactionSigner(PartyWalletsKey(IssuingBank), TradeChain.Ledger.DevelopmentAccounts.ChainId).Address;
+            await bank.GetByTestId("signed-transaction").FillAsync(await SignAsync(mixedUp, PartyWalletsKey(IssuingBank)));
             await bank.GetByTestId("send-signed").ClickAsync();
             await Expect(bank.Locator("[data-testid='self-signing'] [role='alert']")).ToContainTextAsync($"not by {Bank}'s account", SlowContains);
             await Expect(bank.GetByTestId("duty-status")).ToHaveTextAsync("Requested");

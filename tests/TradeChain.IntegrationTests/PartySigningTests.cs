@@ -67,7 +67,7 @@ public sealed class PartySigningTests
         Assert.Equal(HttpStatusCode.Conflict, status);
         var mint = problem!["transaction"]!.AsObject();
         var byAnother = mint.DeepClone().AsObject();
-        byAnother.Remove("from");
+        byAnother["from"] = new TransactionSigner(DevelopmentBankKeys.KeyOf("BNK-VCB"), DevelopmentAccounts.ChainId).Address; // VCB's own file
         var (refused, refusal) = await SendSigned(bank, deposit, body, Sign(byAnother, DevelopmentBankKeys.KeyOf("BNK-VCB")));
         Assert.Equal(HttpStatusCode.BadRequest, refused);
         Assert.Contains($"not by {selfSignedBank}'s account {bankAddress}", refusal!["errors"]!["signedTransaction"]![0]!.GetValue<string>());

@@ -183,7 +183,8 @@ public sealed class SettlementIntegrityTests
     private static Task<string> SignAsync(JsonObject unsigned, string key, bool allowOtherAccount = false)
     {
         var transaction = unsigned.DeepClone().AsObject();
-        if (allowOtherAccount) transaction.Remove("from"); // the CLI refuses a key that is not the "from" account: this is the attacker's own file
+        // The CLI refuses a key that is not the "from" account: the attacker's own file names its own account.
+        if (allowOtherAccount) transaction["from"] = new TransactionSigner(key, DevelopmentAccounts.ChainId).Address;
         return Task.FromResult(SignCommand.Sign(transaction.ToJsonString(), key, TextWriter.Null).Raw);
     }
 

@@ -27,10 +27,11 @@ namespace TradeChain.Cli
                                                       after the cause is fixed; without --queue every error queue of the
                                                       URL's virtual host that holds messages (listed by the management API,
                                                       default http://<broker host>:15672/, with the URL's credentials)
-              sign    --transaction FILE|- --key-file FILE [--out FILE]
+              sign    --transaction FILE|- --key-file FILE [--chain-id N] [--out FILE]
                                                       sign, with the party's own key file, a transaction a service prepared
-                                                      for it (e.g. POST /duty-payments/REF/settle/transaction) and print the
-                                                      signed transaction to send back; refuses a key that is not its "from"
+                                                      for it (e.g. POST /duty-payments/REF/settle/transaction, or a 409's
+                                                      "transaction") and print the signed transaction to send back; says
+                                                      what the call does, decoded here; refuses a key that is not its "from"
               demo    [--customs URL] [--documents URL] [--payments URL]
                                                       drive one export trade through the three services and print each step
             """;

@@ -72,6 +72,14 @@ public sealed class ChainOptions
     /// </summary>
     [Range(0, 10_000)] public int Confirmations { get; set; }
 
+    /// <summary>These options with <see cref="MaxAttempts"/> = <paramref name="attempts"/> (a party's own signed transaction is sent once).</summary>
+    public ChainOptions WithMaxAttempts(int attempts)
+    {
+        var copy = (ChainOptions)MemberwiseClone();
+        copy.MaxAttempts = attempts;
+        return copy;
+    }
+
     /// <summary>The signer of this service's own account: <see cref="Signer"/> if set, else the key (exactly one of them).</summary>
     public IChainSigner CreateSigner() => Signer is { Url.Length: > 0 } remote
         ? new RemoteSigner(remote)

@@ -53,7 +53,8 @@ public sealed class ChainWriter
         _options = options;
         _logger = logger;
         _signer = signer;
-        // The account is only the "from" of reads and estimates: this writer signs through _signer, never through Nethereum.
+        // The account is only the "from" of reads and estimates: this writer signs through _signer, never through Nethereum
+        // (a "managed" account's transaction manager would ask the node to sign: nothing here sends through it).
         var account = new Nethereum.Web3.Accounts.Managed.ManagedAccount(signer.Address, "");
         Web3 = new Web3(account, options.RpcUrl) { TransactionManager = { UseLegacyAsDefault = false } };
         Web3.TransactionManager.TransactionReceiptService =
@@ -174,8 +175,17 @@ public sealed class ChainWriter
                             var (maxFee, priorityFee) = await FeesAsync();
                             // A dropped transaction of this call is replaced on its own nonce: later transactions wait behind that
                             // nonce, and should the dropped one come back (another node's pool) only one of the two can be mined.
-                            transaction = await _signer.SignAsync(
-                                new UnsignedTransaction(_options.ChainId, reuseNonce ?? _nextNonce.Value, priorityFee, maxFee, gas, to, value, data), cancellationToken);
+                            try
+                            {
+                                transaction = await _signer.SignAsync(
+                                    new UnsignedTransaction(_options.ChainId, reuseNonce ?? _nextNonce.Value, priorityFee, maxFee, gas, to, value, data), cancellationToken);
+                            }
+                            catch (PartySignatureRequiredException)
+                            {
+                                // The party signs elsewhere too: the next transaction it is given takes the node's count afresh.
+                                _nextNonce = null;
+                                throw;
+                            }
                             sent.Add(transaction); // remembered before sending: if the node takes it but the answer is lost, the next attempt finds it by hash
                             activity?.SetTag("chain.tx_hash", transaction.Hash);
                             inFlight += Commit(gas * maxFee + value);

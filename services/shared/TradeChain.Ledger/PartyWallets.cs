@@ -56,8 +56,14 @@ public sealed class PartyAccountOptions
             yield return $"Parties:SelfSigned:{party} must be the party's account address (0x and 40 hex digits).";
         foreach (var (party, signer) in Signers)
             foreach (var problem in signer.Problems($"Parties:Signers:{party}", development)) yield return problem;
-        if (!System.Numerics.BigInteger.TryParse(GasTopUpWei, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
+        if (!System.Numerics.BigInteger.TryParse(GasTopUpWei, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var topUp))
             yield return "Parties:GasTopUpWei must be a whole number of wei.";
+        else if (!development && topUp > 0 && (Signers.Count > 0 || SelfSigned.Count > 0))
+            yield return "Parties:GasTopUpWei tops up accounts whose keys their parties hold (they could take the gas out): outside Development keep it 0 (the production Besu network is free-gas).";
+        var addresses = Signers.Select(p => (p.Key, Address: p.Value.Address)).Concat(SelfSigned.Select(p => (p.Key, Address: p.Value)))
+            .GroupBy(p => p.Address.ToLowerInvariant()).Where(g => g.Count() > 1);
+        foreach (var shared in addresses)
+            yield return $"Parties {string.Join(" and ", shared.Select(p => p.Key).Order(StringComparer.Ordinal))} share the account {shared.First().Address}: each party has its own.";
     }
 }
 
@@ -103,7 +109,7 @@ public sealed class PartyWallets(ChainOptions chain, PartyAccountOptions options
 
     /// <summary>Where <paramref name="party"/>'s key is held ("the remote signer at …", "a key held by this service").</summary>
     public string KeyHolderOf(string party) =>
-        options.Signers.TryGetValue(party, out var remote) ? $"the remote signer at {new Uri(remote.Url).GetLeftPart(UriPartial.Path)}"
+        options.Signers.TryGetValue(party, out var remote) ? $"the remote signer at {RemoteSigner.Where(new Uri(remote.Url))}"
         : options.SelfSigned.ContainsKey(party) ? "the party itself (it signs the transactions prepared for it)"
         : HasAccount(party) ? "a key held by this service (Development)" : "nobody: no account";
 

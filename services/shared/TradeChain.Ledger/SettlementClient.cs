@@ -181,6 +181,10 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
         CancellationToken cancellationToken) =>
         service.PrepareAsync(bank, TokenAddress(currency), new BankTransferFunction { From = from, To = to, Amount = amount, PaymentReference = reference }, cancellationToken);
 
+    /// <summary>The nonce of <paramref name="account"/>'s next transaction (its pending count).</summary>
+    public async Task<BigInteger> NextNonceAsync(string account) =>
+        (await service.Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(account, BlockParameter.CreatePending())).Value;
+
     /// <summary>Whether <paramref name="account"/> has transactions sent but not mined yet.</summary>
     public async Task<bool> HasPendingTransactionsAsync(string account)
     {

@@ -51,13 +51,16 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             Microsoft.EntityFrameworkCore.DbUpdateException => (StatusCodes.Status409Conflict, "The record changed meanwhile.",
                 "Another request changed the same record at the same time; read it again and retry.", "concurrent-change"),
             TradeChain.Ledger.PartySignatureException signature => (StatusCodes.Status400BadRequest, "The signed transaction is not accepted.",
-                "signedTransaction " + signature.Message, "signed-transaction"),
+                "The signed transaction " + signature.Message, "signed-transaction"),
             TradeChain.Ledger.PartySignatureRequiredException required => (StatusCodes.Status409Conflict, "Your signature is needed.", required.Message, "signature-required"),
             TradeChain.Ledger.RemoteSignerException => (StatusCodes.Status502BadGateway, "The party's signer did not sign.",
                 "The remote signer holding the acting party's key refused or failed to sign this step; nothing was sent. Its operator's logs say why.", "remote-signer"),
             TradeChain.Ledger.UnknownPartyAccountException party => (StatusCodes.Status409Conflict, "The party has no chain account.", party.Message, "party-account"),
             Chain.ChainIndexBehindException => (StatusCodes.Status503ServiceUnavailable, "A dependency is unavailable.",
                 "The service's index of the chain has not caught up with the chain yet; try again shortly.", "dependency-unavailable"),
+            // The node refused a transaction as sent (e.g. a party's own signed one gone stale: nonce used, fee too low).
+            Nethereum.JsonRpc.Client.RpcResponseException node => (StatusCodes.Status409Conflict, "The chain node refused the transaction.",
+                $"{node.RpcError?.Message ?? "refused"}: the step was not taken. If you signed the transaction yourself, prepare it again and sign the new one.", "node-refused"),
             HttpRequestException or Nethereum.JsonRpc.Client.RpcClientUnknownException or Nethereum.JsonRpc.Client.RpcClientTimeoutException =>
                 (StatusCodes.Status503ServiceUnavailable, "A dependency is unavailable.", "The chain node or another service could not be reached; try again shortly.", "dependency-unavailable"),
             _ => (StatusCodes.Status500InternalServerError, "An unexpected error occurred.", "The failure was logged with this trace id.", null),

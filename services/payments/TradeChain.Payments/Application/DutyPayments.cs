@@ -51,9 +51,15 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
 
         var from = await ledger.RequireAccountAsync(db, payment.PayerParty, payment.Currency, "payer", ct);
         var to = await ledger.RequireAccountAsync(db, options.Value.CustomsTreasuryParty, payment.Currency, "customs treasury", ct);
+        // A bank that signs itself: its signature in the body or in the Signed-Transaction header; without one, the transfer
+        // to sign comes back (409 signature-required) before anything is saved.
+        if (ledger.Wallets.SignsItself(bank.Party))
+            signedTransaction ??= PartySignatures.Of(bank.Party)
+                                  ?? throw new PartySignatureRequiredException(bank.Party, ledger.Wallets.AddressOf(bank.Party),
+                                      await ledger.PrepareTransferAsync(db, bank.Party, from, to, payment.Amount, LedgerEntryKind.DutyPayment, reference, ct));
         // A transaction the bank signed itself is checked before anything is saved: its account, exactly this transfer.
         var signedBy = signedTransaction is null ? null
-            : ledger.SignedTransfer(signedTransaction, bank.Party, from, to, payment.Amount, LedgerEntryKind.DutyPayment, reference);
+            : await ledger.SignedTransferAsync(signedTransaction, bank.Party, from, to, payment.Amount, LedgerEntryKind.DutyPayment, reference);
         var report = new MovementReport(reference, reference, payment.Amount, payment.Currency, payment.PayerParty, from.Address, bank.Party,
             to.Party, to.Address, to.ServicingBank, Iso20022Recorder.Placeholder, $"Customs duties, declaration {payment.DeclarationId}, payment {reference}");
         // Before any money moves: a message that cannot be written must not strand a payment.
@@ -88,7 +94,7 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
         {
             tx = await ledger.TransferAsync(db, bank.Party, from, to, payment.Amount, LedgerEntryKind.DutyPayment, reference, ct, signedBy);
         }
-        catch (Exception e) when (e is DomainRuleViolation or TradeChain.Ledger.ChainRevertedException)
+        catch (Exception e) when (e is DomainRuleViolation or ChainRevertedException or PartySignatureException or RemoteSignerException)
         {
             // Refused (by the account's rules or by the contract): unless the money may still move, the payment is free again.
             await GiveUpAsync(payment, bank, e.Message, ct);

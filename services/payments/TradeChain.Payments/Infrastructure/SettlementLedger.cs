@@ -133,7 +133,17 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
         var minor = LedgerEntry.ToMinor(amount);
         var bank = signed?.Writer ?? await wallets.ForAsync(bankParty, ct);
         var reference32 = SettlementClient.Reference($"{kind.Name()}:{reference}");
-        return (await chain.BankTransferAsync(bank, from.Currency, from.Address, to.Address, minor, reference32, ct)).TransactionHash;
+        try
+        {
+            return (await chain.BankTransferAsync(bank, from.Currency, from.Address, to.Address, minor, reference32, ct)).TransactionHash;
+        }
+        catch (Nethereum.JsonRpc.Client.RpcResponseException e) when (signed is not null)
+        {
+            // The node refuses the bank's own transaction as it stands (its nonce used meanwhile, its fees below the base fee
+            // now): it cannot be sent again as it is, and nothing of it moved. A rule the bank meets by signing it anew.
+            throw new TradeChain.Domain.DomainRuleViolation("signed-transaction-stale",
+                $"The chain node refused the signed transaction ({e.RpcError?.Message ?? e.Message}): nothing moved. Prepare the transaction again and sign the new one.");
+        }
     }
 
     /// <summary>
@@ -152,8 +162,9 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
     /// A writer that sends the bank's own signed transfer (<paramref name="raw"/>) and nothing else, after checking that it
     /// is signed by the bank's account and is exactly the transfer of this payment (token, payer, payee, amount, reference).
     /// </summary>
-    /// <exception cref="PartySignatureException">Signed by another account, or another call.</exception>
-    public PresignedTransfer SignedTransfer(string raw, string bankParty, SettlementAccount from, SettlementAccount to, decimal amount, LedgerEntryKind kind, string reference)
+    /// <exception cref="PartySignatureException">Signed by another account, or another call, or on a nonce the account is not at.</exception>
+    public async Task<PresignedTransfer> SignedTransferAsync(string raw, string bankParty, SettlementAccount from, SettlementAccount to, decimal amount,
+        LedgerEntryKind kind, string reference)
     {
         var signer = new PresignedSigner(raw, wallets.AddressOf(bankParty), bankParty);
         var call = new BankTransferFunction
@@ -162,8 +173,17 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
         };
         var data = Nethereum.Hex.HexConvertors.Extensions.HexByteConvertorExtensions.ToHex(call.GetCallData(), true);
         // Checked now, before the intent is saved; the writer checks it again when it sends.
-        signer.Check(new UnsignedTransaction(chainOptions.ChainId, 0, 0, 0, 0, chain.TokenAddress(from.Currency), 0, data));
-        return new PresignedTransfer(new ChainWriter(chainOptions, signer, writerLog), signer.Hash);
+        var signed = signer.Check(new UnsignedTransaction(chainOptions.ChainId, 0, 0, 0, 0, chain.TokenAddress(from.Currency), 0, data));
+        // Sent once, never retried: the same bytes cannot succeed where the node refused them.
+        var writer = new ChainWriter(chainOptions.WithMaxAttempts(1), signer, writerLog);
+        if (await writer.SucceededAsync(signed.Hash) is null)
+        {
+            // Not mined yet: its nonce must be the account's next, or the node refuses it (used) or holds it back for ever (a gap).
+            var next = await chain.NextNonceAsync(signer.Address);
+            if (signed.Nonce != next)
+                throw new PartySignatureException($"has nonce {signed.Nonce}, but {bankParty}'s account is at nonce {next}: prepare the transaction again and sign the new one.");
+        }
+        return new PresignedTransfer(writer, signer.Hash);
     }
 
     /// <summary>The bank may debit <paramref name="from"/> by <paramref name="amount"/>: it services the account, and the ledger shows the funds.</summary>

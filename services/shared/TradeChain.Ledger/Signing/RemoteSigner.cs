@@ -68,13 +68,22 @@ public sealed class RemoteSigner : IChainSigner, IDisposable
     {
         _url = new Uri(options.Url);
         Address = AddressUtil.Current.ConvertToChecksumAddress(options.Address);
-        _http = new HttpClient(handler ?? Handler(options), disposeHandler: true) { Timeout = TimeSpan.FromSeconds(options.TimeoutSeconds) };
+        _http = new HttpClient(handler ?? Handler(options), disposeHandler: true)
+        {
+            Timeout = TimeSpan.FromSeconds(options.TimeoutSeconds), MaxResponseContentBufferSize = MaxAnswerBytes,
+        };
         if (options.BearerToken is { Length: > 0 } token) _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
     }
 
     public string Address { get; }
 
-    public string Description => $"the remote signer at {_url.GetLeftPart(UriPartial.Path)}";
+    /// <summary>A signed transaction is a few kilobytes: a larger answer is refused unread.</summary>
+    private const int MaxAnswerBytes = 1 << 20;
+
+    /// <summary>Names the signer by scheme, host and path — never credentials in the URL.</summary>
+    public string Description => $"the remote signer at {Where(_url)}";
+
+    public static string Where(Uri url) => url.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
 
     public async Task<SignedTransaction> SignAsync(UnsignedTransaction transaction, CancellationToken cancellationToken)
     {
@@ -105,9 +114,9 @@ public sealed class RemoteSigner : IChainSigner, IDisposable
                 throw new RemoteSignerException($"{Description} answered HTTP {(int)response.StatusCode} for {Address}" +
                                                 (response.StatusCode is System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden
                                                     ? " (check its bearer token or client certificate)" : ""));
-            answer = await response.Content.ReadFromJsonAsync<JsonObject>(cancellationToken);
+            answer = JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken)) as JsonObject; // buffered, at most MaxAnswerBytes
         }
-        catch (System.Text.Json.JsonException e)
+        catch (Exception e) when (e is System.Text.Json.JsonException or HttpRequestException { HttpRequestError: HttpRequestError.ConfigurationLimitExceeded })
         {
             throw new RemoteSignerException($"{Description} answered something that is not JSON-RPC", e);
         }
@@ -116,7 +125,7 @@ public sealed class RemoteSigner : IChainSigner, IDisposable
         var raw = answer?["result"] switch
         {
             JsonValue value when value.TryGetValue<string>(out var text) => text, // Web3Signer, anvil
-            JsonObject signed => signed["raw"]?.GetValue<string>(), // geth: { raw, tx }
+            JsonObject signed when signed["raw"] is JsonValue rawValue && rawValue.TryGetValue<string>(out var rawText) => rawText, // geth: { raw, tx }
             _ => null,
         };
         if (raw is null || !raw.StartsWith("0x", StringComparison.Ordinal))

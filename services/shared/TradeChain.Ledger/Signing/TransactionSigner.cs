@@ -18,10 +18,15 @@ public sealed record SignedTransaction(string Hash, BigInteger Nonce, string Raw
 public sealed class TransactionSigner : IChainSigner
 {
     private static readonly List<AccessListItem> NoAccessList = [];
+    private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789abcdefABCDEF");
     private readonly ECPrivKey _key;
 
     public TransactionSigner(string privateKeyHex, BigInteger chainId)
     {
+        // Checked before parsing: a parser's error would quote the text — the key — into a log.
+        var hex = privateKeyHex.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? privateKeyHex.AsSpan(2) : privateKeyHex.AsSpan();
+        if (hex.Length != 64 || hex.ContainsAnyExcept(HexDigits))
+            throw new ArgumentException("A chain signing key is 32 bytes: 64 hex digits, optionally after 0x.", nameof(privateKeyHex));
         var secret = privateKeyHex.HexToByteArray();
         if (secret.Length != 32 || !ECPrivKey.TryCreate(secret, out var key) || key is null)
             throw new ArgumentException("A chain signing key is 32 bytes (64 hex digits) and a valid secp256k1 scalar.", nameof(privateKeyHex));
