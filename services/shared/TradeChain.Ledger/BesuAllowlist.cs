@@ -37,12 +37,16 @@ public sealed class BesuAllowlist(HttpClient http)
     // JSON-RPC "method not found" (anvil, geth, Besu without the method) and Besu's "method not enabled" (PERM not in --rpc-http-api).
     private static readonly HashSet<long> NoSuchMethod = [-32601, -32604];
 
+    // Besu with the PERM API but without account permissioning: -32000 "Account allowlist has not been enabled".
+    private static readonly System.Text.RegularExpressions.Regex NotEnabled =
+        new("not (been )?enabled", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
     /// <summary>Adds <paramref name="account"/> to the allowlist of the node at <paramref name="rpcUrl"/> unless it is listed already.</summary>
     public async Task<AllowlistResult> AddAsync(string rpcUrl, string account, CancellationToken cancellationToken)
     {
         var listed = await CallAsync(rpcUrl, "perm_getAccountsAllowlist", new JsonArray(), cancellationToken);
         if (listed.Error is { } listError)
-            return NoSuchMethod.Contains(listError.Code) || listError.Message.Contains("not enabled", StringComparison.OrdinalIgnoreCase)
+            return NoSuchMethod.Contains(listError.Code) || NotEnabled.IsMatch(listError.Message)
                 ? new AllowlistResult(rpcUrl, AllowlistOutcome.NotBesuWithPermissioning, listError.Message)
                 : new AllowlistResult(rpcUrl, AllowlistOutcome.Refused, listError.Message);
         if (listed.Result is JsonArray accounts
