@@ -26,7 +26,7 @@ namespace TradeChain.Cli
                                                       Idempotent. Prints each transaction and the services' configuration
                                                       for the party's remote signer; exit 3 when a step could not be done
               token   --role ROLE --party PARTY [--subject NAME] [--key KEY]
-                                                      mint a development token (roles: customs-officer, exporter, bank)
+                                                      mint a development token (roles: customs-officer, exporter, bank, operator)
               verify  FILE [--documents URL] [--role ROLE --party PARTY] [--json]
                                                       verify a wrapped OpenAttestation document through the documents
                                                       service: each check with its reason; exit 0 valid, 3 invalid
