@@ -48,6 +48,7 @@ public sealed class OnboardOptionsTests : IDisposable
         Assert.Equal(UsdToken, request.Tokens["USD"]);
         Assert.Equal(["http://besu-validator-0:8545", "http://besu-validator-1:8545"], request.AllowlistRpcs);
         Assert.Equal(DevelopmentAccounts.DeployerKey, request.AdminKey);
+        Assert.DoesNotContain(DevelopmentAccounts.DeployerKey[2..], request.ToString(), StringComparison.OrdinalIgnoreCase); // never printed
     }
 
     [Theory]
@@ -228,4 +229,28 @@ public sealed class OnboardOptionsTests : IDisposable
         Assert.Equal(AllowlistOutcome.Refused, result.Outcome);
         Assert.Contains("Unable to persist", result.Detail);
     }
+}
+
+/// <summary>The operator role reads set-ups only: it sees no other party's records (customs declarations go through MaySee).</summary>
+public sealed class OperatorRoleTests
+{
+    private static System.Security.Claims.ClaimsPrincipal User(string role, string party) =>
+        new(new System.Security.Claims.ClaimsIdentity(
+            [new System.Security.Claims.Claim(TradeChain.ServiceDefaults.Auth.Claims.Role, role), new System.Security.Claims.Claim(TradeChain.ServiceDefaults.Auth.Claims.Party, party)],
+            "test", TradeChain.ServiceDefaults.Auth.Claims.Subject, TradeChain.ServiceDefaults.Auth.Claims.Role));
+
+    [Theory]
+    [InlineData("customs-officer", true)]
+    [InlineData("bank", true)]
+    [InlineData("exporter", false)]
+    [InlineData("operator", false)]
+    public void Only_officers_and_banks_see_another_partys_records_and_everyone_sees_its_own(string role, bool seesOthers)
+    {
+        var user = User(role, "OWN-PARTY");
+        Assert.Equal(seesOthers, TradeChain.ServiceDefaults.Auth.CallerExtensions.MaySee(user, "EXP-OTHER"));
+        Assert.True(TradeChain.ServiceDefaults.Auth.CallerExtensions.MaySee(user, "OWN-PARTY"));
+    }
+
+    [Fact]
+    public void The_operator_is_a_role_tokens_may_carry() => Assert.Contains(TradeChain.ServiceDefaults.Auth.Roles.Operator, TradeChain.ServiceDefaults.Auth.Roles.All);
 }

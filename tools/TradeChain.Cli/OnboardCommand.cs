@@ -17,7 +17,12 @@ public sealed record OnboardRequest(
     string AdminKey,
     IReadOnlyDictionary<string, string> Tokens,
     IReadOnlyDictionary<string, string> ServiceAccounts,
-    IReadOnlyList<string> AllowlistRpcs);
+    IReadOnlyList<string> AllowlistRpcs)
+{
+    /// <summary>Without the admin key: a record prints every member, and this one may end up in a log or an exception.</summary>
+    public override string ToString() =>
+        $"{nameof(OnboardRequest)} {{ Party = {Party}, Role = {Role}, Address = {Address}, SignerUrl = {SignerUrl}, Rpc = {Rpc}, ChainId = {ChainId} }}";
+}
 
 /// <summary>
 /// `tradechain onboard`: registers a party's own account — the address its remote signer signs as — on the network. A
