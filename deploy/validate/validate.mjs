@@ -6,7 +6,8 @@
 //
 // Every rendered object is checked against the Kubernetes schema of kubernetes-models 4.5.1 — strictly: a field the
 // schema does not define (a misspelling) fails, which kubernetes-models alone does not do (see strictValidate) — and
-// against our own rules: probes, requests and limits, pinned images, no plaintext secrets, non-root pods.
+// against our own rules: probes, requests and limits, pinned images, no plaintext secrets, non-root pods, no party's
+// chain key given to a service.
 // Custom resources kubernetes-models does not know (Dapr) get a minimal structural check; unknown kinds fail.
 // Prints one line per check and exits 1 if any failed (2 if a target could not be rendered at all).
 import { execFileSync } from 'node:child_process';
@@ -260,6 +261,29 @@ function secretProblems(object) {
   return p;
 }
 
+// A party's chain key is the party's own (deploy/README.md, "Who holds which key"): no service is given one in a
+// cluster — not even from a Secret — and none signs with the PUBLIC keys derived from party names. The services refuse
+// both at startup outside Development; this finds them before a rollout does.
+const PARTY_KEY = /^Parties__(?:Keys__.+|DeriveDevelopmentKeys)$/;
+function partyKeyProblems(object) {
+  const p = [];
+  const held = (name, value) => PARTY_KEY.test(name) && !(name.endsWith('DeriveDevelopmentKeys') && String(value).toLowerCase() === 'false');
+  if (object.kind === 'ConfigMap') {
+    for (const [k, v] of Object.entries(object.data ?? {})) if (held(k, v)) p.push(`ConfigMap key ${k} gives a service a party's key`);
+    return p;
+  }
+  const walk = (node, path) => {
+    if (node === null || typeof node !== 'object') return;
+    if (!Array.isArray(node) && typeof node.name === 'string' && (node.value !== undefined || node.valueFrom !== undefined)
+        && held(node.name, node.value)) {
+      p.push(`${path}: ${node.name} gives a service a party's key (parties sign through their own signers: Parties__Signers__<party>__*)`);
+    }
+    for (const [k, v] of Object.entries(node)) walk(v, `${path}/${k}`);
+  };
+  walk(object, '');
+  return p;
+}
+
 // ---------- main ----------
 async function validateObject(object, source) {
   const subject = `${source} ${object.kind ?? '?'}/${object.metadata?.name ?? '?'}`;
@@ -267,6 +291,10 @@ async function validateObject(object, source) {
   report(schema.length === 0, 'schema', subject, schema.join('; '));
   const secrets = secretProblems(object);
   report(secrets.length === 0, 'secrets', subject, secrets.join('; '));
+  if (object.kind === 'ConfigMap' || POD_TEMPLATE_PATHS[object.kind]) {
+    const partyKeys = partyKeyProblems(object);
+    report(partyKeys.length === 0, 'party-key', subject, partyKeys.join('; '));
+  }
   const path = POD_TEMPLATE_PATHS[object.kind];
   const podSpec = path && at(object, path);
   if (!podSpec) return;

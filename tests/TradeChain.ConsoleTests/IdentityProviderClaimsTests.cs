@@ -27,7 +27,7 @@ public sealed class IdentityProviderClaimsTests
     [InlineData("more than one TradeChain role", "exporter", "bank", "EXP-ACME", null)]
     [InlineData("more than one party", "exporter", null, "EXP-ACME", "EXP-OTHER")]
     [InlineData("is not a TradeChain party name", "exporter", null, "EXP ACME!", null)]
-    [InlineData("no TradeChain role (customs-officer, exporter, bank) in its 'r' claim", "admin", null, "EXP-ACME", null)]
+    [InlineData("no TradeChain role (customs-officer, exporter, bank, operator) in its 'r' claim", "admin", null, "EXP-ACME", null)]
     [InlineData("no party in its 'p' claim", "exporter", null, null, null)]
     public void A_token_that_does_not_say_exactly_one_role_and_one_party_is_refused_with_the_reason(string reason, string role, string? secondRole, string? party, string? secondParty)
     {

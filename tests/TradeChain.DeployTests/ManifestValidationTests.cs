@@ -41,8 +41,12 @@ public sealed class ManifestValidationTests
         Assert.Contains("PASS  render", result.Output);
         Assert.Contains(", 0 failures", result.Output);
         // The checks really ran on the workloads, not just on an empty render.
-        foreach (var check in new[] { "schema", "probes", "resources", "images", "non-root", "secrets" })
+        foreach (var check in new[] { "schema", "probes", "resources", "images", "non-root", "secrets", "party-key" })
             Assert.Contains($"PASS  {check}", result.Output);
+        // No service of the overlay is given a party's key: in particular not the services' shared configuration.
+        Assert.Contains($"PASS  party-key deploy/k8s/overlays/{overlay} ConfigMap/tradechain-config", result.Output);
+        Assert.Contains($"PASS  party-key deploy/k8s/overlays/{overlay} Deployment/payments", result.Output);
+        Assert.Contains($"PASS  party-key deploy/k8s/overlays/{overlay} Deployment/documents", result.Output);
         // The console is a workload like the services: every rule ran on it too.
         foreach (var check in new[] { "schema", "probes", "resources", "images", "non-root", "secrets" })
             Assert.Contains($"PASS  {check.PadRight(9)} deploy/k8s/overlays/{overlay} Deployment/console", result.Output);
@@ -60,6 +64,7 @@ public sealed class ManifestValidationTests
     [InlineData("broken-plaintext-secret", "secrets", "a Secret with values is committed")]
     [InlineData("broken-secret-env-value", "secrets", "Auth__SigningKey has a literal value")]
     [InlineData("broken-runs-as-root", "non-root", "container postgres is not runAsNonRoot")]
+    [InlineData("broken-party-key", "party-key", "Parties__Keys__BNK-HSBC gives a service a party's key")]
     public async Task Every_broken_fixture_fails_on_the_check_it_breaks(string fixture, string check, string problem)
     {
         var result = await ValidateAsync($"deploy/validate/fixtures/{fixture}");

@@ -81,6 +81,7 @@ public sealed class InputHardeningTests(InputHardeningFixture fixture, ITestOutp
             ["exporter"] = Client(Roles.Exporter, InputHardeningFixture.Exporter, "fuzz-exporter"),
             ["customs-officer"] = Client(Roles.CustomsOfficer, "CUS-VNSGN", "fuzz-officer"),
             ["bank"] = Client(Roles.Bank, "BNK-VCB", "fuzz-bank"),
+            ["operator"] = Client(Roles.Operator, "OPS-TRADECHAIN", "fuzz-operator"),
         };
         var knownIds = new Dictionary<string, IReadOnlyList<string>>
         {

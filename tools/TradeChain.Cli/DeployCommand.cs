@@ -43,7 +43,7 @@ public static class DeployCommand
             chainId = 0;
             if (!options.TryGetValue("chain-id", out var chain) || !long.TryParse(chain, out chainId) || chainId <= 0)
                 problems.Add("--chain-id needs the chain's id (a positive number)");
-            deployerKey = ReadDeployerKey(options, problems) ?? "";
+            deployerKey = ReadKey(options, "deployer", problems) ?? "";
             var given = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var service in Services)
             {
@@ -71,21 +71,7 @@ public static class DeployCommand
             await output.WriteLineAsync($"deploying on chain {chainId} as {new Account(deployerKey, chainId).Address}");
         }
 
-        try
-        {
-            // A key signs for one chain id: a node on another chain would refuse every transaction with a vaguer message.
-            var nodeChainId = (long)(await new Nethereum.Web3.Web3(rpc).Eth.ChainId.SendRequestAsync()).Value;
-            if (nodeChainId != chainId)
-            {
-                await error.WriteLineAsync($"the node at {rpc} runs chain id {nodeChainId}, not {chainId}");
-                return 1;
-            }
-        }
-        catch (Nethereum.JsonRpc.Client.RpcClientUnknownException e)
-        {
-            await error.WriteLineAsync($"the node at {rpc} does not answer: {e.InnerException?.Message ?? e.Message}");
-            return 1;
-        }
+        if (!await NodeRunsChainAsync(rpc, chainId, error)) return 1;
 
         var outFile = options.GetValueOrDefault("out");
         var existing = outFile is null ? null : ChainDeployment.Load(outFile);
@@ -99,23 +85,46 @@ public static class DeployCommand
         return 0;
     }
 
-    /// <summary>The deployer's private key from the named environment variable or file; never echoed.</summary>
-    private static string? ReadDeployerKey(IReadOnlyDictionary<string, string> options, List<string> problems)
+    /// <summary>
+    /// True when the node at <paramref name="rpc"/> answers and runs <paramref name="chainId"/>: a key signs for one chain
+    /// id, and a node on another chain would refuse every transaction with a vaguer message.
+    /// </summary>
+    internal static async Task<bool> NodeRunsChainAsync(string rpc, long chainId, TextWriter error)
+    {
+        try
+        {
+            var nodeChainId = (long)(await new Nethereum.Web3.Web3(rpc).Eth.ChainId.SendRequestAsync()).Value;
+            if (nodeChainId == chainId) return true;
+            await error.WriteLineAsync($"the node at {rpc} runs chain id {nodeChainId}, not {chainId}");
+            return false;
+        }
+        catch (Nethereum.JsonRpc.Client.RpcClientUnknownException e)
+        {
+            await error.WriteLineAsync($"the node at {rpc} does not answer: {e.InnerException?.Message ?? e.Message}");
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// A private key from the environment variable or file named by --<paramref name="who"/>-key-env or
+    /// --<paramref name="who"/>-key-file (the deployer's, the admin's); never echoed, never an argument itself.
+    /// </summary>
+    internal static string? ReadKey(IReadOnlyDictionary<string, string> options, string who, List<string> problems)
     {
         string? key = null;
-        if (options.TryGetValue("deployer-key-env", out var variable) && options.ContainsKey("deployer-key-file"))
-            problems.Add("give the deployer key once: --deployer-key-env or --deployer-key-file");
+        if (options.TryGetValue($"{who}-key-env", out var variable) && options.ContainsKey($"{who}-key-file"))
+            problems.Add($"give the {who} key once: --{who}-key-env or --{who}-key-file");
         else if (variable is not null)
             key = Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value ? value : Missing($"environment variable {variable} is not set");
-        else if (options.TryGetValue("deployer-key-file", out var file))
-            key = File.Exists(file) ? File.ReadAllText(file) : Missing($"deployer key file {file} does not exist");
+        else if (options.TryGetValue($"{who}-key-file", out var file))
+            key = File.Exists(file) ? File.ReadAllText(file) : Missing($"{who} key file {file} does not exist");
         else
-            problems.Add("--deployer-key-env NAME or --deployer-key-file FILE needs to name where the deployer's private key is");
+            problems.Add($"--{who}-key-env NAME or --{who}-key-file FILE needs to name where the {who}'s private key is");
         key = key?.Trim();
         if (key is not null)
         {
             var hex = key.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? key[2..] : key;
-            if (hex.Length != 64 || !hex.All(Uri.IsHexDigit)) key = Missing("the deployer key is not 32 bytes of hex (the key is not shown)");
+            if (hex.Length != 64 || !hex.All(Uri.IsHexDigit)) key = Missing($"the {who} key is not 32 bytes of hex (the key is not shown)");
         }
         return key;
 

@@ -17,8 +17,16 @@ namespace TradeChain.Cli
                                                       when FILE names an earlier deployment. A network needs all the bracketed
                                                       options (the key is read from the variable or file, never given itself);
                                                       with none of them: the public development accounts on chain 31337
+              onboard --party NAME --role bank|trader --address 0x… --rpc URL --chain-id N
+                      (--admin-key-env NAME | --admin-key-file FILE) [--deployment FILE | --tokens USD=0x…,VND=0x…]
+                      [--signer-url https://…] [--allowlist-rpc URL[,URL…]]
+                                                      register a party's own account: a bank gets BANK_ROLE and its own
+                                                      account on every settlement token (tokens from the deployment file);
+                                                      any party is added to each named Besu node's account allowlist.
+                                                      Idempotent. Prints each transaction and the services' configuration
+                                                      for the party's remote signer; exit 3 when a step could not be done
               token   --role ROLE --party PARTY [--subject NAME] [--key KEY]
-                                                      mint a development token (roles: customs-officer, exporter, bank)
+                                                      mint a development token (roles: customs-officer, exporter, bank, operator)
               verify  FILE [--documents URL] [--role ROLE --party PARTY] [--json]
                                                       verify a wrapped OpenAttestation document through the documents
                                                       service: each check with its reason; exit 0 valid, 3 invalid
@@ -52,6 +60,8 @@ namespace TradeChain.Cli
                 {
                     case "deploy":
                         return await DeployCommand.RunAsync(options, Console.Out, Console.Error);
+                    case "onboard":
+                        return await OnboardCommand.RunAsync(options, Console.Out, Console.Error);
                     case "token":
                         if (!options.TryGetValue("role", out var role) || !options.TryGetValue("party", out var party))
                         {

@@ -27,6 +27,7 @@ app.MapAccounts();
 app.MapCredits();
 app.MapReconciliation();
 app.MapIso20022Messages();
+app.MapPartyAccounts();
 
 app.Run();
 

@@ -47,6 +47,9 @@ public static class LedgerDeployer
     public static readonly byte[] EscrowRole = Role("ESCROW_ROLE");
     public static readonly byte[] CustomsRole = Role("CUSTOMS_ROLE");
 
+    /// <summary>OpenZeppelin's DEFAULT_ADMIN_ROLE (32 zero bytes): grants the others and opens accounts for others.</summary>
+    public static readonly byte[] AdminRole = new byte[32];
+
     /// <summary>The currencies that get a settlement token and a credit escrow (ISO 4217).</summary>
     public static readonly IReadOnlyList<string> SettlementCurrencies = ["USD", "VND"];
 
@@ -154,10 +157,7 @@ public static class LedgerDeployer
         if (serviceAccounts.TryGetValue("customs", out var customs))
             await GrantAsync(web3, addresses.Escrow, CustomsRole, customs, log, "customs");
         foreach (var bank in bankAccounts)
-        {
-            await GrantAsync(web3, addresses.Token, BankRole, bank, log, "bank");
-            await OpenAccountForAsync(web3, addresses.Token, bank, bank, log, $"{currency} bank");
-        }
+            await MakeBankAsync(web3, currency, addresses.Token, bank, log);
         return addresses;
     }
 
@@ -175,27 +175,61 @@ public static class LedgerDeployer
         ["payments"] = new Account(DevelopmentAccounts.PaymentsKey).Address,
     };
 
-    private static async Task GrantAsync(Web3 web3, string contract, byte[] role, string account, TextWriter? log, string? service = null)
+    /// <summary>
+    /// Grants <paramref name="role"/> on <paramref name="contract"/> (any of TradeChain's AccessControl contracts) unless
+    /// <paramref name="account"/> holds it already: the grant's transaction hash, or null when nothing was sent — so a rerun
+    /// of deploy or onboard grants nothing twice. <paramref name="web3"/> signs as the contract's admin.
+    /// </summary>
+    public static async Task<string?> GrantAsync(IWeb3 web3, string contract, byte[] role, string account, TextWriter? log, string? service = null)
     {
-        var hasRole = await web3.Eth.GetContractQueryHandler<Contracts.DocumentStore.HasRoleFunction>()
-            .QueryAsync<bool>(contract, new Contracts.DocumentStore.HasRoleFunction { Role = role, Account = account });
-        if (hasRole) return;
+        if (await HasRoleAsync(web3, contract, role, account)) return null;
         var receipt = await web3.Eth.GetContractTransactionHandler<Contracts.DocumentStore.GrantRoleFunction>()
             .SendRequestAndWaitForReceiptAsync(contract, new Contracts.DocumentStore.GrantRoleFunction { Role = role, Account = account });
         log?.WriteLine($"granted {ContractErrors.RoleName(role)} on {contract} to {service ?? "documents"} {account} (tx {receipt.TransactionHash})");
+        return receipt.TransactionHash;
     }
 
-    private static async Task OpenAccountForAsync(Web3 web3, string token, string account, string bank, TextWriter? log, string what)
+    /// <summary>Whether <paramref name="account"/> holds <paramref name="role"/> on <paramref name="contract"/> (a read, no transaction).</summary>
+    public static Task<bool> HasRoleAsync(IWeb3 web3, string contract, byte[] role, string account) =>
+        web3.Eth.GetContractQueryHandler<Contracts.DocumentStore.HasRoleFunction>()
+            .QueryAsync<bool>(contract, new Contracts.DocumentStore.HasRoleFunction { Role = role, Account = account });
+
+    /// <summary>
+    /// Opens <paramref name="account"/>'s token account serviced by <paramref name="bank"/> (admin only: openAccountFor) unless
+    /// it is open already, at whichever bank: the transaction hash, or null when nothing was sent.
+    /// </summary>
+    public static async Task<string?> OpenAccountForAsync(IWeb3 web3, string token, string account, string bank, TextWriter? log, string what)
     {
-        var current = await web3.Eth.GetContractQueryHandler<ServicingBankFunction>()
-            .QueryAsync<string>(token, new ServicingBankFunction { Account = account });
-        if (current is not null && current.TrimStart('0', 'x').Length > 0) return;
+        if (await ServicingBankAsync(web3, token, account) is not null) return null;
         var receipt = await web3.Eth.GetContractTransactionHandler<OpenAccountForFunction>()
             .SendRequestAndWaitForReceiptAsync(token, new OpenAccountForFunction { Account = account, Bank = bank });
         log?.WriteLine($"opened the token account of {what} {account} on {token}, serviced by {bank} (tx {receipt.TransactionHash})");
+        return receipt.TransactionHash;
     }
 
-    private static async Task<bool> HasCodeAsync(Web3 web3, string address)
+    /// <summary>The bank servicing <paramref name="account"/>'s token account, or null when it has none.</summary>
+    public static async Task<string?> ServicingBankAsync(IWeb3 web3, string token, string account)
+    {
+        var current = await web3.Eth.GetContractQueryHandler<ServicingBankFunction>()
+            .QueryAsync<string>(token, new ServicingBankFunction { Account = account });
+        return current is not null && current.TrimStart('0', 'x').Length > 0 ? current : null;
+    }
+
+    /// <summary>
+    /// Makes <paramref name="bank"/> a bank on one currency's token, as the deployment does for the development banks:
+    /// BANK_ROLE, and its own token account serviced by itself (where it mints what it pays out and burns what it takes
+    /// in). Each step only when missing; the hashes of the transactions sent, in order (none on a rerun).
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> MakeBankAsync(IWeb3 web3, string currency, string token, string bank, TextWriter? log)
+    {
+        var sent = new List<string>();
+        if (await GrantAsync(web3, token, BankRole, bank, log, "bank") is { } granted) sent.Add(granted);
+        if (await OpenAccountForAsync(web3, token, bank, bank, log, $"{currency} bank") is { } opened) sent.Add(opened);
+        return sent;
+    }
+
+    /// <summary>Whether a contract is deployed at <paramref name="address"/>.</summary>
+    public static async Task<bool> HasCodeAsync(IWeb3 web3, string address)
     {
         if (string.IsNullOrEmpty(address)) return false;
         var code = await web3.Eth.GetCode.SendRequestAsync(address);

@@ -180,7 +180,8 @@ public static class ServiceDefaultsExtensions
             .AddPolicy(Roles.Exporter, p => p.RequireRole(Roles.Exporter).RequireClaim(Claims.Party))
             .AddPolicy(Roles.CustomsOfficer, p => p.RequireRole(Roles.CustomsOfficer).RequireClaim(Claims.Party))
             .AddPolicy(Roles.Bank, p => p.RequireRole(Roles.Bank).RequireClaim(Claims.Party))
-            .AddPolicy(Policies.AnyParty, p => p.RequireRole(Roles.Exporter, Roles.CustomsOfficer, Roles.Bank).RequireClaim(Claims.Party));
+            .AddPolicy(Policies.AnyParty, p => p.RequireRole(Roles.Exporter, Roles.CustomsOfficer, Roles.Bank).RequireClaim(Claims.Party))
+            .AddPolicy(Policies.AnyPartyOrOperator, p => p.RequireRole(Roles.Exporter, Roles.CustomsOfficer, Roles.Bank, Roles.Operator).RequireClaim(Claims.Party));
     }
 
     /// <summary>
@@ -276,4 +277,7 @@ public sealed record DevTokenRequest(string Role, string Party, string? Subject)
 public static class Policies
 {
     public const string AnyParty = "any-party";
+
+    /// <summary>Any party (for what concerns itself) or the network's operator: the endpoint decides which party the caller may ask about.</summary>
+    public const string AnyPartyOrOperator = "any-party-or-operator";
 }

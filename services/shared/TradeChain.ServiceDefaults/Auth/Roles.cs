@@ -9,7 +9,14 @@ public static class Roles
     public const string Exporter = "exporter";
     public const string Bank = "bank";
 
-    public static readonly IReadOnlySet<string> All = new HashSet<string>([CustomsOfficer, Exporter, Bank]);
+    /// <summary>
+    /// Whoever runs the network: reads how a party is set up on it (its account, where its key is held, its role on
+    /// chain) to check an onboarding — and nothing else. It takes no trade step and sees no party's trade records: no
+    /// other endpoint admits it.
+    /// </summary>
+    public const string Operator = "operator";
+
+    public static readonly IReadOnlySet<string> All = new HashSet<string>([CustomsOfficer, Exporter, Bank, Operator]);
 }
 
 /// <summary>Token claim names.</summary>
@@ -31,7 +38,11 @@ public static class CallerExtensions
     public static string Actor(this ClaimsPrincipal user) =>
         $"{user.FindFirst(Claims.Subject)?.Value ?? "unknown"}@{user.FindFirst(Claims.Party)?.Value ?? "unknown"}";
 
-    /// <summary>An exporter sees only its own party's records; officers and banks see every party's.</summary>
+    /// <summary>
+    /// Officers and banks see every party's records; anyone else — an exporter, and the operator should an endpoint ever
+    /// admit it — only its own party's.
+    /// </summary>
     public static bool MaySee(this ClaimsPrincipal user, string ownerParty) =>
-        !user.IsInRole(Roles.Exporter) || string.Equals(user.FindFirst(Claims.Party)?.Value, ownerParty, StringComparison.Ordinal);
+        user.IsInRole(Roles.CustomsOfficer) || user.IsInRole(Roles.Bank)
+        || string.Equals(user.FindFirst(Claims.Party)?.Value, ownerParty, StringComparison.Ordinal);
 }
