@@ -30,10 +30,10 @@ public sealed class PartyAccountTests
         using var vcb = Client(Roles.Bank, "BNK-VCB");
         using var hsbc = Client(Roles.Bank, "BNK-HSBC");
 
-        // A development bank, granted its role by the deployment.
+        // A development bank, granted its role by the deployment; its key is with its own signer (the bank-signer anvil).
         var known = await AccountAsync(@operator, payments, "BNK-VCB");
-        Assert.Equal(new Nethereum.Web3.Accounts.Account(PartyWallets.DevelopmentKey("BNK-VCB")).Address, known["address"]!.GetValue<string>());
-        Assert.Contains("held by this service (Development)", known["keyHeldBy"]!.GetValue<string>());
+        Assert.Equal(DevelopmentBankSigners.AddressOf("BNK-VCB"), known["address"]!.GetValue<string>(), StringComparer.OrdinalIgnoreCase);
+        Assert.Contains("the remote signer at http://127.0.0.1:", known["keyHeldBy"]!.GetValue<string>());
         foreach (var currency in LedgerDeployer.SettlementCurrencies)
         {
             Assert.True(Currency(known, currency)["bankRole"]!.GetValue<bool>());
