@@ -52,7 +52,7 @@ public static class DutyPaymentEndpoints
     private static async Task<IResult> PrepareAsync(string reference, ClaimsPrincipal user, SettleDutyPayment settle, SettlementLedger ledger, CancellationToken ct) =>
         await settle.PrepareAsync(reference, Caller.From(user), ct) is { } transaction
             ? Results.Ok(TradeChain.Ledger.SigningRequest.Of(transaction, ledger.Wallets.AddressOf(user.Party()),
-                $"bankTransfer: duty payment {reference} from the declarant's account to the customs treasury's"))
+                $"the transfer of duty payment {reference} from the declarant's account to the customs treasury's"))
             : Problems.NotFound("duty payment", reference);
 
     private static async Task<IResult> MessagesAsync(string reference, ClaimsPrincipal user, PaymentsDbContext db, CancellationToken ct)
