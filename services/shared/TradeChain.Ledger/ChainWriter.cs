@@ -114,17 +114,9 @@ public sealed class ChainWriter
         {
             gas = await EstimateAsync(() => handler.EstimateGasAsync(contractAddress, function));
         }
-        catch (SmartContractCustomErrorRevertExceptionErrorDecoded decoded)
+        catch (Exception e) when (Refusal(name, e) is { } refused)
         {
-            throw new ChainRevertedException(name, ContractErrors.Describe(decoded.InnerCustomErrorRevert), decoded.InnerCustomErrorRevert);
-        }
-        catch (SmartContractCustomErrorRevertException revert)
-        {
-            throw new ChainRevertedException(name, ContractErrors.Describe(revert), revert);
-        }
-        catch (Nethereum.ABI.FunctionEncoding.SmartContractRevertException revert)
-        {
-            throw new ChainRevertedException(name, revert.RevertMessage ?? revert.Message, revert);
+            throw refused;
         }
         cancellationToken.ThrowIfCancellationRequested();
         var nonce = (await Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(from, BlockParameter.CreatePending())).Value;
@@ -225,20 +217,10 @@ public sealed class ChainWriter
                     LedgerTelemetry.GasUsed.Add(result.GasUsed, new KeyValuePair<string, object?>("function", functionName));
                     return result;
                 }
-                catch (SmartContractCustomErrorRevertExceptionErrorDecoded decoded)
+                catch (Exception e) when (Refusal(functionName, e) is { } refused)
                 {
-                    activity?.SetStatus(ActivityStatusCode.Error, decoded.Message);
-                    throw new ChainRevertedException(functionName, ContractErrors.Describe(decoded.InnerCustomErrorRevert), decoded.InnerCustomErrorRevert);
-                }
-                catch (SmartContractCustomErrorRevertException revert)
-                {
-                    activity?.SetStatus(ActivityStatusCode.Error, revert.Message);
-                    throw new ChainRevertedException(functionName, ContractErrors.Describe(revert), revert);
-                }
-                catch (Nethereum.ABI.FunctionEncoding.SmartContractRevertException revert)
-                {
-                    activity?.SetStatus(ActivityStatusCode.Error, revert.Message);
-                    throw new ChainRevertedException(functionName, revert.RevertMessage ?? revert.Message, revert);
+                    activity?.SetStatus(ActivityStatusCode.Error, e.Message);
+                    throw refused;
                 }
                 catch (Exception e) when (IsTransient(e, cancellationToken) && attempt < _options.MaxAttempts)
                 {
@@ -263,6 +245,16 @@ public sealed class ChainWriter
             lock (_spending) _inFlightWei -= inFlight;
         }
     }
+
+    /// <summary>The contract's refusal of <paramref name="function"/> in <paramref name="e"/> (custom error decoded when possible), or null.</summary>
+    private static ChainRevertedException? Refusal(string function, Exception e) => e switch
+    {
+        SmartContractCustomErrorRevertExceptionErrorDecoded decoded =>
+            new ChainRevertedException(function, ContractErrors.Describe(decoded.InnerCustomErrorRevert), decoded.InnerCustomErrorRevert),
+        SmartContractCustomErrorRevertException revert => new ChainRevertedException(function, ContractErrors.Describe(revert), revert),
+        Nethereum.ABI.FunctionEncoding.SmartContractRevertException revert => new ChainRevertedException(function, revert.RevertMessage ?? revert.Message, revert),
+        _ => null,
+    };
 
     private async Task ForgetNonceAsync()
     {

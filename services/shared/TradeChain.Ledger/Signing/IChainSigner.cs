@@ -14,9 +14,11 @@ public sealed record SigningRequest(string From, string To, string Data, string 
     string MaxPriorityFeePerGas, string ChainId, string Type, string Description)
 {
     public static SigningRequest Of(UnsignedTransaction t, string from, string description) =>
-        new(from, t.To, t.Data ?? "0x", Q(t.Value), Q(t.Nonce), Q(t.GasLimit), Q(t.MaxFeePerGas), Q(t.MaxPriorityFeePerGas), Q(t.ChainId), "0x2", description);
+        new(from, t.To, t.Data ?? "0x", Quantity(t.Value), Quantity(t.Nonce), Quantity(t.GasLimit), Quantity(t.MaxFeePerGas),
+            Quantity(t.MaxPriorityFeePerGas), Quantity(t.ChainId), "0x2", description);
 
-    private static string Q(BigInteger value) => "0x" + (value.IsZero ? "0" : value.ToString("x").TrimStart('0'));
+    /// <summary>A JSON-RPC quantity: 0x and hex digits without leading zeros.</summary>
+    public static string Quantity(BigInteger value) => "0x" + (value.IsZero ? "0" : value.ToString("x").TrimStart('0'));
 }
 
 /// <summary>

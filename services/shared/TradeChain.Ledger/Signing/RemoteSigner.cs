@@ -96,13 +96,13 @@ public sealed class RemoteSigner : IChainSigner, IDisposable
             {
                 ["from"] = Address,
                 ["to"] = transaction.To,
-                ["gas"] = Quantity(transaction.GasLimit),
-                ["maxFeePerGas"] = Quantity(transaction.MaxFeePerGas),
-                ["maxPriorityFeePerGas"] = Quantity(transaction.MaxPriorityFeePerGas),
-                ["nonce"] = Quantity(transaction.Nonce),
-                ["value"] = Quantity(transaction.Value),
+                ["gas"] = SigningRequest.Quantity(transaction.GasLimit),
+                ["maxFeePerGas"] = SigningRequest.Quantity(transaction.MaxFeePerGas),
+                ["maxPriorityFeePerGas"] = SigningRequest.Quantity(transaction.MaxPriorityFeePerGas),
+                ["nonce"] = SigningRequest.Quantity(transaction.Nonce),
+                ["value"] = SigningRequest.Quantity(transaction.Value),
                 ["data"] = string.IsNullOrEmpty(transaction.Data) ? "0x" : transaction.Data,
-                ["chainId"] = Quantity(transaction.ChainId),
+                ["chainId"] = SigningRequest.Quantity(transaction.ChainId),
                 ["type"] = "0x2",
             }),
         };
@@ -153,7 +153,6 @@ public sealed class RemoteSigner : IChainSigner, IDisposable
         return signed.Signed();
     }
 
-    private static string Quantity(BigInteger value) => "0x" + (value.IsZero ? "0" : value.ToString("x").TrimStart('0'));
 
     private static SocketsHttpHandler Handler(RemoteSignerOptions options)
     {
