@@ -22,11 +22,39 @@ public static class TestEnvironment
     public static string ServiceDll(string service, string project) =>
         Path.Combine(RepoRoot, "services", service, project, "bin", Configuration, "net10.0", project + ".dll");
 
+    private static readonly HashSet<int> HandedOut = [];
+
+    /// <summary>
+    /// A free port for a server of a test, never the same twice in this process, taken below the kernel's ephemeral range
+    /// (32768–60999) and below BrokerPort's. Asking the kernel for port 0 and closing it (as this did) can give two servers of
+    /// one system the same port — the kernel may hand a closed port out again — and an outgoing connection may take an
+    /// ephemeral port before the server binds it: CI once saw customs' POST /declarations answered 404 by another service
+    /// that had bound customs' port first.
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; attempt < 500; attempt++)
+        {
+            var port = Random.Shared.Next(10_000, 20_000);
+            lock (HandedOut)
+            {
+                if (HandedOut.Contains(port) || !IsFree(port)) continue;
+                HandedOut.Add(port);
+                return port;
+            }
+        }
+        throw new InvalidOperationException("no free port between 10000 and 20000 that this process has not handed out already");
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException) { return false; }
     }
 
     /// <summary>
@@ -38,20 +66,14 @@ public static class TestEnvironment
         for (var attempt = 0; attempt < 200; attempt++)
         {
             var port = Random.Shared.Next(20_000, 45_000);
-            if (new[] { port, port + 20_000, port + 20_010 }.All(IsFree)) return port;
+            lock (HandedOut)
+            {
+                if (new[] { port, port + 20_000, port + 20_010 }.Any(p => HandedOut.Contains(p) || !IsFree(p))) continue;
+                HandedOut.UnionWith([port, port + 20_000, port + 20_010]);
+                return port;
+            }
         }
         throw new InvalidOperationException("no free port for RabbitMQ between 20000 and 45000 (with +20000 and +20010 free too)");
-
-        static bool IsFree(int port)
-        {
-            try
-            {
-                using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
-                listener.Start();
-                return true;
-            }
-            catch (System.Net.Sockets.SocketException) { return false; }
-        }
     }
 
     public static string NewTempDirectory(string purpose)
