@@ -39,6 +39,8 @@ tc_test_infrastructure "$INFRA" "${TRADECHAIN_TEST_AMQP_PORT:-5673}" "${TRADECHA
 echo "[test] RabbitMQ $TRADECHAIN_TEST_AMQP, PostgreSQL $TRADECHAIN_TEST_POSTGRES"
 
 echo "[test] running tests"
+# The test processes reserve the ports they hand out here (TestEnvironment.FreePort); none is running now.
+rm -rf "$TEST_DIR/ports"
 status=0
 dotnet test TradeChain.sln -c Release --no-build --nologo --logger "trx" --logger "console;verbosity=normal" \
   --results-directory "$RESULTS" || status=$?

@@ -305,6 +305,7 @@ public sealed partial class DocumentsJourneyTests(ConsoleSystem system, BrowserF
         // The importer finds the bill among those whose title names it, and opens it.
         var other = await SignedInAsync(importer, name: "anna.schmidt");
         await other.GotoAsync("/documents");
+        await other.WaitForInteractiveAsync(); // a click on the prerendered page may be lost
         var listed = other.GetByTestId("titles").Locator($"tr[data-id='{id}']");
         await Expect(listed.GetByTestId("part")).ToHaveTextAsync("holder and beneficiary");
         await Expect(listed).ToContainTextAsync(shipper);

@@ -137,7 +137,8 @@ public sealed class TimelineTests : IAsyncLifetime
     {
         var api = new DocumentsApi(new HttpClient(_history) { BaseAddress = new Uri("http://documents.test/") }, new Anonymous(), new HttpContextAccessor());
         var timeline = _context.Render<Timeline>(p => p.Add(t => t.Api, api).Add(t => t.Path, "/documents/3f0c/history").Add(t => t.Version, "Issued"));
-        timeline.WaitForState(() => timeline.FindAll("li.transition").Count > 0 || timeline.FindAll("[data-testid=problem]").Count > 0);
+        // bUnit's default wait is 1 s: a cold first render on two cores shared with the system tests may take longer.
+        timeline.WaitForState(() => timeline.FindAll("li.transition").Count > 0 || timeline.FindAll("[data-testid=problem]").Count > 0, TimeSpan.FromSeconds(15));
         return timeline;
     }
 

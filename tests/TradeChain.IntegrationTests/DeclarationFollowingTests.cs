@@ -61,9 +61,16 @@ public sealed class DeclarationFollowingTests
         while (seen["status"]!.GetValue<string>() is not ("Assessed" or "Rejected") && answers < 20)
         {
             var version = seen["version"]!.GetValue<int>();
-            seen = await Get(exporter, new Uri(first, $"?afterVersion={version}&waitSeconds=30"));
+            // A wait shorter than the client's own timeout (30 s): a step slower than the wait is answered unchanged, at its end.
+            var asked = System.Diagnostics.Stopwatch.StartNew();
+            seen = await Get(exporter, new Uri(first, $"?afterVersion={version}&waitSeconds=20"));
             answers++;
-            Assert.True(seen["version"]!.GetValue<int>() > version, $"answer {answers} came back at version {seen["version"]} without a change past {version}");
+            if (seen["version"]!.GetValue<int>() == version)
+            {
+                Assert.True(asked.Elapsed >= TimeSpan.FromSeconds(19), $"answer {answers} came back unchanged at version {version} after {asked.Elapsed}, before its wait ended");
+                continue;
+            }
+            Assert.True(seen["version"]!.GetValue<int>() > version, $"answer {answers} came back at version {seen["version"]}, behind {version}");
             statuses.Add(seen["status"]!.GetValue<string>());
         }
         Assert.Equal("Assessed", statuses[^1]);

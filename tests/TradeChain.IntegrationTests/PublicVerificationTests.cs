@@ -33,6 +33,8 @@ public sealed class PublicVerificationFixture : IAsyncLifetime
             process.SetSetting("PublicVerification:MaxDocumentBytes", MaxDocumentBytes.ToString(CultureInfo.InvariantCulture));
             // The tests stand in for a trusted proxy (as the console is) so that each test is its own visitor.
             process.SetSetting("PublicVerification:TrustedProxies:0", "127.0.0.1");
+            // Documents posted together are issued in one batch (as DocumentsTests): a 200 ms window may split them on a loaded machine.
+            process.SetSetting("Issuance:WindowMs", "4000");
         }, anvilPort: anvilPort);
     }
 

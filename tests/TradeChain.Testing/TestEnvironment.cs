@@ -25,25 +25,77 @@ public static class TestEnvironment
     private static readonly HashSet<int> HandedOut = [];
 
     /// <summary>
-    /// A free port for a server of a test, never the same twice in this process, taken below the kernel's ephemeral range
-    /// (32768–60999) and below BrokerPort's. Asking the kernel for port 0 and closing it (as this did) can give two servers of
-    /// one system the same port — the kernel may hand a closed port out again — and an outgoing connection may take an
-    /// ephemeral port before the server binds it: CI once saw customs' POST /declarations answered 404 by another service
-    /// that had bound customs' port first.
+    /// Ports handed out by any test process of this checkout (the test projects run side by side): a file per port, created
+    /// exclusively. Reservations older than a test run are cleared once per process.
+    /// </summary>
+    private static readonly Lazy<string> Reservations = new(() =>
+    {
+        var dir = Path.Combine(RepoRoot, ".test-run", "ports");
+        Directory.CreateDirectory(dir);
+        foreach (var file in new DirectoryInfo(dir).EnumerateFiles())
+        {
+            try { if (file.LastWriteTimeUtc < DateTime.UtcNow.AddHours(-3)) file.Delete(); }
+            catch (IOException) { }
+        }
+        return dir;
+    });
+
+    /// <summary>
+    /// A free port for a server of a test, never handed out twice by the test processes of this checkout, taken below the
+    /// kernel's ephemeral range (32768–60999) and above BrokerPort's. Asking the kernel for port 0 and closing it (as this
+    /// did) can give two servers of one system the same port — the kernel may hand a closed port out again — and an outgoing
+    /// connection may take an ephemeral port before the server binds it: CI once saw customs' POST /declarations answered 404
+    /// by another service that had bound customs' port first.
     /// </summary>
     public static int FreePort()
     {
         for (var attempt = 0; attempt < 500; attempt++)
         {
-            var port = Random.Shared.Next(10_000, 20_000);
-            lock (HandedOut)
-            {
-                if (HandedOut.Contains(port) || !IsFree(port)) continue;
-                HandedOut.Add(port);
-                return port;
-            }
+            var port = Random.Shared.Next(13_000, 20_000);
+            if (TryReserve(port)) return port;
         }
-        throw new InvalidOperationException("no free port between 10000 and 20000 that this process has not handed out already");
+        throw new InvalidOperationException("no free port between 13000 and 20000 that no test process has handed out already");
+    }
+
+    /// <summary>
+    /// A free AMQP port for a node of the system's own whose Erlang distribution port (+20000) and epmd port (+20010), which
+    /// the model derives from it (RabbitMq.cs), are valid and free too, all three below the kernel's ephemeral range.
+    /// </summary>
+    public static int BrokerPort()
+    {
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var port = Random.Shared.Next(10_000, 12_700);
+            if (TryReserve(port, port + 20_000, port + 20_010)) return port;
+        }
+        throw new InvalidOperationException("no free port for RabbitMQ between 10000 and 12700 (with +20000 and +20010 free too)");
+    }
+
+    /// <summary>Reserves the ports together, in this process and for the other test processes, if every one is free now.</summary>
+    private static bool TryReserve(params int[] ports)
+    {
+        lock (HandedOut)
+        {
+            if (ports.Any(p => HandedOut.Contains(p) || !IsFree(p))) return false;
+            var created = new List<string>();
+            foreach (var port in ports)
+            {
+                var file = Path.Combine(Reservations.Value, port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                try
+                {
+                    using (new FileStream(file, FileMode.CreateNew, FileAccess.Write)) { }
+                    created.Add(file);
+                }
+                catch (IOException)
+                {
+                    // Another test process holds it (or held it within the last hours): give back what was taken here.
+                    foreach (var taken in created) File.Delete(taken);
+                    return false;
+                }
+            }
+            HandedOut.UnionWith(ports);
+            return true;
+        }
     }
 
     private static bool IsFree(int port)
@@ -55,25 +107,6 @@ public static class TestEnvironment
             return true;
         }
         catch (SocketException) { return false; }
-    }
-
-    /// <summary>
-    /// A free AMQP port for a node of the system's own whose Erlang distribution port (+20000) and epmd port (+20010), which
-    /// the model derives from it (RabbitMq.cs), are valid and free too: the kernel's ephemeral ports (up to 60999) are not.
-    /// </summary>
-    public static int BrokerPort()
-    {
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            var port = Random.Shared.Next(20_000, 45_000);
-            lock (HandedOut)
-            {
-                if (new[] { port, port + 20_000, port + 20_010 }.Any(p => HandedOut.Contains(p) || !IsFree(p))) continue;
-                HandedOut.UnionWith([port, port + 20_000, port + 20_010]);
-                return port;
-            }
-        }
-        throw new InvalidOperationException("no free port for RabbitMQ between 20000 and 45000 (with +20000 and +20010 free too)");
     }
 
     public static string NewTempDirectory(string purpose)

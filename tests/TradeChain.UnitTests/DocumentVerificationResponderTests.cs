@@ -77,7 +77,8 @@ public sealed class DocumentVerificationResponderTests : IAsyncLifetime
         {
             await _harness.Bus.Publish(request, ctx => ctx.MessageId = messageId);
             // The harness records a message as consumed once the consumer returned, so its transaction has committed.
-            for (var wait = 0; wait < 400 && _harness.Consumed.Select<TRequest>(c => c.Context.MessageId == messageId).Count() <= i; wait++) await Task.Delay(25);
+            for (var deadline = DateTime.UtcNow.AddSeconds(30); _harness.Consumed.Select<TRequest>(c => c.Context.MessageId == messageId).Count() <= i && DateTime.UtcNow < deadline;)
+                await Task.Delay(25);
         }
         await using var scope = _provider.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<DocumentsDbContext>();

@@ -210,7 +210,7 @@ public sealed class PaymentsStoreTests : IAsyncLifetime
 
     private static async Task WaitForAsync(Func<Task<bool>> condition)
     {
-        for (var i = 0; i < 200 && !await condition(); i++) await Task.Delay(25);
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); DateTime.UtcNow < deadline && !await condition();) await Task.Delay(25);
         Assert.True(await condition());
     }
 }

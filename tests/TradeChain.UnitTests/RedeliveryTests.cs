@@ -103,7 +103,7 @@ public sealed class RedeliveryTests
 
         Assert.True(await harness.Published.Any<Fault<Undeliverable>>(), "the consumer faulted");
         // The fault is published from inside the retries; the failure reaches the redelivery filter just after.
-        for (var i = 0; i < 100 && deadLettered.Count == 0; i++) await Task.Delay(50);
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); deadLettered.Count == 0 && DateTime.UtcNow < deadline;) await Task.Delay(50);
         lock (deadLettered)
         {
             Assert.Equal(3, errors); // the first try and two retries, all inside the one delivery the redelivery filter sees fail

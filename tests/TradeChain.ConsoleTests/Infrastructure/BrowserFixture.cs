@@ -24,6 +24,9 @@ public sealed class BrowserFixture : IAsyncLifetime
         if (!File.Exists(ChromiumPath))
             throw new InvalidOperationException($"{ChromiumPath} is missing: the test command installs Debian's chromium (apt-get install chromium).");
         Directory.CreateDirectory(ScreenshotDirectory);
+        // Expect(...) keeps its own 5 s default, apart from the context's action timeout: many checks wait on a round trip
+        // through a service and the chain, on two cores shared with the integration tests' systems.
+        Assertions.SetDefaultExpectTimeout(30_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
