@@ -126,15 +126,7 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
     {
         await JourneyAsync("self-signed", async () =>
         {
-            var declarant = Unique("EXP-SELF");
-            var (declarationId, reference) = await DeclarationWithDutyRequestedAsync(declarant);
-            var payment = await PollAsync(declarant, Roles.Exporter, new Uri(Payments, $"/duty-payments/{reference}"), p => p["status"] is not null);
-            var currency = payment["currency"]!.GetValue<string>();
-            await OpenTreasuryAccountAsync(currency);
-            await PostAsync(declarant, Roles.Exporter, new Uri(Payments, "/accounts/mandates"), new { bank = Bank, currency });
-            await PostAsync(Bank, Roles.Bank, new Uri(Payments, "/accounts"), new { party = declarant, currency });
-            await PostAsync(Bank, Roles.Bank, new Uri(Payments, $"/accounts/{declarant}/{currency}/deposits"),
-                new { amount = payment["amount"]!.GetValue<decimal>(), reference = Unique("DEP") });
+            var (declarant, declarationId, reference) = await FundedDutyAsync("EXP-SELF");
 
             // The bank asks for the transfer to sign, on the payment's page.
             var bank = await SignedInAsync(Roles.Bank, Bank, "treasury.ops");
@@ -166,6 +158,71 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
                 d => d["status"]!.GetValue<string>() is "Paid" or "Released");
             Assert.Contains(declaration["status"]!.GetValue<string>(), new[] { "Paid", "Released" });
         });
+    }
+
+    [Fact]
+    public async Task A_bank_settles_with_its_browser_wallet_which_signs_only_by_sending_and_the_payment_is_settled_by_that_transaction()
+    {
+        await JourneyAsync("wallet", async () =>
+        {
+            var (declarant, declarationId, reference) = await FundedDutyAsync("EXP-WALLET");
+
+            // The bank's browser has a wallet holding the bank's key (here its development signer, as MetaMask would hold it):
+            // like MetaMask it will not sign without sending, so it sends the transfer to the chain itself.
+            var bank = await SignedInAsync(Roles.Bank, Bank, "treasury.ops");
+            var wallet = new BrowserWalletStandIn(system.Services.BankSignerUrl, system.Services.Chain.RpcUrl, BankAccount.Address);
+            await wallet.InstallAsync(bank);
+            await GoAsync(bank, $"/duty-payments/{reference}");
+            await bank.GetByTestId("self-signing").Locator("summary").ClickAsync();
+            await bank.GetByTestId("wallet-sign").ClickAsync();
+            await Expect(bank.GetByTestId("duty-status")).ToHaveTextAsync("Settled", Slow);
+            var sent = Assert.Single(wallet.Sent);
+            await Expect(bank.GetByTestId("settlement-receipt-hash")).ToHaveTextAsync(sent);
+            Assert.Contains("eth_signTransaction", wallet.Asked); // it asked to sign first, and sent when the wallet would not
+            await bank.ScreenshotAsync("wallet-settled");
+            var declaration = await PollAsync(declarant, Roles.Exporter, new Uri(Customs, $"/declarations/{declarationId}"),
+                d => d["status"]!.GetValue<string>() is "Paid" or "Released");
+            Assert.Contains(declaration["status"]!.GetValue<string>(), new[] { "Paid", "Released" });
+        });
+    }
+
+    [Fact]
+    public async Task A_wallet_offering_another_account_is_told_which_account_to_select_and_nothing_is_signed()
+    {
+        await JourneyAsync("wallet-account", async () =>
+        {
+            var (_, _, reference) = await FundedDutyAsync("EXP-WALLET2");
+
+            var bank = await SignedInAsync(Roles.Bank, Bank, "treasury.ops");
+            var otherAccount = new Nethereum.Web3.Accounts.Account(PartyWalletsKey(IssuingBank)).Address;
+            var wallet = new BrowserWalletStandIn(system.Services.BankSignerUrl, system.Services.Chain.RpcUrl, otherAccount);
+            await wallet.InstallAsync(bank);
+            await GoAsync(bank, $"/duty-payments/{reference}");
+            await bank.GetByTestId("self-signing").Locator("summary").ClickAsync();
+            await bank.GetByTestId("wallet-sign").ClickAsync();
+            await Expect(bank.GetByTestId("wallet-error")).ToContainTextAsync($"does not offer your account {BankAccount.Address}", SlowContains);
+            Assert.Empty(wallet.Sent);
+            Assert.DoesNotContain("eth_signTransaction", wallet.Asked);
+            await Expect(bank.GetByTestId("duty-status")).ToHaveTextAsync("Requested");
+        });
+    }
+
+    /// <summary>
+    /// A declarant (named from <paramref name="prefix"/>) owing a duty, having mandated the bank, whose account the bank
+    /// opened and funded with the duty; the treasury's account open: the payment waits for the bank to settle it.
+    /// </summary>
+    private async Task<(string Declarant, Guid DeclarationId, string Reference)> FundedDutyAsync(string prefix)
+    {
+        var declarant = Unique(prefix);
+        var (declarationId, reference) = await DeclarationWithDutyRequestedAsync(declarant);
+        var payment = await PollAsync(declarant, Roles.Exporter, new Uri(Payments, $"/duty-payments/{reference}"), p => p["status"] is not null);
+        var currency = payment["currency"]!.GetValue<string>();
+        await OpenTreasuryAccountAsync(currency);
+        await PostAsync(declarant, Roles.Exporter, new Uri(Payments, "/accounts/mandates"), new { bank = Bank, currency });
+        await PostAsync(Bank, Roles.Bank, new Uri(Payments, "/accounts"), new { party = declarant, currency });
+        await PostAsync(Bank, Roles.Bank, new Uri(Payments, $"/accounts/{declarant}/{currency}/deposits"),
+            new { amount = payment["amount"]!.GetValue<decimal>(), reference = Unique("DEP") });
+        return (declarant, declarationId, reference);
     }
 
     /// <summary>A bank's key as the bank itself holds it (here the PUBLIC key its development signer holds).</summary>

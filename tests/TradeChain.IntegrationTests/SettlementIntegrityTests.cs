@@ -63,7 +63,11 @@ public sealed class SettlementIntegrityTests
         var vcb = DevelopmentBankSigners.AddressOf(GoldenPath.BankParty);
         var sent = await rpc.Web3Nonce(vcb, BlockParameter.CreateLatest());
         await rpc.Rpc("evm_setAutomine", false);
-        var settling = Send(bank, HttpMethod.Post, new Uri(payments, $"duty-payments/{reference}/settle"), new { });
+        // Its request stays open while the chain does not mine and the cancellation travels customs → bus → payments (up to
+        // 45 s + 45 s below): a client more patient than the usual 30 s.
+        using var patientBank = Client(Roles.Bank, GoldenPath.BankParty);
+        patientBank.Timeout = TimeSpan.FromMinutes(3);
+        var settling = Send(patientBank, HttpMethod.Post, new Uri(payments, $"duty-payments/{reference}/settle"), new { });
         try
         {
             await Until(async () => await rpc.Web3Nonce(vcb, BlockParameter.CreatePending()) > sent, "the settlement's transfer is sent");
@@ -172,6 +176,78 @@ public sealed class SettlementIntegrityTests
 
         // Sent again (a retry): the same settlement, no second transfer.
         var (again, againBody) = await Send(bank, HttpMethod.Post, new Uri(payments, $"duty-payments/{reference}/settle"), new { signedTransaction = signed });
+        Assert.Equal(HttpStatusCode.OK, again);
+        Assert.True(againBody!["alreadySettled"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task A_transfer_the_banks_wallet_sent_itself_is_recorded_once_mined_and_a_hash_of_any_other_transaction_records_nothing()
+    {
+        await using var system = await TradeChainSystem.StartAsync();
+        using var exporter = Client(Roles.Exporter, GoldenPath.ExporterParty);
+        using var bank = Client(Roles.Bank, GoldenPath.BankParty);
+        using var treasuryBank = Client(Roles.Bank, GoldenPath.TreasuryBankParty);
+        var (declaration, reference, amount, currency) = await AssessedDeclarationAsync(system, exporter, "LRN-WALLET-SENT");
+        var payments = system.Payments.BaseAddress;
+        await OpenAccountsAsync(payments, exporter, bank, treasuryBank, currency, depositFor: (amount, reference));
+        var settle = new Uri(payments, $"duty-payments/{reference}/settle");
+        var unsigned = await Post(bank, new Uri(payments, $"duty-payments/{reference}/settle/transaction"), new { });
+
+        // Not a hash, or a hash beside a signature: named at the field.
+        var (malformed, malformedProblem) = await Send(bank, HttpMethod.Post, settle, new { sentTransaction = "0x1234" });
+        Assert.Equal(HttpStatusCode.BadRequest, malformed);
+        Assert.Contains("transaction hash", malformedProblem!["errors"]!["sentTransaction"]![0]!.GetValue<string>());
+        var (both, bothProblem) = await Send(bank, HttpMethod.Post, settle, new { sentTransaction = "0x" + new string('a', 64), signedTransaction = "0x02" });
+        Assert.Equal(HttpStatusCode.BadRequest, both);
+        Assert.Contains("not both", bothProblem!["errors"]!["sentTransaction"]![0]!.GetValue<string>());
+        // A hash the chain does not know.
+        var (unknown, unknownProblem) = await Send(bank, HttpMethod.Post, settle, new { sentTransaction = "0x" + new string('7', 64) });
+        Assert.Equal(HttpStatusCode.BadRequest, unknown);
+        Assert.Contains("not known to the chain", unknownProblem!["errors"]!["sentTransaction"]![0]!.GetValue<string>());
+        // The bank's own transaction of another call (its deposit to the declarant): not this payment's transfer.
+        var exporterAccount = await Get(exporter, new Uri(payments, $"accounts/{GoldenPath.ExporterParty}/{currency}"));
+        var deposit = exporterAccount["entries"]!.AsArray().First(e => e!["kind"]!.GetValue<string>() == "deposit")!["transactionHash"]!.GetValue<string>();
+        var (otherCall, otherCallProblem) = await Send(bank, HttpMethod.Post, settle, new { sentTransaction = deposit });
+        Assert.Equal(HttpStatusCode.BadRequest, otherCall);
+        Assert.Contains("not this payment's transfer", otherCallProblem!["errors"]!["sentTransaction"]![0]!.GetValue<string>());
+        // Another account's transaction (the deployer paying gas to someone): not sent by this bank's account.
+        var othersTransaction = await Writer(system, DevelopmentAccounts.DeployerKey).SendValueAsync(new Nethereum.Web3.Accounts.Account(DevelopmentAccounts.OutsiderKey).Address, 1, CancellationToken.None);
+        var (otherBank, otherBankProblem) = await Send(bank, HttpMethod.Post, settle, new { sentTransaction = othersTransaction });
+        Assert.Equal(HttpStatusCode.BadRequest, otherBank);
+        Assert.Contains($"not by {GoldenPath.BankParty}'s account", otherBankProblem!["errors"]!["sentTransaction"]![0]!.GetValue<string>());
+        Assert.Equal("Requested", (await Get(bank, new Uri(payments, $"duty-payments/{reference}")))["status"]!.GetValue<string>());
+
+        // The bank's wallet signs the prepared transfer with the bank's key and sends it itself; the chain has not mined it yet.
+        var rpc = Settlement(system);
+        var raw = await SignAsync(unsigned, BankKey(GoldenPath.BankParty));
+        string sent;
+        await rpc.Rpc("evm_setAutomine", false);
+        try
+        {
+            sent = await Writer(system, DevelopmentAccounts.PaymentsKey).Web3.Eth.Transactions.SendRawTransaction.SendRequestAsync(raw);
+            var (pending, pendingProblem) = await Send(bank, HttpMethod.Post, settle, new { sentTransaction = sent });
+            Assert.True(pending == HttpStatusCode.Conflict, $"{(int)pending}: {pendingProblem}");
+            Assert.Equal("transaction-pending", pendingProblem!["rule"]!.GetValue<string>());
+            Assert.Equal("Requested", (await Get(bank, new Uri(payments, $"duty-payments/{reference}")))["status"]!.GetValue<string>());
+        }
+        finally
+        {
+            await rpc.Rpc("evm_setAutomine", true);
+            await rpc.Rpc("evm_mine");
+        }
+
+        // Mined: its hash settles the payment — the record names exactly the wallet's transaction, the ledger books it, customs releases.
+        var (status, body) = await Send(bank, HttpMethod.Post, settle, new { sentTransaction = sent });
+        Assert.True(status == HttpStatusCode.OK, $"settle answered {(int)status}: {body}");
+        Assert.Equal("Settled", body!["status"]!.GetValue<string>());
+        Assert.Equal(sent, body["settlementTransactionHash"]!.GetValue<string>(), StringComparer.OrdinalIgnoreCase);
+        var debit = (await Get(exporter, new Uri(payments, $"accounts/{GoldenPath.ExporterParty}/{currency}")))["entries"]!.AsArray()
+            .Single(e => e!["kind"]!.GetValue<string>() == "duty-payment");
+        Assert.Equal(-amount, debit!["amount"]!.GetValue<decimal>());
+        Assert.Equal(sent, debit["transactionHash"]!.GetValue<string>(), StringComparer.OrdinalIgnoreCase);
+        await PollStatus(exporter, new Uri(system.Customs.BaseAddress, $"declarations/{declaration}"), "Released");
+        // Given again (the page retrying): the same settlement, nothing booked twice.
+        var (again, againBody) = await Send(bank, HttpMethod.Post, settle, new { sentTransaction = sent });
         Assert.Equal(HttpStatusCode.OK, again);
         Assert.True(againBody!["alreadySettled"]!.GetValue<bool>());
     }

@@ -62,6 +62,9 @@ public sealed record SettlementPayment(
 /// </summary>
 public sealed record BoundPayment(string? From, string? To, BigInteger Amount, long BlockNumber);
 
+/// <summary>A transaction a party sent itself, as the node has it: its call, and once mined its block and whether it succeeded.</summary>
+public sealed record SentTransaction(string Hash, string From, string? To, string Input, BigInteger Value, long? BlockNumber, bool Succeeded);
+
 /// <summary>
 /// The settlement token (tokenised deposits, one per currency) and the documentary-credit escrow on chain.
 /// Every step a bank, a beneficiary or customs takes is sent by that party's own <see cref="ChainWriter"/>, so the
@@ -489,16 +492,39 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
         }
         catch (ChainRevertedException e) when (e.Is<DuplicateReferenceError>())
         {
-            var made = await PaymentOfAsync(currency, bank.Address, reference)
-                       ?? throw new ChainRevertedException("payment", $"DuplicateReference: reference {Hex(reference)} was refused as used but {bank.Address} has no payment under it", e);
-            if (!SameParty(made.From, from) || !SameParty(made.To, to) || made.Amount != amount)
-                throw new ChainRevertedException("payment",
-                    $"DuplicateReference: {bank.Address} used reference {Hex(reference)} in block {made.BlockNumber} for {made.Amount} from {made.From ?? "(mint)"} to {made.To ?? "(burn)"}, not for this payment of {amount} from {from ?? "(mint)"} to {to ?? "(burn)"}", e);
-            var events = service.Web3.Eth.GetEvent<PaymentEventDTO>(TokenAddress(currency));
-            var block = new BlockParameter((ulong)made.BlockNumber);
-            var filter = events.CreateFilterInput(new object[] { reference }, new object[] { from ?? AddressUtil.ZERO_ADDRESS }, new object[] { to ?? AddressUtil.ZERO_ADDRESS }, block, block);
-            return new ChainReceipt(await TransactionInBlockAsync(events, filter, p => p.Amount == amount, "Payment", made.BlockNumber), made.BlockNumber, 0);
+            return await MadePaymentAsync(currency, bank.Address, from, to, amount, reference, e)
+                   ?? throw new ChainRevertedException("payment", $"DuplicateReference: reference {Hex(reference)} was refused as used but {bank.Address} has no payment under it", e);
         }
+    }
+
+    /// <summary>
+    /// The payment <paramref name="bank"/> made under its <paramref name="reference"/>, when it is exactly this one (payer,
+    /// payee, amount): its transaction, from the contract's record and its Payment event. Null when the bank never used the
+    /// reference; a <see cref="ChainRevertedException"/> when it used it for something else.
+    /// </summary>
+    public async Task<ChainReceipt?> MadePaymentAsync(string currency, string bank, string? from, string? to, BigInteger amount, byte[] reference, Exception? inner = null)
+    {
+        if (await PaymentOfAsync(currency, bank, reference) is not { } made) return null;
+        if (!SameParty(made.From, from) || !SameParty(made.To, to) || made.Amount != amount)
+            throw new ChainRevertedException("payment",
+                $"DuplicateReference: {bank} used reference {Hex(reference)} in block {made.BlockNumber} for {made.Amount} from {made.From ?? "(mint)"} to {made.To ?? "(burn)"}, not for this payment of {amount} from {from ?? "(mint)"} to {to ?? "(burn)"}", inner);
+        var events = service.Web3.Eth.GetEvent<PaymentEventDTO>(TokenAddress(currency));
+        var block = new BlockParameter((ulong)made.BlockNumber);
+        var filter = events.CreateFilterInput(new object[] { reference }, new object[] { from ?? AddressUtil.ZERO_ADDRESS }, new object[] { to ?? AddressUtil.ZERO_ADDRESS }, block, block);
+        return new ChainReceipt(await TransactionInBlockAsync(events, filter, p => p.Amount == amount, "Payment", made.BlockNumber), made.BlockNumber, 0);
+    }
+
+    /// <summary>
+    /// A transaction as the node has it, with its outcome once mined (for a party whose wallet sent it itself); null when
+    /// the node does not know <paramref name="hash"/>.
+    /// </summary>
+    public async Task<SentTransaction?> SentTransactionAsync(string hash)
+    {
+        var t = await service.Web3.Eth.Transactions.GetTransactionByHash.SendRequestAsync(hash);
+        if (t is null) return null;
+        var receipt = t.BlockHash is null ? null : await service.Web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(hash);
+        return new SentTransaction(t.TransactionHash, t.From, t.To, t.Input ?? "0x", t.Value?.Value ?? BigInteger.Zero,
+            receipt is null ? null : (long)receipt.BlockNumber.Value, receipt?.Status?.Value == BigInteger.One);
     }
 
     /// <summary>

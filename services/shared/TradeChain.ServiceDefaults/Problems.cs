@@ -50,8 +50,8 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
                 "contract:" + refused.Error.Split(':')[0]),
             Microsoft.EntityFrameworkCore.DbUpdateException => (StatusCodes.Status409Conflict, "The record changed meanwhile.",
                 "Another request changed the same record at the same time; read it again and retry.", "concurrent-change"),
-            TradeChain.Ledger.PartySignatureException signature => (StatusCodes.Status400BadRequest, "The signed transaction is not accepted.",
-                "The signed transaction " + signature.Message, "signed-transaction"),
+            TradeChain.Ledger.PartySignatureException signature => (StatusCodes.Status400BadRequest, signature.Subject + " is not accepted.",
+                signature.Subject + " " + signature.Message, "signed-transaction"),
             TradeChain.Ledger.PartySignatureRequiredException required => (StatusCodes.Status409Conflict, "Your signature is needed.", required.Message, "signature-required"),
             TradeChain.Ledger.RemoteSignerException => (StatusCodes.Status502BadGateway, "The party's signer did not sign.",
                 "The remote signer holding the acting party's key refused or failed to sign this step; nothing was sent. Its operator's logs say why.", "remote-signer"),
@@ -72,7 +72,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         if (rule == "readable-json") extensions["errors"] = new Dictionary<string, string[]> { [UnreadableField(exception)] = [detail] };
         if (exception is TradeChain.Ledger.PartySignatureRequiredException signing)
             extensions["transaction"] = TradeChain.Ledger.SigningRequest.Of(signing.Transaction, signing.Address, $"a chain transaction of {signing.Party} for this step");
-        if (rule == "signed-transaction") extensions["errors"] = new Dictionary<string, string[]> { ["signedTransaction"] = [exception.Message] };
+        if (exception is TradeChain.Ledger.PartySignatureException signed) extensions["errors"] = new Dictionary<string, string[]> { [signed.Field] = [exception.Message] };
         if (exception is TradeChain.Ledger.RemoteSignerException) logger.LogWarning(exception, "A remote signer did not sign");
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {

@@ -1,4 +1,42 @@
 // Small helpers the console's pages call through JS interop; no third-party script, no CDN.
 window.tradechain = {
   copy: async (text) => { try { await navigator.clipboard.writeText(text); return true; } catch { return false; } },
+
+  // The user's browser wallet (EIP-1193, window.ethereum), where one is present. The console never sees a key: the wallet
+  // signs the transaction TradeChain prepared for the user's account, or — wallets such as MetaMask sign only by sending —
+  // sends it itself and gives back its hash, which the service checks on chain before recording anything.
+  wallet: {
+    present: () => typeof window.ethereum?.request === 'function',
+
+    // tx: the prepared transaction in eth_signTransaction's shape. Answers { signed } (raw hex), { sent } (hash) or { error }.
+    sign: async (tx) => {
+      const eth = window.ethereum;
+      if (typeof eth?.request !== 'function') return { error: 'There is no browser wallet in this browser.' };
+      const unsupported = (e) => e?.code === 4200 || e?.code === -32601 || e?.code === -32004
+        || /not supported|not found|does not exist|unsupported/i.test(e?.message ?? '');
+      try {
+        const accounts = (await eth.request({ method: 'eth_requestAccounts' }) ?? []).map((a) => String(a).toLowerCase());
+        if (!accounts.includes(tx.from.toLowerCase()))
+          return { error: `Your wallet does not offer your account ${tx.from}: select that account in the wallet, then try again.` };
+        const chainId = BigInt(await eth.request({ method: 'eth_chainId' }));
+        if (chainId !== BigInt(tx.chainId))
+          return { error: `Your wallet is on chain ${chainId}, TradeChain's is chain ${BigInt(tx.chainId)}: switch the wallet to TradeChain's network, then try again.` };
+        const request = {
+          from: tx.from, to: tx.to, data: tx.data, value: tx.value, nonce: tx.nonce, gas: tx.gas,
+          maxFeePerGas: tx.maxFeePerGas, maxPriorityFeePerGas: tx.maxPriorityFeePerGas, chainId: tx.chainId, type: tx.type,
+        };
+        try {
+          return { signed: await eth.request({ method: 'eth_signTransaction', params: [request] }) };
+        } catch (e) {
+          if (!unsupported(e)) throw e;
+        }
+        // The wallet keeps its own count of the account's transactions: it picks the nonce when it sends.
+        const { nonce, ...send } = request;
+        return { sent: await eth.request({ method: 'eth_sendTransaction', params: [send] }) };
+      } catch (e) {
+        if (e?.code === 4001) return { error: 'You declined in your wallet: nothing was signed or sent.' };
+        return { error: `Your wallet did not sign: ${e?.message ?? e}` };
+      }
+    },
+  },
 };

@@ -22,9 +22,13 @@ public sealed record DutyPaymentView(string Reference, Guid DeclarationId, strin
 
 /// <param name="SignedTransaction">The bank's own signature of the transaction from <c>/settle/transaction</c> (0x, RLP hex); omitted: the
 /// bank's signer configured in the service signs.</param>
-public sealed record SettleRequest([property: System.ComponentModel.DataAnnotations.MaxLength(TradeChain.Ledger.DecodedTransaction.MaxRawLength)] string? SignedTransaction);
+/// <param name="SentTransaction">The hash of that transaction when the bank's wallet signed and sent it itself (browser wallets such as
+/// MetaMask sign only by sending): recorded once mined, if it is exactly this payment's transfer from the bank's account.</param>
+public sealed record SettleRequest(
+    [property: System.ComponentModel.DataAnnotations.MaxLength(TradeChain.Ledger.DecodedTransaction.MaxRawLength)] string? SignedTransaction,
+    [property: System.ComponentModel.DataAnnotations.MaxLength(66)] string? SentTransaction = null);
 
-public static class DutyPaymentEndpoints
+public static partial class DutyPaymentEndpoints
 {
     public static IEndpointRouteBuilder MapDutyPayments(this IEndpointRouteBuilder app)
     {
@@ -38,16 +42,27 @@ public static class DutyPaymentEndpoints
         group.MapPost("/{reference}/settle/transaction", PrepareAsync).RequireAuthorization(Roles.Bank)
             .WithSummary("For a bank that signs its own transactions: the settlement's token transfer as an unsigned EIP-1559 transaction for the calling bank's account " +
                          "(its pending nonce, current fees, estimated gas) in eth_signTransaction's shape. Sign it unchanged (tradechain sign, or a wallet) and send it as " +
-                         "signedTransaction to /settle: the bank's key never reaches TradeChain.");
+                         "signedTransaction to /settle: the bank's key never reaches TradeChain. A wallet that signs only by sending sends it itself and gives its hash as sentTransaction.");
         group.MapGet("/{reference}/messages", MessagesAsync).RequireAuthorization(Policies.AnyParty)
             .WithSummary("The settlement's ISO 20022 messages: pacs.008 between the banks, camt.054 debit and credit notifications.");
         return app;
     }
 
-    private static async Task<IResult> SettleAsync(string reference, SettleRequest? request, ClaimsPrincipal user, SettleDutyPayment settle, CancellationToken ct) =>
-        await settle.HandleAsync(reference, Caller.From(user), ct, request?.SignedTransaction) is { } settlement
+    private static async Task<IResult> SettleAsync(string reference, SettleRequest? request, ClaimsPrincipal user, SettleDutyPayment settle, CancellationToken ct)
+    {
+        if (request?.SentTransaction is { } sent)
+        {
+            if (!TransactionHash().IsMatch(sent)) return Problems.Validation(("sentTransaction", "must be a transaction hash: 0x and 64 hexadecimal digits"));
+            if (request.SignedTransaction is not null)
+                return Problems.Validation(("sentTransaction", "give either signedTransaction (TradeChain sends it) or sentTransaction (your wallet sent it), not both"));
+        }
+        return await settle.HandleAsync(reference, Caller.From(user), ct, request?.SignedTransaction, request?.SentTransaction) is { } settlement
             ? Results.Ok(DutyPaymentView.From(settlement.Payment, user.Party(), settlement.AlreadySettled))
             : Problems.NotFound("duty payment", reference);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^0x[0-9a-fA-F]{64}$")]
+    private static partial System.Text.RegularExpressions.Regex TransactionHash();
 
     private static async Task<IResult> PrepareAsync(string reference, ClaimsPrincipal user, SettleDutyPayment settle, SettlementLedger ledger, CancellationToken ct) =>
         await settle.PrepareAsync(reference, Caller.From(user), ct) is { } transaction

@@ -39,9 +39,13 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
     }
 
     /// <param name="signedTransaction">The bank's own signed transfer (from <see cref="PrepareAsync"/>); null: the bank's signer configured here signs.</param>
+    /// <param name="sentTransaction">
+    /// The hash of that transfer when the bank's wallet signed and sent it itself (as browser wallets do): recorded once it
+    /// is mined, if it is exactly this payment's transfer from the bank's account.
+    /// </param>
     /// <returns>Null when the bank may not see the payment.</returns>
-    /// <exception cref="PartySignatureException">The signed transaction is not this payment's transfer signed by the bank's account.</exception>
-    public async Task<DutySettlement?> HandleAsync(string reference, Caller bank, CancellationToken ct, string? signedTransaction = null)
+    /// <exception cref="PartySignatureException">The signed (or sent) transaction is not this payment's transfer by the bank's account.</exception>
+    public async Task<DutySettlement?> HandleAsync(string reference, Caller bank, CancellationToken ct, string? signedTransaction = null, string? sentTransaction = null)
     {
         var payment = await db.DutyPayments.SingleOrDefaultAsync(p => p.Reference == reference, ct);
         if (payment is null || !await DutyPaymentQueries.BankMaySeeAsync(db, payment, bank.Party, ct)) return null;
@@ -51,14 +55,18 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
 
         var from = await ledger.RequireAccountAsync(db, payment.PayerParty, payment.Currency, "payer", ct);
         var to = await ledger.RequireAccountAsync(db, options.Value.CustomsTreasuryParty, payment.Currency, "customs treasury", ct);
+        // A transfer the bank's wallet sent itself: recorded once mined, if it is exactly this payment's (checked before
+        // anything is saved). The money has moved then, so nothing here may refuse to record it.
+        var made = sentTransaction is null ? null
+            : await ledger.SentTransferAsync(sentTransaction, bank.Party, from, to, payment.Amount, LedgerEntryKind.DutyPayment, reference);
         // A bank that signs itself: its signature in the body or in the Signed-Transaction header; without one, the transfer
         // to sign comes back (409 signature-required) before anything is saved.
-        if (ledger.Wallets.SignsItself(bank.Party))
+        if (made is null && ledger.Wallets.SignsItself(bank.Party))
             signedTransaction ??= PartySignatures.Of(bank.Party)
                                   ?? throw new PartySignatureRequiredException(bank.Party, ledger.Wallets.AddressOf(bank.Party),
                                       await ledger.PrepareTransferAsync(db, bank.Party, from, to, payment.Amount, LedgerEntryKind.DutyPayment, reference, ct));
         // A transaction the bank signed itself is checked before anything is saved: its account, exactly this transfer.
-        var signedBy = signedTransaction is null ? null
+        var signedBy = signedTransaction is null || made is not null ? null
             : await ledger.SignedTransferAsync(signedTransaction, bank.Party, from, to, payment.Amount, LedgerEntryKind.DutyPayment, reference);
         var report = new MovementReport(reference, reference, payment.Amount, payment.Currency, payment.PayerParty, from.Address, bank.Party,
             to.Party, to.Address, to.ServicingBank, Iso20022Recorder.Placeholder, $"Customs duties, declaration {payment.DeclarationId}, payment {reference}");
@@ -67,7 +75,7 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
 
         // 1. The intent, saved before the money moves — once the payment's checks and the account's have passed, so that a
         //    settlement that cannot be made does not hold the payment.
-        if (!payment.IsBeingSettledBy(bank.Party)) await ledger.RequireTransferableAsync(db, bank.Party, from, payment.Amount, ct);
+        if (!payment.IsBeingSettledBy(bank.Party) && made is null) await ledger.RequireTransferableAsync(db, bank.Party, from, payment.Amount, ct);
         if (payment.BeginSettlement(bank.Party, from.Address, bank.Actor, clock.GetUtcNow()))
         {
             try
@@ -92,7 +100,7 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
         string tx;
         try
         {
-            tx = await ledger.TransferAsync(db, bank.Party, from, to, payment.Amount, LedgerEntryKind.DutyPayment, reference, ct, signedBy);
+            tx = made ?? await ledger.TransferAsync(db, bank.Party, from, to, payment.Amount, LedgerEntryKind.DutyPayment, reference, ct, signedBy);
         }
         catch (Exception e) when (e is DomainRuleViolation or ChainRevertedException or PartySignatureException or RemoteSignerException)
         {

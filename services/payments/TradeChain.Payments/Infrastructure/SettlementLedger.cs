@@ -167,11 +167,7 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
         LedgerEntryKind kind, string reference)
     {
         var signer = new PresignedSigner(raw, wallets.AddressOf(bankParty), bankParty);
-        var call = new BankTransferFunction
-        {
-            From = from.Address, To = to.Address, Amount = LedgerEntry.ToMinor(amount), PaymentReference = SettlementClient.Reference($"{kind.Name()}:{reference}"),
-        };
-        var data = Nethereum.Hex.HexConvertors.Extensions.HexByteConvertorExtensions.ToHex(call.GetCallData(), true);
+        var data = TransferCallData(from, to, amount, kind, reference);
         // Checked now, before the intent is saved; the writer checks it again when it sends.
         var signed = signer.Check(new UnsignedTransaction(chainOptions.ChainId, 0, 0, 0, 0, chain.TokenAddress(from.Currency), 0, data));
         // Sent once, never retried: the same bytes cannot succeed where the node refused them.
@@ -185,6 +181,41 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
         }
         return new PresignedTransfer(writer, signer.Hash);
     }
+
+    /// <summary>
+    /// The transfer of this payment that the bank's own wallet signed and sent itself (browser wallets such as MetaMask
+    /// sign only by sending): transaction <paramref name="hash"/> must be the bank's account's call of exactly this transfer
+    /// (token, payer, payee, amount, reference), mined and successful. Nothing is recorded before it is.
+    /// </summary>
+    /// <returns>The transaction's hash as the chain has it.</returns>
+    /// <exception cref="PartySignatureException">(sentTransaction) unknown to the chain, sent by another account, or another call.</exception>
+    /// <exception cref="DomainRuleViolation">transaction-pending while it waits to be mined; transaction-reverted when the contract refused it.</exception>
+    public async Task<string> SentTransferAsync(string hash, string bankParty, SettlementAccount from, SettlementAccount to, decimal amount,
+        LedgerEntryKind kind, string reference)
+    {
+        var account = wallets.AddressOf(bankParty);
+        var sent = await chain.SentTransactionAsync(hash)
+                   ?? throw new PartySignatureException($"{hash} is not known to the chain node: send the transfer from your wallet first, then give its hash.", field: PartySignatureException.Sent);
+        if (!SameAddress(sent.From, account))
+            throw new PartySignatureException($"{hash} was sent by {sent.From}, not by {bankParty}'s account {account}: send it from that account.", field: PartySignatureException.Sent);
+        if (!SameAddress(sent.To, chain.TokenAddress(from.Currency)) || !sent.Value.IsZero
+            || !string.Equals(sent.Input, TransferCallData(from, to, amount, kind, reference), StringComparison.OrdinalIgnoreCase))
+            throw new PartySignatureException($"{hash} is not this payment's transfer (its contract, payer, payee, amount or reference differ): send exactly the transaction prepared for it.",
+                field: PartySignatureException.Sent);
+        if (sent.BlockNumber is not { } block)
+            throw new TradeChain.Domain.DomainRuleViolation("transaction-pending", $"Transaction {hash} is not mined yet: nothing is recorded until it is. Give its hash again in a moment.");
+        if (!sent.Succeeded)
+            throw new TradeChain.Domain.DomainRuleViolation("transaction-reverted", $"Transaction {hash} was refused by the contract in block {block}: nothing moved. Prepare the transfer again.");
+        return sent.Hash;
+    }
+
+    private static string TransferCallData(SettlementAccount from, SettlementAccount to, decimal amount, LedgerEntryKind kind, string reference) =>
+        Nethereum.Hex.HexConvertors.Extensions.HexByteConvertorExtensions.ToHex(new BankTransferFunction
+        {
+            From = from.Address, To = to.Address, Amount = LedgerEntry.ToMinor(amount), PaymentReference = SettlementClient.Reference($"{kind.Name()}:{reference}"),
+        }.GetCallData(), true);
+
+    private static bool SameAddress(string? a, string? b) => a is not null && b is not null && a.Equals(b, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The bank may debit <paramref name="from"/> by <paramref name="amount"/>: it services the account, and the ledger shows the funds.</summary>
     public async Task RequireTransferableAsync(PaymentsDbContext db, string bankParty, SettlementAccount from, decimal amount, CancellationToken ct)

@@ -6,8 +6,24 @@ using Nethereum.Util;
 
 namespace TradeChain.Ledger;
 
-/// <summary>A transaction a party signed itself that is not the one it was asked to sign (or not signed by it).</summary>
-public sealed class PartySignatureException(string message, Exception? inner = null) : Exception(message, inner);
+/// <summary>
+/// A transaction a party signed itself that is not the one it was asked to sign (or not signed by it). The message
+/// continues "The signed transaction …" (or "The sent transaction …", <see cref="Field"/> sentTransaction).
+/// </summary>
+public sealed class PartySignatureException(string message, Exception? inner = null, string field = PartySignatureException.Signed) : Exception(message, inner)
+{
+    /// <summary>The request field of a transaction the party signed and gives to TradeChain to send.</summary>
+    public const string Signed = "signedTransaction";
+
+    /// <summary>The request field of a transaction the party's wallet signed and sent itself (its hash).</summary>
+    public const string Sent = "sentTransaction";
+
+    /// <summary>The request field the problem names.</summary>
+    public string Field { get; } = field;
+
+    /// <summary>How the problem's detail begins: "The signed transaction" or "The sent transaction".</summary>
+    public string Subject => Field == Sent ? "The sent transaction" : "The signed transaction";
+}
 
 /// <summary>
 /// A signed EIP-1559 transaction, decoded: what it does and who signed it. Everything a service sends for a party that
