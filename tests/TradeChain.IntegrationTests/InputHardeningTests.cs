@@ -174,6 +174,15 @@ public sealed class InputHardeningTests(InputHardeningFixture fixture, ITestOutp
         var (proofStatus, proofReport) = await SendRaw(bank, HttpMethod.Post, Service("documents", "documents/verify"), longProof.ToJsonString());
         Assert.Equal(HttpStatusCode.OK, proofStatus);
         Assert.Contains("at most 32 hashes", proofReport!["summary"]!.GetValue<string>());
+
+        // Four issuers (each would be looked up on chain): refused as a document, at most three are checked.
+        var manyIssuers = (JsonObject)fixture.Wrapped.DeepClone();
+        var issuer = manyIssuers["data"]!["issuers"]!.AsArray()[0]!;
+        manyIssuers["data"]!["issuers"] = new JsonArray(Enumerable.Range(0, 4).Select(_ => issuer.DeepClone()).ToArray());
+        var (issuersStatus, issuersReport) = await SendRaw(bank, HttpMethod.Post, Service("documents", "documents/verify"), manyIssuers.ToJsonString());
+        Assert.Equal(HttpStatusCode.OK, issuersStatus);
+        Assert.Contains("names 4 issuers; at most 3 are checked", issuersReport!.ToJsonString());
+        Assert.False(issuersReport["valid"]!.GetValue<bool>());
     }
 
     [Fact]

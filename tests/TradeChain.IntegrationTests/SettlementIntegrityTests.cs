@@ -224,6 +224,7 @@ public sealed class SettlementIntegrityTests
         await rpc.Rpc("evm_setAutomine", false);
         try
         {
+            // The wallet sends it to the chain itself (any connection to the node would do; this one only carries the bytes).
             sent = await Writer(system, DevelopmentAccounts.PaymentsKey).Web3.Eth.Transactions.SendRawTransaction.SendRequestAsync(raw);
             var (pending, pendingProblem) = await Send(bank, HttpMethod.Post, settle, new { sentTransaction = sent });
             Assert.True(pending == HttpStatusCode.Conflict, $"{(int)pending}: {pendingProblem}");

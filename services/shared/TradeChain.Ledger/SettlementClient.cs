@@ -502,7 +502,7 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
     /// payee, amount): its transaction, from the contract's record and its Payment event. Null when the bank never used the
     /// reference; a <see cref="ChainRevertedException"/> when it used it for something else.
     /// </summary>
-    public async Task<ChainReceipt?> MadePaymentAsync(string currency, string bank, string? from, string? to, BigInteger amount, byte[] reference, Exception? inner = null)
+    private async Task<ChainReceipt?> MadePaymentAsync(string currency, string bank, string? from, string? to, BigInteger amount, byte[] reference, Exception? inner = null)
     {
         if (await PaymentOfAsync(currency, bank, reference) is not { } made) return null;
         if (!SameParty(made.From, from) || !SameParty(made.To, to) || made.Amount != amount)

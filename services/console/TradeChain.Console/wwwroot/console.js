@@ -12,8 +12,8 @@ window.tradechain = {
     sign: async (tx) => {
       const eth = window.ethereum;
       if (typeof eth?.request !== 'function') return { error: 'There is no browser wallet in this browser.' };
-      const unsupported = (e) => e?.code === 4200 || e?.code === -32601 || e?.code === -32004
-        || /not supported|not found|does not exist|unsupported/i.test(e?.message ?? '');
+      // Only "this wallet has no such method" leads to sending; any other failure to sign is reported as it is.
+      const unsupported = (e) => e?.code === 4200 || e?.code === -32601 || e?.code === -32004;
       try {
         const accounts = (await eth.request({ method: 'eth_requestAccounts' }) ?? []).map((a) => String(a).toLowerCase());
         if (!accounts.includes(tx.from.toLowerCase()))

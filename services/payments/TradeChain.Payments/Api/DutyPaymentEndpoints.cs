@@ -38,11 +38,12 @@ public static partial class DutyPaymentEndpoints
         group.MapGet("/{reference}/history", HistoryAsync).RequireAuthorization(Policies.AnyParty)
             .WithSummary("The payment's transitions with their Merkle proofs; the Settled transition's anchoring transaction is the receipt on chain.");
         group.MapPost("/{reference}/settle", SettleAsync).RequireAuthorization(Roles.Bank)
-            .WithSummary("The declarant's bank pays the duties from the declarant's settlement account to the customs treasury's (a token transfer on chain); customs is notified over the bus. Settling again returns the existing settlement.");
+            .WithSummary("The declarant's bank pays the duties from the declarant's settlement account to the customs treasury's (a token transfer on chain); customs is notified over the bus. Settling again returns the existing settlement. " +
+                         "A bank that signs itself gives signedTransaction (or gets 409 signature-required with the transaction to sign); a bank whose wallet sent the transfer itself gives its hash as sentTransaction (409 transaction-pending until it is mined).");
         group.MapPost("/{reference}/settle/transaction", PrepareAsync).RequireAuthorization(Roles.Bank)
             .WithSummary("For a bank that signs its own transactions: the settlement's token transfer as an unsigned EIP-1559 transaction for the calling bank's account " +
                          "(its pending nonce, current fees, estimated gas) in eth_signTransaction's shape. Sign it unchanged (tradechain sign, or a wallet) and send it as " +
-                         "signedTransaction to /settle: the bank's key never reaches TradeChain. A wallet that signs only by sending sends it itself and gives its hash as sentTransaction.");
+                         "signedTransaction to /settle: the bank's key never reaches TradeChain. A wallet that signs only by sending sends the same call itself (with its own nonce and fees) and its hash goes to /settle as sentTransaction.");
         group.MapGet("/{reference}/messages", MessagesAsync).RequireAuthorization(Policies.AnyParty)
             .WithSummary("The settlement's ISO 20022 messages: pacs.008 between the banks, camt.054 debit and credit notifications.");
         return app;

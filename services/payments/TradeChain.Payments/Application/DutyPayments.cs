@@ -11,7 +11,8 @@ namespace TradeChain.Payments.Application;
 public sealed record DutySettlement(DutyPayment Payment, bool AlreadySettled);
 
 /// <summary>
-/// A bank pays a declaration's duties, in three steps so that money never moves without its record: the payment's
+/// A bank pays a declaration's duties, in three steps so that money never moves without its record (except where the
+/// bank's own wallet sent the transfer itself: then it is recorded when its hash is given, see HandleAsync): the payment's
 /// checks and the bank's intent saved (Settling) — from then on a withdrawal cannot replace it; the token transfer from
 /// the declarant's account to the customs treasury's on chain (once per reference of this bank); then the ledger, the
 /// ISO 20022 messages and the payment settled — whose <see cref="DutiesSettled"/> tells customs. A retry, after a crash
@@ -55,18 +56,18 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
 
         var from = await ledger.RequireAccountAsync(db, payment.PayerParty, payment.Currency, "payer", ct);
         var to = await ledger.RequireAccountAsync(db, options.Value.CustomsTreasuryParty, payment.Currency, "customs treasury", ct);
-        // A transfer the bank's wallet sent itself: recorded once mined, if it is exactly this payment's (checked before
-        // anything is saved). The money has moved then, so nothing here may refuse to record it.
-        var made = sentTransaction is null ? null
+        // A transfer the bank's wallet sent itself (the money moved before we saw any intent): recorded once mined, if it is
+        // exactly this payment's (checked before anything is saved).
+        var walletTransaction = sentTransaction is null ? null
             : await ledger.SentTransferAsync(sentTransaction, bank.Party, from, to, payment.Amount, LedgerEntryKind.DutyPayment, reference);
         // A bank that signs itself: its signature in the body or in the Signed-Transaction header; without one, the transfer
         // to sign comes back (409 signature-required) before anything is saved.
-        if (made is null && ledger.Wallets.SignsItself(bank.Party))
+        if (walletTransaction is null && ledger.Wallets.SignsItself(bank.Party))
             signedTransaction ??= PartySignatures.Of(bank.Party)
                                   ?? throw new PartySignatureRequiredException(bank.Party, ledger.Wallets.AddressOf(bank.Party),
                                       await ledger.PrepareTransferAsync(db, bank.Party, from, to, payment.Amount, LedgerEntryKind.DutyPayment, reference, ct));
         // A transaction the bank signed itself is checked before anything is saved: its account, exactly this transfer.
-        var signedBy = signedTransaction is null || made is not null ? null
+        var signedBy = signedTransaction is null || walletTransaction is not null ? null
             : await ledger.SignedTransferAsync(signedTransaction, bank.Party, from, to, payment.Amount, LedgerEntryKind.DutyPayment, reference);
         var report = new MovementReport(reference, reference, payment.Amount, payment.Currency, payment.PayerParty, from.Address, bank.Party,
             to.Party, to.Address, to.ServicingBank, Iso20022Recorder.Placeholder, $"Customs duties, declaration {payment.DeclarationId}, payment {reference}");
@@ -75,7 +76,7 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
 
         // 1. The intent, saved before the money moves — once the payment's checks and the account's have passed, so that a
         //    settlement that cannot be made does not hold the payment.
-        if (!payment.IsBeingSettledBy(bank.Party) && made is null) await ledger.RequireTransferableAsync(db, bank.Party, from, payment.Amount, ct);
+        if (!payment.IsBeingSettledBy(bank.Party) && walletTransaction is null) await ledger.RequireTransferableAsync(db, bank.Party, from, payment.Amount, ct);
         if (payment.BeginSettlement(bank.Party, from.Address, bank.Actor, clock.GetUtcNow()))
         {
             try
@@ -100,7 +101,7 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
         string tx;
         try
         {
-            tx = made ?? await ledger.TransferAsync(db, bank.Party, from, to, payment.Amount, LedgerEntryKind.DutyPayment, reference, ct, signedBy);
+            tx = walletTransaction ?? await ledger.TransferAsync(db, bank.Party, from, to, payment.Amount, LedgerEntryKind.DutyPayment, reference, ct, signedBy);
         }
         catch (Exception e) when (e is DomainRuleViolation or ChainRevertedException or PartySignatureException or RemoteSignerException)
         {
