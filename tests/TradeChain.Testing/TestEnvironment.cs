@@ -83,6 +83,7 @@ public static class TestEnvironment
                 var file = Path.Combine(Reservations.Value, port.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 try
                 {
+                    Directory.CreateDirectory(Reservations.Value); // again, should another run of the test command have cleared it
                     using (new FileStream(file, FileMode.CreateNew, FileAccess.Write)) { }
                     created.Add(file);
                 }
