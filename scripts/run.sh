@@ -7,7 +7,8 @@
 #   scripts/run.sh --demo    ... and drive one export trade through it (the golden path)
 #   scripts/run.sh --fresh   start from an empty chain and empty databases
 # Ports: CONSOLE_PORT (5100), CUSTOMS_PORT (5101), DOCUMENTS_PORT (5102), PAYMENTS_PORT (5103), AMQP_PORT (5672),
-#        RABBIT_MGMT_PORT (15672), ANVIL_PORT (8545), BANK_SIGNER_PORT (8546: the banks' own signer); the dashboard is http://127.0.0.1:18888. State lives in .run/.
+#        RABBIT_MGMT_PORT (15672), ANVIL_PORT (8545), BANK_SIGNER_PORT (8546: the banks' own signer); the dashboard is http://127.0.0.1:18888.
+# State lives in .run/ (STATE_DIR to keep it elsewhere).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -21,12 +22,12 @@ for arg in "$@"; do
   case "$arg" in
     --demo) settings+=(TradeChain:Demo=true) ;;
     --fresh) settings+=(TradeChain:Fresh=true) ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "unknown option $arg (try --help)" >&2; exit 2 ;;
   esac
 done
 for pair in CONSOLE_PORT:ConsolePort CUSTOMS_PORT:CustomsPort DOCUMENTS_PORT:DocumentsPort PAYMENTS_PORT:PaymentsPort \
-            AMQP_PORT:AmqpPort RABBIT_MGMT_PORT:RabbitManagementPort ANVIL_PORT:AnvilPort BANK_SIGNER_PORT:BankSignerPort; do
+            AMQP_PORT:AmqpPort RABBIT_MGMT_PORT:RabbitManagementPort ANVIL_PORT:AnvilPort BANK_SIGNER_PORT:BankSignerPort STATE_DIR:StateDir; do
   variable="${pair%%:*}"
   if [ -n "${!variable:-}" ]; then settings+=("TradeChain:${pair#*:}=${!variable}"); fi
 done

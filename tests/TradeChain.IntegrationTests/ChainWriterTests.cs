@@ -49,6 +49,65 @@ public sealed class ChainWriterTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_transaction_still_pending_after_its_receipt_timed_out_is_waited_for_not_sent_again()
+    {
+        var (writer, titles, warnings) = TimingOutWriter();
+        var control = new Nethereum.Web3.Web3(_chain.RpcUrl);
+        var before = await NonceAsync(control, writer.Address, BlockParameter.CreateLatest());
+        var root = NewRoot();
+
+        await control.Client.SendRequestAsync<bool?>("evm_setAutomine", null, false);
+        Task<ChainReceipt> sending;
+        try
+        {
+            sending = Mint(writer, titles, root);
+            // The node holds it unmined past the receipt timeout: the next attempt finds it pending and waits for it.
+            await warnings.LoggedAsync("is still pending");
+            Assert.Equal(before + 1, await NonceAsync(control, writer.Address, BlockParameter.CreatePending())); // no second transaction
+            Assert.False(sending.IsCompleted);
+        }
+        finally
+        {
+            await control.Client.SendRequestAsync<bool?>("evm_setAutomine", null, true);
+            await control.Client.SendRequestAsync<string>("evm_mine");
+        }
+
+        var receipt = await sending;
+        await AssertEachOnceWithConsecutiveNoncesAsync(control, writer, titles, [root], [receipt], before);
+        Assert.DoesNotContain(warnings.Messages, m => m.Contains("is unknown to the node", StringComparison.Ordinal)); // never sent anew
+    }
+
+    [Fact]
+    public async Task A_transaction_the_node_dropped_after_its_receipt_timed_out_is_sent_again_on_its_own_nonce()
+    {
+        var (writer, titles, warnings) = TimingOutWriter();
+        var control = new Nethereum.Web3.Web3(_chain.RpcUrl);
+        var before = await NonceAsync(control, writer.Address, BlockParameter.CreateLatest());
+        var root = NewRoot();
+
+        await control.Client.SendRequestAsync<bool?>("evm_setAutomine", null, false);
+        Task<ChainReceipt> sending;
+        try
+        {
+            sending = Mint(writer, titles, root);
+            await UntilAsync(async () => await NonceAsync(control, writer.Address, BlockParameter.CreatePending()) == before + 1, "the transaction pending in the node");
+            // The node forgets it (evicted from its pool, or a restarted node): unknown, unmined, its nonce free again.
+            await control.Client.SendRequestAsync<object>("anvil_dropAllTransactions");
+            await warnings.LoggedAsync("dropped; its nonce is still free");
+            await UntilAsync(async () => await NonceAsync(control, writer.Address, BlockParameter.CreatePending()) == before + 1, "the call sent again");
+        }
+        finally
+        {
+            await control.Client.SendRequestAsync<bool?>("evm_setAutomine", null, true);
+            await control.Client.SendRequestAsync<string>("evm_mine");
+        }
+
+        var receipt = await sending;
+        // Sent again on the dropped one's nonce: no gap behind it, and the call ran once.
+        await AssertEachOnceWithConsecutiveNoncesAsync(control, writer, titles, [root], [receipt], before);
+    }
+
+    [Fact]
     public async Task Transactions_of_one_account_are_in_flight_together_and_each_call_returns_its_own_receipt()
     {
         var (writer, titles) = Writer();
@@ -210,6 +269,17 @@ public sealed class ChainWriterTests(ITestOutputHelper output) : IAsyncLifetime
         return (writer, new TitleRegistryClient(writer, options));
     }
 
+    /// <summary>A writer whose wait for a receipt runs out after a second, with attempts enough to outlast the test's steps.</summary>
+    private (ChainWriter Writer, TitleRegistryClient Titles, Warnings Warnings) TimingOutWriter()
+    {
+        var options = _chain.OptionsFor(DevelopmentAccounts.DocumentsKey);
+        options.ReceiptTimeoutSeconds = 1;
+        options.MaxAttempts = 10;
+        var warnings = new Warnings(output);
+        var writer = new ChainWriter(options, warnings);
+        return (writer, new TitleRegistryClient(writer, options), warnings);
+    }
+
     private static byte[] NewRoot() => Guid.NewGuid().ToByteArray().Concat(Guid.NewGuid().ToByteArray()).ToArray();
 
     /// <summary>Mints a title: done twice it would be refused (the title exists), so a call that returns ran exactly once.</summary>
@@ -309,6 +379,36 @@ public sealed class ChainWriterTests(ITestOutputHelper output) : IAsyncLifetime
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
             if (logLevel >= LogLevel.Warning) _logged.TrySetResult();
+        }
+    }
+
+    /// <summary>The writer's warnings, kept in order; a test waits for one that says a given thing.</summary>
+    private sealed class Warnings(ITestOutputHelper output) : ILogger<ChainWriter>
+    {
+        private readonly ConcurrentQueue<string> _messages = new();
+
+        public IReadOnlyList<string> Messages => _messages.ToList();
+
+        public async Task LoggedAsync(string text)
+        {
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (!_messages.Any(m => m.Contains(text, StringComparison.Ordinal)))
+            {
+                if (deadline.IsCancellationRequested) Assert.Fail($"the writer never warned \"{text}\": {string.Join(" | ", _messages)}");
+                await Task.Delay(20);
+            }
+        }
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel < LogLevel.Warning) return;
+            var message = formatter(state, exception);
+            _messages.Enqueue(message);
+            try { output.WriteLine(message); } catch (InvalidOperationException) { } // after the test ended
         }
     }
 }

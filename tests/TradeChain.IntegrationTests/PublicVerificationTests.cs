@@ -3,6 +3,9 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using TradeChain.Domain.Hashing;
+using TradeChain.Ledger;
+using TradeChain.Ledger.Contracts.DocumentStore;
 using TradeChain.ServiceDefaults.Auth;
 using TradeChain.Testing;
 using Xunit.Abstractions;
@@ -217,6 +220,48 @@ public sealed class PublicVerificationTests(PublicVerificationFixture fixture, I
         Assert.Equal("invalid", notice["status"]!.GetValue<string>()); // the chain's revocation is public …
         Assert.DoesNotContain("wrong buyer", madeUp!.ToJsonString());   // … the notice is the holder's
         Assert.Contains("shown only for a document whose integrity holds", notice["reason"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_copy_whose_integrity_failed_has_only_its_own_hashes_looked_up_on_another_issuers_store_never_its_proof()
+    {
+        // Another issuer's OpenAttestation document store: not TradeChain's, so not in the chain index — every hash
+        // the verifier looks up is a question to the chain (issue 14, item 6: no proof walked after integrity failed).
+        var web3 = new Nethereum.Web3.Web3(new Nethereum.Web3.Accounts.Account(DevelopmentAccounts.OutsiderKey, DevelopmentAccounts.ChainId), System.Chain.RpcUrl);
+        var deployed = await web3.Eth.GetContractDeploymentHandler<DocumentStoreDeployment>().SendRequestAndWaitForReceiptAsync(
+            new DocumentStoreDeployment { Name = "Another issuer's store", Admin = web3.TransactionManager.Account.Address });
+        var store = deployed.ContractAddress.ToLowerInvariant();
+
+        using var exporter = Client(Roles.Exporter, "EXP-PUBLIC-PROOF");
+        var (_, wrapped) = await IssueAsync(exporter, "commercial-invoice", Invoice("INV-PUBLIC-PROOF"));
+        // Naming the other store changes the data, so integrity fails; a proof of 24 nodes leads from the targetHash to a root
+        // that the other store did issue, so issuance holds and revocation is looked up.
+        var copy = (JsonObject)wrapped.DeepClone();
+        var issuer = copy["data"]!["issuers"]![0]!.AsObject();
+        var salt = issuer["documentStore"]!.GetValue<string>().Split(':')[0];
+        issuer["documentStore"] = $"{salt}:string:{store}";
+        var targetHash = copy["signature"]!["targetHash"]!.GetValue<string>();
+        var proof = Enumerable.Range(0, 24).Select(_ => global::System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)).ToList();
+        var root = MerkleTree.ComputeRoot(Convert.FromHexString(targetHash), proof);
+        copy["signature"]!["proof"] = new JsonArray(proof.Select(p => (JsonNode)Convert.ToHexStringLower(p)).ToArray());
+        copy["signature"]!["merkleRoot"] = Convert.ToHexStringLower(root);
+        await web3.Eth.GetContractTransactionHandler<IssueFunction>().SendRequestAndWaitForReceiptAsync(store, new IssueFunction { Document = root });
+
+        using var bank = Client(Roles.Bank, "BNK-PUBLIC-PROOF");
+        var before = fixture.Rpc.Requests.Count;
+        var report = await Post(bank, Documents("documents/verify"), copy);
+        var questions = fixture.Rpc.Requests.Skip(before).Count(c => c.Contract == store && c.Method == "eth_call");
+        output.WriteLine($"eth_call to the other store: {questions}; report: {report.ToJsonString()}");
+
+        Assert.False(report["valid"]!.GetValue<bool>());
+        Assert.Equal("invalid", Check(report, "integrity")["status"]!.GetValue<string>());
+        Assert.Equal("valid", Check(report, "issuance")["status"]!.GetValue<string>());
+        Assert.Contains($"issued on document store {store}", Check(report, "issuance")["reason"]!.GetValue<string>());
+        // Revocation asked of the targetHash and the root only, not of the 24 nodes the proof would lead through.
+        Assert.Contains("none of the document's 2 hash(es)", Check(report, "revocation")["reason"]!.GetValue<string>());
+        // documentIssued and documentRevoked of the root (issuance), then of the targetHash and the root (revocation): 6,
+        // where walking the proof would have asked 2 × 26 more.
+        Assert.True(questions <= 6, $"{questions} eth_call to the other store: the proof of a document whose integrity failed was walked");
     }
 
     [Fact]
