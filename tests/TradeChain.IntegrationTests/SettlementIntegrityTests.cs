@@ -257,6 +257,64 @@ public sealed class SettlementIntegrityTests
     private static string BankKey(string bank) => DevelopmentBankKeys.KeyOf(bank);
 
     /// <summary>Signs a prepared transaction as the CLI does for a party (<c>tradechain sign --transaction FILE --key-file FILE</c>).</summary>
+    [Fact]
+    public async Task A_deposit_retried_while_its_first_transaction_is_unmined_and_one_whose_caller_gave_up_are_each_booked_once_with_the_money()
+    {
+        // Found by the fault run (bench/run.sh --faults): during a chain stall a client timed out and retried; the retry was
+        // refused "DuplicateReference … has no payment under it" (the first transaction was in the node's pool, not yet
+        // mined), the first request was cancelled with its caller, and the money stayed on chain with no record.
+        await using var system = await TradeChainSystem.StartAsync();
+        using var exporter = Client(Roles.Exporter, GoldenPath.ExporterParty);
+        using var bank = Client(Roles.Bank, GoldenPath.BankParty);
+        using var treasuryBank = Client(Roles.Bank, GoldenPath.TreasuryBankParty);
+        const string currency = "USD";
+        var payments = system.Payments.BaseAddress;
+        await OpenAccountsAsync(payments, exporter, bank, treasuryBank, currency, depositFor: null);
+        var deposits = new Uri(payments, $"accounts/{GoldenPath.ExporterParty}/{currency}/deposits");
+        var account = new Uri(payments, $"accounts/{GoldenPath.ExporterParty}/{currency}");
+        var chain = Settlement(system);
+        var bankAddress = DevelopmentBankSigners.AddressOf(GoldenPath.BankParty);
+        async Task UntilPending(BigInteger count) => await Until(async () =>
+            await chain.Web3Nonce(bankAddress, BlockParameter.CreatePending()) - await chain.Web3Nonce(bankAddress, BlockParameter.CreateLatest()) == count,
+            $"{count} transaction(s) of the bank waiting in the node's pool");
+
+        Task<JsonObject> first, retry;
+        await chain.Rpc("evm_setAutomine", false); // the node takes transactions and mines nothing, as in a stall
+        try
+        {
+            // A caller that gives up while its deposit's transaction waits to be mined (a client timeout, a closed browser).
+            using (var impatient = Client(Roles.Bank, GoldenPath.BankParty))
+            {
+                var gone = impatient.PostAsync(deposits, System.Net.Http.Json.JsonContent.Create(new { amount = 10m, reference = "DEP-GONE" }));
+                await UntilPending(1);
+                impatient.CancelPendingRequests();
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => gone);
+            }
+            // A deposit, and its retry while the first one's transaction is still unmined.
+            first = Post(bank, deposits, new { amount = 25m, reference = "DEP-TWICE" });
+            await UntilPending(2);
+            retry = Post(bank, deposits, new { amount = 25m, reference = "DEP-TWICE" });
+            await Task.Delay(TimeSpan.FromSeconds(3)); // the retry meets the used reference in the node's pending state
+        }
+        finally
+        {
+            await chain.Rpc("evm_setAutomine", true);
+            await chain.Rpc("evm_mine");
+        }
+
+        var answers = await Task.WhenAll(first, retry);
+        var twice = answers.Select(a => a["entries"]!.AsArray().Single(e => e!["reference"]!.GetValue<string>() == "DEP-TWICE")!["transactionHash"]!.GetValue<string>()).ToList();
+        Assert.Equal(twice[0], twice[1]); // the retry returns the first one's transaction
+        // The deposit whose caller went away is booked all the same, once; ledger and chain agree.
+        var booked = await Poll(bank, account, a => a["entries"]!.AsArray().Any(e => e!["reference"]!.GetValue<string>() == "DEP-GONE"));
+        Assert.Equal(1, booked["entries"]!.AsArray().Count(e => e!["reference"]!.GetValue<string>() == "DEP-GONE"));
+        Assert.Equal(1, booked["entries"]!.AsArray().Count(e => e!["reference"]!.GetValue<string>() == "DEP-TWICE"));
+        Assert.Equal(35m, booked["balance"]!.GetValue<decimal>());
+        Assert.True(booked["agrees"]!.GetValue<bool>(), booked.ToJsonString());
+        var reconciliation = await Get(bank, new Uri(payments, "reconciliation"));
+        Assert.Empty(reconciliation["differences"]!.AsArray());
+    }
+
     private static Task<string> SignAsync(JsonObject unsigned, string key, bool allowOtherAccount = false)
     {
         var transaction = unsigned.DeepClone().AsObject();

@@ -24,6 +24,17 @@ public sealed class ChainRevertedException(string function, string error, Except
 }
 
 /// <summary>
+/// A call the contract refused while transactions of the same account were waiting in the node's pool and stayed unmined
+/// past the receipt timeout (a stalled chain): one of them may be an earlier attempt of this very call, so the call is
+/// neither done nor refused yet. Nothing was sent for it; asked again once the chain mines, it is answered for good.
+/// </summary>
+public sealed class ChainTransactionsPendingException(string function, string account)
+    : Exception($"{function} waits on transactions of {account} the chain has not mined yet: try again shortly")
+{
+    public string Function { get; } = function;
+}
+
+/// <summary>
 /// The only way a service writes to the chain: one writer per signing account. Transactions are pipelined: nonces are
 /// assigned here, in order, under a lock that covers only signing and sending, and receipts are awaited outside it,
 /// so many transactions of one account are in flight at once. Every call still returns only once its transaction is
@@ -145,6 +156,7 @@ public sealed class ChainWriter
 
         var sent = new List<SignedTransaction>(1); // what this call sent: their fate is checked before sending another
         BigInteger inFlight = 0;
+        var refusalsRechecked = 0;
         try
         {
             for (var attempt = 1; ; attempt++)
@@ -219,6 +231,15 @@ public sealed class ChainWriter
                 }
                 catch (Exception e) when (Refusal(functionName, e) is { } refused)
                 {
+                    // The node estimates against its pending state, which holds this account's transactions not mined yet. One of
+                    // them — a concurrent attempt of the same call, whose caller timed out and retried — may be why the contract
+                    // refuses (DuplicateReference, CreditExists, AlreadyPaid…), while the chain's latest state, where the caller
+                    // looks for that earlier attempt, does not show it yet. The refusal is final only once they are mined.
+                    if (sent.Count == 0 && refusalsRechecked++ < MaxRefusalRechecks && await OwnPendingMinedAsync(functionName, cancellationToken))
+                    {
+                        attempt--; // not a failed attempt: the same call asked again of a settled state
+                        continue;
+                    }
                     activity?.SetStatus(ActivityStatusCode.Error, e.Message);
                     throw refused;
                 }
@@ -244,6 +265,30 @@ public sealed class ChainWriter
         {
             lock (_spending) _inFlightWei -= inFlight;
         }
+    }
+
+    /// <summary>How many times one call's refusal is asked again after this account's pending transactions were mined.</summary>
+    private const int MaxRefusalRechecks = 3;
+
+    /// <summary>
+    /// After a refusal: false when none of this account's transactions is pending (the refusal stands); else waits until
+    /// those pending now are mined and returns true (ask again). Pending longer than the receipt timeout (a stalled chain):
+    /// <see cref="ChainTransactionsPendingException"/> — neither done nor refused, the caller tries again later.
+    /// </summary>
+    private async Task<bool> OwnPendingMinedAsync(string functionName, CancellationToken cancellationToken)
+    {
+        var count = Web3.Eth.Transactions.GetTransactionCount;
+        var pending = (await count.SendRequestAsync(Address, BlockParameter.CreatePending())).Value;
+        if ((await count.SendRequestAsync(Address, BlockParameter.CreateLatest())).Value >= pending) return false;
+        _logger.LogInformation("Chain transaction {Function} refused while transactions of {Account} are pending: asking again once they are mined",
+            functionName, Address);
+        var deadline = Environment.TickCount64 + _options.ReceiptTimeoutSeconds * 1000L;
+        while ((await count.SendRequestAsync(Address, BlockParameter.CreateLatest())).Value < pending)
+        {
+            if (Environment.TickCount64 > deadline) throw new ChainTransactionsPendingException(functionName, Address);
+            await Task.Delay(Math.Max(_options.ReceiptPollIntervalMs, 50), cancellationToken);
+        }
+        return true;
     }
 
     /// <summary>The contract's refusal of <paramref name="function"/> in <paramref name="e"/> (custom error decoded when possible), or null.</summary>

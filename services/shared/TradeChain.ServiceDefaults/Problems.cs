@@ -56,6 +56,9 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             TradeChain.Ledger.RemoteSignerException => (StatusCodes.Status502BadGateway, "The party's signer did not sign.",
                 "The remote signer holding the acting party's key refused or failed to sign this step; nothing was sent. Its operator's logs say why.", "remote-signer"),
             TradeChain.Ledger.UnknownPartyAccountException party => (StatusCodes.Status409Conflict, "The party has no chain account.", party.Message, "party-account"),
+            TradeChain.Ledger.ChainTransactionsPendingException => (StatusCodes.Status503ServiceUnavailable, "A transaction is waiting to be mined.",
+                "The chain has not mined an earlier transaction this step waits on (perhaps this very step, sent by an earlier attempt); nothing more was sent. Try again shortly: the retry finds it done or does it.",
+                "transaction-pending"),
             Chain.ChainIndexBehindException => (StatusCodes.Status503ServiceUnavailable, "A dependency is unavailable.",
                 "The service's index of the chain has not caught up with the chain yet; try again shortly.", "dependency-unavailable"),
             // The node refused a transaction as sent (e.g. a party's own signed one gone stale: nonce used, fee too low).

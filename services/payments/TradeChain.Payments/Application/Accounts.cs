@@ -64,7 +64,17 @@ public sealed class BookOnAccount(PaymentsDbContext db, SettlementLedger ledger,
         if (db.Entry(entry).State == EntityState.Added && entry.TransactionHash.Length > 0)
             iso.Notify(db, $"{account.Party}/{account.Currency}", account.Party, account.Address, account.ServicingBank, deposit, amount, account.Currency,
                 reference, bank.Party, ledger.Wallets.AddressOf(bank.Party), entry.TransactionHash, deposit ? $"Deposit {reference}" : $"Withdrawal {reference}");
-        await db.SaveChangesAsync(ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            // A concurrent request under the same reference (the caller's retry) booked this same transaction first: done.
+            db.ChangeTracker.Clear();
+            if (!await db.Entries.AnyAsync(e => e.Kind == entry.Kind && e.Reference == reference && e.Party == party && e.TransactionHash == entry.TransactionHash, ct)) throw;
+            return await db.Accounts.SingleAsync(a => a.Party == party && a.Currency == currency, ct);
+        }
         return account;
     }
 }
