@@ -204,6 +204,7 @@ public sealed class SettlementIntegrityTests
         var (unknown, unknownProblem) = await Send(bank, HttpMethod.Post, settle, new { sentTransaction = "0x" + new string('7', 64) });
         Assert.Equal(HttpStatusCode.BadRequest, unknown);
         Assert.Contains("not known to the chain", unknownProblem!["errors"]!["sentTransaction"]![0]!.GetValue<string>());
+        Assert.Equal("transaction-unknown", unknownProblem["rule"]!.GetValue<string>()); // the page waits on this rule, not on words
         // The bank's own transaction of another call (its deposit to the declarant): not this payment's transfer.
         var exporterAccount = await Get(exporter, new Uri(payments, $"accounts/{GoldenPath.ExporterParty}/{currency}"));
         var deposit = exporterAccount["entries"]!.AsArray().First(e => e!["kind"]!.GetValue<string>() == "deposit")!["transactionHash"]!.GetValue<string>();
@@ -249,6 +250,64 @@ public sealed class SettlementIntegrityTests
         await PollStatus(exporter, new Uri(system.Customs.BaseAddress, $"declarations/{declaration}"), "Released");
         // Given again (the page retrying): the same settlement, nothing booked twice.
         var (again, againBody) = await Send(bank, HttpMethod.Post, settle, new { sentTransaction = sent });
+        Assert.Equal(HttpStatusCode.OK, again);
+        Assert.True(againBody!["alreadySettled"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task A_wallet_transfer_refused_records_nothing_and_one_sent_before_customs_withdrew_the_payment_is_recorded_even_when_its_hash_is_a_second_refused_copy()
+    {
+        await using var system = await TradeChainSystem.StartAsync();
+        using var exporter = Client(Roles.Exporter, GoldenPath.ExporterParty);
+        using var bank = Client(Roles.Bank, GoldenPath.BankParty);
+        using var treasuryBank = Client(Roles.Bank, GoldenPath.TreasuryBankParty);
+        var (declaration, reference, amount, currency) = await AssessedDeclarationAsync(system, exporter, "LRN-WALLET-LATE");
+        var payments = system.Payments.BaseAddress;
+        await OpenAccountsAsync(payments, exporter, bank, treasuryBank, currency, depositFor: (amount, reference));
+        var settle = new Uri(payments, $"duty-payments/{reference}/settle");
+        var payment = new Uri(payments, $"duty-payments/{reference}");
+        var deposits = new Uri(payments, $"accounts/{GoldenPath.ExporterParty}/{currency}/deposits");
+        var node = Writer(system, DevelopmentAccounts.PaymentsKey).Web3.Eth.Transactions.SendRawTransaction; // the wallet's way to the chain
+        static JsonObject WithNonce(JsonObject unsigned, long step)
+        {
+            var copy = unsigned.DeepClone().AsObject();
+            copy["nonce"] = "0x" + (Convert.ToInt64(unsigned["nonce"]!.GetValue<string>(), 16) + step).ToString("x");
+            return copy;
+        }
+
+        // 1. The wallet's transfer is refused by the token (the declarant's funds were withdrawn after it was prepared): nothing moved, nothing recorded.
+        var unsigned = await Post(bank, new Uri(payments, $"duty-payments/{reference}/settle/transaction"), new { });
+        await Post(bank, new Uri(payments, $"accounts/{GoldenPath.ExporterParty}/{currency}/withdrawals"), new { amount, reference = "WD-WALLET-LATE" });
+        var refused = await node.SendRequestAsync(await SignAsync(WithNonce(unsigned, 1), BankKey(GoldenPath.BankParty))); // after the withdrawal's nonce
+        await Until(async () => (await Writer(system, DevelopmentAccounts.PaymentsKey).Web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(refused)) is not null, "the refused transfer mined");
+        var (reverted, revertedProblem) = await Send(bank, HttpMethod.Post, settle, new { sentTransaction = refused });
+        Assert.True(reverted == HttpStatusCode.Conflict, $"{(int)reverted}: {revertedProblem}");
+        Assert.Equal("transaction-reverted", revertedProblem!["rule"]!.GetValue<string>());
+        Assert.Equal("Requested", (await Get(bank, payment))["status"]!.GetValue<string>());
+
+        // 2. Funded again, the wallet sends the transfer; before its hash reaches TradeChain, the declarant cancels and customs withdraws the payment.
+        await Post(bank, deposits, new { amount, reference = "DEP-WALLET-LATE-2" });
+        var prepared = await Post(bank, new Uri(payments, $"duty-payments/{reference}/settle/transaction"), new { });
+        var made = await node.SendRequestAsync(await SignAsync(prepared, BankKey(GoldenPath.BankParty)));
+        await Post(exporter, new Uri(system.Customs.BaseAddress, $"declarations/{declaration}/cancel"), new { reason = "the buyer withdrew" });
+        await Poll(bank, payment, p => p["status"]!.GetValue<string>() == "Withdrawn");
+        // The wallet sends the same transfer again (a double click): mined, and refused as DuplicateReference.
+        var copy = await node.SendRequestAsync(await SignAsync(WithNonce(prepared, 1), BankKey(GoldenPath.BankParty)));
+        await Until(async () => (await Writer(system, DevelopmentAccounts.PaymentsKey).Web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(copy)) is not null, "the copy mined");
+
+        // 3. The copy's hash is given: the payment's transfer on chain is the first one — recorded, after the withdrawal, never lost.
+        var (status, body) = await Send(bank, HttpMethod.Post, settle, new { sentTransaction = copy });
+        Assert.True(status == HttpStatusCode.OK, $"settle answered {(int)status}: {body}");
+        Assert.Equal("Settled", body!["status"]!.GetValue<string>());
+        Assert.Equal(made, body["settlementTransactionHash"]!.GetValue<string>(), StringComparer.OrdinalIgnoreCase);
+        var history = await Get(bank, new Uri(payments, $"duty-payments/{reference}/history"));
+        var last = history["transitions"]!.AsArray().Last()!;
+        Assert.Equal(["Withdrawn", "Settled"], new[] { last["fromState"]!.GetValue<string>(), last["toState"]!.GetValue<string>() });
+        Assert.Contains("after customs withdrew the payment", last["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(2, await Count(system.DatabasePath("payments"), $"SELECT COUNT(*) FROM ledger_entries WHERE Kind = 'duty-payment' AND Reference = '{reference}'"));
+        var report = await Get(treasuryBank, new Uri(payments, "reconciliation"));
+        Assert.True(report["inAgreement"]!.GetValue<bool>(), report.ToJsonString());
+        var (again, againBody) = await Send(bank, HttpMethod.Post, settle, new { sentTransaction = made });
         Assert.Equal(HttpStatusCode.OK, again);
         Assert.True(againBody!["alreadySettled"]!.GetValue<bool>());
     }

@@ -515,6 +515,14 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
     }
 
     /// <summary>
+    /// The transfer <paramref name="bank"/> made under its <paramref name="reference"/>, if it is exactly this one (payer,
+    /// payee, amount): its transaction. Null when the bank made none under it; a <see cref="ChainRevertedException"/> when
+    /// it used the reference for another payment.
+    /// </summary>
+    public Task<ChainReceipt?> BankPaymentAsync(string bank, string currency, string from, string to, BigInteger amount, byte[] reference) =>
+        MadePaymentAsync(currency, bank, from, to, amount, reference);
+
+    /// <summary>
     /// A transaction as the node has it, with its outcome once mined (for a party whose wallet sent it itself); null when
     /// the node does not know <paramref name="hash"/>.
     /// </summary>
@@ -546,7 +554,8 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
 
     private static bool IsZero(string? address) => string.IsNullOrEmpty(address) || address.TrimStart('0', 'x').Length == 0;
 
-    private static bool SameAddress(string? a, string? b) => a is not null && b is not null && a.Equals(b, StringComparison.OrdinalIgnoreCase);
+    /// <summary>Two addresses are the same account (hex compared without regard to case: checksummed or not).</summary>
+    public static bool SameAddress(string? a, string? b) => a is not null && b is not null && a.Equals(b, StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary>No configured escrow holds the credit.</summary>

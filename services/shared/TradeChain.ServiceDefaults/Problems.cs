@@ -51,7 +51,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             Microsoft.EntityFrameworkCore.DbUpdateException => (StatusCodes.Status409Conflict, "The record changed meanwhile.",
                 "Another request changed the same record at the same time; read it again and retry.", "concurrent-change"),
             TradeChain.Ledger.PartySignatureException signature => (StatusCodes.Status400BadRequest, signature.Subject + " is not accepted.",
-                signature.Subject + " " + signature.Message, signature.Field == TradeChain.Ledger.PartySignatureException.Sent ? "sent-transaction" : "signed-transaction"),
+                signature.Subject + " " + signature.Message, signature.Rule),
             TradeChain.Ledger.PartySignatureRequiredException required => (StatusCodes.Status409Conflict, "Your signature is needed.", required.Message, "signature-required"),
             TradeChain.Ledger.RemoteSignerException => (StatusCodes.Status502BadGateway, "The party's signer did not sign.",
                 "The remote signer holding the acting party's key refused or failed to sign this step; nothing was sent. Its operator's logs say why.", "remote-signer"),

@@ -36,6 +36,8 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
         payment.EnsureSettleable(bank.Party, ledger.Supports(payment.Currency));
         var from = await ledger.RequireAccountAsync(db, payment.PayerParty, payment.Currency, "payer", ct);
         var to = await ledger.RequireAccountAsync(db, options.Value.CustomsTreasuryParty, payment.Currency, "customs treasury", ct);
+        // A wallet may send what it signs at once, before TradeChain sees it: nothing is handed out that could not be recorded.
+        Movement.RequireReportable(iso.Problem(Report(payment, bank, from, to)));
         return await ledger.PrepareTransferAsync(db, bank.Party, from, to, payment.Amount, LedgerEntryKind.DutyPayment, reference, ct);
     }
 
@@ -52,7 +54,10 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
         if (payment is null || !await DutyPaymentQueries.BankMaySeeAsync(db, payment, bank.Party, ct)) return null;
         // Idempotent on the reference: a retried settlement returns the first one and moves no money.
         if (payment.IsSettledBy(bank.Party)) return new DutySettlement(payment, AlreadySettled: true);
-        payment.EnsureSettleable(bank.Party, ledger.Supports(payment.Currency));
+        // The bank's wallet sent its transfer before TradeChain saw any intent, and customs withdrew the payment meanwhile:
+        // the money moved all the same, so it is recorded (below), never left on chain without its record.
+        var sentAfterWithdrawal = sentTransaction is not null && payment.Status == DutyPaymentStatus.Withdrawn && payment.SettlementTransactionHash is null;
+        if (!sentAfterWithdrawal) payment.EnsureSettleable(bank.Party, ledger.Supports(payment.Currency));
 
         var from = await ledger.RequireAccountAsync(db, payment.PayerParty, payment.Currency, "payer", ct);
         var to = await ledger.RequireAccountAsync(db, options.Value.CustomsTreasuryParty, payment.Currency, "customs treasury", ct);
@@ -69,8 +74,15 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
         // A transaction the bank signed itself is checked before anything is saved: its account, exactly this transfer.
         var signedBy = signedTransaction is null || walletTransaction is not null ? null
             : await ledger.SignedTransferAsync(signedTransaction, bank.Party, from, to, payment.Amount, LedgerEntryKind.DutyPayment, reference);
-        var report = new MovementReport(reference, reference, payment.Amount, payment.Currency, payment.PayerParty, from.Address, bank.Party,
-            to.Party, to.Address, to.ServicingBank, Iso20022Recorder.Placeholder, $"Customs duties, declaration {payment.DeclarationId}, payment {reference}");
+        var report = Report(payment, bank, from, to);
+        if (sentAfterWithdrawal)
+        {
+            payment.SettleAfterWithdrawal(bank.Party, from.Address, bank.Actor, clock.GetUtcNow(), walletTransaction!);
+            ledger.BookTransfer(db, from, to, payment.Amount, LedgerEntryKind.DutyPayment, reference, walletTransaction!);
+            iso.Record(db, report with { ChainTransactionHash = walletTransaction! });
+            await db.SaveChangesAsync(ct);
+            return new DutySettlement(payment, AlreadySettled: false);
+        }
         // Before any money moves: a message that cannot be written must not strand a payment.
         Movement.RequireReportable(iso.Problem(report));
 
@@ -129,6 +141,10 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
             }
         }
     }
+
+    private static MovementReport Report(DutyPayment payment, Caller bank, SettlementAccount from, SettlementAccount to) =>
+        new(payment.Reference, payment.Reference, payment.Amount, payment.Currency, payment.PayerParty, from.Address, bank.Party,
+            to.Party, to.Address, to.ServicingBank, Iso20022Recorder.Placeholder, $"Customs duties, declaration {payment.DeclarationId}, payment {payment.Reference}");
 
     /// <summary>
     /// Gives up this bank's settlement when its transfer cannot happen any more — not made, nothing of the bank's in flight —

@@ -187,6 +187,26 @@ public sealed class DutyPayment : Aggregate
     }
 
     /// <summary>
+    /// The bank's own wallet sent the transfer <paramref name="transactionHash"/> (checked on chain: exactly this payment's)
+    /// before TradeChain knew of it, and customs withdrew the payment meanwhile. The money moved, so the payment is
+    /// recorded settled — the withdrawal stays noted on it (returning the duty is a refund) — and customs hears of it.
+    /// </summary>
+    public void SettleAfterWithdrawal(string bankParty, string debtorAccount, string actor, DateTimeOffset at, string transactionHash)
+    {
+        if (Status != DutyPaymentStatus.Withdrawn || SettlementTransactionHash is not null)
+            throw new DomainRuleViolation("settle-once", $"Payment {Reference} is {Status}, not withdrawn before its settlement was recorded.");
+        Status = DutyPaymentStatus.Settled;
+        SettledByBank = bankParty;
+        DebtorAccount = debtorAccount;
+        SettledAtUnixMs = at.ToUnixTimeMilliseconds();
+        SettlementTransactionHash = transactionHash;
+        RecordTransition(nameof(DutyPaymentStatus.Withdrawn), nameof(DutyPaymentStatus.Settled), actor,
+            $"{Amount:0.00} {Currency} settled by {bankParty} from account {debtorAccount} to the customs treasury (token transfer its wallet sent, tx {transactionHash}) after customs withdrew the payment ({WithdrawalReason}): the money moved, so the settlement is recorded; returning it is a refund",
+            null, at);
+        Raise(new DutiesSettled(Reference, DeclarationId, Amount, Currency, bankParty, SettledAtUnixMs.Value));
+    }
+
+    /// <summary>
     /// Customs no longer needs the payment. Once a bank's settlement has begun it is not withdrawn — its money moves, or
     /// moved, under this record — but the withdrawal is noted on it, once (returning the duty is a refund, a separate matter).
     /// </summary>

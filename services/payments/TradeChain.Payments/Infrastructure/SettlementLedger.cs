@@ -195,17 +195,25 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
     {
         var account = wallets.AddressOf(bankParty);
         var sent = await chain.SentTransactionAsync(hash)
-                   ?? throw new PartySignatureException($"{hash} is not known to the chain node: send the transfer from your wallet first, then give its hash.", field: PartySignatureException.Sent);
-        if (!SameAddress(sent.From, account))
+                   ?? throw new PartySignatureException($"{hash} is not known to the chain node: send the transfer from your wallet first, then give its hash.",
+                       field: PartySignatureException.Sent, rule: PartySignatureException.UnknownRule);
+        if (!SettlementClient.SameAddress(sent.From, account))
             throw new PartySignatureException($"{hash} was sent by {sent.From}, not by {bankParty}'s account {account}: send it from that account.", field: PartySignatureException.Sent);
-        if (!SameAddress(sent.To, chain.TokenAddress(from.Currency)) || !sent.Value.IsZero
+        if (!SettlementClient.SameAddress(sent.To, chain.TokenAddress(from.Currency)) || !sent.Value.IsZero
             || !string.Equals(sent.Input, TransferCallData(from, to, amount, kind, reference), StringComparison.OrdinalIgnoreCase))
             throw new PartySignatureException($"{hash} is not this payment's transfer (its contract, payer, payee, amount or reference differ): send exactly the transaction prepared for it.",
                 field: PartySignatureException.Sent);
         if (sent.BlockNumber is not { } block)
             throw new TradeChain.Domain.DomainRuleViolation("transaction-pending", $"Transaction {hash} is not mined yet: nothing is recorded until it is. Give its hash again in a moment.");
         if (!sent.Succeeded)
+        {
+            // Refused — but the wallet may have sent this payment's transfer twice (DuplicateReference): then the first one,
+            // bound on chain to exactly this payer, payee, amount and reference, is the payment.
+            var reference32 = SettlementClient.Reference($"{kind.Name()}:{reference}");
+            if (await chain.BankPaymentAsync(account, from.Currency, from.Address, to.Address, LedgerEntry.ToMinor(amount), reference32) is { } made)
+                return made.TransactionHash;
             throw new TradeChain.Domain.DomainRuleViolation("transaction-reverted", $"Transaction {hash} was refused by the contract in block {block}: nothing moved. Prepare the transfer again.");
+        }
         return sent.Hash;
     }
 
@@ -214,8 +222,6 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
         {
             From = from.Address, To = to.Address, Amount = LedgerEntry.ToMinor(amount), PaymentReference = SettlementClient.Reference($"{kind.Name()}:{reference}"),
         }.GetCallData(), true);
-
-    private static bool SameAddress(string? a, string? b) => a is not null && b is not null && a.Equals(b, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The bank may debit <paramref name="from"/> by <paramref name="amount"/>: it services the account, and the ledger shows the funds.</summary>
     public async Task RequireTransferableAsync(PaymentsDbContext db, string bankParty, SettlementAccount from, decimal amount, CancellationToken ct)

@@ -10,8 +10,13 @@ namespace TradeChain.Ledger;
 /// A transaction a party signed itself that is not the one it was asked to sign (or not signed by it). The message
 /// continues "The signed transaction …" (or "The sent transaction …", <see cref="Field"/> sentTransaction).
 /// </summary>
-public sealed class PartySignatureException(string message, Exception? inner = null, string field = PartySignatureException.Signed) : Exception(message, inner)
+public sealed class PartySignatureException(string message, Exception? inner = null, string field = PartySignatureException.Signed, string? rule = null)
+    : Exception(message, inner)
 {
+    /// <summary>The rule of a sent transaction's hash the chain node does not know (yet): the wallet may still be sending it.</summary>
+    public const string UnknownRule = "transaction-unknown";
+
+
     /// <summary>The request field of a transaction the party signed and gives to TradeChain to send.</summary>
     public const string Signed = "signedTransaction";
 
@@ -23,6 +28,9 @@ public sealed class PartySignatureException(string message, Exception? inner = n
 
     /// <summary>How the problem's detail begins: "The signed transaction" or "The sent transaction".</summary>
     public string Subject => Field == Sent ? "The sent transaction" : "The signed transaction";
+
+    /// <summary>The rule the problem names: <see cref="UnknownRule"/>, or sent-transaction / signed-transaction by the field.</summary>
+    public string Rule { get; } = rule ?? (field == Sent ? "sent-transaction" : "signed-transaction");
 }
 
 /// <summary>
