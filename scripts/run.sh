@@ -8,7 +8,7 @@
 #   scripts/run.sh --fresh   start from an empty chain and empty databases
 # Ports: CONSOLE_PORT (5100), CUSTOMS_PORT (5101), DOCUMENTS_PORT (5102), PAYMENTS_PORT (5103), AMQP_PORT (5672),
 #        RABBIT_MGMT_PORT (15672), ANVIL_PORT (8545), BANK_SIGNER_PORT (8546: the banks' own signer); the dashboard is http://127.0.0.1:18888.
-# State lives in .run/ (STATE_DIR to keep it elsewhere).
+# State lives in .run/ (STATE_DIR to keep it elsewhere: a directory of its own, which --fresh deletes).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -44,7 +44,8 @@ export DOTNET_ENVIRONMENT=Development
 tc_apphost_start "${settings[@]}"
 # The terminal may be gone (SIGHUP): stop first, then say so, and never let a failed echo cut the stop short.
 stop() { trap '' INT TERM HUP; trap - EXIT; echo 2>/dev/null || true; echo "[run] stopping" 2>/dev/null || true; tc_apphost_stop; echo "[run] stopped" 2>/dev/null || true; }
-trap 'stop; exit 130' INT TERM
+trap 'stop; exit 130' INT
+trap 'stop; exit 143' TERM
 trap 'stop; exit 129' HUP
 trap stop EXIT
 tc_apphost_wait

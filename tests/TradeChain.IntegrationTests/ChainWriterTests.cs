@@ -108,6 +108,66 @@ public sealed class ChainWriterTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_call_refused_as_done_already_while_the_accounts_earlier_transaction_is_pending_is_answered_once_that_is_mined()
+    {
+        var (writer, titles) = Writer();
+        var control = new Nethereum.Web3.Web3(_chain.RpcUrl);
+        var before = await NonceAsync(control, writer.Address, BlockParameter.CreateLatest());
+        var root = NewRoot();
+        var stalled = NewRoot();
+        // The same account's writer in another request or replica, whose wait for a stalled chain is short.
+        var options = _chain.OptionsFor(DevelopmentAccounts.DocumentsKey);
+        options.ReceiptTimeoutSeconds = 1;
+        var impatient = new ChainWriter(options, NullLogger<ChainWriter>.Instance);
+
+        await control.Client.SendRequestAsync<bool?>("evm_setAutomine", null, false);
+        Task<ChainReceipt> first, retry;
+        try
+        {
+            first = Mint(writer, titles, root);
+            await UntilAsync(async () => await NonceAsync(control, writer.Address, BlockParameter.CreatePending()) == before + 1, "the first mint pending");
+            // The same call again (a caller's retry): the node, estimating against its pending state, refuses it as done
+            // (ERC721InvalidSender) while the chain's latest state has no such title yet. Not an answer yet.
+            retry = Mint(writer, titles, root);
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            Assert.False(retry.IsCompleted, "the retry was answered while the transaction that made it look done was not mined");
+            // Pending for longer than the writer waits: neither done nor refused — try again.
+            var pendingStill = await Assert.ThrowsAsync<ChainTransactionsPendingException>(() => Mint(impatient, titles, root));
+            Assert.Contains("try again", pendingStill.Message);
+        }
+        finally
+        {
+            await control.Client.SendRequestAsync<bool?>("evm_setAutomine", null, true);
+            await control.Client.SendRequestAsync<string>("evm_mine");
+        }
+
+        await first;
+        // Asked again of the mined state, the refusal stands — and the caller's lookup finds the title its first attempt made.
+        var refused = await Assert.ThrowsAsync<ChainRevertedException>(() => retry);
+        Assert.StartsWith("ERC721InvalidSender", refused.Error);
+        Assert.True((await titles.GetAsync(root)).Exists);
+        Assert.Equal(before + 1, await NonceAsync(control, writer.Address, BlockParameter.CreateLatest())); // one transaction, never two
+
+        // A refusal that is not "done already" stands at once, pending transactions or not.
+        await control.Client.SendRequestAsync<bool?>("evm_setAutomine", null, false);
+        try
+        {
+            var pending = Mint(writer, titles, stalled);
+            await UntilAsync(async () => await NonceAsync(control, writer.Address, BlockParameter.CreatePending()) == before + 2, "a mint pending");
+            // Accepting the surrender of a title that does not exist: refused for good, with the account's mint still pending.
+            var refusedAtOnce = await Assert.ThrowsAsync<ChainRevertedException>(() =>
+                writer.SendAsync(titles.ContractAddress, new AcceptSurrenderFunction { TokenId = TitleRegistryClient.TokenId(NewRoot()) }, CancellationToken.None));
+            Assert.DoesNotContain("ERC721InvalidSender", refusedAtOnce.Error);
+            Assert.False(pending.IsCompleted); // answered without waiting for the pending mint
+        }
+        finally
+        {
+            await control.Client.SendRequestAsync<bool?>("evm_setAutomine", null, true);
+            await control.Client.SendRequestAsync<string>("evm_mine");
+        }
+    }
+
+    [Fact]
     public async Task Transactions_of_one_account_are_in_flight_together_and_each_call_returns_its_own_receipt()
     {
         var (writer, titles) = Writer();

@@ -41,6 +41,7 @@ public sealed class OnboardingTests : IAsyncLifetime
         {
             ["party"] = party, ["role"] = role, ["address"] = address, ["rpc"] = _chain.RpcUrl, ["chain-id"] = DevelopmentAccounts.ChainId.ToString(),
             ["deployment"] = deployment, ["admin-key-file"] = adminKey, ["signer-url"] = "https://signer.bnk-new.example/",
+            ["no-signer-check"] = "true", // a signer that is not there (see the signer test below)
         };
     }
 
@@ -97,6 +98,32 @@ public sealed class OnboardingTests : IAsyncLifetime
         Assert.DoesNotContain("opened", rerun);
         Assert.Contains("nothing sent", rerun);
         Assert.Equal(block.Value, (await payments.Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync()).Value); // no transaction at all
+    }
+
+    [Fact]
+    public async Task The_parties_signer_is_asked_to_sign_as_its_address_and_one_that_holds_another_account_is_reported()
+    {
+        // The party's own signer: a node holding its account (the development banks' signer mnemonic; account 0 here).
+        await using var signer = await BankSignerNode.StartAsync();
+        var held = DevelopmentBankSigners.AddressOf("BNK-VCB");
+        var options = await OptionsAsync("EXP-SIGNER", OnboardCommand.Trader, held);
+        options.Remove("no-signer-check");
+        options["signer-url"] = signer.Url;
+        var block = await Writer(DevelopmentAccounts.PaymentsKey).Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync();
+
+        var (exit, output) = await OnboardAsync(options);
+        Assert.True(exit == 0, output);
+        Assert.Contains($"signer: {new Uri(signer.Url)} signs as {held} (checked", output);
+
+        // An address the signer does not hold (mistyped, or the party's other account): reported, the onboarding incomplete.
+        var other = EthECKey.GenerateKey().GetPublicAddress();
+        options["address"] = other;
+        var (wrong, wrongOutput) = await OnboardAsync(options);
+        Assert.True(wrong == OnboardCommand.Incomplete, wrongOutput);
+        Assert.Contains($"did not sign as {Nethereum.Util.AddressUtil.Current.ConvertToChecksumAddress(other)}", wrongOutput);
+        Assert.Contains("INCOMPLETE", wrongOutput);
+        // The check sends nothing to the chain.
+        Assert.Equal(block.Value, (await Writer(DevelopmentAccounts.PaymentsKey).Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync()).Value);
     }
 
     [Fact]

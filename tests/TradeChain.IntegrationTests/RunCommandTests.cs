@@ -10,7 +10,7 @@ namespace TradeChain.IntegrationTests;
 /// <summary>
 /// README's run command as a user runs it: <c>scripts/run.sh</c> in a terminal, stopped with Ctrl-C. Every process it
 /// started — the AppHost, Aspire's orchestrator, RabbitMQ, anvil, the bank signer, the services, the console — is gone
-/// afterwards (issue 14, item 8: a Ctrl-C once left a <c>sleep 3600</c> child running for up to an hour).
+/// afterwards (issue 14, item 8: before commit c6d9736 a Ctrl-C left a <c>sleep 3600</c> child running for up to an hour).
 /// </summary>
 public sealed class RunCommandTests(ITestOutputHelper output)
 {
@@ -91,6 +91,26 @@ public sealed class RunCommandTests(ITestOutputHelper output)
             if (!run.HasExited) kill(-run.Id, 9);
             foreach (var process in started.Where(Alive)) kill(process.Pid, 9); // a failed run leaves nothing behind for the next tests
         }
+    }
+
+    [Fact]
+    public void Fresh_deletes_only_a_state_directory_TradeChain_made()
+    {
+        var someonesFiles = TestEnvironment.NewTempDirectory("not-state");
+        File.WriteAllText(Path.Combine(someonesFiles, "thesis.txt"), "years of work");
+        var refused = Assert.Throws<InvalidOperationException>(() => TradeChain.AppHost.TradeChainModel.DeleteState(someonesFiles));
+        Assert.Contains("holds files TradeChain did not make", refused.Message);
+        Assert.True(File.Exists(Path.Combine(someonesFiles, "thesis.txt")));
+
+        var state = TestEnvironment.NewTempDirectory("state");
+        File.WriteAllText(Path.Combine(state, "layout"), "any");
+        Directory.CreateDirectory(Path.Combine(state, "data"));
+        TradeChain.AppHost.TradeChainModel.DeleteState(state);
+        Assert.False(Directory.Exists(state));
+
+        var empty = TestEnvironment.NewTempDirectory("empty");
+        TradeChain.AppHost.TradeChainModel.DeleteState(empty);
+        Assert.False(Directory.Exists(empty));
     }
 
     private static string FindRoot()

@@ -315,14 +315,18 @@ public sealed class SettlementIntegrityTests
     /// <summary>The bank's own key, as the bank holds it (a key file on its side; here the PUBLIC key its development signer holds).</summary>
     private static string BankKey(string bank) => DevelopmentBankKeys.KeyOf(bank);
 
-    /// <summary>Signs a prepared transaction as the CLI does for a party (<c>tradechain sign --transaction FILE --key-file FILE</c>).</summary>
     [Fact]
     public async Task A_deposit_retried_while_its_first_transaction_is_unmined_and_one_whose_caller_gave_up_are_each_booked_once_with_the_money()
     {
         // Found by the fault run (bench/run.sh --faults): during a chain stall a client timed out and retried; the retry was
         // refused "DuplicateReference … has no payment under it" (the first transaction was in the node's pool, not yet
         // mined), the first request was cancelled with its caller, and the money stayed on chain with no record.
-        await using var system = await TradeChainSystem.StartAsync();
+        var anvilPort = TestEnvironment.FreePort();
+        await using var rpc = new JsonRpcProxy($"http://127.0.0.1:{anvilPort}"); // payments' way to the chain, its calls counted
+        await using var system = await TradeChainSystem.StartAsync((name, process) =>
+        {
+            if (name == "payments") process.SetSetting("Chain:RpcUrl", rpc.Url);
+        }, anvilPort: anvilPort);
         using var exporter = Client(Roles.Exporter, GoldenPath.ExporterParty);
         using var bank = Client(Roles.Bank, GoldenPath.BankParty);
         using var treasuryBank = Client(Roles.Bank, GoldenPath.TreasuryBankParty);
@@ -352,8 +356,12 @@ public sealed class SettlementIntegrityTests
             // A deposit, and its retry while the first one's transaction is still unmined.
             first = Post(bank, deposits, new { amount = 25m, reference = "DEP-TWICE" });
             await UntilPending(2);
+            var estimates = rpc.Calls.GetValueOrDefault("eth_estimateGas");
             retry = Post(bank, deposits, new { amount = 25m, reference = "DEP-TWICE" });
-            await Task.Delay(TimeSpan.FromSeconds(3)); // the retry meets the used reference in the node's pending state
+            // The retry's transaction is estimated against the node's pending state, where the reference is used already.
+            await Until(() => Task.FromResult(rpc.Calls.GetValueOrDefault("eth_estimateGas") > estimates), "the retry's mint estimated while the first is pending");
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            Assert.False(retry.IsCompleted, "the retry was answered while the first deposit's transaction was not mined");
         }
         finally
         {
@@ -372,8 +380,20 @@ public sealed class SettlementIntegrityTests
         Assert.True(booked["agrees"]!.GetValue<bool>(), booked.ToJsonString());
         var reconciliation = await Get(bank, new Uri(payments, "reconciliation"));
         Assert.Empty(reconciliation["differences"]!.AsArray());
+
+        // A withdrawal retried after it was booked — the balance now below its amount — is that booking, not "insufficient
+        // funds"; its reference for another amount is refused, naming the rule.
+        var withdrawals = new Uri(payments, $"accounts/{GoldenPath.ExporterParty}/{currency}/withdrawals");
+        await Post(bank, withdrawals, new { amount = 35m, reference = "WD-ALL" });
+        var again = await Post(bank, withdrawals, new { amount = 35m, reference = "WD-ALL" });
+        Assert.Equal(0m, again["balance"]!.GetValue<decimal>());
+        Assert.Equal(1, again["entries"]!.AsArray().Count(e => e!["reference"]!.GetValue<string>() == "WD-ALL"));
+        var (other, problem) = await Send(bank, HttpMethod.Post, withdrawals, new { amount = 5m, reference = "WD-ALL" });
+        Assert.Equal(HttpStatusCode.Conflict, other);
+        Assert.Equal("reference-used", problem!["rule"]!.GetValue<string>());
     }
 
+    /// <summary>Signs a prepared transaction as the CLI does for a party (<c>tradechain sign --transaction FILE --key-file FILE</c>).</summary>
     private static Task<string> SignAsync(JsonObject unsigned, string key, bool allowOtherAccount = false)
     {
         var transaction = unsigned.DeepClone().AsObject();

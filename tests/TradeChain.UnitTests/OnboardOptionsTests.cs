@@ -66,6 +66,7 @@ public sealed class OnboardOptionsTests : IDisposable
     [InlineData("tokens", "USD:0x610178da211fef7d417bc0e6fed39f05609ad788", "is not CURRENCY=0xTOKEN")]
     [InlineData("allowlist-rpc", "besu-validator-0", "is not an http(s) URL of a Besu node's JSON-RPC")]
     [InlineData("admin-key-file", "/nonexistent/admin-key", "admin key file /nonexistent/admin-key does not exist")]
+    [InlineData("signer-token-env", "TRADECHAIN_NO_SUCH_VARIABLE_9F3", "names no variable with a value")]
     public void A_wrong_option_is_refused_saying_what_is_wrong(string option, string value, string problem)
     {
         var options = Valid();
@@ -75,6 +76,29 @@ public sealed class OnboardOptionsTests : IDisposable
 
         Assert.Null(request);
         Assert.Contains(problems, p => p.Contains(problem, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_signer_check_is_made_unless_declined_and_its_token_comes_from_a_variable()
+    {
+        var (checks, _) = Parse(Valid());
+        Assert.True(checks!.CheckSigner);
+        Assert.Null(checks.SignerToken);
+
+        var declined = Valid();
+        declined["no-signer-check"] = "true";
+        Assert.False(Parse(declined).Request!.CheckSigner);
+
+        Environment.SetEnvironmentVariable("TRADECHAIN_TEST_SIGNER_TOKEN", "party-token");
+        var withToken = Valid();
+        withToken["signer-token-env"] = "TRADECHAIN_TEST_SIGNER_TOKEN";
+        Assert.Equal("party-token", Parse(withToken).Request!.SignerToken);
+        Assert.DoesNotContain("party-token", Parse(withToken).Request!.ToString()); // never printed
+
+        withToken["no-signer-check"] = "true";
+        var (both, problems) = Parse(withToken);
+        Assert.Null(both);
+        Assert.Contains(problems, p => p.Contains("give one or the other", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -17,7 +17,9 @@ public sealed record OnboardRequest(
     string AdminKey,
     IReadOnlyDictionary<string, string> Tokens,
     IReadOnlyDictionary<string, string> ServiceAccounts,
-    IReadOnlyList<string> AllowlistRpcs)
+    IReadOnlyList<string> AllowlistRpcs,
+    string? SignerToken = null,
+    bool CheckSigner = true)
 {
     /// <summary>Without the admin key: a record prints every member, and this one may end up in a log or an exception.</summary>
     public override string ToString() =>
@@ -89,6 +91,17 @@ public static class OnboardCommand
                 problems.Add("--signer-url must be https on a network (the transactions and the bearer token travel on it); http only when --rpc is a local node");
         }
 
+        // The check that the signer holds the address needs what the services present to it: a bearer token (from a
+        // variable, never an argument). A signer that wants a client certificate is checked by the services instead.
+        string? signerToken = null;
+        if (options.TryGetValue("signer-token-env", out var tokenVariable))
+        {
+            signerToken = Environment.GetEnvironmentVariable(tokenVariable);
+            if (string.IsNullOrWhiteSpace(signerToken)) problems.Add($"--signer-token-env {Shown(tokenVariable)} names no variable with a value (the party's bearer token for its signer)");
+        }
+        var checkSigner = !options.ContainsKey("no-signer-check");
+        if (!checkSigner && signerToken is not null) problems.Add("--no-signer-check and --signer-token-env: the token is only for the check; give one or the other");
+
         var adminKey = DeployCommand.ReadKey(options, "admin", problems);
 
         // The settlement tokens: from a deployment file (the deploy command's --out, or the overlay's deployment.json) or as given.
@@ -152,7 +165,7 @@ public static class OnboardCommand
 
         if (problems.Count > 0) return null;
         return new OnboardRequest(party!, role!, AddressUtil.Current.ConvertToChecksumAddress(address!), signerUrl, rpc!, chainId, adminKey!,
-            tokens, services, allowlist);
+            tokens, services, allowlist, signerToken, checkSigner);
     }
 
     public static async Task<int> RunAsync(IReadOnlyDictionary<string, string> options, TextWriter output, TextWriter error)
@@ -244,6 +257,14 @@ public static class OnboardCommand
             if (result.Outcome is AllowlistOutcome.NotBesuWithPermissioning or AllowlistOutcome.Refused) incomplete.Add(line);
         }
 
+        if (request.SignerUrl is not null && request.CheckSigner && await CheckSignerAsync(request) is { } signerProblem)
+        {
+            await output.WriteLineAsync(signerProblem);
+            incomplete.Add(signerProblem);
+        }
+        else if (request.SignerUrl is not null && request.CheckSigner)
+            await output.WriteLineAsync($"signer: {request.SignerUrl} signs as {request.Address} (checked with a transaction no chain can mine: nonce 2^40, no fee; nothing sent)");
+
         await WriteConfigurationAsync(request, output);
         if (incomplete.Count == 0)
         {
@@ -252,6 +273,29 @@ public static class OnboardCommand
         }
         await output.WriteLineAsync($"onboarding of {request.Party} INCOMPLETE: {incomplete.Count} step(s) above not done.");
         return Incomplete;
+    }
+
+    /// <summary>The nonce of the check's transaction: no account reaches it, so the signed transaction can never be mined.</summary>
+    public static readonly System.Numerics.BigInteger SignerCheckNonce = System.Numerics.BigInteger.Pow(2, 40);
+
+    /// <summary>
+    /// Asks the party's signer to sign, as the party's address, a transaction that cannot be mined (a nonce no account
+    /// reaches, no fee, nothing sent to the chain) and checks the signature is that address's: a mistyped address or a
+    /// signer holding another account is found now, not at the party's first step. Null when it signed as the address.
+    /// </summary>
+    private static async Task<string?> CheckSignerAsync(OnboardRequest request)
+    {
+        using var signer = new RemoteSigner(new RemoteSignerOptions { Url = request.SignerUrl!.ToString(), Address = request.Address, BearerToken = request.SignerToken });
+        try
+        {
+            await signer.SignAsync(new UnsignedTransaction(request.ChainId, SignerCheckNonce, 0, 0, 21_000, request.Address, 0, "0x"), CancellationToken.None);
+            return null;
+        }
+        catch (RemoteSignerException e)
+        {
+            return $"signer: {request.SignerUrl} did not sign as {request.Address}: {e.Message} — check the address with the party, and give " +
+                   "--signer-token-env NAME if its signer wants a bearer token (or --no-signer-check if it admits only the services' client certificate)";
+        }
     }
 
     /// <summary>The settings the payments and documents services need to have this party sign through its own signer.</summary>

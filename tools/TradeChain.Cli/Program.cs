@@ -19,11 +19,11 @@ namespace TradeChain.Cli
                                                       with none of them: the public development accounts on chain 31337
               onboard --party NAME --role bank|trader --address 0x… --rpc URL --chain-id N
                       (--admin-key-env NAME | --admin-key-file FILE) [--deployment FILE | --tokens USD=0x…,VND=0x…]
-                      [--signer-url https://…] [--allowlist-rpc URL[,URL…]]
+                      [--signer-url https://… [--signer-token-env NAME | --no-signer-check]] [--allowlist-rpc URL[,URL…]]
                                                       register a party's own account: a bank gets BANK_ROLE and its own
                                                       account on every settlement token (tokens from the deployment file);
-                                                      any party is added to each named Besu node's account allowlist.
-                                                      Idempotent. Prints each transaction and the services' configuration
+                                                      any party is added to each named Besu node's account allowlist;
+                                                      its signer is asked to sign as the address (nothing sent). Idempotent. Prints each transaction and the services' configuration
                                                       for the party's remote signer; exit 3 when a step could not be done
               token   --role ROLE --party PARTY [--subject NAME] [--key KEY]
                                                       mint a development token (roles: customs-officer, exporter, bank, operator)

@@ -19,7 +19,7 @@ public static class TradeChainModel
 
     public static void Add(IDistributedApplicationBuilder builder, TradeChainSettings settings)
     {
-        if (settings.Fresh && Directory.Exists(settings.StateDir)) Directory.Delete(settings.StateDir, recursive: true);
+        if (settings.Fresh) DeleteState(settings.StateDir);
         RefuseStateOfAnOlderLayout(settings.StateDir);
         Directory.CreateDirectory(Path.Combine(settings.StateDir, "data"));
         if (settings.TestInfrastructure)
@@ -93,6 +93,19 @@ public static class TradeChainModel
     /// A state directory of an older layout would fail service by service, or worse, half work; say it once, before
     /// anything starts, with what to do. A state directory this model made carries the layout in a marker.
     /// </summary>
+    /// <summary>
+    /// --fresh: deletes the state directory — only one TradeChain made (its layout marker) or an empty one, never a
+    /// directory named by mistake (STATE_DIR=~ would otherwise delete a home directory).
+    /// </summary>
+    public static void DeleteState(string stateDir)
+    {
+        if (!Directory.Exists(stateDir)) return;
+        if (!File.Exists(Path.Combine(stateDir, "layout")) && Directory.EnumerateFileSystemEntries(stateDir).Any())
+            throw new InvalidOperationException(
+                $"TradeChain:StateDir {stateDir} holds files TradeChain did not make: --fresh would delete them. Give a directory of its own (STATE_DIR).");
+        Directory.Delete(stateDir, recursive: true);
+    }
+
     private static void RefuseStateOfAnOlderLayout(string stateDir)
     {
         var marker = Path.Combine(stateDir, "layout");

@@ -235,7 +235,8 @@ public sealed class ChainWriter
                     // them — a concurrent attempt of the same call, whose caller timed out and retried — may be why the contract
                     // refuses (DuplicateReference, CreditExists, AlreadyPaid…), while the chain's latest state, where the caller
                     // looks for that earlier attempt, does not show it yet. The refusal is final only once they are mined.
-                    if (sent.Count == 0 && refusalsRechecked++ < MaxRefusalRechecks && await OwnPendingMinedAsync(functionName, cancellationToken))
+                    if (sent.Count == 0 && MayBeAnEarlierAttempt(refused) && refusalsRechecked++ < MaxRefusalRechecks
+                        && await OwnPendingMinedAsync(functionName, cancellationToken))
                     {
                         attempt--; // not a failed attempt: the same call asked again of a settled state
                         continue;
@@ -271,6 +272,18 @@ public sealed class ChainWriter
     private const int MaxRefusalRechecks = 3;
 
     /// <summary>
+    /// The contracts' refusals that say "done already" — what an earlier attempt of the same call, still pending, causes.
+    /// Any other refusal (no funds, no role, not the holder…) stands at once.
+    /// </summary>
+    private static readonly HashSet<string> DoneAlreadyErrors = new(StringComparer.Ordinal)
+    {
+        "DuplicateReference", "AccountAlreadyOpen", "NotMandated", "CreditExists", "AlreadyPaid", "CreditClosed", "CustomsReleaseAlreadyAttested",
+        "DocumentAlreadyIssued", "DocumentAlreadyRevoked", "RootAlreadyAnchored", "NoChange", "TitleSurrendered", "TitleSpent", "ERC721InvalidSender",
+    };
+
+    private static bool MayBeAnEarlierAttempt(ChainRevertedException refused) => DoneAlreadyErrors.Contains(refused.Error.Split(':')[0].Trim());
+
+    /// <summary>
     /// After a refusal: false when none of this account's transactions is pending (the refusal stands); else waits until
     /// those pending now are mined and returns true (ask again). Pending longer than the receipt timeout (a stalled chain):
     /// <see cref="ChainTransactionsPendingException"/> — neither done nor refused, the caller tries again later.
@@ -283,10 +296,12 @@ public sealed class ChainWriter
         _logger.LogInformation("Chain transaction {Function} refused while transactions of {Account} are pending: asking again once they are mined",
             functionName, Address);
         var deadline = Environment.TickCount64 + _options.ReceiptTimeoutSeconds * 1000L;
+        var pause = TimeSpan.FromMilliseconds(Math.Max(_options.ReceiptPollIntervalMs, 50));
         while ((await count.SendRequestAsync(Address, BlockParameter.CreateLatest())).Value < pending)
         {
             if (Environment.TickCount64 > deadline) throw new ChainTransactionsPendingException(functionName, Address);
-            await Task.Delay(Math.Max(_options.ReceiptPollIntervalMs, 50), cancellationToken);
+            await Task.Delay(pause, cancellationToken);
+            pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 2_000)); // a stalled node is not asked 20 times a second
         }
         return true;
     }

@@ -57,13 +57,18 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
                 "The remote signer holding the acting party's key refused or failed to sign this step; nothing was sent. Its operator's logs say why.", "remote-signer"),
             TradeChain.Ledger.UnknownPartyAccountException party => (StatusCodes.Status409Conflict, "The party has no chain account.", party.Message, "party-account"),
             TradeChain.Ledger.ChainTransactionsPendingException => (StatusCodes.Status503ServiceUnavailable, "A transaction is waiting to be mined.",
-                "The chain has not mined an earlier transaction this step waits on (perhaps this very step, sent by an earlier attempt); nothing more was sent. Try again shortly: the retry finds it done or does it.",
-                "transaction-pending"),
+                "The chain has not mined an earlier transaction of the same account that this step waits on (perhaps this very step, sent by an earlier attempt), so whether the contract refuses the step is not known yet; nothing more was sent. Try again shortly: the retry finds it done or does it.",
+                "earlier-transaction-pending"),
             Chain.ChainIndexBehindException => (StatusCodes.Status503ServiceUnavailable, "A dependency is unavailable.",
                 "The service's index of the chain has not caught up with the chain yet; try again shortly.", "dependency-unavailable"),
             // The node refused a transaction as sent (e.g. a party's own signed one gone stale: nonce used, fee too low).
             Nethereum.JsonRpc.Client.RpcResponseException node => (StatusCodes.Status409Conflict, "The chain node refused the transaction.",
                 $"{node.RpcError?.Message ?? "refused"}: the step was not taken. If you signed the transaction yourself, prepare it again and sign the new one.", "node-refused"),
+            // The chain did not mine (or answer) in time, after the writer's attempts: the step may still be made, and a retry
+            // finds it done (every chain step is idempotent on its reference) or does it. The caller is still there.
+            OperationCanceledException or TimeoutException when !context.RequestAborted.IsCancellationRequested =>
+                (StatusCodes.Status503ServiceUnavailable, "A dependency is unavailable.",
+                    "The chain did not answer or mine in time; a step already sent may still be made. Try again shortly: the retry finds it done or does it.", "dependency-timeout"),
             HttpRequestException or Nethereum.JsonRpc.Client.RpcClientUnknownException or Nethereum.JsonRpc.Client.RpcClientTimeoutException =>
                 (StatusCodes.Status503ServiceUnavailable, "A dependency is unavailable.", "The chain node or another service could not be reached; try again shortly.", "dependency-unavailable"),
             _ => (StatusCodes.Status500InternalServerError, "An unexpected error occurred.", "The failure was logged with this trace id.", null),

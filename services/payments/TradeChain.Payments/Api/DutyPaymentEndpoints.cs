@@ -11,13 +11,14 @@ namespace TradeChain.Payments.Api;
 
 
 public sealed record DutyPaymentView(string Reference, Guid DeclarationId, string PayerParty, decimal Amount, string Currency, string Status,
-    string? SettledByBank, string? DebtorAccount, long RequestedAtUnixMs, long? SettledAtUnixMs, string? SettlementTransactionHash, bool AlreadySettled = false)
+    string? SettledByBank, string? DebtorAccount, long RequestedAtUnixMs, long? SettledAtUnixMs, string? SettlementTransactionHash, bool AlreadySettled = false,
+    string? WithdrawalReason = null)
 {
     /// <param name="viewerParty">The debtor's account is shown only to the bank that debited it and to the payer.</param>
     public static DutyPaymentView From(DutyPayment p, string? viewerParty = null, bool alreadySettled = false) => new(p.Reference, p.DeclarationId, p.PayerParty, p.Amount,
         p.Currency, p.Status.ToString(), p.SettledByBank,
         viewerParty is null || viewerParty == p.SettledByBank || viewerParty == p.PayerParty ? p.DebtorAccount : null,
-        p.RequestedAtUnixMs, p.SettledAtUnixMs, p.SettlementTransactionHash, alreadySettled);
+        p.RequestedAtUnixMs, p.SettledAtUnixMs, p.SettlementTransactionHash, alreadySettled, p.WithdrawalReason);
 }
 
 /// <param name="SignedTransaction">The bank's own signature of the transaction from <c>/settle/transaction</c> (0x, RLP hex); omitted: the
@@ -33,13 +34,13 @@ public static partial class DutyPaymentEndpoints
     public static IEndpointRouteBuilder MapDutyPayments(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/duty-payments").WithTags("duty payments");
-        group.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyParty).WithSummary("Duty payments: banks see all, an exporter its own.");
+        group.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyParty).WithSummary("Duty payments: a bank those of the declarants that mandated it and those it settled, an exporter its own.");
         group.MapGet("/{reference}", GetAsync).RequireAuthorization(Policies.AnyParty);
         group.MapGet("/{reference}/history", HistoryAsync).RequireAuthorization(Policies.AnyParty)
             .WithSummary("The payment's transitions with their Merkle proofs; the Settled transition's anchoring transaction is the receipt on chain.");
         group.MapPost("/{reference}/settle", SettleAsync).RequireAuthorization(Roles.Bank)
             .WithSummary("The declarant's bank pays the duties from the declarant's settlement account to the customs treasury's (a token transfer on chain); customs is notified over the bus. Settling again returns the existing settlement. " +
-                         "A bank that signs itself gives signedTransaction (or gets 409 signature-required with the transaction to sign); a bank whose wallet sent the transfer itself gives its hash as sentTransaction (409 transaction-pending until it is mined).");
+                         "A bank that signs itself gives signedTransaction (or gets 409 signature-required with the transaction to sign); a bank whose wallet sent the transfer itself gives its hash as sentTransaction (409 transaction-pending until it is mined) — also for a payment customs withdrew meanwhile: the money moved, so it is recorded Settled with the withdrawal noted (withdrawalReason).");
         group.MapPost("/{reference}/settle/transaction", PrepareAsync).RequireAuthorization(Roles.Bank)
             .WithSummary("For a bank that signs its own transactions: the settlement's token transfer as an unsigned EIP-1559 transaction for the calling bank's account " +
                          "(its pending nonce, current fees, estimated gas) in eth_signTransaction's shape. Sign it unchanged (tradechain sign, or a wallet) and send it as " +

@@ -59,6 +59,17 @@ public sealed class BookOnAccount(PaymentsDbContext db, SettlementLedger ledger,
     {
         var account = await db.Accounts.SingleOrDefaultAsync(a => a.Party == party && a.Currency == currency, ct);
         if (account is null || account.ServicingBank != bank.Party) return null;
+        // Idempotent on the reference: a retry of a booking made is that booking (before the funds check, which the booking
+        // itself changed); the same reference for another amount is refused.
+        var kind = deposit ? LedgerEntryKind.Deposit : LedgerEntryKind.Withdrawal;
+        var booked = await db.Entries.AsNoTracking().SingleOrDefaultAsync(e => e.Kind == kind && e.Reference == reference && e.Party == party, ct);
+        if (booked is not null)
+        {
+            if (Math.Abs(booked.AmountMinor) != LedgerEntry.ToMinor(amount))
+                throw new TradeChain.Domain.DomainRuleViolation("reference-used",
+                    $"{kind.Name()} reference {reference} was booked already for {LedgerEntry.FromMinor(Math.Abs(booked.AmountMinor))} {account.Currency}, not {amount}: use a new reference for another {kind.Name()}.");
+            return account;
+        }
         if (!deposit) account.RequireFunds(await SettlementLedger.BalanceAsync(db, party, account.Currency, ct), amount, $"{party}'s {account.Currency} account does not hold {amount}.");
         var entry = await ledger.BookAsync(db, account, bank.Party, amount, reference, deposit, ct);
         if (db.Entry(entry).State == EntityState.Added && entry.TransactionHash.Length > 0)
@@ -72,7 +83,7 @@ public sealed class BookOnAccount(PaymentsDbContext db, SettlementLedger ledger,
         {
             // A concurrent request under the same reference (the caller's retry) booked this same transaction first: done.
             db.ChangeTracker.Clear();
-            if (!await db.Entries.AnyAsync(e => e.Kind == entry.Kind && e.Reference == reference && e.Party == party && e.TransactionHash == entry.TransactionHash, ct)) throw;
+            if (!await db.Entries.AnyAsync(e => e.Kind == kind && e.Reference == reference && e.Party == party && e.TransactionHash == entry.TransactionHash, ct)) throw;
             return await db.Accounts.SingleAsync(a => a.Party == party && a.Currency == currency, ct);
         }
         return account;

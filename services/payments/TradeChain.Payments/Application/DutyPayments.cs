@@ -56,8 +56,9 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
         if (payment.IsSettledBy(bank.Party)) return new DutySettlement(payment, AlreadySettled: true);
         // The bank's wallet sent its transfer before TradeChain saw any intent, and customs withdrew the payment meanwhile:
         // the money moved all the same, so it is recorded (below), never left on chain without its record.
-        var sentAfterWithdrawal = sentTransaction is not null && payment.Status == DutyPaymentStatus.Withdrawn && payment.SettlementTransactionHash is null;
-        if (!sentAfterWithdrawal) payment.EnsureSettleable(bank.Party, ledger.Supports(payment.Currency));
+        var hashGivenAfterWithdrawal = sentTransaction is not null && payment.Status == DutyPaymentStatus.Withdrawn && payment.SettlementTransactionHash is null;
+        if (!hashGivenAfterWithdrawal) payment.EnsureSettleable(bank.Party, ledger.Supports(payment.Currency));
+        else if (!ledger.Supports(payment.Currency)) throw new DomainRuleViolation("currency-not-settled", $"{payment.Currency} has no settlement token on this network.");
 
         var from = await ledger.RequireAccountAsync(db, payment.PayerParty, payment.Currency, "payer", ct);
         var to = await ledger.RequireAccountAsync(db, options.Value.CustomsTreasuryParty, payment.Currency, "customs treasury", ct);
@@ -75,16 +76,11 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
         var signedBy = signedTransaction is null || walletTransaction is not null ? null
             : await ledger.SignedTransferAsync(signedTransaction, bank.Party, from, to, payment.Amount, LedgerEntryKind.DutyPayment, reference);
         var report = Report(payment, bank, from, to);
-        if (sentAfterWithdrawal)
-        {
-            payment.SettleAfterWithdrawal(bank.Party, from.Address, bank.Actor, clock.GetUtcNow(), walletTransaction!);
-            ledger.BookTransfer(db, from, to, payment.Amount, LedgerEntryKind.DutyPayment, reference, walletTransaction!);
-            iso.Record(db, report with { ChainTransactionHash = walletTransaction! });
-            await db.SaveChangesAsync(ct);
-            return new DutySettlement(payment, AlreadySettled: false);
-        }
-        // Before any money moves: a message that cannot be written must not strand a payment.
-        Movement.RequireReportable(iso.Problem(report));
+        if (hashGivenAfterWithdrawal) return await RecordAfterWithdrawalAsync(payment, bank, from, to, walletTransaction!, report, ct);
+        // Before any money moves: a message that cannot be written must not strand a payment. (A wallet's transfer moved
+        // already: it is recorded all the same — PrepareAsync refuses what could not be reported, so only a transfer the
+        // bank built without it can lack its ISO 20022 messages.)
+        if (walletTransaction is null) Movement.RequireReportable(iso.Problem(report));
 
         // 1. The intent, saved before the money moves — once the payment's checks and the account's have passed, so that a
         //    settlement that cannot be made does not hold the payment.
@@ -102,6 +98,9 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
                 db.ChangeTracker.Clear();
                 payment = await db.DutyPayments.SingleAsync(p => p.Reference == reference, ct);
                 if (payment.IsSettledBy(bank.Party)) return new DutySettlement(payment, AlreadySettled: true);
+                // The wallet's money moved, and customs withdrew the payment in the meantime: recorded after the withdrawal.
+                if (walletTransaction is not null && payment.Status == DutyPaymentStatus.Withdrawn && payment.SettlementTransactionHash is null)
+                    return await RecordAfterWithdrawalAsync(payment, bank, from, to, walletTransaction, report, ct);
                 payment.EnsureSettleable(bank.Party, currencySettles: true);
                 if (!payment.IsBeingSettledBy(bank.Party)) throw;
             }
@@ -128,7 +127,7 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
             if (payment.IsSettledBy(bank.Party)) return new DutySettlement(payment, AlreadySettled: true); // completed by a concurrent retry
             payment.CompleteSettlement(bank.Party, bank.Actor, clock.GetUtcNow(), tx);
             ledger.BookTransfer(db, from, to, payment.Amount, LedgerEntryKind.DutyPayment, reference, tx);
-            iso.Record(db, report with { ChainTransactionHash = tx });
+            RecordReport(report with { ChainTransactionHash = tx });
             try
             {
                 await db.SaveChangesAsync(ct);
@@ -140,6 +139,36 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
                 payment = await db.DutyPayments.SingleAsync(p => p.Reference == reference, ct);
             }
         }
+    }
+
+    /// <summary>
+    /// Records the transfer the bank's wallet sent (checked: exactly this payment's, mined) on a payment customs withdrew
+    /// before its hash arrived: settled after the withdrawal, booked, reported. A concurrent request that recorded it first is the answer.
+    /// </summary>
+    private async Task<DutySettlement> RecordAfterWithdrawalAsync(DutyPayment payment, Caller bank, SettlementAccount from, SettlementAccount to, string tx,
+        MovementReport report, CancellationToken ct)
+    {
+        payment.SettleAfterWithdrawal(bank.Party, from.Address, bank.Actor, clock.GetUtcNow(), tx);
+        ledger.BookTransfer(db, from, to, payment.Amount, LedgerEntryKind.DutyPayment, payment.Reference, tx);
+        RecordReport(report with { ChainTransactionHash = tx });
+        try
+        {
+            await db.SaveChangesAsync(ct);
+            return new DutySettlement(payment, AlreadySettled: false);
+        }
+        catch (DbUpdateException)
+        {
+            db.ChangeTracker.Clear();
+            var current = await db.DutyPayments.SingleAsync(p => p.Reference == payment.Reference, ct);
+            if (current.IsSettledBy(bank.Party)) return new DutySettlement(current, AlreadySettled: true);
+            throw;
+        }
+    }
+
+    /// <summary>The settlement's ISO 20022 messages — when they can be written (a wallet's transfer is recorded even if not).</summary>
+    private void RecordReport(MovementReport report)
+    {
+        if (iso.Problem(report) is null) iso.Record(db, report);
     }
 
     private static MovementReport Report(DutyPayment payment, Caller bank, SettlementAccount from, SettlementAccount to) =>

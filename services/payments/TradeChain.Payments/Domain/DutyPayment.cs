@@ -2,7 +2,10 @@ using TradeChain.Domain;
 
 namespace TradeChain.Payments.Domain;
 
-/// <summary>Requested → Settling (a bank's transfer is being made: recorded before any money moves) → Settled; or Withdrawn before that.</summary>
+/// <summary>
+/// Requested → Settling (a bank's transfer is being made: recorded before any money moves) → Settled; or Withdrawn before
+/// that — and Withdrawn → Settled when a bank's wallet had sent the transfer itself before the withdrawal was known.
+/// </summary>
 public enum DutyPaymentStatus { Requested, Settling, Settled, Withdrawn }
 
 /// <summary>A bank paid the duties: customs may release the goods.</summary>
@@ -189,7 +192,8 @@ public sealed class DutyPayment : Aggregate
     /// <summary>
     /// The bank's own wallet sent the transfer <paramref name="transactionHash"/> (checked on chain: exactly this payment's)
     /// before TradeChain knew of it, and customs withdrew the payment meanwhile. The money moved, so the payment is
-    /// recorded settled — the withdrawal stays noted on it (returning the duty is a refund) — and customs hears of it.
+    /// recorded settled — the withdrawal stays noted on it (returning the duty is a refund) — and customs is told (it notes a
+    /// settlement of a payment it no longer awaits; it does not apply it).
     /// </summary>
     public void SettleAfterWithdrawal(string bankParty, string debtorAccount, string actor, DateTimeOffset at, string transactionHash)
     {

@@ -8,7 +8,8 @@ public sealed record Page<T>(IReadOnlyList<T> Items, int PageNumber, int PageSiz
 }
 
 public sealed record DutyPayment(string Reference, Guid DeclarationId, string PayerParty, decimal Amount, string Currency, string Status,
-    string? SettledByBank, string? DebtorAccount, long RequestedAtUnixMs, long? SettledAtUnixMs, string? SettlementTransactionHash, bool AlreadySettled)
+    string? SettledByBank, string? DebtorAccount, long RequestedAtUnixMs, long? SettledAtUnixMs, string? SettlementTransactionHash, bool AlreadySettled,
+    string? WithdrawalReason = null)
 {
     // Settling: a settlement under way (e.g. cut short by a crash), which the bank's retry completes.
     public bool Requested => Status is "Requested" or "Settling";
