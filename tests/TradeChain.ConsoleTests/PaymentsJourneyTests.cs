@@ -207,6 +207,33 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
         });
     }
 
+    [Fact]
+    public async Task A_transfer_the_banks_wallet_made_before_customs_withdrew_the_payment_shows_as_settled_after_the_withdrawal()
+    {
+        await JourneyAsync("wallet-late", async () =>
+        {
+            var (declarant, declarationId, reference) = await FundedDutyAsync("EXP-LATE");
+            // The bank's wallet sends the prepared transfer itself; before its hash reaches TradeChain, the declarant cancels.
+            var unsigned = await PostAsync(Bank, Roles.Bank, new Uri(Payments, $"/duty-payments/{reference}/settle/transaction"), new { });
+            var chain = new Nethereum.Web3.Web3(system.Services.Chain.RpcUrl);
+            var sent = await chain.Eth.Transactions.SendRawTransaction.SendRequestAsync(await SignAsync(unsigned, PartyWalletsKey(Bank)));
+            await PostAsync(declarant, Roles.Exporter, new Uri(Customs, $"/declarations/{declarationId}/cancel"), new { reason = "the buyer withdrew the order" });
+            await PollAsync(Bank, Roles.Bank, new Uri(Payments, $"/duty-payments/{reference}"), p => p["status"]!.GetValue<string>() == "Withdrawn");
+            // Its hash given (the page's wallet flow, or the API after the page was closed): the money moved, so it is recorded.
+            var settled = await PostAsync(Bank, Roles.Bank, new Uri(Payments, $"/duty-payments/{reference}/settle"), new { sentTransaction = sent });
+            Assert.Equal("Settled", settled["status"]!.GetValue<string>());
+
+            var bank = await SignedInAsync(Roles.Bank, Bank, "treasury.ops");
+            await GoAsync(bank, $"/duty-payments/{reference}");
+            await Expect(bank.GetByTestId("duty-status")).ToHaveTextAsync("Settled", Slow);
+            await Expect(bank.GetByTestId("settlement-receipt-hash")).ToHaveTextAsync(sent);
+            await Expect(bank.GetByTestId("settled-after-withdrawal")).ToContainTextAsync("declaration cancelled"); // customs' reason
+            await Expect(bank.GetByTestId("settled-after-withdrawal")).ToContainTextAsync("refund");
+            await bank.ScreenshotAsync("wallet-settled-after-withdrawal");
+            Assert.Empty(await bank.SeriousAccessibilityViolationsAsync());
+        });
+    }
+
     /// <summary>
     /// A declarant (named from <paramref name="prefix"/>) owing a duty, having mandated the bank, whose account the bank
     /// opened and funded with the duty; the treasury's account open: the payment waits for the bank to settle it.
