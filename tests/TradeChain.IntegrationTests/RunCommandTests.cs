@@ -30,8 +30,10 @@ public sealed class RunCommandTests(ITestOutputHelper output)
         var dashboard = new[] { TestEnvironment.FreePort(), TestEnvironment.FreePort(), TestEnvironment.FreePort() };
 
         // setsid: the run gets a process group of its own, as a terminal's foreground job has; Ctrl-C is SIGINT to that group.
+        // env --default-signal=INT: as in a terminal, SIGINT is not ignored — a test runner started in the background by a
+        // script without job control (as CI may be) passes SIGINT down ignored, and a shell cannot trap an ignored signal.
         var start = new ProcessStartInfo("setsid") { WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { "bash", Path.Combine(root, "scripts", "run.sh") }) start.ArgumentList.Add(argument);
+        foreach (var argument in new[] { "env", "--default-signal=INT", "bash", Path.Combine(root, "scripts", "run.sh") }) start.ArgumentList.Add(argument);
         foreach (var (name, port) in ports) start.Environment[name] = port.ToString(CultureInfo.InvariantCulture);
         start.Environment["STATE_DIR"] = state;
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{dashboard[0]}";
