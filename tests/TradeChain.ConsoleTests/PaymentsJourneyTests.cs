@@ -168,9 +168,10 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
             var (declarant, declarationId, reference) = await FundedDutyAsync("EXP-WALLET");
 
             // The bank's browser has a wallet holding the bank's key (here its development signer, as MetaMask would hold it):
-            // like MetaMask it will not sign without sending, so it sends the transfer to the chain itself.
+            // like MetaMask it will not sign without sending, so it sends the transfer to the chain itself. It is on
+            // Ethereum's network at first: the page asks it to switch to TradeChain's.
             var bank = await SignedInAsync(Roles.Bank, Bank, "treasury.ops");
-            var wallet = new BrowserWalletStandIn(system.Services.BankSignerUrl, system.Services.Chain.RpcUrl, BankAccount.Address);
+            var wallet = new BrowserWalletStandIn(system.Services.BankSignerUrl, system.Services.Chain.RpcUrl, BankAccount.Address, startsOnChain: 1);
             await wallet.InstallAsync(bank);
             await GoAsync(bank, $"/duty-payments/{reference}");
             await bank.GetByTestId("self-signing").Locator("summary").ClickAsync();
@@ -179,6 +180,7 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
             var sent = Assert.Single(wallet.Sent);
             await Expect(bank.GetByTestId("settlement-receipt-hash")).ToHaveTextAsync(sent);
             Assert.Contains("eth_signTransaction", wallet.Asked); // it asked to sign first, and sent when the wallet would not
+            Assert.True(wallet.Asked.IndexOf("wallet_switchEthereumChain") < wallet.Asked.IndexOf("eth_signTransaction"), string.Join(", ", wallet.Asked));
             await bank.ScreenshotAsync("wallet-settled");
             var declaration = await PollAsync(declarant, Roles.Exporter, new Uri(Customs, $"/declarations/{declarationId}"),
                 d => d["status"]!.GetValue<string>() is "Paid" or "Released");

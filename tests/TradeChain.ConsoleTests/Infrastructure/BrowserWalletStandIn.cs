@@ -11,9 +11,13 @@ namespace TradeChain.ConsoleTests.Infrastructure;
 /// development banks' signer, which holds their keys as a wallet would) signs, and the transaction goes to the system's
 /// chain. No wallet extension can be installed in the test browser; this stands in for one.
 /// </summary>
-public sealed class BrowserWalletStandIn(string signerUrl, string chainUrl, string account)
+/// <param name="startsOnChain">The network the wallet is on at first (e.g. 1, Ethereum); null: TradeChain's. It switches to
+/// TradeChain's when asked (wallet_switchEthereumChain, EIP-3326) and knows no other network (4902).</param>
+public sealed class BrowserWalletStandIn(string signerUrl, string chainUrl, string account, long? startsOnChain = null)
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    private long? _onOtherChain = startsOnChain;
 
     /// <summary>The methods the page asked for, in order.</summary>
     public List<string> Asked { get; } = [];
@@ -45,7 +49,8 @@ public sealed class BrowserWalletStandIn(string signerUrl, string chainUrl, stri
             JsonNode? result = method switch
             {
                 "eth_requestAccounts" or "eth_accounts" => new JsonArray(account),
-                "eth_chainId" => await RpcAsync(chainUrl, "eth_chainId", new JsonArray()),
+                "eth_chainId" => _onOtherChain is { } other ? "0x" + other.ToString("x") : await RpcAsync(chainUrl, "eth_chainId", new JsonArray()),
+                "wallet_switchEthereumChain" => await SwitchAsync(JsonNode.Parse(parameters)!.AsArray()[0]!["chainId"]!.GetValue<string>()),
                 "eth_signTransaction" => throw new WalletError(4200, "The method \"eth_signTransaction\" is not supported by this wallet."),
                 "eth_sendTransaction" => await SendAsync(JsonNode.Parse(parameters)!.AsArray()[0]!.AsObject()),
                 _ => throw new WalletError(4200, $"The method \"{method}\" is not supported by this wallet."),
@@ -58,8 +63,17 @@ public sealed class BrowserWalletStandIn(string signerUrl, string chainUrl, stri
         }
     }
 
+    private async Task<JsonNode?> SwitchAsync(string chainId)
+    {
+        var tradeChain = (await RpcAsync(chainUrl, "eth_chainId", new JsonArray())).GetValue<string>();
+        if (Convert.ToInt64(chainId, 16) != Convert.ToInt64(tradeChain, 16)) throw new WalletError(4902, $"Unrecognized chain ID \"{chainId}\".");
+        _onOtherChain = null; // the user approved the switch
+        return null;
+    }
+
     private async Task<JsonNode> SendAsync(JsonObject transaction)
     {
+        if (_onOtherChain is not null) throw new WalletError(-32603, "The wallet is on another network.");
         if (!string.Equals(transaction["from"]?.GetValue<string>(), account, StringComparison.OrdinalIgnoreCase))
             throw new WalletError(4100, "The requested account has not been authorised by the user.");
         var toSign = transaction.DeepClone().AsObject();

@@ -18,9 +18,22 @@ window.tradechain = {
         const accounts = (await eth.request({ method: 'eth_requestAccounts' }) ?? []).map((a) => String(a).toLowerCase());
         if (!accounts.includes(tx.from.toLowerCase()))
           return { error: `Your wallet does not offer your account ${tx.from}: select that account in the wallet, then try again.` };
-        const chainId = BigInt(await eth.request({ method: 'eth_chainId' }));
-        if (chainId !== BigInt(tx.chainId))
-          return { error: `Your wallet is on chain ${chainId}, TradeChain's is chain ${BigInt(tx.chainId)}: switch the wallet to TradeChain's network, then try again.` };
+        let chainId = BigInt(await eth.request({ method: 'eth_chainId' }));
+        if (chainId !== BigInt(tx.chainId)) {
+          // EIP-3326: the wallet asks its user to switch to TradeChain's network (if it knows it).
+          let unknownNetwork = false;
+          try {
+            await eth.request({ method: 'wallet_switchEthereumChain', params: [{ chainId: '0x' + BigInt(tx.chainId).toString(16) }] });
+            chainId = BigInt(await eth.request({ method: 'eth_chainId' }));
+          } catch (e) {
+            if (e?.code === 4001) return { error: "You declined to switch your wallet to TradeChain's network: nothing was signed or sent." };
+            unknownNetwork = e?.code === 4902;
+          }
+          if (chainId !== BigInt(tx.chainId))
+            return { error: unknownNetwork
+              ? `Your wallet does not know TradeChain's network (chain ${BigInt(tx.chainId)}): add it to the wallet with the RPC address your operator gives, then try again.`
+              : `Your wallet is on chain ${chainId}, TradeChain's is chain ${BigInt(tx.chainId)}: switch the wallet to TradeChain's network, then try again.` };
+        }
         const request = {
           from: tx.from, to: tx.to, data: tx.data, value: tx.value, nonce: tx.nonce, gas: tx.gas,
           maxFeePerGas: tx.maxFeePerGas, maxPriorityFeePerGas: tx.maxPriorityFeePerGas, chainId: tx.chainId, type: tx.type,
