@@ -25,8 +25,9 @@ public sealed class HealthTests(ITestOutputHelper output)
         Uri Health(string service, string path) =>
             new((service switch { "customs" => system.Customs, "documents" => system.Documents, _ => system.Payments }).BaseAddress, $"health/{path}");
 
+        // Healthy once each service's bus connection is up (a service is ready before its broker connection completes).
         foreach (var service in Services)
-            Assert.Equal("Healthy", (await DependenciesAsync(probe, Health(service, "dependencies")))["status"]!.GetValue<string>());
+            await UntilAsync(probe, Health(service, "dependencies"), d => d["status"]!.GetValue<string>() == "Healthy");
 
         // SIGSTOP: the node accepts connections and answers nothing — the stall that hung every probe for about 20 s.
         var stall = system.Chain.StallAsync(TimeSpan.FromSeconds(30));

@@ -56,7 +56,7 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
         if (payment.IsSettledBy(bank.Party)) return new DutySettlement(payment, AlreadySettled: true);
         // The bank's wallet sent its transfer before TradeChain saw any intent, and customs withdrew the payment meanwhile:
         // the money moved all the same, so it is recorded (below), never left on chain without its record.
-        var hashGivenAfterWithdrawal = sentTransaction is not null && payment.Status == DutyPaymentStatus.Withdrawn && payment.SettlementTransactionHash is null;
+        var hashGivenAfterWithdrawal = sentTransaction is not null && payment.WithdrawnUnsettled;
         if (!hashGivenAfterWithdrawal) payment.EnsureSettleable(bank.Party, ledger.Supports(payment.Currency));
         else if (!ledger.Supports(payment.Currency)) throw new DomainRuleViolation("currency-not-settled", $"{payment.Currency} has no settlement token on this network.");
 
@@ -99,7 +99,7 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
                 payment = await db.DutyPayments.SingleAsync(p => p.Reference == reference, ct);
                 if (payment.IsSettledBy(bank.Party)) return new DutySettlement(payment, AlreadySettled: true);
                 // The wallet's money moved, and customs withdrew the payment in the meantime: recorded after the withdrawal.
-                if (walletTransaction is not null && payment.Status == DutyPaymentStatus.Withdrawn && payment.SettlementTransactionHash is null)
+                if (walletTransaction is not null && payment.WithdrawnUnsettled)
                     return await RecordAfterWithdrawalAsync(payment, bank, from, to, walletTransaction, report, ct);
                 payment.EnsureSettleable(bank.Party, currencySettles: true);
                 if (!payment.IsBeingSettledBy(bank.Party)) throw;

@@ -189,6 +189,9 @@ public sealed class DutyPayment : Aggregate
         Raise(new DutiesSettled(Reference, DeclarationId, Amount, Currency, bankParty, SettledAtUnixMs.Value));
     }
 
+    /// <summary>Withdrawn by customs with no settlement recorded: a wallet's transfer made before the withdrawal may still be (<see cref="SettleAfterWithdrawal"/>).</summary>
+    public bool WithdrawnUnsettled => Status == DutyPaymentStatus.Withdrawn && SettlementTransactionHash is null;
+
     /// <summary>
     /// The bank's own wallet sent the transfer <paramref name="transactionHash"/> (checked on chain: exactly this payment's)
     /// before TradeChain knew of it, and customs withdrew the payment meanwhile. The money moved, so the payment is
@@ -197,7 +200,7 @@ public sealed class DutyPayment : Aggregate
     /// </summary>
     public void SettleAfterWithdrawal(string bankParty, string debtorAccount, string actor, DateTimeOffset at, string transactionHash)
     {
-        if (Status != DutyPaymentStatus.Withdrawn || SettlementTransactionHash is not null)
+        if (!WithdrawnUnsettled)
             throw new DomainRuleViolation("settle-once", $"Payment {Reference} is {Status}, not withdrawn before its settlement was recorded.");
         Status = DutyPaymentStatus.Settled;
         SettledByBank = bankParty;
