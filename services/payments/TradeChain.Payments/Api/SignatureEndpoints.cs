@@ -32,7 +32,8 @@ public sealed record AwaitingSignatureView(string Status, string Detail, Guid Pe
 }
 
 /// <param name="SignedTransaction">The party's signature of the pending transaction (0x, RLP hex of the signed EIP-1559 transaction).</param>
-public sealed record SignatureRequest([property: MaxLength(DecodedTransaction.MaxRawLength)] string? SignedTransaction);
+/// <param name="SentTransaction">Instead: the hash of the pending transaction as the party's wallet sent it itself (0x and 64 hex digits); taken once mined.</param>
+public sealed record SignatureRequest([property: MaxLength(DecodedTransaction.MaxRawLength)] string? SignedTransaction, [property: MaxLength(66)] string? SentTransaction);
 
 /// <summary>
 /// A party that signs itself lists the signatures other parties' steps wait for, reads one, and submits its signature
@@ -48,7 +49,7 @@ public static class SignatureEndpoints
             .WithSummary("The signatures other parties' steps wait for from the caller's party (it signs itself), newest first, at most 100; all=true includes those completed, expired or overtaken.");
         group.MapGet("/{id:guid}", GetAsync).WithSummary("One pending signature of the caller's party: what it is for, the transaction to sign, where it stands.");
         group.MapPost("/{id:guid}", SubmitAsync)
-            .WithSummary("The caller's party signs a pending transaction: checked to be exactly that call by its account, sent, and the waiting step taken. Submitted again: the same result. Gone stale: 409 signed-transaction-stale with a new transaction to sign.");
+            .WithSummary("The caller's party signs a pending transaction (signedTransaction), or gives the hash of it as its wallet sent it (sentTransaction; 409 transaction-pending until mined): checked to be exactly that call by its account, sent, and the waiting step taken. Submitted again: the same result. Gone stale: 409 signed-transaction-stale with a new transaction to sign.");
         return app;
     }
 
@@ -69,12 +70,15 @@ public static class SignatureEndpoints
 
     private static async Task<IResult> SubmitAsync(Guid id, SignatureRequest request, ClaimsPrincipal user, PaymentsDbContext db, SubmitSignature submit, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(request.SignedTransaction))
-            return Problems.Validation(("signedTransaction", "is required: your signature of the pending transaction (0x and hex digits)"));
+        var signedGiven = !string.IsNullOrWhiteSpace(request.SignedTransaction);
+        if (signedGiven == (request.SentTransaction is not null))
+            return Problems.Validation(("signedTransaction", "is required: your signature of the pending transaction (0x and hex digits) — or, instead, sentTransaction"));
+        if (request.SentTransaction is { } sent && !TradeChain.Domain.Hashing.Hex.IsHash32(sent))
+            return Problems.Validation(("sentTransaction", "must be a transaction hash: 0x followed by 64 hex digits"));
         var found = await PendingSignatureQueries.FindAsync(db, id, user.Party(), ct);
         if (found is null) return Problems.NotFound("pending signature", id.ToString());
         if (!user.IsInRole(found.Role)) return RoleRefused(found);
-        var result = await submit.HandleAsync(id, Caller.From(user), request.SignedTransaction.Trim(), ct);
+        var result = await submit.HandleAsync(id, Caller.From(user), request.SignedTransaction?.Trim(), request.SentTransaction, ct);
         if (result is null) return Problems.NotFound("pending signature", id.ToString());
         var view = PendingSignatureView.From(result.Pending);
         if (result.Stale)

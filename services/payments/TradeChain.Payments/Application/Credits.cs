@@ -189,7 +189,7 @@ public sealed class DecideAmendment(PaymentsDbContext db, SettlementLedger ledge
     }
 
     /// <summary>The issuing bank signed: the decision is taken with its transaction (or the one already mined), and the pending signature completed.</summary>
-    public async Task ResumeAsync(PendingSignature pending, ChainWriter signer, ChainReceipt? mined, CancellationToken ct)
+    public async Task ResumeAsync(PendingSignature pending, ChainWriter? signer, ChainReceipt? mined, CancellationToken ct)
     {
         var step = SignatureQueue.Step<AmendmentStep>(pending);
         var credit = await Held(step, pending, ct);

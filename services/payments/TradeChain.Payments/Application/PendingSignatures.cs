@@ -22,10 +22,10 @@ public interface ISignedStep
 
     /// <summary>
     /// Takes the held step with <paramref name="signer"/> as the signing party's writer (or the transaction already mined,
-    /// <paramref name="mined"/>), changes what it changes, and completes <paramref name="pending"/>; saved by the caller.
+    /// <paramref name="mined"/>; one of the two is given), changes what it changes, and completes <paramref name="pending"/>; saved by the caller.
     /// </summary>
     /// <exception cref="DomainRuleViolation">The step can no longer be taken as asked (overtaken).</exception>
-    Task ResumeAsync(PendingSignature pending, ChainWriter signer, ChainReceipt? mined, CancellationToken ct);
+    Task ResumeAsync(PendingSignature pending, ChainWriter? signer, ChainReceipt? mined, CancellationToken ct);
 
     /// <summary>The step's transaction for the signing party as the chain stands now (its stored one went stale).</summary>
     Task<UnsignedTransaction> PrepareAgainAsync(PendingSignature pending, CancellationToken ct);
@@ -94,8 +94,9 @@ public sealed record SignatureSubmission(PendingSignature Pending, bool Stale, s
 public sealed class SubmitSignature(PaymentsDbContext db, SettlementLedger ledger, ChainOptions chainOptions, TimeProvider clock, IEnumerable<ISignedStep> steps,
     ILogger<ChainWriter> writerLog)
 {
+    /// <param name="raw">The party's signed transaction; or null with <paramref name="sentHash"/>, the hash of the transaction its wallet sent itself.</param>
     /// <returns>Null when there is no such pending signature for the caller's party (it does not exist for anyone else).</returns>
-    public async Task<SignatureSubmission?> HandleAsync(Guid id, Caller caller, string raw, CancellationToken ct)
+    public async Task<SignatureSubmission?> HandleAsync(Guid id, Caller caller, string? raw, string? sentHash, CancellationToken ct)
     {
         var pending = await PendingSignatureQueries.FindAsync(db, id, caller.Party, ct);
         if (pending is null) return null;
@@ -103,15 +104,26 @@ public sealed class SubmitSignature(PaymentsDbContext db, SettlementLedger ledge
         if (pending.ExpireIfDue(clock.GetUtcNow())) await db.SaveChangesAsync(ct);
         pending.RequireAwaiting();
         var step = steps.Single(s => s.Kind == pending.Kind);
+        var expected = SignatureQueue.Transaction(pending).ToUnsigned();
 
-        // The party's account, and exactly this call (chain, contract, value, data): refused naming signedTransaction otherwise.
-        var signer = new PresignedSigner(raw, pending.Address, pending.Party);
-        var signed = signer.Check(SignatureQueue.Transaction(pending).ToUnsigned());
-        // Sent once, never retried: the same bytes cannot succeed where the node refused them.
-        var writer = new ChainWriter(chainOptions.WithMaxAttempts(1), signer, writerLog);
-        var mined = await writer.SucceededAsync(signed.Hash);
-        if (mined is null && await ledger.Chain.NextNonceAsync(pending.Address) is var next && next != signed.Nonce)
-            return await PrepareAgainAsync(pending, step, $"it has nonce {signed.Nonce}, but {pending.Party}'s account is at nonce {next}", ct);
+        ChainWriter? writer = null;
+        ChainReceipt? mined;
+        if (raw is null)
+        {
+            // The party's wallet sent it itself (browser wallets sign only by sending): taken once mined, if it is exactly this call by the party's account.
+            mined = await SentAsync(pending, expected, sentHash!);
+        }
+        else
+        {
+            // The party's account, and exactly this call (chain, contract, value, data): refused naming signedTransaction otherwise.
+            var signer = new PresignedSigner(raw, pending.Address, pending.Party);
+            var signed = signer.Check(expected);
+            // Sent once, never retried: the same bytes cannot succeed where the node refused them.
+            writer = new ChainWriter(chainOptions.WithMaxAttempts(1), signer, writerLog);
+            mined = await writer.SucceededAsync(signed.Hash);
+            if (mined is null && await ledger.Chain.NextNonceAsync(pending.Address) is var next && next != signed.Nonce)
+                return await PrepareAgainAsync(pending, step, $"it has nonce {signed.Nonce}, but {pending.Party}'s account is at nonce {next}", ct);
+        }
         try
         {
             await step.ResumeAsync(pending, writer, mined, ct);
@@ -136,6 +148,28 @@ public sealed class SubmitSignature(PaymentsDbContext db, SettlementLedger ledge
             if (stored is { Status: PendingSignatureStatus.Completed }) return new SignatureSubmission(stored, Stale: false);
             throw;
         }
+    }
+
+    /// <summary>The mined receipt of the transaction <paramref name="hash"/> that the party's wallet sent, checked to be exactly the pending call by its account.</summary>
+    /// <exception cref="PartySignatureException">(sentTransaction) unknown to the chain, sent by another account, or another call.</exception>
+    /// <exception cref="DomainRuleViolation">transaction-pending while it waits to be mined; transaction-reverted when the contract refused it.</exception>
+    private async Task<ChainReceipt> SentAsync(PendingSignature pending, UnsignedTransaction expected, string hash)
+    {
+        var sent = await ledger.Chain.SentTransactionAsync(hash)
+                   ?? throw new PartySignatureException($"{hash} is not known to the chain node: send the transaction from your wallet first, then give its hash.",
+                       field: PartySignatureException.Sent, rule: PartySignatureException.UnknownRule);
+        if (!SettlementClient.SameAddress(sent.From, pending.Address))
+            throw new PartySignatureException($"{hash} was sent by {sent.From}, not by {pending.Party}'s account {pending.Address}: send it from that account.",
+                field: PartySignatureException.Sent);
+        if (!SettlementClient.SameAddress(sent.To ?? "", expected.To) || sent.Value != expected.Value
+            || !string.Equals(sent.Input, expected.Data ?? "0x", StringComparison.OrdinalIgnoreCase))
+            throw new PartySignatureException($"{hash} is not the pending transaction (its contract, value or call differ): send exactly the transaction given.",
+                field: PartySignatureException.Sent);
+        if (sent.BlockNumber is not { } block)
+            throw new DomainRuleViolation("transaction-pending", $"Transaction {hash} is not mined yet: nothing is recorded until it is. Give its hash again in a moment.");
+        if (!sent.Succeeded)
+            throw new DomainRuleViolation("transaction-reverted", $"Transaction {hash} was refused by the contract in block {block}: nothing moved. Sign the pending transaction again.");
+        return new ChainReceipt(sent.Hash, block, 0);
     }
 
     private async Task<SignatureSubmission> PrepareAgainAsync(PendingSignature pending, ISignedStep step, string why, CancellationToken ct)
