@@ -12,8 +12,9 @@ namespace TradeChain.IntegrationTests;
 /// <summary>
 /// A step one party asks for that needs the chain signature of another party, which signs itself: the beneficiary
 /// accepts an amendment whose escrow adjustment the self-signing issuing bank must sign. The step waits (202) in the
-/// bank's queue of pending signatures; the bank — and nobody else — lists it, signs it with its own key and submits it;
-/// the escrow moves on chain and the credit in the service. On the real services, anvil and RabbitMQ.
+/// bank's queue of pending signatures; the bank — and nobody else — lists it, signs it with its own key and submits it
+/// (a signature gone stale is prepared again; the wallet's sent transaction is taken by its hash); the escrow moves on
+/// chain and the credit in the service. On the real services, anvil and RabbitMQ.
 /// </summary>
 public sealed class PendingSignatureTests(ITestOutputHelper output)
 {
@@ -110,23 +111,44 @@ public sealed class PendingSignatureTests(ITestOutputHelper output)
         Assert.Contains($"not by {selfSignedBank}'s account", refusal!["errors"]!["signedTransaction"]![0]!.GetValue<string>());
         Assert.Equal(9_600m, await ChainBalanceAsync(importer, payments));
 
-        // Signed by the bank: sent, mined, and the amendment taken — on chain (the escrow pulled 52,500 − 50,400) and in the service.
-        var (completed, done) = await Send(bank, HttpMethod.Post, signature, new { signedTransaction = signed });
+        // Meanwhile the bank's account sends another transaction (a deposit of 100): the signature is stale — nothing is
+        // sent, and the transaction is prepared again on the account's next nonce.
+        await SignedStepAsync(bank, new Uri(payments, $"accounts/{Importer}/USD/deposits"), new { amount = 100m, reference = "DEP-Q-2" }, bankKey);
+        var (stale, restated) = await Send(bank, HttpMethod.Post, signature, new { signedTransaction = signed });
+        Assert.True(stale == HttpStatusCode.Conflict, $"{(int)stale}: {restated}");
+        Assert.Equal("signed-transaction-stale", restated!["rule"]!.GetValue<string>());
+        var fresh = restated["transaction"]!.AsObject();
+        Assert.NotEqual(transaction["nonce"]!.GetValue<string>(), fresh["nonce"]!.GetValue<string>());
+        Assert.Equal(transaction["data"]!.GetValue<string>(), fresh["data"]!.GetValue<string>()); // the same call
+        Assert.Equal(9_700m, await ChainBalanceAsync(importer, payments));
+
+        // The bank's wallet sends the new one itself (as browser wallets do) and gives its hash: the amendment is taken — on
+        // chain (the escrow pulled 52,500 − 50,400) and in the service.
+        var chain = new Nethereum.Web3.Web3(system.Chain.RpcUrl);
+        var hash = await chain.Eth.Transactions.SendRawTransaction.SendRequestAsync(Sign(fresh, bankKey));
+        var (completed, done) = await Send(bank, HttpMethod.Post, signature, new { sentTransaction = hash });
+        for (var i = 0; i < 30 && done?["rule"]?.GetValue<string>() == "transaction-pending"; i++)
+        {
+            await Task.Delay(500);
+            (completed, done) = await Send(bank, HttpMethod.Post, signature, new { sentTransaction = hash });
+        }
         Assert.True(completed == HttpStatusCode.OK, $"{(int)completed}: {done}");
         Assert.Equal("completed", done!["status"]!.GetValue<string>());
-        var hash = DecodedTransaction.Decode(signed).Hash;
         Assert.Equal(hash, done["transactionHash"]!.GetValue<string>(), StringComparer.OrdinalIgnoreCase);
         var amended = await Get(exporter, credit);
         Assert.Equal("accepted", amended["amendments"]![0]!["status"]!.GetValue<string>());
         Assert.Equal(50_000m, amended["terms"]!["amount"]!.GetValue<decimal>());
         var account = await Get(importer, new Uri(payments, $"accounts/{Importer}/USD"));
-        Assert.Equal((7_500m, 7_500m), (account["balance"]!.GetValue<decimal>(), account["chainBalance"]!.GetValue<decimal>()));
+        Assert.Equal((7_600m, 7_600m), (account["balance"]!.GetValue<decimal>(), account["chainBalance"]!.GetValue<decimal>()));
         Assert.Contains(account["entries"]!.AsArray(), e => string.Equals(e!["transactionHash"]!.GetValue<string>(), hash, StringComparison.OrdinalIgnoreCase));
 
-        // Submitted again: the same result, nothing sent or booked twice; the queue holds nothing awaiting any more.
-        var (resubmitted, same) = await Send(bank, HttpMethod.Post, signature, new { signedTransaction = signed });
-        Assert.Equal((HttpStatusCode.OK, "completed", hash), (resubmitted, same!["status"]!.GetValue<string>(), same["transactionHash"]!.GetValue<string>()));
-        Assert.Equal(7_500m, await ChainBalanceAsync(importer, payments));
+        // Submitted again (the hash, or the stale signature): the same result, nothing sent or booked twice; nothing awaits any more.
+        foreach (var submission in new object[] { new { sentTransaction = hash }, new { signedTransaction = signed } })
+        {
+            var (resubmitted, same) = await Send(bank, HttpMethod.Post, signature, submission);
+            Assert.Equal((HttpStatusCode.OK, "completed", hash), (resubmitted, same!["status"]!.GetValue<string>(), same["transactionHash"]!.GetValue<string>()));
+        }
+        Assert.Equal(7_600m, await ChainBalanceAsync(importer, payments));
         Assert.Empty((await Send(bank, HttpMethod.Get, new Uri(payments, "signatures/pending"))).Body!.AsArray());
         Assert.Equal("completed", Assert.Single((await Send(bank, HttpMethod.Get, new Uri(payments, "signatures/pending?all=true"))).Body!.AsArray())!["status"]!.GetValue<string>());
         // And the beneficiary's accept, asked again, is the decision taken: the credit as it now is.

@@ -181,7 +181,17 @@ public sealed class DecideAmendment(PaymentsDbContext db, SettlementLedger ledge
                           $"(CreditEscrow.adjust, signed by the issuing bank {credit.IssuingBankParty}).";
             var pending = await queue.AddAsync(needed, TradeChain.ServiceDefaults.Auth.Roles.Bank, StepKind, subject, purpose, beneficiary,
                 new AmendmentStep(id, number, accept, approved), ct);
-            await Db.SaveChangesAsync(ct);
+            try
+            {
+                await Db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException)
+            {
+                // The same step asked for concurrently (the caller's retry): its pending signature is the answer.
+                Db.ChangeTracker.Clear();
+                pending = await queue.AwaitingAsync(StepKind, subject, ct) ?? throw new TradeChain.Domain.DomainRuleViolation("concurrent-change",
+                    "Another request changed this step at the same time; read the credit again and retry.");
+            }
             return new AmendmentDecision((await CreditQueries.FindAsync(Db, id, beneficiary.Party, ct))!, pending);
         }
         await Db.SaveChangesAsync(ct);

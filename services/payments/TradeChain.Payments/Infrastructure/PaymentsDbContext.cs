@@ -123,7 +123,8 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
             e.HasKey(p => p.Id);
             e.Property(p => p.Id).ValueGeneratedNever();
             e.HasIndex(p => new { p.Party, p.Status });
-            e.HasIndex(p => new { p.Kind, p.Subject });
+            // One awaiting signature per step: a concurrent second request for the same step finds the first.
+            e.HasIndex(p => new { p.Kind, p.Subject }).IsUnique().HasFilter($"\"Status\" = '{nameof(PendingSignatureStatus.Awaiting)}'");
             e.Property(p => p.Status).HasConversion<string>();
             e.Property(p => p.Version).IsConcurrencyToken();
         });

@@ -316,7 +316,9 @@ namespace TradeChain.Payments.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Kind", "Subject");
+                    b.HasIndex("Kind", "Subject")
+                        .IsUnique()
+                        .HasFilter("\"Status\" = 'Awaiting'");
 
                     b.HasIndex("Party", "Status");
 

@@ -309,7 +309,9 @@ namespace TradeChain.Payments.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Kind", "Subject");
+                    b.HasIndex("Kind", "Subject")
+                        .IsUnique()
+                        .HasFilter("\"Status\" = 'Awaiting'");
 
                     b.HasIndex("Party", "Status");
 

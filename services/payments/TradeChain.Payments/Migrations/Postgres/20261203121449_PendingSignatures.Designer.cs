@@ -12,7 +12,7 @@ using TradeChain.Payments.Infrastructure;
 namespace TradeChain.Payments.Migrations.Postgres
 {
     [DbContext(typeof(PaymentsDbContext))]
-    [Migration("20261203114445_PendingSignatures")]
+    [Migration("20261203121449_PendingSignatures")]
     partial class PendingSignatures
     {
         /// <inheritdoc />
@@ -319,7 +319,9 @@ namespace TradeChain.Payments.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Kind", "Subject");
+                    b.HasIndex("Kind", "Subject")
+                        .IsUnique()
+                        .HasFilter("\"Status\" = 'Awaiting'");
 
                     b.HasIndex("Party", "Status");
 

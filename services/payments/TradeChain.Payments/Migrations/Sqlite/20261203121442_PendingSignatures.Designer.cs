@@ -11,7 +11,7 @@ using TradeChain.Payments.Infrastructure;
 namespace TradeChain.Payments.Migrations.Sqlite
 {
     [DbContext(typeof(PaymentsDbContext))]
-    [Migration("20261203114441_PendingSignatures")]
+    [Migration("20261203121442_PendingSignatures")]
     partial class PendingSignatures
     {
         /// <inheritdoc />
@@ -312,7 +312,9 @@ namespace TradeChain.Payments.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Kind", "Subject");
+                    b.HasIndex("Kind", "Subject")
+                        .IsUnique()
+                        .HasFilter("\"Status\" = 'Awaiting'");
 
                     b.HasIndex("Party", "Status");
 

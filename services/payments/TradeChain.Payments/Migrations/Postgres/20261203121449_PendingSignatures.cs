@@ -42,7 +42,9 @@ namespace TradeChain.Payments.Migrations.Postgres
             migrationBuilder.CreateIndex(
                 name: "IX_pending_signatures_Kind_Subject",
                 table: "pending_signatures",
-                columns: new[] { "Kind", "Subject" });
+                columns: new[] { "Kind", "Subject" },
+                unique: true,
+                filter: "\"Status\" = 'Awaiting'");
 
             migrationBuilder.CreateIndex(
                 name: "IX_pending_signatures_Party_Status",
