@@ -215,9 +215,14 @@ public static class PendingSignatureQueries
     /// <summary>The party's pending signatures, newest first, at most <see cref="MaxListed"/>; awaiting ones past their time marked expired.</summary>
     public static async Task<List<PendingSignature>> ListAsync(PaymentsDbContext db, string party, bool awaitingOnly, DateTimeOffset now, CancellationToken ct)
     {
-        var query = db.PendingSignatures.Where(p => p.Party == party);
-        if (awaitingOnly) query = query.Where(p => p.Status == PendingSignatureStatus.Awaiting);
-        var listed = await query.OrderByDescending(p => p.CreatedAtUnixMs).Take(MaxListed).ToListAsync(ct);
+        IQueryable<PendingSignature> Newest(IQueryable<PendingSignature> all)
+        {
+            var query = all.Where(p => p.Party == party);
+            if (awaitingOnly) query = query.Where(p => p.Status == PendingSignatureStatus.Awaiting);
+            return query.OrderByDescending(p => p.CreatedAtUnixMs).Take(MaxListed);
+        }
+
+        var listed = await Newest(db.PendingSignatures).ToListAsync(ct);
         if (listed.Count(p => p.ExpireIfDue(now)) > 0)
         {
             try
@@ -226,9 +231,9 @@ public static class PendingSignatureQueries
             }
             catch (DbUpdateException)
             {
-                // Completed or expired by a concurrent request: read again.
+                // Completed or expired by a concurrent request: read again as it is (what is due now is marked by the next read).
                 db.ChangeTracker.Clear();
-                return await ListAsync(db, party, awaitingOnly, now, ct);
+                listed = await Newest(db.PendingSignatures.AsNoTracking()).ToListAsync(ct);
             }
         }
         return awaitingOnly ? [.. listed.Where(p => p.Status == PendingSignatureStatus.Awaiting)] : listed;
