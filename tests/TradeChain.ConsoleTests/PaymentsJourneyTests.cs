@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
@@ -240,6 +241,96 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
     /// A declarant (named from <paramref name="prefix"/>) owing a duty, having mandated the bank, whose account the bank
     /// opened and funded with the duty; the treasury's account open: the payment waits for the bank to settle it.
     /// </summary>
+    [Fact]
+    public async Task A_bank_that_keeps_its_key_signs_the_escrow_adjustment_a_beneficiarys_acceptance_waits_for_on_its_signatures_page()
+    {
+        await JourneyAsync("signatures", async () =>
+        {
+            // The self-signing bank, onboarded on chain, keeps the applicant's account and issues a credit (each of its own
+            // steps signed in its own request); the beneficiary banks with VCB.
+            var ownKey = ConsoleSystem.SelfSignedBankKey;
+            var bankAddress = new TradeChain.Ledger.TransactionSigner(ownKey, TradeChain.Ledger.DevelopmentAccounts.ChainId).Address;
+            await OnboardBankAsync(bankAddress);
+            var (applicant, beneficiary) = (Unique("IMP-OWN"), Unique("EXP-OWN"));
+            await PostAsync(applicant, Roles.Exporter, new Uri(Payments, "/accounts/mandates"), new { bank = ConsoleSystem.SelfSignedBank, currency = "USD" });
+            await PostAsync(beneficiary, Roles.Exporter, new Uri(Payments, "/accounts/mandates"), new { bank = Bank, currency = "USD" });
+            await SelfSignedPostAsync(new Uri(Payments, "/accounts"), new { party = applicant, currency = "USD" });
+            await SelfSignedPostAsync(new Uri(Payments, $"/accounts/{applicant}/USD/deposits"), new { amount = 20_000m, reference = Unique("DEP") });
+            await PostAsync(Bank, Roles.Bank, new Uri(Payments, "/accounts"), new { party = beneficiary, currency = "USD" });
+            var today = DateOnly.FromDateTime(DateTime.UtcNow);
+            var applied = await PostAsync(applicant, Roles.Exporter, new Uri(Payments, "/credits"), new
+            {
+                beneficiary, issuingBank = ConsoleSystem.SelfSignedBank,
+                terms = new
+                {
+                    currency = "USD", amount = 10_000m, tolerancePercent = 0m, expiryDate = today.AddDays(45), expiryPlaceCountry = "VN", latestShipmentDate = today.AddDays(20),
+                    applicantName = "Hamburg Roasters GmbH", beneficiaryName = "Saigon Coffee JSC", portOfLoading = "VNSGN", portOfDischarge = "DEHAM", goodsDescription = Goods,
+                    requiredDocuments = new object[] { new { type = "commercial-invoice", matchFields = new[] { "amount", "currency" } } },
+                },
+            });
+            var credit = new Uri(Payments, $"/credits/{applied["id"]}/");
+            await SelfSignedPostAsync(new Uri(credit, "issue"), new { });
+            await PostAsync(ConsoleSystem.SelfSignedBank, Roles.Bank, new Uri(credit, "amendments"), new { terms = new { amount = 12_000m }, reason = "price increase agreed" });
+
+            // The beneficiary accepts in the console: it waits for the bank's signature, and says so.
+            var exporter = await SignedInAsync(Roles.Exporter, beneficiary, "lan.tran");
+            await GoAsync(exporter, $"/credits/{applied["id"]}");
+            await exporter.GetByTestId("amendment-accept").ClickAsync();
+            await Expect(exporter.GetByTestId("amendment-awaiting-signature")).ToContainTextAsync($"awaits {ConsoleSystem.SelfSignedBank}'s signature", SlowContains);
+
+            // The bank finds it under "Signatures awaiting you", downloads the transaction, signs it on its side and pastes the signature.
+            var bank = await SignedInAsync(Roles.Bank, ConsoleSystem.SelfSignedBank, "credit.ops");
+            await GoAsync(bank, "/");
+            await bank.GetByTestId("nav-signatures").ClickAsync();
+            await bank.WaitForInteractiveAsync();
+            var card = bank.GetByTestId("pending-signatures").GetByTestId("pending-signature");
+            await Expect(card).ToContainTextAsync(beneficiary, SlowContains);
+            var download = await bank.RunAndWaitForDownloadAsync(() => card.GetByTestId("unsigned-download").ClickAsync());
+            var transaction = JsonNode.Parse(await File.ReadAllTextAsync(await download.PathAsync()))!.AsObject();
+            Assert.Equal(bankAddress, transaction["from"]!.GetValue<string>(), StringComparer.OrdinalIgnoreCase);
+            Assert.Empty(await bank.SeriousAccessibilityViolationsAsync());
+            await bank.ScreenshotAsync("signatures-awaiting");
+
+            // Signed by another account: refused in words, naming whose it should be.
+            var mixedUp = transaction.DeepClone().AsObject();
+            mixedUp["from"] = BankAccount.Address;
+            await card.GetByTestId("signed-transaction").FillAsync(await SignAsync(mixedUp, PartyWalletsKey(Bank)));
+            await card.GetByTestId("send-signed").ClickAsync();
+            await Expect(card.GetByRole(AriaRole.Alert)).ToContainTextAsync($"not by {ConsoleSystem.SelfSignedBank}'s account", SlowContains);
+
+            // Signed with the bank's key: the amendment is taken; the signature moves to those done, with its receipt.
+            var signed = await SignAsync(transaction, ownKey);
+            await card.GetByTestId("signed-transaction").FillAsync(signed);
+            await card.GetByTestId("send-signed").ClickAsync();
+            var done = bank.GetByTestId("closed-signatures").GetByTestId("pending-signature");
+            await Expect(done.GetByTestId("signature-outcome")).ToContainTextAsync("accepted", SlowContains);
+            await Expect(done.GetByTestId("signature-receipt-hash")).ToHaveTextAsync(TradeChain.Ledger.DecodedTransaction.Decode(signed).Hash, Slow);
+            await Expect(bank.GetByTestId("no-pending-signatures")).ToBeVisibleAsync();
+            await bank.ScreenshotAsync("signatures-signed");
+            var amended = await PollAsync(beneficiary, Roles.Exporter, credit, c => c["amendments"]![0]!["status"]!.GetValue<string>() == "accepted");
+            Assert.Equal(12_000m, amended["terms"]!["amount"]!.GetValue<decimal>());
+        });
+    }
+
+    /// <summary>A step of the self-signing bank through the API: 409 with the transaction to sign, then the same request with its signature.</summary>
+    private async Task SelfSignedPostAsync(Uri uri, object body)
+    {
+        using var client = Client(Roles.Bank, ConsoleSystem.SelfSignedBank);
+        using var first = await client.PostAsJsonAsync(uri, body);
+        var problem = JsonNode.Parse(await first.Content.ReadAsStringAsync())!;
+        Assert.True(problem["rule"]?.GetValue<string>() == "signature-required", $"{(int)first.StatusCode}: {problem}");
+        using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = JsonContent.Create(body) };
+        request.Headers.Add(TradeChain.Ledger.PartySignatures.Header, await SignAsync(problem["transaction"]!.AsObject(), ConsoleSystem.SelfSignedBankKey));
+        using var signed = await client.SendAsync(request);
+        Assert.True(signed.IsSuccessStatusCode, $"{(int)signed.StatusCode}: {await signed.Content.ReadAsStringAsync()}");
+    }
+
+    /// <summary>Onboarding on chain, as the contracts' admin does it: the bank role, and the bank's own token account (each only when missing).</summary>
+    private Task OnboardBankAsync(string bank) =>
+        TradeChain.Ledger.LedgerDeployer.MakeBankAsync(
+            new Nethereum.Web3.Web3(new Nethereum.Web3.Accounts.Account(TradeChain.Ledger.DevelopmentAccounts.DeployerKey, TradeChain.Ledger.DevelopmentAccounts.ChainId),
+                system.Services.Chain.RpcUrl), "USD", system.Services.Chain.Deployment.Settlement["USD"].Token, bank, null);
+
     private async Task<(string Declarant, Guid DeclarationId, string Reference)> FundedDutyAsync(string prefix)
     {
         var declarant = Unique(prefix);

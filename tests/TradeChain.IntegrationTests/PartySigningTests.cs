@@ -89,7 +89,7 @@ public sealed class PartySigningTests
     }
 
     /// <summary>What onboarding does for a bank on chain: the admin grants it the bank role and opens its own token account.</summary>
-    private static async Task OnboardBankAsync(TradeChainSystem system, string bank, string currency)
+    internal static async Task OnboardBankAsync(TradeChainSystem system, string bank, string currency)
     {
         var options = new ChainOptions { RpcUrl = system.Chain.RpcUrl, ChainId = DevelopmentAccounts.ChainId, PrivateKey = DevelopmentAccounts.DeployerKey };
         var admin = new ChainWriter(options, Microsoft.Extensions.Logging.Abstractions.NullLogger<ChainWriter>.Instance);
@@ -98,9 +98,9 @@ public sealed class PartySigningTests
         await admin.SendAsync(token, new Ledger.Contracts.SettlementToken.OpenAccountForFunction { Account = bank, Bank = bank }, CancellationToken.None);
     }
 
-    private static string Sign(JsonObject transaction, string key) => SignCommand.Sign(transaction.ToJsonString(), key, TextWriter.Null).Raw;
+    internal static string Sign(JsonObject transaction, string key) => SignCommand.Sign(transaction.ToJsonString(), key, TextWriter.Null).Raw;
 
-    private static async Task<(HttpStatusCode Status, JsonNode? Body)> SendSigned(HttpClient client, Uri uri, object body, string signed)
+    internal static async Task<(HttpStatusCode Status, JsonNode? Body)> SendSigned(HttpClient client, Uri uri, object body, string signed)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = JsonContent.Create(body) };
         request.Headers.Add(PartySignatures.Header, signed);

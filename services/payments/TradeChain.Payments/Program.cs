@@ -16,6 +16,8 @@ builder.AddChainIndex(SettlementPayments.SourcesFor);
 builder.Services.AddScoped<SettlementPayments>();
 builder.Services.AddSingleton<Iso20022Recorder>();
 builder.Services.AddPaymentsUseCases();
+builder.Services.AddScoped<SignatureQueue>();
+builder.Services.AddScoped<ISignedStep>(services => services.GetRequiredService<DecideAmendment>());
 builder.Services.AddOptions<ChainOptions>().Validate(o => o.Settlement.Count > 0 && o.Settlement.Values.All(s => s.Token.Length > 0 && s.Escrow.Length > 0),
     "Chain:Settlement:<currency>:Token and :Escrow are required by the payments service (the settlement token and credit escrow per currency).");
 
@@ -36,6 +38,7 @@ app.MapCredits();
 app.MapReconciliation();
 app.MapIso20022Messages();
 app.MapPartyAccounts();
+app.MapSignatures();
 
 app.Run();
 

@@ -15,9 +15,19 @@ public sealed class ConsoleSystem : IAsyncLifetime
 
     public Uri ConsoleUrl => Console.BaseAddress;
 
+    /// <summary>A bank that signs its own transactions (Parties:SelfSigned): the services hold no signer for it.</summary>
+    public const string SelfSignedBank = "BNK-OWNKEY";
+
+    /// <summary>Its key: the PUBLIC development key derived from its name, held only by the tests (the bank).</summary>
+    public static string SelfSignedBankKey => TradeChain.Ledger.PartyWallets.DevelopmentKey(SelfSignedBank);
+
     public async Task InitializeAsync()
     {
-        Services = await TradeChainSystem.StartAsync(console: _ => { });
+        var selfSigned = new TradeChain.Ledger.TransactionSigner(SelfSignedBankKey, TradeChain.Ledger.DevelopmentAccounts.ChainId).Address;
+        Services = await TradeChainSystem.StartAsync(configure: (service, process) =>
+        {
+            if (service is "payments" or "documents") process.SetSetting($"Parties:SelfSigned:{SelfSignedBank}", selfSigned);
+        }, console: _ => { });
         Console = Services.Console!;
     }
 

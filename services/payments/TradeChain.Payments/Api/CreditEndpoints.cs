@@ -72,9 +72,10 @@ public static class CreditEndpoints
             .WithSummary("The advising bank advises the credit to the beneficiary.");
         group.MapPost("/{id:guid}/amendments", AmendAsync).RequireAuthorization(Roles.Bank).WithSummary("The issuing bank proposes an amendment (UCP 600 art. 10).");
         group.MapPost("/{id:guid}/amendments/{number:int}/accept", (Guid id, int number, ClaimsPrincipal u, DecideAmendment decide, CancellationToken ct) =>
-            Respond(id, decide.HandleAsync(id, number, true, Caller.From(u), ct))).WithSummary("The beneficiary accepts the amendment: the terms (and the escrowed amount) change.");
+                Decided(id, decide.HandleAsync(id, number, true, Caller.From(u), ct)))
+            .WithSummary("The beneficiary accepts the amendment: the terms (and the escrowed amount) change. An issuing bank that signs itself signs the escrow's adjustment: 202 awaiting its signature (its pending signature's id), nothing saved until it signs.");
         group.MapPost("/{id:guid}/amendments/{number:int}/reject", (Guid id, int number, ClaimsPrincipal u, DecideAmendment decide, CancellationToken ct) =>
-            Respond(id, decide.HandleAsync(id, number, false, Caller.From(u), ct))).WithSummary("The beneficiary rejects the amendment: the terms stay.");
+            Decided(id, decide.HandleAsync(id, number, false, Caller.From(u), ct))).WithSummary("The beneficiary rejects the amendment: the terms stay.");
         group.MapPost("/{id:guid}/presentations", PresentAsync).RequireAuthorization(Roles.Exporter)
             .WithSummary("The beneficiary presents documents (references to documents issued in the documents service); they are verified over the bus and examined automatically.");
         group.MapPost("/{id:guid}/presentations/{presentation:guid}/refuse", (Guid id, Guid presentation, ClaimsPrincipal u, RefusePresentation refuse, CancellationToken ct) =>
@@ -101,6 +102,14 @@ public static class CreditEndpoints
     /// <summary>The credit after the step, or 404 when the caller is not party to it (then it does not exist for it).</summary>
     private static async Task<IResult> Respond(Guid id, Task<DocumentaryCredit?> step) =>
         await step is { } credit ? Results.Ok(CreditView.From(credit)) : Problems.NotFound("credit", id.ToString());
+
+    /// <summary>The credit after the decision; 202 with whose signature it awaits; 404 when the caller is not party to it.</summary>
+    private static async Task<IResult> Decided(Guid id, Task<AmendmentDecision?> step) => await step switch
+    {
+        null => Problems.NotFound("credit", id.ToString()),
+        { Awaiting: { } awaiting } => Results.Accepted($"/credits/{id}", AwaitingSignatureView.From(awaiting)),
+        var decided => Results.Ok(CreditView.From(decided.Credit)),
+    };
 
     private static async Task<IResult> ApplyAsync(CreditApplication request, ClaimsPrincipal user, ApplyForCredit apply, SettlementLedger ledger, TimeProvider clock,
         CancellationToken ct)

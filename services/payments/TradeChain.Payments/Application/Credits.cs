@@ -135,28 +135,127 @@ public sealed class ProposeAmendment(PaymentsDbContext db, TimeProvider clock) :
     }
 }
 
+/// <summary>What the beneficiary's decision came to: the credit, and the issuing bank's signature it awaits (then nothing of it is saved yet).</summary>
+public sealed record AmendmentDecision(DocumentaryCredit Credit, PendingSignature? Awaiting);
+
+/// <summary>A decision on an amendment held while the issuing bank signs the escrow's adjustment: what it takes to take it again.</summary>
+/// <param name="BeneficiaryApproved">The beneficiary's own approval of a decrease was sent on chain with the decision already.</param>
+public sealed record AmendmentStep(Guid CreditId, int Number, bool Accept, bool BeneficiaryApproved);
+
 /// <summary>
 /// The beneficiary accepts or rejects the pending amendment. Where the credit says the escrow must follow
 /// (<see cref="EscrowAdjustment"/>), it moves signed by the issuing bank that proposed it — after the beneficiary's own
-/// approval on chain when the credit says so (a decrease).
+/// approval on chain when the credit says so (a decrease). An issuing bank that signs itself cannot sign in the
+/// beneficiary's request: the decision then waits for its signature (<see cref="SignatureQueue"/>), nothing of it saved,
+/// and is taken when the bank submits it (<see cref="ResumeAsync"/>).
 /// </summary>
-public sealed class DecideAmendment(PaymentsDbContext db, SettlementLedger ledger, Iso20022Recorder iso, TimeProvider clock) : EscrowUseCase(db, ledger, iso, clock)
+public sealed class DecideAmendment(PaymentsDbContext db, SettlementLedger ledger, Iso20022Recorder iso, TimeProvider clock, SignatureQueue queue)
+    : EscrowUseCase(db, ledger, iso, clock), ISignedStep
 {
-    public Task<DocumentaryCredit?> HandleAsync(Guid id, int number, bool accept, Caller beneficiary, CancellationToken ct) => StepAsync(id, beneficiary, async credit =>
+    public const string StepKind = "credit-amendment";
+
+    public string Kind => StepKind;
+
+    public async Task<AmendmentDecision?> HandleAsync(Guid id, int number, bool accept, Caller beneficiary, CancellationToken ct)
     {
-        if (credit.DecideAmendment(number, accept, beneficiary.Party, beneficiary.Actor, Now) is not { } adjustment) return;
+        var credit = await LoadAsync(id, beneficiary, ct);
+        if (credit is null) return null;
+        var subject = Subject(id, number);
+        // Asked again while the issuing bank's signature is awaited: the same answer, nothing sent again.
+        if (await queue.AwaitingAsync(StepKind, subject, ct) is { } awaiting)
+        {
+            await Db.SaveChangesAsync(ct); // an earlier one that expired meanwhile is marked so
+            return new AmendmentDecision(credit, awaiting);
+        }
+        var approved = false;
+        try
+        {
+            await TakeAsync(credit, number, accept, beneficiary.Party, beneficiary.Actor, null, null, approvedAlready: false, () => approved = true, ct);
+        }
+        catch (PartySignatureRequiredException needed) when (needed.Party == credit.IssuingBankParty && needed.Party != beneficiary.Party)
+        {
+            // The bank's signature, which only the bank can give: the decision waits for it, and the credit stays as it was.
+            Db.ChangeTracker.Clear();
+            var adjustment = accept ? "accepted" : "rejected";
+            var purpose = $"Documentary credit {credit.Number}: {beneficiary.Party} {adjustment} amendment {number}; the escrow's amount follows it " +
+                          $"(CreditEscrow.adjust, signed by the issuing bank {credit.IssuingBankParty}).";
+            var pending = await queue.AddAsync(needed, TradeChain.ServiceDefaults.Auth.Roles.Bank, StepKind, subject, purpose, beneficiary,
+                new AmendmentStep(id, number, accept, approved), ct);
+            try
+            {
+                await Db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException)
+            {
+                // The same step asked for concurrently (the caller's retry): its pending signature is the answer.
+                Db.ChangeTracker.Clear();
+                pending = await queue.AwaitingAsync(StepKind, subject, ct) ?? throw new TradeChain.Domain.DomainRuleViolation("concurrent-change",
+                    "Another request changed this step at the same time; read the credit again and retry.");
+            }
+            return new AmendmentDecision((await CreditQueries.FindAsync(Db, id, beneficiary.Party, ct))!, pending);
+        }
+        await Db.SaveChangesAsync(ct);
+        return new AmendmentDecision(credit, null);
+    }
+
+    /// <summary>The issuing bank signed: the decision is taken with its transaction (or the one already mined), and the pending signature completed.</summary>
+    public async Task ResumeAsync(PendingSignature pending, ChainWriter? signer, ChainReceipt? mined, CancellationToken ct)
+    {
+        var step = SignatureQueue.Step<AmendmentStep>(pending);
+        var credit = await Held(step, pending, ct);
+        var tx = await TakeAsync(credit, step.Number, step.Accept, pending.RequestedBy, pending.RequestedByActor, signer, mined, step.BeneficiaryApproved, () => { }, ct);
+        pending.Complete(tx ?? "", $"Amendment {step.Number} of credit {credit.Number} {(step.Accept ? "accepted" : "rejected")}; escrow adjusted to " +
+                                   $"{credit.Terms.MaximumAmount} {credit.Terms.Currency}.", Now);
+    }
+
+    /// <summary>The bank's transaction of the held decision as the chain stands now; nothing saved.</summary>
+    public async Task<UnsignedTransaction> PrepareAgainAsync(PendingSignature pending, CancellationToken ct)
+    {
+        var step = SignatureQueue.Step<AmendmentStep>(pending);
+        var credit = await Held(step, pending, ct);
+        try
+        {
+            await TakeAsync(credit, step.Number, step.Accept, pending.RequestedBy, pending.RequestedByActor, null, null, step.BeneficiaryApproved, () => { }, ct);
+        }
+        catch (PartySignatureRequiredException needed) when (needed.Party == pending.Party)
+        {
+            return needed.Transaction;
+        }
+        finally
+        {
+            Db.ChangeTracker.Clear();
+        }
+        throw new TradeChain.Domain.DomainRuleViolation("signature-not-needed", $"The step no longer needs {pending.Party}'s signature.");
+    }
+
+    private async Task<DocumentaryCredit> Held(AmendmentStep step, PendingSignature pending, CancellationToken ct) =>
+        await Db.Credits.SingleOrDefaultAsync(c => c.Id == step.CreditId, ct) is { } credit && credit.IssuingBankParty == pending.Party
+            ? credit
+            : throw new TradeChain.Domain.DomainRuleViolation("no-such-credit", "The credit this signature was for is gone.");
+
+    private static string Subject(Guid credit, int number) => $"{credit}/A{number}";
+
+    /// <summary>The decision on the credit and, where the escrow follows, on chain: the adjustment's transaction, or null when none was needed.</summary>
+    private async Task<string?> TakeAsync(DocumentaryCredit credit, int number, bool accept, string beneficiary, string actor, ChainWriter? issuingBank,
+        ChainReceipt? mined, bool approvedAlready, Action approved, CancellationToken ct)
+    {
+        if (credit.DecideAmendment(number, accept, beneficiary, actor, Now) is not { } adjustment) return null;
         var currency = credit.Terms.Currency;
         var newAmount = LedgerEntry.ToMinor(adjustment.To);
-        if (adjustment.NeedsBeneficiaryApproval)
+        if (adjustment.NeedsBeneficiaryApproval && !approvedAlready && mined is null)
+        {
             await Ledger.Chain.ApproveAdjustmentAsync(await Ledger.Wallets.ForAsync(credit.BeneficiaryParty, ct), EscrowId(credit), newAmount, ct);
-        var receipt = await Ledger.Chain.AdjustAsync(await Ledger.Wallets.ForAsync(credit.IssuingBankParty, ct), EscrowId(credit), newAmount, ct);
+            approved();
+        }
+        var receipt = mined ?? await Ledger.Chain.AdjustAsync(issuingBank ?? await Ledger.Wallets.ForAsync(credit.IssuingBankParty, ct), EscrowId(credit), newAmount, ct);
         var reference = $"{credit.Number}/A{number}";
         Ledger.BookEscrow(Db, credit.ApplicantParty, currency, LedgerEntry.ToMinor(adjustment.From - adjustment.To),
             LedgerEntryKind.CreditAdjustment, reference, receipt.TransactionHash);
         var applicant = await Ledger.RequireAccountAsync(Db, credit.ApplicantParty, currency, "applicant", ct);
         NotifyEscrow(credit, applicant, isCredit: adjustment.IsDecrease, adjustment.Difference,
             reference, receipt.TransactionHash, $"Documentary credit {credit.Number}, amendment {number}: escrow adjusted");
-    }, ct);
+        return receipt.TransactionHash;
+    }
 }
 
 /// <summary>

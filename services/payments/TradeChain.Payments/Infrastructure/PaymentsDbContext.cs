@@ -23,6 +23,8 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
 
     public DbSet<Iso20022Message> Messages => Set<Iso20022Message>();
 
+    public DbSet<PendingSignature> PendingSignatures => Set<PendingSignature>();
+
     protected override IEnumerable<object> IntegrationMessagesFor(Aggregate source, IDomainEvent domainEvent) => IntegrationEvents.For(domainEvent);
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -114,6 +116,17 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
             e.ToTable("iso20022_messages");
             e.HasKey(m => m.Id);
             e.HasIndex(m => m.Subject);
+        });
+        model.Entity<PendingSignature>(e =>
+        {
+            e.ToTable("pending_signatures");
+            e.HasKey(p => p.Id);
+            e.Property(p => p.Id).ValueGeneratedNever();
+            e.HasIndex(p => new { p.Party, p.Status });
+            // One awaiting signature per step: a concurrent second request for the same step finds the first.
+            e.HasIndex(p => new { p.Kind, p.Subject }).IsUnique().HasFilter($"\"Status\" = '{nameof(PendingSignatureStatus.Awaiting)}'");
+            e.Property(p => p.Status).HasConversion<string>();
+            e.Property(p => p.Version).IsConcurrencyToken();
         });
     }
 

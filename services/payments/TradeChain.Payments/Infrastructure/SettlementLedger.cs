@@ -20,6 +20,9 @@ public sealed class PaymentsOptions
 
     /// <summary>The only bank that may open and keep the customs treasury's account (the treasury's mandate, configured).</summary>
     public string CustomsTreasuryBank { get; set; } = "BNK-TREASURY";
+
+    /// <summary>How long a step waits for the signature of another party that signs itself before the request expires (a pending signature).</summary>
+    public TimeSpan PendingSignatureLifetime { get; set; } = TimeSpan.FromDays(3);
 }
 
 /// <summary>

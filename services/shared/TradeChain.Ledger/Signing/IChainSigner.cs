@@ -17,6 +17,13 @@ public sealed record SigningRequest(string From, string To, string Data, string 
         new(from, t.To, t.Data ?? "0x", Quantity(t.Value), Quantity(t.Nonce), Quantity(t.GasLimit), Quantity(t.MaxFeePerGas),
             Quantity(t.MaxPriorityFeePerGas), Quantity(t.ChainId), "0x2", description);
 
+    /// <summary>The transaction itself again, as the chain writer had it (for checking what a party signed against it).</summary>
+    public UnsignedTransaction ToUnsigned() =>
+        new(Parse(ChainId), Parse(Nonce), Parse(MaxPriorityFeePerGas), Parse(MaxFeePerGas), Parse(Gas), To, Parse(Value), Data == "0x" ? null : Data);
+
+    private static BigInteger Parse(string quantity) =>
+        BigInteger.Parse("0" + quantity.AsSpan(quantity.StartsWith("0x", StringComparison.Ordinal) ? 2 : 0).ToString(), System.Globalization.NumberStyles.HexNumber);
+
     /// <summary>A JSON-RPC quantity: 0x and hex digits without leading zeros.</summary>
     public static string Quantity(BigInteger value) => "0x" + (value.IsZero ? "0" : value.ToString("x").TrimStart('0'));
 }

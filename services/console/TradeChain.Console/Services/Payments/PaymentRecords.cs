@@ -72,3 +72,20 @@ public sealed record OwnDocument(Guid Id, string Type, string Hash, string Statu
         : new[] { "invoiceNumber", "billOfLadingNumber", "certificateNumber", "packingListNumber" }
             .Select(k => Content[k]?.ToString()).FirstOrDefault(v => !string.IsNullOrEmpty(v));
 }
+
+/// <summary>
+/// A signature another party's step waits for from the caller's party, which signs itself (GET /signatures/pending):
+/// what it is for, who asked, the transaction to sign, and where it stands (awaiting, completed, expired, overtaken).
+/// </summary>
+public sealed record PendingSignature(Guid Id, string Party, string Account, string Kind, string Purpose, string RequestedBy, string Status,
+    UnsignedTransaction Transaction, long CreatedAtUnixMs, long ExpiresAtUnixMs, long? ClosedAtUnixMs, string? TransactionHash, string? Outcome)
+{
+    public bool Awaiting => Status == "awaiting";
+}
+
+/// <summary>A party's chain account as payments reports it (GET /parties/{party}/account): whether it signs itself decides what the console offers.</summary>
+public sealed record PartyAccount(string Party, string Address, string KeyHeldBy)
+{
+    /// <summary>The party signs its own transactions (Parties:SelfSigned): the service holds no signer for it.</summary>
+    public bool SignsItself => KeyHeldBy.StartsWith("the party itself", StringComparison.Ordinal);
+}

@@ -1,0 +1,100 @@
+using System.ComponentModel.DataAnnotations;
+using System.Security.Claims;
+using TradeChain.Ledger;
+using TradeChain.Payments.Application;
+using TradeChain.Payments.Domain;
+using TradeChain.Payments.Infrastructure;
+using TradeChain.ServiceDefaults;
+using TradeChain.ServiceDefaults.Auth;
+
+namespace TradeChain.Payments.Api;
+
+/// <param name="Transaction">What to sign, unchanged, in <c>eth_signTransaction</c>'s shape (<c>tradechain sign --transaction</c> takes it as is).</param>
+/// <param name="RequestedBy">The party whose step waits for this signature.</param>
+/// <param name="Status">awaiting, completed, expired or overtaken.</param>
+/// <param name="Outcome">How it ended, in words (completed, expired, overtaken).</param>
+public sealed record PendingSignatureView(Guid Id, string Party, string Account, string Kind, string Purpose, string RequestedBy, string Status,
+    SigningRequest Transaction, long CreatedAtUnixMs, long ExpiresAtUnixMs, long? ClosedAtUnixMs, string? TransactionHash, string? Outcome)
+{
+    public static PendingSignatureView From(PendingSignature p) => new(p.Id, p.Party, p.Address, p.Kind, p.Purpose, p.RequestedBy, Name(p.Status),
+        SignatureQueue.Transaction(p), p.CreatedAtUnixMs, p.ExpiresAtUnixMs, p.ClosedAtUnixMs, p.TransactionHash, p.Outcome);
+
+    public static string Name(PendingSignatureStatus status) => status.ToString().ToLowerInvariant();
+}
+
+/// <summary>The answer to a step that waits for another party's signature (202): whose, and the pending signature's id.</summary>
+/// <param name="Status">Always "awaiting-signature".</param>
+public sealed record AwaitingSignatureView(string Status, string Detail, Guid PendingSignatureId, string Party, string Purpose, long ExpiresAtUnixMs)
+{
+    public static AwaitingSignatureView From(PendingSignature p) => new("awaiting-signature",
+        $"Awaiting {p.Party}'s signature: {p.Party} signs itself, and this step is its chain transaction. Nothing is saved or sent until it signs (GET /signatures/pending, POST /signatures/{{id}}).",
+        p.Id, p.Party, p.Purpose, p.ExpiresAtUnixMs);
+}
+
+/// <param name="SignedTransaction">The party's signature of the pending transaction (0x, RLP hex of the signed EIP-1559 transaction).</param>
+/// <param name="SentTransaction">Instead: the hash of the pending transaction as the party's wallet sent it itself (0x and 64 hex digits); taken once mined.</param>
+public sealed record SignatureRequest([property: MaxLength(DecodedTransaction.MaxRawLength)] string? SignedTransaction, [property: MaxLength(66)] string? SentTransaction);
+
+/// <summary>
+/// A party that signs itself lists the signatures other parties' steps wait for, reads one, and submits its signature
+/// (Application/PendingSignatures.cs). Only that party, in the role the step needs, sees or signs one: to anybody
+/// else it does not exist (404); the right party in another role is refused (403).
+/// </summary>
+public static class SignatureEndpoints
+{
+    public static IEndpointRouteBuilder MapSignatures(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/signatures").WithTags("signatures").RequireAuthorization(Policies.AnyParty);
+        group.MapGet("/pending", ListAsync)
+            .WithSummary("The signatures other parties' steps wait for from the caller's party (it signs itself), newest first, at most 100; all=true includes those completed, expired or overtaken.");
+        group.MapGet("/{id:guid}", GetAsync).WithSummary("One pending signature of the caller's party: what it is for, the transaction to sign, where it stands.");
+        group.MapPost("/{id:guid}", SubmitAsync)
+            .WithSummary("The caller's party signs a pending transaction (signedTransaction), or gives the hash of it as its wallet sent it (sentTransaction; 409 transaction-pending until mined): checked to be exactly that call by its account, sent, and the waiting step taken. Submitted again: the same result. Gone stale: 409 signed-transaction-stale with a new transaction to sign.");
+        return app;
+    }
+
+    private static async Task<IResult> ListAsync(ClaimsPrincipal user, PaymentsDbContext db, TimeProvider clock, CancellationToken ct, bool all = false)
+    {
+        var listed = await PendingSignatureQueries.ListAsync(db, user.Party(), awaitingOnly: !all, clock.GetUtcNow(), ct);
+        return Results.Ok(listed.Where(p => user.IsInRole(p.Role)).Select(PendingSignatureView.From).ToList());
+    }
+
+    private static async Task<IResult> GetAsync(Guid id, ClaimsPrincipal user, PaymentsDbContext db, TimeProvider clock, CancellationToken ct)
+    {
+        var pending = await PendingSignatureQueries.FindAsync(db, id, user.Party(), ct);
+        if (pending is null) return Problems.NotFound("pending signature", id.ToString());
+        if (!user.IsInRole(pending.Role)) return RoleRefused(pending);
+        if (pending.ExpireIfDue(clock.GetUtcNow())) await db.SaveChangesAsync(ct);
+        return Results.Ok(PendingSignatureView.From(pending));
+    }
+
+    private static async Task<IResult> SubmitAsync(Guid id, SignatureRequest request, ClaimsPrincipal user, PaymentsDbContext db, SubmitSignature submit, CancellationToken ct)
+    {
+        var signedGiven = !string.IsNullOrWhiteSpace(request.SignedTransaction);
+        if (signedGiven == (request.SentTransaction is not null))
+            return Problems.Validation(("signedTransaction", "is required: your signature of the pending transaction (0x and hex digits) — or, instead, sentTransaction"));
+        if (request.SentTransaction is { } sent && !TradeChain.Domain.Hashing.Hex.IsHash32(sent))
+            return Problems.Validation(("sentTransaction", "must be a transaction hash: 0x followed by 64 hex digits"));
+        var found = await PendingSignatureQueries.FindAsync(db, id, user.Party(), ct);
+        if (found is null) return Problems.NotFound("pending signature", id.ToString());
+        if (!user.IsInRole(found.Role)) return RoleRefused(found);
+        var result = await submit.HandleAsync(id, Caller.From(user), request.SignedTransaction?.Trim(), request.SentTransaction, ct);
+        if (result is null) return Problems.NotFound("pending signature", id.ToString());
+        var view = PendingSignatureView.From(result.Pending);
+        if (result.Stale)
+            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The signed transaction went stale.", detail: result.StaleReason,
+                type: Problems.RuleType, extensions: new Dictionary<string, object?>
+                {
+                    ["rule"] = "signed-transaction-stale", ["transaction"] = view.Transaction, ["pendingSignature"] = view,
+                });
+        return result.Pending.Status == PendingSignatureStatus.Completed
+            ? Results.Ok(view)
+            : Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The signature is no longer awaited.", detail: result.Pending.Outcome,
+                type: Problems.RuleType, extensions: new Dictionary<string, object?> { ["rule"] = "signature-" + view.Status, ["pendingSignature"] = view });
+    }
+
+    private static IResult RoleRefused(PendingSignature pending) =>
+        Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not in this role.",
+            detail: $"This signature is {pending.Party}'s as {pending.Role}: sign in in that role to see or sign it.", type: Problems.RuleType,
+            extensions: new Dictionary<string, object?> { ["rule"] = "role" });
+}

@@ -1,0 +1,241 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using TradeChain.Domain;
+using TradeChain.Ledger;
+using TradeChain.Payments.Domain;
+using TradeChain.Payments.Infrastructure;
+
+namespace TradeChain.Payments.Application;
+
+// A step one party asks for that needs the chain signature of ANOTHER party, which signs itself (Parties:SelfSigned):
+// the caller cannot hand in that signature (the Signed-Transaction header counts for the caller's own party only), so
+// the step waits in a queue of that party's pending signatures. The party lists them, signs the transaction it is given,
+// and submits it; the service checks it is exactly that call by that party's account, sends it, and takes the step.
+// Today one step is such a step: a beneficiary deciding an amendment whose escrow the issuing bank adjusts
+// (DecideAmendment, Kind "credit-amendment").
+
+/// <summary>A step that can wait for another party's signature: taken again, signed, when it arrives.</summary>
+public interface ISignedStep
+{
+    /// <summary>The <see cref="PendingSignature.Kind"/> this step stores.</summary>
+    string Kind { get; }
+
+    /// <summary>
+    /// Takes the held step with <paramref name="signer"/> as the signing party's writer (or the transaction already mined,
+    /// <paramref name="mined"/>; one of the two is given), changes what it changes, and completes <paramref name="pending"/>; saved by the caller.
+    /// </summary>
+    /// <exception cref="DomainRuleViolation">The step can no longer be taken as asked (overtaken).</exception>
+    Task ResumeAsync(PendingSignature pending, ChainWriter? signer, ChainReceipt? mined, CancellationToken ct);
+
+    /// <summary>The step's transaction for the signing party as the chain stands now (its stored one went stale).</summary>
+    Task<UnsignedTransaction> PrepareAgainAsync(PendingSignature pending, CancellationToken ct);
+}
+
+/// <summary>The pending-signature queue: each party's awaited signatures, durable in the payments database.</summary>
+public sealed class SignatureQueue(PaymentsDbContext db, TimeProvider clock, Microsoft.Extensions.Options.IOptions<PaymentsOptions> options)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>The signature awaited for this step, if one still is (an expired one is marked so, and not returned).</summary>
+    public async Task<PendingSignature?> AwaitingAsync(string kind, string subject, CancellationToken ct)
+    {
+        var awaiting = await db.PendingSignatures
+            .Where(p => p.Kind == kind && p.Subject == subject && p.Status == PendingSignatureStatus.Awaiting).ToListAsync(ct);
+        var now = clock.GetUtcNow();
+        foreach (var lapsed in awaiting.Where(p => p.ExpireIfDue(now))) db.Entry(lapsed).State = EntityState.Modified;
+        return awaiting.FirstOrDefault(p => p.Status == PendingSignatureStatus.Awaiting);
+    }
+
+    /// <summary>
+    /// Queues the signature <paramref name="needed"/> asks for (the party, its account and the transaction to sign) for the
+    /// step of <paramref name="step"/>; saved with the caller's next save.
+    /// </summary>
+    /// <exception cref="DomainRuleViolation">too-many-pending-signatures: the party has <see cref="PendingSignature.MaxAwaitingPerParty"/> awaiting already.</exception>
+    public async Task<PendingSignature> AddAsync(PartySignatureRequiredException needed, string role, string kind, string subject, string purpose, Caller requestedBy,
+        object step, CancellationToken ct)
+    {
+        if (await db.PendingSignatures.CountAsync(p => p.Party == needed.Party && p.Status == PendingSignatureStatus.Awaiting, ct) >= PendingSignature.MaxAwaitingPerParty)
+            throw new DomainRuleViolation("too-many-pending-signatures",
+                $"{needed.Party} has {PendingSignature.MaxAwaitingPerParty} signatures awaiting already: nothing was sent. Ask again once it has worked through them.");
+        var now = clock.GetUtcNow();
+        var pending = new PendingSignature
+        {
+            Id = Guid.NewGuid(), Party = needed.Party, Role = role, Address = needed.Address, Kind = kind, Subject = subject,
+            Purpose = Bounded(purpose), RequestedBy = requestedBy.Party, RequestedByActor = Bounded(requestedBy.Actor),
+            TransactionJson = TransactionJson(needed.Transaction, needed.Address, purpose), StepJson = Bounded(JsonSerializer.Serialize(step, Json), PendingSignature.MaxJson),
+            Status = PendingSignatureStatus.Awaiting, CreatedAtUnixMs = now.ToUnixTimeMilliseconds(),
+            ExpiresAtUnixMs = now.Add(options.Value.PendingSignatureLifetime).ToUnixTimeMilliseconds(),
+        };
+        db.PendingSignatures.Add(pending);
+        return pending;
+    }
+
+    /// <summary>The stored transaction to sign (eth_signTransaction's shape).</summary>
+    public static SigningRequest Transaction(PendingSignature pending) => JsonSerializer.Deserialize<SigningRequest>(pending.TransactionJson, Json)!;
+
+    public static T Step<T>(PendingSignature pending) => JsonSerializer.Deserialize<T>(pending.StepJson, Json)!;
+
+    public static string TransactionJson(UnsignedTransaction transaction, string address, string purpose) =>
+        JsonSerializer.Serialize(SigningRequest.Of(transaction, address, Bounded(purpose)), Json);
+
+    private static string Bounded(string text, int max = PendingSignature.MaxPurpose) =>
+        text.Length <= max ? text : throw new DomainRuleViolation("too-long", $"A pending signature's text is at most {max} characters.");
+}
+
+/// <summary>What a submitted signature came to: the pending signature after it, and whether the transaction had gone stale (then it holds a new one to sign).</summary>
+public sealed record SignatureSubmission(PendingSignature Pending, bool Stale, string? StaleReason = null);
+
+/// <summary>
+/// The signing party submits its signature of a pending transaction: checked to be that call by its account, sent, and
+/// the held step taken. A signature already completed answers with the result (a re-submission sends nothing); a
+/// transaction gone stale (its nonce used meanwhile, or refused by the node as it stands) is prepared again and
+/// nothing is sent; an expired or overtaken one is refused with what became of it.
+/// </summary>
+public sealed class SubmitSignature(PaymentsDbContext db, SettlementLedger ledger, ChainOptions chainOptions, TimeProvider clock, IEnumerable<ISignedStep> steps,
+    ILogger<ChainWriter> writerLog)
+{
+    /// <param name="raw">The party's signed transaction; or null with <paramref name="sentHash"/>, the hash of the transaction its wallet sent itself.</param>
+    /// <returns>Null when there is no such pending signature for the caller's party (it does not exist for anyone else).</returns>
+    public async Task<SignatureSubmission?> HandleAsync(Guid id, Caller caller, string? raw, string? sentHash, CancellationToken ct)
+    {
+        var pending = await PendingSignatureQueries.FindAsync(db, id, caller.Party, ct);
+        if (pending is null) return null;
+        if (pending.Status == PendingSignatureStatus.Completed) return new SignatureSubmission(pending, Stale: false); // done: the result again, nothing sent
+        if (pending.ExpireIfDue(clock.GetUtcNow())) await db.SaveChangesAsync(ct);
+        pending.RequireAwaiting();
+        var step = steps.Single(s => s.Kind == pending.Kind);
+        var expected = SignatureQueue.Transaction(pending).ToUnsigned();
+
+        ChainWriter? writer = null;
+        ChainReceipt? mined;
+        if (raw is null)
+        {
+            // The party's wallet sent it itself (browser wallets sign only by sending): taken once mined, if it is exactly this call by the party's account.
+            mined = await SentAsync(pending, expected, sentHash!);
+        }
+        else
+        {
+            // The party's account, and exactly this call (chain, contract, value, data): refused naming signedTransaction otherwise.
+            var signer = new PresignedSigner(raw, pending.Address, pending.Party);
+            var signed = signer.Check(expected);
+            // Sent once, never retried: the same bytes cannot succeed where the node refused them.
+            writer = new ChainWriter(chainOptions.WithMaxAttempts(1), signer, writerLog);
+            mined = await writer.SucceededAsync(signed.Hash);
+            if (mined is null && await ledger.Chain.NextNonceAsync(pending.Address) is var next && next != signed.Nonce)
+                return await PrepareAgainAsync(pending, step, $"it has nonce {signed.Nonce}, but {pending.Party}'s account is at nonce {next}", ct);
+        }
+        try
+        {
+            await step.ResumeAsync(pending, writer, mined, ct);
+            await db.SaveChangesAsync(ct);
+            return new SignatureSubmission(pending, Stale: false);
+        }
+        catch (Nethereum.JsonRpc.Client.RpcResponseException e)
+        {
+            // The node refused the transaction as it stands (fees below the base fee now, nonce used): nothing of it moved.
+            return await PrepareAgainAsync(pending, step, $"the chain node refused it ({e.RpcError?.Message ?? e.Message})", ct);
+        }
+        catch (Exception e) when (mined is null && e is DomainRuleViolation or ChainRevertedException)
+        {
+            // Refused by the credit's rules or the contract before anything was sent: the step cannot be taken as asked.
+            return await OvertakenAsync(id, caller, e is ChainRevertedException refused ? $"The contract refuses it now: {refused.Error}." : e.Message, ct);
+        }
+        catch (DbUpdateException)
+        {
+            // A concurrent submission of the same signature completed it first: its result.
+            db.ChangeTracker.Clear();
+            var stored = await PendingSignatureQueries.FindAsync(db, id, caller.Party, ct);
+            if (stored is { Status: PendingSignatureStatus.Completed }) return new SignatureSubmission(stored, Stale: false);
+            throw;
+        }
+    }
+
+    /// <summary>The mined receipt of the transaction <paramref name="hash"/> that the party's wallet sent, checked to be exactly the pending call by its account.</summary>
+    /// <exception cref="PartySignatureException">(sentTransaction) unknown to the chain, sent by another account, or another call.</exception>
+    /// <exception cref="DomainRuleViolation">transaction-pending while it waits to be mined; transaction-reverted when the contract refused it.</exception>
+    private async Task<ChainReceipt> SentAsync(PendingSignature pending, UnsignedTransaction expected, string hash)
+    {
+        var sent = await ledger.Chain.SentTransactionAsync(hash)
+                   ?? throw new PartySignatureException($"{hash} is not known to the chain node: send the transaction from your wallet first, then give its hash.",
+                       field: PartySignatureException.Sent, rule: PartySignatureException.UnknownRule);
+        if (!SettlementClient.SameAddress(sent.From, pending.Address))
+            throw new PartySignatureException($"{hash} was sent by {sent.From}, not by {pending.Party}'s account {pending.Address}: send it from that account.",
+                field: PartySignatureException.Sent);
+        if (!SettlementClient.SameAddress(sent.To ?? "", expected.To) || sent.Value != expected.Value
+            || !string.Equals(sent.Input, expected.Data ?? "0x", StringComparison.OrdinalIgnoreCase))
+            throw new PartySignatureException($"{hash} is not the pending transaction (its contract, value or call differ): send exactly the transaction given.",
+                field: PartySignatureException.Sent);
+        if (sent.BlockNumber is not { } block)
+            throw new DomainRuleViolation("transaction-pending", $"Transaction {hash} is not mined yet: nothing is recorded until it is. Give its hash again in a moment.");
+        if (!sent.Succeeded)
+            throw new DomainRuleViolation("transaction-reverted", $"Transaction {hash} was refused by the contract in block {block}: nothing moved. Sign the pending transaction again.");
+        return new ChainReceipt(sent.Hash, block, 0);
+    }
+
+    private async Task<SignatureSubmission> PrepareAgainAsync(PendingSignature pending, ISignedStep step, string why, CancellationToken ct)
+    {
+        UnsignedTransaction again;
+        try
+        {
+            again = await step.PrepareAgainAsync(pending, ct);
+        }
+        catch (Exception e) when (e is DomainRuleViolation or ChainRevertedException)
+        {
+            return await OvertakenAsync(pending.Id, new Caller(pending.Party, ""), e is ChainRevertedException refused ? $"The contract refuses it now: {refused.Error}." : e.Message, ct);
+        }
+        db.ChangeTracker.Clear();
+        var stored = (await PendingSignatureQueries.FindAsync(db, pending.Id, pending.Party, ct))!;
+        stored.Reprepared(SignatureQueue.TransactionJson(again, stored.Address, stored.Purpose));
+        await db.SaveChangesAsync(ct);
+        return new SignatureSubmission(stored, Stale: true, $"The signed transaction went stale ({why}): nothing was sent. Sign the new transaction given here.");
+    }
+
+    private async Task<SignatureSubmission> OvertakenAsync(Guid id, Caller caller, string why, CancellationToken ct)
+    {
+        db.ChangeTracker.Clear();
+        var stored = (await PendingSignatureQueries.FindAsync(db, id, caller.Party, ct))!;
+        stored.Overtake($"Overtaken: nothing was sent. {why}", clock.GetUtcNow());
+        await db.SaveChangesAsync(ct);
+        return new SignatureSubmission(stored, Stale: false);
+    }
+}
+
+/// <summary>Reading a party's pending signatures: only the party whose signature it is sees one.</summary>
+public static class PendingSignatureQueries
+{
+    /// <summary>The most a list answers with (the newest first).</summary>
+    public const int MaxListed = 100;
+
+    public static async Task<PendingSignature?> FindAsync(PaymentsDbContext db, Guid id, string party, CancellationToken ct)
+    {
+        var pending = await db.PendingSignatures.SingleOrDefaultAsync(p => p.Id == id, ct);
+        return pending is not null && pending.Party == party ? pending : null;
+    }
+
+    /// <summary>The party's pending signatures, newest first, at most <see cref="MaxListed"/>; awaiting ones past their time marked expired.</summary>
+    public static async Task<List<PendingSignature>> ListAsync(PaymentsDbContext db, string party, bool awaitingOnly, DateTimeOffset now, CancellationToken ct)
+    {
+        IQueryable<PendingSignature> Newest(IQueryable<PendingSignature> all)
+        {
+            var query = all.Where(p => p.Party == party);
+            if (awaitingOnly) query = query.Where(p => p.Status == PendingSignatureStatus.Awaiting);
+            return query.OrderByDescending(p => p.CreatedAtUnixMs).Take(MaxListed);
+        }
+
+        var listed = await Newest(db.PendingSignatures).ToListAsync(ct);
+        if (listed.Count(p => p.ExpireIfDue(now)) > 0)
+        {
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException)
+            {
+                // Completed or expired by a concurrent request: read again as it is (what is due now is marked by the next read).
+                db.ChangeTracker.Clear();
+                listed = await Newest(db.PendingSignatures.AsNoTracking()).ToListAsync(ct);
+            }
+        }
+        return awaitingOnly ? [.. listed.Where(p => p.Status == PendingSignatureStatus.Awaiting)] : listed;
+    }
+}

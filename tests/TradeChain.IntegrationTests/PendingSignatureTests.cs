@@ -1,0 +1,171 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using TradeChain.Ledger;
+using TradeChain.ServiceDefaults.Auth;
+using TradeChain.Testing;
+using Xunit.Abstractions;
+using static TradeChain.IntegrationTests.Infrastructure.Api;
+using static TradeChain.IntegrationTests.PartySigningTests;
+
+namespace TradeChain.IntegrationTests;
+
+/// <summary>
+/// A step one party asks for that needs the chain signature of another party, which signs itself: the beneficiary
+/// accepts an amendment whose escrow adjustment the self-signing issuing bank must sign. The step waits (202) in the
+/// bank's queue of pending signatures; the bank — and nobody else — lists it, signs it with its own key and submits it
+/// (a signature gone stale is prepared again; the wallet's sent transaction is taken by its hash); the escrow moves on
+/// chain and the credit in the service. On the real services, anvil and RabbitMQ.
+/// </summary>
+public sealed class PendingSignatureTests(ITestOutputHelper output)
+{
+    private const string Importer = "IMP-HAMBURG-ROASTERS";
+    private const string Exporter = "EXP-SAIGON-COFFEE";
+    private const string OtherBank = "BNK-VCB";
+
+    [Fact]
+    public async Task An_amendment_the_self_signing_issuing_bank_must_sign_waits_for_its_signature_and_completes_once_it_signs()
+    {
+        var selfSignedBank = "BNK-SELF-" + Guid.NewGuid().ToString("N")[..6].ToUpperInvariant();
+        var bankKey = Nethereum.Signer.EthECKey.GenerateKey().GetPrivateKey();
+        var bankAddress = new TransactionSigner(bankKey, DevelopmentAccounts.ChainId).Address;
+        await using var system = await TradeChainSystem.StartAsync(configure: (service, process) =>
+        {
+            if (service is "payments" or "documents") process.SetSetting($"Parties:SelfSigned:{selfSignedBank}", bankAddress);
+        });
+        await OnboardBankAsync(system, bankAddress, "USD");
+        var payments = system.Payments.BaseAddress;
+        using var importer = Client(Roles.Exporter, Importer);
+        using var exporter = Client(Roles.Exporter, Exporter);
+        using var bank = Client(Roles.Bank, selfSignedBank);
+        using var vcb = Client(Roles.Bank, OtherBank);
+        using var bankAsTrader = Client(Roles.Exporter, selfSignedBank); // the right party in a role the signature is not for
+
+        // The importer banks with the self-signing bank (each of the bank's own steps signed in its own request); the
+        // exporter with VCB, whose key the service holds (Development).
+        await Post(importer, new Uri(payments, "accounts/mandates"), new { bank = selfSignedBank, currency = "USD" });
+        await SignedStepAsync(bank, new Uri(payments, "accounts"), new { party = Importer, currency = "USD" }, bankKey);
+        await SignedStepAsync(bank, new Uri(payments, $"accounts/{Importer}/USD/deposits"), new { amount = 60_000m, reference = "DEP-Q-1" }, bankKey);
+        await Post(exporter, new Uri(payments, "accounts/mandates"), new { bank = OtherBank, currency = "USD" });
+        await Post(vcb, new Uri(payments, "accounts"), new { party = Exporter, currency = "USD" });
+
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var applied = await Post(importer, new Uri(payments, "credits"), new
+        {
+            beneficiary = Exporter, issuingBank = selfSignedBank,
+            terms = new
+            {
+                currency = "USD", amount = 48_000m, tolerancePercent = 5m, expiryDate = today.AddDays(45), expiryPlaceCountry = "VN",
+                latestShipmentDate = today.AddDays(20), partialShipmentsAllowed = true, applicantName = "Hamburg Roasters GmbH",
+                beneficiaryName = "Saigon Coffee JSC", portOfLoading = "VNSGN", portOfDischarge = "DEHAM", goodsDescription = "Robusta green coffee beans grade 1",
+                requiredDocuments = new object[] { new { type = "commercial-invoice", matchFields = new[] { "amount", "currency" } } },
+            },
+        });
+        var credit = new Uri(payments, $"credits/{applied["id"]}/");
+        await SignedStepAsync(bank, new Uri(credit, "issue"), new { }, bankKey);
+        Assert.Equal(9_600m, await ChainBalanceAsync(importer, payments)); // 60,000 − 48,000 × 1.05 in escrow
+        await Post(bank, new Uri(credit, "amendments"), new { terms = new { amount = 50_000m }, reason = "price increase agreed" });
+
+        // The beneficiary accepts: the escrow's adjustment is the bank's transaction, which only the bank can sign — 202, awaiting it.
+        var (status, awaiting) = await Send(exporter, HttpMethod.Post, new Uri(credit, "amendments/1/accept"));
+        Assert.True(status == HttpStatusCode.Accepted, $"{(int)status}: {awaiting}");
+        Assert.Equal("awaiting-signature", awaiting!["status"]!.GetValue<string>());
+        Assert.Equal(selfSignedBank, awaiting["party"]!.GetValue<string>());
+        var id = awaiting["pendingSignatureId"]!.GetValue<string>();
+        // Asked again: the same pending signature, nothing sent or saved twice; the credit is as it was until the bank signs.
+        var (again, awaitingAgain) = await Send(exporter, HttpMethod.Post, new Uri(credit, "amendments/1/accept"));
+        Assert.Equal((HttpStatusCode.Accepted, id), (again, awaitingAgain!["pendingSignatureId"]!.GetValue<string>()));
+        var unchanged = await Get(exporter, credit);
+        Assert.Equal("proposed", unchanged["amendments"]![0]!["status"]!.GetValue<string>());
+        Assert.Equal(48_000m, unchanged["terms"]!["amount"]!.GetValue<decimal>());
+
+        // Nobody but the bank sees or signs it: another bank, the beneficiary (404: it does not exist for them); the bank's
+        // party in another role (403).
+        var signature = new Uri(payments, $"signatures/{id}");
+        foreach (var other in new[] { vcb, exporter })
+        {
+            Assert.Empty((await Send(other, HttpMethod.Get, new Uri(payments, "signatures/pending?all=true"))).Body!.AsArray());
+            Assert.Equal(HttpStatusCode.NotFound, (await Send(other, HttpMethod.Get, signature)).Status);
+        }
+        Assert.Equal(HttpStatusCode.Forbidden, (await Send(bankAsTrader, HttpMethod.Get, signature)).Status);
+
+        // The bank's queue: the adjustment to sign, in eth_signTransaction's shape, from the bank's account.
+        var (listed, list) = await Send(bank, HttpMethod.Get, new Uri(payments, "signatures/pending"));
+        Assert.Equal(HttpStatusCode.OK, listed);
+        var pending = Assert.Single(list!.AsArray())!.AsObject();
+        output.WriteLine(pending.ToJsonString());
+        Assert.Equal((id, "awaiting", Exporter), (pending["id"]!.GetValue<string>(), pending["status"]!.GetValue<string>(), pending["requestedBy"]!.GetValue<string>()));
+        var transaction = pending["transaction"]!.AsObject();
+        Assert.Equal(bankAddress, transaction["from"]!.GetValue<string>(), StringComparer.OrdinalIgnoreCase);
+        Assert.Equal(system.Chain.Deployment.Settlement["USD"].Escrow, transaction["to"]!.GetValue<string>(), StringComparer.OrdinalIgnoreCase);
+
+        // Another party cannot sign it, even with the bank's own signature.
+        var signed = Sign(transaction, bankKey);
+        Assert.Equal(HttpStatusCode.NotFound, (await Send(vcb, HttpMethod.Post, signature, new { signedTransaction = signed })).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await Send(bankAsTrader, HttpMethod.Post, signature, new { signedTransaction = signed })).Status);
+
+        // Signed by another account (VCB's public development key): refused naming the field, nothing sent.
+        var byAnother = transaction.DeepClone().AsObject();
+        byAnother["from"] = new TransactionSigner(DevelopmentBankKeys.KeyOf(OtherBank), DevelopmentAccounts.ChainId).Address;
+        var (refused, refusal) = await Send(bank, HttpMethod.Post, signature, new { signedTransaction = Sign(byAnother, DevelopmentBankKeys.KeyOf(OtherBank)) });
+        Assert.True(refused == HttpStatusCode.BadRequest, $"{(int)refused}: {refusal}");
+        Assert.Contains($"not by {selfSignedBank}'s account", refusal!["errors"]!["signedTransaction"]![0]!.GetValue<string>());
+        Assert.Equal(9_600m, await ChainBalanceAsync(importer, payments));
+
+        // Meanwhile the bank's account sends another transaction (a deposit of 100): the signature is stale — nothing is
+        // sent, and the transaction is prepared again on the account's next nonce.
+        await SignedStepAsync(bank, new Uri(payments, $"accounts/{Importer}/USD/deposits"), new { amount = 100m, reference = "DEP-Q-2" }, bankKey);
+        var (stale, restated) = await Send(bank, HttpMethod.Post, signature, new { signedTransaction = signed });
+        Assert.True(stale == HttpStatusCode.Conflict, $"{(int)stale}: {restated}");
+        Assert.Equal("signed-transaction-stale", restated!["rule"]!.GetValue<string>());
+        var fresh = restated["transaction"]!.AsObject();
+        Assert.NotEqual(transaction["nonce"]!.GetValue<string>(), fresh["nonce"]!.GetValue<string>());
+        Assert.Equal(transaction["data"]!.GetValue<string>(), fresh["data"]!.GetValue<string>()); // the same call
+        Assert.Equal(9_700m, await ChainBalanceAsync(importer, payments));
+
+        // The bank's wallet sends the new one itself (as browser wallets do) and gives its hash: the amendment is taken — on
+        // chain (the escrow pulled 52,500 − 50,400) and in the service.
+        var chain = new Nethereum.Web3.Web3(system.Chain.RpcUrl);
+        var hash = await chain.Eth.Transactions.SendRawTransaction.SendRequestAsync(Sign(fresh, bankKey));
+        var (completed, done) = await Send(bank, HttpMethod.Post, signature, new { sentTransaction = hash });
+        for (var i = 0; i < 30 && done?["rule"]?.GetValue<string>() == "transaction-pending"; i++)
+        {
+            await Task.Delay(500);
+            (completed, done) = await Send(bank, HttpMethod.Post, signature, new { sentTransaction = hash });
+        }
+        Assert.True(completed == HttpStatusCode.OK, $"{(int)completed}: {done}");
+        Assert.Equal("completed", done!["status"]!.GetValue<string>());
+        Assert.Equal(hash, done["transactionHash"]!.GetValue<string>(), StringComparer.OrdinalIgnoreCase);
+        var amended = await Get(exporter, credit);
+        Assert.Equal("accepted", amended["amendments"]![0]!["status"]!.GetValue<string>());
+        Assert.Equal(50_000m, amended["terms"]!["amount"]!.GetValue<decimal>());
+        var account = await Get(importer, new Uri(payments, $"accounts/{Importer}/USD"));
+        Assert.Equal((7_600m, 7_600m), (account["balance"]!.GetValue<decimal>(), account["chainBalance"]!.GetValue<decimal>()));
+        Assert.Contains(account["entries"]!.AsArray(), e => string.Equals(e!["transactionHash"]!.GetValue<string>(), hash, StringComparison.OrdinalIgnoreCase));
+
+        // Submitted again (the hash, or the stale signature): the same result, nothing sent or booked twice; nothing awaits any more.
+        foreach (var submission in new object[] { new { sentTransaction = hash }, new { signedTransaction = signed } })
+        {
+            var (resubmitted, same) = await Send(bank, HttpMethod.Post, signature, submission);
+            Assert.Equal((HttpStatusCode.OK, "completed", hash), (resubmitted, same!["status"]!.GetValue<string>(), same["transactionHash"]!.GetValue<string>()));
+        }
+        Assert.Equal(7_600m, await ChainBalanceAsync(importer, payments));
+        Assert.Empty((await Send(bank, HttpMethod.Get, new Uri(payments, "signatures/pending"))).Body!.AsArray());
+        Assert.Equal("completed", Assert.Single((await Send(bank, HttpMethod.Get, new Uri(payments, "signatures/pending?all=true"))).Body!.AsArray())!["status"]!.GetValue<string>());
+        // And the beneficiary's accept, asked again, is the decision taken: the credit as it now is.
+        var (decided, _) = await Send(exporter, HttpMethod.Post, new Uri(credit, "amendments/1/accept"));
+        Assert.Equal(HttpStatusCode.Conflict, decided); // no-such-amendment: decided already
+    }
+
+    /// <summary>A step of a party that signs itself: 409 with the transaction to sign, then the same request with its signature.</summary>
+    private static async Task<JsonNode?> SignedStepAsync(HttpClient party, Uri uri, object body, string key)
+    {
+        var (status, problem) = await Send(party, HttpMethod.Post, uri, body);
+        Assert.True(status == HttpStatusCode.Conflict && problem!["rule"]!.GetValue<string>() == "signature-required", $"{(int)status}: {problem}");
+        var (signedStatus, result) = await SendSigned(party, uri, body, Sign(problem["transaction"]!.AsObject(), key));
+        Assert.True(signedStatus is HttpStatusCode.OK or HttpStatusCode.Created, $"{(int)signedStatus}: {result}");
+        return result;
+    }
+
+    private static async Task<decimal> ChainBalanceAsync(HttpClient holder, Uri payments) =>
+        (await Get(holder, new Uri(payments, $"accounts/{Importer}/USD")))["chainBalance"]!.GetValue<decimal>();
+}
