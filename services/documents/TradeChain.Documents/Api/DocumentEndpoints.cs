@@ -66,7 +66,7 @@ public static class DocumentEndpoints
                 "the next batch), refused for its fields (400) or already submitted (409 naming it: the same type, content and title parties from the same party). " +
                 "Sending a batch again is safe.");
         group.MapPost("/", SubmitAsync).RequireAuthorization(Roles.Exporter)
-            .WithSummary("Submits a trade document: validated against its schema, wrapped as OpenAttestation v2 and queued for issuance (202; poll until Issued).");
+            .WithSummary("Submits a trade document: validated against its schema, wrapped as OpenAttestation v2 and queued for issuance (202; follow GET /documents/{id} with afterVersion and waitSeconds until Issued).");
         group.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyParty).WithSummary("Lists documents: a party sees the documents it issued; customs officers see those that declarations reference.");
         group.MapGet("/{id:guid}", GetAsync).RequireAuthorization(Policies.AnyParty)
             .WithSummary("The document, its status and, once issued, the wrapped OpenAttestation document. " + LongPoll.Summary("document"));
