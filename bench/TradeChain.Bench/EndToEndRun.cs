@@ -236,30 +236,38 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
         {
             var (exporter, system) = (rig.Exporter, rig.System);
             var documents = system.Documents.BaseAddress;
-            var submitted = await Task.WhenAll(
-                TradeChainHttp.PostAsync(exporter, new Uri(documents, "documents"), new
+            // The declaration's two documents in one request (POST /documents/batch), each followed by the documents service's long-poll.
+            var batch = await TradeChainHttp.PostAsync(exporter, new Uri(documents, "documents/batch"), new
+            {
+                documents = new object[]
                 {
-                    type = "certificate-of-origin",
-                    content = new { certificateNumber = $"CO-{lrn}", exporter = new { name = "ACME Rubber Export JSC", country = "VN" }, consignee = new { name = "Nordsee Reifenwerke GmbH", country = "DE" }, originCountry = "VN", goodsDescription = "natural rubber SVR 10" },
-                }),
-                TradeChainHttp.PostAsync(exporter, new Uri(documents, "documents"), new
-                {
-                    type = "commercial-invoice",
-                    content = new { invoiceNumber = $"INV-{lrn}", seller = new { name = "ACME Rubber Export JSC", country = "VN" }, buyer = new { name = "Nordsee Reifenwerke GmbH", country = "DE" }, totalAmount = "48000.00", currency = "USD" },
-                }));
+                    new
+                    {
+                        type = "certificate-of-origin",
+                        content = new { certificateNumber = $"CO-{lrn}", exporter = new { name = "ACME Rubber Export JSC", country = "VN" }, consignee = new { name = "Nordsee Reifenwerke GmbH", country = "DE" }, originCountry = "VN", goodsDescription = "natural rubber SVR 10" },
+                    },
+                    new
+                    {
+                        type = "commercial-invoice",
+                        content = new { invoiceNumber = $"INV-{lrn}", seller = new { name = "ACME Rubber Export JSC", country = "VN" }, buyer = new { name = "Nordsee Reifenwerke GmbH", country = "DE" }, totalAmount = "48000.00", currency = "USD" },
+                    },
+                },
+            });
+            var submitted = batch["results"]!.AsArray().Select(r => r!["document"] as JsonObject
+                ?? throw new ApiCallException($"document {r!["index"]} of {lrn} was refused: {r.ToJsonString()}")).ToList();
             var hashes = await Task.WhenAll(submitted.Select(async s =>
-                (await Poll(exporter, new Uri(documents, $"documents/{s["id"]}"), d => d["status"]?.GetValue<string>() == "Issued"))["hash"]!.GetValue<string>()));
+                (await Follow(exporter, new Uri(documents, $"documents/{s["id"]}"), d => d["status"]?.GetValue<string>() == "Issued"))["hash"]!.GetValue<string>()));
             var lodged = await TradeChainHttp.PostAsync(exporter, new Uri(system.Customs.BaseAddress, "declarations"), GoldenPath.ExportDeclaration(lrn, hashes[0], hashes[1]));
             var declaration = new Uri(system.Customs.BaseAddress, $"declarations/{lodged["id"]}");
-            // Declarations are followed by customs' long-poll (one request per status change), payments and documents polled.
-            var assessed = await TradeChainHttp.FollowAsync(exporter, declaration, d => d["status"]?.GetValue<string>() is "Assessed" or "Rejected", PollTimeout);
+            // Declarations, documents and duty payments are followed by long-poll: one request per status change.
+            var assessed = await Follow(exporter, declaration, d => d["status"]?.GetValue<string>() is "Assessed" or "Rejected");
             if (assessed["status"]!.GetValue<string>() != "Assessed") return new Outcome(null, 0, 0, $"{lrn} rejected: {assessed["statusReason"]}");
             var reference = assessed["paymentReference"]!.GetValue<string>();
             await GoldenPath.FundAndSettleAsync(exporter, rig.Bank, GoldenPath.BankParty, rig.Treasury, system.Payments.BaseAddress, reference, PollTimeout,
                 beforeSettle: beforeSettle);
-            await Poll(exporter, new Uri(system.Payments.BaseAddress, $"duty-payments/{reference}"), p => p["status"]?.GetValue<string>() == "Settled");
+            await Follow(exporter, new Uri(system.Payments.BaseAddress, $"duty-payments/{reference}"), p => p["status"]?.GetValue<string>() == "Settled");
             var settledAt = Stopwatch.GetTimestamp();
-            await TradeChainHttp.FollowAsync(exporter, declaration, d => d["status"]?.GetValue<string>() == "Released", PollTimeout);
+            await Follow(exporter, declaration, d => d["status"]?.GetValue<string>() == "Released");
             var at = Stopwatch.GetTimestamp();
             return new Outcome(Stopwatch.GetElapsedTime(scheduled, at).TotalMilliseconds, at, settledAt, null);
         }
@@ -269,7 +277,7 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
         }
     }
 
-    private static Task<JsonObject> Poll(HttpClient client, Uri uri, Func<JsonObject, bool> done) => TradeChainHttp.PollAsync(client, uri, done, PollTimeout);
+    private static Task<JsonObject> Follow(HttpClient client, Uri uri, Func<JsonObject, bool> done) => TradeChainHttp.FollowAsync(client, uri, done, PollTimeout);
 
     private static async Task<long> PendingAsync(TradeChainSystem system)
     {

@@ -99,7 +99,7 @@ public sealed class GoldenPath(Uri documents, Uri customs, Uri payments, AuthOpt
         var roots = new List<string>();
         foreach (var id in documentIds)
         {
-            var issued = await PollAsync(exporter, new Uri(documents, $"/documents/{id}"), d => d["status"]?.GetValue<string>() == "Issued", "document issued", ct);
+            var issued = await FollowAsync(exporter, new Uri(documents, $"/documents/{id}"), d => d["status"]?.GetValue<string>() == "Issued", "document issued", ct);
             hashes.Add(issued["hash"]!.GetValue<string>());
             roots.Add(issued["merkleRoot"]!.GetValue<string>());
             Info($"{issued["type"]} targetHash {issued["targetHash"]} wrapped (OpenAttestation v2); batch root {issued["merkleRoot"]} issued on document store {issued["documentStore"]} in block {issued["issuedInBlock"]}, tx {issued["issueTransactionHash"]}");

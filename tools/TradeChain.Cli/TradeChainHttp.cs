@@ -47,7 +47,8 @@ public static class TradeChainHttp
     }
 
     /// <summary>
-    /// Follows a record that has a version and answers a long-poll (a customs declaration: afterVersion and waitSeconds)
+    /// Follows a record that has a version and answers a long-poll (afterVersion and waitSeconds: a customs declaration, a
+    /// document, a duty payment)
     /// until <paramref name="done"/> holds: one request per change of the record, none in between.
     /// </summary>
     public static async Task<JsonObject> FollowAsync(HttpClient client, Uri uri, Func<JsonObject, bool> done, TimeSpan timeout, CancellationToken ct = default,

@@ -14,7 +14,6 @@ builder.Services.AddSingleton(_ => SelectivityEngine.Load(Path.Combine(data, "se
 builder.Services.AddSingleton(_ => ReferenceData.Load(data));
 builder.Services.AddSingleton(_ => DeclarationSamples.Load(Path.Combine(data, "samples")));
 builder.Services.AddSingleton<CustomsProcess>();
-builder.Services.AddSingleton<DeclarationChanges>();
 builder.Services.AddSingleton<DeclarationValidator>();
 builder.Services.AddCustomsUseCases();
 

@@ -61,11 +61,12 @@ public static class Api
 
     public static Task<long> Count(string database, string sql) => TradeChainSystem.CountAsync(database, sql);
 
-    /// <summary>Submits a document to the documents service and waits until it is issued on chain; returns its hash.</summary>
+    /// <summary>Submits a document to the documents service and follows it (long-poll) until it is issued on chain; returns its hash.</summary>
     public static async Task<string> IssueDocument(HttpClient exporter, Uri documents, string type, object content)
     {
         var submitted = await Post(exporter, new Uri(documents, "documents"), new { type, content });
-        var issued = await PollStatus(exporter, new Uri(documents, $"documents/{submitted["id"]}"), "Issued");
+        var issued = await TradeChainHttp.FollowAsync(exporter, new Uri(documents, $"documents/{submitted["id"]}"),
+            d => d["status"]?.GetValue<string>() == "Issued", PollTimeout, what: "document issued");
         return issued["hash"]!.GetValue<string>();
     }
 

@@ -106,8 +106,7 @@ public static class DeclarationEndpoints
         group.MapGet("/statistics", DeclarationStatistics.GetAsync).RequireAuthorization(Roles.CustomsOfficer)
             .WithSummary("For officers: declarations by status and by lane, those lodged in each hour (UTC) of a day (default today), and how far anchoring lags behind.");
         group.MapGet("/{id:guid}", GetAsync).RequireAuthorization(Policies.AnyParty)
-            .WithSummary($"The declaration. With afterVersion (the version the client has) and waitSeconds (at most {DeclarationChanges.MaxWaitSeconds}), " +
-                "answers as soon as its status has moved past that version, or when the wait is over with the declaration unchanged: a client follows a declaration without polling.");
+            .WithSummary("The declaration. " + LongPoll.Summary("declaration"));
         group.MapGet("/{id:guid}/history", HistoryAsync).RequireAuthorization(Policies.AnyParty)
             .WithSummary("Every status change with who, when and why, each with its Merkle proof and on-chain anchoring.");
 
@@ -254,28 +253,15 @@ public static class DeclarationEndpoints
 
     private static long StartOfDayUnixMs(DateOnly day) => new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToUnixTimeMilliseconds();
 
-    /// <summary>The declaration; with afterVersion and waitSeconds, a long-poll for its next transition (see <see cref="DeclarationChanges"/>).</summary>
-    private static async Task<IResult> GetAsync(Guid id, ClaimsPrincipal user, Declarations declarations, DeclarationChanges changes, TimeProvider clock,
+    /// <summary>The declaration; with afterVersion and waitSeconds, a long-poll for its next transition (see <see cref="RecordChanges"/>).</summary>
+    private static async Task<IResult> GetAsync(Guid id, ClaimsPrincipal user, Declarations declarations, RecordChanges changes, TimeProvider clock,
         int? afterVersion, int? waitSeconds, CancellationToken ct)
     {
-        var errors = new List<(string, string)>();
-        if (waitSeconds is < 0 or > DeclarationChanges.MaxWaitSeconds) errors.Add(("waitSeconds", $"must be between 0 and {DeclarationChanges.MaxWaitSeconds}"));
-        if (afterVersion is < 0) errors.Add(("afterVersion", "must not be negative"));
-        if (waitSeconds is > 0 && afterVersion is null) errors.Add(("afterVersion", "is needed with waitSeconds: the version of the declaration the client has"));
-        if (errors.Count > 0) return Problems.Validation(errors);
-        var deadline = clock.GetUtcNow().AddSeconds(waitSeconds ?? 0);
-        using var lease = waitSeconds is > 0 ? changes.Watch(id) : null;
-        var declaration = await declarations.FindVisibleAsync(id, user, ct, tracked: false);
-        if (declaration is null || lease is null || declaration.Version > afterVersion) return View(declaration, id, user);
-        var watched = lease;
-        for (var left = deadline - clock.GetUtcNow(); left > TimeSpan.Zero; left = deadline - clock.GetUtcNow())
-        {
-            await Task.WhenAny(watched.Changed, Task.Delay(left < DeclarationChanges.RecheckInterval ? left : DeclarationChanges.RecheckInterval, clock, ct));
-            ct.ThrowIfCancellationRequested();
-            // Woken here, or a transition committed by another replica: the version alone is read until it has moved.
-            if (watched.Changed.IsCompleted || await declarations.VersionOfAsync(id, ct) > afterVersion) break;
-        }
-        return View(await declarations.FindVisibleAsync(id, user, ct, tracked: false), id, user);
+        var (wait, errors) = LongPoll.Of(afterVersion, waitSeconds, "declaration");
+        if (LongPoll.Refused(errors) is { } refused) return refused;
+        var declaration = await changes.FollowAsync(RecordChanges.KeyOf(Declaration.RecordType, id.ToString()), user.Party(), wait,
+            read => declarations.FindVisibleAsync(id, user, read, tracked: false), d => d.Version, read => declarations.VersionOfAsync(id, read), clock, ct);
+        return View(declaration, id, user);
     }
 
     /// <summary>

@@ -128,7 +128,10 @@ public sealed class Declaration : Aggregate
 
     public string OfficeOfDeclaration { get; private set; } = "";
 
-    public override string AggregateType => "declaration";
+    /// <summary>Its type in the transition log.</summary>
+    public const string RecordType = "declaration";
+
+    public override string AggregateType => RecordType;
 
     public override string AggregateKey => Id.ToString();
 

@@ -5,13 +5,14 @@ using TradeChain.Customs.Application;
 using TradeChain.Customs.Domain;
 using TradeChain.Domain;
 using TradeChain.ServiceDefaults.Persistence;
+using TradeChain.ServiceDefaults.Transitions;
 using TradeChain.ServiceDefaults.Telemetry;
 
 namespace TradeChain.Customs.Infrastructure;
 
-/// <param name="changes">Woken when a declaration's transition commits (long-poll of its status); absent outside the service (tools, tests).</param>
-public sealed class CustomsDbContext(DbContextOptions<CustomsDbContext> options, ServiceIdentity service, DeclarationChanges? changes = null)
-    : ServiceDbContext(options, service)
+/// <param name="changes">Woken when a record's transition commits (long-poll of its status); absent outside the service (tools, tests).</param>
+public sealed class CustomsDbContext(DbContextOptions<CustomsDbContext> options, ServiceIdentity service, RecordChanges? changes = null)
+    : ServiceDbContext(options, service, changes)
 {
     public DbSet<Declaration> Declarations => Set<Declaration>();
 
@@ -93,16 +94,11 @@ public sealed class CustomsDbContext(DbContextOptions<CustomsDbContext> options,
         return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
     }
 
-    /// <summary>
-    /// Counts each committed declaration transition in <c>tradechain.declarations</c> by the status it entered, and wakes
-    /// the requests waiting for those declarations to change.
-    /// </summary>
+    /// <summary>Counts each committed declaration transition in <c>tradechain.declarations</c> by the status it entered.</summary>
     protected override void OnTransitionsCommitted(IReadOnlyList<TransitionRecord> transitions)
     {
-        var declarations = transitions.Where(t => t.AggregateType == "declaration").ToList();
-        foreach (var t in declarations)
+        foreach (var t in transitions.Where(t => t.AggregateType == "declaration"))
             TradeChainMetrics.Declarations.Add(1, new KeyValuePair<string, object?>("status", t.ToState));
-        changes?.Committed(declarations.Select(t => Guid.TryParse(t.AggregateId, out var id) ? id : Guid.Empty));
     }
 }
 

@@ -8,6 +8,7 @@ using TradeChain.Domain;
 using TradeChain.Ledger;
 using TradeChain.ServiceDefaults;
 using TradeChain.ServiceDefaults.Auth;
+using TradeChain.ServiceDefaults.Transitions;
 
 namespace TradeChain.Documents.Api;
 
@@ -19,6 +20,20 @@ namespace TradeChain.Documents.Api;
 public sealed record SubmitDocumentRequest(string? Type, JsonObject? Content, bool? Transferable = null,
     [property: MaxLength(InputLimits.Party)] string? Beneficiary = null, [property: MaxLength(InputLimits.Party)] string? Holder = null);
 
+/// <summary>Several documents submitted in one request (an exporter's system sending a shipment's papers).</summary>
+public sealed record SubmitDocumentsRequest([property: MaxLength(DocumentEndpoints.MaxBatch)] IReadOnlyList<SubmitDocumentRequest?>? Documents);
+
+/// <summary>
+/// What became of one document of a batch, at its <paramref name="Index"/>: <paramref name="Status"/> 202 with the
+/// document (submitted, issued with the next batch), 400 with the broken fields (<paramref name="Errors"/>, named
+/// <c>documents[i].…</c>), or 409 with the broken <paramref name="Rule"/> (the same document already submitted, as
+/// <paramref name="DocumentId"/>).
+/// </summary>
+public sealed record BatchSubmission(int Index, int Status, DocumentView? Document = null, IReadOnlyDictionary<string, string[]>? Errors = null,
+    string? Rule = null, string? Detail = null, Guid? DocumentId = null);
+
+public sealed record BatchSubmissionResult(IReadOnlyList<BatchSubmission> Results, int Submitted, int Refused);
+
 public sealed record RevokeRequest([property: MaxLength(InputLimits.Reason)] string? Reason, string? Scope);
 
 public sealed record DisclosureRequest([property: MaxLength(TradeDocument.MaxHiddenFields)] IReadOnlyList<string>? Hide);
@@ -27,7 +42,7 @@ public sealed record RevocationView(string Scope, string Reason, string? Transac
 
 public sealed record DocumentView(Guid Id, string Type, string OwnerParty, string Hash, string TargetHash, string Status, bool Transferable,
     string? DocumentStore, string? TokenRegistry, string? MerkleRoot, string? IssueTransactionHash, long? IssuedInBlock, long SubmittedAtUnixMs,
-    JsonNode? Content, JsonObject? Wrapped, RevocationView? Revocation)
+    JsonNode? Content, JsonObject? Wrapped, RevocationView? Revocation, int Version)
 {
     public static DocumentView From(TradeDocument d, ChainOptions chain) => new(d.Id, d.DocumentType, d.OwnerParty, d.Hash, d.TargetHash,
         d.Status.ToString(), d.IsTransferable,
@@ -35,19 +50,26 @@ public sealed record DocumentView(Guid Id, string Type, string OwnerParty, strin
         d.MerkleRoot, d.IssueTransactionHash, d.IssuedInBlock, d.SubmittedAtUnixMs, OpenAttestationV2.Unsalt(d.Data), d.Wrapped,
         d.Status == DocumentStatus.Revoked
             ? new RevocationView(d.RevocationScope!, d.RevocationReason!, d.RevocationTransactionHash, d.RevokedInBlock, d.RevokedAtUnixMs)
-            : null);
+            : null, d.Version);
 }
 
 public static class DocumentEndpoints
 {
+    /// <summary>The most documents one batch may hold.</summary>
+    public const int MaxBatch = 100;
+
     public static IEndpointRouteBuilder MapDocuments(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/documents").WithTags("documents");
+        group.MapPost("/batch", SubmitBatchAsync).RequireAuthorization(Roles.Exporter)
+            .WithSummary($"Submits up to {MaxBatch} documents in one request, each on its own: the answer lists, in order, each one submitted (202, issued with " +
+                "the next batch), refused for its fields (400) or already submitted (409 naming it: the same type, content and title parties from the same party). " +
+                "Sending a batch again is safe.");
         group.MapPost("/", SubmitAsync).RequireAuthorization(Roles.Exporter)
-            .WithSummary("Submits a trade document: validated against its schema, wrapped as OpenAttestation v2 and queued for issuance (202; poll until Issued).");
+            .WithSummary("Submits a trade document: validated against its schema, wrapped as OpenAttestation v2 and queued for issuance (202; follow GET /documents/{id} with afterVersion and waitSeconds until Issued).");
         group.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyParty).WithSummary("Lists documents: a party sees the documents it issued; customs officers see those that declarations reference.");
         group.MapGet("/{id:guid}", GetAsync).RequireAuthorization(Policies.AnyParty)
-            .WithSummary("The document, its status and, once issued, the wrapped OpenAttestation document.");
+            .WithSummary("The document, its status and, once issued, the wrapped OpenAttestation document. " + LongPoll.Summary("document"));
         group.MapGet("/{id:guid}/wrapped", WrappedAsync).RequireAuthorization(Policies.AnyParty)
             .WithSummary("The wrapped OpenAttestation document (a .tt file) — 409 while it waits for issuance.");
         group.MapGet("/{id:guid}/history", HistoryAsync).RequireAuthorization(Policies.AnyParty)
@@ -75,7 +97,17 @@ public static class DocumentEndpoints
     private static async Task<IResult> SubmitAsync(SubmitDocumentRequest request, ClaimsPrincipal user, SubmitDocument submit, PartyWallets wallets,
         ChainOptions chain, CancellationToken ct)
     {
-        var errors = new List<(string, string)>();
+        var (command, errors) = Validate(request, user, wallets);
+        if (command is null) return Problems.Validation(errors);
+        var document = await submit.HandleAsync(command, user.Caller(), ct);
+        return Results.Accepted($"/documents/{document.Id}", DocumentView.From(document, chain));
+    }
+
+    /// <summary>A submission's fields checked (its content against its type's schema, its title parties): the command, or the broken fields.</summary>
+    private static (SubmitDocumentCommand? Command, List<(string Field, string Rule)> Errors) Validate(SubmitDocumentRequest request, ClaimsPrincipal user,
+        PartyWallets wallets)
+    {
+        var errors = new List<(string Field, string Rule)>();
         if (!DocumentSchemas.IsKnown(request.Type)) errors.Add(("type", $"must be one of {string.Join(", ", DocumentSchemas.Types.Order(StringComparer.Ordinal))}"));
         if (request.Content is null) errors.Add(("content", "is required: a JSON object with the document's fields"));
         else if (DocumentSchemas.IsKnown(request.Type))
@@ -94,11 +126,47 @@ public static class DocumentEndpoints
         }
         if (transferable && !wallets.HasAccount(user.Party()))
             errors.Add(("transferable", $"your party {user.Party()} has no chain account to hold the title"));
-        if (errors.Count > 0) return Problems.Validation(errors);
+        return errors.Count > 0
+            ? (null, errors)
+            : (new SubmitDocumentCommand(request.Type!, request.Content!, transferable, request.Beneficiary, request.Holder), errors);
+    }
 
-        var document = await submit.HandleAsync(
-            new SubmitDocumentCommand(request.Type!, request.Content!, transferable, request.Beneficiary, request.Holder), user.Caller(), ct);
-        return Results.Accepted($"/documents/{document.Id}", DocumentView.From(document, chain));
+    /// <summary>
+    /// Each document of the batch is validated and submitted on its own (its own unit of work, so one refused leaves the
+    /// others as they are): the result lists what became of each, in order. A batch's document is identified by what it
+    /// says (<see cref="SubmitDocument.IdOf"/>), so a batch sent again finds those already submitted.
+    /// </summary>
+    private static async Task<IResult> SubmitBatchAsync(SubmitDocumentsRequest request, ClaimsPrincipal user, PartyWallets wallets, ChainOptions chain,
+        IServiceScopeFactory scopes, CancellationToken ct)
+    {
+        if (request.Documents is not { Count: > 0 and <= MaxBatch } batch)
+            return Problems.Validation(("documents", $"must hold between 1 and {MaxBatch} documents"));
+        var caller = user.Caller();
+        var results = new List<BatchSubmission>(batch.Count);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (batch[i] is not { } one)
+            {
+                results.Add(new BatchSubmission(i, StatusCodes.Status400BadRequest, Errors: new Dictionary<string, string[]> { [$"documents[{i}]"] = ["must be a document, not null"] }));
+                continue;
+            }
+            var (command, errors) = Validate(one, user, wallets);
+            if (command is null)
+            {
+                results.Add(new BatchSubmission(i, StatusCodes.Status400BadRequest, Errors: errors.GroupBy(e => $"documents[{i}].{e.Field}")
+                    .ToDictionary(g => g.Key, g => g.Select(e => e.Rule).ToArray())));
+                continue;
+            }
+            await using var scope = scopes.CreateAsyncScope();
+            var submission = await scope.ServiceProvider.GetRequiredService<SubmitDocument>().HandleOnceAsync(command, caller, ct);
+            results.Add(submission.Submitted is { } document
+                ? new BatchSubmission(i, StatusCodes.Status202Accepted, DocumentView.From(document, chain))
+                : new BatchSubmission(i, StatusCodes.Status409Conflict, Rule: SubmitDocument.AlreadySubmittedRule,
+                    Detail: $"This document (the same type, content and title parties) was already submitted as {submission.AlreadySubmittedAs}.",
+                    DocumentId: submission.AlreadySubmittedAs));
+        }
+        var submitted = results.Count(r => r.Status == StatusCodes.Status202Accepted);
+        return Results.Ok(new BatchSubmissionResult(results, submitted, results.Count - submitted));
     }
 
     private static async Task<IResult> ListAsync(ClaimsPrincipal user, ReadDocuments read, ChainOptions chain, int? page, int? pageSize, string? type, CancellationToken ct)
@@ -108,8 +176,17 @@ public static class DocumentEndpoints
             documents.PageNumber, documents.PageSize, documents.Total));
     }
 
-    private static async Task<IResult> GetAsync(Guid id, ClaimsPrincipal user, ReadDocuments read, ChainOptions chain, CancellationToken ct) =>
-        (await read.FindAsync(id, user.Caller(), ct)).ToHttp(document => Results.Ok(DocumentView.From(document, chain)));
+    /// <summary>The document; with afterVersion and waitSeconds, a long-poll for its next transition (see <see cref="RecordChanges"/>).</summary>
+    private static async Task<IResult> GetAsync(Guid id, ClaimsPrincipal user, ReadDocuments read, RecordChanges changes, ChainOptions chain, TimeProvider clock,
+        int? afterVersion, int? waitSeconds, CancellationToken ct)
+    {
+        var (wait, errors) = LongPoll.Of(afterVersion, waitSeconds, "document");
+        if (LongPoll.Refused(errors) is { } refused) return refused;
+        var caller = user.Caller();
+        var found = await changes.FollowAsync(RecordChanges.KeyOf(TradeDocument.RecordType, id.ToString()), caller.Party, wait,
+            async c => await read.FindAsync(id, caller, c) is { Value: { } document } ? document : null, d => d.Version, c => read.VersionOfAsync(id, c), clock, ct);
+        return found is null ? Problems.NotFound("document", id.ToString()) : Results.Ok(DocumentView.From(found, chain));
+    }
 
     private static async Task<IResult> WrappedAsync(Guid id, ClaimsPrincipal user, ReadDocuments read, CancellationToken ct) =>
         (await read.WrappedAsync(id, user.Caller(), ct)).ToHttp(wrapped => Results.Text(wrapped.ToJsonString(), "application/json"));

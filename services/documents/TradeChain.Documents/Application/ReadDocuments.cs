@@ -22,6 +22,10 @@ public sealed class ReadDocuments(DocumentsDbContext db, TransitionHistory histo
             : new NotFound("document", id.ToString());
     }
 
+    /// <summary>The document's version (its number of transitions) alone, for a long-poll's re-check; null if there is none.</summary>
+    public Task<int?> VersionOfAsync(Guid id, CancellationToken ct) =>
+        db.Documents.AsNoTracking().Where(d => d.Id == id).Select(d => (int?)d.Version).SingleOrDefaultAsync(ct);
+
     /// <summary>The caller's documents (for a customs officer, those declarations reference), newest first, optionally of one type.</summary>
     public async Task<PagedResult<TradeDocument>> ListAsync(Caller caller, int? page, int? pageSize, string? type, CancellationToken ct)
     {

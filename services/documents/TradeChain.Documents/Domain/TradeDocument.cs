@@ -65,7 +65,10 @@ public sealed class TradeDocument : Aggregate
 
     public long? RevokedAtUnixMs { get; private set; }
 
-    public override string AggregateType => "document";
+    /// <summary>Its type in the transition log.</summary>
+    public const string RecordType = "document";
+
+    public override string AggregateType => RecordType;
 
     public override string AggregateKey => Id.ToString();
 

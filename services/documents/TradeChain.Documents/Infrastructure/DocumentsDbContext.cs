@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using TradeChain.Documents.Domain;
 using TradeChain.ServiceDefaults.Persistence;
+using TradeChain.ServiceDefaults.Transitions;
 
 namespace TradeChain.Documents.Infrastructure;
 
@@ -12,7 +13,9 @@ public sealed class PartyAccount
     public string Party { get; set; } = "";
 }
 
-public sealed class DocumentsDbContext(DbContextOptions<DocumentsDbContext> options, ServiceIdentity service) : ServiceDbContext(options, service)
+/// <param name="changes">Woken when a record's transition commits (long-poll of its status); absent outside the service (tools, tests).</param>
+public sealed class DocumentsDbContext(DbContextOptions<DocumentsDbContext> options, ServiceIdentity service, RecordChanges? changes = null)
+    : ServiceDbContext(options, service, changes)
 {
     public DbSet<TradeDocument> Documents => Set<TradeDocument>();
 

@@ -12,13 +12,13 @@ namespace TradeChain.Payments.Api;
 
 public sealed record DutyPaymentView(string Reference, Guid DeclarationId, string PayerParty, decimal Amount, string Currency, string Status,
     string? SettledByBank, string? DebtorAccount, long RequestedAtUnixMs, long? SettledAtUnixMs, string? SettlementTransactionHash, bool AlreadySettled = false,
-    string? WithdrawalReason = null)
+    string? WithdrawalReason = null, int Version = 0)
 {
     /// <param name="viewerParty">The debtor's account is shown only to the bank that debited it and to the payer.</param>
     public static DutyPaymentView From(DutyPayment p, string? viewerParty = null, bool alreadySettled = false) => new(p.Reference, p.DeclarationId, p.PayerParty, p.Amount,
         p.Currency, p.Status.ToString(), p.SettledByBank,
         viewerParty is null || viewerParty == p.SettledByBank || viewerParty == p.PayerParty ? p.DebtorAccount : null,
-        p.RequestedAtUnixMs, p.SettledAtUnixMs, p.SettlementTransactionHash, alreadySettled, p.WithdrawalReason);
+        p.RequestedAtUnixMs, p.SettledAtUnixMs, p.SettlementTransactionHash, alreadySettled, p.WithdrawalReason, p.Version);
 }
 
 /// <param name="SignedTransaction">The bank's own signature of the transaction from <c>/settle/transaction</c> (0x, RLP hex); omitted: the
@@ -35,7 +35,8 @@ public static partial class DutyPaymentEndpoints
     {
         var group = app.MapGroup("/duty-payments").WithTags("duty payments");
         group.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyParty).WithSummary("Duty payments: a bank those of the declarants that mandated it and those it settled, an exporter its own.");
-        group.MapGet("/{reference}", GetAsync).RequireAuthorization(Policies.AnyParty);
+        group.MapGet("/{reference}", GetAsync).RequireAuthorization(Policies.AnyParty)
+            .WithSummary("The duty payment (version: its number of status changes). " + LongPoll.Summary("duty payment"));
         group.MapGet("/{reference}/history", HistoryAsync).RequireAuthorization(Policies.AnyParty)
             .WithSummary("The payment's transitions with their Merkle proofs; the Settled transition's anchoring transaction is the receipt on chain.");
         group.MapPost("/{reference}/settle", SettleAsync).RequireAuthorization(Roles.Bank)
@@ -99,9 +100,15 @@ public static partial class DutyPaymentEndpoints
         return Results.Ok(new PagedResult<DutyPaymentView>(items.Select(p => DutyPaymentView.From(p, user.Party())).ToList(), number, size, total));
     }
 
-    private static async Task<IResult> GetAsync(string reference, ClaimsPrincipal user, PaymentsDbContext db, CancellationToken ct)
+    /// <summary>The duty payment; with afterVersion and waitSeconds, a long-poll for its next transition (see <see cref="RecordChanges"/>).</summary>
+    private static async Task<IResult> GetAsync(string reference, ClaimsPrincipal user, PaymentsDbContext db, RecordChanges changes, TimeProvider clock,
+        int? afterVersion, int? waitSeconds, CancellationToken ct)
     {
-        var payment = await FindVisibleAsync(reference, user, db, ct);
+        var (wait, errors) = LongPoll.Of(afterVersion, waitSeconds, "duty payment");
+        if (LongPoll.Refused(errors) is { } refused) return refused;
+        var payment = await changes.FollowAsync(RecordChanges.KeyOf(DutyPayment.RecordType, reference), user.Party(), wait,
+            read => FindVisibleAsync(reference, user, db, read), p => p.Version,
+            read => db.DutyPayments.AsNoTracking().Where(p => p.Reference == reference).Select(p => (int?)p.Version).SingleOrDefaultAsync(read), clock, ct);
         return payment is null ? Problems.NotFound("duty payment", reference) : Results.Ok(DutyPaymentView.From(payment, user.Party()));
     }
 

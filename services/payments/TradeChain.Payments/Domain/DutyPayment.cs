@@ -50,7 +50,10 @@ public sealed class DutyPayment : Aggregate
     /// <summary>The token transfer from the declarant's account to the customs treasury: the receipt on chain.</summary>
     public string? SettlementTransactionHash { get; private set; }
 
-    public override string AggregateType => "duty-payment";
+    /// <summary>Its type in the transition log.</summary>
+    public const string RecordType = "duty-payment";
+
+    public override string AggregateType => RecordType;
 
     public override string AggregateKey => Reference;
 

@@ -6,10 +6,13 @@ using TradeChain.Payments.Application;
 using TradeChain.Payments.Domain;
 using TradeChain.Payments.Domain.Credits;
 using TradeChain.ServiceDefaults.Persistence;
+using TradeChain.ServiceDefaults.Transitions;
 
 namespace TradeChain.Payments.Infrastructure;
 
-public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> options, ServiceIdentity service) : ServiceDbContext(options, service)
+/// <param name="changes">Woken when a record's transition commits (long-poll of its status); absent outside the service (tools, tests).</param>
+public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> options, ServiceIdentity service, RecordChanges? changes = null)
+    : ServiceDbContext(options, service, changes)
 {
     public DbSet<DutyPayment> DutyPayments => Set<DutyPayment>();
 

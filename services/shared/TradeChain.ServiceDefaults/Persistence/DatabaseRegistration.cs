@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using TradeChain.ServiceDefaults.Transitions;
 
 namespace TradeChain.ServiceDefaults.Persistence;
 
@@ -23,6 +24,7 @@ public static class DatabaseRegistration
         var synchronous = SqlitePragmas.ReadSetting(builder.Configuration[SqlitePragmas.SynchronousSetting]);
 
         builder.Services.AddSingleton<WorkSignal>();
+        builder.Services.AddSingleton(_ => new RecordChanges());
         builder.Services.AddSingleton<WorkSignalInterceptor>();
         builder.Services.AddDbContext<TContext>((sp, options) =>
             options.UseServiceDatabase(connectionString, synchronous).AddInterceptors(sp.GetRequiredService<WorkSignalInterceptor>()));

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using TradeChain.Domain;
 using TradeChain.Messages;
 using TradeChain.ServiceDefaults.Telemetry;
+using TradeChain.ServiceDefaults.Transitions;
 
 namespace TradeChain.ServiceDefaults.Persistence;
 
@@ -12,7 +13,8 @@ namespace TradeChain.ServiceDefaults.Persistence;
 /// integration messages its domain events map to (<see cref="IntegrationMessagesFor"/>) to the outbox in the same
 /// transaction — state, messages and chain record commit together or not at all.
 /// </summary>
-public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity service) : DbContext(options)
+/// <param name="changes">Woken when a record's transition commits (long-poll of its status); absent outside a service (tools, tests).</param>
+public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity service, RecordChanges? changes = null) : DbContext(options)
 {
     public static readonly JsonSerializerOptions MessageJson = new(JsonSerializerDefaults.Web);
 
@@ -91,7 +93,13 @@ public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity
         }
         var written = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
         foreach (var aggregate in aggregates) aggregate.ClearPendingTransitions();
-        if (recorded.Count > 0) OnTransitionsCommitted(recorded);
+        if (recorded.Count > 0)
+        {
+            OnTransitionsCommitted(recorded);
+            // In an explicit transaction this is before its commit: a woken request reads the version, finds it unchanged
+            // and waits on (the re-read every RecordChanges.RecheckInterval then finds the commit).
+            changes?.Committed(recorded.Select(r => RecordChanges.KeyOf(r.AggregateType, r.AggregateId)));
+        }
         return written;
     }
 

@@ -35,15 +35,20 @@ public sealed record VerdictCheck(string Name, string Status, string Reason);
 
 public sealed record RecordedVerdict(string Hash, string? IssuedType, bool Valid, string Reason, IReadOnlyList<VerdictCheck> Checks, long VerifiedAtUnixMs);
 
-/// <summary>A declaration as the API shows it to the caller: officers also get the lane decision (which risk rules fired).</summary>
+/// <summary>
+/// A declaration as the API shows it to the caller: officers also get the lane decision (which risk rules fired).
+/// <see cref="Revision"/> is the API's <c>version</c>, its number of status changes (what a long-poll is asked after).
+/// </summary>
 public sealed record Declaration(
     Guid Id, string LocalReferenceNumber, string DeclarantParty, string Type, string Function, string OfficeOfDeclaration, string Status,
     string? ResponseCode, string? StatusReason, string? Lane, LaneDecision? LaneDecision, string? OfficerLaneReason, AssessmentNotice? Assessment,
     string? PaymentReference, decimal AmountPaid, string? SupplementaryPaymentReference, decimal SupplementaryAmount, string? AssignedOfficer,
     IReadOnlyList<string> RequestedDocumentTypes, string? ExaminationFindings, int ContentVersion, DeclarationContent Content,
-    IReadOnlyList<DeclarationVersion> PreviousVersions, long LodgedAtUnixMs, long UpdatedAtUnixMs, IReadOnlyList<RecordedVerdict>? DocumentVerdicts)
+    IReadOnlyList<DeclarationVersion> PreviousVersions, long LodgedAtUnixMs, long UpdatedAtUnixMs, IReadOnlyList<RecordedVerdict>? DocumentVerdicts,
+    [property: System.Text.Json.Serialization.JsonPropertyName("version")] int Revision = 0)
 {
     /// <summary>Changes whenever the declaration does: what the timeline reloads on.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public string Version => $"{Status}|{UpdatedAtUnixMs}";
 }
 

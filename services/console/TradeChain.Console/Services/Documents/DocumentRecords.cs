@@ -5,7 +5,7 @@ namespace TradeChain.Console.Services.Documents;
 /// <summary>The documents API's answer to a submission (202) and to GET /documents/{id} (see DocumentView in the service).</summary>
 public sealed record TradeDocumentView(Guid Id, string Type, string OwnerParty, string Hash, string TargetHash, string Status, bool Transferable,
     string? DocumentStore, string? TokenRegistry, string? MerkleRoot, string? IssueTransactionHash, long? IssuedInBlock, long SubmittedAtUnixMs,
-    JsonNode? Content, JsonObject? Wrapped, RevocationView? Revocation)
+    JsonNode? Content, JsonObject? Wrapped, RevocationView? Revocation, int Version = 0)
 {
     public bool IsIssued => Status == DocumentStatuses.Issued;
 

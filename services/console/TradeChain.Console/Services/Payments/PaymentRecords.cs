@@ -9,7 +9,7 @@ public sealed record Page<T>(IReadOnlyList<T> Items, int PageNumber, int PageSiz
 
 public sealed record DutyPayment(string Reference, Guid DeclarationId, string PayerParty, decimal Amount, string Currency, string Status,
     string? SettledByBank, string? DebtorAccount, long RequestedAtUnixMs, long? SettledAtUnixMs, string? SettlementTransactionHash, bool AlreadySettled,
-    string? WithdrawalReason = null)
+    string? WithdrawalReason = null, int Version = 0)
 {
     // Settling: a settlement under way (e.g. cut short by a crash), which the bank's retry completes.
     public bool Requested => Status is "Requested" or "Settling";

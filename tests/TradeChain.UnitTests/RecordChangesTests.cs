@@ -1,0 +1,92 @@
+using TradeChain.ServiceDefaults.Transitions;
+
+namespace TradeChain.UnitTests;
+
+public sealed class RecordChangesTests
+{
+    [Fact]
+    public void A_commit_wakes_the_requests_waiting_on_that_record_only_and_the_last_to_leave_forgets_it()
+    {
+        var changes = new RecordChanges();
+        var (a, b) = (RecordChanges.KeyOf("document", Guid.NewGuid().ToString()), RecordChanges.KeyOf("duty-payment", "DP-1"));
+        using var first = changes.Watch(a, "EXP-A")!;
+        var second = changes.Watch(a, "EXP-B")!;
+        using var other = changes.Watch(b, "EXP-A")!;
+        Assert.Equal(3, changes.Waiting);
+
+        changes.Committed([a]);
+        Assert.True(first.Changed.IsCompletedSuccessfully);
+        Assert.True(second.Changed.IsCompletedSuccessfully);
+        Assert.False(other.Changed.IsCompleted);
+        // A request that starts waiting after the commit, or waits again, waits for the next one.
+        using var later = changes.Watch(a, "EXP-A")!;
+        Assert.False(later.Changed.IsCompleted);
+        var next = first.NextChange();
+        Assert.False(next.IsCompleted);
+        changes.Committed([a, a]);
+        Assert.True(next.IsCompletedSuccessfully);
+
+        second.Dispose();
+        second.Dispose(); // leaving twice counts once
+        Assert.Equal(3, changes.Waiting);
+        Assert.Equal(0, changes.WaitingFor("EXP-B"));
+    }
+
+    [Fact]
+    public void Requests_beyond_the_process_cap_are_not_kept_waiting_and_leaving_frees_their_places()
+    {
+        var changes = new RecordChanges(maxWaiting: 6, maxWaitingPerParty: 4);
+        var leases = Enumerable.Range(0, 6).Select(i => changes.Watch(RecordChanges.KeyOf("declaration", i.ToString()), $"EXP-{i % 3}")!).ToList();
+        Assert.Null(changes.Watch("declaration/x", "EXP-NEW"));
+        foreach (var lease in leases) lease.Dispose();
+        Assert.Equal(0, changes.Waiting);
+        Assert.NotNull(changes.Watch("declaration/x", "EXP-NEW"));
+    }
+
+    [Fact]
+    public void One_party_cannot_use_up_the_places_of_the_others()
+    {
+        var changes = new RecordChanges(maxWaiting: 10, maxWaitingPerParty: 3);
+        var greedy = Enumerable.Range(0, 3).Select(i => changes.Watch($"document/{i}", "EXP-GREEDY")).ToList();
+        Assert.All(greedy, Assert.NotNull);
+        Assert.Null(changes.Watch("document/3", "EXP-GREEDY"));
+        Assert.Equal(3, changes.WaitingFor("EXP-GREEDY"));
+        // Another party still finds a place; the greedy one gets one back when one of its own leaves.
+        Assert.NotNull(changes.Watch("document/3", "EXP-OTHER"));
+        greedy[0]!.Dispose();
+        Assert.NotNull(changes.Watch("document/4", "EXP-GREEDY"));
+    }
+
+    [Fact]
+    public async Task Following_answers_at_once_when_the_client_is_behind_and_after_a_commit_when_it_is_not()
+    {
+        var changes = new RecordChanges();
+        var version = 1;
+        Task<string?> Read(CancellationToken _) => Task.FromResult<string?>($"v{version}");
+        Task<int?> VersionOf(CancellationToken _) => Task.FromResult<int?>(version);
+
+        // Behind: the record as it is, without waiting and without a place held.
+        Assert.Equal("v1", await changes.FollowAsync("document/d", "EXP-A", new LongPoll(0, 30), Read, _ => version, VersionOf, TimeProvider.System, default));
+
+        // Up to date: waits until a commit moves the version.
+        var following = changes.FollowAsync("document/d", "EXP-A", new LongPoll(1, 30), Read, _ => version, VersionOf, TimeProvider.System, default);
+        Assert.Equal(1, changes.Waiting);
+        Assert.False(following.IsCompleted);
+        changes.Committed(["document/other"]);
+        Assert.False(following.IsCompleted);
+        version = 2;
+        changes.Committed(["document/d"]);
+        Assert.Equal("v2", await following);
+        Assert.Equal(0, changes.Waiting);
+    }
+
+    [Fact]
+    public void The_wait_is_checked_field_by_field()
+    {
+        Assert.Equal([("waitSeconds", "must be between 0 and 30")], LongPoll.Of(1, 31, "document").Errors);
+        Assert.Equal([("afterVersion", "must not be negative")], LongPoll.Of(-1, 5, "document").Errors);
+        Assert.Equal([("afterVersion", "is needed with waitSeconds: the version of the duty payment the client has")], LongPoll.Of(null, 5, "duty payment").Errors);
+        Assert.Empty(LongPoll.Of(null, null, "document").Errors);
+        Assert.Equal(new LongPoll(3, 0), LongPoll.Of(3, null, "document").Wait);
+    }
+}
