@@ -40,7 +40,7 @@ public static partial class DutyPaymentEndpoints
             .WithSummary("The payment's transitions with their Merkle proofs; the Settled transition's anchoring transaction is the receipt on chain.");
         group.MapPost("/{reference}/settle", SettleAsync).RequireAuthorization(Roles.Bank)
             .WithSummary("The declarant's bank pays the duties from the declarant's settlement account to the customs treasury's (a token transfer on chain); customs is notified over the bus. Settling again returns the existing settlement. " +
-                         "A bank whose key the service's signer holds has its settlements sent in batches (one chain transaction per bank and window): the answer waits for the payment to be Settled (200) — at most the chain's receipt timeout or the client's Prefer: wait=<seconds> — unless the client sends Prefer: respond-async (RFC 7240), or the wait runs out: then 202 Accepted with the payment (Settling) and its Location; it becomes Settled when the batch's receipt carries its Payment event (or is given up with the contract's rule named in its history). " +
+                         "A bank whose key the service's signer holds has its settlements sent in batches (one chain transaction per bank and window): the answer waits for the payment to be Settled (200) — at most Payments:SettlementWaitSeconds (25) or the client's Prefer: wait=<seconds> — unless the client sends Prefer: respond-async (RFC 7240), or the wait runs out: then 202 Accepted with the payment (Settling) and its Location; it becomes Settled when the batch's receipt carries its Payment event (or is given up with the contract's rule named in its history). " +
                          "A bank that signs itself gives signedTransaction (or gets 409 signature-required with the transaction to sign); a bank whose wallet sent the transfer itself gives its hash as sentTransaction (409 transaction-pending until it is mined) — also for a payment customs withdrew meanwhile: the money moved, so it is recorded Settled with the withdrawal noted (withdrawalReason).");
         group.MapPost("/{reference}/settle/transaction", PrepareAsync).RequireAuthorization(Roles.Bank)
             .WithSummary("For a bank that signs its own transactions: the settlement's token transfer as an unsigned EIP-1559 transaction for the calling bank's account " +
@@ -52,7 +52,7 @@ public static partial class DutyPaymentEndpoints
     }
 
     private static async Task<IResult> SettleAsync(string reference, SettleRequest? request, ClaimsPrincipal user, HttpContext http, SettleDutyPayment settle,
-        DutySettlementQueue queue, PaymentsDbContext db, TradeChain.Ledger.ChainOptions chain, TimeProvider clock, CancellationToken ct)
+        DutySettlementQueue queue, PaymentsDbContext db, Microsoft.Extensions.Options.IOptions<PaymentsOptions> options, TimeProvider clock, CancellationToken ct)
     {
         if (request?.SentTransaction is { } sent)
         {
@@ -66,8 +66,8 @@ public static partial class DutyPaymentEndpoints
         if (payment.Status != DutyPaymentStatus.Settling) return Results.Ok(DutyPaymentView.From(payment, user.Party(), settlement.AlreadySettled));
 
         // Queued for the bank's next batch transaction (or sent already): unless the client prefers not to wait (RFC 7240
-        // respond-async), the answer waits — at most its wait= or the chain's receipt timeout — for the payment's record.
-        var (respondAsync, wait) = Preference(http.Request, TimeSpan.FromSeconds(chain.ReceiptTimeoutSeconds));
+        // respond-async), the answer waits — at most its wait= or Payments:SettlementWaitSeconds — for the payment's record.
+        var (respondAsync, wait) = Preference(http.Request, TimeSpan.FromSeconds(Math.Max(0, options.Value.SettlementWaitSeconds)));
         if (!respondAsync)
         {
             var deadline = clock.GetUtcNow() + wait;

@@ -32,6 +32,12 @@ public sealed class PaymentsOptions
 
     /// <summary>The most settlements in one batch transaction (at most the token's 256).</summary>
     public int SettlementBatchMaxItems { get; set; } = 100;
+
+    /// <summary>
+    /// How long a settlement request waits for its batch's record before answering 202 (a client's Prefer: wait= may ask
+    /// less): below the usual 30 s client timeouts, so a busy queue answers 202 rather than a cut connection.
+    /// </summary>
+    public int SettlementWaitSeconds { get; set; } = 25;
 }
 
 /// <summary>
