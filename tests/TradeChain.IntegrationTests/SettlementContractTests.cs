@@ -251,6 +251,17 @@ public sealed class SettlementContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_full_batch_of_the_services_largest_size_is_made_in_one_transaction()
+    {
+        await OpenCustomerAccountsAsync(100 * 2_456_068_800L);
+        var batch = Enumerable.Range(0, 100)
+            .Select(i => new BatchTransfer(_importer.Address, _treasury.Address, 2_456_068_800L, Ref($"full batch {i}"))).ToList();
+        var outcomes = await _settlement.BankTransferBatchAsync(_vcb, "USD", batch, None);
+        Assert.All(outcomes, o => Assert.True(o.Made, o.Refusal));
+        Assert.Single(outcomes.Select(o => o.TransactionHash).Distinct());
+    }
+
+    [Fact]
     public async Task A_bank_opens_only_an_account_whose_holder_asked_it_to()
     {
         // Nobody asked HSBC: it cannot open the importer's account and become its bank.
