@@ -81,6 +81,9 @@ contract SettlementToken is ERC20, AccessControl {
     /// @dev `account` has not asked `caller` to keep it (it mandated `mandated`; zero when it mandated no bank).
     error NotMandated(address account, address caller, address mandated);
 
+    /// @dev A batch of bank transfers must hold between 1 and `MAX_BATCH_PAYMENTS` items in arrays of one length; it held `count`.
+    error InvalidTransferBatch(uint256 count);
+
     /// @notice `account` was opened with `bank` as its servicing bank.
     event AccountOpened(address indexed account, address indexed bank);
 
@@ -92,6 +95,15 @@ contract SettlementToken is ERC20, AccessControl {
 
     /// @notice `amount` moved from `from` (zero: minted) to `to` (zero: burned) under the payer's `paymentReference`.
     event Payment(bytes32 indexed paymentReference, address indexed from, address indexed to, uint256 amount);
+
+    /**
+     * @notice An item of a batch ({bankTransferBatch}) was refused and skipped, nothing of it moved: `error` is the selector
+     * of the custom error {bankTransfer} would have reverted with (e.g. `DuplicateReference`, `ERC20InsufficientBalance`).
+     */
+    event PaymentRefused(bytes32 indexed paymentReference, address indexed from, address indexed to, uint256 amount, bytes4 error);
+
+    /// @notice The most transfers one {bankTransferBatch} takes.
+    uint256 public constant MAX_BATCH_PAYMENTS = 256;
 
     /**
      * @dev Grants `DEFAULT_ADMIN_ROLE` to `admin`; banks and escrows must be granted their roles explicitly.
@@ -194,6 +206,36 @@ contract SettlementToken is ERC20, AccessControl {
     }
 
     /**
+     * @notice Makes many {bankTransfer}s of the caller in one transaction: item `i` moves `amounts[i]` from `from[i]` to
+     * `to[i]` under `paymentReferences[i]`, under exactly the rules of {bankTransfer}, in order (an item sees the balances
+     * the earlier ones left). An item that breaks a rule is skipped, not reverted: it emits {PaymentRefused} with the rule's
+     * custom error selector and the others go on — so a batch sent again after a crash shows each item made already as
+     * refused with `DuplicateReference` ({paymentOf} then shows what it bound).
+     * Requirements: the caller has `BANK_ROLE`; the four arrays have one length, 1 to `MAX_BATCH_PAYMENTS`.
+     * Emits: {Payment} for each item made, {PaymentRefused} for each item refused.
+     */
+    function bankTransferBatch(
+        address[] calldata from,
+        address[] calldata to,
+        uint256[] calldata amounts,
+        bytes32[] calldata paymentReferences
+    ) external onlyRole(BANK_ROLE) {
+        uint256 count = from.length;
+        if (count == 0 || count > MAX_BATCH_PAYMENTS || to.length != count || amounts.length != count || paymentReferences.length != count) {
+            revert InvalidTransferBatch(count);
+        }
+        for (uint256 i = 0; i < count; i++) {
+            bytes4 refused = _bankTransferRefusal(from[i], to[i], amounts[i], paymentReferences[i]);
+            if (refused != bytes4(0)) {
+                emit PaymentRefused(paymentReferences[i], from[i], to[i], amounts[i], refused);
+                continue;
+            }
+            _bindReference(paymentReferences[i], from[i], to[i], amounts[i]);
+            _pay(from[i], to[i], amounts[i], paymentReferences[i]);
+        }
+    }
+
+    /**
      * @notice Moves `amount` from `from` into the caller's (an escrow contract's) own account.
      * Requirements: the caller has `ESCROW_ROLE` and an open account; `from` holds `amount`.
      */
@@ -235,6 +277,21 @@ contract SettlementToken is ERC20, AccessControl {
         if (current != address(0)) revert AccountAlreadyOpen(account, current);
         _servicingBank[account] = bank;
         emit AccountOpened(account, bank);
+    }
+
+    /**
+     * @dev The custom error {bankTransfer} of the caller would revert with, checked in the same order (zero: none). The
+     * zero payee, which {bankTransfer} would take for a burn, is refused here (`InvalidAccount`): a batch only transfers.
+     */
+    function _bankTransferRefusal(address from, address to, uint256 amount, bytes32 paymentReference) private view returns (bytes4) {
+        if (_servicingBank[from] != msg.sender) return NotServicingBank.selector;
+        if (paymentReference == bytes32(0)) return InvalidReference.selector;
+        if (_payments[msg.sender][paymentReference].blockNumber != 0) return DuplicateReference.selector;
+        if (amount == 0) return ZeroAmount.selector;
+        if (to == address(0)) return InvalidAccount.selector;
+        if (_servicingBank[to] == address(0)) return AccountNotOpen.selector;
+        if (balanceOf(from) < amount) return ERC20InsufficientBalance.selector;
+        return bytes4(0);
     }
 
     function _requireServicedByCaller(address account) private view {

@@ -197,6 +197,71 @@ public sealed class SettlementContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_banks_batch_of_transfers_makes_each_under_the_rules_of_one_transfer_and_skips_a_refused_item_naming_its_rule()
+    {
+        await OpenCustomerAccountsAsync(1_000_00);
+        await _settlement.MandateBankAsync(_outsider, "USD", _hsbc.Address, None);
+        await _settlement.OpenAccountAsync(_hsbc, "USD", _outsider.Address, None); // HSBC's customer: VCB may not debit it
+        var used = Ref("duty used by a single transfer");
+        var direct = await _settlement.BankTransferAsync(_vcb, "USD", _importer.Address, _treasury.Address, 10_00, used, None);
+        BatchTransfer Item(string from, string to, BigInteger amount, byte[] reference) => new(from, to, amount, reference);
+        var batch = new[]
+        {
+            Item(_importer.Address, _treasury.Address, 100_00, Ref("batch 1")),
+            Item(_importer.Address, _treasury.Address, 10_00, used),                      // made already by the single transfer
+            Item(_importer.Address, _treasury.Address, 11_00, used),                      // the same reference, another amount
+            Item(_outsider.Address, _treasury.Address, 1_00, Ref("batch not serviced")),
+            Item(_importer.Address, _treasury.Address, 5_000_00, Ref("batch too much")),
+            Item(_importer.Address, "0x000000000000000000000000000000000000dEaD", 1_00, Ref("batch to an account never opened")),
+            Item(_importer.Address, _treasury.Address, 0, Ref("batch zero")),
+            Item(_importer.Address, _treasury.Address, 1_00, new byte[32]),
+            Item(_importer.Address, _exporter.Address, 200_00, Ref("batch 2")),
+            Item(_importer.Address, _treasury.Address, 700_00, Ref("batch 3 more than is left")),
+        };
+
+        Assert.StartsWith("AccessControlUnauthorizedAccount", await RefusedAsync(() => _settlement.BankTransferBatchAsync(_importer, "USD", batch, None)));
+        var outcomes = await _settlement.BankTransferBatchAsync(_vcb, "USD", batch, None);
+
+        var batchHash = outcomes[0].TransactionHash!;
+        Assert.Equal(
+            [(batchHash, null), (direct.TransactionHash, null), (null, "DuplicateReference"), (null, "NotServicingBank"), (null, "ERC20InsufficientBalance"),
+                (null, "AccountNotOpen"), (null, "ZeroAmount"), (null, "InvalidReference"), (batchHash, null), (null, "ERC20InsufficientBalance")],
+            outcomes.Select(o => (o.TransactionHash, o.Refusal?.Split(':')[0])));
+        // One Payment event per item made, with its own payer, payee, amount and reference; the refused moved nothing.
+        var receipt = await _vcb.Web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(batchHash);
+        Assert.Equal([(Convert.ToHexString(Ref("batch 1")), 100_00), (Convert.ToHexString(Ref("batch 2")), 200_00)],
+            receipt.DecodeAllEvents<Token.PaymentEventDTO>().Select(e => (Convert.ToHexString(e.Event.PaymentReference), (int)e.Event.Amount)));
+        Assert.Equal(8, receipt.DecodeAllEvents<Token.PaymentRefusedEventDTO>().Count);
+        Assert.Equal(1_000_00 - 10_00 - 100_00 - 200_00, await _settlement.BalanceOfAsync("USD", _importer.Address));
+        Assert.Equal(110_00, await _settlement.BalanceOfAsync("USD", _treasury.Address));
+        Assert.Null(await _settlement.PaymentOfAsync("USD", _vcb.Address, Ref("batch 3 more than is left")));
+
+        // Sent again (as after a crash between the send and its record): nothing moves, and each item made finds its transaction.
+        var again = await _settlement.BankTransferBatchAsync(_vcb, "USD", [batch[0], batch[8]], None);
+        Assert.Equal([batchHash, batchHash], again.Select(o => o.TransactionHash));
+        Assert.Equal(690_00, await _settlement.BalanceOfAsync("USD", _importer.Address));
+
+        Assert.StartsWith("InvalidTransferBatch", await RefusedAsync(() => _settlement.BankTransferBatchAsync(_vcb, "USD", [], None)));
+        Assert.StartsWith("InvalidTransferBatch", await RefusedAsync(() => _settlement.BankTransferBatchAsync(_vcb, "USD",
+            [.. Enumerable.Range(0, SettlementClient.MaxTransfersPerBatch + 1).Select(i => Item(_importer.Address, _treasury.Address, 1, Ref($"batch {i}")))], None)));
+        Assert.StartsWith("InvalidTransferBatch", await RefusedAsync(() => _vcb.SendAsync(UsdToken, new Token.BankTransferBatchFunction
+        {
+            From = [_importer.Address], To = [_treasury.Address, _exporter.Address], Amounts = [1], PaymentReferences = [Ref("batch mismatched")],
+        }, None)));
+    }
+
+    [Fact]
+    public async Task A_full_batch_of_the_services_largest_size_is_made_in_one_transaction()
+    {
+        await OpenCustomerAccountsAsync(100 * 2_456_068_800L);
+        var batch = Enumerable.Range(0, 100)
+            .Select(i => new BatchTransfer(_importer.Address, _treasury.Address, 2_456_068_800L, Ref($"full batch {i}"))).ToList();
+        var outcomes = await _settlement.BankTransferBatchAsync(_vcb, "USD", batch, None);
+        Assert.All(outcomes, o => Assert.True(o.Made, o.Refusal));
+        Assert.Single(outcomes.Select(o => o.TransactionHash).Distinct());
+    }
+
+    [Fact]
     public async Task A_bank_opens_only_an_account_whose_holder_asked_it_to()
     {
         // Nobody asked HSBC: it cannot open the importer's account and become its bank.

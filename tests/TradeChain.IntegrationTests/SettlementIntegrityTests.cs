@@ -16,7 +16,7 @@ namespace TradeChain.IntegrationTests;
 /// Duty settlement through the running services (real anvil, RabbitMQ and databases) under attack and under a race:
 /// no duty is marked paid without the money reaching the customs treasury, and no money moves without its record.
 /// </summary>
-public sealed class SettlementIntegrityTests
+public sealed partial class SettlementIntegrityTests
 {
     private const string TreasuryParty = "CUSTOMS-TREASURY";
 
@@ -321,12 +321,9 @@ public sealed class SettlementIntegrityTests
         // Found by the fault run (bench/run.sh --faults): during a chain stall a client timed out and retried; the retry was
         // refused "DuplicateReference … has no payment under it" (the first transaction was in the node's pool, not yet
         // mined), the first request was cancelled with its caller, and the money stayed on chain with no record.
-        var anvilPort = TestEnvironment.FreePort();
-        await using var rpc = new JsonRpcProxy($"http://127.0.0.1:{anvilPort}"); // payments' way to the chain, its calls counted
-        await using var system = await TradeChainSystem.StartAsync((name, process) =>
-        {
-            if (name == "payments") process.SetSetting("Chain:RpcUrl", rpc.Url);
-        }, anvilPort: anvilPort);
+        var (system, rpc) = await StartWithPaymentsRpcCountedAsync();
+        await using var _ = rpc;
+        await using var __ = system;
         using var exporter = Client(Roles.Exporter, GoldenPath.ExporterParty);
         using var bank = Client(Roles.Bank, GoldenPath.BankParty);
         using var treasuryBank = Client(Roles.Bank, GoldenPath.TreasuryBankParty);
@@ -391,6 +388,18 @@ public sealed class SettlementIntegrityTests
         var (other, problem) = await Send(bank, HttpMethod.Post, withdrawals, new { amount = 5m, reference = "WD-ALL" });
         Assert.Equal(HttpStatusCode.Conflict, other);
         Assert.Equal("reference-used", problem!["rule"]!.GetValue<string>());
+    }
+
+    /// <summary>The system with payments' way to the chain through a proxy that counts its calls (disposed by the caller, proxy last).</summary>
+    private static async Task<(TradeChainSystem System, JsonRpcProxy Rpc)> StartWithPaymentsRpcCountedAsync()
+    {
+        var anvilPort = TestEnvironment.FreePort();
+        var rpc = new JsonRpcProxy($"http://127.0.0.1:{anvilPort}");
+        var system = await TradeChainSystem.StartAsync((name, process) =>
+        {
+            if (name == "payments") process.SetSetting("Chain:RpcUrl", rpc.Url);
+        }, anvilPort: anvilPort);
+        return (system, rpc);
     }
 
     /// <summary>Signs a prepared transaction as the CLI does for a party (<c>tradechain sign --transaction FILE --key-file FILE</c>).</summary>
@@ -466,6 +475,8 @@ public sealed class SettlementIntegrityTests
 
         public async Task<BigInteger> Web3Nonce(string account, BlockParameter block) =>
             (await reader.Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(account, block)).Value;
+
+        public Task<TransactionReceipt> ReceiptAsync(string hash) => reader.Web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(hash);
 
         public Task Rpc(string method, params object[] parameters) => reader.Web3.Client.SendRequestAsync<object>(method, null, parameters);
     }

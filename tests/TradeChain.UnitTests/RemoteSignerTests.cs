@@ -37,6 +37,19 @@ public sealed class RemoteSignerTests
     }
 
     [Fact]
+    public async Task A_transaction_as_long_as_a_banks_full_batch_of_transfers_is_signed_remotely_though_a_party_could_not_hand_it_in()
+    {
+        // bankTransferBatch of 256 transfers: four arrays of 256 words, about 33 KB of call data (the bench's 84 were refused before).
+        var batch = Mint with { Data = "0x" + new string('a', 2 * (4 + 4 * 32 + 4 * 32 * 257)), GasLimit = 28_000_000 };
+        using var remote = new RemoteSigner(Options(), new StandIn((request, _) => Bank.SignAsync(Decode(request), default).Result.Raw));
+
+        var signed = await remote.SignAsync(batch, default);
+
+        Assert.True(signed.Raw.Length > DecodedTransaction.MaxRawLength);
+        Assert.Throws<PartySignatureException>(() => DecodedTransaction.Decode(signed.Raw)); // what a party hands in stays bounded
+    }
+
+    [Fact]
     public async Task A_signer_that_signs_something_else_or_as_someone_else_is_refused_and_nothing_is_returned_to_send()
     {
         using var altered = new RemoteSigner(Options(), new StandIn((request, _) => Bank.SignAsync(Decode(request) with { Data = "0xdeadbeef", Value = 5 }, default).Result.Raw));

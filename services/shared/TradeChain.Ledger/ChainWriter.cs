@@ -11,8 +11,8 @@ using Nethereum.Web3.Accounts;
 
 namespace TradeChain.Ledger;
 
-/// <summary>The outcome of one mined transaction.</summary>
-public sealed record ChainReceipt(string TransactionHash, long BlockNumber, long GasUsed);
+/// <summary>The outcome of one mined transaction; <see cref="Logs"/>, its events, when the writer that sent it read them (null otherwise).</summary>
+public sealed record ChainReceipt(string TransactionHash, long BlockNumber, long GasUsed, IReadOnlyList<FilterLog>? Logs = null);
 
 /// <summary>A transaction the chain refused (reverted); <see cref="Error"/> names the contract's custom error when known.</summary>
 public sealed class ChainRevertedException(string function, string error, Exception? inner = null)
@@ -222,7 +222,7 @@ public sealed class ChainWriter
                         throw new ChainRevertedException(functionName, $"transaction {receipt.TransactionHash} reverted");
                     }
 
-                    var result = new ChainReceipt(receipt.TransactionHash, (long)receipt.BlockNumber.Value, (long)receipt.GasUsed.Value);
+                    var result = new ChainReceipt(receipt.TransactionHash, (long)receipt.BlockNumber.Value, (long)receipt.GasUsed.Value, receipt.Logs);
                     activity?.SetTag("chain.tx_hash", result.TransactionHash);
                     activity?.SetTag("chain.block", result.BlockNumber);
                     activity?.SetTag("chain.gas_used", result.GasUsed);

@@ -62,6 +62,18 @@ public sealed record SettlementPayment(
 /// </summary>
 public sealed record BoundPayment(string? From, string? To, BigInteger Amount, long BlockNumber);
 
+/// <summary>One transfer of a bank's batch (<see cref="SettlementClient.BankTransferBatchAsync"/>); amounts in minor units.</summary>
+public sealed record BatchTransfer(string From, string To, BigInteger Amount, byte[] Reference);
+
+/// <summary>
+/// What became of one transfer of a batch: made, in transaction <see cref="TransactionHash"/> (the batch's, or an earlier
+/// attempt's); or refused, <see cref="Refusal"/> naming the contract's rule (its custom error) — nothing of it moved.
+/// </summary>
+public sealed record BatchTransferOutcome(BatchTransfer Transfer, string? TransactionHash, string? Refusal)
+{
+    public bool Made => TransactionHash is not null;
+}
+
 /// <summary>A transaction a party sent itself, as the node has it: its call, and once mined its block and whether it succeeded.</summary>
 public sealed record SentTransaction(string Hash, string From, string? To, string Input, BigInteger Value, long? BlockNumber, bool Succeeded);
 
@@ -178,6 +190,80 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
         CancellationToken cancellationToken) =>
         PayOnceAsync(bank, currency, from, to, amount, reference, () => bank.SendAsync(TokenAddress(currency),
             new BankTransferFunction { From = from, To = to, Amount = amount, PaymentReference = reference }, cancellationToken));
+
+    /// <summary>The most transfers one bankTransferBatch transaction takes (SettlementToken.MAX_BATCH_PAYMENTS).</summary>
+    public const int MaxTransfersPerBatch = 256;
+
+    /// <summary>
+    /// <paramref name="bank"/> makes <paramref name="transfers"/> (at most <see cref="MaxTransfersPerBatch"/>, all its own
+    /// customers' in one currency) in one transaction, each under the rules of <see cref="BankTransferAsync"/>, and says what
+    /// became of each from its own event in the receipt: made (its Payment event: exactly this payer, payee, amount and
+    /// reference), or refused with the rule named. One refused as <c>DuplicateReference</c> — an earlier attempt, sent before
+    /// a crash, made it — is made if the token binds this bank's reference to exactly this transfer (its transaction found in
+    /// that block), and refused otherwise.
+    /// </summary>
+    /// <exception cref="ChainRevertedException">The whole batch was refused (no bank role, an empty or oversized batch).</exception>
+    public async Task<IReadOnlyList<BatchTransferOutcome>> BankTransferBatchAsync(ChainWriter bank, string currency, IReadOnlyList<BatchTransfer> transfers,
+        CancellationToken cancellationToken)
+    {
+        var receipt = await bank.SendAsync(TokenAddress(currency), new BankTransferBatchFunction
+        {
+            From = [.. transfers.Select(t => t.From)], To = [.. transfers.Select(t => t.To)],
+            Amounts = [.. transfers.Select(t => t.Amount)], PaymentReferences = [.. transfers.Select(t => t.Reference)],
+        }, cancellationToken);
+        var logs = receipt.Logs ?? (await service.Web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(receipt.TransactionHash)).Logs;
+        var token = TokenAddress(currency);
+        var ours = logs.Where(l => SameAddress(l.Address, token)).ToList();
+        var made = ours.Select(PaymentOf).OfType<SettlementPayment>().ToList();
+        var refused = ours.Where(l => l.IsLogForEvent<PaymentRefusedEventDTO>()).Select(l => l.DecodeEvent<PaymentRefusedEventDTO>().Event).ToList();
+        var outcomes = new List<BatchTransferOutcome>(transfers.Count);
+        foreach (var t in transfers)
+        {
+            var reference = "0x" + Convert.ToHexStringLower(t.Reference);
+            if (made.FirstOrDefault(p => p.Reference == reference && SameAddress(p.From, t.From) && SameAddress(p.To, t.To) && p.Amount == t.Amount) is { } payment)
+            {
+                outcomes.Add(new BatchTransferOutcome(t, payment.TransactionHash, null));
+                continue;
+            }
+            var refusal = refused.FirstOrDefault(r => r.PaymentReference.AsSpan().SequenceEqual(t.Reference) && SameAddress(r.From, t.From) && SameAddress(r.To, t.To)
+                                                      && r.Amount == t.Amount);
+            var rule = refusal is null ? "NotInBatch" : RuleOf(refusal.Error);
+            if (rule == "DuplicateReference")
+            {
+                try
+                {
+                    if (await MadePaymentAsync(currency, bank.Address, t.From, t.To, t.Amount, t.Reference) is { } earlier)
+                    {
+                        outcomes.Add(new BatchTransferOutcome(t, earlier.TransactionHash, null));
+                        continue;
+                    }
+                }
+                catch (ChainRevertedException e)
+                {
+                    outcomes.Add(new BatchTransferOutcome(t, null, e.Error));
+                    continue;
+                }
+            }
+            outcomes.Add(new BatchTransferOutcome(t, null, refusal is null
+                ? $"NotInBatch: transaction {receipt.TransactionHash} has no event for reference {reference}"
+                : $"{rule}: the token refused the transfer of reference {reference} in batch transaction {receipt.TransactionHash}"));
+        }
+        return outcomes;
+    }
+
+    /// <summary>The token's custom errors a bank transfer can be refused with, by selector (what PaymentRefused names).</summary>
+    private static readonly Dictionary<string, string> TransferRules = new[]
+    {
+        Rule<NotServicingBankError>("NotServicingBank"), Rule<Token.InvalidReferenceError>("InvalidReference"), Rule<DuplicateReferenceError>("DuplicateReference"),
+        Rule<Token.ZeroAmountError>("ZeroAmount"), Rule<InvalidAccountError>("InvalidAccount"), Rule<Token.AccountNotOpenError>("AccountNotOpen"),
+        Rule<ERC20InsufficientBalanceError>("ERC20InsufficientBalance"),
+    }.ToDictionary(r => r.Selector, r => r.Name, StringComparer.OrdinalIgnoreCase);
+
+    private static (string Selector, string Name) Rule<TError>(string name) where TError : class =>
+        (Nethereum.Contracts.ABITypedRegistry.GetError<TError>().Sha3Signature[..8], name);
+
+    private static string RuleOf(byte[] selector) =>
+        TransferRules.TryGetValue(Convert.ToHexStringLower(selector), out var name) ? name : "0x" + Convert.ToHexStringLower(selector);
 
     /// <summary>The transfer of <see cref="BankTransferAsync"/> as an unsigned transaction, for a bank that signs it itself.</summary>
     public Task<UnsignedTransaction> PrepareBankTransferAsync(string bank, string currency, string from, string to, BigInteger amount, byte[] reference,
@@ -600,6 +686,8 @@ internal static class SettlementErrors
                 ? $"NotMandated: account {e.Account} has not asked any bank to open it, so {e.Caller} may not"
                 : $"NotMandated: account {e.Account} asked {e.Mandated}, not {e.Caller}, to open it";
         }
+        if (revert.IsCustomErrorFor<InvalidTransferBatchError>())
+            return $"InvalidTransferBatch: a batch of bank transfers holds 1 to {SettlementClient.MaxTransfersPerBatch} items in arrays of one length, not {revert.DecodeError<InvalidTransferBatchError>().Count}";
         if (revert.IsCustomErrorFor<DuplicateReferenceError>())
             return $"DuplicateReference: this bank made a payment with reference {TradeChain.Domain.Hashing.Hex.Encode(revert.DecodeError<DuplicateReferenceError>().PaymentReference)} already";
         if (revert.IsCustomErrorFor<ERC20InsufficientBalanceError>())

@@ -41,6 +41,7 @@ public static partial class DutyPaymentEndpoints
             .WithSummary("The payment's transitions with their Merkle proofs; the Settled transition's anchoring transaction is the receipt on chain.");
         group.MapPost("/{reference}/settle", SettleAsync).RequireAuthorization(Roles.Bank)
             .WithSummary("The declarant's bank pays the duties from the declarant's settlement account to the customs treasury's (a token transfer on chain); customs is notified over the bus. Settling again returns the existing settlement. " +
+                         "A bank whose key the service's signer holds has its settlements sent in batches (one chain transaction per bank and window): the answer waits for the payment to be Settled (200) — at most Payments:SettlementWaitSeconds (25) or the client's Prefer: wait=<seconds> — unless the client sends Prefer: respond-async (RFC 7240), or the wait runs out: then 202 Accepted with the payment (Settling) and its Location; it becomes Settled when the batch's receipt carries its Payment event (or is given up with the contract's rule named in its history). " +
                          "A bank that signs itself gives signedTransaction (or gets 409 signature-required with the transaction to sign); a bank whose wallet sent the transfer itself gives its hash as sentTransaction (409 transaction-pending until it is mined) — also for a payment customs withdrew meanwhile: the money moved, so it is recorded Settled with the withdrawal noted (withdrawalReason).");
         group.MapPost("/{reference}/settle/transaction", PrepareAsync).RequireAuthorization(Roles.Bank)
             .WithSummary("For a bank that signs its own transactions: the settlement's token transfer as an unsigned EIP-1559 transaction for the calling bank's account " +
@@ -51,7 +52,8 @@ public static partial class DutyPaymentEndpoints
         return app;
     }
 
-    private static async Task<IResult> SettleAsync(string reference, SettleRequest? request, ClaimsPrincipal user, SettleDutyPayment settle, CancellationToken ct)
+    private static async Task<IResult> SettleAsync(string reference, SettleRequest? request, ClaimsPrincipal user, HttpContext http, SettleDutyPayment settle,
+        DutySettlementQueue queue, PaymentsDbContext db, Microsoft.Extensions.Options.IOptions<PaymentsOptions> options, TimeProvider clock, CancellationToken ct)
     {
         if (request?.SentTransaction is { } sent)
         {
@@ -59,9 +61,53 @@ public static partial class DutyPaymentEndpoints
             if (request.SignedTransaction is not null)
                 return Problems.Validation(("sentTransaction", "give either signedTransaction (TradeChain sends it) or sentTransaction (your wallet sent it), not both"));
         }
-        return await settle.HandleAsync(reference, Caller.From(user), ct, request?.SignedTransaction, request?.SentTransaction) is { } settlement
-            ? Results.Ok(DutyPaymentView.From(settlement.Payment, user.Party(), settlement.AlreadySettled))
-            : Problems.NotFound("duty payment", reference);
+        if (await settle.HandleAsync(reference, Caller.From(user), ct, request?.SignedTransaction, request?.SentTransaction) is not { } settlement)
+            return Problems.NotFound("duty payment", reference);
+        var payment = settlement.Payment;
+        if (payment.Status != DutyPaymentStatus.Settling) return Results.Ok(DutyPaymentView.From(payment, user.Party(), settlement.AlreadySettled));
+
+        // Queued for the bank's next batch transaction (or sent already): unless the client prefers not to wait (RFC 7240
+        // respond-async), the answer waits — at most its wait= or Payments:SettlementWaitSeconds — for the payment's record.
+        var (respondAsync, wait) = Preference(http.Request, TimeSpan.FromSeconds(Math.Max(0, options.Value.SettlementWaitSeconds)));
+        if (!respondAsync)
+        {
+            var deadline = clock.GetUtcNow() + wait;
+            string? refusal = null;
+            while (payment.Status == DutyPaymentStatus.Settling && clock.GetUtcNow() < deadline)
+            {
+                // The lane says when it recorded the payment; read again at least every second (recorded before this wait began).
+                refusal = await queue.WaitAsync(reference, TimeSpan.FromSeconds(1), ct) ?? refusal;
+                payment = await db.DutyPayments.AsNoTracking().SingleAsync(p => p.Reference == reference, ct);
+            }
+            if (payment.IsSettledBy(user.Party())) return Results.Ok(DutyPaymentView.From(payment, user.Party()));
+            if (payment.Status != DutyPaymentStatus.Settling)
+            {
+                // Given up, as a settlement made in the request is: withdrawn by customs meanwhile, or refused by the contract.
+                if (payment.Status == DutyPaymentStatus.Withdrawn) payment.EnsureSettleable(user.Party(), currencySettles: true);
+                throw refusal is not null
+                    ? new TradeChain.Ledger.ChainRevertedException("bankTransferBatch", refusal)
+                    : new TradeChain.Domain.DomainRuleViolation("settlement-given-up", $"Duty payment {reference}'s settlement was given up: it is {payment.Status} again.");
+            }
+        }
+        else http.Response.Headers["Preference-Applied"] = "respond-async";
+        return Results.Accepted($"/duty-payments/{Uri.EscapeDataString(reference)}", DutyPaymentView.From(payment, user.Party()));
+    }
+
+    /// <summary>
+    /// The client's RFC 7240 preferences: respond-async (answer 202 at once), wait=seconds (how long it waits at most, up
+    /// to <paramref name="longest"/>).
+    /// </summary>
+    private static (bool RespondAsync, TimeSpan Wait) Preference(HttpRequest request, TimeSpan longest)
+    {
+        var respondAsync = false;
+        var wait = longest;
+        foreach (var token in request.Headers["Prefer"].SelectMany(v => (v ?? "").Split([',', ';'], StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)))
+        {
+            if (token.Equals("respond-async", StringComparison.OrdinalIgnoreCase)) respondAsync = true;
+            else if (token.StartsWith("wait=", StringComparison.OrdinalIgnoreCase) && int.TryParse(token[5..], out var seconds) && seconds >= 0)
+                wait = TimeSpan.FromSeconds(Math.Min(seconds, longest.TotalSeconds));
+        }
+        return (respondAsync, wait);
     }
 
     [System.Text.RegularExpressions.GeneratedRegex("^0x[0-9a-fA-F]{64}$")]

@@ -19,7 +19,8 @@ public sealed record DutySettlement(DutyPayment Payment, bool AlreadySettled);
 /// anywhere, resumes where it stopped. (Customs requests and withdraws payments over the bus:
 /// <see cref="RequestDutyPayment"/> and <see cref="WithdrawDutyPayment"/>.)
 /// </summary>
-public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger ledger, Iso20022Recorder iso, IOptions<PaymentsOptions> options, TimeProvider clock)
+public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger ledger, Iso20022Recorder iso, IOptions<PaymentsOptions> options, TimeProvider clock,
+    DutySettlementQueue queue)
 {
     /// <summary>How often the record is completed against concurrent changes (a withdrawal noted meanwhile) before giving up.</summary>
     private const int CompletionAttempts = 5;
@@ -106,9 +107,17 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
             }
         }
 
+        // A bank whose key the service's signer holds: the saved intent is the entry of its queue, whose lane sends the bank's
+        // settlements of the window as one transaction and records each from its own event (SettleQueuedDutyPayments).
+        if (walletTransaction is null && signedBy is null && queue.Batches(bank.Party))
+        {
+            queue.Queued(bank.Party);
+            return new DutySettlement(payment, AlreadySettled: false);
+        }
+
         // 2. The money: a retry finds this bank's earlier transfer bound on chain to exactly this payment. A settlement resumed
         //    after customs withdrew the payment moves nothing if nothing moved yet: the withdrawal applies instead.
-        if (payment.WithdrawalNoted) await GiveUpAsync(payment, bank, "customs withdrew the payment before it was made", ct);
+        if (payment.WithdrawalNoted) await GiveUpAsync(payment, bank, WithdrawnBeforeMade, ct);
         string tx;
         try
         {
@@ -125,9 +134,7 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
         for (var attempt = 1; ; attempt++)
         {
             if (payment.IsSettledBy(bank.Party)) return new DutySettlement(payment, AlreadySettled: true); // completed by a concurrent retry
-            payment.CompleteSettlement(bank.Party, bank.Actor, clock.GetUtcNow(), tx);
-            ledger.BookTransfer(db, from, to, payment.Amount, LedgerEntryKind.DutyPayment, reference, tx);
-            RecordReport(report with { ChainTransactionHash = tx });
+            Record(payment, bank, from, to, report, tx);
             try
             {
                 await db.SaveChangesAsync(ct);
@@ -165,13 +172,28 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
         }
     }
 
+    /// <summary>Why a settlement resumed after customs withdrew the payment moves nothing.</summary>
+    internal const string WithdrawnBeforeMade = "customs withdrew the payment before it was made";
+
+    /// <summary>
+    /// The record of the bank's transfer <paramref name="tx"/> (made: this payment's own Payment event, or bound on chain to
+    /// exactly it): the payment settled, the ledger's debit and credit, the ISO 20022 messages — saved together by the caller,
+    /// with the DutiesSettled message in the outbox.
+    /// </summary>
+    internal void Record(DutyPayment payment, Caller bank, SettlementAccount from, SettlementAccount to, MovementReport report, string tx)
+    {
+        payment.CompleteSettlement(bank.Party, bank.Actor, clock.GetUtcNow(), tx);
+        ledger.BookTransfer(db, from, to, payment.Amount, LedgerEntryKind.DutyPayment, payment.Reference, tx);
+        RecordReport(report with { ChainTransactionHash = tx });
+    }
+
     /// <summary>The settlement's ISO 20022 messages — when they can be written (a wallet's transfer is recorded even if not).</summary>
     private void RecordReport(MovementReport report)
     {
         if (iso.Problem(report) is null) iso.Record(db, report);
     }
 
-    private static MovementReport Report(DutyPayment payment, Caller bank, SettlementAccount from, SettlementAccount to) =>
+    internal static MovementReport Report(DutyPayment payment, Caller bank, SettlementAccount from, SettlementAccount to) =>
         new(payment.Reference, payment.Reference, payment.Amount, payment.Currency, payment.PayerParty, from.Address, bank.Party,
             to.Party, to.Address, to.ServicingBank, Iso20022Recorder.Placeholder, $"Customs duties, declaration {payment.DeclarationId}, payment {payment.Reference}");
 

@@ -10,6 +10,9 @@ namespace TradeChain.Payments.Infrastructure;
 /// <summary>A bank's own signed transfer, checked (<see cref="SettlementLedger.SignedTransfer"/>): the writer that sends only it, and its hash.</summary>
 public sealed record PresignedTransfer(ChainWriter Writer, string Hash);
 
+/// <summary>A transfer queued for a bank's batch (<see cref="SettlementLedger.TransferBatchAsync"/>).</summary>
+public sealed record QueuedTransfer(SettlementAccount From, SettlementAccount To, decimal Amount, LedgerEntryKind Kind, string Reference);
+
 /// <summary>Section "Payments".</summary>
 public sealed class PaymentsOptions
 {
@@ -23,6 +26,21 @@ public sealed class PaymentsOptions
 
     /// <summary>How long a step waits for the signature of another party that signs itself before the request expires (a pending signature).</summary>
     public TimeSpan PendingSignatureLifetime { get; set; } = TimeSpan.FromDays(3);
+
+    /// <summary>
+    /// How long a bank's settlements gather before they go to the chain as one transaction (a bank whose key this service's
+    /// signer holds; a bank that signs itself sends each of its own). 0: each settlement is its own transaction, in its request.
+    /// </summary>
+    public int SettlementBatchWindowMs { get; set; } = 50;
+
+    /// <summary>The most settlements in one batch transaction (at most the token's 256).</summary>
+    public int SettlementBatchMaxItems { get; set; } = 100;
+
+    /// <summary>
+    /// How long a settlement request waits for its batch's record before answering 202 (a client's Prefer: wait= may ask
+    /// less): below the usual 30 s client timeouts, so a busy queue answers 202 rather than a cut connection.
+    /// </summary>
+    public int SettlementWaitSeconds { get; set; } = 25;
 }
 
 /// <summary>
@@ -148,6 +166,23 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
                 $"The chain node refused the signed transaction ({e.RpcError?.Message ?? e.Message}): nothing moved. Prepare the transaction again and sign the new one.");
         }
     }
+
+    /// <summary>
+    /// The bank's queued transfers (<see cref="TransferAsync"/>'s, of one currency, each under its own reference) in one
+    /// transaction, signed by the bank's signer here: what became of each, from its own event in the receipt (made, or
+    /// refused naming the contract's rule; one made by an earlier attempt is found bound to exactly it). Book each made one
+    /// with <see cref="BookTransfer"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<BatchTransferOutcome>> TransferBatchAsync(string bankParty, string currency, IReadOnlyList<QueuedTransfer> transfers,
+        CancellationToken ct)
+    {
+        var bank = await wallets.ForAsync(bankParty, ct);
+        return await chain.BankTransferBatchAsync(bank, currency,
+            [.. transfers.Select(t => new BatchTransfer(t.From.Address, t.To.Address, LedgerEntry.ToMinor(t.Amount), PaymentReference(t.Kind, t.Reference)))], ct);
+    }
+
+    /// <summary>The bank's 32-byte reference on chain of the movement <paramref name="reference"/> of <paramref name="kind"/>.</summary>
+    public static byte[] PaymentReference(LedgerEntryKind kind, string reference) => SettlementClient.Reference($"{kind.Name()}:{reference}");
 
     /// <summary>
     /// The transfer of <see cref="TransferAsync"/> as an unsigned transaction for the bank's own account, for the bank to

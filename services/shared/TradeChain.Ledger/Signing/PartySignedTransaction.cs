@@ -47,12 +47,14 @@ public sealed record DecodedTransaction(Transaction1559 Transaction, string Sign
 
     public string Hash => Sha3Keccack.Current.CalculateHash(Raw.HexToByteArray()).ToHex(true);
 
+    /// <param name="maxLength">The longest accepted: <see cref="MaxRawLength"/> for what a party sends; a signer's answer to a
+    /// transaction asked of it may be as long as that transaction (a bank's batch of transfers is many kilobytes).</param>
     /// <exception cref="PartySignatureException">Not a signed EIP-1559 transaction.</exception>
-    public static DecodedTransaction Decode(string raw)
+    public static DecodedTransaction Decode(string raw, int maxLength = MaxRawLength)
     {
-        if (string.IsNullOrEmpty(raw) || raw.Length > MaxRawLength || !raw.StartsWith("0x", StringComparison.Ordinal) || raw.Length % 2 != 0 ||
+        if (string.IsNullOrEmpty(raw) || raw.Length > maxLength || !raw.StartsWith("0x", StringComparison.Ordinal) || raw.Length % 2 != 0 ||
             raw.AsSpan(2).ContainsAnyExcept(HexDigits))
-            throw new PartySignatureException($"must be a signed transaction: 0x and an even number of hex digits, at most {MaxRawLength} characters.");
+            throw new PartySignatureException($"must be a signed transaction: 0x and an even number of hex digits, at most {maxLength} characters.");
         try
         {
             var transaction = TransactionFactory.CreateTransaction(raw) as Transaction1559

@@ -139,7 +139,8 @@ public sealed class RemoteSigner : IChainSigner, IDisposable
         DecodedTransaction signed;
         try
         {
-            signed = DecodedTransaction.Decode(raw);
+            // As long as the asked call's data (hex) and a signed envelope: a bank's batch of transfers is many kilobytes.
+            signed = DecodedTransaction.Decode(raw, DecodedTransaction.MaxRawLength + (expected.Data?.Length ?? 0));
         }
         catch (PartySignatureException e)
         {

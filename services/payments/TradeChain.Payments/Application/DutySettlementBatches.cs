@@ -1,0 +1,143 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using TradeChain.Domain;
+using TradeChain.Ledger;
+using TradeChain.Payments.Domain;
+using TradeChain.Payments.Infrastructure;
+
+namespace TradeChain.Payments.Application;
+
+/// <summary>
+/// Flushes one bank's queued settlements (its payments Settling, intents saved by <see cref="SettleDutyPayment"/>) as one
+/// chain transaction per currency, then records each from its own event in the receipt, so that money never moves without
+/// its record and no record says Settled unless the chain shows exactly that transfer:
+/// <list type="bullet">
+/// <item>made (its Payment event: exactly this payer, payee, amount and reference; or, refused as DuplicateReference, an
+/// earlier attempt's transfer the token binds to exactly it — a batch sent again after a crash) ⇒ settled, booked and
+/// reported in one database transaction, DutiesSettled in the outbox;</item>
+/// <item>refused for any other rule ⇒ given up (awaits a settlement again, or withdrawn if customs withdrew it), the rule named;</item>
+/// <item>a withdrawal noted before the item was sent ⇒ not sent, given up — unless the chain shows it made already.</item>
+/// </list>
+/// A crash anywhere leaves the payments Settling: the restart's scan flushes them again.
+/// </summary>
+public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLedger ledger, SettleDutyPayment settle, DutySettlementQueue queue,
+    IOptions<PaymentsOptions> options, TimeProvider clock, ILogger<SettleQueuedDutyPayments> logger)
+{
+    private sealed record Item(DutyPayment Payment, Caller Bank, SettlementAccount From, SettlementAccount To);
+
+    /// <returns>How many queued settlements were taken (at most <paramref name="maxItems"/>).</returns>
+    public async Task<int> HandleAsync(string bankParty, int maxItems, CancellationToken ct)
+    {
+        var queued = await db.DutyPayments.Where(p => p.Status == DutyPaymentStatus.Settling && p.SettledByBank == bankParty)
+            .OrderBy(p => p.RequestedAtUnixMs).Take(maxItems).ToListAsync(ct);
+        if (queued.Count == 0) return 0;
+        var actors = await ActorsAsync(queued, ct);
+        var treasury = options.Value.CustomsTreasuryParty;
+        var parties = queued.Select(p => p.PayerParty).Append(treasury).Distinct().ToList();
+        var accounts = await db.Accounts.AsNoTracking().Where(a => parties.Contains(a.Party)).ToListAsync(ct);
+        var bankAddress = ledger.Wallets.AddressOf(bankParty);
+
+        var outcomes = new Dictionary<string, string?>(StringComparer.Ordinal); // reference → null (settled) or why it was given up
+        var toSend = new List<Item>();
+        foreach (var payment in queued)
+        {
+            var bank = new Caller(bankParty, actors.GetValueOrDefault(payment.Reference, bankParty));
+            var from = accounts.SingleOrDefault(a => a.Party == payment.PayerParty && a.Currency == payment.Currency);
+            var to = accounts.SingleOrDefault(a => a.Party == treasury && a.Currency == payment.Currency);
+            if (from is null || to is null)
+            {
+                // Checked before the intent was saved: an account missing now cannot be debited or credited, and nothing was sent.
+                await GiveUpAsync(payment, bank, $"the {(from is null ? "payer's" : "customs treasury's")} {payment.Currency} account is not open", outcomes, ct);
+                continue;
+            }
+            var item = new Item(payment, bank, from, to);
+            if (payment.WithdrawalNoted)
+            {
+                // Customs withdrew it after the intent: sent only to find a transfer an earlier attempt made (then it is recorded).
+                var reference = SettlementLedger.PaymentReference(LedgerEntryKind.DutyPayment, payment.Reference);
+                if (await ledger.Chain.PaymentOfAsync(payment.Currency, bankAddress, reference) is not null) toSend.Add(item);
+                else if (!await ledger.Chain.HasPendingTransactionsAsync(bankAddress)) Abandon(payment, bank, SettleDutyPayment.WithdrawnBeforeMade, outcomes);
+                continue; // else a transaction of the bank may still make it: decided in a later flush
+            }
+            toSend.Add(item);
+        }
+
+        foreach (var batch in toSend.GroupBy(i => i.Payment.Currency, StringComparer.OrdinalIgnoreCase))
+        {
+            var items = batch.ToList();
+            IReadOnlyList<(string? TransactionHash, string? Refusal)> results;
+            try
+            {
+                results = [.. (await ledger.TransferBatchAsync(bankParty, batch.Key,
+                    [.. items.Select(i => new QueuedTransfer(i.From, i.To, i.Payment.Amount, LedgerEntryKind.DutyPayment, i.Payment.Reference))], ct))
+                    .Select(o => (o.TransactionHash, o.Refusal))];
+            }
+            catch (ChainRevertedException e)
+            {
+                // The whole transaction refused (the bank lost its role…): nothing of it moved.
+                results = [.. items.Select(_ => ((string?)null, (string?)e.Error))];
+            }
+            for (var k = 0; k < items.Count; k++)
+            {
+                var (item, result) = (items[k], results[k]);
+                if (result.TransactionHash is { } tx)
+                {
+                    settle.Record(item.Payment, item.Bank, item.From, item.To, SettleDutyPayment.Report(item.Payment, item.Bank, item.From, item.To), tx);
+                    outcomes[item.Payment.Reference] = null;
+                }
+                else if (!await ledger.TransferMayHappenAsync(bankParty, item.Payment.Currency, LedgerEntryKind.DutyPayment, item.Payment.Reference, ct))
+                    Abandon(item.Payment, item.Bank, result.Refusal!, outcomes);
+                else
+                    logger.LogWarning("Duty payment {Reference}'s transfer was refused ({Refusal}) but may still happen: it stays queued", item.Payment.Reference, result.Refusal);
+            }
+        }
+
+        await SaveAsync(queued, outcomes, ct);
+        return queued.Count;
+    }
+
+    private void Abandon(DutyPayment payment, Caller bank, string why, Dictionary<string, string?> outcomes)
+    {
+        payment.AbandonSettlement(bank.Party, bank.Actor, clock.GetUtcNow(), why);
+        outcomes[payment.Reference] = why;
+    }
+
+    private async Task GiveUpAsync(DutyPayment payment, Caller bank, string why, Dictionary<string, string?> outcomes, CancellationToken ct)
+    {
+        if (!await ledger.TransferMayHappenAsync(bank.Party, payment.Currency, LedgerEntryKind.DutyPayment, payment.Reference, ct)) Abandon(payment, bank, why, outcomes);
+    }
+
+    /// <summary>
+    /// Saves every outcome in one transaction, then tells the waiting requests. A payment changed meanwhile (customs noted a
+    /// withdrawal) fails it: nothing is saved, all stay Settling, and the next flush — at once — sends them again, finds each
+    /// transfer made on chain (DuplicateReference, bound to exactly it) and records it; a refused one is refused again.
+    /// </summary>
+    private async Task SaveAsync(IReadOnlyList<DutyPayment> queued, Dictionary<string, string?> outcomes, CancellationToken ct)
+    {
+        try
+        {
+            await db.SaveChangesAsync(ct);
+            foreach (var (reference, refusal) in outcomes) queue.Recorded(reference, refusal);
+            return;
+        }
+        catch (DbUpdateException e)
+        {
+            logger.LogInformation(e, "A batch of {Count} duty settlements changed meanwhile: recording them one by one", outcomes.Count);
+        }
+        db.ChangeTracker.Clear();
+        // Nothing was saved: the next flush (at once) sends the batch's items again, finds them made and records each alone.
+        queue.Queued(queued[0].SettledByBank!);
+    }
+
+    /// <summary>Who asked for each settlement (the actor of its Settling transition), named again in its Settled one.</summary>
+    private async Task<Dictionary<string, string>> ActorsAsync(IReadOnlyList<DutyPayment> payments, CancellationToken ct)
+    {
+        var references = payments.Select(p => p.Reference).ToList();
+        var aggregate = payments[0].AggregateType;
+        var settling = nameof(DutyPaymentStatus.Settling);
+        var rows = await db.Transitions.AsNoTracking()
+            .Where(t => t.AggregateType == aggregate && references.Contains(t.AggregateId) && t.ToState == settling && t.FromState != settling)
+            .Select(t => new { t.AggregateId, t.Sequence, t.Actor }).ToListAsync(ct);
+        return rows.GroupBy(r => r.AggregateId).ToDictionary(g => g.Key, g => g.MaxBy(r => r.Sequence)!.Actor, StringComparer.Ordinal);
+    }
+}

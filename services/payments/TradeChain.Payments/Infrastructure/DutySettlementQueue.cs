@@ -1,0 +1,157 @@
+using System.Collections.Concurrent;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using TradeChain.Ledger;
+using TradeChain.Payments.Domain;
+
+namespace TradeChain.Payments.Infrastructure;
+
+/// <summary>
+/// The durable per-bank submission queue of duty settlements: a settlement's saved intent (Settling, by a bank whose key
+/// this service's signer holds) is its entry — nothing else is stored, so nothing queued is lost with the process. A
+/// bank's lane (<see cref="DutySettlementWorker"/>) is woken in process when an entry is saved and flushes what gathered in
+/// the window as one chain transaction; requests waiting for their settlement hear the outcome here.
+/// </summary>
+public sealed class DutySettlementQueue(PartyWallets wallets, IOptions<PaymentsOptions> options)
+{
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _lanes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<string?>> _waiting = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _newLane = new(0);
+
+    /// <summary>
+    /// Whether <paramref name="bankParty"/>'s settlements go through its queue: batching is on and this service's signer
+    /// configuration holds the bank's key (a bank that signs itself, or whose wallet sends, settles transaction by transaction).
+    /// </summary>
+    public bool Batches(string bankParty) =>
+        options.Value.SettlementBatchWindowMs > 0 && wallets.HasAccount(bankParty) && !wallets.SignsItself(bankParty);
+
+    /// <summary>The window a bank's queued settlements gather in before they are sent.</summary>
+    public TimeSpan Window => TimeSpan.FromMilliseconds(Math.Max(0, options.Value.SettlementBatchWindowMs));
+
+    /// <summary>The most settlements in one transaction.</summary>
+    public int MaxItems => Math.Clamp(options.Value.SettlementBatchMaxItems, 1, SettlementClient.MaxTransfersPerBatch);
+
+    /// <summary>An entry of <paramref name="bankParty"/>'s queue was saved: its lane wakes (and starts, the first time).</summary>
+    public void Queued(string bankParty)
+    {
+        var isNew = false;
+        var lane = _lanes.GetOrAdd(bankParty, _ => { isNew = true; return new SemaphoreSlim(0, 1); });
+        if (isNew) _newLane.Release();
+        try { if (lane.CurrentCount == 0) lane.Release(); }
+        catch (SemaphoreFullException) { /* already woken */ }
+    }
+
+    /// <summary>The banks whose lanes exist, and a wait for the next one to appear.</summary>
+    internal IReadOnlyCollection<string> Banks => [.. _lanes.Keys];
+
+    internal Task WaitForNewLaneAsync(TimeSpan timeout, CancellationToken ct) => _newLane.WaitAsync(timeout, ct);
+
+    internal Task<bool> WaitForWorkAsync(string bankParty, TimeSpan timeout, CancellationToken ct) => _lanes[bankParty].WaitAsync(timeout, ct);
+
+    /// <summary>
+    /// Waits until the settlement of payment <paramref name="reference"/> is recorded by its lane, at most <paramref name="timeout"/>:
+    /// null when it was made (Settled), the refusal when it was given up; also null when the time ran out (read the payment).
+    /// </summary>
+    public async Task<string?> WaitAsync(string reference, TimeSpan timeout, CancellationToken ct)
+    {
+        var waiter = _waiting.GetOrAdd(reference, _ => new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously));
+        try
+        {
+            return await waiter.Task.WaitAsync(timeout, ct);
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
+        finally
+        {
+            // Not kept for a request that stopped waiting (a caller waiting on it still reads the payment again within its slice).
+            if (!waiter.Task.IsCompleted) _waiting.TryRemove(KeyValuePair.Create(reference, waiter));
+        }
+    }
+
+    /// <summary>The lane recorded what became of <paramref name="reference"/>'s settlement (null: settled; else why it was given up).</summary>
+    public void Recorded(string reference, string? refusal)
+    {
+        if (_waiting.TryRemove(reference, out var waiter)) waiter.TrySetResult(refusal);
+    }
+}
+
+/// <summary>
+/// Runs one lane per bank: on start every bank with a settlement still Settling (queued, or sent before a crash) is woken, so
+/// the restart resumes it; then each lane waits for an entry, lets the window gather more, and flushes (<see cref="Application.SettleQueuedDutyPayments"/>)
+/// until its queue is empty. A lane's failure (chain or database unavailable) is retried with backoff; its entries stay queued.
+/// </summary>
+public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettlementQueue queue, ILogger<DutySettlementWorker> logger) : BackgroundService
+{
+    /// <summary>How often a lane looks at its queue with no wake-up (entries saved by another process, or left by a failure).</summary>
+    private static readonly TimeSpan Rescan = TimeSpan.FromSeconds(5);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await ResumeAsync(stoppingToken);
+            var running = new Dictionary<string, Task>(StringComparer.Ordinal);
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                foreach (var bank in queue.Banks.Where(b => !running.ContainsKey(b)))
+                    running[bank] = Task.Run(() => RunLaneAsync(bank, stoppingToken), stoppingToken);
+                await queue.WaitForNewLaneAsync(Rescan, stoppingToken);
+            }
+            await Task.WhenAll(running.Values);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
+    }
+
+    /// <summary>Wakes the lane of every bank with a queued settlement (the durable scan after a restart).</summary>
+    private async Task ResumeAsync(CancellationToken ct)
+    {
+        for (var failures = 0; ; failures++)
+        {
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                var db = scope.ServiceProvider.GetRequiredService<PaymentsDbContext>();
+                var banks = await db.DutyPayments.AsNoTracking().Where(p => p.Status == DutyPaymentStatus.Settling && p.SettledByBank != null)
+                    .Select(p => p.SettledByBank!).Distinct().ToListAsync(ct);
+                foreach (var bank in banks.Where(queue.Batches)) queue.Queued(bank);
+                return;
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                logger.LogWarning(e, "Could not read the queued duty settlements ({Failures} failures); retrying", failures + 1);
+                await Task.Delay(Backoff(failures), ct);
+            }
+        }
+    }
+
+    private async Task RunLaneAsync(string bank, CancellationToken ct)
+    {
+        var failures = 0;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await queue.WaitForWorkAsync(bank, Rescan, ct);
+                await Task.Delay(queue.Window, ct); // the window: the settlements asked meanwhile go in the same transaction
+                int flushed;
+                do
+                {
+                    await using var scope = scopes.CreateAsyncScope();
+                    flushed = await scope.ServiceProvider.GetRequiredService<Application.SettleQueuedDutyPayments>().HandleAsync(bank, queue.MaxItems, ct);
+                } while (flushed == queue.MaxItems); // a full batch: more may be waiting
+                failures = 0;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Flushing {Bank}'s queued duty settlements failed ({Failures} in a row); they stay queued", bank, ++failures);
+                await Task.Delay(Backoff(failures), ct);
+                queue.Queued(bank);
+            }
+        }
+    }
+
+    private static TimeSpan Backoff(int failures) => TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * Math.Pow(2, Math.Min(failures, 7))));
+}

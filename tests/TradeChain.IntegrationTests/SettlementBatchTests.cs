@@ -1,0 +1,195 @@
+using System.Net;
+using System.Numerics;
+using System.Text.Json.Nodes;
+using Nethereum.Contracts;
+using Nethereum.RPC.Eth.DTOs;
+using TradeChain.Cli;
+using TradeChain.Ledger;
+using TradeChain.ServiceDefaults.Auth;
+using TradeChain.Testing;
+using static TradeChain.IntegrationTests.Infrastructure.Api;
+using Token = TradeChain.Ledger.Contracts.SettlementToken;
+
+namespace TradeChain.IntegrationTests;
+
+/// <summary>
+/// One bank's duty settlements batched into one chain transaction per window (issue 15), through the running services:
+/// each payment is Settled from its own Payment event in the batch's receipt, an item the token refuses is given up with
+/// its rule named while the others settle, and a batch sent before a crash is recorded after the restart, once.
+/// </summary>
+public sealed partial class SettlementIntegrityTests
+{
+    private const int Burst = 20;
+
+    [Fact]
+    public async Task Many_settlements_asked_of_one_bank_at_once_go_to_the_chain_in_a_few_batch_transactions_each_settled_from_its_own_payment_event()
+    {
+        var (system, rpc) = await StartWithPaymentsRpcCountedAsync();
+        await using var _ = rpc;
+        await using var __ = system;
+        using var parties = new BatchParties();
+        var (exporter, bank, treasuryBank) = (parties.Exporter, parties.Bank, parties.TreasuryBank);
+        var (duties, currency) = await FundedDutiesAsync(system, parties, "LRN-BURST", Burst);
+        var payments = system.Payments.BaseAddress;
+
+        var sentBefore = rpc.Calls.GetValueOrDefault("eth_sendRawTransaction");
+        // All at once, as a bank's back office would: each request waits for its payment's record, and answers as before (200).
+        var answers = await Task.WhenAll(duties.Select(d => Send(bank, HttpMethod.Post, new Uri(payments, $"duty-payments/{d.Reference}/settle"), new { })));
+        var sent = rpc.Calls.GetValueOrDefault("eth_sendRawTransaction") - sentBefore;
+
+        Assert.All(answers, a => Assert.True(a.Status == HttpStatusCode.OK && a.Body!["status"]!.GetValue<string>() == "Settled", $"{(int)a.Status}: {a.Body}\n{system.Diagnostics}"));
+        Assert.True(sent < Burst / 2, $"{Burst} settlements took {sent} transactions");
+        var chain = Settlement(system);
+        var payer = new Nethereum.Web3.Accounts.Account(PartyWallets.DevelopmentKey(GoldenPath.ExporterParty)).Address;
+        var treasury = new Nethereum.Web3.Accounts.Account(PartyWallets.DevelopmentKey(TreasuryParty)).Address;
+        foreach (var (duty, (_, body)) in duties.Zip(answers))
+        {
+            // Its transaction's receipt carries this payment's own Payment event: its reference, payer, payee and amount.
+            var receipt = await chain.ReceiptAsync(body!["settlementTransactionHash"]!.GetValue<string>());
+            var own = receipt.DecodeAllEvents<Token.PaymentEventDTO>().Select(e => e.Event)
+                .Where(e => Convert.ToHexString(e.PaymentReference) == Convert.ToHexString(SettlementClient.Reference($"duty-payment:{duty.Reference}"))).ToList();
+            var payment = Assert.Single(own);
+            Assert.Equal((payer.ToLowerInvariant(), treasury.ToLowerInvariant(), new BigInteger(duty.Amount * 100m)),
+                (payment.From.ToLowerInvariant(), payment.To.ToLowerInvariant(), payment.Amount));
+        }
+        await AssertLedgerAgreesWithChainAsync(system, treasuryBank, duties, duties.Sum(d => d.Amount));
+    }
+
+    [Fact]
+    public async Task A_settlement_asked_to_respond_async_is_accepted_at_once_and_settled_when_its_batch_is_mined_and_one_the_token_refuses_is_given_up_naming_its_rule()
+    {
+        // A window long enough to drain the payer's account between the settlements' intents and their batch.
+        await using var system = await TradeChainSystem.StartAsync((name, process) =>
+        {
+            if (name == "payments") process.SetSetting("Payments:SettlementBatchWindowMs", "3000");
+        });
+        using var parties = new BatchParties();
+        var (exporter, bank, treasuryBank) = (parties.Exporter, parties.Bank, parties.TreasuryBank);
+        var (duties, currency) = await FundedDutiesAsync(system, parties, "LRN-ASYNC", 3);
+        var payments = system.Payments.BaseAddress;
+
+        var accepted = new List<HttpResponseMessage>();
+        foreach (var duty in duties) accepted.Add(await SettleRespondingAsync(bank, payments, duty.Reference));
+        foreach (var (response, duty) in accepted.Zip(duties))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            Assert.Equal($"/duty-payments/{duty.Reference}", response.Headers.Location?.OriginalString);
+            Assert.Equal("respond-async", Assert.Single(response.Headers.GetValues("Preference-Applied")));
+            Assert.Equal("Settling", JsonNode.Parse(await response.Content.ReadAsStringAsync())!["status"]!.GetValue<string>());
+        }
+
+        // Before the window closes, the bank books a withdrawal from the payer's account (its ledger still shows the funds, the
+        // settlements not being made yet): on chain the account now lacks the last duty's amount.
+        var last = duties[^1];
+        await Post(bank, new Uri(payments, $"accounts/{GoldenPath.ExporterParty}/{currency}/withdrawals"), new { amount = last.Amount, reference = "WD-ASYNC" });
+
+        var made = duties.Take(duties.Count - 1).ToList();
+        foreach (var duty in made)
+        {
+            var settled = await Poll(bank, new Uri(payments, $"duty-payments/{duty.Reference}"), p => p["status"]!.GetValue<string>() != "Settling");
+            Assert.Equal("Settled", settled["status"]!.GetValue<string>());
+        }
+        // The refused one moved nothing and is free to settle again; its history names the token's rule.
+        var refused = await Poll(bank, new Uri(payments, $"duty-payments/{last.Reference}"), p => p["status"]!.GetValue<string>() != "Settling");
+        Assert.Equal("Requested", refused["status"]!.GetValue<string>());
+        var history = await Get(bank, new Uri(payments, $"duty-payments/{last.Reference}/history"));
+        Assert.Contains("ERC20InsufficientBalance", history["transitions"]!.AsArray()[^1]!["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+        await AssertLedgerAgreesWithChainAsync(system, treasuryBank, made, made.Sum(d => d.Amount));
+
+        // Funded again, it settles (waiting for its batch: 200 as before).
+        await Post(bank, new Uri(payments, $"accounts/{GoldenPath.ExporterParty}/{currency}/deposits"), new { amount = last.Amount, reference = "DEP-ASYNC-AGAIN" });
+        var again = await SettleDuty(bank, payments, last.Reference, GoldenPath.ExporterParty);
+        Assert.Equal("Settled", again["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Payments_killed_after_its_batch_was_sent_and_before_it_was_recorded_settles_each_payment_once_after_the_restart()
+    {
+        await using var system = await TradeChainSystem.StartAsync();
+        using var parties = new BatchParties();
+        var (exporter, bank, treasuryBank) = (parties.Exporter, parties.Bank, parties.TreasuryBank);
+        var (duties, currency) = await FundedDutiesAsync(system, parties, "LRN-CRASH", 4);
+        var payments = system.Payments.BaseAddress;
+        var chain = Settlement(system);
+        var vcb = DevelopmentBankSigners.AddressOf(GoldenPath.BankParty);
+
+        await chain.Rpc("evm_setAutomine", false); // the batch is sent, and waits in the node's pool
+        try
+        {
+            foreach (var duty in duties) Assert.Equal(HttpStatusCode.Accepted, (await SettleRespondingAsync(bank, payments, duty.Reference)).StatusCode);
+            await Until(async () => await chain.Web3Nonce(vcb, BlockParameter.CreatePending()) > await chain.Web3Nonce(vcb, BlockParameter.CreateLatest()),
+                "the batch is sent");
+            await system.Payments.KillAsync();
+        }
+        finally
+        {
+            await chain.Rpc("evm_setAutomine", true);
+            await chain.Rpc("evm_mine");
+        }
+        // Mined while payments was down: the money moved with no record yet.
+        Assert.Equal(4, await Count(system.DatabasePath("payments"), "SELECT COUNT(*) FROM duty_payments WHERE Status = 'Settling'"));
+
+        await system.Payments.StartAsync();
+        foreach (var duty in duties)
+            Assert.Equal("Settled", (await PollStatus(bank, new Uri(payments, $"duty-payments/{duty.Reference}"), "Settled"))["status"]!.GetValue<string>());
+        await AssertLedgerAgreesWithChainAsync(system, treasuryBank, duties, duties.Sum(d => d.Amount));
+    }
+
+    /// <summary>Each duty booked once (debit and credit), the treasury's ledger and chain balances at <paramref name="total"/>, the reconciliation in agreement.</summary>
+    private static async Task AssertLedgerAgreesWithChainAsync(TradeChainSystem system, HttpClient treasuryBank, IReadOnlyList<Duty> duties, decimal total)
+    {
+        var database = system.DatabasePath("payments");
+        foreach (var duty in duties)
+            Assert.Equal(2, await Count(database, $"SELECT COUNT(*) FROM ledger_entries WHERE Kind = 'duty-payment' AND Reference = '{duty.Reference}'"));
+        var minor = (long)(total * 100m);
+        Assert.Equal(minor, await Count(database, $"SELECT COALESCE(SUM(AmountMinor), 0) FROM ledger_entries WHERE Party = '{TreasuryParty}'"));
+        var treasury = new Nethereum.Web3.Accounts.Account(PartyWallets.DevelopmentKey(TreasuryParty)).Address;
+        Assert.Equal(new BigInteger(minor), await Settlement(system).BalanceOfAsync(duties[0].Currency, treasury));
+        var report = await Get(treasuryBank, new Uri(system.Payments.BaseAddress, "reconciliation"));
+        Assert.True(report["inAgreement"]!.GetValue<bool>(), report.ToJsonString());
+    }
+
+    /// <summary>Asks for the settlement with <c>Prefer: respond-async</c> (RFC 7240): answered at once.</summary>
+    private static async Task<HttpResponseMessage> SettleRespondingAsync(HttpClient bank, Uri payments, string reference)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(payments, $"duty-payments/{reference}/settle"))
+        {
+            Content = System.Net.Http.Json.JsonContent.Create(new { }),
+        };
+        request.Headers.Add("Prefer", "respond-async");
+        return await bank.SendAsync(request);
+    }
+
+    /// <summary>The golden path's exporter, its bank and the customs treasury's bank.</summary>
+    private sealed class BatchParties : IDisposable
+    {
+        public HttpClient Exporter { get; } = Client(Roles.Exporter, GoldenPath.ExporterParty);
+
+        public HttpClient Bank { get; } = Client(Roles.Bank, GoldenPath.BankParty);
+
+        public HttpClient TreasuryBank { get; } = Client(Roles.Bank, GoldenPath.TreasuryBankParty);
+
+        public void Dispose()
+        {
+            Exporter.Dispose();
+            Bank.Dispose();
+            TreasuryBank.Dispose();
+        }
+    }
+
+    /// <summary><paramref name="count"/> duties assessed at once, the payer's account opened at its bank and funded with all of them.</summary>
+    private static async Task<(IReadOnlyList<Duty> Duties, string Currency)> FundedDutiesAsync(TradeChainSystem system, BatchParties parties, string lrn, int count)
+    {
+        var duties = await AssessedDeclarationsAsync(system, parties.Exporter, lrn, count);
+        var currency = duties[0].Currency;
+        await OpenAccountsAsync(system.Payments.BaseAddress, parties.Exporter, parties.Bank, parties.TreasuryBank, currency, depositFor: (duties.Sum(d => d.Amount), lrn));
+        return (duties, currency);
+    }
+
+    private sealed record Duty(string Reference, decimal Amount, string Currency);
+
+    /// <summary><paramref name="count"/> declarations of the golden path's exporter lodged at once and assessed: their duty payments.</summary>
+    private static async Task<IReadOnlyList<Duty>> AssessedDeclarationsAsync(TradeChainSystem system, HttpClient exporter, string lrn, int count) =>
+        [.. (await Task.WhenAll(Enumerable.Range(1, count).Select(i => AssessedDeclarationAsync(system, exporter, $"{lrn}-{i}"))))
+            .Select(d => new Duty(d.Reference, d.Amount, d.Currency))];
+}
