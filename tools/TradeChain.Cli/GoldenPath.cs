@@ -55,7 +55,14 @@ public sealed class GoldenPath(Uri documents, Uri customs, Uri payments, AuthOpt
         await TradeChainHttp.PostAsync(bank, new Uri(payments, $"/accounts/{payer}/{currency}/deposits"),
             new { amount = payment["amount"]!.GetValue<decimal>(), reference = $"DEP-{reference}" }, ct);
         if (beforeSettle is not null) await beforeSettle();
-        return await TradeChainHttp.PostAsync(bank, new Uri(payments, $"/duty-payments/{reference}/settle"), new { }, ct);
+        var settling = await TradeChainHttp.PostAsync(bank, new Uri(payments, $"/duty-payments/{reference}/settle"), new { }, ct);
+        // 202 Accepted (the bank's batch had not been recorded within the service's wait): Settling until its receipt is
+        // recorded — followed by long-poll to Settled, or to the state it was given up in (the reason then says why).
+        if (settling["status"]?.GetValue<string>() == "Settled") return settling;
+        var settled = await TradeChainHttp.FollowAsync(bank, new Uri(payments, $"/duty-payments/{reference}"),
+            p => p["status"]?.GetValue<string>() != "Settling", timeout, ct, "duty payment settled");
+        return settled["status"]?.GetValue<string>() == "Settled" ? settled
+            : throw new ApiCallException($"duty payment {reference} was not settled: {settled.ToJsonString()}");
     }
 
     public async Task<GoldenPathResult> RunAsync(CancellationToken ct)

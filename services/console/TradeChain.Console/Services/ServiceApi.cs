@@ -29,6 +29,17 @@ public abstract class ServiceApi(HttpClient http, AuthenticationStateProvider au
 
     public Task<ApiResult<T>> PostAsync<T>(string path, object? body, CancellationToken ct = default) => SendAsync<T>(HttpMethod.Post, path, body ?? new { }, ct);
 
+    /// <summary>
+    /// A POST that asks the service not to wait for the chain (RFC 7240 <c>Prefer: respond-async</c>): answered 202 with the record
+    /// as it stands (e.g. a settlement queued for its bank's next batch), which the page then follows by long-poll.
+    /// </summary>
+    public async Task<ApiResult<T>> PostRespondAsyncAsync<T>(string path, object? body, CancellationToken ct = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body ?? new { }, (body ?? new { }).GetType(), options: Json) };
+        request.Headers.TryAddWithoutValidation("Prefer", "respond-async");
+        return await SendCoreAsync<T>(request, ct);
+    }
+
     public Task<ApiResult<T>> PutAsync<T>(string path, object body, CancellationToken ct = default) => SendAsync<T>(HttpMethod.Put, path, body, ct);
 
     /// <summary>A call whose answer is read as loose JSON (for records the page only shows).</summary>

@@ -97,7 +97,7 @@ public sealed class CustomsDbContext(DbContextOptions<CustomsDbContext> options,
     /// <summary>Counts each committed declaration transition in <c>tradechain.declarations</c> by the status it entered.</summary>
     protected override void OnTransitionsCommitted(IReadOnlyList<TransitionRecord> transitions)
     {
-        foreach (var t in transitions.Where(t => t.AggregateType == "declaration"))
+        foreach (var t in transitions.Where(t => t.AggregateType == Declaration.RecordType))
             TradeChainMetrics.Declarations.Add(1, new KeyValuePair<string, object?>("status", t.ToState));
     }
 }

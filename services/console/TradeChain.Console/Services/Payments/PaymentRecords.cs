@@ -11,7 +11,7 @@ public sealed record DutyPayment(string Reference, Guid DeclarationId, string Pa
     string? SettledByBank, string? DebtorAccount, long RequestedAtUnixMs, long? SettledAtUnixMs, string? SettlementTransactionHash, bool AlreadySettled,
     string? WithdrawalReason = null, int Version = 0)
 {
-    // Settling: a settlement under way (e.g. cut short by a crash), which the bank's retry completes.
+    // Settling: a settlement under way — queued for its bank's next batch transaction, or a self-signed transfer awaiting its receipt.
     public bool Requested => Status is "Requested" or "Settling";
 }
 
