@@ -140,7 +140,8 @@ public sealed record AmendmentDecision(DocumentaryCredit Credit, PendingSignatur
 
 /// <summary>A decision on an amendment held while the issuing bank signs the escrow's adjustment: what it takes to take it again.</summary>
 /// <param name="BeneficiaryApproved">The beneficiary's own approval of a decrease was sent on chain with the decision already.</param>
-public sealed record AmendmentStep(Guid CreditId, int Number, bool Accept, bool BeneficiaryApproved);
+/// <param name="QueuedAtBlock">The chain's latest block when the decision began to wait: only a transaction mined after it can be its adjustment.</param>
+public sealed record AmendmentStep(Guid CreditId, int Number, bool Accept, bool BeneficiaryApproved, long QueuedAtBlock = 0);
 
 /// <summary>
 /// The beneficiary accepts or rejects the pending amendment. Where the credit says the escrow must follow
@@ -180,7 +181,7 @@ public sealed class DecideAmendment(PaymentsDbContext db, SettlementLedger ledge
             var purpose = $"Documentary credit {credit.Number}: {beneficiary.Party} {adjustment} amendment {number}; the escrow's amount follows it " +
                           $"(CreditEscrow.adjust, signed by the issuing bank {credit.IssuingBankParty}).";
             var pending = await queue.AddAsync(needed, TradeChain.ServiceDefaults.Auth.Roles.Bank, StepKind, subject, purpose, beneficiary,
-                new AmendmentStep(id, number, accept, approved), ct);
+                new AmendmentStep(id, number, accept, approved, await Ledger.Chain.BlockNumberAsync()), ct);
             try
             {
                 await Db.SaveChangesAsync(ct);
@@ -203,29 +204,30 @@ public sealed class DecideAmendment(PaymentsDbContext db, SettlementLedger ledge
     {
         var step = SignatureQueue.Step<AmendmentStep>(pending);
         var credit = await Held(step, pending, ct);
-        var tx = await TakeAsync(credit, step.Number, step.Accept, pending.RequestedBy, pending.RequestedByActor, signer, mined, step.BeneficiaryApproved, () => { }, ct);
+        var tx = await TakeAsync(credit, step.Number, step.Accept, pending.RequestedBy, pending.RequestedByActor, signer, mined, step.BeneficiaryApproved, () => { }, ct,
+            step.QueuedAtBlock);
         pending.Complete(tx ?? "", $"Amendment {step.Number} of credit {credit.Number} {(step.Accept ? "accepted" : "rejected")}; escrow adjusted to " +
                                    $"{credit.Terms.MaximumAmount} {credit.Terms.Currency}.", Now);
     }
 
-    /// <summary>The bank's transaction of the held decision as the chain stands now; nothing saved.</summary>
+    /// <summary>
+    /// The bank's transaction of the held decision as the chain stands now: prepared only (the credit's rules checked,
+    /// the call estimated from the bank's account), never through a writer or signer, so nothing is sent; nothing saved.
+    /// </summary>
     public async Task<UnsignedTransaction> PrepareAgainAsync(PendingSignature pending, CancellationToken ct)
     {
         var step = SignatureQueue.Step<AmendmentStep>(pending);
         var credit = await Held(step, pending, ct);
         try
         {
-            await TakeAsync(credit, step.Number, step.Accept, pending.RequestedBy, pending.RequestedByActor, null, null, step.BeneficiaryApproved, () => { }, ct);
-        }
-        catch (PartySignatureRequiredException needed) when (needed.Party == pending.Party)
-        {
-            return needed.Transaction;
+            if (credit.DecideAmendment(step.Number, step.Accept, pending.RequestedBy, pending.RequestedByActor, Now) is not { } adjustment)
+                throw new TradeChain.Domain.DomainRuleViolation("signature-not-needed", $"The step no longer needs {pending.Party}'s signature.");
+            return await Ledger.Chain.PrepareAdjustAsync(pending.Address, EscrowId(credit), LedgerEntry.ToMinor(adjustment.To), ct);
         }
         finally
         {
             Db.ChangeTracker.Clear();
         }
-        throw new TradeChain.Domain.DomainRuleViolation("signature-not-needed", $"The step no longer needs {pending.Party}'s signature.");
     }
 
     private async Task<DocumentaryCredit> Held(AmendmentStep step, PendingSignature pending, CancellationToken ct) =>
@@ -235,13 +237,36 @@ public sealed class DecideAmendment(PaymentsDbContext db, SettlementLedger ledge
 
     private static string Subject(Guid credit, int number) => $"{credit}/A{number}";
 
+    /// <summary>
+    /// A transaction already mined is this amendment's adjustment only if mined after the decision began to wait, if the
+    /// escrow recorded in it exactly this change of this credit (old → new amount), and if no booking cites it already:
+    /// an older adjustment between the same amounts (100 → 150, later 120 → 150) cannot complete a newer decision.
+    /// </summary>
+    /// <exception cref="TradeChain.Domain.DomainRuleViolation">transaction-not-this-adjustment.</exception>
+    private async Task RequireThisAdjustmentAsync(DocumentaryCredit credit, int number, EscrowAdjustment adjustment, ChainReceipt mined, long queuedAtBlock,
+        CancellationToken ct)
+    {
+        var hash = mined.TransactionHash;
+        string? why = null;
+        if (mined.BlockNumber <= queuedAtBlock)
+            why = $"it was mined in block {mined.BlockNumber}, before amendment {number}'s adjustment was asked for (block {queuedAtBlock})";
+        else if (await Db.Entries.AnyAsync(e => e.TransactionHash == hash, ct))
+            why = "the ledger books it already, for another step";
+        else if (!(await Ledger.Chain.CreditAdjustmentsInAsync(hash, EscrowId(credit))).Contains((new System.Numerics.BigInteger(LedgerEntry.ToMinor(adjustment.From)), new System.Numerics.BigInteger(LedgerEntry.ToMinor(adjustment.To)))))
+            why = $"the escrow recorded no adjustment of credit {credit.Number} from {adjustment.From} to {adjustment.To} in it";
+        if (why is not null)
+            throw new TradeChain.Domain.DomainRuleViolation("transaction-not-this-adjustment",
+                $"Transaction {hash} is not amendment {number}'s escrow adjustment ({why}): nothing was recorded. Sign the pending transaction and submit that.");
+    }
+
     /// <summary>The decision on the credit and, where the escrow follows, on chain: the adjustment's transaction, or null when none was needed.</summary>
     private async Task<string?> TakeAsync(DocumentaryCredit credit, int number, bool accept, string beneficiary, string actor, ChainWriter? issuingBank,
-        ChainReceipt? mined, bool approvedAlready, Action approved, CancellationToken ct)
+        ChainReceipt? mined, bool approvedAlready, Action approved, CancellationToken ct, long queuedAtBlock = 0)
     {
         if (credit.DecideAmendment(number, accept, beneficiary, actor, Now) is not { } adjustment) return null;
         var currency = credit.Terms.Currency;
         var newAmount = LedgerEntry.ToMinor(adjustment.To);
+        if (mined is not null) await RequireThisAdjustmentAsync(credit, number, adjustment, mined, queuedAtBlock, ct);
         if (adjustment.NeedsBeneficiaryApproval && !approvedAlready && mined is null)
         {
             await Ledger.Chain.ApproveAdjustmentAsync(await Ledger.Wallets.ForAsync(credit.BeneficiaryParty, ct), EscrowId(credit), newAmount, ct);
