@@ -191,6 +191,53 @@ public sealed class PendingSignatureTests(ITestOutputHelper output)
         Assert.Equal(7_500m, await rig.ImporterChainBalanceAsync());
     }
 
+    [Fact]
+    public async Task Only_the_beneficiary_is_answered_and_its_reject_while_its_accept_awaits_is_taken_withdrawing_its_approval_on_chain()
+    {
+        await using var rig = await Rig.StartAsync();
+        // A decrease to 45,000 (the escrow 50,400 → 47,250): the beneficiary's approval goes on chain as it accepts.
+        var signature = await rig.AwaitingAmendmentAsync(1, 45_000m);
+        var accept = new Uri(rig.Credit, "amendments/1/accept");
+        // Another party to the credit is refused before anything of the queue is answered.
+        var (byImporter, refusal) = await Send(rig.Applicant, HttpMethod.Post, accept);
+        Assert.True(byImporter == HttpStatusCode.Conflict && refusal!["rule"]!.GetValue<string>() == "beneficiary-only", $"{(int)byImporter}: {refusal}");
+
+        // The beneficiary rejects while its accept awaits the bank: the reject is taken, the pending signature overtaken.
+        var (rejected, credit) = await Send(rig.Beneficiary, HttpMethod.Post, new Uri(rig.Credit, "amendments/1/reject"));
+        Assert.True(rejected == HttpStatusCode.OK, $"{(int)rejected}: {credit}");
+        Assert.Equal(("rejected", 48_000m), (credit!["amendments"]![0]!["status"]!.GetValue<string>(), credit["terms"]!["amount"]!.GetValue<decimal>()));
+        var overtaken = await Get(rig.Bank, signature);
+        Assert.Equal("overtaken", overtaken["status"]!.GetValue<string>());
+
+        // The bank, signing itself, sends the adjustment it was given straight to the chain: the beneficiary's approval
+        // was withdrawn, so the escrow refuses it and the credit keeps its amount.
+        var chain = new Nethereum.Web3.Web3(rig.System.Chain.RpcUrl);
+        var hash = await chain.Eth.Transactions.SendRawTransaction.SendRequestAsync(Sign(overtaken["transaction"]!.AsObject(), rig.BankKey));
+        var receipt = await chain.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(hash);
+        for (var i = 0; i < 30 && receipt is null; i++)
+        {
+            await Task.Delay(200);
+            receipt = await chain.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(hash);
+        }
+        Assert.Equal(0, (int)receipt!.Status.Value);
+        Assert.Equal(9_600m, await rig.ImporterChainBalanceAsync());
+    }
+
+    [Fact]
+    public async Task After_a_pending_signature_expires_the_beneficiary_can_ask_again_and_gets_a_new_one()
+    {
+        await using var rig = await Rig.StartAsync(signatureLifetime: "00:00:02");
+        var first = await rig.AwaitingAmendmentAsync(1, 50_000m);
+        // Nobody reads it meanwhile (a read would save it expired itself): the beneficiary's request finds it lapsed.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+
+        // Asked again: a new pending signature (the expired one saved expired first, not in the way of the new one).
+        var (again, awaiting) = await Send(rig.Beneficiary, HttpMethod.Post, new Uri(rig.Credit, "amendments/1/accept"));
+        Assert.True(again == HttpStatusCode.Accepted, $"{(int)again}: {awaiting}");
+        Assert.NotEqual(first.Segments[^1], awaiting!["pendingSignatureId"]!.GetValue<string>());
+        Assert.Equal("expired", (await Get(rig.Bank, first))["status"]!.GetValue<string>());
+    }
+
     /// <summary>What a submission saves before it sends (the claim), written straight to the payments database: as a crash right after it leaves it.</summary>
     private static async Task ClaimAsync(Rig rig, string id, string hash)
     {
@@ -210,7 +257,7 @@ public sealed class PendingSignatureTests(ITestOutputHelper output)
     private sealed record Rig(TradeChainSystem System, Uri Payments, string BankKey, string BankAddress, string SelfSignedBank, Uri Credit,
         HttpClient Applicant, HttpClient Beneficiary, HttpClient Bank, HttpClient Vcb, HttpClient BankAsTrader) : IAsyncDisposable
     {
-        public static async Task<Rig> StartAsync()
+        public static async Task<Rig> StartAsync(string? signatureLifetime = null)
         {
             var selfSignedBank = "BNK-SELF-" + Guid.NewGuid().ToString("N")[..6].ToUpperInvariant();
             var bankKey = Nethereum.Signer.EthECKey.GenerateKey().GetPrivateKey();
@@ -218,6 +265,7 @@ public sealed class PendingSignatureTests(ITestOutputHelper output)
             var system = await TradeChainSystem.StartAsync(configure: (service, process) =>
             {
                 if (service is "payments" or "documents") process.SetSetting($"Parties:SelfSigned:{selfSignedBank}", bankAddress);
+                if (service is "payments" && signatureLifetime is not null) process.SetSetting("Payments:PendingSignatureLifetime", signatureLifetime);
             });
             await OnboardBankAsync(system, bankAddress, "USD");
             var payments = system.Payments.BaseAddress;

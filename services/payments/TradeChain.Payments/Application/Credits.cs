@@ -150,7 +150,8 @@ public sealed record AmendmentStep(Guid CreditId, int Number, bool Accept, bool 
 /// beneficiary's request: the decision then waits for its signature (<see cref="SignatureQueue"/>), nothing of it saved,
 /// and is taken when the bank submits it (<see cref="ResumeAsync"/>).
 /// </summary>
-public sealed class DecideAmendment(PaymentsDbContext db, SettlementLedger ledger, Iso20022Recorder iso, TimeProvider clock, SignatureQueue queue)
+public sealed class DecideAmendment(PaymentsDbContext db, SettlementLedger ledger, Iso20022Recorder iso, TimeProvider clock, SignatureQueue queue,
+    ILogger<DecideAmendment> logger)
     : EscrowUseCase(db, ledger, iso, clock), ISignedStep
 {
     public const string StepKind = "credit-amendment";
@@ -161,12 +162,32 @@ public sealed class DecideAmendment(PaymentsDbContext db, SettlementLedger ledge
     {
         var credit = await LoadAsync(id, beneficiary, ct);
         if (credit is null) return null;
+        // The beneficiary alone decides (before anything of the queue is answered to any other party).
+        if (credit.BeneficiaryParty != beneficiary.Party)
+            throw new TradeChain.Domain.DomainRuleViolation("beneficiary-only", "Only the beneficiary accepts or rejects an amendment (UCP 600 art. 10b).");
         var subject = Subject(id, number);
-        // Asked again while the issuing bank's signature is awaited: the same answer, nothing sent again.
-        if (await queue.AwaitingAsync(StepKind, subject, ct) is { } awaiting)
+        var (awaiting, expired) = await queue.OpenAsync(StepKind, subject, ct);
+        foreach (var lapsed in expired) await AbandonedAsync(lapsed, ct); // saved expired already
+        AmendmentStep? overtaken = null;
+        if (awaiting is not null)
         {
-            await Db.SaveChangesAsync(ct); // an earlier one that expired meanwhile is marked so
-            return new AmendmentDecision(credit, awaiting);
+            var held = SignatureQueue.Step<AmendmentStep>(awaiting);
+            // Asked again while the issuing bank's signature is awaited: the same answer, nothing sent again.
+            if (held.Accept == accept) return new AmendmentDecision(credit, awaiting);
+            // The other decision: taken instead (saved with it), unless the bank's transaction is already on its way.
+            if (awaiting.Status == PendingSignatureStatus.Submitting)
+                throw new TradeChain.Domain.DomainRuleViolation("signature-submitting",
+                    $"The issuing bank signed and sent the escrow's adjustment for the earlier decision on amendment {number}: it is being taken.");
+            awaiting.Overtake($"Overtaken: {beneficiary.Party} {(accept ? "accepted" : "rejected")} amendment {number} instead; the escrow did not move.", Now);
+            overtaken = held;
+        }
+        if (overtaken is not null)
+        {
+            // Rejecting needs no escrow adjustment (the amount stays): the decision and the overtaken signature in one save.
+            await TakeAsync(credit, number, accept, beneficiary.Party, beneficiary.Actor, null, null, approvedAlready: false, () => { }, ct);
+            await Db.SaveChangesAsync(ct);
+            if (overtaken.BeneficiaryApproved) await WithdrawApprovalAsync(credit, ct);
+            return new AmendmentDecision(credit, null);
         }
         var approved = false;
         try
@@ -227,6 +248,33 @@ public sealed class DecideAmendment(PaymentsDbContext db, SettlementLedger ledge
         finally
         {
             Db.ChangeTracker.Clear();
+        }
+    }
+
+    /// <summary>The held decision will not be taken: the beneficiary's approval of a decrease, sent with it, is withdrawn.</summary>
+    public async Task AbandonedAsync(PendingSignature pending, CancellationToken ct)
+    {
+        var step = SignatureQueue.Step<AmendmentStep>(pending);
+        if (!step.BeneficiaryApproved) return;
+        if (await Db.Credits.AsNoTracking().SingleOrDefaultAsync(c => c.Id == step.CreditId, ct) is { } credit) await WithdrawApprovalAsync(credit, ct);
+    }
+
+    /// <summary>
+    /// Replaces the beneficiary's unused on-chain approval of a decrease (the escrow keeps one per credit, a later one
+    /// replacing it) with an approval of the credit's current amount — which an adjust only spends, moving nothing — so
+    /// the issuing bank cannot cut the credit with it once the decision it was for is no longer taken.
+    /// </summary>
+    private async Task WithdrawApprovalAsync(DocumentaryCredit credit, CancellationToken ct)
+    {
+        try
+        {
+            await Ledger.Chain.ApproveAdjustmentAsync(await Ledger.Wallets.ForAsync(credit.BeneficiaryParty, ct), EscrowId(credit),
+                LedgerEntry.ToMinor(credit.Terms.MaximumAmount), ct);
+        }
+        catch (Exception e) when (e is ChainRevertedException or PartySignatureRequiredException)
+        {
+            // The credit is closed on chain (no approval left to use), or the beneficiary signs itself (its own approval to replace).
+            logger.LogWarning(e, "The beneficiary's approval of a decrease of credit {Credit} could not be withdrawn", credit.Number);
         }
     }
 

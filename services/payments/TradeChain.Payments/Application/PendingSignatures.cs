@@ -29,6 +29,9 @@ public interface ISignedStep
 
     /// <summary>The step's transaction for the signing party as the chain stands now (its stored one went stale).</summary>
     Task<UnsignedTransaction> PrepareAgainAsync(PendingSignature pending, CancellationToken ct);
+
+    /// <summary>The held step will not be taken (<paramref name="pending"/> expired or was overtaken, saved): undoes what it sent on chain beforehand, if anything.</summary>
+    Task AbandonedAsync(PendingSignature pending, CancellationToken ct);
 }
 
 /// <summary>The pending-signature queue: each party's awaited signatures, durable in the payments database.</summary>
@@ -40,13 +43,17 @@ public sealed class SignatureQueue(PaymentsDbContext db, TimeProvider clock, Mic
     /// The signature awaited (or being submitted) for this step, if one still is. One that expired is marked so and saved
     /// at once (so that the step may be asked for again), and not returned.
     /// </summary>
-    public async Task<PendingSignature?> AwaitingAsync(string kind, string subject, CancellationToken ct)
+    public async Task<PendingSignature?> AwaitingAsync(string kind, string subject, CancellationToken ct) => (await OpenAsync(kind, subject, ct)).Open;
+
+    /// <summary><see cref="AwaitingAsync"/>, and those it found expired (saved so; their steps to be abandoned by the caller).</summary>
+    public async Task<(PendingSignature? Open, IReadOnlyList<PendingSignature> Expired)> OpenAsync(string kind, string subject, CancellationToken ct)
     {
         var open = await db.PendingSignatures
             .Where(p => p.Kind == kind && p.Subject == subject
                         && (p.Status == PendingSignatureStatus.Awaiting || p.Status == PendingSignatureStatus.Submitting)).ToListAsync(ct);
         var now = clock.GetUtcNow();
-        if (open.Count(p => p.ExpireIfDue(now)) > 0)
+        List<PendingSignature> expired = [.. open.Where(p => p.ExpireIfDue(now))];
+        if (expired.Count > 0)
         {
             try
             {
@@ -56,11 +63,12 @@ public sealed class SignatureQueue(PaymentsDbContext db, TimeProvider clock, Mic
             {
                 // Changed by a concurrent request (submitted, or expired already): read again as it is.
                 db.ChangeTracker.Clear();
+                expired = [];
                 open = await db.PendingSignatures.Where(p => p.Kind == kind && p.Subject == subject
                     && (p.Status == PendingSignatureStatus.Awaiting || p.Status == PendingSignatureStatus.Submitting)).ToListAsync(ct);
             }
         }
-        return open.FirstOrDefault(p => p.Open);
+        return (open.FirstOrDefault(p => p.Open), expired);
     }
 
     /// <summary>
@@ -127,7 +135,11 @@ public sealed class SubmitSignature(PaymentsDbContext db, SettlementLedger ledge
             if (resolved.Pending.Status != PendingSignatureStatus.Awaiting || resolved.Stale) return resolved;
             pending = resolved.Pending; // the node never had it: awaited again, and this submission is taken as any other
         }
-        if (pending.ExpireIfDue(clock.GetUtcNow())) await db.SaveChangesAsync(ct);
+        if (pending.ExpireIfDue(clock.GetUtcNow()))
+        {
+            await db.SaveChangesAsync(ct);
+            await step.AbandonedAsync(pending, ct);
+        }
         pending.RequireAwaiting();
         var expected = SignatureQueue.Transaction(pending).ToUnsigned();
 
@@ -322,6 +334,7 @@ public sealed class SubmitSignature(PaymentsDbContext db, SettlementLedger ledge
         var stored = (await PendingSignatureQueries.FindAsync(db, id, caller.Party, ct))!;
         stored.Overtake($"Overtaken: the escrow did not move. {why}", clock.GetUtcNow());
         await db.SaveChangesAsync(ct);
+        await steps.Single(s => s.Kind == stored.Kind).AbandonedAsync(stored, ct);
         return new SignatureSubmission(stored, Stale: false);
     }
 }
