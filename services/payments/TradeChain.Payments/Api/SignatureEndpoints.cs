@@ -55,7 +55,7 @@ public static class SignatureEndpoints
 
     private static async Task<IResult> ListAsync(ClaimsPrincipal user, PaymentsDbContext db, SubmitSignature submit, TimeProvider clock, CancellationToken ct, bool all = false)
     {
-        var listed = await PendingSignatureQueries.ListAsync(db, user.Party(), awaitingOnly: !all, clock.GetUtcNow(), ct);
+        var listed = await PendingSignatureQueries.ListAsync(db, user.Party(), awaitingOnly: !all, clock.GetUtcNow(), ct, expired => submit.AbandonAsync(expired, ct));
         var views = new List<PendingSignatureView>();
         foreach (var pending in listed.Where(p => user.IsInRole(p.Role)))
         {
@@ -71,7 +71,11 @@ public static class SignatureEndpoints
         var pending = await PendingSignatureQueries.FindAsync(db, id, user.Party(), ct);
         if (pending is null) return Problems.NotFound("pending signature", id.ToString());
         if (!user.IsInRole(pending.Role)) return RoleRefused(pending);
-        if (pending.ExpireIfDue(clock.GetUtcNow())) await db.SaveChangesAsync(ct);
+        if (pending.ExpireIfDue(clock.GetUtcNow()))
+        {
+            await db.SaveChangesAsync(ct);
+            await submit.AbandonAsync(pending, ct);
+        }
         return Results.Ok(PendingSignatureView.From(await submit.ResumeClaimedAsync(pending, ct)));
     }
 

@@ -212,6 +212,9 @@ public sealed class SubmitSignature(PaymentsDbContext db, SettlementLedger ledge
         }
     }
 
+    /// <summary>The held step of a signature just saved expired is abandoned (what it sent on chain beforehand undone).</summary>
+    public Task AbandonAsync(PendingSignature expired, CancellationToken ct) => steps.Single(s => s.Kind == expired.Kind).AbandonedAsync(expired, ct);
+
     /// <summary>
     /// A signature a submission claimed and did not finish (its request ended, or the service restarted) resolved from the
     /// chain on read; as it stands when the chain cannot tell yet (its transaction still waits to be mined).
@@ -352,7 +355,9 @@ public static class PendingSignatureQueries
     }
 
     /// <summary>The party's pending signatures, newest first, at most <see cref="MaxListed"/>; awaiting ones past their time marked expired.</summary>
-    public static async Task<List<PendingSignature>> ListAsync(PaymentsDbContext db, string party, bool awaitingOnly, DateTimeOffset now, CancellationToken ct)
+    /// <param name="expired">Called with each one this read saved expired (its step to be abandoned).</param>
+    public static async Task<List<PendingSignature>> ListAsync(PaymentsDbContext db, string party, bool awaitingOnly, DateTimeOffset now, CancellationToken ct,
+        Func<PendingSignature, Task>? expired = null)
     {
         IQueryable<PendingSignature> Newest(IQueryable<PendingSignature> all)
         {
@@ -362,11 +367,14 @@ public static class PendingSignatureQueries
         }
 
         var listed = await Newest(db.PendingSignatures).ToListAsync(ct);
-        if (listed.Count(p => p.ExpireIfDue(now)) > 0)
+        List<PendingSignature> lapsed = [.. listed.Where(p => p.ExpireIfDue(now))];
+        if (lapsed.Count > 0)
         {
             try
             {
                 await db.SaveChangesAsync(ct);
+                if (expired is not null)
+                    foreach (var one in lapsed) await expired(one);
             }
             catch (DbUpdateException)
             {
