@@ -25,44 +25,9 @@ public sealed class PendingSignatureTests(ITestOutputHelper output)
     [Fact]
     public async Task An_amendment_the_self_signing_issuing_bank_must_sign_waits_for_its_signature_and_completes_once_it_signs()
     {
-        var selfSignedBank = "BNK-SELF-" + Guid.NewGuid().ToString("N")[..6].ToUpperInvariant();
-        var bankKey = Nethereum.Signer.EthECKey.GenerateKey().GetPrivateKey();
-        var bankAddress = new TransactionSigner(bankKey, DevelopmentAccounts.ChainId).Address;
-        await using var system = await TradeChainSystem.StartAsync(configure: (service, process) =>
-        {
-            if (service is "payments" or "documents") process.SetSetting($"Parties:SelfSigned:{selfSignedBank}", bankAddress);
-        });
-        await OnboardBankAsync(system, bankAddress, "USD");
-        var payments = system.Payments.BaseAddress;
-        using var importer = Client(Roles.Exporter, Importer);
-        using var exporter = Client(Roles.Exporter, Exporter);
-        using var bank = Client(Roles.Bank, selfSignedBank);
-        using var vcb = Client(Roles.Bank, OtherBank);
-        using var bankAsTrader = Client(Roles.Exporter, selfSignedBank); // the right party in a role the signature is not for
-
-        // The importer banks with the self-signing bank (each of the bank's own steps signed in its own request); the
-        // exporter with VCB, whose key the service holds (Development).
-        await Post(importer, new Uri(payments, "accounts/mandates"), new { bank = selfSignedBank, currency = "USD" });
-        await SignedStepAsync(bank, new Uri(payments, "accounts"), new { party = Importer, currency = "USD" }, bankKey);
-        await SignedStepAsync(bank, new Uri(payments, $"accounts/{Importer}/USD/deposits"), new { amount = 60_000m, reference = "DEP-Q-1" }, bankKey);
-        await Post(exporter, new Uri(payments, "accounts/mandates"), new { bank = OtherBank, currency = "USD" });
-        await Post(vcb, new Uri(payments, "accounts"), new { party = Exporter, currency = "USD" });
-
-        var today = DateOnly.FromDateTime(DateTime.UtcNow);
-        var applied = await Post(importer, new Uri(payments, "credits"), new
-        {
-            beneficiary = Exporter, issuingBank = selfSignedBank,
-            terms = new
-            {
-                currency = "USD", amount = 48_000m, tolerancePercent = 5m, expiryDate = today.AddDays(45), expiryPlaceCountry = "VN",
-                latestShipmentDate = today.AddDays(20), partialShipmentsAllowed = true, applicantName = "Hamburg Roasters GmbH",
-                beneficiaryName = "Saigon Coffee JSC", portOfLoading = "VNSGN", portOfDischarge = "DEHAM", goodsDescription = "Robusta green coffee beans grade 1",
-                requiredDocuments = new object[] { new { type = "commercial-invoice", matchFields = new[] { "amount", "currency" } } },
-            },
-        });
-        var credit = new Uri(payments, $"credits/{applied["id"]}/");
-        await SignedStepAsync(bank, new Uri(credit, "issue"), new { }, bankKey);
-        Assert.Equal(9_600m, await ChainBalanceAsync(importer, payments)); // 60,000 − 48,000 × 1.05 in escrow
+        await using var rig = await Rig.StartAsync();
+        var (system, payments, bankKey, bankAddress, selfSignedBank, credit) = (rig.System, rig.Payments, rig.BankKey, rig.BankAddress, rig.SelfSignedBank, rig.Credit);
+        var (importer, exporter, bank, vcb, bankAsTrader) = (rig.Applicant, rig.Beneficiary, rig.Bank, rig.Vcb, rig.BankAsTrader);
         await Post(bank, new Uri(credit, "amendments"), new { terms = new { amount = 50_000m }, reason = "price increase agreed" });
 
         // The beneficiary accepts: the escrow's adjustment is the bank's transaction, which only the bank can sign — 202, awaiting it.
@@ -154,6 +119,219 @@ public sealed class PendingSignatureTests(ITestOutputHelper output)
         // And the beneficiary's accept, asked again, is the decision taken: the credit as it now is.
         var (decided, _) = await Send(exporter, HttpMethod.Post, new Uri(credit, "amendments/1/accept"));
         Assert.Equal(HttpStatusCode.Conflict, decided); // no-such-amendment: decided already
+    }
+
+    [Fact]
+    public async Task An_earlier_adjustment_between_the_same_amounts_cannot_complete_a_newer_amendment_by_its_hash_or_its_signed_bytes()
+    {
+        await using var rig = await Rig.StartAsync();
+        // Amendment 1: 48,000 → 50,000 (the escrow 50,400 → 52,500), signed by the bank and taken.
+        var first = await rig.AwaitingAmendmentAsync(1, 50_000m);
+        var firstSigned = await rig.SignPendingAsync(first);
+        var (firstStatus, firstDone) = await rig.SubmitAsync(first, new { signedTransaction = firstSigned });
+        Assert.True(firstStatus == HttpStatusCode.OK, $"{(int)firstStatus}: {firstDone}");
+        var firstHash = firstDone!["transactionHash"]!.GetValue<string>();
+        Assert.Equal(7_500m, await rig.ImporterChainBalanceAsync());
+        // Amendment 2: back to 48,000 (a decrease, which the beneficiary approves on chain as it accepts), signed and taken.
+        var second = await rig.AwaitingAmendmentAsync(2, 48_000m);
+        var (secondStatus, secondDone) = await rig.SubmitAsync(second, new { signedTransaction = await rig.SignPendingAsync(second) });
+        Assert.True(secondStatus == HttpStatusCode.OK, $"{(int)secondStatus}: {secondDone}");
+        Assert.Equal(9_600m, await rig.ImporterChainBalanceAsync());
+
+        // Amendment 3: 50,000 again — exactly amendment 1's call (adjust to 52,500), which the chain mined long ago.
+        var third = await rig.AwaitingAmendmentAsync(3, 50_000m);
+        Assert.Equal((await Get(rig.Bank, first))["transaction"]!["data"]!.GetValue<string>(), (await Get(rig.Bank, third))["transaction"]!["data"]!.GetValue<string>());
+        // Amendment 1's transaction, by its hash or its signed bytes, is not amendment 3's adjustment: refused, nothing recorded.
+        foreach (var replay in new object[] { new { sentTransaction = firstHash }, new { signedTransaction = firstSigned } })
+        {
+            var (refused, refusal) = await Send(rig.Bank, HttpMethod.Post, third, replay);
+            Assert.True(refused == HttpStatusCode.Conflict && refusal!["rule"]!.GetValue<string>() == "transaction-not-this-adjustment", $"{(int)refused}: {refusal}");
+            Assert.Equal("awaiting", (await Get(rig.Bank, third))["status"]!.GetValue<string>());
+        }
+        var credit = await Get(rig.Beneficiary, rig.Credit);
+        Assert.Equal((48_000m, "proposed"), (credit["terms"]!["amount"]!.GetValue<decimal>(), credit["amendments"]![2]!["status"]!.GetValue<string>()));
+        Assert.Equal(9_600m, await rig.ImporterChainBalanceAsync());
+
+        // The bank's own signature of amendment 3 takes it.
+        var (thirdStatus, thirdDone) = await rig.SubmitAsync(third, new { signedTransaction = await rig.SignPendingAsync(third) });
+        Assert.True(thirdStatus == HttpStatusCode.OK, $"{(int)thirdStatus}: {thirdDone}");
+        Assert.NotEqual(firstHash, thirdDone!["transactionHash"]!.GetValue<string>());
+        Assert.Equal(7_500m, await rig.ImporterChainBalanceAsync());
+    }
+
+    [Fact]
+    public async Task A_signature_claimed_before_a_crash_is_resolved_from_the_chain_awaited_again_if_never_sent_completed_if_mined()
+    {
+        await using var rig = await Rig.StartAsync();
+        var signature = await rig.AwaitingAmendmentAsync(1, 50_000m);
+        var id = signature.Segments[^1];
+
+        // Claimed (saved before sending), and the service stopped before its transaction reached the node: read, the
+        // chain does not know it — nothing moved, and the signature is awaited again.
+        await ClaimAsync(rig, id, "0x" + new string('1', 64));
+        var (_, unsent) = await Send(rig.Bank, HttpMethod.Get, signature);
+        Assert.True(unsent!["status"]!.GetValue<string>() == "awaiting" && unsent["transactionHash"] is null, unsent.ToJsonString());
+        Assert.Equal(9_600m, await rig.ImporterChainBalanceAsync());
+
+        // Claimed and sent, and the service stopped before it recorded the result: read, it is completed from the chain.
+        var raw = await rig.SignPendingAsync(signature);
+        var hash = await new Nethereum.Web3.Web3(rig.System.Chain.RpcUrl).Eth.Transactions.SendRawTransaction.SendRequestAsync(raw);
+        await ClaimAsync(rig, id, hash);
+        var read = await Get(rig.Bank, signature);
+        for (var i = 0; i < 30 && read["status"]!.GetValue<string>() == "submitting"; i++)
+        {
+            await Task.Delay(500);
+            read = await Get(rig.Bank, signature);
+        }
+        Assert.Equal(("completed", hash), (read["status"]!.GetValue<string>(), read["transactionHash"]!.GetValue<string>()));
+        Assert.Equal(50_000m, (await Get(rig.Beneficiary, rig.Credit))["terms"]!["amount"]!.GetValue<decimal>());
+        // The same signature submitted again: that result, nothing sent or booked twice.
+        var (again, same) = await rig.SubmitAsync(signature, new { signedTransaction = raw });
+        Assert.Equal((HttpStatusCode.OK, "completed", hash), (again, same!["status"]!.GetValue<string>(), same["transactionHash"]!.GetValue<string>()));
+        Assert.Equal(7_500m, await rig.ImporterChainBalanceAsync());
+    }
+
+    [Fact]
+    public async Task Only_the_beneficiary_is_answered_and_its_reject_while_its_accept_awaits_is_taken_withdrawing_its_approval_on_chain()
+    {
+        await using var rig = await Rig.StartAsync();
+        // A decrease to 45,000 (the escrow 50,400 → 47,250): the beneficiary's approval goes on chain as it accepts.
+        var signature = await rig.AwaitingAmendmentAsync(1, 45_000m);
+        var accept = new Uri(rig.Credit, "amendments/1/accept");
+        // Another party to the credit is refused before anything of the queue is answered.
+        var (byImporter, refusal) = await Send(rig.Applicant, HttpMethod.Post, accept);
+        Assert.True(byImporter == HttpStatusCode.Conflict && refusal!["rule"]!.GetValue<string>() == "beneficiary-only", $"{(int)byImporter}: {refusal}");
+
+        // The beneficiary rejects while its accept awaits the bank: the reject is taken, the pending signature overtaken.
+        var (rejected, credit) = await Send(rig.Beneficiary, HttpMethod.Post, new Uri(rig.Credit, "amendments/1/reject"));
+        Assert.True(rejected == HttpStatusCode.OK, $"{(int)rejected}: {credit}");
+        Assert.Equal(("rejected", 48_000m), (credit!["amendments"]![0]!["status"]!.GetValue<string>(), credit["terms"]!["amount"]!.GetValue<decimal>()));
+        var overtaken = await Get(rig.Bank, signature);
+        Assert.Equal("overtaken", overtaken["status"]!.GetValue<string>());
+
+        // The bank, signing itself, sends the adjustment it was given straight to the chain: the beneficiary's approval
+        // was withdrawn, so the escrow refuses it and the credit keeps its amount.
+        var chain = new Nethereum.Web3.Web3(rig.System.Chain.RpcUrl);
+        var hash = await chain.Eth.Transactions.SendRawTransaction.SendRequestAsync(Sign(overtaken["transaction"]!.AsObject(), rig.BankKey));
+        var receipt = await chain.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(hash);
+        for (var i = 0; i < 30 && receipt is null; i++)
+        {
+            await Task.Delay(200);
+            receipt = await chain.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(hash);
+        }
+        Assert.Equal(0, (int)receipt!.Status.Value);
+        Assert.Equal(9_600m, await rig.ImporterChainBalanceAsync());
+    }
+
+    [Fact]
+    public async Task After_a_pending_signature_expires_the_beneficiary_can_ask_again_and_gets_a_new_one()
+    {
+        await using var rig = await Rig.StartAsync(signatureLifetime: "00:00:02");
+        var first = await rig.AwaitingAmendmentAsync(1, 50_000m);
+        // Nobody reads it meanwhile (a read would save it expired itself): the beneficiary's request finds it lapsed.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+
+        // Asked again: a new pending signature (the expired one saved expired first, not in the way of the new one).
+        var (again, awaiting) = await Send(rig.Beneficiary, HttpMethod.Post, new Uri(rig.Credit, "amendments/1/accept"));
+        Assert.True(again == HttpStatusCode.Accepted, $"{(int)again}: {awaiting}");
+        Assert.NotEqual(first.Segments[^1], awaiting!["pendingSignatureId"]!.GetValue<string>());
+        Assert.Equal("expired", (await Get(rig.Bank, first))["status"]!.GetValue<string>());
+    }
+
+    /// <summary>What a submission saves before it sends (the claim), written straight to the payments database: as a crash right after it leaves it.</summary>
+    private static async Task ClaimAsync(Rig rig, string id, string hash)
+    {
+        await using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={rig.System.DatabasePath("payments")}");
+        await db.OpenAsync();
+        await using var claim = db.CreateCommand();
+        claim.CommandText = "UPDATE pending_signatures SET Status = 'Submitting', TransactionHash = $hash, Version = Version + 1 WHERE upper(Id) = upper($id) AND Status = 'Awaiting'";
+        claim.Parameters.AddWithValue("$hash", hash);
+        claim.Parameters.AddWithValue("$id", id);
+        Assert.Equal(1, await claim.ExecuteNonQueryAsync());
+    }
+
+    /// <summary>
+    /// A running system with a self-signing issuing bank (its key here), the importer banking with it and the exporter
+    /// with VCB, and a credit of 48,000 USD (+5 %) the bank issued: 9,600 of the importer's 60,000 left outside escrow.
+    /// </summary>
+    private sealed record Rig(TradeChainSystem System, Uri Payments, string BankKey, string BankAddress, string SelfSignedBank, Uri Credit,
+        HttpClient Applicant, HttpClient Beneficiary, HttpClient Bank, HttpClient Vcb, HttpClient BankAsTrader) : IAsyncDisposable
+    {
+        public static async Task<Rig> StartAsync(string? signatureLifetime = null)
+        {
+            var selfSignedBank = "BNK-SELF-" + Guid.NewGuid().ToString("N")[..6].ToUpperInvariant();
+            var bankKey = Nethereum.Signer.EthECKey.GenerateKey().GetPrivateKey();
+            var bankAddress = new TransactionSigner(bankKey, DevelopmentAccounts.ChainId).Address;
+            var system = await TradeChainSystem.StartAsync(configure: (service, process) =>
+            {
+                if (service is "payments" or "documents") process.SetSetting($"Parties:SelfSigned:{selfSignedBank}", bankAddress);
+                if (service is "payments" && signatureLifetime is not null) process.SetSetting("Payments:PendingSignatureLifetime", signatureLifetime);
+            });
+            await OnboardBankAsync(system, bankAddress, "USD");
+            var payments = system.Payments.BaseAddress;
+            var importer = Client(Roles.Exporter, Importer);
+            var exporter = Client(Roles.Exporter, Exporter);
+            var bank = Client(Roles.Bank, selfSignedBank);
+            var vcb = Client(Roles.Bank, OtherBank);
+            var bankAsTrader = Client(Roles.Exporter, selfSignedBank); // the right party in a role the signature is not for
+
+            // The importer banks with the self-signing bank (each of the bank's own steps signed in its own request); the
+            // exporter with VCB, whose key the service holds (Development).
+            await Post(importer, new Uri(payments, "accounts/mandates"), new { bank = selfSignedBank, currency = "USD" });
+            await SignedStepAsync(bank, new Uri(payments, "accounts"), new { party = Importer, currency = "USD" }, bankKey);
+            await SignedStepAsync(bank, new Uri(payments, $"accounts/{Importer}/USD/deposits"), new { amount = 60_000m, reference = "DEP-Q-1" }, bankKey);
+            await Post(exporter, new Uri(payments, "accounts/mandates"), new { bank = OtherBank, currency = "USD" });
+            await Post(vcb, new Uri(payments, "accounts"), new { party = Exporter, currency = "USD" });
+
+            var today = DateOnly.FromDateTime(DateTime.UtcNow);
+            var applied = await Post(importer, new Uri(payments, "credits"), new
+            {
+                beneficiary = Exporter, issuingBank = selfSignedBank,
+                terms = new
+                {
+                    currency = "USD", amount = 48_000m, tolerancePercent = 5m, expiryDate = today.AddDays(45), expiryPlaceCountry = "VN",
+                    latestShipmentDate = today.AddDays(20), partialShipmentsAllowed = true, applicantName = "Hamburg Roasters GmbH",
+                    beneficiaryName = "Saigon Coffee JSC", portOfLoading = "VNSGN", portOfDischarge = "DEHAM", goodsDescription = "Robusta green coffee beans grade 1",
+                    requiredDocuments = new object[] { new { type = "commercial-invoice", matchFields = new[] { "amount", "currency" } } },
+                },
+            });
+            var credit = new Uri(payments, $"credits/{applied["id"]}/");
+            await SignedStepAsync(bank, new Uri(credit, "issue"), new { }, bankKey);
+            Assert.Equal(9_600m, await ChainBalanceAsync(importer, payments)); // 60,000 − 48,000 × 1.05 in escrow
+            return new Rig(system, payments, bankKey, bankAddress, selfSignedBank, credit, importer, exporter, bank, vcb, bankAsTrader);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var client in new[] { Applicant, Beneficiary, Bank, Vcb, BankAsTrader }) client.Dispose();
+            await System.DisposeAsync();
+        }
+
+        /// <summary>The bank proposes amendment <paramref name="number"/> to <paramref name="amount"/>; the beneficiary accepts: the pending signature's id (202).</summary>
+        public async Task<Uri> AwaitingAmendmentAsync(int number, decimal amount)
+        {
+            await Post(Bank, new Uri(Credit, "amendments"), new { terms = new { amount }, reason = $"amendment {number}" });
+            var (status, awaiting) = await Send(Beneficiary, HttpMethod.Post, new Uri(Credit, $"amendments/{number}/accept"));
+            Assert.True(status == HttpStatusCode.Accepted, $"{(int)status}: {awaiting}");
+            return new Uri(Payments, $"signatures/{awaiting!["pendingSignatureId"]!.GetValue<string>()}");
+        }
+
+        /// <summary>The bank's signature of the pending transaction as it now stands.</summary>
+        public async Task<string> SignPendingAsync(Uri signature) => Sign((await Get(Bank, signature))["transaction"]!.AsObject(), BankKey);
+
+        /// <summary>Submits until the answer is no longer transaction-pending.</summary>
+        public async Task<(HttpStatusCode Status, JsonNode? Body)> SubmitAsync(Uri signature, object submission)
+        {
+            var answer = await Send(Bank, HttpMethod.Post, signature, submission);
+            for (var i = 0; i < 30 && answer.Body?["rule"]?.GetValue<string>() == "transaction-pending"; i++)
+            {
+                await Task.Delay(500);
+                answer = await Send(Bank, HttpMethod.Post, signature, submission);
+            }
+            return answer;
+        }
+
+        public Task<decimal> ImporterChainBalanceAsync() => ChainBalanceAsync(Applicant, Payments);
     }
 
     /// <summary>A step of a party that signs itself: 409 with the transaction to sign, then the same request with its signature.</summary>

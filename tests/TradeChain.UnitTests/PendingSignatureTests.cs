@@ -44,6 +44,24 @@ public sealed class PendingSignatureTests
     }
 
     [Fact]
+    public void A_claimed_signature_never_expires_and_is_either_completed_or_awaited_again_without_its_hash()
+    {
+        var pending = Awaiting();
+        pending.Claim("0xabc");
+        Assert.Equal((PendingSignatureStatus.Submitting, "0xabc", true), (pending.Status, pending.TransactionHash, pending.Open));
+        Assert.False(pending.ExpireIfDue(Asked.AddDays(10))); // the chain decides, never the clock
+        Assert.Equal("signature-submitting", Assert.Throws<DomainRuleViolation>(() => pending.Claim("0xdef")).Rule);
+        Assert.Throws<DomainRuleViolation>(() => pending.Reprepared("{}"));
+        var version = pending.Version;
+        pending.Unclaim();
+        Assert.Equal((PendingSignatureStatus.Awaiting, null, version + 1), (pending.Status, pending.TransactionHash, pending.Version));
+        Assert.Throws<DomainRuleViolation>(pending.Unclaim);
+        pending.Claim("0xdef");
+        pending.Complete("0xdef", "done", Asked.AddHours(1));
+        Assert.Equal((PendingSignatureStatus.Completed, false), (pending.Status, pending.Open));
+    }
+
+    [Fact]
     public void An_outcome_longer_than_the_bound_is_cut_to_it()
     {
         var pending = Awaiting();

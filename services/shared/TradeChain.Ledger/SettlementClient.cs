@@ -448,6 +448,11 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
     /// The beneficiary, with its own account, approves reducing the credit to exactly <paramref name="newAmount"/>; the issuing
     /// bank may then <see cref="AdjustAsync"/> it to that amount, once.
     /// </summary>
+    /// <summary>The adjustment <paramref name="issuingBank"/> (a party that signs itself) would send, prepared for it to sign: nothing is sent.</summary>
+    /// <exception cref="ChainRevertedException">The escrow would refuse it from that account.</exception>
+    public async Task<UnsignedTransaction> PrepareAdjustAsync(string issuingBank, byte[] creditId, BigInteger newAmount, CancellationToken cancellationToken) =>
+        await service.PrepareAsync(issuingBank, await EscrowOfAsync(creditId), new AdjustFunction { CreditId = creditId, NewAmount = newAmount }, cancellationToken);
+
     public async Task<ChainReceipt> ApproveAdjustmentAsync(ChainWriter beneficiary, byte[] creditId, BigInteger newAmount, CancellationToken cancellationToken) =>
         await beneficiary.SendAsync(await EscrowOfAsync(creditId), new ApproveAdjustmentFunction { CreditId = creditId, NewAmount = newAmount }, cancellationToken);
 
@@ -619,6 +624,23 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
         var receipt = t.BlockHash is null ? null : await service.Web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(hash);
         return new SentTransaction(t.TransactionHash, t.From, t.To, t.Input ?? "0x", t.Value?.Value ?? BigInteger.Zero,
             receipt is null ? null : (long)receipt.BlockNumber.Value, receipt?.Status?.Value == BigInteger.One);
+    }
+
+    /// <summary>The number of the chain's latest block.</summary>
+    public async Task<long> BlockNumberAsync() => (long)(await service.Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync()).Value;
+
+    /// <summary>
+    /// The amounts (old → new) of every <c>CreditAdjusted</c> event that the escrow of <paramref name="creditId"/> emitted for
+    /// it in mined transaction <paramref name="hash"/>; empty when it emitted none (or the transaction is not mined).
+    /// </summary>
+    public async Task<IReadOnlyList<(BigInteger Old, BigInteger New)>> CreditAdjustmentsInAsync(string hash, byte[] creditId)
+    {
+        var receipt = await service.Web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(hash);
+        if (receipt is null) return [];
+        var escrow = await EscrowOfAsync(creditId);
+        return [.. receipt.DecodeAllEvents<CreditAdjustedEventDTO>()
+            .Where(e => SameAddress(e.Log.Address, escrow) && e.Event.CreditId.AsSpan().SequenceEqual(creditId))
+            .Select(e => (e.Event.OldAmount, e.Event.NewAmount))];
     }
 
     /// <summary>

@@ -11,7 +11,7 @@ namespace TradeChain.Payments.Api;
 
 /// <param name="Transaction">What to sign, unchanged, in <c>eth_signTransaction</c>'s shape (<c>tradechain sign --transaction</c> takes it as is).</param>
 /// <param name="RequestedBy">The party whose step waits for this signature.</param>
-/// <param name="Status">awaiting, completed, expired or overtaken.</param>
+/// <param name="Status">awaiting, submitting (signed and sent: the chain decides), completed, expired or overtaken.</param>
 /// <param name="Outcome">How it ended, in words (completed, expired, overtaken).</param>
 public sealed record PendingSignatureView(Guid Id, string Party, string Account, string Kind, string Purpose, string RequestedBy, string Status,
     SigningRequest Transaction, long CreatedAtUnixMs, long ExpiresAtUnixMs, long? ClosedAtUnixMs, string? TransactionHash, string? Outcome)
@@ -53,19 +53,30 @@ public static class SignatureEndpoints
         return app;
     }
 
-    private static async Task<IResult> ListAsync(ClaimsPrincipal user, PaymentsDbContext db, TimeProvider clock, CancellationToken ct, bool all = false)
+    private static async Task<IResult> ListAsync(ClaimsPrincipal user, PaymentsDbContext db, SubmitSignature submit, TimeProvider clock, CancellationToken ct, bool all = false)
     {
-        var listed = await PendingSignatureQueries.ListAsync(db, user.Party(), awaitingOnly: !all, clock.GetUtcNow(), ct);
-        return Results.Ok(listed.Where(p => user.IsInRole(p.Role)).Select(PendingSignatureView.From).ToList());
+        var listed = await PendingSignatureQueries.ListAsync(db, user.Party(), awaitingOnly: !all, clock.GetUtcNow(), ct, expired => submit.AbandonAsync(expired, ct));
+        var views = new List<PendingSignatureView>();
+        foreach (var pending in listed.Where(p => user.IsInRole(p.Role)))
+        {
+            // One a submission claimed and did not finish (a restart): resolved from the chain as it is read.
+            var current = await submit.ResumeClaimedAsync(pending, ct);
+            if (all || current.Open) views.Add(PendingSignatureView.From(current));
+        }
+        return Results.Ok(views);
     }
 
-    private static async Task<IResult> GetAsync(Guid id, ClaimsPrincipal user, PaymentsDbContext db, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> GetAsync(Guid id, ClaimsPrincipal user, PaymentsDbContext db, SubmitSignature submit, TimeProvider clock, CancellationToken ct)
     {
         var pending = await PendingSignatureQueries.FindAsync(db, id, user.Party(), ct);
         if (pending is null) return Problems.NotFound("pending signature", id.ToString());
         if (!user.IsInRole(pending.Role)) return RoleRefused(pending);
-        if (pending.ExpireIfDue(clock.GetUtcNow())) await db.SaveChangesAsync(ct);
-        return Results.Ok(PendingSignatureView.From(pending));
+        if (pending.ExpireIfDue(clock.GetUtcNow()))
+        {
+            await db.SaveChangesAsync(ct);
+            await submit.AbandonAsync(pending, ct);
+        }
+        return Results.Ok(PendingSignatureView.From(await submit.ResumeClaimedAsync(pending, ct)));
     }
 
     private static async Task<IResult> SubmitAsync(Guid id, SignatureRequest request, ClaimsPrincipal user, PaymentsDbContext db, SubmitSignature submit, CancellationToken ct)
@@ -78,7 +89,7 @@ public static class SignatureEndpoints
         var found = await PendingSignatureQueries.FindAsync(db, id, user.Party(), ct);
         if (found is null) return Problems.NotFound("pending signature", id.ToString());
         if (!user.IsInRole(found.Role)) return RoleRefused(found);
-        var result = await submit.HandleAsync(id, Caller.From(user), request.SignedTransaction?.Trim(), request.SentTransaction, ct);
+        var result = await submit.HandleAsync(id, Caller.From(user), signedGiven ? request.SignedTransaction!.Trim() : null, request.SentTransaction, ct);
         if (result is null) return Problems.NotFound("pending signature", id.ToString());
         var view = PendingSignatureView.From(result.Pending);
         if (result.Stale)

@@ -140,7 +140,8 @@ public sealed record AmendmentDecision(DocumentaryCredit Credit, PendingSignatur
 
 /// <summary>A decision on an amendment held while the issuing bank signs the escrow's adjustment: what it takes to take it again.</summary>
 /// <param name="BeneficiaryApproved">The beneficiary's own approval of a decrease was sent on chain with the decision already.</param>
-public sealed record AmendmentStep(Guid CreditId, int Number, bool Accept, bool BeneficiaryApproved);
+/// <param name="QueuedAtBlock">The chain's latest block when the decision began to wait: only a transaction mined after it can be its adjustment.</param>
+public sealed record AmendmentStep(Guid CreditId, int Number, bool Accept, bool BeneficiaryApproved, long QueuedAtBlock = 0);
 
 /// <summary>
 /// The beneficiary accepts or rejects the pending amendment. Where the credit says the escrow must follow
@@ -149,7 +150,8 @@ public sealed record AmendmentStep(Guid CreditId, int Number, bool Accept, bool 
 /// beneficiary's request: the decision then waits for its signature (<see cref="SignatureQueue"/>), nothing of it saved,
 /// and is taken when the bank submits it (<see cref="ResumeAsync"/>).
 /// </summary>
-public sealed class DecideAmendment(PaymentsDbContext db, SettlementLedger ledger, Iso20022Recorder iso, TimeProvider clock, SignatureQueue queue)
+public sealed class DecideAmendment(PaymentsDbContext db, SettlementLedger ledger, Iso20022Recorder iso, TimeProvider clock, SignatureQueue queue,
+    ILogger<DecideAmendment> logger)
     : EscrowUseCase(db, ledger, iso, clock), ISignedStep
 {
     public const string StepKind = "credit-amendment";
@@ -160,12 +162,32 @@ public sealed class DecideAmendment(PaymentsDbContext db, SettlementLedger ledge
     {
         var credit = await LoadAsync(id, beneficiary, ct);
         if (credit is null) return null;
+        // The beneficiary alone decides (before anything of the queue is answered to any other party).
+        if (credit.BeneficiaryParty != beneficiary.Party)
+            throw new TradeChain.Domain.DomainRuleViolation("beneficiary-only", "Only the beneficiary accepts or rejects an amendment (UCP 600 art. 10b).");
         var subject = Subject(id, number);
-        // Asked again while the issuing bank's signature is awaited: the same answer, nothing sent again.
-        if (await queue.AwaitingAsync(StepKind, subject, ct) is { } awaiting)
+        var (awaiting, expired) = await queue.OpenAsync(StepKind, subject, ct);
+        foreach (var lapsed in expired) await AbandonedAsync(lapsed, ct); // saved expired already
+        AmendmentStep? overtaken = null;
+        if (awaiting is not null)
         {
-            await Db.SaveChangesAsync(ct); // an earlier one that expired meanwhile is marked so
-            return new AmendmentDecision(credit, awaiting);
+            var held = SignatureQueue.Step<AmendmentStep>(awaiting);
+            // Asked again while the issuing bank's signature is awaited: the same answer, nothing sent again.
+            if (held.Accept == accept) return new AmendmentDecision(credit, awaiting);
+            // The other decision: taken instead (saved with it), unless the bank's transaction is already on its way.
+            if (awaiting.Status == PendingSignatureStatus.Submitting)
+                throw new TradeChain.Domain.DomainRuleViolation("signature-submitting",
+                    $"The issuing bank signed and sent the escrow's adjustment for the earlier decision on amendment {number}: it is being taken.");
+            awaiting.Overtake($"Overtaken: {beneficiary.Party} {(accept ? "accepted" : "rejected")} amendment {number} instead; the escrow did not move.", Now);
+            overtaken = held;
+        }
+        if (overtaken is not null)
+        {
+            // Rejecting needs no escrow adjustment (the amount stays): the decision and the overtaken signature in one save.
+            await TakeAsync(credit, number, accept, beneficiary.Party, beneficiary.Actor, null, null, approvedAlready: false, () => { }, ct);
+            await Db.SaveChangesAsync(ct);
+            if (overtaken.BeneficiaryApproved) await WithdrawApprovalAsync(credit, ct);
+            return new AmendmentDecision(credit, null);
         }
         var approved = false;
         try
@@ -180,7 +202,7 @@ public sealed class DecideAmendment(PaymentsDbContext db, SettlementLedger ledge
             var purpose = $"Documentary credit {credit.Number}: {beneficiary.Party} {adjustment} amendment {number}; the escrow's amount follows it " +
                           $"(CreditEscrow.adjust, signed by the issuing bank {credit.IssuingBankParty}).";
             var pending = await queue.AddAsync(needed, TradeChain.ServiceDefaults.Auth.Roles.Bank, StepKind, subject, purpose, beneficiary,
-                new AmendmentStep(id, number, accept, approved), ct);
+                new AmendmentStep(id, number, accept, approved, await Ledger.Chain.BlockNumberAsync()), ct);
             try
             {
                 await Db.SaveChangesAsync(ct);
@@ -203,29 +225,57 @@ public sealed class DecideAmendment(PaymentsDbContext db, SettlementLedger ledge
     {
         var step = SignatureQueue.Step<AmendmentStep>(pending);
         var credit = await Held(step, pending, ct);
-        var tx = await TakeAsync(credit, step.Number, step.Accept, pending.RequestedBy, pending.RequestedByActor, signer, mined, step.BeneficiaryApproved, () => { }, ct);
+        var tx = await TakeAsync(credit, step.Number, step.Accept, pending.RequestedBy, pending.RequestedByActor, signer, mined, step.BeneficiaryApproved, () => { }, ct,
+            step.QueuedAtBlock);
         pending.Complete(tx ?? "", $"Amendment {step.Number} of credit {credit.Number} {(step.Accept ? "accepted" : "rejected")}; escrow adjusted to " +
                                    $"{credit.Terms.MaximumAmount} {credit.Terms.Currency}.", Now);
     }
 
-    /// <summary>The bank's transaction of the held decision as the chain stands now; nothing saved.</summary>
+    /// <summary>
+    /// The bank's transaction of the held decision as the chain stands now: prepared only (the credit's rules checked,
+    /// the call estimated from the bank's account), never through a writer or signer, so nothing is sent; nothing saved.
+    /// </summary>
     public async Task<UnsignedTransaction> PrepareAgainAsync(PendingSignature pending, CancellationToken ct)
     {
         var step = SignatureQueue.Step<AmendmentStep>(pending);
         var credit = await Held(step, pending, ct);
         try
         {
-            await TakeAsync(credit, step.Number, step.Accept, pending.RequestedBy, pending.RequestedByActor, null, null, step.BeneficiaryApproved, () => { }, ct);
-        }
-        catch (PartySignatureRequiredException needed) when (needed.Party == pending.Party)
-        {
-            return needed.Transaction;
+            if (credit.DecideAmendment(step.Number, step.Accept, pending.RequestedBy, pending.RequestedByActor, Now) is not { } adjustment)
+                throw new TradeChain.Domain.DomainRuleViolation("signature-not-needed", $"The step no longer needs {pending.Party}'s signature.");
+            return await Ledger.Chain.PrepareAdjustAsync(pending.Address, EscrowId(credit), LedgerEntry.ToMinor(adjustment.To), ct);
         }
         finally
         {
             Db.ChangeTracker.Clear();
         }
-        throw new TradeChain.Domain.DomainRuleViolation("signature-not-needed", $"The step no longer needs {pending.Party}'s signature.");
+    }
+
+    /// <summary>The held decision will not be taken: the beneficiary's approval of a decrease, sent with it, is withdrawn.</summary>
+    public async Task AbandonedAsync(PendingSignature pending, CancellationToken ct)
+    {
+        var step = SignatureQueue.Step<AmendmentStep>(pending);
+        if (!step.BeneficiaryApproved) return;
+        if (await Db.Credits.AsNoTracking().SingleOrDefaultAsync(c => c.Id == step.CreditId, ct) is { } credit) await WithdrawApprovalAsync(credit, ct);
+    }
+
+    /// <summary>
+    /// Replaces the beneficiary's unused on-chain approval of a decrease (the escrow keeps one per credit, a later one
+    /// replacing it) with an approval of the credit's current amount — which an adjust only spends, moving nothing — so
+    /// the issuing bank cannot cut the credit with it once the decision it was for is no longer taken.
+    /// </summary>
+    private async Task WithdrawApprovalAsync(DocumentaryCredit credit, CancellationToken ct)
+    {
+        try
+        {
+            await Ledger.Chain.ApproveAdjustmentAsync(await Ledger.Wallets.ForAsync(credit.BeneficiaryParty, ct), EscrowId(credit),
+                LedgerEntry.ToMinor(credit.Terms.MaximumAmount), ct);
+        }
+        catch (Exception e) when (e is ChainRevertedException or PartySignatureRequiredException)
+        {
+            // The credit is closed on chain (no approval left to use), or the beneficiary signs itself (its own approval to replace).
+            logger.LogWarning(e, "The beneficiary's approval of a decrease of credit {Credit} could not be withdrawn", credit.Number);
+        }
     }
 
     private async Task<DocumentaryCredit> Held(AmendmentStep step, PendingSignature pending, CancellationToken ct) =>
@@ -235,13 +285,36 @@ public sealed class DecideAmendment(PaymentsDbContext db, SettlementLedger ledge
 
     private static string Subject(Guid credit, int number) => $"{credit}/A{number}";
 
+    /// <summary>
+    /// A transaction already mined is this amendment's adjustment only if mined after the decision began to wait, if the
+    /// escrow recorded in it exactly this change of this credit (old → new amount), and if no booking cites it already:
+    /// an older adjustment between the same amounts (100 → 150, later 120 → 150) cannot complete a newer decision.
+    /// </summary>
+    /// <exception cref="TradeChain.Domain.DomainRuleViolation">transaction-not-this-adjustment.</exception>
+    private async Task RequireThisAdjustmentAsync(DocumentaryCredit credit, int number, EscrowAdjustment adjustment, ChainReceipt mined, long queuedAtBlock,
+        CancellationToken ct)
+    {
+        var hash = mined.TransactionHash;
+        string? why = null;
+        if (mined.BlockNumber <= queuedAtBlock)
+            why = $"it was mined in block {mined.BlockNumber}, before amendment {number}'s adjustment was asked for (block {queuedAtBlock})";
+        else if (await Db.Entries.AnyAsync(e => e.TransactionHash == hash, ct))
+            why = "the ledger books it already, for another step";
+        else if (!(await Ledger.Chain.CreditAdjustmentsInAsync(hash, EscrowId(credit))).Contains((new System.Numerics.BigInteger(LedgerEntry.ToMinor(adjustment.From)), new System.Numerics.BigInteger(LedgerEntry.ToMinor(adjustment.To)))))
+            why = $"the escrow recorded no adjustment of credit {credit.Number} from {adjustment.From} to {adjustment.To} in it";
+        if (why is not null)
+            throw new TradeChain.Domain.DomainRuleViolation("transaction-not-this-adjustment",
+                $"Transaction {hash} is not amendment {number}'s escrow adjustment ({why}): nothing was recorded. Sign the pending transaction and submit that.");
+    }
+
     /// <summary>The decision on the credit and, where the escrow follows, on chain: the adjustment's transaction, or null when none was needed.</summary>
     private async Task<string?> TakeAsync(DocumentaryCredit credit, int number, bool accept, string beneficiary, string actor, ChainWriter? issuingBank,
-        ChainReceipt? mined, bool approvedAlready, Action approved, CancellationToken ct)
+        ChainReceipt? mined, bool approvedAlready, Action approved, CancellationToken ct, long queuedAtBlock = 0)
     {
         if (credit.DecideAmendment(number, accept, beneficiary, actor, Now) is not { } adjustment) return null;
         var currency = credit.Terms.Currency;
         var newAmount = LedgerEntry.ToMinor(adjustment.To);
+        if (mined is not null) await RequireThisAdjustmentAsync(credit, number, adjustment, mined, queuedAtBlock, ct);
         if (adjustment.NeedsBeneficiaryApproval && !approvedAlready && mined is null)
         {
             await Ledger.Chain.ApproveAdjustmentAsync(await Ledger.Wallets.ForAsync(credit.BeneficiaryParty, ct), EscrowId(credit), newAmount, ct);

@@ -29,6 +29,9 @@ public interface ISignedStep
 
     /// <summary>The step's transaction for the signing party as the chain stands now (its stored one went stale).</summary>
     Task<UnsignedTransaction> PrepareAgainAsync(PendingSignature pending, CancellationToken ct);
+
+    /// <summary>The held step will not be taken (<paramref name="pending"/> expired or was overtaken, saved): undoes what it sent on chain beforehand, if anything.</summary>
+    Task AbandonedAsync(PendingSignature pending, CancellationToken ct);
 }
 
 /// <summary>The pending-signature queue: each party's awaited signatures, durable in the payments database.</summary>
@@ -36,14 +39,36 @@ public sealed class SignatureQueue(PaymentsDbContext db, TimeProvider clock, Mic
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    /// <summary>The signature awaited for this step, if one still is (an expired one is marked so, and not returned).</summary>
-    public async Task<PendingSignature?> AwaitingAsync(string kind, string subject, CancellationToken ct)
+    /// <summary>
+    /// The signature awaited (or being submitted) for this step, if one still is. One that expired is marked so and saved
+    /// at once (so that the step may be asked for again), and not returned.
+    /// </summary>
+    public async Task<PendingSignature?> AwaitingAsync(string kind, string subject, CancellationToken ct) => (await OpenAsync(kind, subject, ct)).Open;
+
+    /// <summary><see cref="AwaitingAsync"/>, and those it found expired (saved so; their steps to be abandoned by the caller).</summary>
+    public async Task<(PendingSignature? Open, IReadOnlyList<PendingSignature> Expired)> OpenAsync(string kind, string subject, CancellationToken ct)
     {
-        var awaiting = await db.PendingSignatures
-            .Where(p => p.Kind == kind && p.Subject == subject && p.Status == PendingSignatureStatus.Awaiting).ToListAsync(ct);
+        var open = await db.PendingSignatures
+            .Where(p => p.Kind == kind && p.Subject == subject
+                        && (p.Status == PendingSignatureStatus.Awaiting || p.Status == PendingSignatureStatus.Submitting)).ToListAsync(ct);
         var now = clock.GetUtcNow();
-        foreach (var lapsed in awaiting.Where(p => p.ExpireIfDue(now))) db.Entry(lapsed).State = EntityState.Modified;
-        return awaiting.FirstOrDefault(p => p.Status == PendingSignatureStatus.Awaiting);
+        List<PendingSignature> expired = [.. open.Where(p => p.ExpireIfDue(now))];
+        if (expired.Count > 0)
+        {
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException)
+            {
+                // Changed by a concurrent request (submitted, or expired already): read again as it is.
+                db.ChangeTracker.Clear();
+                expired = [];
+                open = await db.PendingSignatures.Where(p => p.Kind == kind && p.Subject == subject
+                    && (p.Status == PendingSignatureStatus.Awaiting || p.Status == PendingSignatureStatus.Submitting)).ToListAsync(ct);
+            }
+        }
+        return (open.FirstOrDefault(p => p.Open), expired);
     }
 
     /// <summary>
@@ -54,6 +79,7 @@ public sealed class SignatureQueue(PaymentsDbContext db, TimeProvider clock, Mic
     public async Task<PendingSignature> AddAsync(PartySignatureRequiredException needed, string role, string kind, string subject, string purpose, Caller requestedBy,
         object step, CancellationToken ct)
     {
+        // Counted, then inserted: concurrent requests may pass the bound by a few — a bound against growth, not an exact cap.
         if (await db.PendingSignatures.CountAsync(p => p.Party == needed.Party && p.Status == PendingSignatureStatus.Awaiting, ct) >= PendingSignature.MaxAwaitingPerParty)
             throw new DomainRuleViolation("too-many-pending-signatures",
                 $"{needed.Party} has {PendingSignature.MaxAwaitingPerParty} signatures awaiting already: nothing was sent. Ask again once it has worked through them.");
@@ -101,50 +127,165 @@ public sealed class SubmitSignature(PaymentsDbContext db, SettlementLedger ledge
         var pending = await PendingSignatureQueries.FindAsync(db, id, caller.Party, ct);
         if (pending is null) return null;
         if (pending.Status == PendingSignatureStatus.Completed) return new SignatureSubmission(pending, Stale: false); // done: the result again, nothing sent
-        if (pending.ExpireIfDue(clock.GetUtcNow())) await db.SaveChangesAsync(ct);
-        pending.RequireAwaiting();
         var step = steps.Single(s => s.Kind == pending.Kind);
+        if (pending.Status == PendingSignatureStatus.Submitting)
+        {
+            // Claimed by an earlier submission: the chain says what became of its transaction.
+            var resolved = await ResolveAsync(pending, step, ct);
+            if (resolved.Pending.Status != PendingSignatureStatus.Awaiting || resolved.Stale) return resolved;
+            pending = resolved.Pending; // the node never had it: awaited again, and this submission is taken as any other
+        }
+        if (pending.ExpireIfDue(clock.GetUtcNow()))
+        {
+            await db.SaveChangesAsync(ct);
+            await step.AbandonedAsync(pending, ct);
+        }
+        pending.RequireAwaiting();
         var expected = SignatureQueue.Transaction(pending).ToUnsigned();
 
-        ChainWriter? writer = null;
-        ChainReceipt? mined;
         if (raw is null)
         {
             // The party's wallet sent it itself (browser wallets sign only by sending): taken once mined, if it is exactly this call by the party's account.
-            mined = await SentAsync(pending, expected, sentHash!);
+            return await FinishAsync(pending, step, await SentAsync(pending, expected, sentHash!), ct);
         }
-        else
-        {
-            // The party's account, and exactly this call (chain, contract, value, data): refused naming signedTransaction otherwise.
-            var signer = new PresignedSigner(raw, pending.Address, pending.Party);
-            var signed = signer.Check(expected);
-            // Sent once, never retried: the same bytes cannot succeed where the node refused them.
-            writer = new ChainWriter(chainOptions.WithMaxAttempts(1), signer, writerLog);
-            mined = await writer.SucceededAsync(signed.Hash);
-            if (mined is null && await ledger.Chain.NextNonceAsync(pending.Address) is var next && next != signed.Nonce)
-                return await PrepareAgainAsync(pending, step, $"it has nonce {signed.Nonce}, but {pending.Party}'s account is at nonce {next}", ct);
-        }
+        // The party's account, and exactly this call (chain, contract, value, data): refused naming signedTransaction otherwise.
+        var signer = new PresignedSigner(raw, pending.Address, pending.Party);
+        var signed = signer.Check(expected);
+        // Looked up first: mined already (then checked to be this step's), waiting in the node, or unknown to it.
+        var known = await ledger.Chain.SentTransactionAsync(signed.Hash);
+        if (known is { BlockNumber: { } block, Succeeded: true }) return await FinishAsync(pending, step, new ChainReceipt(known.Hash, block, 0), ct);
+        if (known is not { BlockNumber: null } && await ledger.Chain.NextNonceAsync(pending.Address) is var next && next != signed.Nonce)
+            return await PrepareAgainAsync(pending, step, known is { BlockNumber: { } refusedIn }
+                ? $"it was mined in block {refusedIn} but refused by the contract: the escrow did not move"
+                : $"it has nonce {signed.Nonce}, but {pending.Party}'s account is at nonce {next}; nothing of it was sent", ct);
+
+        // Claimed before it is sent, under the concurrency token: a concurrent submission, an expiry or a restart finds
+        // the hash and asks the chain, never taking "nothing was sent" for granted.
+        pending.Claim(signed.Hash);
         try
         {
-            await step.ResumeAsync(pending, writer, mined, ct);
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            db.ChangeTracker.Clear();
+            var stored = (await PendingSignatureQueries.FindAsync(db, id, caller.Party, ct))!;
+            if (stored.Status == PendingSignatureStatus.Submitting) return await ResolveAsync(stored, step, ct);
+            if (stored.Status == PendingSignatureStatus.Completed) return new SignatureSubmission(stored, Stale: false);
+            stored.RequireAwaiting();
+            throw new DomainRuleViolation("concurrent-change", "Another request changed this signature at the same time; read it again and retry.");
+        }
+        if (known is { BlockNumber: null }) return await ResolveAsync(pending, step, ct); // in the node already: answered once mined
+
+        // Sent once, never retried: the same bytes cannot succeed where the node refused them.
+        var writer = new ChainWriter(chainOptions.WithMaxAttempts(1), signer, writerLog);
+        try
+        {
+            await step.ResumeAsync(pending, writer, null, ct);
             await db.SaveChangesAsync(ct);
             return new SignatureSubmission(pending, Stale: false);
         }
-        catch (Nethereum.JsonRpc.Client.RpcResponseException e)
+        catch (Exception e) when (e is Nethereum.JsonRpc.Client.RpcResponseException or DomainRuleViolation or ChainRevertedException)
         {
-            // The node refused the transaction as it stands (fees below the base fee now, nonce used): nothing of it moved.
-            return await PrepareAgainAsync(pending, step, $"the chain node refused it ({e.RpcError?.Message ?? e.Message})", ct);
+            // Refused: by the node as it stands (fees below the base fee now, nonce used), by the credit's rules, or by the
+            // contract (before sending, or mined and reverted). The chain says whether it was sent.
+            db.ChangeTracker.Clear();
+            var stored = (await PendingSignatureQueries.FindAsync(db, id, caller.Party, ct))!;
+            var why = e switch
+            {
+                Nethereum.JsonRpc.Client.RpcResponseException rpc => $"the chain node refused it ({rpc.RpcError?.Message ?? rpc.Message})",
+                ChainRevertedException refused => $"the contract refuses it now: {refused.Error}",
+                _ => e.Message,
+            };
+            return await ResolveAsync(stored, step, ct, why);
         }
-        catch (Exception e) when (mined is null && e is DomainRuleViolation or ChainRevertedException)
+        catch (DbUpdateException)
         {
-            // Refused by the credit's rules or the contract before anything was sent: the step cannot be taken as asked.
-            return await OvertakenAsync(id, caller, e is ChainRevertedException refused ? $"The contract refuses it now: {refused.Error}." : e.Message, ct);
+            // Sent, but the row changed meanwhile (a read that found the node without the transaction yet gave it back to
+            // awaiting): resolved from the chain with this transaction.
+            db.ChangeTracker.Clear();
+            var stored = (await PendingSignatureQueries.FindAsync(db, id, caller.Party, ct))!;
+            if (stored.Status == PendingSignatureStatus.Submitting) return await ResolveAsync(stored, step, ct);
+            if (stored.Status == PendingSignatureStatus.Awaiting && await ledger.Chain.SentTransactionAsync(signed.Hash) is { BlockNumber: { } minedIn, Succeeded: true })
+                return await FinishAsync(stored, step, new ChainReceipt(signed.Hash, minedIn, 0), ct);
+            return new SignatureSubmission(stored, Stale: false);
+        }
+    }
+
+    /// <summary>The held step of a signature just saved expired is abandoned (what it sent on chain beforehand undone).</summary>
+    public Task AbandonAsync(PendingSignature expired, CancellationToken ct) => steps.Single(s => s.Kind == expired.Kind).AbandonedAsync(expired, ct);
+
+    /// <summary>
+    /// A signature a submission claimed and did not finish (its request ended, or the service restarted) resolved from the
+    /// chain on read; as it stands when the chain cannot tell yet (its transaction still waits to be mined).
+    /// </summary>
+    public async Task<PendingSignature> ResumeClaimedAsync(PendingSignature pending, CancellationToken ct)
+    {
+        if (pending.Status != PendingSignatureStatus.Submitting) return pending;
+        try
+        {
+            return (await ResolveAsync(pending, steps.Single(s => s.Kind == pending.Kind), ct)).Pending;
+        }
+        catch (DomainRuleViolation)
+        {
+            // Still waiting to be mined, or refused by the step as it stands: the submission's answer says so; the read shows it as it is.
+            db.ChangeTracker.Clear();
+            return (await PendingSignatureQueries.FindAsync(db, pending.Id, pending.Party, ct))!;
+        }
+    }
+
+    /// <summary>
+    /// What became of a claimed (<see cref="PendingSignatureStatus.Submitting"/>) signature's transaction, as the chain has
+    /// it: mined and succeeded → the step taken; mined and reverted → prepared again (or overtaken); waiting in the node →
+    /// transaction-pending; unknown to the node → nothing moved, awaited again (or, after a refusal, prepared again).
+    /// Also resumes a row a crash left claimed (read by <c>GET /signatures/{id}</c> or a submission).
+    /// </summary>
+    /// <param name="refusal">Why the send was refused, when this submission's send was.</param>
+    public async Task<SignatureSubmission> ResolveAsync(PendingSignature pending, ISignedStep step, CancellationToken ct, string? refusal = null)
+    {
+        var hash = pending.TransactionHash!;
+        var known = await ledger.Chain.SentTransactionAsync(hash);
+        if (known is { BlockNumber: { } block, Succeeded: true })
+        {
+            try
+            {
+                return await FinishAsync(pending, step, new ChainReceipt(known.Hash, block, 0), ct);
+            }
+            catch (DomainRuleViolation e) when (e.Rule == "transaction-not-this-adjustment")
+            {
+                // Mined, but not this step's (claimed by a replay that was taken for pending): nothing of this step moved.
+                refusal = e.Message;
+            }
+        }
+        if (known is { BlockNumber: null })
+            throw new DomainRuleViolation("transaction-pending",
+                $"Transaction {hash} was sent and waits to be mined: nothing is recorded until it is. Ask again in a moment.");
+        var reason = known is { BlockNumber: { } refusedIn } && refusal is null
+            ? $"it was mined in block {refusedIn} but refused by the contract: the escrow did not move"
+            : refusal ?? $"the chain node does not have transaction {hash} (never sent, or dropped): nothing of it moved";
+        db.ChangeTracker.Clear();
+        var stored = (await PendingSignatureQueries.FindAsync(db, pending.Id, pending.Party, ct))!;
+        if (stored.Status != PendingSignatureStatus.Submitting || stored.TransactionHash != hash) return new SignatureSubmission(stored, Stale: false);
+        stored.Unclaim();
+        await db.SaveChangesAsync(ct);
+        if (refusal is null && known is null) return new SignatureSubmission(stored, Stale: false); // awaited again, as it was
+        return await PrepareAgainAsync(stored, step, reason, ct);
+    }
+
+    /// <summary>The step taken with its mined transaction (checked by the step to be its own), and saved; a concurrent completion's result otherwise.</summary>
+    private async Task<SignatureSubmission> FinishAsync(PendingSignature pending, ISignedStep step, ChainReceipt mined, CancellationToken ct)
+    {
+        try
+        {
+            await step.ResumeAsync(pending, null, mined, ct);
+            await db.SaveChangesAsync(ct);
+            return new SignatureSubmission(pending, Stale: false);
         }
         catch (DbUpdateException)
         {
             // A concurrent submission of the same signature completed it first: its result.
             db.ChangeTracker.Clear();
-            var stored = await PendingSignatureQueries.FindAsync(db, id, caller.Party, ct);
+            var stored = await PendingSignatureQueries.FindAsync(db, pending.Id, pending.Party, ct);
             if (stored is { Status: PendingSignatureStatus.Completed }) return new SignatureSubmission(stored, Stale: false);
             throw;
         }
@@ -187,15 +328,16 @@ public sealed class SubmitSignature(PaymentsDbContext db, SettlementLedger ledge
         var stored = (await PendingSignatureQueries.FindAsync(db, pending.Id, pending.Party, ct))!;
         stored.Reprepared(SignatureQueue.TransactionJson(again, stored.Address, stored.Purpose));
         await db.SaveChangesAsync(ct);
-        return new SignatureSubmission(stored, Stale: true, $"The signed transaction went stale ({why}): nothing was sent. Sign the new transaction given here.");
+        return new SignatureSubmission(stored, Stale: true, $"The signed transaction went stale ({why}). Sign the new transaction given here.");
     }
 
     private async Task<SignatureSubmission> OvertakenAsync(Guid id, Caller caller, string why, CancellationToken ct)
     {
         db.ChangeTracker.Clear();
         var stored = (await PendingSignatureQueries.FindAsync(db, id, caller.Party, ct))!;
-        stored.Overtake($"Overtaken: nothing was sent. {why}", clock.GetUtcNow());
+        stored.Overtake($"Overtaken: the escrow did not move. {why}", clock.GetUtcNow());
         await db.SaveChangesAsync(ct);
+        await steps.Single(s => s.Kind == stored.Kind).AbandonedAsync(stored, ct);
         return new SignatureSubmission(stored, Stale: false);
     }
 }
@@ -213,21 +355,26 @@ public static class PendingSignatureQueries
     }
 
     /// <summary>The party's pending signatures, newest first, at most <see cref="MaxListed"/>; awaiting ones past their time marked expired.</summary>
-    public static async Task<List<PendingSignature>> ListAsync(PaymentsDbContext db, string party, bool awaitingOnly, DateTimeOffset now, CancellationToken ct)
+    /// <param name="expired">Called with each one this read saved expired (its step to be abandoned).</param>
+    public static async Task<List<PendingSignature>> ListAsync(PaymentsDbContext db, string party, bool awaitingOnly, DateTimeOffset now, CancellationToken ct,
+        Func<PendingSignature, Task>? expired = null)
     {
         IQueryable<PendingSignature> Newest(IQueryable<PendingSignature> all)
         {
             var query = all.Where(p => p.Party == party);
-            if (awaitingOnly) query = query.Where(p => p.Status == PendingSignatureStatus.Awaiting);
+            if (awaitingOnly) query = query.Where(p => p.Status == PendingSignatureStatus.Awaiting || p.Status == PendingSignatureStatus.Submitting);
             return query.OrderByDescending(p => p.CreatedAtUnixMs).Take(MaxListed);
         }
 
         var listed = await Newest(db.PendingSignatures).ToListAsync(ct);
-        if (listed.Count(p => p.ExpireIfDue(now)) > 0)
+        List<PendingSignature> lapsed = [.. listed.Where(p => p.ExpireIfDue(now))];
+        if (lapsed.Count > 0)
         {
             try
             {
                 await db.SaveChangesAsync(ct);
+                if (expired is not null)
+                    foreach (var one in lapsed) await expired(one);
             }
             catch (DbUpdateException)
             {
@@ -236,6 +383,6 @@ public static class PendingSignatureQueries
                 listed = await Newest(db.PendingSignatures.AsNoTracking()).ToListAsync(ct);
             }
         }
-        return awaitingOnly ? [.. listed.Where(p => p.Status == PendingSignatureStatus.Awaiting)] : listed;
+        return awaitingOnly ? [.. listed.Where(p => p.Open)] : listed;
     }
 }

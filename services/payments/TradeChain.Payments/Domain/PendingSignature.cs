@@ -8,6 +8,12 @@ public enum PendingSignatureStatus
     /// <summary>Waiting for the party's signature.</summary>
     Awaiting,
 
+    /// <summary>
+    /// Signed, and its transaction (<see cref="PendingSignature.TransactionHash"/>) claimed before it was sent: the chain
+    /// decides what became of it (mined → completed; unknown to the node → awaiting again). It never expires.
+    /// </summary>
+    Submitting,
+
     /// <summary>Signed, sent, mined, and the step it held taken.</summary>
     Completed,
 
@@ -75,7 +81,7 @@ public sealed class PendingSignature
     /// <summary>When it was completed, expired or overtaken.</summary>
     public long? ClosedAtUnixMs { get; set; }
 
-    /// <summary>The party's transaction, once sent and mined.</summary>
+    /// <summary>The party's transaction: claimed (<see cref="PendingSignatureStatus.Submitting"/>) before it is sent, and once mined.</summary>
     public string? TransactionHash { get; set; }
 
     /// <summary>How it ended, in words.</summary>
@@ -92,6 +98,28 @@ public sealed class PendingSignature
         if (!Lapsed(now)) return false;
         Close(PendingSignatureStatus.Expired, $"Not signed by {Party} before it expired: nothing was sent, and the step was not taken. {RequestedBy} may ask for it again.", now);
         return true;
+    }
+
+    /// <summary>Awaiting or submitting: the step is still open.</summary>
+    public bool Open => Status is PendingSignatureStatus.Awaiting or PendingSignatureStatus.Submitting;
+
+    /// <summary>Claims the signature for <paramref name="transactionHash"/> before it is sent (saved first, under <see cref="Version"/>).</summary>
+    public void Claim(string transactionHash)
+    {
+        RequireAwaiting();
+        Status = PendingSignatureStatus.Submitting;
+        TransactionHash = transactionHash;
+        Version++;
+    }
+
+    /// <summary>The claimed transaction did not move the chain (the node never had it, dropped it, or refused it): awaited again.</summary>
+    public void Unclaim()
+    {
+        if (Status != PendingSignatureStatus.Submitting)
+            throw new DomainRuleViolation("signature-" + Status.ToString().ToLowerInvariant(), $"This signature is not being submitted: {Outcome}");
+        Status = PendingSignatureStatus.Awaiting;
+        TransactionHash = null;
+        Version++;
     }
 
     public void Complete(string transactionHash, string outcome, DateTimeOffset now)
@@ -119,7 +147,7 @@ public sealed class PendingSignature
 
     private void Close(PendingSignatureStatus status, string outcome, DateTimeOffset now)
     {
-        RequireAwaiting();
+        if (!Open) RequireAwaiting();
         Status = status;
         Outcome = outcome.Length > MaxPurpose ? outcome[..MaxPurpose] : outcome;
         ClosedAtUnixMs = now.ToUnixTimeMilliseconds();
