@@ -135,6 +135,43 @@ public sealed partial class SettlementIntegrityTests
         await AssertLedgerAgreesWithChainAsync(system, treasuryBank, duties, duties.Sum(d => d.Amount));
     }
 
+    [Fact]
+    public async Task A_bank_whose_settlement_lease_another_replica_holds_has_nothing_sent_by_this_one_until_the_lease_is_let_go()
+    {
+        await using var system = await TradeChainSystem.StartAsync();
+        using var parties = new BatchParties();
+        var (duties, _) = await FundedDutiesAsync(system, parties, "LRN-LEASE", 2);
+        var payments = system.Payments.BaseAddress;
+        var chain = Settlement(system);
+        var vcb = DevelopmentBankSigners.AddressOf(GoldenPath.BankParty);
+        var database = system.DatabasePath("payments");
+        // Another replica (on the same database) holds the bank's lease, for long.
+        await Execute(database, $"INSERT INTO settlement_leases (Bank, Holder, ExpiresAtUnixMs, Fence) VALUES ('{GoldenPath.BankParty}', 'other-replica', {DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds()}, 7)");
+        var nonce = await chain.Web3Nonce(vcb, BlockParameter.CreatePending());
+
+        foreach (var duty in duties) Assert.Equal(HttpStatusCode.Accepted, (await SettleRespondingAsync(parties.Bank, payments, duty.Reference)).StatusCode);
+        await Until(() => Task.FromResult(system.Payments.RecentOutput.Contains($"{GoldenPath.BankParty}'s settlement lease is held by another process")),
+            "this replica's lane finds the lease held");
+        Assert.Equal(nonce, await chain.Web3Nonce(vcb, BlockParameter.CreatePending())); // nothing sent for the bank
+        Assert.Equal(2, await Count(database, "SELECT COUNT(*) FROM duty_payments WHERE Status = 'Settling'"));
+
+        // The other replica lets it go: this one takes it (one more on the fence) and settles both.
+        await Execute(database, $"UPDATE settlement_leases SET ExpiresAtUnixMs = 0 WHERE Bank = '{GoldenPath.BankParty}'");
+        foreach (var duty in duties)
+            Assert.Equal("Settled", (await PollStatus(parties.Bank, new Uri(payments, $"duty-payments/{duty.Reference}"), "Settled"))["status"]!.GetValue<string>());
+        Assert.Equal(8, await Count(database, $"SELECT Fence FROM settlement_leases WHERE Bank = '{GoldenPath.BankParty}' AND Holder <> 'other-replica'"));
+        await AssertLedgerAgreesWithChainAsync(system, parties.TreasuryBank, duties, duties.Sum(d => d.Amount));
+    }
+
+    private static async Task Execute(string database, string sql)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database}");
+        await connection.OpenAsync();
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        Assert.Equal(1, await command.ExecuteNonQueryAsync());
+    }
+
     /// <summary>Each duty booked once (debit and credit), the treasury's ledger and chain balances at <paramref name="total"/>, the reconciliation in agreement.</summary>
     private static async Task AssertLedgerAgreesWithChainAsync(TradeChainSystem system, HttpClient treasuryBank, IReadOnlyList<Duty> duties, decimal total)
     {

@@ -19,15 +19,22 @@ namespace TradeChain.Payments.Application;
 /// <item>a withdrawal noted before the item was sent ⇒ not sent, given up — unless the chain shows it made already.</item>
 /// </list>
 /// A crash anywhere leaves the payments Settling: the restart's scan flushes them again.
-/// </summary>
+/// Only the holder of the bank's settlement lease (<see cref="SettlementLeases"/>) flushes: it renews the lease before each
+/// send, and saves under it (the save's transaction renews it first), so that no other replica gives up a payment whose
+/// transfer this one is sending.
 public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLedger ledger, SettleDutyPayment settle, DutySettlementQueue queue,
-    IOptions<PaymentsOptions> options, TimeProvider clock, ILogger<SettleQueuedDutyPayments> logger)
+    SettlementLeases leases, IOptions<PaymentsOptions> options, TimeProvider clock, ILogger<SettleQueuedDutyPayments> logger)
 {
     private sealed record Item(DutyPayment Payment, Caller Bank, SettlementAccount From, SettlementAccount To);
 
+    private TimeSpan LeaseDuration => TimeSpan.FromSeconds(Math.Max(1, options.Value.SettlementLeaseSeconds));
+
+    /// <param name="lease">The bank's settlement lease, held by this process.</param>
     /// <returns>How many queued settlements were taken (at most <paramref name="maxItems"/>).</returns>
-    public async Task<int> HandleAsync(string bankParty, int maxItems, CancellationToken ct)
+    /// <exception cref="SettlementLeaseLostException">The lease was lost: nothing more was sent, nothing saved.</exception>
+    public async Task<int> HandleAsync(HeldLease lease, int maxItems, CancellationToken ct)
     {
+        var bankParty = lease.Bank;
         var queued = await db.DutyPayments.Where(p => p.Status == DutyPaymentStatus.Settling && p.SettledByBank == bankParty)
             .OrderBy(p => p.RequestedAtUnixMs).Take(maxItems).ToListAsync(ct);
         if (queued.Count == 0) return 0;
@@ -66,6 +73,8 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
         {
             var items = batch.ToList();
             IReadOnlyList<(string? TransactionHash, string? Refusal)> results;
+            // Still the bank's only sender: a replica that took the lease meanwhile may have given these payments up.
+            if (!await leases.RenewAsync(lease, LeaseDuration, ct)) throw new SettlementLeaseLostException(bankParty);
             try
             {
                 results = [.. (await ledger.TransferBatchAsync(bankParty, batch.Key,
@@ -92,7 +101,7 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
             }
         }
 
-        await SaveAsync(queued, outcomes, ct);
+        await SaveAsync(lease, queued, outcomes, ct);
         return queued.Count;
     }
 
@@ -112,17 +121,23 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
     /// withdrawal) fails it: nothing is saved, all stay Settling, and the next flush — at once — sends them again, finds each
     /// transfer made on chain (DuplicateReference, bound to exactly it) and records it; a refused one is refused again.
     /// </summary>
-    private async Task SaveAsync(IReadOnlyList<DutyPayment> queued, Dictionary<string, string?> outcomes, CancellationToken ct)
+    /// <exception cref="SettlementLeaseLostException">The lease was lost: nothing was saved (its new holder decides again).</exception>
+    private async Task SaveAsync(HeldLease lease, IReadOnlyList<DutyPayment> queued, Dictionary<string, string?> outcomes, CancellationToken ct)
     {
         try
         {
-            await db.SaveChangesAsync(ct);
+            await leases.SaveUnderAsync(lease, LeaseDuration, ct);
             foreach (var (reference, refusal) in outcomes) queue.Recorded(reference, refusal);
             return;
         }
         catch (DbUpdateException e)
         {
             logger.LogInformation(e, "A batch of {Count} duty settlements changed meanwhile: recording them one by one", outcomes.Count);
+        }
+        catch (SettlementLeaseLostException)
+        {
+            db.ChangeTracker.Clear();
+            throw;
         }
         db.ChangeTracker.Clear();
         // Nothing was saved: the next flush (at once) sends the batch's items again, finds them made and records each alone.

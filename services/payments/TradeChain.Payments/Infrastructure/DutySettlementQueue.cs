@@ -28,6 +28,9 @@ public sealed class DutySettlementQueue(PartyWallets wallets, IOptions<PaymentsO
     /// <summary>The window a bank's queued settlements gather in before they are sent.</summary>
     public TimeSpan Window => TimeSpan.FromMilliseconds(Math.Max(0, options.Value.SettlementBatchWindowMs));
 
+    /// <summary>This process as a holder of banks' settlement leases (its host, process and a random part: unique across replicas and restarts).</summary>
+    public string LeaseHolder { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
+
     /// <summary>The most settlements in one transaction.</summary>
     public int MaxItems => Math.Clamp(options.Value.SettlementBatchMaxItems, 1, SettlementClient.MaxTransfersPerBatch);
 
@@ -78,23 +81,35 @@ public sealed class DutySettlementQueue(PartyWallets wallets, IOptions<PaymentsO
 }
 
 /// <summary>
-/// Runs one lane per bank: on start every bank with a settlement still Settling (queued, or sent before a crash) is woken, so
-/// the restart resumes it; then each lane waits for an entry, lets the window gather more, and flushes (<see cref="Application.SettleQueuedDutyPayments"/>)
-/// until its queue is empty. A lane's failure (chain or database unavailable) is retried with backoff; its entries stay queued.
+/// Runs one lane per bank: every <see cref="Rescan"/> the banks with a settlement Settling are looked up (queued here or by
+/// another replica, or sent before a crash) and their lanes woken; a lane also wakes when this process saves an entry, lets
+/// the window gather more, takes the bank's settlement lease (<see cref="SettlementLeases"/>: one sender per bank across
+/// replicas; another holds it ⇒ it waits for the next scan) and flushes (<see cref="Application.SettleQueuedDutyPayments"/>)
+/// until its queue is empty, then lets the lease go. A flush, once begun, runs to its end even when the process stops (its
+/// sends and saves are not cancelled). A lane's failure (chain or database unavailable, lease lost) is retried with backoff;
+/// its entries stay queued. Off where Payments:SettlementWorkerEnabled is false.
 /// </summary>
-public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettlementQueue queue, ILogger<DutySettlementWorker> logger) : BackgroundService
+public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettlementQueue queue, IOptions<PaymentsOptions> options,
+    ILogger<DutySettlementWorker> logger) : BackgroundService
 {
-    /// <summary>How often a lane looks at its queue with no wake-up (entries saved by another process, or left by a failure).</summary>
+    /// <summary>How often the banks with queued settlements are looked up, and a lane looks at its queue with no wake-up.</summary>
     private static readonly TimeSpan Rescan = TimeSpan.FromSeconds(5);
+
+    private TimeSpan LeaseDuration => TimeSpan.FromSeconds(Math.Max(1, options.Value.SettlementLeaseSeconds));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!options.Value.SettlementWorkerEnabled)
+        {
+            logger.LogInformation("The duty settlement worker is off here (Payments:SettlementWorkerEnabled=false): another process sends the banks' queued settlements");
+            return;
+        }
         try
         {
-            await ResumeAsync(stoppingToken);
             var running = new Dictionary<string, Task>(StringComparer.Ordinal);
             while (!stoppingToken.IsCancellationRequested)
             {
+                await ScanAsync(stoppingToken);
                 foreach (var bank in queue.Banks.Where(b => !running.ContainsKey(b)))
                     running[bank] = Task.Run(() => RunLaneAsync(bank, stoppingToken), stoppingToken);
                 await queue.WaitForNewLaneAsync(Rescan, stoppingToken);
@@ -104,25 +119,20 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
     }
 
-    /// <summary>Wakes the lane of every bank with a queued settlement (the durable scan after a restart).</summary>
-    private async Task ResumeAsync(CancellationToken ct)
+    /// <summary>Wakes the lane of every bank with a queued settlement (saved by any replica, or left by a crash).</summary>
+    private async Task ScanAsync(CancellationToken ct)
     {
-        for (var failures = 0; ; failures++)
+        try
         {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                var db = scope.ServiceProvider.GetRequiredService<PaymentsDbContext>();
-                var banks = await db.DutyPayments.AsNoTracking().Where(p => p.Status == DutyPaymentStatus.Settling && p.SettledByBank != null)
-                    .Select(p => p.SettledByBank!).Distinct().ToListAsync(ct);
-                foreach (var bank in banks.Where(queue.Batches)) queue.Queued(bank);
-                return;
-            }
-            catch (Exception e) when (!ct.IsCancellationRequested)
-            {
-                logger.LogWarning(e, "Could not read the queued duty settlements ({Failures} failures); retrying", failures + 1);
-                await Task.Delay(Backoff(failures), ct);
-            }
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<PaymentsDbContext>();
+            var banks = await db.DutyPayments.AsNoTracking().Where(p => p.Status == DutyPaymentStatus.Settling && p.SettledByBank != null)
+                .Select(p => p.SettledByBank!).Distinct().ToListAsync(ct);
+            foreach (var bank in banks.Where(queue.Batches)) queue.Queued(bank);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            logger.LogWarning(e, "Could not look up the banks with queued duty settlements; looking again in {Rescan}", Rescan);
         }
     }
 
@@ -133,14 +143,10 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
         {
             try
             {
-                await queue.WaitForWorkAsync(bank, Rescan, ct);
+                if (!await queue.WaitForWorkAsync(bank, Rescan, ct)) continue;
                 await Task.Delay(queue.Window, ct); // the window: the settlements asked meanwhile go in the same transaction
-                int flushed;
-                do
-                {
-                    await using var scope = scopes.CreateAsyncScope();
-                    flushed = await scope.ServiceProvider.GetRequiredService<Application.SettleQueuedDutyPayments>().HandleAsync(bank, queue.MaxItems, ct);
-                } while (flushed == queue.MaxItems); // a full batch: more may be waiting
+                // From here the flush runs to its end: a send is awaited and recorded, never cut off by the process stopping.
+                await FlushAsync(bank, CancellationToken.None);
                 failures = 0;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
@@ -151,6 +157,27 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
                 queue.Queued(bank);
             }
         }
+    }
+
+    /// <summary>Under the bank's lease (when this process gets it), flushes its queue until empty, then lets the lease go.</summary>
+    private async Task FlushAsync(string bank, CancellationToken ct)
+    {
+        HeldLease? lease;
+        await using (var scope = scopes.CreateAsyncScope())
+            lease = await scope.ServiceProvider.GetRequiredService<SettlementLeases>().TryAcquireAsync(bank, queue.LeaseHolder, LeaseDuration, ct);
+        if (lease is null)
+        {
+            logger.LogInformation("{Bank}'s settlement lease is held by another process: it sends the bank's queue", bank);
+            return;
+        }
+        int flushed;
+        do
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            flushed = await scope.ServiceProvider.GetRequiredService<Application.SettleQueuedDutyPayments>().HandleAsync(lease, queue.MaxItems, ct);
+        } while (flushed == queue.MaxItems); // a full batch: more may be waiting
+        await using (var scope = scopes.CreateAsyncScope())
+            await scope.ServiceProvider.GetRequiredService<SettlementLeases>().ReleaseAsync(lease, ct);
     }
 
     private static TimeSpan Backoff(int failures) => TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * Math.Pow(2, Math.Min(failures, 7))));

@@ -41,6 +41,16 @@ public sealed class PaymentsOptions
     /// less): below the usual 30 s client timeouts, so a busy queue answers 202 rather than a cut connection.
     /// </summary>
     public int SettlementWaitSeconds { get; set; } = 25;
+
+    /// <summary>
+    /// Whether this process runs the settlement worker (the banks' lanes that send queued settlements). Any number of
+    /// processes may: a bank's lease in the database (<see cref="SettlementLeases"/>) lets one at a time send, record or give
+    /// up its settlements. On Kubernetes only payments-worker runs it (the API pods set it false): one process signs for the banks.
+    /// </summary>
+    public bool SettlementWorkerEnabled { get; set; } = true;
+
+    /// <summary>How long a bank's settlement lease lasts unless renewed (renewed before each send and at each save).</summary>
+    public int SettlementLeaseSeconds { get; set; } = 30;
 }
 
 /// <summary>
