@@ -65,8 +65,13 @@ public sealed partial class SettlementIntegrityTests
         });
         using var parties = new BatchParties();
         var (exporter, bank, treasuryBank) = (parties.Exporter, parties.Bank, parties.TreasuryBank);
-        var (duties, currency) = await FundedDutiesAsync(system, parties, "LRN-ASYNC", 3);
+        var (assessed, currency) = await FundedDutiesAsync(system, parties, "LRN-ASYNC", 3);
         var payments = system.Payments.BaseAddress;
+        // In the batch's order (oldest request first, then by reference): the token refuses the last once the account is short.
+        var requestedAt = new Dictionary<string, long>();
+        foreach (var duty in assessed)
+            requestedAt[duty.Reference] = (await Get(bank, new Uri(payments, $"duty-payments/{duty.Reference}")))["requestedAtUnixMs"]!.GetValue<long>();
+        var duties = assessed.OrderBy(d => requestedAt[d.Reference]).ThenBy(d => d.Reference, StringComparer.Ordinal).ToList();
 
         var accepted = new List<HttpResponseMessage>();
         foreach (var duty in duties) accepted.Add(await SettleRespondingAsync(bank, payments, duty.Reference));
@@ -87,7 +92,7 @@ public sealed partial class SettlementIntegrityTests
         foreach (var duty in made)
         {
             var settled = await Poll(bank, new Uri(payments, $"duty-payments/{duty.Reference}"), p => p["status"]!.GetValue<string>() != "Settling");
-            Assert.Equal("Settled", settled["status"]!.GetValue<string>());
+            Assert.True(settled["status"]!.GetValue<string>() == "Settled", $"{settled}\n{system.Diagnostics}");
         }
         // The refused one moved nothing and is free to settle again; its history names the token's rule.
         var refused = await Poll(bank, new Uri(payments, $"duty-payments/{last.Reference}"), p => p["status"]!.GetValue<string>() != "Settling");
@@ -149,9 +154,15 @@ public sealed partial class SettlementIntegrityTests
         await Execute(database, $"INSERT INTO settlement_leases (Bank, Holder, ExpiresAtUnixMs, Fence) VALUES ('{GoldenPath.BankParty}', 'other-replica', {DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds()}, 7)");
         var nonce = await chain.Web3Nonce(vcb, BlockParameter.CreatePending());
 
-        foreach (var duty in duties) Assert.Equal(HttpStatusCode.Accepted, (await SettleRespondingAsync(parties.Bank, payments, duty.Reference)).StatusCode);
-        await Until(() => Task.FromResult(system.Payments.RecentOutput.Contains($"{GoldenPath.BankParty}'s settlement lease is held by another process")),
-            "this replica's lane finds the lease held");
+        Assert.Equal(HttpStatusCode.Accepted, (await SettleRespondingAsync(parties.Bank, payments, duties[0].Reference)).StatusCode);
+        // This replica's lane is woken by both requests and scans every 5 s: the second waits its full 10 s (Prefer: wait=10)
+        // and is answered 202 — nothing was recorded meanwhile, since this replica may not send.
+        using (var request = new HttpRequestMessage(HttpMethod.Post, new Uri(payments, $"duty-payments/{duties[1].Reference}/settle")) { Content = System.Net.Http.Json.JsonContent.Create(new { }) })
+        {
+            request.Headers.Add("Prefer", "wait=10");
+            using var response = await parties.Bank.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }
         Assert.Equal(nonce, await chain.Web3Nonce(vcb, BlockParameter.CreatePending())); // nothing sent for the bank
         Assert.Equal(2, await Count(database, "SELECT COUNT(*) FROM duty_payments WHERE Status = 'Settling'"));
 
@@ -161,6 +172,28 @@ public sealed partial class SettlementIntegrityTests
             Assert.Equal("Settled", (await PollStatus(parties.Bank, new Uri(payments, $"duty-payments/{duty.Reference}"), "Settled"))["status"]!.GetValue<string>());
         Assert.Equal(8, await Count(database, $"SELECT Fence FROM settlement_leases WHERE Bank = '{GoldenPath.BankParty}' AND Holder <> 'other-replica'"));
         await AssertLedgerAgreesWithChainAsync(system, parties.TreasuryBank, duties, duties.Sum(d => d.Amount));
+    }
+
+    [Fact]
+    public async Task A_batched_settlement_whose_reference_the_bank_used_on_chain_for_another_transfer_is_given_up_naming_the_rule_not_sent_again()
+    {
+        await using var system = await TradeChainSystem.StartAsync();
+        using var parties = new BatchParties();
+        var duty = Assert.Single(await AssessedDeclarationsAsync(system, parties.Exporter, "LRN-BOUND", 1));
+        // The bank itself (its own key, outside TradeChain) took the duty's reference on chain for something else: 0.01 minted to itself.
+        var chain = Settlement(system);
+        var vcb = await FundedWriterAsync(system, DevelopmentBankKeys.KeyOf(GoldenPath.BankParty));
+        Assert.NotNull(await chain.MintAsync(vcb, duty.Currency, vcb.Address, 1, SettlementClient.Reference($"duty-payment:{duty.Reference}"), CancellationToken.None));
+        await OpenAccountsAsync(system.Payments.BaseAddress, parties.Exporter, parties.Bank, parties.TreasuryBank, duty.Currency, depositFor: (duty.Amount, "LRN-BOUND"));
+
+        var (status, problem) = await Send(parties.Bank, HttpMethod.Post, new Uri(system.Payments.BaseAddress, $"duty-payments/{duty.Reference}/settle"), new { });
+        Assert.True(status == HttpStatusCode.Conflict, $"{(int)status}: {problem}");
+        Assert.Contains("DuplicateReference", problem!.ToJsonString(), StringComparison.Ordinal);
+        // Given up for good (not left Settling to be sent every few seconds): free again, the rule named in its history.
+        var payment = await Get(parties.Bank, new Uri(system.Payments.BaseAddress, $"duty-payments/{duty.Reference}"));
+        Assert.Equal("Requested", payment["status"]!.GetValue<string>());
+        var history = await Get(parties.Bank, new Uri(system.Payments.BaseAddress, $"duty-payments/{duty.Reference}/history"));
+        Assert.Contains("reference-bound-elsewhere", history["transitions"]!.AsArray()[^1]!["reason"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     private static async Task Execute(string database, string sql)

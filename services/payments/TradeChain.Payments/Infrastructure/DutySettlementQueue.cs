@@ -15,7 +15,8 @@ namespace TradeChain.Payments.Infrastructure;
 public sealed class DutySettlementQueue(PartyWallets wallets, IOptions<PaymentsOptions> options)
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _lanes = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, TaskCompletionSource<string?>> _waiting = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (TaskCompletionSource<string?> Outcome, int Waiters)> _waiting = new(StringComparer.Ordinal); // under its own lock
+    private int _waiters;
     private readonly SemaphoreSlim _newLane = new(0);
 
     /// <summary>
@@ -32,7 +33,7 @@ public sealed class DutySettlementQueue(PartyWallets wallets, IOptions<PaymentsO
     public string LeaseHolder { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
 
     /// <summary>The most settlements in one transaction.</summary>
-    public int MaxItems => Math.Clamp(options.Value.SettlementBatchMaxItems, 1, SettlementClient.MaxTransfersPerBatch);
+    public int MaxItems => Math.Clamp(options.Value.SettlementBatchMaxItems, 1, Math.Min(PaymentsOptions.MostBatchItems, SettlementClient.MaxTransfersPerBatch));
 
     /// <summary>An entry of <paramref name="bankParty"/>'s queue was saved: its lane wakes (and starts, the first time).</summary>
     public void Queued(string bankParty)
@@ -57,10 +58,15 @@ public sealed class DutySettlementQueue(PartyWallets wallets, IOptions<PaymentsO
     /// </summary>
     public async Task<string?> WaitAsync(string reference, TimeSpan timeout, CancellationToken ct)
     {
-        var waiter = _waiting.GetOrAdd(reference, _ => new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously));
+        TaskCompletionSource<string?> outcome;
+        lock (_waiting)
+        {
+            outcome = _waiting.TryGetValue(reference, out var entry) ? entry.Outcome : new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiting[reference] = (outcome, entry.Waiters + 1);
+        }
         try
         {
-            return await waiter.Task.WaitAsync(timeout, ct);
+            return await outcome.Task.WaitAsync(timeout, ct);
         }
         catch (TimeoutException)
         {
@@ -68,15 +74,40 @@ public sealed class DutySettlementQueue(PartyWallets wallets, IOptions<PaymentsO
         }
         finally
         {
-            // Not kept for a request that stopped waiting (a caller waiting on it still reads the payment again within its slice).
-            if (!waiter.Task.IsCompleted) _waiting.TryRemove(KeyValuePair.Create(reference, waiter));
+            // Kept while another request waits on the same payment; dropped with its last waiter.
+            lock (_waiting)
+            {
+                if (_waiting.TryGetValue(reference, out var entry) && entry.Outcome == outcome)
+                {
+                    if (entry.Waiters <= 1) _waiting.Remove(reference);
+                    else _waiting[reference] = (outcome, entry.Waiters - 1);
+                }
+            }
         }
     }
+
+    /// <summary>
+    /// A place among the requests waiting for their settlement's record (at most Payments:SettlementMaxWaiters in this
+    /// process); false when all are taken: the request answers 202 at once. Given back with <see cref="LeaveWaiting"/>.
+    /// </summary>
+    public bool TryJoinWaiting()
+    {
+        if (Interlocked.Increment(ref _waiters) <= Math.Max(0, options.Value.SettlementMaxWaiters)) return true;
+        Interlocked.Decrement(ref _waiters);
+        return false;
+    }
+
+    public void LeaveWaiting() => Interlocked.Decrement(ref _waiters);
 
     /// <summary>The lane recorded what became of <paramref name="reference"/>'s settlement (null: settled; else why it was given up).</summary>
     public void Recorded(string reference, string? refusal)
     {
-        if (_waiting.TryRemove(reference, out var waiter)) waiter.TrySetResult(refusal);
+        TaskCompletionSource<string?>? outcome = null;
+        lock (_waiting)
+        {
+            if (_waiting.Remove(reference, out var entry)) outcome = entry.Outcome;
+        }
+        outcome?.TrySetResult(refusal);
     }
 }
 
@@ -167,15 +198,15 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
             lease = await scope.ServiceProvider.GetRequiredService<SettlementLeases>().TryAcquireAsync(bank, queue.LeaseHolder, LeaseDuration, ct);
         if (lease is null)
         {
-            logger.LogInformation("{Bank}'s settlement lease is held by another process: it sends the bank's queue", bank);
+            logger.LogDebug("The settlement lease of {Bank} is held by another process: that one sends the bank's queue", bank);
             return;
         }
-        int flushed;
+        (int Taken, int Resolved) flushed;
         do
         {
             await using var scope = scopes.CreateAsyncScope();
             flushed = await scope.ServiceProvider.GetRequiredService<Application.SettleQueuedDutyPayments>().HandleAsync(lease, queue.MaxItems, ct);
-        } while (flushed == queue.MaxItems); // a full batch: more may be waiting
+        } while (flushed.Taken == queue.MaxItems && flushed.Resolved > 0); // a full batch: more may wait (items left queued come first again: not at once)
         await using (var scope = scopes.CreateAsyncScope())
             await scope.ServiceProvider.GetRequiredService<SettlementLeases>().ReleaseAsync(lease, ct);
     }
