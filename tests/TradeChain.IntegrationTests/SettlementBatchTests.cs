@@ -65,8 +65,13 @@ public sealed partial class SettlementIntegrityTests
         });
         using var parties = new BatchParties();
         var (exporter, bank, treasuryBank) = (parties.Exporter, parties.Bank, parties.TreasuryBank);
-        var (duties, currency) = await FundedDutiesAsync(system, parties, "LRN-ASYNC", 3);
+        var (assessed, currency) = await FundedDutiesAsync(system, parties, "LRN-ASYNC", 3);
         var payments = system.Payments.BaseAddress;
+        // In the batch's order (oldest request first, then by reference): the token refuses the last once the account is short.
+        var requestedAt = new Dictionary<string, long>();
+        foreach (var duty in assessed)
+            requestedAt[duty.Reference] = (await Get(bank, new Uri(payments, $"duty-payments/{duty.Reference}")))["requestedAtUnixMs"]!.GetValue<long>();
+        var duties = assessed.OrderBy(d => requestedAt[d.Reference]).ThenBy(d => d.Reference, StringComparer.Ordinal).ToList();
 
         var accepted = new List<HttpResponseMessage>();
         foreach (var duty in duties) accepted.Add(await SettleRespondingAsync(bank, payments, duty.Reference));
@@ -87,7 +92,7 @@ public sealed partial class SettlementIntegrityTests
         foreach (var duty in made)
         {
             var settled = await Poll(bank, new Uri(payments, $"duty-payments/{duty.Reference}"), p => p["status"]!.GetValue<string>() != "Settling");
-            Assert.Equal("Settled", settled["status"]!.GetValue<string>());
+            Assert.True(settled["status"]!.GetValue<string>() == "Settled", $"{settled}\n{system.Diagnostics}");
         }
         // The refused one moved nothing and is free to settle again; its history names the token's rule.
         var refused = await Poll(bank, new Uri(payments, $"duty-payments/{last.Reference}"), p => p["status"]!.GetValue<string>() != "Settling");
@@ -133,6 +138,71 @@ public sealed partial class SettlementIntegrityTests
         foreach (var duty in duties)
             Assert.Equal("Settled", (await PollStatus(bank, new Uri(payments, $"duty-payments/{duty.Reference}"), "Settled"))["status"]!.GetValue<string>());
         await AssertLedgerAgreesWithChainAsync(system, treasuryBank, duties, duties.Sum(d => d.Amount));
+    }
+
+    [Fact]
+    public async Task A_bank_whose_settlement_lease_another_replica_holds_has_nothing_sent_by_this_one_until_the_lease_is_let_go()
+    {
+        await using var system = await TradeChainSystem.StartAsync();
+        using var parties = new BatchParties();
+        var (duties, _) = await FundedDutiesAsync(system, parties, "LRN-LEASE", 2);
+        var payments = system.Payments.BaseAddress;
+        var chain = Settlement(system);
+        var vcb = DevelopmentBankSigners.AddressOf(GoldenPath.BankParty);
+        var database = system.DatabasePath("payments");
+        // Another replica (on the same database) holds the bank's lease, for long.
+        await Execute(database, $"INSERT INTO settlement_leases (Bank, Holder, ExpiresAtUnixMs, Fence) VALUES ('{GoldenPath.BankParty}', 'other-replica', {DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds()}, 7)");
+        var nonce = await chain.Web3Nonce(vcb, BlockParameter.CreatePending());
+
+        Assert.Equal(HttpStatusCode.Accepted, (await SettleRespondingAsync(parties.Bank, payments, duties[0].Reference)).StatusCode);
+        // This replica's lane is woken by both requests and scans every 5 s: the second waits its full 10 s (Prefer: wait=10)
+        // and is answered 202 — nothing was recorded meanwhile, since this replica may not send.
+        using (var request = new HttpRequestMessage(HttpMethod.Post, new Uri(payments, $"duty-payments/{duties[1].Reference}/settle")) { Content = System.Net.Http.Json.JsonContent.Create(new { }) })
+        {
+            request.Headers.Add("Prefer", "wait=10");
+            using var response = await parties.Bank.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }
+        Assert.Equal(nonce, await chain.Web3Nonce(vcb, BlockParameter.CreatePending())); // nothing sent for the bank
+        Assert.Equal(2, await Count(database, "SELECT COUNT(*) FROM duty_payments WHERE Status = 'Settling'"));
+
+        // The other replica lets it go: this one takes it (one more on the fence) and settles both.
+        await Execute(database, $"UPDATE settlement_leases SET ExpiresAtUnixMs = 0 WHERE Bank = '{GoldenPath.BankParty}'");
+        foreach (var duty in duties)
+            Assert.Equal("Settled", (await PollStatus(parties.Bank, new Uri(payments, $"duty-payments/{duty.Reference}"), "Settled"))["status"]!.GetValue<string>());
+        Assert.Equal(8, await Count(database, $"SELECT Fence FROM settlement_leases WHERE Bank = '{GoldenPath.BankParty}' AND Holder <> 'other-replica'"));
+        await AssertLedgerAgreesWithChainAsync(system, parties.TreasuryBank, duties, duties.Sum(d => d.Amount));
+    }
+
+    [Fact]
+    public async Task A_batched_settlement_whose_reference_the_bank_used_on_chain_for_another_transfer_is_given_up_naming_the_rule_not_sent_again()
+    {
+        await using var system = await TradeChainSystem.StartAsync();
+        using var parties = new BatchParties();
+        var duty = Assert.Single(await AssessedDeclarationsAsync(system, parties.Exporter, "LRN-BOUND", 1));
+        // The bank itself (its own key, outside TradeChain) took the duty's reference on chain for something else: 0.01 minted to itself.
+        var chain = Settlement(system);
+        var vcb = await FundedWriterAsync(system, DevelopmentBankKeys.KeyOf(GoldenPath.BankParty));
+        Assert.NotNull(await chain.MintAsync(vcb, duty.Currency, vcb.Address, 1, SettlementClient.Reference($"duty-payment:{duty.Reference}"), CancellationToken.None));
+        await OpenAccountsAsync(system.Payments.BaseAddress, parties.Exporter, parties.Bank, parties.TreasuryBank, duty.Currency, depositFor: (duty.Amount, "LRN-BOUND"));
+
+        var (status, problem) = await Send(parties.Bank, HttpMethod.Post, new Uri(system.Payments.BaseAddress, $"duty-payments/{duty.Reference}/settle"), new { });
+        Assert.True(status == HttpStatusCode.Conflict, $"{(int)status}: {problem}");
+        Assert.Contains("DuplicateReference", problem!.ToJsonString(), StringComparison.Ordinal);
+        // Given up for good (not left Settling to be sent every few seconds): free again, the rule named in its history.
+        var payment = await Get(parties.Bank, new Uri(system.Payments.BaseAddress, $"duty-payments/{duty.Reference}"));
+        Assert.Equal("Requested", payment["status"]!.GetValue<string>());
+        var history = await Get(parties.Bank, new Uri(system.Payments.BaseAddress, $"duty-payments/{duty.Reference}/history"));
+        Assert.Contains("reference-bound-elsewhere", history["transitions"]!.AsArray()[^1]!["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    private static async Task Execute(string database, string sql)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database}");
+        await connection.OpenAsync();
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        Assert.Equal(1, await command.ExecuteNonQueryAsync());
     }
 
     /// <summary>Each duty booked once (debit and credit), the treasury's ledger and chain balances at <paramref name="total"/>, the reconciliation in agreement.</summary>

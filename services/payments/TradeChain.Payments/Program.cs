@@ -9,6 +9,10 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddTradeChainService<PaymentsDbContext>("payments", typeof(Program).Assembly);
 builder.Services.Configure<PaymentsOptions>(builder.Configuration.GetSection(PaymentsOptions.Section));
+builder.Services.AddOptions<PaymentsOptions>().Validate(o => o.SettlementBatchMaxItems is >= 1 and <= PaymentsOptions.MostBatchItems,
+    $"Payments:SettlementBatchMaxItems must be between 1 and {PaymentsOptions.MostBatchItems}: a batch transaction costs about 103,000 gas per item, and {PaymentsOptions.MostBatchItems} (tested) stays well under a 30,000,000 block gas limit.")
+    .Validate(o => o.SettlementLeaseSeconds >= 5, "Payments:SettlementLeaseSeconds must be at least 5: a bank's settlement lease must outlast the sending of its batch.")
+    .ValidateOnStart();
 builder.AddPartyWallets();
 builder.Services.AddSingleton<SettlementClient>();
 builder.Services.AddSingleton<SettlementLedger>();
@@ -19,6 +23,7 @@ builder.Services.AddPaymentsUseCases();
 builder.Services.AddScoped<SignatureQueue>();
 builder.Services.AddScoped<ISignedStep>(services => services.GetRequiredService<DecideAmendment>());
 builder.Services.AddSingleton<DutySettlementQueue>();
+builder.Services.AddScoped<SettlementLeases>();
 builder.Services.AddHostedService<DutySettlementWorker>();
 builder.Services.AddOptions<ChainOptions>().Validate(o => o.Settlement.Count > 0 && o.Settlement.Values.All(s => s.Token.Length > 0 && s.Escrow.Length > 0),
     "Chain:Settlement:<currency>:Token and :Escrow are required by the payments service (the settlement token and credit escrow per currency).");
@@ -31,7 +36,12 @@ app.MapServiceDefaults();
 // such step is idempotent on its reference) finds it done. Reads still stop with their caller.
 app.Use((context, next) =>
 {
-    if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method)) context.RequestAborted = CancellationToken.None;
+    if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+    {
+        // Kept for a step's mere waiting after its work (a settlement waiting for its batch's record), which may stop with the caller.
+        context.Items[DutyPaymentEndpoints.CallerAbortedKey] = context.RequestAborted;
+        context.RequestAborted = CancellationToken.None;
+    }
     return next(context);
 });
 app.MapDutyPayments();

@@ -69,7 +69,9 @@ public sealed record BatchTransfer(string From, string To, BigInteger Amount, by
 /// What became of one transfer of a batch: made, in transaction <see cref="TransactionHash"/> (the batch's, or an earlier
 /// attempt's); or refused, <see cref="Refusal"/> naming the contract's rule (its custom error) — nothing of it moved.
 /// </summary>
-public sealed record BatchTransferOutcome(BatchTransfer Transfer, string? TransactionHash, string? Refusal)
+/// <param name="Undecided">Refused as DuplicateReference, and what the reference is bound to could not be read (the node
+/// failed): neither made nor refused for good — sent again later, the next attempt decides.</param>
+public sealed record BatchTransferOutcome(BatchTransfer Transfer, string? TransactionHash, string? Refusal, bool Undecided = false)
 {
     public bool Made => TransactionHash is not null;
 }
@@ -241,6 +243,12 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
                 catch (ChainRevertedException e)
                 {
                     outcomes.Add(new BatchTransferOutcome(t, null, e.Error));
+                    continue;
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // One item's lookup failing does not throw away what the mined batch says of the others.
+                    outcomes.Add(new BatchTransferOutcome(t, null, $"DuplicateReference: what reference {reference} is bound to could not be read ({e.Message})", Undecided: true));
                     continue;
                 }
             }

@@ -31,6 +31,9 @@ public sealed record SettleRequest(
 
 public static partial class DutyPaymentEndpoints
 {
+    /// <summary>The request's own abort token, kept in its items where the service runs a request that moves money to its end.</summary>
+    public const string CallerAbortedKey = "TradeChain.CallerAborted";
+
     public static IEndpointRouteBuilder MapDutyPayments(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/duty-payments").WithTags("duty payments");
@@ -69,15 +72,28 @@ public static partial class DutyPaymentEndpoints
         // Queued for the bank's next batch transaction (or sent already): unless the client prefers not to wait (RFC 7240
         // respond-async), the answer waits — at most its wait= or Payments:SettlementWaitSeconds — for the payment's record.
         var (respondAsync, wait) = Preference(http.Request, TimeSpan.FromSeconds(Math.Max(0, options.Value.SettlementWaitSeconds)));
-        if (!respondAsync)
+        // Waiting moves nothing: it stops when the caller goes away (the settlement goes on in its lane).
+        var callerAborted = http.Items[CallerAbortedKey] is CancellationToken aborted ? aborted : ct;
+        if (!respondAsync && queue.TryJoinWaiting())
         {
             var deadline = clock.GetUtcNow() + wait;
             string? refusal = null;
-            while (payment.Status == DutyPaymentStatus.Settling && clock.GetUtcNow() < deadline)
+            try
             {
-                // The lane says when it recorded the payment; read again at least every second (recorded before this wait began).
-                refusal = await queue.WaitAsync(reference, TimeSpan.FromSeconds(1), ct) ?? refusal;
-                payment = await db.DutyPayments.AsNoTracking().SingleAsync(p => p.Reference == reference, ct);
+                while (payment.Status == DutyPaymentStatus.Settling && clock.GetUtcNow() < deadline)
+                {
+                    // The lane says when it recorded the payment; read again at least every second (recorded before this wait began).
+                    refusal = await queue.WaitAsync(reference, TimeSpan.FromSeconds(1), callerAborted) ?? refusal;
+                    payment = await db.DutyPayments.AsNoTracking().SingleAsync(p => p.Reference == reference, callerAborted);
+                }
+            }
+            catch (OperationCanceledException) when (callerAborted.IsCancellationRequested)
+            {
+                return Results.Empty; // no one to answer
+            }
+            finally
+            {
+                queue.LeaveWaiting();
             }
             if (payment.IsSettledBy(user.Party())) return Results.Ok(DutyPaymentView.From(payment, user.Party()));
             if (payment.Status != DutyPaymentStatus.Settling)
@@ -89,7 +105,8 @@ public static partial class DutyPaymentEndpoints
                     : new TradeChain.Domain.DomainRuleViolation("settlement-given-up", $"Duty payment {reference}'s settlement was given up: it is {payment.Status} again.");
             }
         }
-        else http.Response.Headers["Preference-Applied"] = "respond-async";
+        else if (respondAsync) http.Response.Headers["Preference-Applied"] = "respond-async";
+        http.Response.Headers.RetryAfter = "2"; // read the payment (or long-poll it) again after that
         return Results.Accepted($"/duty-payments/{Uri.EscapeDataString(reference)}", DutyPaymentView.From(payment, user.Party()));
     }
 

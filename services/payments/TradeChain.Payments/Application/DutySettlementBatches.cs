@@ -19,18 +19,26 @@ namespace TradeChain.Payments.Application;
 /// <item>a withdrawal noted before the item was sent ⇒ not sent, given up — unless the chain shows it made already.</item>
 /// </list>
 /// A crash anywhere leaves the payments Settling: the restart's scan flushes them again.
-/// </summary>
+/// Only the holder of the bank's settlement lease (<see cref="SettlementLeases"/>) flushes: it renews the lease before each
+/// send, and saves under it (the save's transaction renews it first), so that no other replica gives up a payment whose
+/// transfer this one is sending.
 public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLedger ledger, SettleDutyPayment settle, DutySettlementQueue queue,
-    IOptions<PaymentsOptions> options, TimeProvider clock, ILogger<SettleQueuedDutyPayments> logger)
+    SettlementLeases leases, IOptions<PaymentsOptions> options, TimeProvider clock, ILogger<SettleQueuedDutyPayments> logger)
 {
     private sealed record Item(DutyPayment Payment, Caller Bank, SettlementAccount From, SettlementAccount To);
 
-    /// <returns>How many queued settlements were taken (at most <paramref name="maxItems"/>).</returns>
-    public async Task<int> HandleAsync(string bankParty, int maxItems, CancellationToken ct)
+    private TimeSpan LeaseDuration => TimeSpan.FromSeconds(Math.Max(1, options.Value.SettlementLeaseSeconds));
+
+    /// <param name="lease">The bank's settlement lease, held by this process.</param>
+    /// <returns>How many queued settlements were taken (at most <paramref name="maxItems"/>), and how many of them were
+    /// resolved (settled or given up; the others stay queued).</returns>
+    /// <exception cref="SettlementLeaseLostException">The lease was lost: nothing more was sent, nothing saved.</exception>
+    public async Task<(int Taken, int Resolved)> HandleAsync(HeldLease lease, int maxItems, CancellationToken ct)
     {
+        var bankParty = lease.Bank;
         var queued = await db.DutyPayments.Where(p => p.Status == DutyPaymentStatus.Settling && p.SettledByBank == bankParty)
-            .OrderBy(p => p.RequestedAtUnixMs).Take(maxItems).ToListAsync(ct);
-        if (queued.Count == 0) return 0;
+            .OrderBy(p => p.RequestedAtUnixMs).ThenBy(p => p.Reference).Take(maxItems).ToListAsync(ct);
+        if (queued.Count == 0) return (0, 0);
         var actors = await ActorsAsync(queued, ct);
         var treasury = options.Value.CustomsTreasuryParty;
         var parties = queued.Select(p => p.PayerParty).Append(treasury).Distinct().ToList();
@@ -65,17 +73,19 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
         foreach (var batch in toSend.GroupBy(i => i.Payment.Currency, StringComparer.OrdinalIgnoreCase))
         {
             var items = batch.ToList();
-            IReadOnlyList<(string? TransactionHash, string? Refusal)> results;
+            IReadOnlyList<(string? TransactionHash, string? Refusal, bool Undecided)> results;
+            // Still the bank's only sender: a replica that took the lease meanwhile may have given these payments up.
+            if (!await leases.RenewAsync(lease, LeaseDuration, ct)) throw new SettlementLeaseLostException(bankParty);
             try
             {
                 results = [.. (await ledger.TransferBatchAsync(bankParty, batch.Key,
                     [.. items.Select(i => new QueuedTransfer(i.From, i.To, i.Payment.Amount, LedgerEntryKind.DutyPayment, i.Payment.Reference))], ct))
-                    .Select(o => (o.TransactionHash, o.Refusal))];
+                    .Select(o => (o.TransactionHash, o.Refusal, o.Undecided))];
             }
             catch (ChainRevertedException e)
             {
                 // The whole transaction refused (the bank lost its role…): nothing of it moved.
-                results = [.. items.Select(_ => ((string?)null, (string?)e.Error))];
+                results = [.. items.Select(_ => ((string?)null, (string?)e.Error, false))];
             }
             for (var k = 0; k < items.Count; k++)
             {
@@ -85,6 +95,15 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
                     settle.Record(item.Payment, item.Bank, item.From, item.To, SettleDutyPayment.Report(item.Payment, item.Bank, item.From, item.To), tx);
                     outcomes[item.Payment.Reference] = null;
                 }
+                else if (result.Undecided)
+                    logger.LogWarning("Duty payment {Reference}'s transfer could not be decided ({Refusal}): it stays queued", item.Payment.Reference, result.Refusal);
+                else if (result.Refusal!.StartsWith(DuplicateReference, StringComparison.Ordinal))
+                {
+                    // The bank's reference is bound on chain to another transfer: this one can never be made under it, and
+                    // sending it again changes nothing. Given up for good, the rule named; an operator must look at it.
+                    logger.LogError("ALERT duty payment {Reference}: the bank's reference is bound on chain to a different transfer ({Refusal}); given up", item.Payment.Reference, result.Refusal);
+                    Abandon(item.Payment, item.Bank, $"{ReferenceBoundElsewhere}: {result.Refusal}", outcomes);
+                }
                 else if (!await ledger.TransferMayHappenAsync(bankParty, item.Payment.Currency, LedgerEntryKind.DutyPayment, item.Payment.Reference, ct))
                     Abandon(item.Payment, item.Bank, result.Refusal!, outcomes);
                 else
@@ -92,9 +111,14 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
             }
         }
 
-        await SaveAsync(queued, outcomes, ct);
-        return queued.Count;
+        var saved = await SaveAsync(lease, queued, outcomes, ct);
+        return (queued.Count, saved ? outcomes.Count : 0);
     }
+
+    private const string DuplicateReference = "DuplicateReference";
+
+    /// <summary>The rule a payment is given up under when the bank's reference is bound on chain to another transfer.</summary>
+    internal const string ReferenceBoundElsewhere = "reference-bound-elsewhere";
 
     private void Abandon(DutyPayment payment, Caller bank, string why, Dictionary<string, string?> outcomes)
     {
@@ -112,21 +136,29 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
     /// withdrawal) fails it: nothing is saved, all stay Settling, and the next flush — at once — sends them again, finds each
     /// transfer made on chain (DuplicateReference, bound to exactly it) and records it; a refused one is refused again.
     /// </summary>
-    private async Task SaveAsync(IReadOnlyList<DutyPayment> queued, Dictionary<string, string?> outcomes, CancellationToken ct)
+    /// <exception cref="SettlementLeaseLostException">The lease was lost: nothing was saved (its new holder decides again).</exception>
+    /// <returns>Whether the outcomes were saved.</returns>
+    private async Task<bool> SaveAsync(HeldLease lease, IReadOnlyList<DutyPayment> queued, Dictionary<string, string?> outcomes, CancellationToken ct)
     {
         try
         {
-            await db.SaveChangesAsync(ct);
+            await leases.SaveUnderAsync(lease, LeaseDuration, ct);
             foreach (var (reference, refusal) in outcomes) queue.Recorded(reference, refusal);
-            return;
+            return true;
         }
         catch (DbUpdateException e)
         {
             logger.LogInformation(e, "A batch of {Count} duty settlements changed meanwhile: recording them one by one", outcomes.Count);
         }
+        catch (SettlementLeaseLostException)
+        {
+            db.ChangeTracker.Clear();
+            throw;
+        }
         db.ChangeTracker.Clear();
         // Nothing was saved: the next flush (at once) sends the batch's items again, finds them made and records each alone.
         queue.Queued(queued[0].SettledByBank!);
+        return false;
     }
 
     /// <summary>Who asked for each settlement (the actor of its Settling transition), named again in its Settled one.</summary>

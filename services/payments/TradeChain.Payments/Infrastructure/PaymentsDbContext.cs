@@ -40,6 +40,7 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
             e.HasKey(p => p.Reference);
             e.HasIndex(p => p.DeclarationId);
             e.HasIndex(p => p.PayerParty);
+            e.HasIndex(p => new { p.Status, p.SettledByBank }); // the settlement worker's scan for banks with payments Settling
             e.Property(p => p.Status).HasConversion<string>();
             e.Property(p => p.Amount).HasConversion<string>();
             e.Property(p => p.Version).IsConcurrencyToken();
@@ -119,6 +120,11 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
             e.ToTable("iso20022_messages");
             e.HasKey(m => m.Id);
             e.HasIndex(m => m.Subject);
+        });
+        model.Entity<SettlementLease>(e =>
+        {
+            e.ToTable("settlement_leases");
+            e.HasKey(l => l.Bank);
         });
         model.Entity<PendingSignature>(e =>
         {

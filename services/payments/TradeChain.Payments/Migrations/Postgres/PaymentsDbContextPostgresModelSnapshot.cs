@@ -167,6 +167,8 @@ namespace TradeChain.Payments.Migrations.Postgres
 
                     b.HasIndex("PayerParty");
 
+                    b.HasIndex("Status", "SettledByBank");
+
                     b.ToTable("duty_payments", (string)null);
                 });
 
@@ -351,6 +353,26 @@ namespace TradeChain.Payments.Migrations.Postgres
                     b.HasKey("Party", "Currency");
 
                     b.ToTable("accounts", (string)null);
+                });
+
+            modelBuilder.Entity("TradeChain.Payments.Infrastructure.SettlementLease", b =>
+                {
+                    b.Property<string>("Bank")
+                        .HasColumnType("text");
+
+                    b.Property<long>("ExpiresAtUnixMs")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Fence")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("Bank");
+
+                    b.ToTable("settlement_leases", (string)null);
                 });
 
             modelBuilder.Entity("TradeChain.ServiceDefaults.Chain.ChainCursor", b =>

@@ -162,6 +162,8 @@ namespace TradeChain.Payments.Migrations.Sqlite
 
                     b.HasIndex("PayerParty");
 
+                    b.HasIndex("Status", "SettledByBank");
+
                     b.ToTable("duty_payments", (string)null);
                 });
 
@@ -344,6 +346,26 @@ namespace TradeChain.Payments.Migrations.Sqlite
                     b.HasKey("Party", "Currency");
 
                     b.ToTable("accounts", (string)null);
+                });
+
+            modelBuilder.Entity("TradeChain.Payments.Infrastructure.SettlementLease", b =>
+                {
+                    b.Property<string>("Bank")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ExpiresAtUnixMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Fence")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Bank");
+
+                    b.ToTable("settlement_leases", (string)null);
                 });
 
             modelBuilder.Entity("TradeChain.ServiceDefaults.Chain.ChainCursor", b =>
