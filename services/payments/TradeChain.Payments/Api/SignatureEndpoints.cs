@@ -7,7 +7,6 @@ using TradeChain.Payments.Infrastructure;
 using TradeChain.ServiceDefaults;
 using TradeChain.ServiceDefaults.Auth;
 using TradeChain.ServiceDefaults.Transitions;
-using Microsoft.EntityFrameworkCore;
 
 namespace TradeChain.Payments.Api;
 
@@ -71,8 +70,8 @@ public static class SignatureEndpoints
     }
 
     /// <summary>
-    /// One pending signature; with afterVersion and waitSeconds a long-poll for its next change (<see cref="RecordChanges"/>;
-    /// its version is read again every <see cref="RecordChanges.RecheckInterval"/>), e.g. while it is being submitted.
+    /// One pending signature; with afterVersion and waitSeconds a long-poll for its next change (<see cref="RecordChanges"/>:
+    /// read again every <see cref="RecordChanges.RecheckInterval"/>, and one being submitted resolved from the chain then).
     /// </summary>
     private static async Task<IResult> GetAsync(Guid id, ClaimsPrincipal user, PaymentsDbContext db, SubmitSignature submit, RecordChanges changes,
         TimeProvider clock, int? afterVersion, int? waitSeconds, CancellationToken ct)
@@ -82,21 +81,23 @@ public static class SignatureEndpoints
         var pending = await PendingSignatureQueries.FindAsync(db, id, user.Party(), ct);
         if (pending is null) return Problems.NotFound("pending signature", id.ToString());
         if (!user.IsInRole(pending.Role)) return RoleRefused(pending);
-        var followed = await changes.FollowAsync(RecordChanges.KeyOf(RecordType, id.ToString()), user.Party(), wait,
-            async read =>
+        async Task<PendingSignature?> CurrentAsync(CancellationToken read)
+        {
+            db.ChangeTracker.Clear(); // as it is now, not as this request first loaded it
+            var current = await PendingSignatureQueries.FindAsync(db, id, user.Party(), read);
+            if (current is null) return null;
+            if (current.ExpireIfDue(clock.GetUtcNow()))
             {
-                db.ChangeTracker.Clear(); // read as it is now, not as this request first loaded it
-                var current = await PendingSignatureQueries.FindAsync(db, id, user.Party(), read);
-                if (current is null) return null;
-                if (current.ExpireIfDue(clock.GetUtcNow()))
-                {
-                    await db.SaveChangesAsync(read);
-                    await submit.AbandonAsync(current, read);
-                }
-                return await submit.ResumeClaimedAsync(current, read);
-            },
-            p => p.Version,
-            read => db.PendingSignatures.AsNoTracking().Where(p => p.Id == id).Select(p => (int?)p.Version).SingleOrDefaultAsync(read), clock, ct);
+                await db.SaveChangesAsync(read);
+                await submit.AbandonAsync(current, read);
+            }
+            // Being submitted: the chain says whether its transaction was mined (then the step is taken now) or dropped.
+            return await submit.ResumeClaimedAsync(current, read);
+        }
+
+        // Each recheck of a waiting request reads it whole, so a submission whose request went away is still followed to its end.
+        var followed = await changes.FollowAsync(RecordChanges.KeyOf(RecordType, id.ToString()), user.Party(), wait, CurrentAsync, p => p.Version,
+            async read => (await CurrentAsync(read))?.Version, clock, ct);
         return followed is null ? Problems.NotFound("pending signature", id.ToString()) : Results.Ok(PendingSignatureView.From(followed));
     }
 
