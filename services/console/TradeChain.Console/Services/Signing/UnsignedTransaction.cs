@@ -16,9 +16,11 @@ public sealed record UnsignedTransaction(string From, string To, string Data, st
     };
 
     /// <summary>The transaction as <c>unsigned.json</c> holds it (what <c>tradechain sign --transaction</c> takes).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public string Json => System.Text.Json.JsonSerializer.Serialize(this, Indented);
 
     /// <summary>The account's transaction count it is prepared for, in decimal.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public string NonceNumber => Number(Nonce);
 
     /// <summary>A hex quantity (nonce, gas) as a decimal number.</summary>
