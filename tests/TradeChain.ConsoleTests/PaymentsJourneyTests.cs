@@ -392,13 +392,50 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
         });
     }
 
+    [Fact]
+    public async Task A_trader_that_keeps_its_key_signs_its_mandate_with_its_browser_wallet_and_its_bank_is_told_until_then_whose_signature_is_missing()
+    {
+        await JourneyAsync("wallet-mandate", async () =>
+        {
+            // The trader mandates its bank: the mandate on chain is its own transaction, which its wallet signs — not yet.
+            var trader = await SignedInAsync(Roles.Exporter, ConsoleSystem.SelfSignedTrader, "own.key");
+            var wallet = new BrowserWalletStandIn(null, system.Services.Chain.RpcUrl, ConsoleSystem.AddressOf(ConsoleSystem.SelfSignedTraderKey),
+                signsWithoutSending: ConsoleSystem.SelfSignedTraderKey);
+            await wallet.InstallAsync(trader);
+            await GoAsync(trader, "/accounts");
+            await trader.GetByLabel("Bank", new() { Exact = true }).FillAsync(Bank);
+            await trader.GetByLabel("Currency", new() { Exact = true }).FillAsync("USD");
+            await trader.GetByTestId("mandate-submit").ClickAsync();
+            var mandating = trader.GetByTestId("step-signing");
+            await Expect(mandating).ToContainTextAsync("Your mandate on chain", SlowContains);
+            await trader.ScreenshotAsync("wallet-mandate");
+            Assert.Empty(await trader.SeriousAccessibilityViolationsAsync());
+
+            // Meanwhile the bank cannot open the account: the page says whose signature is missing, and offers it none to sign.
+            var bank = await SignedInAsync(Roles.Bank, Bank, "treasury.ops");
+            await GoAsync(bank, "/accounts");
+            var row = bank.Locator($"[data-testid='mandates'] tr[data-party='{ConsoleSystem.SelfSignedTrader}']");
+            await row.GetByTestId("open-account").ClickAsync();
+            await Expect(row.GetByTestId("signing-other-party")).ToContainTextAsync($"a chain transaction of {ConsoleSystem.SelfSignedTrader}", SlowContains);
+            await Expect(row.GetByTestId("wallet-sign")).ToHaveCountAsync(0);
+            await bank.ScreenshotAsync("open-account-awaits-holder");
+
+            // The trader's wallet signs; the bank opens the account.
+            await mandating.GetByTestId("wallet-sign").ClickAsync();
+            await Expect(trader.GetByTestId("mandated")).ToContainTextAsync($"{Bank} may now open and keep your USD account", SlowContains);
+            Assert.Single(wallet.Signed);
+            await row.GetByTestId("open-account").ClickAsync();
+            await Expect(row).ToContainTextAsync("Open — see the account", SlowContains);
+        });
+    }
+
     /// <summary>
     /// The bank that signs itself, onboarded on chain (its account: the returned address); an importer that mandated it
     /// for USD, and a beneficiary whose USD account VCB keeps.
     /// </summary>
     private async Task<(string Applicant, string Beneficiary, string BankAddress)> SelfSignedBanksCustomersAsync(string prefix)
     {
-        var bankAddress = new TradeChain.Ledger.TransactionSigner(ConsoleSystem.SelfSignedBankKey, TradeChain.Ledger.DevelopmentAccounts.ChainId).Address;
+        var bankAddress = ConsoleSystem.AddressOf(ConsoleSystem.SelfSignedBankKey);
         await OnboardBankAsync(bankAddress);
         var (applicant, beneficiary) = (Unique($"IMP-{prefix}"), Unique($"EXP-{prefix}"));
         await PostAsync(applicant, Roles.Exporter, new Uri(Payments, "/accounts/mandates"), new { bank = ConsoleSystem.SelfSignedBank, currency = "USD" });
