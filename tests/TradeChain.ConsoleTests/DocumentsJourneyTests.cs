@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
+using TradeChain.Cli;
 using TradeChain.ConsoleTests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
 
@@ -318,6 +319,48 @@ public sealed partial class DocumentsJourneyTests(ConsoleSystem system, BrowserF
         await Expect(other.GetByTestId("content")).ToHaveCountAsync(0); // the content stays the issuer's
         await other.ScreenshotAsync("documents-title-holder");
         Assert.Empty(await other.SeriousAccessibilityViolationsAsync());
+    }
+
+    [Fact]
+    public async Task A_holder_that_keeps_its_key_hands_the_bill_over_by_signing_the_title_step_with_its_browser_wallet()
+    {
+        // The shipper, which signs its own transactions, has a transferable bill of lading issued (the issuance is the documents service's).
+        var shipper = ConsoleSystem.SelfSignedTrader;
+        var importer = Unique("IMP");
+        using var api = TradeChainHttp.Client(new TradeChain.ServiceDefaults.Auth.AuthOptions { SigningKey = TradeChain.ServiceDefaults.Auth.DevelopmentTokens.DevelopmentSigningKey },
+            "exporter", shipper, "journey-setup");
+        var documents = system.Services.Documents.BaseAddress;
+        var submitted = await TradeChainHttp.PostAsync(api, new Uri(documents, "/documents"), new
+        {
+            type = "bill-of-lading",
+            content = new
+            {
+                billOfLadingNumber = Unique("MAEU"), carrier = new { name = "Maersk A/S" }, shipper = new { name = "ACME Coffee JSC" }, consignee = new { name = "TO ORDER" },
+                portOfLoading = "VNSGN", portOfDischarge = "DEHAM", vessel = "MAERSK SELETAR", shippedOnBoardDate = "2026-11-20", goodsDescription = "Robusta green coffee beans",
+            },
+        });
+        var id = submitted["id"]!.GetValue<string>();
+        await TradeChainHttp.PollAsync(api, new Uri(documents, $"/documents/{id}"), d => d["status"]!.GetValue<string>() == "Issued", TimeSpan.FromSeconds(60));
+
+        // Handing the bill over is the holder's own transaction: its browser wallet signs it, and the title moves.
+        var page = await SignedInAsync(shipper, name: "own.key");
+        var wallet = new BrowserWalletStandIn(null, system.Services.Chain.RpcUrl, ConsoleSystem.AddressOf(ConsoleSystem.SelfSignedTraderKey),
+            signsWithoutSending: ConsoleSystem.SelfSignedTraderKey);
+        await wallet.InstallAsync(page);
+        await page.GotoAsync($"/documents/{id}");
+        await page.WaitForInteractiveAsync();
+        var title = page.GetByTestId("title");
+        await Expect(title.GetByTestId("title-holder")).ToHaveTextAsync($"{shipper} (you)", new() { Timeout = 30_000 });
+        await title.GetByLabel("Party to hand the bill to").FillAsync(importer);
+        await title.GetByRole(AriaRole.Button, new() { Name = "Hand the bill to another holder" }).ClickAsync();
+        var signing = title.GetByTestId("step-signing");
+        await Expect(signing).ToContainTextAsync("Hand the bill to another holder", new() { Timeout = 30_000 });
+        await page.ScreenshotAsync("wallet-title-step");
+        Assert.Empty(await page.SeriousAccessibilityViolationsAsync());
+        await signing.GetByTestId("wallet-sign").ClickAsync();
+        await Expect(title.GetByTestId("title-holder")).ToHaveTextAsync(importer, new() { Timeout = 30_000 });
+        await Expect(title.GetByRole(AriaRole.Status)).ToContainTextAsync(TradeChain.Ledger.DecodedTransaction.Decode(Assert.Single(wallet.Signed)).Hash);
+        await Expect(title.GetByTestId("step-signing")).ToHaveCountAsync(0);
     }
 
     [GeneratedRegex(@"/documents/([0-9a-f-]{36})$")]

@@ -249,32 +249,17 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
             // The self-signing bank, onboarded on chain, keeps the applicant's account and issues a credit (each of its own
             // steps signed in its own request); the beneficiary banks with VCB.
             var ownKey = ConsoleSystem.SelfSignedBankKey;
-            var bankAddress = new TradeChain.Ledger.TransactionSigner(ownKey, TradeChain.Ledger.DevelopmentAccounts.ChainId).Address;
-            await OnboardBankAsync(bankAddress);
-            var (applicant, beneficiary) = (Unique("IMP-OWN"), Unique("EXP-OWN"));
-            await PostAsync(applicant, Roles.Exporter, new Uri(Payments, "/accounts/mandates"), new { bank = ConsoleSystem.SelfSignedBank, currency = "USD" });
-            await PostAsync(beneficiary, Roles.Exporter, new Uri(Payments, "/accounts/mandates"), new { bank = Bank, currency = "USD" });
+            var (applicant, beneficiary, bankAddress) = await SelfSignedBanksCustomersAsync("OWN");
             await SelfSignedPostAsync(new Uri(Payments, "/accounts"), new { party = applicant, currency = "USD" });
             await SelfSignedPostAsync(new Uri(Payments, $"/accounts/{applicant}/USD/deposits"), new { amount = 20_000m, reference = Unique("DEP") });
-            await PostAsync(Bank, Roles.Bank, new Uri(Payments, "/accounts"), new { party = beneficiary, currency = "USD" });
-            var today = DateOnly.FromDateTime(DateTime.UtcNow);
-            var applied = await PostAsync(applicant, Roles.Exporter, new Uri(Payments, "/credits"), new
-            {
-                beneficiary, issuingBank = ConsoleSystem.SelfSignedBank,
-                terms = new
-                {
-                    currency = "USD", amount = 10_000m, tolerancePercent = 0m, expiryDate = today.AddDays(45), expiryPlaceCountry = "VN", latestShipmentDate = today.AddDays(20),
-                    applicantName = "Hamburg Roasters GmbH", beneficiaryName = "Saigon Coffee JSC", portOfLoading = "VNSGN", portOfDischarge = "DEHAM", goodsDescription = Goods,
-                    requiredDocuments = new object[] { new { type = "commercial-invoice", matchFields = new[] { "amount", "currency" } } },
-                },
-            });
-            var credit = new Uri(Payments, $"/credits/{applied["id"]}/");
+            var creditId = await AppliedToSelfSignedBankAsync(applicant, beneficiary);
+            var credit = new Uri(Payments, $"/credits/{creditId}/");
             await SelfSignedPostAsync(new Uri(credit, "issue"), new { });
             await PostAsync(ConsoleSystem.SelfSignedBank, Roles.Bank, new Uri(credit, "amendments"), new { terms = new { amount = 12_000m }, reason = "price increase agreed" });
 
             // The beneficiary accepts in the console: it waits for the bank's signature, and says so.
             var exporter = await SignedInAsync(Roles.Exporter, beneficiary, "lan.tran");
-            await GoAsync(exporter, $"/credits/{applied["id"]}");
+            await GoAsync(exporter, $"/credits/{creditId}");
             await exporter.GetByTestId("amendment-accept").ClickAsync();
             await Expect(exporter.GetByTestId("amendment-awaiting-signature")).ToContainTextAsync($"awaits {ConsoleSystem.SelfSignedBank}'s signature", SlowContains);
 
@@ -298,10 +283,35 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
             await card.GetByTestId("send-signed").ClickAsync();
             await Expect(card.GetByRole(AriaRole.Alert)).ToContainTextAsync($"not by {ConsoleSystem.SelfSignedBank}'s account", SlowContains);
 
-            // Signed with the bank's key: the amendment is taken; the signature moves to those done, with its receipt.
+            // Signed with the bank's key while the chain mines nothing: the beneficiary's page, and the bank's signatures in
+            // another window, show it being submitted; once mined, both follow it live to the amendment taken.
             var signed = await SignAsync(transaction, ownKey);
-            await card.GetByTestId("signed-transaction").FillAsync(signed);
-            await card.GetByTestId("send-signed").ClickAsync();
+            var chain = new Nethereum.Web3.Web3(system.Services.Chain.RpcUrl);
+            IPage watching;
+            await chain.Client.SendRequestAsync<object?>("evm_setAutomine", null, false);
+            try
+            {
+                await card.GetByTestId("signed-transaction").FillAsync(signed);
+                await card.GetByTestId("send-signed").ClickAsync();
+                var awaitingBanner = exporter.GetByTestId("amendment-awaiting-signature");
+                await Expect(awaitingBanner).ToHaveAttributeAsync("data-status", "submitting", new() { Timeout = 20_000 });
+                await Expect(awaitingBanner).ToContainTextAsync("Being submitted");
+                await exporter.ScreenshotAsync("credit-signature-submitting");
+                // Read once the node holds it (a read between the service's claim and its send finds the node without it).
+                await UntilSentAsync(chain, bankAddress);
+                watching = await SignedInAsync(Roles.Bank, ConsoleSystem.SelfSignedBank, "credit.ops");
+                await GoAsync(watching, "/signatures");
+                await Expect(watching.GetByTestId("signature-submitting")).ToContainTextAsync("Being submitted");
+                await watching.ScreenshotAsync("signatures-submitting");
+            }
+            finally
+            {
+                await chain.Client.SendRequestAsync<object?>("evm_setAutomine", null, true);
+                await chain.Client.SendRequestAsync<object?>("evm_mine", null);
+            }
+            await Expect(watching.GetByTestId("closed-signatures").GetByTestId("signature-outcome")).ToContainTextAsync("accepted", SlowContains);
+            await Expect(exporter.GetByTestId("amendment-awaiting-signature")).ToHaveCountAsync(0, new() { Timeout = 30_000 });
+            await Expect(exporter.GetByTestId("credit-amount")).ToContainTextAsync("12,000.00 USD");
             var done = bank.GetByTestId("closed-signatures").GetByTestId("pending-signature");
             await Expect(done.GetByTestId("signature-outcome")).ToContainTextAsync("accepted", SlowContains);
             await Expect(done.GetByTestId("signature-receipt-hash")).ToHaveTextAsync(TradeChain.Ledger.DecodedTransaction.Decode(signed).Hash, Slow);
@@ -310,6 +320,145 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
             var amended = await PollAsync(beneficiary, Roles.Exporter, credit, c => c["amendments"]![0]!["status"]!.GetValue<string>() == "accepted");
             Assert.Equal(12_000m, amended["terms"]!["amount"]!.GetValue<decimal>());
         });
+    }
+
+    [Fact]
+    public async Task A_bank_that_keeps_its_key_opens_funds_and_issues_with_its_browser_wallet_and_a_wallet_that_only_sends_or_another_accounts_signature_is_refused_in_words()
+    {
+        await JourneyAsync("wallet-steps", async () =>
+        {
+            var ownKey = ConsoleSystem.SelfSignedBankKey;
+            var (applicant, beneficiary, bankAddress) = await SelfSignedBanksCustomersAsync("WAL");
+
+            // The bank's browser wallet holds its key and signs without sending; the bank opens its customer's account with it.
+            var bank = await SignedInAsync(Roles.Bank, ConsoleSystem.SelfSignedBank, "credit.ops");
+            var wallet = new BrowserWalletStandIn(null, system.Services.Chain.RpcUrl, bankAddress, signsWithoutSending: ownKey);
+            await wallet.InstallAsync(bank);
+            await GoAsync(bank, "/accounts");
+            var mandate = bank.Locator($"[data-testid='mandates'] tr[data-party='{applicant}']");
+            await mandate.GetByTestId("open-account").ClickAsync();
+            var opening = bank.GetByTestId("step-signing");
+            await Expect(opening.GetByTestId("signing-account")).ToHaveTextAsync(new Regex(bankAddress, RegexOptions.IgnoreCase), Slow);
+            await bank.ScreenshotAsync("wallet-open-account");
+            Assert.Empty(await bank.SeriousAccessibilityViolationsAsync());
+            await opening.GetByTestId("wallet-sign").ClickAsync();
+            await Expect(mandate).ToContainTextAsync("Open — see the account", SlowContains);
+            await Expect(bank.GetByTestId("step-signing")).ToHaveCountAsync(0);
+
+            // A deposit: a signature by another account (a mixed-up key file) is refused naming both accounts; the wallet's is booked.
+            await GoAsync(bank, $"/accounts/{applicant}/USD");
+            await bank.Locator("#deposit-amount").FillAsync("20000");
+            var depositReference = Unique("DEP");
+            await bank.Locator("#deposit-reference").FillAsync(depositReference);
+            await bank.GetByTestId("deposits-submit").ClickAsync();
+            var deposit = bank.GetByTestId("step-signing");
+            var transaction = JsonNode.Parse((await deposit.GetByTestId("unsigned-transaction").TextContentAsync(new() { Timeout = 30_000 }))!)!.AsObject();
+            var mixedUp = transaction.DeepClone().AsObject();
+            mixedUp["from"] = BankAccount.Address;
+            await deposit.GetByTestId("signed-transaction").FillAsync(await SignAsync(mixedUp, PartyWalletsKey(Bank)));
+            await deposit.GetByTestId("send-signed").ClickAsync();
+            await Expect(deposit.GetByRole(AriaRole.Alert)).ToContainTextAsync($"not by {ConsoleSystem.SelfSignedBank}'s account", SlowContains);
+            await bank.ScreenshotAsync("wallet-deposit-refused");
+            await deposit.GetByTestId("wallet-sign").ClickAsync();
+            await Expect(bank.GetByTestId("entries")).ToContainTextAsync(depositReference, SlowContains);
+            Assert.Equal(2, wallet.Signed.Count);
+
+            // The importer applies for a credit the bank issues.
+            var creditPath = $"/credits/{await AppliedToSelfSignedBankAsync(applicant, beneficiary)}";
+
+            // In a browser whose wallet signs only by sending (MetaMask), issuing cannot be signed there: it says so, and sends nothing.
+            var sendingOnly = await SignedInAsync(Roles.Bank, ConsoleSystem.SelfSignedBank, "credit.ops");
+            var metaMask = new BrowserWalletStandIn(system.Services.BankSignerUrl, system.Services.Chain.RpcUrl, bankAddress);
+            await metaMask.InstallAsync(sendingOnly);
+            await GoAsync(sendingOnly, creditPath);
+            await sendingOnly.GetByTestId("issue").ClickAsync();
+            await sendingOnly.GetByTestId("step-signing").GetByTestId("wallet-sign").ClickAsync();
+            await Expect(sendingOnly.GetByTestId("wallet-error")).ToContainTextAsync("signs only by sending", SlowContains);
+            Assert.Empty(metaMask.Sent);
+            await Expect(sendingOnly.GetByTestId("credit-status")).ToHaveTextAsync("Applied");
+
+            // With the wallet that signs: issued, the escrow funded by exactly the transaction the wallet signed.
+            await GoAsync(bank, creditPath);
+            await bank.GetByTestId("issue").ClickAsync();
+            var issuing = bank.GetByTestId("step-signing");
+            await Expect(issuing).ToContainTextAsync("Issuing the credit", SlowContains);
+            await bank.ScreenshotAsync("wallet-issue-credit");
+            Assert.Empty(await bank.SeriousAccessibilityViolationsAsync());
+            await issuing.GetByTestId("wallet-sign").ClickAsync();
+            await Expect(bank.GetByTestId("credit-status")).ToHaveTextAsync("Issued", Slow);
+            await Expect(bank.GetByTestId("escrow-receipt-hash")).ToHaveTextAsync(TradeChain.Ledger.DecodedTransaction.Decode(wallet.Signed[^1]).Hash);
+            await Expect(bank.GetByTestId("step-signing")).ToHaveCountAsync(0);
+            await bank.ScreenshotAsync("wallet-issued-credit");
+        });
+    }
+
+    [Fact]
+    public async Task A_trader_that_keeps_its_key_signs_its_mandate_with_its_browser_wallet_and_its_bank_is_told_until_then_whose_signature_is_missing()
+    {
+        await JourneyAsync("wallet-mandate", async () =>
+        {
+            // The trader mandates its bank: the mandate on chain is its own transaction, which its wallet signs — not yet.
+            var trader = await SignedInAsync(Roles.Exporter, ConsoleSystem.SelfSignedTrader, "own.key");
+            var wallet = new BrowserWalletStandIn(null, system.Services.Chain.RpcUrl, ConsoleSystem.AddressOf(ConsoleSystem.SelfSignedTraderKey),
+                signsWithoutSending: ConsoleSystem.SelfSignedTraderKey);
+            await wallet.InstallAsync(trader);
+            await GoAsync(trader, "/accounts");
+            await trader.GetByLabel("Bank", new() { Exact = true }).FillAsync(Bank);
+            await trader.GetByLabel("Currency", new() { Exact = true }).FillAsync("USD");
+            await trader.GetByTestId("mandate-submit").ClickAsync();
+            var mandating = trader.GetByTestId("step-signing");
+            await Expect(mandating).ToContainTextAsync("Your mandate on chain", SlowContains);
+            await trader.ScreenshotAsync("wallet-mandate");
+            Assert.Empty(await trader.SeriousAccessibilityViolationsAsync());
+
+            // Meanwhile the bank cannot open the account: the page says whose signature is missing, and offers it none to sign.
+            var bank = await SignedInAsync(Roles.Bank, Bank, "treasury.ops");
+            await GoAsync(bank, "/accounts");
+            var row = bank.Locator($"[data-testid='mandates'] tr[data-party='{ConsoleSystem.SelfSignedTrader}']");
+            await row.GetByTestId("open-account").ClickAsync();
+            await Expect(row.GetByTestId("signing-other-party")).ToContainTextAsync($"a chain transaction of {ConsoleSystem.SelfSignedTrader}", SlowContains);
+            await Expect(row.GetByTestId("wallet-sign")).ToHaveCountAsync(0);
+            await bank.ScreenshotAsync("open-account-awaits-holder");
+
+            // The trader's wallet signs; the bank opens the account.
+            await mandating.GetByTestId("wallet-sign").ClickAsync();
+            await Expect(trader.GetByTestId("mandated")).ToContainTextAsync($"{Bank} may now open and keep your USD account", SlowContains);
+            Assert.Single(wallet.Signed);
+            await row.GetByTestId("open-account").ClickAsync();
+            await Expect(row).ToContainTextAsync("Open — see the account", SlowContains);
+        });
+    }
+
+    /// <summary>
+    /// The bank that signs itself, onboarded on chain (its account: the returned address); an importer that mandated it
+    /// for USD, and a beneficiary whose USD account VCB keeps.
+    /// </summary>
+    private async Task<(string Applicant, string Beneficiary, string BankAddress)> SelfSignedBanksCustomersAsync(string prefix)
+    {
+        var bankAddress = ConsoleSystem.AddressOf(ConsoleSystem.SelfSignedBankKey);
+        await OnboardBankAsync(bankAddress);
+        var (applicant, beneficiary) = (Unique($"IMP-{prefix}"), Unique($"EXP-{prefix}"));
+        await PostAsync(applicant, Roles.Exporter, new Uri(Payments, "/accounts/mandates"), new { bank = ConsoleSystem.SelfSignedBank, currency = "USD" });
+        await PostAsync(beneficiary, Roles.Exporter, new Uri(Payments, "/accounts/mandates"), new { bank = Bank, currency = "USD" });
+        await PostAsync(Bank, Roles.Bank, new Uri(Payments, "/accounts"), new { party = beneficiary, currency = "USD" });
+        return (applicant, beneficiary, bankAddress);
+    }
+
+    /// <summary>The importer applies to the bank that signs itself for a credit of 10,000 USD in favour of the beneficiary: its id.</summary>
+    private async Task<string> AppliedToSelfSignedBankAsync(string applicant, string beneficiary)
+    {
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var applied = await PostAsync(applicant, Roles.Exporter, new Uri(Payments, "/credits"), new
+        {
+            beneficiary, issuingBank = ConsoleSystem.SelfSignedBank,
+            terms = new
+            {
+                currency = "USD", amount = 10_000m, tolerancePercent = 0m, expiryDate = today.AddDays(45), expiryPlaceCountry = "VN", latestShipmentDate = today.AddDays(20),
+                applicantName = "Hamburg Roasters GmbH", beneficiaryName = "Saigon Coffee JSC", portOfLoading = "VNSGN", portOfDischarge = "DEHAM", goodsDescription = Goods,
+                requiredDocuments = new object[] { new { type = "commercial-invoice", matchFields = new[] { "amount", "currency" } } },
+            },
+        });
+        return applied["id"]!.GetValue<string>();
     }
 
     /// <summary>A step of the self-signing bank through the API: 409 with the transaction to sign, then the same request with its signature.</summary>
@@ -323,6 +472,19 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
         request.Headers.Add(TradeChain.Ledger.PartySignatures.Header, await SignAsync(problem["transaction"]!.AsObject(), ConsoleSystem.SelfSignedBankKey));
         using var signed = await client.SendAsync(request);
         Assert.True(signed.IsSuccessStatusCode, $"{(int)signed.StatusCode}: {await signed.Content.ReadAsStringAsync()}");
+    }
+
+    /// <summary>Until the chain node holds a transaction of <paramref name="account"/> not mined yet.</summary>
+    private static async Task UntilSentAsync(Nethereum.Web3.Web3 chain, string account)
+    {
+        var count = chain.Eth.Transactions.GetTransactionCount;
+        for (var i = 0; i < 100; i++)
+        {
+            if ((await count.SendRequestAsync(account, Nethereum.RPC.Eth.DTOs.BlockParameter.CreatePending())).Value
+                > (await count.SendRequestAsync(account, Nethereum.RPC.Eth.DTOs.BlockParameter.CreateLatest())).Value) return;
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"no transaction of {account} reached the chain node");
     }
 
     /// <summary>Onboarding on chain, as the contracts' admin does it: the bank role, and the bank's own token account (each only when missing).</summary>

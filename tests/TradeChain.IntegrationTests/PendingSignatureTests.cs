@@ -224,6 +224,73 @@ public sealed class PendingSignatureTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_credit_names_the_signature_its_amendment_waits_for_while_awaited_and_being_submitted_and_no_longer_once_taken()
+    {
+        await using var rig = await Rig.StartAsync();
+        Assert.True((await Get(rig.Beneficiary, rig.Credit))["pendingSignature"] is null); // nothing waits yet
+        var signature = await rig.AwaitingAmendmentAsync(1, 50_000m);
+        var id = signature.Segments[^1];
+
+        // Every party to the credit reads whose signature its amendment waits for; the bank reads its pending signature's id to sign it.
+        foreach (var party in new[] { rig.Beneficiary, rig.Applicant, rig.Bank })
+        {
+            var pending = (await Get(party, rig.Credit))["pendingSignature"]!;
+            Assert.Equal((id, rig.SelfSignedBank, "awaiting", Exporter), (pending["id"]!.GetValue<string>(), pending["party"]!.GetValue<string>(),
+                pending["status"]!.GetValue<string>(), pending["requestedBy"]!.GetValue<string>()));
+            Assert.Contains("amendment 1", pending["purpose"]!.GetValue<string>());
+        }
+        // Nobody else: the credit does not exist for another bank, and so neither does what it waits for.
+        Assert.Equal(HttpStatusCode.NotFound, (await Send(rig.Vcb, HttpMethod.Get, rig.Credit)).Status);
+
+        // The bank signs while the chain mines nothing: its transaction is claimed and sent, and the credit says it is being submitted.
+        var raw = await rig.SignPendingAsync(signature);
+        var awaitingVersion = (await Get(rig.Bank, signature))["version"]!.GetValue<int>();
+        var chain = new Nethereum.Web3.Web3(rig.System.Chain.RpcUrl);
+        await chain.Client.SendRequestAsync<object?>("evm_setAutomine", null, false);
+        Task<(HttpStatusCode Status, JsonNode? Body)> submitting;
+        JsonNode submittedView;
+        Task<(HttpStatusCode Status, JsonNode? Body)> followed;
+        using var patientBank = Client(Roles.Bank, rig.SelfSignedBank);
+        patientBank.Timeout = TimeSpan.FromMinutes(2);
+        try
+        {
+            submitting = Send(patientBank, HttpMethod.Post, signature, new { signedTransaction = raw });
+            submittedView = await Poll(rig.Beneficiary, rig.Credit, c => c["pendingSignature"]?["status"]?.GetValue<string>() == "submitting");
+            Assert.Equal(id, submittedView["pendingSignature"]!["id"]!.GetValue<string>());
+            Assert.Equal("proposed", submittedView["amendments"]![0]!["status"]!.GetValue<string>()); // not taken before the chain has it
+            // Read once the node holds it (a read between the claim and the send finds the node without it and awaits it again).
+            var pendingCount = chain.Eth.Transactions.GetTransactionCount;
+            for (var i = 0; i < 100 && (await pendingCount.SendRequestAsync(rig.BankAddress, Nethereum.RPC.Eth.DTOs.BlockParameter.CreatePending())).Value
+                     == (await pendingCount.SendRequestAsync(rig.BankAddress, Nethereum.RPC.Eth.DTOs.BlockParameter.CreateLatest())).Value; i++)
+                await Task.Delay(100);
+            var claimed = await Get(rig.Bank, signature);
+            Assert.Equal("submitting", claimed["status"]!.GetValue<string>());
+            Assert.True(claimed["version"]!.GetValue<int>() > awaitingVersion);
+            // The bank's page follows it by long-poll: asked after the version it shows, answered once it moves on.
+            followed = Send(patientBank, HttpMethod.Get, new Uri(signature, $"?afterVersion={claimed["version"]}&waitSeconds=25"));
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            Assert.False(followed.IsCompleted, "the long-poll answered before the signature moved");
+        }
+        finally
+        {
+            await chain.Client.SendRequestAsync<object?>("evm_setAutomine", null, true);
+            await chain.Client.SendRequestAsync<object?>("evm_mine", null);
+        }
+
+        // Mined: the amendment is taken, the long-poll answers with it completed, and the credit waits for nothing any more.
+        var (status, completed) = await submitting;
+        Assert.True(status == HttpStatusCode.OK, $"{(int)status}: {completed}");
+        var (followedStatus, followedView) = await followed;
+        Assert.Equal((HttpStatusCode.OK, "completed"), (followedStatus, followedView!["status"]!.GetValue<string>()));
+        var taken = await Get(rig.Beneficiary, rig.Credit);
+        Assert.Equal("accepted", taken["amendments"]![0]!["status"]!.GetValue<string>());
+        Assert.True(taken["pendingSignature"] is null, taken.ToJsonString());
+        // A long-poll asked with bad parameters is refused naming them.
+        var (refused, problem) = await Send(rig.Bank, HttpMethod.Get, new Uri(signature, "?waitSeconds=5"));
+        Assert.True(refused == HttpStatusCode.BadRequest && problem!["errors"]!["afterVersion"] is not null, $"{(int)refused}: {problem}");
+    }
+
+    [Fact]
     public async Task After_a_pending_signature_expires_the_beneficiary_can_ask_again_and_gets_a_new_one()
     {
         await using var rig = await Rig.StartAsync(signatureLifetime: "00:00:02");

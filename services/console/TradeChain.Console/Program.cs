@@ -11,6 +11,7 @@ builder.AddTelemetry("console");
 builder.AddConsoleSignIn();
 builder.AddServiceApis();
 builder.Services.AddSingleton<TradeChain.Console.Services.Payments.ChainReceipts>();
+builder.Services.AddScoped<TradeChain.Console.Services.Signing.BrowserWallet>();
 builder.AddVerifier();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 

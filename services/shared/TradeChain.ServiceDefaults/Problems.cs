@@ -79,7 +79,11 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         if (rule is not null) extensions["rule"] = rule;
         if (rule == "readable-json") extensions["errors"] = new Dictionary<string, string[]> { [UnreadableField(exception)] = [detail] };
         if (exception is TradeChain.Ledger.PartySignatureRequiredException signing)
+        {
             extensions["transaction"] = TradeChain.Ledger.SigningRequest.Of(signing.Transaction, signing.Address, $"a chain transaction of {signing.Party} for this step");
+            // Whose signature: usually the caller's own party, but a step may need another party's that signs itself (a holder's mandate).
+            extensions["party"] = signing.Party;
+        }
         if (exception is TradeChain.Ledger.PartySignatureException signed) extensions["errors"] = new Dictionary<string, string[]> { [signed.Field] = [exception.Message] };
         if (exception is TradeChain.Ledger.RemoteSignerException) logger.LogWarning(exception, "A remote signer did not sign");
         return await problems.TryWriteAsync(new ProblemDetailsContext

@@ -13,7 +13,10 @@ namespace TradeChain.ConsoleTests.Infrastructure;
 /// </summary>
 /// <param name="startsOnChain">The network the wallet is on at first (e.g. 1, Ethereum); null: TradeChain's. It switches to
 /// TradeChain's when asked (wallet_switchEthereumChain, EIP-3326) and knows no other network (4902).</param>
-public sealed class BrowserWalletStandIn(string signerUrl, string chainUrl, string account, long? startsOnChain = null)
+/// <param name="signsWithoutSending">Instead, a wallet that signs a transaction without sending it (<c>eth_signTransaction</c>,
+/// as hardware wallets through Frame or WalletConnect do): the key it holds (here the party's PUBLIC development key),
+/// signing exactly the transaction asked, nonce and all.</param>
+public sealed class BrowserWalletStandIn(string? signerUrl, string chainUrl, string account, long? startsOnChain = null, string? signsWithoutSending = null)
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
 
@@ -51,6 +54,7 @@ public sealed class BrowserWalletStandIn(string signerUrl, string chainUrl, stri
                 "eth_requestAccounts" or "eth_accounts" => new JsonArray(account),
                 "eth_chainId" => _onOtherChain is { } other ? "0x" + other.ToString("x") : await RpcAsync(chainUrl, "eth_chainId", new JsonArray()),
                 "wallet_switchEthereumChain" => await SwitchAsync(JsonNode.Parse(parameters)!.AsArray()[0]!["chainId"]!.GetValue<string>()),
+                "eth_signTransaction" when signsWithoutSending is { } key => SignHere(JsonNode.Parse(parameters)!.AsArray()[0]!.AsObject(), key),
                 "eth_signTransaction" => throw new WalletError(4200, "The method \"eth_signTransaction\" is not supported by this wallet."),
                 "eth_sendTransaction" => await SendAsync(JsonNode.Parse(parameters)!.AsArray()[0]!.AsObject()),
                 _ => throw new WalletError(4200, $"The method \"{method}\" is not supported by this wallet."),
@@ -62,6 +66,20 @@ public sealed class BrowserWalletStandIn(string signerUrl, string chainUrl, stri
             return new JsonObject { ["error"] = new JsonObject { ["code"] = e.Code, ["message"] = e.Message } }.ToJsonString();
         }
     }
+
+    /// <summary>Signs as the wallet's key (not sent: the page gives the signature to TradeChain, which sends it).</summary>
+    private JsonNode SignHere(JsonObject transaction, string key)
+    {
+        if (_onOtherChain is not null) throw new WalletError(-32603, "The wallet is on another network.");
+        if (!string.Equals(transaction["from"]?.GetValue<string>(), account, StringComparison.OrdinalIgnoreCase))
+            throw new WalletError(4100, "The requested account has not been authorised by the user.");
+        var raw = TradeChain.Cli.SignCommand.Sign(transaction.ToJsonString(), key, TextWriter.Null).Raw;
+        lock (Signed) Signed.Add(raw);
+        return raw;
+    }
+
+    /// <summary>The transactions the wallet signed without sending (raw).</summary>
+    public List<string> Signed { get; } = [];
 
     private async Task<JsonNode?> SwitchAsync(string chainId)
     {
@@ -78,7 +96,7 @@ public sealed class BrowserWalletStandIn(string signerUrl, string chainUrl, stri
             throw new WalletError(4100, "The requested account has not been authorised by the user.");
         var toSign = transaction.DeepClone().AsObject();
         toSign["nonce"] = await RpcAsync(chainUrl, "eth_getTransactionCount", new JsonArray(account, "pending"));
-        var raw = await RpcAsync(signerUrl, "eth_signTransaction", new JsonArray(toSign));
+        var raw = await RpcAsync(signerUrl ?? throw new WalletError(-32603, "This wallet has no signer to send with."), "eth_signTransaction", new JsonArray(toSign));
         var hash = (await RpcAsync(chainUrl, "eth_sendRawTransaction", new JsonArray(raw)))!.GetValue<string>();
         lock (Sent) Sent.Add(hash);
         return hash;

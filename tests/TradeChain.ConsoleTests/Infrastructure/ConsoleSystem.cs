@@ -21,12 +21,22 @@ public sealed class ConsoleSystem : IAsyncLifetime
     /// <summary>Its key: the PUBLIC development key derived from its name, held only by the tests (the bank).</summary>
     public static string SelfSignedBankKey => TradeChain.Ledger.PartyWallets.DevelopmentKey(SelfSignedBank);
 
+    /// <summary>A trader that signs its own transactions (its mandates on chain, its title steps).</summary>
+    public const string SelfSignedTrader = "EXP-OWNKEY";
+
+    /// <summary>Its key: the PUBLIC development key derived from its name, held only by the tests (the trader).</summary>
+    public static string SelfSignedTraderKey => TradeChain.Ledger.PartyWallets.DevelopmentKey(SelfSignedTrader);
+
+    /// <summary>The chain account of a party whose key is <paramref name="key"/>.</summary>
+    public static string AddressOf(string key) => new TradeChain.Ledger.TransactionSigner(key, TradeChain.Ledger.DevelopmentAccounts.ChainId).Address;
+
     public async Task InitializeAsync()
     {
-        var selfSigned = new TradeChain.Ledger.TransactionSigner(SelfSignedBankKey, TradeChain.Ledger.DevelopmentAccounts.ChainId).Address;
         Services = await TradeChainSystem.StartAsync(configure: (service, process) =>
         {
-            if (service is "payments" or "documents") process.SetSetting($"Parties:SelfSigned:{SelfSignedBank}", selfSigned);
+            if (service is not ("payments" or "documents")) return;
+            process.SetSetting($"Parties:SelfSigned:{SelfSignedBank}", AddressOf(SelfSignedBankKey));
+            process.SetSetting($"Parties:SelfSigned:{SelfSignedTrader}", AddressOf(SelfSignedTraderKey));
         }, console: _ => { });
         Console = Services.Console!;
     }

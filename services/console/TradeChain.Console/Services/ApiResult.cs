@@ -3,7 +3,9 @@ using System.Text.Json;
 namespace TradeChain.Console.Services;
 
 /// <summary>An API's refusal as RFC 9457 problem details: status, title, detail, the domain rule that refused, and errors per field path.</summary>
-public sealed record ApiProblem(int Status, string Title, string? Detail, string? Rule, IReadOnlyDictionary<string, string[]> Errors)
+/// <param name="Body">The problem as the API answered it, for its other members (e.g. the <c>transaction</c> a party is asked to sign); null when it was not JSON.</param>
+public sealed record ApiProblem(int Status, string Title, string? Detail, string? Rule, IReadOnlyDictionary<string, string[]> Errors,
+    System.Text.Json.Nodes.JsonObject? Body = null)
 {
     /// <summary>The errors for one field path (e.g. "items[0].netMassKg"), case-insensitive; empty when none.</summary>
     public IReadOnlyList<string> For(string field) =>
@@ -28,7 +30,8 @@ public sealed record ApiProblem(int Status, string Title, string? Detail, string
                             errors[field.Name] = field.Value.ValueKind == JsonValueKind.Array
                                 ? field.Value.EnumerateArray().Select(v => v.ToString()).ToArray()
                                 : [field.Value.ToString()];
-                    return new ApiProblem(status, Text(root, "title") ?? fallbackTitle, Text(root, "detail"), Text(root, "rule"), errors);
+                    return new ApiProblem(status, Text(root, "title") ?? fallbackTitle, Text(root, "detail"), Text(root, "rule"), errors,
+                        System.Text.Json.Nodes.JsonNode.Parse(body) as System.Text.Json.Nodes.JsonObject);
                 }
             }
             catch (JsonException) { }

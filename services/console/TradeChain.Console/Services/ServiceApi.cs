@@ -40,6 +40,17 @@ public abstract class ServiceApi(HttpClient http, AuthenticationStateProvider au
         return await SendCoreAsync<T>(request, ct);
     }
 
+    /// <summary>
+    /// A step of a party that signs its own transactions, sent again with its signature of the step's transaction (which
+    /// the step's first answer, 409 <c>signature-required</c>, gave) in the <c>Signed-Transaction</c> header.
+    /// </summary>
+    public async Task<ApiResult<T>> PostSignedAsync<T>(string path, object? body, string signedTransaction, CancellationToken ct = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body ?? new { }, (body ?? new { }).GetType(), options: Json) };
+        request.Headers.TryAddWithoutValidation(TradeChain.Ledger.PartySignatures.Header, signedTransaction.Trim());
+        return await SendCoreAsync<T>(request, ct);
+    }
+
     public Task<ApiResult<T>> PutAsync<T>(string path, object body, CancellationToken ct = default) => SendAsync<T>(HttpMethod.Put, path, body, ct);
 
     /// <summary>A call whose answer is read as loose JSON (for records the page only shows).</summary>

@@ -39,13 +39,31 @@ public sealed record PresentationView(int Number, Guid Id, IReadOnlyList<string>
         p.ExaminationDeadline, p.RefusalNotice, p.SettlementTransactionHash, p.SettledAtUnixMs);
 }
 
+/// <summary>A signature a step of the credit waits for: the step is not taken (nor saved) until <paramref name="Party"/> signs.</summary>
+/// <param name="Id">The pending signature's id: its party reads and signs it at <c>/signatures/{id}</c>.</param>
+/// <param name="Party">Whose signature: a party that signs its own transactions (the issuing bank, for an amendment's escrow adjustment).</param>
+/// <param name="Status">awaiting, or submitting (signed and sent: the chain decides).</param>
+/// <param name="Purpose">What the signature is for, in words.</param>
+public sealed record CreditSignatureView(Guid Id, string Party, string Status, string Purpose, string RequestedBy, long ExpiresAtUnixMs)
+{
+    public static CreditSignatureView From(Domain.PendingSignature p) =>
+        new(p.Id, p.Party, PendingSignatureView.Name(p.Status), p.Purpose, p.RequestedBy, p.ExpiresAtUnixMs);
+}
+
+/// <param name="PendingSignature">The signature a step of the credit waits for (awaiting or being submitted); null when none. Given with one
+/// credit (its read and its steps' answers), not in the list of credits.</param>
 public sealed record CreditView(Guid Id, string Number, string Status, string Applicant, string Beneficiary, string IssuingBank, string? AdvisingBank,
     CreditTerms Terms, decimal Drawn, Guid? CustomsDeclarationId, string? EscrowTransactionHash, string? RefundTransactionHash, bool BeneficiaryConsentedToCancel,
-    IReadOnlyList<AmendmentView> Amendments, IReadOnlyList<PresentationView> Presentations)
+    IReadOnlyList<AmendmentView> Amendments, IReadOnlyList<PresentationView> Presentations, CreditSignatureView? PendingSignature = null)
 {
-    public static CreditView From(DocumentaryCredit c) => new(c.Id, c.Number, c.Status.ToString(), c.ApplicantParty, c.BeneficiaryParty, c.IssuingBankParty,
-        c.AdvisingBankParty, c.Terms, c.Drawn, c.CustomsDeclarationId, c.EscrowTransactionHash, c.RefundTransactionHash, c.BeneficiaryConsentedToCancel,
-        [.. c.Amendments.Select(AmendmentView.From)], [.. c.Presentations.Select(PresentationView.From)]);
+    public static CreditView From(DocumentaryCredit c, Domain.PendingSignature? pending = null) => new(c.Id, c.Number, c.Status.ToString(), c.ApplicantParty,
+        c.BeneficiaryParty, c.IssuingBankParty, c.AdvisingBankParty, c.Terms, c.Drawn, c.CustomsDeclarationId, c.EscrowTransactionHash, c.RefundTransactionHash,
+        c.BeneficiaryConsentedToCancel, [.. c.Amendments.Select(AmendmentView.From)], [.. c.Presentations.Select(PresentationView.From)],
+        pending is null ? null : CreditSignatureView.From(pending));
+
+    /// <summary>The credit as one of its parties reads it: with the signature a step of it waits for, if any.</summary>
+    public static async Task<CreditView> OfAsync(DocumentaryCredit c, PaymentsDbContext db, TimeProvider clock, CancellationToken ct) =>
+        From(c, await CreditQueries.PendingSignatureAsync(db, c.Id, clock.GetUtcNow(), ct));
 }
 
 /// <summary>
@@ -61,54 +79,55 @@ public static class CreditEndpoints
         var group = app.MapGroup("/credits").WithTags("documentary credits").RequireAuthorization(Policies.AnyParty);
         group.MapPost("/", ApplyAsync).RequireAuthorization(Roles.Exporter).WithSummary("The importer (applicant) applies to its bank for a documentary credit.");
         group.MapGet("/", ListAsync).WithSummary("The credits the caller is party to.");
-        group.MapGet("/{id:guid}", GetAsync);
+        group.MapGet("/{id:guid}", GetAsync)
+            .WithSummary("The credit, with the signature a step of it waits for (pendingSignature: whose, awaiting or submitting) while one does.");
         group.MapGet("/{id:guid}/history", HistoryAsync).WithSummary("The credit's transitions with their Merkle proofs and on-chain anchoring.");
         group.MapGet("/{id:guid}/messages", MessagesAsync).WithSummary("ISO 20022 messages of the credit's settlements and refund.");
-        group.MapPost("/{id:guid}/issue", (Guid id, ClaimsPrincipal u, IssueCredit issue, CancellationToken ct) =>
-                Respond(id, issue.HandleAsync(id, Caller.From(u), ct))).RequireAuthorization(Roles.Bank)
+        group.MapPost("/{id:guid}/issue", (Guid id, ClaimsPrincipal u, IssueCredit issue, PaymentsDbContext db, TimeProvider clock, CancellationToken ct) =>
+                Respond(id, db, clock, issue.HandleAsync(id, Caller.From(u), ct))).RequireAuthorization(Roles.Bank)
             .WithSummary("The issuing bank issues the credit: the amount moves from the applicant's account into escrow on chain.");
-        group.MapPost("/{id:guid}/advise", (Guid id, ClaimsPrincipal u, AdviseCredit advise, CancellationToken ct) =>
-                Respond(id, advise.HandleAsync(id, Caller.From(u), ct))).RequireAuthorization(Roles.Bank)
+        group.MapPost("/{id:guid}/advise", (Guid id, ClaimsPrincipal u, AdviseCredit advise, PaymentsDbContext db, TimeProvider clock, CancellationToken ct) =>
+                Respond(id, db, clock, advise.HandleAsync(id, Caller.From(u), ct))).RequireAuthorization(Roles.Bank)
             .WithSummary("The advising bank advises the credit to the beneficiary.");
         group.MapPost("/{id:guid}/amendments", AmendAsync).RequireAuthorization(Roles.Bank).WithSummary("The issuing bank proposes an amendment (UCP 600 art. 10).");
-        group.MapPost("/{id:guid}/amendments/{number:int}/accept", (Guid id, int number, ClaimsPrincipal u, DecideAmendment decide, CancellationToken ct) =>
-                Decided(id, decide.HandleAsync(id, number, true, Caller.From(u), ct)))
+        group.MapPost("/{id:guid}/amendments/{number:int}/accept", (Guid id, int number, ClaimsPrincipal u, DecideAmendment decide, PaymentsDbContext db, TimeProvider clock, CancellationToken ct) =>
+                Decided(id, db, clock, decide.HandleAsync(id, number, true, Caller.From(u), ct)))
             .WithSummary("The beneficiary accepts the amendment: the terms (and the escrowed amount) change. An issuing bank that signs itself signs the escrow's adjustment: 202 awaiting its signature (its pending signature's id), nothing saved until it signs.");
-        group.MapPost("/{id:guid}/amendments/{number:int}/reject", (Guid id, int number, ClaimsPrincipal u, DecideAmendment decide, CancellationToken ct) =>
-            Decided(id, decide.HandleAsync(id, number, false, Caller.From(u), ct))).WithSummary("The beneficiary rejects the amendment: the terms stay.");
+        group.MapPost("/{id:guid}/amendments/{number:int}/reject", (Guid id, int number, ClaimsPrincipal u, DecideAmendment decide, PaymentsDbContext db, TimeProvider clock, CancellationToken ct) =>
+            Decided(id, db, clock, decide.HandleAsync(id, number, false, Caller.From(u), ct))).WithSummary("The beneficiary rejects the amendment: the terms stay.");
         group.MapPost("/{id:guid}/presentations", PresentAsync).RequireAuthorization(Roles.Exporter)
             .WithSummary("The beneficiary presents documents (references to documents issued in the documents service); they are verified over the bus and examined automatically.");
-        group.MapPost("/{id:guid}/presentations/{presentation:guid}/refuse", (Guid id, Guid presentation, ClaimsPrincipal u, RefusePresentation refuse, CancellationToken ct) =>
-                Respond(id, refuse.HandleAsync(id, presentation, Caller.From(u), ct))).RequireAuthorization(Roles.Bank)
+        group.MapPost("/{id:guid}/presentations/{presentation:guid}/refuse", (Guid id, Guid presentation, ClaimsPrincipal u, RefusePresentation refuse, PaymentsDbContext db, TimeProvider clock, CancellationToken ct) =>
+                Respond(id, db, clock, refuse.HandleAsync(id, presentation, Caller.From(u), ct))).RequireAuthorization(Roles.Bank)
             .WithSummary("The issuing bank refuses a discrepant presentation with ONE notice listing every discrepancy (UCP 600 art. 16).");
-        group.MapPost("/{id:guid}/presentations/{presentation:guid}/waive", (Guid id, Guid presentation, ClaimsPrincipal u, WaiveDiscrepancies waive, CancellationToken ct) =>
-                Respond(id, waive.HandleAsync(id, presentation, Caller.From(u), ct))).RequireAuthorization(Roles.Exporter)
+        group.MapPost("/{id:guid}/presentations/{presentation:guid}/waive", (Guid id, Guid presentation, ClaimsPrincipal u, WaiveDiscrepancies waive, PaymentsDbContext db, TimeProvider clock, CancellationToken ct) =>
+                Respond(id, db, clock, waive.HandleAsync(id, presentation, Caller.From(u), ct))).RequireAuthorization(Roles.Exporter)
             .WithSummary("The applicant waives the discrepancies.");
-        group.MapPost("/{id:guid}/presentations/{presentation:guid}/accept", (Guid id, Guid presentation, ClaimsPrincipal u, AcceptPresentation accept, CancellationToken ct) =>
-                Respond(id, accept.HandleAsync(id, presentation, Caller.From(u), ct))).RequireAuthorization(Roles.Bank)
+        group.MapPost("/{id:guid}/presentations/{presentation:guid}/accept", (Guid id, Guid presentation, ClaimsPrincipal u, AcceptPresentation accept, PaymentsDbContext db, TimeProvider clock, CancellationToken ct) =>
+                Respond(id, db, clock, accept.HandleAsync(id, presentation, Caller.From(u), ct))).RequireAuthorization(Roles.Bank)
             .WithSummary("The issuing bank accepts a complying (or waived) presentation.");
-        group.MapPost("/{id:guid}/presentations/{presentation:guid}/settle", (Guid id, Guid presentation, ClaimsPrincipal u, SettlePresentation settle, CancellationToken ct) =>
-                Respond(id, settle.HandleAsync(id, presentation, Caller.From(u), ct))).RequireAuthorization(Roles.Bank)
+        group.MapPost("/{id:guid}/presentations/{presentation:guid}/settle", (Guid id, Guid presentation, ClaimsPrincipal u, SettlePresentation settle, PaymentsDbContext db, TimeProvider clock, CancellationToken ct) =>
+                Respond(id, db, clock, settle.HandleAsync(id, presentation, Caller.From(u), ct))).RequireAuthorization(Roles.Bank)
             .WithSummary("The issuing or advising bank releases the accepted amount from escrow to the beneficiary (once per presentation, enforced on chain).");
-        group.MapPost("/{id:guid}/consent-to-cancel", (Guid id, ClaimsPrincipal u, ConsentToCancel consent, CancellationToken ct) =>
-                Respond(id, consent.HandleAsync(id, Caller.From(u), ct))).RequireAuthorization(Roles.Exporter)
+        group.MapPost("/{id:guid}/consent-to-cancel", (Guid id, ClaimsPrincipal u, ConsentToCancel consent, PaymentsDbContext db, TimeProvider clock, CancellationToken ct) =>
+                Respond(id, db, clock, consent.HandleAsync(id, Caller.From(u), ct))).RequireAuthorization(Roles.Exporter)
             .WithSummary("The beneficiary agrees, with its own account, to cancel the credit before expiry.");
-        group.MapPost("/{id:guid}/refund", (Guid id, ClaimsPrincipal u, RefundCredit refund, CancellationToken ct) =>
-                Respond(id, refund.HandleAsync(id, Caller.From(u), ct))).RequireAuthorization(Roles.Bank)
+        group.MapPost("/{id:guid}/refund", (Guid id, ClaimsPrincipal u, RefundCredit refund, PaymentsDbContext db, TimeProvider clock, CancellationToken ct) =>
+                Respond(id, db, clock, refund.HandleAsync(id, Caller.From(u), ct))).RequireAuthorization(Roles.Bank)
             .WithSummary("The issuing bank returns the unused amount to the applicant: after expiry, or on a cancellation the beneficiary agreed to.");
         return app;
     }
 
     /// <summary>The credit after the step, or 404 when the caller is not party to it (then it does not exist for it).</summary>
-    private static async Task<IResult> Respond(Guid id, Task<DocumentaryCredit?> step) =>
-        await step is { } credit ? Results.Ok(CreditView.From(credit)) : Problems.NotFound("credit", id.ToString());
+    private static async Task<IResult> Respond(Guid id, PaymentsDbContext db, TimeProvider clock, Task<DocumentaryCredit?> step) =>
+        await step is { } credit ? Results.Ok(await CreditView.OfAsync(credit, db, clock, CancellationToken.None)) : Problems.NotFound("credit", id.ToString());
 
     /// <summary>The credit after the decision; 202 with whose signature it awaits; 404 when the caller is not party to it.</summary>
-    private static async Task<IResult> Decided(Guid id, Task<AmendmentDecision?> step) => await step switch
+    private static async Task<IResult> Decided(Guid id, PaymentsDbContext db, TimeProvider clock, Task<AmendmentDecision?> step) => await step switch
     {
         null => Problems.NotFound("credit", id.ToString()),
         { Awaiting: { } awaiting } => Results.Accepted($"/credits/{id}", AwaitingSignatureView.From(awaiting)),
-        var decided => Results.Ok(CreditView.From(decided.Credit)),
+        var decided => Results.Ok(await CreditView.OfAsync(decided.Credit, db, clock, CancellationToken.None)),
     };
 
     private static async Task<IResult> ApplyAsync(CreditApplication request, ClaimsPrincipal user, ApplyForCredit apply, SettlementLedger ledger, TimeProvider clock,
@@ -181,10 +200,12 @@ public static class CreditEndpoints
     }
 
     private static async Task<IResult> ListAsync(ClaimsPrincipal user, PaymentsDbContext db, CancellationToken ct) =>
-        Results.Ok((await CreditQueries.ListAsync(db, user.Party(), ct)).Select(CreditView.From));
+        Results.Ok((await CreditQueries.ListAsync(db, user.Party(), ct)).Select(c => CreditView.From(c)));
 
-    private static async Task<IResult> GetAsync(Guid id, ClaimsPrincipal user, PaymentsDbContext db, CancellationToken ct) =>
-        await CreditQueries.FindAsync(db, id, user.Party(), ct) is { } credit ? Results.Ok(CreditView.From(credit)) : Problems.NotFound("credit", id.ToString());
+    private static async Task<IResult> GetAsync(Guid id, ClaimsPrincipal user, PaymentsDbContext db, TimeProvider clock, CancellationToken ct) =>
+        await CreditQueries.FindAsync(db, id, user.Party(), ct) is { } credit
+            ? Results.Ok(await CreditView.OfAsync(credit, db, clock, ct))
+            : Problems.NotFound("credit", id.ToString());
 
     private static async Task<IResult> HistoryAsync(Guid id, ClaimsPrincipal user, PaymentsDbContext db, TransitionHistory history, CancellationToken ct) =>
         await CreditQueries.FindAsync(db, id, user.Party(), ct) is { } credit
@@ -197,7 +218,7 @@ public static class CreditEndpoints
             : Problems.NotFound("credit", id.ToString());
 
     private static async Task<IResult> AmendAsync(Guid id, AmendmentRequest request, ClaimsPrincipal user, SettlementLedger ledger, ProposeAmendment propose,
-        CancellationToken ct)
+        PaymentsDbContext db, TimeProvider clock, CancellationToken ct)
     {
         var errors = new List<(string, string)>();
         if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > InputLimits.Reason) errors.Add(("reason", $"is required: why the credit is amended (at most {InputLimits.Reason} characters)"));
@@ -209,7 +230,7 @@ public static class CreditEndpoints
         {
             null => Problems.NotFound("credit", id.ToString()),
             { Errors.Count: > 0 } refused => Problems.Validation([.. Fields(refused.Errors)]),
-            var proposed => Results.Ok(CreditView.From(proposed.Credit)),
+            var proposed => Results.Ok(await CreditView.OfAsync(proposed.Credit, db, clock, ct)),
         };
     }
 

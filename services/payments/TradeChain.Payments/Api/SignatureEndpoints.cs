@@ -6,6 +6,7 @@ using TradeChain.Payments.Domain;
 using TradeChain.Payments.Infrastructure;
 using TradeChain.ServiceDefaults;
 using TradeChain.ServiceDefaults.Auth;
+using TradeChain.ServiceDefaults.Transitions;
 
 namespace TradeChain.Payments.Api;
 
@@ -13,11 +14,12 @@ namespace TradeChain.Payments.Api;
 /// <param name="RequestedBy">The party whose step waits for this signature.</param>
 /// <param name="Status">awaiting, submitting (signed and sent: the chain decides), completed, expired or overtaken.</param>
 /// <param name="Outcome">How it ended, in words (completed, expired, overtaken).</param>
+/// <param name="Version">Grows with every change of it (claimed, prepared again, closed): a client follows it with afterVersion and waitSeconds.</param>
 public sealed record PendingSignatureView(Guid Id, string Party, string Account, string Kind, string Purpose, string RequestedBy, string Status,
-    SigningRequest Transaction, long CreatedAtUnixMs, long ExpiresAtUnixMs, long? ClosedAtUnixMs, string? TransactionHash, string? Outcome)
+    SigningRequest Transaction, long CreatedAtUnixMs, long ExpiresAtUnixMs, long? ClosedAtUnixMs, string? TransactionHash, string? Outcome, int Version)
 {
     public static PendingSignatureView From(PendingSignature p) => new(p.Id, p.Party, p.Address, p.Kind, p.Purpose, p.RequestedBy, Name(p.Status),
-        SignatureQueue.Transaction(p), p.CreatedAtUnixMs, p.ExpiresAtUnixMs, p.ClosedAtUnixMs, p.TransactionHash, p.Outcome);
+        SignatureQueue.Transaction(p), p.CreatedAtUnixMs, p.ExpiresAtUnixMs, p.ClosedAtUnixMs, p.TransactionHash, p.Outcome, p.Version);
 
     public static string Name(PendingSignatureStatus status) => status.ToString().ToLowerInvariant();
 }
@@ -47,7 +49,8 @@ public static class SignatureEndpoints
         var group = app.MapGroup("/signatures").WithTags("signatures").RequireAuthorization(Policies.AnyParty);
         group.MapGet("/pending", ListAsync)
             .WithSummary("The signatures other parties' steps wait for from the caller's party (it signs itself), newest first, at most 100; all=true includes those completed, expired or overtaken.");
-        group.MapGet("/{id:guid}", GetAsync).WithSummary("One pending signature of the caller's party: what it is for, the transaction to sign, where it stands.");
+        group.MapGet("/{id:guid}", GetAsync).WithSummary("One pending signature of the caller's party: what it is for, the transaction to sign, where it stands. " +
+                                                         LongPoll.Summary("pending signature"));
         group.MapPost("/{id:guid}", SubmitAsync)
             .WithSummary("The caller's party signs a pending transaction (signedTransaction), or gives the hash of it as its wallet sent it (sentTransaction; 409 transaction-pending until mined): checked to be exactly that call by its account, sent, and the waiting step taken. Submitted again: the same result. Gone stale: 409 signed-transaction-stale with a new transaction to sign.");
         return app;
@@ -66,18 +69,40 @@ public static class SignatureEndpoints
         return Results.Ok(views);
     }
 
-    private static async Task<IResult> GetAsync(Guid id, ClaimsPrincipal user, PaymentsDbContext db, SubmitSignature submit, TimeProvider clock, CancellationToken ct)
+    /// <summary>
+    /// One pending signature; with afterVersion and waitSeconds a long-poll for its next change (<see cref="RecordChanges"/>:
+    /// read again every <see cref="RecordChanges.RecheckInterval"/>, and one being submitted resolved from the chain then).
+    /// </summary>
+    private static async Task<IResult> GetAsync(Guid id, ClaimsPrincipal user, PaymentsDbContext db, SubmitSignature submit, RecordChanges changes,
+        TimeProvider clock, int? afterVersion, int? waitSeconds, CancellationToken ct)
     {
+        var (wait, errors) = LongPoll.Of(afterVersion, waitSeconds, "pending signature");
+        if (LongPoll.Refused(errors) is { } refused) return refused;
         var pending = await PendingSignatureQueries.FindAsync(db, id, user.Party(), ct);
         if (pending is null) return Problems.NotFound("pending signature", id.ToString());
         if (!user.IsInRole(pending.Role)) return RoleRefused(pending);
-        if (pending.ExpireIfDue(clock.GetUtcNow()))
+        async Task<PendingSignature?> CurrentAsync(CancellationToken read)
         {
-            await db.SaveChangesAsync(ct);
-            await submit.AbandonAsync(pending, ct);
+            db.ChangeTracker.Clear(); // as it is now, not as this request first loaded it
+            var current = await PendingSignatureQueries.FindAsync(db, id, user.Party(), read);
+            if (current is null) return null;
+            if (current.ExpireIfDue(clock.GetUtcNow()))
+            {
+                await db.SaveChangesAsync(read);
+                await submit.AbandonAsync(current, read);
+            }
+            // Being submitted: the chain says whether its transaction was mined (then the step is taken now) or dropped.
+            return await submit.ResumeClaimedAsync(current, read);
         }
-        return Results.Ok(PendingSignatureView.From(await submit.ResumeClaimedAsync(pending, ct)));
+
+        // Each recheck of a waiting request reads it whole, so a submission whose request went away is still followed to its end.
+        var followed = await changes.FollowAsync(RecordChanges.KeyOf(RecordType, id.ToString()), user.Party(), wait, CurrentAsync, p => p.Version,
+            async read => (await CurrentAsync(read))?.Version, clock, ct);
+        return followed is null ? Problems.NotFound("pending signature", id.ToString()) : Results.Ok(PendingSignatureView.From(followed));
     }
+
+    /// <summary>The record type of a pending signature among the records a client may follow.</summary>
+    private const string RecordType = "pending-signature";
 
     private static async Task<IResult> SubmitAsync(Guid id, SignatureRequest request, ClaimsPrincipal user, PaymentsDbContext db, SubmitSignature submit, CancellationToken ct)
     {

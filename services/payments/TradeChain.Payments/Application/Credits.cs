@@ -283,7 +283,10 @@ public sealed class DecideAmendment(PaymentsDbContext db, SettlementLedger ledge
             ? credit
             : throw new TradeChain.Domain.DomainRuleViolation("no-such-credit", "The credit this signature was for is gone.");
 
-    private static string Subject(Guid credit, int number) => $"{credit}/A{number}";
+    private static string Subject(Guid credit, int number) => SubjectPrefix(credit) + $"A{number}";
+
+    /// <summary>How the pending signatures of a credit's amendment decisions begin their subject (the credit's id and a slash).</summary>
+    public static string SubjectPrefix(Guid credit) => $"{credit}/";
 
     /// <summary>
     /// A transaction already mined is this amendment's adjustment only if mined after the decision began to wait, if the
@@ -485,6 +488,21 @@ public static class CreditQueries
         // One verdict over the credit's and its presentations' transitions together.
         return HistoryView.Of(own.AggregateType, own.AggregateId,
             [.. transitions.OrderBy(t => t.OccurredAtUnixMs).ThenBy(t => t.AggregateType == credit.AggregateType ? 0 : 1).ThenBy(t => t.Sequence)]);
+    }
+
+    /// <summary>
+    /// The signature a step of the credit waits for (a decision on an amendment, held until the issuing bank that signs
+    /// itself signs the escrow's adjustment), while it is awaited or being submitted; null when none is.
+    /// </summary>
+    public static async Task<PendingSignature?> PendingSignatureAsync(PaymentsDbContext db, Guid id, DateTimeOffset now, CancellationToken ct)
+    {
+        var prefix = DecideAmendment.SubjectPrefix(id);
+        var open = await db.PendingSignatures.AsNoTracking()
+            .Where(p => p.Kind == DecideAmendment.StepKind && p.Subject.StartsWith(prefix)
+                        && (p.Status == PendingSignatureStatus.Awaiting || p.Status == PendingSignatureStatus.Submitting))
+            .OrderByDescending(p => p.CreatedAtUnixMs).Take(5).ToListAsync(ct);
+        // One past its time is expired (the next read by its party or a new decision records it so): nothing waits for it any more.
+        return open.FirstOrDefault(p => !p.Lapsed(now));
     }
 
     /// <summary>The reference under which customs attests the release of a declaration's goods on the escrow (as customs' AttestRelease.Reference makes it).</summary>

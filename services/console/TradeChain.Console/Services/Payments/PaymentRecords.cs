@@ -1,3 +1,5 @@
+using TradeChain.Console.Services.Signing;
+
 namespace TradeChain.Console.Services.Payments;
 
 // What the payments API answers, as the console reads it (services/payments/TradeChain.Payments/Api/*.cs).
@@ -14,13 +16,6 @@ public sealed record DutyPayment(string Reference, Guid DeclarationId, string Pa
     // Settling: a settlement under way — queued for its bank's next batch transaction, or a self-signed transfer awaiting its receipt.
     public bool Requested => Status is "Requested" or "Settling";
 }
-
-/// <summary>
-/// A transaction a service prepared for a party to sign itself, in eth_signTransaction's shape (hex quantities): saved as a
-/// file, <c>tradechain sign --transaction FILE --key-file KEY</c> signs it with the party's key, which never reaches TradeChain.
-/// </summary>
-public sealed record UnsignedTransaction(string From, string To, string Data, string Value, string Nonce, string Gas, string MaxFeePerGas,
-    string MaxPriorityFeePerGas, string ChainId, string Type, string Description);
 
 /// <summary>An account as the list gives it (no balances: those come with the account itself).</summary>
 public sealed record AccountSummary(string Party, string Currency, string Address, string ServicingBank, string OpenTransactionHash, long OpenedAtUnixMs);
@@ -50,10 +45,21 @@ public sealed record Presentation(int Number, Guid Id, IReadOnlyList<string> Doc
 
 public sealed record Credit(Guid Id, string Number, string Status, string Applicant, string Beneficiary, string IssuingBank, string? AdvisingBank,
     CreditTerms Terms, decimal Drawn, Guid? CustomsDeclarationId, string? EscrowTransactionHash, string? RefundTransactionHash,
-    bool BeneficiaryConsentedToCancel, IReadOnlyList<Amendment> Amendments, IReadOnlyList<Presentation> Presentations)
+    bool BeneficiaryConsentedToCancel, IReadOnlyList<Amendment> Amendments, IReadOnlyList<Presentation> Presentations,
+    CreditSignature? PendingSignature = null)
 {
     /// <summary>Changes whenever anything the page shows changes: the timeline reloads on it.</summary>
     public string Version => $"{Status}|{Amendments.Count}|{string.Join(",", Amendments.Select(a => a.Status))}|{string.Join(",", Presentations.Select(p => p.Status))}|{BeneficiaryConsentedToCancel}";
+}
+
+/// <summary>
+/// A signature a step of a credit waits for (GET /credits/{id}): a decision on an amendment, held until the issuing bank,
+/// which signs its own transactions, signs the escrow's adjustment. Its party signs it under "Signatures awaiting you".
+/// </summary>
+/// <param name="Status">awaiting, or submitting (signed and sent: the chain decides).</param>
+public sealed record CreditSignature(Guid Id, string Party, string Status, string Purpose, string RequestedBy, long ExpiresAtUnixMs)
+{
+    public bool Submitting => Status == "submitting";
 }
 
 public sealed record AccountLine(string Party, string Currency, string Address, decimal Ledger, decimal Chain, bool Agrees);
@@ -78,9 +84,15 @@ public sealed record OwnDocument(Guid Id, string Type, string Hash, string Statu
 /// what it is for, who asked, the transaction to sign, and where it stands (awaiting, completed, expired, overtaken).
 /// </summary>
 public sealed record PendingSignature(Guid Id, string Party, string Account, string Kind, string Purpose, string RequestedBy, string Status,
-    UnsignedTransaction Transaction, long CreatedAtUnixMs, long ExpiresAtUnixMs, long? ClosedAtUnixMs, string? TransactionHash, string? Outcome)
+    UnsignedTransaction Transaction, long CreatedAtUnixMs, long ExpiresAtUnixMs, long? ClosedAtUnixMs, string? TransactionHash, string? Outcome, int Version = 0)
 {
     public bool Awaiting => Status == "awaiting";
+
+    /// <summary>Signed and sent: the chain decides (mined → completed; refused or dropped → awaiting again).</summary>
+    public bool Submitting => Status == "submitting";
+
+    /// <summary>Awaiting or being submitted: the step it holds is still open.</summary>
+    public bool Open => Awaiting || Submitting;
 }
 
 /// <summary>A party's chain account as payments reports it (GET /parties/{party}/account): whether it signs itself decides what the console offers.</summary>
