@@ -6,14 +6,15 @@ namespace TradeChain.Payments.Infrastructure;
 
 /// <summary>
 /// The durable per-bank submission queue of duty settlements: a settlement's saved intent (Settling, by a bank whose key
-/// this service's signer holds) is its entry — nothing else is stored, so nothing queued is lost with the process. A
-/// bank's lane (<see cref="DutySettlementWorker"/>) is woken in process when an entry is saved and flushes what gathered in
-/// the window as one chain transaction; requests waiting for their settlement hear the outcome here.
+/// this service's signer holds, marked <see cref="Domain.DutyPayment.SettlementQueued"/>) is its entry — nothing else is
+/// stored, so nothing queued is lost with the process. A bank's lane (<see cref="DutySettlementWorker"/>) is woken in
+/// process when an entry is saved and flushes what gathered in the window as one chain transaction. Requests waiting for
+/// their settlement's record follow the payment through <see cref="ServiceDefaults.Transitions.RecordChanges"/>, at most
+/// Payments:SettlementMaxWaiters of them (<see cref="TryJoinWaiting"/>).
 /// </summary>
 public sealed class DutySettlementQueue(PartyWallets wallets, IOptions<PaymentsOptions> options)
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _lanes = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (TaskCompletionSource<string?> Outcome, int Waiters)> _waiting = new(StringComparer.Ordinal); // under its own lock
     private int _waiters;
     private readonly SemaphoreSlim _newLane = new(0);
 
@@ -51,40 +52,6 @@ public sealed class DutySettlementQueue(PartyWallets wallets, IOptions<PaymentsO
     internal Task<bool> WaitForWorkAsync(string bankParty, TimeSpan timeout, CancellationToken ct) => _lanes[bankParty].WaitAsync(timeout, ct);
 
     /// <summary>
-    /// Waits until the settlement of payment <paramref name="reference"/> is recorded by its lane, at most <paramref name="timeout"/>:
-    /// null when it was made (Settled), the refusal when it was given up; also null when the time ran out (read the payment).
-    /// </summary>
-    public async Task<string?> WaitAsync(string reference, TimeSpan timeout, CancellationToken ct)
-    {
-        TaskCompletionSource<string?> outcome;
-        lock (_waiting)
-        {
-            outcome = _waiting.TryGetValue(reference, out var entry) ? entry.Outcome : new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
-            _waiting[reference] = (outcome, entry.Waiters + 1);
-        }
-        try
-        {
-            return await outcome.Task.WaitAsync(timeout, ct);
-        }
-        catch (TimeoutException)
-        {
-            return null;
-        }
-        finally
-        {
-            // Kept while another request waits on the same payment; dropped with its last waiter.
-            lock (_waiting)
-            {
-                if (_waiting.TryGetValue(reference, out var entry) && entry.Outcome == outcome)
-                {
-                    if (entry.Waiters <= 1) _waiting.Remove(reference);
-                    else _waiting[reference] = (outcome, entry.Waiters - 1);
-                }
-            }
-        }
-    }
-
-    /// <summary>
     /// A place among the requests waiting for their settlement's record (at most Payments:SettlementMaxWaiters in this
     /// process); false when all are taken: the request answers 202 at once. Given back with <see cref="LeaveWaiting"/>.
     /// </summary>
@@ -96,15 +63,4 @@ public sealed class DutySettlementQueue(PartyWallets wallets, IOptions<PaymentsO
     }
 
     public void LeaveWaiting() => Interlocked.Decrement(ref _waiters);
-
-    /// <summary>The lane recorded what became of <paramref name="reference"/>'s settlement (null: settled; else why it was given up).</summary>
-    public void Recorded(string reference, string? refusal)
-    {
-        TaskCompletionSource<string?>? outcome = null;
-        lock (_waiting)
-        {
-            if (_waiting.Remove(reference, out var entry)) outcome = entry.Outcome;
-        }
-        outcome?.TrySetResult(refusal);
-    }
 }

@@ -5,7 +5,7 @@ using TradeChain.Payments.Domain;
 namespace TradeChain.Payments.Infrastructure;
 
 /// <summary>
-/// Runs one lane per bank: every <see cref="Rescan"/> the banks with a settlement Settling are looked up (queued here or by
+/// Runs one lane per bank: every <see cref="Rescan"/> the banks with a settlement queued are looked up (queued here or by
 /// another replica, or sent before a crash) and their lanes woken; a lane also wakes when this process saves an entry, lets
 /// the window gather more, takes the bank's settlement lease (<see cref="SettlementLeases"/>: one sender per bank across
 /// replicas; another holds it ⇒ it waits for the next scan) and flushes (<see cref="Application.SettleQueuedDutyPayments"/>)
@@ -50,7 +50,7 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<PaymentsDbContext>();
-            var banks = await db.DutyPayments.AsNoTracking().Where(p => p.Status == DutyPaymentStatus.Settling && p.SettledByBank != null)
+            var banks = await db.DutyPayments.AsNoTracking().Where(p => p.Status == DutyPaymentStatus.Settling && p.SettledByBank != null && p.SettlementQueued)
                 .Select(p => p.SettledByBank!).Distinct().ToListAsync(ct);
             foreach (var bank in banks.Where(queue.Batches)) queue.Queued(bank);
         }
