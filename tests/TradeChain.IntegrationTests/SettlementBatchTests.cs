@@ -188,12 +188,60 @@ public sealed partial class SettlementIntegrityTests
 
         var (status, problem) = await Send(parties.Bank, HttpMethod.Post, new Uri(system.Payments.BaseAddress, $"duty-payments/{duty.Reference}/settle"), new { });
         Assert.True(status == HttpStatusCode.Conflict, $"{(int)status}: {problem}");
-        Assert.Contains("DuplicateReference", problem!.ToJsonString(), StringComparison.Ordinal);
+        // The service's rule (it gives the payment up for good), not the contract's: the token's DuplicateReference is the reason given.
+        Assert.Equal("reference-bound-elsewhere", problem!["rule"]!.GetValue<string>());
+        Assert.Contains("DuplicateReference", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
         // Given up for good (not left Settling to be sent every few seconds): free again, the rule named in its history.
         var payment = await Get(parties.Bank, new Uri(system.Payments.BaseAddress, $"duty-payments/{duty.Reference}"));
         Assert.Equal("Requested", payment["status"]!.GetValue<string>());
         var history = await Get(parties.Bank, new Uri(system.Payments.BaseAddress, $"duty-payments/{duty.Reference}/history"));
         Assert.Contains("reference-bound-elsewhere", history["transitions"]!.AsArray()[^1]!["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_settlement_whose_request_sends_the_banks_own_signed_transfer_is_left_alone_by_the_batch_worker()
+    {
+        await using var system = await TradeChainSystem.StartAsync();
+        using var parties = new BatchParties();
+        var (duties, _) = await FundedDutiesAsync(system, parties, "LRN-OWN-TX", 2);
+        var (own, queued) = (duties[0], duties[1]);
+        var payments = system.Payments.BaseAddress;
+        var chain = Settlement(system);
+        var vcb = DevelopmentBankSigners.AddressOf(GoldenPath.BankParty);
+        // The bank, whose key the service's signer holds, signs one settlement's transfer itself: its request sends that transfer.
+        var unsigned = await Post(parties.Bank, new Uri(payments, $"duty-payments/{own.Reference}/settle/transaction"), new { });
+        var signed = await SignAsync(unsigned, BankKey(GoldenPath.BankParty));
+        using var patientBank = Client(Roles.Bank, GoldenPath.BankParty);
+        patientBank.Timeout = TimeSpan.FromMinutes(3);
+
+        var before = await chain.Web3Nonce(vcb, BlockParameter.CreatePending());
+        Task<(HttpStatusCode Status, JsonNode? Body)> settling;
+        await chain.Rpc("evm_setAutomine", false); // the bank's own transfer waits in the node: its payment stays Settling
+        try
+        {
+            settling = Send(patientBank, HttpMethod.Post, new Uri(payments, $"duty-payments/{own.Reference}/settle"), new { signedTransaction = signed });
+            await Until(async () => await chain.Web3Nonce(vcb, BlockParameter.CreatePending()) > before, "the bank's own transfer is sent");
+            Assert.Equal("Settling", (await Get(parties.Bank, new Uri(payments, $"duty-payments/{own.Reference}")))["status"]!.GetValue<string>());
+            // Meanwhile another settlement of the bank is queued: its lane flushes the bank's queue while the first is Settling.
+            Assert.Equal(HttpStatusCode.Accepted, (await SettleRespondingAsync(parties.Bank, payments, queued.Reference)).StatusCode);
+            await Until(async () => await chain.Web3Nonce(vcb, BlockParameter.CreatePending()) > before + 1, "the queue's batch is sent");
+        }
+        finally
+        {
+            await chain.Rpc("evm_setAutomine", true);
+            await chain.Rpc("evm_mine");
+        }
+
+        var (status, body) = await settling;
+        Assert.True(status == HttpStatusCode.OK, $"settle answered {(int)status}: {body}\n{system.Diagnostics}");
+        Assert.Equal(DecodedTransaction.Decode(signed).Hash, body!["settlementTransactionHash"]!.GetValue<string>(), StringComparer.OrdinalIgnoreCase);
+        var batched = await PollStatus(parties.Bank, new Uri(payments, $"duty-payments/{queued.Reference}"), "Settled");
+        // The batch held the queued settlement alone: no event at all — made or refused — of the one the bank's own transaction made.
+        var receipt = await chain.ReceiptAsync(batched["settlementTransactionHash"]!.GetValue<string>());
+        var references = receipt.DecodeAllEvents<Token.PaymentEventDTO>().Select(e => Convert.ToHexString(e.Event.PaymentReference))
+            .Concat(receipt.DecodeAllEvents<Token.PaymentRefusedEventDTO>().Select(e => Convert.ToHexString(e.Event.PaymentReference)));
+        Assert.Equal([Convert.ToHexString(SettlementClient.Reference($"duty-payment:{queued.Reference}"))], references);
+        await AssertLedgerAgreesWithChainAsync(system, parties.TreasuryBank, duties, duties.Sum(d => d.Amount));
     }
 
     private static async Task Execute(string database, string sql)

@@ -224,9 +224,10 @@ public sealed class SettlementContractTests : IAsyncLifetime
 
         var batchHash = outcomes[0].TransactionHash!;
         Assert.Equal(
-            [(batchHash, null), (direct.TransactionHash, null), (null, "DuplicateReference"), (null, "NotServicingBank"), (null, "ERC20InsufficientBalance"),
-                (null, "AccountNotOpen"), (null, "ZeroAmount"), (null, "InvalidReference"), (batchHash, null), (null, "ERC20InsufficientBalance")],
-            outcomes.Select(o => (o.TransactionHash, o.Refusal?.Split(':')[0])));
+            [(batchHash, null), (direct.TransactionHash, null), (null, "contract:DuplicateReference"), (null, "contract:NotServicingBank"),
+                (null, "contract:ERC20InsufficientBalance"), (null, "contract:AccountNotOpen"), (null, "contract:ZeroAmount"), (null, "contract:InvalidReference"),
+                (batchHash, null), (null, "contract:ERC20InsufficientBalance")],
+            outcomes.Select(o => (o.TransactionHash, o.Rule)));
         // One Payment event per item made, with its own payer, payee, amount and reference; the refused moved nothing.
         var receipt = await _vcb.Web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(batchHash);
         Assert.Equal([(Convert.ToHexString(Ref("batch 1")), 100_00), (Convert.ToHexString(Ref("batch 2")), 200_00)],

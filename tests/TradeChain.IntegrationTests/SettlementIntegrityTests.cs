@@ -161,6 +161,14 @@ public sealed partial class SettlementIntegrityTests
             new { signedTransaction = await SignAsync(redirected, bankKey) });
         Assert.Equal(HttpStatusCode.BadRequest, altered);
         Assert.Contains("data differ", alteredProblem!["errors"]!["signedTransaction"]![0]!.GetValue<string>());
+        // The bank's own signature of exactly this transfer on a nonce its account is not at (signed ahead, or its nonce used
+        // meanwhile): stale, as any party's signed transaction — 409, sign one prepared again; nothing sent, nothing saved.
+        var ahead = unsigned.DeepClone().AsObject();
+        ahead["nonce"] = "0x" + (Convert.ToInt64(unsigned["nonce"]!.GetValue<string>(), 16) + 1).ToString("x");
+        var (stale, staleProblem) = await Send(bank, HttpMethod.Post, new Uri(payments, $"duty-payments/{reference}/settle"),
+            new { signedTransaction = await SignAsync(ahead, bankKey) });
+        Assert.True(stale == HttpStatusCode.Conflict, $"{(int)stale}: {staleProblem}");
+        Assert.Equal("signed-transaction-stale", staleProblem!["rule"]!.GetValue<string>());
         Assert.Equal("Requested", (await Get(bank, new Uri(payments, $"duty-payments/{reference}")))["status"]!.GetValue<string>());
 
         // The bank's own signature (through the CLI, with its key file): settled by exactly that transaction; customs releases.

@@ -83,18 +83,22 @@ public class PaymentTests
     }
 
     [Fact]
-    public void A_settlement_whose_transfer_was_not_made_frees_the_payment_or_lets_a_noted_withdrawal_apply()
+    public void A_settlement_whose_transfer_was_not_made_frees_the_payment_naming_the_rule_or_lets_a_noted_withdrawal_apply()
     {
         var payment = DutyPayment.Request("DUTY-4", Guid.NewGuid(), "EXP-ACME", 720m, "USD", "customs", Now);
-        payment.BeginSettlement("BNK-1", "0xdebtor", "ops@BNK-1", Now);
-        Assert.Equal("settle-once", Assert.Throws<DomainRuleViolation>(() => payment.AbandonSettlement("BNK-2", "ops@BNK-2", Now, "refused")).Rule);
-        Assert.False(payment.AbandonSettlement("BNK-1", "ops@BNK-1", Now, "insufficient funds"));
-        Assert.Equal((DutyPaymentStatus.Requested, (string?)null), (payment.Status, payment.SettledByBank));
+        payment.BeginSettlement("BNK-1", "0xdebtor", "ops@BNK-1", Now, queued: true);
+        Assert.True(payment.SettlementQueued);
+        Assert.Equal("settle-once", Assert.Throws<DomainRuleViolation>(() => payment.AbandonSettlement("BNK-2", "ops@BNK-2", Now, "contract:x", "refused")).Rule);
+        Assert.False(payment.AbandonSettlement("BNK-1", "ops@BNK-1", Now, "contract:ERC20InsufficientBalance", "insufficient funds"));
+        Assert.Equal((DutyPaymentStatus.Requested, (string?)null, false), (payment.Status, payment.SettledByBank, payment.SettlementQueued));
+        Assert.Equal("contract:ERC20InsufficientBalance", payment.SettlementRefusal); // the rule it was given up under, until the next beginning
         Assert.True(payment.BeginSettlement("BNK-2", "0xdebtor", "ops@BNK-2", Now)); // free again, for any mandated bank
+        Assert.Null(payment.SettlementRefusal);
+        Assert.False(payment.SettlementQueued); // BNK-2's request makes its transfer itself
 
         Assert.False(payment.Withdraw("declaration amended", "customs", Now)); // noted: BNK-2 is settling
         Assert.True(payment.WithdrawalNoted);
-        Assert.True(payment.AbandonSettlement("BNK-2", "ops@BNK-2", Now, "customs withdrew the payment before it was made"));
+        Assert.True(payment.AbandonSettlement("BNK-2", "ops@BNK-2", Now, "payment-withdrawn", "customs withdrew the payment before it was made"));
         Assert.Equal(DutyPaymentStatus.Withdrawn, payment.Status);
         Assert.Equal("payment-withdrawn", Assert.Throws<DomainRuleViolation>(() => payment.BeginSettlement("BNK-2", "0xdebtor", "ops@BNK-2", Now)).Rule);
         Assert.Equal(["Requested", "Settling", "Requested", "Settling", "Settling", "Withdrawn"], payment.PendingTransitions.Select(t => t.ToState));

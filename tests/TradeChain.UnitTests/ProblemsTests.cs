@@ -20,6 +20,18 @@ public class ProblemsTests
             (problem["rule"]!.GetValue<string>(), problem["type"]!.GetValue<string>(), problem["detail"]!.GetValue<string>()));
     }
 
+    [Theory]
+    [InlineData("ERC20InsufficientBalance: account 0x01 holds 5, 10 are needed", "contract:ERC20InsufficientBalance")]
+    [InlineData("DuplicateReference", "contract:DuplicateReference")]
+    [InlineData("transaction 0xabc reverted", "contract:reverted")] // a revert naming no error
+    public async Task A_contracts_refusal_is_a_409_whose_rule_names_the_contracts_error_as_contract_colon_name(string error, string rule)
+    {
+        var (status, problem) = await HandleAsync(new TradeChain.Ledger.ChainRevertedException("bankTransfer", error));
+
+        Assert.Equal(StatusCodes.Status409Conflict, status);
+        Assert.Equal((rule, error), (problem["rule"]!.GetValue<string>(), problem["detail"]!.GetValue<string>()));
+    }
+
     [Fact]
     public async Task An_unreadable_body_is_a_400_problem_naming_the_field_where_reading_stopped()
     {

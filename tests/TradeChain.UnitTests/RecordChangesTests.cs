@@ -81,6 +81,27 @@ public sealed class RecordChangesTests
     }
 
     [Fact]
+    public async Task A_follower_that_stops_waiting_leaves_another_following_the_same_record_to_be_woken()
+    {
+        var changes = new RecordChanges();
+        var version = 1;
+        Task<string?> Read(CancellationToken _) => Task.FromResult<string?>($"v{version}");
+        Task<int?> VersionOf(CancellationToken _) => Task.FromResult<int?>(version);
+        using var stop = new CancellationTokenSource();
+        var patient = changes.FollowAsync("duty-payment/DP-1", "BNK-A", new LongPoll(1, 30), Read, _ => version, VersionOf, TimeProvider.System, CancellationToken.None);
+        var impatient = changes.FollowAsync("duty-payment/DP-1", "BNK-A", new LongPoll(1, 30), Read, _ => version, VersionOf, TimeProvider.System, stop.Token);
+        Assert.Equal(2, changes.Waiting);
+
+        await stop.CancelAsync(); // its caller went away
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => impatient);
+        Assert.Equal(1, changes.Waiting);
+        version = 2;
+        changes.Committed(["duty-payment/DP-1"]);
+        Assert.Equal("v2", await patient);
+        Assert.Equal(0, changes.Waiting);
+    }
+
+    [Fact]
     public void The_wait_is_checked_field_by_field()
     {
         Assert.Equal([("waitSeconds", "must be between 0 and 30")], LongPoll.Of(1, 31, "document").Errors);

@@ -21,6 +21,20 @@ public sealed class ChainRevertedException(string function, string error, Except
     public string Function { get; } = function;
 
     public string Error { get; } = error;
+
+    /// <summary>The rule a client is told: <see cref="RuleOf"/> this refusal's error.</summary>
+    public string Rule => RuleOf(Error);
+
+    /// <summary>
+    /// The rule of a contract's refusal as clients see it, <c>contract:&lt;Error&gt;</c> — the custom error's name, which
+    /// <paramref name="error"/> begins with ("ERC20InsufficientBalance: …"); <c>contract:reverted</c> when it names none.
+    /// Only the contract's own refusals are named so: a rule the service checks itself has a plain name of its own.
+    /// </summary>
+    public static string RuleOf(string error)
+    {
+        var name = error.Split(':')[0].Trim();
+        return "contract:" + (name.Length > 0 && name.All(char.IsAsciiLetterOrDigit) ? name : "reverted");
+    }
 }
 
 /// <summary>

@@ -67,13 +67,18 @@ public sealed record BatchTransfer(string From, string To, BigInteger Amount, by
 
 /// <summary>
 /// What became of one transfer of a batch: made, in transaction <see cref="TransactionHash"/> (the batch's, or an earlier
-/// attempt's); or refused, <see cref="Refusal"/> naming the contract's rule (its custom error) — nothing of it moved.
+/// attempt's); or refused — nothing of it moved — <see cref="Refusal"/> saying why and <see cref="Rule"/> naming the rule:
+/// the token's custom error as <c>contract:&lt;Error&gt;</c> (<see cref="ChainRevertedException.RuleOf"/>), or
+/// <see cref="NotInBatchRule"/> when the receipt holds no event of it (this client's finding, not the contract's).
 /// </summary>
 /// <param name="Undecided">Refused as DuplicateReference, and what the reference is bound to could not be read (the node
 /// failed): neither made nor refused for good — sent again later, the next attempt decides.</param>
-public sealed record BatchTransferOutcome(BatchTransfer Transfer, string? TransactionHash, string? Refusal, bool Undecided = false)
+public sealed record BatchTransferOutcome(BatchTransfer Transfer, string? TransactionHash, string? Refusal, string? Rule = null, bool Undecided = false)
 {
     public bool Made => TransactionHash is not null;
+
+    /// <summary>The rule of a transfer the batch's receipt holds no event of.</summary>
+    public const string NotInBatchRule = "not-in-batch";
 }
 
 /// <summary>A transaction a party sent itself, as the node has it: its call, and once mined its block and whether it succeeded.</summary>
@@ -229,7 +234,7 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
             }
             var refusal = refused.FirstOrDefault(r => r.PaymentReference.AsSpan().SequenceEqual(t.Reference) && SameAddress(r.From, t.From) && SameAddress(r.To, t.To)
                                                       && r.Amount == t.Amount);
-            var rule = refusal is null ? "NotInBatch" : RuleOf(refusal.Error);
+            var rule = refusal is null ? null : RuleOf(refusal.Error);
             if (rule == "DuplicateReference")
             {
                 try
@@ -242,19 +247,21 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
                 }
                 catch (ChainRevertedException e)
                 {
-                    outcomes.Add(new BatchTransferOutcome(t, null, e.Error));
+                    outcomes.Add(new BatchTransferOutcome(t, null, e.Error, e.Rule));
                     continue;
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     // One item's lookup failing does not throw away what the mined batch says of the others.
-                    outcomes.Add(new BatchTransferOutcome(t, null, $"DuplicateReference: what reference {reference} is bound to could not be read ({e.Message})", Undecided: true));
+                    outcomes.Add(new BatchTransferOutcome(t, null, $"DuplicateReference: what reference {reference} is bound to could not be read ({e.Message})",
+                        ChainRevertedException.RuleOf(rule), Undecided: true));
                     continue;
                 }
             }
-            outcomes.Add(new BatchTransferOutcome(t, null, refusal is null
-                ? $"NotInBatch: transaction {receipt.TransactionHash} has no event for reference {reference}"
-                : $"{rule}: the token refused the transfer of reference {reference} in batch transaction {receipt.TransactionHash}"));
+            outcomes.Add(refusal is null
+                ? new BatchTransferOutcome(t, null, $"transaction {receipt.TransactionHash} has no event for reference {reference}", BatchTransferOutcome.NotInBatchRule)
+                : new BatchTransferOutcome(t, null, $"{rule}: the token refused the transfer of reference {reference} in batch transaction {receipt.TransactionHash}",
+                    ChainRevertedException.RuleOf(rule!)));
         }
         return outcomes;
     }

@@ -44,8 +44,8 @@ public static partial class DutyPaymentEndpoints
             .WithSummary("The payment's transitions with their Merkle proofs; the Settled transition's anchoring transaction is the receipt on chain.");
         group.MapPost("/{reference}/settle", SettleAsync).RequireAuthorization(Roles.Bank)
             .WithSummary("The declarant's bank pays the duties from the declarant's settlement account to the customs treasury's (a token transfer on chain); customs is notified over the bus. Settling again returns the existing settlement. " +
-                         "A bank whose key the service's signer holds has its settlements sent in batches (one chain transaction per bank and window): the answer waits for the payment to be Settled (200) — at most Payments:SettlementWaitSeconds (25) or the client's Prefer: wait=<seconds> — unless the client sends Prefer: respond-async (RFC 7240), or the wait runs out: then 202 Accepted with the payment (Settling) and its Location; it becomes Settled when the batch's receipt carries its Payment event (or is given up with the contract's rule named in its history). " +
-                         "A bank that signs itself gives signedTransaction (or gets 409 signature-required with the transaction to sign); a bank whose wallet sent the transfer itself gives its hash as sentTransaction (409 transaction-pending until it is mined) — also for a payment customs withdrew meanwhile: the money moved, so it is recorded Settled with the withdrawal noted (withdrawalReason).");
+                         "A bank whose key the service's signer holds has its settlements sent in batches (one chain transaction per bank and window): the answer waits for the payment to be Settled (200) — at most Payments:SettlementWaitSeconds (25) or the client's Prefer: wait=<seconds> — unless the client sends Prefer: respond-async (RFC 7240), or the wait runs out: then 202 Accepted with the payment (Settling) and its Location; it becomes Settled when the batch's receipt carries its Payment event, or is given up (a waiting answer is then 409 naming the rule — contract:<Error> when the token refused the transfer — and the payment's history says why). " +
+                         "A bank that signs itself gives signedTransaction (or gets 409 signature-required with the transaction to sign; 409 signed-transaction-stale when it can no longer be sent as signed, e.g. its nonce was used); a bank whose wallet sent the transfer itself gives its hash as sentTransaction (409 transaction-pending until it is mined) — also for a payment customs withdrew meanwhile: the money moved, so it is recorded Settled with the withdrawal noted (withdrawalReason).");
         group.MapPost("/{reference}/settle/transaction", PrepareAsync).RequireAuthorization(Roles.Bank)
             .WithSummary("For a bank that signs its own transactions: the settlement's token transfer as an unsigned EIP-1559 transaction for the calling bank's account " +
                          "(its pending nonce, current fees, estimated gas) in eth_signTransaction's shape. Sign it unchanged (tradechain sign, or a wallet) and send it as " +
@@ -56,7 +56,8 @@ public static partial class DutyPaymentEndpoints
     }
 
     private static async Task<IResult> SettleAsync(string reference, SettleRequest? request, ClaimsPrincipal user, HttpContext http, SettleDutyPayment settle,
-        DutySettlementQueue queue, PaymentsDbContext db, Microsoft.Extensions.Options.IOptions<PaymentsOptions> options, TimeProvider clock, CancellationToken ct)
+        DutySettlementQueue queue, RecordChanges changes, PaymentsDbContext db, Microsoft.Extensions.Options.IOptions<PaymentsOptions> options, TimeProvider clock,
+        CancellationToken ct)
     {
         if (request?.SentTransaction is { } sent)
         {
@@ -76,16 +77,9 @@ public static partial class DutyPaymentEndpoints
         var callerAborted = http.Items[CallerAbortedKey] is CancellationToken aborted ? aborted : ct;
         if (!respondAsync && queue.TryJoinWaiting())
         {
-            var deadline = clock.GetUtcNow() + wait;
-            string? refusal = null;
             try
             {
-                while (payment.Status == DutyPaymentStatus.Settling && clock.GetUtcNow() < deadline)
-                {
-                    // The lane says when it recorded the payment; read again at least every second (recorded before this wait began).
-                    refusal = await queue.WaitAsync(reference, TimeSpan.FromSeconds(1), callerAborted) ?? refusal;
-                    payment = await db.DutyPayments.AsNoTracking().SingleAsync(p => p.Reference == reference, callerAborted);
-                }
+                payment = await FollowSettlingAsync(payment, user.Party(), wait, db, changes, clock, callerAborted);
             }
             catch (OperationCanceledException) when (callerAborted.IsCancellationRequested)
             {
@@ -98,16 +92,39 @@ public static partial class DutyPaymentEndpoints
             if (payment.IsSettledBy(user.Party())) return Results.Ok(DutyPaymentView.From(payment, user.Party()));
             if (payment.Status != DutyPaymentStatus.Settling)
             {
-                // Given up, as a settlement made in the request is: withdrawn by customs meanwhile, or refused by the contract.
+                // Given up, as a settlement made in the request is: withdrawn by customs meanwhile, or refused — under the rule
+                // recorded on the payment (contract:<Error> when the token refused the transfer), its last transition saying why.
                 if (payment.Status == DutyPaymentStatus.Withdrawn) payment.EnsureSettleable(user.Party(), currencySettles: true);
-                throw refusal is not null
-                    ? new TradeChain.Ledger.ChainRevertedException("bankTransferBatch", refusal)
-                    : new TradeChain.Domain.DomainRuleViolation("settlement-given-up", $"Duty payment {reference}'s settlement was given up: it is {payment.Status} again.");
+                var why = await DutyPaymentQueries.LastReasonAsync(db, reference, ct);
+                throw new TradeChain.Domain.DomainRuleViolation(payment.SettlementRefusal ?? "settlement-given-up",
+                    $"Duty payment {reference}'s settlement was given up and nothing moved: it is {payment.Status} again ({why}).");
             }
         }
         else if (respondAsync) http.Response.Headers["Preference-Applied"] = "respond-async";
         http.Response.Headers.RetryAfter = "2"; // read the payment (or long-poll it) again after that
         return Results.Accepted($"/duty-payments/{Uri.EscapeDataString(reference)}", DutyPaymentView.From(payment, user.Party()));
+    }
+
+    /// <summary>
+    /// Follows a Settling payment, as a long-poll GET does (<see cref="RecordChanges"/>: woken when its lane's save commits in
+    /// this process, else reading its version every few seconds), until its status moves or <paramref name="wait"/> is over.
+    /// A withdrawal noted on it meanwhile moves its version, not its status: followed on. Unchanged, too, when RecordChanges
+    /// has no place to wait in.
+    /// </summary>
+    private static async Task<DutyPayment> FollowSettlingAsync(DutyPayment payment, string party, TimeSpan wait, PaymentsDbContext db, RecordChanges changes,
+        TimeProvider clock, CancellationToken ct)
+    {
+        var reference = payment.Reference;
+        var deadline = clock.GetUtcNow() + wait;
+        for (var left = wait; payment.Status == DutyPaymentStatus.Settling && left > TimeSpan.Zero; left = deadline - clock.GetUtcNow())
+        {
+            var seen = payment.Version;
+            payment = await changes.FollowAsync(RecordChanges.KeyOf(DutyPayment.RecordType, reference), party, new LongPoll(seen, (int)Math.Ceiling(left.TotalSeconds)),
+                read => db.DutyPayments.AsNoTracking().SingleOrDefaultAsync(p => p.Reference == reference, read), p => p.Version,
+                read => db.DutyPayments.AsNoTracking().Where(p => p.Reference == reference).Select(p => (int?)p.Version).SingleOrDefaultAsync(read), clock, ct) ?? payment;
+            if (payment.Version == seen) break; // the wait is over, or there was no place to wait in
+        }
+        return payment;
     }
 
     /// <summary>

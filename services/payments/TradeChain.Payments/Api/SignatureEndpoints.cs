@@ -121,7 +121,7 @@ public static class SignatureEndpoints
             return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The signed transaction went stale.", detail: result.StaleReason,
                 type: Problems.RuleType, extensions: new Dictionary<string, object?>
                 {
-                    ["rule"] = "signed-transaction-stale", ["transaction"] = view.Transaction, ["pendingSignature"] = view,
+                    ["rule"] = PartyTransactions.StaleRule, ["transaction"] = view.Transaction, ["pendingSignature"] = view,
                 });
         return result.Pending.Status == PendingSignatureStatus.Completed
             ? Results.Ok(view)

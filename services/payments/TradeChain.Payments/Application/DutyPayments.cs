@@ -15,9 +15,12 @@ public sealed record DutySettlement(DutyPayment Payment, bool AlreadySettled);
 /// bank's own wallet sent the transfer itself: then it is recorded when its hash is given, see HandleAsync): the payment's
 /// checks and the bank's intent saved (Settling) — from then on a withdrawal cannot replace it; the token transfer from
 /// the declarant's account to the customs treasury's on chain (once per reference of this bank); then the ledger, the
-/// ISO 20022 messages and the payment settled — whose <see cref="DutiesSettled"/> tells customs. A retry, after a crash
-/// anywhere, resumes where it stopped. (Customs requests and withdraws payments over the bus:
-/// <see cref="RequestDutyPayment"/> and <see cref="WithdrawDutyPayment"/>.)
+/// ISO 20022 messages and the payment settled — whose <see cref="DutiesSettled"/> tells customs. For a bank whose key the
+/// service's signer holds the request takes the first step only: the saved intent is an entry of the bank's queue
+/// (<see cref="DutyPayment.SettlementQueued"/>), and the DutySettlementWorker takes the other two for a batch of them
+/// (<see cref="SettleQueuedDutyPayments"/>). The request makes the transfer itself when the bank signed it or its wallet
+/// sent it (or batching is off). A retry, after a crash anywhere, resumes where it stopped, in the way it began.
+/// (Customs requests and withdraws payments over the bus: <see cref="RequestDutyPayment"/> and <see cref="WithdrawDutyPayment"/>.)
 /// </summary>
 public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger ledger, Iso20022Recorder iso, IOptions<PaymentsOptions> options, TimeProvider clock,
     DutySettlementQueue queue)
@@ -86,7 +89,8 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
         // 1. The intent, saved before the money moves — once the payment's checks and the account's have passed, so that a
         //    settlement that cannot be made does not hold the payment.
         if (!payment.IsBeingSettledBy(bank.Party) && walletTransaction is null) await ledger.RequireTransferableAsync(db, bank.Party, from, payment.Amount, ct);
-        if (payment.BeginSettlement(bank.Party, from.Address, bank.Actor, clock.GetUtcNow()))
+        var queued = walletTransaction is null && signedBy is null && queue.Batches(bank.Party);
+        if (payment.BeginSettlement(bank.Party, from.Address, bank.Actor, clock.GetUtcNow(), queued))
         {
             try
             {
@@ -108,8 +112,10 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
         }
 
         // A bank whose key the service's signer holds: the saved intent is the entry of its queue, whose lane sends the bank's
-        // settlements of the window as one transaction and records each from its own event (SettleQueuedDutyPayments).
-        if (walletTransaction is null && signedBy is null && queue.Batches(bank.Party))
+        // settlements of the window as one transaction and records each from its own event (SettleQueuedDutyPayments). An
+        // entry is the lane's alone: a retry of it, even with a transaction the bank signed or sent, sends nothing here (a
+        // transfer already made is found bound to its reference by the lane).
+        if (payment.SettlementQueued && queue.Batches(bank.Party))
         {
             queue.Queued(bank.Party);
             return new DutySettlement(payment, AlreadySettled: false);
@@ -117,7 +123,7 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
 
         // 2. The money: a retry finds this bank's earlier transfer bound on chain to exactly this payment. A settlement resumed
         //    after customs withdrew the payment moves nothing if nothing moved yet: the withdrawal applies instead.
-        if (payment.WithdrawalNoted) await GiveUpAsync(payment, bank, WithdrawnBeforeMade, ct);
+        if (payment.WithdrawalNoted) await GiveUpAsync(payment, bank, WithdrawnRule, WithdrawnBeforeMade, ct);
         string tx;
         try
         {
@@ -126,7 +132,7 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
         catch (Exception e) when (e is DomainRuleViolation or ChainRevertedException or PartySignatureException or RemoteSignerException)
         {
             // Refused (by the account's rules or by the contract): unless the money may still move, the payment is free again.
-            await GiveUpAsync(payment, bank, e.Message, ct);
+            await GiveUpAsync(payment, bank, RuleOf(e), e.Message, ct);
             throw;
         }
 
@@ -172,8 +178,19 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
         }
     }
 
-    /// <summary>Why a settlement resumed after customs withdrew the payment moves nothing.</summary>
+    /// <summary>Why a settlement resumed after customs withdrew the payment moves nothing, and the rule it is given up under.</summary>
     internal const string WithdrawnBeforeMade = "customs withdrew the payment before it was made";
+
+    internal const string WithdrawnRule = "payment-withdrawn";
+
+    /// <summary>The rule a refusal of the transfer is given up under: the one its problem details name (contract:&lt;Error&gt; for the contract's).</summary>
+    private static string RuleOf(Exception refusal) => refusal switch
+    {
+        DomainRuleViolation violation => violation.Rule,
+        ChainRevertedException reverted => reverted.Rule,
+        PartySignatureException signature => signature.Rule,
+        _ => "remote-signer",
+    };
 
     /// <summary>
     /// The record of the bank's transfer <paramref name="tx"/> (made: this payment's own Payment event, or bound on chain to
@@ -202,10 +219,10 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
     /// and saves that (the payment requested again, or withdrawn if customs withdrew it). Otherwise leaves it Settling for a retry.
     /// </summary>
     /// <exception cref="DomainRuleViolation">payment-withdrawn, when the payment is now withdrawn.</exception>
-    private async Task GiveUpAsync(DutyPayment payment, Caller bank, string why, CancellationToken ct)
+    private async Task GiveUpAsync(DutyPayment payment, Caller bank, string rule, string why, CancellationToken ct)
     {
         if (await ledger.TransferMayHappenAsync(bank.Party, payment.Currency, LedgerEntryKind.DutyPayment, payment.Reference, ct)) return;
-        var withdrawn = payment.AbandonSettlement(bank.Party, bank.Actor, clock.GetUtcNow(), why);
+        var withdrawn = payment.AbandonSettlement(bank.Party, bank.Actor, clock.GetUtcNow(), rule, why);
         try
         {
             await db.SaveChangesAsync(ct);
@@ -226,4 +243,9 @@ public static class DutyPaymentQueries
 
     public static async Task<bool> BankMaySeeAsync(PaymentsDbContext db, DutyPayment payment, string bank, CancellationToken ct) =>
         payment.SettledByBank == bank || await db.Mandates.AnyAsync(m => m.Party == payment.PayerParty && m.Currency == payment.Currency && m.Bank == bank, ct);
+
+    /// <summary>Why the payment last changed, in words: its last transition's reason.</summary>
+    public static Task<string?> LastReasonAsync(PaymentsDbContext db, string reference, CancellationToken ct) =>
+        db.Transitions.AsNoTracking().Where(t => t.AggregateType == DutyPayment.RecordType && t.AggregateId == reference)
+            .OrderByDescending(t => t.Sequence).Select(t => t.Reason).FirstOrDefaultAsync(ct);
 }

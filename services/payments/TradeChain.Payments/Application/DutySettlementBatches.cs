@@ -4,18 +4,21 @@ using TradeChain.Domain;
 using TradeChain.Ledger;
 using TradeChain.Payments.Domain;
 using TradeChain.Payments.Infrastructure;
+using TradeChain.ServiceDefaults.Transitions;
 
 namespace TradeChain.Payments.Application;
 
 /// <summary>
-/// Flushes one bank's queued settlements (its payments Settling, intents saved by <see cref="SettleDutyPayment"/>) as one
+/// Flushes one bank's queued settlements (its payments Settling as entries of its queue, <see cref="DutyPayment.SettlementQueued"/>:
+/// intents saved by <see cref="SettleDutyPayment"/> for the service's signer — never one its request is settling itself) as one
 /// chain transaction per currency, then records each from its own event in the receipt, so that money never moves without
 /// its record and no record says Settled unless the chain shows exactly that transfer:
 /// <list type="bullet">
 /// <item>made (its Payment event: exactly this payer, payee, amount and reference; or, refused as DuplicateReference, an
 /// earlier attempt's transfer the token binds to exactly it — a batch sent again after a crash) ⇒ settled, booked and
 /// reported in one database transaction, DutiesSettled in the outbox;</item>
-/// <item>refused for any other rule ⇒ given up (awaits a settlement again, or withdrawn if customs withdrew it), the rule named;</item>
+/// <item>refused for any other rule ⇒ given up (awaits a settlement again, or withdrawn if customs withdrew it), the rule named
+/// (<see cref="DutyPayment.SettlementRefusal"/>: contract:&lt;Error&gt; for the token's, the service's own otherwise);</item>
 /// <item>a withdrawal noted before the item was sent ⇒ not sent, given up — unless the chain shows it made already.</item>
 /// </list>
 /// A crash anywhere leaves the payments Settling: the restart's scan flushes them again.
@@ -23,7 +26,7 @@ namespace TradeChain.Payments.Application;
 /// send, and saves under it (the save's transaction renews it first), so that no other replica gives up a payment whose
 /// transfer this one is sending.
 public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLedger ledger, SettleDutyPayment settle, DutySettlementQueue queue,
-    SettlementLeases leases, IOptions<PaymentsOptions> options, TimeProvider clock, ILogger<SettleQueuedDutyPayments> logger)
+    SettlementLeases leases, RecordChanges changes, IOptions<PaymentsOptions> options, TimeProvider clock, ILogger<SettleQueuedDutyPayments> logger)
 {
     private sealed record Item(DutyPayment Payment, Caller Bank, SettlementAccount From, SettlementAccount To);
 
@@ -36,7 +39,7 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
     public async Task<(int Taken, int Resolved)> HandleAsync(HeldLease lease, int maxItems, CancellationToken ct)
     {
         var bankParty = lease.Bank;
-        var queued = await db.DutyPayments.Where(p => p.Status == DutyPaymentStatus.Settling && p.SettledByBank == bankParty)
+        var queued = await db.DutyPayments.Where(p => p.Status == DutyPaymentStatus.Settling && p.SettledByBank == bankParty && p.SettlementQueued)
             .OrderBy(p => p.RequestedAtUnixMs).ThenBy(p => p.Reference).Take(maxItems).ToListAsync(ct);
         if (queued.Count == 0) return (0, 0);
         var actors = await ActorsAsync(queued, ct);
@@ -45,7 +48,7 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
         var accounts = await db.Accounts.AsNoTracking().Where(a => parties.Contains(a.Party)).ToListAsync(ct);
         var bankAddress = ledger.Wallets.AddressOf(bankParty);
 
-        var outcomes = new Dictionary<string, string?>(StringComparer.Ordinal); // reference → null (settled) or why it was given up
+        var resolved = new HashSet<string>(StringComparer.Ordinal); // the references settled or given up
         var toSend = new List<Item>();
         foreach (var payment in queued)
         {
@@ -55,7 +58,7 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
             if (from is null || to is null)
             {
                 // Checked before the intent was saved: an account missing now cannot be debited or credited, and nothing was sent.
-                await GiveUpAsync(payment, bank, $"the {(from is null ? "payer's" : "customs treasury's")} {payment.Currency} account is not open", outcomes, ct);
+                await GiveUpAsync(payment, bank, NoAccount, $"the {(from is null ? "payer's" : "customs treasury's")} {payment.Currency} account is not open", resolved, ct);
                 continue;
             }
             var item = new Item(payment, bank, from, to);
@@ -64,7 +67,8 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
                 // Customs withdrew it after the intent: sent only to find a transfer an earlier attempt made (then it is recorded).
                 var reference = SettlementLedger.PaymentReference(LedgerEntryKind.DutyPayment, payment.Reference);
                 if (await ledger.Chain.PaymentOfAsync(payment.Currency, bankAddress, reference) is not null) toSend.Add(item);
-                else if (!await ledger.Chain.HasPendingTransactionsAsync(bankAddress)) Abandon(payment, bank, SettleDutyPayment.WithdrawnBeforeMade, outcomes);
+                else if (!await ledger.Chain.HasPendingTransactionsAsync(bankAddress))
+                    Abandon(payment, bank, SettleDutyPayment.WithdrawnRule, SettleDutyPayment.WithdrawnBeforeMade, resolved);
                 continue; // else a transaction of the bank may still make it: decided in a later flush
             }
             toSend.Add(item);
@@ -73,19 +77,19 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
         foreach (var batch in toSend.GroupBy(i => i.Payment.Currency, StringComparer.OrdinalIgnoreCase))
         {
             var items = batch.ToList();
-            IReadOnlyList<(string? TransactionHash, string? Refusal, bool Undecided)> results;
+            IReadOnlyList<(string? TransactionHash, string? Refusal, string? Rule, bool Undecided)> results;
             // Still the bank's only sender: a replica that took the lease meanwhile may have given these payments up.
             if (!await leases.RenewAsync(lease, LeaseDuration, ct)) throw new SettlementLeaseLostException(bankParty);
             try
             {
                 results = [.. (await ledger.TransferBatchAsync(bankParty, batch.Key,
                     [.. items.Select(i => new QueuedTransfer(i.From, i.To, i.Payment.Amount, LedgerEntryKind.DutyPayment, i.Payment.Reference))], ct))
-                    .Select(o => (o.TransactionHash, o.Refusal, o.Undecided))];
+                    .Select(o => (o.TransactionHash, o.Refusal, o.Rule, o.Undecided))];
             }
             catch (ChainRevertedException e)
             {
                 // The whole transaction refused (the bank lost its role…): nothing of it moved.
-                results = [.. items.Select(_ => ((string?)null, (string?)e.Error, false))];
+                results = [.. items.Select(_ => ((string?)null, (string?)e.Error, (string?)e.Rule, false))];
             }
             for (var k = 0; k < items.Count; k++)
             {
@@ -93,62 +97,67 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
                 if (result.TransactionHash is { } tx)
                 {
                     settle.Record(item.Payment, item.Bank, item.From, item.To, SettleDutyPayment.Report(item.Payment, item.Bank, item.From, item.To), tx);
-                    outcomes[item.Payment.Reference] = null;
+                    resolved.Add(item.Payment.Reference);
                 }
                 else if (result.Undecided)
                     logger.LogWarning("Duty payment {Reference}'s transfer could not be decided ({Refusal}): it stays queued", item.Payment.Reference, result.Refusal);
-                else if (result.Refusal!.StartsWith(DuplicateReference, StringComparison.Ordinal))
+                else if (result.Rule == DuplicateReference)
                 {
                     // The bank's reference is bound on chain to another transfer: this one can never be made under it, and
                     // sending it again changes nothing. Given up for good, the rule named; an operator must look at it.
                     logger.LogError("ALERT duty payment {Reference}: the bank's reference is bound on chain to a different transfer ({Refusal}); given up", item.Payment.Reference, result.Refusal);
-                    Abandon(item.Payment, item.Bank, $"{ReferenceBoundElsewhere}: {result.Refusal}", outcomes);
+                    Abandon(item.Payment, item.Bank, ReferenceBoundElsewhere, $"{ReferenceBoundElsewhere}: {result.Refusal}", resolved);
                 }
                 else if (!await ledger.TransferMayHappenAsync(bankParty, item.Payment.Currency, LedgerEntryKind.DutyPayment, item.Payment.Reference, ct))
-                    Abandon(item.Payment, item.Bank, result.Refusal!, outcomes);
+                    Abandon(item.Payment, item.Bank, result.Rule!, result.Refusal!, resolved);
                 else
                     logger.LogWarning("Duty payment {Reference}'s transfer was refused ({Refusal}) but may still happen: it stays queued", item.Payment.Reference, result.Refusal);
             }
         }
 
-        var saved = await SaveAsync(lease, queued, outcomes, ct);
-        return (queued.Count, saved ? outcomes.Count : 0);
+        var saved = await SaveAsync(lease, queued, resolved, ct);
+        return (queued.Count, saved ? resolved.Count : 0);
     }
 
-    private const string DuplicateReference = "DuplicateReference";
+    /// <summary>The token's refusal of a reference the bank has used on chain.</summary>
+    private static readonly string DuplicateReference = ChainRevertedException.RuleOf("DuplicateReference");
 
-    /// <summary>The rule a payment is given up under when the bank's reference is bound on chain to another transfer.</summary>
+    /// <summary>The rule a payment is given up under when the bank's reference is bound on chain to another transfer (the service's decision: for good).</summary>
     internal const string ReferenceBoundElsewhere = "reference-bound-elsewhere";
 
-    private void Abandon(DutyPayment payment, Caller bank, string why, Dictionary<string, string?> outcomes)
+    /// <summary>The rule a payment is given up under when its payer's or the treasury's account is not open (as <see cref="SettlementAccount.Required"/> names it).</summary>
+    private const string NoAccount = "no-account";
+
+    private void Abandon(DutyPayment payment, Caller bank, string rule, string why, HashSet<string> resolved)
     {
-        payment.AbandonSettlement(bank.Party, bank.Actor, clock.GetUtcNow(), why);
-        outcomes[payment.Reference] = why;
+        payment.AbandonSettlement(bank.Party, bank.Actor, clock.GetUtcNow(), rule, why);
+        resolved.Add(payment.Reference);
     }
 
-    private async Task GiveUpAsync(DutyPayment payment, Caller bank, string why, Dictionary<string, string?> outcomes, CancellationToken ct)
+    private async Task GiveUpAsync(DutyPayment payment, Caller bank, string rule, string why, HashSet<string> resolved, CancellationToken ct)
     {
-        if (!await ledger.TransferMayHappenAsync(bank.Party, payment.Currency, LedgerEntryKind.DutyPayment, payment.Reference, ct)) Abandon(payment, bank, why, outcomes);
+        if (!await ledger.TransferMayHappenAsync(bank.Party, payment.Currency, LedgerEntryKind.DutyPayment, payment.Reference, ct)) Abandon(payment, bank, rule, why, resolved);
     }
 
     /// <summary>
-    /// Saves every outcome in one transaction, then tells the waiting requests. A payment changed meanwhile (customs noted a
+    /// Saves every outcome in one transaction, then wakes the requests waiting on those payments (<see cref="RecordChanges"/>:
+    /// the save's own wake-up comes before its transaction commits). A payment changed meanwhile (customs noted a
     /// withdrawal) fails it: nothing is saved, all stay Settling, and the next flush — at once — sends them again, finds each
     /// transfer made on chain (DuplicateReference, bound to exactly it) and records it; a refused one is refused again.
     /// </summary>
     /// <exception cref="SettlementLeaseLostException">The lease was lost: nothing was saved (its new holder decides again).</exception>
     /// <returns>Whether the outcomes were saved.</returns>
-    private async Task<bool> SaveAsync(HeldLease lease, IReadOnlyList<DutyPayment> queued, Dictionary<string, string?> outcomes, CancellationToken ct)
+    private async Task<bool> SaveAsync(HeldLease lease, IReadOnlyList<DutyPayment> queued, HashSet<string> resolved, CancellationToken ct)
     {
         try
         {
             await leases.SaveUnderAsync(lease, LeaseDuration, ct);
-            foreach (var (reference, refusal) in outcomes) queue.Recorded(reference, refusal);
+            changes.Committed(resolved.Select(reference => RecordChanges.KeyOf(DutyPayment.RecordType, reference)));
             return true;
         }
         catch (DbUpdateException e)
         {
-            logger.LogInformation(e, "A batch of {Count} duty settlements changed meanwhile: recording them one by one", outcomes.Count);
+            logger.LogInformation(e, "A batch of {Count} duty settlements changed meanwhile: recording them one by one", resolved.Count);
         }
         catch (SettlementLeaseLostException)
         {

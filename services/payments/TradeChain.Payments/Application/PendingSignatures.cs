@@ -146,18 +146,16 @@ public sealed class SubmitSignature(PaymentsDbContext db, SettlementLedger ledge
         if (raw is null)
         {
             // The party's wallet sent it itself (browser wallets sign only by sending): taken once mined, if it is exactly this call by the party's account.
-            return await FinishAsync(pending, step, await SentAsync(pending, expected, sentHash!), ct);
+            var call = new PartyCall(pending.Party, pending.Address, expected.To, expected.Value, expected.Data ?? "0x", "the pending transaction");
+            return await FinishAsync(pending, step, await PartyTransactions.SentAsync(ledger.Chain, sentHash!, call), ct);
         }
         // The party's account, and exactly this call (chain, contract, value, data): refused naming signedTransaction otherwise.
         var signer = new PresignedSigner(raw, pending.Address, pending.Party);
         var signed = signer.Check(expected);
-        // Looked up first: mined already (then checked to be this step's), waiting in the node, or unknown to it.
-        var known = await ledger.Chain.SentTransactionAsync(signed.Hash);
-        if (known is { BlockNumber: { } block, Succeeded: true }) return await FinishAsync(pending, step, new ChainReceipt(known.Hash, block, 0), ct);
-        if (known is not { BlockNumber: null } && await ledger.Chain.NextNonceAsync(pending.Address) is var next && next != signed.Nonce)
-            return await PrepareAgainAsync(pending, step, known is { BlockNumber: { } refusedIn }
-                ? $"it was mined in block {refusedIn} but refused by the contract: the escrow did not move"
-                : $"it has nonce {signed.Nonce}, but {pending.Party}'s account is at nonce {next}; nothing of it was sent", ct);
+        // Looked up first: mined already (then checked to be this step's), waiting in the node, stale (prepared again), or new.
+        var onChain = await PartyTransactions.SignedAsync(ledger.Chain, pending.Party, pending.Address, signed.Hash, signed.Nonce);
+        if (onChain.Mined is { } mined) return await FinishAsync(pending, step, mined, ct);
+        if (onChain.Stale is { } stale) return await PrepareAgainAsync(pending, step, stale, ct);
 
         // Claimed before it is sent, under the concurrency token: a concurrent submission, an expiry or a restart finds
         // the hash and asks the chain, never taking "nothing was sent" for granted.
@@ -175,7 +173,7 @@ public sealed class SubmitSignature(PaymentsDbContext db, SettlementLedger ledge
             stored.RequireAwaiting();
             throw new DomainRuleViolation("concurrent-change", "Another request changed this signature at the same time; read it again and retry.");
         }
-        if (known is { BlockNumber: null }) return await ResolveAsync(pending, step, ct); // in the node already: answered once mined
+        if (onChain.Pending) return await ResolveAsync(pending, step, ct); // in the node already: answered once mined
 
         // Sent once, never retried: the same bytes cannot succeed where the node refused them.
         var writer = new ChainWriter(chainOptions.WithMaxAttempts(1), signer, writerLog);
@@ -257,9 +255,7 @@ public sealed class SubmitSignature(PaymentsDbContext db, SettlementLedger ledge
                 refusal = e.Message;
             }
         }
-        if (known is { BlockNumber: null })
-            throw new DomainRuleViolation("transaction-pending",
-                $"Transaction {hash} was sent and waits to be mined: nothing is recorded until it is. Ask again in a moment.");
+        if (known is { BlockNumber: null }) throw PartyTransactions.Pending(hash);
         var reason = known is { BlockNumber: { } refusedIn } && refusal is null
             ? $"it was mined in block {refusedIn} but refused by the contract: the escrow did not move"
             : refusal ?? $"the chain node does not have transaction {hash} (never sent, or dropped): nothing of it moved";
@@ -289,28 +285,6 @@ public sealed class SubmitSignature(PaymentsDbContext db, SettlementLedger ledge
             if (stored is { Status: PendingSignatureStatus.Completed }) return new SignatureSubmission(stored, Stale: false);
             throw;
         }
-    }
-
-    /// <summary>The mined receipt of the transaction <paramref name="hash"/> that the party's wallet sent, checked to be exactly the pending call by its account.</summary>
-    /// <exception cref="PartySignatureException">(sentTransaction) unknown to the chain, sent by another account, or another call.</exception>
-    /// <exception cref="DomainRuleViolation">transaction-pending while it waits to be mined; transaction-reverted when the contract refused it.</exception>
-    private async Task<ChainReceipt> SentAsync(PendingSignature pending, UnsignedTransaction expected, string hash)
-    {
-        var sent = await ledger.Chain.SentTransactionAsync(hash)
-                   ?? throw new PartySignatureException($"{hash} is not known to the chain node: send the transaction from your wallet first, then give its hash.",
-                       field: PartySignatureException.Sent, rule: PartySignatureException.UnknownRule);
-        if (!SettlementClient.SameAddress(sent.From, pending.Address))
-            throw new PartySignatureException($"{hash} was sent by {sent.From}, not by {pending.Party}'s account {pending.Address}: send it from that account.",
-                field: PartySignatureException.Sent);
-        if (!SettlementClient.SameAddress(sent.To ?? "", expected.To) || sent.Value != expected.Value
-            || !string.Equals(sent.Input, expected.Data ?? "0x", StringComparison.OrdinalIgnoreCase))
-            throw new PartySignatureException($"{hash} is not the pending transaction (its contract, value or call differ): send exactly the transaction given.",
-                field: PartySignatureException.Sent);
-        if (sent.BlockNumber is not { } block)
-            throw new DomainRuleViolation("transaction-pending", $"Transaction {hash} is not mined yet: nothing is recorded until it is. Give its hash again in a moment.");
-        if (!sent.Succeeded)
-            throw new DomainRuleViolation("transaction-reverted", $"Transaction {hash} was refused by the contract in block {block}: nothing moved. Sign the pending transaction again.");
-        return new ChainReceipt(sent.Hash, block, 0);
     }
 
     private async Task<SignatureSubmission> PrepareAgainAsync(PendingSignature pending, ISignedStep step, string why, CancellationToken ct)

@@ -3,8 +3,10 @@ using TradeChain.Domain;
 namespace TradeChain.Payments.Domain;
 
 /// <summary>
-/// Requested → Settling (a bank's transfer is being made: recorded before any money moves) → Settled; or Withdrawn before
-/// that — and Withdrawn → Settled when a bank's wallet had sent the transfer itself before the withdrawal was known.
+/// Requested → Settling (a bank's settlement begun, recorded before any money moves: for a bank whose key the service's
+/// signer holds, the entry of the bank's queue that the DutySettlementWorker sends in a batch; otherwise the request's own
+/// transfer — signed by the bank, or sent by its wallet — being made) → Settled; or Withdrawn before that — and Withdrawn →
+/// Settled when a bank's wallet had sent the transfer itself before the withdrawal was known.
 /// </summary>
 public enum DutyPaymentStatus { Requested, Settling, Settled, Withdrawn }
 
@@ -49,6 +51,19 @@ public sealed class DutyPayment : Aggregate
 
     /// <summary>The token transfer from the declarant's account to the customs treasury: the receipt on chain.</summary>
     public string? SettlementTransactionHash { get; private set; }
+
+    /// <summary>
+    /// While Settling: true when the settlement is an entry of the bank's queue — its intent saved for the service's signer
+    /// to send in a batch (the DutySettlementWorker, which takes only these); false when its request makes the transfer
+    /// itself (a transaction the bank signed or its wallet sent, or batching off). False once it is no longer Settling.
+    /// </summary>
+    public bool SettlementQueued { get; private set; }
+
+    /// <summary>
+    /// The rule under which the last settlement begun was given up, nothing having moved — <c>contract:&lt;Error&gt;</c> when
+    /// the token refused the transfer, else the service's own (its history says why in words); null from the next beginning.
+    /// </summary>
+    public string? SettlementRefusal { get; private set; }
 
     /// <summary>Its type in the transition log.</summary>
     public const string RecordType = "duty-payment";
@@ -142,8 +157,9 @@ public sealed class DutyPayment : Aggregate
     /// without this record, and a withdrawal arriving meanwhile cannot replace it. Settling twice is refused: the money
     /// moves once.
     /// </summary>
-    /// <returns>False when this bank's settlement is under way already (a retry resumes it).</returns>
-    public bool BeginSettlement(string bankParty, string debtorAccount, string actor, DateTimeOffset at)
+    /// <param name="queued">The intent is an entry of the bank's queue, sent in a batch by the service's signer (<see cref="SettlementQueued"/>).</param>
+    /// <returns>False when this bank's settlement is under way already (a retry resumes it, in the way it began).</returns>
+    public bool BeginSettlement(string bankParty, string debtorAccount, string actor, DateTimeOffset at, bool queued = false)
     {
         EnsureRequested(bankParty);
         if (IsBeingSettledBy(bankParty)) return false;
@@ -152,8 +168,11 @@ public sealed class DutyPayment : Aggregate
         Status = DutyPaymentStatus.Settling;
         SettledByBank = bankParty;
         DebtorAccount = debtorAccount;
+        SettlementQueued = queued;
+        SettlementRefusal = null;
         RecordTransition(nameof(DutyPaymentStatus.Requested), nameof(DutyPaymentStatus.Settling), actor,
-            $"{bankParty} settles {Amount:0.00} {Currency} from account {debtorAccount} to the customs treasury: token transfer under way", null, at);
+            $"{bankParty} settles {Amount:0.00} {Currency} from account {debtorAccount} to the customs treasury: " +
+            (queued ? "token transfer queued for the bank's next batch" : "token transfer under way"), null, at);
         return true;
     }
 
@@ -164,8 +183,9 @@ public sealed class DutyPayment : Aggregate
     /// <paramref name="bankParty"/>'s settlement did not move the money (its transfer was refused, or never sent) and will
     /// not: the payment awaits a settlement again — or, if customs withdrew it meanwhile, the withdrawal now applies.
     /// </summary>
+    /// <param name="rule">The rule that refused it (<see cref="SettlementRefusal"/>); <paramref name="why"/>, the same in words.</param>
     /// <returns>True when the payment is now withdrawn.</returns>
-    public bool AbandonSettlement(string bankParty, string actor, DateTimeOffset at, string why)
+    public bool AbandonSettlement(string bankParty, string actor, DateTimeOffset at, string rule, string why)
     {
         if (!IsBeingSettledBy(bankParty))
             throw new DomainRuleViolation("settle-once", $"Payment {Reference} is {Status}, not being settled by {bankParty}.");
@@ -173,6 +193,8 @@ public sealed class DutyPayment : Aggregate
         Status = withdrawn ? DutyPaymentStatus.Withdrawn : DutyPaymentStatus.Requested;
         SettledByBank = null;
         DebtorAccount = null;
+        SettlementQueued = false;
+        SettlementRefusal = rule;
         RecordTransition(nameof(DutyPaymentStatus.Settling), Status.ToString(), actor, withdrawn
             ? $"{bankParty}'s transfer was not made ({why}); customs' withdrawal applies: {WithdrawalReason}"
             : $"{bankParty}'s transfer was not made ({why}): the payment awaits its settlement again", null, at);
@@ -185,6 +207,7 @@ public sealed class DutyPayment : Aggregate
         if (!IsBeingSettledBy(bankParty))
             throw new DomainRuleViolation("settle-once", $"Payment {Reference} is {Status}, not being settled by {bankParty}.");
         Status = DutyPaymentStatus.Settled;
+        SettlementQueued = false;
         SettledAtUnixMs = at.ToUnixTimeMilliseconds();
         SettlementTransactionHash = transactionHash;
         RecordTransition(nameof(DutyPaymentStatus.Settling), nameof(DutyPaymentStatus.Settled), actor,

@@ -13,55 +13,6 @@ public sealed record PresignedTransfer(ChainWriter Writer, string Hash);
 /// <summary>A transfer queued for a bank's batch (<see cref="SettlementLedger.TransferBatchAsync"/>).</summary>
 public sealed record QueuedTransfer(SettlementAccount From, SettlementAccount To, decimal Amount, LedgerEntryKind Kind, string Reference);
 
-/// <summary>Section "Payments".</summary>
-public sealed class PaymentsOptions
-{
-    public const string Section = "Payments";
-
-    /// <summary>The party whose token account receives duties.</summary>
-    public string CustomsTreasuryParty { get; set; } = "CUSTOMS-TREASURY";
-
-    /// <summary>The only bank that may open and keep the customs treasury's account (the treasury's mandate, configured).</summary>
-    public string CustomsTreasuryBank { get; set; } = "BNK-TREASURY";
-
-    /// <summary>How long a step waits for the signature of another party that signs itself before the request expires (a pending signature).</summary>
-    public TimeSpan PendingSignatureLifetime { get; set; } = TimeSpan.FromDays(3);
-
-    /// <summary>
-    /// How long a bank's settlements gather before they go to the chain as one transaction (a bank whose key this service's
-    /// signer holds; a bank that signs itself sends each of its own). 0: each settlement is its own transaction, in its request.
-    /// </summary>
-    public int SettlementBatchWindowMs { get; set; } = 50;
-
-    /// <summary>The most settlements in one batch transaction: 1 to <see cref="MostBatchItems"/> (checked at start).</summary>
-    public int SettlementBatchMaxItems { get; set; } = 100;
-
-    /// <summary>
-    /// The most items a batch may be configured to hold: about 103,000 gas each, 100 take about 10.3 M gas, a third of a
-    /// 30 M block gas limit (the token's own cap, 256, would need 26 M: too close to it), and 100 is what is tested.
-    /// </summary>
-    public const int MostBatchItems = 100;
-
-    /// <summary>
-    /// How long a settlement request waits for its batch's record before answering 202 (a client's Prefer: wait= may ask
-    /// less): below the usual 30 s client timeouts, so a busy queue answers 202 rather than a cut connection.
-    /// </summary>
-    public int SettlementWaitSeconds { get; set; } = 25;
-
-    /// <summary>The most settlement requests of this process waiting for their record at once; beyond it a request answers 202 at once.</summary>
-    public int SettlementMaxWaiters { get; set; } = 1000;
-
-    /// <summary>
-    /// Whether this process runs the settlement worker (the banks' lanes that send queued settlements). Any number of
-    /// processes may: a bank's lease in the database (<see cref="SettlementLeases"/>) lets one at a time send, record or give
-    /// up its settlements. On Kubernetes only payments-worker runs it (the API pods set it false): one process signs for the banks.
-    /// </summary>
-    public bool SettlementWorkerEnabled { get; set; } = true;
-
-    /// <summary>How long a bank's settlement lease lasts unless renewed (renewed before each send and at each save).</summary>
-    public int SettlementLeaseSeconds { get; set; } = 30;
-}
-
 /// <summary>
 /// The service's side of the settlement token: opens accounts, books deposits and withdrawals, and moves money — each
 /// time first on chain, signed by the acting bank's own account (the contract checks it may), then in the service's
@@ -181,8 +132,7 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
         {
             // The node refuses the bank's own transaction as it stands (its nonce used meanwhile, its fees below the base fee
             // now): it cannot be sent again as it is, and nothing of it moved. A rule the bank meets by signing it anew.
-            throw new TradeChain.Domain.DomainRuleViolation("signed-transaction-stale",
-                $"The chain node refused the signed transaction ({e.RpcError?.Message ?? e.Message}): nothing moved. Prepare the transaction again and sign the new one.");
+            throw PartyTransactions.Stale($"the chain node refused it: {e.RpcError?.Message ?? e.Message}");
         }
     }
 
@@ -217,9 +167,12 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
 
     /// <summary>
     /// A writer that sends the bank's own signed transfer (<paramref name="raw"/>) and nothing else, after checking that it
-    /// is signed by the bank's account and is exactly the transfer of this payment (token, payer, payee, amount, reference).
+    /// is signed by the bank's account and is exactly the transfer of this payment (token, payer, payee, amount, reference),
+    /// and that it can be sent as it is (<see cref="PartyTransactions.SignedAsync"/>) — all before the intent is saved.
     /// </summary>
-    /// <exception cref="PartySignatureException">Signed by another account, or another call, or on a nonce the account is not at.</exception>
+    /// <exception cref="PartySignatureException">Signed by another account, or another call.</exception>
+    /// <exception cref="DomainRuleViolation">signed-transaction-stale: its nonce used (or it was mined and refused), nothing sent;
+    /// transaction-pending: it waits in the node already.</exception>
     public async Task<PresignedTransfer> SignedTransferAsync(string raw, string bankParty, SettlementAccount from, SettlementAccount to, decimal amount,
         LedgerEntryKind kind, string reference)
     {
@@ -227,51 +180,30 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
         var data = TransferCallData(from, to, amount, kind, reference);
         // Checked now, before the intent is saved; the writer checks it again when it sends.
         var signed = signer.Check(new UnsignedTransaction(chainOptions.ChainId, 0, 0, 0, 0, chain.TokenAddress(from.Currency), 0, data));
-        // Sent once, never retried: the same bytes cannot succeed where the node refused them.
-        var writer = new ChainWriter(chainOptions.WithMaxAttempts(1), signer, writerLog);
-        if (await writer.SucceededAsync(signed.Hash) is null)
-        {
-            // Not mined yet: its nonce must be the account's next, or the node refuses it (used) or holds it back for ever (a gap).
-            var next = await chain.NextNonceAsync(signer.Address);
-            if (signed.Nonce != next)
-                throw new PartySignatureException($"has nonce {signed.Nonce}, but {bankParty}'s account is at nonce {next}: prepare the transaction again and sign the new one.");
-        }
-        return new PresignedTransfer(writer, signer.Hash);
+        var onChain = await PartyTransactions.SignedAsync(chain, bankParty, signer.Address, signed.Hash, signed.Nonce);
+        if (onChain.Stale is { } stale) throw PartyTransactions.Stale(stale);
+        if (onChain.Pending) throw PartyTransactions.Pending(signed.Hash);
+        // Sent once, never retried: the same bytes cannot succeed where the node refused them. (Mined already: the writer finds it.)
+        return new PresignedTransfer(new ChainWriter(chainOptions.WithMaxAttempts(1), signer, writerLog), signer.Hash);
     }
 
     /// <summary>
     /// The transfer of this payment that the bank's own wallet signed and sent itself (browser wallets such as MetaMask
-    /// sign only by sending): transaction <paramref name="hash"/> must be the bank's account's call of exactly this transfer
-    /// (token, payer, payee, amount, reference), mined and successful. Nothing is recorded before it is.
+    /// sign only by sending): <see cref="PartyTransactions.SentAsync"/> with exactly this transfer (token, payer, payee,
+    /// amount, reference) from the bank's account. Nothing is recorded before it is mined. One refused as a used reference
+    /// is the payment all the same when the bank's reference is bound to exactly this transfer (the wallet sent it twice).
     /// </summary>
-    /// <returns>The transaction's hash as the chain has it.</returns>
+    /// <returns>The transaction's hash as the chain has it (or the first copy's).</returns>
     /// <exception cref="PartySignatureException">(sentTransaction) unknown to the chain, sent by another account, or another call.</exception>
     /// <exception cref="DomainRuleViolation">transaction-pending while it waits to be mined; transaction-reverted when the contract refused it.</exception>
     public async Task<string> SentTransferAsync(string hash, string bankParty, SettlementAccount from, SettlementAccount to, decimal amount,
         LedgerEntryKind kind, string reference)
     {
         var account = wallets.AddressOf(bankParty);
-        var sent = await chain.SentTransactionAsync(hash)
-                   ?? throw new PartySignatureException($"{hash} is not known to the chain node: send the transfer from your wallet first, then give its hash.",
-                       field: PartySignatureException.Sent, rule: PartySignatureException.UnknownRule);
-        if (!SettlementClient.SameAddress(sent.From, account))
-            throw new PartySignatureException($"{hash} was sent by {sent.From}, not by {bankParty}'s account {account}: send it from that account.", field: PartySignatureException.Sent);
-        if (!SettlementClient.SameAddress(sent.To, chain.TokenAddress(from.Currency)) || !sent.Value.IsZero
-            || !string.Equals(sent.Input, TransferCallData(from, to, amount, kind, reference), StringComparison.OrdinalIgnoreCase))
-            throw new PartySignatureException($"{hash} is not this payment's transfer (its contract, payer, payee, amount or reference differ): send exactly the transaction prepared for it.",
-                field: PartySignatureException.Sent);
-        if (sent.BlockNumber is not { } block)
-            throw new TradeChain.Domain.DomainRuleViolation("transaction-pending", $"Transaction {hash} is not mined yet: nothing is recorded until it is. Give its hash again in a moment.");
-        if (!sent.Succeeded)
-        {
-            // Refused — but the wallet may have sent this payment's transfer twice (DuplicateReference): then the first one,
-            // bound on chain to exactly this payer, payee, amount and reference, is the payment.
-            var reference32 = SettlementClient.Reference($"{kind.Name()}:{reference}");
-            if (await chain.BankPaymentAsync(account, from.Currency, from.Address, to.Address, LedgerEntry.ToMinor(amount), reference32) is { } made)
-                return made.TransactionHash;
-            throw new TradeChain.Domain.DomainRuleViolation("transaction-reverted", $"Transaction {hash} was refused by the contract in block {block}: nothing moved. Prepare the transfer again.");
-        }
-        return sent.Hash;
+        var call = new PartyCall(bankParty, account, chain.TokenAddress(from.Currency), BigInteger.Zero, TransferCallData(from, to, amount, kind, reference),
+            "this payment's transfer");
+        return (await PartyTransactions.SentAsync(chain, hash, call,
+            madeBefore: () => chain.BankPaymentAsync(account, from.Currency, from.Address, to.Address, LedgerEntry.ToMinor(amount), PaymentReference(kind, reference)))).TransactionHash;
     }
 
     private static string TransferCallData(SettlementAccount from, SettlementAccount to, decimal amount, LedgerEntryKind kind, string reference) =>

@@ -147,6 +147,12 @@ namespace TradeChain.Payments.Migrations.Postgres
                     b.Property<string>("SettledByBank")
                         .HasColumnType("text");
 
+                    b.Property<bool>("SettlementQueued")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("SettlementRefusal")
+                        .HasColumnType("text");
+
                     b.Property<string>("SettlementTransactionHash")
                         .HasColumnType("text");
 

@@ -142,6 +142,12 @@ namespace TradeChain.Payments.Migrations.Sqlite
                     b.Property<string>("SettledByBank")
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("SettlementQueued")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SettlementRefusal")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("SettlementTransactionHash")
                         .HasColumnType("TEXT");
 

@@ -6,7 +6,7 @@ using TradeChain.Payments.Domain;
 namespace TradeChain.UnitTests;
 
 /// <summary>A pending signature's life (awaiting → completed, expired or overtaken, each once), and the transaction it stores read back exactly.</summary>
-public sealed class PendingSignatureTests
+public sealed class PendingSignatureRulesTests
 {
     private static readonly DateTimeOffset Asked = new(2026, 12, 3, 12, 0, 0, TimeSpan.Zero);
 

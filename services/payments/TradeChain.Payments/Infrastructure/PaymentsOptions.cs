@@ -1,0 +1,50 @@
+namespace TradeChain.Payments.Infrastructure;
+
+/// <summary>Section "Payments".</summary>
+public sealed class PaymentsOptions
+{
+    public const string Section = "Payments";
+
+    /// <summary>The party whose token account receives duties.</summary>
+    public string CustomsTreasuryParty { get; set; } = "CUSTOMS-TREASURY";
+
+    /// <summary>The only bank that may open and keep the customs treasury's account (the treasury's mandate, configured).</summary>
+    public string CustomsTreasuryBank { get; set; } = "BNK-TREASURY";
+
+    /// <summary>How long a step waits for the signature of another party that signs itself before the request expires (a pending signature).</summary>
+    public TimeSpan PendingSignatureLifetime { get; set; } = TimeSpan.FromDays(3);
+
+    /// <summary>
+    /// How long a bank's settlements gather before they go to the chain as one transaction (a bank whose key this service's
+    /// signer holds; a bank that signs itself sends each of its own). 0: each settlement is its own transaction, in its request.
+    /// </summary>
+    public int SettlementBatchWindowMs { get; set; } = 50;
+
+    /// <summary>The most settlements in one batch transaction: 1 to <see cref="MostBatchItems"/> (checked at start).</summary>
+    public int SettlementBatchMaxItems { get; set; } = 100;
+
+    /// <summary>
+    /// The most items a batch may be configured to hold: about 103,000 gas each, 100 take about 10.3 M gas, a third of a
+    /// 30 M block gas limit (the token's own cap, 256, would need 26 M: too close to it), and 100 is what is tested.
+    /// </summary>
+    public const int MostBatchItems = 100;
+
+    /// <summary>
+    /// How long a settlement request waits for its batch's record before answering 202 (a client's Prefer: wait= may ask
+    /// less): below the usual 30 s client timeouts, so a busy queue answers 202 rather than a cut connection.
+    /// </summary>
+    public int SettlementWaitSeconds { get; set; } = 25;
+
+    /// <summary>The most settlement requests of this process waiting for their record at once; beyond it a request answers 202 at once.</summary>
+    public int SettlementMaxWaiters { get; set; } = 1000;
+
+    /// <summary>
+    /// Whether this process runs the settlement worker (the banks' lanes that send queued settlements). Any number of
+    /// processes may: a bank's lease in the database (<see cref="SettlementLeases"/>) lets one at a time send, record or give
+    /// up its settlements. On Kubernetes only payments-worker runs it (the API pods set it false): one process signs for the banks.
+    /// </summary>
+    public bool SettlementWorkerEnabled { get; set; } = true;
+
+    /// <summary>How long a bank's settlement lease lasts unless renewed (renewed before each send and at each save).</summary>
+    public int SettlementLeaseSeconds { get; set; } = 30;
+}
