@@ -27,7 +27,7 @@ public sealed class SigningTests
     }
 
     [Fact]
-    public void Any_other_refusal_asks_for_no_signature()
+    public void Any_other_refusal_is_no_step_to_sign_and_send_again()
     {
         Assert.Null(StepToSign.From(Problem(409, "contract:NotServicingBank"), "credit", "/credits/1/issue", null));
         Assert.Null(StepToSign.From(Problem(409, "signature-required"), "credit", "/credits/1/issue", null)); // no transaction given

@@ -252,11 +252,17 @@ public sealed class DecideAmendment(PaymentsDbContext db, SettlementLedger ledge
     }
 
     /// <summary>The held decision will not be taken: the beneficiary's approval of a decrease, sent with it, is withdrawn.</summary>
-    public async Task AbandonedAsync(PendingSignature pending, CancellationToken ct)
+    /// <remarks>
+    /// Runs to its end whatever becomes of the request that found the signature expired (its token is not used): the expiry
+    /// is saved before this, and no later read abandons an expired signature again, so a caller that drops its connection
+    /// mid-send must not leave the beneficiary's approval usable.
+    /// </remarks>
+    public async Task AbandonedAsync(PendingSignature pending, CancellationToken requestAborted)
     {
         var step = SignatureQueue.Step<AmendmentStep>(pending);
         if (!step.BeneficiaryApproved) return;
-        if (await Db.Credits.AsNoTracking().SingleOrDefaultAsync(c => c.Id == step.CreditId, ct) is { } credit) await WithdrawApprovalAsync(credit, ct);
+        if (await Db.Credits.AsNoTracking().SingleOrDefaultAsync(c => c.Id == step.CreditId, CancellationToken.None) is { } credit)
+            await WithdrawApprovalAsync(credit, CancellationToken.None);
     }
 
     /// <summary>

@@ -17,7 +17,7 @@ namespace TradeChain.Payments.Application;
 /// <item>made (its Payment event: exactly this payer, payee, amount and reference; or, refused as DuplicateReference, an
 /// earlier attempt's transfer the token binds to exactly it — a batch sent again after a crash) ⇒ settled, booked and
 /// reported in one database transaction, DutiesSettled in the outbox;</item>
-/// <item>refused for any other rule ⇒ given up (awaits a settlement again, or withdrawn if customs withdrew it), the rule named
+/// <item>refused for any other rule ⇒ given up once the ledger shows it can no longer happen (stays queued while it may) (awaits a settlement again, or withdrawn if customs withdrew it), the rule named
 /// (<see cref="DutyPayment.SettlementRefusal"/>: contract:&lt;Error&gt; for the token's, the service's own otherwise);</item>
 /// <item>a withdrawal noted before the item was sent ⇒ not sent, given up — unless the chain shows it made already.</item>
 /// </list>
@@ -25,6 +25,7 @@ namespace TradeChain.Payments.Application;
 /// Only the holder of the bank's settlement lease (<see cref="SettlementLeases"/>) flushes: it renews the lease before each
 /// send, and saves under it (the save's transaction renews it first), so that no other replica gives up a payment whose
 /// transfer this one is sending.
+/// </summary>
 public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLedger ledger, SettleDutyPayment settle, DutySettlementQueue queue,
     SettlementLeases leases, RecordChanges changes, IOptions<PaymentsOptions> options, TimeProvider clock, ILogger<SettleQueuedDutyPayments> logger)
 {
@@ -39,7 +40,7 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
     public async Task<(int Taken, int Resolved)> HandleAsync(HeldLease lease, int maxItems, CancellationToken ct)
     {
         var bankParty = lease.Bank;
-        var queued = await db.DutyPayments.Where(p => p.Status == DutyPaymentStatus.Settling && p.SettledByBank == bankParty && p.SettlementQueued)
+        var queued = await db.DutyPayments.Where(p => p.Status == DutyPaymentStatus.Settling && p.SettledByBank == bankParty && !p.SettledInRequest)
             .OrderBy(p => p.RequestedAtUnixMs).ThenBy(p => p.Reference).Take(maxItems).ToListAsync(ct);
         if (queued.Count == 0) return (0, 0);
         var actors = await ActorsAsync(queued, ct);

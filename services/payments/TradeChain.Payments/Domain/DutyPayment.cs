@@ -53,11 +53,18 @@ public sealed class DutyPayment : Aggregate
     public string? SettlementTransactionHash { get; private set; }
 
     /// <summary>
-    /// While Settling: true when the settlement is an entry of the bank's queue — its intent saved for the service's signer
-    /// to send in a batch (the DutySettlementWorker, which takes only these); false when its request makes the transfer
-    /// itself (a transaction the bank signed or its wallet sent, or batching off). False once it is no longer Settling.
+    /// While Settling: true when the settlement's own request makes the transfer (a transaction the bank signed or its wallet
+    /// sent, or batching off), so the DutySettlementWorker leaves it alone. Stored this way round so that a row saved by a
+    /// payments version from before this column (during a rolling upgrade, or before the migration) reads false: an entry
+    /// of the bank's queue, as that version's worker took every Settling row — none is stranded.
     /// </summary>
-    public bool SettlementQueued { get; private set; }
+    public bool SettledInRequest { get; private set; }
+
+    /// <summary>
+    /// True while Settling as an entry of the bank's queue — its intent saved for the service's signer to send in a batch
+    /// (the DutySettlementWorker takes only these; in queries: Settling and not <see cref="SettledInRequest"/>).
+    /// </summary>
+    public bool SettlementQueued => Status == DutyPaymentStatus.Settling && !SettledInRequest;
 
     /// <summary>
     /// The rule under which the last settlement begun was given up, nothing having moved — <c>contract:&lt;Error&gt;</c> when
@@ -168,7 +175,7 @@ public sealed class DutyPayment : Aggregate
         Status = DutyPaymentStatus.Settling;
         SettledByBank = bankParty;
         DebtorAccount = debtorAccount;
-        SettlementQueued = queued;
+        SettledInRequest = !queued;
         SettlementRefusal = null;
         RecordTransition(nameof(DutyPaymentStatus.Requested), nameof(DutyPaymentStatus.Settling), actor,
             $"{bankParty} settles {Amount:0.00} {Currency} from account {debtorAccount} to the customs treasury: " +
@@ -193,7 +200,7 @@ public sealed class DutyPayment : Aggregate
         Status = withdrawn ? DutyPaymentStatus.Withdrawn : DutyPaymentStatus.Requested;
         SettledByBank = null;
         DebtorAccount = null;
-        SettlementQueued = false;
+        SettledInRequest = false;
         SettlementRefusal = rule;
         RecordTransition(nameof(DutyPaymentStatus.Settling), Status.ToString(), actor, withdrawn
             ? $"{bankParty}'s transfer was not made ({why}); customs' withdrawal applies: {WithdrawalReason}"
@@ -207,7 +214,7 @@ public sealed class DutyPayment : Aggregate
         if (!IsBeingSettledBy(bankParty))
             throw new DomainRuleViolation("settle-once", $"Payment {Reference} is {Status}, not being settled by {bankParty}.");
         Status = DutyPaymentStatus.Settled;
-        SettlementQueued = false;
+        SettledInRequest = false;
         SettledAtUnixMs = at.ToUnixTimeMilliseconds();
         SettlementTransactionHash = transactionHash;
         RecordTransition(nameof(DutyPaymentStatus.Settling), nameof(DutyPaymentStatus.Settled), actor,

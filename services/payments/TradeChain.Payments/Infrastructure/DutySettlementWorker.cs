@@ -50,7 +50,7 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<PaymentsDbContext>();
-            var banks = await db.DutyPayments.AsNoTracking().Where(p => p.Status == DutyPaymentStatus.Settling && p.SettledByBank != null && p.SettlementQueued)
+            var banks = await db.DutyPayments.AsNoTracking().Where(p => p.Status == DutyPaymentStatus.Settling && p.SettledByBank != null && !p.SettledInRequest)
                 .Select(p => p.SettledByBank!).Distinct().ToListAsync(ct);
             foreach (var bank in banks.Where(queue.Batches)) queue.Queued(bank);
         }

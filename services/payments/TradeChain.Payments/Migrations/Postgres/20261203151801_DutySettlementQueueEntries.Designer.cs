@@ -150,7 +150,7 @@ namespace TradeChain.Payments.Migrations.Postgres
                     b.Property<string>("SettledByBank")
                         .HasColumnType("text");
 
-                    b.Property<bool>("SettlementQueued")
+                    b.Property<bool>("SettledInRequest")
                         .HasColumnType("boolean");
 
                     b.Property<string>("SettlementRefusal")

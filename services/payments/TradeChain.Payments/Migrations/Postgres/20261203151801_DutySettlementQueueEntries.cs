@@ -10,8 +10,10 @@ namespace TradeChain.Payments.Migrations.Postgres
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            // False for every row saved before (and by an older payments version during a rolling upgrade): a Settling one is
+            // an entry of its bank's queue, as that version's worker took every Settling row, so none is stranded.
             migrationBuilder.AddColumn<bool>(
-                name: "SettlementQueued",
+                name: "SettledInRequest",
                 table: "duty_payments",
                 type: "boolean",
                 nullable: false,
@@ -22,17 +24,13 @@ namespace TradeChain.Payments.Migrations.Postgres
                 table: "duty_payments",
                 type: "text",
                 nullable: true);
-
-            // Before this migration the worker took every payment Settling as an entry of its bank's queue (for a bank whose
-            // key the service's signer holds): those saved then stay entries, so none is stranded.
-            migrationBuilder.Sql("UPDATE duty_payments SET \"SettlementQueued\" = TRUE WHERE \"Status\" = 'Settling'");
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropColumn(
-                name: "SettlementQueued",
+                name: "SettledInRequest",
                 table: "duty_payments");
 
             migrationBuilder.DropColumn(

@@ -142,7 +142,7 @@ namespace TradeChain.Payments.Migrations.Sqlite
                     b.Property<string>("SettledByBank")
                         .HasColumnType("TEXT");
 
-                    b.Property<bool>("SettlementQueued")
+                    b.Property<bool>("SettledInRequest")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("SettlementRefusal")
