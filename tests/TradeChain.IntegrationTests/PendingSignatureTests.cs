@@ -255,14 +255,15 @@ public sealed class PendingSignatureTests(ITestOutputHelper output)
         try
         {
             submitting = Send(patientBank, HttpMethod.Post, signature, new { signedTransaction = raw });
-            submittedView = await Poll(rig.Beneficiary, rig.Credit, c => c["pendingSignature"]?["status"]?.GetValue<string>() == "submitting");
-            Assert.Equal(id, submittedView["pendingSignature"]!["id"]!.GetValue<string>());
-            Assert.Equal("proposed", submittedView["amendments"]![0]!["status"]!.GetValue<string>()); // not taken before the chain has it
-            // Read once the node holds it (a read between the claim and the send finds the node without it and awaits it again).
+            // Read once the node holds it (a read of the signature or of the credit between the claim and the send finds the
+            // node without it and awaits it again).
             var pendingCount = chain.Eth.Transactions.GetTransactionCount;
             for (var i = 0; i < 100 && (await pendingCount.SendRequestAsync(rig.BankAddress, Nethereum.RPC.Eth.DTOs.BlockParameter.CreatePending())).Value
                      == (await pendingCount.SendRequestAsync(rig.BankAddress, Nethereum.RPC.Eth.DTOs.BlockParameter.CreateLatest())).Value; i++)
                 await Task.Delay(100);
+            submittedView = await Poll(rig.Beneficiary, rig.Credit, c => c["pendingSignature"]?["status"]?.GetValue<string>() == "submitting");
+            Assert.Equal(id, submittedView["pendingSignature"]!["id"]!.GetValue<string>());
+            Assert.Equal("proposed", submittedView["amendments"]![0]!["status"]!.GetValue<string>()); // not taken before the chain has it
             var claimed = await Get(rig.Bank, signature);
             Assert.Equal("submitting", claimed["status"]!.GetValue<string>());
             Assert.True(claimed["version"]!.GetValue<int>() > awaitingVersion);
@@ -288,6 +289,46 @@ public sealed class PendingSignatureTests(ITestOutputHelper output)
         // A long-poll asked with bad parameters is refused naming them.
         var (refused, problem) = await Send(rig.Bank, HttpMethod.Get, new Uri(signature, "?waitSeconds=5"));
         Assert.True(refused == HttpStatusCode.BadRequest && problem!["errors"]!["afterVersion"] is not null, $"{(int)refused}: {problem}");
+    }
+
+    [Fact]
+    public async Task A_signature_whose_submission_ended_unrecorded_is_resolved_from_the_chain_when_the_credit_is_read_without_its_signature_being_read()
+    {
+        await using var rig = await Rig.StartAsync();
+        var signature = await rig.AwaitingAmendmentAsync(1, 50_000m);
+        var id = signature.Segments[^1];
+
+        // Claimed, and its request ended before the transaction reached the node: the beneficiary's read of the credit finds
+        // the chain without it — nothing moved, and the signature is awaited again (so its decision is open again).
+        await ClaimAsync(rig, id, "0x" + new string('2', 64));
+        var unsent = await Get(rig.Beneficiary, rig.Credit);
+        Assert.True(unsent["pendingSignature"]?["status"]?.GetValue<string>() == "awaiting", unsent.ToJsonString());
+        Assert.Equal("proposed", unsent["amendments"]![0]!["status"]!.GetValue<string>());
+
+        // Signed and sent while the chain mines nothing, and its request ended before it recorded the result: while the node
+        // holds it, the credit says it is being submitted; once mined, the credit's read takes the step — nobody reads /signatures.
+        var raw = await rig.SignPendingAsync(signature);
+        var chain = new Nethereum.Web3.Web3(rig.System.Chain.RpcUrl);
+        await chain.Client.SendRequestAsync<object?>("evm_setAutomine", null, false);
+        string hash;
+        try
+        {
+            hash = await chain.Eth.Transactions.SendRawTransaction.SendRequestAsync(raw);
+            await ClaimAsync(rig, id, hash);
+            var held = await Get(rig.Beneficiary, rig.Credit);
+            Assert.Equal(("submitting", "proposed"), (held["pendingSignature"]?["status"]?.GetValue<string>(), held["amendments"]![0]!["status"]!.GetValue<string>()));
+        }
+        finally
+        {
+            await chain.Client.SendRequestAsync<object?>("evm_setAutomine", null, true);
+            await chain.Client.SendRequestAsync<object?>("evm_mine", null);
+        }
+        var taken = await Get(rig.Beneficiary, rig.Credit);
+        Assert.True(taken["pendingSignature"] is null, taken.ToJsonString());
+        Assert.Equal(("accepted", 50_000m), (taken["amendments"]![0]!["status"]!.GetValue<string>(), taken["terms"]!["amount"]!.GetValue<decimal>()));
+        var completed = await Get(rig.Bank, signature);
+        Assert.Equal(("completed", hash), (completed["status"]!.GetValue<string>(), completed["transactionHash"]!.GetValue<string>()));
+        Assert.Equal(7_500m, await rig.ImporterChainBalanceAsync()); // the escrow moved once
     }
 
     [Fact]

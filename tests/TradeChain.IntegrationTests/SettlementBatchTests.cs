@@ -99,12 +99,22 @@ public sealed partial class SettlementIntegrityTests
         Assert.Equal("Requested", refused["status"]!.GetValue<string>());
         var history = await Get(bank, new Uri(payments, $"duty-payments/{last.Reference}/history"));
         Assert.Contains("ERC20InsufficientBalance", history["transitions"]!.AsArray()[^1]!["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+        // The client answered 202 learns why from the payment itself: the rule, and its history's words of it.
+        var refusal = refused["settlementRefusal"];
+        Assert.True(refusal?["rule"]?.GetValue<string>() == "contract:ERC20InsufficientBalance", refused.ToJsonString());
+        Assert.Equal(history["transitions"]!.AsArray()[^1]!["reason"]!.GetValue<string>(), refusal!["detail"]!.GetValue<string>());
+        // So does the list, and the declarant; the settled ones carry none.
+        var listed = (await Get(bank, new Uri(payments, "duty-payments?pageSize=100")))["items"]!.AsArray();
+        Assert.Equal("contract:ERC20InsufficientBalance", listed.Single(p => p!["reference"]!.GetValue<string>() == last.Reference)!["settlementRefusal"]!["rule"]!.GetValue<string>());
+        Assert.All(made, d => Assert.Null(listed.Single(p => p!["reference"]!.GetValue<string>() == d.Reference)!["settlementRefusal"]));
+        Assert.Equal(refusal.ToJsonString(), (await Get(exporter, new Uri(payments, $"duty-payments/{last.Reference}")))["settlementRefusal"]!.ToJsonString());
         await AssertLedgerAgreesWithChainAsync(system, treasuryBank, made, made.Sum(d => d.Amount));
 
         // Funded again, it settles (waiting for its batch: 200 as before).
         await Post(bank, new Uri(payments, $"accounts/{GoldenPath.ExporterParty}/{currency}/deposits"), new { amount = last.Amount, reference = "DEP-ASYNC-AGAIN" });
         var again = await SettleDuty(bank, payments, last.Reference, GoldenPath.ExporterParty);
         Assert.Equal("Settled", again["status"]!.GetValue<string>());
+        Assert.True((await Get(bank, new Uri(payments, $"duty-payments/{last.Reference}")))["settlementRefusal"] is null); // no longer the news
     }
 
     [Fact]
@@ -196,6 +206,9 @@ public sealed partial class SettlementIntegrityTests
         Assert.Equal("Requested", payment["status"]!.GetValue<string>());
         var history = await Get(parties.Bank, new Uri(system.Payments.BaseAddress, $"duty-payments/{duty.Reference}/history"));
         Assert.Contains("reference-bound-elsewhere", history["transitions"]!.AsArray()[^1]!["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+        // The payment itself names the rule and the words of it.
+        Assert.Equal("reference-bound-elsewhere", payment["settlementRefusal"]?["rule"]?.GetValue<string>());
+        Assert.Contains("DuplicateReference", payment["settlementRefusal"]!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Fact]

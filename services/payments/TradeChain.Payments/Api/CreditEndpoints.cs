@@ -202,9 +202,11 @@ public static class CreditEndpoints
     private static async Task<IResult> ListAsync(ClaimsPrincipal user, PaymentsDbContext db, CancellationToken ct) =>
         Results.Ok((await CreditQueries.ListAsync(db, user.Party(), ct)).Select(c => CreditView.From(c)));
 
-    private static async Task<IResult> GetAsync(Guid id, ClaimsPrincipal user, PaymentsDbContext db, TimeProvider clock, CancellationToken ct) =>
-        await CreditQueries.FindAsync(db, id, user.Party(), ct) is { } credit
-            ? Results.Ok(await CreditView.OfAsync(credit, db, clock, ct))
+    private static async Task<IResult> GetAsync(Guid id, ClaimsPrincipal user, PaymentsDbContext db, SubmitSignature submit, TimeProvider clock,
+        ILogger<SubmitSignature> logger, CancellationToken ct) =>
+        await CreditQueries.FindAsync(db, id, user.Party(), ct) is { } found
+        && await CreditQueries.WithPendingSignatureAsync(db, found, user.Party(), submit, clock, logger, ct) is ({ } credit, var pending)
+            ? Results.Ok(CreditView.From(credit, pending))
             : Problems.NotFound("credit", id.ToString());
 
     private static async Task<IResult> HistoryAsync(Guid id, ClaimsPrincipal user, PaymentsDbContext db, TransitionHistory history, CancellationToken ct) =>

@@ -10,15 +10,30 @@ using TradeChain.ServiceDefaults.Transitions;
 namespace TradeChain.Payments.Api;
 
 
+/// <param name="SettlementRefusal">Why the last settlement begun was given up, nothing having moved, while that is the payment's news: given
+/// while it is Requested (or Withdrawn) again after it; none once a settlement begins anew or it is Settled.</param>
 public sealed record DutyPaymentView(string Reference, Guid DeclarationId, string PayerParty, decimal Amount, string Currency, string Status,
     string? SettledByBank, string? DebtorAccount, long RequestedAtUnixMs, long? SettledAtUnixMs, string? SettlementTransactionHash, bool AlreadySettled = false,
-    string? WithdrawalReason = null, int Version = 0)
+    string? WithdrawalReason = null, int Version = 0, SettlementRefusalView? SettlementRefusal = null)
 {
     /// <param name="viewerParty">The debtor's account is shown only to the bank that debited it and to the payer.</param>
-    public static DutyPaymentView From(DutyPayment p, string? viewerParty = null, bool alreadySettled = false) => new(p.Reference, p.DeclarationId, p.PayerParty, p.Amount,
-        p.Currency, p.Status.ToString(), p.SettledByBank,
+    /// <param name="refusalDetail">The settlement's refusal in words (<see cref="DutyPaymentQueries.RefusalDetailAsync"/>), when it is given.</param>
+    public static DutyPaymentView From(DutyPayment p, string? viewerParty = null, bool alreadySettled = false, string? refusalDetail = null) => new(p.Reference,
+        p.DeclarationId, p.PayerParty, p.Amount, p.Currency, p.Status.ToString(), p.SettledByBank,
         viewerParty is null || viewerParty == p.SettledByBank || viewerParty == p.PayerParty ? p.DebtorAccount : null,
-        p.RequestedAtUnixMs, p.SettledAtUnixMs, p.SettlementTransactionHash, alreadySettled, p.WithdrawalReason, p.Version);
+        p.RequestedAtUnixMs, p.SettledAtUnixMs, p.SettlementTransactionHash, alreadySettled, p.WithdrawalReason, p.Version,
+        DutyPaymentQueries.RefusalShown(p) ? SettlementRefusalView.Of(p.SettlementRefusal!, refusalDetail) : null);
+}
+
+/// <summary>A settlement given up with nothing moved.</summary>
+/// <param name="Rule">The rule that refused it: <c>contract:&lt;Error&gt;</c> when the token refused the transfer, else the service's own.</param>
+/// <param name="Detail">What happened, in words (the payment's history entry of it; at most <see cref="MaxDetail"/> characters).</param>
+public sealed record SettlementRefusalView(string Rule, string? Detail)
+{
+    public const int MaxDetail = 1_000;
+
+    public static SettlementRefusalView Of(string rule, string? detail) =>
+        new(rule, detail is { Length: > MaxDetail } ? detail[..(MaxDetail - 1)] + "…" : detail);
 }
 
 /// <param name="SignedTransaction">The bank's own signature of the transaction from <c>/settle/transaction</c> (0x, RLP hex); omitted: the
@@ -177,7 +192,9 @@ public static partial class DutyPaymentEndpoints
         }
         var total = await query.CountAsync(ct);
         var items = await query.OrderByDescending(p => p.RequestedAtUnixMs).Skip((number - 1) * size).Take(size).ToListAsync(ct);
-        return Results.Ok(new PagedResult<DutyPaymentView>(items.Select(p => DutyPaymentView.From(p, user.Party())).ToList(), number, size, total));
+        var refusals = await DutyPaymentQueries.RefusalDetailsAsync(db, items, ct);
+        return Results.Ok(new PagedResult<DutyPaymentView>(
+            items.Select(p => DutyPaymentView.From(p, user.Party(), refusalDetail: refusals.GetValueOrDefault(p.Reference))).ToList(), number, size, total));
     }
 
     /// <summary>The duty payment; with afterVersion and waitSeconds, a long-poll for its next transition (see <see cref="RecordChanges"/>).</summary>
@@ -189,7 +206,9 @@ public static partial class DutyPaymentEndpoints
         var payment = await changes.FollowAsync(RecordChanges.KeyOf(DutyPayment.RecordType, reference), user.Party(), wait,
             read => FindVisibleAsync(reference, user, db, read), p => p.Version,
             read => db.DutyPayments.AsNoTracking().Where(p => p.Reference == reference).Select(p => (int?)p.Version).SingleOrDefaultAsync(read), clock, ct);
-        return payment is null ? Problems.NotFound("duty payment", reference) : Results.Ok(DutyPaymentView.From(payment, user.Party()));
+        return payment is null
+            ? Problems.NotFound("duty payment", reference)
+            : Results.Ok(DutyPaymentView.From(payment, user.Party(), refusalDetail: await DutyPaymentQueries.RefusalDetailAsync(db, payment, ct)));
     }
 
     private static async Task<IResult> HistoryAsync(string reference, ClaimsPrincipal user, PaymentsDbContext db, TransitionHistory history, CancellationToken ct)

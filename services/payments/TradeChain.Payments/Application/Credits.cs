@@ -511,6 +511,36 @@ public static class CreditQueries
         return open.FirstOrDefault(p => !p.Lapsed(now));
     }
 
+    /// <summary>
+    /// The credit as its party reads it, with the signature a step of it waits for (<see cref="PendingSignatureAsync"/>) — one
+    /// being submitted resolved from the chain first, as its own read (<c>GET /signatures/{id}</c>) resolves it: a submission
+    /// whose request ended before it recorded the result would otherwise show "being submitted" to the credit's parties for
+    /// good. Mined, the step is taken (and the credit read again); unknown to the node, it is awaited again; still in the node,
+    /// or the chain unreachable, it is shown as it stands.
+    /// </summary>
+    /// <returns>Null when the credit is not (any longer) the party's.</returns>
+    public static async Task<(DocumentaryCredit Credit, PendingSignature? Pending)?> WithPendingSignatureAsync(PaymentsDbContext db, DocumentaryCredit credit,
+        string party, SubmitSignature submit, TimeProvider clock, ILogger logger, CancellationToken ct)
+    {
+        var pending = await PendingSignatureAsync(db, credit.Id, clock.GetUtcNow(), ct);
+        if (pending is not { Status: PendingSignatureStatus.Submitting }) return (credit, pending);
+        try
+        {
+            // Tracked (the resolution saves it); not cancelled by the reader going away once it may write.
+            if (await PendingSignatureQueries.FindAsync(db, pending.Id, pending.Party, CancellationToken.None) is not { } claimed) return (credit, pending);
+            if ((await submit.ResumeClaimedAsync(claimed, CancellationToken.None)).Status == PendingSignatureStatus.Submitting) return (credit, pending);
+        }
+        catch (Exception e) when (e is HttpRequestException or Nethereum.JsonRpc.Client.RpcClientUnknownException or Nethereum.JsonRpc.Client.RpcClientTimeoutException)
+        {
+            logger.LogWarning(e, "Credit {Credit}: signature {Signature} being submitted not resolved, the chain unreachable", credit.Id, pending.Id);
+            return (credit, pending);
+        }
+        // Resolved: the credit (the step taken, or not) and what it waits for now, as saved.
+        db.ChangeTracker.Clear();
+        if (await FindAsync(db, credit.Id, party, CancellationToken.None) is not { } current) return null;
+        return (current, await PendingSignatureAsync(db, current.Id, clock.GetUtcNow(), CancellationToken.None));
+    }
+
     /// <summary>The reference under which customs attests the release of a declaration's goods on the escrow (as customs' AttestRelease.Reference makes it).</summary>
     public static byte[] CustomsReleaseReference(Guid declarationId) => SettlementClient.Reference($"declaration:{declarationId}");
 }

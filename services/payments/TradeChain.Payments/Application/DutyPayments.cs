@@ -244,6 +244,29 @@ public static class DutyPaymentQueries
     public static async Task<bool> BankMaySeeAsync(PaymentsDbContext db, DutyPayment payment, string bank, CancellationToken ct) =>
         payment.SettledByBank == bank || await db.Mandates.AnyAsync(m => m.Party == payment.PayerParty && m.Currency == payment.Currency && m.Bank == bank, ct);
 
+    /// <summary>
+    /// Whether the payment's <see cref="DutyPayment.SettlementRefusal"/> is its news: its last settlement was given up and
+    /// none began since (which clears it) — Requested again, or Withdrawn (customs' withdrawal applying then, or coming after).
+    /// </summary>
+    public static bool RefusalShown(DutyPayment payment) =>
+        payment.SettlementRefusal is not null && payment.Status is DutyPaymentStatus.Requested or DutyPaymentStatus.Withdrawn;
+
+    /// <summary>The given-up settlement of a payment whose refusal is shown, in words: the reason of its last transition out of Settling other than to Settled.</summary>
+    public static async Task<string?> RefusalDetailAsync(PaymentsDbContext db, DutyPayment payment, CancellationToken ct) =>
+        RefusalShown(payment) ? (await RefusalDetailsAsync(db, [payment], ct)).GetValueOrDefault(payment.Reference) : null;
+
+    /// <summary>The refusals' words of those of <paramref name="payments"/> whose refusal is shown, by reference (one query).</summary>
+    public static async Task<Dictionary<string, string>> RefusalDetailsAsync(PaymentsDbContext db, IEnumerable<DutyPayment> payments, CancellationToken ct)
+    {
+        var refused = payments.Where(RefusalShown).Select(p => p.Reference).ToList();
+        if (refused.Count == 0) return [];
+        const string settling = nameof(DutyPaymentStatus.Settling), settled = nameof(DutyPaymentStatus.Settled);
+        var given = await db.Transitions.AsNoTracking()
+            .Where(t => t.AggregateType == DutyPayment.RecordType && refused.Contains(t.AggregateId) && t.FromState == settling && t.ToState != settling && t.ToState != settled)
+            .Select(t => new { t.AggregateId, t.Sequence, t.Reason }).ToListAsync(ct);
+        return given.GroupBy(t => t.AggregateId).ToDictionary(g => g.Key, g => g.MaxBy(t => t.Sequence)!.Reason);
+    }
+
     /// <summary>Why the payment last changed, in words: its last transition's reason.</summary>
     public static Task<string?> LastReasonAsync(PaymentsDbContext db, string reference, CancellationToken ct) =>
         db.Transitions.AsNoTracking().Where(t => t.AggregateType == DutyPayment.RecordType && t.AggregateId == reference)

@@ -11,11 +11,14 @@ public sealed record Page<T>(IReadOnlyList<T> Items, int PageNumber, int PageSiz
 
 public sealed record DutyPayment(string Reference, Guid DeclarationId, string PayerParty, decimal Amount, string Currency, string Status,
     string? SettledByBank, string? DebtorAccount, long RequestedAtUnixMs, long? SettledAtUnixMs, string? SettlementTransactionHash, bool AlreadySettled,
-    string? WithdrawalReason = null, int Version = 0)
+    string? WithdrawalReason = null, int Version = 0, SettlementRefusal? SettlementRefusal = null)
 {
     // Settling: a settlement under way — queued for its bank's next batch transaction, or a self-signed transfer awaiting its receipt.
     public bool Requested => Status is "Requested" or "Settling";
 }
+
+/// <summary>Why the payment's last settlement was given up, nothing having moved (given while the payment awaits a settlement again, or was withdrawn).</summary>
+public sealed record SettlementRefusal(string Rule, string? Detail);
 
 /// <summary>An account as the list gives it (no balances: those come with the account itself).</summary>
 public sealed record AccountSummary(string Party, string Currency, string Address, string ServicingBank, string OpenTransactionHash, long OpenedAtUnixMs);
