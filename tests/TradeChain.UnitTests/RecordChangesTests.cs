@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using TradeChain.ServiceDefaults.Transitions;
 
 namespace TradeChain.UnitTests;
@@ -68,15 +69,15 @@ public sealed class RecordChangesTests
         // Behind: the record as it is, without waiting and without a place held.
         Assert.Equal("v1", await changes.FollowAsync("document/d", "EXP-A", new LongPoll(0, 30), Read, _ => version, VersionOf, TimeProvider.System, default));
 
-        // Up to date: waits until a commit moves the version.
-        var following = changes.FollowAsync("document/d", "EXP-A", new LongPoll(1, 30), Read, _ => version, VersionOf, TimeProvider.System, default);
+        // Up to date: waits until a commit moves the version (a clock that does not move: the recheck never fires, only the wake-up answers).
+        var following = changes.FollowAsync("document/d", "EXP-A", new LongPoll(1, 30), Read, _ => version, VersionOf, new FakeTimeProvider(), default);
         Assert.Equal(1, changes.Waiting);
         Assert.False(following.IsCompleted);
         changes.Committed(["document/other"]);
         Assert.False(following.IsCompleted);
         version = 2;
         changes.Committed(["document/d"]);
-        Assert.Equal("v2", await following);
+        Assert.Equal("v2", await following.WaitAsync(TimeSpan.FromSeconds(30))); // a lost wake-up fails here instead of hanging
         Assert.Equal(0, changes.Waiting);
     }
 
@@ -88,8 +89,9 @@ public sealed class RecordChangesTests
         Task<string?> Read(CancellationToken _) => Task.FromResult<string?>($"v{version}");
         Task<int?> VersionOf(CancellationToken _) => Task.FromResult<int?>(version);
         using var stop = new CancellationTokenSource();
-        var patient = changes.FollowAsync("duty-payment/DP-1", "BNK-A", new LongPoll(1, 30), Read, _ => version, VersionOf, TimeProvider.System, CancellationToken.None);
-        var impatient = changes.FollowAsync("duty-payment/DP-1", "BNK-A", new LongPoll(1, 30), Read, _ => version, VersionOf, TimeProvider.System, stop.Token);
+        var clock = new FakeTimeProvider(); // never advanced: the recheck never fires, so only the commit's wake-up can answer
+        var patient = changes.FollowAsync("duty-payment/DP-1", "BNK-A", new LongPoll(1, 30), Read, _ => version, VersionOf, clock, CancellationToken.None);
+        var impatient = changes.FollowAsync("duty-payment/DP-1", "BNK-A", new LongPoll(1, 30), Read, _ => version, VersionOf, clock, stop.Token);
         Assert.Equal(2, changes.Waiting);
 
         await stop.CancelAsync(); // its caller went away
@@ -97,7 +99,7 @@ public sealed class RecordChangesTests
         Assert.Equal(1, changes.Waiting);
         version = 2;
         changes.Committed(["duty-payment/DP-1"]);
-        Assert.Equal("v2", await patient);
+        Assert.Equal("v2", await patient.WaitAsync(TimeSpan.FromSeconds(30))); // a lost wake-up fails here instead of hanging
         Assert.Equal(0, changes.Waiting);
     }
 
