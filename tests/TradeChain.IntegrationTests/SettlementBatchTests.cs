@@ -211,13 +211,10 @@ public sealed partial class SettlementIntegrityTests
         Assert.Contains("DuplicateReference", payment["settlementRefusal"]!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
-    // Known defect, found by this test (2026-12-03): it fails about half the time (4 of 6 runs, with and without a thread-pool
-    // setting): the batch never reaches the node while the bank's own signed transfer waits in it. Suspected: the service's
-    // writer for the bank's account still holds the nonce the bank's own transaction took (that one went out through a
-    // separate one-shot writer), so the batch goes out on that nonce and either replaces the bank's transaction in the pool
-    // (the pending count then never passes before + 1) or is retried after the node's refusal. Only a bank whose key the
-    // service's signer holds *and* that signs a settlement itself meets it. Unskip once the writer learns of the nonce.
-    [Fact(Skip = "Known defect: the service's writer can reuse the nonce of the bank's own signed transfer (see comment)")]
+    // The bank's own transaction goes out in the nonce order of the service's writer for the bank's account (its key held
+    // here, Development): before that writer learnt of the nonce the bank's transaction took, the batch went out on the
+    // same nonce and replaced it in the node's pool, or was refused and retried — this test failed 4 of 6 runs.
+    [Fact]
     public async Task A_settlement_whose_request_sends_the_banks_own_signed_transfer_is_left_alone_by_the_batch_worker()
     {
         await using var system = await TradeChainSystem.StartAsync();

@@ -57,12 +57,11 @@ public sealed class ChainTransactionsPendingException(string function, string ac
 /// </summary>
 public sealed class ChainWriter
 {
-    private readonly SemaphoreSlim _gate = new(1, 1); // held only to sign and send: nonces go to the node in order
+    private readonly NonceLane _lane; // the account's nonces, shared with the writers of its party-signed transactions
     private readonly ChainOptions _options;
     private readonly ILogger<ChainWriter> _logger;
     private readonly IChainSigner _signer;
-    private BigInteger? _nextNonce; // null: taken from the node's pending count at the next send (under _gate)
-    private (BigInteger MaxFee, BigInteger PriorityFee, long FetchedAt)? _fees; // under _gate
+    private (BigInteger MaxFee, BigInteger PriorityFee, long FetchedAt)? _fees; // under the lane's gate
     private readonly Lock _spending = new();
     private BigInteger _committedWei; // the most every transaction sent so far may cost (gas limit × max fee + value)
     private BigInteger _inFlightWei; // the same, of the transactions sent whose calls have not returned
@@ -73,8 +72,13 @@ public sealed class ChainWriter
     }
 
     /// <summary>A writer for the account of <paramref name="signer"/>, wherever its key is held.</summary>
-    public ChainWriter(ChainOptions options, IChainSigner signer, ILogger<ChainWriter> logger)
+    public ChainWriter(ChainOptions options, IChainSigner signer, ILogger<ChainWriter> logger) : this(options, signer, logger, new NonceLane())
     {
+    }
+
+    private ChainWriter(ChainOptions options, IChainSigner signer, ILogger<ChainWriter> logger, NonceLane lane)
+    {
+        _lane = lane;
         _options = options;
         _logger = logger;
         _signer = signer;
@@ -88,6 +92,29 @@ public sealed class ChainWriter
     }
 
     private readonly ReceiptWatcher _receipts;
+
+    /// <summary>
+    /// One account's nonce order: the gate held only to sign and send (nonces go to the node in order) and the next nonce
+    /// (null: taken from the node's pending count at the next send, under the gate).
+    /// </summary>
+    private sealed class NonceLane
+    {
+        public readonly SemaphoreSlim Gate = new(1, 1);
+        public BigInteger? NextNonce;
+    }
+
+    /// <summary>
+    /// A writer that sends the one transaction the account's party signed itself (<paramref name="signed"/>), once, never
+    /// retried (the same bytes cannot succeed where the node refused them), in this writer's nonce order: the nonce it takes
+    /// is one this writer will not give to another transaction of the account, as if this writer had signed it.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="signed"/> is of another account.</exception>
+    public ChainWriter SendingOnce(PresignedSigner signed)
+    {
+        if (!string.Equals(signed.Address, Address, StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"The transaction is of {signed.Address}, this writer's account is {Address}.", nameof(signed));
+        return new ChainWriter(_options.WithMaxAttempts(1), signed, _logger, _lane);
+    }
 
     public IWeb3 Web3 { get; }
 
@@ -186,22 +213,22 @@ public sealed class ChainWriter
                     {
                         var gas = await estimateGas(); // outside the lock: it needs no nonce
                         SignedTransaction transaction;
-                        await _gate.WaitAsync(cancellationToken);
+                        await _lane.Gate.WaitAsync(cancellationToken);
                         try
                         {
-                            _nextNonce ??= (await Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(Address, BlockParameter.CreatePending())).Value;
+                            _lane.NextNonce ??= (await Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(Address, BlockParameter.CreatePending())).Value;
                             var (maxFee, priorityFee) = await FeesAsync();
                             // A dropped transaction of this call is replaced on its own nonce: later transactions wait behind that
                             // nonce, and should the dropped one come back (another node's pool) only one of the two can be mined.
                             try
                             {
                                 transaction = await _signer.SignAsync(
-                                    new UnsignedTransaction(_options.ChainId, reuseNonce ?? _nextNonce.Value, priorityFee, maxFee, gas, to, value, data), cancellationToken);
+                                    new UnsignedTransaction(_options.ChainId, reuseNonce ?? _lane.NextNonce.Value, priorityFee, maxFee, gas, to, value, data), cancellationToken);
                             }
                             catch (PartySignatureRequiredException)
                             {
                                 // The party signs elsewhere too: the next transaction it is given takes the node's count afresh.
-                                _nextNonce = null;
+                                _lane.NextNonce = null;
                                 throw;
                             }
                             sent.Add(transaction); // remembered before sending: if the node takes it but the answer is lost, the next attempt finds it by hash
@@ -210,21 +237,21 @@ public sealed class ChainWriter
                             try
                             {
                                 await Web3.Eth.Transactions.SendRawTransaction.SendRequestAsync(transaction.Raw);
-                                _nextNonce = BigInteger.Max(_nextNonce.Value, transaction.Nonce + 1);
+                                _lane.NextNonce = BigInteger.Max(_lane.NextNonce.Value, transaction.Nonce + 1);
                             }
                             catch (Exception e)
                             {
                                 // The node may or may not hold it: the next transaction (this call's retry or another's) asks the
                                 // node's pending count, here under the lock with nothing else being sent, so no nonce is skipped
                                 // (a gap would block every later transaction) nor used twice.
-                                _nextNonce = null;
+                                _lane.NextNonce = null;
                                 if (e is RpcResponseException rpc && IsFeeRefusal(rpc.RpcError?.Message)) _fees = null;
                                 throw;
                             }
                         }
                         finally
                         {
-                            _gate.Release();
+                            _lane.Gate.Release();
                         }
                         receipt = await _receipts.WaitAsync(transaction.Hash, timeout.Token);
                     }
@@ -332,14 +359,14 @@ public sealed class ChainWriter
 
     private async Task ForgetNonceAsync()
     {
-        await _gate.WaitAsync(CancellationToken.None); // held only for a send, briefly
+        await _lane.Gate.WaitAsync(CancellationToken.None); // held only for a send, briefly
         try
         {
-            _nextNonce = null;
+            _lane.NextNonce = null;
         }
         finally
         {
-            _gate.Release();
+            _lane.Gate.Release();
         }
     }
 

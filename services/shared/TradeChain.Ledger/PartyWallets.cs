@@ -120,7 +120,7 @@ public sealed class PartyWallets(ChainOptions chain, PartyAccountOptions options
     /// </remarks>
     public async Task<ChainWriter> ForAsync(string party, CancellationToken cancellationToken)
     {
-        var wallet = _wallets.GetOrAdd(party, p => new Wallet(new ChainWriter(chain, SignerOf(p), loggers.CreateLogger<ChainWriter>())));
+        var wallet = WalletOf(party);
         if (_topUp > 0 && wallet.MayNeedGas(_topUp))
         {
             await wallet.Funding.WaitAsync(cancellationToken);
@@ -135,6 +135,16 @@ public sealed class PartyWallets(ChainOptions chain, PartyAccountOptions options
         }
         return wallet.Writer;
     }
+
+    /// <summary>
+    /// The writer that sends <paramref name="signed"/>, a transaction <paramref name="party"/> signed itself, once — in
+    /// the nonce order of the party's writer here (<see cref="ChainWriter.SendingOnce"/>), so that writer never gives the
+    /// nonce it took to another transaction.
+    /// </summary>
+    public ChainWriter SendingOnce(string party, PresignedSigner signed) =>
+        WalletOf(party).Writer.SendingOnce(signed);
+
+    private Wallet WalletOf(string party) => _wallets.GetOrAdd(party, p => new Wallet(new ChainWriter(chain, SignerOf(p), loggers.CreateLogger<ChainWriter>())));
 
     /// <summary>Reads the party's balance (the one chain read of its gas) and tops it up to <see cref="PartyAccountOptions.GasTopUpWei"/> when below half of it.</summary>
     private async Task TopUpAsync(Wallet wallet, CancellationToken cancellationToken)

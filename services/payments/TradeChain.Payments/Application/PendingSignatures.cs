@@ -117,8 +117,7 @@ public sealed record SignatureSubmission(PendingSignature Pending, bool Stale, s
 /// transaction gone stale (its nonce used meanwhile, or refused by the node as it stands) is prepared again and
 /// nothing is sent; an expired or overtaken one is refused with what became of it.
 /// </summary>
-public sealed class SubmitSignature(PaymentsDbContext db, SettlementLedger ledger, ChainOptions chainOptions, TimeProvider clock, IEnumerable<ISignedStep> steps,
-    ILogger<ChainWriter> writerLog)
+public sealed class SubmitSignature(PaymentsDbContext db, SettlementLedger ledger, TimeProvider clock, IEnumerable<ISignedStep> steps)
 {
     /// <param name="raw">The party's signed transaction; or null with <paramref name="sentHash"/>, the hash of the transaction its wallet sent itself.</param>
     /// <returns>Null when there is no such pending signature for the caller's party (it does not exist for anyone else).</returns>
@@ -175,8 +174,8 @@ public sealed class SubmitSignature(PaymentsDbContext db, SettlementLedger ledge
         }
         if (onChain.Pending) return await ResolveAsync(pending, step, ct); // in the node already: answered once mined
 
-        // Sent once, never retried: the same bytes cannot succeed where the node refused them.
-        var writer = new ChainWriter(chainOptions.WithMaxAttempts(1), signer, writerLog);
+        // Sent once, in the nonce order of the party's writer here.
+        var writer = ledger.Wallets.SendingOnce(pending.Party, signer);
         try
         {
             await step.ResumeAsync(pending, writer, null, ct);

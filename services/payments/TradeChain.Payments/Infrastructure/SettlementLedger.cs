@@ -21,7 +21,7 @@ public sealed record QueuedTransfer(SettlementAccount From, SettlementAccount To
 /// this bank's reference is exactly the intended payment (<see cref="SettlementClient"/>).
 /// </summary>
 public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallets, TimeProvider clock, Microsoft.Extensions.Options.IOptions<PaymentsOptions> options,
-    ChainOptions chainOptions, Microsoft.Extensions.Logging.ILogger<ChainWriter> writerLog)
+    ChainOptions chainOptions)
 {
     public SettlementClient Chain => chain;
 
@@ -183,8 +183,8 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
         var onChain = await PartyTransactions.SignedAsync(chain, bankParty, signer.Address, signed.Hash, signed.Nonce);
         if (onChain.Stale is { } stale) throw PartyTransactions.Stale(stale);
         if (onChain.Pending) throw PartyTransactions.Pending(signed.Hash);
-        // Sent once, never retried: the same bytes cannot succeed where the node refused them. (Mined already: the writer finds it.)
-        return new PresignedTransfer(new ChainWriter(chainOptions.WithMaxAttempts(1), signer, writerLog), signer.Hash);
+        // Sent once, in the nonce order of the bank's writer here (mined already: the writer finds it).
+        return new PresignedTransfer(wallets.SendingOnce(bankParty, signer), signer.Hash);
     }
 
     /// <summary>
