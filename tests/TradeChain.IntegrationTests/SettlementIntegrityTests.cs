@@ -320,6 +320,46 @@ public sealed partial class SettlementIntegrityTests
         Assert.True(againBody!["alreadySettled"]!.GetValue<bool>());
     }
 
+    [Fact]
+    public async Task A_banks_own_signed_transfer_is_not_sent_for_a_withdrawn_payment_but_is_recorded_once_the_bank_sent_it_itself()
+    {
+        await using var system = await TradeChainSystem.StartAsync();
+        using var exporter = Client(Roles.Exporter, GoldenPath.ExporterParty);
+        using var bank = Client(Roles.Bank, GoldenPath.BankParty);
+        using var treasuryBank = Client(Roles.Bank, GoldenPath.TreasuryBankParty);
+        var (declaration, reference, amount, currency) = await AssessedDeclarationAsync(system, exporter, "LRN-SIGNED-LATE");
+        var payments = system.Payments.BaseAddress;
+        await OpenAccountsAsync(payments, exporter, bank, treasuryBank, currency, depositFor: (amount, reference));
+        var settle = new Uri(payments, $"duty-payments/{reference}/settle");
+        var payment = new Uri(payments, $"duty-payments/{reference}");
+        var chain = Writer(system, DevelopmentAccounts.PaymentsKey).Web3.Eth.Transactions;
+
+        // The bank signs the transfer; before it hands it in, the declarant cancels and customs withdraws the payment.
+        var signed = await SignAsync(await Post(bank, new Uri(payments, $"duty-payments/{reference}/settle/transaction"), new { }), BankKey(GoldenPath.BankParty));
+        var hash = DecodedTransaction.Decode(signed).Hash;
+        await Post(exporter, new Uri(system.Customs.BaseAddress, $"declarations/{declaration}/cancel"), new { reason = "the buyer withdrew" });
+        await Poll(bank, payment, p => p["status"]!.GetValue<string>() == "Withdrawn");
+
+        // Handed in now: refused, and nothing sent — the money stays with the declarant.
+        var (refused, problem) = await Send(bank, HttpMethod.Post, settle, new { signedTransaction = signed });
+        Assert.True(refused == HttpStatusCode.Conflict, $"{(int)refused}: {problem}");
+        Assert.Equal("payment-withdrawn", problem!["rule"]!.GetValue<string>());
+        Assert.Null(await chain.GetTransactionByHash.SendRequestAsync(hash));
+
+        // The bank sends it to the chain itself (its own node) all the same: the money moves; handed in again, it is recorded.
+        await chain.SendRawTransaction.SendRequestAsync(signed);
+        await Until(async () => await chain.GetTransactionReceipt.SendRequestAsync(hash) is not null, "the bank's transfer mined");
+        var (status, body) = await Send(bank, HttpMethod.Post, settle, new { signedTransaction = signed });
+        Assert.True(status == HttpStatusCode.OK, $"settle answered {(int)status}: {body}");
+        Assert.Equal("Settled", body!["status"]!.GetValue<string>());
+        Assert.Equal(hash, body["settlementTransactionHash"]!.GetValue<string>(), StringComparer.OrdinalIgnoreCase);
+        var last = (await Get(bank, new Uri(payments, $"duty-payments/{reference}/history")))["transitions"]!.AsArray().Last()!;
+        Assert.Equal(["Withdrawn", "Settled"], new[] { last["fromState"]!.GetValue<string>(), last["toState"]!.GetValue<string>() });
+        Assert.Equal(2, await Count(system.DatabasePath("payments"), $"SELECT COUNT(*) FROM ledger_entries WHERE Kind = 'duty-payment' AND Reference = '{reference}'"));
+        var report = await Get(treasuryBank, new Uri(payments, "reconciliation"));
+        Assert.True(report["inAgreement"]!.GetValue<bool>(), report.ToJsonString());
+    }
+
     /// <summary>The bank's own key, as the bank holds it (a key file on its side; here the PUBLIC key its development signer holds).</summary>
     private static string BankKey(string bank) => DevelopmentBankKeys.KeyOf(bank);
 

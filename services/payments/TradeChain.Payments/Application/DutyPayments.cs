@@ -58,6 +58,12 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
         if (payment is null || !await DutyPaymentQueries.BankMaySeeAsync(db, payment, bank.Party, ct)) return null;
         // Idempotent on the reference: a retried settlement returns the first one and moves no money.
         if (payment.IsSettledBy(bank.Party)) return new DutySettlement(payment, AlreadySettled: true);
+        // The bank's own signed transfer, on a payment customs withdrew: nothing is sent for it now — but the bank may have
+        // sent it to the chain itself (its own node, a wallet) before the withdrawal; then it is that wallet-sent transfer.
+        if (sentTransaction is null && payment.WithdrawnUnsettled
+            && (signedTransaction ?? (ledger.Wallets.SignsItself(bank.Party) ? PartySignatures.Of(bank.Party) : null)) is { } ownSigned
+            && await ledger.Chain.SentTransactionAsync(DecodedTransaction.Decode(ownSigned).Hash) is { } onChain)
+            sentTransaction = onChain.Hash;
         // The bank's wallet sent its transfer before TradeChain saw any intent, and customs withdrew the payment meanwhile:
         // the money moved all the same, so it is recorded (below), never left on chain without its record.
         var hashGivenAfterWithdrawal = sentTransaction is not null && payment.WithdrawnUnsettled;
