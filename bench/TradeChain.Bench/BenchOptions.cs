@@ -17,9 +17,10 @@ namespace TradeChain.Bench;
 /// <param name="SettlementBurst">Duty payments held at the point of settlement and then settled by one bank at once, after the largest batch size's stages (0: none).</param>
 /// <param name="Faults">The fault run instead (<see cref="FaultRun"/>): declarations under kills, a broker restart and a chain stall.</param>
 /// <param name="FaultGapSeconds">Seconds between one fault's end and the next one's start in the fault run.</param>
+/// <param name="Postgres">The end-to-end run's services keep their records in PostgreSQL (a database each on the benchmark's server) instead of SQLite files.</param>
 public sealed record BenchOptions(int Declarations, int Concurrency, IReadOnlyList<int> BatchSizes, int Documents, int AnchoringTransitions,
     double? Rate = null, int StageSeconds = 15, int WarmupSeconds = 10, double WarmupRate = 1, double StartRate = 3, int MaxStages = 6,
-    int DrainSeconds = 30, int SettlementBurst = 40, bool Faults = false, int FaultGapSeconds = 20)
+    int DrainSeconds = 30, int SettlementBurst = 40, bool Faults = false, int FaultGapSeconds = 20, bool Postgres = false)
 {
     public static readonly BenchOptions Default = new(1_000, 16, [1, 256], 1_000, 600);
 
@@ -52,6 +53,12 @@ public sealed record BenchOptions(int Declarations, int Concurrency, IReadOnlyLi
                 "--max-stages" => options with { MaxStages = int.Parse(Next()) },
                 "--drain" => options with { DrainSeconds = int.Parse(Next()) },
                 "--settlements" => options with { SettlementBurst = int.Parse(Next()) },
+                "--database" => Next() switch
+                {
+                    "sqlite" => options with { Postgres = false },
+                    "postgres" => options with { Postgres = true },
+                    var other => throw new ArgumentException($"--database is sqlite or postgres, not {other}"),
+                },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
         }

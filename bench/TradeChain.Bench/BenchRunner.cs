@@ -18,7 +18,7 @@ public static class BenchRunner
 {
     public static async Task<BenchReport> RunAsync(BenchOptions options, TextWriter log)
     {
-        log.WriteLine($"TradeChain benchmark on {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        log.WriteLine($"TradeChain benchmark on {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; the services' records in {(options.Postgres ? "PostgreSQL" : "SQLite")}");
         // With a fixed rate every batch size runs at it. Searching, the largest batch size searches and the others
         // (the batch-size-1 baseline) run at the rate it found, so that the two are compared at the same load.
         var endToEnd = new List<EndToEndResult>();
@@ -81,10 +81,14 @@ public static class BenchRunner
         foreach (var c in r.AnchoringCapacity) o.WriteLine($"| {c.BatchSize} | {c.Transitions} | {c.Transactions} | {F(c.Seconds, "0.00")} | {F(c.TransitionsPerSecond, "0")} |");
         var d = r.Documents;
         o.WriteLine();
-        o.WriteLine($"Documents ({d.Documents} certificates of origin):");
-        o.WriteLine($"| wrapped/s | wrapped and issued/s ({d.IssueTransactions} txs) | integrity verifications/s | full verification ms/doc (sequential) | full verifications/s (16 concurrent) |");
-        o.WriteLine("|---|---|---|---|---|");
-        o.WriteLine($"| {F(d.WrappedPerSecond, "0")} | {F(d.WrappedAndIssuedPerSecond, "0")} | {F(d.IntegrityVerificationsPerSecond, "0")} | {F(d.FullVerificationMsPerDocument, "0.00")} | {F(d.FullVerificationsPerSecondConcurrent, "0")} |");
+        if (d.Documents == 0) o.WriteLine("Documents: not run (--documents 0).");
+        else
+        {
+            o.WriteLine($"Documents ({d.Documents} certificates of origin):");
+            o.WriteLine($"| wrapped/s | wrapped and issued/s ({d.IssueTransactions} txs) | integrity verifications/s | full verification ms/doc (sequential) | full verifications/s (16 concurrent) |");
+            o.WriteLine("|---|---|---|---|---|");
+            o.WriteLine($"| {F(d.WrappedPerSecond, "0")} | {F(d.WrappedAndIssuedPerSecond, "0")} | {F(d.IntegrityVerificationsPerSecond, "0")} | {F(d.FullVerificationMsPerDocument, "0.00")} | {F(d.FullVerificationsPerSecondConcurrent, "0")} |");
+        }
 
         PrintTargets(r, o);
         o.WriteLine();

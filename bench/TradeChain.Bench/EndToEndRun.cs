@@ -80,20 +80,23 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
     private sealed record Snapshot(long UnixMs, IReadOnlyDictionary<string, TimeSpan?> Cpu, IReadOnlyDictionary<string, long> Calls, long Block);
 
     /// <summary>The running system and what the run measures it with: the counting RPC proxy, a direct chain reader, each process's pid, one client per party.</summary>
-    private sealed record Rig(TradeChainSystem System, JsonRpcProxy Rpc, IndependentVerifier Chain, IReadOnlyDictionary<string, int?> Pids,
+    private sealed record Rig(TradeChainSystem System, ServiceStores Stores, JsonRpcProxy Rpc, IndependentVerifier Chain, IReadOnlyDictionary<string, int?> Pids,
         HttpClient Exporter, HttpClient Bank, HttpClient Treasury);
 
     public async Task<EndToEndResult> RunAsync()
     {
         var anvilPort = TestEnvironment.FreePort();
         await using var rpc = new JsonRpcProxy($"http://127.0.0.1:{anvilPort}");
-        await using var system = await TradeChainSystem.StartAsync((_, service) =>
+        await using var stores = new ServiceStores(options.Postgres);
+        await using var system = await TradeChainSystem.StartAsync((name, service) =>
         {
+            stores.Configure(name, service);
             service.SetSetting("Chain:RpcUrl", rpc.Url);
             service.SetSetting("Anchoring:MaxBatchSize", batchSize.ToString());
             service.SetSetting("Anchoring:MaxWaitMs", batchSize == 1 ? "0" : "250");
             service.SetSetting("Logging:LogLevel:Default", "Warning");
         }, anvilPort: anvilPort);
+        stores.Attach(system);
         using var verifier = new IndependentVerifier(system.Chain.RpcUrl);
         // One client (one connection pool) per party for the whole run.
         using var exporter = Client(Roles.Exporter, GoldenPath.ExporterParty);
@@ -105,7 +108,7 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
             ["rabbitmq"] = ProcessCpu.ListeningOn(new Uri(system.Broker.AmqpUrl).Port), ["anvil"] = system.ProcessId("anvil"),
             ["harness"] = Environment.ProcessId,
         };
-        var rig = new Rig(system, rpc, verifier, pids, exporter, bank, treasury);
+        var rig = new Rig(system, stores, rpc, verifier, pids, exporter, bank, treasury);
 
         if (options.WarmupSeconds > 0)
         {
@@ -128,8 +131,8 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
 
         // Everything driven (leftovers of a failed stage included) ends, is anchored, and is checked like an outsider would.
         var outcomes = await Task.WhenAll(_all);
-        await WaitForAnchoringAsync(system);
-        var transitions = StageResult.Services.SelectMany(s => ReadTransitions(system.DatabasePath(s))).ToList();
+        await WaitForAnchoringAsync(stores);
+        var transitions = StageResult.Services.SelectMany(stores.ReadTransitions).ToList();
         var failures = await VerifyAsync(system, verifier, transitions);
         var gas = 0L;
         var transactions = transitions.Select(t => t["anchor"]!["transactionHash"]!.GetValue<string>()).Distinct().ToList();
@@ -171,7 +174,7 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
         var burst = Stopwatch.GetTimestamp();
         go.SetResult();
         var settled = (await Task.WhenAll(runs)).Where(o => o.Error is null && o.SettledAt > burst).Select(o => o.SettledAt).ToList();
-        await WaitForAnchoringAsync(rig.System);
+        await WaitForAnchoringAsync(rig.Stores);
         return settled.Count == 0 ? null : settled.Count / Stopwatch.GetElapsedTime(burst, settled.Max()).TotalSeconds;
     }
 
@@ -195,7 +198,7 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
         var drain = TimeSpan.FromSeconds(options.DrainSeconds);
         var drained = Stopwatch.StartNew();
         await Task.WhenAny(Task.WhenAll(runs), Task.Delay(drain));
-        var pending = await PendingAnchoringAsync(rig.System, drain - drained.Elapsed);
+        var pending = await PendingAnchoringAsync(rig.Stores, drain - drained.Elapsed);
         var after = await SnapshotAsync(rig);
 
         var done = runs.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result).ToList();
@@ -205,7 +208,7 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
         var outcome = new StageOutcome(runs.Count, released.Count, Stats.Percentile(latencies, 99), pending);
 
         // The stage's transitions: those that occurred in its window (read once they are anchored, or the drain ran out).
-        var window = StageResult.Services.SelectMany(s => ReadTransitions(rig.System.DatabasePath(s)))
+        var window = StageResult.Services.SelectMany(rig.Stores.ReadTransitions)
             .Where(t => t["occurredAtUnixMs"]!.GetValue<long>() is var at && at >= before.UnixMs && at <= after.UnixMs).ToList();
         var lags = window.Select(t => (double)(t["anchoredAtUnixMs"]!.GetValue<long>() - t["occurredAtUnixMs"]!.GetValue<long>())).ToList();
         var settled = window.Count(t => t["service"]!.GetValue<string>() == "payments" && t["toState"]!.GetValue<string>() == "Settled");
@@ -221,7 +224,7 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
 
         // Before the next stage: what this one left behind ends (not measured), so that each stage starts from a quiet system.
         await Task.WhenAll(runs);
-        await WaitForAnchoringAsync(rig.System);
+        await WaitForAnchoringAsync(rig.Stores);
         return result;
     }
 
@@ -279,23 +282,23 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
 
     private static Task<JsonObject> Follow(HttpClient client, Uri uri, Func<JsonObject, bool> done) => TradeChainHttp.FollowAsync(client, uri, done, PollTimeout);
 
-    private static async Task<long> PendingAsync(TradeChainSystem system)
+    private static async Task<long> PendingAsync(ServiceStores stores)
     {
         long pending = 0;
-        foreach (var service in StageResult.Services) pending += await TradeChainSystem.CountAsync(system.DatabasePath(service), "SELECT COUNT(*) FROM transitions WHERE BatchRoot IS NULL");
+        foreach (var service in StageResult.Services) pending += await stores.PendingAnchoringAsync(service);
         return pending;
     }
 
     /// <summary>Transitions still pending anchoring once none are, or when <paramref name="patience"/> runs out.</summary>
-    private static async Task<long> PendingAnchoringAsync(TradeChainSystem system, TimeSpan patience)
+    private static async Task<long> PendingAnchoringAsync(ServiceStores stores, TimeSpan patience)
     {
         for (var clock = Stopwatch.StartNew(); ; await Task.Delay(100))
-            if (await PendingAsync(system) is var pending && (pending == 0 || clock.Elapsed >= patience)) return pending;
+            if (await PendingAsync(stores) is var pending && (pending == 0 || clock.Elapsed >= patience)) return pending;
     }
 
-    private static async Task WaitForAnchoringAsync(TradeChainSystem system)
+    private static async Task WaitForAnchoringAsync(ServiceStores stores)
     {
-        if (await PendingAnchoringAsync(system, TimeSpan.FromMinutes(5)) > 0) throw new TimeoutException("transitions still pending anchoring after 5 minutes");
+        if (await PendingAnchoringAsync(stores, TimeSpan.FromMinutes(5)) > 0) throw new TimeoutException("transitions still pending anchoring after 5 minutes");
     }
 
     /// <summary>Each anchored transition checked like an outside verifier would: leaf rebuilt from its fields, proof folded, root read from the chain.</summary>
@@ -314,14 +317,20 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
         return failures;
     }
 
-    /// <summary>Each transition as the history API shows it, read straight from a service's database.</summary>
+    /// <summary>Each transition as the history API shows it, read straight from a service's SQLite database.</summary>
     internal static List<JsonObject> ReadTransitions(string database)
     {
         using var connection = new SqliteConnection($"Data Source={database};Mode=ReadOnly");
         connection.Open();
-        var command = connection.CreateCommand();
-        command.CommandText = "SELECT Service, AggregateType, AggregateId, Sequence, FromState, ToState, Actor, Reason, ResponseCode, OccurredAtUnixMs, " +
-                              "BatchRoot, Proof, TransactionHash, AnchoredAtUnixMs FROM transitions WHERE BatchRoot IS NOT NULL";
+        return ReadTransitions(connection);
+    }
+
+    /// <summary>Each anchored transition as the history API shows it, read straight from a service's open database connection (SQLite or PostgreSQL).</summary>
+    internal static List<JsonObject> ReadTransitions(System.Data.Common.DbConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT \"Service\", \"AggregateType\", \"AggregateId\", \"Sequence\", \"FromState\", \"ToState\", \"Actor\", \"Reason\", " +
+                              "\"ResponseCode\", \"OccurredAtUnixMs\", \"BatchRoot\", \"Proof\", \"TransactionHash\", \"AnchoredAtUnixMs\" FROM transitions WHERE \"BatchRoot\" IS NOT NULL";
         using var reader = command.ExecuteReader();
         var rows = new List<JsonObject>();
         while (reader.Read())

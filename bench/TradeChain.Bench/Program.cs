@@ -13,6 +13,7 @@ catch (Exception e) when (e is ArgumentException or FormatException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     Console.Error.WriteLine("usage: bench [--quick] [--rate R | --search] [--start-rate R] [--max-stages N] [--stage S] [--warmup S] [--warmup-rate R] [--drain S]");
+    Console.Error.WriteLine("             [--database sqlite|postgres]");
     Console.Error.WriteLine("             [--batch-sizes 1,256] [--documents M] [--anchoring-transitions K]");
     Console.Error.WriteLine("       bench --faults [--declarations N] [--concurrency C] [--fault-gap S]   |   bench --micro");
     return 2;
