@@ -46,9 +46,10 @@ public sealed class BrowserFixture : IAsyncLifetime
             AcceptDownloads = true,
         });
         context.SetDefaultTimeout(30_000);
-        // A page load waits on the console's server-side render: on two cores shared with the integration tests' systems
-        // it took over 30 s once (CI); a load is not what these tests judge.
-        context.SetDefaultNavigationTimeout(60_000);
+        // A page load waits on the console's server-side render (and a form's submission on the service behind it): on two
+        // cores shared with the integration tests' systems it took over 30 s once (CI), and over 60 s three times in one
+        // session of 2026-12-03 (load average 20-60); a load is not what these tests judge.
+        context.SetDefaultNavigationTimeout(120_000);
         return await context.NewPageAsync();
     }
 
