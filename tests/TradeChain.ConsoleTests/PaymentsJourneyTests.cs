@@ -237,6 +237,43 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
         });
     }
 
+    [Fact]
+    public async Task A_bank_whose_settlement_the_chain_refuses_reads_why_on_the_payment_and_nothing_moved()
+    {
+        await JourneyAsync("refused", async () =>
+        {
+            var (_, _, reference) = await FundedDutyAsync("EXP-REFUSED");
+            var currency = (await PollAsync(Bank, Roles.Bank, new Uri(Payments, $"/duty-payments/{reference}"), p => p["currency"] is not null))["currency"]!.GetValue<string>();
+            // The bank itself, with its own key outside TradeChain, took the duty's reference on chain for something else
+            // (0.01 minted to its own account): the token refuses any other transfer under it.
+            var rpc = system.Services.Chain.RpcUrl;
+            var deployer = new Nethereum.Web3.Web3(new Nethereum.Web3.Accounts.Account(TradeChain.Ledger.DevelopmentAccounts.DeployerKey, TradeChain.Ledger.DevelopmentAccounts.ChainId), rpc);
+            await deployer.Eth.GetEtherTransferService().TransferEtherAndWaitForReceiptAsync(BankAccount.Address, 1m); // gas for the bank's own transaction
+            var own = new Nethereum.Web3.Web3(new Nethereum.Web3.Accounts.Account(PartyWalletsKey(Bank), TradeChain.Ledger.DevelopmentAccounts.ChainId), rpc);
+            var minted = await own.Eth.GetContractTransactionHandler<TradeChain.Ledger.Contracts.SettlementToken.MintFunction>().SendRequestAndWaitForReceiptAsync(
+                system.Services.Chain.Deployment.Settlement[currency].Token,
+                new TradeChain.Ledger.Contracts.SettlementToken.MintFunction
+                {
+                    To = BankAccount.Address, Amount = 1, PaymentReference = TradeChain.Ledger.SettlementClient.Reference($"duty-payment:{reference}"),
+                });
+            Assert.Equal(1, (int)minted.Status.Value);
+
+            var bank = await SignedInAsync(Roles.Bank, Bank, "treasury.ops");
+            await GoAsync(bank, $"/duty-payments/{reference}");
+            await bank.GetByTestId("settle").ClickAsync();
+            var refused = bank.GetByTestId("settlement-refused");
+            await Expect(refused).ToHaveAttributeAsync("data-rule", "reference-bound-elsewhere", new() { Timeout = 60_000 });
+            await Expect(refused).ToContainTextAsync("DuplicateReference");
+            await Expect(refused).ToContainTextAsync("Nothing moved");
+            await Expect(refused).ToContainTextAsync("refused the same way"); // not "settle it again": the reference stays taken
+            await Expect(bank.GetByTestId("duty-status")).ToHaveTextAsync("Requested");
+            await bank.ScreenshotAsync("settlement-refused");
+            Assert.Empty(await bank.SeriousAccessibilityViolationsAsync());
+            var payment = await PollAsync(Bank, Roles.Bank, new Uri(Payments, $"/duty-payments/{reference}"), p => p["status"]!.GetValue<string>() == "Requested");
+            Assert.Null(payment["settlementTransactionHash"]?.GetValue<string>());
+        });
+    }
+
     /// <summary>
     /// A declarant (named from <paramref name="prefix"/>) owing a duty, having mandated the bank, whose account the bank
     /// opened and funded with the duty; the treasury's account open: the payment waits for the bank to settle it.
