@@ -26,8 +26,8 @@ public sealed record OnboardingStepPlan(string Currency, string Token, Onboardin
     /// <summary>What the step does, in words.</summary>
     public string What => Call switch
     {
-        OnboardingCall.GrantBankRole => $"grant BANK_ROLE on the {Currency} settlement token",
-        _ => $"open the bank's own {Currency} token account (serviced by itself)",
+        OnboardingCall.GrantBankRole => $"Grant BANK_ROLE on the {Currency} settlement token",
+        _ => $"Open the bank's own {Currency} token account (serviced by itself)",
     };
 
     /// <summary>The call's data for <paramref name="party"/>'s account, sent by the token's admin (encoded by its concrete type: the ABI is read from it).</summary>
