@@ -32,7 +32,7 @@ public sealed class OnboardingApiTests
         using var bank = Client(Roles.Bank, "BNK-VCB");
         const string party = "BNK-ONBOARDED";
         var address = EthECKey.GenerateKey().GetPublicAddress(); // the bank's own key, on its own signer: no service knows it
-        var request = new { party, role = "bank", address, signerUrl = "https://signer.bnk-onboarded.example/", admin = Admin };
+        var request = new OnboardingBody(party, "bank", address, "https://signer.bnk-onboarded.example/", Admin);
 
         // Nobody but the operator onboards, or reads an onboarding.
         Assert.Equal(HttpStatusCode.Forbidden, (await Send(bank, HttpMethod.Post, onboardings, request)).Status);
@@ -52,6 +52,13 @@ public sealed class OnboardingApiTests
         Assert.Equal(HttpStatusCode.BadRequest, service);
         Assert.Contains("service's own account", serviceBody!["errors"]!["address"]![0]!.GetValue<string>());
 
+        // The admin named must hold DEFAULT_ADMIN_ROLE on the contracts: the chain is asked before anything is prepared.
+        var outsider = new Account(DevelopmentAccounts.OutsiderKey).Address;
+        var (notAdmin, notAdminBody) = await Send(@operator, HttpMethod.Post, onboardings, request with { admin = outsider });
+        Assert.Equal(HttpStatusCode.BadRequest, notAdmin);
+        Assert.Contains("does not hold DEFAULT_ADMIN_ROLE", notAdminBody!["errors"]!["admin"]![0]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.NotFound, (await Send(@operator, HttpMethod.Get, new Uri(payments, $"parties/onboardings/{party}"))).Status);
+
         // Prepared: BANK_ROLE and the bank's own account on every currency's token, each for the admin account to sign.
         var (created, prepared) = await Send(@operator, HttpMethod.Post, onboardings, request);
         Assert.Equal(HttpStatusCode.Created, created);
@@ -69,9 +76,9 @@ public sealed class OnboardingApiTests
         var submit = new Uri(payments, $"parties/onboardings/{party}/transactions");
         var first = Steps(prepared).First()["transaction"]!.AsObject();
         var (unsigned, _, _) = SignCommand.Parse(first.ToJsonString());
-        var outsider = new TransactionSigner(DevelopmentAccounts.OutsiderKey, unsigned.ChainId).Sign(unsigned.Nonce, unsigned.MaxPriorityFeePerGas,
+        var byOutsider = new TransactionSigner(DevelopmentAccounts.OutsiderKey, unsigned.ChainId).Sign(unsigned.Nonce, unsigned.MaxPriorityFeePerGas,
             unsigned.MaxFeePerGas, unsigned.GasLimit, unsigned.To, unsigned.Value, unsigned.Data);
-        var (refused, refusal) = await Send(@operator, HttpMethod.Post, submit, new { signedTransaction = outsider.Raw });
+        var (refused, refusal) = await Send(@operator, HttpMethod.Post, submit, new { signedTransaction = byOutsider.Raw });
         Assert.Equal(HttpStatusCode.BadRequest, refused);
         Assert.Equal("signed-transaction", refusal!["rule"]!.GetValue<string>());
         Assert.Contains($"not by the admin account {Admin}", refusal["detail"]!.GetValue<string>(), StringComparison.OrdinalIgnoreCase);
@@ -113,5 +120,15 @@ public sealed class OnboardingApiTests
         Assert.Equal("done", knownBody!["status"]!.GetValue<string>());
         Assert.Contains("Nothing to do on chain", knownBody["detail"]!.GetValue<string>());
         Assert.All(Steps(knownBody), s => Assert.Null(s["transaction"]));
+
+        // A trader has nothing on chain to onboard: its bank opens its token account when it first settles.
+        var (trader, traderBody) = await Send(@operator, HttpMethod.Post, onboardings,
+            new { party = "EXP-ONBOARDED", role = "trader", address = EthECKey.GenerateKey().GetPublicAddress(), signerUrl = "https://signer.exp-onboarded.example/" });
+        Assert.Equal(HttpStatusCode.Created, trader);
+        Assert.Equal("done", traderBody!["status"]!.GetValue<string>());
+        Assert.Empty(Steps(traderBody));
+        Assert.Contains("Nothing to do on chain for a trader", traderBody["detail"]!.GetValue<string>());
     }
+
+    private sealed record OnboardingBody(string party, string role, string address, string signerUrl, string admin);
 }
