@@ -106,7 +106,9 @@ public static class OnboardingEndpoints
         if (string.IsNullOrWhiteSpace(body.Address)) errors.Add(("address", "is required: the party's account, the address its signer signs as"));
         else if (Plan.AddressProblem(body.Address) is { } addressProblem) errors.Add(("address", addressProblem));
         Uri? signerUrl = null;
-        if (body.SignerUrl is { Length: > 0 } signer && Plan.SignerUrlProblem(signer, Uri.TryCreate(chain.RpcUrl, UriKind.Absolute, out var rpc) && rpc.IsLoopback, out signerUrl) is { } signerProblem)
+        if (body.SignerUrl is { Length: > Domain.PartyOnboarding.MaxUrl })
+            errors.Add(("signerUrl", $"is at most {Domain.PartyOnboarding.MaxUrl} characters: the party's signer endpoint, https://…"));
+        else if (body.SignerUrl is { Length: > 0 } signer && Plan.SignerUrlProblem(signer, Uri.TryCreate(chain.RpcUrl, UriKind.Absolute, out var rpc) && rpc.IsLoopback, out signerUrl) is { } signerProblem)
             errors.Add(("signerUrl", signerProblem));
         if (body.Admin is { Length: > 0 } admin && Plan.AddressProblem(admin) is { } adminProblem) errors.Add(("admin", adminProblem));
         if (errors.Count > 0) return Problems.Validation(errors);

@@ -90,7 +90,12 @@ public sealed class Onboardings(PaymentsDbContext db, ChainWriter chain, Settlem
         }
         else onboarding.RequireSame(request.Role, address);
         onboarding.SignerUrl = request.SignerUrl?.ToString() ?? onboarding.SignerUrl;
-        onboarding.Admin = admin ?? onboarding.Admin;
+        if (admin is not null && !string.Equals(admin, onboarding.Admin, StringComparison.OrdinalIgnoreCase))
+        {
+            // Another admin account: what was prepared for the former one is prepared again for it.
+            foreach (var step in onboarding.Steps.Where(s => s.Status == OnboardingStepStatus.AwaitingSignature)) step.TransactionJson = null;
+            onboarding.Admin = admin;
+        }
         onboarding.RequestedBy = request.Actor;
         await RecheckAsync(onboarding, retryFailed: true, ct);
         onboarding.Touched(now);
