@@ -60,7 +60,8 @@ public sealed class OnboardingApiTests
         Assert.Equal(HttpStatusCode.NotFound, (await Send(@operator, HttpMethod.Get, new Uri(payments, $"parties/onboardings/{party}"))).Status);
 
         // Prepared: BANK_ROLE and the bank's own account on every currency's token, each for the admin account to sign.
-        var (created, prepared) = await Send(@operator, HttpMethod.Post, onboardings, request);
+        var (created, preparedBody) = await Send(@operator, HttpMethod.Post, onboardings, request);
+        var prepared = preparedBody!;
         Assert.Equal(HttpStatusCode.Created, created);
         Assert.Equal("awaiting-signature", prepared!["status"]!.GetValue<string>());
         Assert.Equal(2 * LedgerDeployer.SettlementCurrencies.Count, Steps(prepared).Count());
@@ -82,6 +83,21 @@ public sealed class OnboardingApiTests
         Assert.Equal(HttpStatusCode.BadRequest, refused);
         Assert.Equal("signed-transaction", refusal!["rule"]!.GetValue<string>());
         Assert.Contains($"not by the admin account {Admin}", refusal["detail"]!.GetValue<string>(), StringComparison.OrdinalIgnoreCase);
+
+        // A transaction the chain mines but the contract refuses (here: signed with too little gas) is reported failed with
+        // the reason; asked for again, the step is prepared again.
+        var starved = new TransactionSigner(DevelopmentAccounts.DeployerKey, unsigned.ChainId).Sign(unsigned.Nonce, unsigned.MaxPriorityFeePerGas,
+            unsigned.MaxFeePerGas, 25_000, unsigned.To, unsigned.Value, unsigned.Data);
+        var (reverted, revertedBody) = await Send(@operator, HttpMethod.Post, submit, new { signedTransaction = starved.Raw });
+        Assert.Equal(HttpStatusCode.Conflict, reverted);
+        Assert.Equal("transaction-reverted", revertedBody!["rule"]!.GetValue<string>());
+        Assert.Contains("refused by the contract", revertedBody["detail"]!.GetValue<string>());
+        Assert.Equal("failed", Steps(revertedBody["onboarding"]!).First()["status"]!.GetValue<string>());
+        var (again0, reprepared) = await Send(@operator, HttpMethod.Post, onboardings, request);
+        Assert.Equal(HttpStatusCode.OK, again0);
+        Assert.All(Steps(reprepared!), s => Assert.Equal("awaiting-signature", s["status"]!.GetValue<string>()));
+        Assert.NotEqual(unsigned.Nonce.ToString(), SignCommand.Parse(Steps(reprepared!).First()["transaction"]!.ToJsonString()).Transaction.Nonce.ToString());
+        prepared = reprepared!;
 
         // The admin signs every awaiting step (consecutive nonces) and the operator submits them in order.
         var signedSteps = Steps(prepared).Select(s => PartySigningTests.Sign(s["transaction"]!.AsObject(), DevelopmentAccounts.DeployerKey)).ToList();

@@ -260,7 +260,7 @@ public sealed class Onboardings(PaymentsDbContext db, ChainWriter chain, Settlem
         try
         {
             await PlanOf(step).PrepareAsync(chain, onboarding.Admin, onboarding.Address, CancellationToken.None);
-            return "it would succeed now (the chain changed meanwhile): read the onboarding again and sign the step prepared again.";
+            return "the admin account may send it now (it ran out of gas, or the chain changed meanwhile): nothing moved. Ask for the onboarding again (POST) and sign the step prepared again.";
         }
         catch (ChainRevertedException refused)
         {
