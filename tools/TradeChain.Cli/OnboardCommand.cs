@@ -36,13 +36,11 @@ public sealed record OnboardRequest(
 /// </summary>
 public static class OnboardCommand
 {
-    public const string Bank = "bank";
-    public const string Trader = "trader";
+    public const string Bank = OnboardingPlan.Bank;
+    public const string Trader = OnboardingPlan.Trader;
 
     /// <summary>Exit code when everything asked was done except what the output lists (allowlist not updated, a bank's account elsewhere).</summary>
     public const int Incomplete = 3;
-
-    private static readonly string[] PartyRoles = [Bank, Trader];
 
     /// <summary>
     /// The request the options describe, or null with every problem in <paramref name="problems"/> (all of them at once,
@@ -59,16 +57,11 @@ public static class OnboardCommand
         else if (!PartyNames.IsWellFormed(party)) problems.Add($"--party {Shown(party)} is not a TradeChain party name: {PartyNames.Rule}");
 
         var role = options.GetValueOrDefault("role");
-        if (role is null || !PartyRoles.Contains(role)) problems.Add($"--role needs the party's role: {string.Join(" or ", PartyRoles)}");
+        if (role is null || !OnboardingPlan.Roles.Contains(role)) problems.Add($"--role needs the party's role: {string.Join(" or ", OnboardingPlan.Roles)}");
 
         var address = options.GetValueOrDefault("address");
         if (address is null) problems.Add("--address needs the party's account address (the account its signer signs as)");
-        else if (!AddressUtil.Current.IsValidEthereumAddressHexFormat(address))
-            problems.Add($"--address {Shown(address)} is not an account address (0x followed by 40 hex digits)");
-        else if (address.Skip(2).Any(char.IsAsciiLetterUpper) && address.Skip(2).Any(char.IsAsciiLetterLower) && !AddressUtil.Current.IsChecksumAddress(address))
-            problems.Add($"--address {address} has mixed case but not its EIP-55 checksum: a digit or letter is mistyped");
-        else if (address.Skip(2).All(c => c == '0'))
-            problems.Add("--address is the zero address: no one signs as it");
+        else if (OnboardingPlan.AddressProblem(address) is { } addressProblem) problems.Add($"--address {Shown(address)} {addressProblem}");
 
         var rpc = options.GetValueOrDefault("rpc");
         Uri? rpcUrl = null;
@@ -81,15 +74,9 @@ public static class OnboardCommand
             problems.Add("--chain-id needs the chain's id (a positive number)");
 
         Uri? signerUrl = null;
-        if (options.TryGetValue("signer-url", out var signer))
-        {
-            if (!Uri.TryCreate(signer, UriKind.Absolute, out signerUrl) || signerUrl.Scheme is not ("http" or "https"))
-                problems.Add($"--signer-url {Shown(signer)} is not an http(s) URL of the party's signer");
-            else if (signerUrl.UserInfo.Length > 0)
-                problems.Add("--signer-url carries credentials (user:password@): the party's bearer token or client certificate go in the secret store, not the URL");
-            else if (signerUrl.Scheme != "https" && !(rpcUrl?.IsLoopback ?? false))
-                problems.Add("--signer-url must be https on a network (the transactions and the bearer token travel on it); http only when --rpc is a local node");
-        }
+        // http only when --rpc is a local node: a development chain.
+        if (options.TryGetValue("signer-url", out var signer) && OnboardingPlan.SignerUrlProblem(signer, rpcUrl?.IsLoopback ?? false, out signerUrl) is { } signerProblem)
+            problems.Add($"--signer-url {signerProblem}");
 
         // The check that the signer holds the address needs what the services present to it: a bearer token (from a
         // variable, never an argument). A signer that wants a client certificate is checked by the services instead.
@@ -206,14 +193,13 @@ public static class OnboardCommand
             }
             foreach (var (currency, token) in request.Tokens.OrderBy(t => t.Key, StringComparer.Ordinal))
             {
+                // The same plan as the operator API's (OnboardingPlan): what is missing is sent, what is in place is not.
                 var sent = await LedgerDeployer.MakeBankAsync(web3, currency, token, request.Address, output);
-                var servicedBy = await LedgerDeployer.ServicingBankAsync(web3, token, request.Address);
-                if (servicedBy is not null && !string.Equals(servicedBy, request.Address, StringComparison.OrdinalIgnoreCase))
+                var blocked = (await OnboardingPlan.BankStepsAsync(web3, currency, token, request.Address)).FirstOrDefault(s => s.Blocked is not null);
+                if (blocked is not null)
                 {
-                    var problem = $"{currency}: the bank's token account is open at {servicedBy}, not serviced by itself — it cannot mint into it; " +
-                                  "that bank must close it (closeAccount) before the bank's own account can be opened";
-                    incomplete.Add(problem);
-                    await output.WriteLineAsync(problem);
+                    incomplete.Add(blocked.Blocked!);
+                    await output.WriteLineAsync(blocked.Blocked);
                 }
                 else if (sent.Count == 0)
                     await output.WriteLineAsync($"{currency}: {request.Address} already holds BANK_ROLE on {token} and its own token account: nothing sent");
@@ -301,14 +287,10 @@ public static class OnboardCommand
     /// <summary>The settings the payments and documents services need to have this party sign through its own signer.</summary>
     private static async Task WriteConfigurationAsync(OnboardRequest request, TextWriter output)
     {
-        var prefix = $"Parties__Signers__{request.Party}__";
         await output.WriteLineAsync();
         await output.WriteLineAsync($"Configuration of the payments and documents services for {request.Party} (tradechain-config, or a patch on both Deployments):");
-        await output.WriteLineAsync($"  {prefix}Url={request.SignerUrl?.ToString() ?? "<the party's signer endpoint, https://…: ask the party>"}");
-        await output.WriteLineAsync($"  {prefix}Address={request.Address}");
-        await output.WriteLineAsync($"The party's bearer token ({prefix}BearerToken) or client certificate ({prefix}ClientCertificatePath and " +
-                                    $"{prefix}ClientKeyPath, and {prefix}CaCertificatePath for a private CA) come from the secret store — never a " +
-                                    "ConfigMap. The party's key stays with the party: no service holds it.");
+        foreach (var line in OnboardingPlan.ConfigurationLines(request.Party, request.Address, request.SignerUrl)) await output.WriteLineAsync("  " + line);
+        await output.WriteLineAsync(OnboardingPlan.SecretsNote(request.Party));
     }
 
     /// <summary>A user's value in a message, cut short and without control characters.</summary>

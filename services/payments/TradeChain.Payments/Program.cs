@@ -21,6 +21,7 @@ builder.Services.AddScoped<SettlementPayments>();
 builder.Services.AddSingleton<Iso20022Recorder>();
 builder.Services.AddPaymentsUseCases();
 builder.Services.AddScoped<SignatureQueue>();
+builder.Services.AddScoped<Onboardings>();
 builder.Services.AddScoped<ISignedStep>(services => services.GetRequiredService<DecideAmendment>());
 builder.Services.AddSingleton<DutySettlementQueue>();
 builder.Services.AddScoped<SettlementLeases>();
@@ -50,6 +51,7 @@ app.MapCredits();
 app.MapReconciliation();
 app.MapIso20022Messages();
 app.MapPartyAccounts();
+app.MapOnboardings();
 app.MapSignatures();
 
 app.Run();

@@ -18,7 +18,7 @@ public sealed record PartyCurrencyAccountView(string Currency, string Token, boo
 /// <summary>
 /// How a party is set up, so that an operator can check an onboarding (`tradechain onboard`, deploy/README.md): the
 /// account this service signs for it with, where that account's key is held, and, read from the chain, its bank role
-/// and token account per currency. Read-only: onboarding itself needs the admin key, which no service holds.
+/// and token account per currency. Read-only: onboarding itself is OnboardingEndpoints' (the admin account signs each step elsewhere).
 /// </summary>
 public static class PartyAccountEndpoints
 {

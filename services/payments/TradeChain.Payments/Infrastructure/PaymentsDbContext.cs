@@ -28,6 +28,8 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
 
     public DbSet<PendingSignature> PendingSignatures => Set<PendingSignature>();
 
+    public DbSet<PartyOnboarding> Onboardings => Set<PartyOnboarding>();
+
     protected override IEnumerable<object> IntegrationMessagesFor(Aggregate source, IDomainEvent domainEvent) => IntegrationEvents.For(domainEvent);
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -136,6 +138,26 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
             e.HasIndex(p => new { p.Kind, p.Subject }).IsUnique().HasFilter($"\"Status\" = '{nameof(PendingSignatureStatus.Awaiting)}'");
             e.Property(p => p.Status).HasConversion<string>();
             e.Property(p => p.Version).IsConcurrencyToken();
+        });
+        model.Entity<PartyOnboarding>(e =>
+        {
+            e.ToTable("party_onboardings");
+            e.HasKey(o => o.Party);
+            e.Property(o => o.Party).HasMaxLength(TradeChain.ServiceDefaults.Auth.PartyNames.MaxLength);
+            e.Property(o => o.SignerUrl).HasMaxLength(PartyOnboarding.MaxUrl);
+            e.Property(o => o.Version).IsConcurrencyToken();
+            e.Ignore(o => o.Complete);
+            e.OwnsMany(o => o.Steps, s =>
+            {
+                s.ToTable("party_onboarding_steps");
+                s.WithOwner().HasForeignKey("Party");
+                s.HasKey("Party", nameof(OnboardingStep.Position));
+                s.Property(x => x.Position).ValueGeneratedNever();
+                s.Property(x => x.Status).HasConversion<string>();
+                s.Property(x => x.TransactionJson).HasMaxLength(PartyOnboarding.MaxJson);
+                s.Property(x => x.Outcome).HasMaxLength(PartyOnboarding.MaxOutcome);
+            });
+            e.Navigation(o => o.Steps).HasField("_steps").UsePropertyAccessMode(PropertyAccessMode.Field);
         });
     }
 

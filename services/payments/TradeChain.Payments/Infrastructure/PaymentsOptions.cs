@@ -11,6 +11,12 @@ public sealed class PaymentsOptions
     /// <summary>The only bank that may open and keep the customs treasury's account (the treasury's mandate, configured).</summary>
     public string CustomsTreasuryBank { get; set; } = "BNK-TREASURY";
 
+    /// <summary>
+    /// The account holding DEFAULT_ADMIN_ROLE on the contracts, whose transactions an operator's onboarding prepares when the
+    /// request names none (its address only: the key stays with whoever deployed the contracts). Empty: each request names it.
+    /// </summary>
+    public string OnboardingAdmin { get; set; } = "";
+
     /// <summary>How long a step waits for the signature of another party that signs itself before the request expires (a pending signature).</summary>
     public TimeSpan PendingSignatureLifetime { get; set; } = TimeSpan.FromDays(3);
 

@@ -254,6 +254,47 @@ namespace TradeChain.Payments.Migrations.Postgres
                     b.ToTable("ledger_entries", (string)null);
                 });
 
+            modelBuilder.Entity("TradeChain.Payments.Domain.PartyOnboarding", b =>
+                {
+                    b.Property<string>("Party")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Address")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Admin")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<long>("CreatedAtUnixMs")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("RequestedBy")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("SignerUrl")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<long>("UpdatedAtUnixMs")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer");
+
+                    b.HasKey("Party");
+
+                    b.ToTable("party_onboardings", (string)null);
+                });
+
             modelBuilder.Entity("TradeChain.Payments.Domain.PendingSignature", b =>
                 {
                     b.Property<Guid>("Id")
@@ -747,6 +788,58 @@ namespace TradeChain.Payments.Migrations.Postgres
                     b.Navigation("Amendments");
 
                     b.Navigation("Presentations");
+                });
+
+            modelBuilder.Entity("TradeChain.Payments.Domain.PartyOnboarding", b =>
+                {
+                    b.OwnsMany("TradeChain.Payments.Domain.OnboardingStep", "Steps", b1 =>
+                        {
+                            b1.Property<string>("Party")
+                                .HasColumnType("character varying(64)");
+
+                            b1.Property<int>("Position")
+                                .HasColumnType("integer");
+
+                            b1.Property<string>("Call")
+                                .IsRequired()
+                                .HasColumnType("text");
+
+                            b1.Property<string>("Contract")
+                                .IsRequired()
+                                .HasColumnType("text");
+
+                            b1.Property<string>("Currency")
+                                .IsRequired()
+                                .HasColumnType("text");
+
+                            b1.Property<string>("Outcome")
+                                .HasMaxLength(500)
+                                .HasColumnType("character varying(500)");
+
+                            b1.Property<string>("Status")
+                                .IsRequired()
+                                .HasColumnType("text");
+
+                            b1.Property<string>("TransactionHash")
+                                .HasColumnType("text");
+
+                            b1.Property<string>("TransactionJson")
+                                .HasMaxLength(4096)
+                                .HasColumnType("character varying(4096)");
+
+                            b1.Property<string>("What")
+                                .IsRequired()
+                                .HasColumnType("text");
+
+                            b1.HasKey("Party", "Position");
+
+                            b1.ToTable("party_onboarding_steps", (string)null);
+
+                            b1.WithOwner()
+                                .HasForeignKey("Party");
+                        });
+
+                    b.Navigation("Steps");
                 });
 #pragma warning restore 612, 618
         }

@@ -247,6 +247,47 @@ namespace TradeChain.Payments.Migrations.Sqlite
                     b.ToTable("ledger_entries", (string)null);
                 });
 
+            modelBuilder.Entity("TradeChain.Payments.Domain.PartyOnboarding", b =>
+                {
+                    b.Property<string>("Party")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Address")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Admin")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAtUnixMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RequestedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SignerUrl")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAtUnixMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Party");
+
+                    b.ToTable("party_onboardings", (string)null);
+                });
+
             modelBuilder.Entity("TradeChain.Payments.Domain.PendingSignature", b =>
                 {
                     b.Property<Guid>("Id")
@@ -734,6 +775,58 @@ namespace TradeChain.Payments.Migrations.Sqlite
                     b.Navigation("Amendments");
 
                     b.Navigation("Presentations");
+                });
+
+            modelBuilder.Entity("TradeChain.Payments.Domain.PartyOnboarding", b =>
+                {
+                    b.OwnsMany("TradeChain.Payments.Domain.OnboardingStep", "Steps", b1 =>
+                        {
+                            b1.Property<string>("Party")
+                                .HasColumnType("TEXT");
+
+                            b1.Property<int>("Position")
+                                .HasColumnType("INTEGER");
+
+                            b1.Property<string>("Call")
+                                .IsRequired()
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("Contract")
+                                .IsRequired()
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("Currency")
+                                .IsRequired()
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("Outcome")
+                                .HasMaxLength(500)
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("Status")
+                                .IsRequired()
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("TransactionHash")
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("TransactionJson")
+                                .HasMaxLength(4096)
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("What")
+                                .IsRequired()
+                                .HasColumnType("TEXT");
+
+                            b1.HasKey("Party", "Position");
+
+                            b1.ToTable("party_onboarding_steps", (string)null);
+
+                            b1.WithOwner()
+                                .HasForeignKey("Party");
+                        });
+
+                    b.Navigation("Steps");
                 });
 #pragma warning restore 612, 618
         }
