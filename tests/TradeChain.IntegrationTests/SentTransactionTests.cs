@@ -105,7 +105,9 @@ public sealed class SentTransactionTests
         var (shipper, shipperKey, shipperAddress) = PartySigningTests.NewSelfSignedParty("EXP-SENT");
         await using var system = await TradeChainSystem.StartAsync(configure: (service, process) =>
         {
-            if (service is "payments" or "documents") process.SetSetting($"Parties:SelfSigned:{shipper}", shipperAddress);
+            if (service is not ("payments" or "documents")) return;
+            process.SetSetting($"Parties:SelfSigned:{shipper}", shipperAddress);
+            process.SetSetting("Chain:ReceiptTimeoutSeconds", "3"); // how long a step waits for a sent transaction to be mined
         });
         using var holder = Client(Roles.Exporter, shipper);
         var documents = system.Documents.BaseAddress;
@@ -125,8 +127,25 @@ public sealed class SentTransactionTests
         var handOver = new Uri(title, "transfer-holder");
         var body = new { to = "IMP-HAMBURG" };
 
-        // The title step is the holder's own transaction: its wallet sends it, and the request again with the hash takes it.
-        var hash = await SendAsWalletAsync(system, await ToSignAsync(holder, handOver, body), shipperKey);
+        // The title step is the holder's own transaction: its wallet sends it, and the request again with the hash takes it —
+        // once mined. Sent while the chain mines nothing, the step waits for it up to the receipt timeout, then says it waits.
+        var toSign = await ToSignAsync(holder, handOver, body);
+        var chain = new Nethereum.Web3.Web3(system.Chain.RpcUrl);
+        await chain.Client.SendRequestAsync<object?>("evm_setAutomine", null, false);
+        string hash;
+        try
+        {
+            hash = await SendAsWalletAsync(system, toSign, shipperKey);
+            var (waiting, pending) = await SendWith(holder, handOver, body, (PartySignatures.SentHeader, hash));
+            Assert.True(waiting == HttpStatusCode.Conflict, $"{(int)waiting}: {pending}");
+            Assert.Equal("transaction-pending", pending!["rule"]!.GetValue<string>());
+            Assert.Equal(shipper, (await Get(holder, title))["holder"]!["party"]!.GetValue<string>()); // nothing recorded meanwhile
+        }
+        finally
+        {
+            await chain.Client.SendRequestAsync<object?>("evm_setAutomine", null, true);
+            await chain.Client.SendRequestAsync<object?>("evm_mine", null);
+        }
         var (moved, view) = await SendWith(holder, handOver, body, (PartySignatures.SentHeader, hash));
         Assert.True(moved == HttpStatusCode.OK, $"{(int)moved}: {view}");
         Assert.Equal("IMP-HAMBURG", view!["holder"]!["party"]!.GetValue<string>());
