@@ -324,9 +324,57 @@ public sealed partial class DocumentsJourneyTests(ConsoleSystem system, BrowserF
     [Fact]
     public async Task A_holder_that_keeps_its_key_hands_the_bill_over_by_signing_the_title_step_with_its_browser_wallet()
     {
-        // The shipper, which signs its own transactions, has a transferable bill of lading issued (the issuance is the documents service's).
+        // Handing the bill over is the holder's own transaction: its browser wallet signs it, and the title moves.
+        var wallet = new BrowserWalletStandIn(null, system.Services.Chain.RpcUrl, ConsoleSystem.AddressOf(ConsoleSystem.SelfSignedTraderKey),
+            signsWithoutSending: ConsoleSystem.SelfSignedTraderKey);
+        var (_, title) = await HandOverWithWalletAsync(wallet, "Hand the bill to another holder", "wallet-title-step");
+        await Expect(title.GetByRole(AriaRole.Status)).ToContainTextAsync(TradeChain.Ledger.DecodedTransaction.Decode(Assert.Single(wallet.Signed)).Hash);
+    }
+
+    [Fact]
+    public async Task A_holder_whose_wallet_signs_only_by_sending_hands_the_bill_over_by_sending_the_title_step_from_its_wallet()
+    {
+        // MetaMask: no eth_signTransaction. The wallet sends the prepared title step itself, and the console gives its hash.
+        var wallet = new BrowserWalletStandIn(null, system.Services.Chain.RpcUrl, ConsoleSystem.AddressOf(ConsoleSystem.SelfSignedTraderKey),
+            sendsWith: ConsoleSystem.SelfSignedTraderKey);
+        var (page, title) = await HandOverWithWalletAsync(wallet, "sends it itself, and TradeChain takes it once the chain shows it mined", "wallet-sends-title-step");
+        await Expect(title.GetByRole(AriaRole.Status)).ToContainTextAsync(Assert.Single(wallet.Sent));
+        Assert.Contains("eth_sendTransaction", wallet.Asked);
+        Assert.Empty(wallet.Signed);
+        await page.ScreenshotAsync("wallet-sent-title-step");
+    }
+
+    /// <summary>
+    /// The shipper, which signs its own transactions, has a transferable bill of lading issued and hands it to an importer
+    /// in the console with <paramref name="wallet"/>: the signing panel (saying <paramref name="panelSays"/>) is shown and
+    /// screenshot, the wallet button clicked, and the title moves. The page and its title panel.
+    /// </summary>
+    private async Task<(IPage Page, ILocator Title)> HandOverWithWalletAsync(BrowserWalletStandIn wallet, string panelSays, string screenshot)
+    {
         var shipper = ConsoleSystem.SelfSignedTrader;
         var importer = Unique("IMP");
+        var id = await IssuedBillOfLadingAsync(shipper);
+        var page = await SignedInAsync(shipper, name: "own.key");
+        await wallet.InstallAsync(page);
+        await page.GotoAsync($"/documents/{id}");
+        await page.WaitForInteractiveAsync();
+        var title = page.GetByTestId("title");
+        await Expect(title.GetByTestId("title-holder")).ToHaveTextAsync($"{shipper} (you)", new() { Timeout = 30_000 });
+        await title.GetByLabel("Party to hand the bill to").FillAsync(importer);
+        await title.GetByRole(AriaRole.Button, new() { Name = "Hand the bill to another holder" }).ClickAsync();
+        var signing = title.GetByTestId("step-signing");
+        await Expect(signing).ToContainTextAsync(panelSays, new() { Timeout = 30_000 });
+        await page.ScreenshotAsync(screenshot);
+        Assert.Empty(await page.SeriousAccessibilityViolationsAsync());
+        await signing.GetByTestId("wallet-sign").ClickAsync();
+        await Expect(title.GetByTestId("title-holder")).ToHaveTextAsync(importer, new() { Timeout = 30_000 });
+        await Expect(title.GetByTestId("step-signing")).ToHaveCountAsync(0);
+        return (page, title);
+    }
+
+    /// <summary>A transferable bill of lading of <paramref name="shipper"/>, issued on chain (the issuance is the documents service's): its id.</summary>
+    private async Task<string> IssuedBillOfLadingAsync(string shipper)
+    {
         using var api = TradeChainHttp.Client(new TradeChain.ServiceDefaults.Auth.AuthOptions { SigningKey = TradeChain.ServiceDefaults.Auth.DevelopmentTokens.DevelopmentSigningKey },
             "exporter", shipper, "journey-setup");
         var documents = system.Services.Documents.BaseAddress;
@@ -341,26 +389,7 @@ public sealed partial class DocumentsJourneyTests(ConsoleSystem system, BrowserF
         });
         var id = submitted["id"]!.GetValue<string>();
         await TradeChainHttp.PollAsync(api, new Uri(documents, $"/documents/{id}"), d => d["status"]!.GetValue<string>() == "Issued", TimeSpan.FromSeconds(60));
-
-        // Handing the bill over is the holder's own transaction: its browser wallet signs it, and the title moves.
-        var page = await SignedInAsync(shipper, name: "own.key");
-        var wallet = new BrowserWalletStandIn(null, system.Services.Chain.RpcUrl, ConsoleSystem.AddressOf(ConsoleSystem.SelfSignedTraderKey),
-            signsWithoutSending: ConsoleSystem.SelfSignedTraderKey);
-        await wallet.InstallAsync(page);
-        await page.GotoAsync($"/documents/{id}");
-        await page.WaitForInteractiveAsync();
-        var title = page.GetByTestId("title");
-        await Expect(title.GetByTestId("title-holder")).ToHaveTextAsync($"{shipper} (you)", new() { Timeout = 30_000 });
-        await title.GetByLabel("Party to hand the bill to").FillAsync(importer);
-        await title.GetByRole(AriaRole.Button, new() { Name = "Hand the bill to another holder" }).ClickAsync();
-        var signing = title.GetByTestId("step-signing");
-        await Expect(signing).ToContainTextAsync("Hand the bill to another holder", new() { Timeout = 30_000 });
-        await page.ScreenshotAsync("wallet-title-step");
-        Assert.Empty(await page.SeriousAccessibilityViolationsAsync());
-        await signing.GetByTestId("wallet-sign").ClickAsync();
-        await Expect(title.GetByTestId("title-holder")).ToHaveTextAsync(importer, new() { Timeout = 30_000 });
-        await Expect(title.GetByRole(AriaRole.Status)).ToContainTextAsync(TradeChain.Ledger.DecodedTransaction.Decode(Assert.Single(wallet.Signed)).Hash);
-        await Expect(title.GetByTestId("step-signing")).ToHaveCountAsync(0);
+        return id;
     }
 
     [GeneratedRegex(@"/documents/([0-9a-f-]{36})$")]

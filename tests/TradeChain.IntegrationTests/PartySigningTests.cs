@@ -19,22 +19,9 @@ public sealed class PartySigningTests
     [Fact]
     public async Task A_bank_that_signs_itself_opens_and_credits_an_account_with_its_own_signatures_and_a_signature_by_anyone_else_moves_nothing()
     {
-        // A bank whose key nobody but the test (the bank) ever sees: a fresh key, its address given the bank role and its own
-        // token account by the contracts' admin (onboarding); the services know only its address.
-        var selfSignedBank = "BNK-SELF-" + Guid.NewGuid().ToString("N")[..6].ToUpperInvariant();
-        var bankKey = Nethereum.Signer.EthECKey.GenerateKey().GetPrivateKey();
-        var bankAddress = new TransactionSigner(bankKey, DevelopmentAccounts.ChainId).Address;
-        // Its customer keeps its key too.
-        var customer = "EXP-SELF-" + Guid.NewGuid().ToString("N")[..6].ToUpperInvariant();
-        var customerKey = Nethereum.Signer.EthECKey.GenerateKey().GetPrivateKey();
-        var customerAddress = new TransactionSigner(customerKey, DevelopmentAccounts.ChainId).Address;
-        await using var system = await TradeChainSystem.StartAsync(configure: (service, process) =>
-        {
-            if (service is not ("payments" or "documents")) return;
-            process.SetSetting($"Parties:SelfSigned:{selfSignedBank}", bankAddress);
-            process.SetSetting($"Parties:SelfSigned:{customer}", customerAddress);
-        });
-        await OnboardBankAsync(system, bankAddress, "USD");
+        // A bank whose key nobody but the test (the bank) ever sees, onboarded on chain; its customer keeps its key too.
+        var (system, selfSignedBank, bankKey, bankAddress, customer, customerKey, customerAddress) = await StartWithSelfSignedBankAndCustomerAsync("SELF");
+        await using var running = system;
         var payments = system.Payments.BaseAddress;
         using var exporter = Client(Roles.Exporter, customer);
         using var bank = Client(Roles.Bank, selfSignedBank);
@@ -86,6 +73,32 @@ public sealed class PartySigningTests
         // An oversized header is refused before anything is read.
         (status, _) = await SendSigned(bank, deposit, new { amount = 1m, reference = "DEP-SELF-2" }, new string('f', DecodedTransaction.MaxRawLength + 3));
         Assert.Equal(HttpStatusCode.BadRequest, status);
+    }
+
+    /// <summary>A party that signs its own transactions: its name, its key (only the test, the party, sees it) and its account.</summary>
+    internal static (string Party, string Key, string Address) NewSelfSignedParty(string prefix)
+    {
+        var key = Nethereum.Signer.EthECKey.GenerateKey().GetPrivateKey();
+        return ($"{prefix}-{Guid.NewGuid().ToString("N")[..6].ToUpperInvariant()}", key, new TransactionSigner(key, DevelopmentAccounts.ChainId).Address);
+    }
+
+    /// <summary>
+    /// The system with a bank and its customer that both sign themselves (Parties:SelfSigned: the services know only their
+    /// addresses), the bank given the bank role and its own USD token account by the contracts' admin (onboarding).
+    /// </summary>
+    internal static async Task<(TradeChainSystem System, string Bank, string BankKey, string BankAddress, string Customer, string CustomerKey, string CustomerAddress)>
+        StartWithSelfSignedBankAndCustomerAsync(string tag)
+    {
+        var (bank, bankKey, bankAddress) = NewSelfSignedParty($"BNK-{tag}");
+        var (customer, customerKey, customerAddress) = NewSelfSignedParty($"EXP-{tag}");
+        var system = await TradeChainSystem.StartAsync(configure: (service, process) =>
+        {
+            if (service is not ("payments" or "documents")) return;
+            process.SetSetting($"Parties:SelfSigned:{bank}", bankAddress);
+            process.SetSetting($"Parties:SelfSigned:{customer}", customerAddress);
+        });
+        await OnboardBankAsync(system, bankAddress, "USD");
+        return (system, bank, bankKey, bankAddress, customer, customerKey, customerAddress);
     }
 
     /// <summary>What onboarding does for a bank on chain: the admin grants it the bank role and opens its own token account.</summary>

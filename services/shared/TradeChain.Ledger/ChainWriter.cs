@@ -194,6 +194,9 @@ public sealed class ChainWriter
         activity?.SetTag("chain.contract", to);
         activity?.SetTag("chain.function", functionName);
         activity?.SetTag("chain.from", Address);
+        // A party that signs itself, whose wallet signed and sent this step's transaction itself: nothing is signed or sent here.
+        if (_signer is SelfSigner { SentHash: { } sentHash } party)
+            return await AdoptAsync(party, sentHash, functionName, to, data, value, estimateGas, activity, cancellationToken);
 
         var sent = new List<SignedTransaction>(1); // what this call sent: their fate is checked before sending another
         BigInteger inFlight = 0;
@@ -306,6 +309,64 @@ public sealed class ChainWriter
         finally
         {
             lock (_spending) _inFlightWei -= inFlight;
+        }
+    }
+
+    /// <summary>
+    /// Takes the step's transaction that the party's wallet signed and sent itself (<paramref name="hash"/>, from the
+    /// <see cref="PartySignatures.SentHeader"/> header) instead of signing and sending one — only if it is exactly this call
+    /// (<see cref="SentTransactions.Check"/>: from the party's account, chain id, recipient, value, data; the nonce, fees and
+    /// gas are the wallet's). It is awaited as the writer's own: mined, its receipt; reverted, the contract's error; not mined
+    /// within the receipt timeout, <c>transaction-pending</c> (asked again, the same hash is taken once mined).
+    /// </summary>
+    /// <exception cref="PartySignatureException">(Sent-Transaction) unknown to the node, sent by another account, or another call.</exception>
+    private async Task<ChainReceipt> AdoptAsync(SelfSigner party, string hash, string functionName, string to, string? data, BigInteger value,
+        Func<Task<BigInteger>> estimateGas, Activity? activity, CancellationToken cancellationToken)
+    {
+        activity?.SetTag("chain.tx_hash", hash);
+        activity?.SetTag("chain.sent_by_party", true);
+        try
+        {
+            var call = new PartyCall(party.Party, Address, to, value, data ?? "0x", $"the transaction of this step ({functionName})");
+            SentTransactions.Check(await SentTransaction.FetchAsync(Web3, hash), hash, call, _options.ChainId, PartySignatures.SentHeader);
+            // The wallet took a nonce of this account (and may have sent more): the next transaction of the account's lane
+            // takes the node's pending count afresh, so the nonce the lane had cached is never given to a second transaction.
+            await ForgetNonceAsync();
+            TransactionReceipt receipt;
+            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                timeout.CancelAfter(TimeSpan.FromSeconds(_options.ReceiptTimeoutSeconds));
+                try
+                {
+                    receipt = await _receipts.WaitAsync(hash, timeout.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw SentTransactions.Pending(hash);
+                }
+            }
+            if (receipt.Status?.Value != 1)
+            {
+                // The contract names its error if it still refuses the call (asked as the party's account, of the state now).
+                try
+                {
+                    await estimateGas();
+                }
+                catch (Exception e) when (Refusal(functionName, e) is { } refused)
+                {
+                    throw refused;
+                }
+                throw new ChainRevertedException(functionName, $"transaction {hash} reverted");
+            }
+            var result = new ChainReceipt(receipt.TransactionHash, (long)receipt.BlockNumber.Value, (long)receipt.GasUsed.Value, receipt.Logs);
+            activity?.SetTag("chain.block", result.BlockNumber);
+            activity?.SetTag("chain.gas_used", result.GasUsed);
+            return result;
+        }
+        catch (Exception e)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
+            throw;
         }
     }
 

@@ -81,9 +81,6 @@ public sealed record BatchTransferOutcome(BatchTransfer Transfer, string? Transa
     public const string NotInBatchRule = "not-in-batch";
 }
 
-/// <summary>A transaction a party sent itself, as the node has it: its call, and once mined its block and whether it succeeded.</summary>
-public sealed record SentTransaction(string Hash, string From, string? To, string Input, BigInteger Value, long? BlockNumber, bool Succeeded);
-
 /// <summary>
 /// The settlement token (tokenised deposits, one per currency) and the documentary-credit escrow on chain.
 /// Every step a bank, a beneficiary or customs takes is sent by that party's own <see cref="ChainWriter"/>, so the
@@ -632,14 +629,10 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
     /// A transaction as the node has it, with its outcome once mined (for a party whose wallet sent it itself); null when
     /// the node does not know <paramref name="hash"/>.
     /// </summary>
-    public async Task<SentTransaction?> SentTransactionAsync(string hash)
-    {
-        var t = await service.Web3.Eth.Transactions.GetTransactionByHash.SendRequestAsync(hash);
-        if (t is null) return null;
-        var receipt = t.BlockHash is null ? null : await service.Web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(hash);
-        return new SentTransaction(t.TransactionHash, t.From, t.To, t.Input ?? "0x", t.Value?.Value ?? BigInteger.Zero,
-            receipt is null ? null : (long)receipt.BlockNumber.Value, receipt?.Status?.Value == BigInteger.One);
-    }
+    public Task<SentTransaction?> SentTransactionAsync(string hash) => SentTransaction.FetchAsync(service.Web3, hash);
+
+    /// <summary>The chain's id (a party's sent transaction must be of this chain).</summary>
+    public long ChainId => options.ChainId;
 
     /// <summary>The number of the chain's latest block.</summary>
     public async Task<long> BlockNumberAsync() => (long)(await service.Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync()).Value;

@@ -16,7 +16,10 @@ namespace TradeChain.ConsoleTests.Infrastructure;
 /// <param name="signsWithoutSending">Instead, a wallet that signs a transaction without sending it (<c>eth_signTransaction</c>,
 /// as hardware wallets through Frame or WalletConnect do): the key it holds (here the party's PUBLIC development key),
 /// signing exactly the transaction asked, nonce and all.</param>
-public sealed class BrowserWalletStandIn(string? signerUrl, string chainUrl, string account, long? startsOnChain = null, string? signsWithoutSending = null)
+/// <param name="sendsWith">The key the wallet sends with, for an account no signer node holds (a party that keeps its key):
+/// still a wallet that signs only by sending.</param>
+public sealed class BrowserWalletStandIn(string? signerUrl, string chainUrl, string account, long? startsOnChain = null, string? signsWithoutSending = null,
+    string? sendsWith = null)
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
 
@@ -96,7 +99,9 @@ public sealed class BrowserWalletStandIn(string? signerUrl, string chainUrl, str
             throw new WalletError(4100, "The requested account has not been authorised by the user.");
         var toSign = transaction.DeepClone().AsObject();
         toSign["nonce"] = await RpcAsync(chainUrl, "eth_getTransactionCount", new JsonArray(account, "pending"));
-        var raw = await RpcAsync(signerUrl ?? throw new WalletError(-32603, "This wallet has no signer to send with."), "eth_signTransaction", new JsonArray(toSign));
+        JsonNode raw = sendsWith is { } key
+            ? TradeChain.Cli.SignCommand.Sign(toSign.ToJsonString(), key, TextWriter.Null).Raw
+            : await RpcAsync(signerUrl ?? throw new WalletError(-32603, "This wallet has no signer to send with."), "eth_signTransaction", new JsonArray(toSign));
         var hash = (await RpcAsync(chainUrl, "eth_sendRawTransaction", new JsonArray(raw)))!.GetValue<string>();
         lock (Sent) Sent.Add(hash);
         return hash;

@@ -44,10 +44,21 @@ public abstract class ServiceApi(HttpClient http, AuthenticationStateProvider au
     /// A step of a party that signs its own transactions, sent again with its signature of the step's transaction (which
     /// the step's first answer, 409 <c>signature-required</c>, gave) in the <c>Signed-Transaction</c> header.
     /// </summary>
-    public async Task<ApiResult<T>> PostSignedAsync<T>(string path, object? body, string signedTransaction, CancellationToken ct = default)
+    public Task<ApiResult<T>> PostSignedAsync<T>(string path, object? body, string signedTransaction, CancellationToken ct = default) =>
+        PostWithHeaderAsync<T>(path, body, TradeChain.Ledger.PartySignatures.Header, signedTransaction, ct);
+
+    /// <summary>
+    /// A step of a party that signs its own transactions, sent again with the hash of the step's transaction as the party's
+    /// wallet sent it itself (a wallet that signs only by sending, as MetaMask does) in the <c>Sent-Transaction</c> header:
+    /// the service takes that transaction for the step once it is exactly the step's call from the party's account, mined.
+    /// </summary>
+    public Task<ApiResult<T>> PostSentAsync<T>(string path, object? body, string sentTransaction, CancellationToken ct = default) =>
+        PostWithHeaderAsync<T>(path, body, TradeChain.Ledger.PartySignatures.SentHeader, sentTransaction, ct);
+
+    private async Task<ApiResult<T>> PostWithHeaderAsync<T>(string path, object? body, string header, string value, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body ?? new { }, (body ?? new { }).GetType(), options: Json) };
-        request.Headers.TryAddWithoutValidation(TradeChain.Ledger.PartySignatures.Header, signedTransaction.Trim());
+        request.Headers.TryAddWithoutValidation(header, value.Trim());
         return await SendCoreAsync<T>(request, ct);
     }
 

@@ -9,9 +9,8 @@ window.tradechain = {
     present: () => typeof window.ethereum?.request === 'function',
 
     // tx: the prepared transaction in eth_signTransaction's shape. Answers { signed } (raw hex), { sent } (hash) or { error }.
-    // maySend: whether a wallet that signs only by sending may send it itself (where TradeChain takes the sent transaction's
-    // hash); otherwise such a wallet is told so and nothing is sent.
-    sign: async (tx, maySend = true) => {
+    // A wallet that signs only by sending sends it itself; TradeChain takes it by its hash (every step a party signs does).
+    sign: async (tx) => {
       const eth = window.ethereum;
       if (typeof eth?.request !== 'function') return { error: 'There is no browser wallet in this browser.' };
       // Only "this wallet has no such method" leads to sending; any other failure to sign is reported as it is.
@@ -45,10 +44,8 @@ window.tradechain = {
         } catch (e) {
           if (!unsupported(e)) throw e;
         }
-        if (!maySend)
-          return { error: 'Your wallet signs only by sending (as MetaMask does), and this step takes a signed transaction: nothing was signed or sent. '
-            + 'Sign it with the file below (tradechain sign and your key file) or with a wallet that signs without sending.' };
-        // The wallet keeps its own count of the account's transactions: it picks the nonce when it sends.
+        // The wallet keeps its own count of the account's transactions: it picks the nonce when it sends. The prepared gas
+        // and fees are asked for; the service checks only the call (from, to, value, data, chain), so a wallet may change them.
         const { nonce, ...send } = request;
         return { sent: await eth.request({ method: 'eth_sendTransaction', params: [send] }) };
       } catch (e) {

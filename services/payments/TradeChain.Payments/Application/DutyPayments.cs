@@ -56,6 +56,8 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
     {
         var payment = await db.DutyPayments.SingleOrDefaultAsync(p => p.Reference == reference, ct);
         if (payment is null || !await DutyPaymentQueries.BankMaySeeAsync(db, payment, bank.Party, ct)) return null;
+        // The hash of the bank's own sent transfer may come in the Sent-Transaction header, as for any step of a party that signs itself.
+        if (signedTransaction is null) sentTransaction ??= PartySignatures.SentOf(bank.Party);
         // Idempotent on the reference: a retried settlement returns the first one and moves no money.
         if (payment.IsSettledBy(bank.Party)) return new DutySettlement(payment, AlreadySettled: true);
         // The bank's own signed transfer, on a payment customs withdrew: nothing is sent for it now — but the bank may have

@@ -5,12 +5,6 @@ using TradeChain.Ledger;
 namespace TradeChain.Payments.Infrastructure;
 
 /// <summary>
-/// The call a party was asked to sign: from its account (<paramref name="Account"/>) to the contract <paramref name="To"/>
-/// with this value and call data. <paramref name="What"/> names it in a refusal ("this payment's transfer").
-/// </summary>
-public sealed record PartyCall(string Party, string Account, string To, BigInteger Value, string Data, string What);
-
-/// <summary>
 /// What the chain has of a transaction a party signed itself and gave TradeChain to send, before it is sent: mined and
 /// succeeded (<see cref="Mined"/>: the step is made), waiting in the node (<see cref="Pending"/>), or gone stale
 /// (<see cref="Stale"/>, why: its nonce used meanwhile, or mined and refused) — else new, to be sent.
@@ -39,9 +33,8 @@ public static class PartyTransactions
     public static DomainRuleViolation Stale(string why) =>
         new(StaleRule, $"The signed transaction went stale ({why}): nothing moved. Prepare the transaction again and sign the new one.");
 
-    /// <summary>The answer while a party's transaction <paramref name="hash"/> waits in the node to be mined: nothing is recorded until it is.</summary>
-    public static DomainRuleViolation Pending(string hash) =>
-        new("transaction-pending", $"Transaction {hash} was sent and waits to be mined: nothing is recorded until it is. Ask again in a moment.");
+    /// <summary>The answer while a party's transaction <paramref name="hash"/> waits in the node to be mined (<see cref="SentTransactions.Pending"/>).</summary>
+    public static DomainRuleViolation Pending(string hash) => SentTransactions.Pending(hash);
 
     /// <summary>
     /// The mined receipt of transaction <paramref name="hash"/>, which the party's wallet sent itself: exactly
@@ -55,15 +48,8 @@ public static class PartyTransactions
     /// <exception cref="DomainRuleViolation">transaction-pending while it waits to be mined; transaction-reverted when the contract refused it.</exception>
     public static async Task<ChainReceipt> SentAsync(SettlementClient chain, string hash, PartyCall call, Func<Task<ChainReceipt?>>? madeBefore = null)
     {
-        var sent = await chain.SentTransactionAsync(hash)
-                   ?? throw new PartySignatureException($"{hash} is not known to the chain node: send the transaction from your wallet first, then give its hash.",
-                       field: PartySignatureException.Sent, rule: PartySignatureException.UnknownRule);
-        if (!SettlementClient.SameAddress(sent.From, call.Account))
-            throw new PartySignatureException($"{hash} was sent by {sent.From}, not by {call.Party}'s account {call.Account}: send it from that account.",
-                field: PartySignatureException.Sent);
-        if (!SettlementClient.SameAddress(sent.To ?? "", call.To) || sent.Value != call.Value || !string.Equals(sent.Input, call.Data, StringComparison.OrdinalIgnoreCase))
-            throw new PartySignatureException($"{hash} is not {call.What} (its contract, value or call differ): send exactly the transaction prepared for it.",
-                field: PartySignatureException.Sent);
+        // The checks of every sent transaction, the header steps' too (ChainWriter adopts those): known, the party's, exactly the call.
+        var sent = SentTransactions.Check(await chain.SentTransactionAsync(hash), hash, call, chain.ChainId);
         if (sent.BlockNumber is not { } block) throw Pending(hash);
         if (sent.Succeeded) return new ChainReceipt(sent.Hash, block, 0);
         if (madeBefore is not null && await madeBefore() is { } made) return made;

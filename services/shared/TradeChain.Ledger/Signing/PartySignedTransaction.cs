@@ -26,11 +26,14 @@ public sealed class PartySignatureException(string message, Exception? inner = n
     /// <summary>The request field the problem names.</summary>
     public string Field { get; } = field;
 
+    /// <summary>Whether the problem is about a transaction the party's wallet sent (its hash, in the body or the <c>Sent-Transaction</c> header).</summary>
+    private bool IsSent => Field is Sent or PartySignatures.SentHeader;
+
     /// <summary>How the problem's detail begins: "The signed transaction" or "The sent transaction".</summary>
-    public string Subject => Field == Sent ? "The sent transaction" : "The signed transaction";
+    public string Subject => IsSent ? "The sent transaction" : "The signed transaction";
 
     /// <summary>The rule the problem names: <see cref="UnknownRule"/>, or sent-transaction / signed-transaction by the field.</summary>
-    public string Rule { get; } = rule ?? (field == Sent ? "sent-transaction" : "signed-transaction");
+    public string Rule { get; } = rule ?? (field is Sent or PartySignatures.SentHeader ? "sent-transaction" : "signed-transaction");
 }
 
 /// <summary>
@@ -131,11 +134,13 @@ public sealed class PresignedSigner : IChainSigner
 /// <summary>
 /// A step needs the signature of a party that signs itself (<see cref="PartyAccountOptions.SelfSigned"/>): nothing was sent.
 /// <see cref="Transaction"/> is what to sign, unchanged; the same request sent again with it signed (header
-/// <see cref="PartySignatures.Header"/>) takes the step.
+/// <see cref="PartySignatures.Header"/>) takes the step — or, from a wallet that signs only by sending, with the hash of the
+/// transaction it sent (header <see cref="PartySignatures.SentHeader"/>).
 /// </summary>
 public sealed class PartySignatureRequiredException(string party, string address, UnsignedTransaction transaction)
     : Exception($"This step is a chain transaction of {party}, which signs its own transactions: sign the transaction given here unchanged with {party}'s key " +
-                $"(tradechain sign, or your signer) and send the same request again with the signed transaction in the {PartySignatures.Header} header.")
+                $"(tradechain sign, or your signer) and send the same request again with the signed transaction in the {PartySignatures.Header} header " +
+                $"(a wallet that signs only by sending: send it from {party}'s account, then the same request with its hash in the {PartySignatures.SentHeader} header).")
 {
     public string Party { get; } = party;
 
@@ -145,35 +150,51 @@ public sealed class PartySignatureRequiredException(string party, string address
 }
 
 /// <summary>
-/// The transaction a party signed itself for the request being handled (from the <see cref="Header"/> header, for the
-/// calling party only): a flow-local value, so the party's <see cref="SelfSigner"/> finds it however deep the step is.
+/// The transaction a party signed itself for the request being handled (from the <see cref="Header"/> header), or the hash
+/// of the one its wallet signed and sent itself (the <see cref="SentHeader"/> header) — one of the two, for the calling
+/// party only: a flow-local value, so the party's <see cref="SelfSigner"/> finds it however deep the step is.
 /// </summary>
 public static class PartySignatures
 {
     public const string Header = "Signed-Transaction";
 
-    private static readonly AsyncLocal<(string Party, string Raw)?> Current = new();
+    /// <summary>The header holding the hash of the step's transaction the party's wallet sent itself.</summary>
+    public const string SentHeader = "Sent-Transaction";
+
+    private static readonly AsyncLocal<(string Party, string? Raw, string? SentHash)?> Current = new();
 
     /// <summary>Makes <paramref name="raw"/> the signed transaction of <paramref name="party"/> for the rest of this flow.</summary>
-    public static void Use(string party, string raw) => Current.Value = (party, raw);
+    public static void Use(string party, string raw) => Current.Value = (party, raw, null);
+
+    /// <summary>Makes <paramref name="hash"/> the transaction <paramref name="party"/>'s wallet sent for this step, for the rest of this flow.</summary>
+    public static void UseSent(string party, string hash) => Current.Value = (party, null, hash);
 
     /// <summary>The signed transaction <paramref name="party"/> sent with this request, if any.</summary>
     public static string? Of(string party) => Current.Value is { } signed && signed.Party == party ? signed.Raw : null;
+
+    /// <summary>The hash of the transaction <paramref name="party"/>'s wallet sent itself for this request, if any.</summary>
+    public static string? SentOf(string party) => Current.Value is { } sent && sent.Party == party ? sent.SentHash : null;
 }
 
 /// <summary>
 /// The signer of a party that signs itself: it holds no key. Asked to sign, it takes the transaction the party signed for
 /// this request (<see cref="PartySignatures"/>) if it is exactly this call signed by the party's account; with none, it stops
-/// the step with <see cref="PartySignatureRequiredException"/> carrying the transaction to sign.
+/// the step with <see cref="PartySignatureRequiredException"/> carrying the transaction to sign. A transaction the party's
+/// wallet sent itself for the request (<see cref="SentHash"/>) is not signed here at all: the chain writer adopts it.
 /// </summary>
 public sealed class SelfSigner(string party, string address) : IChainSigner
 {
+    public string Party { get; } = party;
+
     public string Address { get; } = AddressUtil.Current.ConvertToChecksumAddress(address);
 
-    public string Description => $"{party} itself";
+    public string Description => $"{Party} itself";
+
+    /// <summary>The hash of the transaction the party's wallet sent itself for the request being handled, if any.</summary>
+    public string? SentHash => PartySignatures.SentOf(Party);
 
     public Task<SignedTransaction> SignAsync(UnsignedTransaction transaction, CancellationToken cancellationToken) =>
-        PartySignatures.Of(party) is { } raw
-            ? Task.FromResult(new PresignedSigner(raw, Address, party).Check(transaction))
-            : throw new PartySignatureRequiredException(party, Address, transaction);
+        PartySignatures.Of(Party) is { } raw
+            ? Task.FromResult(new PresignedSigner(raw, Address, Party).Check(transaction))
+            : throw new PartySignatureRequiredException(Party, Address, transaction);
 }

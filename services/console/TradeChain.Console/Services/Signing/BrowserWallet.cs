@@ -30,21 +30,18 @@ public sealed class BrowserWallet(IJSRuntime js)
 
     /// <summary>
     /// Asks the wallet to sign <paramref name="transaction"/> unchanged, from its account, on its chain (asking it to switch
-    /// network when it is on another).
+    /// network when it is on another). A wallet that signs only by sending sends it itself (the API then takes its hash).
     /// </summary>
-    /// <param name="maySend">Whether a wallet that signs only by sending may send it itself (the API then takes its hash).
-    /// False where the API takes only a signed transaction: then such a wallet is told so, and nothing is sent.</param>
-    public async Task<Answer> SignAsync(UnsignedTransaction transaction, bool maySend)
+    public async Task<Answer> SignAsync(UnsignedTransaction transaction)
     {
         try
         {
-            return await js.InvokeAsync<Answer>("tradechain.wallet.sign", ApprovalTime, transaction, maySend);
+            return await js.InvokeAsync<Answer>("tradechain.wallet.sign", ApprovalTime, transaction);
         }
         catch (Exception e) when (e is JSException or TaskCanceledException)
         {
-            return new Answer(null, null, maySend
-                ? "The wallet did not answer in time. If you approved the transaction in it, it may still be sent: look at the wallet's activity before trying again."
-                : "The wallet did not answer in time: nothing was signed. Try again.");
+            return new Answer(null, null,
+                "The wallet did not answer in time. If you approved the transaction in it, it may still be sent: look at the wallet's activity before trying again.");
         }
     }
 }
