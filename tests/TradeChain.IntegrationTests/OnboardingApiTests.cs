@@ -99,15 +99,28 @@ public sealed class OnboardingApiTests
         Assert.NotEqual(unsigned.Nonce.ToString(), SignCommand.Parse(Steps(reprepared!).First()["transaction"]!.ToJsonString()).Transaction.Nonce.ToString());
         prepared = reprepared!;
 
-        // The admin signs every awaiting step (consecutive nonces) and the operator submits them in order.
+        // The admin signs every awaiting step (consecutive nonces) and the operator submits them in order — the last one
+        // sent by the admin's wallet itself (a wallet that signs only by sending) and handed in by its hash.
         var signedSteps = Steps(prepared).Select(s => PartySigningTests.Sign(s["transaction"]!.AsObject(), DevelopmentAccounts.DeployerKey)).ToList();
         JsonNode? last = null;
-        foreach (var signed in signedSteps)
+        foreach (var signed in signedSteps.SkipLast(1))
         {
             var (status, body) = await Send(@operator, HttpMethod.Post, submit, new { signedTransaction = signed });
             Assert.True(status == HttpStatusCode.OK, body?.ToJsonString());
-            last = body;
         }
+        var (unknown, unknownProblem) = await Send(@operator, HttpMethod.Post, submit, new { sentTransaction = "0x" + new string('a', 64) });
+        Assert.True(unknown == HttpStatusCode.BadRequest, unknownProblem?.ToJsonString());
+        Assert.Equal(PartySignatureException.UnknownRule, unknownProblem!["rule"]!.GetValue<string>());
+        var sentByWallet = await new Web3(system.Chain.RpcUrl).Eth.Transactions.SendRawTransaction.SendRequestAsync(signedSteps[^1]);
+        for (var asked = 0; ; asked++)
+        {
+            var (status, body) = await Send(@operator, HttpMethod.Post, submit, new { sentTransaction = sentByWallet });
+            if (status == HttpStatusCode.Accepted && asked < 30) { await Task.Delay(500); continue; } // being mined
+            Assert.True(status == HttpStatusCode.OK, body?.ToJsonString());
+            last = body;
+            break;
+        }
+        Assert.Equal(sentByWallet, Steps(last!).Last()["transactionHash"]!.GetValue<string>(), ignoreCase: true);
         Assert.Equal("done", last!["status"]!.GetValue<string>());
         Assert.All(Steps(last), s => Assert.NotNull(s["transactionHash"]));
 

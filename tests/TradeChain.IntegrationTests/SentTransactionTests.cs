@@ -100,7 +100,7 @@ public sealed class SentTransactionTests
     }
 
     [Fact]
-    public async Task A_holder_whose_wallet_only_sends_hands_a_bill_of_lading_over_by_the_hash_of_its_own_transaction()
+    public async Task A_holder_whose_wallet_only_sends_hands_a_bill_of_lading_over_by_the_hash_of_its_own_transaction_and_an_earlier_hash_is_not_taken_again()
     {
         var (shipper, shipperKey, shipperAddress) = PartySigningTests.NewSelfSignedParty("EXP-SENT");
         await using var system = await TradeChainSystem.StartAsync(configure: (service, process) =>
@@ -154,6 +154,15 @@ public sealed class SentTransactionTests
         var (again, againView) = await SendWith(holder, handOver, body, (PartySignatures.SentHeader, hash));
         Assert.True(again == HttpStatusCode.OK, $"{(int)again}: {againView}");
         Assert.Equal("IMP-HAMBURG", againView!["holder"]!["party"]!.GetValue<string>());
+
+        // The importer gives the holder role back; the same hash handed in for a new hand-over is the first one's, not this
+        // step's: refused, and the shipper stays holder (before, it answered 200 naming the importer while nothing moved).
+        using var importer = Client(Roles.Exporter, "IMP-HAMBURG");
+        await Post(importer, new Uri(title, "reject-holder"), new { });
+        var (replayed, problem) = await SendWith(holder, handOver, body, (PartySignatures.SentHeader, hash));
+        Assert.True(replayed == HttpStatusCode.BadRequest, $"{(int)replayed}: {problem}");
+        Assert.Equal(ChainWriter.SpentRule, problem!["rule"]!.GetValue<string>());
+        Assert.Equal(shipper, (await Get(holder, title))["holder"]!["party"]!.GetValue<string>());
     }
 
     /// <summary>The transaction the step asks the caller's party to sign (its first answer: 409 signature-required).</summary>

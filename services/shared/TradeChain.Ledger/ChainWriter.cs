@@ -358,6 +358,15 @@ public sealed class ChainWriter
                 }
                 throw new ChainRevertedException(functionName, $"transaction {hash} reverted");
             }
+            // Only a transaction that took this step: were the step's call still open now — the contract would take it again
+            // from the party's account — the transaction handed in is an earlier one of the same call whose effect was undone
+            // since (a title handed over, given back, and "handed over again" with the first hash). Calls the contracts take
+            // again by design (a mandate, an approval, a consent) cannot be told apart so: see RepeatableCalls.
+            if (!RepeatableCalls.Contains(functionName) && await StillOpenAsync(functionName, estimateGas))
+                throw new PartySignatureException(
+                    $"{hash} (mined in block {receipt.BlockNumber.Value}) is an earlier transaction of the same call: this step is still open on chain, so that " +
+                    "transaction did not take it. Send a new transaction for this step, then give its hash.",
+                    field: PartySignatures.SentHeader, rule: SpentRule);
             var result = new ChainReceipt(receipt.TransactionHash, (long)receipt.BlockNumber.Value, (long)receipt.GasUsed.Value, receipt.Logs);
             activity?.SetTag("chain.block", result.BlockNumber);
             activity?.SetTag("chain.gas_used", result.GasUsed);
@@ -367,6 +376,29 @@ public sealed class ChainWriter
         {
             activity?.SetStatus(ActivityStatusCode.Error, e.Message);
             throw;
+        }
+    }
+
+    /// <summary>The rule of a sent transaction that is an earlier one of the same call, not this step's (<see cref="AdoptAsync"/>).</summary>
+    public const string SpentRule = "sent-transaction-spent";
+
+    /// <summary>
+    /// The party calls the contracts accept again with the same arguments once made (the state they set may be set again):
+    /// for them an adopted transaction cannot be told from an earlier one of the same call by asking the contract.
+    /// </summary>
+    private static readonly HashSet<string> RepeatableCalls = new(StringComparer.Ordinal) { "MandateBank", "ApproveAdjustment", "ConsentToCancel" };
+
+    /// <summary>Whether the contract would take the call now (its estimate succeeds from the party's account), or refuses it.</summary>
+    private static async Task<bool> StillOpenAsync(string functionName, Func<Task<BigInteger>> estimateGas)
+    {
+        try
+        {
+            await estimateGas();
+            return true;
+        }
+        catch (Exception e) when (Refusal(functionName, e) is not null)
+        {
+            return false;
         }
     }
 

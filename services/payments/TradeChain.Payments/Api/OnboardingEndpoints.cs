@@ -76,7 +76,10 @@ public sealed record OnboardingView(string Party, string Role, string Address, s
 }
 
 /// <param name="SignedTransaction">The admin account's signature of one awaiting step's transaction (0x, RLP hex of the signed EIP-1559 transaction).</param>
-public sealed record OnboardingTransactionBody([property: MaxLength(DecodedTransaction.MaxRawLength)] string? SignedTransaction);
+/// <param name="SignedTransaction">The admin account's signature of an awaiting step's transaction, sent by the service.</param>
+/// <param name="SentTransaction">Or the hash of that transaction, which the admin's wallet signed and sent itself.</param>
+public sealed record OnboardingTransactionBody([property: MaxLength(DecodedTransaction.MaxRawLength)] string? SignedTransaction,
+    [property: MaxLength(SentTransactions.HashLength)] string? SentTransaction = null);
 
 /// <summary>
 /// The operator onboards a party (Application/Onboardings.cs): registers its account, signer endpoint and role, and takes
@@ -133,11 +136,16 @@ public static class OnboardingEndpoints
     {
         if (!user.IsInRole(Roles.Operator)) return OperatorOnly();
         if (!PartyNames.IsWellFormed(party)) return Problems.Validation(("party", PartyNames.Rule));
-        if (string.IsNullOrWhiteSpace(body.SignedTransaction))
-            return Problems.Validation((PartySignatureException.Signed, "is required: the admin account's signature of an awaiting step's transaction (0x and hex digits)"));
+        var signed = body.SignedTransaction?.Trim();
+        var sent = body.SentTransaction?.Trim();
+        if (string.IsNullOrEmpty(signed) == string.IsNullOrEmpty(sent))
+            return Problems.Validation((PartySignatureException.Signed,
+                "give exactly one of signedTransaction (the admin account's signature of an awaiting step's transaction, 0x and hex digits) and sentTransaction (the hash of it, sent by the admin's wallet itself)"));
+        if (!string.IsNullOrEmpty(sent) && !SentTransactions.IsHash(sent))
+            return Problems.Validation((PartySignatureException.Sent, "must be a transaction hash: 0x and 64 hex digits"));
         var onboarding = await onboardings.FindAsync(party, ct);
         if (onboarding is null) return Problems.NotFound("onboarding", party);
-        var result = await onboardings.SubmitAsync(onboarding, body.SignedTransaction.Trim(), ct);
+        var result = string.IsNullOrEmpty(sent) ? await onboardings.SubmitAsync(onboarding, signed!, ct) : await onboardings.SubmitSentAsync(onboarding, sent, ct);
         var view = OnboardingView.From(result.Onboarding);
         if (result.Stale is { } stale)
             return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The signed transaction went stale.", detail: stale, type: Problems.RuleType,

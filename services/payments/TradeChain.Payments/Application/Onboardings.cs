@@ -189,6 +189,52 @@ public sealed class Onboardings(PaymentsDbContext db, ChainWriter chain, Settlem
     }
 
     /// <summary>
+    /// A step's transaction that the admin's wallet signed and sent itself (browser wallets such as MetaMask sign only by
+    /// sending), by its hash: taken if the node has it from the admin account and it is exactly one of the steps' calls
+    /// (<see cref="SentTransactions.Check"/>), recorded as that step's transaction and followed on chain like a sent one —
+    /// done once mined, failed if the contract refused it. The same hash again: its step as it stands.
+    /// </summary>
+    /// <exception cref="PartySignatureException">(sentTransaction) unknown to the node, sent by another account, or not one of the onboarding's calls.</exception>
+    public async Task<OnboardingSubmission> SubmitSentAsync(PartyOnboarding onboarding, string hash, CancellationToken ct)
+    {
+        var known = await SentTransaction.FetchAsync(chain.Web3, hash);
+        var step = onboarding.Steps.FirstOrDefault(s => string.Equals(s.TransactionHash, hash, StringComparison.OrdinalIgnoreCase));
+        if (step is null)
+        {
+            PartyCall Call(OnboardingStep s) =>
+                new("the admin", onboarding.Admin ?? "", s.Contract, BigInteger.Zero, Expected(onboarding, s).Data ?? "0x", $"a transaction of {onboarding.Party}'s onboarding");
+            // Checked against the first step's call for the account and the node (its refusal names them); then the step it is.
+            SentTransactions.Check(known, hash, Call(onboarding.Steps[0]) with { To = known?.To ?? "", Data = known?.Input ?? "0x" }, chainOptions.ChainId);
+            step = onboarding.Steps.FirstOrDefault(s => Matches(known!, hash, Call(s)))
+                   ?? throw new PartySignatureException($"{hash} is not one of the transactions of {onboarding.Party}'s onboarding (its contract or call differ): " +
+                                                        "send one of the awaiting transactions unchanged.", field: PartySignatureException.Sent);
+            if (step.Status == OnboardingStepStatus.Sent)
+                throw new DomainRuleViolation("step-sent", $"Step {step.Position} ({step.What}) was sent already as transaction {step.TransactionHash}, which waits to be mined: read the onboarding again in a moment.");
+            if (step.Status != OnboardingStepStatus.Done)
+            {
+                step.Set(OnboardingStepStatus.Sent, "Sent by the admin's wallet: waiting to be mined.", hash);
+                await SaveAsync(onboarding, ct);
+            }
+        }
+        await RecheckAsync(onboarding, retryFailed: false, ct);
+        await SaveAsync(onboarding, ct);
+        return new OnboardingSubmission(onboarding, step);
+    }
+
+    private bool Matches(SentTransaction sent, string hash, PartyCall call)
+    {
+        try
+        {
+            SentTransactions.Check(sent, hash, call, chainOptions.ChainId);
+            return true;
+        }
+        catch (PartySignatureException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
     /// Brings every step up to what the chain has: a sent one mined (done), refused (failed, the contract's reason) or
     /// dropped (awaiting again); the others done when in place, failed when they cannot be done, awaiting otherwise — a
     /// failed one awaiting again only with <paramref name="retryFailed"/>. Then the awaiting ones are prepared (again) when
