@@ -157,6 +157,21 @@ public sealed class OnboardingApiTests
         Assert.Equal("done", traderBody!["status"]!.GetValue<string>());
         Assert.Empty(Steps(traderBody));
         Assert.Contains("Nothing to do on chain for a trader", traderBody["detail"]!.GetValue<string>());
+
+        // One party, one account, one name: another party with the bank's address, the bank's name in other case, a
+        // signer URL carrying a token — each refused naming its field.
+        var (shared, sharedProblem) = await Send(@operator, HttpMethod.Post, onboardings,
+            new { party = "EXP-COPYCAT", role = "trader", address, signerUrl = "https://signer.copycat.example/" });
+        Assert.True(shared == HttpStatusCode.BadRequest, sharedProblem?.ToJsonString());
+        Assert.Contains(party, sharedProblem!["errors"]!["address"]![0]!.GetValue<string>());
+        var (cased, casedProblem) = await Send(@operator, HttpMethod.Post, onboardings,
+            new { party = party.ToLowerInvariant(), role = "trader", address = EthECKey.GenerateKey().GetPublicAddress(), signerUrl = "https://signer.lower.example/" });
+        Assert.True(cased == HttpStatusCode.BadRequest, casedProblem?.ToJsonString());
+        Assert.NotNull(casedProblem!["errors"]!["party"]);
+        var (token, tokenProblem) = await Send(@operator, HttpMethod.Post, onboardings,
+            new { party = "EXP-TOKEN", role = "trader", address = EthECKey.GenerateKey().GetPublicAddress(), signerUrl = "https://signer.token.example/?token=secret" });
+        Assert.True(token == HttpStatusCode.BadRequest, tokenProblem?.ToJsonString());
+        Assert.NotNull(tokenProblem!["errors"]!["signerUrl"]);
     }
 
     private sealed record OnboardingBody(string party, string role, string address, string signerUrl, string admin);

@@ -234,6 +234,12 @@ public sealed class ChainWriter
                                 _lane.NextNonce = null;
                                 throw;
                             }
+                            // A party's own signed transaction carries its own nonce, checked when it came in but outside this lane:
+                            // taken meanwhile by another transaction of the account (sent here), it would replace that one in
+                            // the node's pool. Refused as the node refuses a used nonce: stale, nothing sent.
+                            if (_signer is PresignedSigner && transaction.Nonce < _lane.NextNonce)
+                                throw new RpcResponseException(new Nethereum.JsonRpc.Client.RpcError(-32000,
+                                    $"nonce too low: nonce {transaction.Nonce} of {Address} was taken by another of its transactions meanwhile (next {_lane.NextNonce})"));
                             sent.Add(transaction); // remembered before sending: if the node takes it but the answer is lost, the next attempt finds it by hash
                             activity?.SetTag("chain.tx_hash", transaction.Hash);
                             inFlight += Commit(gas * maxFee + value);

@@ -113,6 +113,10 @@ public static class OnboardingEndpoints
             errors.Add(("signerUrl", $"is at most {Domain.PartyOnboarding.MaxUrl} characters: the party's signer endpoint, https://…"));
         else if (body.SignerUrl is { Length: > 0 } signer && Plan.SignerUrlProblem(signer, Uri.TryCreate(chain.RpcUrl, UriKind.Absolute, out var rpc) && rpc.IsLoopback, out signerUrl) is { } signerProblem)
             errors.Add(("signerUrl", signerProblem));
+        else if (signerUrl is not null && (signerUrl.Query.Length > 0 || signerUrl.Fragment.Length > 0))
+            errors.Add(("signerUrl", "has no query or fragment: a token belongs in the services' secret store (Parties__Signers__<party>__BearerToken), not in a URL copied into configuration"));
+        else if (signerUrl is not null && signerUrl.ToString().Length > Domain.PartyOnboarding.MaxUrl)
+            errors.Add(("signerUrl", $"is at most {Domain.PartyOnboarding.MaxUrl} characters as written out (https://…/)"));
         if (body.Admin is { Length: > 0 } admin && Plan.AddressProblem(admin) is { } adminProblem) errors.Add(("admin", adminProblem));
         if (errors.Count > 0) return Problems.Validation(errors);
 

@@ -65,6 +65,16 @@ public sealed class Onboardings(PaymentsDbContext db, ChainWriter chain, Settlem
         if (string.Equals(chain.Address, address, StringComparison.OrdinalIgnoreCase)
             || await LedgerDeployer.HasRoleAsync(chain.Web3, chainOptions.TransitionAnchorAddress, LedgerDeployer.AnchorRole, address))
             problems.Add(("address", "is a service's own account (it anchors transitions), not a party's"));
+        // One party, one account: not a customer's settlement account here, nor another onboarding's; no second party whose
+        // name differs only in case (configuration keys — Parties__Signers__<party>__… — ignore case).
+        var lowered = address.ToLowerInvariant();
+        if (await db.Accounts.AsNoTracking().Where(a => a.Address.ToLower() == lowered && a.Party != request.Party).Select(a => a.Party).FirstOrDefaultAsync(ct) is { } holder)
+            problems.Add(("address", $"is the settlement account of {holder} here, not a new party's own account"));
+        else if (await db.Onboardings.AsNoTracking().Where(o => o.Address.ToLower() == lowered && o.Party != request.Party).Select(o => o.Party).FirstOrDefaultAsync(ct) is { } other)
+            problems.Add(("address", $"is the account {other} is onboarded with: each party has its own"));
+        var partyLowered = request.Party.ToLowerInvariant();
+        if (await db.Onboardings.AsNoTracking().Where(o => o.Party.ToLower() == partyLowered && o.Party != request.Party).Select(o => o.Party).FirstOrDefaultAsync(ct) is { } sameName)
+            problems.Add(("party", $"differs from the onboarded party {sameName} only in case: configuration keys ignore case, so they would collide"));
         if (problems.Count > 0) return (null, false, problems);
 
         var now = clock.GetUtcNow();
