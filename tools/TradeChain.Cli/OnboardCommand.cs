@@ -193,7 +193,8 @@ public static class OnboardCommand
             }
             foreach (var (currency, token) in request.Tokens.OrderBy(t => t.Key, StringComparer.Ordinal))
             {
-                // The same plan as the operator API's (OnboardingPlan): what is missing is sent, what is in place is not.
+                // What is missing is sent, what is in place is not (LedgerDeployer.MakeBankAsync); OnboardingPlan — the operator
+                // API's plan — says whether a step cannot be done as asked.
                 var sent = await LedgerDeployer.MakeBankAsync(web3, currency, token, request.Address, output);
                 var blocked = (await OnboardingPlan.BankStepsAsync(web3, currency, token, request.Address)).FirstOrDefault(s => s.Blocked is not null);
                 if (blocked is not null)

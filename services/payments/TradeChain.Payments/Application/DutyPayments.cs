@@ -61,7 +61,8 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
         // Idempotent on the reference: a retried settlement returns the first one and moves no money.
         if (payment.IsSettledBy(bank.Party)) return new DutySettlement(payment, AlreadySettled: true);
         // The bank's own signed transfer, on a payment customs withdrew: nothing is sent for it now — but the bank may have
-        // sent it to the chain itself (its own node, a wallet) before the withdrawal; then it is that wallet-sent transfer.
+        // sent it to the chain itself (its own node, a wallet); when the node knows it, it is taken as that wallet-sent
+        // transfer by its hash (the signed transaction's): recorded once mined, 409 transaction-pending while it waits.
         if (sentTransaction is null && payment.WithdrawnUnsettled
             && (signedTransaction ?? (ledger.Wallets.SignsItself(bank.Party) ? PartySignatures.Of(bank.Party) : null)) is { } ownSigned
             && await ledger.Chain.SentTransactionAsync(DecodedTransaction.Decode(ownSigned).Hash) is { } onChain)

@@ -113,16 +113,16 @@ public sealed class Onboardings(PaymentsDbContext db, ChainWriter chain, Settlem
         return (onboarding, created, []);
     }
 
-    /// <summary>The onboarding with each step re-checked against the chain (saved when that changed anything), or null.</summary>
+    /// <summary>
+    /// The onboarding with each step re-checked against the chain, or null. Not saved: a read never competes with a
+    /// submission for the row (whose save, after its transaction went out, would then fail on the concurrency token); the
+    /// next submission or start saves what the chain shows.
+    /// </summary>
     public async Task<PartyOnboarding?> ReadAsync(string party, CancellationToken ct)
     {
         var onboarding = await FindAsync(party, ct);
         if (onboarding is null) return null;
-        if (await RecheckAsync(onboarding, retryFailed: false, ct))
-        {
-            onboarding.Touched(clock.GetUtcNow());
-            await db.SaveChangesAsync(ct);
-        }
+        await RecheckAsync(onboarding, retryFailed: false, ct);
         return onboarding;
     }
 

@@ -61,10 +61,7 @@ public sealed class PartyOnboarding
 
     public void AddStep(OnboardingStep step) => _steps.Add(step);
 
-    /// <summary>Every step done.</summary>
-    public bool Complete => _steps.All(s => s.Status == OnboardingStepStatus.Done);
-
-    /// <summary>Asked again by <paramref name="actor"/>: the same party must be the same account in the same role.</summary>
+    /// <summary>Asked again: the same party must be the same account in the same role.</summary>
     public void RequireSame(string role, string address)
     {
         if (!string.Equals(Role, role, StringComparison.Ordinal) || !string.Equals(Address, address, StringComparison.OrdinalIgnoreCase))

@@ -146,7 +146,6 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
             e.Property(o => o.Party).HasMaxLength(TradeChain.ServiceDefaults.Auth.PartyNames.MaxLength);
             e.Property(o => o.SignerUrl).HasMaxLength(PartyOnboarding.MaxUrl);
             e.Property(o => o.Version).IsConcurrencyToken();
-            e.Ignore(o => o.Complete);
             e.OwnsMany(o => o.Steps, s =>
             {
                 s.ToTable("party_onboarding_steps");
