@@ -45,6 +45,22 @@ public class ProblemsTests
     }
 
     /// <summary>The status and problem document the one exception handler answers <paramref name="exception"/> with.</summary>
+    [Fact]
+    public async Task A_database_at_capacity_is_a_503_to_retry_and_any_other_database_failure_stays_a_500()
+    {
+        var (status, problem) = await HandleAsync(new InvalidOperationException("wrapped", new StoreFailure(transient: true)));
+        Assert.Equal(503, status);
+        Assert.Equal("dependency-unavailable", problem["rule"]!.GetValue<string>());
+        var (other, _) = await HandleAsync(new StoreFailure(transient: false));
+        Assert.Equal(500, other);
+    }
+
+    /// <summary>A provider's failure as a provider reports it (PostgreSQL's 53300 too_many_connections is transient).</summary>
+    private sealed class StoreFailure(bool transient) : System.Data.Common.DbException("store failure")
+    {
+        public override bool IsTransient => transient;
+    }
+
     private static async Task<(int Status, JsonNode Problem)> HandleAsync(Exception exception)
     {
         await using var services = new ServiceCollection().AddLogging().AddProblemDetails().BuildServiceProvider();

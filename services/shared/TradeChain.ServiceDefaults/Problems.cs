@@ -68,12 +68,18 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             OperationCanceledException or TimeoutException when !context.RequestAborted.IsCancellationRequested =>
                 (StatusCodes.Status503ServiceUnavailable, "A dependency is unavailable.",
                     "The chain did not answer or mine in time; a step already sent may still be made. Try again shortly: the retry finds it done or does it.", "dependency-timeout"),
+            // The database refused for now (at its connection limit, busy past the timeout, unreachable): nothing was saved by
+            // this request's failed command; a retry in a moment does it. Not a 500 — the request was right, the store full.
+            _ when TransientDatabaseFailure(exception) =>
+                (StatusCodes.Status503ServiceUnavailable, "A dependency is unavailable.",
+                    "The database is at capacity or unreachable for the moment; try again shortly.", "dependency-unavailable"),
             HttpRequestException or Nethereum.JsonRpc.Client.RpcClientUnknownException or Nethereum.JsonRpc.Client.RpcClientTimeoutException =>
                 (StatusCodes.Status503ServiceUnavailable, "A dependency is unavailable.", "The chain node or another service could not be reached; try again shortly.", "dependency-unavailable"),
             _ => (StatusCodes.Status500InternalServerError, "An unexpected error occurred.", "The failure was logged with this trace id.", null),
         };
         if (status >= 500) logger.LogError(exception, "Unhandled exception");
         context.Response.StatusCode = status;
+        if (status == StatusCodes.Status503ServiceUnavailable) context.Response.Headers.RetryAfter = "2";
         var extensions = new Dictionary<string, object?>();
         if (rule is not null) extensions["rule"] = rule;
         if (rule == "readable-json") extensions["errors"] = new Dictionary<string, string[]> { [UnreadableField(exception)] = [detail] };
@@ -91,6 +97,17 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             Exception = exception,
             ProblemDetails = { Status = status, Title = title, Detail = detail, Extensions = extensions, Type = exception is DomainRuleViolation ? Problems.RuleType : rule == "readable-json" ? Problems.UnreadableType : null },
         });
+    }
+
+    /// <summary>
+    /// A database failure that a retry may not meet (the provider says so: PostgreSQL at max_connections, a connection
+    /// pool exhausted or a server unreachable, SQLite busy or locked past the busy timeout), or EF Core's retries spent on one.
+    /// </summary>
+    internal static bool TransientDatabaseFailure(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+            if (e is System.Data.Common.DbException { IsTransient: true } or Microsoft.EntityFrameworkCore.Storage.RetryLimitExceededException) return true;
+        return false;
     }
 
     /// <summary>The field an unreadable body names: the JSON path where reading stopped, else the body as a whole.</summary>

@@ -43,10 +43,26 @@ public static class DatabaseRegistration
     public static TBuilder UseServiceDatabase<TBuilder>(this TBuilder options, string connectionString,
         SqliteSynchronous synchronous = SqliteSynchronous.Normal) where TBuilder : DbContextOptionsBuilder
     {
-        if (DatabaseProviders.Of(connectionString) == DatabaseProvider.Postgres) options.UseNpgsql(connectionString);
+        if (DatabaseProviders.Of(connectionString) == DatabaseProvider.Postgres) options.UseNpgsql(WithPoolBound(connectionString));
         else options.UseSqlite(connectionString).AddInterceptors(SqlitePragmas.For(synchronous));
         options.ReplaceService<IMigrationsAssembly, ProviderMigrationsAssembly>();
         return options;
+    }
+
+    /// <summary>
+    /// The most connections one process keeps to PostgreSQL unless its connection string says otherwise (Maximum Pool
+    /// Size). Npgsql's own default (100) lets one busy process take every slot of a server at its default max_connections
+    /// (100): the other services were then refused ("too many clients", 503 to their callers) at 20 declarations/s in the
+    /// benchmark. With this bound a process waits for one of its own connections instead; size the server's
+    /// max_connections to at least replicas × services × this (docs/database.md).
+    /// </summary>
+    public const int DefaultPostgresPoolSize = 20;
+
+    private static string WithPoolBound(string connectionString)
+    {
+        var csb = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        if (!connectionString.Contains("Pool Size", StringComparison.OrdinalIgnoreCase)) csb.MaxPoolSize = DefaultPostgresPoolSize;
+        return csb.ConnectionString;
     }
 
     private static string PrepareSqlite(string connectionString)
