@@ -193,16 +193,18 @@ public static class OnboardCommand
             }
             foreach (var (currency, token) in request.Tokens.OrderBy(t => t.Key, StringComparer.Ordinal))
             {
-                // What is missing is sent, what is in place is not (LedgerDeployer.MakeBankAsync); OnboardingPlan — the operator
-                // API's plan — says whether a step cannot be done as asked.
-                var sent = await LedgerDeployer.MakeBankAsync(web3, currency, token, request.Address, output);
+                // OnboardingPlan — the operator API's plan — says first whether the steps cannot be done as asked (then nothing is
+                // sent: no role for an address that is another bank's customer); what is missing is sent, what is in place is not
+                // (LedgerDeployer.MakeBankAsync).
                 var blocked = (await OnboardingPlan.BankStepsAsync(web3, currency, token, request.Address)).FirstOrDefault(s => s.Blocked is not null);
                 if (blocked is not null)
                 {
                     incomplete.Add(blocked.Blocked!);
                     await output.WriteLineAsync(blocked.Blocked);
+                    continue;
                 }
-                else if (sent.Count == 0)
+                var sent = await LedgerDeployer.MakeBankAsync(web3, currency, token, request.Address, output);
+                if (sent.Count == 0)
                     await output.WriteLineAsync($"{currency}: {request.Address} already holds BANK_ROLE on {token} and its own token account: nothing sent");
             }
         }

@@ -114,7 +114,9 @@ public static class OnboardingPlan
             : null;
         return
         [
-            new OnboardingStepPlan(currency, token, OnboardingCall.GrantBankRole, hasRole),
+            // Not granted either while the account cannot be its own: BANK_ROLE on an address that is another bank's customer
+            // would let it act as a bank with an account it does not service.
+            new OnboardingStepPlan(currency, token, OnboardingCall.GrantBankRole, hasRole, hasRole ? null : blocked),
             new OnboardingStepPlan(currency, token, OnboardingCall.OpenOwnAccount, servicedBy is not null && blocked is null, blocked),
         ];
     }
