@@ -157,6 +157,9 @@ public sealed class OnboardingApiTests
         Assert.Equal("done", traderBody!["status"]!.GetValue<string>());
         Assert.Empty(Steps(traderBody));
         Assert.Contains("Nothing to do on chain for a trader", traderBody["detail"]!.GetValue<string>());
+        // A trader's onboarding has no transaction to take: a sent one handed in is refused in words (was a 500: no step to compare with).
+        var (noStep, noStepProblem) = await Send(@operator, HttpMethod.Post, new Uri(payments, "parties/onboardings/EXP-ONBOARDED/transactions"), new { sentTransaction = sentByWallet });
+        Assert.True(noStep == HttpStatusCode.BadRequest, noStepProblem?.ToJsonString());
 
         // One party, one account, one name: another party with the bank's address, the bank's name in other case, a
         // signer URL carrying a token — each refused naming its field.

@@ -213,8 +213,9 @@ public sealed class Onboardings(PaymentsDbContext db, ChainWriter chain, Settlem
         {
             PartyCall Call(OnboardingStep s) =>
                 new("the admin", onboarding.Admin ?? "", s.Contract, BigInteger.Zero, Expected(onboarding, s).Data ?? "0x", $"a transaction of {onboarding.Party}'s onboarding");
-            // Checked against the first step's call for the account and the node (its refusal names them); then the step it is.
-            SentTransactions.Check(known, hash, Call(onboarding.Steps[0]) with { To = known?.To ?? "", Data = known?.Input ?? "0x" }, chainOptions.ChainId);
+            // Known to the node, sent by the admin account, on this chain (the refusal names which is not so); then the step it is.
+            SentTransactions.Check(known, hash, new PartyCall("the admin", onboarding.Admin ?? "", known?.To ?? "", known?.Value ?? BigInteger.Zero,
+                known?.Input ?? "0x", $"a transaction of {onboarding.Party}'s onboarding"), chainOptions.ChainId);
             step = onboarding.Steps.FirstOrDefault(s => Matches(known!, hash, Call(s)))
                    ?? throw new PartySignatureException($"{hash} is not one of the transactions of {onboarding.Party}'s onboarding (its contract or call differ): " +
                                                         "send one of the awaiting transactions unchanged.", field: PartySignatureException.Sent);
