@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using TradeChain.Ledger;
+using TradeChain.Payments.Domain;
 using TradeChain.ServiceDefaults.Auth;
 using TradeChain.Testing;
 using Xunit.Abstractions;
@@ -166,7 +167,13 @@ public sealed class PendingSignatureTests(ITestOutputHelper output)
         var signature = await rig.AwaitingAmendmentAsync(1, 50_000m);
         var id = signature.Segments[^1];
 
-        // Claimed (saved before sending), and the service stopped before its transaction reached the node: read, the
+        // Claimed (saved before sending) a moment ago, its transaction not in the node yet: a read cannot tell a submission
+        // still sending it from one that stopped, so it stays "being submitted" for the claim's grace.
+        await ClaimAsync(rig, id, "0x" + new string('1', 64), DateTimeOffset.UtcNow);
+        var (_, sending) = await Send(rig.Bank, HttpMethod.Get, signature);
+        Assert.True(sending!["status"]!.GetValue<string>() == "submitting", sending.ToJsonString());
+
+        // Claimed, and the service stopped before its transaction reached the node: read once the grace has passed, the
         // chain does not know it — nothing moved, and the signature is awaited again.
         await ClaimAsync(rig, id, "0x" + new string('1', 64));
         var (_, unsent) = await Send(rig.Bank, HttpMethod.Get, signature);
@@ -346,14 +353,19 @@ public sealed class PendingSignatureTests(ITestOutputHelper output)
         Assert.Equal("expired", (await Get(rig.Bank, first))["status"]!.GetValue<string>());
     }
 
-    /// <summary>What a submission saves before it sends (the claim), written straight to the payments database: as a crash right after it leaves it.</summary>
-    private static async Task ClaimAsync(Rig rig, string id, string hash)
+    /// <summary>
+    /// What a submission saves before it sends (the claim), written straight to the payments database: as a crash right
+    /// after it leaves it — claimed <paramref name="claimedAt"/>, by default longer ago than the claim's grace.
+    /// </summary>
+    private static async Task ClaimAsync(Rig rig, string id, string hash, DateTimeOffset? claimedAt = null)
     {
+        var at = claimedAt ?? DateTimeOffset.UtcNow - PendingSignature.ClaimGrace - TimeSpan.FromSeconds(1);
         await using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={rig.System.DatabasePath("payments")}");
         await db.OpenAsync();
         await using var claim = db.CreateCommand();
-        claim.CommandText = "UPDATE pending_signatures SET Status = 'Submitting', TransactionHash = $hash, Version = Version + 1 WHERE upper(Id) = upper($id) AND Status = 'Awaiting'";
+        claim.CommandText = "UPDATE pending_signatures SET Status = 'Submitting', TransactionHash = $hash, ClaimedAtUnixMs = $at, Version = Version + 1 WHERE upper(Id) = upper($id) AND Status IN ('Awaiting', 'Submitting')";
         claim.Parameters.AddWithValue("$hash", hash);
+        claim.Parameters.AddWithValue("$at", at.ToUnixTimeMilliseconds());
         claim.Parameters.AddWithValue("$id", id);
         Assert.Equal(1, await claim.ExecuteNonQueryAsync());
     }

@@ -47,18 +47,33 @@ public sealed class PendingSignatureRulesTests
     public void A_claimed_signature_never_expires_and_is_either_completed_or_awaited_again_without_its_hash()
     {
         var pending = Awaiting();
-        pending.Claim("0xabc");
+        pending.Claim("0xabc", Asked);
         Assert.Equal((PendingSignatureStatus.Submitting, "0xabc", true), (pending.Status, pending.TransactionHash, pending.Open));
         Assert.False(pending.ExpireIfDue(Asked.AddDays(10))); // the chain decides, never the clock
-        Assert.Equal("signature-submitting", Assert.Throws<DomainRuleViolation>(() => pending.Claim("0xdef")).Rule);
+        Assert.Equal("signature-submitting", Assert.Throws<DomainRuleViolation>(() => pending.Claim("0xdef", Asked)).Rule);
         Assert.Throws<DomainRuleViolation>(() => pending.Reprepared("{}"));
         var version = pending.Version;
         pending.Unclaim();
         Assert.Equal((PendingSignatureStatus.Awaiting, null, version + 1), (pending.Status, pending.TransactionHash, pending.Version));
         Assert.Throws<DomainRuleViolation>(pending.Unclaim);
-        pending.Claim("0xdef");
+        pending.Claim("0xdef", Asked);
         pending.Complete("0xdef", "done", Asked.AddHours(1));
         Assert.Equal((PendingSignatureStatus.Completed, false), (pending.Status, pending.Open));
+    }
+
+    [Fact]
+    public void A_claim_is_taken_as_being_sent_only_within_its_grace_and_never_when_its_time_is_unknown()
+    {
+        var pending = Awaiting();
+        Assert.False(pending.ClaimedRecently(Asked)); // not claimed
+        pending.Claim("0xabc", Asked);
+        Assert.True(pending.ClaimedRecently(Asked.Add(PendingSignature.ClaimGrace).AddMilliseconds(-1)));
+        Assert.False(pending.ClaimedRecently(Asked.Add(PendingSignature.ClaimGrace)));
+        pending.ClaimedAtUnixMs = null; // a row claimed before the claim's time was kept
+        Assert.False(pending.ClaimedRecently(Asked));
+        pending.ClaimedAtUnixMs = Asked.ToUnixTimeMilliseconds();
+        pending.Unclaim();
+        Assert.Equal((null, false), (pending.ClaimedAtUnixMs, pending.ClaimedRecently(Asked)));
     }
 
     [Fact]

@@ -158,7 +158,7 @@ public sealed class SubmitSignature(PaymentsDbContext db, SettlementLedger ledge
 
         // Claimed before it is sent, under the concurrency token: a concurrent submission, an expiry or a restart finds
         // the hash and asks the chain, never taking "nothing was sent" for granted.
-        pending.Claim(signed.Hash);
+        pending.Claim(signed.Hash, clock.GetUtcNow());
         try
         {
             await db.SaveChangesAsync(ct);
@@ -203,8 +203,16 @@ public sealed class SubmitSignature(PaymentsDbContext db, SettlementLedger ledge
             db.ChangeTracker.Clear();
             var stored = (await PendingSignatureQueries.FindAsync(db, id, caller.Party, ct))!;
             if (stored.Status == PendingSignatureStatus.Submitting) return await ResolveAsync(stored, step, ct);
-            if (stored.Status == PendingSignatureStatus.Awaiting && await ledger.Chain.SentTransactionAsync(signed.Hash) is { BlockNumber: { } minedIn, Succeeded: true })
-                return await FinishAsync(stored, step, new ChainReceipt(signed.Hash, minedIn, 0), ct);
+            if (stored.Status != PendingSignatureStatus.Awaiting) return new SignatureSubmission(stored, Stale: false);
+            var sent = await ledger.Chain.SentTransactionAsync(signed.Hash);
+            if (sent is { BlockNumber: { } minedIn, Succeeded: true }) return await FinishAsync(stored, step, new ChainReceipt(signed.Hash, minedIn, 0), ct);
+            if (sent is { BlockNumber: null })
+            {
+                // Still in the node: claimed again, so that its mining takes the step (a read resolves it then).
+                stored.Claim(signed.Hash, clock.GetUtcNow());
+                await db.SaveChangesAsync(ct);
+                throw PartyTransactions.Pending(signed.Hash);
+            }
             return new SignatureSubmission(stored, Stale: false);
         }
     }
@@ -255,6 +263,9 @@ public sealed class SubmitSignature(PaymentsDbContext db, SettlementLedger ledge
             }
         }
         if (known is { BlockNumber: null }) throw PartyTransactions.Pending(hash);
+        // Not in the node yet, but claimed a moment ago and not refused: its submission may be sending it now (the claim is
+        // saved before the send). Given back to awaiting only once the grace has passed.
+        if (known is null && refusal is null && pending.ClaimedRecently(clock.GetUtcNow())) throw PartyTransactions.Pending(hash);
         var reason = known is { BlockNumber: { } refusedIn } && refusal is null
             ? $"it was mined in block {refusedIn} but refused by the contract: the escrow did not move"
             : refusal ?? $"the chain node does not have transaction {hash} (never sent, or dropped): nothing of it moved";

@@ -84,6 +84,20 @@ public sealed class PendingSignature
     /// <summary>The party's transaction: claimed (<see cref="PendingSignatureStatus.Submitting"/>) before it is sent, and once mined.</summary>
     public string? TransactionHash { get; set; }
 
+    /// <summary>
+    /// When the submission that claimed it saved the claim (null when not claimed, and on rows claimed before this was kept:
+    /// those count as claimed long ago).
+    /// </summary>
+    public long? ClaimedAtUnixMs { get; set; }
+
+    /// <summary>
+    /// How long after its claim a signature whose transaction the node does not know yet is still taken as being sent:
+    /// the claiming submission saves the claim first and sends after it (waiting its turn in the account's nonce order),
+    /// so a read in between must not give it back to awaiting while the transaction is on its way. Past this, a claim
+    /// whose transaction the node never had is one a crash or a lost request left behind: awaited again.
+    /// </summary>
+    public static readonly TimeSpan ClaimGrace = TimeSpan.FromMinutes(2);
+
     /// <summary>How it ended, in words.</summary>
     public string? Outcome { get; set; }
 
@@ -104,13 +118,18 @@ public sealed class PendingSignature
     public bool Open => Status is PendingSignatureStatus.Awaiting or PendingSignatureStatus.Submitting;
 
     /// <summary>Claims the signature for <paramref name="transactionHash"/> before it is sent (saved first, under <see cref="Version"/>).</summary>
-    public void Claim(string transactionHash)
+    public void Claim(string transactionHash, DateTimeOffset now)
     {
         RequireAwaiting();
         Status = PendingSignatureStatus.Submitting;
         TransactionHash = transactionHash;
+        ClaimedAtUnixMs = now.ToUnixTimeMilliseconds();
         Version++;
     }
+
+    /// <summary>Claimed less than <see cref="ClaimGrace"/> ago: its submission may still be sending it.</summary>
+    public bool ClaimedRecently(DateTimeOffset now) =>
+        Status == PendingSignatureStatus.Submitting && ClaimedAtUnixMs is { } at && now.ToUnixTimeMilliseconds() - at < ClaimGrace.TotalMilliseconds;
 
     /// <summary>The claimed transaction did not move the chain (the node never had it, dropped it, or refused it): awaited again.</summary>
     public void Unclaim()
@@ -119,6 +138,7 @@ public sealed class PendingSignature
             throw new DomainRuleViolation("signature-" + Status.ToString().ToLowerInvariant(), $"This signature is not being submitted: {Outcome}");
         Status = PendingSignatureStatus.Awaiting;
         TransactionHash = null;
+        ClaimedAtUnixMs = null;
         Version++;
     }
 

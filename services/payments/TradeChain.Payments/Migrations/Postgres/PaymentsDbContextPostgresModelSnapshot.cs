@@ -304,6 +304,9 @@ namespace TradeChain.Payments.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<long?>("ClaimedAtUnixMs")
+                        .HasColumnType("bigint");
+
                     b.Property<long?>("ClosedAtUnixMs")
                         .HasColumnType("bigint");
 

@@ -297,6 +297,9 @@ namespace TradeChain.Payments.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("ClaimedAtUnixMs")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("ClosedAtUnixMs")
                         .HasColumnType("INTEGER");
 

@@ -1,0 +1,28 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace TradeChain.Payments.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class PendingSignatureClaimTime : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<long>(
+                name: "ClaimedAtUnixMs",
+                table: "pending_signatures",
+                type: "INTEGER",
+                nullable: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "ClaimedAtUnixMs",
+                table: "pending_signatures");
+        }
+    }
+}
