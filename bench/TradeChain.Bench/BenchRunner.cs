@@ -18,7 +18,8 @@ public static class BenchRunner
 {
     public static async Task<BenchReport> RunAsync(BenchOptions options, TextWriter log)
     {
-        log.WriteLine($"TradeChain benchmark on {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; the services' records in {(options.Postgres ? "PostgreSQL" : "SQLite")}");
+        log.WriteLine($"TradeChain benchmark on {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; the services' records in {(options.Postgres ? "PostgreSQL" : "SQLite")}; " +
+                      (options.BlockTimeSeconds > 0 ? $"a block every {options.BlockTimeSeconds} s" : "a block per transaction (automine)"));
         // With a fixed rate every batch size runs at it. Searching, the largest batch size searches and the others
         // (the batch-size-1 baseline) run at the rate it found, so that the two are compared at the same load.
         var endToEnd = new List<EndToEndResult>();
@@ -41,7 +42,7 @@ public static class BenchRunner
 
     private static string F(double? v, string format = "0.0") => v is { } x ? F(x, format) : "n/a";
 
-    private static readonly string[] Processes = ["customs", "documents", "payments", "rabbitmq", "anvil", "harness"];
+    private static readonly string[] Processes = ["customs", "documents", "payments", "rabbitmq", "anvil", "postgres", "harness"];
 
     public static void Print(BenchReport r, TextWriter o)
     {

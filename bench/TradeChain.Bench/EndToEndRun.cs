@@ -9,7 +9,7 @@ namespace TradeChain.Bench;
 
 /// <summary>One stage of the open-loop load at one rate, measured from its first arrival until everything it started was released and anchored (or the drain ran out).</summary>
 /// <param name="CompletedPerSecond">Released declarations ÷ the time from the first arrival to the last release.</param>
-/// <param name="CpuMsPerDeclaration">CPU milliseconds per offered declaration, per process (customs, documents, payments, rabbitmq, anvil, harness).</param>
+/// <param name="CpuMsPerDeclaration">CPU milliseconds per offered declaration, per process (customs, documents, payments, rabbitmq, anvil, the PostgreSQL server and its backends, harness).</param>
 /// <param name="RpcCallsPerDeclaration">JSON-RPC calls from the services per offered declaration, per method.</param>
 /// <param name="ChainTransactionsPerDeclaration">Transactions in the blocks mined during the stage per offered declaration.</param>
 /// <param name="SettledPerSecond">Duty payments the one bank (every declaration's) settled in the stage ÷ the stage's arrival time: the declaration rate when sustainable, not the bank's capacity.</param>
@@ -95,7 +95,7 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
             service.SetSetting("Anchoring:MaxBatchSize", batchSize.ToString());
             service.SetSetting("Anchoring:MaxWaitMs", batchSize == 1 ? "0" : "250");
             service.SetSetting("Logging:LogLevel:Default", "Warning");
-        }, anvilPort: anvilPort);
+        }, anvilPort: anvilPort, blockTimeSeconds: options.BlockTimeSeconds);
         stores.Attach(system);
         using var verifier = new IndependentVerifier(system.Chain.RpcUrl);
         // One client (one connection pool) per party for the whole run.
@@ -106,6 +106,8 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
         {
             ["customs"] = system.ProcessId("customs"), ["documents"] = system.ProcessId("documents"), ["payments"] = system.ProcessId("payments"),
             ["rabbitmq"] = ProcessCpu.ListeningOn(new Uri(system.Broker.AmqpUrl).Port), ["anvil"] = system.ProcessId("anvil"),
+            // The PostgreSQL server (postmaster and its backends) when the services' records are there; n/a on SQLite (in the services' own time).
+            ["postgres"] = options.Postgres ? ProcessCpu.ListeningOn(new Npgsql.NpgsqlConnectionStringBuilder(PostgresDatabase.Server).Port) : null,
             ["harness"] = Environment.ProcessId,
         };
         var rig = new Rig(system, stores, rpc, verifier, pids, exporter, bank, treasury);
@@ -229,7 +231,7 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
     }
 
     private static async Task<Snapshot> SnapshotAsync(Rig rig) => new(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-        rig.Pids.ToDictionary(p => p.Key, p => p.Value is { } pid ? ProcessCpu.Of(pid) : null), rig.Rpc.Calls, await rig.Chain.BlockNumberAsync());
+        rig.Pids.ToDictionary(p => p.Key, p => p.Value is { } pid ? p.Key == "postgres" ? ProcessCpu.OfTree(pid) : ProcessCpu.Of(pid) : null), rig.Rpc.Calls, await rig.Chain.BlockNumberAsync());
 
     /// <summary>One declaration through the golden path; its release latency from its scheduled arrival, or what went wrong.</summary>
     /// <param name="beforeSettle">Awaited once the payer's account is funded, before the settlement is asked for.</param>

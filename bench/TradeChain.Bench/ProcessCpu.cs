@@ -19,12 +19,52 @@ public static class ProcessCpu
         catch (UnauthorizedAccessException) { return null; }
     }
 
+    /// <summary>
+    /// CPU time used so far by <paramref name="pid"/> and every process under it (PostgreSQL: the postmaster and a backend
+    /// per connection): each live process's own time and its reaped children's (fields 14–17), so a backend that exits
+    /// keeps counting through its parent. Null when <paramref name="pid"/> is gone or this is not Linux.
+    /// </summary>
+    public static TimeSpan? OfTree(int pid)
+    {
+        var stats = new Dictionary<int, string>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var id)) continue;
+            try { stats[id] = File.ReadAllText(Path.Combine(dir, "stat")); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // gone meanwhile
+        }
+        return SumTree(stats, pid, TicksPerSecond.Value);
+    }
+
+    /// <summary>The CPU time of <paramref name="root"/>'s tree in <paramref name="stats"/> (pid → its /proc stat line): see <see cref="OfTree"/>.</summary>
+    public static TimeSpan? SumTree(IReadOnlyDictionary<int, string> stats, int root, long ticksPerSecond)
+    {
+        if (!stats.ContainsKey(root)) return null;
+        var children = stats.GroupBy(s => Fields(s.Value)[1]).ToDictionary(g => g.Key, g => g.Select(s => s.Key).ToList());
+        var total = TimeSpan.Zero;
+        var pending = new Stack<int>([root]);
+        var seen = new HashSet<int>();
+        while (pending.TryPop(out var pid))
+        {
+            if (!seen.Add(pid)) continue;
+            var f = Fields(stats[pid]);
+            total += TimeSpan.FromSeconds((double)(Tick(f[11]) + Tick(f[12]) + Tick(f[13]) + Tick(f[14])) / ticksPerSecond);
+            foreach (var child in children.GetValueOrDefault(pid.ToString(CultureInfo.InvariantCulture), [])) pending.Push(child);
+        }
+        return total;
+    }
+
+    /// <summary>The fields of a stat line after the command name: [0] is field 3 (state), [1] the parent's pid.</summary>
+    private static string[] Fields(string stat) => stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+
+    private static long Tick(string field) => long.Parse(field, CultureInfo.InvariantCulture);
+
     /// <summary>utime + stime of a /proc/&lt;pid&gt;/stat line (the command name, in parentheses, may itself hold spaces and parentheses).</summary>
     public static TimeSpan ParseStat(string stat, long ticksPerSecond)
     {
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var fields = Fields(stat);
         // fields[0] is field 3 (state): utime is field 14, stime field 15.
-        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        var ticks = Tick(fields[11]) + Tick(fields[12]);
         return TimeSpan.FromSeconds((double)ticks / ticksPerSecond);
     }
 

@@ -83,13 +83,14 @@ public sealed class TradeChainSystem : IAsyncDisposable
     /// <param name="consolePort">The console's port, for a test that must know its address before the start.</param>
     /// <param name="anvilPort">Anvil's port, for a test that must know the chain's address before the start (to put a proxy in front of it).</param>
     /// <param name="bankSignerPort">The bank signer's port, for a test that puts a proxy in front of it.</param>
+    /// <param name="blockTimeSeconds">The chain mines a block every this many seconds (0: a block per transaction, anvil's automine).</param>
     /// <param name="ownBroker">
     /// Start a RabbitMQ of the system's own (as the run command does) instead of a virtual host on the shared test broker:
     /// for a run that kills the broker (<see cref="OwnBroker"/>).
     /// </param>
     public static async Task<TradeChainSystem> StartAsync(Action<string, ServiceProcess>? configure = null,
         Action<ServiceProcess>? console = null, int? consolePort = null, int? anvilPort = null, bool ownBroker = false,
-        int? bankSignerPort = null)
+        int? bankSignerPort = null, int blockTimeSeconds = 0)
     {
         var clock = Stopwatch.StartNew();
         var directory = TestEnvironment.NewTempDirectory("e2e");
@@ -111,7 +112,7 @@ public sealed class TradeChainSystem : IAsyncDisposable
             $"TradeChain:Console={console is not null}", "TradeChain:HostedByTests=true", "TradeChain:ChainLog=false", "TradeChain:Telemetry=false", $"TradeChain:AnvilPort={ports["anvil"]}",
             $"TradeChain:BankSignerPort={ports["bank-signer"]}",
             $"TradeChain:CustomsPort={ports["customs"]}", $"TradeChain:DocumentsPort={ports["documents"]}", $"TradeChain:PaymentsPort={ports["payments"]}",
-            $"TradeChain:ConsolePort={ports["console"]}",
+            $"TradeChain:ConsolePort={ports["console"]}", $"TradeChain:BlockTime={blockTimeSeconds}",
         ];
         var builder = await DistributedApplicationTestingBuilder.CreateAsync(typeof(TradeChainModel).Assembly.EntryPoint!.DeclaringType!, args,
             (options, _) => options.DisableDashboard = true);

@@ -89,6 +89,27 @@ public class BenchLogicTests
     }
 
     [Fact]
+    public void A_process_trees_cpu_time_counts_every_live_descendant_and_the_reaped_children_but_no_other_process()
+    {
+        // pid ppid ... utime stime cutime cstime: the postmaster (100; 3 s of its own, 1 s of backends it reaped), two live
+        // backends (one with a child of its own), and an unrelated process.
+        static string Stat(int pid, int parent, int u, int s, int cu, int cs) =>
+            $"{pid} (postgres: x) S {parent} {pid} {pid} 0 -1 4194560 0 0 0 0 {u} {s} {cu} {cs} 20 0 1 0 100 2000000 500 0";
+        var stats = new Dictionary<int, string>
+        {
+            [100] = Stat(100, 1, 200, 100, 60, 40),
+            [101] = Stat(101, 100, 50, 25, 0, 0),
+            [102] = Stat(102, 100, 10, 5, 0, 0),
+            [103] = Stat(103, 102, 7, 3, 0, 0),
+            [200] = Stat(200, 1, 900, 900, 0, 0),
+        };
+
+        Assert.Equal(TimeSpan.FromSeconds(5.0), ProcessCpu.SumTree(stats, 100, ticksPerSecond: 100)); // 400 + 75 + 15 + 10 ticks
+        Assert.Equal(TimeSpan.FromSeconds(0.25), ProcessCpu.SumTree(stats, 102, ticksPerSecond: 100));
+        Assert.Null(ProcessCpu.SumTree(stats, 999, ticksPerSecond: 100));
+    }
+
+    [Fact]
     public void A_listening_socket_is_found_by_its_port_and_other_states_are_not()
     {
         const string listening = "   1: 00000000:1626 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 31337 1 0000000000000000 100 0 0 10 0";

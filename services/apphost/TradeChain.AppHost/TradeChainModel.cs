@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -145,6 +146,7 @@ public static class TradeChainModel
             // No CORS headers: a web page open in the developer's browser cannot drive the chain (anvil_setCode...);
             // the console reads the chain from its server, never from the browser.
             "--no-cors"];
+        if (settings.BlockTime > 0) args = [.. args, "--block-time", settings.BlockTime.ToString(CultureInfo.InvariantCulture)];
         return builder.AddExecutable("anvil", settings.AnvilPath, dir, settings.ChainLog ? args : [.. args, "--silent"])
             .WithHttpEndpoint(port: settings.AnvilPort, targetPort: settings.AnvilPort, name: "rpc", isProxied: false)
             .WithHealthCheck("anvil-rpc");

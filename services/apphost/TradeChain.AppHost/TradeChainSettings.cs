@@ -31,6 +31,12 @@ public sealed class TradeChainSettings
 
     public int AnvilPort { get; set; } = 8545;
 
+    /// <summary>
+    /// Seconds between anvil's blocks, as a permissioned chain's block period (Besu QBFT: 1–2 s); 0 (the default) mines a
+    /// block for each transaction as it arrives (automine).
+    /// </summary>
+    public int BlockTime { get; set; }
+
     /// <summary>The development banks' own signer (a second anvil holding their keys, see <c>DevelopmentBankSigners</c>).</summary>
     public int BankSignerPort { get; set; } = 8546;
 
