@@ -19,7 +19,8 @@ public static class BenchRunner
     public static async Task<BenchReport> RunAsync(BenchOptions options, TextWriter log)
     {
         log.WriteLine($"TradeChain benchmark on {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; the services' records in {(options.Postgres ? "PostgreSQL" : "SQLite")}; " +
-                      (options.BlockTimeSeconds > 0 ? $"a block every {options.BlockTimeSeconds} s" : "a block per transaction (automine)"));
+                      (options.BlockTimeSeconds > 0 ? $"a block every {options.BlockTimeSeconds} s" : "a block per transaction (automine)") +
+                      (options.ServiceEnvironment is { Count: > 0 } environment ? "; services' environment " + string.Join(" ", environment.Select(e => $"{e.Key}={e.Value}")) : ""));
         // With a fixed rate every batch size runs at it. Searching, the largest batch size searches and the others
         // (the batch-size-1 baseline) run at the rate it found, so that the two are compared at the same load.
         var endToEnd = new List<EndToEndResult>();
@@ -66,6 +67,11 @@ public static class BenchRunner
         foreach (var e in r.EndToEnd.Where(e => e.Headline is not null))
             o.WriteLine($"  batch {e.BatchSize} at {F(e.Headline!.OfferedPerSecond, "0.##")}/s: " +
                         string.Join(", ", e.Headline.RpcCallsPerDeclaration.OrderByDescending(c => c.Value).Select(c => $"{c.Key} {F(c.Value)}")));
+
+        foreach (var e in r.EndToEnd.Where(e => e.Idle is not null))
+            o.WriteLine($"Idle (nothing arriving for {F(e.Idle!.Seconds, "0")} s after the warm-up drained), batch {e.BatchSize}: CPU-ms per second " +
+                        string.Join(", ", Processes.Select(p => $"{p} {F(e.Idle.CpuMsPerSecond.GetValueOrDefault(p), "0")}")) +
+                        "; RPC calls per second " + (e.Idle.RpcCallsPerSecond.Count == 0 ? "none" : string.Join(", ", e.Idle.RpcCallsPerSecond.OrderByDescending(c => c.Value).Select(c => $"{c.Key} {F(c.Value)}"))));
 
         o.WriteLine();
         o.WriteLine("Whole runs:");

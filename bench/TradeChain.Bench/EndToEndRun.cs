@@ -33,6 +33,11 @@ public sealed record StageResult(
     public double RpcTotalPerDeclaration => RpcCallsPerDeclaration.Values.Sum();
 }
 
+/// <summary>What the system costs while nothing arrives (after the warm-up has drained): per process, per second.</summary>
+/// <param name="CpuMsPerSecond">CPU milliseconds per second, per process (as the stages' columns).</param>
+/// <param name="RpcCallsPerSecond">The services' JSON-RPC calls per second, by method.</param>
+public sealed record IdleLoad(double Seconds, IReadOnlyDictionary<string, double?> CpuMsPerSecond, IReadOnlyDictionary<string, double> RpcCallsPerSecond);
+
 /// <param name="Stages">The measured stages in the order run (the warm-up is not among them).</param>
 /// <param name="HighestSustainable">The highest sustainable rate the run found (with a fixed rate: that rate, if it was).</param>
 /// <param name="BurstSettledPerSecond">Duty payments one bank settled per second when asked for many at once (the settlement burst; null: not run).</param>
@@ -50,7 +55,8 @@ public sealed record EndToEndResult(
     double GasPerTransition,
     double MeanBatchSize,
     int VerifiedTransitions,
-    IReadOnlyList<string> VerificationFailures)
+    IReadOnlyList<string> VerificationFailures,
+    IdleLoad? Idle = null)
 {
     /// <summary>The stage the capacity table reports: the highest sustainable one, or else the last.</summary>
     public StageResult? Headline => Stages.Where(s => s.Sustainable).MaxBy(s => s.OfferedPerSecond) ?? Stages.LastOrDefault();
@@ -95,6 +101,7 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
             service.SetSetting("Anchoring:MaxBatchSize", batchSize.ToString());
             service.SetSetting("Anchoring:MaxWaitMs", batchSize == 1 ? "0" : "250");
             service.SetSetting("Logging:LogLevel:Default", "Warning");
+            foreach (var (variable, value) in options.ServiceEnvironment ?? new Dictionary<string, string>()) service.SetSetting(variable, value);
         }, anvilPort: anvilPort, blockTimeSeconds: options.BlockTimeSeconds);
         stores.Attach(system);
         using var verifier = new IndependentVerifier(system.Chain.RpcUrl);
@@ -116,6 +123,18 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
         {
             log.WriteLine($"  batch size {batchSize}: warm-up, {options.WarmupRate:0.##}/s for {options.WarmupSeconds} s (not measured)");
             await StageAsync(rig, options.WarmupRate, TimeSpan.FromSeconds(options.WarmupSeconds));
+        }
+        IdleLoad? idle = null;
+        if (options.IdleSeconds > 0)
+        {
+            var before = await SnapshotAsync(rig);
+            await Task.Delay(TimeSpan.FromSeconds(options.IdleSeconds));
+            var after = await SnapshotAsync(rig);
+            var seconds = (after.UnixMs - before.UnixMs) / 1000.0;
+            idle = new IdleLoad(seconds,
+                after.Cpu.ToDictionary(p => p.Key, p => p.Value - before.Cpu[p.Key] is { } used ? used.TotalMilliseconds / seconds : (double?)null),
+                after.Calls.ToDictionary(c => c.Key, c => (c.Value - before.Calls.GetValueOrDefault(c.Key)) / seconds).Where(c => c.Value > 0).ToDictionary());
+            log.WriteLine($"  batch size {batchSize}: idle for {seconds:0} s → {idle.CpuMsPerSecond.Where(p => StageResult.Services.Contains(p.Key)).Sum(p => p.Value ?? 0):0} CPU-ms/s in the services");
         }
         var stages = new List<StageResult>();
         var search = rate is null ? new CapacitySearch(options.StartRate, maxStages: options.MaxStages) : null;
@@ -141,7 +160,7 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
         foreach (var tx in transactions) gas += await verifier.GasUsedAsync(tx);
         return new EndToEndResult(batchSize, stages, highest, settledPerSecond, outcomes.Length, outcomes.Where(o => o.Error is not null).Select(o => o.Error!).ToList(),
             transitions.Count, transactions.Count, (double)gas / Math.Max(1, transitions.Count), (double)transitions.Count / Math.Max(1, transactions.Count),
-            transitions.Count - failures.Count, failures);
+            transitions.Count - failures.Count, failures, idle);
     }
 
     /// <summary>
