@@ -10,7 +10,8 @@ namespace TradeChain.Ledger;
 /// the head, and asks for the receipts of the transactions still awaited only when a new block arrived — and once for
 /// each transaction newly awaited, whatever the head, so a transaction mined before it was awaited is found. It runs
 /// only while something is awaited. A failed read fails every wait of that round with its error, so callers retry as
-/// they would have after their own poll failed.
+/// they would have after their own poll failed. On a chain that mines at a steady period it reads the head only shortly
+/// before each block is due (<see cref="BlockPace"/>), and a newly awaited transaction wakes it at once.
 /// </summary>
 internal sealed class ReceiptWatcher
 {
@@ -20,12 +21,15 @@ internal sealed class ReceiptWatcher
     private readonly TimeSpan _interval;
     private readonly ConcurrentDictionary<Waiter, byte> _waiters = new();
     private readonly Lock _lock = new();
+    private readonly SemaphoreSlim _awaited = new(0, 1);
+    private readonly BlockPace _pace;
     private bool _running;
 
     private ReceiptWatcher(IWeb3 web3, TimeSpan interval)
     {
         _web3 = web3;
         _interval = interval;
+        _pace = new BlockPace(interval);
     }
 
     /// <summary>The watcher of the node at <paramref name="url"/>, with a client of its own (no writer's account or interceptors).</summary>
@@ -44,6 +48,7 @@ internal sealed class ReceiptWatcher
                 _running = true;
                 _ = Task.Run(PollAsync);
             }
+            else if (_awaited.CurrentCount == 0) _awaited.Release(); // asked for at once, not at the next block
         }
         try
         {
@@ -67,12 +72,14 @@ internal sealed class ReceiptWatcher
                 if (waiting.Count == 0)
                 {
                     _running = false;
+                    _pace.Paused();
                     return;
                 }
             }
             try
             {
                 var head = (long)(await _web3.Eth.Blocks.GetBlockNumber.SendRequestAsync()).Value;
+                _pace.Observed(head, Environment.TickCount64);
                 var due = head != seen ? waiting : waiting.Where(w => !w.Asked).ToList();
                 seen = head;
                 foreach (var transaction in due.GroupBy(w => w.Hash, StringComparer.OrdinalIgnoreCase))
@@ -89,7 +96,7 @@ internal sealed class ReceiptWatcher
             {
                 foreach (var waiter in waiting) waiter.Receipt.TrySetException(e);
             }
-            await Task.Delay(_interval);
+            await _awaited.WaitAsync(_pace.NextPoll(Environment.TickCount64));
         }
     }
 
