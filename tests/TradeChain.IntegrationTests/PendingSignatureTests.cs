@@ -215,19 +215,51 @@ public sealed class PendingSignatureTests(ITestOutputHelper output)
         Assert.Equal(("rejected", 48_000m), (credit!["amendments"]![0]!["status"]!.GetValue<string>(), credit["terms"]!["amount"]!.GetValue<decimal>()));
         var overtaken = await Get(rig.Bank, signature);
         Assert.Equal("overtaken", overtaken["status"]!.GetValue<string>());
+        Assert.False(await AbandonmentDueAsync(rig, signature.Segments[^1])); // abandoned by the request itself: nothing left for the sweep
 
         // The bank, signing itself, sends the adjustment it was given straight to the chain: the beneficiary's approval
         // was withdrawn, so the escrow refuses it and the credit keeps its amount.
-        var chain = new Nethereum.Web3.Web3(rig.System.Chain.RpcUrl);
-        var hash = await chain.Eth.Transactions.SendRawTransaction.SendRequestAsync(Sign(overtaken["transaction"]!.AsObject(), rig.BankKey));
-        var receipt = await chain.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(hash);
-        for (var i = 0; i < 30 && receipt is null; i++)
-        {
-            await Task.Delay(200);
-            receipt = await chain.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(hash);
-        }
-        Assert.Equal(0, (int)receipt!.Status.Value);
+        Assert.Equal(0, await rig.SendStraightAsync(Sign(overtaken["transaction"]!.AsObject(), rig.BankKey)));
         Assert.Equal(9_600m, await rig.ImporterChainBalanceAsync());
+    }
+
+    [Fact]
+    public async Task A_signature_that_expired_without_its_approval_withdrawn_before_a_crash_has_it_withdrawn_by_the_sweep()
+    {
+        await using var rig = await Rig.StartAsync(abandonmentSweepSeconds: "1");
+        // A decrease to 45,000: the beneficiary's approval goes on chain as it accepts, and the bank's signature is awaited.
+        var signature = await rig.AwaitingAmendmentAsync(1, 45_000m);
+        var awaiting = await Get(rig.Bank, signature);
+
+        // The expiry saved, and the service stopped before it withdrew the approval (written straight to the database, as
+        // the crash leaves it): nobody reads the credit or the signature afterwards.
+        await using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={rig.System.DatabasePath("payments")}"))
+        {
+            await db.OpenAsync();
+            await using var expire = db.CreateCommand();
+            expire.CommandText = "UPDATE pending_signatures SET Status = 'Expired', Outcome = 'expired (test)', ClosedAtUnixMs = $at, AbandonmentDue = 1, " +
+                                 "Version = Version + 1 WHERE upper(Id) = upper($id) AND Status = 'Awaiting'";
+            expire.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            expire.Parameters.AddWithValue("$id", signature.Segments[^1]);
+            Assert.Equal(1, await expire.ExecuteNonQueryAsync());
+        }
+        for (var i = 0; i < 60 && await AbandonmentDueAsync(rig, signature.Segments[^1]); i++) await Task.Delay(500);
+        Assert.False(await AbandonmentDueAsync(rig, signature.Segments[^1]), "the sweep did not abandon the expired signature's step");
+
+        // The bank, signing itself, sends the adjustment it was given straight to the chain: the approval is gone, so the
+        // escrow refuses it and the credit keeps its amount.
+        Assert.Equal(0, await rig.SendStraightAsync(Sign(awaiting["transaction"]!.AsObject(), rig.BankKey)));
+        Assert.Equal(9_600m, await rig.ImporterChainBalanceAsync());
+    }
+
+    private static async Task<bool> AbandonmentDueAsync(Rig rig, string id)
+    {
+        await using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={rig.System.DatabasePath("payments")};Mode=ReadOnly");
+        await db.OpenAsync();
+        await using var read = db.CreateCommand();
+        read.CommandText = "SELECT AbandonmentDue FROM pending_signatures WHERE upper(Id) = upper($id)";
+        read.Parameters.AddWithValue("$id", id);
+        return Convert.ToInt64(await read.ExecuteScalarAsync()) == 1;
     }
 
     [Fact]
@@ -351,6 +383,7 @@ public sealed class PendingSignatureTests(ITestOutputHelper output)
         Assert.True(again == HttpStatusCode.Accepted, $"{(int)again}: {awaiting}");
         Assert.NotEqual(first.Segments[^1], awaiting!["pendingSignatureId"]!.GetValue<string>());
         Assert.Equal("expired", (await Get(rig.Bank, first))["status"]!.GetValue<string>());
+        Assert.False(await AbandonmentDueAsync(rig, first.Segments[^1])); // abandoned by the request that found it expired
     }
 
     /// <summary>
@@ -377,7 +410,7 @@ public sealed class PendingSignatureTests(ITestOutputHelper output)
     private sealed record Rig(TradeChainSystem System, Uri Payments, string BankKey, string BankAddress, string SelfSignedBank, Uri Credit,
         HttpClient Applicant, HttpClient Beneficiary, HttpClient Bank, HttpClient Vcb, HttpClient BankAsTrader) : IAsyncDisposable
     {
-        public static async Task<Rig> StartAsync(string? signatureLifetime = null)
+        public static async Task<Rig> StartAsync(string? signatureLifetime = null, string? abandonmentSweepSeconds = null)
         {
             var selfSignedBank = "BNK-SELF-" + Guid.NewGuid().ToString("N")[..6].ToUpperInvariant();
             var bankKey = Nethereum.Signer.EthECKey.GenerateKey().GetPrivateKey();
@@ -386,6 +419,7 @@ public sealed class PendingSignatureTests(ITestOutputHelper output)
             {
                 if (service is "payments" or "documents") process.SetSetting($"Parties:SelfSigned:{selfSignedBank}", bankAddress);
                 if (service is "payments" && signatureLifetime is not null) process.SetSetting("Payments:PendingSignatureLifetime", signatureLifetime);
+                if (service is "payments" && abandonmentSweepSeconds is not null) process.SetSetting("Payments:SignatureAbandonmentSweepSeconds", abandonmentSweepSeconds);
             });
             await OnboardBankAsync(system, bankAddress, "USD");
             var payments = system.Payments.BaseAddress;
@@ -452,6 +486,20 @@ public sealed class PendingSignatureTests(ITestOutputHelper output)
         }
 
         public Task<decimal> ImporterChainBalanceAsync() => ChainBalanceAsync(Applicant, Payments);
+
+        /// <summary>Sends a signed transaction straight to the chain (past the service), and its receipt's status once mined (1 succeeded, 0 reverted).</summary>
+        public async Task<int> SendStraightAsync(string raw)
+        {
+            var chain = new Nethereum.Web3.Web3(System.Chain.RpcUrl);
+            var hash = await chain.Eth.Transactions.SendRawTransaction.SendRequestAsync(raw);
+            var receipt = await chain.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(hash);
+            for (var i = 0; i < 30 && receipt is null; i++)
+            {
+                await Task.Delay(200);
+                receipt = await chain.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(hash);
+            }
+            return (int)(receipt ?? throw new TimeoutException($"transaction {hash} not mined")).Status.Value;
+        }
     }
 
     /// <summary>A step of a party that signs itself: 409 with the transaction to sign, then the same request with its signature.</summary>

@@ -77,6 +77,18 @@ public sealed class PendingSignatureRulesTests
     }
 
     [Fact]
+    public void An_expired_or_overtaken_signature_owes_its_abandonment_and_a_completed_one_does_not()
+    {
+        var expired = Awaiting();
+        Assert.True(expired.ExpireIfDue(Asked.AddDays(10)));
+        var overtaken = Awaiting();
+        overtaken.Overtake("the beneficiary rejected instead", Asked);
+        var completed = Awaiting();
+        completed.Complete("0xabc", "done", Asked);
+        Assert.Equal((true, true, false), (expired.AbandonmentDue, overtaken.AbandonmentDue, completed.AbandonmentDue));
+    }
+
+    [Fact]
     public void An_outcome_longer_than_the_bound_is_cut_to_it()
     {
         var pending = Awaiting();

@@ -26,6 +26,7 @@ builder.Services.AddScoped<ISignedStep>(services => services.GetRequiredService<
 builder.Services.AddSingleton<DutySettlementQueue>();
 builder.Services.AddScoped<SettlementLeases>();
 builder.Services.AddHostedService<DutySettlementWorker>();
+builder.Services.AddHostedService<SignatureAbandonments>();
 builder.Services.AddOptions<ChainOptions>().Validate(o => o.Settlement.Count > 0 && o.Settlement.Values.All(s => s.Token.Length > 0 && s.Escrow.Length > 0),
     "Chain:Settlement:<currency>:Token and :Escrow are required by the payments service (the settlement token and credit escrow per currency).");
 

@@ -167,7 +167,11 @@ public sealed class DecideAmendment(PaymentsDbContext db, SettlementLedger ledge
             throw new TradeChain.Domain.DomainRuleViolation("beneficiary-only", "Only the beneficiary accepts or rejects an amendment (UCP 600 art. 10b).");
         var subject = Subject(id, number);
         var (awaiting, expired) = await queue.OpenAsync(StepKind, subject, ct);
-        foreach (var lapsed in expired) await AbandonedAsync(lapsed, ct); // saved expired already
+        foreach (var lapsed in expired)
+        {
+            await AbandonedAsync(lapsed, ct); // saved expired already
+            await PendingSignatureQueries.AbandonedAsync(Db, lapsed.Id);
+        }
         AmendmentStep? overtaken = null;
         if (awaiting is not null)
         {
@@ -187,6 +191,7 @@ public sealed class DecideAmendment(PaymentsDbContext db, SettlementLedger ledge
             await TakeAsync(credit, number, accept, beneficiary.Party, beneficiary.Actor, null, null, approvedAlready: false, () => { }, ct);
             await Db.SaveChangesAsync(ct);
             if (overtaken.BeneficiaryApproved) await WithdrawApprovalAsync(credit, ct);
+            await PendingSignatureQueries.AbandonedAsync(Db, awaiting!.Id);
             return new AmendmentDecision(credit, null);
         }
         var approved = false;
@@ -261,6 +266,12 @@ public sealed class DecideAmendment(PaymentsDbContext db, SettlementLedger ledge
     {
         var step = SignatureQueue.Step<AmendmentStep>(pending);
         if (!step.BeneficiaryApproved) return;
+        // A later decision of this credit waits for the bank too: its approval replaced this one (the escrow keeps one per
+        // credit), and withdrawing now would take that one away instead.
+        var prefix = SubjectPrefix(step.CreditId);
+        if (await Db.PendingSignatures.AsNoTracking().AnyAsync(p => p.Kind == StepKind && p.Subject.StartsWith(prefix) && p.CreatedAtUnixMs > pending.CreatedAtUnixMs
+                && (p.Status == PendingSignatureStatus.Awaiting || p.Status == PendingSignatureStatus.Submitting), CancellationToken.None))
+            return;
         if (await Db.Credits.AsNoTracking().SingleOrDefaultAsync(c => c.Id == step.CreditId, CancellationToken.None) is { } credit)
             await WithdrawApprovalAsync(credit, CancellationToken.None);
     }

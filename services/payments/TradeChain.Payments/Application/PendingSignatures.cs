@@ -137,7 +137,7 @@ public sealed class SubmitSignature(PaymentsDbContext db, SettlementLedger ledge
         if (pending.ExpireIfDue(clock.GetUtcNow()))
         {
             await db.SaveChangesAsync(ct);
-            await step.AbandonedAsync(pending, ct);
+            await AbandonAsync(pending, ct);
         }
         pending.RequireAwaiting();
         var expected = SignatureQueue.Transaction(pending).ToUnsigned();
@@ -217,8 +217,16 @@ public sealed class SubmitSignature(PaymentsDbContext db, SettlementLedger ledge
         }
     }
 
-    /// <summary>The held step of a signature just saved expired is abandoned (what it sent on chain beforehand undone).</summary>
-    public Task AbandonAsync(PendingSignature expired, CancellationToken ct) => steps.Single(s => s.Kind == expired.Kind).AbandonedAsync(expired, ct);
+    /// <summary>
+    /// The held step of a signature just saved expired or overtaken is abandoned (what it sent on chain beforehand undone),
+    /// and the signature marked so (<see cref="PendingSignature.AbandonmentDue"/> cleared); should this not run to its end,
+    /// the sweep does it again.
+    /// </summary>
+    public async Task AbandonAsync(PendingSignature closed, CancellationToken ct)
+    {
+        await steps.Single(s => s.Kind == closed.Kind).AbandonedAsync(closed, ct);
+        await PendingSignatureQueries.AbandonedAsync(db, closed.Id);
+    }
 
     /// <summary>
     /// A signature a submission claimed and did not finish (its request ended, or the service restarted) resolved from the
@@ -321,7 +329,7 @@ public sealed class SubmitSignature(PaymentsDbContext db, SettlementLedger ledge
         var stored = (await PendingSignatureQueries.FindAsync(db, id, caller.Party, ct))!;
         stored.Overtake($"Overtaken: the escrow did not move. {why}", clock.GetUtcNow());
         await db.SaveChangesAsync(ct);
-        await steps.Single(s => s.Kind == stored.Kind).AbandonedAsync(stored, ct);
+        await AbandonAsync(stored, ct);
         return new SignatureSubmission(stored, Stale: false);
     }
 }
@@ -329,6 +337,10 @@ public sealed class SubmitSignature(PaymentsDbContext db, SettlementLedger ledge
 /// <summary>Reading a party's pending signatures: only the party whose signature it is sees one.</summary>
 public static class PendingSignatureQueries
 {
+    /// <summary>Marks the step of closed signature <paramref name="id"/> abandoned (not cancelled: it follows what was sent on chain).</summary>
+    public static Task AbandonedAsync(PaymentsDbContext db, Guid id) =>
+        db.PendingSignatures.Where(p => p.Id == id && p.AbandonmentDue).ExecuteUpdateAsync(s => s.SetProperty(p => p.AbandonmentDue, false), CancellationToken.None);
+
     /// <summary>The most a list answers with (the newest first).</summary>
     public const int MaxListed = 100;
 

@@ -101,6 +101,13 @@ public sealed class PendingSignature
     /// <summary>How it ended, in words.</summary>
     public string? Outcome { get; set; }
 
+    /// <summary>
+    /// Expired or overtaken, and what its step sent on chain beforehand (a beneficiary's approval of a decrease) not yet
+    /// undone: set in the same save as the closing, cleared once the step is abandoned — by the request that closed it, or
+    /// after a crash by the sweep (<c>SignatureAbandonments</c>), so a closed step never leaves its approval usable.
+    /// </summary>
+    public bool AbandonmentDue { get; set; }
+
     public int Version { get; set; }
 
     /// <summary>Awaiting and past its expiry: from now on it is <see cref="PendingSignatureStatus.Expired"/>.</summary>
@@ -169,6 +176,7 @@ public sealed class PendingSignature
     {
         if (!Open) RequireAwaiting();
         Status = status;
+        AbandonmentDue = status is PendingSignatureStatus.Expired or PendingSignatureStatus.Overtaken;
         Outcome = outcome.Length > MaxPurpose ? outcome[..MaxPurpose] : outcome;
         ClosedAtUnixMs = now.ToUnixTimeMilliseconds();
         Version++;

@@ -21,6 +21,12 @@ public sealed class PaymentsOptions
     public TimeSpan PendingSignatureLifetime { get; set; } = TimeSpan.FromDays(3);
 
     /// <summary>
+    /// How often the sweep looks for expired or overtaken pending signatures whose step was not abandoned (a crash between
+    /// the closing's save and the undoing on chain), and how long after its closing one is left to the request that closed it.
+    /// </summary>
+    public int SignatureAbandonmentSweepSeconds { get; set; } = 60;
+
+    /// <summary>
     /// How long a bank's settlements gather before they go to the chain as one transaction (a bank whose key this service's
     /// signer holds; a bank that signs itself sends each of its own). 0: each settlement is its own transaction, in its request.
     /// </summary>

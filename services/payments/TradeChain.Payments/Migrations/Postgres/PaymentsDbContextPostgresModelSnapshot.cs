@@ -300,6 +300,9 @@ namespace TradeChain.Payments.Migrations.Postgres
                     b.Property<Guid>("Id")
                         .HasColumnType("uuid");
 
+                    b.Property<bool>("AbandonmentDue")
+                        .HasColumnType("boolean");
+
                     b.Property<string>("Address")
                         .IsRequired()
                         .HasColumnType("text");

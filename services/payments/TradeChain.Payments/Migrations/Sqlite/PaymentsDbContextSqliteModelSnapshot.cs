@@ -293,6 +293,9 @@ namespace TradeChain.Payments.Migrations.Sqlite
                     b.Property<Guid>("Id")
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("AbandonmentDue")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Address")
                         .IsRequired()
                         .HasColumnType("TEXT");
