@@ -79,8 +79,8 @@ public sealed record BenchOptions(int Declarations, int Concurrency, IReadOnlyLi
         if (options.Rate <= 0 || options.StartRate <= 0 || options.WarmupRate <= 0 || options.StageSeconds < 1 || options.WarmupSeconds < 0 || options.MaxStages < 1 || options.DrainSeconds < 1 || options.SettlementBurst < 0)
             throw new ArgumentException("rates, the stage, the drain and the number of stages must be positive (the warm-up may be 0)");
         if (options.IdleSeconds < 0) throw new ArgumentException("--idle is 0 (not measured) or more seconds");
-        if (options.BlockTimeSeconds is < 0 or > 60)
-            throw new ArgumentException("--block-time is 0 (a block per transaction) to 60 seconds");
+        if (options.BlockTimeSeconds is < 0 or > 30)
+            throw new ArgumentException("--block-time is 0 (a block per transaction) to 30 seconds (the services wait 60 s for a receipt)");
         return options;
     }
 }

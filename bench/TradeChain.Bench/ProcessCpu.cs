@@ -5,7 +5,7 @@ namespace TradeChain.Bench;
 
 /// <summary>
 /// CPU time of other processes from Linux's /proc: user + system time of every thread of the process
-/// (/proc/&lt;pid&gt;/stat fields 14 and 15, in clock ticks), and the process listening on a TCP port.
+/// (/proc/&lt;pid&gt;/stat fields 14 and 15, in clock ticks; a process tree with its reaped children, 16 and 17, in <see cref="OfTree"/>), and the process listening on a TCP port.
 /// </summary>
 public static class ProcessCpu
 {

@@ -16,43 +16,52 @@ public sealed class BlockPace(TimeSpan interval)
     /// <summary>The periods count as steady when the longest is at most this many times the shortest.</summary>
     public const double SteadyRatio = 1.5;
 
+    /// <summary>
+    /// The longest sleep: a chain whose pace changes (Besu's <c>emptyblockperiodseconds</c> mines empty blocks slower than
+    /// full ones) may bring a block well before the period learnt from empty ones is up; it is seen within this.
+    /// </summary>
+    public static readonly TimeSpan MaxSleep = TimeSpan.FromSeconds(1);
+
     private readonly Queue<double> _periods = new();
     private long? _head;
-    private double _changedAtMs;
+
+    /// <summary>When the poller saw the head move (≈ when that block arrived); null until it has, and after a pause.</summary>
+    private double? _movedAtMs;
 
     /// <summary>The head read at <paramref name="nowMs"/>; a higher one than before is a new block (or several).</summary>
     public void Observed(long head, double nowMs)
     {
         if (_head is { } last && head > last)
         {
-            _periods.Enqueue((nowMs - _changedAtMs) / (head - last));
-            if (_periods.Count > Kept) _periods.Dequeue();
+            if (_movedAtMs is { } movedAt)
+            {
+                _periods.Enqueue((nowMs - movedAt) / (head - last));
+                if (_periods.Count > Kept) _periods.Dequeue();
+            }
+            _movedAtMs = nowMs;
         }
-        if (_head is null || head > _head)
-        {
-            _head = head;
-            _changedAtMs = nowMs;
-        }
+        if (_head is null || head > _head) _head = head;
     }
 
     /// <summary>
     /// The poller stopped (nothing awaited): blocks are not watched meanwhile, so the gap until it reads the head again is
     /// no period (an idle automine chain's next block may come a minute later). The periods seen before are kept: a chain
-    /// mining at a steady period keeps it, and a writer that awaits a transaction every few seconds should not poll
-    /// every interval for the first blocks after each wait.
+    /// mining at a steady period keeps it. The first head read after the pause is no block's arrival either (that block
+    /// may have come any time before): the poller reads every interval until it sees the head move.
     /// </summary>
-    public void Paused() => _head = null;
+    public void Paused() => (_head, _movedAtMs) = (null, null);
 
     /// <summary>
     /// How long to wait from <paramref name="nowMs"/> before reading the head again: the interval, or — once the last
-    /// <see cref="Kept"/> periods are steady — until two intervals before the next block is due by the shortest of them.
+    /// <see cref="Kept"/> periods are steady and the head was seen to move — until two intervals before the next block is
+    /// due by the shortest of them, at most <see cref="MaxSleep"/>.
     /// </summary>
     public TimeSpan NextPoll(double nowMs)
     {
-        if (_periods.Count < Kept) return interval;
+        if (_periods.Count < Kept || _movedAtMs is not { } movedAt) return interval;
         var (shortest, longest) = (_periods.Min(), _periods.Max());
         if (shortest <= 0 || longest > shortest * SteadyRatio) return interval;
-        var wait = _changedAtMs + shortest - 2 * interval.TotalMilliseconds - nowMs;
-        return wait > interval.TotalMilliseconds ? TimeSpan.FromMilliseconds(Math.Min(wait, shortest)) : interval;
+        var wait = movedAt + shortest - 2 * interval.TotalMilliseconds - nowMs;
+        return wait > interval.TotalMilliseconds ? TimeSpan.FromMilliseconds(Math.Min(wait, MaxSleep.TotalMilliseconds)) : interval;
     }
 }

@@ -6,8 +6,8 @@ namespace TradeChain.Ledger;
 
 /// <summary>
 /// One receipt poller per node for every writer of the process, instead of each in-flight transaction polling on its own
-/// (in the capacity run that was 58 of 77 RPC calls per declaration): every <c>Chain:ReceiptPollIntervalMs</c> it reads
-/// the head, and asks for the receipts of the transactions still awaited only when a new block arrived — and once for
+/// (in the capacity run that was 58 of 77 RPC calls per declaration): every <c>Chain:ReceiptPollIntervalMs</c> (on a
+/// chain mining at a steady period: shortly before each block is due, see below) it reads the head, and asks for the receipts of the transactions still awaited only when a new block arrived — and once for
 /// each transaction newly awaited, whatever the head, so a transaction mined before it was awaited is found. It runs
 /// only while something is awaited. A failed read fails every wait of that round with its error, so callers retry as
 /// they would have after their own poll failed. On a chain that mines at a steady period it reads the head only shortly
@@ -18,7 +18,6 @@ internal sealed class ReceiptWatcher
     private static readonly ConcurrentDictionary<(string Url, int IntervalMs), ReceiptWatcher> Watchers = new();
 
     private readonly IWeb3 _web3;
-    private readonly TimeSpan _interval;
     private readonly ConcurrentDictionary<Waiter, byte> _waiters = new();
     private readonly Lock _lock = new();
     private readonly SemaphoreSlim _awaited = new(0, 1);
@@ -28,7 +27,6 @@ internal sealed class ReceiptWatcher
     private ReceiptWatcher(IWeb3 web3, TimeSpan interval)
     {
         _web3 = web3;
-        _interval = interval;
         _pace = new BlockPace(interval);
     }
 

@@ -170,7 +170,7 @@ public sealed class DecideAmendment(PaymentsDbContext db, SettlementLedger ledge
         foreach (var lapsed in expired)
         {
             await AbandonedAsync(lapsed, ct); // saved expired already
-            await PendingSignatureQueries.AbandonedAsync(Db, lapsed.Id);
+            await PendingSignatureQueries.ClearAbandonmentDueAsync(Db, lapsed.Id);
         }
         AmendmentStep? overtaken = null;
         if (awaiting is not null)
@@ -191,7 +191,7 @@ public sealed class DecideAmendment(PaymentsDbContext db, SettlementLedger ledge
             await TakeAsync(credit, number, accept, beneficiary.Party, beneficiary.Actor, null, null, approvedAlready: false, () => { }, ct);
             await Db.SaveChangesAsync(ct);
             if (overtaken.BeneficiaryApproved) await WithdrawApprovalAsync(credit, ct);
-            await PendingSignatureQueries.AbandonedAsync(Db, awaiting!.Id);
+            await PendingSignatureQueries.ClearAbandonmentDueAsync(Db, awaiting!.Id);
             return new AmendmentDecision(credit, null);
         }
         var approved = false;
@@ -259,19 +259,21 @@ public sealed class DecideAmendment(PaymentsDbContext db, SettlementLedger ledge
     /// <summary>The held decision will not be taken: the beneficiary's approval of a decrease, sent with it, is withdrawn.</summary>
     /// <remarks>
     /// Runs to its end whatever becomes of the request that found the signature expired (its token is not used): the expiry
-    /// is saved before this, and no later read abandons an expired signature again, so a caller that drops its connection
-    /// mid-send must not leave the beneficiary's approval usable.
+    /// is saved before this, so a caller that drops its connection mid-send must not leave the beneficiary's approval
+    /// usable; a crash is finished by the sweep (<see cref="Infrastructure.SignatureAbandonments"/>), so this may run more
+    /// than once for one signature — harmless: the approval is replaced by one of the credit's current amount.
     /// </remarks>
     public async Task AbandonedAsync(PendingSignature pending, CancellationToken requestAborted)
     {
         var step = SignatureQueue.Step<AmendmentStep>(pending);
         if (!step.BeneficiaryApproved) return;
-        // A later decision of this credit waits for the bank too: its approval replaced this one (the escrow keeps one per
-        // credit), and withdrawing now would take that one away instead.
+        // A later decision of this credit that sent an approval of its own waits for the bank: that approval replaced this one
+        // (the escrow keeps one per credit), and withdrawing now would take it away instead. A later one without an approval
+        // (an increase) replaced nothing: this approval is withdrawn.
         var prefix = SubjectPrefix(step.CreditId);
-        if (await Db.PendingSignatures.AsNoTracking().AnyAsync(p => p.Kind == StepKind && p.Subject.StartsWith(prefix) && p.CreatedAtUnixMs > pending.CreatedAtUnixMs
-                && (p.Status == PendingSignatureStatus.Awaiting || p.Status == PendingSignatureStatus.Submitting), CancellationToken.None))
-            return;
+        var later = await Db.PendingSignatures.AsNoTracking().Where(p => p.Kind == StepKind && p.Subject.StartsWith(prefix) && p.CreatedAtUnixMs > pending.CreatedAtUnixMs
+                && (p.Status == PendingSignatureStatus.Awaiting || p.Status == PendingSignatureStatus.Submitting)).ToListAsync(CancellationToken.None);
+        if (later.Any(p => SignatureQueue.Step<AmendmentStep>(p).BeneficiaryApproved)) return;
         if (await Db.Credits.AsNoTracking().SingleOrDefaultAsync(c => c.Id == step.CreditId, CancellationToken.None) is { } credit)
             await WithdrawApprovalAsync(credit, CancellationToken.None);
     }

@@ -30,7 +30,11 @@ public interface ISignedStep
     /// <summary>The step's transaction for the signing party as the chain stands now (its stored one went stale).</summary>
     Task<UnsignedTransaction> PrepareAgainAsync(PendingSignature pending, CancellationToken ct);
 
-    /// <summary>The held step will not be taken (<paramref name="pending"/> expired or was overtaken, saved): undoes what it sent on chain beforehand, if anything.</summary>
+    /// <summary>
+    /// The held step will not be taken (<paramref name="pending"/> expired or was overtaken, saved): undoes what it sent on
+    /// chain beforehand, if anything. May run more than once for one signature (the request that closed it, then the sweep
+    /// after a crash): it must be idempotent, and leave alone what a later step of the same subject relies on.
+    /// </summary>
     Task AbandonedAsync(PendingSignature pending, CancellationToken ct);
 }
 
@@ -208,9 +212,15 @@ public sealed class SubmitSignature(PaymentsDbContext db, SettlementLedger ledge
             if (sent is { BlockNumber: { } minedIn, Succeeded: true }) return await FinishAsync(stored, step, new ChainReceipt(signed.Hash, minedIn, 0), ct);
             if (sent is { BlockNumber: null })
             {
-                // Still in the node: claimed again, so that its mining takes the step (a read resolves it then).
+                // Still in the node: claimed again, so that its mining takes the step (the next read or submission resolves it
+                // then); a concurrent change meanwhile is answered as it stands.
                 stored.Claim(signed.Hash, clock.GetUtcNow());
-                await db.SaveChangesAsync(ct);
+                try { await db.SaveChangesAsync(ct); }
+                catch (DbUpdateException)
+                {
+                    db.ChangeTracker.Clear();
+                    return new SignatureSubmission((await PendingSignatureQueries.FindAsync(db, id, caller.Party, ct))!, Stale: false);
+                }
                 throw PartyTransactions.Pending(signed.Hash);
             }
             return new SignatureSubmission(stored, Stale: false);
@@ -225,7 +235,7 @@ public sealed class SubmitSignature(PaymentsDbContext db, SettlementLedger ledge
     public async Task AbandonAsync(PendingSignature closed, CancellationToken ct)
     {
         await steps.Single(s => s.Kind == closed.Kind).AbandonedAsync(closed, ct);
-        await PendingSignatureQueries.AbandonedAsync(db, closed.Id);
+        await PendingSignatureQueries.ClearAbandonmentDueAsync(db, closed.Id);
     }
 
     /// <summary>
@@ -250,7 +260,9 @@ public sealed class SubmitSignature(PaymentsDbContext db, SettlementLedger ledge
     /// <summary>
     /// What became of a claimed (<see cref="PendingSignatureStatus.Submitting"/>) signature's transaction, as the chain has
     /// it: mined and succeeded → the step taken; mined and reverted → prepared again (or overtaken); waiting in the node →
-    /// transaction-pending; unknown to the node → nothing moved, awaited again (or, after a refusal, prepared again).
+    /// transaction-pending; unknown to the node → within <see cref="PendingSignature.ClaimGrace"/> of the claim
+    /// transaction-pending too (its submission may be sending it), after it nothing moved, awaited again (or, after a
+    /// refusal, prepared again).
     /// Also resumes a row a crash left claimed (read by <c>GET /signatures/{id}</c> or a submission).
     /// </summary>
     /// <param name="refusal">Why the send was refused, when this submission's send was.</param>
@@ -338,7 +350,7 @@ public sealed class SubmitSignature(PaymentsDbContext db, SettlementLedger ledge
 public static class PendingSignatureQueries
 {
     /// <summary>Marks the step of closed signature <paramref name="id"/> abandoned (not cancelled: it follows what was sent on chain).</summary>
-    public static Task AbandonedAsync(PaymentsDbContext db, Guid id) =>
+    public static Task ClearAbandonmentDueAsync(PaymentsDbContext db, Guid id) =>
         db.PendingSignatures.Where(p => p.Id == id && p.AbandonmentDue).ExecuteUpdateAsync(s => s.SetProperty(p => p.AbandonmentDue, false), CancellationToken.None);
 
     /// <summary>The most a list answers with (the newest first).</summary>

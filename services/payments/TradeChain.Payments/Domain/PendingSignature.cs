@@ -102,9 +102,10 @@ public sealed class PendingSignature
     public string? Outcome { get; set; }
 
     /// <summary>
-    /// Expired or overtaken, and what its step sent on chain beforehand (a beneficiary's approval of a decrease) not yet
-    /// undone: set in the same save as the closing, cleared once the step is abandoned — by the request that closed it, or
-    /// after a crash by the sweep (<c>SignatureAbandonments</c>), so a closed step never leaves its approval usable.
+    /// Expired or overtaken, and its step's abandonment (undoing what it sent on chain beforehand: a beneficiary's approval
+    /// of a decrease; for other steps nothing) not yet run: set in the same save as the closing, cleared once the step's
+    /// abandonment has run — by the request that closed it, or after a crash by the sweep (<c>SignatureAbandonments</c>).
+    /// The abandonment itself decides what needs undoing (and logs what it could not undo, e.g. a credit closed on chain).
     /// </summary>
     public bool AbandonmentDue { get; set; }
 

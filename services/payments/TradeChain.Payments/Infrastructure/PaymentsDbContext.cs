@@ -136,6 +136,7 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
             e.HasIndex(p => new { p.Party, p.Status });
             // One awaiting signature per step: a concurrent second request for the same step finds the first.
             e.HasIndex(p => new { p.Kind, p.Subject }).IsUnique().HasFilter($"\"Status\" = '{nameof(PendingSignatureStatus.Awaiting)}'");
+            e.HasIndex(p => p.ClosedAtUnixMs).HasFilter("\"AbandonmentDue\""); // the sweep's scan: only the few still due
             e.Property(p => p.Status).HasConversion<string>();
             e.Property(p => p.Version).IsConcurrencyToken();
         });

@@ -37,7 +37,7 @@ public sealed class SignatureAbandonments(IServiceScopeFactory scopes, IOptions<
         }
     }
 
-    /// <summary>One round; the number of signatures abandoned.</summary>
+    /// <summary>One round: the oldest due first, each on its own (one that fails stays due); the number abandoned.</summary>
     public async Task<int> SweepAsync(CancellationToken ct)
     {
         var before = clock.GetUtcNow().Subtract(Interval).ToUnixTimeMilliseconds();
@@ -46,11 +46,21 @@ public sealed class SignatureAbandonments(IServiceScopeFactory scopes, IOptions<
         var due = await db.PendingSignatures.AsNoTracking().Where(p => p.AbandonmentDue && p.ClosedAtUnixMs <= before)
             .OrderBy(p => p.ClosedAtUnixMs).Take(RoundSize).ToListAsync(ct);
         var submit = scope.ServiceProvider.GetRequiredService<SubmitSignature>();
+        var abandoned = 0;
         foreach (var closed in due)
         {
             logger.LogWarning("Pending signature {Signature} ({Kind} {Subject}) was closed without its step abandoned; abandoning it now", closed.Id, closed.Kind, closed.Subject);
-            await submit.AbandonAsync(closed, CancellationToken.None);
+            try
+            {
+                await submit.AbandonAsync(closed, CancellationToken.None);
+                abandoned++;
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                // This one stays due (tried again next round); the others are not held up by it.
+                logger.LogError(e, "Abandoning pending signature {Signature} failed; trying again in {Interval}", closed.Id, Interval);
+            }
         }
-        return due.Count;
+        return abandoned;
     }
 }

@@ -371,6 +371,9 @@ namespace TradeChain.Payments.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("ClosedAtUnixMs")
+                        .HasFilter("\"AbandonmentDue\"");
+
                     b.HasIndex("Kind", "Subject")
                         .IsUnique()
                         .HasFilter("\"Status\" = 'Awaiting'");

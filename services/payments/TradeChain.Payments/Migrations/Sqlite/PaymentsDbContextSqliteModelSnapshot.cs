@@ -364,6 +364,9 @@ namespace TradeChain.Payments.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("ClosedAtUnixMs")
+                        .HasFilter("\"AbandonmentDue\"");
+
                     b.HasIndex("Kind", "Subject")
                         .IsUnique()
                         .HasFilter("\"Status\" = 'Awaiting'");

@@ -16,11 +16,21 @@ namespace TradeChain.Payments.Migrations.Sqlite
                 type: "INTEGER",
                 nullable: false,
                 defaultValue: false);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_pending_signatures_ClosedAtUnixMs",
+                table: "pending_signatures",
+                column: "ClosedAtUnixMs",
+                filter: "\"AbandonmentDue\"");
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropIndex(
+                name: "IX_pending_signatures_ClosedAtUnixMs",
+                table: "pending_signatures");
+
             migrationBuilder.DropColumn(
                 name: "AbandonmentDue",
                 table: "pending_signatures");
