@@ -27,11 +27,11 @@ internal static class Postgres
         string[] AsPostgres(string program, params string[] args) =>
             root ? ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--", Path.Combine(bin, program), .. args] : [Path.Combine(bin, program), .. args];
 
-        builder.Services.AddHealthChecks().AddCheck("postgres-tcp", new Probes.Tcp(settings.PostgresPort));
+        builder.Services.AddHealthChecks().AddCheck("postgres-session", new Probes.Postgres(settings.PostgresPort));
         var server = AsPostgres("postgres", "-D", data, "-p", settings.PostgresPort.ToString(), "-k", dir, "-c", "listen_addresses=127.0.0.1");
         var postgres = builder.AddExecutable("postgres", server[0], dir, server[1..])
             .WithEndpoint(port: settings.PostgresPort, targetPort: settings.PostgresPort, scheme: "tcp", name: "tcp", isProxied: false)
-            .WithHealthCheck("postgres-tcp");
+            .WithHealthCheck("postgres-session");
         if (!File.Exists(Path.Combine(data, "PG_VERSION")))
         {
             // A new cluster: the data directory belongs to the user the server runs as.

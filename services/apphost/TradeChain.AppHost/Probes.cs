@@ -46,6 +46,53 @@ internal static class Probes
         }
     }
 
+    /// <summary>
+    /// Healthy when PostgreSQL on 127.0.0.1:port takes a session: its answer to a protocol-3.0 startup message for the user
+    /// postgres is an authentication message ('R'). Accepting TCP is not enough — while it starts up (or recovers) the server
+    /// listens and refuses every session with 57P03 "the database system is starting up", which a test then met as its
+    /// first connection failing.
+    /// </summary>
+    public sealed class Postgres(int port) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(TimeSpan.FromSeconds(3));
+                using var client = new TcpClient();
+                await client.ConnectAsync("127.0.0.1", port, timeout.Token);
+                var stream = client.GetStream();
+                await stream.WriteAsync(StartupMessage("postgres", "postgres"), timeout.Token);
+                var answer = new byte[512];
+                var read = await stream.ReadAsync(answer, timeout.Token);
+                if (read > 0 && answer[0] == (byte)'R')
+                {
+                    await stream.WriteAsync(new byte[] { (byte)'X', 0, 0, 0, 4 }, timeout.Token); // Terminate
+                    return HealthCheckResult.Healthy();
+                }
+                return HealthCheckResult.Unhealthy(read > 0 && answer[0] == (byte)'E'
+                    ? "PostgreSQL refuses sessions: " + System.Text.Encoding.UTF8.GetString(answer, 5, read - 5).Replace('\0', ' ').Trim()
+                    : "PostgreSQL did not answer the startup message");
+            }
+            catch (Exception e) when (e is SocketException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                return HealthCheckResult.Unhealthy(e.Message);
+            }
+        }
+
+        /// <summary>A protocol-3.0 StartupMessage: length, version 196608, then user and database as name/value C strings, and a final 0.</summary>
+        public static byte[] StartupMessage(string user, string database)
+        {
+            var body = System.Text.Encoding.UTF8.GetBytes($"user\0{user}\0database\0{database}\0\0");
+            var message = new byte[8 + body.Length];
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(message, message.Length);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(message.AsSpan(4), 196608);
+            body.CopyTo(message, 8);
+            return message;
+        }
+    }
+
     /// <summary>Healthy when the broker answers the AMQP 0-9-1 protocol header with Connection.Start (frame 1, class 10, method 10).</summary>
     public sealed class Amqp(int port) : IHealthCheck
     {
