@@ -83,10 +83,19 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
 
     private sealed record Outcome(double? ReleaseMs, long ReleasedAt, long SettledAt, string? Error);
 
-    private sealed record Snapshot(long UnixMs, IReadOnlyDictionary<string, TimeSpan?> Cpu, IReadOnlyDictionary<string, long> Calls, long Block);
+    private sealed record Snapshot(long UnixMs, IReadOnlyDictionary<string, TimeSpan?> Cpu, IReadOnlyDictionary<string, long> Calls, long Block)
+    {
+        /// <summary>Each process's CPU milliseconds since <paramref name="before"/> ÷ <paramref name="per"/> (null where it could not be read).</summary>
+        public Dictionary<string, double?> CpuMsSince(Snapshot before, double per) =>
+            Cpu.ToDictionary(p => p.Key, p => p.Value - before.Cpu[p.Key] is { } used ? used.TotalMilliseconds / per : (double?)null);
+
+        /// <summary>The services' RPC calls since <paramref name="before"/> ÷ <paramref name="per"/>, by method (those made).</summary>
+        public Dictionary<string, double> CallsSince(Snapshot before, double per) =>
+            Calls.ToDictionary(c => c.Key, c => (c.Value - before.Calls.GetValueOrDefault(c.Key)) / per).Where(c => c.Value > 0).ToDictionary();
+    }
 
     /// <summary>The running system and what the run measures it with: the counting RPC proxy, a direct chain reader, each process's pid, one client per party.</summary>
-    private sealed record Rig(TradeChainSystem System, ServiceStores Stores, JsonRpcProxy Rpc, IndependentVerifier Chain, IReadOnlyDictionary<string, int?> Pids,
+    private sealed record Rig(TradeChainSystem System, ServiceStores Stores, JsonRpcProxy Rpc, IndependentVerifier Chain, IReadOnlyDictionary<string, Func<TimeSpan?>> Meters,
         HttpClient Exporter, HttpClient Bank, HttpClient Treasury);
 
     public async Task<EndToEndResult> RunAsync()
@@ -109,15 +118,19 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
         using var exporter = Client(Roles.Exporter, GoldenPath.ExporterParty);
         using var bank = Client(Roles.Bank, GoldenPath.BankParty);
         using var treasury = Client(Roles.Bank, GoldenPath.TreasuryBankParty);
-        var pids = new Dictionary<string, int?>
+        // Each process's CPU so far: its own (the services, RabbitMQ, anvil, the harness — whose children are the services,
+        // so never a tree), or the PostgreSQL server's with its backends when the services' records are there (n/a on
+        // SQLite: in the services' own time).
+        static Func<TimeSpan?> Own(int? pid) => () => pid is { } p ? ProcessCpu.Of(p) : null;
+        static Func<TimeSpan?> Tree(int? pid) => () => pid is { } p ? ProcessCpu.OfTree(p) : null;
+        var meters = new Dictionary<string, Func<TimeSpan?>>
         {
-            ["customs"] = system.ProcessId("customs"), ["documents"] = system.ProcessId("documents"), ["payments"] = system.ProcessId("payments"),
-            ["rabbitmq"] = ProcessCpu.ListeningOn(new Uri(system.Broker.AmqpUrl).Port), ["anvil"] = system.ProcessId("anvil"),
-            // The PostgreSQL server (postmaster and its backends) when the services' records are there; n/a on SQLite (in the services' own time).
-            ["postgres"] = options.Postgres ? ProcessCpu.ListeningOn(new Npgsql.NpgsqlConnectionStringBuilder(PostgresDatabase.Server).Port) : null,
-            ["harness"] = Environment.ProcessId,
+            ["customs"] = Own(system.ProcessId("customs")), ["documents"] = Own(system.ProcessId("documents")), ["payments"] = Own(system.ProcessId("payments")),
+            ["rabbitmq"] = Own(ProcessCpu.ListeningOn(new Uri(system.Broker.AmqpUrl).Port)), ["anvil"] = Own(system.ProcessId("anvil")),
+            ["postgres"] = Tree(options.Postgres ? ProcessCpu.ListeningOn(new Npgsql.NpgsqlConnectionStringBuilder(PostgresDatabase.Server).Port) : null),
+            ["harness"] = Own(Environment.ProcessId),
         };
-        var rig = new Rig(system, stores, rpc, verifier, pids, exporter, bank, treasury);
+        var rig = new Rig(system, stores, rpc, verifier, meters, exporter, bank, treasury);
 
         if (options.WarmupSeconds > 0)
         {
@@ -131,9 +144,7 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
             await Task.Delay(TimeSpan.FromSeconds(options.IdleSeconds));
             var after = await SnapshotAsync(rig);
             var seconds = (after.UnixMs - before.UnixMs) / 1000.0;
-            idle = new IdleLoad(seconds,
-                after.Cpu.ToDictionary(p => p.Key, p => p.Value - before.Cpu[p.Key] is { } used ? used.TotalMilliseconds / seconds : (double?)null),
-                after.Calls.ToDictionary(c => c.Key, c => (c.Value - before.Calls.GetValueOrDefault(c.Key)) / seconds).Where(c => c.Value > 0).ToDictionary());
+            idle = new IdleLoad(seconds, after.CpuMsSince(before, seconds), after.CallsSince(before, seconds));
             log.WriteLine($"  batch size {batchSize}: idle for {seconds:0} s → {idle.CpuMsPerSecond.Where(p => StageResult.Services.Contains(p.Key)).Sum(p => p.Value ?? 0):0} CPU-ms/s in the services");
         }
         var stages = new List<StageResult>();
@@ -238,8 +249,7 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
             released.Count / Math.Max(0.001, Stopwatch.GetElapsedTime(start, lastRelease).TotalSeconds),
             Stats.Percentile(latencies, 50), Stats.Percentile(latencies, 95), Stats.Percentile(latencies, 99),
             window.Count, Stats.Percentile(lags, 50), Stats.Percentile(lags, 95), Stats.Percentile(lags, 99),
-            after.Cpu.ToDictionary(p => p.Key, p => p.Value - before.Cpu[p.Key] is { } used ? used.TotalMilliseconds / offered : (double?)null),
-            after.Calls.ToDictionary(c => c.Key, c => (double)(c.Value - before.Calls.GetValueOrDefault(c.Key)) / offered).Where(c => c.Value > 0).ToDictionary(),
+            after.CpuMsSince(before, offered), after.CallsSince(before, offered),
             (double)await rig.Chain.TransactionsInBlocksAsync(before.Block, after.Block) / offered,
             settled / duration.TotalSeconds);
 
@@ -250,7 +260,7 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
     }
 
     private static async Task<Snapshot> SnapshotAsync(Rig rig) => new(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-        rig.Pids.ToDictionary(p => p.Key, p => p.Value is { } pid ? p.Key == "postgres" ? ProcessCpu.OfTree(pid) : ProcessCpu.Of(pid) : null), rig.Rpc.Calls, await rig.Chain.BlockNumberAsync());
+        rig.Meters.ToDictionary(m => m.Key, m => m.Value()), rig.Rpc.Calls, await rig.Chain.BlockNumberAsync());
 
     /// <summary>One declaration through the golden path; its release latency from its scheduled arrival, or what went wrong.</summary>
     /// <param name="beforeSettle">Awaited once the payer's account is funded, before the settlement is asked for.</param>

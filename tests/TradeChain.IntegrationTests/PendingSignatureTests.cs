@@ -161,7 +161,7 @@ public sealed class PendingSignatureTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task A_signature_claimed_before_a_crash_is_resolved_from_the_chain_awaited_again_if_never_sent_completed_if_mined()
+    public async Task A_signature_claimed_before_a_crash_stays_submitting_within_its_grace_then_is_resolved_from_the_chain_awaited_again_if_never_sent_completed_if_mined()
     {
         await using var rig = await Rig.StartAsync();
         var signature = await rig.AwaitingAmendmentAsync(1, 50_000m);

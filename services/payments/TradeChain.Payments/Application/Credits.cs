@@ -167,12 +167,7 @@ public sealed class DecideAmendment(PaymentsDbContext db, SettlementLedger ledge
             throw new TradeChain.Domain.DomainRuleViolation("beneficiary-only", "Only the beneficiary accepts or rejects an amendment (UCP 600 art. 10b).");
         var subject = Subject(id, number);
         var (awaiting, expired) = await queue.OpenAsync(StepKind, subject, ct);
-        foreach (var lapsed in expired)
-        {
-            await AbandonedAsync(lapsed, ct); // saved expired already
-            await PendingSignatureQueries.ClearAbandonmentDueAsync(Db, lapsed.Id);
-        }
-        AmendmentStep? overtaken = null;
+        foreach (var lapsed in expired) await queue.AbandonAsync(this, lapsed, ct); // saved expired already
         if (awaiting is not null)
         {
             var held = SignatureQueue.Step<AmendmentStep>(awaiting);
@@ -183,15 +178,10 @@ public sealed class DecideAmendment(PaymentsDbContext db, SettlementLedger ledge
                 throw new TradeChain.Domain.DomainRuleViolation("signature-submitting",
                     $"The issuing bank signed and sent the escrow's adjustment for the earlier decision on amendment {number}: it is being taken.");
             awaiting.Overtake($"Overtaken: {beneficiary.Party} {(accept ? "accepted" : "rejected")} amendment {number} instead; the escrow did not move.", Now);
-            overtaken = held;
-        }
-        if (overtaken is not null)
-        {
             // Rejecting needs no escrow adjustment (the amount stays): the decision and the overtaken signature in one save.
             await TakeAsync(credit, number, accept, beneficiary.Party, beneficiary.Actor, null, null, approvedAlready: false, () => { }, ct);
             await Db.SaveChangesAsync(ct);
-            if (overtaken.BeneficiaryApproved) await WithdrawApprovalAsync(credit, ct);
-            await PendingSignatureQueries.ClearAbandonmentDueAsync(Db, awaiting!.Id);
+            await queue.AbandonAsync(this, awaiting, ct); // its approval of a decrease, if any, withdrawn
             return new AmendmentDecision(credit, null);
         }
         var approved = false;

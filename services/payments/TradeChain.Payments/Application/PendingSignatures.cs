@@ -76,6 +76,19 @@ public sealed class SignatureQueue(PaymentsDbContext db, TimeProvider clock, Mic
     }
 
     /// <summary>
+    /// The step of <paramref name="closed"/> (saved expired or overtaken) abandoned by <paramref name="step"/> — what it sent
+    /// on chain beforehand undone — and the signature marked so (<see cref="PendingSignature.AbandonmentDue"/> cleared, not
+    /// cancelled: it follows what was sent). Whoever closes a signature calls this; should it not run to its end, the
+    /// sweep (<see cref="Infrastructure.SignatureAbandonments"/>) calls it again.
+    /// </summary>
+    public async Task AbandonAsync(ISignedStep step, PendingSignature closed, CancellationToken ct)
+    {
+        await step.AbandonedAsync(closed, ct);
+        await db.PendingSignatures.Where(p => p.Id == closed.Id && p.AbandonmentDue)
+            .ExecuteUpdateAsync(s => s.SetProperty(p => p.AbandonmentDue, false), CancellationToken.None);
+    }
+
+    /// <summary>
     /// Queues the signature <paramref name="needed"/> asks for (the party, its account and the transaction to sign) for the
     /// step of <paramref name="step"/>; saved with the caller's next save.
     /// </summary>
@@ -121,7 +134,7 @@ public sealed record SignatureSubmission(PendingSignature Pending, bool Stale, s
 /// transaction gone stale (its nonce used meanwhile, or refused by the node as it stands) is prepared again and
 /// nothing is sent; an expired or overtaken one is refused with what became of it.
 /// </summary>
-public sealed class SubmitSignature(PaymentsDbContext db, SettlementLedger ledger, TimeProvider clock, IEnumerable<ISignedStep> steps)
+public sealed class SubmitSignature(PaymentsDbContext db, SettlementLedger ledger, TimeProvider clock, IEnumerable<ISignedStep> steps, SignatureQueue queue)
 {
     /// <param name="raw">The party's signed transaction; or null with <paramref name="sentHash"/>, the hash of the transaction its wallet sent itself.</param>
     /// <returns>Null when there is no such pending signature for the caller's party (it does not exist for anyone else).</returns>
@@ -227,16 +240,8 @@ public sealed class SubmitSignature(PaymentsDbContext db, SettlementLedger ledge
         }
     }
 
-    /// <summary>
-    /// The held step of a signature just saved expired or overtaken is abandoned (what it sent on chain beforehand undone),
-    /// and the signature marked so (<see cref="PendingSignature.AbandonmentDue"/> cleared); should this not run to its end,
-    /// the sweep does it again.
-    /// </summary>
-    public async Task AbandonAsync(PendingSignature closed, CancellationToken ct)
-    {
-        await steps.Single(s => s.Kind == closed.Kind).AbandonedAsync(closed, ct);
-        await PendingSignatureQueries.ClearAbandonmentDueAsync(db, closed.Id);
-    }
+    /// <summary>The held step of a signature just saved expired or overtaken abandoned, and the signature marked so (<see cref="SignatureQueue.AbandonAsync"/>).</summary>
+    public Task AbandonAsync(PendingSignature closed, CancellationToken ct) => queue.AbandonAsync(steps.Single(s => s.Kind == closed.Kind), closed, ct);
 
     /// <summary>
     /// A signature a submission claimed and did not finish (its request ended, or the service restarted) resolved from the
@@ -349,10 +354,6 @@ public sealed class SubmitSignature(PaymentsDbContext db, SettlementLedger ledge
 /// <summary>Reading a party's pending signatures: only the party whose signature it is sees one.</summary>
 public static class PendingSignatureQueries
 {
-    /// <summary>Marks the step of closed signature <paramref name="id"/> abandoned (not cancelled: it follows what was sent on chain).</summary>
-    public static Task ClearAbandonmentDueAsync(PaymentsDbContext db, Guid id) =>
-        db.PendingSignatures.Where(p => p.Id == id && p.AbandonmentDue).ExecuteUpdateAsync(s => s.SetProperty(p => p.AbandonmentDue, false), CancellationToken.None);
-
     /// <summary>The most a list answers with (the newest first).</summary>
     public const int MaxListed = 100;
 
