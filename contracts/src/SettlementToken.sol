@@ -81,7 +81,7 @@ contract SettlementToken is ERC20, AccessControl {
     /// @dev `account` has not asked `caller` to keep it (it mandated `mandated`; zero when it mandated no bank).
     error NotMandated(address account, address caller, address mandated);
 
-    /// @dev A batch of bank transfers must hold between 1 and `MAX_BATCH_PAYMENTS` items in arrays of one length; it held `count`.
+    /// @dev A batch of bank transfers or mints must hold between 1 and `MAX_BATCH_PAYMENTS` items in arrays of one length; it held `count`.
     error InvalidTransferBatch(uint256 count);
 
     /// @notice `account` was opened with `bank` as its servicing bank.
@@ -97,12 +97,12 @@ contract SettlementToken is ERC20, AccessControl {
     event Payment(bytes32 indexed paymentReference, address indexed from, address indexed to, uint256 amount);
 
     /**
-     * @notice An item of a batch ({bankTransferBatch}) was refused and skipped, nothing of it moved: `error` is the selector
-     * of the custom error {bankTransfer} would have reverted with (e.g. `DuplicateReference`, `ERC20InsufficientBalance`).
+     * @notice An item of a batch ({bankTransferBatch}, {mintBatch}) was refused and skipped, nothing of it moved: `error` is the selector
+     * of the custom error {bankTransfer} or {mint} would have reverted with (e.g. `DuplicateReference`, `ERC20InsufficientBalance`).
      */
     event PaymentRefused(bytes32 indexed paymentReference, address indexed from, address indexed to, uint256 amount, bytes4 error);
 
-    /// @notice The most transfers one {bankTransferBatch} takes.
+    /// @notice The most items one {bankTransferBatch} or {mintBatch} takes.
     uint256 public constant MAX_BATCH_PAYMENTS = 256;
 
     /**
@@ -181,6 +181,30 @@ contract SettlementToken is ERC20, AccessControl {
         _requireServicedByCaller(to);
         _bindReference(paymentReference, address(0), to, amount);
         _pay(address(0), to, amount, paymentReference);
+    }
+
+    /**
+     * @notice Makes many {mint}s of the caller in one transaction: item `i` credits `amounts[i]` to `to[i]` under
+     * `paymentReferences[i]`, under exactly the rules of {mint}, in order. An item that breaks a rule is skipped, not
+     * reverted: it emits {PaymentRefused} (payer zero) with the rule's custom error selector and the others go on — so a
+     * batch sent again after a crash shows each item made already as refused with `DuplicateReference`.
+     * Requirements: the caller has `BANK_ROLE`; the three arrays have one length, 1 to `MAX_BATCH_PAYMENTS`.
+     * Emits: {Payment} for each item made, {PaymentRefused} for each item refused.
+     */
+    function mintBatch(address[] calldata to, uint256[] calldata amounts, bytes32[] calldata paymentReferences) external onlyRole(BANK_ROLE) {
+        uint256 count = to.length;
+        if (count == 0 || count > MAX_BATCH_PAYMENTS || amounts.length != count || paymentReferences.length != count) {
+            revert InvalidTransferBatch(count);
+        }
+        for (uint256 i = 0; i < count; i++) {
+            bytes4 refused = _mintRefusal(to[i], amounts[i], paymentReferences[i]);
+            if (refused != bytes4(0)) {
+                emit PaymentRefused(paymentReferences[i], address(0), to[i], amounts[i], refused);
+                continue;
+            }
+            _bindReference(paymentReferences[i], address(0), to[i], amounts[i]);
+            _pay(address(0), to[i], amounts[i], paymentReferences[i]);
+        }
     }
 
     /**
@@ -291,6 +315,15 @@ contract SettlementToken is ERC20, AccessControl {
         if (to == address(0)) return InvalidAccount.selector;
         if (_servicingBank[to] == address(0)) return AccountNotOpen.selector;
         if (balanceOf(from) < amount) return ERC20InsufficientBalance.selector;
+        return bytes4(0);
+    }
+
+    /// @dev The custom error {mint} of the caller would revert with, checked in the same order (zero: none).
+    function _mintRefusal(address to, uint256 amount, bytes32 paymentReference) private view returns (bytes4) {
+        if (_servicingBank[to] != msg.sender) return NotServicingBank.selector;
+        if (paymentReference == bytes32(0)) return InvalidReference.selector;
+        if (_payments[msg.sender][paymentReference].blockNumber != 0) return DuplicateReference.selector;
+        if (amount == 0) return ZeroAmount.selector;
         return bytes4(0);
     }
 

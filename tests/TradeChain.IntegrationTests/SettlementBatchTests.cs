@@ -13,8 +13,8 @@ using Token = TradeChain.Ledger.Contracts.SettlementToken;
 namespace TradeChain.IntegrationTests;
 
 /// <summary>
-/// One bank's duty settlements batched into one chain transaction per window (issue 15), through the running services:
-/// each payment is Settled from its own Payment event in the batch's receipt, an item the token refuses is given up with
+/// One bank's duty settlements (and deposits) batched into one chain transaction per window (issue 15), through the running
+/// services: each payment is Settled (each deposit booked) from its own Payment event in the batch's receipt, an item the token refuses is given up with
 /// its rule named while the others settle, and a batch sent before a crash is recorded after the restart, once.
 /// </summary>
 public sealed partial class SettlementIntegrityTests
@@ -53,6 +53,52 @@ public sealed partial class SettlementIntegrityTests
                 (payment.From.ToLowerInvariant(), payment.To.ToLowerInvariant(), payment.Amount));
         }
         await AssertLedgerAgreesWithChainAsync(system, treasuryBank, duties, duties.Sum(d => d.Amount));
+    }
+
+    [Fact]
+    public async Task Many_deposits_a_bank_books_at_once_go_to_the_chain_in_a_few_mint_transactions_each_booked_from_its_own_payment_event()
+    {
+        var (system, rpc) = await StartWithPaymentsRpcCountedAsync();
+        await using var _ = rpc;
+        await using var __ = system;
+        using var parties = new BatchParties();
+        const string currency = "USD";
+        var payments = system.Payments.BaseAddress;
+        await OpenAccountsAsync(payments, parties.Exporter, parties.Bank, parties.TreasuryBank, currency, depositFor: null);
+        var deposits = new Uri(payments, $"accounts/{GoldenPath.ExporterParty}/{currency}/deposits");
+
+        var sentBefore = rpc.Calls.GetValueOrDefault("eth_sendRawTransaction");
+        // All at once, as a bank's back office books a morning's deposits: each request answers once its deposit is booked.
+        var answers = await Task.WhenAll(Enumerable.Range(1, Burst).Select(i => Send(parties.Bank, HttpMethod.Post, deposits, new { amount = i + 0.5m, reference = $"DEP-BURST-{i}" })));
+        var sent = rpc.Calls.GetValueOrDefault("eth_sendRawTransaction") - sentBefore;
+
+        Assert.All(answers, a => Assert.True(a.Status == HttpStatusCode.OK, $"{(int)a.Status}: {a.Body}\n{system.Diagnostics}"));
+        Assert.True(sent < Burst / 2, $"{Burst} deposits took {sent} transactions");
+        var account = await Get(parties.Bank, new Uri(payments, $"accounts/{GoldenPath.ExporterParty}/{currency}"));
+        var entries = account["entries"]!.AsArray().ToDictionary(e => e!["reference"]!.GetValue<string>(), e => e!);
+        var chain = Settlement(system);
+        var payee = new Nethereum.Web3.Accounts.Account(PartyWallets.DevelopmentKey(GoldenPath.ExporterParty)).Address;
+        for (var i = 1; i <= Burst; i++)
+        {
+            // Booked once, from its own Payment event in its transaction's receipt: minted (no payer) to the holder, this amount, this reference.
+            var entry = entries[$"DEP-BURST-{i}"];
+            Assert.Equal(("deposit", i + 0.5m), (entry["kind"]!.GetValue<string>(), entry["amount"]!.GetValue<decimal>()));
+            var receipt = await chain.ReceiptAsync(entry["transactionHash"]!.GetValue<string>());
+            var own = receipt.DecodeAllEvents<Token.PaymentEventDTO>().Select(e => e.Event)
+                .Where(e => Convert.ToHexString(e.PaymentReference) == Convert.ToHexString(SettlementClient.Reference($"deposit:{GoldenPath.ExporterParty}:DEP-BURST-{i}"))).ToList();
+            var minted = Assert.Single(own);
+            Assert.Equal(("0x0000000000000000000000000000000000000000", payee.ToLowerInvariant(), new BigInteger((i + 0.5m) * 100m)),
+                (minted.From, minted.To.ToLowerInvariant(), minted.Amount));
+        }
+        var total = Enumerable.Range(1, Burst).Sum(i => i + 0.5m);
+        Assert.Equal((total, total, true), (account["balance"]!.GetValue<decimal>(), account["chainBalance"]!.GetValue<decimal>(), account["agrees"]!.GetValue<bool>()));
+        Assert.Equal(new BigInteger(total * 100m), await chain.BalanceOfAsync(currency, payee));
+
+        // Asked again (a retry of the whole morning): nothing is minted or booked twice.
+        var again = await Task.WhenAll(Enumerable.Range(1, 3).Select(i => Send(parties.Bank, HttpMethod.Post, deposits, new { amount = i + 0.5m, reference = $"DEP-BURST-{i}" })));
+        Assert.All(again, a => Assert.Equal(HttpStatusCode.OK, a.Status));
+        Assert.Equal(new BigInteger(total * 100m), await chain.BalanceOfAsync(currency, payee));
+        Assert.Equal(Burst, (await Get(parties.Bank, new Uri(payments, $"accounts/{GoldenPath.ExporterParty}/{currency}")))["entryCount"]!.GetValue<int>());
     }
 
     [Fact]

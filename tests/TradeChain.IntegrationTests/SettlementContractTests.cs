@@ -252,6 +252,62 @@ public sealed class SettlementContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_banks_batch_of_deposits_mints_each_under_the_rules_of_one_mint_and_skips_a_refused_item_naming_its_rule()
+    {
+        await OpenCustomerAccountsAsync(0);
+        var used = Ref("deposit used by a single mint");
+        var direct = await _settlement.MintAsync(_vcb, "USD", _importer.Address, 10_00, used, None);
+        var batch = new[]
+        {
+            BatchTransfer.Mint(_importer.Address, 100_00, Ref("mint 1")),
+            BatchTransfer.Mint(_importer.Address, 10_00, used),                         // made already by the single mint
+            BatchTransfer.Mint(_importer.Address, 11_00, used),                         // the same reference, another amount
+            BatchTransfer.Mint(_exporter.Address, 1_00, Ref("mint at another bank")),   // HSBC's customer: VCB may not credit it
+            BatchTransfer.Mint("0x000000000000000000000000000000000000dEaD", 1_00, Ref("mint to an account never opened")),
+            BatchTransfer.Mint(_importer.Address, 0, Ref("mint zero")),
+            BatchTransfer.Mint(_importer.Address, 1_00, new byte[32]),
+            BatchTransfer.Mint(_importer.Address, 200_00, Ref("mint 2")),
+            BatchTransfer.Mint(_importer.Address, 300_00, Ref("mint 2")),              // the batch's own reference again
+        };
+
+        Assert.StartsWith("AccessControlUnauthorizedAccount", await RefusedAsync(() => _settlement.MintBatchAsync(_importer, "USD", batch, None)));
+        var outcomes = await _settlement.MintBatchAsync(_vcb, "USD", batch, None);
+
+        var batchHash = outcomes[0].TransactionHash!;
+        Assert.Equal(
+            [(batchHash, null), (direct.TransactionHash, null), (null, "contract:DuplicateReference"), (null, "contract:NotServicingBank"),
+                (null, "contract:NotServicingBank"), (null, "contract:ZeroAmount"), (null, "contract:InvalidReference"), (batchHash, null),
+                (null, "contract:DuplicateReference")],
+            outcomes.Select(o => (o.TransactionHash, o.Rule)));
+        var receipt = await _vcb.Web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(batchHash);
+        Assert.Equal([(Convert.ToHexString(Ref("mint 1")), 100_00, true), (Convert.ToHexString(Ref("mint 2")), 200_00, true)],
+            receipt.DecodeAllEvents<Token.PaymentEventDTO>().Select(e => (Convert.ToHexString(e.Event.PaymentReference), (int)e.Event.Amount,
+                e.Event.From == "0x0000000000000000000000000000000000000000")));
+        Assert.Equal(7, receipt.DecodeAllEvents<Token.PaymentRefusedEventDTO>().Count);
+        Assert.Equal(10_00 + 100_00 + 200_00, await _settlement.BalanceOfAsync("USD", _importer.Address));
+        Assert.Equal(0, await _settlement.BalanceOfAsync("USD", _exporter.Address));
+        var bound = await _settlement.PaymentOfAsync("USD", _vcb.Address, Ref("mint 2")); // bound to the first item under it, not the refused second
+        Assert.Equal(((string?)null, (BigInteger)200_00, (long)receipt.BlockNumber.Value), (bound!.From, bound.Amount, bound.BlockNumber));
+        Assert.Equal(_importer.Address, bound.To, ignoreCase: true);
+
+        // Sent again (as after a crash between the send and its record): nothing is minted twice, and each item made finds its transaction.
+        var again = await _settlement.MintBatchAsync(_vcb, "USD", [batch[0], batch[7]], None);
+        Assert.Equal([batchHash, batchHash], again.Select(o => o.TransactionHash));
+        Assert.Equal(310_00, await _settlement.BalanceOfAsync("USD", _importer.Address));
+
+        Assert.StartsWith("InvalidTransferBatch", await RefusedAsync(() => _settlement.MintBatchAsync(_vcb, "USD", [], None)));
+        Assert.StartsWith("InvalidTransferBatch", await RefusedAsync(() => _settlement.MintBatchAsync(_vcb, "USD",
+            [.. Enumerable.Range(0, SettlementClient.MaxTransfersPerBatch + 1).Select(i => BatchTransfer.Mint(_importer.Address, 1, Ref($"mint {i}")))], None)));
+        Assert.StartsWith("InvalidTransferBatch", await RefusedAsync(() => _vcb.SendAsync(UsdToken, new Token.MintBatchFunction
+        {
+            To = [_importer.Address], Amounts = [1, 2], PaymentReferences = [Ref("mint mismatched")],
+        }, None)));
+        // A transfer in a batch of mints (or the reverse) is a mistake of the caller, refused before anything is sent.
+        await Assert.ThrowsAsync<ArgumentException>(() => _settlement.MintBatchAsync(_vcb, "USD", [new BatchTransfer(_importer.Address, _treasury.Address, 1, Ref("x"))], None));
+        await Assert.ThrowsAsync<ArgumentException>(() => _settlement.BankTransferBatchAsync(_vcb, "USD", [batch[0]], None));
+    }
+
+    [Fact]
     public async Task A_full_batch_of_the_services_largest_size_is_made_in_one_transaction()
     {
         await OpenCustomerAccountsAsync(100 * 2_456_068_800L);

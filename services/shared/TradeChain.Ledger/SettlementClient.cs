@@ -62,8 +62,15 @@ public sealed record SettlementPayment(
 /// </summary>
 public sealed record BoundPayment(string? From, string? To, BigInteger Amount, long BlockNumber);
 
-/// <summary>One transfer of a bank's batch (<see cref="SettlementClient.BankTransferBatchAsync"/>); amounts in minor units.</summary>
-public sealed record BatchTransfer(string From, string To, BigInteger Amount, byte[] Reference);
+/// <summary>
+/// One item of a bank's batch: a transfer (<see cref="SettlementClient.BankTransferBatchAsync"/>), or a mint with
+/// <see cref="From"/> null (<see cref="SettlementClient.MintBatchAsync"/>); amounts in minor units.
+/// </summary>
+public sealed record BatchTransfer(string? From, string To, BigInteger Amount, byte[] Reference)
+{
+    /// <summary>A deposit of a bank's batch of mints: <paramref name="amount"/> credited to <paramref name="to"/>.</summary>
+    public static BatchTransfer Mint(string to, BigInteger amount, byte[] reference) => new(null, to, amount, reference);
+}
 
 /// <summary>
 /// What became of one transfer of a batch: made, in transaction <see cref="TransactionHash"/> (the batch's, or an earlier
@@ -210,27 +217,56 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
     public async Task<IReadOnlyList<BatchTransferOutcome>> BankTransferBatchAsync(ChainWriter bank, string currency, IReadOnlyList<BatchTransfer> transfers,
         CancellationToken cancellationToken)
     {
+        if (transfers.Any(t => t.From is null)) throw new ArgumentException("A batch of transfers names every payer (a mint goes in MintBatchAsync).", nameof(transfers));
         var receipt = await bank.SendAsync(TokenAddress(currency), new BankTransferBatchFunction
         {
-            From = [.. transfers.Select(t => t.From)], To = [.. transfers.Select(t => t.To)],
+            From = [.. transfers.Select(t => t.From!)], To = [.. transfers.Select(t => t.To)],
             Amounts = [.. transfers.Select(t => t.Amount)], PaymentReferences = [.. transfers.Select(t => t.Reference)],
         }, cancellationToken);
+        return await OutcomesAsync(bank, currency, receipt, transfers);
+    }
+
+    /// <summary>
+    /// <paramref name="bank"/> makes the deposits <paramref name="mints"/> (each <see cref="BatchTransfer.Mint"/>, at most
+    /// <see cref="MaxTransfersPerBatch"/>, all to its own customers in one currency) in one transaction, each under the rules
+    /// of <see cref="MintAsync"/>, and says what became of each as <see cref="BankTransferBatchAsync"/> does.
+    /// </summary>
+    /// <exception cref="ChainRevertedException">The whole batch was refused (no bank role, an empty or oversized batch).</exception>
+    public async Task<IReadOnlyList<BatchTransferOutcome>> MintBatchAsync(ChainWriter bank, string currency, IReadOnlyList<BatchTransfer> mints,
+        CancellationToken cancellationToken)
+    {
+        if (mints.Any(t => t.From is not null)) throw new ArgumentException("A batch of mints names no payer.", nameof(mints));
+        var receipt = await bank.SendAsync(TokenAddress(currency), new MintBatchFunction
+        {
+            To = [.. mints.Select(t => t.To)], Amounts = [.. mints.Select(t => t.Amount)], PaymentReferences = [.. mints.Select(t => t.Reference)],
+        }, cancellationToken);
+        return await OutcomesAsync(bank, currency, receipt, mints);
+    }
+
+    /// <summary>
+    /// What became of each item of a mined batch, from its own event in <paramref name="receipt"/>: made (its Payment event:
+    /// exactly this payer, payee, amount and reference), or refused with the rule named. One refused as
+    /// <c>DuplicateReference</c> — an earlier attempt, sent before a crash, made it — is made if the token binds this bank's
+    /// reference to exactly this item (its transaction found in that block), and refused otherwise.
+    /// </summary>
+    private async Task<IReadOnlyList<BatchTransferOutcome>> OutcomesAsync(ChainWriter bank, string currency, ChainReceipt receipt, IReadOnlyList<BatchTransfer> items)
+    {
         var logs = receipt.Logs ?? (await service.Web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(receipt.TransactionHash)).Logs;
         var token = TokenAddress(currency);
         var ours = logs.Where(l => SameAddress(l.Address, token)).ToList();
         var made = ours.Select(PaymentOf).OfType<SettlementPayment>().ToList();
         var refused = ours.Where(l => l.IsLogForEvent<PaymentRefusedEventDTO>()).Select(l => l.DecodeEvent<PaymentRefusedEventDTO>().Event).ToList();
-        var outcomes = new List<BatchTransferOutcome>(transfers.Count);
-        foreach (var t in transfers)
+        var outcomes = new List<BatchTransferOutcome>(items.Count);
+        foreach (var t in items)
         {
             var reference = "0x" + Convert.ToHexStringLower(t.Reference);
-            if (made.FirstOrDefault(p => p.Reference == reference && SameAddress(p.From, t.From) && SameAddress(p.To, t.To) && p.Amount == t.Amount) is { } payment)
+            if (made.FirstOrDefault(p => p.Reference == reference && SameParty(p.From, t.From) && SameAddress(p.To, t.To) && p.Amount == t.Amount) is { } payment)
             {
                 outcomes.Add(new BatchTransferOutcome(t, payment.TransactionHash, null));
                 continue;
             }
-            var refusal = refused.FirstOrDefault(r => r.PaymentReference.AsSpan().SequenceEqual(t.Reference) && SameAddress(r.From, t.From) && SameAddress(r.To, t.To)
-                                                      && r.Amount == t.Amount);
+            var refusal = refused.FirstOrDefault(r => r.PaymentReference.AsSpan().SequenceEqual(t.Reference) && SameParty(IsZero(r.From) ? null : r.From, t.From)
+                                                      && SameAddress(r.To, t.To) && r.Amount == t.Amount);
             var rule = refusal is null ? null : RuleOf(refusal.Error);
             if (rule == "DuplicateReference")
             {
@@ -255,9 +291,10 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
                     continue;
                 }
             }
+            var what = t.From is null ? "mint" : "transfer";
             outcomes.Add(refusal is null
                 ? new BatchTransferOutcome(t, null, $"transaction {receipt.TransactionHash} has no event for reference {reference}", BatchTransferOutcome.NotInBatchRule)
-                : new BatchTransferOutcome(t, null, $"{rule}: the token refused the transfer of reference {reference} in batch transaction {receipt.TransactionHash}",
+                : new BatchTransferOutcome(t, null, $"{rule}: the token refused the {what} of reference {reference} in batch transaction {receipt.TransactionHash}",
                     ChainRevertedException.RuleOf(rule!)));
         }
         return outcomes;

@@ -32,6 +32,13 @@ public sealed class PaymentsOptions
     /// </summary>
     public int SettlementBatchWindowMs { get; set; } = 50;
 
+    /// <summary>
+    /// How long the deposits a bank books at the same time gather before they go to the chain as one transaction (a bank
+    /// whose key this service's signer holds; at most <see cref="MostBatchItems"/>; each request still answers once its
+    /// deposit is mined and booked). 0: each deposit is its own transaction. 0 to 1000 (checked at start).
+    /// </summary>
+    public int DepositBatchWindowMs { get; set; } = 50;
+
     /// <summary>The most settlements in one batch transaction: 1 to <see cref="MostBatchItems"/> (checked at start).</summary>
     public int SettlementBatchMaxItems { get; set; } = 100;
 

@@ -25,6 +25,23 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
 {
     public SettlementClient Chain => chain;
 
+    /// <summary>
+    /// The deposits banks book at the same time, per bank and currency: one mintBatch transaction per window
+    /// (Payments:DepositBatchWindowMs), each request waiting for its own item's outcome. Up to
+    /// <see cref="DepositBatchesInFlight"/> of a bank's batches are pipelined (on a chain with a block period a deposit
+    /// waits for the next block, not for every batch before it).
+    /// </summary>
+    private readonly CallBatcher<(string Bank, string Currency), BatchTransfer, BatchTransferOutcome> _deposits = new(
+        async (key, mints) => await chain.MintBatchAsync(await wallets.ForAsync(key.Bank, CancellationToken.None), key.Currency, mints, CancellationToken.None),
+        TimeSpan.FromMilliseconds(Math.Max(0, options.Value.DepositBatchWindowMs)), Math.Min(PaymentsOptions.MostBatchItems, SettlementClient.MaxTransfersPerBatch),
+        DepositBatchesInFlight);
+
+    /// <summary>How many deposit batches of one bank may wait for their receipts at once.</summary>
+    public const int DepositBatchesInFlight = 4;
+
+    /// <summary>Whether <paramref name="bankParty"/>'s deposits go in batches: batching is on and this service's signer holds the bank's key.</summary>
+    private bool BatchesDeposits(string bankParty) => options.Value.DepositBatchWindowMs > 0 && wallets.HasAccount(bankParty) && !wallets.SignsItself(bankParty);
+
     public PartyWallets Wallets => wallets;
 
     public bool Supports(string currency) => chain.Currencies.Contains(currency, StringComparer.OrdinalIgnoreCase);
@@ -96,19 +113,35 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
         var booked = await db.Entries.SingleOrDefaultAsync(e => e.Kind == kind && e.Reference == reference && e.Party == account.Party, ct);
         if (booked is not null) return booked;
         var minor = LedgerEntry.ToMinor(amount);
-        var bank = await wallets.ForAsync(bankParty, ct);
         var reference32 = SettlementClient.Reference($"{kind.Name()}:{account.Party}:{reference}");
-        var receipt = deposit
-            ? await chain.MintAsync(bank, account.Currency, account.Address, minor, reference32, ct)
-            : await chain.BurnAsync(bank, account.Currency, account.Address, minor, reference32, ct);
+        string transactionHash;
+        if (deposit && BatchesDeposits(bankParty))
+            transactionHash = Minted(await _deposits.AddAsync((bankParty, account.Currency), BatchTransfer.Mint(account.Address, minor, reference32), ct));
+        else
+        {
+            var bank = await wallets.ForAsync(bankParty, ct);
+            transactionHash = (deposit
+                ? await chain.MintAsync(bank, account.Currency, account.Address, minor, reference32, ct)
+                : await chain.BurnAsync(bank, account.Currency, account.Address, minor, reference32, ct)).TransactionHash;
+        }
         var entry = new LedgerEntry
         {
             Party = account.Party, Currency = account.Currency, AmountMinor = deposit ? minor : -minor, Kind = kind, Reference = reference,
-            TransactionHash = receipt.TransactionHash, AtUnixMs = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+            TransactionHash = transactionHash, AtUnixMs = clock.GetUtcNow().ToUnixTimeMilliseconds(),
         };
         db.Entries.Add(entry);
         return entry;
     }
+
+    /// <summary>
+    /// The transaction that made a batched deposit (the batch's, or an earlier attempt's under the same reference); a refusal
+    /// as the single mint's would be (<see cref="ChainRevertedException"/>, the token's rule named); a lookup of an earlier
+    /// attempt that could not be read as the node unreachable (503: asked again, the next attempt decides).
+    /// </summary>
+    private static string Minted(BatchTransferOutcome outcome) =>
+        outcome.TransactionHash ?? (outcome.Undecided
+            ? throw new HttpRequestException(outcome.Refusal)
+            : throw new ChainRevertedException("mint", outcome.Refusal ?? "refused"));
 
     /// <summary>
     /// The bank debits its customer <paramref name="from"/> and credits <paramref name="to"/> on chain (a duty payment),
