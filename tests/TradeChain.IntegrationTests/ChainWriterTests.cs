@@ -340,6 +340,34 @@ public sealed class ChainWriterTests(ITestOutputHelper output) : IAsyncLifetime
         return (writer, new TitleRegistryClient(writer, options), warnings);
     }
 
+    [Fact]
+    public async Task A_partys_own_transaction_whose_time_to_send_ran_out_is_not_sent_and_one_within_it_is()
+    {
+        var options = _chain.OptionsFor(DevelopmentAccounts.DocumentsKey);
+        var writer = new ChainWriter(options, NullLogger<ChainWriter>.Instance);
+        var titles = new TitleRegistryClient(writer, options);
+        var control = new Nethereum.Web3.Web3(_chain.RpcUrl);
+        var root = NewRoot();
+        var mint = new MintFunction { TokenId = TitleRegistryClient.TokenId(root), Beneficiary = writer.Address, Holder = writer.Address };
+        // The party signs the transaction prepared for it (as a pending signature's submission hands it in).
+        var unsigned = await writer.PrepareAsync(writer.Address, titles.ContractAddress, mint, CancellationToken.None);
+        var raw = (await new TransactionSigner(DevelopmentAccounts.DocumentsKey, options.ChainId).SignAsync(unsigned, CancellationToken.None)).Raw;
+        var before = await NonceAsync(control, writer.Address, BlockParameter.CreatePending());
+
+        // Its sender got to the node after the moment it had to send by (its claim's lease): nothing reaches the node.
+        var late = new PresignedSigner(raw, writer.Address, "DOCS") { SendBy = DateTimeOffset.UtcNow.AddSeconds(-1) };
+        var refused = await Assert.ThrowsAsync<SendDeadlinePassedException>(() => writer.SendingOnce(late).SendAsync(titles.ContractAddress, mint, CancellationToken.None));
+        Assert.Equal(late.Hash, refused.Hash);
+        Assert.Null(await control.Eth.Transactions.GetTransactionByHash.SendRequestAsync(late.Hash));
+        Assert.Equal(before, await NonceAsync(control, writer.Address, BlockParameter.CreatePending()));
+
+        // Within its time the same transaction is sent and mined.
+        var inTime = new PresignedSigner(raw, writer.Address, "DOCS") { SendBy = DateTimeOffset.UtcNow.AddMinutes(1) };
+        var receipt = await writer.SendingOnce(inTime).SendAsync(titles.ContractAddress, mint, CancellationToken.None);
+        Assert.Equal(inTime.Hash, receipt.TransactionHash);
+        Assert.True((await titles.GetAsync(root)).Exists);
+    }
+
     private static byte[] NewRoot() => Guid.NewGuid().ToByteArray().Concat(Guid.NewGuid().ToByteArray()).ToArray();
 
     /// <summary>Mints a title: done twice it would be refused (the title exists), so a call that returns ran exactly once.</summary>

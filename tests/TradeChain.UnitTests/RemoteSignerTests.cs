@@ -120,6 +120,24 @@ public sealed class RemoteSignerTests
     }
 
     [Fact]
+    public async Task A_partys_own_transaction_is_handed_to_the_node_only_until_the_moment_it_must_be_sent_by()
+    {
+        var signed = Bank.Sign(Mint.Nonce, Mint.MaxPriorityFeePerGas, Mint.MaxFeePerGas, Mint.GasLimit, Mint.To, Mint.Value, Mint.Data);
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.Parse("2026-12-04T05:00:00Z"));
+        var presigned = new PresignedSigner(signed.Raw, Bank.Address, "BNK-REMOTE-UNIT") { SendBy = clock.GetUtcNow().AddMinutes(1), Clock = clock };
+
+        Assert.Equal(signed.Hash, (await presigned.SignAsync(Mint, default)).Hash);
+        clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(signed.Hash, (await presigned.SignAsync(Mint, default)).Hash); // at the moment itself still
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        var late = await Assert.ThrowsAsync<SendDeadlinePassedException>(() => presigned.SignAsync(Mint, default));
+        Assert.Equal(signed.Hash, late.Hash);
+        Assert.Contains("was not sent", late.Message);
+        // Another call is refused as such whatever the time: the deadline does not hide a wrong transaction.
+        Assert.Throws<PartySignatureException>(() => presigned.Check(Mint with { Data = "0xabcdef02" }));
+    }
+
+    [Fact]
     public async Task A_signature_handed_in_with_a_request_counts_for_the_callers_own_party_only_and_without_one_the_step_asks_for_it()
     {
         var signed = Bank.Sign(Mint.Nonce, Mint.MaxPriorityFeePerGas, Mint.MaxFeePerGas, Mint.GasLimit, Mint.To, Mint.Value, Mint.Data);

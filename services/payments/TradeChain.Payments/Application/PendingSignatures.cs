@@ -166,7 +166,10 @@ public sealed class SubmitSignature(PaymentsDbContext db, SettlementLedger ledge
             return await FinishAsync(pending, step, await PartyTransactions.SentAsync(ledger.Chain, sentHash!, call), ct);
         }
         // The party's account, and exactly this call (chain, contract, value, data): refused naming signedTransaction otherwise.
-        var signer = new PresignedSigner(raw, pending.Address, pending.Party);
+        // Sent only within half the claim's grace (checked just before the send, under the account's nonce lane): a read
+        // gives an unsent claim back only once the whole grace has passed, so a stalled sender never sends after that.
+        var claimedAt = clock.GetUtcNow();
+        var signer = new PresignedSigner(raw, pending.Address, pending.Party) { SendBy = claimedAt + PendingSignature.ClaimGrace / 2, Clock = clock };
         var signed = signer.Check(expected);
         // Looked up first: mined already (then checked to be this step's), waiting in the node, stale (prepared again), or new.
         var onChain = await PartyTransactions.SignedAsync(ledger.Chain, pending.Party, pending.Address, signed.Hash, signed.Nonce);
@@ -175,7 +178,7 @@ public sealed class SubmitSignature(PaymentsDbContext db, SettlementLedger ledge
 
         // Claimed before it is sent, under the concurrency token: a concurrent submission, an expiry or a restart finds
         // the hash and asks the chain, never taking "nothing was sent" for granted.
-        pending.Claim(signed.Hash, clock.GetUtcNow());
+        pending.Claim(signed.Hash, claimedAt);
         try
         {
             await db.SaveChangesAsync(ct);
@@ -199,16 +202,18 @@ public sealed class SubmitSignature(PaymentsDbContext db, SettlementLedger ledge
             await db.SaveChangesAsync(ct);
             return new SignatureSubmission(pending, Stale: false);
         }
-        catch (Exception e) when (e is Nethereum.JsonRpc.Client.RpcResponseException or DomainRuleViolation or ChainRevertedException)
+        catch (Exception e) when (e is Nethereum.JsonRpc.Client.RpcResponseException or DomainRuleViolation or ChainRevertedException or SendDeadlinePassedException)
         {
-            // Refused: by the node as it stands (fees below the base fee now, nonce used), by the credit's rules, or by the
-            // contract (before sending, or mined and reverted). The chain says whether it was sent.
+            // Refused: by the node as it stands (fees below the base fee now, nonce used), by the credit's rules, by the
+            // contract (before sending, or mined and reverted), or not sent because the claim's time to send ran out. The
+            // chain says whether it was sent.
             db.ChangeTracker.Clear();
             var stored = (await PendingSignatureQueries.FindAsync(db, id, caller.Party, ct))!;
             var why = e switch
             {
                 Nethereum.JsonRpc.Client.RpcResponseException rpc => $"the chain node refused it ({rpc.RpcError?.Message ?? rpc.Message})",
                 ChainRevertedException refused => $"the contract refuses it now: {refused.Error}",
+                SendDeadlinePassedException late => $"it was not sent in time: {late.Message}",
                 _ => e.Message,
             };
             return await ResolveAsync(stored, step, ct, why);

@@ -117,8 +117,24 @@ public sealed class PresignedSigner : IChainSigner
 
     public string Description => "the party itself (a transaction it signed)";
 
+    /// <summary>
+    /// The latest moment the transaction may be handed to the node (checked under the account's nonce lane, just before the
+    /// send); null: no limit. Whoever claimed the right to send it sets this inside its claim's lease, so that a sender
+    /// stalled past it (a slow node, a long pause) sends nothing rather than after its claim was given back.
+    /// </summary>
+    public DateTimeOffset? SendBy { get; init; }
+
+    /// <summary>The clock <see cref="SendBy"/> is read on.</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
     /// <exception cref="PartySignatureException">The party's transaction is another call than <paramref name="transaction"/>.</exception>
-    public Task<SignedTransaction> SignAsync(UnsignedTransaction transaction, CancellationToken cancellationToken) => Task.FromResult(Check(transaction));
+    /// <exception cref="SendDeadlinePassedException"><see cref="SendBy"/> has passed: nothing may be sent.</exception>
+    public Task<SignedTransaction> SignAsync(UnsignedTransaction transaction, CancellationToken cancellationToken)
+    {
+        var signed = Check(transaction);
+        if (SendBy is { } by && Clock.GetUtcNow() > by) throw new SendDeadlinePassedException(Hash, by);
+        return Task.FromResult(signed);
+    }
 
     /// <summary>The party's transaction, if it is the call of <paramref name="transaction"/> (its nonce, fees and gas are the party's).</summary>
     /// <exception cref="PartySignatureException">Another call.</exception>
@@ -129,6 +145,13 @@ public sealed class PresignedSigner : IChainSigner
             throw new PartySignatureException($"is not the transaction of this step ({string.Join(", ", differences)} differ): ask for it again and sign it unchanged.");
         return _signed.Signed();
     }
+}
+
+/// <summary>A party's own transaction was not sent: the moment it had to be sent by (<see cref="PresignedSigner.SendBy"/>) had passed.</summary>
+public sealed class SendDeadlinePassedException(string hash, DateTimeOffset sendBy)
+    : Exception($"transaction {hash} was not sent: it had to reach the node by {sendBy:u} (its submission's claim), and the sender got there later")
+{
+    public string Hash { get; } = hash;
 }
 
 /// <summary>
