@@ -7,8 +7,10 @@ namespace TradeChain.Ledger;
 /// <summary>
 /// One receipt poller per node for every writer of the process, instead of each in-flight transaction polling on its own
 /// (in the capacity run that was 58 of 77 RPC calls per declaration): every <c>Chain:ReceiptPollIntervalMs</c> (on a
-/// chain mining at a steady period: shortly before each block is due, see below) it reads the head, and asks for the receipts of the transactions still awaited only when a new block arrived — and once for
-/// each transaction newly awaited, whatever the head, so a transaction mined before it was awaited is found. It runs
+/// chain mining at a steady period: shortly before each block is due, see below) it reads the head, and when new blocks
+/// arrived reads their receipts (eth_getBlockReceipts, one call a block; each awaited transaction's own receipt instead
+/// when the blocks outnumber the awaited, on the first read, or on a node without that method) — and asks once for each
+/// transaction newly awaited, whatever the head, so a transaction mined before it was awaited is found. It runs
 /// only while something is awaited. A failed read fails every wait of that round with its error, so callers retry as
 /// they would have after their own poll failed. On a chain that mines at a steady period it reads the head only shortly
 /// before each block is due (<see cref="BlockPace"/>), and a newly awaited transaction wakes it at once.
@@ -78,17 +80,17 @@ internal sealed class ReceiptWatcher
             {
                 var head = (long)(await _web3.Eth.Blocks.GetBlockNumber.SendRequestAsync()).Value;
                 _pace.Observed(head, Environment.TickCount64);
-                var due = head != seen ? waiting : waiting.Where(w => !w.Asked).ToList();
-                seen = head;
-                foreach (var transaction in due.GroupBy(w => w.Hash, StringComparer.OrdinalIgnoreCase))
+                var fresh = waiting.Where(w => !w.Asked).ToList();
+                var hashes = waiting.Select(w => w.Hash).Distinct(StringComparer.OrdinalIgnoreCase).Count();
+                if (head != seen && seen is { } last && head > last && head - last <= hashes && _blockReceipts)
                 {
-                    var receipt = await _web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(transaction.Key);
-                    foreach (var waiter in transaction)
-                    {
-                        waiter.Asked = true;
-                        if (receipt is not null) waiter.Receipt.TrySetResult(receipt);
-                    }
+                    // The new blocks' receipts, one call a block, instead of every awaited transaction's own: on a chain
+                    // mining a block per transaction the awaited are many and each new block holds one of them.
+                    await FromBlocksAsync(last + 1, head, waiting);
+                    await AskEachAsync(fresh.Where(w => !w.Receipt.Task.IsCompleted)); // mined before it was awaited: not in these blocks
                 }
+                else await AskEachAsync(head != seen ? waiting : fresh);
+                seen = head;
             }
             catch (Exception e)
             {
@@ -96,6 +98,48 @@ internal sealed class ReceiptWatcher
             }
             await _awaited.WaitAsync(_pace.NextPoll(Environment.TickCount64));
         }
+    }
+
+    /// <summary>Whether the node answers eth_getBlockReceipts (until it refuses it once: then each transaction is asked for).</summary>
+    private bool _blockReceipts = true;
+
+    /// <summary>Each waiter's receipt asked for on its own (one call a transaction).</summary>
+    private async Task AskEachAsync(IEnumerable<Waiter> due)
+    {
+        foreach (var transaction in due.GroupBy(w => w.Hash, StringComparer.OrdinalIgnoreCase))
+        {
+            var receipt = await _web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(transaction.Key);
+            foreach (var waiter in transaction)
+            {
+                waiter.Asked = true;
+                if (receipt is not null) waiter.Receipt.TrySetResult(receipt);
+            }
+        }
+    }
+
+    /// <summary>The receipts of blocks <paramref name="from"/> to <paramref name="to"/> handed to the waiters whose transactions they hold.</summary>
+    private async Task FromBlocksAsync(long from, long to, List<Waiter> waiting)
+    {
+        var byHash = waiting.ToLookup(w => w.Hash, StringComparer.OrdinalIgnoreCase);
+        for (var block = from; block <= to; block++)
+        {
+            TransactionReceipt[]? receipts;
+            try
+            {
+                receipts = await _web3.Eth.Blocks.GetBlockReceiptsByNumber.SendRequestAsync(new BlockParameter((ulong)block));
+            }
+            catch (Nethereum.JsonRpc.Client.RpcResponseException e) when (e.RpcError?.Code == -32601)
+            {
+                // The node has no eth_getBlockReceipts (method not found): each transaction is asked for, from now on.
+                _blockReceipts = false;
+                await AskEachAsync(waiting);
+                return;
+            }
+            foreach (var receipt in receipts ?? [])
+                foreach (var waiter in byHash[receipt.TransactionHash])
+                    waiter.Receipt.TrySetResult(receipt);
+        }
+        foreach (var waiter in waiting) waiter.Asked = true;
     }
 
     private sealed class Waiter(string hash)
