@@ -157,6 +157,35 @@ public sealed class ContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_anchor_is_sent_with_its_known_gas_and_no_estimate_and_a_refused_one_is_still_named()
+    {
+        await using var proxy = new JsonRpcProxy(_chain.RpcUrl);
+        var options = _chain.OptionsFor(DevelopmentAccounts.CustomsKey);
+        options.RpcUrl = proxy.Url;
+        var customs = new ChainWriter(options, NullLogger<ChainWriter>.Instance);
+        var anchor = new TransitionAnchorClient(customs, options);
+
+        // The same cost whatever the count: well inside the gas given, with no estimate asked of the node.
+        var small = await anchor.AnchorAsync(Hash("known gas 1"), 1, CancellationToken.None);
+        var large = await anchor.AnchorAsync(Hash("known gas 2"), int.MaxValue, CancellationToken.None);
+        Assert.Equal(0, proxy.Calls.GetValueOrDefault("eth_estimateGas"));
+        var used = new List<long>();
+        foreach (var hash in new[] { small.TransactionHash, large.TransactionHash })
+            used.Add((long)(await customs.Web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(hash)).GasUsed.Value);
+        Assert.All(used, gas => Assert.InRange(gas, 30_000, TransitionAnchorClient.AnchorGas * 3 / 4)); // the contract's first anchor included (its counter's first write)
+
+        // A refusal is mined as a revert and then named from an estimate, as before.
+        var twice = await Assert.ThrowsAsync<ChainRevertedException>(() => customs.SendAsync(options.TransitionAnchorAddress,
+            new AnchorFunction { Root = Hash("known gas 1"), TransitionCount = 1, Gas = TransitionAnchorClient.AnchorGas }, CancellationToken.None));
+        Assert.True(twice.Is<RootAlreadyAnchoredError>(), twice.Error);
+        var empty = await Assert.ThrowsAsync<ChainRevertedException>(() => customs.SendAsync(options.TransitionAnchorAddress,
+            new AnchorFunction { Root = Hash("known gas empty"), TransitionCount = 0, Gas = TransitionAnchorClient.AnchorGas }, CancellationToken.None));
+        Assert.True(empty.Is<EmptyBatchError>(), empty.Error);
+        // The client finds the original anchoring of a root anchored before.
+        Assert.Equal(small.TransactionHash, (await anchor.AnchorAsync(Hash("known gas 1"), 1, CancellationToken.None)).TransactionHash);
+    }
+
+    [Fact]
     public async Task Concurrent_sends_from_one_writer_never_collide_on_a_nonce()
     {
         var customs = Writer(DevelopmentAccounts.CustomsKey);

@@ -137,9 +137,10 @@ public sealed class ChainWriter
         var handler = Web3.Eth.GetContractTransactionHandler<TFunction>();
         var data = Nethereum.Hex.HexConvertors.Extensions.HexByteConvertorExtensions.ToHex(function.GetCallData(), true);
         return SendCoreAsync(typeof(TFunction).Name.Replace("Function", "", StringComparison.Ordinal), contractAddress, data, function.AmountToSend,
-            // A call the contract refuses throws here, unsent (Nethereum decodes the custom error).
-            () => function.Gas is { } gas ? Task.FromResult(gas) : EstimateAsync(() => handler.EstimateGasAsync(contractAddress, function)),
-            cancellationToken);
+            // A call the contract refuses throws here, unsent (Nethereum decodes the custom error); with its gas given
+            // (function.Gas: a call of known cost) it is not estimated before sending, only to name the error of a revert.
+            () => EstimateAsync(() => handler.EstimateGasAsync(contractAddress, function)),
+            cancellationToken, givenGas: function.Gas);
     }
 
     /// <summary>The receipt of transaction <paramref name="hash"/> if it was mined and succeeded; null if not mined (or reverted).</summary>
@@ -188,7 +189,7 @@ public sealed class ChainWriter
         (await estimate()).Value * (100 + _options.GasLimitMarginPercent) / 100;
 
     private async Task<ChainReceipt> SendCoreAsync(string functionName, string to, string? data, BigInteger value, Func<Task<BigInteger>> estimateGas,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, BigInteger? givenGas = null)
     {
         using var activity = LedgerTelemetry.Source.StartActivity($"chain.tx {functionName}", ActivityKind.Client);
         activity?.SetTag("chain.contract", to);
@@ -214,7 +215,7 @@ public sealed class ChainWriter
                     var (receipt, reuseNonce) = sent.Count == 0 ? (null, null) : await ReceiptOfEarlierAsync(sent, functionName, timeout.Token);
                     if (receipt is null)
                     {
-                        var gas = await estimateGas(); // outside the lock: it needs no nonce
+                        var gas = givenGas ?? await estimateGas(); // outside the lock: it needs no nonce
                         SignedTransaction transaction;
                         await _lane.Gate.WaitAsync(cancellationToken);
                         try
