@@ -308,10 +308,8 @@ contract SettlementToken is ERC20, AccessControl {
      * zero payee, which {bankTransfer} would take for a burn, is refused here (`InvalidAccount`): a batch only transfers.
      */
     function _bankTransferRefusal(address from, address to, uint256 amount, bytes32 paymentReference) private view returns (bytes4) {
-        if (_servicingBank[from] != msg.sender) return NotServicingBank.selector;
-        if (paymentReference == bytes32(0)) return InvalidReference.selector;
-        if (_payments[msg.sender][paymentReference].blockNumber != 0) return DuplicateReference.selector;
-        if (amount == 0) return ZeroAmount.selector;
+        bytes4 refused = _bankPaymentRefusal(from, amount, paymentReference);
+        if (refused != bytes4(0)) return refused;
         if (to == address(0)) return InvalidAccount.selector;
         if (_servicingBank[to] == address(0)) return AccountNotOpen.selector;
         if (balanceOf(from) < amount) return ERC20InsufficientBalance.selector;
@@ -320,7 +318,13 @@ contract SettlementToken is ERC20, AccessControl {
 
     /// @dev The custom error {mint} of the caller would revert with, checked in the same order (zero: none).
     function _mintRefusal(address to, uint256 amount, bytes32 paymentReference) private view returns (bytes4) {
-        if (_servicingBank[to] != msg.sender) return NotServicingBank.selector;
+        return _bankPaymentRefusal(to, amount, paymentReference);
+    }
+
+    /// @dev The rules every bank payment of the caller checks first, in order: it services `serviced` (the payer of a
+    /// transfer, the payee of a mint), the reference is not zero and not used by the caller before, the amount is not zero.
+    function _bankPaymentRefusal(address serviced, uint256 amount, bytes32 paymentReference) private view returns (bytes4) {
+        if (_servicingBank[serviced] != msg.sender) return NotServicingBank.selector;
         if (paymentReference == bytes32(0)) return InvalidReference.selector;
         if (_payments[msg.sender][paymentReference].blockNumber != 0) return DuplicateReference.selector;
         if (amount == 0) return ZeroAmount.selector;

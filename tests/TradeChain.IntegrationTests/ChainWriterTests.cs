@@ -294,23 +294,27 @@ public sealed class ChainWriterTests(ITestOutputHelper output) : IAsyncLifetime
         await AssertEachOnceWithConsecutiveNoncesAsync(control, writer, titles, roots, receipts, before);
     }
 
-    /// <summary>A node without eth_getBlockReceipts (it answers "method not found").</summary>
-    private sealed class NoBlockReceipts(string upstream) : JsonRpcProxy(upstream)
+    /// <summary>A node that refuses eth_getBlockReceipts (method not found, not enabled), or has no answer for a block yet (null: behind the head it reported).</summary>
+    private sealed class NoBlockReceipts(string upstream, bool answersNull = false) : JsonRpcProxy(upstream)
     {
         protected override Task<System.Text.Json.Nodes.JsonObject?> RefusalAsync(System.Text.Json.Nodes.JsonObject request) =>
             Task.FromResult(request["method"]?.GetValue<string>() == "eth_getBlockReceipts"
-                ? new System.Text.Json.Nodes.JsonObject
-                {
-                    ["jsonrpc"] = "2.0", ["id"] = request["id"]?.DeepClone(),
-                    ["error"] = new System.Text.Json.Nodes.JsonObject { ["code"] = -32601, ["message"] = "Method not found" },
-                }
+                ? answersNull
+                    ? new System.Text.Json.Nodes.JsonObject { ["jsonrpc"] = "2.0", ["id"] = request["id"]?.DeepClone(), ["result"] = null }
+                    : new System.Text.Json.Nodes.JsonObject
+                    {
+                        ["jsonrpc"] = "2.0", ["id"] = request["id"]?.DeepClone(),
+                        ["error"] = new System.Text.Json.Nodes.JsonObject { ["code"] = -32604, ["message"] = "Method not enabled" },
+                    }
                 : null);
     }
 
-    [Fact]
-    public async Task On_a_node_without_block_receipts_each_transactions_receipt_is_asked_for_instead()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task On_a_node_that_refuses_block_receipts_or_has_none_yet_each_transactions_receipt_is_asked_for_instead(bool answersNull)
     {
-        await using var proxy = new NoBlockReceipts(_chain.RpcUrl);
+        await using var proxy = new NoBlockReceipts(_chain.RpcUrl, answersNull);
         var options = _chain.OptionsFor(DevelopmentAccounts.DocumentsKey);
         options.RpcUrl = proxy.Url;
         var writer = new ChainWriter(options, NullLogger<ChainWriter>.Instance);
@@ -333,14 +337,14 @@ public sealed class ChainWriterTests(ITestOutputHelper output) : IAsyncLifetime
             await control.Client.SendRequestAsync<string>("evm_mine");
         }
 
-        var receipts = await Task.WhenAll(sending); // each call still returns its own receipt
-        Assert.Equal(1, proxy.Calls.GetValueOrDefault("eth_getBlockReceipts")); // refused once, not asked again
+        var receipts = await Task.WhenAll(sending); // each call still returns its own receipt, none failed by the node's answer
+        Assert.Equal(1, proxy.Calls.GetValueOrDefault("eth_getBlockReceipts"));
         await AssertEachOnceWithConsecutiveNoncesAsync(control, writer, titles, roots, receipts, before);
-        // And later transactions are followed as well.
+        // And later transactions are followed as well (a node that refused the method is not asked for it again).
         var later = NewRoot();
         var laterReceipt = await Mint(writer, titles, later);
         await AssertEachOnceWithConsecutiveNoncesAsync(control, writer, titles, [.. roots, later], [.. receipts, laterReceipt], before);
-        Assert.Equal(1, proxy.Calls.GetValueOrDefault("eth_getBlockReceipts"));
+        if (!answersNull) Assert.Equal(1, proxy.Calls.GetValueOrDefault("eth_getBlockReceipts"));
     }
 
     [Fact]

@@ -168,11 +168,16 @@ public sealed class ContractTests : IAsyncLifetime
         // The same cost whatever the count: well inside the gas given, with no estimate asked of the node.
         var small = await anchor.AnchorAsync(Hash("known gas 1"), 1, CancellationToken.None);
         var large = await anchor.AnchorAsync(Hash("known gas 2"), int.MaxValue, CancellationToken.None);
-        Assert.Equal(0, proxy.Calls.GetValueOrDefault("eth_estimateGas"));
+        var later = await anchor.AnchorAsync(Hash("known gas 3"), 1, CancellationToken.None);
         var used = new List<long>();
-        foreach (var hash in new[] { small.TransactionHash, large.TransactionHash })
+        foreach (var hash in new[] { small.TransactionHash, large.TransactionHash, later.TransactionHash })
+        {
+            Assert.Equal(TransitionAnchorClient.AnchorGas, (long)(await customs.Web3.Eth.Transactions.GetTransactionByHash.SendRequestAsync(hash)).Gas.Value);
             used.Add((long)(await customs.Web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(hash)).GasUsed.Value);
+        }
         Assert.All(used, gas => Assert.InRange(gas, 30_000, TransitionAnchorClient.AnchorGas * 3 / 4)); // the contract's first anchor included (its counter's first write)
+        Assert.InRange(used[1] - used[2], 0, 100); // the count changes only the calldata's price (a few nonzero bytes)
+        Assert.Equal(0, proxy.Calls.GetValueOrDefault("eth_estimateGas"));
 
         // A refusal is mined as a revert and then named from an estimate, as before.
         var twice = await Assert.ThrowsAsync<ChainRevertedException>(() => customs.SendAsync(options.TransitionAnchorAddress,

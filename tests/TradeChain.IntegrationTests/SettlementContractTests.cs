@@ -264,6 +264,7 @@ public sealed class SettlementContractTests : IAsyncLifetime
             BatchTransfer.Mint(_importer.Address, 11_00, used),                         // the same reference, another amount
             BatchTransfer.Mint(_exporter.Address, 1_00, Ref("mint at another bank")),   // HSBC's customer: VCB may not credit it
             BatchTransfer.Mint("0x000000000000000000000000000000000000dEaD", 1_00, Ref("mint to an account never opened")),
+            BatchTransfer.Mint("0x0000000000000000000000000000000000000000", 1_00, Ref("mint to the zero address")),
             BatchTransfer.Mint(_importer.Address, 0, Ref("mint zero")),
             BatchTransfer.Mint(_importer.Address, 1_00, new byte[32]),
             BatchTransfer.Mint(_importer.Address, 200_00, Ref("mint 2")),
@@ -276,14 +277,17 @@ public sealed class SettlementContractTests : IAsyncLifetime
         var batchHash = outcomes[0].TransactionHash!;
         Assert.Equal(
             [(batchHash, null), (direct.TransactionHash, null), (null, "contract:DuplicateReference"), (null, "contract:NotServicingBank"),
-                (null, "contract:NotServicingBank"), (null, "contract:ZeroAmount"), (null, "contract:InvalidReference"), (batchHash, null),
-                (null, "contract:DuplicateReference")],
+                (null, "contract:NotServicingBank"), (null, "contract:NotServicingBank"), (null, "contract:ZeroAmount"), (null, "contract:InvalidReference"),
+                (batchHash, null), (null, "contract:DuplicateReference")],
             outcomes.Select(o => (o.TransactionHash, o.Rule)));
         var receipt = await _vcb.Web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(batchHash);
         Assert.Equal([(Convert.ToHexString(Ref("mint 1")), 100_00, true), (Convert.ToHexString(Ref("mint 2")), 200_00, true)],
             receipt.DecodeAllEvents<Token.PaymentEventDTO>().Select(e => (Convert.ToHexString(e.Event.PaymentReference), (int)e.Event.Amount,
                 e.Event.From == "0x0000000000000000000000000000000000000000")));
-        Assert.Equal(7, receipt.DecodeAllEvents<Token.PaymentRefusedEventDTO>().Count);
+        Assert.Equal(8, receipt.DecodeAllEvents<Token.PaymentRefusedEventDTO>().Count);
+        // Each refusal is the one the single mint reverts with for the same item.
+        foreach (var (item, outcome) in batch.Zip(outcomes).Where(p => p.Second.Rule is { } rule && rule != "contract:DuplicateReference"))
+            Assert.StartsWith(outcome.Rule!["contract:".Length..], await RefusedAsync(() => _settlement.MintAsync(_vcb, "USD", item.To, item.Amount, item.Reference, None)));
         Assert.Equal(10_00 + 100_00 + 200_00, await _settlement.BalanceOfAsync("USD", _importer.Address));
         Assert.Equal(0, await _settlement.BalanceOfAsync("USD", _exporter.Address));
         var bound = await _settlement.PaymentOfAsync("USD", _vcb.Address, Ref("mint 2")); // bound to the first item under it, not the refused second
@@ -291,7 +295,7 @@ public sealed class SettlementContractTests : IAsyncLifetime
         Assert.Equal(_importer.Address, bound.To, ignoreCase: true);
 
         // Sent again (as after a crash between the send and its record): nothing is minted twice, and each item made finds its transaction.
-        var again = await _settlement.MintBatchAsync(_vcb, "USD", [batch[0], batch[7]], None);
+        var again = await _settlement.MintBatchAsync(_vcb, "USD", [batch[0], batch[8]], None);
         Assert.Equal([batchHash, batchHash], again.Select(o => o.TransactionHash));
         Assert.Equal(310_00, await _settlement.BalanceOfAsync("USD", _importer.Address));
 

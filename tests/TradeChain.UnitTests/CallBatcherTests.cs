@@ -49,7 +49,7 @@ public sealed class CallBatcherTests
     }
 
     [Fact]
-    public async Task A_key_has_one_batch_in_flight_and_what_arrives_meanwhile_gathers_for_the_next()
+    public async Task With_one_in_flight_a_keys_next_batch_waits_for_the_one_before_and_gathers_what_arrives_meanwhile()
     {
         var recorder = new Recorder { Hold = new TaskCompletionSource() };
         var batcher = Batcher(recorder, windowMs: 1);

@@ -55,6 +55,15 @@ public class ProblemsTests
         Assert.Equal(500, other);
     }
 
+    [Fact]
+    public async Task A_step_whose_outcome_on_chain_could_not_be_read_is_a_503_to_retry_not_a_refusal()
+    {
+        // A batched deposit whose item the receipt does not account for: the retry finds it made or makes it.
+        var (status, problem) = await HandleAsync(new TradeChain.Ledger.ChainOutcomeUnknownException("mint", "transaction 0xabc has no event for reference 0x01"));
+        Assert.Equal(503, status);
+        Assert.Equal("chain-outcome-unknown", problem["rule"]!.GetValue<string>());
+    }
+
     /// <summary>A provider's failure as a provider reports it (PostgreSQL's 53300 too_many_connections is transient).</summary>
     private sealed class StoreFailure(bool transient) : System.Data.Common.DbException("store failure")
     {

@@ -7,8 +7,9 @@ namespace TradeChain.Ledger;
 /// key's gathering batch and waits for its own item's result. A batch goes <see cref="Window"/> after its first item
 /// arrived, or at once when it holds <see cref="MaxItems"/> — but only while fewer than <see cref="MaxInFlight"/> batches
 /// of its key are unanswered; meanwhile it keeps gathering, so batches grow with the load by themselves. One call of the
-/// flush function sends a batch; its results, one per item in order, are handed back item by item. Batches of a key go
-/// to the flush function in the order they gathered (a signing account's nonce order follows it).
+/// flush function sends a batch; its results, one per item in order, are handed back item by item. Batches of a key are
+/// handed to the flush function in the order they gathered (with several in flight, which of them takes its nonce first
+/// is the chain writer's).
 /// </summary>
 /// <remarks>
 /// Nothing here is durable: the caller waits for its item's result and records it itself, as it would a call of its own.
@@ -126,7 +127,7 @@ public sealed class CallBatcher<TKey, TItem, TResult> where TKey : notnull
             Task<IReadOnlyList<TResult>> sending;
             try
             {
-                sending = _flush(key, [.. batch.Select(w => w.Item)]); // started here, in the loop's order
+                sending = _flush(key, [.. batch.Select(w => w.Item)]); // started here, in the order the batches gathered
             }
             catch (Exception e)
             {

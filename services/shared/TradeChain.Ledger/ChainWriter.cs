@@ -38,6 +38,16 @@ public sealed class ChainRevertedException(string function, string error, Except
 }
 
 /// <summary>
+/// What became of a call sent on chain could not be read (its batch's receipt holds no event of it, or the record of an
+/// earlier attempt could not be read): neither made nor refused as far as this service knows. Asked again, the call
+/// finds itself made (its reference binds it) or is made.
+/// </summary>
+public sealed class ChainOutcomeUnknownException(string function, string why) : Exception($"what became of {function} is not known yet: {why}")
+{
+    public string Function { get; } = function;
+}
+
+/// <summary>
 /// A call the contract refused while transactions of the same account were waiting in the node's pool and stayed unmined
 /// past the receipt timeout (a stalled chain): one of them may be an earlier attempt of this very call, so the call is
 /// neither done nor refused yet. Nothing was sent for it; asked again once the chain mines, it is answered for good.

@@ -9,7 +9,8 @@ namespace TradeChain.Ledger;
 /// (in the capacity run that was 58 of 77 RPC calls per declaration): every <c>Chain:ReceiptPollIntervalMs</c> (on a
 /// chain mining at a steady period: shortly before each block is due, see below) it reads the head, and when new blocks
 /// arrived reads their receipts (eth_getBlockReceipts, one call a block; each awaited transaction's own receipt instead
-/// when the blocks outnumber the awaited, on the first read, or on a node without that method) — and asks once for each
+/// when the blocks outnumber the awaited, on the first read, when the node has no answer for a block yet, or on a node
+/// that refuses that method) — and asks once for each
 /// transaction newly awaited, whatever the head, so a transaction mined before it was awaited is found. It runs
 /// only while something is awaited. A failed read fails every wait of that round with its error, so callers retry as
 /// they would have after their own poll failed. On a chain that mines at a steady period it reads the head only shortly
@@ -100,7 +101,7 @@ internal sealed class ReceiptWatcher
         }
     }
 
-    /// <summary>Whether the node answers eth_getBlockReceipts (until it refuses it once: then each transaction is asked for).</summary>
+    /// <summary>Whether the node answers eth_getBlockReceipts (until it refuses it once, with any error: then each transaction is asked for).</summary>
     private bool _blockReceipts = true;
 
     /// <summary>Each waiter's receipt asked for on its own (one call a transaction).</summary>
@@ -117,7 +118,12 @@ internal sealed class ReceiptWatcher
         }
     }
 
-    /// <summary>The receipts of blocks <paramref name="from"/> to <paramref name="to"/> handed to the waiters whose transactions they hold.</summary>
+    /// <summary>
+    /// The receipts of blocks <paramref name="from"/> to <paramref name="to"/> handed to the waiters whose transactions they
+    /// hold. A block the node does not answer for (it reported a head it has not got yet: a node behind a balancer) ends
+    /// the reading: every waiter still waiting is asked for on its own instead, so nothing mined is skipped. A node that
+    /// refuses the method (not there, not enabled, whatever its error) is asked for each transaction from then on.
+    /// </summary>
     private async Task FromBlocksAsync(long from, long to, List<Waiter> waiting)
     {
         var byHash = waiting.ToLookup(w => w.Hash, StringComparer.OrdinalIgnoreCase);
@@ -128,14 +134,17 @@ internal sealed class ReceiptWatcher
             {
                 receipts = await _web3.Eth.Blocks.GetBlockReceiptsByNumber.SendRequestAsync(new BlockParameter((ulong)block));
             }
-            catch (Nethereum.JsonRpc.Client.RpcResponseException e) when (e.RpcError?.Code == -32601)
+            catch (Nethereum.JsonRpc.Client.RpcResponseException)
             {
-                // The node has no eth_getBlockReceipts (method not found): each transaction is asked for, from now on.
                 _blockReceipts = false;
-                await AskEachAsync(waiting);
+                receipts = null;
+            }
+            if (receipts is null)
+            {
+                await AskEachAsync(waiting.Where(w => !w.Receipt.Task.IsCompleted));
                 return;
             }
-            foreach (var receipt in receipts ?? [])
+            foreach (var receipt in receipts)
                 foreach (var waiter in byHash[receipt.TransactionHash])
                     waiter.Receipt.TrySetResult(receipt);
         }

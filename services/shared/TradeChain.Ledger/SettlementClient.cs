@@ -754,7 +754,7 @@ internal static class SettlementErrors
                 : $"NotMandated: account {e.Account} asked {e.Mandated}, not {e.Caller}, to open it";
         }
         if (revert.IsCustomErrorFor<InvalidTransferBatchError>())
-            return $"InvalidTransferBatch: a batch of bank transfers holds 1 to {SettlementClient.MaxTransfersPerBatch} items in arrays of one length, not {revert.DecodeError<InvalidTransferBatchError>().Count}";
+            return $"InvalidTransferBatch: a batch of bank transfers or mints holds 1 to {SettlementClient.MaxTransfersPerBatch} items in arrays of one length, not {revert.DecodeError<InvalidTransferBatchError>().Count}";
         if (revert.IsCustomErrorFor<DuplicateReferenceError>())
             return $"DuplicateReference: this bank made a payment with reference {TradeChain.Domain.Hashing.Hex.Encode(revert.DecodeError<DuplicateReferenceError>().PaymentReference)} already";
         if (revert.IsCustomErrorFor<ERC20InsufficientBalanceError>())

@@ -58,6 +58,8 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             TradeChain.Ledger.ChainTransactionsPendingException => (StatusCodes.Status503ServiceUnavailable, "A transaction is waiting to be mined.",
                 "The chain has not mined an earlier transaction of the same account that this step waits on (perhaps this very step, sent by an earlier attempt), so whether the contract refuses the step is not known yet; nothing more was sent. Try again shortly: the retry finds it done or does it.",
                 "earlier-transaction-pending"),
+            TradeChain.Ledger.ChainOutcomeUnknownException => (StatusCodes.Status503ServiceUnavailable, "A dependency is unavailable.",
+                "What became of this step on chain could not be read yet; try again shortly: the retry finds it done or does it.", "chain-outcome-unknown"),
             Chain.ChainIndexBehindException => (StatusCodes.Status503ServiceUnavailable, "A dependency is unavailable.",
                 "The service's index of the chain has not caught up with the chain yet; try again shortly.", "dependency-unavailable"),
             // The node refused a transaction as sent (e.g. a party's own signed one gone stale: nonce used, fee too low).

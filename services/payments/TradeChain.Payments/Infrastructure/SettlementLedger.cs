@@ -135,12 +135,13 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
 
     /// <summary>
     /// The transaction that made a batched deposit (the batch's, or an earlier attempt's under the same reference); a refusal
-    /// as the single mint's would be (<see cref="ChainRevertedException"/>, the token's rule named); a lookup of an earlier
-    /// attempt that could not be read as the node unreachable (503: asked again, the next attempt decides).
+    /// as the single mint's would be (<see cref="ChainRevertedException"/>, the token's rule named); an outcome this client
+    /// could not read (an earlier attempt's record unreadable, or no event of the item in the receipt) as not known yet
+    /// (<see cref="ChainOutcomeUnknownException"/>, 503: asked again, the next attempt finds it made or makes it).
     /// </summary>
     private static string Minted(BatchTransferOutcome outcome) =>
-        outcome.TransactionHash ?? (outcome.Undecided
-            ? throw new HttpRequestException(outcome.Refusal)
+        outcome.TransactionHash ?? (outcome.Undecided || outcome.Rule == BatchTransferOutcome.NotInBatchRule
+            ? throw new ChainOutcomeUnknownException("mint", outcome.Refusal ?? "no outcome")
             : throw new ChainRevertedException("mint", outcome.Refusal ?? "refused"));
 
     /// <summary>
