@@ -224,7 +224,7 @@ public sealed class PendingSignatureTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task A_signature_that_expired_without_its_approval_withdrawn_before_a_crash_has_it_withdrawn_by_the_sweep()
+    public async Task A_signature_that_expired_without_its_approval_withdrawn_before_a_crash_has_it_withdrawn_by_the_sweep_even_behind_a_row_that_fails()
     {
         await using var rig = await Rig.StartAsync(abandonmentSweepSeconds: "1");
         // A decrease to 45,000: the beneficiary's approval goes on chain as it accepts, and the bank's signature is awaited.
@@ -232,24 +232,68 @@ public sealed class PendingSignatureTests(ITestOutputHelper output)
         var awaiting = await Get(rig.Bank, signature);
 
         // The expiry saved, and the service stopped before it withdrew the approval (written straight to the database, as
-        // the crash leaves it): nobody reads the credit or the signature afterwards.
+        // the crash leaves it): nobody reads the credit or the signature afterwards. Ahead of it in the sweep's order, an
+        // older due row whose abandonment fails every time (a step kind this version does not know).
+        await ExpireAsInACrashAsync(rig, signature.Segments[^1]);
+        var broken = Guid.NewGuid().ToString().ToUpperInvariant();
         await using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={rig.System.DatabasePath("payments")}"))
         {
             await db.OpenAsync();
-            await using var expire = db.CreateCommand();
-            expire.CommandText = "UPDATE pending_signatures SET Status = 'Expired', Outcome = 'expired (test)', ClosedAtUnixMs = $at, AbandonmentDue = 1, " +
-                                 "Version = Version + 1 WHERE upper(Id) = upper($id) AND Status = 'Awaiting'";
-            expire.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-            expire.Parameters.AddWithValue("$id", signature.Segments[^1]);
-            Assert.Equal(1, await expire.ExecuteNonQueryAsync());
+            await using var copy = db.CreateCommand();
+            copy.CommandText = "CREATE TEMP TABLE broken AS SELECT * FROM pending_signatures WHERE upper(Id) = upper($id); " +
+                               "UPDATE broken SET Id = $broken, Kind = 'no-such-step', ClosedAtUnixMs = ClosedAtUnixMs - 600000; " +
+                               "INSERT INTO pending_signatures SELECT * FROM broken;";
+            copy.Parameters.AddWithValue("$id", signature.Segments[^1]);
+            copy.Parameters.AddWithValue("$broken", broken);
+            await copy.ExecuteNonQueryAsync();
         }
         for (var i = 0; i < 60 && await AbandonmentDueAsync(rig, signature.Segments[^1]); i++) await Task.Delay(500);
         Assert.False(await AbandonmentDueAsync(rig, signature.Segments[^1]), "the sweep did not abandon the expired signature's step");
+        Assert.True(await AbandonmentDueAsync(rig, broken)); // the failing one stays due, tried again next round
 
         // The bank, signing itself, sends the adjustment it was given straight to the chain: the approval is gone, so the
         // escrow refuses it and the credit keeps its amount.
         Assert.Equal(0, await rig.SendStraightAsync(Sign(awaiting["transaction"]!.AsObject(), rig.BankKey)));
         Assert.Equal(9_600m, await rig.ImporterChainBalanceAsync());
+    }
+
+    [Fact]
+    public async Task The_sweep_leaves_alone_an_approval_that_a_later_decision_of_the_same_credit_sent_and_the_bank_completes_that_decision()
+    {
+        await using var rig = await Rig.StartAsync(abandonmentSweepSeconds: "5");
+        // A decrease to 45,000 accepted (the beneficiary's approval on chain); its signature expires in a crash, its
+        // abandonment still due.
+        var first = await rig.AwaitingAmendmentAsync(1, 45_000m);
+        await ExpireAsInACrashAsync(rig, first.Segments[^1]);
+
+        // The beneficiary accepts again: a new pending signature, with an approval of its own sent on chain (the escrow keeps
+        // one per credit: it replaced the first).
+        var (again, awaiting) = await Send(rig.Beneficiary, HttpMethod.Post, new Uri(rig.Credit, "amendments/1/accept"));
+        Assert.True(again == HttpStatusCode.Accepted, $"{(int)again}: {awaiting}");
+        var second = new Uri(rig.Payments, $"signatures/{awaiting!["pendingSignatureId"]!.GetValue<string>()}");
+
+        // The sweep finishes the first one's abandonment — without withdrawing the approval the second decision relies on.
+        for (var i = 0; i < 60 && await AbandonmentDueAsync(rig, first.Segments[^1]); i++) await Task.Delay(500);
+        Assert.False(await AbandonmentDueAsync(rig, first.Segments[^1]), "the sweep did not abandon the expired signature's step");
+
+        // The bank signs the second: the escrow takes the decrease (50,400 → 47,250 held), the amendment is accepted.
+        var (status, completed) = await rig.SubmitAsync(second, new { signedTransaction = await rig.SignPendingAsync(second) });
+        Assert.True(status == HttpStatusCode.OK && completed!["status"]!.GetValue<string>() == "completed", $"{(int)status}: {completed}");
+        Assert.Equal(9_600m + 3_150m, await rig.ImporterChainBalanceAsync());
+        Assert.Equal(45_000m, (await Get(rig.Beneficiary, rig.Credit))["terms"]!["amount"]!.GetValue<decimal>());
+    }
+
+    /// <summary>The signature saved expired with its abandonment due, and nothing after (written straight to the database, as a crash leaves it).</summary>
+    private static async Task ExpireAsInACrashAsync(Rig rig, string id)
+    {
+        await using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={rig.System.DatabasePath("payments")}");
+        await db.OpenAsync();
+        await using var expire = db.CreateCommand();
+        expire.CommandText = "UPDATE pending_signatures SET Status = 'Expired', Outcome = 'expired (test)', ClosedAtUnixMs = $at, AbandonmentDue = 1, " +
+                             "Version = Version + 1 WHERE upper(Id) = upper($id) AND Status = 'Awaiting'";
+        expire.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        expire.Parameters.AddWithValue("$id", id);
+        Assert.Equal(1, await expire.ExecuteNonQueryAsync());
     }
 
     private static async Task<bool> AbandonmentDueAsync(Rig rig, string id)
