@@ -10,8 +10,8 @@ namespace TradeChain.Ledger;
 /// chain mining at a steady period: shortly before each block is due, see below) it reads the head, and when new blocks
 /// arrived reads their receipts (eth_getBlockReceipts, one call a block; each awaited transaction's own receipt instead
 /// when the blocks outnumber the awaited, on the first read, when the node has no answer for a block yet, or on a node
-/// that refuses that method) — and asks once for each
-/// transaction newly awaited, whatever the head, so a transaction mined before it was awaited is found. It runs
+/// that refuses that method) — and asks once for each transaction newly awaited, whatever the head, so a transaction
+/// mined before it was awaited is found. It runs
 /// only while something is awaited. A failed read fails every wait of that round with its error, so callers retry as
 /// they would have after their own poll failed. On a chain that mines at a steady period it reads the head only shortly
 /// before each block is due (<see cref="BlockPace"/>), and a newly awaited transaction wakes it at once.
