@@ -68,6 +68,11 @@ public static class BenchRunner
             o.WriteLine($"  batch {e.BatchSize} at {F(e.Headline!.OfferedPerSecond, "0.##")}/s: " +
                         string.Join(", ", e.Headline.RpcCallsPerDeclaration.OrderByDescending(c => c.Value).Select(c => $"{c.Key} {F(c.Value)}")));
 
+        o.WriteLine("Where the release time goes (each step of the golden path from the end of the one before, p50/p95 ms), at each batch size's reported stage:");
+        foreach (var e in r.EndToEnd.Where(e => e.Headline?.Phases is not null))
+            o.WriteLine($"  batch {e.BatchSize} at {F(e.Headline!.OfferedPerSecond, "0.##")}/s: " +
+                        string.Join(", ", e.Headline.Phases!.Select(p => $"{p.Name} {F(p.P50Ms, "0")}/{F(p.P95Ms, "0")}")));
+
         foreach (var e in r.EndToEnd.Where(e => e.Idle is not null))
             o.WriteLine($"Idle (nothing arriving for {F(e.Idle!.Seconds, "0")} s after the warm-up drained), batch {e.BatchSize}: CPU-ms per second " +
                         string.Join(", ", Processes.Select(p => $"{p} {F(e.Idle.CpuMsPerSecond.GetValueOrDefault(p), "0")}")) +

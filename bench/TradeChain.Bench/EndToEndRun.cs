@@ -20,7 +20,8 @@ public sealed record StageResult(
     IReadOnlyDictionary<string, double?> CpuMsPerDeclaration,
     IReadOnlyDictionary<string, double> RpcCallsPerDeclaration,
     double ChainTransactionsPerDeclaration,
-    double SettledPerSecond)
+    double SettledPerSecond,
+    IReadOnlyList<PhaseTiming>? Phases = null)
 {
     public static readonly string[] Services = ["customs", "documents", "payments"];
 
@@ -32,6 +33,9 @@ public sealed record StageResult(
 
     public double RpcTotalPerDeclaration => RpcCallsPerDeclaration.Values.Sum();
 }
+
+/// <summary>One step of the golden path: how long released declarations spent in it, p50 and p95 (ms).</summary>
+public sealed record PhaseTiming(string Name, double P50Ms, double P95Ms);
 
 /// <summary>What the system costs while nothing arrives (after the warm-up has drained): per process, per second.</summary>
 /// <param name="CpuMsPerSecond">CPU milliseconds per second, per process (as the stages' columns).</param>
@@ -81,7 +85,11 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
     private readonly List<Task<Outcome>> _all = [];
     private int _sequence;
 
-    private sealed record Outcome(double? ReleaseMs, long ReleasedAt, long SettledAt, string? Error);
+    private sealed record Outcome(double? ReleaseMs, long ReleasedAt, long SettledAt, string? Error, double[]? Phases = null);
+
+    /// <summary>The golden path's steps, in order, each timed from the end of the one before (the first from the scheduled arrival).</summary>
+    public static readonly string[] PhaseNames =
+        ["documents issued", "declaration assessed", "payment request seen", "mandate and accounts", "deposit booked", "duty settled", "declaration released"];
 
     private sealed record Snapshot(long UnixMs, IReadOnlyDictionary<string, TimeSpan?> Cpu, IReadOnlyDictionary<string, long> Calls, long Block)
     {
@@ -251,7 +259,10 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
             window.Count, Stats.Percentile(lags, 50), Stats.Percentile(lags, 95), Stats.Percentile(lags, 99),
             after.CpuMsSince(before, offered), after.CallsSince(before, offered),
             (double)await rig.Chain.TransactionsInBlocksAsync(before.Block, after.Block) / offered,
-            settled / duration.TotalSeconds);
+            settled / duration.TotalSeconds,
+            [.. PhaseNames.Select((name, i) => new PhaseTiming(name,
+                Stats.Percentile([.. released.Where(o => o.Phases is not null).Select(o => o.Phases![i])], 50),
+                Stats.Percentile([.. released.Where(o => o.Phases is not null).Select(o => o.Phases![i])], 95)))]);
 
         // Before the next stage: what this one left behind ends (not measured), so that each stage starts from a quiet system.
         await Task.WhenAll(runs);
@@ -289,21 +300,31 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
             });
             var submitted = batch["results"]!.AsArray().Select(r => r!["document"] as JsonObject
                 ?? throw new ApiCallException($"document {r!["index"]} of {lrn} was refused: {r.ToJsonString()}")).ToList();
+            var marks = new long[PhaseNames.Length + 1];
+            marks[0] = scheduled;
             var hashes = await Task.WhenAll(submitted.Select(async s =>
                 (await Follow(exporter, new Uri(documents, $"documents/{s["id"]}"), d => d["status"]?.GetValue<string>() == "Issued"))["hash"]!.GetValue<string>()));
+            marks[1] = Stopwatch.GetTimestamp();
             var lodged = await TradeChainHttp.PostAsync(exporter, new Uri(system.Customs.BaseAddress, "declarations"), GoldenPath.ExportDeclaration(lrn, hashes[0], hashes[1]));
             var declaration = new Uri(system.Customs.BaseAddress, $"declarations/{lodged["id"]}");
             // Declarations, documents and duty payments are followed by long-poll: one request per status change.
             var assessed = await Follow(exporter, declaration, d => d["status"]?.GetValue<string>() is "Assessed" or "Rejected");
             if (assessed["status"]!.GetValue<string>() != "Assessed") return new Outcome(null, 0, 0, $"{lrn} rejected: {assessed["statusReason"]}");
+            marks[2] = Stopwatch.GetTimestamp();
             var reference = assessed["paymentReference"]!.GetValue<string>();
             await GoldenPath.FundAndSettleAsync(exporter, rig.Bank, GoldenPath.BankParty, rig.Treasury, system.Payments.BaseAddress, reference, PollTimeout,
-                beforeSettle: beforeSettle);
+                beforeSettle: async () =>
+                {
+                    if (beforeSettle is not null) await beforeSettle();
+                    marks[5] = Stopwatch.GetTimestamp(); // after a held burst's wait: the settlement step starts when it is asked
+                },
+                reached: step => marks[3 + step] = Stopwatch.GetTimestamp());
             await Follow(exporter, new Uri(system.Payments.BaseAddress, $"duty-payments/{reference}"), p => p["status"]?.GetValue<string>() == "Settled");
-            var settledAt = Stopwatch.GetTimestamp();
+            var settledAt = marks[6] = Stopwatch.GetTimestamp();
             await Follow(exporter, declaration, d => d["status"]?.GetValue<string>() == "Released");
-            var at = Stopwatch.GetTimestamp();
-            return new Outcome(Stopwatch.GetElapsedTime(scheduled, at).TotalMilliseconds, at, settledAt, null);
+            var at = marks[7] = Stopwatch.GetTimestamp();
+            return new Outcome(Stopwatch.GetElapsedTime(scheduled, at).TotalMilliseconds, at, settledAt, null,
+                [.. Enumerable.Range(1, PhaseNames.Length).Select(i => Stopwatch.GetElapsedTime(marks[i - 1], marks[i]).TotalMilliseconds)]);
         }
         catch (Exception e) // any failure of one declaration is its outcome, reported; the run goes on
         {

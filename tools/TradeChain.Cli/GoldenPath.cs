@@ -41,19 +41,23 @@ public sealed class GoldenPath(Uri documents, Uri customs, Uri payments, AuthOpt
     /// credited (a deposit against the bank's books), the customs treasury's account is opened by the treasury's bank, and
     /// the payment is settled — a token transfer on chain. Opening and depositing again are harmless (idempotent).
     /// </summary>
+    /// <param name="reached">Told each step done, for timing: 0 the payment request seen, 1 the mandate and both accounts in place, 2 the deposit booked.</param>
     /// <param name="beforeSettle">Awaited once the account is funded, before the settlement is asked for (the benchmark holds settlements back to send them at once).</param>
     public static async Task<JsonObject> FundAndSettleAsync(HttpClient payerClient, HttpClient bank, string bankParty, HttpClient treasuryBank, Uri payments,
-        string reference, TimeSpan timeout, CancellationToken ct = default, Func<Task>? beforeSettle = null)
+        string reference, TimeSpan timeout, CancellationToken ct = default, Func<Task>? beforeSettle = null, Action<int>? reached = null)
     {
         // The declarant sees what it owes and mandates its bank, which from then on sees the declarant's duties.
         var payment = await TradeChainHttp.PollAsync(payerClient, new Uri(payments, $"/duty-payments/{reference}"), p => p["status"] is not null, timeout, ct, "payment request received");
         var payer = payment["payerParty"]!.GetValue<string>();
         var currency = payment["currency"]!.GetValue<string>();
+        reached?.Invoke(0);
         await TradeChainHttp.PostAsync(payerClient, new Uri(payments, "/accounts/mandates"), new { bank = bankParty, currency }, ct);
         await TradeChainHttp.PostAsync(bank, new Uri(payments, "/accounts"), new { party = payer, currency }, ct);
         await TradeChainHttp.PostAsync(treasuryBank, new Uri(payments, "/accounts"), new { party = "CUSTOMS-TREASURY", currency }, ct);
+        reached?.Invoke(1);
         await TradeChainHttp.PostAsync(bank, new Uri(payments, $"/accounts/{payer}/{currency}/deposits"),
             new { amount = payment["amount"]!.GetValue<decimal>(), reference = $"DEP-{reference}" }, ct);
+        reached?.Invoke(2);
         if (beforeSettle is not null) await beforeSettle();
         var settling = await TradeChainHttp.PostAsync(bank, new Uri(payments, $"/duty-payments/{reference}/settle"), new { }, ct);
         // 202 Accepted (the bank's batch had not been recorded within the service's wait): Settling until its receipt is
