@@ -409,6 +409,55 @@ public sealed class DocumentsTests(DocumentsFixture fixture, ITestOutputHelper o
         Assert.Equal(HttpStatusCode.NotFound, (await Send(bank, HttpMethod.Get, Documents($"documents/{id}"))).Status);
     }
 
+    [Fact]
+    public async Task Documents_submitted_while_an_issuance_awaits_its_block_are_sent_without_waiting_for_it()
+    {
+        // The chain stops mining (as between two blocks of a chain with a block period): the first round's transaction
+        // waits in the mempool. The next round must go meanwhile, not after the first round's receipt.
+        var web3 = new Web3(System.Chain.RpcUrl);
+        using var exporter = Client(Roles.Exporter, "EXP-PIPELINE");
+        // A document's round is sent when a transaction carrying its Merkle root waits in the node's mempool.
+        async Task<bool> WaitsInMempool(string id)
+        {
+            var root = (await Get(exporter, Documents($"documents/{id}")))["merkleRoot"]?.GetValue<string>();
+            if (root is null) return false; // not in a round yet
+            var pending = await web3.Eth.Blocks.GetBlockWithTransactionsByNumber.SendRequestAsync(Nethereum.RPC.Eth.DTOs.BlockParameter.CreatePending());
+            return pending.Transactions.Any(t => t.Input.Contains(root.Replace("0x", ""), StringComparison.OrdinalIgnoreCase));
+        }
+        await web3.Client.SendRequestAsync<bool?>("evm_setAutomine", null, false);
+        string first, second;
+        try
+        {
+            first = (await Post(exporter, Documents("documents"), new { type = "commercial-invoice", content = Invoice("INV-PIPE-1") }))["id"]!.GetValue<string>();
+            await Until(() => WaitsInMempool(first), "the first round's transaction is sent");
+            second = (await Post(exporter, Documents("documents"), new { type = "commercial-invoice", content = Invoice("INV-PIPE-2") }))["id"]!.GetValue<string>();
+            await Until(() => WaitsInMempool(second), "the second round's transaction is sent while the first awaits its block");
+            Assert.True(await WaitsInMempool(first), "the first round's transaction is still unmined");
+            // Nothing is mined yet: neither document may say Issued.
+            foreach (var id in new[] { first, second })
+                Assert.Equal("Submitted", (await Get(exporter, Documents($"documents/{id}")))["status"]!.GetValue<string>());
+        }
+        finally
+        {
+            await web3.Client.SendRequestAsync<bool?>("evm_setAutomine", null, true);
+            await web3.Client.SendRequestAsync<string>("evm_mine");
+        }
+        var (a, _) = await IssueAsync(exporter, first);
+        var (b, _) = await IssueAsync(exporter, second);
+        Assert.NotEqual(a["issueTransactionHash"]!.GetValue<string>(), b["issueTransactionHash"]!.GetValue<string>());
+        Assert.Equal(a["issuedInBlock"]!.GetValue<long>(), b["issuedInBlock"]!.GetValue<long>()); // both in the one block mined after
+    }
+
+    private static async Task Until(Func<Task<bool>> done, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await done())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"waited 30 s for: {what}");
+            await Task.Delay(100);
+        }
+    }
+
     /// <summary>The caller's titles listed for the bill <paramref name="id"/> (others' tests share the chain).</summary>
     private async Task<List<JsonNode?>> TitlesOf(HttpClient party, string id)
     {

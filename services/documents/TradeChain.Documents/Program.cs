@@ -9,7 +9,11 @@ using TradeChain.ServiceDefaults.Chain;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddTradeChainService<DocumentsDbContext>("documents", typeof(Program).Assembly);
-builder.Services.Configure<IssuanceOptions>(builder.Configuration.GetSection(IssuanceOptions.Section));
+builder.Services.AddOptions<IssuanceOptions>().Bind(builder.Configuration.GetSection(IssuanceOptions.Section))
+    .Validate(o => o.MaxBatchSize is >= 1 and <= 10_000, "Issuance:MaxBatchSize must be between 1 and 10000 documents.")
+    .Validate(o => o.WindowMs is >= 0 and <= 60_000, "Issuance:WindowMs must be between 0 and 60000 ms.")
+    .Validate(o => o.MaxInFlight is >= 1 and <= 16, "Issuance:MaxInFlight must be between 1 (each round waits for the one before) and 16.")
+    .ValidateOnStart();
 builder.Services.AddSingleton(builder.Configuration.GetSection(IssuerRegistryOptions.Section).Get<IssuerRegistryOptions>() ?? new IssuerRegistryOptions());
 builder.AddPartyWallets();
 builder.Services.AddSingleton<IssuerRegistry>();

@@ -11,7 +11,9 @@ namespace TradeChain.Documents.Application;
 /// (<see cref="IssuanceBatch.TreesOf"/>) whose roots go out in one document-store transaction (bills of lading: one title
 /// minted each), then each document becomes Issued with the transaction's hash and block. Submissions and batches are
 /// durable before the chain sees them, so a crash or a chain outage only delays issuance; on retry, roots already on
-/// chain are not issued twice. Run by the <see cref="DocumentIssuer"/> whenever something was saved.
+/// chain are not issued twice. A round is formed (<see cref="FormAsync"/>: its batches saved) and then sent and confirmed
+/// (<see cref="SendAsync"/>); the <see cref="DocumentIssuer"/> forms the next round while earlier ones await their
+/// receipts, up to <see cref="IssuanceOptions.MaxInFlight"/>.
 /// </summary>
 public sealed class IssueDocuments(DocumentsDbContext db, DocumentStoreClient store, TitleRegistryClient titles, TitleEvents titleEvents, PartyDirectory parties, TimeProvider clock,
     IOptions<IssuanceOptions> options, ILogger<IssueDocuments> logger)
@@ -19,21 +21,27 @@ public sealed class IssueDocuments(DocumentsDbContext db, DocumentStoreClient st
     /// <summary>Who issues, in the transition log.</summary>
     public const string Actor = "documents-issuer";
 
-    /// <summary>Issues what is waiting (or resends what was not confirmed); the number of documents now Issued.</summary>
-    public async Task<int> HandleAsync(CancellationToken ct)
+    /// <summary>
+    /// The next round to send: batches formed before a crash or a chain outage first (those of <paramref name="inFlight"/>,
+    /// being sent by this process, excepted), else what was submitted — once the oldest submission has waited the window or
+    /// a full batch is waiting — formed into batches and saved. Null when there is nothing to send.
+    /// </summary>
+    public async Task<IssuanceRound?> FormAsync(IReadOnlyCollection<Guid> inFlight, CancellationToken ct)
     {
         // Batches formed before a crash or a chain outage go first, with the roots they were given.
-        var unconfirmed = await db.Batches.Where(b => !b.Confirmed).OrderBy(b => b.CreatedAtUnixMs).Take(options.Value.MaxBatchSize).ToListAsync(ct);
-        if (unconfirmed.Count > 0) return await SendAsync(unconfirmed, retry: true, ct);
+        var unconfirmed = await db.Batches.AsNoTracking().Where(b => !b.Confirmed && !inFlight.Contains(b.Id))
+            .OrderBy(b => b.CreatedAtUnixMs).Take(options.Value.MaxBatchSize).Select(b => b.Id).ToListAsync(ct);
+        if (unconfirmed.Count > 0) return new IssuanceRound(unconfirmed, Retry: true);
 
         var pending = await db.Documents.Where(d => d.Status == DocumentStatus.Submitted && d.BatchId == null)
             .OrderBy(d => d.SubmittedAtUnixMs).Take(options.Value.MaxBatchSize).ToListAsync(ct);
-        if (pending.Count == 0) return 0;
+        if (pending.Count == 0) return null;
         var age = clock.GetUtcNow().ToUnixTimeMilliseconds() - pending[0].SubmittedAtUnixMs;
         if (pending.Count < options.Value.MaxBatchSize && age < options.Value.WindowMs)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(options.Value.WindowMs - age), ct);
-            return await HandleAsync(ct);
+            db.ChangeTracker.Clear();
+            return await FormAsync(inFlight, ct);
         }
 
         // The batches are durable before the chain sees them.
@@ -48,7 +56,15 @@ public sealed class IssueDocuments(DocumentsDbContext db, DocumentStoreClient st
             batches.Add(batch);
         }
         await db.SaveChangesAsync(ct);
-        return await SendAsync(batches, retry: false, ct);
+        return new IssuanceRound([.. batches.Select(b => b.Id)], Retry: false);
+    }
+
+    /// <summary>Sends a round's roots and marks its documents Issued; the number of documents now Issued.</summary>
+    public async Task<int> SendAsync(IssuanceRound round, CancellationToken ct)
+    {
+        var ids = round.BatchIds;
+        var batches = await db.Batches.Where(b => ids.Contains(b.Id) && !b.Confirmed).OrderBy(b => b.CreatedAtUnixMs).ToListAsync(ct);
+        return batches.Count == 0 ? 0 : await SendAsync(batches, round.Retry, ct);
     }
 
     private async Task<int> SendAsync(IReadOnlyList<IssuanceBatch> batches, bool retry, CancellationToken ct)
@@ -107,3 +123,6 @@ public sealed class IssueDocuments(DocumentsDbContext db, DocumentStoreClient st
         return documents.Count;
     }
 }
+
+/// <summary>Batches to send together (saved already). <paramref name="Retry"/>: formed before — an earlier attempt may have issued some of their roots.</summary>
+public sealed record IssuanceRound(IReadOnlyList<Guid> BatchIds, bool Retry);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using TradeChain.Documents.Application;
 using TradeChain.ServiceDefaults.Persistence;
 
@@ -12,36 +13,105 @@ public sealed class IssuanceOptions
 
     /// <summary>How long a submitted document waits for others to share its transaction.</summary>
     public int WindowMs { get; set; } = 200;
+
+    /// <summary>
+    /// Rounds sent and not yet confirmed at once (1: each waits for the one before). On a chain with a block period a round
+    /// waits about a block for its receipt; documents submitted meanwhile go in the next round without waiting for it.
+    /// </summary>
+    public int MaxInFlight { get; set; } = 4;
 }
 
 /// <summary>
-/// Runs <see cref="IssueDocuments"/> whenever a save may have submitted a document (and every half second), backing off
-/// while the chain or the database fails: failed documents stay Submitted and are issued on a later round.
+/// Runs <see cref="IssueDocuments"/> whenever a save may have submitted a document (and every half second): forms a round
+/// (its batches saved) and sends it, forming the next one while up to <see cref="IssuanceOptions.MaxInFlight"/> rounds
+/// await their receipts. A round that fails stays unconfirmed and is sent again as a retry (its roots checked on chain
+/// first); while rounds fail the issuer backs off. Documents of a failed round stay Submitted until it is confirmed.
 /// </summary>
-public sealed class DocumentIssuer(IServiceScopeFactory scopes, WorkSignal signal, ILogger<DocumentIssuer> logger) : BackgroundService
+public sealed class DocumentIssuer(IServiceScopeFactory scopes, WorkSignal signal, IOptions<IssuanceOptions> options, ILogger<DocumentIssuer> logger) : BackgroundService
 {
     private readonly WorkSignal.WakeUp _wakeUp = signal.Register();
+    private readonly Lock _gate = new();
+    private readonly HashSet<Guid> _inFlight = []; // batches of rounds being sent by this process: not crash leftovers
+    private readonly List<Task> _sending = [];
+    private int _failures; // rounds that failed in a row (formed or sent)
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var failures = 0;
-        while (!stoppingToken.IsCancellationRequested)
+        using var slots = new SemaphoreSlim(options.Value.MaxInFlight, options.Value.MaxInFlight);
+        try
         {
-            try
+            while (!stoppingToken.IsCancellationRequested)
             {
-                int issued;
-                await using (var scope = scopes.CreateAsyncScope())
-                    issued = await scope.ServiceProvider.GetRequiredService<IssueDocuments>().HandleAsync(stoppingToken);
-                failures = 0;
-                if (issued == 0) await _wakeUp.WaitAsync(TimeSpan.FromMilliseconds(500), stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
-            catch (Exception e)
-            {
-                failures++;
-                logger.LogWarning(e, "Issuing documents failed ({Failures} in a row); they stay Submitted and will be retried", failures);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(30_000, 500 * Math.Pow(2, Math.Min(failures, 6)))), stoppingToken);
+                await slots.WaitAsync(stoppingToken);
+                IssuanceRound? round;
+                try
+                {
+                    if (Volatile.Read(ref _failures) is > 0 and var failures) await Task.Delay(Backoff(failures), stoppingToken);
+                    Guid[] inFlight;
+                    lock (_gate) inFlight = [.. _inFlight];
+                    await using var scope = scopes.CreateAsyncScope();
+                    round = await scope.ServiceProvider.GetRequiredService<IssueDocuments>().FormAsync(inFlight, stoppingToken);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    slots.Release();
+                    return;
+                }
+                catch (Exception e)
+                {
+                    slots.Release();
+                    Failed(e);
+                    continue;
+                }
+                if (round is null)
+                {
+                    slots.Release();
+                    await _wakeUp.WaitAsync(TimeSpan.FromMilliseconds(500), stoppingToken);
+                    continue;
+                }
+                lock (_gate)
+                {
+                    _inFlight.UnionWith(round.BatchIds);
+                    _sending.RemoveAll(t => t.IsCompleted);
+                    _sending.Add(SendAsync(round, slots, stoppingToken));
+                }
             }
         }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
+        finally
+        {
+            Task[] sending;
+            lock (_gate) sending = [.. _sending];
+            await Task.WhenAll(sending); // each ends by itself (cancelled with the process): the semaphore outlives them
+        }
     }
+
+    private async Task SendAsync(IssuanceRound round, SemaphoreSlim slots, CancellationToken ct)
+    {
+        await Task.Yield(); // the loop goes on forming the next round
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<IssueDocuments>().SendAsync(round, ct);
+            Volatile.Write(ref _failures, 0);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+        catch (Exception e)
+        {
+            Failed(e);
+        }
+        finally
+        {
+            lock (_gate) _inFlight.ExceptWith(round.BatchIds); // unconfirmed still if it failed: the next round retries it
+            slots.Release();
+        }
+    }
+
+    private void Failed(Exception e)
+    {
+        var failures = Interlocked.Increment(ref _failures);
+        logger.LogWarning(e, "Issuing documents failed ({Failures} in a row); they stay Submitted and will be retried", failures);
+    }
+
+    private static TimeSpan Backoff(int failures) => TimeSpan.FromMilliseconds(Math.Min(30_000, 500 * Math.Pow(2, Math.Min(failures, 6))));
 }
