@@ -166,6 +166,48 @@ public sealed partial class SettlementIntegrityTests
     }
 
     [Fact]
+    public async Task Settlements_asked_while_a_banks_batch_awaits_its_block_go_in_the_next_batch_without_waiting_for_that_receipt()
+    {
+        await using var system = await TradeChainSystem.StartAsync();
+        using var parties = new BatchParties();
+        var (duties, _) = await FundedDutiesAsync(system, parties, "LRN-PIPE", 2);
+        var payments = system.Payments.BaseAddress;
+        var chain = Settlement(system);
+        var bank = DevelopmentBankSigners.AddressOf(GoldenPath.BankParty);
+        var mined = await chain.Web3Nonce(bank, BlockParameter.CreateLatest());
+        async Task<BigInteger> Sent() => await chain.Web3Nonce(bank, BlockParameter.CreatePending()) - mined;
+        // The chain stops mining (as between two blocks of a chain with a block period): the first batch waits in the mempool.
+        await chain.Rpc("evm_setAutomine", false);
+        try
+        {
+            Assert.Equal(HttpStatusCode.Accepted, (await SettleRespondingAsync(parties.Bank, payments, duties[0].Reference)).StatusCode);
+            await Until(async () => await Sent() >= 1, "the first batch is sent");
+            Assert.Equal(HttpStatusCode.Accepted, (await SettleRespondingAsync(parties.Bank, payments, duties[1].Reference)).StatusCode);
+            await Until(async () => await Sent() >= 2, "the second batch is sent while the first awaits its block");
+            // Nothing is mined: neither payment may say Settled.
+            foreach (var duty in duties)
+                Assert.Equal("Settling", (await Get(parties.Bank, new Uri(payments, $"duty-payments/{duty.Reference}")))["status"]!.GetValue<string>());
+        }
+        finally
+        {
+            await chain.Rpc("evm_setAutomine", true);
+            await chain.Rpc("evm_mine");
+        }
+        var transactions = new List<string>();
+        foreach (var duty in duties)
+        {
+            var settled = await Poll(parties.Bank, new Uri(payments, $"duty-payments/{duty.Reference}"), p => p["status"]!.GetValue<string>() != "Settling");
+            Assert.True(settled["status"]!.GetValue<string>() == "Settled", $"{settled}\n{system.Diagnostics}");
+            transactions.Add(settled["settlementTransactionHash"]!.GetValue<string>());
+        }
+        Assert.Equal(2, transactions.Distinct(StringComparer.OrdinalIgnoreCase).Count()); // two batches…
+        var blocks = new HashSet<BigInteger>();
+        foreach (var tx in transactions) blocks.Add((await chain.ReceiptAsync(tx)).BlockNumber.Value);
+        Assert.Single(blocks); // …mined in the one block
+        await AssertLedgerAgreesWithChainAsync(system, parties.TreasuryBank, duties, duties.Sum(d => d.Amount));
+    }
+
+    [Fact]
     public async Task Payments_killed_after_its_batch_was_sent_and_before_it_was_recorded_settles_each_payment_once_after_the_restart()
     {
         await using var system = await TradeChainSystem.StartAsync();

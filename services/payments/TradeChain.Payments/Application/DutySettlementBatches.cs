@@ -26,7 +26,7 @@ namespace TradeChain.Payments.Application;
 /// send, and saves under it (the save's transaction renews it first), so that no other replica gives up a payment whose
 /// transfer this one is sending.
 /// </summary>
-public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLedger ledger, SettleDutyPayment settle, DutySettlementQueue queue,
+public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLedger ledger, SettleDutyPayment settle,
     SettlementLeases leases, RecordChanges changes, IOptions<PaymentsOptions> options, TimeProvider clock, ILogger<SettleQueuedDutyPayments> logger)
 {
     private sealed record Item(DutyPayment Payment, Caller Bank, SettlementAccount From, SettlementAccount To);
@@ -34,15 +34,23 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
     private TimeSpan LeaseDuration => TimeSpan.FromSeconds(Math.Max(1, options.Value.SettlementLeaseSeconds));
 
     /// <param name="lease">The bank's settlement lease, held by this process.</param>
-    /// <returns>How many queued settlements were taken (at most <paramref name="maxItems"/>), and how many of them were
-    /// resolved (settled or given up; the others stay queued).</returns>
+    /// <param name="inFlight">References an earlier flush of this process is sending and has not saved yet: left alone.</param>
+    /// <param name="taken">Told the references this flush took, once it has read them (before anything is sent): the
+    /// worker then adds them to what the next flush leaves alone.</param>
+    /// <returns>How many queued settlements were taken (at most <paramref name="maxItems"/>), how many of them were
+    /// resolved (settled or given up; the others stay queued), and whether they should be flushed again at once (their
+    /// outcomes could not be saved because a payment changed meanwhile: the next flush finds each transfer made and records it alone).</returns>
     /// <exception cref="SettlementLeaseLostException">The lease was lost: nothing more was sent, nothing saved.</exception>
-    public async Task<(int Taken, int Resolved)> HandleAsync(HeldLease lease, int maxItems, CancellationToken ct)
+    public async Task<(int Taken, int Resolved, bool Again)> HandleAsync(HeldLease lease, int maxItems, CancellationToken ct,
+        IReadOnlyCollection<string>? inFlight = null, Action<IReadOnlyList<string>>? taken = null)
     {
         var bankParty = lease.Bank;
-        var queued = await db.DutyPayments.Where(p => p.Status == DutyPaymentStatus.Settling && p.SettledByBank == bankParty && !p.SettledInRequest)
+        IReadOnlyCollection<string> sending = inFlight ?? [];
+        var queued = await db.DutyPayments.Where(p => p.Status == DutyPaymentStatus.Settling && p.SettledByBank == bankParty && !p.SettledInRequest
+                && !sending.Contains(p.Reference))
             .OrderBy(p => p.RequestedAtUnixMs).ThenBy(p => p.Reference).Take(maxItems).ToListAsync(ct);
-        if (queued.Count == 0) return (0, 0);
+        taken?.Invoke([.. queued.Select(p => p.Reference)]);
+        if (queued.Count == 0) return (0, 0, false);
         var actors = await ActorsAsync(queued, ct);
         var treasury = options.Value.CustomsTreasuryParty;
         var parties = queued.Select(p => p.PayerParty).Append(treasury).Distinct().ToList();
@@ -116,8 +124,8 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
             }
         }
 
-        var saved = await SaveAsync(lease, queued, resolved, ct);
-        return (queued.Count, saved ? resolved.Count : 0);
+        var saved = await SaveAsync(lease, resolved, ct);
+        return (queued.Count, saved ? resolved.Count : 0, !saved);
     }
 
     /// <summary>The token's refusal of a reference the bank has used on chain.</summary>
@@ -143,12 +151,13 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
     /// <summary>
     /// Saves every outcome in one transaction, then wakes the requests waiting on those payments (<see cref="RecordChanges"/>:
     /// the save's own wake-up comes before its transaction commits). A payment changed meanwhile (customs noted a
-    /// withdrawal) fails it: nothing is saved, all stay Settling, and the next flush — at once — sends them again, finds each
-    /// transfer made on chain (DuplicateReference, bound to exactly it) and records it; a refused one is refused again.
+    /// withdrawal) fails it: nothing is saved, all stay Settling, and the next flush — at once (the worker wakes the lane
+    /// once this flush's references are no longer in flight) — sends them again, finds each transfer made on chain
+    /// (DuplicateReference, bound to exactly it) and records it; a refused one is refused again.
     /// </summary>
     /// <exception cref="SettlementLeaseLostException">The lease was lost: nothing was saved (its new holder decides again).</exception>
     /// <returns>Whether the outcomes were saved.</returns>
-    private async Task<bool> SaveAsync(HeldLease lease, IReadOnlyList<DutyPayment> queued, HashSet<string> resolved, CancellationToken ct)
+    private async Task<bool> SaveAsync(HeldLease lease, HashSet<string> resolved, CancellationToken ct)
     {
         try
         {
@@ -167,7 +176,6 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
         }
         db.ChangeTracker.Clear();
         // Nothing was saved: the next flush (at once) sends the batch's items again, finds them made and records each alone.
-        queue.Queued(queued[0].SettledByBank!);
         return false;
     }
 

@@ -8,10 +8,13 @@ namespace TradeChain.Payments.Infrastructure;
 /// Runs one lane per bank: every <see cref="Rescan"/> the banks with a settlement queued are looked up (queued here or by
 /// another replica, or sent before a crash) and their lanes woken; a lane also wakes when this process saves an entry, lets
 /// the window gather more, takes the bank's settlement lease (<see cref="SettlementLeases"/>: one sender per bank across
-/// replicas; another holds it ⇒ it waits for the next scan) and flushes (<see cref="Application.SettleQueuedDutyPayments"/>)
-/// until its queue is empty, then lets the lease go. A flush, once begun, runs to its end even when the process stops (its
-/// sends and saves are not cancelled). A lane's failure (chain or database unavailable, lease lost) is retried with backoff;
-/// its entries stay queued. Off where Payments:SettlementWorkerEnabled is false.
+/// replicas; another holds it ⇒ it waits for the next scan) and starts a flush (<see cref="Application.SettleQueuedDutyPayments"/>).
+/// Up to Payments:SettlementBatchesInFlight flushes of a bank run at once: once a flush has read what it takes, the lane
+/// may start the next one (which leaves those references alone), so settlements asked while a batch waits for its block
+/// go in the next batch instead of waiting for that receipt. The lease is let go when the bank's last flush ends. A flush,
+/// once begun, runs to its end even when the process stops (its sends and saves are not cancelled). A flush's failure
+/// (chain or database unavailable, lease lost) is retried with backoff; its entries stay queued. Off where
+/// Payments:SettlementWorkerEnabled is false.
 /// </summary>
 public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettlementQueue queue, IOptions<PaymentsOptions> options,
     ILogger<DutySettlementWorker> logger) : BackgroundService
@@ -21,6 +24,19 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
 
     private TimeSpan LeaseDuration => TimeSpan.FromSeconds(Math.Max(1, options.Value.SettlementLeaseSeconds));
 
+    /// <summary>One bank's lane: its flushes in flight, the references they took, and the lease they share.</summary>
+    private sealed class Lane(string bank, int maxInFlight)
+    {
+        public string Bank { get; } = bank;
+        public readonly SemaphoreSlim Slots = new(maxInFlight, maxInFlight);
+        public readonly SemaphoreSlim LeaseGate = new(1, 1); // guards Lease and Flushing
+        public HeldLease? Lease;
+        public int Flushing;
+        public readonly Lock Gate = new(); // guards InFlight
+        public readonly HashSet<string> InFlight = new(StringComparer.Ordinal);
+        public int Failures;
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!options.Value.SettlementWorkerEnabled)
@@ -28,6 +44,7 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
             logger.LogInformation("The duty settlement worker is off here (Payments:SettlementWorkerEnabled=false): another process sends the banks' queued settlements");
             return;
         }
+        var flushes = new List<Task>();
         try
         {
             var running = new Dictionary<string, Task>(StringComparer.Ordinal);
@@ -35,12 +52,18 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
             {
                 await ScanAsync(stoppingToken);
                 foreach (var bank in queue.Banks.Where(b => !running.ContainsKey(b)))
-                    running[bank] = Task.Run(() => RunLaneAsync(bank, stoppingToken), stoppingToken);
+                    running[bank] = Task.Run(() => RunLaneAsync(new Lane(bank, Math.Clamp(options.Value.SettlementBatchesInFlight, 1, 16)), flushes, stoppingToken), stoppingToken);
                 await queue.WaitForNewLaneAsync(Rescan, stoppingToken);
             }
             await Task.WhenAll(running.Values);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
+        finally
+        {
+            Task[] begun;
+            lock (flushes) begun = [.. flushes];
+            await Task.WhenAll(begun); // flushes run to their end: a send is awaited and recorded
+        }
     }
 
     /// <summary>Wakes the lane of every bank with a queued settlement (saved by any replica, or left by a crash).</summary>
@@ -60,48 +83,142 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
         }
     }
 
-    private async Task RunLaneAsync(string bank, CancellationToken ct)
+    private async Task RunLaneAsync(Lane lane, List<Task> flushes, CancellationToken ct)
     {
-        var failures = 0;
         while (!ct.IsCancellationRequested)
         {
             try
             {
-                if (!await queue.WaitForWorkAsync(bank, Rescan, ct)) continue;
+                if (!await queue.WaitForWorkAsync(lane.Bank, Rescan, ct)) continue;
                 await Task.Delay(queue.Window, ct); // the window: the settlements asked meanwhile go in the same transaction
+                await lane.Slots.WaitAsync(ct);
+                HeldLease? lease;
+                try
+                {
+                    lease = await TakeLeaseAsync(lane, ct);
+                }
+                catch
+                {
+                    lane.Slots.Release();
+                    throw;
+                }
+                if (lease is null)
+                {
+                    lane.Slots.Release();
+                    logger.LogDebug("The settlement lease of {Bank} is held by another process: that one sends the bank's queue", lane.Bank);
+                    continue;
+                }
                 // From here the flush runs to its end: a send is awaited and recorded, never cut off by the process stopping.
-                await FlushAsync(bank, CancellationToken.None);
-                failures = 0;
+                var read = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                var flush = FlushAsync(lane, lease, read);
+                lock (flushes)
+                {
+                    flushes.RemoveAll(f => f.IsCompleted);
+                    flushes.Add(flush);
+                }
+                await read.Task; // what it took is in flight now: the next flush leaves it alone
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
             catch (Exception e)
             {
-                logger.LogWarning(e, "Flushing {Bank}'s queued duty settlements failed ({Failures} in a row); they stay queued", bank, ++failures);
-                await Task.Delay(Backoff(failures), ct);
-                queue.Queued(bank);
+                logger.LogWarning(e, "Taking {Bank}'s settlement lease failed; its queued duty settlements stay queued", lane.Bank);
+                await Task.Delay(Backoff(++lane.Failures), ct);
+                queue.Queued(lane.Bank);
             }
         }
     }
 
-    /// <summary>Under the bank's lease (when this process gets it), flushes its queue until empty, then lets the lease go.</summary>
-    private async Task FlushAsync(string bank, CancellationToken ct)
+    /// <summary>The bank's lease for one more flush: the one its flushes in flight share, else taken now (null: another process holds it).</summary>
+    private async Task<HeldLease?> TakeLeaseAsync(Lane lane, CancellationToken ct)
     {
-        HeldLease? lease;
-        await using (var scope = scopes.CreateAsyncScope())
-            lease = await scope.ServiceProvider.GetRequiredService<SettlementLeases>().TryAcquireAsync(bank, queue.LeaseHolder, LeaseDuration, ct);
-        if (lease is null)
+        await lane.LeaseGate.WaitAsync(ct);
+        try
         {
-            logger.LogDebug("The settlement lease of {Bank} is held by another process: that one sends the bank's queue", bank);
-            return;
+            if (lane.Lease is null)
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                lane.Lease = await scope.ServiceProvider.GetRequiredService<SettlementLeases>().TryAcquireAsync(lane.Bank, queue.LeaseHolder, LeaseDuration, ct);
+                if (lane.Lease is null) return null;
+            }
+            lane.Flushing++;
+            return lane.Lease;
         }
-        (int Taken, int Resolved) flushed;
-        do
+        finally
         {
-            await using var scope = scopes.CreateAsyncScope();
-            flushed = await scope.ServiceProvider.GetRequiredService<Application.SettleQueuedDutyPayments>().HandleAsync(lease, queue.MaxItems, ct);
-        } while (flushed.Taken == queue.MaxItems && flushed.Resolved > 0); // a full batch: more may wait (items left queued come first again: not at once)
-        await using (var scope = scopes.CreateAsyncScope())
-            await scope.ServiceProvider.GetRequiredService<SettlementLeases>().ReleaseAsync(lease, ct);
+            lane.LeaseGate.Release();
+        }
+    }
+
+    /// <summary>One flush under the lane's lease; the last of the bank's flushes to end lets the lease go.</summary>
+    private async Task FlushAsync(Lane lane, HeldLease lease, TaskCompletionSource read)
+    {
+        await Task.Yield(); // the lane goes on once this flush has read what it takes
+        IReadOnlyList<string> took = [];
+        var again = false;
+        try
+        {
+            string[] inFlight;
+            lock (lane.Gate) inFlight = [.. lane.InFlight];
+            (int Taken, int Resolved, bool Again) flushed;
+            await using (var scope = scopes.CreateAsyncScope())
+                flushed = await scope.ServiceProvider.GetRequiredService<Application.SettleQueuedDutyPayments>().HandleAsync(lease, queue.MaxItems, CancellationToken.None,
+                    inFlight, references =>
+                    {
+                        took = references;
+                        lock (lane.Gate) lane.InFlight.UnionWith(references);
+                        read.TrySetResult();
+                    });
+            lane.Failures = 0;
+            // A full batch: more may wait (items left queued come first again: not at once). Outcomes not saved: at once.
+            again = flushed.Again || (flushed.Taken == queue.MaxItems && flushed.Resolved > 0);
+        }
+        catch (Exception e)
+        {
+            var failures = Interlocked.Increment(ref lane.Failures);
+            logger.LogWarning(e, "Flushing {Bank}'s queued duty settlements failed ({Failures} in a row); they stay queued", lane.Bank, failures);
+            if (e is SettlementLeaseLostException) await ForgetLeaseAsync(lane, lease);
+            await Task.Delay(Backoff(failures));
+            again = true;
+        }
+        finally
+        {
+            read.TrySetResult();
+            lock (lane.Gate) lane.InFlight.ExceptWith(took);
+            await EndFlushAsync(lane);
+            lane.Slots.Release();
+            if (again) queue.Queued(lane.Bank); // after its references left the in-flight set, so the next flush takes them
+        }
+    }
+
+    private static async Task ForgetLeaseAsync(Lane lane, HeldLease lost)
+    {
+        await lane.LeaseGate.WaitAsync();
+        try { if (lane.Lease == lost) lane.Lease = null; }
+        finally { lane.LeaseGate.Release(); }
+    }
+
+    /// <summary>A flush ended: when it was the bank's last in flight, the lease is let go (another replica may take the bank).</summary>
+    private async Task EndFlushAsync(Lane lane)
+    {
+        await lane.LeaseGate.WaitAsync();
+        try
+        {
+            if (--lane.Flushing > 0 || lane.Lease is not { } lease) return;
+            lane.Lease = null;
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<SettlementLeases>().ReleaseAsync(lease, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Letting {Bank}'s settlement lease go failed; it expires by itself", lane.Bank);
+            }
+        }
+        finally
+        {
+            lane.LeaseGate.Release();
+        }
     }
 
     private static TimeSpan Backoff(int failures) => TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * Math.Pow(2, Math.Min(failures, 7))));

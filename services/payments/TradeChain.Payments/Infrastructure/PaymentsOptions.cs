@@ -43,6 +43,13 @@ public sealed class PaymentsOptions
     public int SettlementBatchMaxItems { get; set; } = 100;
 
     /// <summary>
+    /// How many of a bank's settlement batches may be sent and not yet recorded at once (1: each waits for the one before's
+    /// receipt). On a chain with a block period a batch waits about a block for its receipt; settlements asked meanwhile go
+    /// in the next batch without waiting for it. 1 to 16 (checked at start).
+    /// </summary>
+    public int SettlementBatchesInFlight { get; set; } = 4;
+
+    /// <summary>
     /// The most items a batch may be configured to hold: about 103,000 gas each, 100 take about 10.3 M gas, a third of a
     /// 30 M block gas limit (the token's own cap, 256, would need 26 M: too close to it), and 100 is what is tested.
     /// </summary>
