@@ -110,7 +110,7 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
                 }
                 // From here the flush runs to its end: a send is awaited and recorded, never cut off by the process stopping.
                 var read = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                var flush = FlushAsync(lane, lease, read);
+                var flush = FlushAsync(lane, lease, read, ct);
                 lock (flushes)
                 {
                     flushes.RemoveAll(f => f.IsCompleted);
@@ -150,7 +150,8 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
     }
 
     /// <summary>One flush under the lane's lease; the last of the bank's flushes to end lets the lease go.</summary>
-    private async Task FlushAsync(Lane lane, HeldLease lease, TaskCompletionSource read)
+    /// <param name="stopping">Cuts only the backoff after a failure, never the send or the save.</param>
+    private async Task FlushAsync(Lane lane, HeldLease lease, TaskCompletionSource read, CancellationToken stopping)
     {
         await Task.Yield(); // the lane goes on once this flush has read what it takes
         IReadOnlyList<string> took = [];
@@ -177,8 +178,9 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
             var failures = Interlocked.Increment(ref lane.Failures);
             logger.LogWarning(e, "Flushing {Bank}'s queued duty settlements failed ({Failures} in a row); they stay queued", lane.Bank, failures);
             if (e is SettlementLeaseLostException) await ForgetLeaseAsync(lane, lease);
-            await Task.Delay(Backoff(failures));
             again = true;
+            try { await Task.Delay(Backoff(failures), stopping); }
+            catch (OperationCanceledException) { again = false; } // stopping: the restart's scan finds them queued
         }
         finally
         {
