@@ -208,6 +208,58 @@ public sealed partial class SettlementIntegrityTests
     }
 
     [Fact]
+    public async Task A_refused_settlement_is_given_up_once_its_own_batch_is_mined_though_a_later_transaction_of_the_bank_still_waits()
+    {
+        // A window long enough to drain the payer's account between the settlement's intent and its batch.
+        await using var system = await TradeChainSystem.StartAsync((name, process) =>
+        {
+            if (name == "payments") process.SetSetting("Payments:SettlementBatchWindowMs", "3000");
+        });
+        using var parties = new BatchParties();
+        var (duties, currency) = await FundedDutiesAsync(system, parties, "LRN-LATER", 1);
+        var duty = duties[0];
+        var payments = system.Payments.BaseAddress;
+        var chain = Settlement(system);
+        var bank = DevelopmentBankSigners.AddressOf(GoldenPath.BankParty);
+        Assert.Equal(HttpStatusCode.Accepted, (await SettleRespondingAsync(parties.Bank, payments, duty.Reference)).StatusCode);
+        // Within the window the bank withdraws the funds (mined at once): the token will refuse the transfer.
+        await Post(parties.Bank, new Uri(payments, $"accounts/{GoldenPath.ExporterParty}/{currency}/withdrawals"), new { amount = duty.Amount, reference = "WD-LATER" });
+        var mined = await chain.Web3Nonce(bank, BlockParameter.CreateLatest());
+        await chain.Rpc("evm_setAutomine", false);
+        try
+        {
+            await Until(async () => await chain.Web3Nonce(bank, BlockParameter.CreatePending()) > mined, "the batch is sent");
+            // A later transaction of the bank (as another of its batches in flight would be) that the next block has no room
+            // for: once the batch is mined, it still waits.
+            await chain.Rpc("anvil_impersonateAccount", bank);
+            await chain.Rpc("eth_sendTransaction", new Dictionary<string, string>
+            {
+                ["from"] = bank, ["to"] = bank, ["value"] = "0x0", ["gas"] = "0x2dc6c0", // 3,000,000
+            });
+            await chain.Rpc("anvil_stopImpersonatingAccount", bank);
+            Assert.Equal(mined + 2, await chain.Web3Nonce(bank, BlockParameter.CreatePending()));
+            await chain.Rpc("evm_setBlockGasLimit", "0xf4240"); // 1,000,000
+            await chain.Rpc("evm_mine");
+            Assert.Equal(mined + 1, await chain.Web3Nonce(bank, BlockParameter.CreateLatest())); // the batch, alone
+
+            // Its own transaction mined and nothing else could carry it: given up now, the later one still waiting.
+            var refused = await Poll(parties.Bank, new Uri(payments, $"duty-payments/{duty.Reference}"), p => p["status"]!.GetValue<string>() != "Settling");
+            Assert.True(refused["status"]!.GetValue<string>() == "Requested", $"{refused}\n{system.Diagnostics}");
+            Assert.Equal("contract:ERC20InsufficientBalance", refused["settlementRefusal"]!["rule"]!.GetValue<string>());
+            Assert.Equal(mined + 2, await chain.Web3Nonce(bank, BlockParameter.CreatePending()));
+            Assert.Equal(mined + 1, await chain.Web3Nonce(bank, BlockParameter.CreateLatest()));
+        }
+        finally
+        {
+            await chain.Rpc("evm_setBlockGasLimit", "0x1c9c380"); // 30,000,000
+            await chain.Rpc("evm_setAutomine", true);
+            await chain.Rpc("evm_mine");
+        }
+        // Nothing moved to the treasury.
+        Assert.Equal(BigInteger.Zero, await chain.BalanceOfAsync(currency, new Nethereum.Web3.Accounts.Account(PartyWallets.DevelopmentKey(TreasuryParty)).Address));
+    }
+
+    [Fact]
     public async Task Payments_killed_after_its_batch_was_sent_and_before_it_was_recorded_settles_each_payment_once_after_the_restart()
     {
         await using var system = await TradeChainSystem.StartAsync();

@@ -323,6 +323,10 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
     public async Task<BigInteger> NextNonceAsync(string account) =>
         (await service.Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(account, BlockParameter.CreatePending())).Value;
 
+    /// <summary>How many of <paramref name="account"/>'s transactions are mined (the nonce after its last one in the latest block).</summary>
+    public async Task<BigInteger> MinedCountAsync(string account) =>
+        (await service.Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(account, BlockParameter.CreateLatest())).Value;
+
     /// <summary>Whether <paramref name="account"/> has transactions sent but not mined yet.</summary>
     public async Task<bool> HasPendingTransactionsAsync(string account)
     {

@@ -23,15 +23,18 @@ public sealed class IssueDocuments(DocumentsDbContext db, DocumentStoreClient st
 
     /// <summary>
     /// The next round to send: batches formed before a crash or a chain outage first (those of <paramref name="inFlight"/>,
-    /// being sent by this process, excepted), else what was submitted — once the oldest submission has waited the window or
+    /// being sent by this process, excepted; none when <paramref name="leftovers"/> is false: their retry is backing off), else what was submitted — once the oldest submission has waited the window or
     /// a full batch is waiting — formed into batches and saved. Null when there is nothing to send.
     /// </summary>
-    public async Task<IssuanceRound?> FormAsync(IReadOnlyCollection<Guid> inFlight, CancellationToken ct)
+    public async Task<IssuanceRound?> FormAsync(IReadOnlyCollection<Guid> inFlight, CancellationToken ct, bool leftovers = true)
     {
         // Batches formed before a crash or a chain outage go first, with the roots they were given.
-        var unconfirmed = await db.Batches.AsNoTracking().Where(b => !b.Confirmed && !inFlight.Contains(b.Id))
-            .OrderBy(b => b.CreatedAtUnixMs).Take(options.Value.MaxBatchSize).Select(b => b.Id).ToListAsync(ct);
-        if (unconfirmed.Count > 0) return new IssuanceRound(unconfirmed, Retry: true);
+        if (leftovers)
+        {
+            var unconfirmed = await db.Batches.AsNoTracking().Where(b => !b.Confirmed && !inFlight.Contains(b.Id))
+                .OrderBy(b => b.CreatedAtUnixMs).Take(options.Value.MaxBatchSize).Select(b => b.Id).ToListAsync(ct);
+            if (unconfirmed.Count > 0) return new IssuanceRound(unconfirmed, Retry: true);
+        }
 
         var pending = await db.Documents.Where(d => d.Status == DocumentStatus.Submitted && d.BatchId == null)
             .OrderBy(d => d.SubmittedAtUnixMs).Take(options.Value.MaxBatchSize).ToListAsync(ct);
@@ -41,7 +44,7 @@ public sealed class IssueDocuments(DocumentsDbContext db, DocumentStoreClient st
         {
             await Task.Delay(TimeSpan.FromMilliseconds(options.Value.WindowMs - age), ct);
             db.ChangeTracker.Clear();
-            return await FormAsync(inFlight, ct);
+            return await FormAsync(inFlight, ct, leftovers);
         }
 
         // The batches are durable before the chain sees them.
@@ -82,9 +85,13 @@ public sealed class IssueDocuments(DocumentsDbContext db, DocumentStoreClient st
                     receipts[batch.Id] = (receipt.TransactionHash, receipt.BlockNumber);
                     continue;
                 }
-                // A retry: an earlier attempt may have issued some roots before it could record it — the chain says where.
-                var block = (await store.GetStatusAsync(Convert.FromHexString(batch.MerkleRoot))).IssuedInBlock;
-                receipts[batch.Id] = (receipt is not null && block == receipt.BlockNumber ? receipt.TransactionHash : "", block);
+                // A retry: an earlier attempt may have issued some roots before it could record it — the chain says where
+                // (its DocumentIssued event names the transaction).
+                var root = Convert.FromHexString(batch.MerkleRoot);
+                var block = (await store.GetStatusAsync(root)).IssuedInBlock;
+                receipts[batch.Id] = receipt is not null && block == receipt.BlockNumber ? (receipt.TransactionHash, block)
+                    : await store.FindIssuanceAsync(store.ContractAddress, root) is { } found ? (found.TransactionHash, found.BlockNumber)
+                    : throw new InvalidOperationException($"Root 0x{batch.MerkleRoot} is not issued on chain after its round was sent.");
             }
         }
         foreach (var batch in batches.Where(b => b.Method == IssuanceMethod.TokenRegistry))

@@ -25,7 +25,9 @@ public sealed class IssuanceOptions
 /// Runs <see cref="IssueDocuments"/> whenever a save may have submitted a document (and every half second): forms a round
 /// (its batches saved) and sends it, forming the next one while up to <see cref="IssuanceOptions.MaxInFlight"/> rounds
 /// await their receipts. A round that fails stays unconfirmed and is sent again as a retry (its roots checked on chain
-/// first); while rounds fail the issuer backs off. Documents of a failed round stay Submitted until it is confirmed.
+/// first); while rounds fail the issuer backs off. Retries back off on their own count: a round of new documents that
+/// succeeds meanwhile does not hurry a failing retry (nor does a failing retry hold up new documents). Documents of a
+/// failed round stay Submitted until it is confirmed.
 /// </summary>
 public sealed class DocumentIssuer(IServiceScopeFactory scopes, WorkSignal signal, IOptions<IssuanceOptions> options, ILogger<DocumentIssuer> logger) : BackgroundService
 {
@@ -33,7 +35,9 @@ public sealed class DocumentIssuer(IServiceScopeFactory scopes, WorkSignal signa
     private readonly Lock _gate = new();
     private readonly HashSet<Guid> _inFlight = []; // batches of rounds being sent by this process: not crash leftovers
     private readonly List<Task> _sending = [];
-    private int _failures; // rounds that failed in a row (formed or sent)
+    private int _failures; // rounds of new documents that failed in a row (formed or sent)
+    private int _retryFailures; // retry rounds that failed in a row
+    private long _retryNotBefore; // Environment.TickCount64 before which no retry round is formed
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -50,7 +54,8 @@ public sealed class DocumentIssuer(IServiceScopeFactory scopes, WorkSignal signa
                     Guid[] inFlight;
                     lock (_gate) inFlight = [.. _inFlight];
                     await using var scope = scopes.CreateAsyncScope();
-                    round = await scope.ServiceProvider.GetRequiredService<IssueDocuments>().FormAsync(inFlight, stoppingToken);
+                    var leftovers = Environment.TickCount64 >= Volatile.Read(ref _retryNotBefore);
+                    round = await scope.ServiceProvider.GetRequiredService<IssueDocuments>().FormAsync(inFlight, stoppingToken, leftovers);
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
@@ -93,12 +98,18 @@ public sealed class DocumentIssuer(IServiceScopeFactory scopes, WorkSignal signa
         {
             await using var scope = scopes.CreateAsyncScope();
             await scope.ServiceProvider.GetRequiredService<IssueDocuments>().SendAsync(round, ct);
-            Volatile.Write(ref _failures, 0);
+            Volatile.Write(ref round.Retry ? ref _retryFailures : ref _failures, 0);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
         catch (Exception e)
         {
-            Failed(e);
+            if (!round.Retry) Failed(e);
+            else
+            {
+                var failures = Interlocked.Increment(ref _retryFailures);
+                Volatile.Write(ref _retryNotBefore, Environment.TickCount64 + (long)Backoff(failures).TotalMilliseconds);
+                logger.LogWarning(e, "Sending again documents of an earlier round failed ({Failures} in a row); they stay Submitted and will be retried", failures);
+            }
         }
         finally
         {

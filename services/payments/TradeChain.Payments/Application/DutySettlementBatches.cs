@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Numerics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using TradeChain.Domain;
@@ -21,6 +23,11 @@ namespace TradeChain.Payments.Application;
 /// (<see cref="DutyPayment.SettlementRefusal"/>: contract:&lt;Error&gt; for the token's, the service's own otherwise);</item>
 /// <item>a withdrawal noted before the item was sent ⇒ not sent, given up — unless the chain shows it made already.</item>
 /// </list>
+/// "Can no longer happen" is judged against the bank's transactions that may carry the item: those sent before the flush
+/// read its queue (its nonce count then, <c>sentBefore</c>; the item was not in flight, so nothing sent later carries it
+/// but this flush's own). Once those are mined and the reference is unbound, it cannot happen — the bank's later
+/// transactions (its other batches in flight) do not hold the decision up. An item this flush does not send keeps the
+/// first such count its lane saw (<c>bounds</c>), so that a steady stream of later batches cannot put the decision off for ever.
 /// A crash anywhere leaves the payments Settling: the restart's scan flushes them again.
 /// Only the holder of the bank's settlement lease (<see cref="SettlementLeases"/>) flushes: it renews the lease before each
 /// send, and saves under it (the save's transaction renews it first), so that no other replica gives up a payment whose
@@ -37,12 +44,15 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
     /// <param name="inFlight">References an earlier flush of this process is sending and has not saved yet: left alone.</param>
     /// <param name="taken">Told the references this flush took, once it has read them (before anything is sent): the
     /// worker then adds them to what the next flush leaves alone.</param>
+    /// <param name="bounds">The lane's memory, across flushes, of the nonce count below which an item not sent since may
+    /// have been carried (kept while the lane holds the lease; an entry is dropped once its item is sent or resolved).</param>
     /// <returns>How many queued settlements were taken (at most <paramref name="maxItems"/>), how many of them were
-    /// resolved (settled or given up; the others stay queued), and whether they should be flushed again at once (their
+    /// resolved (settled or given up; the others stay queued), how many were left undecided because a transaction of the
+    /// bank that may carry them is not mined yet (look again shortly), and whether they should be flushed again at once (their
     /// outcomes could not be saved because a payment changed meanwhile: the next flush finds each transfer made and records it alone).</returns>
     /// <exception cref="SettlementLeaseLostException">The lease was lost: nothing more was sent, nothing saved.</exception>
-    public async Task<(int Taken, int Resolved, bool Again)> HandleAsync(HeldLease lease, int maxItems, CancellationToken ct,
-        IReadOnlyCollection<string>? inFlight = null, Action<IReadOnlyList<string>>? taken = null)
+    public async Task<(int Taken, int Resolved, int Undecided, bool Again)> HandleAsync(HeldLease lease, int maxItems, CancellationToken ct,
+        IReadOnlyCollection<string>? inFlight = null, Action<IReadOnlyList<string>>? taken = null, ConcurrentDictionary<string, BigInteger>? bounds = null)
     {
         var bankParty = lease.Bank;
         IReadOnlyCollection<string> sending = inFlight ?? [];
@@ -50,12 +60,16 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
                 && !sending.Contains(p.Reference))
             .OrderBy(p => p.RequestedAtUnixMs).ThenBy(p => p.Reference).Take(maxItems).ToListAsync(ct);
         taken?.Invoke([.. queued.Select(p => p.Reference)]);
-        if (queued.Count == 0) return (0, 0, false);
+        if (queued.Count == 0) return (0, 0, 0, false);
+        var bankAddress = ledger.Wallets.AddressOf(bankParty);
+        // Every transaction of the bank that may carry a taken item was sent before this read (none of them is in flight here).
+        var sentBefore = await ledger.Chain.NextNonceAsync(bankAddress);
+        bounds ??= new(StringComparer.Ordinal);
+        var undecided = 0;
         var actors = await ActorsAsync(queued, ct);
         var treasury = options.Value.CustomsTreasuryParty;
         var parties = queued.Select(p => p.PayerParty).Append(treasury).Distinct().ToList();
         var accounts = await db.Accounts.AsNoTracking().Where(a => parties.Contains(a.Party)).ToListAsync(ct);
-        var bankAddress = ledger.Wallets.AddressOf(bankParty);
 
         var resolved = new HashSet<string>(StringComparer.Ordinal); // the references settled or given up
         var toSend = new List<Item>();
@@ -67,7 +81,9 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
             if (from is null || to is null)
             {
                 // Checked before the intent was saved: an account missing now cannot be debited or credited, and nothing was sent.
-                await GiveUpAsync(payment, bank, NoAccount, $"the {(from is null ? "payer's" : "customs treasury's")} {payment.Currency} account is not open", resolved, ct);
+                if (!await ledger.TransferMayHappenAsync(bankParty, payment.Currency, LedgerEntryKind.DutyPayment, payment.Reference, bounds.GetOrAdd(payment.Reference, sentBefore), ct))
+                    Abandon(payment, bank, NoAccount, $"the {(from is null ? "payer's" : "customs treasury's")} {payment.Currency} account is not open", resolved);
+                else undecided++;
                 continue;
             }
             var item = new Item(payment, bank, from, to);
@@ -75,13 +91,17 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
             {
                 // Customs withdrew it after the intent: sent only to find a transfer an earlier attempt made (then it is recorded).
                 var reference = SettlementLedger.PaymentReference(LedgerEntryKind.DutyPayment, payment.Reference);
+                var bound = bounds.GetOrAdd(payment.Reference, sentBefore);
+                var mined = await ledger.Chain.MinedCountAsync(bankAddress); // read before the reference: see TransferMayHappenAsync
                 if (await ledger.Chain.PaymentOfAsync(payment.Currency, bankAddress, reference) is not null) toSend.Add(item);
-                else if (!await ledger.Chain.HasPendingTransactionsAsync(bankAddress))
+                else if (mined >= bound)
                     Abandon(payment, bank, SettleDutyPayment.WithdrawnRule, SettleDutyPayment.WithdrawnBeforeMade, resolved);
-                continue; // else a transaction of the bank may still make it: decided in a later flush
+                else undecided++; // a transaction of the bank may still make it: decided in a later flush
+                continue;
             }
             toSend.Add(item);
         }
+        foreach (var item in toSend) bounds.TryRemove(item.Payment.Reference, out _); // sent again: this flush's count bounds it
 
         foreach (var batch in toSend.GroupBy(i => i.Payment.Currency, StringComparer.OrdinalIgnoreCase))
         {
@@ -109,7 +129,10 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
                     resolved.Add(item.Payment.Reference);
                 }
                 else if (result.Undecided)
+                {
+                    undecided++;
                     logger.LogWarning("Duty payment {Reference}'s transfer could not be decided ({Refusal}): it stays queued", item.Payment.Reference, result.Refusal);
+                }
                 else if (result.Rule == DuplicateReference)
                 {
                     // The bank's reference is bound on chain to another transfer: this one can never be made under it, and
@@ -117,15 +140,19 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
                     logger.LogError("ALERT duty payment {Reference}: the bank's reference is bound on chain to a different transfer ({Refusal}); given up", item.Payment.Reference, result.Refusal);
                     Abandon(item.Payment, item.Bank, ReferenceBoundElsewhere, $"{ReferenceBoundElsewhere}: {result.Refusal}", resolved);
                 }
-                else if (!await ledger.TransferMayHappenAsync(bankParty, item.Payment.Currency, LedgerEntryKind.DutyPayment, item.Payment.Reference, ct))
+                else if (!await ledger.TransferMayHappenAsync(bankParty, item.Payment.Currency, LedgerEntryKind.DutyPayment, item.Payment.Reference, sentBefore, ct))
                     Abandon(item.Payment, item.Bank, result.Rule!, result.Refusal!, resolved);
                 else
+                {
+                    undecided++;
                     logger.LogWarning("Duty payment {Reference}'s transfer was refused ({Refusal}) but may still happen: it stays queued", item.Payment.Reference, result.Refusal);
+                }
             }
         }
 
         var saved = await SaveAsync(lease, resolved, ct);
-        return (queued.Count, saved ? resolved.Count : 0, !saved);
+        if (saved) foreach (var reference in resolved) bounds.TryRemove(reference, out _);
+        return (queued.Count, saved ? resolved.Count : 0, undecided, !saved);
     }
 
     /// <summary>The token's refusal of a reference the bank has used on chain.</summary>
@@ -141,11 +168,6 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
     {
         payment.AbandonSettlement(bank.Party, bank.Actor, clock.GetUtcNow(), rule, why);
         resolved.Add(payment.Reference);
-    }
-
-    private async Task GiveUpAsync(DutyPayment payment, Caller bank, string rule, string why, HashSet<string> resolved, CancellationToken ct)
-    {
-        if (!await ledger.TransferMayHappenAsync(bank.Party, payment.Currency, LedgerEntryKind.DutyPayment, payment.Reference, ct)) Abandon(payment, bank, rule, why, resolved);
     }
 
     /// <summary>

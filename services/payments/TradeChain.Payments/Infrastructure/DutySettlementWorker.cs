@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Numerics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using TradeChain.Payments.Domain;
@@ -35,7 +37,15 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
         public readonly Lock Gate = new(); // guards InFlight
         public readonly HashSet<string> InFlight = new(StringComparer.Ordinal);
         public int Failures;
+        /// <summary>Per unsent item, the bank's nonce count below which it may have been carried (see <see cref="Application.SettleQueuedDutyPayments"/>); emptied when the lease is taken anew.</summary>
+        public readonly ConcurrentDictionary<string, BigInteger> Bounds = new(StringComparer.Ordinal);
     }
+
+    /// <summary>How soon a lane looks again at items left undecided (a transaction of the bank that may carry them was not mined yet).</summary>
+    private static readonly TimeSpan Undecided = TimeSpan.FromSeconds(1);
+
+    /// <summary>The most bounds a lane remembers (past it they are forgotten: decisions then wait on later transactions, nothing else).</summary>
+    private const int MostBounds = 10_000;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -45,9 +55,9 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
             return;
         }
         var flushes = new List<Task>();
+        var running = new Dictionary<string, Task>(StringComparer.Ordinal);
         try
         {
-            var running = new Dictionary<string, Task>(StringComparer.Ordinal);
             while (!stoppingToken.IsCancellationRequested)
             {
                 await ScanAsync(stoppingToken);
@@ -60,6 +70,8 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
         finally
         {
+            // The lanes first (they end on the stop): none of them starts a flush after the snapshot below.
+            try { await Task.WhenAll(running.Values); } catch { /* each lane ends on the stop; its failures were logged */ }
             Task[] begun;
             lock (flushes) begun = [.. flushes];
             await Task.WhenAll(begun); // flushes run to their end: a send is awaited and recorded
@@ -139,6 +151,8 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
                 await using var scope = scopes.CreateAsyncScope();
                 lane.Lease = await scope.ServiceProvider.GetRequiredService<SettlementLeases>().TryAcquireAsync(lane.Bank, queue.LeaseHolder, LeaseDuration, ct);
                 if (lane.Lease is null) return null;
+                // Taken anew: another replica may have sent the bank's items meanwhile, so bounds seen before do not hold.
+                lane.Bounds.Clear();
             }
             lane.Flushing++;
             return lane.Lease;
@@ -156,11 +170,14 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
         await Task.Yield(); // the lane goes on once this flush has read what it takes
         IReadOnlyList<string> took = [];
         var again = false;
+        var failed = false;
+        var undecided = 0;
         try
         {
             string[] inFlight;
             lock (lane.Gate) inFlight = [.. lane.InFlight];
-            (int Taken, int Resolved, bool Again) flushed;
+            (int Taken, int Resolved, int Undecided, bool Again) flushed;
+            if (lane.Bounds.Count > MostBounds) lane.Bounds.Clear();
             await using (var scope = scopes.CreateAsyncScope())
                 flushed = await scope.ServiceProvider.GetRequiredService<Application.SettleQueuedDutyPayments>().HandleAsync(lease, queue.MaxItems, CancellationToken.None,
                     inFlight, references =>
@@ -168,13 +185,15 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
                         took = references;
                         lock (lane.Gate) lane.InFlight.UnionWith(references);
                         read.TrySetResult();
-                    });
+                    }, lane.Bounds);
             lane.Failures = 0;
+            undecided = flushed.Undecided;
             // A full batch: more may wait (items left queued come first again: not at once). Outcomes not saved: at once.
             again = flushed.Again || (flushed.Taken == queue.MaxItems && flushed.Resolved > 0);
         }
         catch (Exception e)
         {
+            failed = true;
             var failures = Interlocked.Increment(ref lane.Failures);
             logger.LogWarning(e, "Flushing {Bank}'s queued duty settlements failed ({Failures} in a row); they stay queued", lane.Bank, failures);
             if (e is SettlementLeaseLostException) await ForgetLeaseAsync(lane, lease);
@@ -186,10 +205,18 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
         {
             read.TrySetResult();
             lock (lane.Gate) lane.InFlight.ExceptWith(took);
-            await EndFlushAsync(lane);
+            await EndFlushAsync(lane, letGo: !failed);
             lane.Slots.Release();
             if (again) queue.Queued(lane.Bank); // after its references left the in-flight set, so the next flush takes them
+            else if (undecided > 0) _ = LookAgainAsync(lane.Bank, stopping);
         }
+    }
+
+    /// <summary>Wakes the lane shortly, for its undecided items (the scan would too, later).</summary>
+    private async Task LookAgainAsync(string bank, CancellationToken stopping)
+    {
+        try { await Task.Delay(Undecided, stopping); queue.Queued(bank); }
+        catch (OperationCanceledException) { }
     }
 
     private static async Task ForgetLeaseAsync(Lane lane, HeldLease lost)
@@ -199,14 +226,19 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
         finally { lane.LeaseGate.Release(); }
     }
 
-    /// <summary>A flush ended: when it was the bank's last in flight, the lease is let go (another replica may take the bank).</summary>
-    private async Task EndFlushAsync(Lane lane)
+    /// <summary>
+    /// A flush ended: when it was the bank's last in flight, the lease is let go (another replica may take the bank) — or,
+    /// after a failure (<paramref name="letGo"/> false: a transaction it sent may still be on its way), only forgotten here,
+    /// so that it expires by itself and no other replica decides on the bank's items at once.
+    /// </summary>
+    private async Task EndFlushAsync(Lane lane, bool letGo)
     {
         await lane.LeaseGate.WaitAsync();
         try
         {
             if (--lane.Flushing > 0 || lane.Lease is not { } lease) return;
             lane.Lease = null;
+            if (!letGo) return;
             try
             {
                 await using var scope = scopes.CreateAsyncScope();

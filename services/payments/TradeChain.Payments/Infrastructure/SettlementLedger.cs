@@ -256,12 +256,27 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
     /// <summary>
     /// Whether the bank's transfer under <paramref name="reference"/> may still be made on chain (so a settlement cannot be
     /// given up): made already (bound to the reference), or possibly in flight (the bank has transactions sent but not mined).
+    /// The transactions in flight are read first: with none, every transaction sent is mined, so a reference found unbound
+    /// afterwards stays unbound by them (read the other way round, a transfer mined in between would be missed).
     /// </summary>
     public async Task<bool> TransferMayHappenAsync(string bankParty, string currency, LedgerEntryKind kind, string reference, CancellationToken ct)
     {
         var bank = wallets.AddressOf(bankParty);
-        if (await chain.PaymentOfAsync(currency, bank, SettlementClient.Reference($"{kind.Name()}:{reference}")) is not null) return true;
-        return await chain.HasPendingTransactionsAsync(bank);
+        if (await chain.HasPendingTransactionsAsync(bank)) return true;
+        return await chain.PaymentOfAsync(currency, bank, SettlementClient.Reference($"{kind.Name()}:{reference}")) is not null;
+    }
+
+    /// <summary>
+    /// <see cref="TransferMayHappenAsync(string, string, LedgerEntryKind, string, CancellationToken)"/> for a transfer that can
+    /// only be in the bank's transactions numbered below <paramref name="sentBefore"/> (its nonce count when the caller knew
+    /// nothing more would carry it): it may happen while one of those is not mined, or when it is made. The bank's later
+    /// transactions (other settlements' batches in flight) do not keep it undecided.
+    /// </summary>
+    public async Task<bool> TransferMayHappenAsync(string bankParty, string currency, LedgerEntryKind kind, string reference, BigInteger sentBefore, CancellationToken ct)
+    {
+        var bank = wallets.AddressOf(bankParty);
+        if (await chain.MinedCountAsync(bank) < sentBefore) return true; // read first, as above
+        return await chain.PaymentOfAsync(currency, bank, SettlementClient.Reference($"{kind.Name()}:{reference}")) is not null;
     }
 
     /// <summary>Books a transfer made on chain (<see cref="TransferAsync"/>, transaction <paramref name="tx"/>): a debit and a credit.</summary>
