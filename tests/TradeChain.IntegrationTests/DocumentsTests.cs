@@ -448,6 +448,32 @@ public sealed class DocumentsTests(DocumentsFixture fixture, ITestOutputHelper o
         Assert.Equal(a["issuedInBlock"]!.GetValue<long>(), b["issuedInBlock"]!.GetValue<long>()); // both in the one block mined after
     }
 
+    [Fact]
+    public async Task A_root_the_chain_issued_before_a_crash_is_recorded_when_sent_again_with_the_transaction_that_issued_it()
+    {
+        using var exporter = Client(Roles.Exporter, "EXP-REISSUE");
+        var id = (await Post(exporter, Documents("documents"), new { type = "commercial-invoice", content = Invoice("INV-REISSUE-1") }))["id"]!.GetValue<string>();
+        var (issued, _) = await IssueAsync(exporter, id);
+        var (tx, block, root) = (issued["issueTransactionHash"]!.GetValue<string>(), issued["issuedInBlock"]!.GetValue<long>(), issued["merkleRoot"]!.GetValue<string>());
+        var database = System.DatabasePath("documents");
+
+        // The service stopped after the chain issued the root and before it recorded where: the batch unconfirmed, no transaction.
+        await System.Documents.KillAsync();
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database}"))
+        {
+            await connection.OpenAsync();
+            var command = connection.CreateCommand();
+            command.CommandText = $"UPDATE issuance_batches SET Confirmed = 0, TransactionHash = '' WHERE MerkleRoot = '{root}'";
+            Assert.Equal(1, await command.ExecuteNonQueryAsync());
+        }
+        await System.Documents.StartAsync();
+
+        // Sent again, the store refuses it as issued: its DocumentIssued event names the transaction and block it is recorded with.
+        await Until(async () => await Count(database, $"SELECT COUNT(*) FROM issuance_batches WHERE MerkleRoot = '{root}' AND Confirmed = 1") == 1,
+            "the batch is confirmed again");
+        Assert.Equal(1L, await Count(database, $"SELECT COUNT(*) FROM issuance_batches WHERE MerkleRoot = '{root}' AND TransactionHash = '{tx}' AND BlockNumber = {block}"));
+    }
+
     private static async Task Until(Func<Task<bool>> done, string what)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);

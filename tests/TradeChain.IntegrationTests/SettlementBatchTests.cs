@@ -327,6 +327,44 @@ public sealed partial class SettlementIntegrityTests
     }
 
     [Fact]
+    public async Task A_lane_that_took_over_a_lease_which_ran_out_gives_nothing_up_until_the_holder_before_can_no_longer_be_sending()
+    {
+        // The holder before may send for MaxAttempts × (ReceiptTimeoutSeconds + 10 s): here 1 × 15 s. The window is long
+        // enough to drain the payer's account between the settlement's intent and its batch.
+        await using var system = await TradeChainSystem.StartAsync((name, process) =>
+        {
+            if (name != "payments") return;
+            process.SetSetting("Payments:SettlementBatchWindowMs", "3000");
+            process.SetSetting("Chain:MaxAttempts", "1");
+            process.SetSetting("Chain:ReceiptTimeoutSeconds", "5");
+        });
+        using var parties = new BatchParties();
+        var (duties, currency) = await FundedDutiesAsync(system, parties, "LRN-TAKEOVER", 1);
+        var duty = duties[0];
+        var payments = system.Payments.BaseAddress;
+        var chain = Settlement(system);
+        var vcb = DevelopmentBankSigners.AddressOf(GoldenPath.BankParty);
+        var database = system.DatabasePath("payments");
+        // Another replica held the bank's lease and it ran out (a hung process: not let go).
+        await Execute(database, $"INSERT INTO settlement_leases (Bank, Holder, ExpiresAtUnixMs, Fence) VALUES ('{GoldenPath.BankParty}', 'hung-replica', {DateTimeOffset.UtcNow.AddSeconds(-1).ToUnixTimeMilliseconds()}, 7)");
+
+        Assert.Equal(HttpStatusCode.Accepted, (await SettleRespondingAsync(parties.Bank, payments, duty.Reference)).StatusCode);
+        await Post(parties.Bank, new Uri(payments, $"accounts/{GoldenPath.ExporterParty}/{currency}/withdrawals"), new { amount = duty.Amount, reference = "WD-TAKEOVER" });
+        var afterWithdrawal = await chain.Web3Nonce(vcb, BlockParameter.CreateLatest());
+        await Until(async () => await chain.Web3Nonce(vcb, BlockParameter.CreateLatest()) > afterWithdrawal, "the batch is mined (refused: the account was drained)");
+        Assert.Equal(8, await Count(database, $"SELECT Fence FROM settlement_leases WHERE Bank = '{GoldenPath.BankParty}'")); // taken over
+
+        // Its own batch mined and refused, nothing else of the bank in flight: without the grace it would be given up at once.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal("Settling", (await Get(parties.Bank, new Uri(payments, $"duty-payments/{duty.Reference}")))["status"]!.GetValue<string>());
+
+        // Once the holder before can no longer be sending, it is given up, the token's rule named.
+        var refused = await Poll(parties.Bank, new Uri(payments, $"duty-payments/{duty.Reference}"), p => p["status"]!.GetValue<string>() != "Settling");
+        Assert.True(refused["status"]!.GetValue<string>() == "Requested", $"{refused}\n{system.Diagnostics}");
+        Assert.Equal("contract:ERC20InsufficientBalance", refused["settlementRefusal"]!["rule"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task A_batched_settlement_whose_reference_the_bank_used_on_chain_for_another_transfer_is_given_up_naming_the_rule_not_sent_again()
     {
         await using var system = await TradeChainSystem.StartAsync();

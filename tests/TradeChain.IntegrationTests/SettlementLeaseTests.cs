@@ -39,10 +39,10 @@ public sealed class SettlementLeaseTests
         clock.Advance(Duration * 0.9);
         Assert.Null(await leasesB.TryAcquireAsync(Bank, "pod-b", Duration, CancellationToken.None)); // renewed: not run out yet
 
-        // A's lease runs out (a long send, a pause) and B takes it: one more on the fence.
+        // A's lease runs out (a long send, a pause) and B takes it: one more on the fence, taken from a holder that may still be sending.
         clock.Advance(Duration);
         var taken = await leasesB.TryAcquireAsync(Bank, "pod-b", Duration, CancellationToken.None);
-        Assert.Equal(held! with { Holder = "pod-b", Fence = held.Fence + 1 }, taken);
+        Assert.Equal(held! with { Holder = "pod-b", Fence = held.Fence + 1, TakenFromExpired = true }, taken);
         Assert.False(await leasesA.RenewAsync(held, Duration, CancellationToken.None));
         Assert.Null(await leasesA.TryAcquireAsync(Bank, "pod-a", Duration, CancellationToken.None));
 
@@ -52,7 +52,7 @@ public sealed class SettlementLeaseTests
         await Assert.ThrowsAsync<SettlementLeaseLostException>(() => leasesA.SaveUnderAsync(held, Duration, CancellationToken.None));
         await using (var read = database.Db()) Assert.False(await read.DutyPayments.AnyAsync(p => p.Reference == "DP-LEASE-1"));
 
-        // B saves under its lease; released, A takes it at once (another change of holder).
+        // B saves under its lease; released, A takes it at once (another change of holder; B let it go, so it sends nothing more).
         b.DutyPayments.Add(DutyPayment.Request("DP-LEASE-2", Guid.NewGuid(), "EXP", 10m, "USD", "customs", clock.GetUtcNow()));
         await leasesB.SaveUnderAsync(taken!, Duration, CancellationToken.None);
         await using (var read = database.Db()) Assert.True(await read.DutyPayments.AnyAsync(p => p.Reference == "DP-LEASE-2"));

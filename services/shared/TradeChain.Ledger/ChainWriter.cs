@@ -541,11 +541,22 @@ public sealed class ChainWriter
         where TFunction : FunctionMessage, new() =>
         Web3.Eth.GetContractQueryHandler<TFunction>().QueryAsync<TResult>(contractAddress, function);
 
-    /// <summary>Reads a view function with several outputs.</summary>
-    public Task<TOutput> QueryOutputAsync<TFunction, TOutput>(string contractAddress, TFunction function)
+    /// <summary>Reads a view function with several outputs (at <paramref name="block"/>; the latest when null).</summary>
+    public Task<TOutput> QueryOutputAsync<TFunction, TOutput>(string contractAddress, TFunction function, BlockParameter? block = null)
         where TFunction : FunctionMessage, new()
         where TOutput : Nethereum.ABI.FunctionEncoding.Attributes.IFunctionOutputDTO, new() =>
-        Web3.Eth.GetContractQueryHandler<TFunction>().QueryDeserializingToObjectAsync<TOutput>(function, contractAddress);
+        Web3.Eth.GetContractQueryHandler<TFunction>().QueryDeserializingToObjectAsync<TOutput>(function, contractAddress, block);
+
+    /// <summary>
+    /// The nonce this writer gives the account's next transaction, as far as it knows (null: it has sent nothing yet and
+    /// will ask the node) — at least every nonce it has given, whether or not the node it asks has seen those transactions.
+    /// </summary>
+    public async Task<BigInteger?> NextNonceHereAsync()
+    {
+        await _lane.Gate.WaitAsync();
+        try { return _lane.NextNonce; }
+        finally { _lane.Gate.Release(); }
+    }
 
     private static bool IsTransient(Exception e, CancellationToken callerToken) => e switch
     {

@@ -144,6 +144,9 @@ public sealed class PartyWallets(ChainOptions chain, PartyAccountOptions options
     public ChainWriter SendingOnce(string party, PresignedSigner signed) =>
         WalletOf(party).Writer.SendingOnce(signed);
 
+    /// <summary>The nonce this service's writer for <paramref name="party"/> gives its next transaction, as far as it knows (<see cref="ChainWriter.NextNonceHereAsync"/>).</summary>
+    public Task<BigInteger?> NextNonceHereAsync(string party) => WalletOf(party).Writer.NextNonceHereAsync();
+
     private Wallet WalletOf(string party) => _wallets.GetOrAdd(party, p => new Wallet(new ChainWriter(chain, SignerOf(p), loggers.CreateLogger<ChainWriter>())));
 
     /// <summary>Reads the party's balance (the one chain read of its gas) and tops it up to <see cref="PartyAccountOptions.GasTopUpWei"/> when below half of it.</summary>

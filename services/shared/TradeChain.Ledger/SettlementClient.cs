@@ -323,9 +323,19 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
     public async Task<BigInteger> NextNonceAsync(string account) =>
         (await service.Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(account, BlockParameter.CreatePending())).Value;
 
-    /// <summary>How many of <paramref name="account"/>'s transactions are mined (the nonce after its last one in the latest block).</summary>
-    public async Task<BigInteger> MinedCountAsync(string account) =>
-        (await service.Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(account, BlockParameter.CreateLatest())).Value;
+    /// <summary>
+    /// At one block (the head when asked): how many of <paramref name="bank"/>'s transactions are mined, and the payment it
+    /// made under its <paramref name="reference"/> (null when unused). Both read at the same block number, so that a node
+    /// behind another (several behind one address) cannot answer the count from a later block and the reference from an earlier one.
+    /// </summary>
+    public async Task<(BigInteger Mined, BoundPayment? Payment)> MinedCountAndPaymentAsync(string currency, string bank, byte[] reference)
+    {
+        var at = new BlockParameter(await service.Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync());
+        var mined = (await service.Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(bank, at)).Value;
+        var p = await service.QueryOutputAsync<PaymentOfFunction, PaymentOfOutputDTO>(TokenAddress(currency),
+            new PaymentOfFunction { Bank = bank, PaymentReference = reference }, at);
+        return (mined, p.BlockNumber.IsZero ? null : new BoundPayment(IsZero(p.From) ? null : p.From, IsZero(p.To) ? null : p.To, p.Amount, (long)p.BlockNumber));
+    }
 
     /// <summary>Whether <paramref name="account"/> has transactions sent but not mined yet.</summary>
     public async Task<bool> HasPendingTransactionsAsync(string account)

@@ -23,13 +23,13 @@ public sealed class IssueDocuments(DocumentsDbContext db, DocumentStoreClient st
 
     /// <summary>
     /// The next round to send: batches formed before a crash or a chain outage first (those of <paramref name="inFlight"/>,
-    /// being sent by this process, excepted; none when <paramref name="leftovers"/> is false: their retry is backing off), else what was submitted — once the oldest submission has waited the window or
+    /// being sent by this process, excepted; none when <paramref name="includeRetries"/> is false: their retry is backing off), else what was submitted — once the oldest submission has waited the window or
     /// a full batch is waiting — formed into batches and saved. Null when there is nothing to send.
     /// </summary>
-    public async Task<IssuanceRound?> FormAsync(IReadOnlyCollection<Guid> inFlight, CancellationToken ct, bool leftovers = true)
+    public async Task<IssuanceRound?> FormAsync(IReadOnlyCollection<Guid> inFlight, CancellationToken ct, bool includeRetries = true)
     {
         // Batches formed before a crash or a chain outage go first, with the roots they were given.
-        if (leftovers)
+        if (includeRetries)
         {
             var unconfirmed = await db.Batches.AsNoTracking().Where(b => !b.Confirmed && !inFlight.Contains(b.Id))
                 .OrderBy(b => b.CreatedAtUnixMs).Take(options.Value.MaxBatchSize).Select(b => b.Id).ToListAsync(ct);
@@ -44,7 +44,7 @@ public sealed class IssueDocuments(DocumentsDbContext db, DocumentStoreClient st
         {
             await Task.Delay(TimeSpan.FromMilliseconds(options.Value.WindowMs - age), ct);
             db.ChangeTracker.Clear();
-            return await FormAsync(inFlight, ct, leftovers);
+            return await FormAsync(inFlight, ct, includeRetries);
         }
 
         // The batches are durable before the chain sees them.
@@ -67,31 +67,27 @@ public sealed class IssueDocuments(DocumentsDbContext db, DocumentStoreClient st
     {
         var ids = round.BatchIds;
         var batches = await db.Batches.Where(b => ids.Contains(b.Id) && !b.Confirmed).OrderBy(b => b.CreatedAtUnixMs).ToListAsync(ct);
-        return batches.Count == 0 ? 0 : await SendAsync(batches, round.Retry, ct);
+        return batches.Count == 0 ? 0 : await IssueAndConfirmAsync(batches, ct);
     }
 
-    private async Task<int> SendAsync(IReadOnlyList<IssuanceBatch> batches, bool retry, CancellationToken ct)
+    private async Task<int> IssueAndConfirmAsync(IReadOnlyList<IssuanceBatch> batches, CancellationToken ct)
     {
         var receipts = new Dictionary<Guid, (string Tx, long Block)>();
         var stored = batches.Where(b => b.Method == IssuanceMethod.DocumentStore).ToList();
         if (stored.Count > 0)
         {
-            // Every document-store root of the window in one transaction.
+            // Every document-store root of the round in one transaction.
             var receipt = await store.IssueAsync(stored.Select(b => Convert.FromHexString(b.MerkleRoot)).ToList(), ct);
             foreach (var batch in stored)
             {
-                if (receipt is not null && !retry)
-                {
-                    receipts[batch.Id] = (receipt.TransactionHash, receipt.BlockNumber);
-                    continue;
-                }
-                // A retry: an earlier attempt may have issued some roots before it could record it — the chain says where
-                // (its DocumentIssued event names the transaction).
+                // Each root recorded with the transaction whose DocumentIssued event names it: this round's, or — a retry, or
+                // a root another replica's retry issued first — an earlier transaction's, found from the store's events.
                 var root = Convert.FromHexString(batch.MerkleRoot);
-                var block = (await store.GetStatusAsync(root)).IssuedInBlock;
-                receipts[batch.Id] = receipt is not null && block == receipt.BlockNumber ? (receipt.TransactionHash, block)
-                    : await store.FindIssuanceAsync(store.ContractAddress, root) is { } found ? (found.TransactionHash, found.BlockNumber)
-                    : throw new InvalidOperationException($"Root 0x{batch.MerkleRoot} is not issued on chain after its round was sent.");
+                var issued = receipt?.Logs is { } logs ? DocumentStoreClient.IssuanceIn(root, logs) : null;
+                issued ??= await store.FindIssuanceAsync(store.ContractAddress, root);
+                if (issued is null || issued.TransactionHash.Length == 0)
+                    throw new InvalidOperationException($"Root 0x{batch.MerkleRoot}'s DocumentIssued event is not found on chain after its round was sent; the round is retried.");
+                receipts[batch.Id] = (issued.TransactionHash, issued.BlockNumber);
             }
         }
         foreach (var batch in batches.Where(b => b.Method == IssuanceMethod.TokenRegistry))

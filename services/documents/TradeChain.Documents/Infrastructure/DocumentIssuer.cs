@@ -24,18 +24,19 @@ public sealed class IssuanceOptions
 /// <summary>
 /// Runs <see cref="IssueDocuments"/> whenever a save may have submitted a document (and every half second): forms a round
 /// (its batches saved) and sends it, forming the next one while up to <see cref="IssuanceOptions.MaxInFlight"/> rounds
-/// await their receipts. A round that fails stays unconfirmed and is sent again as a retry (its roots checked on chain
-/// first); while rounds fail the issuer backs off. Retries back off on their own count: a round of new documents that
-/// succeeds meanwhile does not hurry a failing retry (nor does a failing retry hold up new documents). Documents of a
+/// await their receipts. A round that fails stays unconfirmed and is sent again as a retry (roots an earlier attempt
+/// issued already are skipped, and recorded where the chain says). While rounds of new documents fail the issuer backs
+/// off before forming anything; retries also back off on their own count, so a round of new documents that succeeds
+/// meanwhile does not hurry a failing retry (nor does a failing retry hold up new documents). Documents of a
 /// failed round stay Submitted until it is confirmed.
 /// </summary>
 public sealed class DocumentIssuer(IServiceScopeFactory scopes, WorkSignal signal, IOptions<IssuanceOptions> options, ILogger<DocumentIssuer> logger) : BackgroundService
 {
     private readonly WorkSignal.WakeUp _wakeUp = signal.Register();
     private readonly Lock _gate = new();
-    private readonly HashSet<Guid> _inFlight = []; // batches of rounds being sent by this process: not crash leftovers
+    private readonly HashSet<Guid> _inFlight = []; // batches of rounds being sent by this process: not taken for a retry here
     private readonly List<Task> _sending = [];
-    private int _failures; // rounds of new documents that failed in a row (formed or sent)
+    private int _failures; // rounds that failed in a row to be formed, or sent as new documents (any round sent resets it)
     private int _retryFailures; // retry rounds that failed in a row
     private long _retryNotBefore; // Environment.TickCount64 before which no retry round is formed
 
@@ -54,8 +55,8 @@ public sealed class DocumentIssuer(IServiceScopeFactory scopes, WorkSignal signa
                     Guid[] inFlight;
                     lock (_gate) inFlight = [.. _inFlight];
                     await using var scope = scopes.CreateAsyncScope();
-                    var leftovers = Environment.TickCount64 >= Volatile.Read(ref _retryNotBefore);
-                    round = await scope.ServiceProvider.GetRequiredService<IssueDocuments>().FormAsync(inFlight, stoppingToken, leftovers);
+                    var includeRetries = Environment.TickCount64 >= Volatile.Read(ref _retryNotBefore);
+                    round = await scope.ServiceProvider.GetRequiredService<IssueDocuments>().FormAsync(inFlight, stoppingToken, includeRetries);
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
@@ -78,7 +79,7 @@ public sealed class DocumentIssuer(IServiceScopeFactory scopes, WorkSignal signa
                 {
                     _inFlight.UnionWith(round.BatchIds);
                     _sending.RemoveAll(t => t.IsCompleted);
-                    _sending.Add(SendAsync(round, slots, stoppingToken));
+                    _sending.Add(SendRoundAsync(round, slots, stoppingToken));
                 }
             }
         }
@@ -91,14 +92,15 @@ public sealed class DocumentIssuer(IServiceScopeFactory scopes, WorkSignal signa
         }
     }
 
-    private async Task SendAsync(IssuanceRound round, SemaphoreSlim slots, CancellationToken ct)
+    private async Task SendRoundAsync(IssuanceRound round, SemaphoreSlim slots, CancellationToken ct)
     {
         await Task.Yield(); // the loop goes on forming the next round
         try
         {
             await using var scope = scopes.CreateAsyncScope();
             await scope.ServiceProvider.GetRequiredService<IssueDocuments>().SendAsync(round, ct);
-            Volatile.Write(ref round.Retry ? ref _retryFailures : ref _failures, 0);
+            Volatile.Write(ref _failures, 0); // the chain and the database answer again
+            if (round.Retry) Volatile.Write(ref _retryFailures, 0);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
         catch (Exception e)

@@ -23,11 +23,11 @@ namespace TradeChain.Payments.Application;
 /// (<see cref="DutyPayment.SettlementRefusal"/>: contract:&lt;Error&gt; for the token's, the service's own otherwise);</item>
 /// <item>a withdrawal noted before the item was sent ⇒ not sent, given up — unless the chain shows it made already.</item>
 /// </list>
-/// "Can no longer happen" is judged against the bank's transactions that may carry the item: those sent before the flush
-/// read its queue (its nonce count then, <c>sentBefore</c>; the item was not in flight, so nothing sent later carries it
+/// "Can no longer happen" is judged against the bank's transactions that may carry the item: those the node holds once the
+/// flush has read its queue (the bank's pending nonce count read just after, <c>sentBefore</c>; the item was not in flight, so nothing sent later carries it
 /// but this flush's own). Once those are mined and the reference is unbound, it cannot happen — the bank's later
 /// transactions (its other batches in flight) do not hold the decision up. An item this flush does not send keeps the
-/// first such count its lane saw (<c>bounds</c>), so that a steady stream of later batches cannot put the decision off for ever.
+/// first such count its lane saw (<c>nonceBounds</c>), so that a steady stream of later batches cannot put the decision off for ever.
 /// A crash anywhere leaves the payments Settling: the restart's scan flushes them again.
 /// Only the holder of the bank's settlement lease (<see cref="SettlementLeases"/>) flushes: it renews the lease before each
 /// send, and saves under it (the save's transaction renews it first), so that no other replica gives up a payment whose
@@ -44,7 +44,7 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
     /// <param name="inFlight">References an earlier flush of this process is sending and has not saved yet: left alone.</param>
     /// <param name="taken">Told the references this flush took, once it has read them (before anything is sent): the
     /// worker then adds them to what the next flush leaves alone.</param>
-    /// <param name="bounds">The lane's memory, across flushes, of the nonce count below which an item not sent since may
+    /// <param name="nonceBounds">The lane's memory, across flushes, of the nonce count below which an item not sent since may
     /// have been carried (kept while the lane holds the lease; an entry is dropped once its item is sent or resolved).</param>
     /// <returns>How many queued settlements were taken (at most <paramref name="maxItems"/>), how many of them were
     /// resolved (settled or given up; the others stay queued), how many were left undecided because a transaction of the
@@ -52,7 +52,7 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
     /// outcomes could not be saved because a payment changed meanwhile: the next flush finds each transfer made and records it alone).</returns>
     /// <exception cref="SettlementLeaseLostException">The lease was lost: nothing more was sent, nothing saved.</exception>
     public async Task<(int Taken, int Resolved, int Undecided, bool Again)> HandleAsync(HeldLease lease, int maxItems, CancellationToken ct,
-        IReadOnlyCollection<string>? inFlight = null, Action<IReadOnlyList<string>>? taken = null, ConcurrentDictionary<string, BigInteger>? bounds = null)
+        IReadOnlyCollection<string>? inFlight = null, Action<IReadOnlyList<string>>? taken = null, ConcurrentDictionary<string, (long Fence, BigInteger Bound)>? nonceBounds = null)
     {
         var bankParty = lease.Bank;
         IReadOnlyCollection<string> sending = inFlight ?? [];
@@ -63,8 +63,13 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
         if (queued.Count == 0) return (0, 0, 0, false);
         var bankAddress = ledger.Wallets.AddressOf(bankParty);
         // Every transaction of the bank that may carry a taken item was sent before this read (none of them is in flight here).
-        var sentBefore = await ledger.Chain.NextNonceAsync(bankAddress);
-        bounds ??= new(StringComparer.Ordinal);
+        var sentBefore = await ledger.SentBeforeAsync(bankParty);
+        var bounds = nonceBounds ?? new(StringComparer.Ordinal);
+        // Taken over from a holder whose lease ran out, nothing is given up for a while: that holder may still be sending.
+        var mayGiveUp = clock.GetUtcNow().ToUnixTimeMilliseconds() >= lease.DecideAfterUnixMs;
+        // An unsent item's bound: the first this lane saw under this lease's fence (one seen under another holder's is stale).
+        BigInteger BoundOf(string reference) =>
+            bounds.AddOrUpdate(reference, (lease.Fence, sentBefore), (_, old) => old.Fence == lease.Fence ? old : (lease.Fence, sentBefore)).Bound;
         var undecided = 0;
         var actors = await ActorsAsync(queued, ct);
         var treasury = options.Value.CustomsTreasuryParty;
@@ -81,7 +86,7 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
             if (from is null || to is null)
             {
                 // Checked before the intent was saved: an account missing now cannot be debited or credited, and nothing was sent.
-                if (!await ledger.TransferMayHappenAsync(bankParty, payment.Currency, LedgerEntryKind.DutyPayment, payment.Reference, bounds.GetOrAdd(payment.Reference, sentBefore), ct))
+                if (mayGiveUp && !await ledger.TransferMayHappenAsync(bankParty, payment.Currency, LedgerEntryKind.DutyPayment, payment.Reference, BoundOf(payment.Reference), ct))
                     Abandon(payment, bank, NoAccount, $"the {(from is null ? "payer's" : "customs treasury's")} {payment.Currency} account is not open", resolved);
                 else undecided++;
                 continue;
@@ -91,10 +96,9 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
             {
                 // Customs withdrew it after the intent: sent only to find a transfer an earlier attempt made (then it is recorded).
                 var reference = SettlementLedger.PaymentReference(LedgerEntryKind.DutyPayment, payment.Reference);
-                var bound = bounds.GetOrAdd(payment.Reference, sentBefore);
-                var mined = await ledger.Chain.MinedCountAsync(bankAddress); // read before the reference: see TransferMayHappenAsync
-                if (await ledger.Chain.PaymentOfAsync(payment.Currency, bankAddress, reference) is not null) toSend.Add(item);
-                else if (mined >= bound)
+                var (mined, made) = await ledger.Chain.MinedCountAndPaymentAsync(payment.Currency, bankAddress, reference);
+                if (made is not null) toSend.Add(item);
+                else if (mayGiveUp && mined >= BoundOf(payment.Reference))
                     Abandon(payment, bank, SettleDutyPayment.WithdrawnRule, SettleDutyPayment.WithdrawnBeforeMade, resolved);
                 else undecided++; // a transaction of the bank may still make it: decided in a later flush
                 continue;
@@ -140,7 +144,7 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
                     logger.LogError("ALERT duty payment {Reference}: the bank's reference is bound on chain to a different transfer ({Refusal}); given up", item.Payment.Reference, result.Refusal);
                     Abandon(item.Payment, item.Bank, ReferenceBoundElsewhere, $"{ReferenceBoundElsewhere}: {result.Refusal}", resolved);
                 }
-                else if (!await ledger.TransferMayHappenAsync(bankParty, item.Payment.Currency, LedgerEntryKind.DutyPayment, item.Payment.Reference, sentBefore, ct))
+                else if (mayGiveUp && !await ledger.TransferMayHappenAsync(bankParty, item.Payment.Currency, LedgerEntryKind.DutyPayment, item.Payment.Reference, sentBefore, ct))
                     Abandon(item.Payment, item.Bank, result.Rule!, result.Refusal!, resolved);
                 else
                 {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Numerics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using TradeChain.Ledger;
 using TradeChain.Payments.Domain;
 
 namespace TradeChain.Payments.Infrastructure;
@@ -13,15 +14,18 @@ namespace TradeChain.Payments.Infrastructure;
 /// replicas; another holds it ⇒ it waits for the next scan) and starts a flush (<see cref="Application.SettleQueuedDutyPayments"/>).
 /// Up to Payments:SettlementBatchesInFlight flushes of a bank run at once: once a flush has read what it takes, the lane
 /// may start the next one (which leaves those references alone), so settlements asked while a batch waits for its block
-/// go in the next batch instead of waiting for that receipt. The lease is let go when the bank's last flush ends. A flush,
+/// go in the next batch instead of waiting for that receipt. The lease is let go when the bank's last flush ends (unless
+/// one failed, below); taken over from a holder whose lease ran out, nothing is given up for <see cref="TakeOverGrace"/>. A flush,
 /// once begun, runs to its end even when the process stops (its sends and saves are not cancelled). A flush's failure
-/// (chain or database unavailable, lease lost) is retried with backoff; its entries stay queued. Off where
+/// (chain or database unavailable, lease lost) is retried with backoff; its entries stay queued, and the lease is not let
+/// go (another replica takes it only once it expires). Items a flush could not decide yet (a transaction of the bank that
+/// may carry them is not mined) are looked at again after <see cref="LookAgainAfter"/>. Off where
 /// Payments:SettlementWorkerEnabled is false.
 /// </summary>
 public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettlementQueue queue, IOptions<PaymentsOptions> options,
-    ILogger<DutySettlementWorker> logger) : BackgroundService
+    ChainOptions chain, TimeProvider clock, ILogger<DutySettlementWorker> logger) : BackgroundService
 {
-    /// <summary>How often the banks with queued settlements are looked up, and a lane looks at its queue with no wake-up.</summary>
+    /// <summary>How often the banks with queued settlements are looked up (their lanes woken), and a lane's wait for a wake-up times out (then it waits again).</summary>
     private static readonly TimeSpan Rescan = TimeSpan.FromSeconds(5);
 
     private TimeSpan LeaseDuration => TimeSpan.FromSeconds(Math.Max(1, options.Value.SettlementLeaseSeconds));
@@ -37,12 +41,24 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
         public readonly Lock Gate = new(); // guards InFlight
         public readonly HashSet<string> InFlight = new(StringComparer.Ordinal);
         public int Failures;
-        /// <summary>Per unsent item, the bank's nonce count below which it may have been carried (see <see cref="Application.SettleQueuedDutyPayments"/>); emptied when the lease is taken anew.</summary>
-        public readonly ConcurrentDictionary<string, BigInteger> Bounds = new(StringComparer.Ordinal);
+        /// <summary>Per unsent item, the bank's nonce count below which it may have been carried, and the lease fence it
+        /// was seen under (see <see cref="Application.SettleQueuedDutyPayments"/>: one of another fence is stale).</summary>
+        public readonly ConcurrentDictionary<string, (long Fence, BigInteger Bound)> NonceBounds = new(StringComparer.Ordinal);
+        /// <summary>The fence the lane last took the lease at, and when (Unix ms) it may give up items under it (see <see cref="HeldLease"/>).</summary>
+        public long TakenFence = -1;
+        public long DecideAfterUnixMs;
+        /// <summary>A flush under the lease held now failed: the lease is not let go but left to expire.</summary>
+        public bool FailedUnderLease;
     }
 
     /// <summary>How soon a lane looks again at items left undecided (a transaction of the bank that may carry them was not mined yet).</summary>
-    private static readonly TimeSpan Undecided = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan LookAgainAfter = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long after taking over a lease that ran out (not let go) nothing is given up: as long as the holder before may
+    /// still be sending (its writer's attempts, each up to the receipt timeout, plus their backoff).
+    /// </summary>
+    private TimeSpan TakeOverGrace => TimeSpan.FromSeconds(chain.MaxAttempts * (chain.ReceiptTimeoutSeconds + 10.0));
 
     /// <summary>The most bounds a lane remembers (past it they are forgotten: decisions then wait on later transactions, nothing else).</summary>
     private const int MostBounds = 10_000;
@@ -128,7 +144,7 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
                     flushes.RemoveAll(f => f.IsCompleted);
                     flushes.Add(flush);
                 }
-                await read.Task; // what it took is in flight now: the next flush leaves it alone
+                await read.Task.WaitAsync(ct); // what it took is in flight now: the next flush leaves it alone
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
             catch (Exception e)
@@ -149,10 +165,19 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
             if (lane.Lease is null)
             {
                 await using var scope = scopes.CreateAsyncScope();
-                lane.Lease = await scope.ServiceProvider.GetRequiredService<SettlementLeases>().TryAcquireAsync(lane.Bank, queue.LeaseHolder, LeaseDuration, ct);
-                if (lane.Lease is null) return null;
-                // Taken anew: another replica may have sent the bank's items meanwhile, so bounds seen before do not hold.
-                lane.Bounds.Clear();
+                var taken = await scope.ServiceProvider.GetRequiredService<SettlementLeases>().TryAcquireAsync(lane.Bank, queue.LeaseHolder, LeaseDuration, ct);
+                if (taken is null) return null;
+                if (taken.Fence != lane.TakenFence)
+                {
+                    // Another holder had it in between (the fence moves only then). Taken from one whose lease ran out, that
+                    // one may still be sending: nothing is given up until it cannot be any more.
+                    lane.TakenFence = taken.Fence;
+                    lane.FailedUnderLease = false; // a failure under the lease before was another holding's
+                    lane.DecideAfterUnixMs = taken.TakenFromExpired ? clock.GetUtcNow().ToUnixTimeMilliseconds() + (long)TakeOverGrace.TotalMilliseconds : 0;
+                    if (taken.TakenFromExpired)
+                        logger.LogWarning("Took over {Bank}'s settlement lease from a holder whose lease ran out: nothing of the bank's is given up for {Grace}", lane.Bank, TakeOverGrace);
+                }
+                lane.Lease = taken with { DecideAfterUnixMs = lane.DecideAfterUnixMs };
             }
             lane.Flushing++;
             return lane.Lease;
@@ -177,7 +202,7 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
             string[] inFlight;
             lock (lane.Gate) inFlight = [.. lane.InFlight];
             (int Taken, int Resolved, int Undecided, bool Again) flushed;
-            if (lane.Bounds.Count > MostBounds) lane.Bounds.Clear();
+            if (lane.NonceBounds.Count > MostBounds) lane.NonceBounds.Clear();
             await using (var scope = scopes.CreateAsyncScope())
                 flushed = await scope.ServiceProvider.GetRequiredService<Application.SettleQueuedDutyPayments>().HandleAsync(lease, queue.MaxItems, CancellationToken.None,
                     inFlight, references =>
@@ -185,7 +210,7 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
                         took = references;
                         lock (lane.Gate) lane.InFlight.UnionWith(references);
                         read.TrySetResult();
-                    }, lane.Bounds);
+                    }, lane.NonceBounds);
             lane.Failures = 0;
             undecided = flushed.Undecided;
             // A full batch: more may wait (items left queued come first again: not at once). Outcomes not saved: at once.
@@ -205,17 +230,18 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
         {
             read.TrySetResult();
             lock (lane.Gate) lane.InFlight.ExceptWith(took);
-            await EndFlushAsync(lane, letGo: !failed);
+            await EndFlushAsync(lane, failed);
             lane.Slots.Release();
             if (again) queue.Queued(lane.Bank); // after its references left the in-flight set, so the next flush takes them
-            else if (undecided > 0) _ = LookAgainAsync(lane.Bank, stopping);
+            else if (undecided > 0) _ = LookAgainAsync(lane.Bank, TimeSpan.FromMilliseconds(Math.Max(LookAgainAfter.TotalMilliseconds,
+                lease.DecideAfterUnixMs - clock.GetUtcNow().ToUnixTimeMilliseconds())), stopping); // not before anything may be given up
         }
     }
 
     /// <summary>Wakes the lane shortly, for its undecided items (the scan would too, later).</summary>
-    private async Task LookAgainAsync(string bank, CancellationToken stopping)
+    private async Task LookAgainAsync(string bank, TimeSpan after, CancellationToken stopping)
     {
-        try { await Task.Delay(Undecided, stopping); queue.Queued(bank); }
+        try { await Task.Delay(after, stopping); queue.Queued(bank); }
         catch (OperationCanceledException) { }
     }
 
@@ -228,16 +254,20 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
 
     /// <summary>
     /// A flush ended: when it was the bank's last in flight, the lease is let go (another replica may take the bank) — or,
-    /// after a failure (<paramref name="letGo"/> false: a transaction it sent may still be on its way), only forgotten here,
-    /// so that it expires by itself and no other replica decides on the bank's items at once.
+    /// when any flush under it failed (<paramref name="failed"/> now or before: a transaction it sent may still be on its way to the node), only
+    /// forgotten here, so that it expires by itself and no other replica decides on the bank's items at once (this process
+    /// may take it again at once: its own later flushes read the node's nonce count after this one's send ended).
     /// </summary>
-    private async Task EndFlushAsync(Lane lane, bool letGo)
+    private async Task EndFlushAsync(Lane lane, bool failed)
     {
         await lane.LeaseGate.WaitAsync();
         try
         {
+            if (failed) lane.FailedUnderLease = true;
             if (--lane.Flushing > 0 || lane.Lease is not { } lease) return;
             lane.Lease = null;
+            var letGo = !lane.FailedUnderLease;
+            lane.FailedUnderLease = false;
             if (!letGo) return;
             try
             {

@@ -22,8 +22,12 @@ public sealed class SettlementLease
     public long Fence { get; set; }
 }
 
-/// <summary>A lease held: its bank, holder and fencing counter.</summary>
-public sealed record HeldLease(string Bank, string Holder, long Fence);
+/// <summary>
+/// A lease held: its bank, holder and fencing counter. <paramref name="TakenFromExpired"/>: taken from another holder whose
+/// lease ran out (not let go) — that holder may still be sending (a hung process), so what it may have sent is not
+/// decided on until <paramref name="DecideAfterUnixMs"/> (set by the lane).
+/// </summary>
+public sealed record HeldLease(string Bank, string Holder, long Fence, bool TakenFromExpired = false, long DecideAfterUnixMs = 0);
 
 /// <summary>
 /// Takes, renews and releases banks' settlement leases with conditional UPDATEs (SQLite and PostgreSQL alike): taken when
@@ -41,6 +45,9 @@ public sealed class SettlementLeases(PaymentsDbContext db, TimeProvider clock)
             $"INSERT INTO settlement_leases (\"Bank\", \"Holder\", \"ExpiresAtUnixMs\", \"Fence\") VALUES ({bank}, '', 0, 0) ON CONFLICT DO NOTHING", ct);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var expires = now + (long)duration.TotalMilliseconds;
+        // Whose it was: another holder's that ran out (not let go) means that holder may still be sending.
+        var before = await db.Set<SettlementLease>().AsNoTracking().Where(l => l.Bank == bank).Select(l => new { l.Holder, l.ExpiresAtUnixMs }).SingleAsync(ct);
+        var fromExpired = before.Holder != holder && before.Holder.Length > 0 && before.ExpiresAtUnixMs > 0;
         var taken = await db.Set<SettlementLease>()
             .Where(l => l.Bank == bank && (l.Holder == holder || l.ExpiresAtUnixMs < now))
             .ExecuteUpdateAsync(s => s
@@ -49,7 +56,7 @@ public sealed class SettlementLeases(PaymentsDbContext db, TimeProvider clock)
                 .SetProperty(l => l.ExpiresAtUnixMs, expires), ct);
         if (taken == 0) return null;
         var fence = await db.Set<SettlementLease>().AsNoTracking().Where(l => l.Bank == bank && l.Holder == holder).Select(l => (long?)l.Fence).SingleOrDefaultAsync(ct);
-        return fence is { } f ? new HeldLease(bank, holder, f) : null;
+        return fence is { } f ? new HeldLease(bank, holder, f, fromExpired) : null;
     }
 
     /// <summary>

@@ -274,9 +274,18 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
     /// </summary>
     public async Task<bool> TransferMayHappenAsync(string bankParty, string currency, LedgerEntryKind kind, string reference, BigInteger sentBefore, CancellationToken ct)
     {
-        var bank = wallets.AddressOf(bankParty);
-        if (await chain.MinedCountAsync(bank) < sentBefore) return true; // read first, as above
-        return await chain.PaymentOfAsync(currency, bank, SettlementClient.Reference($"{kind.Name()}:{reference}")) is not null;
+        var (mined, payment) = await chain.MinedCountAndPaymentAsync(currency, wallets.AddressOf(bankParty), SettlementClient.Reference($"{kind.Name()}:{reference}"));
+        return mined < sentBefore || payment is not null;
+    }
+
+    /// <summary>
+    /// The bank's nonce count below which every transaction this process or the node knows of lies: the node's pending
+    /// count, or this service's writer's next nonce where that is higher (a transaction it gave a nonce the node asked has not seen).
+    /// </summary>
+    public async Task<BigInteger> SentBeforeAsync(string bankParty)
+    {
+        var node = await chain.NextNonceAsync(wallets.AddressOf(bankParty));
+        return await wallets.NextNonceHereAsync(bankParty) is { } here && here > node ? here : node;
     }
 
     /// <summary>Books a transfer made on chain (<see cref="TransferAsync"/>, transaction <paramref name="tx"/>): a debit and a credit.</summary>
