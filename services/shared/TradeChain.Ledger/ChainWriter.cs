@@ -111,6 +111,8 @@ public sealed class ChainWriter
     {
         public readonly SemaphoreSlim Gate = new(1, 1);
         public BigInteger? NextNonce;
+        /// <summary>One more than the highest nonce of any transaction handed to the node (answered or not); never forgotten.</summary>
+        public BigInteger SentBelow;
     }
 
     /// <summary>
@@ -252,6 +254,7 @@ public sealed class ChainWriter
                                 throw new RpcResponseException(new Nethereum.JsonRpc.Client.RpcError(-32000,
                                     $"nonce too low: nonce {transaction.Nonce} of {Address} was taken by another of its transactions meanwhile (next {_lane.NextNonce})"));
                             sent.Add(transaction); // remembered before sending: if the node takes it but the answer is lost, the next attempt finds it by hash
+                            _lane.SentBelow = BigInteger.Max(_lane.SentBelow, transaction.Nonce + 1);
                             activity?.SetTag("chain.tx_hash", transaction.Hash);
                             inFlight += Commit(gas * maxFee + value);
                             try
@@ -548,13 +551,17 @@ public sealed class ChainWriter
         Web3.Eth.GetContractQueryHandler<TFunction>().QueryDeserializingToObjectAsync<TOutput>(function, contractAddress, block);
 
     /// <summary>
-    /// The nonce this writer gives the account's next transaction, as far as it knows (null: it has sent nothing yet and
-    /// will ask the node) — at least every nonce it has given, whether or not the node it asks has seen those transactions.
+    /// A nonce above every one this writer has given or handed to a node (null: it has sent nothing), whether or not the node
+    /// asked later has seen those transactions — also after a failed send made it forget its next nonce.
     /// </summary>
     public async Task<BigInteger?> NextNonceHereAsync()
     {
         await _lane.Gate.WaitAsync();
-        try { return _lane.NextNonce; }
+        try
+        {
+            var here = BigInteger.Max(_lane.NextNonce ?? BigInteger.Zero, _lane.SentBelow);
+            return here.IsZero ? null : here;
+        }
         finally { _lane.Gate.Release(); }
     }
 

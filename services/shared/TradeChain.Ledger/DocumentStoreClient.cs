@@ -75,11 +75,12 @@ public sealed class DocumentStoreClient(ChainWriter writer, ChainOptions options
     /// <summary>A document hash as the store's events index it (topic 1).</summary>
     public static string DocumentTopic(byte[] document) => "0x" + Convert.ToHexStringLower(document);
 
-    /// <summary>The issuance of <paramref name="document"/> among <paramref name="logs"/> (the store's events), or null.</summary>
-    public static IssuanceRecord? IssuanceIn(byte[] document, IEnumerable<FilterLog> logs)
+    /// <summary>The issuance of <paramref name="document"/> among <paramref name="logs"/> (the store's events; of <paramref name="store"/> only, when named), or null.</summary>
+    public static IssuanceRecord? IssuanceIn(byte[] document, IEnumerable<FilterLog> logs, string? store = null)
     {
         var topic = DocumentTopic(document);
-        var issued = logs.FirstOrDefault(l => l.IsLogForEvent<DocumentIssuedEventDTO>() && Topic1(l) == topic);
+        var issued = logs.FirstOrDefault(l => l.IsLogForEvent<DocumentIssuedEventDTO>() && Topic1(l) == topic
+            && (store is null || string.Equals(l.Address, store, StringComparison.OrdinalIgnoreCase)));
         return issued is null ? null : new IssuanceRecord(Hex.Encode(document), issued.TransactionHash, (long)issued.BlockNumber.Value);
     }
 

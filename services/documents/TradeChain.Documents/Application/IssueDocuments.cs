@@ -83,10 +83,13 @@ public sealed class IssueDocuments(DocumentsDbContext db, DocumentStoreClient st
                 // Each root recorded with the transaction whose DocumentIssued event names it: this round's, or — a retry, or
                 // a root another replica's retry issued first — an earlier transaction's, found from the store's events.
                 var root = Convert.FromHexString(batch.MerkleRoot);
-                var issued = receipt?.Logs is { } logs ? DocumentStoreClient.IssuanceIn(root, logs) : null;
-                issued ??= await store.FindIssuanceAsync(store.ContractAddress, root);
-                if (issued is null || issued.TransactionHash.Length == 0)
-                    throw new InvalidOperationException($"Root 0x{batch.MerkleRoot}'s DocumentIssued event is not found on chain after its round was sent; the round is retried.");
+                var issued = receipt?.Logs is { } logs ? DocumentStoreClient.IssuanceIn(root, logs, store.ContractAddress) : null;
+                issued ??= await store.FindIssuanceAsync(store.ContractAddress, root)
+                    ?? throw new InvalidOperationException($"Root 0x{batch.MerkleRoot} is not issued on chain after its round was sent; the round is retried.");
+                // Issued, but its event not found (a node that limits or prunes log queries): the block is still the chain's
+                // answer; recorded with no transaction rather than holding the round's other batches back for ever.
+                if (issued.TransactionHash.Length == 0)
+                    logger.LogWarning("Root 0x{Root} is issued in block {Block} but its DocumentIssued event was not found: recorded without its transaction", batch.MerkleRoot, issued.BlockNumber);
                 receipts[batch.Id] = (issued.TransactionHash, issued.BlockNumber);
             }
         }

@@ -111,6 +111,8 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
         {
             var items = batch.ToList();
             IReadOnlyList<(string? TransactionHash, string? Refusal, string? Rule, bool Undecided)> results;
+            // The bank's gas topped up first (that may take a transaction of its own), so that the send follows the renewal closely.
+            await ledger.Wallets.ForAsync(bankParty, ct);
             // Still the bank's only sender: a replica that took the lease meanwhile may have given these payments up.
             if (!await leases.RenewAsync(lease, LeaseDuration, ct)) throw new SettlementLeaseLostException(bankParty);
             try

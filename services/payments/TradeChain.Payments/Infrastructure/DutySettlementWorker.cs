@@ -266,7 +266,8 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
             if (failed) lane.FailedUnderLease = true;
             if (--lane.Flushing > 0 || lane.Lease is not { } lease) return;
             lane.Lease = null;
-            var letGo = !lane.FailedUnderLease;
+            // Not let go during a take-over grace either: the next taker would see it let go, not run out, and wait for nothing.
+            var letGo = !lane.FailedUnderLease && clock.GetUtcNow().ToUnixTimeMilliseconds() >= lane.DecideAfterUnixMs;
             lane.FailedUnderLease = false;
             if (!letGo) return;
             try

@@ -46,7 +46,7 @@ public sealed class SettlementLeases(PaymentsDbContext db, TimeProvider clock)
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var expires = now + (long)duration.TotalMilliseconds;
         // Whose it was: another holder's that ran out (not let go) means that holder may still be sending.
-        var before = await db.Set<SettlementLease>().AsNoTracking().Where(l => l.Bank == bank).Select(l => new { l.Holder, l.ExpiresAtUnixMs }).SingleAsync(ct);
+        var before = await db.Set<SettlementLease>().AsNoTracking().Where(l => l.Bank == bank).Select(l => new { l.Holder, l.ExpiresAtUnixMs, l.Fence }).SingleAsync(ct);
         var fromExpired = before.Holder != holder && before.Holder.Length > 0 && before.ExpiresAtUnixMs > 0;
         var taken = await db.Set<SettlementLease>()
             .Where(l => l.Bank == bank && (l.Holder == holder || l.ExpiresAtUnixMs < now))
@@ -56,7 +56,8 @@ public sealed class SettlementLeases(PaymentsDbContext db, TimeProvider clock)
                 .SetProperty(l => l.ExpiresAtUnixMs, expires), ct);
         if (taken == 0) return null;
         var fence = await db.Set<SettlementLease>().AsNoTracking().Where(l => l.Bank == bank && l.Holder == holder).Select(l => (long?)l.Fence).SingleOrDefaultAsync(ct);
-        return fence is { } f ? new HeldLease(bank, holder, f, fromExpired) : null;
+        // Another holding in between the read and the take (the fence moved by more than this take's one): it may have run out.
+        return fence is { } f ? new HeldLease(bank, holder, f, fromExpired || f > before.Fence + 1) : null;
     }
 
     /// <summary>
