@@ -474,6 +474,36 @@ public sealed class DocumentsTests(DocumentsFixture fixture, ITestOutputHelper o
         Assert.Equal(1L, await Count(database, $"SELECT COUNT(*) FROM issuance_batches WHERE MerkleRoot = '{root}' AND TransactionHash = '{tx}' AND BlockNumber = {block}"));
     }
 
+    [Fact]
+    public async Task A_documents_process_with_issuance_off_only_saves_submissions_and_one_with_it_on_issues_them()
+    {
+        using var exporter = Client(Roles.Exporter, "EXP-ISSUER-OFF");
+        // As a Kubernetes API pod: issuance off (documents-worker issues).
+        System.Documents.SetSetting("Issuance:Enabled", "false");
+        await System.Documents.KillAsync();
+        await System.Documents.StartAsync();
+        string id;
+        try
+        {
+            id = (await Post(exporter, Documents("documents"), new { type = "commercial-invoice", content = Invoice("INV-ISSUER-OFF") }))["id"]!.GetValue<string>();
+            // Twice the window (4 s here) and more: an issuer would have formed its round and sent it.
+            await Task.Delay(TimeSpan.FromSeconds(10));
+            var waiting = await Get(exporter, Documents($"documents/{id}"));
+            Assert.Equal("Submitted", waiting["status"]!.GetValue<string>());
+            Assert.Null(waiting["merkleRoot"]); // not even in a round
+            Assert.Equal(0L, await Count(System.DatabasePath("documents"), "SELECT COUNT(*) FROM issuance_batches WHERE Confirmed = 0"));
+        }
+        finally
+        {
+            // The worker's side: issuance on (the default) — the saved submission is issued.
+            System.Documents.SetSetting("Issuance:Enabled", "true");
+            await System.Documents.KillAsync();
+            await System.Documents.StartAsync();
+        }
+        var (issued, _) = await IssueAsync(exporter, id);
+        Assert.StartsWith("0x", issued["issueTransactionHash"]!.GetValue<string>());
+    }
+
     private static async Task Until(Func<Task<bool>> done, string what)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);

@@ -8,6 +8,12 @@ public sealed class IssuanceOptions
 {
     public const string Section = "Issuance";
 
+    /// <summary>
+    /// Whether this process issues (the issuer writes with the service's one account: on Kubernetes only documents-worker
+    /// does, the API replicas only save submissions — see deploy/README.md).
+    /// </summary>
+    public bool Enabled { get; set; } = true;
+
     /// <summary>Documents issued in one transaction at most.</summary>
     public int MaxBatchSize { get; set; } = 200;
 
@@ -42,6 +48,11 @@ public sealed class DocumentIssuer(IServiceScopeFactory scopes, WorkSignal signa
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!options.Value.Enabled)
+        {
+            logger.LogInformation("Issuance is off here (Issuance:Enabled=false): another process of the service issues the submitted documents");
+            return;
+        }
         using var slots = new SemaphoreSlim(options.Value.MaxInFlight, options.Value.MaxInFlight);
         try
         {
