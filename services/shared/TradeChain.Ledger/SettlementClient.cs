@@ -332,9 +332,7 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
     {
         var at = new BlockParameter(await service.Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync());
         var mined = (await service.Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(bank, at)).Value;
-        var p = await service.QueryOutputAsync<PaymentOfFunction, PaymentOfOutputDTO>(TokenAddress(currency),
-            new PaymentOfFunction { Bank = bank, PaymentReference = reference }, at);
-        return (mined, p.BlockNumber.IsZero ? null : new BoundPayment(IsZero(p.From) ? null : p.From, IsZero(p.To) ? null : p.To, p.Amount, (long)p.BlockNumber));
+        return (mined, await PaymentOfAsync(currency, bank, reference, at));
     }
 
     /// <summary>Whether <paramref name="account"/> has transactions sent but not mined yet.</summary>
@@ -344,11 +342,11 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
         return (await count.SendRequestAsync(account, BlockParameter.CreatePending())).Value > (await count.SendRequestAsync(account, BlockParameter.CreateLatest())).Value;
     }
 
-    /// <summary>The payment <paramref name="bank"/> made under its own <paramref name="reference"/>; null when it never used it.</summary>
-    public async Task<BoundPayment?> PaymentOfAsync(string currency, string bank, byte[] reference)
+    /// <summary>The payment <paramref name="bank"/> made under its own <paramref name="reference"/> (as of <paramref name="block"/>; the latest when null); null when it never used it.</summary>
+    public async Task<BoundPayment?> PaymentOfAsync(string currency, string bank, byte[] reference, BlockParameter? block = null)
     {
         var p = await service.QueryOutputAsync<PaymentOfFunction, PaymentOfOutputDTO>(TokenAddress(currency),
-            new PaymentOfFunction { Bank = bank, PaymentReference = reference });
+            new PaymentOfFunction { Bank = bank, PaymentReference = reference }, block);
         return p.BlockNumber.IsZero ? null : new BoundPayment(IsZero(p.From) ? null : p.From, IsZero(p.To) ? null : p.To, p.Amount, (long)p.BlockNumber);
     }
 
