@@ -11,6 +11,7 @@ namespace TradeChain.Bench;
 /// <param name="CompletedPerSecond">Released declarations ÷ the time from the first arrival to the last release.</param>
 /// <param name="CpuMsPerDeclaration">CPU milliseconds per offered declaration, per process (customs, documents, payments, rabbitmq, anvil, the PostgreSQL server and its backends, harness).</param>
 /// <param name="RpcCallsPerDeclaration">JSON-RPC calls from the services per offered declaration, per method.</param>
+/// <param name="HttpRequestsPerDeclaration">The harness's HTTP requests per offered declaration, per service.</param>
 /// <param name="ChainTransactionsPerDeclaration">Transactions in the blocks mined during the stage per offered declaration.</param>
 /// <param name="SettledPerSecond">Duty payments the one bank (every declaration's) settled in the stage ÷ the stage's arrival time: the declaration rate when sustainable, not the bank's capacity.</param>
 public sealed record StageResult(
@@ -21,7 +22,8 @@ public sealed record StageResult(
     IReadOnlyDictionary<string, double> RpcCallsPerDeclaration,
     double ChainTransactionsPerDeclaration,
     double SettledPerSecond,
-    IReadOnlyList<PhaseTiming>? Phases = null)
+    IReadOnlyList<PhaseTiming>? Phases = null,
+    IReadOnlyDictionary<string, double>? HttpRequestsPerDeclaration = null)
 {
     public static readonly string[] Services = ["customs", "documents", "payments"];
 
@@ -91,8 +93,13 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
     public static readonly string[] PhaseNames =
         ["documents issued", "declaration assessed", "payment request seen", "mandate and accounts", "deposit booked", "duty settled", "declaration released"];
 
-    private sealed record Snapshot(long UnixMs, IReadOnlyDictionary<string, TimeSpan?> Cpu, IReadOnlyDictionary<string, long> Calls, long Block)
+    private sealed record Snapshot(long UnixMs, IReadOnlyDictionary<string, TimeSpan?> Cpu, IReadOnlyDictionary<string, long> Calls, long Block,
+        IReadOnlyDictionary<string, long> Requests)
     {
+        /// <summary>The harness's HTTP requests since <paramref name="before"/> ÷ <paramref name="per"/>, by service.</summary>
+        public Dictionary<string, double> RequestsSince(Snapshot before, double per) =>
+            Requests.ToDictionary(r => r.Key, r => (r.Value - before.Requests.GetValueOrDefault(r.Key)) / per);
+
         /// <summary>Each process's CPU milliseconds since <paramref name="before"/> ÷ <paramref name="per"/> (null where it could not be read).</summary>
         public Dictionary<string, double?> CpuMsSince(Snapshot before, double per) =>
             Cpu.ToDictionary(p => p.Key, p => p.Value - before.Cpu[p.Key] is { } used ? used.TotalMilliseconds / per : (double?)null);
@@ -104,7 +111,7 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
 
     /// <summary>The running system and what the run measures it with: the counting RPC proxy, a direct chain reader, each process's pid, one client per party.</summary>
     private sealed record Rig(TradeChainSystem System, ServiceStores Stores, JsonRpcProxy Rpc, IndependentVerifier Chain, IReadOnlyDictionary<string, Func<TimeSpan?>> Meters,
-        HttpClient Exporter, HttpClient Bank, HttpClient Treasury);
+        HttpClient Exporter, HttpClient Bank, HttpClient Treasury, HttpCounter Http);
 
     public async Task<EndToEndResult> RunAsync()
     {
@@ -122,10 +129,14 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
         }, anvilPort: anvilPort, blockTimeSeconds: options.BlockTimeSeconds);
         stores.Attach(system);
         using var verifier = new IndependentVerifier(system.Chain.RpcUrl);
-        // One client (one connection pool) per party for the whole run.
-        using var exporter = Client(Roles.Exporter, GoldenPath.ExporterParty);
-        using var bank = Client(Roles.Bank, GoldenPath.BankParty);
-        using var treasury = Client(Roles.Bank, GoldenPath.TreasuryBankParty);
+        // One client (one connection pool) per party for the whole run, each request counted by the service it went to.
+        var http = new HttpCounter(new Dictionary<int, string>
+        {
+            [system.Customs.BaseAddress.Port] = "customs", [system.Documents.BaseAddress.Port] = "documents", [system.Payments.BaseAddress.Port] = "payments",
+        });
+        using var exporter = Client(Roles.Exporter, GoldenPath.ExporterParty, http);
+        using var bank = Client(Roles.Bank, GoldenPath.BankParty, http);
+        using var treasury = Client(Roles.Bank, GoldenPath.TreasuryBankParty, http);
         // Each process's CPU so far: its own (the services, RabbitMQ, anvil, the harness — whose children are the services,
         // so never a tree), or the PostgreSQL server's with its backends when the services' records are there (n/a on
         // SQLite: in the services' own time).
@@ -138,7 +149,7 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
             ["postgres"] = Tree(options.Postgres ? ProcessCpu.ListeningOn(new Npgsql.NpgsqlConnectionStringBuilder(PostgresDatabase.Server).Port) : null),
             ["harness"] = Own(Environment.ProcessId),
         };
-        var rig = new Rig(system, stores, rpc, verifier, meters, exporter, bank, treasury);
+        var rig = new Rig(system, stores, rpc, verifier, meters, exporter, bank, treasury, http);
 
         if (options.WarmupSeconds > 0)
         {
@@ -218,7 +229,8 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
         return settled.Count == 0 ? null : settled.Count / Stopwatch.GetElapsedTime(burst, settled.Max()).TotalSeconds;
     }
 
-    private static HttpClient Client(string role, string party) => TradeChainHttp.Client(Auth, role, party, "bench", TimeSpan.FromSeconds(60));
+    private static HttpClient Client(string role, string party, HttpCounter counter) =>
+        TradeChainHttp.Client(Auth, role, party, "bench", TimeSpan.FromSeconds(60), counter.Handler());
 
     /// <summary>Declarations arrive at <paramref name="perSecond"/> for <paramref name="duration"/>; measured until they are all released and anchored, or the drain runs out.</summary>
     private async Task<StageResult> StageAsync(Rig rig, double perSecond, TimeSpan duration)
@@ -262,7 +274,8 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
             settled / duration.TotalSeconds,
             [.. PhaseNames.Select((name, i) => new PhaseTiming(name,
                 Stats.Percentile([.. released.Where(o => o.Phases is not null).Select(o => o.Phases![i])], 50),
-                Stats.Percentile([.. released.Where(o => o.Phases is not null).Select(o => o.Phases![i])], 95)))]);
+                Stats.Percentile([.. released.Where(o => o.Phases is not null).Select(o => o.Phases![i])], 95)))],
+            after.RequestsSince(before, offered));
 
         // Before the next stage: what this one left behind ends (not measured), so that each stage starts from a quiet system.
         await Task.WhenAll(runs);
@@ -271,7 +284,7 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
     }
 
     private static async Task<Snapshot> SnapshotAsync(Rig rig) => new(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-        rig.Meters.ToDictionary(m => m.Key, m => m.Value()), rig.Rpc.Calls, await rig.Chain.BlockNumberAsync());
+        rig.Meters.ToDictionary(m => m.Key, m => m.Value()), rig.Rpc.Calls, await rig.Chain.BlockNumberAsync(), rig.Http.Requests);
 
     /// <summary>One declaration through the golden path; its release latency from its scheduled arrival, or what went wrong.</summary>
     /// <param name="beforeSettle">Awaited once the payer's account is funded, before the settlement is asked for.</param>
@@ -302,13 +315,14 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
                 ?? throw new ApiCallException($"document {r!["index"]} of {lrn} was refused: {r.ToJsonString()}")).ToList();
             var marks = new long[PhaseNames.Length + 1];
             marks[0] = scheduled;
+            // Each followed from the answer the batch gave (it carries the document's version): no read before the first wait.
             var hashes = await Task.WhenAll(submitted.Select(async s =>
-                (await Follow(exporter, new Uri(documents, $"documents/{s["id"]}"), d => d["status"]?.GetValue<string>() == "Issued"))["hash"]!.GetValue<string>()));
+                (await Follow(exporter, new Uri(documents, $"documents/{s["id"]}"), d => d["status"]?.GetValue<string>() == "Issued", s))["hash"]!.GetValue<string>()));
             marks[1] = Stopwatch.GetTimestamp();
             var lodged = await TradeChainHttp.PostAsync(exporter, new Uri(system.Customs.BaseAddress, "declarations"), GoldenPath.ExportDeclaration(lrn, hashes[0], hashes[1]));
             var declaration = new Uri(system.Customs.BaseAddress, $"declarations/{lodged["id"]}");
             // Declarations, documents and duty payments are followed by long-poll: one request per status change.
-            var assessed = await Follow(exporter, declaration, d => d["status"]?.GetValue<string>() is "Assessed" or "Rejected");
+            var assessed = await Follow(exporter, declaration, d => d["status"]?.GetValue<string>() is "Assessed" or "Rejected", lodged);
             if (assessed["status"]!.GetValue<string>() != "Assessed") return new Outcome(null, 0, 0, $"{lrn} rejected: {assessed["statusReason"]}");
             marks[2] = Stopwatch.GetTimestamp();
             var reference = assessed["paymentReference"]!.GetValue<string>();
@@ -319,9 +333,9 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
                     marks[5] = Stopwatch.GetTimestamp(); // after a held burst's wait: the settlement step starts when it is asked
                 },
                 reached: step => marks[3 + step] = Stopwatch.GetTimestamp());
-            await Follow(exporter, new Uri(system.Payments.BaseAddress, $"duty-payments/{reference}"), p => p["status"]?.GetValue<string>() == "Settled");
+            // FundAndSettleAsync answers once the payment is Settled (it throws on any other outcome): not followed again.
             var settledAt = marks[6] = Stopwatch.GetTimestamp();
-            await Follow(exporter, declaration, d => d["status"]?.GetValue<string>() == "Released");
+            await Follow(exporter, declaration, d => d["status"]?.GetValue<string>() == "Released", assessed);
             var at = marks[7] = Stopwatch.GetTimestamp();
             return new Outcome(Stopwatch.GetElapsedTime(scheduled, at).TotalMilliseconds, at, settledAt, null,
                 [.. Enumerable.Range(1, PhaseNames.Length).Select(i => Stopwatch.GetElapsedTime(marks[i - 1], marks[i]).TotalMilliseconds)]);
@@ -332,7 +346,8 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
         }
     }
 
-    private static Task<JsonObject> Follow(HttpClient client, Uri uri, Func<JsonObject, bool> done) => TradeChainHttp.FollowAsync(client, uri, done, PollTimeout);
+    private static Task<JsonObject> Follow(HttpClient client, Uri uri, Func<JsonObject, bool> done, JsonObject? known = null) =>
+        TradeChainHttp.FollowAsync(client, uri, done, PollTimeout, known: known);
 
     private static async Task<long> PendingAsync(ServiceStores stores)
     {

@@ -64,7 +64,7 @@ public sealed class GoldenPath(Uri documents, Uri customs, Uri payments, AuthOpt
         // recorded — followed by long-poll to Settled, or to the state it was given up in (the reason then says why).
         if (settling["status"]?.GetValue<string>() == "Settled") return settling;
         var settled = await TradeChainHttp.FollowAsync(bank, new Uri(payments, $"/duty-payments/{reference}"),
-            p => p["status"]?.GetValue<string>() != "Settling", timeout, ct, "duty payment settled");
+            p => p["status"]?.GetValue<string>() != "Settling", timeout, ct, "duty payment settled", known: settling);
         return settled["status"]?.GetValue<string>() == "Settled" ? settled
             : throw new ApiCallException($"duty payment {reference} was not settled: {settled.ToJsonString()}");
     }
