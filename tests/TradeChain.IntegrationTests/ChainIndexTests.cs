@@ -126,6 +126,33 @@ public sealed class ChainIndexTests : IAsyncLifetime
         Assert.Empty(_rpc.Refused);
     }
 
+    [Fact]
+    public async Task A_read_of_the_chains_head_is_shared_only_by_readers_whose_moment_came_before_it_began()
+    {
+        await using var proxy = new JsonRpcProxy(_anvil.RpcUrl);
+        var chain = _anvil.OptionsFor(DevelopmentAccounts.DocumentsKey);
+        chain.RpcUrl = proxy.Url;
+        var writer = new ChainWriter(chain, Microsoft.Extensions.Logging.Abstractions.NullLogger<ChainWriter>.Instance);
+        var index = new ChainIndex([], writer, chain, Options.Create(new ChainIndexOptions()));
+        long HeadReads() => proxy.Calls.GetValueOrDefault("eth_blockNumber");
+        var head = await new Web3(_anvil.RpcUrl).Eth.Blocks.GetBlockNumber.SendRequestAsync();
+
+        // Two readers whose moment came before the first read began: one read between them.
+        var moment = System.Diagnostics.Stopwatch.GetTimestamp();
+        var reads = HeadReads();
+        Assert.Equal((long)head.Value, await index.FinalBlockAsync(moment));
+        Assert.Equal((long)head.Value, await index.FinalBlockAsync(moment));
+        Assert.Equal(reads + 1, HeadReads());
+
+        // A block mined after that read: a reader whose moment is after the mining is not given the old read, but the new head.
+        await ChainHistoryTests.MineAsync(_anvil.RpcUrl, 1);
+        Assert.Equal((long)head.Value + 1, await index.FinalBlockAsync(System.Diagnostics.Stopwatch.GetTimestamp()));
+        Assert.Equal(reads + 2, HeadReads());
+        // Without a moment: always a read of its own.
+        Assert.Equal((long)head.Value + 1, await index.FinalBlockAsync());
+        Assert.Equal(reads + 3, HeadReads());
+    }
+
     /// <summary>The index holds exactly the registry's logs on chain (read directly from anvil, all at once), each once.</summary>
     private async Task AssertIndexHoldsTheChainAsync(ServiceProvider service, string registry)
     {

@@ -116,6 +116,24 @@ public sealed class DocumentVerificationResponderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_documents_of_one_request_share_one_moment_for_the_chains_head_taken_after_the_request_arrived()
+    {
+        var (invoice, certificate) = (await IssuedAsync("EXP-ACME", "INV-HEAD-1"), await IssuedAsync("EXP-ACME", "INV-HEAD-2"));
+        var asked = System.Diagnostics.Stopwatch.GetTimestamp();
+        await AskAsync<DeclarationDocumentsVerificationRequested, DeclarationDocumentsVerified>(new(Guid.NewGuid(), "EXP-ACME", [invoice.Hash, certificate.Hash]));
+        var afterFirst = System.Diagnostics.Stopwatch.GetTimestamp();
+        await AskAsync<DeclarationDocumentsVerificationRequested, DeclarationDocumentsVerified>(new(Guid.NewGuid(), "EXP-ACME", [invoice.Hash]));
+
+        var moments = _chain.HeadReadMoments.ToList();
+        Assert.Equal(3, moments.Count);
+        // One head read may serve both documents of the first request (one moment), which is after the request came in;
+        // the next request's moment is its own, later one: it never takes a read begun before it asked.
+        Assert.Equal(moments[0], moments[1]);
+        Assert.InRange(moments[0], asked, afterFirst);
+        Assert.True(moments[2] > afterFirst);
+    }
+
+    [Fact]
     public async Task A_declarations_own_documents_are_recorded_as_referenced_once_and_a_presentation_records_none()
     {
         var mine = await IssuedAsync("EXP-ACME", "INV-REF");
@@ -212,9 +230,13 @@ public sealed class DocumentVerificationResponderTests : IAsyncLifetime
 
         public int Verifications => Volatile.Read(ref _verifications);
 
-        public Task<VerificationReport> VerifyAsync(JsonObject wrapped, CancellationToken ct)
+        /// <summary>The moment each verification was told its head read may have begun after, in order.</summary>
+        public System.Collections.Concurrent.ConcurrentQueue<long> HeadReadMoments { get; } = new();
+
+        public Task<VerificationReport> VerifyAsync(JsonObject wrapped, long headReadAfter, CancellationToken ct)
         {
             Interlocked.Increment(ref _verifications);
+            HeadReadMoments.Enqueue(headReadAfter);
             return Task.FromResult(new VerificationReport(true, "valid: integrity — as issued", null, null,
                 [new VerificationCheck(DocumentVerifier.Integrity, CheckStatus.Valid, "as issued")]));
         }

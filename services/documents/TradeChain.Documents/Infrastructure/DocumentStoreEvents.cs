@@ -37,13 +37,16 @@ public sealed class DocumentStoreEvents(DocumentsDbContext db, ChainIndex index,
 
     /// <summary>
     /// Every issuance and revocation of <paramref name="hashes"/> (hex, with or without 0x) on the service's store up to
-    /// the chain's head now.
+    /// the chain's head now — or, given <paramref name="headReadAfter"/> (a <see cref="System.Diagnostics.Stopwatch"/>
+    /// timestamp), up to a head read that began at or after that moment, which may be shared with other readers
+    /// (<see cref="ChainIndex.FinalBlockAsync(long)"/>).
     /// </summary>
     /// <exception cref="ChainIndexBehindException">The index did not reach the chain's final block in time.</exception>
-    public async Task<DocumentStoreRecords> ReadAsync(IReadOnlyCollection<string> hashes, CancellationToken ct)
+    public async Task<DocumentStoreRecords> ReadAsync(IReadOnlyCollection<string> hashes, CancellationToken ct, long? headReadAfter = null)
     {
         var documents = hashes.Select(TradeChain.Domain.Hashing.Hex.Decode).ToList();
-        var final = Math.Max(0, await index.FinalBlockAsync()); // a chain younger than the confirmations: only genesis is final
+        // A chain younger than the confirmations: only genesis is final.
+        var final = Math.Max(0, await index.FinalBlockAsync(headReadAfter ?? System.Diagnostics.Stopwatch.GetTimestamp()));
         await index.WaitForBlockAsync(store.ContractAddress, final, ct);
         var topics = documents.Select(DocumentStoreClient.DocumentTopic).ToList();
         var rows = await ChainIndex.EventsOf(db, store.ContractAddress).Where(e => e.Topic1 != null && topics.Contains(e.Topic1)).ToListAsync(ct);

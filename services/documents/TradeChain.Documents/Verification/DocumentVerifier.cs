@@ -62,8 +62,12 @@ public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient 
     /// <summary>The longest proof read: 32 levels is a batch of four billion documents.</summary>
     public const int MaxProofLength = 32;
 
+    /// <param name="headReadAfter">
+    /// For TradeChain's own store: the chain's head may be from a read that began at or after this
+    /// <see cref="System.Diagnostics.Stopwatch"/> timestamp (one read for several documents verified together); null: read now.
+    /// </param>
     public async Task<VerificationReport> VerifyAsync(JsonObject wrapped, CancellationToken cancellationToken,
-        VerificationAudience audience = VerificationAudience.Party)
+        VerificationAudience audience = VerificationAudience.Party, long? headReadAfter = null)
     {
         var shape = ShapeProblem(wrapped);
         if (shape is not null)
@@ -100,7 +104,7 @@ public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient 
         var hashes = RevocableHashes(targetHash, intact ? proof : [], merkleRoot);
         try
         {
-            var own = contracts.Any(c => c.Kind != "tokenRegistry" && storeEvents.Indexes(c.Address)) ? await OwnStoreAsync(hashes, cancellationToken) : null;
+            var own = contracts.Any(c => c.Kind != "tokenRegistry" && storeEvents.Indexes(c.Address)) ? await OwnStoreAsync(hashes, headReadAfter, cancellationToken) : null;
             issuance = await IssuanceAsync(contracts, merkleRoot, own, cancellationToken);
             // A root never issued has nothing to revoke.
             revocation = issuance.Status != CheckStatus.Valid
@@ -186,11 +190,11 @@ public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient 
     /// What TradeChain's own store's events say of <paramref name="hashes"/>, from the chain index; null (read the chain
     /// instead) when the index does not reach the chain's head in time.
     /// </summary>
-    private async Task<DocumentStoreRecords?> OwnStoreAsync(IReadOnlyCollection<string> hashes, CancellationToken ct)
+    private async Task<DocumentStoreRecords?> OwnStoreAsync(IReadOnlyCollection<string> hashes, long? headReadAfter, CancellationToken ct)
     {
         try
         {
-            return await storeEvents.ReadAsync(hashes, ct);
+            return await storeEvents.ReadAsync(hashes, ct, headReadAfter);
         }
         catch (TradeChain.ServiceDefaults.Chain.ChainIndexBehindException e)
         {

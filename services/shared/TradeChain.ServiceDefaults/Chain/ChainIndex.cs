@@ -47,6 +47,9 @@ public sealed class ChainIndex(IReadOnlyList<ChainEventSource> sources, ChainWri
     private readonly ConcurrentDictionary<string, long> _indexedThrough = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _wanted = new(0, 1);
     private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _headLock = new();
+    private Task<long>? _headRead;
+    private long _headReadStartedAt;
 
     /// <summary>The sources with a contract configured.</summary>
     public IReadOnlyList<ChainEventSource> Sources { get; } = sources.Where(s => s.Contract.Length > 0)
@@ -101,8 +104,28 @@ public sealed class ChainIndex(IReadOnlyList<ChainEventSource> sources, ChainWri
     public async Task WaitForHeadAsync(string contract, CancellationToken ct) =>
         await WaitForBlockAsync(contract, Math.Max(0, await FinalBlockAsync()), ct);
 
-    /// <summary>The newest block that counts as final: the head less <see cref="ChainOptions.Confirmations"/>.</summary>
-    public async Task<long> FinalBlockAsync() =>
+    /// <summary>The newest block that counts as final: the head less <see cref="ChainOptions.Confirmations"/>, read now.</summary>
+    public Task<long> FinalBlockAsync() => FinalBlockAsync(System.Diagnostics.Stopwatch.GetTimestamp());
+
+    /// <summary>
+    /// The newest block that counts as final, from a read of the chain's head that began at or after
+    /// <paramref name="readStartedAfter"/> (a <see cref="System.Diagnostics.Stopwatch"/> timestamp): such a read sees every
+    /// block that existed at that moment, so it is shared — a reader whose moment came before a read still in flight or
+    /// already answered takes that read instead of asking the node again. A read that failed is not shared. Which moment is
+    /// early enough is the caller's to say: after whatever it read that the block must cover (a record that says a
+    /// transaction was mined).
+    /// </summary>
+    public Task<long> FinalBlockAsync(long readStartedAfter)
+    {
+        lock (_headLock)
+        {
+            if (_headRead is { IsFaulted: false, IsCanceled: false } shared && _headReadStartedAt >= readStartedAfter) return shared;
+            _headReadStartedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+            return _headRead = ReadFinalBlockAsync();
+        }
+    }
+
+    private async Task<long> ReadFinalBlockAsync() =>
         (long)(await chain.Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync()).Value - chainOptions.Confirmations;
 
     /// <summary>The indexed events of <paramref name="contract"/>, for a reader to filter by topic and decode.</summary>
