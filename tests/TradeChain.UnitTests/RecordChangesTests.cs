@@ -104,6 +104,41 @@ public sealed class RecordChangesTests
     }
 
     [Fact]
+    public async Task A_follower_given_the_visible_version_reads_the_whole_record_once_when_the_wait_is_over_and_at_once_when_it_may_not_see_it()
+    {
+        var changes = new RecordChanges();
+        var (version, visible, reads) = (1, true, 0);
+        Task<string?> Read(CancellationToken _)
+        {
+            reads++;
+            return Task.FromResult(visible ? $"v{version}" : null);
+        }
+        Task<int?> VersionOf(CancellationToken _) => Task.FromResult<int?>(version);
+        Task<int?> VisibleVersionOf(CancellationToken _) => Task.FromResult(visible ? version : (int?)null);
+
+        // Up to date: nothing read but the version until a commit moves it; then the record, once.
+        var following = changes.FollowAsync("declaration/d", "EXP-A", new LongPoll(1, 30), Read, _ => version, VersionOf, new FakeTimeProvider(), default,
+            visibleVersionOf: VisibleVersionOf);
+        Assert.False(following.IsCompleted);
+        Assert.Equal(0, reads);
+        version = 2;
+        changes.Committed(["declaration/d"]);
+        Assert.Equal("v2", await following.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(1, reads);
+
+        // Behind: the record at once.
+        Assert.Equal("v2", await changes.FollowAsync("declaration/d", "EXP-A", new LongPoll(1, 30), Read, _ => version, VersionOf, new FakeTimeProvider(), default,
+            visibleVersionOf: VisibleVersionOf).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(2, reads);
+
+        // A caller that may not see it is answered at once as without the version (not found), not kept waiting.
+        visible = false;
+        Assert.Null(await changes.FollowAsync("declaration/d", "EXP-B", new LongPoll(2, 30), Read, _ => version, VersionOf, new FakeTimeProvider(), default,
+            visibleVersionOf: VisibleVersionOf).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(0, changes.Waiting);
+    }
+
+    [Fact]
     public void The_wait_is_checked_field_by_field()
     {
         Assert.Equal([("waitSeconds", "must be between 0 and 30")], LongPoll.Of(1, 31, "document").Errors);

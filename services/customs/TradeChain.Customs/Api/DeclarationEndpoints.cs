@@ -260,7 +260,8 @@ public static class DeclarationEndpoints
         var (wait, errors) = LongPoll.Of(afterVersion, waitSeconds, "declaration");
         if (LongPoll.Refused(errors) is { } refused) return refused;
         var declaration = await changes.FollowAsync(RecordChanges.KeyOf(Declaration.RecordType, id.ToString()), user.Party(), wait,
-            read => declarations.FindVisibleAsync(id, user, read, tracked: false), d => d.Version, read => declarations.VersionOfAsync(id, read), clock, ct);
+            read => declarations.FindVisibleAsync(id, user, read, tracked: false), d => d.Version, read => declarations.VersionOfAsync(id, read), clock, ct,
+            visibleVersionOf: read => declarations.VisibleVersionOfAsync(id, user, read));
         return View(declaration, id, user);
     }
 

@@ -18,6 +18,17 @@ public sealed class Declarations(CustomsDbContext db)
         return declaration is not null && user.MaySee(declaration.DeclarantParty) ? declaration : null;
     }
 
+    /// <summary>
+    /// The declaration's version alone if <paramref name="user"/> may see it (as <see cref="FindVisibleAsync"/> decides),
+    /// else null: what a long-poll reads before it waits, instead of the whole declaration.
+    /// </summary>
+    public async Task<int?> VisibleVersionOfAsync(Guid id, ClaimsPrincipal user, CancellationToken ct)
+    {
+        if (!user.IsInRole(Roles.CustomsOfficer) && !user.IsInRole(Roles.Exporter)) return null;
+        var found = await db.Declarations.AsNoTracking().Where(d => d.Id == id).Select(d => new { d.Version, d.DeclarantParty }).SingleOrDefaultAsync(ct);
+        return found is not null && user.MaySee(found.DeclarantParty) ? found.Version : null;
+    }
+
     /// <summary>The declaration's version (its number of transitions) alone, for a long-poll's re-check; null if there is none.</summary>
     public Task<int?> VersionOfAsync(Guid id, CancellationToken ct) =>
         db.Declarations.AsNoTracking().Where(d => d.Id == id).Select(d => (int?)d.Version).SingleOrDefaultAsync(ct);

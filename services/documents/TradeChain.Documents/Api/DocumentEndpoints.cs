@@ -184,7 +184,8 @@ public static class DocumentEndpoints
         if (LongPoll.Refused(errors) is { } refused) return refused;
         var caller = user.Caller();
         var found = await changes.FollowAsync(RecordChanges.KeyOf(TradeDocument.RecordType, id.ToString()), caller.Party, wait,
-            async c => await read.FindAsync(id, caller, c) is { Value: { } document } ? document : null, d => d.Version, c => read.VersionOfAsync(id, c), clock, ct);
+            async c => await read.FindAsync(id, caller, c) is { Value: { } document } ? document : null, d => d.Version, c => read.VersionOfAsync(id, c), clock, ct,
+            visibleVersionOf: c => read.VisibleVersionOfAsync(id, caller, c));
         return found is null ? Problems.NotFound("document", id.ToString()) : Results.Ok(DocumentView.From(found, chain));
     }
 

@@ -22,6 +22,17 @@ public sealed class ReadDocuments(DocumentsDbContext db, TransitionHistory histo
             : new NotFound("document", id.ToString());
     }
 
+    /// <summary>
+    /// The document's version alone if <paramref name="caller"/> may see it (as <see cref="FindAsync"/> decides), else
+    /// null: what a long-poll reads before it waits, instead of the whole document with its content.
+    /// </summary>
+    public async Task<int?> VisibleVersionOfAsync(Guid id, Caller caller, CancellationToken ct)
+    {
+        var found = await db.Documents.AsNoTracking().Where(d => d.Id == id).Select(d => new { d.Version, d.OwnerParty }).SingleOrDefaultAsync(ct);
+        return found is not null && TradeDocument.IsVisible(found.OwnerParty, caller.Party, caller.IsCustomsOfficer,
+            caller.IsCustomsOfficer && await db.IsReferencedByDeclarationAsync(id, ct)) ? found.Version : null;
+    }
+
     /// <summary>The document's version (its number of transitions) alone, for a long-poll's re-check; null if there is none.</summary>
     public Task<int?> VersionOfAsync(Guid id, CancellationToken ct) =>
         db.Documents.AsNoTracking().Where(d => d.Id == id).Select(d => (int?)d.Version).SingleOrDefaultAsync(ct);

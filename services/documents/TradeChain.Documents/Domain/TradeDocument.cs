@@ -90,7 +90,11 @@ public sealed class TradeDocument : Aggregate
     /// disclosed copy — never by browsing, which would defeat selective disclosure.
     /// </summary>
     public bool IsVisibleTo(string party, bool isCustomsOfficer, bool referencedByDeclaration) =>
-        BelongsTo(party) || (isCustomsOfficer && referencedByDeclaration);
+        IsVisible(OwnerParty, party, isCustomsOfficer, referencedByDeclaration);
+
+    /// <summary>The rule of <see cref="IsVisibleTo"/>, for a query that reads the owner alone.</summary>
+    public static bool IsVisible(string ownerParty, string party, bool isCustomsOfficer, bool referencedByDeclaration) =>
+        string.Equals(ownerParty, party, StringComparison.Ordinal) || (isCustomsOfficer && referencedByDeclaration);
 
     /// <summary>The party submitted (issued) this document: only it may revoke, disclose or present it.</summary>
     public bool BelongsTo(string party) => string.Equals(OwnerParty, party, StringComparison.Ordinal);

@@ -85,14 +85,28 @@ public sealed class RecordChanges(int maxWaiting = RecordChanges.MaxWaiting, int
     /// of it — woken by a commit here, or finding it by reading the version alone (<paramref name="versionOf"/>) every
     /// <see cref="RecheckInterval"/> — until the wait is over; then reads it again as the caller may see it.
     /// Without a wait, or with no place left to wait in, the record as it is now.
+    /// <para>
+    /// With <paramref name="visibleVersionOf"/> — the record's version if the caller may see it, null if not (or there is
+    /// none) — a request that is to wait starts by reading that alone rather than the whole record: while nothing has
+    /// changed (the usual case for a client that follows), the record is read once, when the wait is over. A caller that
+    /// may not see the record is answered at once, as without it.
+    /// </para>
     /// </summary>
     public async Task<T?> FollowAsync<T>(string key, string party, LongPoll wait, Func<CancellationToken, Task<T?>> read, Func<T, int> version,
-        Func<CancellationToken, Task<int?>> versionOf, TimeProvider clock, CancellationToken ct) where T : class
+        Func<CancellationToken, Task<int?>> versionOf, TimeProvider clock, CancellationToken ct,
+        Func<CancellationToken, Task<int?>>? visibleVersionOf = null) where T : class
     {
         var deadline = clock.GetUtcNow().AddSeconds(wait.WaitSeconds);
         using var lease = wait is { WaitSeconds: > 0, AfterVersion: not null } ? Watch(key, party) : null;
-        var record = await read(ct);
-        if (record is null || lease is null || version(record) > wait.AfterVersion) return record;
+        if (lease is not null && visibleVersionOf is not null)
+        {
+            if (await visibleVersionOf(ct) is not { } seen || seen > wait.AfterVersion) return await read(ct);
+        }
+        else
+        {
+            var record = await read(ct);
+            if (record is null || lease is null || version(record) > wait.AfterVersion) return record;
+        }
         var after = wait.AfterVersion!.Value;
         for (var left = deadline - clock.GetUtcNow(); left > TimeSpan.Zero; left = deadline - clock.GetUtcNow())
         {
