@@ -71,7 +71,7 @@ public static class BenchRunner
         o.WriteLine("HTTP requests per declaration (the harness's, by the service asked), at each batch size's reported stage:");
         foreach (var e in r.EndToEnd.Where(e => e.Headline?.HttpRequestsPerDeclaration is not null))
             o.WriteLine($"  batch {e.BatchSize} at {F(e.Headline!.OfferedPerSecond, "0.##")}/s: " +
-                        string.Join(", ", e.Headline.HttpRequestsPerDeclaration!.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} {F(c.Value)}")) +
+                        string.Join(", ", e.Headline.HttpRequestsPerDeclaration!.OrderByDescending(c => c.Value).Select(c => $"{c.Key} {F(c.Value)}")) +
                         $" (all {F(e.Headline.HttpRequestsPerDeclaration!.Values.Sum())})");
         o.WriteLine("Where the release time goes (each step of the golden path from the end of the one before, p50/p95 ms), at each batch size's reported stage:");
         foreach (var e in r.EndToEnd.Where(e => e.Headline?.Phases is not null))

@@ -284,7 +284,7 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
     }
 
     private static async Task<Snapshot> SnapshotAsync(Rig rig) => new(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-        rig.Meters.ToDictionary(m => m.Key, m => m.Value()), rig.Rpc.Calls, await rig.Chain.BlockNumberAsync(), rig.Http.Requests);
+        rig.Meters.ToDictionary(m => m.Key, m => m.Value()), rig.Rpc.Calls, await rig.Chain.BlockNumberAsync(), rig.Http.Snapshot());
 
     /// <summary>One declaration through the golden path; its release latency from its scheduled arrival, or what went wrong.</summary>
     /// <param name="beforeSettle">Awaited once the payer's account is funded, before the settlement is asked for.</param>
@@ -315,13 +315,14 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
                 ?? throw new ApiCallException($"document {r!["index"]} of {lrn} was refused: {r.ToJsonString()}")).ToList();
             var marks = new long[PhaseNames.Length + 1];
             marks[0] = scheduled;
-            // Each followed from the answer the batch gave (it carries the document's version): no read before the first wait.
+            // Each followed from the answer the batch gave (it carries the document's version): no plain GET before the first long-poll.
             var hashes = await Task.WhenAll(submitted.Select(async s =>
                 (await Follow(exporter, new Uri(documents, $"documents/{s["id"]}"), d => d["status"]?.GetValue<string>() == "Issued", s))["hash"]!.GetValue<string>()));
             marks[1] = Stopwatch.GetTimestamp();
             var lodged = await TradeChainHttp.PostAsync(exporter, new Uri(system.Customs.BaseAddress, "declarations"), GoldenPath.ExportDeclaration(lrn, hashes[0], hashes[1]));
             var declaration = new Uri(system.Customs.BaseAddress, $"declarations/{lodged["id"]}");
-            // Declarations, documents and duty payments are followed by long-poll: one request per status change.
+            // Declarations and documents are followed by long-poll (one request per status change); a duty payment by
+            // FundAndSettleAsync only when its settlement was answered 202 Settling.
             var assessed = await Follow(exporter, declaration, d => d["status"]?.GetValue<string>() is "Assessed" or "Rejected", lodged);
             if (assessed["status"]!.GetValue<string>() != "Assessed") return new Outcome(null, 0, 0, $"{lrn} rejected: {assessed["statusReason"]}");
             marks[2] = Stopwatch.GetTimestamp();

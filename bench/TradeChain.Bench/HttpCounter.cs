@@ -11,8 +11,8 @@ public sealed class HttpCounter(IReadOnlyDictionary<int, string> services)
     private readonly ConcurrentDictionary<string, long> _requests = new(StringComparer.Ordinal);
     private readonly IReadOnlyDictionary<int, string> _services = services;
 
-    /// <summary>Requests so far, per service (a request to a port no service listens on counts as "other").</summary>
-    public IReadOnlyDictionary<string, long> Requests => _requests.ToDictionary(r => r.Key, r => r.Value);
+    /// <summary>A copy of the requests so far, per service (a request to a port no service listens on counts as "other").</summary>
+    public IReadOnlyDictionary<string, long> Snapshot() => _requests.ToDictionary(r => r.Key, r => r.Value);
 
     /// <summary>A handler for one client, counting into this counter.</summary>
     public HttpMessageHandler Handler() => new Counting(this) { InnerHandler = new SocketsHttpHandler() };

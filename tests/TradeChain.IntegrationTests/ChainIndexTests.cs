@@ -148,7 +148,7 @@ public sealed class ChainIndexTests : IAsyncLifetime
         await ChainHistoryTests.MineAsync(_anvil.RpcUrl, 1);
         Assert.Equal((long)head.Value + 1, await index.FinalBlockAsync(System.Diagnostics.Stopwatch.GetTimestamp()));
         Assert.Equal(reads + 2, HeadReads());
-        // Without a moment: always a read of its own.
+        // Without a moment, the call's own: a read begun at or after the call — here its own, as none began since.
         Assert.Equal((long)head.Value + 1, await index.FinalBlockAsync());
         Assert.Equal(reads + 3, HeadReads());
     }

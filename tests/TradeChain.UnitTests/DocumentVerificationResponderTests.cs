@@ -116,7 +116,7 @@ public sealed class DocumentVerificationResponderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_documents_of_one_request_share_one_moment_for_the_chains_head_taken_after_the_request_arrived()
+    public async Task The_documents_of_one_request_share_one_moment_for_the_chains_head_and_the_next_request_has_its_own()
     {
         var (invoice, certificate) = (await IssuedAsync("EXP-ACME", "INV-HEAD-1"), await IssuedAsync("EXP-ACME", "INV-HEAD-2"));
         var asked = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -233,10 +233,10 @@ public sealed class DocumentVerificationResponderTests : IAsyncLifetime
         /// <summary>The moment each verification was told its head read may have begun after, in order.</summary>
         public System.Collections.Concurrent.ConcurrentQueue<long> HeadReadMoments { get; } = new();
 
-        public Task<VerificationReport> VerifyAsync(JsonObject wrapped, long headReadAfter, CancellationToken ct)
+        public Task<VerificationReport> VerifyAsync(JsonObject wrapped, long headReadNotBefore, CancellationToken ct)
         {
             Interlocked.Increment(ref _verifications);
-            HeadReadMoments.Enqueue(headReadAfter);
+            HeadReadMoments.Enqueue(headReadNotBefore);
             return Task.FromResult(new VerificationReport(true, "valid: integrity — as issued", null, null,
                 [new VerificationCheck(DocumentVerifier.Integrity, CheckStatus.Valid, "as issued")]));
         }

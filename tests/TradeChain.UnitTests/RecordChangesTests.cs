@@ -131,11 +131,34 @@ public sealed class RecordChangesTests
             visibleVersionOf: VisibleVersionOf).WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(2, reads);
 
-        // A caller that may not see it is answered at once as without the version (not found), not kept waiting.
+        // A caller that may not see it is answered at once (not found), not kept waiting, and the record is not read for it.
         visible = false;
         Assert.Null(await changes.FollowAsync("declaration/d", "EXP-B", new LongPoll(2, 30), Read, _ => version, VersionOf, new FakeTimeProvider(), default,
             visibleVersionOf: VisibleVersionOf).WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(0, changes.Waiting);
+        Assert.Equal(2, reads);
+    }
+
+    [Fact]
+    public async Task A_commit_between_the_first_read_and_the_wait_wakes_the_follower()
+    {
+        var changes = new RecordChanges();
+        var version = 1;
+        Task<string?> Read(CancellationToken _) => Task.FromResult<string?>($"v{version}");
+        Task<int?> VersionOf(CancellationToken _) => Task.FromResult<int?>(version);
+        // The record's transition commits right after the follower read its version, before it starts to wait.
+        Task<int?> VisibleVersionOf(CancellationToken _)
+        {
+            var seen = version;
+            version = 2;
+            changes.Committed(["declaration/d"]);
+            return Task.FromResult<int?>(seen);
+        }
+
+        // A clock that does not move: the recheck never fires, so only the commit's wake-up can answer.
+        var following = changes.FollowAsync("declaration/d", "EXP-A", new LongPoll(1, 30), Read, _ => version, VersionOf, new FakeTimeProvider(), default,
+            visibleVersionOf: VisibleVersionOf);
+        Assert.Equal("v2", await following.WaitAsync(TimeSpan.FromSeconds(10))); // a missed wake-up fails here instead of hanging
     }
 
     [Fact]

@@ -108,9 +108,10 @@ public sealed class GoldenPath(Uri documents, Uri customs, Uri payments, AuthOpt
         var documentIds = new[] { Guid.Parse(certificate["id"]!.GetValue<string>()), Guid.Parse(invoice["id"]!.GetValue<string>()) };
         var hashes = new List<string>();
         var roots = new List<string>();
-        foreach (var id in documentIds)
+        foreach (var (id, submitted) in documentIds.Zip([certificate, invoice]))
         {
-            var issued = await FollowAsync(exporter, new Uri(documents, $"/documents/{id}"), d => d["status"]?.GetValue<string>() == "Issued", "document issued", ct);
+            // Followed from the answer to its submission (it carries the document's version).
+            var issued = await FollowAsync(exporter, new Uri(documents, $"/documents/{id}"), d => d["status"]?.GetValue<string>() == "Issued", "document issued", ct, submitted);
             hashes.Add(issued["hash"]!.GetValue<string>());
             roots.Add(issued["merkleRoot"]!.GetValue<string>());
             Info($"{issued["type"]} targetHash {issued["targetHash"]} wrapped (OpenAttestation v2); batch root {issued["merkleRoot"]} issued on document store {issued["documentStore"]} in block {issued["issuedInBlock"]}, tx {issued["issueTransactionHash"]}");
@@ -123,7 +124,7 @@ public sealed class GoldenPath(Uri documents, Uri customs, Uri payments, AuthOpt
 
         Step("3", "customs verifies the documents, selects the lane and assesses the duty");
         var assessed = await FollowAsync(exporter, new Uri(customs, $"/declarations/{declarationId}"),
-            d => d["status"]?.GetValue<string>() is "Assessed" or "Rejected", "declaration assessed", ct);
+            d => d["status"]?.GetValue<string>() is "Assessed" or "Rejected", "declaration assessed", ct, lodged);
         if (assessed["status"]!.GetValue<string>() == "Rejected") throw new GoldenPathException($"declaration rejected: {assessed["statusReason"]}");
         var reference = assessed["paymentReference"]!.GetValue<string>();
         var decision = await PollAsync(officer, new Uri(customs, $"/declarations/{declarationId}"), _ => true, "officer's view", ct);
@@ -188,9 +189,9 @@ public sealed class GoldenPath(Uri documents, Uri customs, Uri payments, AuthOpt
     private Task<JsonObject> PollAsync(HttpClient client, Uri uri, Func<JsonObject, bool> done, string what, CancellationToken ct) =>
         TradeChainHttp.PollAsync(client, uri, done, StepTimeout, ct, what);
 
-    /// <summary>A declaration, followed by long-poll rather than polled.</summary>
-    private Task<JsonObject> FollowAsync(HttpClient client, Uri uri, Func<JsonObject, bool> done, string what, CancellationToken ct) =>
-        TradeChainHttp.FollowAsync(client, uri, done, StepTimeout, ct, what);
+    /// <summary>A declaration or a document, followed by long-poll rather than polled (from <paramref name="known"/>, its answer already held).</summary>
+    private Task<JsonObject> FollowAsync(HttpClient client, Uri uri, Func<JsonObject, bool> done, string what, CancellationToken ct, JsonObject? known = null) =>
+        TradeChainHttp.FollowAsync(client, uri, done, StepTimeout, ct, what, known);
 
     private void Step(string number, string text) => log.WriteLine($"\n[{number}] {text}");
 

@@ -52,8 +52,9 @@ public static class TradeChainHttp
     /// Follows a record that has a version and answers a long-poll (afterVersion and waitSeconds: a customs declaration, a
     /// document, a duty payment)
     /// until <paramref name="done"/> holds: one request per change of the record, none in between. A caller that already
-    /// holds the record as the service last answered it (the answer to the request that created or changed it: it carries
-    /// its version) passes it as <paramref name="known"/> and is spared reading it again first.
+    /// holds the record as the service answered it — the answer to a request on this same record that created or changed
+    /// it, given after its commit; it carries its version — passes it as <paramref name="known"/> and is spared a plain
+    /// GET before the first long-poll. A <paramref name="known"/> without a version is ignored (the record is read first).
     /// </summary>
     public static async Task<JsonObject> FollowAsync(HttpClient client, Uri uri, Func<JsonObject, bool> done, TimeSpan timeout, CancellationToken ct = default,
         string? what = null, JsonObject? known = null)

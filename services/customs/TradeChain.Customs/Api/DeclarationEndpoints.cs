@@ -260,8 +260,8 @@ public static class DeclarationEndpoints
         var (wait, errors) = LongPoll.Of(afterVersion, waitSeconds, "declaration");
         if (LongPoll.Refused(errors) is { } refused) return refused;
         var declaration = await changes.FollowAsync(RecordChanges.KeyOf(Declaration.RecordType, id.ToString()), user.Party(), wait,
-            read => declarations.FindVisibleAsync(id, user, read, tracked: false), d => d.Version, read => declarations.VersionOfAsync(id, read), clock, ct,
-            visibleVersionOf: read => declarations.VisibleVersionOfAsync(id, user, read));
+            c => declarations.FindVisibleAsync(id, user, c, tracked: false), d => d.Version, c => declarations.VersionOfAsync(id, c), clock, ct,
+            visibleVersionOf: c => declarations.VisibleVersionOfAsync(id, user, c));
         return View(declaration, id, user);
     }
 

@@ -20,10 +20,10 @@ public interface IDocumentChecks
 {
     /// <summary>
     /// The same verification as POST /documents/verify: integrity, issuance, revocation and issuer identity; the chain's
-    /// head from a read that began at or after <paramref name="headReadAfter"/> (a <see cref="System.Diagnostics.Stopwatch"/>
-    /// timestamp), so the documents of one request share one read.
+    /// head from a read begun at or after <paramref name="headReadNotBefore"/> (a
+    /// <see cref="System.Diagnostics.Stopwatch.GetTimestamp"/> value), so the documents of one request share one read.
     /// </summary>
-    Task<VerificationReport> VerifyAsync(JsonObject wrapped, long headReadAfter, CancellationToken ct);
+    Task<VerificationReport> VerifyAsync(JsonObject wrapped, long headReadNotBefore, CancellationToken ct);
 
     /// <summary>Who holds the title whose token id is <paramref name="merkleRoot"/>, and whether it is <paramref name="party"/>'s account.</summary>
     Task<TitleHolding> HoldingAsync(string merkleRoot, string party, CancellationToken ct);
@@ -73,8 +73,10 @@ public sealed class VerifyReferencedDocuments(DocumentsDbContext db, IDocumentCh
         var waiting = documents.Values.Where(d => d.Status == DocumentStatus.Submitted && d.BelongsTo(party)).Select(d => d.Hash).ToList();
         if (waiting.Count > 0) throw new DocumentsNotYetVerifiableException(waiting);
         // Taken after the documents were read: a head read begun from now on covers the block each was issued in (it was
-        // recorded Issued only once mined), so the documents verified below share one read of the chain's head.
-        var headReadAfter = System.Diagnostics.Stopwatch.GetTimestamp();
+        // recorded Issued only once mined — by whichever process — and its receipt came from the same node this reads), so
+        // the documents verified below share one read of the chain's head. Taken before the read, a document recorded
+        // Issued in between could be checked against an older head and be answered "not issued".
+        var headReadNotBefore = System.Diagnostics.Stopwatch.GetTimestamp();
 
         var verdicts = new List<DocumentVerdict>();
         foreach (var hash in hashes)
@@ -84,8 +86,8 @@ public sealed class VerifyReferencedDocuments(DocumentsDbContext db, IDocumentCh
             // Another party's document is answered as one that does not exist: neither its type nor that it exists is the requester's business.
             else if (document is null || !document.BelongsTo(party))
                 verdicts.Add(new DocumentVerdict(hash, false, null, $"unknown: no document with this targetHash was issued through TradeChain by {party}"));
-            else if (presentation) verdicts.Add(await PresentedAsync(await VerifyAsync(document, headReadAfter, ct), document, party, ct));
-            else verdicts.Add(await VerifyAsync(document, headReadAfter, ct));
+            else if (presentation) verdicts.Add(await PresentedAsync(await VerifyAsync(document, headReadNotBefore, ct), document, party, ct));
+            else verdicts.Add(await VerifyAsync(document, headReadNotBefore, ct));
         }
         return verdicts;
     }
@@ -106,9 +108,9 @@ public sealed class VerifyReferencedDocuments(DocumentsDbContext db, IDocumentCh
         return verdict with { ContentJson = OpenAttestationV2.Unsalt(document.Data)!.ToJsonString() };
     }
 
-    private async Task<DocumentVerdict> VerifyAsync(TradeDocument document, long headReadAfter, CancellationToken ct)
+    private async Task<DocumentVerdict> VerifyAsync(TradeDocument document, long headReadNotBefore, CancellationToken ct)
     {
-        var report = await checks.VerifyAsync(document.Wrapped!, headReadAfter, ct);
+        var report = await checks.VerifyAsync(document.Wrapped!, headReadNotBefore, ct);
         // The chain could not be read: no verdict yet. Throwing lets the bus retry rather than fail a declaration for an outage.
         if (report.Checks.Any(c => c.Status == CheckStatus.Error)) throw new DocumentsNotYetVerifiableException([$"{document.Hash} (chain unreachable: {report.Summary})"]);
         return new DocumentVerdict(document.Hash, report.Valid, document.DocumentType, report.Summary,

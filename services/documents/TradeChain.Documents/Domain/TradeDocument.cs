@@ -92,9 +92,9 @@ public sealed class TradeDocument : Aggregate
     public bool IsVisibleTo(string party, bool isCustomsOfficer, bool referencedByDeclaration) =>
         IsVisible(OwnerParty, party, isCustomsOfficer, referencedByDeclaration);
 
-    /// <summary>The rule of <see cref="IsVisibleTo"/>, for a query that reads the owner alone.</summary>
-    public static bool IsVisible(string ownerParty, string party, bool isCustomsOfficer, bool referencedByDeclaration) =>
-        string.Equals(ownerParty, party, StringComparison.Ordinal) || (isCustomsOfficer && referencedByDeclaration);
+    /// <summary>The rule of <see cref="IsVisibleTo"/>, for a query that reads the owner alone (a long-poll's version read).</summary>
+    public static bool IsVisible(string ownerParty, string callerParty, bool isCustomsOfficer, bool referencedByDeclaration) =>
+        string.Equals(ownerParty, callerParty, StringComparison.Ordinal) || (isCustomsOfficer && referencedByDeclaration);
 
     /// <summary>The party submitted (issued) this document: only it may revoke, disclose or present it.</summary>
     public bool BelongsTo(string party) => string.Equals(OwnerParty, party, StringComparison.Ordinal);

@@ -7,7 +7,7 @@ namespace TradeChain.Documents.Infrastructure;
 /// <summary>What the store's events say of a set of document hashes: which were issued and which revoked, where and why.</summary>
 public sealed class DocumentStoreRecords(IReadOnlyList<IssuanceRecord> issued, IReadOnlyList<RevocationRecord> revoked, long checkedThrough)
 {
-    /// <summary>The block up to which the records are complete (the head when they were read).</summary>
+    /// <summary>The block up to which the records are complete: the head as of the head read they were checked against (begun no earlier than the caller's moment).</summary>
     public long CheckedThrough { get; } = checkedThrough;
 
     public IssuanceRecord? Issued(string hash) => issued.FirstOrDefault(r => Same(r.Hash, hash));
@@ -21,7 +21,7 @@ public sealed class DocumentStoreRecords(IReadOnlyList<IssuanceRecord> issued, I
 /// The document store's issuance and revocation events as this service's chain index holds them (source
 /// <see cref="Source"/>), so that verifying a document of TradeChain's own store asks the node for no hash at all:
 /// one read of the chain's head, then the index once it holds every block up to that head (read-your-writes, as the
-/// title reads wait). With <see cref="ChainOptions.Confirmations"/> the blocks not yet final are not in the index; their
+/// title reads wait; the head read may be shared, see <see cref="ChainIndex.FinalBlockAsync(long, CancellationToken)"/>). With <see cref="ChainOptions.Confirmations"/> the blocks not yet final are not in the index; their
 /// events are asked for in one <c>eth_getLogs</c>, so a root issued or revoked in them is never missed. Other stores
 /// are not indexed: the verifier reads the chain for them (<see cref="DocumentStoreClient.FindIssuanceAsync"/>).
 /// </summary>
@@ -37,16 +37,16 @@ public sealed class DocumentStoreEvents(DocumentsDbContext db, ChainIndex index,
 
     /// <summary>
     /// Every issuance and revocation of <paramref name="hashes"/> (hex, with or without 0x) on the service's store up to
-    /// the chain's head now — or, given <paramref name="headReadAfter"/> (a <see cref="System.Diagnostics.Stopwatch"/>
-    /// timestamp), up to a head read that began at or after that moment, which may be shared with other readers
-    /// (<see cref="ChainIndex.FinalBlockAsync(long)"/>).
+    /// the chain's head as of a read begun at or after this call — or, given <paramref name="headReadNotBefore"/> (a
+    /// <see cref="System.Diagnostics.Stopwatch.GetTimestamp"/> value), at or after that moment; the read may be shared
+    /// with other readers (<see cref="ChainIndex.FinalBlockAsync(long, CancellationToken)"/>).
     /// </summary>
     /// <exception cref="ChainIndexBehindException">The index did not reach the chain's final block in time.</exception>
-    public async Task<DocumentStoreRecords> ReadAsync(IReadOnlyCollection<string> hashes, CancellationToken ct, long? headReadAfter = null)
+    public async Task<DocumentStoreRecords> ReadAsync(IReadOnlyCollection<string> hashes, CancellationToken ct, long? headReadNotBefore = null)
     {
         var documents = hashes.Select(TradeChain.Domain.Hashing.Hex.Decode).ToList();
         // A chain younger than the confirmations: only genesis is final.
-        var final = Math.Max(0, await index.FinalBlockAsync(headReadAfter ?? System.Diagnostics.Stopwatch.GetTimestamp()));
+        var final = Math.Max(0, await index.FinalBlockAsync(headReadNotBefore ?? System.Diagnostics.Stopwatch.GetTimestamp(), ct));
         await index.WaitForBlockAsync(store.ContractAddress, final, ct);
         var topics = documents.Select(DocumentStoreClient.DocumentTopic).ToList();
         var rows = await ChainIndex.EventsOf(db, store.ContractAddress).Where(e => e.Topic1 != null && topics.Contains(e.Topic1)).ToListAsync(ct);

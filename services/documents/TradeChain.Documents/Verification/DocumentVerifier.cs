@@ -41,8 +41,9 @@ public sealed record VerificationReport(bool Valid, string Summary, string? Targ
 /// tampered with, which root was never issued, in which transaction, when and why a document was revoked. The API,
 /// the CLI (through the API) and the verification responders (Consumers/DocumentVerificationResponders.cs) all use this one verifier, so their verdicts agree.
 /// <para>
-/// TradeChain's own document store is read from this service's chain index (<see cref="DocumentStoreEvents"/>): one
-/// read of the chain's head per verification, however long the proof, and the verdict names the transaction and block
+/// TradeChain's own document store is read from this service's chain index (<see cref="DocumentStoreEvents"/>): at most
+/// one read of the chain's head per verification however long the proof, shared by the documents of one request (and
+/// any reader whose moment came before it began: <see cref="ChainIndex.FinalBlockAsync(long, CancellationToken)"/>), and the verdict names the transaction and block
 /// of the issuance or revocation it relies on. Should the index not reach the head in time, the chain is read instead,
 /// hash by hash, as for any other store: those (another issuer's store, at most <see cref="MaxIssuers"/> with at most
 /// <see cref="MaxProofLength"/> proof hashes each) are not indexed here, so they cost chain reads.
@@ -62,12 +63,13 @@ public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient 
     /// <summary>The longest proof read: 32 levels is a batch of four billion documents.</summary>
     public const int MaxProofLength = 32;
 
-    /// <param name="headReadAfter">
-    /// For TradeChain's own store: the chain's head may be from a read that began at or after this
-    /// <see cref="System.Diagnostics.Stopwatch"/> timestamp (one read for several documents verified together); null: read now.
+    /// <param name="headReadNotBefore">
+    /// For TradeChain's own store: the chain's head may be from a read begun at or after this moment (a
+    /// <see cref="System.Diagnostics.Stopwatch.GetTimestamp"/> value), so several documents verified together share one
+    /// read; null: a read begun at or after this call.
     /// </param>
     public async Task<VerificationReport> VerifyAsync(JsonObject wrapped, CancellationToken cancellationToken,
-        VerificationAudience audience = VerificationAudience.Party, long? headReadAfter = null)
+        VerificationAudience audience = VerificationAudience.Party, long? headReadNotBefore = null)
     {
         var shape = ShapeProblem(wrapped);
         if (shape is not null)
@@ -104,7 +106,7 @@ public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient 
         var hashes = RevocableHashes(targetHash, intact ? proof : [], merkleRoot);
         try
         {
-            var own = contracts.Any(c => c.Kind != "tokenRegistry" && storeEvents.Indexes(c.Address)) ? await OwnStoreAsync(hashes, headReadAfter, cancellationToken) : null;
+            var own = contracts.Any(c => c.Kind != "tokenRegistry" && storeEvents.Indexes(c.Address)) ? await OwnStoreAsync(hashes, headReadNotBefore, cancellationToken) : null;
             issuance = await IssuanceAsync(contracts, merkleRoot, own, cancellationToken);
             // A root never issued has nothing to revoke.
             revocation = issuance.Status != CheckStatus.Valid
@@ -190,11 +192,11 @@ public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient 
     /// What TradeChain's own store's events say of <paramref name="hashes"/>, from the chain index; null (read the chain
     /// instead) when the index does not reach the chain's head in time.
     /// </summary>
-    private async Task<DocumentStoreRecords?> OwnStoreAsync(IReadOnlyCollection<string> hashes, long? headReadAfter, CancellationToken ct)
+    private async Task<DocumentStoreRecords?> OwnStoreAsync(IReadOnlyCollection<string> hashes, long? headReadNotBefore, CancellationToken ct)
     {
         try
         {
-            return await storeEvents.ReadAsync(hashes, ct, headReadAfter);
+            return await storeEvents.ReadAsync(hashes, ct, headReadNotBefore);
         }
         catch (TradeChain.ServiceDefaults.Chain.ChainIndexBehindException e)
         {

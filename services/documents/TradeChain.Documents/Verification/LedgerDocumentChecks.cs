@@ -7,8 +7,8 @@ namespace TradeChain.Documents.Verification;
 /// <summary>Answers <see cref="IDocumentChecks"/> from the chain: the document verifier, and the title registry for who holds a title.</summary>
 public sealed class LedgerDocumentChecks(DocumentVerifier verifier, TitleRegistryClient titles, PartyWallets wallets) : IDocumentChecks
 {
-    public Task<VerificationReport> VerifyAsync(JsonObject wrapped, long headReadAfter, CancellationToken ct) =>
-        verifier.VerifyAsync(wrapped, ct, headReadAfter: headReadAfter);
+    public Task<VerificationReport> VerifyAsync(JsonObject wrapped, long headReadNotBefore, CancellationToken ct) =>
+        verifier.VerifyAsync(wrapped, ct, headReadNotBefore: headReadNotBefore);
 
     public async Task<TitleHolding> HoldingAsync(string merkleRoot, string party, CancellationToken ct)
     {

@@ -102,31 +102,54 @@ public sealed class ChainIndex(IReadOnlyList<ChainEventSource> sources, ChainWri
     /// an earlier attempt caused, in some block up to now). With confirmations that is the head less the confirmations.
     /// </summary>
     public async Task WaitForHeadAsync(string contract, CancellationToken ct) =>
-        await WaitForBlockAsync(contract, Math.Max(0, await FinalBlockAsync()), ct);
-
-    /// <summary>The newest block that counts as final: the head less <see cref="ChainOptions.Confirmations"/>, read now.</summary>
-    public Task<long> FinalBlockAsync() => FinalBlockAsync(System.Diagnostics.Stopwatch.GetTimestamp());
+        await WaitForBlockAsync(contract, Math.Max(0, await FinalBlockAsync(ct)), ct);
 
     /// <summary>
-    /// The newest block that counts as final, from a read of the chain's head that began at or after
-    /// <paramref name="readStartedAfter"/> (a <see cref="System.Diagnostics.Stopwatch"/> timestamp): such a read sees every
-    /// block that existed at that moment, so it is shared — a reader whose moment came before a read still in flight or
-    /// already answered takes that read instead of asking the node again. A read that failed is not shared. Which moment is
-    /// early enough is the caller's to say: after whatever it read that the block must cover (a record that says a
-    /// transaction was mined).
+    /// The newest block that counts as final: the head less <see cref="ChainOptions.Confirmations"/>, from a read of the
+    /// head begun at or after this call (its own, or another caller's that began since).
     /// </summary>
-    public Task<long> FinalBlockAsync(long readStartedAfter)
+    public Task<long> FinalBlockAsync(CancellationToken ct = default) => FinalBlockAsync(System.Diagnostics.Stopwatch.GetTimestamp(), ct);
+
+    /// <summary>
+    /// The newest block that counts as final, from a read of the chain's head begun at or after
+    /// <paramref name="headReadNotBefore"/> — a <see cref="System.Diagnostics.Stopwatch.GetTimestamp"/> value, the caller's
+    /// moment. Such a read sees every block that existed at that moment, so it is shared: a caller whose moment came
+    /// before a read began (still in flight, or answered) takes that read instead of asking the node again. Which moment
+    /// is early enough is the caller's to say: after whatever it read that the block must cover (a record saying that a
+    /// transaction was mined). A read already failed is not shared; callers already waiting on a read that then fails all
+    /// see its failure (as each would have seen its own), and a caller's <paramref name="ct"/> ends its own wait only.
+    /// This assumes one consistent node behind <see cref="ChainOptions.RpcUrl"/>, as every read-your-writes wait here does.
+    /// </summary>
+    public Task<long> FinalBlockAsync(long headReadNotBefore, CancellationToken ct = default)
     {
+        TaskCompletionSource<long>? mine = null;
+        Task<long> read;
         lock (_headLock)
         {
-            if (_headRead is { IsFaulted: false, IsCanceled: false } shared && _headReadStartedAt >= readStartedAfter) return shared;
-            _headReadStartedAt = System.Diagnostics.Stopwatch.GetTimestamp();
-            return _headRead = ReadFinalBlockAsync();
+            if (_headRead is { IsFaulted: false, IsCanceled: false } shared && _headReadStartedAt >= headReadNotBefore) read = shared;
+            else
+            {
+                // Recorded before the request is sent (outside the lock): the read begins no earlier than this.
+                _headReadStartedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+                mine = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+                read = _headRead = mine.Task;
+            }
         }
+        if (mine is not null) _ = ReadFinalBlockAsync(mine);
+        return read.WaitAsync(ct);
     }
 
-    private async Task<long> ReadFinalBlockAsync() =>
-        (long)(await chain.Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync()).Value - chainOptions.Confirmations;
+    private async Task ReadFinalBlockAsync(TaskCompletionSource<long> read)
+    {
+        try
+        {
+            read.TrySetResult((long)(await chain.Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync()).Value - chainOptions.Confirmations);
+        }
+        catch (Exception e)
+        {
+            read.TrySetException(e);
+        }
+    }
 
     /// <summary>The indexed events of <paramref name="contract"/>, for a reader to filter by topic and decode.</summary>
     public static IQueryable<ChainEventRecord> EventsOf(ServiceDbContext db, string contract)

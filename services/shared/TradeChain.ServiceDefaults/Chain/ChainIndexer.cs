@@ -47,7 +47,7 @@ public sealed class ChainIndexer(IServiceScopeFactory scopes, ChainIndex index, 
     /// <returns>The events stored in this round.</returns>
     public async Task<int> IndexAsync(CancellationToken ct)
     {
-        var final = await index.FinalBlockAsync();
+        var final = await index.FinalBlockAsync(ct);
         var stored = 0;
         foreach (var source in index.Sources)
             stored += await IndexSourceAsync(source, final, ct);

@@ -80,27 +80,27 @@ public sealed class RecordChanges(int maxWaiting = RecordChanges.MaxWaiting, int
     }
 
     /// <summary>
-    /// Follows a record for a request with <paramref name="wait"/>: reads it (<paramref name="read"/>, null when the caller
-    /// may not see it) and, while its version (<paramref name="version"/>) is not past the client's, waits for a transition
-    /// of it — woken by a commit here, or finding it by reading the version alone (<paramref name="versionOf"/>) every
-    /// <see cref="RecheckInterval"/> — until the wait is over; then reads it again as the caller may see it.
-    /// Without a wait, or with no place left to wait in, the record as it is now.
-    /// <para>
-    /// With <paramref name="visibleVersionOf"/> — the record's version if the caller may see it, null if not (or there is
-    /// none) — a request that is to wait starts by reading that alone rather than the whole record: while nothing has
-    /// changed (the usual case for a client that follows), the record is read once, when the wait is over. A caller that
-    /// may not see the record is answered at once, as without it.
-    /// </para>
+    /// Follows a record for a request with <paramref name="wait"/>. First it learns whether the record is past the client's
+    /// version: by <paramref name="visibleVersionOf"/> when given (the record's version if the caller may see it, null if
+    /// not or if there is none: a query of the version alone — declarations, documents), else by reading the whole record
+    /// (<paramref name="read"/>, null when the caller may not see it; its version by <paramref name="version"/> — duty
+    /// payments, signatures). A caller that may not see the record is answered at once (null); one whose version is behind
+    /// gets the record at once. Otherwise it waits for a transition of the record — woken by a commit here, or finding one
+    /// another replica committed by reading the version alone (<paramref name="recheckVersion"/>, which does not look at
+    /// visibility: the caller's right was checked first) every <see cref="RecheckInterval"/> — until the wait is over,
+    /// and then reads the whole record, once, as the caller may see it. Without a wait, or with no place left to wait in,
+    /// the record as it is now.
     /// </summary>
     public async Task<T?> FollowAsync<T>(string key, string party, LongPoll wait, Func<CancellationToken, Task<T?>> read, Func<T, int> version,
-        Func<CancellationToken, Task<int?>> versionOf, TimeProvider clock, CancellationToken ct,
+        Func<CancellationToken, Task<int?>> recheckVersion, TimeProvider clock, CancellationToken ct,
         Func<CancellationToken, Task<int?>>? visibleVersionOf = null) where T : class
     {
         var deadline = clock.GetUtcNow().AddSeconds(wait.WaitSeconds);
         using var lease = wait is { WaitSeconds: > 0, AfterVersion: not null } ? Watch(key, party) : null;
         if (lease is not null && visibleVersionOf is not null)
         {
-            if (await visibleVersionOf(ct) is not { } seen || seen > wait.AfterVersion) return await read(ct);
+            if (await visibleVersionOf(ct) is not { } seen) return null; // not the caller's to see: answered as a record that does not exist
+            if (seen > wait.AfterVersion) return await read(ct);
         }
         else
         {
@@ -108,15 +108,17 @@ public sealed class RecordChanges(int maxWaiting = RecordChanges.MaxWaiting, int
             if (record is null || lease is null || version(record) > wait.AfterVersion) return record;
         }
         var after = wait.AfterVersion!.Value;
+        // The first wait is for any commit of the record since the lease was taken (before the read above), so a commit
+        // between that read and this wait still wakes it; each later one is taken before the version is read again.
+        var next = lease.Changed;
         for (var left = deadline - clock.GetUtcNow(); left > TimeSpan.Zero; left = deadline - clock.GetUtcNow())
         {
-            // Taken before the version is read: a commit between the read and the wait still wakes this one.
-            var next = lease.NextChange();
             await Task.WhenAny(next, Task.Delay(left < RecheckInterval ? left : RecheckInterval, clock, ct));
             ct.ThrowIfCancellationRequested();
+            next = lease.NextChange();
             // Woken here (the commit may have been of a unit of work that moved no status of it), or a transition
             // committed by another replica: the version alone is read until it has moved.
-            if (await versionOf(ct) is not { } now || now > after) break;
+            if (await recheckVersion(ct) is not { } now || now > after) break;
         }
         return await read(ct);
     }
