@@ -103,6 +103,21 @@ public sealed class RecordFollowingTests
         var assessed = await TradeChainHttp.FollowAsync(exporter, new Uri(system.Customs.BaseAddress, $"declarations/{lodged["id"]}"),
             d => d["status"]?.GetValue<string>() is "Assessed" or "Rejected", TimeSpan.FromSeconds(90));
         Assert.Equal("Assessed", assessed["status"]!.GetValue<string>());
+
+        // A long-poll is answered as the plain read is: another exporter's of the declaration is 404, an officer's waits
+        // and answers; an officer's of a document the declaration references answers, of one it does not is 404.
+        using var officer = Client(Roles.CustomsOfficer, GoldenPath.OfficerParty, "officer.tran");
+        var declaration = new Uri(system.Customs.BaseAddress, $"declarations/{lodged["id"]}");
+        var at = assessed["version"]!.GetValue<int>();
+        Assert.Equal(HttpStatusCode.NotFound, (await stranger.GetAsync(new Uri(declaration, $"?afterVersion={at}&waitSeconds=1"))).StatusCode);
+        Assert.Equal(lodged["id"]!.GetValue<string>(), (await Get(officer, new Uri(declaration, $"?afterVersion={at}&waitSeconds=1")))["id"]!.GetValue<string>());
+        var unreferenced = await IssueInvoice(exporter, system.Documents.BaseAddress, "INV-LP-UNREFERENCED");
+        var mine = (await Get(exporter, new Uri(system.Documents.BaseAddress, "documents?pageSize=50")))["items"]!.AsArray()
+            .ToDictionary(d => d!["hash"]!.GetValue<string>(), d => d!.AsObject());
+        Uri Following(string hash) => new(system.Documents.BaseAddress, $"documents/{mine[hash]["id"]}?afterVersion={mine[hash]["version"]}&waitSeconds=1");
+        Assert.Equal(co, (await Get(officer, Following(co)))["hash"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.NotFound, (await officer.GetAsync(Following(unreferenced))).StatusCode);
+
         var reference = assessed["paymentReference"]!.GetValue<string>();
         var payment = new Uri(payments, $"duty-payments/{reference}");
         var requested = await Poll(exporter, payment, p => p["status"] is not null);

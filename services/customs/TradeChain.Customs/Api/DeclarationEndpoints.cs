@@ -259,9 +259,9 @@ public static class DeclarationEndpoints
     {
         var (wait, errors) = LongPoll.Of(afterVersion, waitSeconds, "declaration");
         if (LongPoll.Refused(errors) is { } refused) return refused;
+        Func<CancellationToken, Task<int?>> versionFor = c => declarations.VisibleVersionOfAsync(id, user, c);
         var declaration = await changes.FollowAsync(RecordChanges.KeyOf(Declaration.RecordType, id.ToString()), user.Party(), wait,
-            c => declarations.FindVisibleAsync(id, user, c, tracked: false), d => d.Version, c => declarations.VersionOfAsync(id, c), clock, ct,
-            visibleVersionOf: c => declarations.VisibleVersionOfAsync(id, user, c));
+            c => declarations.FindVisibleAsync(id, user, c, tracked: false), d => d.Version, versionFor, clock, ct, visibleVersionOf: versionFor);
         return View(declaration, id, user);
     }
 

@@ -26,7 +26,7 @@ public sealed class Declarations(CustomsDbContext db)
 
     /// <summary>
     /// The declaration's version alone if <paramref name="user"/> may see it (as <see cref="FindVisibleAsync"/> decides),
-    /// else null: what a long-poll reads before it waits, instead of the whole declaration.
+    /// else null: what a long-poll reads while it waits, instead of the whole declaration.
     /// </summary>
     public async Task<int?> VisibleVersionOfAsync(Guid id, ClaimsPrincipal user, CancellationToken ct)
     {
@@ -34,10 +34,6 @@ public sealed class Declarations(CustomsDbContext db)
         var found = await db.Declarations.AsNoTracking().Where(d => d.Id == id).Select(d => new { d.Version, d.DeclarantParty }).SingleOrDefaultAsync(ct);
         return found is not null && MayRead(user, found.DeclarantParty) ? found.Version : null;
     }
-
-    /// <summary>The declaration's version (its number of transitions) alone, for a long-poll's re-check; null if there is none.</summary>
-    public Task<int?> VersionOfAsync(Guid id, CancellationToken ct) =>
-        db.Declarations.AsNoTracking().Where(d => d.Id == id).Select(d => (int?)d.Version).SingleOrDefaultAsync(ct);
 
     /// <summary>For a message from another service: the declaration by id, whoever lodged it.</summary>
     public Task<Declaration?> FindAsync(Guid id, CancellationToken ct) => db.Declarations.AsSplitQuery().SingleOrDefaultAsync(d => d.Id == id, ct);

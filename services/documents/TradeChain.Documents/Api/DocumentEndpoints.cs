@@ -183,9 +183,9 @@ public static class DocumentEndpoints
         var (wait, errors) = LongPoll.Of(afterVersion, waitSeconds, "document");
         if (LongPoll.Refused(errors) is { } refused) return refused;
         var caller = user.Caller();
+        Func<CancellationToken, Task<int?>> versionFor = c => read.VisibleVersionOfAsync(id, caller, c);
         var found = await changes.FollowAsync(RecordChanges.KeyOf(TradeDocument.RecordType, id.ToString()), caller.Party, wait,
-            async c => await read.FindAsync(id, caller, c) is { Value: { } document } ? document : null, d => d.Version, c => read.VersionOfAsync(id, c), clock, ct,
-            visibleVersionOf: c => read.VisibleVersionOfAsync(id, caller, c));
+            async c => await read.FindAsync(id, caller, c) is { Value: { } document } ? document : null, d => d.Version, versionFor, clock, ct, visibleVersionOf: versionFor);
         return found is null ? Problems.NotFound("document", id.ToString()) : Results.Ok(DocumentView.From(found, chain));
     }
 

@@ -24,7 +24,7 @@ public sealed class ReadDocuments(DocumentsDbContext db, TransitionHistory histo
 
     /// <summary>
     /// The document's version alone if <paramref name="caller"/> may see it (as <see cref="FindAsync"/> decides), else
-    /// null: what a long-poll reads before it waits, instead of the whole document with its content.
+    /// null: what a long-poll reads while it waits, instead of the whole document with its content.
     /// </summary>
     public async Task<int?> VisibleVersionOfAsync(Guid id, Caller caller, CancellationToken ct)
     {
@@ -32,10 +32,6 @@ public sealed class ReadDocuments(DocumentsDbContext db, TransitionHistory histo
         return found is not null && TradeDocument.IsVisible(found.OwnerParty, caller.Party, caller.IsCustomsOfficer,
             caller.IsCustomsOfficer && await db.IsReferencedByDeclarationAsync(id, ct)) ? found.Version : null;
     }
-
-    /// <summary>The document's version (its number of transitions) alone, for a long-poll's re-check; null if there is none.</summary>
-    public Task<int?> VersionOfAsync(Guid id, CancellationToken ct) =>
-        db.Documents.AsNoTracking().Where(d => d.Id == id).Select(d => (int?)d.Version).SingleOrDefaultAsync(ct);
 
     /// <summary>The caller's documents (for a customs officer, those declarations reference), newest first, optionally of one type.</summary>
     public async Task<PagedResult<TradeDocument>> ListAsync(Caller caller, int? page, int? pageSize, string? type, CancellationToken ct)

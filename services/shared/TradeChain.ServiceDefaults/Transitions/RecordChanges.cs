@@ -86,8 +86,9 @@ public sealed class RecordChanges(int maxWaiting = RecordChanges.MaxWaiting, int
     /// (<paramref name="read"/>, null when the caller may not see it; its version by <paramref name="version"/> — duty
     /// payments, signatures). A caller that may not see the record is answered at once (null); one whose version is behind
     /// gets the record at once. Otherwise it waits for a transition of the record — woken by a commit here, or finding one
-    /// another replica committed by reading the version alone (<paramref name="recheckVersion"/>, which does not look at
-    /// visibility: the caller's right was checked first) every <see cref="RecheckInterval"/> — until the wait is over,
+    /// another replica committed by reading the version alone (<paramref name="recheckVersion"/>, which need not look at
+    /// visibility, the caller's right being checked first; declarations and documents pass their
+    /// <paramref name="visibleVersionOf"/>) every <see cref="RecheckInterval"/> — until the wait is over,
     /// and then reads the whole record, once, as the caller may see it. Without a wait, or with no place left to wait in,
     /// the record as it is now.
     /// </summary>
