@@ -6,6 +6,7 @@
 #   bench/run.sh --rate 5 --stage 60  one stage at a fixed rate (declarations/s) for each batch size
 #   bench/run.sh --quick              the smoke run the test command also makes (3 declarations at 1/s per batch size)
 #   bench/run.sh --micro              BenchmarkDotNet micro-benchmarks of the CPU-bound hot path
+#   bench/run.sh --ledger [--history N]  an account's balance read and a booking's cost as its history grows (SQLite, PostgreSQL)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"

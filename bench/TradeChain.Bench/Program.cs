@@ -6,6 +6,7 @@ if (args.Contains("--micro"))
     BenchmarkRunner.Run<MicroBenchmarks>();
     return 0;
 }
+if (args.Contains("--ledger")) return await LedgerRun.RunAsync(args, Console.Out);
 
 BenchOptions options;
 try { options = BenchOptions.Parse(args); }
@@ -15,7 +16,7 @@ catch (Exception e) when (e is ArgumentException or FormatException)
     Console.Error.WriteLine("usage: bench [--quick] [--rate R | --search] [--start-rate R] [--max-stages N] [--stage S] [--warmup S] [--warmup-rate R] [--drain S]");
     Console.Error.WriteLine("             [--database sqlite|postgres]");
     Console.Error.WriteLine("             [--batch-sizes 1,256] [--documents M] [--anchoring-transitions K]");
-    Console.Error.WriteLine("       bench --faults [--declarations N] [--concurrency C] [--fault-gap S]   |   bench --micro");
+    Console.Error.WriteLine("       bench --faults [--declarations N] [--concurrency C] [--fault-gap S]   |   bench --micro   |   bench --ledger [--history N]");
     return 2;
 }
 if (options.Faults)

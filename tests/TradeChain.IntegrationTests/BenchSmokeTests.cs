@@ -38,4 +38,19 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
         Assert.Equal(1, report.AnchoringCapacity[^1].Transactions); // 100 transitions fit one 256-batch
         Assert.Equal(BenchOptions.Quick.Documents, report.Documents.Documents);
     }
+
+    [Fact]
+    public async Task The_ledger_benchmark_runs_on_both_databases_and_each_kept_balance_is_its_entries_sum()
+    {
+        var log = new StringWriter();
+        // Throws when a kept balance differs from its entries' sum after any step (LedgerRun.CheckAsync).
+        Assert.Equal(0, await LedgerRun.RunAsync(["--ledger", "--history", "2000"], log));
+        output.WriteLine(log.ToString());
+        var rows = log.ToString().Split('\n').Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(r => r.Length > 1).ToList();
+        foreach (var database in new[] { "sqlite", "postgres" })
+        {
+            Assert.Equal(["0", "1,000", "2,000"], rows.Where(r => r[0] == database && r.Length == 5).Select(r => r[1]));
+            Assert.Equal(2, rows.Count(r => r[0] == database && r.Contains("alternated:")));
+        }
+    }
 }

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using TradeChain.Customs.Infrastructure;
 using TradeChain.Documents.Infrastructure;
 using TradeChain.Payments.Infrastructure;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using TradeChain.ServiceDefaults.Persistence;
 using TradeChain.Testing;
 
@@ -56,6 +57,53 @@ public sealed class MigrationTests : IDisposable
     }
 
     [Fact]
+    public Task A_ledger_booked_before_balances_were_kept_is_summed_by_their_migration_on_SQLite() =>
+        BalancesOfEarlierEntriesAsync($"Data Source={Path.Combine(_dir, "balances.db")}");
+
+    [Fact]
+    public async Task A_ledger_booked_before_balances_were_kept_is_summed_by_their_migration_on_PostgreSQL()
+    {
+        await using var database = PostgresDatabase.Named("balances");
+        await BalancesOfEarlierEntriesAsync(database.ConnectionString);
+    }
+
+    /// <summary>
+    /// A payments database at the migration before AccountBalances, with entries booked: migrated, each holder's balance
+    /// is the sum of its entries and later entries add to it; migrated back down, the entries are as they were.
+    /// </summary>
+    private static async Task BalancesOfEarlierEntriesAsync(string connectionString)
+    {
+        var db = (PaymentsDbContext)Context("payments", connectionString);
+        await using var _ = db;
+        var migrations = db.Database.GetMigrations().ToList();
+        var before = migrations[migrations.FindIndex(m => m.EndsWith("_AccountBalances", StringComparison.Ordinal)) - 1];
+        var migrator = db.GetService<Microsoft.EntityFrameworkCore.Migrations.IMigrator>();
+        await migrator.MigrateAsync(before);
+        async Task BookAsync(string party, string currency, long minor, string reference) => await db.Database.ExecuteSqlRawAsync(
+            "INSERT INTO ledger_entries (\"Party\", \"Currency\", \"AmountMinor\", \"Kind\", \"Reference\", \"TransactionHash\", \"AtUnixMs\") VALUES ({0}, {1}, {2}, 'deposit', {3}, '0xtx', 0)",
+            party, currency, minor, reference);
+        for (var i = 1; i <= 40; i++) await BookAsync("EXP", "USD", i % 4 == 0 ? -i : i * 100, $"D-{i}");
+        await BookAsync("EXP", "EUR", 250, "E-1");
+        await BookAsync("escrow", "USD", -75, "LC-1");
+
+        await ServiceDatabase.MigrateAsync(db); // what the service does when it starts on the new version
+        var usd = Enumerable.Range(1, 40).Sum(i => i % 4 == 0 ? -(long)i : i * 100L);
+        async Task<(long, long)> Booked(string party, string currency) =>
+            await SettlementLedger.KeptBalanceAsync(db, party, currency, CancellationToken.None) is var b ? (b.BalanceMinor, b.EntryCount) : default;
+        Assert.Equal((usd, 40L), await Booked("EXP", "USD"));
+        Assert.Equal((250L, 1L), await Booked("EXP", "EUR"));
+        Assert.Equal((-75L, 1L), await Booked("escrow", "USD"));
+        await BookAsync("EXP", "USD", 5, "D-41");
+        Assert.Equal((usd + 5, 41L), await Booked("EXP", "USD"));
+
+        await migrator.MigrateAsync(before); // and back: the balances and their triggers go, the entries stay
+        Assert.Empty(await TriggersOnLedgerEntriesAsync(db));
+        await BookAsync("EXP", "USD", 1, "D-42");
+        Assert.Equal(43L, await db.Entries.CountAsync(e => e.Party == "EXP"));
+        Assert.Equal(usd + 6, await db.Entries.Where(e => e.Party == "EXP" && e.Currency == "USD").SumAsync(e => e.AmountMinor));
+    }
+
+    [Fact]
     public async Task A_database_made_by_EnsureCreated_before_migrations_is_refused_with_what_to_do()
     {
         var file = Path.Combine(_dir, "legacy.db");
@@ -79,6 +127,7 @@ public sealed class MigrationTests : IDisposable
             Assert.NotEmpty(db.Database.GetMigrations());
             Assert.Equal(db.Database.GetMigrations(), await db.Database.GetAppliedMigrationsAsync());
             await ReadEveryEntityAsync(db); // a missing table or column fails the query
+            if (db is PaymentsDbContext) Assert.Equal(LedgerTriggers(db), await TriggersOnLedgerEntriesAsync(db)); // SQL no model shows
             db.Outbox.Add(new OutboxMessage { MessageId = Guid.NewGuid(), MessageType = "Kept", Payload = "{}" });
             await db.SaveChangesAsync();
         }
@@ -89,6 +138,15 @@ public sealed class MigrationTests : IDisposable
             Assert.Equal("Kept", (await restarted.Outbox.SingleAsync()).MessageType);
         }
     }
+
+    /// <summary>The triggers migration AccountBalances puts on ledger_entries: kept balances, and entries append-only.</summary>
+    private static string[] LedgerTriggers(DbContext db) => db.Database.IsNpgsql()
+        ? ["ledger_entries_append_only", "ledger_entries_balance", "ledger_entries_no_truncate"]
+        : ["ledger_entries_balance", "ledger_entries_no_delete", "ledger_entries_no_update"];
+
+    private static async Task<string[]> TriggersOnLedgerEntriesAsync(DbContext db) => [.. await db.Database.SqlQueryRaw<string>(db.Database.IsNpgsql()
+        ? "SELECT tgname::text AS \"Value\" FROM pg_trigger WHERE tgrelid = 'ledger_entries'::regclass AND NOT tgisinternal ORDER BY 1"
+        : "SELECT name AS Value FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'ledger_entries' ORDER BY 1").ToListAsync()];
 
     /// <summary>Loads every entity type the model maps (owned ones come with their owners): EF selects every mapped column.</summary>
     private static async Task ReadEveryEntityAsync(DbContext db)

@@ -38,7 +38,7 @@ public sealed class PaymentsPostgresStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_booked_balance_is_summed_by_postgres()
+    public async Task The_booked_balance_is_kept_by_postgres_beyond_32_bits()
     {
         await using (var db = Db())
         {
@@ -49,6 +49,129 @@ public sealed class PaymentsPostgresStoreTests : IAsyncLifetime
         await using var read = Db();
         Assert.Equal(150 * 3_000_000_000L - 150, await SettlementLedger.BalanceAsync(read, "EXP", "USD", CancellationToken.None)); // beyond 32 bits
         Assert.Equal(0L, await SettlementLedger.BalanceAsync(read, "IMP", "USD", CancellationToken.None));
+        Assert.Equal(300L, (await SettlementLedger.KeptBalanceAsync(read, "EXP", "USD", CancellationToken.None)).EntryCount);
+    }
+
+    [Fact]
+    public async Task Concurrent_bookings_on_one_account_all_count_in_its_balance()
+    {
+        // The customs treasury is credited by every bank's settlements at once: its balance row is where they meet.
+        const int writers = 8, each = 25;
+        await Task.WhenAll(Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; i < each; i++)
+            {
+                await using var db = Db();
+                await using var transaction = await db.Database.BeginTransactionAsync();
+                db.Entries.Add(new LedgerEntry { Party = "TREASURY", Currency = "USD", AmountMinor = 100 + w, Kind = LedgerEntryKind.DutyPayment, Reference = $"T-{w}-{i}", TransactionHash = "0xtx" });
+                db.Entries.Add(new LedgerEntry { Party = $"EXP-{w}", Currency = "USD", AmountMinor = -(100 + w), Kind = LedgerEntryKind.DutyPayment, Reference = $"T-{w}-{i}", TransactionHash = "0xtx" });
+                await db.SaveChangesAsync();
+                await Task.Delay(i % 3); // held open a moment: the next writer's upsert waits on the row
+                await transaction.CommitAsync();
+            }
+        })));
+
+        await using var read = Db();
+        var treasury = await SettlementLedger.KeptBalanceAsync(read, "TREASURY", "USD", CancellationToken.None);
+        Assert.Equal((each * Enumerable.Range(0, writers).Sum(w => 100L + w), (long)writers * each), (treasury.BalanceMinor, treasury.EntryCount));
+        Assert.Equal(await read.Entries.Where(e => e.Party == "TREASURY").SumAsync(e => e.AmountMinor), treasury.BalanceMinor);
+        for (var w = 0; w < writers; w++) Assert.Equal(-each * (100L + w), await SettlementLedger.BalanceAsync(read, $"EXP-{w}", "USD", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_save_booking_several_holders_takes_their_balance_rows_in_one_order_so_settlements_cannot_deadlock()
+    {
+        // Names whose order puts the treasury last, after both payers.
+        const string payerA = "A-PAYER", payerB = "B-PAYER", treasury = "T-TREASURY";
+        await using (var db = Db())
+        {
+            foreach (var party in new[] { payerA, payerB, treasury })
+                db.Entries.Add(new LedgerEntry { Party = party, Currency = "USD", AmountMinor = 10_000, Kind = LedgerEntryKind.Deposit, Reference = $"D-{party}", TransactionHash = "0xtx" });
+            await db.SaveChangesAsync();
+        }
+        // A single settlement of payer B is under way: it holds B's balance row.
+        await using var single = Db();
+        await using var singleTransaction = await single.Database.BeginTransactionAsync();
+        await single.Database.ExecuteSqlRawAsync("SELECT 1 FROM account_balances WHERE \"Party\" = {0} FOR UPDATE", payerB);
+
+        // A batch books payer A, the treasury, payer B, the treasury — entry by entry its trigger would take the treasury's
+        // row and then wait for B's, while the single settlement, holding B's, waits for the treasury's.
+        var batch = Task.Run(async () =>
+        {
+            await using var db = Db();
+            foreach (var (payer, n) in new[] { (payerA, 1), (payerB, 2) })
+            {
+                db.Entries.Add(new LedgerEntry { Party = payer, Currency = "USD", AmountMinor = -100, Kind = LedgerEntryKind.DutyPayment, Reference = $"P-{n}", TransactionHash = "0xbatch" });
+                db.Entries.Add(new LedgerEntry { Party = treasury, Currency = "USD", AmountMinor = 100, Kind = LedgerEntryKind.DutyPayment, Reference = $"P-{n}", TransactionHash = "0xbatch" });
+            }
+            await db.SaveChangesAsync();
+        });
+        await WaitUntilBlockedAsync(batch);
+
+        // Waiting for B's row, the batch holds no row after it: the treasury's is free for the single settlement.
+        await single.Database.ExecuteSqlRawAsync("SELECT 1 FROM account_balances WHERE \"Party\" = {0} FOR UPDATE NOWAIT", treasury);
+        single.Entries.Add(new LedgerEntry { Party = payerB, Currency = "USD", AmountMinor = -100, Kind = LedgerEntryKind.DutyPayment, Reference = "P-3", TransactionHash = "0xsingle" });
+        single.Entries.Add(new LedgerEntry { Party = treasury, Currency = "USD", AmountMinor = 100, Kind = LedgerEntryKind.DutyPayment, Reference = "P-3", TransactionHash = "0xsingle" });
+        await single.SaveChangesAsync();
+        await singleTransaction.CommitAsync();
+        await batch; // then the batch goes on
+
+        await using var read = Db();
+        Assert.Equal((9_900L, 9_800L, 10_300L), (await Balance(read, payerA), await Balance(read, payerB), await Balance(read, treasury)));
+    }
+
+    private static Task<long> Balance(PaymentsDbContext db, string party) => SettlementLedger.BalanceAsync(db, party, "USD", CancellationToken.None);
+
+    /// <summary>Until another session of this database waits for a lock (the batch), or <paramref name="work"/> ended (it did not wait: fails later).</summary>
+    private async Task WaitUntilBlockedAsync(Task work)
+    {
+        await using var db = Db();
+        for (var i = 0; i < 200 && !work.IsCompleted; i++)
+        {
+            var waiting = await db.Database.SqlQueryRaw<int>(
+                "SELECT COUNT(*)::int AS \"Value\" FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").SingleAsync();
+            if (waiting > 0) return;
+            await Task.Delay(50);
+        }
+        Assert.Fail(work.IsCompleted ? $"the batch did not wait for payer B's row: {work.Exception}" : "the batch never waited for a lock");
+    }
+
+    [Fact]
+    public async Task A_balance_beyond_64_bits_is_refused_on_postgres()
+    {
+        await using (var db = Db())
+        {
+            db.Entries.Add(new LedgerEntry { Party = "EXP", Currency = "USD", AmountMinor = long.MaxValue - 10, Kind = LedgerEntryKind.Deposit, Reference = "D-1", TransactionHash = "0xtx" });
+            await db.SaveChangesAsync();
+        }
+        await using (var db = Db())
+        {
+            db.Entries.Add(new LedgerEntry { Party = "EXP", Currency = "USD", AmountMinor = 100, Kind = LedgerEntryKind.Deposit, Reference = "D-2", TransactionHash = "0xtx" });
+            var refused = await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
+            Assert.Equal(Npgsql.PostgresErrorCodes.NumericValueOutOfRange, Assert.IsType<Npgsql.PostgresException>(refused.InnerException).SqlState);
+        }
+        await using var read = Db();
+        Assert.Equal((long.MaxValue - 10, 1), (await SettlementLedger.BalanceAsync(read, "EXP", "USD", CancellationToken.None), await read.Entries.CountAsync()));
+    }
+
+    [Fact]
+    public async Task Ledger_entries_are_append_only_on_postgres()
+    {
+        await using (var db = Db())
+        {
+            db.Entries.Add(new LedgerEntry { Party = "EXP", Currency = "USD", AmountMinor = 500, Kind = LedgerEntryKind.Deposit, Reference = "D-1", TransactionHash = "0xtx" });
+            await db.SaveChangesAsync();
+        }
+        await using (var db = Db())
+        {
+            foreach (var sql in new[] { "UPDATE ledger_entries SET \"AmountMinor\" = 9", "DELETE FROM ledger_entries", "TRUNCATE ledger_entries" })
+            {
+                var refused = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => db.Database.ExecuteSqlRawAsync(sql));
+                Assert.Equal(Npgsql.PostgresErrorCodes.RestrictViolation, refused.SqlState);
+            }
+        }
+        await using var read = Db();
+        Assert.Equal((500L, 500L), ((await read.Entries.SingleAsync()).AmountMinor, await SettlementLedger.BalanceAsync(read, "EXP", "USD", CancellationToken.None)));
     }
 
     [Fact]

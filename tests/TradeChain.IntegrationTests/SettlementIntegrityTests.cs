@@ -436,6 +436,15 @@ public sealed partial class SettlementIntegrityTests
         var (other, problem) = await Send(bank, HttpMethod.Post, withdrawals, new { amount = 5m, reference = "WD-ALL" });
         Assert.Equal(HttpStatusCode.Conflict, other);
         Assert.Equal("reference-used", problem!["rule"]!.GetValue<string>());
+
+        // The balance the database keeps beside the entries is checked against them: one changed behind the ledger's back
+        // (the entries cannot be: they are append-only) is reported.
+        Assert.Equal(1, await Count(system.DatabasePath("payments"),
+            $"UPDATE account_balances SET BalanceMinor = BalanceMinor + 1 WHERE Party = '{GoldenPath.ExporterParty}' AND Currency = '{currency}'; SELECT changes()"));
+        var tampered = await Get(bank, new Uri(payments, "reconciliation"));
+        Assert.False(tampered["inAgreement"]!.GetValue<bool>(), tampered.ToJsonString());
+        Assert.Contains(tampered["differences"]!.AsArray().Select(d => d!.GetValue<string>()),
+            d => d == $"account {GoldenPath.ExporterParty}/{currency}: the kept balance is 0.01 of 3 entries, its 3 entries sum to 0");
     }
 
     /// <summary>The system with payments' way to the chain through a proxy that counts its calls (disposed by the caller, proxy last).</summary>

@@ -148,7 +148,79 @@ public sealed class PaymentsStoreTests : IAsyncLifetime
             Assert.Equal(expected, await SettlementLedger.BalanceAsync(db, "EXP", "USD", CancellationToken.None));
             Assert.Equal(600_000_000L, await SettlementLedger.BalanceAsync(db, "EXP", "VND", CancellationToken.None));
             Assert.Equal(0L, await SettlementLedger.BalanceAsync(db, "IMP", "USD", CancellationToken.None)); // no entries: nothing booked
-            Assert.Empty(db.ChangeTracker.Entries()); // summed by the database: no entry loaded
+            Assert.Equal((600L, 600L), ((await SettlementLedger.KeptBalanceAsync(db, "EXP", "USD", CancellationToken.None)).EntryCount,
+                (await SettlementLedger.KeptBalanceAsync(db, "EXP", "VND", CancellationToken.None)).EntryCount));
+            Assert.Empty(db.ChangeTracker.Entries()); // kept by the database: no entry loaded
+            return 0;
+        });
+        // Booked later, in another unit of work: added to what was there.
+        await WithDbAsync(async db =>
+        {
+            db.Entries.Add(new LedgerEntry { Party = "EXP", Currency = "USD", AmountMinor = -7, Kind = LedgerEntryKind.Withdrawal, Reference = "W-1", TransactionHash = "0xtx" });
+            await db.SaveChangesAsync();
+            return 0;
+        });
+        await WithDbAsync(async db =>
+        {
+            Assert.Equal(expected - 7, await SettlementLedger.BalanceAsync(db, "EXP", "USD", CancellationToken.None));
+            Assert.Equal(await db.Entries.Where(e => e.Party == "EXP" && e.Currency == "USD").SumAsync(e => e.AmountMinor), await SettlementLedger.BalanceAsync(db, "EXP", "USD", CancellationToken.None));
+            return 0;
+        });
+    }
+
+    [Fact]
+    public async Task Ledger_entries_are_append_only_so_a_balance_cannot_drift_from_them()
+    {
+        var id = await WithDbAsync(async db =>
+        {
+            var entry = new LedgerEntry { Party = "EXP", Currency = "USD", AmountMinor = 500, Kind = LedgerEntryKind.Deposit, Reference = "D-1", TransactionHash = "0xtx" };
+            db.Entries.Add(entry);
+            await db.SaveChangesAsync();
+            return entry.Id;
+        });
+        await WithDbAsync(async db =>
+        {
+            var entry = await db.Entries.SingleAsync(e => e.Id == id);
+            entry.AmountMinor = 5_000_000;
+            var changed = await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
+            Assert.Contains("append-only", changed.InnerException!.Message);
+            return 0;
+        });
+        await WithDbAsync(async db =>
+        {
+            db.Entries.Remove(await db.Entries.SingleAsync(e => e.Id == id));
+            var deleted = await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
+            Assert.Contains("append-only", deleted.InnerException!.Message);
+            return 0;
+        });
+        await WithDbAsync(async db =>
+        {
+            Assert.Equal(500, (await db.Entries.SingleAsync(e => e.Id == id)).AmountMinor);
+            Assert.Equal(500L, await SettlementLedger.BalanceAsync(db, "EXP", "USD", CancellationToken.None));
+            return 0;
+        });
+    }
+
+    [Fact]
+    public async Task A_booking_that_would_take_a_balance_beyond_64_bits_is_refused_and_the_balance_stays()
+    {
+        await WithDbAsync(async db =>
+        {
+            db.Entries.Add(new LedgerEntry { Party = "EXP", Currency = "USD", AmountMinor = long.MaxValue - 10, Kind = LedgerEntryKind.Deposit, Reference = "D-1", TransactionHash = "0xtx" });
+            await db.SaveChangesAsync();
+            return 0;
+        });
+        await WithDbAsync(async db =>
+        {
+            db.Entries.Add(new LedgerEntry { Party = "EXP", Currency = "USD", AmountMinor = 100, Kind = LedgerEntryKind.Deposit, Reference = "D-2", TransactionHash = "0xtx" });
+            var refused = await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
+            Assert.Contains("account balance out of range", refused.InnerException!.Message);
+            return 0;
+        });
+        await WithDbAsync(async db =>
+        {
+            Assert.Equal((long.MaxValue - 10, 1L), (await SettlementLedger.KeptBalanceAsync(db, "EXP", "USD", CancellationToken.None)) is var b ? (b.BalanceMinor, b.EntryCount) : default);
+            Assert.Equal(1, await db.Entries.CountAsync());
             return 0;
         });
     }

@@ -23,7 +23,7 @@ public sealed record MandateView(string Party, string Currency, string Bank, lon
 /// answer to a booking or an opening.</param>
 /// <param name="EntryCount">How many movements the account has in all.</param>
 public sealed record AccountView(string Party, string Currency, string Address, string ServicingBank, decimal Balance, decimal ChainBalance, bool Agrees,
-    IReadOnlyList<LedgerEntryView> Entries, int EntryCount);
+    IReadOnlyList<LedgerEntryView> Entries, long EntryCount);
 
 public sealed record LedgerEntryView(string Kind, string Reference, decimal Amount, string TransactionHash, long AtUnixMs);
 
@@ -132,17 +132,19 @@ public static class AccountEndpoints
     public const int RecentEntries = 20;
 
     /// <summary>
-    /// The account with its balance summed by the database and read from the chain, and its movements: every one, or the
-    /// latest <paramref name="latest"/> — so that a booking's answer does not grow with the account's history.
+    /// The account with its booked balance (kept by the database, <see cref="AccountBalance"/>) and its balance read from
+    /// the chain, and its movements: every one, or the latest <paramref name="latest"/> — so that a booking's answer does
+    /// not grow with the account's history.
     /// </summary>
     public static async Task<AccountView> ViewAsync(PaymentsDbContext db, SettlementLedger ledger, SettlementAccount account, CancellationToken ct, int? latest = null)
     {
         var movements = db.Entries.AsNoTracking().Where(e => e.Party == account.Party && e.Currency == account.Currency);
-        var balance = await SettlementLedger.BalanceAsync(db, account.Party, account.Currency, ct);
+        var kept = await SettlementLedger.KeptBalanceAsync(db, account.Party, account.Currency, ct);
+        var balance = kept.BalanceMinor;
         var entries = latest is { } n
             ? (await movements.OrderByDescending(e => e.Id).Take(n).ToListAsync(ct)).AsEnumerable().Reverse().ToList()
             : await movements.OrderBy(e => e.Id).ToListAsync(ct);
-        var count = latest is null ? entries.Count : await movements.CountAsync(ct);
+        var count = latest is null ? entries.Count : kept.EntryCount;
         var chain = (long)await ledger.Chain.BalanceOfAsync(account.Currency, account.Address);
         return new AccountView(account.Party, account.Currency, account.Address, account.ServicingBank, LedgerEntry.FromMinor(balance), LedgerEntry.FromMinor(chain),
             balance == chain, entries.Select(e => new LedgerEntryView(e.Kind.Name(), e.Reference, LedgerEntry.FromMinor(e.AmountMinor), e.TransactionHash, e.AtUnixMs)).ToList(),

@@ -50,12 +50,25 @@ public static class ReconciliationEndpoints
         foreach (var currency in serviced.Select(a => a.Currency).Distinct()) await payments.CaughtUpToNowAsync(currency, ct);
         foreach (var account in serviced)
         {
-            var booked = await SettlementLedger.BalanceAsync(db, account.Party, account.Currency, ct);
+            // The kept balance and the entries from one snapshot: a booking committed between two reads would look like a difference.
+            AccountBalance kept;
+            List<BookedMovement> entries;
+            await using (await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct))
+            {
+                kept = await SettlementLedger.KeptBalanceAsync(db, account.Party, account.Currency, ct);
+                entries = await db.Entries.AsNoTracking().Where(e => e.Party == account.Party && e.Currency == account.Currency)
+                    .Select(e => new BookedMovement(e.TransactionHash, e.AmountMinor)).ToListAsync(ct);
+            }
+            var booked = kept.BalanceMinor;
             var onChain = (long)await ledger.Chain.BalanceOfAsync(account.Currency, account.Address);
             accounts.Add(new AccountLine(account.Party, account.Currency, account.Address, LedgerEntry.FromMinor(booked), LedgerEntry.FromMinor(onChain), booked == onChain));
             if (booked != onChain)
                 differences.Add($"account {account.Party}/{account.Currency} ({account.Address}): ledger {LedgerEntry.FromMinor(booked)}, chain {LedgerEntry.FromMinor(onChain)}");
-            foreach (var line in await UnmatchedPaymentsAsync(db, payments, account, ct))
+            // The balance the database keeps is the sum of its entries by construction (append-only, added by its trigger): checked, not assumed.
+            if (entries.Sum(e => e.AmountMinor) is var summed && (summed != booked || entries.Count != kept.EntryCount))
+                differences.Add($"account {account.Party}/{account.Currency}: the kept balance is {LedgerEntry.FromMinor(booked)} of {kept.EntryCount} entries, " +
+                                $"its {entries.Count} entries sum to {LedgerEntry.FromMinor(summed)}");
+            foreach (var line in await UnmatchedPaymentsAsync(entries, payments, account, ct))
             {
                 unmatched.Add(line);
                 differences.Add(line.Chain == 0 ? $"account {account.Party}/{account.Currency}: the ledger books {line.Ledger} in transaction {Named(line)}, which moved nothing of this account on chain"
@@ -92,13 +105,14 @@ public static class ReconciliationEndpoints
         return Results.Ok(new ReconciliationReport(clock.GetUtcNow(), differences.Count == 0, differences, accounts, credits, unmatched));
     }
 
-    /// <summary>The transactions whose movement of <paramref name="account"/> differs between its ledger entries and its Payment events.</summary>
-    private static async Task<IEnumerable<PaymentLine>> UnmatchedPaymentsAsync(PaymentsDbContext db, SettlementPayments payments, SettlementAccount account,
+    /// <summary>One ledger entry of an account as the report compares it: the transaction that moved it, and how much.</summary>
+    private sealed record BookedMovement(string TransactionHash, long AmountMinor);
+
+    /// <summary>The transactions whose movement of <paramref name="account"/> differs between its ledger entries (<paramref name="entries"/>) and its Payment events.</summary>
+    private static async Task<IEnumerable<PaymentLine>> UnmatchedPaymentsAsync(IReadOnlyList<BookedMovement> entries, SettlementPayments payments, SettlementAccount account,
         CancellationToken ct)
     {
-        var booked = (await db.Entries.AsNoTracking().Where(e => e.Party == account.Party && e.Currency == account.Currency)
-                .Select(e => new { e.TransactionHash, e.AmountMinor }).ToListAsync(ct))
-            .GroupBy(e => e.TransactionHash.ToLowerInvariant()).ToDictionary(g => g.Key, g => g.Sum(e => e.AmountMinor));
+        var booked = entries.GroupBy(e => e.TransactionHash.ToLowerInvariant()).ToDictionary(g => g.Key, g => g.Sum(e => e.AmountMinor));
         var moved = (await payments.OfAccountAsync(account.Currency, account.Address, ct))
             .GroupBy(p => p.TransactionHash.ToLowerInvariant())
             .ToDictionary(g => g.Key, g => g.Sum(p => (long)p.Amount * ((Same(p.To, account.Address) ? 1 : 0) - (Same(p.From, account.Address) ? 1 : 0))));

@@ -127,6 +127,27 @@ public sealed class LedgerEntry
     public static decimal FromMinor(long minor) => minor / 100m;
 }
 
+/// <summary>
+/// A holder's booked balance in one currency and how many entries make it: the sum of its <see cref="LedgerEntry"/>s,
+/// kept by the database itself — a trigger on the entries' table adds each entry in the statement that inserts it
+/// (migration AccountBalances), so no code path can book an entry without its balance, and reading a balance costs one
+/// row however long the account's history. The service never writes it. Entries are append-only (the database refuses
+/// to change or delete one), so the sum cannot drift from them; the reconciliation report checks it all the same.
+/// </summary>
+public sealed class AccountBalance
+{
+    /// <summary>The holder: a party, or <see cref="LedgerEntry.Escrow"/>.</summary>
+    public string Party { get; set; } = "";
+
+    public string Currency { get; set; } = "";
+
+    /// <summary>The sum of the holder's entries in this currency, in minor units.</summary>
+    public long BalanceMinor { get; set; }
+
+    /// <summary>How many entries the holder has in this currency.</summary>
+    public long EntryCount { get; set; }
+}
+
 /// <summary>What moved the money of a <see cref="LedgerEntry"/>; stored and shown as <see cref="LedgerEntryKinds.Name"/> (deposit, duty-payment, credit-escrow…).</summary>
 public enum LedgerEntryKind { Deposit, Withdrawal, DutyPayment, CreditEscrow, CreditAdjustment, CreditRelease, CreditRefund }
 

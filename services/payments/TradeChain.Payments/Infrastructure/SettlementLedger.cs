@@ -305,9 +305,17 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
         db.Entries.Add(new LedgerEntry { Party = LedgerEntry.Escrow, Currency = currency, AmountMinor = -partyMinor, Kind = kind, Reference = reference, TransactionHash = tx, AtUnixMs = now });
     }
 
-    /// <summary>The party's booked balance in minor units: summed by the database, no entry loaded.</summary>
-    public static Task<long> BalanceAsync(PaymentsDbContext db, string party, string currency, CancellationToken ct) =>
-        db.Entries.Where(e => e.Party == party && e.Currency == currency).SumAsync(e => e.AmountMinor, ct);
+    /// <summary>
+    /// The party's booked balance in minor units: one row the database keeps as entries are inserted (<see cref="AccountBalance"/>),
+    /// however long the history; 0 with no entry.
+    /// </summary>
+    public static async Task<long> BalanceAsync(PaymentsDbContext db, string party, string currency, CancellationToken ct) =>
+        (await KeptBalanceAsync(db, party, currency, ct)).BalanceMinor;
+
+    /// <summary>The party's booked balance and how many entries make it (<see cref="AccountBalance"/>); zero of each with no entry.</summary>
+    public static async Task<AccountBalance> KeptBalanceAsync(PaymentsDbContext db, string party, string currency, CancellationToken ct) =>
+        await db.Balances.AsNoTracking().SingleOrDefaultAsync(b => b.Party == party && b.Currency == currency, ct)
+        ?? new AccountBalance { Party = party, Currency = currency };
 
     /// <summary>The credit's id in its escrow: derived from its issuing bank's account and its number (no other bank can take it).</summary>
     public byte[] CreditId(string issuingBankParty, string creditNumber) =>

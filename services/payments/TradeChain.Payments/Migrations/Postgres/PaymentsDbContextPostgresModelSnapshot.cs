@@ -22,6 +22,25 @@ namespace TradeChain.Payments.Migrations.Postgres
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("TradeChain.Payments.Domain.AccountBalance", b =>
+                {
+                    b.Property<string>("Party")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Currency")
+                        .HasColumnType("text");
+
+                    b.Property<long>("BalanceMinor")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("EntryCount")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Party", "Currency");
+
+                    b.ToTable("account_balances", (string)null);
+                });
+
             modelBuilder.Entity("TradeChain.Payments.Domain.AccountMandate", b =>
                 {
                     b.Property<string>("Party")

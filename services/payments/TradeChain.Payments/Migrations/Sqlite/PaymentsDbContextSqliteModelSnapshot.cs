@@ -17,6 +17,25 @@ namespace TradeChain.Payments.Migrations.Sqlite
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("TradeChain.Payments.Domain.AccountBalance", b =>
+                {
+                    b.Property<string>("Party")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Currency")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("BalanceMinor")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("EntryCount")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Party", "Currency");
+
+                    b.ToTable("account_balances", (string)null);
+                });
+
             modelBuilder.Entity("TradeChain.Payments.Domain.AccountMandate", b =>
                 {
                     b.Property<string>("Party")
