@@ -155,6 +155,27 @@ public sealed class PaymentsPostgresStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_read_snapshot_sees_one_state_while_another_context_commits_on_postgres()
+    {
+        await using var reader = Db();
+        for (var round = 1; round <= 2; round++)
+        {
+            int before;
+            await using (await ReadSnapshot.BeginAsync(reader, CancellationToken.None))
+            {
+                before = await reader.Entries.CountAsync();
+                await using (var writer = Db())
+                {
+                    writer.Entries.Add(new LedgerEntry { Party = "EXP", Currency = "USD", AmountMinor = 1, Kind = LedgerEntryKind.Deposit, Reference = $"R-{round}", TransactionHash = "0xtx" });
+                    await writer.SaveChangesAsync();
+                }
+                Assert.Equal(before, await reader.Entries.CountAsync());
+            }
+            Assert.Equal(before + 1, await reader.Entries.CountAsync());
+        }
+    }
+
+    [Fact]
     public async Task Ledger_entries_are_append_only_on_postgres()
     {
         await using (var db = Db())

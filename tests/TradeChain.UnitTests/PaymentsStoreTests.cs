@@ -169,6 +169,28 @@ public sealed class PaymentsStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_read_snapshot_sees_one_state_while_another_context_commits_and_ends_cleanly() => await WithDbAsync(async reader =>
+    {
+        for (var round = 1; round <= 2; round++) // a second snapshot on the same context: the first one ended
+        {
+            int before;
+            await using (await ReadSnapshot.BeginAsync(reader, CancellationToken.None))
+            {
+                before = await reader.Entries.CountAsync();
+                // Another writer is not held off by the snapshot (a BEGIN IMMEDIATE would hold it for the busy timeout).
+                await WithDbAsync(async writer =>
+                {
+                    writer.Entries.Add(new LedgerEntry { Party = "EXP", Currency = "USD", AmountMinor = 1, Kind = LedgerEntryKind.Deposit, Reference = $"R-{round}", TransactionHash = "0xtx" });
+                    return await writer.SaveChangesAsync();
+                });
+                Assert.Equal(before, await reader.Entries.CountAsync());
+            }
+            Assert.Equal(before + 1, await reader.Entries.CountAsync());
+        }
+        return 0;
+    });
+
+    [Fact]
     public async Task Ledger_entries_are_append_only_so_a_balance_cannot_drift_from_them()
     {
         var id = await WithDbAsync(async db =>

@@ -6,6 +6,7 @@ using TradeChain.Payments.Domain;
 using TradeChain.Payments.Domain.Credits;
 using TradeChain.Payments.Infrastructure;
 using TradeChain.ServiceDefaults.Auth;
+using TradeChain.ServiceDefaults.Persistence;
 
 namespace TradeChain.Payments.Api;
 
@@ -53,7 +54,7 @@ public static class ReconciliationEndpoints
             // The kept balance and the entries from one snapshot: a booking committed between two reads would look like a difference.
             AccountBalance kept;
             List<BookedMovement> entries;
-            await using (await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct))
+            await using (await ReadSnapshot.BeginAsync(db, ct))
             {
                 kept = await SettlementLedger.KeptBalanceAsync(db, account.Party, account.Currency, ct);
                 entries = await db.Entries.AsNoTracking().Where(e => e.Party == account.Party && e.Currency == account.Currency)
