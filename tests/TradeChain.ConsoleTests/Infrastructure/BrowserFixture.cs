@@ -86,9 +86,16 @@ public static class ConsolePage
         return path;
     }
 
-    /// <summary>axe-core on the page as it stands: the serious and critical violations, each with the elements it found.</summary>
+    /// <summary>
+    /// axe-core on the page as it stands: the serious and critical violations, each with the elements it found. The scan
+    /// waits (up to 5 s) for the document to have a title first: when the circuit starts, the interactive HeadOutlet renders
+    /// the head again and for a moment there is none (a scan in that moment failed `document-title` on a page that has
+    /// one). A page that never gets a title still fails: the scan then runs and reports it.
+    /// </summary>
     public static async Task<IReadOnlyList<string>> SeriousAccessibilityViolationsAsync(this IPage page)
     {
+        try { await page.WaitForFunctionAsync("() => document.title.trim().length > 0", null, new() { Timeout = 5_000 }); }
+        catch (TimeoutException) { } // Playwright .NET throws System.TimeoutException
         var result = await page.RunAxe();
         return result.Violations
             .Where(v => v.Impact is "serious" or "critical")
