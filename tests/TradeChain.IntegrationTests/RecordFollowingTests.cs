@@ -144,6 +144,11 @@ public sealed class RecordFollowingTests
         // Another exporter's long-poll is 404, as its plain read is.
         Assert.Equal(HttpStatusCode.NotFound, (await strangerWaiting).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await stranger.GetAsync(payment)).StatusCode);
+        // So is a bank's that the payer did not mandate and that did not settle it; the settling bank's is answered.
+        using var otherBank = Client(Roles.Bank, "BNK-NOT-MANDATED", "ops");
+        Assert.Equal(HttpStatusCode.NotFound, (await otherBank.GetAsync(new Uri(payment, $"?afterVersion={version}&waitSeconds=1"))).StatusCode);
+        Assert.Equal(version, (await Get(bank, new Uri(payment, $"?afterVersion={version - 1}&waitSeconds=1")))["version"]!.GetValue<int>());
+        Assert.Equal(version, (await Get(bank, new Uri(payment, $"?afterVersion={version}&waitSeconds=1")))["version"]!.GetValue<int>());
 
         var unchanged = await Get(exporter, new Uri(payment, $"?afterVersion={version}&waitSeconds=1"));
         Assert.Equal(version, unchanged["version"]!.GetValue<int>());

@@ -205,7 +205,7 @@ public static partial class DutyPaymentEndpoints
         if (LongPoll.Refused(errors) is { } refused) return refused;
         var payment = await changes.FollowAsync(RecordChanges.KeyOf(DutyPayment.RecordType, reference), user.Party(), wait,
             read => FindVisibleAsync(reference, user, db, read), p => p.Version,
-            read => db.DutyPayments.AsNoTracking().Where(p => p.Reference == reference).Select(p => (int?)p.Version).SingleOrDefaultAsync(read), clock, ct);
+            read => VisibleVersionOfAsync(reference, user, db, read), clock, ct, visibleVersionOf: read => VisibleVersionOfAsync(reference, user, db, read));
         return payment is null
             ? Problems.NotFound("duty payment", reference)
             : Results.Ok(DutyPaymentView.From(payment, user.Party(), refusalDetail: await DutyPaymentQueries.RefusalDetailAsync(db, payment, ct)));
@@ -223,11 +223,31 @@ public static partial class DutyPaymentEndpoints
     /// </summary>
     private static async Task<DutyPayment?> FindVisibleAsync(string reference, ClaimsPrincipal user, PaymentsDbContext db, CancellationToken ct)
     {
-        if (!user.IsInRole(Roles.Bank) && !user.IsInRole(Roles.Exporter)) return null;
+        if (!MayReadAny(user)) return null;
         var payment = await db.DutyPayments.AsNoTracking().SingleOrDefaultAsync(p => p.Reference == reference, ct);
-        if (payment is null) return null;
+        return payment is not null && await MayReadAsync(user, payment.PayerParty, payment.Currency, payment.SettledByBank, db, ct) ? payment : null;
+    }
+
+    /// <summary>
+    /// The payment's version when the caller may see it (the rule of <see cref="FindVisibleAsync"/>, on the columns it
+    /// needs), else null: what a waiting long-poll reads, rather than the whole payment.
+    /// </summary>
+    private static async Task<int?> VisibleVersionOfAsync(string reference, ClaimsPrincipal user, PaymentsDbContext db, CancellationToken ct)
+    {
+        if (!MayReadAny(user)) return null;
+        var found = await db.DutyPayments.AsNoTracking().Where(p => p.Reference == reference)
+            .Select(p => new { p.Version, p.PayerParty, p.Currency, p.SettledByBank }).SingleOrDefaultAsync(ct);
+        return found is not null && await MayReadAsync(user, found.PayerParty, found.Currency, found.SettledByBank, db, ct) ? found.Version : null;
+    }
+
+    private static bool MayReadAny(ClaimsPrincipal user) => user.IsInRole(Roles.Bank) || user.IsInRole(Roles.Exporter);
+
+    /// <summary>Who may read a duty payment: its payer, and a bank its payer mandated in its currency or that settled it.</summary>
+    private static async Task<bool> MayReadAsync(ClaimsPrincipal user, string payerParty, string currency, string? settledByBank, PaymentsDbContext db,
+        CancellationToken ct)
+    {
         var caller = user.Party();
-        if (user.IsInRole(Roles.Exporter)) return payment.PayerParty == caller ? payment : null;
-        return await DutyPaymentQueries.BankMaySeeAsync(db, payment, caller, ct) ? payment : null;
+        if (user.IsInRole(Roles.Exporter)) return payerParty == caller;
+        return await DutyPaymentQueries.BankMaySeeAsync(db, payerParty, currency, settledByBank, caller, ct);
     }
 }

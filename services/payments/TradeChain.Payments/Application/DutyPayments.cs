@@ -250,8 +250,12 @@ public static class DutyPaymentQueries
     public static IQueryable<DutyPayment> VisibleToBank(PaymentsDbContext db, string bank) =>
         db.DutyPayments.Where(p => p.SettledByBank == bank || db.Mandates.Any(m => m.Party == p.PayerParty && m.Currency == p.Currency && m.Bank == bank));
 
-    public static async Task<bool> BankMaySeeAsync(PaymentsDbContext db, DutyPayment payment, string bank, CancellationToken ct) =>
-        payment.SettledByBank == bank || await db.Mandates.AnyAsync(m => m.Party == payment.PayerParty && m.Currency == payment.Currency && m.Bank == bank, ct);
+    public static Task<bool> BankMaySeeAsync(PaymentsDbContext db, DutyPayment payment, string bank, CancellationToken ct) =>
+        BankMaySeeAsync(db, payment.PayerParty, payment.Currency, payment.SettledByBank, bank, ct);
+
+    /// <summary><see cref="BankMaySeeAsync(PaymentsDbContext, DutyPayment, string, CancellationToken)"/> on the payment's columns alone.</summary>
+    public static async Task<bool> BankMaySeeAsync(PaymentsDbContext db, string payerParty, string currency, string? settledByBank, string bank, CancellationToken ct) =>
+        settledByBank == bank || await db.Mandates.AnyAsync(m => m.Party == payerParty && m.Currency == currency && m.Bank == bank, ct);
 
     /// <summary>
     /// Whether the payment's <see cref="DutyPayment.SettlementRefusal"/> is its news: its last settlement was given up and
