@@ -171,6 +171,7 @@ public sealed class PaymentsPostgresStoreTests : IAsyncLifetime
                 }
                 Assert.Equal(before, await reader.Entries.CountAsync());
             }
+            Assert.Null(reader.Database.CurrentTransaction);
             Assert.Equal(before + 1, await reader.Entries.CountAsync());
         }
     }

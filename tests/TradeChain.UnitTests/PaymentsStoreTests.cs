@@ -185,6 +185,7 @@ public sealed class PaymentsStoreTests : IAsyncLifetime
                 });
                 Assert.Equal(before, await reader.Entries.CountAsync());
             }
+            Assert.Equal(System.Data.ConnectionState.Closed, reader.Database.GetDbConnection().State); // ended, connection given back
             Assert.Equal(before + 1, await reader.Entries.CountAsync());
         }
         return 0;

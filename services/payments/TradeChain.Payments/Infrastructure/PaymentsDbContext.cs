@@ -52,10 +52,17 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
             await LockBalancesAsync(holders, cancellationToken);
             return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
         }
+        // Its own transaction: the save's rows are accepted, and its records announced (TransactionEndInterceptor), once it
+        // commits; no savepoint around the save (a failure rolls the whole transaction back).
         await using var transaction = await Database.BeginTransactionAsync(cancellationToken);
         await LockBalancesAsync(holders, cancellationToken);
-        var written = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        var savepoints = Database.AutoSavepointsEnabled;
+        Database.AutoSavepointsEnabled = false;
+        int written;
+        try { written = await base.SaveChangesAsync(acceptAllChangesOnSuccess: false, cancellationToken); }
+        finally { Database.AutoSavepointsEnabled = savepoints; }
         await transaction.CommitAsync(cancellationToken);
+        if (acceptAllChangesOnSuccess) ChangeTracker.AcceptAllChanges();
         return written;
     }
 

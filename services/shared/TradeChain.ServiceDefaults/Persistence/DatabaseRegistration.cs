@@ -26,10 +26,12 @@ public static class DatabaseRegistration
         builder.Services.AddSingleton<WorkSignal>();
         builder.Services.AddSingleton(_ => new RecordChanges());
         builder.Services.AddSingleton<WorkSignalInterceptor>();
+        builder.Services.AddSingleton<TransactionEndInterceptor>();
         // The options are built once (a singleton), not for every unit of work: each context of a request or a message
         // otherwise paid for configuring the provider again (about 2 % of each service's CPU under load, bench/README).
         builder.Services.AddDbContext<TContext>((sp, options) =>
-            options.UseServiceDatabase(connectionString, synchronous).AddInterceptors(sp.GetRequiredService<WorkSignalInterceptor>()),
+            options.UseServiceDatabase(connectionString, synchronous)
+                .AddInterceptors(sp.GetRequiredService<WorkSignalInterceptor>(), sp.GetRequiredService<TransactionEndInterceptor>()),
             contextLifetime: ServiceLifetime.Scoped, optionsLifetime: ServiceLifetime.Singleton);
         builder.Services.AddScoped<ServiceDbContext>(sp => sp.GetRequiredService<TContext>());
         builder.Services.AddHealthChecks().AddDbContextCheck<TContext>("database", tags: [Telemetry.HealthTags.Ready]);

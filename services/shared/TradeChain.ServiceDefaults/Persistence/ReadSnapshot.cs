@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace TradeChain.ServiceDefaults.Persistence;
 
@@ -10,37 +11,51 @@ namespace TradeChain.ServiceDefaults.Persistence;
 public sealed class ReadSnapshot : IAsyncDisposable
 {
     private readonly DbContext _db;
+    private readonly IDbContextTransaction _transaction;
     private readonly SqliteTransaction? _sqlite;
-    private readonly Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction? _postgres;
 
-    private ReadSnapshot(DbContext db, SqliteTransaction? sqlite, Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction? postgres) =>
-        (_db, _sqlite, _postgres) = (db, sqlite, postgres);
+    private ReadSnapshot(DbContext db, IDbContextTransaction transaction, SqliteTransaction? sqlite) => (_db, _transaction, _sqlite) = (db, transaction, sqlite);
 
     /// <summary>
     /// Begins it: REPEATABLE READ on PostgreSQL; on SQLite a deferred transaction (a plain BEGIN, whose snapshot is taken
-    /// at its first read). Microsoft.Data.Sqlite would otherwise begin with BEGIN IMMEDIATE, which holds every other
-    /// writer off for as long as the reads take.
+    /// at its first read; in WAL mode it never holds a writer off). Microsoft.Data.Sqlite would otherwise begin with
+    /// BEGIN IMMEDIATE, which holds every other writer off for as long as the reads take.
     /// </summary>
     public static async Task<ReadSnapshot> BeginAsync(DbContext db, CancellationToken ct)
     {
-        if (!db.Database.IsSqlite())
-            return new ReadSnapshot(db, null, await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct));
+        if (!db.Database.IsSqlite()) return new ReadSnapshot(db, await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct), null);
         await db.Database.OpenConnectionAsync(ct);
-        var transaction = ((SqliteConnection)db.Database.GetDbConnection()).BeginTransaction(deferred: true);
-        await db.Database.UseTransactionAsync(transaction, ct);
-        return new ReadSnapshot(db, transaction, null);
+        SqliteTransaction? sqlite = null;
+        try
+        {
+            sqlite = ((SqliteConnection)db.Database.GetDbConnection()).BeginTransaction(deferred: true);
+            return new ReadSnapshot(db, (await db.Database.UseTransactionAsync(sqlite, ct))!, sqlite);
+        }
+        catch
+        {
+            if (sqlite is not null) await sqlite.DisposeAsync();
+            await db.Database.CloseConnectionAsync();
+            throw;
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_postgres is not null)
+        if (_sqlite is null)
         {
-            await _postgres.DisposeAsync();
+            await _transaction.DisposeAsync(); // rolled back: it only read
             return;
         }
-        // EF was lent the SQLite transaction, so it does not end it: ended here (rolled back, it only read), then the connection opened for it.
-        await _db.Database.UseTransactionAsync(null);
-        await _sqlite!.DisposeAsync();
-        await _db.Database.CloseConnectionAsync();
+        // EF was lent the SQLite transaction: its wrapper lets go of it (and of the connection it kept open for it); the
+        // transaction is ended here (rolled back: it only read), then the connection opened for it is closed.
+        try
+        {
+            await _transaction.DisposeAsync();
+            await _sqlite.DisposeAsync();
+        }
+        finally
+        {
+            await _db.Database.CloseConnectionAsync();
+        }
     }
 }

@@ -95,12 +95,33 @@ public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity
         foreach (var aggregate in aggregates) aggregate.ClearPendingTransitions();
         if (recorded.Count > 0)
         {
-            OnTransitionsCommitted(recorded);
-            // In an explicit transaction this is before its commit: a woken request reads the version, finds it unchanged
-            // and waits on (the re-read every RecordChanges.RecheckInterval then finds the commit).
-            changes?.Committed(recorded.Select(r => RecordChanges.KeyOf(r.AggregateType, r.AggregateId)));
+            // In an explicit transaction the save is not committed yet: a request woken now would read the version, find
+            // it unchanged and wait on. Announced when the transaction commits (TransactionEndInterceptor), forgotten if not.
+            if (Database.CurrentTransaction is null) Announce(recorded);
+            else (_awaitingCommit ??= []).AddRange(recorded);
         }
         return written;
+    }
+
+    /// <summary>Transitions saved in the open transaction, announced when it commits.</summary>
+    private List<TransitionRecord>? _awaitingCommit;
+
+    /// <summary>
+    /// A transaction of this context ended (<see cref="TransactionEndInterceptor"/>): committed, what its saves recorded is
+    /// announced — the long-poll wake-ups of its records and the transition counts; rolled back, it is forgotten. Without
+    /// that interceptor (tools, tests), nothing saved in an explicit transaction is announced: no long-poll waits there.
+    /// </summary>
+    internal void TransactionEnded(bool committed)
+    {
+        var recorded = _awaitingCommit;
+        _awaitingCommit = null;
+        if (committed && recorded is not null) Announce(recorded);
+    }
+
+    private void Announce(List<TransitionRecord> recorded)
+    {
+        OnTransitionsCommitted(recorded);
+        changes?.Committed(recorded.Select(r => RecordChanges.KeyOf(r.AggregateType, r.AggregateId)));
     }
 
     /// <summary>Called after a save that recorded transitions has committed (a service counts them in its metrics).</summary>

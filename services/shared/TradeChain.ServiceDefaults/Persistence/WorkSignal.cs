@@ -37,12 +37,61 @@ public sealed class WorkSignal
     }
 }
 
-/// <summary>Signals <see cref="WorkSignal"/> after every successful save.</summary>
+/// <summary>
+/// Signals <see cref="WorkSignal"/> after every successful save. A save inside an explicit transaction is not committed
+/// yet when this fires (a worker woken then finds nothing and waits on): <see cref="TransactionEndInterceptor"/> signals
+/// again when the transaction commits.
+/// </summary>
 public sealed class WorkSignalInterceptor(WorkSignal signal) : SaveChangesInterceptor
 {
     public override ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
     {
         if (result > 0) signal.Committed();
         return ValueTask.FromResult(result);
+    }
+}
+
+/// <summary>
+/// When a transaction of a unit of work ends: on its commit, wakes the workers (<see cref="WorkSignal"/>) and lets the
+/// context announce what its saves in that transaction recorded (<see cref="ServiceDbContext.TransactionEnded"/>: the
+/// long-poll wake-ups and the transition counts, held back until the commit made them visible); on its rollback, the
+/// context forgets them. EF's own transaction around a save comes through here too (nothing is held back for it).
+/// </summary>
+public sealed class TransactionEndInterceptor(WorkSignal signal) : DbTransactionInterceptor
+{
+    public override void TransactionCommitted(System.Data.Common.DbTransaction transaction, TransactionEndEventData eventData) => Ended(eventData, committed: true);
+
+    public override Task TransactionCommittedAsync(System.Data.Common.DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Ended(eventData, committed: true);
+        return Task.CompletedTask;
+    }
+
+    public override void TransactionRolledBack(System.Data.Common.DbTransaction transaction, TransactionEndEventData eventData) => Ended(eventData, committed: false);
+
+    public override Task TransactionRolledBackAsync(System.Data.Common.DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Ended(eventData, committed: false);
+        return Task.CompletedTask;
+    }
+
+    public override void TransactionFailed(System.Data.Common.DbTransaction transaction, TransactionErrorEventData eventData) => Failed(eventData);
+
+    public override Task TransactionFailedAsync(System.Data.Common.DbTransaction transaction, TransactionErrorEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Failed(eventData);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>A commit or a rollback that failed ended the transaction uncommitted (a savepoint's failure did not end it).</summary>
+    private static void Failed(TransactionErrorEventData eventData)
+    {
+        if (eventData.Action is "Commit" or "Rollback") (eventData.Context as ServiceDbContext)?.TransactionEnded(committed: false);
+    }
+
+    private void Ended(TransactionEndEventData eventData, bool committed)
+    {
+        if (committed) signal.Committed();
+        (eventData.Context as ServiceDbContext)?.TransactionEnded(committed);
     }
 }

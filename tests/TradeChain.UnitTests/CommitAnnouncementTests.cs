@@ -1,0 +1,88 @@
+using Microsoft.EntityFrameworkCore;
+using TradeChain.Payments.Domain;
+using TradeChain.Payments.Infrastructure;
+using TradeChain.ServiceDefaults.Persistence;
+using TradeChain.ServiceDefaults.Transitions;
+
+namespace TradeChain.UnitTests;
+
+/// <summary>
+/// What a unit of work announces (the long-poll wake-ups of its records, the workers' wake-up) waits for its commit: a
+/// save in an explicit transaction is announced when the transaction commits, and never when it rolls back. Woken
+/// earlier, a long-poll read the version unchanged and waited for its next recheck (2 s), and a worker found nothing.
+/// </summary>
+public sealed class CommitAnnouncementTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset Now = new(2026, 12, 4, 9, 0, 0, TimeSpan.Zero);
+
+    private readonly string _file = Path.Combine(Path.GetTempPath(), $"tradechain-commit-{Guid.NewGuid():N}.db");
+    private readonly RecordChanges _changes = new();
+    private readonly WorkSignal _signal = new();
+    private DbContextOptions<PaymentsDbContext> _options = null!;
+
+    private PaymentsDbContext Db() => new(_options, new ServiceIdentity("payments"), _changes);
+
+    public async Task InitializeAsync()
+    {
+        _options = new DbContextOptionsBuilder<PaymentsDbContext>().UseServiceDatabase($"Data Source={_file}")
+            .AddInterceptors(new WorkSignalInterceptor(_signal), new TransactionEndInterceptor(_signal)).Options;
+        await using var db = Db();
+        await ServiceDatabase.MigrateAsync(db);
+        db.DutyPayments.Add(DutyPayment.Request("DUTY-1", Guid.NewGuid(), "EXP", 720m, "USD", "customs", Now));
+        await db.SaveChangesAsync();
+    }
+
+    public Task DisposeAsync()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        File.Delete(_file);
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task A_transition_saved_in_a_transaction_is_announced_when_it_commits_and_never_when_it_rolls_back()
+    {
+        using var follower = _changes.Watch(RecordChanges.KeyOf(DutyPayment.RecordType, "DUTY-1"), "EXP")!;
+        var worker = _signal.Register();
+        await using var db = Db();
+        await using (var transaction = await db.Database.BeginTransactionAsync())
+        {
+            (await db.DutyPayments.SingleAsync()).BeginSettlement("BNK-1", "0xdebtor", "ops", Now);
+            await db.SaveChangesAsync();
+            Assert.False(follower.Changed.IsCompleted, "announced before the commit: the follower would read the old version");
+            await worker.WaitAsync(TimeSpan.Zero, default); // the save's own early signal (harmless: a worker finds nothing yet)
+            await transaction.CommitAsync();
+        }
+        Assert.True(follower.Changed.IsCompleted);
+        Assert.True(await worker.WaitAsync(TimeSpan.Zero, default), "the workers were not woken by the commit");
+
+        var next = follower.NextChange();
+        await using (var transaction = await db.Database.BeginTransactionAsync())
+        {
+            (await db.DutyPayments.SingleAsync()).CompleteSettlement("BNK-1", "ops", Now, "0xtx");
+            await db.SaveChangesAsync();
+            await transaction.RollbackAsync();
+        }
+        // A later commit of something else, on the same context, does not announce the rolled-back one.
+        db.ChangeTracker.Clear();
+        await using (var transaction = await db.Database.BeginTransactionAsync())
+        {
+            db.Entries.Add(new LedgerEntry { Party = "EXP", Currency = "USD", AmountMinor = 1, Kind = LedgerEntryKind.Deposit, Reference = "D-1", TransactionHash = "0xtx" });
+            await db.SaveChangesAsync();
+            await transaction.CommitAsync();
+        }
+        Assert.False(next.IsCompleted, "a rolled-back transition was announced");
+        await using var read = Db();
+        Assert.Equal(DutyPaymentStatus.Settling, (await read.DutyPayments.AsNoTracking().SingleAsync()).Status);
+    }
+
+    [Fact]
+    public async Task A_save_outside_a_transaction_is_announced_at_once()
+    {
+        using var follower = _changes.Watch(RecordChanges.KeyOf(DutyPayment.RecordType, "DUTY-1"), "EXP")!;
+        await using var db = Db();
+        (await db.DutyPayments.SingleAsync()).BeginSettlement("BNK-1", "0xdebtor", "ops", Now);
+        await db.SaveChangesAsync();
+        Assert.True(follower.Changed.IsCompleted);
+    }
+}
