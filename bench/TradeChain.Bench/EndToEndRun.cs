@@ -111,7 +111,11 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
 
     /// <summary>The running system and what the run measures it with: the counting RPC proxy, a direct chain reader, each process's pid, one client per party.</summary>
     private sealed record Rig(TradeChainSystem System, ServiceStores Stores, JsonRpcProxy Rpc, IndependentVerifier Chain, IReadOnlyDictionary<string, Func<TimeSpan?>> Meters,
-        HttpClient Exporter, HttpClient Bank, HttpClient Treasury, HttpCounter Http);
+        HttpClient Exporter, HttpClient Bank, HttpClient Treasury, HttpCounter Http)
+    {
+        /// <summary>The exporter's mandate and the accounts, put in place by the first declaration that needs them (a bank opens an account once).</summary>
+        public System.Collections.Concurrent.ConcurrentDictionary<(string Payer, string Currency), Task> AccountsInPlace { get; } = new();
+    }
 
     public async Task<EndToEndResult> RunAsync()
     {
@@ -333,7 +337,7 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
                     if (beforeSettle is not null) await beforeSettle();
                     marks[5] = Stopwatch.GetTimestamp(); // after a held burst's wait: the settlement step starts when it is asked
                 },
-                reached: step => marks[3 + step] = Stopwatch.GetTimestamp());
+                reached: step => marks[3 + step] = Stopwatch.GetTimestamp(), accountsInPlace: rig.AccountsInPlace);
             // FundAndSettleAsync answers once the payment is Settled (it throws on any other outcome): not followed again.
             var settledAt = marks[6] = Stopwatch.GetTimestamp();
             await Follow(exporter, declaration, d => d["status"]?.GetValue<string>() == "Released", assessed);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -43,17 +44,33 @@ public sealed class GoldenPath(Uri documents, Uri customs, Uri payments, AuthOpt
     /// </summary>
     /// <param name="reached">Told each step done, for timing: 0 the payment request seen, 1 the mandate and both accounts in place, 2 the deposit booked.</param>
     /// <param name="beforeSettle">Awaited once the account is funded, before the settlement is asked for (the benchmark holds settlements back to send them at once).</param>
+    /// <param name="accountsInPlace">
+    /// Shared by the calls of one session (the benchmark's): the mandate and both accounts are put in place once per payer
+    /// and currency, as a bank opens an account once and not per payment; later calls wait for that first opening. Null:
+    /// each call puts them in place (harmless: idempotent).
+    /// </param>
     public static async Task<JsonObject> FundAndSettleAsync(HttpClient payerClient, HttpClient bank, string bankParty, HttpClient treasuryBank, Uri payments,
-        string reference, TimeSpan timeout, CancellationToken ct = default, Func<Task>? beforeSettle = null, Action<int>? reached = null)
+        string reference, TimeSpan timeout, CancellationToken ct = default, Func<Task>? beforeSettle = null, Action<int>? reached = null,
+        ConcurrentDictionary<(string Payer, string Currency), Task>? accountsInPlace = null)
     {
         // The declarant sees what it owes and mandates its bank, which from then on sees the declarant's duties.
         var payment = await TradeChainHttp.PollAsync(payerClient, new Uri(payments, $"/duty-payments/{reference}"), p => p["status"] is not null, timeout, ct, "payment request received");
         var payer = payment["payerParty"]!.GetValue<string>();
         var currency = payment["currency"]!.GetValue<string>();
         reached?.Invoke(0);
-        await TradeChainHttp.PostAsync(payerClient, new Uri(payments, "/accounts/mandates"), new { bank = bankParty, currency }, ct);
-        await TradeChainHttp.PostAsync(bank, new Uri(payments, "/accounts"), new { party = payer, currency }, ct);
-        await TradeChainHttp.PostAsync(treasuryBank, new Uri(payments, "/accounts"), new { party = "CUSTOMS-TREASURY", currency }, ct);
+        if (accountsInPlace is null) await OpenAccountsAsync(payerClient, bank, bankParty, treasuryBank, payments, payer, currency, ct);
+        else
+        {
+            // Shared: not cancelled with this call. A failed opening is forgotten, so that the next call tries again.
+            var opening = accountsInPlace.GetOrAdd((payer, currency),
+                _ => OpenAccountsAsync(payerClient, bank, bankParty, treasuryBank, payments, payer, currency, CancellationToken.None));
+            try { await opening.WaitAsync(ct); }
+            catch when (opening.IsFaulted || opening.IsCanceled)
+            {
+                accountsInPlace.TryRemove(new KeyValuePair<(string, string), Task>((payer, currency), opening));
+                throw;
+            }
+        }
         reached?.Invoke(1);
         await TradeChainHttp.PostAsync(bank, new Uri(payments, $"/accounts/{payer}/{currency}/deposits"),
             new { amount = payment["amount"]!.GetValue<decimal>(), reference = $"DEP-{reference}" }, ct);
@@ -67,6 +84,15 @@ public sealed class GoldenPath(Uri documents, Uri customs, Uri payments, AuthOpt
             p => p["status"]?.GetValue<string>() != "Settling", timeout, ct, "duty payment settled", known: settling);
         return settled["status"]?.GetValue<string>() == "Settled" ? settled
             : throw new ApiCallException($"duty payment {reference} was not settled: {settled.ToJsonString()}");
+    }
+
+    /// <summary>The payer mandates its bank, the bank opens the payer's account, the treasury's bank opens the treasury's (each idempotent).</summary>
+    private static async Task OpenAccountsAsync(HttpClient payerClient, HttpClient bank, string bankParty, HttpClient treasuryBank, Uri payments, string payer,
+        string currency, CancellationToken ct)
+    {
+        await TradeChainHttp.PostAsync(payerClient, new Uri(payments, "/accounts/mandates"), new { bank = bankParty, currency }, ct);
+        await TradeChainHttp.PostAsync(bank, new Uri(payments, "/accounts"), new { party = payer, currency }, ct);
+        await TradeChainHttp.PostAsync(treasuryBank, new Uri(payments, "/accounts"), new { party = "CUSTOMS-TREASURY", currency }, ct);
     }
 
     public async Task<GoldenPathResult> RunAsync(CancellationToken ct)
