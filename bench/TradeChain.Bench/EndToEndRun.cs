@@ -114,7 +114,7 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
         HttpClient Exporter, HttpClient Bank, HttpClient Treasury, HttpCounter Http)
     {
         /// <summary>The exporter's mandate and the accounts, put in place by the first declaration that needs them (a bank opens an account once).</summary>
-        public System.Collections.Concurrent.ConcurrentDictionary<(string Payer, string Currency), Task> AccountsInPlace { get; } = new();
+        public System.Collections.Concurrent.ConcurrentDictionary<(string Payer, string Bank, string Currency), Lazy<Task>> AccountsInPlace { get; } = new();
     }
 
     public async Task<EndToEndResult> RunAsync()

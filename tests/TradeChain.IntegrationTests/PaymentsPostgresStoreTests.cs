@@ -3,6 +3,7 @@ using TradeChain.Payments.Domain;
 using TradeChain.Payments.Domain.Credits;
 using TradeChain.Payments.Infrastructure;
 using TradeChain.ServiceDefaults.Persistence;
+using TradeChain.ServiceDefaults.Transitions;
 
 namespace TradeChain.IntegrationTests;
 
@@ -18,10 +19,12 @@ public sealed class PaymentsPostgresStoreTests : IAsyncLifetime
         "Hamburg Roasters GmbH", "Saigon Coffee JSC", "VNSGN", "DEHAM", "Robusta green coffee beans",
         [new RequiredDocument("commercial-invoice", ["amount"])]);
 
-    private readonly DbContextOptions<PaymentsDbContext> _options = new DbContextOptionsBuilder<PaymentsDbContext>()
-        .UseServiceDatabase($"{Environment.GetEnvironmentVariable("TRADECHAIN_TEST_POSTGRES")
-                     ?? throw new InvalidOperationException("TRADECHAIN_TEST_POSTGRES is not set: run the tests with scripts/test.sh, which starts PostgreSQL.")};Database=tc_paystore_{Guid.NewGuid():N}")
-        .Options;
+    private static readonly string Connection = $"{Environment.GetEnvironmentVariable("TRADECHAIN_TEST_POSTGRES")
+        ?? throw new InvalidOperationException("TRADECHAIN_TEST_POSTGRES is not set: run the tests with scripts/test.sh, which starts PostgreSQL.")}";
+
+    private readonly string _connection = $"{Connection};Database=tc_paystore_{Guid.NewGuid():N}";
+
+    private DbContextOptions<PaymentsDbContext> _options => new DbContextOptionsBuilder<PaymentsDbContext>().UseServiceDatabase(_connection).Options;
 
     private PaymentsDbContext Db() => new(_options, new ServiceIdentity("payments"));
 
@@ -152,6 +155,50 @@ public sealed class PaymentsPostgresStoreTests : IAsyncLifetime
         }
         await using var read = Db();
         Assert.Equal((long.MaxValue - 10, 1), (await SettlementLedger.BalanceAsync(read, "EXP", "USD", CancellationToken.None), await read.Entries.CountAsync()));
+    }
+
+    [Fact]
+    public async Task A_settlement_booked_in_its_own_transaction_is_announced_after_its_commit_and_accepted()
+    {
+        var changes = new RecordChanges();
+        var probe = new CommitProbe();
+        var options = new DbContextOptionsBuilder<PaymentsDbContext>().UseServiceDatabase(_connection).AddInterceptors(probe).Options;
+        await using var db = new PaymentsDbContext(options, new ServiceIdentity("payments"), changes);
+        db.DutyPayments.Add(DutyPayment.Request("DUTY-PG-1", Guid.NewGuid(), "EXP", 7m, "USD", "customs", Now));
+        await db.SaveChangesAsync();
+        var payment = await db.DutyPayments.SingleAsync();
+        payment.BeginSettlement("BNK-1", "0xdebtor", "ops", Now);
+        await db.SaveChangesAsync();
+
+        // Settled with its debit and credit: two holders, so the save takes their balance rows first, in its own transaction.
+        using var follower = changes.Watch(RecordChanges.KeyOf(DutyPayment.RecordType, "DUTY-PG-1"), "EXP")!;
+        probe.AtCommit = () => follower.Changed.IsCompleted;
+        payment.CompleteSettlement("BNK-1", "ops", Now, "0xtx");
+        db.Entries.Add(new LedgerEntry { Party = "EXP", Currency = "USD", AmountMinor = -700, Kind = LedgerEntryKind.DutyPayment, Reference = "DUTY-PG-1", TransactionHash = "0xtx" });
+        db.Entries.Add(new LedgerEntry { Party = "TREASURY", Currency = "USD", AmountMinor = 700, Kind = LedgerEntryKind.DutyPayment, Reference = "DUTY-PG-1", TransactionHash = "0xtx" });
+        await db.SaveChangesAsync();
+
+        Assert.Equal([false], probe.Seen); // one commit, and the follower not woken before it: it would read the old version
+        Assert.True(follower.Changed.IsCompleted);
+        Assert.All(db.ChangeTracker.Entries(), e => Assert.Equal(EntityState.Unchanged, e.State)); // accepted once committed
+        await using var read = Db();
+        Assert.Equal((DutyPaymentStatus.Settled, 700L), ((await read.DutyPayments.SingleAsync()).Status, await Balance(read, "TREASURY")));
+    }
+
+    /// <summary>Runs <see cref="AtCommit"/> just before each commit and keeps what it said.</summary>
+    private sealed class CommitProbe : Microsoft.EntityFrameworkCore.Diagnostics.DbTransactionInterceptor
+    {
+        public Func<bool>? AtCommit { get; set; }
+
+        public List<bool> Seen { get; } = [];
+
+        public override ValueTask<Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult> TransactionCommittingAsync(System.Data.Common.DbTransaction transaction,
+            Microsoft.EntityFrameworkCore.Diagnostics.TransactionEventData eventData, Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult result,
+            CancellationToken cancellationToken = default)
+        {
+            if (AtCommit is { } probe) Seen.Add(probe());
+            return ValueTask.FromResult(result);
+        }
     }
 
     [Fact]

@@ -24,7 +24,8 @@ public sealed class AnchoringRig : IAsyncDisposable
         services.AddSingleton(new ServiceIdentity("test"));
         services.AddSingleton<WorkSignal>();
         services.AddSingleton<WorkSignalInterceptor>();
-        services.AddDbContext<ShipmentDb>((sp, o) => o.UseSqlite($"Data Source={databasePath}").AddInterceptors(SqlitePragmas.Instance, sp.GetRequiredService<WorkSignalInterceptor>()));
+        services.AddDbContext<ShipmentDb>((sp, o) => o.UseSqlite($"Data Source={databasePath}")
+            .AddInterceptors(SqlitePragmas.Instance, sp.GetRequiredService<WorkSignalInterceptor>(), new TransactionEndInterceptor(sp.GetRequiredService<WorkSignal>())));
         services.AddScoped<ServiceDbContext>(sp => sp.GetRequiredService<ShipmentDb>());
         services.AddSingleton(chain.OptionsFor(DevelopmentAccounts.CustomsKey));
         services.AddSingleton<ChainWriter>();

@@ -24,8 +24,8 @@ public sealed class CommitAnnouncementTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _options = new DbContextOptionsBuilder<PaymentsDbContext>().UseServiceDatabase($"Data Source={_file}")
-            .AddInterceptors(new WorkSignalInterceptor(_signal), new TransactionEndInterceptor(_signal)).Options;
+        _options = new DbContextOptionsBuilder<PaymentsDbContext>().UseServiceDatabase($"Data Source={_file}", workers: _signal)
+            .AddInterceptors(new WorkSignalInterceptor(_signal)).Options;
         await using var db = Db();
         await ServiceDatabase.MigrateAsync(db);
         db.DutyPayments.Add(DutyPayment.Request("DUTY-1", Guid.NewGuid(), "EXP", 720m, "USD", "customs", Now));
@@ -74,6 +74,26 @@ public sealed class CommitAnnouncementTests : IAsyncLifetime
         Assert.False(next.IsCompleted, "a rolled-back transition was announced");
         await using var read = Db();
         Assert.Equal(DutyPaymentStatus.Settling, (await read.DutyPayments.AsNoTracking().SingleAsync()).Status);
+    }
+
+    [Fact]
+    public async Task A_transaction_disposed_without_commit_or_rollback_is_never_announced()
+    {
+        using var follower = _changes.Watch(RecordChanges.KeyOf(DutyPayment.RecordType, "DUTY-1"), "EXP")!;
+        await using var db = Db();
+        await using (await db.Database.BeginTransactionAsync())
+        {
+            (await db.DutyPayments.SingleAsync()).BeginSettlement("BNK-1", "0xdebtor", "ops", Now);
+            await db.SaveChangesAsync();
+        } // left on a failure: disposed, neither committed nor rolled back by EF's hand
+        db.ChangeTracker.Clear();
+        await using (var later = await db.Database.BeginTransactionAsync()) // a later transaction of the same context commits
+        {
+            db.Entries.Add(new LedgerEntry { Party = "EXP", Currency = "USD", AmountMinor = 1, Kind = LedgerEntryKind.Deposit, Reference = "D-2", TransactionHash = "0xtx" });
+            await db.SaveChangesAsync();
+            await later.CommitAsync();
+        }
+        Assert.False(follower.Changed.IsCompleted, "the abandoned transaction's transition was announced");
     }
 
     [Fact]

@@ -45,13 +45,13 @@ public sealed class GoldenPath(Uri documents, Uri customs, Uri payments, AuthOpt
     /// <param name="reached">Told each step done, for timing: 0 the payment request seen, 1 the mandate and both accounts in place, 2 the deposit booked.</param>
     /// <param name="beforeSettle">Awaited once the account is funded, before the settlement is asked for (the benchmark holds settlements back to send them at once).</param>
     /// <param name="accountsInPlace">
-    /// Shared by the calls of one session (the benchmark's): the mandate and both accounts are put in place once per payer
-    /// and currency, as a bank opens an account once and not per payment; later calls wait for that first opening. Null:
-    /// each call puts them in place (harmless: idempotent).
+    /// Shared by the calls of one session (the benchmark's): the mandate and both accounts are put in place once per payer,
+    /// bank and currency, as a bank opens an account once and not per payment; later calls wait for that first opening
+    /// (and fail with it: the next call after a failure tries again). Null: each call puts them in place (harmless: idempotent).
     /// </param>
     public static async Task<JsonObject> FundAndSettleAsync(HttpClient payerClient, HttpClient bank, string bankParty, HttpClient treasuryBank, Uri payments,
         string reference, TimeSpan timeout, CancellationToken ct = default, Func<Task>? beforeSettle = null, Action<int>? reached = null,
-        ConcurrentDictionary<(string Payer, string Currency), Task>? accountsInPlace = null)
+        ConcurrentDictionary<(string Payer, string Bank, string Currency), Lazy<Task>>? accountsInPlace = null)
     {
         // The declarant sees what it owes and mandates its bank, which from then on sees the declarant's duties.
         var payment = await TradeChainHttp.PollAsync(payerClient, new Uri(payments, $"/duty-payments/{reference}"), p => p["status"] is not null, timeout, ct, "payment request received");
@@ -61,13 +61,15 @@ public sealed class GoldenPath(Uri documents, Uri customs, Uri payments, AuthOpt
         if (accountsInPlace is null) await OpenAccountsAsync(payerClient, bank, bankParty, treasuryBank, payments, payer, currency, ct);
         else
         {
-            // Shared: not cancelled with this call. A failed opening is forgotten, so that the next call tries again.
-            var opening = accountsInPlace.GetOrAdd((payer, currency),
-                _ => OpenAccountsAsync(payerClient, bank, bankParty, treasuryBank, payments, payer, currency, CancellationToken.None));
-            try { await opening.WaitAsync(ct); }
-            catch when (opening.IsFaulted || opening.IsCanceled)
+            // Shared (one opening however many calls race: Lazy), not cancelled with this call. A failed opening is
+            // forgotten, so that the next call tries again.
+            var key = (payer, bankParty, currency);
+            var opening = accountsInPlace.GetOrAdd(key,
+                _ => new Lazy<Task>(() => OpenAccountsAsync(payerClient, bank, bankParty, treasuryBank, payments, payer, currency, CancellationToken.None)));
+            try { await opening.Value.WaitAsync(ct); }
+            catch when (opening.Value.IsFaulted || opening.Value.IsCanceled)
             {
-                accountsInPlace.TryRemove(new KeyValuePair<(string, string), Task>((payer, currency), opening));
+                accountsInPlace.TryRemove(new KeyValuePair<(string, string, string), Lazy<Task>>(key, opening));
                 throw;
             }
         }

@@ -88,13 +88,19 @@ public static class ConsolePage
 
     /// <summary>
     /// axe-core on the page as it stands: the serious and critical violations, each with the elements it found. The scan
-    /// waits (up to 5 s) for the document to have a title first: when the circuit starts, the interactive HeadOutlet renders
-    /// the head again and for a moment there is none (a scan in that moment failed `document-title` on a page that has
-    /// one). A page that never gets a title still fails: the scan then runs and reports it.
+    /// first waits (up to 10 s) for the page to settle: an interactive page (its prerendered HTML carries Blazor's server
+    /// markers) until its circuit runs, then any page until it has a title. When the circuit starts, the interactive
+    /// HeadOutlet renders the head again and for a moment there is no title (a scan in that moment failed
+    /// `document-title` on /me, a page that has one). A page that never settles is scanned all the same: a missing title
+    /// is then reported.
     /// </summary>
     public static async Task<IReadOnlyList<string>> SeriousAccessibilityViolationsAsync(this IPage page)
     {
-        try { await page.WaitForFunctionAsync("() => document.title.trim().length > 0", null, new() { Timeout = 5_000 }); }
+        const string settled = """
+            () => document.title.trim().length > 0
+                && (document.querySelector('[data-circuit-ready]') !== null || !document.documentElement.innerHTML.includes('Blazor:{"type":"server"'))
+            """;
+        try { await page.WaitForFunctionAsync(settled, null, new() { Timeout = 10_000 }); }
         catch (TimeoutException) { } // Playwright .NET throws System.TimeoutException
         var result = await page.RunAxe();
         return result.Violations

@@ -203,9 +203,10 @@ public static partial class DutyPaymentEndpoints
     {
         var (wait, errors) = LongPoll.Of(afterVersion, waitSeconds, "duty payment");
         if (LongPoll.Refused(errors) is { } refused) return refused;
+        // The version as the caller may see it: the first read and each recheck while waiting.
+        Func<CancellationToken, Task<int?>> versionFor = read => VisibleVersionOfAsync(reference, user, db, read);
         var payment = await changes.FollowAsync(RecordChanges.KeyOf(DutyPayment.RecordType, reference), user.Party(), wait,
-            read => FindVisibleAsync(reference, user, db, read), p => p.Version,
-            read => VisibleVersionOfAsync(reference, user, db, read), clock, ct, visibleVersionOf: read => VisibleVersionOfAsync(reference, user, db, read));
+            read => FindVisibleAsync(reference, user, db, read), p => p.Version, versionFor, clock, ct, visibleVersionOf: versionFor);
         return payment is null
             ? Problems.NotFound("duty payment", reference)
             : Results.Ok(DutyPaymentView.From(payment, user.Party(), refusalDetail: await DutyPaymentQueries.RefusalDetailAsync(db, payment, ct)));

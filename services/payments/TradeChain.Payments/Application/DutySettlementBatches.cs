@@ -34,7 +34,7 @@ namespace TradeChain.Payments.Application;
 /// transfer this one is sending.
 /// </summary>
 public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLedger ledger, SettleDutyPayment settle,
-    SettlementLeases leases, RecordChanges changes, IOptions<PaymentsOptions> options, TimeProvider clock, ILogger<SettleQueuedDutyPayments> logger)
+    SettlementLeases leases, IOptions<PaymentsOptions> options, TimeProvider clock, ILogger<SettleQueuedDutyPayments> logger)
 {
     private sealed record Item(DutyPayment Payment, Caller Bank, SettlementAccount From, SettlementAccount To);
 
@@ -177,8 +177,8 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
     }
 
     /// <summary>
-    /// Saves every outcome in one transaction, then wakes the requests waiting on those payments (<see cref="RecordChanges"/>:
-    /// the save's own wake-up comes before its transaction commits). A payment changed meanwhile (customs noted a
+    /// Saves every outcome in one transaction; its commit wakes the requests waiting on those payments
+    /// (<see cref="TradeChain.ServiceDefaults.Persistence.TransactionEndInterceptor"/>). A payment changed meanwhile (customs noted a
     /// withdrawal) fails it: nothing is saved, all stay Settling, and the next flush — at once (the worker wakes the lane
     /// once this flush's references are no longer in flight) — sends them again, finds each transfer made on chain
     /// (DuplicateReference, bound to exactly it) and records it; a refused one is refused again.
@@ -190,7 +190,6 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
         try
         {
             await leases.SaveUnderAsync(lease, LeaseDuration, ct);
-            changes.Committed(resolved.Select(reference => RecordChanges.KeyOf(DutyPayment.RecordType, reference)));
             return true;
         }
         catch (DbUpdateException e)

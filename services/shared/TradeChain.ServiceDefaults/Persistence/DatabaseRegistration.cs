@@ -26,12 +26,11 @@ public static class DatabaseRegistration
         builder.Services.AddSingleton<WorkSignal>();
         builder.Services.AddSingleton(_ => new RecordChanges());
         builder.Services.AddSingleton<WorkSignalInterceptor>();
-        builder.Services.AddSingleton<TransactionEndInterceptor>();
         // The options are built once (a singleton), not for every unit of work: each context of a request or a message
         // otherwise paid for configuring the provider again (about 2 % of each service's CPU under load, bench/README).
         builder.Services.AddDbContext<TContext>((sp, options) =>
-            options.UseServiceDatabase(connectionString, synchronous)
-                .AddInterceptors(sp.GetRequiredService<WorkSignalInterceptor>(), sp.GetRequiredService<TransactionEndInterceptor>()),
+            options.UseServiceDatabase(connectionString, synchronous, sp.GetRequiredService<WorkSignal>())
+                .AddInterceptors(sp.GetRequiredService<WorkSignalInterceptor>()),
             contextLifetime: ServiceLifetime.Scoped, optionsLifetime: ServiceLifetime.Singleton);
         builder.Services.AddScoped<ServiceDbContext>(sp => sp.GetRequiredService<TContext>());
         builder.Services.AddHealthChecks().AddDbContextCheck<TContext>("database", tags: [Telemetry.HealthTags.Ready]);
@@ -43,13 +42,15 @@ public static class DatabaseRegistration
     /// The provider the connection string names (SQLite, or PostgreSQL when it names a Host), with that provider's
     /// migrations (<see cref="ProviderMigrationsAssembly"/>). Services, tests and dotnet-ef all configure a service
     /// context through here, so each sees the same migration set. On SQLite every connection gets a busy timeout and
-    /// <paramref name="synchronous"/> (<see cref="SqlitePragmas"/>).
+    /// <paramref name="synchronous"/> (<see cref="SqlitePragmas"/>). Every context announces what a transaction recorded
+    /// when it commits (<see cref="TransactionEndInterceptor"/>), waking <paramref name="workers"/> too when given.
     /// </summary>
     public static TBuilder UseServiceDatabase<TBuilder>(this TBuilder options, string connectionString,
-        SqliteSynchronous synchronous = SqliteSynchronous.Normal) where TBuilder : DbContextOptionsBuilder
+        SqliteSynchronous synchronous = SqliteSynchronous.Normal, WorkSignal? workers = null) where TBuilder : DbContextOptionsBuilder
     {
         if (DatabaseProviders.Of(connectionString) == DatabaseProvider.Postgres) options.UseNpgsql(WithPoolBound(connectionString));
         else options.UseSqlite(connectionString).AddInterceptors(SqlitePragmas.For(synchronous));
+        options.AddInterceptors(workers is null ? TransactionEndInterceptor.WithoutWorkers : new TransactionEndInterceptor(workers));
         options.ReplaceService<IMigrationsAssembly, ProviderMigrationsAssembly>();
         return options;
     }

@@ -118,6 +118,12 @@ public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity
         if (committed && recorded is not null) Announce(recorded);
     }
 
+    /// <summary>
+    /// A transaction of this context began: whatever is still held belongs to one that ended without a commit or a
+    /// rollback EF saw (disposed after a failure): forgotten, never announced by this one's commit.
+    /// </summary>
+    internal void TransactionStarted() => _awaitingCommit = null;
+
     private void Announce(List<TransitionRecord> recorded)
     {
         OnTransitionsCommitted(recorded);

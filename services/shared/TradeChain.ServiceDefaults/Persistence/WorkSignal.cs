@@ -52,13 +52,32 @@ public sealed class WorkSignalInterceptor(WorkSignal signal) : SaveChangesInterc
 }
 
 /// <summary>
-/// When a transaction of a unit of work ends: on its commit, wakes the workers (<see cref="WorkSignal"/>) and lets the
-/// context announce what its saves in that transaction recorded (<see cref="ServiceDbContext.TransactionEnded"/>: the
-/// long-poll wake-ups and the transition counts, held back until the commit made them visible); on its rollback, the
-/// context forgets them. EF's own transaction around a save comes through here too (nothing is held back for it).
+/// When a transaction of a unit of work ends: on its commit, wakes the workers (<see cref="WorkSignal"/>, when given) and
+/// lets the context announce what its saves in that transaction recorded (<see cref="ServiceDbContext.TransactionEnded"/>:
+/// the long-poll wake-ups and the transition counts, held back until the commit made them visible); on its rollback, the
+/// context forgets them, and a transaction that begins forgets what one that ended unseen left. EF's own transaction
+/// around a save comes through here too (nothing is held back for it). Every context configured by
+/// <see cref="DatabaseRegistration.UseServiceDatabase{TBuilder}"/> has one.
 /// </summary>
-public sealed class TransactionEndInterceptor(WorkSignal signal) : DbTransactionInterceptor
+public sealed class TransactionEndInterceptor(WorkSignal? signal = null) : DbTransactionInterceptor
 {
+    /// <summary>The one without workers to wake (tools, tests, and the services' contexts before their workers' is added).</summary>
+    public static readonly TransactionEndInterceptor WithoutWorkers = new();
+
+    public override System.Data.Common.DbTransaction TransactionStarted(System.Data.Common.DbConnection connection, TransactionEndEventData eventData,
+        System.Data.Common.DbTransaction result)
+    {
+        (eventData.Context as ServiceDbContext)?.TransactionStarted();
+        return result;
+    }
+
+    public override ValueTask<System.Data.Common.DbTransaction> TransactionStartedAsync(System.Data.Common.DbConnection connection, TransactionEndEventData eventData,
+        System.Data.Common.DbTransaction result, CancellationToken cancellationToken = default)
+    {
+        (eventData.Context as ServiceDbContext)?.TransactionStarted();
+        return ValueTask.FromResult(result);
+    }
+
     public override void TransactionCommitted(System.Data.Common.DbTransaction transaction, TransactionEndEventData eventData) => Ended(eventData, committed: true);
 
     public override Task TransactionCommittedAsync(System.Data.Common.DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
@@ -91,7 +110,7 @@ public sealed class TransactionEndInterceptor(WorkSignal signal) : DbTransaction
 
     private void Ended(TransactionEndEventData eventData, bool committed)
     {
-        if (committed) signal.Committed();
+        if (committed) signal?.Committed();
         (eventData.Context as ServiceDbContext)?.TransactionEnded(committed);
     }
 }

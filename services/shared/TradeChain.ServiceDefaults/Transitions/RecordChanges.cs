@@ -82,12 +82,12 @@ public sealed class RecordChanges(int maxWaiting = RecordChanges.MaxWaiting, int
     /// <summary>
     /// Follows a record for a request with <paramref name="wait"/>. First it learns whether the record is past the client's
     /// version: by <paramref name="visibleVersionOf"/> when given (the record's version if the caller may see it, null if
-    /// not or if there is none: a query of the version alone — declarations, documents), else by reading the whole record
-    /// (<paramref name="read"/>, null when the caller may not see it; its version by <paramref name="version"/> — duty
-    /// payments, signatures). A caller that may not see the record is answered at once (null); one whose version is behind
+    /// not or if there is none: a query of the version alone — declarations, documents, duty payments), else by reading the
+    /// whole record (<paramref name="read"/>, null when the caller may not see it; its version by <paramref name="version"/> —
+    /// pending signatures, a settlement request following its own payment). A caller that may not see the record is answered at once (null); one whose version is behind
     /// gets the record at once. Otherwise it waits for a transition of the record — woken by a commit here, or finding one
     /// another replica committed by reading the version alone (<paramref name="recheckVersion"/>, which need not look at
-    /// visibility, the caller's right being checked first; declarations and documents pass their
+    /// visibility, the caller's right being checked first; declarations, documents and duty payments pass their
     /// <paramref name="visibleVersionOf"/>) every <see cref="RecheckInterval"/> — until the wait is over,
     /// and then reads the whole record, once, as the caller may see it. Without a wait, or with no place left to wait in,
     /// the record as it is now.
