@@ -194,8 +194,12 @@ public sealed class CustomsJourneyTests(ConsoleSystem system, BrowserFixture bro
         await Expect(exporter.GetByRole(AriaRole.Link, new() { Name = "Amend the declaration" })).ToHaveAttributeAsync("href", $"/declarations/{assessed["id"]}/amend");
 
         await exporter.GetByRole(AriaRole.Button, new() { Name = "Cancel the declaration…" }).ClickAsync();
-        // Past the browser's own check, the API's refusal is shown in words.
-        await exporter.EvalOnSelectorAllAsync("textarea[required]", "els => els.forEach(e => e.removeAttribute('required'))");
+        // Past the browser's own check, the API's refusal is shown in words. The form appears once the circuit has rendered
+        // it: the locator waits for its field (a selector run at once could find none, leave the field required, and the
+        // browser would then keep the form from being sent).
+        var reason = exporter.GetByLabel("Reason for cancelling");
+        await reason.EvaluateAsync("e => e.removeAttribute('required')");
+        await Expect(reason).Not.ToHaveAttributeAsync("required", new System.Text.RegularExpressions.Regex(".*"));
         await exporter.GetByTestId("submit-action").ClickAsync();
         await Expect(exporter.GetByTestId("problem")).ToContainTextAsync("reason-required", SlowContains);
         await Expect(Status(exporter)).ToHaveTextAsync("Assessed");
