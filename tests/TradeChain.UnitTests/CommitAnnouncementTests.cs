@@ -50,7 +50,7 @@ public sealed class CommitAnnouncementTests : IAsyncLifetime
             (await db.DutyPayments.SingleAsync()).BeginSettlement("BNK-1", "0xdebtor", "ops", Now);
             await db.SaveChangesAsync();
             Assert.False(follower.Changed.IsCompleted, "announced before the commit: the follower would read the old version");
-            await worker.WaitAsync(TimeSpan.Zero, default); // the save's own early signal (harmless: a worker finds nothing yet)
+            Assert.False(await worker.WaitAsync(TimeSpan.Zero, default), "the workers were woken before the commit: they would find nothing");
             await transaction.CommitAsync();
         }
         Assert.True(follower.Changed.IsCompleted);

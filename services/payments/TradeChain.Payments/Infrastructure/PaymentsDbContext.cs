@@ -44,9 +44,10 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
     /// </summary>
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
+        if (!Database.IsNpgsql()) return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
         var holders = ChangeTracker.Entries<LedgerEntry>().Where(e => e.State == EntityState.Added)
             .Select(e => (e.Entity.Party, e.Entity.Currency)).Distinct().ToList();
-        if (holders.Count < 2 || !Database.IsNpgsql()) return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        if (holders.Count < 2) return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
         if (Database.CurrentTransaction is not null)
         {
             await LockBalancesAsync(holders, cancellationToken);

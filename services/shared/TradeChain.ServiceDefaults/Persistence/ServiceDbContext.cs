@@ -108,8 +108,8 @@ public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity
 
     /// <summary>
     /// A transaction of this context ended (<see cref="TransactionEndInterceptor"/>): committed, what its saves recorded is
-    /// announced — the long-poll wake-ups of its records and the transition counts; rolled back, it is forgotten. Without
-    /// that interceptor (tools, tests), nothing saved in an explicit transaction is announced: no long-poll waits there.
+    /// announced — the long-poll wake-ups of its records and the transition counts; rolled back, it is forgotten. Every
+    /// context configured by UseServiceDatabase has that interceptor.
     /// </summary>
     internal void TransactionEnded(bool committed)
     {

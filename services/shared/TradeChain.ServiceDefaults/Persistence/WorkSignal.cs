@@ -38,15 +38,14 @@ public sealed class WorkSignal
 }
 
 /// <summary>
-/// Signals <see cref="WorkSignal"/> after every successful save. A save inside an explicit transaction is not committed
-/// yet when this fires (a worker woken then finds nothing and waits on): <see cref="TransactionEndInterceptor"/> signals
-/// again when the transaction commits.
+/// Signals <see cref="WorkSignal"/> after every successful save that is committed when it returns. A save inside an
+/// explicit transaction is not: <see cref="TransactionEndInterceptor"/> signals when that transaction commits.
 /// </summary>
 public sealed class WorkSignalInterceptor(WorkSignal signal) : SaveChangesInterceptor
 {
     public override ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
     {
-        if (result > 0) signal.Committed();
+        if (result > 0 && eventData.Context?.Database.CurrentTransaction is null) signal.Committed();
         return ValueTask.FromResult(result);
     }
 }
