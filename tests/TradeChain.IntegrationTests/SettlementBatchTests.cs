@@ -39,19 +39,9 @@ public sealed partial class SettlementIntegrityTests
 
         Assert.All(answers, a => Assert.True(a.Status == HttpStatusCode.OK && a.Body!["status"]!.GetValue<string>() == "Settled", $"{(int)a.Status}: {a.Body}\n{system.Diagnostics}"));
         Assert.True(sent < Burst / 2, $"{Burst} settlements took {sent} transactions");
-        var chain = Settlement(system);
-        var payer = new Nethereum.Web3.Accounts.Account(PartyWallets.DevelopmentKey(GoldenPath.ExporterParty)).Address;
-        var treasury = new Nethereum.Web3.Accounts.Account(PartyWallets.DevelopmentKey(TreasuryParty)).Address;
+        // Each transaction's receipt carries the payment's own Payment event: its reference, payer, payee and amount.
         foreach (var (duty, (_, body)) in duties.Zip(answers))
-        {
-            // Its transaction's receipt carries this payment's own Payment event: its reference, payer, payee and amount.
-            var receipt = await chain.ReceiptAsync(body!["settlementTransactionHash"]!.GetValue<string>());
-            var own = receipt.DecodeAllEvents<Token.PaymentEventDTO>().Select(e => e.Event)
-                .Where(e => Convert.ToHexString(e.PaymentReference) == Convert.ToHexString(SettlementClient.Reference($"duty-payment:{duty.Reference}"))).ToList();
-            var payment = Assert.Single(own);
-            Assert.Equal((payer.ToLowerInvariant(), treasury.ToLowerInvariant(), new BigInteger(duty.Amount * 100m)),
-                (payment.From.ToLowerInvariant(), payment.To.ToLowerInvariant(), payment.Amount));
-        }
+            await AssertSettledByOwnPaymentEventAsync(system, duty, body!["settlementTransactionHash"]!.GetValue<string>());
         await AssertLedgerAgreesWithChainAsync(system, treasuryBank, duties, duties.Sum(d => d.Amount));
     }
 

@@ -40,7 +40,37 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
-        var (status, title, detail, rule) = exception switch
+        var (status, title, detail, rule) = Describe(exception, context.RequestAborted.IsCancellationRequested);
+        if (status >= 500) logger.LogError(exception, "Unhandled exception");
+        context.Response.StatusCode = status;
+        if (status == StatusCodes.Status503ServiceUnavailable) context.Response.Headers.RetryAfter = "2";
+        var extensions = new Dictionary<string, object?>();
+        if (rule is not null) extensions["rule"] = rule;
+        if (rule == "readable-json") extensions["errors"] = new Dictionary<string, string[]> { [UnreadableField(exception)] = [detail] };
+        if (exception is TradeChain.Ledger.PartySignatureRequiredException signing)
+        {
+            extensions["transaction"] = TradeChain.Ledger.SigningRequest.Of(signing.Transaction, signing.Address, $"a chain transaction of {signing.Party} for this step");
+            // Whose signature: usually the caller's own party, but a step may need another party's that signs itself (a holder's mandate).
+            extensions["party"] = signing.Party;
+        }
+        if (exception is TradeChain.Ledger.PartySignatureException signed) extensions["errors"] = new Dictionary<string, string[]> { [signed.Field] = [exception.Message] };
+        if (exception is TradeChain.Ledger.RemoteSignerException) logger.LogWarning(exception, "A remote signer did not sign");
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            Exception = exception,
+            ProblemDetails = { Status = status, Title = title, Detail = detail, Extensions = extensions, Type = exception is DomainRuleViolation ? Problems.RuleType : rule == "readable-json" ? Problems.UnreadableType : null },
+        });
+    }
+
+    /// <summary>
+    /// What a failure means to the client: its status, title, detail and rule (null for an unexpected failure, a 500) — the
+    /// problem this handler writes for it, also used where one request answers for many records each on its own (a bulk
+    /// request's items).
+    /// </summary>
+    /// <param name="callerAborted">Whether the caller went away (a cancellation is then not a timeout of a dependency).</param>
+    public static (int Status, string Title, string Detail, string? Rule) Describe(Exception exception, bool callerAborted) =>
+        exception switch
         {
             // A body the endpoint could not bind (bad JSON, a wrong type, a repeated key, an invalid string): 400 naming the field.
             BadHttpRequestException bad => (bad.StatusCode, "The request could not be read.", bad.InnerException?.Message ?? bad.Message, (string?)"readable-json"),
@@ -67,7 +97,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
                 $"{node.RpcError?.Message ?? "refused"}: the step was not taken. If you signed the transaction yourself, prepare it again and sign the new one.", "node-refused"),
             // The chain did not mine (or answer) in time, after the writer's attempts: the step may still be made, and a retry
             // finds it done (every chain step is idempotent on its reference) or does it. The caller is still there.
-            OperationCanceledException or TimeoutException when !context.RequestAborted.IsCancellationRequested =>
+            OperationCanceledException or TimeoutException when !callerAborted =>
                 (StatusCodes.Status503ServiceUnavailable, "A dependency is unavailable.",
                     "The chain did not answer or mine in time; a step already sent may still be made. Try again shortly: the retry finds it done or does it.", "dependency-timeout"),
             // The database refused for now (at its connection limit, busy past the timeout, unreachable): nothing was saved by
@@ -79,27 +109,6 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
                 (StatusCodes.Status503ServiceUnavailable, "A dependency is unavailable.", "The chain node or another service could not be reached; try again shortly.", "dependency-unavailable"),
             _ => (StatusCodes.Status500InternalServerError, "An unexpected error occurred.", "The failure was logged with this trace id.", null),
         };
-        if (status >= 500) logger.LogError(exception, "Unhandled exception");
-        context.Response.StatusCode = status;
-        if (status == StatusCodes.Status503ServiceUnavailable) context.Response.Headers.RetryAfter = "2";
-        var extensions = new Dictionary<string, object?>();
-        if (rule is not null) extensions["rule"] = rule;
-        if (rule == "readable-json") extensions["errors"] = new Dictionary<string, string[]> { [UnreadableField(exception)] = [detail] };
-        if (exception is TradeChain.Ledger.PartySignatureRequiredException signing)
-        {
-            extensions["transaction"] = TradeChain.Ledger.SigningRequest.Of(signing.Transaction, signing.Address, $"a chain transaction of {signing.Party} for this step");
-            // Whose signature: usually the caller's own party, but a step may need another party's that signs itself (a holder's mandate).
-            extensions["party"] = signing.Party;
-        }
-        if (exception is TradeChain.Ledger.PartySignatureException signed) extensions["errors"] = new Dictionary<string, string[]> { [signed.Field] = [exception.Message] };
-        if (exception is TradeChain.Ledger.RemoteSignerException) logger.LogWarning(exception, "A remote signer did not sign");
-        return await problems.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            Exception = exception,
-            ProblemDetails = { Status = status, Title = title, Detail = detail, Extensions = extensions, Type = exception is DomainRuleViolation ? Problems.RuleType : rule == "readable-json" ? Problems.UnreadableType : null },
-        });
-    }
 
     /// <summary>
     /// A database failure that a retry may not meet (the provider says so: PostgreSQL at max_connections, a connection

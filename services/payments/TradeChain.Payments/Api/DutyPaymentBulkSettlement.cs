@@ -1,0 +1,191 @@
+using System.ComponentModel.DataAnnotations;
+using System.Security.Claims;
+using Microsoft.EntityFrameworkCore;
+using TradeChain.Domain;
+using TradeChain.Ledger;
+using TradeChain.Payments.Application;
+using TradeChain.Payments.Domain;
+using TradeChain.Payments.Infrastructure;
+using TradeChain.ServiceDefaults;
+using TradeChain.ServiceDefaults.Auth;
+using TradeChain.ServiceDefaults.Transitions;
+
+namespace TradeChain.Payments.Api;
+
+/// <summary>A bank's settlement of many duty payments in one request: their references, at most <see cref="DutyPaymentEndpoints.MaxBulkSettlement"/>.</summary>
+public sealed record SettleDutyPaymentsRequest([property: MaxLength(DutyPaymentEndpoints.MaxBulkSettlement)] IReadOnlyList<string?>? References);
+
+/// <summary>
+/// One payment of a bulk settlement, in the request's order: <paramref name="Status"/> is what its own
+/// <c>POST /duty-payments/{reference}/settle</c> would have answered — 200 Settled (also when settled by an earlier request:
+/// <c>payment.alreadySettled</c>), 202 Settling (queued; the wait ran out or the client preferred not to wait), 400 a reference
+/// that cannot be one (<paramref name="Errors"/>), 404 none that the bank may see, 409 refused or given up under
+/// <paramref name="Rule"/>, 503 the chain or database unavailable for now (a retry resumes it).
+/// </summary>
+public sealed record BulkSettlementItem(int Index, string? Reference, int Status, DutyPaymentView? Payment = null, string? Rule = null, string? Detail = null,
+    IReadOnlyDictionary<string, string[]>? Errors = null);
+
+/// <summary>The items, and how many are Settled, still Settling, and refused (any other status).</summary>
+public sealed record BulkSettlementResult(IReadOnlyList<BulkSettlementItem> Results, int Settled, int Settling, int Refused);
+
+public static partial class DutyPaymentEndpoints
+{
+    /// <summary>The most payments one bulk settlement names: one batch transaction's worth (Payments:SettlementBatchMaxItems is at most 100).</summary>
+    public const int MaxBulkSettlement = 100;
+
+    private static void MapBulkSettlement(RouteGroupBuilder group) =>
+        group.MapPost("/settlements", SettleManyAsync).RequireAuthorization(Roles.Bank)
+            .WithSummary($"A bank settles up to {MaxBulkSettlement} duty payments in one request, each on its own as POST /duty-payments/{{reference}}/settle would " +
+                         "(the same checks, the same idempotence: a payment settled already comes back 200 with alreadySettled): their intents are queued for the bank's " +
+                         "batch transactions, and the answer waits — at most Payments:SettlementWaitSeconds (25) or the client's Prefer: wait=<seconds> — for every one " +
+                         "to be Settled or given up, unless the client sends Prefer: respond-async. It lists, in order, each payment's status (200 Settled, 202 Settling, " +
+                         "400 not a reference, 404 none you may see, 409 refused or given up naming its rule, 503 try again) with the payment as you may see it. " +
+                         "Only for a bank whose key the service's signer holds (409 settle-one-by-one otherwise: a bank that signs itself signs each transfer).");
+
+    private static async Task<IResult> SettleManyAsync(SettleDutyPaymentsRequest? request, ClaimsPrincipal user, HttpContext http, IServiceScopeFactory scopes,
+        DutySettlementQueue queue, RecordChanges changes, PaymentsDbContext db, Microsoft.Extensions.Options.IOptions<PaymentsOptions> options, TimeProvider clock,
+        ILoggerFactory loggers, CancellationToken ct)
+    {
+        if (request?.References is not { Count: > 0 and <= MaxBulkSettlement } references)
+            return Problems.Validation(("references", $"must hold between 1 and {MaxBulkSettlement} duty payment references"));
+        // A signed (or wallet-sent) transaction is one payment's transfer: it cannot settle a list.
+        foreach (var header in new[] { PartySignatures.Header, PartySignatures.SentHeader })
+            if (http.Request.Headers.ContainsKey(header))
+                return Problems.Validation((header, "one signed or sent transaction settles one payment: send it with POST /duty-payments/{reference}/settle"));
+        var bank = Caller.From(user);
+        if (!queue.Batches(bank.Party))
+            throw new DomainRuleViolation("settle-one-by-one",
+                $"{bank.Party}'s settlements are not sent in batches by this service (it signs its own chain transactions, or batching is off): " +
+                "settle each payment with POST /duty-payments/{reference}/settle.");
+
+        var items = new BulkSettlementItem[references.Count];
+        var payments = new Dictionary<string, DutyPayment>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var logger = loggers.CreateLogger("TradeChain.Payments.BulkSettlement");
+        for (var i = 0; i < references.Count; i++)
+        {
+            var reference = references[i];
+            if (string.IsNullOrWhiteSpace(reference) || TextRules.Problem(reference, InputLimits.Reference) is not null)
+            {
+                items[i] = Invalid(i, reference, TextRules.Problem(reference, InputLimits.Reference) ?? "must be a duty payment reference, not empty");
+                continue;
+            }
+            if (!seen.Add(reference))
+            {
+                items[i] = Invalid(i, reference, $"names the same payment as an earlier item ({reference})");
+                continue;
+            }
+            // Each payment in its own unit of work, as its own request would be: one refused leaves the others alone.
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                var settled = await scope.ServiceProvider.GetRequiredService<SettleDutyPayment>().HandleAsync(reference, bank, ct);
+                if (settled is null) items[i] = new BulkSettlementItem(i, reference, StatusCodes.Status404NotFound, Rule: "not-found", Detail: $"No duty payment '{reference}' that you may see.");
+                else
+                {
+                    payments[reference] = settled.Payment;
+                    items[i] = Answered(i, settled.Payment, bank.Party, settled.AlreadySettled);
+                }
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                var (status, _, detail, failure) = ProblemExceptionHandler.Describe(e, callerAborted: false);
+                if (status >= StatusCodes.Status500InternalServerError && failure is null) logger.LogError(e, "Bulk settlement of {Reference} failed", reference);
+                items[i] = new BulkSettlementItem(i, reference, status, Rule: failure ?? "unexpected", Detail: failure is null ? "The failure was logged." : detail);
+            }
+        }
+
+        var waiting = payments.Values.Where(p => p.Status == DutyPaymentStatus.Settling).Select(p => p.Reference).ToList();
+        var (respondAsync, wait) = Preference(http.Request, TimeSpan.FromSeconds(Math.Max(0, options.Value.SettlementWaitSeconds)));
+        if (respondAsync) http.Response.Headers["Preference-Applied"] = "respond-async";
+        else if (waiting.Count > 0 && queue.TryJoinWaiting())
+        {
+            // Waiting moves nothing: it stops when the caller goes away (the settlements go on in the bank's lane).
+            var callerAborted = http.Items[CallerAbortedKey] is CancellationToken aborted ? aborted : ct;
+            try
+            {
+                await FollowSettlingAsync(waiting, bank.Party, wait, db, changes, clock, callerAborted, payments);
+            }
+            catch (OperationCanceledException) when (callerAborted.IsCancellationRequested)
+            {
+                return Results.Empty; // no one to answer
+            }
+            finally
+            {
+                queue.LeaveWaiting();
+            }
+            var reasons = await LastReasonsAsync(db, [.. waiting.Where(r => payments[r].Status != DutyPaymentStatus.Settling && !payments[r].IsSettledBy(bank.Party))], ct);
+            for (var i = 0; i < items.Length; i++)
+                if (items[i] is { Status: StatusCodes.Status202Accepted, Reference: { } r } && payments.TryGetValue(r, out var now))
+                    items[i] = Answered(i, now, bank.Party, alreadySettled: false, reasons.GetValueOrDefault(r));
+        }
+        var settledCount = items.Count(x => x.Status == StatusCodes.Status200OK);
+        var settlingCount = items.Count(x => x.Status == StatusCodes.Status202Accepted);
+        if (settlingCount > 0) http.Response.Headers.RetryAfter = "2"; // read those payments (or long-poll them) again after that
+        return Results.Ok(new BulkSettlementResult(items, settledCount, settlingCount, items.Length - settledCount - settlingCount));
+    }
+
+    private static BulkSettlementItem Invalid(int index, string? reference, string rule) =>
+        new(index, reference, StatusCodes.Status400BadRequest, Rule: "validation", Detail: rule,
+            Errors: new Dictionary<string, string[]> { [$"references[{index}]"] = [rule] });
+
+    /// <summary>
+    /// A payment's item as its own settle request would answer it now: Settled by this bank 200, Settling 202, otherwise given
+    /// up (or withdrawn by customs) 409 naming the rule recorded on it, <paramref name="why"/> its last transition's reason.
+    /// </summary>
+    private static BulkSettlementItem Answered(int index, DutyPayment payment, string bank, bool alreadySettled, string? why = null)
+    {
+        var view = DutyPaymentView.From(payment, bank, alreadySettled);
+        if (payment.IsSettledBy(bank)) return new BulkSettlementItem(index, payment.Reference, StatusCodes.Status200OK, view);
+        if (payment.Status == DutyPaymentStatus.Settling) return new BulkSettlementItem(index, payment.Reference, StatusCodes.Status202Accepted, view);
+        var rule = payment.SettlementRefusal ?? (payment.Status == DutyPaymentStatus.Withdrawn ? "payment-withdrawn" : "settlement-given-up");
+        return new BulkSettlementItem(index, payment.Reference, StatusCodes.Status409Conflict, view, rule,
+            $"Duty payment {payment.Reference}'s settlement was given up and nothing moved: it is {payment.Status} again ({why ?? "see its history"}).");
+    }
+
+    /// <summary>
+    /// Follows the Settling payments <paramref name="references"/> until none is Settling or <paramref name="wait"/> is over:
+    /// woken when a commit of this process moves one of them (a bank's batch commits its payments together), else reading
+    /// them again every <see cref="RecordChanges.RecheckInterval"/> (another replica's lane). <paramref name="payments"/> is
+    /// updated with each one's latest state.
+    /// </summary>
+    private static async Task FollowSettlingAsync(IReadOnlyList<string> references, string party, TimeSpan wait, PaymentsDbContext db, RecordChanges changes,
+        TimeProvider clock, CancellationToken ct, Dictionary<string, DutyPayment> payments)
+    {
+        var deadline = clock.GetUtcNow() + wait;
+        // Each lease is taken before the payment is read again, so a commit between that read and the wait still wakes it
+        // (none when this process has no place left to wait in: that payment is then found by the recheck).
+        var leases = references.ToDictionary(r => r, r => changes.Watch(RecordChanges.KeyOf(DutyPayment.RecordType, r), party), StringComparer.Ordinal);
+        try
+        {
+            var pending = references.ToList();
+            var next = leases.ToDictionary(l => l.Key, l => l.Value?.Changed, StringComparer.Ordinal);
+            while (true)
+            {
+                var now = await db.DutyPayments.AsNoTracking().Where(p => pending.Contains(p.Reference)).ToListAsync(ct);
+                foreach (var payment in now) payments[payment.Reference] = payment;
+                pending = [.. pending.Where(r => payments[r].Status == DutyPaymentStatus.Settling)];
+                var left = deadline - clock.GetUtcNow();
+                if (pending.Count == 0 || left <= TimeSpan.Zero) return;
+                var wakers = pending.Select(r => next[r]).OfType<Task>();
+                await Task.WhenAny([.. wakers, Task.Delay(left < RecordChanges.RecheckInterval ? left : RecordChanges.RecheckInterval, clock, ct)]);
+                ct.ThrowIfCancellationRequested();
+                foreach (var r in pending) next[r] = leases[r]?.NextChange();
+            }
+        }
+        finally
+        {
+            foreach (var lease in leases.Values) lease?.Dispose();
+        }
+    }
+
+    /// <summary>Each payment's last transition's reason, by reference (one query).</summary>
+    private static async Task<Dictionary<string, string>> LastReasonsAsync(PaymentsDbContext db, IReadOnlyList<string> references, CancellationToken ct)
+    {
+        if (references.Count == 0) return [];
+        var transitions = await db.Transitions.AsNoTracking()
+            .Where(t => t.AggregateType == DutyPayment.RecordType && references.Contains(t.AggregateId))
+            .Select(t => new { t.AggregateId, t.Sequence, t.Reason }).ToListAsync(ct);
+        return transitions.GroupBy(t => t.AggregateId).ToDictionary(g => g.Key, g => g.MaxBy(t => t.Sequence)!.Reason);
+    }
+}
