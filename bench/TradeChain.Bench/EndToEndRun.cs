@@ -46,7 +46,8 @@ public sealed record IdleLoad(double Seconds, IReadOnlyDictionary<string, double
 
 /// <param name="Stages">The measured stages in the order run (the warm-up is not among them).</param>
 /// <param name="HighestSustainable">The highest sustainable rate the run found (with a fixed rate: that rate, if it was).</param>
-/// <param name="BurstSettledPerSecond">Duty payments one bank settled per second when asked for many at once (the settlement burst; null: not run).</param>
+/// <param name="BurstSettledPerSecond">Duty payments one bank settled per second when asked for many at once, one request each (the settlement burst; null: not run).</param>
+/// <param name="BulkBurstSettledPerSecond">The same burst asked in bulk requests (<c>POST /duty-payments/settlements</c>, <see cref="BulkRequestSize"/> payments each; null: not run).</param>
 /// <param name="Declarations">Every declaration driven, warm-up and settlement burst included.</param>
 /// <param name="Transitions">Every anchored transition in the three databases at the end.</param>
 public sealed record EndToEndResult(
@@ -54,6 +55,7 @@ public sealed record EndToEndResult(
     IReadOnlyList<StageResult> Stages,
     double? HighestSustainable,
     double? BurstSettledPerSecond,
+    double? BulkBurstSettledPerSecond,
     int Declarations,
     IReadOnlyList<string> Failures,
     int Transitions,
@@ -64,6 +66,9 @@ public sealed record EndToEndResult(
     IReadOnlyList<string> VerificationFailures,
     IdleLoad? Idle = null)
 {
+    /// <summary>The payments one bulk settlement request of the burst names (the service's most).</summary>
+    public const int BulkRequestSize = TradeChain.Payments.Api.DutyPaymentEndpoints.MaxBulkSettlement;
+
     /// <summary>The stage the capacity table reports: the highest sustainable one, or else the last.</summary>
     public StageResult? Headline => Stages.Where(s => s.Sustainable).MaxBy(s => s.OfferedPerSecond) ?? Stages.LastOrDefault();
 }
@@ -181,8 +186,10 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
                           (stage.Sustainable ? "sustainable" : $"not sustainable ({stage.Outcome.Shortfall})"));
         }
         var highest = rate is null ? search!.Sustained : stages.Any(s => s.Sustainable) ? rate : null;
-        var settledPerSecond = options.SettlementBurst > 0 && batchSize == options.BatchSizes.Max()
-            ? await SettlementBurstAsync(rig, options.SettlementBurst, highest ?? stages.Min(s => s.OfferedPerSecond)) : null;
+        var burst = options.SettlementBurst > 0 && batchSize == options.BatchSizes.Max();
+        var burstRate = highest ?? stages.Min(s => s.OfferedPerSecond);
+        var settledPerSecond = burst ? await SettlementBurstAsync(rig, options.SettlementBurst, burstRate, bulk: false) : null;
+        var bulkSettledPerSecond = burst ? await SettlementBurstAsync(rig, options.SettlementBurst, burstRate, bulk: true) : null;
 
         // Everything driven (leftovers of a failed stage included) ends, is anchored, and is checked like an outsider would.
         var outcomes = await Task.WhenAll(_all);
@@ -192,7 +199,7 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
         var gas = 0L;
         var transactions = transitions.Select(t => t["anchor"]!["transactionHash"]!.GetValue<string>()).Distinct().ToList();
         foreach (var tx in transactions) gas += await verifier.GasUsedAsync(tx);
-        return new EndToEndResult(batchSize, stages, highest, settledPerSecond, outcomes.Length, outcomes.Where(o => o.Error is not null).Select(o => o.Error!).ToList(),
+        return new EndToEndResult(batchSize, stages, highest, settledPerSecond, bulkSettledPerSecond, outcomes.Length, outcomes.Where(o => o.Error is not null).Select(o => o.Error!).ToList(),
             transitions.Count, transactions.Count, (double)gas / Math.Max(1, transitions.Count), (double)transitions.Count / Math.Max(1, transactions.Count),
             transitions.Count - failures.Count, failures, idle);
     }
@@ -200,15 +207,35 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
     /// <summary>
     /// One bank's settlement rate: <paramref name="count"/> declarations arrive at <paramref name="perSecond"/> and are
     /// driven up to their settlement (documents issued, assessed, the payer's account funded), held there, then all
-    /// their settlements are asked of the one bank at once: payments settled ÷ (last Settled − the burst's start).
+    /// their settlements are asked of the one bank at once — a request each, or (<paramref name="bulk"/>) in bulk requests
+    /// of <see cref="EndToEndResult.BulkRequestSize"/> sent together: payments settled ÷ (last Settled − the burst's start).
     /// </summary>
-    private async Task<double?> SettlementBurstAsync(Rig rig, int count, double perSecond)
+    private async Task<double?> SettlementBurstAsync(Rig rig, int count, double perSecond, bool bulk)
     {
-        log.WriteLine($"  batch size {batchSize}: settlement burst, {count} duty payments held at the point of settlement, then settled by one bank at once");
+        log.WriteLine($"  batch size {batchSize}: settlement burst, {count} duty payments held at the point of settlement, then settled by one bank at once" +
+                      (bulk ? $" in bulk requests (at most {EndToEndResult.BulkRequestSize} payments each)" : ", one request each"));
         var ready = 0;
         var allReady = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         void Arrived() { if (Interlocked.Increment(ref ready) == count) allReady.TrySetResult(); }
+        // In bulk: each held settlement waits for its item of a bulk request's answer.
+        // One that reaches its settlement after the bulk requests went (its declaration was slower than the wait for all) asks alone.
+        var held = new System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource<JsonObject>>(StringComparer.Ordinal);
+        var gate = new Lock();
+        var bulkSent = false;
+        Func<string, Task<JsonObject>>? settle = bulk ? reference =>
+        {
+            lock (gate)
+            {
+                if (!bulkSent)
+                {
+                    var answer = held.GetOrAdd(reference, _ => new TaskCompletionSource<JsonObject>(TaskCreationOptions.RunContinuationsAsynchronously));
+                    Arrived();
+                    return answer.Task;
+                }
+            }
+            return TradeChainHttp.PostAsync(rig.Bank, new Uri(rig.System.Payments.BaseAddress, $"duty-payments/{reference}/settle"), new { });
+        } : null;
         var start = Stopwatch.GetTimestamp();
         var runs = new List<Task<Outcome>>();
         foreach (var offset in Enumerable.Range(0, count).Select(i => TimeSpan.FromSeconds(i / perSecond)))
@@ -218,9 +245,11 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
             var lrn = $"BENCH-{batchSize}-{Interlocked.Increment(ref _sequence)}-{_runId}";
             runs.Add(Task.Run(async () =>
             {
-                var held = false;
-                var outcome = await DeclarationAsync(rig, lrn, Stopwatch.GetTimestamp(), async () => { held = true; Arrived(); await go.Task; });
-                if (!held) Arrived(); // failed before its settlement: not waited for
+                var reached = false;
+                var outcome = bulk
+                    ? await DeclarationAsync(rig, lrn, Stopwatch.GetTimestamp(), settle: reference => { reached = true; return settle!(reference); })
+                    : await DeclarationAsync(rig, lrn, Stopwatch.GetTimestamp(), async () => { reached = true; Arrived(); await go.Task; });
+                if (!reached) Arrived(); // failed before its settlement: not waited for
                 return outcome;
             }));
         }
@@ -228,9 +257,40 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
         await Task.WhenAny(allReady.Task, Task.Delay(PollTimeout));
         var burst = Stopwatch.GetTimestamp();
         go.SetResult();
+        if (bulk)
+        {
+            string[] asked;
+            lock (gate)
+            {
+                bulkSent = true;
+                asked = [.. held.Keys];
+            }
+            var requests = asked.Chunk(EndToEndResult.BulkRequestSize).ToList();
+            log.WriteLine($"  batch size {batchSize}: {asked.Length} settlements asked in {requests.Count} bulk request(s) at once");
+            await Task.WhenAll(requests.Select(chunk => SettleInBulkAsync(rig, chunk, held)));
+        }
         var settled = (await Task.WhenAll(runs)).Where(o => o.Error is null && o.SettledAt > burst).Select(o => o.SettledAt).ToList();
         await WaitForAnchoringAsync(rig.Stores);
         return settled.Count == 0 ? null : settled.Count / Stopwatch.GetElapsedTime(burst, settled.Max()).TotalSeconds;
+    }
+
+    /// <summary>One bulk settlement request: each held settlement is answered with its item's payment (or fails with its item).</summary>
+    private static async Task SettleInBulkAsync(Rig rig, string[] references, System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource<JsonObject>> held)
+    {
+        try
+        {
+            var answer = await TradeChainHttp.PostAsync(rig.Bank, new Uri(rig.System.Payments.BaseAddress, "duty-payments/settlements"), new { references });
+            foreach (var item in answer["results"]!.AsArray())
+            {
+                var reference = item!["reference"]!.GetValue<string>();
+                if (item["payment"] is JsonObject payment && item["status"]!.GetValue<int>() is 200 or 202) held[reference].TrySetResult(payment);
+                else held[reference].TrySetException(new ApiCallException($"bulk settlement of {reference}: {item.ToJsonString()}"));
+            }
+        }
+        catch (Exception e)
+        {
+            foreach (var reference in references) held[reference].TrySetException(e);
+        }
     }
 
     private static HttpClient Client(string role, string party, HttpCounter counter) =>
@@ -292,7 +352,8 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
 
     /// <summary>One declaration through the golden path; its release latency from its scheduled arrival, or what went wrong.</summary>
     /// <param name="beforeSettle">Awaited once the payer's account is funded, before the settlement is asked for.</param>
-    private static async Task<Outcome> DeclarationAsync(Rig rig, string lrn, long scheduled, Func<Task>? beforeSettle = null)
+    /// <param name="settle">How the settlement is asked (the bulk burst's); null: a request of its own.</param>
+    private static async Task<Outcome> DeclarationAsync(Rig rig, string lrn, long scheduled, Func<Task>? beforeSettle = null, Func<string, Task<JsonObject>>? settle = null)
     {
         try
         {
@@ -337,7 +398,7 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
                     if (beforeSettle is not null) await beforeSettle();
                     marks[5] = Stopwatch.GetTimestamp(); // after a held burst's wait: the settlement step starts when it is asked
                 },
-                reached: step => marks[3 + step] = Stopwatch.GetTimestamp(), accountsInPlace: rig.AccountsInPlace);
+                reached: step => marks[3 + step] = Stopwatch.GetTimestamp(), accountsInPlace: rig.AccountsInPlace, settle: settle);
             // FundAndSettleAsync answers once the payment is Settled (it throws on any other outcome): not followed again.
             var settledAt = marks[6] = Stopwatch.GetTimestamp();
             await Follow(exporter, declaration, d => d["status"]?.GetValue<string>() == "Released", assessed);

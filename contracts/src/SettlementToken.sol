@@ -41,11 +41,13 @@ contract SettlementToken is ERC20, AccessControl {
     string public currency;
 
     /// @dev What a bank payment moved: the binding of a bank's reference (zero `blockNumber`: the reference is unused).
+    // Packed in two storage slots (payer and block; payee and amount): a reference bound costs two new slots, not four —
+    // what a batched settlement's gas is mostly made of. An amount is at most 2^96 - 1 minor units (`AmountTooLarge`).
     struct PaymentRecord {
         address from;
-        address to;
-        uint256 amount;
         uint64 blockNumber;
+        address to;
+        uint96 amount;
     }
 
     mapping(address account => address bank) private _servicingBank;
@@ -80,6 +82,9 @@ contract SettlementToken is ERC20, AccessControl {
 
     /// @dev `account` has not asked `caller` to keep it (it mandated `mandated`; zero when it mandated no bank).
     error NotMandated(address account, address caller, address mandated);
+
+    /// @dev `amount` is more than a payment can bind (2^96 - 1 minor units: far beyond any real amount).
+    error AmountTooLarge(uint256 amount);
 
     /// @dev A batch of bank transfers or mints must hold between 1 and `MAX_BATCH_PAYMENTS` items in arrays of one length; it held `count`.
     error InvalidTransferBatch(uint256 count);
@@ -174,7 +179,7 @@ contract SettlementToken is ERC20, AccessControl {
 
     /**
      * @notice Credits `amount` to `to` against the caller's books (a deposit).
-     * Requirements: the caller has `BANK_ROLE` and services `to`; `amount` is positive; `paymentReference` is not
+     * Requirements: the caller has `BANK_ROLE` and services `to`; `amount` is positive and at most 2^96 - 1; `paymentReference` is not
      * zero and the caller never used it before.
      */
     function mint(address to, uint256 amount, bytes32 paymentReference) external onlyRole(BANK_ROLE) {
@@ -209,7 +214,7 @@ contract SettlementToken is ERC20, AccessControl {
 
     /**
      * @notice Debits `amount` from `from` back onto the caller's books (a withdrawal).
-     * Requirements: the caller has `BANK_ROLE` and services `from`; `from` holds `amount`; `paymentReference` is not zero
+     * Requirements: the caller has `BANK_ROLE` and services `from`; `from` holds `amount` (at most 2^96 - 1); `paymentReference` is not zero
      * and the caller never used it before.
      */
     function burn(address from, uint256 amount, bytes32 paymentReference) external onlyRole(BANK_ROLE) {
@@ -220,7 +225,7 @@ contract SettlementToken is ERC20, AccessControl {
 
     /**
      * @notice Moves `amount` from the caller's customer `from` to the open account `to`, on the customer's instruction.
-     * Requirements: the caller has `BANK_ROLE` and services `from`; `to` is open; `from` holds `amount`; `paymentReference` is not zero
+     * Requirements: the caller has `BANK_ROLE` and services `from`; `to` is open; `from` holds `amount` (at most 2^96 - 1); `paymentReference` is not zero
      * and the caller never used it before.
      */
     function bankTransfer(address from, address to, uint256 amount, bytes32 paymentReference) external onlyRole(BANK_ROLE) {
@@ -322,12 +327,14 @@ contract SettlementToken is ERC20, AccessControl {
     }
 
     /// @dev The rules every bank payment of the caller checks first, in order: it services `serviced` (the payer of a
-    /// transfer, the payee of a mint), the reference is not zero and not used by the caller before, the amount is not zero.
+    /// transfer, the payee of a mint), the reference is not zero and not used by the caller before, the amount is not zero
+    /// and at most 2^96 - 1 (what a payment's record binds).
     function _bankPaymentRefusal(address serviced, uint256 amount, bytes32 paymentReference) private view returns (bytes4) {
         if (_servicingBank[serviced] != msg.sender) return NotServicingBank.selector;
         if (paymentReference == bytes32(0)) return InvalidReference.selector;
         if (_payments[msg.sender][paymentReference].blockNumber != 0) return DuplicateReference.selector;
         if (amount == 0) return ZeroAmount.selector;
+        if (amount > type(uint96).max) return AmountTooLarge.selector;
         return bytes4(0);
     }
 
@@ -341,7 +348,8 @@ contract SettlementToken is ERC20, AccessControl {
         if (paymentReference == bytes32(0)) revert InvalidReference();
         PaymentRecord storage record = _payments[msg.sender][paymentReference];
         if (record.blockNumber != 0) revert DuplicateReference(paymentReference);
-        _payments[msg.sender][paymentReference] = PaymentRecord(from, to, amount, uint64(block.number));
+        if (amount > type(uint96).max) revert AmountTooLarge(amount);
+        _payments[msg.sender][paymentReference] = PaymentRecord(from, uint64(block.number), to, uint96(amount));
     }
 
     function _pay(address from, address to, uint256 amount, bytes32 paymentReference) private {

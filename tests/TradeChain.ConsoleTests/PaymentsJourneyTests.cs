@@ -274,6 +274,51 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
         });
     }
 
+    [Fact]
+    public async Task A_bank_ticks_several_duties_settles_them_with_one_action_and_reads_which_one_was_refused_and_why()
+    {
+        await JourneyAsync("bulk", async () =>
+        {
+            var (_, _, first) = await FundedDutyAsync("EXP-BULK");
+            var (_, _, second) = await FundedDutyAsync("EXP-BULK");
+            // A third declarant mandated the bank, which opened its account but booked nothing into it: its duty cannot be paid.
+            var broke = Unique("EXP-BULK");
+            var (_, third) = await DeclarationWithDutyRequestedAsync(broke);
+            var currency = (await PollAsync(broke, Roles.Exporter, new Uri(Payments, $"/duty-payments/{third}"), p => p["currency"] is not null))["currency"]!.GetValue<string>();
+            await PostAsync(broke, Roles.Exporter, new Uri(Payments, "/accounts/mandates"), new { bank = Bank, currency });
+            await PostAsync(Bank, Roles.Bank, new Uri(Payments, "/accounts"), new { party = broke, currency });
+
+            var bank = await SignedInAsync(Roles.Bank, Bank, "treasury.ops");
+            await GoAsync(bank, "/duty-payments");
+            var settle = bank.GetByTestId("settle-selected");
+            await Expect(settle).ToBeDisabledAsync(); // nothing ticked yet
+            foreach (var reference in new[] { first, second, third })
+                await bank.Locator($"tr[data-reference='{reference}']").GetByTestId("select").CheckAsync(new() { Timeout = 60_000 });
+            await Expect(settle).ToContainTextAsync("Settle selected (3)");
+            Assert.Empty(await bank.SeriousAccessibilityViolationsAsync());
+            await settle.ClickAsync();
+
+            var outcome = bank.GetByTestId("bulk-settled");
+            await Expect(outcome).ToContainTextAsync("2 payments settled to the customs treasury", SlowContains);
+            await Expect(outcome).ToContainTextAsync("1 payment refused (nothing moved for it)");
+            var refused = bank.GetByTestId("bulk-refused");
+            await Expect(refused).ToContainTextAsync(third);
+            await Expect(refused).ToContainTextAsync("insufficient-funds");
+            await Expect(refused).ToContainTextAsync($"{broke}'s {currency} account holds 0"); // why, in words
+            await Expect(refused).ToContainTextAsync("Open the payment to fund the payer's account");
+            await Expect(refused).Not.ToContainTextAsync(first);
+            await Expect(refused).Not.ToContainTextAsync(second);
+            foreach (var reference in new[] { first, second })
+                await Expect(bank.Locator($"tr[data-reference='{reference}']")).ToContainTextAsync("Settled", SlowContains);
+            await Expect(bank.Locator($"tr[data-reference='{third}']")).ToContainTextAsync("Requested");
+            await Expect(settle).ToContainTextAsync("Settle selected (0)"); // the ticks went with the request
+            await bank.ScreenshotAsync("duties-bulk-settled");
+            Assert.Empty(await bank.SeriousAccessibilityViolationsAsync());
+            foreach (var reference in new[] { first, second })
+                Assert.Equal("Settled", (await PollAsync(Bank, Roles.Bank, new Uri(Payments, $"/duty-payments/{reference}"), p => p["status"] is not null))["status"]!.GetValue<string>());
+        });
+    }
+
     /// <summary>
     /// A declarant (named from <paramref name="prefix"/>) owing a duty, having mandated the bank, whose account the bank
     /// opened and funded with the duty; the treasury's account open: the payment waits for the bank to settle it.

@@ -32,6 +32,15 @@ public sealed partial class SettlementIntegrityTests
         var extra = await AssessedDeclarationAsync(system, parties.Exporter, "LRN-BULK-EXTRA");
         var duties = funded.Append(new Duty(extra.Reference, extra.Amount, extra.Currency)).ToList();
 
+        // Another bank (not mandated by the declarant) learns nothing of a duty that is not its own: the same item as for a
+        // reference that exists nowhere, and the duty stays as it was.
+        var foreign = await SendBulkAsync(parties.TreasuryBank, settlements, [duties[0].Reference, "DUTY-NOT-ANYWHERE"]);
+        var (theirs, nowhere) = (foreign.Body!["results"]![0]!, foreign.Body["results"]![1]!);
+        Assert.Equal((404, "not-found"), (theirs["status"]!.GetValue<int>(), theirs["rule"]!.GetValue<string>()));
+        Assert.Equal(nowhere["detail"]!.GetValue<string>().Replace("DUTY-NOT-ANYWHERE", duties[0].Reference), theirs["detail"]!.GetValue<string>());
+        Assert.Null(theirs["payment"]);
+        Assert.Equal("Requested", (await Get(parties.Exporter, new Uri(payments, $"duty-payments/{duties[0].Reference}")))["status"]!.GetValue<string>());
+
         // Three asked first with Prefer: respond-async: answered at once, Settling.
         var early = await SendBulkAsync(parties.Bank, settlements, duties.Take(3).Select(d => d.Reference), "respond-async");
         Assert.Equal(HttpStatusCode.OK, early.Status);
@@ -59,7 +68,7 @@ public sealed partial class SettlementIntegrityTests
         Assert.Equal(12, settled.Count);
         Assert.True(answer.Body["settled"]!.GetValue<int>() == 12, answer.Body.ToJsonString());
         Assert.Equal(0, answer.Body["settling"]!.GetValue<int>());
-        Assert.Equal(asked.Length - 12, answer.Body["refused"]!.GetValue<int>());
+        Assert.Equal((asked.Length - 12, 0), (answer.Body["refused"]!.GetValue<int>(), answer.Body["retry"]!.GetValue<int>()));
         Assert.True(sent < settled.Count / 2, $"{settled.Count} settlements took {sent} transactions");
         // The other items, each on its own: none that the bank may see, the same payment twice, empty, null, too long.
         Assert.Equal((404, "not-found"), (results[13]["status"]!.GetValue<int>(), results[13]["rule"]!.GetValue<string>()));
@@ -88,12 +97,13 @@ public sealed partial class SettlementIntegrityTests
             Assert.Equal(HttpStatusCode.BadRequest, status);
             Assert.NotNull(problem!["errors"]!["references"]);
         }
-        using (var signed = new HttpRequestMessage(HttpMethod.Post, settlements) { Content = System.Net.Http.Json.JsonContent.Create(new { references = new[] { settled[0].Reference } }) })
+        foreach (var (header, value) in new[] { (PartySignatures.Header, "0x02"), (PartySignatures.SentHeader, "0x" + new string('a', 64)) })
         {
-            signed.Headers.Add(PartySignatures.Header, "0x02");
+            using var signed = new HttpRequestMessage(HttpMethod.Post, settlements) { Content = System.Net.Http.Json.JsonContent.Create(new { references = new[] { settled[0].Reference } }) };
+            signed.Headers.Add(header, value);
             using var response = await parties.Bank.SendAsync(signed);
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-            Assert.NotNull(JsonNode.Parse(await response.Content.ReadAsStringAsync())!["errors"]![PartySignatures.Header]);
+            Assert.NotNull(JsonNode.Parse(await response.Content.ReadAsStringAsync())!["errors"]![header]);
         }
         Assert.Equal(HttpStatusCode.Forbidden, (await Send(parties.Exporter, HttpMethod.Post, settlements, new { references = new[] { settled[0].Reference } })).Status);
     }

@@ -217,6 +217,7 @@ public sealed class SettlementContractTests : IAsyncLifetime
             Item(_importer.Address, _treasury.Address, 1_00, new byte[32]),
             Item(_importer.Address, _exporter.Address, 200_00, Ref("batch 2")),
             Item(_importer.Address, _treasury.Address, 700_00, Ref("batch 3 more than is left")),
+            Item(_importer.Address, _treasury.Address, BigInteger.Pow(2, 96), Ref("batch beyond what a payment binds")),
         };
 
         Assert.StartsWith("AccessControlUnauthorizedAccount", await RefusedAsync(() => _settlement.BankTransferBatchAsync(_importer, "USD", batch, None)));
@@ -226,13 +227,14 @@ public sealed class SettlementContractTests : IAsyncLifetime
         Assert.Equal(
             [(batchHash, null), (direct.TransactionHash, null), (null, "contract:DuplicateReference"), (null, "contract:NotServicingBank"),
                 (null, "contract:ERC20InsufficientBalance"), (null, "contract:AccountNotOpen"), (null, "contract:ZeroAmount"), (null, "contract:InvalidReference"),
-                (batchHash, null), (null, "contract:ERC20InsufficientBalance")],
+                (batchHash, null), (null, "contract:ERC20InsufficientBalance"), (null, "contract:AmountTooLarge")],
             outcomes.Select(o => (o.TransactionHash, o.Rule)));
         // One Payment event per item made, with its own payer, payee, amount and reference; the refused moved nothing.
         var receipt = await _vcb.Web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(batchHash);
         Assert.Equal([(Convert.ToHexString(Ref("batch 1")), 100_00), (Convert.ToHexString(Ref("batch 2")), 200_00)],
             receipt.DecodeAllEvents<Token.PaymentEventDTO>().Select(e => (Convert.ToHexString(e.Event.PaymentReference), (int)e.Event.Amount)));
-        Assert.Equal(8, receipt.DecodeAllEvents<Token.PaymentRefusedEventDTO>().Count);
+        Assert.Equal(9, receipt.DecodeAllEvents<Token.PaymentRefusedEventDTO>().Count);
+        Assert.StartsWith("AmountTooLarge", await RefusedAsync(() => _settlement.BankTransferAsync(_vcb, "USD", _importer.Address, _treasury.Address, BigInteger.Pow(2, 96), Ref("single beyond"), None)));
         Assert.Equal(1_000_00 - 10_00 - 100_00 - 200_00, await _settlement.BalanceOfAsync("USD", _importer.Address));
         Assert.Equal(110_00, await _settlement.BalanceOfAsync("USD", _treasury.Address));
         Assert.Null(await _settlement.PaymentOfAsync("USD", _vcb.Address, Ref("batch 3 more than is left")));
@@ -269,6 +271,7 @@ public sealed class SettlementContractTests : IAsyncLifetime
             BatchTransfer.Mint(_importer.Address, 1_00, new byte[32]),
             BatchTransfer.Mint(_importer.Address, 200_00, Ref("mint 2")),
             BatchTransfer.Mint(_importer.Address, 300_00, Ref("mint 2")),              // the batch's own reference again
+            BatchTransfer.Mint(_importer.Address, BigInteger.Pow(2, 96), Ref("mint beyond what a payment binds")),
         };
 
         Assert.StartsWith("AccessControlUnauthorizedAccount", await RefusedAsync(() => _settlement.MintBatchAsync(_importer, "USD", batch, None)));
@@ -278,13 +281,13 @@ public sealed class SettlementContractTests : IAsyncLifetime
         Assert.Equal(
             [(batchHash, null), (direct.TransactionHash, null), (null, "contract:DuplicateReference"), (null, "contract:NotServicingBank"),
                 (null, "contract:NotServicingBank"), (null, "contract:NotServicingBank"), (null, "contract:ZeroAmount"), (null, "contract:InvalidReference"),
-                (batchHash, null), (null, "contract:DuplicateReference")],
+                (batchHash, null), (null, "contract:DuplicateReference"), (null, "contract:AmountTooLarge")],
             outcomes.Select(o => (o.TransactionHash, o.Rule)));
         var receipt = await _vcb.Web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(batchHash);
         Assert.Equal([(Convert.ToHexString(Ref("mint 1")), 100_00, true), (Convert.ToHexString(Ref("mint 2")), 200_00, true)],
             receipt.DecodeAllEvents<Token.PaymentEventDTO>().Select(e => (Convert.ToHexString(e.Event.PaymentReference), (int)e.Event.Amount,
                 e.Event.From == "0x0000000000000000000000000000000000000000")));
-        Assert.Equal(8, receipt.DecodeAllEvents<Token.PaymentRefusedEventDTO>().Count);
+        Assert.Equal(9, receipt.DecodeAllEvents<Token.PaymentRefusedEventDTO>().Count);
         // Each refusal is the one the single mint reverts with for the same item.
         foreach (var (item, outcome) in batch.Zip(outcomes).Where(p => p.Second.Rule is { } rule && rule != "contract:DuplicateReference"))
             Assert.StartsWith(outcome.Rule!["contract:".Length..], await RefusedAsync(() => _settlement.MintAsync(_vcb, "USD", item.To, item.Amount, item.Reference, None)));
@@ -319,7 +322,22 @@ public sealed class SettlementContractTests : IAsyncLifetime
             .Select(i => new BatchTransfer(_importer.Address, _treasury.Address, 2_456_068_800L, Ref($"full batch {i}"))).ToList();
         var outcomes = await _settlement.BankTransferBatchAsync(_vcb, "USD", batch, None);
         Assert.All(outcomes, o => Assert.True(o.Made, o.Refusal));
-        Assert.Single(outcomes.Select(o => o.TransactionHash).Distinct());
+        var hash = Assert.Single(outcomes.Select(o => o.TransactionHash).Distinct());
+        // A reference bound takes two new storage slots (payer and block; payee and amount), so several full batches fit in
+        // one block of a 30 M gas limit (about 56,000 gas an item): four of them would not at four slots an item (about 100,000 gas).
+        var receipt = await _vcb.Web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(hash);
+        Assert.True(receipt.GasUsed.Value / 100 < 65_000, $"{receipt.GasUsed.Value / 100} gas an item");
+
+        // The largest amount a payment binds (2^96 - 1 minor units) is bound and read back exactly.
+        var largest = BigInteger.Pow(2, 96) - 1;
+        var minted = await _settlement.MintAsync(_vcb, "USD", _importer.Address, largest, Ref("the largest"), None);
+        var bound = await _settlement.PaymentOfAsync("USD", _vcb.Address, Ref("the largest"));
+        Assert.Equal(((string?)null, largest), (bound!.From, bound.Amount));
+        Assert.Equal(_importer.Address, bound.To, ignoreCase: true);
+        var last = await _settlement.PaymentOfAsync("USD", _vcb.Address, Ref("full batch 99"));
+        Assert.Equal((2_456_068_800L, (long)receipt.BlockNumber.Value), ((long)last!.Amount, last.BlockNumber));
+        Assert.Equal((_importer.Address.ToLowerInvariant(), _treasury.Address.ToLowerInvariant()), (last.From!.ToLowerInvariant(), last.To!.ToLowerInvariant()));
+        Assert.NotNull(minted.TransactionHash);
     }
 
     [Fact]

@@ -49,9 +49,13 @@ public sealed class GoldenPath(Uri documents, Uri customs, Uri payments, AuthOpt
     /// bank and currency, as a bank opens an account once and not per payment; later calls wait for that first opening
     /// (and fail with it: the next call after a failure tries again). Null: each call puts them in place (harmless: idempotent).
     /// </param>
+    /// <param name="settle">
+    /// How the settlement is asked, given the payment's reference: the payment as the answer showed it (the benchmark's
+    /// bulk burst gathers many into one <c>POST /duty-payments/settlements</c>). Null: <c>POST /duty-payments/{reference}/settle</c>.
+    /// </param>
     public static async Task<JsonObject> FundAndSettleAsync(HttpClient payerClient, HttpClient bank, string bankParty, HttpClient treasuryBank, Uri payments,
         string reference, TimeSpan timeout, CancellationToken ct = default, Func<Task>? beforeSettle = null, Action<int>? reached = null,
-        ConcurrentDictionary<(string Payer, string Bank, string Currency), Lazy<Task>>? accountsInPlace = null)
+        ConcurrentDictionary<(string Payer, string Bank, string Currency), Lazy<Task>>? accountsInPlace = null, Func<string, Task<JsonObject>>? settle = null)
     {
         // The declarant sees what it owes and mandates its bank, which from then on sees the declarant's duties.
         var payment = await TradeChainHttp.PollAsync(payerClient, new Uri(payments, $"/duty-payments/{reference}"), p => p["status"] is not null, timeout, ct, "payment request received");
@@ -78,7 +82,7 @@ public sealed class GoldenPath(Uri documents, Uri customs, Uri payments, AuthOpt
             new { amount = payment["amount"]!.GetValue<decimal>(), reference = $"DEP-{reference}" }, ct);
         reached?.Invoke(2);
         if (beforeSettle is not null) await beforeSettle();
-        var settling = await TradeChainHttp.PostAsync(bank, new Uri(payments, $"/duty-payments/{reference}/settle"), new { }, ct);
+        var settling = settle is not null ? await settle(reference) : await TradeChainHttp.PostAsync(bank, new Uri(payments, $"/duty-payments/{reference}/settle"), new { }, ct);
         // 202 Accepted (the bank's batch had not been recorded within the service's wait): Settling until its receipt is
         // recorded — followed by long-poll to Settled, or to the state it was given up in (the reason then says why).
         if (settling["status"]?.GetValue<string>() == "Settled") return settling;

@@ -305,7 +305,7 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
     {
         Rule<NotServicingBankError>("NotServicingBank"), Rule<Token.InvalidReferenceError>("InvalidReference"), Rule<DuplicateReferenceError>("DuplicateReference"),
         Rule<Token.ZeroAmountError>("ZeroAmount"), Rule<InvalidAccountError>("InvalidAccount"), Rule<Token.AccountNotOpenError>("AccountNotOpen"),
-        Rule<ERC20InsufficientBalanceError>("ERC20InsufficientBalance"),
+        Rule<ERC20InsufficientBalanceError>("ERC20InsufficientBalance"), Rule<Token.AmountTooLargeError>("AmountTooLarge"),
     }.ToDictionary(r => r.Selector, r => r.Name, StringComparer.OrdinalIgnoreCase);
 
     private static (string Selector, string Name) Rule<TError>(string name) where TError : class =>
@@ -757,6 +757,8 @@ internal static class SettlementErrors
         }
         if (revert.IsCustomErrorFor<InvalidAccountError>()) return "InvalidAccount: the zero address cannot be an account or a servicing bank";
         if (revert.IsCustomErrorFor<Token.ZeroAmountError>()) return "ZeroAmount: the amount must be positive";
+        if (revert.IsCustomErrorFor<Token.AmountTooLargeError>())
+            return $"AmountTooLarge: {revert.DecodeError<Token.AmountTooLargeError>().Amount} (minor units) is more than a payment can bind (2^96 - 1)";
         if (revert.IsCustomErrorFor<Token.InvalidReferenceError>()) return "InvalidReference: a bank payment needs a non-zero payment reference";
         if (revert.IsCustomErrorFor<NotMandatedError>())
         {

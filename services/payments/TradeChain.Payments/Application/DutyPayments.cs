@@ -50,9 +50,15 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
     /// The hash of that transfer when the bank's wallet signed and sent it itself (as browser wallets do): recorded once it
     /// is mined, if it is exactly this payment's transfer from the bank's account.
     /// </param>
+    /// <param name="queuedOnly">
+    /// A bulk settlement's item (<c>POST /duty-payments/settlements</c>): only a settlement the bank's queue takes is begun or
+    /// resumed — one this bank began with a transaction it signed or sent itself is refused (settle-one-by-one) instead of
+    /// being made here — and the bank's lane is not woken (the caller wakes it once for all its items, so they share batches).
+    /// </param>
     /// <returns>Null when the bank may not see the payment.</returns>
     /// <exception cref="PartySignatureException">The signed (or sent) transaction is not this payment's transfer by the bank's account.</exception>
-    public async Task<DutySettlement?> HandleAsync(string reference, Caller bank, CancellationToken ct, string? signedTransaction = null, string? sentTransaction = null)
+    public async Task<DutySettlement?> HandleAsync(string reference, Caller bank, CancellationToken ct, string? signedTransaction = null, string? sentTransaction = null,
+        bool queuedOnly = false)
     {
         var payment = await db.DutyPayments.SingleOrDefaultAsync(p => p.Reference == reference, ct);
         if (payment is null || !await DutyPaymentQueries.BankMaySeeAsync(db, payment, bank.Party, ct)) return null;
@@ -126,9 +132,12 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
         // transfer already made is found bound to its reference by the lane).
         if (payment.SettlementQueued && queue.Batches(bank.Party))
         {
-            queue.Queued(bank.Party);
+            if (!queuedOnly) queue.Queued(bank.Party);
             return new DutySettlement(payment, AlreadySettled: false);
         }
+        if (queuedOnly)
+            throw new DomainRuleViolation("settle-one-by-one",
+                $"Duty payment {reference}'s settlement by {bank.Party} began with a transaction the bank signed or sent itself: complete it with POST /duty-payments/{reference}/settle.");
 
         // 2. The money: a retry finds this bank's earlier transfer bound on chain to exactly this payment. A settlement resumed
         //    after customs withdrew the payment moves nothing if nothing moved yet: the withdrawal applies instead.

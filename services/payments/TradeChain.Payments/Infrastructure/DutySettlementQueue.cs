@@ -52,15 +52,16 @@ public sealed class DutySettlementQueue(PartyWallets wallets, IOptions<PaymentsO
     internal Task<bool> WaitForWorkAsync(string bankParty, TimeSpan timeout, CancellationToken ct) => _lanes[bankParty].WaitAsync(timeout, ct);
 
     /// <summary>
-    /// A place among the requests waiting for their settlement's record (at most Payments:SettlementMaxWaiters in this
-    /// process); false when all are taken: the request answers 202 at once. Given back with <see cref="LeaveWaiting"/>.
+    /// A place among the requests waiting for their settlements' records (at most Payments:SettlementMaxWaiters settlements
+    /// waited for in this process); false when too few are left: the request answers 202 at once. Given back with <see cref="LeaveWaiting"/>.
     /// </summary>
-    public bool TryJoinWaiting()
+    /// <param name="settlements">The settlements the request waits for (a bulk settlement's: one place each).</param>
+    public bool TryJoinWaiting(int settlements = 1)
     {
-        if (Interlocked.Increment(ref _waiters) <= Math.Max(0, options.Value.SettlementMaxWaiters)) return true;
-        Interlocked.Decrement(ref _waiters);
+        if (Interlocked.Add(ref _waiters, settlements) <= Math.Max(0, options.Value.SettlementMaxWaiters)) return true;
+        Interlocked.Add(ref _waiters, -settlements);
         return false;
     }
 
-    public void LeaveWaiting() => Interlocked.Decrement(ref _waiters);
+    public void LeaveWaiting(int settlements = 1) => Interlocked.Add(ref _waiters, -settlements);
 }

@@ -17,6 +17,12 @@ public sealed record DutyPayment(string Reference, Guid DeclarationId, string Pa
     public bool Requested => Status is "Requested" or "Settling";
 }
 
+/// <summary>One payment of a bulk settlement (POST /duty-payments/settlements): its status as its own settle request would have answered.</summary>
+public sealed record BulkSettlementItem(int Index, string? Reference, int Status, DutyPayment? Payment, string? Rule, string? Detail);
+
+/// <summary>A bulk settlement's answer: each payment in the order asked, and how many are Settled, still Settling, refused (4xx), to retry (5xx).</summary>
+public sealed record BulkSettlement(IReadOnlyList<BulkSettlementItem> Results, int Settled, int Settling, int Refused, int Retry);
+
 /// <summary>Why the payment's last settlement was given up, nothing having moved (given while the payment awaits a settlement again, or was withdrawn).</summary>
 public sealed record SettlementRefusal(string Rule, string? Detail);
 
