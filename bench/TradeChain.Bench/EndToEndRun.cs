@@ -218,6 +218,12 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
         var allReady = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         void Arrived() { if (Interlocked.Increment(ref ready) == count) allReady.TrySetResult(); }
+        // Each process's CPU from the burst's start until the last payment is Settled (or every declaration has ended).
+        var (settledCount, endedCount) = (0, 0);
+        var allSettled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Counted() { if (Volatile.Read(ref settledCount) + Volatile.Read(ref endedCount) >= count) allSettled.TrySetResult(); }
+        void Settled() { Interlocked.Increment(ref settledCount); Counted(); }
+        void Ended() { Interlocked.Increment(ref endedCount); Counted(); }
         // In bulk: each held settlement waits for its item of a bulk request's answer.
         // One that reaches its settlement after the bulk requests went (its declaration was slower than the wait for all) asks alone.
         var held = new System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource<JsonObject>>(StringComparer.Ordinal);
@@ -245,16 +251,19 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
             var lrn = $"BENCH-{batchSize}-{Interlocked.Increment(ref _sequence)}-{_runId}";
             runs.Add(Task.Run(async () =>
             {
-                var reached = false;
+                var (reached, didSettle) = (false, false);
+                void Done() { didSettle = true; Settled(); }
                 var outcome = bulk
-                    ? await DeclarationAsync(rig, lrn, Stopwatch.GetTimestamp(), settle: reference => { reached = true; return settle!(reference); })
-                    : await DeclarationAsync(rig, lrn, Stopwatch.GetTimestamp(), async () => { reached = true; Arrived(); await go.Task; });
+                    ? await DeclarationAsync(rig, lrn, Stopwatch.GetTimestamp(), settle: reference => { reached = true; return settle!(reference); }, settled: Done)
+                    : await DeclarationAsync(rig, lrn, Stopwatch.GetTimestamp(), async () => { reached = true; Arrived(); await go.Task; }, settled: Done);
                 if (!reached) Arrived(); // failed before its settlement: not waited for
+                if (!didSettle) Ended(); // never settled: the CPU snapshot does not wait for it
                 return outcome;
             }));
         }
         _all.AddRange(runs);
         await Task.WhenAny(allReady.Task, Task.Delay(PollTimeout));
+        var cpuBefore = rig.Meters.ToDictionary(m => m.Key, m => m.Value());
         var burst = Stopwatch.GetTimestamp();
         go.SetResult();
         if (bulk)
@@ -269,7 +278,12 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
             log.WriteLine($"  batch size {batchSize}: {asked.Length} settlements asked in {requests.Count} bulk request(s) at once");
             await Task.WhenAll(requests.Select(chunk => SettleInBulkAsync(rig, chunk, held)));
         }
+        await Task.WhenAny(allSettled.Task, Task.WhenAll(runs));
+        var cpuAfter = rig.Meters.ToDictionary(m => m.Key, m => m.Value());
+        var settledThen = Volatile.Read(ref settledCount);
         var settled = (await Task.WhenAll(runs)).Where(o => o.Error is null && o.SettledAt > burst).Select(o => o.SettledAt).ToList();
+        log.WriteLine($"  batch size {batchSize}: {settledThen} settled; CPU-ms per settlement from the burst's start to the last Settled: " +
+                      string.Join(", ", cpuAfter.Select(m => $"{m.Key} {(m.Value - cpuBefore[m.Key] is { } used ? (used.TotalMilliseconds / Math.Max(1, settledThen)).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) : "n/a")}")));
         await WaitForAnchoringAsync(rig.Stores);
         return settled.Count == 0 ? null : settled.Count / Stopwatch.GetElapsedTime(burst, settled.Max()).TotalSeconds;
     }
@@ -353,7 +367,9 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
     /// <summary>One declaration through the golden path; its release latency from its scheduled arrival, or what went wrong.</summary>
     /// <param name="beforeSettle">Awaited once the payer's account is funded, before the settlement is asked for.</param>
     /// <param name="settle">How the settlement is asked (the bulk burst's); null: a request of its own.</param>
-    private static async Task<Outcome> DeclarationAsync(Rig rig, string lrn, long scheduled, Func<Task>? beforeSettle = null, Func<string, Task<JsonObject>>? settle = null)
+    /// <param name="settled">Told once the payment is Settled (the burst's CPU is read when the last one is).</param>
+    private static async Task<Outcome> DeclarationAsync(Rig rig, string lrn, long scheduled, Func<Task>? beforeSettle = null, Func<string, Task<JsonObject>>? settle = null,
+        Action? settled = null)
     {
         try
         {
@@ -401,6 +417,7 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
                 reached: step => marks[3 + step] = Stopwatch.GetTimestamp(), accountsInPlace: rig.AccountsInPlace, settle: settle);
             // FundAndSettleAsync answers once the payment is Settled (it throws on any other outcome): not followed again.
             var settledAt = marks[6] = Stopwatch.GetTimestamp();
+            settled?.Invoke();
             await Follow(exporter, declaration, d => d["status"]?.GetValue<string>() == "Released", assessed);
             var at = marks[7] = Stopwatch.GetTimestamp();
             return new Outcome(Stopwatch.GetElapsedTime(scheduled, at).TotalMilliseconds, at, settledAt, null,

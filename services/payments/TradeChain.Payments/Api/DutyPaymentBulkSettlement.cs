@@ -34,6 +34,9 @@ public static partial class DutyPaymentEndpoints
     /// <summary>The most payments one bulk settlement names (Payments:SettlementBatchMaxItems is at most 100 too).</summary>
     public const int MaxBulkSettlement = 100;
 
+    /// <summary>How many of a bulk settlement's payments are handled at once.</summary>
+    private const int MaxBulkParallelism = 4;
+
     /// <summary>How much of an invalid reference an item repeats back (the request may hold a long one).</summary>
     private const int EchoedReference = 40;
 
@@ -72,47 +75,55 @@ public static partial class DutyPaymentEndpoints
         var payments = new Dictionary<string, DutyPayment>(StringComparer.Ordinal);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var logger = loggers.CreateLogger("TradeChain.Payments.BulkSettlement");
+        // First the references themselves, in order (a repeated one is refused where it repeats).
+        var toSettle = new List<(int Index, string Reference)>();
         for (var i = 0; i < references.Count; i++)
         {
-            if (callerAborted.IsCancellationRequested) break;
             var reference = references[i];
             if (string.IsNullOrWhiteSpace(reference) || TextRules.Problem(reference, InputLimits.Reference) is not null)
-            {
                 items[i] = Invalid(i, reference, TextRules.Problem(reference, InputLimits.Reference) ?? "must be a duty payment reference, not empty");
-                continue;
-            }
-            if (!seen.Add(reference))
-            {
-                items[i] = Invalid(i, reference, $"names the same payment as an earlier item ({reference})");
-                continue;
-            }
-            // Each payment in its own unit of work, as its own request would be: one refused leaves the others alone.
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                var settled = await scope.ServiceProvider.GetRequiredService<SettleDutyPayment>().HandleAsync(reference, bank, ct, queuedOnly: true);
-                if (settled is null) items[i] = new BulkSettlementItem(i, reference, StatusCodes.Status404NotFound, Rule: "not-found", Detail: $"No duty payment '{reference}' that you may see.");
-                else
-                {
-                    payments[reference] = settled.Payment;
-                    items[i] = Answered(i, settled.Payment, bank.Party, settled.AlreadySettled);
-                }
-            }
-            catch (Exception e) when (!ct.IsCancellationRequested)
-            {
-                var (status, _, detail, failure) = ProblemExceptionHandler.Describe(e, callerAborted: false);
-                // Nothing an item does reads the client's JSON: a failure that names it is the service's own.
-                if (failure is null or "readable-json")
-                {
-                    logger.LogError(e, "Bulk settlement of {Reference} failed", reference);
-                    (status, detail, failure) = (StatusCodes.Status500InternalServerError, "The failure was logged.", "unexpected");
-                }
-                items[i] = new BulkSettlementItem(i, reference, status, Rule: failure, Detail: detail);
-            }
+            else if (!seen.Add(reference)) items[i] = Invalid(i, reference, $"names the same payment as an earlier item ({reference})");
+            else toSettle.Add((i, reference));
         }
-        if (callerAborted.IsCancellationRequested) return Results.Empty; // no one to answer; what was begun goes on
-        // The bank's lane is woken once for all the items queued, so that they share its next batches.
-        if (payments.Values.Any(p => p.IsBeingSettledBy(bank.Party))) queue.Queued(bank.Party);
+        // Then each payment in its own unit of work, as its own request would be: one refused leaves the others alone. A few
+        // at a time (MaxBulkParallelism), each joining the bank's queue (and waking its lane) as its intent is saved, so the
+        // first are on their way to the chain while the last are still checked.
+        var begun = new System.Collections.Concurrent.ConcurrentDictionary<string, DutyPayment>(StringComparer.Ordinal);
+        try
+        {
+            await Parallel.ForEachAsync(toSettle, new ParallelOptions { MaxDegreeOfParallelism = MaxBulkParallelism, CancellationToken = callerAborted },
+                async (item, _) =>
+                {
+                    var (i, reference) = item;
+                    try
+                    {
+                        await using var scope = scopes.CreateAsyncScope();
+                        var settled = await scope.ServiceProvider.GetRequiredService<SettleDutyPayment>().HandleAsync(reference, bank, ct, queuedOnly: true);
+                        if (settled is null) items[i] = new BulkSettlementItem(i, reference, StatusCodes.Status404NotFound, Rule: "not-found", Detail: $"No duty payment '{reference}' that you may see.");
+                        else
+                        {
+                            begun[reference] = settled.Payment;
+                            items[i] = Answered(i, settled.Payment, bank.Party, settled.AlreadySettled);
+                        }
+                    }
+                    catch (Exception e) // every failure of an item is that item's answer
+                    {
+                        var (status, _, detail, failure) = ProblemExceptionHandler.Describe(e, callerAborted: false);
+                        // Nothing an item does reads the client's JSON: a failure that names it is the service's own.
+                        if (failure is null or "readable-json")
+                        {
+                            logger.LogError(e, "Bulk settlement of {Reference} failed", reference);
+                            (status, detail, failure) = (StatusCodes.Status500InternalServerError, "The failure was logged.", "unexpected");
+                        }
+                        items[i] = new BulkSettlementItem(i, reference, status, Rule: failure, Detail: detail);
+                    }
+                });
+        }
+        catch (OperationCanceledException) when (callerAborted.IsCancellationRequested)
+        {
+            return Results.Empty; // no one to answer: the items not begun are not begun; what was begun goes on
+        }
+        foreach (var (reference, payment) in begun) payments[reference] = payment;
 
         var waiting = payments.Values.Where(p => p.IsBeingSettledBy(bank.Party)).Select(p => p.Reference).ToList();
         if (respondAsync) http.Response.Headers["Preference-Applied"] = "respond-async";

@@ -53,7 +53,7 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
     /// <param name="queuedOnly">
     /// A bulk settlement's item (<c>POST /duty-payments/settlements</c>): only a settlement the bank's queue takes is begun or
     /// resumed — one this bank began with a transaction it signed or sent itself is refused (settle-one-by-one) instead of
-    /// being made here — and the bank's lane is not woken (the caller wakes it once for all its items, so they share batches).
+    /// being made here.
     /// </param>
     /// <returns>Null when the bank may not see the payment.</returns>
     /// <exception cref="PartySignatureException">The signed (or sent) transaction is not this payment's transfer by the bank's account.</exception>
@@ -132,7 +132,7 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
         // transfer already made is found bound to its reference by the lane).
         if (payment.SettlementQueued && queue.Batches(bank.Party))
         {
-            if (!queuedOnly) queue.Queued(bank.Party);
+            queue.Queued(bank.Party);
             return new DutySettlement(payment, AlreadySettled: false);
         }
         if (queuedOnly)
