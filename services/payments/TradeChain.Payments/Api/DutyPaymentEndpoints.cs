@@ -106,11 +106,12 @@ public static partial class DutyPaymentEndpoints
                 queue.LeaveWaiting();
             }
             if (payment.IsSettledBy(user.Party())) return Results.Ok(DutyPaymentView.From(payment, user.Party()));
-            if (payment.Status != DutyPaymentStatus.Settling)
+            if (!payment.IsBeingSettledBy(user.Party()))
             {
-                // Given up, as a settlement made in the request is: withdrawn by customs meanwhile, or refused — under the rule
-                // recorded on the payment (contract:<Error> when the token refused the transfer), its last transition saying why.
-                if (payment.Status == DutyPaymentStatus.Withdrawn) payment.EnsureSettleable(user.Party(), currencySettles: true);
+                // Given up, as a settlement made in the request is: withdrawn by customs meanwhile (payment-withdrawn), taken up by
+                // another bank since (settle-once), or refused — under the rule recorded on the payment (contract:<Error> when the
+                // token refused the transfer), its last transition saying why.
+                if (payment.Status != DutyPaymentStatus.Requested) payment.EnsureSettleable(user.Party(), currencySettles: true);
                 var why = await DutyPaymentQueries.LastReasonAsync(db, reference, ct);
                 throw new TradeChain.Domain.DomainRuleViolation(payment.SettlementRefusal ?? "settlement-given-up",
                     $"Duty payment {reference}'s settlement was given up and nothing moved: it is {payment.Status} again ({why}).");
@@ -122,7 +123,7 @@ public static partial class DutyPaymentEndpoints
     }
 
     /// <summary>
-    /// Follows a Settling payment, as a long-poll GET does (<see cref="RecordChanges"/>: woken when its lane's save commits in
+    /// Follows a payment this bank is settling, as a long-poll GET does (<see cref="RecordChanges"/>: woken when its lane's save commits in
     /// this process, else reading its version every few seconds), until its status moves or <paramref name="wait"/> is over.
     /// A withdrawal noted on it meanwhile moves its version, not its status: followed on. Unchanged, too, when RecordChanges
     /// has no place to wait in.
@@ -132,7 +133,7 @@ public static partial class DutyPaymentEndpoints
     {
         var reference = payment.Reference;
         var deadline = clock.GetUtcNow() + wait;
-        for (var left = wait; payment.Status == DutyPaymentStatus.Settling && left > TimeSpan.Zero; left = deadline - clock.GetUtcNow())
+        for (var left = wait; payment.IsBeingSettledBy(party) && left > TimeSpan.Zero; left = deadline - clock.GetUtcNow())
         {
             var seen = payment.Version;
             payment = await changes.FollowAsync(RecordChanges.KeyOf(DutyPayment.RecordType, reference), party, new LongPoll(seen, (int)Math.Ceiling(left.TotalSeconds)),
