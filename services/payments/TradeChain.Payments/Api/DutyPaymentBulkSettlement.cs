@@ -142,7 +142,8 @@ public static partial class DutyPaymentEndpoints
             {
                 queue.LeaveWaiting(waiting.Count);
             }
-            var reasons = await LastReasonsAsync(db, [.. waiting.Where(r => !payments[r].IsBeingSettledBy(bank.Party) && !payments[r].IsSettledBy(bank.Party))], ct);
+            // Why those given up were given up, in words (one query, as a duty payment list gives it).
+            var reasons = await DutyPaymentQueries.RefusalDetailsAsync(db, waiting.Select(r => payments[r]), ct);
             for (var i = 0; i < items.Length; i++)
                 if (items[i] is { Status: StatusCodes.Status202Accepted, Reference: { } r } && payments.TryGetValue(r, out var now))
                     items[i] = Answered(i, now, bank.Party, alreadySettled: false, reasons.GetValueOrDefault(r));
@@ -162,11 +163,11 @@ public static partial class DutyPaymentEndpoints
     /// <summary>
     /// A payment's item as its own settle request would answer it now: Settled by this bank 200, being settled by it 202,
     /// being settled by another bank 409 settle-once; otherwise given up (or withdrawn by customs) 409 naming the rule recorded
-    /// on it, <paramref name="why"/> its last transition's reason.
+    /// on it, <paramref name="why"/> its refusal in words (<see cref="DutyPaymentQueries.RefusalDetailsAsync"/>).
     /// </summary>
     private static BulkSettlementItem Answered(int index, DutyPayment payment, string bank, bool alreadySettled, string? why = null)
     {
-        var view = DutyPaymentView.From(payment, bank, alreadySettled);
+        var view = DutyPaymentView.From(payment, bank, alreadySettled, why);
         if (payment.IsSettledBy(bank)) return new BulkSettlementItem(index, payment.Reference, StatusCodes.Status200OK, view);
         if (payment.IsBeingSettledBy(bank)) return new BulkSettlementItem(index, payment.Reference, StatusCodes.Status202Accepted, view);
         if (payment.Status is DutyPaymentStatus.Settling or DutyPaymentStatus.Settled)
@@ -178,7 +179,7 @@ public static partial class DutyPaymentEndpoints
     }
 
     /// <summary>
-    /// Follows the payments <paramref name="references"/> this bank is settling until none is, or <paramref name="deadline"/>:
+    /// Follows the payments <paramref name="references"/> this bank is settling (a bulk settlement's, or a single settle request's one) until none is, or <paramref name="deadline"/>:
     /// woken when a commit of this process moves one of them (a bank's batch commits its payments together), else reading
     /// them again every <see cref="RecordChanges.RecheckInterval"/> (another replica's lane). <paramref name="payments"/> is
     /// updated with each one's latest state.
@@ -210,15 +211,5 @@ public static partial class DutyPaymentEndpoints
         {
             foreach (var lease in leases.Values) lease?.Dispose();
         }
-    }
-
-    /// <summary>Each payment's last transition's reason, by reference (one query).</summary>
-    private static async Task<Dictionary<string, string>> LastReasonsAsync(PaymentsDbContext db, IReadOnlyList<string> references, CancellationToken ct)
-    {
-        if (references.Count == 0) return [];
-        var transitions = await db.Transitions.AsNoTracking()
-            .Where(t => t.AggregateType == DutyPayment.RecordType && references.Contains(t.AggregateId))
-            .Select(t => new { t.AggregateId, t.Sequence, t.Reason }).ToListAsync(ct);
-        return transitions.GroupBy(t => t.AggregateId).ToDictionary(g => g.Key, g => g.MaxBy(t => t.Sequence)!.Reason);
     }
 }

@@ -95,7 +95,10 @@ public static partial class DutyPaymentEndpoints
         {
             try
             {
-                payment = await FollowSettlingAsync(payment, user.Party(), wait, db, changes, clock, callerAborted);
+                // Followed as a bulk settlement follows its payments (DutyPaymentBulkSettlement.cs), here the one.
+                var followed = new Dictionary<string, DutyPayment>(StringComparer.Ordinal) { [reference] = payment };
+                await FollowSettlingAsync([reference], user.Party(), clock.GetUtcNow() + wait, db, changes, clock, callerAborted, followed);
+                payment = followed[reference];
             }
             catch (OperationCanceledException) when (callerAborted.IsCancellationRequested)
             {
@@ -120,28 +123,6 @@ public static partial class DutyPaymentEndpoints
         else if (respondAsync) http.Response.Headers["Preference-Applied"] = "respond-async";
         http.Response.Headers.RetryAfter = "2"; // read the payment (or long-poll it) again after that
         return Results.Accepted($"/duty-payments/{Uri.EscapeDataString(reference)}", DutyPaymentView.From(payment, user.Party()));
-    }
-
-    /// <summary>
-    /// Follows a payment this bank is settling, as a long-poll GET does (<see cref="RecordChanges"/>: woken when its lane's save commits in
-    /// this process, else reading its version every few seconds), until its status moves or <paramref name="wait"/> is over.
-    /// A withdrawal noted on it meanwhile moves its version, not its status: followed on. Unchanged, too, when RecordChanges
-    /// has no place to wait in.
-    /// </summary>
-    private static async Task<DutyPayment> FollowSettlingAsync(DutyPayment payment, string party, TimeSpan wait, PaymentsDbContext db, RecordChanges changes,
-        TimeProvider clock, CancellationToken ct)
-    {
-        var reference = payment.Reference;
-        var deadline = clock.GetUtcNow() + wait;
-        for (var left = wait; payment.IsBeingSettledBy(party) && left > TimeSpan.Zero; left = deadline - clock.GetUtcNow())
-        {
-            var seen = payment.Version;
-            payment = await changes.FollowAsync(RecordChanges.KeyOf(DutyPayment.RecordType, reference), party, new LongPoll(seen, (int)Math.Ceiling(left.TotalSeconds)),
-                read => db.DutyPayments.AsNoTracking().SingleOrDefaultAsync(p => p.Reference == reference, read), p => p.Version,
-                read => db.DutyPayments.AsNoTracking().Where(p => p.Reference == reference).Select(p => (int?)p.Version).SingleOrDefaultAsync(read), clock, ct) ?? payment;
-            if (payment.Version == seen) break; // the wait is over, or there was no place to wait in
-        }
-        return payment;
     }
 
     /// <summary>
