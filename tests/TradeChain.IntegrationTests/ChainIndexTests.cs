@@ -45,22 +45,35 @@ public sealed class ChainIndexTests : IAsyncLifetime
         var chain = _anvil.OptionsFor(DevelopmentAccounts.DocumentsKey);
         chain.RpcUrl = _rpc.Url;
         chain.MaxLogBlockRange = NodeLimit; // to − from = 99: within the node's limit
-        return new ServiceCollection()
-            .AddLogging(l => l.SetMinimumLevel(LogLevel.Warning))
-            .AddSingleton(new ServiceIdentity("documents"))
-            .AddSingleton(TimeProvider.System)
-            .AddSingleton(chain)
-            .AddSingleton(sp => new ChainWriter(chain, sp.GetRequiredService<ILogger<ChainWriter>>()))
-            .AddSingleton(Options.Create(new ChainIndexOptions { PollIntervalMs = 50, CatchUpTimeoutSeconds = 30 }))
-            .AddSingleton(sp => new ChainIndex([TitleEvents.SourceFor(chain)], sp.GetRequiredService<ChainWriter>(), chain,
-                sp.GetRequiredService<IOptions<ChainIndexOptions>>()))
-            .AddSingleton<ChainIndexer>()
+        return IndexParts(chain, TitleEvents.SourceFor(chain), "documents.db")
             .AddSingleton<TitleRegistryClient>()
-            .AddDbContext<DocumentsDbContext>(o => o.UseServiceDatabase($"Data Source={Path.Combine(_directory, "documents.db")}"))
-            .AddScoped<ServiceDbContext>(sp => sp.GetRequiredService<DocumentsDbContext>())
             .AddScoped<TitleEvents>()
             .BuildServiceProvider(validateScopes: true);
     }
+
+    /// <summary>The documents service's parts that index its document store and read it for a verification: one "process" of it.</summary>
+    private ServiceProvider DocumentService()
+    {
+        var chain = _anvil.OptionsFor(DevelopmentAccounts.DocumentsKey);
+        return IndexParts(chain, DocumentStoreEvents.SourceFor(chain), "documents-store.db")
+            .AddSingleton(sp => new DocumentStoreClient(sp.GetRequiredService<ChainWriter>(), chain))
+            .AddSingleton<DocumentStoreEventCache>()
+            .AddScoped<DocumentStoreEvents>()
+            .BuildServiceProvider(validateScopes: true);
+    }
+
+    /// <summary>A chain index of one source, its indexer, and the database it keeps it in (shared by every "process" naming it).</summary>
+    private IServiceCollection IndexParts(ChainOptions chain, ChainEventSource source, string database) => new ServiceCollection()
+        .AddLogging(l => l.SetMinimumLevel(LogLevel.Warning))
+        .AddSingleton(new ServiceIdentity("documents"))
+        .AddSingleton(TimeProvider.System)
+        .AddSingleton(chain)
+        .AddSingleton(sp => new ChainWriter(chain, sp.GetRequiredService<ILogger<ChainWriter>>()))
+        .AddSingleton(Options.Create(new ChainIndexOptions { PollIntervalMs = 50, CatchUpTimeoutSeconds = 30 }))
+        .AddSingleton(sp => new ChainIndex([source], sp.GetRequiredService<ChainWriter>(), chain, sp.GetRequiredService<IOptions<ChainIndexOptions>>()))
+        .AddSingleton<ChainIndexer>()
+        .AddDbContext<DocumentsDbContext>(o => o.UseServiceDatabase($"Data Source={Path.Combine(_directory, database)}"))
+        .AddScoped<ServiceDbContext>(sp => sp.GetRequiredService<DocumentsDbContext>());
 
     [Fact]
     public async Task The_index_walks_in_bounded_ranges_resumes_from_its_cursor_after_a_restart_and_never_stores_an_event_twice()
@@ -125,6 +138,69 @@ public sealed class ChainIndexTests : IAsyncLifetime
         }
         Assert.Empty(_rpc.Refused);
     }
+
+    [Fact]
+    public async Task A_replicas_copy_of_the_stores_events_takes_in_what_another_replica_indexed_once_its_index_reaches_that_block()
+    {
+        // Two replicas of the documents service on one database; A verifies with its indexer running, B's indexer is driven
+        // here, so that B is the one that stores the later events and A's copy in memory must take them from the database.
+        await using var a = DocumentService();
+        await using var b = DocumentService();
+        await using (var scope = a.CreateAsyncScope())
+            await ServiceDatabase.MigrateAsync(scope.ServiceProvider.GetRequiredService<DocumentsDbContext>());
+        var store = a.GetRequiredService<DocumentStoreClient>();
+        var first = Root(11);
+        var second = Root(12);
+        var issuedFirst = (await store.IssueAsync([first], CancellationToken.None))!;
+
+        var indexer = a.GetRequiredService<ChainIndexer>();
+        await indexer.StartAsync(CancellationToken.None);
+        try
+        {
+            var before = await ReadAsync(a, first, second);
+            Assert.Equal((issuedFirst.TransactionHash, issuedFirst.BlockNumber), (before.Issued(Hex(first))!.TransactionHash, before.Issued(Hex(first))!.BlockNumber));
+            Assert.Null(before.Issued(Hex(second)));
+            Assert.Null(before.Revoked(Hex(first)));
+
+            // Later, on chain: the second issued, the first revoked with its reason — indexed by replica B.
+            var issuedSecond = (await store.IssueAsync([second], CancellationToken.None))!;
+            var reason = Nethereum.Util.Sha3Keccack.Current.CalculateHash(System.Text.Encoding.UTF8.GetBytes("issued in error"));
+            var revoked = await store.RevokeWithReasonAsync(first, reason, CancellationToken.None);
+            Assert.True(await b.GetRequiredService<ChainIndexer>().IndexAsync(CancellationToken.None) >= 3);
+
+            var after = await ReadAsync(a, first, second);
+            Assert.Equal((issuedSecond.TransactionHash, issuedSecond.BlockNumber), (after.Issued(Hex(second))!.TransactionHash, after.Issued(Hex(second))!.BlockNumber));
+            var revocation = after.Revoked(Hex(first))!;
+            Assert.Equal((revoked.TransactionHash, revoked.BlockNumber, "0x" + Convert.ToHexStringLower(reason)), (revocation.TransactionHash, revocation.BlockNumber, revocation.ReasonHash));
+            Assert.True(after.CheckedThrough >= revoked.BlockNumber);
+            // A's answer equals what a fresh replica (nothing in memory) reads from the index.
+            await using var fresh = DocumentService();
+            var freshIndexer = fresh.GetRequiredService<ChainIndexer>();
+            await freshIndexer.StartAsync(CancellationToken.None);
+            try
+            {
+                var again = await ReadAsync(fresh, first, second);
+                Assert.Equal(again.Revoked(Hex(first)), revocation);
+                Assert.Equal(again.Issued(Hex(second)), after.Issued(Hex(second)));
+            }
+            finally
+            {
+                await freshIndexer.StopAsync(CancellationToken.None);
+            }
+        }
+        finally
+        {
+            await indexer.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static async Task<DocumentStoreRecords> ReadAsync(ServiceProvider service, params byte[][] documents)
+    {
+        await using var scope = service.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<DocumentStoreEvents>().ReadAsync([.. documents.Select(Hex)], CancellationToken.None);
+    }
+
+    private static string Hex(byte[] hash) => Convert.ToHexStringLower(hash);
 
     [Fact]
     public async Task A_read_of_the_chains_head_is_shared_only_by_readers_whose_moment_came_before_it_began()

@@ -20,6 +20,7 @@ builder.Services.AddSingleton<IssuerRegistry>();
 builder.Services.AddSingleton<TitleRegistryClient>();
 builder.AddChainIndex(chain => [TitleEvents.SourceFor(chain), DocumentStoreEvents.SourceFor(chain)]);
 builder.Services.AddScoped<TitleEvents>();
+builder.Services.AddSingleton<DocumentStoreEventCache>();
 builder.Services.AddScoped<DocumentStoreEvents>();
 builder.Services.AddSingleton<PartyDirectory>();
 builder.Services.AddScoped<DocumentVerifier>();

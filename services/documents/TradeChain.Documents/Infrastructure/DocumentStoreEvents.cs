@@ -20,12 +20,12 @@ public sealed class DocumentStoreRecords(IReadOnlyList<IssuanceRecord> issued, I
 /// <summary>
 /// The document store's issuance and revocation events as this service's chain index holds them (source
 /// <see cref="Source"/>), so that verifying a document of TradeChain's own store asks the node for no hash at all:
-/// one read of the chain's head, then the index once it holds every block up to that head (read-your-writes, as the
+/// one read of the chain's head, then the index (this process's copy of it in memory: <see cref="DocumentStoreEventCache"/>) once it holds every block up to that head (read-your-writes, as the
 /// title reads wait; the head read may be shared, see <see cref="ChainIndex.FinalBlockAsync(long, CancellationToken)"/>). With <see cref="ChainOptions.Confirmations"/> the blocks not yet final are not in the index; their
 /// events are asked for in one <c>eth_getLogs</c>, so a root issued or revoked in them is never missed. Other stores
 /// are not indexed: the verifier reads the chain for them (<see cref="DocumentStoreClient.FindIssuanceAsync"/>).
 /// </summary>
-public sealed class DocumentStoreEvents(DocumentsDbContext db, ChainIndex index, DocumentStoreClient store, ChainOptions chain)
+public sealed class DocumentStoreEvents(DocumentsDbContext db, ChainIndex index, DocumentStoreClient store, ChainOptions chain, DocumentStoreEventCache cache)
 {
     /// <summary>The chain index source of the document store: its issued, revoked and revocation-reason events.</summary>
     public const string Source = "document-store";
@@ -49,8 +49,10 @@ public sealed class DocumentStoreEvents(DocumentsDbContext db, ChainIndex index,
         var final = Math.Max(0, await index.FinalBlockAsync(headReadNotBefore ?? System.Diagnostics.Stopwatch.GetTimestamp(), ct));
         await index.WaitForBlockAsync(store.ContractAddress, final, ct);
         var topics = documents.Select(DocumentStoreClient.DocumentTopic).ToList();
-        var rows = await ChainIndex.EventsOf(db, store.ContractAddress).Where(e => e.Topic1 != null && topics.Contains(e.Topic1)).ToListAsync(ct);
-        var logs = rows.Select(r => (Log: r.ToFilterLog(), Timestamp: r.BlockTimestamp)).ToList();
+        // From this process's copy of the index (DocumentStoreEventCache); from the index itself when the copy was let go.
+        var logs = await cache.EventsAsync(db, topics, final, ct)
+                   ?? (await ChainIndex.EventsOf(db, store.ContractAddress).Where(e => e.Topic1 != null && topics.Contains(e.Topic1)).ToListAsync(ct))
+                       .Select(r => (Log: r.ToFilterLog(), Timestamp: r.BlockTimestamp)).ToList();
         // Blocks after the final one (only with confirmations) are not indexed yet: they are read from the node, once.
         if (chain.Confirmations > 0) logs.AddRange(await store.VerificationEventsAsync(store.ContractAddress, documents, final + 1, null));
         var issued = documents.Select(d => DocumentStoreClient.IssuanceIn(d, logs.Select(l => l.Log))).OfType<IssuanceRecord>().ToList();
