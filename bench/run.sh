@@ -6,6 +6,7 @@
 #   bench/run.sh --rate 5 --stage 60  one stage at a fixed rate (declarations/s) for each batch size
 #   bench/run.sh --quick              the smoke run the test command also makes (3 declarations at 1/s per batch size)
 #   bench/run.sh --micro              BenchmarkDotNet micro-benchmarks of the CPU-bound hot path
+#   bench/run.sh --documents-only [--documents M]  the documents figures alone (wrap, issue, integrity, both verifiers)
 #   bench/run.sh --ledger [--history N]  an account's balance read and a booking's cost as its history grows (SQLite, PostgreSQL)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,7 +21,7 @@ INFRA="$ROOT/.bench-run/infrastructure"
 tc_install_prereqs
 tc_install_postgres
 dotnet build bench/TradeChain.Bench/TradeChain.Bench.csproj -c Release --nologo -v quiet -clp:ErrorsOnly
-if [[ " $* " == *" --micro "* ]]; then
+if [[ " $* " == *" --micro "* || " $* " == *" --documents-only "* ]]; then
   exec dotnet bench/TradeChain.Bench/bin/Release/net10.0/TradeChain.Bench.dll "$@"
 fi
 mkdir -p "$ROOT/.bench-run"

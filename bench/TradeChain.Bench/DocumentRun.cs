@@ -1,8 +1,15 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using TradeChain.Documents.Domain;
+using TradeChain.Documents.Infrastructure;
+using TradeChain.Documents.Verification;
 using TradeChain.Ledger;
+using TradeChain.ServiceDefaults.Chain;
+using TradeChain.ServiceDefaults.Persistence;
 using TradeChain.Testing;
 
 namespace TradeChain.Bench;
@@ -14,7 +21,16 @@ public sealed record DocumentResult(
     int IssueTransactions,
     double IntegrityVerificationsPerSecond,
     double FullVerificationMsPerDocument,
-    double FullVerificationsPerSecondConcurrent);
+    double FullVerificationsPerSecondConcurrent,
+    ServiceVerification Service);
+
+/// <summary>
+/// TradeChain's own verifier on documents it issued: <see cref="ServiceVerification.Documents"/> verified one after
+/// another, each in a scope of its own as a request is; ms per document, and chain RPC calls per document (the index
+/// answers issuance and every revocable hash, so only the head is read).
+/// </summary>
+public sealed record ServiceVerification(int Documents, int RevocableHashesPerDocument, double MsPerDocument, double RpcCallsPerDocument,
+    IReadOnlyDictionary<string, double> RpcCallsByMethod);
 
 /// <summary>
 /// Document throughput on a real anvil chain: wrap certificates of origin as OpenAttestation v2 in Merkle trees of
@@ -81,8 +97,123 @@ public sealed class DocumentRun(BenchOptions options, TextWriter log)
         }));
         var concurrentSeconds = clock.Elapsed.TotalSeconds;
 
+        var service = await ServiceVerifierAsync(chain, store, contents, log);
+
         return new DocumentResult(options.Documents, options.Documents / wrapSeconds, options.Documents / issueSeconds, transactions,
-            options.Documents / Math.Max(integritySeconds, 1e-6), fullMs, options.Documents / concurrentSeconds);
+            options.Documents / Math.Max(integritySeconds, 1e-6), fullMs, options.Documents / concurrentSeconds, service);
+    }
+
+    /// <summary>
+    /// The documents service's own <see cref="DocumentVerifier"/> — behind POST /documents/verify, the public verifier
+    /// page and the verification responders — with its chain index in a SQLite database of its own, kept by the
+    /// service's <see cref="ChainIndexer"/> from the store's events. The documents name TradeChain's store as their issuer
+    /// (as the service's do), so every check runs: integrity, issuance of the root, revocation of the targetHash, of each
+    /// intermediate hash and of the root, issuer identity. Timed against the node; its chain calls counted in a second
+    /// pass through a counting proxy.
+    /// </summary>
+    private static async Task<ServiceVerification> ServiceVerifierAsync(AnvilNode chain, DocumentStoreClient store,
+        IReadOnlyList<JsonObject> certificates, TextWriter log)
+    {
+        var count = Math.Min(IssueBatch, certificates.Count);
+        if (count < 8) return new ServiceVerification(0, 0, double.NaN, double.NaN, new Dictionary<string, double>());
+        var issuer = new JsonObject
+        {
+            ["name"] = "TradeChain Document Store",
+            ["documentStore"] = chain.Deployment.DocumentStoreAddress,
+            ["identityProof"] = new JsonObject { ["type"] = "DNS-TXT", ["location"] = new IssuerRegistryOptions().OwnDomain },
+        };
+        var wrapped = OpenAttestationV2.WrapBatch(certificates.Take(count).Select(c =>
+        {
+            var document = (JsonObject)c.DeepClone();
+            document["certificateNumber"] = "CO-VERIFY-" + document["certificateNumber"]!.GetValue<string>()[9..];
+            document["issuers"] = new JsonArray(issuer.DeepClone());
+            return document;
+        }).ToList());
+        if (await store.IssueAsync([Convert.FromHexString(Root(wrapped[0]))], CancellationToken.None) is null)
+            throw new InvalidOperationException("the verification batch's root was not issued");
+
+        var directory = Directory.CreateTempSubdirectory("tradechain-bench-verify-");
+        var database = $"Data Source={Path.Combine(directory.FullName, "documents.db")}";
+        await using var proxy = new JsonRpcProxy(chain.RpcUrl);
+        try
+        {
+            // Timed against the node directly (as the service talks to it); then once more through the counting proxy, untimed
+            // (its extra local hop is the bench's, not the verifier's), for the chain calls a verification makes.
+            var (ms, _) = await VerifyEachAsync(chain, chain.RpcUrl, database, wrapped, timed: true);
+            var (_, calls) = await VerifyEachAsync(chain, proxy.Url, database, wrapped, timed: false, proxy);
+            var hashes = 2 + wrapped[0]["signature"]!["proof"]!.AsArray().Count;
+            log.WriteLine($"  TradeChain's verifier: {wrapped.Count} documents one after another, {ms:0.000} ms each; " +
+                          $"{calls.Values.Sum():0.##} chain calls each ({string.Join(", ", calls.Where(c => c.Value > 0).Select(c => $"{c.Key} {c.Value:0.##}"))})");
+            return new ServiceVerification(wrapped.Count, hashes, ms, calls.Values.Sum(), calls);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            directory.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// The documents service's verifier and chain index, wired as the service wires them, on the node at
+    /// <paramref name="rpcUrl"/> and the database <paramref name="database"/>: every document verified once untimed (so the
+    /// code is compiled at its final tier: tiered compilation recompiles a method after its first 30 calls, in the
+    /// background, and the copy of the index is loaded), then each again, one after another, each in a scope of its own as
+    /// a request is. Returns ms per document of the second pass (when <paramref name="timed"/>) and, given the proxy in
+    /// front of the node, its calls per document in the second pass.
+    /// </summary>
+    private static async Task<(double Ms, Dictionary<string, double> Calls)> VerifyEachAsync(AnvilNode chain, string rpcUrl, string database,
+        IReadOnlyList<JsonObject> wrapped, bool timed, JsonRpcProxy? proxy = null)
+    {
+        var chainOptions = chain.OptionsFor(DevelopmentAccounts.DocumentsKey);
+        chainOptions.RpcUrl = rpcUrl;
+        await using var services = new ServiceCollection()
+            .AddLogging(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning)) // an indexing failure is told, not waited out
+            .AddSingleton(chainOptions)
+            .AddSingleton(TimeProvider.System)
+            .AddSingleton(new ServiceIdentity("documents"))
+            .AddSingleton(_ => new ChainWriter(chainOptions, NullLogger<ChainWriter>.Instance))
+            .AddSingleton(sp => new DocumentStoreClient(sp.GetRequiredService<ChainWriter>(), chainOptions))
+            .AddSingleton<TitleRegistryClient>()
+            .AddSingleton(new IssuerRegistryOptions())
+            .AddSingleton<IssuerRegistry>()
+            .AddSingleton(sp => new ChainIndex([TitleEvents.SourceFor(chainOptions), DocumentStoreEvents.SourceFor(chainOptions)],
+                sp.GetRequiredService<ChainWriter>(), chainOptions, Options.Create(new ChainIndexOptions())))
+            .AddSingleton<ChainIndexer>()
+            .AddScoped<TitleEvents>()
+            .AddSingleton<DocumentStoreEventCache>()
+            .AddScoped<DocumentStoreEvents>()
+            .AddScoped<DocumentVerifier>()
+            .AddDbContext<DocumentsDbContext>(o => o.UseServiceDatabase(database))
+            .AddScoped<ServiceDbContext>(sp => sp.GetRequiredService<DocumentsDbContext>()) // the indexer's view of it, as in the service
+            .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        var indexer = services.GetRequiredService<ChainIndexer>();
+        await using (var scope = services.CreateAsyncScope())
+            await ServiceDatabase.MigrateAsync(scope.ServiceProvider.GetRequiredService<DocumentsDbContext>());
+        await indexer.StartAsync(CancellationToken.None);
+        try
+        {
+            // The index reaches the head first (ChainIndexBehindException after its catch-up timeout: told once, not waited out per document).
+            var head = (long)(await services.GetRequiredService<ChainWriter>().Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync()).Value;
+            await services.GetRequiredService<ChainIndex>().WaitForBlockAsync(chainOptions.DocumentStoreAddress, head, CancellationToken.None);
+
+            async Task VerifyAsync(JsonObject document)
+            {
+                await using var scope = services.CreateAsyncScope();
+                var report = await scope.ServiceProvider.GetRequiredService<DocumentVerifier>().VerifyAsync(document, CancellationToken.None, VerificationAudience.Public);
+                if (!report.Valid) throw new InvalidOperationException($"TradeChain's verifier refused {Target(document)}: {report.Summary}");
+            }
+            foreach (var w in wrapped) await VerifyAsync(w);
+            var callsBefore = proxy?.Calls ?? new Dictionary<string, long>();
+            var clock = Stopwatch.StartNew();
+            foreach (var w in wrapped) await VerifyAsync(w);
+            var ms = clock.Elapsed.TotalMilliseconds / wrapped.Count;
+            var calls = (proxy?.Calls ?? new Dictionary<string, long>()).ToDictionary(c => c.Key, c => (c.Value - callsBefore.GetValueOrDefault(c.Key)) / (double)wrapped.Count);
+            return (timed ? ms : double.NaN, calls);
+        }
+        finally
+        {
+            await indexer.StopAsync(CancellationToken.None);
+        }
     }
 
     private static string Root(JsonObject wrapped) => wrapped["signature"]!["merkleRoot"]!.GetValue<string>();

@@ -264,6 +264,7 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
         _all.AddRange(runs);
         await Task.WhenAny(allReady.Task, Task.Delay(PollTimeout));
         var cpuBefore = rig.Meters.ToDictionary(m => m.Key, m => m.Value());
+        var blockBefore = await rig.Chain.BlockNumberAsync();
         var burst = Stopwatch.GetTimestamp();
         go.SetResult();
         if (bulk)
@@ -284,9 +285,23 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
         var settled = (await Task.WhenAll(runs)).Where(o => o.Error is null && o.SettledAt > burst).Select(o => o.SettledAt).ToList();
         log.WriteLine($"  batch size {batchSize}: {settledThen} settled; CPU-ms per settlement from the burst's start to the last Settled: " +
                       string.Join(", ", cpuAfter.Select(m => $"{m.Key} {(m.Value - cpuBefore[m.Key] is { } used ? (used.TotalMilliseconds / Math.Max(1, settledThen)).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) : "n/a")}")));
+        var rate = settled.Count == 0 ? (double?)null : settled.Count / Stopwatch.GetElapsedTime(burst, settled.Max()).TotalSeconds;
+        // Which blocks carried the burst: the settlement token's Payment events per block (a deposit's are counted too, but
+        // the burst's payers were funded before it began).
+        var head = await rig.Chain.BlockNumberAsync();
+        var perBlock = new SortedDictionary<long, int>();
+        foreach (var token in rig.System.Chain.Deployment.Settlement.Values.Select(s => s.Token).Distinct())
+            foreach (var (block, _, logs) in await rig.Chain.LogsPerBlockAsync(token, PaymentTopic, blockBefore, head))
+                perBlock[block] = perBlock.GetValueOrDefault(block) + logs;
+        log.WriteLine($"  batch size {batchSize}: {settled.Count} settled at {rate:0.0}/s; the token's Payment events per block from the burst's start: " +
+                      string.Join(", ", perBlock.Values.SkipWhile(n => n == 0).Reverse().SkipWhile(n => n == 0).Reverse()));
         await WaitForAnchoringAsync(rig.Stores);
-        return settled.Count == 0 ? null : settled.Count / Stopwatch.GetElapsedTime(burst, settled.Max()).TotalSeconds;
+        return rate;
     }
+
+    /// <summary>Topic 0 of SettlementToken's Payment(bytes32,address,address,uint256) event.</summary>
+    private static readonly string PaymentTopic = "0x" + Convert.ToHexStringLower(Nethereum.Util.Sha3Keccack.Current.CalculateHash(
+        System.Text.Encoding.ASCII.GetBytes("Payment(bytes32,address,address,uint256)")));
 
     /// <summary>One bulk settlement request: each held settlement is answered with its item's payment (or fails with its item).</summary>
     private static async Task SettleInBulkAsync(Rig rig, string[] references, System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource<JsonObject>> held)

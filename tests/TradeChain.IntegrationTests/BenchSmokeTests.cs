@@ -37,6 +37,12 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
         Assert.True(report.EndToEnd[^1].AnchoringTransactions < report.EndToEnd[^1].Transitions);
         Assert.Equal(1, report.AnchoringCapacity[^1].Transactions); // 100 transitions fit one 256-batch
         Assert.Equal(BenchOptions.Quick.Documents, report.Documents.Documents);
+        // TradeChain's own verifier found every document valid (it throws otherwise) asking the chain only for its head
+        // (one read each; the running indexer's polls may add one): issuance and every proof hash came from the index.
+        Assert.Equal(BenchOptions.Quick.Documents, report.Documents.Service.Documents);
+        var calls = report.Documents.Service.RpcCallsByMethod.Where(c => c.Value > 0).ToDictionary();
+        Assert.Equal(["eth_blockNumber"], calls.Keys);
+        Assert.InRange(calls["eth_blockNumber"], 0.5, 1.5);
     }
 
     [Fact]
