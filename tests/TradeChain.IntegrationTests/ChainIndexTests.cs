@@ -52,10 +52,11 @@ public sealed class ChainIndexTests : IAsyncLifetime
     }
 
     /// <summary>The documents service's parts that index its document store and read it for a verification: one "process" of it.</summary>
+    /// <remarks>Its indexer, once started, polls only every ten minutes: it indexes when a reader of this "process" wants a block, so the test decides which replica stores what.</remarks>
     private ServiceProvider DocumentService()
     {
         var chain = _anvil.OptionsFor(DevelopmentAccounts.DocumentsKey);
-        return IndexParts(chain, DocumentStoreEvents.SourceFor(chain), "documents-store.db")
+        return IndexParts(chain, DocumentStoreEvents.SourceFor(chain), "documents-store.db", pollIntervalMs: 600_000)
             .AddSingleton(sp => new DocumentStoreClient(sp.GetRequiredService<ChainWriter>(), chain))
             .AddSingleton<DocumentStoreEventCache>()
             .AddScoped<DocumentStoreEvents>()
@@ -63,13 +64,13 @@ public sealed class ChainIndexTests : IAsyncLifetime
     }
 
     /// <summary>A chain index of one source, its indexer, and the database it keeps it in (shared by every "process" naming it).</summary>
-    private IServiceCollection IndexParts(ChainOptions chain, ChainEventSource source, string database) => new ServiceCollection()
+    private IServiceCollection IndexParts(ChainOptions chain, ChainEventSource source, string database, int pollIntervalMs = 50) => new ServiceCollection()
         .AddLogging(l => l.SetMinimumLevel(LogLevel.Warning))
         .AddSingleton(new ServiceIdentity("documents"))
         .AddSingleton(TimeProvider.System)
         .AddSingleton(chain)
         .AddSingleton(sp => new ChainWriter(chain, sp.GetRequiredService<ILogger<ChainWriter>>()))
-        .AddSingleton(Options.Create(new ChainIndexOptions { PollIntervalMs = 50, CatchUpTimeoutSeconds = 30 }))
+        .AddSingleton(Options.Create(new ChainIndexOptions { PollIntervalMs = pollIntervalMs, CatchUpTimeoutSeconds = 30 }))
         .AddSingleton(sp => new ChainIndex([source], sp.GetRequiredService<ChainWriter>(), chain, sp.GetRequiredService<IOptions<ChainIndexOptions>>()))
         .AddSingleton<ChainIndexer>()
         .AddDbContext<DocumentsDbContext>(o => o.UseServiceDatabase($"Data Source={Path.Combine(_directory, database)}"))
@@ -142,8 +143,9 @@ public sealed class ChainIndexTests : IAsyncLifetime
     [Fact]
     public async Task A_replicas_copy_of_the_stores_events_takes_in_what_another_replica_indexed_once_its_index_reaches_that_block()
     {
-        // Two replicas of the documents service on one database; A verifies with its indexer running, B's indexer is driven
-        // here, so that B is the one that stores the later events and A's copy in memory must take them from the database.
+        // Two replicas of the documents service on one database. A reads with its indexer running (woken by its readers
+        // only); B's indexer is driven here, so B is the one that stores the later events and A's copy in memory must take
+        // them from the database.
         await using var a = DocumentService();
         await using var b = DocumentService();
         await using (var scope = a.CreateAsyncScope())
@@ -166,14 +168,37 @@ public sealed class ChainIndexTests : IAsyncLifetime
             var issuedSecond = (await store.IssueAsync([second], CancellationToken.None))!;
             var reason = Nethereum.Util.Sha3Keccack.Current.CalculateHash(System.Text.Encoding.UTF8.GetBytes("issued in error"));
             var revoked = await store.RevokeWithReasonAsync(first, reason, CancellationToken.None);
-            Assert.True(await b.GetRequiredService<ChainIndexer>().IndexAsync(CancellationToken.None) >= 3);
+            Assert.Equal(3, await b.GetRequiredService<ChainIndexer>().IndexAsync(CancellationToken.None)); // issued, revoked, its reason
+
+            // The race two indexers on one cursor can run: the revocation's rows stored only after the cursor passed their
+            // block (a replica whose node had not seen the block yet passed it empty). Taken out here, put back below.
+            List<ChainEventRecord> late;
+            await using (var scope = b.CreateAsyncScope())
+            {
+                var db = scope.ServiceProvider.GetRequiredService<DocumentsDbContext>();
+                late = await db.ChainEvents.AsNoTracking().Where(e => e.TransactionHash == revoked.TransactionHash.ToLowerInvariant()).ToListAsync();
+                Assert.Equal(2, late.Count);
+                await db.ChainEvents.Where(e => e.TransactionHash == revoked.TransactionHash.ToLowerInvariant()).ExecuteDeleteAsync();
+            }
+            var passed = await ReadAsync(a, first, second);
+            Assert.NotNull(passed.Issued(Hex(second)));
+            Assert.Null(passed.Revoked(Hex(first))); // what the index holds: nothing of the revocation yet
+            await using (var scope = b.CreateAsyncScope())
+            {
+                var db = scope.ServiceProvider.GetRequiredService<DocumentsDbContext>();
+                foreach (var row in late) row.Id = 0;
+                db.ChainEvents.AddRange(late);
+                await db.SaveChangesAsync();
+            }
+            // Stored below the copy's reach: counted again within RecountAfter, and loaded.
+            await Task.Delay(DocumentStoreEventCache.RecountAfter + TimeSpan.FromMilliseconds(100));
 
             var after = await ReadAsync(a, first, second);
             Assert.Equal((issuedSecond.TransactionHash, issuedSecond.BlockNumber), (after.Issued(Hex(second))!.TransactionHash, after.Issued(Hex(second))!.BlockNumber));
             var revocation = after.Revoked(Hex(first))!;
             Assert.Equal((revoked.TransactionHash, revoked.BlockNumber, "0x" + Convert.ToHexStringLower(reason)), (revocation.TransactionHash, revocation.BlockNumber, revocation.ReasonHash));
             Assert.True(after.CheckedThrough >= revoked.BlockNumber);
-            // A's answer equals what a fresh replica (nothing in memory) reads from the index.
+            // A's answer equals what a replica started now (nothing in memory) loads from the index in one go.
             await using var fresh = DocumentService();
             var freshIndexer = fresh.GetRequiredService<ChainIndexer>();
             await freshIndexer.StartAsync(CancellationToken.None);
