@@ -6,8 +6,8 @@
 //
 // Every rendered object is checked against the Kubernetes schema of kubernetes-models 4.5.1 — strictly: a field the
 // schema does not define (a misspelling) fails, which kubernetes-models alone does not do (see strictValidate) — and
-// against our own rules: probes, requests and limits, pinned images, no plaintext secrets, non-root pods, no party's
-// chain key given to a service.
+// against our own rules: probes, requests and limits, pinned images, no plaintext secrets, non-root pods, JSON-RPC
+// Services that keep a client on one node, no party's chain key given to a service.
 // Custom resources kubernetes-models does not know (Dapr) get a minimal structural check; unknown kinds fail.
 // Prints one line per check and exits 1 if any failed (2 if a target could not be rendered at all).
 import { execFileSync } from 'node:child_process';
@@ -284,6 +284,18 @@ function partyKeyProblems(object) {
   return p;
 }
 
+/**
+ * A Service for the chain's JSON-RPC (port 8545) that spreads over several nodes keeps each client on one node: the
+ * services read the head from one call and the logs or receipts up to it from the next (ChainIndex.FinalBlockAsync
+ * assumes one consistent node). Null when the object is no such Service.
+ */
+function rpcAffinityProblems(object) {
+  if (object.kind !== 'Service' || object.spec?.clusterIP === 'None') return null;
+  if (!(object.spec?.ports ?? []).some(p => p.port === 8545)) return null;
+  return object.spec?.sessionAffinity === 'ClientIP' ? []
+    : [`Service ${object.metadata?.name} serves JSON-RPC on 8545 without sessionAffinity: ClientIP (a client's head read and the logs up to it may come from different nodes)`];
+}
+
 // ---------- main ----------
 async function validateObject(object, source) {
   const subject = `${source} ${object.kind ?? '?'}/${object.metadata?.name ?? '?'}`;
@@ -295,6 +307,8 @@ async function validateObject(object, source) {
     const partyKeys = partyKeyProblems(object);
     report(partyKeys.length === 0, 'party-key', subject, partyKeys.join('; '));
   }
+  const rpc = rpcAffinityProblems(object);
+  if (rpc) report(rpc.length === 0, 'rpc-affinity', subject, rpc.join('; '));
   const path = POD_TEMPLATE_PATHS[object.kind];
   const podSpec = path && at(object, path);
   if (!podSpec) return;
