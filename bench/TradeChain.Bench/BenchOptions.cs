@@ -44,7 +44,7 @@ public sealed record BenchOptions(int Declarations, int Concurrency, IReadOnlyLi
             double Number() => double.Parse(Next(), CultureInfo.InvariantCulture);
             options = args[i] switch
             {
-                "--quick" or "--micro" or "--faults" => options,
+                "--quick" or "--micro" or "--faults" or "--documents-only" => options,
                 "--fault-gap" => options with { FaultGapSeconds = int.Parse(Next()) },
                 "--declarations" or "-n" => options with { Declarations = int.Parse(Next()) },
                 "--concurrency" or "-c" => options with { Concurrency = int.Parse(Next()) },

@@ -286,22 +286,19 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
         log.WriteLine($"  batch size {batchSize}: {settledThen} settled; CPU-ms per settlement from the burst's start to the last Settled: " +
                       string.Join(", ", cpuAfter.Select(m => $"{m.Key} {(m.Value - cpuBefore[m.Key] is { } used ? (used.TotalMilliseconds / Math.Max(1, settledThen)).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) : "n/a")}")));
         var rate = settled.Count == 0 ? (double?)null : settled.Count / Stopwatch.GetElapsedTime(burst, settled.Max()).TotalSeconds;
-        // Which blocks carried the burst: the settlement token's Payment events per block (a deposit's are counted too, but
+        // Which blocks carried the burst: the settlement tokens' Payment events per block (a deposit's are counted too, but
         // the burst's payers were funded before it began).
         var head = await rig.Chain.BlockNumberAsync();
-        var perBlock = new SortedDictionary<long, int>();
+        var perBlock = new long[head - blockBefore];
         foreach (var token in rig.System.Chain.Deployment.Settlement.Values.Select(s => s.Token).Distinct())
-            foreach (var (block, _, logs) in await rig.Chain.LogsPerBlockAsync(token, PaymentTopic, blockBefore, head))
-                perBlock[block] = perBlock.GetValueOrDefault(block) + logs;
-        log.WriteLine($"  batch size {batchSize}: {settled.Count} settled at {rate:0.0}/s; the token's Payment events per block from the burst's start: " +
-                      string.Join(", ", perBlock.Values.SkipWhile(n => n == 0).Reverse().SkipWhile(n => n == 0).Reverse()));
+            foreach (var (block, logs) in await rig.Chain.LogsPerBlockAsync(token, TradeChain.Ledger.SettlementClient.PaymentTopic, blockBefore, head))
+                perBlock[block - blockBefore - 1] += logs;
+        log.WriteLine($"  batch size {batchSize}: {settled.Count} settled" + (rate is { } r ? $" at {r.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)}/s" : "") +
+                      "; the tokens' Payment events in each block from the first that holds one to the last: " +
+                      string.Join(", ", perBlock.SkipWhile(n => n == 0).Reverse().SkipWhile(n => n == 0).Reverse()));
         await WaitForAnchoringAsync(rig.Stores);
         return rate;
     }
-
-    /// <summary>Topic 0 of SettlementToken's Payment(bytes32,address,address,uint256) event.</summary>
-    private static readonly string PaymentTopic = "0x" + Convert.ToHexStringLower(Nethereum.Util.Sha3Keccack.Current.CalculateHash(
-        System.Text.Encoding.ASCII.GetBytes("Payment(bytes32,address,address,uint256)")));
 
     /// <summary>One bulk settlement request: each held settlement is answered with its item's payment (or fails with its item).</summary>
     private static async Task SettleInBulkAsync(Rig rig, string[] references, System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource<JsonObject>> held)

@@ -7,14 +7,6 @@ if (args.Contains("--micro"))
     return 0;
 }
 if (args.Contains("--ledger")) return await LedgerRun.RunAsync(args, Console.Out);
-if (args.Contains("--documents-only"))
-{
-    // The documents figures alone, on an anvil of their own: no services, no broker.
-    var documentOptions = BenchOptions.Parse([.. args.Where(a => a != "--documents-only")]);
-    Console.WriteLine($"TradeChain documents benchmark on {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
-    BenchRunner.PrintDocuments(await new DocumentRun(documentOptions, Console.Out).RunAsync(), Console.Out);
-    return 0;
-}
 
 BenchOptions options;
 try { options = BenchOptions.Parse(args); }
@@ -26,6 +18,13 @@ catch (Exception e) when (e is ArgumentException or FormatException)
     Console.Error.WriteLine("             [--batch-sizes 1,256] [--documents M] [--anchoring-transitions K]");
     Console.Error.WriteLine("       bench --faults [--declarations N] [--concurrency C] [--fault-gap S]   |   bench --micro   |   bench --ledger [--history N]   |   bench --documents-only [--documents M]");
     return 2;
+}
+if (args.Contains("--documents-only"))
+{
+    // The documents figures alone, on an anvil of their own: no services, no broker.
+    Console.WriteLine($"TradeChain documents benchmark on {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+    BenchRunner.PrintDocuments(await new DocumentRun(options, Console.Out).RunAsync(), Console.Out);
+    return 0;
 }
 if (options.Faults)
 {

@@ -83,19 +83,10 @@ public sealed class IndependentVerifier(string rpcUrl) : IDisposable
         return count;
     }
 
-    /// <summary>Per block after <paramref name="after"/> up to <paramref name="upTo"/>: how many logs <paramref name="contract"/> emitted with topic 0 <paramref name="topic0"/>, and the block's timestamp.</summary>
-    public async Task<List<(long Block, long Timestamp, int Logs)>> LogsPerBlockAsync(string contract, string topic0, long after, long upTo)
-    {
-        var logs = (await CallAsync("eth_getLogs", [new { address = contract, topics = new[] { topic0 }, fromBlock = $"0x{after + 1:x}", toBlock = $"0x{upTo:x}" }]))
-            .AsArray().GroupBy(l => Convert.ToInt64(l!["blockNumber"]!.GetValue<string>(), 16)).ToDictionary(g => g.Key, g => g.Count());
-        var blocks = new List<(long, long, int)>();
-        for (var block = after + 1; block <= upTo; block++)
-        {
-            var header = await CallAsync("eth_getBlockByNumber", [$"0x{block:x}", false]);
-            blocks.Add((block, Convert.ToInt64(header["timestamp"]!.GetValue<string>(), 16), logs.GetValueOrDefault(block)));
-        }
-        return blocks;
-    }
+    /// <summary>How many logs <paramref name="contract"/> emitted with topic 0 <paramref name="topic0"/> in each block after <paramref name="after"/> up to <paramref name="upTo"/> that holds one.</summary>
+    public async Task<IReadOnlyList<(long Block, int Logs)>> LogsPerBlockAsync(string contract, string topic0, long after, long upTo) =>
+        (await CallAsync("eth_getLogs", [new { address = contract, topics = new[] { topic0 }, fromBlock = $"0x{after + 1:x}", toBlock = $"0x{upTo:x}" }]))
+            .AsArray().GroupBy(l => Convert.ToInt64(l!["blockNumber"]!.GetValue<string>(), 16)).Select(g => (g.Key, g.Count())).ToList();
 
     private async Task<JsonNode> CallAsync(string method, object[] parameters)
     {
