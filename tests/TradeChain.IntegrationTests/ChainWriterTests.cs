@@ -376,6 +376,56 @@ public sealed class ChainWriterTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(balanceReads < Steps / 2, $"{balanceReads} balance reads for {Steps} steps");
     }
 
+    [Fact]
+    public async Task A_party_with_a_quarter_of_its_top_up_left_is_topped_up_alongside_its_send_not_before_it()
+    {
+        var (service, _) = Writer();
+        var options = _chain.OptionsFor(DevelopmentAccounts.DocumentsKey);
+        var topUp = System.Numerics.BigInteger.Pow(10, 18);
+        var wallets = new PartyWallets(options, new PartyAccountOptions { DeriveDevelopmentKeys = true, GasTopUpWei = topUp.ToString() }, service,
+            NullLoggerFactory.Instance);
+        var party = "PARTY-" + Guid.NewGuid().ToString("N");
+        var control = new Nethereum.Web3.Web3(_chain.RpcUrl);
+        async Task<System.Numerics.BigInteger> Balance() => (await control.Eth.GetBalance.SendRequestAsync(wallets.AddressOf(party))).Value;
+
+        // A fresh party holds nothing: its first send waits for its top-up.
+        var writer = await wallets.ForAsync(party, CancellationToken.None);
+        Assert.Equal(topUp, await Balance());
+        // It spends 60 % of it: 40 % left, below half (a top-up is due) but above a quarter.
+        await writer.SendValueAsync(service.Address, topUp * 6 / 10, CancellationToken.None);
+
+        // Blocks stop being mined: a send that waited for its top-up's block would wait until the test gives up.
+        await control.Client.SendRequestAsync<object?>("evm_setAutomine", null, false);
+        try
+        {
+            var servicePending = await NonceAsync(control, service.Address, BlockParameter.CreatePending());
+            var partyPending = await NonceAsync(control, writer.Address, BlockParameter.CreatePending());
+            using (var within = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
+            {
+                Assert.Same(writer, await wallets.ForAsync(party, within.Token));
+                Assert.Same(writer, await wallets.ForAsync(party, within.Token)); // asked again meanwhile: still one top-up
+                // The party's own transaction goes to the node at once (its receipt waits for a block: not awaited here).
+                var ownSend = writer.SendValueAsync(service.Address, 1, CancellationToken.None);
+                for (var i = 0; i < 100 && await NonceAsync(control, writer.Address, BlockParameter.CreatePending()) == partyPending; i++) await Task.Delay(100, within.Token);
+                Assert.Equal(partyPending + 1, await NonceAsync(control, writer.Address, BlockParameter.CreatePending()));
+                _ = ownSend.ContinueWith(t => t.Exception, TaskScheduler.Default); // completes once mined below
+            }
+            // The top-up was sent alongside (the service's transaction waits for a block too), not awaited, and once.
+            for (var i = 0; i < 100 && await NonceAsync(control, service.Address, BlockParameter.CreatePending()) == servicePending; i++) await Task.Delay(100);
+            await Task.Delay(500);
+            Assert.Equal(servicePending + 1, await NonceAsync(control, service.Address, BlockParameter.CreatePending()));
+            Assert.True(await Balance() < topUp / 2);
+        }
+        finally
+        {
+            await control.Client.SendRequestAsync<object?>("evm_setAutomine", null, true);
+            await control.Client.SendRequestAsync<object?>("evm_mine", null);
+        }
+        // Mined: the party holds its top-up again, less what its own transaction cost after the top-up's balance read.
+        for (var i = 0; i < 100 && await Balance() < topUp / 2; i++) await Task.Delay(100);
+        Assert.InRange(await Balance(), topUp * 99 / 100, topUp);
+    }
+
     private (ChainWriter Writer, TitleRegistryClient Titles) Writer(int? feeCacheMilliseconds = null)
     {
         var options = _chain.OptionsFor(DevelopmentAccounts.DocumentsKey);

@@ -85,6 +85,7 @@ public sealed class PartyWallets(ChainOptions chain, PartyAccountOptions options
     private readonly ConcurrentDictionary<string, Wallet> _wallets = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _addresses = new(StringComparer.Ordinal);
     private readonly BigInteger _topUp = BigInteger.Parse(options.GasTopUpWei, System.Globalization.CultureInfo.InvariantCulture);
+    private readonly ILogger _logger = loggers.CreateLogger<PartyWallets>();
 
     /// <summary>
     /// The PUBLIC development key of <paramref name="party"/>: keccak256 of a fixed text and the party's name. Anyone can
@@ -123,6 +124,13 @@ public sealed class PartyWallets(ChainOptions chain, PartyAccountOptions options
         var wallet = WalletOf(party);
         if (_topUp > 0 && wallet.MayNeedGas(_topUp))
         {
+            // Still a quarter of the top-up or more (hundreds of transactions' gas): topped up alongside, not waited for —
+            // waiting for the top-up's block held every send of the party back a block (a block with none of its batches).
+            if (!wallet.MayNeedGas(_topUp / 2))
+            {
+                TopUpAlongside(wallet);
+                return wallet.Writer;
+            }
             await wallet.Funding.WaitAsync(cancellationToken);
             try
             {
@@ -149,11 +157,35 @@ public sealed class PartyWallets(ChainOptions chain, PartyAccountOptions options
 
     private Wallet WalletOf(string party) => _wallets.GetOrAdd(party, p => new Wallet(new ChainWriter(chain, SignerOf(p), loggers.CreateLogger<ChainWriter>())));
 
+    /// <summary>A top-up run in the background unless one runs already (a failure is logged; the next send tries again).</summary>
+    private void TopUpAlongside(Wallet wallet)
+    {
+        if (Environment.TickCount64 < Volatile.Read(ref wallet.AlongsideNotBefore)) return; // one failed a moment ago
+        if (!wallet.Funding.Wait(0)) return; // one is running (alongside, or waited for by a send)
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                if (wallet.MayNeedGas(_topUp)) await TopUpAsync(wallet, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                Volatile.Write(ref wallet.AlongsideNotBefore, Environment.TickCount64 + 5_000);
+                _logger.LogWarning(e, "Topping up the gas of {Account} failed; tried again alongside its transactions in 5 s, or before one once it is below a quarter", wallet.Writer.Address);
+            }
+            finally
+            {
+                wallet.Funding.Release();
+            }
+        });
+    }
+
     /// <summary>Reads the party's balance (the one chain read of its gas) and tops it up to <see cref="PartyAccountOptions.GasTopUpWei"/> when below half of it.</summary>
     private async Task TopUpAsync(Wallet wallet, CancellationToken cancellationToken)
     {
         var spending = wallet.Writer.Spending(); // before the read: whatever it sends later is subtracted from the estimate
-        var balance = (await service.Web3.Eth.GetBalance.SendRequestAsync(wallet.Writer.Address)).Value;
+        // As of the pending block: a top-up sent before and not mined yet (its wait failed) is not sent again.
+        var balance = (await service.Web3.Eth.GetBalance.SendRequestAsync(wallet.Writer.Address, Nethereum.RPC.Eth.DTOs.BlockParameter.CreatePending())).Value;
         if (balance < _topUp / 2)
         {
             await service.SendValueAsync(wallet.Writer.Address, _topUp - balance, cancellationToken);
@@ -189,6 +221,9 @@ public sealed class PartyWallets(ChainOptions chain, PartyAccountOptions options
         public ChainWriter Writer { get; } = writer;
 
         public SemaphoreSlim Funding { get; } = new(1, 1);
+
+        /// <summary>No top-up alongside before this (<see cref="Environment.TickCount64"/>): the last one failed.</summary>
+        public long AlongsideNotBefore;
 
         public bool MayNeedGas(BigInteger topUp)
         {

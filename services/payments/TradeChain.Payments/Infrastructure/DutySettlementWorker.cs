@@ -14,7 +14,8 @@ namespace TradeChain.Payments.Infrastructure;
 /// replicas; another holds it ⇒ it waits for the next scan) and starts a flush (<see cref="Application.SettleQueuedDutyPayments"/>).
 /// Up to Payments:SettlementBatchesInFlight flushes of a bank run at once: once a flush has read what it takes, the lane
 /// may start the next one (which leaves those references alone), so settlements asked while a batch waits for its block
-/// go in the next batch instead of waiting for that receipt. The lease is let go when the bank's last flush ends (unless
+/// go in the next batch instead of waiting for that receipt; a flush that took a full batch wakes the lane again at once,
+/// so a backlog fills every free slot. The lease is let go when the bank's last flush ends (unless
 /// one failed, below); taken over from a holder whose lease ran out, nothing is given up for <see cref="TakeOverGrace"/>. A flush,
 /// once begun, runs to its end even when the process stops (its sends and saves are not cancelled). A flush's failure
 /// (chain or database unavailable, lease lost) is retried with backoff; its entries stay queued, and the lease is not let
@@ -49,6 +50,8 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
         public long DecideAfterUnixMs;
         /// <summary>A flush under the lease held now failed: the lease is not let go but left to expire.</summary>
         public bool FailedUnderLease;
+        /// <summary>The last flush to end that took something left items undecided (their count), could not save its outcomes, or failed (then at least 1).</summary>
+        public int Unsettled;
     }
 
     /// <summary>How soon a lane looks again at items left undecided (a transaction of the bank that may carry them was not mined yet).</summary>
@@ -137,14 +140,19 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
                     continue;
                 }
                 // From here the flush runs to its end: a send is awaited and recorded, never cut off by the process stopping.
-                var read = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                var read = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
                 var flush = FlushAsync(lane, lease, read, ct);
                 lock (flushes)
                 {
                     flushes.RemoveAll(f => f.IsCompleted);
                     flushes.Add(flush);
                 }
-                await read.Task.WaitAsync(ct); // what it took is in flight now: the next flush leaves it alone
+                // What it took is in flight now: the next flush leaves it alone. A full batch taken: more may be queued — the
+                // next flush starts as soon as a slot is free, not at the next wake-up (wake-ups collapse into one, so a
+                // backlog queued at once would otherwise be taken one flush per flush that ends, leaving slots idle).
+                // Not while the lane's last flush that took something left items undecided, could not save, or failed (a chain
+                // that stalls, a database that refuses): those are looked at again after LookAgainAfter or a backoff, as before.
+                if (await read.Task.WaitAsync(ct) >= queue.MaxItems && Volatile.Read(ref lane.Unsettled) == 0) queue.Queued(lane.Bank);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
             catch (Exception e)
@@ -190,7 +198,7 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
 
     /// <summary>One flush under the lane's lease; the last of the bank's flushes to end lets the lease go.</summary>
     /// <param name="stopping">Cuts only the backoff after a failure, never the send or the save.</param>
-    private async Task FlushAsync(Lane lane, HeldLease lease, TaskCompletionSource read, CancellationToken stopping)
+    private async Task FlushAsync(Lane lane, HeldLease lease, TaskCompletionSource<int> read, CancellationToken stopping)
     {
         await Task.Yield(); // the lane goes on once this flush has read what it takes
         IReadOnlyList<string> took = [];
@@ -209,16 +217,20 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
                     {
                         took = references;
                         lock (lane.Gate) lane.InFlight.UnionWith(references);
-                        read.TrySetResult();
+                        read.TrySetResult(references.Count);
                     }, lane.NonceBounds);
             lane.Failures = 0;
             undecided = flushed.Undecided;
+            // Only a flush that took something says how the lane stands (an empty one says nothing): outcomes it could not
+            // save count as unsettled too.
+            if (took.Count > 0) Volatile.Write(ref lane.Unsettled, flushed.Again ? Math.Max(1, undecided) : undecided);
             // A full batch: more may wait (items left queued come first again: not at once). Outcomes not saved: at once.
             again = flushed.Again || (flushed.Taken == queue.MaxItems && flushed.Resolved > 0);
         }
         catch (Exception e)
         {
             failed = true;
+            Volatile.Write(ref lane.Unsettled, 1); // before the backoff: no early wake-up meanwhile
             var failures = Interlocked.Increment(ref lane.Failures);
             logger.LogWarning(e, "Flushing {Bank}'s queued duty settlements failed ({Failures} in a row); they stay queued", lane.Bank, failures);
             if (e is SettlementLeaseLostException) await ForgetLeaseAsync(lane, lease);
@@ -228,7 +240,7 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
         }
         finally
         {
-            read.TrySetResult();
+            read.TrySetResult(0);
             lock (lane.Gate) lane.InFlight.ExceptWith(took);
             await EndFlushAsync(lane, failed);
             lane.Slots.Release();
