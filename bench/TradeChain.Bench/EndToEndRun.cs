@@ -265,7 +265,21 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
         await Task.WhenAny(allReady.Task, Task.Delay(PollTimeout));
         var cpuBefore = rig.Meters.ToDictionary(m => m.Key, m => m.Value());
         var blockBefore = await rig.Chain.BlockNumberAsync();
+        // Followed in the payments database every 250 ms: the intents saved (Settling or beyond) and the payments Settled.
+        var baseline = await rig.Stores.DutyPaymentsByStatusAsync();
+        using var sampling = new CancellationTokenSource();
+        var samples = new List<(double Seconds, long Intents, long Settled)>();
         var burst = Stopwatch.GetTimestamp();
+        var sampler = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                var now = await rig.Stores.DutyPaymentsByStatusAsync();
+                long Gained(string status) => now.GetValueOrDefault(status) - baseline.GetValueOrDefault(status);
+                samples.Add((Stopwatch.GetElapsedTime(burst).TotalSeconds, Gained("Settling") + Gained("Settled"), Gained("Settled")));
+                try { await Task.Delay(250, sampling.Token); } catch (OperationCanceledException) { }
+            }
+        });
         go.SetResult();
         if (bulk)
         {
@@ -281,7 +295,11 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
         }
         await Task.WhenAny(allSettled.Task, Task.WhenAll(runs));
         var cpuAfter = rig.Meters.ToDictionary(m => m.Key, m => m.Value());
+        sampling.Cancel();
+        await sampler;
         var settledThen = Volatile.Read(ref settledCount);
+        log.WriteLine($"  batch size {batchSize}: from the burst's start, s → intents saved / Settled: " +
+                      string.Join(", ", samples.Select(x => $"{x.Seconds.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)} → {x.Intents}/{x.Settled}")));
         var settled = (await Task.WhenAll(runs)).Where(o => o.Error is null && o.SettledAt > burst).Select(o => o.SettledAt).ToList();
         log.WriteLine($"  batch size {batchSize}: {settledThen} settled; CPU-ms per settlement from the burst's start to the last Settled: " +
                       string.Join(", ", cpuAfter.Select(m => $"{m.Key} {(m.Value - cpuBefore[m.Key] is { } used ? (used.TotalMilliseconds / Math.Max(1, settledThen)).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) : "n/a")}")));

@@ -49,6 +49,19 @@ internal sealed class ServiceStores(bool postgres) : IAsyncDisposable
         return Convert.ToInt64(await command.ExecuteScalarAsync());
     }
 
+    /// <summary>The service's duty payments by status (payments' table), for following a burst.</summary>
+    public async Task<Dictionary<string, long>> DutyPaymentsByStatusAsync()
+    {
+        await using var connection = Open("payments");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT \"Status\", COUNT(*) FROM duty_payments GROUP BY \"Status\"";
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) counts[reader.GetString(0)] = Convert.ToInt64(reader.GetValue(1));
+        return counts;
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var database in _databases.Values) await database.DisposeAsync();
