@@ -274,9 +274,13 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
         {
             while (!sampling.IsCancellationRequested)
             {
-                var now = await rig.Stores.DutyPaymentsByStatusAsync();
-                long Gained(string status) => now.GetValueOrDefault(status) - baseline.GetValueOrDefault(status);
-                samples.Add((Stopwatch.GetElapsedTime(burst).TotalSeconds, Gained("Settling") + Gained("Settled"), Gained("Settled")));
+                try
+                {
+                    var now = await rig.Stores.DutyPaymentsByStatusAsync();
+                    long Gained(string status) => now.GetValueOrDefault(status) - baseline.GetValueOrDefault(status);
+                    samples.Add((Stopwatch.GetElapsedTime(burst).TotalSeconds, Gained("Settling") + Gained("Settled"), Gained("Settled")));
+                }
+                catch (System.Data.Common.DbException) { } // a read that failed (a busy file): the next one counts
                 try { await Task.Delay(250, sampling.Token); } catch (OperationCanceledException) { }
             }
         });
@@ -298,6 +302,8 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
         sampling.Cancel();
         await sampler;
         var settledThen = Volatile.Read(ref settledCount);
+        // Intents saved: Settling or Settled gained since the start (one given up drops out again); read every 250 ms, so the
+        // last sample may be short of the end.
         log.WriteLine($"  batch size {batchSize}: from the burst's start, s → intents saved / Settled: " +
                       string.Join(", ", samples.Select(x => $"{x.Seconds.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)} → {x.Intents}/{x.Settled}")));
         var settled = (await Task.WhenAll(runs)).Where(o => o.Error is null && o.SettledAt > burst).Select(o => o.SettledAt).ToList();

@@ -377,7 +377,7 @@ public sealed class ChainWriterTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_party_with_a_quarter_of_its_top_up_left_is_topped_up_alongside_its_send_not_before_it()
+    public async Task A_party_with_a_quarter_or_more_of_its_top_up_left_is_topped_up_alongside_its_send_not_before_it()
     {
         var (service, _) = Writer();
         var options = _chain.OptionsFor(DevelopmentAccounts.DocumentsKey);

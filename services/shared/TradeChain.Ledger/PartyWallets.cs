@@ -35,8 +35,9 @@ public sealed class PartyAccountOptions
     public bool DeriveDevelopmentKeys { get; set; }
 
     /// <summary>
-    /// Local development only (anvil charges gas; the production Besu network is free-gas): a party account holding
-    /// less than this many wei is topped up to it from the service's own account before it signs. 0 turns it off.
+    /// Local development only (anvil charges gas; the production Besu network is free-gas): a party account estimated to
+    /// hold less than half this many wei is topped up to it from the service's own account — before its next transaction
+    /// is signed when it holds less than a quarter, alongside it (not waited for) otherwise. 0 turns it off.
     /// </summary>
     public string GasTopUpWei { get; set; } = "0";
 
@@ -114,7 +115,7 @@ public sealed class PartyWallets(ChainOptions chain, PartyAccountOptions options
         : options.SelfSigned.ContainsKey(party) ? "the party itself (it signs the transactions prepared for it)"
         : HasAccount(party) ? "a key held by this service (Development)" : "nobody: no account";
 
-    /// <summary>The writer that signs as <paramref name="party"/>, with gas topped up where configured.</summary>
+    /// <summary>The writer that signs as <paramref name="party"/>, with gas topped up where configured (or being topped up alongside: <see cref="PartyAccountOptions.GasTopUpWei"/>).</summary>
     /// <remarks>
     /// For a party that signs itself the writer's transactions stop with <see cref="PartySignatureRequiredException"/> (the
     /// transaction to sign) unless the request carries the party's signature of exactly that transaction.
@@ -124,8 +125,9 @@ public sealed class PartyWallets(ChainOptions chain, PartyAccountOptions options
         var wallet = WalletOf(party);
         if (_topUp > 0 && wallet.MayNeedGas(_topUp))
         {
-            // Still a quarter of the top-up or more (hundreds of transactions' gas): topped up alongside, not waited for —
-            // waiting for the top-up's block held every send of the party back a block (a block with none of its batches).
+            // Still a quarter of the top-up or more (with 1 ETH: about ten full settlement batches at a few gwei, thousands of
+            // simple transactions): topped up alongside, not waited for — waiting for the top-up's block held every send of
+            // the party back a block (a block with none of its batches).
             if (!wallet.MayNeedGas(_topUp / 2))
             {
                 TopUpAlongside(wallet);
@@ -191,7 +193,8 @@ public sealed class PartyWallets(ChainOptions chain, PartyAccountOptions options
             await service.SendValueAsync(wallet.Writer.Address, _topUp - balance, cancellationToken);
             balance = _topUp;
         }
-        // Transactions in flight at the read may not be charged in it yet: counted as spent, at their most.
+        // Transactions in flight at the read may not be charged in it yet (a node's pending balance may already include
+        // some): counted as spent, at their most — an estimate that errs low.
         wallet.Estimated(balance - spending.InFlight, spending.Committed);
     }
 

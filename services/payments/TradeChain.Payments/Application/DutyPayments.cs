@@ -225,7 +225,7 @@ public sealed class SettleDutyPayment(PaymentsDbContext db, SettlementLedger led
     /// <summary>The settlement's ISO 20022 messages — when they can be written (a wallet's transfer is recorded even if not).</summary>
     private void RecordReport(MovementReport report)
     {
-        if (iso.Problem(report) is null) iso.Record(db, report);
+        iso.TryRecord(db, report);
     }
 
     internal static MovementReport Report(DutyPayment payment, Caller bank, SettlementAccount from, SettlementAccount to) =>

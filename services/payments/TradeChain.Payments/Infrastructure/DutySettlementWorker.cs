@@ -14,8 +14,8 @@ namespace TradeChain.Payments.Infrastructure;
 /// replicas; another holds it ⇒ it waits for the next scan) and starts a flush (<see cref="Application.SettleQueuedDutyPayments"/>).
 /// Up to Payments:SettlementBatchesInFlight flushes of a bank run at once: once a flush has read what it takes, the lane
 /// may start the next one (which leaves those references alone), so settlements asked while a batch waits for its block
-/// go in the next batch instead of waiting for that receipt; a flush that took a full batch wakes the lane again at once,
-/// so a backlog fills every free slot. The lease is let go when the bank's last flush ends (unless
+/// go in the next batch instead of waiting for that receipt; a flush that took a full batch wakes the lane again as soon as
+/// it has read, so a backlog fills every free slot (one window apart). The lease is let go when the bank's last flush ends (unless
 /// one failed, below); taken over from a holder whose lease ran out, nothing is given up for <see cref="TakeOverGrace"/>. A flush,
 /// once begun, runs to its end even when the process stops (its sends and saves are not cancelled). A flush's failure
 /// (chain or database unavailable, lease lost) is retried with backoff; its entries stay queued, and the lease is not let
@@ -50,8 +50,11 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
         public long DecideAfterUnixMs;
         /// <summary>A flush under the lease held now failed: the lease is not let go but left to expire.</summary>
         public bool FailedUnderLease;
-        /// <summary>The last flush to end that took something left items undecided (their count), could not save its outcomes, or failed (then at least 1).</summary>
-        public int Unsettled;
+        /// <summary>
+        /// Not 0 when the last flush that took something (last to write it: flushes end concurrently) left items undecided
+        /// (their count), could not save its outcomes, or failed (then 1 or more). Only whether it is 0 is used.
+        /// </summary>
+        public int LastUndecided;
     }
 
     /// <summary>How soon a lane looks again at items left undecided (a transaction of the bank that may carry them was not mined yet).</summary>
@@ -148,11 +151,13 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
                     flushes.Add(flush);
                 }
                 // What it took is in flight now: the next flush leaves it alone. A full batch taken: more may be queued — the
-                // next flush starts as soon as a slot is free, not at the next wake-up (wake-ups collapse into one, so a
-                // backlog queued at once would otherwise be taken one flush per flush that ends, leaving slots idle).
+                // lane is woken again now, so the next flush starts after the window and a free slot, not at the next wake-up
+                // (wake-ups collapse into one, so a backlog queued at once would otherwise be taken one flush per flush that
+                // ends, leaving slots idle). The flush's own end wakes the lane again too (below); at a backlog's tail that
+                // costs one flush that finds nothing.
                 // Not while the lane's last flush that took something left items undecided, could not save, or failed (a chain
                 // that stalls, a database that refuses): those are looked at again after LookAgainAfter or a backoff, as before.
-                if (await read.Task.WaitAsync(ct) >= queue.MaxItems && Volatile.Read(ref lane.Unsettled) == 0) queue.Queued(lane.Bank);
+                if (await read.Task.WaitAsync(ct) >= queue.MaxItems && Volatile.Read(ref lane.LastUndecided) == 0) queue.Queued(lane.Bank);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
             catch (Exception e)
@@ -223,14 +228,14 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
             undecided = flushed.Undecided;
             // Only a flush that took something says how the lane stands (an empty one says nothing): outcomes it could not
             // save count as unsettled too.
-            if (took.Count > 0) Volatile.Write(ref lane.Unsettled, flushed.Again ? Math.Max(1, undecided) : undecided);
+            if (took.Count > 0) Volatile.Write(ref lane.LastUndecided, flushed.Again ? Math.Max(1, undecided) : undecided);
             // A full batch: more may wait (items left queued come first again: not at once). Outcomes not saved: at once.
             again = flushed.Again || (flushed.Taken == queue.MaxItems && flushed.Resolved > 0);
         }
         catch (Exception e)
         {
             failed = true;
-            Volatile.Write(ref lane.Unsettled, 1); // before the backoff: no early wake-up meanwhile
+            Volatile.Write(ref lane.LastUndecided, 1); // before the backoff: no early wake-up meanwhile
             var failures = Interlocked.Increment(ref lane.Failures);
             logger.LogWarning(e, "Flushing {Bank}'s queued duty settlements failed ({Failures} in a row); they stay queued", lane.Bank, failures);
             if (e is SettlementLeaseLostException) await ForgetLeaseAsync(lane, lease);

@@ -36,6 +36,25 @@ public sealed class Iso20022Recorder(TimeProvider clock)
         foreach (var (type, party, xml) in Build(m)) Add(db, type, m.Subject, party, xml, clock.GetUtcNow());
     }
 
+    /// <summary>
+    /// Records the messages when they can be written, building them once (<see cref="Problem"/> then <see cref="Record"/>
+    /// built each twice, per settlement of a batch); false, recording nothing, when they cannot.
+    /// </summary>
+    public bool TryRecord(PaymentsDbContext db, MovementReport m)
+    {
+        List<(string Type, string Party, System.Xml.Linq.XDocument Xml)> built;
+        try
+        {
+            built = [.. Build(m)];
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        foreach (var (type, party, xml) in built) Add(db, type, m.Subject, party, xml, clock.GetUtcNow());
+        return true;
+    }
+
     private IEnumerable<(string Type, string Party, System.Xml.Linq.XDocument Xml)> Build(MovementReport m)
     {
         var now = clock.GetUtcNow();
