@@ -186,15 +186,13 @@ public sealed class PartyWallets(ChainOptions chain, PartyAccountOptions options
     private async Task TopUpAsync(Wallet wallet, CancellationToken cancellationToken)
     {
         var spending = wallet.Writer.Spending(); // before the read: whatever it sends later is subtracted from the estimate
-        // As of the pending block: a top-up sent before and not mined yet (its wait failed) is not sent again.
-        var balance = (await service.Web3.Eth.GetBalance.SendRequestAsync(wallet.Writer.Address, Nethereum.RPC.Eth.DTOs.BlockParameter.CreatePending())).Value;
+        var balance = (await service.Web3.Eth.GetBalance.SendRequestAsync(wallet.Writer.Address)).Value;
         if (balance < _topUp / 2)
         {
             await service.SendValueAsync(wallet.Writer.Address, _topUp - balance, cancellationToken);
             balance = _topUp;
         }
-        // Transactions in flight at the read may not be charged in it yet (a node's pending balance may already include
-        // some): counted as spent, at their most — an estimate that errs low.
+        // Transactions in flight at the read may not be charged in it yet: counted as spent, at their most.
         wallet.Estimated(balance - spending.InFlight, spending.Committed);
     }
 
