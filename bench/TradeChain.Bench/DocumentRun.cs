@@ -176,16 +176,12 @@ public sealed class DocumentRun(BenchOptions options, TextWriter log)
             .AddSingleton(new ServiceIdentity("documents"))
             .AddSingleton(_ => new ChainWriter(chainOptions, NullLogger<ChainWriter>.Instance))
             .AddSingleton(sp => new DocumentStoreClient(sp.GetRequiredService<ChainWriter>(), chainOptions))
-            .AddSingleton<TitleRegistryClient>()
             .AddSingleton(new IssuerRegistryOptions())
             .AddSingleton<IssuerRegistry>()
-            .AddSingleton(sp => new ChainIndex([TitleEvents.SourceFor(chainOptions), DocumentStoreEvents.SourceFor(chainOptions)],
+            .AddSingleton(sp => new ChainIndex(DocumentVerificationRegistration.IndexSources(chainOptions),
                 sp.GetRequiredService<ChainWriter>(), chainOptions, Options.Create(new ChainIndexOptions())))
             .AddSingleton<ChainIndexer>()
-            .AddScoped<TitleEvents>()
-            .AddSingleton<DocumentStoreEventCache>()
-            .AddScoped<DocumentStoreEvents>()
-            .AddScoped<DocumentVerifier>()
+            .AddDocumentVerification() // as the service registers it (Program.cs)
             .AddDbContext<DocumentsDbContext>(o => o.UseServiceDatabase(database))
             .AddScoped<ServiceDbContext>(sp => sp.GetRequiredService<DocumentsDbContext>()) // the indexer's view of it, as in the service
             .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });

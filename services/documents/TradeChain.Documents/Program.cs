@@ -17,13 +17,9 @@ builder.Services.AddOptions<IssuanceOptions>().Bind(builder.Configuration.GetSec
 builder.Services.AddSingleton(builder.Configuration.GetSection(IssuerRegistryOptions.Section).Get<IssuerRegistryOptions>() ?? new IssuerRegistryOptions());
 builder.AddPartyWallets();
 builder.Services.AddSingleton<IssuerRegistry>();
-builder.Services.AddSingleton<TitleRegistryClient>();
-builder.AddChainIndex(chain => [TitleEvents.SourceFor(chain), DocumentStoreEvents.SourceFor(chain)]);
-builder.Services.AddScoped<TitleEvents>();
-builder.Services.AddSingleton<DocumentStoreEventCache>();
-builder.Services.AddScoped<DocumentStoreEvents>();
+builder.AddChainIndex(DocumentVerificationRegistration.IndexSources);
+builder.Services.AddDocumentVerification();
 builder.Services.AddSingleton<PartyDirectory>();
-builder.Services.AddScoped<DocumentVerifier>();
 builder.Services.AddDocumentUseCases();
 builder.Services.AddHostedService<DocumentIssuer>();
 builder.AddPublicVerification();

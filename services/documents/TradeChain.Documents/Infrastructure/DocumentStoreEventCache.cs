@@ -95,7 +95,7 @@ public sealed class DocumentStoreEventCache(ChainIndex index, DocumentStoreClien
             foreach (var group in rows.GroupBy(r => r.Topic1!, StringComparer.Ordinal))
             {
                 var known = byTopic.TryGetValue(group.Key, out var before) ? before : [];
-                byTopic[group.Key] = known.AddRange(group.Select(r => (r.ToFilterLog(), r.BlockTimestamp)));
+                byTopic[group.Key] = known.AddRange(group.Select(r => r.ToTimedLog()));
             }
             return _snapshot = new Snapshot(through, byTopic.ToImmutable(), snapshot.Count + rows.Count, Environment.TickCount64);
         }

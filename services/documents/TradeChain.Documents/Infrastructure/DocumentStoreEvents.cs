@@ -52,7 +52,7 @@ public sealed class DocumentStoreEvents(DocumentsDbContext db, ChainIndex index,
         // From this process's copy of the index (DocumentStoreEventCache); from the index itself when the copy was let go.
         var logs = await cache.EventsAsync(db, topics, final, ct)
                    ?? (await ChainIndex.EventsOf(db, store.ContractAddress).Where(e => e.Topic1 != null && topics.Contains(e.Topic1)).ToListAsync(ct))
-                       .Select(r => (Log: r.ToFilterLog(), Timestamp: r.BlockTimestamp)).ToList();
+                       .Select(r => r.ToTimedLog()).ToList();
         // Blocks after the final one (only with confirmations) are not indexed yet: they are read from the node, once.
         if (chain.Confirmations > 0) logs.AddRange(await store.VerificationEventsAsync(store.ContractAddress, documents, final + 1, null));
         var issued = documents.Select(d => DocumentStoreClient.IssuanceIn(d, logs.Select(l => l.Log))).OfType<IssuanceRecord>().ToList();

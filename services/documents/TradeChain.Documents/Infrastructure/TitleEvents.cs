@@ -21,7 +21,7 @@ public sealed class TitleEvents(DocumentsDbContext db, ChainIndex index, TitleRe
     {
         var token = TitleRegistryClient.TokenTopic(root);
         var rows = await ChainIndex.EventsOf(db, titles.ContractAddress).Where(e => e.Topic1 == token).ToListAsync(ct);
-        return TitleRegistryClient.StepsOf(rows.Select(r => (r.ToFilterLog(), r.BlockTimestamp)));
+        return TitleRegistryClient.StepsOf(rows.Select(r => r.ToTimedLog()));
     }
 
     /// <summary>

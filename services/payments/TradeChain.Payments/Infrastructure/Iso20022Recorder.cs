@@ -14,50 +14,60 @@ public sealed record MovementReport(string Subject, string EndToEndId, decimal A
 /// </summary>
 public sealed class Iso20022Recorder(TimeProvider clock)
 {
-    /// <summary>A well-formed transaction hash for <see cref="Validate"/>, before the real one exists.</summary>
+    /// <summary>A well-formed transaction hash for <see cref="Problem"/>, before the real one exists.</summary>
     public const string Placeholder = "0x0000000000000000000000000000000000000000000000000000000000000001";
 
     /// <summary>Builds the messages without keeping them: why they cannot be written (naming the field), or null.</summary>
-    public string? Problem(MovementReport m)
-    {
-        try
-        {
-            _ = Build(m).ToList();
-            return null;
-        }
-        catch (ArgumentException e)
-        {
-            return $"the ISO 20022 messages of this settlement cannot be written: {e.Message}";
-        }
-    }
+    public string? Problem(MovementReport m) => TryBuild(m, out _, out var failure) ? null : Explain(failure!);
 
+    /// <summary>Records the messages; throws <see cref="ArgumentException"/> (naming the field) when they cannot be written.</summary>
     public void Record(PaymentsDbContext db, MovementReport m)
     {
-        foreach (var (type, party, xml) in Build(m)) Add(db, type, m.Subject, party, xml, clock.GetUtcNow());
+        if (!TryBuild(m, out var built, out var failure)) throw new ArgumentException(Explain(failure!), failure!.ParamName, failure);
+        Keep(db, m, built);
     }
 
-    /// <summary>
-    /// Records the messages when they can be written, building them once (<see cref="Problem"/> then <see cref="Record"/>
-    /// built each twice, per settlement of a batch); false, recording nothing, when they cannot.
-    /// </summary>
+    /// <summary>Records the messages when they can be written; false, recording nothing, when they cannot.</summary>
     public bool TryRecord(PaymentsDbContext db, MovementReport m)
     {
-        List<(string Type, string Party, System.Xml.Linq.XDocument Xml)> built;
-        try
-        {
-            built = [.. Build(m)];
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-        foreach (var (type, party, xml) in built) Add(db, type, m.Subject, party, xml, clock.GetUtcNow());
+        if (!TryBuild(m, out var built, out _)) return false;
+        Keep(db, m, built);
         return true;
     }
 
-    private IEnumerable<(string Type, string Party, System.Xml.Linq.XDocument Xml)> Build(MovementReport m)
+    private sealed record Built(DateTimeOffset At, List<(string Type, string Party, System.Xml.Linq.XDocument Xml)> Messages);
+
+    /// <summary>
+    /// The one place a transfer's messages are built (for <see cref="Problem"/>, <see cref="Record"/> and
+    /// <see cref="TryRecord"/>): all of them, or none and why. <see cref="Notify"/> builds its single camt.054 itself.
+    /// </summary>
+    private bool TryBuild(MovementReport m, out Built built, out ArgumentException? failure)
     {
         var now = clock.GetUtcNow();
+        try
+        {
+            built = new Built(now, [.. Build(m, now)]);
+            failure = null;
+            return true;
+        }
+        catch (ArgumentException e)
+        {
+            built = new Built(now, []);
+            failure = e;
+            return false;
+        }
+    }
+
+    private static string Explain(ArgumentException failure) => $"the ISO 20022 messages of this settlement cannot be written: {failure.Message}";
+
+    /// <summary>Keeps the messages, each stamped with the moment they were built (the time inside them).</summary>
+    private static void Keep(PaymentsDbContext db, MovementReport m, Built built)
+    {
+        foreach (var (type, party, xml) in built.Messages) Add(db, type, m.Subject, party, xml, built.At);
+    }
+
+    private static IEnumerable<(string Type, string Party, System.Xml.Linq.XDocument Xml)> Build(MovementReport m, DateTimeOffset now)
+    {
         var today = DateOnly.FromDateTime(now.UtcDateTime);
         var uetr = Guid.NewGuid();
         var debtor = new Party(m.DebtorParty, AccountId.Chain(m.DebtorAddress, "debtorAccount"));

@@ -64,6 +64,9 @@ public sealed class ChainEventRecord
         Topics = new object?[] { Topic0, Topic1, Topic2, Topic3 }.TakeWhile(t => t is not null).Cast<object>().ToArray(),
     };
 
+    /// <summary>The log with its block's timestamp, as the contract clients' readers take it (one mapping for every reader of the index).</summary>
+    public (FilterLog Log, long Timestamp) ToTimedLog() => (ToFilterLog(), BlockTimestamp);
+
     public static ChainEventRecord From(FilterLog log, long blockTimestamp)
     {
         var topics = (log.Topics ?? []).Select(t => t?.ToString()?.ToLowerInvariant()).ToList();
