@@ -182,7 +182,7 @@ public sealed class DocumentRun(BenchOptions options, TextWriter log)
                 sp.GetRequiredService<ChainWriter>(), chainOptions, Options.Create(new ChainIndexOptions())))
             .AddSingleton<ChainIndexer>()
             .AddDocumentVerification() // as the service registers it (Program.cs)
-            .AddDbContext<DocumentsDbContext>(o => o.UseServiceDatabase(database))
+            .AddDbContextPool<DocumentsDbContext>(o => o.UseServiceDatabase(database)) // pooled, as in the service
             .AddScoped<ServiceDbContext>(sp => sp.GetRequiredService<DocumentsDbContext>()) // the indexer's view of it, as in the service
             .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         var indexer = services.GetRequiredService<ChainIndexer>();

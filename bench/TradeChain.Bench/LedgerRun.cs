@@ -53,7 +53,7 @@ public static class LedgerRun
     private static async Task MeasureAsync(string name, string connectionString, int[] sizes, TextWriter output)
     {
         var options = new DbContextOptionsBuilder<PaymentsDbContext>().UseServiceDatabase(connectionString).Options;
-        PaymentsDbContext Db() => new(options, new ServiceIdentity("payments"));
+        PaymentsDbContext Db() => new(options);
         var trigger = await BalanceTrigger.OfAsync(Db);
         var entries = 0;
         var booked = 0;

@@ -160,9 +160,9 @@ public sealed class MigrationTests : IDisposable
 
     private static ServiceDbContext Context(string service, string connectionString) => service switch
     {
-        "customs" => new CustomsDbContext(Options<CustomsDbContext>(connectionString), new ServiceIdentity(service)),
-        "documents" => new DocumentsDbContext(Options<DocumentsDbContext>(connectionString), new ServiceIdentity(service)),
-        "payments" => new PaymentsDbContext(Options<PaymentsDbContext>(connectionString), new ServiceIdentity(service)),
+        "customs" => new CustomsDbContext(Options<CustomsDbContext>(connectionString)),
+        "documents" => new DocumentsDbContext(Options<DocumentsDbContext>(connectionString)),
+        "payments" => new PaymentsDbContext(Options<PaymentsDbContext>(connectionString)),
         _ => throw new ArgumentOutOfRangeException(nameof(service), service, null),
     };
 

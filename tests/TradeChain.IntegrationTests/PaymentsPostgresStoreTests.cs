@@ -26,7 +26,7 @@ public sealed class PaymentsPostgresStoreTests : IAsyncLifetime
 
     private DbContextOptions<PaymentsDbContext> _options => new DbContextOptionsBuilder<PaymentsDbContext>().UseServiceDatabase(_connection).Options;
 
-    private PaymentsDbContext Db() => new(_options, new ServiceIdentity("payments"));
+    private PaymentsDbContext Db() => new(_options);
 
     public async Task InitializeAsync()
     {
@@ -162,8 +162,8 @@ public sealed class PaymentsPostgresStoreTests : IAsyncLifetime
     {
         var changes = new RecordChanges();
         var probe = new CommitProbe();
-        var options = new DbContextOptionsBuilder<PaymentsDbContext>().UseServiceDatabase(_connection).AddInterceptors(probe).Options;
-        await using var db = new PaymentsDbContext(options, new ServiceIdentity("payments"), changes);
+        var options = new DbContextOptionsBuilder<PaymentsDbContext>().UseServiceDatabase(_connection, changes: changes).AddInterceptors(probe).Options;
+        await using var db = new PaymentsDbContext(options);
         db.DutyPayments.Add(DutyPayment.Request("DUTY-PG-1", Guid.NewGuid(), "EXP", 7m, "USD", "customs", Now));
         await db.SaveChangesAsync();
         var payment = await db.DutyPayments.SingleAsync();

@@ -84,7 +84,7 @@ public sealed class SettlementLeaseTests
         private readonly DbContextOptions<PaymentsDbContext> _options = new DbContextOptionsBuilder<PaymentsDbContext>()
             .UseServiceDatabase(postgres is not null ? postgres.ConnectionString : $"Data Source={sqlitePath}").Options;
 
-        public PaymentsDbContext Db() => new(_options, new ServiceIdentity("payments"));
+        public PaymentsDbContext Db() => new(_options);
 
         public async ValueTask DisposeAsync()
         {

@@ -20,11 +20,11 @@ public sealed class CommitAnnouncementTests : IAsyncLifetime
     private readonly WorkSignal _signal = new();
     private DbContextOptions<PaymentsDbContext> _options = null!;
 
-    private PaymentsDbContext Db() => new(_options, new ServiceIdentity("payments"), _changes);
+    private PaymentsDbContext Db() => new(_options);
 
     public async Task InitializeAsync()
     {
-        _options = new DbContextOptionsBuilder<PaymentsDbContext>().UseServiceDatabase($"Data Source={_file}", workers: _signal)
+        _options = new DbContextOptionsBuilder<PaymentsDbContext>().UseServiceDatabase($"Data Source={_file}", workers: _signal, changes: _changes)
             .AddInterceptors(new WorkSignalInterceptor(_signal)).Options;
         await using var db = Db();
         await ServiceDatabase.MigrateAsync(db);

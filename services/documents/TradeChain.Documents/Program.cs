@@ -8,7 +8,7 @@ using TradeChain.ServiceDefaults.Chain;
 
 var builder = WebApplication.CreateBuilder(args);
 
-builder.AddTradeChainService<DocumentsDbContext>("documents", typeof(Program).Assembly);
+builder.AddTradeChainService<DocumentsDbContext>(DocumentsDbContext.Identity.Name, typeof(Program).Assembly);
 builder.Services.AddOptions<IssuanceOptions>().Bind(builder.Configuration.GetSection(IssuanceOptions.Section))
     .Validate(o => o.MaxBatchSize is >= 1 and <= 10_000, "Issuance:MaxBatchSize must be between 1 and 10000 documents.")
     .Validate(o => o.WindowMs is >= 0 and <= 60_000, "Issuance:WindowMs must be between 0 and 60000 ms.")

@@ -7,7 +7,7 @@ using TradeChain.ServiceDefaults.Chain;
 
 var builder = WebApplication.CreateBuilder(args);
 
-builder.AddTradeChainService<PaymentsDbContext>("payments", typeof(Program).Assembly);
+builder.AddTradeChainService<PaymentsDbContext>(PaymentsDbContext.Identity.Name, typeof(Program).Assembly);
 builder.Services.Configure<PaymentsOptions>(builder.Configuration.GetSection(PaymentsOptions.Section));
 builder.Services.AddOptions<PaymentsOptions>().Validate(o => o.SettlementBatchMaxItems is >= 1 and <= PaymentsOptions.MostBatchItems,
     $"Payments:SettlementBatchMaxItems must be between 1 and {PaymentsOptions.MostBatchItems}: a batch transaction costs about 56,000 gas per item, and {PaymentsOptions.MostBatchItems} (tested) stays well under a 30,000,000 block gas limit.")

@@ -13,10 +13,16 @@ public sealed class PartyAccount
     public string Party { get; set; } = "";
 }
 
-/// <param name="changes">Woken when a record's transition commits (long-poll of its status); absent outside the service (tools, tests).</param>
-public sealed class DocumentsDbContext(DbContextOptions<DocumentsDbContext> options, ServiceIdentity service, RecordChanges? changes = null)
-    : ServiceDbContext(options, service, changes)
+/// <summary>
+/// The documents service's database. Made from its options alone so that the service can pool its contexts
+/// (<see cref="DatabaseRegistration"/>): the long-poll wake-ups of its records come with the options
+/// (<see cref="RecordChangesExtension"/>, <c>UseServiceDatabase(changes:)</c>), absent unless they carry one (tools, tests).
+/// </summary>
+public sealed class DocumentsDbContext(DbContextOptions<DocumentsDbContext> options) : ServiceDbContext(options, Identity)
 {
+    /// <summary>The service whose transitions this database records (its name in the transition log and the service's own).</summary>
+    public static readonly ServiceIdentity Identity = new("documents");
+
     public DbSet<TradeDocument> Documents => Set<TradeDocument>();
 
     public DbSet<IssuanceBatch> Batches => Set<IssuanceBatch>();

@@ -10,10 +10,16 @@ using TradeChain.ServiceDefaults.Transitions;
 
 namespace TradeChain.Payments.Infrastructure;
 
-/// <param name="changes">Woken when a record's transition commits (long-poll of its status); absent outside the service (tools, tests).</param>
-public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> options, ServiceIdentity service, RecordChanges? changes = null)
-    : ServiceDbContext(options, service, changes)
+/// <summary>
+/// The payments service's database. Made from its options alone so that the service can pool its contexts
+/// (<see cref="DatabaseRegistration"/>): the long-poll wake-ups of its records come with the options
+/// (<see cref="RecordChangesExtension"/>, <c>UseServiceDatabase(changes:)</c>), absent unless they carry one (tools, tests).
+/// </summary>
+public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> options) : ServiceDbContext(options, Identity)
 {
+    /// <summary>The service whose transitions this database records (its name in the transition log and the service's own).</summary>
+    public static readonly ServiceIdentity Identity = new("payments");
+
     public DbSet<DutyPayment> DutyPayments => Set<DutyPayment>();
 
     public DbSet<DocumentaryCredit> Credits => Set<DocumentaryCredit>();

@@ -13,9 +13,15 @@ namespace TradeChain.ServiceDefaults.Persistence;
 /// integration messages its domain events map to (<see cref="IntegrationMessagesFor"/>) to the outbox in the same
 /// transaction — state, messages and chain record commit together or not at all.
 /// </summary>
-/// <param name="changes">Woken when a record's transition commits (long-poll of its status); absent outside a service (tools, tests).</param>
+/// <param name="service">The service whose transitions this database records (the name in the transition log).</param>
+/// <param name="changes">
+/// Woken when a record's transition commits (long-poll of its status): when not given, the options' (<see cref="RecordChangesExtension"/>);
+/// absent when they carry none (tools, tests).
+/// </param>
 public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity service, RecordChanges? changes = null) : DbContext(options)
 {
+    private readonly RecordChanges? _changes = changes ?? RecordChangesExtension.Of(options);
+
     public static readonly JsonSerializerOptions MessageJson = new(JsonSerializerDefaults.Web);
 
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
@@ -127,7 +133,25 @@ public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity
     private void Announce(List<TransitionRecord> recorded)
     {
         OnTransitionsCommitted(recorded);
-        changes?.Committed(recorded.Select(r => RecordChanges.KeyOf(r.AggregateType, r.AggregateId)));
+        _changes?.Committed(recorded.Select(r => RecordChanges.KeyOf(r.AggregateType, r.AggregateId)));
+    }
+
+    /// <summary>
+    /// A pooled context is returned to its pool on disposal and lent to the next unit of work (EF resets its own state):
+    /// nothing a transaction of this use held back is carried into the next. A transaction begun through EF clears it
+    /// anyway (<see cref="TransactionStarted"/>); one begun on the connection and handed in with <c>UseTransaction</c> (as
+    /// <see cref="ReadSnapshot"/> does) would not, and its commit would announce it.
+    /// </summary>
+    public override ValueTask DisposeAsync()
+    {
+        _awaitingCommit = null;
+        return base.DisposeAsync();
+    }
+
+    public override void Dispose()
+    {
+        _awaitingCommit = null;
+        base.Dispose();
     }
 
     /// <summary>Called after a save that recorded transitions has committed (a service counts them in its metrics).</summary>
@@ -187,5 +211,5 @@ public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity
     protected abstract void ConfigureDomain(ModelBuilder model);
 }
 
-/// <summary>The running service's name, as it appears in the transition log and the bus's queue names.</summary>
+/// <summary>The running service's name, as in the bus's queue names; a service context's static <c>Identity</c> names it in the transition log.</summary>
 public sealed record ServiceIdentity(string Name);
