@@ -33,6 +33,10 @@ public sealed class EndToEndTests(ITestOutputHelper output)
         await bankSigner.AssertSignedByTheBankAsync(system, GoldenPath.BankParty, payment["settlementTransactionHash"]!.GetValue<string>());
 
         using var verifier = new IndependentVerifier(system.Chain.RpcUrl);
+        // The development chain takes as much gas in a block as the production chain's genesis (deploy/k8s): what one block
+        // holds here — a bank's settlement batches in flight — it holds there (anvil's own default is 30,000,000).
+        using (var genesis = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(TestEnvironment.RepoRoot, "deploy", "k8s", "base", "besu", "genesis.json"))))
+            Assert.Equal(Convert.ToInt64(genesis.RootElement.GetProperty("gasLimit").GetString(), 16), await verifier.BlockGasLimitAsync());
         foreach (var root in result.DocumentRoots.Distinct())
             Assert.True(await verifier.IsIssuedAsync(system.Chain.Deployment.DocumentStoreAddress, "0x" + root), $"batch root {root} issued on chain");
 

@@ -241,7 +241,7 @@ public sealed partial class SettlementIntegrityTests
         }
         finally
         {
-            await chain.Rpc("evm_setBlockGasLimit", "0x1c9c380"); // 30,000,000
+            await chain.Rpc("evm_setBlockGasLimit", "0x1fffffffffffff"); // the AppHost's (TradeChain:BlockGasLimit, the production genesis's)
             await chain.Rpc("evm_setAutomine", true);
             await chain.Rpc("evm_mine");
         }

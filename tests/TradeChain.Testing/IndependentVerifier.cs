@@ -71,6 +71,9 @@ public sealed class IndependentVerifier(string rpcUrl) : IDisposable
         return Convert.ToInt64(receipt["gasUsed"]!.GetValue<string>(), 16);
     }
 
+    /// <summary>The latest block's gas limit: how much gas one block of this chain takes.</summary>
+    public async Task<long> BlockGasLimitAsync() => Convert.ToInt64((await CallAsync("eth_getBlockByNumber", ["latest", false]))["gasLimit"]!.GetValue<string>(), 16);
+
     /// <summary>The chain's head block number.</summary>
     public async Task<long> BlockNumberAsync() => Convert.ToInt64((await CallAsync("eth_blockNumber", [])).GetValue<string>(), 16);
 

@@ -145,7 +145,7 @@ public static class TradeChainModel
             "--mnemonic", Mnemonic, "--state", Path.Combine(dir, "anvil-state.json"),
             // No CORS headers: a web page open in the developer's browser cannot drive the chain (anvil_setCode...);
             // the console reads the chain from its server, never from the browser.
-            "--no-cors"];
+            "--no-cors", "--gas-limit", settings.BlockGasLimit.ToString(CultureInfo.InvariantCulture)];
         if (settings.BlockTime > 0) args = [.. args, "--block-time", settings.BlockTime.ToString(CultureInfo.InvariantCulture)];
         return builder.AddExecutable("anvil", settings.AnvilPath, dir, settings.ChainLog ? args : [.. args, "--silent"])
             .WithHttpEndpoint(port: settings.AnvilPort, targetPort: settings.AnvilPort, name: "rpc", isProxied: false)

@@ -37,6 +37,20 @@ public sealed class TradeChainSettings
     /// </summary>
     public int BlockTime { get; set; }
 
+    /// <summary>
+    /// anvil's block gas limit: by default the production chain's (deploy/k8s/base/besu/genesis.json, <c>gasLimit</c>
+    /// 0x1fffffffffffff, which Besu keeps for every block as no target gas limit is configured), so that what fits in one
+    /// block here is what fits there. With anvil's own default, 30,000,000, and a block period, a block took five of a
+    /// bank's settlement batches of 100 (5 × 5.6 M gas); a sixth waited for the next block.
+    /// </summary>
+    public long BlockGasLimit { get; set; } = ProductionBlockGasLimit;
+
+    /// <summary>
+    /// The block gas limit of the deployment's genesis: <c>EndToEndTests.An_export_trade_goes_from_documents_to_release...</c>
+    /// checks the running anvil's against deploy/k8s/base/besu/genesis.json.
+    /// </summary>
+    public const long ProductionBlockGasLimit = 0x1fffffffffffff;
+
     /// <summary>The development banks' own signer (a second anvil holding their keys, see <c>DevelopmentBankSigners</c>).</summary>
     public int BankSignerPort { get; set; } = 8546;
 

@@ -10,7 +10,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddTradeChainService<PaymentsDbContext>(PaymentsDbContext.Identity.Name, typeof(Program).Assembly);
 builder.Services.Configure<PaymentsOptions>(builder.Configuration.GetSection(PaymentsOptions.Section));
 builder.Services.AddOptions<PaymentsOptions>().Validate(o => o.SettlementBatchMaxItems is >= 1 and <= PaymentsOptions.MostBatchItems,
-    $"Payments:SettlementBatchMaxItems must be between 1 and {PaymentsOptions.MostBatchItems}: a batch transaction costs about 56,000 gas per item, and {PaymentsOptions.MostBatchItems} (tested) stays well under a 30,000,000 block gas limit.")
+    $"Payments:SettlementBatchMaxItems must be between 1 and {PaymentsOptions.MostBatchItems}: a batch transaction costs about 56,000 gas per item, and {PaymentsOptions.MostBatchItems} (tested) (about 5.6 M gas) fit even a 30,000,000 block gas limit such as anvil's default.")
     .Validate(o => o.SettlementBatchesInFlight is >= 1 and <= 16, "Payments:SettlementBatchesInFlight must be between 1 (each batch waits for the one before's receipt) and 16.")
     .Validate(o => o.DepositBatchWindowMs is >= 0 and <= 1000, "Payments:DepositBatchWindowMs must be between 0 (each deposit its own transaction) and 1000: a deposit's request waits for its batch.")
     .Validate(o => o.SettlementLeaseSeconds >= 5, "Payments:SettlementLeaseSeconds must be at least 5: a bank's settlement lease must outlast the sending of its batch.")
@@ -27,6 +27,7 @@ builder.Services.AddScoped<Onboardings>();
 builder.Services.AddScoped<ISignedStep>(services => services.GetRequiredService<DecideAmendment>());
 builder.Services.AddSingleton<DutySettlementQueue>();
 builder.Services.AddScoped<SettlementLeases>();
+builder.Services.AddSingleton<SettlementSaveGate>();
 builder.Services.AddHostedService<DutySettlementWorker>();
 builder.Services.AddHostedService<SignatureAbandonments>();
 builder.Services.AddOptions<ChainOptions>().Validate(o => o.Settlement.Count > 0 && o.Settlement.Values.All(s => s.Token.Length > 0 && s.Escrow.Length > 0),
