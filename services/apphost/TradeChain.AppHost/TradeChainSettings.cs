@@ -41,7 +41,9 @@ public sealed class TradeChainSettings
     /// anvil's block gas limit: by default the production chain's (deploy/k8s/base/besu/genesis.json, <c>gasLimit</c>
     /// 0x1fffffffffffff, which Besu keeps for every block as no target gas limit is configured), so that what fits in one
     /// block here is what fits there. With anvil's own default, 30,000,000, and a block period, a block took five of a
-    /// bank's settlement batches of 100 (5 × 5.6 M gas); a sixth waited for the next block.
+    /// bank's settlement batches of 100 (5 × 5.6 M gas); a sixth waited for the next block. A chain loaded from a state
+    /// saved earlier (StateDir/anvil) keeps the gas limit it was saved with — anvil restores its block settings from the
+    /// state file — so a development chain made before this setting stays at 30 M until StateDir/anvil is removed.
     /// </summary>
     public long BlockGasLimit { get; set; } = ProductionBlockGasLimit;
 

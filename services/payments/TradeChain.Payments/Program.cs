@@ -27,7 +27,6 @@ builder.Services.AddScoped<Onboardings>();
 builder.Services.AddScoped<ISignedStep>(services => services.GetRequiredService<DecideAmendment>());
 builder.Services.AddSingleton<DutySettlementQueue>();
 builder.Services.AddScoped<SettlementLeases>();
-builder.Services.AddSingleton<SettlementSaveGate>();
 builder.Services.AddHostedService<DutySettlementWorker>();
 builder.Services.AddHostedService<SignatureAbandonments>();
 builder.Services.AddOptions<ChainOptions>().Validate(o => o.Settlement.Count > 0 && o.Settlement.Values.All(s => s.Token.Length > 0 && s.Escrow.Length > 0),

@@ -35,7 +35,7 @@ public sealed record HeldLease(string Bank, string Holder, long Fence, bool Take
 /// a flush renews it inside its own database transaction (<see cref="RenewAsync"/>), so the save commits only under the lease:
 /// on PostgreSQL the renewal's row lock keeps a would-be taker waiting until the commit, which then finds the lease renewed.
 /// </summary>
-public sealed class SettlementLeases(PaymentsDbContext db, TimeProvider clock, SettlementSaveGate? saves = null)
+public sealed class SettlementLeases(PaymentsDbContext db, TimeProvider clock)
 {
     /// <summary>Takes <paramref name="bank"/>'s lease for <paramref name="holder"/> for <paramref name="duration"/>; null when another holds it.</summary>
     public async Task<HeldLease?> TryAcquireAsync(string bank, string holder, TimeSpan duration, CancellationToken ct)
@@ -85,35 +85,15 @@ public sealed class SettlementLeases(PaymentsDbContext db, TimeProvider clock, S
     /// <exception cref="SettlementLeaseLostException">The lease was lost (run out and taken): nothing was saved.</exception>
     public async Task SaveUnderAsync(HeldLease lease, TimeSpan duration, CancellationToken ct)
     {
-        if (saves is not null) await saves.Gate.WaitAsync(ct);
-        try
+        var strategy = db.Database.CreateExecutionStrategy();
+        await strategy.ExecuteAsync(async () =>
         {
-            var strategy = db.Database.CreateExecutionStrategy();
-            await strategy.ExecuteAsync(async () =>
-            {
-                await using IDbContextTransaction transaction = await db.Database.BeginTransactionAsync(ct);
-                if (!await RenewAsync(lease, duration, ct)) throw new SettlementLeaseLostException(lease.Bank);
-                await db.SaveChangesAsync(ct);
-                await transaction.CommitAsync(ct);
-            });
-        }
-        finally
-        {
-            saves?.Gate.Release();
-        }
+            await using IDbContextTransaction transaction = await db.Database.BeginTransactionAsync(ct);
+            if (!await RenewAsync(lease, duration, ct)) throw new SettlementLeaseLostException(lease.Bank);
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+        });
     }
-}
-
-/// <summary>
-/// One flush's save under its lease at a time in this process (<see cref="SettlementLeases.SaveUnderAsync"/>). Each takes
-/// its bank's lease row, and a duty settlement's also the customs treasury's balance row, so the database runs such saves
-/// one after another anyway; waiting here instead keeps a flush that waits from holding a pooled connection meanwhile
-/// (PostgreSQL: 20 per process, docs/database.md), as up to Payments:SettlementBatchesInFlight batches of a bank come
-/// back in one block and their saves begin together.
-/// </summary>
-public sealed class SettlementSaveGate
-{
-    internal SemaphoreSlim Gate { get; } = new(1, 1);
 }
 
 /// <summary>This process no longer holds the bank's settlement lease: what it decided is not saved, another holder decides again.</summary>
