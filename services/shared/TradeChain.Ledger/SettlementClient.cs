@@ -134,6 +134,10 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
         var token = TokenAddress(currency);
         if (SameAddress(await ServicingBankAsync(currency, holder.Address), bank)) return null;
         if (SameAddress(await service.QueryAsync<MandatedBankFunction, string>(token, new MandatedBankFunction { Account = holder.Address }), bank)) return null;
+        // The two reads are two calls at "latest": the bank's opening, which uses the mandate up as it opens the account, may
+        // have been mined between them (seen in CI under load: the holder was then asked to sign a second mandate). Read the
+        // servicing bank again: an account opened at this bank since the first read is what was asked.
+        if (SameAddress(await ServicingBankAsync(currency, holder.Address), bank)) return null;
         try
         {
             return await holder.SendAsync(token, new MandateBankFunction { Bank = bank }, cancellationToken);
