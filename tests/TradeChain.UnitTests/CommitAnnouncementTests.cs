@@ -97,6 +97,37 @@ public sealed class CommitAnnouncementTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_transaction_handed_in_after_an_abandoned_one_announces_only_its_own_saves()
+    {
+        using var abandoned = _changes.Watch(RecordChanges.KeyOf(DutyPayment.RecordType, "DUTY-1"), "EXP")!;
+        await using (var setup = Db())
+        {
+            setup.DutyPayments.Add(DutyPayment.Request("DUTY-2", Guid.NewGuid(), "EXP", 80m, "USD", "customs", Now));
+            await setup.SaveChangesAsync();
+        }
+        using var own = _changes.Watch(RecordChanges.KeyOf(DutyPayment.RecordType, "DUTY-2"), "EXP")!;
+        await using var db = Db();
+        await using (await db.Database.BeginTransactionAsync())
+        {
+            (await db.DutyPayments.SingleAsync(p => p.Reference == "DUTY-1")).BeginSettlement("BNK-1", "0xdebtor", "ops", Now);
+            await db.SaveChangesAsync();
+        } // left on a failure: disposed, neither committed nor rolled back by EF's hand
+        db.ChangeTracker.Clear();
+        // Within the same use of the context, a transaction begun on the connection and handed to EF (as ReadSnapshot does).
+        await db.Database.OpenConnectionAsync();
+        var connection = db.Database.GetDbConnection();
+        await using (var begun = await connection.BeginTransactionAsync())
+        {
+            await db.Database.UseTransactionAsync(begun);
+            (await db.DutyPayments.SingleAsync(p => p.Reference == "DUTY-2")).BeginSettlement("BNK-1", "0xdebtor", "ops", Now);
+            await db.SaveChangesAsync();
+            await db.Database.CommitTransactionAsync();
+        }
+        Assert.True(own.Changed.IsCompleted, "the handed-in transaction's own transition was not announced by its commit");
+        Assert.False(abandoned.Changed.IsCompleted, "the abandoned transaction's transition was announced by a handed-in transaction's commit");
+    }
+
+    [Fact]
     public async Task A_save_outside_a_transaction_is_announced_at_once()
     {
         using var follower = _changes.Watch(RecordChanges.KeyOf(DutyPayment.RecordType, "DUTY-1"), "EXP")!;

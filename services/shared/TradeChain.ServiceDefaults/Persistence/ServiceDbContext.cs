@@ -125,8 +125,9 @@ public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity
     }
 
     /// <summary>
-    /// A transaction of this context began: whatever is still held belongs to one that ended without a commit or a
-    /// rollback EF saw (disposed after a failure): forgotten, never announced by this one's commit.
+    /// A transaction of this context began, or was handed in with <c>UseTransaction</c>: whatever is still held belongs to
+    /// one that ended without a commit or a rollback EF saw (disposed after a failure): forgotten, never announced by this
+    /// one's commit.
     /// </summary>
     internal void TransactionStarted() => _awaitingCommit = null;
 
@@ -138,9 +139,9 @@ public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity
 
     /// <summary>
     /// A pooled context is returned to its pool on disposal and lent to the next unit of work (EF resets its own state):
-    /// nothing a transaction of this use held back is carried into the next. A transaction begun through EF clears it
-    /// anyway (<see cref="TransactionStarted"/>); one begun on the connection and handed in with <c>UseTransaction</c> (as
-    /// <see cref="ReadSnapshot"/> does) would not, and its commit would announce it.
+    /// nothing a transaction of this use held back is carried into the next. The next transaction clears it anyway,
+    /// whether begun through EF or handed in with <c>UseTransaction</c> (<see cref="TransactionStarted"/>); cleared here
+    /// too, so that nothing of one use outlives it.
     /// </summary>
     public override ValueTask DisposeAsync()
     {

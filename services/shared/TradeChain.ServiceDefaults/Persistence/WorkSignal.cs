@@ -54,9 +54,9 @@ public sealed class WorkSignalInterceptor(WorkSignal signal) : SaveChangesInterc
 /// When a transaction of a unit of work ends: on its commit, wakes the workers (<see cref="WorkSignal"/>, when given) and
 /// lets the context announce what its saves in that transaction recorded (<see cref="ServiceDbContext.TransactionEnded"/>:
 /// the long-poll wake-ups and the transition counts, held back until the commit made them visible); on its rollback, the
-/// context forgets them, and a transaction that begins forgets what one that ended unseen left. EF's own transaction
-/// around a save comes through here too (nothing is held back for it). Every context configured by
-/// <see cref="DatabaseRegistration.UseServiceDatabase{TBuilder}"/> has one.
+/// context forgets them, and a transaction that begins (or is handed in with <c>UseTransaction</c>) forgets what one
+/// that ended unseen left. EF's own transaction around a save comes through here too (nothing is held back for it).
+/// Every context configured by <see cref="DatabaseRegistration.UseServiceDatabase{TBuilder}"/> has one.
 /// </summary>
 public sealed class TransactionEndInterceptor(WorkSignal? signal = null) : DbTransactionInterceptor
 {
@@ -65,17 +65,23 @@ public sealed class TransactionEndInterceptor(WorkSignal? signal = null) : DbTra
 
     public override System.Data.Common.DbTransaction TransactionStarted(System.Data.Common.DbConnection connection, TransactionEndEventData eventData,
         System.Data.Common.DbTransaction result)
-    {
-        (eventData.Context as ServiceDbContext)?.TransactionStarted();
-        return result;
-    }
+        => Began(eventData, result);
 
     public override ValueTask<System.Data.Common.DbTransaction> TransactionStartedAsync(System.Data.Common.DbConnection connection, TransactionEndEventData eventData,
         System.Data.Common.DbTransaction result, CancellationToken cancellationToken = default)
-    {
-        (eventData.Context as ServiceDbContext)?.TransactionStarted();
-        return ValueTask.FromResult(result);
-    }
+        => ValueTask.FromResult(Began(eventData, result));
+
+    /// <summary>
+    /// A transaction begun on the connection and handed in with <c>UseTransaction</c> (as <see cref="ReadSnapshot"/> does)
+    /// begins this context's next transaction just as one begun through EF does.
+    /// </summary>
+    public override System.Data.Common.DbTransaction TransactionUsed(System.Data.Common.DbConnection connection, TransactionEventData eventData,
+        System.Data.Common.DbTransaction result)
+        => Began(eventData, result);
+
+    public override ValueTask<System.Data.Common.DbTransaction> TransactionUsedAsync(System.Data.Common.DbConnection connection, TransactionEventData eventData,
+        System.Data.Common.DbTransaction result, CancellationToken cancellationToken = default)
+        => ValueTask.FromResult(Began(eventData, result));
 
     public override void TransactionCommitted(System.Data.Common.DbTransaction transaction, TransactionEndEventData eventData) => Ended(eventData, committed: true);
 
@@ -99,6 +105,12 @@ public sealed class TransactionEndInterceptor(WorkSignal? signal = null) : DbTra
     {
         Failed(eventData);
         return Task.CompletedTask;
+    }
+
+    private static System.Data.Common.DbTransaction Began(TransactionEventData eventData, System.Data.Common.DbTransaction result)
+    {
+        (eventData.Context as ServiceDbContext)?.TransactionStarted();
+        return result;
     }
 
     /// <summary>A commit or a rollback that failed ended the transaction uncommitted (a savepoint's failure did not end it).</summary>
