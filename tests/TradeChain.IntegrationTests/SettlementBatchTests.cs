@@ -162,10 +162,8 @@ public sealed partial class SettlementIntegrityTests
         using var parties = new BatchParties();
         var (duties, _) = await FundedDutiesAsync(system, parties, "LRN-PIPE", 2);
         var payments = system.Payments.BaseAddress;
-        var chain = Settlement(system);
-        var bank = DevelopmentBankSigners.AddressOf(GoldenPath.BankParty);
-        var mined = await chain.Web3Nonce(bank, BlockParameter.CreateLatest());
-        async Task<BigInteger> Sent() => await chain.Web3Nonce(bank, BlockParameter.CreatePending()) - mined;
+        var (chain, sent) = await BankBatchesSentAsync(system);
+        Task<BigInteger> Sent() => sent();
         // The chain stops mining (as between two blocks of a chain with a block period): the first batch waits in the mempool.
         await chain.Rpc("evm_setAutomine", false);
         try
@@ -183,17 +181,69 @@ public sealed partial class SettlementIntegrityTests
             await chain.Rpc("evm_setAutomine", true);
             await chain.Rpc("evm_mine");
         }
+        await AssertSettledInBatchesOfOneBlockAsync(system, parties, chain, duties, batches: 2);
+    }
+
+    [Fact]
+    public async Task A_backlog_of_full_batches_is_sent_at_once_not_one_window_apart()
+    {
+        // Batches of two and a window of 15 s: six settlements asked at once are three full batches.
+        const int window = 15;
+        await using var system = await TradeChainSystem.StartAsync((name, process) =>
+        {
+            if (name != "payments") return;
+            process.SetSetting("Payments:SettlementBatchWindowMs", $"{window * 1000}");
+            process.SetSetting("Payments:SettlementBatchMaxItems", "2");
+        });
+        using var parties = new BatchParties();
+        var (duties, _) = await FundedDutiesAsync(system, parties, "LRN-BACKLOG", 6);
+        var payments = system.Payments.BaseAddress;
+        var (chain, sent) = await BankBatchesSentAsync(system);
+        Task<BigInteger> Sent() => sent();
+        // The chain stops mining: every batch sent waits in the mempool, so the count of the bank's pending transactions is
+        // the count of batches sent.
+        await chain.Rpc("evm_setAutomine", false);
+        try
+        {
+            var answer = await SendBulkAsync(parties.Bank, new Uri(payments, "duty-payments/settlements"), duties.Select(d => d.Reference), "respond-async");
+            Assert.All(answer.Body!["results"]!.AsArray(), r => Assert.Equal(202, r!["status"]!.GetValue<int>()));
+            // The first batch waits out the window (the settlements asked meanwhile gather in it)…
+            await Until(async () => await Sent() >= 1, "the first batch is sent", seconds: window + 45);
+            // …and the two behind it, already queued, follow at once: each waiting out a window of its own would take 15 s more.
+            await Until(async () => await Sent() >= 3, "the backlog's other two batches are sent without waiting a window each", seconds: window - 5);
+            Assert.Equal(3, await Sent());
+        }
+        finally
+        {
+            await chain.Rpc("evm_setAutomine", true);
+            await chain.Rpc("evm_mine");
+        }
+        await AssertSettledInBatchesOfOneBlockAsync(system, parties, chain, duties, batches: 3);
+    }
+
+    /// <summary>The settlement contracts as a probe sees them, and how many transactions the golden path's bank has sent since now (its pending nonce count past its mined one).</summary>
+    private static async Task<(ChainProbe Chain, Func<Task<BigInteger>> Sent)> BankBatchesSentAsync(TradeChainSystem system)
+    {
+        var chain = Settlement(system);
+        var bank = DevelopmentBankSigners.AddressOf(GoldenPath.BankParty);
+        var mined = await chain.Web3Nonce(bank, BlockParameter.CreateLatest());
+        return (chain, async () => await chain.Web3Nonce(bank, BlockParameter.CreatePending()) - mined);
+    }
+
+    /// <summary>Every duty Settled, by <paramref name="batches"/> transactions all mined in one block, and the ledger agreeing with the chain.</summary>
+    private static async Task AssertSettledInBatchesOfOneBlockAsync(TradeChainSystem system, BatchParties parties, ChainProbe chain, IReadOnlyList<Duty> duties, int batches)
+    {
         var transactions = new List<string>();
         foreach (var duty in duties)
         {
-            var settled = await Poll(parties.Bank, new Uri(payments, $"duty-payments/{duty.Reference}"), p => p["status"]!.GetValue<string>() != "Settling");
+            var settled = await Poll(parties.Bank, new Uri(system.Payments.BaseAddress, $"duty-payments/{duty.Reference}"), p => p["status"]!.GetValue<string>() != "Settling");
             Assert.True(settled["status"]!.GetValue<string>() == "Settled", $"{settled}\n{system.Diagnostics}");
             transactions.Add(settled["settlementTransactionHash"]!.GetValue<string>());
         }
-        Assert.Equal(2, transactions.Distinct(StringComparer.OrdinalIgnoreCase).Count()); // two batches…
+        Assert.Equal(batches, transactions.Distinct(StringComparer.OrdinalIgnoreCase).Count());
         var blocks = new HashSet<BigInteger>();
         foreach (var tx in transactions) blocks.Add((await chain.ReceiptAsync(tx)).BlockNumber.Value);
-        Assert.Single(blocks); // …mined in the one block
+        Assert.Single(blocks);
         await AssertLedgerAgreesWithChainAsync(system, parties.TreasuryBank, duties, duties.Sum(d => d.Amount));
     }
 

@@ -512,12 +512,12 @@ public sealed partial class SettlementIntegrityTests
         return writer;
     }
 
-    private static async Task Until(Func<Task<bool>> done, string what)
+    private static async Task Until(Func<Task<bool>> done, string what, int seconds = 45)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(45);
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
         while (!await done())
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"waited 45 s for: {what}");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"waited {seconds} s for: {what}");
             await Task.Delay(100);
         }
     }

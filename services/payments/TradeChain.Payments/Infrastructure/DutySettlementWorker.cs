@@ -15,7 +15,8 @@ namespace TradeChain.Payments.Infrastructure;
 /// Up to Payments:SettlementBatchesInFlight flushes of a bank run at once: once a flush has read what it takes, the lane
 /// may start the next one (which leaves those references alone), so settlements asked while a batch waits for its block
 /// go in the next batch instead of waiting for that receipt; a flush that took a full batch wakes the lane again as soon as
-/// it has read, so a backlog fills every free slot (one window apart). The lease is let go when the bank's last flush ends (unless
+/// it has read, and the next flush starts without waiting the window (a backlog has nothing to gather), so a backlog fills
+/// every free slot at once. The lease is let go when the bank's last flush ends (unless
 /// one failed, below); taken over from a holder whose lease ran out, nothing is given up for <see cref="TakeOverGrace"/>. A flush,
 /// once begun, runs to its end even when the process stops (its sends and saves are not cancelled). A flush's failure
 /// (chain or database unavailable, lease lost) is retried with backoff; its entries stay queued, and the lease is not let
@@ -119,12 +120,16 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
 
     private async Task RunLaneAsync(Lane lane, List<Task> flushes, CancellationToken ct)
     {
+        var backlog = false; // the last flush begun took a full batch: more are queued already, nothing to gather
         while (!ct.IsCancellationRequested)
         {
             try
             {
-                if (!await queue.WaitForWorkAsync(lane.Bank, Rescan, ct)) continue;
-                await Task.Delay(queue.Window, ct); // the window: the settlements asked meanwhile go in the same transaction
+                if (!await queue.WaitForWorkAsync(lane.Bank, Rescan, ct)) { backlog = false; continue; }
+                // The window: the settlements asked meanwhile go in the same transaction. Not after a full batch: a backlog
+                // fills the next one at once, and waiting would only hold it back from the block.
+                if (!backlog) await Task.Delay(queue.Window, ct);
+                backlog = false;
                 await lane.Slots.WaitAsync(ct);
                 HeldLease? lease;
                 try
@@ -151,13 +156,17 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
                     flushes.Add(flush);
                 }
                 // What it took is in flight now: the next flush leaves it alone. A full batch taken: more may be queued — the
-                // lane is woken again now, so the next flush starts after the window and a free slot, not at the next wake-up
+                // lane is woken again now, so the next flush starts at a free slot (no window), not at the next wake-up
                 // (wake-ups collapse into one, so a backlog queued at once would otherwise be taken one flush per flush that
                 // ends, leaving slots idle). The flush's own end wakes the lane again too (below); at a backlog's tail that
                 // costs one flush that finds nothing.
                 // Not while the lane's last flush that took something left items undecided, could not save, or failed (a chain
                 // that stalls, a database that refuses): those are looked at again after LookAgainAfter or a backoff, as before.
-                if (await read.Task.WaitAsync(ct) >= queue.MaxItems && Volatile.Read(ref lane.LastUndecided) == 0) queue.Queued(lane.Bank);
+                if (await read.Task.WaitAsync(ct) >= queue.MaxItems && Volatile.Read(ref lane.LastUndecided) == 0)
+                {
+                    backlog = true;
+                    queue.Queued(lane.Bank);
+                }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
             catch (Exception e)
