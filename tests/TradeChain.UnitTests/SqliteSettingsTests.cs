@@ -6,11 +6,15 @@ using TradeChain.ServiceDefaults.Persistence;
 
 namespace TradeChain.UnitTests;
 
-/// <summary>Every connection a service opens to its SQLite file: write-ahead log, synchronous=NORMAL and a busy timeout.</summary>
+/// <summary>
+/// Every connection a service opens to its SQLite file: write-ahead log, synchronous=NORMAL, and a writer that finds the
+/// write lock taken waits for it (<see cref="SqliteWriteWait"/>): woken when a transaction of the process ends, and given
+/// up with SQLITE_BUSY after its timeout.
+/// </summary>
 public sealed class SqliteSettingsTests
 {
     [Fact]
-    public async Task Every_connection_uses_the_write_ahead_log_normal_sync_and_a_busy_timeout()
+    public async Task Every_connection_uses_the_write_ahead_log_normal_sync_and_waits_for_the_write_lock()
     {
         await using var database = await PaymentsDatabase.CreateAsync(x => x.AddConsumer<DutyPaymentRequestedConsumer>());
         // Twice, so the second context gets a connection back from the pool: the settings hold there too.
@@ -30,9 +34,84 @@ public sealed class SqliteSettingsTests
             });
             Assert.Equal("wal", journal);
             Assert.Equal(1, synchronous); // NORMAL (FULL is 2, SQLite's default)
-            Assert.Equal(SqlitePragmas.BusyTimeoutMs, busy);
+            // busy_timeout reads 0 once a busy handler of one's own is set (SQLite's own handler would have replaced ours).
+            Assert.Equal(0, busy);
+        }
+        // A write of a second context waits for the first's transaction, and gets in once it commits.
+        await using var holder = database.Provider.CreateAsyncScope();
+        var first = holder.ServiceProvider.GetRequiredService<PaymentsDbContext>();
+        await using (var transaction = await first.Database.BeginTransactionAsync())
+        {
+            first.Entries.Add(Entry("HELD"));
+            await first.SaveChangesAsync();
+            // On a thread of its own: SQLite's calls are synchronous, and its wait holds the thread it runs on.
+            var waiting = Task.Run(() => database.WithDbAsync(async db =>
+            {
+                db.Entries.Add(Entry("WAITED"));
+                return await db.SaveChangesAsync();
+            }));
+            await Task.Delay(50); // gives the second writer time to find the lock taken (it passes either way)
+            await transaction.CommitAsync();
+            Assert.Equal(1, await waiting.WaitAsync(TimeSpan.FromSeconds(20)));
+        }
+        Assert.Equal(2, await database.WithDbAsync(db => db.Entries.CountAsync()));
+    }
+
+    [Fact]
+    public async Task A_waiting_writer_is_woken_by_a_commit_of_the_process_and_gives_up_with_busy_after_its_timeout()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"tradechain-busy-{Guid.NewGuid():N}.db");
+        try
+        {
+            await using var holder = await OpenAsync(file);
+            await ExecAsync(holder, "PRAGMA journal_mode=WAL; CREATE TABLE t (x INTEGER);");
+            await ExecAsync(holder, "BEGIN IMMEDIATE; INSERT INTO t VALUES (1);");
+
+            // It sleeps for a minute between tries unless woken: only the commit's wake-up lets it in within the test's wait.
+            await using var woken = await OpenAsync(file, timeoutMs: 120_000, mostSleepMs: 60_000);
+            var write = Task.Run(() => ExecAsync(woken, "BEGIN IMMEDIATE; INSERT INTO t VALUES (2); COMMIT;"));
+            await Task.Delay(200); // the writer finds the lock taken and sleeps (it passes either way)
+            await ExecAsync(holder, "COMMIT;");
+            SqliteWriteWait.WriteEnded(); // as TransactionEndInterceptor tells it when a context's transaction ends
+            await write.WaitAsync(TimeSpan.FromSeconds(20));
+
+            // A lock never let go: SQLITE_BUSY once the writer's timeout has passed, as busy_timeout gave.
+            await ExecAsync(holder, "BEGIN IMMEDIATE; INSERT INTO t VALUES (3);");
+            await using var refused = await OpenAsync(file, timeoutMs: 300, commandTimeoutSeconds: 1); // (Microsoft.Data.Sqlite retries a busy command until its timeout)
+            var busy = await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() => ExecAsync(refused, "BEGIN IMMEDIATE;"));
+            Assert.Equal(5, busy.SqliteErrorCode); // SQLITE_BUSY
+            await ExecAsync(holder, "ROLLBACK;");
+            await using var count = holder.CreateCommand();
+            count.CommandText = "SELECT COUNT(*) FROM t";
+            Assert.Equal(2L, await count.ExecuteScalarAsync());
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            File.Delete(file);
         }
     }
+
+    private static async Task<Microsoft.Data.Sqlite.SqliteConnection> OpenAsync(string file, int timeoutMs = SqlitePragmas.BusyTimeoutMs,
+        int mostSleepMs = SqliteWriteWait.MostSleepMs, int commandTimeoutSeconds = 30)
+    {
+        var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={file};Pooling=False;Default Timeout={commandTimeoutSeconds}");
+        await connection.OpenAsync();
+        SqliteWriteWait.Install(connection, timeoutMs, mostSleepMs);
+        return connection;
+    }
+
+    private static async Task ExecAsync(Microsoft.Data.Sqlite.SqliteConnection connection, string sql)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static TradeChain.Payments.Domain.LedgerEntry Entry(string reference) => new()
+    {
+        Party = "EXP", Currency = "USD", AmountMinor = 1, Kind = TradeChain.Payments.Domain.LedgerEntryKind.Deposit, Reference = reference, TransactionHash = "0xtx",
+    };
 
     [Theory]
     [InlineData(null, SqliteSynchronous.Normal)]

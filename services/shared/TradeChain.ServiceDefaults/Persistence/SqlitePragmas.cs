@@ -7,9 +7,9 @@ namespace TradeChain.ServiceDefaults.Persistence;
 /// <summary>
 /// Sets what SQLite keeps per connection, each time a (pooled) connection is opened:
 /// <list type="bullet">
-/// <item><c>busy_timeout</c>: a writer that finds the write lock taken waits in SQLite's own busy handler (sleeps of
-/// 1 ms growing to 100 ms) instead of failing with SQLITE_BUSY into Microsoft.Data.Sqlite's retry loop, which sleeps
-/// 150 ms per attempt.</item>
+/// <item>a busy handler (<see cref="SqliteWriteWait"/>, in place of <c>busy_timeout</c>): a writer that finds the write
+/// lock taken waits for it — woken when a transaction of this process ends, for up to <see cref="BusyTimeoutMs"/> —
+/// instead of failing with SQLITE_BUSY into Microsoft.Data.Sqlite's retry loop, which sleeps 150 ms per attempt.</item>
 /// <item><c>synchronous=NORMAL</c> (<c>Database:SqliteSynchronous</c>, default): in WAL mode a commit appends to the
 /// log without an fsync; the log is synced at checkpoints. A process crash loses nothing; a machine crash (power, kernel)
 /// may lose the last commits, atomically, but never corrupts the file. docs/database.md says what that means for the
@@ -32,7 +32,7 @@ public sealed class SqlitePragmas : DbConnectionInterceptor
     public static readonly SqlitePragmas Full = new(SqliteSynchronous.Full);
 
     private SqlitePragmas(SqliteSynchronous synchronous) =>
-        Sql = $"PRAGMA busy_timeout={BusyTimeoutMs}; PRAGMA synchronous={synchronous.ToString().ToUpperInvariant()};";
+        Sql = $"PRAGMA synchronous={synchronous.ToString().ToUpperInvariant()};";
 
     public string Sql { get; }
 
@@ -47,7 +47,8 @@ public sealed class SqlitePragmas : DbConnectionInterceptor
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
-        if (connection is not SqliteConnection) return;
+        if (connection is not SqliteConnection sqlite) return;
+        SqliteWriteWait.Install(sqlite);
         using var command = connection.CreateCommand();
         command.CommandText = Sql;
         command.ExecuteNonQuery();
@@ -55,7 +56,8 @@ public sealed class SqlitePragmas : DbConnectionInterceptor
 
     public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        if (connection is not SqliteConnection) return;
+        if (connection is not SqliteConnection sqlite) return;
+        SqliteWriteWait.Install(sqlite);
         await using var command = connection.CreateCommand();
         command.CommandText = Sql;
         await command.ExecuteNonQueryAsync(cancellationToken);

@@ -116,11 +116,13 @@ public sealed class TransactionEndInterceptor(WorkSignal? signal = null) : DbTra
     /// <summary>A commit or a rollback that failed ended the transaction uncommitted (a savepoint's failure did not end it).</summary>
     private static void Failed(TransactionErrorEventData eventData)
     {
+        if (eventData.Action is "Commit" or "Rollback") SqliteWriteWait.WriteEnded();
         if (eventData.Action is "Commit" or "Rollback") (eventData.Context as ServiceDbContext)?.TransactionEnded(committed: false);
     }
 
     private void Ended(TransactionEndEventData eventData, bool committed)
     {
+        SqliteWriteWait.WriteEnded();
         if (committed) signal?.Committed();
         (eventData.Context as ServiceDbContext)?.TransactionEnded(committed);
     }
