@@ -162,7 +162,7 @@ public sealed partial class SettlementIntegrityTests
         using var parties = new BatchParties();
         var (duties, _) = await FundedDutiesAsync(system, parties, "LRN-PIPE", 2);
         var payments = system.Payments.BaseAddress;
-        var (chain, sent) = await BankBatchesSentAsync(system);
+        var (chain, sent) = await BankTransactionsSentAsync(system);
         Task<BigInteger> Sent() => sent();
         // The chain stops mining (as between two blocks of a chain with a block period): the first batch waits in the mempool.
         await chain.Rpc("evm_setAutomine", false);
@@ -198,7 +198,7 @@ public sealed partial class SettlementIntegrityTests
         using var parties = new BatchParties();
         var (duties, _) = await FundedDutiesAsync(system, parties, "LRN-BACKLOG", 6);
         var payments = system.Payments.BaseAddress;
-        var (chain, sent) = await BankBatchesSentAsync(system);
+        var (chain, sent) = await BankTransactionsSentAsync(system);
         Task<BigInteger> Sent() => sent();
         // The chain stops mining: every batch sent waits in the mempool, so the count of the bank's pending transactions is
         // the count of batches sent.
@@ -222,7 +222,7 @@ public sealed partial class SettlementIntegrityTests
     }
 
     /// <summary>The settlement contracts as a probe sees them, and how many transactions the golden path's bank has sent since now (its pending nonce count past its mined one).</summary>
-    private static async Task<(ChainProbe Chain, Func<Task<BigInteger>> Sent)> BankBatchesSentAsync(TradeChainSystem system)
+    private static async Task<(ChainProbe Chain, Func<Task<BigInteger>> Sent)> BankTransactionsSentAsync(TradeChainSystem system)
     {
         var chain = Settlement(system);
         var bank = DevelopmentBankSigners.AddressOf(GoldenPath.BankParty);

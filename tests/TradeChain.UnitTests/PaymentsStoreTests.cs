@@ -177,7 +177,7 @@ public sealed class PaymentsStoreTests : IAsyncLifetime
             await using (await ReadSnapshot.BeginAsync(reader, CancellationToken.None))
             {
                 before = await reader.Entries.CountAsync();
-                // Another writer is not held off by the snapshot (a BEGIN IMMEDIATE would hold it for the busy timeout).
+                // Another writer is not held off by the snapshot (a BEGIN IMMEDIATE would hold it until the write-lock wait gives up).
                 await WithDbAsync(async writer =>
                 {
                     writer.Entries.Add(new LedgerEntry { Party = "EXP", Currency = "USD", AmountMinor = 1, Kind = LedgerEntryKind.Deposit, Reference = $"R-{round}", TransactionHash = "0xtx" });

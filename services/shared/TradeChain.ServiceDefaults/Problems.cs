@@ -112,7 +112,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
 
     /// <summary>
     /// A database failure that a retry may not meet (the provider says so: PostgreSQL at max_connections, a connection
-    /// pool exhausted or a server unreachable, SQLite busy or locked past the busy timeout), or EF Core's retries spent on one.
+    /// pool exhausted or a server unreachable, SQLite busy or locked past the write-lock wait), or EF Core's retries spent on one.
     /// </summary>
     internal static bool TransientDatabaseFailure(Exception exception)
     {

@@ -42,8 +42,9 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
 
     /// <param name="lease">The bank's settlement lease, held by this process.</param>
     /// <param name="inFlight">References an earlier flush of this process is sending and has not saved yet: left alone.</param>
-    /// <param name="taken">Told the references this flush took, once it has read them (before anything is sent): the
-    /// worker then adds them to what the next flush leaves alone.</param>
+    /// <param name="taken">Told the references this flush took, once it has read them (before anything is sent), and whether
+    /// more were queued behind them (a backlog): the worker then adds them to what the next flush leaves alone, and starts
+    /// that flush at once when there is a backlog.</param>
     /// <param name="nonceBounds">The lane's memory, across flushes, of the nonce count below which an item not sent since may
     /// have been carried (kept while the lane holds the lease; an entry is dropped once its item is sent or resolved).</param>
     /// <returns>How many queued settlements were taken (at most <paramref name="maxItems"/>), how many of them were
@@ -52,14 +53,21 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
     /// outcomes could not be saved because a payment changed meanwhile: the next flush finds each transfer made and records it alone).</returns>
     /// <exception cref="SettlementLeaseLostException">The lease was lost: nothing more was sent, nothing saved.</exception>
     public async Task<(int Taken, int Resolved, int Undecided, bool Again)> HandleAsync(HeldLease lease, int maxItems, CancellationToken ct,
-        IReadOnlyCollection<string>? inFlight = null, Action<IReadOnlyList<string>>? taken = null, ConcurrentDictionary<string, (long Fence, BigInteger Bound)>? nonceBounds = null)
+        IReadOnlyCollection<string>? inFlight = null, Action<IReadOnlyList<string>, bool>? taken = null, ConcurrentDictionary<string, (long Fence, BigInteger Bound)>? nonceBounds = null)
     {
         var bankParty = lease.Bank;
         IReadOnlyCollection<string> sending = inFlight ?? [];
         var queued = await db.DutyPayments.Where(p => p.Status == DutyPaymentStatus.Settling && p.SettledByBank == bankParty && !p.SettledInRequest
                 && !sending.Contains(p.Reference))
-            .OrderBy(p => p.RequestedAtUnixMs).ThenBy(p => p.Reference).Take(maxItems).ToListAsync(ct);
-        taken?.Invoke([.. queued.Select(p => p.Reference)]);
+            .OrderBy(p => p.RequestedAtUnixMs).ThenBy(p => p.Reference).Take(maxItems + 1).ToListAsync(ct);
+        // One more than a batch is read to learn whether a backlog waits behind it; that one is left for the next flush.
+        var backlog = queued.Count > maxItems;
+        if (backlog)
+        {
+            db.Entry(queued[maxItems]).State = EntityState.Detached;
+            queued.RemoveAt(maxItems);
+        }
+        taken?.Invoke([.. queued.Select(p => p.Reference)], backlog);
         if (queued.Count == 0) return (0, 0, 0, false);
         var bankAddress = ledger.Wallets.AddressOf(bankParty);
         // Every transaction of the bank that may carry a taken item was sent before this read (none of them is in flight here).

@@ -10,13 +10,13 @@ namespace TradeChain.Payments.Infrastructure;
 /// <summary>
 /// Runs one lane per bank: every <see cref="Rescan"/> the banks with a settlement queued are looked up (queued here or by
 /// another replica, or sent before a crash) and their lanes woken; a lane also wakes when this process saves an entry, lets
-/// the window gather more, takes the bank's settlement lease (<see cref="SettlementLeases"/>: one sender per bank across
+/// the window gather more (not behind a backlog, below), takes the bank's settlement lease (<see cref="SettlementLeases"/>: one sender per bank across
 /// replicas; another holds it ⇒ it waits for the next scan) and starts a flush (<see cref="Application.SettleQueuedDutyPayments"/>).
 /// Up to Payments:SettlementBatchesInFlight flushes of a bank run at once: once a flush has read what it takes, the lane
 /// may start the next one (which leaves those references alone), so settlements asked while a batch waits for its block
 /// go in the next batch instead of waiting for that receipt; a flush that took a full batch wakes the lane again as soon as
-/// it has read, and the next flush starts without waiting the window (a backlog has nothing to gather), so a backlog fills
-/// every free slot at once. The lease is let go when the bank's last flush ends (unless
+/// it has read — when more are queued behind it (it reads one more to know) — and the next flush starts without waiting the
+/// window (a backlog has nothing to gather), so a backlog fills every free slot at once. The lease is let go when the bank's last flush ends (unless
 /// one failed, below); taken over from a holder whose lease ran out, nothing is given up for <see cref="TakeOverGrace"/>. A flush,
 /// once begun, runs to its end even when the process stops (its sends and saves are not cancelled). A flush's failure
 /// (chain or database unavailable, lease lost) is retried with backoff; its entries stay queued, and the lease is not let
@@ -120,7 +120,7 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
 
     private async Task RunLaneAsync(Lane lane, List<Task> flushes, CancellationToken ct)
     {
-        var backlog = false; // the last flush begun took a full batch: more are queued already, nothing to gather
+        var backlog = false; // the last flush begun took a full batch with more queued behind it: nothing to gather
         while (!ct.IsCancellationRequested)
         {
             try
@@ -148,21 +148,21 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
                     continue;
                 }
                 // From here the flush runs to its end: a send is awaited and recorded, never cut off by the process stopping.
-                var read = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+                var read = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously); // a backlog behind what it took
                 var flush = FlushAsync(lane, lease, read, ct);
                 lock (flushes)
                 {
                     flushes.RemoveAll(f => f.IsCompleted);
                     flushes.Add(flush);
                 }
-                // What it took is in flight now: the next flush leaves it alone. A full batch taken: more may be queued — the
-                // lane is woken again now, so the next flush starts at a free slot (no window), not at the next wake-up
+                // What it took is in flight now: the next flush leaves it alone. A full batch taken with more queued behind it (a
+                // backlog) — the lane is woken again now, so the next flush starts at a free slot (no window), not at the next wake-up
                 // (wake-ups collapse into one, so a backlog queued at once would otherwise be taken one flush per flush that
                 // ends, leaving slots idle). The flush's own end wakes the lane again too (below); at a backlog's tail that
                 // costs one flush that finds nothing.
                 // Not while the lane's last flush that took something left items undecided, could not save, or failed (a chain
                 // that stalls, a database that refuses): those are looked at again after LookAgainAfter or a backoff, as before.
-                if (await read.Task.WaitAsync(ct) >= queue.MaxItems && Volatile.Read(ref lane.LastUndecided) == 0)
+                if (await read.Task.WaitAsync(ct) && Volatile.Read(ref lane.LastUndecided) == 0)
                 {
                     backlog = true;
                     queue.Queued(lane.Bank);
@@ -212,7 +212,7 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
 
     /// <summary>One flush under the lane's lease; the last of the bank's flushes to end lets the lease go.</summary>
     /// <param name="stopping">Cuts only the backoff after a failure, never the send or the save.</param>
-    private async Task FlushAsync(Lane lane, HeldLease lease, TaskCompletionSource<int> read, CancellationToken stopping)
+    private async Task FlushAsync(Lane lane, HeldLease lease, TaskCompletionSource<bool> read, CancellationToken stopping)
     {
         await Task.Yield(); // the lane goes on once this flush has read what it takes
         IReadOnlyList<string> took = [];
@@ -227,11 +227,11 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
             if (lane.NonceBounds.Count > MostBounds) lane.NonceBounds.Clear();
             await using (var scope = scopes.CreateAsyncScope())
                 flushed = await scope.ServiceProvider.GetRequiredService<Application.SettleQueuedDutyPayments>().HandleAsync(lease, queue.MaxItems, CancellationToken.None,
-                    inFlight, references =>
+                    inFlight, (references, backlog) =>
                     {
                         took = references;
                         lock (lane.Gate) lane.InFlight.UnionWith(references);
-                        read.TrySetResult(references.Count);
+                        read.TrySetResult(backlog);
                     }, lane.NonceBounds);
             lane.Failures = 0;
             undecided = flushed.Undecided;
@@ -254,7 +254,7 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
         }
         finally
         {
-            read.TrySetResult(0);
+            read.TrySetResult(false);
             lock (lane.Gate) lane.InFlight.ExceptWith(took);
             await EndFlushAsync(lane, failed);
             lane.Slots.Release();

@@ -42,7 +42,7 @@ public static class DatabaseRegistration
     /// <summary>
     /// The provider the connection string names (SQLite, or PostgreSQL when it names a Host), with that provider's
     /// migrations (<see cref="ProviderMigrationsAssembly"/>). Services, tests and dotnet-ef all configure a service
-    /// context through here, so each sees the same migration set. On SQLite every connection gets a busy timeout and
+    /// context through here, so each sees the same migration set. On SQLite every connection gets a write-lock wait (<see cref="SqliteWriteWait"/>) and
     /// <paramref name="synchronous"/> (<see cref="SqlitePragmas"/>). Every context announces what a transaction recorded
     /// when it commits (<see cref="TransactionEndInterceptor"/>), waking <paramref name="workers"/> too when given, and the
     /// long-polls following its records through <paramref name="changes"/> when given (<see cref="RecordChangesExtension"/>).

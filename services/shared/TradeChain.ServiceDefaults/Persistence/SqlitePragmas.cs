@@ -8,7 +8,7 @@ namespace TradeChain.ServiceDefaults.Persistence;
 /// Sets what SQLite keeps per connection, each time a (pooled) connection is opened:
 /// <list type="bullet">
 /// <item>a busy handler (<see cref="SqliteWriteWait"/>, in place of <c>busy_timeout</c>): a writer that finds the write
-/// lock taken waits for it — woken when a transaction of this process ends, for up to <see cref="BusyTimeoutMs"/> —
+/// lock taken waits for it — woken when a transaction of this process ends, for up to <see cref="SqliteWriteWait.TimeoutMs"/> —
 /// instead of failing with SQLITE_BUSY into Microsoft.Data.Sqlite's retry loop, which sleeps 150 ms per attempt.</item>
 /// <item><c>synchronous=NORMAL</c> (<c>Database:SqliteSynchronous</c>, default): in WAL mode a commit appends to the
 /// log without an fsync; the log is synced at checkpoints. A process crash loses nothing; a machine crash (power, kernel)
@@ -19,9 +19,6 @@ namespace TradeChain.ServiceDefaults.Persistence;
 /// </summary>
 public sealed class SqlitePragmas : DbConnectionInterceptor
 {
-    /// <summary>How long a writer waits for the write lock before SQLITE_BUSY: as long as a command may take (DefaultTimeout 30 s).</summary>
-    public const int BusyTimeoutMs = 30_000;
-
     /// <summary>The setting: <c>Normal</c> (default) or <c>Full</c>.</summary>
     public const string SynchronousSetting = "Database:SqliteSynchronous";
 

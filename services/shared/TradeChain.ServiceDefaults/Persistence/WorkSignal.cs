@@ -55,7 +55,8 @@ public sealed class WorkSignalInterceptor(WorkSignal signal) : SaveChangesInterc
 /// lets the context announce what its saves in that transaction recorded (<see cref="ServiceDbContext.TransactionEnded"/>:
 /// the long-poll wake-ups and the transition counts, held back until the commit made them visible); on its rollback, the
 /// context forgets them, and a transaction that begins (or is handed in with <c>UseTransaction</c>) forgets what one
-/// that ended unseen left. EF's own transaction around a save comes through here too (nothing is held back for it).
+/// that ended unseen left. Either way it wakes the SQLite writers of the process waiting for the write lock
+/// (<see cref="SqliteWriteWait"/>). EF's own transaction around a save comes through here too (nothing is held back for it).
 /// Every context configured by <see cref="DatabaseRegistration.UseServiceDatabase{TBuilder}"/> has one.
 /// </summary>
 public sealed class TransactionEndInterceptor(WorkSignal? signal = null) : DbTransactionInterceptor
@@ -116,13 +117,14 @@ public sealed class TransactionEndInterceptor(WorkSignal? signal = null) : DbTra
     /// <summary>A commit or a rollback that failed ended the transaction uncommitted (a savepoint's failure did not end it).</summary>
     private static void Failed(TransactionErrorEventData eventData)
     {
-        if (eventData.Action is "Commit" or "Rollback") SqliteWriteWait.WriteEnded();
-        if (eventData.Action is "Commit" or "Rollback") (eventData.Context as ServiceDbContext)?.TransactionEnded(committed: false);
+        if (eventData.Action is not ("Commit" or "Rollback")) return;
+        SqliteWriteWait.TransactionEnded();
+        (eventData.Context as ServiceDbContext)?.TransactionEnded(committed: false);
     }
 
     private void Ended(TransactionEndEventData eventData, bool committed)
     {
-        SqliteWriteWait.WriteEnded();
+        SqliteWriteWait.TransactionEnded();
         if (committed) signal?.Committed();
         (eventData.Context as ServiceDbContext)?.TransactionEnded(committed);
     }
