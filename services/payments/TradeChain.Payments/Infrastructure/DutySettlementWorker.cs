@@ -126,8 +126,8 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
             try
             {
                 if (!await queue.WaitForWorkAsync(lane.Bank, Rescan, ct)) { backlog = false; continue; }
-                // The window: the settlements asked meanwhile go in the same transaction. Not after a full batch: a backlog
-                // fills the next one at once, and waiting would only hold it back from the block.
+                // The window: the settlements asked meanwhile go in the same transaction. Not behind a backlog (a full batch
+                // taken with more queued behind it): the next batch fills at once, and waiting would only hold it back from the block.
                 if (!backlog) await Task.Delay(queue.Window, ct);
                 backlog = false;
                 await lane.Slots.WaitAsync(ct);
