@@ -112,6 +112,9 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
             Assert.Empty(await bank.SeriousAccessibilityViolationsAsync());
             await account.GetByRole(AriaRole.Link).ClickAsync();
             await Expect(bank.GetByTestId("entries")).ToContainTextAsync("Duty payment");
+            // The entries come a page at a time from the latest; the page says which of how many it shows.
+            await Expect(bank.GetByTestId("entries-shown")).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"^Entries 1–\d+ of \d+, counted from the latest"));
+            await bank.ScreenshotAsync("account-entries");
             await Expect(bank.GetByTestId("messages")).ToContainTextAsync("camt.054");
             Assert.Empty(await bank.SeriousAccessibilityViolationsAsync());
 

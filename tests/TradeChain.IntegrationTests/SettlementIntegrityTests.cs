@@ -437,6 +437,22 @@ public sealed partial class SettlementIntegrityTests
         Assert.Equal(HttpStatusCode.Conflict, other);
         Assert.Equal("reference-used", problem!["rule"]!.GetValue<string>());
 
+        // The movements come a page at a time: page 1 the latest, oldest first within a page, with how many there are in all.
+        static string[] References(JsonObject view) => [.. view["entries"]!.AsArray().Select(e => e!["reference"]!.GetValue<string>())];
+        var all = await Get(bank, account);
+        var references = References(all);
+        Assert.Equal(3, references.Length);
+        Assert.Equal("WD-ALL", references[^1]);
+        Assert.Equal(3, all["entryCount"]!.GetValue<long>());
+        var latest = await Get(bank, new Uri(account, "?page=1&pageSize=2"));
+        Assert.Equal(references[1..], References(latest));
+        Assert.Equal((3L, 1, 2), (latest["entryCount"]!.GetValue<long>(), latest["pageNumber"]!.GetValue<int>(), latest["pageSize"]!.GetValue<int>()));
+        var older = await Get(bank, new Uri(account, "?page=2&pageSize=2"));
+        Assert.Equal(references[..1], References(older));
+        Assert.Equal(0m, older["balance"]!.GetValue<decimal>()); // the balance is the account's, whatever the page
+        Assert.Empty(References(await Get(bank, new Uri(account, "?page=3&pageSize=2"))));
+        Assert.Equal(TradeChain.ServiceDefaults.Paging.MaxSize, (await Get(bank, new Uri(account, "?pageSize=100000")))["pageSize"]!.GetValue<int>()); // bounded
+
         // The balance the database keeps beside the entries is checked against them: one changed behind the ledger's back
         // (the entries cannot be: they are append-only) is reported.
         Assert.Equal(1, await Count(system.DatabasePath("payments"),

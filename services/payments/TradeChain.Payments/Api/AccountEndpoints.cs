@@ -19,11 +19,14 @@ public sealed record MandateRequest([property: MaxLength(InputLimits.Reference)]
 /// <param name="AccountOpen">Whether the mandated bank has opened the account yet.</param>
 public sealed record MandateView(string Party, string Currency, string Bank, long GrantedAtUnixMs, bool AccountOpen);
 
-/// <param name="Entries">The movements, oldest first: every one (GET), or the latest <see cref="AccountEndpoints.RecentEntries"/> in the
-/// answer to a booking or an opening.</param>
+/// <param name="Entries">One page of the movements, oldest first within it: page 1 is the latest <paramref name="PageSize"/>, page 2 the
+/// ones before those, and so on (GET's <c>page</c> and <c>pageSize</c>; the answer to a booking or an opening is page 1 of
+/// <see cref="AccountEndpoints.RecentEntries"/>).</param>
 /// <param name="EntryCount">How many movements the account has in all.</param>
+/// <param name="PageNumber">Which page of the movements <paramref name="Entries"/> is (1: the latest).</param>
+/// <param name="PageSize">How many movements a page holds.</param>
 public sealed record AccountView(string Party, string Currency, string Address, string ServicingBank, decimal Balance, decimal ChainBalance, bool Agrees,
-    IReadOnlyList<LedgerEntryView> Entries, long EntryCount);
+    IReadOnlyList<LedgerEntryView> Entries, long EntryCount, int PageNumber, int PageSize);
 
 public sealed record LedgerEntryView(string Kind, string Reference, decimal Amount, string TransactionHash, long AtUnixMs);
 
@@ -45,9 +48,9 @@ public static class AccountEndpoints
         group.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyParty).WithSummary("A bank's serviced accounts, or an exporter's own.");
         group.MapGet("/{party}/{currency}/messages", async (string party, string currency, ClaimsPrincipal u, PaymentsDbContext db, CancellationToken ct) =>
                 Results.Ok(await MessageEndpoints.ListAsync(db, $"{party}/{currency.ToUpperInvariant()}", u, ct)))
-            .RequireAuthorization(Policies.AnyParty).WithSummary("The account's camt.054 notifications of deposits and withdrawals (for its holder and its bank).");
+            .RequireAuthorization(Policies.AnyParty).WithSummary($"The account's camt.054 notifications of deposits and withdrawals (for its holder and its bank): the latest {MessageEndpoints.MaxListed}, oldest first.");
         group.MapGet("/{party}/{currency}", GetAsync).RequireAuthorization(Policies.AnyParty)
-            .WithSummary("Balance from the service's ledger and from the chain, and the movements.");
+            .WithSummary($"Balance from the service's ledger and from the chain, and one page of the movements: page (1, the latest) and pageSize ({Paging.DefaultSize}, at most {Paging.MaxSize}); entryCount says how many there are in all.");
         group.MapPost("/{party}/{currency}/deposits", (string party, string currency, BookingRequest r, ClaimsPrincipal u, BookOnAccount book, PaymentsDbContext db, SettlementLedger l, CancellationToken ct) =>
             BookAsync(party, currency, r, u, book, db, l, deposit: true, ct)).RequireAuthorization(Roles.Bank)
             .WithSummary("The account's bank credits it against its books (mints tokens). Idempotent on the reference.");
@@ -105,12 +108,14 @@ public static class AccountEndpoints
         return Results.Ok(await query.OrderBy(a => a.Party).ThenBy(a => a.Currency).ToListAsync(ct));
     }
 
-    private static async Task<IResult> GetAsync(string party, string currency, ClaimsPrincipal user, PaymentsDbContext db, SettlementLedger ledger, CancellationToken ct)
+    private static async Task<IResult> GetAsync(string party, string currency, ClaimsPrincipal user, PaymentsDbContext db, SettlementLedger ledger, int? page, int? pageSize,
+        CancellationToken ct)
     {
         var account = await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Party == party && a.Currency == currency.ToUpper(), ct);
         // The holder and its bank see an account; nobody else learns it exists.
         if (account is null || (user.Party() != account.Party && user.Party() != account.ServicingBank)) return Problems.NotFound("account", $"{party}/{currency}");
-        return Results.Ok(await ViewAsync(db, ledger, account, ct));
+        var (number, size) = Paging.Normalise(page, pageSize);
+        return Results.Ok(await ViewAsync(db, ledger, account, ct, size, number));
     }
 
     private static async Task<IResult> BookAsync(string party, string currency, BookingRequest request, ClaimsPrincipal user, BookOnAccount book,
@@ -128,26 +133,24 @@ public static class AccountEndpoints
         return account is null ? Problems.NotFound("account", $"{party}/{currency}") : Results.Ok(await ViewAsync(db, ledger, account, ct, RecentEntries));
     }
 
-    /// <summary>How many of the latest movements the answer to an opening, a deposit or a withdrawal carries (GET carries every one).</summary>
+    /// <summary>How many of the latest movements the answer to an opening, a deposit or a withdrawal carries (GET: a page of them).</summary>
     public const int RecentEntries = 20;
 
     /// <summary>
     /// The account with its booked balance (kept by the database, <see cref="AccountBalance"/>) and its balance read from
-    /// the chain, and its movements: every one, or the latest <paramref name="latest"/> — so that a booking's answer does
-    /// not grow with the account's history.
+    /// the chain, and one page of its movements: the <paramref name="pageSize"/> before the latest
+    /// (<paramref name="pageNumber"/> − 1) × <paramref name="pageSize"/>, oldest first — so that no answer grows with the
+    /// account's history (a customs treasury's account takes an entry for every duty paid).
     /// </summary>
-    public static async Task<AccountView> ViewAsync(PaymentsDbContext db, SettlementLedger ledger, SettlementAccount account, CancellationToken ct, int? latest = null)
+    public static async Task<AccountView> ViewAsync(PaymentsDbContext db, SettlementLedger ledger, SettlementAccount account, CancellationToken ct,
+        int pageSize, int pageNumber = 1)
     {
-        var movements = db.Entries.AsNoTracking().Where(e => e.Party == account.Party && e.Currency == account.Currency);
         var kept = await SettlementLedger.KeptBalanceAsync(db, account.Party, account.Currency, ct);
         var balance = kept.BalanceMinor;
-        var entries = latest is { } n
-            ? (await movements.OrderByDescending(e => e.Id).Take(n).ToListAsync(ct)).AsEnumerable().Reverse().ToList()
-            : await movements.OrderBy(e => e.Id).ToListAsync(ct);
-        var count = latest is null ? entries.Count : kept.EntryCount;
+        var entries = await SettlementLedger.EntriesPageAsync(db, account.Party, account.Currency, pageNumber, pageSize, ct);
         var chain = (long)await ledger.Chain.BalanceOfAsync(account.Currency, account.Address);
         return new AccountView(account.Party, account.Currency, account.Address, account.ServicingBank, LedgerEntry.FromMinor(balance), LedgerEntry.FromMinor(chain),
             balance == chain, entries.Select(e => new LedgerEntryView(e.Kind.Name(), e.Reference, LedgerEntry.FromMinor(e.AmountMinor), e.TransactionHash, e.AtUnixMs)).ToList(),
-            count);
+            kept.EntryCount, pageNumber, pageSize);
     }
 }

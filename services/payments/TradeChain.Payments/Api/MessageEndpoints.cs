@@ -19,13 +19,21 @@ public static class MessageEndpoints
     }
 
     /// <summary>Each party sees the messages addressed to it: the banks their pacs.008, each account holder its camt.054.</summary>
+    /// <remarks>
+    /// The latest <see cref="MaxListed"/> of the subject's messages, oldest first, read without their XML (a subject that
+    /// grows — an account's camt.054 notifications, one per deposit or withdrawal — never makes the list unbounded).
+    /// </remarks>
     public static async Task<IReadOnlyList<MessageSummary>> ListAsync(PaymentsDbContext db, string subject, ClaimsPrincipal user, CancellationToken ct)
     {
-        var messages = await db.Messages.AsNoTracking().Where(m => m.Subject == subject).OrderBy(m => m.CreatedAtUnixMs).ToListAsync(ct);
+        var messages = await db.Messages.AsNoTracking().Where(m => m.Subject == subject).OrderByDescending(m => m.CreatedAtUnixMs).Take(MaxListed)
+            .Select(m => new { m.Id, m.MessageType, m.Subject, m.Party, m.CreatedAtUnixMs }).ToListAsync(ct);
         var party = user.Party();
-        return messages.Where(m => m.Party.Split(',').Contains(party))
+        return messages.Where(m => m.Party.Split(',').Contains(party)).OrderBy(m => m.CreatedAtUnixMs)
             .Select(m => new MessageSummary(m.Id, m.MessageType, m.Subject, m.Party, m.CreatedAtUnixMs, $"/messages/{m.Id}")).ToList();
     }
+
+    /// <summary>The most messages a subject's list gives (the latest).</summary>
+    public const int MaxListed = Paging.MaxSize;
 
     private static async Task<IResult> GetAsync(Guid id, ClaimsPrincipal user, PaymentsDbContext db, CancellationToken ct)
     {

@@ -177,7 +177,7 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
             // only, so EF's RETURNING of the new Id is unaffected.
             e.ToTable("ledger_entries");
             e.HasKey(x => x.Id);
-            e.HasIndex(x => new { x.Party, x.Currency });
+            e.HasIndex(x => new { x.Party, x.Currency, x.Id }); // an account's movements, newest first, a page at a time (GET /accounts/{party}/{currency})
             e.HasIndex(x => new { x.Kind, x.Reference, x.Party }).IsUnique(); // one entry per movement: a retry cannot book twice
             e.Property(x => x.Kind).HasConversion(k => k.Name(), s => LedgerEntryKinds.Parse(s));
         });

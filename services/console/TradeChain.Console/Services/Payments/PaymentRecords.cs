@@ -29,8 +29,13 @@ public sealed record SettlementRefusal(string Rule, string? Detail);
 /// <summary>An account as the list gives it (no balances: those come with the account itself).</summary>
 public sealed record AccountSummary(string Party, string Currency, string Address, string ServicingBank, string OpenTransactionHash, long OpenedAtUnixMs);
 
+/// <param name="Entries">One page of the movements, oldest first within it (page 1: the latest).</param>
+/// <param name="EntryCount">How many movements the account has in all.</param>
 public sealed record Account(string Party, string Currency, string Address, string ServicingBank, decimal Balance, decimal ChainBalance, bool Agrees,
-    IReadOnlyList<LedgerEntry> Entries);
+    IReadOnlyList<LedgerEntry> Entries, long EntryCount = 0, int PageNumber = 1, int PageSize = 50)
+{
+    public int Pages => (int)Math.Max(1, (EntryCount + Math.Max(1, PageSize) - 1) / Math.Max(1, PageSize));
+}
 
 public sealed record LedgerEntry(string Kind, string Reference, decimal Amount, string TransactionHash, long AtUnixMs);
 

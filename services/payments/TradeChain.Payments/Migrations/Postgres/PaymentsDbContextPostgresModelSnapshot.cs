@@ -265,10 +265,10 @@ namespace TradeChain.Payments.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Party", "Currency");
-
                     b.HasIndex("Kind", "Reference", "Party")
                         .IsUnique();
+
+                    b.HasIndex("Party", "Currency", "Id");
 
                     b.ToTable("ledger_entries", (string)null);
                 });
