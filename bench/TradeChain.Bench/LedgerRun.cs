@@ -14,6 +14,9 @@ namespace TradeChain.Bench;
 /// <list type="bullet">
 /// <item>reading the balance as the service does now: the one row the database keeps (<see cref="SettlementLedger.BalanceAsync"/>);</item>
 /// <item>reading it as it was read before migration AccountBalances: the sum over the account's entries;</item>
+/// <item>the account's movements as <c>GET /accounts/{party}/{currency}</c> reads them now: the latest page of
+/// <see cref="TradeChain.ServiceDefaults.Paging.DefaultSize"/> (<see cref="SettlementLedger.EntriesPageAsync"/>), and as it read
+/// them before: every entry (median of <see cref="EveryEntryReads"/> reads);</item>
 /// <item>booking a duty payment's two entries in one unit of work (what a settlement adds), with the balance trigger;
 /// at the largest size in rounds with and without it: what keeping the balance costs a booking.</item>
 /// </list>
@@ -23,7 +26,7 @@ public static class LedgerRun
 {
     private const string Treasury = "CUSTOMS-TREASURY", Currency = "USD";
 
-    private const int Reads = 40, Bookings = 200;
+    private const int Reads = 40, Bookings = 200, EveryEntryReads = 5;
 
     public static async Task<int> RunAsync(string[] args, TextWriter output)
     {
@@ -33,7 +36,7 @@ public static class LedgerRun
         if (history < 1 || history > 10_000_000) throw new ArgumentException("--history must be between 1 and 10,000,000 entries");
         int[] sizes = [.. new[] { 0, 1_000, 10_000, 100_000, history }.Where(s => s <= history).Distinct().Order()];
         output.WriteLine($"Ledger balances by history, {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC (medians; µs)");
-        output.WriteLine($"{"database",-10} {"history",10} {"balance kept",13} {"sum of entries",15} {"booking",9}");
+        output.WriteLine($"{"database",-10} {"history",10} {"balance kept",13} {"sum of entries",15} {"booking",9} {"latest page",12} {"every entry",13}");
 
         var directory = Directory.CreateTempSubdirectory("tc-ledger-bench-");
         try
@@ -94,8 +97,19 @@ public static class LedgerRun
                 await db.Entries.Where(e => e.Party == Treasury && e.Currency == Currency).SumAsync(e => e.AmountMinor); // the read before AccountBalances
             });
             var booking = await MedianAsync(Bookings, () => BookAsync(Db, booked++));
+            var page = await MedianAsync(Reads, async () =>
+            {
+                await using var db = Db();
+                await SettlementLedger.EntriesPageAsync(db, Treasury, Currency, 1, TradeChain.ServiceDefaults.Paging.DefaultSize, CancellationToken.None);
+            });
+            var every = await MedianAsync(EveryEntryReads, async () =>
+            {
+                await using var db = Db();
+                db.Database.SetCommandTimeout(TimeSpan.FromMinutes(2));
+                await db.Entries.AsNoTracking().Where(e => e.Party == Treasury && e.Currency == Currency).OrderBy(e => e.Id).ToListAsync(); // GET's read before paging
+            });
             await CheckAsync(Db);
-            output.WriteLine($"{name,-10} {size,10:N0} {kept,13:N0} {summed,15:N0} {booking,9:N0}");
+            output.WriteLine($"{name,-10} {size,10:N0} {kept,13:N0} {summed,15:N0} {booking,9:N0} {page,12:N0} {every,13:N0}");
         }
         // What keeping the balance costs a booking: rounds with the trigger and without it, alternated (the machine's drift
         // falls on both). On PostgreSQL the save's ordered lock of the balance rows is taken in both.
