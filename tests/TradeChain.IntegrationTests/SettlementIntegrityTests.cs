@@ -452,6 +452,14 @@ public sealed partial class SettlementIntegrityTests
         Assert.Equal(0m, older["balance"]!.GetValue<decimal>()); // the balance is the account's, whatever the page
         Assert.Empty(References(await Get(bank, new Uri(account, "?page=3&pageSize=2"))));
         Assert.Equal(TradeChain.ServiceDefaults.Paging.MaxSize, (await Get(bank, new Uri(account, "?pageSize=100000")))["pageSize"]!.GetValue<int>()); // bounded
+        var clamped = await Get(bank, new Uri(account, "?page=0&pageSize=-5")); // out of range: the nearest page there is
+        Assert.Equal((1, 1), (clamped["pageNumber"]!.GetValue<int>(), clamped["pageSize"]!.GetValue<int>()));
+        Assert.Equal(references[2..], References(clamped));
+        // A booking's answer is page 1 with the latest 20.
+        Assert.Equal((1, 20), (again["pageNumber"]!.GetValue<int>(), again["pageSize"]!.GetValue<int>()));
+        // Nobody but the holder and its bank learns the account exists, whatever the page asked for (the treasury's bank keeps another account).
+        var (strangerStatus, _) = await Send(treasuryBank, HttpMethod.Get, new Uri(account, "?page=2&pageSize=1"), null);
+        Assert.Equal(HttpStatusCode.NotFound, strangerStatus);
 
         // The balance the database keeps beside the entries is checked against them: one changed behind the ledger's back
         // (the entries cannot be: they are append-only) is reported.

@@ -130,6 +130,36 @@ public sealed class PaymentsStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_accounts_entries_come_a_page_at_a_time_from_the_latest_and_no_other_accounts_among_them()
+    {
+        await WithDbAsync(async db =>
+        {
+            // Interleaved with another currency's and another party's entries.
+            for (var i = 1; i <= 5; i++)
+            {
+                db.Entries.Add(new LedgerEntry { Party = "EXP", Currency = "USD", AmountMinor = i, Kind = LedgerEntryKind.Deposit, Reference = $"D-{i}", TransactionHash = "0xtx" });
+                db.Entries.Add(new LedgerEntry { Party = "EXP", Currency = "VND", AmountMinor = i, Kind = LedgerEntryKind.Deposit, Reference = $"V-{i}", TransactionHash = "0xtx" });
+                db.Entries.Add(new LedgerEntry { Party = "IMP", Currency = "USD", AmountMinor = i, Kind = LedgerEntryKind.Deposit, Reference = $"I-{i}", TransactionHash = "0xtx" });
+                await db.SaveChangesAsync();
+            }
+            return 0;
+        });
+        await WithDbAsync(async db =>
+        {
+            async Task<string[]> Page(int number, int size) =>
+                [.. (await SettlementLedger.EntriesPageAsync(db, "EXP", "USD", number, size, CancellationToken.None)).Select(e => e.Reference)];
+            Assert.Equal(["D-4", "D-5"], await Page(1, 2)); // the latest, oldest first
+            Assert.Equal(["D-2", "D-3"], await Page(2, 2));
+            Assert.Equal(["D-1"], await Page(3, 2));
+            Assert.Empty(await Page(4, 2));
+            Assert.Equal(["D-1", "D-2", "D-3", "D-4", "D-5"], await Page(1, 50));
+            await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Page(0, 2));
+            await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Page(1, 0));
+            return 0;
+        });
+    }
+
+    [Fact]
     public async Task The_booked_balance_is_the_sum_of_every_entry_however_many()
     {
         await WithDbAsync(async db =>

@@ -20,8 +20,8 @@ public sealed record MandateRequest([property: MaxLength(InputLimits.Reference)]
 public sealed record MandateView(string Party, string Currency, string Bank, long GrantedAtUnixMs, bool AccountOpen);
 
 /// <param name="Entries">One page of the movements, oldest first within it: page 1 is the latest <paramref name="PageSize"/>, page 2 the
-/// ones before those, and so on (GET's <c>page</c> and <c>pageSize</c>; the answer to a booking or an opening is page 1 of
-/// <see cref="AccountEndpoints.RecentEntries"/>).</param>
+/// ones before those, and so on (GET's <c>page</c> and <c>pageSize</c>; the answer to a booking or an opening is page 1 with
+/// pageSize <see cref="AccountEndpoints.RecentEntries"/>: a client paging on from it asks with that pageSize).</param>
 /// <param name="EntryCount">How many movements the account has in all.</param>
 /// <param name="PageNumber">Which page of the movements <paramref name="Entries"/> is (1: the latest).</param>
 /// <param name="PageSize">How many movements a page holds.</param>
@@ -138,16 +138,19 @@ public static class AccountEndpoints
 
     /// <summary>
     /// The account with its booked balance (kept by the database, <see cref="AccountBalance"/>) and its balance read from
-    /// the chain, and one page of its movements: the <paramref name="pageSize"/> before the latest
-    /// (<paramref name="pageNumber"/> − 1) × <paramref name="pageSize"/>, oldest first — so that no answer grows with the
-    /// account's history (a customs treasury's account takes an entry for every duty paid).
+    /// the chain, and one page of its movements: it skips the latest (<paramref name="pageNumber"/> − 1) × <paramref name="pageSize"/>
+    /// and takes <paramref name="pageSize"/>, oldest first — so that no answer grows with the account's history (a customs
+    /// treasury's account takes an entry for every duty paid). The count and the page are two reads: a booking between them
+    /// can make the count one ahead of the page.
     /// </summary>
     public static async Task<AccountView> ViewAsync(PaymentsDbContext db, SettlementLedger ledger, SettlementAccount account, CancellationToken ct,
         int pageSize, int pageNumber = 1)
     {
         var kept = await SettlementLedger.KeptBalanceAsync(db, account.Party, account.Currency, ct);
         var balance = kept.BalanceMinor;
-        var entries = await SettlementLedger.EntriesPageAsync(db, account.Party, account.Currency, pageNumber, pageSize, ct);
+        // A page past the last is empty without reading (a deep page would walk the account's whole history to find nothing).
+        var entries = (long)(pageNumber - 1) * pageSize >= kept.EntryCount ? []
+            : await SettlementLedger.EntriesPageAsync(db, account.Party, account.Currency, pageNumber, pageSize, ct);
         var chain = (long)await ledger.Chain.BalanceOfAsync(account.Currency, account.Address);
         return new AccountView(account.Party, account.Currency, account.Address, account.ServicingBank, LedgerEntry.FromMinor(balance), LedgerEntry.FromMinor(chain),
             balance == chain, entries.Select(e => new LedgerEntryView(e.Kind.Name(), e.Reference, LedgerEntry.FromMinor(e.AmountMinor), e.TransactionHash, e.AtUnixMs)).ToList(),

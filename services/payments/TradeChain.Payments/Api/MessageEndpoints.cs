@@ -20,15 +20,20 @@ public static class MessageEndpoints
 
     /// <summary>Each party sees the messages addressed to it: the banks their pacs.008, each account holder its camt.054.</summary>
     /// <remarks>
-    /// The latest <see cref="MaxListed"/> of the subject's messages, oldest first, read without their XML (a subject that
-    /// grows — an account's camt.054 notifications, one per deposit or withdrawal — never makes the list unbounded).
+    /// The latest <see cref="MaxListed"/> of the subject's messages for the caller, oldest first, read without their XML (a
+    /// subject that grows — an account's camt.054 notifications, one per deposit or withdrawal — never makes the list unbounded).
     /// </remarks>
     public static async Task<IReadOnlyList<MessageSummary>> ListAsync(PaymentsDbContext db, string subject, ClaimsPrincipal user, CancellationToken ct)
     {
-        var messages = await db.Messages.AsNoTracking().Where(m => m.Subject == subject).OrderByDescending(m => m.CreatedAtUnixMs).Take(MaxListed)
-            .Select(m => new { m.Id, m.MessageType, m.Subject, m.Party, m.CreatedAtUnixMs }).ToListAsync(ct);
         var party = user.Party();
-        return messages.Where(m => m.Party.Split(',').Contains(party)).OrderBy(m => m.CreatedAtUnixMs)
+        // The caller's own (Party is the comma-separated list of the parties a message is for), before the latest are taken:
+        // another party's messages on the same subject (a credit's) never push the caller's out of the list.
+        var (first, last, inner) = (party + ",", "," + party, "," + party + ",");
+        var messages = await db.Messages.AsNoTracking()
+            .Where(m => m.Subject == subject && (m.Party == party || m.Party.StartsWith(first) || m.Party.EndsWith(last) || m.Party.Contains(inner)))
+            .OrderByDescending(m => m.CreatedAtUnixMs).ThenByDescending(m => m.Id).Take(MaxListed)
+            .Select(m => new { m.Id, m.MessageType, m.Subject, m.Party, m.CreatedAtUnixMs }).ToListAsync(ct);
+        return messages.Where(m => m.Party.Split(',').Contains(party)).OrderBy(m => m.CreatedAtUnixMs).ThenBy(m => m.Id)
             .Select(m => new MessageSummary(m.Id, m.MessageType, m.Subject, m.Party, m.CreatedAtUnixMs, $"/messages/{m.Id}")).ToList();
     }
 

@@ -319,11 +319,13 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
 
     /// <summary>
     /// One page of the party's entries, oldest first within it: page 1 is the latest <paramref name="pageSize"/>, page 2 the
-    /// ones before those. Read newest first along the index (Party, Currency, Id), so a page costs the same however long the
-    /// history (bench/run.sh --ledger); a deep page skips the pages before it along the index.
+    /// ones before those. Read newest first along the index (Party, Currency, Id): the latest page costs the same however
+    /// long the history (bench/run.sh --ledger); page k skips the (k − 1) pages before it along the index.
     /// </summary>
     public static async Task<List<LedgerEntry>> EntriesPageAsync(PaymentsDbContext db, string party, string currency, int pageNumber, int pageSize, CancellationToken ct)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(pageNumber, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
         var page = await db.Entries.AsNoTracking().Where(e => e.Party == party && e.Currency == currency)
             .OrderByDescending(e => e.Id).Skip((pageNumber - 1) * pageSize).Take(pageSize).ToListAsync(ct);
         page.Reverse();
