@@ -120,11 +120,12 @@ public sealed class ConsumerTests : IAsyncLifetime
         Assert.Empty(await db.ProcessedMessages.ToListAsync()); // ignored: no inbox row, no write at all
     }
 
-    private static async Task<Declaration> SeedDeclarationAsync(ServiceProvider provider)
+    private static async Task<Declaration> SeedDeclarationAsync(ServiceProvider provider, string localReferenceNumber = "LRN-1")
     {
         await using var scope = provider.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CustomsDbContext>();
-        var declaration = CustomsFixtures.Lodged(CustomsFixtures.Content(DeclarationType.Export, CustomsFixtures.Item(value: 48_000m)));
+        var declaration = Declaration.Lodge(Guid.NewGuid(), localReferenceNumber, "EXP-ACME", CustomsFixtures.Content(DeclarationType.Export, CustomsFixtures.Item(value: 48_000m)),
+            "anh@EXP-ACME", CustomsFixtures.Now, referenceUsedBy: null);
         db.Declarations.Add(declaration);
         await db.SaveChangesAsync();
         return declaration;
@@ -203,7 +204,7 @@ public sealed class ConsumerTests : IAsyncLifetime
         var (provider, harness) = await StartAsync<CustomsDbContext>("customs", x =>
         {
             x.AddConsumer<DeclarationDocumentsVerifiedConsumer>();
-            x.AddConsumer<DutyPaymentSettledConsumer>();
+            x.AddConsumer<DutyPaymentSettledConsumer, DutyPaymentSettledConsumerDefinition>();
         });
         var declaration = await SeedDeclarationAsync(provider);
         await PublishAndWaitAsync<DeclarationDocumentsVerified>(harness, AllValid(declaration), Guid.NewGuid(), 1);
@@ -250,5 +251,78 @@ public sealed class ConsumerTests : IAsyncLifetime
         Assert.Equal(48_000m, Assert.Single(amended.PreviousVersions).Content.Items[0].CustomsValue);
         var withdrawal = Assert.Single(await checkDb.Outbox.Where(m => m.MessageType == nameof(DutyPaymentWithdrawn)).ToListAsync());
         Assert.Contains("declaration amended to version 2", withdrawal.Payload);
+    }
+
+    /// <summary>Customs with both answers' consumers and <paramref name="count"/> declarations whose documents verified: each assessed, its payment requested.</summary>
+    private async Task<(ServiceProvider Provider, ITestHarness Harness, List<Declaration> Assessed)> StartManyAssessedAsync(int count)
+    {
+        var (provider, harness) = await StartAsync<CustomsDbContext>("customs", x =>
+        {
+            x.AddConsumer<DeclarationDocumentsVerifiedConsumer>();
+            x.AddConsumer<DutyPaymentSettledConsumer, DutyPaymentSettledConsumerDefinition>();
+        });
+        for (var i = 1; i <= count; i++) await PublishAndWaitAsync<DeclarationDocumentsVerified>(harness, AllValid(await SeedDeclarationAsync(provider, $"LRN-{i}")), Guid.NewGuid(), i);
+        await using var scope = provider.CreateAsyncScope();
+        var assessed = await scope.ServiceProvider.GetRequiredService<CustomsDbContext>().Declarations.AsNoTracking().OrderBy(d => d.Id).ToListAsync();
+        Assert.All(assessed, d => Assert.Equal(DeclarationStatus.Assessed, d.Status));
+        return (provider, harness, assessed);
+    }
+
+    /// <summary>Publishes every message at once (they share the consumer's window) and waits until <paramref name="done"/> holds of the database.</summary>
+    private static async Task PublishTogetherAsync(ServiceProvider provider, ITestHarness harness, IEnumerable<(DutyPaymentSettled Message, Guid MessageId)> messages,
+        Func<CustomsDbContext, Task<bool>> done)
+    {
+        await Task.WhenAll(messages.Select(m => harness.Bus.Publish(m.Message, ctx => ctx.MessageId = m.MessageId)));
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); DateTime.UtcNow < deadline; await Task.Delay(25))
+        {
+            await using var scope = provider.CreateAsyncScope();
+            if (await done(scope.ServiceProvider.GetRequiredService<CustomsDbContext>())) return;
+        }
+        Assert.Fail("the settled payments were not applied within 30 s");
+    }
+
+    /// <summary>The inbox rows of the settled-payments consumer.</summary>
+    private static IQueryable<ProcessedMessage> Settlements(CustomsDbContext db) => db.ProcessedMessages.Where(p => p.Consumer == nameof(DutyPaymentSettledConsumer));
+
+    [Fact]
+    public async Task Settled_payments_arriving_together_release_each_declaration_once_and_a_redelivery_among_them_changes_nothing()
+    {
+        var (provider, harness, assessed) = await StartManyAssessedAsync(3);
+        var settled = assessed.Select(d => (Message: new DutyPaymentSettled(d.PaymentReference!, d.Id, 24_000_000m, "VND", "BNK-1", 0), MessageId: Guid.NewGuid())).ToList();
+
+        // The first payment's message twice in the window (a redelivery), then all three again in a later window.
+        await PublishTogetherAsync(provider, harness, settled.Append(settled[0]), async db => await Settlements(db).CountAsync() == 3);
+        await PublishTogetherAsync(provider, harness, settled, async db => await Settlements(db).CountAsync() == 3);
+        await Task.Delay(DutyPaymentSettledConsumerDefinition.Window * 4); // the second window has had its time
+
+        await using var check = provider.CreateAsyncScope();
+        var db = check.ServiceProvider.GetRequiredService<CustomsDbContext>();
+        Assert.All(await db.Declarations.ToListAsync(), d => Assert.Equal((DeclarationStatus.Released, 24_000_000m), (d.Status, d.AmountPaid)));
+        foreach (var declaration in assessed)
+            Assert.Equal(["Registered", "Assessed", "Paid", "Released"],
+                await db.Transitions.Where(t => t.AggregateId == declaration.Id.ToString()).OrderBy(t => t.Sequence).Select(t => t.ToState).ToListAsync());
+        var released = await db.Outbox.Where(m => m.MessageType == nameof(GoodsReleased)).Select(m => m.Payload).ToListAsync();
+        Assert.Equal(assessed.Select(d => d.Id.ToString()).Order(), released.Select(p => System.Text.Json.JsonDocument.Parse(p).RootElement.GetProperty("declarationId").GetString()!).Order());
+        Assert.Equal(settled.Select(m => m.MessageId).Order(), (await Settlements(db).Select(p => p.MessageId).ToListAsync()).Order());
+    }
+
+    [Fact]
+    public async Task A_faulty_settled_payment_in_a_window_keeps_none_of_the_others_from_taking_effect()
+    {
+        var (provider, harness, assessed) = await StartManyAssessedAsync(3);
+        var counter = _counters[harness];
+        var faultsBefore = counter.Faults;
+        // The second declaration's payment names the wrong amount: the domain refuses it.
+        var settled = assessed.Select((d, i) => (Message: new DutyPaymentSettled(d.PaymentReference!, d.Id, i == 1 ? 1m : 24_000_000m, "VND", "BNK-1", 0), MessageId: Guid.NewGuid())).ToList();
+
+        await PublishTogetherAsync(provider, harness, settled, async db => await Settlements(db).CountAsync() == 2);
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); counter.Faults == faultsBefore && DateTime.UtcNow < deadline;) await Task.Delay(25);
+
+        await using var check = provider.CreateAsyncScope();
+        var db = check.ServiceProvider.GetRequiredService<CustomsDbContext>();
+        var statuses = await db.Declarations.OrderBy(d => d.Id).Select(d => d.Status).ToListAsync();
+        Assert.Equal([DeclarationStatus.Released, DeclarationStatus.Assessed, DeclarationStatus.Released], statuses);
+        Assert.Equal(new[] { settled[0].MessageId, settled[2].MessageId }.Order(), (await Settlements(db).Select(p => p.MessageId).ToListAsync()).Order());
+        Assert.True(counter.Faults > faultsBefore, "the faulty message failed");
     }
 }

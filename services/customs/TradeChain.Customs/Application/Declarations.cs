@@ -35,8 +35,23 @@ public sealed class Declarations(CustomsDbContext db)
         return found is not null && MayRead(user, found.DeclarantParty) ? found.Version : null;
     }
 
-    /// <summary>For a message from another service: the declaration by id, whoever lodged it.</summary>
-    public Task<Declaration?> FindAsync(Guid id, CancellationToken ct) => db.Declarations.AsSplitQuery().SingleOrDefaultAsync(d => d.Id == id, ct);
+    /// <summary>For a message from another service: the declaration by id, whoever lodged it (tracked; one <see cref="LoadAsync"/> read is not read again).</summary>
+    public async Task<Declaration?> FindAsync(Guid id, CancellationToken ct) =>
+        _loaded.TryGetValue(id, out var loaded) && db.Entry(loaded).State != EntityState.Detached ? loaded
+            : await db.Declarations.AsSplitQuery().SingleOrDefaultAsync(d => d.Id == id, ct);
+
+    /// <summary>
+    /// Reads the declarations of <paramref name="ids"/> (those that exist) in one query, tracked, for the <see cref="FindAsync"/>
+    /// calls that follow in this unit of work: a window of messages (<see cref="Consumers.DutyPaymentSettledConsumer"/>)
+    /// reads its declarations once instead of once per message. A declaration the context no longer tracks (cleared) is
+    /// read again.
+    /// </summary>
+    public async Task LoadAsync(IReadOnlyCollection<Guid> ids, CancellationToken ct)
+    {
+        foreach (var declaration in await db.Declarations.AsSplitQuery().Where(d => ids.Contains(d.Id)).ToListAsync(ct)) _loaded[declaration.Id] = declaration;
+    }
+
+    private readonly Dictionary<Guid, Declaration> _loaded = [];
 
     /// <summary>
     /// Loads a declaration the caller may see, lets the domain change it, and saves the change with its transitions

@@ -1,6 +1,7 @@
 using MassTransit;
 using TradeChain.Customs.Application;
 using TradeChain.Messages;
+using TradeChain.ServiceDefaults.Messaging;
 
 namespace TradeChain.Customs.Consumers;
 
@@ -18,12 +19,8 @@ public sealed class GoodsReleasedAttestor(AttestRelease attest) : IConsumer<Batc
 }
 
 /// <summary>The attestor's window: up to 100 releases, collected for at most 200 ms from the first, one batch at a time.</summary>
-public sealed class GoodsReleasedAttestorDefinition : ConsumerDefinition<GoodsReleasedAttestor>
+public sealed class GoodsReleasedAttestorDefinition() : BatchWindowDefinition<GoodsReleasedAttestor>(MaxBatch, Window)
 {
     public const int MaxBatch = 100;
     public static readonly TimeSpan Window = TimeSpan.FromMilliseconds(200);
-
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<GoodsReleasedAttestor> consumerConfigurator,
-        IRegistrationContext context) =>
-        consumerConfigurator.Options<BatchOptions>(o => o.SetMessageLimit(MaxBatch).SetTimeLimit(Window).SetConcurrencyLimit(1));
 }

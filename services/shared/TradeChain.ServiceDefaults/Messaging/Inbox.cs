@@ -1,0 +1,56 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using TradeChain.ServiceDefaults.Persistence;
+using TradeChain.ServiceDefaults.Telemetry;
+
+namespace TradeChain.ServiceDefaults.Messaging;
+
+/// <summary>The inbox rules the idempotent consumers share (<see cref="IdempotentConsumer{TMessage}"/>, <see cref="IdempotentBatchConsumer{TMessage}"/>).</summary>
+internal static class Inbox
+{
+    /// <summary>
+    /// One message in a unit of work of its own: skipped when the inbox holds its MessageId for <paramref name="consumer"/>;
+    /// else handled, and what the handler changed saved with the inbox row in one transaction. A handler that changed
+    /// nothing writes no inbox row and no transaction. A save that lost the race to another delivery of the same message
+    /// (the inbox row exists now) leaves that delivery's effect standing.
+    /// </summary>
+    public static async Task ApplyOnceAsync(ServiceDbContext db, ILogger logger, string consumer, Guid messageId, Func<CancellationToken, Task> handle, CancellationToken ct)
+    {
+        if (await HoldsAsync(db, consumer, messageId, ct))
+        {
+            logger.LogInformation("{Consumer} already handled message {MessageId}; ignoring the redelivery", consumer, messageId);
+            return;
+        }
+
+        await handle(ct);
+        if (!db.ChangeTracker.HasChanges())
+        {
+            logger.LogDebug("{Consumer} changed nothing for message {MessageId}; no inbox row", consumer, messageId);
+            return;
+        }
+
+        db.ProcessedMessages.Add(Row(consumer, messageId));
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            // A concurrent delivery of the same message may have won the race: its effect stands, ours is discarded.
+            db.ChangeTracker.Clear();
+            if (!await HoldsAsync(db, consumer, messageId, CancellationToken.None)) throw;
+            logger.LogInformation("{Consumer} lost a race on message {MessageId}; the other delivery's effect stands", consumer, messageId);
+        }
+    }
+
+    public static ProcessedMessage Row(string consumer, Guid messageId) =>
+        new() { MessageId = messageId, Consumer = consumer, ProcessedAtUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
+
+    private static Task<bool> HoldsAsync(ServiceDbContext db, string consumer, Guid messageId, CancellationToken ct) =>
+        db.ProcessedMessages.AnyAsync(p => p.MessageId == messageId && p.Consumer == consumer, ct);
+
+    /// <summary>A failed attempt, in <c>tradechain.consumer.errors</c>, before the bus retries it.</summary>
+    public static void CountError(string consumer, string messageType) => TradeChainMetrics.ConsumerErrors.Add(1,
+        new KeyValuePair<string, object?>("consumer", consumer),
+        new KeyValuePair<string, object?>("message_type", messageType));
+}
