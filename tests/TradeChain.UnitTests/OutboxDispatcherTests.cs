@@ -83,17 +83,6 @@ public sealed class OutboxDispatcherTests
         Assert.Equal(5, broker.Published.Count);
     }
 
-    private sealed class SaveCounter : SaveChangesInterceptor
-    {
-        public int Count;
-
-        public override ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
-        {
-            Interlocked.Increment(ref Count);
-            return ValueTask.FromResult(result);
-        }
-    }
-
     /// <summary>A bus that publishes into a list, or fails as an unreachable broker does.</summary>
     public class Broker : DispatchProxy
     {

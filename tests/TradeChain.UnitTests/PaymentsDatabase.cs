@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using TradeChain.Payments.Application;
 using TradeChain.Payments.Infrastructure;
+using TradeChain.ServiceDefaults.Messaging;
 using TradeChain.ServiceDefaults.Persistence;
 
 namespace TradeChain.UnitTests;
@@ -25,6 +26,22 @@ public sealed class PaymentsDatabase : IAsyncDisposable
             .AddMassTransitTestHarness(consumers)
             .BuildServiceProvider(validateScopes: true);
     }
+
+    /// <summary>
+    /// <paramref name="consumers"/> on the services' consume pipe (BusRegistration) over the in-memory transport: the
+    /// redelivery filter around two immediate retries, with no redelivery left (as after the last one), so a failure
+    /// stands after the retries.
+    /// </summary>
+    public static Action<IBusRegistrationConfigurator> OnServicePipe(Action<IBusRegistrationConfigurator> consumers) => x =>
+    {
+        consumers(x);
+        x.UsingInMemory((context, cfg) =>
+        {
+            cfg.UseRedelivery([], new RedeliveryTopology(new Uri("amqp://unused/")), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+            cfg.UseMessageRetry(r => r.Immediate(2));
+            cfg.ConfigureEndpoints(context, new KebabCaseEndpointNameFormatter(false));
+        });
+    };
 
     public ServiceProvider Provider { get; }
 

@@ -86,16 +86,7 @@ public sealed class RedeliveryTests
         });
         listener.Start();
         // No redelivery left (as after the last one): the failure stands after the retries.
-        await using var payments = await PaymentsDatabase.CreateAsync(x =>
-        {
-            x.AddConsumer<NeverHandledConsumer>();
-            x.UsingInMemory((context, cfg) =>
-            {
-                cfg.UseRedelivery([], new RedeliveryTopology(new Uri("amqp://unused/")), NullLogger.Instance);
-                cfg.UseMessageRetry(r => r.Immediate(2));
-                cfg.ConfigureEndpoints(context, new KebabCaseEndpointNameFormatter(false));
-            });
-        });
+        await using var payments = await PaymentsDatabase.CreateAsync(PaymentsDatabase.OnServicePipe(x => x.AddConsumer<NeverHandledConsumer>()));
         var harness = payments.Provider.GetRequiredService<ITestHarness>();
         await harness.Start();
 

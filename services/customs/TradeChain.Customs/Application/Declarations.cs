@@ -35,7 +35,10 @@ public sealed class Declarations(CustomsDbContext db)
         return found is not null && MayRead(user, found.DeclarantParty) ? found.Version : null;
     }
 
-    /// <summary>For a message from another service: the declaration by id, whoever lodged it (tracked; one <see cref="LoadAsync"/> read is not read again).</summary>
+    /// <summary>
+    /// For a message from another service: the declaration by id, whoever lodged it, tracked. One that <see cref="LoadAsync"/>
+    /// read in this unit of work is that same instance (as EF would answer anyway, once tracked), without a query.
+    /// </summary>
     public async Task<Declaration?> FindAsync(Guid id, CancellationToken ct) =>
         _loaded.TryGetValue(id, out var loaded) && db.Entry(loaded).State != EntityState.Detached ? loaded
             : await db.Declarations.AsSplitQuery().SingleOrDefaultAsync(d => d.Id == id, ct);

@@ -8,9 +8,10 @@ namespace TradeChain.Customs.Consumers;
 /// <summary>
 /// Customs' own GoodsReleased, attested on the credit escrows a window at a time: the releases wait in the broker's
 /// durable queue, and those that arrive within <see cref="GoodsReleasedAttestorDefinition.Window"/> (at most
-/// <see cref="GoodsReleasedAttestorDefinition.MaxBatch"/>) go to the chain as one transaction per escrow. Attesting is
-/// idempotent on chain (a release attested before is skipped), so a batch that failed is simply redelivered whole and
-/// needs no inbox.
+/// <see cref="GoodsReleasedAttestorDefinition.MaxMessages"/>) go to the chain as one transaction per escrow. Attesting is
+/// idempotent on chain (a release attested before is skipped), so it needs no inbox: a window that failed is retried
+/// whole, then each of its releases is redelivered on its own (<see cref="RedeliveryFilter{TMessage}"/>), and attesting
+/// one again changes nothing.
 /// </summary>
 public sealed class GoodsReleasedAttestor(AttestRelease attest) : IConsumer<Batch<GoodsReleased>>
 {
@@ -19,8 +20,8 @@ public sealed class GoodsReleasedAttestor(AttestRelease attest) : IConsumer<Batc
 }
 
 /// <summary>The attestor's window: up to 100 releases, collected for at most 200 ms from the first, one batch at a time.</summary>
-public sealed class GoodsReleasedAttestorDefinition() : BatchWindowDefinition<GoodsReleasedAttestor>(MaxBatch, Window)
+public sealed class GoodsReleasedAttestorDefinition() : BatchWindowDefinition<GoodsReleasedAttestor>(MaxMessages, Window)
 {
-    public const int MaxBatch = 100;
+    public const int MaxMessages = 100;
     public static readonly TimeSpan Window = TimeSpan.FromMilliseconds(200);
 }

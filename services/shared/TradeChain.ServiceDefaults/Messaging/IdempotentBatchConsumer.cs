@@ -6,25 +6,27 @@ using TradeChain.ServiceDefaults.Persistence;
 namespace TradeChain.ServiceDefaults.Messaging;
 
 /// <summary>
-/// <see cref="IdempotentConsumer{TMessage}"/> for messages that arrive in bulk (a settlement batch's receipt settles up to
-/// a hundred duty payments at once), taken a window at a time (MassTransit's <c>Batch&lt;T&gt;</c>; the window is the
-/// consumer's definition's). The window's effects and its inbox rows are saved in one unit of work: one inbox read for
-/// the window, one read of what the messages change (<see cref="PrepareAsync"/>), one transaction — where the
-/// one-at-a-time consumer pays each of those per message.
+/// <see cref="IdempotentConsumer{TMessage}"/> for messages that arrive in bulk, taken a window at a time (MassTransit's
+/// <c>Batch&lt;T&gt;</c>; the window's size and time are the consumer's <see cref="BatchWindowDefinition{TConsumer}"/>).
+/// The window's effects and inbox rows are saved in one unit of work: one inbox read for the window, one read of what the
+/// messages change (<see cref="PrepareAsync"/>), one transaction — where the one-at-a-time consumer pays each of those per
+/// message. The inbox rules are the same:
 /// <list type="bullet">
-/// <item>A message whose MessageId the inbox holds (or that came twice in the window) changes nothing, as one at a time.</item>
+/// <item>A message whose MessageId the inbox holds (or that came twice in the window) changes nothing.</item>
 /// <item>Messages are applied in the order they arrived, on the same tracked records: two messages of one record in a window
 /// see each other's effect, as they would one after the other.</item>
-/// <item>When the window saved something, every message applied in it gets its inbox row, also one the handler ignored
-/// (stale, unknown): its redelivery is then skipped, where handling it again would find the same reason to ignore it.
-/// When nothing changed, no inbox row and no transaction.</item>
-/// <item>When the window fails — a handler throws, or the save does (another delivery of one of its messages won the race)
-/// — nothing of it is saved, and each message is applied again alone, with its own inbox check and transaction
-/// (<see cref="IdempotentConsumer{TMessage}"/>'s rules): one faulty message keeps none of the others from taking effect.
-/// If one still fails, the window fails with it and the bus retries each of its messages (those applied meanwhile are
-/// then skipped by their inbox rows).</item>
+/// <item>A message the handler applied gets its inbox row in the window's transaction; one it ignored (stale, unknown:
+/// <see cref="ApplyAsync"/> answers false) gets none, as one at a time. A window that applied nothing writes nothing.</item>
+/// <item>When the window fails — a handler throws, or the save does (a concurrent delivery of one of its messages won the
+/// race, or a record changed under it) — nothing of it is saved, and each message is applied again alone, with its own
+/// inbox check and transaction: a faulty message keeps none of the others from taking effect. The others are then marked
+/// consumed (acknowledged, as if the window had succeeded for them), and the window fails for the faulty ones alone: the
+/// bus's retry policy runs the window again as a whole (the messages applied meanwhile are skipped by their inbox rows;
+/// <see cref="BatchWindowDefinition{TConsumer}"/>'s concurrent windows go on meanwhile), then each faulty message is
+/// redelivered on its own schedule (<see cref="RedeliveryFilter{TMessage}"/>) and at last moved to the <c>_error</c>
+/// queue. A message without a MessageId is faulty: it cannot be applied exactly once.</item>
 /// </list>
-/// Every failed attempt counts in <c>tradechain.consumer.errors</c> (labels consumer, message_type).
+/// Each window that throws counts once in <c>tradechain.consumer.errors</c> (labels consumer, message_type).
 /// </summary>
 public abstract class IdempotentBatchConsumer<TMessage>(ServiceDbContext db, ILogger logger) : IConsumer<Batch<TMessage>>
     where TMessage : class
@@ -37,83 +39,98 @@ public abstract class IdempotentBatchConsumer<TMessage>(ServiceDbContext db, ILo
         }
         catch (Exception) when (!context.CancellationToken.IsCancellationRequested) // a shutdown is no error
         {
-            Inbox.CountError(GetType().Name, typeof(TMessage).Name);
+            ConsumerErrors.Count(GetType().Name, typeof(TMessage).Name);
             throw;
         }
     }
 
     /// <summary>
-    /// Reads, tracked and in one go, what <paramref name="messages"/> will change, so that <see cref="HandleAsync"/> finds
+    /// Reads, tracked and in one go, what <paramref name="messages"/> will change, so that <see cref="ApplyAsync"/> finds
     /// each record without a read of its own. Called once per window with the messages not yet applied; not called when a
     /// message is applied alone. By default nothing.
     /// </summary>
     protected virtual Task PrepareAsync(IReadOnlyList<TMessage> messages, CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>Applies one message to the domain. Do not save: the base class saves the window at once.</summary>
-    protected abstract Task HandleAsync(TMessage message, CancellationToken cancellationToken);
+    /// <summary>
+    /// Applies one message to the domain: true when it changed something, false when it was ignored (stale, unknown).
+    /// Do not save: the base class saves the window at once.
+    /// </summary>
+    protected abstract Task<bool> ApplyAsync(TMessage message, CancellationToken cancellationToken);
 
     private async Task ConsumeWindowAsync(ConsumeContext<Batch<TMessage>> context)
     {
         var ct = context.CancellationToken;
         var consumer = GetType().Name;
-        var arrived = new List<(Guid MessageId, TMessage Message)>(context.Message.Length);
+        var failed = new Dictionary<ConsumeContext<TMessage>, Exception>();
+        var arrived = new List<(Guid MessageId, ConsumeContext<TMessage> Delivery)>(context.Message.Length);
         var distinct = new HashSet<Guid>();
         foreach (var delivery in context.Message)
         {
-            var messageId = delivery.MessageId ?? throw new InvalidOperationException($"{typeof(TMessage).Name} arrived without a MessageId.");
-            if (distinct.Add(messageId)) arrived.Add((messageId, delivery.Message));
+            if (delivery.MessageId is not { } messageId)
+                failed[delivery] = new InvalidOperationException($"{typeof(TMessage).Name} arrived without a MessageId: it cannot be applied exactly once.");
+            else if (distinct.Add(messageId)) arrived.Add((messageId, delivery));
         }
         var ids = distinct.ToList();
-        var applied = (await db.ProcessedMessages.Where(p => p.Consumer == consumer && ids.Contains(p.MessageId)).Select(p => p.MessageId).ToListAsync(ct)).ToHashSet();
-        var pending = arrived.Where(m => !applied.Contains(m.MessageId)).ToList();
+        var handled = (await db.ProcessedMessages.Where(p => p.Consumer == consumer && ids.Contains(p.MessageId)).Select(p => p.MessageId).ToListAsync(ct)).ToHashSet();
+        var pending = arrived.Where(m => !handled.Contains(m.MessageId)).ToList();
         if (pending.Count < arrived.Count)
             logger.LogInformation("{Consumer} already handled {Count} of the window's {Total} messages; ignoring those redeliveries", consumer, arrived.Count - pending.Count, arrived.Count);
-        if (pending.Count == 0) return;
 
-        try
+        if (pending.Count > 0)
         {
-            await PrepareAsync(pending.Select(m => m.Message).ToList(), ct);
-            foreach (var (_, message) in pending) await HandleAsync(message, ct);
-            if (!db.ChangeTracker.HasChanges())
+            try
             {
-                logger.LogDebug("{Consumer} changed nothing for a window of {Count} messages; no inbox rows", consumer, pending.Count);
-                return;
+                await PrepareAsync(pending.Select(m => m.Delivery.Message).ToList(), ct);
+                var applied = 0;
+                foreach (var (messageId, delivery) in pending)
+                {
+                    if (!await ApplyAsync(delivery.Message, ct)) continue;
+                    db.ProcessedMessages.Add(Inbox.Row(consumer, messageId));
+                    applied++;
+                }
+                if (applied > 0) await db.SaveChangesAsync(ct);
+                else logger.LogDebug("{Consumer} applied none of a window of {Count} messages; nothing saved", consumer, pending.Count);
             }
-            foreach (var (messageId, _) in pending) db.ProcessedMessages.Add(Inbox.Row(consumer, messageId));
-            await db.SaveChangesAsync(ct);
-        }
-        catch (Exception e) when (!ct.IsCancellationRequested)
-        {
-            logger.LogWarning(e, "{Consumer} could not apply a window of {Count} message(s) together; applying each alone", consumer, pending.Count);
-            db.ChangeTracker.Clear();
-            List<Exception>? failures = null;
-            foreach (var (messageId, message) in pending)
+            catch (Exception e) when (!ct.IsCancellationRequested)
             {
-                try
+                logger.LogWarning(e, "{Consumer} could not apply a window of {Count} message(s) together; applying each alone", consumer, pending.Count);
+                db.ChangeTracker.Clear();
+                foreach (var (messageId, delivery) in pending)
                 {
-                    await Inbox.ApplyOnceAsync(db, logger, consumer, messageId, token => HandleAsync(message, token), ct);
-                    db.ChangeTracker.Clear(); // the next message reads its record afresh
-                }
-                catch (Exception failure) when (!ct.IsCancellationRequested)
-                {
-                    db.ChangeTracker.Clear(); // nothing of the failed message stays for the next one's save
-                    (failures ??= []).Add(failure);
-                    logger.LogWarning(failure, "{Consumer} failed on message {MessageId} applied alone", consumer, messageId);
+                    try
+                    {
+                        await Inbox.ApplyOnceAsync(db, logger, consumer, messageId, token => ApplyAsync(delivery.Message, token), ct);
+                    }
+                    catch (Exception failure) when (!ct.IsCancellationRequested)
+                    {
+                        failed[delivery] = failure;
+                        logger.LogWarning(failure, "{Consumer} failed on message {MessageId} applied alone", consumer, messageId);
+                    }
+                    db.ChangeTracker.Clear(); // the next message reads its record afresh; nothing of a failed one stays for its save
                 }
             }
-            if (failures is not null) throw failures.Count == 1 ? failures[0] : new AggregateException(failures);
         }
+        if (failed.Count == 0) return;
+
+        // The window fails for its faulty messages alone: the others took effect (or had before), so they are marked
+        // consumed now and MassTransit acknowledges them whatever the window's outcome; only the faulty ones are retried,
+        // redelivered and at last moved to the _error queue.
+        foreach (var delivery in context.Message.Where(d => !failed.ContainsKey(d)))
+            await delivery.NotifyConsumed(delivery, context.ReceiveContext.ElapsedTime, consumer);
+        var failures = failed.Values.Distinct().ToList();
+        throw failures.Count == 1 ? failures[0] : new AggregateException(failures);
     }
 }
 
 /// <summary>
-/// The window of a <c>Batch&lt;T&gt;</c> consumer: up to <paramref name="maxBatch"/> messages, collected for at most
-/// <paramref name="window"/> from the first, one window at a time (MassTransit sets the endpoint's prefetch to match).
+/// The window of a <c>Batch&lt;T&gt;</c> consumer: up to <paramref name="maxMessages"/> messages, collected for at most
+/// <paramref name="window"/> from the first; up to <paramref name="concurrentWindows"/> windows at once (MassTransit sets
+/// the endpoint's prefetch to match).
 /// </summary>
-public abstract class BatchWindowDefinition<TConsumer>(int maxBatch, TimeSpan window) : ConsumerDefinition<TConsumer>
+public abstract class BatchWindowDefinition<TConsumer>(int maxMessages, TimeSpan window, int concurrentWindows = 1) : ConsumerDefinition<TConsumer>
     where TConsumer : class, IConsumer
 {
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<TConsumer> consumerConfigurator,
         IRegistrationContext context) =>
-        consumerConfigurator.Options<BatchOptions>(o => o.SetMessageLimit(maxBatch).SetTimeLimit(window).SetConcurrencyLimit(1));
+        consumerConfigurator.Options<BatchOptions>(o => o.SetMessageLimit(maxMessages).SetTimeLimit(window).SetConcurrencyLimit(concurrentWindows));
 }

@@ -19,12 +19,11 @@ public abstract class IdempotentConsumer<TMessage>(ServiceDbContext db, ILogger 
     {
         try
         {
-            var messageId = context.MessageId ?? throw new InvalidOperationException($"{typeof(TMessage).Name} arrived without a MessageId.");
-            await Inbox.ApplyOnceAsync(db, logger, GetType().Name, messageId, ct => HandleAsync(context.Message, ct), context.CancellationToken);
+            await Inbox.ApplyOnceAsync(db, logger, GetType().Name, Inbox.MessageIdOf(context), ct => HandleAsync(context.Message, ct), context.CancellationToken);
         }
         catch (Exception) when (!context.CancellationToken.IsCancellationRequested) // a shutdown is no error
         {
-            Inbox.CountError(GetType().Name, typeof(TMessage).Name);
+            ConsumerErrors.Count(GetType().Name, typeof(TMessage).Name);
             throw;
         }
     }

@@ -1,3 +1,4 @@
+using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using TradeChain.ServiceDefaults.Persistence;
@@ -49,8 +50,16 @@ internal static class Inbox
     private static Task<bool> HoldsAsync(ServiceDbContext db, string consumer, Guid messageId, CancellationToken ct) =>
         db.ProcessedMessages.AnyAsync(p => p.MessageId == messageId && p.Consumer == consumer, ct);
 
-    /// <summary>A failed attempt, in <c>tradechain.consumer.errors</c>, before the bus retries it.</summary>
-    public static void CountError(string consumer, string messageType) => TradeChainMetrics.ConsumerErrors.Add(1,
+    /// <summary>The message's MessageId: what the inbox keys it by.</summary>
+    public static Guid MessageIdOf(ConsumeContext context) =>
+        context.MessageId ?? throw new InvalidOperationException($"{context.SupportedMessageTypes.FirstOrDefault()} arrived without a MessageId.");
+}
+
+/// <summary>The idempotent consumers' count of failures: <c>tradechain.consumer.errors</c>, labelled by consumer and message type.</summary>
+internal static class ConsumerErrors
+{
+    /// <summary>A failed attempt (a message, or a window of messages), counted before the bus retries it.</summary>
+    public static void Count(string consumer, string messageType) => TradeChainMetrics.ConsumerErrors.Add(1,
         new KeyValuePair<string, object?>("consumer", consumer),
         new KeyValuePair<string, object?>("message_type", messageType));
 }

@@ -106,14 +106,32 @@ public static class Redelivery
         private readonly RedeliveryTopology _topology;
         private readonly ILogger _logger;
 
+        private readonly IConsumePipeConfigurator _configurator;
+
         public ConfigurationObserver(IConsumePipeConfigurator configurator, IReadOnlyList<TimeSpan> delays, RedeliveryTopology topology, ILogger logger)
             : base(configurator)
         {
-            (_delays, _topology, _logger) = (delays, topology, logger);
+            (_configurator, _delays, _topology, _logger) = (configurator, delays, topology, logger);
             Connect(this);
         }
 
-        public void MessageConfigured<TMessage>(IConsumePipeConfigurator configurator) where TMessage : class =>
-            configurator.AddPipeSpecification(new FilterPipeSpecification<ConsumeContext<TMessage>>(new RedeliveryFilter<TMessage>(_delays, _topology, _logger)));
+        public void MessageConfigured<TMessage>(IConsumePipeConfigurator configurator) where TMessage : class => Add<TMessage>(configurator);
+
+        /// <summary>
+        /// A <c>Batch&lt;T&gt;</c> consumer's messages (MassTransit tells observers of those apart from other consumers' and
+        /// calls no <see cref="MessageConfigured"/> for them): each message of a window that failed for good is redelivered on
+        /// its own — the filter sits in the message's pipe, before the window is collected — while the bus's retry policy
+        /// wraps the window as a whole. A message the window marked consumed before it failed does not fail with it.
+        /// </summary>
+        public override void BatchConsumerConfigured<TConsumer, TMessage>(IConsumerMessageConfigurator<TConsumer, Batch<TMessage>> configurator) =>
+            Add<TMessage>(_configurator);
+
+        private readonly HashSet<Type> _added = [];
+
+        private void Add<TMessage>(IConsumePipeConfigurator configurator) where TMessage : class
+        {
+            if (_added.Add(typeof(TMessage)))
+                configurator.AddPipeSpecification(new FilterPipeSpecification<ConsumeContext<TMessage>>(new RedeliveryFilter<TMessage>(_delays, _topology, _logger)));
+        }
     }
 }
