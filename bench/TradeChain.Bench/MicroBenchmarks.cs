@@ -28,4 +28,16 @@ public class MicroBenchmarks
 
     [Benchmark]
     public string WrapCertificate() => OpenAttestationV2.TargetHash(OpenAttestationV2.SaltData(_certificate), []);
+
+    /// <summary>A bank's settlement call, signed (as a remote signer answers it).</summary>
+    private static readonly string SignedCall = new TransactionSigner(DevelopmentAccounts.DocumentsKey, DevelopmentAccounts.ChainId)
+        .Sign(7, 1_000_000_000, 3_000_000_000, 60_000, "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", 0, "0xa9059cbb" + new string('1', 128)).Raw;
+
+    /// <summary>Who signed a transaction, as Nethereum recovers it (BouncyCastle): how a signer's answer was checked before 2026-12-06.</summary>
+    [Benchmark]
+    public string SignerRecoveredByNethereum() => Nethereum.Signer.TransactionVerificationAndRecovery.GetSenderAddress(SignedCall);
+
+    /// <summary>The same, decoded and recovered by <see cref="DecodedTransaction.Decode"/> (libsecp256k1's C# port).</summary>
+    [Benchmark]
+    public string SignerRecoveredByDecodedTransaction() => DecodedTransaction.Decode(SignedCall).Signer;
 }

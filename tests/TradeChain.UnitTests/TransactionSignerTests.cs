@@ -43,6 +43,7 @@ public sealed class TransactionSignerTests
             parities.Add(decoded.Signature.V.Length == 0 ? 0 : decoded.Signature.V[0]);
             shortR |= decoded.Signature.R.Length < 32 || decoded.Signature.S.Length < 32;
             Assert.Equal(signer.Address, decoded.GetSenderAddress(), StringComparer.OrdinalIgnoreCase);
+            Assert.Equal(signer.Address, DecodedTransaction.Decode(mine.Raw).Signer); // recovered by libsecp256k1, checksummed
         }
         Assert.Equal([0, 1], parities.Order());
         Assert.True(shortR, "no signature with a leading zero byte in r or s was covered");
@@ -51,4 +52,46 @@ public sealed class TransactionSignerTests
     [Fact]
     public void A_key_that_is_not_32_bytes_is_refused() =>
         Assert.Throws<ArgumentException>(() => new TransactionSigner("0x1234", DevelopmentAccounts.ChainId));
+
+    [Theory]
+    [MemberData(nameof(Keys))]
+    public void The_signer_recovered_of_an_altered_signature_is_another_account_the_one_Nethereum_recovers(string key)
+    {
+        var signer = new TransactionSigner(key, DevelopmentAccounts.ChainId);
+        var others = 0;
+        for (var nonce = 0; nonce < 40; nonce++)
+        {
+            var transaction = (Transaction1559)TransactionFactory.CreateTransaction(signer.Sign(nonce, 1_000_000_000, 3_000_000_000, 60_000, To, 0, "0xa9059cbb" + nonce.ToString("x64")).Raw);
+            var signature = transaction.Signature;
+            var parity = signature.V.Length == 0 ? 0 : signature.V[0];
+            // The other y parity: the same r and s name another public key (or none).
+            transaction.SetSignature(new Signature(signature.R, signature.S, [(byte)(1 - parity)]));
+            var altered = transaction.GetRLPEncoded().ToHex(true);
+            string? theirs;
+            try { theirs = TransactionVerificationAndRecovery.GetSenderAddress(altered); }
+            catch (Exception) { theirs = null; }
+            if (theirs is null)
+            {
+                Assert.Throws<PartySignatureException>(() => DecodedTransaction.Decode(altered));
+                continue;
+            }
+            var recovered = DecodedTransaction.Decode(altered).Signer;
+            Assert.Equal(theirs, recovered, StringComparer.OrdinalIgnoreCase);
+            Assert.NotEqual(signer.Address, recovered, StringComparer.OrdinalIgnoreCase);
+            others++;
+        }
+        Assert.True(others > 30, $"only {others} altered signatures recovered to an account");
+    }
+
+    [Fact]
+    public void A_signature_with_r_zero_or_a_y_parity_of_two_has_no_signer()
+    {
+        var signer = new TransactionSigner(DevelopmentAccounts.DocumentsKey, DevelopmentAccounts.ChainId);
+        var transaction = (Transaction1559)TransactionFactory.CreateTransaction(signer.Sign(0, 1_000_000_000, 3_000_000_000, 21_000, To, 0, null).Raw);
+        var signature = transaction.Signature;
+        transaction.SetSignature(new Signature([0], signature.S, signature.V));
+        Assert.Throws<PartySignatureException>(() => DecodedTransaction.Decode(transaction.GetRLPEncoded().ToHex(true)));
+        transaction.SetSignature(new Signature(signature.R, signature.S, [2]));
+        Assert.Throws<PartySignatureException>(() => DecodedTransaction.Decode(transaction.GetRLPEncoded().ToHex(true)));
+    }
 }

@@ -62,12 +62,50 @@ public sealed record DecodedTransaction(Transaction1559 Transaction, string Sign
         {
             var transaction = TransactionFactory.CreateTransaction(raw) as Transaction1559
                               ?? throw new PartySignatureException("must be an EIP-1559 (type 2) transaction, as prepared.");
-            return new DecodedTransaction(transaction, AddressUtil.Current.ConvertToChecksumAddress(TransactionVerificationAndRecovery.GetSenderAddress(raw)), raw);
+            return new DecodedTransaction(transaction, SignerOf(transaction), raw);
         }
         catch (Exception e) when (e is not PartySignatureException)
         {
             throw new PartySignatureException("is not a signed transaction that can be decoded (RLP of a signed EIP-1559 transaction).", e);
         }
+    }
+
+    /// <summary>
+    /// The address that signed <paramref name="transaction"/> (checksummed): the public key recovered from its signature
+    /// over its signing hash (Keccak-256 of the unsigned typed encoding) with libsecp256k1's C# port (NBitcoin.Secp256k1),
+    /// as <see cref="TransactionSigner"/> signs — the same address Nethereum's BouncyCastle recovery gives, for a fraction
+    /// of the CPU (a service checks every transaction a remote signer answers).
+    /// </summary>
+    /// <exception cref="PartySignatureException">Unsigned, or a signature no public key answers to.</exception>
+    public static string SignerOf(Transaction1559 transaction)
+    {
+        var signature = transaction.Signature ?? throw new PartySignatureException("is not signed.");
+        // y parity: 0 or 1, encoded as the integer it is (0 may come as no byte at all).
+        var v = signature.V ?? [];
+        var parity = v.Length == 0 ? 0 : v[^1];
+        if (v.AsSpan(0, Math.Max(0, v.Length - 1)).ContainsAnyExcept((byte)0) || parity > 1)
+            throw new PartySignatureException("has a signature whose y parity is neither 0 nor 1.");
+        Span<byte> compact = stackalloc byte[64];
+        if (!Unsigned256(signature.R, compact[..32]) || !Unsigned256(signature.S, compact[32..]) ||
+            !NBitcoin.Secp256k1.SecpRecoverableECDSASignature.TryCreateFromCompact(compact, parity, out var recoverable) || recoverable is null)
+            throw new PartySignatureException("has a signature whose r or s is not a secp256k1 scalar.");
+        var signingHash = Sha3Keccack.Current.CalculateHash(transaction.GetRLPEncodedRaw());
+        if (!NBitcoin.Secp256k1.ECPubKey.TryRecover(NBitcoin.Secp256k1.Context.Instance, recoverable, signingHash, out var publicKey) || publicKey is null)
+            throw new PartySignatureException("has a signature from which no public key can be recovered.");
+        Span<byte> uncompressed = stackalloc byte[65];
+        publicKey.WriteToSpan(compressed: false, uncompressed, out _);
+        return AddressUtil.Current.ConvertToChecksumAddress(Sha3Keccack.Current.CalculateHash(uncompressed[1..].ToArray())[12..].ToHex());
+    }
+
+    /// <summary>An unsigned big-endian integer of at most 32 bytes (leading zeros allowed) into <paramref name="into"/>, left-padded.</summary>
+    private static bool Unsigned256(byte[]? value, Span<byte> into)
+    {
+        var bytes = (value ?? []).AsSpan();
+        while (bytes.Length > 32 && bytes[0] == 0) bytes = bytes[1..];
+        if (bytes.Length > 32) return false;
+        into.Clear();
+        bytes.CopyTo(into[(32 - bytes.Length)..]);
+        return true;
     }
 
     /// <summary>
