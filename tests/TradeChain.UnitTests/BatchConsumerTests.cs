@@ -118,6 +118,6 @@ public sealed class BatchConsumerTests
         Assert.Equal(["faulty"], faults);
         Assert.Equal(["good", "other"], await payments.WithDbAsync(db => db.ChainCursors.Select(c => c.Source).OrderBy(s => s).ToListAsync()));
         Assert.Equal(new[] { good, other }.Order(), await payments.WithDbAsync(InboxAsync));
-        Assert.Equal(3, TallyConsumer.Windows.First()); // they were one window
+        Assert.Equal([3], TallyConsumer.Windows); // one window, not run again whole: the faulty message was retried alone, then redelivered
     }
 }

@@ -38,7 +38,7 @@ public sealed class PaymentsDatabase : IAsyncDisposable
         x.UsingInMemory((context, cfg) =>
         {
             cfg.UseRedelivery([], new RedeliveryTopology(new Uri("amqp://unused/")), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
-            cfg.UseMessageRetry(r => r.Immediate(2));
+            cfg.UseMessageRetry(r => BusRegistration.ConfigureRetries(r, [TimeSpan.Zero, TimeSpan.Zero]));
             cfg.ConfigureEndpoints(context, new KebabCaseEndpointNameFormatter(false));
         });
     };

@@ -94,4 +94,19 @@ public sealed class TransactionSignerTests
         transaction.SetSignature(new Signature(signature.R, signature.S, [2]));
         Assert.Throws<PartySignatureException>(() => DecodedTransaction.Decode(transaction.GetRLPEncoded().ToHex(true)));
     }
+
+    [Fact]
+    public void A_signature_with_the_high_s_of_the_same_signer_is_refused()
+    {
+        var signer = new TransactionSigner(DevelopmentAccounts.DocumentsKey, DevelopmentAccounts.ChainId);
+        var transaction = (Transaction1559)TransactionFactory.CreateTransaction(signer.Sign(3, 1_000_000_000, 3_000_000_000, 21_000, To, 0, null).Raw);
+        var signature = transaction.Signature;
+        var order = BigInteger.Parse("0FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141", System.Globalization.NumberStyles.HexNumber);
+        var highS = (order - new BigInteger(signature.S, isUnsigned: true, isBigEndian: true)).ToByteArray(isUnsigned: true, isBigEndian: true);
+        var parity = signature.V.Length == 0 ? 0 : signature.V[0];
+        transaction.SetSignature(new Signature(signature.R, highS, [(byte)(1 - parity)]));
+        var malleated = transaction.GetRLPEncoded().ToHex(true);
+        Assert.Equal(signer.Address, TransactionVerificationAndRecovery.GetSenderAddress(malleated), StringComparer.OrdinalIgnoreCase); // the same signer, another hash
+        Assert.Contains("EIP-2", Assert.Throws<PartySignatureException>(() => DecodedTransaction.Decode(malleated)).Message);
+    }
 }

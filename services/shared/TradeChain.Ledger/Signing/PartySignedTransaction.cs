@@ -89,6 +89,10 @@ public sealed record DecodedTransaction(Transaction1559 Transaction, string Sign
         if (!Unsigned256(signature.R, compact[..32]) || !Unsigned256(signature.S, compact[32..]) ||
             !NBitcoin.Secp256k1.SecpRecoverableECDSASignature.TryCreateFromCompact(compact, parity, out var recoverable) || recoverable is null)
             throw new PartySignatureException("has a signature whose r or s is not a secp256k1 scalar.");
+        // EIP-2: s at most half the group order. The other s (n − s, the parity flipped) names the same signer under another
+        // transaction hash, and the chain refuses it: refused here, not at sending.
+        if (compact[32..].SequenceCompareTo(HalfOrder) > 0)
+            throw new PartySignatureException("has a signature whose s is above half the secp256k1 order (EIP-2): sign it again.");
         var signingHash = Sha3Keccack.Current.CalculateHash(transaction.GetRLPEncodedRaw());
         if (!NBitcoin.Secp256k1.ECPubKey.TryRecover(NBitcoin.Secp256k1.Context.Instance, recoverable, signingHash, out var publicKey) || publicKey is null)
             throw new PartySignatureException("has a signature from which no public key can be recovered.");
@@ -96,6 +100,9 @@ public sealed record DecodedTransaction(Transaction1559 Transaction, string Sign
         publicKey.WriteToSpan(compressed: false, uncompressed, out _);
         return AddressUtil.Current.ConvertToChecksumAddress(Sha3Keccack.Current.CalculateHash(uncompressed[1..].ToArray())[12..].ToHex());
     }
+
+    /// <summary>Half the secp256k1 group order, big-endian: the largest s EIP-2 admits.</summary>
+    private static ReadOnlySpan<byte> HalfOrder => Convert.FromHexString("7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0");
 
     /// <summary>An unsigned big-endian integer of at most 32 bytes (leading zeros allowed) into <paramref name="into"/>, left-padded.</summary>
     private static bool Unsigned256(byte[]? value, Span<byte> into)

@@ -47,15 +47,23 @@ public static class BusRegistration
                 // or database hiccup and a document still waiting for issuance; delayed redeliveries (minutes) ride out
                 // an outage without holding the message; after the last one the message goes to the _error queue.
                 cfg.UseRedelivery(redeliveries, topology, context.GetRequiredService<ILoggerFactory>().CreateLogger("TradeChain.Redelivery"));
-                cfg.UseMessageRetry(r =>
-                {
-                    if (retries.Count == 0) r.None();
-                    else r.Intervals(retries.ToArray());
-                });
+                cfg.UseMessageRetry(r => ConfigureRetries(r, retries));
                 cfg.ConfigureEndpoints(context);
             });
         });
         return builder;
+    }
+
+    /// <summary>
+    /// The in-process retries of every consumer: a pause of each of <paramref name="intervals"/> (none: no retry). Not of a
+    /// window whose messages failed each alone (<see cref="WindowMessagesFailedException"/>): those messages were retried
+    /// within the window, and running the window whole again would only hold its place; each is redelivered instead.
+    /// </summary>
+    public static void ConfigureRetries(IRetryConfigurator retry, IReadOnlyList<TimeSpan> intervals)
+    {
+        if (intervals.Count == 0) retry.None();
+        else retry.Intervals(intervals.ToArray());
+        retry.Ignore<WindowMessagesFailedException>();
     }
 
     private static string ServiceName(this IServiceCollection services, IHostApplicationBuilder builder)

@@ -19,14 +19,14 @@ namespace TradeChain.ServiceDefaults.Messaging;
 /// <see cref="ApplyAsync"/> answers false) gets none, as one at a time. A window that applied nothing writes nothing.</item>
 /// <item>When the window fails — a handler throws, or the save does (a concurrent delivery of one of its messages won the
 /// race, or a record changed under it) — nothing of it is saved, and each message is applied again alone, with its own
-/// inbox check and transaction: a faulty message keeps none of the others from taking effect. The others are then marked
-/// consumed (acknowledged, as if the window had succeeded for them), and the window fails for the faulty ones alone: the
-/// bus's retry policy runs the window again as a whole (the messages applied meanwhile are skipped by their inbox rows;
-/// <see cref="BatchWindowDefinition{TConsumer}"/>'s concurrent windows go on meanwhile), then each faulty message is
-/// redelivered on its own schedule (<see cref="RedeliveryFilter{TMessage}"/>) and at last moved to the <c>_error</c>
-/// queue. A message without a MessageId is faulty: it cannot be applied exactly once.</item>
+/// inbox check and transaction (a message that fails alone is tried again after <see cref="AloneRetries"/>): a faulty
+/// message keeps none of the others from taking effect. The others are then marked consumed (acknowledged, as if the
+/// window had succeeded for them), and the window fails for the faulty ones alone (<see cref="WindowMessagesFailedException"/>):
+/// the bus does not retry the window whole, it redelivers each faulty message on its own schedule
+/// (<see cref="RedeliveryFilter{TMessage}"/>) and at last moves it to the <c>_error</c> queue. A message without a
+/// MessageId is faulty: it cannot be applied exactly once.</item>
 /// </list>
-/// Each window that throws counts once in <c>tradechain.consumer.errors</c> (labels consumer, message_type).
+/// Each window that fails counts once in <c>tradechain.consumer.errors</c> (labels consumer, message_type).
 /// </summary>
 public abstract class IdempotentBatchConsumer<TMessage>(ServiceDbContext db, ILogger logger) : IConsumer<Batch<TMessage>>
     where TMessage : class
@@ -52,16 +52,21 @@ public abstract class IdempotentBatchConsumer<TMessage>(ServiceDbContext db, ILo
     protected virtual Task PrepareAsync(IReadOnlyList<TMessage> messages, CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>
-    /// Applies one message to the domain: true when it changed something, false when it was ignored (stale, unknown).
-    /// Do not save: the base class saves the window at once.
+    /// Applies one message to the domain: true when it changed something, false when it was ignored (stale, unknown) —
+    /// and then it must have changed nothing. Do not save: the base class saves the window at once.
     /// </summary>
     protected abstract Task<bool> ApplyAsync(TMessage message, CancellationToken cancellationToken);
+
+    /// <summary>The pauses before a message that failed alone is tried alone again, within the window (then it is redelivered).</summary>
+    public static readonly IReadOnlyList<TimeSpan> AloneRetries = [TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1)];
 
     private async Task ConsumeWindowAsync(ConsumeContext<Batch<TMessage>> context)
     {
         var ct = context.CancellationToken;
         var consumer = GetType().Name;
         var failed = new Dictionary<ConsumeContext<TMessage>, Exception>();
+        // MassTransit already leaves a second delivery of a MessageId out of the window (it is acknowledged with the window,
+        // or faults with it); the check stays so that the inbox rows below can never clash within one save.
         var arrived = new List<(Guid MessageId, ConsumeContext<TMessage> Delivery)>(context.Message.Length);
         var distinct = new HashSet<Guid>();
         foreach (var delivery in context.Message)
@@ -95,32 +100,49 @@ public abstract class IdempotentBatchConsumer<TMessage>(ServiceDbContext db, ILo
             {
                 logger.LogWarning(e, "{Consumer} could not apply a window of {Count} message(s) together; applying each alone", consumer, pending.Count);
                 db.ChangeTracker.Clear();
-                foreach (var (messageId, delivery) in pending)
+                var failing = pending;
+                for (var attempt = 0; failing.Count > 0; attempt++)
                 {
-                    try
+                    if (attempt > 0) await Task.Delay(AloneRetries[attempt - 1], ct);
+                    var stillFailing = new List<(Guid MessageId, ConsumeContext<TMessage> Delivery)>();
+                    foreach (var (messageId, delivery) in failing)
                     {
-                        await Inbox.ApplyOnceAsync(db, logger, consumer, messageId, token => ApplyAsync(delivery.Message, token), ct);
+                        try
+                        {
+                            await Inbox.ApplyOnceAsync(db, logger, consumer, messageId, token => ApplyAsync(delivery.Message, token), ct);
+                            failed.Remove(delivery);
+                        }
+                        catch (Exception failure) when (!ct.IsCancellationRequested)
+                        {
+                            failed[delivery] = failure;
+                            stillFailing.Add((messageId, delivery));
+                            logger.LogWarning(failure, "{Consumer} failed on message {MessageId} applied alone (attempt {Attempt} of {Attempts})",
+                                consumer, messageId, attempt + 1, AloneRetries.Count + 1);
+                        }
+                        db.ChangeTracker.Clear(); // the next message reads its record afresh; nothing of a failed one stays for its save
                     }
-                    catch (Exception failure) when (!ct.IsCancellationRequested)
-                    {
-                        failed[delivery] = failure;
-                        logger.LogWarning(failure, "{Consumer} failed on message {MessageId} applied alone", consumer, messageId);
-                    }
-                    db.ChangeTracker.Clear(); // the next message reads its record afresh; nothing of a failed one stays for its save
+                    failing = attempt < AloneRetries.Count ? stillFailing : [];
                 }
             }
         }
         if (failed.Count == 0) return;
 
         // The window fails for its faulty messages alone: the others took effect (or had before), so they are marked
-        // consumed now and MassTransit acknowledges them whatever the window's outcome; only the faulty ones are retried,
-        // redelivered and at last moved to the _error queue.
-        foreach (var delivery in context.Message.Where(d => !failed.ContainsKey(d)))
+        // consumed now and MassTransit acknowledges them whatever the window's outcome. The faulty ones were tried alone
+        // already: the bus does not retry the window (BusRegistration.ConfigureRetries) but redelivers each of them.
+        foreach (var delivery in context.Message.Where(d => !failed.ContainsKey(d) && !d.ReceiveContext.IsDelivered))
             await delivery.NotifyConsumed(delivery, context.ReceiveContext.ElapsedTime, consumer);
-        var failures = failed.Values.Distinct().ToList();
-        throw failures.Count == 1 ? failures[0] : new AggregateException(failures);
+        throw new WindowMessagesFailedException(typeof(TMessage).Name, failed.Values.Distinct().ToList());
     }
 }
+
+/// <summary>
+/// Messages of a window (<see cref="IdempotentBatchConsumer{TMessage}"/>) that failed, each alone and after its retries
+/// within the window: the bus redelivers each of them (its in-process retries skip this exception: the window would
+/// only be run again whole).
+/// </summary>
+public sealed class WindowMessagesFailedException(string messageType, IReadOnlyList<Exception> failures)
+    : AggregateException($"{failures.Count} {messageType} message(s) of a window failed, each alone: {failures[0].Message}", failures);
 
 /// <summary>
 /// The window of a <c>Batch&lt;T&gt;</c> consumer: up to <paramref name="maxMessages"/> messages, collected for at most

@@ -19,7 +19,11 @@ public abstract class IdempotentConsumer<TMessage>(ServiceDbContext db, ILogger 
     {
         try
         {
-            await Inbox.ApplyOnceAsync(db, logger, GetType().Name, Inbox.MessageIdOf(context), ct => HandleAsync(context.Message, ct), context.CancellationToken);
+            await Inbox.ApplyOnceAsync(db, logger, GetType().Name, Inbox.MessageIdOf(context), async ct =>
+            {
+                await HandleAsync(context.Message, ct);
+                return db.ChangeTracker.HasChanges(); // nothing to save: the message was ignored
+            }, context.CancellationToken);
         }
         catch (Exception) when (!context.CancellationToken.IsCancellationRequested) // a shutdown is no error
         {

@@ -12,10 +12,10 @@ internal static class Inbox
     /// <summary>
     /// One message in a unit of work of its own: skipped when the inbox holds its MessageId for <paramref name="consumer"/>;
     /// else handled, and what the handler changed saved with the inbox row in one transaction. A handler that changed
-    /// nothing writes no inbox row and no transaction. A save that lost the race to another delivery of the same message
-    /// (the inbox row exists now) leaves that delivery's effect standing.
+    /// nothing (<paramref name="handle"/> answers false) writes no inbox row and no transaction. A save that lost the race
+    /// to another delivery of the same message (the inbox row exists now) leaves that delivery's effect standing.
     /// </summary>
-    public static async Task ApplyOnceAsync(ServiceDbContext db, ILogger logger, string consumer, Guid messageId, Func<CancellationToken, Task> handle, CancellationToken ct)
+    public static async Task ApplyOnceAsync(ServiceDbContext db, ILogger logger, string consumer, Guid messageId, Func<CancellationToken, Task<bool>> handle, CancellationToken ct)
     {
         if (await HoldsAsync(db, consumer, messageId, ct))
         {
@@ -23,8 +23,7 @@ internal static class Inbox
             return;
         }
 
-        await handle(ct);
-        if (!db.ChangeTracker.HasChanges())
+        if (!await handle(ct))
         {
             logger.LogDebug("{Consumer} changed nothing for message {MessageId}; no inbox row", consumer, messageId);
             return;
