@@ -121,7 +121,9 @@ public static class Redelivery
         /// A <c>Batch&lt;T&gt;</c> consumer's messages (MassTransit tells observers of those apart from other consumers' and
         /// calls no <see cref="MessageConfigured"/> for them): each message of a window that failed for good is redelivered on
         /// its own — the filter sits in the message's pipe, before the window is collected — while the bus's retry policy
-        /// wraps the window as a whole. A message the window marked consumed before it failed does not fail with it.
+        /// wraps the window as a whole (not a window of <see cref="IdempotentBatchConsumer{TMessage}"/> whose messages
+        /// failed each alone: <see cref="BusRegistration.ConfigureRetries"/>). A message the window marked consumed before it
+        /// failed does not fail with it.
         /// </summary>
         public override void BatchConsumerConfigured<TConsumer, TMessage>(IConsumerMessageConfigurator<TConsumer, Batch<TMessage>> configurator) =>
             Add<TMessage>(_configurator);
