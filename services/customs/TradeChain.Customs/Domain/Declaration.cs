@@ -286,8 +286,9 @@ public sealed class Declaration : Aggregate
     };
 
     /// <summary>
-    /// A bank paid. The assessed duties make the declaration Paid — green and blue lanes are released at once,
-    /// yellow and red wait for their check. A supplementary payment after examination makes it ready for release.
+    /// A bank paid. The assessed duties make the declaration Paid — green and blue lanes are released at once (raising
+    /// <c>DeclarationReleased</c>, published as <c>GoodsReleased</c>), yellow and red wait for their check. A supplementary
+    /// payment after examination makes it ready for release.
     /// </summary>
     public void RecordPayment(string paymentReference, decimal amount, string currency, string bank, string actor, DateTimeOffset at)
     {
