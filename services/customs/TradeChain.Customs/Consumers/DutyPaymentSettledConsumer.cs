@@ -25,9 +25,9 @@ public sealed class DutyPaymentSettledConsumer(CustomsDbContext db, Declarations
 /// <see cref="ConcurrentWindows"/> windows at once. The window is short on purpose: a message waits for its window to
 /// close, and a release waits for its payment's message. So a window holds what arrived together — one settlement
 /// batch's messages as payments' outbox publishes them back to back, or, when customs is busy, what queued up meanwhile —
-/// and a message arriving alone waits a few milliseconds at most. (A window of 50 ms added about 110 ms to a release's
-/// median at 20 declarations/s, its messages spread over several windows; bench/README.md.) Two windows at once: one
-/// being retried holds up no other. A window is not a settlement batch: it may hold parts of several, and with several
+/// and a message arriving alone waits a few milliseconds at most. (Windows of 50 ms, one at a time, added about 70 ms
+/// to the release step's median at 20 declarations/s and about 100 ms to its p95; bench/README.md.) Two windows at once: one
+/// trying a faulty message again (about 1.2 s) holds up no other. A window is not a settlement batch: it may hold parts of several, and with several
 /// customs processes one batch's messages are shared among their windows.
 /// </summary>
 public sealed class DutyPaymentSettledConsumerDefinition() : BatchWindowDefinition<DutyPaymentSettledConsumer>(MaxMessages, Window, ConcurrentWindows)

@@ -19,7 +19,7 @@ public sealed class GoodsReleasedAttestor(AttestRelease attest) : IConsumer<Batc
         attest.HandleAsync(context.Message.Select(m => m.Message.DeclarationId).ToList(), context.CancellationToken);
 }
 
-/// <summary>The attestor's window: up to 100 releases, collected for at most 200 ms from the first, one batch at a time.</summary>
+/// <summary>The attestor's window: up to 100 releases, collected for at most 200 ms from the first, one window at a time.</summary>
 public sealed class GoodsReleasedAttestorDefinition() : BatchWindowDefinition<GoodsReleasedAttestor>(MaxMessages, Window)
 {
     public const int MaxMessages = 100;

@@ -25,6 +25,8 @@ namespace TradeChain.ServiceDefaults.Messaging;
 /// the bus does not retry the window whole, it redelivers each faulty message on its own schedule
 /// (<see cref="RedeliveryFilter{TMessage}"/>) and at last moves it to the <c>_error</c> queue. A message without a
 /// MessageId is faulty: it cannot be applied exactly once.</item>
+/// <item>A failure before the window is applied (the inbox read: the database away) fails the window as a whole: the bus
+/// retries it whole (<c>Messaging:Retries</c>), then redelivers each of its messages.</item>
 /// </list>
 /// Each window that fails counts once in <c>tradechain.consumer.errors</c> (labels consumer, message_type).
 /// </summary>

@@ -11,7 +11,11 @@ public sealed class RetrySchedule
 {
     public const string Section = "Messaging";
 
-    /// <summary>In-process retries of one delivery, each after the given pause. The service holds the message meanwhile: keep them short.</summary>
+    /// <summary>
+    /// In-process retries of one delivery, each after the given pause. The service holds the message meanwhile: keep them
+    /// short. Not for a message that failed alone in an <see cref="IdempotentBatchConsumer{TMessage}"/> window: the window
+    /// tried it again itself (<see cref="IdempotentBatchConsumer{TMessage}.AloneRetries"/>) and it goes to its redeliveries.
+    /// </summary>
     public string Retries { get; set; } = "200ms, 500ms, 1s, 2s, 4s, 8s, 10s, 15s";
 
     /// <summary>
