@@ -5,7 +5,6 @@ using MassTransit.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using TradeChain.Payments.Infrastructure;
 using TradeChain.ServiceDefaults.Chain;
 using TradeChain.ServiceDefaults.Messaging;

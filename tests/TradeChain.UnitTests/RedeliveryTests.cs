@@ -3,7 +3,6 @@ using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using TradeChain.Payments.Infrastructure;
 using TradeChain.ServiceDefaults.Messaging;
 using TradeChain.ServiceDefaults.Telemetry;

@@ -74,7 +74,7 @@ public abstract class IdempotentBatchConsumer<TMessage>(ServiceDbContext db, ILo
         foreach (var delivery in context.Message)
         {
             if (delivery.MessageId is not { } messageId)
-                failed[delivery] = new InvalidOperationException($"{typeof(TMessage).Name} arrived without a MessageId: it cannot be applied exactly once.");
+                failed[delivery] = Inbox.WithoutMessageId(delivery);
             else if (distinct.Add(messageId)) arrived.Add((messageId, delivery));
         }
         var ids = distinct.ToList();

@@ -50,8 +50,11 @@ internal static class Inbox
         db.ProcessedMessages.AnyAsync(p => p.MessageId == messageId && p.Consumer == consumer, ct);
 
     /// <summary>The message's MessageId: what the inbox keys it by.</summary>
-    public static Guid MessageIdOf(ConsumeContext context) =>
-        context.MessageId ?? throw new InvalidOperationException($"{context.SupportedMessageTypes.FirstOrDefault()} arrived without a MessageId.");
+    public static Guid MessageIdOf(ConsumeContext context) => context.MessageId ?? throw WithoutMessageId(context);
+
+    /// <summary>The failure of a message that came without a MessageId: the inbox cannot key it, so it cannot be applied exactly once.</summary>
+    public static InvalidOperationException WithoutMessageId(ConsumeContext context) =>
+        new($"{context.SupportedMessageTypes.FirstOrDefault()} arrived without a MessageId: it cannot be applied exactly once.");
 }
 
 /// <summary>The idempotent consumers' count of failures: <c>tradechain.consumer.errors</c>, labelled by consumer and message type.</summary>
