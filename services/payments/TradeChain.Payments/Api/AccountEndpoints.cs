@@ -19,6 +19,12 @@ public sealed record MandateRequest([property: MaxLength(InputLimits.Reference)]
 /// <param name="AccountOpen">Whether the mandated bank has opened the account yet.</param>
 public sealed record MandateView(string Party, string Currency, string Bank, long GrantedAtUnixMs, bool AccountOpen);
 
+/// <summary>An account as the list gives it: the balance the ledger books and the balance on chain, side by side.</summary>
+/// <param name="ChainBalance">The token balance read from the chain; null when the chain could not be read just now.</param>
+/// <param name="Agrees">Whether the two balances are equal; null when the chain balance is unknown.</param>
+public sealed record AccountListItem(string Party, string Currency, string Address, string ServicingBank, string OpenTransactionHash, long OpenedAtUnixMs,
+    decimal Balance, decimal? ChainBalance, bool? Agrees);
+
 /// <param name="Entries">One page of the movements, oldest first within it: page 1 is the latest <paramref name="PageSize"/>, page 2 the
 /// ones before those, and so on (GET's <c>page</c> and <c>pageSize</c>; the answer to a booking or an opening is page 1 with
 /// pageSize <see cref="AccountEndpoints.RecentEntries"/>: a client paging on from it asks with that pageSize).</param>
@@ -42,10 +48,12 @@ public static class AccountEndpoints
         group.MapPost("/mandates", MandateAsync).RequireAuthorization(Policies.AnyParty)
             .WithSummary("The caller's party mandates a bank to open and keep its settlement account in a currency (a bank opens no account unasked).");
         group.MapGet("/mandates", ListMandatesAsync).RequireAuthorization(Policies.AnyParty)
-            .WithSummary("A bank's mandates (which parties asked it to keep their account, in which currency), or the caller's own mandates.");
+            .WithSummary($"A bank's mandates (which parties asked it to keep their account, in which currency), or the caller's own mandates: one page, ordered by party and currency (page, pageSize: {Paging.DefaultSize}, at most {Paging.MaxSize}).");
         group.MapPost("/", OpenAsync).RequireAuthorization(Roles.Bank)
             .WithSummary("The calling bank opens a settlement account for a party in a currency (allow-listed on chain, serviced by this bank).");
-        group.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyParty).WithSummary("A bank's serviced accounts, or an exporter's own.");
+        group.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyParty)
+            .WithSummary($"A bank's serviced accounts (and its own), or an exporter's own: one page, ordered by party and currency (page, pageSize: {Paging.DefaultSize}, at most {Paging.MaxSize}), " +
+                         "each with its booked balance and its balance on chain (null when the chain could not be read just now).");
         group.MapGet("/{party}/{currency}/messages", async (string party, string currency, ClaimsPrincipal u, PaymentsDbContext db, CancellationToken ct) =>
                 Results.Ok(await MessageEndpoints.ListAsync(db, $"{party}/{currency.ToUpperInvariant()}", u, ct)))
             .RequireAuthorization(Policies.AnyParty).WithSummary($"The account's camt.054 notifications of deposits and withdrawals (for its holder and its bank): the latest {MessageEndpoints.MaxListed}, oldest first.");
@@ -88,24 +96,63 @@ public static class AccountEndpoints
         return Results.Ok(new { party = user.Party(), currency, bank = request.Bank });
     }
 
-    private static async Task<IResult> ListMandatesAsync(ClaimsPrincipal user, PaymentsDbContext db, CancellationToken ct)
+    private static async Task<IResult> ListMandatesAsync(ClaimsPrincipal user, PaymentsDbContext db, int? page, int? pageSize, CancellationToken ct)
     {
         var party = user.Party();
+        var (number, size) = Paging.Normalise(page, pageSize);
         // A bank learns only who mandated it; a customer only its own mandates.
         var mandates = user.IsInRole(Roles.Bank) ? db.Mandates.AsNoTracking().Where(m => m.Bank == party) : db.Mandates.AsNoTracking().Where(m => m.Party == party);
-        var views = await mandates.OrderBy(m => m.Party).ThenBy(m => m.Currency)
+        var total = await mandates.CountAsync(ct);
+        List<MandateView> views = (long)(number - 1) * size >= total ? [] : await mandates.OrderBy(m => m.Party).ThenBy(m => m.Currency).Skip((number - 1) * size).Take(size)
             .Select(m => new MandateView(m.Party, m.Currency, m.Bank, m.GrantedAtUnixMs,
                 db.Accounts.Any(a => a.Party == m.Party && a.Currency == m.Currency && a.ServicingBank == m.Bank)))
             .ToListAsync(ct);
-        return Results.Ok(views);
+        return Results.Ok(new PagedResult<MandateView>(views, number, size, total));
     }
 
-    private static async Task<IResult> ListAsync(ClaimsPrincipal user, PaymentsDbContext db, CancellationToken ct)
+    private static async Task<IResult> ListAsync(ClaimsPrincipal user, PaymentsDbContext db, SettlementLedger ledger, ILoggerFactory logs, int? page, int? pageSize,
+        CancellationToken ct)
     {
         var party = user.Party();
+        var (number, size) = Paging.Normalise(page, pageSize);
         var query = db.Accounts.AsNoTracking();
         query = user.IsInRole(Roles.Bank) ? query.Where(a => a.ServicingBank == party || a.Party == party) : query.Where(a => a.Party == party);
-        return Results.Ok(await query.OrderBy(a => a.Party).ThenBy(a => a.Currency).ToListAsync(ct));
+        var total = await query.CountAsync(ct);
+        if ((long)(number - 1) * size >= total) return Results.Ok(new PagedResult<AccountListItem>([], number, size, total));
+        // The page's accounts with the balances the database keeps, in one read (an account without entries has no balance row).
+        var rows = await query.OrderBy(a => a.Party).ThenBy(a => a.Currency).Skip((number - 1) * size).Take(size)
+            .Select(a => new
+            {
+                Account = a,
+                Booked = db.Balances.Where(b => b.Party == a.Party && b.Currency == a.Currency).Select(b => (long?)b.BalanceMinor).FirstOrDefault() ?? 0,
+            })
+            .ToListAsync(ct);
+        var onChain = new long?[rows.Count];
+        var log = logs.CreateLogger(typeof(AccountEndpoints));
+        await Parallel.ForAsync(0, rows.Count, new ParallelOptions { MaxDegreeOfParallelism = ChainReadsAtOnce, CancellationToken = ct }, async (i, _) =>
+            onChain[i] = await ChainBalanceOrNullAsync(ledger, rows[i].Account, log));
+        var items = rows.Select((r, i) => new AccountListItem(r.Account.Party, r.Account.Currency, r.Account.Address, r.Account.ServicingBank,
+            r.Account.OpenTransactionHash, r.Account.OpenedAtUnixMs, LedgerEntry.FromMinor(r.Booked),
+            onChain[i] is { } chain ? LedgerEntry.FromMinor(chain) : null, onChain[i] is { } c ? c == r.Booked : null)).ToList();
+        return Results.Ok(new PagedResult<AccountListItem>(items, number, size, total));
+    }
+
+    /// <summary>How many chain balances a list reads at once (a page holds at most <see cref="Paging.MaxSize"/> accounts).</summary>
+    private const int ChainReadsAtOnce = 8;
+
+    /// <summary>The account's token balance, or null when the chain could not be read just now (the list still answers; the account's own view says why).</summary>
+    private static async Task<long?> ChainBalanceOrNullAsync(SettlementLedger ledger, SettlementAccount account, ILogger log)
+    {
+        try
+        {
+            return (long)await ledger.Chain.BalanceOfAsync(account.Currency, account.Address);
+        }
+        catch (Exception e) when (e is HttpRequestException or Nethereum.JsonRpc.Client.RpcClientUnknownException or Nethereum.JsonRpc.Client.RpcClientTimeoutException
+                                      or Nethereum.JsonRpc.Client.RpcResponseException or TimeoutException or TaskCanceledException)
+        {
+            log.LogWarning(e, "The chain balance of {Party}'s {Currency} account could not be read for the list", account.Party, account.Currency);
+            return null;
+        }
     }
 
     private static async Task<IResult> GetAsync(string party, string currency, ClaimsPrincipal user, PaymentsDbContext db, SettlementLedger ledger, int? page, int? pageSize,

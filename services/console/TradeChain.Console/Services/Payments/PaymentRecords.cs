@@ -26,8 +26,9 @@ public sealed record BulkSettlement(IReadOnlyList<BulkSettlementItem> Results, i
 /// <summary>Why the payment's last settlement was given up, nothing having moved (given while the payment awaits a settlement again, or was withdrawn).</summary>
 public sealed record SettlementRefusal(string Rule, string? Detail);
 
-/// <summary>An account as the list gives it (no balances: those come with the account itself).</summary>
-public sealed record AccountSummary(string Party, string Currency, string Address, string ServicingBank, string OpenTransactionHash, long OpenedAtUnixMs);
+/// <summary>An account as the list gives it: the ledger's balance and the chain's (null: the chain could not be read just now).</summary>
+public sealed record AccountSummary(string Party, string Currency, string Address, string ServicingBank, string OpenTransactionHash, long OpenedAtUnixMs,
+    decimal Balance, decimal? ChainBalance, bool? Agrees);
 
 /// <param name="Entries">One page of the movements, oldest first within it (page 1: the latest).</param>
 /// <param name="EntryCount">How many movements the account has in all.</param>

@@ -1,0 +1,88 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using TradeChain.Ledger;
+using TradeChain.ServiceDefaults.Auth;
+using TradeChain.Testing;
+using static TradeChain.IntegrationTests.Infrastructure.Api;
+
+namespace TradeChain.IntegrationTests;
+
+/// <summary>
+/// The account and mandate lists on the real system: a page at a time (every list has a bound), each account with the
+/// balance the ledger books and the balance on chain side by side, and each caller shown only its own business.
+/// </summary>
+public sealed partial class SettlementIntegrityTests
+{
+    [Fact]
+    public async Task A_bank_pages_through_the_accounts_it_keeps_with_both_balances_and_a_mint_made_outside_the_service_shows_as_a_difference()
+    {
+        await using var system = await TradeChainSystem.StartAsync();
+        var payments = system.Payments.BaseAddress;
+        using var hsbc = Client(Roles.Bank, "BNK-HSBC");
+        using var vcb = Client(Roles.Bank, "BNK-VCB");
+        string[] customers = ["EXP-LIST-A", "EXP-LIST-B", "EXP-LIST-C"];
+        foreach (var customer in customers)
+        {
+            using var client = Client(Roles.Exporter, customer);
+            await Post(client, new Uri(payments, "accounts/mandates"), new { bank = "BNK-HSBC", currency = "USD" });
+        }
+        // A and B get their accounts; C has only mandated the bank so far. A is credited 125.50.
+        await Post(hsbc, new Uri(payments, "accounts"), new { party = customers[0], currency = "USD" });
+        await Post(hsbc, new Uri(payments, "accounts"), new { party = customers[1], currency = "USD" });
+        await Post(hsbc, new Uri(payments, $"accounts/{customers[0]}/USD/deposits"), new { amount = 125.50m, reference = "DEP-LIST-A" });
+
+        // Mandates, two a page, ordered by party.
+        var mandates1 = await Get(hsbc, new Uri(payments, "accounts/mandates?pageSize=2"));
+        var mandates2 = await Get(hsbc, new Uri(payments, "accounts/mandates?pageSize=2&page=2"));
+        Assert.Equal((3, 2, 1), (mandates1["total"]!.GetValue<int>(), mandates1["pageSize"]!.GetValue<int>(), mandates1["pageNumber"]!.GetValue<int>()));
+        Assert.Equal(customers, Parties(mandates1).Concat(Parties(mandates2)));
+        Assert.Equal([true, true, false], Items(mandates1).Concat(Items(mandates2)).Select(m => m["accountOpen"]!.GetValue<bool>()));
+        Assert.Empty(Items(await Get(hsbc, new Uri(payments, "accounts/mandates?pageSize=2&page=3")))); // past the last page
+
+        // Accounts, one a page: every page holds one, and together they are the bank's (its own accounts included).
+        var pages = new List<JsonObject> { await Get(hsbc, new Uri(payments, "accounts?pageSize=1")) };
+        var total = pages[0]["total"]!.GetValue<int>();
+        for (var page = 2; page <= total; page++) pages.Add(await Get(hsbc, new Uri(payments, $"accounts?pageSize=1&page={page}")));
+        Assert.All(pages, p => Assert.Single(Items(p)));
+        var listed = pages.SelectMany(Items).ToList();
+        Assert.Equal(listed.Count, listed.Select(a => (Party(a), a["currency"]!.GetValue<string>())).Distinct().Count());
+        Assert.Contains(customers[0], listed.Select(Party));
+        Assert.Contains(customers[1], listed.Select(Party));
+        Assert.DoesNotContain(customers[2], listed.Select(Party)); // mandated, not opened
+        Assert.All(listed, a => Assert.True(Party(a) is "BNK-HSBC" || a["servicingBank"]!.GetValue<string>() == "BNK-HSBC", a.ToJsonString()));
+        var a = listed.Single(x => Party(x) == customers[0]);
+        Assert.Equal((125.50m, 125.50m, true), (a["balance"]!.GetValue<decimal>(), a["chainBalance"]!.GetValue<decimal>(), a["agrees"]!.GetValue<bool>()));
+
+        // The bank, acting on its own key outside TradeChain, mints 0.25 to A on chain: the list shows the chain ahead of the ledger.
+        var outside = await FundedWriterAsync(system, DevelopmentBankKeys.KeyOf("BNK-HSBC"));
+        Assert.NotNull(await Settlement(system).MintAsync(outside, "USD", a["address"]!.GetValue<string>(), 25, SettlementClient.Reference("outside-the-service"),
+            CancellationToken.None));
+        var afterMint = Items(await Get(hsbc, new Uri(payments, $"accounts?pageSize={MaxPageSize}"))).Single(x => Party(x) == customers[0]);
+        Assert.Equal((125.50m, 125.75m, false), (afterMint["balance"]!.GetValue<decimal>(), afterMint["chainBalance"]!.GetValue<decimal>(), afterMint["agrees"]!.GetValue<bool>()));
+
+        // A customer sees its own account and mandate only; another bank sees none of these.
+        using var customerA = Client(Roles.Exporter, customers[0]);
+        var own = await Get(customerA, new Uri(payments, "accounts"));
+        Assert.Equal(1, own["total"]!.GetValue<int>());
+        Assert.Equal(customers[0], Party(Items(own).Single()));
+        Assert.Equal("BNK-HSBC", Items(await Get(customerA, new Uri(payments, "accounts/mandates"))).Single()["bank"]!.GetValue<string>());
+        var other = await Get(vcb, new Uri(payments, $"accounts?pageSize={MaxPageSize}"));
+        Assert.DoesNotContain(Items(other), x => customers.Contains(Party(x)));
+        Assert.Equal(0, (await Get(vcb, new Uri(payments, "accounts/mandates")))["total"]!.GetValue<int>());
+
+        // Out-of-range paging is clamped, never refused or unbounded.
+        var clamped = await Get(hsbc, new Uri(payments, "accounts?page=0&pageSize=100000"));
+        Assert.Equal((1, MaxPageSize), (clamped["pageNumber"]!.GetValue<int>(), clamped["pageSize"]!.GetValue<int>()));
+        Assert.Equal(1, (await Get(hsbc, new Uri(payments, "accounts/mandates?pageSize=-5")))["pageSize"]!.GetValue<int>());
+        Assert.Equal(HttpStatusCode.OK, (await Send(hsbc, HttpMethod.Get, new Uri(payments, $"accounts?page={int.MaxValue}"))).Status);
+    }
+
+    /// <summary>The most a page holds (<c>Paging.MaxSize</c>).</summary>
+    private const int MaxPageSize = TradeChain.ServiceDefaults.Paging.MaxSize;
+
+    private static List<JsonObject> Items(JsonObject page) => page["items"]!.AsArray().Select(i => i!.AsObject()).ToList();
+
+    private static string Party(JsonObject item) => item["party"]!.GetValue<string>();
+
+    private static IEnumerable<string> Parties(JsonObject page) => Items(page).Select(Party);
+}
