@@ -308,13 +308,13 @@ public sealed class EndToEndRun(BenchOptions options, int batchSize, double? rat
                       string.Join(", ", samples.Select(x => $"{x.Seconds.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)} → {x.Intents}/{x.Settled}")));
         var ended = await Task.WhenAll(runs);
         // Customs' part (the settled payments applied, the goods released) comes after the last Settled: a second reading
-        // once every declaration of the burst has ended (released, or failed).
+        // once every declaration of the burst has ended (released, or failed: the log says how many failed).
         var cpuReleased = rig.Meters.ToDictionary(m => m.Key, m => m.Value());
         var settled = ended.Where(o => o.Error is null && o.SettledAt > burst).Select(o => o.SettledAt).ToList();
         string PerSettlement(Dictionary<string, TimeSpan?> after) =>
             string.Join(", ", after.Select(m => $"{m.Key} {(m.Value - cpuBefore[m.Key] is { } used ? (used.TotalMilliseconds / Math.Max(1, settledThen)).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) : "n/a")}"));
         log.WriteLine($"  batch size {batchSize}: {settledThen} settled; CPU-ms per settlement from the burst's start to the last Settled: {PerSettlement(cpuAfter)}");
-        log.WriteLine($"  batch size {batchSize}: CPU-ms per settlement from the burst's start to the last declaration released: {PerSettlement(cpuReleased)}");
+        log.WriteLine($"  batch size {batchSize}: CPU-ms per settlement from the burst's start until every declaration was released or failed: {PerSettlement(cpuReleased)}");
         var rate = settled.Count == 0 ? (double?)null : settled.Count / Stopwatch.GetElapsedTime(burst, settled.Max()).TotalSeconds;
         // Which blocks carried the burst: the settlement tokens' Payment events per block (a deposit's are counted too, but
         // the burst's payers were funded before it began).

@@ -692,6 +692,7 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
 
             await GoAsync(issuing, "/credits");
             await Expect(issuing.GetByTestId("credits")).ToContainTextAsync("Refunded");
+            await issuing.ScreenshotAsync("credits");
             Assert.Empty(await issuing.SeriousAccessibilityViolationsAsync());
             await GoAsync(issuing, "/reconciliation");
             Assert.Empty(await issuing.SeriousAccessibilityViolationsAsync());

@@ -248,6 +248,17 @@ public sealed class CreditTests(ITestOutputHelper output)
         var (paid, paidPresentation) = await AcceptedAsync(released.DeclarationId, "INV-C-2");
         var settled = await Post(vcb, new Uri(paid, $"presentations/{paidPresentation}/settle"), new { });
         Assert.Equal(2_000m, settled["drawn"]!.GetValue<decimal>());
+
+        // The credits list, a page at a time, the latest applied first; a bank party to neither credit sees none.
+        string IdOf(Uri credit) => credit.Segments[^1].TrimEnd('/');
+        var first = await Get(importer, new Uri(payments, "credits?pageSize=1"));
+        var second = await Get(vcb, new Uri(payments, "credits?pageSize=1&page=2"));
+        Assert.Equal((2, 2), (first["total"]!.GetValue<int>(), second["total"]!.GetValue<int>()));
+        Assert.Equal(IdOf(paid), first["items"]!.AsArray().Single()!["id"]!.GetValue<string>());
+        Assert.Equal(IdOf(waiting), second["items"]!.AsArray().Single()!["id"]!.GetValue<string>());
+        using var stranger = Client(Roles.Bank, "BNK-TREASURY");
+        var none = await Get(stranger, new Uri(payments, "credits"));
+        Assert.Equal((0, 0), (none["total"]!.GetValue<int>(), none["items"]!.AsArray().Count));
     }
 
     private const string GoldenPathExporter = TradeChain.Cli.GoldenPath.ExporterParty;

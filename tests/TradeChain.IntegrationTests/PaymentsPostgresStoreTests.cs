@@ -56,6 +56,28 @@ public sealed class PaymentsPostgresStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_banks_accounts_come_a_page_at_a_time_in_order_each_with_its_booked_balance_on_postgres()
+    {
+        await using (var db = Db())
+        {
+            foreach (var (party, currency, bank) in new[] { ("EXP-C", "USD", "BNK-A"), ("EXP-A", "VND", "BNK-A"), ("EXP-A", "USD", "BNK-A"), ("EXP-B", "USD", "BNK-B") })
+                db.Accounts.Add(new SettlementAccount { Party = party, Currency = currency, ServicingBank = bank, Address = $"0x{party}{currency}" });
+            db.Entries.Add(new LedgerEntry { Party = "EXP-A", Currency = "USD", AmountMinor = 3_000_000_000L, Kind = LedgerEntryKind.Deposit, Reference = "D-1", TransactionHash = "0xtx" });
+            db.Entries.Add(new LedgerEntry { Party = "EXP-C", Currency = "USD", AmountMinor = 7, Kind = LedgerEntryKind.Deposit, Reference = "D-2", TransactionHash = "0xtx" });
+            await db.SaveChangesAsync();
+        }
+        await using var read = Db();
+        async Task<string> Page(int number, int size)
+        {
+            var (page, total) = await SettlementLedger.AccountsPageAsync(read, read.Accounts.Where(a => a.ServicingBank == "BNK-A"), number, size, CancellationToken.None);
+            return string.Join(", ", page.Select(r => $"{r.Account.Party}/{r.Account.Currency}={r.BookedMinor}")) + $" of {total}";
+        }
+        Assert.Equal("EXP-A/USD=3000000000, EXP-A/VND=0 of 3", await Page(1, 2)); // no balance row: 0
+        Assert.Equal("EXP-C/USD=7 of 3", await Page(2, 2));
+        Assert.Equal(" of 3", await Page(3, 2));
+    }
+
+    [Fact]
     public async Task Concurrent_bookings_on_one_account_all_count_in_its_balance()
     {
         // The customs treasury is credited by every bank's settlements at once: its balance row is where they meet.

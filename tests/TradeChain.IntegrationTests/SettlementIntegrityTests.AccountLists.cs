@@ -14,7 +14,7 @@ namespace TradeChain.IntegrationTests;
 public sealed partial class SettlementIntegrityTests
 {
     [Fact]
-    public async Task A_bank_pages_through_the_accounts_it_keeps_with_both_balances_and_a_mint_made_outside_the_service_shows_as_a_difference()
+    public async Task The_account_and_mandate_lists_come_a_page_at_a_time_with_both_balances_and_only_the_callers_business()
     {
         await using var system = await TradeChainSystem.StartAsync();
         var payments = system.Payments.BaseAddress;
@@ -39,13 +39,14 @@ public sealed partial class SettlementIntegrityTests
         Assert.Equal([true, true, false], Items(mandates1).Concat(Items(mandates2)).Select(m => m["accountOpen"]!.GetValue<bool>()));
         Assert.Empty(Items(await Get(hsbc, new Uri(payments, "accounts/mandates?pageSize=2&page=3")))); // past the last page
 
-        // Accounts, one a page: every page holds one, and together they are the bank's (its own accounts included).
+        // Accounts, one a page: every page holds one, in order of party, and together they are the bank's.
         var pages = new List<JsonObject> { await Get(hsbc, new Uri(payments, "accounts?pageSize=1")) };
         var total = pages[0]["total"]!.GetValue<int>();
         for (var page = 2; page <= total; page++) pages.Add(await Get(hsbc, new Uri(payments, $"accounts?pageSize=1&page={page}")));
         Assert.All(pages, p => Assert.Single(Items(p)));
         var listed = pages.SelectMany(Items).ToList();
         Assert.Equal(listed.Count, listed.Select(a => (Party(a), a["currency"]!.GetValue<string>())).Distinct().Count());
+        Assert.Equal(listed.Select(Party).Order(StringComparer.Ordinal), listed.Select(Party));
         Assert.Contains(customers[0], listed.Select(Party));
         Assert.Contains(customers[1], listed.Select(Party));
         Assert.DoesNotContain(customers[2], listed.Select(Party)); // mandated, not opened
@@ -74,7 +75,8 @@ public sealed partial class SettlementIntegrityTests
         var clamped = await Get(hsbc, new Uri(payments, "accounts?page=0&pageSize=100000"));
         Assert.Equal((1, MaxPageSize), (clamped["pageNumber"]!.GetValue<int>(), clamped["pageSize"]!.GetValue<int>()));
         Assert.Equal(1, (await Get(hsbc, new Uri(payments, "accounts/mandates?pageSize=-5")))["pageSize"]!.GetValue<int>());
-        Assert.Equal(HttpStatusCode.OK, (await Send(hsbc, HttpMethod.Get, new Uri(payments, $"accounts?page={int.MaxValue}"))).Status);
+        var far = await Send(hsbc, HttpMethod.Get, new Uri(payments, $"accounts?page={int.MaxValue}"));
+        Assert.Equal((HttpStatusCode.OK, TradeChain.ServiceDefaults.Paging.MaxPage, 0), (far.Status, far.Body!["pageNumber"]!.GetValue<int>(), far.Body["items"]!.AsArray().Count));
     }
 
     /// <summary>The most a page holds (<c>Paging.MaxSize</c>).</summary>

@@ -160,6 +160,36 @@ public sealed class PaymentsStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_banks_accounts_come_a_page_at_a_time_in_order_each_with_its_booked_balance()
+    {
+        await WithDbAsync(async db =>
+        {
+            // Three accounts kept by BNK-A (one with no entries: no balance row), one by BNK-B; entries of another account around them.
+            foreach (var (party, currency, bank) in new[] { ("EXP-C", "USD", "BNK-A"), ("EXP-A", "VND", "BNK-A"), ("EXP-A", "USD", "BNK-A"), ("EXP-B", "USD", "BNK-B") })
+                db.Accounts.Add(new SettlementAccount { Party = party, Currency = currency, ServicingBank = bank, Address = $"0x{party}{currency}" });
+            db.Entries.Add(new LedgerEntry { Party = "EXP-A", Currency = "USD", AmountMinor = 12_550, Kind = LedgerEntryKind.Deposit, Reference = "D-1", TransactionHash = "0xtx" });
+            db.Entries.Add(new LedgerEntry { Party = "EXP-A", Currency = "USD", AmountMinor = -550, Kind = LedgerEntryKind.Withdrawal, Reference = "W-1", TransactionHash = "0xtx" });
+            db.Entries.Add(new LedgerEntry { Party = "EXP-C", Currency = "USD", AmountMinor = 7, Kind = LedgerEntryKind.Deposit, Reference = "D-2", TransactionHash = "0xtx" });
+            db.Entries.Add(new LedgerEntry { Party = "EXP-B", Currency = "USD", AmountMinor = 99, Kind = LedgerEntryKind.Deposit, Reference = "D-3", TransactionHash = "0xtx" });
+            await db.SaveChangesAsync();
+            return 0;
+        });
+        await WithDbAsync(async db =>
+        {
+            async Task<string> Page(int number, int size)
+            {
+                var (page, total) = await SettlementLedger.AccountsPageAsync(db, db.Accounts.Where(a => a.ServicingBank == "BNK-A"), number, size, CancellationToken.None);
+                return string.Join(", ", page.Select(r => $"{r.Account.Party}/{r.Account.Currency}={r.BookedMinor}")) + $" of {total}";
+            }
+            Assert.Equal("EXP-A/USD=12000, EXP-A/VND=0 of 3", await Page(1, 2));
+            Assert.Equal("EXP-C/USD=7 of 3", await Page(2, 2));
+            Assert.Equal(" of 3", await Page(3, 2));
+            await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Page(0, 2));
+            return 0;
+        });
+    }
+
+    [Fact]
     public async Task The_booked_balance_is_the_sum_of_every_entry_however_many()
     {
         await WithDbAsync(async db =>

@@ -8,9 +8,9 @@ public static class Paging
     public const int DefaultSize = 50;
     public const int MaxSize = 200;
 
-    /// <summary>Clamps the requested page (1-based) and size to sensible bounds.</summary>
     public const int MaxPage = 1_000_000;
 
+    /// <summary>Clamps the requested page (1-based; 1 when absent) to 1–<see cref="MaxPage"/> and its size (<see cref="DefaultSize"/> when absent) to 1–<see cref="MaxSize"/>.</summary>
     public static (int Number, int Size) Normalise(int? page, int? pageSize) =>
         (Math.Clamp(page ?? 1, 1, MaxPage), Math.Clamp(pageSize ?? DefaultSize, 1, MaxSize));
 }

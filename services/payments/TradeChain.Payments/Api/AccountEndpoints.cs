@@ -52,7 +52,7 @@ public static class AccountEndpoints
         group.MapPost("/", OpenAsync).RequireAuthorization(Roles.Bank)
             .WithSummary("The calling bank opens a settlement account for a party in a currency (allow-listed on chain, serviced by this bank).");
         group.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyParty)
-            .WithSummary($"A bank's serviced accounts (and its own), or an exporter's own: one page, ordered by party and currency (page, pageSize: {Paging.DefaultSize}, at most {Paging.MaxSize}), " +
+            .WithSummary($"A bank's serviced accounts and those in its own name; any other party's, those in its own name: one page, ordered by party and currency (page, pageSize: {Paging.DefaultSize}, at most {Paging.MaxSize}), " +
                          "each with its booked balance and its balance on chain (null when the chain could not be read just now).");
         group.MapGet("/{party}/{currency}/messages", async (string party, string currency, ClaimsPrincipal u, PaymentsDbContext db, CancellationToken ct) =>
                 Results.Ok(await MessageEndpoints.ListAsync(db, $"{party}/{currency.ToUpperInvariant()}", u, ct)))
@@ -117,42 +117,60 @@ public static class AccountEndpoints
         var (number, size) = Paging.Normalise(page, pageSize);
         var query = db.Accounts.AsNoTracking();
         query = user.IsInRole(Roles.Bank) ? query.Where(a => a.ServicingBank == party || a.Party == party) : query.Where(a => a.Party == party);
-        var total = await query.CountAsync(ct);
-        if ((long)(number - 1) * size >= total) return Results.Ok(new PagedResult<AccountListItem>([], number, size, total));
-        // The page's accounts with the balances the database keeps, in one read (an account without entries has no balance row).
-        var rows = await query.OrderBy(a => a.Party).ThenBy(a => a.Currency).Skip((number - 1) * size).Take(size)
-            .Select(a => new
-            {
-                Account = a,
-                Booked = db.Balances.Where(b => b.Party == a.Party && b.Currency == a.Currency).Select(b => (long?)b.BalanceMinor).FirstOrDefault() ?? 0,
-            })
-            .ToListAsync(ct);
-        var onChain = new long?[rows.Count];
-        var log = logs.CreateLogger(typeof(AccountEndpoints));
-        await Parallel.ForAsync(0, rows.Count, new ParallelOptions { MaxDegreeOfParallelism = ChainReadsAtOnce, CancellationToken = ct }, async (i, _) =>
-            onChain[i] = await ChainBalanceOrNullAsync(ledger, rows[i].Account, log));
+        var (rows, total) = await SettlementLedger.AccountsPageAsync(db, query, number, size, ct);
+        var onChain = await ChainBalancesAsync(ledger, rows.Select(r => r.Account).ToList(), logs.CreateLogger(typeof(AccountEndpoints)), ct);
         var items = rows.Select((r, i) => new AccountListItem(r.Account.Party, r.Account.Currency, r.Account.Address, r.Account.ServicingBank,
-            r.Account.OpenTransactionHash, r.Account.OpenedAtUnixMs, LedgerEntry.FromMinor(r.Booked),
-            onChain[i] is { } chain ? LedgerEntry.FromMinor(chain) : null, onChain[i] is { } c ? c == r.Booked : null)).ToList();
+            r.Account.OpenTransactionHash, r.Account.OpenedAtUnixMs, LedgerEntry.FromMinor(r.BookedMinor),
+            onChain[i] is { } chain ? LedgerEntry.FromMinor(chain) : null, onChain[i] is { } c ? c == r.BookedMinor : null)).ToList();
         return Results.Ok(new PagedResult<AccountListItem>(items, number, size, total));
     }
 
     /// <summary>How many chain balances a list reads at once (a page holds at most <see cref="Paging.MaxSize"/> accounts).</summary>
     private const int ChainReadsAtOnce = 8;
 
-    /// <summary>The account's token balance, or null when the chain could not be read just now (the list still answers; the account's own view says why).</summary>
-    private static async Task<long?> ChainBalanceOrNullAsync(SettlementLedger ledger, SettlementAccount account, ILogger log)
+    /// <summary>How long a list waits for its chain balances in all; what is not read by then is listed as unknown.</summary>
+    private static readonly TimeSpan ChainReadsDeadline = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// Each account's token balance in minor units, read <see cref="ChainReadsAtOnce"/> at a time within
+    /// <see cref="ChainReadsDeadline"/>: null for one that could not be read (the node unreachable, slow or refusing) or
+    /// that does not fit a ledger amount (the token allows more than the ledger books; a bank minting outside the
+    /// service could get there). The list still answers; failures are logged once per list.
+    /// </summary>
+    private static async Task<long?[]> ChainBalancesAsync(SettlementLedger ledger, IReadOnlyList<SettlementAccount> accounts, ILogger log, CancellationToken ct)
     {
+        var balances = new long?[accounts.Count];
+        if (accounts.Count == 0) return balances;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(ChainReadsDeadline);
+        var failed = 0;
+        Exception? first = null;
         try
         {
-            return (long)await ledger.Chain.BalanceOfAsync(account.Currency, account.Address);
+            await Parallel.ForAsync(0, accounts.Count, new ParallelOptions { MaxDegreeOfParallelism = ChainReadsAtOnce, CancellationToken = deadline.Token }, async (i, token) =>
+            {
+                try
+                {
+                    var read = await ledger.Chain.BalanceOfAsync(accounts[i].Currency, accounts[i].Address).WaitAsync(token);
+                    if (read >= long.MinValue && read <= long.MaxValue) balances[i] = (long)read;
+                    else throw new OverflowException($"the chain balance {read} does not fit a ledger amount");
+                }
+                catch (Exception e) when (!ct.IsCancellationRequested)
+                {
+                    Interlocked.Increment(ref failed);
+                    Interlocked.CompareExchange(ref first, e, null);
+                }
+            });
         }
-        catch (Exception e) when (e is HttpRequestException or Nethereum.JsonRpc.Client.RpcClientUnknownException or Nethereum.JsonRpc.Client.RpcClientTimeoutException
-                                      or Nethereum.JsonRpc.Client.RpcResponseException or TimeoutException or TaskCanceledException)
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            log.LogWarning(e, "The chain balance of {Party}'s {Currency} account could not be read for the list", account.Party, account.Currency);
-            return null;
+            // The deadline passed before every read began: those not begun stay unknown.
         }
+        var unread = balances.Count(b => b is null);
+        if (unread > 0)
+            log.LogWarning(first, "{Unread} of {Listed} chain balances could not be read for the account list ({Failed} failed, the rest not begun within {Deadline})",
+                unread, accounts.Count, failed, ChainReadsDeadline);
+        return balances;
     }
 
     private static async Task<IResult> GetAsync(string party, string currency, ClaimsPrincipal user, PaymentsDbContext db, SettlementLedger ledger, int? page, int? pageSize,

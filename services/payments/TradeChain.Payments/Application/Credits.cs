@@ -479,10 +479,15 @@ public static class CreditQueries
         return credit is not null && credit.IsParty(party) ? credit : null;
     }
 
-    public static Task<List<DocumentaryCredit>> ListAsync(PaymentsDbContext db, string party, CancellationToken ct) =>
-        db.Credits.AsNoTracking()
-            .Where(c => c.ApplicantParty == party || c.BeneficiaryParty == party || c.IssuingBankParty == party || c.AdvisingBankParty == party)
-            .OrderByDescending(c => c.AppliedAtUnixMs).ToListAsync(ct);
+    /// <summary>One page of the credits <paramref name="party"/> is party to, the latest applied first, and how many there are in all.</summary>
+    public static async Task<(List<DocumentaryCredit> Page, int Total)> ListAsync(PaymentsDbContext db, string party, int pageNumber, int pageSize, CancellationToken ct)
+    {
+        var query = db.Credits.AsNoTracking()
+            .Where(c => c.ApplicantParty == party || c.BeneficiaryParty == party || c.IssuingBankParty == party || c.AdvisingBankParty == party);
+        var total = await query.CountAsync(ct);
+        if ((long)(pageNumber - 1) * pageSize >= total) return ([], total);
+        return (await query.OrderByDescending(c => c.AppliedAtUnixMs).ThenBy(c => c.Id).Skip((pageNumber - 1) * pageSize).Take(pageSize).ToListAsync(ct), total);
+    }
 
     /// <summary>
     /// The credit's transitions and its presentations' (each under its own type and key, so each leaf checks as it was

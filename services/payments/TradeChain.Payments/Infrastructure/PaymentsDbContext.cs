@@ -163,11 +163,15 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
         {
             e.ToTable("accounts");
             e.HasKey(a => new { a.Party, a.Currency });
+            // A bank's list (GET /accounts): its accounts in order, counted and paged along this index.
+            e.HasIndex(a => new { a.ServicingBank, a.Party, a.Currency });
         });
         model.Entity<AccountMandate>(e =>
         {
             e.ToTable("account_mandates");
             e.HasKey(m => new { m.Party, m.Currency });
+            // A bank's mandates (GET /accounts/mandates), in order.
+            e.HasIndex(m => new { m.Bank, m.Party, m.Currency });
         });
         model.Entity<LedgerEntry>(e =>
         {

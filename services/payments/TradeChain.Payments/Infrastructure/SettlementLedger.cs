@@ -332,6 +332,28 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
         return page;
     }
 
+    /// <summary>
+    /// One page of <paramref name="accounts"/>, ordered by party and currency, each with its booked balance (its kept
+    /// balance row, read in the same query; 0 without one), and how many accounts there are in all. A page past the last
+    /// is empty without reading the page.
+    /// </summary>
+    public static async Task<(List<(SettlementAccount Account, long BookedMinor)> Page, int Total)> AccountsPageAsync(PaymentsDbContext db,
+        IQueryable<SettlementAccount> accounts, int pageNumber, int pageSize, CancellationToken ct)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(pageNumber, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
+        var total = await accounts.CountAsync(ct);
+        if ((long)(pageNumber - 1) * pageSize >= total) return ([], total);
+        var rows = await accounts.OrderBy(a => a.Party).ThenBy(a => a.Currency).Skip((pageNumber - 1) * pageSize).Take(pageSize)
+            .Select(a => new
+            {
+                Account = a,
+                Booked = db.Balances.Where(b => b.Party == a.Party && b.Currency == a.Currency).Select(b => (long?)b.BalanceMinor).FirstOrDefault() ?? 0,
+            })
+            .ToListAsync(ct);
+        return ([.. rows.Select(r => (r.Account, r.Booked))], total);
+    }
+
     /// <summary>The credit's id in its escrow: derived from its issuing bank's account and its number (no other bank can take it).</summary>
     public byte[] CreditId(string issuingBankParty, string creditNumber) =>
         SettlementClient.CreditId(wallets.AddressOf(issuingBankParty), SettlementClient.Reference(creditNumber));

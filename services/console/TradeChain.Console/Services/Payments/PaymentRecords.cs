@@ -26,8 +26,8 @@ public sealed record BulkSettlement(IReadOnlyList<BulkSettlementItem> Results, i
 /// <summary>Why the payment's last settlement was given up, nothing having moved (given while the payment awaits a settlement again, or was withdrawn).</summary>
 public sealed record SettlementRefusal(string Rule, string? Detail);
 
-/// <summary>An account as the list gives it: the ledger's balance and the chain's (null: the chain could not be read just now).</summary>
-public sealed record AccountSummary(string Party, string Currency, string Address, string ServicingBank, string OpenTransactionHash, long OpenedAtUnixMs,
+/// <summary>An account as the list gives it (the API's AccountListItem): its booked balance and its chain balance (null: the chain could not be read just now).</summary>
+public sealed record AccountListItem(string Party, string Currency, string Address, string ServicingBank, string OpenTransactionHash, long OpenedAtUnixMs,
     decimal Balance, decimal? ChainBalance, bool? Agrees);
 
 /// <param name="Entries">One page of the movements, oldest first within it (page 1: the latest).</param>

@@ -58,6 +58,8 @@ namespace TradeChain.Payments.Migrations.Postgres
 
                     b.HasKey("Party", "Currency");
 
+                    b.HasIndex("Bank", "Party", "Currency");
+
                     b.ToTable("account_mandates", (string)null);
                 });
 
@@ -426,6 +428,8 @@ namespace TradeChain.Payments.Migrations.Postgres
                         .HasColumnType("text");
 
                     b.HasKey("Party", "Currency");
+
+                    b.HasIndex("ServicingBank", "Party", "Currency");
 
                     b.ToTable("accounts", (string)null);
                 });

@@ -53,6 +53,8 @@ namespace TradeChain.Payments.Migrations.Sqlite
 
                     b.HasKey("Party", "Currency");
 
+                    b.HasIndex("Bank", "Party", "Currency");
+
                     b.ToTable("account_mandates", (string)null);
                 });
 
@@ -419,6 +421,8 @@ namespace TradeChain.Payments.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("Party", "Currency");
+
+                    b.HasIndex("ServicingBank", "Party", "Currency");
 
                     b.ToTable("accounts", (string)null);
                 });
