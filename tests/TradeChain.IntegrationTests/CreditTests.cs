@@ -255,6 +255,7 @@ public sealed class CreditTests(ITestOutputHelper output)
         var second = await Get(vcb, new Uri(payments, "credits?pageSize=1&page=2"));
         Assert.Equal((2, 2), (first["total"]!.GetValue<int>(), second["total"]!.GetValue<int>()));
         Assert.Equal(IdOf(paid), first["items"]!.AsArray().Single()!["id"]!.GetValue<string>());
+        Assert.Single(first["items"]![0]!["presentations"]!.AsArray()); // a listed credit carries its presentations
         Assert.Equal(IdOf(waiting), second["items"]!.AsArray().Single()!["id"]!.GetValue<string>());
         using var stranger = Client(Roles.Bank, "BNK-TREASURY");
         var none = await Get(stranger, new Uri(payments, "credits"));

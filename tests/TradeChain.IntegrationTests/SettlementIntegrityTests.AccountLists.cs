@@ -71,6 +71,15 @@ public sealed partial class SettlementIntegrityTests
         Assert.DoesNotContain(Items(other), x => customers.Contains(Party(x)));
         Assert.Equal(0, (await Get(vcb, new Uri(payments, "accounts/mandates")))["total"]!.GetValue<int>());
 
+        // A stalled node: the list still answers while it is frozen, the booked balances given and the chain's unknown.
+        var stall = system.Chain.StallAsync(TimeSpan.FromSeconds(20));
+        await Task.Delay(TimeSpan.FromMilliseconds(200));
+        var stalled = Items(await Get(hsbc, new Uri(payments, $"accounts?pageSize={MaxPageSize}")));
+        Assert.False(stall.IsCompleted, "the list waited for the node to come back");
+        Assert.All(stalled, x => Assert.True(x["chainBalance"] is null && x["agrees"] is null, x.ToJsonString()));
+        Assert.Equal(125.50m, stalled.Single(x => Party(x) == customers[0])["balance"]!.GetValue<decimal>());
+        await stall;
+
         // Out-of-range paging is clamped, never refused or unbounded.
         var clamped = await Get(hsbc, new Uri(payments, "accounts?page=0&pageSize=100000"));
         Assert.Equal((1, MaxPageSize), (clamped["pageNumber"]!.GetValue<int>(), clamped["pageSize"]!.GetValue<int>()));

@@ -144,4 +144,15 @@ public class PaymentTests
             Enum.GetValues<LedgerEntryKind>().Select(k => k.Name()));
         Assert.All(Enum.GetValues<LedgerEntryKind>(), k => Assert.Equal(k, LedgerEntryKinds.Parse(k.Name())));
     }
+
+    [Fact]
+    public void A_chain_balance_beyond_what_the_ledger_books_is_told_apart_not_wrapped()
+    {
+        var max = new System.Numerics.BigInteger(long.MaxValue);
+        Assert.Equal(long.MaxValue, LedgerEntry.FromChain(max));
+        Assert.Equal(0L, LedgerEntry.FromChain(System.Numerics.BigInteger.Zero));
+        Assert.Null(LedgerEntry.FromChain(max + 1)); // a cast would wrap or throw
+        Assert.Null(LedgerEntry.FromChain(System.Numerics.BigInteger.Pow(2, 96)));
+        Assert.Equal("chain-balance-out-of-range", LedgerEntry.ChainBalanceOutOfRange("EXP-A", "USD", max + 1).Rule);
+    }
 }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
@@ -128,6 +129,14 @@ public static class AccountEndpoints
     /// <summary>How many chain balances a list reads at once (a page holds at most <see cref="Paging.MaxSize"/> accounts).</summary>
     private const int ChainReadsAtOnce = 8;
 
+    /// <summary>
+    /// How many list reads of chain balances the process has at the node at once, whichever lists asked them: a read a list
+    /// stopped waiting for (a stalled node) still holds its place until the node answers or the RPC client gives up.
+    /// </summary>
+    private const int ChainReadsInFlight = 32;
+
+    private static readonly SemaphoreSlim ChainReadsInFlightGate = new(ChainReadsInFlight);
+
     /// <summary>How long a list waits for its chain balances in all; what is not read by then is listed as unknown.</summary>
     private static readonly TimeSpan ChainReadsDeadline = TimeSpan.FromSeconds(3);
 
@@ -143,7 +152,7 @@ public static class AccountEndpoints
         if (accounts.Count == 0) return balances;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(ChainReadsDeadline);
-        var failed = 0;
+        var (failed, timedOut) = (0, 0);
         Exception? first = null;
         try
         {
@@ -151,9 +160,18 @@ public static class AccountEndpoints
             {
                 try
                 {
-                    var read = await ledger.Chain.BalanceOfAsync(accounts[i].Currency, accounts[i].Address).WaitAsync(token);
-                    if (read >= long.MinValue && read <= long.MaxValue) balances[i] = (long)read;
-                    else throw new OverflowException($"the chain balance {read} does not fit a ledger amount");
+                    // At most ChainReadsInFlight reads in the process, each held until the node answers it, even one a list stopped waiting for.
+                    await ChainReadsInFlightGate.WaitAsync(token);
+                    Task<BigInteger> reading;
+                    try { reading = ledger.Chain.BalanceOfAsync(accounts[i].Currency, accounts[i].Address); }
+                    catch { ChainReadsInFlightGate.Release(); throw; }
+                    _ = reading.ContinueWith(_ => ChainReadsInFlightGate.Release(), TaskScheduler.Default);
+                    var read = await reading.WaitAsync(token);
+                    balances[i] = LedgerEntry.FromChain(read) ?? throw LedgerEntry.ChainBalanceOutOfRange(accounts[i].Party, accounts[i].Currency, read);
+                }
+                catch (OperationCanceledException) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
+                {
+                    Interlocked.Increment(ref timedOut);
                 }
                 catch (Exception e) when (!ct.IsCancellationRequested)
                 {
@@ -168,8 +186,8 @@ public static class AccountEndpoints
         }
         var unread = balances.Count(b => b is null);
         if (unread > 0)
-            log.LogWarning(first, "{Unread} of {Listed} chain balances could not be read for the account list ({Failed} failed, the rest not begun within {Deadline})",
-                unread, accounts.Count, failed, ChainReadsDeadline);
+            log.LogWarning(first, "{Unread} of {Listed} chain balances could not be read for the account list: {Failed} failed, {TimedOut} not answered within {Deadline}, the rest not begun",
+                unread, accounts.Count, failed, timedOut, ChainReadsDeadline);
         return balances;
     }
 
@@ -216,7 +234,8 @@ public static class AccountEndpoints
         // A page past the last is empty without reading (a deep page would walk the account's whole history to find nothing).
         var entries = (long)(pageNumber - 1) * pageSize >= kept.EntryCount ? []
             : await SettlementLedger.EntriesPageAsync(db, account.Party, account.Currency, pageNumber, pageSize, ct);
-        var chain = (long)await ledger.Chain.BalanceOfAsync(account.Currency, account.Address);
+        var read = await ledger.Chain.BalanceOfAsync(account.Currency, account.Address);
+        var chain = LedgerEntry.FromChain(read) ?? throw LedgerEntry.ChainBalanceOutOfRange(account.Party, account.Currency, read);
         return new AccountView(account.Party, account.Currency, account.Address, account.ServicingBank, LedgerEntry.FromMinor(balance), LedgerEntry.FromMinor(chain),
             balance == chain, entries.Select(e => new LedgerEntryView(e.Kind.Name(), e.Reference, LedgerEntry.FromMinor(e.AmountMinor), e.TransactionHash, e.AtUnixMs)).ToList(),
             kept.EntryCount, pageNumber, pageSize);

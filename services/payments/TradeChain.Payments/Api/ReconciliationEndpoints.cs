@@ -61,10 +61,14 @@ public static class ReconciliationEndpoints
                     .Select(e => new BookedMovement(e.TransactionHash, e.AmountMinor)).ToListAsync(ct);
             }
             var booked = kept.BalanceMinor;
-            var onChain = (long)await ledger.Chain.BalanceOfAsync(account.Currency, account.Address);
-            accounts.Add(new AccountLine(account.Party, account.Currency, account.Address, LedgerEntry.FromMinor(booked), LedgerEntry.FromMinor(onChain), booked == onChain));
-            if (booked != onChain)
-                differences.Add($"account {account.Party}/{account.Currency} ({account.Address}): ledger {LedgerEntry.FromMinor(booked)}, chain {LedgerEntry.FromMinor(onChain)}");
+            var read = await ledger.Chain.BalanceOfAsync(account.Currency, account.Address);
+            // More than the ledger can book (minted outside the service) is a difference, shown as the largest amount the ledger can.
+            var onChain = LedgerEntry.FromChain(read);
+            accounts.Add(new AccountLine(account.Party, account.Currency, account.Address, LedgerEntry.FromMinor(booked), LedgerEntry.FromMinor(onChain ?? long.MaxValue), booked == onChain));
+            if (onChain is null)
+                differences.Add($"account {account.Party}/{account.Currency} ({account.Address}): ledger {LedgerEntry.FromMinor(booked)}, chain {read} minor units, more than the ledger can book");
+            else if (booked != onChain)
+                differences.Add($"account {account.Party}/{account.Currency} ({account.Address}): ledger {LedgerEntry.FromMinor(booked)}, chain {LedgerEntry.FromMinor(onChain.Value)}");
             // The balance the database keeps is the sum of its entries by construction (append-only, added by its trigger): checked, not assumed.
             if (entries.Sum(e => e.AmountMinor) is var summed && (summed != booked || entries.Count != kept.EntryCount))
                 differences.Add($"account {account.Party}/{account.Currency}: the kept balance is {LedgerEntry.FromMinor(booked)} of {kept.EntryCount} entries, " +
@@ -116,11 +120,13 @@ public static class ReconciliationEndpoints
         var booked = entries.GroupBy(e => e.TransactionHash.ToLowerInvariant()).ToDictionary(g => g.Key, g => g.Sum(e => e.AmountMinor));
         var moved = (await payments.OfAccountAsync(account.Currency, account.Address, ct))
             .GroupBy(p => p.TransactionHash.ToLowerInvariant())
-            .ToDictionary(g => g.Key, g => g.Sum(p => (long)p.Amount * ((Same(p.To, account.Address) ? 1 : 0) - (Same(p.From, account.Address) ? 1 : 0))));
+            .ToDictionary(g => g.Key, g => g.Aggregate(BigInteger.Zero, (sum, p) => sum + p.Amount * ((Same(p.To, account.Address) ? 1 : 0) - (Same(p.From, account.Address) ? 1 : 0))));
+        // A movement beyond what the ledger can book (minted outside the service) is shown as the largest amount the ledger can.
         return booked.Keys.Union(moved.Keys).Order(StringComparer.Ordinal)
             .Select(tx => (Tx: tx, Ledger: booked.GetValueOrDefault(tx), Chain: moved.GetValueOrDefault(tx)))
             .Where(m => m.Ledger != m.Chain)
-            .Select(m => new PaymentLine(account.Party, account.Currency, m.Tx, LedgerEntry.FromMinor(m.Ledger), LedgerEntry.FromMinor(m.Chain)));
+            .Select(m => new PaymentLine(account.Party, account.Currency, m.Tx, LedgerEntry.FromMinor(m.Ledger),
+                LedgerEntry.FromMinor(LedgerEntry.FromChain(m.Chain) ?? (m.Chain.Sign < 0 ? long.MinValue : long.MaxValue))));
     }
 
     private static string Named(PaymentLine line) => line.TransactionHash.Length == 0 ? "(none recorded)" : line.TransactionHash;

@@ -1,3 +1,4 @@
+using System.Numerics;
 using TradeChain.Domain;
 
 namespace TradeChain.Payments.Domain;
@@ -125,6 +126,16 @@ public sealed class LedgerEntry
     }
 
     public static decimal FromMinor(long minor) => minor / 100m;
+
+    /// <summary>
+    /// A token balance read from the chain, in minor units, as the ledger books amounts; null when it lies beyond what the
+    /// ledger can book (±2^63 − 1 minor units). The token allows more: only money minted outside the service gets there.
+    /// </summary>
+    public static long? FromChain(BigInteger minor) => minor >= long.MinValue && minor <= long.MaxValue ? (long)minor : null;
+
+    /// <summary>The problem of an account whose chain balance the ledger cannot book (<see cref="FromChain"/> gave null).</summary>
+    public static DomainRuleViolation ChainBalanceOutOfRange(string party, string currency, BigInteger minor) => new("chain-balance-out-of-range",
+        $"The chain shows {minor} minor units on {party}'s {currency} account, more than the ledger can book: they were minted outside the service. The bank's reconciliation report lists the difference.");
 }
 
 /// <summary>
