@@ -151,7 +151,7 @@ public class PaymentTests
         var max = new System.Numerics.BigInteger(long.MaxValue);
         Assert.Equal(long.MaxValue, LedgerEntry.FromChain(max));
         Assert.Equal(0L, LedgerEntry.FromChain(System.Numerics.BigInteger.Zero));
-        Assert.Null(LedgerEntry.FromChain(max + 1)); // a cast would wrap or throw
+        Assert.Null(LedgerEntry.FromChain(max + 1)); // a cast would throw OverflowException
         Assert.Null(LedgerEntry.FromChain(System.Numerics.BigInteger.Pow(2, 96)));
         Assert.Equal("chain-balance-out-of-range", LedgerEntry.ChainBalanceOutOfRange("EXP-A", "USD", max + 1).Rule);
     }

@@ -129,7 +129,7 @@ public sealed class LedgerEntry
 
     /// <summary>
     /// A token balance read from the chain, in minor units, as the ledger books amounts; null when it lies beyond what the
-    /// ledger can book (±2^63 − 1 minor units). The token allows more: only money minted outside the service gets there.
+    /// ledger can book (−2^63 to 2^63 − 1 minor units). The token allows more: only money minted outside the service gets there.
     /// </summary>
     public static long? FromChain(BigInteger minor) => minor >= long.MinValue && minor <= long.MaxValue ? (long)minor : null;
 

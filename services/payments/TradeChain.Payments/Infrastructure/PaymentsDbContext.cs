@@ -163,7 +163,7 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
         {
             e.ToTable("accounts");
             e.HasKey(a => new { a.Party, a.Currency });
-            // A bank's list (GET /accounts): its accounts in order, counted and paged along this index.
+            // The accounts a bank keeps (GET /accounts; with those in its own name, read along the key, the page is sorted).
             e.HasIndex(a => new { a.ServicingBank, a.Party, a.Currency });
         });
         model.Entity<AccountMandate>(e =>
