@@ -104,7 +104,7 @@ public static class AccountEndpoints
         // A bank learns only who mandated it; a customer only its own mandates.
         var mandates = user.IsInRole(Roles.Bank) ? db.Mandates.AsNoTracking().Where(m => m.Bank == party) : db.Mandates.AsNoTracking().Where(m => m.Party == party);
         var total = await mandates.CountAsync(ct);
-        List<MandateView> views = (long)(number - 1) * size >= total ? [] : await mandates.OrderBy(m => m.Party).ThenBy(m => m.Currency).Skip((number - 1) * size).Take(size)
+        List<MandateView> views = Paging.PastEnd(number, size, total) ? [] : await mandates.OrderBy(m => m.Party).ThenBy(m => m.Currency).Skip((number - 1) * size).Take(size)
             .Select(m => new MandateView(m.Party, m.Currency, m.Bank, m.GrantedAtUnixMs,
                 db.Accounts.Any(a => a.Party == m.Party && a.Currency == m.Currency && a.ServicingBank == m.Bank)))
             .ToListAsync(ct);
@@ -232,7 +232,7 @@ public static class AccountEndpoints
         var kept = await SettlementLedger.KeptBalanceAsync(db, account.Party, account.Currency, ct);
         var balance = kept.BalanceMinor;
         // A page past the last is empty without reading (a deep page would walk the account's whole history to find nothing).
-        var entries = (long)(pageNumber - 1) * pageSize >= kept.EntryCount ? []
+        var entries = Paging.PastEnd(pageNumber, pageSize, kept.EntryCount) ? []
             : await SettlementLedger.EntriesPageAsync(db, account.Party, account.Currency, pageNumber, pageSize, ct);
         var read = await ledger.Chain.BalanceOfAsync(account.Currency, account.Address);
         var chain = LedgerEntry.FromChain(read) ?? throw LedgerEntry.ChainBalanceOutOfRange(account.Party, account.Currency, read);

@@ -485,7 +485,7 @@ public static class CreditQueries
         var query = db.Credits.AsNoTracking()
             .Where(c => c.ApplicantParty == party || c.BeneficiaryParty == party || c.IssuingBankParty == party || c.AdvisingBankParty == party);
         var total = await query.CountAsync(ct);
-        if ((long)(pageNumber - 1) * pageSize >= total) return ([], total);
+        if (TradeChain.ServiceDefaults.Paging.PastEnd(pageNumber, pageSize, total)) return ([], total);
         return (await query.OrderByDescending(c => c.AppliedAtUnixMs).ThenBy(c => c.Id).Skip((pageNumber - 1) * pageSize).Take(pageSize).ToListAsync(ct), total);
     }
 

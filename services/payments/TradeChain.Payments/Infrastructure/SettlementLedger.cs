@@ -343,7 +343,7 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
         ArgumentOutOfRangeException.ThrowIfLessThan(pageNumber, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
         var total = await accounts.CountAsync(ct);
-        if ((long)(pageNumber - 1) * pageSize >= total) return ([], total);
+        if (TradeChain.ServiceDefaults.Paging.PastEnd(pageNumber, pageSize, total)) return ([], total);
         var rows = await accounts.OrderBy(a => a.Party).ThenBy(a => a.Currency).Skip((pageNumber - 1) * pageSize).Take(pageSize)
             .Select(a => new
             {
