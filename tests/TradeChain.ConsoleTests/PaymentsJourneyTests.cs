@@ -249,17 +249,7 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
             var currency = (await PollAsync(Bank, Roles.Bank, new Uri(Payments, $"/duty-payments/{reference}"), p => p["currency"] is not null))["currency"]!.GetValue<string>();
             // The bank itself, with its own key outside TradeChain, took the duty's reference on chain for something else
             // (0.01 minted to its own account): the token refuses any other transfer under it.
-            var rpc = system.Services.Chain.RpcUrl;
-            var deployer = new Nethereum.Web3.Web3(new Nethereum.Web3.Accounts.Account(TradeChain.Ledger.DevelopmentAccounts.DeployerKey, TradeChain.Ledger.DevelopmentAccounts.ChainId), rpc);
-            await deployer.Eth.GetEtherTransferService().TransferEtherAndWaitForReceiptAsync(BankAccount.Address, 1m); // gas for the bank's own transaction
-            var own = new Nethereum.Web3.Web3(new Nethereum.Web3.Accounts.Account(PartyWalletsKey(Bank), TradeChain.Ledger.DevelopmentAccounts.ChainId), rpc);
-            var minted = await own.Eth.GetContractTransactionHandler<TradeChain.Ledger.Contracts.SettlementToken.MintFunction>().SendRequestAndWaitForReceiptAsync(
-                system.Services.Chain.Deployment.Settlement[currency].Token,
-                new TradeChain.Ledger.Contracts.SettlementToken.MintFunction
-                {
-                    To = BankAccount.Address, Amount = 1, PaymentReference = TradeChain.Ledger.SettlementClient.Reference($"duty-payment:{reference}"),
-                });
-            Assert.Equal(1, (int)minted.Status.Value);
+            await MintOutsideTradeChainAsync(currency, BankAccount.Address, 1, $"duty-payment:{reference}");
 
             var bank = await SignedInAsync(Roles.Bank, Bank, "treasury.ops");
             await GoAsync(bank, $"/duty-payments/{reference}");
@@ -274,6 +264,44 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
             Assert.Empty(await bank.SeriousAccessibilityViolationsAsync());
             var payment = await PollAsync(Bank, Roles.Bank, new Uri(Payments, $"/duty-payments/{reference}"), p => p["status"]!.GetValue<string>() == "Requested");
             Assert.Null(payment["settlementTransactionHash"]?.GetValue<string>());
+        });
+    }
+
+    [Fact]
+    public async Task An_account_whose_chain_balance_is_beyond_what_the_ledger_books_says_so_and_still_takes_a_deposit()
+    {
+        await JourneyAsync("out-of-range", async () =>
+        {
+            var (declarant, _, reference) = await FundedDutyAsync("EXP-RANGE");
+            var currency = (await PollAsync(Bank, Roles.Bank, new Uri(Payments, $"/duty-payments/{reference}"), p => p["currency"] is not null))["currency"]!.GetValue<string>();
+            var account = await PollAsync(Bank, Roles.Bank, new Uri(Payments, $"/accounts/{declarant}/{currency}"), a => a["address"] is not null);
+            var booked = account["balance"]!.GetValue<decimal>();
+            // The bank, with its own key outside TradeChain, mints 2^63 minor units to the account: more than the ledger books.
+            await MintOutsideTradeChainAsync(currency, account["address"]!.GetValue<string>(), System.Numerics.BigInteger.Pow(2, 63), Unique("outside"));
+
+            // The list says why the chain balance is not shown and that the two differ; the booked balance is given.
+            var bank = await SignedInAsync(Roles.Bank, Bank, "treasury.ops");
+            await GoAsync(bank, "/accounts");
+            var row = bank.Locator($"[data-testid='accounts'] tr[data-party='{declarant}']");
+            await Expect(row.GetByTestId("chain-balance")).ToHaveTextAsync("beyond what the ledger books", Slow);
+            await Expect(row.GetByTestId("agreement")).ToHaveTextAsync("differ");
+            await Expect(row.GetByTestId("ledger-balance")).ToHaveTextAsync(booked.ToString("#,0.00", System.Globalization.CultureInfo.InvariantCulture));
+            await bank.ScreenshotAsync("accounts-out-of-range");
+            Assert.Empty(await bank.SeriousAccessibilityViolationsAsync());
+
+            // Its page takes a deposit: booked once and answered with the booked balance (before, a 409 after the booking committed).
+            await row.GetByRole(AriaRole.Link).ClickAsync();
+            var form = bank.GetByTestId("deposits-form");
+            await form.GetByLabel($"Amount ({currency})").FillAsync("1");
+            await form.GetByLabel("Booking reference").FillAsync(Unique("DEP"));
+            await bank.GetByTestId("deposits-submit").ClickAsync();
+            var balance = bank.GetByTestId("account-balance");
+            await Expect(balance.GetByTestId("ledger-balance")).ToHaveTextAsync((booked + 1m).ToString("#,0.00", System.Globalization.CultureInfo.InvariantCulture), Slow);
+            await Expect(balance.GetByTestId("chain-balance")).ToHaveTextAsync("beyond what the ledger books");
+            await Expect(bank.GetByTestId("problem")).ToHaveCountAsync(0);
+            await bank.ScreenshotAsync("account-out-of-range");
+            Assert.Empty(await bank.SeriousAccessibilityViolationsAsync());
+            Assert.Equal(booked + 1m, (await PollAsync(Bank, Roles.Bank, new Uri(Payments, $"/accounts/{declarant}/{currency}"), a => a["address"] is not null))["balance"]!.GetValue<decimal>());
         });
     }
 
@@ -585,6 +613,19 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
         await PostAsync(Bank, Roles.Bank, new Uri(Payments, $"/accounts/{declarant}/{currency}/deposits"),
             new { amount = payment["amount"]!.GetValue<decimal>(), reference = Unique("DEP") });
         return (declarant, declarationId, reference);
+    }
+
+    /// <summary>The bank, with its own key outside TradeChain, mints <paramref name="minor"/> units of the currency's token to <paramref name="to"/> under the reference.</summary>
+    private async Task MintOutsideTradeChainAsync(string currency, string to, System.Numerics.BigInteger minor, string reference)
+    {
+        var rpc = system.Services.Chain.RpcUrl;
+        var deployer = new Nethereum.Web3.Web3(new Nethereum.Web3.Accounts.Account(TradeChain.Ledger.DevelopmentAccounts.DeployerKey, TradeChain.Ledger.DevelopmentAccounts.ChainId), rpc);
+        await deployer.Eth.GetEtherTransferService().TransferEtherAndWaitForReceiptAsync(BankAccount.Address, 1m); // gas for the bank's own transaction
+        var own = new Nethereum.Web3.Web3(new Nethereum.Web3.Accounts.Account(PartyWalletsKey(Bank), TradeChain.Ledger.DevelopmentAccounts.ChainId), rpc);
+        var minted = await own.Eth.GetContractTransactionHandler<TradeChain.Ledger.Contracts.SettlementToken.MintFunction>().SendRequestAndWaitForReceiptAsync(
+            system.Services.Chain.Deployment.Settlement[currency].Token,
+            new TradeChain.Ledger.Contracts.SettlementToken.MintFunction { To = to, Amount = minor, PaymentReference = TradeChain.Ledger.SettlementClient.Reference(reference) });
+        Assert.Equal(1, (int)minted.Status.Value);
     }
 
     /// <summary>A bank's key as the bank itself holds it (here the PUBLIC key its development signer holds).</summary>

@@ -61,6 +61,27 @@ public sealed partial class SettlementIntegrityTests
         var afterMint = Items(await Get(hsbc, new Uri(payments, $"accounts?pageSize={MaxPageSize}"))).Single(x => Party(x) == customers[0]);
         Assert.Equal((125.50m, 125.75m, false), (afterMint["balance"]!.GetValue<decimal>(), afterMint["chainBalance"]!.GetValue<decimal>(), afterMint["agrees"]!.GetValue<bool>()));
 
+        // The same bank mints 2^63 minor units to B outside the service: more than the ledger can book. B's view, a deposit
+        // to B (which commits) and the list still answer, with the booked balance and the reason the chain's is not known.
+        var b = listed.Single(x => Party(x) == customers[1]);
+        Assert.NotNull(await Settlement(system).MintAsync(outside, "USD", b["address"]!.GetValue<string>(), System.Numerics.BigInteger.Pow(2, 63),
+            SettlementClient.Reference("outside-the-service-2"), CancellationToken.None));
+        var bView = await Get(hsbc, new Uri(payments, $"accounts/{customers[1]}/USD"));
+        Assert.Equal((0m, true, "out-of-range", false), (bView["balance"]!.GetValue<decimal>(), bView["chainBalance"] is null,
+            bView["chainBalanceUnknown"]!.GetValue<string>(), bView["agrees"]!.GetValue<bool>()));
+        var deposited = await Send(hsbc, HttpMethod.Post, new Uri(payments, $"accounts/{customers[1]}/USD/deposits"), new { amount = 1.00m, reference = "DEP-LIST-B" });
+        Assert.Equal((HttpStatusCode.OK, 1.00m, "out-of-range"), (deposited.Status, deposited.Body!["balance"]!.GetValue<decimal>(),
+            deposited.Body["chainBalanceUnknown"]!.GetValue<string>()));
+        Assert.Equal(1.00m, (await Get(hsbc, new Uri(payments, $"accounts/{customers[1]}/USD")))["balance"]!.GetValue<decimal>()); // booked once
+        var bListed = Items(await Get(hsbc, new Uri(payments, $"accounts?pageSize={MaxPageSize}"))).Single(x => Party(x) == customers[1]);
+        Assert.Equal((1.00m, true, "out-of-range", false), (bListed["balance"]!.GetValue<decimal>(), bListed["chainBalance"] is null,
+            bListed["chainBalanceUnknown"]!.GetValue<string>(), bListed["agrees"]!.GetValue<bool>()));
+        Assert.Null(afterMint["chainBalanceUnknown"]); // a balance that was read has no reason
+        // The bank's reconciliation shows B's chain balance as it is (2^63 + 100 minor units), not the largest the ledger books.
+        var report = await Get(hsbc, new Uri(payments, "reconciliation"));
+        var bLine = report["accounts"]!.AsArray().Single(x => x!["party"]!.GetValue<string>() == customers[1])!;
+        Assert.Equal((1.00m, 92_233_720_368_547_759.08m, false), (bLine["ledger"]!.GetValue<decimal>(), bLine["chain"]!.GetValue<decimal>(), bLine["agrees"]!.GetValue<bool>()));
+
         // A customer sees its own account and mandate only; another bank sees none of these.
         using var customerA = Client(Roles.Exporter, customers[0]);
         var own = await Get(customerA, new Uri(payments, "accounts"));
@@ -76,8 +97,14 @@ public sealed partial class SettlementIntegrityTests
         await Task.Delay(TimeSpan.FromMilliseconds(200));
         var stalled = Items(await Get(hsbc, new Uri(payments, $"accounts?pageSize={MaxPageSize}")));
         Assert.False(stall.IsCompleted, "the list waited for the node to come back");
-        Assert.All(stalled, x => Assert.True(x["chainBalance"] is null && x["agrees"] is null, x.ToJsonString()));
+        Assert.All(stalled, x => Assert.True(x["chainBalance"] is null && x["agrees"] is null
+            && x["chainBalanceUnknown"]?.GetValue<string>() == "not-read", x.ToJsonString()));
         Assert.Equal(125.50m, stalled.Single(x => Party(x) == customers[0])["balance"]!.GetValue<decimal>());
+        // An account's own view answers too (within its longer deadline), with the booked balance and the chain's unknown.
+        var stalledView = await Get(hsbc, new Uri(payments, $"accounts/{customers[0]}/USD"));
+        Assert.False(stall.IsCompleted, "the account's view waited for the node to come back");
+        Assert.Equal((125.50m, true, true, "not-read"), (stalledView["balance"]!.GetValue<decimal>(), stalledView["chainBalance"] is null,
+            stalledView["agrees"] is null, stalledView["chainBalanceUnknown"]!.GetValue<string>()));
         await stall;
 
         // Out-of-range paging is clamped, never refused or unbounded.

@@ -153,6 +153,8 @@ public class PaymentTests
         Assert.Equal(0L, LedgerEntry.FromChain(System.Numerics.BigInteger.Zero));
         Assert.Null(LedgerEntry.FromChain(max + 1)); // a cast would throw OverflowException
         Assert.Null(LedgerEntry.FromChain(System.Numerics.BigInteger.Pow(2, 96)));
-        Assert.Equal("chain-balance-out-of-range", LedgerEntry.ChainBalanceOutOfRange("EXP-A", "USD", max + 1).Rule);
+        Assert.Equal(92_233_720_368_547_758.08m, LedgerEntry.ShownFromChain(max + 1)); // shown as it is, not as the ledger's largest
+        Assert.Equal(-1.5m, LedgerEntry.ShownFromChain(-150));
+        Assert.Equal(decimal.MaxValue / 100m, LedgerEntry.ShownFromChain(System.Numerics.BigInteger.Pow(2, 100)));
     }
 }

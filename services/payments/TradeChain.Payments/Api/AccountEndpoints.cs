@@ -21,10 +21,11 @@ public sealed record MandateRequest([property: MaxLength(InputLimits.Reference)]
 public sealed record MandateView(string Party, string Currency, string Bank, long GrantedAtUnixMs, bool AccountOpen);
 
 /// <summary>An account as the list gives it: the balance the ledger books and the balance on chain, side by side.</summary>
-/// <param name="ChainBalance">The token balance read from the chain; null when the chain could not be read just now.</param>
-/// <param name="Agrees">Whether the two balances are equal; null when the chain balance is unknown.</param>
+/// <param name="ChainBalance">The token balance read from the chain; null when it is not known (<paramref name="ChainBalanceUnknown"/> says why).</param>
+/// <param name="Agrees">Whether the two balances are equal; null when the chain balance was not read (false when it is out of range).</param>
+/// <param name="ChainBalanceUnknown">Null when the chain balance was read; otherwise why not (<see cref="ChainBalanceReading"/>).</param>
 public sealed record AccountListItem(string Party, string Currency, string Address, string ServicingBank, string OpenTransactionHash, long OpenedAtUnixMs,
-    decimal Balance, decimal? ChainBalance, bool? Agrees);
+    decimal Balance, decimal? ChainBalance, bool? Agrees, string? ChainBalanceUnknown);
 
 /// <param name="Entries">One page of the movements, oldest first within it: page 1 is the latest <paramref name="PageSize"/>, page 2 the
 /// ones before those, and so on (GET's <c>page</c> and <c>pageSize</c>; the answer to a booking or an opening is page 1 with
@@ -32,8 +33,29 @@ public sealed record AccountListItem(string Party, string Currency, string Addre
 /// <param name="EntryCount">How many movements the account has in all.</param>
 /// <param name="PageNumber">Which page of the movements <paramref name="Entries"/> is (1: the latest).</param>
 /// <param name="PageSize">How many movements a page holds.</param>
-public sealed record AccountView(string Party, string Currency, string Address, string ServicingBank, decimal Balance, decimal ChainBalance, bool Agrees,
-    IReadOnlyList<LedgerEntryView> Entries, long EntryCount, int PageNumber, int PageSize);
+/// <param name="ChainBalance">The token balance read from the chain; null when it is not known (<paramref name="ChainBalanceUnknown"/> says why).</param>
+/// <param name="Agrees">Whether the two balances are equal; null when the chain balance was not read (false when it is out of range).</param>
+/// <param name="ChainBalanceUnknown">Null when the chain balance was read; otherwise why not (<see cref="ChainBalanceReading"/>).</param>
+public sealed record AccountView(string Party, string Currency, string Address, string ServicingBank, decimal Balance, decimal? ChainBalance, bool? Agrees,
+    string? ChainBalanceUnknown, IReadOnlyList<LedgerEntryView> Entries, long EntryCount, int PageNumber, int PageSize);
+
+/// <summary>
+/// An account's token balance read from the chain, in minor units, or why it is not known: <see cref="NotRead"/> (the node
+/// did not answer in time — <see cref="AccountEndpoints.ChainReadsDeadline"/> for a list, <see cref="AccountEndpoints.ViewChainReadDeadline"/>
+/// for an account's view — or refused) or <see cref="OutOfRange"/> (more
+/// than the ledger books, −2^63 to 2^63 − 1 minor units: only money minted outside the service gets there). An answer
+/// never fails for it: the booked balance is the service's own and is always given.
+/// </summary>
+public readonly record struct ChainBalanceReading(long? Minor, string? Unknown)
+{
+    public const string NotRead = "not-read";
+    public const string OutOfRange = "out-of-range";
+
+    public decimal? Amount => Minor is { } minor ? LedgerEntry.FromMinor(minor) : null;
+
+    /// <summary>Whether it agrees with the booked balance: null when not read; false when out of range (no booked balance is).</summary>
+    public bool? Agrees(long booked) => Minor is { } minor ? minor == booked : Unknown == OutOfRange ? false : null;
+}
 
 public sealed record LedgerEntryView(string Kind, string Reference, decimal Amount, string TransactionHash, long AtUnixMs);
 
@@ -60,16 +82,17 @@ public static class AccountEndpoints
             .RequireAuthorization(Policies.AnyParty).WithSummary($"The account's camt.054 notifications of deposits and withdrawals (for its holder and its bank): the latest {MessageEndpoints.MaxListed}, oldest first.");
         group.MapGet("/{party}/{currency}", GetAsync).RequireAuthorization(Policies.AnyParty)
             .WithSummary($"Balance from the service's ledger and from the chain, and one page of the movements: page (1, the latest) and pageSize ({Paging.DefaultSize}, at most {Paging.MaxSize}); entryCount says how many there are in all.");
-        group.MapPost("/{party}/{currency}/deposits", (string party, string currency, BookingRequest r, ClaimsPrincipal u, BookOnAccount book, PaymentsDbContext db, SettlementLedger l, CancellationToken ct) =>
-            BookAsync(party, currency, r, u, book, db, l, deposit: true, ct)).RequireAuthorization(Roles.Bank)
+        group.MapPost("/{party}/{currency}/deposits", (string party, string currency, BookingRequest r, ClaimsPrincipal u, BookOnAccount book, PaymentsDbContext db, SettlementLedger l, ILoggerFactory logs,
+                CancellationToken ct) => BookAsync(party, currency, r, u, book, db, l, logs, deposit: true, ct)).RequireAuthorization(Roles.Bank)
             .WithSummary("The account's bank credits it against its books (mints tokens). Idempotent on the reference.");
-        group.MapPost("/{party}/{currency}/withdrawals", (string party, string currency, BookingRequest r, ClaimsPrincipal u, BookOnAccount book, PaymentsDbContext db, SettlementLedger l, CancellationToken ct) =>
-            BookAsync(party, currency, r, u, book, db, l, deposit: false, ct)).RequireAuthorization(Roles.Bank)
+        group.MapPost("/{party}/{currency}/withdrawals", (string party, string currency, BookingRequest r, ClaimsPrincipal u, BookOnAccount book, PaymentsDbContext db, SettlementLedger l, ILoggerFactory logs,
+                CancellationToken ct) => BookAsync(party, currency, r, u, book, db, l, logs, deposit: false, ct)).RequireAuthorization(Roles.Bank)
             .WithSummary("The account's bank debits it to its books (burns tokens). Idempotent on the reference.");
         return app;
     }
 
-    private static async Task<IResult> OpenAsync(OpenAccountRequest request, ClaimsPrincipal user, OpenSettlementAccount open, PaymentsDbContext db, SettlementLedger ledger, CancellationToken ct)
+    private static async Task<IResult> OpenAsync(OpenAccountRequest request, ClaimsPrincipal user, OpenSettlementAccount open, PaymentsDbContext db, SettlementLedger ledger,
+        ILoggerFactory logs, CancellationToken ct)
     {
         var errors = new List<(string, string)>();
         if (string.IsNullOrWhiteSpace(request.Party) || request.Party.Length > InputLimits.Party) errors.Add(("party", $"is required: the party the account is for (at most {InputLimits.Party} characters)"));
@@ -79,7 +102,7 @@ public static class AccountEndpoints
             errors.Add(("currency", $"must be a settlement currency of this network: {string.Join(", ", ledger.Chain.Currencies)}"));
         if (errors.Count > 0) return Problems.Validation(errors);
         var account = await open.HandleAsync(Caller.From(user), request.Party!, request.Currency!.ToUpperInvariant(), ct);
-        return Results.Created($"/accounts/{account.Party}/{account.Currency}", await ViewAsync(db, ledger, account, ct, RecentEntries));
+        return Results.Created($"/accounts/{account.Party}/{account.Currency}", await ViewAsync(db, ledger, account, logs.CreateLogger(typeof(AccountEndpoints)), ct, RecentEntries));
     }
 
     private static async Task<IResult> MandateAsync(MandateRequest request, ClaimsPrincipal user, GiveAccountMandate mandate, SettlementLedger ledger, CancellationToken ct)
@@ -119,10 +142,10 @@ public static class AccountEndpoints
         var query = db.Accounts.AsNoTracking();
         query = user.IsInRole(Roles.Bank) ? query.Where(a => a.ServicingBank == party || a.Party == party) : query.Where(a => a.Party == party);
         var (rows, total) = await SettlementLedger.AccountsPageAsync(db, query, number, size, ct);
-        var onChain = await ChainBalancesAsync(ledger, rows.Select(r => r.Account).ToList(), logs.CreateLogger(typeof(AccountEndpoints)), ct);
+        var onChain = await ChainBalancesAsync(ledger, rows.Select(r => r.Account).ToList(), ChainReadsDeadline, logs.CreateLogger(typeof(AccountEndpoints)), ct);
         var items = rows.Select((r, i) => new AccountListItem(r.Account.Party, r.Account.Currency, r.Account.Address, r.Account.ServicingBank,
             r.Account.OpenTransactionHash, r.Account.OpenedAtUnixMs, LedgerEntry.FromMinor(r.BookedMinor),
-            onChain[i] is { } chain ? LedgerEntry.FromMinor(chain) : null, onChain[i] is { } c ? c == r.BookedMinor : null)).ToList();
+            onChain[i].Amount, onChain[i].Agrees(r.BookedMinor), onChain[i].Unknown)).ToList();
         return Results.Ok(new PagedResult<AccountListItem>(items, number, size, total));
     }
 
@@ -130,28 +153,38 @@ public static class AccountEndpoints
     private const int ChainReadsAtOnce = 8;
 
     /// <summary>
-    /// How many list reads of chain balances the process has at the node at once, whichever lists asked them: a read a list
-    /// stopped waiting for (a stalled node) still holds its place until the node answers or the RPC client gives up.
+    /// How many reads of chain balances for lists and account views the process has at the node at once, whichever asked
+    /// them: a read its asker stopped waiting for (a stalled node) still holds its place until the node answers or the RPC
+    /// client gives up. (The reconciliation's reads are not counted here.)
     /// </summary>
     private const int ChainReadsInFlight = 32;
 
     private static readonly SemaphoreSlim ChainReadsInFlightGate = new(ChainReadsInFlight);
 
-    /// <summary>How long a list waits for its chain balances in all; what is not read by then is listed as unknown.</summary>
-    private static readonly TimeSpan ChainReadsDeadline = TimeSpan.FromSeconds(3);
+    /// <summary>How long a list waits for its chain balances in all; what is not read by then is unknown.</summary>
+    public static readonly TimeSpan ChainReadsDeadline = TimeSpan.FromSeconds(3);
 
     /// <summary>
-    /// Each account's token balance in minor units, read <see cref="ChainReadsAtOnce"/> at a time within
-    /// <see cref="ChainReadsDeadline"/>: null for one that could not be read (the node unreachable, slow or refusing) or
-    /// that does not fit a ledger amount (the token allows more than the ledger books; a bank minting outside the
-    /// service could get there). The list still answers; failures are logged once per list.
+    /// How long an account's view waits for its chain balance (longer than a list's: one read, and the answer to a booking
+    /// should show the balance if the node answers at all); not read by then, it is unknown.
     /// </summary>
-    private static async Task<long?[]> ChainBalancesAsync(SettlementLedger ledger, IReadOnlyList<SettlementAccount> accounts, ILogger log, CancellationToken ct)
+    public static readonly TimeSpan ViewChainReadDeadline = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Each account's token balance in minor units, read <see cref="ChainReadsAtOnce"/> at a time, all <paramref name="within"/>
+    /// (a list: <see cref="ChainReadsDeadline"/>), or why it is unknown: <see cref="ChainBalanceReading.NotRead"/> for one that could
+    /// not be read (the node unreachable, slow or refusing), <see cref="ChainBalanceReading.OutOfRange"/> for one that does
+    /// not fit a ledger amount (the token allows more than the ledger books; a bank minting outside the service could get
+    /// there). The answer still comes; failures are logged once per call.
+    /// </summary>
+    private static async Task<ChainBalanceReading[]> ChainBalancesAsync(SettlementLedger ledger, IReadOnlyList<SettlementAccount> accounts, TimeSpan within, ILogger log,
+        CancellationToken ct)
     {
-        var balances = new long?[accounts.Count];
+        var balances = new ChainBalanceReading[accounts.Count];
+        Array.Fill(balances, new ChainBalanceReading(null, ChainBalanceReading.NotRead));
         if (accounts.Count == 0) return balances;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        deadline.CancelAfter(ChainReadsDeadline);
+        deadline.CancelAfter(within);
         var (failed, timedOut) = (0, 0);
         Exception? first = null;
         try
@@ -167,7 +200,7 @@ public static class AccountEndpoints
                     catch { ChainReadsInFlightGate.Release(); throw; }
                     _ = reading.ContinueWith(_ => ChainReadsInFlightGate.Release(), TaskScheduler.Default);
                     var read = await reading.WaitAsync(token);
-                    balances[i] = LedgerEntry.FromChain(read) ?? throw LedgerEntry.ChainBalanceOutOfRange(accounts[i].Party, accounts[i].Currency, read);
+                    balances[i] = LedgerEntry.FromChain(read) is { } minor ? new(minor, null) : new(null, ChainBalanceReading.OutOfRange);
                 }
                 catch (OperationCanceledException) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
                 {
@@ -184,25 +217,25 @@ public static class AccountEndpoints
         {
             // The deadline passed before every read began: those not begun stay unknown.
         }
-        var unread = balances.Count(b => b is null);
+        var unread = balances.Count(b => b.Unknown == ChainBalanceReading.NotRead);
         if (unread > 0)
-            log.LogWarning(first, "{Unread} of {Listed} chain balances could not be read for the account list: {Failed} failed, {TimedOut} not answered within {Deadline}, the rest not begun",
-                unread, accounts.Count, failed, timedOut, ChainReadsDeadline);
+            log.LogWarning(first, "{Unread} of {Listed} chain balances could not be read for an account list or view: {Failed} failed, {TimedOut} not answered within {Deadline}, the rest not begun",
+                unread, accounts.Count, failed, timedOut, within);
         return balances;
     }
 
-    private static async Task<IResult> GetAsync(string party, string currency, ClaimsPrincipal user, PaymentsDbContext db, SettlementLedger ledger, int? page, int? pageSize,
-        CancellationToken ct)
+    private static async Task<IResult> GetAsync(string party, string currency, ClaimsPrincipal user, PaymentsDbContext db, SettlementLedger ledger, ILoggerFactory logs,
+        int? page, int? pageSize, CancellationToken ct)
     {
         var account = await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Party == party && a.Currency == currency.ToUpper(), ct);
         // The holder and its bank see an account; nobody else learns it exists.
         if (account is null || (user.Party() != account.Party && user.Party() != account.ServicingBank)) return Problems.NotFound("account", $"{party}/{currency}");
         var (number, size) = Paging.Normalise(page, pageSize);
-        return Results.Ok(await ViewAsync(db, ledger, account, ct, size, number));
+        return Results.Ok(await ViewAsync(db, ledger, account, logs.CreateLogger(typeof(AccountEndpoints)), ct, size, number));
     }
 
     private static async Task<IResult> BookAsync(string party, string currency, BookingRequest request, ClaimsPrincipal user, BookOnAccount book,
-        PaymentsDbContext db, SettlementLedger ledger, bool deposit, CancellationToken ct)
+        PaymentsDbContext db, SettlementLedger ledger, ILoggerFactory logs, bool deposit, CancellationToken ct)
     {
         var errors = new List<(string, string)>();
         var decimals = Iso20022.CurrencyAmount.IsActive(currency.ToUpperInvariant()) ? Math.Min(2, Iso20022.CurrencyAmount.MinorUnits(currency.ToUpperInvariant())) : 2;
@@ -213,7 +246,7 @@ public static class AccountEndpoints
         else if (TextRules.Problem(request.Reference, InputLimits.Reference) is { } broken) errors.Add(("reference", broken));
         if (errors.Count > 0) return Problems.Validation(errors);
         var account = await book.HandleAsync(Caller.From(user), party, currency.ToUpperInvariant(), request.Amount!.Value, request.Reference!, deposit, ct);
-        return account is null ? Problems.NotFound("account", $"{party}/{currency}") : Results.Ok(await ViewAsync(db, ledger, account, ct, RecentEntries));
+        return account is null ? Problems.NotFound("account", $"{party}/{currency}") : Results.Ok(await ViewAsync(db, ledger, account, logs.CreateLogger(typeof(AccountEndpoints)), ct, RecentEntries));
     }
 
     /// <summary>How many of the latest movements the answer to an opening, a deposit or a withdrawal carries (GET: a page of them).</summary>
@@ -224,9 +257,12 @@ public static class AccountEndpoints
     /// the chain, and one page of its movements: it skips the latest (<paramref name="pageNumber"/> − 1) × <paramref name="pageSize"/>
     /// and takes <paramref name="pageSize"/>, oldest first — so that no answer grows with the account's history (a customs
     /// treasury's account takes an entry for every duty paid). The count and the page are two reads: a booking between them
-    /// can make the count one ahead of the page.
+    /// can make the count one ahead of the page. The chain balance is read as a list reads it (but within
+    /// <see cref="ViewChainReadDeadline"/>; one of the process's <see cref="ChainReadsInFlight"/>): one that is not known is
+    /// null with the reason, never a failed answer — this is also the answer to a booking or an opening, which has
+    /// committed by then.
     /// </summary>
-    public static async Task<AccountView> ViewAsync(PaymentsDbContext db, SettlementLedger ledger, SettlementAccount account, CancellationToken ct,
+    public static async Task<AccountView> ViewAsync(PaymentsDbContext db, SettlementLedger ledger, SettlementAccount account, ILogger log, CancellationToken ct,
         int pageSize, int pageNumber = 1)
     {
         var kept = await SettlementLedger.KeptBalanceAsync(db, account.Party, account.Currency, ct);
@@ -234,10 +270,9 @@ public static class AccountEndpoints
         // A page past the last is empty without reading (a deep page would walk the account's whole history to find nothing).
         var entries = Paging.PastEnd(pageNumber, pageSize, kept.EntryCount) ? []
             : await SettlementLedger.EntriesPageAsync(db, account.Party, account.Currency, pageNumber, pageSize, ct);
-        var read = await ledger.Chain.BalanceOfAsync(account.Currency, account.Address);
-        var chain = LedgerEntry.FromChain(read) ?? throw LedgerEntry.ChainBalanceOutOfRange(account.Party, account.Currency, read);
-        return new AccountView(account.Party, account.Currency, account.Address, account.ServicingBank, LedgerEntry.FromMinor(balance), LedgerEntry.FromMinor(chain),
-            balance == chain, entries.Select(e => new LedgerEntryView(e.Kind.Name(), e.Reference, LedgerEntry.FromMinor(e.AmountMinor), e.TransactionHash, e.AtUnixMs)).ToList(),
+        var chain = (await ChainBalancesAsync(ledger, [account], ViewChainReadDeadline, log, ct))[0];
+        return new AccountView(account.Party, account.Currency, account.Address, account.ServicingBank, LedgerEntry.FromMinor(balance), chain.Amount,
+            chain.Agrees(balance), chain.Unknown, entries.Select(e => new LedgerEntryView(e.Kind.Name(), e.Reference, LedgerEntry.FromMinor(e.AmountMinor), e.TransactionHash, e.AtUnixMs)).ToList(),
             kept.EntryCount, pageNumber, pageSize);
     }
 }

@@ -62,9 +62,9 @@ public static class ReconciliationEndpoints
             }
             var booked = kept.BalanceMinor;
             var read = await ledger.Chain.BalanceOfAsync(account.Currency, account.Address);
-            // More than the ledger can book (minted outside the service) is a difference, shown as the largest amount the ledger can.
+            // More than the ledger can book (minted outside the service) is a difference, shown as the amount it is.
             var onChain = LedgerEntry.FromChain(read);
-            accounts.Add(new AccountLine(account.Party, account.Currency, account.Address, LedgerEntry.FromMinor(booked), LedgerEntry.FromMinor(onChain ?? long.MaxValue), booked == onChain));
+            accounts.Add(new AccountLine(account.Party, account.Currency, account.Address, LedgerEntry.FromMinor(booked), LedgerEntry.ShownFromChain(read), booked == onChain));
             if (onChain is null)
                 differences.Add($"account {account.Party}/{account.Currency} ({account.Address}): ledger {LedgerEntry.FromMinor(booked)}, chain {read} minor units, more than the ledger can book");
             else if (booked != onChain)
@@ -121,12 +121,12 @@ public static class ReconciliationEndpoints
         var moved = (await payments.OfAccountAsync(account.Currency, account.Address, ct))
             .GroupBy(p => p.TransactionHash.ToLowerInvariant())
             .ToDictionary(g => g.Key, g => g.Aggregate(BigInteger.Zero, (sum, p) => sum + p.Amount * ((Same(p.To, account.Address) ? 1 : 0) - (Same(p.From, account.Address) ? 1 : 0))));
-        // A movement beyond what the ledger can book (minted outside the service) is shown as the largest amount the ledger can.
+        // A movement beyond what the ledger can book (minted outside the service) is shown as the amount it is.
         return booked.Keys.Union(moved.Keys).Order(StringComparer.Ordinal)
             .Select(tx => (Tx: tx, Ledger: booked.GetValueOrDefault(tx), Chain: moved.GetValueOrDefault(tx)))
             .Where(m => m.Ledger != m.Chain)
             .Select(m => new PaymentLine(account.Party, account.Currency, m.Tx, LedgerEntry.FromMinor(m.Ledger),
-                LedgerEntry.FromMinor(LedgerEntry.FromChain(m.Chain) ?? (m.Chain.Sign < 0 ? long.MinValue : long.MaxValue))));
+                LedgerEntry.ShownFromChain(m.Chain)));
     }
 
     private static string Named(PaymentLine line) => line.TransactionHash.Length == 0 ? "(none recorded)" : line.TransactionHash;

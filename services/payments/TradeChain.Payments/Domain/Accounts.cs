@@ -133,9 +133,14 @@ public sealed class LedgerEntry
     /// </summary>
     public static long? FromChain(BigInteger minor) => minor >= long.MinValue && minor <= long.MaxValue ? (long)minor : null;
 
-    /// <summary>The problem of an account whose chain balance the ledger cannot book (<see cref="FromChain"/> gave null).</summary>
-    public static DomainRuleViolation ChainBalanceOutOfRange(string party, string currency, BigInteger minor) => new("chain-balance-out-of-range",
-        $"The chain shows {minor} minor units on {party}'s {currency} account, more than the ledger can book: they were minted outside the service. The bank's reconciliation report lists the difference.");
+    /// <summary>
+    /// A chain amount in minor units as a decimal amount to show, even one <see cref="FromChain"/> refuses (beyond what the
+    /// ledger books); one beyond what a decimal holds (about 7.9 × 10^28 minor units) is shown as the largest decimal of its sign.
+    /// </summary>
+    public static decimal ShownFromChain(BigInteger minor) =>
+        minor > new BigInteger(decimal.MaxValue) ? decimal.MaxValue / 100m
+        : minor < new BigInteger(decimal.MinValue) ? decimal.MinValue / 100m
+        : (decimal)minor / 100m;
 }
 
 /// <summary>

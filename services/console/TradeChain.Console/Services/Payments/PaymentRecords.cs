@@ -26,14 +26,15 @@ public sealed record BulkSettlement(IReadOnlyList<BulkSettlementItem> Results, i
 /// <summary>Why the payment's last settlement was given up, nothing having moved (given while the payment awaits a settlement again, or was withdrawn).</summary>
 public sealed record SettlementRefusal(string Rule, string? Detail);
 
-/// <summary>An account as the list gives it (the API's AccountListItem): its booked balance and its chain balance (null: the chain could not be read just now).</summary>
+/// <summary>An account as the list gives it (the API's AccountListItem): its booked balance and its chain balance (null: not known, <c>ChainBalanceUnknown</c> says why).</summary>
 public sealed record AccountListItem(string Party, string Currency, string Address, string ServicingBank, string OpenTransactionHash, long OpenedAtUnixMs,
-    decimal Balance, decimal? ChainBalance, bool? Agrees);
+    decimal Balance, decimal? ChainBalance, bool? Agrees, string? ChainBalanceUnknown);
 
 /// <param name="Entries">One page of the movements, oldest first within it (page 1: the latest).</param>
 /// <param name="EntryCount">How many movements the account has in all.</param>
-public sealed record Account(string Party, string Currency, string Address, string ServicingBank, decimal Balance, decimal ChainBalance, bool Agrees,
-    IReadOnlyList<LedgerEntry> Entries, long EntryCount = 0, int PageNumber = 1, int PageSize = 50)
+/// <param name="ChainBalance">Null when not known: <paramref name="ChainBalanceUnknown"/> says why ("not-read", "out-of-range").</param>
+public sealed record Account(string Party, string Currency, string Address, string ServicingBank, decimal Balance, decimal? ChainBalance, bool? Agrees,
+    string? ChainBalanceUnknown, IReadOnlyList<LedgerEntry> Entries, long EntryCount = 0, int PageNumber = 1, int PageSize = 50)
 {
     public int Pages => (int)Math.Max(1, (EntryCount + Math.Max(1, PageSize) - 1) / Math.Max(1, PageSize));
 }
