@@ -113,6 +113,10 @@ public sealed partial class SettlementIntegrityTests
         Assert.Equal(1, (await Get(hsbc, new Uri(payments, "accounts/mandates?pageSize=-5")))["pageSize"]!.GetValue<int>());
         var far = await Send(hsbc, HttpMethod.Get, new Uri(payments, $"accounts?page={int.MaxValue}"));
         Assert.Equal((HttpStatusCode.OK, TradeChain.ServiceDefaults.Paging.MaxPage, 0), (far.Status, far.Body!["pageNumber"]!.GetValue<int>(), far.Body["items"]!.AsArray().Count));
+        // A page that is not a number is refused naming the parameter (before 2026-12-06 the problem named the body).
+        var abc = await Send(hsbc, HttpMethod.Get, new Uri(payments, "accounts?page=abc"));
+        Assert.Equal((HttpStatusCode.BadRequest, "readable-parameter"), (abc.Status, abc.Body!["rule"]!.GetValue<string>()));
+        Assert.Equal("page must be a whole number; \"abc\" is not.", abc.Body["errors"]!["page"]![0]!.GetValue<string>());
     }
 
     /// <summary>The most a page holds (<c>Paging.MaxSize</c>).</summary>

@@ -44,6 +44,39 @@ public class ProblemsTests
         Assert.Contains("could not be converted", problem["errors"]!["items[0].quantity"]![0]!.GetValue<string>());
     }
 
+    [Theory]
+    [InlineData("Nullable<int> page", "abc", "page", "page must be a whole number; \"abc\" is not.")] // as .NET 10 names an int?
+    [InlineData("int? page", "abc", "page", "page must be a whole number; \"abc\" is not.")]
+    [InlineData("Guid id", "not-a-guid", "id", "id must be a UUID")]
+    [InlineData("int pageSize", "", "pageSize", "pageSize must be a whole number; \"\" is not.")]
+    public async Task A_query_or_route_value_not_of_its_type_is_a_400_naming_the_parameter_and_what_it_must_be(string parameter, string value, string name, string detail)
+    {
+        // As ASP.NET Core's request delegate throws it (RouteHandlerOptions.ThrowOnBadRequest).
+        var (status, problem) = await HandleAsync(new BadHttpRequestException($"Failed to bind parameter \"{parameter}\" from \"{value}\"."));
+
+        Assert.Equal(StatusCodes.Status400BadRequest, status);
+        Assert.Equal(("readable-parameter", Problems.UnreadableType), (problem["rule"]!.GetValue<string>(), problem["type"]!.GetValue<string>()));
+        Assert.StartsWith(detail, problem["errors"]![name]![0]!.GetValue<string>());
+        Assert.Null(problem["errors"]!["body"]);
+    }
+
+    [Fact]
+    public async Task A_required_query_value_missing_is_a_400_naming_the_parameter()
+    {
+        var (status, problem) = await HandleAsync(new BadHttpRequestException("Required parameter \"int limit\" was not provided from query string."));
+
+        Assert.Equal(StatusCodes.Status400BadRequest, status);
+        Assert.Equal("limit is required: a whole number.", problem["errors"]!["limit"]![0]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_long_value_not_of_its_type_is_repeated_at_most_64_characters_long()
+    {
+        var (_, problem) = await HandleAsync(new BadHttpRequestException($"Failed to bind parameter \"int? page\" from \"{new string('9', 5000)}\"."));
+
+        Assert.Equal($"page must be a whole number; \"{new string('9', 64)}…\" is not.", problem["detail"]!.GetValue<string>());
+    }
+
     /// <summary>The status and problem document the one exception handler answers <paramref name="exception"/> with.</summary>
     [Fact]
     public async Task A_database_at_capacity_is_a_503_to_retry_and_any_other_database_failure_stays_a_500()

@@ -47,6 +47,8 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         var extensions = new Dictionary<string, object?>();
         if (rule is not null) extensions["rule"] = rule;
         if (rule == "readable-json") extensions["errors"] = new Dictionary<string, string[]> { [UnreadableField(exception)] = [detail] };
+        if (rule == "readable-parameter" && exception is BadHttpRequestException bad && UnboundParameter(bad) is { } parameter)
+            extensions["errors"] = new Dictionary<string, string[]> { [parameter.Name] = [detail] };
         if (exception is TradeChain.Ledger.PartySignatureRequiredException signing)
         {
             extensions["transaction"] = TradeChain.Ledger.SigningRequest.Of(signing.Transaction, signing.Address, $"a chain transaction of {signing.Party} for this step");
@@ -59,7 +61,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         {
             HttpContext = context,
             Exception = exception,
-            ProblemDetails = { Status = status, Title = title, Detail = detail, Extensions = extensions, Type = exception is DomainRuleViolation ? Problems.RuleType : rule == "readable-json" ? Problems.UnreadableType : null },
+            ProblemDetails = { Status = status, Title = title, Detail = detail, Extensions = extensions, Type = exception is DomainRuleViolation ? Problems.RuleType : rule is "readable-json" or "readable-parameter" ? Problems.UnreadableType : null },
         });
     }
 
@@ -73,6 +75,11 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         exception switch
         {
             // A body the endpoint could not bind (bad JSON, a wrong type, a repeated key, an invalid string): 400 naming the field.
+            // A route or query value that is not of its parameter's type (?page=abc), or a required one missing: 400 naming the
+            // parameter and what it must be.
+            BadHttpRequestException bad when UnboundParameter(bad) is { } parameter => (bad.StatusCode, "The request could not be read.",
+                parameter.Value is { } sent ? $"{parameter.Name} must be {Expected(parameter.Type)}; \"{Shown(sent)}\" is not."
+                    : $"{parameter.Name} is required: {Expected(parameter.Type)}.", (string?)"readable-parameter"),
             BadHttpRequestException bad => (bad.StatusCode, "The request could not be read.", bad.InnerException?.Message ?? bad.Message, (string?)"readable-json"),
             JsonException or DecoderFallbackException => (StatusCodes.Status400BadRequest, "The request could not be read.", exception.Message, "readable-json"),
             DomainRuleViolation violation => (StatusCodes.Status409Conflict, "The operation breaks a business rule.", violation.Message, violation.Rule),
@@ -120,6 +127,39 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             if (e is System.Data.Common.DbException { IsTransient: true } or Microsoft.EntityFrameworkCore.Storage.RetryLimitExceededException) return true;
         return false;
     }
+
+    /// <summary>
+    /// The parameter a route or query value could not be bound to, as ASP.NET Core's request delegate says it
+    /// (<c>Failed to bind parameter "int? page" from "abc".</c>, <c>Required parameter "int page" was not provided from query
+    /// string.</c>): its type, its name and the value sent (null: none was); null for any other unreadable request (a body).
+    /// </summary>
+    internal static (string Type, string Name, string? Value)? UnboundParameter(BadHttpRequestException bad) =>
+        bad.InnerException is not null ? null
+        : BindFailure.Match(bad.Message) is { Success: true } m ? (m.Groups["type"].Value, m.Groups["name"].Value, m.Groups["value"].Value)
+        : RequiredMissing.Match(bad.Message) is { Success: true } r ? (r.Groups["type"].Value, r.Groups["name"].Value, null)
+        : null;
+
+    private const string TypeAndName = @"""(?<type>[^""]*?)\s*(?<name>[A-Za-z_][A-Za-z0-9_]*)""";
+
+    private static readonly System.Text.RegularExpressions.Regex BindFailure = new($@"^Failed to bind parameter {TypeAndName} from ""(?<value>.*)""\.$",
+        System.Text.RegularExpressions.RegexOptions.Singleline | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    private static readonly System.Text.RegularExpressions.Regex RequiredMissing = new($@"^Required parameter {TypeAndName} was not provided from [\w ]+\.$",
+        System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    /// <summary>What a value of a parameter's type is, in words.</summary>
+    private static string Expected(string type) => (type.StartsWith("Nullable<", StringComparison.Ordinal) && type.EndsWith('>') ? type[9..^1] : type.TrimEnd('?')) switch
+    {
+        "int" or "long" or "short" or "Int32" or "Int64" or "Int16" => "a whole number",
+        "decimal" or "double" or "float" or "Decimal" or "Double" or "Single" => "a number",
+        "Guid" => "a UUID (e.g. 0f8fad5b-d9cb-469f-a165-70867728950e)",
+        "bool" or "Boolean" => "true or false",
+        "DateTimeOffset" or "DateTime" => "a date and time (ISO 8601)",
+        var other => $"a value of type {other}",
+    };
+
+    /// <summary>A value sent, as the problem repeats it: at most 64 characters.</summary>
+    private static string Shown(string value) => value.Length <= 64 ? value : value[..64] + "…";
 
     /// <summary>The field an unreadable body names: the JSON path where reading stopped, else the body as a whole.</summary>
     private static string UnreadableField(Exception exception) =>
