@@ -3,6 +3,7 @@ using MassTransit.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using TradeChain.Messages;
+using TradeChain.Payments.Application;
 using TradeChain.Payments.Consumers;
 using TradeChain.Payments.Domain;
 using TradeChain.Payments.Domain.Credits;
@@ -185,6 +186,46 @@ public sealed class PaymentsStoreTests : IAsyncLifetime
             Assert.Equal("EXP-C/USD=7 of 3", await Page(2, 2));
             Assert.Equal(" of 3", await Page(3, 2));
             await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Page(0, 2));
+            return 0;
+        });
+    }
+
+    [Fact]
+    public async Task A_banks_credits_come_a_page_at_a_time_the_latest_first_with_their_presentations_read_along_the_party_indexes()
+    {
+        var presented = Guid.NewGuid();
+        await WithDbAsync(async db =>
+        {
+            // LC-1 issued by BNK-A, LC-2 advised by it (applied a minute later, with a presentation), LC-3 none of its business.
+            var lc1 = DocumentaryCredit.Apply(Guid.NewGuid(), "LC-1", "IMP", "EXP", "BNK-A", "BNK-B", Terms, null, "imp", Now);
+            var lc2 = DocumentaryCredit.Apply(Guid.NewGuid(), "LC-2", "IMP", "EXP", "BNK-C", "BNK-A", Terms, null, "imp", Now.AddMinutes(1));
+            var lc3 = DocumentaryCredit.Apply(Guid.NewGuid(), "LC-3", "IMP", "EXP", "BNK-C", "BNK-B", Terms, null, "imp", Now.AddMinutes(2));
+            lc2.Issue("BNK-C", "0xtx", "c", Now.AddMinutes(1));
+            lc2.Present(presented, "EXP", ["0x" + new string('b', 64)], new DateOnly(2026, 12, 1), "exp", Now.AddMinutes(1));
+            db.Credits.AddRange(lc1, lc2, lc3);
+            await db.SaveChangesAsync();
+            return 0;
+        });
+        await WithDbAsync(async db =>
+        {
+            var (first, total) = await CreditQueries.ListAsync(db, "BNK-A", 1, 1, CancellationToken.None);
+            var (second, _) = await CreditQueries.ListAsync(db, "BNK-A", 2, 1, CancellationToken.None);
+            Assert.Equal((2, "LC-2", "LC-1"), (total, first.Single().Number, second.Single().Number));
+            Assert.Equal(presented, first.Single().Presentations.Single().Id);
+            Assert.Empty((await CreditQueries.ListAsync(db, "BNK-A", 3, 1, CancellationToken.None)).Page);
+
+            // The count and the page find a bank's credits by its party columns' indexes, not by reading every credit.
+            var connection = db.Database.GetDbConnection();
+            await db.Database.OpenConnectionAsync();
+            await using var explain = connection.CreateCommand();
+            explain.CommandText = "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM credits WHERE ApplicantParty = 'BNK-A' OR BeneficiaryParty = 'BNK-A' " +
+                                  "OR IssuingBankParty = 'BNK-A' OR AdvisingBankParty = 'BNK-A'";
+            var plan = new List<string>();
+            await using (var reader = await explain.ExecuteReaderAsync())
+                while (await reader.ReadAsync()) plan.Add(reader.GetString(3));
+            Assert.Contains(plan, step => step.Contains("IX_credits_IssuingBankParty", StringComparison.Ordinal));
+            Assert.Contains(plan, step => step.Contains("IX_credits_AdvisingBankParty", StringComparison.Ordinal));
+            Assert.DoesNotContain(plan, step => step.StartsWith("SCAN credits", StringComparison.Ordinal));
             return 0;
         });
     }

@@ -486,7 +486,10 @@ public static class CreditQueries
             .Where(c => c.ApplicantParty == party || c.BeneficiaryParty == party || c.IssuingBankParty == party || c.AdvisingBankParty == party);
         var total = await query.CountAsync(ct);
         if (TradeChain.ServiceDefaults.Paging.PastEnd(pageNumber, pageSize, total)) return ([], total);
-        return (await query.OrderByDescending(c => c.AppliedAtUnixMs).ThenBy(c => c.Id).Skip((pageNumber - 1) * pageSize).Take(pageSize).ToListAsync(ct), total);
+        // Split: the page's credits, then their amendments, presentations and the presentations' documents each in a query
+        // of its own, instead of one join that repeats every credit's row per amendment × presentation × document.
+        return (await query.OrderByDescending(c => c.AppliedAtUnixMs).ThenBy(c => c.Id).Skip((pageNumber - 1) * pageSize).Take(pageSize)
+            .AsSplitQuery().ToListAsync(ct), total);
     }
 
     /// <summary>

@@ -126,9 +126,13 @@ namespace TradeChain.Payments.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("AdvisingBankParty");
+
                     b.HasIndex("ApplicantParty");
 
                     b.HasIndex("BeneficiaryParty");
+
+                    b.HasIndex("IssuingBankParty");
 
                     b.HasIndex("Number")
                         .IsUnique();

@@ -121,9 +121,13 @@ namespace TradeChain.Payments.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("AdvisingBankParty");
+
                     b.HasIndex("ApplicantParty");
 
                     b.HasIndex("BeneficiaryParty");
+
+                    b.HasIndex("IssuingBankParty");
 
                     b.HasIndex("Number")
                         .IsUnique();
