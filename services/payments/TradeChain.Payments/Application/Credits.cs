@@ -486,10 +486,14 @@ public static class CreditQueries
             .Where(c => c.ApplicantParty == party || c.BeneficiaryParty == party || c.IssuingBankParty == party || c.AdvisingBankParty == party);
         var total = await query.CountAsync(ct);
         if (TradeChain.ServiceDefaults.Paging.PastEnd(pageNumber, pageSize, total)) return ([], total);
-        // Split: the page's credits, then their amendments, presentations and the presentations' documents each in a query
-        // of its own, instead of one join that repeats every credit's row per amendment × presentation × document.
-        return (await query.OrderByDescending(c => c.AppliedAtUnixMs).ThenBy(c => c.Id).Skip((pageNumber - 1) * pageSize).Take(pageSize)
-            .AsSplitQuery().ToListAsync(ct), total);
+        // The page's ids first, then those credits with their amendments, presentations and the presentations' documents,
+        // each collection in a query of its own (split) instead of one join that repeats every credit's row per amendment ×
+        // presentation × document. By ids, not by the page's window again: a credit applied between the split's queries
+        // would shift the window, and the collections would be read for other credits than the page's.
+        var ids = await query.OrderByDescending(c => c.AppliedAtUnixMs).ThenBy(c => c.Id).Skip((pageNumber - 1) * pageSize).Take(pageSize)
+            .Select(c => c.Id).ToListAsync(ct);
+        var credits = (await db.Credits.AsNoTracking().Where(c => ids.Contains(c.Id)).AsSplitQuery().ToListAsync(ct)).ToDictionary(c => c.Id);
+        return (ids.Where(credits.ContainsKey).Select(id => credits[id]).ToList(), total);
     }
 
     /// <summary>
