@@ -283,7 +283,7 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
             var bank = await SignedInAsync(Roles.Bank, Bank, "treasury.ops");
             await GoAsync(bank, "/accounts");
             var row = bank.Locator($"[data-testid='accounts'] tr[data-party='{declarant}']");
-            await Expect(row.GetByTestId("chain-balance")).ToHaveTextAsync("beyond what the ledger books", Slow);
+            await Expect(row.GetByTestId("chain-balance")).ToHaveTextAsync("too large for the ledger (minted outside TradeChain)", Slow);
             await Expect(row.GetByTestId("agreement")).ToHaveTextAsync("differ");
             await Expect(row.GetByTestId("ledger-balance")).ToHaveTextAsync(booked.ToString("#,0.00", System.Globalization.CultureInfo.InvariantCulture));
             await bank.ScreenshotAsync("accounts-out-of-range");
@@ -297,7 +297,7 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
             await bank.GetByTestId("deposits-submit").ClickAsync();
             var balance = bank.GetByTestId("account-balance");
             await Expect(balance.GetByTestId("ledger-balance")).ToHaveTextAsync((booked + 1m).ToString("#,0.00", System.Globalization.CultureInfo.InvariantCulture), Slow);
-            await Expect(balance.GetByTestId("chain-balance")).ToHaveTextAsync("beyond what the ledger books");
+            await Expect(balance.GetByTestId("chain-balance")).ToHaveTextAsync("too large for the ledger (minted outside TradeChain)");
             await Expect(bank.GetByTestId("problem")).ToHaveCountAsync(0);
             await bank.ScreenshotAsync("account-out-of-range");
             Assert.Empty(await bank.SeriousAccessibilityViolationsAsync());

@@ -146,7 +146,7 @@ public class PaymentTests
     }
 
     [Fact]
-    public void A_chain_balance_beyond_what_the_ledger_books_is_told_apart_not_wrapped()
+    public void A_chain_balance_beyond_what_the_ledger_books_is_told_apart_not_wrapped_and_shown_as_it_is()
     {
         var max = new System.Numerics.BigInteger(long.MaxValue);
         Assert.Equal(long.MaxValue, LedgerEntry.FromChain(max));

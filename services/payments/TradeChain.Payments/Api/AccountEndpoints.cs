@@ -43,7 +43,7 @@ public sealed record AccountView(string Party, string Currency, string Address, 
 /// An account's token balance read from the chain, in minor units, or why it is not known: <see cref="NotRead"/> (the node
 /// did not answer in time — <see cref="AccountEndpoints.ChainReadsDeadline"/> for a list, <see cref="AccountEndpoints.ViewChainReadDeadline"/>
 /// for an account's view — or refused) or <see cref="OutOfRange"/> (more
-/// than the ledger books, −2^63 to 2^63 − 1 minor units: only money minted outside the service gets there). An answer
+/// than the ledger books, 2^63 − 1 minor units: only money minted outside the service gets there). An answer
 /// never fails for it: the booked balance is the service's own and is always given.
 /// </summary>
 public readonly record struct ChainBalanceReading(long? Minor, string? Unknown)
@@ -76,18 +76,18 @@ public static class AccountEndpoints
             .WithSummary("The calling bank opens a settlement account for a party in a currency (allow-listed on chain, serviced by this bank).");
         group.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyParty)
             .WithSummary($"A bank's serviced accounts and those in its own name; any other party's, those in its own name: one page, ordered by party and currency (page, pageSize: {Paging.DefaultSize}, at most {Paging.MaxSize}), " +
-                         "each with its booked balance and its balance on chain (null when the chain could not be read just now).");
+                         "each with its booked balance and its balance on chain (null when not known; chainBalanceUnknown says why: not-read or out-of-range).");
         group.MapGet("/{party}/{currency}/messages", async (string party, string currency, ClaimsPrincipal u, PaymentsDbContext db, CancellationToken ct) =>
                 Results.Ok(await MessageEndpoints.ListAsync(db, $"{party}/{currency.ToUpperInvariant()}", u, ct)))
             .RequireAuthorization(Policies.AnyParty).WithSummary($"The account's camt.054 notifications of deposits and withdrawals (for its holder and its bank): the latest {MessageEndpoints.MaxListed}, oldest first.");
         group.MapGet("/{party}/{currency}", GetAsync).RequireAuthorization(Policies.AnyParty)
-            .WithSummary($"Balance from the service's ledger and from the chain, and one page of the movements: page (1, the latest) and pageSize ({Paging.DefaultSize}, at most {Paging.MaxSize}); entryCount says how many there are in all.");
+            .WithSummary($"Balance from the service's ledger and from the chain (null when not known; chainBalanceUnknown says why: not-read or out-of-range), and one page of the movements: page (1, the latest) and pageSize ({Paging.DefaultSize}, at most {Paging.MaxSize}); entryCount says how many there are in all.");
         group.MapPost("/{party}/{currency}/deposits", (string party, string currency, BookingRequest r, ClaimsPrincipal u, BookOnAccount book, PaymentsDbContext db, SettlementLedger l, ILoggerFactory logs,
                 CancellationToken ct) => BookAsync(party, currency, r, u, book, db, l, logs, deposit: true, ct)).RequireAuthorization(Roles.Bank)
-            .WithSummary("The account's bank credits it against its books (mints tokens). Idempotent on the reference.");
+            .WithSummary("The account's bank credits it against its books (mints tokens). Idempotent on the reference. Once booked, answered 200 with the account, whatever its chain balance read gives.");
         group.MapPost("/{party}/{currency}/withdrawals", (string party, string currency, BookingRequest r, ClaimsPrincipal u, BookOnAccount book, PaymentsDbContext db, SettlementLedger l, ILoggerFactory logs,
                 CancellationToken ct) => BookAsync(party, currency, r, u, book, db, l, logs, deposit: false, ct)).RequireAuthorization(Roles.Bank)
-            .WithSummary("The account's bank debits it to its books (burns tokens). Idempotent on the reference.");
+            .WithSummary("The account's bank debits it to its books (burns tokens). Idempotent on the reference. Once booked, answered 200 with the account, whatever its chain balance read gives.");
         return app;
     }
 
@@ -153,9 +153,9 @@ public static class AccountEndpoints
     private const int ChainReadsAtOnce = 8;
 
     /// <summary>
-    /// How many reads of chain balances for lists and account views the process has at the node at once, whichever asked
-    /// them: a read its asker stopped waiting for (a stalled node) still holds its place until the node answers or the RPC
-    /// client gives up. (The reconciliation's reads are not counted here.)
+    /// How many list reads of chain balances the process has at the node at once, whichever lists asked them: a read a list
+    /// stopped waiting for (a stalled node) still holds its place until the node answers or the RPC client gives up. (An
+    /// account's view and the reconciliation read outside it.)
     /// </summary>
     private const int ChainReadsInFlight = 32;
 
@@ -172,13 +172,13 @@ public static class AccountEndpoints
 
     /// <summary>
     /// Each account's token balance in minor units, read <see cref="ChainReadsAtOnce"/> at a time, all <paramref name="within"/>
-    /// (a list: <see cref="ChainReadsDeadline"/>), or why it is unknown: <see cref="ChainBalanceReading.NotRead"/> for one that could
+    /// (a list: <see cref="ChainReadsDeadline"/>; an account's view: <see cref="ViewChainReadDeadline"/>), or why it is unknown: <see cref="ChainBalanceReading.NotRead"/> for one that could
     /// not be read (the node unreachable, slow or refusing), <see cref="ChainBalanceReading.OutOfRange"/> for one that does
     /// not fit a ledger amount (the token allows more than the ledger books; a bank minting outside the service could get
     /// there). The answer still comes; failures are logged once per call.
     /// </summary>
     private static async Task<ChainBalanceReading[]> ChainBalancesAsync(SettlementLedger ledger, IReadOnlyList<SettlementAccount> accounts, TimeSpan within, ILogger log,
-        CancellationToken ct)
+        CancellationToken ct, bool gated = true)
     {
         var balances = new ChainBalanceReading[accounts.Count];
         Array.Fill(balances, new ChainBalanceReading(null, ChainBalanceReading.NotRead));
@@ -193,12 +193,15 @@ public static class AccountEndpoints
             {
                 try
                 {
-                    // At most ChainReadsInFlight reads in the process, each held until the node answers it, even one a list stopped waiting for.
-                    await ChainReadsInFlightGate.WaitAsync(token);
+                    // At most ChainReadsInFlight list reads in the process, each held until the node answers it, even one a list
+                    // stopped waiting for. A read still waiting here at the deadline counts as not answered in time, though it
+                    // never reached the node. An account's view is not gated: lists, which anyone may ask for, cannot hold back
+                    // the answer to a bank's booking.
+                    if (gated) await ChainReadsInFlightGate.WaitAsync(token);
                     Task<BigInteger> reading;
                     try { reading = ledger.Chain.BalanceOfAsync(accounts[i].Currency, accounts[i].Address); }
-                    catch { ChainReadsInFlightGate.Release(); throw; }
-                    _ = reading.ContinueWith(_ => ChainReadsInFlightGate.Release(), TaskScheduler.Default);
+                    catch { if (gated) ChainReadsInFlightGate.Release(); throw; }
+                    if (gated) _ = reading.ContinueWith(_ => ChainReadsInFlightGate.Release(), TaskScheduler.Default);
                     var read = await reading.WaitAsync(token);
                     balances[i] = LedgerEntry.FromChain(read) is { } minor ? new(minor, null) : new(null, ChainBalanceReading.OutOfRange);
                 }
@@ -257,8 +260,8 @@ public static class AccountEndpoints
     /// the chain, and one page of its movements: it skips the latest (<paramref name="pageNumber"/> − 1) × <paramref name="pageSize"/>
     /// and takes <paramref name="pageSize"/>, oldest first — so that no answer grows with the account's history (a customs
     /// treasury's account takes an entry for every duty paid). The count and the page are two reads: a booking between them
-    /// can make the count one ahead of the page. The chain balance is read as a list reads it (but within
-    /// <see cref="ViewChainReadDeadline"/>; one of the process's <see cref="ChainReadsInFlight"/>): one that is not known is
+    /// can make the count one ahead of the page. The chain balance is read as a list reads it, but within
+    /// <see cref="ViewChainReadDeadline"/> and not counted among the lists' <see cref="ChainReadsInFlight"/>: one that is not known is
     /// null with the reason, never a failed answer — this is also the answer to a booking or an opening, which has
     /// committed by then.
     /// </summary>
@@ -270,7 +273,7 @@ public static class AccountEndpoints
         // A page past the last is empty without reading (a deep page would walk the account's whole history to find nothing).
         var entries = Paging.PastEnd(pageNumber, pageSize, kept.EntryCount) ? []
             : await SettlementLedger.EntriesPageAsync(db, account.Party, account.Currency, pageNumber, pageSize, ct);
-        var chain = (await ChainBalancesAsync(ledger, [account], ViewChainReadDeadline, log, ct))[0];
+        var chain = (await ChainBalancesAsync(ledger, [account], ViewChainReadDeadline, log, ct, gated: false))[0];
         return new AccountView(account.Party, account.Currency, account.Address, account.ServicingBank, LedgerEntry.FromMinor(balance), chain.Amount,
             chain.Agrees(balance), chain.Unknown, entries.Select(e => new LedgerEntryView(e.Kind.Name(), e.Reference, LedgerEntry.FromMinor(e.AmountMinor), e.TransactionHash, e.AtUnixMs)).ToList(),
             kept.EntryCount, pageNumber, pageSize);

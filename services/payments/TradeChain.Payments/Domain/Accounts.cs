@@ -135,7 +135,8 @@ public sealed class LedgerEntry
 
     /// <summary>
     /// A chain amount in minor units as a decimal amount to show, even one <see cref="FromChain"/> refuses (beyond what the
-    /// ledger books); one beyond what a decimal holds (about 7.9 × 10^28 minor units) is shown as the largest decimal of its sign.
+    /// ledger books); one beyond what a decimal holds (about 7.9 × 10^28 minor units) is shown as the largest amount a decimal
+    /// holds (decimal.MaxValue / 100, negated for a negative one).
     /// </summary>
     public static decimal ShownFromChain(BigInteger minor) =>
         minor > new BigInteger(decimal.MaxValue) ? decimal.MaxValue / 100m

@@ -32,6 +32,16 @@ public sealed record AccountListItem(string Party, string Currency, string Addre
 
 /// <param name="Entries">One page of the movements, oldest first within it (page 1: the latest).</param>
 /// <param name="EntryCount">How many movements the account has in all.</param>
+/// <summary>Why an account's chain balance is not known (the API's chainBalanceUnknown).</summary>
+public static class ChainBalanceUnknown
+{
+    /// <summary>The chain node failed, refused or did not answer in time.</summary>
+    public const string NotRead = "not-read";
+
+    /// <summary>More than the ledger can book (2^63 − 1 minor units): only money minted outside TradeChain gets there.</summary>
+    public const string OutOfRange = "out-of-range";
+}
+
 /// <param name="ChainBalance">Null when not known: <paramref name="ChainBalanceUnknown"/> says why ("not-read", "out-of-range").</param>
 public sealed record Account(string Party, string Currency, string Address, string ServicingBank, decimal Balance, decimal? ChainBalance, bool? Agrees,
     string? ChainBalanceUnknown, IReadOnlyList<LedgerEntry> Entries, long EntryCount = 0, int PageNumber = 1, int PageSize = 50)
