@@ -74,12 +74,12 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
     public static (int Status, string Title, string Detail, string? Rule) Describe(Exception exception, bool callerAborted) =>
         exception switch
         {
-            // A body the endpoint could not bind (bad JSON, a wrong type, a repeated key, an invalid string): 400 naming the field.
             // A route or query value that is not of its parameter's type (?page=abc), or a required one missing: 400 naming the
             // parameter and what it must be.
             BadHttpRequestException bad when UnboundParameter(bad) is { } parameter => (bad.StatusCode, "The request could not be read.",
                 parameter.Value is { } sent ? $"{parameter.Name} must be {Expected(parameter.Type)}; \"{Shown(sent)}\" is not."
                     : $"{parameter.Name} is required: {Expected(parameter.Type)}.", (string?)"readable-parameter"),
+            // A body the endpoint could not bind (bad JSON, a wrong type, a repeated key, an invalid string): 400 naming the field.
             BadHttpRequestException bad => (bad.StatusCode, "The request could not be read.", bad.InnerException?.Message ?? bad.Message, (string?)"readable-json"),
             JsonException or DecoderFallbackException => (StatusCodes.Status400BadRequest, "The request could not be read.", exception.Message, "readable-json"),
             DomainRuleViolation violation => (StatusCodes.Status409Conflict, "The operation breaks a business rule.", violation.Message, violation.Rule),
@@ -144,7 +144,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
     private static readonly System.Text.RegularExpressions.Regex BindFailure = new($@"^Failed to bind parameter {TypeAndName} from ""(?<value>.*)""\.$",
         System.Text.RegularExpressions.RegexOptions.Singleline | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
-    private static readonly System.Text.RegularExpressions.Regex RequiredMissing = new($@"^Required parameter {TypeAndName} was not provided from [\w ]+\.$",
+    private static readonly System.Text.RegularExpressions.Regex RequiredMissing = new($@"^Required parameter {TypeAndName} was not provided from (query string|route|header)\.$",
         System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     /// <summary>What a value of a parameter's type is, in words.</summary>
@@ -155,11 +155,23 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         "Guid" => "a UUID (e.g. 0f8fad5b-d9cb-469f-a165-70867728950e)",
         "bool" or "Boolean" => "true or false",
         "DateTimeOffset" or "DateTime" => "a date and time (ISO 8601)",
-        var other => $"a value of type {other}",
+        _ => "a valid value", // no internal type name in the answer
     };
 
-    /// <summary>A value sent, as the problem repeats it: at most 64 characters.</summary>
-    private static string Shown(string value) => value.Length <= 64 ? value : value[..64] + "…";
+    /// <summary>
+    /// A value sent, as the problem repeats it: at most 64 characters (never half a surrogate pair), control and format
+    /// characters (line breaks, escapes, bidirectional overrides) each shown as '?'.
+    /// </summary>
+    private static string Shown(string value)
+    {
+        var cut = value.Length <= 64 ? value : value[..(char.IsHighSurrogate(value[63]) ? 63 : 64)];
+        var shown = string.Create(cut.Length, cut, (span, text) =>
+        {
+            for (var i = 0; i < text.Length; i++)
+                span[i] = char.IsControl(text[i]) || char.GetUnicodeCategory(text[i]) == System.Globalization.UnicodeCategory.Format ? '?' : text[i];
+        });
+        return cut.Length < value.Length ? shown + "…" : shown;
+    }
 
     /// <summary>The field an unreadable body names: the JSON path where reading stopped, else the body as a whole.</summary>
     private static string UnreadableField(Exception exception) =>
