@@ -12,6 +12,7 @@ namespace TradeChain.IntegrationTests;
 /// started — the AppHost, Aspire's orchestrator, RabbitMQ, anvil, the bank signer, the services, the console — is gone
 /// afterwards (issue 14, item 8: before commit c6d9736 a Ctrl-C left a <c>sleep 3600</c> child running for up to an hour).
 /// </summary>
+[Collection(Infrastructure.AloneCollection.Name)]
 public sealed class RunCommandTests(ITestOutputHelper output)
 {
     private const int SigInt = 2;

@@ -28,7 +28,9 @@ internal static class Postgres
             root ? ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--", Path.Combine(bin, program), .. args] : [Path.Combine(bin, program), .. args];
 
         builder.Services.AddHealthChecks().AddCheck("postgres-session", new Probes.Postgres(settings.PostgresPort));
-        var server = AsPostgres("postgres", "-D", data, "-p", settings.PostgresPort.ToString(), "-k", dir, "-c", "listen_addresses=127.0.0.1");
+        var server = AsPostgres("postgres", "-D", data, "-p", settings.PostgresPort.ToString(), "-k", dir, "-c", "listen_addresses=127.0.0.1",
+            // The tests share this server, two test classes at a time, each service with its own pool: room above the default 100.
+            "-c", "max_connections=300");
         var postgres = builder.AddExecutable("postgres", server[0], dir, server[1..])
             .WithEndpoint(port: settings.PostgresPort, targetPort: settings.PostgresPort, scheme: "tcp", name: "tcp", isProxied: false)
             .WithHealthCheck("postgres-session");

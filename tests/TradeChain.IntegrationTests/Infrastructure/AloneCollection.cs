@@ -1,0 +1,12 @@
+namespace TradeChain.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// Test classes that run on their own, after the others (the integration tests otherwise run two classes at a time,
+/// xunit.runner.json): <see cref="RunCommandTests"/> runs README's run command, which builds the AppHost and the
+/// services in Release — the bin directories the other tests start their services from — and takes a core while it does.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class AloneCollection
+{
+    public const string Name = "runs on its own";
+}
