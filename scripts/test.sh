@@ -42,7 +42,7 @@ echo "[test] running tests"
 # The tests start about eighty short-lived systems (each service a process that lives seconds to a minute): the runtime's
 # profile-guided tier (dynamic PGO) instruments and recompiles methods that such a process never runs long enough to
 # profit from. Off for the test run only (inherited by the test hosts and the services they start): a test of one
-# system took 16 % less CPU (bench/README.md, "The test suite two test classes at a time"). The services keep the
+# system took 15 % less CPU (bench/README.md, "The test suite two test classes at a time"). The services keep the
 # runtime's defaults everywhere else (scripts/run.sh, bench/run.sh, the images).
 export DOTNET_TieredPGO=0
 # The test processes reserve the ports they hand out here (TestEnvironment.FreePort); none is running now.

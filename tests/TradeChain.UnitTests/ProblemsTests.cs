@@ -48,7 +48,7 @@ public class ProblemsTests
     [InlineData("Nullable<int> page", "abc", "page", "page must be a whole number; \"abc\" is not.")] // as .NET 10 names an int?
     [InlineData("int? page", "abc", "page", "page must be a whole number; \"abc\" is not.")]
     [InlineData("Guid id", "not-a-guid", "id", "id must be a UUID")]
-    [InlineData("Nullable<long> afterVersion", "", "afterVersion", "afterVersion must be a whole number; \"\" is not.")]
+    [InlineData("int pageSize", "", "pageSize", "pageSize must be a whole number; \"\" is not.")]
     public async Task A_query_or_route_value_not_of_its_type_is_a_400_naming_the_parameter_and_what_it_must_be(string parameter, string value, string name, string detail)
     {
         // As ASP.NET Core's request delegate throws it (RouteHandlerOptions.ThrowOnBadRequest).
@@ -72,8 +72,8 @@ public class ProblemsTests
     [Fact]
     public async Task A_value_not_of_its_type_is_repeated_without_control_or_format_characters_or_half_a_surrogate_pair()
     {
-        var (_, problem) = await HandleAsync(new BadHttpRequestException("Failed to bind parameter \"Nullable<int> page\" from \"1\n2\u202e3\u001b\"."));
-        Assert.Equal("page must be a whole number; \"1?2?3?\" is not.", problem["detail"]!.GetValue<string>());
+        var (_, problem) = await HandleAsync(new BadHttpRequestException("Failed to bind parameter \"Nullable<int> page\" from \"1\n2\u202e3\u001b4\u20285\"."));
+        Assert.Equal("page must be a whole number; \"1?2?3?4?5\" is not.", problem["detail"]!.GetValue<string>());
 
         var (_, cut) = await HandleAsync(new BadHttpRequestException($"Failed to bind parameter \"Nullable<int> page\" from \"{new string('9', 63)}\U0001F600\"."));
         Assert.Equal($"page must be a whole number; \"{new string('9', 63)}…\" is not.", cut["detail"]!.GetValue<string>());

@@ -168,7 +168,8 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         var shown = string.Create(cut.Length, cut, (span, text) =>
         {
             for (var i = 0; i < text.Length; i++)
-                span[i] = char.IsControl(text[i]) || char.GetUnicodeCategory(text[i]) == System.Globalization.UnicodeCategory.Format ? '?' : text[i];
+                span[i] = char.IsControl(text[i]) || char.GetUnicodeCategory(text[i]) is System.Globalization.UnicodeCategory.Format
+                    or System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator ? '?' : text[i];
         });
         return cut.Length < value.Length ? shown + "…" : shown;
     }

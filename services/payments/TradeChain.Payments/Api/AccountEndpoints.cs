@@ -142,7 +142,7 @@ public static class AccountEndpoints
         var query = db.Accounts.AsNoTracking();
         query = user.IsInRole(Roles.Bank) ? query.Where(a => a.ServicingBank == party || a.Party == party) : query.Where(a => a.Party == party);
         var (rows, total) = await SettlementLedger.AccountsPageAsync(db, query, number, size, ct);
-        var onChain = await ChainBalancesAsync(ledger, rows.Select(r => r.Account).ToList(), ChainReadsDeadline, logs.CreateLogger(typeof(AccountEndpoints)), ct);
+        var onChain = await ChainBalancesAsync(ledger, rows.Select(r => r.Account).ToList(), ChainReadsDeadline, logs.CreateLogger(typeof(AccountEndpoints)), ct, ListReadsInFlightGate);
         var items = rows.Select((r, i) => new AccountListItem(r.Account.Party, r.Account.Currency, r.Account.Address, r.Account.ServicingBank,
             r.Account.OpenTransactionHash, r.Account.OpenedAtUnixMs, LedgerEntry.FromMinor(r.BookedMinor),
             onChain[i].Amount, onChain[i].Agrees(r.BookedMinor), onChain[i].Unknown)).ToList();
@@ -153,13 +153,16 @@ public static class AccountEndpoints
     private const int ChainReadsAtOnce = 8;
 
     /// <summary>
-    /// How many list reads of chain balances the process has at the node at once, whichever lists asked them: a read a list
-    /// stopped waiting for (a stalled node) still holds its place until the node answers or the RPC client gives up. (An
-    /// account's view and the reconciliation read outside it.)
+    /// How many reads of chain balances the process has at the node at once for lists (whichever lists asked them), and as
+    /// many again for account views: a read its asker stopped waiting for (a stalled node) still holds its place until the
+    /// node answers or the RPC client gives up. Lists and views have a gate each, so lists cannot hold back a booking's
+    /// answer. (The reconciliation's reads are not counted.)
     /// </summary>
     private const int ChainReadsInFlight = 32;
 
-    private static readonly SemaphoreSlim ChainReadsInFlightGate = new(ChainReadsInFlight);
+    private static readonly SemaphoreSlim ListReadsInFlightGate = new(ChainReadsInFlight);
+
+    private static readonly SemaphoreSlim ViewReadsInFlightGate = new(ChainReadsInFlight);
 
     /// <summary>How long a list waits for its chain balances in all; what is not read by then is unknown.</summary>
     public static readonly TimeSpan ChainReadsDeadline = TimeSpan.FromSeconds(3);
@@ -178,7 +181,7 @@ public static class AccountEndpoints
     /// there). The answer still comes; failures are logged once per call.
     /// </summary>
     private static async Task<ChainBalanceReading[]> ChainBalancesAsync(SettlementLedger ledger, IReadOnlyList<SettlementAccount> accounts, TimeSpan within, ILogger log,
-        CancellationToken ct, bool gated = true)
+        CancellationToken ct, SemaphoreSlim gate)
     {
         var balances = new ChainBalanceReading[accounts.Count];
         Array.Fill(balances, new ChainBalanceReading(null, ChainBalanceReading.NotRead));
@@ -193,15 +196,15 @@ public static class AccountEndpoints
             {
                 try
                 {
-                    // At most ChainReadsInFlight list reads in the process, each held until the node answers it, even one a list
-                    // stopped waiting for. A read still waiting here at the deadline counts as not answered in time, though it
-                    // never reached the node. An account's view is not gated: lists, which anyone may ask for, cannot hold back
-                    // the answer to a bank's booking.
-                    if (gated) await ChainReadsInFlightGate.WaitAsync(token);
+                    // At most ChainReadsInFlight reads in the process per gate (one for lists, one for views), each held until the
+                    // node answers it, even one its asker stopped waiting for. A read still waiting here at the deadline counts as
+                    // not answered in time, though it never reached the node. Two gates: lists, which anyone may ask for, cannot
+                    // hold back the answer to a bank's booking.
+                    await gate.WaitAsync(token);
                     Task<BigInteger> reading;
                     try { reading = ledger.Chain.BalanceOfAsync(accounts[i].Currency, accounts[i].Address); }
-                    catch { if (gated) ChainReadsInFlightGate.Release(); throw; }
-                    if (gated) _ = reading.ContinueWith(_ => ChainReadsInFlightGate.Release(), TaskScheduler.Default);
+                    catch { gate.Release(); throw; }
+                    _ = reading.ContinueWith(_ => gate.Release(), TaskScheduler.Default);
                     var read = await reading.WaitAsync(token);
                     balances[i] = LedgerEntry.FromChain(read) is { } minor ? new(minor, null) : new(null, ChainBalanceReading.OutOfRange);
                 }
@@ -261,7 +264,7 @@ public static class AccountEndpoints
     /// and takes <paramref name="pageSize"/>, oldest first — so that no answer grows with the account's history (a customs
     /// treasury's account takes an entry for every duty paid). The count and the page are two reads: a booking between them
     /// can make the count one ahead of the page. The chain balance is read as a list reads it, but within
-    /// <see cref="ViewChainReadDeadline"/> and not counted among the lists' <see cref="ChainReadsInFlight"/>: one that is not known is
+    /// <see cref="ViewChainReadDeadline"/> and through the views' own gate of <see cref="ChainReadsInFlight"/>: one that is not known is
     /// null with the reason, never a failed answer — this is also the answer to a booking or an opening, which has
     /// committed by then.
     /// </summary>
@@ -273,7 +276,7 @@ public static class AccountEndpoints
         // A page past the last is empty without reading (a deep page would walk the account's whole history to find nothing).
         var entries = Paging.PastEnd(pageNumber, pageSize, kept.EntryCount) ? []
             : await SettlementLedger.EntriesPageAsync(db, account.Party, account.Currency, pageNumber, pageSize, ct);
-        var chain = (await ChainBalancesAsync(ledger, [account], ViewChainReadDeadline, log, ct, gated: false))[0];
+        var chain = (await ChainBalancesAsync(ledger, [account], ViewChainReadDeadline, log, ct, ViewReadsInFlightGate))[0];
         return new AccountView(account.Party, account.Currency, account.Address, account.ServicingBank, LedgerEntry.FromMinor(balance), chain.Amount,
             chain.Agrees(balance), chain.Unknown, entries.Select(e => new LedgerEntryView(e.Kind.Name(), e.Reference, LedgerEntry.FromMinor(e.AmountMinor), e.TransactionHash, e.AtUnixMs)).ToList(),
             kept.EntryCount, pageNumber, pageSize);

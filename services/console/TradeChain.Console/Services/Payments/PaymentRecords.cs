@@ -30,8 +30,6 @@ public sealed record SettlementRefusal(string Rule, string? Detail);
 public sealed record AccountListItem(string Party, string Currency, string Address, string ServicingBank, string OpenTransactionHash, long OpenedAtUnixMs,
     decimal Balance, decimal? ChainBalance, bool? Agrees, string? ChainBalanceUnknown);
 
-/// <param name="Entries">One page of the movements, oldest first within it (page 1: the latest).</param>
-/// <param name="EntryCount">How many movements the account has in all.</param>
 /// <summary>Why an account's chain balance is not known (the API's chainBalanceUnknown).</summary>
 public static class ChainBalanceUnknown
 {
@@ -42,6 +40,8 @@ public static class ChainBalanceUnknown
     public const string OutOfRange = "out-of-range";
 }
 
+/// <param name="Entries">One page of the movements, oldest first within it (page 1: the latest).</param>
+/// <param name="EntryCount">How many movements the account has in all.</param>
 /// <param name="ChainBalance">Null when not known: <paramref name="ChainBalanceUnknown"/> says why ("not-read", "out-of-range").</param>
 public sealed record Account(string Party, string Currency, string Address, string ServicingBank, decimal Balance, decimal? ChainBalance, bool? Agrees,
     string? ChainBalanceUnknown, IReadOnlyList<LedgerEntry> Entries, long EntryCount = 0, int PageNumber = 1, int PageSize = 50)
