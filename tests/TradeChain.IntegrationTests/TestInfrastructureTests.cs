@@ -30,20 +30,7 @@ public sealed class TestInfrastructureTests
             $"TradeChain:Configuration={TestEnvironment.Configuration}", $"TradeChain:PostgresPort={postgresPort}",
             $"TradeChain:AmqpPort={TestEnvironment.BrokerPort()}", $"TradeChain:RabbitManagementPort={TestEnvironment.FreePort()}",
         ];
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync(typeof(TradeChainModel).Assembly.EntryPoint!.DeclaringType!, args,
-            (options, _) => options.DisableDashboard = true);
-        builder.Services.AddLogging(logging => logging.ClearProviders());
-        await using var app = await builder.BuildAsync();
-        using var patience = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        var failure = Watch.FirstFailureAsync(app, patience.Token);
-        var healthy = StartedAndHealthyAsync();
-        if (await Task.WhenAny(healthy, failure) == failure && failure.IsCompletedSuccessfully)
-        {
-            var (resource, state) = await failure;
-            Assert.Fail($"{resource} {state}:\n{string.Join("\n", await Watch.RecentLogAsync(app, resource, 40))}");
-        }
-        await healthy;
-
+        await using var app = await StartAsync(args, "postgres");
         await using var connection = new NpgsqlConnection($"Host=127.0.0.1;Port={postgresPort};Username=postgres;Database=postgres");
         await connection.OpenAsync();
         await using var query = new NpgsqlCommand("CREATE DATABASE tradechain_probe", connection);
@@ -52,11 +39,92 @@ public sealed class TestInfrastructureTests
         // As root the cluster lives outside the checkout, where the postgres user can reach it: named in the state directory.
         var cluster = Path.Combine(home, "checkout", ".test-run", "postgres", "cluster");
         if (File.Exists(cluster)) Directory.Delete(File.ReadAllText(cluster).Trim(), recursive: true);
+    }
+
+    /// <summary>
+    /// RabbitMQ's epmd monitor starts a daemon epmd on the node's epmd port when it finds its epmd gone while the node still
+    /// runs — as when the system is stopped and the epmd resource goes first. That daemon outlived the run and kept the next
+    /// start's epmd, and so RabbitMQ, from coming up ("the test infrastructure did not come up"); the model now stops it.
+    /// </summary>
+    [Fact]
+    public async Task RabbitMQ_starts_where_an_earlier_run_left_a_daemon_epmd_on_its_port()
+    {
+        var amqpPort = TestEnvironment.BrokerPort();
+        var epmdPort = (amqpPort + 20010).ToString();
+        try
+        {
+            await RunEpmdAsync("-daemon", "-port", epmdPort); // as the monitor leaves it: no node registered
+            Assert.True(await ListeningAsync(amqpPort + 20010), "the left-over epmd did not start");
+            string[] args =
+            [
+                "TradeChain:TestInfrastructure=true", "TradeChain:HostedByTests=true", $"TradeChain:StateDir={TestEnvironment.NewTempDirectory("left-over-epmd")}",
+                $"TradeChain:Configuration={TestEnvironment.Configuration}", $"TradeChain:PostgresPort={TestEnvironment.FreePort()}",
+                $"TradeChain:AmqpPort={amqpPort}", $"TradeChain:RabbitManagementPort={TestEnvironment.FreePort()}",
+            ];
+            await using var app = await StartAsync(args, "rabbitmq"); // healthy: it takes AMQP connections
+            // The node registered with the model's own epmd, which stops with the system — not with the left-over daemon
+            // (beside which the model's epmd exits at once, "already running", and RabbitMQ's wait for it may fail).
+            var epmd = app.ResourceNotifications.TryGetCurrentState("epmd", out var e) ? e.Snapshot.State?.Text : null;
+            Assert.Equal(KnownResourceStates.Running, epmd);
+            await app.StopAsync();
+        }
+        finally
+        {
+            await RunEpmdAsync("-port", epmdPort, "-kill"); // whatever is left there, whether the test passed or not
+        }
+    }
+
+    /// <summary>Builds and starts the AppHost's model with <paramref name="args"/>; fails with the first resource that failed and its log.</summary>
+    private static async Task<DistributedApplication> StartAsync(string[] args, string healthyResource)
+    {
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync(typeof(TradeChainModel).Assembly.EntryPoint!.DeclaringType!, args,
+            (options, _) => options.DisableDashboard = true);
+        builder.Services.AddLogging(logging => logging.ClearProviders());
+        var app = await builder.BuildAsync();
+        using var patience = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var failure = Watch.FirstFailureAsync(app, patience.Token);
+        var healthy = StartedAndHealthyAsync();
+        if (await Task.WhenAny(healthy, failure) == failure && failure.IsCompletedSuccessfully)
+        {
+            var (resource, state) = await failure;
+            var log = string.Join("\n", await Watch.RecentLogAsync(app, resource, 40));
+            await app.DisposeAsync();
+            Assert.Fail($"{resource} {state}:\n{log}");
+        }
+        await healthy;
+        return app;
 
         async Task StartedAndHealthyAsync()
         {
-            await app.StartAsync(patience.Token); // returns after what PostgreSQL waits for (initdb) has completed
-            await app.ResourceNotifications.WaitForResourceHealthyAsync("postgres", patience.Token);
+            await app.StartAsync(patience.Token); // returns after what the resources wait for (initdb) has completed
+            await app.ResourceNotifications.WaitForResourceHealthyAsync(healthyResource, patience.Token);
         }
+    }
+
+    private static async Task RunEpmdAsync(params string[] args)
+    {
+        using var epmd = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("epmd", args)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        })!;
+        await epmd.WaitForExitAsync();
+    }
+
+    private static async Task<bool> ListeningAsync(int port)
+    {
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            try
+            {
+                using var client = new System.Net.Sockets.TcpClient();
+                await client.ConnectAsync("127.0.0.1", port);
+                return true;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                await Task.Delay(100);
+            }
+        }
+        return false;
     }
 }

@@ -22,6 +22,7 @@ internal static class RabbitMq
         if (port is < 1 or > 65535 - 20010)
             throw new InvalidOperationException($"TradeChain:AmqpPort {port} must be between 1 and {65535 - 20010}: the node's distribution port (+20000) and epmd port (+20010) are derived from it");
         var epmdPort = (port + 20010).ToString(); // beside the distribution port, port + 20000, of this and other tc nodes
+        StopLeftOverEpmd(port + 20010);
         WriteConfiguration(dir, port, settings.RabbitManagementPort);
 
         builder.Services.AddHealthChecks()
@@ -52,6 +53,49 @@ internal static class RabbitMq
             .WithHttpEndpoint(port: settings.RabbitManagementPort, targetPort: settings.RabbitManagementPort, name: "management", isProxied: false)
             .WithHealthCheck("rabbitmq-amqp")
             .WaitFor(epmd);
+    }
+
+    /// <summary>
+    /// Stops an epmd that an earlier run left on this node's epmd port, which would keep the model's own epmd from
+    /// starting (and RabbitMQ, which waits for it, with it). RabbitMQ's epmd monitor starts such a daemon itself when it
+    /// finds its epmd gone while the node still runs — as when the system is stopped and the epmd resource goes first.
+    /// <c>epmd -kill</c> stops an epmd only when no node is registered with it, so the epmd of a node that still runs
+    /// there is left alone, and so is anything else on the port: both are then named in the error.
+    /// </summary>
+    private static void StopLeftOverEpmd(int epmdPort)
+    {
+        if (!Listening(epmdPort)) return;
+        var kill = new System.Diagnostics.ProcessStartInfo("epmd", ["-port", epmdPort.ToString(), "-kill"])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        string answer;
+        using (var epmd = System.Diagnostics.Process.Start(kill) ?? throw new InvalidOperationException("could not run epmd -kill"))
+        {
+            answer = (epmd.StandardOutput.ReadToEnd() + epmd.StandardError.ReadToEnd()).Trim();
+            if (!epmd.WaitForExit(TimeSpan.FromSeconds(10))) epmd.Kill();
+        }
+        for (var waited = 0; waited < 50 && Listening(epmdPort); waited++) Thread.Sleep(100);
+        if (Listening(epmdPort))
+            throw new InvalidOperationException(
+                $"RabbitMQ's epmd port {epmdPort} (TradeChain:AmqpPort + 20010) is in use and what listens there was not stopped " +
+                $"(epmd -kill answered \"{answer}\"): another TradeChain RabbitMQ on this AMQP port, or another program. " +
+                "Stop it, or choose another TradeChain:AmqpPort");
+        Console.Error.WriteLine($"Stopped an epmd left on port {epmdPort} by an earlier run ({answer})");
+    }
+
+    private static bool Listening(int port)
+    {
+        try
+        {
+            using var client = new System.Net.Sockets.TcpClient();
+            client.Connect("127.0.0.1", port);
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
+        }
     }
 
     private static void WriteConfiguration(string dir, int port, int managementPort)
