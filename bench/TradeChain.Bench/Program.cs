@@ -4,7 +4,7 @@ using TradeChain.Bench;
 if (args.Contains("--micro"))
 {
     // BenchmarkDotNet's own options pass through, e.g. --filter '*Signer*' for some of them.
-    BenchmarkSwitcher.FromTypes([typeof(MicroBenchmarks)]).Run(args.Where(a => a != "--micro").DefaultIfEmpty("--filter=*").ToArray());
+    BenchmarkSwitcher.FromTypes([typeof(MicroBenchmarks), typeof(QueryBenchmarks)]).Run(args.Where(a => a != "--micro").DefaultIfEmpty("--filter=*").ToArray());
     return 0;
 }
 if (args.Contains("--ledger")) return await LedgerRun.RunAsync(args, Console.Out);

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using TradeChain.Customs.Domain;
 using TradeChain.Customs.Infrastructure;
 using TradeChain.ServiceDefaults.Auth;
+using TradeChain.ServiceDefaults.Persistence;
 
 namespace TradeChain.Customs.Application;
 
@@ -13,8 +14,7 @@ public sealed class Declarations(CustomsDbContext db)
     public async Task<Declaration?> FindVisibleAsync(Guid id, ClaimsPrincipal user, CancellationToken ct, bool tracked = true)
     {
         if (!MayReadAny(user)) return null;
-        var query = tracked ? db.Declarations : db.Declarations.AsNoTracking();
-        var declaration = await query.AsSplitQuery().SingleOrDefaultAsync(d => d.Id == id, ct);
+        var declaration = await (tracked ? ById : ByIdUntracked)(db, id, ct);
         return declaration is not null && MayRead(user, declaration.DeclarantParty) ? declaration : null;
     }
 
@@ -31,7 +31,7 @@ public sealed class Declarations(CustomsDbContext db)
     public async Task<int?> VisibleVersionOfAsync(Guid id, ClaimsPrincipal user, CancellationToken ct)
     {
         if (!MayReadAny(user)) return null;
-        var found = await db.Declarations.AsNoTracking().Where(d => d.Id == id).Select(d => new { d.Version, d.DeclarantParty }).SingleOrDefaultAsync(ct);
+        var found = await VersionOf(db, id, ct);
         return found is not null && MayRead(user, found.DeclarantParty) ? found.Version : null;
     }
 
@@ -41,7 +41,20 @@ public sealed class Declarations(CustomsDbContext db)
     /// </summary>
     public async Task<Declaration?> FindAsync(Guid id, CancellationToken ct) =>
         _loaded.TryGetValue(id, out var loaded) && db.Entry(loaded).State != EntityState.Detached ? loaded
-            : await db.Declarations.AsSplitQuery().SingleOrDefaultAsync(d => d.Id == id, ct);
+            : await ById(db, id, ct);
+
+    // Compiled queries (issue 15): the reads every follow and every message of a declaration makes. See CompiledQuery.
+    private static readonly Func<CustomsDbContext, Guid, CancellationToken, Task<Declaration?>> ById =
+        CompiledQuery.PerModel((CustomsDbContext db, Guid id, CancellationToken ct) => db.Declarations.AsSplitQuery().SingleOrDefault(d => d.Id == id));
+
+    private static readonly Func<CustomsDbContext, Guid, CancellationToken, Task<Declaration?>> ByIdUntracked =
+        CompiledQuery.PerModel((CustomsDbContext db, Guid id, CancellationToken ct) => db.Declarations.AsNoTracking().AsSplitQuery().SingleOrDefault(d => d.Id == id));
+
+    private static readonly Func<CustomsDbContext, Guid, CancellationToken, Task<VersionAndDeclarant?>> VersionOf =
+        CompiledQuery.PerModel((CustomsDbContext db, Guid id, CancellationToken ct) =>
+            db.Declarations.AsNoTracking().Where(d => d.Id == id).Select(d => new VersionAndDeclarant(d.Version, d.DeclarantParty)).SingleOrDefault());
+
+    private sealed record VersionAndDeclarant(int Version, string DeclarantParty);
 
     /// <summary>
     /// Reads the declarations of <paramref name="ids"/> (those that exist) in one query, tracked, for the <see cref="FindAsync"/>

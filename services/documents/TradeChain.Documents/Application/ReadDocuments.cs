@@ -4,6 +4,7 @@ using TradeChain.Documents.Domain;
 using TradeChain.Documents.Infrastructure;
 using TradeChain.ServiceDefaults;
 using TradeChain.ServiceDefaults.Transitions;
+using TradeChain.ServiceDefaults.Persistence;
 
 namespace TradeChain.Documents.Application;
 
@@ -15,7 +16,7 @@ public sealed class ReadDocuments(DocumentsDbContext db, TransitionHistory histo
 {
     public async Task<Outcome<TradeDocument>> FindAsync(Guid id, Caller caller, CancellationToken ct)
     {
-        var document = await db.Documents.AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, ct);
+        var document = await ById(db, id, ct);
         return document is not null && document.IsVisibleTo(caller.Party, caller.IsCustomsOfficer,
                 caller.IsCustomsOfficer && await db.IsReferencedByDeclarationAsync(id, ct))
             ? document
@@ -28,10 +29,20 @@ public sealed class ReadDocuments(DocumentsDbContext db, TransitionHistory histo
     /// </summary>
     public async Task<int?> VisibleVersionOfAsync(Guid id, Caller caller, CancellationToken ct)
     {
-        var found = await db.Documents.AsNoTracking().Where(d => d.Id == id).Select(d => new { d.Version, d.OwnerParty }).SingleOrDefaultAsync(ct);
+        var found = await VersionOf(db, id, ct);
         return found is not null && TradeDocument.IsVisible(found.OwnerParty, caller.Party, caller.IsCustomsOfficer,
             caller.IsCustomsOfficer && await db.IsReferencedByDeclarationAsync(id, ct)) ? found.Version : null;
     }
+
+    // Compiled queries (issue 15): the reads a document's follow makes. See CompiledQuery.
+    private static readonly Func<DocumentsDbContext, Guid, CancellationToken, Task<TradeDocument?>> ById =
+        CompiledQuery.PerModel((DocumentsDbContext db, Guid id, CancellationToken ct) => db.Documents.AsNoTracking().SingleOrDefault(d => d.Id == id));
+
+    private static readonly Func<DocumentsDbContext, Guid, CancellationToken, Task<VersionAndOwner?>> VersionOf =
+        CompiledQuery.PerModel((DocumentsDbContext db, Guid id, CancellationToken ct) =>
+            db.Documents.AsNoTracking().Where(d => d.Id == id).Select(d => new VersionAndOwner(d.Version, d.OwnerParty)).SingleOrDefault());
+
+    private sealed record VersionAndOwner(int Version, string OwnerParty);
 
     /// <summary>The caller's documents (for a customs officer, those declarations reference), newest first, optionally of one type.</summary>
     public async Task<PagedResult<TradeDocument>> ListAsync(Caller caller, int? page, int? pageSize, string? type, CancellationToken ct)

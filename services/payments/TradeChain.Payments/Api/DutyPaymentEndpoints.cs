@@ -6,6 +6,7 @@ using TradeChain.Payments.Infrastructure;
 using TradeChain.ServiceDefaults;
 using TradeChain.ServiceDefaults.Auth;
 using TradeChain.ServiceDefaults.Transitions;
+using TradeChain.ServiceDefaults.Persistence;
 
 namespace TradeChain.Payments.Api;
 
@@ -208,7 +209,7 @@ public static partial class DutyPaymentEndpoints
     private static async Task<DutyPayment?> FindVisibleAsync(string reference, ClaimsPrincipal user, PaymentsDbContext db, CancellationToken ct)
     {
         if (!MayReadAny(user)) return null;
-        var payment = await db.DutyPayments.AsNoTracking().SingleOrDefaultAsync(p => p.Reference == reference, ct);
+        var payment = await ByReference(db, reference, ct);
         return payment is not null && await MayReadAsync(user, payment.PayerParty, payment.Currency, payment.SettledByBank, db, ct) ? payment : null;
     }
 
@@ -219,10 +220,19 @@ public static partial class DutyPaymentEndpoints
     private static async Task<int?> VisibleVersionOfAsync(string reference, ClaimsPrincipal user, PaymentsDbContext db, CancellationToken ct)
     {
         if (!MayReadAny(user)) return null;
-        var found = await db.DutyPayments.AsNoTracking().Where(p => p.Reference == reference)
-            .Select(p => new { p.Version, p.PayerParty, p.Currency, p.SettledByBank }).SingleOrDefaultAsync(ct);
+        var found = await VersionOf(db, reference, ct);
         return found is not null && await MayReadAsync(user, found.PayerParty, found.Currency, found.SettledByBank, db, ct) ? found.Version : null;
     }
+
+    // Compiled queries (issue 15): the reads a payment's follow makes. See CompiledQuery.
+    private static readonly Func<PaymentsDbContext, string, CancellationToken, Task<DutyPayment?>> ByReference =
+        CompiledQuery.PerModel((PaymentsDbContext db, string reference, CancellationToken ct) => db.DutyPayments.AsNoTracking().SingleOrDefault(p => p.Reference == reference));
+
+    private static readonly Func<PaymentsDbContext, string, CancellationToken, Task<VersionAndReaders?>> VersionOf =
+        CompiledQuery.PerModel((PaymentsDbContext db, string reference, CancellationToken ct) => db.DutyPayments.AsNoTracking().Where(p => p.Reference == reference)
+            .Select(p => new VersionAndReaders(p.Version, p.PayerParty, p.Currency, p.SettledByBank)).SingleOrDefault());
+
+    private sealed record VersionAndReaders(int Version, string PayerParty, string Currency, string? SettledByBank);
 
     private static bool MayReadAny(ClaimsPrincipal user) => user.IsInRole(Roles.Bank) || user.IsInRole(Roles.Exporter);
 

@@ -46,8 +46,12 @@ internal static class Inbox
     public static ProcessedMessage Row(string consumer, Guid messageId) =>
         new() { MessageId = messageId, Consumer = consumer, ProcessedAtUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
 
-    private static Task<bool> HoldsAsync(ServiceDbContext db, string consumer, Guid messageId, CancellationToken ct) =>
-        db.ProcessedMessages.AnyAsync(p => p.MessageId == messageId && p.Consumer == consumer, ct);
+    private static Task<bool> HoldsAsync(ServiceDbContext db, string consumer, Guid messageId, CancellationToken ct) => Holds(db, messageId, consumer, ct);
+
+    // Compiled queries (issue 15): every message a consumer applies asks it (see CompiledQuery).
+    private static readonly Func<ServiceDbContext, Guid, string, CancellationToken, Task<bool>> Holds =
+        CompiledQuery.PerModel((ServiceDbContext db, Guid messageId, string consumer, CancellationToken ct) =>
+            db.ProcessedMessages.Any(p => p.MessageId == messageId && p.Consumer == consumer));
 
     /// <summary>The message's MessageId: what the inbox keys it by.</summary>
     public static Guid MessageIdOf(ConsumeContext context) => context.MessageId ?? throw WithoutMessageId(context);
