@@ -296,8 +296,34 @@ function rpcAffinityProblems(object) {
     : [`Service ${object.metadata?.name} serves JSON-RPC on 8545 without sessionAffinity: ClientIP (a client's head read and the logs up to it may come from different nodes)`];
 }
 
+/**
+ * One process per service sends its account's transactions and dispatches its outbox (deploy/README.md, "One worker
+ * process per service"): no row claiming, one in-process nonce sequence per signing account. So a Deployment of a
+ * TradeChain service runs those writers (any of its service's settings below not set "false"; unset means on) only
+ * with exactly one replica, replaced by Recreate (a rolling update would run two for a while), and no autoscaler.
+ * Returns the Deployment's writers (null when it runs none or is no service's), and the problems found.
+ */
+const WRITERS = {
+  customs: ['Anchoring__Enabled', 'Outbox__DispatchEnabled', 'ReleaseAttestation__Enabled'],
+  documents: ['Anchoring__Enabled', 'Outbox__DispatchEnabled', 'Issuance__Enabled'],
+  payments: ['Anchoring__Enabled', 'Outbox__DispatchEnabled', 'Payments__SettlementWorkerEnabled'],
+};
+function writerProblems(object) {
+  if (object.kind !== 'Deployment') return null;
+  const container = (object.spec?.template?.spec?.containers ?? []).find(c => WRITERS[c.name]);
+  if (!container) return null;
+  const env = new Map((container.env ?? []).map(e => [e.name, e.value]));
+  const running = WRITERS[container.name].filter(name => String(env.get(name) ?? 'true').toLowerCase() !== 'false');
+  if (running.length === 0) return null;
+  const p = [];
+  const name = object.metadata?.name;
+  if (object.spec?.replicas !== 1) p.push(`Deployment ${name} runs ${running.join(', ')} (not "false") with replicas ${object.spec?.replicas ?? 'unset (1, but an overlay or autoscaler may change it)'}: only one process may (set them "false" on the API pods, as the base does)`);
+  if (object.spec?.strategy?.type !== 'Recreate') p.push(`Deployment ${name} runs ${running.join(', ')} without strategy Recreate: a rolling update runs two for a while`);
+  return { name, running, problems: p };
+}
+
 // ---------- main ----------
-async function validateObject(object, source) {
+async function validateObject(object, source, workers) {
   const subject = `${source} ${object.kind ?? '?'}/${object.metadata?.name ?? '?'}`;
   const schema = await schemaProblems(object);
   report(schema.length === 0, 'schema', subject, schema.join('; '));
@@ -309,6 +335,11 @@ async function validateObject(object, source) {
   }
   const rpc = rpcAffinityProblems(object);
   if (rpc) report(rpc.length === 0, 'rpc-affinity', subject, rpc.join('; '));
+  const writers = writerProblems(object);
+  if (writers) {
+    report(writers.problems.length === 0, 'one-writer', subject, writers.problems.join('; '));
+    workers.set(writers.name, writers.running);
+  }
   const path = POD_TEMPLATE_PATHS[object.kind];
   const podSpec = path && at(object, path);
   if (!podSpec) return;
@@ -335,7 +366,15 @@ for (const target of targets(process.argv.slice(2))) {
     unrenderable = true;
     continue;
   }
-  for (const object of objects) await validateObject(object, source);
+  const workers = new Map();
+  for (const object of objects) await validateObject(object, source, workers);
+  // An autoscaler must not scale a Deployment that runs the writers.
+  for (const hpa of objects.filter(o => o.kind === 'HorizontalPodAutoscaler')) {
+    const target = hpa.spec?.scaleTargetRef;
+    if (target?.kind !== 'Deployment' || !workers.has(target.name)) continue;
+    report(false, 'one-writer', `${source} HorizontalPodAutoscaler/${hpa.metadata?.name}`,
+      `scales Deployment ${target.name}, which runs ${workers.get(target.name).join(', ')}: only one process may`);
+  }
 }
 console.log(`${checks} checks, ${failures} failures`);
 process.exit(unrenderable ? 2 : failures > 0 ? 1 : 0);

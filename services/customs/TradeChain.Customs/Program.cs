@@ -6,7 +6,8 @@ using TradeChain.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
 
-builder.AddTradeChainService<CustomsDbContext>(CustomsDbContext.Identity.Name, typeof(Program).Assembly);
+builder.AddTradeChainService<CustomsDbContext>(CustomsDbContext.Identity.Name, typeof(Program).Assembly,
+    consumes: CustomsConsumers.For(builder.Configuration));
 var data = Path.Combine(AppContext.BaseDirectory, "Data");
 builder.Services.AddSingleton(_ => Tariff.Load(Path.Combine(data, "tariff.json")));
 builder.Services.AddSingleton(_ => ExchangeRates.Load(Path.Combine(data, "exchange-rates.json")));

@@ -12,15 +12,16 @@ public static class TradeChainServiceExtensions
     /// <summary>
     /// Everything a TradeChain service is made of, in the order it must start: defaults (auth, telemetry, health,
     /// OpenAPI), its own database (schema ready before any worker reads it), the ledger and anchoring worker,
-    /// and the bus with its outbox dispatcher and the service's consumers.
+    /// and the bus with its outbox dispatcher and the service's consumers (those <paramref name="consumes"/> admits, if given).
     /// </summary>
-    public static WebApplicationBuilder AddTradeChainService<TContext>(this WebApplicationBuilder builder, string serviceName, Assembly consumers)
+    public static WebApplicationBuilder AddTradeChainService<TContext>(this WebApplicationBuilder builder, string serviceName, Assembly consumers,
+        Func<Type, bool>? consumes = null)
         where TContext : ServiceDbContext
     {
         builder.AddServiceDefaults(serviceName);
         builder.AddServiceDatabase<TContext>();
         builder.AddLedger();
-        builder.AddServiceBus(consumers);
+        builder.AddServiceBus(consumers, consumes);
         builder.Services.AddSingleton(TimeProvider.System);
         return builder;
     }

@@ -16,8 +16,10 @@ public static class BusRegistration
     /// the service name (one queue per consumer), retries and delayed redeliveries with backoff (<see cref="RetrySchedule"/>),
     /// and the outbox dispatcher. A message that cannot be deserialised or fails every redelivery ends in the queue's
     /// _error queue, from which <c>tradechain replay-errors</c> puts it back; the service keeps running.
+    /// <paramref name="consumes"/>, when given, leaves out the consumers it answers false for (this process does not
+    /// listen on their queues; another process of the service does).
     /// </summary>
-    public static IHostApplicationBuilder AddServiceBus(this IHostApplicationBuilder builder, Assembly consumers)
+    public static IHostApplicationBuilder AddServiceBus(this IHostApplicationBuilder builder, Assembly consumers, Func<Type, bool>? consumes = null)
     {
         var service = builder.Services.ServiceName(builder);
         var rabbit = builder.Configuration.GetConnectionString("RabbitMq") ?? "amqp://guest:guest@localhost:5672/";
@@ -30,7 +32,8 @@ public static class BusRegistration
         builder.Services.AddMassTransit(x =>
         {
             x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(service, false));
-            x.AddConsumers(consumers);
+            if (consumes is null) x.AddConsumers(consumers);
+            else x.AddConsumers(consumes, consumers);
             // MassTransit 8.4+ reports usage to an internet host by default: a trade system sends nothing out unasked.
             x.ConfigureUsageTelemetryOptions(o => o.Enabled = false);
             x.ConfigureHealthCheckOptions(options =>
