@@ -82,17 +82,23 @@ public sealed class TestInfrastructureTests
         builder.Services.AddLogging(logging => logging.ClearProviders());
         var app = await builder.BuildAsync();
         using var patience = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        var failure = Watch.FirstFailureAsync(app, patience.Token);
-        var healthy = StartedAndHealthyAsync();
-        if (await Task.WhenAny(healthy, failure) == failure && failure.IsCompletedSuccessfully)
+        try
         {
-            var (resource, state) = await failure;
-            var log = string.Join("\n", await Watch.RecentLogAsync(app, resource, 40));
-            await app.DisposeAsync();
-            Assert.Fail($"{resource} {state}:\n{log}");
+            var failure = Watch.FirstFailureAsync(app, patience.Token);
+            var healthy = StartedAndHealthyAsync();
+            if (await Task.WhenAny(healthy, failure) == failure && failure.IsCompletedSuccessfully)
+            {
+                var (resource, state) = await failure;
+                Assert.Fail($"{resource} {state}:\n{string.Join("\n", await Watch.RecentLogAsync(app, resource, 40))}");
+            }
+            await healthy;
+            return app;
         }
-        await healthy;
-        return app;
+        catch
+        {
+            await app.DisposeAsync(); // leave no RabbitMQ or PostgreSQL running after a failed start
+            throw;
+        }
 
         async Task StartedAndHealthyAsync()
         {

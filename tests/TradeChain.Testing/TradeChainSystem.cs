@@ -153,7 +153,7 @@ public sealed class TradeChainSystem : IAsyncDisposable
             var chain = new SystemChain(app, ports["anvil"], ChainDeployment.Load(Path.Combine(directory, "chain.json"))!);
             return new TradeChainSystem(app, stop, chain, broker, directory, processes, clock.Elapsed, ports["bank-signer"])
             {
-                OwnBroker = ownBroker ? new SystemBroker(app, Path.Combine(directory, "rabbitmq")) : null,
+                OwnBroker = ownBroker ? new SystemBroker(app, Path.Combine(directory, "rabbitmq"), ports["amqp"] + 20010) : null,
             };
         }
         catch
@@ -189,6 +189,7 @@ public sealed class TradeChainSystem : IAsyncDisposable
         await _app.DisposeAsync();
         _stop.Dispose();
         await Broker.DisposeAsync();
+        if (OwnBroker is not null) await OwnBroker.StopLeftOverEpmdAsync();
     }
 }
 
@@ -229,8 +230,26 @@ public sealed class SystemChain(DistributedApplication app, int port, ChainDeplo
 }
 
 /// <summary>A system's own RabbitMQ node (a resource of the model): killed without warning and started again on demand.</summary>
-public sealed class SystemBroker(DistributedApplication app, string stateDir)
+public sealed class SystemBroker(DistributedApplication app, string stateDir, int epmdPort)
 {
+    /// <summary>
+    /// After the system stopped: an epmd that RabbitMQ's epmd monitor started on the node's port when the model's epmd
+    /// stopped first (RabbitMq.StopLeftOverEpmd in the AppHost stops one at the next start on the port; a test's random
+    /// port has none). Best effort: epmd refuses while a node is still registered.
+    /// </summary>
+    public async Task StopLeftOverEpmdAsync()
+    {
+        try
+        {
+            using var epmd = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("epmd", ["-port", epmdPort.ToString(), "-kill"])
+            {
+                RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            })!;
+            await epmd.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or TimeoutException) { }
+    }
+
     /// <summary>SIGKILL to the Erlang VM (its pid file; the resource's process is the rabbitmq-server script that waits for it).</summary>
     public async Task KillAsync()
     {

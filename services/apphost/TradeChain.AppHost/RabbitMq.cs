@@ -5,7 +5,8 @@ namespace TradeChain.AppHost;
 /// <summary>
 /// A private RabbitMQ node (tc&lt;amqp port&gt;@localhost) run as the calling user from Debian's package, all its state
 /// in StateDir/rabbitmq, with the management UI; and its own epmd in the foreground, so that stopping the system
-/// leaves no Erlang port mapper behind (the node would otherwise start a daemon epmd that outlives it).
+/// leaves no Erlang port mapper behind (the node would otherwise start a daemon epmd that outlives it) — unless that epmd
+/// stops before the node and RabbitMQ starts a daemon after all, which the next start stops (<see cref="StopLeftOverEpmd"/>).
 /// </summary>
 internal static class RabbitMq
 {
@@ -60,7 +61,10 @@ internal static class RabbitMq
     /// starting (and RabbitMQ, which waits for it, with it). RabbitMQ's epmd monitor starts such a daemon itself when it
     /// finds its epmd gone while the node still runs — as when the system is stopped and the epmd resource goes first.
     /// <c>epmd -kill</c> stops an epmd only when no node is registered with it, so the epmd of a node that still runs
-    /// there is left alone, and so is anything else on the port: both are then named in the error.
+    /// there is left alone, and so is anything else on the port: both are then named in the error. It does not ask whose
+    /// epmd it is: one on this port with no node registered is taken for a left-over (another system on the same AMQP
+    /// port could not run beside this one anyway). (Stopping RabbitMQ
+    /// before its epmd instead would need an order in DCP's shutdown, which stops every resource at once.)
     /// </summary>
     private static void StopLeftOverEpmd(int epmdPort)
     {
@@ -70,10 +74,21 @@ internal static class RabbitMq
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
         string answer;
-        using (var epmd = System.Diagnostics.Process.Start(kill) ?? throw new InvalidOperationException("could not run epmd -kill"))
+        try
         {
-            answer = (epmd.StandardOutput.ReadToEnd() + epmd.StandardError.ReadToEnd()).Trim();
-            if (!epmd.WaitForExit(TimeSpan.FromSeconds(10))) epmd.Kill();
+            using var epmd = System.Diagnostics.Process.Start(kill) ?? throw new InvalidOperationException("could not run epmd -kill");
+            var (output, error) = (epmd.StandardOutput.ReadToEndAsync(), epmd.StandardError.ReadToEndAsync());
+            // Something other than epmd on the port may take the connection and never answer: bounded.
+            if (epmd.WaitForExit(TimeSpan.FromSeconds(5))) answer = (output.Result + error.Result).Trim();
+            else
+            {
+                epmd.Kill();
+                answer = "no answer within 5 s";
+            }
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            answer = $"epmd could not be run: {e.Message}";
         }
         for (var waited = 0; waited < 50 && Listening(epmdPort); waited++) Thread.Sleep(100);
         if (Listening(epmdPort))
