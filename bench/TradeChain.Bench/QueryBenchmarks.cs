@@ -1,13 +1,15 @@
 using BenchmarkDotNet.Attributes;
 using Microsoft.EntityFrameworkCore;
 using TradeChain.Documents.Infrastructure;
+using TradeChain.ServiceDefaults.Messaging;
 using TradeChain.ServiceDefaults.Persistence;
 
 namespace TradeChain.Bench;
 
 /// <summary>
-/// One of the reads every consumed message makes — the inbox's "handled before?" — as a LINQ query and as the compiled
-/// query the services run (<see cref="CompiledQuery"/>), on a service's SQLite database holding
+/// One of the reads every consumed message makes — the inbox's "handled before?" — as the LINQ query the services ran
+/// before 2026-12-06 and as the compiled query they run now (<see cref="Inbox.Holds"/>, <see cref="CompiledQuery"/>), on
+/// documents' SQLite database holding
 /// <see cref="InboxRows"/> rows (run with --micro --filter '*Query*').
 /// </summary>
 [MemoryDiagnoser]
@@ -15,9 +17,7 @@ public class QueryBenchmarks
 {
     public const int InboxRows = 100_000;
 
-    private static readonly Func<ServiceDbContext, Guid, string, CancellationToken, Task<bool>> Holds =
-        CompiledQuery.PerModel((ServiceDbContext db, Guid messageId, string consumer, CancellationToken ct) =>
-            db.ProcessedMessages.Any(p => p.MessageId == messageId && p.Consumer == consumer));
+    private const string ConsumerName = "DeclarationDocumentsVerificationResponder";
 
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "tradechain-query-bench-" + Guid.NewGuid().ToString("N"));
     private DocumentsDbContext _db = null!;
@@ -33,7 +33,7 @@ public class QueryBenchmarks
         _ids = Enumerable.Range(0, InboxRows).Select(_ => Guid.NewGuid()).ToArray();
         foreach (var chunk in _ids.Chunk(10_000))
         {
-            _db.ProcessedMessages.AddRange(chunk.Select(id => new ProcessedMessage { MessageId = id, Consumer = "DeclarationLodgedConsumer", ProcessedAtUnixMs = 1 }));
+            _db.ProcessedMessages.AddRange(chunk.Select(id => new ProcessedMessage { MessageId = id, Consumer = ConsumerName, ProcessedAtUnixMs = 1 }));
             _db.SaveChangesAsync().GetAwaiter().GetResult();
             _db.ChangeTracker.Clear();
         }
@@ -52,10 +52,10 @@ public class QueryBenchmarks
     [Benchmark(Baseline = true)]
     public Task<bool> InboxReadLinq()
     {
-        var (id, consumer) = (NextId(), "DeclarationLodgedConsumer"); // captured, as the services' query had them
-        return _db.ProcessedMessages.AnyAsync(p => p.MessageId == id && p.Consumer == consumer);
+        var (messageId, consumer) = (NextId(), ConsumerName); // captured variables, as the services' query had them
+        return _db.ProcessedMessages.AnyAsync(p => p.MessageId == messageId && p.Consumer == consumer, CancellationToken.None);
     }
 
     [Benchmark]
-    public Task<bool> InboxReadCompiled() => Holds(_db, NextId(), "DeclarationLodgedConsumer", CancellationToken.None);
+    public Task<bool> InboxReadCompiled() => Inbox.Holds(_db, ConsumerName, NextId(), CancellationToken.None);
 }

@@ -24,7 +24,7 @@ public sealed class CustomsConsumersTests
         builder.AddServiceBus(typeof(GoodsReleasedAttestor).Assembly, CustomsConsumers.For(builder.Configuration));
 
         Assert.Equal(attests, builder.Services.Any(s => s.ServiceType == typeof(GoodsReleasedAttestor)));
-        // The other consumers stay wherever the attestor does not.
+        // The other consumers are registered whether or not the attestor is.
         Assert.Contains(builder.Services, s => s.ServiceType == typeof(DeclarationDocumentsVerifiedConsumer));
         Assert.Contains(builder.Services, s => s.ServiceType == typeof(DutyPaymentSettledConsumer));
     }

@@ -19,6 +19,8 @@ builder.Services.AddSingleton<DeclarationValidator>();
 builder.Services.AddCustomsUseCases();
 
 var app = builder.Build();
+if (!CustomsConsumers.Attests(app.Configuration))
+    app.Logger.LogInformation("Release attestation is off here ({Setting} false): the process that anchors (customs-worker) attests releases", CustomsConsumers.AttestationSetting);
 
 app.MapServiceDefaults();
 app.MapDeclarations();

@@ -43,9 +43,9 @@ public sealed class Declarations(CustomsDbContext db)
         _loaded.TryGetValue(id, out var loaded) && db.Entry(loaded).State != EntityState.Detached ? loaded
             : await ById(db, id, ct);
 
-    // Compiled queries (issue 15): the reads every follow and every message of a declaration makes. See CompiledQuery.
+    // Compiled queries: the reads every follow and every message of a declaration makes. See CompiledQuery.
     private static readonly Func<CustomsDbContext, Guid, CancellationToken, Task<Declaration?>> ById =
-        CompiledQuery.PerModel((CustomsDbContext db, Guid id, CancellationToken ct) => db.Declarations.AsSplitQuery().SingleOrDefault(d => d.Id == id));
+        CompiledQuery.PerModel((CustomsDbContext db, Guid id, CancellationToken ct) => db.Declarations.AsTracking().AsSplitQuery().SingleOrDefault(d => d.Id == id));
 
     private static readonly Func<CustomsDbContext, Guid, CancellationToken, Task<Declaration?>> ByIdUntracked =
         CompiledQuery.PerModel((CustomsDbContext db, Guid id, CancellationToken ct) => db.Declarations.AsNoTracking().AsSplitQuery().SingleOrDefault(d => d.Id == id));

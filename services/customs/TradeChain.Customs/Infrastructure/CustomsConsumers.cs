@@ -12,9 +12,11 @@ public static class CustomsConsumers
     /// </summary>
     public const string AttestationSetting = "ReleaseAttestation:Enabled";
 
+    public static bool Attests(IConfiguration configuration) => configuration.GetValue(AttestationSetting, defaultValue: true);
+
     public static Func<Type, bool> For(IConfiguration configuration)
     {
-        var attests = configuration.GetValue(AttestationSetting, defaultValue: true);
+        var attests = Attests(configuration);
         return consumer => attests || consumer != typeof(GoodsReleasedAttestor);
     }
 }

@@ -34,7 +34,7 @@ public sealed class ReadDocuments(DocumentsDbContext db, TransitionHistory histo
             caller.IsCustomsOfficer && await db.IsReferencedByDeclarationAsync(id, ct)) ? found.Version : null;
     }
 
-    // Compiled queries (issue 15): the reads a document's follow makes. See CompiledQuery.
+    // Compiled queries: the reads a document's follow makes. See CompiledQuery.
     private static readonly Func<DocumentsDbContext, Guid, CancellationToken, Task<TradeDocument?>> ById =
         CompiledQuery.PerModel((DocumentsDbContext db, Guid id, CancellationToken ct) => db.Documents.AsNoTracking().SingleOrDefault(d => d.Id == id));
 

@@ -224,7 +224,7 @@ public static partial class DutyPaymentEndpoints
         return found is not null && await MayReadAsync(user, found.PayerParty, found.Currency, found.SettledByBank, db, ct) ? found.Version : null;
     }
 
-    // Compiled queries (issue 15): the reads a payment's follow makes. See CompiledQuery.
+    // Compiled queries: the reads a payment's follow makes. See CompiledQuery.
     private static readonly Func<PaymentsDbContext, string, CancellationToken, Task<DutyPayment?>> ByReference =
         CompiledQuery.PerModel((PaymentsDbContext db, string reference, CancellationToken ct) => db.DutyPayments.AsNoTracking().SingleOrDefault(p => p.Reference == reference));
 

@@ -46,11 +46,15 @@ internal static class Inbox
     public static ProcessedMessage Row(string consumer, Guid messageId) =>
         new() { MessageId = messageId, Consumer = consumer, ProcessedAtUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
 
-    private static Task<bool> HoldsAsync(ServiceDbContext db, string consumer, Guid messageId, CancellationToken ct) => Holds(db, messageId, consumer, ct);
+    private static Task<bool> HoldsAsync(ServiceDbContext db, string consumer, Guid messageId, CancellationToken ct) => Holds(db, consumer, messageId, ct);
 
-    // Compiled queries (issue 15): every message a consumer applies asks it (see CompiledQuery).
-    private static readonly Func<ServiceDbContext, Guid, string, CancellationToken, Task<bool>> Holds =
-        CompiledQuery.PerModel((ServiceDbContext db, Guid messageId, string consumer, CancellationToken ct) =>
+    /// <summary>
+    /// Whether the consumer handled the message before: asked for every message applied one at a time (a window of
+    /// <see cref="IdempotentBatchConsumer{TMessage}"/> asks once for all its messages, by its own query). Compiled (see
+    /// <see cref="CompiledQuery"/>).
+    /// </summary>
+    internal static readonly Func<ServiceDbContext, string, Guid, CancellationToken, Task<bool>> Holds =
+        CompiledQuery.PerModel((ServiceDbContext db, string consumer, Guid messageId, CancellationToken ct) =>
             db.ProcessedMessages.Any(p => p.MessageId == messageId && p.Consumer == consumer));
 
     /// <summary>The message's MessageId: what the inbox keys it by.</summary>
