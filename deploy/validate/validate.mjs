@@ -296,6 +296,12 @@ function rpcAffinityProblems(object) {
     : [`Service ${object.metadata?.name} serves JSON-RPC on 8545 without sessionAffinity: ClientIP (a client's head read and the logs up to it may come from different nodes)`];
 }
 
+// The settings of each service that run its single-process writers (see writerProblems).
+const WRITERS = {
+  customs: ['Anchoring__Enabled', 'Outbox__DispatchEnabled', 'ReleaseAttestation__Enabled'],
+  documents: ['Anchoring__Enabled', 'Outbox__DispatchEnabled', 'Issuance__Enabled'],
+  payments: ['Anchoring__Enabled', 'Outbox__DispatchEnabled', 'Payments__SettlementWorkerEnabled'],
+};
 /**
  * One process per service sends its account's transactions and dispatches its outbox (deploy/README.md, "One worker
  * process per service"): no row claiming, one in-process nonce sequence per signing account. So a Deployment of a
@@ -303,22 +309,27 @@ function rpcAffinityProblems(object) {
  * with exactly one replica, replaced by Recreate (a rolling update would run two for a while), and no autoscaler.
  * Returns the Deployment's writers (null when it runs none or is no service's), and the problems found.
  */
-const WRITERS = {
-  customs: ['Anchoring__Enabled', 'Outbox__DispatchEnabled', 'ReleaseAttestation__Enabled'],
-  documents: ['Anchoring__Enabled', 'Outbox__DispatchEnabled', 'Issuance__Enabled'],
-  payments: ['Anchoring__Enabled', 'Outbox__DispatchEnabled', 'Payments__SettlementWorkerEnabled'],
-};
 function writerProblems(object) {
-  if (object.kind !== 'Deployment') return null;
-  const container = (object.spec?.template?.spec?.containers ?? []).find(c => WRITERS[c.name]);
+  const path = POD_TEMPLATE_PATHS[object.kind];
+  const podSpec = path && at(object, path);
+  if (!podSpec) return null;
+  // The service by its container's name or its image's repository (…/tradechain/<service>:tag), whichever names one.
+  const serviceOf = c => [c.name, /\/tradechain\/([a-z]+)(?:[:@]|$)/.exec(c.image ?? '')?.[1]].find(n => n && Object.hasOwn(WRITERS, n));
+  const container = (podSpec.containers ?? []).find(c => serviceOf(c));
   if (!container) return null;
-  const env = new Map((container.env ?? []).map(e => [e.name, e.value]));
-  const running = WRITERS[container.name].filter(name => String(env.get(name) ?? 'true').toLowerCase() !== 'false');
+  // .NET reads configuration keys case-insensitively: so does this.
+  const env = new Map((container.env ?? []).map(e => [String(e.name).toLowerCase(), e.value]));
+  const running = WRITERS[serviceOf(container)].filter(n => String(env.get(n.toLowerCase()) ?? 'true').toLowerCase() !== 'false');
   if (running.length === 0) return null;
   const p = [];
   const name = object.metadata?.name;
-  if (object.spec?.replicas !== 1) p.push(`Deployment ${name} runs ${running.join(', ')} (not "false") with replicas ${object.spec?.replicas ?? 'unset (1, but an overlay or autoscaler may change it)'}: only one process may (set them "false" on the API pods, as the base does)`);
-  if (object.spec?.strategy?.type !== 'Recreate') p.push(`Deployment ${name} runs ${running.join(', ')} without strategy Recreate: a rolling update runs two for a while`);
+  const what = `${object.kind} ${name} runs ${running.join(', ')} (not "false")`;
+  if (object.kind === 'Deployment' || object.kind === 'StatefulSet' || object.kind === 'ReplicaSet') {
+    if (object.spec?.replicas !== 1) p.push(`${what} with replicas ${object.spec?.replicas ?? 'unset'}: only one process may (set them "false" on the API pods, as the base does)`);
+    if (object.kind === 'Deployment' && object.spec?.strategy?.type !== 'Recreate') p.push(`${what} without strategy Recreate: a rolling update runs two for a while`);
+  } else if (!RUN_TO_COMPLETION.has(object.kind)) {
+    p.push(`${what}: a ${object.kind} runs it in more than one process (run it in a Deployment of one replica)`);
+  }
   return { name, running, problems: p };
 }
 

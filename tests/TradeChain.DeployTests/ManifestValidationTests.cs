@@ -66,6 +66,7 @@ public sealed class ManifestValidationTests
     [InlineData("broken-runs-as-root", "non-root", "container postgres is not runAsNonRoot")]
     [InlineData("broken-party-key", "party-key", "Parties__Keys__BNK-HSBC gives a service a party's key")]
     [InlineData("broken-two-writers", "one-writer", "scales Deployment customs, which runs ReleaseAttestation__Enabled")]
+    [InlineData("broken-worker-replicas", "one-writer", "Deployment payments-worker runs Anchoring__Enabled, Outbox__DispatchEnabled, Payments__SettlementWorkerEnabled (not \"false\") with replicas 2")]
     [InlineData("broken-rpc-affinity", "rpc-affinity", "Service besu-rpc serves JSON-RPC on 8545 without sessionAffinity: ClientIP")]
     public async Task Every_broken_fixture_fails_on_the_check_it_breaks(string fixture, string check, string problem)
     {
