@@ -150,7 +150,10 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
     /// <summary>What a value of a parameter's type is, in words.</summary>
     private static string Expected(string type) => (type.StartsWith("Nullable<", StringComparison.Ordinal) && type.EndsWith('>') ? type[9..^1] : type.TrimEnd('?')) switch
     {
-        "int" or "long" or "short" or "Int32" or "Int64" or "Int16" => "a whole number",
+        // The range too: "99999999999" is a whole number, just not one the parameter holds.
+        "int" or "Int32" => "a whole number from -2147483648 to 2147483647",
+        "long" or "Int64" => "a whole number from -9223372036854775808 to 9223372036854775807",
+        "short" or "Int16" => "a whole number from -32768 to 32767",
         "decimal" or "double" or "float" or "Decimal" or "Double" or "Single" => "a number",
         "Guid" => "a UUID (e.g. 0f8fad5b-d9cb-469f-a165-70867728950e)",
         "bool" or "Boolean" => "true or false",
