@@ -174,8 +174,8 @@ public static class AccountEndpoints
     public static readonly TimeSpan ViewChainReadDeadline = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// Each account's token balance in minor units, read <see cref="ChainReadsAtOnce"/> at a time, all <paramref name="within"/>
-    /// (a list: <see cref="ChainReadsDeadline"/>; an account's view: <see cref="ViewChainReadDeadline"/>), or why it is unknown: <see cref="ChainBalanceReading.NotRead"/> for one that could
+    /// Each account's token balance in minor units, read <see cref="ChainReadsAtOnce"/> at a time (<see cref="ReadOneAsync"/>), all
+    /// <paramref name="within"/> (a list: <see cref="ChainReadsDeadline"/>), or why it is unknown: <see cref="ChainBalanceReading.NotRead"/> for one that could
     /// not be read (the node unreachable, slow or refusing), <see cref="ChainBalanceReading.OutOfRange"/> for one that does
     /// not fit a ledger amount (the token allows more than the ledger books; a bank minting outside the service could get
     /// there). The answer still comes; failures are logged once per call.
@@ -196,17 +196,7 @@ public static class AccountEndpoints
             {
                 try
                 {
-                    // At most ChainReadsInFlight reads in the process per gate (one for lists, one for views), each held until the
-                    // node answers it, even one its asker stopped waiting for. A read still waiting here at the deadline counts as
-                    // not answered in time, though it never reached the node. Two gates: lists, which anyone may ask for, cannot
-                    // hold back the answer to a bank's booking.
-                    await gate.WaitAsync(token);
-                    Task<BigInteger> reading;
-                    try { reading = ledger.Chain.BalanceOfAsync(accounts[i].Currency, accounts[i].Address); }
-                    catch { gate.Release(); throw; }
-                    _ = reading.ContinueWith(_ => gate.Release(), TaskScheduler.Default);
-                    var read = await reading.WaitAsync(token);
-                    balances[i] = LedgerEntry.FromChain(read) is { } minor ? new(minor, null) : new(null, ChainBalanceReading.OutOfRange);
+                    balances[i] = await ReadOneAsync(ledger, accounts[i], gate, token);
                 }
                 catch (OperationCanceledException) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
                 {
@@ -225,9 +215,51 @@ public static class AccountEndpoints
         }
         var unread = balances.Count(b => b.Unknown == ChainBalanceReading.NotRead);
         if (unread > 0)
-            log.LogWarning(first, "{Unread} of {Listed} chain balances could not be read for an account list or view: {Failed} failed, {TimedOut} not answered within {Deadline}, the rest not begun",
+            log.LogWarning(first, "{Unread} of {Listed} chain balances could not be read for an account list: {Failed} failed, {TimedOut} not answered within {Deadline}, the rest not begun",
                 unread, accounts.Count, failed, timedOut, within);
         return balances;
+    }
+
+    /// <summary>
+    /// One account's token balance, through <paramref name="gate"/>: at most <see cref="ChainReadsInFlight"/> reads in the
+    /// process per gate (one for lists, one for views), each held until the node answers it, even one its asker stopped
+    /// waiting for. A read still waiting at the gate when <paramref name="token"/> ends counts as not answered in time,
+    /// though it never reached the node. Two gates: lists, which anyone may ask for, cannot hold back the answer to a
+    /// bank's booking. Throws what the read threw, or <see cref="OperationCanceledException"/> at <paramref name="token"/>.
+    /// </summary>
+    private static async Task<ChainBalanceReading> ReadOneAsync(SettlementLedger ledger, SettlementAccount account, SemaphoreSlim gate, CancellationToken token)
+    {
+        await gate.WaitAsync(token);
+        Task<BigInteger> reading;
+        try { reading = ledger.Chain.BalanceOfAsync(account.Currency, account.Address); }
+        catch { gate.Release(); throw; }
+        _ = reading.ContinueWith(_ => gate.Release(), TaskScheduler.Default);
+        var read = await reading.WaitAsync(token);
+        return LedgerEntry.FromChain(read) is { } minor ? new(minor, null) : new(null, ChainBalanceReading.OutOfRange);
+    }
+
+    /// <summary>
+    /// One account's balance for its view, as <see cref="ChainBalancesAsync"/> reads a list's but without its parallel
+    /// loop (the view answers every booking): within <see cref="ViewChainReadDeadline"/>, through the views' gate; not
+    /// known when the node failed, refused or did not answer by then (logged).
+    /// </summary>
+    private static async Task<ChainBalanceReading> ViewChainBalanceAsync(SettlementLedger ledger, SettlementAccount account, ILogger log, CancellationToken ct)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(ViewChainReadDeadline);
+        try
+        {
+            return await ReadOneAsync(ledger, account, ViewReadsInFlightGate, deadline.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            log.LogWarning("The chain balance of account {Party}/{Currency} was not answered within {Deadline} for its view", account.Party, account.Currency, ViewChainReadDeadline);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            log.LogWarning(e, "The chain balance of account {Party}/{Currency} could not be read for its view", account.Party, account.Currency);
+        }
+        return new ChainBalanceReading(null, ChainBalanceReading.NotRead);
     }
 
     private static async Task<IResult> GetAsync(string party, string currency, ClaimsPrincipal user, PaymentsDbContext db, SettlementLedger ledger, ILoggerFactory logs,
@@ -276,7 +308,7 @@ public static class AccountEndpoints
         // A page past the last is empty without reading (a deep page would walk the account's whole history to find nothing).
         var entries = Paging.PastEnd(pageNumber, pageSize, kept.EntryCount) ? []
             : await SettlementLedger.EntriesPageAsync(db, account.Party, account.Currency, pageNumber, pageSize, ct);
-        var chain = (await ChainBalancesAsync(ledger, [account], ViewChainReadDeadline, log, ct, ViewReadsInFlightGate))[0];
+        var chain = await ViewChainBalanceAsync(ledger, account, log, ct);
         return new AccountView(account.Party, account.Currency, account.Address, account.ServicingBank, LedgerEntry.FromMinor(balance), chain.Amount,
             chain.Agrees(balance), chain.Unknown, entries.Select(e => new LedgerEntryView(e.Kind.Name(), e.Reference, LedgerEntry.FromMinor(e.AmountMinor), e.TransactionHash, e.AtUnixMs)).ToList(),
             kept.EntryCount, pageNumber, pageSize);
