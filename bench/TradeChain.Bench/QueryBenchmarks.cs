@@ -8,7 +8,7 @@ namespace TradeChain.Bench;
 
 /// <summary>
 /// One of the reads every consumed message makes — the inbox's "handled before?" — as the LINQ query the services ran
-/// before 2026-12-06 and as the compiled query they run now (<see cref="Inbox.Holds"/>, <see cref="CompiledQuery"/>), on
+/// until commit 0119a06 and as the compiled query they run now (<see cref="Inbox.Holds"/>, <see cref="CompiledQuery"/>), on
 /// documents' SQLite database holding
 /// <see cref="InboxRows"/> rows (run with --micro --filter '*Query*').
 /// </summary>

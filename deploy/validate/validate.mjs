@@ -304,10 +304,12 @@ const WRITERS = {
 };
 /**
  * One process per service sends its account's transactions and dispatches its outbox (deploy/README.md, "One worker
- * process per service"): no row claiming, one in-process nonce sequence per signing account. So a Deployment of a
- * TradeChain service runs those writers (any of its service's settings below not set "false"; unset means on) only
- * with exactly one replica, replaced by Recreate (a rolling update would run two for a while), and no autoscaler.
- * Returns the Deployment's writers (null when it runs none or is no service's), and the problems found.
+ * process per service"): no row claiming, one in-process nonce sequence per signing account. So a workload of a
+ * TradeChain service runs those writers (any of its service's settings in WRITERS not set "false"; unset means on) only
+ * as a Deployment of exactly one replica replaced by Recreate (a rolling update would run two for a while), or a
+ * StatefulSet or ReplicaSet of one; never as a DaemonSet; and no autoscaler scales it (checked in main). A bare Pod is
+ * one process; Jobs and CronJobs run to completion and are not checked. Returns the workload's name and writers (null
+ * when it runs none or is no service's), and the problems found.
  */
 function writerProblems(object) {
   const path = POD_TEMPLATE_PATHS[object.kind];
@@ -327,9 +329,10 @@ function writerProblems(object) {
   if (object.kind === 'Deployment' || object.kind === 'StatefulSet' || object.kind === 'ReplicaSet') {
     if (object.spec?.replicas !== 1) p.push(`${what} with replicas ${object.spec?.replicas ?? 'unset'}: only one process may (set them "false" on the API pods, as the base does)`);
     if (object.kind === 'Deployment' && object.spec?.strategy?.type !== 'Recreate') p.push(`${what} without strategy Recreate: a rolling update runs two for a while`);
-  } else if (!RUN_TO_COMPLETION.has(object.kind)) {
-    p.push(`${what}: a ${object.kind} runs it in more than one process (run it in a Deployment of one replica)`);
-  }
+  } else if (object.kind === 'DaemonSet') {
+    p.push(`${what}: a DaemonSet runs it on every node (run it in a Deployment of one replica)`);
+  } // a bare Pod is one process; a Job or CronJob runs to completion
+
   return { name, running, problems: p };
 }
 
@@ -349,7 +352,7 @@ async function validateObject(object, source, workers) {
   const writers = writerProblems(object);
   if (writers) {
     report(writers.problems.length === 0, 'one-writer', subject, writers.problems.join('; '));
-    workers.set(writers.name, writers.running);
+    workers.set(`${object.kind}/${writers.name}`, writers.running);
   }
   const path = POD_TEMPLATE_PATHS[object.kind];
   const podSpec = path && at(object, path);
@@ -382,9 +385,10 @@ for (const target of targets(process.argv.slice(2))) {
   // An autoscaler must not scale a Deployment that runs the writers.
   for (const hpa of objects.filter(o => o.kind === 'HorizontalPodAutoscaler')) {
     const target = hpa.spec?.scaleTargetRef;
-    if (target?.kind !== 'Deployment' || !workers.has(target.name)) continue;
+    const scaled = `${target?.kind}/${target?.name}`;
+    if (!workers.has(scaled)) continue;
     report(false, 'one-writer', `${source} HorizontalPodAutoscaler/${hpa.metadata?.name}`,
-      `scales Deployment ${target.name}, which runs ${workers.get(target.name).join(', ')}: only one process may`);
+      `scales ${target.kind} ${target.name}, which runs ${workers.get(scaled).join(', ')}: only one process may`);
   }
 }
 console.log(`${checks} checks, ${failures} failures`);

@@ -245,9 +245,10 @@ public sealed class SystemBroker(DistributedApplication app, string stateDir, in
             {
                 RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             })!;
-            await epmd.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5));
+            try { await epmd.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5)); }
+            catch (TimeoutException) { epmd.Kill(); }
         }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or TimeoutException) { }
+        catch (System.ComponentModel.Win32Exception) { } // no epmd on PATH: nothing of ours to stop either
     }
 
     /// <summary>SIGKILL to the Erlang VM (its pid file; the resource's process is the rabbitmq-server script that waits for it).</summary>

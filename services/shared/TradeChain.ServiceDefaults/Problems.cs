@@ -77,7 +77,9 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             // A route or query value that is not of its parameter's type (?page=abc), or a required one missing: 400 naming the
             // parameter and what it must be.
             BadHttpRequestException bad when UnboundParameter(bad) is { } parameter => (bad.StatusCode, "The request could not be read.",
-                parameter.Value is { } sent ? $"{parameter.Name} must be {Expected(parameter.Type)}; \"{Shown(sent)}\" is not."
+                parameter.Value is { } sent ? (OutOfRange(parameter.Type, sent) is { } bound
+                        ? $"{parameter.Name} must be a whole number {bound}; \"{Shown(sent)}\" is out of range."
+                        : $"{parameter.Name} must be {Expected(parameter.Type)}; \"{Shown(sent)}\" is not.")
                     : $"{parameter.Name} is required: {Expected(parameter.Type)}.", (string?)"readable-parameter"),
             // A body the endpoint could not bind (bad JSON, a wrong type, a repeated key, an invalid string): 400 naming the field.
             BadHttpRequestException bad => (bad.StatusCode, "The request could not be read.", bad.InnerException?.Message ?? bad.Message, (string?)"readable-json"),
@@ -147,13 +149,32 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
     private static readonly System.Text.RegularExpressions.Regex RequiredMissing = new($@"^Required parameter {TypeAndName} was not provided from (query string|route|header)\.$",
         System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
-    /// <summary>What a value of a parameter's type is, in words.</summary>
-    private static string Expected(string type) => (type.StartsWith("Nullable<", StringComparison.Ordinal) && type.EndsWith('>') ? type[9..^1] : type.TrimEnd('?')) switch
+    /// <summary>
+    /// For a whole number too large (or small) for its parameter's type — "99999999999" for an int is a whole number, just
+    /// not one the parameter holds — the bound it broke, in words; else null. (The parameter's own rules, such as a page
+    /// number's, come after binding.)
+    /// </summary>
+    private static string? OutOfRange(string type, string sent)
     {
-        // The range too: "99999999999" is a whole number, just not one the parameter holds.
-        "int" or "Int32" => "a whole number from -2147483648 to 2147483647",
-        "long" or "Int64" => "a whole number from -9223372036854775808 to 9223372036854775807",
-        "short" or "Int16" => "a whole number from -32768 to 32767",
+        if (sent.Length is 0 or > 400 || !System.Text.RegularExpressions.Regex.IsMatch(sent, @"^[+-]?[0-9]+$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)) return null;
+        var (min, max) = BareType(type) switch
+        {
+            "int" or "Int32" => ((System.Numerics.BigInteger)int.MinValue, (System.Numerics.BigInteger)int.MaxValue),
+            "long" or "Int64" => (long.MinValue, long.MaxValue),
+            "short" or "Int16" => (short.MinValue, short.MaxValue),
+            _ => (System.Numerics.BigInteger.Zero, System.Numerics.BigInteger.MinusOne),
+        };
+        if (min > max) return null;
+        var value = System.Numerics.BigInteger.Parse(sent, System.Globalization.CultureInfo.InvariantCulture);
+        return value > max ? $"no larger than {max}" : value < min ? $"no smaller than {min}" : null;
+    }
+
+    private static string BareType(string type) => type.StartsWith("Nullable<", StringComparison.Ordinal) && type.EndsWith('>') ? type[9..^1] : type.TrimEnd('?');
+
+    /// <summary>What a value of a parameter's type is, in words.</summary>
+    private static string Expected(string type) => BareType(type) switch
+    {
+        "int" or "long" or "short" or "Int32" or "Int64" or "Int16" => "a whole number",
         "decimal" or "double" or "float" or "Decimal" or "Double" or "Single" => "a number",
         "Guid" => "a UUID (e.g. 0f8fad5b-d9cb-469f-a165-70867728950e)",
         "bool" or "Boolean" => "true or false",

@@ -251,7 +251,7 @@ public static class AccountEndpoints
         {
             return await ReadOneAsync(ledger, account, ViewReadsInFlightGate, deadline.Token);
         }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
         {
             log.LogWarning("The chain balance of account {Party}/{Currency} was not answered within {Deadline} for its view", account.Party, account.Currency, ViewChainReadDeadline);
         }
