@@ -302,6 +302,32 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
             await bank.ScreenshotAsync("account-out-of-range");
             Assert.Empty(await bank.SeriousAccessibilityViolationsAsync());
             Assert.Equal(booked + 1m, (await PollAsync(Bank, Roles.Bank, new Uri(Payments, $"/accounts/{declarant}/{currency}"), a => a["address"] is not null))["balance"]!.GetValue<decimal>());
+
+            // The chain node stalls: the account page and the duty's payer account still come (after the view's 10 s wait
+            // for the chain), with the booked balance and the chain balance "not read just now" — not an error page.
+            // (Until both pages are seen, at most 3 minutes: the duty page also waits for its history's proof check.)
+            using var resume = new CancellationTokenSource();
+            var stall = system.Services.Chain.StallAsync(TimeSpan.FromMinutes(3), resume.Token);
+            try
+            {
+                await GoAsync(bank, $"/accounts/{declarant}/{currency}");
+                var stalled = bank.GetByTestId("account-balance");
+                await Expect(stalled.GetByTestId("chain-balance")).ToHaveTextAsync("chain balance not read just now", Slow);
+                await Expect(stalled.GetByTestId("ledger-balance")).ToHaveTextAsync((booked + 1m).ToString("#,0.00", System.Globalization.CultureInfo.InvariantCulture));
+                await Expect(stalled.GetByTestId("agreement")).ToHaveTextAsync("unknown");
+                await Expect(bank.GetByTestId("problem")).ToHaveCountAsync(0);
+                await bank.ScreenshotAsync("account-chain-not-read");
+                await GoAsync(bank, $"/duty-payments/{reference}");
+                await Expect(bank.GetByTestId("payer-account")).ToContainTextAsync("chain balance not read just now", new() { Timeout = 60_000 });
+                // Its whole units (the page formats the amount in the currency's own way: no minor units for VND).
+                await Expect(bank.GetByTestId("payer-balance")).ToContainTextAsync(Math.Truncate(booked + 1m).ToString("#,0", System.Globalization.CultureInfo.InvariantCulture));
+                await bank.ScreenshotAsync("payer-account-chain-not-read");
+            }
+            finally
+            {
+                await resume.CancelAsync();
+                await stall;
+            }
         });
     }
 

@@ -211,12 +211,13 @@ public sealed class SystemChain(DistributedApplication app, int port, ChainDeplo
         await app.ResourceNotifications.WaitForResourceAsync("anvil", KnownResourceStates.TerminalStates, patience.Token);
     }
 
-    /// <summary>Freezes the node (SIGSTOP) for <paramref name="duration"/>: it accepts connections but answers nothing, like a stalled chain.</summary>
-    public async Task StallAsync(TimeSpan duration)
+    /// <summary>Freezes the node (SIGSTOP) for <paramref name="duration"/>, or until <paramref name="resumeEarly"/> is cancelled: it accepts connections but answers nothing, like a stalled chain.</summary>
+    public async Task StallAsync(TimeSpan duration, CancellationToken resumeEarly = default)
     {
         var pid = Watch.ProcessId(app, "anvil") ?? throw new InvalidOperationException("anvil is not running");
         Signals.Send(pid, Signals.Stop);
-        try { await Task.Delay(duration); }
+        try { await Task.Delay(duration, resumeEarly); }
+        catch (OperationCanceledException) when (resumeEarly.IsCancellationRequested) { } // resumed early, as asked
         finally { Signals.Send(pid, Signals.Continue); }
     }
 
