@@ -156,7 +156,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
     /// </summary>
     private static string? OutOfRange(string type, string sent)
     {
-        if (sent.Length is 0 or > 400 || !System.Text.RegularExpressions.Regex.IsMatch(sent, @"^[+-]?[0-9]+$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)) return null;
+        if (sent.Length is 0 or > 400 || !System.Text.RegularExpressions.Regex.IsMatch(sent, @"\A[+-]?[0-9]+\z", System.Text.RegularExpressions.RegexOptions.CultureInvariant)) return null;
         var (min, max) = BareType(type) switch
         {
             "int" or "Int32" => ((System.Numerics.BigInteger)int.MinValue, (System.Numerics.BigInteger)int.MaxValue),
