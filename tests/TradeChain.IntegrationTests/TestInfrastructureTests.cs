@@ -50,11 +50,11 @@ public sealed class TestInfrastructureTests
     public async Task RabbitMQ_starts_where_an_earlier_run_left_a_daemon_epmd_on_its_port()
     {
         var amqpPort = TestEnvironment.BrokerPort();
-        var epmdPort = (amqpPort + 20010).ToString();
         try
         {
-            await RunEpmdAsync("-daemon", "-port", epmdPort); // as the monitor leaves it: no node registered
-            Assert.True(await ListeningAsync(amqpPort + 20010), "the left-over epmd did not start");
+            await StartDaemonEpmdAsync(amqpPort + 20010); // as the monitor leaves it: no node registered
+            for (var waited = 0; waited < 50 && !Epmd.Listening(amqpPort + 20010); waited++) await Task.Delay(100);
+            Assert.True(Epmd.Listening(amqpPort + 20010), "the left-over epmd did not start");
             string[] args =
             [
                 "TradeChain:TestInfrastructure=true", "TradeChain:HostedByTests=true", $"TradeChain:StateDir={TestEnvironment.NewTempDirectory("left-over-epmd")}",
@@ -70,7 +70,7 @@ public sealed class TestInfrastructureTests
         }
         finally
         {
-            await RunEpmdAsync("-port", epmdPort, "-kill"); // whatever is left there, whether the test passed or not
+            Epmd.Kill(amqpPort + 20010); // whatever is left there, whether the test passed or not
         }
     }
 
@@ -107,30 +107,12 @@ public sealed class TestInfrastructureTests
         }
     }
 
-    private static async Task RunEpmdAsync(params string[] args)
+    private static async Task StartDaemonEpmdAsync(int port)
     {
-        using var epmd = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("epmd", args)
+        using var epmd = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("epmd", ["-daemon", "-port", port.ToString()])
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         })!;
         await epmd.WaitForExitAsync();
-    }
-
-    private static async Task<bool> ListeningAsync(int port)
-    {
-        for (var attempt = 0; attempt < 50; attempt++)
-        {
-            try
-            {
-                using var client = new System.Net.Sockets.TcpClient();
-                await client.ConnectAsync("127.0.0.1", port);
-                return true;
-            }
-            catch (System.Net.Sockets.SocketException)
-            {
-                await Task.Delay(100);
-            }
-        }
-        return false;
     }
 }

@@ -238,19 +238,7 @@ public sealed class SystemBroker(DistributedApplication app, string stateDir, in
     /// stopped first (RabbitMq.StopLeftOverEpmd in the AppHost stops one at the next start on the port; a test's random
     /// port has none). Best effort: epmd refuses while a node is still registered.
     /// </summary>
-    public async Task StopLeftOverEpmdAsync()
-    {
-        try
-        {
-            using var epmd = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("epmd", ["-port", epmdPort.ToString(), "-kill"])
-            {
-                RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-            })!;
-            try { await epmd.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5)); }
-            catch (TimeoutException) { epmd.Kill(); }
-        }
-        catch (System.ComponentModel.Win32Exception) { } // no epmd on PATH: nothing of ours to stop either
-    }
+    public Task StopLeftOverEpmdAsync() => Task.Run(() => Epmd.Kill(epmdPort));
 
     /// <summary>SIGKILL to the Erlang VM (its pid file; the resource's process is the rabbitmq-server script that waits for it).</summary>
     public async Task KillAsync()

@@ -68,49 +68,15 @@ internal static class RabbitMq
     /// </summary>
     private static void StopLeftOverEpmd(int epmdPort)
     {
-        if (!Listening(epmdPort)) return;
-        var kill = new System.Diagnostics.ProcessStartInfo("epmd", ["-port", epmdPort.ToString(), "-kill"])
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        string answer;
-        try
-        {
-            using var epmd = System.Diagnostics.Process.Start(kill) ?? throw new InvalidOperationException("could not run epmd -kill");
-            var (output, error) = (epmd.StandardOutput.ReadToEndAsync(), epmd.StandardError.ReadToEndAsync());
-            // Something other than epmd on the port may take the connection and never answer: bounded.
-            if (epmd.WaitForExit(TimeSpan.FromSeconds(5))) answer = (output.Result + error.Result).Trim();
-            else
-            {
-                epmd.Kill();
-                answer = "no answer within 5 s";
-            }
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            answer = $"epmd could not be run: {e.Message}";
-        }
-        for (var waited = 0; waited < 50 && Listening(epmdPort); waited++) Thread.Sleep(100);
-        if (Listening(epmdPort))
+        if (!Epmd.Listening(epmdPort)) return;
+        var answer = Epmd.Kill(epmdPort);
+        for (var waited = 0; waited < 50 && Epmd.Listening(epmdPort); waited++) Thread.Sleep(100);
+        if (Epmd.Listening(epmdPort))
             throw new InvalidOperationException(
                 $"RabbitMQ's epmd port {epmdPort} (TradeChain:AmqpPort + 20010) is in use and what listens there was not stopped " +
                 $"(epmd -kill answered \"{answer}\"): another TradeChain RabbitMQ on this AMQP port, or another program. " +
                 "Stop it, or choose another TradeChain:AmqpPort");
         Console.Error.WriteLine($"Stopped an epmd left on port {epmdPort} by an earlier run ({answer})");
-    }
-
-    private static bool Listening(int port)
-    {
-        try
-        {
-            using var client = new System.Net.Sockets.TcpClient();
-            client.Connect("127.0.0.1", port);
-            return true;
-        }
-        catch (System.Net.Sockets.SocketException)
-        {
-            return false;
-        }
     }
 
     private static void WriteConfiguration(string dir, int port, int managementPort)

@@ -142,7 +142,7 @@ public static class AccountEndpoints
         var query = db.Accounts.AsNoTracking();
         query = user.IsInRole(Roles.Bank) ? query.Where(a => a.ServicingBank == party || a.Party == party) : query.Where(a => a.Party == party);
         var (rows, total) = await SettlementLedger.AccountsPageAsync(db, query, number, size, ct);
-        var onChain = await ChainBalancesAsync(ledger, rows.Select(r => r.Account).ToList(), ChainReadsDeadline, logs.CreateLogger(typeof(AccountEndpoints)), ct, ListReadsInFlightGate);
+        var onChain = await ChainBalancesAsync(ledger, rows.Select(r => r.Account).ToList(), ChainReadsDeadline, logs.CreateLogger(typeof(AccountEndpoints)), ct);
         var items = rows.Select((r, i) => new AccountListItem(r.Account.Party, r.Account.Currency, r.Account.Address, r.Account.ServicingBank,
             r.Account.OpenTransactionHash, r.Account.OpenedAtUnixMs, LedgerEntry.FromMinor(r.BookedMinor),
             onChain[i].Amount, onChain[i].Agrees(r.BookedMinor), onChain[i].Unknown)).ToList();
@@ -174,14 +174,14 @@ public static class AccountEndpoints
     public static readonly TimeSpan ViewChainReadDeadline = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// Each account's token balance in minor units, read <see cref="ChainReadsAtOnce"/> at a time (<see cref="ReadOneAsync"/>), all
+    /// Each listed account's token balance in minor units, read <see cref="ChainReadsAtOnce"/> at a time through the lists' gate (<see cref="ReadOneAsync"/>), all
     /// <paramref name="within"/> (a list: <see cref="ChainReadsDeadline"/>), or why it is unknown: <see cref="ChainBalanceReading.NotRead"/> for one that could
     /// not be read (the node unreachable, slow or refusing), <see cref="ChainBalanceReading.OutOfRange"/> for one that does
     /// not fit a ledger amount (the token allows more than the ledger books; a bank minting outside the service could get
     /// there). The answer still comes; failures are logged once per call.
     /// </summary>
     private static async Task<ChainBalanceReading[]> ChainBalancesAsync(SettlementLedger ledger, IReadOnlyList<SettlementAccount> accounts, TimeSpan within, ILogger log,
-        CancellationToken ct, SemaphoreSlim gate)
+        CancellationToken ct)
     {
         var balances = new ChainBalanceReading[accounts.Count];
         Array.Fill(balances, new ChainBalanceReading(null, ChainBalanceReading.NotRead));
@@ -196,7 +196,7 @@ public static class AccountEndpoints
             {
                 try
                 {
-                    balances[i] = await ReadOneAsync(ledger, accounts[i], gate, token);
+                    balances[i] = await ReadOneAsync(ledger, accounts[i], ListReadsInFlightGate, token);
                 }
                 catch (OperationCanceledException) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
                 {
