@@ -12,6 +12,13 @@ public sealed class DisplayTests
     public void An_amount_has_its_currencys_minor_digits(decimal amount, string currency, string expected) =>
         Assert.Equal(expected, Display.Money(amount, currency));
 
+    [Theory]
+    [InlineData(24560689, "VND", "24,560,689")]
+    [InlineData(12000, "USD", "12,000.00")]
+    [InlineData(-0.5, "KWD", "-0.500")]
+    public void A_table_amount_is_the_number_alone_in_its_currencys_minor_digits(decimal amount, string currency, string expected) =>
+        Assert.Equal(expected, Display.Amount(amount, currency));
+
     [Fact]
     public void An_amount_in_a_currency_not_known_keeps_the_digits_it_was_given() =>
         Assert.Equal("1,234.567 XAU", Display.Money(1234.567m, "XAU"));

@@ -13,10 +13,16 @@ public static class Display
     };
 
     /// <summary>"12,000.00 USD", "1,250,000 VND": grouped, with the currency's minor digits when known.</summary>
-    public static string Money(decimal amount, string? currency)
+    public static string Money(decimal amount, string? currency) => $"{Amount(amount, currency)} {currency}".TrimEnd();
+
+    /// <summary>
+    /// "12,000.00", "1,250,000": the number alone, grouped, with the currency's minor digits when known — for a table whose
+    /// currency stands in its own column or heading, so its amounts read as <see cref="Money"/> gives them elsewhere.
+    /// </summary>
+    public static string Amount(decimal amount, string? currency)
     {
         var digits = currency is not null && MinorUnits.TryGetValue(currency, out var minor) ? minor : amount.Scale;
-        return $"{amount.ToString("N" + digits, CultureInfo.InvariantCulture)} {currency}".TrimEnd();
+        return amount.ToString("N" + digits, CultureInfo.InvariantCulture);
     }
 
     /// <summary>A moment as the services record it (Unix milliseconds), in UTC: every party reads the same time.</summary>

@@ -7,7 +7,8 @@ public static class Money
 {
     public static string Format(decimal amount, string currency) => Display.Money(amount, currency);
 
-    public static string Format(decimal amount) => amount.ToString("#,0.00", CultureInfo.InvariantCulture);
+    /// <summary>The number alone, in the currency's own way, for a table with a currency column (<see cref="Display.Amount"/>).</summary>
+    public static string Amount(decimal amount, string? currency) => Display.Amount(amount, currency);
 
     public static string At(long unixMs) => Display.Time(unixMs);
 
