@@ -56,7 +56,7 @@ public sealed partial class LodgeJourneyTests(ConsoleSystem system, BrowserFixtu
         await page.ScreenshotAsync("declaration-new");
 
         await page.GetByTestId("submit-declaration").ClickAsync();
-        await page.WaitForURLAsync(DeclarationUrl(), new() { Timeout = 30_000 });
+        await WaitForDeclarationAsync(page, DeclarationUrl(), "lodged");
         var id = DeclarationUrl().Match(page.Url).Groups["id"].Value;
 
         // Customs' own record: what the form sent, and the documents it cited verify — the declaration goes on to be assessed.
@@ -153,7 +153,7 @@ public sealed partial class LodgeJourneyTests(ConsoleSystem system, BrowserFixtu
         await File.WriteAllTextAsync(file, broken.ToJsonString());
         await page.GetByLabel("Declaration file (JSON)").SetInputFilesAsync(file);
         await page.GetByTestId("submit-file").ClickAsync();
-        await page.WaitForURLAsync(DeclarationUrl(), new() { Timeout = 30_000 });
+        await WaitForDeclarationAsync(page, DeclarationUrl(), "lodged-from-file");
         File.Delete(file);
     }
 
@@ -185,7 +185,7 @@ public sealed partial class LodgeJourneyTests(ConsoleSystem system, BrowserFixtu
         await Field(page, "reason").FillAsync("contract price revised to 50,000 USD");
         await page.ScreenshotAsync("declaration-amend");
         await page.GetByTestId("submit-declaration").ClickAsync();
-        await page.WaitForURLAsync(new Regex($"/declarations/{id}$"), new() { Timeout = 30_000 });
+        await WaitForDeclarationAsync(page, new Regex($"/declarations/{id}$"), "amended");
 
         var amended = await api.PollDeclarationAsync(id, d => d["contentVersion"]!.GetValue<int>() == 2);
         Assert.Equal(50000m, amended["content"]!["items"]![0]!["customsValue"]!.GetValue<decimal>());
@@ -213,6 +213,25 @@ public sealed partial class LodgeJourneyTests(ConsoleSystem system, BrowserFixtu
         await page.Locator("[data-testid='declaration-form'][data-interactive='true']").WaitForAsync(new() { Timeout = 30_000 });
         // The exporter's documents are listed (or said to be none) once the page has loaded them.
         await page.Locator("[data-testid='document-picker'], #f-documents p.muted:not(:has-text('Loading'))").First.WaitForAsync();
+    }
+
+    /// <summary>
+    /// After sending the form: waits for its declaration's page, as long as any navigation may take (the browser context's
+    /// navigation timeout, meant for a machine loaded by the other test classes). If it does not come, the failure says what
+    /// the page showed instead (the form's errors, a problem) and keeps a screenshot.
+    /// </summary>
+    private static async Task WaitForDeclarationAsync(IPage page, Regex url, string what)
+    {
+        try
+        {
+            await page.WaitForURLAsync(url);
+        }
+        catch (TimeoutException e)
+        {
+            var shot = await page.ScreenshotAsync($"not-{what}");
+            var shown = await page.Locator("main").InnerTextAsync(new() { Timeout = 5_000 });
+            throw new TimeoutException($"The form was sent but the declaration's page did not come (still at {page.Url}; screenshot {shot}). The page shows:\n{shown}", e);
+        }
     }
 
     private static ILocator Field(IPage page, string path) => page.Locator($"[id='{FormPaths.Id(path)}']");
