@@ -143,6 +143,20 @@ public sealed class TimelineTests : IAsyncLifetime
     }
 
     [Fact]
+    public void A_prerendered_timeline_reads_no_history_and_says_it_is_loading()
+    {
+        _history.Transitions = [Transition(1, "Registered", "Accepted", "01", Anchored(proofValid: true, rootOnChain: true, "verified: the transition is in a root recorded on chain"))];
+        _context.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Static", isInteractive: false));
+        var api = new DocumentsApi(new HttpClient(_history) { BaseAddress = new Uri("http://documents.test/") }, new Anonymous(), new HttpContextAccessor());
+
+        var prerendered = _context.Render<Timeline>(p => p.Add(t => t.Api, api).Add(t => t.Path, "/documents/3f0c/history").Add(t => t.Version, "Issued"));
+
+        Assert.Equal(0, _history.Requests);
+        Assert.Contains("Loading history…", prerendered.Markup);
+        Assert.Empty(prerendered.FindAll("li.transition"));
+    }
+
+    [Fact]
     public void In_a_credits_history_copying_a_presentations_proof_marks_that_transition_only_though_the_credits_has_the_same_sequence()
     {
         var credit = Transition(1, "Applied", "Issued", null, Anchored(true, true, "verified: the transition is in a root recorded on chain"));
@@ -187,6 +201,9 @@ public sealed class TimelineTests : IAsyncLifetime
     {
         public JsonArray Transitions { get; set; } = [];
 
+        /// <summary>How many times the history was asked for.</summary>
+        public int Requests;
+
         public HttpStatusCode Status { get; set; } = HttpStatusCode.OK;
 
         /// <summary>The history's overall verdict and its reason, when the test sets them.</summary>
@@ -194,6 +211,7 @@ public sealed class TimelineTests : IAsyncLifetime
 
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
+            Interlocked.Increment(ref Requests);
             var body = Status == HttpStatusCode.OK
                 ? new JsonObject
                 {

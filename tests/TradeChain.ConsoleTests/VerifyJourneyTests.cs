@@ -205,7 +205,8 @@ public sealed class VerifyJourneyTests(ConsoleSystem system, BrowserFixture brow
     {
         await using var context = new BunitContext();
         context.JSInterop.Mode = JSRuntimeMode.Loose;
-        context.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: false));
+        // Interactive, as on a console page: the timeline reads its history only in the interactive circuit, not for a prerender.
+        context.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
         var user = new SignedIn(ConsolePrincipal.Create("le.minh", "le.minh", Roles.Exporter, Exporter, Token(Roles.Exporter, Exporter)));
         var api = new DocumentsApi(new HttpClient { BaseAddress = system.Services.Documents.BaseAddress }, user, new HttpContextAccessor());
         var timeline = context.Render<Timeline>(p => p.Add(t => t.Api, api).Add(t => t.Path, "/" + path).Add(t => t.Version, "Issued"));

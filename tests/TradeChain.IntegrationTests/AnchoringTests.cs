@@ -45,6 +45,41 @@ public sealed class AnchoringTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_history_comes_from_a_stalled_node_with_its_roots_unchecked_and_each_proof_still_checked()
+    {
+        await using var rig = Rig(maxBatchSize: 2, "stalled.db");
+        var id = await rig.RecordShipmentAsync(6);
+        Assert.Equal(3, await rig.AnchorAllAsync()); // three roots: each would wait for the RPC client's timeout in turn
+
+        // The node hangs (takes connections, answers nothing) for 15 s: longer than the history may wait for the chain (5 s
+        // in all), shorter than one read waiting for the RPC client's own timeout (20 s), as each root's did in turn before.
+        using var resume = new CancellationTokenSource();
+        var stall = _chain.StallAsync(TimeSpan.FromSeconds(15), resume.Token);
+        try
+        {
+            var history = await rig.HistoryAsync(id);
+            Assert.False(stall.IsCompleted, "the history waited for the node to come back");
+            Assert.All(history.Transitions, t =>
+            {
+                Assert.Equal("unchecked", t.Anchor.Status);
+                Assert.True(t.Anchor.ProofValid); // the proofs are checked here, without the chain
+                Assert.Null(t.Anchor.RootOnChain);
+            });
+            Assert.Equal("unchecked", history.Verdict);
+        }
+        finally
+        {
+            await resume.CancelAsync();
+            await stall;
+        }
+
+        // The node back: the same history verifies.
+        var verified = await rig.HistoryAsync(id);
+        Assert.Equal("verified", verified.Verdict);
+        Assert.All(verified.Transitions, t => Assert.Equal("anchored", t.Anchor.Status));
+    }
+
+    [Fact]
     public async Task Batch_size_one_is_one_transaction_per_transition()
     {
         await using var rig = Rig(maxBatchSize: 1, "single.db");

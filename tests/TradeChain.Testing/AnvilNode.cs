@@ -53,6 +53,18 @@ public sealed class AnvilNode : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
+    /// <summary>
+    /// Freezes the node (SIGSTOP) for <paramref name="duration"/>, or until <paramref name="resumeEarly"/> is cancelled, then
+    /// lets it go on (SIGCONT): its port still takes connections but nothing is answered meanwhile, as a hung node.
+    /// </summary>
+    public async Task StallAsync(TimeSpan duration, CancellationToken resumeEarly = default)
+    {
+        Signals.Send(_process.Id, Signals.Stop);
+        try { await Task.Delay(duration, resumeEarly); }
+        catch (OperationCanceledException) when (resumeEarly.IsCancellationRequested) { } // resumed early, as asked
+        finally { Signals.Send(_process.Id, Signals.Continue); }
+    }
+
     /// <summary>Starts the node again on the same port from its saved state: same contracts, same history.</summary>
     public async Task StartAgainAsync()
     {

@@ -10,7 +10,7 @@ namespace TradeChain.ServiceDefaults.Transitions;
 /// <param name="Status">
 /// "pending" (not yet anchored); "anchored" (its fields fold with the proof to a root the chain records — verified);
 /// "tampered" (its fields no longer hash to a leaf of its root: the stored transition was changed after anchoring);
-/// "unknown-root" (the chain does not record its root); "unchecked" (proof valid, the chain could not be asked).
+/// "unknown-root" (the chain does not record its root); "unchecked" (proof valid, the chain could not be asked in time: down or slow).
 /// </param>
 /// <param name="ProofValid">The leaf recomputed from the transition's fields, folded with the proof, gives the root.</param>
 /// <param name="RootOnChain">The TransitionAnchor contract records the root (null when not checked or pending).</param>
@@ -45,7 +45,7 @@ public sealed record TransitionView(
 /// <summary>An aggregate's transitions, with one verdict for them all.</summary>
 /// <param name="Verdict">
 /// "verified" (every transition anchored and verified), "pending" (those anchored verify, the rest wait for anchoring),
-/// "does-not-verify" (at least one is tampered or its root unknown to the chain) or "unchecked" (the chain could not be asked).
+/// "does-not-verify" (at least one is tampered or its root unknown to the chain) or "unchecked" (the chain could not be asked in time).
 /// </param>
 /// <param name="VerdictReason">The verdict in words, naming the transitions that do not verify.</param>
 public sealed record HistoryView(string AggregateType, string AggregateId, IReadOnlyList<TransitionView> Transitions, string Verdict, string VerdictReason)
@@ -57,7 +57,7 @@ public sealed record HistoryView(string AggregateType, string AggregateId, IRead
         var (verdict, reason) = failing.Count > 0
             ? ("does-not-verify", $"{failing.Count} of {transitions.Count} transition(s) do not verify: "
                 + string.Join("; ", failing.Select(t => $"#{t.Sequence} {t.Anchor.Verdict}")))
-            : transitions.Any(t => t.Anchor.Status == "unchecked") ? ("unchecked", "the chain could not be asked: the anchored roots were not checked")
+            : transitions.Any(t => t.Anchor.Status == "unchecked") ? ("unchecked", "the chain could not be asked in time (down or slow): not every anchored root was checked")
             : pending > 0 ? ("pending", $"{transitions.Count - pending} transition(s) verified; {pending} not yet anchored")
             : ("verified", $"all {transitions.Count} transition(s) verified against the chain");
         return new HistoryView(aggregateType, aggregateId, transitions, verdict, reason);
@@ -78,14 +78,25 @@ public sealed record HistoryView(string AggregateType, string AggregateId, IRead
     };
 }
 
-/// <summary>Reads an aggregate's transitions with their proofs, and checks each against the chain.</summary>
+/// <summary>
+/// Reads an aggregate's transitions with their proofs, and checks each against the chain: each distinct root once, all of
+/// them within <see cref="ChainChecksDeadline"/> (per history read: a credit's history reads its presentations' too, each its own). A node that does not answer in time, or fails, leaves the roots not yet
+/// asked "unchecked" without asking again, so a history comes in seconds even from a stalled node (before, each root waited
+/// for the RPC client's own timeout in turn, and a console page with a history waited as long).
+/// </summary>
 public sealed class TransitionHistory(ServiceDbContext db, TransitionAnchorClient anchor)
 {
+    /// <summary>How long one history's chain checks may take in all.</summary>
+    public static readonly TimeSpan ChainChecksDeadline = TimeSpan.FromSeconds(5);
+
     public async Task<HistoryView> GetAsync(string aggregateType, string aggregateId, CancellationToken ct)
     {
         var records = await db.Transitions.AsNoTracking()
             .Where(t => t.AggregateType == aggregateType && t.AggregateId == aggregateId)
             .OrderBy(t => t.Sequence).ToListAsync(ct);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(ChainChecksDeadline);
+        var unreachable = false;
         var roots = new Dictionary<string, bool?>();
         var views = new List<TransitionView>();
         foreach (var r in records)
@@ -103,8 +114,9 @@ public sealed class TransitionHistory(ServiceDbContext db, TransitionAnchorClien
                 var proofValid = MerkleTree.Verify(leaf, proof.Select(Hex.Decode), Hex.Decode(r.BatchRoot));
                 if (!roots.TryGetValue(r.BatchRoot, out var onChain))
                 {
-                    try { onChain = await anchor.GetAsync(Hex.Decode(r.BatchRoot)) is not null; }
-                    catch (Exception e) when (e is not OperationCanceledException) { onChain = null; } // chain unreachable: say so, do not fail
+                    // Chain unreachable or too slow: say so, do not fail (and do not ask again for the roots after it).
+                    onChain = unreachable ? null : await RecordedAsync(r.BatchRoot, deadline.Token, ct);
+                    unreachable |= onChain is null;
                     roots[r.BatchRoot] = onChain;
                 }
                 var (status, verdict) = (proofValid, onChain) switch
@@ -112,7 +124,7 @@ public sealed class TransitionHistory(ServiceDbContext db, TransitionAnchorClien
                     (false, _) => ("tampered", "tampered: the transition's fields do not hash to a leaf of its anchored root"),
                     (true, true) => ("anchored", "verified: the transition is in a root recorded on chain"),
                     (true, false) => ("unknown-root", "unknown root: the chain does not record this transition's root"),
-                    (true, null) => ("unchecked", "proof valid; the chain is unreachable, so the root was not checked"),
+                    (true, null) => ("unchecked", "proof valid; the chain could not be asked in time (down or slow), so the root was not checked"),
                 };
                 view = new AnchorView(status, r.BatchRoot, proof, r.BatchSize, r.BlockNumber, r.TransactionHash,
                     anchor.ContractAddress, proofValid, onChain, verdict);
@@ -121,5 +133,26 @@ public sealed class TransitionHistory(ServiceDbContext db, TransitionAnchorClien
                 r.Service, r.AggregateType, r.AggregateId, Hex.Encode(leaf), leafData.CanonicalJson(), view));
         }
         return HistoryView.Of(aggregateType, aggregateId, views);
+    }
+
+    /// <summary>Whether the chain records <paramref name="root"/>; null when the node failed or did not answer before <paramref name="deadline"/>.</summary>
+    private async Task<bool?> RecordedAsync(string root, CancellationToken deadline, CancellationToken ct)
+    {
+        var read = anchor.GetAsync(Hex.Decode(root));
+        try
+        {
+            return await read.WaitAsync(deadline) is not null;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // The deadline (or the RPC client's own cancellation), not the caller's: a read still running goes on until the RPC
+            // client's timeout; its outcome is not wanted.
+            _ = read.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            return null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return null;
+        }
     }
 }
