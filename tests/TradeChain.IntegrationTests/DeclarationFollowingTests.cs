@@ -8,18 +8,28 @@ using static TradeChain.IntegrationTests.Infrastructure.Api;
 
 namespace TradeChain.IntegrationTests;
 
+/// <summary>One system for <see cref="DeclarationFollowingTests"/>' tests (each uses its own parties).</summary>
+public sealed class DeclarationFollowingFixture : IAsyncLifetime
+{
+    public TradeChainSystem System { get; private set; } = null!;
+
+    public async Task InitializeAsync() => System = await TradeChainSystem.StartAsync();
+
+    public async Task DisposeAsync() => await System.DisposeAsync();
+}
+
 /// <summary>
 /// Fewer client round trips (issue 15, item 7): a declarant's system lodges many declarations in one request, and a
-/// client follows a declaration's status by long-poll — one request per status change instead of polling.
+/// client follows a declaration's status, or a list of declarations, by long-poll — one request per change instead of polling.
 /// </summary>
-public sealed class DeclarationFollowingTests
+public sealed class DeclarationFollowingTests(DeclarationFollowingFixture fixture) : IClassFixture<DeclarationFollowingFixture>
 {
     private const string Exporter = "EXP-ACME-VN";
 
     [Fact]
     public async Task A_declarant_lodges_a_batch_and_follows_each_declaration_to_its_assessment_one_answer_per_status_change()
     {
-        await using var system = await TradeChainSystem.StartAsync();
+        var system = fixture.System;
         var customs = system.Customs.BaseAddress;
         using var exporter = Client(Roles.Exporter, Exporter, "anh");
         using var stranger = Client(Roles.Exporter, "EXP-OTHER-TH", "somchai");
@@ -91,5 +101,89 @@ public sealed class DeclarationFollowingTests
             new { declarations = Enumerable.Repeat(GoldenPath.ExportDeclaration("LRN-X", documents[0].Co, documents[0].Invoice), 101) });
         Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);
         Assert.Equal("must hold between 1 and 100 declarations", (await tooMany.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!["declarations"]![0]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_client_follows_its_declaration_list_answered_when_what_it_sees_changes_and_not_for_another_declarants()
+    {
+        var system = fixture.System;
+        var customs = system.Customs.BaseAddress;
+        using var exporter = Client(Roles.Exporter, "EXP-LIST-VN", "mai");
+        using var other = Client(Roles.Exporter, "EXP-LIST-TH", "somchai");
+        using var officer = Client(Roles.CustomsOfficer, "CUS-VNSGN", "tran");
+        var (co, invoice) = (await IssueCertificateOfOrigin(exporter, system.Documents.BaseAddress, "CO-LIST-1"), await IssueInvoice(exporter, system.Documents.BaseAddress, "INV-LIST-1"));
+        var (otherCo, otherInvoice) = (await IssueCertificateOfOrigin(other, system.Documents.BaseAddress, "CO-LIST-2"), await IssueInvoice(other, system.Documents.BaseAddress, "INV-LIST-2"));
+        var list = new Uri(customs, "declarations?pageSize=10");
+
+        // The list's answer carries its ETag; asked with it, the same list is 304 Not Modified, without a body.
+        var (page, etag) = await ListAsync(exporter, list, null);
+        Assert.Equal(0, page!["total"]!.GetValue<int>());
+        Assert.Equal((HttpStatusCode.NotModified, etag), await ConditionalAsync(exporter, list, etag));
+
+        // Another declarant lodges while this one waits: nothing this one sees changed, so its wait ends unchanged (304)
+        // and its ETag stands: the answer tells it nothing of the other's declaration.
+        // (An unchanged answer comes only when the wait is over: its moment says nothing of other parties' commits.)
+        var asked = System.Diagnostics.Stopwatch.StartNew();
+        var waiting = ConditionalAsync(exporter, new Uri(customs, "declarations?pageSize=10&waitSeconds=4"), etag);
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        await Post(other, new Uri(customs, "declarations"), GoldenPath.ExportDeclaration("LRN-LIST-TH", otherCo, otherInvoice));
+        Assert.Equal((HttpStatusCode.NotModified, etag), await waiting);
+        Assert.True(asked.Elapsed >= TimeSpan.FromSeconds(3.9), $"the unchanged list was answered after {asked.Elapsed}, before its 4 s wait was over");
+
+        // It waits (20 s), and lodges meanwhile from elsewhere: the wait answers with the list that holds the new declaration.
+        var changed = ListAsync(exporter, new Uri(customs, "declarations?pageSize=10&waitSeconds=20"), etag);
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        var lodged = await Post(exporter, new Uri(customs, "declarations"), GoldenPath.ExportDeclaration("LRN-LIST-VN", co, invoice));
+        var (newer, newerTag) = await changed;
+        Assert.NotNull(newer); // 200, not the 304 of a wait that ended with nothing changed
+        Assert.NotEqual(etag, newerTag);
+        Assert.Equal(["LRN-LIST-VN"], newer["items"]!.AsArray().Select(i => i!["localReferenceNumber"]!.GetValue<string>()));
+
+        // Followed on, each answer is a change of the declaration's row (its status moves to Assessed), until it stands.
+        var (seen, seenTag) = (newer, newerTag);
+        for (var answers = 0; seen["items"]![0]!["status"]!.GetValue<string>() is not ("Assessed" or "Rejected") && answers < 20; answers++)
+        {
+            var (next, nextTag) = await ListAsync(exporter, new Uri(customs, "declarations?pageSize=10&waitSeconds=20"), seenTag);
+            if (next is null) continue; // a step slower than the wait: 304, asked again
+            Assert.NotEqual(seenTag, nextTag);
+            (seen, seenTag) = (next, nextTag);
+        }
+        Assert.Equal(("Assessed", lodged["id"]!.GetValue<string>()), (seen["items"]![0]!["status"]!.GetValue<string>(), seen["items"]![0]!["id"]!.GetValue<string>()));
+
+        // An ETag is the page as its reader sees it: the officer's list (both declarants' declarations) is not the exporter's.
+        var (officers, officersTag) = await ListAsync(officer, new Uri(customs, "declarations?pageSize=10"), seenTag);
+        Assert.NotEqual(seenTag, officersTag);
+        Assert.Subset(officers!["items"]!.AsArray().Select(i => i!["localReferenceNumber"]!.GetValue<string>()).ToHashSet(), new HashSet<string> { "LRN-LIST-VN", "LRN-LIST-TH" });
+
+        // The wait's bounds are named: at most 30 s, and only with the ETag of a list the client has.
+        var tooLong = await Send(exporter, HttpMethod.Get, new Uri(customs, "declarations?waitSeconds=31"));
+        Assert.Equal((HttpStatusCode.BadRequest, "must be between 0 and 30"), (tooLong.Status, tooLong.Body!["errors"]!["waitSeconds"]![0]!.GetValue<string>()));
+        var noTag = await Send(exporter, HttpMethod.Get, new Uri(customs, "declarations?waitSeconds=5"));
+        Assert.Equal(HttpStatusCode.BadRequest, noTag.Status);
+        Assert.StartsWith("needs an If-None-Match header", noTag.Body!["errors"]!["waitSeconds"]![0]!.GetValue<string>());
+    }
+
+    /// <summary>GET of a list with If-None-Match <paramref name="etag"/> (none when null): the page (null when 304 Not Modified) and the answer's ETag.</summary>
+    private static async Task<(JsonObject? Page, string ETag)> ListAsync(HttpClient client, Uri uri, string? etag)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        if (etag is not null) request.Headers.TryAddWithoutValidation("If-None-Match", etag);
+        using var response = await client.SendAsync(request);
+        var tag = response.Headers.ETag?.ToString() ?? throw new Xunit.Sdk.XunitException($"{uri} answered {(int)response.StatusCode} without an ETag");
+        if (response.StatusCode == HttpStatusCode.NotModified)
+        {
+            Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+            return (null, tag);
+        }
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return ((await response.Content.ReadFromJsonAsync<JsonObject>())!, tag);
+    }
+
+    private static async Task<(HttpStatusCode Status, string ETag)> ConditionalAsync(HttpClient client, Uri uri, string etag)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        request.Headers.TryAddWithoutValidation("If-None-Match", etag);
+        using var response = await client.SendAsync(request);
+        return (response.StatusCode, response.Headers.ETag?.ToString() ?? "");
     }
 }

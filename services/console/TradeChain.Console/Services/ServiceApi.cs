@@ -98,12 +98,34 @@ public abstract class ServiceApi(HttpClient http, AuthenticationStateProvider au
         return await SendCoreAsync<T>(request, ct);
     }
 
-    private async Task<ApiResult<T>> SendCoreAsync<T>(HttpRequestMessage request, CancellationToken ct)
+    /// <summary>
+    /// A list that answers with an ETag (the services' list long-poll): with <paramref name="etag"/> (If-None-Match) the answer
+    /// is NotModified while the list is the same — <paramref name="path"/>'s waitSeconds says how long the service may wait
+    /// for a change first.
+    /// </summary>
+    public async Task<ListAnswer<T>> GetListAsync<T>(string path, string? etag, CancellationToken ct = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (etag is not null) request.Headers.TryAddWithoutValidation("If-None-Match", etag);
+        string? tag = null;
+        var notModified = false;
+        var result = await SendCoreAsync<T>(request, ct, bodyless: response =>
+        {
+            tag = response.Headers.ETag?.ToString();
+            notModified = response.StatusCode == System.Net.HttpStatusCode.NotModified;
+            return notModified;
+        });
+        return new ListAnswer<T>(result, tag, notModified);
+    }
+
+    /// <param name="bodyless">Looks at the response first; true: it is an answer without a body (the result is then Success(default)).</param>
+    private async Task<ApiResult<T>> SendCoreAsync<T>(HttpRequestMessage request, CancellationToken ct, Func<HttpResponseMessage, bool>? bodyless = null)
     {
         await AuthorizeAsync(request);
         try
         {
             using var response = await http.SendAsync(request, ct);
+            if (bodyless?.Invoke(response) == true) return ApiResult<T>.Success(default!);
             var text = await response.Content.ReadAsStringAsync(ct);
             if (!response.IsSuccessStatusCode)
                 return ApiResult<T>.Failure(ApiProblem.Parse((int)response.StatusCode, text, Describe((int)response.StatusCode)));
@@ -140,6 +162,9 @@ public abstract class ServiceApi(HttpClient http, AuthenticationStateProvider au
         _ => $"The {ServiceName} service refused the request ({status})",
     };
 }
+
+/// <summary>A list's answer (<see cref="ServiceApi.GetListAsync{T}"/>): the page or the problem, its ETag, or NotModified (no page: the one the caller has stands).</summary>
+public sealed record ListAnswer<T>(ApiResult<T> Result, string? ETag, bool NotModified);
 
 public sealed class CustomsApi(HttpClient http, AuthenticationStateProvider authentication, IHttpContextAccessor request) : ServiceApi(http, authentication, request, "customs");
 

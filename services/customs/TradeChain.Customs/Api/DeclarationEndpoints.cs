@@ -101,8 +101,8 @@ public static class DeclarationEndpoints
             .WithSummary("Lodges a goods declaration (02); customs has its documents verified, selects the lane and assesses the duties.");
         group.MapPut("/{id:guid}", AmendAsync).RequireAuthorization(Roles.Exporter)
             .WithSummary("Amends a declaration before payment (07): a new version, verified, routed and assessed again; the earlier version stays in history.");
-        group.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyParty)
-            .WithSummary("The work queue: filter by status, lane, office, lodgement date (from/to, yyyy-MM-dd) and assignedTo (an officer, or 'me'); paged. Exporters see only their own.");
+        group.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyParty).Produces(StatusCodes.Status304NotModified)
+            .WithSummary("The work queue: filter by status, lane, office, lodgement date (from/to, yyyy-MM-dd) and assignedTo (an officer, or 'me'); paged. Exporters see only their own. " + ListChanges.Summary("declarations"));
         group.MapGet("/statistics", DeclarationStatistics.GetAsync).RequireAuthorization(Roles.CustomsOfficer)
             .WithSummary("For officers: declarations by status and by lane, those lodged in each hour (UTC) of a day (default today), and how far anchoring lags behind.");
         group.MapGet("/{id:guid}", GetAsync).RequireAuthorization(Policies.AnyParty)
@@ -219,8 +219,8 @@ public static class DeclarationEndpoints
         return View(await examine.HandleAsync(id, request.Findings ?? "", corrections, user, ct), id, user);
     }
 
-    private static async Task<IResult> ListAsync(ClaimsPrincipal user, CustomsDbContext db, string? status, string? lane, string? office, DateOnly? from, DateOnly? to,
-        string? assignedTo, int? page, int? pageSize, CancellationToken ct)
+    private static async Task<IResult> ListAsync(HttpContext http, ClaimsPrincipal user, CustomsDbContext db, ListChanges lists, string? status, string? lane, string? office,
+        DateOnly? from, DateOnly? to, string? assignedTo, int? page, int? pageSize, int? waitSeconds, CancellationToken ct)
     {
         var (number, size) = Paging.Normalise(page, pageSize);
         var query = db.Declarations.AsNoTracking();
@@ -239,16 +239,20 @@ public static class DeclarationEndpoints
             else errors.Add(("lane", "must be one of Green, Blue, Yellow, Red"));
         }
         if (from > to) errors.Add(("from", "must not be after to"));
+        errors.AddRange(ListChanges.Check(http.Request, waitSeconds));
         if (errors.Count > 0) return Problems.Validation(errors);
         if (office is not null) query = query.Where(d => d.OfficeOfDeclaration == office);
         if (from is { } f) { var ms = StartOfDayUnixMs(f); query = query.Where(d => d.LodgedAtUnixMs >= ms); }
         if (to is { } t) { var ms = StartOfDayUnixMs(t.AddDays(1)); query = query.Where(d => d.LodgedAtUnixMs < ms); }
         if (assignedTo is not null) { var officer = assignedTo == "me" ? user.Actor() : assignedTo; query = query.Where(d => d.AssignedOfficer == officer); }
-        var counts = await LaneCounts.CountAsync(query, ct);
-        if (laneFilter is { } chosen) query = query.Where(d => d.Lane == chosen);
-        var total = await query.CountAsync(ct);
-        var items = await WorkItem.ReadAsync(query.OrderByDescending(d => d.LodgedAtUnixMs).Skip((number - 1) * size).Take(size), ct);
-        return Results.Ok(new WorkQueuePage(items, number, size, total, counts));
+        var filtered = laneFilter is { } chosen ? query.Where(d => d.Lane == chosen) : query;
+        return await lists.AnswerAsync(http, db, Declaration.RecordType, waitSeconds, async c =>
+        {
+            var counts = await LaneCounts.CountAsync(query, c);
+            var total = await filtered.CountAsync(c);
+            var items = await WorkItem.ReadAsync(filtered.OrderByDescending(d => d.LodgedAtUnixMs).ThenBy(d => d.Id).Skip((number - 1) * size).Take(size), c);
+            return new WorkQueuePage(items, number, size, total, counts);
+        }, ct);
     }
 
     private static long StartOfDayUnixMs(DateOnly day) => new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToUnixTimeMilliseconds();

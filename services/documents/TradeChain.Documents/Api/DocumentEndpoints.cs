@@ -3,6 +3,7 @@ using System.Security.Claims;
 using System.Text.Json.Nodes;
 using TradeChain.Documents.Application;
 using TradeChain.Documents.Domain;
+using TradeChain.Documents.Infrastructure;
 using TradeChain.Documents.Verification;
 using TradeChain.Domain;
 using TradeChain.Ledger;
@@ -67,7 +68,8 @@ public static class DocumentEndpoints
                 "Sending a batch again is safe.");
         group.MapPost("/", SubmitAsync).RequireAuthorization(Roles.Exporter)
             .WithSummary("Submits a trade document: validated against its schema, wrapped as OpenAttestation v2 and queued for issuance (202; follow GET /documents/{id} with afterVersion and waitSeconds until Issued).");
-        group.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyParty).WithSummary("Lists documents: a party sees the documents it issued; customs officers see those that declarations reference.");
+        group.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyParty).Produces(StatusCodes.Status304NotModified)
+            .WithSummary("Lists documents: a party sees the documents it issued; customs officers see those that declarations reference. " + ListChanges.Summary("documents"));
         group.MapGet("/{id:guid}", GetAsync).RequireAuthorization(Policies.AnyParty)
             .WithSummary("The document, its status and, once issued, the wrapped OpenAttestation document. " + LongPoll.Summary("document"));
         group.MapGet("/{id:guid}/wrapped", WrappedAsync).RequireAuthorization(Policies.AnyParty)
@@ -169,11 +171,16 @@ public static class DocumentEndpoints
         return Results.Ok(new BatchSubmissionResult(results, submitted, results.Count - submitted));
     }
 
-    private static async Task<IResult> ListAsync(ClaimsPrincipal user, ReadDocuments read, ChainOptions chain, int? page, int? pageSize, string? type, CancellationToken ct)
+    private static async Task<IResult> ListAsync(HttpContext http, ClaimsPrincipal user, ReadDocuments read, DocumentsDbContext db, ListChanges lists, ChainOptions chain,
+        int? page, int? pageSize, string? type, int? waitSeconds, CancellationToken ct)
     {
-        var documents = await read.ListAsync(user.Caller(), page, pageSize, type, ct);
-        return Results.Ok(new PagedResult<DocumentView>(documents.Items.Select(d => DocumentView.From(d, chain)).ToList(),
-            documents.PageNumber, documents.PageSize, documents.Total));
+        if (LongPoll.Refused(ListChanges.Check(http.Request, waitSeconds)) is { } refused) return refused;
+        var caller = user.Caller();
+        return await lists.AnswerAsync(http, db, TradeDocument.RecordType, waitSeconds, async c =>
+        {
+            var documents = await read.ListAsync(caller, page, pageSize, type, c);
+            return new PagedResult<DocumentView>(documents.Items.Select(d => DocumentView.From(d, chain)).ToList(), documents.PageNumber, documents.PageSize, documents.Total);
+        }, ct);
     }
 
     /// <summary>The document; with afterVersion and waitSeconds, a long-poll for its next transition (see <see cref="RecordChanges"/>).</summary>

@@ -54,7 +54,8 @@ public sealed class ReadDocuments(DocumentsDbContext db, TransitionHistory histo
             : query.Where(d => d.OwnerParty == caller.Party);
         if (type is not null) query = query.Where(d => d.DocumentType == type);
         var total = await query.CountAsync(ct);
-        var items = await query.OrderByDescending(d => d.SubmittedAtUnixMs).Skip((number - 1) * size).Take(size).ToListAsync(ct);
+        // Ties (a batch's documents share their moment) in one order: the same page reads the same each time (its ETag).
+        var items = await query.OrderByDescending(d => d.SubmittedAtUnixMs).ThenBy(d => d.Id).Skip((number - 1) * size).Take(size).ToListAsync(ct);
         return new PagedResult<TradeDocument>(items, number, size, total);
     }
 

@@ -78,8 +78,8 @@ public static class CreditEndpoints
     {
         var group = app.MapGroup("/credits").WithTags("documentary credits").RequireAuthorization(Policies.AnyParty);
         group.MapPost("/", ApplyAsync).RequireAuthorization(Roles.Exporter).WithSummary("The importer (applicant) applies to its bank for a documentary credit.");
-        group.MapGet("/", ListAsync)
-            .WithSummary($"The credits the caller is party to, the latest applied first: one page (page, pageSize: {Paging.DefaultSize}, at most {Paging.MaxSize}).");
+        group.MapGet("/", ListAsync).Produces(StatusCodes.Status304NotModified)
+            .WithSummary($"The credits the caller is party to, the latest applied first: one page (page, pageSize: {Paging.DefaultSize}, at most {Paging.MaxSize}). " + ListChanges.Summary("credits"));
         group.MapGet("/{id:guid}", GetAsync)
             .WithSummary("The credit, with the signature a step of it waits for (pendingSignature: whose, awaiting or submitting) while one does.");
         group.MapGet("/{id:guid}/history", HistoryAsync).WithSummary("The credit's transitions with their Merkle proofs and on-chain anchoring.");
@@ -200,11 +200,18 @@ public static class CreditEndpoints
             Text(r.PortOfLoading, "portOfLoading", 5), Text(r.PortOfDischarge, "portOfDischarge", 5), Text(r.GoodsDescription, "goodsDescription", 2000), documents);
     }
 
-    private static async Task<IResult> ListAsync(ClaimsPrincipal user, PaymentsDbContext db, int? page, int? pageSize, CancellationToken ct)
+    private static async Task<IResult> ListAsync(HttpContext http, ClaimsPrincipal user, PaymentsDbContext db, ListChanges lists, int? page, int? pageSize, int? waitSeconds,
+        CancellationToken ct)
     {
         var (number, size) = Paging.Normalise(page, pageSize);
-        var (credits, total) = await CreditQueries.ListAsync(db, user.Party(), number, size, ct);
-        return Results.Ok(new PagedResult<CreditView>(credits.Select(c => CreditView.From(c)).ToList(), number, size, total));
+        if (LongPoll.Refused(ListChanges.Check(http.Request, waitSeconds)) is { } refused) return refused;
+        var party = user.Party();
+        // Woken by a credit's transitions here; a presentation's (the list shows each credit's latest) is found at the next look at the log's head.
+        return await lists.AnswerAsync(http, db, DocumentaryCredit.RecordType, waitSeconds, async c =>
+        {
+            var (credits, total) = await CreditQueries.ListAsync(db, party, number, size, c);
+            return new PagedResult<CreditView>(credits.Select(c => CreditView.From(c)).ToList(), number, size, total);
+        }, ct);
     }
 
     private static async Task<IResult> GetAsync(Guid id, ClaimsPrincipal user, PaymentsDbContext db, SubmitSignature submit, TimeProvider clock,

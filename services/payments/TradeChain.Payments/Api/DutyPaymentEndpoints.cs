@@ -53,7 +53,8 @@ public static partial class DutyPaymentEndpoints
     public static IEndpointRouteBuilder MapDutyPayments(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/duty-payments").WithTags("duty payments");
-        group.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyParty).WithSummary("Duty payments: a bank those of the declarants that mandated it and those it settled, an exporter its own.");
+        group.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyParty).Produces(StatusCodes.Status304NotModified)
+            .WithSummary("Duty payments: a bank those of the declarants that mandated it and those it settled, an exporter its own. " + ListChanges.Summary("duty payments"));
         group.MapGet("/{reference}", GetAsync).RequireAuthorization(Policies.AnyParty)
             .WithSummary("The duty payment (version: its number of status changes). " + LongPoll.Summary("duty payment"));
         group.MapGet("/{reference}/history", HistoryAsync).RequireAuthorization(Policies.AnyParty)
@@ -159,7 +160,8 @@ public static partial class DutyPaymentEndpoints
         return Results.Ok(await MessageEndpoints.ListAsync(db, reference, user, ct));
     }
 
-    private static async Task<IResult> ListAsync(ClaimsPrincipal user, PaymentsDbContext db, string? status, int? page, int? pageSize, CancellationToken ct)
+    private static async Task<IResult> ListAsync(HttpContext http, ClaimsPrincipal user, PaymentsDbContext db, ListChanges lists, string? status, int? page, int? pageSize,
+        int? waitSeconds, CancellationToken ct)
     {
         var (number, size) = Paging.Normalise(page, pageSize);
         var query = db.DutyPayments.AsNoTracking();
@@ -174,11 +176,15 @@ public static partial class DutyPaymentEndpoints
             if (!Enum.TryParse<DutyPaymentStatus>(status, true, out var parsed)) return Problems.Validation(("status", "must be Requested, Settling, Settled or Withdrawn"));
             query = query.Where(p => p.Status == parsed);
         }
-        var total = await query.CountAsync(ct);
-        var items = await query.OrderByDescending(p => p.RequestedAtUnixMs).Skip((number - 1) * size).Take(size).ToListAsync(ct);
-        var refusals = await DutyPaymentQueries.RefusalDetailsAsync(db, items, ct);
-        return Results.Ok(new PagedResult<DutyPaymentView>(
-            items.Select(p => DutyPaymentView.From(p, user.Party(), refusalDetail: refusals.GetValueOrDefault(p.Reference))).ToList(), number, size, total));
+        if (LongPoll.Refused(ListChanges.Check(http.Request, waitSeconds)) is { } refused) return refused;
+        return await lists.AnswerAsync(http, db, DutyPayment.RecordType, waitSeconds, async c =>
+        {
+            var total = await query.CountAsync(c);
+            var items = await query.OrderByDescending(p => p.RequestedAtUnixMs).ThenBy(p => p.Reference).Skip((number - 1) * size).Take(size).ToListAsync(c);
+            var refusals = await DutyPaymentQueries.RefusalDetailsAsync(db, items, c);
+            return new PagedResult<DutyPaymentView>(
+                items.Select(p => DutyPaymentView.From(p, caller, refusalDetail: refusals.GetValueOrDefault(p.Reference))).ToList(), number, size, total);
+        }, ct);
     }
 
     /// <summary>The duty payment; with afterVersion and waitSeconds, a long-poll for its next transition (see <see cref="RecordChanges"/>).</summary>

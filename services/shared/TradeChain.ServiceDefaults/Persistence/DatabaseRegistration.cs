@@ -26,6 +26,7 @@ public static class DatabaseRegistration
 
         builder.Services.AddSingleton<WorkSignal>();
         builder.Services.AddSingleton(_ => new RecordChanges());
+        builder.Services.AddSingleton<ListChanges>();
         builder.Services.AddSingleton<WorkSignalInterceptor>();
         // Pooled: each request or message gets a context an earlier unit of work returned (EF resets it), not a new one that
         // sets up EF's services again (5-6 % of each service's CPU under load, bench/README). The pool makes a context from

@@ -15,7 +15,8 @@ namespace TradeChain.ServiceDefaults.Persistence;
 /// </summary>
 /// <param name="service">The service whose transitions this database records (the name in the transition log).</param>
 /// <param name="changes">
-/// Woken when a record's transition commits (long-poll of its status): when not given, the options' (<see cref="RecordChangesExtension"/>);
+/// Woken when a record's transition commits (long-poll of its status, and of the lists of its kind: <see cref="ListChanges.AnyOf"/>):
+/// when not given, the options' (<see cref="RecordChangesExtension"/>);
 /// absent when they carry none (tools, tests).
 /// </param>
 public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity service, RecordChanges? changes = null) : DbContext(options)
@@ -114,7 +115,7 @@ public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity
 
     /// <summary>
     /// A transaction of this context ended (<see cref="TransactionEndInterceptor"/>): committed, what its saves recorded is
-    /// announced — the long-poll wake-ups of its records and the transition counts; rolled back, it is forgotten. Every
+    /// announced — the long-poll wake-ups of its records and of the lists of their kinds, and the transition counts; rolled back, it is forgotten. Every
     /// context configured by UseServiceDatabase has that interceptor.
     /// </summary>
     internal void TransactionEnded(bool committed)
@@ -134,7 +135,9 @@ public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity
     private void Announce(List<TransitionRecord> recorded)
     {
         OnTransitionsCommitted(recorded);
-        _changes?.Committed(recorded.Select(r => RecordChanges.KeyOf(r.AggregateType, r.AggregateId)));
+        // Each record's followers, and the lists of its kind waiting for a change (ListChanges).
+        _changes?.Committed(recorded.Select(r => RecordChanges.KeyOf(r.AggregateType, r.AggregateId))
+            .Concat(recorded.Select(r => ListChanges.AnyOf(r.AggregateType))));
     }
 
     /// <summary>

@@ -61,7 +61,10 @@ public sealed class RecordChanges(int maxWaiting = RecordChanges.MaxWaiting, int
         lock (_lock) return _byParty.GetValueOrDefault(party);
     }
 
-    /// <summary>Wakes every request waiting on these records (<see cref="KeyOf"/>), once their transitions are committed.</summary>
+    /// <summary>
+    /// Wakes every request waiting on these keys once their transitions are committed: a record's (<see cref="KeyOf"/>), or
+    /// any record of a kind (<see cref="ListChanges.AnyOf"/>: a list waiting for a change).
+    /// </summary>
     public void Committed(IEnumerable<string> keys)
     {
         foreach (var key in keys.Distinct(StringComparer.Ordinal))

@@ -75,7 +75,10 @@ public sealed class DocumentaryCredit : Aggregate
     /// <summary>Changes with every change of the credit or of one of its parts: two concurrent changes cannot both be saved.</summary>
     public int Revision { get; private set; }
 
-    public override string AggregateType => "credit";
+    /// <summary>The credit's kind of record in the transition log.</summary>
+    public const string RecordType = "credit";
+
+    public override string AggregateType => RecordType;
 
     public override string AggregateKey => Id.ToString();
 

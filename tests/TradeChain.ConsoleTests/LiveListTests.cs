@@ -1,0 +1,84 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Http;
+using TradeChain.Console.Components.Shared;
+using TradeChain.Console.Services;
+using TradeChain.Console.Services.Payments;
+
+namespace TradeChain.ConsoleTests;
+
+/// <summary>
+/// The console's side of the services' list long-poll, without a browser: what LiveList asks (If-None-Match of the ETag
+/// it holds, waitSeconds) and what it hands its page (each changed list, never a 304's nothing).
+/// </summary>
+public sealed class LiveListTests : BunitContext
+{
+    private readonly ScriptedList _service = new();
+
+    public LiveListTests()
+    {
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
+    }
+
+    [Fact]
+    public void It_hands_the_page_each_changed_list_and_asks_with_the_etag_it_holds_and_a_wait()
+    {
+        _service.Answers.Enqueue((HttpStatusCode.OK, "\"a\"", Credits("LC-1")));
+        _service.Answers.Enqueue((HttpStatusCode.NotModified, "\"a\"", null));
+        _service.Answers.Enqueue((HttpStatusCode.OK, "\"b\"", Credits("LC-1", "LC-2")));
+        var shown = new List<string>();
+
+        Render<LiveList<Page<Credit>>>(p => p.Add(l => l.Api, Api()).Add(l => l.Path, "/credits?page=1&pageSize=50")
+            .Add(l => l.OnChanged, page => shown.Add(string.Join(",", page.Items.Select(c => c.Number)))));
+
+        // Bounded: after its three scripted answers the service holds each further request until the test ends. (Polled:
+        // bUnit's WaitForAssertion looks again only when the component renders, and handing a page over renders nothing here.)
+        for (var waited = 0; shown.Count < 2 && waited < 150; waited++) Thread.Sleep(100);
+        Assert.Equal(["LC-1", "LC-1,LC-2"], shown);
+        var asked = _service.Requests.ToArray();
+        Assert.True(asked.Length >= 3, string.Join(" | ", asked));
+        // The first read learns the list and its ETag; each later one asks after the ETag it holds, waiting for a change.
+        Assert.Equal("/credits?page=1&pageSize=50 If-None-Match: ", asked[0]);
+        Assert.Equal($"/credits?page=1&pageSize=50&waitSeconds={LiveList<Page<Credit>>.WaitSeconds} If-None-Match: \"a\"", asked[1]);
+        Assert.Equal($"/credits?page=1&pageSize=50&waitSeconds={LiveList<Page<Credit>>.WaitSeconds} If-None-Match: \"a\"", asked[2]);
+        if (asked.Length > 3) Assert.EndsWith("If-None-Match: \"b\"", asked[3]);
+    }
+
+    private PaymentsApi Api() => new(new HttpClient(_service) { BaseAddress = new Uri("http://payments.test/") }, new Anonymous(), new HttpContextAccessor());
+
+    private static string Credits(params string[] numbers) =>
+        "{\"items\":[" + string.Join(",", numbers.Select(n => "{\"id\":\"" + Guid.NewGuid() + "\",\"number\":\"" + n + "\"}")) + "],\"pageNumber\":1,\"pageSize\":50,\"total\":" + numbers.Length + "}";
+
+    /// <summary>A payments service answering a list with the scripted answers in turn, then holding each request until cancelled.</summary>
+    private sealed class ScriptedList : HttpMessageHandler
+    {
+        public readonly ConcurrentQueue<(HttpStatusCode Status, string ETag, string? Body)> Answers = new();
+
+        public readonly ConcurrentQueue<string> Requests = new();
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Requests.Enqueue($"{request.RequestUri!.PathAndQuery} If-None-Match: {string.Join(",", request.Headers.IfNoneMatch)}");
+            if (!Answers.TryDequeue(out var answer))
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+                throw new OperationCanceledException(cancellationToken);
+            }
+            var response = new HttpResponseMessage(answer.Status);
+            response.Headers.TryAddWithoutValidation("ETag", answer.ETag);
+            if (answer.Body is not null) response.Content = new StringContent(answer.Body, Encoding.UTF8, "application/json");
+            return response;
+        }
+    }
+
+    private sealed class Anonymous : AuthenticationStateProvider
+    {
+        public override Task<AuthenticationState> GetAuthenticationStateAsync() =>
+            Task.FromResult(new AuthenticationState(new System.Security.Claims.ClaimsPrincipal()));
+    }
+}
