@@ -101,7 +101,7 @@ public static class DeclarationEndpoints
             .WithSummary("Lodges a goods declaration (02); customs has its documents verified, selects the lane and assesses the duties.");
         group.MapPut("/{id:guid}", AmendAsync).RequireAuthorization(Roles.Exporter)
             .WithSummary("Amends a declaration before payment (07): a new version, verified, routed and assessed again; the earlier version stays in history.");
-        group.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyParty).Produces(StatusCodes.Status304NotModified)
+        group.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyParty).Produces<WorkQueuePage>().Produces(StatusCodes.Status304NotModified)
             .WithSummary("The work queue: filter by status, lane, office, lodgement date (from/to, yyyy-MM-dd) and assignedTo (an officer, or 'me'); paged. Exporters see only their own. " + ListChanges.Summary("declarations"));
         group.MapGet("/statistics", DeclarationStatistics.GetAsync).RequireAuthorization(Roles.CustomsOfficer)
             .WithSummary("For officers: declarations by status and by lane, those lodged in each hour (UTC) of a day (default today), and how far anchoring lags behind.");

@@ -68,7 +68,7 @@ public static class DocumentEndpoints
                 "Sending a batch again is safe.");
         group.MapPost("/", SubmitAsync).RequireAuthorization(Roles.Exporter)
             .WithSummary("Submits a trade document: validated against its schema, wrapped as OpenAttestation v2 and queued for issuance (202; follow GET /documents/{id} with afterVersion and waitSeconds until Issued).");
-        group.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyParty).Produces(StatusCodes.Status304NotModified)
+        group.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyParty).Produces<PagedResult<DocumentView>>().Produces(StatusCodes.Status304NotModified)
             .WithSummary("Lists documents: a party sees the documents it issued; customs officers see those that declarations reference. " + ListChanges.Summary("documents"));
         group.MapGet("/{id:guid}", GetAsync).RequireAuthorization(Policies.AnyParty)
             .WithSummary("The document, its status and, once issued, the wrapped OpenAttestation document. " + LongPoll.Summary("document"));

@@ -78,7 +78,7 @@ public static class CreditEndpoints
     {
         var group = app.MapGroup("/credits").WithTags("documentary credits").RequireAuthorization(Policies.AnyParty);
         group.MapPost("/", ApplyAsync).RequireAuthorization(Roles.Exporter).WithSummary("The importer (applicant) applies to its bank for a documentary credit.");
-        group.MapGet("/", ListAsync).Produces(StatusCodes.Status304NotModified)
+        group.MapGet("/", ListAsync).Produces<PagedResult<CreditView>>().Produces(StatusCodes.Status304NotModified)
             .WithSummary($"The credits the caller is party to, the latest applied first: one page (page, pageSize: {Paging.DefaultSize}, at most {Paging.MaxSize}). " + ListChanges.Summary("credits"));
         group.MapGet("/{id:guid}", GetAsync)
             .WithSummary("The credit, with the signature a step of it waits for (pendingSignature: whose, awaiting or submitting) while one does.");

@@ -53,7 +53,7 @@ public static partial class DutyPaymentEndpoints
     public static IEndpointRouteBuilder MapDutyPayments(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/duty-payments").WithTags("duty payments");
-        group.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyParty).Produces(StatusCodes.Status304NotModified)
+        group.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyParty).Produces<PagedResult<DutyPaymentView>>().Produces(StatusCodes.Status304NotModified)
             .WithSummary("Duty payments: a bank those of the declarants that mandated it and those it settled, an exporter its own. " + ListChanges.Summary("duty payments"));
         group.MapGet("/{reference}", GetAsync).RequireAuthorization(Policies.AnyParty)
             .WithSummary("The duty payment (version: its number of status changes). " + LongPoll.Summary("duty payment"));

@@ -498,14 +498,14 @@ public static class CreditQueries
 
     /// <summary>
     /// The credit's transitions and its presentations' (each under its own type and key, so each leaf checks as it was
-    /// anchored), in the order they happened.
+    /// anchored), in the order they happened; their chain checks within one deadline (<see cref="TransitionHistory.GetManyAsync"/>).
     /// </summary>
     public static async Task<HistoryView> HistoryAsync(TransitionHistory history, DocumentaryCredit credit, CancellationToken ct)
     {
-        var own = await history.GetAsync(credit.AggregateType, credit.AggregateKey, ct);
-        var transitions = own.Transitions.ToList();
-        foreach (var presentation in credit.Presentations)
-            transitions.AddRange((await history.GetAsync(DocumentaryCredit.PresentationAggregateType, presentation.Id.ToString(), ct)).Transitions);
+        var histories = await history.GetManyAsync(
+            [(credit.AggregateType, credit.AggregateKey), .. credit.Presentations.Select(p => (DocumentaryCredit.PresentationAggregateType, p.Id.ToString()))], ct);
+        var own = histories[0];
+        var transitions = histories.SelectMany(h => h.Transitions).ToList();
         // One verdict over the credit's and its presentations' transitions together.
         return HistoryView.Of(own.AggregateType, own.AggregateId,
             [.. transitions.OrderBy(t => t.OccurredAtUnixMs).ThenBy(t => t.AggregateType == credit.AggregateType ? 0 : 1).ThenBy(t => t.Sequence)]);

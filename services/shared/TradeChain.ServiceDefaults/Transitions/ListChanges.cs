@@ -123,8 +123,9 @@ public sealed class ListChanges(RecordChanges changes, TimeProvider clock)
             ct.ThrowIfCancellationRequested();
             // Woken by a commit here: read again even if the head has not moved (on PostgreSQL an id is taken at insert, so
             // a transaction committing after a later one leaves the head where it was).
-            var woken = next.IsCompleted;
-            next = lease.NextChange();
+            var waited = next;
+            next = lease.NextChange(); // taken before looking, so a commit from now on wakes the next wait
+            var woken = waited.IsCompleted;
             var now = await HeadAsync(db, ct);
             if (!woken && now == head && clock.GetUtcNow() - readAt < ReadAgainAnyway) continue;
             var since = clock.GetUtcNow() - readAt;
@@ -137,6 +138,7 @@ public sealed class ListChanges(RecordChanges changes, TimeProvider clock)
                 now = await HeadAsync(db, ct); // what committed during the pause is in the page read next
             }
             head = now;
+            // (Another party's commit just before the deadline delays an unchanged answer by this one read: milliseconds.)
             var page = await read(ct);
             readAt = clock.GetUtcNow();
             var (body, etag) = Encode(page, json);

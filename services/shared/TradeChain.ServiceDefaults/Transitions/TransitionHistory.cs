@@ -80,24 +80,43 @@ public sealed record HistoryView(string AggregateType, string AggregateId, IRead
 
 /// <summary>
 /// Reads an aggregate's transitions with their proofs, and checks each against the chain: each distinct root once, all of
-/// them within <see cref="ChainChecksDeadline"/> (per history read: a credit's history reads its presentations' too, each its own). A node that does not answer in time, or fails, leaves the roots not yet
-/// asked "unchecked" without asking again, so a history comes in seconds even from a stalled node (before, each root waited
-/// for the RPC client's own timeout in turn, and a console page with a history waited as long).
+/// them within <see cref="ChainChecksDeadline"/> — also for several records read together (<see cref="GetManyAsync"/>: a
+/// credit and its presentations). A node that does not answer in time, or fails, leaves the roots not yet asked
+/// "unchecked" without asking again, so a history comes in seconds even from a stalled node (before, each root waited for
+/// the RPC client's own timeout in turn, and a console page with a history waited as long).
 /// </summary>
 public sealed class TransitionHistory(ServiceDbContext db, TransitionAnchorClient anchor)
 {
     /// <summary>How long one history's chain checks may take in all.</summary>
     public static readonly TimeSpan ChainChecksDeadline = TimeSpan.FromSeconds(5);
 
-    public async Task<HistoryView> GetAsync(string aggregateType, string aggregateId, CancellationToken ct)
+    public async Task<HistoryView> GetAsync(string aggregateType, string aggregateId, CancellationToken ct) =>
+        (await GetManyAsync([(aggregateType, aggregateId)], ct))[0];
+
+    /// <summary>Several records' histories, in the order asked, their chain checks within one <see cref="ChainChecksDeadline"/>.</summary>
+    public async Task<IReadOnlyList<HistoryView>> GetManyAsync(IReadOnlyList<(string AggregateType, string AggregateId)> records, CancellationToken ct)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(ChainChecksDeadline);
+        var checks = new ChainChecks(deadline.Token);
+        var histories = new List<HistoryView>(records.Count);
+        foreach (var (type, id) in records) histories.Add(await ReadAsync(type, id, checks, ct));
+        return histories;
+    }
+
+    /// <summary>What one read's chain checks share: their deadline, the roots asked, and whether the node failed already.</summary>
+    private sealed class ChainChecks(CancellationToken deadline)
+    {
+        public CancellationToken Deadline { get; } = deadline;
+        public Dictionary<string, bool?> Roots { get; } = new(StringComparer.Ordinal);
+        public bool Unreachable { get; set; }
+    }
+
+    private async Task<HistoryView> ReadAsync(string aggregateType, string aggregateId, ChainChecks checks, CancellationToken ct)
     {
         var records = await db.Transitions.AsNoTracking()
             .Where(t => t.AggregateType == aggregateType && t.AggregateId == aggregateId)
             .OrderBy(t => t.Sequence).ToListAsync(ct);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        deadline.CancelAfter(ChainChecksDeadline);
-        var unreachable = false;
-        var roots = new Dictionary<string, bool?>();
         var views = new List<TransitionView>();
         foreach (var r in records)
         {
@@ -112,12 +131,12 @@ public sealed class TransitionHistory(ServiceDbContext db, TransitionAnchorClien
             {
                 var proof = JsonSerializer.Deserialize<List<string>>(r.Proof ?? "[]") ?? [];
                 var proofValid = MerkleTree.Verify(leaf, proof.Select(Hex.Decode), Hex.Decode(r.BatchRoot));
-                if (!roots.TryGetValue(r.BatchRoot, out var onChain))
+                if (!checks.Roots.TryGetValue(r.BatchRoot, out var onChain))
                 {
                     // Chain unreachable or too slow: say so, do not fail (and do not ask again for the roots after it).
-                    onChain = unreachable ? null : await RecordedAsync(r.BatchRoot, deadline.Token, ct);
-                    unreachable |= onChain is null;
-                    roots[r.BatchRoot] = onChain;
+                    onChain = checks.Unreachable ? null : await RecordedAsync(r.BatchRoot, checks.Deadline, ct);
+                    checks.Unreachable |= onChain is null;
+                    checks.Roots[r.BatchRoot] = onChain;
                 }
                 var (status, verdict) = (proofValid, onChain) switch
                 {
