@@ -3,7 +3,6 @@ using System.Net;
 using System.Text;
 using Bunit;
 using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Http;
 using TradeChain.Console.Components.Shared;
 using TradeChain.Console.Services;
@@ -49,7 +48,7 @@ public sealed class LiveListTests : BunitContext
         if (asked.Length > 3) Assert.EndsWith("If-None-Match: \"b\"", asked[3]);
     }
 
-    private PaymentsApi Api() => new(new HttpClient(_service) { BaseAddress = new Uri("http://payments.test/") }, new Anonymous(), new HttpContextAccessor());
+    private PaymentsApi Api() => new(new HttpClient(_service) { BaseAddress = new Uri("http://payments.test/") }, new AnonymousAuthentication(), new HttpContextAccessor());
 
     private static string Credits(params string[] numbers) =>
         "{\"items\":[" + string.Join(",", numbers.Select(n => "{\"id\":\"" + Guid.NewGuid() + "\",\"number\":\"" + n + "\"}")) + "],\"pageNumber\":1,\"pageSize\":50,\"total\":" + numbers.Length + "}";
@@ -74,11 +73,5 @@ public sealed class LiveListTests : BunitContext
             if (answer.Body is not null) response.Content = new StringContent(answer.Body, Encoding.UTF8, "application/json");
             return response;
         }
-    }
-
-    private sealed class Anonymous : AuthenticationStateProvider
-    {
-        public override Task<AuthenticationState> GetAuthenticationStateAsync() =>
-            Task.FromResult(new AuthenticationState(new System.Security.Claims.ClaimsPrincipal()));
     }
 }

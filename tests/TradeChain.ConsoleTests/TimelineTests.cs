@@ -2,7 +2,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Bunit;
-using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using TradeChain.Console.Components.Shared;
@@ -133,9 +132,11 @@ public sealed class TimelineTests : IAsyncLifetime
         Assert.Contains("Not found (or not yours to see)", timeline.Find("[data-testid=problem]").TextContent);
     }
 
+    private DocumentsApi Api() => new(new HttpClient(_history) { BaseAddress = new Uri("http://documents.test/") }, new AnonymousAuthentication(), new HttpContextAccessor());
+
     private IRenderedComponent<Timeline> Render()
     {
-        var api = new DocumentsApi(new HttpClient(_history) { BaseAddress = new Uri("http://documents.test/") }, new Anonymous(), new HttpContextAccessor());
+        var api = Api();
         var timeline = _context.Render<Timeline>(p => p.Add(t => t.Api, api).Add(t => t.Path, "/documents/3f0c/history").Add(t => t.Version, "Issued"));
         // bUnit's default wait is 1 s: a cold first render on two cores shared with the system tests may take longer.
         timeline.WaitForState(() => timeline.FindAll("li.transition").Count > 0 || timeline.FindAll("[data-testid=problem]").Count > 0, TimeSpan.FromSeconds(15));
@@ -147,7 +148,7 @@ public sealed class TimelineTests : IAsyncLifetime
     {
         _history.Transitions = [Transition(1, "Registered", "Accepted", "01", Anchored(proofValid: true, rootOnChain: true, "verified: the transition is in a root recorded on chain"))];
         _context.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Static", isInteractive: false));
-        var api = new DocumentsApi(new HttpClient(_history) { BaseAddress = new Uri("http://documents.test/") }, new Anonymous(), new HttpContextAccessor());
+        var api = Api();
 
         var prerendered = _context.Render<Timeline>(p => p.Add(t => t.Api, api).Add(t => t.Path, "/documents/3f0c/history").Add(t => t.Version, "Issued"));
 
@@ -221,11 +222,5 @@ public sealed class TimelineTests : IAsyncLifetime
                 : "{\"title\":\"Not found (or not yours to see)\",\"status\":404}";
             return Task.FromResult(new HttpResponseMessage(Status) { Content = new StringContent(body, Encoding.UTF8, "application/json") });
         }
-    }
-
-    private sealed class Anonymous : AuthenticationStateProvider
-    {
-        public override Task<AuthenticationState> GetAuthenticationStateAsync() =>
-            Task.FromResult(new AuthenticationState(new System.Security.Claims.ClaimsPrincipal()));
     }
 }

@@ -57,13 +57,7 @@ public sealed class AnvilNode : IAsyncDisposable
     /// Freezes the node (SIGSTOP) for <paramref name="duration"/>, or until <paramref name="resumeEarly"/> is cancelled, then
     /// lets it go on (SIGCONT): its port still takes connections but nothing is answered meanwhile, as a hung node.
     /// </summary>
-    public async Task StallAsync(TimeSpan duration, CancellationToken resumeEarly = default)
-    {
-        Signals.Send(_process.Id, Signals.Stop);
-        try { await Task.Delay(duration, resumeEarly); }
-        catch (OperationCanceledException) when (resumeEarly.IsCancellationRequested) { } // resumed early, as asked
-        finally { Signals.Send(_process.Id, Signals.Continue); }
-    }
+    public Task StallAsync(TimeSpan duration, CancellationToken resumeEarly = default) => Signals.StallAsync(_process.Id, duration, resumeEarly);
 
     /// <summary>Starts the node again on the same port from its saved state: same contracts, same history.</summary>
     public async Task StartAgainAsync()

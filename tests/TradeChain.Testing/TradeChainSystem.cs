@@ -215,10 +215,7 @@ public sealed class SystemChain(DistributedApplication app, int port, ChainDeplo
     public async Task StallAsync(TimeSpan duration, CancellationToken resumeEarly = default)
     {
         var pid = Watch.ProcessId(app, "anvil") ?? throw new InvalidOperationException("anvil is not running");
-        Signals.Send(pid, Signals.Stop);
-        try { await Task.Delay(duration, resumeEarly); }
-        catch (OperationCanceledException) when (resumeEarly.IsCancellationRequested) { } // resumed early, as asked
-        finally { Signals.Send(pid, Signals.Continue); }
+        await Signals.StallAsync(pid, duration, resumeEarly);
     }
 
     /// <summary>Starts the node again on the same port from its saved state: same contracts, same history.</summary>
@@ -263,6 +260,15 @@ public sealed class SystemBroker(DistributedApplication app, string stateDir, in
 internal static class Signals
 {
     public const int Kill = 9, Stop = 19, Continue = 18;
+
+    /// <summary>Freezes process <paramref name="pid"/> (SIGSTOP) for <paramref name="duration"/>, or until <paramref name="resumeEarly"/> is cancelled, then lets it go on (SIGCONT).</summary>
+    public static async Task StallAsync(int pid, TimeSpan duration, CancellationToken resumeEarly)
+    {
+        Send(pid, Stop);
+        try { await Task.Delay(duration, resumeEarly); }
+        catch (OperationCanceledException) when (resumeEarly.IsCancellationRequested) { } // resumed early, as asked
+        finally { Send(pid, Continue); }
+    }
 
     public static void Send(int pid, int signal)
     {
