@@ -59,5 +59,25 @@ for trx in "$RESULTS"/*.trx; do
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
 done
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; echo "[test] dotnet test failed before reporting results"; fi
+# The failed tests again, with their assertion's first lines, just above the count: a log read from its end (CI's)
+# shows them without the whole run (python3 reads the results files; without it, the names alone).
+if [ "$failed" -gt 0 ]; then
+  for trx in "$RESULTS"/*.trx; do
+    [ -e "$trx" ] || continue
+    if command -v python3 >/dev/null 2>&1; then
+      python3 - "$trx" <<'PY' || true
+import sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+for result in ET.parse(sys.argv[1]).getroot().iterfind(".//t:UnitTestResult[@outcome='Failed']", ns):
+    message = result.find("t:Output/t:ErrorInfo/t:Message", ns)
+    lines = (message.text or "").strip().splitlines()[:6] if message is not None else []
+    print("[test] FAILED: " + result.get("testName", "?"))
+    for line in lines: print("[test]     " + line[:300])
+PY
+    else
+      grep -o '<UnitTestResult [^>]*outcome="Failed"[^>]*>' "$trx" | sed -n 's/.* testName="\([^"]*\)".*/[test] FAILED: \1/p' || true
+    fi
+  done
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$status" -eq 0 ]
