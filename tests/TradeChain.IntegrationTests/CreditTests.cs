@@ -80,8 +80,25 @@ public sealed class CreditTests(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.NotFound, (await Send(stranger, HttpMethod.Get, credit)).Status); // not party: it does not exist for it
         Assert.Equal("issuing-bank-only", (await Send(vcb, HttpMethod.Post, new Uri(credit, "issue"))).Body!["rule"]!.GetValue<string>());
 
+        // Followed without polling: the credit answers with its ETag (the credit as this party sees it), 304 Not Modified
+        // while it is the same; a waiting read is answered by the issuing bank's step, with the credit as it now stands.
+        var (seen, seenTag) = await ConditionalGet(importer, credit, null);
+        Assert.Equal(applied["number"]!.GetValue<string>(), seen!["number"]!.GetValue<string>());
+        var (unchanged, unchangedTag) = await ConditionalGet(importer, credit, seenTag);
+        Assert.Equal((null, seenTag), (unchanged, unchangedTag));
+        Assert.Equal(HttpStatusCode.NotFound, await ConditionalStatus(stranger, new Uri(credit, "?waitSeconds=2"), seenTag)); // not party: still nothing, not even a 304
+        var noTag = await Send(importer, HttpMethod.Get, new Uri(credit, "?waitSeconds=5"));
+        Assert.Equal(HttpStatusCode.BadRequest, noTag.Status);
+        Assert.StartsWith("needs an If-None-Match header", noTag.Body!["errors"]!["waitSeconds"]![0]!.GetValue<string>());
+        var waiting = ConditionalGet(importer, new Uri(credit, "?waitSeconds=25"), seenTag);
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+
         var issued = await Post(hsbc, new Uri(credit, "issue"), new { });
         Assert.Equal("Issued", issued["status"]!.GetValue<string>());
+        var (followed, followedTag) = await waiting;
+        Assert.NotNull(followed); // 200 with the change, not the 304 of a wait that ended with nothing changed
+        Assert.Equal("Issued", followed["status"]!.GetValue<string>());
+        Assert.NotEqual(seenTag, followedTag);
         var importerAccount = await Get(importer, new Uri(payments, $"accounts/{Importer}/USD"));
         // Locked: the amount and its 5 % tolerance, all that may be drawn (48,000 × 1.05).
         Assert.Equal((9_600m, 9_600m), (importerAccount["balance"]!.GetValue<decimal>(), importerAccount["chainBalance"]!.GetValue<decimal>()));
@@ -116,8 +133,17 @@ public sealed class CreditTests(ITestOutputHelper output)
         });
         var presented = await Post(exporter, new Uri(credit, "presentations"), new { documentHashes = new[] { invoice, bill } });
         var presentationId = presented["presentations"]![0]!["id"]!.GetValue<string>();
-        var examined = await Poll(hsbc, credit, c => c["presentations"]![0]!["status"]!.GetValue<string>() != "Verifying");
-        var presentation = examined["presentations"]![0]!;
+        // Its examination (documents verified over the bus: the presentation's own transitions, not the credit's) reaches a
+        // waiting read of the credit too: each answer is a change, until the presentation is examined.
+        var (examined, examinedTag) = await ConditionalGet(hsbc, credit, null);
+        for (var answers = 0; examined!["presentations"]![0]!["status"]!.GetValue<string>() is "Presented" or "Verifying" && answers < 20; answers++)
+        {
+            var (next, nextTag) = await ConditionalGet(hsbc, new Uri(credit, "?waitSeconds=20"), examinedTag);
+            if (next is null) continue; // slower than the wait: 304, asked again
+            Assert.NotEqual(examinedTag, nextTag);
+            (examined, examinedTag) = (next, nextTag);
+        }
+        var presentation = examined!["presentations"]![0]!;
         output.WriteLine(presentation.ToJsonString());
         Assert.Equal("Discrepant", presentation["status"]!.GetValue<string>());
         var codes = presentation["discrepancies"]!.AsArray().Select(d => d!["code"]!.GetValue<string>()).ToList();
@@ -190,6 +216,15 @@ public sealed class CreditTests(ITestOutputHelper output)
             .Select(t => $"{t!["fromState"]!.GetValue<string>()}->{t["toState"]!.GetValue<string>()}").ToList();
         Assert.Equal(["new->Presented", "Presented->Verifying", "Verifying->Discrepant", "Discrepant->Refused", "Refused->Waived", "Waived->Accepted", "Accepted->Settled"], steps);
         Assert.DoesNotContain(history["transitions"]!.AsArray(), t => t!["aggregateType"]!.GetValue<string>() == "credit" && t["reason"]!.GetValue<string>().Contains("refused"));
+    }
+
+    /// <summary>The status of a GET with If-None-Match <paramref name="etag"/> (for answers that carry no ETag: a refusal).</summary>
+    private static async Task<HttpStatusCode> ConditionalStatus(HttpClient client, Uri uri, string etag)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        request.Headers.TryAddWithoutValidation("If-None-Match", etag);
+        using var response = await client.SendAsync(request);
+        return response.StatusCode;
     }
 
     [Fact]

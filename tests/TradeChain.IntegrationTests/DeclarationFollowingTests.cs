@@ -116,7 +116,7 @@ public sealed class DeclarationFollowingTests(DeclarationFollowingFixture fixtur
         var list = new Uri(customs, "declarations?pageSize=10");
 
         // The list's answer carries its ETag; asked with it, the same list is 304 Not Modified, without a body.
-        var (page, etag) = await ListAsync(exporter, list, null);
+        var (page, etag) = await ConditionalGet(exporter, list, null);
         Assert.Equal(0, page!["total"]!.GetValue<int>());
         Assert.Equal((HttpStatusCode.NotModified, etag), await ConditionalAsync(exporter, list, etag));
 
@@ -131,7 +131,7 @@ public sealed class DeclarationFollowingTests(DeclarationFollowingFixture fixtur
         Assert.True(asked.Elapsed >= TimeSpan.FromSeconds(3.9), $"the unchanged list was answered after {asked.Elapsed}, before its 4 s wait was over");
 
         // It waits (20 s), and lodges meanwhile from elsewhere: the wait answers with the list that holds the new declaration.
-        var changed = ListAsync(exporter, new Uri(customs, "declarations?pageSize=10&waitSeconds=20"), etag);
+        var changed = ConditionalGet(exporter, new Uri(customs, "declarations?pageSize=10&waitSeconds=20"), etag);
         await Task.Delay(TimeSpan.FromMilliseconds(300));
         var lodged = await Post(exporter, new Uri(customs, "declarations"), GoldenPath.ExportDeclaration("LRN-LIST-VN", co, invoice));
         var (newer, newerTag) = await changed;
@@ -143,7 +143,7 @@ public sealed class DeclarationFollowingTests(DeclarationFollowingFixture fixtur
         var (seen, seenTag) = (newer, newerTag);
         for (var answers = 0; seen["items"]![0]!["status"]!.GetValue<string>() is not ("Assessed" or "Rejected") && answers < 20; answers++)
         {
-            var (next, nextTag) = await ListAsync(exporter, new Uri(customs, "declarations?pageSize=10&waitSeconds=20"), seenTag);
+            var (next, nextTag) = await ConditionalGet(exporter, new Uri(customs, "declarations?pageSize=10&waitSeconds=20"), seenTag);
             if (next is null) continue; // a step slower than the wait: 304, asked again
             Assert.NotEqual(seenTag, nextTag);
             (seen, seenTag) = (next, nextTag);
@@ -151,7 +151,7 @@ public sealed class DeclarationFollowingTests(DeclarationFollowingFixture fixtur
         Assert.Equal(("Assessed", lodged["id"]!.GetValue<string>()), (seen["items"]![0]!["status"]!.GetValue<string>(), seen["items"]![0]!["id"]!.GetValue<string>()));
 
         // An ETag is the page as its reader sees it: the officer's list (both declarants' declarations) is not the exporter's.
-        var (officers, officersTag) = await ListAsync(officer, new Uri(customs, "declarations?pageSize=10"), seenTag);
+        var (officers, officersTag) = await ConditionalGet(officer, new Uri(customs, "declarations?pageSize=10"), seenTag);
         Assert.NotEqual(seenTag, officersTag);
         Assert.Subset(officers!["items"]!.AsArray().Select(i => i!["localReferenceNumber"]!.GetValue<string>()).ToHashSet(), new HashSet<string> { "LRN-LIST-VN", "LRN-LIST-TH" });
 
@@ -161,22 +161,6 @@ public sealed class DeclarationFollowingTests(DeclarationFollowingFixture fixtur
         var noTag = await Send(exporter, HttpMethod.Get, new Uri(customs, "declarations?waitSeconds=5"));
         Assert.Equal(HttpStatusCode.BadRequest, noTag.Status);
         Assert.StartsWith("needs an If-None-Match header", noTag.Body!["errors"]!["waitSeconds"]![0]!.GetValue<string>());
-    }
-
-    /// <summary>GET of a list with If-None-Match <paramref name="etag"/> (none when null): the page (null when 304 Not Modified) and the answer's ETag.</summary>
-    private static async Task<(JsonObject? Page, string ETag)> ListAsync(HttpClient client, Uri uri, string? etag)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
-        if (etag is not null) request.Headers.TryAddWithoutValidation("If-None-Match", etag);
-        using var response = await client.SendAsync(request);
-        var tag = response.Headers.ETag?.ToString() ?? throw new Xunit.Sdk.XunitException($"{uri} answered {(int)response.StatusCode} without an ETag");
-        if (response.StatusCode == HttpStatusCode.NotModified)
-        {
-            Assert.Empty(await response.Content.ReadAsByteArrayAsync());
-            return (null, tag);
-        }
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return ((await response.Content.ReadFromJsonAsync<JsonObject>())!, tag);
     }
 
     private static async Task<(HttpStatusCode Status, string ETag)> ConditionalAsync(HttpClient client, Uri uri, string etag)

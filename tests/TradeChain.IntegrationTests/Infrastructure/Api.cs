@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using TradeChain.Cli;
 using TradeChain.ServiceDefaults.Auth;
@@ -57,6 +58,22 @@ public static class Api
         using var response = await client.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));
+    }
+
+    /// <summary>GET of a list or a record that answers with an ETag, with If-None-Match <paramref name="etag"/> (none when null): the body (null when 304 Not Modified, which has none) and the answer's ETag.</summary>
+    public static async Task<(JsonObject? Body, string ETag)> ConditionalGet(HttpClient client, Uri uri, string? etag)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        if (etag is not null) request.Headers.TryAddWithoutValidation("If-None-Match", etag);
+        using var response = await client.SendAsync(request);
+        var tag = response.Headers.ETag?.ToString() ?? throw new Xunit.Sdk.XunitException($"{uri} answered {(int)response.StatusCode} without an ETag");
+        if (response.StatusCode == System.Net.HttpStatusCode.NotModified)
+        {
+            Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+            return (null, tag);
+        }
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        return ((await response.Content.ReadFromJsonAsync<JsonObject>())!, tag);
     }
 
     public static Task<long> Count(string database, string sql) => TradeChainSystem.CountAsync(database, sql);

@@ -80,8 +80,11 @@ public static class CreditEndpoints
         group.MapPost("/", ApplyAsync).RequireAuthorization(Roles.Exporter).WithSummary("The importer (applicant) applies to its bank for a documentary credit.");
         group.MapGet("/", ListAsync).Produces<PagedResult<CreditView>>().Produces(StatusCodes.Status304NotModified)
             .WithSummary($"The credits the caller is party to, the latest applied first: one page (page, pageSize: {Paging.DefaultSize}, at most {Paging.MaxSize}). " + ListChanges.Summary("credits"));
-        group.MapGet("/{id:guid}", GetAsync)
-            .WithSummary("The credit, with the signature a step of it waits for (pendingSignature: whose, awaiting or submitting) while one does.");
+        group.MapGet("/{id:guid}", GetAsync).Produces<CreditView>().Produces(StatusCodes.Status304NotModified)
+            .WithSummary("The credit, with the signature a step of it waits for (pendingSignature: whose, awaiting or submitting) while one does. " +
+                         "Its answer carries an ETag (the credit as the caller sees it, with its presentations and amendments); with If-None-Match of it the answer is " +
+                         $"304 Not Modified while the credit is the same, and with waitSeconds (at most {RecordChanges.MaxWaitSeconds}; only with If-None-Match) as well " +
+                         "it waits up to that long for the credit to change: a client follows a credit without polling.");
         group.MapGet("/{id:guid}/history", HistoryAsync).WithSummary("The credit's transitions with their Merkle proofs and on-chain anchoring.");
         group.MapGet("/{id:guid}/messages", MessagesAsync).WithSummary("ISO 20022 messages of the credit's settlements and refund.");
         group.MapPost("/{id:guid}/issue", (Guid id, ClaimsPrincipal u, IssueCredit issue, PaymentsDbContext db, TimeProvider clock, CancellationToken ct) =>
@@ -214,12 +217,30 @@ public static class CreditEndpoints
         }, ct);
     }
 
-    private static async Task<IResult> GetAsync(Guid id, ClaimsPrincipal user, PaymentsDbContext db, SubmitSignature submit, TimeProvider clock,
-        ILogger<SubmitSignature> logger, CancellationToken ct) =>
-        await CreditQueries.FindAsync(db, id, user.Party(), ct) is { } found
-        && await CreditQueries.WithPendingSignatureAsync(db, found, user.Party(), submit, clock, logger, ct) is ({ } credit, var pending)
-            ? Results.Ok(CreditView.From(credit, pending))
-            : Problems.NotFound("credit", id.ToString());
+    /// <summary>How often a waiting credit read is read again though nothing woke it: a party sees a signature its step waits for (or its expiry) within this.</summary>
+    private static readonly TimeSpan PendingSignatureSeenWithin = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// The credit as the caller sees it, with its ETag; with If-None-Match and waitSeconds a long-poll for its next change
+    /// (<see cref="ListChanges.AnswerRecordAsync"/>: woken by the credit's transitions; its presentations' are found at the
+    /// next look at the log's head, within about 2 s; a signature a step waits for, which is no transition, by the read every
+    /// <see cref="PendingSignatureSeenWithin"/>).
+    /// </summary>
+    private static async Task<IResult> GetAsync(Guid id, HttpContext http, ClaimsPrincipal user, PaymentsDbContext db, ListChanges lists, SubmitSignature submit,
+        TimeProvider clock, ILogger<SubmitSignature> logger, int? waitSeconds, CancellationToken ct)
+    {
+        if (LongPoll.Refused(ListChanges.Check(http.Request, waitSeconds)) is { } refused) return refused;
+        return await lists.AnswerRecordAsync(http, db, RecordChanges.KeyOf(DocumentaryCredit.RecordType, id.ToString()), waitSeconds, PendingSignatureSeenWithin, async c =>
+            {
+                // Each read afresh: a credit the context still tracks from the read before would be handed back as it was then.
+                db.ChangeTracker.Clear();
+                return await CreditQueries.FindAsync(db, id, user.Party(), c) is { } found
+                && await CreditQueries.WithPendingSignatureAsync(db, found, user.Party(), submit, clock, logger, c) is ({ } credit, var pending)
+                    ? CreditView.From(credit, pending)
+                    : null;
+            },
+            () => Problems.NotFound("credit", id.ToString()), ct);
+    }
 
     private static async Task<IResult> HistoryAsync(Guid id, ClaimsPrincipal user, PaymentsDbContext db, TransitionHistory history, CancellationToken ct) =>
         await CreditQueries.FindAsync(db, id, user.Party(), ct) is { } credit

@@ -12,7 +12,8 @@ namespace TradeChain.ServiceDefaults.Transitions;
 /// <summary>
 /// Long-poll of a list (the declarations, documents, duty payments or credits a party sees), as
 /// <see cref="RecordChanges.FollowAsync{T}"/> follows one record, so that a page showing a list learns of a change without
-/// asking every second or so.
+/// asking every second or so — and of one record whose view a version cannot follow (a credit with its presentations,
+/// amendments and pending signature: <see cref="AnswerRecordAsync"/>).
 /// <para>
 /// Every answer of such a list carries an <c>ETag</c>: a digest of the page exactly as this caller sees it. A GET with
 /// <c>If-None-Match</c> of it is answered <c>304 Not Modified</c> (no body) while the page is the same — a conditional GET —
@@ -75,8 +76,26 @@ public sealed class ListChanges(RecordChanges changes, TimeProvider clock)
     /// </summary>
     /// <param name="db">The service's context: the head of its transition log is read from it while waiting.</param>
     /// <param name="aggregateType">The kind of record the list shows (its transitions wake the wait).</param>
-    public async Task<IResult> AnswerAsync<T>(HttpContext http, ServiceDbContext db, string aggregateType, int? waitSeconds,
-        Func<CancellationToken, Task<T>> read, CancellationToken ct) where T : class
+    public Task<IResult> AnswerAsync<T>(HttpContext http, ServiceDbContext db, string aggregateType, int? waitSeconds,
+        Func<CancellationToken, Task<T>> read, CancellationToken ct) where T : class =>
+        AnswerAsync(http, db, AnyOf(aggregateType), waitSeconds, ReadAgainAnyway, async c => (T?)await read(c), () => Results.NoContent(), ct);
+
+    /// <summary>
+    /// The same for one record whose view gathers more than its own transitions (a credit with its presentations, amendments
+    /// and the signature a step waits for), which a version cannot follow: 200 with the view and its ETag, or 304 while it
+    /// matches If-None-Match — after waiting up to <paramref name="waitSeconds"/> for a change. Woken by the transitions of
+    /// <paramref name="recordKey"/> (<see cref="RecordChanges.KeyOf"/>); its parts' (their own keys) move the log's head,
+    /// looked at every <see cref="RecordChanges.RecheckInterval"/>; what is not a transition is found by the read every
+    /// <paramref name="readAgainAnyway"/> (a credit's pending signature: no transition until the step is taken).
+    /// <paramref name="read"/> gives null when the caller may not see the record: <paramref name="notFound"/> is answered
+    /// then (and a wait that finds it gone ends, answered as unchanged).
+    /// </summary>
+    public Task<IResult> AnswerRecordAsync<T>(HttpContext http, ServiceDbContext db, string recordKey, int? waitSeconds, TimeSpan readAgainAnyway,
+        Func<CancellationToken, Task<T?>> read, Func<IResult> notFound, CancellationToken ct) where T : class =>
+        AnswerAsync(http, db, recordKey, waitSeconds, readAgainAnyway, read, notFound, ct);
+
+    private async Task<IResult> AnswerAsync<T>(HttpContext http, ServiceDbContext db, string wakeKey, int? waitSeconds, TimeSpan readAgainAnyway,
+        Func<CancellationToken, Task<T?>> read, Func<IResult> notFound, CancellationToken ct) where T : class
     {
         var known = Known(http.Request);
         var json = http.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
@@ -85,12 +104,12 @@ public sealed class ListChanges(RecordChanges changes, TimeProvider clock)
         var waits = waitSeconds is > 0 && known is not null && TryEnter(party);
         try
         {
-            using var lease = waits ? changes.Watch(AnyOf(aggregateType), party) : null;
+            using var lease = waits ? changes.Watch(wakeKey, party) : null;
             // The head first: a commit between it and the page's read is in the page, and moves the head for the next look.
             var head = lease is null ? 0 : await HeadAsync(db, ct);
-            var page = await read(ct);
+            if (await read(ct) is not { } page) return notFound();
             var (body, etag) = Encode(page, json);
-            if (lease is not null && etag == known) (body, etag) = await WaitAsync(lease, db, head, known, waitSeconds!.Value, read, json, ct) ?? (body, etag);
+            if (lease is not null && etag == known) (body, etag) = await WaitAsync(lease, db, head, known, waitSeconds!.Value, readAgainAnyway, read, json, ct) ?? (body, etag);
             http.Response.Headers.ETag = etag;
             // A shared cache must not keep a party's list; a private one asks again each time (If-None-Match).
             http.Response.Headers.CacheControl = "private, no-cache";
@@ -108,7 +127,7 @@ public sealed class ListChanges(RecordChanges changes, TimeProvider clock)
     /// commits to records the caller may not see.
     /// </summary>
     private async Task<(byte[] Body, string ETag)?> WaitAsync<T>(RecordChanges.Lease lease, ServiceDbContext db, long head, string known, int waitSeconds,
-        Func<CancellationToken, Task<T>> read, JsonSerializerOptions json, CancellationToken ct)
+        TimeSpan readAgainAnyway, Func<CancellationToken, Task<T?>> read, JsonSerializerOptions json, CancellationToken ct) where T : class
     {
         var deadline = clock.GetUtcNow().AddSeconds(waitSeconds);
         var readAt = clock.GetUtcNow();
@@ -127,7 +146,7 @@ public sealed class ListChanges(RecordChanges changes, TimeProvider clock)
             next = lease.NextChange(); // taken before looking, so a commit from now on wakes the next wait
             var woken = waited.IsCompleted;
             var now = await HeadAsync(db, ct);
-            if (!woken && now == head && clock.GetUtcNow() - readAt < ReadAgainAnyway) continue;
+            if (!woken && now == head && clock.GetUtcNow() - readAt < readAgainAnyway) continue;
             var since = clock.GetUtcNow() - readAt;
             if (since < ReadAgainAtMostEvery)
             {
@@ -139,7 +158,8 @@ public sealed class ListChanges(RecordChanges changes, TimeProvider clock)
             }
             head = now;
             // (Another party's commit just before the deadline delays an unchanged answer by this one read: milliseconds.)
-            var page = await read(ct);
+            // Gone from the caller's sight (a record it may no longer read): answered as unchanged; its next read says so.
+            if (await read(ct) is not { } page) return null;
             readAt = clock.GetUtcNow();
             var (body, etag) = Encode(page, json);
             if (etag != known) return (body, etag);
