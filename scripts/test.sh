@@ -64,8 +64,8 @@ if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; echo "[test] dotne
 if [ "$failed" -gt 0 ]; then
   for trx in "$RESULTS"/*.trx; do
     [ -e "$trx" ] || continue
-    if command -v python3 >/dev/null 2>&1; then
-      python3 - "$trx" <<'PY' || true
+    # python3 reads the file; without it, or if it could not, the names alone.
+    if command -v python3 >/dev/null 2>&1 && python3 - "$trx" <<'PY'; then :
 import sys, xml.etree.ElementTree as ET
 ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
 for result in ET.parse(sys.argv[1]).getroot().iterfind(".//t:UnitTestResult[@outcome='Failed']", ns):

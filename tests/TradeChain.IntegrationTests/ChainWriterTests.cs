@@ -282,8 +282,8 @@ public sealed class ChainWriterTests(ITestOutputHelper output) : IAsyncLifetime
             // One block mines all of them, and only then is automine back on (with nothing pending it mines nothing).
             // The other order let anvil mine the pending transactions when automine came back and evm_mine add an empty
             // second block, which the watcher rightly read too (2 block reads: this test failed about 1 run in 3).
-            await control.Client.SendRequestAsync<string>("evm_mine");
-            await control.Client.SendRequestAsync<bool?>("evm_setAutomine", null, true);
+            try { await control.Client.SendRequestAsync<string>("evm_mine"); }
+            finally { await control.Client.SendRequestAsync<bool?>("evm_setAutomine", null, true); }
         }
 
         var receipts = await Task.WhenAll(sending);
@@ -337,8 +337,8 @@ public sealed class ChainWriterTests(ITestOutputHelper output) : IAsyncLifetime
         finally
         {
             // One block for all of them, then automine (in the other order a second, empty block could follow).
-            await control.Client.SendRequestAsync<string>("evm_mine");
-            await control.Client.SendRequestAsync<bool?>("evm_setAutomine", null, true);
+            try { await control.Client.SendRequestAsync<string>("evm_mine"); }
+            finally { await control.Client.SendRequestAsync<bool?>("evm_setAutomine", null, true); }
         }
 
         var receipts = await Task.WhenAll(sending); // each call still returns its own receipt, none failed by the node's answer

@@ -118,13 +118,13 @@ public sealed class DeclarationFollowingTests(DeclarationFollowingFixture fixtur
         // The list's answer carries its ETag; asked with it, the same list is 304 Not Modified, without a body.
         var (page, etag) = await ConditionalGet(exporter, list, null);
         Assert.Equal(0, page!["total"]!.GetValue<int>());
-        Assert.Equal((HttpStatusCode.NotModified, etag), await ConditionalAsync(exporter, list, etag));
+        Assert.Equal((HttpStatusCode.NotModified, etag), await ConditionalStatus(exporter, list, etag));
 
         // Another declarant lodges while this one waits: nothing this one sees changed, so its wait ends unchanged (304)
         // and its ETag stands: the answer tells it nothing of the other's declaration.
         // (An unchanged answer comes only when the wait is over: its moment says nothing of other parties' commits.)
         var asked = System.Diagnostics.Stopwatch.StartNew();
-        var waiting = ConditionalAsync(exporter, new Uri(customs, "declarations?pageSize=10&waitSeconds=4"), etag);
+        var waiting = ConditionalStatus(exporter, new Uri(customs, "declarations?pageSize=10&waitSeconds=4"), etag);
         await Task.Delay(TimeSpan.FromMilliseconds(300));
         await Post(other, new Uri(customs, "declarations"), GoldenPath.ExportDeclaration("LRN-LIST-TH", otherCo, otherInvoice));
         Assert.Equal((HttpStatusCode.NotModified, etag), await waiting);
@@ -161,13 +161,5 @@ public sealed class DeclarationFollowingTests(DeclarationFollowingFixture fixtur
         var noTag = await Send(exporter, HttpMethod.Get, new Uri(customs, "declarations?waitSeconds=5"));
         Assert.Equal(HttpStatusCode.BadRequest, noTag.Status);
         Assert.StartsWith("needs an If-None-Match header", noTag.Body!["errors"]!["waitSeconds"]![0]!.GetValue<string>());
-    }
-
-    private static async Task<(HttpStatusCode Status, string ETag)> ConditionalAsync(HttpClient client, Uri uri, string etag)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
-        request.Headers.TryAddWithoutValidation("If-None-Match", etag);
-        using var response = await client.SendAsync(request);
-        return (response.StatusCode, response.Headers.ETag?.ToString() ?? "");
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using TradeChain.Payments.Domain;
+using TradeChain.Payments.Domain.Credits;
 using TradeChain.Payments.Infrastructure;
 using TradeChain.ServiceDefaults.Persistence;
 using TradeChain.ServiceDefaults.Transitions;
@@ -135,5 +136,40 @@ public sealed class CommitAnnouncementTests : IAsyncLifetime
         (await db.DutyPayments.SingleAsync()).BeginSettlement("BNK-1", "0xdebtor", "ops", Now);
         await db.SaveChangesAsync();
         Assert.True(follower.Changed.IsCompleted);
+    }
+
+    [Fact]
+    public async Task A_presentations_transition_wakes_the_followers_of_its_credit_and_of_the_credit_lists_as_well_as_its_own_once_committed()
+    {
+        var credit = DocumentaryCredit.Apply(Guid.NewGuid(), "LC-9", "IMP", "EXP", "BNK-HSBC", "BNK-VCB", DocumentaryCreditTests.Terms, null, "imp", Now);
+        credit.Issue("BNK-HSBC", "0xtx", "hsbc", Now);
+        await using (var db = Db())
+        {
+            db.Credits.Add(credit);
+            await db.SaveChangesAsync();
+        }
+        // A credit's page (its view gathers its presentations), the credits list, and another credit's page.
+        using var page = _changes.Watch(RecordChanges.KeyOf(DocumentaryCredit.RecordType, credit.Id.ToString()), "EXP")!;
+        using var list = _changes.Watch(ListChanges.AnyOf(DocumentaryCredit.RecordType), "EXP")!;
+        using var other = _changes.Watch(RecordChanges.KeyOf(DocumentaryCredit.RecordType, Guid.NewGuid().ToString()), "EXP")!;
+        var presentationId = Guid.NewGuid();
+        using var own = _changes.Watch(RecordChanges.KeyOf(DocumentaryCredit.PresentationAggregateType, presentationId.ToString()), "EXP")!;
+
+        await using (var db = Db())
+        {
+            // Presenting records the presentation's transitions only (under its own key), none of the credit's.
+            (await db.Credits.SingleAsync(c => c.Id == credit.Id)).Present(presentationId, "EXP", ["0x" + new string('c', 64)], new DateOnly(2026, 12, 1), "exp", Now);
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            await db.SaveChangesAsync();
+            Assert.False(page.Changed.IsCompleted || list.Changed.IsCompleted, "announced before the commit");
+            await transaction.CommitAsync();
+        }
+        await using (var read = Db())
+            Assert.Equal(new[] { DocumentaryCredit.PresentationAggregateType }, await read.Transitions.AsNoTracking().Where(t => t.ToState == "Presented").Select(t => t.AggregateType).ToListAsync());
+        Assert.True(own.Changed.IsCompleted, "the presentation's own followers");
+        Assert.True(page.Changed.IsCompleted, "the credit's page was not woken by its presentation's transition");
+        Assert.True(list.Changed.IsCompleted, "the credits list was not woken by a presentation's transition");
+        Assert.False(other.Changed.IsCompleted, "another credit's page was woken");
+
     }
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using TradeChain.Cli;
@@ -52,7 +53,7 @@ public static class Api
     }
 
     /// <summary>Sends a request and returns its status and body whatever the status (for checking refusals).</summary>
-    public static async Task<(System.Net.HttpStatusCode Status, JsonNode? Body)> Send(HttpClient client, HttpMethod method, Uri uri, object? body = null)
+    public static async Task<(HttpStatusCode Status, JsonNode? Body)> Send(HttpClient client, HttpMethod method, Uri uri, object? body = null)
     {
         using var request = new HttpRequestMessage(method, uri) { Content = body is null ? null : System.Net.Http.Json.JsonContent.Create(body) };
         using var response = await client.SendAsync(request);
@@ -67,13 +68,22 @@ public static class Api
         if (etag is not null) request.Headers.TryAddWithoutValidation("If-None-Match", etag);
         using var response = await client.SendAsync(request);
         var tag = response.Headers.ETag?.ToString() ?? throw new Xunit.Sdk.XunitException($"{uri} answered {(int)response.StatusCode} without an ETag");
-        if (response.StatusCode == System.Net.HttpStatusCode.NotModified)
+        if (response.StatusCode == HttpStatusCode.NotModified)
         {
             Assert.Empty(await response.Content.ReadAsByteArrayAsync());
             return (null, tag);
         }
-        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return ((await response.Content.ReadFromJsonAsync<JsonObject>())!, tag);
+    }
+
+    /// <summary>The status and ETag ("" when none: a refusal carries none) of a GET with If-None-Match <paramref name="etag"/>, its body left unread.</summary>
+    public static async Task<(HttpStatusCode Status, string ETag)> ConditionalStatus(HttpClient client, Uri uri, string etag)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        request.Headers.TryAddWithoutValidation("If-None-Match", etag);
+        using var response = await client.SendAsync(request);
+        return (response.StatusCode, response.Headers.ETag?.ToString() ?? "");
     }
 
     public static Task<long> Count(string database, string sql) => TradeChainSystem.CountAsync(database, sql);

@@ -81,10 +81,8 @@ public static class CreditEndpoints
         group.MapGet("/", ListAsync).Produces<PagedResult<CreditView>>().Produces(StatusCodes.Status304NotModified)
             .WithSummary($"The credits the caller is party to, the latest applied first: one page (page, pageSize: {Paging.DefaultSize}, at most {Paging.MaxSize}). " + ListChanges.Summary("credits"));
         group.MapGet("/{id:guid}", GetAsync).Produces<CreditView>().Produces(StatusCodes.Status304NotModified)
-            .WithSummary("The credit, with the signature a step of it waits for (pendingSignature: whose, awaiting or submitting) while one does. " +
-                         "Its answer carries an ETag (the credit as the caller sees it, with its presentations and amendments); with If-None-Match of it the answer is " +
-                         $"304 Not Modified while the credit is the same, and with waitSeconds (at most {RecordChanges.MaxWaitSeconds}; only with If-None-Match) as well " +
-                         "it waits up to that long for the credit to change: a client follows a credit without polling.");
+            .WithSummary("The credit, with its presentations, amendments and the signature a step of it waits for (pendingSignature: whose, awaiting or submitting) while one does. " +
+                         ListChanges.RecordSummary("credit"));
         group.MapGet("/{id:guid}/history", HistoryAsync).WithSummary("The credit's transitions with their Merkle proofs and on-chain anchoring.");
         group.MapGet("/{id:guid}/messages", MessagesAsync).WithSummary("ISO 20022 messages of the credit's settlements and refund.");
         group.MapPost("/{id:guid}/issue", (Guid id, ClaimsPrincipal u, IssueCredit issue, PaymentsDbContext db, TimeProvider clock, CancellationToken ct) =>
@@ -217,25 +215,31 @@ public static class CreditEndpoints
         }, ct);
     }
 
-    /// <summary>How often a waiting credit read is read again though nothing woke it: a party sees a signature its step waits for (or its expiry) within this.</summary>
+    /// <summary>How often a waiting credit read is read again though nothing woke it: a party sees a signature its step waits for (or its lapse) within this.</summary>
     private static readonly TimeSpan PendingSignatureSeenWithin = TimeSpan.FromSeconds(3);
 
     /// <summary>
     /// The credit as the caller sees it, with its ETag; with If-None-Match and waitSeconds a long-poll for its next change
-    /// (<see cref="ListChanges.AnswerRecordAsync"/>: woken by the credit's transitions; its presentations' are found at the
-    /// next look at the log's head, within about 2 s; a signature a step waits for, which is no transition, by the read every
-    /// <see cref="PendingSignatureSeenWithin"/>).
+    /// (<see cref="ListChanges.AnswerRecordAsync"/>: woken by the credit's transitions and its presentations' committed here,
+    /// another replica's at the next look at the log's head, within 2 s; a signature a step waits for, which is no
+    /// transition, by the read every <see cref="PendingSignatureSeenWithin"/>). The request's first read is the plain GET's: a
+    /// signature being submitted is resolved from the chain first (<see cref="CreditQueries.WithPendingSignatureAsync"/>);
+    /// the reads while it waits only read (the chain is not asked, nothing is written, at each wake of every party's page):
+    /// its resolution, by the next request or by the signature's own follow, is a change they then see.
     /// </summary>
-    private static async Task<IResult> GetAsync(Guid id, HttpContext http, ClaimsPrincipal user, PaymentsDbContext db, ListChanges lists, SubmitSignature submit,
+    private static async Task<IResult> GetAsync(Guid id, HttpContext http, ClaimsPrincipal user, PaymentsDbContext db, ListChanges follow, SubmitSignature submit,
         TimeProvider clock, ILogger<SubmitSignature> logger, int? waitSeconds, CancellationToken ct)
     {
         if (LongPoll.Refused(ListChanges.Check(http.Request, waitSeconds)) is { } refused) return refused;
-        return await lists.AnswerRecordAsync(http, db, RecordChanges.KeyOf(DocumentaryCredit.RecordType, id.ToString()), waitSeconds, PendingSignatureSeenWithin, async c =>
+        var first = true;
+        return await follow.AnswerRecordAsync(http, db, RecordChanges.KeyOf(DocumentaryCredit.RecordType, id.ToString()), waitSeconds, PendingSignatureSeenWithin, async c =>
             {
                 // Each read afresh: a credit the context still tracks from the read before would be handed back as it was then.
                 db.ChangeTracker.Clear();
-                return await CreditQueries.FindAsync(db, id, user.Party(), c) is { } found
-                && await CreditQueries.WithPendingSignatureAsync(db, found, user.Party(), submit, clock, logger, c) is ({ } credit, var pending)
+                if (await CreditQueries.FindAsync(db, id, user.Party(), c) is not { } found) return null;
+                if (!first) return CreditView.From(found, await CreditQueries.PendingSignatureAsync(db, found.Id, clock.GetUtcNow(), c));
+                first = false;
+                return await CreditQueries.WithPendingSignatureAsync(db, found, user.Party(), submit, clock, logger, c) is ({ } credit, var pending)
                     ? CreditView.From(credit, pending)
                     : null;
             },

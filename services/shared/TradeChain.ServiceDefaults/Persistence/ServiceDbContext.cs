@@ -75,8 +75,13 @@ public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity
         var aggregates = ChangeTracker.Entries<Aggregate>().Select(e => e.Entity).Where(a => a.PendingTransitions.Count > 0).ToList();
         var (traceParent, traceState) = TraceContext.Capture();
         var recorded = new List<TransitionRecord>();
+        List<string>? parents = null;
         foreach (var aggregate in aggregates)
         {
+            // A part's transition (a credit's presentation) is logged under the part's own key; those who follow the whole
+            // (a credit's page) are woken by it too.
+            if (aggregate.PendingTransitions.Any(t => t.PartType is not null))
+                (parents ??= []).AddRange([RecordChanges.KeyOf(aggregate.AggregateType, aggregate.AggregateKey), ListChanges.AnyOf(aggregate.AggregateType)]);
             foreach (var t in aggregate.PendingTransitions)
             {
                 var record = new TransitionRecord
@@ -104,14 +109,19 @@ public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity
         {
             // In an explicit transaction the save is not committed yet: a request woken now would read the version, find
             // it unchanged and wait on. Announced when the transaction commits (TransactionEndInterceptor), forgotten if not.
-            if (Database.CurrentTransaction is null) Announce(recorded);
-            else (_awaitingCommit ??= []).AddRange(recorded);
+            if (Database.CurrentTransaction is null) Announce(recorded, parents);
+            else
+            {
+                (_awaitingCommit ??= []).AddRange(recorded);
+                if (parents is not null) (_awaitingParents ??= []).AddRange(parents);
+            }
         }
         return written;
     }
 
-    /// <summary>Transitions saved in the open transaction, announced when it commits.</summary>
+    /// <summary>Transitions saved in the open transaction, announced when it commits (and the keys of the wholes whose parts they are).</summary>
     private List<TransitionRecord>? _awaitingCommit;
+    private List<string>? _awaitingParents;
 
     /// <summary>
     /// A transaction of this context ended (<see cref="TransactionEndInterceptor"/>): committed, what its saves recorded is
@@ -120,9 +130,9 @@ public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity
     /// </summary>
     internal void TransactionEnded(bool committed)
     {
-        var recorded = _awaitingCommit;
-        _awaitingCommit = null;
-        if (committed && recorded is not null) Announce(recorded);
+        var (recorded, parents) = (_awaitingCommit, _awaitingParents);
+        (_awaitingCommit, _awaitingParents) = (null, null);
+        if (committed && recorded is not null) Announce(recorded, parents);
     }
 
     /// <summary>
@@ -130,14 +140,14 @@ public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity
     /// one that ended without a commit or a rollback EF saw (disposed after a failure): forgotten, never announced by this
     /// one's commit.
     /// </summary>
-    internal void TransactionStarted() => _awaitingCommit = null;
+    internal void TransactionStarted() => (_awaitingCommit, _awaitingParents) = (null, null);
 
-    private void Announce(List<TransitionRecord> recorded)
+    private void Announce(List<TransitionRecord> recorded, List<string>? parents)
     {
         OnTransitionsCommitted(recorded);
-        // Each record's followers, and the lists of its kind waiting for a change (ListChanges).
+        // Each record's followers, and the lists of its kind waiting for a change (ListChanges); a part's whole likewise.
         _changes?.Committed(recorded.Select(r => RecordChanges.KeyOf(r.AggregateType, r.AggregateId))
-            .Concat(recorded.Select(r => ListChanges.AnyOf(r.AggregateType))));
+            .Concat(recorded.Select(r => ListChanges.AnyOf(r.AggregateType))).Concat(parents ?? []));
     }
 
     /// <summary>
@@ -148,13 +158,13 @@ public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity
     /// </summary>
     public override ValueTask DisposeAsync()
     {
-        _awaitingCommit = null;
+        (_awaitingCommit, _awaitingParents) = (null, null);
         return base.DisposeAsync();
     }
 
     public override void Dispose()
     {
-        _awaitingCommit = null;
+        (_awaitingCommit, _awaitingParents) = (null, null);
         base.Dispose();
     }
 

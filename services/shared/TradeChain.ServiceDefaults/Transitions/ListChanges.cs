@@ -26,11 +26,11 @@ namespace TradeChain.ServiceDefaults.Transitions;
 /// transition log (its highest id: one index lookup), for a commit of another replica. When woken, or when the head moved,
 /// the request reads its page again (at most once every <see cref="ReadAgainAtMostEvery"/> for each waiting request,
 /// however busy the service), and answers only if the caller's own page changed: a change to records it may not see wakes
-/// nothing it can observe. What moves a list without a transition of its kind is found at the next look at the head (a
-/// credit's presentation: its own kind), or by reading the page again every <see cref="ReadAgainAnyway"/> (a mandate that
-/// lets a bank see more duties; a declaration citing a document, for an officer's documents). At most
-/// <see cref="MaxWaitingPerParty"/> lists of one party wait at once (<see cref="MaxWaiting"/> in all); beyond that the
-/// request is answered at once.
+/// nothing it can observe. A part's transition (a credit's presentation, logged under its own kind) wakes the lists of its
+/// whole's kind too. What moves a list without a transition is found by reading the page again every
+/// <see cref="ReadAgainAnyway"/> (a mandate that lets a bank see more duties; a declaration citing a document, for an
+/// officer's documents). At most <see cref="MaxWaitingPerParty"/> lists of one party wait at once (<see cref="MaxWaiting"/>
+/// in all; a record answered by ETag takes such a place too); beyond that the request is answered at once.
 /// </para>
 /// </summary>
 public sealed class ListChanges(RecordChanges changes, TimeProvider clock)
@@ -65,7 +65,7 @@ public sealed class ListChanges(RecordChanges changes, TimeProvider clock)
         var errors = new List<(string Field, string Rule)>();
         if (waitSeconds is < 0 or > RecordChanges.MaxWaitSeconds) errors.Add(("waitSeconds", $"must be between 0 and {RecordChanges.MaxWaitSeconds}"));
         else if (waitSeconds > 0 && request.Headers.IfNoneMatch.Count == 0)
-            errors.Add(("waitSeconds", "needs an If-None-Match header: the ETag of the list the client has (from an earlier answer)"));
+            errors.Add(("waitSeconds", "needs an If-None-Match header: the ETag of the answer the client has (from an earlier read)"));
         return errors;
     }
 
@@ -78,23 +78,30 @@ public sealed class ListChanges(RecordChanges changes, TimeProvider clock)
     /// <param name="aggregateType">The kind of record the list shows (its transitions wake the wait).</param>
     public Task<IResult> AnswerAsync<T>(HttpContext http, ServiceDbContext db, string aggregateType, int? waitSeconds,
         Func<CancellationToken, Task<T>> read, CancellationToken ct) where T : class =>
-        AnswerAsync(http, db, AnyOf(aggregateType), waitSeconds, ReadAgainAnyway, async c => (T?)await read(c), () => Results.NoContent(), ct);
+        AnswerCoreAsync(http, db, AnyOf(aggregateType), waitSeconds, ReadAgainAnyway, async c => (T?)await read(c),
+            () => throw new System.Diagnostics.UnreachableException("a list's read gives a page, never null"), ct);
 
     /// <summary>
     /// The same for one record whose view gathers more than its own transitions (a credit with its presentations, amendments
     /// and the signature a step waits for), which a version cannot follow: 200 with the view and its ETag, or 304 while it
     /// matches If-None-Match — after waiting up to <paramref name="waitSeconds"/> for a change. Woken by the transitions of
-    /// <paramref name="recordKey"/> (<see cref="RecordChanges.KeyOf"/>); its parts' (their own keys) move the log's head,
-    /// looked at every <see cref="RecordChanges.RecheckInterval"/>; what is not a transition is found by the read every
+    /// <paramref name="recordKey"/> (<see cref="RecordChanges.KeyOf"/>) committed in this process, its parts' among them
+    /// (<see cref="ServiceDbContext"/> announces a part's transition to its whole too); another replica's at the next look
+    /// at the log's head (every <see cref="RecordChanges.RecheckInterval"/>); what is not a transition by the read every
     /// <paramref name="readAgainAnyway"/> (a credit's pending signature: no transition until the step is taken).
     /// <paramref name="read"/> gives null when the caller may not see the record: <paramref name="notFound"/> is answered
-    /// then (and a wait that finds it gone ends, answered as unchanged).
+    /// then, also by a wait that finds it gone.
     /// </summary>
     public Task<IResult> AnswerRecordAsync<T>(HttpContext http, ServiceDbContext db, string recordKey, int? waitSeconds, TimeSpan readAgainAnyway,
         Func<CancellationToken, Task<T?>> read, Func<IResult> notFound, CancellationToken ct) where T : class =>
-        AnswerAsync(http, db, recordKey, waitSeconds, readAgainAnyway, read, notFound, ct);
+        AnswerCoreAsync(http, db, recordKey, waitSeconds, readAgainAnyway, read, notFound, ct);
 
-    private async Task<IResult> AnswerAsync<T>(HttpContext http, ServiceDbContext db, string wakeKey, int? waitSeconds, TimeSpan readAgainAnyway,
+    /// <summary>What an endpoint's summary says of one record's long-poll by ETag (<see cref="AnswerRecordAsync"/>).</summary>
+    public static string RecordSummary(string what) =>
+        $"Its answer carries an ETag (the {what} as the caller sees it); with If-None-Match of it the answer is 304 Not Modified while the {what} is the same, " +
+        $"and with waitSeconds (at most {RecordChanges.MaxWaitSeconds}; only with If-None-Match) as well it waits up to that long for the {what} to change: a client follows it without polling.";
+
+    private async Task<IResult> AnswerCoreAsync<T>(HttpContext http, ServiceDbContext db, string wakeKey, int? waitSeconds, TimeSpan readAgainAnyway,
         Func<CancellationToken, Task<T?>> read, Func<IResult> notFound, CancellationToken ct) where T : class
     {
         var known = Known(http.Request);
@@ -109,7 +116,12 @@ public sealed class ListChanges(RecordChanges changes, TimeProvider clock)
             var head = lease is null ? 0 : await HeadAsync(db, ct);
             if (await read(ct) is not { } page) return notFound();
             var (body, etag) = Encode(page, json);
-            if (lease is not null && etag == known) (body, etag) = await WaitAsync(lease, db, head, known, waitSeconds!.Value, readAgainAnyway, read, json, ct) ?? (body, etag);
+            if (lease is not null && etag == known)
+            {
+                var changed = await WaitAsync(lease, db, head, known, waitSeconds!.Value, readAgainAnyway, read, json, ct);
+                if (changed is { Gone: true }) return notFound();
+                if (changed is { } now) (body, etag) = (now.Body!, now.ETag!);
+            }
             http.Response.Headers.ETag = etag;
             // A shared cache must not keep a party's list; a private one asks again each time (If-None-Match).
             http.Response.Headers.CacheControl = "private, no-cache";
@@ -123,10 +135,10 @@ public sealed class ListChanges(RecordChanges changes, TimeProvider clock)
 
     /// <summary>
     /// Waits until the caller's page differs from <paramref name="known"/> — its new body and ETag — or until the wait is
-    /// over (null). Unchanged, it ends only at its deadline, never earlier: when a waiting request answers tells nothing of
-    /// commits to records the caller may not see.
+    /// over (null), or Gone when a record's read finds it out of the caller's sight. Unchanged, it ends only at its deadline,
+    /// never earlier: when a waiting request answers tells nothing of commits to records the caller may not see.
     /// </summary>
-    private async Task<(byte[] Body, string ETag)?> WaitAsync<T>(RecordChanges.Lease lease, ServiceDbContext db, long head, string known, int waitSeconds,
+    private async Task<(byte[]? Body, string? ETag, bool Gone)?> WaitAsync<T>(RecordChanges.Lease lease, ServiceDbContext db, long head, string known, int waitSeconds,
         TimeSpan readAgainAnyway, Func<CancellationToken, Task<T?>> read, JsonSerializerOptions json, CancellationToken ct) where T : class
     {
         var deadline = clock.GetUtcNow().AddSeconds(waitSeconds);
@@ -134,9 +146,14 @@ public sealed class ListChanges(RecordChanges changes, TimeProvider clock)
         var next = lease.Changed;
         for (var left = deadline - clock.GetUtcNow(); left > TimeSpan.Zero; left = deadline - clock.GetUtcNow())
         {
+            // Until the next look at the head, or the read due anyway if sooner (a record read every 3 s), or the deadline.
+            var look = RecordChanges.RecheckInterval;
+            var dueAnyway = readAgainAnyway - (clock.GetUtcNow() - readAt);
+            if (dueAnyway < look) look = dueAnyway > TimeSpan.Zero ? dueAnyway : TimeSpan.Zero;
+            if (left < look) look = left;
             using (var tick = CancellationTokenSource.CreateLinkedTokenSource(ct))
             {
-                await Task.WhenAny(next, Task.Delay(left < RecordChanges.RecheckInterval ? left : RecordChanges.RecheckInterval, clock, tick.Token));
+                await Task.WhenAny(next, Task.Delay(look, clock, tick.Token));
                 await tick.CancelAsync(); // the timer, when a commit woke it first
             }
             ct.ThrowIfCancellationRequested();
@@ -158,11 +175,11 @@ public sealed class ListChanges(RecordChanges changes, TimeProvider clock)
             }
             head = now;
             // (Another party's commit just before the deadline delays an unchanged answer by this one read: milliseconds.)
-            // Gone from the caller's sight (a record it may no longer read): answered as unchanged; its next read says so.
-            if (await read(ct) is not { } page) return null;
+            // Gone from the caller's sight (a record it may no longer read): answered so at once.
+            if (await read(ct) is not { } page) return (null, null, true);
             readAt = clock.GetUtcNow();
             var (body, etag) = Encode(page, json);
-            if (etag != known) return (body, etag);
+            if (etag != known) return (body, etag, false);
         }
         return null;
     }
@@ -171,7 +188,7 @@ public sealed class ListChanges(RecordChanges changes, TimeProvider clock)
     private readonly Lock _gate = new();
     private int _waiting;
 
-    /// <summary>Lists waiting now in this process (for tests and metrics).</summary>
+    /// <summary>Lists (and records answered by ETag) waiting now in this process (for tests and metrics).</summary>
     public int Waiting
     {
         get { lock (_gate) return _waiting; }
