@@ -48,6 +48,23 @@ public sealed class LiveListTests : BunitContext
         if (asked.Length > 3) Assert.EndsWith("If-None-Match: \"b\"", asked[3]);
     }
 
+    [Fact]
+    public void Given_the_ETag_of_the_pages_own_read_its_first_request_already_waits_on_it_instead_of_reading_the_list_again()
+    {
+        _service.Answers.Enqueue((HttpStatusCode.OK, "\"b\"", Credits("LC-1", "LC-2")));
+        var shown = new List<string>();
+
+        Render<LiveList<Page<Credit>>>(p => p.Add(l => l.Api, Api()).Add(l => l.Path, "/credits?page=1&pageSize=50").Add(l => l.ETag, "\"a\"")
+            .Add(l => l.OnChanged, page => shown.Add(string.Join(",", page.Items.Select(c => c.Number)))));
+
+        for (var waited = 0; shown.Count < 1 && waited < 150; waited++) Thread.Sleep(100);
+        Assert.Equal(["LC-1,LC-2"], shown);
+        var asked = _service.Requests.ToArray();
+        Assert.Equal($"/credits?page=1&pageSize=50&waitSeconds={LiveList<Page<Credit>>.WaitSeconds} If-None-Match: \"a\"", asked[0]);
+        for (var waited = 0; _service.Requests.Count < 2 && waited < 150; waited++) Thread.Sleep(100);
+        Assert.EndsWith("If-None-Match: \"b\"", _service.Requests.ToArray()[1]); // and on from the changed list's ETag
+    }
+
     private PaymentsApi Api() => new(new HttpClient(_service) { BaseAddress = new Uri("http://payments.test/") }, new AnonymousAuthentication(), new HttpContextAccessor());
 
     private static string Credits(params string[] numbers) =>
