@@ -4,6 +4,7 @@ using System.Text;
 using Bunit;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using TradeChain.Console.Components.Shared;
 using TradeChain.Console.Services;
 using TradeChain.Console.Services.Payments;
@@ -17,9 +18,13 @@ namespace TradeChain.ConsoleTests;
 public sealed class LiveListTests : BunitContext
 {
     private readonly ScriptedList _service = new();
+    private readonly Bunit.TestDoubles.BunitAuthorizationContext _auth;
 
     public LiveListTests()
     {
+        // For a page that injects the API and reads who is signed in (registered before anything is rendered or asked for).
+        Services.AddSingleton(Api());
+        _auth = AddAuthorization();
         JSInterop.Mode = JSRuntimeMode.Loose;
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));
     }
@@ -65,10 +70,30 @@ public sealed class LiveListTests : BunitContext
         Assert.EndsWith("If-None-Match: \"b\"", _service.Requests.ToArray()[1]); // and on from the changed list's ETag
     }
 
+    [Fact]
+    public void A_page_follows_its_list_from_its_own_read_without_reading_it_again()
+    {
+        // The credits page reads its list (ETag "a"); its follow then waits on that ETag: its first answer is a change.
+        _service.Answers.Enqueue((HttpStatusCode.OK, "\"a\"", Credits("LC-1")));
+        _service.Answers.Enqueue((HttpStatusCode.OK, "\"b\"", Credits("LC-1", "LC-2")));
+        _auth.SetAuthorized("anh");
+        _auth.SetClaims(new System.Security.Claims.Claim(TradeChain.ServiceDefaults.Auth.Claims.Role, TradeChain.ServiceDefaults.Auth.Roles.Exporter),
+            new System.Security.Claims.Claim(TradeChain.ServiceDefaults.Auth.Claims.Party, "IMP-1"));
+
+        var page = Render<TradeChain.Console.Components.Pages.Payments.Credits>();
+
+        page.WaitForAssertion(() => Assert.Contains("LC-2", page.Markup), TimeSpan.FromSeconds(15));
+        var asked = _service.Requests.ToArray();
+        Assert.Equal("/credits?page=1&pageSize=50 If-None-Match: ", asked[0]); // the page's own read
+        Assert.Equal($"/credits?page=1&pageSize=50&waitSeconds={LiveList<Page<Credit>>.WaitSeconds} If-None-Match: \"a\"", asked[1]); // not a second plain read
+    }
+
     private PaymentsApi Api() => new(new HttpClient(_service) { BaseAddress = new Uri("http://payments.test/") }, new AnonymousAuthentication(), new HttpContextAccessor());
 
     private static string Credits(params string[] numbers) =>
-        "{\"items\":[" + string.Join(",", numbers.Select(n => "{\"id\":\"" + Guid.NewGuid() + "\",\"number\":\"" + n + "\"}")) + "],\"pageNumber\":1,\"pageSize\":50,\"total\":" + numbers.Length + "}";
+        "{\"items\":[" + string.Join(",", numbers.Select(n => "{\"id\":\"" + Guid.NewGuid() + "\",\"number\":\"" + n + "\"," +
+            "\"applicant\":\"IMP-1\",\"beneficiary\":\"EXP-1\",\"issuingBank\":\"BNK-1\",\"status\":\"Issued\",\"drawn\":0,\"presentations\":[]," +
+            "\"terms\":{\"currency\":\"USD\",\"amount\":1000,\"expiryDate\":\"2027-01-15\"}}")) + "],\"pageNumber\":1,\"pageSize\":50,\"total\":" + numbers.Length + "}";
 
     /// <summary>A payments service answering a list with the scripted answers in turn, then holding each request until cancelled.</summary>
     private sealed class ScriptedList : HttpMessageHandler
@@ -80,6 +105,7 @@ public sealed class LiveListTests : BunitContext
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             Requests.Enqueue($"{request.RequestUri!.PathAndQuery} If-None-Match: {string.Join(",", request.Headers.IfNoneMatch)}");
+            await Task.Delay(50, cancellationToken); // an answer takes a moment, as over the network: a page renders while it waits
             if (!Answers.TryDequeue(out var answer))
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken);

@@ -138,8 +138,11 @@ public sealed class CommitAnnouncementTests : IAsyncLifetime
         Assert.True(follower.Changed.IsCompleted);
     }
 
-    [Fact]
-    public async Task A_presentations_transition_wakes_the_followers_of_its_credit_and_of_the_credit_lists_as_well_as_its_own_once_committed()
+    [Theory]
+    [InlineData("saved")]
+    [InlineData("committed")]
+    [InlineData("rolled back")]
+    public async Task A_presentations_transition_wakes_the_followers_of_its_credit_and_of_the_credit_lists_as_well_as_its_own_once_committed(string how)
     {
         var credit = DocumentaryCredit.Apply(Guid.NewGuid(), "LC-9", "IMP", "EXP", "BNK-HSBC", "BNK-VCB", DocumentaryCreditTests.Terms, null, "imp", Now);
         credit.Issue("BNK-HSBC", "0xtx", "hsbc", Now);
@@ -159,10 +162,20 @@ public sealed class CommitAnnouncementTests : IAsyncLifetime
         {
             // Presenting records the presentation's transitions only (under its own key), none of the credit's.
             (await db.Credits.SingleAsync(c => c.Id == credit.Id)).Present(presentationId, "EXP", ["0x" + new string('c', 64)], new DateOnly(2026, 12, 1), "exp", Now);
-            await using var transaction = await db.Database.BeginTransactionAsync();
-            await db.SaveChangesAsync();
-            Assert.False(page.Changed.IsCompleted || list.Changed.IsCompleted, "announced before the commit");
-            await transaction.CommitAsync();
+            if (how == "saved") await db.SaveChangesAsync();
+            else
+            {
+                await using var transaction = await db.Database.BeginTransactionAsync();
+                await db.SaveChangesAsync();
+                Assert.False(page.Changed.IsCompleted || list.Changed.IsCompleted, "announced before the commit");
+                if (how == "committed") await transaction.CommitAsync();
+                else await transaction.RollbackAsync();
+            }
+        }
+        if (how == "rolled back")
+        {
+            Assert.False(page.Changed.IsCompleted || list.Changed.IsCompleted || own.Changed.IsCompleted, "a rolled-back presentation was announced");
+            return;
         }
         await using (var read = Db())
             Assert.Equal(new[] { DocumentaryCredit.PresentationAggregateType }, await read.Transitions.AsNoTracking().Where(t => t.ToState == "Presented").Select(t => t.AggregateType).ToListAsync());
