@@ -6,9 +6,6 @@ public static class CustomsCalls
     public static Task<ApiResult<Declaration>> GetDeclarationAsync(this CustomsApi customs, Guid id, CancellationToken ct = default) =>
         customs.GetAsync<Declaration>($"/declarations/{id}", ct);
 
-    /// <summary>The declarations list for these filters, with its ETag (what a LiveList on it waits from).</summary>
-    public static Task<ListAnswer<WorkQueuePage>> ListDeclarationsAsync(this CustomsApi customs, DeclarationFilter filter, CancellationToken ct = default) =>
-        customs.GetListAsync<WorkQueuePage>(filter.ApiPath(), null, ct);
 
     public static Task<ApiResult<DeclarationStatistics>> StatisticsAsync(this CustomsApi customs, CancellationToken ct = default) =>
         customs.GetAsync<DeclarationStatistics>("/declarations/statistics", ct);
