@@ -504,6 +504,91 @@ public sealed class DocumentsTests(DocumentsFixture fixture, ITestOutputHelper o
         Assert.StartsWith("0x", issued["issueTransactionHash"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task A_revocation_asked_of_a_process_with_issuance_off_is_saved_and_sent_by_the_issuer_once_it_runs()
+    {
+        using var exporter = Client(Roles.Exporter, "EXP-REVOKER-OFF");
+        using var noWait = Client(Roles.Exporter, "EXP-REVOKER-OFF");
+        noWait.DefaultRequestHeaders.Add("Prefer", "respond-async");
+        var ids = new List<string>();
+        foreach (var n in new[] { "A", "B" })
+            ids.Add((await IssueAsync(exporter, (await Post(exporter, Documents("documents"), new { type = "commercial-invoice", content = Invoice($"INV-REVOKER-{n}") }))["id"]!.GetValue<string>())).View["id"]!.GetValue<string>());
+        var web3 = new Web3(new Account(DevelopmentAccounts.DocumentsKey, DevelopmentAccounts.ChainId), System.Chain.RpcUrl);
+        var views = new List<JsonObject>();
+        foreach (var id in ids) views.Add(await Get(exporter, Documents($"documents/{id}")));
+        var store = views[0]["documentStore"]!.GetValue<string>();
+        Task<bool> RevokedOnChain(int i) => web3.Eth.GetContractQueryHandler<IsRevokedFunction>()
+            .QueryAsync<bool>(store, new IsRevokedFunction { Document = Convert.FromHexString(views[i]["targetHash"]!.GetValue<string>()) });
+        const string reasonA = "issued in error: wrong consignee";
+        const string reasonB = "superseded by a corrected invoice";
+
+        // As a Kubernetes API pod: issuance off, so nothing here writes with the service's account (documents-worker does).
+        System.Documents.SetSetting("Issuance:Enabled", "false");
+        await System.Documents.KillAsync();
+        await System.Documents.StartAsync();
+        string txA;
+        try
+        {
+            var (asked, body) = await Send(noWait, HttpMethod.Post, Documents($"documents/{ids[0]}/revoke"), new { reason = reasonA, scope = "document" });
+            Assert.Equal(HttpStatusCode.Accepted, asked);
+            Assert.Null(body!["transactionHash"]);
+            Assert.Equal(views[0]["targetHash"]!.GetValue<string>(), body["revokedHash"]!.GetValue<string>());
+            var pending = body["documents"]![0]!;
+            Assert.Equal("Issued", pending["status"]!.GetValue<string>());
+            Assert.Equal(reasonA, pending["revocationRequest"]!["reason"]!.GetValue<string>());
+            // Asked again the same: the same request; with another reason while it is pending: refused, naming the rule.
+            Assert.Equal(HttpStatusCode.Accepted, (await Send(noWait, HttpMethod.Post, Documents($"documents/{ids[0]}/revoke"), new { reason = reasonA, scope = "document" })).Status);
+            var (refused, problem) = await Send(noWait, HttpMethod.Post, Documents($"documents/{ids[0]}/revoke"), new { reason = "another reason", scope = "document" });
+            Assert.Equal(HttpStatusCode.Conflict, refused);
+            Assert.Equal("revocation-pending", problem!["rule"]!.GetValue<string>());
+            // Waiting for the record (no Prefer): the wait runs out (wait=2 here) and the answer is still 202.
+            using var shortWait = Client(Roles.Exporter, "EXP-REVOKER-OFF");
+            shortWait.DefaultRequestHeaders.Add("Prefer", "wait=2");
+            Assert.Equal(HttpStatusCode.Accepted, (await Send(shortWait, HttpMethod.Post, Documents($"documents/{ids[1]}/revoke"), new { reason = reasonB, scope = "document" })).Status);
+
+            // Nothing is sent from here, however long it waits; the document shows the request.
+            await Task.Delay(TimeSpan.FromSeconds(5));
+            Assert.False(await RevokedOnChain(0));
+            Assert.False(await RevokedOnChain(1));
+            var shown = await Get(exporter, Documents($"documents/{ids[1]}"));
+            Assert.Equal("Issued", shown["status"]!.GetValue<string>());
+            Assert.Equal(reasonB, shown["revocationRequest"]!["reason"]!.GetValue<string>());
+            Assert.Null(shown["revocation"]);
+        }
+        finally
+        {
+            await System.Documents.KillAsync();
+        }
+        // An earlier attempt that sent A's revocation and stopped before recording it (a crash): on chain, not in the database.
+        txA = (await web3.Eth.GetContractTransactionHandler<RevokeWithReasonFunction>().SendRequestAndWaitForReceiptAsync(store, new RevokeWithReasonFunction
+        {
+            Document = Convert.FromHexString(views[0]["targetHash"]!.GetValue<string>()),
+            Reason = Convert.FromHexString(TradeChain.Documents.Verification.DocumentVerifier.ReasonHash(reasonA)),
+        })).TransactionHash;
+
+        // The worker's side: issuance on (the default) — the saved requests are sent, A's found on chain and not sent again.
+        System.Documents.SetSetting("Issuance:Enabled", "true");
+        await System.Documents.StartAsync();
+        var a = await PollStatus(exporter, Documents($"documents/{ids[0]}"), "Revoked");
+        Assert.Equal(txA, a["revocation"]!["transactionHash"]!.GetValue<string>(), ignoreCase: true);
+        Assert.Equal(reasonA, a["revocation"]!["reason"]!.GetValue<string>());
+        Assert.Null(a["revocationRequest"]);
+        var b = await PollStatus(exporter, Documents($"documents/{ids[1]}"), "Revoked");
+        Assert.NotEqual(txA, b["revocation"]!["transactionHash"]!.GetValue<string>(), StringComparer.OrdinalIgnoreCase);
+        Assert.True(await RevokedOnChain(1));
+        var report = await VerifyAsync(b["wrapped"]!.AsObject());
+        Assert.Contains(reasonB, Reason(report, "revocation"));
+        // The history names who asked, then the record.
+        var history = (await Get(exporter, Documents($"documents/{ids[1]}/history")))["transitions"]!.AsArray();
+        var request = history.Single(t => t!["reason"]!.GetValue<string>().Contains("revocation asked"))!;
+        Assert.Equal(["Issued", "Issued"], new[] { request["fromState"]!.GetValue<string>(), request["toState"]!.GetValue<string>() });
+        Assert.Equal(request["actor"]!.GetValue<string>(), history[^1]!["actor"]!.GetValue<string>()); // recorded for the one who asked
+        Assert.Equal("Revoked", history[^1]!["toState"]!.GetValue<string>());
+        // Asked again after it went through: that revocation, 200.
+        var again = await Post(exporter, Documents($"documents/{ids[1]}/revoke"), new { reason = reasonB, scope = "document" });
+        Assert.Equal(b["revocation"]!["transactionHash"]!.GetValue<string>(), again["transactionHash"]!.GetValue<string>());
+    }
+
     private static async Task Until(Func<Task<bool>> done, string what)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);

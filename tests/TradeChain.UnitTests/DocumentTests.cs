@@ -153,6 +153,41 @@ public class DocumentTests
     }
 
     [Fact]
+    public void A_revocation_is_asked_once_with_its_own_transition_and_recorded_for_the_one_who_asked()
+    {
+        var document = Issued();
+        var version = document.Version;
+        document.ClearPendingTransitions();
+        Assert.False(document.RevocationPending);
+
+        Assert.True(document.RequestRevocation("document", "issued in error", "anh", Now));
+        Assert.True(document.RevocationPending);
+        Assert.Equal(DocumentStatus.Issued, document.Status); // still verifies until the chain says otherwise
+        Assert.Equal(version + 1, document.Version);
+        var asked = Assert.Single(document.PendingTransitions);
+        Assert.Equal(("Issued", "Issued", "anh"), (asked.FromState, asked.ToState, asked.Actor));
+        Assert.Contains("issued in error", asked.Reason);
+        Assert.Equal(document.TargetHash, document.RevokedHash("document"));
+
+        // The same request again is that request; another while it is pending is refused.
+        Assert.False(document.RequestRevocation("document", "issued in error", "binh", Now));
+        Assert.Single(document.PendingTransitions);
+        Assert.Equal("revocation-pending", RuleOf(() => document.RequestRevocation("document", "another reason", "anh", Now)));
+        Assert.Equal("revocation-pending", RuleOf(() => document.RequestRevocation("batch", "issued in error", "anh", Now)));
+
+        document.MarkRevoked("document", "issued in error", "0xtx3", 9, document.RevocationRequestedBy!, Now);
+        Assert.Equal(DocumentStatus.Revoked, document.Status);
+        Assert.False(document.RevocationPending);
+        Assert.Null(document.RevocationRequestedAtUnixMs); // no longer among those the issuer looks for
+        Assert.Equal("anh", document.PendingTransitions[^1].Actor);
+        Assert.Equal("not-issued", RuleOf(() => document.RequestRevocation("document", "issued in error", "anh", Now)));
+
+        var waiting = TradeDocument.Submit(Guid.NewGuid(), "commercial-invoice", "EXP-ACME", OpenAttestationV2.SaltData(Invoice()), IssuanceMethod.DocumentStore, null, null, "anh", Now);
+        Assert.Equal("not-issued", RuleOf(() => waiting.RequestRevocation("document", "too early", "anh", Now)));
+        Assert.Equal("transferable-not-revocable", RuleOf(() => Issued(IssuanceMethod.TokenRegistry).RequestRevocation("document", "a title", "anh", Now)));
+    }
+
+    [Fact]
     public void Only_an_issued_transferable_bill_of_lading_has_a_title()
     {
         Assert.Equal("not-transferable", RuleOf(Issued().RequireTitle));

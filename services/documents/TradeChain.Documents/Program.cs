@@ -13,6 +13,7 @@ builder.Services.AddOptions<IssuanceOptions>().Bind(builder.Configuration.GetSec
     .Validate(o => o.MaxBatchSize is >= 1 and <= 10_000, "Issuance:MaxBatchSize must be between 1 and 10000 documents.")
     .Validate(o => o.WindowMs is >= 0 and <= 60_000, "Issuance:WindowMs must be between 0 and 60000 ms.")
     .Validate(o => o.MaxInFlight is >= 1 and <= 16, "Issuance:MaxInFlight must be between 1 (each round waits for the one before) and 16.")
+    .Validate(o => o.RevocationWaitSeconds is >= 0 and <= 60, "Issuance:RevocationWaitSeconds must be between 0 (answer 202 at once) and 60.")
     .ValidateOnStart();
 builder.Services.AddSingleton(builder.Configuration.GetSection(IssuerRegistryOptions.Section).Get<IssuerRegistryOptions>() ?? new IssuerRegistryOptions());
 builder.AddPartyWallets();
@@ -22,6 +23,7 @@ builder.Services.AddDocumentVerification();
 builder.Services.AddSingleton<PartyDirectory>();
 builder.Services.AddDocumentUseCases();
 builder.Services.AddHostedService<DocumentIssuer>();
+builder.Services.AddHostedService<DocumentRevoker>();
 builder.AddPublicVerification();
 builder.Services.AddOptions<ChainOptions>().Validate(o => o.TitleRegistryAddress.Length > 0,
     "Chain:TitleRegistryAddress is required by the documents service (bills of lading are titles on it).");

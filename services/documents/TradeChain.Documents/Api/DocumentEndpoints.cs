@@ -41,9 +41,27 @@ public sealed record DisclosureRequest([property: MaxLength(TradeDocument.MaxHid
 
 public sealed record RevocationView(string Scope, string Reason, string? TransactionHash, long? BlockNumber, long? RevokedAtUnixMs);
 
+/// <summary>
+/// What POST /documents/{id}/revoke answers: the hash revoked (or being revoked) on the document store, the scope and
+/// reason, and the documents it covers. Recorded (200): the transaction and block, every document covered now Revoked.
+/// Being sent (202): no transaction yet, and the asking document, still Issued with its <c>revocationRequest</c>.
+/// </summary>
+public sealed record RevocationAnswer(string RevokedHash, string Scope, string Reason, string? TransactionHash, long? BlockNumber, IReadOnlyList<DocumentView> Documents)
+{
+    public static RevocationAnswer From(DocumentRevocation r, ChainOptions chain) =>
+        new(r.RevokedHash, r.Scope, r.Reason, r.TransactionHash, r.BlockNumber, [.. r.Documents.Select(d => DocumentView.From(d, chain))]);
+
+    public static RevocationAnswer Asked(TradeDocument d, ChainOptions chain) =>
+        new(d.RevokedHash(d.RevocationScope!), d.RevocationScope!, d.RevocationReason!, null, null, [DocumentView.From(d, chain)]);
+}
+
+/// <summary>A revocation asked and not recorded yet: the issuer is sending it to the document store.</summary>
+public sealed record RevocationRequestView(string Scope, string Reason, long RequestedAtUnixMs);
+
+/// <param name="RevocationRequest">While a revocation is being sent (the document still Issued): what was asked.</param>
 public sealed record DocumentView(Guid Id, string Type, string OwnerParty, string Hash, string TargetHash, string Status, bool Transferable,
     string? DocumentStore, string? TokenRegistry, string? MerkleRoot, string? IssueTransactionHash, long? IssuedInBlock, long SubmittedAtUnixMs,
-    JsonNode? Content, JsonObject? Wrapped, RevocationView? Revocation, int Version)
+    JsonNode? Content, JsonObject? Wrapped, RevocationView? Revocation, int Version, RevocationRequestView? RevocationRequest = null)
 {
     public static DocumentView From(TradeDocument d, ChainOptions chain) => new(d.Id, d.DocumentType, d.OwnerParty, d.Hash, d.TargetHash,
         d.Status.ToString(), d.IsTransferable,
@@ -51,7 +69,8 @@ public sealed record DocumentView(Guid Id, string Type, string OwnerParty, strin
         d.MerkleRoot, d.IssueTransactionHash, d.IssuedInBlock, d.SubmittedAtUnixMs, OpenAttestationV2.Unsalt(d.Data), d.Wrapped,
         d.Status == DocumentStatus.Revoked
             ? new RevocationView(d.RevocationScope!, d.RevocationReason!, d.RevocationTransactionHash, d.RevokedInBlock, d.RevokedAtUnixMs)
-            : null, d.Version);
+            : null, d.Version,
+        d.RevocationPending ? new RevocationRequestView(d.RevocationScope!, d.RevocationReason!, d.RevocationRequestedAtUnixMs!.Value) : null);
 }
 
 public static class DocumentEndpoints
@@ -77,7 +96,11 @@ public static class DocumentEndpoints
         group.MapGet("/{id:guid}/history", HistoryAsync).RequireAuthorization(Policies.AnyParty)
             .WithSummary("The document's transitions with their Merkle proofs and on-chain anchoring.");
         group.MapPost("/{id:guid}/revoke", RevokeAsync).RequireAuthorization(Roles.Exporter)
-            .WithSummary("Revokes the document (scope \"document\") or its whole batch (scope \"batch\") on the document store, with a reason.");
+            .WithSummary("Revokes the document (scope \"document\") or its whole batch (scope \"batch\") on the document store, with a reason. The request is saved " +
+                "and the service's issuer sends the revocation (one writer of the service's account): the answer waits for it to be recorded (200 with the " +
+                "transaction and the documents now Revoked) — at most Issuance:RevocationWaitSeconds (25) or the client's Prefer: wait=<seconds> — unless the " +
+                "client sends Prefer: respond-async or the wait runs out: then 202 Accepted with the document (still Issued, its revocationRequest shown) and its " +
+                "Location; follow it until Revoked. Asking again with the same scope and reason is the same request; with another while one is pending, 409 revocation-pending.");
         group.MapPost("/{id:guid}/disclosures", DiscloseAsync).RequireAuthorization(Roles.Exporter)
             .WithSummary("A copy with the chosen fields hidden (OpenAttestation obfuscation) that still verifies.");
         group.MapPost("/verify", VerifyAsync).RequireAuthorization(Policies.AnyParty).RequireRateLimiting(PublicEndpoints.PartyRateLimitPolicy)
@@ -202,7 +225,8 @@ public static class DocumentEndpoints
     private static async Task<IResult> HistoryAsync(Guid id, ClaimsPrincipal user, ReadDocuments read, CancellationToken ct) =>
         (await read.HistoryAsync(id, user.Caller(), ct)).ToHttp(Results.Ok);
 
-    private static async Task<IResult> RevokeAsync(Guid id, RevokeRequest request, ClaimsPrincipal user, RevokeDocument revoke, ChainOptions chain, CancellationToken ct)
+    private static async Task<IResult> RevokeAsync(Guid id, RevokeRequest request, ClaimsPrincipal user, HttpContext http, RevokeDocument revoke, ReadDocuments read,
+        RecordChanges changes, ChainOptions chain, Microsoft.Extensions.Options.IOptions<IssuanceOptions> options, TimeProvider clock, CancellationToken ct)
     {
         var errors = new List<(string, string)>();
         var reason = request.Reason?.Trim();
@@ -213,11 +237,23 @@ public static class DocumentEndpoints
         if (scope is not ("document" or "batch")) errors.Add(("scope", "must be \"document\" (this document) or \"batch\" (every document issued in its Merkle tree)"));
         if (errors.Count > 0) return Problems.Validation(errors);
 
-        return (await revoke.HandleAsync(new RevokeDocumentCommand(id, reason!, scope), user.Caller(), ct)).ToHttp(r => Results.Ok(new
+        var caller = user.Caller();
+        var asked = await revoke.HandleAsync(new RevokeDocumentCommand(id, reason!, scope), caller, ct);
+        if (asked.Value is not { } document) return asked.ToHttp(Results.Ok);
+
+        // Asked: the issuer sends it. Unless the client prefers not to wait (RFC 7240 respond-async), the answer waits — at
+        // most its wait= or Issuance:RevocationWaitSeconds — for the document's next transition, which is its Revoked record.
+        var (respondAsync, wait) = Prefer.Of(http.Request, TimeSpan.FromSeconds(Math.Clamp(options.Value.RevocationWaitSeconds, 0, RecordChanges.MaxWaitSeconds)));
+        if (document.RevocationPending && !respondAsync && (int)wait.TotalSeconds > 0)
         {
-            revokedHash = r.RevokedHash, scope = r.Scope, reason = r.Reason, transactionHash = r.TransactionHash, blockNumber = r.BlockNumber,
-            documents = r.Documents.Select(d => DocumentView.From(d, chain)).ToList(),
-        }));
+            Func<CancellationToken, Task<int?>> versionFor = c => read.VisibleVersionOfAsync(id, caller, c);
+            document = await changes.FollowAsync(RecordChanges.KeyOf(TradeDocument.RecordType, id.ToString()), caller.Party, new LongPoll(document.Version, (int)wait.TotalSeconds),
+                async c => await read.FindAsync(id, caller, c) is { Value: { } found } ? found : null, d => d.Version, versionFor, clock, ct, visibleVersionOf: versionFor) ?? document;
+        }
+        if (document.Status == DocumentStatus.Revoked) return Results.Ok(RevocationAnswer.From(await revoke.RecordedAsync(document, ct), chain));
+        if (respondAsync) http.Response.Headers["Preference-Applied"] = "respond-async";
+        http.Response.Headers.RetryAfter = "2"; // read the document (or long-poll it) again after that
+        return Results.Accepted($"/documents/{id}", RevocationAnswer.Asked(document, chain));
     }
 
     private static async Task<IResult> DiscloseAsync(Guid id, DisclosureRequest request, ClaimsPrincipal user, DiscloseDocument disclose, CancellationToken ct)

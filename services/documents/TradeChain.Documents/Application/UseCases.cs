@@ -9,6 +9,7 @@ public static class UseCases
         .AddScoped<SubmitDocument>()
         .AddScoped<IssueDocuments>()
         .AddScoped<RevokeDocument>()
+        .AddScoped<SendRevocations>()
         .AddScoped<ReadDocuments>()
         .AddScoped<DiscloseDocument>()
         .AddScoped<ReadTitles>()

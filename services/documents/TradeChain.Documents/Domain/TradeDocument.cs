@@ -54,10 +54,19 @@ public sealed class TradeDocument : Aggregate
 
     public string? InitialHolderParty { get; private set; }
 
+    /// <summary>The revocation notice: set when the revocation is asked (<see cref="RequestRevocation"/>), kept once it is recorded.</summary>
     public string? RevocationReason { get; private set; }
 
-    /// <summary>"document" or "batch": what was revoked on chain (the targetHash or the batch's root).</summary>
+    /// <summary>"document" or "batch": what is (or is to be) revoked on chain (the targetHash or the batch's root).</summary>
     public string? RevocationScope { get; private set; }
+
+    /// <summary>
+    /// Who asked for the revocation (the actor of its transitions), and when: set by <see cref="RequestRevocation"/> while
+    /// it is being sent, cleared once it is recorded (its transitions keep both).
+    /// </summary>
+    public string? RevocationRequestedBy { get; private set; }
+
+    public long? RevocationRequestedAtUnixMs { get; private set; }
 
     public string? RevocationTransactionHash { get; private set; }
 
@@ -154,6 +163,38 @@ public sealed class TradeDocument : Aggregate
     }
 
     /// <summary>
+    /// A revocation asked and not recorded yet: the issuer (<c>DocumentRevoker</c>, where issuance runs) sends it to the
+    /// chain and then records the document Revoked.
+    /// </summary>
+    public bool RevocationPending => Status == DocumentStatus.Issued && RevocationRequestedAtUnixMs is not null;
+
+    /// <summary>The hash the revocation puts on chain: the targetHash (scope "document") or the batch's Merkle root ("batch"); hex without 0x.</summary>
+    public string RevokedHash(string scope) => scope == "batch" ? MerkleRoot! : TargetHash;
+
+    /// <summary>
+    /// The owner asks for the document (or its whole batch) to be revoked with <paramref name="reason"/>: the request is
+    /// saved with its own transition (Issued → Issued, by the asking actor) and the issuer sends it to the chain. Asked again
+    /// while pending with the same scope and reason it is that same request (false: nothing changed); with another, refused.
+    /// </summary>
+    public bool RequestRevocation(string scope, string reason, string actor, DateTimeOffset at)
+    {
+        RequireRevocable();
+        if (RevocationPending)
+        {
+            if (RevocationScope == scope && RevocationReason == reason) return false;
+            throw new DomainRuleViolation("revocation-pending",
+                $"A revocation of this document ({RevocationScope}) is being sent to the chain with another reason: \"{RevocationReason}\". It cannot be changed; once it is recorded the document is Revoked.");
+        }
+        RevocationScope = scope;
+        RevocationReason = reason;
+        RevocationRequestedBy = actor;
+        RevocationRequestedAtUnixMs = at.ToUnixTimeMilliseconds();
+        RecordTransition(nameof(DocumentStatus.Issued), nameof(DocumentStatus.Issued), actor,
+            $"revocation asked ({scope}), to be sent to the document store: {reason}", null, at);
+        return true;
+    }
+
+    /// <summary>
     /// A hash the chain already shows revoked (a retry after a failed save, or a revocation made outside TradeChain)
     /// is recorded only with the reason the chain holds: a revocation notice cannot be rewritten afterwards.
     /// </summary>
@@ -217,7 +258,7 @@ public sealed class TradeDocument : Aggregate
             $"{where} in block {block}" + (transactionHash.Length > 0 ? $" (tx {transactionHash})" : ""), null, at);
     }
 
-    /// <summary>The document (or its whole batch) was revoked on chain.</summary>
+    /// <summary>The document (or its whole batch) was revoked on chain: recorded for the actor who asked it.</summary>
     public void MarkRevoked(string scope, string reason, string transactionHash, long block, string actor, DateTimeOffset at)
     {
         if (Status != DocumentStatus.Issued)
@@ -228,6 +269,9 @@ public sealed class TradeDocument : Aggregate
         RevocationTransactionHash = transactionHash;
         RevokedInBlock = block;
         RevokedAtUnixMs = at.ToUnixTimeMilliseconds();
+        // The request is done (its transition keeps who asked and when): no longer among those the issuer looks for.
+        RevocationRequestedBy = null;
+        RevocationRequestedAtUnixMs = null;
         RecordTransition(nameof(DocumentStatus.Issued), nameof(DocumentStatus.Revoked), actor,
             $"revoked ({scope}) in block {block} (tx {transactionHash}): {reason}", null, at);
     }

@@ -9,8 +9,8 @@ public sealed class IssuanceOptions
     public const string Section = "Issuance";
 
     /// <summary>
-    /// Whether this process issues (the issuer writes with the service's one account: on Kubernetes only documents-worker
-    /// does, the API replicas only save submissions — see deploy/README.md).
+    /// Whether this process issues and revokes (the issuer writes with the service's one account: on Kubernetes only
+    /// documents-worker does, the API replicas only save submissions and revocation requests — see deploy/README.md).
     /// </summary>
     public bool Enabled { get; set; } = true;
 
@@ -25,6 +25,12 @@ public sealed class IssuanceOptions
     /// waits about a block for its receipt; documents submitted meanwhile go in the next round without waiting for it.
     /// </summary>
     public int MaxInFlight { get; set; } = 4;
+
+    /// <summary>
+    /// How long a revocation request waits for its record (the issuer's transaction mined and recorded) before answering
+    /// 202 with the document still Issued and its revocation pending; a client's <c>Prefer: wait=</c> may shorten it.
+    /// </summary>
+    public int RevocationWaitSeconds { get; set; } = 25;
 }
 
 /// <summary>
@@ -138,4 +144,41 @@ public sealed class DocumentIssuer(IServiceScopeFactory scopes, WorkSignal signa
     }
 
     private static TimeSpan Backoff(int failures) => TimeSpan.FromMilliseconds(Math.Min(30_000, 500 * Math.Pow(2, Math.Min(failures, 6))));
+}
+
+/// <summary>
+/// Sends the revocations owners asked for (<see cref="SendRevocations"/>) whenever a save may have asked one (and every
+/// half second), where issuance runs (Issuance:Enabled): the process that writes with the service's account, so that on
+/// Kubernetes the API replicas only save the request and documents-worker sends it — one writer of the account, one nonce
+/// sequence. A round that fails leaves its requests asked; the next is tried after a backoff. A request survives a restart.
+/// </summary>
+public sealed class DocumentRevoker(IServiceScopeFactory scopes, WorkSignal signal, IOptions<IssuanceOptions> options, ILogger<DocumentRevoker> logger) : BackgroundService
+{
+    private readonly WorkSignal.WakeUp _wakeUp = signal.Register();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.Enabled) return; // DocumentIssuer says so in the log: another process of the service sends
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                int recorded;
+                await using (var scope = scopes.CreateAsyncScope())
+                    recorded = await scope.ServiceProvider.GetRequiredService<SendRevocations>().HandleAsync(stoppingToken);
+                failures = 0;
+                // A full round may have left more asked: at once; otherwise until a save (or the half second).
+                if (recorded < SendRevocations.MaxPerRound) await _wakeUp.WaitAsync(TimeSpan.FromMilliseconds(500), stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
+            catch (Exception e)
+            {
+                failures++;
+                logger.LogWarning(e, "Sending asked revocations failed ({Failures} in a row); they stay asked and are sent again", failures);
+                try { await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(30_000, 500 * Math.Pow(2, Math.Min(failures, 6)))), stoppingToken); }
+                catch (OperationCanceledException) { return; }
+            }
+        }
+    }
 }

@@ -46,6 +46,7 @@ public sealed class DocumentsDbContext(DbContextOptions<DocumentsDbContext> opti
             e.HasIndex(d => d.BatchId);
             e.HasIndex(d => new { d.Status, d.SubmittedAtUnixMs });
             e.HasIndex(d => d.OwnerParty);
+            e.HasIndex(d => d.RevocationRequestedAtUnixMs); // the revocations asked and not yet recorded (null otherwise)
             e.Property(d => d.Status).HasConversion<string>();
             e.Property(d => d.Method).HasConversion<string>();
             e.Property(d => d.Version).IsConcurrencyToken();

@@ -55,7 +55,7 @@ public static partial class DutyPaymentEndpoints
         ILoggerFactory loggers, CancellationToken ct)
     {
         // The wait is counted from the request's start, so that the items' own handling does not lengthen it.
-        var (respondAsync, wait) = Preference(http.Request, TimeSpan.FromSeconds(Math.Max(0, options.Value.SettlementWaitSeconds)));
+        var (respondAsync, wait) = TradeChain.ServiceDefaults.Prefer.Of(http.Request, TimeSpan.FromSeconds(Math.Max(0, options.Value.SettlementWaitSeconds)));
         var deadline = clock.GetUtcNow() + wait;
         if (request?.References is not { Count: > 0 and <= MaxBulkSettlement } references)
             return Problems.Validation(("references", $"must hold between 1 and {MaxBulkSettlement} duty payment references"));

@@ -90,7 +90,7 @@ public static partial class DutyPaymentEndpoints
 
         // Queued for the bank's next batch transaction (or sent already): unless the client prefers not to wait (RFC 7240
         // respond-async), the answer waits — at most its wait= or Payments:SettlementWaitSeconds — for the payment's record.
-        var (respondAsync, wait) = Preference(http.Request, TimeSpan.FromSeconds(Math.Max(0, options.Value.SettlementWaitSeconds)));
+        var (respondAsync, wait) = Prefer.Of(http.Request, TimeSpan.FromSeconds(Math.Max(0, options.Value.SettlementWaitSeconds)));
         // Waiting moves nothing: it stops when the caller goes away (the settlement goes on in its lane).
         var callerAborted = http.Items[CallerAbortedKey] is CancellationToken aborted ? aborted : ct;
         if (!respondAsync && queue.TryJoinWaiting())
@@ -125,23 +125,6 @@ public static partial class DutyPaymentEndpoints
         else if (respondAsync) http.Response.Headers["Preference-Applied"] = "respond-async";
         http.Response.Headers.RetryAfter = "2"; // read the payment (or long-poll it) again after that
         return Results.Accepted($"/duty-payments/{Uri.EscapeDataString(reference)}", DutyPaymentView.From(payment, user.Party()));
-    }
-
-    /// <summary>
-    /// The client's RFC 7240 preferences: respond-async (answer 202 at once), wait=seconds (how long it waits at most, up
-    /// to <paramref name="longest"/>).
-    /// </summary>
-    private static (bool RespondAsync, TimeSpan Wait) Preference(HttpRequest request, TimeSpan longest)
-    {
-        var respondAsync = false;
-        var wait = longest;
-        foreach (var token in request.Headers["Prefer"].SelectMany(v => (v ?? "").Split([',', ';'], StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)))
-        {
-            if (token.Equals("respond-async", StringComparison.OrdinalIgnoreCase)) respondAsync = true;
-            else if (token.StartsWith("wait=", StringComparison.OrdinalIgnoreCase) && int.TryParse(token[5..], out var seconds) && seconds >= 0)
-                wait = TimeSpan.FromSeconds(Math.Min(seconds, longest.TotalSeconds));
-        }
-        return (respondAsync, wait);
     }
 
     [System.Text.RegularExpressions.GeneratedRegex("^0x[0-9a-fA-F]{64}$")]

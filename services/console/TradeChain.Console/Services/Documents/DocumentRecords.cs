@@ -5,9 +5,12 @@ namespace TradeChain.Console.Services.Documents;
 /// <summary>The documents API's answer to a submission (202) and to GET /documents/{id} (see DocumentView in the service).</summary>
 public sealed record TradeDocumentView(Guid Id, string Type, string OwnerParty, string Hash, string TargetHash, string Status, bool Transferable,
     string? DocumentStore, string? TokenRegistry, string? MerkleRoot, string? IssueTransactionHash, long? IssuedInBlock, long SubmittedAtUnixMs,
-    JsonNode? Content, JsonObject? Wrapped, RevocationView? Revocation, int Version = 0)
+    JsonNode? Content, JsonObject? Wrapped, RevocationView? Revocation, int Version = 0, RevocationRequestView? RevocationRequest = null)
 {
     public bool IsIssued => Status == DocumentStatuses.Issued;
+
+    /// <summary>Issued, and its revocation asked: the documents service's issuer is sending it to the document store.</summary>
+    public bool IsRevocationPending => IsIssued && RevocationRequest is not null;
 
     public bool IsPending => Status == DocumentStatuses.Submitted;
 
@@ -22,8 +25,14 @@ public sealed record TradeDocumentView(Guid Id, string Type, string OwnerParty, 
 
 public sealed record RevocationView(string Scope, string Reason, string? TransactionHash, long? BlockNumber, long? RevokedAtUnixMs);
 
-/// <summary>What POST /documents/{id}/revoke answers: the hash revoked on the document store and the documents it covered.</summary>
-public sealed record RevocationResult(string RevokedHash, string Scope, string Reason, string TransactionHash, long BlockNumber, IReadOnlyList<TradeDocumentView> Documents);
+/// <summary>A revocation asked and not yet recorded (the document still Issued).</summary>
+public sealed record RevocationRequestView(string Scope, string Reason, long RequestedAtUnixMs);
+
+/// <summary>
+/// What POST /documents/{id}/revoke answers: the hash revoked on the document store and the documents it covered (200), or
+/// — asked and being sent (202) — no transaction yet and the asking document with its revocation request.
+/// </summary>
+public sealed record RevocationResult(string RevokedHash, string Scope, string Reason, string? TransactionHash, long? BlockNumber, IReadOnlyList<TradeDocumentView> Documents);
 
 /// <summary>One page of a list, as every TradeChain API pages.</summary>
 public sealed record Page<T>(IReadOnlyList<T> Items, int PageNumber, int PageSize, int Total)

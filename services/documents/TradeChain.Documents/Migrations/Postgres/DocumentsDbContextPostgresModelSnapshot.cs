@@ -133,6 +133,12 @@ namespace TradeChain.Documents.Migrations.Postgres
                     b.Property<string>("RevocationReason")
                         .HasColumnType("text");
 
+                    b.Property<long?>("RevocationRequestedAtUnixMs")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("RevocationRequestedBy")
+                        .HasColumnType("text");
+
                     b.Property<string>("RevocationScope")
                         .HasColumnType("text");
 
@@ -166,6 +172,8 @@ namespace TradeChain.Documents.Migrations.Postgres
                     b.HasIndex("MerkleRoot");
 
                     b.HasIndex("OwnerParty");
+
+                    b.HasIndex("RevocationRequestedAtUnixMs");
 
                     b.HasIndex("Status", "SubmittedAtUnixMs");
 

@@ -128,6 +128,12 @@ namespace TradeChain.Documents.Migrations.Sqlite
                     b.Property<string>("RevocationReason")
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("RevocationRequestedAtUnixMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RevocationRequestedBy")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("RevocationScope")
                         .HasColumnType("TEXT");
 
@@ -161,6 +167,8 @@ namespace TradeChain.Documents.Migrations.Sqlite
                     b.HasIndex("MerkleRoot");
 
                     b.HasIndex("OwnerParty");
+
+                    b.HasIndex("RevocationRequestedAtUnixMs");
 
                     b.HasIndex("Status", "SubmittedAtUnixMs");
 
