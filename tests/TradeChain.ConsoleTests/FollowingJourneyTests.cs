@@ -53,7 +53,7 @@ public sealed class FollowingJourneyTests(ConsoleSystem system, BrowserFixture b
         // (Green and blue lanes are released on payment; the 7 % the random draw sends yellow or red wait for an officer.)
         var paidStatus = assessed["lane"]!.GetValue<string>() is "Green" or "Blue" ? "Released" : "Paid";
         await _trade.PayAsync(exporterApi, assessed, waitFor: paidStatus);
-        await TradeChainHttp.PostAsync(exporterApi, new Uri(documents, $"documents/{documentId}/revoke"), new { reason = "superseded by a corrected invoice", scope = "document" });
+        await TradeChainHttp.RevokeAsync(exporterApi, documents, documentId, "superseded by a corrected invoice");
 
         // Each open page, never reloaded, shows its record's new status.
         await Expect(payment.GetByTestId("duty-status")).ToHaveTextAsync("Settled", Slow);

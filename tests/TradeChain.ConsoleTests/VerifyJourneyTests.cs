@@ -83,7 +83,7 @@ public sealed class VerifyJourneyTests(ConsoleSystem system, BrowserFixture brow
     {
         using var exporter = Party(Exporter);
         var (id, file) = await IssueInvoiceAsync(exporter, "INV-VJ-3");
-        var revoked = await PostAsync(exporter, $"documents/{id}/revoke", new { reason = "issued in error: wrong consignee", scope = "document" });
+        var revoked = await TradeChain.Cli.TradeChainHttp.RevokeAsync(exporter, system.Services.Documents.BaseAddress, id, "issued in error: wrong consignee");
         var page = await browser.NewPageAsync(system.ConsoleUrl);
 
         await DropAsync(page, "invoice-revoked.tt", file);

@@ -163,7 +163,7 @@ public sealed class DocumentsTests(DocumentsFixture fixture, ITestOutputHelper o
         Assert.NotNull(badBody!["errors"]!["reason"]);
         Assert.NotNull(badBody["errors"]!["scope"]);
 
-        var revoked = await Post(exporter, Documents($"documents/{ids[0]}/revoke"), new { reason = "issued in error: wrong consignee", scope = "document" });
+        var revoked = await TradeChain.Cli.TradeChainHttp.RevokeAsync(exporter, System.Documents.BaseAddress, ids[0], "issued in error: wrong consignee");
         var tx = revoked["transactionHash"]!.GetValue<string>();
 
         var report = await VerifyAsync(wrapped[0]);
@@ -180,7 +180,7 @@ public sealed class DocumentsTests(DocumentsFixture fixture, ITestOutputHelper o
         Assert.False(status["valid"]!.GetValue<bool>(), "tt-verify sees the revocation too");
         Assert.True((await VerifyAsync(wrapped[1]))["valid"]!.GetValue<bool>(), "the batch's other documents are untouched");
 
-        await Post(exporter, Documents($"documents/{ids[1]}/revoke"), new { reason = "the whole shipment was cancelled", scope = "batch" });
+        await TradeChain.Cli.TradeChainHttp.RevokeAsync(exporter, System.Documents.BaseAddress, ids[1], "the whole shipment was cancelled", "batch");
         var third = await VerifyAsync(wrapped[2]);
         Assert.Contains("its whole batch", Reason(third, "revocation"));
         Assert.Contains("the whole shipment was cancelled", Reason(third, "revocation"));
@@ -526,7 +526,7 @@ public sealed class DocumentsTests(DocumentsFixture fixture, ITestOutputHelper o
         System.Documents.SetSetting("Issuance:Enabled", "false");
         await System.Documents.KillAsync();
         await System.Documents.StartAsync();
-        string txA;
+        var done = false;
         try
         {
             var (asked, body) = await Send(noWait, HttpMethod.Post, Documents($"documents/{ids[0]}/revoke"), new { reason = reasonA, scope = "document" });
@@ -554,20 +554,22 @@ public sealed class DocumentsTests(DocumentsFixture fixture, ITestOutputHelper o
             Assert.Equal("Issued", shown["status"]!.GetValue<string>());
             Assert.Equal(reasonB, shown["revocationRequest"]!["reason"]!.GetValue<string>());
             Assert.Null(shown["revocation"]);
+            done = true;
         }
         finally
         {
             await System.Documents.KillAsync();
+            System.Documents.SetSetting("Issuance:Enabled", "true");
+            if (!done) await System.Documents.StartAsync(); // as it was, for the other tests of this system
         }
         // An earlier attempt that sent A's revocation and stopped before recording it (a crash): on chain, not in the database.
-        txA = (await web3.Eth.GetContractTransactionHandler<RevokeWithReasonFunction>().SendRequestAndWaitForReceiptAsync(store, new RevokeWithReasonFunction
+        var txA = (await web3.Eth.GetContractTransactionHandler<RevokeWithReasonFunction>().SendRequestAndWaitForReceiptAsync(store, new RevokeWithReasonFunction
         {
             Document = Convert.FromHexString(views[0]["targetHash"]!.GetValue<string>()),
             Reason = Convert.FromHexString(TradeChain.Documents.Verification.DocumentVerifier.ReasonHash(reasonA)),
         })).TransactionHash;
 
         // The worker's side: issuance on (the default) — the saved requests are sent, A's found on chain and not sent again.
-        System.Documents.SetSetting("Issuance:Enabled", "true");
         await System.Documents.StartAsync();
         var a = await PollStatus(exporter, Documents($"documents/{ids[0]}"), "Revoked");
         Assert.Equal(txA, a["revocation"]!["transactionHash"]!.GetValue<string>(), ignoreCase: true);

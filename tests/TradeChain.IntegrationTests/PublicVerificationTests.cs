@@ -159,7 +159,7 @@ public sealed class PublicVerificationTests(PublicVerificationFixture fixture, I
         Assert.DoesNotContain(calls, c => c.Contract == store && c.Method is "eth_call" or "eth_getCode");
 
         // Revoked, then verified at once: the index is read only once it holds the revocation's block.
-        var revoked = await Post(exporter, Documents($"documents/{document["id"]}/revoke"), new { reason = "superseded by INV-INDEX-4", scope = "document" });
+        var revoked = await TradeChain.Cli.TradeChainHttp.RevokeAsync(exporter, System.Documents.BaseAddress, document["id"]!.GetValue<string>(), "superseded by INV-INDEX-4");
         var (report, revokedCalls) = await Verify();
         var revocation = Check(report, "revocation");
         Assert.Equal("invalid", revocation["status"]!.GetValue<string>());
@@ -204,7 +204,7 @@ public sealed class PublicVerificationTests(PublicVerificationFixture fixture, I
     {
         using var exporter = Client(Roles.Exporter, "EXP-PUBLIC-3");
         var (id, wrapped) = await IssueAsync(exporter, "commercial-invoice", Invoice("INV-PUBLIC-3"));
-        var revoked = await Post(exporter, Documents($"documents/{id}/revoke"), new { reason = "issued in error: wrong buyer", scope = "document" });
+        var revoked = await TradeChain.Cli.TradeChainHttp.RevokeAsync(exporter, System.Documents.BaseAddress, id, "issued in error: wrong buyer");
         using var visitor = Visitor("198.51.100.3");
 
         var (_, report) = await VerifyPublicly(visitor, wrapped);

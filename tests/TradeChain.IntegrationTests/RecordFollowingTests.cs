@@ -82,6 +82,9 @@ public sealed class RecordFollowingTests
         Assert.Equal("Revoked", revoked["status"]!.GetValue<string>());
         Assert.Equal(issuedVersion + 2, revoked["version"]!.GetValue<int>());
         Assert.Null(revoked["revocationRequest"]);
+        var transitions = (await Get(exporter, new Uri(first, $"{first.AbsolutePath}/history")))["transitions"]!.AsArray();
+        Assert.Equal(["Issued", "Issued"], new[] { transitions[^2]!["fromState"]!.GetValue<string>(), transitions[^2]!["toState"]!.GetValue<string>() });
+        Assert.Contains("revocation asked", transitions[^2]!["reason"]!.GetValue<string>());
         // Another exporter's long-poll of it is 404, as its plain read is: the document's existence is not told.
         Assert.Equal(HttpStatusCode.NotFound, (await strangerWaiting).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await stranger.GetAsync(first)).StatusCode);

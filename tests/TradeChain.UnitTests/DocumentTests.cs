@@ -182,6 +182,17 @@ public class DocumentTests
         Assert.Equal("anh", document.PendingTransitions[^1].Actor);
         Assert.Equal("not-issued", RuleOf(() => document.RequestRevocation("document", "issued in error", "anh", Now)));
 
+        // Refused by the document store: given up with its own transition, nothing revoked, the owner may ask again.
+        var refused = Issued();
+        refused.RequestRevocation("batch", "wrong buyer", "anh", Now);
+        refused.GiveUpRevocation("contract:AccessControlUnauthorizedAccount", "documents-issuer", Now);
+        Assert.Equal(DocumentStatus.Issued, refused.Status);
+        Assert.False(refused.RevocationPending);
+        Assert.Null(refused.RevocationReason); // no notice kept for a revocation that did not happen
+        Assert.Contains("AccessControlUnauthorizedAccount", refused.PendingTransitions[^1].Reason);
+        Assert.Equal("invalid-transition", RuleOf(() => refused.GiveUpRevocation("again", "documents-issuer", Now)));
+        Assert.True(refused.RequestRevocation("document", "wrong buyer", "anh", Now));
+
         var waiting = TradeDocument.Submit(Guid.NewGuid(), "commercial-invoice", "EXP-ACME", OpenAttestationV2.SaltData(Invoice()), IssuanceMethod.DocumentStore, null, null, "anh", Now);
         Assert.Equal("not-issued", RuleOf(() => waiting.RequestRevocation("document", "too early", "anh", Now)));
         Assert.Equal("transferable-not-revocable", RuleOf(() => Issued(IssuanceMethod.TokenRegistry).RequestRevocation("document", "a title", "anh", Now)));

@@ -77,6 +77,28 @@ public static class TradeChainHttp
         return current;
     }
 
+    /// <summary>
+    /// Revokes a document (POST /documents/{id}/revoke) and returns the recorded revocation — revokedHash, scope, reason,
+    /// transactionHash, blockNumber — as the 200 gives it, or, when the service answered 202 (its issuer had not recorded
+    /// it within the request's wait: a busy machine), once the document it follows is Revoked.
+    /// </summary>
+    public static async Task<JsonObject> RevokeAsync(HttpClient client, Uri documents, string id, string reason, string scope = "document",
+        TimeSpan? timeout = null, CancellationToken ct = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(documents, $"documents/{id}/revoke")) { Content = JsonContent.Create(new { reason, scope }) };
+        using var response = await client.SendAsync(request, ct);
+        var text = await response.Content.ReadAsStringAsync(ct);
+        if (!response.IsSuccessStatusCode) throw new ApiCallException($"POST {request.RequestUri} answered {(int)response.StatusCode}: {text}");
+        var answer = JsonNode.Parse(text)!.AsObject();
+        if (response.StatusCode != System.Net.HttpStatusCode.Accepted) return answer;
+        var document = await FollowAsync(client, new Uri(documents, $"documents/{id}"), d => d["status"]!.GetValue<string>() != "Issued" || d["revocationRequest"] is null,
+            timeout ?? TimeSpan.FromSeconds(90), ct, "the revocation's record", answer["documents"]![0]!.AsObject());
+        var revocation = document["revocation"] ?? throw new ApiCallException($"the revocation of document {id} was not recorded: {document.ToJsonString()}");
+        answer["transactionHash"] = revocation["transactionHash"]!.DeepClone();
+        answer["blockNumber"] = revocation["blockNumber"]!.DeepClone();
+        return answer;
+    }
+
     private static async Task<JsonObject> SendAsync(HttpClient client, HttpMethod method, Uri uri, object? body, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(method, uri) { Content = body is null ? null : JsonContent.Create(body) };

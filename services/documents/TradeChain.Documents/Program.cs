@@ -13,7 +13,10 @@ builder.Services.AddOptions<IssuanceOptions>().Bind(builder.Configuration.GetSec
     .Validate(o => o.MaxBatchSize is >= 1 and <= 10_000, "Issuance:MaxBatchSize must be between 1 and 10000 documents.")
     .Validate(o => o.WindowMs is >= 0 and <= 60_000, "Issuance:WindowMs must be between 0 and 60000 ms.")
     .Validate(o => o.MaxInFlight is >= 1 and <= 16, "Issuance:MaxInFlight must be between 1 (each round waits for the one before) and 16.")
-    .Validate(o => o.RevocationWaitSeconds is >= 0 and <= 60, "Issuance:RevocationWaitSeconds must be between 0 (answer 202 at once) and 60.")
+    .ValidateOnStart();
+builder.Services.AddOptions<RevocationOptions>().Bind(builder.Configuration.GetSection(RevocationOptions.Section))
+    .Validate(o => o.WaitSeconds is >= 0 and <= TradeChain.ServiceDefaults.Transitions.RecordChanges.MaxWaitSeconds,
+        $"Revocation:WaitSeconds must be between 0 (a revoke request answers 202 at once) and {TradeChain.ServiceDefaults.Transitions.RecordChanges.MaxWaitSeconds}.")
     .ValidateOnStart();
 builder.Services.AddSingleton(builder.Configuration.GetSection(IssuerRegistryOptions.Section).Get<IssuerRegistryOptions>() ?? new IssuerRegistryOptions());
 builder.AddPartyWallets();

@@ -98,9 +98,11 @@ public static class DocumentEndpoints
         group.MapPost("/{id:guid}/revoke", RevokeAsync).RequireAuthorization(Roles.Exporter)
             .WithSummary("Revokes the document (scope \"document\") or its whole batch (scope \"batch\") on the document store, with a reason. The request is saved " +
                 "and the service's issuer sends the revocation (one writer of the service's account): the answer waits for it to be recorded (200 with the " +
-                "transaction and the documents now Revoked) — at most Issuance:RevocationWaitSeconds (25) or the client's Prefer: wait=<seconds> — unless the " +
-                "client sends Prefer: respond-async or the wait runs out: then 202 Accepted with the document (still Issued, its revocationRequest shown) and its " +
-                "Location; follow it until Revoked. Asking again with the same scope and reason is the same request; with another while one is pending, 409 revocation-pending.");
+                "transaction and the documents now Revoked) — at most Revocation:WaitSeconds (25) or the client's Prefer: wait=<seconds> — unless the " +
+                "client sends Prefer: respond-async or the wait runs out: then 202 Accepted (Retry-After: 2; Preference-Applied: respond-async when asked) with the same " +
+                "fields without a transaction and the document (still Issued, its revocationRequest shown), and its Location; follow it until Revoked. Asking again " +
+                "with the same scope and reason is the same request; with another while one of the document or its batch is pending, 409 revocation-pending; one the " +
+                "document store refused is given up (409 revocation-given-up to a waiting request; the history names the contract's rule).");
         group.MapPost("/{id:guid}/disclosures", DiscloseAsync).RequireAuthorization(Roles.Exporter)
             .WithSummary("A copy with the chosen fields hidden (OpenAttestation obfuscation) that still verifies.");
         group.MapPost("/verify", VerifyAsync).RequireAuthorization(Policies.AnyParty).RequireRateLimiting(PublicEndpoints.PartyRateLimitPolicy)
@@ -212,11 +214,16 @@ public static class DocumentEndpoints
     {
         var (wait, errors) = LongPoll.Of(afterVersion, waitSeconds, "document");
         if (LongPoll.Refused(errors) is { } refused) return refused;
-        var caller = user.Caller();
-        Func<CancellationToken, Task<int?>> versionFor = c => read.VisibleVersionOfAsync(id, caller, c);
-        var found = await changes.FollowAsync(RecordChanges.KeyOf(TradeDocument.RecordType, id.ToString()), caller.Party, wait,
-            async c => await read.FindAsync(id, caller, c) is { Value: { } document } ? document : null, d => d.Version, versionFor, clock, ct, visibleVersionOf: versionFor);
+        var found = await FollowAsync(id, user.Caller(), wait, read, changes, clock, ct);
         return found is null ? Problems.NotFound("document", id.ToString()) : Results.Ok(DocumentView.From(found, chain));
+    }
+
+    /// <summary>The document as <paramref name="caller"/> may see it (null: not at all), once past the wait's version or when the wait is over.</summary>
+    private static Task<TradeDocument?> FollowAsync(Guid id, Caller caller, LongPoll wait, ReadDocuments read, RecordChanges changes, TimeProvider clock, CancellationToken ct)
+    {
+        Func<CancellationToken, Task<int?>> versionFor = c => read.VisibleVersionOfAsync(id, caller, c);
+        return changes.FollowAsync(RecordChanges.KeyOf(TradeDocument.RecordType, id.ToString()), caller.Party, wait,
+            async c => await read.FindAsync(id, caller, c) is { Value: { } document } ? document : null, d => d.Version, versionFor, clock, ct, visibleVersionOf: versionFor);
     }
 
     private static async Task<IResult> WrappedAsync(Guid id, ClaimsPrincipal user, ReadDocuments read, CancellationToken ct) =>
@@ -225,8 +232,8 @@ public static class DocumentEndpoints
     private static async Task<IResult> HistoryAsync(Guid id, ClaimsPrincipal user, ReadDocuments read, CancellationToken ct) =>
         (await read.HistoryAsync(id, user.Caller(), ct)).ToHttp(Results.Ok);
 
-    private static async Task<IResult> RevokeAsync(Guid id, RevokeRequest request, ClaimsPrincipal user, HttpContext http, RevokeDocument revoke, ReadDocuments read,
-        RecordChanges changes, ChainOptions chain, Microsoft.Extensions.Options.IOptions<IssuanceOptions> options, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> RevokeAsync(Guid id, RevokeRequest request, ClaimsPrincipal user, HttpContext http, AskRevocation revoke, ReadDocuments read,
+        RecordChanges changes, ChainOptions chain, Microsoft.Extensions.Options.IOptions<RevocationOptions> options, TimeProvider clock, CancellationToken ct)
     {
         var errors = new List<(string, string)>();
         var reason = request.Reason?.Trim();
@@ -238,19 +245,27 @@ public static class DocumentEndpoints
         if (errors.Count > 0) return Problems.Validation(errors);
 
         var caller = user.Caller();
-        var asked = await revoke.HandleAsync(new RevokeDocumentCommand(id, reason!, scope), caller, ct);
+        var asked = await revoke.HandleAsync(new AskRevocationCommand(id, reason!, scope), caller, ct);
         if (asked.Value is not { } document) return asked.ToHttp(Results.Ok);
 
         // Asked: the issuer sends it. Unless the client prefers not to wait (RFC 7240 respond-async), the answer waits — at
-        // most its wait= or Issuance:RevocationWaitSeconds — for the document's next transition, which is its Revoked record.
-        var (respondAsync, wait) = Prefer.Of(http.Request, TimeSpan.FromSeconds(Math.Clamp(options.Value.RevocationWaitSeconds, 0, RecordChanges.MaxWaitSeconds)));
+        // most its wait= or Revocation:WaitSeconds — for the document's next transition, which is its Revoked record (or
+        // the request given up, when the document store refused it).
+        var (respondAsync, wait) = Prefer.Of(http.Request, TimeSpan.FromSeconds(Math.Clamp(options.Value.WaitSeconds, 0, RecordChanges.MaxWaitSeconds)));
         if (document.RevocationPending && !respondAsync && (int)wait.TotalSeconds > 0)
+            document = await FollowAsync(id, caller, new LongPoll(document.Version, (int)wait.TotalSeconds), read, changes, clock, ct) ?? document;
+        if (document is { Status: DocumentStatus.Issued, RevocationPending: false })
+            throw new DomainRuleViolation("revocation-given-up",
+                $"The document store refused the revocation and nothing was revoked: the document is Issued; its history (GET /documents/{id}/history) names the rule.");
+        if (document.Status == DocumentStatus.Revoked)
         {
-            Func<CancellationToken, Task<int?>> versionFor = c => read.VisibleVersionOfAsync(id, caller, c);
-            document = await changes.FollowAsync(RecordChanges.KeyOf(TradeDocument.RecordType, id.ToString()), caller.Party, new LongPoll(document.Version, (int)wait.TotalSeconds),
-                async c => await read.FindAsync(id, caller, c) is { Value: { } found } ? found : null, d => d.Version, versionFor, clock, ct, visibleVersionOf: versionFor) ?? document;
+            // 200 only for the revocation asked: recorded with another scope or notice (its batch's, raced; or one made on chain
+            // outside this request), this request is not what happened.
+            if (document.RevocationScope != scope || document.RevocationReason != reason)
+                throw new DomainRuleViolation("already-revoked",
+                    $"The document was revoked ({document.RevocationScope}) in transaction {document.RevocationTransactionHash} with another notice: \"{document.RevocationReason}\".");
+            return Results.Ok(RevocationAnswer.From(await revoke.RecordedAsync(document, ct), chain));
         }
-        if (document.Status == DocumentStatus.Revoked) return Results.Ok(RevocationAnswer.From(await revoke.RecordedAsync(document, ct), chain));
         if (respondAsync) http.Response.Headers["Preference-Applied"] = "respond-async";
         http.Response.Headers.RetryAfter = "2"; // read the document (or long-poll it) again after that
         return Results.Accepted($"/documents/{id}", RevocationAnswer.Asked(document, chain));

@@ -8,7 +8,7 @@ public static class UseCases
     public static IServiceCollection AddDocumentUseCases(this IServiceCollection services) => services
         .AddScoped<SubmitDocument>()
         .AddScoped<IssueDocuments>()
-        .AddScoped<RevokeDocument>()
+        .AddScoped<AskRevocation>()
         .AddScoped<SendRevocations>()
         .AddScoped<ReadDocuments>()
         .AddScoped<DiscloseDocument>()

@@ -195,6 +195,23 @@ public sealed class TradeDocument : Aggregate
     }
 
     /// <summary>
+    /// The document store refused the asked revocation (a contract rule, e.g. the service's account lacking its revoker
+    /// role): nothing was revoked, and the request is given up with a transition saying why, so that it is neither sent for
+    /// ever nor shown as pending. The document stays Issued; its owner may ask again.
+    /// </summary>
+    public void GiveUpRevocation(string rule, string actor, DateTimeOffset at)
+    {
+        if (!RevocationPending) throw new DomainRuleViolation("invalid-transition", $"No revocation of this document is pending (it is {Status}).");
+        var scope = RevocationScope;
+        RevocationScope = null;
+        RevocationReason = null;
+        RevocationRequestedBy = null;
+        RevocationRequestedAtUnixMs = null;
+        RecordTransition(nameof(DocumentStatus.Issued), nameof(DocumentStatus.Issued), actor,
+            $"revocation ({scope}) given up: the document store refused it ({rule}); nothing was revoked", null, at);
+    }
+
+    /// <summary>
     /// A hash the chain already shows revoked (a retry after a failed save, or a revocation made outside TradeChain)
     /// is recorded only with the reason the chain holds: a revocation notice cannot be rewritten afterwards.
     /// </summary>

@@ -25,12 +25,6 @@ public sealed class IssuanceOptions
     /// waits about a block for its receipt; documents submitted meanwhile go in the next round without waiting for it.
     /// </summary>
     public int MaxInFlight { get; set; } = 4;
-
-    /// <summary>
-    /// How long a revocation request waits for its record (the issuer's transaction mined and recorded) before answering
-    /// 202 with the document still Issued and its revocation pending; a client's <c>Prefer: wait=</c> may shorten it.
-    /// </summary>
-    public int RevocationWaitSeconds { get; set; } = 25;
 }
 
 /// <summary>
@@ -56,7 +50,7 @@ public sealed class DocumentIssuer(IServiceScopeFactory scopes, WorkSignal signa
     {
         if (!options.Value.Enabled)
         {
-            logger.LogInformation("Issuance is off here (Issuance:Enabled=false): another process of the service issues the submitted documents");
+            logger.LogInformation("Issuance is off here (Issuance:Enabled=false): another process of the service issues the submitted documents and sends the revocations asked");
             return;
         }
         using var slots = new SemaphoreSlim(options.Value.MaxInFlight, options.Value.MaxInFlight);
@@ -143,42 +137,6 @@ public sealed class DocumentIssuer(IServiceScopeFactory scopes, WorkSignal signa
         logger.LogWarning(e, "Issuing documents failed ({Failures} in a row); they stay Submitted and will be retried", failures);
     }
 
-    private static TimeSpan Backoff(int failures) => TimeSpan.FromMilliseconds(Math.Min(30_000, 500 * Math.Pow(2, Math.Min(failures, 6))));
-}
-
-/// <summary>
-/// Sends the revocations owners asked for (<see cref="SendRevocations"/>) whenever a save may have asked one (and every
-/// half second), where issuance runs (Issuance:Enabled): the process that writes with the service's account, so that on
-/// Kubernetes the API replicas only save the request and documents-worker sends it — one writer of the account, one nonce
-/// sequence. A round that fails leaves its requests asked; the next is tried after a backoff. A request survives a restart.
-/// </summary>
-public sealed class DocumentRevoker(IServiceScopeFactory scopes, WorkSignal signal, IOptions<IssuanceOptions> options, ILogger<DocumentRevoker> logger) : BackgroundService
-{
-    private readonly WorkSignal.WakeUp _wakeUp = signal.Register();
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (!options.Value.Enabled) return; // DocumentIssuer says so in the log: another process of the service sends
-        var failures = 0;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                int recorded;
-                await using (var scope = scopes.CreateAsyncScope())
-                    recorded = await scope.ServiceProvider.GetRequiredService<SendRevocations>().HandleAsync(stoppingToken);
-                failures = 0;
-                // A full round may have left more asked: at once; otherwise until a save (or the half second).
-                if (recorded < SendRevocations.MaxPerRound) await _wakeUp.WaitAsync(TimeSpan.FromMilliseconds(500), stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
-            catch (Exception e)
-            {
-                failures++;
-                logger.LogWarning(e, "Sending asked revocations failed ({Failures} in a row); they stay asked and are sent again", failures);
-                try { await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(30_000, 500 * Math.Pow(2, Math.Min(failures, 6)))), stoppingToken); }
-                catch (OperationCanceledException) { return; }
-            }
-        }
-    }
+    /// <summary>How long the issuer (and <see cref="DocumentRevoker"/>) waits after <paramref name="failures"/> failures in a row: 1 s doubling to 30 s.</summary>
+    internal static TimeSpan Backoff(int failures) => TimeSpan.FromMilliseconds(Math.Min(30_000, 500 * Math.Pow(2, Math.Min(failures, 6))));
 }

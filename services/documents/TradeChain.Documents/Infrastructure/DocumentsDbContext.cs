@@ -46,7 +46,8 @@ public sealed class DocumentsDbContext(DbContextOptions<DocumentsDbContext> opti
             e.HasIndex(d => d.BatchId);
             e.HasIndex(d => new { d.Status, d.SubmittedAtUnixMs });
             e.HasIndex(d => d.OwnerParty);
-            e.HasIndex(d => d.RevocationRequestedAtUnixMs); // the revocations asked and not yet recorded (null otherwise)
+            // The revocations asked and not yet recorded (null otherwise: left out, so the index holds only those).
+            e.HasIndex(d => d.RevocationRequestedAtUnixMs).HasFilter("\"RevocationRequestedAtUnixMs\" IS NOT NULL");
             e.Property(d => d.Status).HasConversion<string>();
             e.Property(d => d.Method).HasConversion<string>();
             e.Property(d => d.Version).IsConcurrencyToken();

@@ -298,11 +298,14 @@ public sealed class DocumentVerifier(DocumentsDbContext db, DocumentStoreClient 
     private async Task<string> ReasonAsync(string revokedHash, string? reasonHash, CancellationToken cancellationToken)
     {
         if (reasonHash is null) return "none recorded on chain (revoked without a reason)";
+        // Only a recorded revocation's notice (an asked one still being sent is not the chain's), and not the words
+        // recorded for a revocation made on chain with a notice this service does not hold.
         var notice = await db.Documents.AsNoTracking()
-            .Where(d => d.RevocationReason != null
+            .Where(d => d.Status == DocumentStatus.Revoked && d.RevocationReason != null
                 && ((d.RevocationScope == "document" && d.Hash == "0x" + revokedHash) || (d.RevocationScope == "batch" && d.MerkleRoot == revokedHash)))
             .Select(d => d.RevocationReason).FirstOrDefaultAsync(cancellationToken);
-        if (notice is null) return $"the chain records reason hash {reasonHash}; the notice itself is not held by this TradeChain";
+        if (notice is null || notice.StartsWith(TradeChain.Documents.Application.SendRevocations.NotHeldPrefix, StringComparison.Ordinal))
+            return $"the chain records reason hash {reasonHash}; the notice itself is not held by this TradeChain";
         return string.Equals("0x" + ReasonHash(notice), reasonHash, StringComparison.OrdinalIgnoreCase)
             ? $"\"{notice}\" (matches the reason hash recorded on chain)"
             : $"\"{notice}\" — WARNING: this notice does not match the reason hash {reasonHash} recorded on chain";

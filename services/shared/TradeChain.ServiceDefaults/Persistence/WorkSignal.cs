@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 namespace TradeChain.ServiceDefaults.Persistence;
 
 /// <summary>
-/// Wakes background workers (outbox dispatcher, anchoring worker, document issuer) as soon as a unit of work
+/// Wakes background workers (outbox dispatcher, anchoring worker, document issuer and revoker) as soon as a unit of work
 /// commits, instead of waiting for their next poll. Each worker registers its own wake-up.
 /// </summary>
 public sealed class WorkSignal

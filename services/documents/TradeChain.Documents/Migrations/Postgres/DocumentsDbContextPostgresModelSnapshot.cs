@@ -173,7 +173,8 @@ namespace TradeChain.Documents.Migrations.Postgres
 
                     b.HasIndex("OwnerParty");
 
-                    b.HasIndex("RevocationRequestedAtUnixMs");
+                    b.HasIndex("RevocationRequestedAtUnixMs")
+                        .HasFilter("\"RevocationRequestedAtUnixMs\" IS NOT NULL");
 
                     b.HasIndex("Status", "SubmittedAtUnixMs");
 

@@ -168,7 +168,8 @@ namespace TradeChain.Documents.Migrations.Sqlite
 
                     b.HasIndex("OwnerParty");
 
-                    b.HasIndex("RevocationRequestedAtUnixMs");
+                    b.HasIndex("RevocationRequestedAtUnixMs")
+                        .HasFilter("\"RevocationRequestedAtUnixMs\" IS NOT NULL");
 
                     b.HasIndex("Status", "SubmittedAtUnixMs");
 

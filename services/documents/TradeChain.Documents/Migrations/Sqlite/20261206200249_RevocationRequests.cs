@@ -25,7 +25,8 @@ namespace TradeChain.Documents.Migrations.Sqlite
             migrationBuilder.CreateIndex(
                 name: "IX_documents_RevocationRequestedAtUnixMs",
                 table: "documents",
-                column: "RevocationRequestedAtUnixMs");
+                column: "RevocationRequestedAtUnixMs",
+                filter: "\"RevocationRequestedAtUnixMs\" IS NOT NULL");
         }
 
         /// <inheritdoc />

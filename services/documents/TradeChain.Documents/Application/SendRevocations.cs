@@ -1,0 +1,110 @@
+using Microsoft.EntityFrameworkCore;
+using TradeChain.Documents.Domain;
+using TradeChain.Documents.Infrastructure;
+using TradeChain.Documents.Verification;
+using TradeChain.Ledger;
+
+namespace TradeChain.Documents.Application;
+
+/// <summary>
+/// The second half of revoking: sends the revocations asked (<see cref="AskRevocation"/>) to the document store and
+/// records them — each asked hash's revokeWithReason, several in flight at once in the writer's nonce order, then every
+/// document it covers marked Revoked with the transaction's hash and block, for the actor who asked. A hash already
+/// revoked on chain (an earlier attempt that sent and could not record, e.g. a crash) is recorded with that transaction,
+/// not sent again. One the contract refuses is given up with a transition naming the rule (never retried for ever); one
+/// that could not be sent (the node down, no receipt yet) stays asked and is sent again by the next round. Runs where
+/// issuance runs (<see cref="DocumentRevoker"/>).
+/// </summary>
+public sealed class SendRevocations(DocumentsDbContext db, DocumentStoreClient store, TimeProvider clock, Microsoft.Extensions.Options.IOptions<IssuanceOptions> options,
+    ILogger<SendRevocations> logger)
+{
+    /// <summary>The most revocations one round takes.</summary>
+    public const int MaxPerRound = 50;
+
+    /// <summary>Sends and records the pending revocations (up to <see cref="MaxPerRound"/>, oldest first); how many requests it took.</summary>
+    /// <exception cref="AggregateException">Some could not be sent (chain unavailable): the others' outcomes are saved first.</exception>
+    public async Task<int> HandleAsync(CancellationToken ct)
+    {
+        var asked = await db.Documents.Where(d => d.RevocationRequestedAtUnixMs != null && d.Status == DocumentStatus.Issued)
+            .OrderBy(d => d.RevocationRequestedAtUnixMs).Take(MaxPerRound).ToListAsync(ct);
+        if (asked.Count == 0) return 0;
+        // One transaction per hash: two requests naming the same hash (a batch's root asked from two of its documents at
+        // once, which asking refuses unless they raced) are one revocation, the first asked. A document's own revocation is
+        // recorded before its batch's (raced likewise), so that its own notice is the one it keeps.
+        var byHash = asked.GroupBy(d => d.RevokedHash(d.RevocationScope!)).Select(g => g.First()).OrderBy(d => d.RevocationScope == "batch").ToList();
+        // At most Issuance:MaxInFlight at once, as the issuer's rounds: the account's transactions in one nonce sequence.
+        using var inFlight = new SemaphoreSlim(Math.Max(1, options.Value.MaxInFlight));
+        var sends = byHash.Select(async d =>
+        {
+            await inFlight.WaitAsync(ct);
+            try { return await RevokeOnChainAsync(d, ct); }
+            finally { inFlight.Release(); }
+        }).ToList();
+        try { await Task.WhenAll(sends); } catch { /* each one's outcome is read below */ }
+
+        var now = clock.GetUtcNow();
+        var failures = new List<Exception>();
+        var changed = false;
+        for (var i = 0; i < byHash.Count; i++)
+        {
+            var request = byHash[i];
+            if (sends[i].Exception?.InnerException is ChainRevertedException refused)
+            {
+                logger.LogWarning("The document store refused the revocation of document {Document} ({Rule}): given up", request.Id, refused.Rule);
+                request.GiveUpRevocation(refused.Rule, IssueDocuments.Actor, now);
+                changed = true;
+                continue;
+            }
+            if (!sends[i].IsCompletedSuccessfully)
+            {
+                failures.Add(sends[i].Exception?.InnerException ?? new OperationCanceledException("the send was cancelled"));
+                continue;
+            }
+            var (tx, block, notice) = sends[i].Result;
+            var scope = request.RevocationScope!;
+            var covered = scope == "batch"
+                ? await db.Documents.Where(d => d.BatchId == request.BatchId && d.Status == DocumentStatus.Issued).ToListAsync(ct)
+                : [request];
+            // Tracked: a document of the batch recorded above in this round (its own revocation) is Revoked already here.
+            foreach (var document in covered.Where(d => d.Status == DocumentStatus.Issued))
+                document.MarkRevoked(scope, notice, tx, block, request.RevocationRequestedBy!, now);
+            changed = true;
+        }
+        if (changed) await db.SaveChangesAsync(ct);
+        if (failures.Count > 0) throw new AggregateException($"{failures.Count} of {byHash.Count} revocation(s) could not be sent; they stay asked and are sent again", failures);
+        return asked.Count;
+    }
+
+    /// <summary>
+    /// The document's asked hash revoked on chain with its notice's hash: this send's transaction, or an earlier one's — and
+    /// the notice to record: the one asked, or, when the chain holds another reason hash (revoked outside this request
+    /// meanwhile: checked when it was asked), a text saying the notice is not held here, never the asked one under a
+    /// transaction that did not record it.
+    /// </summary>
+    private async Task<(string Tx, long Block, string Notice)> RevokeOnChainAsync(TradeDocument request, CancellationToken ct)
+    {
+        var hash = Convert.FromHexString(request.RevokedHash(request.RevocationScope!));
+        var reasonHash = "0x" + DocumentVerifier.ReasonHash(request.RevocationReason!);
+        var revoked = await store.FindRevocationAsync(store.ContractAddress, hash);
+        if (revoked is null)
+        {
+            var receipt = await store.RevokeWithReasonAsync(hash, Convert.FromHexString(reasonHash[2..]), ct);
+            // Refused as revoked already (another attempt got there first since the read): looked at again next round, where
+            // the chain's record is read and its reason compared. A receipt of this send carries the asked notice's hash.
+            if (receipt.GasUsed == 0) throw new InvalidOperationException($"0x{Convert.ToHexStringLower(hash)} was revoked on chain meanwhile: its record is read next round.");
+            return (receipt.TransactionHash, receipt.BlockNumber, request.RevocationReason!);
+        }
+        if (string.Equals(revoked.ReasonHash, reasonHash, StringComparison.OrdinalIgnoreCase) && revoked.TransactionHash.Length > 0)
+            return (revoked.TransactionHash, revoked.BlockNumber, request.RevocationReason!);
+        if (revoked.TransactionHash.Length == 0)
+            throw new InvalidOperationException($"0x{Convert.ToHexStringLower(hash)} is revoked on chain in block {revoked.BlockNumber} but its event was not found yet: looked at again next round.");
+        logger.LogWarning("0x{Hash} was revoked on chain in transaction {Transaction} with reason hash {ChainReason}, not the asked notice's {Asked}: recorded as the chain's revocation, the asked notice not kept",
+            Convert.ToHexStringLower(hash), revoked.TransactionHash, revoked.ReasonHash ?? "(none)", reasonHash);
+        return (revoked.TransactionHash, revoked.BlockNumber, NotHeld(revoked.ReasonHash));
+    }
+
+    /// <summary>The notice recorded for a revocation made on chain with a reason this service does not hold (it starts with <see cref="NotHeldPrefix"/>).</summary>
+    public static string NotHeld(string? reasonHash) => $"{NotHeldPrefix}, with reason hash {reasonHash ?? "(none)"}: its notice is not held by this TradeChain";
+
+    public const string NotHeldPrefix = "revoked on chain outside this request";
+}
