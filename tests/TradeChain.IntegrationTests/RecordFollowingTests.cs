@@ -78,8 +78,7 @@ public sealed class RecordFollowingTests
             Assert.Equal(issuedVersion + 1, asked["version"]!.GetValue<int>());
             Assert.Equal("issued in error: wrong consignee", asked["revocationRequest"]!["reason"]!.GetValue<string>());
         }
-        var revoked = await Get(exporter, new Uri(first, $"?afterVersion={issuedVersion + 1}&waitSeconds=25"));
-        Assert.Equal("Revoked", revoked["status"]!.GetValue<string>());
+        var revoked = await TradeChainHttp.FollowAsync(exporter, first, d => d["status"]!.GetValue<string>() == "Revoked", TimeSpan.FromSeconds(90), known: asked);
         Assert.Equal(issuedVersion + 2, revoked["version"]!.GetValue<int>());
         Assert.Null(revoked["revocationRequest"]);
         var transitions = (await Get(exporter, new Uri(first, $"{first.AbsolutePath}/history")))["transitions"]!.AsArray();

@@ -78,24 +78,31 @@ public static class TradeChainHttp
     }
 
     /// <summary>
-    /// Revokes a document (POST /documents/{id}/revoke) and returns the recorded revocation — revokedHash, scope, reason,
-    /// transactionHash, blockNumber — as the 200 gives it, or, when the service answered 202 (its issuer had not recorded
-    /// it within the request's wait: a busy machine), once the document it follows is Revoked.
+    /// Revokes a document (POST /documents/{id}/revoke, asked with <c>Prefer: respond-async</c>: the service's issuer sends
+    /// it) and follows the document until its revocation is recorded. Returns the recorded revocation — revokedHash, scope,
+    /// reason, transactionHash, blockNumber — with the document as it now stands in <c>documents</c>.
     /// </summary>
+    /// <exception cref="ApiCallException">Refused; given up by the service (the document back to Issued); or recorded with
+    /// another scope or notice than asked (a batch revocation that raced it, or one made on chain outside it).</exception>
     public static async Task<JsonObject> RevokeAsync(HttpClient client, Uri documents, string id, string reason, string scope = "document",
         TimeSpan? timeout = null, CancellationToken ct = default)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(documents, $"documents/{id}/revoke")) { Content = JsonContent.Create(new { reason, scope }) };
+        request.Headers.TryAddWithoutValidation("Prefer", "respond-async");
         using var response = await client.SendAsync(request, ct);
         var text = await response.Content.ReadAsStringAsync(ct);
         if (!response.IsSuccessStatusCode) throw new ApiCallException($"POST {request.RequestUri} answered {(int)response.StatusCode}: {text}");
         var answer = JsonNode.Parse(text)!.AsObject();
-        if (response.StatusCode != System.Net.HttpStatusCode.Accepted) return answer;
-        var document = await FollowAsync(client, new Uri(documents, $"documents/{id}"), d => d["status"]!.GetValue<string>() != "Issued" || d["revocationRequest"] is null,
-            timeout ?? TimeSpan.FromSeconds(90), ct, "the revocation's record", answer["documents"]![0]!.AsObject());
-        var revocation = document["revocation"] ?? throw new ApiCallException($"the revocation of document {id} was not recorded: {document.ToJsonString()}");
+        var document = answer["documents"]!.AsArray().Select(d => d!.AsObject()).First(d => d["id"]!.GetValue<string>() == id);
+        document = await FollowAsync(client, new Uri(documents, $"documents/{id}"), d => d["revocationRequest"] is null,
+            timeout ?? TimeSpan.FromSeconds(90), ct, "the revocation's record", document);
+        if (document["revocation"] is not { } revocation)
+            throw new ApiCallException($"the revocation of document {id} was given up (its history says why): {document.ToJsonString()}");
+        if (revocation["scope"]!.GetValue<string>() != scope || revocation["reason"]!.GetValue<string>() != reason)
+            throw new ApiCallException($"document {id} was revoked with another scope or notice than asked: {revocation.ToJsonString()}");
         answer["transactionHash"] = revocation["transactionHash"]!.DeepClone();
         answer["blockNumber"] = revocation["blockNumber"]!.DeepClone();
+        answer["documents"] = new JsonArray(document.DeepClone());
         return answer;
     }
 

@@ -57,7 +57,9 @@ public sealed class DocumentStoreClient(ChainWriter writer, ChainOptions options
         }
         catch (ChainRevertedException e) when (e.Is<DocumentAlreadyRevokedError>())
         {
-            // A retry after a crash: the earlier attempt went through.
+            // Revoked before this call (an earlier attempt that went through, or another sender): that revocation, as the chain
+            // records it — no gas used (this call sent nothing), block 0 and no transaction when its record could not be read.
+            // Its reason may not be this call's: a caller that cares compares (documents' SendRevocations sends only after looking).
             var record = await FindRevocationAsync(ContractAddress, document);
             return new ChainReceipt(record?.TransactionHash ?? "", record?.BlockNumber ?? 0, 0);
         }

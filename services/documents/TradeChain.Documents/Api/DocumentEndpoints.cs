@@ -240,6 +240,8 @@ public static class DocumentEndpoints
         if (string.IsNullOrEmpty(reason) || reason.Length is < 3 or > InputLimits.Reason)
             errors.Add(("reason", $"is required: 3 to {InputLimits.Reason} characters saying why the document is revoked"));
         else if (TextRules.Problem(reason, InputLimits.Reason, multiline: true) is { } broken) errors.Add(("reason", broken));
+        else if (reason.StartsWith(SendRevocations.NotHeldPrefix, StringComparison.OrdinalIgnoreCase))
+            errors.Add(("reason", $"must not begin \"{SendRevocations.NotHeldPrefix}\": those words mark a revocation whose notice this service does not hold"));
         var scope = request.Scope ?? "document";
         if (scope is not ("document" or "batch")) errors.Add(("scope", "must be \"document\" (this document) or \"batch\" (every document issued in its Merkle tree)"));
         if (errors.Count > 0) return Problems.Validation(errors);

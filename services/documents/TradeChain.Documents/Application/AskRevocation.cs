@@ -33,7 +33,10 @@ public sealed class AskRevocation(DocumentsDbContext db, DocumentStoreClient sto
         // Only the issuing party may revoke its documents; to others the document does not exist.
         if (document is null || !document.BelongsTo(caller.Party)) return new NotFound("document", command.DocumentId.ToString());
         // The same request again after it was recorded: that revocation (a client retrying after a lost answer).
-        if (document.Status == DocumentStatus.Revoked && document.RevocationScope == command.Scope && document.RevocationReason == command.Reason) return document;
+        if (document.Status == DocumentStatus.Revoked)
+            return document.RevocationScope == command.Scope && document.RevocationReason == command.Reason ? document
+                : throw new DomainRuleViolation("already-revoked",
+                    $"The document was revoked ({document.RevocationScope}) in transaction {document.RevocationTransactionHash} with another notice: \"{document.RevocationReason}\".");
         document.RequireRevocable();
         if (document.RevocationPending)
         {
@@ -47,7 +50,7 @@ public sealed class AskRevocation(DocumentsDbContext db, DocumentStoreClient sto
                 .Where(d => command.Scope == "batch" || d.RevocationScope == "batch")
                 .Select(d => d.Id).FirstOrDefaultAsync(ct) is var other && other != Guid.Empty)
             throw new DomainRuleViolation("revocation-pending",
-                $"A revocation of this document's batch is being sent to the chain (asked on document {other}): ask again once it is recorded.");
+                $"A revocation of this document's batch, or of a document of it, is being sent to the chain (asked on document {other}): follow that one, and ask again once it is recorded if this is still needed.");
 
         // Revoked on chain already (outside TradeChain, or an earlier request's transaction whose record is on its way): only
         // with the same notice, which cannot be rewritten afterwards.

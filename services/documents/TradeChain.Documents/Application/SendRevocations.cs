@@ -42,6 +42,8 @@ public sealed class SendRevocations(DocumentsDbContext db, DocumentStoreClient s
         }).ToList();
         try { await Task.WhenAll(sends); } catch { /* each one's outcome is read below */ }
 
+        // From here the outcomes are recorded even when the process is stopping (what was mined is saved, not read again).
+        ct = CancellationToken.None;
         var now = clock.GetUtcNow();
         var failures = new List<Exception>();
         var changed = false;
