@@ -16,6 +16,48 @@ namespace TradeChain.IntegrationTests;
 public sealed partial class SettlementIntegrityTests
 {
     [Fact]
+    public async Task An_account_and_the_accounts_list_are_followed_by_their_ETag_and_a_booking_answers_the_wait()
+    {
+        await using var system = await TradeChainSystem.StartAsync();
+        var payments = system.Payments.BaseAddress;
+        using var hsbc = Client(Roles.Bank, "BNK-HSBC");
+        using var holder = Client(Roles.Exporter, "EXP-FOLLOW-ACC");
+        using var stranger = Client(Roles.Exporter, "EXP-STRANGER-ACC");
+        await Post(holder, new Uri(payments, "accounts/mandates"), new { bank = "BNK-HSBC", currency = "USD" });
+        await Post(hsbc, new Uri(payments, "accounts"), new { party = "EXP-FOLLOW-ACC", currency = "USD" });
+        var account = new Uri(payments, "accounts/EXP-FOLLOW-ACC/USD");
+        var list = new Uri(payments, "accounts");
+
+        // The account as its holder sees it, with its ETag; unchanged, 304 without a body.
+        var (seen, tag) = await ConditionalGet(holder, account, null);
+        Assert.Equal(0m, seen!["balance"]!.GetValue<decimal>());
+        var (unchanged, same) = await ConditionalGet(holder, account, tag);
+        Assert.Null(unchanged);
+        Assert.Equal(tag, same);
+        // A wait needs the ETag it waits from; a party that is not the holder nor its bank learns nothing, waiting or not.
+        var (bad, problem) = await Send(holder, HttpMethod.Get, new Uri(account, "?waitSeconds=5"));
+        Assert.Equal(HttpStatusCode.BadRequest, bad);
+        Assert.NotNull(problem!["errors"]!["waitSeconds"]);
+        Assert.Equal((HttpStatusCode.NotFound, ""), await ConditionalStatus(stranger, new Uri(account, "?waitSeconds=2"), tag));
+        Assert.Equal((HttpStatusCode.NotFound, ""), await ConditionalStatus(stranger, account, tag));
+        var (listed, listTag) = await ConditionalGet(holder, list, null);
+        Assert.Equal(0m, Items(listed!).Single()["balance"]!.GetValue<decimal>());
+
+        // Waiting on the account and on the list: the bank's deposit, committed meanwhile, answers both with what it booked.
+        var waitingAccount = ConditionalGet(holder, new Uri(account, "?waitSeconds=25"), tag);
+        var waitingList = ConditionalGet(holder, new Uri(list, "?waitSeconds=25"), listTag);
+        await Post(hsbc, new Uri(payments, "accounts/EXP-FOLLOW-ACC/USD/deposits"), new { amount = 40.00m, reference = "DEP-FOLLOW-1" });
+        var (moved, movedTag) = await waitingAccount;
+        Assert.NotEqual(tag, movedTag);
+        Assert.Equal((40.00m, 1L), (moved!["balance"]!.GetValue<decimal>(), moved["entryCount"]!.GetValue<long>()));
+        Assert.Equal("DEP-FOLLOW-1", moved["entries"]!.AsArray().Single()!["reference"]!.GetValue<string>());
+        var (movedList, _) = await waitingList;
+        Assert.Equal(40.00m, Items(movedList!).Single()["balance"]!.GetValue<decimal>());
+        // The new ETag is the account as it now is: 304 again.
+        Assert.Equal((HttpStatusCode.NotModified, movedTag), await ConditionalStatus(holder, account, movedTag));
+    }
+
+    [Fact]
     public async Task The_account_and_mandate_lists_come_a_page_at_a_time_with_both_balances_only_the_callers_business_and_a_chain_balance_not_known_answered_with_its_reason()
     {
         await using var system = await TradeChainSystem.StartAsync();

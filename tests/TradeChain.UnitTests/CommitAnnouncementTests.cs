@@ -185,4 +185,37 @@ public sealed class CommitAnnouncementTests : IAsyncLifetime
         Assert.False(other.Changed.IsCompleted, "another credit's page was woken");
 
     }
+
+    [Fact]
+    public async Task A_booking_wakes_the_followers_of_the_accounts_it_moves_and_the_accounts_lists_at_its_commit_only()
+    {
+        using var moved = _changes.Watch(PaymentsDbContext.AccountKey("EXP", "USD"), "EXP")!;
+        using var other = _changes.Watch(PaymentsDbContext.AccountKey("EXP-2", "USD"), "EXP-2")!;
+        using var lists = _changes.Watch(ListChanges.AnyOf(PaymentsDbContext.AccountRecordType), "BNK-1")!;
+        await using var db = Db();
+        await using (var transaction = await db.Database.BeginTransactionAsync())
+        {
+            db.Entries.Add(new LedgerEntry { Party = "EXP", Currency = "USD", AmountMinor = 5, Kind = LedgerEntryKind.Deposit, Reference = "D-3", TransactionHash = "0xtx" });
+            await db.SaveChangesAsync(); // no transition: an account's movements are ledger entries
+            Assert.False(moved.Changed.IsCompleted, "announced before the commit");
+            await transaction.CommitAsync();
+        }
+        Assert.True(moved.Changed.IsCompleted, "the account's follower was not woken by its booking");
+        Assert.True(lists.Changed.IsCompleted, "the accounts lists were not woken by a booking");
+        Assert.False(other.Changed.IsCompleted, "another account's follower was woken");
+
+        // A plain save (no transaction of its own) likewise; a rolled-back one never.
+        var next = moved.NextChange();
+        await using (var transaction = await db.Database.BeginTransactionAsync())
+        {
+            db.Entries.Add(new LedgerEntry { Party = "EXP", Currency = "USD", AmountMinor = 6, Kind = LedgerEntryKind.Deposit, Reference = "D-4", TransactionHash = "0xtx" });
+            await db.SaveChangesAsync();
+            await transaction.RollbackAsync();
+        }
+        Assert.False(next.IsCompleted, "a rolled-back booking was announced");
+        db.ChangeTracker.Clear();
+        db.Entries.Add(new LedgerEntry { Party = "EXP", Currency = "USD", AmountMinor = 7, Kind = LedgerEntryKind.Deposit, Reference = "D-5", TransactionHash = "0xtx" });
+        await db.SaveChangesAsync();
+        Assert.True(next.IsCompleted, "a plain save's booking was not announced");
+    }
 }

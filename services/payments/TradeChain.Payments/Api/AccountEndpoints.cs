@@ -8,6 +8,7 @@ using TradeChain.Payments.Domain;
 using TradeChain.Payments.Infrastructure;
 using TradeChain.ServiceDefaults;
 using TradeChain.ServiceDefaults.Auth;
+using TradeChain.ServiceDefaults.Transitions;
 
 namespace TradeChain.Payments.Api;
 
@@ -74,14 +75,15 @@ public static class AccountEndpoints
             .WithSummary($"A bank's mandates (which parties asked it to keep their account, in which currency), or the caller's own mandates: one page, ordered by party and currency (page, pageSize: {Paging.DefaultSize}, at most {Paging.MaxSize}).");
         group.MapPost("/", OpenAsync).RequireAuthorization(Roles.Bank)
             .WithSummary("The calling bank opens a settlement account for a party in a currency (allow-listed on chain, serviced by this bank).");
-        group.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyParty)
+        group.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyParty).Produces<PagedResult<AccountListItem>>().Produces(StatusCodes.Status304NotModified)
             .WithSummary($"A bank's serviced accounts and those in its own name; any other party's, those in its own name: one page, ordered by party and currency (page, pageSize: {Paging.DefaultSize}, at most {Paging.MaxSize}), " +
-                         "each with its booked balance and its balance on chain (null when not known; chainBalanceUnknown says why: not-read or out-of-range).");
+                         "each with its booked balance and its balance on chain (null when not known; chainBalanceUnknown says why: not-read or out-of-range). " + ListChanges.Summary("accounts"));
         group.MapGet("/{party}/{currency}/messages", async (string party, string currency, ClaimsPrincipal u, PaymentsDbContext db, CancellationToken ct) =>
                 Results.Ok(await MessageEndpoints.ListAsync(db, $"{party}/{currency.ToUpperInvariant()}", u, ct)))
             .RequireAuthorization(Policies.AnyParty).WithSummary($"The account's camt.054 notifications of deposits and withdrawals (for its holder and its bank): the latest {MessageEndpoints.MaxListed}, oldest first.");
-        group.MapGet("/{party}/{currency}", GetAsync).RequireAuthorization(Policies.AnyParty)
-            .WithSummary($"Balance from the service's ledger and from the chain (null when not known; chainBalanceUnknown says why: not-read or out-of-range), and one page of the movements: page (1, the latest) and pageSize ({Paging.DefaultSize}, at most {Paging.MaxSize}); entryCount says how many there are in all.");
+        group.MapGet("/{party}/{currency}", GetAsync).RequireAuthorization(Policies.AnyParty).Produces<AccountView>().Produces(StatusCodes.Status304NotModified)
+            .WithSummary($"Balance from the service's ledger and from the chain (null when not known; chainBalanceUnknown says why: not-read or out-of-range), and one page of the movements: page (1, the latest) and pageSize ({Paging.DefaultSize}, at most {Paging.MaxSize}); entryCount says how many there are in all. " +
+                         ListChanges.RecordSummary("account") + $" Woken by the account's movements committed here; another replica's, and the chain balance, at the read every {ViewReadAgainAnyway.TotalSeconds:0} s.");
         group.MapPost("/{party}/{currency}/deposits", (string party, string currency, BookingRequest r, ClaimsPrincipal u, BookOnAccount book, PaymentsDbContext db, SettlementLedger l, ILoggerFactory logs,
                 CancellationToken ct) => BookAsync(party, currency, r, u, book, db, l, logs, deposit: true, ct)).RequireAuthorization(Roles.Bank)
             .WithSummary("The account's bank credits it against its books (mints tokens). Idempotent on the reference. Once booked, answered 200 with the account, whatever its chain balance read gives.");
@@ -134,19 +136,24 @@ public static class AccountEndpoints
         return Results.Ok(new PagedResult<MandateView>(views, number, size, total));
     }
 
-    private static async Task<IResult> ListAsync(ClaimsPrincipal user, PaymentsDbContext db, SettlementLedger ledger, ILoggerFactory logs, int? page, int? pageSize,
-        CancellationToken ct)
+    private static async Task<IResult> ListAsync(HttpContext http, ClaimsPrincipal user, PaymentsDbContext db, ListChanges lists, SettlementLedger ledger, ILoggerFactory logs,
+        int? page, int? pageSize, int? waitSeconds, CancellationToken ct)
     {
         var party = user.Party();
         var (number, size) = Paging.Normalise(page, pageSize);
         var query = db.Accounts.AsNoTracking();
         query = user.IsInRole(Roles.Bank) ? query.Where(a => a.ServicingBank == party || a.Party == party) : query.Where(a => a.Party == party);
-        var (rows, total) = await SettlementLedger.AccountsPageAsync(db, query, number, size, ct);
-        var onChain = await ChainBalancesAsync(ledger, rows.Select(r => r.Account).ToList(), ChainReadsDeadline, logs.CreateLogger(typeof(AccountEndpoints)), ct);
-        var items = rows.Select((r, i) => new AccountListItem(r.Account.Party, r.Account.Currency, r.Account.Address, r.Account.ServicingBank,
-            r.Account.OpenTransactionHash, r.Account.OpenedAtUnixMs, LedgerEntry.FromMinor(r.BookedMinor),
-            onChain[i].Amount, onChain[i].Agrees(r.BookedMinor), onChain[i].Unknown)).ToList();
-        return Results.Ok(new PagedResult<AccountListItem>(items, number, size, total));
+        if (LongPoll.Refused(ListChanges.Check(http.Request, waitSeconds)) is { } refused) return refused;
+        // Woken by any account's movement, opening or mandate committed here (PaymentsDbContext.ChangedWithoutTransition).
+        return await lists.AnswerAsync(http, db, PaymentsDbContext.AccountRecordType, waitSeconds, async c =>
+        {
+            var (rows, total) = await SettlementLedger.AccountsPageAsync(db, query, number, size, c);
+            var onChain = await ChainBalancesAsync(ledger, rows.Select(r => r.Account).ToList(), ChainReadsDeadline, logs.CreateLogger(typeof(AccountEndpoints)), c);
+            var items = rows.Select((r, i) => new AccountListItem(r.Account.Party, r.Account.Currency, r.Account.Address, r.Account.ServicingBank,
+                r.Account.OpenTransactionHash, r.Account.OpenedAtUnixMs, LedgerEntry.FromMinor(r.BookedMinor),
+                onChain[i].Amount, onChain[i].Agrees(r.BookedMinor), onChain[i].Unknown)).ToList();
+            return new PagedResult<AccountListItem>(items, number, size, total);
+        }, ct);
     }
 
     /// <summary>How many chain balances a list reads at once (a page holds at most <see cref="Paging.MaxSize"/> accounts).</summary>
@@ -262,14 +269,33 @@ public static class AccountEndpoints
         return new ChainBalanceReading(null, ChainBalanceReading.NotRead);
     }
 
-    private static async Task<IResult> GetAsync(string party, string currency, ClaimsPrincipal user, PaymentsDbContext db, SettlementLedger ledger, ILoggerFactory logs,
-        int? page, int? pageSize, CancellationToken ct)
+    /// <summary>
+    /// How often an account followed by ETag is read again while nothing here woke it: another replica's booking moves no
+    /// transition log (its entries are no transitions), and the chain balance is read with the account.
+    /// </summary>
+    public static readonly TimeSpan ViewReadAgainAnyway = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The account with a page of its movements, with its ETag; with If-None-Match and waitSeconds a long-poll for its next
+    /// change (<see cref="ListChanges.AnswerRecordAsync"/>): woken by a save here that books its entries
+    /// (<see cref="PaymentsDbContext.ChangedWithoutTransition"/>), read again every <see cref="ViewReadAgainAnyway"/> otherwise.
+    /// </summary>
+    private static async Task<IResult> GetAsync(string party, string currency, HttpContext http, ClaimsPrincipal user, PaymentsDbContext db, ListChanges follow,
+        SettlementLedger ledger, ILoggerFactory logs, int? page, int? pageSize, int? waitSeconds, CancellationToken ct)
     {
-        var account = await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Party == party && a.Currency == currency.ToUpper(), ct);
-        // The holder and its bank see an account; nobody else learns it exists.
-        if (account is null || (user.Party() != account.Party && user.Party() != account.ServicingBank)) return Problems.NotFound("account", $"{party}/{currency}");
+        if (LongPoll.Refused(ListChanges.Check(http.Request, waitSeconds)) is { } refused) return refused;
         var (number, size) = Paging.Normalise(page, pageSize);
-        return Results.Ok(await ViewAsync(db, ledger, account, logs.CreateLogger(typeof(AccountEndpoints)), ct, size, number));
+        var upper = currency.ToUpperInvariant();
+        var caller = user.Party();
+        var log = logs.CreateLogger(typeof(AccountEndpoints));
+        return await follow.AnswerRecordAsync(http, db, PaymentsDbContext.AccountKey(party, upper), waitSeconds, ViewReadAgainAnyway, async c =>
+            {
+                var account = await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Party == party && a.Currency == upper, c);
+                // The holder and its bank see an account; nobody else learns it exists.
+                if (account is null || (caller != account.Party && caller != account.ServicingBank)) return null;
+                return await ViewAsync(db, ledger, account, log, c, size, number);
+            },
+            () => Problems.NotFound("account", $"{party}/{currency}"), ct);
     }
 
     private static async Task<IResult> BookAsync(string party, string currency, BookingRequest request, ClaimsPrincipal user, BookOnAccount book,

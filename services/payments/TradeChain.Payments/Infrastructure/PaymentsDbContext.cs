@@ -41,6 +41,26 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
 
     protected override IEnumerable<object> IntegrationMessagesFor(Aggregate source, IDomainEvent domainEvent) => IntegrationEvents.For(domainEvent);
 
+    /// <summary>What an account's follower (its page, <c>GET /accounts/{party}/{currency}</c>) and the accounts lists wait on.</summary>
+    public const string AccountRecordType = "account";
+
+    /// <summary>The key of one account's movements (<see cref="RecordChanges.KeyOf"/>).</summary>
+    public static string AccountKey(string party, string currency) => RecordChanges.KeyOf(AccountRecordType, $"{party}/{currency}");
+
+    /// <summary>
+    /// An account's movements are ledger entries, not transitions: a save that books entries wakes the followers of each
+    /// account it moves, and the accounts lists; one that opens an account or gives a mandate wakes the lists.
+    /// </summary>
+    protected override IEnumerable<string> ChangedWithoutTransition()
+    {
+        var moved = ChangeTracker.Entries<LedgerEntry>().Where(e => e.State == EntityState.Added).Select(e => (e.Entity.Party, e.Entity.Currency)).Distinct().ToList();
+        foreach (var (party, currency) in moved) yield return AccountKey(party, currency);
+        if (moved.Count > 0
+            || ChangeTracker.Entries<SettlementAccount>().Any(e => e.State is EntityState.Added or EntityState.Modified)
+            || ChangeTracker.Entries<AccountMandate>().Any(e => e.State is EntityState.Added or EntityState.Modified))
+            yield return ListChanges.AnyOf(AccountRecordType);
+    }
+
     /// <summary>
     /// Saves; on PostgreSQL a save that books entries of several holders first takes their balance rows
     /// (<see cref="AccountBalance"/>) in one global order, in its transaction. The balance trigger takes each row as it

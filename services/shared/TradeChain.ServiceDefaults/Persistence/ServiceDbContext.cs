@@ -64,6 +64,14 @@ public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity
     /// </summary>
     protected virtual IEnumerable<object> IntegrationMessagesFor(Aggregate source, IDomainEvent domainEvent) => [];
 
+    /// <summary>
+    /// The keys (<see cref="RecordChanges.KeyOf"/>, <see cref="ListChanges.AnyOf"/>) of what this save changes that is no
+    /// record's transition — a payments account's movements, which are ledger entries — so that the requests following
+    /// them are woken when the save commits, as a transition wakes its record's. Read from the change tracker before the
+    /// save. Another replica's such save is seen only by the follower's own periodic read (it moves no transition log head).
+    /// </summary>
+    protected virtual IEnumerable<string> ChangedWithoutTransition() => [];
+
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
         foreach (var source in ChangeTracker.Entries<Aggregate>().Select(e => e.Entity).Where(a => a.DomainEvents.Count > 0).ToList())
@@ -75,7 +83,8 @@ public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity
         var aggregates = ChangeTracker.Entries<Aggregate>().Select(e => e.Entity).Where(a => a.PendingTransitions.Count > 0).ToList();
         var (traceParent, traceState) = TraceContext.Capture();
         var recorded = new List<TransitionRecord>();
-        List<string>? parents = null;
+        var others = ChangedWithoutTransition().ToList();
+        List<string>? parents = others.Count > 0 ? others : null;
         foreach (var aggregate in aggregates)
         {
             // A part's transition (a credit's presentation) is logged under the part's own key; those who follow the whole
@@ -105,7 +114,7 @@ public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity
         }
         var written = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
         foreach (var aggregate in aggregates) aggregate.ClearPendingTransitions();
-        if (recorded.Count > 0)
+        if (recorded.Count > 0 || parents is not null)
         {
             // In an explicit transaction the save is not committed yet: a request woken now would read the version, find
             // it unchanged and wait on. Announced when the transaction commits (TransactionEndInterceptor), forgotten if not.
@@ -119,7 +128,10 @@ public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity
         return written;
     }
 
-    /// <summary>Transitions saved in the open transaction, announced when it commits (and the keys of the wholes whose parts they are).</summary>
+    /// <summary>
+    /// Transitions saved in the open transaction, announced when it commits, and the other keys to wake then: the wholes
+    /// whose parts they are, and what changed without a transition (<see cref="ChangedWithoutTransition"/>).
+    /// </summary>
     private List<TransitionRecord>? _awaitingCommit;
     private List<string>? _awaitingParents;
 
@@ -144,7 +156,7 @@ public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity
 
     private void Announce(List<TransitionRecord> recorded, List<string>? parents)
     {
-        OnTransitionsCommitted(recorded);
+        if (recorded.Count > 0) OnTransitionsCommitted(recorded);
         // Each record's followers, and the lists of its kind waiting for a change (ListChanges); a part's whole likewise.
         _changes?.Committed(recorded.Select(r => RecordChanges.KeyOf(r.AggregateType, r.AggregateId))
             .Concat(recorded.Select(r => ListChanges.AnyOf(r.AggregateType))).Concat(parents ?? []));
