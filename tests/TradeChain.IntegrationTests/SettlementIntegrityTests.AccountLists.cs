@@ -44,14 +44,16 @@ public sealed partial class SettlementIntegrityTests
         Assert.Equal(0m, Items(listed!).Single()["balance"]!.GetValue<decimal>());
 
         // Waiting on the account and on the list: the bank's deposit, committed meanwhile, answers both with what it booked.
-        var waitingAccount = ConditionalGet(holder, new Uri(account, "?waitSeconds=25"), tag);
-        var waitingList = ConditionalGet(holder, new Uri(list, "?waitSeconds=25"), listTag);
+        var waitingAccount = ConditionalGet(holder, new Uri(account, "?waitSeconds=30"), tag);
+        var waitingList = ConditionalGet(holder, new Uri(list, "?waitSeconds=30"), listTag);
         await Post(hsbc, new Uri(payments, "accounts/EXP-FOLLOW-ACC/USD/deposits"), new { amount = 40.00m, reference = "DEP-FOLLOW-1" });
         var (moved, movedTag) = await waitingAccount;
+        Assert.True(moved is not null, "the wait ended unchanged (304): the deposit did not answer it within 30 s");
         Assert.NotEqual(tag, movedTag);
         Assert.Equal((40.00m, 1L), (moved!["balance"]!.GetValue<decimal>(), moved["entryCount"]!.GetValue<long>()));
         Assert.Equal("DEP-FOLLOW-1", moved["entries"]!.AsArray().Single()!["reference"]!.GetValue<string>());
         var (movedList, _) = await waitingList;
+        Assert.True(movedList is not null, "the list's wait ended unchanged (304)");
         Assert.Equal(40.00m, Items(movedList!).Single()["balance"]!.GetValue<decimal>());
         // The new ETag is the account as it now is: 304 again.
         Assert.Equal((HttpStatusCode.NotModified, movedTag), await ConditionalStatus(holder, account, movedTag));

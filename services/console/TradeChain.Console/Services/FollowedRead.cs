@@ -17,6 +17,12 @@ public sealed class FollowedRead
     /// <summary>Whether a read has answered: the page renders its follow from then on.</summary>
     public bool Done { get; private set; }
 
+    /// <summary>
+    /// The page got something newer than any read under way (its follow's answer): those reads are dropped when they answer,
+    /// so that a slower read begun before cannot overwrite it.
+    /// </summary>
+    public void Supersede() => _latest++;
+
     /// <summary>GET <paramref name="path"/>: its result, or null when a later read was asked meanwhile (drop it).</summary>
     public async Task<ApiResult<T>?> ReadAsync<T>(ServiceApi api, string path, CancellationToken ct = default)
     {

@@ -171,6 +171,18 @@ public static class AccountEndpoints
 
     private static readonly SemaphoreSlim ViewReadsInFlightGate = new(ChainReadsInFlight);
 
+    /// <summary>
+    /// The gate of the reads of accounts followed by ETag (a page waiting for a change): their own, so that however many
+    /// pages wait and read again, a booking's answer (the views' gate) is never held back by them.
+    /// </summary>
+    private static readonly SemaphoreSlim FollowedReadsInFlightGate = new(ChainReadsInFlight);
+
+    /// <summary>
+    /// How long a followed account's read waits for its chain balance: short, so that a request — its first read, a wait
+    /// of up to 30 s and its last read — ends within a client's 30 s or so even with a slow node.
+    /// </summary>
+    public static readonly TimeSpan FollowedChainReadDeadline = TimeSpan.FromSeconds(2);
+
     /// <summary>How long a list waits for its chain balances in all; what is not read by then is unknown.</summary>
     public static readonly TimeSpan ChainReadsDeadline = TimeSpan.FromSeconds(3);
 
@@ -250,17 +262,19 @@ public static class AccountEndpoints
     /// loop (the view answers every booking): within <see cref="ViewChainReadDeadline"/>, through the views' gate; not
     /// known when the node failed, refused or did not answer by then (logged).
     /// </summary>
-    private static async Task<ChainBalanceReading> ViewChainBalanceAsync(SettlementLedger ledger, SettlementAccount account, ILogger log, CancellationToken ct)
+    private static async Task<ChainBalanceReading> ViewChainBalanceAsync(SettlementLedger ledger, SettlementAccount account, ILogger log, CancellationToken ct,
+        bool followed = false)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        deadline.CancelAfter(ViewChainReadDeadline);
+        deadline.CancelAfter(followed ? FollowedChainReadDeadline : ViewChainReadDeadline);
         try
         {
-            return await ReadOneAsync(ledger, account, ViewReadsInFlightGate, deadline.Token);
+            return await ReadOneAsync(ledger, account, followed ? FollowedReadsInFlightGate : ViewReadsInFlightGate, deadline.Token);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
         {
-            log.LogWarning("The chain balance of account {Party}/{Currency} was not answered within {Deadline} for its view", account.Party, account.Currency, ViewChainReadDeadline);
+            log.LogWarning("The chain balance of account {Party}/{Currency} was not answered within {Deadline} for its view", account.Party, account.Currency,
+                followed ? FollowedChainReadDeadline : ViewChainReadDeadline);
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
@@ -270,8 +284,8 @@ public static class AccountEndpoints
     }
 
     /// <summary>
-    /// How often an account followed by ETag is read again while nothing here woke it: another replica's booking moves no
-    /// transition log (its entries are no transitions), and the chain balance is read with the account.
+    /// How often an account followed by ETag is read again while nothing here woke it: another replica's booking that is
+    /// no transition (a deposit, a withdrawal) moves no transition log head, and the chain balance is read with the account.
     /// </summary>
     public static readonly TimeSpan ViewReadAgainAnyway = TimeSpan.FromSeconds(5);
 
@@ -288,12 +302,13 @@ public static class AccountEndpoints
         var upper = currency.ToUpperInvariant();
         var caller = user.Party();
         var log = logs.CreateLogger(typeof(AccountEndpoints));
+        AccountView? last = null;
         return await follow.AnswerRecordAsync(http, db, PaymentsDbContext.AccountKey(party, upper), waitSeconds, ViewReadAgainAnyway, async c =>
             {
                 var account = await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Party == party && a.Currency == upper, c);
                 // The holder and its bank see an account; nobody else learns it exists.
                 if (account is null || (caller != account.Party && caller != account.ServicingBank)) return null;
-                return await ViewAsync(db, ledger, account, log, c, size, number);
+                return last = await ViewAsync(db, ledger, account, log, c, size, number, followed: waitSeconds is > 0, previous: last);
             },
             () => Problems.NotFound("account", $"{party}/{currency}"), ct);
     }
@@ -326,15 +341,20 @@ public static class AccountEndpoints
     /// null with the reason, never a failed answer — this is also the answer to a booking or an opening, which has
     /// committed by then.
     /// </summary>
+    /// <param name="followed">For a request following the account (<c>waitSeconds</c>): its chain reads go through their own gate
+    /// within <see cref="FollowedChainReadDeadline"/>, and one not answered keeps <paramref name="previous"/>, the request's
+    /// reading before (a slow node does not make the page change back and forth).</param>
     public static async Task<AccountView> ViewAsync(PaymentsDbContext db, SettlementLedger ledger, SettlementAccount account, ILogger log, CancellationToken ct,
-        int pageSize, int pageNumber = 1)
+        int pageSize, int pageNumber = 1, bool followed = false, AccountView? previous = null)
     {
         var kept = await SettlementLedger.KeptBalanceAsync(db, account.Party, account.Currency, ct);
         var balance = kept.BalanceMinor;
         // A page past the last is empty without reading (a deep page would walk the account's whole history to find nothing).
         var entries = Paging.PastEnd(pageNumber, pageSize, kept.EntryCount) ? []
             : await SettlementLedger.EntriesPageAsync(db, account.Party, account.Currency, pageNumber, pageSize, ct);
-        var chain = await ViewChainBalanceAsync(ledger, account, log, ct);
+        var chain = await ViewChainBalanceAsync(ledger, account, log, ct, followed);
+        if (chain.Unknown == ChainBalanceReading.NotRead && previous is { ChainBalance: { } known })
+            chain = new ChainBalanceReading(LedgerEntry.ToMinor(known), null);
         return new AccountView(account.Party, account.Currency, account.Address, account.ServicingBank, LedgerEntry.FromMinor(balance), chain.Amount,
             chain.Agrees(balance), chain.Unknown, entries.Select(e => new LedgerEntryView(e.Kind.Name(), e.Reference, LedgerEntry.FromMinor(e.AmountMinor), e.TransactionHash, e.AtUnixMs)).ToList(),
             kept.EntryCount, pageNumber, pageSize);

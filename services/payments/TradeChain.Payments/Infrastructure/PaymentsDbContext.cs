@@ -49,15 +49,14 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
 
     /// <summary>
     /// An account's movements are ledger entries, not transitions: a save that books entries wakes the followers of each
-    /// account it moves, and the accounts lists; one that opens an account or gives a mandate wakes the lists.
+    /// account it moves, and the accounts lists; one that opens an account wakes the lists. (A mandate is not in those
+    /// lists: it wakes nothing, so that a party changing its mandate back and forth cannot make every list read again.)
     /// </summary>
     protected override IEnumerable<string> ChangedWithoutTransition()
     {
         var moved = ChangeTracker.Entries<LedgerEntry>().Where(e => e.State == EntityState.Added).Select(e => (e.Entity.Party, e.Entity.Currency)).Distinct().ToList();
         foreach (var (party, currency) in moved) yield return AccountKey(party, currency);
-        if (moved.Count > 0
-            || ChangeTracker.Entries<SettlementAccount>().Any(e => e.State is EntityState.Added or EntityState.Modified)
-            || ChangeTracker.Entries<AccountMandate>().Any(e => e.State is EntityState.Added or EntityState.Modified))
+        if (moved.Count > 0 || ChangeTracker.Entries<SettlementAccount>().Any(e => e.State is EntityState.Added or EntityState.Modified))
             yield return ListChanges.AnyOf(AccountRecordType);
     }
 

@@ -68,7 +68,8 @@ public abstract class ServiceDbContext(DbContextOptions options, ServiceIdentity
     /// The keys (<see cref="RecordChanges.KeyOf"/>, <see cref="ListChanges.AnyOf"/>) of what this save changes that is no
     /// record's transition — a payments account's movements, which are ledger entries — so that the requests following
     /// them are woken when the save commits, as a transition wakes its record's. Read from the change tracker before the
-    /// save. Another replica's such save is seen only by the follower's own periodic read (it moves no transition log head).
+    /// save. Another replica's such save moves no transition log head: its followers see it at their own periodic read
+    /// (or at the head look, when the same save also recorded a transition).
     /// </summary>
     protected virtual IEnumerable<string> ChangedWithoutTransition() => [];
 

@@ -10,10 +10,10 @@ using TradeChain.ServiceDefaults.Persistence;
 namespace TradeChain.ServiceDefaults.Transitions;
 
 /// <summary>
-/// Long-poll of a list (the declarations, documents, duty payments or credits a party sees), as
+/// Long-poll of a list (the declarations, documents, duty payments, credits or accounts a party sees), as
 /// <see cref="RecordChanges.FollowAsync{T}"/> follows one record, so that a page showing a list learns of a change without
 /// asking every second or so — and of one record whose view a version cannot follow (a credit with its presentations,
-/// amendments and pending signature: <see cref="AnswerRecordAsync"/>).
+/// amendments and pending signature; an account with its movements, which are no transitions: <see cref="AnswerRecordAsync"/>).
 /// <para>
 /// Every answer of such a list carries an <c>ETag</c>: a digest of the page exactly as this caller sees it. A GET with
 /// <c>If-None-Match</c> of it is answered <c>304 Not Modified</c> (no body) while the page is the same — a conditional GET —
@@ -87,8 +87,10 @@ public sealed class ListChanges(RecordChanges changes, TimeProvider clock)
     /// matches If-None-Match — after waiting up to <paramref name="waitSeconds"/> for a change. Woken by the transitions of
     /// <paramref name="recordKey"/> (<see cref="RecordChanges.KeyOf"/>) committed in this process, its parts' among them
     /// (<see cref="ServiceDbContext"/> announces a part's transition to its whole too); another replica's at the next look
-    /// at the log's head (every <see cref="RecordChanges.RecheckInterval"/>); what is not a transition by the read every
-    /// <paramref name="readAgainAnyway"/> (a credit's pending signature: no transition until the step is taken).
+    /// at the log's head (every <see cref="RecordChanges.RecheckInterval"/>); a change announced without a transition
+    /// (<see cref="ServiceDbContext"/>'s ChangedWithoutTransition: an account's ledger entries) when committed in this
+    /// process; what is neither, or another replica's such change, by the read every <paramref name="readAgainAnyway"/> (a
+    /// credit's pending signature: no transition until the step is taken; an account's chain balance).
     /// <paramref name="read"/> gives null when the caller may not see the record: <paramref name="notFound"/> is answered
     /// then, also by a wait that finds it gone.
     /// </summary>
