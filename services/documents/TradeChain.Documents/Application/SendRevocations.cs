@@ -46,33 +46,43 @@ public sealed class SendRevocations(DocumentsDbContext db, DocumentStoreClient s
         ct = CancellationToken.None;
         var now = clock.GetUtcNow();
         var failures = new List<Exception>();
-        var changed = false;
+        // What was asked, read before anything is recorded: recording clears the request from every document it covers (the
+        // asking one among them, in whatever order the batch's documents come — a null actor once failed every save so).
+        var requests = byHash.Select(d => (d.Id, Scope: d.RevocationScope!, Actor: d.RevocationRequestedBy!, d.BatchId)).ToList();
         for (var i = 0; i < byHash.Count; i++)
         {
-            var request = byHash[i];
-            if (sends[i].Exception?.InnerException is ChainRevertedException refused)
-            {
-                logger.LogWarning("The document store refused the revocation of document {Document} ({Rule}): given up", request.Id, refused.Rule);
-                request.GiveUpRevocation(refused.Rule, IssueDocuments.Actor, now);
-                changed = true;
-                continue;
-            }
-            if (!sends[i].IsCompletedSuccessfully)
+            var (id, scope, actor, batch) = requests[i];
+            if (!sends[i].IsCompletedSuccessfully && sends[i].Exception?.InnerException is not ChainRevertedException)
             {
                 failures.Add(sends[i].Exception?.InnerException ?? new OperationCanceledException("the send was cancelled"));
                 continue;
             }
-            var (tx, block, notice) = sends[i].Result;
-            var scope = request.RevocationScope!;
-            var covered = scope == "batch"
-                ? await db.Documents.Where(d => d.BatchId == request.BatchId && d.Status == DocumentStatus.Issued).ToListAsync(ct)
-                : [request];
-            // Tracked: a document of the batch recorded above in this round (its own revocation) is Revoked already here.
-            foreach (var document in covered.Where(d => d.Status == DocumentStatus.Issued))
-                document.MarkRevoked(scope, notice, tx, block, request.RevocationRequestedBy!, now);
-            changed = true;
+            // Each outcome saved on its own: one that cannot be saved leaves the others recorded (and itself asked, for the next round).
+            try
+            {
+                if (sends[i].Exception?.InnerException is ChainRevertedException refused)
+                {
+                    logger.LogWarning("The document store refused the revocation of document {Document} ({Rule}): given up", id, refused.Rule);
+                    (await db.Documents.SingleAsync(d => d.Id == id, ct)).GiveUpRevocation(refused.Rule, IssueDocuments.Actor, now);
+                }
+                else
+                {
+                    var (tx, block, notice) = sends[i].Result;
+                    var covered = scope == "batch"
+                        ? await db.Documents.Where(d => d.BatchId == batch && d.Status == DocumentStatus.Issued).ToListAsync(ct)
+                        : await db.Documents.Where(d => d.Id == id && d.Status == DocumentStatus.Issued).ToListAsync(ct);
+                    // Tracked: a document of the batch recorded above in this round (its own revocation) is Revoked already here.
+                    foreach (var document in covered.Where(d => d.Status == DocumentStatus.Issued))
+                        document.MarkRevoked(scope, notice, tx, block, actor, now);
+                }
+                await db.SaveChangesAsync(ct);
+            }
+            catch (Exception e)
+            {
+                failures.Add(e);
+                db.ChangeTracker.Clear(); // what could not be saved is not carried into the next outcome's save
+            }
         }
-        if (changed) await db.SaveChangesAsync(ct);
         if (failures.Count > 0) throw new AggregateException($"{failures.Count} of {byHash.Count} revocation(s) could not be sent; they stay asked and are sent again", failures);
         return asked.Count;
     }

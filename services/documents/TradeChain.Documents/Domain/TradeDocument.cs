@@ -278,6 +278,7 @@ public sealed class TradeDocument : Aggregate
     /// <summary>The document (or its whole batch) was revoked on chain: recorded for the actor who asked it.</summary>
     public void MarkRevoked(string scope, string reason, string transactionHash, long block, string actor, DateTimeOffset at)
     {
+        ArgumentException.ThrowIfNullOrEmpty(actor);
         if (Status != DocumentStatus.Issued)
             throw new DomainRuleViolation("invalid-transition", $"Cannot revoke: the document is {Status}, not Issued.");
         Status = DocumentStatus.Revoked;
