@@ -33,11 +33,23 @@ public sealed class AnvilNode : IAsyncDisposable
     {
         if (!File.Exists(TestEnvironment.AnvilPath))
             throw new InvalidOperationException($"anvil not found at {TestEnvironment.AnvilPath}: run scripts/test.sh (it installs contracts/node_modules).");
-        var port = TestEnvironment.FreePort();
-        var statePath = Path.Combine(Path.GetTempPath(), $"tradechain-anvil-{port}-{Guid.NewGuid():N}.json");
-        var process = Launch(port, statePath);
-        var rpc = $"http://127.0.0.1:{port}";
-        await WaitForRpcAsync(rpc);
+        int port;
+        string statePath, rpc;
+        Process process;
+        for (var attempt = 1; ; attempt++)
+        {
+            port = TestEnvironment.FreePort();
+            statePath = Path.Combine(Path.GetTempPath(), $"tradechain-anvil-{port}-{Guid.NewGuid():N}.json");
+            process = Launch(port, statePath);
+            rpc = $"http://127.0.0.1:{port}";
+            await WaitForRpcAsync(rpc);
+            // Answered, but by this node? One that could not bind its port (taken meanwhile by another test's process) has
+            // exited, and another test's node answered: this test would write to that chain, and stalling or stopping "its"
+            // node would touch a process that is gone. Another port then.
+            if (!process.HasExited) break;
+            process.Dispose();
+            if (attempt == 3) throw new InvalidOperationException($"anvil exited after starting on port {port} three times (its port taken each time)");
+        }
         var deployment = deploy
             ? await LedgerDeployer.DeployAsync(rpc, DevelopmentAccounts.ChainId, DevelopmentAccounts.DeployerKey,
                 LedgerDeployer.DevelopmentServiceAccounts(), bankAccounts: LedgerDeployer.DevelopmentBanks())
@@ -57,7 +69,9 @@ public sealed class AnvilNode : IAsyncDisposable
     /// Freezes the node (SIGSTOP) for <paramref name="duration"/>, or until <paramref name="resumeEarly"/> is cancelled, then
     /// lets it go on (SIGCONT): its port still takes connections but nothing is answered meanwhile, as a hung node.
     /// </summary>
-    public Task StallAsync(TimeSpan duration, CancellationToken resumeEarly = default) => Signals.StallAsync(_process.Id, duration, resumeEarly);
+    public Task StallAsync(TimeSpan duration, CancellationToken resumeEarly = default) =>
+        _process.HasExited ? throw new InvalidOperationException("anvil is not running: there is nothing to stall")
+        : Signals.StallAsync(_process.Id, duration, resumeEarly);
 
     /// <summary>Starts the node again on the same port from its saved state: same contracts, same history.</summary>
     public async Task StartAgainAsync()
