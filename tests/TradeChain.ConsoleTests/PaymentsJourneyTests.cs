@@ -126,6 +126,36 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
     }
 
     [Fact]
+    public async Task The_accounts_page_shows_a_mandate_an_opening_and_a_deposit_made_elsewhere_without_a_reload()
+    {
+        await JourneyAsync("accounts-followed", async () =>
+        {
+            var holder = Unique("EXP-ACCTS");
+            var exporter = await SignedInAsync(Roles.Exporter, holder, "anh.nguyen");
+            await GoAsync(exporter, "/accounts");
+            await Expect(exporter.GetByText("You have not mandated a bank yet.")).ToBeVisibleAsync(SlowVisible);
+            await Expect(exporter.GetByText("No accounts yet.")).ToBeVisibleAsync();
+            // Each list follows its page by the service's long-poll (no timer): a live badge beside each heading.
+            await Expect(exporter.GetByTestId("live-list")).ToHaveCountAsync(2);
+
+            // Elsewhere (the holder's own system, then its bank): a mandate, the account opened, a deposit. The open page,
+            // never reloaded, shows each.
+            await PostAsync(holder, Roles.Exporter, new Uri(Payments, "/accounts/mandates"), new { bank = Bank, currency = "USD" });
+            var mandate = exporter.Locator($"[data-testid='mandates'] tr[data-party='{holder}']");
+            await Expect(mandate).ToContainTextAsync($"not opened yet by {Bank}", SlowContains);
+            await PostAsync(Bank, Roles.Bank, new Uri(Payments, "/accounts"), new { party = holder, currency = "USD" });
+            await Expect(mandate).ToContainTextAsync("Open — see the account", SlowContains);
+            var account = exporter.Locator($"[data-testid='accounts'] tr[data-party='{holder}']");
+            await Expect(account).ToContainTextAsync(Bank, SlowContains);
+            await PostAsync(Bank, Roles.Bank, new Uri(Payments, $"/accounts/{holder}/USD/deposits"), new { amount = 12.34m, reference = Unique("DEP") });
+            await Expect(account).ToContainTextAsync("12.34", SlowContains);
+            await Expect(account.GetByTestId("agreement")).ToHaveTextAsync("agree", Slow);
+            await exporter.ScreenshotAsync("accounts-followed");
+            Assert.Empty(await exporter.SeriousAccessibilityViolationsAsync());
+        });
+    }
+
+    [Fact]
     public async Task A_bank_that_keeps_its_key_signs_the_settlement_itself_and_a_signature_of_another_account_is_refused_in_words()
     {
         await JourneyAsync("self-signed", async () =>

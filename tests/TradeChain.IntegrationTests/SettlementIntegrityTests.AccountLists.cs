@@ -128,6 +128,20 @@ public sealed partial class SettlementIntegrityTests
         var bLine = report["accounts"]!.AsArray().Single(x => x!["party"]!.GetValue<string>() == customers[1])!;
         Assert.Equal((1.00m, 92_233_720_368_547_759.08m, false), (bLine["ledger"]!.GetValue<decimal>(), bLine["chain"]!.GetValue<decimal>(), bLine["agrees"]!.GetValue<bool>()));
 
+        // The bank follows its mandates page by its ETag (304 while unchanged; a wait needs the ETag): opening C's account,
+        // committed while it waits, answers the wait with C's mandate now showing its account open.
+        var mandatesPage = new Uri(payments, $"accounts/mandates?pageSize={MaxPageSize}");
+        var (mandatesSeen, mandatesTag) = await ConditionalGet(hsbc, mandatesPage, null);
+        Assert.False(Items(mandatesSeen!).Single(m => Party(m) == customers[2])["accountOpen"]!.GetValue<bool>());
+        Assert.Equal((HttpStatusCode.NotModified, mandatesTag), await ConditionalStatus(hsbc, mandatesPage, mandatesTag));
+        Assert.Equal(HttpStatusCode.BadRequest, (await Send(hsbc, HttpMethod.Get, new Uri(payments, "accounts/mandates?waitSeconds=5"))).Status);
+        var waitingMandates = ConditionalGet(hsbc, new Uri(payments, $"accounts/mandates?pageSize={MaxPageSize}&waitSeconds=30"), mandatesTag);
+        await Post(hsbc, new Uri(payments, "accounts"), new { party = customers[2], currency = "USD" });
+        var (mandatesMoved, mandatesMovedTag) = await waitingMandates;
+        Assert.True(mandatesMoved is not null, "the mandates list's wait ended unchanged (304): the opening did not answer it within 30 s");
+        Assert.True(Items(mandatesMoved!).Single(m => Party(m) == customers[2])["accountOpen"]!.GetValue<bool>());
+        Assert.NotEqual(mandatesTag, mandatesMovedTag);
+
         // A customer sees its own account and mandate only; another bank sees none of these.
         using var customerA = Client(Roles.Exporter, customers[0]);
         var own = await Get(customerA, new Uri(payments, "accounts"));

@@ -218,4 +218,37 @@ public sealed class CommitAnnouncementTests : IAsyncLifetime
         await db.SaveChangesAsync();
         Assert.True(next.IsCompleted, "a plain save's booking was not announced");
     }
+
+    [Fact]
+    public async Task A_mandate_wakes_the_mandates_lists_only_and_an_opening_wakes_the_mandates_and_accounts_lists()
+    {
+        using var mandates = _changes.Watch(ListChanges.AnyOf(PaymentsDbContext.MandateRecordType), "BNK-1")!;
+        using var accounts = _changes.Watch(ListChanges.AnyOf(PaymentsDbContext.AccountRecordType), "BNK-1")!;
+        await using var db = Db();
+        // A mandate given: its bank's mandates list shows it; it is in no accounts list.
+        db.Mandates.Add(new AccountMandate { Party = "EXP", Currency = "USD", Bank = "BNK-1", GrantedAtUnixMs = 1 });
+        await db.SaveChangesAsync();
+        Assert.True(mandates.Changed.IsCompleted, "the mandates lists were not woken by a mandate");
+        Assert.False(accounts.Changed.IsCompleted, "the accounts lists were woken by a mandate");
+
+        // Moved to another bank: the mandates lists again.
+        var moved = mandates.NextChange();
+        (await db.Mandates.SingleAsync()).GiveTo("BNK-2", accountOpen: false);
+        await db.SaveChangesAsync();
+        Assert.True(moved.IsCompleted, "the mandates lists were not woken by a mandate moved to another bank");
+
+        // The account opened: both lists (a mandate shows whether its account is open).
+        var opened = mandates.NextChange();
+        db.Accounts.Add(new SettlementAccount { Party = "EXP", Currency = "USD", Address = "0x01", ServicingBank = "BNK-2", OpenTransactionHash = "0xtx" });
+        await db.SaveChangesAsync();
+        Assert.True(opened.IsCompleted, "the mandates lists were not woken by an opening");
+        Assert.True(accounts.Changed.IsCompleted, "the accounts lists were not woken by an opening");
+
+        // A save of neither wakes neither.
+        var (nextMandates, nextAccounts) = (mandates.NextChange(), accounts.NextChange());
+        db.Messages.Add(new Iso20022Message { Id = Guid.NewGuid(), MessageType = "camt.054.001.08", Subject = "D-1", Party = "EXP", Xml = "<x/>" });
+        await db.SaveChangesAsync();
+        Assert.False(nextMandates.IsCompleted, "a save without a mandate or an opening woke the mandates lists");
+        Assert.False(nextAccounts.IsCompleted, "a save without a booking or an opening woke the accounts lists");
+    }
 }

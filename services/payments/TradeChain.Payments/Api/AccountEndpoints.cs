@@ -71,8 +71,9 @@ public static class AccountEndpoints
         var group = app.MapGroup("/accounts").WithTags("accounts");
         group.MapPost("/mandates", MandateAsync).RequireAuthorization(Policies.AnyParty)
             .WithSummary("The caller's party mandates a bank to open and keep its settlement account in a currency (a bank opens no account unasked).");
-        group.MapGet("/mandates", ListMandatesAsync).RequireAuthorization(Policies.AnyParty)
-            .WithSummary($"A bank's mandates (which parties asked it to keep their account, in which currency), or the caller's own mandates: one page, ordered by party and currency (page, pageSize: {Paging.DefaultSize}, at most {Paging.MaxSize}).");
+        group.MapGet("/mandates", ListMandatesAsync).RequireAuthorization(Policies.AnyParty).Produces<PagedResult<MandateView>>().Produces(StatusCodes.Status304NotModified)
+            .WithSummary($"A bank's mandates (which parties asked it to keep their account, in which currency), or the caller's own mandates: one page, ordered by party and currency (page, pageSize: {Paging.DefaultSize}, at most {Paging.MaxSize}). " +
+                         ListChanges.Summary("mandates"));
         group.MapPost("/", OpenAsync).RequireAuthorization(Roles.Bank)
             .WithSummary("The calling bank opens a settlement account for a party in a currency (allow-listed on chain, serviced by this bank).");
         group.MapGet("/", ListAsync).RequireAuthorization(Policies.AnyParty).Produces<PagedResult<AccountListItem>>().Produces(StatusCodes.Status304NotModified)
@@ -122,18 +123,24 @@ public static class AccountEndpoints
         return Results.Ok(new { party = user.Party(), currency, bank = request.Bank });
     }
 
-    private static async Task<IResult> ListMandatesAsync(ClaimsPrincipal user, PaymentsDbContext db, int? page, int? pageSize, CancellationToken ct)
+    private static async Task<IResult> ListMandatesAsync(HttpContext http, ClaimsPrincipal user, PaymentsDbContext db, ListChanges lists, int? page, int? pageSize,
+        int? waitSeconds, CancellationToken ct)
     {
         var party = user.Party();
         var (number, size) = Paging.Normalise(page, pageSize);
+        if (LongPoll.Refused(ListChanges.Check(http.Request, waitSeconds)) is { } refused) return refused;
         // A bank learns only who mandated it; a customer only its own mandates.
         var mandates = user.IsInRole(Roles.Bank) ? db.Mandates.AsNoTracking().Where(m => m.Bank == party) : db.Mandates.AsNoTracking().Where(m => m.Party == party);
-        var total = await mandates.CountAsync(ct);
-        List<MandateView> views = Paging.PastEnd(number, size, total) ? [] : await mandates.OrderBy(m => m.Party).ThenBy(m => m.Currency).Skip((number - 1) * size).Take(size)
-            .Select(m => new MandateView(m.Party, m.Currency, m.Bank, m.GrantedAtUnixMs,
-                db.Accounts.Any(a => a.Party == m.Party && a.Currency == m.Currency && a.ServicingBank == m.Bank)))
-            .ToListAsync(ct);
-        return Results.Ok(new PagedResult<MandateView>(views, number, size, total));
+        // Woken by a mandate given or moved, or an account opened, committed here (PaymentsDbContext.ChangedWithoutTransition).
+        return await lists.AnswerAsync(http, db, PaymentsDbContext.MandateRecordType, waitSeconds, async c =>
+        {
+            var total = await mandates.CountAsync(c);
+            List<MandateView> views = Paging.PastEnd(number, size, total) ? [] : await mandates.OrderBy(m => m.Party).ThenBy(m => m.Currency).Skip((number - 1) * size).Take(size)
+                .Select(m => new MandateView(m.Party, m.Currency, m.Bank, m.GrantedAtUnixMs,
+                    db.Accounts.Any(a => a.Party == m.Party && a.Currency == m.Currency && a.ServicingBank == m.Bank)))
+                .ToListAsync(c);
+            return new PagedResult<MandateView>(views, number, size, total);
+        }, ct);
     }
 
     private static async Task<IResult> ListAsync(HttpContext http, ClaimsPrincipal user, PaymentsDbContext db, ListChanges lists, SettlementLedger ledger, ILoggerFactory logs,

@@ -47,17 +47,38 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
     /// <summary>The key of one account's movements (<see cref="RecordChanges.KeyOf"/>).</summary>
     public static string AccountKey(string party, string currency) => RecordChanges.KeyOf(AccountRecordType, $"{party}/{currency}");
 
+    /// <summary>What the mandates lists (<c>GET /accounts/mandates</c>) wait on: a mandate given or moved, or an account opened (a mandate's "account open").</summary>
+    public const string MandateRecordType = "mandate";
+
     /// <summary>
     /// An account's movements are ledger entries, not transitions: a save that books entries wakes the followers of each
-    /// account it moves, and the accounts lists; one that opens an account wakes the lists. (A mandate is not in those
-    /// lists: it wakes nothing, so that a party changing its mandate back and forth cannot make every list read again.)
+    /// account it moves, and the accounts lists; one that opens an account wakes the accounts lists and the mandates lists
+    /// (a mandate shows whether its account is open); one that gives or moves a mandate wakes the mandates lists only (a
+    /// mandate is not in the accounts lists, so a party changing its mandate back and forth cannot make them read again).
+    /// One pass over the tracked entries (one DetectChanges): this runs at every save.
     /// </summary>
     protected override IEnumerable<string> ChangedWithoutTransition()
     {
-        var moved = ChangeTracker.Entries<LedgerEntry>().Where(e => e.State == EntityState.Added).Select(e => (e.Entity.Party, e.Entity.Currency)).Distinct().ToList();
-        foreach (var (party, currency) in moved) yield return AccountKey(party, currency);
-        if (moved.Count > 0 || ChangeTracker.Entries<SettlementAccount>().Any(e => e.State is EntityState.Added or EntityState.Modified))
-            yield return ListChanges.AnyOf(AccountRecordType);
+        HashSet<(string Party, string Currency)>? moved = null;
+        bool opened = false, mandated = false;
+        foreach (var entry in ChangeTracker.Entries())
+        {
+            switch (entry.Entity)
+            {
+                case LedgerEntry booked when entry.State == EntityState.Added:
+                    (moved ??= []).Add((booked.Party, booked.Currency));
+                    break;
+                case SettlementAccount when entry.State is EntityState.Added or EntityState.Modified:
+                    opened = true;
+                    break;
+                case AccountMandate when entry.State is EntityState.Added or EntityState.Modified or EntityState.Deleted:
+                    mandated = true;
+                    break;
+            }
+        }
+        foreach (var (party, currency) in moved ?? []) yield return AccountKey(party, currency);
+        if (moved is not null || opened) yield return ListChanges.AnyOf(AccountRecordType);
+        if (opened || mandated) yield return ListChanges.AnyOf(MandateRecordType);
     }
 
     /// <summary>
