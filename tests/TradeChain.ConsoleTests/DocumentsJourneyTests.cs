@@ -292,6 +292,12 @@ public sealed partial class DocumentsJourneyTests(ConsoleSystem system, BrowserF
         var id = await SubmitAsync(page);
         await Expect(Issuance(page)).ToHaveAttributeAsync("data-status", "Issued", Anchored);
 
+        // The importer's documents page is open before anything names it: its list of titles follows the registry.
+        var other = await SignedInAsync(importer, name: "anna.schmidt");
+        await other.GotoAsync("/documents");
+        await other.WaitForInteractiveAsync(); // a click on the prerendered page may be lost
+        await Expect(other.Locator("#titles-heading").GetByTestId("live-list")).ToHaveCountAsync(1);
+
         var title = page.GetByTestId("title");
         await Expect(title.GetByTestId("title-holder")).ToHaveTextAsync($"{shipper} (you)", new() { Timeout = 30_000 });
         await title.GetByLabel("Party to endorse the title to").FillAsync(importer);
@@ -303,12 +309,9 @@ public sealed partial class DocumentsJourneyTests(ConsoleSystem system, BrowserF
         await Expect(title.GetByTestId("endorsement-chain").Locator("tbody tr")).ToHaveCountAsync(3);
         await page.ScreenshotAsync("documents-title");
 
-        // The importer finds the bill among those whose title names it, and opens it.
-        var other = await SignedInAsync(importer, name: "anna.schmidt");
-        await other.GotoAsync("/documents");
-        await other.WaitForInteractiveAsync(); // a click on the prerendered page may be lost
+        // The importer finds the bill among those whose title names it — on the page it had open, never reloaded — and opens it.
         var listed = other.GetByTestId("titles").Locator($"tr[data-id='{id}']");
-        await Expect(listed.GetByTestId("part")).ToHaveTextAsync("holder and beneficiary");
+        await Expect(listed.GetByTestId("part")).ToHaveTextAsync("holder and beneficiary", new() { Timeout = 30_000 });
         await Expect(listed).ToContainTextAsync(shipper);
         await listed.GetByRole(AriaRole.Link).ClickAsync();
         await other.WaitForURLAsync(url => url.EndsWith($"/documents/{id}", StringComparison.Ordinal));
@@ -319,6 +322,14 @@ public sealed partial class DocumentsJourneyTests(ConsoleSystem system, BrowserF
         await Expect(other.GetByTestId("content")).ToHaveCountAsync(0); // the content stays the issuer's
         await other.ScreenshotAsync("documents-title-holder");
         Assert.Empty(await other.SeriousAccessibilityViolationsAsync());
+
+        // Elsewhere (the importer's own system, through the API) the bill is handed on: the shipper's page, open all along
+        // and never reloaded, shows the new holder and the step in the endorsement chain.
+        var carrierAgent = Unique("AGENT");
+        using var importerApi = CustomsTrade.Client(TradeChain.ServiceDefaults.Auth.Roles.Exporter, importer, "anna.schmidt");
+        await TradeChainHttp.PostAsync(importerApi, new Uri(system.Services.Documents.BaseAddress, $"documents/{id}/title/transfer-holder"), new { to = carrierAgent });
+        await Expect(title.GetByTestId("title-holder")).ToHaveTextAsync(carrierAgent, new() { Timeout = 30_000 });
+        await Expect(title.GetByTestId("endorsement-chain").Locator("tbody tr")).ToHaveCountAsync(4);
     }
 
     [Fact]

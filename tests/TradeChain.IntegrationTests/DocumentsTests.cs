@@ -393,7 +393,27 @@ public sealed class DocumentsTests(DocumentsFixture fixture, ITestOutputHelper o
         await IssueAsync(shipper, id);
         Assert.Empty(await TitlesOf(importer, id));                                                  // nothing names the importer yet
         var title = Documents($"documents/{id}/title/");
+
+        // Followed without polling: the importer's list of titles and the shipper's title answer with an ETag (304 while
+        // unchanged) and wait for a change; the endorsement — a registry event, indexed — answers both waits.
+        var importersTitles = Documents("documents/titles?pageSize=200");
+        var (_, listTag) = await ConditionalGet(importer, importersTitles, null);
+        Assert.Equal((HttpStatusCode.NotModified, listTag), await ConditionalStatus(importer, importersTitles, listTag));
+        var (titleSeen, titleTag) = await ConditionalGet(shipper, title, null);
+        Assert.Equal("SHIPPER-LIST", titleSeen!["beneficiary"]!["party"]!.GetValue<string>());
+        Assert.Equal((HttpStatusCode.NotFound, ""), await ConditionalStatus(stranger, new Uri(title, "?waitSeconds=2"), titleTag)); // not the stranger's to follow
+        Assert.Equal(HttpStatusCode.BadRequest, (await Send(shipper, HttpMethod.Get, new Uri(title, "?waitSeconds=5"))).Status); // a wait needs its ETag
+        var listWait = ConditionalGet(importer, Documents("documents/titles?pageSize=200&waitSeconds=30"), listTag);
+        var titleWait = ConditionalGet(shipper, new Uri(title, "?waitSeconds=30"), titleTag);
         await Post(shipper, new Uri(title, "endorse"), new { to = "IMP-LIST" });
+        var (listed, _) = await listWait;
+        Assert.True(listed is not null, "the importer's titles wait ended unchanged (304): the endorsement did not answer it within 30 s");
+        Assert.Contains(listed!["items"]!.AsArray(), t => t!["documentId"]!.GetValue<string>() == id);
+        var (endorsed, endorsedTag) = await titleWait;
+        Assert.True(endorsed is not null, "the title's wait ended unchanged (304): the endorsement did not answer it within 30 s");
+        Assert.Equal("IMP-LIST", endorsed!["beneficiary"]!["party"]!.GetValue<string>());
+        Assert.NotEqual(titleTag, endorsedTag);
+
         await Post(shipper, new Uri(title, "transfer-holder"), new { to = "BNK-LIST" });
 
         var seenByImporter = Assert.Single(await TitlesOf(importer, id))!;

@@ -4,7 +4,10 @@ using TradeChain.Documents.Application;
 using TradeChain.Domain;
 using TradeChain.Ledger.Contracts.TitleRegistry;
 using TradeChain.ServiceDefaults;
+using TradeChain.Documents.Infrastructure;
 using TradeChain.ServiceDefaults.Auth;
+using TradeChain.ServiceDefaults.Chain;
+using TradeChain.ServiceDefaults.Transitions;
 
 namespace TradeChain.Documents.Api;
 
@@ -20,8 +23,9 @@ public static class TitleEndpoints
     public static IEndpointRouteBuilder MapTitles(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/documents/{id:guid}/title").WithTags("titles").RequireAuthorization(Policies.AnyParty);
-        group.MapGet("/", async (Guid id, ClaimsPrincipal u, ReadTitles titles, CancellationToken ct) => (await titles.GetAsync(id, u.Caller(), ct)).ToHttp(Results.Ok))
-            .WithSummary("The title: holder, beneficiary, nominee, state, and the endorsement chain from the chain's events.");
+        group.MapGet("/", GetAsync).Produces<TitleView>().Produces(StatusCodes.Status304NotModified)
+            .WithSummary("The title: holder, beneficiary, nominee, state, and the endorsement chain from the chain's events. " + ListChanges.RecordSummary("title") +
+                         $" Woken by the title registry's events as this process indexes them; read again every {FollowReadAgainAnyway.TotalSeconds:0} s anyway (another replica's index).");
         group.MapPost("/nominate", (Guid id, TitleStepRequest r, ClaimsPrincipal u, MoveTitle m, CancellationToken ct) =>
                 ToAsync(id, r, u, m, (token, to) => new NominateFunction { TokenId = token, Nominee = to }, ct))
             .WithSummary("The beneficiary nominates the next beneficiary (signed by the beneficiary's account).");
@@ -47,6 +51,25 @@ public static class TitleEndpoints
                 (await m.ByIssuerAsync(id, u.Caller(), t => new RejectSurrenderFunction { TokenId = t }, ct)).ToHttp(Results.Ok))
             .WithSummary("The issuer rejects the surrender: the title returns to the party that surrendered it.");
         return app;
+    }
+
+    /// <summary>
+    /// How often a title (or the list of a party's titles) waiting for a change is read again though no title event was
+    /// indexed in this process: another replica may have indexed it first (then nothing here announces it).
+    /// </summary>
+    public static readonly TimeSpan FollowReadAgainAnyway = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The title, with an ETag; 304 while unchanged; with waitSeconds, answered when it changes (<see cref="ListChanges.AnswerAnnouncedAsync"/>):
+    /// a title moves by the registry's events — steps taken here, or by the parties' own wallets — not by the document's transitions.
+    /// </summary>
+    private static async Task<IResult> GetAsync(Guid id, HttpContext http, ClaimsPrincipal user, ReadTitles titles, DocumentsDbContext db, ListChanges follow,
+        int? waitSeconds, CancellationToken ct)
+    {
+        if (LongPoll.Refused(ListChanges.Check(http.Request, waitSeconds)) is { } refused) return refused;
+        var caller = user.Caller();
+        return await follow.AnswerAnnouncedAsync(http, db, ChainIndex.EventsKey(TitleEvents.Source), waitSeconds, FollowReadAgainAnyway,
+            async c => (await titles.GetAsync(id, caller, c)).Value, () => Problems.NotFound("document", id.ToString()), ct);
     }
 
     /// <summary>A step that moves the title to the party named in the request.</summary>

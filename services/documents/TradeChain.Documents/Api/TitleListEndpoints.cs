@@ -1,7 +1,10 @@
 using System.Security.Claims;
 using TradeChain.Documents.Application;
 using TradeChain.ServiceDefaults;
+using TradeChain.Documents.Infrastructure;
 using TradeChain.ServiceDefaults.Auth;
+using TradeChain.ServiceDefaults.Chain;
+using TradeChain.ServiceDefaults.Transitions;
 
 namespace TradeChain.Documents.Api;
 
@@ -10,10 +13,21 @@ public static class TitleListEndpoints
 {
     public static IEndpointRouteBuilder MapTitleList(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/documents/titles", async (ClaimsPrincipal user, ReadTitles titles, int? page, int? pageSize, CancellationToken ct) =>
-                Results.Ok(await titles.ListAsync(user.Caller(), page, pageSize, ct)))
-            .RequireAuthorization(Policies.AnyParty).WithTags("titles")
-            .WithSummary("The bills of lading whose title names you at any step (issued, nominated, endorsed or handed to you, or by you), newest first, with who holds them now.");
+        app.MapGet("/documents/titles", ListAsync)
+            .RequireAuthorization(Policies.AnyParty).WithTags("titles").Produces<PagedResult<TitleSummaryView>>().Produces(StatusCodes.Status304NotModified)
+            .WithSummary("The bills of lading whose title names you at any step (issued, nominated, endorsed or handed to you, or by you), newest first, with who holds them now. " +
+                         ListChanges.Summary("titles") + " Woken by the title registry's events (an issuance among them) as this process indexes them; read again every " +
+                         $"{TitleEndpoints.FollowReadAgainAnyway.TotalSeconds:0} s anyway.");
         return app;
+    }
+
+    private static async Task<IResult> ListAsync(HttpContext http, ClaimsPrincipal user, ReadTitles titles, DocumentsDbContext db, ListChanges follow,
+        int? page, int? pageSize, int? waitSeconds, CancellationToken ct)
+    {
+        if (LongPoll.Refused(ListChanges.Check(http.Request, waitSeconds)) is { } refused) return refused;
+        var caller = user.Caller();
+        return await follow.AnswerAnnouncedAsync(http, db, ChainIndex.EventsKey(TitleEvents.Source), waitSeconds, TitleEndpoints.FollowReadAgainAnyway,
+            async c => await titles.ListAsync(caller, page, pageSize, c),
+            () => throw new System.Diagnostics.UnreachableException("a list's read gives a page, never null"), ct);
     }
 }

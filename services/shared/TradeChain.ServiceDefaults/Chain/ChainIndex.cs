@@ -151,6 +151,12 @@ public sealed class ChainIndex(IReadOnlyList<ChainEventSource> sources, ChainWri
         }
     }
 
+    /// <summary>
+    /// The key <see cref="Transitions.RecordChanges"/> wakes when this process's <see cref="ChainIndexer"/> has committed
+    /// new events of <paramref name="source"/> (a view read from them follows it: <see cref="Transitions.ListChanges.AnswerAnnouncedAsync"/>).
+    /// </summary>
+    public static string EventsKey(string source) => "chain-events|" + source;
+
     /// <summary>The indexed events of <paramref name="contract"/>, for a reader to filter by topic and decode.</summary>
     public static IQueryable<ChainEventRecord> EventsOf(ServiceDbContext db, string contract)
     {

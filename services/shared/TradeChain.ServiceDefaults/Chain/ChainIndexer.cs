@@ -15,7 +15,9 @@ namespace TradeChain.ServiceDefaults.Chain;
 /// final block, in ranges of at most <see cref="ChainOptions.MaxLogBlockRange"/> blocks, and stores them with the
 /// cursor's new position in one transaction. A log already stored (same transaction hash and log index: another
 /// replica, or a round repeated after a failure) is skipped, so indexing twice changes nothing. If the chain is
-/// unreachable the index simply stops growing and catches up when it is back.
+/// unreachable the index simply stops growing and catches up when it is back. Once a round's events are committed, the
+/// requests waiting on their source are woken (<see cref="ChainIndex.EventsKey"/>); events another replica stored first
+/// wake nothing here (those requests read again on their own schedule).
 /// </summary>
 public sealed class ChainIndexer(IServiceScopeFactory scopes, ChainIndex index, ChainWriter chain, ChainOptions chainOptions,
     TimeProvider clock, ILogger<ChainIndexer> logger) : BackgroundService
@@ -123,6 +125,8 @@ public sealed class ChainIndexer(IServiceScopeFactory scopes, ChainIndex index, 
             }
             stored += added;
             index.Reached(source.Name, to);
+            // Committed: what waits on this source's events (a title's page) reads them again now.
+            if (added > 0) scope.ServiceProvider.GetService<Transitions.RecordChanges>()?.Committed([ChainIndex.EventsKey(source.Name)]);
             if (added > 0) logger.LogDebug("Chain index {Source}: {Count} event(s) in blocks {From}-{To}", source.Name, added, from, to);
         }
     }

@@ -98,13 +98,26 @@ public sealed class ListChanges(RecordChanges changes, TimeProvider clock)
         Func<CancellationToken, Task<T?>> read, Func<IResult> notFound, CancellationToken ct) where T : class =>
         AnswerCoreAsync(http, db, recordKey, waitSeconds, readAgainAnyway, read, notFound, ct);
 
+    /// <summary>
+    /// The same for a view that no transition moves, read from what a key announces when it commits
+    /// (<see cref="RecordChanges.Committed"/>): the chain index's events of a source (<see cref="Chain.ChainIndex.EventsKey"/>) for
+    /// a bill of lading's title, or the titles a party takes part in. Woken only by <paramref name="wakeKey"/> committed in
+    /// this process; read again every <paramref name="readAgainAnyway"/> (another replica's announcement, what the key does
+    /// not cover). The transition log's head is not looked at: its transitions say nothing of such a view, and on a busy
+    /// service it moves every moment (each move would read the view again, at most once a second). <paramref name="read"/>
+    /// gives null when the caller may not see it: <paramref name="notFound"/> is answered then.
+    /// </summary>
+    public Task<IResult> AnswerAnnouncedAsync<T>(HttpContext http, ServiceDbContext db, string wakeKey, int? waitSeconds, TimeSpan readAgainAnyway,
+        Func<CancellationToken, Task<T?>> read, Func<IResult> notFound, CancellationToken ct) where T : class =>
+        AnswerCoreAsync(http, db, wakeKey, waitSeconds, readAgainAnyway, read, notFound, ct, lookAtHead: false);
+
     /// <summary>What an endpoint's summary says of one record's long-poll by ETag (<see cref="AnswerRecordAsync"/>).</summary>
     public static string RecordSummary(string what) =>
         $"Its answer carries an ETag (the {what} as the caller sees it); with If-None-Match of it the answer is 304 Not Modified while the {what} is the same, " +
         $"and with waitSeconds (at most {RecordChanges.MaxWaitSeconds}; only with If-None-Match) as well it waits up to that long for the {what} to change: a client follows it without polling.";
 
     private async Task<IResult> AnswerCoreAsync<T>(HttpContext http, ServiceDbContext db, string wakeKey, int? waitSeconds, TimeSpan readAgainAnyway,
-        Func<CancellationToken, Task<T?>> read, Func<IResult> notFound, CancellationToken ct) where T : class
+        Func<CancellationToken, Task<T?>> read, Func<IResult> notFound, CancellationToken ct, bool lookAtHead = true) where T : class
     {
         var known = Known(http.Request);
         var json = http.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
@@ -115,12 +128,12 @@ public sealed class ListChanges(RecordChanges changes, TimeProvider clock)
         {
             using var lease = waits ? changes.Watch(wakeKey, party) : null;
             // The head first: a commit between it and the page's read is in the page, and moves the head for the next look.
-            var head = lease is null ? 0 : await HeadAsync(db, ct);
+            var head = lease is null || !lookAtHead ? 0 : await HeadAsync(db, ct);
             if (await read(ct) is not { } page) return notFound();
             var (body, etag) = Encode(page, json);
             if (lease is not null && etag == known)
             {
-                var changed = await WaitAsync(lease, db, head, known, waitSeconds!.Value, readAgainAnyway, read, json, ct);
+                var changed = await WaitAsync(lease, lookAtHead ? db : null, head, known, waitSeconds!.Value, readAgainAnyway, read, json, ct);
                 if (changed is { Gone: true }) return notFound();
                 if (changed is { } now) (body, etag) = (now.Body!, now.ETag!);
             }
@@ -140,7 +153,8 @@ public sealed class ListChanges(RecordChanges changes, TimeProvider clock)
     /// over (null), or Gone when a record's read finds it out of the caller's sight. Unchanged, it ends only at its deadline,
     /// never earlier: when a waiting request answers tells nothing of commits to records the caller may not see.
     /// </summary>
-    private async Task<(byte[]? Body, string? ETag, bool Gone)?> WaitAsync<T>(RecordChanges.Lease lease, ServiceDbContext db, long head, string known, int waitSeconds,
+    /// <param name="db">Where the transition log's head is read; null: not looked at (<see cref="AnswerAnnouncedAsync"/>).</param>
+    private async Task<(byte[]? Body, string? ETag, bool Gone)?> WaitAsync<T>(RecordChanges.Lease lease, ServiceDbContext? db, long head, string known, int waitSeconds,
         TimeSpan readAgainAnyway, Func<CancellationToken, Task<T?>> read, JsonSerializerOptions json, CancellationToken ct) where T : class
     {
         var deadline = clock.GetUtcNow().AddSeconds(waitSeconds);
@@ -148,8 +162,8 @@ public sealed class ListChanges(RecordChanges changes, TimeProvider clock)
         var next = lease.Changed;
         for (var left = deadline - clock.GetUtcNow(); left > TimeSpan.Zero; left = deadline - clock.GetUtcNow())
         {
-            // Until the next look at the head, or the read due anyway if sooner (a record read every 3 s), or the deadline.
-            var look = RecordChanges.RecheckInterval;
+            // Until the next look at the head (if it is looked at), or the read due anyway if sooner (a record read every 3 s), or the deadline.
+            var look = db is null ? readAgainAnyway : RecordChanges.RecheckInterval;
             var dueAnyway = readAgainAnyway - (clock.GetUtcNow() - readAt);
             if (dueAnyway < look) look = dueAnyway > TimeSpan.Zero ? dueAnyway : TimeSpan.Zero;
             if (left < look) look = left;
@@ -164,7 +178,7 @@ public sealed class ListChanges(RecordChanges changes, TimeProvider clock)
             var waited = next;
             next = lease.NextChange(); // taken before looking, so a commit from now on wakes the next wait
             var woken = waited.IsCompleted;
-            var now = await HeadAsync(db, ct);
+            var now = db is null ? head : await HeadAsync(db, ct);
             if (!woken && now == head && clock.GetUtcNow() - readAt < readAgainAnyway) continue;
             var since = clock.GetUtcNow() - readAt;
             if (since < ReadAgainAtMostEvery)
@@ -173,7 +187,7 @@ public sealed class ListChanges(RecordChanges changes, TimeProvider clock)
                 var pause = ReadAgainAtMostEvery - since;
                 left = deadline - clock.GetUtcNow();
                 await Task.Delay(pause < left ? pause : left > TimeSpan.Zero ? left : TimeSpan.Zero, clock, ct);
-                now = await HeadAsync(db, ct); // what committed during the pause is in the page read next
+                if (db is not null) now = await HeadAsync(db, ct); // what committed during the pause is in the page read next
             }
             head = now;
             // (Another party's commit just before the deadline delays an unchanged answer by this one read: milliseconds.)
