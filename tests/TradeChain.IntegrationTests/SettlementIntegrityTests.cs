@@ -369,7 +369,9 @@ public sealed partial class SettlementIntegrityTests
         // Found by the fault run (bench/run.sh --faults): during a chain stall a client timed out and retried; the retry was
         // refused "DuplicateReference … has no payment under it" (the first transaction was in the node's pool, not yet
         // mined), the first request was cancelled with its caller, and the money stayed on chain with no record.
-        var (system, rpc) = await StartWithPaymentsRpcCountedAsync();
+        // Deposits minted in their own request, as a bank that signs itself, or every bank with batching off
+        // (Payments:DepositBatchWindowMs 0), has them; a queued deposit's crash is SettlementIntegrityTests.Deposits'.
+        var (system, rpc) = await StartWithPaymentsRpcCountedAsync(p => p.SetSetting("Payments:DepositBatchWindowMs", "0"));
         await using var _ = rpc;
         await using var __ = system;
         using var exporter = Client(Roles.Exporter, GoldenPath.ExporterParty);
@@ -472,13 +474,15 @@ public sealed partial class SettlementIntegrityTests
     }
 
     /// <summary>The system with payments' way to the chain through a proxy that counts its calls (disposed by the caller, proxy last).</summary>
-    private static async Task<(TradeChainSystem System, JsonRpcProxy Rpc)> StartWithPaymentsRpcCountedAsync()
+    private static async Task<(TradeChainSystem System, JsonRpcProxy Rpc)> StartWithPaymentsRpcCountedAsync(Action<ServiceProcess>? payments = null)
     {
         var anvilPort = TestEnvironment.FreePort();
         var rpc = new JsonRpcProxy($"http://127.0.0.1:{anvilPort}");
         var system = await TradeChainSystem.StartAsync((name, process) =>
         {
-            if (name == "payments") process.SetSetting("Chain:RpcUrl", rpc.Url);
+            if (name != "payments") return;
+            process.SetSetting("Chain:RpcUrl", rpc.Url);
+            payments?.Invoke(process);
         }, anvilPort: anvilPort);
         return (system, rpc);
     }

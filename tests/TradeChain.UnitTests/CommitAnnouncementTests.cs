@@ -251,4 +251,24 @@ public sealed class CommitAnnouncementTests : IAsyncLifetime
         Assert.False(nextMandates.IsCompleted, "a save without a mandate or an opening woke the mandates lists");
         Assert.False(nextAccounts.IsCompleted, "a save without a booking or an opening woke the accounts lists");
     }
+
+    [Fact]
+    public async Task A_deposit_asked_wakes_the_sender_and_its_decision_wakes_the_request_waiting_for_it()
+    {
+        using var sender = _changes.Watch(ListChanges.AnyOf(DepositRequest.RecordType), "payments:deposit-sender")!;
+        await using var db = Db();
+        var asked = DepositRequest.Ask("BNK-1", "clerk", new SettlementAccount { Party = "EXP", Currency = "USD", Address = "0x01", ServicingBank = "BNK-1" }, 500, "DEP-9",
+            DateTimeOffset.FromUnixTimeMilliseconds(1));
+        using var waiting = _changes.Watch(RecordChanges.KeyOf(DepositRequest.RecordType, asked.Id.ToString()), "BNK-1")!;
+        db.DepositRequests.Add(asked);
+        await db.SaveChangesAsync();
+        Assert.True(sender.Changed.IsCompleted, "the deposit sender was not woken by a deposit asked");
+        Assert.False(waiting.Changed.IsCompleted, "the request's waiter was woken before the deposit was decided");
+
+        var decided = sender.NextChange();
+        asked.MarkBooked("0xtx", DateTimeOffset.FromUnixTimeMilliseconds(2));
+        await db.SaveChangesAsync();
+        Assert.True(waiting.Changed.IsCompleted, "the request waiting for the deposit was not woken by its booking");
+        Assert.False(decided.IsCompleted, "the sender was woken by a decision (nothing new to send)");
+    }
 }

@@ -78,8 +78,7 @@ public sealed class GoldenPath(Uri documents, Uri customs, Uri payments, AuthOpt
             }
         }
         reached?.Invoke(1);
-        await TradeChainHttp.PostAsync(bank, new Uri(payments, $"/accounts/{payer}/{currency}/deposits"),
-            new { amount = payment["amount"]!.GetValue<decimal>(), reference = $"DEP-{reference}" }, ct);
+        await TradeChainHttp.DepositAsync(bank, payments, payer, currency, payment["amount"]!.GetValue<decimal>(), $"DEP-{reference}", ct);
         reached?.Invoke(2);
         if (beforeSettle is not null) await beforeSettle();
         var settling = settle is not null ? await settle(reference) : await TradeChainHttp.PostAsync(bank, new Uri(payments, $"/duty-payments/{reference}/settle"), new { }, ct);

@@ -106,6 +106,24 @@ public static class TradeChainHttp
         return answer;
     }
 
+    /// <summary>
+    /// The bank deposits <paramref name="amount"/> on <paramref name="party"/>'s account (POST …/deposits) and returns the
+    /// account once the deposit is booked: answered 202 (queued for the bank's next batch, the service's wait ran out), the
+    /// deposit is read again until it is booked.
+    /// </summary>
+    /// <exception cref="ApiCallException">Refused; or the token refused the mint (the deposit's rule named).</exception>
+    public static async Task<JsonObject> DepositAsync(HttpClient bank, Uri payments, string party, string currency, decimal amount, string reference,
+        CancellationToken ct = default, TimeSpan? timeout = null)
+    {
+        var account = new Uri(payments, $"/accounts/{Uri.EscapeDataString(party)}/{Uri.EscapeDataString(currency)}");
+        var answer = await PostAsync(bank, new Uri(account.AbsoluteUri + "/deposits"), new { amount, reference }, ct);
+        if (answer["status"]?.GetValue<string>() != "Queued") return answer;
+        var deposit = await PollAsync(bank, new Uri(account.AbsoluteUri + $"/deposits/{Uri.EscapeDataString(reference)}"), d => d["status"]?.GetValue<string>() != "Queued",
+            timeout ?? TimeSpan.FromSeconds(90), ct, $"deposit {reference} booked");
+        if (deposit["status"]!.GetValue<string>() != "Booked") throw new ApiCallException($"deposit {reference} was refused: {deposit.ToJsonString()}");
+        return await GetAsync(bank, account, ct);
+    }
+
     private static async Task<JsonObject> SendAsync(HttpClient client, HttpMethod method, Uri uri, object? body, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(method, uri) { Content = body is null ? null : JsonContent.Create(body) };

@@ -63,12 +63,12 @@ public static class TitleEndpoints
     /// The title, with an ETag; 304 while unchanged; with waitSeconds, answered when it changes (<see cref="ListChanges.AnswerAnnouncedAsync"/>):
     /// a title moves by the registry's events — steps taken here, or by the parties' own wallets — not by the document's transitions.
     /// </summary>
-    private static async Task<IResult> GetAsync(Guid id, HttpContext http, ClaimsPrincipal user, ReadTitles titles, DocumentsDbContext db, ListChanges follow,
+    private static async Task<IResult> GetAsync(Guid id, HttpContext http, ClaimsPrincipal user, ReadTitles titles, ListChanges follow,
         int? waitSeconds, CancellationToken ct)
     {
         if (LongPoll.Refused(ListChanges.Check(http.Request, waitSeconds)) is { } refused) return refused;
         var caller = user.Caller();
-        return await follow.AnswerAnnouncedAsync(http, db, ChainIndex.EventsKey(TitleEvents.Source), waitSeconds, FollowReadAgainAnyway,
+        return await follow.AnswerAnnouncedAsync(http, ChainIndex.EventsKey(TitleEvents.Source), waitSeconds, FollowReadAgainAnyway,
             async c => (await titles.GetAsync(id, caller, c)).Value, () => Problems.NotFound("document", id.ToString()), ct);
     }
 

@@ -21,13 +21,12 @@ public static class TitleListEndpoints
         return app;
     }
 
-    private static async Task<IResult> ListAsync(HttpContext http, ClaimsPrincipal user, ReadTitles titles, DocumentsDbContext db, ListChanges follow,
+    private static async Task<IResult> ListAsync(HttpContext http, ClaimsPrincipal user, ReadTitles titles, ListChanges follow,
         int? page, int? pageSize, int? waitSeconds, CancellationToken ct)
     {
         if (LongPoll.Refused(ListChanges.Check(http.Request, waitSeconds)) is { } refused) return refused;
         var caller = user.Caller();
-        return await follow.AnswerAnnouncedAsync(http, db, ChainIndex.EventsKey(TitleEvents.Source), waitSeconds, TitleEndpoints.FollowReadAgainAnyway,
-            async c => await titles.ListAsync(caller, page, pageSize, c),
-            () => throw new System.Diagnostics.UnreachableException("a list's read gives a page, never null"), ct);
+        return await follow.AnswerAnnouncedListAsync(http, ChainIndex.EventsKey(TitleEvents.Source), waitSeconds, TitleEndpoints.FollowReadAgainAnyway,
+            c => titles.ListAsync(caller, page, pageSize, c), ct);
     }
 }

@@ -2,6 +2,7 @@ using System.Numerics;
 using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using TradeChain.Domain;
 using TradeChain.Payments.Application;
 using TradeChain.Payments.Domain;
@@ -58,6 +59,14 @@ public readonly record struct ChainBalanceReading(long? Minor, string? Unknown)
     public bool? Agrees(long booked) => Minor is { } minor ? minor == booked : Unknown == OutOfRange ? false : null;
 }
 
+/// <summary>A deposit asked of the account's bank (<see cref="DepositRequest"/>): Queued, Booked (its transaction) or Refused (the token's rule).</summary>
+public sealed record DepositRequestView(string Party, string Currency, string Reference, decimal Amount, string Status, string Bank, string? RequestedBy,
+    long RequestedAtUnixMs, string? TransactionHash, string? Rule, string? Refusal, long? DecidedAtUnixMs)
+{
+    public static DepositRequestView From(DepositRequest d) => new(d.Party, d.Currency, d.Reference, LedgerEntry.FromMinor(d.AmountMinor), d.Status.ToString(), d.Bank,
+        d.RequestedBy, d.RequestedAtUnixMs, d.TransactionHash, d.Rule, d.Refusal, d.DecidedAtUnixMs);
+}
+
 public sealed record LedgerEntryView(string Kind, string Reference, decimal Amount, string TransactionHash, long AtUnixMs);
 
 /// <summary>
@@ -85,12 +94,21 @@ public static class AccountEndpoints
         group.MapGet("/{party}/{currency}", GetAsync).RequireAuthorization(Policies.AnyParty).Produces<AccountView>().Produces(StatusCodes.Status304NotModified)
             .WithSummary($"Balance from the service's ledger and from the chain (null when not known; chainBalanceUnknown says why: not-read or out-of-range), and one page of the movements: page (1, the latest) and pageSize ({Paging.DefaultSize}, at most {Paging.MaxSize}); entryCount says how many there are in all. " +
                          ListChanges.RecordSummary("account") + $" Woken by the account's movements committed here; another replica's, and the chain balance, at the read every {ViewReadAgainAnyway.TotalSeconds:0} s.");
-        group.MapPost("/{party}/{currency}/deposits", (string party, string currency, BookingRequest r, ClaimsPrincipal u, BookOnAccount book, PaymentsDbContext db, SettlementLedger l, ILoggerFactory logs,
-                CancellationToken ct) => BookAsync(party, currency, r, u, book, db, l, logs, deposit: true, ct)).RequireAuthorization(Roles.Bank)
-            .WithSummary("The account's bank credits it against its books (mints tokens). Idempotent on the reference. Once booked, answered 200 with the account, whatever its chain balance read gives.");
-        group.MapPost("/{party}/{currency}/withdrawals", (string party, string currency, BookingRequest r, ClaimsPrincipal u, BookOnAccount book, PaymentsDbContext db, SettlementLedger l, ILoggerFactory logs,
-                CancellationToken ct) => BookAsync(party, currency, r, u, book, db, l, logs, deposit: false, ct)).RequireAuthorization(Roles.Bank)
-            .WithSummary("The account's bank debits it to its books (burns tokens). Idempotent on the reference. Once booked, answered 200 with the account, whatever its chain balance read gives.");
+        group.MapPost("/{party}/{currency}/deposits", (string party, string currency, BookingRequest r, HttpContext http, ClaimsPrincipal u, BookOnAccount book, PaymentsDbContext db,
+                SettlementLedger l, RecordChanges changes, IOptions<PaymentsOptions> options, TimeProvider clock, ILoggerFactory logs, CancellationToken ct) =>
+                BookAsync(party, currency, r, http, u, book, db, l, changes, options, clock, logs, deposit: true, ct)).RequireAuthorization(Roles.Bank)
+            .Produces<AccountView>().Produces<DepositRequestView>(StatusCodes.Status202Accepted)
+            .WithSummary("The account's bank credits it against its books (mints tokens). Idempotent on the reference. Once booked, answered 200 with the account, whatever its chain balance read gives. " +
+                         "A bank whose key the service's signer holds asks the deposit, and the process that signs for the banks mints it in its next batch: the request waits for the booking " +
+                         "(Payments:DepositWaitSeconds, 25, or Prefer: wait=) and answers 200, 409 naming the token's rule when it refused the mint, or — with Prefer: respond-async, or when the wait runs out — " +
+                         "202 with the deposit still queued (Location: GET /accounts/{party}/{currency}/deposits/{reference}).");
+        group.MapGet("/{party}/{currency}/deposits/{reference}", GetDepositAsync).RequireAuthorization(Policies.AnyParty).Produces<DepositRequestView>()
+            .WithSummary("A deposit asked of the account's bank: Queued (waiting for the bank's next batch), Booked (its transaction) or Refused (the token's rule). " +
+                         "For the account's holder and its bank; answered from the ledger for a deposit booked in its request.");
+        group.MapPost("/{party}/{currency}/withdrawals", (string party, string currency, BookingRequest r, HttpContext http, ClaimsPrincipal u, BookOnAccount book, PaymentsDbContext db,
+                SettlementLedger l, RecordChanges changes, IOptions<PaymentsOptions> options, TimeProvider clock, ILoggerFactory logs, CancellationToken ct) =>
+                BookAsync(party, currency, r, http, u, book, db, l, changes, options, clock, logs, deposit: false, ct)).RequireAuthorization(Roles.Bank)
+            .WithSummary("The account's bank debits it to its books (burns tokens), in the request. Idempotent on the reference. Once booked, answered 200 with the account, whatever its chain balance read gives.");
         return app;
     }
 
@@ -131,8 +149,9 @@ public static class AccountEndpoints
         if (LongPoll.Refused(ListChanges.Check(http.Request, waitSeconds)) is { } refused) return refused;
         // A bank learns only who mandated it; a customer only its own mandates.
         var mandates = user.IsInRole(Roles.Bank) ? db.Mandates.AsNoTracking().Where(m => m.Bank == party) : db.Mandates.AsNoTracking().Where(m => m.Party == party);
-        // Woken by a mandate given or moved, or an account opened, committed here (PaymentsDbContext.ChangedWithoutTransition).
-        return await lists.AnswerAsync(http, db, PaymentsDbContext.MandateRecordType, waitSeconds, async c =>
+        // Woken by a mandate given or moved, or an account opened, committed here (PaymentsDbContext.ChangedWithoutTransition);
+        // no transition moves a mandate, so the transition log's head is not looked at (another replica's: the 10 s read).
+        return await lists.AnswerAnnouncedListAsync(http, ListChanges.AnyOf(PaymentsDbContext.MandateRecordType), waitSeconds, ListChanges.ReadAgainAnyway, async c =>
         {
             var total = await mandates.CountAsync(c);
             List<MandateView> views = Paging.PastEnd(number, size, total) ? [] : await mandates.OrderBy(m => m.Party).ThenBy(m => m.Currency).Skip((number - 1) * size).Take(size)
@@ -320,8 +339,9 @@ public static class AccountEndpoints
             () => Problems.NotFound("account", $"{party}/{currency}"), ct);
     }
 
-    private static async Task<IResult> BookAsync(string party, string currency, BookingRequest request, ClaimsPrincipal user, BookOnAccount book,
-        PaymentsDbContext db, SettlementLedger ledger, ILoggerFactory logs, bool deposit, CancellationToken ct)
+    private static async Task<IResult> BookAsync(string party, string currency, BookingRequest request, HttpContext http, ClaimsPrincipal user, BookOnAccount book,
+        PaymentsDbContext db, SettlementLedger ledger, RecordChanges changes, IOptions<PaymentsOptions> options, TimeProvider clock, ILoggerFactory logs, bool deposit,
+        CancellationToken ct)
     {
         var errors = new List<(string, string)>();
         var decimals = Iso20022.CurrencyAmount.IsActive(currency.ToUpperInvariant()) ? Math.Min(2, Iso20022.CurrencyAmount.MinorUnits(currency.ToUpperInvariant())) : 2;
@@ -331,8 +351,74 @@ public static class AccountEndpoints
             errors.Add(("reference", $"is required: the bank's booking reference (at most {InputLimits.Reference} characters); repeating it books nothing twice"));
         else if (TextRules.Problem(request.Reference, InputLimits.Reference) is { } broken) errors.Add(("reference", broken));
         if (errors.Count > 0) return Problems.Validation(errors);
-        var account = await book.HandleAsync(Caller.From(user), party, currency.ToUpperInvariant(), request.Amount!.Value, request.Reference!, deposit, ct);
-        return account is null ? Problems.NotFound("account", $"{party}/{currency}") : Results.Ok(await ViewAsync(db, ledger, account, logs.CreateLogger(typeof(AccountEndpoints)), ct, RecentEntries));
+        var caller = Caller.From(user);
+        var booking = await book.HandleAsync(caller, party, currency.ToUpperInvariant(), request.Amount!.Value, request.Reference!, deposit, ct);
+        if (booking is null) return Problems.NotFound("account", $"{party}/{currency}");
+        if (booking.Deposit is { } asked)
+        {
+            // Asked: the process that signs for the banks mints it. Unless the client prefers not to wait (RFC 7240
+            // respond-async), the answer waits — at most its wait= or Payments:DepositWaitSeconds — for the outcome.
+            var (respondAsync, wait) = Prefer.Of(http.Request, TimeSpan.FromSeconds(Math.Clamp(options.Value.DepositWaitSeconds, 0, RecordChanges.MaxWaitSeconds)));
+            if (asked.Status == DepositRequestStatus.Queued && !respondAsync && (int)wait.TotalSeconds > 0)
+                asked = await FollowDepositAsync(db, changes, clock, asked, caller.Party, (int)wait.TotalSeconds, CallerAborted(http, ct)) ?? asked;
+            if (asked.Status == DepositRequestStatus.Refused)
+                throw new DomainRuleViolation(asked.Rule!, $"The settlement token refused deposit {asked.Reference}: {asked.Refusal} Nothing was minted or booked.");
+            if (asked.Status == DepositRequestStatus.Queued)
+            {
+                if (respondAsync) http.Response.Headers["Preference-Applied"] = "respond-async";
+                http.Response.Headers.RetryAfter = "2";
+                return Results.Accepted(DepositPath(asked), DepositRequestView.From(asked));
+            }
+        }
+        return Results.Ok(await ViewAsync(db, ledger, booking.Account, logs.CreateLogger(typeof(AccountEndpoints)), ct, RecentEntries));
+    }
+
+    /// <summary>Where a deposit asked is read (its 202's Location).</summary>
+    private static string DepositPath(DepositRequest deposit) =>
+        $"/accounts/{Uri.EscapeDataString(deposit.Party)}/{deposit.Currency}/deposits/{Uri.EscapeDataString(deposit.Reference)}";
+
+    /// <summary>The request's own abort (a closed connection ends the wait, never the deposit: it is queued already).</summary>
+    private static CancellationToken CallerAborted(HttpContext http, CancellationToken ct) =>
+        http.Items.TryGetValue(DutyPaymentEndpoints.CallerAbortedKey, out var aborted) && aborted is CancellationToken token ? token : ct;
+
+    /// <summary>The deposit once decided (Booked or Refused), woken by the commit that decides it; as it stands when the wait runs out.</summary>
+    private static async Task<DepositRequest?> FollowDepositAsync(PaymentsDbContext db, RecordChanges changes, TimeProvider clock, DepositRequest asked, string party,
+        int waitSeconds, CancellationToken ct)
+    {
+        try
+        {
+            return await changes.FollowAsync(RecordChanges.KeyOf(DepositRequest.RecordType, asked.Id.ToString()), party, new LongPoll(0, waitSeconds),
+                c => db.DepositRequests.AsNoTracking().SingleOrDefaultAsync(d => d.Id == asked.Id, c), Decided,
+                async c => Decided(await db.DepositRequests.AsNoTracking().Where(d => d.Id == asked.Id).Select(d => d.Status).SingleAsync(c)), clock, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return null; // the caller went away: the deposit is queued and is booked all the same
+        }
+    }
+
+    private static int Decided(DepositRequest deposit) => Decided(deposit.Status);
+
+    private static int Decided(DepositRequestStatus status) => status == DepositRequestStatus.Queued ? 0 : 1;
+
+    private static async Task<IResult> GetDepositAsync(string party, string currency, string reference, ClaimsPrincipal user, PaymentsDbContext db, CancellationToken ct)
+    {
+        currency = currency.ToUpperInvariant();
+        var account = await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Party == party && a.Currency == currency, ct);
+        var caller = user.Party();
+        // The holder and its bank only; anyone else learns nothing, not even that the account exists.
+        if (account is null || (caller != account.Party && caller != account.ServicingBank)) return Problems.NotFound("deposit", $"{party}/{currency}/{reference}");
+        if (await db.DepositRequests.AsNoTracking().SingleOrDefaultAsync(d => d.Party == party && d.Reference == reference && d.Currency == currency, ct) is { } asked)
+        {
+            var view = DepositRequestView.From(asked);
+            // Who at the bank asked, and the node's words of a refusal, are the bank's; the holder sees the status and the rule.
+            return Results.Ok(caller == account.ServicingBank ? view : view with { RequestedBy = null, Refusal = null });
+        }
+        // Booked in its request (a bank that signs itself, or batching off): the ledger has it.
+        var booked = await db.Entries.AsNoTracking().SingleOrDefaultAsync(e => e.Kind == LedgerEntryKind.Deposit && e.Reference == reference && e.Party == party && e.Currency == currency, ct);
+        return booked is null ? Problems.NotFound("deposit", $"{party}/{currency}/{reference}")
+            : Results.Ok(new DepositRequestView(party, currency, reference, LedgerEntry.FromMinor(booked.AmountMinor), nameof(DepositRequestStatus.Booked), account.ServicingBank,
+                null, booked.AtUnixMs, booked.TransactionHash, null, null, booked.AtUnixMs));
     }
 
     /// <summary>How many of the latest movements the answer to an opening, a deposit or a withdrawal carries (GET: a page of them).</summary>

@@ -30,6 +30,9 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
 
     public DbSet<AccountMandate> Mandates => Set<AccountMandate>();
 
+    /// <summary>Deposits asked by banks' requests, sent by the process that signs for the banks (<see cref="DepositSender"/>).</summary>
+    public DbSet<DepositRequest> DepositRequests => Set<DepositRequest>();
+
     /// <summary>Each holder's balance, kept by the database as entries are inserted (<see cref="AccountBalance"/>): read it, never write it.</summary>
     public DbSet<AccountBalance> Balances => Set<AccountBalance>();
 
@@ -60,7 +63,8 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
     protected override IEnumerable<string> ChangedWithoutTransition()
     {
         HashSet<(string Party, string Currency)>? moved = null;
-        bool opened = false, mandated = false;
+        List<string>? decided = null;
+        bool opened = false, mandated = false, asked = false;
         foreach (var entry in ChangeTracker.Entries())
         {
             switch (entry.Entity)
@@ -74,8 +78,15 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
                 case AccountMandate when entry.State is EntityState.Added or EntityState.Modified or EntityState.Deleted:
                     mandated = true;
                     break;
+                case DepositRequest deposit when entry.State is EntityState.Added or EntityState.Modified:
+                    // Asked (or asked again): the sender wakes. Decided: the request waiting for it.
+                    if (deposit.Status == DepositRequestStatus.Queued) asked = true;
+                    else (decided ??= []).Add(RecordChanges.KeyOf(DepositRequest.RecordType, deposit.Id.ToString()));
+                    break;
             }
         }
+        if (asked) yield return ListChanges.AnyOf(DepositRequest.RecordType);
+        foreach (var key in decided ?? []) yield return key;
         foreach (var (party, currency) in moved ?? []) yield return AccountKey(party, currency);
         if (moved is not null || opened) yield return ListChanges.AnyOf(AccountRecordType);
         if (opened || mandated) yield return ListChanges.AnyOf(MandateRecordType);
@@ -216,6 +227,16 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
             e.HasKey(m => new { m.Party, m.Currency });
             // A bank's mandates (GET /accounts/mandates), in order.
             e.HasIndex(m => new { m.Bank, m.Party, m.Currency });
+        });
+        model.Entity<DepositRequest>(e =>
+        {
+            e.ToTable("deposit_requests");
+            e.HasKey(d => d.Id);
+            e.Property(d => d.Id).ValueGeneratedNever();
+            e.HasIndex(d => new { d.Party, d.Reference }).IsUnique(); // one request per booking reference, as the entry it becomes
+            e.Property(d => d.Status).HasConversion<string>();
+            // The sender's scan: the queued ones only.
+            e.HasIndex(d => d.RequestedAtUnixMs).HasFilter($"\"Status\" = '{nameof(DepositRequestStatus.Queued)}'");
         });
         model.Entity<LedgerEntry>(e =>
         {

@@ -33,11 +33,19 @@ public sealed class PaymentsOptions
     public int SettlementBatchWindowMs { get; set; } = 50;
 
     /// <summary>
-    /// How long the deposits a bank books at the same time gather before they go to the chain as one transaction (a bank
-    /// whose key this service's signer holds; at most <see cref="MostBatchItems"/>; each request still answers once its
-    /// deposit is mined and booked). 0: each deposit is its own transaction. 0 to 1000 (checked at start).
+    /// How long the deposits a bank asked at the same time gather before the deposit sender (<see cref="DepositSender"/>, in
+    /// the process that signs for the banks) sends them as one transaction (a bank whose key this service's signer holds;
+    /// at most <see cref="MostBatchItems"/>). 0: no queue — each deposit is minted in its own request, as its own
+    /// transaction, by whichever process takes it. 0 to 1000 (checked at start).
     /// </summary>
     public int DepositBatchWindowMs { get; set; } = 50;
+
+    /// <summary>
+    /// How long a deposit's request waits for its booking when the deposit is sent by the process that signs for the banks
+    /// (<see cref="DepositSender"/>) before answering 202 with the deposit still queued (0–30, checked at start); a client's
+    /// <c>Prefer: wait=</c> may shorten it, <c>Prefer: respond-async</c> skips it.
+    /// </summary>
+    public int DepositWaitSeconds { get; set; } = 25;
 
     /// <summary>The most settlements in one batch transaction: 1 to <see cref="MostBatchItems"/> (checked at start).</summary>
     public int SettlementBatchMaxItems { get; set; } = 100;

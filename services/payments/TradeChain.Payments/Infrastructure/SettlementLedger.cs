@@ -26,8 +26,8 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
     public SettlementClient Chain => chain;
 
     /// <summary>
-    /// The deposits banks book at the same time, per bank and currency: one mintBatch transaction per window
-    /// (Payments:DepositBatchWindowMs), each request waiting for its own item's outcome. Up to
+    /// The queued deposits of one bank and currency sent at the same time (<see cref="DepositSender"/>): one mintBatch
+    /// transaction per window (Payments:DepositBatchWindowMs), each deposit's send waiting for its own item's outcome. Up to
     /// <see cref="DepositBatchesInFlight"/> of a bank's batches are pipelined (on a chain with a block period a deposit
     /// waits for the next block, not for every batch before it).
     /// </summary>
@@ -39,8 +39,28 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
     /// <summary>How many deposit batches of one bank may wait for their receipts at once.</summary>
     public const int DepositBatchesInFlight = 4;
 
-    /// <summary>Whether <paramref name="bankParty"/>'s deposits go in batches: batching is on and this service's signer holds the bank's key.</summary>
-    private bool BatchesDeposits(string bankParty) => options.Value.DepositBatchWindowMs > 0 && wallets.HasAccount(bankParty) && !wallets.SignsItself(bankParty);
+    /// <summary>
+    /// Whether <paramref name="bankParty"/>'s deposits are asked, not sent, by its requests (<see cref="DepositRequest"/>) and
+    /// sent in batches by the process that signs for the banks (<see cref="DepositSender"/>): batching is on and this
+    /// service's signer holds the bank's key. Otherwise each request mints its deposit itself (a bank that signs itself;
+    /// every bank when Payments:DepositBatchWindowMs is 0 — so that setting also moves deposits back onto the request).
+    /// </summary>
+    public bool QueuesDeposits(string bankParty) => options.Value.DepositBatchWindowMs > 0 && wallets.HasAccount(bankParty) && !wallets.SignsItself(bankParty);
+
+    /// <summary>
+    /// Mints a queued deposit in the bank's next batch (one mintBatch per bank and currency per window, up to
+    /// <see cref="DepositBatchesInFlight"/> batches in flight): what became of it, from its own event in the receipt (made,
+    /// or made by an earlier attempt under the same reference; refused, naming the token's rule; or undecided).
+    /// </summary>
+    public Task<BatchTransferOutcome> MintQueuedAsync(DepositRequest deposit, string address, CancellationToken ct) =>
+        _deposits.AddAsync((deposit.Bank, deposit.Currency),
+            BatchTransfer.Mint(address, deposit.AmountMinor, BookingReference(LedgerEntryKind.Deposit, deposit.Party, deposit.Reference)), ct);
+
+    /// <summary>
+    /// The bank's 32-byte reference on chain of a deposit or withdrawal <paramref name="reference"/> on <paramref name="party"/>'s
+    /// account: the same whichever path mints it (its request, or the deposit sender), so that a mint sent again finds the one before.
+    /// </summary>
+    public static byte[] BookingReference(LedgerEntryKind kind, string party, string reference) => SettlementClient.Reference($"{kind.Name()}:{party}:{reference}");
 
     public PartyWallets Wallets => wallets;
 
@@ -105,7 +125,7 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
     public async Task<SettlementAccount> RequireAccountAsync(PaymentsDbContext db, string party, string currency, string role, CancellationToken ct) =>
         SettlementAccount.Required(await db.Accounts.SingleOrDefaultAsync(a => a.Party == party && a.Currency == currency, ct), party, currency, role);
 
-    /// <summary>A deposit (mint) or withdrawal (burn) by the account's own bank against its books.</summary>
+    /// <summary>A deposit (mint) or withdrawal (burn) by the account's own bank against its books, sent by this request (a queued deposit: <see cref="MintQueuedAsync"/>).</summary>
     public async Task<LedgerEntry> BookAsync(PaymentsDbContext db, SettlementAccount account, string bankParty, decimal amount, string reference, bool deposit, CancellationToken ct)
     {
         account.RequireServicedBy(bankParty);
@@ -113,17 +133,11 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
         var booked = await db.Entries.SingleOrDefaultAsync(e => e.Kind == kind && e.Reference == reference && e.Party == account.Party, ct);
         if (booked is not null) return booked;
         var minor = LedgerEntry.ToMinor(amount);
-        var reference32 = SettlementClient.Reference($"{kind.Name()}:{account.Party}:{reference}");
-        string transactionHash;
-        if (deposit && BatchesDeposits(bankParty))
-            transactionHash = Minted(await _deposits.AddAsync((bankParty, account.Currency), BatchTransfer.Mint(account.Address, minor, reference32), ct));
-        else
-        {
-            var bank = await wallets.ForAsync(bankParty, ct);
-            transactionHash = (deposit
-                ? await chain.MintAsync(bank, account.Currency, account.Address, minor, reference32, ct)
-                : await chain.BurnAsync(bank, account.Currency, account.Address, minor, reference32, ct)).TransactionHash;
-        }
+        var reference32 = BookingReference(kind, account.Party, reference);
+        var bank = await wallets.ForAsync(bankParty, ct);
+        var transactionHash = (deposit
+            ? await chain.MintAsync(bank, account.Currency, account.Address, minor, reference32, ct)
+            : await chain.BurnAsync(bank, account.Currency, account.Address, minor, reference32, ct)).TransactionHash;
         var entry = new LedgerEntry
         {
             Party = account.Party, Currency = account.Currency, AmountMinor = deposit ? minor : -minor, Kind = kind, Reference = reference,
@@ -132,17 +146,6 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
         db.Entries.Add(entry);
         return entry;
     }
-
-    /// <summary>
-    /// The transaction that made a batched deposit (the batch's, or an earlier attempt's under the same reference); a refusal
-    /// as the single mint's would be (<see cref="ChainRevertedException"/>, the token's rule named); an outcome this client
-    /// could not read (an earlier attempt's record unreadable, or no event of the item in the receipt) as not known yet
-    /// (<see cref="ChainOutcomeUnknownException"/>, 503: asked again, the next attempt finds it made or makes it).
-    /// </summary>
-    private static string Minted(BatchTransferOutcome outcome) =>
-        outcome.TransactionHash ?? (outcome.Undecided || outcome.Rule == BatchTransferOutcome.NotInBatchRule
-            ? throw new ChainOutcomeUnknownException("mint", outcome.Refusal ?? "no outcome")
-            : throw new ChainRevertedException("mint", outcome.Refusal ?? "refused"));
 
     /// <summary>
     /// The bank debits its customer <paramref name="from"/> and credits <paramref name="to"/> on chain (a duty payment),

@@ -107,17 +107,27 @@ public sealed class ListChanges(RecordChanges changes, TimeProvider clock)
     /// service it moves every moment (each move would read the view again, at most once a second). <paramref name="read"/>
     /// gives null when the caller may not see it: <paramref name="notFound"/> is answered then.
     /// </summary>
-    public Task<IResult> AnswerAnnouncedAsync<T>(HttpContext http, ServiceDbContext db, string wakeKey, int? waitSeconds, TimeSpan readAgainAnyway,
+    public Task<IResult> AnswerAnnouncedAsync<T>(HttpContext http, string wakeKey, int? waitSeconds, TimeSpan readAgainAnyway,
         Func<CancellationToken, Task<T?>> read, Func<IResult> notFound, CancellationToken ct) where T : class =>
-        AnswerCoreAsync(http, db, wakeKey, waitSeconds, readAgainAnyway, read, notFound, ct, lookAtHead: false);
+        AnswerCoreAsync(http, null, wakeKey, waitSeconds, readAgainAnyway, read, notFound, ct);
+
+    /// <summary>
+    /// <see cref="AnswerAnnouncedAsync{T}(HttpContext, string, int?, TimeSpan, Func{CancellationToken, Task{T}}, Func{IResult}, CancellationToken)"/>
+    /// for a list: its read always gives a page.
+    /// </summary>
+    public Task<IResult> AnswerAnnouncedListAsync<T>(HttpContext http, string wakeKey, int? waitSeconds, TimeSpan readAgainAnyway,
+        Func<CancellationToken, Task<T>> read, CancellationToken ct) where T : class =>
+        AnswerCoreAsync(http, null, wakeKey, waitSeconds, readAgainAnyway, async c => (T?)await read(c),
+            () => throw new System.Diagnostics.UnreachableException("a list's read gives a page, never null"), ct);
 
     /// <summary>What an endpoint's summary says of one record's long-poll by ETag (<see cref="AnswerRecordAsync"/>).</summary>
     public static string RecordSummary(string what) =>
         $"Its answer carries an ETag (the {what} as the caller sees it); with If-None-Match of it the answer is 304 Not Modified while the {what} is the same, " +
         $"and with waitSeconds (at most {RecordChanges.MaxWaitSeconds}; only with If-None-Match) as well it waits up to that long for the {what} to change: a client follows it without polling.";
 
-    private async Task<IResult> AnswerCoreAsync<T>(HttpContext http, ServiceDbContext db, string wakeKey, int? waitSeconds, TimeSpan readAgainAnyway,
-        Func<CancellationToken, Task<T?>> read, Func<IResult> notFound, CancellationToken ct, bool lookAtHead = true) where T : class
+    /// <param name="db">Where the transition log's head is looked at while waiting; null: not looked at (<see cref="AnswerAnnouncedAsync"/>).</param>
+    private async Task<IResult> AnswerCoreAsync<T>(HttpContext http, ServiceDbContext? db, string wakeKey, int? waitSeconds, TimeSpan readAgainAnyway,
+        Func<CancellationToken, Task<T?>> read, Func<IResult> notFound, CancellationToken ct) where T : class
     {
         var known = Known(http.Request);
         var json = http.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
@@ -128,12 +138,12 @@ public sealed class ListChanges(RecordChanges changes, TimeProvider clock)
         {
             using var lease = waits ? changes.Watch(wakeKey, party) : null;
             // The head first: a commit between it and the page's read is in the page, and moves the head for the next look.
-            var head = lease is null || !lookAtHead ? 0 : await HeadAsync(db, ct);
+            var head = lease is null || db is null ? 0 : await HeadAsync(db, ct);
             if (await read(ct) is not { } page) return notFound();
             var (body, etag) = Encode(page, json);
             if (lease is not null && etag == known)
             {
-                var changed = await WaitAsync(lease, lookAtHead ? db : null, head, known, waitSeconds!.Value, readAgainAnyway, read, json, ct);
+                var changed = await WaitAsync(lease, db, head, known, waitSeconds!.Value, readAgainAnyway, read, json, ct);
                 if (changed is { Gone: true }) return notFound();
                 if (changed is { } now) (body, etag) = (now.Body!, now.ETag!);
             }

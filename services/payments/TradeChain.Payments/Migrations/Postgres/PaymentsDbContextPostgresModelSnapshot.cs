@@ -140,6 +140,64 @@ namespace TradeChain.Payments.Migrations.Postgres
                     b.ToTable("credits", (string)null);
                 });
 
+            modelBuilder.Entity("TradeChain.Payments.Domain.DepositRequest", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("AmountMinor")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Bank")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<long?>("DecidedAtUnixMs")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Party")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Reference")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Refusal")
+                        .HasColumnType("text");
+
+                    b.Property<long>("RequestedAtUnixMs")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("RequestedBy")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Rule")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("TransactionHash")
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RequestedAtUnixMs")
+                        .HasFilter("\"Status\" = 'Queued'");
+
+                    b.HasIndex("Party", "Reference")
+                        .IsUnique();
+
+                    b.ToTable("deposit_requests", (string)null);
+                });
+
             modelBuilder.Entity("TradeChain.Payments.Domain.DutyPayment", b =>
                 {
                     b.Property<string>("Reference")

@@ -135,6 +135,64 @@ namespace TradeChain.Payments.Migrations.Sqlite
                     b.ToTable("credits", (string)null);
                 });
 
+            modelBuilder.Entity("TradeChain.Payments.Domain.DepositRequest", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("AmountMinor")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Bank")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("DecidedAtUnixMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Party")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reference")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Refusal")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RequestedAtUnixMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RequestedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Rule")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TransactionHash")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RequestedAtUnixMs")
+                        .HasFilter("\"Status\" = 'Queued'");
+
+                    b.HasIndex("Party", "Reference")
+                        .IsUnique();
+
+                    b.ToTable("deposit_requests", (string)null);
+                });
+
             modelBuilder.Entity("TradeChain.Payments.Domain.DutyPayment", b =>
                 {
                     b.Property<string>("Reference")

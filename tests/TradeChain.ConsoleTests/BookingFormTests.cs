@@ -1,0 +1,80 @@
+using System.Net;
+using System.Text;
+using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using TradeChain.Console.Components.Payments;
+using TradeChain.Console.Services;
+using TradeChain.Console.Services.Payments;
+using TradeChain.ConsoleTests.Infrastructure;
+
+namespace TradeChain.ConsoleTests;
+
+/// <summary>
+/// A bank's deposit form, without a browser: a deposit booked (200, the account) is handed to its page; one still queued
+/// for the bank's next batch when the service's wait ran out (202) is said to be queued, never shown as a booking.
+/// </summary>
+public sealed class BookingFormTests : BunitContext
+{
+    private readonly ScriptedPayments _service = new();
+
+    public BookingFormTests()
+    {
+        Services.AddSingleton(new PaymentsApi(new HttpClient(_service) { BaseAddress = new Uri("http://payments.test/") }, new AnonymousAuthentication(), new HttpContextAccessor()));
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
+    }
+
+    [Fact]
+    public void A_deposit_still_queued_is_said_to_be_queued_and_not_handed_on_as_booked()
+    {
+        _service.Answer = (HttpStatusCode.Accepted, "{\"party\":\"EXP-1\",\"currency\":\"USD\",\"reference\":\"DEP-7\",\"amount\":12.5,\"status\":\"Queued\",\"bank\":\"BNK-1\"," +
+            "\"requestedAtUnixMs\":1796000000000}");
+        var booked = new List<string>();
+        var form = Render<BookingForm>(p => p.Add(f => f.Party, "EXP-1").Add(f => f.Currency, "USD").Add(f => f.Kind, "deposits")
+            .Add(f => f.OnBooked, EventCallback.Factory.Create<Account>(this, a => booked.Add(a.Party))));
+
+        Book(form);
+
+        form.WaitForAssertion(() => Assert.NotEmpty(form.FindAll("[data-testid=deposits-queued]")), TimeSpan.FromSeconds(10));
+        Assert.Contains("DEP-7 is queued", form.Find("[data-testid=deposits-queued]").TextContent);
+        Assert.Empty(booked);
+        Assert.Equal("/accounts/EXP-1/USD/deposits", Assert.Single(_service.Posts));
+    }
+
+    [Fact]
+    public void A_deposit_booked_hands_the_account_to_its_page()
+    {
+        _service.Answer = (HttpStatusCode.OK, "{\"party\":\"EXP-1\",\"currency\":\"USD\",\"address\":\"0x01\",\"servicingBank\":\"BNK-1\",\"balance\":12.5,\"entries\":[],\"entryCount\":1}");
+        var booked = new List<string>();
+        var form = Render<BookingForm>(p => p.Add(f => f.Party, "EXP-1").Add(f => f.Currency, "USD").Add(f => f.Kind, "deposits")
+            .Add(f => f.OnBooked, EventCallback.Factory.Create<Account>(this, a => booked.Add(a.Party))));
+
+        Book(form);
+
+        form.WaitForAssertion(() => Assert.Equal(["EXP-1"], booked), TimeSpan.FromSeconds(10));
+        Assert.Empty(form.FindAll("[data-testid=deposits-queued]"));
+    }
+
+    private static void Book(IRenderedComponent<BookingForm> form)
+    {
+        form.Find("#booking-amount").Change("12.5");
+        form.Find("#booking-reference").Change("DEP-7");
+        form.Find("[data-testid=deposits-submit]").Click();
+    }
+
+    /// <summary>A payments service answering every deposit as scripted.</summary>
+    private sealed class ScriptedPayments : HttpMessageHandler
+    {
+        public (HttpStatusCode Status, string Body) Answer;
+
+        public readonly List<string> Posts = [];
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            lock (Posts) Posts.Add(request.RequestUri!.AbsolutePath);
+            return Task.FromResult(new HttpResponseMessage(Answer.Status) { Content = new StringContent(Answer.Body, Encoding.UTF8, "application/json") });
+        }
+    }
+}
