@@ -9,6 +9,7 @@ using TradeChain.Documents.Infrastructure;
 using TradeChain.Ledger;
 using TradeChain.ServiceDefaults.Chain;
 using TradeChain.ServiceDefaults.Persistence;
+using TradeChain.ServiceDefaults.Transitions;
 using TradeChain.Testing;
 
 namespace TradeChain.IntegrationTests;
@@ -73,6 +74,7 @@ public sealed class ChainIndexTests : IAsyncLifetime
         .AddSingleton(Options.Create(new ChainIndexOptions { PollIntervalMs = pollIntervalMs, CatchUpTimeoutSeconds = 30 }))
         .AddSingleton(sp => new ChainIndex([source], sp.GetRequiredService<ChainWriter>(), chain, sp.GetRequiredService<IOptions<ChainIndexOptions>>()))
         .AddSingleton<ChainIndexer>()
+        .AddSingleton(new RecordChanges())
         .AddDbContext<DocumentsDbContext>(o => o.UseServiceDatabase($"Data Source={Path.Combine(_directory, database)}"))
         .AddScoped<ServiceDbContext>(sp => sp.GetRequiredService<DocumentsDbContext>());
 
@@ -89,7 +91,10 @@ public sealed class ChainIndexTests : IAsyncLifetime
             var titles = service.GetRequiredService<TitleRegistryClient>();
             await titles.MintAsync(first, Address(1), Address(1), CancellationToken.None);
             await ChainHistoryTests.MineAsync(_anvil.RpcUrl, 3 * NodeLimit + 17);
+            // What follows the source's events (a title's page) is woken once a round has committed new ones.
+            using var following = service.GetRequiredService<RecordChanges>().Watch(ChainIndex.EventsKey(TitleEvents.Source), "EXP-1")!;
             Assert.True(await service.GetRequiredService<ChainIndexer>().IndexAsync(CancellationToken.None) > 0);
+            Assert.True(following.Changed.IsCompleted, "a round that stored the registry's events woke nothing that follows them");
             await AssertIndexHoldsTheChainAsync(service, registry);
             Assert.Single(await HistoryAsync(service, first));
             resumeAt = await CursorAsync(service);
@@ -116,7 +121,9 @@ public sealed class ChainIndexTests : IAsyncLifetime
             // A round repeated over blocks already indexed (another replica, a cursor that lagged) stores nothing again.
             await using (var scope = service.CreateAsyncScope())
                 await scope.ServiceProvider.GetRequiredService<DocumentsDbContext>().ChainCursors.ExecuteUpdateAsync(c => c.SetProperty(x => x.NextBlock, 0L));
+            using var following = service.GetRequiredService<RecordChanges>().Watch(ChainIndex.EventsKey(TitleEvents.Source), "EXP-1")!;
             Assert.Equal(0, await service.GetRequiredService<ChainIndexer>().IndexAsync(CancellationToken.None));
+            Assert.False(following.Changed.IsCompleted, "a round that stored nothing new woke what follows the events");
             await AssertIndexHoldsTheChainAsync(service, registry);
 
             // Read-your-writes: with the indexer running, a reader waits for the block of its own transaction.
