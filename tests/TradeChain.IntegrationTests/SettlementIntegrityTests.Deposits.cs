@@ -42,8 +42,11 @@ public sealed partial class SettlementIntegrityTests
             Assert.Equal(HttpStatusCode.Accepted, status);
             Assert.Equal(("Queued", 75.25m, "BNK-HSBC"), (queued!["status"]!.GetValue<string>(), queued["amount"]!.GetValue<decimal>(), queued["bank"]!.GetValue<string>()));
             Assert.Null(queued["transactionHash"]);
-            // Without respond-async it waits (Payments:DepositWaitSeconds) and still answers 202: nothing here sends it.
-            var (waited, _) = await Send(bank, HttpMethod.Post, deposits, new { amount = 75.25m, reference = "DEP-Q-1" });
+            // Without respond-async it waits (Payments:DepositWaitSeconds, or here the client's Prefer: wait=2) and still
+            // answers 202: nothing here sends it.
+            using var briefly = Client(Roles.Bank, "BNK-HSBC");
+            briefly.DefaultRequestHeaders.Add("Prefer", "wait=2");
+            var (waited, _) = await Send(briefly, HttpMethod.Post, deposits, new { amount = 75.25m, reference = "DEP-Q-1" });
             Assert.Equal(HttpStatusCode.Accepted, waited);
             // The same reference for another amount is refused, naming the rule; a stranger learns nothing of the deposit.
             var (reused, problem) = await Send(noWait, HttpMethod.Post, deposits, new { amount = 80m, reference = "DEP-Q-1" });

@@ -100,7 +100,7 @@ public static class AccountEndpoints
             .Produces<AccountView>().Produces<DepositRequestView>(StatusCodes.Status202Accepted)
             .WithSummary("The account's bank credits it against its books (mints tokens). Idempotent on the reference. Once booked, answered 200 with the account, whatever its chain balance read gives. " +
                          "A bank whose key the service's signer holds asks the deposit, and the process that signs for the banks mints it in its next batch: the request waits for the booking " +
-                         "(Payments:DepositWaitSeconds, 25, or Prefer: wait=) and answers 200, 409 naming the token's rule when it refused the mint, or — with Prefer: respond-async, or when the wait runs out — " +
+                         "(Payments:DepositWaitSeconds, 15, or Prefer: wait=) and answers 200, 409 naming the token's rule when it refused the mint, or — with Prefer: respond-async, or when the wait runs out — " +
                          "202 with the deposit still queued (Location: GET /accounts/{party}/{currency}/deposits/{reference}).");
         group.MapGet("/{party}/{currency}/deposits/{reference}", GetDepositAsync).RequireAuthorization(Policies.AnyParty).Produces<DepositRequestView>()
             .WithSummary("A deposit asked of the account's bank: Queued (waiting for the bank's next batch), Booked (its transaction) or Refused (the token's rule). " +
@@ -404,6 +404,8 @@ public static class AccountEndpoints
     private static async Task<IResult> GetDepositAsync(string party, string currency, string reference, ClaimsPrincipal user, PaymentsDbContext db, CancellationToken ct)
     {
         currency = currency.ToUpperInvariant();
+        // A route value keeps an escaped slash escaped (a 202's Location escapes the reference): the reference as booked.
+        reference = reference.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
         var account = await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Party == party && a.Currency == currency, ct);
         var caller = user.Party();
         // The holder and its bank only; anyone else learns nothing, not even that the account exists.

@@ -27,7 +27,7 @@ public sealed class DepositRequest
 
     public long AmountMinor { get; set; }
 
-    /// <summary>Who at the bank asked (the ledger entry's and the camt.054's actor).</summary>
+    /// <summary>Who at the bank asked (shown to the bank; the ledger entry and the camt.054 name the bank).</summary>
     public string RequestedBy { get; set; } = "";
 
     public long RequestedAtUnixMs { get; set; }

@@ -32,6 +32,9 @@ public sealed class DepositSender(IServiceScopeFactory scopes, SettlementLedger 
     /// <summary>The most deposits read in one look, and in flight at once in this process (four full batches).</summary>
     public const int MostInFlight = SettlementLedger.DepositBatchesInFlight * PaymentsOptions.MostBatchItems;
 
+    /// <summary>The rule of a revert that names no error (<see cref="ChainRevertedException.RuleOf"/>): sent again, never a refusal.</summary>
+    private static readonly string UnnamedRevert = ChainRevertedException.RuleOf("");
+
     /// <summary>What waits on this sender in <see cref="RecordChanges"/> (a party of its own, so no caller's places are taken).</summary>
     private const string Watcher = "payments:deposit-sender";
 
@@ -119,11 +122,13 @@ public sealed class DepositSender(IServiceScopeFactory scopes, SettlementLedger 
             {
                 outcome = await ledger.MintQueuedAsync(request, address, CancellationToken.None);
             }
-            catch (ChainRevertedException e)
+            catch (ChainRevertedException e) when (e.Rule != UnnamedRevert)
             {
-                // The whole batch refused (the bank lost its minter role…): nothing of it moved.
+                // The whole batch refused, naming the token's rule (the bank lost its minter role…): nothing of it moved.
                 (outcome, wholeBatchRefused) = (new BatchTransferOutcome(null!, null, e.Error, e.Rule), true);
             }
+            // A batch mined but reverted without a named error (its estimate passed: out of gas, a state that moved) is no
+            // refusal of this deposit: the catch below sends it again after a backoff.
             await RecordAsync(request, outcome, wholeBatchRefused);
             _later.TryRemove(request.Id, out _);
         }

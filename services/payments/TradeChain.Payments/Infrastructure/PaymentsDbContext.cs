@@ -235,8 +235,9 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
             e.Property(d => d.Id).ValueGeneratedNever();
             e.HasIndex(d => new { d.Party, d.Reference }).IsUnique(); // one request per booking reference, as the entry it becomes
             e.Property(d => d.Status).HasConversion<string>();
-            // The sender's scan: the queued ones only.
+            // The sender's scan, and a bank's count against its bound (BookOnAccount.MostQueuedPerBank): the queued ones only.
             e.HasIndex(d => d.RequestedAtUnixMs).HasFilter($"\"Status\" = '{nameof(DepositRequestStatus.Queued)}'");
+            e.HasIndex(d => d.Bank).HasFilter($"\"Status\" = '{nameof(DepositRequestStatus.Queued)}'");
         });
         model.Entity<LedgerEntry>(e =>
         {

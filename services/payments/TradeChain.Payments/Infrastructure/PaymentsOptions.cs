@@ -43,9 +43,10 @@ public sealed class PaymentsOptions
     /// <summary>
     /// How long a deposit's request waits for its booking when the deposit is sent by the process that signs for the banks
     /// (<see cref="DepositSender"/>) before answering 202 with the deposit still queued (0–30, checked at start); a client's
-    /// <c>Prefer: wait=</c> may shorten it, <c>Prefer: respond-async</c> skips it.
+    /// <c>Prefer: wait=</c> may shorten it, <c>Prefer: respond-async</c> skips it. 15 by default: the 200's account view may
+    /// then wait up to 10 s more for its chain balance, and clients (the console, the CLI) give up after 30 s.
     /// </summary>
-    public int DepositWaitSeconds { get; set; } = 25;
+    public int DepositWaitSeconds { get; set; } = 15;
 
     /// <summary>The most settlements in one batch transaction: 1 to <see cref="MostBatchItems"/> (checked at start).</summary>
     public int SettlementBatchMaxItems { get; set; } = 100;

@@ -189,6 +189,9 @@ namespace TradeChain.Payments.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("Bank")
+                        .HasFilter("\"Status\" = 'Queued'");
+
                     b.HasIndex("RequestedAtUnixMs")
                         .HasFilter("\"Status\" = 'Queued'");
 

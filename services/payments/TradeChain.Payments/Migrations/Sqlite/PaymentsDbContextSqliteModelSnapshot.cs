@@ -184,6 +184,9 @@ namespace TradeChain.Payments.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("Bank")
+                        .HasFilter("\"Status\" = 'Queued'");
+
                     b.HasIndex("RequestedAtUnixMs")
                         .HasFilter("\"Status\" = 'Queued'");
 

@@ -11,7 +11,7 @@ using TradeChain.Payments.Infrastructure;
 namespace TradeChain.Payments.Migrations.Sqlite
 {
     [DbContext(typeof(PaymentsDbContext))]
-    [Migration("20261206230408_DepositRequests")]
+    [Migration("20261207004547_DepositRequests")]
     partial class DepositRequests
     {
         /// <inheritdoc />
@@ -186,6 +186,9 @@ namespace TradeChain.Payments.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("Bank")
+                        .HasFilter("\"Status\" = 'Queued'");
 
                     b.HasIndex("RequestedAtUnixMs")
                         .HasFilter("\"Status\" = 'Queued'");

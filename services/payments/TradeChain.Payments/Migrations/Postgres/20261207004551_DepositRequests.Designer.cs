@@ -12,7 +12,7 @@ using TradeChain.Payments.Infrastructure;
 namespace TradeChain.Payments.Migrations.Postgres
 {
     [DbContext(typeof(PaymentsDbContext))]
-    [Migration("20261206230411_DepositRequests")]
+    [Migration("20261207004551_DepositRequests")]
     partial class DepositRequests
     {
         /// <inheritdoc />
@@ -191,6 +191,9 @@ namespace TradeChain.Payments.Migrations.Postgres
                         .HasColumnType("text");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("Bank")
+                        .HasFilter("\"Status\" = 'Queued'");
 
                     b.HasIndex("RequestedAtUnixMs")
                         .HasFilter("\"Status\" = 'Queued'");

@@ -35,6 +35,12 @@ namespace TradeChain.Payments.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_deposit_requests_Bank",
+                table: "deposit_requests",
+                column: "Bank",
+                filter: "\"Status\" = 'Queued'");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_deposit_requests_Party_Reference",
                 table: "deposit_requests",
                 columns: new[] { "Party", "Reference" },
