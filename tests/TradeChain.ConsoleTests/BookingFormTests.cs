@@ -12,7 +12,7 @@ using TradeChain.ConsoleTests.Infrastructure;
 namespace TradeChain.ConsoleTests;
 
 /// <summary>
-/// A bank's deposit form, without a browser: a deposit booked (200, the account) is handed to its page; one still queued
+/// A bank's deposit and withdrawal form, without a browser: a deposit booked (200, the account) is handed to its page; one still queued
 /// for the bank's next batch when the service's wait ran out (202) is said to be queued, never shown as a booking.
 /// </summary>
 public sealed class BookingFormTests : BunitContext
@@ -41,6 +41,27 @@ public sealed class BookingFormTests : BunitContext
         Assert.Contains("DEP-7 is queued", form.Find("[data-testid=deposits-queued]").TextContent);
         Assert.Empty(booked);
         Assert.Equal("/accounts/EXP-1/USD/deposits", Assert.Single(_service.Posts));
+    }
+
+    [Fact]
+    public void A_withdrawal_still_queued_says_so_with_the_failed_attempts_to_send_it()
+    {
+        _service.Answer = (HttpStatusCode.Accepted, "{\"kind\":\"withdrawal\",\"party\":\"EXP-1\",\"currency\":\"USD\",\"reference\":\"WD-7\",\"amount\":12.5,\"status\":\"Queued\"," +
+            "\"bank\":\"BNK-1\",\"requestedAtUnixMs\":1796000000000,\"failedAttempts\":3,\"lastFailure\":\"the chain node or the database failed: connection refused\"}");
+        var booked = new List<string>();
+        var form = Render<BookingForm>(p => p.Add(f => f.Party, "EXP-1").Add(f => f.Currency, "USD").Add(f => f.Kind, "withdrawals")
+            .Add(f => f.OnBooked, EventCallback.Factory.Create<Account>(this, a => booked.Add(a.Party))));
+
+        form.Find("#booking-amount").Change("12.5");
+        form.Find("#booking-reference").Change("WD-7");
+        form.Find("[data-testid=withdrawals-submit]").Click();
+
+        form.WaitForAssertion(() => Assert.NotEmpty(form.FindAll("[data-testid=withdrawals-queued]")), TimeSpan.FromSeconds(10));
+        var said = form.Find("[data-testid=withdrawals-queued]").TextContent;
+        Assert.Contains("Withdrawal WD-7 is queued", said);
+        Assert.Contains("3 attempt(s) to send it failed so far (the chain node or the database failed: connection refused)", said);
+        Assert.Empty(booked);
+        Assert.Equal("/accounts/EXP-1/USD/withdrawals", Assert.Single(_service.Posts));
     }
 
     [Fact]

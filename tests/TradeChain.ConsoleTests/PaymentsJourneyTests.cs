@@ -156,6 +156,58 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
     }
 
     [Fact]
+    public async Task A_withdrawal_the_chain_has_not_taken_yet_shows_as_asked_and_not_booked_until_it_is_booked()
+    {
+        await JourneyAsync("withdrawal-queued", async () =>
+        {
+            var holder = Unique("EXP-WD");
+            await PostAsync(holder, Roles.Exporter, new Uri(Payments, "/accounts/mandates"), new { bank = Bank, currency = "USD" });
+            await PostAsync(Bank, Roles.Bank, new Uri(Payments, "/accounts"), new { party = holder, currency = "USD" });
+            await PostAsync(Bank, Roles.Bank, new Uri(Payments, $"/accounts/{holder}/USD/deposits"), new { amount = 50m, reference = Unique("DEP") });
+            var bank = await SignedInAsync(Roles.Bank, Bank, "treasury.ops");
+            await GoAsync(bank, $"/accounts/{holder}/USD");
+            await Expect(bank.GetByTestId("account-balance").GetByTestId("ledger-balance")).ToHaveTextAsync("50.00", Slow);
+            await Expect(bank.GetByTestId("instructions")).ToHaveCountAsync(0);
+
+            // The chain mines nothing (a node behind, a stall): the withdrawal is sent by the process that signs for the bank
+            // and waits in the node; the form's request waits for it, then says it is queued; the page lists it as asked.
+            var chain = new Nethereum.Web3.Web3(system.Services.Chain.RpcUrl);
+            var reference = Unique("WD");
+            await chain.Client.SendRequestAsync<object?>("evm_setAutomine", null, false);
+            try
+            {
+                var form = bank.GetByTestId("withdrawals-form");
+                await form.GetByLabel("Amount (USD)").FillAsync("20");
+                await form.GetByLabel("Booking reference").FillAsync(reference);
+                await bank.GetByTestId("withdrawals-submit").ClickAsync();
+                await Expect(bank.GetByTestId("withdrawals-queued")).ToContainTextAsync($"Withdrawal {reference} is queued", new() { Timeout = 60_000 });
+                var asked = bank.GetByTestId("instructions").GetByTestId("instruction");
+                await Expect(asked).ToContainTextAsync(reference, SlowContains);
+                await Expect(asked).ToContainTextAsync("Withdrawal");
+                await Expect(asked).ToContainTextAsync("Queued");
+                await Expect(bank.GetByTestId("account-balance").GetByTestId("ledger-balance")).ToHaveTextAsync("50.00");
+                await bank.ScreenshotAsync("withdrawal-queued");
+                Assert.Empty(await bank.SeriousAccessibilityViolationsAsync());
+                // The holder sees it waiting on its own page too.
+                var exporter = await SignedInAsync(Roles.Exporter, holder, "anh.nguyen");
+                await GoAsync(exporter, $"/accounts/{holder}/USD");
+                await Expect(exporter.GetByTestId("instructions").GetByTestId("instruction")).ToContainTextAsync(reference, SlowContains);
+            }
+            finally
+            {
+                await chain.Client.SendRequestAsync<object?>("evm_setAutomine", null, true);
+                await chain.Client.SendRequestAsync<object?>("evm_mine", null);
+            }
+
+            // Mined: the open page, never reloaded, shows the entry and no longer lists it as asked.
+            await Expect(bank.GetByTestId("account-balance").GetByTestId("ledger-balance")).ToHaveTextAsync("30.00", Slow);
+            await Expect(bank.GetByTestId("entries")).ToContainTextAsync(reference);
+            await Expect(bank.GetByTestId("instructions")).ToHaveCountAsync(0, new() { Timeout = 60_000 });
+            await bank.ScreenshotAsync("withdrawal-booked");
+        });
+    }
+
+    [Fact]
     public async Task A_bank_that_keeps_its_key_signs_the_settlement_itself_and_a_signature_of_another_account_is_refused_in_words()
     {
         await JourneyAsync("self-signed", async () =>

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using TradeChain.Customs.Infrastructure;
 using TradeChain.Documents.Infrastructure;
+using TradeChain.Payments.Domain;
 using TradeChain.Payments.Infrastructure;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using TradeChain.ServiceDefaults.Persistence;
@@ -65,6 +66,57 @@ public sealed class MigrationTests : IDisposable
     {
         await using var database = PostgresDatabase.Named("balances");
         await BalancesOfEarlierEntriesAsync(database.ConnectionString);
+    }
+
+    [Fact]
+    public Task Deposits_asked_before_withdrawals_were_queued_become_deposit_instructions_on_SQLite() =>
+        DepositRequestsBecomeInstructionsAsync($"Data Source={Path.Combine(_dir, "instructions.db")}");
+
+    [Fact]
+    public async Task Deposits_asked_before_withdrawals_were_queued_become_deposit_instructions_on_PostgreSQL()
+    {
+        await using var database = PostgresDatabase.Named("instructions");
+        await DepositRequestsBecomeInstructionsAsync(database.ConnectionString);
+    }
+
+    /// <summary>
+    /// A payments database at the migration before BookingInstructions, with deposits queued and booked: migrated, each is a
+    /// deposit instruction as it was (a queued one still queued for the sender), a withdrawal may take the same reference;
+    /// migrated back down, the deposits are deposit requests again.
+    /// </summary>
+    private static async Task DepositRequestsBecomeInstructionsAsync(string connectionString)
+    {
+        var db = (PaymentsDbContext)Context("payments", connectionString);
+        await using var _ = db;
+        var migrations = db.Database.GetMigrations().ToList();
+        var before = migrations[migrations.FindIndex(m => m.EndsWith("_BookingInstructions", StringComparison.Ordinal)) - 1];
+        var migrator = db.GetService<Microsoft.EntityFrameworkCore.Migrations.IMigrator>();
+        await migrator.MigrateAsync(before);
+        var queued = Guid.NewGuid();
+        var booked = Guid.NewGuid();
+        async Task AskAsync(Guid id, string reference, long minor, string status, string? tx) => await db.Database.ExecuteSqlRawAsync(
+            "INSERT INTO deposit_requests (\"Id\", \"Bank\", \"Party\", \"Currency\", \"Reference\", \"AmountMinor\", \"RequestedBy\", \"RequestedAtUnixMs\", \"Status\", \"TransactionHash\") " +
+            "VALUES ({0}, 'BNK', 'EXP', 'USD', {1}, {2}, 'teller', 1000, {3}, NULLIF({4}, ''))",
+            db.Database.IsNpgsql() ? id : id.ToString().ToUpperInvariant(), reference, minor, status, tx ?? ""); // SQLite: a Guid as EF keeps it, upper-case text
+        await AskAsync(queued, "DEP-1", 1250, "Queued", null);
+        await AskAsync(booked, "DEP-2", 700, "Booked", "0xabc");
+
+        await ServiceDatabase.MigrateAsync(db); // what the service does when it starts on the new version
+        var instructions = await db.BookingInstructions.AsNoTracking().OrderBy(d => d.Reference).ToListAsync();
+        Assert.Equal([(queued, LedgerEntryKind.Deposit, "DEP-1", 1250L, BookingInstructionStatus.Queued, (string?)null, 0),
+                      (booked, LedgerEntryKind.Deposit, "DEP-2", 700L, BookingInstructionStatus.Booked, "0xabc", 0)],
+            instructions.Select(d => (d.Id, d.Kind, d.Reference, d.AmountMinor, d.Status, d.TransactionHash, d.FailedAttempts)));
+        // A withdrawal may take a deposit's reference (each kind its own), and none may take the same kind's twice.
+        var account = new SettlementAccount { Party = "EXP", Currency = "USD", Address = "0x1", ServicingBank = "BNK" };
+        db.BookingInstructions.Add(BookingInstruction.Ask(LedgerEntryKind.Withdrawal, "BNK", "teller", account, 100, "DEP-1", DateTimeOffset.UnixEpoch));
+        await db.SaveChangesAsync();
+        db.BookingInstructions.Add(BookingInstruction.Ask(LedgerEntryKind.Deposit, "BNK", "teller", account, 100, "DEP-1", DateTimeOffset.UnixEpoch));
+        await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
+        db.ChangeTracker.Clear();
+
+        await migrator.MigrateAsync(before); // and back: the deposits stay, as deposit requests
+        Assert.Equal(["DEP-1:Queued", "DEP-2:Booked"],
+            await db.Database.SqlQueryRaw<string>("SELECT \"Reference\" || ':' || \"Status\" AS \"Value\" FROM deposit_requests ORDER BY \"Reference\"").ToListAsync());
     }
 
     /// <summary>

@@ -255,12 +255,12 @@ public sealed class CommitAnnouncementTests : IAsyncLifetime
     [Fact]
     public async Task A_deposit_asked_wakes_the_sender_and_its_decision_wakes_the_request_waiting_for_it()
     {
-        using var sender = _changes.Watch(ListChanges.AnyOf(DepositRequest.RecordType), "payments:deposit-sender")!;
+        using var sender = _changes.Watch(ListChanges.AnyOf(BookingInstruction.RecordType), "payments:booking-sender")!;
         await using var db = Db();
-        var asked = DepositRequest.Ask("BNK-1", "clerk", new SettlementAccount { Party = "EXP", Currency = "USD", Address = "0x01", ServicingBank = "BNK-1" }, 500, "DEP-9",
+        var asked = BookingInstruction.Ask(LedgerEntryKind.Deposit, "BNK-1", "clerk", new SettlementAccount { Party = "EXP", Currency = "USD", Address = "0x01", ServicingBank = "BNK-1" }, 500, "DEP-9",
             DateTimeOffset.FromUnixTimeMilliseconds(1));
-        using var waiting = _changes.Watch(RecordChanges.KeyOf(DepositRequest.RecordType, asked.Id.ToString()), "BNK-1")!;
-        db.DepositRequests.Add(asked);
+        using var waiting = _changes.Watch(RecordChanges.KeyOf(BookingInstruction.RecordType, asked.Id.ToString()), "BNK-1")!;
+        db.BookingInstructions.Add(asked);
         await db.SaveChangesAsync();
         Assert.True(sender.Changed.IsCompleted, "the deposit sender was not woken by a deposit asked");
         Assert.False(waiting.Changed.IsCompleted, "the request's waiter was woken before the deposit was decided");
@@ -270,5 +270,23 @@ public sealed class CommitAnnouncementTests : IAsyncLifetime
         await db.SaveChangesAsync();
         Assert.True(waiting.Changed.IsCompleted, "the request waiting for the deposit was not woken by its booking");
         Assert.False(decided.IsCompleted, "the sender was woken by a decision (nothing new to send)");
+    }
+
+    [Fact]
+    public async Task A_failed_send_noted_on_a_queued_withdrawal_wakes_neither_the_sender_nor_its_waiting_request()
+    {
+        using var sender = _changes.Watch(ListChanges.AnyOf(BookingInstruction.RecordType), "payments:booking-sender")!;
+        await using var db = Db();
+        var asked = BookingInstruction.Ask(LedgerEntryKind.Withdrawal, "BNK-1", "clerk",
+            new SettlementAccount { Party = "EXP", Currency = "USD", Address = "0x01", ServicingBank = "BNK-1" }, 500, "WD-9", DateTimeOffset.FromUnixTimeMilliseconds(1));
+        db.BookingInstructions.Add(asked);
+        await db.SaveChangesAsync();
+        Assert.True(sender.Changed.IsCompleted, "the sender was not woken by a withdrawal asked");
+        using var waiting = _changes.Watch(RecordChanges.KeyOf(BookingInstruction.RecordType, asked.Id.ToString()), "BNK-1")!;
+        var next = sender.NextChange();
+        asked.NoteFailure("the chain node or the database failed: connection refused", DateTimeOffset.FromUnixTimeMilliseconds(2));
+        await db.SaveChangesAsync();
+        Assert.False(next.IsCompleted, "the sender was woken by a failure it noted itself");
+        Assert.False(waiting.Changed.IsCompleted, "the request waiting for the withdrawal was woken by a failed send, which decides nothing");
     }
 }

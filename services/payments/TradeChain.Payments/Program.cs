@@ -13,7 +13,7 @@ builder.Services.AddOptions<PaymentsOptions>().Validate(o => o.SettlementBatchMa
     $"Payments:SettlementBatchMaxItems must be between 1 and {PaymentsOptions.MostBatchItems}: a batch transaction costs about 56,000 gas per item, and {PaymentsOptions.MostBatchItems} (tested) (about 5.6 M gas) fit even a 30,000,000 block gas limit such as anvil's default.")
     .Validate(o => o.SettlementBatchesInFlight is >= 1 and <= 16, "Payments:SettlementBatchesInFlight must be between 1 (each batch waits for the one before's receipt) and 16.")
     .Validate(o => o.DepositBatchWindowMs is >= 0 and <= 1000, "Payments:DepositBatchWindowMs must be between 0 (each deposit minted in its own request) and 1000: a queued deposit waits that long for others of its bank to go in one transaction.")
-    .Validate(o => o.DepositWaitSeconds is >= 0 and <= 30, "Payments:DepositWaitSeconds must be between 0 (answer 202 at once) and 30: a deposit's request waits that long for its booking.")
+    .Validate(o => o.DepositWaitSeconds is >= 0 and <= 30, "Payments:DepositWaitSeconds must be between 0 (answer 202 at once) and 30: a deposit's or withdrawal's request waits that long for its booking.")
     .Validate(o => o.SettlementLeaseSeconds >= 5, "Payments:SettlementLeaseSeconds must be at least 5: a bank's settlement lease must outlast the sending of its batch.")
     .ValidateOnStart();
 builder.AddPartyWallets();
@@ -29,8 +29,8 @@ builder.Services.AddScoped<ISignedStep>(services => services.GetRequiredService<
 builder.Services.AddSingleton<DutySettlementQueue>();
 builder.Services.AddScoped<SettlementLeases>();
 builder.Services.AddHostedService<DutySettlementWorker>();
-builder.Services.AddSingleton<DepositSender>();
-builder.Services.AddHostedService(services => services.GetRequiredService<DepositSender>());
+builder.Services.AddSingleton<BookingSender>();
+builder.Services.AddHostedService(services => services.GetRequiredService<BookingSender>());
 builder.Services.AddHostedService<SignatureAbandonments>();
 builder.Services.AddOptions<ChainOptions>().Validate(o => o.Settlement.Count > 0 && o.Settlement.Values.All(s => s.Token.Length > 0 && s.Escrow.Length > 0),
     "Chain:Settlement:<currency>:Token and :Escrow are required by the payments service (the settlement token and credit escrow per currency).");

@@ -59,12 +59,19 @@ public readonly record struct ChainBalanceReading(long? Minor, string? Unknown)
     public bool? Agrees(long booked) => Minor is { } minor ? minor == booked : Unknown == OutOfRange ? false : null;
 }
 
-/// <summary>A deposit asked of the account's bank (<see cref="DepositRequest"/>): Queued, Booked (its transaction) or Refused (the token's rule).</summary>
-public sealed record DepositRequestView(string Party, string Currency, string Reference, decimal Amount, string Status, string Bank, string? RequestedBy,
-    long RequestedAtUnixMs, string? TransactionHash, string? Rule, string? Refusal, long? DecidedAtUnixMs)
+/// <summary>
+/// A deposit or withdrawal asked of the account's bank (<see cref="BookingInstruction"/>): Queued, Booked (its transaction) or
+/// Refused (the token's rule); while Queued, how many sends failed and the last failure (the bank's to see).
+/// </summary>
+public sealed record BookingInstructionView(string Kind, string Party, string Currency, string Reference, decimal Amount, string Status, string Bank, string? RequestedBy,
+    long RequestedAtUnixMs, string? TransactionHash, string? Rule, string? Refusal, long? DecidedAtUnixMs, int FailedAttempts = 0, string? LastFailure = null,
+    long? LastFailureAtUnixMs = null)
 {
-    public static DepositRequestView From(DepositRequest d) => new(d.Party, d.Currency, d.Reference, LedgerEntry.FromMinor(d.AmountMinor), d.Status.ToString(), d.Bank,
-        d.RequestedBy, d.RequestedAtUnixMs, d.TransactionHash, d.Rule, d.Refusal, d.DecidedAtUnixMs);
+    public static BookingInstructionView From(BookingInstruction d) => new(d.What, d.Party, d.Currency, d.Reference, LedgerEntry.FromMinor(d.AmountMinor), d.Status.ToString(), d.Bank,
+        d.RequestedBy, d.RequestedAtUnixMs, d.TransactionHash, d.Rule, d.Refusal, d.DecidedAtUnixMs, d.FailedAttempts, d.LastFailure, d.LastFailureAtUnixMs);
+
+    /// <summary>As the account's holder sees it: the status and the rule, not who at the bank asked nor the node's words.</summary>
+    public BookingInstructionView ForHolder() => this with { RequestedBy = null, Refusal = null, LastFailure = null };
 }
 
 public sealed record LedgerEntryView(string Kind, string Reference, decimal Amount, string TransactionHash, long AtUnixMs);
@@ -94,22 +101,37 @@ public static class AccountEndpoints
         group.MapGet("/{party}/{currency}", GetAsync).RequireAuthorization(Policies.AnyParty).Produces<AccountView>().Produces(StatusCodes.Status304NotModified)
             .WithSummary($"Balance from the service's ledger and from the chain (null when not known; chainBalanceUnknown says why: not-read or out-of-range), and one page of the movements: page (1, the latest) and pageSize ({Paging.DefaultSize}, at most {Paging.MaxSize}); entryCount says how many there are in all. " +
                          ListChanges.RecordSummary("account") + $" Woken by the account's movements committed here; another replica's, and the chain balance, at the read every {ViewReadAgainAnyway.TotalSeconds:0} s.");
-        group.MapPost("/{party}/{currency}/deposits", (string party, string currency, BookingRequest r, HttpContext http, ClaimsPrincipal u, BookOnAccount book, PaymentsDbContext db,
-                SettlementLedger l, RecordChanges changes, IOptions<PaymentsOptions> options, TimeProvider clock, ILoggerFactory logs, CancellationToken ct) =>
-                BookAsync(party, currency, r, http, u, book, db, l, changes, options, clock, logs, deposit: true, ct)).RequireAuthorization(Roles.Bank)
-            .Produces<AccountView>().Produces<DepositRequestView>(StatusCodes.Status202Accepted)
-            .WithSummary("The account's bank credits it against its books (mints tokens). Idempotent on the reference. Once booked, answered 200 with the account, whatever its chain balance read gives. " +
-                         "A bank whose key the service's signer holds asks the deposit, and the process that signs for the banks mints it in its next batch: the request waits for the booking " +
-                         "(Payments:DepositWaitSeconds, 15, or Prefer: wait=) and answers 200, 409 naming the token's rule when it refused the mint, or — with Prefer: respond-async, or when the wait runs out — " +
-                         "202 with the deposit still queued (Location: GET /accounts/{party}/{currency}/deposits/{reference}).");
-        group.MapGet("/{party}/{currency}/deposits/{reference}", GetDepositAsync).RequireAuthorization(Policies.AnyParty).Produces<DepositRequestView>()
-            .WithSummary("A deposit asked of the account's bank: Queued (waiting for the bank's next batch), Booked (its transaction) or Refused (the token's rule). " +
-                         "For the account's holder and its bank; answered from the ledger for a deposit booked in its request.");
-        group.MapPost("/{party}/{currency}/withdrawals", (string party, string currency, BookingRequest r, HttpContext http, ClaimsPrincipal u, BookOnAccount book, PaymentsDbContext db,
-                SettlementLedger l, RecordChanges changes, IOptions<PaymentsOptions> options, TimeProvider clock, ILoggerFactory logs, CancellationToken ct) =>
-                BookAsync(party, currency, r, http, u, book, db, l, changes, options, clock, logs, deposit: false, ct)).RequireAuthorization(Roles.Bank)
-            .WithSummary("The account's bank debits it to its books (burns tokens), in the request. Idempotent on the reference. Once booked, answered 200 with the account, whatever its chain balance read gives.");
+        MapBooking(group, LedgerEntryKind.Deposit,
+            "The account's bank credits it against its books (mints tokens). Idempotent on the reference. Once booked, answered 200 with the account, whatever its chain balance read gives. " +
+              "A bank whose key the service's signer holds asks the deposit, and the process that signs for the banks mints it in its next batch: the request waits for the booking " +
+              "(Payments:DepositWaitSeconds, 15, or Prefer: wait=) and answers 200, 409 naming the token's rule when it refused the mint, or — with Prefer: respond-async, or when the wait runs out — " +
+              "202 with the deposit still queued (Location: GET /accounts/{party}/{currency}/deposits/{reference}).",
+            "A deposit asked of the account's bank: Queued (waiting for the bank's next batch; to the bank, how many sends failed and the last failure), Booked (its transaction) or Refused (the token's rule). " +
+              "For the account's holder and its bank; answered from the ledger for a deposit booked in its request.");
+        MapBooking(group, LedgerEntryKind.Withdrawal,
+            "The account's bank debits it to its books (burns tokens); the booked balance less the withdrawals already queued must cover it (409 insufficient-funds). Idempotent on the reference. " +
+              "Once booked, answered 200 with the account, whatever its chain balance read gives. A bank whose key the service's signer holds asks the withdrawal, and the process that " +
+              "signs for the banks burns it: the request waits as a deposit's does and answers 200, 409 naming the token's rule, or 202 with the withdrawal still queued " +
+              "(Location: GET /accounts/{party}/{currency}/withdrawals/{reference}).",
+            "A withdrawal asked of the account's bank: Queued (to the bank, how many sends failed and the last failure), Booked (its transaction) or Refused (the token's rule). " +
+              "For the account's holder and its bank; answered from the ledger for a withdrawal booked in its request.");
+        group.MapGet("/{party}/{currency}/instructions", ListInstructionsAsync).RequireAuthorization(Policies.AnyParty).Produces<PagedResult<BookingInstructionView>>()
+            .WithSummary($"The account's deposits and withdrawals asked and not booked: Queued (waiting to be sent; to the bank, how many sends failed and the last failure) or Refused (the token's rule), newest first, one page (page, pageSize: {Paging.DefaultSize}, at most {Paging.MaxSize}). " +
+                         "For the account's holder and its bank. Booked ones are the account's entries.");
         return app;
+    }
+
+    /// <summary>A bank's booking of <paramref name="kind"/> (deposits, withdrawals): asked by POST, read by GET of its reference.</summary>
+    private static void MapBooking(RouteGroupBuilder group, LedgerEntryKind kind, string askSummary, string readSummary)
+    {
+        var path = $"/{{party}}/{{currency}}/{kind.Name()}s";
+        group.MapPost(path, (string party, string currency, BookingRequest r, HttpContext http, ClaimsPrincipal u, BookOnAccount book, PaymentsDbContext db,
+                SettlementLedger l, RecordChanges changes, IOptions<PaymentsOptions> options, TimeProvider clock, ILoggerFactory logs, CancellationToken ct) =>
+                BookAsync(party, currency, r, http, u, book, db, l, changes, options, clock, logs, kind, ct)).RequireAuthorization(Roles.Bank)
+            .Produces<AccountView>().Produces<BookingInstructionView>(StatusCodes.Status202Accepted).WithSummary(askSummary);
+        group.MapGet(path + "/{reference}", (string party, string currency, string reference, ClaimsPrincipal u, PaymentsDbContext db, CancellationToken ct) =>
+                GetInstructionAsync(party, currency, reference, kind, u, db, ct))
+            .RequireAuthorization(Policies.AnyParty).Produces<BookingInstructionView>().WithSummary(readSummary);
     }
 
     private static async Task<IResult> OpenAsync(OpenAccountRequest request, ClaimsPrincipal user, OpenSettlementAccount open, PaymentsDbContext db, SettlementLedger ledger,
@@ -340,7 +362,7 @@ public static class AccountEndpoints
     }
 
     private static async Task<IResult> BookAsync(string party, string currency, BookingRequest request, HttpContext http, ClaimsPrincipal user, BookOnAccount book,
-        PaymentsDbContext db, SettlementLedger ledger, RecordChanges changes, IOptions<PaymentsOptions> options, TimeProvider clock, ILoggerFactory logs, bool deposit,
+        PaymentsDbContext db, SettlementLedger ledger, RecordChanges changes, IOptions<PaymentsOptions> options, TimeProvider clock, ILoggerFactory logs, LedgerEntryKind kind,
         CancellationToken ct)
     {
         var errors = new List<(string, string)>();
@@ -352,56 +374,75 @@ public static class AccountEndpoints
         else if (TextRules.Problem(request.Reference, InputLimits.Reference) is { } broken) errors.Add(("reference", broken));
         if (errors.Count > 0) return Problems.Validation(errors);
         var caller = Caller.From(user);
-        var booking = await book.HandleAsync(caller, party, currency.ToUpperInvariant(), request.Amount!.Value, request.Reference!, deposit, ct);
+        var booking = await book.HandleAsync(caller, party, currency.ToUpperInvariant(), request.Amount!.Value, request.Reference!, kind, ct);
         if (booking is null) return Problems.NotFound("account", $"{party}/{currency}");
-        if (booking.Deposit is { } asked)
+        if (booking.Queued is { } asked)
         {
-            // Asked: the process that signs for the banks mints it. Unless the client prefers not to wait (RFC 7240
+            // Asked: the process that signs for the banks sends it. Unless the client prefers not to wait (RFC 7240
             // respond-async), the answer waits — at most its wait= or Payments:DepositWaitSeconds — for the outcome.
             var (respondAsync, wait) = Prefer.Of(http.Request, TimeSpan.FromSeconds(Math.Clamp(options.Value.DepositWaitSeconds, 0, RecordChanges.MaxWaitSeconds)));
-            if (asked.Status == DepositRequestStatus.Queued && !respondAsync && (int)wait.TotalSeconds > 0)
-                asked = await FollowDepositAsync(db, changes, clock, asked, caller.Party, (int)wait.TotalSeconds, CallerAborted(http, ct)) ?? asked;
-            if (asked.Status == DepositRequestStatus.Refused)
-                throw new DomainRuleViolation(asked.Rule!, $"The settlement token refused deposit {asked.Reference}: {asked.Refusal} Nothing was minted or booked.");
-            if (asked.Status == DepositRequestStatus.Queued)
+            if (asked.Status == BookingInstructionStatus.Queued && !respondAsync && (int)wait.TotalSeconds > 0)
+                asked = await FollowInstructionAsync(db, changes, clock, asked, caller.Party, (int)wait.TotalSeconds, CallerAborted(http, ct)) ?? asked;
+            if (asked.Status == BookingInstructionStatus.Refused)
+                throw new DomainRuleViolation(asked.Rule!, $"The settlement token refused {asked.What} {asked.Reference}: {asked.Refusal} Nothing was {(asked.Kind == LedgerEntryKind.Deposit ? "minted" : "burnt")} or booked.");
+            if (asked.Status == BookingInstructionStatus.Queued)
             {
                 if (respondAsync) http.Response.Headers["Preference-Applied"] = "respond-async";
                 http.Response.Headers.RetryAfter = "2";
-                return Results.Accepted(DepositPath(asked), DepositRequestView.From(asked));
+                return Results.Accepted(InstructionPath(asked), BookingInstructionView.From(asked));
             }
         }
         return Results.Ok(await ViewAsync(db, ledger, booking.Account, logs.CreateLogger(typeof(AccountEndpoints)), ct, RecentEntries));
     }
 
-    /// <summary>Where a deposit asked is read (its 202's Location).</summary>
-    private static string DepositPath(DepositRequest deposit) =>
-        $"/accounts/{Uri.EscapeDataString(deposit.Party)}/{deposit.Currency}/deposits/{Uri.EscapeDataString(deposit.Reference)}";
+    /// <summary>Where a deposit or withdrawal asked is read (its 202's Location).</summary>
+    private static string InstructionPath(BookingInstruction asked) =>
+        $"/accounts/{Uri.EscapeDataString(asked.Party)}/{asked.Currency}/{asked.What}s/{Uri.EscapeDataString(asked.Reference)}";
 
-    /// <summary>The request's own abort (a closed connection ends the wait, never the deposit: it is queued already).</summary>
+    /// <summary>The request's own abort (a closed connection ends the wait, never the booking: it is queued already).</summary>
     private static CancellationToken CallerAborted(HttpContext http, CancellationToken ct) =>
         http.Items.TryGetValue(DutyPaymentEndpoints.CallerAbortedKey, out var aborted) && aborted is CancellationToken token ? token : ct;
 
-    /// <summary>The deposit once decided (Booked or Refused), woken by the commit that decides it; as it stands when the wait runs out.</summary>
-    private static async Task<DepositRequest?> FollowDepositAsync(PaymentsDbContext db, RecordChanges changes, TimeProvider clock, DepositRequest asked, string party,
+    /// <summary>The instruction once decided (Booked or Refused), woken by the commit that decides it; as it stands when the wait runs out.</summary>
+    private static async Task<BookingInstruction?> FollowInstructionAsync(PaymentsDbContext db, RecordChanges changes, TimeProvider clock, BookingInstruction asked, string party,
         int waitSeconds, CancellationToken ct)
     {
         try
         {
-            return await changes.FollowAsync(RecordChanges.KeyOf(DepositRequest.RecordType, asked.Id.ToString()), party, new LongPoll(0, waitSeconds),
-                c => db.DepositRequests.AsNoTracking().SingleOrDefaultAsync(d => d.Id == asked.Id, c), Decided,
-                async c => Decided(await db.DepositRequests.AsNoTracking().Where(d => d.Id == asked.Id).Select(d => d.Status).SingleAsync(c)), clock, ct);
+            return await changes.FollowAsync(RecordChanges.KeyOf(BookingInstruction.RecordType, asked.Id.ToString()), party, new LongPoll(0, waitSeconds),
+                c => db.BookingInstructions.AsNoTracking().SingleOrDefaultAsync(d => d.Id == asked.Id, c), Decided,
+                async c => Decided(await db.BookingInstructions.AsNoTracking().Where(d => d.Id == asked.Id).Select(d => d.Status).SingleAsync(c)), clock, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            return null; // the caller went away: the deposit is queued and is booked all the same
+            return null; // the caller went away: the instruction is queued and is booked all the same
         }
     }
 
-    private static int Decided(DepositRequest deposit) => Decided(deposit.Status);
+    private static int Decided(BookingInstruction deposit) => Decided(deposit.Status);
 
-    private static int Decided(DepositRequestStatus status) => status == DepositRequestStatus.Queued ? 0 : 1;
+    private static int Decided(BookingInstructionStatus status) => status == BookingInstructionStatus.Queued ? 0 : 1;
 
-    private static async Task<IResult> GetDepositAsync(string party, string currency, string reference, ClaimsPrincipal user, PaymentsDbContext db, CancellationToken ct)
+    /// <summary>The account's instructions not booked (Queued or Refused), newest first: what its bank asked that the account does not show yet, or never will.</summary>
+    private static async Task<IResult> ListInstructionsAsync(string party, string currency, ClaimsPrincipal user, PaymentsDbContext db, int? page, int? pageSize, CancellationToken ct)
+    {
+        currency = currency.ToUpperInvariant();
+        var (number, size) = Paging.Normalise(page, pageSize);
+        var account = await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Party == party && a.Currency == currency, ct);
+        var caller = user.Party();
+        if (account is null || (caller != account.Party && caller != account.ServicingBank)) return Problems.NotFound("account", $"{party}/{currency}");
+        var open = db.BookingInstructions.AsNoTracking()
+            .Where(d => d.Party == party && d.Currency == currency && d.Status != BookingInstructionStatus.Booked);
+        var total = await open.CountAsync(ct);
+        List<BookingInstruction> rows = Paging.PastEnd(number, size, total) ? []
+            : await open.OrderByDescending(d => d.RequestedAtUnixMs).ThenBy(d => d.Id).Skip((number - 1) * size).Take(size).ToListAsync(ct);
+        var forBank = caller == account.ServicingBank;
+        return Results.Ok(new PagedResult<BookingInstructionView>(
+            [.. rows.Select(BookingInstructionView.From).Select(v => forBank ? v : v.ForHolder())], number, size, total));
+    }
+
+    private static async Task<IResult> GetInstructionAsync(string party, string currency, string reference, LedgerEntryKind kind, ClaimsPrincipal user, PaymentsDbContext db,
+        CancellationToken ct)
     {
         currency = currency.ToUpperInvariant();
         // A route value keeps an escaped slash escaped (a 202's Location escapes the reference): the reference as booked.
@@ -409,18 +450,19 @@ public static class AccountEndpoints
         var account = await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Party == party && a.Currency == currency, ct);
         var caller = user.Party();
         // The holder and its bank only; anyone else learns nothing, not even that the account exists.
-        if (account is null || (caller != account.Party && caller != account.ServicingBank)) return Problems.NotFound("deposit", $"{party}/{currency}/{reference}");
-        if (await db.DepositRequests.AsNoTracking().SingleOrDefaultAsync(d => d.Party == party && d.Reference == reference && d.Currency == currency, ct) is { } asked)
+        if (account is null || (caller != account.Party && caller != account.ServicingBank)) return Problems.NotFound(kind.Name(), $"{party}/{currency}/{reference}");
+        if (await db.BookingInstructions.AsNoTracking()
+                .SingleOrDefaultAsync(d => d.Party == party && d.Kind == kind && d.Reference == reference && d.Currency == currency, ct) is { } asked)
         {
-            var view = DepositRequestView.From(asked);
-            // Who at the bank asked, and the node's words of a refusal, are the bank's; the holder sees the status and the rule.
-            return Results.Ok(caller == account.ServicingBank ? view : view with { RequestedBy = null, Refusal = null });
+            var view = BookingInstructionView.From(asked);
+            // Who at the bank asked, the node's words of a refusal and of a failed send are the bank's; the holder sees the status and the rule.
+            return Results.Ok(caller == account.ServicingBank ? view : view.ForHolder());
         }
         // Booked in its request (a bank that signs itself, or batching off): the ledger has it.
-        var booked = await db.Entries.AsNoTracking().SingleOrDefaultAsync(e => e.Kind == LedgerEntryKind.Deposit && e.Reference == reference && e.Party == party && e.Currency == currency, ct);
-        return booked is null ? Problems.NotFound("deposit", $"{party}/{currency}/{reference}")
-            : Results.Ok(new DepositRequestView(party, currency, reference, LedgerEntry.FromMinor(booked.AmountMinor), nameof(DepositRequestStatus.Booked), account.ServicingBank,
-                null, booked.AtUnixMs, booked.TransactionHash, null, null, booked.AtUnixMs));
+        var booked = await db.Entries.AsNoTracking().SingleOrDefaultAsync(e => e.Kind == kind && e.Reference == reference && e.Party == party && e.Currency == currency, ct);
+        return booked is null ? Problems.NotFound(kind.Name(), $"{party}/{currency}/{reference}")
+            : Results.Ok(new BookingInstructionView(kind.Name(), party, currency, reference, LedgerEntry.FromMinor(Math.Abs(booked.AmountMinor)), nameof(BookingInstructionStatus.Booked),
+                account.ServicingBank, null, booked.AtUnixMs, booked.TransactionHash, null, null, booked.AtUnixMs));
     }
 
     /// <summary>How many of the latest movements the answer to an opening, a deposit or a withdrawal carries (GET: a page of them).</summary>

@@ -48,26 +48,26 @@ public sealed class OpenSettlementAccount(PaymentsDbContext db, SettlementLedger
         ledger.OpenAccountAsync(db, bank.Party, party, currency, ct);
 }
 
-/// <summary>A booking asked: the account, and — for a deposit sent by the bank's signing process — its request (Queued while it waits for the chain).</summary>
-public sealed record Booking(SettlementAccount Account, DepositRequest? Deposit = null);
+/// <summary>A booking asked: the account, and — for one sent by the bank's signing process — its instruction (Queued while it waits for the chain).</summary>
+public sealed record Booking(SettlementAccount Account, BookingInstruction? Queued = null);
 
 /// <summary>
 /// The account's own bank credits it against its books (a deposit: tokens minted) or debits it (a withdrawal: tokens
-/// burnt), idempotently on the booking reference, and notifies the holder with a camt.054. A deposit of a bank whose key
-/// this service's signer holds is asked, not sent, here (<see cref="DepositRequest"/>): the process that signs for the
-/// banks (<see cref="DepositSender"/>) mints it and books it, so that the bank's deposits have one writer whichever
-/// replica took the request. A withdrawal, and a deposit of a bank that signs itself, is sent by the request.
+/// burnt), idempotently on the booking reference, and notifies the holder with a camt.054. A booking of a bank whose key
+/// this service's signer holds is asked, not sent, here (<see cref="BookingInstruction"/>): the process that signs for
+/// the banks (<see cref="BookingSender"/>) mints or burns it and books it, so that the bank's account has one writer
+/// whichever replica took the request. A bank that signs itself sends its own, through this request.
 /// </summary>
 public sealed class BookOnAccount(PaymentsDbContext db, SettlementLedger ledger, Iso20022Recorder iso, TimeProvider clock)
 {
     /// <returns>The booking, or null when the caller's bank does not keep the account.</returns>
-    public async Task<Booking?> HandleAsync(Caller bank, string party, string currency, decimal amount, string reference, bool deposit, CancellationToken ct)
+    public async Task<Booking?> HandleAsync(Caller bank, string party, string currency, decimal amount, string reference, LedgerEntryKind kind, CancellationToken ct)
     {
+        if (kind is not (LedgerEntryKind.Deposit or LedgerEntryKind.Withdrawal)) throw new ArgumentOutOfRangeException(nameof(kind), kind, "a bank books a deposit or a withdrawal");
         var account = await db.Accounts.SingleOrDefaultAsync(a => a.Party == party && a.Currency == currency, ct);
         if (account is null || account.ServicingBank != bank.Party) return null;
         // Idempotent on the reference: a retry of a booking made is that booking (before the funds check, which the booking
         // itself changed); the same reference for another amount is refused.
-        var kind = deposit ? LedgerEntryKind.Deposit : LedgerEntryKind.Withdrawal;
         var booked = await db.Entries.AsNoTracking().SingleOrDefaultAsync(e => e.Kind == kind && e.Reference == reference && e.Party == party, ct);
         if (booked is not null)
         {
@@ -78,14 +78,13 @@ public sealed class BookOnAccount(PaymentsDbContext db, SettlementLedger ledger,
                     $"{kind.Name()} reference {reference} was booked already for {LedgerEntry.FromMinor(Math.Abs(booked.AmountMinor))} {booked.Currency}, not {amount} {account.Currency}: use a new reference for another {kind.Name()}.");
             return new Booking(account);
         }
-        // Queued (here, or before a change of configuration that now mints in the request): that deposit, followed — never a second mint path.
-        if (deposit && (ledger.QueuesDeposits(bank.Party) || await db.DepositRequests.AnyAsync(d => d.Party == party && d.Reference == reference, ct)))
-            return new Booking(account, await AskDepositAsync(bank, account, LedgerEntry.ToMinor(amount), reference, ct));
-        if (!deposit) account.RequireFunds(await SettlementLedger.BalanceAsync(db, party, account.Currency, ct), amount, $"{party}'s {account.Currency} account does not hold {amount}.");
-        var entry = await ledger.BookAsync(db, account, bank.Party, amount, reference, deposit, ct);
-        if (db.Entry(entry).State == EntityState.Added && entry.TransactionHash.Length > 0)
-            iso.Notify(db, $"{account.Party}/{account.Currency}", account.Party, account.Address, account.ServicingBank, deposit, amount, account.Currency,
-                reference, bank.Party, ledger.Wallets.AddressOf(bank.Party), entry.TransactionHash, deposit ? $"Deposit {reference}" : $"Withdrawal {reference}");
+        // Queued (here, or before a change of configuration that now sends in the request): that instruction, followed — never a second path.
+        if (ledger.QueuesBookings(kind, bank.Party) || await db.BookingInstructions.AnyAsync(d => d.Party == party && d.Kind == kind && d.Reference == reference, ct))
+            return new Booking(account, await AskAsync(kind, bank, account, LedgerEntry.ToMinor(amount), reference, ct));
+        if (kind == LedgerEntryKind.Withdrawal)
+            account.RequireFunds(await SettlementLedger.BalanceAsync(db, party, account.Currency, ct) - await QueuedWithdrawalsMinorAsync(account, ct),
+                amount, $"{party}'s {account.Currency} account does not hold {amount}.");
+        var entry = await ledger.BookAsync(db, iso, account, bank.Party, amount, reference, kind, ct);
         try
         {
             await db.SaveChangesAsync(ct);
@@ -100,31 +99,47 @@ public sealed class BookOnAccount(PaymentsDbContext db, SettlementLedger ledger,
         return new Booking(account);
     }
 
-    /// <summary>The most deposits one bank may have queued at once.</summary>
+    /// <summary>The withdrawals of the account asked and not yet sent or refused, in minor units: held back from the funds another may take.</summary>
+    private async Task<long> QueuedWithdrawalsMinorAsync(SettlementAccount account, CancellationToken ct) =>
+        await db.BookingInstructions.Where(d => d.Party == account.Party && d.Currency == account.Currency && d.Kind == LedgerEntryKind.Withdrawal
+                                                 && d.Status == BookingInstructionStatus.Queued)
+            .SumAsync(d => (long?)d.AmountMinor, ct) ?? 0;
+
+    /// <summary>The most deposits and withdrawals one bank may have queued at once.</summary>
     public const int MostQueuedPerBank = 10_000;
 
     /// <summary>
-    /// The deposit's request, saved Queued for the sender (or the one asked before under this reference: the same amount, else
-    /// refused; one refused before is queued again).
+    /// The instruction, saved Queued for the sender (or the one asked before under this kind and reference: the same
+    /// amount, else refused; one refused before is queued again). A withdrawal needs the funds: the booked balance less the
+    /// account's withdrawals queued before it (the token checks again when it burns).
     /// </summary>
-    private async Task<DepositRequest> AskDepositAsync(Caller bank, SettlementAccount account, long amountMinor, string reference, CancellationToken ct)
+    private async Task<BookingInstruction> AskAsync(LedgerEntryKind kind, Caller bank, SettlementAccount account, long amountMinor, string reference, CancellationToken ct)
     {
-        var asked = await db.DepositRequests.SingleOrDefaultAsync(d => d.Party == account.Party && d.Reference == reference, ct);
+        var asked = await db.BookingInstructions.SingleOrDefaultAsync(d => d.Party == account.Party && d.Kind == kind && d.Reference == reference, ct);
         if (asked is not null)
         {
             asked.RequireSameAs(amountMinor, account.Currency);
-            if (asked.Status != DepositRequestStatus.Refused) return asked;
+            if (asked.Status != BookingInstructionStatus.Refused) return asked;
+        }
+        if (kind == LedgerEntryKind.Withdrawal)
+        {
+            var available = await SettlementLedger.BalanceAsync(db, account.Party, account.Currency, ct) - await QueuedWithdrawalsMinorAsync(account, ct);
+            account.RequireFunds(available, LedgerEntry.FromMinor(amountMinor),
+                $"{account.Party}'s {account.Currency} account does not hold {LedgerEntry.FromMinor(amountMinor)} beyond the withdrawals queued before this one ({LedgerEntry.FromMinor(available)} available).");
+        }
+        if (asked is not null)
+        {
             asked.AskAgain(bank.Actor, clock.GetUtcNow());
             await db.SaveChangesAsync(ct);
             return asked;
         }
         // The queue has a bound per bank: a bank (or a runaway client of it) cannot grow it without end.
-        if (await db.DepositRequests.CountAsync(d => d.Bank == bank.Party && d.Status == DepositRequestStatus.Queued, ct) >= MostQueuedPerBank)
-            throw new TradeChain.Domain.DomainRuleViolation("too-many-queued-deposits",
-                $"{bank.Party} has {MostQueuedPerBank} deposits queued already: ask again once some are booked (GET /accounts/{{party}}/{{currency}}/deposits/{{reference}}).");
-        var request = DepositRequest.Ask(bank.Party, bank.Actor, account, amountMinor, reference, clock.GetUtcNow());
-        // Saved, it wakes the deposit sender (PaymentsDbContext.ChangedWithoutTransition announces deposit|any at the commit).
-        db.DepositRequests.Add(request);
+        if (await db.BookingInstructions.CountAsync(d => d.Bank == bank.Party && d.Status == BookingInstructionStatus.Queued, ct) >= MostQueuedPerBank)
+            throw new TradeChain.Domain.DomainRuleViolation("too-many-queued-bookings",
+                $"{bank.Party} has {MostQueuedPerBank} deposits and withdrawals queued already: ask again once some are booked (GET /accounts/{{party}}/{{currency}}/{kind.Name()}s/{{reference}}).");
+        var request = BookingInstruction.Ask(kind, bank.Party, bank.Actor, account, amountMinor, reference, clock.GetUtcNow());
+        // Saved, it wakes the sender (PaymentsDbContext.ChangedWithoutTransition announces booking|any at the commit).
+        db.BookingInstructions.Add(request);
         try
         {
             await db.SaveChangesAsync(ct);
@@ -132,9 +147,9 @@ public sealed class BookOnAccount(PaymentsDbContext db, SettlementLedger ledger,
         }
         catch (DbUpdateException)
         {
-            // The caller's concurrent retry asked it first: that request is this one (or refused for another amount).
+            // The caller's concurrent retry asked it first: that instruction is this one (or refused for another amount).
             db.ChangeTracker.Clear();
-            var first = await db.DepositRequests.SingleOrDefaultAsync(d => d.Party == account.Party && d.Reference == reference, ct);
+            var first = await db.BookingInstructions.SingleOrDefaultAsync(d => d.Party == account.Party && d.Kind == kind && d.Reference == reference, ct);
             if (first is null) throw; // not that race: the database's own failure, answered as such
             first.RequireSameAs(amountMinor, account.Currency);
             return first;

@@ -30,8 +30,8 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
 
     public DbSet<AccountMandate> Mandates => Set<AccountMandate>();
 
-    /// <summary>Deposits asked by banks' requests, sent by the process that signs for the banks (<see cref="DepositSender"/>).</summary>
-    public DbSet<DepositRequest> DepositRequests => Set<DepositRequest>();
+    /// <summary>Deposits and withdrawals asked by banks' requests, sent by the process that signs for the banks (<see cref="BookingSender"/>).</summary>
+    public DbSet<BookingInstruction> BookingInstructions => Set<BookingInstruction>();
 
     /// <summary>Each holder's balance, kept by the database as entries are inserted (<see cref="AccountBalance"/>): read it, never write it.</summary>
     public DbSet<AccountBalance> Balances => Set<AccountBalance>();
@@ -78,14 +78,15 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
                 case AccountMandate when entry.State is EntityState.Added or EntityState.Modified or EntityState.Deleted:
                     mandated = true;
                     break;
-                case DepositRequest deposit when entry.State is EntityState.Added or EntityState.Modified:
-                    // Asked (or asked again): the sender wakes. Decided: the request waiting for it.
-                    if (deposit.Status == DepositRequestStatus.Queued) asked = true;
-                    else (decided ??= []).Add(RecordChanges.KeyOf(DepositRequest.RecordType, deposit.Id.ToString()));
+                case BookingInstruction instruction when entry.State == EntityState.Added
+                                                          || (entry.State == EntityState.Modified && entry.Property(nameof(BookingInstruction.Status)).IsModified):
+                    // Asked (or asked again): the sender wakes. Decided: the request waiting for it. (A failed send noted is neither.)
+                    if (instruction.Status == BookingInstructionStatus.Queued) asked = true;
+                    else (decided ??= []).Add(RecordChanges.KeyOf(BookingInstruction.RecordType, instruction.Id.ToString()));
                     break;
             }
         }
-        if (asked) yield return ListChanges.AnyOf(DepositRequest.RecordType);
+        if (asked) yield return ListChanges.AnyOf(BookingInstruction.RecordType);
         foreach (var key in decided ?? []) yield return key;
         foreach (var (party, currency) in moved ?? []) yield return AccountKey(party, currency);
         if (moved is not null || opened) yield return ListChanges.AnyOf(AccountRecordType);
@@ -228,16 +229,21 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
             // A bank's mandates (GET /accounts/mandates), in order.
             e.HasIndex(m => new { m.Bank, m.Party, m.Currency });
         });
-        model.Entity<DepositRequest>(e =>
+        model.Entity<BookingInstruction>(e =>
         {
-            e.ToTable("deposit_requests");
+            e.ToTable("booking_instructions");
             e.HasKey(d => d.Id);
             e.Property(d => d.Id).ValueGeneratedNever();
-            e.HasIndex(d => new { d.Party, d.Reference }).IsUnique(); // one request per booking reference, as the entry it becomes
+            e.Property(d => d.Kind).HasConversion<string>();
+            // One instruction per kind and booking reference, as the entry it becomes.
+            e.HasIndex(d => new { d.Party, d.Kind, d.Reference }).IsUnique();
             e.Property(d => d.Status).HasConversion<string>();
+            e.Property(d => d.LastFailure).HasMaxLength(BookingInstruction.MaxFailureLength);
             // The sender's scan, and a bank's count against its bound (BookOnAccount.MostQueuedPerBank): the queued ones only.
-            e.HasIndex(d => d.RequestedAtUnixMs).HasFilter($"\"Status\" = '{nameof(DepositRequestStatus.Queued)}'");
-            e.HasIndex(d => d.Bank).HasFilter($"\"Status\" = '{nameof(DepositRequestStatus.Queued)}'");
+            e.HasIndex(d => d.RequestedAtUnixMs).HasFilter($"\"Status\" = '{nameof(BookingInstructionStatus.Queued)}'");
+            e.HasIndex(d => d.Bank).HasFilter($"\"Status\" = '{nameof(BookingInstructionStatus.Queued)}'");
+            // An account's queued withdrawals, held back from its funds when another is asked.
+            e.HasIndex(d => new { d.Party, d.Currency }).HasFilter($"\"Status\" = '{nameof(BookingInstructionStatus.Queued)}'");
         });
         model.Entity<LedgerEntry>(e =>
         {

@@ -33,16 +33,16 @@ public sealed class PaymentsOptions
     public int SettlementBatchWindowMs { get; set; } = 50;
 
     /// <summary>
-    /// How long the deposits a bank asked at the same time gather before the deposit sender (<see cref="DepositSender"/>, in
+    /// How long the deposits a bank asked at the same time gather before the sender (<see cref="BookingSender"/>, in
     /// the process that signs for the banks) sends them as one transaction (a bank whose key this service's signer holds;
-    /// at most <see cref="MostBatchItems"/>). 0: no queue — each deposit is minted in its own request, as its own
-    /// transaction, by whichever process takes it. 0 to 1000 (checked at start).
+    /// at most <see cref="MostBatchItems"/>). 0: no queue for deposits — each is minted in its own request, as its own
+    /// transaction, by whichever process takes it (withdrawals stay queued: each is burnt on its own anyway). 0 to 1000 (checked at start).
     /// </summary>
     public int DepositBatchWindowMs { get; set; } = 50;
 
     /// <summary>
-    /// How long a deposit's request waits for its booking when the deposit is sent by the process that signs for the banks
-    /// (<see cref="DepositSender"/>) before answering 202 with the deposit still queued (0–30, checked at start); a client's
+    /// How long a deposit's or withdrawal's request waits for its booking when it is sent by the process that signs for the
+    /// banks (<see cref="BookingSender"/>) before answering 202 with it still queued (0–30, checked at start); a client's
     /// <c>Prefer: wait=</c> may shorten it, <c>Prefer: respond-async</c> skips it. 15 by default: the 200's account view may
     /// then wait up to 10 s more for its chain balance, and clients (the console, the CLI) give up after 30 s.
     /// </summary>

@@ -26,7 +26,7 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
     public SettlementClient Chain => chain;
 
     /// <summary>
-    /// The queued deposits of one bank and currency sent at the same time (<see cref="DepositSender"/>): one mintBatch
+    /// The queued deposits of one bank and currency sent at the same time (<see cref="BookingSender"/>): one mintBatch
     /// transaction per window (Payments:DepositBatchWindowMs), each deposit's send waiting for its own item's outcome. Up to
     /// <see cref="DepositBatchesInFlight"/> of a bank's batches are pipelined (on a chain with a block period a deposit
     /// waits for the next block, not for every batch before it).
@@ -40,21 +40,32 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
     public const int DepositBatchesInFlight = 4;
 
     /// <summary>
-    /// Whether <paramref name="bankParty"/>'s deposits are asked, not sent, by its requests (<see cref="DepositRequest"/>) and
-    /// sent in batches by the process that signs for the banks (<see cref="DepositSender"/>): batching is on and this
-    /// service's signer holds the bank's key. Otherwise each request mints its deposit itself (a bank that signs itself;
-    /// every bank when Payments:DepositBatchWindowMs is 0 — so that setting also moves deposits back onto the request).
+    /// Whether <paramref name="bankParty"/>'s movements of <paramref name="kind"/> are asked, not sent, by its requests
+    /// (<see cref="BookingInstruction"/>) and sent by the process that signs for the banks (<see cref="BookingSender"/>):
+    /// this service's signer holds the bank's key, and for deposits batching is on. Otherwise each request sends its own
+    /// (a bank that signs itself; every bank's deposits when Payments:DepositBatchWindowMs is 0 — so that setting also moves
+    /// deposits back onto the request).
     /// </summary>
-    public bool QueuesDeposits(string bankParty) => options.Value.DepositBatchWindowMs > 0 && wallets.HasAccount(bankParty) && !wallets.SignsItself(bankParty);
+    public bool QueuesBookings(LedgerEntryKind kind, string bankParty) =>
+        (kind != LedgerEntryKind.Deposit || options.Value.DepositBatchWindowMs > 0) && wallets.HasAccount(bankParty) && !wallets.SignsItself(bankParty);
 
     /// <summary>
     /// Mints a queued deposit in the bank's next batch (one mintBatch per bank and currency per window, up to
     /// <see cref="DepositBatchesInFlight"/> batches in flight): what became of it, from its own event in the receipt (made,
     /// or made by an earlier attempt under the same reference; refused, naming the token's rule; or undecided).
     /// </summary>
-    public Task<BatchTransferOutcome> MintQueuedAsync(DepositRequest deposit, string address, CancellationToken ct) =>
+    public Task<BatchTransferOutcome> MintQueuedAsync(BookingInstruction deposit, string address, CancellationToken ct) =>
         _deposits.AddAsync((deposit.Bank, deposit.Currency),
             BatchTransfer.Mint(address, deposit.AmountMinor, BookingReference(LedgerEntryKind.Deposit, deposit.Party, deposit.Reference)), ct);
+
+    /// <summary>
+    /// Burns a queued withdrawal in a transaction of its own, signed by the bank's writer here (one nonce sequence with the
+    /// bank's batches): its transaction, or the earlier attempt's that the token bound to its reference.
+    /// </summary>
+    /// <exception cref="ChainRevertedException">The token refused it (the funds are not there, the account is not the bank's…).</exception>
+    public async Task<string> BurnQueuedAsync(BookingInstruction withdrawal, string address, CancellationToken ct) =>
+        (await chain.BurnAsync(await wallets.ForAsync(withdrawal.Bank, ct), withdrawal.Currency, address, withdrawal.AmountMinor,
+            BookingReference(LedgerEntryKind.Withdrawal, withdrawal.Party, withdrawal.Reference), ct)).TransactionHash;
 
     /// <summary>
     /// The bank's 32-byte reference on chain of a deposit or withdrawal <paramref name="reference"/> on <paramref name="party"/>'s
@@ -125,25 +136,45 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
     public async Task<SettlementAccount> RequireAccountAsync(PaymentsDbContext db, string party, string currency, string role, CancellationToken ct) =>
         SettlementAccount.Required(await db.Accounts.SingleOrDefaultAsync(a => a.Party == party && a.Currency == currency, ct), party, currency, role);
 
-    /// <summary>A deposit (mint) or withdrawal (burn) by the account's own bank against its books, sent by this request (a queued deposit: <see cref="MintQueuedAsync"/>).</summary>
-    public async Task<LedgerEntry> BookAsync(PaymentsDbContext db, SettlementAccount account, string bankParty, decimal amount, string reference, bool deposit, CancellationToken ct)
+    /// <summary>
+    /// A deposit (mint) or withdrawal (burn) by the account's own bank against its books, sent by this request (a queued one:
+    /// <see cref="MintQueuedAsync"/>, <see cref="BurnQueuedAsync"/>), and entered (<see cref="EnterBooking"/>); the caller saves.
+    /// </summary>
+    public async Task<LedgerEntry> BookAsync(PaymentsDbContext db, Iso20022Recorder iso, SettlementAccount account, string bankParty, decimal amount, string reference,
+        LedgerEntryKind kind, CancellationToken ct)
     {
         account.RequireServicedBy(bankParty);
-        var kind = deposit ? LedgerEntryKind.Deposit : LedgerEntryKind.Withdrawal;
-        var booked = await db.Entries.SingleOrDefaultAsync(e => e.Kind == kind && e.Reference == reference && e.Party == account.Party, ct);
-        if (booked is not null) return booked;
         var minor = LedgerEntry.ToMinor(amount);
         var reference32 = BookingReference(kind, account.Party, reference);
         var bank = await wallets.ForAsync(bankParty, ct);
-        var transactionHash = (deposit
+        var transactionHash = (kind == LedgerEntryKind.Deposit
             ? await chain.MintAsync(bank, account.Currency, account.Address, minor, reference32, ct)
             : await chain.BurnAsync(bank, account.Currency, account.Address, minor, reference32, ct)).TransactionHash;
+        return EnterBooking(db, iso, account, bankParty, kind, minor, reference, transactionHash);
+    }
+
+    /// <summary>
+    /// A deposit or withdrawal the chain shows in <paramref name="transactionHash"/>, entered: its ledger entry (a withdrawal's
+    /// amount negative) and the holder's camt.054, added to <paramref name="db"/> for the caller to save together — by the
+    /// request that sent it (<see cref="BookAsync"/>) or by the sender of a queued one (<see cref="BookingSender"/>).
+    /// </summary>
+    public LedgerEntry EnterBooking(PaymentsDbContext db, Iso20022Recorder iso, SettlementAccount account, string bankParty, LedgerEntryKind kind, long amountMinor,
+        string reference, string transactionHash)
+    {
+        var deposit = kind switch
+        {
+            LedgerEntryKind.Deposit => true,
+            LedgerEntryKind.Withdrawal => false,
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "a bank's booking is a deposit or a withdrawal"),
+        };
         var entry = new LedgerEntry
         {
-            Party = account.Party, Currency = account.Currency, AmountMinor = deposit ? minor : -minor, Kind = kind, Reference = reference,
+            Party = account.Party, Currency = account.Currency, AmountMinor = deposit ? amountMinor : -amountMinor, Kind = kind, Reference = reference,
             TransactionHash = transactionHash, AtUnixMs = clock.GetUtcNow().ToUnixTimeMilliseconds(),
         };
         db.Entries.Add(entry);
+        iso.Notify(db, $"{account.Party}/{account.Currency}", account.Party, account.Address, account.ServicingBank, deposit, LedgerEntry.FromMinor(amountMinor),
+            account.Currency, reference, bankParty, wallets.AddressOf(bankParty), transactionHash, deposit ? $"Deposit {reference}" : $"Withdrawal {reference}");
         return entry;
     }
 

@@ -51,6 +51,15 @@ public sealed record Account(string Party, string Currency, string Address, stri
 
 public sealed record LedgerEntry(string Kind, string Reference, decimal Amount, string TransactionHash, long AtUnixMs);
 
+/// <summary>
+/// A deposit or withdrawal its bank asked that the account does not show yet (Queued: waiting to be sent by the process
+/// that signs for the bank) or never will (Refused by the token, <paramref name="Rule"/> naming why). To the bank, the
+/// failed sends' words too (<paramref name="LastFailure"/>); to the holder, only their count.
+/// </summary>
+public sealed record BookingInstruction(string Kind, string Party, string Currency, string Reference, decimal Amount, string Status, string Bank, string? RequestedBy,
+    long RequestedAtUnixMs, string? TransactionHash, string? Rule, string? Refusal, long? DecidedAtUnixMs, int FailedAttempts = 0, string? LastFailure = null,
+    long? LastFailureAtUnixMs = null);
+
 public sealed record Mandate(string Party, string Currency, string Bank, long GrantedAtUnixMs, bool AccountOpen);
 
 public sealed record MessageSummary(Guid Id, string MessageType, string Subject, string Party, long CreatedAtUnixMs, string Href);

@@ -63,6 +63,84 @@ namespace TradeChain.Payments.Migrations.Postgres
                     b.ToTable("account_mandates", (string)null);
                 });
 
+            modelBuilder.Entity("TradeChain.Payments.Domain.BookingInstruction", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("AmountMinor")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Bank")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<long?>("DecidedAtUnixMs")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("FailedAttempts")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("LastFailure")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<long?>("LastFailureAtUnixMs")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Party")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Reference")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Refusal")
+                        .HasColumnType("text");
+
+                    b.Property<long>("RequestedAtUnixMs")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("RequestedBy")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Rule")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("TransactionHash")
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Bank")
+                        .HasFilter("\"Status\" = 'Queued'");
+
+                    b.HasIndex("RequestedAtUnixMs")
+                        .HasFilter("\"Status\" = 'Queued'");
+
+                    b.HasIndex("Party", "Currency")
+                        .HasFilter("\"Status\" = 'Queued'");
+
+                    b.HasIndex("Party", "Kind", "Reference")
+                        .IsUnique();
+
+                    b.ToTable("booking_instructions", (string)null);
+                });
+
             modelBuilder.Entity("TradeChain.Payments.Domain.Credits.DocumentaryCredit", b =>
                 {
                     b.Property<Guid>("Id")
@@ -138,67 +216,6 @@ namespace TradeChain.Payments.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("credits", (string)null);
-                });
-
-            modelBuilder.Entity("TradeChain.Payments.Domain.DepositRequest", b =>
-                {
-                    b.Property<Guid>("Id")
-                        .HasColumnType("uuid");
-
-                    b.Property<long>("AmountMinor")
-                        .HasColumnType("bigint");
-
-                    b.Property<string>("Bank")
-                        .IsRequired()
-                        .HasColumnType("text");
-
-                    b.Property<string>("Currency")
-                        .IsRequired()
-                        .HasColumnType("text");
-
-                    b.Property<long?>("DecidedAtUnixMs")
-                        .HasColumnType("bigint");
-
-                    b.Property<string>("Party")
-                        .IsRequired()
-                        .HasColumnType("text");
-
-                    b.Property<string>("Reference")
-                        .IsRequired()
-                        .HasColumnType("text");
-
-                    b.Property<string>("Refusal")
-                        .HasColumnType("text");
-
-                    b.Property<long>("RequestedAtUnixMs")
-                        .HasColumnType("bigint");
-
-                    b.Property<string>("RequestedBy")
-                        .IsRequired()
-                        .HasColumnType("text");
-
-                    b.Property<string>("Rule")
-                        .HasColumnType("text");
-
-                    b.Property<string>("Status")
-                        .IsRequired()
-                        .HasColumnType("text");
-
-                    b.Property<string>("TransactionHash")
-                        .HasColumnType("text");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("Bank")
-                        .HasFilter("\"Status\" = 'Queued'");
-
-                    b.HasIndex("RequestedAtUnixMs")
-                        .HasFilter("\"Status\" = 'Queued'");
-
-                    b.HasIndex("Party", "Reference")
-                        .IsUnique();
-
-                    b.ToTable("deposit_requests", (string)null);
                 });
 
             modelBuilder.Entity("TradeChain.Payments.Domain.DutyPayment", b =>

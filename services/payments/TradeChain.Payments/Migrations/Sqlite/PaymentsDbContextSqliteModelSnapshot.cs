@@ -58,6 +58,84 @@ namespace TradeChain.Payments.Migrations.Sqlite
                     b.ToTable("account_mandates", (string)null);
                 });
 
+            modelBuilder.Entity("TradeChain.Payments.Domain.BookingInstruction", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("AmountMinor")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Bank")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("DecidedAtUnixMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("FailedAttempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastFailure")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LastFailureAtUnixMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Party")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reference")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Refusal")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RequestedAtUnixMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RequestedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Rule")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TransactionHash")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Bank")
+                        .HasFilter("\"Status\" = 'Queued'");
+
+                    b.HasIndex("RequestedAtUnixMs")
+                        .HasFilter("\"Status\" = 'Queued'");
+
+                    b.HasIndex("Party", "Currency")
+                        .HasFilter("\"Status\" = 'Queued'");
+
+                    b.HasIndex("Party", "Kind", "Reference")
+                        .IsUnique();
+
+                    b.ToTable("booking_instructions", (string)null);
+                });
+
             modelBuilder.Entity("TradeChain.Payments.Domain.Credits.DocumentaryCredit", b =>
                 {
                     b.Property<Guid>("Id")
@@ -133,67 +211,6 @@ namespace TradeChain.Payments.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("credits", (string)null);
-                });
-
-            modelBuilder.Entity("TradeChain.Payments.Domain.DepositRequest", b =>
-                {
-                    b.Property<Guid>("Id")
-                        .HasColumnType("TEXT");
-
-                    b.Property<long>("AmountMinor")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("Bank")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Currency")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<long?>("DecidedAtUnixMs")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("Party")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Reference")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Refusal")
-                        .HasColumnType("TEXT");
-
-                    b.Property<long>("RequestedAtUnixMs")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("RequestedBy")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Rule")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Status")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("TransactionHash")
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("Bank")
-                        .HasFilter("\"Status\" = 'Queued'");
-
-                    b.HasIndex("RequestedAtUnixMs")
-                        .HasFilter("\"Status\" = 'Queued'");
-
-                    b.HasIndex("Party", "Reference")
-                        .IsUnique();
-
-                    b.ToTable("deposit_requests", (string)null);
                 });
 
             modelBuilder.Entity("TradeChain.Payments.Domain.DutyPayment", b =>

@@ -1,0 +1,122 @@
+using TradeChain.Domain;
+
+namespace TradeChain.Payments.Domain;
+
+public enum BookingInstructionStatus { Queued, Booked, Refused }
+
+/// <summary>
+/// A bank's deposit on an account it keeps (a mint) or withdrawal from it (a burn), asked by its request and sent by the
+/// process that signs for the bank (<c>BookingSender</c>, where Payments:SettlementWorkerEnabled: payments-worker on
+/// Kubernetes), so that a bank's account has one writer however many API replicas take its requests. Queued until the
+/// chain shows the movement (then Booked, with its transaction; the ledger entry and the camt.054 are saved with it) or the
+/// token refuses it (Refused, the rule named). Idempotent on (party, kind, reference), as the booking it becomes: asked
+/// again, the same instruction. A send that failed (the node unreachable, an outcome not known yet) leaves it Queued and
+/// says so: how many attempts failed, the last failure and when.
+/// </summary>
+public sealed class BookingInstruction
+{
+    public Guid Id { get; set; }
+
+    /// <summary><see cref="LedgerEntryKind.Deposit"/> or <see cref="LedgerEntryKind.Withdrawal"/>.</summary>
+    public LedgerEntryKind Kind { get; set; }
+
+    /// <summary>The bank that asked (the account's servicing bank when asked) and whose key mints or burns.</summary>
+    public string Bank { get; set; } = "";
+
+    public string Party { get; set; } = "";
+
+    public string Currency { get; set; } = "";
+
+    /// <summary>The bank's booking reference (the ledger entry's; on chain, hashed with the kind and party into the movement's reference).</summary>
+    public string Reference { get; set; } = "";
+
+    /// <summary>The amount moved, in minor units, positive for either kind (the ledger entry of a withdrawal is its negative).</summary>
+    public long AmountMinor { get; set; }
+
+    /// <summary>Who at the bank asked (shown to the bank; the ledger entry and the camt.054 name the bank).</summary>
+    public string RequestedBy { get; set; } = "";
+
+    public long RequestedAtUnixMs { get; set; }
+
+    public BookingInstructionStatus Status { get; set; }
+
+    /// <summary>The movement's transaction once Booked.</summary>
+    public string? TransactionHash { get; set; }
+
+    /// <summary>Why it was Refused: the rule (e.g. contract:AccountNotOpen) and its words.</summary>
+    public string? Rule { get; set; }
+
+    public string? Refusal { get; set; }
+
+    public long? DecidedAtUnixMs { get; set; }
+
+    /// <summary>How many sends of it failed in a row without an outcome (it stays Queued and is sent again after a backoff).</summary>
+    public int FailedAttempts { get; set; }
+
+    /// <summary>The last such failure, in a sentence (at most <see cref="MaxFailureLength"/> characters), and when.</summary>
+    public string? LastFailure { get; set; }
+
+    public long? LastFailureAtUnixMs { get; set; }
+
+    /// <summary>The record kind its waiters follow (<c>RecordChanges.KeyOf(RecordType, Id)</c>) and the sender wakes on (any of it).</summary>
+    public const string RecordType = "booking";
+
+    /// <summary>The longest failure kept (the node's words can be long).</summary>
+    public const int MaxFailureLength = 500;
+
+    public string What => Kind.Name();
+
+    /// <summary>A new instruction, Queued.</summary>
+    public static BookingInstruction Ask(LedgerEntryKind kind, string bank, string actor, SettlementAccount account, long amountMinor, string reference, DateTimeOffset at)
+    {
+        if (kind is not (LedgerEntryKind.Deposit or LedgerEntryKind.Withdrawal)) throw new ArgumentOutOfRangeException(nameof(kind), kind, "a bank's booking is a deposit or a withdrawal");
+        if (amountMinor <= 0) throw new DomainRuleViolation("amount-positive", $"A {kind.Name()}'s amount must be more than zero.");
+        if (string.IsNullOrWhiteSpace(actor)) throw new ArgumentException($"a {kind.Name()} is asked by someone at the bank", nameof(actor));
+        account.RequireServicedBy(bank);
+        return new BookingInstruction
+        {
+            Id = Guid.NewGuid(), Kind = kind, Bank = bank, Party = account.Party, Currency = account.Currency, Reference = reference, AmountMinor = amountMinor,
+            RequestedBy = actor, RequestedAtUnixMs = at.ToUnixTimeMilliseconds(), Status = BookingInstructionStatus.Queued,
+        };
+    }
+
+    /// <summary>The same reference asked again: the same instruction, unless its amount or currency differs (refused: a reference books one movement).</summary>
+    public void RequireSameAs(long amountMinor, string currency)
+    {
+        if (AmountMinor != amountMinor || Currency != currency)
+            throw new DomainRuleViolation("reference-used",
+                $"{What} reference {Reference} was asked already for {LedgerEntry.FromMinor(AmountMinor)} {Currency}, not {LedgerEntry.FromMinor(amountMinor)} {currency}: use a new reference for another {What}.");
+    }
+
+    /// <summary>Asked again after a refusal: queued once more (the bank may have fixed what the token refused).</summary>
+    public void AskAgain(string actor, DateTimeOffset at)
+    {
+        if (Status != BookingInstructionStatus.Refused) return;
+        (Status, Rule, Refusal, DecidedAtUnixMs, RequestedBy, RequestedAtUnixMs) = (BookingInstructionStatus.Queued, null, null, null, actor, at.ToUnixTimeMilliseconds());
+        (FailedAttempts, LastFailure, LastFailureAtUnixMs) = (0, null, null);
+    }
+
+    /// <summary>A send that came to no outcome: it stays Queued, and says why.</summary>
+    public void NoteFailure(string failure, DateTimeOffset at)
+    {
+        if (Status != BookingInstructionStatus.Queued) return;
+        FailedAttempts++;
+        LastFailure = failure.Length <= MaxFailureLength ? failure : failure[..(MaxFailureLength - 1)] + "…";
+        LastFailureAtUnixMs = at.ToUnixTimeMilliseconds();
+    }
+
+    /// <summary>The chain shows the movement: booked in <paramref name="transactionHash"/>.</summary>
+    public void MarkBooked(string transactionHash, DateTimeOffset at)
+    {
+        if (Status != BookingInstructionStatus.Queued) throw new InvalidOperationException($"{What} {Reference} is {Status}, not Queued");
+        if (string.IsNullOrEmpty(transactionHash)) throw new ArgumentException($"a booked {What} names its transaction", nameof(transactionHash));
+        (Status, TransactionHash, DecidedAtUnixMs) = (BookingInstructionStatus.Booked, transactionHash, at.ToUnixTimeMilliseconds());
+    }
+
+    /// <summary>The token refused the movement under <paramref name="rule"/>: nothing moved.</summary>
+    public void MarkRefused(string rule, string refusal, DateTimeOffset at)
+    {
+        if (Status != BookingInstructionStatus.Queued) throw new InvalidOperationException($"{What} {Reference} is {Status}, not Queued");
+        (Status, Rule, Refusal, DecidedAtUnixMs) = (BookingInstructionStatus.Refused, rule, refusal, at.ToUnixTimeMilliseconds());
+    }
+}

@@ -1,0 +1,233 @@
+using System.Collections.Concurrent;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using TradeChain.Ledger;
+using TradeChain.Payments.Domain;
+using TradeChain.ServiceDefaults.Transitions;
+
+namespace TradeChain.Payments.Infrastructure;
+
+/// <summary>
+/// Sends the deposits and withdrawals banks' requests asked (<see cref="BookingInstruction"/>, Queued) and books each from
+/// the chain's answer, where Payments:SettlementWorkerEnabled (the process that signs for the banks: payments-worker on
+/// Kubernetes, whose API pods only save the instruction) — so that a bank's mints and burns have one writer, in the nonce
+/// sequence of its settlements, however many replicas take its requests (a credit's escrow steps are still sent by the
+/// request). Wakes when an instruction is saved in this process, and every half second for one another replica saved.
+/// A deposit goes in its bank's next mintBatch (<see cref="SettlementLedger.MintQueuedAsync"/>: one transaction per bank
+/// and currency per window, several in flight); a withdrawal is burnt in a transaction of its own
+/// (<see cref="SettlementLedger.BurnQueuedAsync"/>). Each is recorded on its own from the chain's answer, in one database
+/// transaction: the ledger entry, the holder's camt.054 and the instruction Booked with the transaction
+/// (<see cref="SettlementLedger.EnterBooking"/>) — never a booking without its movement, nor a movement left unbooked: a
+/// crash between the two leaves the instruction Queued, and sending it again finds the movement the token bound to its
+/// reference (made by the earlier attempt) and books that one.
+/// A refusal by the token in a mined batch (the account not open on chain) is recorded as the instruction's outcome with
+/// the rule: every earlier attempt had a lower nonce of the bank, so it is mined too, and had it made the movement the
+/// refusal would be DuplicateReference, bound to that movement (booked). A refusal that may come before the transaction
+/// was mined (a whole batch, or a burn, refused at its estimate: the bank not a minter, the funds not there) is decided
+/// only once the bank has no transaction waiting in the node. A node failure or an outcome not known yet is sent again
+/// after a backoff (0.25 s doubling to 30 s), and noted on the instruction (its failed attempts, the last failure and
+/// when), so the bank sees why it waits.
+/// </summary>
+public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger ledger, RecordChanges changes, IOptions<PaymentsOptions> options,
+    TimeProvider clock, ILogger<BookingSender> logger) : BackgroundService
+{
+    /// <summary>How often queued instructions are looked up though nothing was asked in this process (another replica's requests).</summary>
+    private static readonly TimeSpan Rescan = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The most instructions read in one look, and in flight at once in this process (four full batches of deposits).</summary>
+    public const int MostInFlight = SettlementLedger.DepositBatchesInFlight * PaymentsOptions.MostBatchItems;
+
+    /// <summary>The rule of a revert that names no error (<see cref="ChainRevertedException.RuleOf"/>): sent again, never a refusal.</summary>
+    private static readonly string UnnamedRevert = ChainRevertedException.RuleOf("");
+
+    /// <summary>What waits on this sender in <see cref="RecordChanges"/> (a party of its own, so no caller's places are taken).</summary>
+    private const string Watcher = "payments:booking-sender";
+
+    private readonly ConcurrentDictionary<Guid, byte> _inFlight = new();
+
+    /// <summary>Instructions whose send failed or could not be decided yet: how many times, and not before when (Unix ms) to send again.</summary>
+    private readonly ConcurrentDictionary<Guid, (int Failures, long NotBeforeUnixMs)> _later = new();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.SettlementWorkerEnabled)
+        {
+            logger.LogInformation("The booking sender is off here (Payments:SettlementWorkerEnabled=false): another process sends the banks' deposits and withdrawals");
+            return;
+        }
+        using var asked = changes.Watch(ListChanges.AnyOf(BookingInstruction.RecordType), Watcher);
+        var sends = new List<Task>();
+        var failures = 0;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var next = asked?.NextChange() ?? Task.Delay(Timeout.Infinite, stoppingToken); // taken before the look: a save from now on wakes the next wait
+                try
+                {
+                    foreach (var send in await LookAsync(stoppingToken))
+                    {
+                        sends.RemoveAll(s => s.IsCompleted);
+                        sends.Add(send);
+                    }
+                    failures = 0;
+                }
+                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+                {
+                    failures++;
+                    logger.LogWarning(e, "Looking up the queued deposits and withdrawals failed ({Failures} in a row); they stay queued", failures);
+                    await Task.Delay(Backoff(failures), stoppingToken);
+                }
+                await Task.WhenAny(next, Task.Delay(Rescan, clock, stoppingToken));
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
+        finally
+        {
+            await Task.WhenAll(sends); // a send begun is awaited and recorded, never cut off by the stop
+        }
+    }
+
+    /// <summary>Starts sending the queued instructions not in flight nor waiting for a retry: the sends begun.</summary>
+    private async Task<List<Task>> LookAsync(CancellationToken ct)
+    {
+        var room = MostInFlight - _inFlight.Count;
+        if (room <= 0) return [];
+        List<(BookingInstruction Request, string Address)> queued;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<PaymentsDbContext>();
+            // Those in flight and those waiting for their retry are left out in the query, so they never take the look's
+            // places from newer ones (a backlog of failing ones cannot hold every bank's bookings back).
+            var notYet = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            var skipped = _inFlight.Keys.Concat(_later.Where(l => l.Value.NotBeforeUnixMs > notYet).Select(l => l.Key)).Distinct().ToList();
+            queued = (await db.BookingInstructions.AsNoTracking()
+                .Where(d => d.Status == BookingInstructionStatus.Queued && !skipped.Contains(d.Id))
+                .OrderBy(d => d.RequestedAtUnixMs)
+                .Take(room)
+                .Join(db.Accounts.AsNoTracking(), d => new { d.Party, d.Currency }, a => new { a.Party, a.Currency }, (d, a) => new { Request = d, a.Address })
+                .ToListAsync(ct)).Select(x => (x.Request, x.Address)).ToList();
+        }
+        var sends = new List<Task>();
+        foreach (var (request, address) in queued)
+        {
+            if (!_inFlight.TryAdd(request.Id, 0)) continue;
+            sends.Add(Task.Run(() => SendAsync(request, address), CancellationToken.None));
+        }
+        return sends;
+    }
+
+    private async Task SendAsync(BookingInstruction instruction, string address)
+    {
+        try
+        {
+            BatchTransferOutcome outcome;
+            var mayBeUnmined = false;
+            try
+            {
+                outcome = instruction.Kind == LedgerEntryKind.Deposit
+                    ? await ledger.MintQueuedAsync(instruction, address, CancellationToken.None)
+                    : new BatchTransferOutcome(null!, await ledger.BurnQueuedAsync(instruction, address, CancellationToken.None), null);
+            }
+            catch (ChainRevertedException e) when (e.Rule != UnnamedRevert)
+            {
+                // Refused, naming the token's rule — a whole batch (the bank lost its minter role…) or a burn (the funds are not
+                // there…), possibly at its estimate, before anything was mined: nothing of it moved.
+                (outcome, mayBeUnmined) = (new BatchTransferOutcome(null!, null, e.Error, e.Rule), true);
+            }
+            // A transaction mined but reverted without a named error (its estimate passed: out of gas, a state that moved) is no
+            // refusal of this instruction: the catch below sends it again after a backoff.
+            await RecordAsync(instruction, outcome, mayBeUnmined);
+            _later.TryRemove(instruction.Id, out _);
+        }
+        catch (Exception e)
+        {
+            var failures = _later.TryGetValue(instruction.Id, out var before) ? before.Failures + 1 : 1;
+            var wait = Backoff(failures);
+            _later[instruction.Id] = (failures, clock.GetUtcNow().Add(wait).ToUnixTimeMilliseconds());
+            logger.LogWarning(e, "The {Kind} {Reference} on {Party}'s {Currency} account could not be sent or recorded ({Failures} in a row): it stays queued, sent again in {Wait}",
+                instruction.What, instruction.Reference, instruction.Party, instruction.Currency, failures, wait);
+            await NoteFailureAsync(instruction, e);
+        }
+        finally
+        {
+            _inFlight.TryRemove(instruction.Id, out _);
+        }
+    }
+
+    /// <summary>A failed send, noted on the instruction (still Queued) for the bank to see; a database that fails too leaves only the log.</summary>
+    private async Task NoteFailureAsync(BookingInstruction asked, Exception failure)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<PaymentsDbContext>();
+            var instruction = await db.BookingInstructions.SingleAsync(d => d.Id == asked.Id);
+            instruction.NoteFailure(Described(failure), clock.GetUtcNow());
+            await db.SaveChangesAsync();
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "The failed send of {Kind} {Reference} could not be noted on it", asked.What, asked.Reference);
+        }
+    }
+
+    /// <summary>
+    /// A failed send in words for the bank: what failed, never the node's address nor an exception's text (those are in the
+    /// service's log).
+    /// </summary>
+    internal static string Described(Exception failure) => failure switch
+    {
+        ChainOutcomeUnknownException unknown => unknown.Message,
+        ChainRevertedException => "the chain reverted its transaction without naming a rule (out of gas, or a state that moved meanwhile): sent again",
+        Nethereum.JsonRpc.Client.RpcResponseException rpc => $"the chain node refused its transaction (RPC error {rpc.RpcError?.Code}): sent again",
+        HttpRequestException or Nethereum.JsonRpc.Client.RpcClientUnknownException or Nethereum.JsonRpc.Client.RpcClientTimeoutException or TimeoutException
+            or TaskCanceledException => "the chain node could not be reached or did not answer: sent again once it does",
+        System.Data.Common.DbException or DbUpdateException => "the payments database failed while recording it: sent again",
+        _ => "sending or recording it failed unexpectedly (the payments service's log says why): sent again",
+    };
+
+    /// <summary>The instruction's outcome, recorded in one database transaction (its ledger entry and camt.054 with it when made).</summary>
+    /// <exception cref="ChainOutcomeUnknownException">Not known yet (no event of it in the receipt; a refusal while the bank has
+    /// transactions waiting in the node): sent again later.</exception>
+    /// <param name="mayBeUnmined">The refusal may have come before the transaction was mined (an estimate): earlier attempts of
+    /// the movement may still wait in the node.</param>
+    private async Task RecordAsync(BookingInstruction asked, BatchTransferOutcome outcome, bool mayBeUnmined)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PaymentsDbContext>();
+        var instruction = await db.BookingInstructions.SingleAsync(d => d.Id == asked.Id);
+        if (instruction.Status != BookingInstructionStatus.Queued) return; // recorded meanwhile (another replica's sender, during a change of deployment)
+        var now = clock.GetUtcNow();
+        var what = instruction.Kind == LedgerEntryKind.Deposit ? "mint" : "burn";
+        if (outcome.TransactionHash is { } tx)
+        {
+            var entered = await db.Entries.AsNoTracking()
+                .SingleOrDefaultAsync(e => e.Kind == instruction.Kind && e.Reference == instruction.Reference && e.Party == instruction.Party);
+            if (entered is not null)
+            {
+                // Booked already by its request (sent there, during a change of configuration): the same reference on chain,
+                // so the same movement — the instruction is that booking.
+                if (entered.TransactionHash != tx)
+                    logger.LogError("ALERT {Kind} {Reference} on {Party}'s account: booked in transaction {Booked}, but the chain answers {Made} for its reference",
+                        instruction.What, instruction.Reference, instruction.Party, entered.TransactionHash, tx);
+                instruction.MarkBooked(entered.TransactionHash, now);
+                await db.SaveChangesAsync();
+                return;
+            }
+            var account = await db.Accounts.AsNoTracking().SingleAsync(a => a.Party == instruction.Party && a.Currency == instruction.Currency);
+            ledger.EnterBooking(db, scope.ServiceProvider.GetRequiredService<Iso20022Recorder>(), account, instruction.Bank, instruction.Kind, instruction.AmountMinor,
+                instruction.Reference, tx);
+            instruction.MarkBooked(tx, now);
+        }
+        else if (outcome.Undecided || outcome.Rule == BatchTransferOutcome.NotInBatchRule)
+            throw new ChainOutcomeUnknownException(what, outcome.Refusal ?? "no outcome");
+        else if (mayBeUnmined && await ledger.Chain.HasPendingTransactionsAsync(ledger.Wallets.AddressOf(instruction.Bank)))
+            throw new ChainOutcomeUnknownException(what, $"refused ({outcome.Refusal}), but the bank has transactions waiting in the node: an earlier attempt may still make it");
+        else
+            instruction.MarkRefused(outcome.Rule ?? "refused", outcome.Refusal ?? $"The settlement token refused the {what}: nothing moved.", now);
+        await db.SaveChangesAsync();
+    }
+
+    private static TimeSpan Backoff(int failures) => DutySettlementWorker.Backoff(failures);
+}

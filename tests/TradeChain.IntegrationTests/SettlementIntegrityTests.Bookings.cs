@@ -1,0 +1,313 @@
+using System.Net;
+using System.Numerics;
+using Nethereum.RPC.Eth.DTOs;
+using TradeChain.Cli;
+using TradeChain.Ledger;
+using TradeChain.ServiceDefaults.Auth;
+using TradeChain.Testing;
+using static TradeChain.IntegrationTests.Infrastructure.Api;
+
+namespace TradeChain.IntegrationTests;
+
+/// <summary>
+/// A bank's deposits and withdrawals have one writer: the payments process that signs for the banks
+/// (Payments:SettlementWorkerEnabled, payments-worker on Kubernetes). An API process only saves the instruction asked; the
+/// worker mints (in the bank's next batch) or burns it and books it with its camt.054 — on the real system (RabbitMQ,
+/// anvil, SQLite).
+/// </summary>
+public sealed partial class SettlementIntegrityTests
+{
+    [Fact]
+    public async Task A_deposit_asked_of_a_payments_process_that_does_not_sign_for_banks_is_queued_and_minted_and_booked_by_the_one_that_does()
+    {
+        await using var system = await TradeChainSystem.StartAsync();
+        var payments = system.Payments.BaseAddress;
+        using var parties = await OpenAtHsbcAsync(system, "EXP-DEPOSIT-Q");
+        var (bank, noWait, holder, address) = parties;
+        using var stranger = Client(Roles.Exporter, "EXP-DEPOSIT-NOSY");
+        var chain = Settlement(system);
+        var deposits = new Uri(payments, "accounts/EXP-DEPOSIT-Q/USD/deposits");
+
+        // As a Kubernetes API pod: the settlement worker off, so nothing here writes with the bank's key.
+        system.Payments.SetSetting("Payments:SettlementWorkerEnabled", "false");
+        await system.Payments.KillAsync();
+        await system.Payments.StartAsync();
+        try
+        {
+            var (status, queued) = await Send(noWait, HttpMethod.Post, deposits, new { amount = 75.25m, reference = "DEP-Q-1" });
+            Assert.Equal(HttpStatusCode.Accepted, status);
+            Assert.Equal(("Queued", 75.25m, "BNK-HSBC"), (queued!["status"]!.GetValue<string>(), queued["amount"]!.GetValue<decimal>(), queued["bank"]!.GetValue<string>()));
+            Assert.Null(queued["transactionHash"]);
+            // Without respond-async it waits (Payments:DepositWaitSeconds, or here the client's Prefer: wait=2) and still
+            // answers 202: nothing here sends it.
+            using var briefly = Client(Roles.Bank, "BNK-HSBC");
+            briefly.DefaultRequestHeaders.Add("Prefer", "wait=2");
+            var (waited, _) = await Send(briefly, HttpMethod.Post, deposits, new { amount = 75.25m, reference = "DEP-Q-1" });
+            Assert.Equal(HttpStatusCode.Accepted, waited);
+            // The same reference for another amount is refused, naming the rule; a stranger learns nothing of the deposit.
+            var (reused, problem) = await Send(noWait, HttpMethod.Post, deposits, new { amount = 80m, reference = "DEP-Q-1" });
+            Assert.Equal((HttpStatusCode.Conflict, "reference-used"), (reused, problem!["rule"]!.GetValue<string>()));
+            Assert.Equal(HttpStatusCode.NotFound, (await Send(stranger, HttpMethod.Get, new Uri(deposits + "/DEP-Q-1"))).Status);
+            var seen = await Get(holder, new Uri(deposits + "/DEP-Q-1"));
+            Assert.Equal("Queued", seen["status"]!.GetValue<string>());
+            // Nothing minted, nothing booked.
+            Assert.Equal(BigInteger.Zero, await chain.BalanceOfAsync("USD", address));
+            Assert.Equal(0m, (await Get(holder, new Uri(payments, "accounts/EXP-DEPOSIT-Q/USD")))["balance"]!.GetValue<decimal>());
+        }
+        finally
+        {
+            // The worker's side (the default): it sends what was asked.
+            system.Payments.SetSetting("Payments:SettlementWorkerEnabled", "true");
+            await system.Payments.KillAsync();
+            await system.Payments.StartAsync();
+        }
+
+        await Until(async () => (await Get(holder, new Uri(deposits + "/DEP-Q-1")))["status"]!.GetValue<string>() != "Queued", "the queued deposit is decided");
+        var booked = await Get(bank, new Uri(deposits + "/DEP-Q-1"));
+        Assert.Equal("Booked", booked["status"]!.GetValue<string>());
+        var tx = booked["transactionHash"]!.GetValue<string>();
+        Assert.Equal(new BigInteger(7525), await chain.BalanceOfAsync("USD", address));
+        var view = await Get(holder, new Uri(payments, "accounts/EXP-DEPOSIT-Q/USD"));
+        Assert.Equal(75.25m, view["balance"]!.GetValue<decimal>());
+        var entry = view["entries"]!.AsArray().Single()!;
+        Assert.Equal(("deposit", "DEP-Q-1", tx), (entry["kind"]!.GetValue<string>(), entry["reference"]!.GetValue<string>(), entry["transactionHash"]!.GetValue<string>()));
+        Assert.Equal(1L, await Count(system.DatabasePath("payments"),
+            $"SELECT COUNT(*) FROM iso20022_messages WHERE MessageType LIKE 'camt.054%' AND Subject = 'EXP-DEPOSIT-Q/USD' AND Xml LIKE '%{tx[2..]}%'"));
+
+        // Asked again: the booking made, answered 200 with the account; nothing minted twice.
+        var again = await Post(bank, deposits, new { amount = 75.25m, reference = "DEP-Q-1" });
+        Assert.Equal(75.25m, again["balance"]!.GetValue<decimal>());
+        // A new deposit on the worker is answered 200 once booked, within the request's wait.
+        var second = await Post(bank, deposits, new { amount = 1.50m, reference = "DEP-Q-2" });
+        Assert.Equal((76.75m, 76.75m), (second["balance"]!.GetValue<decimal>(), second["chainBalance"]!.GetValue<decimal>()));
+        Assert.Equal(new BigInteger(7675), await chain.BalanceOfAsync("USD", address));
+        Assert.Equal(2L, await Count(system.DatabasePath("payments"), "SELECT COUNT(*) FROM booking_instructions WHERE Party = 'EXP-DEPOSIT-Q' AND Kind = 'Deposit' AND Status = 'Booked'"));
+    }
+
+    [Fact]
+    public async Task A_queued_deposit_whose_process_died_after_its_mint_was_sent_is_booked_once_with_that_mint()
+    {
+        await using var system = await TradeChainSystem.StartAsync();
+        var payments = system.Payments.BaseAddress;
+        using var bank = Client(Roles.Bank, GoldenPath.BankParty);
+        using var noWait = Client(Roles.Bank, GoldenPath.BankParty);
+        noWait.DefaultRequestHeaders.Add("Prefer", "respond-async");
+        using var holder = Client(Roles.Exporter, "EXP-DEPOSIT-CRASH");
+        await Post(holder, new Uri(payments, "accounts/mandates"), new { bank = GoldenPath.BankParty, currency = "USD" });
+        var address = (await Post(bank, new Uri(payments, "accounts"), new { party = "EXP-DEPOSIT-CRASH", currency = "USD" }))["address"]!.GetValue<string>();
+        var chain = Settlement(system);
+        var bankAddress = DevelopmentBankSigners.AddressOf(GoldenPath.BankParty);
+        var deposits = new Uri(payments, "accounts/EXP-DEPOSIT-CRASH/USD/deposits");
+
+        // The node takes the mint and mines nothing (a stall); the payments process dies before it could record it.
+        await chain.Rpc("evm_setAutomine", false);
+        try
+        {
+            var (status, _) = await Send(noWait, HttpMethod.Post, deposits, new { amount = 12.00m, reference = "DEP-CRASH" });
+            Assert.Equal(HttpStatusCode.Accepted, status);
+            await Until(async () => await chain.Web3Nonce(bankAddress, BlockParameter.CreatePending()) > await chain.Web3Nonce(bankAddress, BlockParameter.CreateLatest()),
+                "the deposit's mint waiting in the node's pool");
+            await system.Payments.KillAsync();
+        }
+        finally
+        {
+            await chain.Rpc("evm_setAutomine", true);
+            await chain.Rpc("evm_mine");
+        }
+        Assert.Equal(new BigInteger(1200), await chain.BalanceOfAsync("USD", address)); // minted, and not booked
+        Assert.Equal(1L, await Count(system.DatabasePath("payments"), "SELECT COUNT(*) FROM booking_instructions WHERE Reference = 'DEP-CRASH' AND Status = 'Queued'"));
+
+        // Restarted, the sender sends it again: the token refuses a second mint under the reference, bound to the first —
+        // which is booked, once, with the first mint's transaction.
+        await system.Payments.StartAsync();
+        await Until(async () => (await Get(bank, new Uri(deposits + "/DEP-CRASH")))["status"]!.GetValue<string>() != "Queued", "the deposit is decided after the restart");
+        var booked = await Get(bank, new Uri(deposits + "/DEP-CRASH"));
+        Assert.Equal("Booked", booked["status"]!.GetValue<string>());
+        var receipt = await chain.ReceiptAsync(booked["transactionHash"]!.GetValue<string>());
+        Assert.Equal(1, (int)receipt.Status.Value);
+        Assert.Equal(new BigInteger(1200), await chain.BalanceOfAsync("USD", address)); // minted once
+        var view = await Get(holder, new Uri(payments, "accounts/EXP-DEPOSIT-CRASH/USD"));
+        Assert.Equal((12.00m, true), (view["balance"]!.GetValue<decimal>(), view["agrees"]!.GetValue<bool>()));
+        Assert.Single(view["entries"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task A_withdrawal_asked_of_a_payments_process_that_does_not_sign_for_banks_holds_its_funds_back_and_is_burnt_and_booked_by_the_one_that_does()
+    {
+        await using var system = await TradeChainSystem.StartAsync();
+        var payments = system.Payments.BaseAddress;
+        using var parties = await OpenAtHsbcAsync(system, "EXP-WITHDRAW-Q", deposit: 100m);
+        var (bank, noWait, holder, address) = parties;
+        var chain = Settlement(system);
+        var account = new Uri(payments, "accounts/EXP-WITHDRAW-Q/USD");
+        var withdrawals = new Uri(payments, "accounts/EXP-WITHDRAW-Q/USD/withdrawals");
+
+        // As a Kubernetes API pod: the settlement worker off, so nothing here writes with the bank's key.
+        system.Payments.SetSetting("Payments:SettlementWorkerEnabled", "false");
+        await system.Payments.KillAsync();
+        await system.Payments.StartAsync();
+        try
+        {
+            var (status, queued) = await Send(noWait, HttpMethod.Post, withdrawals, new { amount = 60m, reference = "WD-Q-1" });
+            Assert.Equal(HttpStatusCode.Accepted, status);
+            Assert.Equal(("withdrawal", "Queued", 60m), (queued!["kind"]!.GetValue<string>(), queued["status"]!.GetValue<string>(), queued["amount"]!.GetValue<decimal>()));
+            // The queued withdrawal holds its funds back: of the 100 booked, 60 are on their way out, so 50 more are refused.
+            var (over, problem) = await Send(noWait, HttpMethod.Post, withdrawals, new { amount = 50m, reference = "WD-Q-2" });
+            Assert.Equal((HttpStatusCode.Conflict, "insufficient-funds"), (over, problem!["rule"]!.GetValue<string>()));
+            Assert.True(problem["detail"]!.GetValue<string>().Contains("beyond the withdrawals queued before this one (40"), problem.ToJsonString());
+            Assert.Equal(HttpStatusCode.NotFound, (await Send(noWait, HttpMethod.Get, new Uri(withdrawals + "/WD-Q-2"))).Status); // nothing saved of it
+            // A deposit's reference is the deposits' own: the withdrawal WD-Q-1 is no deposit.
+            Assert.Equal(HttpStatusCode.NotFound, (await Send(bank, HttpMethod.Get, new Uri(payments, "accounts/EXP-WITHDRAW-Q/USD/deposits/WD-Q-1"))).Status);
+            Assert.Equal("Queued", (await Get(holder, new Uri(withdrawals + "/WD-Q-1")))["status"]!.GetValue<string>());
+            var waiting = (await Get(bank, new Uri(payments, "accounts/EXP-WITHDRAW-Q/USD/instructions")))["items"]!.AsArray().Single()!;
+            Assert.Equal(("withdrawal", "WD-Q-1", "Queued"), (waiting["kind"]!.GetValue<string>(), waiting["reference"]!.GetValue<string>(), waiting["status"]!.GetValue<string>()));
+            // Nothing burnt, nothing booked.
+            Assert.Equal(new BigInteger(10000), await chain.BalanceOfAsync("USD", address));
+            Assert.Equal(100m, (await Get(holder, account))["balance"]!.GetValue<decimal>());
+        }
+        finally
+        {
+            system.Payments.SetSetting("Payments:SettlementWorkerEnabled", "true");
+            await system.Payments.KillAsync();
+            await system.Payments.StartAsync();
+        }
+
+        await Until(async () => (await Get(holder, new Uri(withdrawals + "/WD-Q-1")))["status"]!.GetValue<string>() != "Queued", "the queued withdrawal is decided");
+        var booked = await Get(bank, new Uri(withdrawals + "/WD-Q-1"));
+        Assert.Equal("Booked", booked["status"]!.GetValue<string>());
+        var tx = booked["transactionHash"]!.GetValue<string>();
+        Assert.Equal(new BigInteger(4000), await chain.BalanceOfAsync("USD", address));
+        var view = await Get(holder, account);
+        Assert.Equal((40m, true), (view["balance"]!.GetValue<decimal>(), view["agrees"]!.GetValue<bool>()));
+        var entry = view["entries"]!.AsArray().Single(e => e!["kind"]!.GetValue<string>() == "withdrawal")!;
+        Assert.Equal(("WD-Q-1", -60m, tx), (entry["reference"]!.GetValue<string>(), entry["amount"]!.GetValue<decimal>(), entry["transactionHash"]!.GetValue<string>()));
+        Assert.Equal(1L, await Count(system.DatabasePath("payments"),
+            $"SELECT COUNT(*) FROM iso20022_messages WHERE MessageType LIKE 'camt.054%' AND Subject = 'EXP-WITHDRAW-Q/USD' AND Xml LIKE '%{tx[2..]}%' AND Xml LIKE '%>DBIT<%'"));
+
+        Assert.Empty((await Get(holder, new Uri(payments, "accounts/EXP-WITHDRAW-Q/USD/instructions")))["items"]!.AsArray()); // booked: an entry now
+
+        // Asked again: that booking, 200 with the account; then on the worker a new withdrawal is answered 200 once burnt,
+        // and one the funds no longer cover is refused before anything is asked of the chain.
+        Assert.Equal(40m, (await Post(bank, withdrawals, new { amount = 60m, reference = "WD-Q-1" }))["balance"]!.GetValue<decimal>());
+        var (short_, refusal) = await Send(bank, HttpMethod.Post, withdrawals, new { amount = 50m, reference = "WD-Q-2" });
+        Assert.Equal((HttpStatusCode.Conflict, "insufficient-funds"), (short_, refusal!["rule"]!.GetValue<string>()));
+        var emptied = await Post(bank, withdrawals, new { amount = 40m, reference = "WD-Q-3" });
+        Assert.Equal((0m, 0m), (emptied["balance"]!.GetValue<decimal>(), emptied["chainBalance"]!.GetValue<decimal>()));
+        Assert.Equal(BigInteger.Zero, await chain.BalanceOfAsync("USD", address));
+    }
+
+    [Fact]
+    public async Task A_queued_withdrawal_the_chain_node_cannot_take_tells_its_bank_why_it_waits_and_is_booked_once_the_node_is_back()
+    {
+        await using var system = await TradeChainSystem.StartAsync();
+        var payments = system.Payments.BaseAddress;
+        using var parties = await OpenAtHsbcAsync(system, "EXP-WITHDRAW-DOWN", deposit: 20m);
+        var (bank, noWait, holder, address) = parties;
+        var withdrawal = new Uri(payments, "accounts/EXP-WITHDRAW-DOWN/USD/withdrawals/WD-DOWN");
+
+        await system.Chain.StopAsync();
+        try
+        {
+            var (status, _) = await Send(noWait, HttpMethod.Post, new Uri(payments, "accounts/EXP-WITHDRAW-DOWN/USD/withdrawals"), new { amount = 5m, reference = "WD-DOWN" });
+            Assert.Equal(HttpStatusCode.Accepted, status);
+            await Until(async () => (await Get(bank, withdrawal))["failedAttempts"]!.GetValue<int>() >= 2, "two failed sends of the withdrawal noted on it");
+            var seen = await Get(bank, withdrawal);
+            Assert.Equal("Queued", seen["status"]!.GetValue<string>());
+            var failure = seen["lastFailure"]!.GetValue<string>();
+            Assert.Contains("could not be reached", failure);
+            var node = new Uri(system.Chain.RpcUrl);
+            Assert.DoesNotContain($"{node.Host}:{node.Port}", failure);
+            Assert.DoesNotContain("Exception", failure);
+            Assert.NotNull(seen["lastFailureAtUnixMs"]);
+            // The holder sees that it waits and how often it failed, not the words meant for its bank.
+            var holderSees = await Get(holder, withdrawal);
+            Assert.Equal("Queued", holderSees["status"]!.GetValue<string>());
+            Assert.Null(holderSees["lastFailure"]);
+        }
+        finally
+        {
+            await system.Chain.StartAgainAsync();
+        }
+
+        await Until(async () => (await Get(bank, withdrawal))["status"]!.GetValue<string>() != "Queued", "the withdrawal is decided once the node is back");
+        var booked = await Get(bank, withdrawal);
+        Assert.Equal("Booked", booked["status"]!.GetValue<string>());
+        Assert.Equal(new BigInteger(1500), await Settlement(system).BalanceOfAsync("USD", address)); // burnt once
+        var view = await Get(holder, new Uri(payments, "accounts/EXP-WITHDRAW-DOWN/USD"));
+        Assert.Equal((15m, true), (view["balance"]!.GetValue<decimal>(), view["agrees"]!.GetValue<bool>()));
+    }
+
+    [Fact]
+    public async Task A_withdrawal_the_token_refuses_is_answered_with_its_rule_listed_as_refused_and_nothing_is_burnt_or_booked()
+    {
+        await using var system = await TradeChainSystem.StartAsync();
+        var payments = system.Payments.BaseAddress;
+        using var parties = await OpenAtHsbcAsync(system, "EXP-WITHDRAW-NO", deposit: 20m);
+        var (bank, _, holder, address) = parties;
+        using var stranger = Client(Roles.Exporter, "EXP-WITHDRAW-NOSY");
+        var chain = Settlement(system);
+        var instructions = new Uri(payments, "accounts/EXP-WITHDRAW-NO/USD/instructions");
+
+        // The bank burns 15 of the 20 with its own key outside TradeChain: the ledger still books 20, the chain holds 5.
+        var outside = new SettlementClient(Writer(system, DevelopmentAccounts.PaymentsKey), Options(system, DevelopmentAccounts.PaymentsKey));
+        await outside.BurnAsync(await FundedWriterAsync(system, BankKey("BNK-HSBC")), "USD", address, 1500, SettlementClient.Reference("outside-burn"), CancellationToken.None);
+        Assert.Equal(new BigInteger(500), await chain.BalanceOfAsync("USD", address));
+
+        // A withdrawal of 10: the ledger's funds cover it, the token's do not — the worker's burn is refused and the request,
+        // waiting for it, says so with the token's rule.
+        var withdrawals = new Uri(payments, "accounts/EXP-WITHDRAW-NO/USD/withdrawals");
+        var (status, problem) = await Send(bank, HttpMethod.Post, withdrawals, new { amount = 10m, reference = "WD-NO" });
+        Assert.True(status == HttpStatusCode.Conflict, $"{(int)status}: {problem}");
+        var rule = problem!["rule"]!.GetValue<string>();
+        Assert.Equal("contract:ERC20InsufficientBalance", rule);
+        Assert.Contains("Nothing was burnt or booked", problem["detail"]!.GetValue<string>());
+        var refused = await Get(bank, new Uri(withdrawals + "/WD-NO"));
+        Assert.Equal(("Refused", rule), (refused["status"]!.GetValue<string>(), refused["rule"]!.GetValue<string>()));
+        Assert.False(string.IsNullOrEmpty(refused["refusal"]?.GetValue<string>()));
+
+        // Listed among the account's instructions not booked: for its bank with the token's words, for the holder with the
+        // rule alone, for nobody else.
+        var listed = (await Get(bank, instructions))["items"]!.AsArray().Single()!;
+        Assert.Equal(("withdrawal", "WD-NO", "Refused", 10m), (listed["kind"]!.GetValue<string>(), listed["reference"]!.GetValue<string>(),
+            listed["status"]!.GetValue<string>(), listed["amount"]!.GetValue<decimal>()));
+        Assert.NotNull(listed["refusal"]);
+        var holderSees = (await Get(holder, instructions))["items"]!.AsArray().Single()!;
+        Assert.Equal(rule, holderSees["rule"]!.GetValue<string>());
+        Assert.Null(holderSees["refusal"]);
+        Assert.Null(holderSees["requestedBy"]);
+        Assert.Equal(HttpStatusCode.NotFound, (await Send(stranger, HttpMethod.Get, instructions)).Status);
+
+        // Nothing burnt by TradeChain, nothing booked; asked again under its reference it is sent again, and refused again.
+        Assert.Equal(new BigInteger(500), await chain.BalanceOfAsync("USD", address));
+        var view = await Get(holder, new Uri(payments, "accounts/EXP-WITHDRAW-NO/USD"));
+        Assert.Equal(20m, view["balance"]!.GetValue<decimal>());
+        Assert.DoesNotContain(view["entries"]!.AsArray(), e => e!["kind"]!.GetValue<string>() == "withdrawal");
+        var (again, againProblem) = await Send(bank, HttpMethod.Post, withdrawals, new { amount = 10m, reference = "WD-NO" });
+        Assert.Equal((HttpStatusCode.Conflict, rule), (again, againProblem!["rule"]!.GetValue<string>()));
+        Assert.Equal(1L, await Count(system.DatabasePath("payments"), "SELECT COUNT(*) FROM booking_instructions WHERE Reference = 'WD-NO' AND Status = 'Refused'"));
+    }
+
+    /// <summary>The clients of a test of a holder's account at BNK-HSBC: its bank, its bank preferring not to wait (respond-async), the holder; and the account's chain address.</summary>
+    private sealed record AccountParties(HttpClient Bank, HttpClient NoWait, HttpClient Holder, string Address) : IDisposable
+    {
+        public void Dispose()
+        {
+            Bank.Dispose();
+            NoWait.Dispose();
+            Holder.Dispose();
+        }
+    }
+
+    /// <summary>The holder's USD account at BNK-HSBC, opened on its mandate, with <paramref name="deposit"/> booked first (none when 0).</summary>
+    private static async Task<AccountParties> OpenAtHsbcAsync(TradeChainSystem system, string holderParty, decimal deposit = 0m)
+    {
+        var payments = system.Payments.BaseAddress;
+        var parties = new AccountParties(Client(Roles.Bank, "BNK-HSBC"), Client(Roles.Bank, "BNK-HSBC"), Client(Roles.Exporter, holderParty), "");
+        parties.NoWait.DefaultRequestHeaders.Add("Prefer", "respond-async");
+        await Post(parties.Holder, new Uri(payments, "accounts/mandates"), new { bank = "BNK-HSBC", currency = "USD" });
+        var address = (await Post(parties.Bank, new Uri(payments, "accounts"), new { party = holderParty, currency = "USD" }))["address"]!.GetValue<string>();
+        if (deposit > 0)
+            Assert.Equal(deposit, (await Post(parties.Bank, new Uri(payments, $"accounts/{holderParty}/USD/deposits"), new { amount = deposit, reference = $"DEP-{holderParty}" }))["balance"]!.GetValue<decimal>());
+        return parties with { Address = address };
+    }
+}

@@ -1,0 +1,86 @@
+using TradeChain.Domain;
+using TradeChain.Payments.Domain;
+
+namespace TradeChain.UnitTests;
+
+/// <summary>A deposit or withdrawal asked of a bank (<see cref="BookingInstruction"/>): one per kind and reference, Queued until the chain decides it, decided once.</summary>
+public sealed class BookingInstructionTests
+{
+    private static readonly DateTimeOffset At = DateTimeOffset.FromUnixTimeMilliseconds(1_764_000_000_000);
+
+    private static SettlementAccount Account(string bank = "BNK-1") => new() { Party = "EXP", Currency = "USD", Address = "0x01", ServicingBank = bank };
+
+    [Fact]
+    public void Asked_it_is_queued_for_the_bank_that_keeps_the_account_with_who_asked()
+    {
+        var asked = BookingInstruction.Ask(LedgerEntryKind.Deposit, "BNK-1", "clerk", Account(), 1_234, "DEP-1", At);
+        Assert.Equal((BookingInstructionStatus.Queued, "BNK-1", "EXP", "USD", 1_234L, "clerk", At.ToUnixTimeMilliseconds()),
+            (asked.Status, asked.Bank, asked.Party, asked.Currency, asked.AmountMinor, asked.RequestedBy, asked.RequestedAtUnixMs));
+        Assert.Null(asked.TransactionHash);
+    }
+
+    [Fact]
+    public void Only_the_accounts_bank_asks_and_only_for_a_positive_amount()
+    {
+        Assert.Equal("not-servicing-bank", Assert.Throws<DomainRuleViolation>(() => BookingInstruction.Ask(LedgerEntryKind.Deposit, "BNK-2", "clerk", Account("BNK-1"), 100, "DEP-1", At)).Rule);
+        Assert.Equal("amount-positive", Assert.Throws<DomainRuleViolation>(() => BookingInstruction.Ask(LedgerEntryKind.Deposit, "BNK-1", "clerk", Account(), 0, "DEP-1", At)).Rule);
+        Assert.Throws<ArgumentException>(() => BookingInstruction.Ask(LedgerEntryKind.Deposit, "BNK-1", " ", Account(), 100, "DEP-1", At));
+    }
+
+    [Fact]
+    public void The_same_reference_is_the_same_deposit_and_for_another_amount_or_currency_it_is_refused()
+    {
+        var asked = BookingInstruction.Ask(LedgerEntryKind.Deposit, "BNK-1", "clerk", Account(), 100, "DEP-1", At);
+        asked.RequireSameAs(100, "USD");
+        Assert.Equal("reference-used", Assert.Throws<DomainRuleViolation>(() => asked.RequireSameAs(101, "USD")).Rule);
+        Assert.Equal("reference-used", Assert.Throws<DomainRuleViolation>(() => asked.RequireSameAs(100, "VND")).Rule);
+    }
+
+    [Fact]
+    public void It_is_decided_once_booked_with_its_transaction_or_refused_with_the_rule()
+    {
+        var booked = BookingInstruction.Ask(LedgerEntryKind.Deposit, "BNK-1", "clerk", Account(), 100, "DEP-1", At);
+        Assert.Throws<ArgumentException>(() => booked.MarkBooked("", At));
+        booked.MarkBooked("0xabc", At.AddSeconds(2));
+        Assert.Equal((BookingInstructionStatus.Booked, "0xabc", At.AddSeconds(2).ToUnixTimeMilliseconds()), (booked.Status, booked.TransactionHash, booked.DecidedAtUnixMs));
+        Assert.Throws<InvalidOperationException>(() => booked.MarkRefused("contract:AccountNotOpen", "no", At));
+        Assert.Throws<InvalidOperationException>(() => booked.MarkBooked("0xdef", At));
+        booked.AskAgain("clerk-2", At); // a booked deposit asked again stays booked
+        Assert.Equal((BookingInstructionStatus.Booked, "clerk"), (booked.Status, booked.RequestedBy));
+
+        var refused = BookingInstruction.Ask(LedgerEntryKind.Deposit, "BNK-1", "clerk", Account(), 100, "DEP-2", At);
+        refused.MarkRefused("contract:AccountNotOpen", "the account is not open on chain", At);
+        Assert.Equal((BookingInstructionStatus.Refused, "contract:AccountNotOpen"), (refused.Status, refused.Rule));
+        // Asked again after the bank fixed what the token refused: queued once more, by whoever asked now.
+        refused.AskAgain("clerk-2", At.AddMinutes(1));
+        Assert.Equal((BookingInstructionStatus.Queued, null, null, "clerk-2"), (refused.Status, refused.Rule, refused.DecidedAtUnixMs, refused.RequestedBy));
+    }
+
+    [Fact]
+    public void A_withdrawal_is_asked_as_a_deposit_is_and_names_itself_in_its_refusals()
+    {
+        var asked = BookingInstruction.Ask(LedgerEntryKind.Withdrawal, "BNK-1", "clerk", Account(), 250, "WD-1", At);
+        Assert.Equal((LedgerEntryKind.Withdrawal, "withdrawal", 250L), (asked.Kind, asked.What, asked.AmountMinor)); // the amount positive; the entry will be its negative
+        Assert.Contains("withdrawal reference WD-1", Assert.Throws<DomainRuleViolation>(() => asked.RequireSameAs(251, "USD")).Message);
+        Assert.Equal("amount-positive", Assert.Throws<DomainRuleViolation>(() => BookingInstruction.Ask(LedgerEntryKind.Withdrawal, "BNK-1", "clerk", Account(), -5, "WD-2", At)).Rule);
+        // No other kind of movement is a bank's booking.
+        Assert.Throws<ArgumentOutOfRangeException>(() => BookingInstruction.Ask(LedgerEntryKind.DutyPayment, "BNK-1", "clerk", Account(), 100, "DP-1", At));
+    }
+
+    [Fact]
+    public void A_failed_send_is_noted_while_it_is_queued_bounded_and_forgotten_when_asked_again()
+    {
+        var asked = BookingInstruction.Ask(LedgerEntryKind.Deposit, "BNK-1", "clerk", Account(), 100, "DEP-1", At);
+        asked.NoteFailure("the chain node or the database failed: connection refused", At.AddSeconds(1));
+        asked.NoteFailure(new string('x', 2_000), At.AddSeconds(3));
+        Assert.Equal((BookingInstructionStatus.Queued, 2, At.AddSeconds(3).ToUnixTimeMilliseconds()), (asked.Status, asked.FailedAttempts, asked.LastFailureAtUnixMs));
+        Assert.Equal(BookingInstruction.MaxFailureLength, asked.LastFailure!.Length);
+        Assert.EndsWith("…", asked.LastFailure);
+
+        asked.MarkRefused("contract:AccountNotOpen", "not open", At.AddSeconds(4));
+        asked.NoteFailure("late", At.AddSeconds(5)); // decided: nothing more is noted
+        Assert.Equal(2, asked.FailedAttempts);
+        asked.AskAgain("clerk-2", At.AddMinutes(1));
+        Assert.Equal((0, (string?)null, (long?)null), (asked.FailedAttempts, asked.LastFailure, asked.LastFailureAtUnixMs));
+    }
+}
