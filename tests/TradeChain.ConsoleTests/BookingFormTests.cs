@@ -47,10 +47,12 @@ public sealed class BookingFormTests : BunitContext
     public void A_withdrawal_still_queued_says_so_with_the_failed_attempts_to_send_it()
     {
         _service.Answer = (HttpStatusCode.Accepted, "{\"kind\":\"withdrawal\",\"party\":\"EXP-1\",\"currency\":\"USD\",\"reference\":\"WD-7\",\"amount\":12.5,\"status\":\"Queued\"," +
-            "\"bank\":\"BNK-1\",\"requestedAtUnixMs\":1796000000000,\"failedAttempts\":3,\"lastFailure\":\"the chain node or the database failed: connection refused\"}");
+            "\"bank\":\"BNK-1\",\"requestedAtUnixMs\":1796000000000,\"failedAttempts\":3,\"lastFailure\":\"the chain node could not be reached or did not answer: sent again once it does\"}");
         var booked = new List<string>();
+        var asked = 0;
         var form = Render<BookingForm>(p => p.Add(f => f.Party, "EXP-1").Add(f => f.Currency, "USD").Add(f => f.Kind, "withdrawals")
-            .Add(f => f.OnBooked, EventCallback.Factory.Create<Account>(this, a => booked.Add(a.Party))));
+            .Add(f => f.OnBooked, EventCallback.Factory.Create<Account>(this, a => booked.Add(a.Party)))
+            .Add(f => f.OnAsked, EventCallback.Factory.Create(this, () => asked++)));
 
         form.Find("#booking-amount").Change("12.5");
         form.Find("#booking-reference").Change("WD-7");
@@ -59,9 +61,28 @@ public sealed class BookingFormTests : BunitContext
         form.WaitForAssertion(() => Assert.NotEmpty(form.FindAll("[data-testid=withdrawals-queued]")), TimeSpan.FromSeconds(10));
         var said = form.Find("[data-testid=withdrawals-queued]").TextContent;
         Assert.Contains("Withdrawal WD-7 is queued", said);
-        Assert.Contains("3 attempt(s) to send it failed so far (the chain node or the database failed: connection refused)", said);
+        Assert.Contains("3 attempt(s) to send it failed: the chain node could not be reached or did not answer", said);
         Assert.Empty(booked);
+        Assert.Equal(1, asked); // the page reads its list of what was asked and not booked again
         Assert.Equal("/accounts/EXP-1/USD/withdrawals", Assert.Single(_service.Posts));
+    }
+
+    [Fact]
+    public void A_withdrawal_the_token_refused_shows_the_problem_and_tells_the_page_to_read_what_was_asked()
+    {
+        _service.Answer = (HttpStatusCode.Conflict, "{\"type\":\"about:blank\",\"title\":\"Refused\",\"status\":409,\"rule\":\"contract:ERC20InsufficientBalance\"," +
+            "\"detail\":\"The settlement token refused withdrawal WD-7: no funds. Nothing was burnt or booked.\"}");
+        var asked = 0;
+        var form = Render<BookingForm>(p => p.Add(f => f.Party, "EXP-1").Add(f => f.Currency, "USD").Add(f => f.Kind, "withdrawals")
+            .Add(f => f.OnAsked, EventCallback.Factory.Create(this, () => asked++)));
+
+        form.Find("#booking-amount").Change("12.5");
+        form.Find("#booking-reference").Change("WD-7");
+        form.Find("[data-testid=withdrawals-submit]").Click();
+
+        form.WaitForAssertion(() => Assert.Contains("Nothing was burnt or booked", form.Markup), TimeSpan.FromSeconds(10));
+        Assert.Empty(form.FindAll("[data-testid=withdrawals-queued]"));
+        Assert.Equal(1, asked);
     }
 
     [Fact]

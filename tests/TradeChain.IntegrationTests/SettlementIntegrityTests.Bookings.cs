@@ -84,29 +84,30 @@ public sealed partial class SettlementIntegrityTests
         Assert.Equal(2L, await Count(system.DatabasePath("payments"), "SELECT COUNT(*) FROM booking_instructions WHERE Party = 'EXP-DEPOSIT-Q' AND Kind = 'Deposit' AND Status = 'Booked'"));
     }
 
-    [Fact]
-    public async Task A_queued_deposit_whose_process_died_after_its_mint_was_sent_is_booked_once_with_that_mint()
+    [Theory]
+    [InlineData("deposit")]
+    [InlineData("withdrawal")]
+    public async Task A_queued_booking_whose_process_died_after_its_transaction_was_sent_is_booked_once_with_that_transaction(string kind)
     {
         await using var system = await TradeChainSystem.StartAsync();
         var payments = system.Payments.BaseAddress;
-        using var bank = Client(Roles.Bank, GoldenPath.BankParty);
-        using var noWait = Client(Roles.Bank, GoldenPath.BankParty);
-        noWait.DefaultRequestHeaders.Add("Prefer", "respond-async");
-        using var holder = Client(Roles.Exporter, "EXP-DEPOSIT-CRASH");
-        await Post(holder, new Uri(payments, "accounts/mandates"), new { bank = GoldenPath.BankParty, currency = "USD" });
-        var address = (await Post(bank, new Uri(payments, "accounts"), new { party = "EXP-DEPOSIT-CRASH", currency = "USD" }))["address"]!.GetValue<string>();
+        var holderParty = $"EXP-{kind.ToUpperInvariant()}-CRASH";
+        var withdrawal = kind == "withdrawal";
+        using var parties = await OpenAtAsync(system, GoldenPath.BankParty, holderParty, deposit: withdrawal ? 20m : 0m);
+        var (bank, noWait, holder, address) = parties;
         var chain = Settlement(system);
         var bankAddress = DevelopmentBankSigners.AddressOf(GoldenPath.BankParty);
-        var deposits = new Uri(payments, "accounts/EXP-DEPOSIT-CRASH/USD/deposits");
+        var asked = new Uri(payments, $"accounts/{holderParty}/USD/{kind}s");
+        var made = new BigInteger(withdrawal ? 800 : 1200); // 20.00 less 12.00, or 12.00
 
-        // The node takes the mint and mines nothing (a stall); the payments process dies before it could record it.
+        // The node takes the mint or burn and mines nothing (a stall); the payments process dies before it could record it.
         await chain.Rpc("evm_setAutomine", false);
         try
         {
-            var (status, _) = await Send(noWait, HttpMethod.Post, deposits, new { amount = 12.00m, reference = "DEP-CRASH" });
+            var (status, _) = await Send(noWait, HttpMethod.Post, asked, new { amount = 12.00m, reference = "CRASH" });
             Assert.Equal(HttpStatusCode.Accepted, status);
             await Until(async () => await chain.Web3Nonce(bankAddress, BlockParameter.CreatePending()) > await chain.Web3Nonce(bankAddress, BlockParameter.CreateLatest()),
-                "the deposit's mint waiting in the node's pool");
+                $"the {kind}'s transaction waiting in the node's pool");
             await system.Payments.KillAsync();
         }
         finally
@@ -114,22 +115,24 @@ public sealed partial class SettlementIntegrityTests
             await chain.Rpc("evm_setAutomine", true);
             await chain.Rpc("evm_mine");
         }
-        Assert.Equal(new BigInteger(1200), await chain.BalanceOfAsync("USD", address)); // minted, and not booked
-        Assert.Equal(1L, await Count(system.DatabasePath("payments"), "SELECT COUNT(*) FROM booking_instructions WHERE Reference = 'DEP-CRASH' AND Status = 'Queued'"));
+        Assert.Equal(made, await chain.BalanceOfAsync("USD", address)); // made, and not booked
+        Assert.Equal(1L, await Count(system.DatabasePath("payments"), "SELECT COUNT(*) FROM booking_instructions WHERE Reference = 'CRASH' AND Status = 'Queued'"));
 
-        // Restarted, the sender sends it again: the token refuses a second mint under the reference, bound to the first —
-        // which is booked, once, with the first mint's transaction.
+        // Restarted, the sender sends it again: the token refuses a second use of the reference, bound to the first — which
+        // is booked, once, with the first transaction.
         await system.Payments.StartAsync();
-        await Until(async () => (await Get(bank, new Uri(deposits + "/DEP-CRASH")))["status"]!.GetValue<string>() != "Queued", "the deposit is decided after the restart");
-        var booked = await Get(bank, new Uri(deposits + "/DEP-CRASH"));
+        await Until(async () => (await Get(bank, new Uri(asked + "/CRASH")))["status"]!.GetValue<string>() != "Queued", $"the {kind} is decided after the restart");
+        var booked = await Get(bank, new Uri(asked + "/CRASH"));
         Assert.Equal("Booked", booked["status"]!.GetValue<string>());
         var receipt = await chain.ReceiptAsync(booked["transactionHash"]!.GetValue<string>());
         Assert.Equal(1, (int)receipt.Status.Value);
-        Assert.Equal(new BigInteger(1200), await chain.BalanceOfAsync("USD", address)); // minted once
-        var view = await Get(holder, new Uri(payments, "accounts/EXP-DEPOSIT-CRASH/USD"));
-        Assert.Equal((12.00m, true), (view["balance"]!.GetValue<decimal>(), view["agrees"]!.GetValue<bool>()));
-        Assert.Single(view["entries"]!.AsArray());
+        Assert.Equal(made, await chain.BalanceOfAsync("USD", address)); // made once
+        var view = await Get(holder, new Uri(payments, $"accounts/{holderParty}/USD"));
+        Assert.Equal((LedgerEntry(made), true), (view["balance"]!.GetValue<decimal>(), view["agrees"]!.GetValue<bool>()));
+        Assert.Single(view["entries"]!.AsArray(), e => e!["reference"]!.GetValue<string>() == "CRASH");
     }
+
+    private static decimal LedgerEntry(BigInteger minor) => (decimal)minor / 100m;
 
     [Fact]
     public async Task A_withdrawal_asked_of_a_payments_process_that_does_not_sign_for_banks_holds_its_funds_back_and_is_burnt_and_booked_by_the_one_that_does()
@@ -154,7 +157,7 @@ public sealed partial class SettlementIntegrityTests
             // The queued withdrawal holds its funds back: of the 100 booked, 60 are on their way out, so 50 more are refused.
             var (over, problem) = await Send(noWait, HttpMethod.Post, withdrawals, new { amount = 50m, reference = "WD-Q-2" });
             Assert.Equal((HttpStatusCode.Conflict, "insufficient-funds"), (over, problem!["rule"]!.GetValue<string>()));
-            Assert.True(problem["detail"]!.GetValue<string>().Contains("beyond the withdrawals queued before this one (40"), problem.ToJsonString());
+            Assert.True(problem["detail"]!.GetValue<string>().Contains("beyond the withdrawals queued now (40"), problem.ToJsonString());
             Assert.Equal(HttpStatusCode.NotFound, (await Send(noWait, HttpMethod.Get, new Uri(withdrawals + "/WD-Q-2"))).Status); // nothing saved of it
             // A deposit's reference is the deposits' own: the withdrawal WD-Q-1 is no deposit.
             Assert.Equal(HttpStatusCode.NotFound, (await Send(bank, HttpMethod.Get, new Uri(payments, "accounts/EXP-WITHDRAW-Q/USD/deposits/WD-Q-1"))).Status);
@@ -222,6 +225,7 @@ public sealed partial class SettlementIntegrityTests
             // The holder sees that it waits and how often it failed, not the words meant for its bank.
             var holderSees = await Get(holder, withdrawal);
             Assert.Equal("Queued", holderSees["status"]!.GetValue<string>());
+            Assert.True(holderSees["failedAttempts"]!.GetValue<int>() >= 2, holderSees.ToJsonString());
             Assert.Null(holderSees["lastFailure"]);
         }
         finally
@@ -284,10 +288,14 @@ public sealed partial class SettlementIntegrityTests
         Assert.DoesNotContain(view["entries"]!.AsArray(), e => e!["kind"]!.GetValue<string>() == "withdrawal");
         var (again, againProblem) = await Send(bank, HttpMethod.Post, withdrawals, new { amount = 10m, reference = "WD-NO" });
         Assert.Equal((HttpStatusCode.Conflict, rule), (again, againProblem!["rule"]!.GetValue<string>()));
+        // Sent again, not the first refusal answered again: asked and decided anew.
+        var refusedAgain = await Get(bank, new Uri(withdrawals + "/WD-NO"));
+        Assert.True(refusedAgain["requestedAtUnixMs"]!.GetValue<long>() > refused["requestedAtUnixMs"]!.GetValue<long>(), refusedAgain.ToJsonString());
+        Assert.True(refusedAgain["decidedAtUnixMs"]!.GetValue<long>() > refused["decidedAtUnixMs"]!.GetValue<long>(), refusedAgain.ToJsonString());
         Assert.Equal(1L, await Count(system.DatabasePath("payments"), "SELECT COUNT(*) FROM booking_instructions WHERE Reference = 'WD-NO' AND Status = 'Refused'"));
     }
 
-    /// <summary>The clients of a test of a holder's account at BNK-HSBC: its bank, its bank preferring not to wait (respond-async), the holder; and the account's chain address.</summary>
+    /// <summary>The clients of a test of a holder's account: its bank, its bank preferring not to wait (respond-async), the holder; and the account's chain address.</summary>
     private sealed record AccountParties(HttpClient Bank, HttpClient NoWait, HttpClient Holder, string Address) : IDisposable
     {
         public void Dispose()
@@ -299,12 +307,16 @@ public sealed partial class SettlementIntegrityTests
     }
 
     /// <summary>The holder's USD account at BNK-HSBC, opened on its mandate, with <paramref name="deposit"/> booked first (none when 0).</summary>
-    private static async Task<AccountParties> OpenAtHsbcAsync(TradeChainSystem system, string holderParty, decimal deposit = 0m)
+    private static Task<AccountParties> OpenAtHsbcAsync(TradeChainSystem system, string holderParty, decimal deposit = 0m) =>
+        OpenAtAsync(system, "BNK-HSBC", holderParty, deposit);
+
+    /// <summary>The holder's USD account at <paramref name="bankParty"/>, opened on its mandate, with <paramref name="deposit"/> booked first (none when 0).</summary>
+    private static async Task<AccountParties> OpenAtAsync(TradeChainSystem system, string bankParty, string holderParty, decimal deposit = 0m)
     {
         var payments = system.Payments.BaseAddress;
-        var parties = new AccountParties(Client(Roles.Bank, "BNK-HSBC"), Client(Roles.Bank, "BNK-HSBC"), Client(Roles.Exporter, holderParty), "");
+        var parties = new AccountParties(Client(Roles.Bank, bankParty), Client(Roles.Bank, bankParty), Client(Roles.Exporter, holderParty), "");
         parties.NoWait.DefaultRequestHeaders.Add("Prefer", "respond-async");
-        await Post(parties.Holder, new Uri(payments, "accounts/mandates"), new { bank = "BNK-HSBC", currency = "USD" });
+        await Post(parties.Holder, new Uri(payments, "accounts/mandates"), new { bank = bankParty, currency = "USD" });
         var address = (await Post(parties.Bank, new Uri(payments, "accounts"), new { party = holderParty, currency = "USD" }))["address"]!.GetValue<string>();
         if (deposit > 0)
             Assert.Equal(deposit, (await Post(parties.Bank, new Uri(payments, $"accounts/{holderParty}/USD/deposits"), new { amount = deposit, reference = $"DEP-{holderParty}" }))["balance"]!.GetValue<decimal>());

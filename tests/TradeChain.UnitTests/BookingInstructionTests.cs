@@ -1,5 +1,6 @@
 using TradeChain.Domain;
 using TradeChain.Payments.Domain;
+using TradeChain.Payments.Infrastructure;
 
 namespace TradeChain.UnitTests;
 
@@ -82,5 +83,31 @@ public sealed class BookingInstructionTests
         Assert.Equal(2, asked.FailedAttempts);
         asked.AskAgain("clerk-2", At.AddMinutes(1));
         Assert.Equal((0, (string?)null, (long?)null), (asked.FailedAttempts, asked.LastFailure, asked.LastFailureAtUnixMs));
+    }
+
+    [Fact]
+    public void A_movement_the_chain_shows_is_booked_over_a_refusal_recorded_before_and_never_booked_twice()
+    {
+        var asked = BookingInstruction.Ask(LedgerEntryKind.Withdrawal, "BNK-1", "clerk", Account(), 100, "WD-1", At);
+        asked.MarkRefused("contract:ERC20InsufficientBalance", "no funds", At);
+        asked.MarkBooked("0xabc", At.AddSeconds(1)); // another sender's burn, mined after this refusal was recorded
+        Assert.Equal((BookingInstructionStatus.Booked, "0xabc", (string?)null, (string?)null), (asked.Status, asked.TransactionHash, asked.Rule, asked.Refusal));
+        Assert.Throws<InvalidOperationException>(() => asked.MarkBooked("0xdef", At.AddSeconds(2)));
+        Assert.Equal(("minted", "burnt"),
+            (BookingInstruction.Ask(LedgerEntryKind.Deposit, "BNK-1", "clerk", Account(), 1, "D", At).Done, asked.Done));
+    }
+
+    [Fact]
+    public void A_failed_send_is_told_to_the_bank_in_fixed_words_without_the_nodes_address_or_an_exceptions_text()
+    {
+        const string secret = "http://10.1.2.3:8545 System.Net.Sockets.SocketException";
+        Assert.Equal("the chain node could not be reached or did not answer: sent again once it does",
+            BookingSender.Described(new HttpRequestException($"Connection refused ({secret})")));
+        Assert.StartsWith("the bank's earlier transactions are still waiting", BookingSender.Described(new TradeChain.Ledger.ChainTransactionsPendingException("burn", "0x01")));
+        Assert.StartsWith("what became of its transaction is not known yet", BookingSender.Described(new TradeChain.Ledger.ChainOutcomeUnknownException("mint", secret)));
+        Assert.StartsWith("the chain reverted its transaction without naming a rule", BookingSender.Described(new TradeChain.Ledger.ChainRevertedException("burn", secret)));
+        Assert.StartsWith("sending or recording it failed unexpectedly", BookingSender.Described(new InvalidOperationException(secret)));
+        foreach (var failure in new Exception[] { new HttpRequestException(secret), new TradeChain.Ledger.ChainOutcomeUnknownException("mint", secret), new InvalidOperationException(secret) })
+            Assert.DoesNotContain("10.1.2.3", BookingSender.Described(failure));
     }
 }

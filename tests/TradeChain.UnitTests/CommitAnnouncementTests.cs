@@ -289,4 +289,30 @@ public sealed class CommitAnnouncementTests : IAsyncLifetime
         Assert.False(next.IsCompleted, "the sender was woken by a failure it noted itself");
         Assert.False(waiting.Changed.IsCompleted, "the request waiting for the withdrawal was woken by a failed send, which decides nothing");
     }
+
+    [Fact]
+    public async Task Any_change_of_an_instruction_wakes_its_accounts_list_and_one_asked_again_after_a_refusal_wakes_the_sender()
+    {
+        await using var db = Db();
+        var asked = BookingInstruction.Ask(LedgerEntryKind.Withdrawal, "BNK-1", "clerk",
+            new SettlementAccount { Party = "EXP", Currency = "USD", Address = "0x01", ServicingBank = "BNK-1" }, 500, "WD-8", DateTimeOffset.FromUnixTimeMilliseconds(1));
+        using var list = _changes.Watch(PaymentsDbContext.InstructionsKey("EXP", "USD"), "BNK-1")!;
+        using var otherList = _changes.Watch(PaymentsDbContext.InstructionsKey("EXP", "VND"), "BNK-1")!;
+        db.BookingInstructions.Add(asked);
+        await db.SaveChangesAsync();
+        Assert.True(list.Changed.IsCompleted, "the account's instructions list was not woken by one asked");
+
+        var noted = list.NextChange();
+        asked.NoteFailure("the chain node could not be reached or did not answer: sent again once it does", DateTimeOffset.FromUnixTimeMilliseconds(2));
+        await db.SaveChangesAsync();
+        Assert.True(noted.IsCompleted, "the account's instructions list was not woken by a failed send noted (its row shows it)");
+
+        asked.MarkRefused("contract:ERC20InsufficientBalance", "no funds", DateTimeOffset.FromUnixTimeMilliseconds(3));
+        await db.SaveChangesAsync();
+        using var sender = _changes.Watch(ListChanges.AnyOf(BookingInstruction.RecordType), "payments:booking-sender")!;
+        asked.AskAgain("clerk-2", DateTimeOffset.FromUnixTimeMilliseconds(4));
+        await db.SaveChangesAsync();
+        Assert.True(sender.Changed.IsCompleted, "the sender was not woken by a refused withdrawal asked again");
+        Assert.False(otherList.Changed.IsCompleted, "another account's instructions list was woken");
+    }
 }

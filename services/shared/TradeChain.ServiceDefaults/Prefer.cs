@@ -22,4 +22,15 @@ public static class Prefer
         }
         return (respondAsync, wait);
     }
+
+    /// <summary>
+    /// 202 for a step whose record comes later: <paramref name="location"/> to read (or long-poll) it, <c>Retry-After: 2</c>,
+    /// and <c>Preference-Applied: respond-async</c> when that is why it was not waited for.
+    /// </summary>
+    public static IResult Accepted(HttpResponse response, bool respondAsync, string location, object body)
+    {
+        if (respondAsync) response.Headers["Preference-Applied"] = "respond-async";
+        response.Headers.RetryAfter = "2";
+        return Results.Accepted(location, body);
+    }
 }

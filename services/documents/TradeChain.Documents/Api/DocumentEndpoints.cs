@@ -268,9 +268,7 @@ public static class DocumentEndpoints
                     $"The document was revoked ({document.RevocationScope}) in transaction {document.RevocationTransactionHash} with another notice: \"{document.RevocationReason}\".");
             return Results.Ok(RevocationAnswer.From(await revoke.RecordedAsync(document, ct), chain));
         }
-        if (respondAsync) http.Response.Headers["Preference-Applied"] = "respond-async";
-        http.Response.Headers.RetryAfter = "2"; // read the document (or long-poll it) again after that
-        return Results.Accepted($"/documents/{id}", RevocationAnswer.Asked(document, chain));
+        return Prefer.Accepted(http.Response, respondAsync, $"/documents/{id}", RevocationAnswer.Asked(document, chain));
     }
 
     private static async Task<IResult> DiscloseAsync(Guid id, DisclosureRequest request, ClaimsPrincipal user, DiscloseDocument disclose, CancellationToken ct)

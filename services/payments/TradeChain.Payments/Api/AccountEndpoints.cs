@@ -116,8 +116,9 @@ public static class AccountEndpoints
             "A withdrawal asked of the account's bank: Queued (to the bank, how many sends failed and the last failure), Booked (its transaction) or Refused (the token's rule). " +
               "For the account's holder and its bank; answered from the ledger for a withdrawal booked in its request.");
         group.MapGet("/{party}/{currency}/instructions", ListInstructionsAsync).RequireAuthorization(Policies.AnyParty).Produces<PagedResult<BookingInstructionView>>()
+            .Produces(StatusCodes.Status304NotModified)
             .WithSummary($"The account's deposits and withdrawals asked and not booked: Queued (waiting to be sent; to the bank, how many sends failed and the last failure) or Refused (the token's rule), newest first, one page (page, pageSize: {Paging.DefaultSize}, at most {Paging.MaxSize}). " +
-                         "For the account's holder and its bank. Booked ones are the account's entries.");
+                         "For the account's holder and its bank. Booked ones are the account's entries. " + ListChanges.Summary("instructions"));
         return app;
     }
 
@@ -376,7 +377,7 @@ public static class AccountEndpoints
         var caller = Caller.From(user);
         var booking = await book.HandleAsync(caller, party, currency.ToUpperInvariant(), request.Amount!.Value, request.Reference!, kind, ct);
         if (booking is null) return Problems.NotFound("account", $"{party}/{currency}");
-        if (booking.Queued is { } asked)
+        if (booking.Instruction is { } asked)
         {
             // Asked: the process that signs for the banks sends it. Unless the client prefers not to wait (RFC 7240
             // respond-async), the answer waits — at most its wait= or Payments:DepositWaitSeconds — for the outcome.
@@ -384,13 +385,8 @@ public static class AccountEndpoints
             if (asked.Status == BookingInstructionStatus.Queued && !respondAsync && (int)wait.TotalSeconds > 0)
                 asked = await FollowInstructionAsync(db, changes, clock, asked, caller.Party, (int)wait.TotalSeconds, CallerAborted(http, ct)) ?? asked;
             if (asked.Status == BookingInstructionStatus.Refused)
-                throw new DomainRuleViolation(asked.Rule!, $"The settlement token refused {asked.What} {asked.Reference}: {asked.Refusal} Nothing was {(asked.Kind == LedgerEntryKind.Deposit ? "minted" : "burnt")} or booked.");
-            if (asked.Status == BookingInstructionStatus.Queued)
-            {
-                if (respondAsync) http.Response.Headers["Preference-Applied"] = "respond-async";
-                http.Response.Headers.RetryAfter = "2";
-                return Results.Accepted(InstructionPath(asked), BookingInstructionView.From(asked));
-            }
+                throw new DomainRuleViolation(asked.Rule!, $"The settlement token refused {asked.What} {asked.Reference}: {asked.Refusal} Nothing was {asked.Done} or booked.");
+            if (asked.Status == BookingInstructionStatus.Queued) return Prefer.Accepted(http.Response, respondAsync, InstructionPath(asked), BookingInstructionView.From(asked));
         }
         return Results.Ok(await ViewAsync(db, ledger, booking.Account, logs.CreateLogger(typeof(AccountEndpoints)), ct, RecentEntries));
     }
@@ -419,26 +415,35 @@ public static class AccountEndpoints
         }
     }
 
-    private static int Decided(BookingInstruction deposit) => Decided(deposit.Status);
+    private static int Decided(BookingInstruction instruction) => Decided(instruction.Status);
 
     private static int Decided(BookingInstructionStatus status) => status == BookingInstructionStatus.Queued ? 0 : 1;
 
     /// <summary>The account's instructions not booked (Queued or Refused), newest first: what its bank asked that the account does not show yet, or never will.</summary>
-    private static async Task<IResult> ListInstructionsAsync(string party, string currency, ClaimsPrincipal user, PaymentsDbContext db, int? page, int? pageSize, CancellationToken ct)
+    /// <remarks>
+    /// With If-None-Match and waitSeconds a long-poll for the page's next change, woken by any instruction of the account
+    /// changed here (asked, decided, a failed send noted: <see cref="PaymentsDbContext.InstructionsKey"/>); another
+    /// replica's at the read every <see cref="ListChanges.ReadAgainAnyway"/>.
+    /// </remarks>
+    private static async Task<IResult> ListInstructionsAsync(string party, string currency, HttpContext http, ClaimsPrincipal user, PaymentsDbContext db, ListChanges lists,
+        int? page, int? pageSize, int? waitSeconds, CancellationToken ct)
     {
+        if (LongPoll.Refused(ListChanges.Check(http.Request, waitSeconds)) is { } refused) return refused;
         currency = currency.ToUpperInvariant();
         var (number, size) = Paging.Normalise(page, pageSize);
         var account = await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Party == party && a.Currency == currency, ct);
         var caller = user.Party();
         if (account is null || (caller != account.Party && caller != account.ServicingBank)) return Problems.NotFound("account", $"{party}/{currency}");
+        var forBank = caller == account.ServicingBank;
         var open = db.BookingInstructions.AsNoTracking()
             .Where(d => d.Party == party && d.Currency == currency && d.Status != BookingInstructionStatus.Booked);
-        var total = await open.CountAsync(ct);
-        List<BookingInstruction> rows = Paging.PastEnd(number, size, total) ? []
-            : await open.OrderByDescending(d => d.RequestedAtUnixMs).ThenBy(d => d.Id).Skip((number - 1) * size).Take(size).ToListAsync(ct);
-        var forBank = caller == account.ServicingBank;
-        return Results.Ok(new PagedResult<BookingInstructionView>(
-            [.. rows.Select(BookingInstructionView.From).Select(v => forBank ? v : v.ForHolder())], number, size, total));
+        return await lists.AnswerAnnouncedListAsync(http, PaymentsDbContext.InstructionsKey(party, currency), waitSeconds, ListChanges.ReadAgainAnyway, async c =>
+        {
+            var total = await open.CountAsync(c);
+            List<BookingInstruction> rows = Paging.PastEnd(number, size, total) ? []
+                : await open.OrderByDescending(d => d.RequestedAtUnixMs).ThenBy(d => d.Id).Skip((number - 1) * size).Take(size).ToListAsync(c);
+            return new PagedResult<BookingInstructionView>([.. rows.Select(BookingInstructionView.From).Select(v => forBank ? v : v.ForHolder())], number, size, total);
+        }, ct);
     }
 
     private static async Task<IResult> GetInstructionAsync(string party, string currency, string reference, LedgerEntryKind kind, ClaimsPrincipal user, PaymentsDbContext db,

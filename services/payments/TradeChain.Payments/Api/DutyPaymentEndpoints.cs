@@ -122,9 +122,7 @@ public static partial class DutyPaymentEndpoints
                     $"Duty payment {reference}'s settlement was given up and nothing moved: it is {payment.Status} again ({why}).");
             }
         }
-        else if (respondAsync) http.Response.Headers["Preference-Applied"] = "respond-async";
-        http.Response.Headers.RetryAfter = "2"; // read the payment (or long-poll it) again after that
-        return Results.Accepted($"/duty-payments/{Uri.EscapeDataString(reference)}", DutyPaymentView.From(payment, user.Party()));
+        return Prefer.Accepted(http.Response, respondAsync, $"/duty-payments/{Uri.EscapeDataString(reference)}", DutyPaymentView.From(payment, user.Party()));
     }
 
     [System.Text.RegularExpressions.GeneratedRegex("^0x[0-9a-fA-F]{64}$")]

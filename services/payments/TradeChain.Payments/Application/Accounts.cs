@@ -48,8 +48,8 @@ public sealed class OpenSettlementAccount(PaymentsDbContext db, SettlementLedger
         ledger.OpenAccountAsync(db, bank.Party, party, currency, ct);
 }
 
-/// <summary>A booking asked: the account, and — for one sent by the bank's signing process — its instruction (Queued while it waits for the chain).</summary>
-public sealed record Booking(SettlementAccount Account, BookingInstruction? Queued = null);
+/// <summary>A booking asked: the account, and — for one sent by the bank's signing process — its instruction (Queued while it waits for the chain, then Booked or Refused).</summary>
+public sealed record Booking(SettlementAccount Account, BookingInstruction? Instruction = null);
 
 /// <summary>
 /// The account's own bank credits it against its books (a deposit: tokens minted) or debits it (a withdrawal: tokens
@@ -63,7 +63,7 @@ public sealed class BookOnAccount(PaymentsDbContext db, SettlementLedger ledger,
     /// <returns>The booking, or null when the caller's bank does not keep the account.</returns>
     public async Task<Booking?> HandleAsync(Caller bank, string party, string currency, decimal amount, string reference, LedgerEntryKind kind, CancellationToken ct)
     {
-        if (kind is not (LedgerEntryKind.Deposit or LedgerEntryKind.Withdrawal)) throw new ArgumentOutOfRangeException(nameof(kind), kind, "a bank books a deposit or a withdrawal");
+        kind.RequireBankBooking();
         var account = await db.Accounts.SingleOrDefaultAsync(a => a.Party == party && a.Currency == currency, ct);
         if (account is null || account.ServicingBank != bank.Party) return null;
         // Idempotent on the reference: a retry of a booking made is that booking (before the funds check, which the booking
@@ -81,9 +81,7 @@ public sealed class BookOnAccount(PaymentsDbContext db, SettlementLedger ledger,
         // Queued (here, or before a change of configuration that now sends in the request): that instruction, followed — never a second path.
         if (ledger.QueuesBookings(kind, bank.Party) || await db.BookingInstructions.AnyAsync(d => d.Party == party && d.Kind == kind && d.Reference == reference, ct))
             return new Booking(account, await AskAsync(kind, bank, account, LedgerEntry.ToMinor(amount), reference, ct));
-        if (kind == LedgerEntryKind.Withdrawal)
-            account.RequireFunds(await SettlementLedger.BalanceAsync(db, party, account.Currency, ct) - await QueuedWithdrawalsMinorAsync(account, ct),
-                amount, $"{party}'s {account.Currency} account does not hold {amount}.");
+        if (kind == LedgerEntryKind.Withdrawal) await RequireWithdrawableAsync(account, LedgerEntry.ToMinor(amount), ct);
         var entry = await ledger.BookAsync(db, iso, account, bank.Party, amount, reference, kind, ct);
         try
         {
@@ -99,19 +97,31 @@ public sealed class BookOnAccount(PaymentsDbContext db, SettlementLedger ledger,
         return new Booking(account);
     }
 
-    /// <summary>The withdrawals of the account asked and not yet sent or refused, in minor units: held back from the funds another may take.</summary>
-    private async Task<long> QueuedWithdrawalsMinorAsync(SettlementAccount account, CancellationToken ct) =>
-        await db.BookingInstructions.Where(d => d.Party == account.Party && d.Currency == account.Currency && d.Kind == LedgerEntryKind.Withdrawal
-                                                 && d.Status == BookingInstructionStatus.Queued)
+    /// <summary>
+    /// A withdrawal of <paramref name="amountMinor"/> needs the funds: the booked balance less the account's withdrawals queued
+    /// now (asked and not yet burnt or refused). Checked when asked, not locked: two asked at the same moment may both pass,
+    /// and the token's own balance check refuses the burn that finds the money gone (as it does when a duty settlement
+    /// took it meanwhile) — that refusal is the instruction's outcome.
+    /// </summary>
+    private async Task RequireWithdrawableAsync(SettlementAccount account, long amountMinor, CancellationToken ct)
+    {
+        var queued = await db.BookingInstructions
+            // "Status <> Booked" repeats the filter of the index on (party, currency) so that SQLite's planner takes it.
+            .Where(d => d.Party == account.Party && d.Currency == account.Currency && d.Status != BookingInstructionStatus.Booked
+                        && d.Status == BookingInstructionStatus.Queued && d.Kind == LedgerEntryKind.Withdrawal)
             .SumAsync(d => (long?)d.AmountMinor, ct) ?? 0;
+        var available = await SettlementLedger.BalanceAsync(db, account.Party, account.Currency, ct) - queued;
+        account.RequireFunds(available, LedgerEntry.FromMinor(amountMinor), queued == 0
+            ? $"{account.Party}'s {account.Currency} account does not hold {LedgerEntry.FromMinor(amountMinor)} ({LedgerEntry.FromMinor(available)} available)."
+            : $"{account.Party}'s {account.Currency} account does not hold {LedgerEntry.FromMinor(amountMinor)} beyond the withdrawals queued now ({LedgerEntry.FromMinor(available)} available).");
+    }
 
     /// <summary>The most deposits and withdrawals one bank may have queued at once.</summary>
     public const int MostQueuedPerBank = 10_000;
 
     /// <summary>
     /// The instruction, saved Queued for the sender (or the one asked before under this kind and reference: the same
-    /// amount, else refused; one refused before is queued again). A withdrawal needs the funds: the booked balance less the
-    /// account's withdrawals queued before it (the token checks again when it burns).
+    /// amount, else refused; one refused before is queued again). A withdrawal needs the funds (<see cref="RequireWithdrawableAsync"/>).
     /// </summary>
     private async Task<BookingInstruction> AskAsync(LedgerEntryKind kind, Caller bank, SettlementAccount account, long amountMinor, string reference, CancellationToken ct)
     {
@@ -121,12 +131,7 @@ public sealed class BookOnAccount(PaymentsDbContext db, SettlementLedger ledger,
             asked.RequireSameAs(amountMinor, account.Currency);
             if (asked.Status != BookingInstructionStatus.Refused) return asked;
         }
-        if (kind == LedgerEntryKind.Withdrawal)
-        {
-            var available = await SettlementLedger.BalanceAsync(db, account.Party, account.Currency, ct) - await QueuedWithdrawalsMinorAsync(account, ct);
-            account.RequireFunds(available, LedgerEntry.FromMinor(amountMinor),
-                $"{account.Party}'s {account.Currency} account does not hold {LedgerEntry.FromMinor(amountMinor)} beyond the withdrawals queued before this one ({LedgerEntry.FromMinor(available)} available).");
-        }
+        if (kind == LedgerEntryKind.Withdrawal) await RequireWithdrawableAsync(account, amountMinor, ct);
         if (asked is not null)
         {
             asked.AskAgain(bank.Actor, clock.GetUtcNow());
@@ -136,14 +141,14 @@ public sealed class BookOnAccount(PaymentsDbContext db, SettlementLedger ledger,
         // The queue has a bound per bank: a bank (or a runaway client of it) cannot grow it without end.
         if (await db.BookingInstructions.CountAsync(d => d.Bank == bank.Party && d.Status == BookingInstructionStatus.Queued, ct) >= MostQueuedPerBank)
             throw new TradeChain.Domain.DomainRuleViolation("too-many-queued-bookings",
-                $"{bank.Party} has {MostQueuedPerBank} deposits and withdrawals queued already: ask again once some are booked (GET /accounts/{{party}}/{{currency}}/{kind.Name()}s/{{reference}}).");
-        var request = BookingInstruction.Ask(kind, bank.Party, bank.Actor, account, amountMinor, reference, clock.GetUtcNow());
+                $"{bank.Party} has {MostQueuedPerBank} deposits and withdrawals queued already: ask again once some are booked (GET /accounts/{{party}}/{{currency}}/instructions).");
+        var instruction = BookingInstruction.Ask(kind, bank.Party, bank.Actor, account, amountMinor, reference, clock.GetUtcNow());
         // Saved, it wakes the sender (PaymentsDbContext.ChangedWithoutTransition announces booking|any at the commit).
-        db.BookingInstructions.Add(request);
+        db.BookingInstructions.Add(instruction);
         try
         {
             await db.SaveChangesAsync(ct);
-            return request;
+            return instruction;
         }
         catch (DbUpdateException)
         {

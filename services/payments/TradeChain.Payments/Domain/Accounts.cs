@@ -171,6 +171,13 @@ public enum LedgerEntryKind { Deposit, Withdrawal, DutyPayment, CreditEscrow, Cr
 public static class LedgerEntryKinds
 {
     /// <summary>The kind's name in the ledger, the API and the on-chain payment reference: "duty-payment", "credit-escrow"…</summary>
+    /// <summary>A bank's booking against its own books: a deposit (a mint) or a withdrawal (a burn).</summary>
+    public static bool IsBankBooking(this LedgerEntryKind kind) => kind is LedgerEntryKind.Deposit or LedgerEntryKind.Withdrawal;
+
+    /// <summary><paramref name="kind"/>, which must be a bank's booking (<see cref="IsBankBooking"/>).</summary>
+    public static LedgerEntryKind RequireBankBooking(this LedgerEntryKind kind) =>
+        kind.IsBankBooking() ? kind : throw new ArgumentOutOfRangeException(nameof(kind), kind, "a bank's booking is a deposit or a withdrawal");
+
     public static string Name(this LedgerEntryKind kind) => kind switch
     {
         LedgerEntryKind.Deposit => "deposit",

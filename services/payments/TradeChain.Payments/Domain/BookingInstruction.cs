@@ -64,12 +64,16 @@ public sealed class BookingInstruction
     /// <summary>The longest failure kept (the node's words can be long).</summary>
     public const int MaxFailureLength = 500;
 
+    /// <summary>"deposit" or "withdrawal", as the API and the ledger name it.</summary>
     public string What => Kind.Name();
+
+    /// <summary>What the token does for it: "minted" or "burnt".</summary>
+    public string Done => Kind == LedgerEntryKind.Deposit ? "minted" : "burnt";
 
     /// <summary>A new instruction, Queued.</summary>
     public static BookingInstruction Ask(LedgerEntryKind kind, string bank, string actor, SettlementAccount account, long amountMinor, string reference, DateTimeOffset at)
     {
-        if (kind is not (LedgerEntryKind.Deposit or LedgerEntryKind.Withdrawal)) throw new ArgumentOutOfRangeException(nameof(kind), kind, "a bank's booking is a deposit or a withdrawal");
+        kind.RequireBankBooking();
         if (amountMinor <= 0) throw new DomainRuleViolation("amount-positive", $"A {kind.Name()}'s amount must be more than zero.");
         if (string.IsNullOrWhiteSpace(actor)) throw new ArgumentException($"a {kind.Name()} is asked by someone at the bank", nameof(actor));
         account.RequireServicedBy(bank);
@@ -105,12 +109,15 @@ public sealed class BookingInstruction
         LastFailureAtUnixMs = at.ToUnixTimeMilliseconds();
     }
 
-    /// <summary>The chain shows the movement: booked in <paramref name="transactionHash"/>.</summary>
+    /// <summary>
+    /// The chain shows the movement: booked in <paramref name="transactionHash"/> — also over a refusal recorded before (the
+    /// chain is what happened: a refusal another sender recorded while this one's transaction was still to be mined).
+    /// </summary>
     public void MarkBooked(string transactionHash, DateTimeOffset at)
     {
-        if (Status != BookingInstructionStatus.Queued) throw new InvalidOperationException($"{What} {Reference} is {Status}, not Queued");
+        if (Status == BookingInstructionStatus.Booked) throw new InvalidOperationException($"{What} {Reference} is Booked already");
         if (string.IsNullOrEmpty(transactionHash)) throw new ArgumentException($"a booked {What} names its transaction", nameof(transactionHash));
-        (Status, TransactionHash, DecidedAtUnixMs) = (BookingInstructionStatus.Booked, transactionHash, at.ToUnixTimeMilliseconds());
+        (Status, TransactionHash, DecidedAtUnixMs, Rule, Refusal) = (BookingInstructionStatus.Booked, transactionHash, at.ToUnixTimeMilliseconds(), null, null);
     }
 
     /// <summary>The token refused the movement under <paramref name="rule"/>: nothing moved.</summary>

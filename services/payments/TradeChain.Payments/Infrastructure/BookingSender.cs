@@ -24,9 +24,10 @@ namespace TradeChain.Payments.Infrastructure;
 /// the rule: every earlier attempt had a lower nonce of the bank, so it is mined too, and had it made the movement the
 /// refusal would be DuplicateReference, bound to that movement (booked). A refusal that may come before the transaction
 /// was mined (a whole batch, or a burn, refused at its estimate: the bank not a minter, the funds not there) is decided
-/// only once the bank has no transaction waiting in the node. A node failure or an outcome not known yet is sent again
-/// after a backoff (0.25 s doubling to 30 s), and noted on the instruction (its failed attempts, the last failure and
-/// when), so the bank sees why it waits.
+/// once the bank's transactions sent before this attempt are all mined (<see cref="SettlementLedger.BookingMayHappenAsync"/>;
+/// the bank's later batches do not hold it up). A node failure or an outcome not known yet is sent again after a backoff
+/// (0.5 s doubling to 30 s), and noted on the instruction (its failed attempts, the last failure in fixed words, and
+/// when), so the bank sees why it waits; every tenth failure in a row is an ALERT in the log.
 /// </summary>
 public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger ledger, RecordChanges changes, IOptions<PaymentsOptions> options,
     TimeProvider clock, ILogger<BookingSender> logger) : BackgroundService
@@ -117,27 +118,39 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
         return sends;
     }
 
+    /// <summary>What became of one send: made in <see cref="TransactionHash"/>, refused under <see cref="Rule"/>, or not known yet.</summary>
+    /// <param name="MayBeUnmined">The refusal may have come before anything was mined (an estimate): an earlier attempt may still make it.</param>
+    private sealed record SendOutcome(string? TransactionHash, string? Rule, string? Refusal, bool Undecided = false, bool MayBeUnmined = false)
+    {
+        public static SendOutcome Of(BatchTransferOutcome item) =>
+            new(item.TransactionHash, item.Rule, item.Refusal, item.Undecided || item.Rule == BatchTransferOutcome.NotInBatchRule);
+    }
+
+    /// <summary>How many failed sends in a row make the sender raise an alert in its log (and again at every such multiple).</summary>
+    public const int AlertEveryFailures = 10;
+
     private async Task SendAsync(BookingInstruction instruction, string address)
     {
         try
         {
-            BatchTransferOutcome outcome;
-            var mayBeUnmined = false;
+            // Taken before the send: a refusal that may precede mining is decided against the bank's transactions up to here.
+            var sentBefore = await ledger.SentBeforeHereAsync(instruction.Bank);
+            SendOutcome outcome;
             try
             {
                 outcome = instruction.Kind == LedgerEntryKind.Deposit
-                    ? await ledger.MintQueuedAsync(instruction, address, CancellationToken.None)
-                    : new BatchTransferOutcome(null!, await ledger.BurnQueuedAsync(instruction, address, CancellationToken.None), null);
+                    ? SendOutcome.Of(await ledger.MintQueuedAsync(instruction, address, CancellationToken.None))
+                    : new SendOutcome(await ledger.BurnQueuedAsync(instruction, address, CancellationToken.None), null, null);
             }
             catch (ChainRevertedException e) when (e.Rule != UnnamedRevert)
             {
                 // Refused, naming the token's rule — a whole batch (the bank lost its minter role…) or a burn (the funds are not
                 // there…), possibly at its estimate, before anything was mined: nothing of it moved.
-                (outcome, mayBeUnmined) = (new BatchTransferOutcome(null!, null, e.Error, e.Rule), true);
+                outcome = new SendOutcome(null, e.Rule, e.Error, MayBeUnmined: true);
             }
             // A transaction mined but reverted without a named error (its estimate passed: out of gas, a state that moved) is no
             // refusal of this instruction: the catch below sends it again after a backoff.
-            await RecordAsync(instruction, outcome, mayBeUnmined);
+            await RecordAsync(instruction, outcome, sentBefore);
             _later.TryRemove(instruction.Id, out _);
         }
         catch (Exception e)
@@ -145,8 +158,12 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
             var failures = _later.TryGetValue(instruction.Id, out var before) ? before.Failures + 1 : 1;
             var wait = Backoff(failures);
             _later[instruction.Id] = (failures, clock.GetUtcNow().Add(wait).ToUnixTimeMilliseconds());
-            logger.LogWarning(e, "The {Kind} {Reference} on {Party}'s {Currency} account could not be sent or recorded ({Failures} in a row): it stays queued, sent again in {Wait}",
-                instruction.What, instruction.Reference, instruction.Party, instruction.Currency, failures, wait);
+            if (failures % AlertEveryFailures == 0)
+                logger.LogError(e, "ALERT the {Kind} {Reference} on {Party}'s {Currency} account has failed {Failures} sends in a row (last: {Failure}); it stays queued, sent again in {Wait}",
+                    instruction.What, instruction.Reference, instruction.Party, instruction.Currency, failures, Described(e), wait);
+            else
+                logger.LogWarning(e, "The {Kind} {Reference} on {Party}'s {Currency} account could not be sent or recorded ({Failures} in a row): it stays queued, sent again in {Wait}",
+                    instruction.What, instruction.Reference, instruction.Party, instruction.Currency, failures, wait);
             await NoteFailureAsync(instruction, e);
         }
         finally
@@ -173,35 +190,44 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
     }
 
     /// <summary>
-    /// A failed send in words for the bank: what failed, never the node's address nor an exception's text (those are in the
-    /// service's log).
+    /// A failed send in fixed words for the bank: what failed, never the node's address, its words nor an exception's text
+    /// (those are in the service's log).
     /// </summary>
-    internal static string Described(Exception failure) => failure switch
+    public static string Described(Exception failure) => failure switch
     {
-        ChainOutcomeUnknownException unknown => unknown.Message,
+        ChainOutcomeUnknownException => "what became of its transaction is not known yet (its receipt says nothing of it, or an earlier attempt may still be mined): sent again",
+        ChainTransactionsPendingException => "the bank's earlier transactions are still waiting to be mined: sent again once they are",
         ChainRevertedException => "the chain reverted its transaction without naming a rule (out of gas, or a state that moved meanwhile): sent again",
-        Nethereum.JsonRpc.Client.RpcResponseException rpc => $"the chain node refused its transaction (RPC error {rpc.RpcError?.Code}): sent again",
+        Nethereum.JsonRpc.Client.RpcResponseException => "the chain node refused its transaction: sent again",
         HttpRequestException or Nethereum.JsonRpc.Client.RpcClientUnknownException or Nethereum.JsonRpc.Client.RpcClientTimeoutException or TimeoutException
             or TaskCanceledException => "the chain node could not be reached or did not answer: sent again once it does",
+        DbUpdateConcurrencyException => "another process recorded it at the same moment: read again",
         System.Data.Common.DbException or DbUpdateException => "the payments database failed while recording it: sent again",
         _ => "sending or recording it failed unexpectedly (the payments service's log says why): sent again",
     };
 
-    /// <summary>The instruction's outcome, recorded in one database transaction (its ledger entry and camt.054 with it when made).</summary>
-    /// <exception cref="ChainOutcomeUnknownException">Not known yet (no event of it in the receipt; a refusal while the bank has
-    /// transactions waiting in the node): sent again later.</exception>
-    /// <param name="mayBeUnmined">The refusal may have come before the transaction was mined (an estimate): earlier attempts of
-    /// the movement may still wait in the node.</param>
-    private async Task RecordAsync(BookingInstruction asked, BatchTransferOutcome outcome, bool mayBeUnmined)
+    /// <summary>
+    /// The instruction's outcome, recorded in one database transaction (its ledger entry and camt.054 with it when made). A
+    /// movement the chain shows is booked whatever the instruction says by now: a refusal another sender recorded meanwhile
+    /// (two senders during a change of deployment) is replaced, with an alert; one booked already is left as it is. Every
+    /// status is written over the one read (a concurrency token), so two senders never both decide it.
+    /// </summary>
+    /// <param name="sentBefore">The bank's nonce count taken before the send (<see cref="SettlementLedger.SentBeforeHereAsync"/>).</param>
+    /// <exception cref="ChainOutcomeUnknownException">Not known yet (no event of it in the receipt; a refusal while an earlier
+    /// attempt may still be mined): sent again later.</exception>
+    private async Task RecordAsync(BookingInstruction asked, SendOutcome outcome, System.Numerics.BigInteger sentBefore)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PaymentsDbContext>();
         var instruction = await db.BookingInstructions.SingleAsync(d => d.Id == asked.Id);
-        if (instruction.Status != BookingInstructionStatus.Queued) return; // recorded meanwhile (another replica's sender, during a change of deployment)
+        if (instruction.Status == BookingInstructionStatus.Booked) return; // booked meanwhile (another sender, during a change of deployment)
         var now = clock.GetUtcNow();
         var what = instruction.Kind == LedgerEntryKind.Deposit ? "mint" : "burn";
         if (outcome.TransactionHash is { } tx)
         {
+            if (instruction.Status == BookingInstructionStatus.Refused)
+                logger.LogError("ALERT the {Kind} {Reference} on {Party}'s account was recorded refused ({Rule}), but the chain shows it made in {Transaction}: booked",
+                    instruction.What, instruction.Reference, instruction.Party, instruction.Rule, tx);
             var entered = await db.Entries.AsNoTracking()
                 .SingleOrDefaultAsync(e => e.Kind == instruction.Kind && e.Reference == instruction.Reference && e.Party == instruction.Party);
             if (entered is not null)
@@ -220,10 +246,11 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
                 instruction.Reference, tx);
             instruction.MarkBooked(tx, now);
         }
-        else if (outcome.Undecided || outcome.Rule == BatchTransferOutcome.NotInBatchRule)
+        else if (instruction.Status != BookingInstructionStatus.Queued) return; // refused meanwhile by another sender: that refusal stands
+        else if (outcome.Undecided)
             throw new ChainOutcomeUnknownException(what, outcome.Refusal ?? "no outcome");
-        else if (mayBeUnmined && await ledger.Chain.HasPendingTransactionsAsync(ledger.Wallets.AddressOf(instruction.Bank)))
-            throw new ChainOutcomeUnknownException(what, $"refused ({outcome.Refusal}), but the bank has transactions waiting in the node: an earlier attempt may still make it");
+        else if (outcome.MayBeUnmined && await ledger.BookingMayHappenAsync(instruction, sentBefore))
+            throw new ChainOutcomeUnknownException(what, $"refused ({outcome.Refusal}), but an earlier attempt may still make it (a transaction of the bank sent before this one is not mined yet, or the reference is bound)");
         else
             instruction.MarkRefused(outcome.Rule ?? "refused", outcome.Refusal ?? $"The settlement token refused the {what}: nothing moved.", now);
         await db.SaveChangesAsync();

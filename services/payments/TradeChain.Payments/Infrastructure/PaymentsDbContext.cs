@@ -50,6 +50,9 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
     /// <summary>The key of one account's movements (<see cref="RecordChanges.KeyOf"/>).</summary>
     public static string AccountKey(string party, string currency) => RecordChanges.KeyOf(AccountRecordType, $"{party}/{currency}");
 
+    /// <summary>The key of one account's deposits and withdrawals asked (<c>GET /accounts/{party}/{currency}/instructions</c>): any of them asked, decided or noted failing.</summary>
+    public static string InstructionsKey(string party, string currency) => RecordChanges.KeyOf(BookingInstruction.RecordType + "s", $"{party}/{currency}");
+
     /// <summary>What the mandates lists (<c>GET /accounts/mandates</c>) wait on: a mandate given or moved, or an account opened (a mandate's "account open").</summary>
     public const string MandateRecordType = "mandate";
 
@@ -58,11 +61,13 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
     /// account it moves, and the accounts lists; one that opens an account wakes the accounts lists and the mandates lists
     /// (a mandate shows whether its account is open); one that gives or moves a mandate wakes the mandates lists only (a
     /// mandate is not in the accounts lists, so a party changing its mandate back and forth cannot make them read again).
+    /// A deposit or withdrawal instruction asked wakes the booking sender, decided wakes the request waiting for it, and
+    /// any change of one (a failed send noted too) wakes its account's list of instructions.
     /// One pass over the tracked entries (one DetectChanges): this runs at every save.
     /// </summary>
     protected override IEnumerable<string> ChangedWithoutTransition()
     {
-        HashSet<(string Party, string Currency)>? moved = null;
+        HashSet<(string Party, string Currency)>? moved = null, instructed = null;
         List<string>? decided = null;
         bool opened = false, mandated = false, asked = false;
         foreach (var entry in ChangeTracker.Entries())
@@ -78,9 +83,11 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
                 case AccountMandate when entry.State is EntityState.Added or EntityState.Modified or EntityState.Deleted:
                     mandated = true;
                     break;
-                case BookingInstruction instruction when entry.State == EntityState.Added
-                                                          || (entry.State == EntityState.Modified && entry.Property(nameof(BookingInstruction.Status)).IsModified):
+                case BookingInstruction instruction when entry.State is EntityState.Added or EntityState.Modified:
+                    // Any change (asked, decided, a failed send noted): the account's list of instructions not booked.
+                    (instructed ??= []).Add((instruction.Party, instruction.Currency));
                     // Asked (or asked again): the sender wakes. Decided: the request waiting for it. (A failed send noted is neither.)
+                    if (entry.State == EntityState.Modified && !entry.Property(nameof(BookingInstruction.Status)).IsModified) break;
                     if (instruction.Status == BookingInstructionStatus.Queued) asked = true;
                     else (decided ??= []).Add(RecordChanges.KeyOf(BookingInstruction.RecordType, instruction.Id.ToString()));
                     break;
@@ -88,6 +95,7 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
         }
         if (asked) yield return ListChanges.AnyOf(BookingInstruction.RecordType);
         foreach (var key in decided ?? []) yield return key;
+        foreach (var (party, currency) in instructed ?? []) yield return InstructionsKey(party, currency);
         foreach (var (party, currency) in moved ?? []) yield return AccountKey(party, currency);
         if (moved is not null || opened) yield return ListChanges.AnyOf(AccountRecordType);
         if (opened || mandated) yield return ListChanges.AnyOf(MandateRecordType);
@@ -237,13 +245,16 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
             e.Property(d => d.Kind).HasConversion<string>();
             // One instruction per kind and booking reference, as the entry it becomes.
             e.HasIndex(d => new { d.Party, d.Kind, d.Reference }).IsUnique();
-            e.Property(d => d.Status).HasConversion<string>();
+            // A concurrency token: a status is written only over the one it was read as (two senders during a change of
+            // deployment: a late refusal never overwrites a booking, a late booking of a refused one is saved knowingly).
+            e.Property(d => d.Status).HasConversion<string>().IsConcurrencyToken();
             e.Property(d => d.LastFailure).HasMaxLength(BookingInstruction.MaxFailureLength);
             // The sender's scan, and a bank's count against its bound (BookOnAccount.MostQueuedPerBank): the queued ones only.
             e.HasIndex(d => d.RequestedAtUnixMs).HasFilter($"\"Status\" = '{nameof(BookingInstructionStatus.Queued)}'");
             e.HasIndex(d => d.Bank).HasFilter($"\"Status\" = '{nameof(BookingInstructionStatus.Queued)}'");
-            // An account's queued withdrawals, held back from its funds when another is asked.
-            e.HasIndex(d => new { d.Party, d.Currency }).HasFilter($"\"Status\" = '{nameof(BookingInstructionStatus.Queued)}'");
+            // An account's instructions not booked (GET …/instructions, newest first) and its queued withdrawals, held back from
+            // its funds when another is asked (that query names the filter's term too, so SQLite's planner takes the index).
+            e.HasIndex(d => new { d.Party, d.Currency, d.RequestedAtUnixMs }).HasFilter($"\"Status\" <> '{nameof(BookingInstructionStatus.Booked)}'");
         });
         model.Entity<LedgerEntry>(e =>
         {

@@ -68,8 +68,30 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
             BookingReference(LedgerEntryKind.Withdrawal, withdrawal.Party, withdrawal.Reference), ct)).TransactionHash;
 
     /// <summary>
+    /// A nonce of <paramref name="bankParty"/> above every transaction this process has sent for it — or, before it sent any
+    /// (just started), above every one the node has: taken before a queued booking is sent, it bounds the transactions an
+    /// earlier attempt of that booking can be in (<see cref="BookingMayHappenAsync"/>), without the bank's later ones.
+    /// </summary>
+    public async Task<BigInteger> SentBeforeHereAsync(string bankParty) =>
+        await wallets.NextNonceHereAsync(bankParty) ?? await chain.NextNonceAsync(wallets.AddressOf(bankParty));
+
+    /// <summary>
+    /// Whether the queued booking may yet be made on chain, after a refusal that may have come before its transaction was
+    /// mined (an estimate): the bank's transactions numbered below <paramref name="sentBefore"/> (<see cref="SentBeforeHereAsync"/>,
+    /// taken before the send) are not all mined — an earlier attempt may be among them — or the token binds the booking's
+    /// reference already (made: the next attempt books it). Otherwise the refusal is the outcome. Read at one block, as
+    /// <see cref="TransferMayHappenAsync(string, string, LedgerEntryKind, string, BigInteger, CancellationToken)"/> does.
+    /// </summary>
+    public async Task<bool> BookingMayHappenAsync(BookingInstruction instruction, BigInteger sentBefore)
+    {
+        var (mined, payment) = await chain.MinedCountAndPaymentAsync(instruction.Currency, wallets.AddressOf(instruction.Bank),
+            BookingReference(instruction.Kind, instruction.Party, instruction.Reference));
+        return mined < sentBefore || payment is not null;
+    }
+
+    /// <summary>
     /// The bank's 32-byte reference on chain of a deposit or withdrawal <paramref name="reference"/> on <paramref name="party"/>'s
-    /// account: the same whichever path mints it (its request, or the deposit sender), so that a mint sent again finds the one before.
+    /// account: the same whichever path sends it (its request, or the booking sender), so that a mint or burn sent again finds the one before.
     /// </summary>
     public static byte[] BookingReference(LedgerEntryKind kind, string party, string reference) => SettlementClient.Reference($"{kind.Name()}:{party}:{reference}");
 
@@ -161,12 +183,7 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
     public LedgerEntry EnterBooking(PaymentsDbContext db, Iso20022Recorder iso, SettlementAccount account, string bankParty, LedgerEntryKind kind, long amountMinor,
         string reference, string transactionHash)
     {
-        var deposit = kind switch
-        {
-            LedgerEntryKind.Deposit => true,
-            LedgerEntryKind.Withdrawal => false,
-            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "a bank's booking is a deposit or a withdrawal"),
-        };
+        var deposit = kind.RequireBankBooking() == LedgerEntryKind.Deposit;
         var entry = new LedgerEntry
         {
             Party = account.Party, Currency = account.Currency, AmountMinor = deposit ? amountMinor : -amountMinor, Kind = kind, Reference = reference,

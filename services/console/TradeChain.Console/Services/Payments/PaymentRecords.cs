@@ -58,7 +58,20 @@ public sealed record LedgerEntry(string Kind, string Reference, decimal Amount, 
 /// </summary>
 public sealed record BookingInstruction(string Kind, string Party, string Currency, string Reference, decimal Amount, string Status, string Bank, string? RequestedBy,
     long RequestedAtUnixMs, string? TransactionHash, string? Rule, string? Refusal, long? DecidedAtUnixMs, int FailedAttempts = 0, string? LastFailure = null,
-    long? LastFailureAtUnixMs = null);
+    long? LastFailureAtUnixMs = null)
+{
+    /// <summary>"Deposit" or "Withdrawal".</summary>
+    public string Label => Kind == "withdrawal" ? "Withdrawal" : "Deposit";
+
+    /// <summary>Why it waits or was refused, in a sentence (the failure's words only where the service gave them: to the bank).</summary>
+    public string State => Status switch
+    {
+        "Refused" => $"The settlement token refused it ({Rule}){(Refusal is { } why ? $": {why}" : "")}. Nothing moved; the bank may ask it again under its reference.",
+        _ when FailedAttempts > 0 => $"{FailedAttempts} attempt(s) to send it failed{(LastFailureAtUnixMs is { } at ? $", the last at {Money.At(at)}" : "")}" +
+                                     $"{(LastFailure is { } failure ? $": {failure}" : "")}. It is sent again.",
+        _ => "Waiting for the bank's next transaction on chain.",
+    };
+}
 
 public sealed record Mandate(string Party, string Currency, string Bank, long GrantedAtUnixMs, bool AccountOpen);
 

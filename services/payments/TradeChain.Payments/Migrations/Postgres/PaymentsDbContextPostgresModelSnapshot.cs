@@ -118,6 +118,7 @@ namespace TradeChain.Payments.Migrations.Postgres
                         .HasColumnType("text");
 
                     b.Property<string>("Status")
+                        .IsConcurrencyToken()
                         .IsRequired()
                         .HasColumnType("text");
 
@@ -132,8 +133,8 @@ namespace TradeChain.Payments.Migrations.Postgres
                     b.HasIndex("RequestedAtUnixMs")
                         .HasFilter("\"Status\" = 'Queued'");
 
-                    b.HasIndex("Party", "Currency")
-                        .HasFilter("\"Status\" = 'Queued'");
+                    b.HasIndex("Party", "Currency", "RequestedAtUnixMs")
+                        .HasFilter("\"Status\" <> 'Booked'");
 
                     b.HasIndex("Party", "Kind", "Reference")
                         .IsUnique();

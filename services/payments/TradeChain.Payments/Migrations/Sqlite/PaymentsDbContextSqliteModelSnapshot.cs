@@ -113,6 +113,7 @@ namespace TradeChain.Payments.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Status")
+                        .IsConcurrencyToken()
                         .IsRequired()
                         .HasColumnType("TEXT");
 
@@ -127,8 +128,8 @@ namespace TradeChain.Payments.Migrations.Sqlite
                     b.HasIndex("RequestedAtUnixMs")
                         .HasFilter("\"Status\" = 'Queued'");
 
-                    b.HasIndex("Party", "Currency")
-                        .HasFilter("\"Status\" = 'Queued'");
+                    b.HasIndex("Party", "Currency", "RequestedAtUnixMs")
+                        .HasFilter("\"Status\" <> 'Booked'");
 
                     b.HasIndex("Party", "Kind", "Reference")
                         .IsUnique();

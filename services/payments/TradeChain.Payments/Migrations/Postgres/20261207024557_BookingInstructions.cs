@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace TradeChain.Payments.Migrations.Sqlite
+namespace TradeChain.Payments.Migrations.Postgres
 {
     /// <inheritdoc />
     public partial class BookingInstructions : Migration
@@ -15,23 +15,23 @@ namespace TradeChain.Payments.Migrations.Sqlite
                 name: "booking_instructions",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    Kind = table.Column<string>(type: "TEXT", nullable: false),
-                    Bank = table.Column<string>(type: "TEXT", nullable: false),
-                    Party = table.Column<string>(type: "TEXT", nullable: false),
-                    Currency = table.Column<string>(type: "TEXT", nullable: false),
-                    Reference = table.Column<string>(type: "TEXT", nullable: false),
-                    AmountMinor = table.Column<long>(type: "INTEGER", nullable: false),
-                    RequestedBy = table.Column<string>(type: "TEXT", nullable: false),
-                    RequestedAtUnixMs = table.Column<long>(type: "INTEGER", nullable: false),
-                    Status = table.Column<string>(type: "TEXT", nullable: false),
-                    TransactionHash = table.Column<string>(type: "TEXT", nullable: true),
-                    Rule = table.Column<string>(type: "TEXT", nullable: true),
-                    Refusal = table.Column<string>(type: "TEXT", nullable: true),
-                    DecidedAtUnixMs = table.Column<long>(type: "INTEGER", nullable: true),
-                    FailedAttempts = table.Column<int>(type: "INTEGER", nullable: false),
-                    LastFailure = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
-                    LastFailureAtUnixMs = table.Column<long>(type: "INTEGER", nullable: true)
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    Kind = table.Column<string>(type: "text", nullable: false),
+                    Bank = table.Column<string>(type: "text", nullable: false),
+                    Party = table.Column<string>(type: "text", nullable: false),
+                    Currency = table.Column<string>(type: "text", nullable: false),
+                    Reference = table.Column<string>(type: "text", nullable: false),
+                    AmountMinor = table.Column<long>(type: "bigint", nullable: false),
+                    RequestedBy = table.Column<string>(type: "text", nullable: false),
+                    RequestedAtUnixMs = table.Column<long>(type: "bigint", nullable: false),
+                    Status = table.Column<string>(type: "text", nullable: false),
+                    TransactionHash = table.Column<string>(type: "text", nullable: true),
+                    Rule = table.Column<string>(type: "text", nullable: true),
+                    Refusal = table.Column<string>(type: "text", nullable: true),
+                    DecidedAtUnixMs = table.Column<long>(type: "bigint", nullable: true),
+                    FailedAttempts = table.Column<int>(type: "integer", nullable: false),
+                    LastFailure = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    LastFailureAtUnixMs = table.Column<long>(type: "bigint", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -54,10 +54,10 @@ namespace TradeChain.Payments.Migrations.Sqlite
                 filter: "\"Status\" = 'Queued'");
 
             migrationBuilder.CreateIndex(
-                name: "IX_booking_instructions_Party_Currency",
+                name: "IX_booking_instructions_Party_Currency_RequestedAtUnixMs",
                 table: "booking_instructions",
-                columns: new[] { "Party", "Currency" },
-                filter: "\"Status\" = 'Queued'");
+                columns: new[] { "Party", "Currency", "RequestedAtUnixMs" },
+                filter: "\"Status\" <> 'Booked'");
 
             migrationBuilder.CreateIndex(
                 name: "IX_booking_instructions_Party_Kind_Reference",
@@ -79,26 +79,28 @@ namespace TradeChain.Payments.Migrations.Sqlite
                 name: "deposit_requests",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    AmountMinor = table.Column<long>(type: "INTEGER", nullable: false),
-                    Bank = table.Column<string>(type: "TEXT", nullable: false),
-                    Currency = table.Column<string>(type: "TEXT", nullable: false),
-                    DecidedAtUnixMs = table.Column<long>(type: "INTEGER", nullable: true),
-                    Party = table.Column<string>(type: "TEXT", nullable: false),
-                    Reference = table.Column<string>(type: "TEXT", nullable: false),
-                    Refusal = table.Column<string>(type: "TEXT", nullable: true),
-                    RequestedAtUnixMs = table.Column<long>(type: "INTEGER", nullable: false),
-                    RequestedBy = table.Column<string>(type: "TEXT", nullable: false),
-                    Rule = table.Column<string>(type: "TEXT", nullable: true),
-                    Status = table.Column<string>(type: "TEXT", nullable: false),
-                    TransactionHash = table.Column<string>(type: "TEXT", nullable: true)
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    AmountMinor = table.Column<long>(type: "bigint", nullable: false),
+                    Bank = table.Column<string>(type: "text", nullable: false),
+                    Currency = table.Column<string>(type: "text", nullable: false),
+                    DecidedAtUnixMs = table.Column<long>(type: "bigint", nullable: true),
+                    Party = table.Column<string>(type: "text", nullable: false),
+                    Reference = table.Column<string>(type: "text", nullable: false),
+                    Refusal = table.Column<string>(type: "text", nullable: true),
+                    RequestedAtUnixMs = table.Column<long>(type: "bigint", nullable: false),
+                    RequestedBy = table.Column<string>(type: "text", nullable: false),
+                    Rule = table.Column<string>(type: "text", nullable: true),
+                    Status = table.Column<string>(type: "text", nullable: false),
+                    TransactionHash = table.Column<string>(type: "text", nullable: true)
                 },
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_deposit_requests", x => x.Id);
                 });
 
-            // Back: the deposit instructions become deposit requests again (withdrawals had none before).
+            // Back: the deposit instructions become deposit requests again. Withdrawal instructions have no place before this
+            // migration and are dropped, queued ones too (one whose burn was sent but not recorded would then be left on chain
+            // without its booking): go back only once no withdrawal is Queued.
             migrationBuilder.Sql("""
                 INSERT INTO deposit_requests ("Id", "Bank", "Party", "Currency", "Reference", "AmountMinor", "RequestedBy", "RequestedAtUnixMs", "Status", "TransactionHash", "Rule", "Refusal", "DecidedAtUnixMs")
                 SELECT "Id", "Bank", "Party", "Currency", "Reference", "AmountMinor", "RequestedBy", "RequestedAtUnixMs", "Status", "TransactionHash", "Rule", "Refusal", "DecidedAtUnixMs" FROM booking_instructions WHERE "Kind" = 'Deposit'
