@@ -679,6 +679,13 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
         MadePaymentAsync(currency, bank, from, to, amount, reference);
 
     /// <summary>
+    /// <see cref="BankPaymentAsync"/> for any of the bank's movements: a mint (<paramref name="from"/> null), a burn
+    /// (<paramref name="to"/> null) or a transfer.
+    /// </summary>
+    public Task<ChainReceipt?> BankMovementAsync(string bank, string currency, string? from, string? to, BigInteger amount, byte[] reference) =>
+        MadePaymentAsync(currency, bank, from, to, amount, reference);
+
+    /// <summary>
     /// A transaction as the node has it, with its outcome once mined (for a party whose wallet sent it itself); null when
     /// the node does not know <paramref name="hash"/>.
     /// </summary>

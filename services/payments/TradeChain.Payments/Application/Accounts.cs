@@ -135,8 +135,17 @@ public sealed class BookOnAccount(PaymentsDbContext db, SettlementLedger ledger,
         if (asked is not null)
         {
             asked.AskAgain(bank.Actor, clock.GetUtcNow());
-            await db.SaveChangesAsync(ct);
-            return asked;
+            try
+            {
+                await db.SaveChangesAsync(ct);
+                return asked;
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                // The same ask again at the same moment (a client's retry, a double click) queued it first: that instruction.
+                db.ChangeTracker.Clear();
+                return await db.BookingInstructions.SingleAsync(d => d.Id == asked.Id, ct);
+            }
         }
         // The queue has a bound per bank: a bank (or a runaway client of it) cannot grow it without end.
         if (await db.BookingInstructions.CountAsync(d => d.Bank == bank.Party && d.Status == BookingInstructionStatus.Queued, ct) >= MostQueuedPerBank)

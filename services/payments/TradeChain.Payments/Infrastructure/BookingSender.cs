@@ -24,8 +24,9 @@ namespace TradeChain.Payments.Infrastructure;
 /// the rule: every earlier attempt had a lower nonce of the bank, so it is mined too, and had it made the movement the
 /// refusal would be DuplicateReference, bound to that movement (booked). A refusal that may come before the transaction
 /// was mined (a whole batch, or a burn, refused at its estimate: the bank not a minter, the funds not there) is decided
-/// once the bank's transactions sent before this attempt are all mined (<see cref="SettlementLedger.BookingMayHappenAsync"/>;
-/// the bank's later batches do not hold it up). A node failure or an outcome not known yet is sent again after a backoff
+/// once the bank's transactions an attempt of it may be in are all mined (<see cref="SettlementLedger.BookingOnChainAsync"/>
+/// against the instruction's bound: the bank's later batches do not hold it up), or booked when the token binds its
+/// reference to exactly it (an earlier attempt's, even if the bank could no longer make it now). A node failure or an outcome not known yet is sent again after a backoff
 /// (0.5 s doubling to 30 s), and noted on the instruction (its failed attempts, the last failure in fixed words, and
 /// when), so the bank sees why it waits; every tenth failure in a row is an ALERT in the log.
 /// </summary>
@@ -45,6 +46,18 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
     private const string Watcher = "payments:booking-sender";
 
     private readonly ConcurrentDictionary<Guid, byte> _inFlight = new();
+
+    /// <summary>
+    /// Per instruction sent here and not decided, a nonce count of its bank above every transaction an attempt of it may be
+    /// in: taken before its first send here (<see cref="SettlementLedger.SentBeforeHereAsync"/>: also above a previous
+    /// process's attempts) and raised after each attempt that may have sent something — never by one refused before
+    /// sending (an estimate), so that on a busy bank a refusal is decided once the transactions before it are mined, not
+    /// held up by the bank's later batches. Forgotten at a restart: the next process starts from the node's count.
+    /// </summary>
+    private readonly ConcurrentDictionary<Guid, System.Numerics.BigInteger> _sentBefore = new();
+
+    /// <summary>How often a record that met another process's write of the same instruction is read and recorded again.</summary>
+    private const int RecordTries = 3;
 
     /// <summary>Instructions whose send failed or could not be decided yet: how many times, and not before when (Unix ms) to send again.</summary>
     private readonly ConcurrentDictionary<Guid, (int Failures, long NotBeforeUnixMs)> _later = new();
@@ -131,10 +144,12 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
 
     private async Task SendAsync(BookingInstruction instruction, string address)
     {
+        var mayHaveSent = true;
         try
         {
-            // Taken before the send: a refusal that may precede mining is decided against the bank's transactions up to here.
-            var sentBefore = await ledger.SentBeforeHereAsync(instruction.Bank);
+            // The bound a refusal before mining is decided against (see _sentBefore).
+            if (!_sentBefore.TryGetValue(instruction.Id, out var sentBefore))
+                _sentBefore[instruction.Id] = sentBefore = await ledger.SentBeforeHereAsync(instruction.Bank);
             SendOutcome outcome;
             try
             {
@@ -145,13 +160,26 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
             catch (ChainRevertedException e) when (e.Rule != UnnamedRevert)
             {
                 // Refused, naming the token's rule — a whole batch (the bank lost its minter role…) or a burn (the funds are not
-                // there…), possibly at its estimate, before anything was mined: nothing of it moved.
-                outcome = new SendOutcome(null, e.Rule, e.Error, MayBeUnmined: true);
+                // there…), at its estimate (nothing sent) or mined and reverted: nothing of it moved.
+                (outcome, mayHaveSent) = (new SendOutcome(null, e.Rule, e.Error, MayBeUnmined: true), false);
             }
             // A transaction mined but reverted without a named error (its estimate passed: out of gas, a state that moved) is no
             // refusal of this instruction: the catch below sends it again after a backoff.
-            await RecordAsync(instruction, outcome, sentBefore);
+            for (var tries = 1; ; tries++)
+            {
+                try
+                {
+                    await RecordAsync(instruction, address, outcome, sentBefore);
+                    break;
+                }
+                catch (DbUpdateConcurrencyException) when (tries < RecordTries)
+                {
+                    // Another process wrote the instruction meanwhile (during a change of deployment): read it and record again —
+                    // a movement the chain shows is booked over a refusal saved a moment before, never dropped with it.
+                }
+            }
             _later.TryRemove(instruction.Id, out _);
+            _sentBefore.TryRemove(instruction.Id, out _);
         }
         catch (Exception e)
         {
@@ -164,11 +192,30 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
             else
                 logger.LogWarning(e, "The {Kind} {Reference} on {Party}'s {Currency} account could not be sent or recorded ({Failures} in a row): it stays queued, sent again in {Wait}",
                     instruction.What, instruction.Reference, instruction.Party, instruction.Currency, failures, wait);
+            if (mayHaveSent) await RaiseBoundAsync(instruction);
             await NoteFailureAsync(instruction, e);
         }
         finally
         {
             _inFlight.TryRemove(instruction.Id, out _);
+        }
+    }
+
+    /// <summary>
+    /// After an attempt that may have sent the instruction: its bound raised above that attempt's transaction. When the
+    /// bound cannot be read (the node down, nothing sent here yet) it is forgotten, and the next attempt takes one before it
+    /// sends — above every earlier attempt too.
+    /// </summary>
+    private async Task RaiseBoundAsync(BookingInstruction instruction)
+    {
+        try
+        {
+            _sentBefore[instruction.Id] = await ledger.SentBeforeHereAsync(instruction.Bank);
+        }
+        catch (Exception e)
+        {
+            _sentBefore.TryRemove(instruction.Id, out _);
+            logger.LogDebug(e, "The bound of {Kind} {Reference} could not be read: taken again before its next send", instruction.What, instruction.Reference);
         }
     }
 
@@ -212,10 +259,12 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
     /// (two senders during a change of deployment) is replaced, with an alert; one booked already is left as it is. Every
     /// status is written over the one read (a concurrency token), so two senders never both decide it.
     /// </summary>
-    /// <param name="sentBefore">The bank's nonce count taken before the send (<see cref="SettlementLedger.SentBeforeHereAsync"/>).</param>
+    /// <param name="address">The account's address on chain.</param>
+    /// <param name="sentBefore">The instruction's bound (<see cref="_sentBefore"/>).</param>
     /// <exception cref="ChainOutcomeUnknownException">Not known yet (no event of it in the receipt; a refusal while an earlier
     /// attempt may still be mined): sent again later.</exception>
-    private async Task RecordAsync(BookingInstruction asked, SendOutcome outcome, System.Numerics.BigInteger sentBefore)
+    /// <exception cref="DbUpdateConcurrencyException">Another process wrote the instruction meanwhile: record again.</exception>
+    private async Task RecordAsync(BookingInstruction asked, string address, SendOutcome outcome, System.Numerics.BigInteger sentBefore)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PaymentsDbContext>();
@@ -223,6 +272,22 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
         if (instruction.Status == BookingInstructionStatus.Booked) return; // booked meanwhile (another sender, during a change of deployment)
         var now = clock.GetUtcNow();
         var what = instruction.Kind == LedgerEntryKind.Deposit ? "mint" : "burn";
+        if (outcome is { TransactionHash: null, Undecided: false, MayBeUnmined: true } && instruction.Status == BookingInstructionStatus.Queued)
+        {
+            // Refused, perhaps before anything was mined: made by an earlier attempt (the token binds the reference to exactly
+            // it: booked, whatever the bank may do now), possibly still to be made (sent again later), or refused.
+            try
+            {
+                var (madeIn, mayHappen) = await ledger.BookingOnChainAsync(instruction, address, sentBefore);
+                if (madeIn is null && mayHappen)
+                    throw new ChainOutcomeUnknownException(what, $"refused ({outcome.Refusal}), but an earlier attempt may still make it (a transaction of the bank sent before it is not mined yet)");
+                if (madeIn is not null) outcome = outcome with { TransactionHash = madeIn };
+            }
+            catch (ChainRevertedException bound) when (bound.Rule != UnnamedRevert)
+            {
+                outcome = outcome with { Rule = bound.Rule, Refusal = bound.Error }; // the reference bound to another movement
+            }
+        }
         if (outcome.TransactionHash is { } tx)
         {
             if (instruction.Status == BookingInstructionStatus.Refused)
@@ -249,8 +314,6 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
         else if (instruction.Status != BookingInstructionStatus.Queued) return; // refused meanwhile by another sender: that refusal stands
         else if (outcome.Undecided)
             throw new ChainOutcomeUnknownException(what, outcome.Refusal ?? "no outcome");
-        else if (outcome.MayBeUnmined && await ledger.BookingMayHappenAsync(instruction, sentBefore))
-            throw new ChainOutcomeUnknownException(what, $"refused ({outcome.Refusal}), but an earlier attempt may still make it (a transaction of the bank sent before this one is not mined yet, or the reference is bound)");
         else
             instruction.MarkRefused(outcome.Rule ?? "refused", outcome.Refusal ?? $"The settlement token refused the {what}: nothing moved.", now);
         await db.SaveChangesAsync();

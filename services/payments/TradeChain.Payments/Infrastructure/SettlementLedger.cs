@@ -69,24 +69,30 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
 
     /// <summary>
     /// A nonce of <paramref name="bankParty"/> above every transaction this process has sent for it — or, before it sent any
-    /// (just started), above every one the node has: taken before a queued booking is sent, it bounds the transactions an
-    /// earlier attempt of that booking can be in (<see cref="BookingMayHappenAsync"/>), without the bank's later ones.
+    /// (just started), above every one the node has: taken before a queued booking is first sent here, and after each
+    /// attempt that may have sent it, it bounds the transactions an attempt of that booking can be in
+    /// (<see cref="BookingOnChainAsync"/>), without the bank's later ones.
     /// </summary>
     public async Task<BigInteger> SentBeforeHereAsync(string bankParty) =>
         await wallets.NextNonceHereAsync(bankParty) ?? await chain.NextNonceAsync(wallets.AddressOf(bankParty));
 
     /// <summary>
-    /// Whether the queued booking may yet be made on chain, after a refusal that may have come before its transaction was
-    /// mined (an estimate): the bank's transactions numbered below <paramref name="sentBefore"/> (<see cref="SentBeforeHereAsync"/>,
-    /// taken before the send) are not all mined — an earlier attempt may be among them — or the token binds the booking's
-    /// reference already (made: the next attempt books it). Otherwise the refusal is the outcome. Read at one block, as
-    /// <see cref="TransferMayHappenAsync(string, string, LedgerEntryKind, string, BigInteger, CancellationToken)"/> does.
+    /// What the chain says of a queued booking after a refusal that may have come before its transaction was mined (an
+    /// estimate), read at one block as <see cref="TransferMayHappenAsync(string, string, LedgerEntryKind, string, BigInteger, CancellationToken)"/>
+    /// does: made — the token binds the booking's reference to exactly this movement (an earlier attempt's, whatever the
+    /// bank may do now): its transaction; or it may yet be made — a transaction of the bank numbered below
+    /// <paramref name="sentBefore"/> (every attempt of it was sent below that) is not mined; or neither: the refusal is the outcome.
     /// </summary>
-    public async Task<bool> BookingMayHappenAsync(BookingInstruction instruction, BigInteger sentBefore)
+    /// <param name="address">The account's address on chain (the mint's payee, the burn's payer).</param>
+    /// <exception cref="ChainRevertedException">DuplicateReference: the bank's reference is bound to another movement (a refusal).</exception>
+    public async Task<(string? MadeIn, bool MayHappen)> BookingOnChainAsync(BookingInstruction instruction, string address, BigInteger sentBefore)
     {
-        var (mined, payment) = await chain.MinedCountAndPaymentAsync(instruction.Currency, wallets.AddressOf(instruction.Bank),
-            BookingReference(instruction.Kind, instruction.Party, instruction.Reference));
-        return mined < sentBefore || payment is not null;
+        var bank = wallets.AddressOf(instruction.Bank);
+        var reference = BookingReference(instruction.Kind, instruction.Party, instruction.Reference);
+        var (mined, payment) = await chain.MinedCountAndPaymentAsync(instruction.Currency, bank, reference);
+        if (payment is null) return (null, mined < sentBefore);
+        var (from, to) = instruction.Kind == LedgerEntryKind.Deposit ? ((string?)null, (string?)address) : (address, null);
+        return ((await chain.BankMovementAsync(bank, instruction.Currency, from, to, instruction.AmountMinor, reference))?.TransactionHash, false);
     }
 
     /// <summary>
