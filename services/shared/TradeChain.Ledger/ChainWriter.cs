@@ -26,6 +26,13 @@ public sealed class ChainRevertedException(string function, string error, Except
     public string Rule => RuleOf(Error);
 
     /// <summary>
+    /// The call had sent a transaction before this refusal (its receipt did not come, and a later attempt's estimate was
+    /// refused, or that transaction was mined and reverted): it may not be the call's last word while that transaction is
+    /// not mined. False: nothing of the call was sent (refused at its first estimate).
+    /// </summary>
+    public bool AfterSending { get; init; }
+
+    /// <summary>
     /// The rule of a contract's refusal as clients see it, <c>contract:&lt;Error&gt;</c> — the custom error's name, which
     /// <paramref name="error"/> begins with ("ERC20InsufficientBalance: …"); <c>contract:reverted</c> when it names none.
     /// Only the contract's own refusals are named so: a rule the service checks itself has a plain name of its own.
@@ -306,6 +313,7 @@ public sealed class ChainWriter
                         continue;
                     }
                     activity?.SetStatus(ActivityStatusCode.Error, e.Message);
+                    if (sent.Count > 0) throw new ChainRevertedException(refused.Function, refused.Error, refused.InnerException) { AfterSending = true };
                     throw refused;
                 }
                 catch (Exception e) when (IsTransient(e, cancellationToken) && attempt < _options.MaxAttempts)

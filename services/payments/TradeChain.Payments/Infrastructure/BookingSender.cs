@@ -49,12 +49,19 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
 
     /// <summary>
     /// Per instruction sent here and not decided, a nonce count of its bank above every transaction an attempt of it may be
-    /// in: taken before its first send here (<see cref="SettlementLedger.SentBeforeHereAsync"/>: also above a previous
-    /// process's attempts) and raised after each attempt that may have sent something — never by one refused before
-    /// sending (an estimate), so that on a busy bank a refusal is decided once the transactions before it are mined, not
-    /// held up by the bank's later batches. Forgotten at a restart: the next process starts from the node's count.
+    /// in: taken at its first refusal before sending or raised after each attempt that may have sent something
+    /// (<see cref="SettlementLedger.SentBeforeHereAsync"/>: this process's writer's next nonce, above everything it and —
+    /// as it started from the node's pending count — a previous process sent), never raised by a refusal before sending
+    /// (an estimate), so that on a busy bank a refusal is decided once the transactions before it are mined, not held up by
+    /// the bank's later batches. Not taken on a send that succeeds: the writer's lock is not waited for on the way. Keyed by when it was asked: one asked again after a refusal starts afresh.
+    /// Forgotten at a restart: the next process starts from the node's pending count — which misses an earlier process's
+    /// transaction that waits behind a nonce gap or sits only in another node's pool (a weakness the deployment's one
+    /// payments-worker, talking to one node, keeps small).
     /// </summary>
-    private readonly ConcurrentDictionary<Guid, System.Numerics.BigInteger> _sentBefore = new();
+    private readonly ConcurrentDictionary<(Guid Id, long RequestedAtUnixMs), System.Numerics.BigInteger> _sentBefore = new();
+
+    /// <summary>The most bounds and backoffs kept: past it they are forgotten (an instruction another process decided leaves its own here).</summary>
+    private const int MostRemembered = 10_000;
 
     /// <summary>How often a record that met another process's write of the same instruction is read and recorded again.</summary>
     private const int RecordTries = 3;
@@ -147,9 +154,6 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
         var mayHaveSent = true;
         try
         {
-            // The bound a refusal before mining is decided against (see _sentBefore).
-            if (!_sentBefore.TryGetValue(instruction.Id, out var sentBefore))
-                _sentBefore[instruction.Id] = sentBefore = await ledger.SentBeforeHereAsync(instruction.Bank);
             SendOutcome outcome;
             try
             {
@@ -157,14 +161,17 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
                     ? SendOutcome.Of(await ledger.MintQueuedAsync(instruction, address, CancellationToken.None))
                     : new SendOutcome(await ledger.BurnQueuedAsync(instruction, address, CancellationToken.None), null, null);
             }
-            catch (ChainRevertedException e) when (e.Rule != UnnamedRevert)
+            catch (ChainRevertedException e) when (e.Rule != UnnamedRevert && !e.AfterSending)
             {
-                // Refused, naming the token's rule — a whole batch (the bank lost its minter role…) or a burn (the funds are not
-                // there…), at its estimate (nothing sent) or mined and reverted: nothing of it moved.
+                // Refused at its estimate, naming the token's rule — a whole batch (the bank lost its minter role…) or a burn (the
+                // funds are not there…): nothing of this attempt was sent. (One refused after the writer had sent a transaction of
+                // it is not this: the catch below raises the bound over that transaction and sends it again.)
                 (outcome, mayHaveSent) = (new SendOutcome(null, e.Rule, e.Error, MayBeUnmined: true), false);
             }
             // A transaction mined but reverted without a named error (its estimate passed: out of gas, a state that moved) is no
             // refusal of this instruction: the catch below sends it again after a backoff.
+            // The bound a refusal before mining is decided against (see _sentBefore): kept from an earlier attempt, or taken now.
+            var sentBefore = outcome.MayBeUnmined ? await BoundAsync(instruction) : default;
             for (var tries = 1; ; tries++)
             {
                 try
@@ -179,10 +186,11 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
                 }
             }
             _later.TryRemove(instruction.Id, out _);
-            _sentBefore.TryRemove(instruction.Id, out _);
+            _sentBefore.TryRemove(BoundKey(instruction), out _);
         }
         catch (Exception e)
         {
+            if (_later.Count > MostRemembered) _later.Clear();
             var failures = _later.TryGetValue(instruction.Id, out var before) ? before.Failures + 1 : 1;
             var wait = Backoff(failures);
             _later[instruction.Id] = (failures, clock.GetUtcNow().Add(wait).ToUnixTimeMilliseconds());
@@ -201,6 +209,16 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
         }
     }
 
+    private static (Guid, long) BoundKey(BookingInstruction instruction) => (instruction.Id, instruction.RequestedAtUnixMs);
+
+    /// <summary>The instruction's bound: the one kept (raised after an attempt that may have sent it), or taken now and kept.</summary>
+    private async Task<System.Numerics.BigInteger> BoundAsync(BookingInstruction instruction)
+    {
+        if (_sentBefore.TryGetValue(BoundKey(instruction), out var kept)) return kept;
+        if (_sentBefore.Count > MostRemembered) _sentBefore.Clear();
+        return _sentBefore[BoundKey(instruction)] = await ledger.SentBeforeHereAsync(instruction.Bank);
+    }
+
     /// <summary>
     /// After an attempt that may have sent the instruction: its bound raised above that attempt's transaction. When the
     /// bound cannot be read (the node down, nothing sent here yet) it is forgotten, and the next attempt takes one before it
@@ -210,11 +228,11 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
     {
         try
         {
-            _sentBefore[instruction.Id] = await ledger.SentBeforeHereAsync(instruction.Bank);
+            _sentBefore[BoundKey(instruction)] = await ledger.SentBeforeHereAsync(instruction.Bank);
         }
         catch (Exception e)
         {
-            _sentBefore.TryRemove(instruction.Id, out _);
+            _sentBefore.TryRemove(BoundKey(instruction), out _);
             logger.LogDebug(e, "The bound of {Kind} {Reference} could not be read: taken again before its next send", instruction.What, instruction.Reference);
         }
     }
@@ -244,6 +262,7 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
     {
         ChainOutcomeUnknownException => "what became of its transaction is not known yet (its receipt says nothing of it, or an earlier attempt may still be mined): sent again",
         ChainTransactionsPendingException => "the bank's earlier transactions are still waiting to be mined: sent again once they are",
+        ChainRevertedException { AfterSending: true } => "the token refused it after a transaction of it had been sent that is not known to be mined: decided once that transaction is mined or gone",
         ChainRevertedException => "the chain reverted its transaction without naming a rule (out of gas, or a state that moved meanwhile): sent again",
         Nethereum.JsonRpc.Client.RpcResponseException => "the chain node refused its transaction: sent again",
         HttpRequestException or Nethereum.JsonRpc.Client.RpcClientUnknownException or Nethereum.JsonRpc.Client.RpcClientTimeoutException or TimeoutException
@@ -272,14 +291,15 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
         if (instruction.Status == BookingInstructionStatus.Booked) return; // booked meanwhile (another sender, during a change of deployment)
         var now = clock.GetUtcNow();
         var what = instruction.Kind == LedgerEntryKind.Deposit ? "mint" : "burn";
-        if (outcome is { TransactionHash: null, Undecided: false, MayBeUnmined: true } && instruction.Status == BookingInstructionStatus.Queued)
+        if (outcome is { TransactionHash: null, Undecided: false, MayBeUnmined: true })
         {
             // Refused, perhaps before anything was mined: made by an earlier attempt (the token binds the reference to exactly
-            // it: booked, whatever the bank may do now), possibly still to be made (sent again later), or refused.
+            // it: booked, whatever the bank may do now, and over a refusal another sender recorded), possibly still to be made
+            // (sent again later), or refused.
             try
             {
                 var (madeIn, mayHappen) = await ledger.BookingOnChainAsync(instruction, address, sentBefore);
-                if (madeIn is null && mayHappen)
+                if (madeIn is null && mayHappen && instruction.Status == BookingInstructionStatus.Queued)
                     throw new ChainOutcomeUnknownException(what, $"refused ({outcome.Refusal}), but an earlier attempt may still make it (a transaction of the bank sent before it is not mined yet)");
                 if (madeIn is not null) outcome = outcome with { TransactionHash = madeIn };
             }

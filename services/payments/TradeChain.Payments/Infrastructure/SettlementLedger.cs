@@ -69,8 +69,8 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
 
     /// <summary>
     /// A nonce of <paramref name="bankParty"/> above every transaction this process has sent for it — or, before it sent any
-    /// (just started), above every one the node has: taken before a queued booking is first sent here, and after each
-    /// attempt that may have sent it, it bounds the transactions an attempt of that booking can be in
+    /// (just started), above every one the node has: taken at a queued booking's first refusal before sending, and after
+    /// each attempt that may have sent it, it bounds the transactions an attempt of that booking can be in
     /// (<see cref="BookingOnChainAsync"/>), without the bank's later ones.
     /// </summary>
     public async Task<BigInteger> SentBeforeHereAsync(string bankParty) =>
