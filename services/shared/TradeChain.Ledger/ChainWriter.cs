@@ -26,9 +26,10 @@ public sealed class ChainRevertedException(string function, string error, Except
     public string Rule => RuleOf(Error);
 
     /// <summary>
-    /// The call had sent a transaction before this refusal (its receipt did not come, and a later attempt's estimate was
-    /// refused, or that transaction was mined and reverted): it may not be the call's last word while that transaction is
-    /// not mined. False: nothing of the call was sent (refused at its first estimate).
+    /// The call had sent a transaction before this named refusal (its receipt did not come and a later attempt's estimate
+    /// was refused, or that transaction was mined and reverted): it may not be the call's last word while that transaction
+    /// is not mined. False: the writer's named refusal came before it sent anything (its first estimate) — or the
+    /// exception is not the writer's (a contract read, a refusal decided elsewhere).
     /// </summary>
     public bool AfterSending { get; init; }
 

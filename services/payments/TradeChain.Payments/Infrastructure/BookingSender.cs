@@ -221,8 +221,8 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
 
     /// <summary>
     /// After an attempt that may have sent the instruction: its bound raised above that attempt's transaction. When the
-    /// bound cannot be read (the node down, nothing sent here yet) it is forgotten, and the next attempt takes one before it
-    /// sends — above every earlier attempt too.
+    /// bound cannot be read (the node down, nothing sent here yet) it is forgotten, and the next refusal before sending takes
+    /// one afresh — above every earlier attempt too.
     /// </summary>
     private async Task RaiseBoundAsync(BookingInstruction instruction)
     {
@@ -233,7 +233,7 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
         catch (Exception e)
         {
             _sentBefore.TryRemove(BoundKey(instruction), out _);
-            logger.LogDebug(e, "The bound of {Kind} {Reference} could not be read: taken again before its next send", instruction.What, instruction.Reference);
+            logger.LogDebug(e, "The bound of {Kind} {Reference} could not be read: taken afresh at its next refusal", instruction.What, instruction.Reference);
         }
     }
 
@@ -262,7 +262,7 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
     {
         ChainOutcomeUnknownException => "what became of its transaction is not known yet (its receipt says nothing of it, or an earlier attempt may still be mined): sent again",
         ChainTransactionsPendingException => "the bank's earlier transactions are still waiting to be mined: sent again once they are",
-        ChainRevertedException { AfterSending: true } => "the token refused it after a transaction of it had been sent that is not known to be mined: decided once that transaction is mined or gone",
+        ChainRevertedException { AfterSending: true } => "the token refused it after a transaction of it had been sent: decided once the bank's transactions sent before then are mined or dropped",
         ChainRevertedException => "the chain reverted its transaction without naming a rule (out of gas, or a state that moved meanwhile): sent again",
         Nethereum.JsonRpc.Client.RpcResponseException => "the chain node refused its transaction: sent again",
         HttpRequestException or Nethereum.JsonRpc.Client.RpcClientUnknownException or Nethereum.JsonRpc.Client.RpcClientTimeoutException or TimeoutException

@@ -81,7 +81,9 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
     /// estimate), read at one block as <see cref="TransferMayHappenAsync(string, string, LedgerEntryKind, string, BigInteger, CancellationToken)"/>
     /// does: made — the token binds the booking's reference to exactly this movement (an earlier attempt's, whatever the
     /// bank may do now): its transaction; or it may yet be made — a transaction of the bank numbered below
-    /// <paramref name="sentBefore"/> (every attempt of it was sent below that) is not mined; or neither: the refusal is the outcome.
+    /// <paramref name="sentBefore"/> (every attempt of it was sent below that) is not mined, while the node still holds
+    /// transactions of the bank not mined (with none there, nothing of an earlier attempt can be mined any more: a
+    /// dropped one left its nonce free, which no refused attempt fills); or neither: the refusal is the outcome.
     /// </summary>
     /// <param name="address">The account's address on chain (the mint's payee, the burn's payer).</param>
     /// <exception cref="ChainRevertedException">DuplicateReference: the bank's reference is bound to another movement (a refusal).</exception>
@@ -90,7 +92,7 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
         var bank = wallets.AddressOf(instruction.Bank);
         var reference = BookingReference(instruction.Kind, instruction.Party, instruction.Reference);
         var (mined, payment) = await chain.MinedCountAndPaymentAsync(instruction.Currency, bank, reference);
-        if (payment is null) return (null, mined < sentBefore);
+        if (payment is null) return (null, mined < sentBefore && await chain.NextNonceAsync(bank) > mined);
         var (from, to) = instruction.Kind == LedgerEntryKind.Deposit ? ((string?)null, (string?)address) : (address, null);
         return ((await chain.BankMovementAsync(bank, instruction.Currency, from, to, instruction.AmountMinor, reference))?.TransactionHash, false);
     }
