@@ -38,7 +38,7 @@ public sealed class BookingFormTests : BunitContext
         Book(form);
 
         form.WaitForAssertion(() => Assert.NotEmpty(form.FindAll("[data-testid=deposits-queued]")), TimeSpan.FromSeconds(10));
-        Assert.Contains("DEP-7 is queued", form.Find("[data-testid=deposits-queued]").TextContent);
+        Assert.Contains("DEP-7 was queued", form.Find("[data-testid=deposits-queued]").TextContent);
         Assert.Empty(booked);
         Assert.Equal("/accounts/EXP-1/USD/deposits", Assert.Single(_service.Posts));
     }
@@ -60,7 +60,7 @@ public sealed class BookingFormTests : BunitContext
 
         form.WaitForAssertion(() => Assert.NotEmpty(form.FindAll("[data-testid=withdrawals-queued]")), TimeSpan.FromSeconds(10));
         var said = form.Find("[data-testid=withdrawals-queued]").TextContent;
-        Assert.Contains("Withdrawal WD-7 is queued", said);
+        Assert.Contains("Withdrawal WD-7 was queued", said);
         Assert.Contains("3 attempt(s) to send it failed: the chain node could not be reached or did not answer", said);
         Assert.Empty(booked);
         Assert.Equal(1, asked); // the page reads its list of what was asked and not booked again

@@ -180,7 +180,7 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
                 await form.GetByLabel("Amount (USD)").FillAsync("20");
                 await form.GetByLabel("Booking reference").FillAsync(reference);
                 await bank.GetByTestId("withdrawals-submit").ClickAsync();
-                await Expect(bank.GetByTestId("withdrawals-queued")).ToContainTextAsync($"Withdrawal {reference} is queued", new() { Timeout = 60_000 });
+                await Expect(bank.GetByTestId("withdrawals-queued")).ToContainTextAsync($"Withdrawal {reference} was queued", new() { Timeout = 60_000 });
                 var asked = bank.GetByTestId("instructions").GetByTestId("instruction");
                 await Expect(asked).ToContainTextAsync(reference, SlowContains);
                 await Expect(asked).ToContainTextAsync("Withdrawal");
