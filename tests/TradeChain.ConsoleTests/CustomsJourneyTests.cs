@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using TradeChain.ConsoleTests.Infrastructure;
 using TradeChain.ServiceDefaults.Auth;
@@ -47,7 +48,7 @@ public sealed class CustomsJourneyTests(ConsoleSystem system, BrowserFixture bro
         await officer.ScreenshotAsync("queue");
         Assert.Empty(await officer.SeriousAccessibilityViolationsAsync());
         await row.GetByRole(AriaRole.Link, new() { Name = reference }).ClickAsync();
-        await officer.WaitForURLAsync($"**/declarations/{id}");
+        await officer.ArrivesAtAsync(new Regex($"/declarations/{id}$"));
 
         // The officer sees why the lane: the rule that fired.
         await Expect(officer.GetByTestId("fired-rules")).ToContainTextAsync("Y-HIGH-VALUE", SlowContains);

@@ -77,7 +77,7 @@ public sealed partial class DocumentsJourneyTests(ConsoleSystem system, BrowserF
     private static async Task<string> SubmitAsync(IPage page, string button = "Submit for issuance")
     {
         await page.GetByRole(AriaRole.Button, new() { Name = button }).ClickAsync();
-        await page.WaitForURLAsync(DocumentUrl());
+        await page.ArrivesAtAsync(DocumentUrl());
         return DocumentUrl().Match(page.Url).Groups[1].Value;
     }
 
@@ -314,7 +314,7 @@ public sealed partial class DocumentsJourneyTests(ConsoleSystem system, BrowserF
         await Expect(listed.GetByTestId("part")).ToHaveTextAsync("holder and beneficiary", new() { Timeout = 30_000 });
         await Expect(listed).ToContainTextAsync(shipper);
         await listed.GetByRole(AriaRole.Link).ClickAsync();
-        await other.WaitForURLAsync(url => url.EndsWith($"/documents/{id}", StringComparison.Ordinal));
+        await other.ArrivesAtAsync(new Regex($"/documents/{id}$"));
         var theirs = other.GetByTestId("title");
         await Expect(theirs.GetByTestId("title-holder")).ToHaveTextAsync($"{importer} (you)");
         await Expect(theirs.GetByTestId("title-beneficiary")).ToHaveTextAsync($"{importer} (you)");

@@ -224,9 +224,9 @@ public sealed partial class LodgeJourneyTests(ConsoleSystem system, BrowserFixtu
     {
         try
         {
-            await page.WaitForURLAsync(url);
+            await page.ArrivesAtAsync(url);
         }
-        catch (TimeoutException e)
+        catch (PlaywrightException e)
         {
             var shot = await page.ScreenshotAsync($"not-{what}");
             var shown = await page.Locator("main").InnerTextAsync(new() { Timeout = 5_000 });

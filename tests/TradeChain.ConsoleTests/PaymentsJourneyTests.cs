@@ -781,7 +781,7 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
             Assert.Empty(await importer.SeriousAccessibilityViolationsAsync());
             await importer.GetByLabel("Tolerance (%)").FillAsync("5");
             await importer.GetByTestId("apply").ClickAsync();
-            await importer.WaitForURLAsync(new Regex("/credits/[0-9a-f-]{36}$"));
+            await importer.ArrivesAtAsync(new Regex("/credits/[0-9a-f-]{36}$"));
             var creditPath = new Uri(importer.Url).AbsolutePath;
             await Expect(importer.GetByTestId("credit-status")).ToHaveTextAsync("Applied");
             await Expect(importer.GetByTestId("capacity")).ToHaveTextAsync("applicant");

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Deque.AxeCore.Commons;
 using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
@@ -16,6 +17,9 @@ public sealed class BrowserFixture : IAsyncLifetime
     private IPlaywright? _playwright;
 
     public IBrowser Browser { get; private set; } = default!;
+
+    /// <summary>How long a page load or a form's navigation may take here (see <see cref="NewPageAsync"/>).</summary>
+    public static TimeSpan NavigationTimeout { get; } = TimeSpan.FromSeconds(120);
 
     public static string ScreenshotDirectory { get; } = Path.Combine(TestEnvironment.RepoRoot, ".test-run", "screenshots");
 
@@ -49,7 +53,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         // A page load waits on the console's server-side render (and a form's submission on the service behind it): on two
         // cores shared with the integration tests' systems it took over 30 s once (CI), and over 60 s three times in one
         // session of 2026-12-03 (load average 20-60); a load is not what these tests judge.
-        context.SetDefaultNavigationTimeout(120_000);
+        context.SetDefaultNavigationTimeout((float)NavigationTimeout.TotalMilliseconds);
         return await context.NewPageAsync();
     }
 
@@ -74,6 +78,15 @@ public static class ConsolePage
         await page.GetByTestId("whoami").WaitForAsync();
         await WaitForInteractiveAsync(page);
     }
+
+    /// <summary>
+    /// Waits until the page's address matches, as long as a navigation may take. Not <c>WaitForURLAsync</c>: a page's
+    /// circuit navigates within the document (history.pushState), and when that navigation reached Playwright's driver
+    /// before this test's copy of the address was updated, WaitForURLAsync waited for a further navigation that never came
+    /// (CI, 2026-12-07: two journeys timed out at 120 s on a page already at the address). The assertion polls the address.
+    /// </summary>
+    public static async Task ArrivesAtAsync(this IPage page, Regex url) =>
+        await Assertions.Expect(page).ToHaveURLAsync(url, new() { Timeout = (float)BrowserFixture.NavigationTimeout.TotalMilliseconds });
 
     /// <summary>Waits until the page's interactive circuit runs (MainLayout marks it), so clicks and choices act.</summary>
     public static async Task WaitForInteractiveAsync(this IPage page) =>
