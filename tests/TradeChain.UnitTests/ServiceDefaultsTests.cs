@@ -37,4 +37,15 @@ public sealed class ServiceDefaultsTests
         Assert.True(options.UseUtcTimestamp);
         Assert.Equal("2026-12-02T10:31:00.000Z", new DateTime(2026, 12, 2, 10, 31, 0, DateTimeKind.Utc).ToString(options.TimestampFormat));
     }
+
+    [Theory]
+    [InlineData(1, 500, 500)]
+    [InlineData(2, 500, 1_000)]
+    [InlineData(6, 500, 16_000)]
+    [InlineData(7, 500, 30_000)]
+    [InlineData(1, 1_000, 1_000)]
+    [InlineData(5, 1_000, 16_000)]
+    [InlineData(1_000_000, 1_000, 30_000)]
+    public void A_sender_that_keeps_failing_waits_twice_as_long_each_time_up_to_half_a_minute(int failures, int firstMs, int expectedMs) =>
+        Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), Backoff.After(failures, TimeSpan.FromMilliseconds(firstMs)));
 }

@@ -38,19 +38,7 @@ builder.Services.AddOptions<ChainOptions>().Validate(o => o.Settlement.Count > 0
 var app = builder.Build();
 
 app.MapServiceDefaults();
-// A request that moves money runs to its end even when its caller goes away (a client timeout, a closed browser): the chain
-// transaction it sent is awaited and booked with it, never left on chain without its record, and the caller's retry (each
-// such step is idempotent on its reference) finds it done. Reads still stop with their caller.
-app.Use((context, next) =>
-{
-    if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
-    {
-        // Kept for a step's mere waiting after its work (a settlement waiting for its batch's record), which may stop with the caller.
-        context.Items[DutyPaymentEndpoints.CallerAbortedKey] = context.RequestAborted;
-        context.RequestAborted = CancellationToken.None;
-    }
-    return next(context);
-});
+app.RunRequestsThatMoveMoneyToTheirEnd();
 app.MapDutyPayments();
 app.MapAccounts();
 app.MapCredits();

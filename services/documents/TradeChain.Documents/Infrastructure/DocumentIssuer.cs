@@ -138,5 +138,5 @@ public sealed class DocumentIssuer(IServiceScopeFactory scopes, WorkSignal signa
     }
 
     /// <summary>How long the issuer (and <see cref="DocumentRevoker"/>) waits after <paramref name="failures"/> failures in a row: 1 s doubling to 30 s.</summary>
-    internal static TimeSpan Backoff(int failures) => TimeSpan.FromMilliseconds(Math.Min(30_000, 500 * Math.Pow(2, Math.Min(failures, 6))));
+    internal static TimeSpan Backoff(int failures) => ServiceDefaults.Backoff.After(failures, TimeSpan.FromSeconds(1));
 }

@@ -383,7 +383,7 @@ public static class AccountEndpoints
             // respond-async), the answer waits — at most its wait= or Payments:DepositWaitSeconds — for the outcome.
             var (respondAsync, wait) = Prefer.Of(http.Request, TimeSpan.FromSeconds(Math.Clamp(options.Value.DepositWaitSeconds, 0, RecordChanges.MaxWaitSeconds)));
             if (asked.Status == BookingInstructionStatus.Queued && !respondAsync && (int)wait.TotalSeconds > 0)
-                asked = await FollowInstructionAsync(db, changes, clock, asked, caller.Party, (int)wait.TotalSeconds, CallerAborted(http, ct)) ?? asked;
+                asked = await FollowInstructionAsync(db, changes, clock, asked, caller.Party, (int)wait.TotalSeconds, http.CallerAborted(ct)) ?? asked;
             if (asked.Status == BookingInstructionStatus.Refused)
                 throw new DomainRuleViolation(asked.Rule!, $"The settlement token refused {asked.What} {asked.Reference}: {asked.Refusal} Nothing was {asked.Done} or booked.");
             if (asked.Status == BookingInstructionStatus.Queued) return Prefer.Accepted(http.Response, respondAsync, InstructionPath(asked), BookingInstructionView.From(asked));
@@ -394,10 +394,6 @@ public static class AccountEndpoints
     /// <summary>Where a deposit or withdrawal asked is read (its 202's Location).</summary>
     private static string InstructionPath(BookingInstruction asked) =>
         $"/accounts/{Uri.EscapeDataString(asked.Party)}/{asked.Currency}/{asked.What}s/{Uri.EscapeDataString(asked.Reference)}";
-
-    /// <summary>The request's own abort (a closed connection ends the wait, never the booking: it is queued already).</summary>
-    private static CancellationToken CallerAborted(HttpContext http, CancellationToken ct) =>
-        http.Items.TryGetValue(DutyPaymentEndpoints.CallerAbortedKey, out var aborted) && aborted is CancellationToken token ? token : ct;
 
     /// <summary>The instruction once decided (Booked or Refused), woken by the commit that decides it; as it stands when the wait runs out.</summary>
     private static async Task<BookingInstruction?> FollowInstructionAsync(PaymentsDbContext db, RecordChanges changes, TimeProvider clock, BookingInstruction asked, string party,

@@ -70,7 +70,7 @@ public static partial class DutyPaymentEndpoints
                 "settle each payment on its own with POST /duty-payments/{reference}/settle.");
 
         // Stops between items when the caller goes away (each item is a unit of work of its own; the rest is simply not begun).
-        var callerAborted = http.Items[CallerAbortedKey] is CancellationToken aborted ? aborted : ct;
+        var callerAborted = http.CallerAborted(ct);
         var items = new BulkSettlementItem[references.Count];
         var payments = new Dictionary<string, DutyPayment>(StringComparer.Ordinal);
         var seen = new HashSet<string>(StringComparer.Ordinal);

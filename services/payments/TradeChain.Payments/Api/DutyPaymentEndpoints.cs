@@ -47,9 +47,6 @@ public sealed record SettleRequest(
 
 public static partial class DutyPaymentEndpoints
 {
-    /// <summary>The request's own abort token, kept in its items where the service runs a request that moves money to its end.</summary>
-    public const string CallerAbortedKey = "TradeChain.CallerAborted";
-
     public static IEndpointRouteBuilder MapDutyPayments(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/duty-payments").WithTags("duty payments");
@@ -92,7 +89,7 @@ public static partial class DutyPaymentEndpoints
         // respond-async), the answer waits — at most its wait= or Payments:SettlementWaitSeconds — for the payment's record.
         var (respondAsync, wait) = Prefer.Of(http.Request, TimeSpan.FromSeconds(Math.Max(0, options.Value.SettlementWaitSeconds)));
         // Waiting moves nothing: it stops when the caller goes away (the settlement goes on in its lane).
-        var callerAborted = http.Items[CallerAbortedKey] is CancellationToken aborted ? aborted : ct;
+        var callerAborted = http.CallerAborted(ct);
         if (!respondAsync && queue.TryJoinWaiting())
         {
             try

@@ -339,5 +339,6 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
         await db.SaveChangesAsync();
     }
 
-    private static TimeSpan Backoff(int failures) => DutySettlementWorker.Backoff(failures);
+    /// <summary>The wait after <paramref name="failures"/> failed sends in a row: 0.5 s doubling to 30 s, as a settlement lane's.</summary>
+    private static TimeSpan Backoff(int failures) => ServiceDefaults.Backoff.After(failures, TimeSpan.FromMilliseconds(500));
 }

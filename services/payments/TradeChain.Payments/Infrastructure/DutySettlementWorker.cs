@@ -313,5 +313,5 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
     }
 
     /// <summary>The wait after <paramref name="failures"/> failures in a row: 0.5 s doubling to 30 s (the booking sender's too).</summary>
-    internal static TimeSpan Backoff(int failures) => TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * Math.Pow(2, Math.Min(failures, 7))));
+    internal static TimeSpan Backoff(int failures) => ServiceDefaults.Backoff.After(failures, TimeSpan.FromMilliseconds(500));
 }
