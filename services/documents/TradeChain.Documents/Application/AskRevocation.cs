@@ -45,10 +45,8 @@ public sealed class AskRevocation(DocumentsDbContext db, DocumentStoreClient sto
         }
         // One revocation on chain at a time for a batch's hashes: a batch's root asked while a document of it waits for its
         // own (or its root), or a document asked while its batch's root waits, would be recorded with another's reason.
-        if (document.BatchId is { } batch && await db.Documents.AsNoTracking()
-                .Where(d => d.BatchId == batch && d.Id != document.Id && d.RevocationRequestedAtUnixMs != null && d.Status == DocumentStatus.Issued)
-                .Where(d => command.Scope == "batch" || d.RevocationScope == "batch")
-                .Select(d => d.Id).FirstOrDefaultAsync(ct) is var other && other != Guid.Empty)
+        // (Pending: its time of asking set, which only a pending revocation has — no status named, see SendRevocations.Asked.)
+        if (document.BatchId is { } batch && await BatchRevocationsAsked(db, batch, document.Id, command.Scope).FirstOrDefaultAsync(ct) is var other && other != Guid.Empty)
             throw new DomainRuleViolation("revocation-pending",
                 $"A revocation of this document's batch, or of a document of it, is being sent to the chain (asked on document {other}): follow that one, and ask again once it is recorded if this is still needed.");
 
@@ -81,4 +79,14 @@ public sealed class AskRevocation(DocumentsDbContext db, DocumentStoreClient sto
             : [document];
         return new DocumentRevocation(document.RevokedHash(scope), scope, document.RevocationReason!, document.RevocationTransactionHash ?? "", document.RevokedInBlock ?? 0, covered);
     }
+
+    /// <summary>
+    /// The other documents of <paramref name="batch"/> whose revocation is pending and would clash with one of
+    /// <paramref name="scope"/> (a batch's root and any of its documents: one at a time), found by the batch's index.
+    /// </summary>
+    public static IQueryable<Guid> BatchRevocationsAsked(DocumentsDbContext db, Guid batch, Guid except, string scope) =>
+        db.Documents.AsNoTracking()
+            .Where(d => d.BatchId == batch && d.Id != except && d.RevocationRequestedAtUnixMs != null)
+            .Where(d => scope == "batch" || d.RevocationScope == "batch")
+            .Select(d => d.Id);
 }

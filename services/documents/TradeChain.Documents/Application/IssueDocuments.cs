@@ -31,8 +31,7 @@ public sealed class IssueDocuments(DocumentsDbContext db, DocumentStoreClient st
         // Batches formed before a crash or a chain outage go first, with the roots they were given.
         if (includeRetries)
         {
-            var unconfirmed = await db.Batches.AsNoTracking().Where(b => !b.Confirmed && !inFlight.Contains(b.Id))
-                .OrderBy(b => b.CreatedAtUnixMs).Take(options.Value.MaxBatchSize).Select(b => b.Id).ToListAsync(ct);
+            var unconfirmed = await Unconfirmed(db, inFlight).Take(options.Value.MaxBatchSize).ToListAsync(ct);
             if (unconfirmed.Count > 0) return new IssuanceRound(unconfirmed, Retry: true);
         }
 
@@ -60,6 +59,18 @@ public sealed class IssueDocuments(DocumentsDbContext db, DocumentStoreClient st
         }
         await db.SaveChangesAsync(ct);
         return new IssuanceRound([.. batches.Select(b => b.Id)], Retry: false);
+    }
+
+    /// <summary>
+    /// The batches formed and not confirmed (their roots not recorded as issued), but those of <paramref name="inFlight"/>,
+    /// oldest first: looked for at every round, so read from the index on <see cref="IssuanceBatch.Confirmed"/>. Compared
+    /// with a parameter (<c>"Confirmed" = @confirmed</c>): <c>!b.Confirmed</c>, or <c>== false</c>, EF sends as
+    /// <c>NOT ("Confirmed")</c>, which SQLite cannot look up in an index — it read every batch ever issued at every round.
+    /// </summary>
+    public static IQueryable<Guid> Unconfirmed(DocumentsDbContext db, IReadOnlyCollection<Guid> inFlight)
+    {
+        var confirmed = false;
+        return db.Batches.AsNoTracking().Where(b => b.Confirmed == confirmed && !inFlight.Contains(b.Id)).OrderBy(b => b.CreatedAtUnixMs).Select(b => b.Id);
     }
 
     /// <summary>Sends a round's roots and marks its documents Issued; the number of documents now Issued.</summary>

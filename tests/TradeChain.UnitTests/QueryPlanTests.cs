@@ -1,0 +1,78 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using TradeChain.Documents.Application;
+using TradeChain.Documents.Infrastructure;
+using TradeChain.ServiceDefaults.Persistence;
+
+namespace TradeChain.UnitTests;
+
+/// <summary>
+/// Queries a service runs at every commit, or for one record, find their rows by an index that holds those rows — never by
+/// reading every record of a status, which grows with the service's history. Checked as SQLite plans them (EXPLAIN QUERY
+/// PLAN of the SQL EF sends) on the migrated schema; with no statistics gathered (the services run no ANALYZE), the plan
+/// does not depend on the rows, so it is the plan of a production database.
+/// </summary>
+public sealed class QueryPlanTests : IAsyncLifetime
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "tradechain-plans-" + Guid.NewGuid().ToString("N"));
+    private DocumentsDbContext _documents = default!;
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_dir);
+        _documents = new DocumentsDbContext(new DbContextOptionsBuilder<DocumentsDbContext>()
+            .UseServiceDatabase($"Data Source={Path.Combine(_dir, "documents.db")}").Options);
+        await ServiceDatabase.MigrateAsync(_documents);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _documents.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+
+    [Fact]
+    public async Task The_revoker_reads_only_the_documents_whose_revocation_is_asked_not_every_issued_one()
+    {
+        var plan = await PlanAsync(_documents, SendRevocations.Asked(_documents).Take(SendRevocations.MaxPerRound));
+        Assert.Contains("USING INDEX IX_documents_RevocationRequestedAtUnixMs", plan);
+        Assert.DoesNotContain("IX_documents_Status", plan);
+    }
+
+    [Fact]
+    public async Task Asking_a_revocation_reads_the_documents_of_its_batch_not_every_issued_one()
+    {
+        var plan = await PlanAsync(_documents, AskRevocation.BatchRevocationsAsked(_documents, Guid.NewGuid(), Guid.NewGuid(), "document"));
+        Assert.Matches("USING INDEX (IX_documents_BatchId|IX_documents_RevocationRequestedAtUnixMs)", plan);
+        Assert.DoesNotContain("IX_documents_Status", plan);
+        Assert.DoesNotContain("SCAN d", plan);
+    }
+
+    [Fact]
+    public async Task The_issuer_looks_up_the_batches_not_confirmed_not_every_batch_ever_issued()
+    {
+        var plan = await PlanAsync(_documents, IssueDocuments.Unconfirmed(_documents, [Guid.NewGuid()]).Take(256));
+        Assert.Contains("USING INDEX IX_issuance_batches_Confirmed", plan);
+        Assert.DoesNotContain("SCAN b", plan);
+    }
+
+    /// <summary>SQLite's plan of <paramref name="query"/>, one step a line.</summary>
+    private static async Task<string> PlanAsync<T>(DbContext db, IQueryable<T> query)
+    {
+        await db.Database.OpenConnectionAsync();
+        try
+        {
+            await using DbCommand command = query.CreateDbCommand();
+            command.CommandText = "EXPLAIN QUERY PLAN " + command.CommandText;
+            await using var reader = await command.ExecuteReaderAsync();
+            var steps = new List<string>();
+            while (await reader.ReadAsync()) steps.Add(reader.GetString(reader.GetOrdinal("detail")));
+            return string.Join("\n", steps);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+}
