@@ -216,8 +216,9 @@ public sealed partial class LodgeJourneyTests(ConsoleSystem system, BrowserFixtu
     }
 
     /// <summary>
-    /// After sending the form: waits for its declaration's page, as long as any navigation may take (the browser context's
-    /// navigation timeout, meant for a machine loaded by the other test classes). If it does not come, the failure says what
+    /// After sending the form: waits for its declaration's page, as long as any navigation may take
+    /// (<see cref="BrowserFixture.NavigationTimeout"/>, meant for a machine loaded by the other test classes; the address polled,
+    /// see <see cref="ConsolePage.ArrivesAtAsync"/>). If it does not come, the failure says what
     /// the page showed instead (the form's errors, a problem) and keeps a screenshot.
     /// </summary>
     private static async Task WaitForDeclarationAsync(IPage page, Regex url, string what)

@@ -178,7 +178,7 @@ public class DocumentTests
         document.MarkRevoked("document", "issued in error", "0xtx3", 9, document.RevocationRequestedBy!, Now);
         Assert.Equal(DocumentStatus.Revoked, document.Status);
         Assert.False(document.RevocationPending);
-        Assert.Null(document.RevocationRequestedAtUnixMs); // no longer among those the issuer looks for
+        Assert.Null(document.RevocationRequestedAtUnixMs); // no longer among those the revoker looks for
         Assert.Equal("anh", document.PendingTransitions[^1].Actor);
         Assert.Equal("not-issued", RuleOf(() => document.RequestRevocation("document", "issued in error", "anh", Now)));
 

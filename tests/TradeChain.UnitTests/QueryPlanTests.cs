@@ -10,7 +10,8 @@ namespace TradeChain.UnitTests;
 /// Queries a service runs at every commit, or for one record, find their rows by an index that holds those rows — never by
 /// reading every record of a status, which grows with the service's history. Checked as SQLite plans them (EXPLAIN QUERY
 /// PLAN of the SQL EF sends) on the migrated schema; with no statistics gathered (the services run no ANALYZE), the plan
-/// does not depend on the rows, so it is the plan of a production database.
+/// does not depend on the rows, so it is the plan every SQLite deployment gets. PostgreSQL's planner (Kubernetes) keeps
+/// statistics and plans by them: not checked here.
 /// </summary>
 public sealed class QueryPlanTests : IAsyncLifetime
 {
@@ -40,11 +41,13 @@ public sealed class QueryPlanTests : IAsyncLifetime
         Assert.DoesNotContain("IX_documents_Status", plan);
     }
 
-    [Fact]
-    public async Task Asking_a_revocation_reads_the_documents_of_its_batch_not_every_issued_one()
+    [Theory]
+    [InlineData("document")]
+    [InlineData("batch")]
+    public async Task Asking_a_revocation_reads_the_documents_of_its_batch_not_every_issued_one(string scope)
     {
-        var plan = await PlanAsync(_documents, AskRevocation.BatchRevocationsAsked(_documents, Guid.NewGuid(), Guid.NewGuid(), "document"));
-        Assert.Matches("USING INDEX (IX_documents_BatchId|IX_documents_RevocationRequestedAtUnixMs)", plan);
+        var plan = await PlanAsync(_documents, AskRevocation.BatchRevocationsAsked(_documents, Guid.NewGuid(), Guid.NewGuid(), scope));
+        Assert.Contains("USING INDEX IX_documents_BatchId", plan);
         Assert.DoesNotContain("IX_documents_Status", plan);
         Assert.DoesNotContain("SCAN d", plan);
     }
@@ -52,7 +55,7 @@ public sealed class QueryPlanTests : IAsyncLifetime
     [Fact]
     public async Task The_issuer_looks_up_the_batches_not_confirmed_not_every_batch_ever_issued()
     {
-        var plan = await PlanAsync(_documents, IssueDocuments.Unconfirmed(_documents, [Guid.NewGuid()]).Take(256));
+        var plan = await PlanAsync(_documents, IssueDocuments.Unconfirmed(_documents, [Guid.NewGuid()]).Take(new IssuanceOptions().MaxBatchSize));
         Assert.Contains("USING INDEX IX_issuance_batches_Confirmed", plan);
         Assert.DoesNotContain("SCAN b", plan);
     }

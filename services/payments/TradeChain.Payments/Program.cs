@@ -38,7 +38,8 @@ builder.Services.AddOptions<ChainOptions>().Validate(o => o.Settlement.Count > 0
 var app = builder.Build();
 
 app.MapServiceDefaults();
-app.RunRequestsThatMoveMoneyToTheirEnd();
+// A request that moves money runs to its end when its caller goes away (Api/WritesRunToTheirEnd.cs).
+app.RunWritesToTheirEnd();
 app.MapDutyPayments();
 app.MapAccounts();
 app.MapCredits();

@@ -1,6 +1,9 @@
 namespace TradeChain.ServiceDefaults;
 
-/// <summary>How long a background sender (documents' issuer and revoker, payments' settlement lanes and booking sender) waits after failing.</summary>
+/// <summary>
+/// How long a background worker waits after failing: documents' issuer and revoker, payments' settlement lanes and booking
+/// sender, every service's anchoring worker and chain indexer.
+/// </summary>
 public static class Backoff
 {
     /// <summary>The longest wait: a sender that keeps failing (its node down) still tries twice a minute.</summary>

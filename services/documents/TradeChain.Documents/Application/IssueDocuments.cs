@@ -62,7 +62,7 @@ public sealed class IssueDocuments(DocumentsDbContext db, DocumentStoreClient st
     }
 
     /// <summary>
-    /// The batches formed and not confirmed (their roots not recorded as issued), but those of <paramref name="inFlight"/>,
+    /// The batches formed and not confirmed (their roots not recorded as issued), except those of <paramref name="inFlight"/>,
     /// oldest first: looked for at every round, so read from the index on <see cref="IssuanceBatch.Confirmed"/>. Compared
     /// with a parameter (<c>"Confirmed" = @confirmed</c>): <c>!b.Confirmed</c>, or <c>== false</c>, EF sends as
     /// <c>NOT ("Confirmed")</c>, which SQLite cannot look up in an index — it read every batch ever issued at every round.
@@ -77,6 +77,7 @@ public sealed class IssueDocuments(DocumentsDbContext db, DocumentStoreClient st
     public async Task<int> SendAsync(IssuanceRound round, CancellationToken ct)
     {
         var ids = round.BatchIds;
+        // Looked up by id (the key answers it; the NOT of Confirmed only filters those few).
         var batches = await db.Batches.Where(b => ids.Contains(b.Id) && !b.Confirmed).OrderBy(b => b.CreatedAtUnixMs).ToListAsync(ct);
         return batches.Count == 0 ? 0 : await IssueAndConfirmAsync(batches, ct);
     }

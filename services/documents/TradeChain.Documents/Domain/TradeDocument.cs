@@ -62,10 +62,14 @@ public sealed class TradeDocument : Aggregate
 
     /// <summary>
     /// Who asked for the revocation (the actor of its transitions), and when: set by <see cref="RequestRevocation"/> while
-    /// it is being sent, cleared once it is recorded (its transitions keep both).
+    /// it is being sent, cleared once it is recorded or given up (its transitions keep both).
     /// </summary>
     public string? RevocationRequestedBy { get; private set; }
 
+    /// <summary>
+    /// When the pending revocation was asked: set only while it is pending (the document Issued), cleared once it is recorded
+    /// or given up — the revoker finds the pending ones by this alone (<c>SendRevocations.Asked</c>).
+    /// </summary>
     public long? RevocationRequestedAtUnixMs { get; private set; }
 
     public string? RevocationTransactionHash { get; private set; }
@@ -287,7 +291,7 @@ public sealed class TradeDocument : Aggregate
         RevocationTransactionHash = transactionHash;
         RevokedInBlock = block;
         RevokedAtUnixMs = at.ToUnixTimeMilliseconds();
-        // The request is done (its transition keeps who asked and when): no longer among those the issuer looks for.
+        // The request is done (its transition keeps who asked and when): no longer among those the revoker looks for (SendRevocations.Asked).
         RevocationRequestedBy = null;
         RevocationRequestedAtUnixMs = null;
         RecordTransition(nameof(DocumentStatus.Issued), nameof(DocumentStatus.Revoked), actor,

@@ -133,7 +133,7 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
             {
                 // The whole transaction refused (the bank lost its role…): nothing of it moved — if the refusal came before
                 // anything was sent. After the writer had sent a transaction of this batch (its receipt late, then a later
-                // estimate refused), that transaction may still be mined, and its nonce is at or above sentBefore, which the
+                // estimate refused; or mined and reverted, then refused again), that transaction may still be mined, and its nonce is at or above sentBefore, which the
                 // give-up check waits for: every item stays queued, undecided, and the next flush (whose bound is taken
                 // after that transaction) sends it again — finding it made, or refused and given up once that one is mined.
                 results = [.. items.Select(_ => ((string?)null, (string?)e.Error, (string?)e.Rule, e.AfterSending))];

@@ -312,6 +312,6 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
         }
     }
 
-    /// <summary>The wait after <paramref name="failures"/> failures in a row: 0.5 s doubling to 30 s (the booking sender's too).</summary>
+    /// <summary>The wait after <paramref name="failures"/> failures in a row: 0.5 s doubling to 30 s (as the booking sender's).</summary>
     internal static TimeSpan Backoff(int failures) => ServiceDefaults.Backoff.After(failures, TimeSpan.FromMilliseconds(500));
 }

@@ -38,7 +38,7 @@ public sealed class ChainIndexer(IServiceScopeFactory scopes, ChainIndex index, 
             catch (Exception e)
             {
                 failures++;
-                var delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * Math.Pow(2, Math.Min(failures, 7))));
+                var delay = Backoff.After(failures, TimeSpan.FromMilliseconds(500));
                 logger.LogWarning(e, "Indexing chain events failed ({Failures} in a row); retrying in {Delay}", failures, delay);
                 await Task.Delay(delay, stoppingToken);
             }

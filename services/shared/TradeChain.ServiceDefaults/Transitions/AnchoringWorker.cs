@@ -56,7 +56,7 @@ public sealed class AnchoringWorker(
             catch (Exception e)
             {
                 failures++;
-                var delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 500 * Math.Pow(2, Math.Min(failures, 6))));
+                var delay = Backoff.After(failures, TimeSpan.FromSeconds(1));
                 logger.LogWarning(e, "Anchoring failed ({Failures} in a row); transitions stay pending, retrying in {Delay}", failures, delay);
                 await Task.Delay(delay, stoppingToken);
             }
