@@ -128,12 +128,9 @@ public sealed partial class SettlementIntegrityTests
         Assert.Equal(1, (int)receipt.Status.Value);
         Assert.Equal(made, await chain.BalanceOfAsync("USD", address)); // made once
         var view = await Get(holder, new Uri(payments, $"accounts/{holderParty}/USD"));
-        Assert.Equal((Amount(made), true), (view["balance"]!.GetValue<decimal>(), view["agrees"]!.GetValue<bool>()));
+        Assert.Equal((TradeChain.Payments.Domain.LedgerEntry.FromMinor((long)made), true), (view["balance"]!.GetValue<decimal>(), view["agrees"]!.GetValue<bool>()));
         Assert.Single(view["entries"]!.AsArray(), e => e!["reference"]!.GetValue<string>() == "CRASH");
     }
-
-    /// <summary>An amount in minor units, as the API gives it.</summary>
-    private static decimal Amount(BigInteger minor) => (decimal)minor / 100m;
 
     [Fact]
     public async Task A_withdrawal_asked_of_a_payments_process_that_does_not_sign_for_banks_holds_its_funds_back_and_is_burnt_and_booked_by_the_one_that_does()
