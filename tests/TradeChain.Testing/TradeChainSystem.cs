@@ -262,12 +262,47 @@ internal static class Signals
     public const int Kill = 9, Stop = 19, Continue = 18;
 
     /// <summary>Freezes process <paramref name="pid"/> (SIGSTOP) for <paramref name="duration"/>, or until <paramref name="resumeEarly"/> is cancelled, then lets it go on (SIGCONT).</summary>
+    /// <remarks>Returns (to the caller of the unfinished task) only once every thread of the process has stopped.</remarks>
     public static async Task StallAsync(int pid, TimeSpan duration, CancellationToken resumeEarly)
     {
         Send(pid, Stop);
-        try { await Task.Delay(duration, resumeEarly); }
+        try
+        {
+            WaitUntilStopped(pid);
+            await Task.Delay(duration, resumeEarly);
+        }
         catch (OperationCanceledException) when (resumeEarly.IsCancellationRequested) { } // resumed early, as asked
         finally { Send(pid, Continue); }
+    }
+
+    /// <summary>
+    /// Blocks until every thread of <paramref name="pid"/> is stopped. kill(2) returns once SIGSTOP is queued: one thread of
+    /// the process takes it and then stops the others, which run on until then — on a busy machine long enough to answer a
+    /// request sent after kill returned (a CI run saw a "stalled" anvil answer the first of three reads). Synchronous, so a
+    /// caller holding the stall's unfinished task goes on only with the process frozen.
+    /// </summary>
+    private static void WaitUntilStopped(int pid)
+    {
+        var deadline = Environment.TickCount64 + 10_000;
+        while (!EveryThreadStopped(pid))
+        {
+            if (Environment.TickCount64 > deadline) throw new InvalidOperationException($"process {pid} had not stopped 10 s after SIGSTOP");
+            Thread.Sleep(1);
+        }
+    }
+
+    /// <summary>Whether each thread's state in /proc/&lt;pid&gt;/task/&lt;tid&gt;/stat is stopped (T, t) or ending (Z, X).</summary>
+    private static bool EveryThreadStopped(int pid)
+    {
+        foreach (var thread in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+        {
+            string stat;
+            try { stat = File.ReadAllText(Path.Combine(thread, "stat")); }
+            catch (IOException) { continue; } // a thread that ended meanwhile (DirectoryNotFoundException is an IOException)
+            // "tid (comm) state ...": the name may hold spaces and parentheses, the state follows its last ')'.
+            if (stat[stat.LastIndexOf(')') + 2] is not ('T' or 't' or 'Z' or 'X')) return false;
+        }
+        return true;
     }
 
     public static void Send(int pid, int signal)
