@@ -40,6 +40,7 @@ public sealed class BookingFormTests : BunitContext
         form.WaitForAssertion(() => Assert.NotEmpty(form.FindAll("[data-testid=deposits-queued]")), TimeSpan.FromSeconds(10));
         Assert.Contains("DEP-7 was queued", form.Find("[data-testid=deposits-queued]").TextContent);
         Assert.Empty(booked);
+        AssertEmptied(form);
         Assert.Equal("/accounts/EXP-1/USD/deposits", Assert.Single(_service.Posts));
     }
 
@@ -83,6 +84,9 @@ public sealed class BookingFormTests : BunitContext
         form.WaitForAssertion(() => Assert.Contains("Nothing was burnt or booked", form.Markup), TimeSpan.FromSeconds(10));
         Assert.Empty(form.FindAll("[data-testid=withdrawals-queued]"));
         Assert.Equal(1, asked);
+        // Kept, to be corrected and sent again.
+        Assert.Equal("WD-7", form.Find("#booking-reference").GetAttribute("value"));
+        Assert.Equal("12.5", form.Find("#booking-amount").GetAttribute("value"));
     }
 
     [Fact]
@@ -97,6 +101,14 @@ public sealed class BookingFormTests : BunitContext
 
         form.WaitForAssertion(() => Assert.Equal(["EXP-1"], booked), TimeSpan.FromSeconds(10));
         Assert.Empty(form.FindAll("[data-testid=deposits-queued]"));
+        AssertEmptied(form);
+    }
+
+    /// <summary>The form is empty for the next booking: its reference kept would book nothing again.</summary>
+    private static void AssertEmptied(IRenderedComponent<BookingForm> form)
+    {
+        form.WaitForAssertion(() => Assert.Equal("", form.Find("#booking-reference").GetAttribute("value") ?? ""), TimeSpan.FromSeconds(10));
+        Assert.Equal("", form.Find("#booking-amount").GetAttribute("value") ?? "");
     }
 
     private static void Book(IRenderedComponent<BookingForm> form)

@@ -108,6 +108,62 @@ public sealed class ChainWriterTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_call_refused_after_the_node_dropped_its_transaction_takes_that_nonce_so_the_dropped_one_can_never_be_mined()
+    {
+        var options = _chain.OptionsFor(DevelopmentAccounts.DocumentsKey);
+        options.ReceiptTimeoutSeconds = 5; // the revocation and the drop below happen while the writer waits for its receipt
+        options.MaxAttempts = 10;
+        var warnings = new Warnings(output);
+        var writer = new ChainWriter(options, warnings);
+        var sends = new RawSends();
+        writer.Web3.Client.OverridingRequestInterceptor = sends;
+        var titles = new TitleRegistryClient(writer, options);
+        var admin = new ChainWriter(_chain.OptionsFor(DevelopmentAccounts.DeployerKey), NullLogger<ChainWriter>.Instance);
+        var minterRole = Nethereum.Util.Sha3Keccack.Current.CalculateHash(System.Text.Encoding.UTF8.GetBytes("MINTER_ROLE"));
+        var control = new Nethereum.Web3.Web3(_chain.RpcUrl);
+        var before = await NonceAsync(control, writer.Address, BlockParameter.CreateLatest());
+        var adminBefore = await NonceAsync(control, admin.Address, BlockParameter.CreatePending());
+        var root = NewRoot();
+
+        await control.Client.SendRequestAsync<bool?>("evm_setAutomine", null, false);
+        Task<ChainReceipt> sending;
+        string dropped;
+        try
+        {
+            sending = Mint(writer, titles, root);
+            await UntilAsync(async () => await NonceAsync(control, writer.Address, BlockParameter.CreatePending()) == before + 1, "the mint pending");
+            dropped = Assert.Single(sends.Raw);
+            // The account loses its minter role (mined), and the node forgets the mint: the writer's next estimate is refused.
+            var revoking = admin.SendAsync(titles.ContractAddress, new RevokeRoleFunction { Role = minterRole, Account = writer.Address }, CancellationToken.None);
+            await UntilAsync(async () => await NonceAsync(control, admin.Address, BlockParameter.CreatePending()) == adminBefore + 1, "the revocation pending");
+            await control.Client.SendRequestAsync<object>("anvil_dropTransaction", null, "0x" + Nethereum.Util.Sha3Keccack.Current.CalculateHashFromHex(dropped));
+            await control.Client.SendRequestAsync<string>("evm_mine");
+            await revoking;
+            // The writer finds the mint dropped, is refused at its next estimate, and answers only once the mint's nonce is taken.
+            await UntilAsync(async () => sending.IsCompleted || await NonceAsync(control, writer.Address, BlockParameter.CreatePending()) == before + 1,
+                "the refusal answered, or the mint's nonce taken again");
+            Assert.False(sending.IsCompleted, "the refusal was answered with the dropped mint's nonce still free: that mint could still be mined");
+        }
+        finally
+        {
+            await control.Client.SendRequestAsync<bool?>("evm_setAutomine", null, true);
+            await control.Client.SendRequestAsync<string>("evm_mine");
+        }
+
+        var refused = await Assert.ThrowsAsync<ChainRevertedException>(() => sending);
+        Assert.StartsWith("AccessControlUnauthorizedAccount", refused.Error);
+        // The refusal is the last word: the dropped mint, handed to the node again (another node's pool), is refused, and mints nothing.
+        Assert.Equal(before + 1, await NonceAsync(control, writer.Address, BlockParameter.CreateLatest()));
+        var again = await Assert.ThrowsAsync<RpcResponseException>(() => control.Eth.Transactions.SendRawTransaction.SendRequestAsync(dropped));
+        Assert.Contains("nonce", again.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.False((await titles.GetAsync(root)).Exists);
+        // And no gap: with its role back, the account's next call is mined on the following nonce.
+        await admin.SendAsync(titles.ContractAddress, new GrantRoleFunction { Role = minterRole, Account = writer.Address }, CancellationToken.None);
+        var next = await Mint(writer, titles, NewRoot());
+        Assert.Equal(before + 1, (await control.Eth.Transactions.GetTransactionByHash.SendRequestAsync(next.TransactionHash)).Nonce.Value);
+    }
+
+    [Fact]
     public async Task A_call_refused_as_done_already_while_the_accounts_earlier_transaction_is_pending_is_answered_once_that_is_mined()
     {
         var (writer, titles) = Writer();
@@ -530,6 +586,20 @@ public sealed class ChainWriterTests(ITestOutputHelper output) : IAsyncLifetime
         {
             _counts.AddOrUpdate(method, 1, (_, n) => n + 1);
             return base.InterceptSendRequestAsync(interceptedSendRequestAsync, method, route, paramList);
+        }
+    }
+
+    /// <summary>Keeps the signed bytes of every transaction a writer sends.</summary>
+    private sealed class RawSends : RequestInterceptor
+    {
+        private readonly ConcurrentQueue<string> _raw = new();
+
+        public IReadOnlyList<string> Raw => [.. _raw];
+
+        public override Task<object> InterceptSendRequestAsync<T>(Func<RpcRequest, string, Task<T>> interceptedSendRequestAsync, RpcRequest request, string? route = null)
+        {
+            if (request.Method == "eth_sendRawTransaction") _raw.Enqueue((string)request.RawParameters[0]);
+            return base.InterceptSendRequestAsync(interceptedSendRequestAsync, request, route);
         }
     }
 

@@ -107,9 +107,6 @@ public sealed class BookingInstructionTests
         Assert.StartsWith("what became of its transaction is not known yet", BookingSender.Described(new TradeChain.Ledger.ChainOutcomeUnknownException("mint", secret)));
         Assert.StartsWith("the chain reverted its transaction without naming a rule", BookingSender.Described(new TradeChain.Ledger.ChainRevertedException("burn", secret)));
         Assert.StartsWith("sending or recording it failed unexpectedly", BookingSender.Described(new InvalidOperationException(secret)));
-        // Refused after a transaction of it had been sent: not a refusal of the instruction yet.
-        Assert.StartsWith("the token refused it after a transaction of it had been sent",
-            BookingSender.Described(new TradeChain.Ledger.ChainRevertedException("burn", "ERC20InsufficientBalance: " + secret) { AfterSending = true }));
         foreach (var failure in new Exception[] { new HttpRequestException(secret), new TradeChain.Ledger.ChainOutcomeUnknownException("mint", secret), new InvalidOperationException(secret) })
             Assert.DoesNotContain("10.1.2.3", BookingSender.Described(failure));
     }

@@ -26,14 +26,6 @@ public sealed class ChainRevertedException(string function, string error, Except
     public string Rule => RuleOf(Error);
 
     /// <summary>
-    /// The call had sent a transaction before this named refusal (its receipt did not come and a later attempt's estimate
-    /// was refused, or that transaction was mined and reverted): it may not be the call's last word while that transaction
-    /// is not mined. False: the writer's named refusal came before it sent anything (its first estimate) — or the
-    /// exception is not the writer's (a contract read, a refusal decided elsewhere).
-    /// </summary>
-    public bool AfterSending { get; init; }
-
-    /// <summary>
     /// The rule of a contract's refusal as clients see it, <c>contract:&lt;Error&gt;</c> — the custom error's name, which
     /// <paramref name="error"/> begins with ("ERC20InsufficientBalance: …"); <c>contract:reverted</c> when it names none.
     /// Only the contract's own refusals are named so: a rule the service checks itself has a plain name of its own.
@@ -71,7 +63,9 @@ public sealed class ChainTransactionsPendingException(string function, string ac
 /// assigned here, in order, under a lock that covers only signing and sending, and receipts are awaited outside it,
 /// so many transactions of one account are in flight at once. Every call still returns only once its transaction is
 /// mined and its receipt checked; transient failures (node unreachable, timeouts, nonce races) are retried with
-/// backoff without ever sending a call twice; each transaction is one trace span.
+/// backoff without ever sending a call twice; each transaction is one trace span. A refusal
+/// (<see cref="ChainRevertedException"/>) is the call's last word: none of the transactions it sent can still be mined
+/// (<see cref="SettleSentAsync"/>).
 /// </summary>
 public sealed class ChainWriter
 {
@@ -220,6 +214,7 @@ public sealed class ChainWriter
             return await AdoptAsync(party, sentHash, functionName, to, data, value, estimateGas, activity, cancellationToken);
 
         var sent = new List<SignedTransaction>(1); // what this call sent: their fate is checked before sending another
+        BigInteger? freeNonce = null; // this attempt found the call's last transaction dropped, its nonce taken by nothing since
         BigInteger inFlight = 0;
         var refusalsRechecked = 0;
         try
@@ -233,6 +228,7 @@ public sealed class ChainWriter
                     // A receipt that did not come in time does not mean the transaction failed: it may be mined (or about to be).
                     // Sending the call again with a fresh nonce would then run it twice — the second refused, or worse done twice.
                     var (receipt, reuseNonce) = sent.Count == 0 ? (null, null) : await ReceiptOfEarlierAsync(sent, functionName, timeout.Token);
+                    freeNonce = receipt is null ? reuseNonce : null;
                     if (receipt is null)
                     {
                         var gas = givenGas ?? await estimateGas(); // outside the lock: it needs no nonce
@@ -262,6 +258,7 @@ public sealed class ChainWriter
                                 throw new RpcResponseException(new Nethereum.JsonRpc.Client.RpcError(-32000,
                                     $"nonce too low: nonce {transaction.Nonce} of {Address} was taken by another of its transactions meanwhile (next {_lane.NextNonce})"));
                             sent.Add(transaction); // remembered before sending: if the node takes it but the answer is lost, the next attempt finds it by hash
+                            freeNonce = null;
                             _lane.SentBelow = BigInteger.Max(_lane.SentBelow, transaction.Nonce + 1);
                             activity?.SetTag("chain.tx_hash", transaction.Hash);
                             inFlight += Commit(gas * maxFee + value);
@@ -293,13 +290,7 @@ public sealed class ChainWriter
                         await estimateGas();
                         throw new ChainRevertedException(functionName, $"transaction {receipt.TransactionHash} reverted");
                     }
-
-                    var result = new ChainReceipt(receipt.TransactionHash, (long)receipt.BlockNumber.Value, (long)receipt.GasUsed.Value, receipt.Logs);
-                    activity?.SetTag("chain.tx_hash", result.TransactionHash);
-                    activity?.SetTag("chain.block", result.BlockNumber);
-                    activity?.SetTag("chain.gas_used", result.GasUsed);
-                    LedgerTelemetry.GasUsed.Add(result.GasUsed, new KeyValuePair<string, object?>("function", functionName));
-                    return result;
+                    return Made(receipt);
                 }
                 catch (Exception e) when (Refusal(functionName, e) is { } refused)
                 {
@@ -313,8 +304,14 @@ public sealed class ChainWriter
                         attempt--; // not a failed attempt: the same call asked again of a settled state
                         continue;
                     }
+                    // After this call had sent a transaction: its last word once none of those can still be mined — or made after all.
+                    if (sent.Count > 0)
+                    {
+                        var (made, filled) = await SettleSentAsync(functionName, sent, freeNonce, cancellationToken);
+                        inFlight += filled;
+                        if (made is not null) return Made(made);
+                    }
                     activity?.SetStatus(ActivityStatusCode.Error, e.Message);
-                    if (sent.Count > 0) throw new ChainRevertedException(refused.Function, refused.Error, refused.InnerException) { AfterSending = true };
                     throw refused;
                 }
                 catch (Exception e) when (IsTransient(e, cancellationToken) && attempt < _options.MaxAttempts)
@@ -338,6 +335,73 @@ public sealed class ChainWriter
         finally
         {
             lock (_spending) _inFlightWei -= inFlight;
+        }
+
+        ChainReceipt Made(TransactionReceipt receipt)
+        {
+            var result = new ChainReceipt(receipt.TransactionHash, (long)receipt.BlockNumber.Value, (long)receipt.GasUsed.Value, receipt.Logs);
+            activity?.SetTag("chain.tx_hash", result.TransactionHash);
+            activity?.SetTag("chain.block", result.BlockNumber);
+            activity?.SetTag("chain.gas_used", result.GasUsed);
+            LedgerTelemetry.GasUsed.Add(result.GasUsed, new KeyValuePair<string, object?>("function", functionName));
+            return result;
+        }
+    }
+
+    /// <summary>
+    /// Settles a call the contract refused after the call had sent a transaction (its receipt did not come and a later
+    /// estimate was refused; or it was mined and reverted): waits until the account's mined count passes every nonce the call's
+    /// transactions took, so none of them can still be mined. A nonce left free by one the node dropped
+    /// (<paramref name="freeNonce"/>) is taken first by a transaction of nothing (no value, no data, to the account itself):
+    /// else the dropped one could come back (another node's pool) and be mined after the refusal was reported — money moved
+    /// with no record — and every later transaction of the account would wait behind the gap.
+    /// </summary>
+    /// <returns>A transaction of the call mined and succeeded after all (made: the refusal is not the answer), or null (refused
+    /// for good); and what the filling transaction may cost (in flight until the call returns).</returns>
+    /// <exception cref="ChainTransactionsPendingException">Not mined within the receipt timeout: neither made nor refused yet.</exception>
+    private async Task<(TransactionReceipt? Made, BigInteger Filled)> SettleSentAsync(string functionName, List<SignedTransaction> sent, BigInteger? freeNonce,
+        CancellationToken cancellationToken)
+    {
+        var filled = freeNonce is { } nonce ? await FillNonceAsync(functionName, sent[^1].Hash, nonce, cancellationToken) : 0;
+        await WaitForMinedCountAsync(sent.Max(t => t.Nonce) + 1, functionName, cancellationToken);
+        foreach (var transaction in sent)
+            if (await Web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(transaction.Hash) is { } receipt && receipt.Status?.Value == 1) return (receipt, filled);
+        return (null, filled);
+    }
+
+    /// <summary>The gas of a transaction of nothing (no data, to an account): the chain's base cost of any transaction.</summary>
+    private const long FillGas = 21_000;
+
+    /// <summary>
+    /// Sends a transaction of nothing on <paramref name="nonce"/> (see <see cref="SettleSentAsync"/>), in nonce order under the
+    /// lane's gate. A node that refuses it holds or mined another transaction on that nonce already: the wait for the mined count
+    /// decides. Returns its most cost.
+    /// </summary>
+    private async Task<BigInteger> FillNonceAsync(string functionName, string dropped, BigInteger nonce, CancellationToken cancellationToken)
+    {
+        _logger.LogWarning("Chain transaction {Function} was refused after its transaction {Hash} was dropped with nonce {Nonce} free: that nonce is taken by an " +
+            "empty transaction, so the dropped one can never be mined", functionName, dropped, nonce);
+        await _lane.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            var (maxFee, priorityFee) = await FeesAsync();
+            var fill = await _signer.SignAsync(new UnsignedTransaction(_options.ChainId, nonce, priorityFee, maxFee, FillGas, Address, BigInteger.Zero, null), cancellationToken);
+            _lane.SentBelow = BigInteger.Max(_lane.SentBelow, nonce + 1);
+            var cost = Commit(FillGas * maxFee);
+            try
+            {
+                await Web3.Eth.Transactions.SendRawTransaction.SendRequestAsync(fill.Raw);
+            }
+            catch (RpcResponseException e)
+            {
+                _logger.LogWarning("The empty transaction on nonce {Nonce} of {Account} was refused ({Refusal}): another transaction holds that nonce", nonce, Address,
+                    e.RpcError?.Message);
+            }
+            return cost;
+        }
+        finally
+        {
+            _lane.Gate.Release();
         }
     }
 
@@ -458,15 +522,23 @@ public sealed class ChainWriter
         if ((await count.SendRequestAsync(Address, BlockParameter.CreateLatest())).Value >= pending) return false;
         _logger.LogInformation("Chain transaction {Function} refused while transactions of {Account} are pending: asking again once they are mined",
             functionName, Address);
+        await WaitForMinedCountAsync(pending, functionName, cancellationToken);
+        return true;
+    }
+
+    /// <summary>Waits until the account's mined transaction count is <paramref name="count"/> or more, at most the receipt timeout.</summary>
+    /// <exception cref="ChainTransactionsPendingException">Not within the receipt timeout (a stalled chain).</exception>
+    private async Task WaitForMinedCountAsync(BigInteger count, string functionName, CancellationToken cancellationToken)
+    {
+        var mined = Web3.Eth.Transactions.GetTransactionCount;
         var deadline = Environment.TickCount64 + _options.ReceiptTimeoutSeconds * 1000L;
         var pause = TimeSpan.FromMilliseconds(Math.Max(_options.ReceiptPollIntervalMs, 50));
-        while ((await count.SendRequestAsync(Address, BlockParameter.CreateLatest())).Value < pending)
+        while ((await mined.SendRequestAsync(Address, BlockParameter.CreateLatest())).Value < count)
         {
             if (Environment.TickCount64 > deadline) throw new ChainTransactionsPendingException(functionName, Address);
             await Task.Delay(pause, cancellationToken);
             pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 2_000)); // a stalled node is not asked 20 times a second
         }
-        return true;
     }
 
     /// <summary>The contract's refusal of <paramref name="function"/> in <paramref name="e"/> (custom error decoded when possible), or null.</summary>

@@ -649,10 +649,7 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
         catch (ChainRevertedException e) when (e.Is<DuplicateReferenceError>())
         {
             return await MadePaymentAsync(currency, bank.Address, from, to, amount, reference, e)
-                   ?? throw new ChainRevertedException("payment", $"DuplicateReference: reference {Hex(reference)} was refused as used but {bank.Address} has no payment under it", e)
-                   {
-                       AfterSending = e.AfterSending,
-                   };
+                   ?? throw new ChainRevertedException("payment", $"DuplicateReference: reference {Hex(reference)} was refused as used but {bank.Address} has no payment under it", e);
         }
     }
 

@@ -131,12 +131,10 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
             }
             catch (ChainRevertedException e)
             {
-                // The whole transaction refused (the bank lost its role…): nothing of it moved — if the refusal came before
-                // anything was sent. After the writer had sent a transaction of this batch (its receipt late, then a later
-                // estimate refused; or mined and reverted, then refused again), that transaction may still be mined, and its nonce is at or above sentBefore, which the
-                // give-up check waits for: every item stays queued, undecided, and the next flush (whose bound is taken
-                // after that transaction) sends it again — finding it made, or refused and given up once that one is mined.
-                results = [.. items.Select(_ => ((string?)null, (string?)e.Error, (string?)e.Rule, e.AfterSending))];
+                // The whole transaction refused (the bank lost its role…): nothing of it moved, nor can it any more — the writer
+                // answers a refusal only once none of the transactions it sent for this batch can still be mined. Each item is then
+                // judged as refused below (given up only when no earlier transaction of the bank may still make it).
+                results = [.. items.Select(_ => ((string?)null, (string?)e.Error, (string?)e.Rule, false))];
             }
             for (var k = 0; k < items.Count; k++)
             {

@@ -161,11 +161,11 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
                     ? SendOutcome.Of(await ledger.MintQueuedAsync(instruction, address, CancellationToken.None))
                     : new SendOutcome(await ledger.BurnQueuedAsync(instruction, address, CancellationToken.None), null, null);
             }
-            catch (ChainRevertedException e) when (e.Rule != UnnamedRevert && !e.AfterSending)
+            catch (ChainRevertedException e) when (e.Rule != UnnamedRevert)
             {
-                // Refused at its estimate, naming the token's rule — a whole batch (the bank lost its minter role…) or a burn (the
-                // funds are not there…): nothing of this attempt was sent. (One refused after the writer had sent a transaction of
-                // it is not this: the catch below raises the bound over that transaction and sends it again.)
+                // Refused, naming the token's rule — a whole batch (the bank lost its minter role…) or a burn (the funds are not
+                // there…): nothing of this attempt moved, nor can it any more (the writer answers a refusal only once none of the
+                // transactions it sent for it can still be mined).
                 (outcome, mayHaveSent) = (new SendOutcome(null, e.Rule, e.Error, MayBeUnmined: true), false);
             }
             // A transaction mined but reverted without a named error (its estimate passed: out of gas, a state that moved) is no
@@ -262,7 +262,6 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
     {
         ChainOutcomeUnknownException => "what became of its transaction is not known yet (its receipt says nothing of it, or an earlier attempt may still be mined): sent again",
         ChainTransactionsPendingException => "the bank's earlier transactions are still waiting to be mined: sent again once they are",
-        ChainRevertedException { AfterSending: true } => "the token refused it after a transaction of it had been sent: decided once the bank's transactions sent before then are mined or dropped",
         ChainRevertedException => "the chain reverted its transaction without naming a rule (out of gas, or a state that moved meanwhile): sent again",
         Nethereum.JsonRpc.Client.RpcResponseException => "the chain node refused its transaction: sent again",
         HttpRequestException or Nethereum.JsonRpc.Client.RpcClientUnknownException or Nethereum.JsonRpc.Client.RpcClientTimeoutException or TimeoutException
