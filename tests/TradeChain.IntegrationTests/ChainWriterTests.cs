@@ -127,16 +127,16 @@ public sealed class ChainWriterTests(ITestOutputHelper output) : IAsyncLifetime
 
         await control.Client.SendRequestAsync<bool?>("evm_setAutomine", null, false);
         Task<ChainReceipt> sending;
-        string dropped;
+        string droppedRaw;
         try
         {
             sending = Mint(writer, titles, root);
             await UntilAsync(async () => await NonceAsync(control, writer.Address, BlockParameter.CreatePending()) == before + 1, "the mint pending");
-            dropped = Assert.Single(sends.Raw);
+            droppedRaw = Assert.Single(sends.Raw);
             // The account loses its minter role (mined), and the node forgets the mint: the writer's next estimate is refused.
             var revoking = admin.SendAsync(titles.ContractAddress, new RevokeRoleFunction { Role = minterRole, Account = writer.Address }, CancellationToken.None);
             await UntilAsync(async () => await NonceAsync(control, admin.Address, BlockParameter.CreatePending()) == adminBefore + 1, "the revocation pending");
-            await control.Client.SendRequestAsync<object>("anvil_dropTransaction", null, "0x" + Nethereum.Util.Sha3Keccack.Current.CalculateHashFromHex(dropped));
+            await control.Client.SendRequestAsync<object>("anvil_dropTransaction", null, "0x" + Nethereum.Util.Sha3Keccack.Current.CalculateHashFromHex(droppedRaw));
             await control.Client.SendRequestAsync<string>("evm_mine");
             await revoking;
             // The writer finds the mint dropped, is refused at its next estimate, and answers only once the mint's nonce is taken.
@@ -154,9 +154,12 @@ public sealed class ChainWriterTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.StartsWith("AccessControlUnauthorizedAccount", refused.Error);
         // The refusal is the last word: the dropped mint, handed to the node again (another node's pool), is refused, and mints nothing.
         Assert.Equal(before + 1, await NonceAsync(control, writer.Address, BlockParameter.CreateLatest()));
-        var again = await Assert.ThrowsAsync<RpcResponseException>(() => control.Eth.Transactions.SendRawTransaction.SendRequestAsync(dropped));
+        var again = await Assert.ThrowsAsync<RpcResponseException>(() => control.Eth.Transactions.SendRawTransaction.SendRequestAsync(droppedRaw));
         Assert.Contains("nonce", again.Message, StringComparison.OrdinalIgnoreCase);
         Assert.False((await titles.GetAsync(root)).Exists);
+        // Taken by the writer's transaction of nothing: no value, no data, to the account itself.
+        var fill = await control.Eth.Transactions.GetTransactionByHash.SendRequestAsync("0x" + Nethereum.Util.Sha3Keccack.Current.CalculateHashFromHex(sends.Raw[1]));
+        Assert.Equal((before, writer.Address.ToLowerInvariant(), BigInteger.Zero, "0x"), (fill.Nonce.Value, fill.To.ToLowerInvariant(), fill.Value.Value, fill.Input));
         // And no gap: with its role back, the account's next call is mined on the following nonce.
         await admin.SendAsync(titles.ContractAddress, new GrantRoleFunction { Role = minterRole, Account = writer.Address }, CancellationToken.None);
         var next = await Mint(writer, titles, NewRoot());

@@ -212,11 +212,9 @@ public sealed class SystemChain(DistributedApplication app, int port, ChainDeplo
     }
 
     /// <summary>Freezes the node (SIGSTOP) for <paramref name="duration"/>, or until <paramref name="resumeEarly"/> is cancelled: it accepts connections but answers nothing, like a stalled chain.</summary>
-    public async Task StallAsync(TimeSpan duration, CancellationToken resumeEarly = default)
-    {
-        var pid = Watch.ProcessId(app, "anvil") ?? throw new InvalidOperationException("anvil is not running");
-        await Signals.StallAsync(pid, duration, resumeEarly);
-    }
+    /// <remarks>Returns once the node is frozen (not async: a failure to freeze it is thrown here, not kept in the task).</remarks>
+    public Task StallAsync(TimeSpan duration, CancellationToken resumeEarly = default) =>
+        Signals.StallAsync(Watch.ProcessId(app, "anvil") ?? throw new InvalidOperationException("anvil is not running"), duration, resumeEarly);
 
     /// <summary>Starts the node again on the same port from its saved state: same contracts, same history.</summary>
     public async Task StartAgainAsync()
@@ -262,15 +260,29 @@ internal static class Signals
     public const int Kill = 9, Stop = 19, Continue = 18;
 
     /// <summary>Freezes process <paramref name="pid"/> (SIGSTOP) for <paramref name="duration"/>, or until <paramref name="resumeEarly"/> is cancelled, then lets it go on (SIGCONT).</summary>
-    /// <remarks>Returns (to the caller of the unfinished task) only once every thread of the process has stopped.</remarks>
-    public static async Task StallAsync(int pid, TimeSpan duration, CancellationToken resumeEarly)
+    /// <remarks>
+    /// Returns only once every thread of the process has stopped; the task it returns ends when the process goes on. Not
+    /// async: a process that did not stop is an exception thrown here (the process let go), never one kept in the task
+    /// while the caller goes on against a process that runs.
+    /// </remarks>
+    public static Task StallAsync(int pid, TimeSpan duration, CancellationToken resumeEarly)
     {
         Send(pid, Stop);
         try
         {
             WaitUntilStopped(pid);
-            await Task.Delay(duration, resumeEarly);
         }
+        catch
+        {
+            Send(pid, Continue);
+            throw;
+        }
+        return ContinueAfterAsync(pid, duration, resumeEarly);
+    }
+
+    private static async Task ContinueAfterAsync(int pid, TimeSpan duration, CancellationToken resumeEarly)
+    {
+        try { await Task.Delay(duration, resumeEarly); }
         catch (OperationCanceledException) when (resumeEarly.IsCancellationRequested) { } // resumed early, as asked
         finally { Send(pid, Continue); }
     }

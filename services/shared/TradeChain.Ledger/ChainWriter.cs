@@ -42,15 +42,16 @@ public sealed class ChainRevertedException(string function, string error, Except
 /// earlier attempt could not be read): neither made nor refused as far as this service knows. Asked again, the call
 /// finds itself made (its reference binds it) or is made.
 /// </summary>
-public sealed class ChainOutcomeUnknownException(string function, string why) : Exception($"what became of {function} is not known yet: {why}")
+public sealed class ChainOutcomeUnknownException(string function, string why, Exception? inner = null) : Exception($"what became of {function} is not known yet: {why}", inner)
 {
     public string Function { get; } = function;
 }
 
 /// <summary>
-/// A call the contract refused while transactions of the same account were waiting in the node's pool and stayed unmined
-/// past the receipt timeout (a stalled chain): one of them may be an earlier attempt of this very call, so the call is
-/// neither done nor refused yet. Nothing was sent for it; asked again once the chain mines, it is answered for good.
+/// A call the contract refused while transactions of the same account — or of this call, sent before the refusal — were
+/// waiting in the node's pool and stayed unmined past the receipt timeout (a stalled chain): one of them may be an earlier
+/// attempt of this very call, so the call is neither done nor refused yet. Asked again once the chain mines, it is answered
+/// for good (a transaction of it mined meanwhile is found by the call's reference, or the contract refuses it as done).
 /// </summary>
 public sealed class ChainTransactionsPendingException(string function, string account)
     : Exception($"{function} waits on transactions of {account} the chain has not mined yet: try again shortly")
@@ -65,7 +66,7 @@ public sealed class ChainTransactionsPendingException(string function, string ac
 /// mined and its receipt checked; transient failures (node unreachable, timeouts, nonce races) are retried with
 /// backoff without ever sending a call twice; each transaction is one trace span. A refusal
 /// (<see cref="ChainRevertedException"/>) is the call's last word: none of the transactions it sent can still be mined
-/// (<see cref="SettleSentAsync"/>).
+/// (<see cref="SettledAsync"/>).
 /// </summary>
 public sealed class ChainWriter
 {
@@ -214,7 +215,7 @@ public sealed class ChainWriter
             return await AdoptAsync(party, sentHash, functionName, to, data, value, estimateGas, activity, cancellationToken);
 
         var sent = new List<SignedTransaction>(1); // what this call sent: their fate is checked before sending another
-        BigInteger? freeNonce = null; // this attempt found the call's last transaction dropped, its nonce taken by nothing since
+        BigInteger? freeNonce = null; // the nonce of the call's last transaction, which this attempt's ReceiptOfEarlierAsync found dropped and free
         BigInteger inFlight = 0;
         var refusalsRechecked = 0;
         try
@@ -288,28 +289,30 @@ public sealed class ChainWriter
                         // Pipelined, a call's estimate may not have seen an earlier transaction of ours that made it fail: asked
                         // again now (the state after its block), the contract names its error if it still refuses the call.
                         await estimateGas();
+                        // Unnamed, it is answered the same way: once no other transaction of the call can still be mined.
+                        if (await SettledAsync(functionName, sent, null, cancellationToken) is { } made) return Made(made);
                         throw new ChainRevertedException(functionName, $"transaction {receipt.TransactionHash} reverted");
                     }
                     return Made(receipt);
                 }
                 catch (Exception e) when (Refusal(functionName, e) is { } refused)
                 {
+                    // Refused after this call had sent a transaction: answered once none of those can still be mined — or made after
+                    // all. Then the call stands as if it had sent nothing.
+                    if (sent.Count > 0)
+                    {
+                        if (await SettledAsync(functionName, sent, freeNonce, cancellationToken) is { } made) return Made(made);
+                        sent.Clear();
+                        freeNonce = null;
+                    }
                     // The node estimates against its pending state, which holds this account's transactions not mined yet. One of
                     // them — a concurrent attempt of the same call, whose caller timed out and retried — may be why the contract
                     // refuses (DuplicateReference, CreditExists, AlreadyPaid…), while the chain's latest state, where the caller
                     // looks for that earlier attempt, does not show it yet. The refusal is final only once they are mined.
-                    if (sent.Count == 0 && MayBeAnEarlierAttempt(refused) && refusalsRechecked++ < MaxRefusalRechecks
-                        && await OwnPendingMinedAsync(functionName, cancellationToken))
+                    if (MayBeAnEarlierAttempt(refused) && refusalsRechecked++ < MaxRefusalRechecks && await OwnPendingMinedAsync(functionName, cancellationToken))
                     {
                         attempt--; // not a failed attempt: the same call asked again of a settled state
                         continue;
-                    }
-                    // After this call had sent a transaction: its last word once none of those can still be mined — or made after all.
-                    if (sent.Count > 0)
-                    {
-                        var (made, filled) = await SettleSentAsync(functionName, sent, freeNonce, cancellationToken);
-                        inFlight += filled;
-                        if (made is not null) return Made(made);
                     }
                     activity?.SetStatus(ActivityStatusCode.Error, e.Message);
                     throw refused;
@@ -349,55 +352,71 @@ public sealed class ChainWriter
     }
 
     /// <summary>
-    /// Settles a call the contract refused after the call had sent a transaction (its receipt did not come and a later
-    /// estimate was refused; or it was mined and reverted): waits until the account's mined count passes every nonce the call's
-    /// transactions took, so none of them can still be mined. A nonce left free by one the node dropped
-    /// (<paramref name="freeNonce"/>) is taken first by a transaction of nothing (no value, no data, to the account itself):
-    /// else the dropped one could come back (another node's pool) and be mined after the refusal was reported — money moved
-    /// with no record — and every later transaction of the account would wait behind the gap.
+    /// Settles the transactions a call sent before the contract refused it (a later attempt's estimate refused after its
+    /// receipt did not come; or mined and reverted): waits until the account's mined count passes every nonce they took, so
+    /// none of them can still be mined. A nonce one the node dropped left free (<paramref name="freeNonce"/>) is taken first
+    /// by a transaction of nothing (<see cref="FillNonceAsync"/>): else the dropped one could come back (another node's pool)
+    /// and be mined after the refusal was reported — money moved with no record — and every later transaction of the
+    /// account would wait behind the gap.
     /// </summary>
-    /// <returns>A transaction of the call mined and succeeded after all (made: the refusal is not the answer), or null (refused
-    /// for good); and what the filling transaction may cost (in flight until the call returns).</returns>
-    /// <exception cref="ChainTransactionsPendingException">Not mined within the receipt timeout: neither made nor refused yet.</exception>
-    private async Task<(TransactionReceipt? Made, BigInteger Filled)> SettleSentAsync(string functionName, List<SignedTransaction> sent, BigInteger? freeNonce,
-        CancellationToken cancellationToken)
+    /// <returns>One of them mined and succeeded after all (the call is made: that is its answer); null when none can be mined any more.</returns>
+    /// <exception cref="ChainTransactionsPendingException">Not mined within the receipt timeout (a stalled chain): neither made nor refused yet.</exception>
+    /// <exception cref="ChainOutcomeUnknownException">The node failed meanwhile, or the nonce could not be filled: neither made nor refused yet.</exception>
+    private async Task<TransactionReceipt?> SettledAsync(string functionName, List<SignedTransaction> sent, BigInteger? freeNonce, CancellationToken cancellationToken)
     {
-        var filled = freeNonce is { } nonce ? await FillNonceAsync(functionName, sent[^1].Hash, nonce, cancellationToken) : 0;
-        await WaitForMinedCountAsync(sent.Max(t => t.Nonce) + 1, functionName, cancellationToken);
-        foreach (var transaction in sent)
-            if (await Web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(transaction.Hash) is { } receipt && receipt.Status?.Value == 1) return (receipt, filled);
-        return (null, filled);
+        try
+        {
+            if (freeNonce is { } nonce) await FillNonceAsync(functionName, sent[^1].Hash, nonce, cancellationToken);
+            await WaitForMinedCountAsync(sent.Max(t => t.Nonce) + 1, functionName, cancellationToken);
+            foreach (var transaction in sent)
+                if (await Web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(transaction.Hash) is { } receipt && receipt.Status?.Value == 1) return receipt;
+            return null;
+        }
+        catch (Exception e) when (e is not (ChainTransactionsPendingException or ChainOutcomeUnknownException) && !cancellationToken.IsCancellationRequested)
+        {
+            // Never the refusal, nor the node's or a signer's words for something else ("nothing was sent"): a transaction was.
+            throw new ChainOutcomeUnknownException(functionName, "it was refused after a transaction of it had been sent, which could not be seen mined or made unminable", e);
+        }
     }
 
     /// <summary>The gas of a transaction of nothing (no data, to an account): the chain's base cost of any transaction.</summary>
     private const long FillGas = 21_000;
 
     /// <summary>
-    /// Sends a transaction of nothing on <paramref name="nonce"/> (see <see cref="SettleSentAsync"/>), in nonce order under the
-    /// lane's gate. A node that refuses it holds or mined another transaction on that nonce already: the wait for the mined count
-    /// decides. Returns its most cost.
+    /// Sends a transaction of nothing (no value, no data, to the account itself) on <paramref name="nonce"/>, left free by
+    /// the call's transaction <paramref name="dropped"/> (see <see cref="SettledAsync"/>), in nonce order under the lane's gate —
+    /// unless the node counts a transaction on it by now (another of the account's, sent on the node's count; or the dropped
+    /// one back): then the wait for the mined count decides.
     /// </summary>
-    private async Task<BigInteger> FillNonceAsync(string functionName, string dropped, BigInteger nonce, CancellationToken cancellationToken)
+    /// <exception cref="ChainOutcomeUnknownException">Only the party can sign for its account (its own signed transaction, or a
+    /// party that signs itself): the nonce stays free.</exception>
+    private async Task FillNonceAsync(string functionName, string dropped, BigInteger nonce, CancellationToken cancellationToken)
     {
-        _logger.LogWarning("Chain transaction {Function} was refused after its transaction {Hash} was dropped with nonce {Nonce} free: that nonce is taken by an " +
-            "empty transaction, so the dropped one can never be mined", functionName, dropped, nonce);
+        if (_signer is PresignedSigner or SelfSigner)
+            throw new ChainOutcomeUnknownException(functionName, $"its transaction {dropped} was dropped with nonce {nonce} free, and only the party signs for its account");
         await _lane.Gate.WaitAsync(cancellationToken);
         try
         {
+            if ((await Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(Address, BlockParameter.CreatePending())).Value > nonce) return;
+            _logger.LogWarning("Chain transaction {Function} was refused after its transaction {Hash} was dropped with nonce {Nonce} free: that nonce is taken by an " +
+                "empty transaction, so the dropped one can never be mined", functionName, dropped, nonce);
             var (maxFee, priorityFee) = await FeesAsync();
             var fill = await _signer.SignAsync(new UnsignedTransaction(_options.ChainId, nonce, priorityFee, maxFee, FillGas, Address, BigInteger.Zero, null), cancellationToken);
             _lane.SentBelow = BigInteger.Max(_lane.SentBelow, nonce + 1);
-            var cost = Commit(FillGas * maxFee);
+            if (_lane.NextNonce is { } next && next <= nonce) _lane.NextNonce = nonce + 1;
+            // Committed, not counted in flight: the call's in-flight sum is given back in its finally, which a failure here must not leak.
+            lock (_spending) _committedWei += FillGas * maxFee;
             try
             {
                 await Web3.Eth.Transactions.SendRawTransaction.SendRequestAsync(fill.Raw);
             }
-            catch (RpcResponseException e)
+            catch (Exception e)
             {
-                _logger.LogWarning("The empty transaction on nonce {Nonce} of {Account} was refused ({Refusal}): another transaction holds that nonce", nonce, Address,
-                    e.RpcError?.Message);
+                // The node may or may not hold it: the account's next transaction takes the node's count, and so fills the nonce if this did not.
+                _lane.NextNonce = null;
+                if (e is RpcResponseException rpc && IsFeeRefusal(rpc.RpcError?.Message)) _fees = null;
+                throw;
             }
-            return cost;
         }
         finally
         {

@@ -25,7 +25,7 @@ namespace TradeChain.Payments.Application;
 /// </list>
 /// "Can no longer happen" is judged against the bank's transactions that may carry the item: those the node holds once the
 /// flush has read its queue (the bank's pending nonce count read just after, <c>sentBefore</c>; the item was not in flight, so nothing sent later carries it
-/// but this flush's own). Once those are mined and the reference is unbound, it cannot happen — the bank's later
+/// but this flush's own, which the writer settles before it answers a refusal: <c>ChainWriter.SettledAsync</c>). Once those are mined and the reference is unbound, it cannot happen — the bank's later
 /// transactions (its other batches in flight) do not hold the decision up. An item this flush does not send keeps the
 /// first such count its lane saw (<c>nonceBounds</c>), so that a steady stream of later batches cannot put the decision off for ever.
 /// A crash anywhere leaves the payments Settling: the restart's scan flushes them again.

@@ -49,10 +49,10 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
 
     /// <summary>
     /// Per instruction sent here and not decided, a nonce count of its bank above every transaction an attempt of it may be
-    /// in: taken at its first refusal before sending or raised after each attempt that may have sent something
+    /// in: taken at its first refusal or raised after each attempt that may have sent something
     /// (<see cref="SettlementLedger.SentBeforeHereAsync"/>: this process's writer's next nonce, above everything it and —
-    /// as it started from the node's pending count — a previous process sent), never raised by a refusal before sending
-    /// (an estimate), so that on a busy bank a refusal is decided once the transactions before it are mined, not held up by
+    /// as it started from the node's pending count — a previous process sent), never raised by a refusal (the writer answers
+    /// one only once the transactions it sent for that attempt can no longer be mined), so that on a busy bank a refusal is decided once the transactions before it are mined, not held up by
     /// the bank's later batches. Not taken on a send that succeeds: the writer's lock is not waited for on the way. Keyed by when it was asked: one asked again after a refusal starts afresh.
     /// Forgotten at a restart: the next process starts from the node's pending count — which misses an earlier process's
     /// transaction that waits behind a nonce gap or sits only in another node's pool (a weakness the deployment's one
@@ -139,7 +139,8 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
     }
 
     /// <summary>What became of one send: made in <see cref="TransactionHash"/>, refused under <see cref="Rule"/>, or not known yet.</summary>
-    /// <param name="MayBeUnmined">The refusal may have come before anything was mined (an estimate): an earlier attempt may still make it.</param>
+    /// <param name="MayBeUnmined">Refused: this attempt's own transactions can no longer be mined (the writer answers a refusal only
+    /// then), but an earlier attempt — one that gave up with its transaction unmined — may still make it.</param>
     private sealed record SendOutcome(string? TransactionHash, string? Rule, string? Refusal, bool Undecided = false, bool MayBeUnmined = false)
     {
         public static SendOutcome Of(BatchTransferOutcome item) =>
@@ -151,7 +152,7 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
 
     private async Task SendAsync(BookingInstruction instruction, string address)
     {
-        var mayHaveSent = true;
+        var mayStillBeMined = true;
         try
         {
             SendOutcome outcome;
@@ -166,7 +167,7 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
                 // Refused, naming the token's rule — a whole batch (the bank lost its minter role…) or a burn (the funds are not
                 // there…): nothing of this attempt moved, nor can it any more (the writer answers a refusal only once none of the
                 // transactions it sent for it can still be mined).
-                (outcome, mayHaveSent) = (new SendOutcome(null, e.Rule, e.Error, MayBeUnmined: true), false);
+                (outcome, mayStillBeMined) = (new SendOutcome(null, e.Rule, e.Error, MayBeUnmined: true), false);
             }
             // A transaction mined but reverted without a named error (its estimate passed: out of gas, a state that moved) is no
             // refusal of this instruction: the catch below sends it again after a backoff.
@@ -200,7 +201,7 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
             else
                 logger.LogWarning(e, "The {Kind} {Reference} on {Party}'s {Currency} account could not be sent or recorded ({Failures} in a row): it stays queued, sent again in {Wait}",
                     instruction.What, instruction.Reference, instruction.Party, instruction.Currency, failures, wait);
-            if (mayHaveSent) await RaiseBoundAsync(instruction);
+            if (mayStillBeMined) await RaiseBoundAsync(instruction);
             await NoteFailureAsync(instruction, e);
         }
         finally
@@ -221,7 +222,7 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
 
     /// <summary>
     /// After an attempt that may have sent the instruction: its bound raised above that attempt's transaction. When the
-    /// bound cannot be read (the node down, nothing sent here yet) it is forgotten, and the next refusal before sending takes
+    /// bound cannot be read (the node down, nothing sent here yet) it is forgotten, and the next refusal takes
     /// one afresh — above every earlier attempt too.
     /// </summary>
     private async Task RaiseBoundAsync(BookingInstruction instruction)

@@ -69,7 +69,7 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
 
     /// <summary>
     /// A nonce of <paramref name="bankParty"/> above every transaction this process has sent for it — or, before it sent any
-    /// (just started), above every one the node has: taken at a queued booking's first refusal before sending, and after
+    /// (just started), above every one the node has: taken at a queued booking's first refusal, and after
     /// each attempt that may have sent it, it bounds the transactions an attempt of that booking can be in
     /// (<see cref="BookingOnChainAsync"/>), without the bank's later ones.
     /// </summary>
@@ -82,8 +82,9 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
     /// does: made — the token binds the booking's reference to exactly this movement (an earlier attempt's, whatever the
     /// bank may do now): its transaction; or it may yet be made — a transaction of the bank numbered below
     /// <paramref name="sentBefore"/> (every attempt of it was sent below that) is not mined, while the node still holds
-    /// transactions of the bank not mined (with none there, nothing of an earlier attempt can be mined any more: a
-    /// dropped one left its nonce free, which no refused attempt fills); or neither: the refusal is the outcome.
+    /// transactions of the bank not mined (with none there, nothing of an earlier attempt can be mined any more — but for one
+    /// the node dropped, its nonce still free, coming back from another node's pool: the writer fills such a nonce itself
+    /// only for the call it refuses, and the payments worker talks to one node); or neither: the refusal is the outcome.
     /// </summary>
     /// <param name="address">The account's address on chain (the mint's payee, the burn's payer).</param>
     /// <exception cref="ChainRevertedException">DuplicateReference: the bank's reference is bound to another movement (a refusal).</exception>
