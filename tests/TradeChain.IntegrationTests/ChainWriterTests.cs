@@ -113,14 +113,13 @@ public sealed class ChainWriterTests(ITestOutputHelper output) : IAsyncLifetime
         var options = _chain.OptionsFor(DevelopmentAccounts.DocumentsKey);
         options.ReceiptTimeoutSeconds = 5; // the revocation and the drop below happen while the writer waits for its receipt
         options.MaxAttempts = 10;
-        var warnings = new Warnings(output);
-        var writer = new ChainWriter(options, warnings);
-        var sends = new RawSends();
+        var writer = new ChainWriter(options, new Warnings(output));
+        var control = new Nethereum.Web3.Web3(_chain.RpcUrl);
+        var sends = new RawSends(control);
         writer.Web3.Client.OverridingRequestInterceptor = sends;
         var titles = new TitleRegistryClient(writer, options);
         var admin = new ChainWriter(_chain.OptionsFor(DevelopmentAccounts.DeployerKey), NullLogger<ChainWriter>.Instance);
         var minterRole = Nethereum.Util.Sha3Keccack.Current.CalculateHash(System.Text.Encoding.UTF8.GetBytes("MINTER_ROLE"));
-        var control = new Nethereum.Web3.Web3(_chain.RpcUrl);
         var before = await NonceAsync(control, writer.Address, BlockParameter.CreateLatest());
         var adminBefore = await NonceAsync(control, admin.Address, BlockParameter.CreatePending());
         var root = NewRoot();
@@ -132,7 +131,7 @@ public sealed class ChainWriterTests(ITestOutputHelper output) : IAsyncLifetime
         {
             sending = Mint(writer, titles, root);
             await UntilAsync(async () => await NonceAsync(control, writer.Address, BlockParameter.CreatePending()) == before + 1, "the mint pending");
-            droppedRaw = Assert.Single(sends.Raw);
+            droppedRaw = Assert.Single(sends.Sent);
             // The account loses its minter role (mined), and the node forgets the mint: the writer's next estimate is refused.
             var revoking = admin.SendAsync(titles.ContractAddress, new RevokeRoleFunction { Role = minterRole, Account = writer.Address }, CancellationToken.None);
             await UntilAsync(async () => await NonceAsync(control, admin.Address, BlockParameter.CreatePending()) == adminBefore + 1, "the revocation pending");
@@ -158,12 +157,55 @@ public sealed class ChainWriterTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Contains("nonce", again.Message, StringComparison.OrdinalIgnoreCase);
         Assert.False((await titles.GetAsync(root)).Exists);
         // Taken by the writer's transaction of nothing: no value, no data, to the account itself.
-        var fill = await control.Eth.Transactions.GetTransactionByHash.SendRequestAsync("0x" + Nethereum.Util.Sha3Keccack.Current.CalculateHashFromHex(sends.Raw[1]));
+        var fill = await control.Eth.Transactions.GetTransactionByHash.SendRequestAsync("0x" + Nethereum.Util.Sha3Keccack.Current.CalculateHashFromHex(sends.Sent[1]));
         Assert.Equal((before, writer.Address.ToLowerInvariant(), BigInteger.Zero, "0x"), (fill.Nonce.Value, fill.To.ToLowerInvariant(), fill.Value.Value, fill.Input));
         // And no gap: with its role back, the account's next call is mined on the following nonce.
         await admin.SendAsync(titles.ContractAddress, new GrantRoleFunction { Role = minterRole, Account = writer.Address }, CancellationToken.None);
         var next = await Mint(writer, titles, NewRoot());
         Assert.Equal(before + 1, (await control.Eth.Transactions.GetTransactionByHash.SendRequestAsync(next.TransactionHash)).Nonce.Value);
+    }
+
+    [Fact]
+    public async Task A_call_whose_dropped_transaction_comes_back_as_it_is_refused_is_answered_with_that_transaction_mined_not_the_refusal()
+    {
+        var options = _chain.OptionsFor(DevelopmentAccounts.DocumentsKey);
+        options.ReceiptTimeoutSeconds = 5;
+        options.MaxAttempts = 10;
+        var writer = new ChainWriter(options, new Warnings(output));
+        var control = new Nethereum.Web3.Web3(_chain.RpcUrl);
+        var comesBack = new RawSends(control);
+        writer.Web3.Client.OverridingRequestInterceptor = comesBack;
+        var titles = new TitleRegistryClient(writer, options);
+        var before = await NonceAsync(control, writer.Address, BlockParameter.CreateLatest());
+        var root = NewRoot();
+
+        await control.Client.SendRequestAsync<bool?>("evm_setAutomine", null, false);
+        Task<ChainReceipt> sending;
+        string hash;
+        try
+        {
+            sending = Mint(writer, titles, root);
+            await UntilAsync(async () => await NonceAsync(control, writer.Address, BlockParameter.CreatePending()) == before + 1, "the mint pending");
+            var raw = Assert.Single(comesBack.Sent);
+            hash = "0x" + Nethereum.Util.Sha3Keccack.Current.CalculateHashFromHex(raw);
+            // The node forgets the mint, and it comes back (another node's pool) just as the writer, having found it dropped, asks the
+            // contract again: against the pending state the mint is refused as done (ERC721InvalidSender) — by the mint itself.
+            comesBack.Arm(raw);
+            await control.Client.SendRequestAsync<object>("anvil_dropTransaction", null, hash);
+            await comesBack.Returned.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        finally
+        {
+            await control.Client.SendRequestAsync<bool?>("evm_setAutomine", null, true);
+            await control.Client.SendRequestAsync<string>("evm_mine");
+        }
+
+        // Made, by the transaction that came back: that is the answer, not the refusal it caused.
+        var receipt = await sending;
+        Assert.Equal(hash, receipt.TransactionHash, ignoreCase: true);
+        Assert.True((await titles.GetAsync(root)).Exists);
+        Assert.Single(comesBack.Sent); // nothing else sent: no second mint, no transaction of nothing on a nonce that was taken
+        Assert.Equal(before + 1, await NonceAsync(control, writer.Address, BlockParameter.CreateLatest()));
     }
 
     [Fact]
@@ -592,17 +634,42 @@ public sealed class ChainWriterTests(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
-    /// <summary>Keeps the signed bytes of every transaction a writer sends.</summary>
-    private sealed class RawSends : RequestInterceptor
+    /// <summary>
+    /// Keeps the signed bytes of every transaction a writer sends; once armed, hands the node a transaction again (as one coming
+    /// back from another node's pool) just before the writer's next estimate.
+    /// </summary>
+    private sealed class RawSends(Nethereum.Web3.Web3 control) : RequestInterceptor
     {
-        private readonly ConcurrentQueue<string> _raw = new();
+        private readonly ConcurrentQueue<string> _sent = new();
+        private string? _armed;
 
-        public IReadOnlyList<string> Raw => [.. _raw];
+        public IReadOnlyList<string> Sent => [.. _sent];
 
-        public override Task<object> InterceptSendRequestAsync<T>(Func<RpcRequest, string, Task<T>> interceptedSendRequestAsync, RpcRequest request, string? route = null)
+        public TaskCompletionSource Returned { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Arm(string raw) => Volatile.Write(ref _armed, raw);
+
+        public override async Task<object> InterceptSendRequestAsync<T>(Func<RpcRequest, string, Task<T>> interceptedSendRequestAsync, RpcRequest request, string? route = null)
         {
-            if (request.Method == "eth_sendRawTransaction") _raw.Enqueue((string)request.RawParameters[0]);
-            return base.InterceptSendRequestAsync(interceptedSendRequestAsync, request, route);
+            await BeforeAsync(request.Method, request.RawParameters);
+            return (await interceptedSendRequestAsync(request, route!))!;
+        }
+
+        public override async Task<object> InterceptSendRequestAsync<T>(Func<string, string, object[], Task<T>> interceptedSendRequestAsync, string method, string? route = null,
+            params object[] paramList)
+        {
+            await BeforeAsync(method, paramList);
+            return (await interceptedSendRequestAsync(method, route!, paramList))!;
+        }
+
+        private async Task BeforeAsync(string method, object[] parameters)
+        {
+            if (method == "eth_sendRawTransaction") _sent.Enqueue((string)parameters[0]);
+            if (method == "eth_estimateGas" && Interlocked.Exchange(ref _armed, null) is { } raw)
+            {
+                await control.Eth.Transactions.SendRawTransaction.SendRequestAsync(raw);
+                Returned.TrySetResult();
+            }
         }
     }
 
