@@ -104,6 +104,24 @@ public sealed class BookingFormTests : BunitContext
         AssertEmptied(form);
     }
 
+    [Fact]
+    public void A_deposit_that_leaves_a_shortfall_is_not_suggested_again_under_the_reference_it_was_booked_with()
+    {
+        _service.Answer = (HttpStatusCode.OK, "{\"party\":\"EXP-1\",\"currency\":\"USD\",\"address\":\"0x01\",\"servicingBank\":\"BNK-1\",\"balance\":12.5,\"entries\":[],\"entryCount\":1}");
+        var form = Render<BookingForm>(p => p.Add(f => f.Party, "EXP-1").Add(f => f.Currency, "USD").Add(f => f.Kind, "deposits")
+            .Add(f => f.SuggestedAmount, 20m).Add(f => f.SuggestedReference, "DEP-DUTY-1"));
+        Assert.Equal("DEP-DUTY-1", form.Find("#booking-reference").GetAttribute("value"));
+
+        form.Find("#booking-amount").Change("12.5"); // less than suggested: 7.50 still short
+        form.Find("[data-testid=deposits-submit]").Click();
+        AssertEmptied(form);
+        form.Render(p => p.Add(f => f.SuggestedAmount, 7.5m).Add(f => f.SuggestedReference, "DEP-DUTY-1"));
+
+        // The new shortfall is suggested, under no reference: the one suggested was used.
+        Assert.Equal("7.5", form.Find("#booking-amount").GetAttribute("value"));
+        Assert.Equal("", form.Find("#booking-reference").GetAttribute("value") ?? "");
+    }
+
     /// <summary>The form is empty for the next booking: its reference kept would book nothing again.</summary>
     private static void AssertEmptied(IRenderedComponent<BookingForm> form)
     {
