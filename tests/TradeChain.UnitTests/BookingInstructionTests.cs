@@ -103,7 +103,7 @@ public sealed class BookingInstructionTests
         const string secret = "http://10.1.2.3:8545 System.Net.Sockets.SocketException";
         Assert.Equal("the chain node could not be reached or did not answer: sent again once it does",
             BookingSender.Described(new HttpRequestException($"Connection refused ({secret})")));
-        Assert.StartsWith("the bank's earlier transactions are still waiting", BookingSender.Described(new TradeChain.Ledger.ChainTransactionsPendingException("burn", "0x01")));
+        Assert.StartsWith("the bank's transactions (perhaps this one's own) are still waiting", BookingSender.Described(new TradeChain.Ledger.ChainTransactionsPendingException("burn", "0x01")));
         Assert.StartsWith("what became of its transaction is not known yet", BookingSender.Described(new TradeChain.Ledger.ChainOutcomeUnknownException("mint", secret)));
         Assert.StartsWith("the chain reverted its transaction without naming a rule", BookingSender.Described(new TradeChain.Ledger.ChainRevertedException("burn", secret)));
         Assert.StartsWith("sending or recording it failed unexpectedly", BookingSender.Described(new InvalidOperationException(secret)));

@@ -33,8 +33,14 @@ public sealed class ChainRevertedException(string function, string error, Except
     public static string RuleOf(string error)
     {
         var name = error.Split(':')[0].Trim();
-        return "contract:" + (name.Length > 0 && name.All(char.IsAsciiLetterOrDigit) ? name : "reverted");
+        return name.Length > 0 && name.All(char.IsAsciiLetterOrDigit) ? "contract:" + name : UnnamedRule;
     }
+
+    /// <summary>
+    /// The rule of a revert the contract names no error for — a transaction mined and reverted whose call, asked again, passes
+    /// (out of gas, a state that moved meanwhile): no refusal of the call itself.
+    /// </summary>
+    public const string UnnamedRule = "contract:reverted";
 }
 
 /// <summary>
@@ -333,6 +339,10 @@ public sealed class ChainWriter
             // unused (dropped by the node): the next send takes the node's pending count again, so it fills that nonce
             // instead of queueing every later transaction of the account behind a gap for ever.
             if (sent.Count > 0) await ForgetNonceAsync();
+            // The node refused a later transaction of the call (sent again on a dropped one's nonce: "already known", "replacement
+            // underpriced", "nonce too low") while an earlier one may still be mined: never "not taken".
+            if (sent.Count > 1 && e is RpcResponseException)
+                throw new ChainOutcomeUnknownException(functionName, "the node refused a transaction of it sent again while an earlier one may still be mined", e);
             throw;
         }
         finally
@@ -403,7 +413,7 @@ public sealed class ChainWriter
             var (maxFee, priorityFee) = await FeesAsync();
             var fill = await _signer.SignAsync(new UnsignedTransaction(_options.ChainId, nonce, priorityFee, maxFee, FillGas, Address, BigInteger.Zero, null), cancellationToken);
             _lane.SentBelow = BigInteger.Max(_lane.SentBelow, nonce + 1);
-            if (_lane.NextNonce is { } next && next <= nonce) _lane.NextNonce = nonce + 1;
+            if (_lane.NextNonce == nonce) _lane.NextNonce = nonce + 1; // below it, free nonces stay the lane's to give
             // Committed, not counted in flight: the call's in-flight sum is given back in its finally, which a failure here must not leak.
             lock (_spending) _committedWei += FillGas * maxFee;
             try

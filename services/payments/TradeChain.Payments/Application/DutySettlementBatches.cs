@@ -133,8 +133,11 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
             {
                 // The whole transaction refused (the bank lost its role…): nothing of it moved, nor can it any more — the writer
                 // answers a refusal only once none of the transactions it sent for this batch can still be mined. Each item is then
-                // judged as refused below (given up only when no earlier transaction of the bank may still make it).
-                results = [.. items.Select(_ => ((string?)null, (string?)e.Error, (string?)e.Rule, false))];
+                // judged as refused below (given up only when no earlier transaction of the bank may still make it). A revert
+                // the token names no error for (mined and reverted, its call passing when asked again: out of gas, a state that
+                // moved) refuses none of them: undecided, sent again in a later flush.
+                var unnamed = e.Rule == ChainRevertedException.UnnamedRule;
+                results = [.. items.Select(_ => ((string?)null, (string?)e.Error, (string?)e.Rule, unnamed))];
             }
             for (var k = 0; k < items.Count; k++)
             {

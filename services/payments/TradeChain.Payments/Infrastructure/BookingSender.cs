@@ -40,7 +40,7 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
     public const int MostInFlight = SettlementLedger.DepositBatchesInFlight * PaymentsOptions.MostBatchItems;
 
     /// <summary>The rule of a revert that names no error (<see cref="ChainRevertedException.RuleOf"/>): sent again, never a refusal.</summary>
-    private static readonly string UnnamedRevert = ChainRevertedException.RuleOf("");
+    private const string UnnamedRevert = ChainRevertedException.UnnamedRule;
 
     /// <summary>What waits on this sender in <see cref="RecordChanges"/> (a party of its own, so no caller's places are taken).</summary>
     private const string Watcher = "payments:booking-sender";
@@ -262,7 +262,7 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
     public static string Described(Exception failure) => failure switch
     {
         ChainOutcomeUnknownException => "what became of its transaction is not known yet (its receipt says nothing of it, or an earlier attempt may still be mined): sent again",
-        ChainTransactionsPendingException => "the bank's earlier transactions are still waiting to be mined: sent again once they are",
+        ChainTransactionsPendingException => "the bank's transactions (perhaps this one's own) are still waiting to be mined: sent again once they are",
         ChainRevertedException => "the chain reverted its transaction without naming a rule (out of gas, or a state that moved meanwhile): sent again",
         Nethereum.JsonRpc.Client.RpcResponseException => "the chain node refused its transaction: sent again",
         HttpRequestException or Nethereum.JsonRpc.Client.RpcClientUnknownException or Nethereum.JsonRpc.Client.RpcClientTimeoutException or TimeoutException
