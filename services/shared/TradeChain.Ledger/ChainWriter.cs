@@ -269,20 +269,8 @@ public sealed class ChainWriter
                             _lane.SentBelow = BigInteger.Max(_lane.SentBelow, transaction.Nonce + 1);
                             activity?.SetTag("chain.tx_hash", transaction.Hash);
                             inFlight += Commit(gas * maxFee + value);
-                            try
-                            {
-                                await Web3.Eth.Transactions.SendRawTransaction.SendRequestAsync(transaction.Raw);
-                                _lane.NextNonce = BigInteger.Max(_lane.NextNonce.Value, transaction.Nonce + 1);
-                            }
-                            catch (Exception e)
-                            {
-                                // The node may or may not hold it: the next transaction (this call's retry or another's) asks the
-                                // node's pending count, here under the lock with nothing else being sent, so no nonce is skipped
-                                // (a gap would block every later transaction) nor used twice.
-                                _lane.NextNonce = null;
-                                if (e is RpcResponseException rpc && IsFeeRefusal(rpc.RpcError?.Message)) _fees = null;
-                                throw;
-                            }
+                            await SendUnderGateAsync(transaction);
+                            _lane.NextNonce = BigInteger.Max(_lane.NextNonce.Value, transaction.Nonce + 1);
                         }
                         finally
                         {
@@ -416,21 +404,31 @@ public sealed class ChainWriter
             if (_lane.NextNonce == nonce) _lane.NextNonce = nonce + 1; // below it, free nonces stay the lane's to give
             // Committed, not counted in flight: the call's in-flight sum is given back in its finally, which a failure here must not leak.
             lock (_spending) _committedWei += FillGas * maxFee;
-            try
-            {
-                await Web3.Eth.Transactions.SendRawTransaction.SendRequestAsync(fill.Raw);
-            }
-            catch (Exception e)
-            {
-                // The node may or may not hold it: the account's next transaction takes the node's count, and so fills the nonce if this did not.
-                _lane.NextNonce = null;
-                if (e is RpcResponseException rpc && IsFeeRefusal(rpc.RpcError?.Message)) _fees = null;
-                throw;
-            }
+            await SendUnderGateAsync(fill);
         }
         finally
         {
             _lane.Gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Hands a signed transaction to the node; called under the lane's gate. A failed send may or may not have left it with
+    /// the node: the lane's next transaction (this call's retry or another's) asks the node's pending count, under the gate with
+    /// nothing else being sent, so no nonce is skipped (a gap would block every later transaction) nor used twice — and it
+    /// takes this one's nonce if the node did not. A refusal for its fees drops the cached fees.
+    /// </summary>
+    private async Task SendUnderGateAsync(SignedTransaction transaction)
+    {
+        try
+        {
+            await Web3.Eth.Transactions.SendRawTransaction.SendRequestAsync(transaction.Raw);
+        }
+        catch (Exception e)
+        {
+            _lane.NextNonce = null;
+            if (e is RpcResponseException rpc && IsFeeRefusal(rpc.RpcError?.Message)) _fees = null;
+            throw;
         }
     }
 
