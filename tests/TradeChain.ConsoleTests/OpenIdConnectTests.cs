@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using TradeChain.ConsoleTests.Infrastructure;
 using TradeChain.Testing;
@@ -96,7 +97,7 @@ public sealed class OpenIdConnectTests(OpenIdConnectSystem system, BrowserFixtur
 
         // A page that needs a signed-in user sends a stranger straight to the identity provider, and back to the page.
         await page.GotoAsync("/me");
-        await page.WaitForURLAsync(url => url.EndsWith("/me", StringComparison.Ordinal));
+        await page.ArrivesAtAsync(new Regex("/me$"));
 
         var whoami = page.GetByTestId("whoami");
         await Assertions.Expect(whoami).ToContainTextAsync("Tran Thi Officer");
@@ -130,7 +131,7 @@ public sealed class OpenIdConnectTests(OpenIdConnectSystem system, BrowserFixtur
     public async Task A_provider_token_without_a_party_is_refused_at_sign_in_with_a_message_that_names_the_claim()
     {
         var page = await ContinueToSignInAsAsync(NoParty);
-        await page.WaitForURLAsync(url => url.Contains("error=", StringComparison.Ordinal));
+        await page.ArrivesAtAsync(new Regex("error="));
 
         var alert = page.GetByRole(AriaRole.Alert).First;
         await Assertions.Expect(alert).ToContainTextAsync("cannot tell who you act as");
@@ -139,7 +140,7 @@ public sealed class OpenIdConnectTests(OpenIdConnectSystem system, BrowserFixtur
         await page.ScreenshotAsync("oidc-no-party-refused");
         // Still nobody: a page that needs a user goes to the provider again and ends at the same refusal.
         await page.GotoAsync("/me");
-        await page.WaitForURLAsync(url => url.Contains("/sign-in?error=", StringComparison.Ordinal));
+        await page.ArrivesAtAsync(new Regex("/sign-in\\?error="));
         Assert.Equal(0, await page.GetByTestId("whoami").CountAsync());
     }
 

@@ -83,7 +83,10 @@ public static class ConsolePage
     /// Waits until the page's address matches, as long as a navigation may take. Not <c>WaitForURLAsync</c>: a page's
     /// circuit navigates within the document (history.pushState), and when that navigation reached Playwright's driver
     /// before this test's copy of the address was updated, WaitForURLAsync waited for a further navigation that never came
-    /// (CI, 2026-12-07: two journeys timed out at 120 s on a page already at the address). The assertion polls the address.
+    /// (CI, 2026-12-07: two journeys timed out at 120 s on a page already at the address). A form posted and redirected (a
+    /// full load) races the same way: the .NET client takes the driver's "navigated" event on another thread, between its
+    /// look at the address and its waiter (CI, stop 43: the sign-in refusal, 120 s on /sign-in?error=). The assertion polls
+    /// the address.
     /// </summary>
     public static async Task ArrivesAtAsync(this IPage page, Regex url) =>
         await Assertions.Expect(page).ToHaveURLAsync(url, new() { Timeout = (float)BrowserFixture.NavigationTimeout.TotalMilliseconds });
