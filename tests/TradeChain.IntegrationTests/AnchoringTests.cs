@@ -28,7 +28,7 @@ public sealed class AnchoringTests : IAsyncLifetime
 
         Assert.Equal(3, await rig.AnchorAllAsync()); // 4 + 4 + 2
 
-        var history = await rig.HistoryAsync(id);
+        var history = await rig.CheckedHistoryAsync(id);
         Assert.Equal(10, history.Transitions.Count);
         Assert.All(history.Transitions, t =>
         {
@@ -74,7 +74,7 @@ public sealed class AnchoringTests : IAsyncLifetime
         }
 
         // The node back: the same history verifies.
-        var verified = await rig.HistoryAsync(id);
+        var verified = await rig.CheckedHistoryAsync(id);
         Assert.Equal("verified", verified.Verdict);
         Assert.All(verified.Transitions, t => Assert.Equal("anchored", t.Anchor.Status));
     }
@@ -108,7 +108,7 @@ public sealed class AnchoringTests : IAsyncLifetime
             Assert.Equal(1, await command.ExecuteNonQueryAsync());
         }
 
-        var history = await rig.HistoryAsync(id);
+        var history = await rig.CheckedHistoryAsync(id);
         var tampered = history.Transitions.Single(t => t.Sequence == 3);
         Assert.False(tampered.Anchor.ProofValid);
         Assert.StartsWith("tampered", tampered.Anchor.Verdict);

@@ -30,7 +30,9 @@ public sealed class HealthTests(ITestOutputHelper output)
             await UntilAsync(probe, Health(service, "dependencies"), d => d["status"]!.GetValue<string>() == "Healthy");
 
         // SIGSTOP: the node accepts connections and answers nothing — the stall that hung every probe for about 20 s.
-        var stall = system.Chain.StallAsync(TimeSpan.FromSeconds(30));
+        // Until every service was probed (at most 90 s; ended below): a fixed 30 s could run out on a busy machine before the last.
+        using var resume = new CancellationTokenSource();
+        var stall = system.Chain.StallAsync(TimeSpan.FromSeconds(90), resume.Token);
         try
         {
             await Task.Delay(TimeSpan.FromSeconds(1));
@@ -44,7 +46,11 @@ public sealed class HealthTests(ITestOutputHelper output)
                 AssertNamesNoAddressOrException(dependencies, system);
             }
         }
-        finally { await stall; }
+        finally
+        {
+            await resume.CancelAsync();
+            await stall;
+        }
         foreach (var service in Services)
             await UntilAsync(probe, Health(service, "dependencies"), d => d["checks"]!["chain"]!["status"]!.GetValue<string>() == "Healthy");
 

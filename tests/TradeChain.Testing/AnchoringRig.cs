@@ -74,6 +74,20 @@ public sealed class AnchoringRig : IAsyncDisposable
         return await scope.ServiceProvider.GetRequiredService<TransitionHistory>().GetAsync("shipment", shipmentId, CancellationToken.None);
     }
 
+    /// <summary>
+    /// The shipment's history once the chain answered for every root: read again (at most 30 s) while a root is "unchecked".
+    /// A history's chain checks have 5 s in all (<see cref="TransitionHistory.ChainChecksDeadline"/>); on two cores shared with
+    /// other suites, a node just resumed or busy may take longer, and the history rightly says unchecked, not verified.
+    /// </summary>
+    public async Task<HistoryView> CheckedHistoryAsync(string shipmentId)
+    {
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); ; await Task.Delay(200))
+        {
+            var history = await HistoryAsync(shipmentId);
+            if (history.Transitions.All(t => t.Anchor.Status != "unchecked") || DateTime.UtcNow > deadline) return history;
+        }
+    }
+
     public ValueTask DisposeAsync() => _services.DisposeAsync();
 
     private sealed class Shipment(string id) : Aggregate

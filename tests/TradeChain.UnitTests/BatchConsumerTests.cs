@@ -45,7 +45,9 @@ public sealed class BatchConsumerTests
         }
     }
 
-    public sealed class TallyConsumerDefinition() : BatchWindowDefinition<TallyConsumer>(100, TimeSpan.FromMilliseconds(300), 2);
+    // A window of 2 s: messages published together must share it even when the test's thread pool is starved for a moment
+    // (unit test classes run in parallel on two cores).
+    public sealed class TallyConsumerDefinition() : BatchWindowDefinition<TallyConsumer>(100, TimeSpan.FromSeconds(2), 2);
 
     private static async Task PublishTogetherAsync(ITestHarness harness, params (Tally Message, Guid MessageId)[] messages) =>
         await Task.WhenAll(messages.Select(m => harness.Bus.Publish(m.Message, ctx => ctx.MessageId = m.MessageId)));

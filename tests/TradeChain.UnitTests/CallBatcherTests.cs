@@ -42,7 +42,7 @@ public sealed class CallBatcherTests
     public async Task Items_that_arrive_within_the_window_go_in_one_batch_and_each_caller_gets_its_own_result()
     {
         var recorder = new Recorder();
-        var batcher = Batcher(recorder, windowMs: 300);
+        var batcher = Batcher(recorder, windowMs: 2_000); // wide: the five are added at once, but a starved test thread may pause between them
         var results = await Task.WhenAll(Enumerable.Range(1, 5).Select(i => batcher.AddAsync("BNK-A", i, CancellationToken.None)));
         Assert.Equal(["BNK-A:1#1", "BNK-A:2#1", "BNK-A:3#1", "BNK-A:4#1", "BNK-A:5#1"], results);
         Assert.Equal([1, 2, 3, 4, 5], Assert.Single(recorder.Batches).Items);
@@ -100,7 +100,7 @@ public sealed class CallBatcherTests
     public async Task A_caller_that_gives_up_before_its_batch_went_takes_its_item_out()
     {
         var recorder = new Recorder();
-        var batcher = Batcher(recorder, windowMs: 500);
+        var batcher = Batcher(recorder, windowMs: 2_000);
         using var giveUp = new CancellationTokenSource();
         var kept = batcher.AddAsync("BNK-A", 1, CancellationToken.None);
         var withdrawn = batcher.AddAsync("BNK-A", 2, giveUp.Token);
@@ -128,7 +128,7 @@ public sealed class CallBatcherTests
     public async Task A_failed_flush_fails_every_item_of_its_batch_and_the_next_batch_is_sent_afresh()
     {
         var recorder = new Recorder { Failure = new TimeoutException("the node did not answer") };
-        var batcher = Batcher(recorder, windowMs: 100);
+        var batcher = Batcher(recorder, windowMs: 1_000);
         var failed = Enumerable.Range(1, 3).Select(i => batcher.AddAsync("BNK-A", i, CancellationToken.None)).ToList();
         foreach (var one in failed) Assert.Equal("the node did not answer", (await Assert.ThrowsAsync<TimeoutException>(() => one)).Message);
         recorder.Failure = null;

@@ -290,7 +290,7 @@ public sealed class ConsumerTests : IAsyncLifetime
     }
 
     /// <summary>Customs' settled-payments consumer with a window wide enough that messages published together share it.</summary>
-    private sealed class WideWindow() : BatchWindowDefinition<DutyPaymentSettledConsumer>(100, TimeSpan.FromMilliseconds(300));
+    private sealed class WideWindow() : BatchWindowDefinition<DutyPaymentSettledConsumer>(100, TimeSpan.FromSeconds(2));
 
     /// <summary>The inbox rows of the settled-payments consumer.</summary>
     private static IQueryable<ProcessedMessage> Settlements(CustomsDbContext db) => db.ProcessedMessages.Where(p => p.Consumer == nameof(DutyPaymentSettledConsumer));
