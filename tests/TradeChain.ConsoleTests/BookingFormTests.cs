@@ -2,10 +2,7 @@ using System.Net;
 using System.Text;
 using Bunit;
 using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using TradeChain.Console.Components.Payments;
-using TradeChain.Console.Services;
 using TradeChain.Console.Services.Payments;
 using TradeChain.ConsoleTests.Infrastructure;
 
@@ -15,16 +12,13 @@ namespace TradeChain.ConsoleTests;
 /// A bank's deposit and withdrawal form, without a browser: a deposit booked (200, the account) is handed to its page; one still queued
 /// for the bank's next batch when the service's wait ran out (202) is said to be queued, never shown as a booking.
 /// </summary>
-public sealed class BookingFormTests : BunitContext
+public sealed class BookingFormTests : PaymentsComponentContext
 {
-    private readonly ScriptedPayments _service = new();
+    private readonly ScriptedPayments _service;
 
-    public BookingFormTests()
-    {
-        Services.AddSingleton(new PaymentsApi(new HttpClient(_service) { BaseAddress = new Uri("http://payments.test/") }, new AnonymousAuthentication(), new HttpContextAccessor()));
-        JSInterop.Mode = JSRuntimeMode.Loose;
-        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
-    }
+    public BookingFormTests() : this(new ScriptedPayments()) { }
+
+    private BookingFormTests(ScriptedPayments service) : base(service) => _service = service;
 
     [Fact]
     public void A_deposit_still_queued_is_said_to_be_queued_and_not_handed_on_as_booked()

@@ -76,6 +76,27 @@ public sealed class TimelineTests : IAsyncLifetime
     }
 
     [Fact]
+    public void A_proof_the_chain_did_not_answer_for_in_time_is_asked_again_until_it_does()
+    {
+        _history.Transitions = [Transition(1, "Registered", "Accepted", "01",
+            Anchored(true, null, "proof valid; the chain could not be asked in time (down or slow), so the root was not checked"))];
+        var timeline = Render();
+
+        Assert.Equal("notchecked", timeline.Find("li.transition").GetAttribute("data-proof"));
+        Assert.Contains("1 proof(s) could not be checked against the chain just now", timeline.Find("[data-testid=history-rechecking]").TextContent);
+        Assert.Single(timeline.FindAll(".live"));
+        var reads = _history.Requests;
+
+        // The node answers on a later read: the timeline shows it verified and stops asking.
+        _history.Transitions[0]!["anchor"] = Anchored(true, true, "verified: the transition is in a root recorded on chain");
+        timeline.WaitForAssertion(() => Assert.Equal("verified", timeline.Find("li.transition").GetAttribute("data-proof")),
+            TimeSpan.FromMilliseconds(Timeline.RecheckIntervalMs * 3));
+        Assert.True(_history.Requests > reads);
+        Assert.Empty(timeline.FindAll("[data-testid=history-rechecking]"));
+        Assert.Empty(timeline.FindAll(".live"));
+    }
+
+    [Fact]
     public void A_transition_whose_proof_does_not_verify_says_why()
     {
         _history.Transitions =
