@@ -43,7 +43,7 @@ public sealed class TimelineTests : IAsyncLifetime
         var link = item.QuerySelector("a[data-testid=check-proof]")!.GetAttribute("href")!;
         var carried = JsonNode.Parse(TransitionWords.FromLink(link["/verify?proof=".Length..link.IndexOf('#')])!)!;
         Assert.True(JsonNode.DeepEquals(_history.Transitions[0], carried));
-        Assert.Empty(timeline.FindAll(".live")); // nothing pending: no polling
+        Assert.Empty(timeline.FindAll(".live")); // nothing pending or unchecked: no polling
     }
 
     [Fact]
@@ -78,8 +78,9 @@ public sealed class TimelineTests : IAsyncLifetime
     [Fact]
     public void A_proof_the_chain_did_not_answer_for_in_time_is_asked_again_until_it_does()
     {
-        _history.Transitions = [Transition(1, "Registered", "Accepted", "01",
-            Anchored(true, null, "proof valid; the chain could not be asked in time (down or slow), so the root was not checked"))];
+        var notAsked = Anchored(true, null, "proof valid; the chain could not be asked in time (down or slow), so the root was not checked");
+        notAsked["status"] = "unchecked"; // as TransitionHistory says it
+        _history.Transitions = [Transition(1, "Registered", "Accepted", "01", notAsked)];
         var timeline = Render();
 
         Assert.Equal("notchecked", timeline.Find("li.transition").GetAttribute("data-proof"));

@@ -50,9 +50,9 @@ public sealed class RecordFollowingTests
         // Following the certificate from the version it was submitted at: the answer comes when its issuance commits.
         var first = Documents($"documents/{ids[0]}");
         var submittedVersion = submitted[0]["version"]!.GetValue<int>();
-        // Followed (long-polls of 25 s, up to 90 s in all): on two cores shared with other suites one issuance took longer than one wait.
+        // Followed by long-polls (of 25 s, up to 90 s in all): on two cores shared with other suites one issuance may take longer
+        // than one wait. That a wait is answered by the commit itself is checked below, by the revocation's.
         var issued = await TradeChainHttp.FollowAsync(exporter, first, d => d["status"]!.GetValue<string>() == "Issued", TimeSpan.FromSeconds(90), known: submitted[0]);
-        Assert.Equal("Issued", issued["status"]!.GetValue<string>());
         Assert.True(issued["version"]!.GetValue<int>() > submittedVersion);
         Assert.NotNull(issued["issueTransactionHash"]);
 
