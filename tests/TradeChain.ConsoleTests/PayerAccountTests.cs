@@ -8,7 +8,8 @@ namespace TradeChain.ConsoleTests;
 
 /// <summary>
 /// The payer's account on a duty's page, as its bank sees it, without a browser: the shortfall is offered as a deposit
-/// under the duty's one reference, and what a deposit still queued covers is not offered again.
+/// under the duty's one reference; what deposits still queued cover (given by the account's one read, with its balance)
+/// is not offered again; a deposit the service answers as booked before says so.
 /// </summary>
 public sealed class PayerAccountTests : PaymentsComponentContext
 {
@@ -26,12 +27,13 @@ public sealed class PayerAccountTests : PaymentsComponentContext
         var card = RenderCard();
         AssertSuggested(card, "20", Reference);
 
-        // 12.50 queued for the bank's next batch (202): not in the balance, but asked and listed; 7.50 is what is left to
-        // offer (the form offers no reference: the duty's was just used).
-        _service.Answer = (HttpStatusCode.Accepted, Queued(Reference, 12.5m), () => _service.Instructions = Instructions((Reference, 12.5m)));
+        // 12.50 queued for the bank's next batch (202): not in the balance, but the account's view gives it among the queued;
+        // 7.50 is what is left to offer (the form offers no reference: the duty's was just used).
+        _service.Answer = (HttpStatusCode.Accepted, Queued(Reference, 12.5m), () => _service.Account = Account(balance: 0m, queued: (12.5m, 1)));
         Deposit(card, "12.5");
         AssertSuggested(card, "7.5", "");
-        Assert.Contains(Reference, card.Find("[data-testid=payer-queued]").TextContent);
+        Assert.Contains("12.50 USD in one deposit", card.Find("[data-testid=payer-queued]").TextContent);
+        Assert.Empty(card.FindAll("[data-testid=deposits-replayed]")); // asked now, not before
 
         // The card reads the account again (its Version moved) before the deposit is booked: the queued 12.50 is still taken
         // off, 7.50 offered, not the 20 again.
@@ -39,29 +41,39 @@ public sealed class PayerAccountTests : PaymentsComponentContext
         AssertSuggested(card, "7.5", "");
 
         // The rest queued as well, under a reference the clerk gives: the queued deposits cover the shortfall, nothing more is offered.
-        _service.Answer = (HttpStatusCode.Accepted, Queued("DEP-REST", 7.5m), () => _service.Instructions = Instructions((Reference, 12.5m), ("DEP-REST", 7.5m)));
+        _service.Answer = (HttpStatusCode.Accepted, Queued("DEP-REST", 7.5m), () => _service.Account = Account(balance: 0m, queued: (20m, 2)));
         card.Find("#payer-deposit-reference").Change("DEP-REST");
         Deposit(card, "7.5");
         card.WaitForAssertion(() => Assert.NotEmpty(card.FindAll("[data-testid=payer-covered]")), TimeSpan.FromSeconds(10));
+        Assert.Contains("20.00 USD in 2 deposits", card.Find("[data-testid=payer-queued]").TextContent);
         Assert.Empty(card.FindAll("#payer-deposit-reference"));
         Assert.Equal(2, _service.Posts.Count);
+
+        // Booked at last: in the balance, no longer among the queued — the card shows it funded.
+        _service.Account = Account(balance: 20m);
+        card.Render(p => p.Add(a => a.Version, "Requested, booked"));
+        card.WaitForAssertion(() => Assert.NotEmpty(card.FindAll("[data-testid=payer-funded]")), TimeSpan.FromSeconds(10));
+        Assert.Empty(card.FindAll("[data-testid=payer-queued]"));
+        // Every read was the account's own: balance and queued deposits come in one answer.
+        Assert.All(_service.Reads, path => Assert.Equal("/accounts/EXP-1/USD", path));
     }
 
     [Fact]
-    public void A_page_whose_reads_straddle_a_queued_deposits_booking_offers_the_shortfall_again_only_under_the_duty_reference()
+    public void A_deposit_offered_again_after_it_was_booked_is_answered_as_that_booking_and_the_card_says_nothing_moved_again()
     {
-        // The instructions read after the queued deposit was booked (gone from them), the account before (not in its balance
-        // yet): the whole shortfall looks open. It is offered under the duty's one reference, which the deposit already took,
-        // so sending it books nothing twice (the same amount is answered with that deposit, another is refused as used).
+        // The card was read before another clerk's deposit under the duty's reference was booked: the whole shortfall is
+        // offered again, under that same reference. Sent, the service answers with the booking already made and marks it
+        // replayed (Idempotent-Replayed: true); the card shows the account funded and says nothing was booked again.
         _service.Account = Account(balance: 0m);
-        _service.Instructions = Instructions();
         var card = RenderCard();
         AssertSuggested(card, "20", Reference);
 
-        _service.Answer = (HttpStatusCode.OK, Account(balance: 20m), () => _service.Account = Account(balance: 20m)); // the booking already made
+        _service.Answer = (HttpStatusCode.OK, Account(balance: 20m), () => _service.Account = Account(balance: 20m));
+        _service.Replayed = true;
         Deposit(card, "20");
         Assert.Contains($"\"reference\":\"{Reference}\"", _service.Bodies.Single());
         card.WaitForAssertion(() => Assert.NotEmpty(card.FindAll("[data-testid=payer-funded]")), TimeSpan.FromSeconds(10));
+        Assert.Equal($"Deposit {Reference} was booked already (20.00 USD): nothing was booked again.", card.Find("[data-testid=payer-replayed]").TextContent.Trim());
     }
 
     [Fact]
@@ -76,7 +88,7 @@ public sealed class PayerAccountTests : PaymentsComponentContext
 
         AssertSuggested(card, "20", Reference);
         Assert.Equal(["/accounts"], _service.Posts);
-        Assert.Equal(1, _service.InstructionReads); // none beside the account's 404; one once it was opened here (its follow waits, uncounted)
+        Assert.Empty(card.FindAll("[data-testid=payer-replayed]"));
     }
 
     private IRenderedComponent<PayerAccount> RenderCard(string version = "Requested") =>
@@ -96,27 +108,25 @@ public sealed class PayerAccountTests : PaymentsComponentContext
         card.Find("[data-testid=deposits-submit]").Click();
     }
 
-    private static string Account(decimal balance) =>
-        $"{{\"party\":\"EXP-1\",\"currency\":\"USD\",\"address\":\"0x01\",\"servicingBank\":\"BNK-1\",\"balance\":{balance},\"entries\":[],\"entryCount\":0}}";
+    private static string Account(decimal balance, (decimal Amount, int Count) queued = default) =>
+        $"{{\"party\":\"EXP-1\",\"currency\":\"USD\",\"address\":\"0x01\",\"servicingBank\":\"BNK-1\",\"balance\":{balance},\"entries\":[],\"entryCount\":0," +
+        $"\"queuedDeposits\":{queued.Amount},\"queuedDepositCount\":{queued.Count},\"queuedWithdrawals\":0,\"queuedWithdrawalCount\":0}}";
 
     private static string Queued(string reference, decimal amount) =>
         $"{{\"kind\":\"deposit\",\"party\":\"EXP-1\",\"currency\":\"USD\",\"reference\":\"{reference}\",\"amount\":{amount},\"status\":\"Queued\",\"bank\":\"BNK-1\",\"requestedAtUnixMs\":1796000000000}}";
 
-    private static string Instructions(params (string Reference, decimal Amount)[] queued) =>
-        $"{{\"items\":[{string.Join(",", queued.Select(q => Queued(q.Reference, q.Amount)))}],\"pageNumber\":1,\"pageSize\":200,\"total\":{queued.Length}}}";
-
     /// <summary>
-    /// The payments service for one account: reads answer the account and its instructions as they stand; a follow waits
-    /// (until cancelled); a deposit is answered as scripted and changes what later reads see.
+    /// The payments service for one account: a read answers the account as it stands; a follow waits (until cancelled); a
+    /// deposit is answered as scripted (marked replayed when <see cref="Replayed"/>) and changes what later reads see.
     /// </summary>
     private sealed class AccountService : HttpMessageHandler
     {
         public volatile string Account = "";
-        public volatile string Instructions = PayerAccountTests.Instructions();
         public (HttpStatusCode Status, string Body, Action Then) Answer;
+        public volatile bool Replayed;
         public readonly List<string> Posts = [];
         public readonly List<string> Bodies = [];
-        public int InstructionReads;
+        public readonly System.Collections.Concurrent.ConcurrentQueue<string> Reads = new();
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
@@ -129,12 +139,13 @@ public sealed class PayerAccountTests : PaymentsComponentContext
                     Bodies.Add(body);
                 }
                 Answer.Then();
-                return Json(Answer.Status, Answer.Body);
+                var answer = Json(Answer.Status, Answer.Body);
+                if (Replayed) answer.Headers.Add("Idempotent-Replayed", "true");
+                return answer;
             }
             if (request.RequestUri!.Query.Contains("waitSeconds", StringComparison.Ordinal)) await Task.Delay(Timeout.Infinite, cancellationToken);
-            var instructions = request.RequestUri.AbsolutePath.EndsWith("/instructions", StringComparison.Ordinal);
-            if (instructions) Interlocked.Increment(ref InstructionReads);
-            var current = instructions ? Instructions : Account;
+            Reads.Enqueue(request.RequestUri.AbsolutePath);
+            var current = Account;
             if (current.Length == 0)
                 return new HttpResponseMessage(HttpStatusCode.NotFound)
                 {

@@ -186,6 +186,9 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
                 await Expect(asked).ToContainTextAsync("Withdrawal");
                 await Expect(asked).ToContainTextAsync("Queued");
                 await Expect(bank.GetByTestId("account-balance").GetByTestId("ledger-balance")).ToHaveTextAsync("50.00");
+                // The balance's card says what is on its way out, with the balance it is read with, and what is left to withdraw.
+                await Expect(bank.GetByTestId("account-queued")).ToHaveTextAsync("withdrawals 20.00 USD (1)");
+                await Expect(bank.GetByTestId("account-withdrawable")).ToHaveTextAsync("30.00 USD");
                 await bank.ScreenshotAsync("withdrawal-queued");
                 Assert.Empty(await bank.SeriousAccessibilityViolationsAsync());
                 // The holder sees it waiting on its own page too.
@@ -203,7 +206,56 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
             await Expect(bank.GetByTestId("account-balance").GetByTestId("ledger-balance")).ToHaveTextAsync("30.00", Slow);
             await Expect(bank.GetByTestId("entries")).ToContainTextAsync(reference);
             await Expect(bank.GetByTestId("instructions")).ToHaveCountAsync(0, new() { Timeout = 60_000 });
+            await Expect(bank.GetByTestId("account-queued")).ToHaveCountAsync(0, new() { Timeout = 60_000 });
             await bank.ScreenshotAsync("withdrawal-booked");
+        });
+    }
+
+    [Fact]
+    public async Task A_deposit_the_chain_has_not_taken_yet_covers_the_duty_on_its_page_and_is_not_offered_again_until_it_is_booked()
+    {
+        await JourneyAsync("payer-deposit-queued", async () =>
+        {
+            var declarant = Unique("EXP-DEPQ");
+            var (_, reference) = await DeclarationWithDutyRequestedAsync(declarant);
+            var payment = await PollAsync(declarant, Roles.Exporter, new Uri(Payments, $"/duty-payments/{reference}"), p => p["status"] is not null);
+            var (currency, due) = (payment["currency"]!.GetValue<string>(), payment["amount"]!.GetValue<decimal>());
+            await PostAsync(declarant, Roles.Exporter, new Uri(Payments, "/accounts/mandates"), new { bank = Bank, currency });
+            await PostAsync(Bank, Roles.Bank, new Uri(Payments, "/accounts"), new { party = declarant, currency });
+            var bank = await SignedInAsync(Roles.Bank, Bank, "treasury.ops");
+            await GoAsync(bank, $"/duty-payments/{reference}");
+            await Expect(bank.GetByTestId("deposits-form")).ToBeVisibleAsync(SlowVisible);
+
+            // The chain mines nothing (a node behind, a stall): the deposit waits in the node, and the card — following the
+            // account, whose view gives the deposits queued with its balance — counts it against the shortfall as soon as it is
+            // asked: the form gives way to the queued deposit, nothing more is offered, though the balance has not moved.
+            var chain = new Nethereum.Web3.Web3(system.Services.Chain.RpcUrl);
+            await chain.Client.SendRequestAsync<object?>("evm_setAutomine", null, false);
+            try
+            {
+                await bank.GetByTestId("deposits-submit").ClickAsync();
+                await Expect(bank.GetByTestId("payer-queued")).ToContainTextAsync($"{TradeChain.Console.Services.Display.Money(due, currency)} in one deposit", SlowContains);
+                await Expect(bank.GetByTestId("payer-covered")).ToBeVisibleAsync(SlowVisible);
+                await Expect(bank.GetByTestId("payer-balance")).ToHaveTextAsync(TradeChain.Console.Services.Display.Money(0m, currency));
+                await Expect(bank.GetByTestId("deposits-submit")).ToHaveCountAsync(0);
+                await bank.ScreenshotAsync("payer-deposit-queued");
+                Assert.Empty(await bank.SeriousAccessibilityViolationsAsync());
+                // Another clerk opening the duty now is not offered the deposit again either.
+                var other = await SignedInAsync(Roles.Bank, Bank, "treasury.clerk2");
+                await GoAsync(other, $"/duty-payments/{reference}");
+                await Expect(other.GetByTestId("payer-covered")).ToBeVisibleAsync(SlowVisible);
+                await Expect(other.GetByTestId("deposits-submit")).ToHaveCountAsync(0);
+            }
+            finally
+            {
+                await chain.Client.SendRequestAsync<object?>("evm_setAutomine", null, true);
+                await chain.Client.SendRequestAsync<object?>("evm_mine", null);
+            }
+
+            // Mined and booked: the open page, never reloaded, shows the account funded and nothing queued.
+            await Expect(bank.GetByTestId("payer-funded")).ToBeVisibleAsync(SlowVisible);
+            await Expect(bank.GetByTestId("payer-queued")).ToHaveCountAsync(0);
+            await bank.ScreenshotAsync("payer-deposit-booked");
         });
     }
 

@@ -78,6 +78,32 @@ public sealed class PaymentsPostgresStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_accounts_standing_sums_its_queued_deposits_and_withdrawals_beside_its_balance_on_postgres()
+    {
+        await using (var db = Db())
+        {
+            var account = new SettlementAccount { Party = "EXP-Q", Currency = "USD", ServicingBank = "BNK-A", Address = "0xq" };
+            var other = new SettlementAccount { Party = "EXP-Q", Currency = "VND", ServicingBank = "BNK-A", Address = "0xqv" };
+            db.Accounts.AddRange(account, other);
+            db.Entries.Add(new LedgerEntry { Party = "EXP-Q", Currency = "USD", AmountMinor = 5_000, Kind = LedgerEntryKind.Deposit, Reference = "D-0", TransactionHash = "0xtx" });
+            db.BookingInstructions.Add(BookingInstruction.Ask(LedgerEntryKind.Deposit, "BNK-A", "clerk", account, 3_000_000_000L, "D-1", Now)); // beyond 32 bits
+            db.BookingInstructions.Add(BookingInstruction.Ask(LedgerEntryKind.Deposit, "BNK-A", "clerk", account, 250, "D-2", Now));
+            db.BookingInstructions.Add(BookingInstruction.Ask(LedgerEntryKind.Withdrawal, "BNK-A", "clerk", account, 1_200, "W-1", Now));
+            var booked = BookingInstruction.Ask(LedgerEntryKind.Deposit, "BNK-A", "clerk", account, 5_000, "D-0", Now);
+            booked.MarkBooked("0xtx", Now);
+            var refused = BookingInstruction.Ask(LedgerEntryKind.Withdrawal, "BNK-A", "clerk", account, 9_999, "W-2", Now);
+            refused.MarkRefused("contract:InsufficientBalance", "no", Now);
+            db.BookingInstructions.AddRange(booked, refused, BookingInstruction.Ask(LedgerEntryKind.Deposit, "BNK-A", "clerk", other, 77, "D-V", Now));
+            await db.SaveChangesAsync();
+        }
+        await using var read = Db();
+        // Queued only: the booked deposit is in the balance, the refused withdrawal nowhere, the other currency's apart.
+        Assert.Equal(new AccountStanding(5_000, 1, 3_000_000_250L, 2, 1_200, 1), await SettlementLedger.StandingAsync(read, "EXP-Q", "USD", CancellationToken.None));
+        Assert.Equal(new AccountStanding(0, 0, 77, 1, 0, 0), await SettlementLedger.StandingAsync(read, "EXP-Q", "VND", CancellationToken.None)); // no entry yet
+        Assert.Null(await SettlementLedger.StandingAsync(read, "EXP-NONE", "USD", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Concurrent_bookings_on_one_account_all_count_in_its_balance()
     {
         // The customs treasury is credited by every bank's settlements at once: its balance row is where they meet.

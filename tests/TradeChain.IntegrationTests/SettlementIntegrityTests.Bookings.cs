@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Numerics;
+using System.Text.Json.Nodes;
 using Nethereum.RPC.Eth.DTOs;
 using TradeChain.Cli;
 using TradeChain.Ledger;
@@ -34,16 +36,18 @@ public sealed partial class SettlementIntegrityTests
         await system.Payments.StartAsync();
         try
         {
-            var (status, queued) = await Send(noWait, HttpMethod.Post, deposits, new { amount = 75.25m, reference = "DEP-Q-1" });
-            Assert.Equal(HttpStatusCode.Accepted, status);
+            var (status, queued, replayed) = await Ask(noWait, deposits, new { amount = 75.25m, reference = "DEP-Q-1" });
+            Assert.Equal((HttpStatusCode.Accepted, false), (status, replayed)); // asked now
             Assert.Equal(("Queued", 75.25m, "BNK-HSBC"), (queued!["status"]!.GetValue<string>(), queued["amount"]!.GetValue<decimal>(), queued["bank"]!.GetValue<string>()));
             Assert.Null(queued["transactionHash"]);
+            // The account's view gives it among the queued, with the balance it is not in yet.
+            Assert.Equal((0m, 75.25m, 1, 0m, 0), Standing(await Get(holder, new Uri(payments, "accounts/EXP-DEPOSIT-Q/USD"))));
             // Without respond-async it waits (Payments:DepositWaitSeconds, or here the client's Prefer: wait=2) and still
             // answers 202: nothing here sends it.
             using var briefly = Client(Roles.Bank, "BNK-HSBC");
             briefly.DefaultRequestHeaders.Add("Prefer", "wait=2");
-            var (waited, _) = await Send(briefly, HttpMethod.Post, deposits, new { amount = 75.25m, reference = "DEP-Q-1" });
-            Assert.Equal(HttpStatusCode.Accepted, waited);
+            var (waited, _, askedBefore) = await Ask(briefly, deposits, new { amount = 75.25m, reference = "DEP-Q-1" });
+            Assert.Equal((HttpStatusCode.Accepted, true), (waited, askedBefore)); // that deposit, still queued: nothing asked again
             // The same reference for another amount is refused, naming the rule; a stranger learns nothing of the deposit.
             var (reused, problem) = await Send(noWait, HttpMethod.Post, deposits, new { amount = 80m, reference = "DEP-Q-1" });
             Assert.Equal((HttpStatusCode.Conflict, "reference-used"), (reused, problem!["rule"]!.GetValue<string>()));
@@ -68,18 +72,19 @@ public sealed partial class SettlementIntegrityTests
         var tx = booked["transactionHash"]!.GetValue<string>();
         Assert.Equal(new BigInteger(7525), await chain.BalanceOfAsync("USD", address));
         var view = await Get(holder, new Uri(payments, "accounts/EXP-DEPOSIT-Q/USD"));
-        Assert.Equal(75.25m, view["balance"]!.GetValue<decimal>());
+        Assert.Equal((75.25m, 0m, 0, 0m, 0), Standing(view)); // booked: in the balance, no longer queued
         var entry = view["entries"]!.AsArray().Single()!;
         Assert.Equal(("deposit", "DEP-Q-1", tx), (entry["kind"]!.GetValue<string>(), entry["reference"]!.GetValue<string>(), entry["transactionHash"]!.GetValue<string>()));
         Assert.Equal(1L, await Count(system.DatabasePath("payments"),
             $"SELECT COUNT(*) FROM iso20022_messages WHERE MessageType LIKE 'camt.054%' AND Subject = 'EXP-DEPOSIT-Q/USD' AND Xml LIKE '%{tx[2..]}%'"));
 
-        // Asked again: the booking made, answered 200 with the account; nothing minted twice.
-        var again = await Post(bank, deposits, new { amount = 75.25m, reference = "DEP-Q-1" });
-        Assert.Equal(75.25m, again["balance"]!.GetValue<decimal>());
-        // A new deposit on the worker is answered 200 once booked, within the request's wait.
-        var second = await Post(bank, deposits, new { amount = 1.50m, reference = "DEP-Q-2" });
-        Assert.Equal((76.75m, 76.75m), (second["balance"]!.GetValue<decimal>(), second["chainBalance"]!.GetValue<decimal>()));
+        // Asked again: the booking made, answered 200 with the account and marked replayed; nothing minted twice.
+        var (okAgain, again, replayedAgain) = await Ask(bank, deposits, new { amount = 75.25m, reference = "DEP-Q-1" });
+        Assert.Equal((HttpStatusCode.OK, true, 75.25m), (okAgain, replayedAgain, again!["balance"]!.GetValue<decimal>()));
+        // A new deposit on the worker is answered 200 once booked, within the request's wait (booked now: not replayed).
+        var (okSecond, second, replayedSecond) = await Ask(bank, deposits, new { amount = 1.50m, reference = "DEP-Q-2" });
+        Assert.Equal((HttpStatusCode.OK, false), (okSecond, replayedSecond));
+        Assert.Equal((76.75m, 76.75m), (second!["balance"]!.GetValue<decimal>(), second["chainBalance"]!.GetValue<decimal>()));
         Assert.Equal(new BigInteger(7675), await chain.BalanceOfAsync("USD", address));
         Assert.Equal(2L, await Count(system.DatabasePath("payments"), "SELECT COUNT(*) FROM booking_instructions WHERE Party = 'EXP-DEPOSIT-Q' AND Kind = 'Deposit' AND Status = 'Booked'"));
     }
@@ -152,6 +157,8 @@ public sealed partial class SettlementIntegrityTests
             var (status, queued) = await Send(noWait, HttpMethod.Post, withdrawals, new { amount = 60m, reference = "WD-Q-1" });
             Assert.Equal(HttpStatusCode.Accepted, status);
             Assert.Equal(("withdrawal", "Queued", 60m), (queued!["kind"]!.GetValue<string>(), queued["status"]!.GetValue<string>(), queued["amount"]!.GetValue<decimal>()));
+            // The account's view gives it among the queued withdrawals, beside the balance it is not taken from yet.
+            Assert.Equal((100m, 0m, 0, 60m, 1), Standing(await Get(holder, account)));
             // The queued withdrawal holds its funds back: of the 100 booked, 60 are on their way out, so 50 more are refused.
             var (over, problem) = await Send(noWait, HttpMethod.Post, withdrawals, new { amount = 50m, reference = "WD-Q-2" });
             Assert.Equal((HttpStatusCode.Conflict, "insufficient-funds"), (over, problem!["rule"]!.GetValue<string>()));
@@ -180,6 +187,7 @@ public sealed partial class SettlementIntegrityTests
         Assert.Equal(new BigInteger(4000), await chain.BalanceOfAsync("USD", address));
         var view = await Get(holder, account);
         Assert.Equal((40m, true), (view["balance"]!.GetValue<decimal>(), view["agrees"]!.GetValue<bool>()));
+        Assert.Equal((40m, 0m, 0, 0m, 0), Standing(view));
         var entry = view["entries"]!.AsArray().Single(e => e!["kind"]!.GetValue<string>() == "withdrawal")!;
         Assert.Equal(("WD-Q-1", -60m, tx), (entry["reference"]!.GetValue<string>(), entry["amount"]!.GetValue<decimal>(), entry["transactionHash"]!.GetValue<string>()));
         Assert.Equal(1L, await Count(system.DatabasePath("payments"),
@@ -292,6 +300,20 @@ public sealed partial class SettlementIntegrityTests
         Assert.True(refusedAgain["decidedAtUnixMs"]!.GetValue<long>() > refused["decidedAtUnixMs"]!.GetValue<long>(), refusedAgain.ToJsonString());
         Assert.Equal(1L, await Count(system.DatabasePath("payments"), "SELECT COUNT(*) FROM booking_instructions WHERE Reference = 'WD-NO' AND Status = 'Refused'"));
     }
+
+    /// <summary>A deposit or withdrawal asked: the status, the body, and whether the answer is marked replayed (Idempotent-Replayed: true).</summary>
+    private static async Task<(HttpStatusCode Status, JsonNode? Body, bool Replayed)> Ask(HttpClient client, Uri uri, object body)
+    {
+        using var response = await client.PostAsJsonAsync(uri, body);
+        var text = await response.Content.ReadAsStringAsync();
+        var replayed = response.Headers.TryGetValues("Idempotent-Replayed", out var values) && values.Single() == "true";
+        return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text), replayed);
+    }
+
+    /// <summary>An account's view: its balance, and its queued deposits and withdrawals (sum, count).</summary>
+    private static (decimal, decimal, int, decimal, int) Standing(JsonObject view) =>
+        (view["balance"]!.GetValue<decimal>(), view["queuedDeposits"]!.GetValue<decimal>(), view["queuedDepositCount"]!.GetValue<int>(),
+            view["queuedWithdrawals"]!.GetValue<decimal>(), view["queuedWithdrawalCount"]!.GetValue<int>());
 
     /// <summary>The clients of a test of a holder's account: its bank, its bank preferring not to wait (respond-async), the holder; and the account's chain address.</summary>
     private sealed record AccountParties(HttpClient Bank, HttpClient NoWait, HttpClient Holder, string Address) : IDisposable

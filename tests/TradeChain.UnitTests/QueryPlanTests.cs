@@ -2,6 +2,7 @@ using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using TradeChain.Documents.Application;
 using TradeChain.Documents.Infrastructure;
+using TradeChain.Payments.Infrastructure;
 using TradeChain.ServiceDefaults.Persistence;
 
 namespace TradeChain.UnitTests;
@@ -17,6 +18,7 @@ public sealed class QueryPlanTests : IAsyncLifetime
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "tradechain-plans-" + Guid.NewGuid().ToString("N"));
     private DocumentsDbContext _documents = default!;
+    private PaymentsDbContext _payments = default!;
 
     public async Task InitializeAsync()
     {
@@ -24,11 +26,15 @@ public sealed class QueryPlanTests : IAsyncLifetime
         _documents = new DocumentsDbContext(new DbContextOptionsBuilder<DocumentsDbContext>()
             .UseServiceDatabase($"Data Source={Path.Combine(_dir, "documents.db")}").Options);
         await ServiceDatabase.MigrateAsync(_documents);
+        _payments = new PaymentsDbContext(new DbContextOptionsBuilder<PaymentsDbContext>()
+            .UseServiceDatabase($"Data Source={Path.Combine(_dir, "payments.db")}").Options);
+        await ServiceDatabase.MigrateAsync(_payments);
     }
 
     public async Task DisposeAsync()
     {
         await _documents.DisposeAsync();
+        await _payments.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
     }
@@ -58,6 +64,16 @@ public sealed class QueryPlanTests : IAsyncLifetime
         var plan = await PlanAsync(_documents, IssueDocuments.Unconfirmed(_documents, [Guid.NewGuid()]).Take(new IssuanceOptions().MaxBatchSize));
         Assert.Contains("USING INDEX IX_issuance_batches_Confirmed", plan);
         Assert.DoesNotContain("SCAN b", plan);
+    }
+
+    [Fact]
+    public async Task An_accounts_view_reads_its_queued_bookings_by_the_accounts_index_not_every_instruction_ever_asked()
+    {
+        var plan = await PlanAsync(_payments, SettlementLedger.Standing(_payments, "EXP", "USD"));
+        // Four subqueries over the instructions (two sums, two counts), each by the partial index of those not booked, not by the
+        // one on (party, kind, reference), which holds every instruction ever asked.
+        Assert.Equal(4, plan.Split('\n').Count(step => step.Contains("USING INDEX IX_booking_instructions_Party_Currency_RequestedAtUnixMs")));
+        Assert.DoesNotContain("SCAN", plan);
     }
 
     /// <summary>SQLite's plan of <paramref name="query"/>, one step a line.</summary>

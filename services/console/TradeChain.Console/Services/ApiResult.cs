@@ -48,6 +48,12 @@ public sealed record ApiResult<T>(T? Value, ApiProblem? Problem)
 {
     public bool Ok => Problem is null;
 
+    /// <summary>
+    /// The service answered with a record made before under the same reference (<c>Idempotent-Replayed: true</c>: a deposit or
+    /// withdrawal asked again): nothing was done again.
+    /// </summary>
+    public bool Replayed { get; init; }
+
     public static ApiResult<T> Success(T value) => new(value, null);
 
     public static ApiResult<T> Failure(ApiProblem problem) => new(default, problem);

@@ -129,8 +129,9 @@ public abstract class ServiceApi(HttpClient http, AuthenticationStateProvider au
             var text = await response.Content.ReadAsStringAsync(ct);
             if (!response.IsSuccessStatusCode)
                 return ApiResult<T>.Failure(ApiProblem.Parse((int)response.StatusCode, text, Describe((int)response.StatusCode)));
-            if (string.IsNullOrWhiteSpace(text)) return ApiResult<T>.Success(default!);
-            return ApiResult<T>.Success(JsonSerializer.Deserialize<T>(text, Json)!);
+            var replayed = response.Headers.TryGetValues("Idempotent-Replayed", out var values) && values.Contains("true", StringComparer.OrdinalIgnoreCase);
+            if (string.IsNullOrWhiteSpace(text)) return ApiResult<T>.Success(default!) with { Replayed = replayed };
+            return ApiResult<T>.Success(JsonSerializer.Deserialize<T>(text, Json)!) with { Replayed = replayed };
         }
         catch (HttpRequestException e) { return ApiResult<T>.Failure(Unreachable(e)); }
         catch (JsonException e) { return ApiResult<T>.Failure(new ApiProblem(502, $"The {ServiceName} service answered in an unexpected shape", e.Message, null, new Dictionary<string, string[]>())); }

@@ -38,8 +38,14 @@ public sealed record AccountListItem(string Party, string Currency, string Addre
 /// <param name="ChainBalance">The token balance read from the chain; null when it is not known (<paramref name="ChainBalanceUnknown"/> says why).</param>
 /// <param name="Agrees">Whether the two balances are equal; null when the chain balance was not read (false when it is out of range).</param>
 /// <param name="ChainBalanceUnknown">Null when the chain balance was read; otherwise why not (<see cref="ChainBalanceReading"/>).</param>
+/// <param name="QueuedDeposits">The deposits asked of the account's bank and queued for its next transaction, not booked yet: their sum
+/// (<paramref name="QueuedDepositCount"/> of them). Read in the same statement as <paramref name="Balance"/>: an amount asked counts in one
+/// of the two, never both, never neither (<see cref="SettlementLedger.StandingAsync"/>).</param>
+/// <param name="QueuedWithdrawals">The same of withdrawals (<paramref name="QueuedWithdrawalCount"/>): <paramref name="Balance"/> less these is
+/// what a further withdrawal may take.</param>
 public sealed record AccountView(string Party, string Currency, string Address, string ServicingBank, decimal Balance, decimal? ChainBalance, bool? Agrees,
-    string? ChainBalanceUnknown, IReadOnlyList<LedgerEntryView> Entries, long EntryCount, int PageNumber, int PageSize);
+    string? ChainBalanceUnknown, IReadOnlyList<LedgerEntryView> Entries, long EntryCount, int PageNumber, int PageSize, decimal QueuedDeposits, int QueuedDepositCount,
+    decimal QueuedWithdrawals, int QueuedWithdrawalCount);
 
 /// <summary>
 /// An account's token balance read from the chain, in minor units, or why it is not known: <see cref="NotRead"/> (the node
@@ -99,17 +105,17 @@ public static class AccountEndpoints
                 Results.Ok(await MessageEndpoints.ListAsync(db, $"{party}/{currency.ToUpperInvariant()}", u, ct)))
             .RequireAuthorization(Policies.AnyParty).WithSummary($"The account's camt.054 notifications of deposits and withdrawals (for its holder and its bank): the latest {MessageEndpoints.MaxListed}, oldest first.");
         group.MapGet("/{party}/{currency}", GetAsync).RequireAuthorization(Policies.AnyParty).Produces<AccountView>().Produces(StatusCodes.Status304NotModified)
-            .WithSummary($"Balance from the service's ledger and from the chain (null when not known; chainBalanceUnknown says why: not-read or out-of-range), and one page of the movements: page (1, the latest) and pageSize ({Paging.DefaultSize}, at most {Paging.MaxSize}); entryCount says how many there are in all. " +
-                         ListChanges.RecordSummary("account") + $" Woken by the account's movements committed here; another replica's, and the chain balance, at the read every {ViewReadAgainAnyway.TotalSeconds:0} s.");
+            .WithSummary($"Balance from the service's ledger and from the chain (null when not known; chainBalanceUnknown says why: not-read or out-of-range), the deposits and withdrawals queued and not booked (queuedDeposits and queuedDepositCount, queuedWithdrawals and queuedWithdrawalCount: read with the balance in one statement, so an amount counts in one or the other), and one page of the movements: page (1, the latest) and pageSize ({Paging.DefaultSize}, at most {Paging.MaxSize}); entryCount says how many there are in all. " +
+                         ListChanges.RecordSummary("account") + $" Woken by the account's movements, and its deposits and withdrawals asked or decided, committed here; another replica's, and the chain balance, at the read every {ViewReadAgainAnyway.TotalSeconds:0} s.");
         MapBooking(group, LedgerEntryKind.Deposit,
-            "The account's bank credits it against its books (mints tokens). Idempotent on the reference. Once booked, answered 200 with the account, whatever its chain balance read gives. " +
+            "The account's bank credits it against its books (mints tokens). Idempotent on the reference (a reference booked or asked before is answered with that booking and Idempotent-Replayed: true). Once booked, answered 200 with the account, whatever its chain balance read gives. " +
               "A bank whose key the service's signer holds asks the deposit, and the process that signs for the banks mints it in its next batch: the request waits for the booking " +
               "(Payments:DepositWaitSeconds, 15, or Prefer: wait=) and answers 200, 409 naming the token's rule when it refused the mint, or — with Prefer: respond-async, or when the wait runs out — " +
               "202 with the deposit still queued (Location: GET /accounts/{party}/{currency}/deposits/{reference}).",
             "A deposit asked of the account's bank: Queued (waiting for the bank's next batch; to the bank, how many sends failed and the last failure), Booked (its transaction) or Refused (the token's rule). " +
               "For the account's holder and its bank; answered from the ledger for a deposit booked in its request.");
         MapBooking(group, LedgerEntryKind.Withdrawal,
-            "The account's bank debits it to its books (burns tokens); the booked balance less the withdrawals already queued must cover it (409 insufficient-funds). Idempotent on the reference. " +
+            "The account's bank debits it to its books (burns tokens); the booked balance less the withdrawals already queued must cover it (409 insufficient-funds). Idempotent on the reference (Idempotent-Replayed: true, as a deposit's). " +
               "Once booked, answered 200 with the account, whatever its chain balance read gives. A bank whose key the service's signer holds asks the withdrawal, and the process that " +
               "signs for the banks burns it: the request waits as a deposit's does and answers 200, 409 naming the token's rule, or 202 with the withdrawal still queued " +
               "(Location: GET /accounts/{party}/{currency}/withdrawals/{reference}).",
@@ -377,6 +383,9 @@ public static class AccountEndpoints
         var caller = Caller.From(user);
         var booking = await book.HandleAsync(caller, party, currency.ToUpperInvariant(), request.Amount!.Value, request.Reference!, kind, ct);
         if (booking is null) return Problems.NotFound("account", $"{party}/{currency}");
+        // A retry, a second click or another clerk under a reference booked or asked already: the answer is that booking, and
+        // says so (the header Stripe's API and others use), so that a client can tell "booked now" from "booked before".
+        if (booking.Replayed) http.Response.Headers[IdempotentReplayed] = "true";
         if (booking.Instruction is { } asked)
         {
             // Asked: the process that signs for the banks sends it. Unless the client prefers not to wait (RFC 7240
@@ -390,6 +399,12 @@ public static class AccountEndpoints
         }
         return Results.Ok(await ViewAsync(db, ledger, booking.Account, logs.CreateLogger(typeof(AccountEndpoints)), ct, RecentEntries));
     }
+
+    /// <summary>
+    /// The header on the answer to a deposit or withdrawal whose reference was booked or asked before: nothing was booked or
+    /// asked again; the answer (200 with the account, 202 with the instruction still queued) is that earlier booking's.
+    /// </summary>
+    public const string IdempotentReplayed = "Idempotent-Replayed";
 
     /// <summary>Where a deposit or withdrawal asked is read (its 202's Location).</summary>
     private static string InstructionPath(BookingInstruction asked) =>
@@ -485,7 +500,8 @@ public static class AccountEndpoints
     public static async Task<AccountView> ViewAsync(PaymentsDbContext db, SettlementLedger ledger, SettlementAccount account, ILogger log, CancellationToken ct,
         int pageSize, int pageNumber = 1, bool followed = false, AccountView? previous = null)
     {
-        var kept = await SettlementLedger.KeptBalanceAsync(db, account.Party, account.Currency, ct);
+        // The balance and the instructions queued in one statement; accounts are never deleted, so it is there.
+        var kept = await SettlementLedger.StandingAsync(db, account.Party, account.Currency, ct) ?? new AccountStanding(0, 0, 0, 0, 0, 0);
         var balance = kept.BalanceMinor;
         // A page past the last is empty without reading (a deep page would walk the account's whole history to find nothing).
         var entries = Paging.PastEnd(pageNumber, pageSize, kept.EntryCount) ? []
@@ -495,6 +511,7 @@ public static class AccountEndpoints
             chain = new ChainBalanceReading(LedgerEntry.ToMinor(known), null);
         return new AccountView(account.Party, account.Currency, account.Address, account.ServicingBank, LedgerEntry.FromMinor(balance), chain.Amount,
             chain.Agrees(balance), chain.Unknown, entries.Select(e => new LedgerEntryView(e.Kind.Name(), e.Reference, LedgerEntry.FromMinor(e.AmountMinor), e.TransactionHash, e.AtUnixMs)).ToList(),
-            kept.EntryCount, pageNumber, pageSize);
+            kept.EntryCount, pageNumber, pageSize, LedgerEntry.FromMinor(kept.QueuedDepositsMinor), kept.QueuedDepositCount,
+            LedgerEntry.FromMinor(kept.QueuedWithdrawalsMinor), kept.QueuedWithdrawalCount);
     }
 }

@@ -49,7 +49,9 @@ public sealed class OpenSettlementAccount(PaymentsDbContext db, SettlementLedger
 }
 
 /// <summary>A booking asked: the account, and — for one sent by the bank's signing process — its instruction (Queued while it waits for the chain, then Booked or Refused).</summary>
-public sealed record Booking(SettlementAccount Account, BookingInstruction? Instruction = null);
+/// <param name="Replayed">The reference was booked or asked already (a retry, a second click, another clerk): this answer is that
+/// booking, and nothing was booked or asked again (the API says it with <c>Idempotent-Replayed: true</c>).</param>
+public sealed record Booking(SettlementAccount Account, BookingInstruction? Instruction = null, bool Replayed = false);
 
 /// <summary>
 /// The account's own bank credits it against its books (a deposit: tokens minted) or debits it (a withdrawal: tokens
@@ -76,11 +78,14 @@ public sealed class BookOnAccount(PaymentsDbContext db, SettlementLedger ledger,
             if (Math.Abs(booked.AmountMinor) != LedgerEntry.ToMinor(amount) || booked.Currency != account.Currency)
                 throw new TradeChain.Domain.DomainRuleViolation("reference-used",
                     $"{kind.Name()} reference {reference} was booked already for {LedgerEntry.FromMinor(Math.Abs(booked.AmountMinor))} {booked.Currency}, not {amount} {account.Currency}: use a new reference for another {kind.Name()}.");
-            return new Booking(account);
+            return new Booking(account, Replayed: true);
         }
         // Queued (here, or before a change of configuration that now sends in the request): that instruction, followed — never a second path.
         if (ledger.QueuesBookings(kind, bank.Party) || await db.BookingInstructions.AnyAsync(d => d.Party == party && d.Kind == kind && d.Reference == reference, ct))
-            return new Booking(account, await AskAsync(kind, bank, account, LedgerEntry.ToMinor(amount), reference, ct));
+        {
+            var (instruction, replayed) = await AskAsync(kind, bank, account, LedgerEntry.ToMinor(amount), reference, ct);
+            return new Booking(account, instruction, replayed);
+        }
         if (kind == LedgerEntryKind.Withdrawal) await RequireWithdrawableAsync(account, LedgerEntry.ToMinor(amount), ct);
         var entry = await ledger.BookAsync(db, iso, account, bank.Party, amount, reference, kind, ct);
         try
@@ -92,7 +97,7 @@ public sealed class BookOnAccount(PaymentsDbContext db, SettlementLedger ledger,
             // A concurrent request under the same reference (the caller's retry) booked this same transaction first: done.
             db.ChangeTracker.Clear();
             if (!await db.Entries.AnyAsync(e => e.Kind == kind && e.Reference == reference && e.Party == party && e.TransactionHash == entry.TransactionHash, ct)) throw;
-            return new Booking(await db.Accounts.SingleAsync(a => a.Party == party && a.Currency == currency, ct));
+            return new Booking(await db.Accounts.SingleAsync(a => a.Party == party && a.Currency == currency, ct), Replayed: true);
         }
         return new Booking(account);
     }
@@ -105,12 +110,10 @@ public sealed class BookOnAccount(PaymentsDbContext db, SettlementLedger ledger,
     /// </summary>
     private async Task RequireWithdrawableAsync(SettlementAccount account, long amountMinor, CancellationToken ct)
     {
-        var queued = await db.BookingInstructions
-            // "Status <> Booked" repeats the filter of the index on (party, currency) so that SQLite's planner takes it.
-            .Where(d => d.Party == account.Party && d.Currency == account.Currency && d.Status != BookingInstructionStatus.Booked
-                        && d.Status == BookingInstructionStatus.Queued && d.Kind == LedgerEntryKind.Withdrawal)
-            .SumAsync(d => (long?)d.AmountMinor, ct) ?? 0;
-        var available = await SettlementLedger.BalanceAsync(db, account.Party, account.Currency, ct) - queued;
+        // The balance and the withdrawals queued in one statement: one booked between two reads would count twice.
+        var standing = await SettlementLedger.StandingAsync(db, account.Party, account.Currency, ct) ?? new AccountStanding(0, 0, 0, 0, 0, 0);
+        var queued = standing.QueuedWithdrawalsMinor;
+        var available = standing.BalanceMinor - queued;
         account.RequireFunds(available, LedgerEntry.FromMinor(amountMinor), queued == 0
             ? $"{account.Party}'s {account.Currency} account does not hold {LedgerEntry.FromMinor(amountMinor)} ({LedgerEntry.FromMinor(available)} available)."
             : $"{account.Party}'s {account.Currency} account does not hold {LedgerEntry.FromMinor(amountMinor)} beyond the withdrawals queued now ({LedgerEntry.FromMinor(available)} available).");
@@ -122,14 +125,15 @@ public sealed class BookOnAccount(PaymentsDbContext db, SettlementLedger ledger,
     /// <summary>
     /// The instruction, saved Queued for the sender (or the one asked before under this kind and reference: the same
     /// amount, else refused; one refused before is queued again). A withdrawal needs the funds (<see cref="RequireWithdrawableAsync"/>).
+    /// Replayed: the instruction was asked before (by this request's retry, a second click, another clerk), not asked now.
     /// </summary>
-    private async Task<BookingInstruction> AskAsync(LedgerEntryKind kind, Caller bank, SettlementAccount account, long amountMinor, string reference, CancellationToken ct)
+    private async Task<(BookingInstruction Instruction, bool Replayed)> AskAsync(LedgerEntryKind kind, Caller bank, SettlementAccount account, long amountMinor, string reference, CancellationToken ct)
     {
         var asked = await db.BookingInstructions.SingleOrDefaultAsync(d => d.Party == account.Party && d.Kind == kind && d.Reference == reference, ct);
         if (asked is not null)
         {
             asked.RequireSameAs(amountMinor, account.Currency);
-            if (asked.Status != BookingInstructionStatus.Refused) return asked;
+            if (asked.Status != BookingInstructionStatus.Refused) return (asked, true);
         }
         if (kind == LedgerEntryKind.Withdrawal) await RequireWithdrawableAsync(account, amountMinor, ct);
         if (asked is not null)
@@ -138,13 +142,13 @@ public sealed class BookOnAccount(PaymentsDbContext db, SettlementLedger ledger,
             try
             {
                 await db.SaveChangesAsync(ct);
-                return asked;
+                return (asked, false);
             }
             catch (DbUpdateConcurrencyException)
             {
                 // The same ask again at the same moment (a client's retry, a double click) queued it first: that instruction.
                 db.ChangeTracker.Clear();
-                return await db.BookingInstructions.SingleAsync(d => d.Id == asked.Id, ct);
+                return (await db.BookingInstructions.SingleAsync(d => d.Id == asked.Id, ct), true);
             }
         }
         // The queue has a bound per bank: a bank (or a runaway client of it) cannot grow it without end.
@@ -157,7 +161,7 @@ public sealed class BookOnAccount(PaymentsDbContext db, SettlementLedger ledger,
         try
         {
             await db.SaveChangesAsync(ct);
-            return instruction;
+            return (instruction, false);
         }
         catch (DbUpdateException)
         {
@@ -166,7 +170,7 @@ public sealed class BookOnAccount(PaymentsDbContext db, SettlementLedger ledger,
             var first = await db.BookingInstructions.SingleOrDefaultAsync(d => d.Party == account.Party && d.Kind == kind && d.Reference == reference, ct);
             if (first is null) throw; // not that race: the database's own failure, answered as such
             first.RequireSameAs(amountMinor, account.Currency);
-            return first;
+            return (first, true);
         }
     }
 }

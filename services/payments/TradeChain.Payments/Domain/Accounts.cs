@@ -165,6 +165,14 @@ public sealed class AccountBalance
     public long EntryCount { get; set; }
 }
 
+/// <summary>
+/// An account as it stands, read in one statement (<see cref="Infrastructure.SettlementLedger.StandingAsync"/>): its booked
+/// balance and entry count (<see cref="AccountBalance"/>), and its deposits and withdrawals asked and still queued for the
+/// bank's next transaction (sums in minor units, and counts).
+/// </summary>
+public sealed record AccountStanding(long BalanceMinor, long EntryCount, long QueuedDepositsMinor, int QueuedDepositCount, long QueuedWithdrawalsMinor,
+    int QueuedWithdrawalCount);
+
 /// <summary>What moved the money of a <see cref="LedgerEntry"/>; stored and shown as <see cref="LedgerEntryKinds.Name"/> (deposit, duty-payment, credit-escrow…).</summary>
 public enum LedgerEntryKind { Deposit, Withdrawal, DutyPayment, CreditEscrow, CreditAdjustment, CreditRelease, CreditRefund }
 

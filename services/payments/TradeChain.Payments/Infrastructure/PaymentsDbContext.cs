@@ -61,13 +61,14 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
     /// account it moves, and the accounts lists; one that opens an account wakes the accounts lists and the mandates lists
     /// (a mandate shows whether its account is open); one that gives or moves a mandate wakes the mandates lists only (a
     /// mandate is not in the accounts lists, so a party changing its mandate back and forth cannot make them read again).
-    /// A deposit or withdrawal instruction asked wakes the booking sender, decided wakes the request waiting for it, and
-    /// any change of one (a failed send noted too) wakes its account's list of instructions.
+    /// A deposit or withdrawal instruction asked wakes the booking sender, decided wakes the request waiting for it, either
+    /// wakes its account's followers (the view gives the account's queued sums), and any change of one (a failed send noted
+    /// too) wakes its account's list of instructions.
     /// One pass over the tracked entries (one DetectChanges): this runs at every save.
     /// </summary>
     protected override IEnumerable<string> ChangedWithoutTransition()
     {
-        HashSet<(string Party, string Currency)>? moved = null, instructed = null;
+        HashSet<(string Party, string Currency)>? moved = null, instructed = null, requeued = null;
         List<string>? decided = null;
         bool opened = false, mandated = false, asked = false;
         foreach (var entry in ChangeTracker.Entries())
@@ -88,6 +89,8 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
                     (instructed ??= []).Add((instruction.Party, instruction.Currency));
                     // Asked (or asked again): the sender wakes. Decided: the request waiting for it. (A failed send noted is neither.)
                     if (entry.State == EntityState.Modified && !entry.Property(nameof(BookingInstruction.Status)).IsModified) break;
+                    // Asked or decided: the account's view, which gives its queued deposits and withdrawals (not the lists: they do not).
+                    (requeued ??= []).Add((instruction.Party, instruction.Currency));
                     if (instruction.Status == BookingInstructionStatus.Queued) asked = true;
                     else (decided ??= []).Add(RecordChanges.KeyOf(BookingInstruction.RecordType, instruction.Id.ToString()));
                     break;
@@ -97,6 +100,7 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
         foreach (var key in decided ?? []) yield return key;
         foreach (var (party, currency) in instructed ?? []) yield return InstructionsKey(party, currency);
         foreach (var (party, currency) in moved ?? []) yield return AccountKey(party, currency);
+        foreach (var (party, currency) in requeued ?? []) if (moved?.Contains((party, currency)) != true) yield return AccountKey(party, currency);
         if (moved is not null || opened) yield return ListChanges.AnyOf(AccountRecordType);
         if (opened || mandated) yield return ListChanges.AnyOf(MandateRecordType);
     }

@@ -378,6 +378,37 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
         ?? new AccountBalance { Party = party, Currency = currency };
 
     /// <summary>
+    /// The account's booked balance, how many entries make it, and its deposits and withdrawals asked and still queued
+    /// (<see cref="BookingInstruction"/>: their sums and counts), read in <b>one statement</b>. A queued instruction is booked
+    /// in the same transaction that inserts its entry (<see cref="BookingSender"/>), and one statement reads one snapshot
+    /// (SQLite's read transaction, PostgreSQL's statement snapshot), so an amount asked counts in the balance or among the
+    /// queued, never in both and never in neither: a page offering the shortfall from these figures cannot offer a deposit
+    /// already queued again, nor miss one booked meanwhile (two reads could do both). Null when the account does not exist.
+    /// </summary>
+    public static Task<AccountStanding?> StandingAsync(PaymentsDbContext db, string party, string currency, CancellationToken ct) =>
+        Standing(db, party, currency).SingleOrDefaultAsync(ct);
+
+    /// <summary>The query of <see cref="StandingAsync"/>: one statement, each part found by an index (QueryPlanTests).</summary>
+    public static IQueryable<AccountStanding> Standing(PaymentsDbContext db, string party, string currency)
+    {
+        const BookingInstructionStatus queued = BookingInstructionStatus.Queued, booked = BookingInstructionStatus.Booked;
+        const LedgerEntryKind deposit = LedgerEntryKind.Deposit;
+        // The account's queued instructions by the partial index of those not booked on (party, currency): "Status <> Booked"
+        // names its filter so that SQLite's planner may take it, and the kind is told apart in the sums, not in the filter —
+        // a term on the kind makes the planner take the index on (party, kind, reference) instead, which holds every
+        // instruction the party was ever asked of that kind.
+        var open = db.BookingInstructions.Where(d => d.Party == party && d.Currency == currency && d.Status != booked && d.Status == queued);
+        return db.Accounts.AsNoTracking().Where(a => a.Party == party && a.Currency == currency)
+            .Select(a => new AccountStanding(
+                db.Balances.Where(b => b.Party == party && b.Currency == currency).Select(b => (long?)b.BalanceMinor).FirstOrDefault() ?? 0,
+                db.Balances.Where(b => b.Party == party && b.Currency == currency).Select(b => (long?)b.EntryCount).FirstOrDefault() ?? 0,
+                open.Sum(d => d.Kind == deposit ? d.AmountMinor : 0),
+                open.Sum(d => d.Kind == deposit ? 1 : 0),
+                open.Sum(d => d.Kind == deposit ? 0 : d.AmountMinor),
+                open.Sum(d => d.Kind == deposit ? 0 : 1)));
+    }
+
+    /// <summary>
     /// One page of the party's entries, oldest first within it: page 1 is the latest <paramref name="pageSize"/>, page 2 the
     /// ones before those. Read newest first along the index (Party, Currency, Id): the latest page costs the same however
     /// long the history (bench/run.sh --ledger); page k skips the (k − 1) pages before it along the index.
