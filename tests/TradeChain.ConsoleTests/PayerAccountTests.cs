@@ -32,8 +32,7 @@ public sealed class PayerAccountTests : PaymentsComponentContext
         _service.Answer = (HttpStatusCode.Accepted, Queued(Reference, 12.5m), () => _service.Account = Account(balance: 0m, queued: (12.5m, 1)));
         Deposit(card, "12.5");
         AssertSuggested(card, "7.5", "");
-        Assert.Contains("12.50 USD in one deposit", card.Find("[data-testid=payer-queued]").TextContent);
-        Assert.Empty(card.FindAll("[data-testid=deposits-replayed]")); // asked now, not before
+        Assert.Contains("12.50 USD in one deposit is waiting", Words(card.Find("[data-testid=payer-queued]").TextContent));
 
         // The card reads the account again (its Version moved) before the deposit is booked: the queued 12.50 is still taken
         // off, 7.50 offered, not the 20 again.
@@ -45,7 +44,7 @@ public sealed class PayerAccountTests : PaymentsComponentContext
         card.Find("#payer-deposit-reference").Change("DEP-REST");
         Deposit(card, "7.5");
         card.WaitForAssertion(() => Assert.NotEmpty(card.FindAll("[data-testid=payer-covered]")), TimeSpan.FromSeconds(10));
-        Assert.Contains("20.00 USD in 2 deposits", card.Find("[data-testid=payer-queued]").TextContent);
+        Assert.Contains("20.00 USD in 2 deposits are waiting", Words(card.Find("[data-testid=payer-queued]").TextContent));
         Assert.Empty(card.FindAll("#payer-deposit-reference"));
         Assert.Equal(2, _service.Posts.Count);
 
@@ -54,8 +53,21 @@ public sealed class PayerAccountTests : PaymentsComponentContext
         card.Render(p => p.Add(a => a.Version, "Requested, booked"));
         card.WaitForAssertion(() => Assert.NotEmpty(card.FindAll("[data-testid=payer-funded]")), TimeSpan.FromSeconds(10));
         Assert.Empty(card.FindAll("[data-testid=payer-queued]"));
-        // Every read was the account's own: balance and queued deposits come in one answer.
+        // Every read and follow was the account's own: balance and queued deposits come in one answer.
+        Assert.NotEmpty(_service.Reads);
         Assert.All(_service.Reads, path => Assert.Equal("/accounts/EXP-1/USD", path));
+    }
+
+    [Fact]
+    public void Withdrawals_queued_count_against_the_balance_so_an_account_they_would_empty_is_not_shown_funded()
+    {
+        // 20 booked, exactly the duty, but 15 of it on its way out: the bank's next transactions may burn it before the
+        // settlement. The card offers the 15 as a deposit, not "holds enough".
+        _service.Account = Account(balance: 20m, withdrawing: (15m, 1));
+        var card = RenderCard();
+        AssertSuggested(card, "15", Reference);
+        Assert.Empty(card.FindAll("[data-testid=payer-funded]"));
+        Assert.Contains("counting the 15.00 USD of withdrawals queued", Words(card.Find("[data-testid=payer-account]").TextContent));
     }
 
     [Fact]
@@ -88,6 +100,33 @@ public sealed class PayerAccountTests : PaymentsComponentContext
 
         AssertSuggested(card, "20", Reference);
         Assert.Equal(["/accounts"], _service.Posts);
+    }
+
+    [Fact]
+    public void A_deposit_asked_already_and_still_queued_is_said_so_on_the_card_though_its_form_gives_way()
+    {
+        // Another clerk queued the duty's deposit after this card was read: sent again under the duty's reference, the
+        // service answers 202 with that deposit, still queued, marked replayed. The card reads the account again (the shortfall
+        // is covered, the form goes) and says the deposit was not sent again.
+        _service.Account = Account(balance: 0m);
+        var card = RenderCard();
+        AssertSuggested(card, "20", Reference);
+
+        _service.Answer = (HttpStatusCode.Accepted, Queued(Reference, 20m), () => _service.Account = Account(balance: 0m, queued: (20m, 1)));
+        _service.Replayed = true;
+        Deposit(card, "20");
+        card.WaitForAssertion(() => Assert.NotEmpty(card.FindAll("[data-testid=payer-covered]")), TimeSpan.FromSeconds(10));
+        Assert.Equal($"Deposit {Reference} was already asked and is still waiting for the bank's next transaction on chain: it was not sent again.",
+            card.Find("[data-testid=payer-replayed]").TextContent.Trim());
+
+        // A later deposit that books anew (not replayed) takes the words away.
+        _service.Replayed = false;
+        _service.Account = Account(balance: 5m);
+        card.Render(p => p.Add(a => a.Version, "Requested again"));
+        AssertSuggested(card, "15", Reference);
+        _service.Answer = (HttpStatusCode.OK, Account(balance: 20m), () => _service.Account = Account(balance: 20m));
+        Deposit(card, "15");
+        card.WaitForAssertion(() => Assert.NotEmpty(card.FindAll("[data-testid=payer-funded]")), TimeSpan.FromSeconds(10));
         Assert.Empty(card.FindAll("[data-testid=payer-replayed]"));
     }
 
@@ -102,15 +141,18 @@ public sealed class PayerAccountTests : PaymentsComponentContext
             Assert.Equal(reference, card.Find("#payer-deposit-reference").GetAttribute("value") ?? "");
         }, TimeSpan.FromSeconds(10));
 
+    /// <summary>The text as read: each run of white space one space.</summary>
+    private static string Words(string text) => System.Text.RegularExpressions.Regex.Replace(text, @"\s+", " ").Trim();
+
     private static void Deposit(IRenderedComponent<PayerAccount> card, string amount)
     {
         card.Find("#payer-deposit-amount").Change(amount);
         card.Find("[data-testid=deposits-submit]").Click();
     }
 
-    private static string Account(decimal balance, (decimal Amount, int Count) queued = default) =>
+    private static string Account(decimal balance, (decimal Amount, int Count) queued = default, (decimal Amount, int Count) withdrawing = default) =>
         $"{{\"party\":\"EXP-1\",\"currency\":\"USD\",\"address\":\"0x01\",\"servicingBank\":\"BNK-1\",\"balance\":{balance},\"entries\":[],\"entryCount\":0," +
-        $"\"queuedDeposits\":{queued.Amount},\"queuedDepositCount\":{queued.Count},\"queuedWithdrawals\":0,\"queuedWithdrawalCount\":0}}";
+        $"\"queuedDeposits\":{queued.Amount},\"queuedDepositCount\":{queued.Count},\"queuedWithdrawals\":{withdrawing.Amount},\"queuedWithdrawalCount\":{withdrawing.Count}}}";
 
     private static string Queued(string reference, decimal amount) =>
         $"{{\"kind\":\"deposit\",\"party\":\"EXP-1\",\"currency\":\"USD\",\"reference\":\"{reference}\",\"amount\":{amount},\"status\":\"Queued\",\"bank\":\"BNK-1\",\"requestedAtUnixMs\":1796000000000}}";
@@ -143,8 +185,8 @@ public sealed class PayerAccountTests : PaymentsComponentContext
                 if (Replayed) answer.Headers.Add("Idempotent-Replayed", "true");
                 return answer;
             }
-            if (request.RequestUri!.Query.Contains("waitSeconds", StringComparison.Ordinal)) await Task.Delay(Timeout.Infinite, cancellationToken);
-            Reads.Enqueue(request.RequestUri.AbsolutePath);
+            Reads.Enqueue(request.RequestUri!.AbsolutePath);
+            if (request.RequestUri.Query.Contains("waitSeconds", StringComparison.Ordinal)) await Task.Delay(Timeout.Infinite, cancellationToken);
             var current = Account;
             if (current.Length == 0)
                 return new HttpResponseMessage(HttpStatusCode.NotFound)

@@ -187,7 +187,7 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
                 await Expect(asked).ToContainTextAsync("Queued");
                 await Expect(bank.GetByTestId("account-balance").GetByTestId("ledger-balance")).ToHaveTextAsync("50.00");
                 // The balance's card says what is on its way out, with the balance it is read with, and what is left to withdraw.
-                await Expect(bank.GetByTestId("account-queued")).ToHaveTextAsync("withdrawals 20.00 USD (1)");
+                await Expect(bank.GetByTestId("account-queued")).ToHaveTextAsync("1 withdrawal, 20.00 USD");
                 await Expect(bank.GetByTestId("account-withdrawable")).ToHaveTextAsync("30.00 USD");
                 await bank.ScreenshotAsync("withdrawal-queued");
                 Assert.Empty(await bank.SeriousAccessibilityViolationsAsync());
@@ -212,7 +212,7 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
     }
 
     [Fact]
-    public async Task A_deposit_the_chain_has_not_taken_yet_covers_the_duty_on_its_page_and_is_not_offered_again_until_it_is_booked()
+    public async Task A_deposit_the_chain_has_not_taken_yet_covers_the_duty_on_its_page_and_is_not_offered_again_while_it_waits()
     {
         await JourneyAsync("payer-deposit-queued", async () =>
         {
@@ -227,8 +227,8 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
             await Expect(bank.GetByTestId("deposits-form")).ToBeVisibleAsync(SlowVisible);
 
             // The chain mines nothing (a node behind, a stall): the deposit waits in the node, and the card — following the
-            // account, whose view gives the deposits queued with its balance — counts it against the shortfall as soon as it is
-            // asked: the form gives way to the queued deposit, nothing more is offered, though the balance has not moved.
+            // account, whose view gives the deposits queued with its balance — counts it against the shortfall: the form gives
+            // way to the queued deposit, nothing more is offered, though the balance has not moved.
             var chain = new Nethereum.Web3.Web3(system.Services.Chain.RpcUrl);
             await chain.Client.SendRequestAsync<object?>("evm_setAutomine", null, false);
             try

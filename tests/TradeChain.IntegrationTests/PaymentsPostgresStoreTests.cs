@@ -77,8 +77,32 @@ public sealed class PaymentsPostgresStoreTests : IAsyncLifetime
         Assert.Equal(" of 3", await Page(3, 2));
     }
 
-    [Fact]
-    public async Task An_accounts_standing_sums_its_queued_deposits_and_withdrawals_beside_its_balance_on_postgres()
+    [Theory]
+    [InlineData("postgres")]
+    [InlineData("sqlite")]
+    public async Task The_standing_of_an_account_sums_its_queued_deposits_and_withdrawals_beside_its_balance(string database)
+    {
+        // On both databases the service runs on (SQLite: a file of its own, migrated as the service does).
+        var sqlite = Path.Combine(Path.GetTempPath(), $"tc-standing-{Guid.NewGuid():N}.db");
+        var options = database == "postgres" ? _options
+            : new DbContextOptionsBuilder<PaymentsDbContext>().UseServiceDatabase($"Data Source={sqlite}").Options;
+        if (database == "sqlite")
+        {
+            await using var migrating = new PaymentsDbContext(options);
+            await ServiceDatabase.MigrateAsync(migrating);
+        }
+        try
+        {
+            await StandingAsync(() => new PaymentsDbContext(options));
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            foreach (var file in new[] { sqlite, sqlite + "-wal", sqlite + "-shm" }) File.Delete(file);
+        }
+    }
+
+    private static async Task StandingAsync(Func<PaymentsDbContext> Db)
     {
         await using (var db = Db())
         {
@@ -89,6 +113,10 @@ public sealed class PaymentsPostgresStoreTests : IAsyncLifetime
             db.BookingInstructions.Add(BookingInstruction.Ask(LedgerEntryKind.Deposit, "BNK-A", "clerk", account, 3_000_000_000L, "D-1", Now)); // beyond 32 bits
             db.BookingInstructions.Add(BookingInstruction.Ask(LedgerEntryKind.Deposit, "BNK-A", "clerk", account, 250, "D-2", Now));
             db.BookingInstructions.Add(BookingInstruction.Ask(LedgerEntryKind.Withdrawal, "BNK-A", "clerk", account, 1_200, "W-1", Now));
+            // Booked in a request by a replica that books there while another queued it (a deployment changing its
+            // configuration): in the balance already, so not among the queued, though its instruction still says Queued.
+            db.Entries.Add(new LedgerEntry { Party = "EXP-Q", Currency = "USD", AmountMinor = 40, Kind = LedgerEntryKind.Deposit, Reference = "D-3", TransactionHash = "0xtx3" });
+            db.BookingInstructions.Add(BookingInstruction.Ask(LedgerEntryKind.Deposit, "BNK-A", "clerk", account, 40, "D-3", Now));
             var booked = BookingInstruction.Ask(LedgerEntryKind.Deposit, "BNK-A", "clerk", account, 5_000, "D-0", Now);
             booked.MarkBooked("0xtx", Now);
             var refused = BookingInstruction.Ask(LedgerEntryKind.Withdrawal, "BNK-A", "clerk", account, 9_999, "W-2", Now);
@@ -98,7 +126,7 @@ public sealed class PaymentsPostgresStoreTests : IAsyncLifetime
         }
         await using var read = Db();
         // Queued only: the booked deposit is in the balance, the refused withdrawal nowhere, the other currency's apart.
-        Assert.Equal(new AccountStanding(5_000, 1, 3_000_000_250L, 2, 1_200, 1), await SettlementLedger.StandingAsync(read, "EXP-Q", "USD", CancellationToken.None));
+        Assert.Equal(new AccountStanding(5_040, 2, 3_000_000_250L, 2, 1_200, 1), await SettlementLedger.StandingAsync(read, "EXP-Q", "USD", CancellationToken.None));
         Assert.Equal(new AccountStanding(0, 0, 77, 1, 0, 0), await SettlementLedger.StandingAsync(read, "EXP-Q", "VND", CancellationToken.None)); // no entry yet
         Assert.Null(await SettlementLedger.StandingAsync(read, "EXP-NONE", "USD", CancellationToken.None));
     }

@@ -36,7 +36,7 @@ public sealed partial class SettlementIntegrityTests
         await system.Payments.StartAsync();
         try
         {
-            var (status, queued, replayed) = await Ask(noWait, deposits, new { amount = 75.25m, reference = "DEP-Q-1" });
+            var (status, queued, replayed) = await PostBooking(noWait, deposits, new { amount = 75.25m, reference = "DEP-Q-1" });
             Assert.Equal((HttpStatusCode.Accepted, false), (status, replayed)); // asked now
             Assert.Equal(("Queued", 75.25m, "BNK-HSBC"), (queued!["status"]!.GetValue<string>(), queued["amount"]!.GetValue<decimal>(), queued["bank"]!.GetValue<string>()));
             Assert.Null(queued["transactionHash"]);
@@ -46,7 +46,7 @@ public sealed partial class SettlementIntegrityTests
             // answers 202: nothing here sends it.
             using var briefly = Client(Roles.Bank, "BNK-HSBC");
             briefly.DefaultRequestHeaders.Add("Prefer", "wait=2");
-            var (waited, _, askedBefore) = await Ask(briefly, deposits, new { amount = 75.25m, reference = "DEP-Q-1" });
+            var (waited, _, askedBefore) = await PostBooking(briefly, deposits, new { amount = 75.25m, reference = "DEP-Q-1" });
             Assert.Equal((HttpStatusCode.Accepted, true), (waited, askedBefore)); // that deposit, still queued: nothing asked again
             // The same reference for another amount is refused, naming the rule; a stranger learns nothing of the deposit.
             var (reused, problem) = await Send(noWait, HttpMethod.Post, deposits, new { amount = 80m, reference = "DEP-Q-1" });
@@ -79,10 +79,10 @@ public sealed partial class SettlementIntegrityTests
             $"SELECT COUNT(*) FROM iso20022_messages WHERE MessageType LIKE 'camt.054%' AND Subject = 'EXP-DEPOSIT-Q/USD' AND Xml LIKE '%{tx[2..]}%'"));
 
         // Asked again: the booking made, answered 200 with the account and marked replayed; nothing minted twice.
-        var (okAgain, again, replayedAgain) = await Ask(bank, deposits, new { amount = 75.25m, reference = "DEP-Q-1" });
+        var (okAgain, again, replayedAgain) = await PostBooking(bank, deposits, new { amount = 75.25m, reference = "DEP-Q-1" });
         Assert.Equal((HttpStatusCode.OK, true, 75.25m), (okAgain, replayedAgain, again!["balance"]!.GetValue<decimal>()));
         // A new deposit on the worker is answered 200 once booked, within the request's wait (booked now: not replayed).
-        var (okSecond, second, replayedSecond) = await Ask(bank, deposits, new { amount = 1.50m, reference = "DEP-Q-2" });
+        var (okSecond, second, replayedSecond) = await PostBooking(bank, deposits, new { amount = 1.50m, reference = "DEP-Q-2" });
         Assert.Equal((HttpStatusCode.OK, false), (okSecond, replayedSecond));
         Assert.Equal((76.75m, 76.75m), (second!["balance"]!.GetValue<decimal>(), second["chainBalance"]!.GetValue<decimal>()));
         Assert.Equal(new BigInteger(7675), await chain.BalanceOfAsync("USD", address));
@@ -302,7 +302,7 @@ public sealed partial class SettlementIntegrityTests
     }
 
     /// <summary>A deposit or withdrawal asked: the status, the body, and whether the answer is marked replayed (Idempotent-Replayed: true).</summary>
-    private static async Task<(HttpStatusCode Status, JsonNode? Body, bool Replayed)> Ask(HttpClient client, Uri uri, object body)
+    private static async Task<(HttpStatusCode Status, JsonNode? Body, bool Replayed)> PostBooking(HttpClient client, Uri uri, object body)
     {
         using var response = await client.PostAsJsonAsync(uri, body);
         var text = await response.Content.ReadAsStringAsync();

@@ -39,8 +39,8 @@ public sealed record AccountListItem(string Party, string Currency, string Addre
 /// <param name="Agrees">Whether the two balances are equal; null when the chain balance was not read (false when it is out of range).</param>
 /// <param name="ChainBalanceUnknown">Null when the chain balance was read; otherwise why not (<see cref="ChainBalanceReading"/>).</param>
 /// <param name="QueuedDeposits">The deposits asked of the account's bank and queued for its next transaction, not booked yet: their sum
-/// (<paramref name="QueuedDepositCount"/> of them). Read in the same statement as <paramref name="Balance"/>: an amount asked counts in one
-/// of the two, never both, never neither (<see cref="SettlementLedger.StandingAsync"/>).</param>
+/// (<paramref name="QueuedDepositCount"/> of them). Read in the same statement as <paramref name="Balance"/>: a queued amount counts in one
+/// of the two, never both, never neither, however its booking falls (<see cref="SettlementLedger.StandingAsync"/>).</param>
 /// <param name="QueuedWithdrawals">The same of withdrawals (<paramref name="QueuedWithdrawalCount"/>): <paramref name="Balance"/> less these is
 /// what a further withdrawal may take.</param>
 public sealed record AccountView(string Party, string Currency, string Address, string ServicingBank, decimal Balance, decimal? ChainBalance, bool? Agrees,
@@ -346,8 +346,8 @@ public static class AccountEndpoints
 
     /// <summary>
     /// The account with a page of its movements, with its ETag; with If-None-Match and waitSeconds a long-poll for its next
-    /// change (<see cref="ListChanges.AnswerRecordAsync"/>): woken by a save here that books its entries
-    /// (<see cref="PaymentsDbContext.ChangedWithoutTransition"/>), read again every <see cref="ViewReadAgainAnyway"/> otherwise.
+    /// change (<see cref="ListChanges.AnswerRecordAsync"/>): woken by a save here that books its entries or asks or decides one
+    /// of its deposits or withdrawals (<see cref="PaymentsDbContext.ChangedWithoutTransition"/>), read again every <see cref="ViewReadAgainAnyway"/> otherwise.
     /// </summary>
     private static async Task<IResult> GetAsync(string party, string currency, HttpContext http, ClaimsPrincipal user, PaymentsDbContext db, ListChanges follow,
         SettlementLedger ledger, ILoggerFactory logs, int? page, int? pageSize, int? waitSeconds, CancellationToken ct)
@@ -383,9 +383,8 @@ public static class AccountEndpoints
         var caller = Caller.From(user);
         var booking = await book.HandleAsync(caller, party, currency.ToUpperInvariant(), request.Amount!.Value, request.Reference!, kind, ct);
         if (booking is null) return Problems.NotFound("account", $"{party}/{currency}");
-        // A retry, a second click or another clerk under a reference booked or asked already: the answer is that booking, and
-        // says so (the header Stripe's API and others use), so that a client can tell "booked now" from "booked before".
-        if (booking.Replayed) http.Response.Headers[IdempotentReplayed] = "true";
+        // A retry, a second click or another clerk under a reference booked or asked already: the answer (200 or 202, not a
+        // refusal) is that booking, and says so (MarkReplayed).
         if (booking.Instruction is { } asked)
         {
             // Asked: the process that signs for the banks sends it. Unless the client prefers not to wait (RFC 7240
@@ -395,8 +394,13 @@ public static class AccountEndpoints
                 asked = await FollowInstructionAsync(db, changes, clock, asked, caller.Party, (int)wait.TotalSeconds, http.CallerAborted(ct)) ?? asked;
             if (asked.Status == BookingInstructionStatus.Refused)
                 throw new DomainRuleViolation(asked.Rule!, $"The settlement token refused {asked.What} {asked.Reference}: {asked.Refusal} Nothing was {asked.Done} or booked.");
-            if (asked.Status == BookingInstructionStatus.Queued) return Prefer.Accepted(http.Response, respondAsync, InstructionPath(asked), BookingInstructionView.From(asked));
+            if (asked.Status == BookingInstructionStatus.Queued)
+            {
+                MarkReplayed(http, booking);
+                return Prefer.Accepted(http.Response, respondAsync, InstructionPath(asked), BookingInstructionView.From(asked));
+            }
         }
+        MarkReplayed(http, booking);
         return Results.Ok(await ViewAsync(db, ledger, booking.Account, logs.CreateLogger(typeof(AccountEndpoints)), ct, RecentEntries));
     }
 
@@ -405,6 +409,15 @@ public static class AccountEndpoints
     /// asked again; the answer (200 with the account, 202 with the instruction still queued) is that earlier booking's.
     /// </summary>
     public const string IdempotentReplayed = "Idempotent-Replayed";
+
+    /// <summary>
+    /// A booking answered from one made before under its reference says so (the header Stripe's API and others use), so that
+    /// a client can tell "booked now" from "booked before".
+    /// </summary>
+    private static void MarkReplayed(HttpContext http, Booking booking)
+    {
+        if (booking.Replayed) http.Response.Headers[IdempotentReplayed] = "true";
+    }
 
     /// <summary>Where a deposit or withdrawal asked is read (its 202's Location).</summary>
     private static string InstructionPath(BookingInstruction asked) =>

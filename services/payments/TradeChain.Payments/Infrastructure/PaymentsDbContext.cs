@@ -68,7 +68,7 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
     /// </summary>
     protected override IEnumerable<string> ChangedWithoutTransition()
     {
-        HashSet<(string Party, string Currency)>? moved = null, instructed = null, requeued = null;
+        HashSet<(string Party, string Currency)>? moved = null, instructed = null, queueChanged = null;
         List<string>? decided = null;
         bool opened = false, mandated = false, asked = false;
         foreach (var entry in ChangeTracker.Entries())
@@ -90,7 +90,7 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
                     // Asked (or asked again): the sender wakes. Decided: the request waiting for it. (A failed send noted is neither.)
                     if (entry.State == EntityState.Modified && !entry.Property(nameof(BookingInstruction.Status)).IsModified) break;
                     // Asked or decided: the account's view, which gives its queued deposits and withdrawals (not the lists: they do not).
-                    (requeued ??= []).Add((instruction.Party, instruction.Currency));
+                    (queueChanged ??= []).Add((instruction.Party, instruction.Currency));
                     if (instruction.Status == BookingInstructionStatus.Queued) asked = true;
                     else (decided ??= []).Add(RecordChanges.KeyOf(BookingInstruction.RecordType, instruction.Id.ToString()));
                     break;
@@ -100,7 +100,7 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
         foreach (var key in decided ?? []) yield return key;
         foreach (var (party, currency) in instructed ?? []) yield return InstructionsKey(party, currency);
         foreach (var (party, currency) in moved ?? []) yield return AccountKey(party, currency);
-        foreach (var (party, currency) in requeued ?? []) if (moved?.Contains((party, currency)) != true) yield return AccountKey(party, currency);
+        foreach (var (party, currency) in queueChanged ?? []) if (moved?.Contains((party, currency)) != true) yield return AccountKey(party, currency);
         if (moved is not null || opened) yield return ListChanges.AnyOf(AccountRecordType);
         if (opened || mandated) yield return ListChanges.AnyOf(MandateRecordType);
     }

@@ -381,9 +381,10 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
     /// The account's booked balance, how many entries make it, and its deposits and withdrawals asked and still queued
     /// (<see cref="BookingInstruction"/>: their sums and counts), read in <b>one statement</b>. A queued instruction is booked
     /// in the same transaction that inserts its entry (<see cref="BookingSender"/>), and one statement reads one snapshot
-    /// (SQLite's read transaction, PostgreSQL's statement snapshot), so an amount asked counts in the balance or among the
-    /// queued, never in both and never in neither: a page offering the shortfall from these figures cannot offer a deposit
-    /// already queued again, nor miss one booked meanwhile (two reads could do both). Null when the account does not exist.
+    /// (SQLite's read transaction, PostgreSQL's statement snapshot), so a queued amount counts in the balance or among the
+    /// queued, never in both and never in neither, however its booking falls: the shortfall a page offers from these figures
+    /// leaves out every deposit queued when they were read (two reads could count one twice or not at all). Null when the
+    /// account does not exist.
     /// </summary>
     public static Task<AccountStanding?> StandingAsync(PaymentsDbContext db, string party, string currency, CancellationToken ct) =>
         Standing(db, party, currency).SingleOrDefaultAsync(ct);
@@ -392,20 +393,25 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
     public static IQueryable<AccountStanding> Standing(PaymentsDbContext db, string party, string currency)
     {
         const BookingInstructionStatus queued = BookingInstructionStatus.Queued, booked = BookingInstructionStatus.Booked;
-        const LedgerEntryKind deposit = LedgerEntryKind.Deposit;
+        const LedgerEntryKind deposit = LedgerEntryKind.Deposit, withdrawal = LedgerEntryKind.Withdrawal;
         // The account's queued instructions by the partial index of those not booked on (party, currency): "Status <> Booked"
         // names its filter so that SQLite's planner may take it, and the kind is told apart in the sums, not in the filter —
         // a term on the kind makes the planner take the index on (party, kind, reference) instead, which holds every
         // instruction the party was ever asked of that kind.
         var open = db.BookingInstructions.Where(d => d.Party == party && d.Currency == currency && d.Status != booked && d.Status == queued);
+        // One whose entry exists already is in the balance, not queued: booked in a request by a replica that books there
+        // while another queued it (a change of configuration during a deployment), until the sender marks it Booked. The
+        // entry's kind is compared with a constant: the two tables store it differently ("deposit", "Deposit").
+        var depositsOpen = open.Where(d => !db.Entries.Any(e => e.Kind == deposit && e.Reference == d.Reference && e.Party == d.Party));
+        var withdrawalsOpen = open.Where(d => !db.Entries.Any(e => e.Kind == withdrawal && e.Reference == d.Reference && e.Party == d.Party));
         return db.Accounts.AsNoTracking().Where(a => a.Party == party && a.Currency == currency)
             .Select(a => new AccountStanding(
                 db.Balances.Where(b => b.Party == party && b.Currency == currency).Select(b => (long?)b.BalanceMinor).FirstOrDefault() ?? 0,
                 db.Balances.Where(b => b.Party == party && b.Currency == currency).Select(b => (long?)b.EntryCount).FirstOrDefault() ?? 0,
-                open.Sum(d => d.Kind == deposit ? d.AmountMinor : 0),
-                open.Sum(d => d.Kind == deposit ? 1 : 0),
-                open.Sum(d => d.Kind == deposit ? 0 : d.AmountMinor),
-                open.Sum(d => d.Kind == deposit ? 0 : 1)));
+                depositsOpen.Sum(d => d.Kind == deposit ? d.AmountMinor : 0),
+                depositsOpen.Sum(d => d.Kind == deposit ? 1 : 0),
+                withdrawalsOpen.Sum(d => d.Kind == withdrawal ? d.AmountMinor : 0),
+                withdrawalsOpen.Sum(d => d.Kind == withdrawal ? 1 : 0)));
     }
 
     /// <summary>

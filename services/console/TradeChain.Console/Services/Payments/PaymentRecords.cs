@@ -44,7 +44,7 @@ public static class ChainBalanceUnknown
 /// <param name="EntryCount">How many movements the account has in all.</param>
 /// <param name="ChainBalance">Null when not known: <paramref name="ChainBalanceUnknown"/> says why ("not-read", "out-of-range").</param>
 /// <param name="QueuedDeposits">The deposits asked of its bank and queued, not booked yet (<paramref name="QueuedDepositCount"/> of them):
-/// read by the service in one statement with <paramref name="Balance"/>, so an amount counts in one of the two, never both, never neither.</param>
+/// read by the service in one statement with <paramref name="Balance"/>, so a queued amount counts in one of the two, never both, never neither.</param>
 /// <param name="QueuedWithdrawals">The same of withdrawals (<paramref name="QueuedWithdrawalCount"/>).</param>
 public sealed record Account(string Party, string Currency, string Address, string ServicingBank, decimal Balance, decimal? ChainBalance, bool? Agrees,
     string? ChainBalanceUnknown, IReadOnlyList<LedgerEntry> Entries, long EntryCount = 0, int PageNumber = 1, int PageSize = 50, decimal QueuedDeposits = 0,
