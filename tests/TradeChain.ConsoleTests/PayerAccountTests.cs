@@ -67,7 +67,14 @@ public sealed class PayerAccountTests : PaymentsComponentContext
         var card = RenderCard();
         AssertSuggested(card, "15", Reference);
         Assert.Empty(card.FindAll("[data-testid=payer-funded]"));
-        Assert.Contains("counting the 15.00 USD of withdrawals queued", Words(card.Find("[data-testid=payer-account]").TextContent));
+        Assert.Contains("With the 15.00 USD of withdrawals queued on it taken off, it holds 15.00 USD less than the 20.00 USD due.",
+            Words(card.Find("[data-testid=payer-account]").TextContent));
+
+        // Withdrawals queued beyond the balance (a settlement took the money meanwhile): the token refuses what it cannot
+        // cover, so the account counts as holding nothing, not less than nothing — the whole duty is offered, no more.
+        _service.Account = Account(balance: 5m, withdrawing: (80m, 1));
+        card.Render(p => p.Add(a => a.Version, "Requested again"));
+        AssertSuggested(card, "20", Reference);
     }
 
     [Fact]

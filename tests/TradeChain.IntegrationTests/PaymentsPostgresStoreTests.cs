@@ -117,6 +117,11 @@ public sealed class PaymentsPostgresStoreTests : IAsyncLifetime
             // configuration): in the balance already, so not among the queued, though its instruction still says Queued.
             db.Entries.Add(new LedgerEntry { Party = "EXP-Q", Currency = "USD", AmountMinor = 40, Kind = LedgerEntryKind.Deposit, Reference = "D-3", TransactionHash = "0xtx3" });
             db.BookingInstructions.Add(BookingInstruction.Ask(LedgerEntryKind.Deposit, "BNK-A", "clerk", account, 40, "D-3", Now));
+            // Entries under the queued ones' references but of another kind, currency or party: they book something else,
+            // and the queued instructions stay queued.
+            db.Entries.Add(new LedgerEntry { Party = "EXP-Q", Currency = "USD", AmountMinor = 7, Kind = LedgerEntryKind.Deposit, Reference = "W-1", TransactionHash = "0xtx4" });
+            db.Entries.Add(new LedgerEntry { Party = "EXP-Q", Currency = "VND", AmountMinor = 9, Kind = LedgerEntryKind.Deposit, Reference = "D-2", TransactionHash = "0xtx5" });
+            db.Entries.Add(new LedgerEntry { Party = "EXP-OTHER", Currency = "USD", AmountMinor = 11, Kind = LedgerEntryKind.Deposit, Reference = "D-1", TransactionHash = "0xtx6" });
             var booked = BookingInstruction.Ask(LedgerEntryKind.Deposit, "BNK-A", "clerk", account, 5_000, "D-0", Now);
             booked.MarkBooked("0xtx", Now);
             var refused = BookingInstruction.Ask(LedgerEntryKind.Withdrawal, "BNK-A", "clerk", account, 9_999, "W-2", Now);
@@ -126,8 +131,8 @@ public sealed class PaymentsPostgresStoreTests : IAsyncLifetime
         }
         await using var read = Db();
         // Queued only: the booked deposit is in the balance, the refused withdrawal nowhere, the other currency's apart.
-        Assert.Equal(new AccountStanding(5_040, 2, 3_000_000_250L, 2, 1_200, 1), await SettlementLedger.StandingAsync(read, "EXP-Q", "USD", CancellationToken.None));
-        Assert.Equal(new AccountStanding(0, 0, 77, 1, 0, 0), await SettlementLedger.StandingAsync(read, "EXP-Q", "VND", CancellationToken.None)); // no entry yet
+        Assert.Equal(new AccountStanding(5_047, 3, 3_000_000_250L, 2, 1_200, 1), await SettlementLedger.StandingAsync(read, "EXP-Q", "USD", CancellationToken.None));
+        Assert.Equal(new AccountStanding(9, 1, 77, 1, 0, 0), await SettlementLedger.StandingAsync(read, "EXP-Q", "VND", CancellationToken.None));
         Assert.Null(await SettlementLedger.StandingAsync(read, "EXP-NONE", "USD", CancellationToken.None));
     }
 

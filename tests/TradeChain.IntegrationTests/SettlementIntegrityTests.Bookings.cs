@@ -49,8 +49,8 @@ public sealed partial class SettlementIntegrityTests
             var (waited, _, askedBefore) = await PostBooking(briefly, deposits, new { amount = 75.25m, reference = "DEP-Q-1" });
             Assert.Equal((HttpStatusCode.Accepted, true), (waited, askedBefore)); // that deposit, still queued: nothing asked again
             // The same reference for another amount is refused, naming the rule; a stranger learns nothing of the deposit.
-            var (reused, problem) = await Send(noWait, HttpMethod.Post, deposits, new { amount = 80m, reference = "DEP-Q-1" });
-            Assert.Equal((HttpStatusCode.Conflict, "reference-used"), (reused, problem!["rule"]!.GetValue<string>()));
+            var (reused, problem, replayedRefusal) = await PostBooking(noWait, deposits, new { amount = 80m, reference = "DEP-Q-1" });
+            Assert.Equal((HttpStatusCode.Conflict, "reference-used", false), (reused, problem!["rule"]!.GetValue<string>(), replayedRefusal)); // a refusal is no replay
             Assert.Equal(HttpStatusCode.NotFound, (await Send(stranger, HttpMethod.Get, new Uri(deposits + "/DEP-Q-1"))).Status);
             var seen = await Get(holder, new Uri(deposits + "/DEP-Q-1"));
             Assert.Equal("Queued", seen["status"]!.GetValue<string>());

@@ -75,7 +75,12 @@ public sealed class BookOnAccount(PaymentsDbContext db, SettlementLedger ledger,
         {
             // A reference books one movement, in one currency (the unique entry is per party and reference): another amount or
             // currency under it is refused, never answered as this booking.
-            if (Math.Abs(booked.AmountMinor) != LedgerEntry.ToMinor(amount) || booked.Currency != account.Currency)
+            // The amount is told only of a booking on this account: one in another currency may be another bank's, whose
+            // bookings this bank does not see.
+            if (booked.Currency != account.Currency)
+                throw new TradeChain.Domain.DomainRuleViolation("reference-used",
+                    $"{kind.Name()} reference {reference} was used already for {party}'s account in another currency: use a new reference.");
+            if (Math.Abs(booked.AmountMinor) != LedgerEntry.ToMinor(amount))
                 throw new TradeChain.Domain.DomainRuleViolation("reference-used",
                     $"{kind.Name()} reference {reference} was booked already for {LedgerEntry.FromMinor(Math.Abs(booked.AmountMinor))} {booked.Currency}, not {amount} {account.Currency}: use a new reference for another {kind.Name()}.");
             return new Booking(account, Replayed: true);

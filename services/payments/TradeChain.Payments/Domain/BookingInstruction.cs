@@ -87,7 +87,10 @@ public sealed class BookingInstruction
     /// <summary>The same reference asked again: the same instruction, unless its amount or currency differs (refused: a reference books one movement).</summary>
     public void RequireSameAs(long amountMinor, string currency)
     {
-        if (AmountMinor != amountMinor || Currency != currency)
+        // The amount is told only of an instruction on the same account: one in another currency may be another bank's.
+        if (Currency != currency)
+            throw new DomainRuleViolation("reference-used", $"{What} reference {Reference} was used already for {Party}'s account in another currency: use a new reference.");
+        if (AmountMinor != amountMinor)
             throw new DomainRuleViolation("reference-used",
                 $"{What} reference {Reference} was asked already for {LedgerEntry.FromMinor(AmountMinor)} {Currency}, not {LedgerEntry.FromMinor(amountMinor)} {currency}: use a new reference for another {What}.");
     }

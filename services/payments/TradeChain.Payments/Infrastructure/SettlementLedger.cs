@@ -402,8 +402,8 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
         // One whose entry exists already is in the balance, not queued: booked in a request by a replica that books there
         // while another queued it (a change of configuration during a deployment), until the sender marks it Booked. The
         // entry's kind is compared with a constant: the two tables store it differently ("deposit", "Deposit").
-        var depositsOpen = open.Where(d => !db.Entries.Any(e => e.Kind == deposit && e.Reference == d.Reference && e.Party == d.Party));
-        var withdrawalsOpen = open.Where(d => !db.Entries.Any(e => e.Kind == withdrawal && e.Reference == d.Reference && e.Party == d.Party));
+        var depositsOpen = open.Where(d => !db.Entries.Any(e => e.Kind == deposit && e.Reference == d.Reference && e.Party == d.Party && e.Currency == d.Currency));
+        var withdrawalsOpen = open.Where(d => !db.Entries.Any(e => e.Kind == withdrawal && e.Reference == d.Reference && e.Party == d.Party && e.Currency == d.Currency));
         return db.Accounts.AsNoTracking().Where(a => a.Party == party && a.Currency == currency)
             .Select(a => new AccountStanding(
                 db.Balances.Where(b => b.Party == party && b.Currency == currency).Select(b => (long?)b.BalanceMinor).FirstOrDefault() ?? 0,
