@@ -32,7 +32,7 @@ public sealed class PayerAccountTests : PaymentsComponentContext
         _service.Answer = (HttpStatusCode.Accepted, Queued(Reference, 12.5m), () => _service.Account = Account(balance: 0m, queued: (12.5m, 1)));
         Deposit(card, "12.5");
         AssertSuggested(card, "7.5", "");
-        Assert.Contains("12.50 USD in one deposit is waiting", Words(card.Find("[data-testid=payer-queued]").TextContent));
+        Assert.Contains("One deposit of 12.50 USD is waiting", Words(card.Find("[data-testid=payer-queued]").TextContent));
 
         // The card reads the account again (its Version moved) before the deposit is booked: the queued 12.50 is still taken
         // off, 7.50 offered, not the 20 again.
@@ -44,7 +44,7 @@ public sealed class PayerAccountTests : PaymentsComponentContext
         card.Find("#payer-deposit-reference").Change("DEP-REST");
         Deposit(card, "7.5");
         card.WaitForAssertion(() => Assert.NotEmpty(card.FindAll("[data-testid=payer-covered]")), TimeSpan.FromSeconds(10));
-        Assert.Contains("20.00 USD in 2 deposits are waiting", Words(card.Find("[data-testid=payer-queued]").TextContent));
+        Assert.Contains("2 deposits, 20.00 USD in all, are waiting", Words(card.Find("[data-testid=payer-queued]").TextContent));
         Assert.Empty(card.FindAll("#payer-deposit-reference"));
         Assert.Equal(2, _service.Posts.Count);
 
@@ -52,7 +52,6 @@ public sealed class PayerAccountTests : PaymentsComponentContext
         _service.Account = Account(balance: 20m);
         card.Render(p => p.Add(a => a.Version, "Requested, booked"));
         card.WaitForAssertion(() => Assert.NotEmpty(card.FindAll("[data-testid=payer-funded]")), TimeSpan.FromSeconds(10));
-        Assert.Empty(card.FindAll("[data-testid=payer-queued]"));
         // Every read and follow was the account's own: balance and queued deposits come in one answer.
         Assert.NotEmpty(_service.Reads);
         Assert.All(_service.Reads, path => Assert.Equal("/accounts/EXP-1/USD", path));
@@ -66,8 +65,7 @@ public sealed class PayerAccountTests : PaymentsComponentContext
         _service.Account = Account(balance: 20m, withdrawing: (15m, 1));
         var card = RenderCard();
         AssertSuggested(card, "15", Reference);
-        Assert.Empty(card.FindAll("[data-testid=payer-funded]"));
-        Assert.Contains("With the 15.00 USD of withdrawals queued on it taken off, it holds 15.00 USD less than the 20.00 USD due.",
+        Assert.Contains("Less the 15.00 USD of withdrawals queued on it, it holds 15.00 USD less than the 20.00 USD due.",
             Words(card.Find("[data-testid=payer-account]").TextContent));
 
         // Withdrawals queued beyond the balance (a settlement took the money meanwhile): the token refuses what it cannot
@@ -75,6 +73,8 @@ public sealed class PayerAccountTests : PaymentsComponentContext
         _service.Account = Account(balance: 5m, withdrawing: (80m, 1));
         card.Render(p => p.Add(a => a.Version, "Requested again"));
         AssertSuggested(card, "20", Reference);
+        Assert.Contains("The withdrawals queued on it (80.00 USD) take its whole balance: it holds nothing towards the 20.00 USD due.",
+            Words(card.Find("[data-testid=payer-account]").TextContent));
     }
 
     [Fact]
@@ -123,7 +123,7 @@ public sealed class PayerAccountTests : PaymentsComponentContext
         _service.Replayed = true;
         Deposit(card, "20");
         card.WaitForAssertion(() => Assert.NotEmpty(card.FindAll("[data-testid=payer-covered]")), TimeSpan.FromSeconds(10));
-        Assert.Equal($"Deposit {Reference} was already asked and is still waiting for the bank's next transaction on chain: it was not sent again.",
+        Assert.Equal($"Deposit {Reference} was already asked and is still waiting for your bank's next transaction on chain: it was not sent again.",
             card.Find("[data-testid=payer-replayed]").TextContent.Trim());
 
         // A later deposit that books anew (not replayed) takes the words away.
@@ -132,6 +132,7 @@ public sealed class PayerAccountTests : PaymentsComponentContext
         card.Render(p => p.Add(a => a.Version, "Requested again"));
         AssertSuggested(card, "15", Reference);
         _service.Answer = (HttpStatusCode.OK, Account(balance: 20m), () => _service.Account = Account(balance: 20m));
+        card.Find("#payer-deposit-reference").Change("DEP-NEW"); // the duty's reference is taken (asked for 20): a new one for 15
         Deposit(card, "15");
         card.WaitForAssertion(() => Assert.NotEmpty(card.FindAll("[data-testid=payer-funded]")), TimeSpan.FromSeconds(10));
         Assert.Empty(card.FindAll("[data-testid=payer-replayed]"));

@@ -73,7 +73,7 @@ public sealed class BookOnAccount(PaymentsDbContext db, SettlementLedger ledger,
         var booked = await db.Entries.AsNoTracking().SingleOrDefaultAsync(e => e.Kind == kind && e.Reference == reference && e.Party == party, ct);
         if (booked is not null)
         {
-            // A reference books one movement, in one currency (the unique entry is per party and reference): another amount or
+            // A reference books one movement, in one currency (the unique entry is per party, kind and reference: no currency): another amount or
             // currency under it is refused, never answered as this booking.
             // The amount is told only of a booking on this account: one in another currency may be another bank's, whose
             // bookings this bank does not see.
