@@ -301,6 +301,68 @@ public sealed partial class SettlementIntegrityTests
         Assert.Equal(1L, await Count(system.DatabasePath("payments"), "SELECT COUNT(*) FROM booking_instructions WHERE Reference = 'WD-NO' AND Status = 'Refused'"));
     }
 
+    [Fact]
+    public async Task A_reference_is_the_accounts_own_so_the_partys_account_in_another_currency_at_another_bank_books_under_it_while_the_first_waits_queued()
+    {
+        // One party's USD account at BNK-HSBC and VND account at the golden path's bank, each bank choosing its own references:
+        // the same one on both is two movements (two tokens; each bank's namespace of references), each booked on its account.
+        await using var system = await TradeChainSystem.StartAsync();
+        var payments = system.Payments.BaseAddress;
+        const string holderParty = "EXP-XCUR";
+        using var usd = await OpenAtAsync(system, "BNK-HSBC", holderParty);
+        using var vnd = await OpenAtAsync(system, GoldenPath.BankParty, holderParty, currency: "VND");
+        var chain = Settlement(system);
+        var usdDeposits = new Uri(payments, $"accounts/{holderParty}/USD/deposits");
+        var vndDeposits = new Uri(payments, $"accounts/{holderParty}/VND/deposits");
+
+        // The USD deposit asked of an API process (the settlement worker off): queued, nothing sends it yet.
+        system.Payments.SetSetting("Payments:SettlementWorkerEnabled", "false");
+        await system.Payments.KillAsync();
+        await system.Payments.StartAsync();
+        var (asked, _, _) = await PostBooking(usd.NoWait, usdDeposits, new { amount = 12.50m, reference = "DEP-X" });
+        Assert.Equal(HttpStatusCode.Accepted, asked);
+
+        // Under the same reference, the VND deposit booked in its own request (deposits not queued there:
+        // Payments:DepositBatchWindowMs 0) while the USD one waits — before, refused as a reference used in another currency,
+        // or, at the same instant, minted and its USD twin then marked booked with the VND transaction (USD minted, unbooked).
+        system.Payments.SetSetting("Payments:DepositBatchWindowMs", "0");
+        await system.Payments.KillAsync();
+        await system.Payments.StartAsync();
+        var (bookedVnd, vndView, vndReplayed) = await PostBooking(vnd.Bank, vndDeposits, new { amount = 300_000m, reference = "DEP-X" });
+        Assert.Equal((HttpStatusCode.OK, false), (bookedVnd, vndReplayed));
+        Assert.Equal(300_000m, vndView!["balance"]!.GetValue<decimal>());
+        Assert.Equal((0m, 12.50m, 1, 0m, 0), Standing(await Get(usd.Holder, new Uri(payments, $"accounts/{holderParty}/USD")))); // still queued, counted
+        // Each account is idempotent on its own: the VND deposit asked again is that booking; another amount is refused.
+        var (again, _, replayed) = await PostBooking(vnd.Bank, vndDeposits, new { amount = 300_000m, reference = "DEP-X" });
+        Assert.Equal((HttpStatusCode.OK, true), (again, replayed));
+        var (reused, problem, _) = await PostBooking(vnd.Bank, vndDeposits, new { amount = 1m, reference = "DEP-X" });
+        Assert.Equal((HttpStatusCode.Conflict, "reference-used"), (reused, problem!["rule"]!.GetValue<string>()));
+
+        // The process that signs for the banks (the defaults) sends the USD deposit: booked with its own mint.
+        system.Payments.SetSetting("Payments:SettlementWorkerEnabled", "true");
+        system.Payments.SetSetting("Payments:DepositBatchWindowMs", "50");
+        await system.Payments.KillAsync();
+        await system.Payments.StartAsync();
+        await Until(async () => (await Get(usd.Holder, new Uri(usdDeposits + "/DEP-X")))["status"]!.GetValue<string>() != "Queued", "the queued USD deposit is decided");
+        var usdBooking = await Get(usd.Bank, new Uri(usdDeposits + "/DEP-X"));
+        var vndBooking = await Get(vnd.Bank, new Uri(vndDeposits + "/DEP-X"));
+        Assert.Equal("Booked", usdBooking["status"]!.GetValue<string>());
+        var (usdTx, vndTx) = (usdBooking["transactionHash"]!.GetValue<string>(), vndBooking["transactionHash"]!.GetValue<string>());
+        Assert.NotEqual(usdTx, vndTx);
+        // The chain shows exactly each: minted on its token, bound under its bank's reference with its amount.
+        var reference = SettlementClient.Reference($"deposit:{holderParty}:DEP-X"); // how payments names a booking on chain
+        Assert.Equal((new BigInteger(1250), new BigInteger(30_000_000)), (await chain.BalanceOfAsync("USD", usd.Address), await chain.BalanceOfAsync("VND", vnd.Address)));
+        Assert.Equal(new BigInteger(1250), (await chain.PaymentOfAsync("USD", DevelopmentBankSigners.AddressOf("BNK-HSBC"), reference))!.Amount);
+        Assert.Equal(new BigInteger(30_000_000), (await chain.PaymentOfAsync("VND", DevelopmentBankSigners.AddressOf(GoldenPath.BankParty), reference))!.Amount);
+        // Each account's view: its own deposit in its balance, its entry with its own transaction, nothing queued.
+        var usdView = await Get(usd.Holder, new Uri(payments, $"accounts/{holderParty}/USD"));
+        Assert.Equal((12.50m, 0m, 0, 0m, 0), Standing(usdView));
+        Assert.Equal(("DEP-X", usdTx), (usdView["entries"]!.AsArray().Single()!["reference"]!.GetValue<string>(), usdView["entries"]!.AsArray().Single()!["transactionHash"]!.GetValue<string>()));
+        var vndEntries = (await Get(vnd.Holder, new Uri(payments, $"accounts/{holderParty}/VND")))["entries"]!.AsArray();
+        Assert.Equal(("DEP-X", vndTx, 300_000m), (vndEntries.Single()!["reference"]!.GetValue<string>(), vndEntries.Single()!["transactionHash"]!.GetValue<string>(),
+            vndEntries.Single()!["amount"]!.GetValue<decimal>()));
+    }
+
     /// <summary>A deposit or withdrawal asked: the status, the body, and whether the answer is marked replayed (Idempotent-Replayed: true).</summary>
     private static async Task<(HttpStatusCode Status, JsonNode? Body, bool Replayed)> PostBooking(HttpClient client, Uri uri, object body)
     {
@@ -330,16 +392,16 @@ public sealed partial class SettlementIntegrityTests
     private static Task<AccountParties> OpenAtHsbcAsync(TradeChainSystem system, string holderParty, decimal deposit = 0m) =>
         OpenAtAsync(system, "BNK-HSBC", holderParty, deposit);
 
-    /// <summary>The holder's USD account at <paramref name="bankParty"/>, opened on its mandate, with <paramref name="deposit"/> booked first (none when 0).</summary>
-    private static async Task<AccountParties> OpenAtAsync(TradeChainSystem system, string bankParty, string holderParty, decimal deposit = 0m)
+    /// <summary>The holder's account (USD unless <paramref name="currency"/>) at <paramref name="bankParty"/>, opened on its mandate, with <paramref name="deposit"/> booked first (none when 0).</summary>
+    private static async Task<AccountParties> OpenAtAsync(TradeChainSystem system, string bankParty, string holderParty, decimal deposit = 0m, string currency = "USD")
     {
         var payments = system.Payments.BaseAddress;
         var parties = new AccountParties(Client(Roles.Bank, bankParty), Client(Roles.Bank, bankParty), Client(Roles.Exporter, holderParty), "");
         parties.NoWait.DefaultRequestHeaders.Add("Prefer", "respond-async");
-        await Post(parties.Holder, new Uri(payments, "accounts/mandates"), new { bank = bankParty, currency = "USD" });
-        var address = (await Post(parties.Bank, new Uri(payments, "accounts"), new { party = holderParty, currency = "USD" }))["address"]!.GetValue<string>();
+        await Post(parties.Holder, new Uri(payments, "accounts/mandates"), new { bank = bankParty, currency });
+        var address = (await Post(parties.Bank, new Uri(payments, "accounts"), new { party = holderParty, currency }))["address"]!.GetValue<string>();
         if (deposit > 0)
-            Assert.Equal(deposit, (await Post(parties.Bank, new Uri(payments, $"accounts/{holderParty}/USD/deposits"), new { amount = deposit, reference = $"DEP-{holderParty}" }))["balance"]!.GetValue<decimal>());
+            Assert.Equal(deposit, (await Post(parties.Bank, new Uri(payments, $"accounts/{holderParty}/{currency}/deposits"), new { amount = deposit, reference = $"DEP-{holderParty}" }))["balance"]!.GetValue<decimal>());
         return parties with { Address = address };
     }
 }

@@ -558,6 +558,9 @@ public sealed partial class SettlementIntegrityTests
 
         public Task<BigInteger> BalanceOfAsync(string currency, string account) => settlement.BalanceOfAsync(currency, account);
 
+        /// <summary>What <paramref name="bank"/>'s reference is bound to on the currency's token (null: unused).</summary>
+        public Task<BoundPayment?> PaymentOfAsync(string currency, string bank, byte[] reference) => settlement.PaymentOfAsync(currency, bank, reference);
+
         public async Task<BigInteger> Web3Nonce(string account, BlockParameter block) =>
             (await reader.Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(account, block)).Value;
 

@@ -71,10 +71,10 @@ public sealed class QueryPlanTests : IAsyncLifetime
     {
         var plan = await PlanAsync(_payments, SettlementLedger.Standing(_payments, "EXP", "USD"));
         // Four subqueries over the instructions (two sums, two counts), each by the partial index of those not booked, not by the
-        // one on (party, kind, reference), which holds every instruction ever asked.
+        // unique one on (party, kind, reference, currency), which holds every instruction ever asked.
         Assert.Equal(4, plan.Split('\n').Count(step => step.Contains("USING INDEX IX_booking_instructions_Party_Currency_RequestedAtUnixMs")));
         // Each queued instruction's entry (one booked elsewhere meanwhile is not queued): by the entries' unique key.
-        Assert.Contains("USING INDEX IX_ledger_entries_Kind_Reference_Party (Kind=? AND Reference=? AND Party=?)", plan);
+        Assert.Contains("USING COVERING INDEX IX_ledger_entries_Kind_Reference_Party_Currency (Kind=? AND Reference=? AND Party=? AND Currency=?)", plan);
         // The balance and the entry count: the kept balance row, by its key.
         Assert.Equal(2, plan.Split('\n').Count(step => step.Contains("USING INDEX sqlite_autoindex_account_balances_1 (Party=? AND Currency=?)")));
         Assert.DoesNotContain("SCAN", plan);

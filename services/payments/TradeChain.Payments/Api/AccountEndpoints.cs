@@ -514,7 +514,7 @@ public static class AccountEndpoints
         int pageSize, int pageNumber = 1, bool followed = false, AccountView? previous = null)
     {
         // The balance and the instructions queued in one statement; accounts are never deleted, so it is there.
-        var kept = await SettlementLedger.StandingAsync(db, account.Party, account.Currency, ct) ?? new AccountStanding(0, 0, 0, 0, 0, 0);
+        var kept = await SettlementLedger.StandingAsync(db, account.Party, account.Currency, ct) ?? AccountStanding.None;
         var balance = kept.BalanceMinor;
         // A page past the last is empty without reading (a deep page would walk the account's whole history to find nothing).
         var entries = Paging.PastEnd(pageNumber, pageSize, kept.EntryCount) ? []

@@ -69,24 +69,20 @@ public sealed class BookOnAccount(PaymentsDbContext db, SettlementLedger ledger,
         var account = await db.Accounts.SingleOrDefaultAsync(a => a.Party == party && a.Currency == currency, ct);
         if (account is null || account.ServicingBank != bank.Party) return null;
         // Idempotent on the reference: a retry of a booking made is that booking (before the funds check, which the booking
-        // itself changed); the same reference for another amount is refused.
-        var booked = await db.Entries.AsNoTracking().SingleOrDefaultAsync(e => e.Kind == kind && e.Reference == reference && e.Party == party, ct);
+        // itself changed); the same reference for another amount is refused. A reference is the account's own (the entry is
+        // unique per party, currency, kind and reference, as the chain keys the movement): the party's account in another
+        // currency — perhaps another bank's — neither refuses it nor waits on it.
+        var booked = await db.Entries.AsNoTracking()
+            .SingleOrDefaultAsync(e => e.Kind == kind && e.Reference == reference && e.Party == party && e.Currency == currency, ct);
         if (booked is not null)
         {
-            // A reference books one movement, in one currency (the unique entry is per party, kind and reference: no currency): another amount or
-            // currency under it is refused, never answered as this booking.
-            // The amount is told only of a booking on this account: one in another currency may be another bank's, whose
-            // bookings this bank does not see.
-            if (booked.Currency != account.Currency)
-                throw new TradeChain.Domain.DomainRuleViolation("reference-used",
-                    $"{kind.Name()} reference {reference} was used already for {party}'s account in another currency: use a new reference.");
             if (Math.Abs(booked.AmountMinor) != LedgerEntry.ToMinor(amount))
                 throw new TradeChain.Domain.DomainRuleViolation("reference-used",
                     $"{kind.Name()} reference {reference} was booked already for {LedgerEntry.FromMinor(Math.Abs(booked.AmountMinor))} {booked.Currency}, not {amount} {account.Currency}: use a new reference for another {kind.Name()}.");
             return new Booking(account, Replayed: true);
         }
         // Queued (here, or before a change of configuration that now sends in the request): that instruction, followed — never a second path.
-        if (ledger.QueuesBookings(kind, bank.Party) || await db.BookingInstructions.AnyAsync(d => d.Party == party && d.Kind == kind && d.Reference == reference, ct))
+        if (ledger.QueuesBookings(kind, bank.Party) || await db.BookingInstructions.AnyAsync(d => d.Party == party && d.Kind == kind && d.Reference == reference && d.Currency == currency, ct))
         {
             var (instruction, replayed) = await AskAsync(kind, bank, account, LedgerEntry.ToMinor(amount), reference, ct);
             return new Booking(account, instruction, replayed);
@@ -101,7 +97,7 @@ public sealed class BookOnAccount(PaymentsDbContext db, SettlementLedger ledger,
         {
             // A concurrent request under the same reference (the caller's retry) booked this same transaction first: done.
             db.ChangeTracker.Clear();
-            if (!await db.Entries.AnyAsync(e => e.Kind == kind && e.Reference == reference && e.Party == party && e.TransactionHash == entry.TransactionHash, ct)) throw;
+            if (!await db.Entries.AnyAsync(e => e.Kind == kind && e.Reference == reference && e.Party == party && e.Currency == currency && e.TransactionHash == entry.TransactionHash, ct)) throw;
             return new Booking(await db.Accounts.SingleAsync(a => a.Party == party && a.Currency == currency, ct), Replayed: true);
         }
         return new Booking(account);
@@ -116,7 +112,7 @@ public sealed class BookOnAccount(PaymentsDbContext db, SettlementLedger ledger,
     private async Task RequireWithdrawableAsync(SettlementAccount account, long amountMinor, CancellationToken ct)
     {
         // The balance and the withdrawals queued in one statement: one booked between two reads would count twice.
-        var standing = await SettlementLedger.StandingAsync(db, account.Party, account.Currency, ct) ?? new AccountStanding(0, 0, 0, 0, 0, 0);
+        var standing = await SettlementLedger.StandingAsync(db, account.Party, account.Currency, ct) ?? AccountStanding.None;
         var queued = standing.QueuedWithdrawalsMinor;
         var available = standing.BalanceMinor - queued;
         account.RequireFunds(available, LedgerEntry.FromMinor(amountMinor), queued == 0
@@ -128,16 +124,16 @@ public sealed class BookOnAccount(PaymentsDbContext db, SettlementLedger ledger,
     public const int MostQueuedPerBank = 10_000;
 
     /// <summary>
-    /// The instruction, saved Queued for the sender (or the one asked before under this kind and reference: the same
+    /// The instruction, saved Queued for the sender (or the one asked before on the account under this kind and reference: the same
     /// amount, else refused; one refused before is queued again). A withdrawal needs the funds (<see cref="RequireWithdrawableAsync"/>).
     /// Replayed: the instruction was asked before (by this request's retry, a second click, another clerk), not asked now.
     /// </summary>
     private async Task<(BookingInstruction Instruction, bool Replayed)> AskAsync(LedgerEntryKind kind, Caller bank, SettlementAccount account, long amountMinor, string reference, CancellationToken ct)
     {
-        var asked = await db.BookingInstructions.SingleOrDefaultAsync(d => d.Party == account.Party && d.Kind == kind && d.Reference == reference, ct);
+        var asked = await db.BookingInstructions.SingleOrDefaultAsync(d => d.Party == account.Party && d.Kind == kind && d.Reference == reference && d.Currency == account.Currency, ct);
         if (asked is not null)
         {
-            asked.RequireSameAs(amountMinor, account.Currency);
+            asked.RequireSameAs(amountMinor);
             if (asked.Status != BookingInstructionStatus.Refused) return (asked, true);
         }
         if (kind == LedgerEntryKind.Withdrawal) await RequireWithdrawableAsync(account, amountMinor, ct);
@@ -172,9 +168,9 @@ public sealed class BookOnAccount(PaymentsDbContext db, SettlementLedger ledger,
         {
             // The caller's concurrent retry asked it first: that instruction is this one (or refused for another amount).
             db.ChangeTracker.Clear();
-            var first = await db.BookingInstructions.SingleOrDefaultAsync(d => d.Party == account.Party && d.Kind == kind && d.Reference == reference, ct);
+            var first = await db.BookingInstructions.SingleOrDefaultAsync(d => d.Party == account.Party && d.Kind == kind && d.Reference == reference && d.Currency == account.Currency, ct);
             if (first is null) throw; // not that race: the database's own failure, answered as such
-            first.RequireSameAs(amountMinor, account.Currency);
+            first.RequireSameAs(amountMinor);
             return (first, true);
         }
     }

@@ -171,7 +171,11 @@ public sealed class AccountBalance
 /// bank's next transaction (sums in minor units, and counts).
 /// </summary>
 public sealed record AccountStanding(long BalanceMinor, long EntryCount, long QueuedDepositsMinor, int QueuedDepositCount, long QueuedWithdrawalsMinor,
-    int QueuedWithdrawalCount);
+    int QueuedWithdrawalCount)
+{
+    /// <summary>An account with nothing booked and nothing queued (no balance row yet: no entry was ever booked on it).</summary>
+    public static readonly AccountStanding None = new(0, 0, 0, 0, 0, 0);
+}
 
 /// <summary>What moved the money of a <see cref="LedgerEntry"/>; stored and shown as <see cref="LedgerEntryKinds.Name"/> (deposit, duty-payment, credit-escrow…).</summary>
 public enum LedgerEntryKind { Deposit, Withdrawal, DutyPayment, CreditEscrow, CreditAdjustment, CreditRelease, CreditRefund }

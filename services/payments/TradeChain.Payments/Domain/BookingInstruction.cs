@@ -9,8 +9,8 @@ public enum BookingInstructionStatus { Queued, Booked, Refused }
 /// process that signs for the bank (<c>BookingSender</c>, where Payments:SettlementWorkerEnabled: payments-worker on
 /// Kubernetes), so that a bank's account has one writer however many API replicas take its requests. Queued until the
 /// chain shows the movement (then Booked, with its transaction; the ledger entry and the camt.054 are saved with it) or the
-/// token refuses it (Refused, the rule named). Idempotent on (party, kind, reference), as the booking it becomes: asked
-/// again, the same instruction. A send that failed (the node unreachable, an outcome not known yet) leaves it Queued and
+/// token refuses it (Refused, the rule named). Idempotent on the account (party, currency), kind and reference, as the
+/// booking it becomes: asked again, the same instruction. A send that failed (the node unreachable, an outcome not known yet) leaves it Queued and
 /// says so: how many attempts failed, the last failure and when.
 /// </summary>
 public sealed class BookingInstruction
@@ -84,15 +84,12 @@ public sealed class BookingInstruction
         };
     }
 
-    /// <summary>The same reference asked again: the same instruction, unless its amount or currency differs (refused: a reference books one movement).</summary>
-    public void RequireSameAs(long amountMinor, string currency)
+    /// <summary>The same reference asked again on the account: the same instruction, unless its amount differs (refused: a reference books one movement).</summary>
+    public void RequireSameAs(long amountMinor)
     {
-        // The amount is told only of an instruction on the same account: one in another currency may be another bank's.
-        if (Currency != currency)
-            throw new DomainRuleViolation("reference-used", $"{What} reference {Reference} was used already for {Party}'s account in another currency: use a new reference.");
         if (AmountMinor != amountMinor)
             throw new DomainRuleViolation("reference-used",
-                $"{What} reference {Reference} was asked already for {LedgerEntry.FromMinor(AmountMinor)} {Currency}, not {LedgerEntry.FromMinor(amountMinor)} {currency}: use a new reference for another {What}.");
+                $"{What} reference {Reference} was asked already for {LedgerEntry.FromMinor(AmountMinor)} {Currency}, not {LedgerEntry.FromMinor(amountMinor)} {Currency}: use a new reference for another {What}.");
     }
 
     /// <summary>Asked again after a refusal: queued once more (the bank may have fixed what the token refused).</summary>

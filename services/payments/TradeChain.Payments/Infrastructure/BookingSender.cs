@@ -314,7 +314,8 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
                 logger.LogError("ALERT the {Kind} {Reference} on {Party}'s account was recorded refused ({Rule}), but the chain shows it made in {Transaction}: booked",
                     instruction.What, instruction.Reference, instruction.Party, instruction.Rule, tx);
             var entered = await db.Entries.AsNoTracking()
-                .SingleOrDefaultAsync(e => e.Kind == instruction.Kind && e.Reference == instruction.Reference && e.Party == instruction.Party);
+                .SingleOrDefaultAsync(e => e.Kind == instruction.Kind && e.Reference == instruction.Reference && e.Party == instruction.Party
+                    && e.Currency == instruction.Currency);
             if (entered is not null)
             {
                 // Booked already by its request (sent there, during a change of configuration): the same reference on chain,

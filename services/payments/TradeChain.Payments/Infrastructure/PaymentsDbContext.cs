@@ -247,8 +247,9 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
             e.HasKey(d => d.Id);
             e.Property(d => d.Id).ValueGeneratedNever();
             e.Property(d => d.Kind).HasConversion<string>();
-            // One instruction per kind and booking reference, as the entry it becomes.
-            e.HasIndex(d => new { d.Party, d.Kind, d.Reference }).IsUnique();
+            // One instruction per account, kind and booking reference, as the entry it becomes (and as the chain keys its
+            // movement: the token of the account's currency binds the reference in its bank's namespace).
+            e.HasIndex(d => new { d.Party, d.Kind, d.Reference, d.Currency }).IsUnique();
             // A concurrency token: a status is written only over the one it was read as (two senders during a change of
             // deployment: a late refusal never overwrites a booking, a late booking of a refused one is saved knowingly).
             e.Property(d => d.Status).HasConversion<string>().IsConcurrencyToken();
@@ -269,7 +270,10 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
             e.ToTable("ledger_entries");
             e.HasKey(x => x.Id);
             e.HasIndex(x => new { x.Party, x.Currency, x.Id }); // an account's movements, newest first, a page at a time (GET /accounts/{party}/{currency})
-            e.HasIndex(x => new { x.Kind, x.Reference, x.Party }).IsUnique(); // one entry per movement: a retry cannot book twice
+            // One entry per account's movement: a retry cannot book twice. The currency is in the key as the chain has it in
+            // its (one token per currency): a reference is an account's own, so one party's USD and VND accounts — perhaps at
+            // two banks — each book under it without waiting on, or refusing, the other.
+            e.HasIndex(x => new { x.Kind, x.Reference, x.Party, x.Currency }).IsUnique();
             e.Property(x => x.Kind).HasConversion(k => k.Name(), s => LedgerEntryKinds.Parse(s));
         });
         model.Entity<AccountBalance>(e =>

@@ -396,7 +396,7 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
         const LedgerEntryKind deposit = LedgerEntryKind.Deposit, withdrawal = LedgerEntryKind.Withdrawal;
         // The account's queued instructions by the partial index of those not booked on (party, currency): "Status <> Booked"
         // names its filter so that SQLite's planner may take it, and the kind is told apart in the sums, not in the filter —
-        // a term on the kind makes the planner take the index on (party, kind, reference) instead, which holds every
+        // a term on the kind makes the planner take the unique index on (party, kind, reference, currency) instead, which holds every
         // instruction the party was ever asked of that kind.
         var open = db.BookingInstructions.Where(d => d.Party == party && d.Currency == currency && d.Status != booked && d.Status == queued);
         // One whose entry exists already is in the balance, not queued: booked in a request by a replica that books there

@@ -131,7 +131,7 @@ namespace TradeChain.Payments.Migrations.Sqlite
                     b.HasIndex("Party", "Currency", "RequestedAtUnixMs")
                         .HasFilter("\"Status\" <> 'Booked'");
 
-                    b.HasIndex("Party", "Kind", "Reference")
+                    b.HasIndex("Party", "Kind", "Reference", "Currency")
                         .IsUnique();
 
                     b.ToTable("booking_instructions", (string)null);
@@ -343,10 +343,10 @@ namespace TradeChain.Payments.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Kind", "Reference", "Party")
-                        .IsUnique();
-
                     b.HasIndex("Party", "Currency", "Id");
+
+                    b.HasIndex("Kind", "Reference", "Party", "Currency")
+                        .IsUnique();
 
                     b.ToTable("ledger_entries", (string)null);
                 });
