@@ -5,6 +5,8 @@ using System.Text.Json.Nodes;
 using Nethereum.RPC.Eth.DTOs;
 using TradeChain.Cli;
 using TradeChain.Ledger;
+using TradeChain.Payments.Domain;
+using TradeChain.Payments.Infrastructure;
 using TradeChain.ServiceDefaults.Auth;
 using TradeChain.Testing;
 using static TradeChain.IntegrationTests.Infrastructure.Api;
@@ -302,15 +304,16 @@ public sealed partial class SettlementIntegrityTests
     }
 
     [Fact]
-    public async Task A_reference_is_the_accounts_own_so_the_partys_account_in_another_currency_at_another_bank_books_under_it_while_the_first_waits_queued()
+    public async Task A_reference_is_the_accounts_own_so_the_partys_account_in_another_currency_books_under_it_queued_or_in_its_request()
     {
-        // One party's USD account at BNK-HSBC and VND account at the golden path's bank, each bank choosing its own references:
-        // the same one on both is two movements (two tokens; each bank's namespace of references), each booked on its account.
+        // One party's USD account at BNK-HSBC and VND account at the golden path's bank: the same reference on both is two
+        // movements — each currency is its own token — each booked on its own account.
         await using var system = await TradeChainSystem.StartAsync();
         var payments = system.Payments.BaseAddress;
         const string holderParty = "EXP-XCUR";
         using var usd = await OpenAtAsync(system, "BNK-HSBC", holderParty);
         using var vnd = await OpenAtAsync(system, GoldenPath.BankParty, holderParty, currency: "VND");
+        var holderAddress = usd.Address; // the party's one address, on both tokens
         var chain = Settlement(system);
         var usdDeposits = new Uri(payments, $"accounts/{holderParty}/USD/deposits");
         var vndDeposits = new Uri(payments, $"accounts/{holderParty}/VND/deposits");
@@ -323,8 +326,9 @@ public sealed partial class SettlementIntegrityTests
         Assert.Equal(HttpStatusCode.Accepted, asked);
 
         // Under the same reference, the VND deposit booked in its own request (deposits not queued there:
-        // Payments:DepositBatchWindowMs 0) while the USD one waits — before, refused as a reference used in another currency,
-        // or, at the same instant, minted and its USD twin then marked booked with the VND transaction (USD minted, unbooked).
+        // Payments:DepositBatchWindowMs 0) while the USD one waits. Before, refused as a reference used in another currency —
+        // and had the two come at the same instant, the sender would have found this VND entry for the USD deposit and
+        // marked it booked with the VND transaction (USD minted, unbooked).
         system.Payments.SetSetting("Payments:DepositBatchWindowMs", "0");
         await system.Payments.KillAsync();
         await system.Payments.StartAsync();
@@ -332,35 +336,57 @@ public sealed partial class SettlementIntegrityTests
         Assert.Equal((HttpStatusCode.OK, false), (bookedVnd, vndReplayed));
         Assert.Equal(300_000m, vndView!["balance"]!.GetValue<decimal>());
         Assert.Equal((0m, 12.50m, 1, 0m, 0), Standing(await Get(usd.Holder, new Uri(payments, $"accounts/{holderParty}/USD")))); // still queued, counted
-        // Each account is idempotent on its own: the VND deposit asked again is that booking; another amount is refused.
+        // The VND account is idempotent on its own: asked again, that booking; another amount, refused.
         var (again, _, replayed) = await PostBooking(vnd.Bank, vndDeposits, new { amount = 300_000m, reference = "DEP-X" });
         Assert.Equal((HttpStatusCode.OK, true), (again, replayed));
         var (reused, problem, _) = await PostBooking(vnd.Bank, vndDeposits, new { amount = 1m, reference = "DEP-X" });
         Assert.Equal((HttpStatusCode.Conflict, "reference-used"), (reused, problem!["rule"]!.GetValue<string>()));
 
-        // The process that signs for the banks (the defaults) sends the USD deposit: booked with its own mint.
+        // The process that signs for the banks (SettlementWorkerEnabled and the 50 ms deposit window, as deployed) sends
+        // the USD deposit: booked with its own mint.
         system.Payments.SetSetting("Payments:SettlementWorkerEnabled", "true");
         system.Payments.SetSetting("Payments:DepositBatchWindowMs", "50");
         await system.Payments.KillAsync();
         await system.Payments.StartAsync();
         await Until(async () => (await Get(usd.Holder, new Uri(usdDeposits + "/DEP-X")))["status"]!.GetValue<string>() != "Queued", "the queued USD deposit is decided");
         var usdBooking = await Get(usd.Bank, new Uri(usdDeposits + "/DEP-X"));
-        var vndBooking = await Get(vnd.Bank, new Uri(vndDeposits + "/DEP-X"));
         Assert.Equal("Booked", usdBooking["status"]!.GetValue<string>());
-        var (usdTx, vndTx) = (usdBooking["transactionHash"]!.GetValue<string>(), vndBooking["transactionHash"]!.GetValue<string>());
-        Assert.NotEqual(usdTx, vndTx);
-        // The chain shows exactly each: minted on its token, bound under its bank's reference with its amount.
-        var reference = SettlementClient.Reference($"deposit:{holderParty}:DEP-X"); // how payments names a booking on chain
-        Assert.Equal((new BigInteger(1250), new BigInteger(30_000_000)), (await chain.BalanceOfAsync("USD", usd.Address), await chain.BalanceOfAsync("VND", vnd.Address)));
-        Assert.Equal(new BigInteger(1250), (await chain.PaymentOfAsync("USD", DevelopmentBankSigners.AddressOf("BNK-HSBC"), reference))!.Amount);
-        Assert.Equal(new BigInteger(30_000_000), (await chain.PaymentOfAsync("VND", DevelopmentBankSigners.AddressOf(GoldenPath.BankParty), reference))!.Amount);
-        // Each account's view: its own deposit in its balance, its entry with its own transaction, nothing queued.
-        var usdView = await Get(usd.Holder, new Uri(payments, $"accounts/{holderParty}/USD"));
-        Assert.Equal((12.50m, 0m, 0, 0m, 0), Standing(usdView));
-        Assert.Equal(("DEP-X", usdTx), (usdView["entries"]!.AsArray().Single()!["reference"]!.GetValue<string>(), usdView["entries"]!.AsArray().Single()!["transactionHash"]!.GetValue<string>()));
-        var vndEntries = (await Get(vnd.Holder, new Uri(payments, $"accounts/{holderParty}/VND")))["entries"]!.AsArray();
-        Assert.Equal(("DEP-X", vndTx, 300_000m), (vndEntries.Single()!["reference"]!.GetValue<string>(), vndEntries.Single()!["transactionHash"]!.GetValue<string>(),
-            vndEntries.Single()!["amount"]!.GetValue<decimal>()));
+        var usdTx = usdBooking["transactionHash"]!.GetValue<string>();
+        var usdEntry = (await Get(usd.Holder, new Uri(payments, $"accounts/{holderParty}/USD")))["entries"]!.AsArray().Single()!;
+        var vndEntry = (await Get(vnd.Holder, new Uri(payments, $"accounts/{holderParty}/VND")))["entries"]!.AsArray().Single()!;
+        Assert.Equal(("DEP-X", 12.50m, usdTx), (usdEntry["reference"]!.GetValue<string>(), usdEntry["amount"]!.GetValue<decimal>(), usdEntry["transactionHash"]!.GetValue<string>()));
+        Assert.NotEqual(usdTx, vndEntry["transactionHash"]!.GetValue<string>());
+
+        // Both banks queue one more deposit under one reference, at once: two instructions (before, the second was refused
+        // by the instructions' key), each minted in its bank's batch and booked.
+        var both = await Task.WhenAll(
+            PostBooking(usd.Bank, usdDeposits, new { amount = 7.25m, reference = "DEP-Y" }),
+            PostBooking(vnd.Bank, vndDeposits, new { amount = 50_000m, reference = "DEP-Y" }));
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (both[0].Status, both[1].Status));
+        Assert.Equal((19.75m, 350_000m), (both[0].Body!["balance"]!.GetValue<decimal>(), both[1].Body!["balance"]!.GetValue<decimal>()));
+
+        // The chain shows exactly each: minted to the holder on its own token, bound under its bank's reference with its amount.
+        Assert.Equal((new BigInteger(1975), new BigInteger(35_000_000)), (await chain.BalanceOfAsync("USD", holderAddress), await chain.BalanceOfAsync("VND", holderAddress)));
+        foreach (var (currency, bankParty, reference, minor) in new[]
+                 {
+                     ("USD", "BNK-HSBC", "DEP-X", 1250L), ("VND", GoldenPath.BankParty, "DEP-X", 30_000_000L),
+                     ("USD", "BNK-HSBC", "DEP-Y", 725L), ("VND", GoldenPath.BankParty, "DEP-Y", 5_000_000L),
+                 })
+        {
+            var bound = await chain.PaymentOfAsync(currency, DevelopmentBankSigners.AddressOf(bankParty),
+                SettlementLedger.BookingReference(LedgerEntryKind.Deposit, holderParty, reference));
+            Assert.Equal((null, holderAddress.ToLowerInvariant(), new BigInteger(minor)), (bound!.From, bound.To?.ToLowerInvariant(), bound.Amount));
+        }
+        // Each bank's reconciliation of its accounts against the chain: in agreement.
+        foreach (var bank in new[] { usd.Bank, vnd.Bank })
+        {
+            var report = await Get(bank, new Uri(payments, "reconciliation"));
+            Assert.True(report["inAgreement"]!.GetValue<bool>(), report.ToJsonString());
+        }
+        // Neither bank sees the other's booking under the shared reference, nor books on the other's account.
+        Assert.Equal(HttpStatusCode.NotFound, (await Send(usd.Bank, HttpMethod.Get, new Uri(vndDeposits + "/DEP-X"))).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await Send(vnd.Bank, HttpMethod.Get, new Uri(usdDeposits + "/DEP-X"))).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await PostBooking(usd.Bank, vndDeposits, new { amount = 1m, reference = "DEP-Z" })).Status);
     }
 
     /// <summary>A deposit or withdrawal asked: the status, the body, and whether the answer is marked replayed (Idempotent-Replayed: true).</summary>

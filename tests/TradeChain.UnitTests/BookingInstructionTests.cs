@@ -4,7 +4,7 @@ using TradeChain.Payments.Infrastructure;
 
 namespace TradeChain.UnitTests;
 
-/// <summary>A deposit or withdrawal asked of a bank (<see cref="BookingInstruction"/>): one per kind and reference, Queued until the chain decides it, decided once.</summary>
+/// <summary>A deposit or withdrawal asked of a bank (<see cref="BookingInstruction"/>): one per account (party and currency), kind and reference, Queued until the chain decides it, decided once.</summary>
 public sealed class BookingInstructionTests
 {
     private static readonly DateTimeOffset At = DateTimeOffset.FromUnixTimeMilliseconds(1_764_000_000_000);
@@ -35,7 +35,7 @@ public sealed class BookingInstructionTests
         asked.RequireSameAs(100);
         var other = Assert.Throws<DomainRuleViolation>(() => asked.RequireSameAs(101));
         Assert.Equal("reference-used", other.Rule);
-        Assert.Contains("for 1 USD, not 1.01 USD", other.Message);
+        Assert.Contains("for 1 USD, not 1.01:", other.Message);
     }
 
     [Fact]

@@ -108,14 +108,14 @@ public static class AccountEndpoints
             .WithSummary($"Balance from the service's ledger and from the chain (null when not known; chainBalanceUnknown says why: not-read or out-of-range), the deposits and withdrawals queued and not booked (queuedDeposits and queuedDepositCount, queuedWithdrawals and queuedWithdrawalCount: read with the balance in one statement, so an amount counts in one or the other), and one page of the movements: page (1, the latest) and pageSize ({Paging.DefaultSize}, at most {Paging.MaxSize}); entryCount says how many there are in all. " +
                          ListChanges.RecordSummary("account") + $" Woken by the account's movements, and its deposits and withdrawals asked or decided, committed here; another replica's, and the chain balance, at the read every {ViewReadAgainAnyway.TotalSeconds:0} s.");
         MapBooking(group, LedgerEntryKind.Deposit,
-            "The account's bank credits it against its books (mints tokens). Idempotent on the reference (a reference booked or asked before is answered with that booking and Idempotent-Replayed: true). Once booked, answered 200 with the account, whatever its chain balance read gives. " +
+            "The account's bank credits it against its books (mints tokens). Idempotent on the account's reference (one booked or asked before on this account is answered with that booking and Idempotent-Replayed: true). Once booked, answered 200 with the account, whatever its chain balance read gives. " +
               "A bank whose key the service's signer holds asks the deposit, and the process that signs for the banks mints it in its next batch: the request waits for the booking " +
               "(Payments:DepositWaitSeconds, 15, or Prefer: wait=) and answers 200, 409 naming the token's rule when it refused the mint, or — with Prefer: respond-async, or when the wait runs out — " +
               "202 with the deposit still queued (Location: GET /accounts/{party}/{currency}/deposits/{reference}).",
             "A deposit asked of the account's bank: Queued (waiting for the bank's next batch; to the bank, how many sends failed and the last failure), Booked (its transaction) or Refused (the token's rule). " +
               "For the account's holder and its bank; answered from the ledger for a deposit booked in its request.");
         MapBooking(group, LedgerEntryKind.Withdrawal,
-            "The account's bank debits it to its books (burns tokens); the booked balance less the withdrawals already queued must cover it (409 insufficient-funds). Idempotent on the reference (Idempotent-Replayed: true, as a deposit's). " +
+            "The account's bank debits it to its books (burns tokens); the booked balance less the withdrawals already queued must cover it (409 insufficient-funds). Idempotent on the account's reference (Idempotent-Replayed: true, as a deposit's). " +
               "Once booked, answered 200 with the account, whatever its chain balance read gives. A bank whose key the service's signer holds asks the withdrawal, and the process that " +
               "signs for the banks burns it: the request waits as a deposit's does and answers 200, 409 naming the token's rule, or 202 with the withdrawal still queued " +
               "(Location: GET /accounts/{party}/{currency}/withdrawals/{reference}).",

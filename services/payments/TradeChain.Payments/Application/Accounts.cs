@@ -78,7 +78,7 @@ public sealed class BookOnAccount(PaymentsDbContext db, SettlementLedger ledger,
         {
             if (Math.Abs(booked.AmountMinor) != LedgerEntry.ToMinor(amount))
                 throw new TradeChain.Domain.DomainRuleViolation("reference-used",
-                    $"{kind.Name()} reference {reference} was booked already for {LedgerEntry.FromMinor(Math.Abs(booked.AmountMinor))} {booked.Currency}, not {amount} {account.Currency}: use a new reference for another {kind.Name()}.");
+                    $"{kind.Name()} reference {reference} was booked already on this account for {LedgerEntry.FromMinor(Math.Abs(booked.AmountMinor))} {account.Currency}, not {amount}: use a new reference for another {kind.Name()}.");
             return new Booking(account, Replayed: true);
         }
         // Queued (here, or before a change of configuration that now sends in the request): that instruction, followed — never a second path.

@@ -173,7 +173,8 @@ public sealed class AccountBalance
 public sealed record AccountStanding(long BalanceMinor, long EntryCount, long QueuedDepositsMinor, int QueuedDepositCount, long QueuedWithdrawalsMinor,
     int QueuedWithdrawalCount)
 {
-    /// <summary>An account with nothing booked and nothing queued (no balance row yet: no entry was ever booked on it).</summary>
+    /// <summary>Nothing booked and nothing queued: what a read of an account that is not there stands for (an account read
+    /// without a balance row — nothing ever booked on it — is read as zeros by the statement itself).</summary>
     public static readonly AccountStanding None = new(0, 0, 0, 0, 0, 0);
 }
 

@@ -89,7 +89,7 @@ public sealed class BookingInstruction
     {
         if (AmountMinor != amountMinor)
             throw new DomainRuleViolation("reference-used",
-                $"{What} reference {Reference} was asked already for {LedgerEntry.FromMinor(AmountMinor)} {Currency}, not {LedgerEntry.FromMinor(amountMinor)} {Currency}: use a new reference for another {What}.");
+                $"{What} reference {Reference} was asked already on this account for {LedgerEntry.FromMinor(AmountMinor)} {Currency}, not {LedgerEntry.FromMinor(amountMinor)}: use a new reference for another {What}.");
     }
 
     /// <summary>Asked again after a refusal: queued once more (the bank may have fixed what the token refused).</summary>

@@ -234,7 +234,8 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
         catch (Exception e)
         {
             _sentBefore.TryRemove(BoundKey(instruction), out _);
-            logger.LogDebug(e, "The bound of {Kind} {Reference} could not be read: taken afresh at its next refusal", instruction.What, instruction.Reference);
+            logger.LogDebug(e, "The bound of {Kind} {Reference} on {Party}'s {Currency} account could not be read: taken afresh at its next refusal",
+                instruction.What, instruction.Reference, instruction.Party, instruction.Currency);
         }
     }
 
@@ -251,7 +252,7 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
         }
         catch (Exception e)
         {
-            logger.LogWarning(e, "The failed send of {Kind} {Reference} could not be noted on it", asked.What, asked.Reference);
+            logger.LogWarning(e, "The failed send of {Kind} {Reference} on {Party}'s {Currency} account could not be noted on it", asked.What, asked.Reference, asked.Party, asked.Currency);
         }
     }
 
@@ -311,8 +312,8 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
         if (outcome.TransactionHash is { } tx)
         {
             if (instruction.Status == BookingInstructionStatus.Refused)
-                logger.LogError("ALERT the {Kind} {Reference} on {Party}'s account was recorded refused ({Rule}), but the chain shows it made in {Transaction}: booked",
-                    instruction.What, instruction.Reference, instruction.Party, instruction.Rule, tx);
+                logger.LogError("ALERT the {Kind} {Reference} on {Party}'s {Currency} account was recorded refused ({Rule}), but the chain shows it made in {Transaction}: booked",
+                    instruction.What, instruction.Reference, instruction.Party, instruction.Currency, instruction.Rule, tx);
             var entered = await db.Entries.AsNoTracking()
                 .SingleOrDefaultAsync(e => e.Kind == instruction.Kind && e.Reference == instruction.Reference && e.Party == instruction.Party
                     && e.Currency == instruction.Currency);
@@ -321,8 +322,8 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
                 // Booked already by its request (sent there, during a change of configuration): the same reference on chain,
                 // so the same movement — the instruction is that booking.
                 if (entered.TransactionHash != tx)
-                    logger.LogError("ALERT {Kind} {Reference} on {Party}'s account: booked in transaction {Booked}, but the chain answers {Made} for its reference",
-                        instruction.What, instruction.Reference, instruction.Party, entered.TransactionHash, tx);
+                    logger.LogError("ALERT {Kind} {Reference} on {Party}'s {Currency} account: booked in transaction {Booked}, but the chain answers {Made} for its reference",
+                        instruction.What, instruction.Reference, instruction.Party, instruction.Currency, entered.TransactionHash, tx);
                 instruction.MarkBooked(entered.TransactionHash, now);
                 await db.SaveChangesAsync();
                 return;

@@ -270,9 +270,10 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
             e.ToTable("ledger_entries");
             e.HasKey(x => x.Id);
             e.HasIndex(x => new { x.Party, x.Currency, x.Id }); // an account's movements, newest first, a page at a time (GET /accounts/{party}/{currency})
-            // One entry per account's movement: a retry cannot book twice. The currency is in the key as the chain has it in
-            // its (one token per currency): a reference is an account's own, so one party's USD and VND accounts — perhaps at
-            // two banks — each book under it without waiting on, or refusing, the other.
+            // One entry per account's movement: a retry cannot book twice. The currency is in the key because the chain has
+            // one token per currency: a deposit's or withdrawal's reference is its account's own, so one party's USD and VND
+            // accounts — perhaps at two banks — each book under it without waiting on, or refusing, the other. (Duty payments
+            // and credits are unique by their own reference elsewhere, in one currency each.)
             e.HasIndex(x => new { x.Kind, x.Reference, x.Party, x.Currency }).IsUnique();
             e.Property(x => x.Kind).HasConversion(k => k.Name(), s => LedgerEntryKinds.Parse(s));
         });
