@@ -138,9 +138,43 @@ public sealed class PayerAccountTests : PaymentsComponentContext
         Assert.Empty(card.FindAll("[data-testid=payer-replayed]"));
     }
 
-    private IRenderedComponent<PayerAccount> RenderCard(string version = "Requested") =>
+    [Fact]
+    public void The_card_tells_the_page_where_the_account_stands_for_the_duty_each_time_that_changes()
+    {
+        // What the duty page says beside its Settle button: no account, short by what, covered by deposits queued, funded.
+        _service.Account = ""; // none yet: 404
+        var told = new System.Collections.Concurrent.ConcurrentQueue<PayerReadiness>();
+        var card = RenderCard(onReadiness: told.Enqueue);
+        card.WaitForAssertion(() => Assert.Equal([new PayerReadiness(PayerReadinessState.NoAccount, 20m)], told), TimeSpan.FromSeconds(10));
+
+        _service.Answer = (HttpStatusCode.Created, Account(balance: 5m), () => _service.Account = Account(balance: 5m));
+        card.Find("[data-testid=open-account]").Click();
+        card.WaitForAssertion(() => Assert.Equal(new PayerReadiness(PayerReadinessState.Short, 15m), told.Last()), TimeSpan.FromSeconds(10));
+
+        _service.Answer = (HttpStatusCode.Accepted, Queued(Reference, 15m), () => _service.Account = Account(balance: 5m, queued: (15m, 1)));
+        Deposit(card, "15");
+        card.WaitForAssertion(() => Assert.Equal(new PayerReadiness(PayerReadinessState.CoveredByQueuedDeposits, 15m), told.Last()), TimeSpan.FromSeconds(10));
+
+        // Read again with nothing changed: not told again.
+        var before = told.Count;
+        card.Render(p => p.Add(a => a.Version, "Requested again"));
+        card.WaitForAssertion(() => Assert.NotEmpty(card.FindAll("[data-testid=payer-covered]")), TimeSpan.FromSeconds(10));
+        Assert.Equal(before, told.Count);
+
+        _service.Account = Account(balance: 20m);
+        card.Render(p => p.Add(a => a.Version, "Requested, booked"));
+        card.WaitForAssertion(() => Assert.Equal(new PayerReadiness(PayerReadinessState.Funded, 0m), told.Last()), TimeSpan.FromSeconds(10));
+
+        // Kept by another bank (the signed-in bank is not the one that keeps it): only that bank can debit it.
+        _service.Account = Account(balance: 20m).Replace("\"servicingBank\":\"BNK-1\"", "\"servicingBank\":\"BNK-2\"");
+        card.Render(p => p.Add(a => a.Version, "Requested, moved"));
+        card.WaitForAssertion(() => Assert.Equal(new PayerReadiness(PayerReadinessState.KeptByAnotherBank, 0m, "BNK-2"), told.Last()), TimeSpan.FromSeconds(10));
+    }
+
+    private IRenderedComponent<PayerAccount> RenderCard(string version = "Requested", Action<PayerReadiness>? onReadiness = null) =>
         Render<PayerAccount>(p => p.Add(a => a.Payer, "EXP-1").Add(a => a.Currency, "USD").Add(a => a.Needed, 20m)
-            .Add(a => a.Bank, "BNK-1").Add(a => a.DepositReference, Reference).Add(a => a.Version, version));
+            .Add(a => a.Bank, "BNK-1").Add(a => a.DepositReference, Reference).Add(a => a.Version, version)
+            .Add(a => a.OnReadiness, onReadiness ?? (_ => { })));
 
     private static void AssertSuggested(IRenderedComponent<PayerAccount> card, string amount, string reference) =>
         card.WaitForAssertion(() =>

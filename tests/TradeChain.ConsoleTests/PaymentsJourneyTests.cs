@@ -66,12 +66,17 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
             var bank = await SignedInAsync(Roles.Bank, Bank, "treasury.ops");
             await GoAsync(bank, $"/duty-payments/{reference}");
             await Expect(bank.GetByTestId("payer-no-account")).ToBeVisibleAsync(SlowVisible);
+            // Beside the Settle button, what settling now would meet (from the payer card further down).
+            await Expect(bank.GetByTestId("settle-not-ready")).ToContainTextAsync($"{declarant} has no {currency} settlement account yet", SlowContains);
             await bank.GetByTestId("open-account").ClickAsync();
             await Expect(bank.GetByTestId("deposits-form")).ToBeVisibleAsync(SlowVisible);
+            await Expect(bank.GetByTestId("settle-not-ready")).ToContainTextAsync($"{declarant}'s {currency} account lacks", SlowContains);
             // The shortfall and a booking reference tied to the duty are proposed; the bank books them.
             await Expect(bank.GetByLabel($"Amount ({currency})")).ToHaveValueAsync(new Regex(@"^\d+(\.\d+)?$"));
             await bank.GetByTestId("deposits-submit").ClickAsync();
             await Expect(bank.GetByTestId("payer-funded")).ToBeVisibleAsync(SlowVisible);
+            await Expect(bank.GetByTestId("settle-not-ready")).ToHaveCountAsync(0); // funded: nothing to say
+            await Expect(bank.GetByTestId("settle")).ToBeVisibleAsync();
 
             await GoAsync(bank, "/duty-payments");
             var row = bank.Locator($"tr[data-reference='{reference}']");
@@ -237,6 +242,7 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
                 await Expect(bank.GetByTestId("payer-queued")).ToContainTextAsync($"One deposit of {TradeChain.Console.Services.Display.Money(due, currency)} is waiting", SlowContains);
                 await Expect(bank.GetByTestId("payer-covered")).ToBeVisibleAsync(SlowVisible);
                 await Expect(bank.GetByTestId("payer-balance")).ToHaveTextAsync(TradeChain.Console.Services.Display.Money(0m, currency));
+                await Expect(bank.GetByTestId("settle-not-ready")).ToContainTextAsync("only once the deposits queued on it are booked: settle then", SlowContains);
                 await bank.ScreenshotAsync("payer-deposit-queued");
                 Assert.Empty(await bank.SeriousAccessibilityViolationsAsync());
                 // Another clerk opening the duty now is not offered the deposit again either.
@@ -252,6 +258,7 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
 
             // Mined and booked: the open page, never reloaded, shows the account funded and nothing queued.
             await Expect(bank.GetByTestId("payer-funded")).ToBeVisibleAsync(SlowVisible);
+            await Expect(bank.GetByTestId("settle-not-ready")).ToHaveCountAsync(0);
             await bank.ScreenshotAsync("payer-deposit-booked");
         });
     }
