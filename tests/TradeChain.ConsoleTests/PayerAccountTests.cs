@@ -141,37 +141,60 @@ public sealed class PayerAccountTests : PaymentsComponentContext
     [Fact]
     public void The_card_tells_the_page_where_the_account_stands_for_the_duty_each_time_that_changes()
     {
-        // What the duty page says beside its Settle button: no account, short by what, covered by deposits queued, funded.
+        // What the duty page says beside its Settle button: no account, short (and what is left beside deposits queued),
+        // covered by deposits queued, funded, or holding it only until the withdrawals queued are burnt; null after a failed read.
         _service.Account = ""; // none yet: 404
-        var told = new System.Collections.Concurrent.ConcurrentQueue<PayerReadiness>();
+        var told = new System.Collections.Concurrent.ConcurrentQueue<PayerReadiness?>();
         var card = RenderCard(onReadiness: told.Enqueue);
-        card.WaitForAssertion(() => Assert.Equal([new PayerReadiness(PayerReadinessState.NoAccount, 20m)], told), TimeSpan.FromSeconds(10));
+        card.WaitForAssertion(() => Assert.Single(told), TimeSpan.FromSeconds(10));
 
+        // The read fails (the service down for a moment): the page is told it knows nothing now.
+        _service.Account = "down";
+        card.Render(p => p.Add(a => a.Version, "Requested, down"));
+        card.WaitForAssertion(() => Assert.Equal(2, told.Count), TimeSpan.FromSeconds(10));
+
+        _service.Account = "";
+        card.Render(p => p.Add(a => a.Version, "Requested, none"));
+        card.WaitForAssertion(() => Assert.Equal(3, told.Count), TimeSpan.FromSeconds(10));
         _service.Answer = (HttpStatusCode.Created, Account(balance: 5m), () => _service.Account = Account(balance: 5m));
         card.Find("[data-testid=open-account]").Click();
-        card.WaitForAssertion(() => Assert.Equal(new PayerReadiness(PayerReadinessState.Short, 15m), told.Last()), TimeSpan.FromSeconds(10));
+        card.WaitForAssertion(() => Assert.Equal(4, told.Count), TimeSpan.FromSeconds(10));
 
-        _service.Answer = (HttpStatusCode.Accepted, Queued(Reference, 15m), () => _service.Account = Account(balance: 5m, queued: (15m, 1)));
-        Deposit(card, "15");
-        card.WaitForAssertion(() => Assert.Equal(new PayerReadiness(PayerReadinessState.CoveredByQueuedDeposits, 15m), told.Last()), TimeSpan.FromSeconds(10));
+        _service.Answer = (HttpStatusCode.Accepted, Queued(Reference, 10m), () => _service.Account = Account(balance: 5m, queued: (10m, 1)));
+        Deposit(card, "10");
+        card.WaitForAssertion(() => Assert.Equal(5, told.Count), TimeSpan.FromSeconds(10));
 
         // Read again with nothing changed: not told again.
-        var before = told.Count;
         card.Render(p => p.Add(a => a.Version, "Requested again"));
-        card.WaitForAssertion(() => Assert.NotEmpty(card.FindAll("[data-testid=payer-covered]")), TimeSpan.FromSeconds(10));
-        Assert.Equal(before, told.Count);
+        _service.Answer = (HttpStatusCode.Accepted, Queued("DEP-REST", 5m), () => _service.Account = Account(balance: 5m, queued: (15m, 2)));
+        card.Find("#payer-deposit-reference").Change("DEP-REST");
+        Deposit(card, "5");
+        card.WaitForAssertion(() => Assert.Equal(6, told.Count), TimeSpan.FromSeconds(10));
 
         _service.Account = Account(balance: 20m);
         card.Render(p => p.Add(a => a.Version, "Requested, booked"));
-        card.WaitForAssertion(() => Assert.Equal(new PayerReadiness(PayerReadinessState.Funded, 0m), told.Last()), TimeSpan.FromSeconds(10));
+        card.WaitForAssertion(() => Assert.Equal(7, told.Count), TimeSpan.FromSeconds(10));
 
-        // Kept by another bank (the signed-in bank is not the one that keeps it): only that bank can debit it.
-        _service.Account = Account(balance: 20m).Replace("\"servicingBank\":\"BNK-1\"", "\"servicingBank\":\"BNK-2\"");
-        card.Render(p => p.Add(a => a.Version, "Requested, moved"));
-        card.WaitForAssertion(() => Assert.Equal(new PayerReadiness(PayerReadinessState.KeptByAnotherBank, 0m, "BNK-2"), told.Last()), TimeSpan.FromSeconds(10));
+        // 25 booked, 10 of it queued to be withdrawn: the booked balance holds the duty (the service takes a settlement),
+        // the balance less the withdrawals does not.
+        _service.Account = Account(balance: 25m, withdrawing: (10m, 1));
+        card.Render(p => p.Add(a => a.Version, "Requested, withdrawing"));
+        card.WaitForAssertion(() => Assert.Equal(8, told.Count), TimeSpan.FromSeconds(10));
+
+        Assert.Equal(
+            [
+                new PayerReadiness(PayerReadinessState.NoAccount, 20m, 20m),
+                null,
+                new PayerReadiness(PayerReadinessState.NoAccount, 20m, 20m),
+                new PayerReadiness(PayerReadinessState.Short, 15m, 15m),
+                new PayerReadiness(PayerReadinessState.Short, 15m, 5m),
+                new PayerReadiness(PayerReadinessState.CoveredByQueuedDeposits, 15m, 0m),
+                new PayerReadiness(PayerReadinessState.Funded, 0m, 0m),
+                new PayerReadiness(PayerReadinessState.WithdrawalsQueuedAgainstIt, 5m, 0m),
+            ], told);
     }
 
-    private IRenderedComponent<PayerAccount> RenderCard(string version = "Requested", Action<PayerReadiness>? onReadiness = null) =>
+    private IRenderedComponent<PayerAccount> RenderCard(string version = "Requested", Action<PayerReadiness?>? onReadiness = null) =>
         Render<PayerAccount>(p => p.Add(a => a.Payer, "EXP-1").Add(a => a.Currency, "USD").Add(a => a.Needed, 20m)
             .Add(a => a.Bank, "BNK-1").Add(a => a.DepositReference, Reference).Add(a => a.Version, version)
             .Add(a => a.OnReadiness, onReadiness ?? (_ => { })));
@@ -230,6 +253,11 @@ public sealed class PayerAccountTests : PaymentsComponentContext
             Reads.Enqueue(request.RequestUri!.AbsolutePath);
             if (request.RequestUri.Query.Contains("waitSeconds", StringComparison.Ordinal)) await Task.Delay(Timeout.Infinite, cancellationToken);
             var current = Account;
+            if (current == "down")
+                return new HttpResponseMessage(HttpStatusCode.ServiceUnavailable)
+                {
+                    Content = new StringContent("{\"status\":503,\"title\":\"A dependency is unavailable.\"}", Encoding.UTF8, "application/problem+json"),
+                };
             if (current.Length == 0)
                 return new HttpResponseMessage(HttpStatusCode.NotFound)
                 {

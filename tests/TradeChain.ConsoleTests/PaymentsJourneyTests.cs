@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -200,6 +201,15 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
                 var exporter = await SignedInAsync(Roles.Exporter, holder, "anh.nguyen");
                 await GoAsync(exporter, $"/accounts/{holder}/USD");
                 await Expect(exporter.GetByTestId("instructions").GetByTestId("instruction")).ToContainTextAsync(reference, SlowContains);
+                await Expect(exporter.GetByTestId("instruction-cancel")).ToHaveCountAsync(0); // the holder cannot cancel its bank's withdrawal
+
+                // The bank cancels it — too late: its burn is in the node already. The row says the cancel is asked (never sent
+                // again, decided from the chain), and the burn, once mined, is booked all the same (below).
+                await asked.GetByTestId("instruction-cancel").ClickAsync();
+                await Expect(asked).ToContainTextAsync("Cancel asked by", SlowContains);
+                await Expect(asked.GetByTestId("instruction-cancel")).ToHaveCountAsync(0);
+                await bank.ScreenshotAsync("withdrawal-cancel-asked");
+                Assert.Empty(await bank.SeriousAccessibilityViolationsAsync());
             }
             finally
             {
@@ -213,6 +223,9 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
             await Expect(bank.GetByTestId("instructions")).ToHaveCountAsync(0, new() { Timeout = 60_000 });
             await Expect(bank.GetByTestId("account-queued")).ToHaveCountAsync(0, new() { Timeout = 60_000 });
             await bank.ScreenshotAsync("withdrawal-booked");
+            // Booked: a cancel now is refused, naming the transaction (the API's 409; the page offers none).
+            var (late, problem) = await PostStatusAsync(Bank, Roles.Bank, new Uri(Payments, $"/accounts/{holder}/USD/withdrawals/{reference}/cancel"), new { });
+            Assert.Equal((HttpStatusCode.Conflict, "booking-made"), (late, problem?["rule"]?.GetValue<string>()));
         });
     }
 
@@ -970,6 +983,15 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
     {
         using var client = Client(role, party);
         return await TradeChainHttp.PostAsync(client, uri, body);
+    }
+
+    /// <summary>A POST whose refusal is the point: its status and body (the problem), whatever the status.</summary>
+    private async Task<(HttpStatusCode Status, JsonNode? Body)> PostStatusAsync(string party, string role, Uri uri, object body)
+    {
+        using var client = Client(role, party);
+        using var response = await client.PostAsJsonAsync(uri, body);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));
     }
 
     private async Task<JsonObject> PollAsync(string party, string role, Uri uri, Func<JsonObject, bool> done)

@@ -389,6 +389,120 @@ public sealed partial class SettlementIntegrityTests
         Assert.Equal(HttpStatusCode.NotFound, (await PostBooking(usd.Bank, vndDeposits, new { amount = 1m, reference = "DEP-Z" })).Status);
     }
 
+    [Fact]
+    public async Task A_queued_deposit_and_withdrawal_their_bank_cancels_are_never_sent_and_recorded_cancelled_and_asked_again_are_booked()
+    {
+        await using var system = await TradeChainSystem.StartAsync();
+        var payments = system.Payments.BaseAddress;
+        using var parties = await OpenAtHsbcAsync(system, "EXP-CANCEL", deposit: 30m);
+        var (bank, noWait, holder, address) = parties;
+        using var otherBank = Client(Roles.Bank, GoldenPath.BankParty);
+        var chain = Settlement(system);
+        var account = new Uri(payments, "accounts/EXP-CANCEL/USD");
+        var deposit = new Uri(payments, "accounts/EXP-CANCEL/USD/deposits/DEP-C");
+        var withdrawal = new Uri(payments, "accounts/EXP-CANCEL/USD/withdrawals/WD-C");
+
+        // Asked of an API process (the settlement worker off): both queued, nothing sends them.
+        system.Payments.SetSetting("Payments:SettlementWorkerEnabled", "false");
+        await system.Payments.KillAsync();
+        await system.Payments.StartAsync();
+        Assert.Equal(HttpStatusCode.Accepted, (await Send(noWait, HttpMethod.Post, new Uri(payments, "accounts/EXP-CANCEL/USD/deposits"), new { amount = 40m, reference = "DEP-C" })).Status);
+        Assert.Equal(HttpStatusCode.Accepted, (await Send(noWait, HttpMethod.Post, new Uri(payments, "accounts/EXP-CANCEL/USD/withdrawals"), new { amount = 25m, reference = "WD-C" })).Status);
+
+        // Only the account's bank cancels: another bank learns nothing, the holder may not.
+        Assert.Equal(HttpStatusCode.NotFound, (await Send(otherBank, HttpMethod.Post, new Uri(deposit + "/cancel"), new { })).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await Send(holder, HttpMethod.Post, new Uri(deposit + "/cancel"), new { })).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await Send(bank, HttpMethod.Post, new Uri(payments, "accounts/EXP-CANCEL/USD/deposits/NEVER-ASKED/cancel"), new { })).Status);
+
+        var (asked, cancelling) = await Send(bank, HttpMethod.Post, new Uri(deposit + "/cancel"), new { });
+        Assert.Equal((HttpStatusCode.Accepted, "Queued"), (asked, cancelling!["status"]!.GetValue<string>()));
+        var askedAt = cancelling["cancelAskedAtUnixMs"]!.GetValue<long>();
+        Assert.False(string.IsNullOrEmpty(cancelling["cancelAskedBy"]!.GetValue<string>()));
+        // Asked again: the same cancel (who and when unchanged).
+        var (again, same) = await Send(bank, HttpMethod.Post, new Uri(deposit + "/cancel"), new { });
+        Assert.Equal((HttpStatusCode.Accepted, askedAt), (again, same!["cancelAskedAtUnixMs"]!.GetValue<long>()));
+        Assert.Equal(HttpStatusCode.Accepted, (await Send(bank, HttpMethod.Post, new Uri(withdrawal + "/cancel"), new { })).Status);
+        // Until decided they still count as queued: money may yet move for them.
+        Assert.Equal((30m, 40m, 1, 25m, 1), Standing(await Get(holder, account)));
+        var holderSees = await Get(holder, deposit);
+        Assert.Equal((askedAt, (JsonNode?)null), (holderSees["cancelAskedAtUnixMs"]!.GetValue<long>(), holderSees["cancelAskedBy"])); // not who at the bank
+
+        // The process that signs for the bank decides both from the chain: nothing was sent, so cancelled; nothing moves.
+        system.Payments.SetSetting("Payments:SettlementWorkerEnabled", "true");
+        await system.Payments.KillAsync();
+        await system.Payments.StartAsync();
+        foreach (var cancelled in new[] { deposit, withdrawal })
+        {
+            await Until(async () => (await Get(holder, cancelled))["status"]!.GetValue<string>() != "Queued", $"the cancel of {cancelled} is decided");
+            var decided = await Get(bank, cancelled);
+            Assert.Equal(("Refused", "cancelled"), (decided["status"]!.GetValue<string>(), decided["rule"]!.GetValue<string>()));
+            Assert.Contains("before the chain made it", decided["refusal"]!.GetValue<string>());
+        }
+        Assert.Equal(new BigInteger(3000), await chain.BalanceOfAsync("USD", address));
+        var bankAddress = DevelopmentBankSigners.AddressOf("BNK-HSBC");
+        Assert.Null(await chain.PaymentOfAsync("USD", bankAddress, SettlementLedger.BookingReference(LedgerEntryKind.Deposit, "EXP-CANCEL", "DEP-C")));
+        Assert.Null(await chain.PaymentOfAsync("USD", bankAddress, SettlementLedger.BookingReference(LedgerEntryKind.Withdrawal, "EXP-CANCEL", "WD-C")));
+        Assert.Equal((30m, 0m, 0, 0m, 0), Standing(await Get(holder, account)));
+        // Cancelled is decided: a cancel now answers it as it is.
+        Assert.Equal(HttpStatusCode.OK, (await Send(bank, HttpMethod.Post, new Uri(deposit + "/cancel"), new { })).Status);
+
+        // Asked again under its reference: queued anew and booked (the withdrawal's funds free again: 30 covers 25).
+        var (rebooked, view, replayed) = await PostBooking(bank, new Uri(payments, "accounts/EXP-CANCEL/USD/deposits"), new { amount = 40m, reference = "DEP-C" });
+        Assert.Equal((HttpStatusCode.OK, false, 70m), (rebooked, replayed, view!["balance"]!.GetValue<decimal>()));
+        Assert.Equal(new BigInteger(7000), await chain.BalanceOfAsync("USD", address));
+        // Booked: the movement is made, and a cancel is refused naming its transaction.
+        var (late, problem) = await Send(bank, HttpMethod.Post, new Uri(deposit + "/cancel"), new { });
+        Assert.Equal((HttpStatusCode.Conflict, "booking-made"), (late, problem!["rule"]!.GetValue<string>()));
+        Assert.Contains((await Get(bank, deposit))["transactionHash"]!.GetValue<string>(), problem["detail"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_cancel_asked_of_a_deposit_an_earlier_attempt_minted_books_that_mint_instead()
+    {
+        // The mint is mined but its process died before recording it; the bank, seeing it still queued, asks to cancel it.
+        // The chain has it: booked, once, with that transaction — a cancel never leaves a movement unbooked.
+        await using var system = await TradeChainSystem.StartAsync();
+        var payments = system.Payments.BaseAddress;
+        using var parties = await OpenAtAsync(system, GoldenPath.BankParty, "EXP-CANCEL-LATE");
+        var (bank, noWait, holder, address) = parties;
+        var chain = Settlement(system);
+        var bankAddress = DevelopmentBankSigners.AddressOf(GoldenPath.BankParty);
+        var deposit = new Uri(payments, "accounts/EXP-CANCEL-LATE/USD/deposits/LATE");
+
+        await chain.Rpc("evm_setAutomine", false);
+        try
+        {
+            Assert.Equal(HttpStatusCode.Accepted, (await Send(noWait, HttpMethod.Post, new Uri(payments, "accounts/EXP-CANCEL-LATE/USD/deposits"), new { amount = 12m, reference = "LATE" })).Status);
+            await Until(async () => await chain.Web3Nonce(bankAddress, BlockParameter.CreatePending()) > await chain.Web3Nonce(bankAddress, BlockParameter.CreateLatest()),
+                "the deposit's mint waiting in the node's pool");
+            await system.Payments.KillAsync();
+        }
+        finally
+        {
+            await chain.Rpc("evm_setAutomine", true);
+            await chain.Rpc("evm_mine");
+        }
+        Assert.Equal(new BigInteger(1200), await chain.BalanceOfAsync("USD", address)); // minted, not booked
+
+        system.Payments.SetSetting("Payments:SettlementWorkerEnabled", "false");
+        await system.Payments.StartAsync();
+        Assert.Equal(HttpStatusCode.Accepted, (await Send(bank, HttpMethod.Post, new Uri(deposit + "/cancel"), new { })).Status);
+        system.Payments.SetSetting("Payments:SettlementWorkerEnabled", "true");
+        await system.Payments.KillAsync();
+        await system.Payments.StartAsync();
+
+        await Until(async () => (await Get(holder, deposit))["status"]!.GetValue<string>() != "Queued", "the cancelled deposit is decided");
+        var decided = await Get(bank, deposit);
+        Assert.Equal("Booked", decided["status"]!.GetValue<string>());
+        var bound = await chain.PaymentOfAsync("USD", bankAddress, SettlementLedger.BookingReference(LedgerEntryKind.Deposit, "EXP-CANCEL-LATE", "LATE"));
+        Assert.Equal(new BigInteger(1200), bound!.Amount);
+        Assert.Equal(1, (int)(await chain.ReceiptAsync(decided["transactionHash"]!.GetValue<string>())).Status.Value);
+        Assert.Equal(new BigInteger(1200), await chain.BalanceOfAsync("USD", address)); // minted once
+        var view = await Get(holder, new Uri(payments, "accounts/EXP-CANCEL-LATE/USD"));
+        Assert.Equal((12m, 0m, 0, 0m, 0), Standing(view));
+        Assert.Equal(decided["transactionHash"]!.GetValue<string>(), view["entries"]!.AsArray().Single()!["transactionHash"]!.GetValue<string>());
+    }
+
     /// <summary>A deposit or withdrawal asked: the status, the body, and whether the answer is marked replayed (Idempotent-Replayed: true).</summary>
     private static async Task<(HttpStatusCode Status, JsonNode? Body, bool Replayed)> PostBooking(HttpClient client, Uri uri, object body)
     {

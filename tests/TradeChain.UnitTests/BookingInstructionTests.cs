@@ -59,6 +59,42 @@ public sealed class BookingInstructionTests
     }
 
     [Fact]
+    public void A_cancel_asked_while_queued_is_noted_once_and_decided_as_cancelled_and_one_booked_cannot_be_cancelled()
+    {
+        var asked = BookingInstruction.Ask(LedgerEntryKind.Deposit, "BNK-1", "clerk", Account(), 100, "DEP-1", At);
+        Assert.Throws<InvalidOperationException>(() => asked.MarkCancelled(At)); // none asked: the sender has nothing to decide
+        Assert.True(asked.AskCancel("supervisor", At.AddSeconds(1)));
+        Assert.False(asked.AskCancel("other.clerk", At.AddSeconds(2))); // asked already: who and when stay the first's
+        Assert.Equal((BookingInstructionStatus.Queued, "supervisor", At.AddSeconds(1).ToUnixTimeMilliseconds()), (asked.Status, asked.CancelAskedBy, asked.CancelAskedAtUnixMs));
+        Assert.Throws<ArgumentException>(() => BookingInstruction.Ask(LedgerEntryKind.Deposit, "BNK-1", "clerk", Account(), 100, "DEP-2", At).AskCancel(" ", At));
+
+        asked.MarkCancelled(At.AddSeconds(3));
+        Assert.Equal((BookingInstructionStatus.Refused, BookingInstruction.CancelledRule), (asked.Status, asked.Rule));
+        Assert.Equal("Cancelled by supervisor before the chain made it: nothing was minted.", asked.Refusal);
+        Assert.False(asked.AskCancel("supervisor", At.AddSeconds(4))); // decided: nothing to note
+
+        // Asked again under its reference: queued anew, the cancel forgotten.
+        asked.AskAgain("clerk", At.AddSeconds(5));
+        Assert.Equal((BookingInstructionStatus.Queued, (string?)null, (long?)null), (asked.Status, asked.CancelAskedBy, asked.CancelAskedAtUnixMs));
+
+        // Booked: the movement is made, and a cancel is refused naming it.
+        asked.MarkBooked("0xabc", At.AddSeconds(6));
+        var refused = Assert.Throws<DomainRuleViolation>(() => asked.AskCancel("supervisor", At.AddSeconds(7)));
+        Assert.Equal("booking-made", refused.Rule);
+        Assert.Contains("0xabc", refused.Message);
+    }
+
+    [Fact]
+    public void A_cancel_asked_of_a_queued_one_a_chain_movement_still_books()
+    {
+        // The sender found an earlier attempt made it: booked over the cancel asked (the chain is what happened).
+        var asked = BookingInstruction.Ask(LedgerEntryKind.Withdrawal, "BNK-1", "clerk", Account(), 100, "WD-1", At);
+        asked.AskCancel("supervisor", At);
+        asked.MarkBooked("0xdef", At.AddSeconds(1));
+        Assert.Equal((BookingInstructionStatus.Booked, "0xdef"), (asked.Status, asked.TransactionHash));
+    }
+
+    [Fact]
     public void A_withdrawal_is_asked_as_a_deposit_is_and_names_itself_in_its_refusals()
     {
         var asked = BookingInstruction.Ask(LedgerEntryKind.Withdrawal, "BNK-1", "clerk", Account(), 250, "WD-1", At);

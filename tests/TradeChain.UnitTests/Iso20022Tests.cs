@@ -269,6 +269,9 @@ public class Iso20022Tests
 
         Assert.Equal("TC-CAMT-20261125-0001", At(ntfctn, "Id"));
         Assert.Equal(AccountId.Chain(TreasuryAddress).Value, At(ntfctn, "Acct", "Id", "Othr", "Id"));
+        // The notified account names its currency (CashAccount39: Id, Tp, Ccy, Nm, Prxy): a holder's chain address is the same in every currency.
+        Assert.Equal("USD", At(ntfctn, "Acct", "Ccy"));
+        Assert.Equal(["Id", "Ccy", "Prxy"], ChildNames(ntfctn.Element(Camt + "Acct")!));
         Assert.Equal("1250.50", At(entry, "Amt"));
         Assert.Equal("USD", entry.Element(Camt + "Amt")!.Attribute("Ccy")!.Value);
         Assert.Equal("CRDT", At(entry, "CdtDbtInd"));
@@ -322,6 +325,8 @@ public class Iso20022Tests
         var other = Entry() with { Account = AccountId.Chain(ImporterAddress) };
         Assert.Equal("entries", Assert.Throws<ArgumentException>(() => Camt054.Build("TC-CAMT-4", Now, [Entry(), other])).ParamName);
         Assert.Equal("entries", Assert.Throws<ArgumentException>(() => Camt054.Build("TC-CAMT-5", Now, Array.Empty<AccountEntry>())).ParamName);
+        // One chain address, two currencies: two accounts (the notified account names its one currency).
+        Assert.Equal("entries", Assert.Throws<ArgumentException>(() => Camt054.Build("TC-CAMT-6", Now, [Entry(), Entry(currency: "VND", amount: 1000m)])).ParamName);
     }
 
     [Theory]

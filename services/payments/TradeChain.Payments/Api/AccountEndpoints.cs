@@ -67,17 +67,19 @@ public readonly record struct ChainBalanceReading(long? Minor, string? Unknown)
 
 /// <summary>
 /// A deposit or withdrawal asked of the account's bank (<see cref="BookingInstruction"/>): Queued, Booked (its transaction) or
-/// Refused (the token's rule); while Queued, how many sends failed and the last failure (the bank's to see).
+/// Refused (the token's rule; <c>cancelled</c> when its bank cancelled it); while Queued, how many sends failed and the last
+/// failure (the bank's to see), and whether its bank asked to cancel it (<c>cancelAskedAtUnixMs</c>; who, to the bank).
 /// </summary>
 public sealed record BookingInstructionView(string Kind, string Party, string Currency, string Reference, decimal Amount, string Status, string Bank, string? RequestedBy,
     long RequestedAtUnixMs, string? TransactionHash, string? Rule, string? Refusal, long? DecidedAtUnixMs, int FailedAttempts = 0, string? LastFailure = null,
-    long? LastFailureAtUnixMs = null)
+    long? LastFailureAtUnixMs = null, string? CancelAskedBy = null, long? CancelAskedAtUnixMs = null)
 {
     public static BookingInstructionView From(BookingInstruction d) => new(d.What, d.Party, d.Currency, d.Reference, LedgerEntry.FromMinor(d.AmountMinor), d.Status.ToString(), d.Bank,
-        d.RequestedBy, d.RequestedAtUnixMs, d.TransactionHash, d.Rule, d.Refusal, d.DecidedAtUnixMs, d.FailedAttempts, d.LastFailure, d.LastFailureAtUnixMs);
+        d.RequestedBy, d.RequestedAtUnixMs, d.TransactionHash, d.Rule, d.Refusal, d.DecidedAtUnixMs, d.FailedAttempts, d.LastFailure, d.LastFailureAtUnixMs,
+        d.CancelAskedBy, d.CancelAskedAtUnixMs);
 
-    /// <summary>As the account's holder sees it: the status and the rule, not who at the bank asked nor the node's words.</summary>
-    public BookingInstructionView ForHolder() => this with { RequestedBy = null, Refusal = null, LastFailure = null };
+    /// <summary>As the account's holder sees it: the status and the rule, not who at the bank asked (or asked a cancel) nor the node's words.</summary>
+    public BookingInstructionView ForHolder() => this with { RequestedBy = null, Refusal = null, LastFailure = null, CancelAskedBy = null };
 }
 
 public sealed record LedgerEntryView(string Kind, string Reference, decimal Amount, string TransactionHash, long AtUnixMs);
@@ -139,6 +141,50 @@ public static class AccountEndpoints
         group.MapGet(path + "/{reference}", (string party, string currency, string reference, ClaimsPrincipal u, PaymentsDbContext db, CancellationToken ct) =>
                 GetInstructionAsync(party, currency, reference, kind, u, db, ct))
             .RequireAuthorization(Policies.AnyParty).Produces<BookingInstructionView>().WithSummary(readSummary);
+        group.MapPost(path + "/{reference}/cancel", (string party, string currency, string reference, ClaimsPrincipal u, PaymentsDbContext db, TimeProvider clock,
+                CancellationToken ct) => CancelAsync(party, currency, reference, kind, u, db, clock, ct))
+            .RequireAuthorization(Roles.Bank).Produces<BookingInstructionView>().Produces<BookingInstructionView>(StatusCodes.Status202Accepted)
+            .WithSummary($"The account's bank cancels a {kind.Name()} it asked that is still queued: 202 with the instruction, its cancel asked — the process that signs " +
+                         $"for the banks never sends it again, and records it Refused under rule {BookingInstruction.CancelledRule} once no transaction an earlier attempt " +
+                         "may be in can still be mined, or Booked when one made it already (the cancel came too late). 200 with the instruction when it is refused or " +
+                         "cancelled already; 409 booking-made when it is booked. Asked again under its reference, a cancelled one is queued anew.");
+    }
+
+    /// <summary>The bank's cancel of a deposit or withdrawal it asked (see its route's summary).</summary>
+    private static async Task<IResult> CancelAsync(string party, string currency, string reference, LedgerEntryKind kind, ClaimsPrincipal user, PaymentsDbContext db,
+        TimeProvider clock, CancellationToken ct)
+    {
+        currency = currency.ToUpperInvariant();
+        reference = reference.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase); // as GetInstructionAsync reads it
+        var caller = Caller.From(user);
+        var account = await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Party == party && a.Currency == currency, ct);
+        // The account's bank only; anyone else learns nothing, not even that the account exists.
+        if (account is null || account.ServicingBank != caller.Party) return Problems.NotFound(kind.Name(), $"{party}/{currency}/{reference}");
+        var asked = await db.BookingInstructions.SingleOrDefaultAsync(d => d.Party == party && d.Kind == kind && d.Reference == reference && d.Currency == currency, ct);
+        if (asked is null)
+        {
+            // Booked in its request (a bank that signs itself, or deposits not batched): made already.
+            if (await db.Entries.AsNoTracking().AnyAsync(e => e.Kind == kind && e.Reference == reference && e.Party == party && e.Currency == currency, ct))
+                throw new DomainRuleViolation("booking-made",
+                    $"{kind.Name()} {reference} was booked in its request: it cannot be cancelled. Book the opposite movement to undo it.");
+            return Problems.NotFound(kind.Name(), $"{party}/{currency}/{reference}");
+        }
+        if (asked.AskCancel(caller.Actor, clock.GetUtcNow()))
+        {
+            try
+            {
+                await db.SaveChangesAsync(ct); // over the status read (a concurrency token): never onto one booked meanwhile
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                // Decided meanwhile by the sender: answered as it stands now (booked: 409 booking-made).
+                db.ChangeTracker.Clear();
+                asked = await db.BookingInstructions.AsNoTracking().SingleAsync(d => d.Id == asked.Id, ct);
+                asked.AskCancel(caller.Actor, clock.GetUtcNow());
+            }
+        }
+        var view = BookingInstructionView.From(asked);
+        return asked.Status == BookingInstructionStatus.Queued ? Results.Accepted(InstructionPath(asked), view) : Results.Ok(view);
     }
 
     private static async Task<IResult> OpenAsync(OpenAccountRequest request, ClaimsPrincipal user, OpenSettlementAccount open, PaymentsDbContext db, SettlementLedger ledger,
@@ -393,7 +439,9 @@ public static class AccountEndpoints
             if (asked.Status == BookingInstructionStatus.Queued && !respondAsync && (int)wait.TotalSeconds > 0)
                 asked = await FollowInstructionAsync(db, changes, clock, asked, caller.Party, (int)wait.TotalSeconds, http.CallerAborted(ct)) ?? asked;
             if (asked.Status == BookingInstructionStatus.Refused)
-                throw new DomainRuleViolation(asked.Rule!, $"The settlement token refused {asked.What} {asked.Reference}: {asked.Refusal} Nothing was {asked.Done} or booked.");
+                throw new DomainRuleViolation(asked.Rule!, asked.Rule == BookingInstruction.CancelledRule
+                    ? $"{asked.What} {asked.Reference} was cancelled by its bank: {asked.Refusal} Ask it again to queue it anew."
+                    : $"The settlement token refused {asked.What} {asked.Reference}: {asked.Refusal} Nothing was {asked.Done} or booked.");
             if (asked.Status == BookingInstructionStatus.Queued)
             {
                 MarkReplayed(http, booking);

@@ -58,6 +58,21 @@ public sealed class BookingInstruction
 
     public long? LastFailureAtUnixMs { get; set; }
 
+    /// <summary>
+    /// Who at the bank asked to cancel it while it was Queued, and when. Never sent again from then on: the sender books what
+    /// an earlier attempt made on chain, and otherwise — once no transaction of the bank such an attempt may be in can still
+    /// be mined — records it cancelled (<see cref="CancelledRule"/>). Cleared when asked again.
+    /// </summary>
+    public string? CancelAskedBy { get; set; }
+
+    public long? CancelAskedAtUnixMs { get; set; }
+
+    /// <summary>The rule of an instruction cancelled by its bank (Refused: nothing moved, and asked again under its reference it is queued anew).</summary>
+    public const string CancelledRule = "cancelled";
+
+    /// <summary>The longest name of who asked a cancel kept.</summary>
+    public const int MaxActorLength = 200;
+
     /// <summary>The record kind its waiters follow (<c>RecordChanges.KeyOf(RecordType, Id)</c>) and the sender wakes on (any of it).</summary>
     public const string RecordType = "booking";
 
@@ -92,12 +107,35 @@ public sealed class BookingInstruction
                 $"{What} reference {Reference} was asked already on this account for {LedgerEntry.FromMinor(AmountMinor)} {Currency}, not {LedgerEntry.FromMinor(amountMinor)}: use a new reference for another {What}.");
     }
 
-    /// <summary>Asked again after a refusal: queued once more (the bank may have fixed what the token refused).</summary>
+    /// <summary>Asked again after a refusal (or a cancel): queued once more (the bank may have fixed what the token refused).</summary>
     public void AskAgain(string actor, DateTimeOffset at)
     {
         if (Status != BookingInstructionStatus.Refused) return;
         (Status, Rule, Refusal, DecidedAtUnixMs, RequestedBy, RequestedAtUnixMs) = (BookingInstructionStatus.Queued, null, null, null, actor, at.ToUnixTimeMilliseconds());
-        (FailedAttempts, LastFailure, LastFailureAtUnixMs) = (0, null, null);
+        (FailedAttempts, LastFailure, LastFailureAtUnixMs, CancelAskedBy, CancelAskedAtUnixMs) = (0, null, null, null, null);
+    }
+
+    /// <summary>
+    /// The bank asks to cancel it. Queued: noted (the sender decides — cancelled, or booked when an attempt made it already);
+    /// Refused: nothing will move, nothing to cancel; Booked: refused, the movement is made.
+    /// </summary>
+    /// <returns>True when asked now; false when there is nothing to note (asked already, or refused).</returns>
+    public bool AskCancel(string actor, DateTimeOffset at)
+    {
+        if (Status == BookingInstructionStatus.Booked)
+            throw new DomainRuleViolation("booking-made",
+                $"{What} {Reference} was {Done} and booked in transaction {TransactionHash}: it cannot be cancelled. Book the opposite movement to undo it.");
+        if (string.IsNullOrWhiteSpace(actor)) throw new ArgumentException("a cancel is asked by someone at the bank", nameof(actor));
+        if (Status != BookingInstructionStatus.Queued || CancelAskedBy is not null) return false;
+        (CancelAskedBy, CancelAskedAtUnixMs) = (actor.Length <= MaxActorLength ? actor : actor[..MaxActorLength], at.ToUnixTimeMilliseconds());
+        return true;
+    }
+
+    /// <summary>A cancel asked, decided: the chain made nothing of it, and nothing sent for it can still be mined.</summary>
+    public void MarkCancelled(DateTimeOffset at)
+    {
+        if (CancelAskedBy is null) throw new InvalidOperationException($"{What} {Reference}: no cancel was asked");
+        MarkRefused(CancelledRule, $"Cancelled by {CancelAskedBy} before the chain made it: nothing was {Done}.", at);
     }
 
     /// <summary>A send that came to no outcome: it stays Queued, and says why.</summary>

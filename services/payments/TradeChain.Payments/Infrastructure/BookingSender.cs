@@ -141,7 +141,8 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
     /// <summary>What became of one send: made in <see cref="TransactionHash"/>, refused under <see cref="Rule"/>, or not known yet.</summary>
     /// <param name="MayBeUnmined">Refused: this attempt's own transactions can no longer be mined (the writer answers a refusal only
     /// then), but an earlier attempt — one that gave up with its transaction unmined — may still make it.</param>
-    private sealed record SendOutcome(string? TransactionHash, string? Rule, string? Refusal, bool Undecided = false, bool MayBeUnmined = false)
+    /// <param name="Cancelled">A cancel the bank asked, decided: nothing of it was made, nor can be.</param>
+    private sealed record SendOutcome(string? TransactionHash, string? Rule, string? Refusal, bool Undecided = false, bool MayBeUnmined = false, bool Cancelled = false)
     {
         public static SendOutcome Of(BatchTransferOutcome item) =>
             new(item.TransactionHash, item.Rule, item.Refusal, item.Undecided || item.Rule == BatchTransferOutcome.NotInBatchRule);
@@ -156,7 +157,13 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
         try
         {
             SendOutcome outcome;
-            try
+            if (instruction.CancelAskedBy is not null)
+            {
+                // The bank asked to cancel it: never sent again (nothing of this attempt can be mined), decided from the chain.
+                mayStillBeMined = false;
+                outcome = await CancelOutcomeAsync(instruction, address);
+            }
+            else try
             {
                 outcome = instruction.Kind == LedgerEntryKind.Deposit
                     ? SendOutcome.Of(await ledger.MintQueuedAsync(instruction, address, CancellationToken.None))
@@ -211,6 +218,37 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
     }
 
     private static (Guid, long) BoundKey(BookingInstruction instruction) => (instruction.Id, instruction.RequestedAtUnixMs);
+
+    /// <summary>
+    /// A cancel the bank asked, decided from the chain, nothing sent: what an earlier attempt made (the token binds the
+    /// booking's reference to exactly it) is booked — the cancel came too late; otherwise it is cancelled once no transaction
+    /// of the bank such an attempt may be in can still be mined (every one numbered below the bank's nonce count now: this
+    /// process's writer's next nonce or the node's pending count, the higher — an attempt in this process is over, as the
+    /// instruction is in flight only here), and until then it waits as an undecided send does.
+    /// </summary>
+    /// <exception cref="ChainOutcomeUnknownException">A transaction of the bank an earlier attempt may be in is not mined yet.</exception>
+    private async Task<SendOutcome> CancelOutcomeAsync(BookingInstruction instruction, string address)
+    {
+        var sentBefore = await ledger.SentBeforeAsync(instruction.Bank);
+        try
+        {
+            var (madeIn, mayHappen) = await ledger.BookingOnChainAsync(instruction, address, sentBefore);
+            if (madeIn is not null)
+            {
+                logger.LogWarning("The {Kind} {Reference} on {Party}'s {Currency} account was asked to be cancelled, but an earlier attempt made it in {Transaction}: booked",
+                    instruction.What, instruction.Reference, instruction.Party, instruction.Currency, madeIn);
+                return new SendOutcome(madeIn, null, null);
+            }
+            if (mayHappen)
+                throw new ChainOutcomeUnknownException(instruction.Kind == LedgerEntryKind.Deposit ? "mint" : "burn",
+                    "its cancel waits until the bank's transactions an earlier attempt may be in are mined");
+        }
+        catch (ChainRevertedException bound) when (bound.Rule != UnnamedRevert)
+        {
+            // The bank's reference is bound to another movement (not this one): nothing of this instruction was made.
+        }
+        return new SendOutcome(null, BookingInstruction.CancelledRule, null, Cancelled: true);
+    }
 
     /// <summary>The instruction's bound: the one kept (raised after an attempt that may have sent it), or taken now and kept.</summary>
     private async Task<System.Numerics.BigInteger> BoundAsync(BookingInstruction instruction)
@@ -336,6 +374,8 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
         else if (instruction.Status != BookingInstructionStatus.Queued) return; // refused meanwhile by another sender: that refusal stands
         else if (outcome.Undecided)
             throw new ChainOutcomeUnknownException(what, outcome.Refusal ?? "no outcome");
+        else if (outcome.Cancelled)
+            instruction.MarkCancelled(now);
         else
             instruction.MarkRefused(outcome.Rule ?? "refused", outcome.Refusal ?? $"The settlement token refused the {what}: nothing moved.", now);
         await db.SaveChangesAsync();

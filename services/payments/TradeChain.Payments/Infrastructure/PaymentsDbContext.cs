@@ -88,6 +88,9 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
                     // Any change (asked, decided, a failed send noted): the account's list of instructions not booked.
                     (instructed ??= []).Add((instruction.Party, instruction.Currency));
                     // Asked (or asked again): the sender wakes. Decided: the request waiting for it. (A failed send noted is neither.)
+                    // A cancel asked wakes the sender too: it decides it.
+                    if (entry.State == EntityState.Modified && entry.Property(nameof(BookingInstruction.CancelAskedBy)).IsModified && instruction.CancelAskedBy is not null)
+                        asked = true;
                     if (entry.State == EntityState.Modified && !entry.Property(nameof(BookingInstruction.Status)).IsModified) break;
                     // Asked or decided: the account's view, which gives its queued deposits and withdrawals (not the lists: they do not).
                     (queueChanged ??= []).Add((instruction.Party, instruction.Currency));
@@ -254,6 +257,7 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
             // deployment: a late refusal never overwrites a booking, a late booking of a refused one is saved knowingly).
             e.Property(d => d.Status).HasConversion<string>().IsConcurrencyToken();
             e.Property(d => d.LastFailure).HasMaxLength(BookingInstruction.MaxFailureLength);
+            e.Property(d => d.CancelAskedBy).HasMaxLength(BookingInstruction.MaxActorLength);
             // The sender's scan, and a bank's count against its bound (BookOnAccount.MostQueuedPerBank): the queued ones only.
             e.HasIndex(d => d.RequestedAtUnixMs).HasFilter($"\"Status\" = '{nameof(BookingInstructionStatus.Queued)}'");
             e.HasIndex(d => d.Bank).HasFilter($"\"Status\" = '{nameof(BookingInstructionStatus.Queued)}'");

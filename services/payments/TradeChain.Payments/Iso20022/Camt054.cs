@@ -41,6 +41,13 @@ public static class Camt054
         var account = entries[0].Account ?? throw new ArgumentNullException(nameof(AccountEntry.Account));
         if (entries.Any(e => e.Account != account))
             throw new ArgumentException("All entries of one notification must be on the same account.", nameof(entries));
+        // A TradeChain account is a holder's account in one currency (its token), and its chain address is the holder's in
+        // every currency: the notified account names its currency (Acct/Ccy), so a USD and a VND notification under one
+        // booking reference (each account's own) are two accounts' to a reader, not one account's twice.
+        var currency = entries[0].Currency;
+        if (entries.Any(e => e.Currency != currency))
+            throw new ArgumentException("All entries of one notification must be in the account's one currency.", nameof(entries));
+        CurrencyAmount.MinorUnits(currency, nameof(AccountEntry.Currency)); // an ISO 4217 active code, refused naming the field otherwise
 
         XNamespace ns = Namespace;
         Iso20022Text.RequireText(messageId, 35, nameof(messageId));
@@ -49,7 +56,7 @@ public static class Camt054
         var notification = new XElement(ns + "Ntfctn",
             new XElement(ns + "Id", messageId),
             new XElement(ns + "CreDtTm", created),
-            Iso20022Xml.Account(ns, "Acct", account, nameof(AccountEntry.Account)),
+            Iso20022Xml.Account(ns, "Acct", account, nameof(AccountEntry.Account), currency),
             entries.Select(e => Entry(ns, e)));
 
         return Iso20022Xml.Document(ns, new XElement(ns + "BkToCstmrDbtCdtNtfctn",

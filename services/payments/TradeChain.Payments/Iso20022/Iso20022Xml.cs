@@ -26,8 +26,8 @@ internal static class Iso20022Xml
     public static XDocument Document(XNamespace ns, XElement message) =>
         new(new XDeclaration("1.0", "UTF-8", null), new XElement(ns + "Document", message));
 
-    /// <summary>CashAccount38 / CashAccount39 (same leading sequence: Id, Tp, Ccy, Nm, Prxy).</summary>
-    public static XElement Account(XNamespace ns, string name, AccountId account, string field)
+    /// <summary>CashAccount38 / CashAccount39 (same leading sequence: Id, Tp, Ccy, Nm, Prxy); <c>Ccy</c> when <paramref name="currency"/> is given.</summary>
+    public static XElement Account(XNamespace ns, string name, AccountId account, string field, string? currency = null)
     {
         ArgumentNullException.ThrowIfNull(account, field);
         XElement id = account.Kind == AccountIdKind.Iban
@@ -37,6 +37,7 @@ internal static class Iso20022Xml
                 new XElement(ns + "SchmeNm", new XElement(ns + "Prtry", account.Scheme)));
         return new XElement(ns + name,
             new XElement(ns + "Id", id),
+            currency is null ? null : new XElement(ns + "Ccy", currency),
             account.ChainAddress is null
                 ? null
                 : new XElement(ns + "Prxy",

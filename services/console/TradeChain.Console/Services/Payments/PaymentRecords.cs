@@ -58,19 +58,31 @@ public sealed record LedgerEntry(string Kind, string Reference, decimal Amount, 
 /// <summary>
 /// A deposit or withdrawal its bank asked that the account does not show yet (Queued: waiting to be sent by the process
 /// that signs for the bank) or never will (Refused by the token, <paramref name="Rule"/> naming why). To the bank, the
-/// failed sends' words too (<paramref name="LastFailure"/>); to the holder, only their count.
+/// failed sends' words too (<paramref name="LastFailure"/>); to the holder, only their count. A cancel its bank asked
+/// (<paramref name="CancelAskedAtUnixMs"/>; who, to the bank) is decided by the process that signs for the bank: Refused
+/// under rule <see cref="CancelledRule"/>, or Booked when an earlier attempt made it already.
 /// </summary>
 public sealed record BookingInstruction(string Kind, string Party, string Currency, string Reference, decimal Amount, string Status, string Bank, string? RequestedBy,
     long RequestedAtUnixMs, string? TransactionHash, string? Rule, string? Refusal, long? DecidedAtUnixMs, int FailedAttempts = 0, string? LastFailure = null,
-    long? LastFailureAtUnixMs = null)
+    long? LastFailureAtUnixMs = null, string? CancelAskedBy = null, long? CancelAskedAtUnixMs = null)
 {
+    /// <summary>The rule of one its bank cancelled.</summary>
+    public const string CancelledRule = "cancelled";
+
     /// <summary>"Deposit" or "Withdrawal".</summary>
     public string Label => Kind == "withdrawal" ? "Withdrawal" : "Deposit";
+
+    /// <summary>Queued, and its bank may still ask to cancel it (not asked yet).</summary>
+    public bool Cancellable => Status == "Queued" && CancelAskedAtUnixMs is null;
 
     /// <summary>Why it waits or was refused, in a sentence (the failure's words only where the service gave them: to the bank).</summary>
     public string State => Status switch
     {
+        "Refused" when Rule == CancelledRule => $"Cancelled by the bank{(Refusal is { } how ? $": {how}" : "; nothing moved.")} The bank may ask it again under its reference.",
         "Refused" => $"The settlement token refused it ({Rule}){(Refusal is { } why ? $": {why}" : "")}. Nothing moved; the bank may ask it again under its reference.",
+        _ when CancelAskedAtUnixMs is { } cancelAt =>
+            $"Cancel asked{(CancelAskedBy is { } who ? $" by {who}" : "")} at {Money.At(cancelAt)}: it is not sent again, and shows as cancelled once the chain " +
+            $"shows nothing of it can still be made (or as an entry, if an earlier attempt made it).",
         _ when FailedAttempts > 0 => $"{FailedAttempts} attempt(s) to send it failed{(LastFailureAtUnixMs is { } at ? $", the last at {Money.At(at)}" : "")}" +
                                      $"{(LastFailure is { } failure ? $": {failure}" : "")}. It is sent again.",
         _ => "Waiting for the bank's next transaction on chain.",

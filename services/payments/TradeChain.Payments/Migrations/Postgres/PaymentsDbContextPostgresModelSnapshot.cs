@@ -75,6 +75,13 @@ namespace TradeChain.Payments.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<long?>("CancelAskedAtUnixMs")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("CancelAskedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.Property<string>("Currency")
                         .IsRequired()
                         .HasColumnType("text");

@@ -70,6 +70,13 @@ namespace TradeChain.Payments.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("CancelAskedAtUnixMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CancelAskedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Currency")
                         .IsRequired()
                         .HasColumnType("TEXT");
