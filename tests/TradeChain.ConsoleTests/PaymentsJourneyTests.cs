@@ -203,8 +203,9 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
                 await Expect(exporter.GetByTestId("instructions").GetByTestId("instruction")).ToContainTextAsync(reference, SlowContains);
                 await Expect(exporter.GetByTestId("instruction-cancel")).ToHaveCountAsync(0); // the holder cannot cancel its bank's withdrawal
 
-                // The bank cancels it — too late: its burn is in the node already. The row says the cancel is asked (never sent
-                // again, decided from the chain), and the burn, once mined, is booked all the same (below).
+                // The bank cancels it — too late: its burn is in the node already, and the send under way runs to its outcome.
+                // The row says the cancel is asked; the burn, once mined, is booked all the same (below) — a cancel never
+                // leaves a movement unbooked.
                 await asked.GetByTestId("instruction-cancel").ClickAsync();
                 await Expect(asked).ToContainTextAsync("Cancel asked by", SlowContains);
                 await Expect(asked.GetByTestId("instruction-cancel")).ToHaveCountAsync(0);

@@ -390,7 +390,7 @@ public sealed partial class SettlementIntegrityTests
     }
 
     [Fact]
-    public async Task A_queued_deposit_and_withdrawal_their_bank_cancels_are_never_sent_and_recorded_cancelled_and_asked_again_are_booked()
+    public async Task A_queued_deposit_and_withdrawal_their_bank_cancels_are_never_sent_and_recorded_cancelled_and_their_references_are_spent()
     {
         await using var system = await TradeChainSystem.StartAsync();
         var payments = system.Payments.BaseAddress;
@@ -399,6 +399,7 @@ public sealed partial class SettlementIntegrityTests
         using var otherBank = Client(Roles.Bank, GoldenPath.BankParty);
         var chain = Settlement(system);
         var account = new Uri(payments, "accounts/EXP-CANCEL/USD");
+        var deposits = new Uri(payments, "accounts/EXP-CANCEL/USD/deposits");
         var deposit = new Uri(payments, "accounts/EXP-CANCEL/USD/deposits/DEP-C");
         var withdrawal = new Uri(payments, "accounts/EXP-CANCEL/USD/withdrawals/WD-C");
 
@@ -406,7 +407,7 @@ public sealed partial class SettlementIntegrityTests
         system.Payments.SetSetting("Payments:SettlementWorkerEnabled", "false");
         await system.Payments.KillAsync();
         await system.Payments.StartAsync();
-        Assert.Equal(HttpStatusCode.Accepted, (await Send(noWait, HttpMethod.Post, new Uri(payments, "accounts/EXP-CANCEL/USD/deposits"), new { amount = 40m, reference = "DEP-C" })).Status);
+        Assert.Equal(HttpStatusCode.Accepted, (await Send(noWait, HttpMethod.Post, deposits, new { amount = 40m, reference = "DEP-C" })).Status);
         Assert.Equal(HttpStatusCode.Accepted, (await Send(noWait, HttpMethod.Post, new Uri(payments, "accounts/EXP-CANCEL/USD/withdrawals"), new { amount = 25m, reference = "WD-C" })).Status);
 
         // Only the account's bank cancels: another bank learns nothing, the holder may not.
@@ -414,21 +415,26 @@ public sealed partial class SettlementIntegrityTests
         Assert.Equal(HttpStatusCode.Forbidden, (await Send(holder, HttpMethod.Post, new Uri(deposit + "/cancel"), new { })).Status);
         Assert.Equal(HttpStatusCode.NotFound, (await Send(bank, HttpMethod.Post, new Uri(payments, "accounts/EXP-CANCEL/USD/deposits/NEVER-ASKED/cancel"), new { })).Status);
 
-        var (asked, cancelling) = await Send(bank, HttpMethod.Post, new Uri(deposit + "/cancel"), new { });
-        Assert.Equal((HttpStatusCode.Accepted, "Queued"), (asked, cancelling!["status"]!.GetValue<string>()));
+        var (asked, cancelling, replayed) = await PostBooking(bank, new Uri(deposit + "/cancel"), new { });
+        Assert.Equal((HttpStatusCode.Accepted, "Queued", false), (asked, cancelling!["status"]!.GetValue<string>(), replayed));
         var askedAt = cancelling["cancelAskedAtUnixMs"]!.GetValue<long>();
-        Assert.False(string.IsNullOrEmpty(cancelling["cancelAskedBy"]!.GetValue<string>()));
-        // Asked again: the same cancel (who and when unchanged).
-        var (again, same) = await Send(bank, HttpMethod.Post, new Uri(deposit + "/cancel"), new { });
-        Assert.Equal((HttpStatusCode.Accepted, askedAt), (again, same!["cancelAskedAtUnixMs"]!.GetValue<long>()));
+        Assert.Contains("BNK-HSBC", cancelling["cancelAskedBy"]!.GetValue<string>());
+        // Asked again: the same cancel (when unchanged), said replayed.
+        var (again, same, replayedAgain) = await PostBooking(bank, new Uri(deposit + "/cancel"), new { });
+        Assert.Equal((HttpStatusCode.Accepted, askedAt, true), (again, same!["cancelAskedAtUnixMs"]!.GetValue<long>(), replayedAgain));
         Assert.Equal(HttpStatusCode.Accepted, (await Send(bank, HttpMethod.Post, new Uri(withdrawal + "/cancel"), new { })).Status);
         // Until decided they still count as queued: money may yet move for them.
         Assert.Equal((30m, 40m, 1, 25m, 1), Standing(await Get(holder, account)));
         var holderSees = await Get(holder, deposit);
         Assert.Equal((askedAt, (JsonNode?)null), (holderSees["cancelAskedAtUnixMs"]!.GetValue<long>(), holderSees["cancelAskedBy"])); // not who at the bank
+        // A retry of the first request cannot bring it back: its reference is spent once a cancel is asked.
+        var (retried, spent, _) = await PostBooking(noWait, deposits, new { amount = 40m, reference = "DEP-C" });
+        Assert.Equal((HttpStatusCode.Conflict, "reference-cancelled"), (retried, spent!["rule"]!.GetValue<string>()));
 
-        // The process that signs for the bank decides both from the chain: nothing was sent, so cancelled; nothing moves.
+        // The process that signs for the bank decides both from the chain once the grace is over (a second here): nothing
+        // was sent, so cancelled; nothing moves.
         system.Payments.SetSetting("Payments:SettlementWorkerEnabled", "true");
+        system.Payments.SetSetting("Payments:CancelGraceSeconds", "1");
         await system.Payments.KillAsync();
         await system.Payments.StartAsync();
         foreach (var cancelled in new[] { deposit, withdrawal })
@@ -436,6 +442,7 @@ public sealed partial class SettlementIntegrityTests
             await Until(async () => (await Get(holder, cancelled))["status"]!.GetValue<string>() != "Queued", $"the cancel of {cancelled} is decided");
             var decided = await Get(bank, cancelled);
             Assert.Equal(("Refused", "cancelled"), (decided["status"]!.GetValue<string>(), decided["rule"]!.GetValue<string>()));
+            Assert.Contains("was cancelled by", decided["refusal"]!.GetValue<string>());
             Assert.Contains("before the chain made it", decided["refusal"]!.GetValue<string>());
         }
         Assert.Equal(new BigInteger(3000), await chain.BalanceOfAsync("USD", address));
@@ -443,24 +450,25 @@ public sealed partial class SettlementIntegrityTests
         Assert.Null(await chain.PaymentOfAsync("USD", bankAddress, SettlementLedger.BookingReference(LedgerEntryKind.Deposit, "EXP-CANCEL", "DEP-C")));
         Assert.Null(await chain.PaymentOfAsync("USD", bankAddress, SettlementLedger.BookingReference(LedgerEntryKind.Withdrawal, "EXP-CANCEL", "WD-C")));
         Assert.Equal((30m, 0m, 0, 0m, 0), Standing(await Get(holder, account)));
-        // Cancelled is decided: a cancel now answers it as it is.
+        // Decided: a cancel now answers it as it is; the reference stays spent.
         Assert.Equal(HttpStatusCode.OK, (await Send(bank, HttpMethod.Post, new Uri(deposit + "/cancel"), new { })).Status);
+        Assert.Equal(HttpStatusCode.Conflict, (await PostBooking(bank, deposits, new { amount = 40m, reference = "DEP-C" })).Status);
 
-        // Asked again under its reference: queued anew and booked (the withdrawal's funds free again: 30 covers 25).
-        var (rebooked, view, replayed) = await PostBooking(bank, new Uri(payments, "accounts/EXP-CANCEL/USD/deposits"), new { amount = 40m, reference = "DEP-C" });
-        Assert.Equal((HttpStatusCode.OK, false, 70m), (rebooked, replayed, view!["balance"]!.GetValue<decimal>()));
+        // Under a new reference it is booked; once booked, a cancel is refused naming its transaction.
+        var (rebooked, view, _) = await PostBooking(bank, deposits, new { amount = 40m, reference = "DEP-C2" });
+        Assert.Equal((HttpStatusCode.OK, 70m), (rebooked, view!["balance"]!.GetValue<decimal>()));
         Assert.Equal(new BigInteger(7000), await chain.BalanceOfAsync("USD", address));
-        // Booked: the movement is made, and a cancel is refused naming its transaction.
-        var (late, problem) = await Send(bank, HttpMethod.Post, new Uri(deposit + "/cancel"), new { });
+        var (late, problem) = await Send(bank, HttpMethod.Post, new Uri(deposits + "/DEP-C2/cancel"), new { });
         Assert.Equal((HttpStatusCode.Conflict, "booking-made"), (late, problem!["rule"]!.GetValue<string>()));
-        Assert.Contains((await Get(bank, deposit))["transactionHash"]!.GetValue<string>(), problem["detail"]!.GetValue<string>());
+        Assert.Contains((await Get(bank, new Uri(deposits + "/DEP-C2")))["transactionHash"]!.GetValue<string>(), problem["detail"]!.GetValue<string>());
     }
 
     [Fact]
-    public async Task A_cancel_asked_of_a_deposit_an_earlier_attempt_minted_books_that_mint_instead()
+    public async Task A_cancel_of_a_deposit_whose_mint_is_still_unmined_waits_for_the_chain_and_books_that_mint_sending_nothing_again()
     {
-        // The mint is mined but its process died before recording it; the bank, seeing it still queued, asks to cancel it.
-        // The chain has it: booked, once, with that transaction — a cancel never leaves a movement unbooked.
+        // The mint waits in the node's pool and its process dies before recording it; the bank, seeing the deposit still
+        // queued, asks to cancel it. The cancel is not decided while that mint may still be mined; once mined, it is booked —
+        // a cancel never leaves a movement unbooked — and nothing was sent for it again.
         await using var system = await TradeChainSystem.StartAsync();
         var payments = system.Payments.BaseAddress;
         using var parties = await OpenAtAsync(system, GoldenPath.BankParty, "EXP-CANCEL-LATE");
@@ -470,32 +478,38 @@ public sealed partial class SettlementIntegrityTests
         var deposit = new Uri(payments, "accounts/EXP-CANCEL-LATE/USD/deposits/LATE");
 
         await chain.Rpc("evm_setAutomine", false);
+        BigInteger pending;
         try
         {
             Assert.Equal(HttpStatusCode.Accepted, (await Send(noWait, HttpMethod.Post, new Uri(payments, "accounts/EXP-CANCEL-LATE/USD/deposits"), new { amount = 12m, reference = "LATE" })).Status);
             await Until(async () => await chain.Web3Nonce(bankAddress, BlockParameter.CreatePending()) > await chain.Web3Nonce(bankAddress, BlockParameter.CreateLatest()),
                 "the deposit's mint waiting in the node's pool");
             await system.Payments.KillAsync();
+            pending = await chain.Web3Nonce(bankAddress, BlockParameter.CreatePending());
+
+            // The cancel, asked of an API process; then the process that signs for the bank (grace 1 s) looks at it with the
+            // mint still unmined: it waits, saying why, and sends nothing.
+            system.Payments.SetSetting("Payments:SettlementWorkerEnabled", "false");
+            await system.Payments.StartAsync();
+            Assert.Equal(HttpStatusCode.Accepted, (await Send(bank, HttpMethod.Post, new Uri(deposit + "/cancel"), new { })).Status);
+            system.Payments.SetSetting("Payments:SettlementWorkerEnabled", "true");
+            system.Payments.SetSetting("Payments:CancelGraceSeconds", "1");
+            await system.Payments.KillAsync();
+            await system.Payments.StartAsync();
+            await Until(async () => (await Get(bank, deposit))["lastFailure"]?.GetValue<string>()?.Contains("its cancel waits") == true, "the cancel waiting for the unmined mint");
+            Assert.Equal("Queued", (await Get(bank, deposit))["status"]!.GetValue<string>());
+            Assert.Equal(pending, await chain.Web3Nonce(bankAddress, BlockParameter.CreatePending())); // nothing sent again
         }
         finally
         {
             await chain.Rpc("evm_setAutomine", true);
             await chain.Rpc("evm_mine");
         }
-        Assert.Equal(new BigInteger(1200), await chain.BalanceOfAsync("USD", address)); // minted, not booked
-
-        system.Payments.SetSetting("Payments:SettlementWorkerEnabled", "false");
-        await system.Payments.StartAsync();
-        Assert.Equal(HttpStatusCode.Accepted, (await Send(bank, HttpMethod.Post, new Uri(deposit + "/cancel"), new { })).Status);
-        system.Payments.SetSetting("Payments:SettlementWorkerEnabled", "true");
-        await system.Payments.KillAsync();
-        await system.Payments.StartAsync();
 
         await Until(async () => (await Get(holder, deposit))["status"]!.GetValue<string>() != "Queued", "the cancelled deposit is decided");
         var decided = await Get(bank, deposit);
         Assert.Equal("Booked", decided["status"]!.GetValue<string>());
-        var bound = await chain.PaymentOfAsync("USD", bankAddress, SettlementLedger.BookingReference(LedgerEntryKind.Deposit, "EXP-CANCEL-LATE", "LATE"));
-        Assert.Equal(new BigInteger(1200), bound!.Amount);
+        Assert.Equal(pending, await chain.Web3Nonce(bankAddress, BlockParameter.CreateLatest())); // the one mint, nothing after it
         Assert.Equal(1, (int)(await chain.ReceiptAsync(decided["transactionHash"]!.GetValue<string>())).Status.Value);
         Assert.Equal(new BigInteger(1200), await chain.BalanceOfAsync("USD", address)); // minted once
         var view = await Get(holder, new Uri(payments, "accounts/EXP-CANCEL-LATE/USD"));

@@ -70,28 +70,35 @@ public sealed class BookingInstructionTests
 
         asked.MarkCancelled(At.AddSeconds(3));
         Assert.Equal((BookingInstructionStatus.Refused, BookingInstruction.CancelledRule), (asked.Status, asked.Rule));
-        Assert.Equal("Cancelled by supervisor before the chain made it: nothing was minted.", asked.Refusal);
+        Assert.Equal("Deposit DEP-1 was cancelled by supervisor before the chain made it: nothing was minted.", asked.Refusal);
         Assert.False(asked.AskCancel("supervisor", At.AddSeconds(4))); // decided: nothing to note
 
-        // Asked again under its reference: queued anew, the cancel forgotten.
-        asked.AskAgain("clerk", At.AddSeconds(5));
-        Assert.Equal((BookingInstructionStatus.Queued, (string?)null, (long?)null), (asked.Status, asked.CancelAskedBy, asked.CancelAskedAtUnixMs));
+        // Its reference is spent: asked again under it (a client's retry of the first request), refused naming the cancel.
+        var spent = Assert.Throws<DomainRuleViolation>(asked.RequireNotCancelled);
+        Assert.Equal("reference-cancelled", spent.Rule);
+        Assert.Contains("was cancelled by supervisor", spent.Message);
+        Assert.Contains("new reference", spent.Message);
 
-        // Booked: the movement is made, and a cancel is refused naming it.
-        asked.MarkBooked("0xabc", At.AddSeconds(6));
-        var refused = Assert.Throws<DomainRuleViolation>(() => asked.AskCancel("supervisor", At.AddSeconds(7)));
+        // One refused by the token is asked again as before; booked, a cancel is refused naming its transaction.
+        var other = BookingInstruction.Ask(LedgerEntryKind.Withdrawal, "BNK-1", "clerk", Account(), 100, "WD-9", At);
+        other.RequireNotCancelled();
+        other.MarkBooked("0xabc", At.AddSeconds(6));
+        var refused = Assert.Throws<DomainRuleViolation>(() => other.AskCancel("supervisor", At.AddSeconds(7)));
         Assert.Equal("booking-made", refused.Rule);
-        Assert.Contains("0xabc", refused.Message);
+        Assert.Contains("Withdrawal WD-9 was burnt and booked in transaction 0xabc", refused.Message);
+        Assert.Contains("Book a deposit of it to undo it", refused.Message);
     }
 
     [Fact]
-    public void A_cancel_asked_of_a_queued_one_a_chain_movement_still_books()
+    public void A_reference_whose_cancel_is_pending_is_spent_and_one_booked_despite_its_cancel_is_that_booking()
     {
-        // The sender found an earlier attempt made it: booked over the cancel asked (the chain is what happened).
         var asked = BookingInstruction.Ask(LedgerEntryKind.Withdrawal, "BNK-1", "clerk", Account(), 100, "WD-1", At);
         asked.AskCancel("supervisor", At);
+        Assert.Contains("is being cancelled (asked by supervisor)", Assert.Throws<DomainRuleViolation>(asked.RequireNotCancelled).Message);
+        // The sender found an attempt made it: booked over the cancel (the chain is what happened), and asked again it is that booking.
         asked.MarkBooked("0xdef", At.AddSeconds(1));
         Assert.Equal((BookingInstructionStatus.Booked, "0xdef"), (asked.Status, asked.TransactionHash));
+        asked.RequireNotCancelled();
     }
 
     [Fact]

@@ -110,22 +110,22 @@ public static class AccountEndpoints
             .WithSummary($"Balance from the service's ledger and from the chain (null when not known; chainBalanceUnknown says why: not-read or out-of-range), the deposits and withdrawals queued and not booked (queuedDeposits and queuedDepositCount, queuedWithdrawals and queuedWithdrawalCount: read with the balance in one statement, so an amount counts in one or the other), and one page of the movements: page (1, the latest) and pageSize ({Paging.DefaultSize}, at most {Paging.MaxSize}); entryCount says how many there are in all. " +
                          ListChanges.RecordSummary("account") + $" Woken by the account's movements, and its deposits and withdrawals asked or decided, committed here; another replica's, and the chain balance, at the read every {ViewReadAgainAnyway.TotalSeconds:0} s.");
         MapBooking(group, LedgerEntryKind.Deposit,
-            "The account's bank credits it against its books (mints tokens). Idempotent on the account's reference (one booked or asked before on this account is answered with that booking and Idempotent-Replayed: true). Once booked, answered 200 with the account, whatever its chain balance read gives. " +
+            "The account's bank credits it against its books (mints tokens). Idempotent on the account's reference (one booked or asked before on this account is answered with that booking and Idempotent-Replayed: true; one its bank cancelled, or is cancelling, is refused: 409 reference-cancelled). Once booked, answered 200 with the account, whatever its chain balance read gives. " +
               "A bank whose key the service's signer holds asks the deposit, and the process that signs for the banks mints it in its next batch: the request waits for the booking " +
-              "(Payments:DepositWaitSeconds, 15, or Prefer: wait=) and answers 200, 409 naming the token's rule when it refused the mint, or — with Prefer: respond-async, or when the wait runs out — " +
+              "(Payments:DepositWaitSeconds, 15, or Prefer: wait=) and answers 200, 409 naming the token's rule when it refused the mint (or 409 cancelled when its bank cancelled it meanwhile), or — with Prefer: respond-async, or when the wait runs out — " +
               "202 with the deposit still queued (Location: GET /accounts/{party}/{currency}/deposits/{reference}).",
-            "A deposit asked of the account's bank: Queued (waiting for the bank's next batch; to the bank, how many sends failed and the last failure), Booked (its transaction) or Refused (the token's rule). " +
+            "A deposit asked of the account's bank: Queued (waiting for the bank's next batch; to the bank, how many sends failed and the last failure), Booked (its transaction) or Refused (the token's rule, or cancelled: its bank cancelled it). " +
               "For the account's holder and its bank; answered from the ledger for a deposit booked in its request.");
         MapBooking(group, LedgerEntryKind.Withdrawal,
             "The account's bank debits it to its books (burns tokens); the booked balance less the withdrawals already queued must cover it (409 insufficient-funds). Idempotent on the account's reference (Idempotent-Replayed: true, as a deposit's). " +
               "Once booked, answered 200 with the account, whatever its chain balance read gives. A bank whose key the service's signer holds asks the withdrawal, and the process that " +
-              "signs for the banks burns it: the request waits as a deposit's does and answers 200, 409 naming the token's rule, or 202 with the withdrawal still queued " +
+              "signs for the banks burns it: the request waits as a deposit's does and answers 200, 409 naming the token's rule (or cancelled), or 202 with the withdrawal still queued " +
               "(Location: GET /accounts/{party}/{currency}/withdrawals/{reference}).",
-            "A withdrawal asked of the account's bank: Queued (to the bank, how many sends failed and the last failure), Booked (its transaction) or Refused (the token's rule). " +
+            "A withdrawal asked of the account's bank: Queued (to the bank, how many sends failed and the last failure), Booked (its transaction) or Refused (the token's rule, or cancelled: its bank cancelled it). " +
               "For the account's holder and its bank; answered from the ledger for a withdrawal booked in its request.");
         group.MapGet("/{party}/{currency}/instructions", ListInstructionsAsync).RequireAuthorization(Policies.AnyParty).Produces<PagedResult<BookingInstructionView>>()
             .Produces(StatusCodes.Status304NotModified)
-            .WithSummary($"The account's deposits and withdrawals asked and not booked: Queued (waiting to be sent; to the bank, how many sends failed and the last failure) or Refused (the token's rule), newest first, one page (page, pageSize: {Paging.DefaultSize}, at most {Paging.MaxSize}). " +
+            .WithSummary($"The account's deposits and withdrawals asked and not booked: Queued (waiting to be sent; to the bank, how many sends failed and the last failure) or Refused (the token's rule, or cancelled: its bank cancelled it), newest first, one page (page, pageSize: {Paging.DefaultSize}, at most {Paging.MaxSize}). " +
                          "For the account's holder and its bank. Booked ones are the account's entries. " + ListChanges.Summary("instructions"));
         return app;
     }
@@ -141,18 +141,20 @@ public static class AccountEndpoints
         group.MapGet(path + "/{reference}", (string party, string currency, string reference, ClaimsPrincipal u, PaymentsDbContext db, CancellationToken ct) =>
                 GetInstructionAsync(party, currency, reference, kind, u, db, ct))
             .RequireAuthorization(Policies.AnyParty).Produces<BookingInstructionView>().WithSummary(readSummary);
-        group.MapPost(path + "/{reference}/cancel", (string party, string currency, string reference, ClaimsPrincipal u, PaymentsDbContext db, TimeProvider clock,
-                CancellationToken ct) => CancelAsync(party, currency, reference, kind, u, db, clock, ct))
+        group.MapPost(path + "/{reference}/cancel", (string party, string currency, string reference, HttpContext http, ClaimsPrincipal u, PaymentsDbContext db,
+                TimeProvider clock, CancellationToken ct) => CancelAsync(party, currency, reference, kind, http, u, db, clock, ct))
             .RequireAuthorization(Roles.Bank).Produces<BookingInstructionView>().Produces<BookingInstructionView>(StatusCodes.Status202Accepted)
-            .WithSummary($"The account's bank cancels a {kind.Name()} it asked that is still queued: 202 with the instruction, its cancel asked — the process that signs " +
-                         $"for the banks never sends it again, and records it Refused under rule {BookingInstruction.CancelledRule} once no transaction an earlier attempt " +
-                         "may be in can still be mined, or Booked when one made it already (the cancel came too late). 200 with the instruction when it is refused or " +
-                         "cancelled already; 409 booking-made when it is booked. Asked again under its reference, a cancelled one is queued anew.");
+            .WithSummary($"The account's bank asks to cancel a {kind.Name()} it asked that is still queued: 202 with the instruction, its cancel asked " +
+                         $"(Idempotent-Replayed: true when asked before). From then on the process that signs for the banks does not send it again (a send already under way " +
+                         $"runs to its outcome) and decides it from the chain: Refused under rule {BookingInstruction.CancelledRule} once no transaction an earlier attempt " +
+                         "may be in can still be mined, or Booked when one made it (the cancel came too late). 200 with the instruction when it is decided already " +
+                         "(refused or cancelled); 409 booking-made when it is booked; 404 for another bank or a reference never asked. Its reference is spent: asked " +
+                         "again under it, 409 reference-cancelled.");
     }
 
     /// <summary>The bank's cancel of a deposit or withdrawal it asked (see its route's summary).</summary>
-    private static async Task<IResult> CancelAsync(string party, string currency, string reference, LedgerEntryKind kind, ClaimsPrincipal user, PaymentsDbContext db,
-        TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> CancelAsync(string party, string currency, string reference, LedgerEntryKind kind, HttpContext http, ClaimsPrincipal user,
+        PaymentsDbContext db, TimeProvider clock, CancellationToken ct)
     {
         currency = currency.ToUpperInvariant();
         reference = reference.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase); // as GetInstructionAsync reads it
@@ -166,10 +168,12 @@ public static class AccountEndpoints
             // Booked in its request (a bank that signs itself, or deposits not batched): made already.
             if (await db.Entries.AsNoTracking().AnyAsync(e => e.Kind == kind && e.Reference == reference && e.Party == party && e.Currency == currency, ct))
                 throw new DomainRuleViolation("booking-made",
-                    $"{kind.Name()} {reference} was booked in its request: it cannot be cancelled. Book the opposite movement to undo it.");
+                    $"{kind.Name()} {reference} was {(kind == LedgerEntryKind.Deposit ? "minted" : "burnt")} and booked when it was asked: it cannot be cancelled. " +
+                    $"Book a {(kind == LedgerEntryKind.Deposit ? "withdrawal" : "deposit")} of it to undo it.");
             return Problems.NotFound(kind.Name(), $"{party}/{currency}/{reference}");
         }
-        if (asked.AskCancel(caller.Actor, clock.GetUtcNow()))
+        var askedNow = asked.AskCancel(caller.Actor, clock.GetUtcNow());
+        if (askedNow)
         {
             try
             {
@@ -177,14 +181,16 @@ public static class AccountEndpoints
             }
             catch (DbUpdateConcurrencyException)
             {
-                // Decided meanwhile by the sender: answered as it stands now (booked: 409 booking-made).
+                // Decided meanwhile by the sender: answered as it stands now.
                 db.ChangeTracker.Clear();
                 asked = await db.BookingInstructions.AsNoTracking().SingleAsync(d => d.Id == asked.Id, ct);
-                asked.AskCancel(caller.Actor, clock.GetUtcNow());
+                if (asked.Status == BookingInstructionStatus.Booked) asked.AskCancel(caller.Actor, clock.GetUtcNow()); // throws booking-made, naming its transaction
             }
         }
         var view = BookingInstructionView.From(asked);
-        return asked.Status == BookingInstructionStatus.Queued ? Results.Accepted(InstructionPath(asked), view) : Results.Ok(view);
+        if (asked.Status != BookingInstructionStatus.Queued) return Results.Ok(view);
+        if (!askedNow) http.Response.Headers[IdempotentReplayed] = "true"; // asked before: nothing noted now
+        return Results.Accepted(InstructionPath(asked), view);
     }
 
     private static async Task<IResult> OpenAsync(OpenAccountRequest request, ClaimsPrincipal user, OpenSettlementAccount open, PaymentsDbContext db, SettlementLedger ledger,
@@ -440,7 +446,7 @@ public static class AccountEndpoints
                 asked = await FollowInstructionAsync(db, changes, clock, asked, caller.Party, (int)wait.TotalSeconds, http.CallerAborted(ct)) ?? asked;
             if (asked.Status == BookingInstructionStatus.Refused)
                 throw new DomainRuleViolation(asked.Rule!, asked.Rule == BookingInstruction.CancelledRule
-                    ? $"{asked.What} {asked.Reference} was cancelled by its bank: {asked.Refusal} Ask it again to queue it anew."
+                    ? $"{asked.Refusal} Its reference is spent: ask it again under a new reference."
                     : $"The settlement token refused {asked.What} {asked.Reference}: {asked.Refusal} Nothing was {asked.Done} or booked.");
             if (asked.Status == BookingInstructionStatus.Queued)
             {

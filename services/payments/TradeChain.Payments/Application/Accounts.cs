@@ -134,6 +134,7 @@ public sealed class BookOnAccount(PaymentsDbContext db, SettlementLedger ledger,
         if (asked is not null)
         {
             asked.RequireSameAs(amountMinor);
+            asked.RequireNotCancelled();
             if (asked.Status != BookingInstructionStatus.Refused) return (asked, true);
         }
         if (kind == LedgerEntryKind.Withdrawal) await RequireWithdrawableAsync(account, amountMinor, ct);
@@ -171,6 +172,7 @@ public sealed class BookOnAccount(PaymentsDbContext db, SettlementLedger ledger,
             var first = await db.BookingInstructions.SingleOrDefaultAsync(d => d.Party == account.Party && d.Kind == kind && d.Reference == reference && d.Currency == account.Currency, ct);
             if (first is null) throw; // not that race: the database's own failure, answered as such
             first.RequireSameAs(amountMinor);
+            first.RequireNotCancelled();
             return (first, true);
         }
     }

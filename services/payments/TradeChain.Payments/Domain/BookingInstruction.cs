@@ -9,8 +9,9 @@ public enum BookingInstructionStatus { Queued, Booked, Refused }
 /// process that signs for the bank (<c>BookingSender</c>, where Payments:SettlementWorkerEnabled: payments-worker on
 /// Kubernetes), so that a bank's account has one writer however many API replicas take its requests. Queued until the
 /// chain shows the movement (then Booked, with its transaction; the ledger entry and the camt.054 are saved with it) or the
-/// token refuses it (Refused, the rule named). Idempotent on the account (party, currency), kind and reference, as the
-/// booking it becomes: asked again, the same instruction. A send that failed (the node unreachable, an outcome not known yet) leaves it Queued and
+/// token refuses it (Refused, the rule named) — or its bank cancels it (Refused under <see cref="CancelledRule"/>: see
+/// <see cref="CancelAskedBy"/>). Idempotent on the account (party, currency), kind and reference, as the booking it
+/// becomes: asked again, the same instruction (one refused is queued anew; one whose cancel was asked is refused). A send that failed (the node unreachable, an outcome not known yet) leaves it Queued and
 /// says so: how many attempts failed, the last failure and when.
 /// </summary>
 public sealed class BookingInstruction
@@ -59,18 +60,19 @@ public sealed class BookingInstruction
     public long? LastFailureAtUnixMs { get; set; }
 
     /// <summary>
-    /// Who at the bank asked to cancel it while it was Queued, and when. Never sent again from then on: the sender books what
-    /// an earlier attempt made on chain, and otherwise — once no transaction of the bank such an attempt may be in can still
-    /// be mined — records it cancelled (<see cref="CancelledRule"/>). Cleared when asked again.
+    /// Who at the bank asked to cancel it while it was Queued, and when. Not sent again from then on (a send already under
+    /// way runs to its outcome): the sender books what an attempt made on chain, and otherwise — once no transaction of the
+    /// bank such an attempt may be in can still be mined — records it cancelled (Refused under <see cref="CancelledRule"/>).
+    /// Its reference is then spent: asked again under it, refused (reference-cancelled).
     /// </summary>
     public string? CancelAskedBy { get; set; }
 
     public long? CancelAskedAtUnixMs { get; set; }
 
-    /// <summary>The rule of an instruction cancelled by its bank (Refused: nothing moved, and asked again under its reference it is queued anew).</summary>
+    /// <summary>The rule of an instruction its bank cancelled: Refused by the bank, not the token — nothing moved.</summary>
     public const string CancelledRule = "cancelled";
 
-    /// <summary>The longest name of who asked a cancel kept.</summary>
+    /// <summary>How much of the name of who asked a cancel is kept (the sign-in's actor; longer is cut).</summary>
     public const int MaxActorLength = 200;
 
     /// <summary>The record kind its waiters follow (<c>RecordChanges.KeyOf(RecordType, Id)</c>) and the sender wakes on (any of it).</summary>
@@ -117,14 +119,15 @@ public sealed class BookingInstruction
 
     /// <summary>
     /// The bank asks to cancel it. Queued: noted (the sender decides — cancelled, or booked when an attempt made it already);
-    /// Refused: nothing will move, nothing to cancel; Booked: refused, the movement is made.
+    /// Refused (or cancelled): decided, nothing to note; Booked: refused, the movement is made.
     /// </summary>
     /// <returns>True when asked now; false when there is nothing to note (asked already, or refused).</returns>
     public bool AskCancel(string actor, DateTimeOffset at)
     {
         if (Status == BookingInstructionStatus.Booked)
             throw new DomainRuleViolation("booking-made",
-                $"{What} {Reference} was {Done} and booked in transaction {TransactionHash}: it cannot be cancelled. Book the opposite movement to undo it.");
+                $"{Capitalised(What)} {Reference} was {Done} and booked in transaction {TransactionHash}: it cannot be cancelled. " +
+                $"Book a {(Kind == LedgerEntryKind.Deposit ? "withdrawal" : "deposit")} of it to undo it.");
         if (string.IsNullOrWhiteSpace(actor)) throw new ArgumentException("a cancel is asked by someone at the bank", nameof(actor));
         if (Status != BookingInstructionStatus.Queued || CancelAskedBy is not null) return false;
         (CancelAskedBy, CancelAskedAtUnixMs) = (actor.Length <= MaxActorLength ? actor : actor[..MaxActorLength], at.ToUnixTimeMilliseconds());
@@ -135,8 +138,22 @@ public sealed class BookingInstruction
     public void MarkCancelled(DateTimeOffset at)
     {
         if (CancelAskedBy is null) throw new InvalidOperationException($"{What} {Reference}: no cancel was asked");
-        MarkRefused(CancelledRule, $"Cancelled by {CancelAskedBy} before the chain made it: nothing was {Done}.", at);
+        MarkRefused(CancelledRule, $"{Capitalised(What)} {Reference} was cancelled by {CancelAskedBy} before the chain made it: nothing was {Done}.", at);
     }
+
+    /// <summary>
+    /// Asked again under its reference: refused once a cancel was asked of it (a client's retry of the first request must
+    /// not bring back what the bank cancelled) — a new reference asks anew.
+    /// </summary>
+    public void RequireNotCancelled()
+    {
+        if (CancelAskedBy is null || Status == BookingInstructionStatus.Booked) return;
+        throw new DomainRuleViolation("reference-cancelled", Status == BookingInstructionStatus.Refused
+            ? $"{Refusal} Its reference is spent: ask it again under a new reference."
+            : $"{Capitalised(What)} {Reference} is being cancelled (asked by {CancelAskedBy}): it is not sent again. Ask it again under a new reference.");
+    }
+
+    private static string Capitalised(string word) => word.Length == 0 ? word : char.ToUpperInvariant(word[0]) + word[1..];
 
     /// <summary>A send that came to no outcome: it stays Queued, and says why.</summary>
     public void NoteFailure(string failure, DateTimeOffset at)

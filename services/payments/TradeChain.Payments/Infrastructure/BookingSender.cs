@@ -196,6 +196,11 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
             _later.TryRemove(instruction.Id, out _);
             _sentBefore.TryRemove(BoundKey(instruction), out _);
         }
+        catch (CancelNotDecidableYet wait)
+        {
+            // Not a failure: looked at again when the grace is over.
+            _later[instruction.Id] = (_later.TryGetValue(instruction.Id, out var before) ? before.Failures : 0, wait.AtUnixMs);
+        }
         catch (Exception e)
         {
             if (_later.Count > MostRemembered) _later.Clear();
@@ -219,33 +224,54 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
 
     private static (Guid, long) BoundKey(BookingInstruction instruction) => (instruction.Id, instruction.RequestedAtUnixMs);
 
+    /// <summary>A cancel asked less than Payments:CancelGraceSeconds ago: decided from <paramref name="AtUnixMs"/> on.</summary>
+    private sealed class CancelNotDecidableYet(long AtUnixMs) : Exception("its cancel is decided once any send of it begun before is over")
+    {
+        public long AtUnixMs { get; } = AtUnixMs;
+    }
+
     /// <summary>
-    /// A cancel the bank asked, decided from the chain, nothing sent: what an earlier attempt made (the token binds the
-    /// booking's reference to exactly it) is booked — the cancel came too late; otherwise it is cancelled once no transaction
-    /// of the bank such an attempt may be in can still be mined (every one numbered below the bank's nonce count now: this
-    /// process's writer's next nonce or the node's pending count, the higher — an attempt in this process is over, as the
-    /// instruction is in flight only here), and until then it waits as an undecided send does.
+    /// A cancel the bank asked, decided from the chain, nothing sent: what an attempt made (the token binds the booking's
+    /// reference to exactly it) is booked — the cancel came too late; otherwise it is cancelled once no transaction of the
+    /// bank such an attempt may be in can still be mined, and until then it waits as an undecided send does.
+    /// - Not before Payments:CancelGraceSeconds after it was asked: a send another sender began from a look before the cancel
+    ///   (two senders during a change of deployment) is over by then. One in this process is over already (an instruction is
+    ///   in flight here only once).
+    /// - Those transactions are the bank's numbered below the instruction's bound (<see cref="_sentBefore"/>): the one kept
+    ///   from an earlier attempt here, or — at the first decision — the bank's nonce count then (this process's writer's next
+    ///   nonce or the node's pending count, the higher: above an earlier process's attempts too), kept, so that the bank's
+    ///   later batches do not hold the cancel up; decided once the chain has mined up to it
+    ///   (<see cref="SettlementLedger.CancelOnChainAsync"/>).
     /// </summary>
-    /// <exception cref="ChainOutcomeUnknownException">A transaction of the bank an earlier attempt may be in is not mined yet.</exception>
+    /// <exception cref="CancelNotDecidableYet">Within the grace: looked at again once it is over (no failure: nothing failed).</exception>
+    /// <exception cref="ChainOutcomeUnknownException">A transaction of the bank below the bound is not mined yet.</exception>
     private async Task<SendOutcome> CancelOutcomeAsync(BookingInstruction instruction, string address)
     {
-        var sentBefore = await ledger.SentBeforeAsync(instruction.Bank);
+        var what = instruction.Kind == LedgerEntryKind.Deposit ? "mint" : "burn";
+        var decidable = instruction.CancelAskedAtUnixMs!.Value + options.Value.CancelGraceSeconds * 1000L;
+        if (clock.GetUtcNow().ToUnixTimeMilliseconds() < decidable) throw new CancelNotDecidableYet(decidable);
+        if (!_sentBefore.TryGetValue(BoundKey(instruction), out var sentBefore))
+        {
+            if (_sentBefore.Count > MostRemembered) _sentBefore.Clear();
+            sentBefore = _sentBefore[BoundKey(instruction)] = await ledger.SentBeforeAsync(instruction.Bank);
+        }
         try
         {
-            var (madeIn, mayHappen) = await ledger.BookingOnChainAsync(instruction, address, sentBefore);
+            var (madeIn, settled) = await ledger.CancelOnChainAsync(instruction, address, sentBefore);
             if (madeIn is not null)
             {
                 logger.LogWarning("The {Kind} {Reference} on {Party}'s {Currency} account was asked to be cancelled, but an earlier attempt made it in {Transaction}: booked",
                     instruction.What, instruction.Reference, instruction.Party, instruction.Currency, madeIn);
                 return new SendOutcome(madeIn, null, null);
             }
-            if (mayHappen)
-                throw new ChainOutcomeUnknownException(instruction.Kind == LedgerEntryKind.Deposit ? "mint" : "burn",
-                    "its cancel waits until the bank's transactions an earlier attempt may be in are mined");
+            if (!settled) throw new ChainOutcomeUnknownException(what, "its cancel waits until the bank's transactions an earlier attempt may be in are mined");
         }
         catch (ChainRevertedException bound) when (bound.Rule != UnnamedRevert)
         {
-            // The bank's reference is bound to another movement (not this one): nothing of this instruction was made.
+            // The bank's reference is bound to another movement, not this one: nothing of this instruction was made — but a
+            // reference of the bank used for something else is worth a look.
+            logger.LogError("ALERT the {Kind} {Reference} on {Party}'s {Currency} account, asked to be cancelled: its bank's reference is bound to another movement ({Rule}); cancelled",
+                instruction.What, instruction.Reference, instruction.Party, instruction.Currency, bound.Rule);
         }
         return new SendOutcome(null, BookingInstruction.CancelledRule, null, Cancelled: true);
     }
@@ -285,7 +311,7 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<PaymentsDbContext>();
             var instruction = await db.BookingInstructions.SingleAsync(d => d.Id == asked.Id);
-            instruction.NoteFailure(Described(failure), clock.GetUtcNow());
+            instruction.NoteFailure(instruction.CancelAskedBy is null ? Described(failure) : DescribedCancel(failure), clock.GetUtcNow());
             await db.SaveChangesAsync();
         }
         catch (Exception e)
@@ -309,6 +335,13 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
         DbUpdateConcurrencyException => "another process recorded it at the same moment: read again",
         System.Data.Common.DbException or DbUpdateException => "the payments database failed while recording it: sent again",
         _ => "sending or recording it failed unexpectedly (the payments service's log says why): sent again",
+    };
+
+    /// <summary>A cancel not decided yet, in fixed words for the bank (it is not sent again: only decided).</summary>
+    public static string DescribedCancel(Exception failure) => failure switch
+    {
+        ChainOutcomeUnknownException => "its cancel waits until the bank's transactions an earlier attempt may be in are mined (it is not sent again)",
+        _ => "its cancel could not be decided yet (the chain node or the payments database failed; the payments service's log says why): decided again shortly",
     };
 
     /// <summary>
@@ -375,7 +408,12 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
         else if (outcome.Undecided)
             throw new ChainOutcomeUnknownException(what, outcome.Refusal ?? "no outcome");
         else if (outcome.Cancelled)
+        {
+            // Decided for the cancel the chain was read for; another asked since (none can be: its reference is spent) is not this one.
+            if (instruction.CancelAskedAtUnixMs != asked.CancelAskedAtUnixMs || instruction.RequestedAtUnixMs != asked.RequestedAtUnixMs)
+                throw new ChainOutcomeUnknownException(what, "its cancel changed while it was decided");
             instruction.MarkCancelled(now);
+        }
         else
             instruction.MarkRefused(outcome.Rule ?? "refused", outcome.Refusal ?? $"The settlement token refused the {what}: nothing moved.", now);
         await db.SaveChangesAsync();

@@ -88,6 +88,24 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
     /// </summary>
     /// <param name="address">The account's address on chain (the mint's payee, the burn's payer).</param>
     /// <exception cref="ChainRevertedException">DuplicateReference: the bank's reference is bound to another movement (a refusal).</exception>
+    /// <summary>
+    /// What the chain says of a queued booking whose cancel was asked, read at one block: made — the token binds the booking's
+    /// reference to exactly this movement: its transaction; or settled — every transaction of the bank numbered below
+    /// <paramref name="sentBefore"/> (every attempt of it was sent below that) is mined, so nothing of it can be made any
+    /// more. Stricter than <see cref="BookingOnChainAsync"/>: no node's pending count stands in for the mined one (a cancel
+    /// has no refusal of its own whose transactions the chain writer has settled).
+    /// </summary>
+    /// <exception cref="ChainRevertedException">DuplicateReference: the bank's reference is bound to another movement.</exception>
+    public async Task<(string? MadeIn, bool Settled)> CancelOnChainAsync(BookingInstruction instruction, string address, BigInteger sentBefore)
+    {
+        var bank = wallets.AddressOf(instruction.Bank);
+        var reference = BookingReference(instruction.Kind, instruction.Party, instruction.Reference);
+        var (mined, payment) = await chain.MinedCountAndPaymentAsync(instruction.Currency, bank, reference);
+        if (payment is null) return (null, mined >= sentBefore);
+        var (from, to) = instruction.Kind == LedgerEntryKind.Deposit ? ((string?)null, (string?)address) : (address, null);
+        return ((await chain.BankMovementAsync(bank, instruction.Currency, from, to, instruction.AmountMinor, reference))?.TransactionHash, true);
+    }
+
     public async Task<(string? MadeIn, bool MayHappen)> BookingOnChainAsync(BookingInstruction instruction, string address, BigInteger sentBefore)
     {
         var bank = wallets.AddressOf(instruction.Bank);

@@ -75,14 +75,18 @@ public sealed record BookingInstruction(string Kind, string Party, string Curren
     /// <summary>Queued, and its bank may still ask to cancel it (not asked yet).</summary>
     public bool Cancellable => Status == "Queued" && CancelAskedAtUnixMs is null;
 
+    /// <summary>The status as shown: a refusal by its own bank is "Cancelled".</summary>
+    public string StatusLabel => Status == "Refused" && Rule == CancelledRule ? "Cancelled" : Status;
+
     /// <summary>Why it waits or was refused, in a sentence (the failure's words only where the service gave them: to the bank).</summary>
     public string State => Status switch
     {
-        "Refused" when Rule == CancelledRule => $"Cancelled by the bank{(Refusal is { } how ? $": {how}" : "; nothing moved.")} The bank may ask it again under its reference.",
+        "Refused" when Rule == CancelledRule => $"{Refusal ?? "Cancelled by the bank before the chain made it: nothing moved."} Asked again, it needs a new reference.",
         "Refused" => $"The settlement token refused it ({Rule}){(Refusal is { } why ? $": {why}" : "")}. Nothing moved; the bank may ask it again under its reference.",
         _ when CancelAskedAtUnixMs is { } cancelAt =>
-            $"Cancel asked{(CancelAskedBy is { } who ? $" by {who}" : "")} at {Money.At(cancelAt)}: it is not sent again, and shows as cancelled once the chain " +
-            $"shows nothing of it can still be made (or as an entry, if an earlier attempt made it).",
+            $"Cancel asked{(CancelAskedBy is { } who ? $" by {who}" : "")} at {Money.At(cancelAt)}: it is not sent again. A few minutes later, once the chain " +
+            $"confirms nothing sent for it can still go through, it shows as cancelled — or as an entry, if a send already under way went through." +
+            $"{(LastFailure is { } waits ? $" Now: {waits}." : "")}",
         _ when FailedAttempts > 0 => $"{FailedAttempts} attempt(s) to send it failed{(LastFailureAtUnixMs is { } at ? $", the last at {Money.At(at)}" : "")}" +
                                      $"{(LastFailure is { } failure ? $": {failure}" : "")}. It is sent again.",
         _ => "Waiting for the bank's next transaction on chain.",
