@@ -31,7 +31,7 @@ namespace TradeChain.Payments.Infrastructure;
 /// when), so the bank sees why it waits; every tenth failure in a row is an ALERT in the log.
 /// </summary>
 public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger ledger, RecordChanges changes, IOptions<PaymentsOptions> options,
-    TimeProvider clock, ILogger<BookingSender> logger) : BackgroundService
+    IOptions<ChainOptions> chainOptions, TimeProvider clock, ILogger<BookingSender> logger) : BackgroundService
 {
     /// <summary>How often queued instructions are looked up though nothing was asked in this process (another replica's requests).</summary>
     private static readonly TimeSpan Rescan = TimeSpan.FromMilliseconds(500);
@@ -60,6 +60,13 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
     /// </summary>
     private readonly ConcurrentDictionary<(Guid Id, long RequestedAtUnixMs), System.Numerics.BigInteger> _sentBefore = new();
 
+    /// <summary>
+    /// Per instruction whose cancel was looked at here: the bound it is decided against (<see cref="CancelOutcomeAsync"/>),
+    /// taken at the first decision and kept, so that the bank's later batches do not hold it up. Forgotten at a restart (taken
+    /// again from the node then).
+    /// </summary>
+    private readonly ConcurrentDictionary<(Guid Id, long RequestedAtUnixMs), System.Numerics.BigInteger> _cancelBounds = new();
+
     /// <summary>The most bounds and backoffs kept: past it they are forgotten (an instruction another process decided leaves its own here).</summary>
     private const int MostRemembered = 10_000;
 
@@ -76,6 +83,11 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
             logger.LogInformation("The booking sender is off here (Payments:SettlementWorkerEnabled=false): another process sends the banks' deposits and withdrawals");
             return;
         }
+        // A cancel's grace should outlast one send (its attempts and receipt waits, and the deposit window): said when it does not.
+        var oneSend = chainOptions.Value.MaxAttempts * (chainOptions.Value.ReceiptTimeoutSeconds + 10) + options.Value.DepositBatchWindowMs / 1000 + 1;
+        if (options.Value.CancelGraceSeconds < oneSend)
+            logger.LogWarning("Payments:CancelGraceSeconds is {Grace} s, less than one send may take here ({OneSend} s: Chain:MaxAttempts × (Chain:ReceiptTimeoutSeconds + 10) and the deposit window): " +
+                              "with two senders at once (a change of deployment), a cancel could be decided while the other still sends", options.Value.CancelGraceSeconds, oneSend);
         using var asked = changes.Watch(ListChanges.AnyOf(BookingInstruction.RecordType), Watcher);
         var sends = new List<Task>();
         var failures = 0;
@@ -195,6 +207,7 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
             }
             _later.TryRemove(instruction.Id, out _);
             _sentBefore.TryRemove(BoundKey(instruction), out _);
+            _cancelBounds.TryRemove(BoundKey(instruction), out _);
         }
         catch (CancelNotDecidableYet wait)
         {
@@ -250,10 +263,14 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
         var what = instruction.Kind == LedgerEntryKind.Deposit ? "mint" : "burn";
         var decidable = instruction.CancelAskedAtUnixMs!.Value + options.Value.CancelGraceSeconds * 1000L;
         if (clock.GetUtcNow().ToUnixTimeMilliseconds() < decidable) throw new CancelNotDecidableYet(decidable);
-        if (!_sentBefore.TryGetValue(BoundKey(instruction), out var sentBefore))
+        if (!_cancelBounds.TryGetValue(BoundKey(instruction), out var sentBefore))
         {
-            if (_sentBefore.Count > MostRemembered) _sentBefore.Clear();
-            sentBefore = _sentBefore[BoundKey(instruction)] = await ledger.SentBeforeAsync(instruction.Bank);
+            // The refusal path's bound counts this process's writer only; a cancel's also counts the node's pending count
+            // (another process's sends) — the higher of the two, taken once and kept.
+            var now = await ledger.SentBeforeAsync(instruction.Bank);
+            if (_sentBefore.TryGetValue(BoundKey(instruction), out var kept) && kept > now) now = kept;
+            if (_cancelBounds.Count > MostRemembered) _cancelBounds.Clear();
+            sentBefore = _cancelBounds[BoundKey(instruction)] = now;
         }
         try
         {
@@ -405,6 +422,10 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
             instruction.MarkBooked(tx, now);
         }
         else if (instruction.Status != BookingInstructionStatus.Queued) return; // refused meanwhile by another sender: that refusal stands
+        else if (instruction.CancelAskedBy is not null && !outcome.Cancelled)
+            // A send begun before its cancel came to no movement: decided as the cancel (stricter than a refusal's decision —
+            // the cancel spent its reference, so no later ask would find and book a movement that comes after all).
+            throw new ChainOutcomeUnknownException(what, "its cancel was asked while it was sent: decided as the cancel");
         else if (outcome.Undecided)
             throw new ChainOutcomeUnknownException(what, outcome.Refusal ?? "no outcome");
         else if (outcome.Cancelled)

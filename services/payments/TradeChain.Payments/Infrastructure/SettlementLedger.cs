@@ -77,18 +77,6 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
         await wallets.NextNonceHereAsync(bankParty) ?? await chain.NextNonceAsync(wallets.AddressOf(bankParty));
 
     /// <summary>
-    /// What the chain says of a queued booking after a refusal that may have come before its transaction was mined (an
-    /// estimate), read at one block as <see cref="TransferMayHappenAsync(string, string, LedgerEntryKind, string, BigInteger, CancellationToken)"/>
-    /// does: made — the token binds the booking's reference to exactly this movement (an earlier attempt's, whatever the
-    /// bank may do now): its transaction; or it may yet be made — a transaction of the bank numbered below
-    /// <paramref name="sentBefore"/> (every attempt of it was sent below that) is not mined, while the node still holds
-    /// transactions of the bank not mined (with none there, nothing of an earlier attempt can be mined any more — but for one
-    /// the node dropped, its nonce still free, coming back from another node's pool: the writer fills such a nonce itself
-    /// only for the call it refuses, and the payments worker talks to one node); or neither: the refusal is the outcome.
-    /// </summary>
-    /// <param name="address">The account's address on chain (the mint's payee, the burn's payer).</param>
-    /// <exception cref="ChainRevertedException">DuplicateReference: the bank's reference is bound to another movement (a refusal).</exception>
-    /// <summary>
     /// What the chain says of a queued booking whose cancel was asked, read at one block: made — the token binds the booking's
     /// reference to exactly this movement: its transaction; or settled — every transaction of the bank numbered below
     /// <paramref name="sentBefore"/> (every attempt of it was sent below that) is mined, so nothing of it can be made any
@@ -106,6 +94,18 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
         return ((await chain.BankMovementAsync(bank, instruction.Currency, from, to, instruction.AmountMinor, reference))?.TransactionHash, true);
     }
 
+    /// <summary>
+    /// What the chain says of a queued booking after a refusal that may have come before its transaction was mined (an
+    /// estimate), read at one block as <see cref="TransferMayHappenAsync(string, string, LedgerEntryKind, string, BigInteger, CancellationToken)"/>
+    /// does: made — the token binds the booking's reference to exactly this movement (an earlier attempt's, whatever the
+    /// bank may do now): its transaction; or it may yet be made — a transaction of the bank numbered below
+    /// <paramref name="sentBefore"/> (every attempt of it was sent below that) is not mined, while the node still holds
+    /// transactions of the bank not mined (with none there, nothing of an earlier attempt can be mined any more — but for one
+    /// the node dropped, its nonce still free, coming back from another node's pool: the writer fills such a nonce itself
+    /// only for the call it refuses, and the payments worker talks to one node); or neither: the refusal is the outcome.
+    /// </summary>
+    /// <param name="address">The account's address on chain (the mint's payee, the burn's payer).</param>
+    /// <exception cref="ChainRevertedException">DuplicateReference: the bank's reference is bound to another movement (a refusal).</exception>
     public async Task<(string? MadeIn, bool MayHappen)> BookingOnChainAsync(BookingInstruction instruction, string address, BigInteger sentBefore)
     {
         var bank = wallets.AddressOf(instruction.Bank);
