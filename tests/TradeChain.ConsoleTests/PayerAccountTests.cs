@@ -190,7 +190,7 @@ public sealed class PayerAccountTests : PaymentsComponentContext
                 new PayerReadiness(PayerReadinessState.Short, 15m, 5m),
                 new PayerReadiness(PayerReadinessState.CoveredByQueuedDeposits, 15m, 0m),
                 new PayerReadiness(PayerReadinessState.Funded, 0m, 0m),
-                new PayerReadiness(PayerReadinessState.WithdrawalsQueuedAgainstIt, 5m, 0m),
+                new PayerReadiness(PayerReadinessState.WithdrawalsQueuedAgainstIt, 5m, 5m),
             ], told);
     }
 

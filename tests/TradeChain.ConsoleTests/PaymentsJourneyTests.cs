@@ -68,7 +68,7 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
             await GoAsync(bank, $"/duty-payments/{reference}");
             await Expect(bank.GetByTestId("payer-no-account")).ToBeVisibleAsync(SlowVisible);
             // Beside the Settle button, what settling now would meet (from the payer card further down).
-            await Expect(bank.GetByTestId("settle-not-ready")).ToContainTextAsync($"{declarant} has no {currency} settlement account yet", SlowContains);
+            await Expect(bank.GetByTestId("settle-not-ready")).ToContainTextAsync($"{declarant} has no {currency} settlement account with your bank yet", SlowContains);
             await bank.GetByTestId("open-account").ClickAsync();
             await Expect(bank.GetByTestId("deposits-form")).ToBeVisibleAsync(SlowVisible);
             await Expect(bank.GetByTestId("settle-not-ready")).ToContainTextAsync($"{declarant}'s {currency} account lacks", SlowContains);
@@ -227,6 +227,7 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
             // Booked: a cancel now is refused, naming the transaction (the API's 409; the page offers none).
             var (late, problem) = await PostStatusAsync(Bank, Roles.Bank, new Uri(Payments, $"/accounts/{holder}/USD/withdrawals/{reference}/cancel"), new { });
             Assert.Equal((HttpStatusCode.Conflict, "booking-made"), (late, problem?["rule"]?.GetValue<string>()));
+            Assert.Contains("was burnt and booked in transaction 0x", problem!["detail"]!.GetValue<string>());
         });
     }
 

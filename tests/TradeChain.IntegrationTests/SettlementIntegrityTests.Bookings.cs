@@ -452,7 +452,11 @@ public sealed partial class SettlementIntegrityTests
         Assert.Equal((30m, 0m, 0, 0m, 0), Standing(await Get(holder, account)));
         // Decided: a cancel now answers it as it is; the reference stays spent.
         Assert.Equal(HttpStatusCode.OK, (await Send(bank, HttpMethod.Post, new Uri(deposit + "/cancel"), new { })).Status);
-        Assert.Equal(HttpStatusCode.Conflict, (await PostBooking(bank, deposits, new { amount = 40m, reference = "DEP-C" })).Status);
+        var (spentDeposit, spentWhy, _) = await PostBooking(bank, deposits, new { amount = 40m, reference = "DEP-C" });
+        Assert.Equal((HttpStatusCode.Conflict, "reference-cancelled"), (spentDeposit, spentWhy!["rule"]!.GetValue<string>()));
+        Assert.Contains("was cancelled by", spentWhy["detail"]!.GetValue<string>());
+        var (spentWithdrawal, _, _) = await PostBooking(bank, new Uri(payments, "accounts/EXP-CANCEL/USD/withdrawals"), new { amount = 25m, reference = "WD-C" });
+        Assert.Equal(HttpStatusCode.Conflict, spentWithdrawal);
 
         // Under a new reference it is booked; once booked, a cancel is refused naming its transaction.
         var (rebooked, view, _) = await PostBooking(bank, deposits, new { amount = 40m, reference = "DEP-C2" });

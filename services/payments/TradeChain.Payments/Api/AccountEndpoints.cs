@@ -168,7 +168,7 @@ public static class AccountEndpoints
             // Booked in its request (a bank that signs itself, or deposits not batched): made already.
             if (await db.Entries.AsNoTracking().AnyAsync(e => e.Kind == kind && e.Reference == reference && e.Party == party && e.Currency == currency, ct))
                 throw new DomainRuleViolation("booking-made",
-                    $"{kind.Name()} {reference} was {(kind == LedgerEntryKind.Deposit ? "minted" : "burnt")} and booked when it was asked: it cannot be cancelled. " +
+                    $"{(kind == LedgerEntryKind.Deposit ? "Deposit" : "Withdrawal")} {reference} was {(kind == LedgerEntryKind.Deposit ? "minted" : "burnt")} and booked when it was asked: it cannot be cancelled. " +
                     $"Book a {(kind == LedgerEntryKind.Deposit ? "withdrawal" : "deposit")} of it to undo it.");
             return Problems.NotFound(kind.Name(), $"{party}/{currency}/{reference}");
         }

@@ -109,7 +109,7 @@ public sealed class BookingInstruction
                 $"{What} reference {Reference} was asked already on this account for {LedgerEntry.FromMinor(AmountMinor)} {Currency}, not {LedgerEntry.FromMinor(amountMinor)}: use a new reference for another {What}.");
     }
 
-    /// <summary>Asked again after a refusal (or a cancel): queued once more (the bank may have fixed what the token refused).</summary>
+    /// <summary>Asked again after the token's refusal: queued once more (the bank may have fixed what the token refused). One whose cancel was asked never comes here (<see cref="RequireNotCancelled"/>).</summary>
     public void AskAgain(string actor, DateTimeOffset at)
     {
         if (Status != BookingInstructionStatus.Refused) return;
@@ -131,6 +131,7 @@ public sealed class BookingInstruction
         if (string.IsNullOrWhiteSpace(actor)) throw new ArgumentException("a cancel is asked by someone at the bank", nameof(actor));
         if (Status != BookingInstructionStatus.Queued || CancelAskedBy is not null) return false;
         (CancelAskedBy, CancelAskedAtUnixMs) = (actor.Length <= MaxActorLength ? actor : actor[..MaxActorLength], at.ToUnixTimeMilliseconds());
+        (FailedAttempts, LastFailure, LastFailureAtUnixMs) = (0, null, null); // the sends' failures are over: what follows is the cancel's
         return true;
     }
 

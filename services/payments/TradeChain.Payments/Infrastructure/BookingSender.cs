@@ -220,7 +220,10 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
             var failures = _later.TryGetValue(instruction.Id, out var before) ? before.Failures + 1 : 1;
             var wait = Backoff(failures);
             _later[instruction.Id] = (failures, clock.GetUtcNow().Add(wait).ToUnixTimeMilliseconds());
-            if (failures % AlertEveryFailures == 0)
+            if (instruction.CancelAskedBy is not null)
+                logger.LogWarning(e, "The cancel of {Kind} {Reference} on {Party}'s {Currency} account could not be decided yet ({Failures} in a row): it is not sent; decided again in {Wait}",
+                    instruction.What, instruction.Reference, instruction.Party, instruction.Currency, failures, wait);
+            else if (failures % AlertEveryFailures == 0)
                 logger.LogError(e, "ALERT the {Kind} {Reference} on {Party}'s {Currency} account has failed {Failures} sends in a row (last: {Failure}); it stays queued, sent again in {Wait}",
                     instruction.What, instruction.Reference, instruction.Party, instruction.Currency, failures, Described(e), wait);
             else
@@ -250,10 +253,10 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
     /// - Not before Payments:CancelGraceSeconds after it was asked: a send another sender began from a look before the cancel
     ///   (two senders during a change of deployment) is over by then. One in this process is over already (an instruction is
     ///   in flight here only once).
-    /// - Those transactions are the bank's numbered below the instruction's bound (<see cref="_sentBefore"/>): the one kept
-    ///   from an earlier attempt here, or — at the first decision — the bank's nonce count then (this process's writer's next
-    ///   nonce or the node's pending count, the higher: above an earlier process's attempts too), kept, so that the bank's
-    ///   later batches do not hold the cancel up; decided once the chain has mined up to it
+    /// - Those transactions are the bank's numbered below the cancel's bound (<see cref="_cancelBounds"/>): taken at the
+    ///   first decision as the highest of the bank's nonce count then (this process's writer's next nonce, the node's pending
+    ///   count: above an earlier process's attempts too) and the bound kept from an attempt here (<see cref="_sentBefore"/>),
+    ///   and kept, so that the bank's later batches do not hold the cancel up; decided once the chain has mined up to it
     ///   (<see cref="SettlementLedger.CancelOnChainAsync"/>).
     /// </summary>
     /// <exception cref="CancelNotDecidableYet">Within the grace: looked at again once it is over (no failure: nothing failed).</exception>

@@ -84,8 +84,8 @@ public sealed record BookingInstruction(string Kind, string Party, string Curren
         "Refused" when Rule == CancelledRule => $"{Refusal ?? "Cancelled by the bank before the chain made it: nothing moved."} Asked again, it needs a new reference.",
         "Refused" => $"The settlement token refused it ({Rule}){(Refusal is { } why ? $": {why}" : "")}. Nothing moved; the bank may ask it again under its reference.",
         _ when CancelAskedAtUnixMs is { } cancelAt =>
-            $"Cancel asked{(CancelAskedBy is { } who ? $" by {who}" : "")} at {Money.At(cancelAt)}: it is not sent again. A few minutes later, once the chain " +
-            $"confirms nothing sent for it can still go through, it shows as cancelled — or as an entry, if a send already under way went through." +
+            $"Cancel asked{(CancelAskedBy is { } who ? $" by {who}" : "")} at {Money.At(cancelAt)}: it is not sent again, and its reference is spent. " +
+            $"Some minutes later, once the chain confirms nothing sent for it can still go through, it shows as cancelled — or as an entry, if a send already under way went through." +
             $"{(LastFailure is { } waits ? $" Now: {waits}." : "")}",
         _ when FailedAttempts > 0 => $"{FailedAttempts} attempt(s) to send it failed{(LastFailureAtUnixMs is { } at ? $", the last at {Money.At(at)}" : "")}" +
                                      $"{(LastFailure is { } failure ? $": {failure}" : "")}. It is sent again.",
