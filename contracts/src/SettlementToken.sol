@@ -19,6 +19,7 @@ import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
  *   accounts, the banks' own accounts at deployment). {closeAccount}: the account's bank, at a zero balance.
  * - A bank {mint}s and {burn}s only on accounts it services — against its own books (the customer's deposit).
  * - A bank {bankTransfer}s from an account it services, on its customer's instruction, to any open account.
+ * - A bank {voidReference}s a reference of its own it will not use (a cancelled instruction): no payment can take it after.
  * - An escrow contract (`ESCROW_ROLE`) {escrowPull}s funds into its own account and {escrowPay}s them out; the
  *   escrow enforces who may move them (see CreditEscrow).
  *
@@ -106,6 +107,9 @@ contract SettlementToken is ERC20, AccessControl {
      * of the custom error {bankTransfer} or {mint} would have reverted with (e.g. `DuplicateReference`, `ERC20InsufficientBalance`).
      */
     event PaymentRefused(bytes32 indexed paymentReference, address indexed from, address indexed to, uint256 amount, bytes4 error);
+
+    /// @notice `bank` voided its unused `paymentReference` ({voidReference}): no payment of that bank can use it any more.
+    event ReferenceVoided(address indexed bank, bytes32 indexed paymentReference);
 
     /// @notice The most items one {bankTransferBatch} or {mintBatch} takes.
     uint256 public constant MAX_BATCH_PAYMENTS = 256;
@@ -224,6 +228,20 @@ contract SettlementToken is ERC20, AccessControl {
     }
 
     /**
+     * @notice Uses the caller's `paymentReference` up without moving anything: a mint, burn or transfer of the caller
+     * under it is refused from then on (`DuplicateReference`). A bank cancelling an instruction it may already have sent
+     * (a transaction in a node's pool, another of its processes about to send it) voids its reference: once the void is
+     * mined, either the payment was made first — the void is refused, and {paymentOf} shows the payment — or it never can
+     * be. {paymentOf} shows a voided reference as payer, payee and amount zero, with the block of the void.
+     * Requirements: the caller has `BANK_ROLE`; `paymentReference` is not zero and the caller never used it before.
+     * Emits: {ReferenceVoided}.
+     */
+    function voidReference(bytes32 paymentReference) external onlyRole(BANK_ROLE) {
+        _bindReference(paymentReference, address(0), address(0), 0);
+        emit ReferenceVoided(msg.sender, paymentReference);
+    }
+
+    /**
      * @notice Moves `amount` from the caller's customer `from` to the open account `to`, on the customer's instruction.
      * Requirements: the caller has `BANK_ROLE` and services `from`; `to` is open; `from` holds `amount` (at most 2^96 - 1); `paymentReference` is not zero
      * and the caller never used it before.
@@ -282,7 +300,8 @@ contract SettlementToken is ERC20, AccessControl {
 
     /**
      * @notice The payment `bank` made under its reference `paymentReference`: payer (zero: minted), payee (zero:
-     * burned), amount and block. All zero when that bank never used the reference.
+     * burned), amount and block. All zero when that bank never used the reference; payer, payee and amount zero with a
+     * block when it voided it ({voidReference}).
      */
     function paymentOf(address bank, bytes32 paymentReference)
         external
@@ -343,7 +362,7 @@ contract SettlementToken is ERC20, AccessControl {
         if (bank != msg.sender) revert NotServicingBank(account, msg.sender, bank);
     }
 
-    /// @dev Uses the caller's `paymentReference` once, binding it to exactly this payment.
+    /// @dev Uses the caller's `paymentReference` once, binding it to exactly this payment (or, from {voidReference}, to nothing moved).
     function _bindReference(bytes32 paymentReference, address from, address to, uint256 amount) private {
         if (paymentReference == bytes32(0)) revert InvalidReference();
         PaymentRecord storage record = _payments[msg.sender][paymentReference];

@@ -197,6 +197,49 @@ public sealed class SettlementContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_bank_voids_only_its_own_unused_reference_and_after_the_void_no_payment_of_that_bank_can_use_it()
+    {
+        await OpenCustomerAccountsAsync(1_000_00);
+        var cancelled = Ref("deposit:IMPORTER:CANCELLED");
+
+        // Only a bank voids, and the void binds the bank's reference to nothing moved, in its block, with its event.
+        Assert.StartsWith("AccessControlUnauthorizedAccount", await RefusedAsync(() => _settlement.VoidReferenceAsync(_importer, "USD", cancelled, None)));
+        var (bound, voidedIn) = await _settlement.VoidReferenceAsync(_vcb, "USD", cancelled, None);
+        Assert.NotNull(voidedIn);
+        var receipt = await _vcb.Web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(voidedIn);
+        var voided = Assert.Single(receipt.DecodeAllEvents<Token.ReferenceVoidedEventDTO>());
+        Assert.Equal((_vcb.Address.ToLowerInvariant(), Convert.ToHexString(cancelled)), (voided.Event.Bank.ToLowerInvariant(), Convert.ToHexString(voided.Event.PaymentReference)));
+        Assert.Empty(receipt.DecodeAllEvents<Token.PaymentEventDTO>());
+        var record = await _settlement.PaymentOfAsync("USD", _vcb.Address, cancelled);
+        Assert.Equal((true, (long)receipt.BlockNumber.Value), (record!.IsVoid, record.BlockNumber));
+        Assert.Equal(bound, record);
+
+        // Every payment of VCB under it is refused from then on, naming the void — a mint (one alone or in a batch), a burn, a transfer.
+        Assert.Contains("voided reference", await RefusedAsync(() => _settlement.MintAsync(_vcb, "USD", _importer.Address, 5_00, cancelled, None)));
+        Assert.Contains("voided reference", await RefusedAsync(() => _settlement.BurnAsync(_vcb, "USD", _importer.Address, 5_00, cancelled, None)));
+        Assert.Contains("voided reference", await RefusedAsync(() =>
+            _settlement.BankTransferAsync(_vcb, "USD", _importer.Address, _exporter.Address, 5_00, cancelled, None)));
+        var batch = Assert.Single(await _settlement.MintBatchAsync(_vcb, "USD", [BatchTransfer.Mint(_importer.Address, 5_00, cancelled)], None));
+        Assert.Equal((null, "contract:DuplicateReference"), (batch.TransactionHash, batch.Rule));
+        Assert.Equal(1_000_00, await _settlement.BalanceOfAsync("USD", _importer.Address));
+
+        // Voiding it again is answered with the void already there (a retry); another bank's namespace is its own.
+        var again = await _settlement.VoidReferenceAsync(_vcb, "USD", cancelled, None);
+        Assert.Equal((record, (string?)null), again);
+        Assert.NotNull(await _settlement.MintAsync(_hsbc, "USD", _exporter.Address, 1_00, cancelled, None));
+
+        // A reference a payment used first cannot be voided: the void answers that payment (the cancel came too late).
+        var paidRef = Ref("deposit:IMPORTER:PAID");
+        var paid = await _settlement.MintAsync(_vcb, "USD", _importer.Address, 2_00, paidRef, None);
+        var (paidBound, notVoided) = await _settlement.VoidReferenceAsync(_vcb, "USD", paidRef, None);
+        Assert.Equal((false, _importer.Address.ToLowerInvariant(), new BigInteger(2_00), (string?)null),
+            (paidBound.IsVoid, paidBound.To!.ToLowerInvariant(), paidBound.Amount, notVoided));
+        Assert.Equal(paid!.BlockNumber, paidBound.BlockNumber);
+        // The zero reference is no reference.
+        Assert.StartsWith("InvalidReference", await RefusedAsync(() => _settlement.VoidReferenceAsync(_vcb, "USD", new byte[32], None)));
+    }
+
+    [Fact]
     public async Task A_banks_batch_of_transfers_makes_each_under_the_rules_of_one_transfer_and_skips_a_refused_item_naming_its_rule()
     {
         await OpenCustomerAccountsAsync(1_000_00);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Numerics;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Nethereum.RPC.Eth.DTOs;
 using TradeChain.Cli;
 using TradeChain.Ledger;
@@ -431,24 +432,37 @@ public sealed partial class SettlementIntegrityTests
         var (retried, spent, _) = await PostBooking(noWait, deposits, new { amount = 40m, reference = "DEP-C" });
         Assert.Equal((HttpStatusCode.Conflict, "reference-cancelled"), (retried, spent!["rule"]!.GetValue<string>()));
 
-        // The process that signs for the bank decides both from the chain once the grace is over (a second here): nothing
-        // was sent, so cancelled; nothing moves.
+        // The process that signs for the bank decides both on chain: it voids each one's reference (nothing was sent, so the
+        // voids are mined first): cancelled, nothing moves.
         system.Payments.SetSetting("Payments:SettlementWorkerEnabled", "true");
-        system.Payments.SetSetting("Payments:CancelGraceSeconds", "1");
         await system.Payments.KillAsync();
         await system.Payments.StartAsync();
-        foreach (var cancelled in new[] { deposit, withdrawal })
+        var bankAddress = DevelopmentBankSigners.AddressOf("BNK-HSBC");
+        foreach (var (cancelled, kind, reference) in new[] { (deposit, LedgerEntryKind.Deposit, "DEP-C"), (withdrawal, LedgerEntryKind.Withdrawal, "WD-C") })
         {
             await Until(async () => (await Get(holder, cancelled))["status"]!.GetValue<string>() != "Queued", $"the cancel of {cancelled} is decided");
             var decided = await Get(bank, cancelled);
             Assert.Equal(("Refused", "cancelled"), (decided["status"]!.GetValue<string>(), decided["rule"]!.GetValue<string>()));
-            Assert.Contains("was cancelled by", decided["refusal"]!.GetValue<string>());
-            Assert.Contains("before the chain made it", decided["refusal"]!.GetValue<string>());
+            var refusal = decided["refusal"]!.GetValue<string>();
+            Assert.Contains("was cancelled by", refusal);
+            Assert.Contains("before the chain made it", refusal);
+            // The void is on chain for anyone to check: the bank's reference bound to nothing moved, in the transaction named.
+            var voided = await chain.PaymentOfAsync("USD", bankAddress, SettlementLedger.BookingReference(kind, "EXP-CANCEL", reference));
+            Assert.True(voided is { IsVoid: true }, $"the reference of {reference} is voided on chain");
+            var voidTx = Regex.Match(refusal, @"voided on chain \(transaction (0x[0-9a-f]{64})\)").Groups[1].Value;
+            var voidReceipt = await chain.ReceiptAsync(voidTx);
+            Assert.Equal((1, voided!.BlockNumber), ((int)voidReceipt.Status.Value, (long)voidReceipt.BlockNumber.Value));
+            Assert.Equal(bankAddress, voidReceipt.From, ignoreCase: true);
         }
         Assert.Equal(new BigInteger(3000), await chain.BalanceOfAsync("USD", address));
-        var bankAddress = DevelopmentBankSigners.AddressOf("BNK-HSBC");
-        Assert.Null(await chain.PaymentOfAsync("USD", bankAddress, SettlementLedger.BookingReference(LedgerEntryKind.Deposit, "EXP-CANCEL", "DEP-C")));
-        Assert.Null(await chain.PaymentOfAsync("USD", bankAddress, SettlementLedger.BookingReference(LedgerEntryKind.Withdrawal, "EXP-CANCEL", "WD-C")));
+        // A sender that read the deposit before its cancel and sends its mint only now (a second payments-worker during a
+        // change of deployment, slow on its way): the token refuses it, naming the void — no clock or grace decides this.
+        var staleSender = Writer(system, DevelopmentBankKeys.KeyOf("BNK-HSBC"));
+        var stale = await Assert.ThrowsAsync<ChainRevertedException>(() => chain.MintAsync(staleSender, "USD", address, 4000,
+            SettlementLedger.BookingReference(LedgerEntryKind.Deposit, "EXP-CANCEL", "DEP-C"), CancellationToken.None));
+        Assert.Equal("contract:DuplicateReference", stale.Rule);
+        Assert.Contains("voided reference", stale.Error);
+        Assert.Equal(new BigInteger(3000), await chain.BalanceOfAsync("USD", address));
         Assert.Equal((30m, 0m, 0, 0m, 0), Standing(await Get(holder, account)));
         // Decided: a cancel now answers it as it is; the reference stays spent.
         Assert.Equal(HttpStatusCode.OK, (await Send(bank, HttpMethod.Post, new Uri(deposit + "/cancel"), new { })).Status);
@@ -468,11 +482,12 @@ public sealed partial class SettlementIntegrityTests
     }
 
     [Fact]
-    public async Task A_cancel_of_a_deposit_whose_mint_is_still_unmined_waits_for_the_chain_and_books_that_mint_sending_nothing_again()
+    public async Task A_cancel_of_a_deposit_whose_mint_is_still_unmined_waits_for_the_chain_and_books_that_mint_sending_nothing()
     {
         // The mint waits in the node's pool and its process dies before recording it; the bank, seeing the deposit still
-        // queued, asks to cancel it. The cancel is not decided while that mint may still be mined; once mined, it is booked —
-        // a cancel never leaves a movement unbooked — and nothing was sent for it again.
+        // queued, asks to cancel it. The worker's void of the deposit's reference cannot go before the mint: it waits, saying
+        // why; once the mint is mined, the void is refused (the reference is the mint's): booked — a cancel never leaves a
+        // movement unbooked — and nothing was sent for it again.
         await using var system = await TradeChainSystem.StartAsync();
         var payments = system.Payments.BaseAddress;
         using var parties = await OpenAtAsync(system, GoldenPath.BankParty, "EXP-CANCEL-LATE");
@@ -491,18 +506,20 @@ public sealed partial class SettlementIntegrityTests
             await system.Payments.KillAsync();
             pending = await chain.Web3Nonce(bankAddress, BlockParameter.CreatePending());
 
-            // The cancel, asked of an API process; then the process that signs for the bank (grace 1 s) looks at it with the
-            // mint still unmined: it waits, saying why, and sends nothing.
+            // The cancel, asked of an API process; then the process that signs for the bank looks at it with the mint still
+            // unmined: the node, estimating the void against its pending state, refuses it (the mint there binds the reference),
+            // so the void waits for the bank's pending transactions to be mined — it says so, and sends nothing (a receipt
+            // timeout of 5 s here, so the row says it soon).
             system.Payments.SetSetting("Payments:SettlementWorkerEnabled", "false");
             await system.Payments.StartAsync();
             Assert.Equal(HttpStatusCode.Accepted, (await Send(bank, HttpMethod.Post, new Uri(deposit + "/cancel"), new { })).Status);
             system.Payments.SetSetting("Payments:SettlementWorkerEnabled", "true");
-            system.Payments.SetSetting("Payments:CancelGraceSeconds", "1");
+            system.Payments.SetSetting("Chain:ReceiptTimeoutSeconds", "5");
             await system.Payments.KillAsync();
             await system.Payments.StartAsync();
             await Until(async () => (await Get(bank, deposit))["lastFailure"]?.GetValue<string>()?.Contains("its cancel waits") == true, "the cancel waiting for the unmined mint");
-            Assert.Equal("Queued", (await Get(bank, deposit))["status"]!.GetValue<string>());
-            Assert.Equal(pending, await chain.Web3Nonce(bankAddress, BlockParameter.CreatePending())); // nothing sent again
+            Assert.Equal("Queued", (await Get(bank, deposit))["status"]!.GetValue<string>()); // undecided while the chain has not mined it
+            Assert.Equal(pending, await chain.Web3Nonce(bankAddress, BlockParameter.CreatePending())); // nothing sent: not even the void, the node's pending state refuses it
         }
         finally
         {
@@ -513,12 +530,78 @@ public sealed partial class SettlementIntegrityTests
         await Until(async () => (await Get(holder, deposit))["status"]!.GetValue<string>() != "Queued", "the cancelled deposit is decided");
         var decided = await Get(bank, deposit);
         Assert.Equal("Booked", decided["status"]!.GetValue<string>());
-        Assert.Equal(pending, await chain.Web3Nonce(bankAddress, BlockParameter.CreateLatest())); // the one mint, nothing after it
+        Assert.Equal(pending, await chain.Web3Nonce(bankAddress, BlockParameter.CreateLatest())); // the one mint; the void, asked again once it was mined, refused at its estimate
         Assert.Equal(1, (int)(await chain.ReceiptAsync(decided["transactionHash"]!.GetValue<string>())).Status.Value);
         Assert.Equal(new BigInteger(1200), await chain.BalanceOfAsync("USD", address)); // minted once
+        var bound = await chain.PaymentOfAsync("USD", bankAddress, SettlementLedger.BookingReference(LedgerEntryKind.Deposit, "EXP-CANCEL-LATE", "LATE"));
+        Assert.True(bound is { IsVoid: false, From: null, Amount: var a } && a == 1200, "the reference bound to the mint, not the void");
         var view = await Get(holder, new Uri(payments, "accounts/EXP-CANCEL-LATE/USD"));
         Assert.Equal((12m, 0m, 0, 0m, 0), Standing(view));
         Assert.Equal(decided["transactionHash"]!.GetValue<string>(), view["entries"]!.AsArray().Single()!["transactionHash"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_cancel_of_a_bank_this_service_no_longer_signs_for_is_decided_from_the_chain_once_nothing_the_bank_sent_can_be_mined()
+    {
+        // A bank's deposit is queued while this service signs for it; then the bank takes its key to itself
+        // (Parties:SelfSigned): nothing here can send the deposit, nor void its reference. Its cancel is decided from the
+        // chain instead: not before one send's longest time (here 1 × (2 + 10) s) after it was asked, and not while a
+        // transaction of the bank the node held then is unmined — then cancelled, saying why (no void claimed), nothing sent.
+        const string bankParty = "BNK-KEYMOVED";
+        var bankKey = PartyWallets.DevelopmentKey(bankParty); // its PUBLIC development key, derived here
+        var bankAddress = new Nethereum.Web3.Accounts.Account(bankKey).Address;
+        await using var system = await TradeChainSystem.StartAsync(configure: (service, process) =>
+        {
+            if (service == "payments") process.SetSetting("Payments:SettlementWorkerEnabled", "false");
+        });
+        await PartySigningTests.OnboardBankAsync(system, bankAddress, "USD");
+        using var parties = await OpenAtAsync(system, bankParty, "EXP-KEYMOVED");
+        var (bank, noWait, holder, address) = parties;
+        var payments = system.Payments.BaseAddress;
+        var deposit = new Uri(payments, "accounts/EXP-KEYMOVED/USD/deposits/MOVED");
+        Assert.Equal(HttpStatusCode.Accepted, (await Send(noWait, HttpMethod.Post, new Uri(payments, "accounts/EXP-KEYMOVED/USD/deposits"), new { amount = 9m, reference = "MOVED" })).Status);
+
+        system.Payments.SetSetting($"Parties:SelfSigned:{bankParty}", bankAddress);
+        await system.Payments.KillAsync();
+        await system.Payments.StartAsync();
+        Assert.Equal(HttpStatusCode.Accepted, (await Send(bank, HttpMethod.Post, new Uri(deposit + "/cancel"), new { })).Status);
+        var askedAt = DateTime.UtcNow;
+
+        // The bank, with its own key, has a transaction waiting in the node (the chain mines nothing meanwhile).
+        var chain = Settlement(system);
+        await chain.Rpc("evm_setAutomine", false);
+        try
+        {
+            using (var handedOver = new CancellationTokenSource(TimeSpan.FromSeconds(2))) // sent, its receipt not waited for
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Writer(system, bankKey).SendValueAsync(bankAddress, 1, handedOver.Token));
+            await Until(async () => await chain.Web3Nonce(bankAddress, BlockParameter.CreatePending()) > await chain.Web3Nonce(bankAddress, BlockParameter.CreateLatest()),
+                "the bank's own transaction waiting in the node");
+            var sent = await chain.Web3Nonce(bankAddress, BlockParameter.CreatePending());
+            system.Payments.SetSetting("Payments:SettlementWorkerEnabled", "true");
+            system.Payments.SetSetting("Chain:MaxAttempts", "1");
+            system.Payments.SetSetting("Chain:ReceiptTimeoutSeconds", "2");
+            await system.Payments.KillAsync();
+            await system.Payments.StartAsync();
+            await Until(async () => (await Get(bank, deposit))["lastFailure"]?.GetValue<string>()?.Contains("its cancel waits") == true,
+                "the cancel waiting for the bank's unmined transaction");
+            Assert.True(DateTime.UtcNow - askedAt >= TimeSpan.FromSeconds(12), "not decided within one send's longest time of the cancel");
+            Assert.Equal("Queued", (await Get(holder, deposit))["status"]!.GetValue<string>());
+            Assert.Equal(sent, await chain.Web3Nonce(bankAddress, BlockParameter.CreatePending())); // nothing sent for the bank
+        }
+        finally
+        {
+            await chain.Rpc("evm_setAutomine", true);
+            await chain.Rpc("evm_mine");
+        }
+
+        await Until(async () => (await Get(holder, deposit))["status"]!.GetValue<string>() != "Queued", "the cancel is decided");
+        var decided = await Get(bank, deposit);
+        Assert.Equal(("Refused", "cancelled"), (decided["status"]!.GetValue<string>(), decided["rule"]!.GetValue<string>()));
+        Assert.Contains("every transaction its bank had sent before the cancel is mined", decided["refusal"]!.GetValue<string>());
+        Assert.DoesNotContain("voided", decided["refusal"]!.GetValue<string>());
+        Assert.Null(await chain.PaymentOfAsync("USD", bankAddress, SettlementLedger.BookingReference(LedgerEntryKind.Deposit, "EXP-KEYMOVED", "MOVED")));
+        Assert.Equal(BigInteger.Zero, await chain.BalanceOfAsync("USD", address));
+        Assert.Equal((0m, 0m, 0, 0m, 0), Standing(await Get(holder, new Uri(payments, "accounts/EXP-KEYMOVED/USD"))));
     }
 
     /// <summary>A deposit or withdrawal asked: the status, the body, and whether the answer is marked replayed (Idempotent-Replayed: true).</summary>

@@ -58,19 +58,33 @@ public sealed class BookingInstructionTests
         Assert.Equal((BookingInstructionStatus.Queued, null, null, "clerk-2"), (refused.Status, refused.Rule, refused.DecidedAtUnixMs, refused.RequestedBy));
     }
 
+    [Theory]
+    [InlineData(CancelProof.Voided, null, "its reference is voided on chain, so nothing can be burnt under it.")]
+    [InlineData(CancelProof.Voided, "0xabc", "its reference is voided on chain (transaction 0xabc), so nothing can be burnt under it.")]
+    [InlineData(CancelProof.ReferenceTaken, null, "its reference is bound on chain to another movement of the bank, so nothing can be burnt under it.")]
+    [InlineData(CancelProof.EarlierTransactionsMined, null, "every transaction its bank had sent before the cancel is mined without making it, and this service, which no longer signs for the bank, sends nothing for it.")]
+    public void A_cancelled_withdrawal_says_why_nothing_can_be_burnt_under_it_any_more(CancelProof proof, string? voidedIn, string why)
+    {
+        var asked = BookingInstruction.Ask(LedgerEntryKind.Withdrawal, "BNK-1", "clerk", Account(), 100, "WD-1", At);
+        asked.AskCancel("supervisor", At.AddSeconds(1));
+        asked.MarkCancelled(At.AddSeconds(2), proof, voidedIn);
+        Assert.Equal($"Withdrawal WD-1 was cancelled by supervisor before the chain made it: nothing was burnt, and {why}", asked.Refusal);
+    }
+
     [Fact]
     public void A_cancel_asked_while_queued_is_noted_once_and_decided_as_cancelled_and_one_booked_cannot_be_cancelled()
     {
         var asked = BookingInstruction.Ask(LedgerEntryKind.Deposit, "BNK-1", "clerk", Account(), 100, "DEP-1", At);
-        Assert.Throws<InvalidOperationException>(() => asked.MarkCancelled(At)); // none asked: the sender has nothing to decide
+        Assert.Throws<InvalidOperationException>(() => asked.MarkCancelled(At, CancelProof.Voided, "0xvoid")); // none asked: the sender has nothing to decide
         Assert.True(asked.AskCancel("supervisor", At.AddSeconds(1)));
         Assert.False(asked.AskCancel("other.clerk", At.AddSeconds(2))); // asked already: who and when stay the first's
         Assert.Equal((BookingInstructionStatus.Queued, "supervisor", At.AddSeconds(1).ToUnixTimeMilliseconds()), (asked.Status, asked.CancelAskedBy, asked.CancelAskedAtUnixMs));
         Assert.Throws<ArgumentException>(() => BookingInstruction.Ask(LedgerEntryKind.Deposit, "BNK-1", "clerk", Account(), 100, "DEP-2", At).AskCancel(" ", At));
 
-        asked.MarkCancelled(At.AddSeconds(3));
+        asked.MarkCancelled(At.AddSeconds(3), CancelProof.Voided, "0xvoid");
         Assert.Equal((BookingInstructionStatus.Refused, BookingInstruction.CancelledRule), (asked.Status, asked.Rule));
-        Assert.Equal("Deposit DEP-1 was cancelled by supervisor before the chain made it: nothing was minted.", asked.Refusal);
+        Assert.Equal("Deposit DEP-1 was cancelled by supervisor before the chain made it: nothing was minted, and its reference is voided on chain " +
+                     "(transaction 0xvoid), so nothing can be minted under it.", asked.Refusal);
         Assert.False(asked.AskCancel("supervisor", At.AddSeconds(4))); // decided: nothing to note
 
         // Its reference is spent: asked again under it (a client's retry of the first request), refused naming the cancel.

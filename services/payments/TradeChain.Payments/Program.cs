@@ -14,7 +14,6 @@ builder.Services.AddOptions<PaymentsOptions>().Validate(o => o.SettlementBatchMa
     .Validate(o => o.SettlementBatchesInFlight is >= 1 and <= 16, "Payments:SettlementBatchesInFlight must be between 1 (each batch waits for the one before's receipt) and 16.")
     .Validate(o => o.DepositBatchWindowMs is >= 0 and <= 1000, "Payments:DepositBatchWindowMs must be between 0 (each deposit minted in its own request) and 1000: a queued deposit waits that long for others of its bank to go in one transaction.")
     .Validate(o => o.DepositWaitSeconds is >= 0 and <= 30, "Payments:DepositWaitSeconds must be between 0 (answer 202 at once) and 30: a deposit's or withdrawal's request waits that long for its booking.")
-    .Validate(o => o.CancelGraceSeconds is >= 0 and <= 3600, "Payments:CancelGraceSeconds must be between 0 and 3600: a cancel is decided no sooner than that after it was asked (at least the longest one send may take).")
     .Validate(o => o.SettlementLeaseSeconds >= 5, "Payments:SettlementLeaseSeconds must be at least 5: a bank's settlement lease must outlast the sending of its batch.")
     .ValidateOnStart();
 builder.AddPartyWallets();

@@ -58,9 +58,13 @@ public sealed record SettlementPayment(
 
 /// <summary>
 /// A bank payment as the token bound it to the bank's own reference (SettlementToken.paymentOf): <see cref="From"/> is
-/// null for a mint, <see cref="To"/> null for a burn.
+/// null for a mint, <see cref="To"/> null for a burn. A reference the bank voided (SettlementToken.voidReference) binds nothing moved: <see cref="IsVoid"/>.
 /// </summary>
-public sealed record BoundPayment(string? From, string? To, BigInteger Amount, long BlockNumber);
+public sealed record BoundPayment(string? From, string? To, BigInteger Amount, long BlockNumber)
+{
+    /// <summary>The bank voided the reference (in block <see cref="BlockNumber"/>): nothing moved under it, nor can.</summary>
+    public bool IsVoid => From is null && To is null && Amount.IsZero;
+}
 
 /// <summary>
 /// One item of a bank's batch: a transfer (<see cref="SettlementClient.BankTransferBatchAsync"/>), or a mint with
@@ -352,6 +356,31 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
         var p = await service.QueryOutputAsync<PaymentOfFunction, PaymentOfOutputDTO>(TokenAddress(currency),
             new PaymentOfFunction { Bank = bank, PaymentReference = reference }, block);
         return p.BlockNumber.IsZero ? null : new BoundPayment(IsZero(p.From) ? null : p.From, IsZero(p.To) ? null : p.To, p.Amount, (long)p.BlockNumber);
+    }
+
+    /// <summary>
+    /// <paramref name="bank"/> voids its own unused <paramref name="reference"/> (SettlementToken.voidReference): no payment of
+    /// the bank can be made under it once the void is mined — a cancelled instruction's reference, whose earlier attempt may
+    /// still be in a node's pool or about to be sent by another process. What the reference is bound to afterwards: the void
+    /// (<see cref="BoundPayment.IsVoid"/>: this call's, or an earlier attempt's), or the payment made under it first. The
+    /// void goes in the bank's nonce order, after every transaction the writer sent before it.
+    /// </summary>
+    /// <returns>The binding, and the void's transaction when this call made it (null when an earlier void or a payment came first).</returns>
+    /// <exception cref="ChainRevertedException">Refused otherwise (the bank lost its role, a token deployed before voids…).</exception>
+    /// <exception cref="ChainOutcomeUnknownException">Refused as used, but no binding can be read yet.</exception>
+    public async Task<(BoundPayment Bound, string? VoidedIn)> VoidReferenceAsync(ChainWriter bank, string currency, byte[] reference, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var receipt = await bank.SendAsync(TokenAddress(currency), new VoidReferenceFunction { PaymentReference = reference }, cancellationToken);
+            return (new BoundPayment(null, null, 0, receipt.BlockNumber), receipt.TransactionHash);
+        }
+        catch (ChainRevertedException e) when (e.Is<DuplicateReferenceError>() || e.Rule == ChainRevertedException.RuleOf("DuplicateReference"))
+        {
+            // Refused as used, yet no binding read (a node behind the one that refused): not known yet, never taken as decided.
+            return (await PaymentOfAsync(currency, bank.Address, reference)
+                    ?? throw new ChainOutcomeUnknownException("voidReference", $"reference {Hex(reference)} was refused as used but {bank.Address} shows nothing under it yet", e), null);
+        }
     }
 
     /// <summary>The balance of <paramref name="account"/> in minor units.</summary>
@@ -661,6 +690,8 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
     private async Task<ChainReceipt?> MadePaymentAsync(string currency, string bank, string? from, string? to, BigInteger amount, byte[] reference, Exception? inner = null)
     {
         if (await PaymentOfAsync(currency, bank, reference) is not { } made) return null;
+        if (made.IsVoid)
+            throw new ChainRevertedException("payment", $"DuplicateReference: {bank} voided reference {Hex(reference)} in block {made.BlockNumber}: nothing was paid under it", inner);
         if (!SameParty(made.From, from) || !SameParty(made.To, to) || made.Amount != amount)
             throw new ChainRevertedException("payment",
                 $"DuplicateReference: {bank} used reference {Hex(reference)} in block {made.BlockNumber} for {made.Amount} from {made.From ?? "(mint)"} to {made.To ?? "(burn)"}, not for this payment of {amount} from {from ?? "(mint)"} to {to ?? "(burn)"}", inner);

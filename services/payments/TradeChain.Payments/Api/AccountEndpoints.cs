@@ -146,8 +146,8 @@ public static class AccountEndpoints
             .RequireAuthorization(Roles.Bank).Produces<BookingInstructionView>().Produces<BookingInstructionView>(StatusCodes.Status202Accepted)
             .WithSummary($"The account's bank asks to cancel a {kind.Name()} it asked that is still queued: 202 with the instruction, its cancel asked " +
                          $"(Idempotent-Replayed: true when asked before). From then on the process that signs for the banks does not send it again (a send already under way " +
-                         $"runs to its outcome) and decides it from the chain: Refused under rule {BookingInstruction.CancelledRule} once no transaction an earlier attempt " +
-                         "may be in can still be mined, or Booked when one made it (the cancel came too late). 200 with the instruction when it is decided already " +
+                         $"runs to its outcome) and voids its reference on chain (SettlementToken.voidReference), so that no attempt of it can be made after: Refused under rule " +
+                         $"{BookingInstruction.CancelledRule} once the void is mined, or Booked when an attempt made it first (the cancel came too late). 200 with the instruction when it is decided already " +
                          "(refused or cancelled); 409 booking-made when it is booked; 404 for another bank or a reference never asked. Its reference is spent: asked " +
                          "again under it, 409 reference-cancelled.");
     }
@@ -166,10 +166,9 @@ public static class AccountEndpoints
         if (asked is null)
         {
             // Booked in its request (a bank that signs itself, or deposits not batched): made already.
-            if (await db.Entries.AsNoTracking().AnyAsync(e => e.Kind == kind && e.Reference == reference && e.Party == party && e.Currency == currency, ct))
-                throw new DomainRuleViolation("booking-made",
-                    $"{(kind == LedgerEntryKind.Deposit ? "Deposit" : "Withdrawal")} {reference} was {(kind == LedgerEntryKind.Deposit ? "minted" : "burnt")} and booked when it was asked: it cannot be cancelled. " +
-                    $"Book a {(kind == LedgerEntryKind.Deposit ? "withdrawal" : "deposit")} of it to undo it.");
+            if (await db.Entries.AsNoTracking().Where(e => e.Kind == kind && e.Reference == reference && e.Party == party && e.Currency == currency)
+                    .Select(e => e.TransactionHash).FirstOrDefaultAsync(ct) is { } madeIn)
+                throw BookingInstruction.BookingMade(kind, reference, madeIn);
             return Problems.NotFound(kind.Name(), $"{party}/{currency}/{reference}");
         }
         var askedNow = asked.AskCancel(caller.Actor, clock.GetUtcNow());

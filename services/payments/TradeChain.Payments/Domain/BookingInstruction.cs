@@ -61,8 +61,8 @@ public sealed class BookingInstruction
 
     /// <summary>
     /// Who at the bank asked to cancel it while it was Queued, and when. Not sent again from then on (a send already under
-    /// way runs to its outcome): the sender books what an attempt made on chain, and otherwise — once no transaction of the
-    /// bank such an attempt may be in can still be mined — records it cancelled (Refused under <see cref="CancelledRule"/>).
+    /// way runs to its outcome): the sender voids its reference on chain, and books what an attempt made before the void, or
+    /// records it cancelled (Refused under <see cref="CancelledRule"/>) once the void is mined.
     /// Its reference is then spent: asked again under it, refused (reference-cancelled).
     /// </summary>
     public string? CancelAskedBy { get; set; }
@@ -85,7 +85,10 @@ public sealed class BookingInstruction
     public string What => Kind.Name();
 
     /// <summary>What the token does for it: "minted" or "burnt".</summary>
-    public string Done => Kind == LedgerEntryKind.Deposit ? "minted" : "burnt";
+    public string Done => DoneOf(Kind);
+
+    /// <summary>What the token does for a <paramref name="kind"/> of booking: "minted" or "burnt".</summary>
+    public static string DoneOf(LedgerEntryKind kind) => kind == LedgerEntryKind.Deposit ? "minted" : "burnt";
 
     /// <summary>A new instruction, Queued.</summary>
     public static BookingInstruction Ask(LedgerEntryKind kind, string bank, string actor, SettlementAccount account, long amountMinor, string reference, DateTimeOffset at)
@@ -124,10 +127,7 @@ public sealed class BookingInstruction
     /// <returns>True when asked now; false when there is nothing to note (asked already, or refused).</returns>
     public bool AskCancel(string actor, DateTimeOffset at)
     {
-        if (Status == BookingInstructionStatus.Booked)
-            throw new DomainRuleViolation("booking-made",
-                $"{Capitalised(What)} {Reference} was {Done} and booked in transaction {TransactionHash}: it cannot be cancelled. " +
-                $"Book a {(Kind == LedgerEntryKind.Deposit ? "withdrawal" : "deposit")} of it to undo it.");
+        if (Status == BookingInstructionStatus.Booked) throw BookingMade(Kind, Reference, TransactionHash);
         if (string.IsNullOrWhiteSpace(actor)) throw new ArgumentException("a cancel is asked by someone at the bank", nameof(actor));
         if (Status != BookingInstructionStatus.Queued || CancelAskedBy is not null) return false;
         (CancelAskedBy, CancelAskedAtUnixMs) = (actor.Length <= MaxActorLength ? actor : actor[..MaxActorLength], at.ToUnixTimeMilliseconds());
@@ -135,11 +135,24 @@ public sealed class BookingInstruction
         return true;
     }
 
-    /// <summary>A cancel asked, decided: the chain made nothing of it, and nothing sent for it can still be mined.</summary>
-    public void MarkCancelled(DateTimeOffset at)
+    /// <summary>
+    /// A cancel asked, decided: the chain made nothing of it, and nothing sent for it can be made any more — by
+    /// <paramref name="proof"/> (its reference voided on chain in <paramref name="voidedIn"/>, null when an earlier void came
+    /// first; its reference taken by another movement of the bank; or, for a bank this service no longer signs for, every
+    /// transaction of the bank sent before the cancel mined).
+    /// </summary>
+    public void MarkCancelled(DateTimeOffset at, CancelProof proof, string? voidedIn = null)
     {
         if (CancelAskedBy is null) throw new InvalidOperationException($"{What} {Reference}: no cancel was asked");
-        MarkRefused(CancelledRule, $"{Capitalised(What)} {Reference} was cancelled by {CancelAskedBy} before the chain made it: nothing was {Done}.", at);
+        var why = proof switch
+        {
+            CancelProof.Voided => $"its reference is voided on chain{(voidedIn is null ? "" : $" (transaction {voidedIn})")}, so nothing can be {Done} under it",
+            CancelProof.ReferenceTaken => $"its reference is bound on chain to another movement of the bank, so nothing can be {Done} under it",
+            CancelProof.EarlierTransactionsMined => "every transaction its bank had sent before the cancel is mined without making it, and this service, " +
+                                                    "which no longer signs for the bank, sends nothing for it",
+            _ => throw new ArgumentOutOfRangeException(nameof(proof), proof, "not a proof of a cancel"),
+        };
+        MarkRefused(CancelledRule, $"{Capitalised(What)} {Reference} was cancelled by {CancelAskedBy} before the chain made it: nothing was {Done}, and {why}.", at);
     }
 
     /// <summary>
@@ -153,6 +166,15 @@ public sealed class BookingInstruction
             ? $"{Refusal} Its reference is spent: ask it again under a new reference."
             : $"{Capitalised(What)} {Reference} is being cancelled (asked by {CancelAskedBy}): it is not sent again. Ask it again under a new reference.");
     }
+
+    /// <summary>
+    /// The refusal of a cancel of a deposit or withdrawal booked already (by the sender, or in its request): made in
+    /// <paramref name="transactionHash"/>, and undone only by the opposite movement.
+    /// </summary>
+    public static DomainRuleViolation BookingMade(LedgerEntryKind kind, string reference, string? transactionHash) =>
+        new("booking-made",
+            $"{Capitalised(kind.Name())} {reference} was {DoneOf(kind)} and booked in transaction {transactionHash}: " +
+            $"it cannot be cancelled. Book a {(kind == LedgerEntryKind.Deposit ? "withdrawal" : "deposit")} of it to undo it.");
 
     private static string Capitalised(string word) => word.Length == 0 ? word : char.ToUpperInvariant(word[0]) + word[1..];
 
@@ -182,4 +204,17 @@ public sealed class BookingInstruction
         if (Status != BookingInstructionStatus.Queued) throw new InvalidOperationException($"{What} {Reference} is {Status}, not Queued");
         (Status, Rule, Refusal, DecidedAtUnixMs) = (BookingInstructionStatus.Refused, rule, refusal, at.ToUnixTimeMilliseconds());
     }
+}
+
+/// <summary>Why a cancelled deposit or withdrawal can never be made (<see cref="BookingInstruction.MarkCancelled"/>).</summary>
+public enum CancelProof
+{
+    /// <summary>Its bank voided its reference on chain (SettlementToken.voidReference): every payment under it is refused.</summary>
+    Voided,
+
+    /// <summary>Its reference is bound on chain to another movement of the bank: nothing else can use it.</summary>
+    ReferenceTaken,
+
+    /// <summary>A bank this service no longer signs for: every transaction of the bank sent before the cancel is mined.</summary>
+    EarlierTransactionsMined,
 }

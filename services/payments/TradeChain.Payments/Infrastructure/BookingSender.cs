@@ -61,9 +61,8 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
     private readonly ConcurrentDictionary<(Guid Id, long RequestedAtUnixMs), System.Numerics.BigInteger> _sentBefore = new();
 
     /// <summary>
-    /// Per instruction whose cancel was looked at here: the bound it is decided against (<see cref="CancelOutcomeAsync"/>),
-    /// taken at the first decision and kept, so that the bank's later batches do not hold it up. Forgotten at a restart (taken
-    /// again from the node then).
+    /// Per cancel of a bank this service no longer signs for (<see cref="UnsignedCancelOutcomeAsync"/>): the bank's nonce count
+    /// at its first look, kept so that the bank's later transactions do not hold it up. Forgotten at a restart (taken again).
     /// </summary>
     private readonly ConcurrentDictionary<(Guid Id, long RequestedAtUnixMs), System.Numerics.BigInteger> _cancelBounds = new();
 
@@ -83,11 +82,6 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
             logger.LogInformation("The booking sender is off here (Payments:SettlementWorkerEnabled=false): another process sends the banks' deposits and withdrawals");
             return;
         }
-        // A cancel's grace should outlast one send (its attempts and receipt waits, and the deposit window): said when it does not.
-        var oneSend = chainOptions.Value.MaxAttempts * (chainOptions.Value.ReceiptTimeoutSeconds + 10) + options.Value.DepositBatchWindowMs / 1000 + 1;
-        if (options.Value.CancelGraceSeconds < oneSend)
-            logger.LogWarning("Payments:CancelGraceSeconds is {Grace} s, less than one send may take here ({OneSend} s: Chain:MaxAttempts × (Chain:ReceiptTimeoutSeconds + 10) and the deposit window): " +
-                              "with two senders at once (a change of deployment), a cancel could be decided while the other still sends", options.Value.CancelGraceSeconds, oneSend);
         using var asked = changes.Watch(ListChanges.AnyOf(BookingInstruction.RecordType), Watcher);
         var sends = new List<Task>();
         var failures = 0;
@@ -153,11 +147,17 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
     /// <summary>What became of one send: made in <see cref="TransactionHash"/>, refused under <see cref="Rule"/>, or not known yet.</summary>
     /// <param name="MayBeUnmined">Refused: this attempt's own transactions can no longer be mined (the writer answers a refusal only
     /// then), but an earlier attempt — one that gave up with its transaction unmined — may still make it.</param>
-    /// <param name="Cancelled">A cancel the bank asked, decided: nothing of it was made, nor can be.</param>
-    private sealed record SendOutcome(string? TransactionHash, string? Rule, string? Refusal, bool Undecided = false, bool MayBeUnmined = false, bool Cancelled = false)
+    /// <param name="Cancelled">A cancel the bank asked, decided: nothing of it was made, nor can be — <paramref name="Proof"/>
+    /// says why (its reference voided on chain in <paramref name="VoidedIn"/>, null when an earlier void came first).</param>
+    private sealed record SendOutcome(string? TransactionHash, string? Rule, string? Refusal, bool Undecided = false, bool MayBeUnmined = false, bool Cancelled = false,
+        CancelProof? Proof = null, string? VoidedIn = null)
     {
         public static SendOutcome Of(BatchTransferOutcome item) =>
             new(item.TransactionHash, item.Rule, item.Refusal, item.Undecided || item.Rule == BatchTransferOutcome.NotInBatchRule);
+
+        /// <summary>A cancel decided: nothing moved, nor can, by <paramref name="proof"/>.</summary>
+        public static SendOutcome Cancel(CancelProof proof, string? voidedIn = null) =>
+            new(null, BookingInstruction.CancelledRule, null, Cancelled: true, Proof: proof, VoidedIn: voidedIn);
     }
 
     /// <summary>How many failed sends in a row make the sender raise an alert in its log (and again at every such multiple).</summary>
@@ -171,7 +171,7 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
             SendOutcome outcome;
             if (instruction.CancelAskedBy is not null)
             {
-                // The bank asked to cancel it: never sent again (nothing of this attempt can be mined), decided from the chain.
+                // The bank asked to cancel it: never sent again, its reference voided on chain instead.
                 mayStillBeMined = false;
                 outcome = await CancelOutcomeAsync(instruction, address);
             }
@@ -211,7 +211,7 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
         }
         catch (CancelNotDecidableYet wait)
         {
-            // Not a failure: looked at again when the grace is over.
+            // Not a failure: looked at again when the wait is over.
             _later[instruction.Id] = (_later.TryGetValue(instruction.Id, out var before) ? before.Failures : 0, wait.AtUnixMs);
         }
         catch (Exception e)
@@ -220,7 +220,10 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
             var failures = _later.TryGetValue(instruction.Id, out var before) ? before.Failures + 1 : 1;
             var wait = Backoff(failures);
             _later[instruction.Id] = (failures, clock.GetUtcNow().Add(wait).ToUnixTimeMilliseconds());
-            if (instruction.CancelAskedBy is not null)
+            if (instruction.CancelAskedBy is not null && failures % AlertEveryFailures == 0)
+                logger.LogError(e, "ALERT the cancel of {Kind} {Reference} on {Party}'s {Currency} account has not been decided in {Failures} tries (last: {Failure}); it is not sent, decided again in {Wait}",
+                    instruction.What, instruction.Reference, instruction.Party, instruction.Currency, failures, DescribedCancel(e), wait);
+            else if (instruction.CancelAskedBy is not null)
                 logger.LogWarning(e, "The cancel of {Kind} {Reference} on {Party}'s {Currency} account could not be decided yet ({Failures} in a row): it is not sent; decided again in {Wait}",
                     instruction.What, instruction.Reference, instruction.Party, instruction.Currency, failures, wait);
             else if (failures % AlertEveryFailures == 0)
@@ -240,60 +243,84 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
 
     private static (Guid, long) BoundKey(BookingInstruction instruction) => (instruction.Id, instruction.RequestedAtUnixMs);
 
-    /// <summary>A cancel asked less than Payments:CancelGraceSeconds ago: decided from <paramref name="AtUnixMs"/> on.</summary>
-    private sealed class CancelNotDecidableYet(long AtUnixMs) : Exception("its cancel is decided once any send of it begun before is over")
+    /// <summary>
+    /// A cancel the bank asked, decided on chain, the booking never sent again: the bank's writer voids its reference
+    /// (<see cref="SettlementLedger.VoidQueuedAsync"/>), after every transaction it sent before. Once the void is mined the
+    /// chain has decided: the reference bound to the movement an attempt made first (booked — the cancel came too late), or
+    /// to the void, so that no attempt of it — one in a node's pool, one another sender (a change of deployment) is about to
+    /// send — can be made any more (cancelled). No clock, bound or grace is relied on.
+    /// </summary>
+    /// <exception cref="ChainOutcomeUnknownException">The void's outcome is not known yet (decided again after a backoff).</exception>
+    /// <exception cref="ChainRevertedException">The void was refused under another rule (the bank lost its role): decided again.</exception>
+    private async Task<SendOutcome> CancelOutcomeAsync(BookingInstruction instruction, string address)
     {
-        public long AtUnixMs { get; } = AtUnixMs;
+        try
+        {
+            if (!ledger.SignsFor(instruction.Bank)) return await UnsignedCancelOutcomeAsync(instruction, address);
+            var (madeIn, voidedIn) = await ledger.VoidQueuedAsync(instruction, address, CancellationToken.None);
+            if (madeIn is not null) return MadeBeforeCancel(instruction, madeIn);
+            logger.LogInformation("The {Kind} {Reference} on {Party}'s {Currency} account is cancelled: its reference voided on chain ({Transaction})",
+                instruction.What, instruction.Reference, instruction.Party, instruction.Currency, voidedIn ?? "by an earlier attempt");
+            return SendOutcome.Cancel(CancelProof.Voided, voidedIn);
+        }
+        catch (ChainRevertedException bound) when (bound.Rule == ChainRevertedException.RuleOf("DuplicateReference"))
+        {
+            // The bank's reference is bound to another movement, not this one (read from the token's record): nothing of this
+            // instruction was made, nor can be (its reference is taken) — but a reference of the bank used for something else
+            // is worth a look.
+            logger.LogError("ALERT the {Kind} {Reference} on {Party}'s {Currency} account, asked to be cancelled: its bank's reference is bound to another movement ({Error}); cancelled",
+                instruction.What, instruction.Reference, instruction.Party, instruction.Currency, bound.Error);
+            return SendOutcome.Cancel(CancelProof.ReferenceTaken);
+        }
+    }
+
+    /// <summary>A cancel that came too late: an attempt made the movement (in <paramref name="madeIn"/>) before; booked.</summary>
+    private SendOutcome MadeBeforeCancel(BookingInstruction instruction, string madeIn)
+    {
+        logger.LogWarning("The {Kind} {Reference} on {Party}'s {Currency} account was asked to be cancelled, but an earlier attempt made it in {Transaction}: booked",
+            instruction.What, instruction.Reference, instruction.Party, instruction.Currency, madeIn);
+        return new SendOutcome(madeIn, null, null);
     }
 
     /// <summary>
-    /// A cancel the bank asked, decided from the chain, nothing sent: what an attempt made (the token binds the booking's
-    /// reference to exactly it) is booked — the cancel came too late; otherwise it is cancelled once no transaction of the
-    /// bank such an attempt may be in can still be mined, and until then it waits as an undecided send does.
-    /// - Not before Payments:CancelGraceSeconds after it was asked: a send another sender began from a look before the cancel
-    ///   (two senders during a change of deployment) is over by then. One in this process is over already (an instruction is
-    ///   in flight here only once).
-    /// - Those transactions are the bank's numbered below the cancel's bound (<see cref="_cancelBounds"/>): taken at the
-    ///   first decision as the highest of the bank's nonce count then (this process's writer's next nonce, the node's pending
-    ///   count: above an earlier process's attempts too) and the bound kept from an attempt here (<see cref="_sentBefore"/>),
-    ///   and kept, so that the bank's later batches do not hold the cancel up; decided once the chain has mined up to it
-    ///   (<see cref="SettlementLedger.CancelOnChainAsync"/>).
+    /// The cancel of a booking of a bank this service no longer signs for (it signs itself now, its key gone): nothing here
+    /// can void its reference, nor send it. Booked when the token binds the reference to exactly this movement; otherwise
+    /// cancelled once every transaction the node held of the bank at the cancel's first look (its pending count then, kept in
+    /// <see cref="_cancelBounds"/> so that the bank's later transactions do not hold it up) is mined, and no sooner than one
+    /// send's longest time (<see cref="OneSendMs"/>) after the cancel was asked — a bound in time for a process that still
+    /// held the bank's key: this path has no proof on chain (payments README, "Cancel").
     /// </summary>
-    /// <exception cref="CancelNotDecidableYet">Within the grace: looked at again once it is over (no failure: nothing failed).</exception>
+    /// <exception cref="CancelNotDecidableYet">Within that time: looked at again once it is over (no failure: nothing failed).</exception>
     /// <exception cref="ChainOutcomeUnknownException">A transaction of the bank below the bound is not mined yet.</exception>
-    private async Task<SendOutcome> CancelOutcomeAsync(BookingInstruction instruction, string address)
+    private async Task<SendOutcome> UnsignedCancelOutcomeAsync(BookingInstruction instruction, string address)
     {
-        var what = instruction.Kind == LedgerEntryKind.Deposit ? "mint" : "burn";
-        var decidable = instruction.CancelAskedAtUnixMs!.Value + options.Value.CancelGraceSeconds * 1000L;
+        // A process that still held the bank's key when it was taken away (the change of configuration rolling out) may have
+        // begun a send before the cancel, not in the node yet (a batch window, the writer's lock, its estimate): over by then.
+        var decidable = instruction.CancelAskedAtUnixMs!.Value + OneSendMs;
         if (clock.GetUtcNow().ToUnixTimeMilliseconds() < decidable) throw new CancelNotDecidableYet(decidable);
         if (!_cancelBounds.TryGetValue(BoundKey(instruction), out var sentBefore))
         {
-            // The refusal path's bound counts this process's writer only; a cancel's also counts the node's pending count
-            // (another process's sends) — the higher of the two, taken once and kept.
-            var now = await ledger.SentBeforeAsync(instruction.Bank);
-            if (_sentBefore.TryGetValue(BoundKey(instruction), out var kept) && kept > now) now = kept;
             if (_cancelBounds.Count > MostRemembered) _cancelBounds.Clear();
-            sentBefore = _cancelBounds[BoundKey(instruction)] = now;
+            sentBefore = _cancelBounds[BoundKey(instruction)] = await ledger.SentBeforeAsync(instruction.Bank);
         }
-        try
-        {
-            var (madeIn, settled) = await ledger.CancelOnChainAsync(instruction, address, sentBefore);
-            if (madeIn is not null)
-            {
-                logger.LogWarning("The {Kind} {Reference} on {Party}'s {Currency} account was asked to be cancelled, but an earlier attempt made it in {Transaction}: booked",
-                    instruction.What, instruction.Reference, instruction.Party, instruction.Currency, madeIn);
-                return new SendOutcome(madeIn, null, null);
-            }
-            if (!settled) throw new ChainOutcomeUnknownException(what, "its cancel waits until the bank's transactions an earlier attempt may be in are mined");
-        }
-        catch (ChainRevertedException bound) when (bound.Rule != UnnamedRevert)
-        {
-            // The bank's reference is bound to another movement, not this one: nothing of this instruction was made — but a
-            // reference of the bank used for something else is worth a look.
-            logger.LogError("ALERT the {Kind} {Reference} on {Party}'s {Currency} account, asked to be cancelled: its bank's reference is bound to another movement ({Rule}); cancelled",
-                instruction.What, instruction.Reference, instruction.Party, instruction.Currency, bound.Rule);
-        }
-        return new SendOutcome(null, BookingInstruction.CancelledRule, null, Cancelled: true);
+        var (madeIn, settled, voided) = await ledger.UnsignedCancelOnChainAsync(instruction, address, sentBefore);
+        if (madeIn is not null) return MadeBeforeCancel(instruction, madeIn);
+        if (!settled)
+            throw new ChainOutcomeUnknownException(instruction.Kind == LedgerEntryKind.Deposit ? "mint" : "burn",
+                "its cancel waits until the bank's transactions an earlier attempt may be in are mined");
+        return SendOutcome.Cancel(voided ? CancelProof.Voided : CancelProof.EarlierTransactionsMined);
+    }
+
+    /// <summary>
+    /// The longest one send may take here: the chain's MaxAttempts × (ReceiptTimeoutSeconds + 10 s), plus the deposit window
+    /// (350 s with the defaults).
+    /// </summary>
+    private long OneSendMs => (chainOptions.Value.MaxAttempts * (chainOptions.Value.ReceiptTimeoutSeconds + 10L) + 1) * 1000L + options.Value.DepositBatchWindowMs;
+
+    /// <summary>A cancel of a bank this service no longer signs for, asked less than <see cref="OneSendMs"/> ago: decided from <paramref name="AtUnixMs"/> on.</summary>
+    private sealed class CancelNotDecidableYet(long AtUnixMs) : Exception("its cancel is decided once any send of it begun before is over")
+    {
+        public long AtUnixMs { get; } = AtUnixMs;
     }
 
     /// <summary>The instruction's bound: the one kept (raised after an attempt that may have sent it), or taken now and kept.</summary>
@@ -360,8 +387,10 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
     /// <summary>A cancel not decided yet, in fixed words for the bank (it is not sent again: only decided).</summary>
     public static string DescribedCancel(Exception failure) => failure switch
     {
-        ChainOutcomeUnknownException => "its cancel waits until the bank's transactions an earlier attempt may be in are mined (it is not sent again)",
-        _ => "its cancel could not be decided yet (the chain node or the payments database failed; the payments service's log says why): decided again shortly",
+        ChainOutcomeUnknownException or ChainTransactionsPendingException =>
+            "its cancel waits until the bank's transactions sent before it (and the void of its reference, where one is sent) are mined (it is not sent again)",
+        ChainRevertedException => "the chain refused to void its reference (the payments service's log says why; the bank's role, or a token contract deployed before voids): decided again shortly",
+        _ => "its cancel could not be decided yet (the chain node or the payments database failed, or the bank's key or address is not known here; the payments service's log says why): decided again shortly",
     };
 
     /// <summary>
@@ -436,7 +465,7 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
             // Decided for the cancel the chain was read for; another asked since (none can be: its reference is spent) is not this one.
             if (instruction.CancelAskedAtUnixMs != asked.CancelAskedAtUnixMs || instruction.RequestedAtUnixMs != asked.RequestedAtUnixMs)
                 throw new ChainOutcomeUnknownException(what, "its cancel changed while it was decided");
-            instruction.MarkCancelled(now);
+            instruction.MarkCancelled(now, outcome.Proof!.Value, outcome.VoidedIn);
         }
         else
             instruction.MarkRefused(outcome.Rule ?? "refused", outcome.Refusal ?? $"The settlement token refused the {what}: nothing moved.", now);

@@ -48,14 +48,6 @@ public sealed class PaymentsOptions
     /// </summary>
     public int DepositWaitSeconds { get; set; } = 15;
 
-    /// <summary>
-    /// How long after a deposit's or withdrawal's cancel was asked the sender first decides it (0–3600, checked at start):
-    /// at least the longest one attempt to send it may take — the chain's MaxAttempts × (ReceiptTimeoutSeconds + 10 s), 350 s
-    /// with its defaults, plus the deposit window — so that a send another sender began before the cancel (two senders
-    /// during a change of deployment; there is no lease for bookings) is over, and on chain, when the cancel is decided.
-    /// </summary>
-    public int CancelGraceSeconds { get; set; } = 360;
-
     /// <summary>The most settlements in one batch transaction: 1 to <see cref="MostBatchItems"/> (checked at start).</summary>
     public int SettlementBatchMaxItems { get; set; } = 100;
 

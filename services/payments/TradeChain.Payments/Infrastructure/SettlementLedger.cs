@@ -47,7 +47,7 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
     /// deposits back onto the request).
     /// </summary>
     public bool QueuesBookings(LedgerEntryKind kind, string bankParty) =>
-        (kind != LedgerEntryKind.Deposit || options.Value.DepositBatchWindowMs > 0) && wallets.HasAccount(bankParty) && !wallets.SignsItself(bankParty);
+        (kind != LedgerEntryKind.Deposit || options.Value.DepositBatchWindowMs > 0) && SignsFor(bankParty);
 
     /// <summary>
     /// Mints a queued deposit in the bank's next batch (one mintBatch per bank and currency per window, up to
@@ -77,21 +77,64 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
         await wallets.NextNonceHereAsync(bankParty) ?? await chain.NextNonceAsync(wallets.AddressOf(bankParty));
 
     /// <summary>
-    /// What the chain says of a queued booking whose cancel was asked, read at one block: made — the token binds the booking's
-    /// reference to exactly this movement: its transaction; or settled — every transaction of the bank numbered below
-    /// <paramref name="sentBefore"/> (every attempt of it was sent below that) is mined, so nothing of it can be made any
-    /// more. Stricter than <see cref="BookingOnChainAsync"/>: no node's pending count stands in for the mined one (a cancel
-    /// has no refusal of its own whose transactions the chain writer has settled).
+    /// A queued booking whose cancel the bank asked, decided on chain: its bank voids the booking's reference
+    /// (<see cref="SettlementClient.VoidReferenceAsync"/>, signed by the bank's writer here, in the nonce order of its other
+    /// transactions). Once mined, the reference is bound either to the void — nothing of the booking was made, and no attempt
+    /// still in a node's pool or about to be sent by another process ever can be (the token refuses it as DuplicateReference)
+    /// — or to the movement an earlier attempt made first: its transaction (the cancel came too late; booked).
+    /// </summary>
+    /// <returns>The movement's transaction (made before the void), or the void's (null when an earlier void of it came first).</returns>
+    /// <exception cref="ChainRevertedException">DuplicateReference: the bank's reference is bound to another movement; or the void
+    /// refused otherwise (the bank lost its role…: nothing is decided).</exception>
+    public async Task<(string? MadeIn, string? VoidedIn)> VoidQueuedAsync(BookingInstruction instruction, string address, CancellationToken ct)
+    {
+        var reference = BookingReference(instruction.Kind, instruction.Party, instruction.Reference);
+        var (bound, voidedIn) = await chain.VoidReferenceAsync(await wallets.ForAsync(instruction.Bank, ct), instruction.Currency, reference, ct);
+        if (bound.IsVoid) return (null, voidedIn);
+        var (from, to) = MovementOf(instruction, address);
+        if (!SameAddress(bound.From, from) || !SameAddress(bound.To, to) || bound.Amount != instruction.AmountMinor)
+            throw new ChainRevertedException("voidReference",
+                $"DuplicateReference: the bank used the reference of {instruction.What} {instruction.Reference} in block {bound.BlockNumber} for another movement ({bound.Amount} from {bound.From ?? "(mint)"} to {bound.To ?? "(burn)"})");
+        // Bound to exactly this movement: its transaction, found in that block (not found yet — a node behind — is no outcome).
+        return ((await chain.BankMovementAsync(wallets.AddressOf(instruction.Bank), instruction.Currency, from, to, instruction.AmountMinor, reference))?.TransactionHash
+                ?? throw NotReadYet(instruction), null);
+    }
+
+    /// <summary>
+    /// A booking's reference read as bound at one block, but nothing under it at the next read (a node behind another):
+    /// not known yet — never taken as decided.
+    /// </summary>
+    private static ChainOutcomeUnknownException NotReadYet(BookingInstruction instruction) =>
+        new(instruction.Kind == LedgerEntryKind.Deposit ? "mint" : "burn", $"the reference of {instruction.What} {instruction.Reference} is bound on chain, but what it is bound to could not be read yet");
+
+    /// <summary>The payer and payee of a queued booking on chain: a deposit mints to the account, a withdrawal burns from it.</summary>
+    private static (string? From, string? To) MovementOf(BookingInstruction instruction, string address) =>
+        instruction.Kind == LedgerEntryKind.Deposit ? (null, address) : (address, null);
+
+    private static bool SameAddress(string? a, string? b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Whether this service signs for <paramref name="bankParty"/> (its key or signer here; not a bank that signs itself): it can void the bank's references.</summary>
+    public bool SignsFor(string bankParty) => wallets.HasAccount(bankParty) && !wallets.SignsItself(bankParty);
+
+    /// <summary>
+    /// What the chain says of a queued booking whose cancel was asked of a bank this service no longer signs for
+    /// (<see cref="SignsFor"/> false: nothing here can send for it, nor void its reference), read at one block: made — the
+    /// token binds the booking's reference to exactly this movement: its transaction; or settled — every transaction of the
+    /// bank numbered below <paramref name="sentBefore"/> (the node's count at the cancel's first look) is mined, so nothing
+    /// an earlier attempt sent can be made any more (or its reference is voided already). No node's pending count stands in
+    /// for the mined one.
     /// </summary>
     /// <exception cref="ChainRevertedException">DuplicateReference: the bank's reference is bound to another movement.</exception>
-    public async Task<(string? MadeIn, bool Settled)> CancelOnChainAsync(BookingInstruction instruction, string address, BigInteger sentBefore)
+    public async Task<(string? MadeIn, bool Settled, bool Voided)> UnsignedCancelOnChainAsync(BookingInstruction instruction, string address, BigInteger sentBefore)
     {
         var bank = wallets.AddressOf(instruction.Bank);
         var reference = BookingReference(instruction.Kind, instruction.Party, instruction.Reference);
         var (mined, payment) = await chain.MinedCountAndPaymentAsync(instruction.Currency, bank, reference);
-        if (payment is null) return (null, mined >= sentBefore);
-        var (from, to) = instruction.Kind == LedgerEntryKind.Deposit ? ((string?)null, (string?)address) : (address, null);
-        return ((await chain.BankMovementAsync(bank, instruction.Currency, from, to, instruction.AmountMinor, reference))?.TransactionHash, true);
+        if (payment is null) return (null, mined >= sentBefore, false);
+        if (payment.IsVoid) return (null, true, true); // voided by a process that still held the bank's key
+        var (from, to) = MovementOf(instruction, address);
+        return ((await chain.BankMovementAsync(bank, instruction.Currency, from, to, instruction.AmountMinor, reference))?.TransactionHash
+                ?? throw NotReadYet(instruction), true, false);
     }
 
     /// <summary>
@@ -112,8 +155,9 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
         var reference = BookingReference(instruction.Kind, instruction.Party, instruction.Reference);
         var (mined, payment) = await chain.MinedCountAndPaymentAsync(instruction.Currency, bank, reference);
         if (payment is null) return (null, mined < sentBefore && await chain.NextNonceAsync(bank) > mined);
-        var (from, to) = instruction.Kind == LedgerEntryKind.Deposit ? ((string?)null, (string?)address) : (address, null);
-        return ((await chain.BankMovementAsync(bank, instruction.Currency, from, to, instruction.AmountMinor, reference))?.TransactionHash, false);
+        var (from, to) = MovementOf(instruction, address);
+        return ((await chain.BankMovementAsync(bank, instruction.Currency, from, to, instruction.AmountMinor, reference))?.TransactionHash
+                ?? throw NotReadYet(instruction), false);
     }
 
     /// <summary>
