@@ -164,8 +164,17 @@ public sealed class PayerAccountTests : PaymentsComponentContext
         Deposit(card, "10");
         card.WaitForAssertion(() => Assert.Equal(5, told.Count), TimeSpan.FromSeconds(10));
 
-        // Read again with nothing changed: not told again.
+        // Read again with nothing changed: not told again (the read waited for, so a repeated tell would be counted here).
+        var (readsBefore, hold) = (_service.PlainReads, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        _service.HoldReads = hold;
         card.Render(p => p.Add(a => a.Version, "Requested again"));
+        card.WaitForState(() => Volatile.Read(ref _service.PlainReads) > readsBefore, TimeSpan.FromSeconds(10)); // the card's read is in, held
+        var rendersBefore = card.RenderCount;
+        _service.HoldReads = null;
+        hold.SetResult();
+        // The render that ends the parameters' load comes after the read was taken in and any tell made.
+        card.WaitForState(() => card.RenderCount > rendersBefore, TimeSpan.FromSeconds(10));
+        Assert.Equal(5, told.Count);
         _service.Answer = (HttpStatusCode.Accepted, Queued("DEP-REST", 5m), () => _service.Account = Account(balance: 5m, queued: (15m, 2)));
         card.Find("#payer-deposit-reference").Change("DEP-REST");
         Deposit(card, "5");
@@ -196,7 +205,7 @@ public sealed class PayerAccountTests : PaymentsComponentContext
 
     private IRenderedComponent<PayerAccount> RenderCard(string version = "Requested", Action<PayerReadiness?>? onReadiness = null) =>
         Render<PayerAccount>(p => p.Add(a => a.Payer, "EXP-1").Add(a => a.Currency, "USD").Add(a => a.Needed, 20m)
-            .Add(a => a.Bank, "BNK-1").Add(a => a.DepositReference, Reference).Add(a => a.Version, version)
+            .Add(a => a.DepositReference, Reference).Add(a => a.Version, version)
             .Add(a => a.OnReadiness, onReadiness ?? (_ => { })));
 
     private static void AssertSuggested(IRenderedComponent<PayerAccount> card, string amount, string reference) =>
@@ -235,6 +244,11 @@ public sealed class PayerAccountTests : PaymentsComponentContext
         public readonly List<string> Bodies = [];
         public readonly System.Collections.Concurrent.ConcurrentQueue<string> Reads = new();
 
+        /// <summary>Plain reads (not follows) come in so far; each is held until <see cref="HoldReads"/> is done, when set.</summary>
+        public int PlainReads;
+
+        public volatile TaskCompletionSource? HoldReads;
+
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             if (request.Method == HttpMethod.Post)
@@ -252,6 +266,8 @@ public sealed class PayerAccountTests : PaymentsComponentContext
             }
             Reads.Enqueue(request.RequestUri!.AbsolutePath);
             if (request.RequestUri.Query.Contains("waitSeconds", StringComparison.Ordinal)) await Task.Delay(Timeout.Infinite, cancellationToken);
+            Interlocked.Increment(ref PlainReads);
+            if (HoldReads is { } hold) await hold.Task.WaitAsync(cancellationToken);
             var current = Account;
             if (current == "down")
                 return new HttpResponseMessage(HttpStatusCode.ServiceUnavailable)
