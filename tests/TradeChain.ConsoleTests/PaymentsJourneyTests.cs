@@ -232,6 +232,59 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
     }
 
     [Fact]
+    public async Task A_deposit_its_bank_cancels_before_it_is_sent_shows_as_cancelled_naming_the_void_of_its_reference_on_chain()
+    {
+        await JourneyAsync("deposit-cancelled", async () =>
+        {
+            var holder = Unique("EXP-CXL");
+            await PostAsync(holder, Roles.Exporter, new Uri(Payments, "/accounts/mandates"), new { bank = Bank, currency = "USD" });
+            await PostAsync(Bank, Roles.Bank, new Uri(Payments, "/accounts"), new { party = holder, currency = "USD" });
+            var payments = system.Services.Payments;
+            var reference = Unique("DEP");
+            try
+            {
+                // The process that signs for the bank is down (payments runs without its sender for a moment): the deposit is
+                // asked, queued, not sent.
+                payments.SetSetting("Payments:SettlementWorkerEnabled", "false");
+                await payments.KillAsync();
+                await payments.StartAsync();
+                var bank = await SignedInAsync(Roles.Bank, Bank, "treasury.ops");
+                await GoAsync(bank, $"/accounts/{holder}/USD");
+                var form = bank.GetByTestId("deposits-form");
+                await form.GetByLabel("Amount (USD)").FillAsync("35");
+                await form.GetByLabel("Booking reference").FillAsync(reference);
+                await bank.GetByTestId("deposits-submit").ClickAsync();
+                await Expect(bank.GetByTestId("deposits-queued")).ToContainTextAsync($"Deposit {reference} was queued", new() { Timeout = 60_000 });
+                var row = bank.GetByTestId("instructions").GetByTestId("instruction");
+                await Expect(row).ToContainTextAsync(reference, SlowContains);
+
+                // The clerk cancels it: the row says so at once.
+                await row.GetByTestId("instruction-cancel").ClickAsync();
+                await Expect(row).ToContainTextAsync("Cancel asked by", SlowContains);
+                await Expect(row).ToContainTextAsync("The chain decides it");
+
+                // The sender back: it voids the deposit's reference on chain, and the open page shows the row cancelled,
+                // naming the void's transaction; nothing was minted.
+                payments.SetSetting("Payments:SettlementWorkerEnabled", "true");
+                await payments.KillAsync();
+                await payments.StartAsync();
+                await Expect(row).ToContainTextAsync("Cancelled", new() { Timeout = 90_000 });
+                await Expect(row).ToContainTextAsync("its reference is voided on chain (transaction 0x");
+                await Expect(row).ToContainTextAsync("Asked again, it needs a new reference.");
+                await Expect(row.GetByTestId("instruction-cancel")).ToHaveCountAsync(0);
+                await Expect(bank.GetByTestId("account-balance").GetByTestId("ledger-balance")).ToHaveTextAsync("0.00");
+                await bank.ScreenshotAsync("deposit-cancelled");
+                Assert.Empty(await bank.SeriousAccessibilityViolationsAsync());
+            }
+            finally
+            {
+                payments.SetSetting("Payments:SettlementWorkerEnabled", "true");
+                if (payments.Usage() is null) await payments.StartAsync();
+            }
+        });
+    }
+
+    [Fact]
     public async Task A_deposit_the_chain_has_not_taken_yet_covers_the_duty_on_its_page_and_is_not_offered_again_while_it_waits()
     {
         await JourneyAsync("payer-deposit-queued", async () =>
