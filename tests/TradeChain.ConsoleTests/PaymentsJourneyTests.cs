@@ -166,9 +166,7 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
     {
         await JourneyAsync("withdrawal-queued", async () =>
         {
-            var holder = Unique("EXP-WD");
-            await PostAsync(holder, Roles.Exporter, new Uri(Payments, "/accounts/mandates"), new { bank = Bank, currency = "USD" });
-            await PostAsync(Bank, Roles.Bank, new Uri(Payments, "/accounts"), new { party = holder, currency = "USD" });
+            var holder = await HolderAtBankAsync("EXP-WD");
             await PostAsync(Bank, Roles.Bank, new Uri(Payments, $"/accounts/{holder}/USD/deposits"), new { amount = 50m, reference = Unique("DEP") });
             var bank = await SignedInAsync(Roles.Bank, Bank, "treasury.ops");
             await GoAsync(bank, $"/accounts/{holder}/USD");
@@ -236,9 +234,7 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
     {
         await JourneyAsync("deposit-cancelled", async () =>
         {
-            var holder = Unique("EXP-CXL");
-            await PostAsync(holder, Roles.Exporter, new Uri(Payments, "/accounts/mandates"), new { bank = Bank, currency = "USD" });
-            await PostAsync(Bank, Roles.Bank, new Uri(Payments, "/accounts"), new { party = holder, currency = "USD" });
+            var holder = await HolderAtBankAsync("EXP-CXL");
             var payments = system.Services.Payments;
             var reference = Unique("DEP");
             try
@@ -1031,6 +1027,15 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
         amount.ToString(currency is "VND" or "JPY" or "KRW" ? "#,0" : "#,0.00", System.Globalization.CultureInfo.InvariantCulture);
 
     private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..8].ToUpperInvariant()}";
+
+    /// <summary>A new holder (<paramref name="prefix"/>-…) whose USD account <see cref="Bank"/> opened on its mandate, empty.</summary>
+    private async Task<string> HolderAtBankAsync(string prefix)
+    {
+        var holder = Unique(prefix);
+        await PostAsync(holder, Roles.Exporter, new Uri(Payments, "/accounts/mandates"), new { bank = Bank, currency = "USD" });
+        await PostAsync(Bank, Roles.Bank, new Uri(Payments, "/accounts"), new { party = holder, currency = "USD" });
+        return holder;
+    }
 
     private HttpClient Client(string role, string party) => TradeChainHttp.Client(_auth, role, party, "journey-setup");
 

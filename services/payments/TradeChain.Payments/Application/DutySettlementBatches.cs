@@ -105,7 +105,7 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
                 // Customs withdrew it after the intent: sent only to find a transfer an earlier attempt made (then it is recorded).
                 var reference = SettlementLedger.PaymentReference(LedgerEntryKind.DutyPayment, payment.Reference);
                 var (mined, made) = await ledger.Chain.MinedCountAndPaymentAsync(payment.Currency, bankAddress, reference);
-                if (made is not null) toSend.Add(item);
+                if (made is { IsVoid: false }) toSend.Add(item);
                 else if (mayGiveUp && mined >= BoundOf(payment.Reference))
                     Abandon(payment, bank, SettleDutyPayment.WithdrawnRule, SettleDutyPayment.WithdrawnBeforeMade, resolved);
                 else undecided++; // a transaction of the bank may still make it: decided in a later flush

@@ -56,7 +56,19 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
         /// (their count), could not save its outcomes, or failed (then 1 or more). Only whether it is 0 is used.
         /// </summary>
         public int LastUndecided;
+        /// <summary>Flushes in a row that took something and left items undecided (an ALERT every <see cref="AlertEveryUndecidedRounds"/>).</summary>
+        public int UndecidedRounds;
     }
+
+    /// <summary>
+    /// How many flushes in a row leaving settlements undecided (a transaction of the bank that may carry them stays unmined:
+    /// a stalled chain, a nonce gap) make the worker raise an alert in its log, and again at every such multiple: at least a
+    /// minute at the lane's look-again pace of one a second.
+    /// </summary>
+    public const int AlertEveryUndecidedRounds = 60;
+
+    /// <summary>How many failed flushes in a row of one lane make the worker raise an alert in its log (and at every such multiple).</summary>
+    public const int AlertEveryFailures = 10;
 
     /// <summary>How soon a lane looks again at items left undecided (a transaction of the bank that may carry them was not mined yet).</summary>
     private static readonly TimeSpan LookAgainAfter = TimeSpan.FromSeconds(1);
@@ -238,6 +250,10 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
             // Only a flush that took something says how the lane stands (an empty one says nothing): outcomes it could not
             // save count as unsettled too.
             if (took.Count > 0) Volatile.Write(ref lane.LastUndecided, flushed.Again ? Math.Max(1, undecided) : undecided);
+            if (took.Count > 0 && undecided == 0) Interlocked.Exchange(ref lane.UndecidedRounds, 0);
+            else if (undecided > 0 && Interlocked.Increment(ref lane.UndecidedRounds) is var rounds && rounds % AlertEveryUndecidedRounds == 0)
+                logger.LogError("ALERT {Bank}'s queued duty settlements: {Undecided} left undecided {Rounds} flushes in a row — a transaction of the bank that may carry them " +
+                                "is not mined (a stalled chain, a nonce gap); they stay queued and nothing is given up until it is", lane.Bank, undecided, rounds);
             // A full batch: more may wait (items left queued come first again: not at once). Outcomes not saved: at once.
             again = flushed.Again || (flushed.Taken == queue.MaxItems && flushed.Resolved > 0);
         }
@@ -246,7 +262,10 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
             failed = true;
             Volatile.Write(ref lane.LastUndecided, 1); // before the backoff: no early wake-up meanwhile
             var failures = Interlocked.Increment(ref lane.Failures);
-            logger.LogWarning(e, "Flushing {Bank}'s queued duty settlements failed ({Failures} in a row); they stay queued", lane.Bank, failures);
+            if (failures % AlertEveryFailures == 0)
+                logger.LogError(e, "ALERT flushing {Bank}'s queued duty settlements has failed {Failures} times in a row; they stay queued", lane.Bank, failures);
+            else
+                logger.LogWarning(e, "Flushing {Bank}'s queued duty settlements failed ({Failures} in a row); they stay queued", lane.Bank, failures);
             if (e is SettlementLeaseLostException) await ForgetLeaseAsync(lane, lease);
             again = true;
             try { await Task.Delay(Backoff(failures), stopping); }

@@ -385,7 +385,8 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
     {
         var bank = wallets.AddressOf(bankParty);
         if (await chain.HasPendingTransactionsAsync(bank)) return true;
-        return await chain.PaymentOfAsync(currency, bank, SettlementClient.Reference($"{kind.Name()}:{reference}")) is not null;
+        // A void of the reference (the bank's own, outside TradeChain) means it never happens.
+        return await chain.PaymentOfAsync(currency, bank, SettlementClient.Reference($"{kind.Name()}:{reference}")) is { IsVoid: false };
     }
 
     /// <summary>
@@ -397,6 +398,7 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
     public async Task<bool> TransferMayHappenAsync(string bankParty, string currency, LedgerEntryKind kind, string reference, BigInteger sentBefore, CancellationToken ct)
     {
         var (mined, payment) = await chain.MinedCountAndPaymentAsync(currency, wallets.AddressOf(bankParty), SettlementClient.Reference($"{kind.Name()}:{reference}"));
+        if (payment is { IsVoid: true }) return false; // the bank voided the reference: it never happens
         return mined < sentBefore || payment is not null;
     }
 
