@@ -545,7 +545,7 @@ public sealed partial class SettlementIntegrityTests
     {
         // A bank's deposit is queued while this service signs for it; then the bank takes its key to itself
         // (Parties:SelfSigned): nothing here can send the deposit, nor void its reference. Its cancel is decided from the
-        // chain instead: not before one send's longest time (here 1 × (2 + 10) s) after it was asked, and not while a
+        // chain instead: not before one send's longest time (here 1 × (2 + 10) + 1 s and the deposit window: about 13 s) after it was asked, and not while a
         // transaction of the bank the node held then is unmined — then cancelled, saying why (no void claimed), nothing sent.
         const string bankParty = "BNK-KEYMOVED";
         var bankKey = PartyWallets.DevelopmentKey(bankParty); // its PUBLIC development key, derived here

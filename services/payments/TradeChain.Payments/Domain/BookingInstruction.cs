@@ -61,7 +61,8 @@ public sealed class BookingInstruction
 
     /// <summary>
     /// Who at the bank asked to cancel it while it was Queued, and when. Not sent again from then on (a send already under
-    /// way runs to its outcome): the sender voids its reference on chain, and books what an attempt made before the void, or
+    /// way runs to its outcome): the sender voids its reference on chain (a bank it no longer signs for: decided from the
+    /// chain after a wait, no void), and books what an attempt made before the void, or
     /// records it cancelled (Refused under <see cref="CancelledRule"/>) once the void is mined.
     /// Its reference is then spent: asked again under it, refused (reference-cancelled).
     /// </summary>
