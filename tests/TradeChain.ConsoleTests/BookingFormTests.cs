@@ -39,6 +39,30 @@ public sealed class BookingFormTests : PaymentsComponentContext
     }
 
     [Fact]
+    public void A_queued_deposit_its_bank_cancelled_since_is_no_longer_announced_as_on_its_way()
+    {
+        _service.Answer = (HttpStatusCode.Accepted, "{\"kind\":\"deposit\",\"party\":\"EXP-1\",\"currency\":\"USD\",\"reference\":\"DEP-7\",\"amount\":12.5,\"status\":\"Queued\"," +
+            "\"bank\":\"BNK-1\",\"requestedAtUnixMs\":1796000000000}");
+        var form = Render<BookingForm>(p => p.Add(f => f.Party, "EXP-1").Add(f => f.Currency, "USD").Add(f => f.Kind, "deposits"));
+        Book(form);
+        form.WaitForAssertion(() => Assert.NotEmpty(form.FindAll("[data-testid=deposits-queued]")), TimeSpan.FromSeconds(10));
+        string Said() => form.Find("[data-testid=deposits-queued]").TextContent;
+
+        // The page's list: still queued, or a withdrawal refused under the same reference — the form's words stand.
+        BookingInstruction Listed(string kind, string status, string? rule) =>
+            new(kind, "EXP-1", "USD", "DEP-7", 12.5m, status, "BNK-1", null, 1796000000000, null, rule, null, null);
+        form.Render(p => p.Add(f => f.Asked, [Listed("deposit", "Queued", null), Listed("withdrawal", "Refused", "InsufficientBalance")]));
+        Assert.Contains("DEP-7 was queued for the bank's next transaction on chain", Said());
+
+        // Its bank cancelled it: the form says what it is now, not that it is on its way.
+        form.Render(p => p.Add(f => f.Asked, [Listed("deposit", "Refused", BookingInstruction.CancelledRule)]));
+        Assert.Equal("Deposit DEP-7 was queued, and is now cancelled: its row under “Asked, not booked” says why.", Said());
+        // The token refused it: the same, naming the status.
+        form.Render(p => p.Add(f => f.Asked, [Listed("deposit", "Refused", "NotMinter")]));
+        Assert.Equal("Deposit DEP-7 was queued, and is now refused: its row under “Asked, not booked” says why.", Said());
+    }
+
+    [Fact]
     public void A_withdrawal_still_queued_says_so_with_the_failed_attempts_to_send_it()
     {
         _service.Answer = (HttpStatusCode.Accepted, "{\"kind\":\"withdrawal\",\"party\":\"EXP-1\",\"currency\":\"USD\",\"reference\":\"WD-7\",\"amount\":12.5,\"status\":\"Queued\"," +

@@ -180,11 +180,7 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
             await chain.Client.SendRequestAsync<object?>("evm_setAutomine", null, false);
             try
             {
-                var form = bank.GetByTestId("withdrawals-form");
-                await form.GetByLabel("Amount (USD)").FillAsync("20");
-                await form.GetByLabel("Booking reference").FillAsync(reference);
-                await bank.GetByTestId("withdrawals-submit").ClickAsync();
-                await Expect(bank.GetByTestId("withdrawals-queued")).ToContainTextAsync($"Withdrawal {reference} was queued", new() { Timeout = 60_000 });
+                await AskOnAccountPageAsync(bank, "withdrawals", "20", reference);
                 var asked = bank.GetByTestId("instructions").GetByTestId("instruction");
                 await Expect(asked).ToContainTextAsync(reference, SlowContains);
                 await Expect(asked).ToContainTextAsync("Withdrawal");
@@ -246,11 +242,7 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
                 await payments.StartAsync();
                 var bank = await SignedInAsync(Roles.Bank, Bank, "treasury.ops");
                 await GoAsync(bank, $"/accounts/{holder}/USD");
-                var form = bank.GetByTestId("deposits-form");
-                await form.GetByLabel("Amount (USD)").FillAsync("35");
-                await form.GetByLabel("Booking reference").FillAsync(reference);
-                await bank.GetByTestId("deposits-submit").ClickAsync();
-                await Expect(bank.GetByTestId("deposits-queued")).ToContainTextAsync($"Deposit {reference} was queued", new() { Timeout = 60_000 });
+                await AskOnAccountPageAsync(bank, "deposits", "35", reference);
                 var row = bank.GetByTestId("instructions").GetByTestId("instruction");
                 await Expect(row).ToContainTextAsync(reference, SlowContains);
 
@@ -269,6 +261,8 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
                 await Expect(row).ToContainTextAsync("Asked again, it needs a new reference.");
                 await Expect(row.GetByTestId("instruction-cancel")).ToHaveCountAsync(0);
                 await Expect(bank.GetByTestId("account-balance").GetByTestId("ledger-balance")).ToHaveTextAsync("0.00");
+                // The form's answer no longer says the deposit is on its way.
+                await Expect(bank.GetByTestId("deposits-queued")).ToHaveTextAsync($"Deposit {reference} was queued, and is now cancelled: its row under “Asked, not booked” says why.");
                 await bank.ScreenshotAsync("deposit-cancelled");
                 Assert.Empty(await bank.SeriousAccessibilityViolationsAsync());
             }
@@ -1166,5 +1160,18 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
     {
         await page.GotoAsync(path);
         await page.WaitForInteractiveAsync();
+    }
+
+    /// <summary>
+    /// The bank's clerk asks a deposit or withdrawal (<paramref name="kind"/>: the form's "deposits" or "withdrawals") on the
+    /// open account page while nothing sends it (no sender, or a chain that mines nothing): the form says it was queued.
+    /// </summary>
+    private static async Task AskOnAccountPageAsync(IPage bank, string kind, string amount, string reference)
+    {
+        var form = bank.GetByTestId($"{kind}-form");
+        await form.GetByLabel("Amount (USD)").FillAsync(amount);
+        await form.GetByLabel("Booking reference").FillAsync(reference);
+        await bank.GetByTestId($"{kind}-submit").ClickAsync();
+        await Expect(bank.GetByTestId($"{kind}-queued")).ToContainTextAsync($"{(kind == "deposits" ? "Deposit" : "Withdrawal")} {reference} was queued", new() { Timeout = 60_000 });
     }
 }

@@ -39,6 +39,14 @@ public sealed class ChainOptions
     [Range(1, 3600)] public int ReceiptTimeoutSeconds { get; set; } = 60;
 
     /// <summary>
+    /// The longest one transaction's send through a writer may take: <see cref="MaxAttempts"/> attempts, each up to
+    /// <see cref="ReceiptTimeoutSeconds"/> plus 10 s for sending and its backoff (350 s with the defaults). A process that
+    /// may have begun a send is done with it after this: what waits on another process's send (a lease taken over, a
+    /// cancel of a bank no longer signed for) waits this long.
+    /// </summary>
+    public TimeSpan LongestSend => TimeSpan.FromSeconds(MaxAttempts * (ReceiptTimeoutSeconds + 10.0));
+
+    /// <summary>
     /// How often to ask for a sent transaction's receipt. Nethereum's default (100 ms) dominated the time of a
     /// transaction on an instantly mining chain; on Besu QBFT a block takes about a second, so polling stays cheap.
     /// </summary>

@@ -147,7 +147,9 @@ public static class AccountEndpoints
             .WithSummary($"The account's bank asks to cancel a {kind.Name()} it asked that is still queued: 202 with the instruction, its cancel asked " +
                          $"(Idempotent-Replayed: true when asked before). From then on the process that signs for the banks does not send it again (a send already under way " +
                          $"runs to its outcome) and voids its reference on chain (SettlementToken.voidReference), so that no attempt of it can be made after: Refused under rule " +
-                         $"{BookingInstruction.CancelledRule} once the void is mined, or Booked when an attempt made it first (the cancel came too late). 200 with the instruction when it is decided already " +
+                         $"{BookingInstruction.CancelledRule} once the void is mined, or Booked when an attempt made it first (the cancel came too late). For a bank that signs itself since it was queued " +
+                         $"(its key no longer here) nothing can void it: it is cancelled once every transaction the bank had sent before is mined without making it, and no sooner than one send's longest time " +
+                         $"after the cancel (Chain:MaxAttempts × (ReceiptTimeoutSeconds + 10 s) + the deposit window). 200 with the instruction when it is decided already " +
                          "(refused or cancelled); 409 booking-made when it is booked; 404 for another bank or a reference never asked. Its reference is spent: asked " +
                          "again under it, 409 reference-cancelled.");
     }

@@ -154,9 +154,9 @@ public sealed class SettleQueuedDutyPayments(PaymentsDbContext db, SettlementLed
                 }
                 else if (result.Rule == DuplicateReference)
                 {
-                    // The bank's reference is bound on chain to another transfer: this one can never be made under it, and
-                    // sending it again changes nothing. Given up for good, the rule named; an operator must look at it.
-                    logger.LogError("ALERT duty payment {Reference}: the bank's reference is bound on chain to a different transfer ({Refusal}); given up", item.Payment.Reference, result.Refusal);
+                    // The bank's reference is bound on chain to another transfer, or voided by the bank: this one can never be made
+                    // under it, and sending it again changes nothing. Given up for good, the rule named; an operator must look at it.
+                    logger.LogError("ALERT duty payment {Reference}: the bank's reference is bound on chain to a different transfer or voided ({Refusal}); given up", item.Payment.Reference, result.Refusal);
                     Abandon(item.Payment, item.Bank, ReferenceBoundElsewhere, $"{ReferenceBoundElsewhere}: {result.Refusal}", resolved);
                 }
                 else if (mayGiveUp && !await ledger.TransferMayHappenAsync(bankParty, item.Payment.Currency, LedgerEntryKind.DutyPayment, item.Payment.Reference, sentBefore, ct))

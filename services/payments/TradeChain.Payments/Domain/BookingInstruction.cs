@@ -88,6 +88,9 @@ public sealed class BookingInstruction
     /// <summary>What the token does for it: "minted" or "burnt".</summary>
     public string Done => DoneOf(Kind);
 
+    /// <summary>The token's step that makes it: "mint" or "burn" (as a chain failure names its step).</summary>
+    public string ChainStep => Kind == LedgerEntryKind.Deposit ? "mint" : "burn";
+
     /// <summary>What the token does for a <paramref name="kind"/> of booking: "minted" or "burnt".</summary>
     public static string DoneOf(LedgerEntryKind kind) => kind == LedgerEntryKind.Deposit ? "minted" : "burnt";
 

@@ -160,9 +160,6 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
             new(null, BookingInstruction.CancelledRule, null, Cancelled: true, Proof: proof, VoidedIn: voidedIn);
     }
 
-    /// <summary>How many failed sends in a row make the sender raise an alert in its log (and again at every such multiple).</summary>
-    public const int AlertEveryFailures = 10;
-
     private async Task SendAsync(BookingInstruction instruction, string address)
     {
         var mayStillBeMined = true;
@@ -220,13 +217,13 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
             var failures = _later.TryGetValue(instruction.Id, out var before) ? before.Failures + 1 : 1;
             var wait = Backoff(failures);
             _later[instruction.Id] = (failures, clock.GetUtcNow().Add(wait).ToUnixTimeMilliseconds());
-            if (instruction.CancelAskedBy is not null && failures % AlertEveryFailures == 0)
+            if (instruction.CancelAskedBy is not null && WorkerAlerts.Due(failures))
                 logger.LogError(e, "ALERT the cancel of {Kind} {Reference} on {Party}'s {Currency} account has not been decided in {Failures} tries (last: {Failure}); it is not sent, decided again in {Wait}",
                     instruction.What, instruction.Reference, instruction.Party, instruction.Currency, failures, DescribedCancel(e), wait);
             else if (instruction.CancelAskedBy is not null)
                 logger.LogWarning(e, "The cancel of {Kind} {Reference} on {Party}'s {Currency} account could not be decided yet ({Failures} in a row): it is not sent; decided again in {Wait}",
                     instruction.What, instruction.Reference, instruction.Party, instruction.Currency, failures, wait);
-            else if (failures % AlertEveryFailures == 0)
+            else if (WorkerAlerts.Due(failures))
                 logger.LogError(e, "ALERT the {Kind} {Reference} on {Party}'s {Currency} account has failed {Failures} sends in a row (last: {Failure}); it stays queued, sent again in {Wait}",
                     instruction.What, instruction.Reference, instruction.Party, instruction.Currency, failures, Described(e), wait);
             else
@@ -306,16 +303,16 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
         var (madeIn, settled, voided) = await ledger.UnsignedCancelOnChainAsync(instruction, address, sentBefore);
         if (madeIn is not null) return MadeBeforeCancel(instruction, madeIn);
         if (!settled)
-            throw new ChainOutcomeUnknownException(instruction.Kind == LedgerEntryKind.Deposit ? "mint" : "burn",
+            throw new ChainOutcomeUnknownException(instruction.ChainStep,
                 "its cancel waits until the bank's transactions an earlier attempt may be in are mined");
         return SendOutcome.Cancel(voided ? CancelProof.Voided : CancelProof.EarlierTransactionsMined);
     }
 
     /// <summary>
-    /// The longest one send may take here: the chain's MaxAttempts × (ReceiptTimeoutSeconds + 10 s), plus the deposit window
-    /// (350 s with the defaults).
+    /// The longest one send may take here: the writer's longest send (<see cref="ChainOptions.LongestSend"/>) and a second, plus
+    /// the deposit window (about 351 s with the defaults).
     /// </summary>
-    private long OneSendMs => (chainOptions.Value.MaxAttempts * (chainOptions.Value.ReceiptTimeoutSeconds + 10L) + 1) * 1000L + options.Value.DepositBatchWindowMs;
+    private long OneSendMs => (long)chainOptions.Value.LongestSend.TotalMilliseconds + 1000L + options.Value.DepositBatchWindowMs;
 
     /// <summary>A cancel of a bank this service no longer signs for, asked less than <see cref="OneSendMs"/> ago: decided from <paramref name="AtUnixMs"/> on.</summary>
     private sealed class CancelNotDecidableYet(long AtUnixMs) : Exception("its cancel is decided once any send of it begun before is over")
@@ -411,7 +408,7 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
         var instruction = await db.BookingInstructions.SingleAsync(d => d.Id == asked.Id);
         if (instruction.Status == BookingInstructionStatus.Booked) return; // booked meanwhile (another sender, during a change of deployment)
         var now = clock.GetUtcNow();
-        var what = instruction.Kind == LedgerEntryKind.Deposit ? "mint" : "burn";
+        var what = instruction.ChainStep;
         if (outcome is { TransactionHash: null, Undecided: false, MayBeUnmined: true })
         {
             // Refused, perhaps before anything was mined: made by an earlier attempt (the token binds the reference to exactly

@@ -67,17 +67,14 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
     /// </summary>
     public const int AlertEveryUndecidedRounds = 60;
 
-    /// <summary>How many failed flushes in a row of one lane make the worker raise an alert in its log (and at every such multiple).</summary>
-    public const int AlertEveryFailures = 10;
-
     /// <summary>How soon a lane looks again at items left undecided (a transaction of the bank that may carry them was not mined yet).</summary>
     private static readonly TimeSpan LookAgainAfter = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// How long after taking over a lease that ran out (not let go) nothing is given up: as long as the holder before may
-    /// still be sending (its writer's attempts, each up to the receipt timeout, plus their backoff).
+    /// still be sending (<see cref="ChainOptions.LongestSend"/>).
     /// </summary>
-    private TimeSpan TakeOverGrace => TimeSpan.FromSeconds(chain.MaxAttempts * (chain.ReceiptTimeoutSeconds + 10.0));
+    private TimeSpan TakeOverGrace => chain.LongestSend;
 
     /// <summary>The most bounds a lane remembers (past it they are forgotten: decisions then wait on later transactions, nothing else).</summary>
     private const int MostBounds = 10_000;
@@ -262,7 +259,7 @@ public sealed class DutySettlementWorker(IServiceScopeFactory scopes, DutySettle
             failed = true;
             Volatile.Write(ref lane.LastUndecided, 1); // before the backoff: no early wake-up meanwhile
             var failures = Interlocked.Increment(ref lane.Failures);
-            if (failures % AlertEveryFailures == 0)
+            if (WorkerAlerts.Due(failures))
                 logger.LogError(e, "ALERT flushing {Bank}'s queued duty settlements has failed {Failures} times in a row; they stay queued", lane.Bank, failures);
             else
                 logger.LogWarning(e, "Flushing {Bank}'s queued duty settlements failed ({Failures} in a row); they stay queued", lane.Bank, failures);

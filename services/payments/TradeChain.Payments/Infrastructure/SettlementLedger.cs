@@ -92,10 +92,8 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
         var (bound, voidedIn) = await chain.VoidReferenceAsync(await wallets.ForAsync(instruction.Bank, ct), instruction.Currency, reference, ct);
         if (bound.IsVoid) return (null, voidedIn);
         var (from, to) = MovementOf(instruction, address);
-        if (!SameAddress(bound.From, from) || !SameAddress(bound.To, to) || bound.Amount != instruction.AmountMinor)
-            throw new ChainRevertedException("voidReference",
-                $"DuplicateReference: the bank used the reference of {instruction.What} {instruction.Reference} in block {bound.BlockNumber} for another movement ({bound.Amount} from {bound.From ?? "(mint)"} to {bound.To ?? "(burn)"})");
-        // Bound to exactly this movement: its transaction, found in that block (not found yet — a node behind — is no outcome).
+        // Bound to a movement: this one's transaction, found in its block — refused as DuplicateReference when the bank used the
+        // reference for another movement; not found yet (a node behind) is no outcome.
         return ((await chain.BankMovementAsync(wallets.AddressOf(instruction.Bank), instruction.Currency, from, to, instruction.AmountMinor, reference))?.TransactionHash
                 ?? throw NotReadYet(instruction), null);
     }
@@ -105,13 +103,11 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
     /// not known yet — never taken as decided.
     /// </summary>
     private static ChainOutcomeUnknownException NotReadYet(BookingInstruction instruction) =>
-        new(instruction.Kind == LedgerEntryKind.Deposit ? "mint" : "burn", $"the reference of {instruction.What} {instruction.Reference} is bound on chain, but what it is bound to could not be read yet");
+        new(instruction.ChainStep, $"the reference of {instruction.What} {instruction.Reference} is bound on chain, but what it is bound to could not be read yet");
 
     /// <summary>The payer and payee of a queued booking on chain: a deposit mints to the account, a withdrawal burns from it.</summary>
     private static (string? From, string? To) MovementOf(BookingInstruction instruction, string address) =>
         instruction.Kind == LedgerEntryKind.Deposit ? (null, address) : (address, null);
-
-    private static bool SameAddress(string? a, string? b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Whether this service signs for <paramref name="bankParty"/> (its key or signer here; not a bank that signs itself): it can void the bank's references.</summary>
     public bool SignsFor(string bankParty) => wallets.HasAccount(bankParty) && !wallets.SignsItself(bankParty);
