@@ -544,22 +544,16 @@ public sealed partial class SettlementIntegrityTests
     public async Task A_cancel_of_a_bank_this_service_no_longer_signs_for_is_decided_from_the_chain_once_nothing_the_bank_sent_can_be_mined()
     {
         // A bank's deposit is queued while this service signs for it; then the bank takes its key to itself
-        // (Parties:SelfSigned): nothing here can send the deposit, nor void its reference. Its cancel is decided from the
-        // chain instead: not before one send's longest time (here 1 × (2 + 10) + 1 s and the deposit window: about 13 s) after it was asked, and not while a
+        // (Parties:SelfSigned): nothing here can send the deposit, nor void its reference. The bank does not sign the void it
+        // is asked for (next test), so its cancel is decided from the chain instead: not before one send's longest time (here 1 × (2 + 10) + 1 s and the deposit window: about 13 s) after it was asked, and not while a
         // transaction of the bank the node held then is unmined — then cancelled, saying why (no void claimed), nothing sent.
         const string bankParty = "BNK-KEYMOVED";
-        var bankKey = PartyWallets.DevelopmentKey(bankParty); // its PUBLIC development key, derived here
-        var bankAddress = new Nethereum.Web3.Accounts.Account(bankKey).Address;
-        await using var system = await TradeChainSystem.StartAsync(configure: (service, process) =>
-        {
-            if (service == "payments") process.SetSetting("Payments:SettlementWorkerEnabled", "false");
-        });
-        await PartySigningTests.OnboardBankAsync(system, bankAddress, "USD");
-        using var parties = await OpenAtAsync(system, bankParty, "EXP-KEYMOVED");
-        var (bank, noWait, holder, address) = parties;
+        var (bankKey, bankAddress) = DerivedBank(bankParty);
+        await using var system = await TradeChainSystem.StartAsync(configure: WorkerOff);
+        using var parties = await DepositQueuedAtAsync(system, bankParty, bankAddress, "EXP-KEYMOVED", 9m, "MOVED");
+        var (bank, _, holder, address) = parties;
         var payments = system.Payments.BaseAddress;
         var deposit = new Uri(payments, "accounts/EXP-KEYMOVED/USD/deposits/MOVED");
-        Assert.Equal(HttpStatusCode.Accepted, (await Send(noWait, HttpMethod.Post, new Uri(payments, "accounts/EXP-KEYMOVED/USD/deposits"), new { amount = 9m, reference = "MOVED" })).Status);
 
         system.Payments.SetSetting($"Parties:SelfSigned:{bankParty}", bankAddress);
         await system.Payments.KillAsync();
@@ -602,6 +596,92 @@ public sealed partial class SettlementIntegrityTests
         Assert.Null(await chain.PaymentOfAsync("USD", bankAddress, SettlementLedger.BookingReference(LedgerEntryKind.Deposit, "EXP-KEYMOVED", "MOVED")));
         Assert.Equal(BigInteger.Zero, await chain.BalanceOfAsync("USD", address));
         Assert.Equal((0m, 0m, 0, 0m, 0), Standing(await Get(holder, new Uri(payments, "accounts/EXP-KEYMOVED/USD"))));
+        // The void the bank was asked to sign meanwhile (it did not) is closed: nothing waits for it any more.
+        Assert.Empty((await Send(bank, HttpMethod.Get, new Uri(payments, "signatures/pending"))).Body!.AsArray());
+        var closed = Assert.Single((await Send(bank, HttpMethod.Get, new Uri(payments, "signatures/pending?all=true"))).Body!.AsArray())!;
+        Assert.Equal(("booking-void", "overtaken"), (closed["kind"]!.GetValue<string>(), closed["status"]!.GetValue<string>()));
+        Assert.Contains("Not needed any more: deposit MOVED was cancelled without it", closed["outcome"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_bank_that_signs_itself_since_its_deposit_was_queued_cancels_it_by_signing_the_void_of_its_reference()
+    {
+        // As above, the bank takes its key to itself with a deposit still queued, and cancels it. Nothing here can void the
+        // deposit's reference — but the bank can: the void awaits its signature, and once the bank has signed it and it is
+        // mined, the cancel is decided by it, long before the time bound the cancel would otherwise wait for (about 351 s here).
+        const string bankParty = "BNK-SELFVOID";
+        var (bankKey, bankAddress) = DerivedBank(bankParty);
+        await using var system = await TradeChainSystem.StartAsync(configure: WorkerOff);
+        using var parties = await DepositQueuedAtAsync(system, bankParty, bankAddress, "EXP-SELFVOID", 12m, "SELFVOID");
+        var (bank, _, holder, address) = parties;
+        var payments = system.Payments.BaseAddress;
+        var deposit = new Uri(payments, "accounts/EXP-SELFVOID/USD/deposits/SELFVOID");
+        system.Payments.SetSetting($"Parties:SelfSigned:{bankParty}", bankAddress);
+        system.Payments.SetSetting("Payments:SettlementWorkerEnabled", "true");
+        await system.Payments.KillAsync();
+        await system.Payments.StartAsync();
+        Assert.Equal(HttpStatusCode.Accepted, (await Send(bank, HttpMethod.Post, new Uri(deposit + "/cancel"), new { })).Status);
+
+        // The void of the deposit's reference awaits the bank: from its account, to the token, saying what it is for.
+        JsonObject? awaiting = null;
+        await Until(async () => (awaiting = (await Send(bank, HttpMethod.Get, new Uri(payments, "signatures/pending"))).Body!.AsArray().SingleOrDefault()?.AsObject()) is not null,
+            "the void awaiting the bank's signature");
+        Assert.Equal(("booking-void", "awaiting"), (awaiting!["kind"]!.GetValue<string>(), awaiting["status"]!.GetValue<string>()));
+        Assert.Contains("Cancel of deposit SELFVOID on EXP-SELFVOID's USD account", awaiting["purpose"]!.GetValue<string>());
+        var transaction = awaiting["transaction"]!.AsObject();
+        Assert.Equal(bankAddress, transaction["from"]!.GetValue<string>(), StringComparer.OrdinalIgnoreCase);
+        Assert.Equal(system.Chain.Deployment.Settlement["USD"].Token, transaction["to"]!.GetValue<string>(), StringComparer.OrdinalIgnoreCase);
+        Assert.Equal("Queued", (await Get(holder, deposit))["status"]!.GetValue<string>());
+        // The holder has nothing to sign (only the bank sees it).
+        Assert.Empty((await Send(holder, HttpMethod.Get, new Uri(payments, "signatures/pending?all=true"))).Body!.AsArray());
+
+        // The bank signs it: sent, mined, the reference voided; the cancel is decided from the chain, naming the void.
+        var signature = new Uri(payments, $"signatures/{awaiting["id"]!.GetValue<string>()}");
+        var (signed, done) = await Send(bank, HttpMethod.Post, signature, new { signedTransaction = PartySigningTests.Sign(transaction, bankKey) });
+        Assert.True(signed == HttpStatusCode.OK, $"{(int)signed}: {done}");
+        Assert.Equal("completed", done!["status"]!.GetValue<string>());
+        var voidedIn = done["transactionHash"]!.GetValue<string>();
+        var chain = Settlement(system);
+        var reference = SettlementLedger.BookingReference(LedgerEntryKind.Deposit, "EXP-SELFVOID", "SELFVOID");
+        Assert.True((await chain.PaymentOfAsync("USD", bankAddress, reference))!.IsVoid);
+
+        await Until(async () => (await Get(holder, deposit))["status"]!.GetValue<string>() != "Queued", "the cancel decided by the bank's void");
+        var decided = await Get(bank, deposit);
+        Assert.Equal(("Refused", "cancelled"), (decided["status"]!.GetValue<string>(), decided["rule"]!.GetValue<string>()));
+        Assert.Contains($"its reference is voided on chain (transaction {voidedIn})", decided["refusal"]!.GetValue<string>());
+        Assert.Equal(BigInteger.Zero, await chain.BalanceOfAsync("USD", address));
+        Assert.Equal((0m, 0m, 0, 0m, 0), Standing(await Get(holder, new Uri(payments, "accounts/EXP-SELFVOID/USD"))));
+        // Signed again: the same result, nothing sent twice.
+        var (again, same) = await Send(bank, HttpMethod.Post, signature, new { signedTransaction = PartySigningTests.Sign(transaction, bankKey) });
+        Assert.Equal((HttpStatusCode.OK, "completed", voidedIn), (again, same!["status"]!.GetValue<string>(), same["transactionHash"]!.GetValue<string>()));
+    }
+
+    /// <summary>A bank's PUBLIC development key, derived here from its party name, and its address.</summary>
+    private static (string Key, string Address) DerivedBank(string bankParty)
+    {
+        var key = PartyWallets.DevelopmentKey(bankParty);
+        return (key, new Nethereum.Web3.Accounts.Account(key).Address);
+    }
+
+    /// <summary>The payments service started without its sender (Payments:SettlementWorkerEnabled false): deposits are queued, not sent.</summary>
+    private static void WorkerOff(string service, ServiceProcess process)
+    {
+        if (service == "payments") process.SetSetting("Payments:SettlementWorkerEnabled", "false");
+    }
+
+    /// <summary>
+    /// <paramref name="bankParty"/> (its account <paramref name="bankAddress"/>) onboarded on chain, the holder's USD account
+    /// opened there, and a deposit of <paramref name="amount"/> under <paramref name="reference"/> asked and left queued (the
+    /// sender is off): the account's parties.
+    /// </summary>
+    private static async Task<AccountParties> DepositQueuedAtAsync(TradeChainSystem system, string bankParty, string bankAddress, string holderParty,
+        decimal amount, string reference)
+    {
+        await PartySigningTests.OnboardBankAsync(system, bankAddress, "USD");
+        var parties = await OpenAtAsync(system, bankParty, holderParty);
+        var asked = await Send(parties.NoWait, HttpMethod.Post, new Uri(system.Payments.BaseAddress, $"accounts/{holderParty}/USD/deposits"), new { amount, reference });
+        Assert.Equal(HttpStatusCode.Accepted, asked.Status);
+        return parties;
     }
 
     /// <summary>A deposit or withdrawal asked: the status, the body, and whether the answer is marked replayed (Idempotent-Replayed: true).</summary>

@@ -26,6 +26,8 @@ builder.Services.AddPaymentsUseCases();
 builder.Services.AddScoped<SignatureQueue>();
 builder.Services.AddScoped<Onboardings>();
 builder.Services.AddScoped<ISignedStep>(services => services.GetRequiredService<DecideAmendment>());
+builder.Services.AddScoped<BookingVoids>();
+builder.Services.AddScoped<ISignedStep>(services => services.GetRequiredService<BookingVoids>());
 builder.Services.AddSingleton<DutySettlementQueue>();
 builder.Services.AddScoped<SettlementLeases>();
 builder.Services.AddHostedService<DutySettlementWorker>();

@@ -327,6 +327,14 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
         CancellationToken cancellationToken) =>
         service.PrepareAsync(bank, TokenAddress(currency), new BankTransferFunction { From = from, To = to, Amount = amount, PaymentReference = reference }, cancellationToken);
 
+    /// <summary>
+    /// The void of <see cref="VoidReferenceAsync"/> as an unsigned transaction, for a bank that signs it itself (its pending
+    /// nonce, current fees, gas estimated from its account).
+    /// </summary>
+    /// <exception cref="ChainRevertedException">Refused as it stands: DuplicateReference once the reference is bound (voided or used).</exception>
+    public Task<UnsignedTransaction> PrepareVoidReferenceAsync(string bank, string currency, byte[] reference, CancellationToken cancellationToken) =>
+        service.PrepareAsync(bank, TokenAddress(currency), new VoidReferenceFunction { PaymentReference = reference }, cancellationToken);
+
     /// <summary>The nonce of <paramref name="account"/>'s next transaction (its pending count).</summary>
     public async Task<BigInteger> NextNonceAsync(string account) =>
         (await service.Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(account, BlockParameter.CreatePending())).Value;

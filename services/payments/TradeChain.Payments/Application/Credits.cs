@@ -158,6 +158,8 @@ public sealed class DecideAmendment(PaymentsDbContext db, SettlementLedger ledge
 
     public string Kind => StepKind;
 
+    public string NothingTaken => "the escrow did not move";
+
     public async Task<AmendmentDecision?> HandleAsync(Guid id, int number, bool accept, Caller beneficiary, CancellationToken ct)
     {
         var credit = await LoadAsync(id, beneficiary, ct);

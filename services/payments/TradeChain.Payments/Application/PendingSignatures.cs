@@ -11,14 +11,18 @@ namespace TradeChain.Payments.Application;
 // the caller cannot hand in that signature (the Signed-Transaction header counts for the caller's own party only), so
 // the step waits in a queue of that party's pending signatures. The party lists them, signs the transaction it is given,
 // and submits it; the service checks it is exactly that call by that party's account, sends it, and takes the step.
-// Today one step is such a step: a beneficiary deciding an amendment whose escrow the issuing bank adjusts
-// (DecideAmendment, Kind "credit-amendment").
+// Two steps are such steps: a beneficiary deciding an amendment whose escrow the issuing bank adjusts (DecideAmendment,
+// Kind "credit-amendment"), and the void of a queued deposit's or withdrawal's reference that its bank — signing itself
+// since it was queued — cancelled (BookingVoids, Kind "booking-void": asked by the booking sender, not by a request).
 
 /// <summary>A step that can wait for another party's signature: taken again, signed, when it arrives.</summary>
 public interface ISignedStep
 {
     /// <summary>The <see cref="PendingSignature.Kind"/> this step stores.</summary>
     string Kind { get; }
+
+    /// <summary>What stayed as it was when the step's transaction was not taken, in words (e.g. "the escrow did not move").</summary>
+    string NothingTaken { get; }
 
     /// <summary>
     /// Takes the held step with <paramref name="signer"/> as the signing party's writer (or the transaction already mined,
@@ -297,7 +301,7 @@ public sealed class SubmitSignature(PaymentsDbContext db, SettlementLedger ledge
         // saved before the send). Given back to awaiting only once the grace has passed.
         if (known is null && refusal is null && pending.ClaimedRecently(clock.GetUtcNow())) throw PartyTransactions.Pending(hash);
         var reason = known is { BlockNumber: { } refusedIn } && refusal is null
-            ? $"it was mined in block {refusedIn} but refused by the contract: the escrow did not move"
+            ? $"it was mined in block {refusedIn} but refused by the contract: {step.NothingTaken}"
             : refusal ?? $"the chain node does not have transaction {hash} (never sent, or dropped): nothing of it moved";
         db.ChangeTracker.Clear();
         var stored = (await PendingSignatureQueries.FindAsync(db, pending.Id, pending.Party, ct))!;
@@ -336,7 +340,7 @@ public sealed class SubmitSignature(PaymentsDbContext db, SettlementLedger ledge
         }
         catch (Exception e) when (e is DomainRuleViolation or ChainRevertedException)
         {
-            return await OvertakenAsync(pending.Id, new Caller(pending.Party, ""), e is ChainRevertedException refused ? $"The contract refuses it now: {refused.Error}." : e.Message, ct);
+            return await OvertakenAsync(pending.Id, new Caller(pending.Party, ""), step, e is ChainRevertedException refused ? $"The contract refuses it now: {refused.Error}." : e.Message, ct);
         }
         db.ChangeTracker.Clear();
         var stored = (await PendingSignatureQueries.FindAsync(db, pending.Id, pending.Party, ct))!;
@@ -345,11 +349,11 @@ public sealed class SubmitSignature(PaymentsDbContext db, SettlementLedger ledge
         return new SignatureSubmission(stored, Stale: true, $"The signed transaction went stale ({why}). Sign the new transaction given here.");
     }
 
-    private async Task<SignatureSubmission> OvertakenAsync(Guid id, Caller caller, string why, CancellationToken ct)
+    private async Task<SignatureSubmission> OvertakenAsync(Guid id, Caller caller, ISignedStep step, string why, CancellationToken ct)
     {
         db.ChangeTracker.Clear();
         var stored = (await PendingSignatureQueries.FindAsync(db, id, caller.Party, ct))!;
-        stored.Overtake($"Overtaken: the escrow did not move. {why}", clock.GetUtcNow());
+        stored.Overtake($"Overtaken: {step.NothingTaken}. {why}", clock.GetUtcNow());
         await db.SaveChangesAsync(ct);
         await AbandonAsync(stored, ct);
         return new SignatureSubmission(stored, Stale: false);

@@ -85,6 +85,9 @@ public sealed class BookingInstruction
     /// <summary>"deposit" or "withdrawal", as the API and the ledger name it.</summary>
     public string What => Kind.Name();
 
+    /// <summary><see cref="What"/> beginning a sentence: "Deposit" or "Withdrawal".</summary>
+    public string WhatCapitalised => Capitalised(What);
+
     /// <summary>What the token does for it: "minted" or "burnt".</summary>
     public string Done => DoneOf(Kind);
 
@@ -156,7 +159,7 @@ public sealed class BookingInstruction
                                                     "which no longer signs for the bank, sends nothing for it",
             _ => throw new ArgumentOutOfRangeException(nameof(proof), proof, "not a proof of a cancel"),
         };
-        MarkRefused(CancelledRule, $"{Capitalised(What)} {Reference} was cancelled by {CancelAskedBy} before the chain made it: nothing was {Done}, and {why}.", at);
+        MarkRefused(CancelledRule, $"{WhatCapitalised} {Reference} was cancelled by {CancelAskedBy} before the chain made it: nothing was {Done}, and {why}.", at);
     }
 
     /// <summary>
@@ -168,7 +171,7 @@ public sealed class BookingInstruction
         if (CancelAskedBy is null || Status == BookingInstructionStatus.Booked) return;
         throw new DomainRuleViolation("reference-cancelled", Status == BookingInstructionStatus.Refused
             ? $"{Refusal} Its reference is spent: ask it again under a new reference."
-            : $"{Capitalised(What)} {Reference} is being cancelled (asked by {CancelAskedBy}): it is not sent again. Ask it again under a new reference.");
+            : $"{WhatCapitalised} {Reference} is being cancelled (asked by {CancelAskedBy}): it is not sent again. Ask it again under a new reference.");
     }
 
     /// <summary>

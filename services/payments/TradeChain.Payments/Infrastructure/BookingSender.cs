@@ -205,6 +205,7 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
             _later.TryRemove(instruction.Id, out _);
             _sentBefore.TryRemove(BoundKey(instruction), out _);
             _cancelBounds.TryRemove(BoundKey(instruction), out _);
+            if (instruction.CancelAskedBy is not null && !ledger.SignsFor(instruction.Bank)) await CloseBankVoidAsync(instruction, outcome);
         }
         catch (CancelNotDecidableYet wait)
         {
@@ -281,31 +282,118 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
 
     /// <summary>
     /// The cancel of a booking of a bank this service no longer signs for (it signs itself now, its key gone): nothing here
-    /// can void its reference, nor send it. Booked when the token binds the reference to exactly this movement; otherwise
-    /// cancelled once every transaction the node held of the bank at the cancel's first look (its pending count then, kept in
-    /// <see cref="_cancelBounds"/> so that the bank's later transactions do not hold it up) is mined, and no sooner than one
-    /// send's longest time (<see cref="OneSendMs"/>) after the cancel was asked — a bound in time for a process that still
-    /// held the bank's key: this path has no proof on chain (payments README, "Cancel").
+    /// can void its reference, nor send it — but the bank can void it itself: the void's pending signature awaits it
+    /// (<see cref="Application.BookingVoids"/>, queued at the first look, and again should it expire unsigned), and once the
+    /// bank's void is mined the cancel is decided by it, proved as any void. Booked when the token binds the reference to
+    /// exactly this movement. Without the bank's void, cancelled once every transaction the node held of the bank when one
+    /// send's longest time (<see cref="OneSendMs"/>) after the cancel had passed is mined (its pending count then, kept in
+    /// <see cref="_cancelBounds"/> so that the bank's later transactions do not hold it up) — a bound in time for a process
+    /// that still held the bank's key: that path has no proof on chain (payments README, "Cancel").
     /// </summary>
-    /// <exception cref="CancelNotDecidableYet">Within that time: looked at again once it is over (no failure: nothing failed).</exception>
+    /// <exception cref="CancelNotDecidableYet">Within that time and not voided: looked at again shortly (no failure: nothing failed).</exception>
     /// <exception cref="ChainOutcomeUnknownException">A transaction of the bank below the bound is not mined yet.</exception>
     private async Task<SendOutcome> UnsignedCancelOutcomeAsync(BookingInstruction instruction, string address)
     {
         // A process that still held the bank's key when it was taken away (the change of configuration rolling out) may have
-        // begun a send before the cancel, not in the node yet (a batch window, the writer's lock, its estimate): over by then.
+        // begun a send before the cancel, not in the node yet (a batch window, the writer's lock, its estimate): over by then,
+        // so the bound is taken only after it.
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var decidable = instruction.CancelAskedAtUnixMs!.Value + OneSendMs;
-        if (clock.GetUtcNow().ToUnixTimeMilliseconds() < decidable) throw new CancelNotDecidableYet(decidable);
-        if (!_cancelBounds.TryGetValue(BoundKey(instruction), out var sentBefore))
+        System.Numerics.BigInteger? sentBefore = null;
+        if (now >= decidable)
         {
-            if (_cancelBounds.Count > MostRemembered) _cancelBounds.Clear();
-            sentBefore = _cancelBounds[BoundKey(instruction)] = await ledger.SentBeforeAsync(instruction.Bank);
+            if (!_cancelBounds.TryGetValue(BoundKey(instruction), out var kept))
+            {
+                if (_cancelBounds.Count > MostRemembered) _cancelBounds.Clear();
+                kept = _cancelBounds[BoundKey(instruction)] = await ledger.SentBeforeAsync(instruction.Bank);
+            }
+            sentBefore = kept;
         }
         var (madeIn, settled, voided) = await ledger.UnsignedCancelOnChainAsync(instruction, address, sentBefore);
         if (madeIn is not null) return MadeBeforeCancel(instruction, madeIn);
+        if (voided)
+        {
+            var voidedIn = await BankVoidAsync(instruction);
+            logger.LogInformation("The {Kind} {Reference} on {Party}'s {Currency} account is cancelled: its bank voided its reference on chain ({Transaction})",
+                instruction.What, instruction.Reference, instruction.Party, instruction.Currency, voidedIn ?? "a transaction of the bank's own");
+            return SendOutcome.Cancel(CancelProof.Voided, voidedIn);
+        }
+        await AskBankToVoidAsync(instruction);
+        if (now < decidable) throw new CancelNotDecidableYet(Math.Min(decidable, now + (long)LookForBankVoidEvery.TotalMilliseconds));
         if (!settled)
             throw new ChainOutcomeUnknownException(instruction.ChainStep,
                 "its cancel waits until the bank's transactions an earlier attempt may be in are mined");
-        return SendOutcome.Cancel(voided ? CancelProof.Voided : CancelProof.EarlierTransactionsMined);
+        return SendOutcome.Cancel(CancelProof.EarlierTransactionsMined);
+    }
+
+    /// <summary>How often a cancel waiting for a bank's own void looks at the chain for it.</summary>
+    private static readonly TimeSpan LookForBankVoidEvery = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// Queues the void of <paramref name="instruction"/>'s reference for its bank to sign (<see cref="Application.BookingVoids"/>),
+    /// unless one awaits it already; one found expired is closed and replaced. Nothing is queued when the chain refuses the
+    /// void as it stands (its reference bound meanwhile: the next look decides) or the bank has too many signatures waiting
+    /// (the cancel is then decided without it).
+    /// </summary>
+    private async Task AskBankToVoidAsync(BookingInstruction instruction)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var queue = scope.ServiceProvider.GetRequiredService<Application.SignatureQueue>();
+        var (open, expired) = await queue.OpenAsync(Application.BookingVoids.StepKind, Application.BookingVoids.Subject(instruction), CancellationToken.None);
+        var step = scope.ServiceProvider.GetRequiredService<Application.BookingVoids>();
+        foreach (var lapsed in expired) await queue.AbandonAsync(step, lapsed, CancellationToken.None);
+        if (open is not null) return;
+        try
+        {
+            var transaction = await ledger.PrepareVoidAsync(instruction, CancellationToken.None);
+            var needed = new PartySignatureRequiredException(instruction.Bank, ledger.Wallets.AddressOf(instruction.Bank), transaction);
+            await queue.AddAsync(needed, TradeChain.ServiceDefaults.Auth.Roles.Bank, Application.BookingVoids.StepKind, Application.BookingVoids.Subject(instruction),
+                Application.BookingVoids.Purpose(instruction), new Application.Caller(instruction.Bank, instruction.CancelAskedBy ?? ""),
+                new Application.BookingVoidStep(instruction.Id), CancellationToken.None);
+            await scope.ServiceProvider.GetRequiredService<PaymentsDbContext>().SaveChangesAsync();
+            logger.LogInformation("The cancel of {Kind} {Reference} on {Party}'s {Currency} account awaits {Bank}'s signature of the void of its reference (it signs itself)",
+                instruction.What, instruction.Reference, instruction.Party, instruction.Currency, instruction.Bank);
+        }
+        catch (Exception e) when (e is ChainRevertedException or TradeChain.Domain.DomainRuleViolation or DbUpdateException)
+        {
+            // Bound meanwhile (decided at the next look), too many awaiting, or queued at the same moment by another sender.
+            logger.LogInformation(e, "The void of {Kind} {Reference}'s reference was not queued for {Bank}'s signature", instruction.What, instruction.Reference, instruction.Bank);
+        }
+    }
+
+    /// <summary>
+    /// A cancel decided otherwise than by the bank's own void (booked, or cancelled once its earlier transactions were mined):
+    /// the void's signature still awaited is closed, so that the bank is not left asked to sign what nothing waits for.
+    /// </summary>
+    private async Task CloseBankVoidAsync(BookingInstruction instruction, SendOutcome outcome)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<PaymentsDbContext>();
+            var subject = Application.BookingVoids.Subject(instruction);
+            var awaiting = await db.PendingSignatures.Where(p => p.Kind == Application.BookingVoids.StepKind && p.Subject == subject
+                && p.Status == PendingSignatureStatus.Awaiting).ToListAsync();
+            if (awaiting.Count == 0) return;
+            var decided = outcome.Cancelled ? "cancelled without it" : $"{instruction.Done} before the cancel (transaction {outcome.TransactionHash}) and booked";
+            foreach (var pending in awaiting) pending.Overtake($"Not needed any more: {instruction.What} {instruction.Reference} was {decided}; the reference was not voided.", clock.GetUtcNow());
+            await db.SaveChangesAsync();
+        }
+        catch (Exception e) when (e is DbUpdateException or System.Data.Common.DbException)
+        {
+            // Submitted meanwhile (the bank signed at this moment): its own outcome stands.
+            logger.LogInformation(e, "The void of {Kind} {Reference}'s reference awaiting {Bank}'s signature was not closed", instruction.What, instruction.Reference, instruction.Bank);
+        }
+    }
+
+    /// <summary>The bank's own void of <paramref name="instruction"/>'s reference, as its completed pending signature names it (null when it voided it otherwise).</summary>
+    private async Task<string?> BankVoidAsync(BookingInstruction instruction)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var subject = Application.BookingVoids.Subject(instruction);
+        return await scope.ServiceProvider.GetRequiredService<PaymentsDbContext>().PendingSignatures.AsNoTracking()
+            .Where(p => p.Kind == Application.BookingVoids.StepKind && p.Subject == subject && p.Status == PendingSignatureStatus.Completed && p.TransactionHash != "")
+            .Select(p => p.TransactionHash).FirstOrDefaultAsync();
     }
 
     /// <summary>

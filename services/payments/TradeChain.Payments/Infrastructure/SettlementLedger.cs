@@ -109,25 +109,34 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
     private static (string? From, string? To) MovementOf(BookingInstruction instruction, string address) =>
         instruction.Kind == LedgerEntryKind.Deposit ? (null, address) : (address, null);
 
+    /// <summary>
+    /// The void of a queued booking's reference as an unsigned transaction of its bank, for a bank that signs itself
+    /// (<see cref="Application.BookingVoids"/>): the bank's pending nonce, current fees, gas estimated from its account.
+    /// </summary>
+    /// <exception cref="ChainRevertedException">DuplicateReference: the reference is bound already (voided, or the movement made).</exception>
+    public Task<UnsignedTransaction> PrepareVoidAsync(BookingInstruction instruction, CancellationToken ct) =>
+        chain.PrepareVoidReferenceAsync(wallets.AddressOf(instruction.Bank), instruction.Currency,
+            BookingReference(instruction.Kind, instruction.Party, instruction.Reference), ct);
+
     /// <summary>Whether this service signs for <paramref name="bankParty"/> (its key or signer here; not a bank that signs itself): it can void the bank's references.</summary>
     public bool SignsFor(string bankParty) => wallets.HasAccount(bankParty) && !wallets.SignsItself(bankParty);
 
     /// <summary>
     /// What the chain says of a queued booking whose cancel was asked of a bank this service no longer signs for
     /// (<see cref="SignsFor"/> false: nothing here can send for it, nor void its reference), read at one block: made — the
-    /// token binds the booking's reference to exactly this movement: its transaction; or settled — every transaction of the
-    /// bank numbered below <paramref name="sentBefore"/> (the node's count at the cancel's first look) is mined, so nothing
-    /// an earlier attempt sent can be made any more (or its reference is voided already). No node's pending count stands in
-    /// for the mined one.
+    /// token binds the booking's reference to exactly this movement: its transaction; voided — by the bank (its own signed
+    /// void, <see cref="Application.BookingVoids"/>, or a process that still held its key); or settled — every transaction of
+    /// the bank numbered below <paramref name="sentBefore"/> (the node's count at the look that took it; null: not asked) is
+    /// mined, so nothing an earlier attempt sent can be made any more. No node's pending count stands in for the mined one.
     /// </summary>
     /// <exception cref="ChainRevertedException">DuplicateReference: the bank's reference is bound to another movement.</exception>
-    public async Task<(string? MadeIn, bool Settled, bool Voided)> UnsignedCancelOnChainAsync(BookingInstruction instruction, string address, BigInteger sentBefore)
+    public async Task<(string? MadeIn, bool Settled, bool Voided)> UnsignedCancelOnChainAsync(BookingInstruction instruction, string address, BigInteger? sentBefore)
     {
         var bank = wallets.AddressOf(instruction.Bank);
         var reference = BookingReference(instruction.Kind, instruction.Party, instruction.Reference);
         var (mined, payment) = await chain.MinedCountAndPaymentAsync(instruction.Currency, bank, reference);
-        if (payment is null) return (null, mined >= sentBefore, false);
-        if (payment.IsVoid) return (null, true, true); // voided by a process that still held the bank's key
+        if (payment is null) return (null, sentBefore is { } bound && mined >= bound, false);
+        if (payment.IsVoid) return (null, true, true); // voided by the bank itself, or by a process that still held its key
         var (from, to) = MovementOf(instruction, address);
         return ((await chain.BankMovementAsync(bank, instruction.Currency, from, to, instruction.AmountMinor, reference))?.TransactionHash
                 ?? throw NotReadYet(instruction), true, false);
