@@ -48,10 +48,13 @@ public sealed class BookingFormTests : PaymentsComponentContext
         form.WaitForAssertion(() => Assert.NotEmpty(form.FindAll("[data-testid=deposits-queued]")), TimeSpan.FromSeconds(10));
         string Said() => form.Find("[data-testid=deposits-queued]").TextContent;
 
-        // The page's list: still queued, or a withdrawal refused under the same reference — the form's words stand.
-        BookingInstruction Listed(string kind, string status, string? rule) =>
-            new(kind, "EXP-1", "USD", "DEP-7", 12.5m, status, "BNK-1", null, 1796000000000, null, rule, null, null);
+        BookingInstruction Listed(string kind, string status, string? rule, long askedAt = 1796000000000) =>
+            new(kind, "EXP-1", "USD", "DEP-7", 12.5m, status, "BNK-1", null, askedAt, null, rule, null, null);
+        // The page's list: still queued, a withdrawal refused under the same reference, or the list read before this ask (an
+        // earlier ask under the reference, refused) — the form's words stand.
         form.Render(p => p.Add(f => f.Asked, [Listed("deposit", "Queued", null), Listed("withdrawal", "Refused", "InsufficientBalance")]));
+        Assert.Contains("DEP-7 was queued for the bank's next transaction on chain", Said());
+        form.Render(p => p.Add(f => f.Asked, [Listed("deposit", "Refused", "AccountNotOpen", askedAt: 1795000000000)]));
         Assert.Contains("DEP-7 was queued for the bank's next transaction on chain", Said());
 
         // Its bank cancelled it: the form says what it is now, not that it is on its way.

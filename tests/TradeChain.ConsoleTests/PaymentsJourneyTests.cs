@@ -237,9 +237,7 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
             {
                 // The process that signs for the bank is down (payments runs without its sender for a moment): the deposit is
                 // asked, queued, not sent.
-                payments.SetSetting("Payments:SettlementWorkerEnabled", "false");
-                await payments.KillAsync();
-                await payments.StartAsync();
+                await RestartPaymentsAsync(senderOn: false);
                 var bank = await SignedInAsync(Roles.Bank, Bank, "treasury.ops");
                 await GoAsync(bank, $"/accounts/{holder}/USD");
                 await AskOnAccountPageAsync(bank, "deposits", "35", reference);
@@ -253,9 +251,7 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
 
                 // The sender back: it voids the deposit's reference on chain, and the open page shows the row cancelled,
                 // naming the void's transaction; nothing was minted.
-                payments.SetSetting("Payments:SettlementWorkerEnabled", "true");
-                await payments.KillAsync();
-                await payments.StartAsync();
+                await RestartPaymentsAsync(senderOn: true);
                 await Expect(row).ToContainTextAsync("Cancelled", new() { Timeout = 90_000 });
                 await Expect(row).ToContainTextAsync("its reference is voided on chain (transaction 0x");
                 await Expect(row).ToContainTextAsync("Asked again, it needs a new reference.");
@@ -271,6 +267,76 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
                 payments.SetSetting("Payments:SettlementWorkerEnabled", "true");
                 if (payments.Usage() is null) await payments.StartAsync();
             }
+        });
+    }
+
+    [Fact]
+    public async Task A_bank_that_took_its_key_to_itself_cancels_a_queued_deposit_by_signing_the_void_of_its_reference_on_its_signatures_page()
+    {
+        await JourneyAsync("deposit-cancel-signed", async () =>
+        {
+            // A bank the service signs for (its development key derived here) keeps a holder's account; a deposit is queued while
+            // nothing sends it; then the bank takes its key to itself (Parties:SelfSigned) — nothing here can void its reference.
+            const string movedBank = "BNK-MOVEDKEY";
+            var bankKey = TradeChain.Ledger.PartyWallets.DevelopmentKey(movedBank); // its PUBLIC development key
+            var bankAddress = ConsoleSystem.AddressOf(bankKey);
+            await OnboardBankAsync(bankAddress);
+            var holder = await HolderAtBankAsync("EXP-MVD", movedBank);
+            var payments = system.Services.Payments;
+            var reference = Unique("DEP");
+            try
+            {
+                await RestartPaymentsAsync(senderOn: false);
+                using (var client = Client(Roles.Bank, movedBank))
+                using (var ask = new HttpRequestMessage(HttpMethod.Post, new Uri(Payments, $"/accounts/{holder}/USD/deposits")) { Content = JsonContent.Create(new { amount = 40m, reference }) })
+                {
+                    ask.Headers.Add("Prefer", "respond-async");
+                    using var queued = await client.SendAsync(ask);
+                    Assert.Equal(HttpStatusCode.Accepted, queued.StatusCode);
+                }
+                payments.SetSetting($"Parties:SelfSigned:{movedBank}", bankAddress);
+                await RestartPaymentsAsync(senderOn: true);
+            }
+            finally
+            {
+                payments.SetSetting("Payments:SettlementWorkerEnabled", "true");
+                if (payments.Usage() is null) await payments.StartAsync();
+            }
+
+            // The clerk cancels it on the account's page: the row says the cancel is asked and how the chain decides it.
+            var bank = await SignedInAsync(Roles.Bank, movedBank, "treasury.ops");
+            await GoAsync(bank, $"/accounts/{holder}/USD");
+            var row = bank.GetByTestId("instructions").GetByTestId("instruction");
+            await Expect(row).ToContainTextAsync(reference, SlowContains);
+            await row.GetByTestId("instruction-cancel").ClickAsync();
+            await Expect(row).ToContainTextAsync("Cancel asked by", SlowContains);
+            await Expect(row).ToContainTextAsync("may sign that void under “Signatures awaiting you”");
+
+            // Under "Signatures awaiting you": the void of the deposit's reference, from the bank's account. The clerk downloads
+            // it, signs it on the bank's side and pastes the signature.
+            await bank.GetByTestId("nav-signatures").ClickAsync();
+            await bank.WaitForInteractiveAsync();
+            var card = bank.GetByTestId("pending-signatures").GetByTestId("pending-signature");
+            await Expect(card).ToContainTextAsync($"Cancel of deposit {reference} on {holder}'s USD account", SlowContains);
+            var download = await bank.RunAndWaitForDownloadAsync(() => card.GetByTestId("unsigned-download").ClickAsync());
+            var transaction = JsonNode.Parse(await File.ReadAllTextAsync(await download.PathAsync()))!.AsObject();
+            Assert.Equal(bankAddress, transaction["from"]!.GetValue<string>(), StringComparer.OrdinalIgnoreCase);
+            await bank.ScreenshotAsync("deposit-void-awaiting");
+            Assert.Empty(await bank.SeriousAccessibilityViolationsAsync());
+            var signed = await SignAsync(transaction, bankKey);
+            await card.GetByTestId("signed-transaction").FillAsync(signed);
+            await card.GetByTestId("send-signed").ClickAsync();
+            var done = bank.GetByTestId("closed-signatures").GetByTestId("pending-signature");
+            await Expect(done.GetByTestId("signature-outcome")).ToContainTextAsync($"The reference of deposit {reference} is voided on chain", SlowContains);
+            await Expect(done.GetByTestId("signature-receipt-hash")).ToHaveTextAsync(TradeChain.Ledger.DecodedTransaction.Decode(signed).Hash, Slow);
+
+            // The account's page: the deposit cancelled, naming the bank's own void; nothing was minted.
+            await GoAsync(bank, $"/accounts/{holder}/USD");
+            await Expect(row).ToContainTextAsync("Cancelled", SlowContains);
+            await Expect(row).ToContainTextAsync($"its reference is voided on chain (transaction {TradeChain.Ledger.DecodedTransaction.Decode(signed).Hash}", SlowContains);
+            await Expect(bank.GetByTestId("account-balance").GetByTestId("ledger-balance")).ToHaveTextAsync("0.00");
+            await bank.ScreenshotAsync("deposit-cancel-signed");
+            Assert.Empty(await bank.SeriousAccessibilityViolationsAsync());
         });
     }
 
@@ -1022,12 +1088,12 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
 
     private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..8].ToUpperInvariant()}";
 
-    /// <summary>A new holder (<paramref name="prefix"/>-…) whose USD account <see cref="Bank"/> opened on its mandate, empty.</summary>
-    private async Task<string> HolderAtBankAsync(string prefix)
+    /// <summary>A new holder (<paramref name="prefix"/>-…) whose USD account <paramref name="bank"/> (<see cref="Bank"/> unless given) opened on its mandate, empty.</summary>
+    private async Task<string> HolderAtBankAsync(string prefix, string bank = Bank)
     {
         var holder = Unique(prefix);
-        await PostAsync(holder, Roles.Exporter, new Uri(Payments, "/accounts/mandates"), new { bank = Bank, currency = "USD" });
-        await PostAsync(Bank, Roles.Bank, new Uri(Payments, "/accounts"), new { party = holder, currency = "USD" });
+        await PostAsync(holder, Roles.Exporter, new Uri(Payments, "/accounts/mandates"), new { bank, currency = "USD" });
+        await PostAsync(bank, Roles.Bank, new Uri(Payments, "/accounts"), new { party = holder, currency = "USD" });
         return holder;
     }
 
@@ -1153,6 +1219,18 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
         _pages.Add(page);
         await page.SignInAsync(role, party, name);
         return page;
+    }
+
+    /// <summary>
+    /// The payments service restarted with its booking sender on or off (Payments:SettlementWorkerEnabled) and whatever other
+    /// setting was set on it: off, deposits and withdrawals are queued and not sent.
+    /// </summary>
+    private async Task RestartPaymentsAsync(bool senderOn)
+    {
+        var payments = system.Services.Payments;
+        payments.SetSetting("Payments:SettlementWorkerEnabled", senderOn ? "true" : "false");
+        await payments.KillAsync();
+        await payments.StartAsync();
     }
 
     /// <summary>Opens a page and waits until its interactive circuit runs, so that clicks act.</summary>

@@ -578,6 +578,8 @@ public sealed partial class SettlementIntegrityTests
             await system.Payments.StartAsync();
             await Until(async () => (await Get(bank, deposit))["lastFailure"]?.GetValue<string>()?.Contains("its cancel waits") == true,
                 "the cancel waiting for the bank's unmined transaction");
+            // Meanwhile the void of the deposit's reference awaits the bank's signature (it does not sign it here).
+            Assert.Equal("booking-void", Assert.Single((await Send(bank, HttpMethod.Get, new Uri(payments, "signatures/pending"))).Body!.AsArray())!["kind"]!.GetValue<string>());
             Assert.True(DateTime.UtcNow - askedAt >= TimeSpan.FromSeconds(12), "not decided within one send's longest time of the cancel");
             Assert.Equal("Queued", (await Get(holder, deposit))["status"]!.GetValue<string>());
             Assert.Equal(sent, await chain.Web3Nonce(bankAddress, BlockParameter.CreatePending())); // nothing sent for the bank
@@ -596,11 +598,21 @@ public sealed partial class SettlementIntegrityTests
         Assert.Null(await chain.PaymentOfAsync("USD", bankAddress, SettlementLedger.BookingReference(LedgerEntryKind.Deposit, "EXP-KEYMOVED", "MOVED")));
         Assert.Equal(BigInteger.Zero, await chain.BalanceOfAsync("USD", address));
         Assert.Equal((0m, 0m, 0, 0m, 0), Standing(await Get(holder, new Uri(payments, "accounts/EXP-KEYMOVED/USD"))));
-        // The void the bank was asked to sign meanwhile (it did not) is closed: nothing waits for it any more.
-        Assert.Empty((await Send(bank, HttpMethod.Get, new Uri(payments, "signatures/pending"))).Body!.AsArray());
-        var closed = Assert.Single((await Send(bank, HttpMethod.Get, new Uri(payments, "signatures/pending?all=true"))).Body!.AsArray())!;
-        Assert.Equal(("booking-void", "overtaken"), (closed["kind"]!.GetValue<string>(), closed["status"]!.GetValue<string>()));
-        Assert.Contains("Not needed any more: deposit MOVED was cancelled without it", closed["outcome"]!.GetValue<string>());
+        // The void the bank was asked to sign (it did not) still awaits it: signed now, it binds the reference the cancel was
+        // decided on without proof, so that nothing can ever be minted under it.
+        // Its transaction was prepared when the cancel was asked, before the bank's own transaction took that nonce: stale, and
+        // prepared again (for a cancel already decided too).
+        var awaiting = Assert.Single((await Send(bank, HttpMethod.Get, new Uri(payments, "signatures/pending"))).Body!.AsArray())!.AsObject();
+        Assert.Equal("booking-void", awaiting["kind"]!.GetValue<string>());
+        var signature = new Uri(payments, $"signatures/{awaiting["id"]!.GetValue<string>()}");
+        var (stale, restated) = await Send(bank, HttpMethod.Post, signature, new { signedTransaction = PartySigningTests.Sign(awaiting["transaction"]!.AsObject(), bankKey) });
+        Assert.Equal((HttpStatusCode.Conflict, "signed-transaction-stale"), (stale, restated!["rule"]!.GetValue<string>()));
+        var (signed, done) = await Send(bank, HttpMethod.Post, signature, new { signedTransaction = PartySigningTests.Sign(restated["transaction"]!.AsObject(), bankKey) });
+        Assert.True(signed == HttpStatusCode.OK, $"{(int)signed}: {done}");
+        Assert.Equal("completed", done!["status"]!.GetValue<string>());
+        Assert.Contains("is voided on chain: nothing can be minted under it; its cancel was recorded already", done["outcome"]!.GetValue<string>());
+        Assert.True((await chain.PaymentOfAsync("USD", bankAddress, SettlementLedger.BookingReference(LedgerEntryKind.Deposit, "EXP-KEYMOVED", "MOVED")))!.IsVoid);
+        Assert.Equal(decided["refusal"]!.GetValue<string>(), (await Get(bank, deposit))["refusal"]!.GetValue<string>()); // the cancel as it was recorded
     }
 
     [Fact]

@@ -328,6 +328,19 @@ public sealed class SettlementClient(ChainWriter service, ChainOptions options)
         service.PrepareAsync(bank, TokenAddress(currency), new BankTransferFunction { From = from, To = to, Amount = amount, PaymentReference = reference }, cancellationToken);
 
     /// <summary>
+    /// The transaction in which <paramref name="bank"/> voided <paramref name="reference"/> (its <c>ReferenceVoided</c> event in
+    /// <paramref name="block"/>, the block <c>paymentOf</c> gives for the void) — whoever sent it: this service's writer,
+    /// the bank's own wallet.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">That block holds no such event (not a void's block).</exception>
+    public Task<string> VoidedInAsync(string currency, string bank, byte[] reference, long block)
+    {
+        var events = service.Web3.Eth.GetEvent<ReferenceVoidedEventDTO>(TokenAddress(currency));
+        var at = new BlockParameter((ulong)block);
+        return TransactionInBlockAsync(events, events.CreateFilterInput(new object[] { bank }, new object[] { reference }, at, at), _ => true, "ReferenceVoided", block);
+    }
+
+    /// <summary>
     /// The void of <see cref="VoidReferenceAsync"/> as an unsigned transaction, for a bank that signs it itself (its pending
     /// nonce, current fees, gas estimated from its account).
     /// </summary>

@@ -142,21 +142,23 @@ public static class AccountEndpoints
                 GetInstructionAsync(party, currency, reference, kind, u, db, ct))
             .RequireAuthorization(Policies.AnyParty).Produces<BookingInstructionView>().WithSummary(readSummary);
         group.MapPost(path + "/{reference}/cancel", (string party, string currency, string reference, HttpContext http, ClaimsPrincipal u, PaymentsDbContext db,
-                TimeProvider clock, CancellationToken ct) => CancelAsync(party, currency, reference, kind, http, u, db, clock, ct))
+                SettlementLedger ledger, BookingVoids voids, TimeProvider clock, CancellationToken ct) =>
+                CancelAsync(party, currency, reference, kind, http, u, db, ledger, voids, clock, ct))
             .RequireAuthorization(Roles.Bank).Produces<BookingInstructionView>().Produces<BookingInstructionView>(StatusCodes.Status202Accepted)
             .WithSummary($"The account's bank asks to cancel a {kind.Name()} it asked that is still queued: 202 with the instruction, its cancel asked " +
                          $"(Idempotent-Replayed: true when asked before). From then on the process that signs for the banks does not send it again (a send already under way " +
                          $"runs to its outcome) and voids its reference on chain (SettlementToken.voidReference), so that no attempt of it can be made after: Refused under rule " +
                          $"{BookingInstruction.CancelledRule} once the void is mined, or Booked when an attempt made it first (the cancel came too late). For a bank that signs itself since it was queued " +
-                         $"(its key no longer here) nothing can void it: it is cancelled once every transaction the bank had sent before is mined without making it, and no sooner than one send's longest time " +
-                         $"after the cancel (Chain:MaxAttempts × (ReceiptTimeoutSeconds + 10 s) + the deposit window). 200 with the instruction when it is decided already " +
+                         $"(its key no longer here) the void awaits the bank's own signature (GET /signatures/pending, kind booking-void) and, once mined, decides the cancel as above; " +
+                         $"unsigned, the cancel is decided without it once every transaction the bank had sent is mined without making it, and no sooner than one send's longest time " +
+                         $"after the cancel (Chain:MaxAttempts × (ReceiptTimeoutSeconds + 10 s) + 1 s + the deposit window). 200 with the instruction when it is decided already " +
                          "(refused or cancelled); 409 booking-made when it is booked; 404 for another bank or a reference never asked. Its reference is spent: asked " +
                          "again under it, 409 reference-cancelled.");
     }
 
     /// <summary>The bank's cancel of a deposit or withdrawal it asked (see its route's summary).</summary>
     private static async Task<IResult> CancelAsync(string party, string currency, string reference, LedgerEntryKind kind, HttpContext http, ClaimsPrincipal user,
-        PaymentsDbContext db, TimeProvider clock, CancellationToken ct)
+        PaymentsDbContext db, SettlementLedger ledger, BookingVoids voids, TimeProvider clock, CancellationToken ct)
     {
         currency = currency.ToUpperInvariant();
         reference = reference.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase); // as GetInstructionAsync reads it
@@ -188,6 +190,9 @@ public static class AccountEndpoints
                 if (asked.Status == BookingInstructionStatus.Booked) asked.AskCancel(caller.Actor, clock.GetUtcNow()); // throws booking-made, naming its transaction
             }
         }
+        // A bank that signs itself since it was queued: the void of its reference awaits its signature at once (best effort:
+        // the sender asks again at its next look; the cancel is saved either way).
+        if (askedNow && asked.Status == BookingInstructionStatus.Queued && !ledger.SignsFor(asked.Bank)) await voids.AskAsync(asked, ct);
         var view = BookingInstructionView.From(asked);
         if (asked.Status != BookingInstructionStatus.Queued) return Results.Ok(view);
         if (!askedNow) http.Response.Headers[IdempotentReplayed] = "true"; // asked before: nothing noted now

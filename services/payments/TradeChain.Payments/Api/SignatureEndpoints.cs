@@ -11,7 +11,7 @@ using TradeChain.ServiceDefaults.Transitions;
 namespace TradeChain.Payments.Api;
 
 /// <param name="Transaction">What to sign, unchanged, in <c>eth_signTransaction</c>'s shape (<c>tradechain sign --transaction</c> takes it as is).</param>
-/// <param name="RequestedBy">The party whose step waits for this signature.</param>
+/// <param name="RequestedBy">The party whose step waits for this signature (for a booking's void: the bank itself, whose clerk asked the cancel).</param>
 /// <param name="Status">awaiting, submitting (signed and sent: the chain decides), completed, expired or overtaken.</param>
 /// <param name="Outcome">How it ended, in words (completed, expired, overtaken).</param>
 /// <param name="Version">Grows with every change of it (claimed, prepared again, closed): a client follows it with afterVersion and waitSeconds.</param>
@@ -38,7 +38,7 @@ public sealed record AwaitingSignatureView(string Status, string Detail, Guid Pe
 public sealed record SignatureRequest([property: MaxLength(DecodedTransaction.MaxRawLength)] string? SignedTransaction, [property: MaxLength(66)] string? SentTransaction);
 
 /// <summary>
-/// A party that signs itself lists the signatures other parties' steps wait for, reads one, and submits its signature
+/// A party that signs itself lists the signatures steps wait for from it (other parties' steps, and its own bookings' voids), reads one, and submits its signature
 /// (Application/PendingSignatures.cs). Only that party, in the role the step needs, sees or signs one: to anybody
 /// else it does not exist (404); the right party in another role is refused (403).
 /// </summary>
@@ -48,7 +48,7 @@ public static class SignatureEndpoints
     {
         var group = app.MapGroup("/signatures").WithTags("signatures").RequireAuthorization(Policies.AnyParty);
         group.MapGet("/pending", ListAsync)
-            .WithSummary("The signatures other parties' steps wait for from the caller's party (it signs itself), newest first, at most 100; all=true includes those completed, expired or overtaken.");
+            .WithSummary("The signatures steps wait for from the caller's party (it signs itself): other parties' steps (credit-amendment) and the voids of its own cancelled bookings (booking-void), newest first, at most 100; all=true includes those completed, expired or overtaken.");
         group.MapGet("/{id:guid}", GetAsync).WithSummary("One pending signature of the caller's party: what it is for, the transaction to sign, where it stands. " +
                                                          LongPoll.Summary("pending signature"));
         group.MapPost("/{id:guid}", SubmitAsync)

@@ -10,14 +10,17 @@ namespace TradeChain.Payments.Application;
 public sealed record BookingVoidStep(Guid InstructionId);
 
 /// <summary>
-/// The void of a queued booking's reference that its bank signs itself (Kind <see cref="StepKind"/>): a bank that signs its
-/// own transactions since its deposit or withdrawal was queued (<c>Parties:SelfSigned</c>) asks to cancel it, and nothing
-/// here can void the reference for it (<see cref="BookingSender"/>). The sender queues this signature for the bank; once
-/// the bank signs and its void is mined, the token binds the reference to nothing moved, and the sender records the cancel
-/// from the chain on its next look — proved as any cancel whose void this service sent. Without the signature the cancel
-/// is still decided from the chain after one send's longest time (payments README, "Cancel").
+/// The void of a queued booking's reference that its bank signs itself (Kind <see cref="StepKind"/>). A bank that signs its
+/// own transactions since its deposit or withdrawal was queued (<c>Parties:SelfSigned</c>) asks to cancel it; nothing here
+/// can void the reference for it. So the cancel's request, and the sender (<see cref="BookingSender"/>) at each look while
+/// the cancel waits, queue this signature for the bank (<see cref="AskAsync"/>). Once the bank has signed it
+/// (<c>POST /signatures/{id}</c>, <see cref="ResumeAsync"/>) and it is mined, the token binds the reference to nothing moved,
+/// and the sender — which reads the chain every few seconds while the cancel waits — records the cancel from the void,
+/// naming its transaction, proved as any void this service sends. Unsigned, the cancel is decided from the chain without it
+/// after one send's longest time (payments README, "Cancel"), and the void still awaits: signed then, it binds the
+/// reference for good. Made before the cancel (booked), the void is closed: its reference is bound already.
 /// </summary>
-public sealed class BookingVoids(PaymentsDbContext db, SettlementLedger ledger, TimeProvider clock) : ISignedStep
+public sealed class BookingVoids(PaymentsDbContext db, SettlementLedger ledger, SignatureQueue queue, TimeProvider clock, ILogger<BookingVoids> logger) : ISignedStep
 {
     public const string StepKind = "booking-void";
 
@@ -28,17 +31,79 @@ public sealed class BookingVoids(PaymentsDbContext db, SettlementLedger ledger, 
     /// <summary>The subject of the void of <paramref name="instruction"/>: at most one awaits the bank per instruction.</summary>
     public static string Subject(BookingInstruction instruction) => instruction.Id.ToString("N");
 
-    /// <summary>What the bank is asked to sign, in words.</summary>
-    public static string Purpose(BookingInstruction instruction) =>
-        $"Cancel of {instruction.What} {instruction.Reference} on {instruction.Party}'s {instruction.Currency} account, asked by {instruction.CancelAskedBy}: " +
-        $"voids its reference on chain (SettlementToken.voidReference, signed by {instruction.Bank}), so that nothing can be {instruction.Done} under it.";
+    /// <summary>What the bank is asked to sign, in words (at most <see cref="PendingSignature.MaxPurpose"/> characters).</summary>
+    public static string Purpose(BookingInstruction instruction)
+    {
+        var purpose = $"Cancel of {instruction.What} {instruction.Reference} on {instruction.Party}'s {instruction.Currency} account: voids its reference on chain " +
+                      $"(SettlementToken.voidReference, signed by {instruction.Bank}), so that nothing can ever be {instruction.Done} under it. Unsigned, the cancel is " +
+                      $"decided without it a few minutes after it was asked; signed, by it. Asked by {instruction.CancelAskedBy}.";
+        return purpose.Length <= PendingSignature.MaxPurpose ? purpose : purpose[..(PendingSignature.MaxPurpose - 1)] + "…";
+    }
+
+    /// <summary>
+    /// Queues the void of <paramref name="instruction"/>'s reference for its bank to sign, unless one awaits it already (one
+    /// found expired is closed and replaced), and saves it. Best effort: nothing is queued — and null answered — when the bank
+    /// has too many signatures waiting, when the chain refuses the void as it stands (its reference bound meanwhile: the
+    /// sender decides from that) or cannot be reached, or when another request or process queued it at the same moment; the
+    /// sender asks again at its next look while the cancel waits.
+    /// </summary>
+    /// <returns>The signature awaited, or null when none is.</returns>
+    public async Task<PendingSignature?> AskAsync(BookingInstruction instruction, CancellationToken ct)
+    {
+        try
+        {
+            var (open, expired) = await queue.OpenAsync(StepKind, Subject(instruction), ct);
+            foreach (var lapsed in expired) await queue.AbandonAsync(this, lapsed, ct);
+            if (open is not null) return open;
+            // Counted before the chain is asked for the transaction (AddAsync counts again): a bank at its bound costs no node calls.
+            if (await db.PendingSignatures.CountAsync(p => p.Party == instruction.Bank && p.Status == PendingSignatureStatus.Awaiting, ct) >= PendingSignature.MaxAwaitingPerParty)
+                return null;
+            var transaction = await ledger.PrepareVoidAsync(instruction, ct);
+            var needed = new PartySignatureRequiredException(instruction.Bank, ledger.Wallets.AddressOf(instruction.Bank), transaction);
+            var pending = await queue.AddAsync(needed, TradeChain.ServiceDefaults.Auth.Roles.Bank, StepKind, Subject(instruction), Purpose(instruction),
+                new Caller(instruction.Bank, instruction.CancelAskedBy ?? ""), new BookingVoidStep(instruction.Id), ct);
+            await db.SaveChangesAsync(ct);
+            logger.LogInformation("The cancel of {Kind} {Reference} on {Party}'s {Currency} account: the void of its reference awaits {Bank}'s signature (it signs itself)",
+                instruction.What, instruction.Reference, instruction.Party, instruction.Currency, instruction.Bank);
+            return pending;
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            db.ChangeTracker.Clear();
+            logger.LogInformation("The void of {Kind} {Reference}'s reference was not queued for {Bank}'s signature now ({Why}): asked again at the next look",
+                instruction.What, instruction.Reference, instruction.Bank, e.Message);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The booking of <paramref name="instruction"/> was made before its cancel (<paramref name="decided"/>, in words): its void
+    /// still awaited is closed (overtaken) — the reference is bound to the movement, the void would be refused. One being
+    /// submitted at this moment is left to its own outcome.
+    /// </summary>
+    public async Task CloseAsync(BookingInstruction instruction, string decided)
+    {
+        try
+        {
+            var subject = Subject(instruction);
+            var awaiting = await db.PendingSignatures.Where(p => p.Kind == StepKind && p.Subject == subject && p.Status == PendingSignatureStatus.Awaiting).ToListAsync();
+            foreach (var pending in awaiting)
+                pending.Overtake($"Not needed any more: {instruction.What} {instruction.Reference} was {decided}; {NothingTaken}.", clock.GetUtcNow());
+            await db.SaveChangesAsync();
+            foreach (var pending in awaiting) await queue.AbandonAsync(this, pending, CancellationToken.None);
+        }
+        catch (Exception e) when (e is DbUpdateException or System.Data.Common.DbException)
+        {
+            logger.LogInformation(e, "The void of {Kind} {Reference}'s reference awaiting {Bank}'s signature was not closed", instruction.What, instruction.Reference, instruction.Bank);
+        }
+    }
 
     /// <summary>
     /// The bank's void, sent (<paramref name="signer"/>: the bank's signed transaction, sent once) or mined already
     /// (<paramref name="mined"/>: sent by its wallet, checked to be exactly this call by its account): the signature
     /// completed. The cancel itself is recorded by the sender, which reads the void on chain.
     /// </summary>
-    /// <exception cref="DomainRuleViolation">signature-not-needed: the booking is decided, or its reference is bound to the movement.</exception>
+    /// <exception cref="DomainRuleViolation">signature-not-needed: the booking was made, refused by the token, or its reference is bound to a movement.</exception>
     public async Task ResumeAsync(PendingSignature pending, ChainWriter? signer, ChainReceipt? mined, CancellationToken ct)
     {
         var instruction = await HeldAsync(pending, ct);
@@ -46,29 +111,30 @@ public sealed class BookingVoids(PaymentsDbContext db, SettlementLedger ledger, 
         if (mined is not null) voidedIn = mined.TransactionHash;
         else
         {
-            RequireQueued(instruction);
-            var (bound, sent) = await ledger.Chain.VoidReferenceAsync(signer!, instruction.Currency, Reference(instruction), ct);
+            RequireVoidable(instruction);
+            var (bound, sent) = await ledger.Chain.VoidReferenceAsync(signer!, instruction.Currency, SettlementLedger.BookingReference(instruction), ct);
             if (!bound.IsVoid)
                 throw new DomainRuleViolation("signature-not-needed",
-                    $"{instruction.WhatCapitalised} {instruction.Reference} was {instruction.Done} on chain before the void (block {bound.BlockNumber}): it is booked, not cancelled.");
+                    $"The reference of {instruction.What} {instruction.Reference} is bound on chain to a movement made before the void (block {bound.BlockNumber}): nothing to void.");
             voidedIn = sent;
         }
+        var recorded = instruction.Status == BookingInstructionStatus.Queued ? "its cancel is recorded from the chain" : "its cancel was recorded already";
         pending.Complete(voidedIn ?? "",
-            $"The reference of {instruction.What} {instruction.Reference} is voided on chain{(voidedIn is null ? " (by an earlier void)" : "")}: nothing can be {instruction.Done} under it; " +
-            "its cancel is recorded from the chain.", clock.GetUtcNow());
+            $"The reference of {instruction.What} {instruction.Reference} is voided on chain{(voidedIn is null ? " (by an earlier void)" : "")}: nothing can be {instruction.Done} under it; {recorded}.",
+            clock.GetUtcNow());
     }
 
     /// <summary>The bank's void as the chain stands now (its stored transaction went stale): prepared only, nothing sent or saved.</summary>
-    /// <exception cref="DomainRuleViolation">signature-not-needed: the booking is decided.</exception>
+    /// <exception cref="DomainRuleViolation">signature-not-needed: the booking was made or refused by the token.</exception>
     /// <exception cref="ChainRevertedException">DuplicateReference: its reference is bound already (voided, or the movement made).</exception>
     public async Task<UnsignedTransaction> PrepareAgainAsync(PendingSignature pending, CancellationToken ct)
     {
         var instruction = await HeldAsync(pending, ct);
-        RequireQueued(instruction);
+        RequireVoidable(instruction);
         return await ledger.PrepareVoidAsync(instruction, ct);
     }
 
-    /// <summary>Nothing was sent before the void: nothing to undo (the cancel is then decided from the chain without it).</summary>
+    /// <summary>Nothing was sent before the void: nothing to undo (the cancel is decided from the chain without it).</summary>
     public Task AbandonedAsync(PendingSignature pending, CancellationToken ct) => Task.CompletedTask;
 
     private async Task<BookingInstruction> HeldAsync(PendingSignature pending, CancellationToken ct)
@@ -78,12 +144,15 @@ public sealed class BookingVoids(PaymentsDbContext db, SettlementLedger ledger, 
                ?? throw new DomainRuleViolation("signature-not-needed", "The booking this void was for no longer exists.");
     }
 
-    private static void RequireQueued(BookingInstruction instruction)
+    /// <summary>
+    /// Its reference may be voided: the booking waits for its cancel, or was cancelled (the void then binds a reference the
+    /// fallback decided on without proof). Not one booked, nor one the token refused (it may be asked again under its reference).
+    /// </summary>
+    private static void RequireVoidable(BookingInstruction instruction)
     {
-        if (instruction.Status != BookingInstructionStatus.Queued)
-            throw new DomainRuleViolation("signature-not-needed",
-                $"{instruction.WhatCapitalised} {instruction.Reference} is {(instruction.Rule == BookingInstruction.CancelledRule ? "cancelled" : instruction.Status.ToString().ToLowerInvariant())} already: its reference needs no void.");
+        if (instruction.Status == BookingInstructionStatus.Queued || instruction.Rule == BookingInstruction.CancelledRule) return;
+        throw new DomainRuleViolation("signature-not-needed", instruction.Status == BookingInstructionStatus.Booked
+            ? $"{instruction.WhatCapitalised} {instruction.Reference} was {instruction.Done} and booked in transaction {instruction.TransactionHash}: its reference needs no void."
+            : $"{instruction.WhatCapitalised} {instruction.Reference} was refused by the token ({instruction.Rule}): its reference is not voided, so that it may be asked again.");
     }
-
-    private static byte[] Reference(BookingInstruction instruction) => SettlementLedger.BookingReference(instruction.Kind, instruction.Party, instruction.Reference);
 }

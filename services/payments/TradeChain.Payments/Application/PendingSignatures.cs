@@ -7,15 +7,15 @@ using TradeChain.Payments.Infrastructure;
 
 namespace TradeChain.Payments.Application;
 
-// A step one party asks for that needs the chain signature of ANOTHER party, which signs itself (Parties:SelfSigned):
-// the caller cannot hand in that signature (the Signed-Transaction header counts for the caller's own party only), so
-// the step waits in a queue of that party's pending signatures. The party lists them, signs the transaction it is given,
+// A step that needs the chain signature of a party which signs itself (Parties:SelfSigned), asked by ANOTHER party or by
+// the service on the party's behalf: the caller cannot hand in that signature (the Signed-Transaction header counts for
+// the caller's own party and its own request only), so the step waits in a queue of that party's pending signatures. The party lists them, signs the transaction it is given,
 // and submits it; the service checks it is exactly that call by that party's account, sends it, and takes the step.
 // Two steps are such steps: a beneficiary deciding an amendment whose escrow the issuing bank adjusts (DecideAmendment,
 // Kind "credit-amendment"), and the void of a queued deposit's or withdrawal's reference that its bank — signing itself
 // since it was queued — cancelled (BookingVoids, Kind "booking-void": asked by the booking sender, not by a request).
 
-/// <summary>A step that can wait for another party's signature: taken again, signed, when it arrives.</summary>
+/// <summary>A step that can wait for a self-signing party's signature (see above): taken again, signed, when it arrives.</summary>
 public interface ISignedStep
 {
     /// <summary>The <see cref="PendingSignature.Kind"/> this step stores.</summary>

@@ -144,8 +144,8 @@ public sealed class BookingInstruction
 
     /// <summary>
     /// A cancel asked, decided: the chain made nothing of it, and nothing sent for it can be made any more — by
-    /// <paramref name="proof"/> (its reference voided on chain in <paramref name="voidedIn"/>, null when an earlier void came
-    /// first; its reference taken by another movement of the bank; or, for a bank this service no longer signs for, every
+    /// <paramref name="proof"/> (its reference voided on chain in <paramref name="voidedIn"/> — by this service's writer, or by
+    /// the bank itself; null when this service's void found an earlier one; its reference taken by another movement of the bank; or, for a bank this service no longer signs for, every
     /// transaction of the bank sent before the cancel mined).
     /// </summary>
     public void MarkCancelled(DateTimeOffset at, CancelProof proof, string? voidedIn = null)

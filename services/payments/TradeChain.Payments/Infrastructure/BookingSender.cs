@@ -29,6 +29,9 @@ namespace TradeChain.Payments.Infrastructure;
 /// reference to exactly it (an earlier attempt's, even if the bank could no longer make it now). A node failure or an outcome not known yet is sent again after a backoff
 /// (0.5 s doubling to 30 s), and noted on the instruction (its failed attempts, the last failure in fixed words, and
 /// when), so the bank sees why it waits; every tenth failure in a row is an ALERT in the log.
+/// A cancel the bank asked (<see cref="CancelOutcomeAsync"/>) is never sent: the bank's writer voids the reference; for a bank
+/// that signs itself since, the bank signs that void (a pending signature, <see cref="Application.BookingVoids"/>) or the
+/// cancel is decided from the chain after a time bound.
 /// </summary>
 public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger ledger, RecordChanges changes, IOptions<PaymentsOptions> options,
     IOptions<ChainOptions> chainOptions, TimeProvider clock, ILogger<BookingSender> logger) : BackgroundService
@@ -62,7 +65,8 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
 
     /// <summary>
     /// Per cancel of a bank this service no longer signs for (<see cref="UnsignedCancelOutcomeAsync"/>): the bank's nonce count
-    /// at its first look, kept so that the bank's later transactions do not hold it up. Forgotten at a restart (taken again).
+    /// at its first look after one send's longest time had passed, kept so that the bank's later transactions do not hold it
+    /// up. Forgotten at a restart (taken again).
     /// </summary>
     private readonly ConcurrentDictionary<(Guid Id, long RequestedAtUnixMs), System.Numerics.BigInteger> _cancelBounds = new();
 
@@ -205,7 +209,9 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
             _later.TryRemove(instruction.Id, out _);
             _sentBefore.TryRemove(BoundKey(instruction), out _);
             _cancelBounds.TryRemove(BoundKey(instruction), out _);
-            if (instruction.CancelAskedBy is not null && !ledger.SignsFor(instruction.Bank)) await CloseBankVoidAsync(instruction, outcome);
+            // Made before the cancel: the bank's void, if one awaits it, would be refused (its reference is bound): closed.
+            if (instruction.CancelAskedBy is not null && outcome.TransactionHash is { } made && !ledger.SignsFor(instruction.Bank))
+                await WithVoidsAsync(voids => voids.CloseAsync(instruction, $"{instruction.Done} before the cancel (transaction {made}) and booked"));
         }
         catch (CancelNotDecidableYet wait)
         {
@@ -246,7 +252,8 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
     /// (<see cref="SettlementLedger.VoidQueuedAsync"/>), after every transaction it sent before. Once the void is mined the
     /// chain has decided: the reference bound to the movement an attempt made first (booked — the cancel came too late), or
     /// to the void, so that no attempt of it — one in a node's pool, one another sender (a change of deployment) is about to
-    /// send — can be made any more (cancelled). No clock, bound or grace is relied on.
+    /// send — can be made any more (cancelled). No clock, bound or grace is relied on — but for a bank this service no
+    /// longer signs for, whose void is the bank's own to sign (<see cref="UnsignedCancelOutcomeAsync"/>).
     /// </summary>
     /// <exception cref="ChainOutcomeUnknownException">The void's outcome is not known yet (decided again after a backoff).</exception>
     /// <exception cref="ChainRevertedException">The void was refused under another rule (the bank lost its role): decided again.</exception>
@@ -309,16 +316,17 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
             }
             sentBefore = kept;
         }
-        var (madeIn, settled, voided) = await ledger.UnsignedCancelOnChainAsync(instruction, address, sentBefore);
+        var (madeIn, settled, voidedIn) = await ledger.UnsignedCancelOnChainAsync(instruction, address, sentBefore);
         if (madeIn is not null) return MadeBeforeCancel(instruction, madeIn);
-        if (voided)
+        if (voidedIn is not null)
         {
-            var voidedIn = await BankVoidAsync(instruction);
             logger.LogInformation("The {Kind} {Reference} on {Party}'s {Currency} account is cancelled: its bank voided its reference on chain ({Transaction})",
-                instruction.What, instruction.Reference, instruction.Party, instruction.Currency, voidedIn ?? "a transaction of the bank's own");
+                instruction.What, instruction.Reference, instruction.Party, instruction.Currency, voidedIn);
             return SendOutcome.Cancel(CancelProof.Voided, voidedIn);
         }
-        await AskBankToVoidAsync(instruction);
+        // Neither made nor voided: the bank's void awaits its signature (asked again should it have expired or not be there),
+        // also when the cancel is decided below without it — signed later, it still binds the reference to nothing moved.
+        await WithVoidsAsync(voids => voids.AskAsync(instruction, CancellationToken.None));
         if (now < decidable) throw new CancelNotDecidableYet(Math.Min(decidable, now + (long)LookForBankVoidEvery.TotalMilliseconds));
         if (!settled)
             throw new ChainOutcomeUnknownException(instruction.ChainStep,
@@ -326,75 +334,15 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
         return SendOutcome.Cancel(CancelProof.EarlierTransactionsMined);
     }
 
+    /// <summary>The pending signatures of banks' own voids (<see cref="Application.BookingVoids"/>), in a scope of their own.</summary>
+    private async Task WithVoidsAsync(Func<Application.BookingVoids, Task> use)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        await use(scope.ServiceProvider.GetRequiredService<Application.BookingVoids>());
+    }
+
     /// <summary>How often a cancel waiting for a bank's own void looks at the chain for it.</summary>
     private static readonly TimeSpan LookForBankVoidEvery = TimeSpan.FromSeconds(3);
-
-    /// <summary>
-    /// Queues the void of <paramref name="instruction"/>'s reference for its bank to sign (<see cref="Application.BookingVoids"/>),
-    /// unless one awaits it already; one found expired is closed and replaced. Nothing is queued when the chain refuses the
-    /// void as it stands (its reference bound meanwhile: the next look decides) or the bank has too many signatures waiting
-    /// (the cancel is then decided without it).
-    /// </summary>
-    private async Task AskBankToVoidAsync(BookingInstruction instruction)
-    {
-        await using var scope = scopes.CreateAsyncScope();
-        var queue = scope.ServiceProvider.GetRequiredService<Application.SignatureQueue>();
-        var (open, expired) = await queue.OpenAsync(Application.BookingVoids.StepKind, Application.BookingVoids.Subject(instruction), CancellationToken.None);
-        var step = scope.ServiceProvider.GetRequiredService<Application.BookingVoids>();
-        foreach (var lapsed in expired) await queue.AbandonAsync(step, lapsed, CancellationToken.None);
-        if (open is not null) return;
-        try
-        {
-            var transaction = await ledger.PrepareVoidAsync(instruction, CancellationToken.None);
-            var needed = new PartySignatureRequiredException(instruction.Bank, ledger.Wallets.AddressOf(instruction.Bank), transaction);
-            await queue.AddAsync(needed, TradeChain.ServiceDefaults.Auth.Roles.Bank, Application.BookingVoids.StepKind, Application.BookingVoids.Subject(instruction),
-                Application.BookingVoids.Purpose(instruction), new Application.Caller(instruction.Bank, instruction.CancelAskedBy ?? ""),
-                new Application.BookingVoidStep(instruction.Id), CancellationToken.None);
-            await scope.ServiceProvider.GetRequiredService<PaymentsDbContext>().SaveChangesAsync();
-            logger.LogInformation("The cancel of {Kind} {Reference} on {Party}'s {Currency} account awaits {Bank}'s signature of the void of its reference (it signs itself)",
-                instruction.What, instruction.Reference, instruction.Party, instruction.Currency, instruction.Bank);
-        }
-        catch (Exception e) when (e is ChainRevertedException or TradeChain.Domain.DomainRuleViolation or DbUpdateException)
-        {
-            // Bound meanwhile (decided at the next look), too many awaiting, or queued at the same moment by another sender.
-            logger.LogInformation(e, "The void of {Kind} {Reference}'s reference was not queued for {Bank}'s signature", instruction.What, instruction.Reference, instruction.Bank);
-        }
-    }
-
-    /// <summary>
-    /// A cancel decided otherwise than by the bank's own void (booked, or cancelled once its earlier transactions were mined):
-    /// the void's signature still awaited is closed, so that the bank is not left asked to sign what nothing waits for.
-    /// </summary>
-    private async Task CloseBankVoidAsync(BookingInstruction instruction, SendOutcome outcome)
-    {
-        try
-        {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<PaymentsDbContext>();
-            var subject = Application.BookingVoids.Subject(instruction);
-            var awaiting = await db.PendingSignatures.Where(p => p.Kind == Application.BookingVoids.StepKind && p.Subject == subject
-                && p.Status == PendingSignatureStatus.Awaiting).ToListAsync();
-            if (awaiting.Count == 0) return;
-            var decided = outcome.Cancelled ? "cancelled without it" : $"{instruction.Done} before the cancel (transaction {outcome.TransactionHash}) and booked";
-            foreach (var pending in awaiting) pending.Overtake($"Not needed any more: {instruction.What} {instruction.Reference} was {decided}; the reference was not voided.", clock.GetUtcNow());
-            await db.SaveChangesAsync();
-        }
-        catch (Exception e) when (e is DbUpdateException or System.Data.Common.DbException)
-        {
-            // Submitted meanwhile (the bank signed at this moment): its own outcome stands.
-            logger.LogInformation(e, "The void of {Kind} {Reference}'s reference awaiting {Bank}'s signature was not closed", instruction.What, instruction.Reference, instruction.Bank);
-        }
-    }
-
-    /// <summary>The bank's own void of <paramref name="instruction"/>'s reference, as its completed pending signature names it (null when it voided it otherwise).</summary>
-    private async Task<string?> BankVoidAsync(BookingInstruction instruction)
-    {
-        await using var scope = scopes.CreateAsyncScope();
-        var subject = Application.BookingVoids.Subject(instruction);
-        return await scope.ServiceProvider.GetRequiredService<PaymentsDbContext>().PendingSignatures.AsNoTracking()
-            .Where(p => p.Kind == Application.BookingVoids.StepKind && p.Subject == subject && p.Status == PendingSignatureStatus.Completed && p.TransactionHash != "")
-            .Select(p => p.TransactionHash).FirstOrDefaultAsync();
-    }
 
     /// <summary>
     /// The longest one send may take here: the writer's longest send (<see cref="ChainOptions.LongestSend"/>) and a second, plus
@@ -402,8 +350,11 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
     /// </summary>
     private long OneSendMs => (long)chainOptions.Value.LongestSend.TotalMilliseconds + 1000L + options.Value.DepositBatchWindowMs;
 
-    /// <summary>A cancel of a bank this service no longer signs for, asked less than <see cref="OneSendMs"/> ago: decided from <paramref name="AtUnixMs"/> on.</summary>
-    private sealed class CancelNotDecidableYet(long AtUnixMs) : Exception("its cancel is decided once any send of it begun before is over")
+    /// <summary>
+    /// A cancel of a bank this service no longer signs for, asked less than <see cref="OneSendMs"/> ago and not voided by the
+    /// bank yet: looked at again from <paramref name="AtUnixMs"/> on (a few seconds later, for the bank's void; at the bound).
+    /// </summary>
+    private sealed class CancelNotDecidableYet(long AtUnixMs) : Exception("its cancel is decided by the bank's void, or once any send of it begun before is over")
     {
         public long AtUnixMs { get; } = AtUnixMs;
     }

@@ -56,7 +56,7 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
     /// </summary>
     public Task<BatchTransferOutcome> MintQueuedAsync(BookingInstruction deposit, string address, CancellationToken ct) =>
         _deposits.AddAsync((deposit.Bank, deposit.Currency),
-            BatchTransfer.Mint(address, deposit.AmountMinor, BookingReference(LedgerEntryKind.Deposit, deposit.Party, deposit.Reference)), ct);
+            BatchTransfer.Mint(address, deposit.AmountMinor, BookingReference(deposit)), ct);
 
     /// <summary>
     /// Burns a queued withdrawal in a transaction of its own, signed by the bank's writer here (one nonce sequence with the
@@ -65,7 +65,7 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
     /// <exception cref="ChainRevertedException">The token refused it (the funds are not there, the account is not the bank's…).</exception>
     public async Task<string> BurnQueuedAsync(BookingInstruction withdrawal, string address, CancellationToken ct) =>
         (await chain.BurnAsync(await wallets.ForAsync(withdrawal.Bank, ct), withdrawal.Currency, address, withdrawal.AmountMinor,
-            BookingReference(LedgerEntryKind.Withdrawal, withdrawal.Party, withdrawal.Reference), ct)).TransactionHash;
+            BookingReference(withdrawal), ct)).TransactionHash;
 
     /// <summary>
     /// A nonce of <paramref name="bankParty"/> above every transaction this process has sent for it — or, before it sent any
@@ -88,7 +88,7 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
     /// refused otherwise (the bank lost its role…: nothing is decided).</exception>
     public async Task<(string? MadeIn, string? VoidedIn)> VoidQueuedAsync(BookingInstruction instruction, string address, CancellationToken ct)
     {
-        var reference = BookingReference(instruction.Kind, instruction.Party, instruction.Reference);
+        var reference = BookingReference(instruction);
         var (bound, voidedIn) = await chain.VoidReferenceAsync(await wallets.ForAsync(instruction.Bank, ct), instruction.Currency, reference, ct);
         if (bound.IsVoid) return (null, voidedIn);
         var (from, to) = MovementOf(instruction, address);
@@ -116,7 +116,7 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
     /// <exception cref="ChainRevertedException">DuplicateReference: the reference is bound already (voided, or the movement made).</exception>
     public Task<UnsignedTransaction> PrepareVoidAsync(BookingInstruction instruction, CancellationToken ct) =>
         chain.PrepareVoidReferenceAsync(wallets.AddressOf(instruction.Bank), instruction.Currency,
-            BookingReference(instruction.Kind, instruction.Party, instruction.Reference), ct);
+            BookingReference(instruction), ct);
 
     /// <summary>Whether this service signs for <paramref name="bankParty"/> (its key or signer here; not a bank that signs itself): it can void the bank's references.</summary>
     public bool SignsFor(string bankParty) => wallets.HasAccount(bankParty) && !wallets.SignsItself(bankParty);
@@ -125,21 +125,22 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
     /// What the chain says of a queued booking whose cancel was asked of a bank this service no longer signs for
     /// (<see cref="SignsFor"/> false: nothing here can send for it, nor void its reference), read at one block: made — the
     /// token binds the booking's reference to exactly this movement: its transaction; voided — by the bank (its own signed
-    /// void, <see cref="Application.BookingVoids"/>, or a process that still held its key); or settled — every transaction of
+    /// void, <see cref="Application.BookingVoids"/>, or a process that still held its key): the void's transaction; or settled — every transaction of
     /// the bank numbered below <paramref name="sentBefore"/> (the node's count at the look that took it; null: not asked) is
     /// mined, so nothing an earlier attempt sent can be made any more. No node's pending count stands in for the mined one.
     /// </summary>
     /// <exception cref="ChainRevertedException">DuplicateReference: the bank's reference is bound to another movement.</exception>
-    public async Task<(string? MadeIn, bool Settled, bool Voided)> UnsignedCancelOnChainAsync(BookingInstruction instruction, string address, BigInteger? sentBefore)
+    public async Task<(string? MadeIn, bool Settled, string? VoidedIn)> UnsignedCancelOnChainAsync(BookingInstruction instruction, string address, BigInteger? sentBefore)
     {
         var bank = wallets.AddressOf(instruction.Bank);
-        var reference = BookingReference(instruction.Kind, instruction.Party, instruction.Reference);
+        var reference = BookingReference(instruction);
         var (mined, payment) = await chain.MinedCountAndPaymentAsync(instruction.Currency, bank, reference);
-        if (payment is null) return (null, sentBefore is { } bound && mined >= bound, false);
-        if (payment.IsVoid) return (null, true, true); // voided by the bank itself, or by a process that still held its key
+        if (payment is null) return (null, sentBefore is { } bound && mined >= bound, null);
+        // Voided by the bank itself (its own signed void, or its wallet's), or by a process that still held its key: the void's transaction, from its event.
+        if (payment.IsVoid) return (null, true, await chain.VoidedInAsync(instruction.Currency, bank, reference, payment.BlockNumber));
         var (from, to) = MovementOf(instruction, address);
         return ((await chain.BankMovementAsync(bank, instruction.Currency, from, to, instruction.AmountMinor, reference))?.TransactionHash
-                ?? throw NotReadYet(instruction), true, false);
+                ?? throw NotReadYet(instruction), true, null);
     }
 
     /// <summary>
@@ -157,7 +158,7 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
     public async Task<(string? MadeIn, bool MayHappen)> BookingOnChainAsync(BookingInstruction instruction, string address, BigInteger sentBefore)
     {
         var bank = wallets.AddressOf(instruction.Bank);
-        var reference = BookingReference(instruction.Kind, instruction.Party, instruction.Reference);
+        var reference = BookingReference(instruction);
         var (mined, payment) = await chain.MinedCountAndPaymentAsync(instruction.Currency, bank, reference);
         if (payment is null) return (null, mined < sentBefore && await chain.NextNonceAsync(bank) > mined);
         var (from, to) = MovementOf(instruction, address);
@@ -170,6 +171,9 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
     /// account: the same whichever path sends it (its request, or the booking sender), so that a mint or burn sent again finds the one before.
     /// </summary>
     public static byte[] BookingReference(LedgerEntryKind kind, string party, string reference) => SettlementClient.Reference($"{kind.Name()}:{party}:{reference}");
+
+    /// <summary>The bank's 32-byte reference on chain of a queued booking (<see cref="BookingReference(LedgerEntryKind, string, string)"/>).</summary>
+    public static byte[] BookingReference(BookingInstruction instruction) => BookingReference(instruction.Kind, instruction.Party, instruction.Reference);
 
     public PartyWallets Wallets => wallets;
 
