@@ -668,6 +668,60 @@ public sealed partial class SettlementIntegrityTests
         Assert.Equal((HttpStatusCode.OK, "completed", voidedIn), (again, same!["status"]!.GetValue<string>(), same["transactionHash"]!.GetValue<string>()));
     }
 
+    [Fact]
+    public async Task A_bank_that_signs_itself_since_is_answered_from_the_chain_when_it_voids_from_its_own_wallet_or_mints_under_a_reference_cancelled_without_proof()
+    {
+        // Two deposits queued while this service signed for the bank; then it takes its key to itself and cancels both.
+        // WALLET: the bank voids its reference from its own wallet, not through the signature it was asked for — the cancel
+        // names that transaction (read from the void's event), and the signature is completed with it. LATE: the bank signs
+        // nothing; the cancel is decided without proof after one send's longest time (here about 13 s); then the bank mints
+        // under that reference itself after all — signing the void afterwards finds the movement, which is booked (money the
+        // ledger said never moved), not left out.
+        const string bankParty = "BNK-OWNWALLET";
+        var (bankKey, bankAddress) = DerivedBank(bankParty);
+        await using var system = await TradeChainSystem.StartAsync(configure: WorkerOff);
+        using var parties = await DepositQueuedAtAsync(system, bankParty, bankAddress, "EXP-OWNWALLET", 5m, "WALLET");
+        var (bank, noWait, holder, address) = parties;
+        var payments = system.Payments.BaseAddress;
+        Assert.Equal(HttpStatusCode.Accepted, (await Send(noWait, HttpMethod.Post, new Uri(payments, "accounts/EXP-OWNWALLET/USD/deposits"), new { amount = 7m, reference = "LATE" })).Status);
+        system.Payments.SetSetting($"Parties:SelfSigned:{bankParty}", bankAddress);
+        system.Payments.SetSetting("Payments:SettlementWorkerEnabled", "true");
+        system.Payments.SetSetting("Chain:MaxAttempts", "1");
+        system.Payments.SetSetting("Chain:ReceiptTimeoutSeconds", "2");
+        await system.Payments.KillAsync();
+        await system.Payments.StartAsync();
+        var (wallet, late) = (new Uri(payments, "accounts/EXP-OWNWALLET/USD/deposits/WALLET"), new Uri(payments, "accounts/EXP-OWNWALLET/USD/deposits/LATE"));
+        foreach (var deposit in new[] { wallet, late })
+            Assert.Equal(HttpStatusCode.Accepted, (await Send(bank, HttpMethod.Post, new Uri(deposit + "/cancel"), new { })).Status);
+
+        // WALLET: voided by the bank's own wallet.
+        var own = Writer(system, bankKey);
+        var ownClient = new SettlementClient(own, Options(system, bankKey));
+        var (_, voidedIn) = await ownClient.VoidReferenceAsync(own, "USD", SettlementLedger.BookingReference(LedgerEntryKind.Deposit, "EXP-OWNWALLET", "WALLET"), CancellationToken.None);
+        await Until(async () => (await Get(holder, wallet))["status"]!.GetValue<string>() != "Queued", "the cancel decided by the bank's own void");
+        var cancelled = await Get(bank, wallet);
+        Assert.Equal(("Refused", "cancelled"), (cancelled["status"]!.GetValue<string>(), cancelled["rule"]!.GetValue<string>()));
+        Assert.Contains($"its reference is voided on chain (transaction {voidedIn})", cancelled["refusal"]!.GetValue<string>());
+        await Until(async () => (await Send(bank, HttpMethod.Get, new Uri(payments, "signatures/pending?all=true"))).Body!.AsArray()
+            .Any(p => p!["status"]!.GetValue<string>() == "completed" && p["transactionHash"]!.GetValue<string>() == voidedIn), "the void's signature completed with the wallet's void");
+
+        // LATE: decided without proof, then minted by the bank itself under its reference.
+        await Until(async () => (await Get(holder, late))["status"]!.GetValue<string>() != "Queued", "the cancel decided without the bank's void");
+        Assert.Contains("every transaction its bank had sent before the cancel is mined", (await Get(bank, late))["refusal"]!.GetValue<string>());
+        var chain = Settlement(system);
+        var minted = (await chain.MintAsync(own, "USD", address, 700, SettlementLedger.BookingReference(LedgerEntryKind.Deposit, "EXP-OWNWALLET", "LATE"), CancellationToken.None))!.TransactionHash;
+        var awaiting = Assert.Single((await Send(bank, HttpMethod.Get, new Uri(payments, "signatures/pending"))).Body!.AsArray())!.AsObject();
+        var (answered, closed) = await Send(bank, HttpMethod.Post, new Uri(payments, $"signatures/{awaiting["id"]!.GetValue<string>()}"),
+            new { signedTransaction = PartySigningTests.Sign(awaiting["transaction"]!.AsObject(), bankKey) });
+        Assert.Equal((HttpStatusCode.Conflict, "signature-overtaken"), (answered, closed!["rule"]!.GetValue<string>()));
+        Assert.Contains($"was minted on chain before the void (transaction {minted}): it is booked, not cancelled", closed["detail"]!.GetValue<string>());
+        var booked = await Get(holder, late);
+        Assert.Equal(("Booked", minted), (booked["status"]!.GetValue<string>(), booked["transactionHash"]!.GetValue<string>()));
+        var view = await Get(holder, new Uri(payments, "accounts/EXP-OWNWALLET/USD"));
+        Assert.Equal((7m, 7m), (view["balance"]!.GetValue<decimal>(), view["chainBalance"]!.GetValue<decimal>()));
+        Assert.Contains(view["entries"]!.AsArray(), e => e!["transactionHash"]!.GetValue<string>() == minted);
+    }
+
     /// <summary>A bank's PUBLIC development key, derived here from its party name, and its address.</summary>
     private static (string Key, string Address) DerivedBank(string bankParty)
     {

@@ -20,7 +20,8 @@ public sealed record BookingVoidStep(Guid InstructionId);
 /// after one send's longest time (payments README, "Cancel"), and the void still awaits: signed then, it binds the
 /// reference for good. Made before the cancel (booked), the void is closed: its reference is bound already.
 /// </summary>
-public sealed class BookingVoids(PaymentsDbContext db, SettlementLedger ledger, SignatureQueue queue, TimeProvider clock, ILogger<BookingVoids> logger) : ISignedStep
+public sealed class BookingVoids(PaymentsDbContext db, SettlementLedger ledger, SignatureQueue queue, Iso20022Recorder iso, TimeProvider clock, ILogger<BookingVoids> logger)
+    : ISignedStep
 {
     public const string StepKind = "booking-void";
 
@@ -56,8 +57,7 @@ public sealed class BookingVoids(PaymentsDbContext db, SettlementLedger ledger, 
             foreach (var lapsed in expired) await queue.AbandonAsync(this, lapsed, ct);
             if (open is not null) return open;
             // Counted before the chain is asked for the transaction (AddAsync counts again): a bank at its bound costs no node calls.
-            if (await db.PendingSignatures.CountAsync(p => p.Party == instruction.Bank && p.Status == PendingSignatureStatus.Awaiting, ct) >= PendingSignature.MaxAwaitingPerParty)
-                return null;
+            if (await queue.AwaitingCountAsync(instruction.Bank, StepKind, ct) >= PendingSignature.MaxAwaitingPerParty) return null;
             var transaction = await ledger.PrepareVoidAsync(instruction, ct);
             var needed = new PartySignatureRequiredException(instruction.Bank, ledger.Wallets.AddressOf(instruction.Bank), transaction);
             var pending = await queue.AddAsync(needed, TradeChain.ServiceDefaults.Auth.Roles.Bank, StepKind, Subject(instruction), Purpose(instruction),
@@ -99,6 +99,28 @@ public sealed class BookingVoids(PaymentsDbContext db, SettlementLedger ledger, 
     }
 
     /// <summary>
+    /// The cancel of <paramref name="instruction"/> decided by a void the bank sent otherwise than through its awaited
+    /// signature (its wallet, its own tools; in <paramref name="voidedIn"/>): the signature is completed with that void, so that
+    /// the bank is not left asked to sign a void that is done (and that went stale with it).
+    /// </summary>
+    public async Task CompleteAsync(BookingInstruction instruction, string voidedIn)
+    {
+        try
+        {
+            var subject = Subject(instruction);
+            var awaiting = await db.PendingSignatures.Where(p => p.Kind == StepKind && p.Subject == subject && p.Status == PendingSignatureStatus.Awaiting).ToListAsync();
+            foreach (var pending in awaiting)
+                pending.Complete(voidedIn, $"The reference of {instruction.What} {instruction.Reference} is voided on chain (transaction {voidedIn}, sent by {instruction.Bank} " +
+                                           "otherwise than through this signature): nothing more to sign.", clock.GetUtcNow());
+            await db.SaveChangesAsync();
+        }
+        catch (Exception e) when (e is DbUpdateException or System.Data.Common.DbException)
+        {
+            logger.LogInformation(e, "The void of {Kind} {Reference}'s reference awaiting {Bank}'s signature was not completed", instruction.What, instruction.Reference, instruction.Bank);
+        }
+    }
+
+    /// <summary>
     /// The bank's void, sent (<paramref name="signer"/>: the bank's signed transaction, sent once) or mined already
     /// (<paramref name="mined"/>: sent by its wallet, checked to be exactly this call by its account): the signature
     /// completed. The cancel itself is recorded by the sender, which reads the void on chain.
@@ -113,9 +135,7 @@ public sealed class BookingVoids(PaymentsDbContext db, SettlementLedger ledger, 
         {
             RequireVoidable(instruction);
             var (bound, sent) = await ledger.Chain.VoidReferenceAsync(signer!, instruction.Currency, SettlementLedger.BookingReference(instruction), ct);
-            if (!bound.IsVoid)
-                throw new DomainRuleViolation("signature-not-needed",
-                    $"The reference of {instruction.What} {instruction.Reference} is bound on chain to a movement made before the void (block {bound.BlockNumber}): nothing to void.");
+            if (!bound.IsVoid) throw await MadeAfterAllAsync(instruction, ct);
             voidedIn = sent;
         }
         var recorded = instruction.Status == BookingInstructionStatus.Queued ? "its cancel is recorded from the chain" : "its cancel was recorded already";
@@ -131,7 +151,54 @@ public sealed class BookingVoids(PaymentsDbContext db, SettlementLedger ledger, 
     {
         var instruction = await HeldAsync(pending, ct);
         RequireVoidable(instruction);
-        return await ledger.PrepareVoidAsync(instruction, ct);
+        try
+        {
+            return await ledger.PrepareVoidAsync(instruction, ct);
+        }
+        catch (ChainRevertedException bound) when (bound.Rule == ChainRevertedException.RuleOf("DuplicateReference"))
+        {
+            throw await MadeAfterAllAsync(instruction, ct, bound);
+        }
+    }
+
+    /// <summary>
+    /// The void refused: the reference is bound already — to a void (nothing to do: the sender records the cancel from it), to
+    /// another movement, or to exactly this booking's movement. The last, for a cancel recorded without proof (a bank that did
+    /// not sign the void in time), is money the ledger says never moved: booked now (the entry, the holder's camt.054, the
+    /// instruction Booked), with an ALERT — the only place the service learns that such a cancel was wrong.
+    /// </summary>
+    /// <returns>The refusal to give the signer (signature-not-needed, saying which).</returns>
+    private async Task<DomainRuleViolation> MadeAfterAllAsync(BookingInstruction instruction, CancellationToken ct, Exception? inner = null)
+    {
+        var account = await db.Accounts.AsNoTracking().SingleAsync(a => a.Party == instruction.Party && a.Currency == instruction.Currency, ct);
+        string? madeIn, voidedIn;
+        try
+        {
+            (madeIn, _, voidedIn) = await ledger.UnsignedCancelOnChainAsync(instruction, account.Address, null);
+        }
+        catch (ChainRevertedException other)
+        {
+            return new DomainRuleViolation("signature-not-needed", $"The reference of {instruction.What} {instruction.Reference} is bound on chain to another movement of the bank: nothing to void. {other.Error}");
+        }
+        if (voidedIn is not null)
+            return new DomainRuleViolation("signature-not-needed", $"The reference of {instruction.What} {instruction.Reference} is voided on chain already (transaction {voidedIn}).");
+        if (madeIn is null)
+            return new DomainRuleViolation("signature-not-needed", $"The void of {instruction.What} {instruction.Reference} was refused ({inner?.Message ?? "bound"}), but the chain shows nothing under its reference yet: sign again shortly.");
+        if (instruction.Status != BookingInstructionStatus.Booked)
+        {
+            var tracked = await db.BookingInstructions.SingleAsync(i => i.Id == instruction.Id, ct);
+            if (tracked.Status != BookingInstructionStatus.Booked)
+            {
+                logger.LogError("ALERT the {Kind} {Reference} on {Party}'s {Currency} account was recorded {Status} ({Rule}), but the chain shows it made in {Transaction} " +
+                                "(found when its bank signed the void of its reference): booked", instruction.What, instruction.Reference, instruction.Party, instruction.Currency,
+                    tracked.Status, tracked.Rule, madeIn);
+                await ledger.BookMadeAsync(db, iso, tracked, madeIn, clock.GetUtcNow());
+                await db.SaveChangesAsync(ct);
+            }
+            db.ChangeTracker.Clear();
+        }
+        return new DomainRuleViolation("signature-not-needed",
+            $"{instruction.WhatCapitalised} {instruction.Reference} was {instruction.Done} on chain before the void (transaction {madeIn}): it is booked, not cancelled; nothing to void.");
     }
 
     /// <summary>Nothing was sent before the void: nothing to undo (the cancel is decided from the chain without it).</summary>
@@ -150,7 +217,7 @@ public sealed class BookingVoids(PaymentsDbContext db, SettlementLedger ledger, 
     /// </summary>
     private static void RequireVoidable(BookingInstruction instruction)
     {
-        if (instruction.Status == BookingInstructionStatus.Queued || instruction.Rule == BookingInstruction.CancelledRule) return;
+        if (instruction.CancelAskedBy is not null && (instruction.Status == BookingInstructionStatus.Queued || instruction.Rule == BookingInstruction.CancelledRule)) return;
         throw new DomainRuleViolation("signature-not-needed", instruction.Status == BookingInstructionStatus.Booked
             ? $"{instruction.WhatCapitalised} {instruction.Reference} was {instruction.Done} and booked in transaction {instruction.TransactionHash}: its reference needs no void."
             : $"{instruction.WhatCapitalised} {instruction.Reference} was refused by the token ({instruction.Rule}): its reference is not voided, so that it may be asked again.");

@@ -96,12 +96,12 @@ public sealed class SignatureQueue(PaymentsDbContext db, TimeProvider clock, Mic
     /// Queues the signature <paramref name="needed"/> asks for (the party, its account and the transaction to sign) for the
     /// step of <paramref name="step"/>; saved with the caller's next save.
     /// </summary>
-    /// <exception cref="DomainRuleViolation">too-many-pending-signatures: the party has <see cref="PendingSignature.MaxAwaitingPerParty"/> awaiting already.</exception>
+    /// <exception cref="DomainRuleViolation">too-many-pending-signatures: the party has <see cref="PendingSignature.MaxAwaitingPerParty"/> of this kind awaiting already.</exception>
     public async Task<PendingSignature> AddAsync(PartySignatureRequiredException needed, string role, string kind, string subject, string purpose, Caller requestedBy,
         object step, CancellationToken ct)
     {
         // Counted, then inserted: concurrent requests may pass the bound by a few — a bound against growth, not an exact cap.
-        if (await db.PendingSignatures.CountAsync(p => p.Party == needed.Party && p.Status == PendingSignatureStatus.Awaiting, ct) >= PendingSignature.MaxAwaitingPerParty)
+        if (await AwaitingCountAsync(needed.Party, kind, ct) >= PendingSignature.MaxAwaitingPerParty)
             throw new DomainRuleViolation("too-many-pending-signatures",
                 $"{needed.Party} has {PendingSignature.MaxAwaitingPerParty} signatures awaiting already: nothing was sent. Ask again once it has worked through them.");
         var now = clock.GetUtcNow();
@@ -116,6 +116,10 @@ public sealed class SignatureQueue(PaymentsDbContext db, TimeProvider clock, Mic
         db.PendingSignatures.Add(pending);
         return pending;
     }
+
+    /// <summary>How many signatures of <paramref name="kind"/> await <paramref name="party"/> (bounded per kind: one kind's backlog never blocks another's steps).</summary>
+    public Task<int> AwaitingCountAsync(string party, string kind, CancellationToken ct) =>
+        db.PendingSignatures.CountAsync(p => p.Party == party && p.Kind == kind && p.Status == PendingSignatureStatus.Awaiting, ct);
 
     /// <summary>The stored transaction to sign (eth_signTransaction's shape).</summary>
     public static SigningRequest Transaction(PendingSignature pending) => JsonSerializer.Deserialize<SigningRequest>(pending.TransactionJson, Json)!;

@@ -38,7 +38,7 @@ public sealed class PendingSignature
     /// <summary>At most this many characters of the stored transaction and of the step's own data (JSON).</summary>
     public const int MaxJson = 8_192;
 
-    /// <summary>At most this many signatures may await one party at once: a party asked for more must work through them first.</summary>
+    /// <summary>At most this many signatures of one kind may await one party at once: a party asked for more must work through them first.</summary>
     public const int MaxAwaitingPerParty = 200;
 
     public Guid Id { get; set; }

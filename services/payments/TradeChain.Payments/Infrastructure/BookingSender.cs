@@ -209,9 +209,15 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
             _later.TryRemove(instruction.Id, out _);
             _sentBefore.TryRemove(BoundKey(instruction), out _);
             _cancelBounds.TryRemove(BoundKey(instruction), out _);
-            // Made before the cancel: the bank's void, if one awaits it, would be refused (its reference is bound): closed.
-            if (instruction.CancelAskedBy is not null && outcome.TransactionHash is { } made && !ledger.SignsFor(instruction.Bank))
-                await WithVoidsAsync(voids => voids.CloseAsync(instruction, $"{instruction.Done} before the cancel (transaction {made}) and booked"));
+            // A bank this service no longer signs for: the void awaiting its signature is closed when the booking was made before
+            // the cancel (the void would be refused), and completed when the bank voided the reference otherwise (its wallet).
+            if (instruction.CancelAskedBy is not null && !ledger.SignsFor(instruction.Bank))
+            {
+                if (outcome.TransactionHash is { } made)
+                    await WithVoidsAsync(voids => voids.CloseAsync(instruction, $"{instruction.Done} before the cancel (transaction {made}) and booked"));
+                else if (outcome is { Proof: CancelProof.Voided, VoidedIn: { } voidedIn })
+                    await WithVoidsAsync(voids => voids.CompleteAsync(instruction, voidedIn));
+            }
         }
         catch (CancelNotDecidableYet wait)
         {
@@ -470,24 +476,10 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
             if (instruction.Status == BookingInstructionStatus.Refused)
                 logger.LogError("ALERT the {Kind} {Reference} on {Party}'s {Currency} account was recorded refused ({Rule}), but the chain shows it made in {Transaction}: booked",
                     instruction.What, instruction.Reference, instruction.Party, instruction.Currency, instruction.Rule, tx);
-            var entered = await db.Entries.AsNoTracking()
-                .SingleOrDefaultAsync(e => e.Kind == instruction.Kind && e.Reference == instruction.Reference && e.Party == instruction.Party
-                    && e.Currency == instruction.Currency);
-            if (entered is not null)
-            {
-                // Booked already by its request (sent there, during a change of configuration): the same reference on chain,
-                // so the same movement — the instruction is that booking.
-                if (entered.TransactionHash != tx)
-                    logger.LogError("ALERT {Kind} {Reference} on {Party}'s {Currency} account: booked in transaction {Booked}, but the chain answers {Made} for its reference",
-                        instruction.What, instruction.Reference, instruction.Party, instruction.Currency, entered.TransactionHash, tx);
-                instruction.MarkBooked(entered.TransactionHash, now);
-                await db.SaveChangesAsync();
-                return;
-            }
-            var account = await db.Accounts.AsNoTracking().SingleAsync(a => a.Party == instruction.Party && a.Currency == instruction.Currency);
-            ledger.EnterBooking(db, scope.ServiceProvider.GetRequiredService<Iso20022Recorder>(), account, instruction.Bank, instruction.Kind, instruction.AmountMinor,
-                instruction.Reference, tx);
-            instruction.MarkBooked(tx, now);
+            var bookedIn = await ledger.BookMadeAsync(db, scope.ServiceProvider.GetRequiredService<Iso20022Recorder>(), instruction, tx, now);
+            if (bookedIn != tx)
+                logger.LogError("ALERT {Kind} {Reference} on {Party}'s {Currency} account: booked in transaction {Booked}, but the chain answers {Made} for its reference",
+                    instruction.What, instruction.Reference, instruction.Party, instruction.Currency, bookedIn, tx);
         }
         else if (instruction.Status != BookingInstructionStatus.Queued) return; // refused meanwhile by another sender: that refusal stands
         else if (instruction.CancelAskedBy is not null && !outcome.Cancelled)

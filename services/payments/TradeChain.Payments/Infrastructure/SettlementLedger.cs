@@ -256,6 +256,26 @@ public sealed class SettlementLedger(SettlementClient chain, PartyWallets wallet
     }
 
     /// <summary>
+    /// A queued booking (<paramref name="instruction"/>, tracked by <paramref name="db"/>) that the chain shows made in
+    /// <paramref name="transactionHash"/>, marked Booked — whatever it said before (a refusal, a cancel) — and entered with the
+    /// holder's camt.054 (<see cref="EnterBooking"/>), unless its request booked it already (sent there, during a change of
+    /// configuration: the same reference on chain, so the same movement — the instruction is that booking). The caller saves.
+    /// </summary>
+    /// <returns>The transaction it is booked with: <paramref name="transactionHash"/>, or the earlier booking's (the caller alerts when they differ).</returns>
+    public async Task<string> BookMadeAsync(PaymentsDbContext db, Iso20022Recorder iso, BookingInstruction instruction, string transactionHash, DateTimeOffset now)
+    {
+        var entered = await db.Entries.AsNoTracking()
+            .SingleOrDefaultAsync(e => e.Kind == instruction.Kind && e.Reference == instruction.Reference && e.Party == instruction.Party && e.Currency == instruction.Currency);
+        if (entered is null)
+        {
+            var account = await db.Accounts.AsNoTracking().SingleAsync(a => a.Party == instruction.Party && a.Currency == instruction.Currency);
+            EnterBooking(db, iso, account, instruction.Bank, instruction.Kind, instruction.AmountMinor, instruction.Reference, transactionHash);
+        }
+        instruction.MarkBooked(entered?.TransactionHash ?? transactionHash, now);
+        return entered?.TransactionHash ?? transactionHash;
+    }
+
+    /// <summary>
     /// A deposit or withdrawal the chain shows in <paramref name="transactionHash"/>, entered: its ledger entry (a withdrawal's
     /// amount negative) and the holder's camt.054, added to <paramref name="db"/> for the caller to save together — by the
     /// request that sent it (<see cref="BookAsync"/>) or by the sender of a queued one (<see cref="BookingSender"/>).
