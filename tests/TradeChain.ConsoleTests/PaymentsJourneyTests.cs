@@ -310,7 +310,7 @@ public sealed class PaymentsJourneyTests(ConsoleSystem system, BrowserFixture br
             await Expect(row).ToContainTextAsync(reference, SlowContains);
             await row.GetByTestId("instruction-cancel").ClickAsync();
             await Expect(row).ToContainTextAsync("Cancel asked by", SlowContains);
-            await Expect(row).ToContainTextAsync("may sign that void under “Signatures awaiting you”");
+            await Expect(row).ToContainTextAsync("the bank may sign that void under “Signatures awaiting you”");
 
             // Under "Signatures awaiting you": the void of the deposit's reference, from the bank's account. The clerk downloads
             // it, signs it on the bank's side and pastes the signature.

@@ -12,13 +12,16 @@ public sealed record BookingVoidStep(Guid InstructionId);
 /// <summary>
 /// The void of a queued booking's reference that its bank signs itself (Kind <see cref="StepKind"/>). A bank that signs its
 /// own transactions since its deposit or withdrawal was queued (<c>Parties:SelfSigned</c>) asks to cancel it; nothing here
-/// can void the reference for it. So the cancel's request, and the sender (<see cref="BookingSender"/>) at each look while
-/// the cancel waits, queue this signature for the bank (<see cref="AskAsync"/>). Once the bank has signed it
-/// (<c>POST /signatures/{id}</c>, <see cref="ResumeAsync"/>) and it is mined, the token binds the reference to nothing moved,
-/// and the sender — which reads the chain every few seconds while the cancel waits — records the cancel from the void,
-/// naming its transaction, proved as any void this service sends. Unsigned, the cancel is decided from the chain without it
-/// after one send's longest time (payments README, "Cancel"), and the void still awaits: signed then, it binds the
-/// reference for good. Made before the cancel (booked), the void is closed: its reference is bound already.
+/// can void the reference for it. So the cancel's request, and the sender (<see cref="BookingSender"/>) at each look that
+/// leaves the cancel undecided, queue this signature for the bank (<see cref="AskAsync"/>; unlike a credit step, the cancel
+/// itself is saved already and does not wait for it). Once the bank has signed it (<c>POST /signatures/{id}</c>,
+/// <see cref="ResumeAsync"/>) and it is mined, the token binds the reference to nothing moved, and the sender — which reads
+/// the chain every few seconds while the cancel waits — records the cancel from the void, naming its transaction (read
+/// from its event, whoever sent it), proved as any void this service sends. A void the bank sent otherwise (its wallet)
+/// completes the signature (<see cref="CompleteAsync"/>); a booking made before the cancel closes it (<see cref="CloseAsync"/>).
+/// Unsigned, the cancel is decided from the chain without it after one send's longest time (payments README, "Cancel"),
+/// and the void still awaits until it expires: signed then, it binds the reference for good — or, should the chain show
+/// the movement made under it after all, that movement is booked with an ALERT (<see cref="MadeAfterAllAsync"/>).
 /// </summary>
 public sealed class BookingVoids(PaymentsDbContext db, SettlementLedger ledger, SignatureQueue queue, Iso20022Recorder iso, TimeProvider clock, ILogger<BookingVoids> logger)
     : ISignedStep
@@ -27,7 +30,7 @@ public sealed class BookingVoids(PaymentsDbContext db, SettlementLedger ledger, 
 
     public string Kind => StepKind;
 
-    public string NothingTaken => "the reference was not voided";
+    public string NothingTaken => "nothing was sent for it";
 
     /// <summary>The subject of the void of <paramref name="instruction"/>: at most one awaits the bank per instruction.</summary>
     public static string Subject(BookingInstruction instruction) => instruction.Id.ToString("N");
@@ -44,7 +47,7 @@ public sealed class BookingVoids(PaymentsDbContext db, SettlementLedger ledger, 
     /// <summary>
     /// Queues the void of <paramref name="instruction"/>'s reference for its bank to sign, unless one awaits it already (one
     /// found expired is closed and replaced), and saves it. Best effort: nothing is queued — and null answered — when the bank
-    /// has too many signatures waiting, when the chain refuses the void as it stands (its reference bound meanwhile: the
+    /// has too many voids waiting (<see cref="PendingSignature.MaxAwaitingPerParty"/> of this kind), when the chain refuses the void as it stands (its reference bound meanwhile: the
     /// sender decides from that) or cannot be reached, or when another request or process queued it at the same moment; the
     /// sender asks again at its next look while the cancel waits.
     /// </summary>
@@ -78,54 +81,45 @@ public sealed class BookingVoids(PaymentsDbContext db, SettlementLedger ledger, 
 
     /// <summary>
     /// The booking of <paramref name="instruction"/> was made before its cancel (<paramref name="decided"/>, in words): its void
-    /// still awaited is closed (overtaken) — the reference is bound to the movement, the void would be refused. One being
-    /// submitted at this moment is left to its own outcome.
+    /// still awaited is closed (overtaken) — the reference is bound to the movement, the void would be refused.
     /// </summary>
-    public async Task CloseAsync(BookingInstruction instruction, string decided)
-    {
-        try
-        {
-            var subject = Subject(instruction);
-            var awaiting = await db.PendingSignatures.Where(p => p.Kind == StepKind && p.Subject == subject && p.Status == PendingSignatureStatus.Awaiting).ToListAsync();
-            foreach (var pending in awaiting)
-                pending.Overtake($"Not needed any more: {instruction.What} {instruction.Reference} was {decided}; {NothingTaken}.", clock.GetUtcNow());
-            await db.SaveChangesAsync();
-            foreach (var pending in awaiting) await queue.AbandonAsync(this, pending, CancellationToken.None);
-        }
-        catch (Exception e) when (e is DbUpdateException or System.Data.Common.DbException)
-        {
-            logger.LogInformation(e, "The void of {Kind} {Reference}'s reference awaiting {Bank}'s signature was not closed", instruction.What, instruction.Reference, instruction.Bank);
-        }
-    }
+    public Task CloseAsync(BookingInstruction instruction, string decided) => CloseAwaitingAsync(instruction, "closed", pending =>
+        pending.Overtake($"Not needed any more: {instruction.What} {instruction.Reference} was {decided}; {NothingTaken}.", clock.GetUtcNow()));
 
     /// <summary>
     /// The cancel of <paramref name="instruction"/> decided by a void the bank sent otherwise than through its awaited
     /// signature (its wallet, its own tools; in <paramref name="voidedIn"/>): the signature is completed with that void, so that
     /// the bank is not left asked to sign a void that is done (and that went stale with it).
     /// </summary>
-    public async Task CompleteAsync(BookingInstruction instruction, string voidedIn)
+    public Task CompleteAsync(BookingInstruction instruction, string voidedIn) => CloseAwaitingAsync(instruction, "completed", pending =>
+        pending.Complete(voidedIn, $"The reference of {instruction.What} {instruction.Reference} is voided on chain (transaction {voidedIn}, sent by {instruction.Bank} " +
+                                   "otherwise than through this signature): nothing more to sign.", clock.GetUtcNow()));
+
+    /// <summary>The void awaiting the bank's signature for <paramref name="instruction"/>, if any, closed by <paramref name="close"/> and saved; one being submitted at this moment is left to its own outcome.</summary>
+    private async Task CloseAwaitingAsync(BookingInstruction instruction, string done, Action<PendingSignature> close)
     {
         try
         {
             var subject = Subject(instruction);
             var awaiting = await db.PendingSignatures.Where(p => p.Kind == StepKind && p.Subject == subject && p.Status == PendingSignatureStatus.Awaiting).ToListAsync();
-            foreach (var pending in awaiting)
-                pending.Complete(voidedIn, $"The reference of {instruction.What} {instruction.Reference} is voided on chain (transaction {voidedIn}, sent by {instruction.Bank} " +
-                                           "otherwise than through this signature): nothing more to sign.", clock.GetUtcNow());
+            awaiting.ForEach(close);
             await db.SaveChangesAsync();
+            foreach (var pending in awaiting.Where(p => p.AbandonmentDue)) await queue.AbandonAsync(this, pending, CancellationToken.None);
         }
         catch (Exception e) when (e is DbUpdateException or System.Data.Common.DbException)
         {
-            logger.LogInformation(e, "The void of {Kind} {Reference}'s reference awaiting {Bank}'s signature was not completed", instruction.What, instruction.Reference, instruction.Bank);
+            logger.LogInformation(e, "The void of {Kind} {Reference}'s reference awaiting {Bank}'s signature was not {Done}", instruction.What, instruction.Reference, instruction.Bank, done);
         }
     }
 
     /// <summary>
     /// The bank's void, sent (<paramref name="signer"/>: the bank's signed transaction, sent once) or mined already
     /// (<paramref name="mined"/>: sent by its wallet, checked to be exactly this call by its account): the signature
-    /// completed. The cancel itself is recorded by the sender, which reads the void on chain.
+    /// completed. The cancel itself is recorded by the sender, which reads the void on chain. A void refused because the
+    /// reference is bound already goes through <see cref="MadeAfterAllAsync"/> (which may book the movement and save that).
     /// </summary>
-    /// <exception cref="DomainRuleViolation">signature-not-needed: the booking was made, refused by the token, or its reference is bound to a movement.</exception>
+    /// <exception cref="DomainRuleViolation">signature-not-needed: the booking was made, refused by the token, or its reference is bound already.</exception>
+    /// <exception cref="ChainOutcomeUnknownException">What the reference is bound to cannot be read yet (503; the signature stays as it is).</exception>
     public async Task ResumeAsync(PendingSignature pending, ChainWriter? signer, ChainReceipt? mined, CancellationToken ct)
     {
         var instruction = await HeldAsync(pending, ct);
@@ -145,8 +139,9 @@ public sealed class BookingVoids(PaymentsDbContext db, SettlementLedger ledger, 
     }
 
     /// <summary>The bank's void as the chain stands now (its stored transaction went stale): prepared only, nothing sent or saved.</summary>
-    /// <exception cref="DomainRuleViolation">signature-not-needed: the booking was made or refused by the token.</exception>
-    /// <exception cref="ChainRevertedException">DuplicateReference: its reference is bound already (voided, or the movement made).</exception>
+    /// <exception cref="DomainRuleViolation">signature-not-needed: the booking was made or refused by the token, or its reference is
+    /// bound already (voided, or the movement made: then booked, <see cref="MadeAfterAllAsync"/>).</exception>
+    /// <exception cref="ChainOutcomeUnknownException">What the reference is bound to cannot be read yet (503; the signature stays as it is).</exception>
     public async Task<UnsignedTransaction> PrepareAgainAsync(PendingSignature pending, CancellationToken ct)
     {
         var instruction = await HeldAsync(pending, ct);
@@ -163,11 +158,13 @@ public sealed class BookingVoids(PaymentsDbContext db, SettlementLedger ledger, 
 
     /// <summary>
     /// The void refused: the reference is bound already — to a void (nothing to do: the sender records the cancel from it), to
-    /// another movement, or to exactly this booking's movement. The last, for a cancel recorded without proof (a bank that did
-    /// not sign the void in time), is money the ledger says never moved: booked now (the entry, the holder's camt.054, the
-    /// instruction Booked), with an ALERT — the only place the service learns that such a cancel was wrong.
+    /// another movement, or to exactly this booking's movement. The last is booked now (the entry, the holder's camt.054, the
+    /// instruction Booked; saved here): for a cancel recorded without proof (a bank that did not sign the void in time) with an
+    /// ALERT — money the ledger said never moved, and the only place the service learns that such a cancel was wrong; for one
+    /// still queued (made before its cancel, the sender not there yet) as the sender would.
     /// </summary>
     /// <returns>The refusal to give the signer (signature-not-needed, saying which).</returns>
+    /// <exception cref="ChainOutcomeUnknownException">The binding cannot be read yet (a node behind another): nothing decided.</exception>
     private async Task<DomainRuleViolation> MadeAfterAllAsync(BookingInstruction instruction, CancellationToken ct, Exception? inner = null)
     {
         var account = await db.Accounts.AsNoTracking().SingleAsync(a => a.Party == instruction.Party && a.Currency == instruction.Currency, ct);
@@ -180,23 +177,30 @@ public sealed class BookingVoids(PaymentsDbContext db, SettlementLedger ledger, 
         {
             return new DomainRuleViolation("signature-not-needed", $"The reference of {instruction.What} {instruction.Reference} is bound on chain to another movement of the bank: nothing to void. {other.Error}");
         }
+        catch (InvalidOperationException unread)
+        {
+            throw new ChainOutcomeUnknownException("voidReference", $"the reference of {instruction.What} {instruction.Reference} is bound on chain, but its transaction could not be read yet", unread);
+        }
         if (voidedIn is not null)
             return new DomainRuleViolation("signature-not-needed", $"The reference of {instruction.What} {instruction.Reference} is voided on chain already (transaction {voidedIn}).");
         if (madeIn is null)
-            return new DomainRuleViolation("signature-not-needed", $"The void of {instruction.What} {instruction.Reference} was refused ({inner?.Message ?? "bound"}), but the chain shows nothing under its reference yet: sign again shortly.");
-        if (instruction.Status != BookingInstructionStatus.Booked)
+            throw new ChainOutcomeUnknownException("voidReference", $"the void of {instruction.What} {instruction.Reference} was refused ({inner?.Message ?? "bound"}), but the chain shows nothing under its reference yet", inner);
+        var tracked = await db.BookingInstructions.SingleAsync(i => i.Id == instruction.Id, ct);
+        if (tracked.Status != BookingInstructionStatus.Booked)
         {
-            var tracked = await db.BookingInstructions.SingleAsync(i => i.Id == instruction.Id, ct);
-            if (tracked.Status != BookingInstructionStatus.Booked)
-            {
-                logger.LogError("ALERT the {Kind} {Reference} on {Party}'s {Currency} account was recorded {Status} ({Rule}), but the chain shows it made in {Transaction} " +
-                                "(found when its bank signed the void of its reference): booked", instruction.What, instruction.Reference, instruction.Party, instruction.Currency,
-                    tracked.Status, tracked.Rule, madeIn);
-                await ledger.BookMadeAsync(db, iso, tracked, madeIn, clock.GetUtcNow());
-                await db.SaveChangesAsync(ct);
-            }
-            db.ChangeTracker.Clear();
+            if (tracked.Status == BookingInstructionStatus.Refused)
+                logger.LogError("ALERT the {Kind} {Reference} on {Party}'s {Currency} account was recorded refused ({Rule}), but the chain shows it made in {Transaction} " +
+                                "(found when its bank's void was refused): booked", instruction.What, instruction.Reference, instruction.Party, instruction.Currency, tracked.Rule, madeIn);
+            else
+                logger.LogWarning("The {Kind} {Reference} on {Party}'s {Currency} account was made before its cancel, in {Transaction} (found when its bank's void was refused): booked",
+                    instruction.What, instruction.Reference, instruction.Party, instruction.Currency, madeIn);
+            var bookedIn = await ledger.BookMadeAsync(db, iso, tracked, madeIn, clock.GetUtcNow());
+            if (bookedIn != madeIn)
+                logger.LogError("ALERT {Kind} {Reference} on {Party}'s {Currency} account: booked in transaction {Booked}, but the chain answers {Made} for its reference",
+                    instruction.What, instruction.Reference, instruction.Party, instruction.Currency, bookedIn, madeIn);
+            await db.SaveChangesAsync(ct);
         }
+        db.ChangeTracker.Clear();
         return new DomainRuleViolation("signature-not-needed",
             $"{instruction.WhatCapitalised} {instruction.Reference} was {instruction.Done} on chain before the void (transaction {madeIn}): it is booked, not cancelled; nothing to void.");
     }

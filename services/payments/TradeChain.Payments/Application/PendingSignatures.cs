@@ -13,7 +13,8 @@ namespace TradeChain.Payments.Application;
 // and submits it; the service checks it is exactly that call by that party's account, sends it, and takes the step.
 // Two steps are such steps: a beneficiary deciding an amendment whose escrow the issuing bank adjusts (DecideAmendment,
 // Kind "credit-amendment"), and the void of a queued deposit's or withdrawal's reference that its bank — signing itself
-// since it was queued — cancelled (BookingVoids, Kind "booking-void": asked by the booking sender, not by a request).
+// since it was queued — cancelled (BookingVoids, Kind "booking-void": asked by the cancel's request and again by the booking sender; the cancel
+// itself is saved and does not wait for it).
 
 /// <summary>A step that can wait for a self-signing party's signature (see above): taken again, signed, when it arrives.</summary>
 public interface ISignedStep
@@ -103,7 +104,7 @@ public sealed class SignatureQueue(PaymentsDbContext db, TimeProvider clock, Mic
         // Counted, then inserted: concurrent requests may pass the bound by a few — a bound against growth, not an exact cap.
         if (await AwaitingCountAsync(needed.Party, kind, ct) >= PendingSignature.MaxAwaitingPerParty)
             throw new DomainRuleViolation("too-many-pending-signatures",
-                $"{needed.Party} has {PendingSignature.MaxAwaitingPerParty} signatures awaiting already: nothing was sent. Ask again once it has worked through them.");
+                $"{needed.Party} has {PendingSignature.MaxAwaitingPerParty} signatures of this kind awaiting already: nothing was sent. Ask again once it has worked through them.");
         var now = clock.GetUtcNow();
         var pending = new PendingSignature
         {

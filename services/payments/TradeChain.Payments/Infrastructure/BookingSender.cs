@@ -296,7 +296,8 @@ public sealed class BookingSender(IServiceScopeFactory scopes, SettlementLedger 
     /// <summary>
     /// The cancel of a booking of a bank this service no longer signs for (it signs itself now, its key gone): nothing here
     /// can void its reference, nor send it — but the bank can void it itself: the void's pending signature awaits it
-    /// (<see cref="Application.BookingVoids"/>, queued at the first look, and again should it expire unsigned), and once the
+    /// (<see cref="Application.BookingVoids"/>, queued by the cancel's request, and by each look here that leaves it undecided
+    /// should it not be there or have expired), and once the
     /// bank's void is mined the cancel is decided by it, proved as any void. Booked when the token binds the reference to
     /// exactly this movement. Without the bank's void, cancelled once every transaction the node held of the bank when one
     /// send's longest time (<see cref="OneSendMs"/>) after the cancel had passed is mined (its pending count then, kept in

@@ -85,8 +85,8 @@ public sealed record BookingInstruction(string Kind, string Party, string Curren
         "Refused" => $"The settlement token refused it ({Rule}){(Refusal is { } why ? $": {why}" : "")}. Nothing moved; the bank may ask it again under its reference.",
         _ when CancelAskedAtUnixMs is { } cancelAt =>
             $"Cancel asked{(CancelAskedBy is { } who ? $" by {who}" : "")} at {Money.At(cancelAt)}: it is not sent again, and its reference is spent. " +
-            $"The chain decides it: once its reference is voided there (nothing sent for it can go through after) — a bank that took its key to itself since may sign that void under “Signatures awaiting you”; " +
-            $"unsigned, its cancel is decided a few minutes after it was asked, once its transactions sent before are mined without it — " +
+            $"The chain decides it: once its reference is voided there (nothing sent for it can go through after) — if the bank took its key to itself since, the bank may sign that void under “Signatures awaiting you”; " +
+            $"unsigned, such a cancel is decided a few minutes after it was asked, once the bank's transactions sent before are mined without it — " +
             $"it shows as cancelled, or as an entry if a send already under way went through first." +
             $"{(LastFailure is { } waits ? $" Now: {waits}." : "")}",
         _ when FailedAttempts > 0 => $"{FailedAttempts} attempt(s) to send it failed{(LastFailureAtUnixMs is { } at ? $", the last at {Money.At(at)}" : "")}" +
